@@ -1,0 +1,183 @@
+/*
+ * daemon.h -- structures and prototypes of the daemon proper (event loop,
+ * HTTP, Redis), grouped by the file that defines them. liaisond.h holds what
+ * liaisonctl and the unit tests share.
+ */
+#ifndef LIAISON_DAEMON_H
+#define LIAISON_DAEMON_H
+
+#include <sys/queue.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+#include "liaisond.h"
+
+/* lua_scripts.c (generated from the scripts in src/lua) */
+enum store_script_id {
+	SCRIPT_SUBMIT,
+	SCRIPT_LIST,
+	SCRIPT_ISSUE,
+	SCRIPT_COUNT
+};
+struct store_script {
+	const char *name;
+	const char *body;
+};
+extern const struct store_script store_scripts[];
+
+/* store.c */
+#define STORE_SCRIPT_MAXARGS 16
+struct store {
+	struct event_base *base;
+	char *host;
+	int port;
+	char *socket;
+	char *password;
+	char *prefix;
+	int timeout_ms;
+
+	redisAsyncContext *ctx;
+	int up;                     /* connected, authenticated, scripts loaded */
+	int stopping;
+	int loading;                /* SCRIPT LOADs outstanding */
+	char sha[SCRIPT_COUNT][41];
+
+	int backoff_ms;
+	struct event *retry_ev;
+	struct event *connect_ev;
+	struct event *ping_ev;
+	struct event *drop_ev;
+	const char *drop_reason;
+	int ping_outstanding;
+	int64_t ping_sent;
+};
+struct store *store_new(struct event_base *, const struct config *);
+void store_free(struct store *);
+int store_up(const struct store *);
+int store_command(struct store *, redisCallbackFn *, void *, int,
+    const char **, const size_t *);
+int store_script(struct store *, enum store_script_id, redisCallbackFn *,
+    void *, int, const char **, const size_t *);
+int store_reply_is_error(struct store *, const redisReply *);
+
+/* ratelimit.c */
+struct ratelimit;
+struct ratelimit *ratelimit_new(void);
+void ratelimit_free(struct ratelimit *);
+int ratelimit_hit(struct ratelimit *, const char *key, int limit, time_t now);
+
+/* liaisond.c */
+/*
+ * A config and the roster it names, loaded together and swapped together
+ * on SIGHUP. Each request holds a reference, so a reload never pulls
+ * either from under a request in flight.
+ */
+struct generation {
+	struct config *config;
+	struct roster *roster;
+	int refs;
+};
+struct daemon {
+	struct event_base *base;
+	struct evhttp *http;
+	struct evhttp_bound_socket *listener;
+	struct store *store;
+	struct ratelimit *ratelimit;
+	struct generation *current;
+	int draining;
+	int inflight;               /* requests not yet answered */
+	time_t started;
+};
+struct generation *generation_ref(struct daemon *);
+void generation_unref(struct generation *);
+
+/* http.c */
+enum role {
+	ROLE_NONE,
+	ROLE_OFFICER,
+	ROLE_DEPARTMENT,
+	ROLE_ADMIN
+};
+#define ROLE_ANY ((1 << ROLE_OFFICER) | (1 << ROLE_DEPARTMENT) | (1 << ROLE_ADMIN))
+
+struct request;
+typedef void (*route_fn)(struct request *);
+
+struct route {
+	const char *pattern;        /* "/api/v1/issues/ *" matches one segment */
+	int methods;                /* EVHTTP_REQ_GET | ... */
+	int roles;                  /* 0: no token needed */
+	route_fn handler;
+	const char *name;           /* the metrics label */
+};
+
+struct request {
+	struct evhttp_request *req;
+	struct daemon *daemon;
+	const struct route *route;
+	struct generation *gen;     /* a reference held until freed */
+	struct roster *roster;      /* gen's */
+	struct config *config;      /* gen's */
+	struct evkeyvalq query;
+	int has_query;
+	char param[128];            /* the '*' segment of the path */
+	char *body;                 /* NUL-terminated copy */
+	size_t bodylen;
+	int method;
+
+	enum role role;
+	char actor_id[65];
+	char token_hash[TOKEN_HASH_LEN + 1];
+
+	struct event *timer;
+	int answered;
+	int pending;                /* store callbacks not yet run */
+	int status;
+
+	void *state;                /* the handler's own data */
+	void (*state_free)(void *);
+};
+
+typedef void (*request_reply_fn)(struct request *, redisReply *);
+
+int http_start(struct daemon *, char **cause);
+void http_stop_listening(struct daemon *);
+void http_configure(struct daemon *);
+void request_reply_json(struct request *, int, cJSON *);
+void request_reply_raw(struct request *, int, const char *, const char *);
+void request_error(struct request *, int, const char *, const char *,
+    const char *);
+void request_fail(struct request *, const struct api_error *);
+int request_store(struct request *, request_reply_fn, int, const char **,
+    const size_t *);
+int request_script(struct request *, enum store_script_id, request_reply_fn,
+    int, const char **, const size_t *);
+const char *request_query(struct request *, const char *);
+int request_check_query(struct request *, const char *const *);
+const char *request_header(struct request *, const char *);
+void metrics_count(const char *route, int method, int status);
+void metrics_write(struct evbuffer *);
+const char *role_name(enum role);
+enum role role_parse(const char *);
+
+/* api_misc.c */
+void api_healthz(struct request *);
+void api_metrics(struct request *);
+void api_me(struct request *);
+
+/* api_reports.c */
+void api_reports(struct request *);
+int api_page(struct request *, char *, char *, size_t);
+int api_period(struct request *, char *, int);
+
+/* api_issues.c */
+void api_issues(struct request *);
+void api_issue(struct request *);
+cJSON *api_issue_json(const redisReply *, const redisReply *);
+const char *reply_field(const redisReply *, const char *);
+
+#endif /* LIAISON_DAEMON_H */

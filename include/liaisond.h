@@ -1,0 +1,219 @@
+/*
+ * liaisond.h -- structures and prototypes shared by liaisond and liaisonctl,
+ * grouped by the file that defines them.
+ */
+#ifndef LIAISOND_H
+#define LIAISOND_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#define LIAISON_VERSION PACKAGE_VERSION
+
+/* Lengths that shape the wire formats. */
+#define USCC_LEN 18           /* a Unified Social Credit Code */
+#define TOKEN_HASH_LEN 64     /* SHA-256 in lower-case hex */
+#define PERIOD_LEN 10         /* "YYYY-MM-H" */
+
+/* log.c */
+enum log_level { LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
+void log_init(int foreground, enum log_level level);
+void log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+void fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* xmalloc.c */
+void *xmalloc(size_t);
+void *xcalloc(size_t, size_t);
+void *xreallocarray(void *, size_t, size_t);
+char *xstrdup(const char *);
+char *xstrndup(const char *, size_t);
+int xasprintf(char **, const char *, ...) __attribute__((format(printf, 2, 3)));
+void xmalloc_init_cjson(void);
+
+/* config.c */
+struct config {
+	char *path;
+
+	/* [server] */
+	char *listen_host;       /* numeric address, IPv6 without brackets */
+	int listen_port;
+	char *public_url;
+	int metrics_public;      /* 1: /metrics for anyone; 0: admin token only */
+
+	/* [redis] */
+	char *redis_host;        /* numeric address */
+	int redis_port;
+	char *redis_socket;      /* NULL unless set; overrides host/port */
+	char *redis_password;    /* NULL unless set */
+	char *redis_prefix;
+	int redis_timeout_ms;    /* connect and command deadline */
+
+	/* [roster] */
+	char *roster_file;
+
+	/* [smtp] */
+	char *smtp_url;
+	char *smtp_from;
+	char *smtp_username;
+	char *smtp_password;
+	int smtp_starttls;
+
+	/* [limits] */
+	size_t max_body;         /* bytes of a request body */
+	size_t max_headers;      /* bytes of all request headers */
+	int request_timeout_ms;  /* answer 503 when the store takes longer */
+	int idle_timeout_s;      /* evhttp read/write timeout */
+	int max_connections;
+	int rate_per_minute;     /* requests per token and minute; 0 = no limit */
+	int max_items;           /* items in one report */
+	int max_title;           /* characters */
+	int max_detail;          /* characters */
+	int idempotency_ttl_s;   /* how long an Idempotency-Key is remembered */
+	int list_limit;          /* most rows a list returns */
+
+	/* [log] */
+	enum log_level log_level;
+};
+struct config *config_load(const char *path, char **cause);
+void config_free(struct config *);
+
+/* uscc.c */
+int uscc_check_char(const char *code17, char *check);
+int uscc_valid(const char *code, char *expected);
+
+/* roster.c */
+struct department {
+	char *id;
+	char *name;
+	char **emails;
+	size_t nemails;
+	char *webhook_url;       /* NULL when the department has no webhook */
+	char *webhook_format;    /* standard|wecom|dingtalk|feishu */
+	char *webhook_secret;    /* NULL when unset */
+};
+struct topic {
+	char *id;
+	char *name;
+	struct department **departments;
+	size_t ndepartments;
+	char **keywords;
+	size_t nkeywords;
+};
+struct enterprise {
+	char id[USCC_LEN + 1];
+	char *name;
+	char *kind;              /* enterprise|social_org */
+	char *area;
+};
+struct officer {
+	char *id;
+	char *name;
+	char *level;             /* zone|municipal|provincial */
+	char *unit;
+	char *phone;
+	char *email;
+	struct enterprise **enterprises;
+	size_t nenterprises;
+};
+struct leader {
+	char *name;
+	char *email;
+};
+struct roster {
+	char *path;
+	char *zone_name;
+	char *timezone;
+	struct leader *leaders;
+	size_t nleaders;
+	struct department *departments;  /* sorted by id */
+	size_t ndepartments;
+	struct topic *topics;            /* sorted by id */
+	size_t ntopics;
+	struct officer *officers;        /* sorted by id */
+	size_t nofficers;
+	struct enterprise *enterprises;  /* sorted by id */
+	size_t nenterprises;
+	void *arena;                     /* owns the strings; see roster.c */
+};
+struct roster *roster_load(const char *path, char **cause);
+struct roster *roster_parse(const char *text, size_t len, const char *name,
+    char **cause);
+void roster_free(struct roster *);
+const struct department *roster_department(const struct roster *, const char *);
+const struct topic *roster_topic(const struct roster *, const char *);
+const struct officer *roster_officer(const struct roster *, const char *);
+const struct enterprise *roster_enterprise(const struct roster *, const char *);
+int roster_officer_has(const struct officer *, const char *enterprise_id);
+
+/* period.c */
+struct period {
+	int year;
+	int month;               /* 1..12 */
+	int half;                /* 1: days 1-15, 2: day 16 to month end */
+};
+int period_parse(const char *s, struct period *);
+void period_format(const struct period *, char buf[PERIOD_LEN + 1]);
+void period_of_time(time_t, struct period *);
+void period_previous(const struct period *, struct period *);
+int period_equal(const struct period *, const struct period *);
+time_t period_start(const struct period *);
+time_t period_end(const struct period *);
+
+/* util.c */
+#define TOKEN_LEN 35          /* "lt_" and 32 url-safe base64 characters */
+int utf8_valid(const char *, size_t);
+size_t utf8_length(const char *);
+int token_generate(char *out, size_t outlen);
+void token_hash(const char *token, char out[TOKEN_HASH_LEN + 1]);
+void sha256_hex(const void *, size_t, char out[TOKEN_HASH_LEN + 1]);
+int64_t now_ms(void);
+void time_iso8601(int64_t ms, char buf[32]);
+
+/* validate.c */
+struct api_error {
+	int status;                /* the HTTP status to answer */
+	const char *code;          /* bad_request, invalid, forbidden ... */
+	char message[256];
+	char field[64];            /* the input field at fault, or "" */
+};
+void api_error_set(struct api_error *, int, const char *, const char *,
+    const char *, ...) __attribute__((format(printf, 5, 6)));
+cJSON *json_parse_object(const char *, size_t, struct api_error *);
+int json_check_fields(const cJSON *, const char *const *, const char *,
+    struct api_error *);
+int json_get_string(const cJSON *, const char *, const char *, int, size_t,
+    const char **, struct api_error *);
+int json_get_bool(const cJSON *, const char *, const char *, int *,
+    struct api_error *);
+
+/* report.c */
+struct report_item {
+	const struct enterprise *enterprise;
+	const struct topic *topic;         /* as filed */
+	const struct topic *route_topic;   /* whose departments it goes to */
+	char *title;
+	char *detail;
+	int difficult;                     /* flagged by the officer */
+	const char *category;              /* individual | difficult */
+	char reason[160];                  /* why that category */
+};
+struct report_input {
+	struct period period;
+	int late;                          /* the previous period */
+	struct report_item *items;
+	size_t nitems;
+};
+struct report_input *report_parse(const char *, size_t, const struct roster *,
+    const struct officer *, const struct config *, time_t, struct api_error *);
+void report_input_free(struct report_input *);
+const struct topic *report_route_topic(const struct roster *,
+    const struct topic *, const char *, const char *);
+
+#endif /* LIAISOND_H */

@@ -1,0 +1,298 @@
+/*
+ * api_issues.c -- GET /api/v1/issues (the ledger rows a caller may see,
+ * filtered) and GET /api/v1/issues/{id} (one issue, its tasks, its history).
+ *
+ * Who sees what: an admin every issue, a department the issues routed to
+ * it, an officer the issues they reported.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "liaisond.h"
+#include "daemon.h"
+
+static const char *const issues_query[] = { "period", "category", "state",
+    "department", "limit", "offset", NULL };
+static const char *const issue_categories[] = { "individual", "common",
+    "difficult", NULL };
+static const char *const issue_states[] = { "queued", "claimed", "responded",
+    "resolved", "returned", "closed", NULL };
+
+/* The value of field name in a flat HGETALL reply, or NULL. */
+const char *
+reply_field(const redisReply *flat, const char *name)
+{
+	size_t i;
+
+	if (flat == NULL || flat->type != REDIS_REPLY_ARRAY)
+		return NULL;
+	for (i = 0; i + 1 < flat->elements; i += 2)
+		if (strcmp(flat->element[i]->str, name) == 0)
+			return flat->element[i + 1]->str;
+	return NULL;
+}
+
+static void
+issues_add_time(cJSON *obj, const char *name, const char *ms)
+{
+	char when[32];
+
+	if (ms == NULL || *ms == '\0') {
+		cJSON_AddNullToObject(obj, name);
+		return;
+	}
+	time_iso8601(strtoll(ms, NULL, 10), when);
+	cJSON_AddStringToObject(obj, name, when);
+}
+
+static void
+issues_add_json(cJSON *obj, const char *name, const char *text)
+{
+	cJSON *v = text != NULL ? cJSON_Parse(text) : NULL;
+
+	cJSON_AddItemToObject(obj, name, v != NULL ? v : cJSON_CreateArray());
+}
+
+/* A string field, or null when stored empty. */
+static void
+issues_add_optional(cJSON *obj, const char *name, const char *v)
+{
+	if (v == NULL || *v == '\0')
+		cJSON_AddNullToObject(obj, name);
+	else
+		cJSON_AddStringToObject(obj, name, v);
+}
+
+static cJSON *
+issues_task_json(const redisReply *t)
+{
+	cJSON *obj = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(obj, "id", reply_field(t, "id"));
+	cJSON_AddStringToObject(obj, "department", reply_field(t, "department"));
+	cJSON_AddStringToObject(obj, "state", reply_field(t, "state"));
+	issues_add_optional(obj, "claimant", reply_field(t, "claimant"));
+	issues_add_json(obj, "issues", reply_field(t, "issues"));
+	issues_add_time(obj, "created", reply_field(t, "created"));
+	issues_add_time(obj, "deadline", reply_field(t, "deadline"));
+	issues_add_optional(obj, "response", reply_field(t, "response"));
+	issues_add_optional(obj, "resolution", reply_field(t, "resolution"));
+	return obj;
+}
+
+static cJSON *
+issues_history_json(const redisReply *list)
+{
+	cJSON *out = cJSON_CreateArray(), *entry, *at;
+	char when[32];
+	size_t i;
+
+	for (i = 0; i < list->elements; i++) {
+		entry = cJSON_Parse(list->element[i]->str);
+		if (entry == NULL)
+			continue;
+		at = cJSON_GetObjectItemCaseSensitive(entry, "at");
+		if (cJSON_IsString(at)) {
+			time_iso8601(strtoll(at->valuestring, NULL, 10), when);
+			cJSON_ReplaceItemInObjectCaseSensitive(entry, "at",
+			    cJSON_CreateString(when));
+		}
+		cJSON_AddItemToArray(out, entry);
+	}
+	return out;
+}
+
+/*
+ * The API's issue object from an issue hash and its tasks' hashes (flat
+ * arrays as Redis gives them).
+ */
+cJSON *
+api_issue_json(const redisReply *issue, const redisReply *tasks)
+{
+	static const char *const strings[] = { "id", "report", "officer",
+	    "enterprise", "topic", "title", "detail", "period", "category",
+	    "state", NULL };
+	cJSON *obj = cJSON_CreateObject(), *list;
+	const char *v;
+	size_t i;
+
+	for (i = 0; strings[i] != NULL; i++) {
+		v = reply_field(issue, strings[i]);
+		cJSON_AddStringToObject(obj, strings[i], v ? v : "");
+	}
+	v = reply_field(issue, "difficult");
+	cJSON_AddBoolToObject(obj, "difficult", v != NULL && strcmp(v, "1") == 0);
+	issues_add_json(obj, "departments", reply_field(issue, "departments"));
+	issues_add_optional(obj, "group", reply_field(issue, "group"));
+	issues_add_time(obj, "created", reply_field(issue, "created"));
+	list = cJSON_AddArrayToObject(obj, "tasks");
+	for (i = 0; tasks != NULL && i < tasks->elements; i++)
+		cJSON_AddItemToArray(list, issues_task_json(tasks->element[i]));
+	return obj;
+}
+
+/* May the caller see this issue? */
+static int
+issues_visible(const struct request *r, const redisReply *issue)
+{
+	const char *officer = reply_field(issue, "officer");
+	const char *depts = reply_field(issue, "departments");
+	cJSON *list, *d;
+	int found = 0;
+
+	switch (r->role) {
+	case ROLE_ADMIN:
+		return 1;
+	case ROLE_OFFICER:
+		return officer != NULL && strcmp(officer, r->actor_id) == 0;
+	case ROLE_DEPARTMENT:
+		if (depts == NULL || (list = cJSON_Parse(depts)) == NULL)
+			return 0;
+		cJSON_ArrayForEach(d, list)
+			if (cJSON_IsString(d) &&
+			    strcmp(d->valuestring, r->actor_id) == 0)
+				found = 1;
+		cJSON_Delete(list);
+		return found;
+	default:
+		return 0;
+	}
+}
+
+static void
+issue_read(struct request *r, redisReply *reply)
+{
+	cJSON *obj;
+
+	if (reply->type != REDIS_REPLY_ARRAY) {
+		request_error(r, 500, "internal", "unexpected store reply", NULL);
+		return;
+	}
+	if (reply->elements != 3) {
+		request_error(r, 404, "not_found", "no such issue", NULL);
+		return;
+	}
+	if (!issues_visible(r, reply->element[0])) {
+		request_error(r, 403, "forbidden", "this issue is not yours",
+		    NULL);
+		return;
+	}
+	obj = api_issue_json(reply->element[0], reply->element[1]);
+	cJSON_AddItemToObject(obj, "history",
+	    issues_history_json(reply->element[2]));
+	request_reply_json(r, 200, obj);
+}
+
+/* GET /api/v1/issues/{id} */
+void
+api_issue(struct request *r)
+{
+	const char *argv[1];
+	size_t n = strlen(r->param);
+
+	if (n < 2 || n > 20 || r->param[0] != 'I' ||
+	    strspn(r->param + 1, "0123456789") != n - 1) {
+		request_error(r, 404, "not_found", "no such issue", NULL);
+		return;
+	}
+	argv[0] = r->param;
+	request_script(r, SCRIPT_ISSUE, issue_read, 1, argv, NULL);
+}
+
+static void
+issues_listed(struct request *r, redisReply *reply)
+{
+	cJSON *root, *list;
+	const redisReply *row;
+	size_t i;
+
+	if (reply->type != REDIS_REPLY_ARRAY) {
+		request_error(r, 500, "internal", "unexpected store reply", NULL);
+		return;
+	}
+	root = cJSON_CreateObject();
+	list = cJSON_AddArrayToObject(root, "issues");
+	for (i = 0; i < reply->elements; i++) {
+		row = reply->element[i];
+		if (row->type != REDIS_REPLY_ARRAY || row->elements != 2)
+			continue;
+		cJSON_AddItemToArray(list, api_issue_json(row->element[0],
+		    row->element[1]));
+	}
+	request_reply_json(r, 200, root);
+}
+
+static int
+issues_one_of(const char *v, const char *const *allowed)
+{
+	size_t i;
+
+	for (i = 0; allowed[i] != NULL; i++)
+		if (strcmp(v, allowed[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* GET /api/v1/issues?period=&category=&state=&department=&limit=&offset= */
+void
+api_issues(struct request *r)
+{
+	const char *category = request_query(r, "category");
+	const char *state = request_query(r, "state");
+	const char *dept = request_query(r, "department");
+	char period[PERIOD_LEN + 1], limit[16], offset[16];
+	char idx[5][128];
+	const char *argv[8];
+	int argc = 3, n = 0, have;
+
+	if (request_check_query(r, issues_query) == -1 ||
+	    api_page(r, limit, offset, sizeof limit) == -1 ||
+	    (have = api_period(r, period, 0)) == -1)
+		return;
+	if (category != NULL && !issues_one_of(category, issue_categories)) {
+		request_error(r, 422, "invalid", "category is individual, common "
+		    "or difficult", "category");
+		return;
+	}
+	if (state != NULL && !issues_one_of(state, issue_states)) {
+		request_error(r, 422, "invalid", "state is queued, claimed, "
+		    "responded, resolved, returned or closed", "state");
+		return;
+	}
+	if (dept != NULL && roster_department(r->roster, dept) == NULL) {
+		request_error(r, 422, "invalid", "no such department",
+		    "department");
+		return;
+	}
+	if (r->role == ROLE_DEPARTMENT) {
+		if (dept != NULL && strcmp(dept, r->actor_id) != 0) {
+			request_error(r, 403, "forbidden", "a department sees "
+			    "only its own issues", "department");
+			return;
+		}
+		dept = r->actor_id;
+	}
+	if (r->role == ROLE_OFFICER)
+		snprintf(idx[n++], sizeof idx[0], "issues:officer:%s",
+		    r->actor_id);
+	if (dept != NULL)
+		snprintf(idx[n++], sizeof idx[0], "issues:dept:%s", dept);
+	if (have)
+		snprintf(idx[n++], sizeof idx[0], "issues:period:%s", period);
+	if (category != NULL)
+		snprintf(idx[n++], sizeof idx[0], "issues:category:%s",
+		    category);
+	if (state != NULL)
+		snprintf(idx[n++], sizeof idx[0], "issues:state:%s", state);
+	if (n == 0)
+		snprintf(idx[n++], sizeof idx[0], "issues");
+	argv[0] = "issues";
+	argv[1] = limit;
+	argv[2] = offset;
+	while (n > 0)
+		argv[argc++] = idx[--n];
+	request_script(r, SCRIPT_LIST, issues_listed, argc, argv, NULL);
+}

@@ -1,0 +1,178 @@
+/*
+ * api_misc.c -- GET /healthz, GET /metrics and GET /api/v1/me.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "liaisond.h"
+#include "daemon.h"
+
+static void
+healthz_pong(struct request *r, redisReply *reply)
+{
+	cJSON *root = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(root, "status", "ok");
+	request_reply_json(r, 200, root);
+}
+
+/* GET /healthz: 200 when Redis answers a PING now, else 503. */
+void
+api_healthz(struct request *r)
+{
+	const char *argv[] = { "PING" };
+
+	if (!store_up(r->daemon->store)) {
+		request_error(r, 503, "unavailable", "redis is unreachable", NULL);
+		return;
+	}
+	request_store(r, healthz_pong, 1, argv, NULL);
+}
+
+static void
+metrics_reply(struct request *r, const redisReply *stats)
+{
+	struct evbuffer *buf = evbuffer_new();
+	const struct roster *ro = r->roster;
+	size_t len;
+	char *text;
+
+	metrics_write(buf);
+	evbuffer_add_printf(buf,
+	    "# HELP liaisond_redis_up Whether the store answers (1) or not (0).\n"
+	    "# TYPE liaisond_redis_up gauge\n"
+	    "liaisond_redis_up %d\n", store_up(r->daemon->store));
+	if (stats != NULL && stats->type == REDIS_REPLY_ARRAY &&
+	    stats->elements == 2) {
+		evbuffer_add_printf(buf,
+		    "# HELP liaisond_reports_total Reports stored.\n"
+		    "# TYPE liaisond_reports_total counter\n"
+		    "liaisond_reports_total %s\n"
+		    "# HELP liaisond_issues_total Issues stored.\n"
+		    "# TYPE liaisond_issues_total counter\n"
+		    "liaisond_issues_total %s\n",
+		    stats->element[0]->str ? stats->element[0]->str : "0",
+		    stats->element[1]->str ? stats->element[1]->str : "0");
+	}
+	evbuffer_add_printf(buf,
+	    "# HELP liaisond_requests_in_flight Requests not yet answered.\n"
+	    "# TYPE liaisond_requests_in_flight gauge\n"
+	    "liaisond_requests_in_flight %d\n"
+	    "# HELP liaisond_roster_officers Officers in the roster.\n"
+	    "# TYPE liaisond_roster_officers gauge\n"
+	    "liaisond_roster_officers %zu\n"
+	    "# HELP liaisond_roster_enterprises Enterprises in the roster.\n"
+	    "# TYPE liaisond_roster_enterprises gauge\n"
+	    "liaisond_roster_enterprises %zu\n"
+	    "# HELP liaisond_start_time_seconds When the daemon started.\n"
+	    "# TYPE liaisond_start_time_seconds gauge\n"
+	    "liaisond_start_time_seconds %lld\n",
+	    r->daemon->inflight - 1, ro->nofficers, ro->nenterprises,
+	    (long long)r->daemon->started);
+	len = evbuffer_get_length(buf);
+	text = xmalloc(len + 1);
+	evbuffer_remove(buf, text, len);
+	text[len] = '\0';
+	evbuffer_free(buf);
+	request_reply_raw(r, 200, "text/plain; version=0.0.4; charset=utf-8",
+	    text);
+	free(text);
+}
+
+static void
+metrics_stats(struct request *r, redisReply *reply)
+{
+	metrics_reply(r, reply);
+}
+
+/*
+ * GET /metrics: the daemon's counters and, while Redis is up, the stored
+ * totals. Redis being down is itself a metric, not an error.
+ */
+void
+api_metrics(struct request *r)
+{
+	char key[128];
+	const char *argv[4];
+
+	if (!store_up(r->daemon->store)) {
+		metrics_reply(r, NULL);
+		return;
+	}
+	snprintf(key, sizeof key, "%sstats", r->config->redis_prefix);
+	argv[0] = "HMGET";
+	argv[1] = key;
+	argv[2] = "reports";
+	argv[3] = "issues";
+	request_store(r, metrics_stats, 4, argv, NULL);
+}
+
+static void
+me_officer_reported(struct request *r, redisReply *reply)
+{
+	const struct officer *o = roster_officer(r->roster, r->actor_id);
+	cJSON *root = cJSON_CreateObject(), *list, *e;
+	struct period p;
+	char period[PERIOD_LEN + 1];
+	size_t i;
+
+	period_of_time(time(NULL), &p);
+	period_format(&p, period);
+	cJSON_AddStringToObject(root, "role", "officer");
+	cJSON_AddStringToObject(root, "id", o->id);
+	cJSON_AddStringToObject(root, "name", o->name);
+	cJSON_AddStringToObject(root, "unit", o->unit);
+	list = cJSON_AddArrayToObject(root, "enterprises");
+	for (i = 0; i < o->nenterprises; i++) {
+		e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "id", o->enterprises[i]->id);
+		cJSON_AddStringToObject(e, "name", o->enterprises[i]->name);
+		cJSON_AddItemToArray(list, e);
+	}
+	cJSON_AddStringToObject(root, "period", period);
+	cJSON_AddBoolToObject(root, "reported", reply->type ==
+	    REDIS_REPLY_INTEGER && reply->integer == 1);
+	request_reply_json(r, 200, root);
+}
+
+/* GET /api/v1/me: who the token belongs to. */
+void
+api_me(struct request *r)
+{
+	const struct department *d;
+	struct period p;
+	char key[160], period[PERIOD_LEN + 1];
+	const char *argv[3];
+	cJSON *root;
+
+	if (r->role == ROLE_OFFICER) {
+		if (roster_officer(r->roster, r->actor_id) == NULL) {
+			request_error(r, 403, "forbidden", "this officer is no "
+			    "longer in the roster", NULL);
+			return;
+		}
+		period_of_time(time(NULL), &p);
+		period_format(&p, period);
+		snprintf(key, sizeof key, "%sreported:%s",
+		    r->config->redis_prefix, period);
+		argv[0] = "SISMEMBER";
+		argv[1] = key;
+		argv[2] = r->actor_id;
+		request_store(r, me_officer_reported, 3, argv, NULL);
+		return;
+	}
+	root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "role", role_name(r->role));
+	cJSON_AddStringToObject(root, "id", r->actor_id);
+	if (r->role == ROLE_DEPARTMENT &&
+	    (d = roster_department(r->roster, r->actor_id)) != NULL)
+		cJSON_AddStringToObject(root, "name", d->name);
+	else
+		cJSON_AddStringToObject(root, "name", r->actor_id);
+	request_reply_json(r, 200, root);
+}

@@ -1,0 +1,328 @@
+/*
+ * api_reports.c -- POST /api/v1/reports (an officer's half-month report)
+ * and GET /api/v1/reports (the reports of an officer or of a period).
+ *
+ * A submission is checked completely in the daemon (report.c) and then
+ * written by one Lua script (src/lua/submit.lua), so that a 201 means the
+ * report, its issues, their tasks, queue entries and outbox entries are all
+ * in Redis, and any failure means none of them is.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+
+#include "liaisond.h"
+#include "daemon.h"
+
+static const char *const reports_query[] = { "period", "limit", "offset",
+    NULL };
+
+/* Is the Content-Type JSON in UTF-8? */
+static int
+reports_is_json(const char *type)
+{
+	const char *p;
+
+	if (type == NULL)
+		return 0;
+	if (strncasecmp(type, "application/json", 16) != 0)
+		return 0;
+	p = type + 16;
+	while (*p == ' ')
+		p++;
+	if (*p == '\0')
+		return 1;
+	if (*p != ';')
+		return 0;
+	p++;
+	while (*p == ' ')
+		p++;
+	return strcasecmp(p, "charset=utf-8") == 0 ||
+	    strcasecmp(p, "charset=\"utf-8\"") == 0;
+}
+
+/* An Idempotency-Key is 1 to 128 printable ASCII characters. */
+static int
+reports_idempotency_key_valid(const char *key)
+{
+	size_t n = strlen(key);
+	size_t i;
+
+	if (n == 0 || n > 128)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isprint((unsigned char)key[i]))
+			return 0;
+	return 1;
+}
+
+static void
+reports_submitted(struct request *r, redisReply *reply)
+{
+	const char *outcome;
+
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+	    reply->element[0]->type != REDIS_REPLY_STRING) {
+		request_error(r, 500, "internal", "unexpected store reply", NULL);
+		return;
+	}
+	outcome = reply->element[0]->str;
+	if (strcmp(outcome, "conflict") == 0) {
+		request_error(r, 409, "conflict", "this Idempotency-Key was "
+		    "already used with a different body", NULL);
+		return;
+	}
+	if (strcmp(outcome, "replay") == 0)
+		evhttp_add_header(evhttp_request_get_output_headers(r->req),
+		    "Idempotent-Replayed", "true");
+	request_reply_raw(r, 201, "application/json; charset=utf-8",
+	    reply->element[1]->str);
+}
+
+/* The script's input: the checked report with its routing. */
+static char *
+reports_payload(struct request *r, const struct report_input *in)
+{
+	cJSON *root = cJSON_CreateObject(), *items, *item, *depts;
+	char period[PERIOD_LEN + 1], now[32], actor[80], reason[256];
+	const struct report_item *it;
+	const struct topic *rt;
+	char *text;
+	size_t i, j;
+
+	period_format(&in->period, period);
+	snprintf(now, sizeof now, "%lld", (long long)now_ms());
+	snprintf(actor, sizeof actor, "officer:%s", r->actor_id);
+	cJSON_AddStringToObject(root, "officer", r->actor_id);
+	cJSON_AddStringToObject(root, "actor", actor);
+	cJSON_AddStringToObject(root, "period", period);
+	cJSON_AddBoolToObject(root, "late", in->late);
+	cJSON_AddStringToObject(root, "now", now);
+	items = cJSON_AddArrayToObject(root, "items");
+	for (i = 0; i < in->nitems; i++) {
+		it = &in->items[i];
+		rt = it->route_topic;
+		item = cJSON_CreateObject();
+		cJSON_AddStringToObject(item, "enterprise", it->enterprise->id);
+		cJSON_AddStringToObject(item, "topic", it->topic->id);
+		cJSON_AddStringToObject(item, "title", it->title);
+		cJSON_AddStringToObject(item, "detail", it->detail);
+		cJSON_AddBoolToObject(item, "difficult", it->difficult);
+		cJSON_AddStringToObject(item, "category", it->category);
+		cJSON_AddStringToObject(item, "reason", *it->reason ? it->reason :
+		    "one enterprise's own problem");
+		depts = cJSON_AddArrayToObject(item, "departments");
+		for (j = 0; j < rt->ndepartments; j++)
+			cJSON_AddItemToArray(depts,
+			    cJSON_CreateString(rt->departments[j]->id));
+		if (rt != it->topic)
+			snprintf(reason, sizeof reason, "topic %s matched the "
+			    "keywords of topic %s", it->topic->id, rt->id);
+		else
+			snprintf(reason, sizeof reason, "by topic %s",
+			    it->topic->id);
+		cJSON_AddStringToObject(item, "route_reason", reason);
+		cJSON_AddItemToArray(items, item);
+	}
+	text = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	return text;
+}
+
+static void
+reports_post(struct request *r)
+{
+	const char *key = request_header(r, "Idempotency-Key");
+	const struct officer *officer;
+	struct report_input *in;
+	struct api_error e;
+	const char *argv[4];
+	char hash[TOKEN_HASH_LEN + 1], ttl[16], *payload;
+
+	if (r->role != ROLE_OFFICER) {
+		request_error(r, 403, "forbidden", "only officers submit reports",
+		    NULL);
+		return;
+	}
+	if ((officer = roster_officer(r->roster, r->actor_id)) == NULL) {
+		request_error(r, 403, "forbidden", "this officer is no longer in "
+		    "the roster", NULL);
+		return;
+	}
+	if (!reports_is_json(request_header(r, "Content-Type"))) {
+		request_error(r, 415, "unsupported_media_type", "send "
+		    "Content-Type: application/json (UTF-8)", NULL);
+		return;
+	}
+	if (key != NULL && !reports_idempotency_key_valid(key)) {
+		request_error(r, 400, "bad_request", "an Idempotency-Key is 1 to "
+		    "128 printable ASCII characters", "Idempotency-Key");
+		return;
+	}
+	in = report_parse(r->body, r->bodylen, r->roster, officer, r->config,
+	    time(NULL), &e);
+	if (in == NULL) {
+		request_fail(r, &e);
+		return;
+	}
+	payload = reports_payload(r, in);
+	report_input_free(in);
+	sha256_hex(r->body, r->bodylen, hash);
+	snprintf(ttl, sizeof ttl, "%d", r->config->idempotency_ttl_s);
+	argv[0] = payload;
+	argv[1] = hash;
+	argv[2] = key != NULL ? key : "";
+	argv[3] = ttl;
+	request_script(r, SCRIPT_SUBMIT, reports_submitted, 4, argv, NULL);
+	free(payload);
+}
+
+/* A report as the API shows it, from its Redis hash (flat array). */
+static cJSON *
+reports_json(const redisReply *flat)
+{
+	cJSON *obj = cJSON_CreateObject(), *issues;
+	const char *k, *v;
+	char when[32];
+	size_t i;
+
+	for (i = 0; i + 1 < flat->elements; i += 2) {
+		k = flat->element[i]->str;
+		v = flat->element[i + 1]->str;
+		if (strcmp(k, "created") == 0) {
+			time_iso8601(strtoll(v, NULL, 10), when);
+			cJSON_AddStringToObject(obj, k, when);
+		} else if (strcmp(k, "late") == 0) {
+			cJSON_AddBoolToObject(obj, k, strcmp(v, "1") == 0);
+		} else if (strcmp(k, "issues") == 0) {
+			issues = cJSON_Parse(v);
+			cJSON_AddItemToObject(obj, k, issues ? issues :
+			    cJSON_CreateArray());
+		} else {
+			cJSON_AddStringToObject(obj, k, v);
+		}
+	}
+	return obj;
+}
+
+static void
+reports_listed(struct request *r, redisReply *reply)
+{
+	cJSON *root, *list;
+	size_t i;
+
+	if (reply->type != REDIS_REPLY_ARRAY) {
+		request_error(r, 500, "internal", "unexpected store reply", NULL);
+		return;
+	}
+	root = cJSON_CreateObject();
+	list = cJSON_AddArrayToObject(root, "reports");
+	for (i = 0; i < reply->elements; i++)
+		cJSON_AddItemToArray(list, reports_json(reply->element[i]));
+	request_reply_json(r, 200, root);
+}
+
+/*
+ * Parse ?limit= and ?offset=; -1 having answered 422 when out of range.
+ */
+int
+api_page(struct request *r, char *limit, char *offset, size_t len)
+{
+	const char *l = request_query(r, "limit");
+	const char *o = request_query(r, "offset");
+	char *end;
+	long n;
+
+	snprintf(limit, len, "%d", r->config->list_limit < 100 ?
+	    r->config->list_limit : 100);
+	snprintf(offset, len, "0");
+	if (l != NULL) {
+		n = strtol(l, &end, 10);
+		if (*l == '\0' || *end != '\0' || n < 1 ||
+		    n > r->config->list_limit) {
+			request_error(r, 422, "invalid", "limit must be a number "
+			    "from 1 to the configured list_limit", "limit");
+			return -1;
+		}
+		snprintf(limit, len, "%ld", n);
+	}
+	if (o != NULL) {
+		n = strtol(o, &end, 10);
+		if (*o == '\0' || *end != '\0' || n < 0 || n > 1000000) {
+			request_error(r, 422, "invalid", "offset must be a "
+			    "number from 0", "offset");
+			return -1;
+		}
+		snprintf(offset, len, "%ld", n);
+	}
+	return 0;
+}
+
+/*
+ * Parse ?period= into buf; the current period when absent and want_default.
+ * Returns 1 when a period is in buf, 0 when none, -1 having answered 422.
+ */
+int
+api_period(struct request *r, char *buf, int want_default)
+{
+	const char *p = request_query(r, "period");
+	struct period period;
+
+	if (p == NULL) {
+		if (!want_default)
+			return 0;
+		period_of_time(time(NULL), &period);
+	} else if (period_parse(p, &period) == -1) {
+		request_error(r, 422, "invalid", "not a period: use YYYY-MM-1 or "
+		    "YYYY-MM-2", "period");
+		return -1;
+	}
+	period_format(&period, buf);
+	return 1;
+}
+
+static void
+reports_get(struct request *r)
+{
+	char period[PERIOD_LEN + 1], limit[16], offset[16];
+	char index1[128], index2[128];
+	const char *argv[6];
+	int argc = 3, have;
+
+	if (r->role == ROLE_DEPARTMENT) {
+		request_error(r, 403, "forbidden", "departments do not read "
+		    "reports; see /api/v1/issues", NULL);
+		return;
+	}
+	if (request_check_query(r, reports_query) == -1 ||
+	    api_page(r, limit, offset, sizeof limit) == -1 ||
+	    (have = api_period(r, period, r->role == ROLE_ADMIN)) == -1)
+		return;
+	argv[0] = "reports";
+	argv[1] = limit;
+	argv[2] = offset;
+	if (r->role == ROLE_OFFICER) {
+		snprintf(index1, sizeof index1, "officer:%s:reports",
+		    r->actor_id);
+		argv[argc++] = index1;
+	}
+	if (have) {
+		snprintf(index2, sizeof index2, "reports:%s", period);
+		argv[argc++] = index2;
+	}
+	request_script(r, SCRIPT_LIST, reports_listed, argc, argv, NULL);
+}
+
+void
+api_reports(struct request *r)
+{
+	if (r->method == EVHTTP_REQ_POST)
+		reports_post(r);
+	else
+		reports_get(r);
+}

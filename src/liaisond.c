@@ -1,0 +1,297 @@
+/*
+ * liaisond.c -- the daemon: options, start-up, the signal events (SIGHUP
+ * reloads, SIGTERM drains), systemd notification, and the one event loop
+ * that HTTP, Redis and every timer share.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "liaisond.h"
+#include "daemon.h"
+
+#define DRAIN_CHECK_MS 50
+#define DRAIN_LIMIT_MS 10000
+
+static const char *config_path = SYSCONFDIR "/liaisond/liaisond.conf";
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: liaisond [-ftVh] [-c file]\n");
+}
+
+static void
+notify(const char *state)
+{
+#ifdef HAVE_SYSTEMD
+	sd_notify(0, state);
+#else
+	(void)state;
+#endif
+}
+
+/* Take a reference to the current config and roster. */
+struct generation *
+generation_ref(struct daemon *d)
+{
+	d->current->refs++;
+	return d->current;
+}
+
+void
+generation_unref(struct generation *g)
+{
+	if (g == NULL || --g->refs > 0)
+		return;
+	config_free(g->config);
+	roster_free(g->roster);
+	free(g);
+}
+
+/*
+ * Load the config at path and the roster it names. Returns a generation
+ * holding one reference, or NULL with *cause naming the file, line or entry
+ * and the field.
+ */
+static struct generation *
+generation_load(const char *path, char **cause)
+{
+	struct generation *g;
+	struct config *cfg;
+	struct roster *roster;
+
+	if ((cfg = config_load(path, cause)) == NULL)
+		return NULL;
+	if ((roster = roster_load(cfg->roster_file, cause)) == NULL) {
+		config_free(cfg);
+		return NULL;
+	}
+	g = xcalloc(1, sizeof *g);
+	g->config = cfg;
+	g->roster = roster;
+	g->refs = 1;
+	return g;
+}
+
+/* Periods and deadlines are in the zone's time: make it the local time. */
+static void
+set_timezone(const char *tz)
+{
+	setenv("TZ", tz, 1);
+	tzset();
+}
+
+static int
+same_string(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* Settings that only a restart applies; say so instead of ignoring them. */
+static void
+reload_warn_restart(const struct config *old, const struct config *new)
+{
+	if (!same_string(old->listen_host, new->listen_host) ||
+	    old->listen_port != new->listen_port)
+		log_warnx("reload: [server] listen changes on restart");
+	if (!same_string(old->redis_host, new->redis_host) ||
+	    old->redis_port != new->redis_port ||
+	    !same_string(old->redis_socket, new->redis_socket) ||
+	    !same_string(old->redis_password, new->redis_password) ||
+	    !same_string(old->redis_prefix, new->redis_prefix) ||
+	    old->redis_timeout_ms != new->redis_timeout_ms)
+		log_warnx("reload: [redis] changes on restart");
+}
+
+/* SIGHUP: load both files again; a bad one is refused and the old stay. */
+static void
+reload(struct daemon *d)
+{
+	struct generation *g;
+	char *cause = NULL;
+
+	notify("RELOADING=1");
+	if ((g = generation_load(config_path, &cause)) == NULL) {
+		log_warnx("reload refused, keeping the running config: %s",
+		    cause);
+		free(cause);
+		notify("READY=1");
+		return;
+	}
+	reload_warn_restart(d->current->config, g->config);
+	generation_unref(d->current);
+	d->current = g;
+	set_timezone(g->roster->timezone);
+	http_configure(d);
+	log_info("reloaded %s and %s (%zu officers, %zu enterprises)",
+	    g->config->path, g->roster->path, g->roster->nofficers,
+	    g->roster->nenterprises);
+	notify("READY=1");
+}
+
+static void
+drain_check(int fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	static int waited;
+	struct timeval tv = { 0, DRAIN_CHECK_MS * 1000 };
+
+	waited += DRAIN_CHECK_MS;
+	if (d->inflight <= 0 || waited >= DRAIN_LIMIT_MS) {
+		if (d->inflight > 0)
+			log_warnx("stopping with %d requests unanswered",
+			    d->inflight);
+		event_base_loopexit(d->base, NULL);
+		return;
+	}
+	event_base_once(d->base, -1, EV_TIMEOUT, drain_check, d, &tv);
+}
+
+/* SIGTERM: stop listening, let requests in flight finish, then exit. */
+static void
+drain(struct daemon *d)
+{
+	struct timeval tv = { 0, 0 };
+
+	if (d->draining)
+		return;
+	d->draining = 1;
+	notify("STOPPING=1");
+	log_info("stopping: draining %d requests", d->inflight);
+	http_stop_listening(d);
+	event_base_once(d->base, -1, EV_TIMEOUT, drain_check, d, &tv);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	switch (sig) {
+	case SIGHUP:
+		reload(d);
+		break;
+	case SIGTERM:
+	case SIGINT:
+		drain(d);
+		break;
+	}
+}
+
+static void
+check_only(struct generation *g)
+{
+	const struct roster *r = g->roster;
+
+	printf("liaisond: configuration ok: %s; roster ok: %s (%zu officers, "
+	    "%zu enterprises, %zu departments, %zu topics)\n", g->config->path,
+	    r->path, r->nofficers, r->nenterprises, r->ndepartments,
+	    r->ntopics);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon state, *d = &state;
+	struct event *sighup, *sigterm, *sigint;
+	int ch, foreground = 0, test = 0;
+	char *cause = NULL;
+
+	while ((ch = getopt(argc, argv, "c:fhtV")) != -1) {
+		switch (ch) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 't':
+			test = 1;
+			break;
+		case 'V':
+			printf("liaisond %s\n", LIAISON_VERSION);
+			return 0;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			usage();
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage();
+		return 2;
+	}
+
+	xmalloc_init_cjson();
+	memset(d, 0, sizeof *d);
+	if ((d->current = generation_load(config_path, &cause)) == NULL) {
+		fprintf(stderr, "liaisond: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	set_timezone(d->current->roster->timezone);
+	if (test) {
+		check_only(d->current);
+		generation_unref(d->current);
+		return 0;
+	}
+
+	log_init(foreground, d->current->config->log_level);
+	if (!foreground && daemon(0, 0) == -1)
+		fatal("daemon");
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((d->base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	d->started = time(NULL);
+	d->ratelimit = ratelimit_new();
+	d->store = store_new(d->base, d->current->config);
+	if (http_start(d, &cause) == -1)
+		fatalx("%s", cause);
+	sighup = evsignal_new(d->base, SIGHUP, on_signal, d);
+	sigterm = evsignal_new(d->base, SIGTERM, on_signal, d);
+	sigint = evsignal_new(d->base, SIGINT, on_signal, d);
+	evsignal_add(sighup, NULL);
+	evsignal_add(sigterm, NULL);
+	evsignal_add(sigint, NULL);
+
+	log_info("listening on %s port %d; roster %s: %zu officers, %zu "
+	    "enterprises", d->current->config->listen_host,
+	    d->current->config->listen_port, d->current->roster->path,
+	    d->current->roster->nofficers, d->current->roster->nenterprises);
+	notify("READY=1");
+
+	event_base_dispatch(d->base);
+
+	/*
+	 * Closing the store first fails any command still queued, and those
+	 * requests are answered (503) while their connections still exist.
+	 */
+	store_free(d->store);
+	evhttp_free(d->http);
+	event_free(sighup);
+	event_free(sigterm);
+	event_free(sigint);
+	ratelimit_free(d->ratelimit);
+	generation_unref(d->current);
+	event_base_free(d->base);
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,111 @@
+/*
+ * ratelimit.c -- requests per token and minute, counted in the daemon's
+ * memory. A fixed one-minute window: the table is emptied when the minute
+ * changes, so it never holds more than one minute's tokens. Losing the counts
+ * on restart is harmless, and keeping them out of Redis means a refused
+ * request writes nothing.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "liaisond.h"
+#include "daemon.h"
+
+struct ratelimit_slot {
+	char key[TOKEN_HASH_LEN + 1];   /* "" when free */
+	int count;
+};
+
+struct ratelimit {
+	time_t minute;
+	struct ratelimit_slot *slots;
+	size_t size;                    /* a power of two */
+	size_t used;
+};
+
+struct ratelimit *
+ratelimit_new(void)
+{
+	struct ratelimit *rl = xcalloc(1, sizeof *rl);
+
+	rl->size = 256;
+	rl->slots = xcalloc(rl->size, sizeof *rl->slots);
+	return rl;
+}
+
+void
+ratelimit_free(struct ratelimit *rl)
+{
+	if (rl == NULL)
+		return;
+	free(rl->slots);
+	free(rl);
+}
+
+static size_t
+ratelimit_hash(const char *key)
+{
+	size_t h = 5381;
+
+	while (*key != '\0')
+		h = h * 33 + (unsigned char)*key++;
+	return h;
+}
+
+static struct ratelimit_slot *
+ratelimit_find(struct ratelimit_slot *slots, size_t size, const char *key)
+{
+	size_t i = ratelimit_hash(key) & (size - 1);
+
+	while (slots[i].key[0] != '\0' && strcmp(slots[i].key, key) != 0)
+		i = (i + 1) & (size - 1);
+	return &slots[i];
+}
+
+static void
+ratelimit_grow(struct ratelimit *rl)
+{
+	struct ratelimit_slot *old = rl->slots, *slot;
+	size_t i, oldsize = rl->size;
+
+	rl->size *= 2;
+	rl->slots = xcalloc(rl->size, sizeof *rl->slots);
+	for (i = 0; i < oldsize; i++) {
+		if (old[i].key[0] == '\0')
+			continue;
+		slot = ratelimit_find(rl->slots, rl->size, old[i].key);
+		*slot = old[i];
+	}
+	free(old);
+}
+
+/*
+ * Count one request for key (a token hash). Returns 0 when it is within
+ * limit per minute, else the seconds until the next minute starts.
+ */
+int
+ratelimit_hit(struct ratelimit *rl, const char *key, int limit, time_t now)
+{
+	struct ratelimit_slot *slot;
+	time_t minute = now / 60;
+
+	if (minute != rl->minute) {
+		memset(rl->slots, 0, rl->size * sizeof *rl->slots);
+		rl->used = 0;
+		rl->minute = minute;
+	}
+	if ((rl->used + 1) * 2 > rl->size)
+		ratelimit_grow(rl);
+	slot = ratelimit_find(rl->slots, rl->size, key);
+	if (slot->key[0] == '\0') {
+		strncpy(slot->key, key, TOKEN_HASH_LEN);
+		slot->key[TOKEN_HASH_LEN] = '\0';
+		rl->used++;
+	}
+	if (slot->count >= limit)
+		return (int)(60 - now % 60);
+	slot->count++;
+	return 0;
+}

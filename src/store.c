@@ -1,0 +1,361 @@
+/*
+ * store.c -- the daemon's connection to Redis: hiredis async on the daemon's
+ * libevent loop, with a connect deadline, a PING watchdog, reconnection with
+ * backoff, and the Lua scripts loaded on every new connection.
+ *
+ * hiredis 0.14 has neither connect nor command timeouts, so both are ours:
+ * a timer bounds the connect, and a PING every second that is not answered
+ * within timeout_ms frees the connection, which fails every pending command
+ * (their callbacks get a NULL reply) and starts a reconnect.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <hiredis/adapters/libevent.h>
+
+#include "liaisond.h"
+#include "daemon.h"
+
+#define STORE_BACKOFF_MIN_MS 100
+#define STORE_BACKOFF_MAX_MS 2000
+#define STORE_PING_MS 1000
+
+static void store_connect(struct store *);
+static void store_drop(struct store *, const char *);
+
+static void
+store_timer_add(struct event *ev, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add(ev, &tv);
+}
+
+/* Schedule the next connect attempt, doubling the wait each time. */
+static void
+store_schedule_retry(struct store *s)
+{
+	if (s->stopping || evtimer_pending(s->retry_ev, NULL))
+		return;
+	store_timer_add(s->retry_ev, s->backoff_ms);
+	s->backoff_ms *= 2;
+	if (s->backoff_ms > STORE_BACKOFF_MAX_MS)
+		s->backoff_ms = STORE_BACKOFF_MAX_MS;
+}
+
+static void
+store_set_down(struct store *s, const char *why)
+{
+	if (s->up)
+		log_warnx("redis down: %s", why);
+	s->up = 0;
+	s->ctx = NULL;
+	s->ping_outstanding = 0;
+	evtimer_del(s->ping_ev);
+	evtimer_del(s->connect_ev);
+}
+
+/*
+ * Free the connection now. Only called from our own timers, never from
+ * inside a hiredis callback: redisAsyncFree fails every pending command
+ * (their callbacks see NULL and answer 503) and then calls the disconnect
+ * callback, which schedules the reconnect.
+ */
+static void
+store_drop(struct store *s, const char *why)
+{
+	redisAsyncContext *ctx = s->ctx;
+	int was_connected;
+
+	if (ctx == NULL)
+		return;
+	was_connected = (ctx->c.flags & REDIS_CONNECTED) != 0;
+	store_set_down(s, why);
+	redisAsyncFree(ctx);
+	if (!was_connected)
+		store_schedule_retry(s);
+}
+
+/* Deferred drop, for failures noticed inside a hiredis callback. */
+static void
+store_drop_cb(int fd, short what, void *arg)
+{
+	struct store *s = arg;
+
+	store_drop(s, s->drop_reason);
+}
+
+static void
+store_fail(struct store *s, const char *why)
+{
+	s->drop_reason = why;
+	event_active(s->drop_ev, EV_TIMEOUT, 0);
+}
+
+static void
+store_ready(struct store *s)
+{
+	s->up = 1;
+	s->backoff_ms = STORE_BACKOFF_MIN_MS;
+	log_info("redis up");
+	store_timer_add(s->ping_ev, STORE_PING_MS);
+}
+
+static void
+store_script_loaded(redisAsyncContext *c, void *r, void *privdata)
+{
+	struct store *s = c->data;
+	redisReply *reply = r;
+	size_t i = (size_t)(uintptr_t)privdata;
+
+	if (reply == NULL)
+		return;
+	if (reply->type != REDIS_REPLY_STRING || reply->len != 40) {
+		log_warnx("redis: SCRIPT LOAD %s: %s", store_scripts[i].name,
+		    reply->type == REDIS_REPLY_ERROR ? reply->str : "bad reply");
+		store_fail(s, "script load failed");
+		return;
+	}
+	memcpy(s->sha[i], reply->str, 40);
+	s->sha[i][40] = '\0';
+	if (--s->loading == 0)
+		store_ready(s);
+}
+
+static void
+store_authed(redisAsyncContext *c, void *r, void *privdata)
+{
+	struct store *s = c->data;
+	redisReply *reply = r;
+
+	if (reply == NULL)
+		return;
+	if (reply->type == REDIS_REPLY_ERROR) {
+		log_warnx("redis: AUTH: %s", reply->str);
+		store_fail(s, "authentication failed");
+	}
+}
+
+/* Connected: authenticate if configured, then load the scripts. */
+static void
+store_connected(const redisAsyncContext *c, int status)
+{
+	struct store *s = c->data;
+	size_t i;
+
+	evtimer_del(s->connect_ev);
+	if (status != REDIS_OK) {
+		/* hiredis frees the context itself after this callback. */
+		log_debug("redis: connect failed: %s", c->errstr);
+		if (s->ctx == c) {
+			store_set_down(s, c->errstr);
+			store_schedule_retry(s);
+		}
+		return;
+	}
+	if (s->password != NULL)
+		redisAsyncCommand(s->ctx, store_authed, NULL, "AUTH %s",
+		    s->password);
+	s->loading = 0;
+	for (i = 0; store_scripts[i].name != NULL; i++) {
+		s->loading++;
+		redisAsyncCommand(s->ctx, store_script_loaded, (void *)(uintptr_t)i,
+		    "SCRIPT LOAD %s", store_scripts[i].body);
+	}
+}
+
+static void
+store_disconnected(const redisAsyncContext *c, int status)
+{
+	struct store *s = c->data;
+
+	if (s->ctx == c || s->ctx == NULL) {
+		store_set_down(s, status == REDIS_OK ? "disconnected" : c->errstr);
+		store_schedule_retry(s);
+	}
+}
+
+static void
+store_connect_timeout(int fd, short what, void *arg)
+{
+	struct store *s = arg;
+
+	log_debug("redis: connect timed out");
+	store_drop(s, "connect timed out");
+}
+
+static void
+store_retry(int fd, short what, void *arg)
+{
+	store_connect(arg);
+}
+
+static void
+store_pong(redisAsyncContext *c, void *r, void *privdata)
+{
+	struct store *s = c->data;
+
+	if (r == NULL)
+		return;
+	s->ping_outstanding = 0;
+}
+
+/* Every second: a PING; one unanswered for timeout_ms means a stuck server. */
+static void
+store_ping(int fd, short what, void *arg)
+{
+	struct store *s = arg;
+
+	if (s->ctx == NULL)
+		return;
+	if (s->ping_outstanding &&
+	    now_ms() - s->ping_sent > (int64_t)s->timeout_ms) {
+		store_drop(s, "PING not answered in time");
+		return;
+	}
+	if (!s->ping_outstanding) {
+		s->ping_outstanding = 1;
+		s->ping_sent = now_ms();
+		redisAsyncCommand(s->ctx, store_pong, NULL, "PING");
+	}
+	store_timer_add(s->ping_ev, STORE_PING_MS);
+}
+
+static void
+store_connect(struct store *s)
+{
+	redisAsyncContext *ctx;
+
+	if (s->stopping || s->ctx != NULL)
+		return;
+	if (s->socket != NULL)
+		ctx = redisAsyncConnectUnix(s->socket);
+	else
+		ctx = redisAsyncConnect(s->host, s->port);
+	if (ctx == NULL || ctx->err) {
+		log_debug("redis: connect: %s", ctx ? ctx->errstr : "no memory");
+		if (ctx != NULL)
+			redisAsyncFree(ctx);
+		store_schedule_retry(s);
+		return;
+	}
+	ctx->data = s;
+	s->ctx = ctx;
+	redisLibeventAttach(ctx, s->base);
+	redisAsyncSetConnectCallback(ctx, store_connected);
+	redisAsyncSetDisconnectCallback(ctx, store_disconnected);
+	store_timer_add(s->connect_ev, s->timeout_ms);
+}
+
+/*
+ * Create the store for the Redis the config names and start connecting.
+ * Returns at once; store_up() says when commands can be sent.
+ */
+struct store *
+store_new(struct event_base *base, const struct config *cfg)
+{
+	struct store *s = xcalloc(1, sizeof *s);
+
+	s->base = base;
+	s->host = xstrdup(cfg->redis_host);
+	s->port = cfg->redis_port;
+	s->socket = cfg->redis_socket ? xstrdup(cfg->redis_socket) : NULL;
+	s->password = cfg->redis_password ? xstrdup(cfg->redis_password) : NULL;
+	s->prefix = xstrdup(cfg->redis_prefix);
+	s->timeout_ms = cfg->redis_timeout_ms;
+	s->backoff_ms = STORE_BACKOFF_MIN_MS;
+	s->retry_ev = evtimer_new(base, store_retry, s);
+	s->connect_ev = evtimer_new(base, store_connect_timeout, s);
+	s->ping_ev = evtimer_new(base, store_ping, s);
+	s->drop_ev = evtimer_new(base, store_drop_cb, s);
+	store_connect(s);
+	return s;
+}
+
+/* Close the connection for good: pending commands fail, no reconnect. */
+void
+store_free(struct store *s)
+{
+	s->stopping = 1;
+	store_drop(s, "shutting down");
+	event_free(s->retry_ev);
+	event_free(s->connect_ev);
+	event_free(s->ping_ev);
+	event_free(s->drop_ev);
+	free(s->host);
+	free(s->socket);
+	free(s->password);
+	free(s->prefix);
+	free(s);
+}
+
+int
+store_up(const struct store *s)
+{
+	return s->up;
+}
+
+/*
+ * Send one command. The callback always runs exactly once: with the reply,
+ * or with NULL when the connection is lost first. Returns -1, without
+ * calling it, when Redis is down.
+ */
+int
+store_command(struct store *s, redisCallbackFn *fn, void *privdata, int argc,
+    const char **argv, const size_t *lens)
+{
+	if (!s->up || s->ctx == NULL)
+		return -1;
+	if (redisAsyncCommandArgv(s->ctx, fn, privdata, argc, argv, lens) !=
+	    REDIS_OK)
+		return -1;
+	return 0;
+}
+
+/*
+ * Run one of the loaded Lua scripts with the key prefix as its first
+ * argument followed by argv. A NOSCRIPT error (someone flushed the cache)
+ * reaches the callback as an error reply and drops the connection, so the
+ * scripts are loaded again on reconnect.
+ */
+int
+store_script(struct store *s, enum store_script_id id, redisCallbackFn *fn,
+    void *privdata, int argc, const char **argv, const size_t *lens)
+{
+	const char *av[STORE_SCRIPT_MAXARGS + 4];
+	size_t al[STORE_SCRIPT_MAXARGS + 4];
+	int i;
+
+	if (argc > STORE_SCRIPT_MAXARGS)
+		return -1;
+	av[0] = "EVALSHA";
+	al[0] = 7;
+	av[1] = s->sha[id];
+	al[1] = 40;
+	av[2] = "0";
+	al[2] = 1;
+	av[3] = s->prefix;
+	al[3] = strlen(s->prefix);
+	for (i = 0; i < argc; i++) {
+		av[i + 4] = argv[i];
+		al[i + 4] = lens ? lens[i] : strlen(argv[i]);
+	}
+	return store_command(s, fn, privdata, argc + 4, av, al);
+}
+
+/* A reply that is an error reply; NOSCRIPT also schedules a reconnect. */
+int
+store_reply_is_error(struct store *s, const redisReply *reply)
+{
+	if (reply->type != REDIS_REPLY_ERROR)
+		return 0;
+	log_warnx("redis: %s", reply->str);
+	if (strncmp(reply->str, "NOSCRIPT", 8) == 0)
+		store_fail(s, "scripts were flushed");
+	return 1;
+}

@@ -1,0 +1,192 @@
+/*
+ * validate.c -- checking request bodies before anything is stored: a body
+ * must be valid UTF-8 JSON holding one object, without \u0000 escapes (cJSON
+ * would silently cut the string there), with only known fields of the right
+ * types. Each failure fills a struct api_error naming the field.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "liaisond.h"
+
+/* Fill e: the status to answer, a machine code, a message and the field. */
+void
+api_error_set(struct api_error *e, int status, const char *code,
+    const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->status = status;
+	e->code = code;
+	snprintf(e->field, sizeof e->field, "%s", field ? field : "");
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof e->message, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Does the JSON text hold a \u0000 escape inside a string? cJSON decodes it
+ * to a NUL and the rest of the string would vanish from view. This only
+ * follows string boundaries and escapes; cJSON does the parsing.
+ */
+static int
+json_has_nul_escape(const char *s, size_t len)
+{
+	size_t i;
+	int in_string = 0;
+
+	for (i = 0; i < len; i++) {
+		if (!in_string) {
+			if (s[i] == '"')
+				in_string = 1;
+			continue;
+		}
+		if (s[i] == '"') {
+			in_string = 0;
+		} else if (s[i] == '\\' && i + 1 < len) {
+			if (s[i + 1] == 'u' && i + 5 < len &&
+			    strncmp(s + i + 2, "0000", 4) == 0)
+				return 1;
+			i++;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Parse a request body that must be one JSON object. body must be
+ * NUL-terminated at len. Returns the object (caller frees with cJSON_Delete)
+ * or NULL with e filled.
+ */
+cJSON *
+json_parse_object(const char *body, size_t len, struct api_error *e)
+{
+	const char *end = NULL;
+	cJSON *json;
+
+	if (len == 0) {
+		api_error_set(e, 400, "bad_request", NULL, "the body is empty");
+		return NULL;
+	}
+	if (memchr(body, '\0', len) != NULL || !utf8_valid(body, len)) {
+		api_error_set(e, 400, "bad_request", NULL,
+		    "the body is not valid UTF-8 text");
+		return NULL;
+	}
+	if (json_has_nul_escape(body, len)) {
+		api_error_set(e, 400, "bad_request", NULL,
+		    "strings may not contain \\u0000");
+		return NULL;
+	}
+	json = cJSON_ParseWithOpts(body, &end, 1);
+	if (json == NULL) {
+		api_error_set(e, 400, "bad_request", NULL,
+		    "the body is not valid JSON (at byte %zu)",
+		    end != NULL && end >= body ? (size_t)(end - body) : (size_t)0);
+		return NULL;
+	}
+	if (!cJSON_IsObject(json)) {
+		cJSON_Delete(json);
+		api_error_set(e, 400, "bad_request", NULL,
+		    "the body must be a JSON object");
+		return NULL;
+	}
+	return json;
+}
+
+/*
+ * Refuse members of obj not named in allowed (NULL-terminated) and members
+ * given twice. prefix names obj in messages ("" for the body, "items[3]").
+ */
+int
+json_check_fields(const cJSON *obj, const char *const *allowed,
+    const char *prefix, struct api_error *e)
+{
+	const cJSON *item, *other;
+	char field[64];
+	size_t i;
+
+	cJSON_ArrayForEach(item, obj) {
+		snprintf(field, sizeof field, "%s%s%s", prefix,
+		    *prefix ? "." : "", item->string);
+		for (i = 0; allowed[i] != NULL; i++)
+			if (strcmp(item->string, allowed[i]) == 0)
+				break;
+		if (allowed[i] == NULL) {
+			api_error_set(e, 400, "bad_request", field,
+			    "unknown field");
+			return -1;
+		}
+		for (other = item->next; other != NULL; other = other->next) {
+			if (strcmp(other->string, item->string) == 0) {
+				api_error_set(e, 400, "bad_request", field,
+				    "field given twice");
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * Get string member name of obj into *out (pointing into obj). Missing:
+ * an error when required, else *out = NULL. Longer than max characters, or
+ * empty when required: 422.
+ */
+int
+json_get_string(const cJSON *obj, const char *name, const char *prefix,
+    int required, size_t max, const char **out, struct api_error *e)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+	char field[64];
+	size_t n;
+
+	snprintf(field, sizeof field, "%s%s%s", prefix, *prefix ? "." : "",
+	    name);
+	*out = NULL;
+	if (item == NULL) {
+		if (!required)
+			return 0;
+		api_error_set(e, 422, "invalid", field, "this field is required");
+		return -1;
+	}
+	if (!cJSON_IsString(item)) {
+		api_error_set(e, 400, "bad_request", field, "must be a string");
+		return -1;
+	}
+	n = utf8_length(item->valuestring);
+	if (required && n == 0) {
+		api_error_set(e, 422, "invalid", field, "may not be empty");
+		return -1;
+	}
+	if (n > max) {
+		api_error_set(e, 422, "invalid", field,
+		    "longer than %zu characters", max);
+		return -1;
+	}
+	*out = item->valuestring;
+	return 0;
+}
+
+/* Get optional boolean member name of obj; *out is left alone if absent. */
+int
+json_get_bool(const cJSON *obj, const char *name, const char *prefix, int *out,
+    struct api_error *e)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+	char field[64];
+
+	if (item == NULL)
+		return 0;
+	if (!cJSON_IsBool(item)) {
+		snprintf(field, sizeof field, "%s%s%s", prefix,
+		    *prefix ? "." : "", name);
+		api_error_set(e, 400, "bad_request", field, "must be true or false");
+		return -1;
+	}
+	*out = cJSON_IsTrue(item);
+	return 0;
+}
