@@ -26,9 +26,15 @@ void
 api_healthz(struct request *r)
 {
 	const char *argv[] = { "PING" };
+	cJSON *root, *error;
 
 	if (!store_up(r->daemon->store)) {
-		request_error(r, 503, "unavailable", "redis is unreachable", NULL);
+		root = cJSON_CreateObject();
+		cJSON_AddStringToObject(root, "status", "unavailable");
+		error = cJSON_AddObjectToObject(root, "error");
+		cJSON_AddStringToObject(error, "code", "unavailable");
+		cJSON_AddStringToObject(error, "message", "redis is unreachable");
+		request_reply_json(r, 503, root);
 		return;
 	}
 	request_store(r, healthz_pong, 1, argv, NULL);

@@ -1,0 +1,572 @@
+/*
+ * config.c -- the INI configuration file (parsed with inih) into a fresh
+ * struct config. Every key has a default; an unknown section or key, a key
+ * given twice or a bad value refuses the whole file with a message naming
+ * file, line, section and key. Nothing global changes here: the caller swaps
+ * the new config in.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "liaisond.h"
+
+enum config_type {
+	CONFIG_STRING,       /* any non-empty text */
+	CONFIG_PATH,         /* a file; relative to the config file's directory */
+	CONFIG_LISTEN,       /* "address:port" or "[v6address]:port" */
+	CONFIG_ADDRESS,      /* a numeric IPv4 or IPv6 address */
+	CONFIG_INT,          /* a decimal number in [min, max] */
+	CONFIG_SIZE,         /* the same, stored as size_t */
+	CONFIG_BOOL,         /* yes or no */
+	CONFIG_LOG_LEVEL,    /* warn, info or debug */
+	CONFIG_HTTP_URL,     /* http:// or https:// */
+	CONFIG_SMTP_URL,     /* smtp:// or smtps:// */
+	CONFIG_EMAIL,        /* an address with an @ and no white space */
+	CONFIG_PREFIX        /* printable ASCII, no space: starts Redis keys */
+};
+
+struct config_key {
+	const char *section;
+	const char *name;
+	enum config_type type;
+	size_t offset;       /* of the field in struct config */
+	long long min;       /* for CONFIG_INT and CONFIG_SIZE */
+	long long max;
+};
+
+#define CONFIG_FIELD(f) offsetof(struct config, f)
+
+static const struct config_key config_keys[] = {
+	{ "server", "listen", CONFIG_LISTEN, 0, 0, 0 },
+	{ "server", "public_url", CONFIG_HTTP_URL,
+	  CONFIG_FIELD(public_url), 0, 0 },
+	{ "server", "metrics_public", CONFIG_BOOL,
+	  CONFIG_FIELD(metrics_public), 0, 0 },
+
+	{ "redis", "host", CONFIG_ADDRESS, CONFIG_FIELD(redis_host), 0, 0 },
+	{ "redis", "port", CONFIG_INT, CONFIG_FIELD(redis_port), 1, 65535 },
+	{ "redis", "socket", CONFIG_PATH, CONFIG_FIELD(redis_socket), 0, 0 },
+	{ "redis", "password", CONFIG_STRING,
+	  CONFIG_FIELD(redis_password), 0, 0 },
+	{ "redis", "prefix", CONFIG_PREFIX, CONFIG_FIELD(redis_prefix), 0, 0 },
+	{ "redis", "timeout_ms", CONFIG_INT,
+	  CONFIG_FIELD(redis_timeout_ms), 1, 600000 },
+
+	{ "roster", "file", CONFIG_PATH, CONFIG_FIELD(roster_file), 0, 0 },
+
+	{ "smtp", "url", CONFIG_SMTP_URL, CONFIG_FIELD(smtp_url), 0, 0 },
+	{ "smtp", "from", CONFIG_EMAIL, CONFIG_FIELD(smtp_from), 0, 0 },
+	{ "smtp", "username", CONFIG_STRING,
+	  CONFIG_FIELD(smtp_username), 0, 0 },
+	{ "smtp", "password", CONFIG_STRING,
+	  CONFIG_FIELD(smtp_password), 0, 0 },
+	{ "smtp", "starttls", CONFIG_BOOL, CONFIG_FIELD(smtp_starttls), 0, 0 },
+
+	{ "limits", "max_body", CONFIG_SIZE, CONFIG_FIELD(max_body),
+	  1, 64 * 1024 * 1024 },
+	{ "limits", "max_headers", CONFIG_SIZE, CONFIG_FIELD(max_headers),
+	  1024, 1024 * 1024 },
+	{ "limits", "request_timeout_ms", CONFIG_INT,
+	  CONFIG_FIELD(request_timeout_ms), 1, 600000 },
+	{ "limits", "idle_timeout", CONFIG_INT,
+	  CONFIG_FIELD(idle_timeout_s), 1, 86400 },
+	{ "limits", "max_connections", CONFIG_INT,
+	  CONFIG_FIELD(max_connections), 1, 1000000 },
+	{ "limits", "rate_per_minute", CONFIG_INT,
+	  CONFIG_FIELD(rate_per_minute), 0, 1000000 },
+	{ "limits", "max_items", CONFIG_INT, CONFIG_FIELD(max_items),
+	  1, 10000 },
+	{ "limits", "max_title", CONFIG_INT, CONFIG_FIELD(max_title),
+	  1, 10000 },
+	{ "limits", "max_detail", CONFIG_INT, CONFIG_FIELD(max_detail),
+	  1, 100000 },
+	{ "limits", "idempotency_ttl", CONFIG_INT,
+	  CONFIG_FIELD(idempotency_ttl_s), 1, 366 * 86400 },
+	{ "limits", "list_limit", CONFIG_INT, CONFIG_FIELD(list_limit),
+	  1, 100000 },
+
+	{ "log", "level", CONFIG_LOG_LEVEL, CONFIG_FIELD(log_level), 0, 0 },
+};
+#define CONFIG_NKEYS (sizeof config_keys / sizeof config_keys[0])
+
+/* State of one parse, shared by the line reader and the key handler. */
+struct config_parse {
+	struct config *config;
+	FILE *f;
+	const char *path;
+	char *dir;                  /* absolute directory of the file */
+	int lineno;                 /* line the parser is on */
+	int next_lineno;
+	int seen[CONFIG_NKEYS];     /* line a key was given on, or 0 */
+	char *cause;                /* first error, "FILE:LINE: ..." */
+	int cause_line;
+};
+
+/* Fill c with the default of every key. */
+static void
+config_defaults(struct config *c)
+{
+	c->listen_host = xstrdup("127.0.0.1");
+	c->listen_port = 8080;
+	c->public_url = xstrdup("http://127.0.0.1:8080");
+	c->metrics_public = 1;
+
+	c->redis_host = xstrdup("127.0.0.1");
+	c->redis_port = 6379;
+	c->redis_socket = NULL;
+	c->redis_password = NULL;
+	c->redis_prefix = xstrdup("liaison:");
+	c->redis_timeout_ms = 2000;
+
+	c->roster_file = xstrdup("/etc/liaisond/roster.json");
+
+	c->smtp_url = xstrdup("smtp://127.0.0.1:25");
+	c->smtp_from = xstrdup("liaisond@example.gov.cn");
+	c->smtp_username = NULL;
+	c->smtp_password = NULL;
+	c->smtp_starttls = 0;
+
+	c->max_body = 262144;
+	c->max_headers = 16384;
+	c->request_timeout_ms = 5000;
+	c->idle_timeout_s = 30;
+	c->max_connections = 1024;
+	c->rate_per_minute = 600;
+	c->max_items = 50;
+	c->max_title = 100;
+	c->max_detail = 2000;
+	c->idempotency_ttl_s = 604800;
+	c->list_limit = 500;
+
+	c->log_level = LOG_LEVEL_INFO;
+}
+
+/* Free a config and everything it holds; NULL is fine. */
+void
+config_free(struct config *c)
+{
+	if (c == NULL)
+		return;
+	free(c->path);
+	free(c->listen_host);
+	free(c->public_url);
+	free(c->redis_host);
+	free(c->redis_socket);
+	free(c->redis_password);
+	free(c->redis_prefix);
+	free(c->roster_file);
+	free(c->smtp_url);
+	free(c->smtp_from);
+	free(c->smtp_username);
+	free(c->smtp_password);
+	free(c);
+}
+
+/* Record the first error of a parse, on line lineno. */
+static void
+config_error(struct config_parse *cp, int lineno, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+config_error(struct config_parse *cp, int lineno, const char *fmt, ...)
+{
+	va_list ap;
+	char what[1024];
+
+	if (cp->cause != NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	xasprintf(&cp->cause, "%s:%d: %s", cp->path, lineno, what);
+	cp->cause_line = lineno;
+}
+
+/* Read and drop the rest of the current line of f. */
+static void
+config_skip_line(FILE *f)
+{
+	int c;
+
+	while ((c = getc(f)) != EOF && c != '\n')
+		;
+}
+
+/*
+ * Line reader for inih: fgets that also counts lines. A line longer than
+ * inih's buffer would be split in two "lines", so it is refused instead,
+ * unless it is a comment: then the rest of it is dropped.
+ */
+static char *
+config_read_line(char *str, int num, void *stream)
+{
+	struct config_parse *cp = stream;
+	size_t len;
+
+	cp->lineno = cp->next_lineno;
+	if (fgets(str, num, cp->f) == NULL)
+		return NULL;
+	len = strlen(str);
+	if ((len > 0 && str[len - 1] == '\n') || feof(cp->f)) {
+		cp->next_lineno++;
+		return str;
+	}
+	cp->next_lineno++;
+	if (str[strspn(str, " \t")] == ';' || str[strspn(str, " \t")] == '#') {
+		config_skip_line(cp->f);
+		return str;
+	}
+	config_error(cp, cp->lineno, "line longer than %d bytes", num - 3);
+	config_skip_line(cp->f);
+	return str;
+}
+
+/* Parse a decimal number in [min, max] into *out; return 0 or -1. */
+static int
+config_number(const char *value, long long min, long long max,
+    long long *out)
+{
+	const char *p;
+	long long v;
+
+	if (*value == '\0' || strlen(value) > 18)
+		return -1;
+	for (p = value; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+	}
+	v = strtoll(value, NULL, 10);
+	if (v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Return 1 if s is a numeric IPv4 or IPv6 address, 0 otherwise. */
+static int
+config_numeric_address(const char *s)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	if (inet_pton(AF_INET, s, buf) == 1)
+		return 1;
+	return inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/*
+ * Split "address:port" or "[v6address]:port" into c->listen_host (without
+ * brackets) and c->listen_port. Return NULL, or what is wrong.
+ */
+static const char *
+config_listen(struct config *c, const char *value)
+{
+	const char *colon, *host_start, *host_end;
+	char *host;
+	long long port;
+
+	if (*value == '[') {
+		host_start = value + 1;
+		if ((host_end = strchr(host_start, ']')) == NULL)
+			return "missing ']' after an IPv6 address";
+		if (host_end[1] != ':')
+			return "expected \"[address]:port\"";
+		colon = host_end + 1;
+	} else {
+		host_start = value;
+		if ((colon = strchr(value, ':')) == NULL)
+			return "expected \"address:port\"";
+		if (strchr(colon + 1, ':') != NULL)
+			return "an IPv6 address goes in brackets, "
+			    "as \"[::1]:8080\"";
+		host_end = colon;
+	}
+	if (config_number(colon + 1, 1, 65535, &port) != 0)
+		return "the port must be a number from 1 to 65535";
+	host = xstrndup(host_start, host_end - host_start);
+	if (!config_numeric_address(host) ||
+	    (*value == '[' && strchr(host, ':') == NULL)) {
+		free(host);
+		return "the address must be a numeric IPv4 or [IPv6] address";
+	}
+	free(c->listen_host);
+	c->listen_host = host;
+	c->listen_port = (int)port;
+	return NULL;
+}
+
+/* Return value resolved against dir when it is relative; caller frees. */
+static char *
+config_resolve(const char *dir, const char *value)
+{
+	char *path;
+
+	if (*value == '/' || dir == NULL)
+		return xstrdup(value);
+	xasprintf(&path, "%s/%s", dir, value);
+	return path;
+}
+
+/* Return 1 if s has a character below space, DEL or a space, 0 if not. */
+static int
+config_has_space(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return 1;
+	}
+	return 0;
+}
+
+/* Return 1 if value starts with scheme and has something after it. */
+static int
+config_has_scheme(const char *value, const char *scheme)
+{
+	size_t len = strlen(scheme);
+
+	return strncmp(value, scheme, len) == 0 && value[len] != '\0';
+}
+
+/* Store value in the string field at *field, replacing what was there. */
+static void
+config_set_string(char **field, char *value)
+{
+	free(*field);
+	*field = value;
+}
+
+/*
+ * Check value for key k and store it in the config. Return NULL, or a
+ * static string saying what is wrong.
+ */
+static const char *
+config_set(struct config_parse *cp, const struct config_key *k,
+    const char *value)
+{
+	char *base = (char *)cp->config;
+	char **string = (char **)(base + k->offset);
+	char *copy;
+	size_t len;
+	long long n;
+
+	if (*value == '\0')
+		return "must not be empty";
+	switch (k->type) {
+	case CONFIG_STRING:
+		config_set_string(string, xstrdup(value));
+		return NULL;
+	case CONFIG_PATH:
+		config_set_string(string, config_resolve(cp->dir, value));
+		return NULL;
+	case CONFIG_LISTEN:
+		return config_listen(cp->config, value);
+	case CONFIG_ADDRESS:
+		if (!config_numeric_address(value))
+			return "must be a numeric IPv4 or IPv6 address";
+		config_set_string(string, xstrdup(value));
+		return NULL;
+	case CONFIG_INT:
+		if (config_number(value, k->min, k->max, &n) != 0)
+			return "must be a whole number in the allowed range";
+		*(int *)(base + k->offset) = (int)n;
+		return NULL;
+	case CONFIG_SIZE:
+		if (config_number(value, k->min, k->max, &n) != 0)
+			return "must be a whole number in the allowed range";
+		*(size_t *)(base + k->offset) = (size_t)n;
+		return NULL;
+	case CONFIG_BOOL:
+		if (strcmp(value, "yes") == 0)
+			*(int *)(base + k->offset) = 1;
+		else if (strcmp(value, "no") == 0)
+			*(int *)(base + k->offset) = 0;
+		else
+			return "must be yes or no";
+		return NULL;
+	case CONFIG_LOG_LEVEL:
+		if (strcmp(value, "warn") == 0)
+			cp->config->log_level = LOG_LEVEL_WARN;
+		else if (strcmp(value, "info") == 0)
+			cp->config->log_level = LOG_LEVEL_INFO;
+		else if (strcmp(value, "debug") == 0)
+			cp->config->log_level = LOG_LEVEL_DEBUG;
+		else
+			return "must be warn, info or debug";
+		return NULL;
+	case CONFIG_HTTP_URL:
+		if (!config_has_scheme(value, "http://") &&
+		    !config_has_scheme(value, "https://"))
+			return "must start with http:// or https://";
+		if (config_has_space(value))
+			return "must not contain spaces";
+		copy = xstrdup(value);
+		len = strlen(copy);
+		while (len > 0 && copy[len - 1] == '/')
+			copy[--len] = '\0';
+		config_set_string(string, copy);
+		return NULL;
+	case CONFIG_SMTP_URL:
+		if (!config_has_scheme(value, "smtp://") &&
+		    !config_has_scheme(value, "smtps://"))
+			return "must start with smtp:// or smtps://";
+		if (config_has_space(value))
+			return "must not contain spaces";
+		config_set_string(string, xstrdup(value));
+		return NULL;
+	case CONFIG_EMAIL:
+		if (strchr(value, '@') == NULL || config_has_space(value) ||
+		    strpbrk(value, "<>,;\"") != NULL)
+			return "must be a plain address such as "
+			    "liaisond@example.gov.cn";
+		config_set_string(string, xstrdup(value));
+		return NULL;
+	case CONFIG_PREFIX:
+		if (config_has_space(value))
+			return "must not contain spaces or control characters";
+		config_set_string(string, xstrdup(value));
+		return NULL;
+	}
+	return "unhandled key type";
+}
+
+/* Return the range of a numeric key as text for messages, in buf. */
+static const char *
+config_range(const struct config_key *k, char *buf, size_t len)
+{
+	snprintf(buf, len, "from %lld to %lld", k->min, k->max);
+	return buf;
+}
+
+/* inih handler: one "key = value" line of section. Return 1, or 0 on error. */
+static int
+config_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct config_parse *cp = user;
+	const struct config_key *k;
+	const char *why;
+	char range[64];
+	size_t i;
+	int known_section = 0;
+
+	if (*section == '\0') {
+		config_error(cp, cp->lineno, "%s: outside any [section]",
+		    name);
+		return 0;
+	}
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		k = &config_keys[i];
+		if (strcmp(k->section, section) != 0)
+			continue;
+		known_section = 1;
+		if (strcmp(k->name, name) == 0)
+			break;
+	}
+	if (!known_section) {
+		config_error(cp, cp->lineno, "[%s] %s: unknown section",
+		    section, name);
+		return 0;
+	}
+	if (i == CONFIG_NKEYS) {
+		config_error(cp, cp->lineno, "[%s] %s: unknown key", section,
+		    name);
+		return 0;
+	}
+	if (cp->seen[i] != 0) {
+		config_error(cp, cp->lineno, "[%s] %s: given twice (first on "
+		    "line %d)", section, name, cp->seen[i]);
+		return 0;
+	}
+	cp->seen[i] = cp->lineno;
+	if ((why = config_set(cp, k, value)) == NULL)
+		return 1;
+	if (k->type == CONFIG_INT || k->type == CONFIG_SIZE) {
+		config_error(cp, cp->lineno, "[%s] %s: \"%s\": must be a whole "
+		    "number %s", section, name, value,
+		    config_range(k, range, sizeof range));
+	} else
+		config_error(cp, cp->lineno, "[%s] %s: \"%s\": %s", section,
+		    name, value, why);
+	return 0;
+}
+
+/* Return the absolute directory holding the file at path; caller frees. */
+static char *
+config_directory(const char *path)
+{
+	const char *slash;
+	char *dir, *real;
+
+	if ((slash = strrchr(path, '/')) == NULL)
+		dir = xstrdup(".");
+	else if (slash == path)
+		dir = xstrdup("/");
+	else
+		dir = xstrndup(path, slash - path);
+	if ((real = realpath(dir, NULL)) == NULL)
+		return dir;
+	free(dir);
+	if (strcmp(real, "/") == 0)
+		real[0] = '\0';	/* so that "/" + "/" + file is "/file" */
+	return real;
+}
+
+/*
+ * Read the configuration file at path into a new struct config, with every
+ * key not given at its default. Return it (free with config_free), or NULL
+ * with *cause set to "FILE:LINE: [section] key: what is wrong" or
+ * "FILE: why it cannot be read" (the caller frees *cause).
+ */
+struct config *
+config_load(const char *path, char **cause)
+{
+	struct config_parse cp;
+	struct config *c;
+	int line;
+
+	*cause = NULL;
+	memset(&cp, 0, sizeof cp);
+	cp.path = path;
+	cp.next_lineno = 1;
+	if ((cp.f = fopen(path, "r")) == NULL) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	c = xcalloc(1, sizeof *c);
+	c->path = xstrdup(path);
+	config_defaults(c);
+	cp.config = c;
+	cp.dir = config_directory(path);
+
+	line = ini_parse_stream(config_read_line, &cp, config_handler, &cp);
+	if (line == 0 && ferror(cp.f))
+		config_error(&cp, cp.lineno, "read error");
+	fclose(cp.f);
+	free(cp.dir);
+
+	if (line > 0 && (cp.cause == NULL || line < cp.cause_line)) {
+		free(cp.cause);
+		cp.cause = NULL;
+		config_error(&cp, line, "syntax error: expected \"[section]\" "
+		    "or \"key = value\"");
+	}
+	if (line < 0 && cp.cause == NULL)
+		xasprintf(&cp.cause, "%s: cannot parse", path);
+	if (cp.cause != NULL) {
+		*cause = cp.cause;
+		config_free(c);
+		return NULL;
+	}
+	return c;
+}

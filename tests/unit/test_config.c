@@ -1,0 +1,463 @@
+/*
+ * test_config.c -- unit tests for config.c: defaults, every key, and the
+ * exact message for each kind of bad line.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "liaisond.h"
+
+static char test_dir[64];
+static char test_path[128];
+
+static int
+setup_dir(void **state)
+{
+	char *real;
+
+	snprintf(test_dir, sizeof test_dir, "/tmp/test_config.XXXXXX");
+	if (mkdtemp(test_dir) == NULL)
+		return -1;
+	/* /tmp may be a symbolic link: compare with the real directory. */
+	if ((real = realpath(test_dir, NULL)) == NULL)
+		return -1;
+	snprintf(test_dir, sizeof test_dir, "%s", real);
+	free(real);
+	snprintf(test_path, sizeof test_path, "%s/liaisond.conf", test_dir);
+	return 0;
+}
+
+static int
+teardown_dir(void **state)
+{
+	unlink(test_path);
+	rmdir(test_dir);
+	return 0;
+}
+
+/* Write text to the test file and load it. */
+static struct config *
+load(const char *text, char **cause)
+{
+	FILE *f;
+
+	f = fopen(test_path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return config_load(test_path, cause);
+}
+
+/* Load text, which must be refused with "PATH:" + expected. */
+static void
+refuse(const char *text, const char *expected)
+{
+	struct config *c;
+	char *cause, want[1024];
+
+	c = load(text, &cause);
+	if (c != NULL)
+		fail_msg("accepted:\n%s", text);
+	assert_non_null(cause);
+	snprintf(want, sizeof want, "%s:%s", test_path, expected);
+	assert_string_equal(cause, want);
+	free(cause);
+}
+
+static void
+test_config_empty_file_gives_every_default(void **state)
+{
+	struct config *c;
+	char *cause;
+
+	c = load("", &cause);
+	assert_non_null(c);
+	assert_null(cause);
+	assert_string_equal(c->path, test_path);
+	assert_string_equal(c->listen_host, "127.0.0.1");
+	assert_int_equal(c->listen_port, 8080);
+	assert_string_equal(c->public_url, "http://127.0.0.1:8080");
+	assert_int_equal(c->metrics_public, 1);
+	assert_string_equal(c->redis_host, "127.0.0.1");
+	assert_int_equal(c->redis_port, 6379);
+	assert_null(c->redis_socket);
+	assert_null(c->redis_password);
+	assert_string_equal(c->redis_prefix, "liaison:");
+	assert_int_equal(c->redis_timeout_ms, 2000);
+	assert_string_equal(c->roster_file, "/etc/liaisond/roster.json");
+	assert_string_equal(c->smtp_url, "smtp://127.0.0.1:25");
+	assert_string_equal(c->smtp_from, "liaisond@example.gov.cn");
+	assert_null(c->smtp_username);
+	assert_null(c->smtp_password);
+	assert_int_equal(c->smtp_starttls, 0);
+	assert_int_equal(c->max_body, 262144);
+	assert_int_equal(c->max_headers, 16384);
+	assert_int_equal(c->request_timeout_ms, 5000);
+	assert_int_equal(c->idle_timeout_s, 30);
+	assert_int_equal(c->max_connections, 1024);
+	assert_int_equal(c->rate_per_minute, 600);
+	assert_int_equal(c->max_items, 50);
+	assert_int_equal(c->max_title, 100);
+	assert_int_equal(c->max_detail, 2000);
+	assert_int_equal(c->idempotency_ttl_s, 604800);
+	assert_int_equal(c->list_limit, 500);
+	assert_int_equal(c->log_level, LOG_LEVEL_INFO);
+	config_free(c);
+}
+
+static void
+test_config_reads_every_key(void **state)
+{
+	struct config *c;
+	char *cause;
+
+	c = load(
+	    "; a comment\n"
+	    "# another\n"
+	    "[server]\n"
+	    "listen = 0.0.0.0:9090   ; inline comment\n"
+	    "public_url = https://liaison.example.gov.cn/\n"
+	    "metrics_public = no\n"
+	    "[redis]\n"
+	    "host = ::1\n"
+	    "port = 6380\n"
+	    "socket = /run/redis/redis.sock\n"
+	    "password = s3cret\n"
+	    "prefix = test:\n"
+	    "timeout_ms = 1500\n"
+	    "[roster]\n"
+	    "file = /srv/roster.json\n"
+	    "[smtp]\n"
+	    "url = smtps://mail.example.gov.cn:465\n"
+	    "from = noreply@example.gov.cn\n"
+	    "username = bot\n"
+	    "password = mailpw\n"
+	    "starttls = yes\n"
+	    "[limits]\n"
+	    "max_body = 1000\n"
+	    "max_headers = 2048\n"
+	    "request_timeout_ms = 250\n"
+	    "idle_timeout = 7\n"
+	    "max_connections = 64\n"
+	    "rate_per_minute = 0\n"
+	    "max_items = 5\n"
+	    "max_title = 20\n"
+	    "max_detail = 300\n"
+	    "idempotency_ttl = 60\n"
+	    "list_limit = 10\n"
+	    "[log]\n"
+	    "level = debug\n", &cause);
+	assert_null(cause);
+	assert_non_null(c);
+	assert_string_equal(c->listen_host, "0.0.0.0");
+	assert_int_equal(c->listen_port, 9090);
+	assert_string_equal(c->public_url, "https://liaison.example.gov.cn");
+	assert_int_equal(c->metrics_public, 0);
+	assert_string_equal(c->redis_host, "::1");
+	assert_int_equal(c->redis_port, 6380);
+	assert_string_equal(c->redis_socket, "/run/redis/redis.sock");
+	assert_string_equal(c->redis_password, "s3cret");
+	assert_string_equal(c->redis_prefix, "test:");
+	assert_int_equal(c->redis_timeout_ms, 1500);
+	assert_string_equal(c->roster_file, "/srv/roster.json");
+	assert_string_equal(c->smtp_url, "smtps://mail.example.gov.cn:465");
+	assert_string_equal(c->smtp_from, "noreply@example.gov.cn");
+	assert_string_equal(c->smtp_username, "bot");
+	assert_string_equal(c->smtp_password, "mailpw");
+	assert_int_equal(c->smtp_starttls, 1);
+	assert_int_equal(c->max_body, 1000);
+	assert_int_equal(c->max_headers, 2048);
+	assert_int_equal(c->request_timeout_ms, 250);
+	assert_int_equal(c->idle_timeout_s, 7);
+	assert_int_equal(c->max_connections, 64);
+	assert_int_equal(c->rate_per_minute, 0);
+	assert_int_equal(c->max_items, 5);
+	assert_int_equal(c->max_title, 20);
+	assert_int_equal(c->max_detail, 300);
+	assert_int_equal(c->idempotency_ttl_s, 60);
+	assert_int_equal(c->list_limit, 10);
+	assert_int_equal(c->log_level, LOG_LEVEL_DEBUG);
+	config_free(c);
+}
+
+static void
+test_config_listen_takes_ipv6_in_brackets(void **state)
+{
+	struct config *c;
+	char *cause;
+
+	c = load("[server]\nlisten = [::1]:8443\n", &cause);
+	assert_non_null(c);
+	assert_string_equal(c->listen_host, "::1");
+	assert_int_equal(c->listen_port, 8443);
+	config_free(c);
+}
+
+static void
+test_config_relative_roster_file_is_relative_to_the_config(void **state)
+{
+	struct config *c;
+	char *cause, want[256];
+
+	c = load("[roster]\nfile = roster.json\n", &cause);
+	assert_non_null(c);
+	snprintf(want, sizeof want, "%s/roster.json", test_dir);
+	assert_string_equal(c->roster_file, want);
+	config_free(c);
+}
+
+static void
+test_config_log_levels(void **state)
+{
+	struct config *c;
+	char *cause;
+
+	c = load("[log]\nlevel = warn\n", &cause);
+	assert_non_null(c);
+	assert_int_equal(c->log_level, LOG_LEVEL_WARN);
+	config_free(c);
+}
+
+static void
+test_config_refuses_a_missing_file(void **state)
+{
+	struct config *c;
+	char *cause;
+
+	c = config_load("/nonexistent/liaisond.conf", &cause);
+	assert_null(c);
+	assert_string_equal(cause,
+	    "/nonexistent/liaisond.conf: No such file or directory");
+	free(cause);
+}
+
+static void
+test_config_refuses_an_unknown_key(void **state)
+{
+	refuse("[server]\nlisten = 127.0.0.1:80\nlsten = 1\n",
+	    "3: [server] lsten: unknown key");
+}
+
+static void
+test_config_refuses_an_unknown_section(void **state)
+{
+	refuse("[server]\n\n[sever]\nlisten = 127.0.0.1:80\n",
+	    "4: [sever] listen: unknown section");
+}
+
+static void
+test_config_refuses_a_key_outside_any_section(void **state)
+{
+	refuse("listen = 127.0.0.1:80\n",
+	    "1: listen: outside any [section]");
+}
+
+static void
+test_config_refuses_a_key_given_twice(void **state)
+{
+	refuse("[redis]\nport = 1\nport = 2\n",
+	    "3: [redis] port: given twice (first on line 2)");
+}
+
+static void
+test_config_refuses_a_line_that_is_not_key_value(void **state)
+{
+	refuse("[redis]\nport = 1\njust words\n",
+	    "3: syntax error: expected \"[section]\" or \"key = value\"");
+	refuse("[redis\n",
+	    "1: syntax error: expected \"[section]\" or \"key = value\"");
+}
+
+static void
+test_config_refuses_a_line_too_long(void **state)
+{
+	char text[512];
+
+	snprintf(text, sizeof text, "[redis]\npassword = %0300d\n", 7);
+	refuse(text, "2: line longer than 197 bytes");
+}
+
+static void
+test_config_skips_a_long_comment_line(void **state)
+{
+	struct config *c;
+	char text[512], *cause;
+
+	snprintf(text, sizeof text, "[redis]\n; %0300d\nport = 7\n", 7);
+	c = load(text, &cause);
+	if (c == NULL)
+		fail_msg("%s", cause);
+	assert_int_equal(c->redis_port, 7);
+	config_free(c);
+}
+
+static void
+test_config_loads_the_sample_file(void **state)
+{
+	struct config *c;
+	char *cause, *etc, want[PATH_MAX + 32];
+
+	c = config_load(ETC_DIR "/liaisond.conf", &cause);
+	if (c == NULL)
+		fail_msg("%s", cause);
+	etc = realpath(ETC_DIR, NULL);
+	assert_non_null(etc);
+	snprintf(want, sizeof want, "%s/roster.json", etc);
+	free(etc);
+	assert_string_equal(c->roster_file, want);
+	assert_string_equal(c->listen_host, "127.0.0.1");
+	assert_int_equal(c->listen_port, 8080);
+	assert_int_equal(c->max_body, 262144);
+	assert_int_equal(c->log_level, LOG_LEVEL_INFO);
+	config_free(c);
+}
+
+static void
+test_config_refuses_bad_listen_values(void **state)
+{
+	refuse("[server]\n\nlisten = localhost:8080\n",
+	    "3: [server] listen: \"localhost:8080\": the address must be a "
+	    "numeric IPv4 or [IPv6] address");
+	refuse("[server]\nlisten = 127.0.0.1\n",
+	    "2: [server] listen: \"127.0.0.1\": expected \"address:port\"");
+	refuse("[server]\nlisten = 127.0.0.1:0\n",
+	    "2: [server] listen: \"127.0.0.1:0\": the port must be a number "
+	    "from 1 to 65535");
+	refuse("[server]\nlisten = 127.0.0.1:65536\n",
+	    "2: [server] listen: \"127.0.0.1:65536\": the port must be a "
+	    "number from 1 to 65535");
+	refuse("[server]\nlisten = 127.0.0.1:http\n",
+	    "2: [server] listen: \"127.0.0.1:http\": the port must be a "
+	    "number from 1 to 65535");
+	refuse("[server]\nlisten = ::1:8080\n",
+	    "2: [server] listen: \"::1:8080\": an IPv6 address goes in "
+	    "brackets, as \"[::1]:8080\"");
+	refuse("[server]\nlisten = [::1:8080\n",
+	    "2: [server] listen: \"[::1:8080\": missing ']' after an IPv6 "
+	    "address");
+	refuse("[server]\nlisten = [127.0.0.1]:8080\n",
+	    "2: [server] listen: \"[127.0.0.1]:8080\": the address must be a "
+	    "numeric IPv4 or [IPv6] address");
+	refuse("[server]\nlisten = 300.1.1.1:8080\n",
+	    "2: [server] listen: \"300.1.1.1:8080\": the address must be a "
+	    "numeric IPv4 or [IPv6] address");
+}
+
+static void
+test_config_refuses_bad_numbers_with_the_range(void **state)
+{
+	refuse("[redis]\nport = 0\n",
+	    "2: [redis] port: \"0\": must be a whole number from 1 to 65535");
+	refuse("[redis]\nport = 65536\n",
+	    "2: [redis] port: \"65536\": must be a whole number from 1 to "
+	    "65535");
+	refuse("[limits]\nmax_body = 12k\n",
+	    "2: [limits] max_body: \"12k\": must be a whole number from 1 to "
+	    "67108864");
+	refuse("[limits]\nrate_per_minute = -1\n",
+	    "2: [limits] rate_per_minute: \"-1\": must be a whole number from "
+	    "0 to 1000000");
+	refuse("[limits]\nmax_items = 99999999999999999999\n",
+	    "2: [limits] max_items: \"99999999999999999999\": must be a whole "
+	    "number from 1 to 10000");
+	refuse("[limits]\nidle_timeout = +5\n",
+	    "2: [limits] idle_timeout: \"+5\": must be a whole number from 1 "
+	    "to 86400");
+}
+
+static void
+test_config_refuses_bad_booleans(void **state)
+{
+	refuse("[server]\nmetrics_public = true\n",
+	    "2: [server] metrics_public: \"true\": must be yes or no");
+	refuse("[smtp]\nstarttls = 1\n",
+	    "2: [smtp] starttls: \"1\": must be yes or no");
+}
+
+static void
+test_config_refuses_an_empty_prefix(void **state)
+{
+	refuse("[redis]\nprefix =\n",
+	    "2: [redis] prefix: \"\": must not be empty");
+	refuse("[redis]\nprefix = a b\n",
+	    "2: [redis] prefix: \"a b\": must not contain spaces or control "
+	    "characters");
+}
+
+static void
+test_config_refuses_a_redis_host_name(void **state)
+{
+	refuse("[redis]\nhost = localhost\n",
+	    "2: [redis] host: \"localhost\": must be a numeric IPv4 or IPv6 "
+	    "address");
+}
+
+static void
+test_config_refuses_bad_urls_and_addresses(void **state)
+{
+	refuse("[server]\npublic_url = ftp://x\n",
+	    "2: [server] public_url: \"ftp://x\": must start with http:// or "
+	    "https://");
+	refuse("[smtp]\nurl = http://mail\n",
+	    "2: [smtp] url: \"http://mail\": must start with smtp:// or "
+	    "smtps://");
+	refuse("[smtp]\nfrom = nobody\n",
+	    "2: [smtp] from: \"nobody\": must be a plain address such as "
+	    "liaisond@example.gov.cn");
+}
+
+static void
+test_config_refuses_an_unknown_log_level(void **state)
+{
+	refuse("[log]\nlevel = trace\n",
+	    "2: [log] level: \"trace\": must be warn, info or debug");
+}
+
+static void
+test_config_reports_the_first_error(void **state)
+{
+	refuse("[redis]\nport = x\n[limits]\nmax_items = 0\n",
+	    "2: [redis] port: \"x\": must be a whole number from 1 to 65535");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_empty_file_gives_every_default),
+		cmocka_unit_test(test_config_reads_every_key),
+		cmocka_unit_test(test_config_listen_takes_ipv6_in_brackets),
+		cmocka_unit_test(test_config_relative_roster_file_is_relative_to_the_config),
+		cmocka_unit_test(test_config_log_levels),
+		cmocka_unit_test(test_config_refuses_a_missing_file),
+		cmocka_unit_test(test_config_refuses_an_unknown_key),
+		cmocka_unit_test(test_config_refuses_an_unknown_section),
+		cmocka_unit_test(test_config_refuses_a_key_outside_any_section),
+		cmocka_unit_test(test_config_refuses_a_key_given_twice),
+		cmocka_unit_test(test_config_refuses_a_line_that_is_not_key_value),
+		cmocka_unit_test(test_config_refuses_a_line_too_long),
+		cmocka_unit_test(test_config_skips_a_long_comment_line),
+		cmocka_unit_test(test_config_loads_the_sample_file),
+		cmocka_unit_test(test_config_refuses_bad_listen_values),
+		cmocka_unit_test(test_config_refuses_bad_numbers_with_the_range),
+		cmocka_unit_test(test_config_refuses_bad_booleans),
+		cmocka_unit_test(test_config_refuses_an_empty_prefix),
+		cmocka_unit_test(test_config_refuses_a_redis_host_name),
+		cmocka_unit_test(test_config_refuses_bad_urls_and_addresses),
+		cmocka_unit_test(test_config_refuses_an_unknown_log_level),
+		cmocka_unit_test(test_config_reports_the_first_error),
+	};
+
+	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
+}

@@ -1,0 +1,165 @@
+/*
+ * test_uscc.c -- unit tests for uscc.c: Unified Social Credit Codes.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "liaisond.h"
+
+static void
+test_uscc_accepts_the_standards_example(void **state)
+{
+	char expected = 'x';
+	char check;
+
+	assert_int_equal(uscc_check_char("91350100M000100Y4", &check), 0);
+	assert_int_equal(check, '3');
+	assert_int_equal(uscc_valid("91350100M000100Y43", &expected), 1);
+	assert_int_equal(expected, '3');
+	assert_int_equal(uscc_valid("91350100M000100Y43", NULL), 1);
+}
+
+static void
+test_uscc_refuses_a_wrong_check_char_and_names_the_right_one(void **state)
+{
+	char expected;
+
+	assert_int_equal(uscc_valid("91350100M000100Y44", &expected), 0);
+	assert_int_equal(expected, '3');
+	assert_int_equal(uscc_valid("91340800PN4Y1KAC6X", &expected), 0);
+	assert_int_equal(expected, '3');
+	/* A check position outside the charset is just wrong, too. */
+	assert_int_equal(uscc_valid("91350100M000100Y4Z", &expected), 0);
+	assert_int_equal(expected, '3');
+}
+
+static void
+test_uscc_refuses_lower_case(void **state)
+{
+	char expected;
+
+	assert_int_equal(uscc_valid("91350100m000100y43", &expected), 0);
+	assert_int_equal(expected, '\0');
+	assert_int_equal(uscc_valid("91340800PN4Y1KAc63", &expected), 0);
+	assert_int_equal(expected, '\0');
+}
+
+static void
+test_uscc_refuses_lengths_other_than_18(void **state)
+{
+	char expected;
+
+	assert_int_equal(uscc_valid("91350100M000100Y4", &expected), 0);
+	assert_int_equal(expected, '\0');
+	assert_int_equal(uscc_valid("91350100M000100Y433", &expected), 0);
+	assert_int_equal(expected, '\0');
+	assert_int_equal(uscc_valid("", &expected), 0);
+	assert_int_equal(expected, '\0');
+	assert_int_equal(uscc_valid("9135", &expected), 0);
+	assert_int_equal(expected, '\0');
+}
+
+static void
+test_uscc_refuses_the_letters_i_o_s_v_z(void **state)
+{
+	const char *letters = "IOSVZ";
+	char code[USCC_LEN + 1], check, expected;
+	int i;
+
+	for (i = 0; letters[i] != '\0'; i++) {
+		memcpy(code, "91350100M000100Y43", sizeof code);
+		code[9] = letters[i];
+		assert_int_equal(uscc_check_char(code, &check), -1);
+		assert_int_equal(uscc_valid(code, &expected), 0);
+		assert_int_equal(expected, '\0');
+	}
+}
+
+static void
+test_uscc_check_char_refuses_short_input(void **state)
+{
+	char check;
+
+	assert_int_equal(uscc_check_char("9135010", &check), -1);
+}
+
+static void
+test_uscc_accepts_letter_authority_codes(void **state)
+{
+	/* A (另设), N (农业) and Y (其他): real authorities, first a letter. */
+	assert_int_equal(uscc_valid("A1340800MA2N0001XK", NULL), 1);
+	assert_int_equal(uscc_valid("N2340800MB1234567X", NULL), 1);
+	assert_int_equal(uscc_valid("Y1340800MC9876543T", NULL), 1);
+	assert_int_equal(uscc_valid("A1340800MA2N0001XJ", NULL), 0);
+}
+
+/* Read a whole file into a new NUL-terminated buffer. */
+static char *
+read_file(const char *path)
+{
+	FILE *f;
+	char *text;
+	long len;
+
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	rewind(f);
+	text = malloc(len + 1);
+	assert_non_null(text);
+	assert_int_equal(fread(text, 1, len, f), len);
+	text[len] = '\0';
+	fclose(f);
+	return text;
+}
+
+static void
+test_uscc_accepts_every_enterprise_of_the_sample_roster(void **state)
+{
+	const cJSON *array, *e, *id;
+	cJSON *root;
+	char *text;
+	int n = 0;
+
+	text = read_file(ETC_DIR "/roster.json");
+	root = cJSON_Parse(text);
+	assert_non_null(root);
+	array = cJSON_GetObjectItemCaseSensitive(root, "enterprises");
+	cJSON_ArrayForEach(e, array) {
+		id = cJSON_GetObjectItemCaseSensitive(e, "id");
+		assert_true(cJSON_IsString(id));
+		if (!uscc_valid(id->valuestring, NULL))
+			fail_msg("%s does not verify", id->valuestring);
+		n++;
+	}
+	assert_int_equal(n, 227);
+	cJSON_Delete(root);
+	free(text);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_uscc_accepts_the_standards_example),
+		cmocka_unit_test(test_uscc_refuses_a_wrong_check_char_and_names_the_right_one),
+		cmocka_unit_test(test_uscc_refuses_lower_case),
+		cmocka_unit_test(test_uscc_refuses_lengths_other_than_18),
+		cmocka_unit_test(test_uscc_refuses_the_letters_i_o_s_v_z),
+		cmocka_unit_test(test_uscc_check_char_refuses_short_input),
+		cmocka_unit_test(test_uscc_accepts_letter_authority_codes),
+		cmocka_unit_test(test_uscc_accepts_every_enterprise_of_the_sample_roster),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
