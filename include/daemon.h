@@ -16,6 +16,8 @@
 
 #include "liaisond.h"
 
+struct daemon;
+
 /* lua_scripts.c (generated from the scripts in src/lua) */
 enum store_script_id {
 	SCRIPT_SUBMIT,
@@ -64,6 +66,11 @@ int store_script(struct store *, enum store_script_id, redisCallbackFn *,
     void *, int, const char **, const size_t *);
 int store_reply_is_error(struct store *, const redisReply *);
 
+/* connections.c */
+void connections_note(struct daemon *, struct evhttp_request *);
+size_t connections_open(void);
+void connections_free(void);
+
 /* ratelimit.c */
 struct ratelimit;
 struct ratelimit *ratelimit_new(void);
@@ -79,6 +86,7 @@ int ratelimit_hit(struct ratelimit *, const char *key, int limit, time_t now);
 struct generation {
 	struct config *config;
 	struct roster *roster;
+	struct workdays *calendar;  /* for deadlines */
 	int refs;
 };
 struct daemon {
@@ -122,6 +130,7 @@ struct request {
 	struct generation *gen;     /* a reference held until freed */
 	struct roster *roster;      /* gen's */
 	struct config *config;      /* gen's */
+	struct workdays *calendar;  /* gen's */
 	struct evkeyvalq query;
 	int has_query;
 	char param[128];            /* the '*' segment of the path */

@@ -78,6 +78,15 @@ struct config {
 	int idempotency_ttl_s;   /* how long an Idempotency-Key is remembered */
 	int list_limit;          /* most rows a list returns */
 
+	/* [deadlines] */
+	char *deadline_calendar; /* the working-day calendar file */
+	int claim_days;          /* working days to claim a task */
+	int respond_days;        /* ... to respond to it */
+	int resolve_days;        /* ... to resolve it */
+	int claim_seconds;       /* > 0: deadline in seconds instead (tests) */
+	int respond_seconds;
+	int resolve_seconds;
+
 	/* [log] */
 	enum log_level log_level;
 };
@@ -165,6 +174,24 @@ void period_previous(const struct period *, struct period *);
 int period_equal(const struct period *, const struct period *);
 time_t period_start(const struct period *);
 time_t period_end(const struct period *);
+
+/* workdays.c */
+struct workdays_day {
+	int date;                /* YYYYMMDD */
+	int work;                /* 1: a make-up working day; 0: a day off */
+	int line;                /* of the calendar file */
+	char *name;              /* the holiday, as the file names it */
+};
+struct workdays {
+	char *path;
+	struct workdays_day *days;       /* sorted by date */
+	size_t ndays;
+};
+struct workdays *workdays_load(const char *path, char **cause);
+void workdays_free(struct workdays *);
+int workdays_is_workday(const struct workdays *, int year, int month, int day);
+time_t workdays_due(const struct workdays *, time_t start, int n);
+int workdays_covers(const struct workdays *, int year);
 
 /* util.c */
 #define TOKEN_LEN 35          /* "lt_" and 32 url-safe base64 characters */

@@ -26,15 +26,9 @@ void
 api_healthz(struct request *r)
 {
 	const char *argv[] = { "PING" };
-	cJSON *root, *error;
 
 	if (!store_up(r->daemon->store)) {
-		root = cJSON_CreateObject();
-		cJSON_AddStringToObject(root, "status", "unavailable");
-		error = cJSON_AddObjectToObject(root, "error");
-		cJSON_AddStringToObject(error, "code", "unavailable");
-		cJSON_AddStringToObject(error, "message", "redis is unreachable");
-		request_reply_json(r, 503, root);
+		request_error(r, 503, "unavailable", "redis is unreachable", NULL);
 		return;
 	}
 	request_store(r, healthz_pong, 1, argv, NULL);
@@ -69,6 +63,9 @@ metrics_reply(struct request *r, const redisReply *stats)
 	    "# HELP liaisond_requests_in_flight Requests not yet answered.\n"
 	    "# TYPE liaisond_requests_in_flight gauge\n"
 	    "liaisond_requests_in_flight %d\n"
+	    "# HELP liaisond_http_connections Open HTTP connections.\n"
+	    "# TYPE liaisond_http_connections gauge\n"
+	    "liaisond_http_connections %zu\n"
 	    "# HELP liaisond_roster_officers Officers in the roster.\n"
 	    "# TYPE liaisond_roster_officers gauge\n"
 	    "liaisond_roster_officers %zu\n"
@@ -78,7 +75,7 @@ metrics_reply(struct request *r, const redisReply *stats)
 	    "# HELP liaisond_start_time_seconds When the daemon started.\n"
 	    "# TYPE liaisond_start_time_seconds gauge\n"
 	    "liaisond_start_time_seconds %lld\n",
-	    r->daemon->inflight - 1, ro->nofficers, ro->nenterprises,
+	    r->daemon->inflight - 1, connections_open(), ro->nofficers, ro->nenterprises,
 	    (long long)r->daemon->started);
 	len = evbuffer_get_length(buf);
 	text = xmalloc(len + 1);

@@ -84,25 +84,53 @@ reports_submitted(struct request *r, redisReply *reply)
 	    reply->element[1]->str);
 }
 
-/* The script's input: the checked report with its routing. */
+/*
+ * When a task created at ms is due: after seconds when the config says so
+ * (for tests), else at the end of the days-th working day.
+ */
+static void
+reports_due(const struct request *r, int64_t ms, int days, int seconds,
+    cJSON *due, const char *name)
+{
+	char buf[32];
+	int64_t at;
+
+	if (seconds > 0)
+		at = ms + (int64_t)seconds * 1000;
+	else
+		at = (int64_t)workdays_due(r->calendar, (time_t)(ms / 1000),
+		    days) * 1000 + 999;
+	snprintf(buf, sizeof buf, "%lld", (long long)at);
+	cJSON_AddStringToObject(due, name, buf);
+}
+
+/* The script's input: the checked report with its routing and deadlines. */
 static char *
 reports_payload(struct request *r, const struct report_input *in)
 {
-	cJSON *root = cJSON_CreateObject(), *items, *item, *depts;
+	cJSON *root = cJSON_CreateObject(), *items, *item, *depts, *due;
+	const struct config *cfg = r->config;
 	char period[PERIOD_LEN + 1], now[32], actor[80], reason[256];
 	const struct report_item *it;
 	const struct topic *rt;
+	int64_t ms = now_ms();
 	char *text;
 	size_t i, j;
 
 	period_format(&in->period, period);
-	snprintf(now, sizeof now, "%lld", (long long)now_ms());
+	snprintf(now, sizeof now, "%lld", (long long)ms);
 	snprintf(actor, sizeof actor, "officer:%s", r->actor_id);
 	cJSON_AddStringToObject(root, "officer", r->actor_id);
 	cJSON_AddStringToObject(root, "actor", actor);
 	cJSON_AddStringToObject(root, "period", period);
 	cJSON_AddBoolToObject(root, "late", in->late);
 	cJSON_AddStringToObject(root, "now", now);
+	due = cJSON_AddObjectToObject(root, "due");
+	reports_due(r, ms, cfg->claim_days, cfg->claim_seconds, due, "claim");
+	reports_due(r, ms, cfg->respond_days, cfg->respond_seconds, due,
+	    "respond");
+	reports_due(r, ms, cfg->resolve_days, cfg->resolve_seconds, due,
+	    "resolve");
 	items = cJSON_AddArrayToObject(root, "items");
 	for (i = 0; i < in->nitems; i++) {
 		it = &in->items[i];

@@ -48,6 +48,11 @@ struct config_key {
 
 #define CONFIG_FIELD(f) offsetof(struct config, f)
 
+/* The calendar file, next to the configuration file unless given. */
+#define CONFIG_DEFAULT_CALENDAR "holidays-cn.txt"
+/* The longest deadline in seconds: 365 days. */
+#define CONFIG_DEADLINE_SECONDS_MAX (365 * 86400)
+
 static const struct config_key config_keys[] = {
 	{ "server", "listen", CONFIG_LISTEN, 0, 0, 0 },
 	{ "server", "public_url", CONFIG_HTTP_URL,
@@ -97,6 +102,21 @@ static const struct config_key config_keys[] = {
 	{ "limits", "list_limit", CONFIG_INT, CONFIG_FIELD(list_limit),
 	  1, 100000 },
 
+	{ "deadlines", "calendar", CONFIG_PATH,
+	  CONFIG_FIELD(deadline_calendar), 0, 0 },
+	{ "deadlines", "claim_days", CONFIG_INT, CONFIG_FIELD(claim_days),
+	  1, 365 },
+	{ "deadlines", "respond_days", CONFIG_INT, CONFIG_FIELD(respond_days),
+	  1, 365 },
+	{ "deadlines", "resolve_days", CONFIG_INT, CONFIG_FIELD(resolve_days),
+	  1, 365 },
+	{ "deadlines", "claim_seconds", CONFIG_INT,
+	  CONFIG_FIELD(claim_seconds), 0, CONFIG_DEADLINE_SECONDS_MAX },
+	{ "deadlines", "respond_seconds", CONFIG_INT,
+	  CONFIG_FIELD(respond_seconds), 0, CONFIG_DEADLINE_SECONDS_MAX },
+	{ "deadlines", "resolve_seconds", CONFIG_INT,
+	  CONFIG_FIELD(resolve_seconds), 0, CONFIG_DEADLINE_SECONDS_MAX },
+
 	{ "log", "level", CONFIG_LOG_LEVEL, CONFIG_FIELD(log_level), 0, 0 },
 };
 #define CONFIG_NKEYS (sizeof config_keys / sizeof config_keys[0])
@@ -114,9 +134,14 @@ struct config_parse {
 	int cause_line;
 };
 
-/* Fill c with the default of every key. */
+static char *config_resolve(const char *, const char *);
+
+/*
+ * Fill c with the default of every key; dir is the configuration file's
+ * directory, which the default calendar path is relative to.
+ */
 static void
-config_defaults(struct config *c)
+config_defaults(struct config *c, const char *dir)
 {
 	c->listen_host = xstrdup("127.0.0.1");
 	c->listen_port = 8080;
@@ -150,6 +175,14 @@ config_defaults(struct config *c)
 	c->idempotency_ttl_s = 604800;
 	c->list_limit = 500;
 
+	c->deadline_calendar = config_resolve(dir, CONFIG_DEFAULT_CALENDAR);
+	c->claim_days = 1;
+	c->respond_days = 5;
+	c->resolve_days = 15;
+	c->claim_seconds = 0;
+	c->respond_seconds = 0;
+	c->resolve_seconds = 0;
+
 	c->log_level = LOG_LEVEL_INFO;
 }
 
@@ -171,6 +204,7 @@ config_free(struct config *c)
 	free(c->smtp_from);
 	free(c->smtp_username);
 	free(c->smtp_password);
+	free(c->deadline_calendar);
 	free(c);
 }
 
@@ -545,9 +579,9 @@ config_load(const char *path, char **cause)
 	}
 	c = xcalloc(1, sizeof *c);
 	c->path = xstrdup(path);
-	config_defaults(c);
 	cp.config = c;
 	cp.dir = config_directory(path);
+	config_defaults(c, cp.dir);
 
 	line = ini_parse_stream(config_read_line, &cp, config_handler, &cp);
 	if (line == 0 && ferror(cp.f))

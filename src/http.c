@@ -205,7 +205,13 @@ request_error(struct request *r, int status, const char *code,
     const char *message, const char *field)
 {
 	cJSON *root = cJSON_CreateObject();
-	cJSON *error = cJSON_AddObjectToObject(root, "error");
+	cJSON *error;
+
+	/* /healthz answers {"status": ...} whatever made it fail. */
+	if (r->route != NULL && r->route->handler == api_healthz)
+		cJSON_AddStringToObject(root, "status", status == 503 ?
+		    "unavailable" : "error");
+	error = cJSON_AddObjectToObject(root, "error");
 
 	cJSON_AddStringToObject(error, "code", code);
 	cJSON_AddStringToObject(error, "message", message);
@@ -499,6 +505,7 @@ request_new(struct daemon *d, struct evhttp_request *req, int method)
 	r->gen = generation_ref(d);
 	r->roster = r->gen->roster;
 	r->config = r->gen->config;
+	r->calendar = r->gen->calendar;
 	r->timer = evtimer_new(d->base, request_timeout, r);
 	tv.tv_sec = r->config->request_timeout_ms / 1000;
 	tv.tv_usec = (r->config->request_timeout_ms % 1000) * 1000;
@@ -516,9 +523,11 @@ http_dispatch(struct evhttp_request *req, void *arg)
 	const char *path = evhttp_uri_get_path(uri);
 	const char *query = evhttp_uri_get_query(uri);
 	int method = evhttp_request_get_command(req);
-	struct request *r = request_new(d, req, method);
+	struct request *r;
 	char allow[64];
 
+	connections_note(d, req);
+	r = request_new(d, req, method);
 	if (path == NULL || *path == '\0')
 		path = "/";
 	if (d->draining) {

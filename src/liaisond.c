@@ -58,32 +58,48 @@ generation_unref(struct generation *g)
 		return;
 	config_free(g->config);
 	roster_free(g->roster);
+	workdays_free(g->calendar);
 	free(g);
 }
 
 /*
- * Load the config at path and the roster it names. Returns a generation
- * holding one reference, or NULL with *cause naming the file, line or entry
- * and the field.
+ * Load the config at path and the roster and calendar it names. Returns a
+ * generation holding one reference, or NULL with *cause naming the file,
+ * line or entry and the field.
  */
 static struct generation *
 generation_load(const char *path, char **cause)
 {
-	struct generation *g;
-	struct config *cfg;
-	struct roster *roster;
+	struct generation *g = xcalloc(1, sizeof *g);
 
-	if ((cfg = config_load(path, cause)) == NULL)
-		return NULL;
-	if ((roster = roster_load(cfg->roster_file, cause)) == NULL) {
-		config_free(cfg);
+	g->refs = 1;
+	if ((g->config = config_load(path, cause)) == NULL ||
+	    (g->roster = roster_load(g->config->roster_file, cause)) == NULL ||
+	    (g->calendar = workdays_load(g->config->deadline_calendar,
+	    cause)) == NULL) {
+		generation_unref(g);
 		return NULL;
 	}
-	g = xcalloc(1, sizeof *g);
-	g->config = cfg;
-	g->roster = roster;
-	g->refs = 1;
 	return g;
+}
+
+/*
+ * Holidays cannot be computed, only read from the State Council's yearly
+ * notice: say loudly when the calendar lacks this year or the next.
+ */
+static void
+calendar_check(const struct workdays *cal)
+{
+	struct tm tm;
+	time_t now = time(NULL);
+	int year;
+
+	localtime_r(&now, &tm);
+	for (year = tm.tm_year + 1900; year <= tm.tm_year + 1901; year++)
+		if (!workdays_covers(cal, year))
+			log_warnx("calendar %s has no holidays for %d: its "
+			    "weekdays count as working days until it is "
+			    "updated", cal->path, year);
 }
 
 /* Periods and deadlines are in the zone's time: make it the local time. */
@@ -137,6 +153,7 @@ reload(struct daemon *d)
 	generation_unref(d->current);
 	d->current = g;
 	set_timezone(g->roster->timezone);
+	calendar_check(g->calendar);
 	http_configure(d);
 	log_info("reloaded %s and %s (%zu officers, %zu enterprises)",
 	    g->config->path, g->roster->path, g->roster->nofficers,
@@ -199,9 +216,10 @@ check_only(struct generation *g)
 	const struct roster *r = g->roster;
 
 	printf("liaisond: configuration ok: %s; roster ok: %s (%zu officers, "
-	    "%zu enterprises, %zu departments, %zu topics)\n", g->config->path,
-	    r->path, r->nofficers, r->nenterprises, r->ndepartments,
-	    r->ntopics);
+	    "%zu enterprises, %zu departments, %zu topics); calendar ok: %s "
+	    "(%zu days)\n", g->config->path, r->path, r->nofficers,
+	    r->nenterprises, r->ndepartments, r->ntopics, g->calendar->path,
+	    g->calendar->ndays);
 }
 
 int
@@ -254,6 +272,7 @@ main(int argc, char **argv)
 	}
 
 	log_init(foreground, d->current->config->log_level);
+	calendar_check(d->current->calendar);
 	if (!foreground && daemon(0, 0) == -1)
 		fatal("daemon");
 	signal(SIGPIPE, SIG_IGN);
@@ -286,6 +305,7 @@ main(int argc, char **argv)
 	 */
 	store_free(d->store);
 	evhttp_free(d->http);
+	connections_free();
 	event_free(sighup);
 	event_free(sigterm);
 	event_free(sigint);

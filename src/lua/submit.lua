@@ -10,7 +10,8 @@
 --
 -- Keys (P = prefix): P seq (hash of counters), P report:R, P issue:I,
 -- P issue:I:history (list of JSON), P task:T, P queue:DEPT (stream),
--- P outbox (stream), P reports:PERIOD, P officer:O:reports, P reported:PERIOD,
+-- P outbox (stream), P deadlines (sorted set of 'claim:T' by due ms, for
+-- the escalation timer), P reports:PERIOD, P officer:O:reports, P reported:PERIOD,
 -- P issues, P issues:period:PERIOD, P issues:dept:DEPT, P issues:officer:O,
 -- P issues:category:CAT, P issues:state:STATE (sorted sets by creation ms),
 -- P idem:O:KEY, P stats.
@@ -50,8 +51,10 @@ for _, it in ipairs(req.items) do
     local entry = redis.call('XADD', P .. 'queue:' .. dept, '*', 'task', task)
     redis.call('HSET', P .. 'task:' .. task, 'id', task, 'department', dept,
       'state', 'queued', 'claimant', '', 'issues', enc({issue}),
-      'created', now, 'deadline', '', 'response', '', 'resolution', '',
-      'entry', entry)
+      'created', now, 'deadline', req.due.claim, 'due_claim', req.due.claim,
+      'due_respond', req.due.respond, 'due_resolve', req.due.resolve,
+      'response', '', 'resolution', '', 'entry', entry)
+    redis.call('ZADD', P .. 'deadlines', req.due.claim, 'claim:' .. task)
     redis.call('XADD', P .. 'outbox', '*', 'event', 'task.queued',
       'task', task, 'department', dept, 'issue', issue, 'at', now)
     redis.call('ZADD', P .. 'issues:dept:' .. dept, now, issue)

@@ -79,7 +79,7 @@ static void
 test_config_empty_file_gives_every_default(void **state)
 {
 	struct config *c;
-	char *cause;
+	char *cause, calendar[256];
 
 	c = load("", &cause);
 	assert_non_null(c);
@@ -112,6 +112,14 @@ test_config_empty_file_gives_every_default(void **state)
 	assert_int_equal(c->max_detail, 2000);
 	assert_int_equal(c->idempotency_ttl_s, 604800);
 	assert_int_equal(c->list_limit, 500);
+	snprintf(calendar, sizeof calendar, "%s/holidays-cn.txt", test_dir);
+	assert_string_equal(c->deadline_calendar, calendar);
+	assert_int_equal(c->claim_days, 1);
+	assert_int_equal(c->respond_days, 5);
+	assert_int_equal(c->resolve_days, 15);
+	assert_int_equal(c->claim_seconds, 0);
+	assert_int_equal(c->respond_seconds, 0);
+	assert_int_equal(c->resolve_seconds, 0);
 	assert_int_equal(c->log_level, LOG_LEVEL_INFO);
 	config_free(c);
 }
@@ -156,6 +164,14 @@ test_config_reads_every_key(void **state)
 	    "max_detail = 300\n"
 	    "idempotency_ttl = 60\n"
 	    "list_limit = 10\n"
+	    "[deadlines]\n"
+	    "calendar = /srv/holidays.txt\n"
+	    "claim_days = 2\n"
+	    "respond_days = 3\n"
+	    "resolve_days = 365\n"
+	    "claim_seconds = 30\n"
+	    "respond_seconds = 60\n"
+	    "resolve_seconds = 31536000\n"
 	    "[log]\n"
 	    "level = debug\n", &cause);
 	assert_null(cause);
@@ -187,6 +203,13 @@ test_config_reads_every_key(void **state)
 	assert_int_equal(c->max_detail, 300);
 	assert_int_equal(c->idempotency_ttl_s, 60);
 	assert_int_equal(c->list_limit, 10);
+	assert_string_equal(c->deadline_calendar, "/srv/holidays.txt");
+	assert_int_equal(c->claim_days, 2);
+	assert_int_equal(c->respond_days, 3);
+	assert_int_equal(c->resolve_days, 365);
+	assert_int_equal(c->claim_seconds, 30);
+	assert_int_equal(c->respond_seconds, 60);
+	assert_int_equal(c->resolve_seconds, 31536000);
 	assert_int_equal(c->log_level, LOG_LEVEL_DEBUG);
 	config_free(c);
 }
@@ -215,6 +238,43 @@ test_config_relative_roster_file_is_relative_to_the_config(void **state)
 	snprintf(want, sizeof want, "%s/roster.json", test_dir);
 	assert_string_equal(c->roster_file, want);
 	config_free(c);
+}
+
+static void
+test_config_relative_calendar_is_relative_to_the_config(void **state)
+{
+	struct config *c;
+	char *cause, want[256];
+
+	c = load("[deadlines]\ncalendar = cal/holidays.txt\n", &cause);
+	assert_non_null(c);
+	snprintf(want, sizeof want, "%s/cal/holidays.txt", test_dir);
+	assert_string_equal(c->deadline_calendar, want);
+	config_free(c);
+}
+
+static void
+test_config_refuses_deadlines_out_of_range(void **state)
+{
+	refuse("[deadlines]\nclaim_days = 0\n",
+	    "2: [deadlines] claim_days: \"0\": must be a whole number from 1 "
+	    "to 365");
+	refuse("[deadlines]\nrespond_days = 366\n",
+	    "2: [deadlines] respond_days: \"366\": must be a whole number "
+	    "from 1 to 365");
+	refuse("[deadlines]\nresolve_days = 1.5\n",
+	    "2: [deadlines] resolve_days: \"1.5\": must be a whole number "
+	    "from 1 to 365");
+	refuse("[deadlines]\nclaim_seconds = -1\n",
+	    "2: [deadlines] claim_seconds: \"-1\": must be a whole number "
+	    "from 0 to 31536000");
+	refuse("[deadlines]\nresolve_seconds = 31536001\n",
+	    "2: [deadlines] resolve_seconds: \"31536001\": must be a whole "
+	    "number from 0 to 31536000");
+	refuse("[deadlines]\ncalendar =\n",
+	    "2: [deadlines] calendar: \"\": must not be empty");
+	refuse("[deadlines]\nclaim_hours = 4\n",
+	    "2: [deadlines] claim_hours: unknown key");
 }
 
 static void
@@ -314,8 +374,14 @@ test_config_loads_the_sample_file(void **state)
 	etc = realpath(ETC_DIR, NULL);
 	assert_non_null(etc);
 	snprintf(want, sizeof want, "%s/roster.json", etc);
-	free(etc);
 	assert_string_equal(c->roster_file, want);
+	snprintf(want, sizeof want, "%s/holidays-cn.txt", etc);
+	free(etc);
+	assert_string_equal(c->deadline_calendar, want);
+	assert_int_equal(c->claim_days, 1);
+	assert_int_equal(c->respond_days, 5);
+	assert_int_equal(c->resolve_days, 15);
+	assert_int_equal(c->claim_seconds, 0);
 	assert_string_equal(c->listen_host, "127.0.0.1");
 	assert_int_equal(c->listen_port, 8080);
 	assert_int_equal(c->max_body, 262144);
@@ -439,6 +505,8 @@ main(void)
 		cmocka_unit_test(test_config_reads_every_key),
 		cmocka_unit_test(test_config_listen_takes_ipv6_in_brackets),
 		cmocka_unit_test(test_config_relative_roster_file_is_relative_to_the_config),
+		cmocka_unit_test(test_config_relative_calendar_is_relative_to_the_config),
+		cmocka_unit_test(test_config_refuses_deadlines_out_of_range),
 		cmocka_unit_test(test_config_log_levels),
 		cmocka_unit_test(test_config_refuses_a_missing_file),
 		cmocka_unit_test(test_config_refuses_an_unknown_key),

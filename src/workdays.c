@@ -1,0 +1,454 @@
+/*
+ * workdays.c -- the working-day calendar that task deadlines count in.
+ *
+ * Which days are public holidays, and which weekend days are worked in
+ * exchange (调休上班), is decided each year by the State Council's notice; it
+ * cannot be computed. The calendar file lists those days, one a line:
+ *
+ *	YYYY-MM-DD off|work NAME
+ *
+ * with '#' comment lines and blank lines. A weekday is a working day unless
+ * it is listed "off"; a Saturday or Sunday is one only when listed "work".
+ * Dates are kept in an array sorted by date and looked up with bsearch.
+ * Dates are plain calendar days, so the arithmetic here needs no time zone;
+ * only workdays_due turns a time into a local date and back, with
+ * localtime_r and mktime in the process's zone (TZ, set at start).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "liaisond.h"
+
+#define WORKDAYS_YEAR_MIN 2000
+#define WORKDAYS_YEAR_MAX 2999
+
+/* State of one load: the file, the line it is on and the dates so far. */
+struct workdays_parse {
+	const char *path;
+	int lineno;
+	struct workdays_day *days;
+	size_t ndays;
+	size_t alloc;
+	char *cause;
+};
+
+/* Return 1 if year is a leap year in the Gregorian calendar. */
+static int
+workdays_leap(int year)
+{
+	return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+/* Return the number of days in month (1..12) of year. */
+static int
+workdays_month_length(int year, int month)
+{
+	static const int length[12] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
+
+	if (month == 2 && workdays_leap(year))
+		return 29;
+	return length[month - 1];
+}
+
+/*
+ * Return the number of days from 1970-01-01 to year-month-day (negative
+ * before it), in the proleptic Gregorian calendar. This is H. Hinnant's
+ * days_from_civil.
+ */
+static long
+workdays_day_number(int year, int month, int day)
+{
+	long y, era, yoe, doy, doe;
+
+	y = month <= 2 ? year - 1 : year;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* The inverse of workdays_day_number: fill year, month and day of n. */
+static void
+workdays_civil(long n, int *year, int *month, int *day)
+{
+	long era, doe, yoe, doy, mp, y;
+
+	n += 719468;
+	era = (n >= 0 ? n : n - 146096) / 146097;
+	doe = n - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*day = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*month = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*year = (int)(*month <= 2 ? y + 1 : y);
+}
+
+/* Return 1 if year-month-day is a Saturday or a Sunday, 0 otherwise. */
+static int
+workdays_weekend(int year, int month, int day)
+{
+	long n;
+	int weekday;
+
+	/* 1970-01-01 was a Thursday (weekday 4, with Sunday 0). */
+	n = workdays_day_number(year, month, day);
+	weekday = (int)(((n + 4) % 7 + 7) % 7);
+	return weekday == 0 || weekday == 6;
+}
+
+/* Return the YYYYMMDD key the day array is sorted by. */
+static int
+workdays_key(int year, int month, int day)
+{
+	return year * 10000 + month * 100 + day;
+}
+
+/* bsearch and qsort comparison of two days by date. */
+static int
+workdays_compare(const void *a, const void *b)
+{
+	const struct workdays_day *da = a, *db = b;
+
+	if (da->date != db->date)
+		return da->date < db->date ? -1 : 1;
+	return 0;
+}
+
+/* Return the listed day with key date, or NULL when it is not listed. */
+static const struct workdays_day *
+workdays_find(const struct workdays *wd, int date)
+{
+	struct workdays_day key;
+
+	if (wd->ndays == 0)
+		return NULL;
+	key.date = date;
+	return bsearch(&key, wd->days, wd->ndays, sizeof *wd->days,
+	    workdays_compare);
+}
+
+/* Record the first error of a load, on the current line. */
+static void
+workdays_error(struct workdays_parse *wp, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+workdays_error(struct workdays_parse *wp, const char *fmt, ...)
+{
+	va_list ap;
+	char what[512];
+
+	if (wp->cause != NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	xasprintf(&wp->cause, "%s:%d: %s", wp->path, wp->lineno, what);
+}
+
+/* Return the value of n decimal digits at s, or -1 if one is not a digit. */
+static int
+workdays_digits(const char *s, int n)
+{
+	int i, v = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/*
+ * Parse the date field (exactly "YYYY-MM-DD", a day that exists) into *key
+ * and *weekend. Return 0, or -1 with the error recorded.
+ */
+static int
+workdays_parse_date(struct workdays_parse *wp, const char *field,
+    int *key, int *weekend)
+{
+	int year, month, day;
+
+	if (strlen(field) != 10 || field[4] != '-' || field[7] != '-' ||
+	    (year = workdays_digits(field, 4)) == -1 ||
+	    (month = workdays_digits(field + 5, 2)) == -1 ||
+	    (day = workdays_digits(field + 8, 2)) == -1) {
+		workdays_error(wp, "\"%s\": not a date in the form YYYY-MM-DD",
+		    field);
+		return -1;
+	}
+	if (year < WORKDAYS_YEAR_MIN || year > WORKDAYS_YEAR_MAX) {
+		workdays_error(wp, "\"%s\": the year must be from %d to %d",
+		    field, WORKDAYS_YEAR_MIN, WORKDAYS_YEAR_MAX);
+		return -1;
+	}
+	if (month < 1 || month > 12 || day < 1 ||
+	    day > workdays_month_length(year, month)) {
+		workdays_error(wp, "\"%s\": no such day", field);
+		return -1;
+	}
+	*key = workdays_key(year, month, day);
+	*weekend = workdays_weekend(year, month, day);
+	return 0;
+}
+
+/* Return the length of the run of spaces and tabs at s. */
+static size_t
+workdays_blank(const char *s)
+{
+	return strspn(s, " \t");
+}
+
+/* Return the length of the field at s, up to a space, tab or the end. */
+static size_t
+workdays_field(const char *s)
+{
+	return strcspn(s, " \t");
+}
+
+/*
+ * Parse one line of the file (its newline removed) and append the day it
+ * lists. Return 0 (comments and blank lines included), or -1 with the
+ * error recorded. A date given twice is found by a scan of the days so far:
+ * a calendar holds a few dozen dates a year.
+ */
+static int
+workdays_parse_line(struct workdays_parse *wp, char *line)
+{
+	struct workdays_day *day;
+	char *date, *kind, *name;
+	size_t len, i;
+	int key, weekend, work;
+
+	line += workdays_blank(line);
+	if (*line == '\0' || *line == '#')
+		return 0;
+
+	date = line;
+	len = workdays_field(date);
+	kind = date + len + workdays_blank(date + len);
+	date[len] = '\0';
+	if (workdays_parse_date(wp, date, &key, &weekend) != 0)
+		return -1;
+
+	if (*kind == '\0') {
+		workdays_error(wp, "missing \"off\" or \"work\" after the date");
+		return -1;
+	}
+	len = workdays_field(kind);
+	name = kind + len + workdays_blank(kind + len);
+	kind[len] = '\0';
+	if (strcmp(kind, "off") == 0)
+		work = 0;
+	else if (strcmp(kind, "work") == 0)
+		work = 1;
+	else {
+		workdays_error(wp, "\"%s\": unknown kind, expected \"off\" or "
+		    "\"work\"", kind);
+		return -1;
+	}
+	if (work && !weekend) {
+		workdays_error(wp, "%s is a weekday: only a Saturday or a "
+		    "Sunday can be a \"work\" day", date);
+		return -1;
+	}
+
+	if (*name == '\0') {
+		workdays_error(wp, "missing the name after \"%s\"", kind);
+		return -1;
+	}
+	len = strlen(name);
+	while (len > 0 && (name[len - 1] == ' ' || name[len - 1] == '\t'))
+		name[--len] = '\0';
+	if (!utf8_valid(name, len)) {
+		workdays_error(wp, "the name is not valid UTF-8");
+		return -1;
+	}
+
+	for (i = 0; i < wp->ndays; i++) {
+		if (wp->days[i].date == key) {
+			workdays_error(wp, "%s: given twice (first on line %d)",
+			    date, wp->days[i].line);
+			return -1;
+		}
+	}
+
+	if (wp->ndays == wp->alloc) {
+		wp->alloc = wp->alloc == 0 ? 64 : wp->alloc * 2;
+		wp->days = xreallocarray(wp->days, wp->alloc, sizeof *wp->days);
+	}
+	day = &wp->days[wp->ndays++];
+	day->date = key;
+	day->work = work;
+	day->line = wp->lineno;
+	day->name = xstrdup(name);
+	return 0;
+}
+
+/* Free the days of a failed load. */
+static void
+workdays_parse_free(struct workdays_parse *wp)
+{
+	size_t i;
+
+	for (i = 0; i < wp->ndays; i++)
+		free(wp->days[i].name);
+	free(wp->days);
+}
+
+/*
+ * Read the calendar file at path. Return the calendar (free it with
+ * workdays_free), or NULL with *cause set to "FILE:LINE: what is wrong" for
+ * the first bad line (a malformed or impossible date, an unknown kind, a
+ * "work" weekday, a missing name, a date given twice), or to "FILE: why"
+ * when it cannot be read. The caller frees *cause. A file with no dates at
+ * all loads: workdays_covers then says no year is covered.
+ */
+struct workdays *
+workdays_load(const char *path, char **cause)
+{
+	struct workdays_parse wp;
+	struct workdays *wd;
+	FILE *f;
+	char *line = NULL;
+	size_t size = 0;
+	ssize_t len;
+
+	*cause = NULL;
+	if ((f = fopen(path, "r")) == NULL) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	memset(&wp, 0, sizeof wp);
+	wp.path = path;
+	while ((len = getline(&line, &size, f)) != -1) {
+		wp.lineno++;
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (len > 0 && line[len - 1] == '\r')
+			line[--len] = '\0';
+		if (strlen(line) != (size_t)len) {
+			workdays_error(&wp, "NUL byte in the line");
+			break;
+		}
+		if (workdays_parse_line(&wp, line) != 0)
+			break;
+	}
+	if (wp.cause == NULL && ferror(f))
+		xasprintf(&wp.cause, "%s: %s", path, strerror(errno));
+	free(line);
+	fclose(f);
+
+	if (wp.cause != NULL) {
+		*cause = wp.cause;
+		workdays_parse_free(&wp);
+		return NULL;
+	}
+	if (wp.ndays > 0)
+		qsort(wp.days, wp.ndays, sizeof *wp.days, workdays_compare);
+	wd = xcalloc(1, sizeof *wd);
+	wd->path = xstrdup(path);
+	wd->days = wp.days;
+	wd->ndays = wp.ndays;
+	return wd;
+}
+
+/* Free a calendar and everything it holds; NULL is fine. */
+void
+workdays_free(struct workdays *wd)
+{
+	size_t i;
+
+	if (wd == NULL)
+		return;
+	for (i = 0; i < wd->ndays; i++)
+		free(wd->days[i].name);
+	free(wd->days);
+	free(wd->path);
+	free(wd);
+}
+
+/*
+ * Return 1 if year-month-day (a real day) is a working day, 0 if not: a
+ * Monday to Friday unless the calendar lists it "off", a Saturday or Sunday
+ * only when the calendar lists it "work".
+ */
+int
+workdays_is_workday(const struct workdays *wd, int year, int month, int day)
+{
+	const struct workdays_day *listed;
+
+	listed = workdays_find(wd, workdays_key(year, month, day));
+	if (listed != NULL)
+		return listed->work;
+	return !workdays_weekend(year, month, day);
+}
+
+/*
+ * Return the deadline of a limit of n working days (n >= 1) that starts at
+ * time start: the last second (23:59:59 local time) of the n-th working day,
+ * counting from the first working day after start's local date. The day of
+ * start itself never counts, whatever the hour. Return (time_t)-1 when n is
+ * below 1 or the time cannot be converted.
+ */
+time_t
+workdays_due(const struct workdays *wd, time_t start, int n)
+{
+	struct tm tm;
+	long number;
+	int year, month, day, counted = 0;
+
+	if (n < 1 || localtime_r(&start, &tm) == NULL)
+		return (time_t)-1;
+	number = workdays_day_number(tm.tm_year + 1900, tm.tm_mon + 1,
+	    tm.tm_mday);
+	do {
+		workdays_civil(++number, &year, &month, &day);
+		if (workdays_is_workday(wd, year, month, day))
+			counted++;
+	} while (counted < n);
+
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = year - 1900;
+	tm.tm_mon = month - 1;
+	tm.tm_mday = day;
+	tm.tm_hour = 23;
+	tm.tm_min = 59;
+	tm.tm_sec = 59;
+	tm.tm_isdst = -1;
+	return mktime(&tm);
+}
+
+/*
+ * Return 1 if the calendar lists any date of year, 0 if it lists none: then
+ * its holidays are unknown and every weekday counts as a working day, which
+ * the daemon must say loudly.
+ */
+int
+workdays_covers(const struct workdays *wd, int year)
+{
+	size_t low = 0, high = wd->ndays, middle;
+	int first = workdays_key(year, 1, 1);
+
+	/* Find the first listed date on or after January 1st. */
+	while (low < high) {
+		middle = low + (high - low) / 2;
+		if (wd->days[middle].date < first)
+			low = middle + 1;
+		else
+			high = middle;
+	}
+	return low < wd->ndays && wd->days[low].date / 10000 == year;
+}

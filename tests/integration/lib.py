@@ -1,0 +1,617 @@
+"""Helpers for the liaisond integration tests.
+
+Everything here talks to real processes: a private redis-server, liaisond and
+liaisonctl.  No test library beyond pytest and python3-redis is needed (HTTP is
+spoken with http.client).
+"""
+
+import datetime
+import hashlib
+import http.client
+import http.server
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+import zoneinfo
+
+import redis
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+LIAISOND = os.path.abspath(os.environ.get("LIAISOND", os.path.join(REPO, "liaisond")))
+LIAISONCTL = os.path.abspath(os.environ.get("LIAISONCTL", os.path.join(REPO, "liaisonctl")))
+REDIS_SERVER = os.environ.get("REDIS_SERVER", "redis-server")
+ROSTER_FILE = os.path.join(REPO, "etc", "roster.json")
+CALENDAR_FILE = os.path.join(REPO, "etc", "holidays-cn.txt")
+PREFIX = "liaison:"
+TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+# Sanitizer reports that fail a test whatever the exit status was.
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+ISO_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?[+-]\d\d:\d\d$")
+TOKEN_RE = re.compile(r"^lt_[A-Za-z0-9_-]{22,}$")
+
+
+class Deadline:
+    """Poll with a deadline instead of sleeping a fixed time."""
+
+    def __init__(self, seconds):
+        self.end = time.monotonic() + seconds
+
+    def expired(self):
+        return time.monotonic() >= self.end
+
+    def left(self):
+        return max(0.0, self.end - time.monotonic())
+
+
+def wait_for(pred, timeout, interval=0.05, what="condition"):
+    d = Deadline(timeout)
+    last = None
+    while True:
+        try:
+            last = pred()
+        except Exception as e:  # noqa: BLE001 - polled predicates may fail while starting
+            last = e
+            if not isinstance(e, (OSError, http.client.HTTPException, redis.RedisError)):
+                raise
+        else:
+            if last:
+                return last
+        if d.expired():
+            raise AssertionError("timed out after %.1fs waiting for %s (last: %r)" % (timeout, what, last))
+        time.sleep(interval)
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---------------------------------------------------------------------------
+# Roster, credit codes, periods, text
+
+
+def load_roster(path=ROSTER_FILE):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+
+
+def uscc_check(code17):
+    s = sum(USCC_ALPHABET.index(c) * w for c, w in zip(code17, USCC_WEIGHTS))
+    v = 31 - s % 31
+    return USCC_ALPHABET[0 if v == 31 else v]
+
+
+def uscc_make(rng=random):
+    body = "91340800" + "".join(rng.choice(USCC_ALPHABET) for _ in range(9))
+    return body + uscc_check(body)
+
+
+def uscc_corrupt(code):
+    """The same code with a wrong check character."""
+    good = code[17]
+    bad = next(c for c in USCC_ALPHABET if c != good)
+    return code[:17] + bad
+
+
+def period_of(dt):
+    dt = dt.astimezone(TZ)
+    return "%d-%02d-%d" % (dt.year, dt.month, 1 if dt.day <= 15 else 2)
+
+
+def current_period():
+    return period_of(datetime.datetime.now(datetime.timezone.utc))
+
+
+def period_shift(p, n):
+    """The period n half-months after (n < 0: before) period p."""
+    y, m, h = (int(x) for x in p.split("-"))
+    idx = (y * 12 + (m - 1)) * 2 + (h - 1) + n
+    y, rest = divmod(idx, 24)
+    m, h = divmod(rest, 2)
+    return "%d-%02d-%d" % (y, m + 1, h + 1)
+
+
+def _keyword_chars(roster):
+    chars = set()
+    for t in roster["topics"]:
+        for k in t["keywords"]:
+            chars.update(k)
+        chars.update(t["name"])
+    return chars
+
+
+_SAFE_CHARS = None
+
+
+def safe_text(n, rng=random):
+    """n random CJK characters sharing none with any topic keyword, so the
+    text routes nowhere by keyword and is unlike any other text (no 'common')."""
+    global _SAFE_CHARS
+    if _SAFE_CHARS is None:
+        banned = _keyword_chars(load_roster())
+        _SAFE_CHARS = [chr(c) for c in range(0x4E00, 0x9FA5) if chr(c) not in banned]
+    return "".join(rng.choice(_SAFE_CHARS) for _ in range(n))
+
+
+def new_key():
+    return "k-" + os.urandom(12).hex()
+
+
+# ---------------------------------------------------------------------------
+# HTTP
+
+
+class Resp:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.header_list = headers
+        self.headers = {k.lower(): v for k, v in headers}
+        self.body = body
+
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+    def header(self, name):
+        return self.headers.get(name.lower())
+
+    def __repr__(self):
+        return "<Resp %d %s %r>" % (self.status, self.headers.get("content-type"), self.body[:600])
+
+
+def request(port, method, path, body=None, token=None, headers=None,
+            ctype="application/json", timeout=15, auth=None):
+    """One request on a fresh connection. body: bytes, str or a JSON-able object.
+    ctype=None sends no Content-Type. auth overrides the Authorization header."""
+    h = {}
+    if body is not None and not isinstance(body, (bytes, str)):
+        body = json.dumps(body, ensure_ascii=False)
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    if body is not None and ctype is not None:
+        h["Content-Type"] = ctype
+    if token is not None:
+        h["Authorization"] = "Bearer " + token
+    if auth is not None:
+        h["Authorization"] = auth
+    if headers:
+        h.update(headers)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.putrequest(method, path, skip_accept_encoding=True)
+        for k, v in h.items():
+            conn.putheader(k, v)
+        if body is not None:
+            conn.putheader("Content-Length", str(len(body)))
+        elif method in ("POST", "PUT"):
+            conn.putheader("Content-Length", "0")
+        conn.endheaders(body)
+        r = conn.getresponse()
+        data = r.read()
+        return Resp(r.status, r.getheaders(), data)
+    finally:
+        conn.close()
+
+
+def assert_error(resp, status, code, field=None):
+    """resp is a JSON error {"error":{"code","message"[,"field"]}} with this status."""
+    assert resp.status == status, "expected %d %s, got %r" % (status, code, resp)
+    ct = resp.header("content-type") or ""
+    assert ct.startswith("application/json"), "error without JSON content type: %r" % resp
+    doc = resp.json()
+    assert isinstance(doc, dict) and isinstance(doc.get("error"), dict), resp
+    err = doc["error"]
+    assert err.get("code") == code, "expected code %s, got %r" % (code, resp)
+    assert isinstance(err.get("message"), str) and err["message"], resp
+    if field is not None:
+        assert err.get("field") == field, "expected field %s, got %r" % (field, resp)
+    return err
+
+
+# ---------------------------------------------------------------------------
+# Redis state
+
+# Keys written by background machinery (webhook delivery, digests, locks).
+# They may change at any time, so the before/after comparison leaves them out.
+BACKGROUND_RE = re.compile(r"(outbox|deliver|webhook|lock|lease|leader|heartbeat|digest|worker|instance|node|mail)")
+
+
+def _canon(r, key, typ):
+    if typ == "string":
+        return r.get(key)
+    if typ == "hash":
+        return tuple(sorted(r.hgetall(key).items()))
+    if typ == "list":
+        return tuple(r.lrange(key, 0, -1))
+    if typ == "set":
+        return tuple(sorted(r.smembers(key)))
+    if typ == "zset":
+        return tuple(r.zrange(key, 0, -1, withscores=True))
+    if typ == "stream":
+        # entries only: consumer-group bookkeeping changes as workers read
+        return tuple((i, tuple(sorted(f.items()))) for i, f in r.xrange(key))
+    return r.dump(key)
+
+
+def redis_snapshot(r, ignore=BACKGROUND_RE):
+    """{key: (type, canonical value, has TTL)} for every key not matching ignore."""
+    snap = {}
+    for key in r.scan_iter(count=1000):
+        k = key.decode("utf-8", "replace")
+        if ignore is not None and ignore.search(k):
+            continue
+        typ = r.type(key).decode()
+        if typ == "none":
+            continue
+        snap[k] = (typ, _canon(r, key, typ), r.ttl(key) >= 0)
+    return snap
+
+
+def stable_snapshot(r, timeout=5):
+    """A snapshot taken once two consecutive ones agree (the daemon is idle)."""
+    prev = redis_snapshot(r)
+    d = Deadline(timeout)
+    while True:
+        time.sleep(0.05)
+        cur = redis_snapshot(r)
+        if cur == prev or d.expired():
+            return cur
+        prev = cur
+
+
+def snapshot_diff(a, b):
+    out = []
+    for k in sorted(set(a) | set(b)):
+        if a.get(k) != b.get(k):
+            out.append("%s: %r -> %r" % (k, a.get(k, "<absent>"), b.get(k, "<absent>")))
+    return "\n".join(x[:400] for x in out[:20])
+
+
+def assert_unchanged(before, after):
+    assert before == after, "Redis changed by a failed request:\n" + snapshot_diff(before, after)
+
+
+def report_keys(r, prefix=PREFIX):
+    """Ids of all stored reports (hash keys P report:{R})."""
+    out = set()
+    for key in r.scan_iter(match=prefix + "report:*", count=1000):
+        k = key.decode()
+        rid = k[len(prefix) + len("report:"):]
+        if ":" not in rid and r.type(key) == b"hash":
+            out.add(rid)
+    return out
+
+
+def issue_keys(r, prefix=PREFIX):
+    out = set()
+    for key in r.scan_iter(match=prefix + "issue:*", count=1000):
+        k = key.decode()
+        iid = k[len(prefix) + len("issue:"):]
+        if ":" not in iid and r.type(key) == b"hash":
+            out.add(iid)
+    return out
+
+
+def stream_tasks(r, dept, prefix=PREFIX):
+    return [f.get(b"task", b"").decode() for _, f in r.xrange(prefix + "queue:" + dept)]
+
+
+# ---------------------------------------------------------------------------
+# Processes
+
+
+def check_sanitizer_text(text, who):
+    for mark in SANITIZER_MARKS:
+        assert mark not in text, "%s reported %r:\n%s" % (who, mark, text[-4000:])
+
+
+class RedisServer:
+    def __init__(self, workdir, port=None):
+        self.dir = os.path.join(workdir, "redis")
+        os.makedirs(self.dir, exist_ok=True)
+        self.port = port or free_port()
+        self.proc = None
+        self.log = os.path.join(self.dir, "redis.log")
+
+    def start(self):
+        logf = open(self.log, "ab")
+        self.proc = subprocess.Popen(
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "yes", "--appendfsync", "always", "--dir", self.dir,
+             "--daemonize", "no", "--protected-mode", "no", "--logfile", ""],
+            stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        logf.close()
+        c = self.client()
+        wait_for(lambda: c.ping(), 10, what="redis-server on port %d" % self.port)
+        # wait until the AOF is loaded (PING answers LOADING errors before)
+        wait_for(lambda: c.info("persistence").get("loading") == 0, 10, what="redis loading")
+        return self
+
+    def client(self):
+        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=5)
+
+    def kill(self, sig=signal.SIGKILL):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            if sig in (signal.SIGKILL, signal.SIGTERM):
+                self.proc.wait(10)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            try:
+                self.proc.send_signal(signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+class WebhookSink:
+    """A local HTTP endpoint standing in for the departments' webhooks: it
+    answers 200 with a body every robot format accepts."""
+
+    def __init__(self):
+        self.received = []
+
+        sink = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                sink.received.append((self.path, self.rfile.read(n)))
+                body = b'{"errcode":0,"code":0,"errmsg":"ok"}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def write_roster(path, roster):
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(roster, f, ensure_ascii=False, indent=1)
+
+
+def local_roster(sink_port=None):
+    """The repo's roster with webhook URLs pointed at our own sink (or removed)."""
+    roster = load_roster()
+    for d in roster["departments"]:
+        if "webhook" in d:
+            if sink_port is None:
+                del d["webhook"]
+            else:
+                d["webhook"]["url"] = "http://127.0.0.1:%d/hooks/%s" % (sink_port, d["id"])
+    return roster
+
+
+CONF_TEMPLATE = """\
+[server]
+listen = 127.0.0.1:{port}
+public_url = http://127.0.0.1:{port}
+metrics_public = yes
+[redis]
+host = 127.0.0.1
+port = {redis_port}
+prefix = {prefix}
+timeout_ms = 1000
+[roster]
+file = roster.json
+[deadlines]
+calendar = {calendar}
+[smtp]
+url = smtp://127.0.0.1:{smtp_port}
+from = liaisond@example.gov.cn
+[limits]
+max_body = {max_body}
+request_timeout_ms = 2000
+idle_timeout = {idle}
+max_connections = 256
+rate_per_minute = {rate}
+max_items = 50
+max_title = 100
+max_detail = 2000
+idempotency_ttl = 604800
+list_limit = 500
+[log]
+level = info
+"""
+
+
+class Daemon:
+    """liaisond with its config dir; the config file is CONF in that dir."""
+
+    def __init__(self, workdir, redis_port, rate=100000, max_body=65536, sink_port=None, port=None, idle=10):
+        self.dir = os.path.join(workdir, "liaisond")
+        os.makedirs(self.dir, exist_ok=True)
+        self.port = port or free_port()
+        self.redis_port = redis_port
+        self.conf = os.path.join(self.dir, "liaisond.conf")
+        self.roster_path = os.path.join(self.dir, "roster.json")
+        self.roster = local_roster(sink_port)
+        write_roster(self.roster_path, self.roster)
+        with open(self.conf, "w") as f:
+            f.write(CONF_TEMPLATE.format(port=self.port, redis_port=redis_port, prefix=PREFIX,
+                                         smtp_port=free_port(), max_body=max_body, rate=rate,
+                                         idle=idle, calendar=CALENDAR_FILE))
+        self.proc = None
+        self.runs = 0
+        self.stderr_path = None
+        self.checked = False
+
+    def start(self, wait=True):
+        self.runs += 1
+        self.stderr_path = os.path.join(self.dir, "stderr.%d.log" % self.runs)
+        err = open(self.stderr_path, "wb")
+        self.proc = subprocess.Popen([LIAISOND, "-f", "-c", self.conf], stdout=err, stderr=err,
+                                     stdin=subprocess.DEVNULL, cwd=self.dir)
+        err.close()
+        if wait:
+            self.wait_healthy()
+        return self
+
+    def stderr(self):
+        if not self.stderr_path:
+            return ""
+        with open(self.stderr_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def wait_healthy(self, timeout=15):
+        def ok():
+            if not self.alive():
+                raise AssertionError("liaisond exited with %s while starting:\n%s"
+                                     % (self.proc.returncode, self.stderr()[-3000:]))
+            try:
+                return request(self.port, "GET", "/healthz", timeout=2).status == 200
+            except OSError:
+                return False
+        wait_for(ok, timeout, what="liaisond /healthz 200")
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def kill(self):
+        if self.alive():
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def terminate(self):
+        """SIGTERM; returns (exit status, stderr). Raises if it does not exit."""
+        if self.alive():
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+                raise AssertionError("liaisond did not exit within 20 s of SIGTERM:\n" + self.stderr()[-3000:])
+        return self.proc.returncode, self.stderr()
+
+    def stop_and_check(self):
+        """SIGTERM; assert exit 0 and no sanitizer report."""
+        if self.proc is None or self.checked:
+            return
+        self.checked = True
+        was_alive = self.alive()
+        rc, err = self.terminate()
+        check_sanitizer_text(err, "liaisond")
+        assert was_alive, "liaisond had already exited (status %s):\n%s" % (rc, err[-3000:])
+        assert rc == 0, "liaisond exited %s on SIGTERM:\n%s" % (rc, err[-3000:])
+
+    # -- convenience -------------------------------------------------------
+
+    def ctl(self, *args, check=True):
+        p = subprocess.run([LIAISONCTL, "-c", self.conf] + list(args), capture_output=True,
+                           text=True, timeout=30, stdin=subprocess.DEVNULL)
+        check_sanitizer_text(p.stderr, "liaisonctl")
+        if check:
+            assert p.returncode == 0, "liaisonctl %s exited %d: %s %s" % (args, p.returncode, p.stdout, p.stderr)
+        return p
+
+    def token(self, role, ident):
+        p = self.ctl("token", "issue", role, ident)
+        lines = p.stdout.splitlines()
+        assert len(lines) == 1, "token issue printed %r" % p.stdout
+        return lines[0].strip()
+
+    def req(self, method, path, body=None, token=None, **kw):
+        return request(self.port, method, path, body=body, token=token, **kw)
+
+    def get(self, path, token=None, **kw):
+        return request(self.port, "GET", path, token=token, **kw)
+
+    def post(self, path, body, token=None, **kw):
+        return request(self.port, "POST", path, body=body, token=token, **kw)
+
+
+class Stack:
+    """A private redis-server plus one liaisond on it."""
+
+    def __init__(self, workdir, rate=100000, max_body=65536, start=True, idle=10):
+        self.workdir = workdir
+        self.sink = WebhookSink()
+        self.redis = RedisServer(workdir)
+        try:
+            self.redis.start()
+        except BaseException:
+            self.redis.stop()
+            self.sink.close()
+            raise
+        self.r = self.redis.client()
+        self.d = Daemon(workdir, self.redis.port, rate=rate, max_body=max_body, sink_port=self.sink.port,
+                        idle=idle)
+        self.roster = self.d.roster
+        self._tokens = {}
+        if start:
+            try:
+                self.d.start()
+            except BaseException:
+                self.d.kill()
+                self.redis.stop()
+                self.sink.close()
+                raise
+
+    def token(self, role, ident):
+        if (role, ident) not in self._tokens:
+            self._tokens[(role, ident)] = self.d.token(role, ident)
+        return self._tokens[(role, ident)]
+
+    def officer(self, oid):
+        return next(o for o in self.roster["officers"] if o["id"] == oid)
+
+    def close(self):
+        """Stop everything; return the AssertionError to raise, if any."""
+        problem = None
+        try:
+            self.d.stop_and_check()
+        except AssertionError as e:
+            problem = e
+        finally:
+            self.d.kill()
+            self.redis.stop()
+            self.sink.close()
+        return problem
+
+
+def item(enterprise, topic="hiring", title=None, detail=None, difficult=None, rng=random):
+    it = {"enterprise": enterprise, "topic": topic,
+          "title": title if title is not None else safe_text(12, rng)}
+    it["detail"] = detail if detail is not None else safe_text(30, rng)
+    if difficult is not None:
+        it["difficult"] = difficult
+    return it
+
+
+def token_sha(tok):
+    return hashlib.sha256(tok.encode()).hexdigest()
