@@ -107,11 +107,12 @@ api_metrics(struct request *r)
 		metrics_reply(r, NULL);
 		return;
 	}
-	snprintf(key, sizeof key, "%sstats", r->config->redis_prefix);
+	/* The id counters are the totals: ids are never reused. */
+	snprintf(key, sizeof key, "%sseq", r->config->redis_prefix);
 	argv[0] = "HMGET";
 	argv[1] = key;
-	argv[2] = "reports";
-	argv[3] = "issues";
+	argv[2] = "report";
+	argv[3] = "issue";
 	request_store(r, metrics_stats, 4, argv, NULL);
 }
 

@@ -8,13 +8,13 @@
 -- idempotency key ('' for none), key lifetime in seconds.
 -- Returns {'created', response} | {'replay', response} | {'conflict', ''}.
 --
--- Keys (P = prefix): P seq (hash of counters), P report:R, P issue:I,
+-- Keys (P = prefix): P seq (hash of id counters), P report:R, P issue:I,
 -- P issue:I:history (list of JSON), P task:T, P queue:DEPT (stream),
 -- P outbox (stream), P deadlines (sorted set of 'claim:T' by due ms, for
 -- the escalation timer), P reports:PERIOD, P officer:O:reports, P reported:PERIOD,
 -- P issues, P issues:period:PERIOD, P issues:dept:DEPT, P issues:officer:O,
 -- P issues:category:CAT, P issues:state:STATE (sorted sets by creation ms),
--- P idem:O:KEY, P stats.
+-- P idem:O:KEY. The counters in P seq double as the totals in /metrics.
 local P = ARGV[1]
 local req = cjson.decode(ARGV[2])
 local body_hash = ARGV[3]
@@ -33,9 +33,8 @@ end
 
 local now = req.now
 local function enc(v) return cjson.encode(v) end
-local function history(issue, actor, event, reason)
-  redis.call('RPUSH', P .. 'issue:' .. issue .. ':history',
-    enc({at = now, actor = actor, event = event, reason = reason}))
+local function entry(actor, event, reason)
+  return enc({at = now, actor = actor, event = event, reason = reason})
 end
 
 local report = 'R' .. redis.call('HINCRBY', P .. 'seq', 'report', 1)
@@ -69,13 +68,15 @@ for _, it in ipairs(req.items) do
     'category', it.category, 'category_by', 'rule', 'state', 'queued',
     'departments', enc(it.departments), 'tasks', enc(task_ids),
     'group', '', 'created', now)
-  history(issue, req.actor, 'created', 'reported for period ' .. req.period)
-  history(issue, 'system', 'routed', it.route_reason)
-  history(issue, 'system', 'classified', it.category .. ': ' .. it.reason)
+  local history = {
+    entry(req.actor, 'created', 'reported for period ' .. req.period),
+    entry('system', 'routed', it.route_reason),
+    entry('system', 'classified', it.category .. ': ' .. it.reason)}
   for i, task in ipairs(task_ids) do
-    history(issue, 'system', 'queued', 'task ' .. task .. ' queued for ' ..
-      it.departments[i])
+    history[#history + 1] = entry('system', 'queued', 'task ' .. task ..
+      ' queued for ' .. it.departments[i])
   end
+  redis.call('RPUSH', P .. 'issue:' .. issue .. ':history', unpack(history))
   for _, index in ipairs({'issues', 'issues:period:' .. req.period,
       'issues:officer:' .. req.officer, 'issues:category:' .. it.category,
       'issues:state:queued'}) do
@@ -93,8 +94,6 @@ redis.call('HSET', P .. 'report:' .. report, 'id', report,
 redis.call('ZADD', P .. 'reports:' .. req.period, now, report)
 redis.call('ZADD', P .. 'officer:' .. req.officer .. ':reports', now, report)
 redis.call('SADD', P .. 'reported:' .. req.period, req.officer)
-redis.call('HINCRBY', P .. 'stats', 'reports', 1)
-redis.call('HINCRBY', P .. 'stats', 'issues', #issue_ids)
 
 local response = '{"report":' .. enc(report) .. ',"period":' ..
   enc(req.period) .. ',"issues":[' .. table.concat(issue_json, ',') .. ']}'
