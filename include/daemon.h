@@ -20,9 +20,9 @@ struct daemon;
 
 /* lua_scripts.c (generated from the scripts in src/lua) */
 enum store_script_id {
-	SCRIPT_SUBMIT,
-	SCRIPT_LIST,
-	SCRIPT_ISSUE,
+	SCRIPT_WORKFLOW,           /* every change: workflow.lua */
+	SCRIPT_LIST,               /* pages of issues or reports: list.lua */
+	SCRIPT_READ,               /* one issue, task or queue: read.lua */
 	SCRIPT_COUNT
 };
 struct store_script {
@@ -95,6 +95,7 @@ struct daemon {
 	struct evhttp_bound_socket *listener;
 	struct store *store;
 	struct ratelimit *ratelimit;
+	struct escalate *escalate;
 	struct generation *current;
 	int draining;
 	int inflight;               /* requests not yet answered */
@@ -121,6 +122,7 @@ struct route {
 	int roles;                  /* 0: no token needed */
 	route_fn handler;
 	const char *name;           /* the metrics label */
+	const char *arg;            /* for handlers that serve several routes */
 };
 
 struct request {
@@ -156,6 +158,7 @@ typedef void (*request_reply_fn)(struct request *, redisReply *);
 int http_start(struct daemon *, char **cause);
 void http_stop_listening(struct daemon *);
 void http_configure(struct daemon *);
+int request_is_json(struct request *);
 void request_reply_json(struct request *, int, cJSON *);
 void request_reply_raw(struct request *, int, const char *, const char *);
 void request_error(struct request *, int, const char *, const char *,
@@ -184,9 +187,36 @@ int api_page(struct request *, char *, char *, size_t);
 int api_period(struct request *, char *, int);
 
 /* api_issues.c */
+extern const char *const issue_categories[];
 void api_issues(struct request *);
 void api_issue(struct request *);
+void api_issue_fetch(struct request *, const char *);
+void api_issue_reply(struct request *, redisReply *);
 cJSON *api_issue_json(const redisReply *, const redisReply *);
+cJSON *api_task_json(const redisReply *);
 const char *reply_field(const redisReply *, const char *);
+int api_id_valid(const char *, char);
+int api_one_of(const char *, const char *const *);
+
+/* api_workflow.c */
+cJSON *workflow_payload(struct request *);
+int workflow_run(struct request *, const char *, cJSON *, request_reply_fn,
+    int, const char **);
+int workflow_refused(struct request *, const redisReply *);
+cJSON *request_body_object(struct request *, const char *const *);
+
+/* api_tasks.c */
+void api_queue(struct request *);
+void api_claim_next(struct request *);
+void api_task(struct request *);
+void api_task_step(struct request *);
+
+/* api_actions.c */
+void api_issue_action(struct request *);
+
+/* escalate.c */
+struct escalate;
+struct escalate *escalate_start(struct event_base *, struct store *);
+void escalate_stop(struct escalate *);
 
 #endif /* LIAISON_DAEMON_H */

@@ -193,6 +193,40 @@ int workdays_is_workday(const struct workdays *, int year, int month, int day);
 time_t workdays_due(const struct workdays *, time_t start, int n);
 int workdays_covers(const struct workdays *, int year);
 
+/* classify.c */
+#define CLASSIFY_SIMILARITY_DEFAULT 0.22  /* Dice threshold; see classify.c */
+struct classify_grams {
+	uint32_t *v;             /* sorted, unique; the caller frees */
+	size_t n;
+};
+struct classify_match {
+	const char *issue;       /* owned by the window */
+	const char *enterprise;
+	const char *group;       /* NULL when in no group */
+	double score;
+	int period_key;
+};
+struct classify_window;
+void classify_grams(const char *utf8, struct classify_grams *out);
+double classify_similarity(const struct classify_grams *,
+    const struct classify_grams *);
+struct classify_window *classify_window_new(size_t max_entries);
+void classify_window_free(struct classify_window *);
+/* Add or update an open issue: period_key = year*24 + (month-1)*2 + (half-1). */
+int classify_window_add(struct classify_window *, const char *issue,
+    const char *topic, const char *enterprise, int period_key,
+    const char *group, const char *text);
+void classify_window_set_group(struct classify_window *, const char *issue,
+    const char *group);
+void classify_window_remove(struct classify_window *, const char *issue);
+void classify_window_expire(struct classify_window *, int oldest_period_key);
+/* Entries of topic with period_key >= min_period_key scoring >= threshold
+ * against text, best first. */
+size_t classify_window_match(struct classify_window *, const char *topic,
+    const char *text, int min_period_key, double threshold,
+    struct classify_match *out, size_t max);
+size_t classify_window_bytes(const struct classify_window *);
+
 /* util.c */
 #define TOKEN_LEN 35          /* "lt_" and 32 url-safe base64 characters */
 int utf8_valid(const char *, size_t);

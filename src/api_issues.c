@@ -16,10 +16,20 @@
 
 static const char *const issues_query[] = { "period", "category", "state",
     "department", "limit", "offset", NULL };
-static const char *const issue_categories[] = { "individual", "common",
+const char *const issue_categories[] = { "individual", "common",
     "difficult", NULL };
 static const char *const issue_states[] = { "queued", "claimed", "responded",
     "resolved", "returned", "closed", NULL };
+
+/* Is id a letter followed by 1 to 18 digits, like "I42"? */
+int
+api_id_valid(const char *id, char letter)
+{
+	size_t n = strlen(id);
+
+	return n >= 2 && n <= 19 && id[0] == letter &&
+	    strspn(id + 1, "0123456789") == n - 1;
+}
 
 /* The value of field name in a flat HGETALL reply, or NULL. */
 const char *
@@ -66,10 +76,12 @@ issues_add_optional(cJSON *obj, const char *name, const char *v)
 		cJSON_AddStringToObject(obj, name, v);
 }
 
-static cJSON *
-issues_task_json(const redisReply *t)
+/* The API's task object from a task hash (flat array). */
+cJSON *
+api_task_json(const redisReply *t)
 {
 	cJSON *obj = cJSON_CreateObject();
+	const char *overdue = reply_field(t, "overdue");
 
 	cJSON_AddStringToObject(obj, "id", reply_field(t, "id"));
 	cJSON_AddStringToObject(obj, "department", reply_field(t, "department"));
@@ -80,6 +92,8 @@ issues_task_json(const redisReply *t)
 	issues_add_time(obj, "deadline", reply_field(t, "deadline"));
 	issues_add_optional(obj, "response", reply_field(t, "response"));
 	issues_add_optional(obj, "resolution", reply_field(t, "resolution"));
+	if (overdue != NULL && *overdue != '\0')
+		cJSON_AddStringToObject(obj, "overdue", overdue);
 	return obj;
 }
 
@@ -130,7 +144,7 @@ api_issue_json(const redisReply *issue, const redisReply *tasks)
 	issues_add_time(obj, "created", reply_field(issue, "created"));
 	list = cJSON_AddArrayToObject(obj, "tasks");
 	for (i = 0; tasks != NULL && i < tasks->elements; i++)
-		cJSON_AddItemToArray(list, issues_task_json(tasks->element[i]));
+		cJSON_AddItemToArray(list, api_task_json(tasks->element[i]));
 	return obj;
 }
 
@@ -162,8 +176,9 @@ issues_visible(const struct request *r, const redisReply *issue)
 	}
 }
 
-static void
-issue_read(struct request *r, redisReply *reply)
+/* Answer with one issue as read.lua gives it (200, or 404 / 403). */
+void
+api_issue_reply(struct request *r, redisReply *reply)
 {
 	cJSON *obj;
 
@@ -190,16 +205,20 @@ issue_read(struct request *r, redisReply *reply)
 void
 api_issue(struct request *r)
 {
-	const char *argv[1];
-	size_t n = strlen(r->param);
-
-	if (n < 2 || n > 20 || r->param[0] != 'I' ||
-	    strspn(r->param + 1, "0123456789") != n - 1) {
+	if (!api_id_valid(r->param, 'I')) {
 		request_error(r, 404, "not_found", "no such issue", NULL);
 		return;
 	}
-	argv[0] = r->param;
-	request_script(r, SCRIPT_ISSUE, issue_read, 1, argv, NULL);
+	api_issue_fetch(r, r->param);
+}
+
+/* Read issue id and answer with it. */
+void
+api_issue_fetch(struct request *r, const char *id)
+{
+	const char *argv[2] = { "issue", id };
+
+	request_script(r, SCRIPT_READ, api_issue_reply, 2, argv, NULL);
 }
 
 static void
@@ -225,8 +244,8 @@ issues_listed(struct request *r, redisReply *reply)
 	request_reply_json(r, 200, root);
 }
 
-static int
-issues_one_of(const char *v, const char *const *allowed)
+int
+api_one_of(const char *v, const char *const *allowed)
 {
 	size_t i;
 
@@ -252,12 +271,12 @@ api_issues(struct request *r)
 	    api_page(r, limit, offset, sizeof limit) == -1 ||
 	    (have = api_period(r, period, 0)) == -1)
 		return;
-	if (category != NULL && !issues_one_of(category, issue_categories)) {
+	if (category != NULL && !api_one_of(category, issue_categories)) {
 		request_error(r, 422, "invalid", "category is individual, common "
 		    "or difficult", "category");
 		return;
 	}
-	if (state != NULL && !issues_one_of(state, issue_states)) {
+	if (state != NULL && !api_one_of(state, issue_states)) {
 		request_error(r, 422, "invalid", "state is queued, claimed, "
 		    "responded, resolved, returned or closed", "state");
 		return;

@@ -22,30 +22,6 @@
 static const char *const reports_query[] = { "period", "limit", "offset",
     NULL };
 
-/* Is the Content-Type JSON in UTF-8? */
-static int
-reports_is_json(const char *type)
-{
-	const char *p;
-
-	if (type == NULL)
-		return 0;
-	if (strncasecmp(type, "application/json", 16) != 0)
-		return 0;
-	p = type + 16;
-	while (*p == ' ')
-		p++;
-	if (*p == '\0')
-		return 1;
-	if (*p != ';')
-		return 0;
-	p++;
-	while (*p == ' ')
-		p++;
-	return strcasecmp(p, "charset=utf-8") == 0 ||
-	    strcasecmp(p, "charset=\"utf-8\"") == 0;
-}
-
 /* An Idempotency-Key is 1 to 128 printable ASCII characters. */
 static int
 reports_idempotency_key_valid(const char *key)
@@ -84,53 +60,20 @@ reports_submitted(struct request *r, redisReply *reply)
 	    reply->element[1]->str);
 }
 
-/*
- * When a task created at ms is due: after seconds when the config says so
- * (for tests), else at the end of the days-th working day.
- */
-static void
-reports_due(const struct request *r, int64_t ms, int days, int seconds,
-    cJSON *due, const char *name)
-{
-	char buf[32];
-	int64_t at;
-
-	if (seconds > 0)
-		at = ms + (int64_t)seconds * 1000;
-	else
-		at = (int64_t)workdays_due(r->calendar, (time_t)(ms / 1000),
-		    days) * 1000 + 999;
-	snprintf(buf, sizeof buf, "%lld", (long long)at);
-	cJSON_AddStringToObject(due, name, buf);
-}
-
 /* The script's input: the checked report with its routing and deadlines. */
-static char *
+static cJSON *
 reports_payload(struct request *r, const struct report_input *in)
 {
-	cJSON *root = cJSON_CreateObject(), *items, *item, *depts, *due;
-	const struct config *cfg = r->config;
-	char period[PERIOD_LEN + 1], now[32], actor[80], reason[256];
+	cJSON *root = workflow_payload(r), *items, *item, *depts;
+	char period[PERIOD_LEN + 1], reason[256];
 	const struct report_item *it;
 	const struct topic *rt;
-	int64_t ms = now_ms();
-	char *text;
 	size_t i, j;
 
 	period_format(&in->period, period);
-	snprintf(now, sizeof now, "%lld", (long long)ms);
-	snprintf(actor, sizeof actor, "officer:%s", r->actor_id);
 	cJSON_AddStringToObject(root, "officer", r->actor_id);
-	cJSON_AddStringToObject(root, "actor", actor);
 	cJSON_AddStringToObject(root, "period", period);
 	cJSON_AddBoolToObject(root, "late", in->late);
-	cJSON_AddStringToObject(root, "now", now);
-	due = cJSON_AddObjectToObject(root, "due");
-	reports_due(r, ms, cfg->claim_days, cfg->claim_seconds, due, "claim");
-	reports_due(r, ms, cfg->respond_days, cfg->respond_seconds, due,
-	    "respond");
-	reports_due(r, ms, cfg->resolve_days, cfg->resolve_seconds, due,
-	    "resolve");
 	items = cJSON_AddArrayToObject(root, "items");
 	for (i = 0; i < in->nitems; i++) {
 		it = &in->items[i];
@@ -157,9 +100,7 @@ reports_payload(struct request *r, const struct report_input *in)
 		cJSON_AddStringToObject(item, "route_reason", reason);
 		cJSON_AddItemToArray(items, item);
 	}
-	text = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
-	return text;
+	return root;
 }
 
 static void
@@ -169,8 +110,9 @@ reports_post(struct request *r)
 	const struct officer *officer;
 	struct report_input *in;
 	struct api_error e;
-	const char *argv[4];
-	char hash[TOKEN_HASH_LEN + 1], ttl[16], *payload;
+	const char *argv[3];
+	char hash[TOKEN_HASH_LEN + 1], ttl[16];
+	cJSON *payload;
 
 	if (r->role != ROLE_OFFICER) {
 		request_error(r, 403, "forbidden", "only officers submit reports",
@@ -182,7 +124,7 @@ reports_post(struct request *r)
 		    "the roster", NULL);
 		return;
 	}
-	if (!reports_is_json(request_header(r, "Content-Type"))) {
+	if (!request_is_json(r)) {
 		request_error(r, 415, "unsupported_media_type", "send "
 		    "Content-Type: application/json (UTF-8)", NULL);
 		return;
@@ -202,12 +144,10 @@ reports_post(struct request *r)
 	report_input_free(in);
 	sha256_hex(r->body, r->bodylen, hash);
 	snprintf(ttl, sizeof ttl, "%d", r->config->idempotency_ttl_s);
-	argv[0] = payload;
-	argv[1] = hash;
-	argv[2] = key != NULL ? key : "";
-	argv[3] = ttl;
-	request_script(r, SCRIPT_SUBMIT, reports_submitted, 4, argv, NULL);
-	free(payload);
+	argv[0] = hash;
+	argv[1] = key != NULL ? key : "";
+	argv[2] = ttl;
+	workflow_run(r, "submit", payload, reports_submitted, 3, argv);
 }
 
 /* A report as the API shows it, from its Redis hash (flat array). */

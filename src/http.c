@@ -22,18 +22,41 @@
 #include "daemon.h"
 
 #define METHODS_GET (EVHTTP_REQ_GET | EVHTTP_REQ_HEAD)
+#define ROLES_WORK ((1 << ROLE_DEPARTMENT) | (1 << ROLE_ADMIN))
 
 static const struct route routes[] = {
-	{ "/healthz", METHODS_GET, 0, api_healthz, "/healthz" },
-	{ "/metrics", METHODS_GET, 0, api_metrics, "/metrics" },
-	{ "/api/v1/me", METHODS_GET, ROLE_ANY, api_me, "/api/v1/me" },
+	{ "/healthz", METHODS_GET, 0, api_healthz, "/healthz", NULL },
+	{ "/metrics", METHODS_GET, 0, api_metrics, "/metrics", NULL },
+	{ "/api/v1/me", METHODS_GET, ROLE_ANY, api_me, "/api/v1/me", NULL },
 	{ "/api/v1/reports", METHODS_GET | EVHTTP_REQ_POST, ROLE_ANY,
-	    api_reports, "/api/v1/reports" },
+	    api_reports, "/api/v1/reports", NULL },
 	{ "/api/v1/issues", METHODS_GET, ROLE_ANY, api_issues,
-	    "/api/v1/issues" },
+	    "/api/v1/issues", NULL },
 	{ "/api/v1/issues/*", METHODS_GET, ROLE_ANY, api_issue,
-	    "/api/v1/issues/{id}" },
-	{ NULL, 0, 0, NULL, NULL }
+	    "/api/v1/issues/{id}", NULL },
+	{ "/api/v1/issues/*/confirm", EVHTTP_REQ_POST, 1 << ROLE_OFFICER,
+	    api_issue_action, "/api/v1/issues/{id}/confirm", "confirm" },
+	{ "/api/v1/issues/*/reopen", EVHTTP_REQ_POST, 1 << ROLE_OFFICER,
+	    api_issue_action, "/api/v1/issues/{id}/reopen", "reopen" },
+	{ "/api/v1/issues/*/classify", EVHTTP_REQ_POST, 1 << ROLE_ADMIN,
+	    api_issue_action, "/api/v1/issues/{id}/classify", "classify" },
+	{ "/api/v1/issues/*/route", EVHTTP_REQ_POST, 1 << ROLE_ADMIN,
+	    api_issue_action, "/api/v1/issues/{id}/route", "route" },
+	{ "/api/v1/departments/*/queue", METHODS_GET, ROLES_WORK, api_queue,
+	    "/api/v1/departments/{dept}/queue", NULL },
+	{ "/api/v1/departments/*/claim", EVHTTP_REQ_POST, 1 << ROLE_DEPARTMENT,
+	    api_claim_next, "/api/v1/departments/{dept}/claim", NULL },
+	{ "/api/v1/tasks/*", METHODS_GET, ROLES_WORK, api_task,
+	    "/api/v1/tasks/{id}", NULL },
+	{ "/api/v1/tasks/*/claim", EVHTTP_REQ_POST, 1 << ROLE_DEPARTMENT,
+	    api_task_step, "/api/v1/tasks/{id}/claim", "claim" },
+	{ "/api/v1/tasks/*/respond", EVHTTP_REQ_POST, 1 << ROLE_DEPARTMENT,
+	    api_task_step, "/api/v1/tasks/{id}/respond", "respond" },
+	{ "/api/v1/tasks/*/resolve", EVHTTP_REQ_POST, 1 << ROLE_DEPARTMENT,
+	    api_task_step, "/api/v1/tasks/{id}/resolve", "resolve" },
+	{ "/api/v1/tasks/*/return", EVHTTP_REQ_POST, 1 << ROLE_DEPARTMENT,
+	    api_task_step, "/api/v1/tasks/{id}/return", "return" },
+	{ NULL, 0, 0, NULL, NULL, NULL }
 };
 
 struct request_call {
@@ -364,6 +387,31 @@ request_header(struct request *r, const char *name)
 {
 	return evhttp_find_header(evhttp_request_get_input_headers(r->req),
 	    name);
+}
+
+/* Is the Content-Type JSON in UTF-8? */
+int
+request_is_json(struct request *r)
+{
+	const char *type = request_header(r, "Content-Type");
+	const char *p;
+
+	if (type == NULL)
+		return 0;
+	if (strncasecmp(type, "application/json", 16) != 0)
+		return 0;
+	p = type + 16;
+	while (*p == ' ')
+		p++;
+	if (*p == '\0')
+		return 1;
+	if (*p != ';')
+		return 0;
+	p++;
+	while (*p == ' ')
+		p++;
+	return strcasecmp(p, "charset=utf-8") == 0 ||
+	    strcasecmp(p, "charset=\"utf-8\"") == 0;
 }
 
 static void

@@ -284,6 +284,7 @@ main(int argc, char **argv)
 	d->store = store_new(d->base, d->current->config);
 	if (http_start(d, &cause) == -1)
 		fatalx("%s", cause);
+	d->escalate = escalate_start(d->base, d->store);
 	sighup = evsignal_new(d->base, SIGHUP, on_signal, d);
 	sigterm = evsignal_new(d->base, SIGTERM, on_signal, d);
 	sigint = evsignal_new(d->base, SIGINT, on_signal, d);
@@ -303,6 +304,7 @@ main(int argc, char **argv)
 	 * Closing the store first fails any command still queued, and those
 	 * requests are answered (503) while their connections still exist.
 	 */
+	escalate_stop(d->escalate);
 	store_free(d->store);
 	evhttp_free(d->http);
 	connections_free();

@@ -1,0 +1,164 @@
+/*
+ * api_actions.c -- what happens to an issue after its tasks: the officer
+ * confirms (回访, with satisfaction) or reopens it; an admin overrides its
+ * category or re-routes it. Each runs in workflow.lua and answers with the
+ * issue as it is afterwards.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "liaisond.h"
+#include "daemon.h"
+
+static const char *const confirm_fields[] = { "satisfaction", "comment",
+    NULL };
+static const char *const reopen_fields[] = { "reason", NULL };
+static const char *const classify_fields[] = { "category", "reason", NULL };
+static const char *const route_fields[] = { "departments", "reason", NULL };
+static const char *const satisfactions[] = { "satisfied", "basic",
+    "unsatisfied", NULL };
+
+#define REASON_MAX 500
+
+/* The action ran: answer with the issue as it is now. */
+static void
+action_done(struct request *r, redisReply *reply)
+{
+	if (workflow_refused(r, reply))
+		return;
+	api_issue_fetch(r, r->param);
+}
+
+/* A string field that must be one of allowed; -1 with e filled. */
+static int
+action_choice(const cJSON *body, const char *name, const char *const *allowed,
+    const char **out, struct api_error *e)
+{
+	if (json_get_string(body, name, "", 1, 32, out, e) == -1)
+		return -1;
+	if (!api_one_of(*out, allowed)) {
+		api_error_set(e, 422, "invalid", name, "not one of the allowed "
+		    "values");
+		return -1;
+	}
+	return 0;
+}
+
+/* The departments of a route: 1 or more known ids, each once. */
+static int
+action_departments(struct request *r, const cJSON *body, cJSON *payload,
+    struct api_error *e)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(body,
+	    "departments"), *d, *seen;
+	cJSON *out;
+
+	if (list == NULL) {
+		api_error_set(e, 422, "invalid", "departments", "this field is "
+		    "required");
+		return -1;
+	}
+	if (!cJSON_IsArray(list)) {
+		api_error_set(e, 400, "bad_request", "departments",
+		    "must be an array of department ids");
+		return -1;
+	}
+	if (cJSON_GetArraySize(list) == 0 ||
+	    (size_t)cJSON_GetArraySize(list) > r->roster->ndepartments) {
+		api_error_set(e, 422, "invalid", "departments", "name 1 to %zu "
+		    "departments", r->roster->ndepartments);
+		return -1;
+	}
+	out = cJSON_AddArrayToObject(payload, "departments");
+	cJSON_ArrayForEach(d, list) {
+		if (!cJSON_IsString(d)) {
+			api_error_set(e, 400, "bad_request", "departments",
+			    "must be an array of department ids");
+			return -1;
+		}
+		if (roster_department(r->roster, d->valuestring) == NULL) {
+			api_error_set(e, 422, "invalid", "departments",
+			    "no such department: %.64s", d->valuestring);
+			return -1;
+		}
+		for (seen = list->child; seen != d; seen = seen->next) {
+			if (strcmp(seen->valuestring, d->valuestring) == 0) {
+				api_error_set(e, 422, "invalid", "departments",
+				    "%.64s is named twice", d->valuestring);
+				return -1;
+			}
+		}
+		cJSON_AddItemToArray(out, cJSON_CreateString(d->valuestring));
+	}
+	return 0;
+}
+
+/* Check the body of action into payload; -1 with e filled. */
+static int
+action_parse(struct request *r, const char *action, const cJSON *body,
+    cJSON *payload, struct api_error *e)
+{
+	const char *a = NULL, *b = NULL;
+
+	if (strcmp(action, "confirm") == 0) {
+		if (action_choice(body, "satisfaction", satisfactions, &a,
+		    e) == -1 || json_get_string(body, "comment", "", 0,
+		    REASON_MAX, &b, e) == -1)
+			return -1;
+		cJSON_AddStringToObject(payload, "satisfaction", a);
+		cJSON_AddStringToObject(payload, "comment", b ? b : "");
+		return 0;
+	}
+	if (strcmp(action, "classify") == 0 && action_choice(body, "category",
+	    issue_categories, &a, e) == -1)
+		return -1;
+	if (strcmp(action, "route") == 0 &&
+	    action_departments(r, body, payload, e) == -1)
+		return -1;
+	if (json_get_string(body, "reason", "", 1, REASON_MAX, &b, e) == -1)
+		return -1;
+	if (a != NULL)
+		cJSON_AddStringToObject(payload, "category", a);
+	cJSON_AddStringToObject(payload, "reason", b);
+	return 0;
+}
+
+/* POST /api/v1/issues/{id}/confirm|reopen|classify|route */
+void
+api_issue_action(struct request *r)
+{
+	const char *action = r->route->arg;
+	const char *const *fields;
+	struct api_error e;
+	cJSON *body, *payload;
+
+	if (!api_id_valid(r->param, 'I')) {
+		request_error(r, 404, "not_found", "no such issue", NULL);
+		return;
+	}
+	if (strcmp(action, "confirm") == 0)
+		fields = confirm_fields;
+	else if (strcmp(action, "reopen") == 0)
+		fields = reopen_fields;
+	else if (strcmp(action, "classify") == 0)
+		fields = classify_fields;
+	else
+		fields = route_fields;
+	if ((body = request_body_object(r, fields)) == NULL)
+		return;
+	payload = workflow_payload(r);
+	cJSON_AddStringToObject(payload, "issue", r->param);
+	if (r->role == ROLE_OFFICER)
+		cJSON_AddStringToObject(payload, "officer", r->actor_id);
+	if (action_parse(r, action, body, payload, &e) == -1) {
+		cJSON_Delete(body);
+		cJSON_Delete(payload);
+		request_fail(r, &e);
+		return;
+	}
+	cJSON_Delete(body);
+	workflow_run(r, action, payload, action_done, 0, NULL);
+}

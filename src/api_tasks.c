@@ -1,0 +1,198 @@
+/*
+ * api_tasks.c -- a department's work: its queue (GET …/queue), claiming the
+ * oldest task (POST …/claim), one task (GET /api/v1/tasks/{id}) and its
+ * steps: claim, respond, resolve, return (退单). The steps run in
+ * workflow.lua, which checks the task's department and state atomically.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "liaisond.h"
+#include "daemon.h"
+
+/* The text each step carries, and its limit in characters. */
+static const struct {
+	const char *step;
+	const char *field;
+	size_t max;
+} task_texts[] = {
+	{ "claim", "claimant", 64 },
+	{ "respond", "response", 2000 },
+	{ "resolve", "resolution", 2000 },
+	{ "return", "reason", 500 },
+};
+
+static const char *const queue_query[] = { "limit", NULL };
+
+/* The department named in the path: 404 unknown, 403 not the caller's. */
+static const struct department *
+tasks_department(struct request *r)
+{
+	const struct department *d = roster_department(r->roster, r->param);
+
+	if (d == NULL) {
+		request_error(r, 404, "not_found", "no such department", NULL);
+		return NULL;
+	}
+	if (r->role == ROLE_DEPARTMENT && strcmp(d->id, r->actor_id) != 0) {
+		request_error(r, 403, "forbidden", "a department sees only its "
+		    "own queue", NULL);
+		return NULL;
+	}
+	return d;
+}
+
+static void
+queue_read(struct request *r, redisReply *reply)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON *list = cJSON_AddArrayToObject(root, "tasks");
+	size_t i;
+
+	for (i = 0; i < reply->elements; i++)
+		cJSON_AddItemToArray(list, api_task_json(reply->element[i]));
+	request_reply_json(r, 200, root);
+}
+
+/* GET /api/v1/departments/{dept}/queue: queued tasks, oldest first. */
+void
+api_queue(struct request *r)
+{
+	const char *argv[3];
+	char limit[16], offset[16];
+
+	if (request_check_query(r, queue_query) == -1 ||
+	    tasks_department(r) == NULL ||
+	    api_page(r, limit, offset, sizeof limit) == -1)
+		return;
+	argv[0] = "queue";
+	argv[1] = r->param;
+	argv[2] = limit;
+	request_script(r, SCRIPT_READ, queue_read, 3, argv, NULL);
+}
+
+/* {'ok', task id, task fields} → 200 with the task. */
+static void
+task_stepped(struct request *r, redisReply *reply)
+{
+	if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
+	    reply->element[0]->type == REDIS_REPLY_STRING &&
+	    strcmp(reply->element[0]->str, "empty") == 0) {
+		request_reply_raw(r, 204, "application/json; charset=utf-8", "");
+		return;
+	}
+	if (workflow_refused(r, reply))
+		return;
+	if (reply->elements != 3) {
+		request_error(r, 500, "internal", "unexpected store reply", NULL);
+		return;
+	}
+	request_reply_json(r, 200, api_task_json(reply->element[2]));
+}
+
+/*
+ * Check the body of a step ({"claimant"} etc.) and run it: on task, or on
+ * the oldest queued task when task is NULL.
+ */
+static void
+tasks_run_step(struct request *r, const char *step, const char *task)
+{
+	const char *fields[2] = { NULL, NULL }, *text;
+	struct api_error e;
+	cJSON *body, *payload;
+	size_t i;
+
+	for (i = 0; strcmp(task_texts[i].step, step) != 0; i++)
+		;
+	fields[0] = task_texts[i].field;
+	if ((body = request_body_object(r, fields)) == NULL)
+		return;
+	if (json_get_string(body, fields[0], "", 1, task_texts[i].max, &text,
+	    &e) == -1) {
+		cJSON_Delete(body);
+		request_fail(r, &e);
+		return;
+	}
+	payload = workflow_payload(r);
+	cJSON_AddStringToObject(payload, "department", r->actor_id);
+	cJSON_AddStringToObject(payload, "step", step);
+	cJSON_AddStringToObject(payload, "text", text);
+	cJSON_Delete(body);
+	if (task == NULL) {
+		workflow_run(r, "claim_next", payload, task_stepped, 0, NULL);
+		return;
+	}
+	cJSON_AddStringToObject(payload, "task", task);
+	workflow_run(r, "step", payload, task_stepped, 0, NULL);
+}
+
+/* POST /api/v1/departments/{dept}/claim {"claimant"}: the oldest task. */
+void
+api_claim_next(struct request *r)
+{
+	if (tasks_department(r) == NULL)
+		return;
+	tasks_run_step(r, "claim", NULL);
+}
+
+/* POST /api/v1/tasks/{id}/claim|respond|resolve|return */
+void
+api_task_step(struct request *r)
+{
+	if (!api_id_valid(r->param, 'T')) {
+		request_error(r, 404, "not_found", "no such task", NULL);
+		return;
+	}
+	tasks_run_step(r, r->route->arg, r->param);
+}
+
+static void
+task_read(struct request *r, redisReply *reply)
+{
+	static const char *const fields[] = { "id", "enterprise", "topic",
+	    "title", "detail", "officer", "category", "state", "period", NULL };
+	const redisReply *issue;
+	const char *dept, *v;
+	cJSON *task, *details, *d;
+	size_t i, j;
+
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+		request_error(r, 404, "not_found", "no such task", NULL);
+		return;
+	}
+	dept = reply_field(reply->element[0], "department");
+	if (r->role != ROLE_ADMIN && (dept == NULL ||
+	    strcmp(dept, r->actor_id) != 0)) {
+		request_error(r, 403, "forbidden", "this task belongs to another "
+		    "department", NULL);
+		return;
+	}
+	task = api_task_json(reply->element[0]);
+	details = cJSON_AddArrayToObject(task, "details");
+	for (i = 0; i < reply->element[1]->elements; i++) {
+		issue = reply->element[1]->element[i];
+		d = cJSON_CreateObject();
+		for (j = 0; fields[j] != NULL; j++) {
+			v = reply_field(issue, fields[j]);
+			cJSON_AddStringToObject(d, fields[j], v ? v : "");
+		}
+		cJSON_AddItemToArray(details, d);
+	}
+	request_reply_json(r, 200, task);
+}
+
+/* GET /api/v1/tasks/{id}: the task and what its issues say. */
+void
+api_task(struct request *r)
+{
+	const char *argv[2] = { "task", r->param };
+
+	if (!api_id_valid(r->param, 'T')) {
+		request_error(r, 404, "not_found", "no such task", NULL);
+		return;
+	}
+	request_script(r, SCRIPT_READ, task_read, 2, argv, NULL);
+}

@@ -1,0 +1,139 @@
+/*
+ * api_workflow.c -- what every changing request shares: the payload of the
+ * workflow script (time, actor, deadlines for tasks it may queue), running
+ * it, and turning its refusals into JSON errors.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "liaisond.h"
+#include "daemon.h"
+
+/*
+ * When a task queued at ms is due: after seconds when the config says so
+ * (for tests), else at the end of the days-th working day.
+ */
+static void
+workflow_due(const struct request *r, int64_t ms, int days, int seconds,
+    cJSON *due, const char *name)
+{
+	char buf[32];
+	int64_t at;
+
+	if (seconds > 0)
+		at = ms + (int64_t)seconds * 1000;
+	else
+		at = (int64_t)workdays_due(r->calendar, (time_t)(ms / 1000),
+		    days) * 1000 + 999;
+	snprintf(buf, sizeof buf, "%lld", (long long)at);
+	cJSON_AddStringToObject(due, name, buf);
+}
+
+/*
+ * A new payload for the workflow script: now, the actor ("officer:O001")
+ * and the deadlines of a task queued now. Caller frees (workflow_run does).
+ */
+cJSON *
+workflow_payload(struct request *r)
+{
+	const struct config *cfg = r->config;
+	cJSON *root = cJSON_CreateObject(), *due;
+	char now[32], actor[96];
+	int64_t ms = now_ms();
+
+	snprintf(now, sizeof now, "%lld", (long long)ms);
+	snprintf(actor, sizeof actor, "%s:%s", role_name(r->role),
+	    r->actor_id);
+	cJSON_AddStringToObject(root, "now", now);
+	cJSON_AddStringToObject(root, "actor", actor);
+	due = cJSON_AddObjectToObject(root, "due");
+	workflow_due(r, ms, cfg->claim_days, cfg->claim_seconds, due, "claim");
+	workflow_due(r, ms, cfg->respond_days, cfg->respond_seconds, due,
+	    "respond");
+	workflow_due(r, ms, cfg->resolve_days, cfg->resolve_seconds, due,
+	    "resolve");
+	return root;
+}
+
+/*
+ * Run action of workflow.lua with payload (freed here) and extra arguments;
+ * fn gets the reply. Returns -1 having answered 503 when Redis is down.
+ */
+int
+workflow_run(struct request *r, const char *action, cJSON *payload,
+    request_reply_fn fn, int argc, const char **extra)
+{
+	const char *argv[STORE_SCRIPT_MAXARGS];
+	char *text = cJSON_PrintUnformatted(payload);
+	int i, rc;
+
+	cJSON_Delete(payload);
+	argv[0] = action;
+	argv[1] = text;
+	for (i = 0; i < argc && i + 2 < STORE_SCRIPT_MAXARGS; i++)
+		argv[i + 2] = extra[i];
+	rc = request_script(r, SCRIPT_WORKFLOW, fn, i + 2, argv, NULL);
+	free(text);
+	return rc;
+}
+
+/*
+ * Answer the script's refusal, if it is one ({'not_found'|'forbidden'|
+ * 'conflict', message}). Returns 1 when it answered, 0 for an 'ok'.
+ */
+int
+workflow_refused(struct request *r, const redisReply *reply)
+{
+	static const struct {
+		const char *outcome;
+		int status;
+	} refusals[] = {
+		{ "not_found", 404 },
+		{ "forbidden", 403 },
+		{ "conflict", 409 },
+	};
+	const char *outcome;
+	size_t i;
+
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2 ||
+	    reply->element[0]->type != REDIS_REPLY_STRING) {
+		request_error(r, 500, "internal", "unexpected store reply", NULL);
+		return 1;
+	}
+	outcome = reply->element[0]->str;
+	for (i = 0; i < sizeof refusals / sizeof refusals[0]; i++) {
+		if (strcmp(outcome, refusals[i].outcome) == 0) {
+			request_error(r, refusals[i].status, outcome,
+			    reply->element[1]->str, NULL);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The JSON object body of a changing request, with only the allowed
+ * fields. Returns NULL having answered 415 or 400.
+ */
+cJSON *
+request_body_object(struct request *r, const char *const *fields)
+{
+	struct api_error e;
+	cJSON *json;
+
+	if (!request_is_json(r)) {
+		request_error(r, 415, "unsupported_media_type", "send "
+		    "Content-Type: application/json (UTF-8)", NULL);
+		return NULL;
+	}
+	if ((json = json_parse_object(r->body, r->bodylen, &e)) == NULL ||
+	    json_check_fields(json, fields, "", &e) == -1) {
+		cJSON_Delete(json);
+		request_fail(r, &e);
+		return NULL;
+	}
+	return json;
+}

@@ -1,0 +1,45 @@
+-- read.lua -- read one thing with everything that belongs to it, in one
+-- step so that the parts agree.
+--
+-- ARGV: prefix, kind, id, [limit].
+--   issue I  -> {issue fields, {task fields, ...}, {history JSON, ...}},
+--               or {} when there is no such issue
+--   task T   -> {task fields, {issue fields, ...}}, or {}
+--   queue D  -> {{task fields}, ...}: D's queued tasks, oldest first, at
+--               most limit
+-- Fields are flat arrays as HGETALL gives them.
+local P = ARGV[1]
+local kind, id = ARGV[2], ARGV[3]
+
+local function list(text)
+  if not text or text == '' or text == '[]' then return {} end
+  return cjson.decode(text)
+end
+
+local function hashes(prefix, ids)
+  local out = {}
+  for _, x in ipairs(ids) do
+    out[#out + 1] = redis.call('HGETALL', P .. prefix .. x)
+  end
+  return out
+end
+
+if kind == 'issue' then
+  local key = P .. 'issue:' .. id
+  local issue = redis.call('HGETALL', key)
+  if #issue == 0 then return {} end
+  return {issue, hashes('task:', list(redis.call('HGET', key, 'tasks'))),
+    redis.call('LRANGE', key .. ':history', 0, -1)}
+end
+if kind == 'task' then
+  local key = P .. 'task:' .. id
+  local task = redis.call('HGETALL', key)
+  if #task == 0 then return {} end
+  return {task, hashes('issue:', list(redis.call('HGET', key, 'issues')))}
+end
+if kind == 'queue' then
+  local ids = redis.call('ZRANGE', P .. 'open:' .. id, 0,
+    tonumber(ARGV[4]) - 1)
+  return hashes('task:', ids)
+end
+return redis.error_reply('read.lua: unknown kind ' .. tostring(kind))

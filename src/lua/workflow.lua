@@ -1,0 +1,432 @@
+-- workflow.lua -- every change to reports, issues and tasks, one action per
+-- call. Redis runs a script as one transaction: an action writes all of its
+-- changes (state, indexes, history, outbox) or none of them, and two callers
+-- can never act on the same task at once.
+--
+-- ARGV: prefix, action, payload (JSON), then action-specific arguments.
+-- Returns {'ok', ...} or {'not_found'|'forbidden'|'conflict', message}.
+--
+-- Why Lua and sorted sets rather than stream consumer groups for the claim
+-- queue: a task can be claimed by id as well as "oldest first", returned,
+-- re-routed and reopened back into the queue. A consumer group hands out
+-- entries once, in append order, and cannot take an entry back; a sorted set
+-- of queued task ids by creation time (P open:DEPT) serves both kinds of
+-- claim, and ZREM inside the script makes each claim exclusive. The stream
+-- P queue:DEPT remains the department's append-only log of routed tasks.
+--
+-- Keys (P = prefix):
+--   P seq                  hash of id counters (report, issue, task, group);
+--                          they double as the totals in /metrics
+--   P report:R             hash; P reports:PERIOD, P officer:O:reports
+--                          sorted sets; P reported:PERIOD set of officers
+--   P issue:I              hash; P issue:I:history list of JSON entries
+--   P issues, P issues:period:PERIOD, P issues:dept:D, P issues:officer:O,
+--   P issues:category:C, P issues:state:S
+--                          sorted sets of issue ids by creation ms
+--   P task:T               hash; P queue:D stream (log of routed tasks);
+--                          P open:D sorted set of queued task ids
+--   P group:G              hash of a common group (topic, members, tasks)
+--   P triage               sorted set of returned issues awaiting an admin
+--   P deadlines            sorted set of 'STAGE:T' by due ms (stage claim,
+--                          respond or resolve), read by the escalation timer
+--   P outbox               stream of events for the webhooks
+--   P idem:O:KEY           hash: body hash and first answer of a report
+local P = ARGV[1]
+local action = ARGV[2]
+local req = cjson.decode(ARGV[3])
+local now = req.now
+
+local RANK = {queued = 1, claimed = 2, responded = 3, resolved = 4}
+local RANKED = {'queued', 'claimed', 'responded', 'resolved'}
+local STAGE_STATE = {claim = 'queued', respond = 'claimed',
+  resolve = 'responded'}
+
+local function enc(v) return cjson.encode(v) end
+local function key(...) return P .. table.concat({...}, ':') end
+
+local function history(issue, actor, event, reason)
+  redis.call('RPUSH', key('issue', issue, 'history'),
+    enc({at = now, actor = actor, event = event, reason = reason}))
+end
+
+local function outbox(event, task, dept, issue)
+  redis.call('XADD', key('outbox'), '*', 'event', event, 'task', task,
+    'department', dept, 'issue', issue, 'at', now)
+end
+
+local function hget(k, field)
+  local v = redis.call('HGET', k, field)
+  if v == false then return nil end
+  return v
+end
+
+local function decode_list(text)
+  if not text or text == '' or text == '[]' then return {} end
+  return cjson.decode(text)
+end
+
+local function encode_list(list)
+  if #list == 0 then return '[]' end
+  return enc(list)
+end
+
+local function index_move(prefix, issue, old, new, score)
+  if old then redis.call('ZREM', key(prefix, old), issue) end
+  redis.call('ZADD', key(prefix, new), score, issue)
+end
+
+-- Set an issue's category unless an admin fixed it (admin = true overrides).
+local function set_category(issue, category, actor, reason, admin)
+  local k = key('issue', issue)
+  local old = hget(k, 'category')
+  if not admin and hget(k, 'category_by') == 'admin' then return end
+  if admin then redis.call('HSET', k, 'category_by', 'admin') end
+  if old == category and not admin then return end
+  redis.call('HSET', k, 'category', category)
+  index_move('issues:category', issue, old, category, hget(k, 'created'))
+  history(issue, actor, 'classified', category .. ': ' .. reason)
+end
+
+-- An issue's state is the least advanced of its tasks, 'returned' while one
+-- of them is returned; 'closed' stays until a reopen.
+local function update_state(issue, actor)
+  local k = key('issue', issue)
+  local old = hget(k, 'state')
+  if old == 'closed' then return end
+  local least, returned = 5, false
+  for _, t in ipairs(decode_list(hget(k, 'tasks'))) do
+    local s = hget(key('task', t), 'state')
+    if s == 'returned' then
+      returned = true
+    elseif RANK[s] and RANK[s] < least then
+      least = RANK[s]
+    end
+  end
+  local new = returned and 'returned' or RANKED[math.min(least, 4)]
+  if new == old then return end
+  redis.call('HSET', k, 'state', new)
+  index_move('issues:state', issue, old, new, hget(k, 'created'))
+  if new == 'returned' then
+    redis.call('ZADD', key('triage'), now, issue)
+  else
+    redis.call('ZREM', key('triage'), issue)
+  end
+  history(issue, actor, 'state', old .. ' -> ' .. new)
+end
+
+local function set_deadline(task, stage, due)
+  for s, _ in pairs(STAGE_STATE) do
+    redis.call('ZREM', key('deadlines'), s .. ':' .. task)
+  end
+  if stage then
+    redis.call('ZADD', key('deadlines'), due, stage .. ':' .. task)
+    redis.call('HSET', key('task', task), 'deadline', due)
+  else
+    redis.call('HSET', key('task', task), 'deadline', '')
+  end
+end
+
+-- Put a task (back) into its department's queue with fresh deadlines.
+local function enqueue(task, dept, due, created)
+  redis.call('HSET', key('task', task), 'state', 'queued', 'claimant', '',
+    'overdue', '', 'due_claim', due.claim, 'due_respond', due.respond,
+    'due_resolve', due.resolve)
+  redis.call('ZADD', key('open', dept), created, task)
+  set_deadline(task, 'claim', due.claim)
+end
+
+local function new_task(dept, issues, due)
+  local task = 'T' .. redis.call('HINCRBY', key('seq'), 'task', 1)
+  local entry = redis.call('XADD', key('queue', dept), '*', 'task', task)
+  redis.call('HSET', key('task', task), 'id', task, 'department', dept,
+    'issues', encode_list(issues), 'created', now, 'response', '',
+    'resolution', '', 'entry', entry)
+  enqueue(task, dept, due, now)
+  for _, issue in ipairs(issues) do
+    redis.call('ZADD', key('issues:dept', dept), now, issue)
+    outbox('task.queued', task, dept, issue)
+  end
+  return task
+end
+
+local function each_issue(task, fn)
+  for _, issue in ipairs(decode_list(hget(key('task', task), 'issues'))) do
+    fn(issue)
+  end
+end
+
+-- submit: store one officer's report. Extra ARGV: body hash, idempotency
+-- key ('' for none), key lifetime in seconds.
+-- Returns {'created', response} | {'replay', response} | {'conflict', ''}.
+local function submit()
+  local body_hash, idem, ttl = ARGV[4], ARGV[5], ARGV[6]
+  local idem_key = key('idem', req.officer, idem)
+  if idem ~= '' then
+    local prev = redis.call('HMGET', idem_key, 'body', 'response')
+    if prev[1] then
+      if prev[1] == body_hash then return {'replay', prev[2]} end
+      return {'conflict', ''}
+    end
+  end
+  local report = 'R' .. redis.call('HINCRBY', key('seq'), 'report', 1)
+  local issue_ids, issue_json = {}, {}
+  for _, it in ipairs(req.items) do
+    local issue = 'I' .. redis.call('HINCRBY', key('seq'), 'issue', 1)
+    local tasks, task_json = {}, {}
+    redis.call('HSET', key('issue', issue), 'id', issue, 'report', report,
+      'officer', req.officer, 'enterprise', it.enterprise, 'topic', it.topic,
+      'title', it.title, 'detail', it.detail,
+      'difficult', it.difficult and '1' or '0', 'period', req.period,
+      'category', it.category, 'category_by', 'rule', 'state', 'queued',
+      'departments', enc(it.departments), 'group', '', 'reopens', '0',
+      'created', now)
+    history(issue, req.actor, 'created', 'reported for period ' .. req.period)
+    history(issue, 'system', 'routed', it.route_reason)
+    history(issue, 'system', 'classified', it.category .. ': ' .. it.reason)
+    for _, dept in ipairs(it.departments) do
+      local task = new_task(dept, {issue}, req.due)
+      tasks[#tasks + 1] = task
+      task_json[#task_json + 1] = '{"id":' .. enc(task) .. ',"department":' ..
+        enc(dept) .. ',"state":"queued"}'
+      history(issue, 'system', 'queued', 'task ' .. task .. ' queued for ' ..
+        dept)
+    end
+    redis.call('HSET', key('issue', issue), 'tasks', enc(tasks))
+    for _, index in ipairs({'issues', 'issues:period:' .. req.period,
+        'issues:officer:' .. req.officer, 'issues:category:' .. it.category,
+        'issues:state:queued'}) do
+      redis.call('ZADD', P .. index, now, issue)
+    end
+    issue_ids[#issue_ids + 1] = issue
+    issue_json[#issue_json + 1] = '{"id":' .. enc(issue) .. ',"category":' ..
+      enc(it.category) .. ',"departments":' .. enc(it.departments) ..
+      ',"state":"queued","tasks":[' .. table.concat(task_json, ',') .. ']}'
+  end
+  redis.call('HSET', key('report', report), 'id', report,
+    'officer', req.officer, 'period', req.period,
+    'late', req.late and '1' or '0', 'created', now,
+    'issues', encode_list(issue_ids))
+  redis.call('ZADD', key('reports', req.period), now, report)
+  redis.call('ZADD', key('officer', req.officer, 'reports'), now, report)
+  redis.call('SADD', key('reported', req.period), req.officer)
+  local response = '{"report":' .. enc(report) .. ',"period":' ..
+    enc(req.period) .. ',"issues":[' .. table.concat(issue_json, ',') .. ']}'
+  if idem ~= '' then
+    redis.call('HSET', idem_key, 'body', body_hash, 'response', response,
+      'report', report)
+    redis.call('EXPIRE', idem_key, tonumber(ttl))
+  end
+  return {'created', response}
+end
+
+-- The task for a department action, or an error reply.
+local function task_for(task, dept)
+  local k = key('task', task)
+  local d = hget(k, 'department')
+  if not d then return nil, {'not_found', 'no such task'} end
+  if dept ~= '' and d ~= dept then
+    return nil, {'forbidden', 'this task belongs to another department'}
+  end
+  return d
+end
+
+-- claim, respond, resolve, return: one step of a task by its department.
+local STEPS = {
+  claim = {from = {queued = true}, to = 'claimed', field = 'claimant',
+    stage = 'respond', event = 'claimed'},
+  respond = {from = {claimed = true}, to = 'responded', field = 'response',
+    stage = 'resolve', event = 'responded'},
+  resolve = {from = {responded = true}, to = 'resolved',
+    field = 'resolution', event = 'resolved'},
+  ['return'] = {from = {queued = true, claimed = true}, to = 'returned',
+    field = 'return_reason', event = 'returned'},
+}
+
+local function step(task, name)
+  local s = STEPS[name]
+  local dept, err = task_for(task, req.department)
+  if not dept then return err end
+  local k = key('task', task)
+  local state = hget(k, 'state')
+  if not s.from[state] then
+    return {'conflict', 'the task is ' .. state .. ': cannot ' .. name}
+  end
+  redis.call('HSET', k, 'state', s.to, s.field, req.text)
+  if state == 'queued' then redis.call('ZREM', key('open', dept), task) end
+  if s.stage then
+    set_deadline(task, s.stage, hget(k, 'due_' .. s.stage))
+  else
+    set_deadline(task, nil)
+  end
+  each_issue(task, function(issue)
+    history(issue, req.actor, s.event, (name == 'claim' and
+      ('task ' .. task .. ' claimed by ' .. req.text) or req.text))
+    update_state(issue, req.actor)
+  end)
+  return {'ok', task, redis.call('HGETALL', k)}
+end
+
+local function claim_next()
+  local first = redis.call('ZRANGE', key('open', req.department), 0, 0)
+  if #first == 0 then return {'empty', ''} end
+  return step(first[1], 'claim')
+end
+
+-- The issue for an action of its officer, or an error reply.
+local function issue_of_officer(issue)
+  local k = key('issue', issue)
+  local officer = hget(k, 'officer')
+  if not officer then return nil, {'not_found', 'no such issue'} end
+  if req.officer and officer ~= req.officer then
+    return nil, {'forbidden', 'this issue is not yours'}
+  end
+  return k
+end
+
+-- Put every task of a resolved issue back into its queue.
+local function reopen(issue, reason)
+  local k = key('issue', issue)
+  local n = redis.call('HINCRBY', k, 'reopens', 1)
+  redis.call('HSET', k, 'state', 'resolved')
+  for _, task in ipairs(decode_list(hget(k, 'tasks'))) do
+    local t = key('task', task)
+    local dept = hget(t, 'department')
+    redis.call('HSET', t, 'response', '', 'resolution', '')
+    enqueue(task, dept, req.due, hget(t, 'created'))
+    outbox('task.reopened', task, dept, issue)
+  end
+  history(issue, req.actor, 'reopened', reason)
+  update_state(issue, req.actor)
+  if n >= 2 then
+    set_category(issue, 'difficult', 'system', 'reopened ' .. n .. ' times')
+  end
+end
+
+local function reopen_action()
+  local k, err = issue_of_officer(req.issue)
+  if not k then return err end
+  if hget(k, 'state') ~= 'resolved' then
+    return {'conflict', 'only a resolved issue can be reopened'}
+  end
+  reopen(req.issue, req.reason)
+  return {'ok', req.issue}
+end
+
+local function confirm()
+  local k, err = issue_of_officer(req.issue)
+  if not k then return err end
+  if hget(k, 'state') ~= 'resolved' then
+    return {'conflict', 'only a resolved issue can be confirmed'}
+  end
+  local why = req.satisfaction .. (req.comment ~= '' and (': ' .. req.comment)
+    or '')
+  redis.call('HSET', k, 'satisfaction', req.satisfaction)
+  history(req.issue, req.actor, 'confirmed', why)
+  if req.satisfaction == 'unsatisfied' then
+    reopen(req.issue, 'unsatisfied: ' .. req.comment)
+    return {'ok', req.issue}
+  end
+  redis.call('HSET', k, 'state', 'closed')
+  index_move('issues:state', req.issue, 'resolved', 'closed',
+    hget(k, 'created'))
+  history(req.issue, req.actor, 'state', 'resolved -> closed')
+  return {'ok', req.issue}
+end
+
+local function classify()
+  local k = key('issue', req.issue)
+  if not hget(k, 'id') then return {'not_found', 'no such issue'} end
+  set_category(req.issue, req.category, req.actor, req.reason, true)
+  return {'ok', req.issue}
+end
+
+-- route: the issue's new set of departments. Tasks of kept departments stay
+-- (a returned one is queued again), new departments get new tasks, dropped
+-- ones are withdrawn from their queues.
+local function route()
+  local k = key('issue', req.issue)
+  if not hget(k, 'id') then return {'not_found', 'no such issue'} end
+  if hget(k, 'state') == 'closed' then
+    return {'conflict', 'a closed issue cannot be re-routed'}
+  end
+  local by_dept, wanted, tasks = {}, {}, {}
+  for _, t in ipairs(decode_list(hget(k, 'tasks'))) do
+    by_dept[hget(key('task', t), 'department')] = t
+  end
+  for _, d in ipairs(req.departments) do
+    wanted[d] = true
+    local t = by_dept[d]
+    if t then
+      if hget(key('task', t), 'state') == 'returned' then
+        enqueue(t, d, req.due, now)
+        outbox('task.queued', t, d, req.issue)
+      end
+    else
+      t = new_task(d, {req.issue}, req.due)
+    end
+    tasks[#tasks + 1] = t
+  end
+  for d, t in pairs(by_dept) do
+    if not wanted[d] then
+      local tk = key('task', t)
+      local members = {}
+      for _, i in ipairs(decode_list(hget(tk, 'issues'))) do
+        if i ~= req.issue then members[#members + 1] = i end
+      end
+      redis.call('HSET', tk, 'issues', encode_list(members))
+      if #members == 0 then
+        redis.call('HSET', tk, 'state', 'withdrawn')
+        redis.call('ZREM', key('open', d), t)
+        set_deadline(t, nil)
+      end
+      redis.call('ZREM', key('issues:dept', d), req.issue)
+    end
+  end
+  redis.call('HSET', k, 'departments', enc(req.departments),
+    'tasks', enc(tasks))
+  history(req.issue, req.actor, 'routed', 'to ' ..
+    table.concat(req.departments, ', ') .. ': ' .. req.reason)
+  update_state(req.issue, req.actor)
+  if #req.departments >= 2 then
+    set_category(req.issue, 'difficult', 'system', 'routed to ' ..
+      #req.departments .. ' departments')
+  end
+  return {'ok', req.issue}
+end
+
+-- escalate: the tasks whose current stage is past due, at most req.limit.
+-- ZREM takes each one, so two daemons never escalate the same stage.
+local function escalate()
+  local due = redis.call('ZRANGEBYSCORE', key('deadlines'), '-inf', now,
+    'LIMIT', 0, req.limit)
+  local n = 0
+  for _, member in ipairs(due) do
+    redis.call('ZREM', key('deadlines'), member)
+    local stage, task = member:match('^(%a+):(.+)$')
+    local tk = key('task', task)
+    if stage and hget(tk, 'state') == STAGE_STATE[stage] then
+      local dept = hget(tk, 'department')
+      redis.call('HSET', tk, 'overdue', stage)
+      each_issue(task, function(issue)
+        history(issue, 'system', 'escalated', stage ..
+          ' deadline passed for task ' .. task .. ' (' .. dept .. ')')
+        set_category(issue, 'difficult', 'system', stage ..
+          ' deadline passed')
+        outbox(stage == 'claim' and 'task.reminder' or 'task.escalated',
+          task, dept, issue)
+      end)
+      n = n + 1
+    end
+  end
+  return {'ok', tostring(n)}
+end
+
+if action == 'submit' then return submit() end
+if action == 'claim_next' then return claim_next() end
+if action == 'step' then return step(req.task, req.step) end
+if action == 'confirm' then return confirm() end
+if action == 'reopen' then return reopen_action() end
+if action == 'classify' then return classify() end
+if action == 'route' then return route() end
+if action == 'escalate' then return escalate() end
+return redis.error_reply('workflow.lua: unknown action ' .. tostring(action))
