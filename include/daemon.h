@@ -96,6 +96,7 @@ struct daemon {
 	struct store *store;
 	struct ratelimit *ratelimit;
 	struct escalate *escalate;
+	struct window *window;      /* recent issues, for common problems */
 	struct generation *current;
 	int draining;
 	int inflight;               /* requests not yet answered */
@@ -213,6 +214,14 @@ void api_task_step(struct request *);
 
 /* api_actions.c */
 void api_issue_action(struct request *);
+
+/* window.c */
+struct window;
+struct window *window_start(struct event_base *, struct store *, size_t);
+void window_stop(struct window *);
+struct classify_window *window_index(struct window *);
+int window_loaded(const struct window *);
+int window_oldest_key(void);
 
 /* escalate.c */
 struct escalate;

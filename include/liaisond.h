@@ -87,6 +87,11 @@ struct config {
 	int respond_seconds;
 	int resolve_seconds;
 
+	/* [classify] */
+	int common_min_enterprises;  /* distinct enterprises for "common" */
+	double similarity;       /* threshold of classify_similarity */
+	int window_max;          /* most open issues the window holds */
+
 	/* [log] */
 	enum log_level log_level;
 };
@@ -173,6 +178,7 @@ void period_of_time(time_t, struct period *);
 void period_previous(const struct period *, struct period *);
 int period_equal(const struct period *, const struct period *);
 time_t period_start(const struct period *);
+int period_key(const struct period *);
 time_t period_end(const struct period *);
 
 /* workdays.c */

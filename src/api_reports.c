@@ -37,6 +37,48 @@ reports_idempotency_key_valid(const char *key)
 	return 1;
 }
 
+/*
+ * Put the issues just stored in the window of recent issues, so that the
+ * next report sees them at once; a new group's earlier members learn their
+ * group too. payload is what the script got (state of the request).
+ */
+static void
+reports_remember(struct request *r, const char *response)
+{
+	struct classify_window *w = window_index(r->daemon->window);
+	const cJSON *payload = r->state, *items, *item, *issue, *m;
+	cJSON *json = cJSON_Parse(response);
+	const char *group, *text;
+	struct period p;
+	char *both;
+
+	if (json == NULL)
+		return;
+	period_parse(cJSON_GetObjectItem(payload, "period")->valuestring, &p);
+	items = cJSON_GetObjectItem(payload, "items");
+	issue = cJSON_GetObjectItem(json, "issues")->child;
+	for (item = items->child; item != NULL && issue != NULL;
+	    item = item->next, issue = issue->next) {
+		group = cJSON_GetStringValue(cJSON_GetObjectItem(issue, "group"));
+		text = cJSON_GetStringValue(cJSON_GetObjectItem(item, "title"));
+		xasprintf(&both, "%s\n%s", text, cJSON_GetStringValue(
+		    cJSON_GetObjectItem(item, "detail")));
+		classify_window_add(w, cJSON_GetStringValue(
+		    cJSON_GetObjectItem(issue, "id")),
+		    cJSON_GetStringValue(cJSON_GetObjectItem(item, "topic")),
+		    cJSON_GetStringValue(cJSON_GetObjectItem(item,
+		    "enterprise")), period_key(&p), group, both);
+		free(both);
+		if (group == NULL)
+			continue;
+		m = cJSON_GetObjectItem(cJSON_GetObjectItem(item, "common"),
+		    "members");
+		for (m = m ? m->child : NULL; m != NULL; m = m->next)
+			classify_window_set_group(w, m->valuestring, group);
+	}
+	cJSON_Delete(json);
+}
+
 static void
 reports_submitted(struct request *r, redisReply *reply)
 {
@@ -56,8 +98,55 @@ reports_submitted(struct request *r, redisReply *reply)
 	if (strcmp(outcome, "replay") == 0)
 		evhttp_add_header(evhttp_request_get_output_headers(r->req),
 		    "Idempotent-Replayed", "true");
+	else
+		reports_remember(r, reply->element[1]->str);
 	request_reply_raw(r, 201, "application/json; charset=utf-8",
 	    reply->element[1]->str);
+}
+
+/*
+ * Is the item the same problem as recent issues of other enterprises? Adds
+ * "common": {"group": G} to join a group one of them is in, or {"members":
+ * [...]} to form a group with them when, with this one, at least
+ * common_min_enterprises enterprises raised it. The script checks both
+ * again against what Redis holds.
+ */
+static void
+reports_common(struct request *r, const struct report_item *it,
+    cJSON *item)
+{
+	struct classify_window *w = window_index(r->daemon->window);
+	struct classify_match m[64];
+	const char *group = NULL;
+	size_t n, i, j, others = 0;
+	cJSON *common, *members;
+	char *text;
+
+	xasprintf(&text, "%s\n%s", it->title, it->detail);
+	n = classify_window_match(w, it->topic->id, text, window_oldest_key(),
+	    r->config->similarity, m, sizeof m / sizeof m[0]);
+	free(text);
+	for (i = 0; i < n; i++) {
+		if (m[i].group != NULL && group == NULL)
+			group = m[i].group;
+		if (strcmp(m[i].enterprise, it->enterprise->id) == 0)
+			continue;
+		for (j = 0; j < i; j++)
+			if (strcmp(m[j].enterprise, m[i].enterprise) == 0)
+				break;
+		if (j == i)
+			others++;
+	}
+	if (group == NULL && others + 1 < (size_t)r->config->common_min_enterprises)
+		return;
+	common = cJSON_AddObjectToObject(item, "common");
+	if (group != NULL) {
+		cJSON_AddStringToObject(common, "group", group);
+		return;
+	}
+	members = cJSON_AddArrayToObject(common, "members");
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(members, cJSON_CreateString(m[i].issue));
 }
 
 /* The script's input: the checked report with its routing and deadlines. */
@@ -74,6 +163,8 @@ reports_payload(struct request *r, const struct report_input *in)
 	cJSON_AddStringToObject(root, "officer", r->actor_id);
 	cJSON_AddStringToObject(root, "period", period);
 	cJSON_AddBoolToObject(root, "late", in->late);
+	cJSON_AddNumberToObject(root, "common_min",
+	    r->config->common_min_enterprises);
 	items = cJSON_AddArrayToObject(root, "items");
 	for (i = 0; i < in->nitems; i++) {
 		it = &in->items[i];
@@ -98,6 +189,7 @@ reports_payload(struct request *r, const struct report_input *in)
 			snprintf(reason, sizeof reason, "by topic %s",
 			    it->topic->id);
 		cJSON_AddStringToObject(item, "route_reason", reason);
+		reports_common(r, it, item);
 		cJSON_AddItemToArray(items, item);
 	}
 	return root;
@@ -147,6 +239,8 @@ reports_post(struct request *r)
 	argv[0] = hash;
 	argv[1] = key != NULL ? key : "";
 	argv[2] = ttl;
+	r->state = cJSON_Duplicate(payload, 1);
+	r->state_free = (void (*)(void *))cJSON_Delete;
 	workflow_run(r, "submit", payload, reports_submitted, 3, argv);
 }
 

@@ -16,12 +16,14 @@
  *
  * The window holds the grams (not the texts) of open issues, with an
  * inverted index per topic: gram -> posting list of the entries that have
- * it. A match counts, for every entry, the query's grams it shares, but
- * skips the longest posting lists ("希望", "企业", "对接" are everywhere):
- * as many as can be skipped without losing an entry that might still reach
- * the threshold (prefix filtering). An entry never seen shares at most the
- * skipped grams, too few to score the threshold; every entry seen is then
- * scored exactly. Entries live in an array addressed by a uint32 slot, so
+ * it. A match counts, for every entry, the query's grams it shares, which
+ * touches only entries that share any, but skips posting lists longer than
+ * a fifth of the topic ("希望", "企业", "对接" are everywhere), as many as
+ * can be skipped without losing an entry that might still reach the
+ * threshold (prefix filtering): an entry never counted shares at most the
+ * skipped grams, too few to score the threshold. Every entry counted is
+ * then scored exactly (its count, plus a binary search of its grams for
+ * each skipped one). Entries live in an array addressed by a uint32 slot, so
  * postings are arrays of slots; each period keeps its entries in insertion
  * order, which makes eviction (oldest period first) and expiry cheap.
  *
@@ -29,7 +31,6 @@
  */
 #include "config.h"
 
-#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -573,8 +574,10 @@ classify_period_link(struct classify_window *w, uint32_t slot)
 {
 	struct classify_entry *e = &w->entries[slot];
 	struct classify_period *pd;
+	long i;
 
-	pd = &w->periods[classify_period_find(w, e->period_key, 1)];
+	i = classify_period_find(w, e->period_key, 1);
+	pd = &w->periods[i];
 	e->prev = pd->tail;
 	e->next = CLASSIFY_NONE;
 	if (pd->tail == CLASSIFY_NONE)
@@ -793,7 +796,7 @@ classify_window_add(struct classify_window *w, const char *issue,
 	return 0;
 }
 
-/* Set the group of issue (NULL: none); an issue not in the window is ignored. */
+/* Set the group of issue (NULL: none); an unknown issue is ignored. */
 void
 classify_window_set_group(struct classify_window *w, const char *issue,
     const char *group)
@@ -910,6 +913,56 @@ classify_compare_posting(const void *a, const void *b)
 	return (x->n < y->n) - (x->n > y->n);
 }
 
+/* Return 1 if the entry has gram, 0 if not. */
+static int
+classify_has_gram(const struct classify_entry *e, uint32_t gram)
+{
+	size_t lo = 0, hi = e->ngrams, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (e->grams[mid] < gram)
+			lo = mid + 1;
+		else if (e->grams[mid] > gram)
+			hi = mid;
+		else
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Choose the postings a match does not count, for a query of nq grams
+ * whose npost postings in topic t are post: move them to the front of post
+ * and return how many. Counting every posting gives each entry's exact
+ * share, so only huge postings (over a fifth of the topic: "希望", "企业")
+ * are worth skipping, and only so many that an entry sharing nothing but
+ * them, at most skip grams, still stays below the threshold: skip <
+ * threshold * (nq + 1) / 2. An entry not counted then cannot match.
+ */
+static size_t
+classify_match_skip(const struct classify_topic *t,
+    struct classify_posting **post, size_t npost, size_t nq,
+    double threshold)
+{
+	size_t skip, huge = 0, i;
+	double budget;
+
+	for (i = 0; i < npost; i++) {
+		if (post[i]->n > t->nentries / 5)
+			huge++;
+	}
+	budget = threshold * (double)(nq + 1) / 2.0 - 1e-9;
+	skip = budget > 1.0 ? (size_t)budget : 0;
+	if (skip > 0 && (double)skip >= budget)
+		skip--;
+	if (skip > huge)
+		skip = huge;
+	if (skip > 0)
+		qsort(post, npost, sizeof *post, classify_compare_posting);
+	return skip;
+}
+
 /* Remember a match in w->found, growing it as needed. */
 static void
 classify_found_add(struct classify_window *w, size_t n,
@@ -948,8 +1001,8 @@ classify_window_match(struct classify_window *w, const char *topic,
 	struct classify_entry *e;
 	struct classify_grams q;
 	size_t npost = 0, skip, ntouched = 0, nfound = 0, i, j;
-	double need, score;
-	uint32_t slot, seen;
+	double score;
+	uint32_t slot, common;
 	long ti;
 
 	if ((ti = classify_topic_find(w, topic, 0)) == -1 ||
@@ -968,18 +1021,7 @@ classify_window_match(struct classify_window *w, const char *topic,
 		    post[npost]->n > 0)
 			npost++;
 	}
-	/*
-	 * An entry sharing only skipped grams shares at most skip of them;
-	 * with skip < threshold * (q.n + 1) / 2 it cannot reach the
-	 * threshold, so only entries in the other postings need a look.
-	 */
-	need = threshold * (double)(q.n + 1) / 2.0 - 1e-9;
-	skip = need > 0 ? (size_t)ceil(need) - 1 : 0;
-	if (skip > npost)
-		skip = npost;
-	if (skip > 0)
-		qsort(post, npost, sizeof *post, classify_compare_posting);
-
+	skip = classify_match_skip(t, post, npost, q.n, threshold);
 	for (i = skip; i < npost; i++) {
 		for (j = 0; j < post[i]->n; j++) {
 			slot = post[i]->slots[j];
@@ -989,15 +1031,17 @@ classify_window_match(struct classify_window *w, const char *topic,
 	}
 	for (i = 0; i < ntouched; i++) {
 		slot = w->touched[i];
-		seen = w->count[slot];
+		common = w->count[slot];
 		w->count[slot] = 0;
 		e = &w->entries[slot];
 		if (e->period_key < min_period_key)
 			continue;
-		if (2.0 * (double)(seen + skip) + 1e-9 <
+		if (2.0 * (double)(common + skip) + 1e-9 <
 		    threshold * (double)(q.n + e->ngrams))
 			continue;
-		score = classify_dice(q.v, q.n, e->grams, e->ngrams);
+		for (j = 0; j < skip; j++)
+			common += classify_has_gram(e, post[j]->gram);
+		score = 2.0 * (double)common / (double)(q.n + e->ngrams);
 		if (score >= threshold)
 			classify_found_add(w, nfound++, e, score);
 	}

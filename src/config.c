@@ -29,6 +29,7 @@ enum config_type {
 	CONFIG_ADDRESS,      /* a numeric IPv4 or IPv6 address */
 	CONFIG_INT,          /* a decimal number in [min, max] */
 	CONFIG_SIZE,         /* the same, stored as size_t */
+	CONFIG_DECIMAL,      /* a double; min and max are in millionths */
 	CONFIG_BOOL,         /* yes or no */
 	CONFIG_LOG_LEVEL,    /* warn, info or debug */
 	CONFIG_HTTP_URL,     /* http:// or https:// */
@@ -117,6 +118,13 @@ static const struct config_key config_keys[] = {
 	{ "deadlines", "resolve_seconds", CONFIG_INT,
 	  CONFIG_FIELD(resolve_seconds), 0, CONFIG_DEADLINE_SECONDS_MAX },
 
+	{ "classify", "common_min_enterprises", CONFIG_INT,
+	  CONFIG_FIELD(common_min_enterprises), 2, 100 },
+	{ "classify", "similarity", CONFIG_DECIMAL, CONFIG_FIELD(similarity),
+	  50000, 1000000 },
+	{ "classify", "window_max", CONFIG_INT, CONFIG_FIELD(window_max),
+	  100, 10000000 },
+
 	{ "log", "level", CONFIG_LOG_LEVEL, CONFIG_FIELD(log_level), 0, 0 },
 };
 #define CONFIG_NKEYS (sizeof config_keys / sizeof config_keys[0])
@@ -182,6 +190,10 @@ config_defaults(struct config *c, const char *dir)
 	c->claim_seconds = 0;
 	c->respond_seconds = 0;
 	c->resolve_seconds = 0;
+
+	c->common_min_enterprises = 3;
+	c->similarity = CLASSIFY_SIMILARITY_DEFAULT;
+	c->window_max = 200000;
 
 	c->log_level = LOG_LEVEL_INFO;
 }
@@ -285,6 +297,41 @@ config_number(const char *value, long long min, long long max,
 	if (v < min || v > max)
 		return -1;
 	*out = v;
+	return 0;
+}
+
+/*
+ * Parse a decimal such as "0.22" or "1" (at most six decimals, no sign, no
+ * exponent) into *out when it lies in [min, max] millionths; return 0 or
+ * -1. Done by hand so that the locale's decimal point does not matter.
+ */
+static int
+config_decimal(const char *value, long long min, long long max, double *out)
+{
+	const char *p = value;
+	long long whole = 0, part = 0, scale = 1000000;
+	int digits = 0;
+
+	for (; *p >= '0' && *p <= '9' && digits < 7; p++, digits++)
+		whole = whole * 10 + (*p - '0');
+	if (digits == 0 || digits == 7)
+		return -1;
+	if (*p == '.') {
+		for (p++, digits = 0; *p >= '0' && *p <= '9'; p++, digits++) {
+			if (digits == 6)
+				return -1;
+			scale /= 10;
+			part += (*p - '0') * scale;
+		}
+		if (digits == 0)
+			return -1;
+	}
+	if (*p != '\0')
+		return -1;
+	part += whole * 1000000;
+	if (part < min || part > max)
+		return -1;
+	*out = (double)part / 1e6;
 	return 0;
 }
 
@@ -420,6 +467,11 @@ config_set(struct config_parse *cp, const struct config_key *k,
 			return "must be a whole number in the allowed range";
 		*(size_t *)(base + k->offset) = (size_t)n;
 		return NULL;
+	case CONFIG_DECIMAL:
+		if (config_decimal(value, k->min, k->max,
+		    (double *)(base + k->offset)) != 0)
+			return "must be a decimal number in the allowed range";
+		return NULL;
 	case CONFIG_BOOL:
 		if (strcmp(value, "yes") == 0)
 			*(int *)(base + k->offset) = 1;
@@ -529,6 +581,10 @@ config_handler(void *user, const char *section, const char *name,
 		config_error(cp, cp->lineno, "[%s] %s: \"%s\": must be a whole "
 		    "number %s", section, name, value,
 		    config_range(k, range, sizeof range));
+	} else if (k->type == CONFIG_DECIMAL) {
+		config_error(cp, cp->lineno, "[%s] %s: \"%s\": must be a "
+		    "decimal number from %g to %g", section, name, value,
+		    k->min / 1e6, k->max / 1e6);
 	} else
 		config_error(cp, cp->lineno, "[%s] %s: \"%s\": %s", section,
 		    name, value, why);

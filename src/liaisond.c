@@ -285,6 +285,8 @@ main(int argc, char **argv)
 	if (http_start(d, &cause) == -1)
 		fatalx("%s", cause);
 	d->escalate = escalate_start(d->base, d->store);
+	d->window = window_start(d->base, d->store,
+	    (size_t)d->current->config->window_max);
 	sighup = evsignal_new(d->base, SIGHUP, on_signal, d);
 	sigterm = evsignal_new(d->base, SIGTERM, on_signal, d);
 	sigint = evsignal_new(d->base, SIGINT, on_signal, d);
@@ -305,6 +307,7 @@ main(int argc, char **argv)
 	 * requests are answered (503) while their connections still exist.
 	 */
 	escalate_stop(d->escalate);
+	window_stop(d->window);
 	store_free(d->store);
 	evhttp_free(d->http);
 	connections_free();

@@ -129,3 +129,10 @@ period_end(const struct period *p)
 		return period_midnight(p->year, p->month, 16);
 	return period_midnight(p->year, p->month + 1, 1);
 }
+
+/* The period as one number, consecutive periods one apart (for windows). */
+int
+period_key(const struct period *p)
+{
+	return p->year * 24 + (p->month - 1) * 2 + (p->half - 1);
+}

@@ -7,6 +7,9 @@
 --   task T   -> {task fields, {issue fields, ...}}, or {}
 --   queue D  -> {{task fields}, ...}: D's queued tasks, oldest first, at
 --               most limit
+--   since MS -> {{created ms, issue fields}, ...}: issues created at or
+--               after MS, oldest first, at most limit (the common-issue
+--               window reads these)
 -- Fields are flat arrays as HGETALL gives them.
 local P = ARGV[1]
 local kind, id = ARGV[2], ARGV[3]
@@ -41,5 +44,15 @@ if kind == 'queue' then
   local ids = redis.call('ZRANGE', P .. 'open:' .. id, 0,
     tonumber(ARGV[4]) - 1)
   return hashes('task:', ids)
+end
+if kind == 'since' then
+  local out = {}
+  local rows = redis.call('ZRANGEBYSCORE', P .. 'issues', id, '+inf',
+    'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[4]))
+  for i = 1, #rows, 2 do
+    out[#out + 1] = {rows[i + 1], redis.call('HGETALL', P .. 'issue:' ..
+      rows[i])}
+  end
+  return out
 end
 return redis.error_reply('read.lua: unknown kind ' .. tostring(kind))

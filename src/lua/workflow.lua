@@ -36,6 +36,7 @@ local action = ARGV[2]
 local req = cjson.decode(ARGV[3])
 local now = req.now
 
+local common  -- defined below; used by submit
 local RANK = {queued = 1, claimed = 2, responded = 3, resolved = 4}
 local RANKED = {'queued', 'claimed', 'responded', 'resolved'}
 local STAGE_STATE = {claim = 'queued', respond = 'claimed',
@@ -88,11 +89,12 @@ local function set_category(issue, category, actor, reason, admin)
 end
 
 -- An issue's state is the least advanced of its tasks, 'returned' while one
--- of them is returned; 'closed' stays until a reopen.
-local function update_state(issue, actor)
+-- of them is returned; 'closed' stays until a reopen. Returns the change
+-- ("queued -> claimed") for the caller's history entry, or nil.
+local function update_state(issue)
   local k = key('issue', issue)
   local old = hget(k, 'state')
-  if old == 'closed' then return end
+  if old == 'closed' then return nil end
   local least, returned = 5, false
   for _, t in ipairs(decode_list(hget(k, 'tasks'))) do
     local s = hget(key('task', t), 'state')
@@ -103,7 +105,7 @@ local function update_state(issue, actor)
     end
   end
   local new = returned and 'returned' or RANKED[math.min(least, 4)]
-  if new == old then return end
+  if new == old then return nil end
   redis.call('HSET', k, 'state', new)
   index_move('issues:state', issue, old, new, hget(k, 'created'))
   if new == 'returned' then
@@ -111,7 +113,13 @@ local function update_state(issue, actor)
   else
     redis.call('ZREM', key('triage'), issue)
   end
-  history(issue, actor, 'state', old .. ' -> ' .. new)
+  return old .. ' -> ' .. new
+end
+
+-- A history reason with the issue's state change, if any, appended.
+local function with_state(reason, change)
+  if not change then return reason end
+  return reason .. ' (issue ' .. change .. ')'
 end
 
 local function set_deadline(task, stage, due)
@@ -126,12 +134,15 @@ local function set_deadline(task, stage, due)
   end
 end
 
--- Put a task (back) into its department's queue with fresh deadlines.
+-- Put a task (back) into its department's queue with fresh deadlines. The
+-- queue is ordered by creation time, then by task number (tasks of one
+-- report share a millisecond).
 local function enqueue(task, dept, due, created)
   redis.call('HSET', key('task', task), 'state', 'queued', 'claimant', '',
     'overdue', '', 'due_claim', due.claim, 'due_respond', due.respond,
     'due_resolve', due.resolve)
-  redis.call('ZADD', key('open', dept), created, task)
+  redis.call('ZADD', key('open', dept), string.format('%d',
+    tonumber(created) * 1000 + tonumber(task:sub(2)) % 1000), task)
   set_deadline(task, 'claim', due.claim)
 end
 
@@ -155,6 +166,114 @@ local function each_issue(task, fn)
   end
 end
 
+-- A common issue (共性问题): one problem raised for several enterprises is
+-- handled once. The daemon found the similar open issues (it.common: the
+-- group to join, or the members of a new group); this checks that they are
+-- still there and open, then shares one task per department among all
+-- members. A new group's task for a department is its oldest member's; the
+-- other members' tasks for it are merged away. Returns the group id, or nil
+-- when the suggestion no longer holds (the issue is then handled alone).
+local function group_members(group)
+  local members = decode_list(hget(key('group', group), 'members'))
+  if #members == 0 then return nil end
+  return members, group
+end
+
+local function common_members(it)
+  if it.common.group then return group_members(it.common.group) end
+  local members = {}
+  for _, m in ipairs(it.common.members or {}) do
+    local mk = key('issue', m)
+    local st, g = hget(mk, 'state'), hget(mk, 'group')
+    -- Another daemon may have grouped it meanwhile: join that group.
+    if g and g ~= '' then return group_members(g) end
+    if st and st ~= 'closed' and hget(mk, 'topic') == it.topic then
+      members[#members + 1] = m
+    end
+  end
+  table.sort(members, function(a, b)
+    return tonumber(a:sub(2)) < tonumber(b:sub(2)) end)
+  if #members == 0 then return nil end
+  return members, nil
+end
+
+local function group_enterprises(members, extra)
+  local seen, n = {}, 0
+  for _, m in ipairs(members) do
+    local e = hget(key('issue', m), 'enterprise')
+    if not seen[e] then seen[e] = true; n = n + 1 end
+  end
+  if not seen[extra] then n = n + 1 end
+  return n
+end
+
+-- The group's task for dept: the oldest member's, others merged into it.
+local function group_task(members, dept, group)
+  local keep
+  for _, m in ipairs(members) do
+    local tasks = decode_list(hget(key('issue', m), 'tasks'))
+    for i, t in ipairs(tasks) do
+      if hget(key('task', t), 'department') == dept then
+        if not keep then
+          keep = t
+        elseif t ~= keep then
+          redis.call('HSET', key('task', t), 'state', 'merged',
+            'merged_into', keep)
+          redis.call('ZREM', key('open', dept), t)
+          set_deadline(t, nil)
+          tasks[i] = keep
+          redis.call('HSET', key('issue', m), 'tasks', enc(tasks))
+          history(m, 'system', 'merged', 'task ' .. t .. ' merged into ' ..
+            keep .. ' of common group ' .. group)
+        end
+      end
+    end
+  end
+  return keep
+end
+
+common = function(issue, it)
+  local members, group = common_members(it)
+  if not members then return nil end
+  if not group and group_enterprises(members, it.enterprise) <
+      req.common_min then
+    return nil
+  end
+  if not group then
+    group = 'G' .. redis.call('HINCRBY', key('seq'), 'group', 1)
+    redis.call('HSET', key('group', group), 'id', group, 'topic', it.topic,
+      'created', now)
+  end
+  members[#members + 1] = issue
+  local n = group_enterprises(members, it.enterprise)
+  local tasks, all = {}, encode_list(members)
+  for _, dept in ipairs(it.departments) do
+    local t = group_task(members, dept, group) or new_task(dept, {}, req.due)
+    redis.call('HSET', key('task', t), 'issues', all)
+    redis.call('ZADD', key('issues:dept', dept), now, issue)
+    outbox('task.updated', t, dept, issue)
+    tasks[#tasks + 1] = t
+  end
+  redis.call('HSET', key('issue', issue), 'tasks', enc(tasks))
+  redis.call('HSET', key('group', group), 'members', all, 'tasks', enc(tasks))
+  local why = 'the same problem raised for ' .. n .. ' enterprises (group ' ..
+    group .. ')'
+  for _, m in ipairs(members) do
+    local mk = key('issue', m)
+    if hget(mk, 'group') == '' then
+      redis.call('HSET', mk, 'group', group)
+      history(m, 'system', 'grouped', with_state(why, update_state(m)))
+    end
+    -- Flagged or multi-department issues stay difficult.
+    if hget(mk, 'difficult') ~= '1' and
+        #decode_list(hget(mk, 'departments')) < 2 and
+        hget(mk, 'category') ~= 'difficult' then
+      set_category(m, 'common', 'system', why)
+    end
+  end
+  return group
+end
+
 -- submit: store one officer's report. Extra ARGV: body hash, idempotency
 -- key ('' for none), key lifetime in seconds.
 -- Returns {'created', response} | {'replay', response} | {'conflict', ''}.
@@ -172,35 +291,46 @@ local function submit()
   local issue_ids, issue_json = {}, {}
   for _, it in ipairs(req.items) do
     local issue = 'I' .. redis.call('HINCRBY', key('seq'), 'issue', 1)
-    local tasks, task_json = {}, {}
     redis.call('HSET', key('issue', issue), 'id', issue, 'report', report,
       'officer', req.officer, 'enterprise', it.enterprise, 'topic', it.topic,
       'title', it.title, 'detail', it.detail,
       'difficult', it.difficult and '1' or '0', 'period', req.period,
       'category', it.category, 'category_by', 'rule', 'state', 'queued',
-      'departments', enc(it.departments), 'group', '', 'reopens', '0',
-      'created', now)
+      'departments', enc(it.departments), 'tasks', '[]', 'group', '',
+      'reopens', '0', 'created', now)
     history(issue, req.actor, 'created', 'reported for period ' .. req.period)
     history(issue, 'system', 'routed', it.route_reason)
     history(issue, 'system', 'classified', it.category .. ': ' .. it.reason)
-    for _, dept in ipairs(it.departments) do
-      local task = new_task(dept, {issue}, req.due)
-      tasks[#tasks + 1] = task
-      task_json[#task_json + 1] = '{"id":' .. enc(task) .. ',"department":' ..
-        enc(dept) .. ',"state":"queued"}'
-      history(issue, 'system', 'queued', 'task ' .. task .. ' queued for ' ..
-        dept)
-    end
-    redis.call('HSET', key('issue', issue), 'tasks', enc(tasks))
     for _, index in ipairs({'issues', 'issues:period:' .. req.period,
         'issues:officer:' .. req.officer, 'issues:category:' .. it.category,
         'issues:state:queued'}) do
       redis.call('ZADD', P .. index, now, issue)
     end
+    local group = it.common and common(issue, it)
+    if not group then
+      local tasks = {}
+      for _, dept in ipairs(it.departments) do
+        tasks[#tasks + 1] = new_task(dept, {issue}, req.due)
+        history(issue, 'system', 'queued', 'task ' .. tasks[#tasks] ..
+          ' queued for ' .. dept)
+      end
+      redis.call('HSET', key('issue', issue), 'tasks', enc(tasks))
+    end
+    update_state(issue)
+    local task_json = {}
+    for _, task in ipairs(decode_list(hget(key('issue', issue), 'tasks'))) do
+      local t = redis.call('HMGET', key('task', task), 'department', 'state')
+      task_json[#task_json + 1] = '{"id":' .. enc(task) .. ',"department":' ..
+        enc(t[1]) .. ',"state":' .. enc(t[2]) .. '}'
+    end
+    local h = redis.call('HMGET', key('issue', issue), 'category', 'state',
+      'group')
     issue_ids[#issue_ids + 1] = issue
     issue_json[#issue_json + 1] = '{"id":' .. enc(issue) .. ',"category":' ..
-      enc(it.category) .. ',"departments":' .. enc(it.departments) ..
-      ',"state":"queued","tasks":[' .. table.concat(task_json, ',') .. ']}'
+      enc(h[1]) .. ',"departments":' .. enc(it.departments) ..
+      ',"state":' .. enc(h[2]) .. ',"group":' ..
+      (h[3] ~= '' and enc(h[3]) or 'null') .. ',"tasks":[' ..
+      table.concat(task_json, ',') .. ']}'
   end
   redis.call('HSET', key('report', report), 'id', report,
     'officer', req.officer, 'period', req.period,
@@ -259,9 +389,9 @@ local function step(task, name)
     set_deadline(task, nil)
   end
   each_issue(task, function(issue)
-    history(issue, req.actor, s.event, (name == 'claim' and
-      ('task ' .. task .. ' claimed by ' .. req.text) or req.text))
-    update_state(issue, req.actor)
+    local change = update_state(issue)
+    history(issue, req.actor, s.event, with_state(name == 'claim' and
+      ('task ' .. task .. ' claimed by ' .. req.text) or req.text, change))
   end)
   return {'ok', task, redis.call('HGETALL', k)}
 end
@@ -283,20 +413,31 @@ local function issue_of_officer(issue)
   return k
 end
 
--- Put every task of a resolved issue back into its queue.
+-- Put every task of a resolved issue back into its queue. Other issues
+-- sharing a task (a common group) follow its state.
 local function reopen(issue, reason)
   local k = key('issue', issue)
   local n = redis.call('HINCRBY', k, 'reopens', 1)
+  local tasks = decode_list(hget(k, 'tasks'))
   redis.call('HSET', k, 'state', 'resolved')
-  for _, task in ipairs(decode_list(hget(k, 'tasks'))) do
+  for _, task in ipairs(tasks) do
     local t = key('task', task)
     local dept = hget(t, 'department')
     redis.call('HSET', t, 'response', '', 'resolution', '')
     enqueue(task, dept, req.due, hget(t, 'created'))
     outbox('task.reopened', task, dept, issue)
   end
-  history(issue, req.actor, 'reopened', reason)
-  update_state(issue, req.actor)
+  history(issue, req.actor, 'reopened', with_state(reason,
+    update_state(issue)))
+  for _, task in ipairs(tasks) do
+    each_issue(task, function(other)
+      local change = other ~= issue and update_state(other)
+      if change then
+        history(other, req.actor, 'reopened', with_state('task ' .. task ..
+          ' reopened through ' .. issue .. ': ' .. reason, change))
+      end
+    end)
+  end
   if n >= 2 then
     set_category(issue, 'difficult', 'system', 'reopened ' .. n .. ' times')
   end
@@ -321,15 +462,16 @@ local function confirm()
   local why = req.satisfaction .. (req.comment ~= '' and (': ' .. req.comment)
     or '')
   redis.call('HSET', k, 'satisfaction', req.satisfaction)
-  history(req.issue, req.actor, 'confirmed', why)
   if req.satisfaction == 'unsatisfied' then
+    history(req.issue, req.actor, 'confirmed', why)
     reopen(req.issue, 'unsatisfied: ' .. req.comment)
     return {'ok', req.issue}
   end
   redis.call('HSET', k, 'state', 'closed')
   index_move('issues:state', req.issue, 'resolved', 'closed',
     hget(k, 'created'))
-  history(req.issue, req.actor, 'state', 'resolved -> closed')
+  history(req.issue, req.actor, 'confirmed', with_state(why,
+    'resolved -> closed'))
   return {'ok', req.issue}
 end
 
@@ -384,9 +526,9 @@ local function route()
   end
   redis.call('HSET', k, 'departments', enc(req.departments),
     'tasks', enc(tasks))
-  history(req.issue, req.actor, 'routed', 'to ' ..
-    table.concat(req.departments, ', ') .. ': ' .. req.reason)
-  update_state(req.issue, req.actor)
+  history(req.issue, req.actor, 'routed', with_state('to ' ..
+    table.concat(req.departments, ', ') .. ': ' .. req.reason,
+    update_state(req.issue)))
   if #req.departments >= 2 then
     set_category(req.issue, 'difficult', 'system', 'routed to ' ..
       #req.departments .. ' departments')

@@ -446,10 +446,25 @@ level = info
 """
 
 
-class Daemon:
-    """liaisond with its config dir; the config file is CONF in that dir."""
+def add_conf(text, conf):
+    """text (an INI file) with the keys of conf ({section: {key: value}}) added:
+    under the section's header when the text has it, else in a new section."""
+    for section, keys in (conf or {}).items():
+        lines = "".join("%s = %s\n" % (k, v) for k, v in keys.items())
+        header = "[%s]\n" % section
+        if header in text:
+            text = text.replace(header, header + lines, 1)
+        else:
+            text += header + lines
+    return text
 
-    def __init__(self, workdir, redis_port, rate=100000, max_body=65536, sink_port=None, port=None, idle=10):
+
+class Daemon:
+    """liaisond with its config dir; the config file is CONF in that dir.
+    conf: extra keys, e.g. {"deadlines": {"claim_seconds": 2}} (see add_conf)."""
+
+    def __init__(self, workdir, redis_port, rate=100000, max_body=65536, sink_port=None, port=None, idle=10,
+                 conf=None):
         self.dir = os.path.join(workdir, "liaisond")
         os.makedirs(self.dir, exist_ok=True)
         self.port = port or free_port()
@@ -459,9 +474,9 @@ class Daemon:
         self.roster = local_roster(sink_port)
         write_roster(self.roster_path, self.roster)
         with open(self.conf, "w") as f:
-            f.write(CONF_TEMPLATE.format(port=self.port, redis_port=redis_port, prefix=PREFIX,
-                                         smtp_port=free_port(), max_body=max_body, rate=rate,
-                                         idle=idle, calendar=CALENDAR_FILE))
+            f.write(add_conf(CONF_TEMPLATE.format(port=self.port, redis_port=redis_port, prefix=PREFIX,
+                                                  smtp_port=free_port(), max_body=max_body, rate=rate,
+                                                  idle=idle, calendar=CALENDAR_FILE), conf))
         self.proc = None
         self.runs = 0
         self.stderr_path = None
@@ -558,7 +573,7 @@ class Daemon:
 class Stack:
     """A private redis-server plus one liaisond on it."""
 
-    def __init__(self, workdir, rate=100000, max_body=65536, start=True, idle=10):
+    def __init__(self, workdir, rate=100000, max_body=65536, start=True, idle=10, conf=None):
         self.workdir = workdir
         self.sink = WebhookSink()
         self.redis = RedisServer(workdir)
@@ -570,7 +585,7 @@ class Stack:
             raise
         self.r = self.redis.client()
         self.d = Daemon(workdir, self.redis.port, rate=rate, max_body=max_body, sink_port=self.sink.port,
-                        idle=idle)
+                        idle=idle, conf=conf)
         self.roster = self.d.roster
         self._tokens = {}
         if start:

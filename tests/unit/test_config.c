@@ -120,6 +120,9 @@ test_config_empty_file_gives_every_default(void **state)
 	assert_int_equal(c->claim_seconds, 0);
 	assert_int_equal(c->respond_seconds, 0);
 	assert_int_equal(c->resolve_seconds, 0);
+	assert_int_equal(c->common_min_enterprises, 3);
+	assert_true(c->similarity == CLASSIFY_SIMILARITY_DEFAULT);
+	assert_int_equal(c->window_max, 200000);
 	assert_int_equal(c->log_level, LOG_LEVEL_INFO);
 	config_free(c);
 }
@@ -172,6 +175,10 @@ test_config_reads_every_key(void **state)
 	    "claim_seconds = 30\n"
 	    "respond_seconds = 60\n"
 	    "resolve_seconds = 31536000\n"
+	    "[classify]\n"
+	    "common_min_enterprises = 4\n"
+	    "similarity = 0.375\n"
+	    "window_max = 5000\n"
 	    "[log]\n"
 	    "level = debug\n", &cause);
 	assert_null(cause);
@@ -210,6 +217,9 @@ test_config_reads_every_key(void **state)
 	assert_int_equal(c->claim_seconds, 30);
 	assert_int_equal(c->respond_seconds, 60);
 	assert_int_equal(c->resolve_seconds, 31536000);
+	assert_int_equal(c->common_min_enterprises, 4);
+	assert_true(c->similarity == 0.375);
+	assert_int_equal(c->window_max, 5000);
 	assert_int_equal(c->log_level, LOG_LEVEL_DEBUG);
 	config_free(c);
 }
@@ -275,6 +285,61 @@ test_config_refuses_deadlines_out_of_range(void **state)
 	    "2: [deadlines] calendar: \"\": must not be empty");
 	refuse("[deadlines]\nclaim_hours = 4\n",
 	    "2: [deadlines] claim_hours: unknown key");
+}
+
+static void
+test_config_similarity_takes_decimals_at_the_bounds(void **state)
+{
+	struct config *c;
+	char *cause;
+
+	c = load("[classify]\nsimilarity = 0.05\n", &cause);
+	assert_non_null(c);
+	assert_true(c->similarity == 0.05);
+	config_free(c);
+	c = load("[classify]\nsimilarity = 1\n", &cause);
+	assert_non_null(c);
+	assert_true(c->similarity == 1.0);
+	config_free(c);
+	c = load("[classify]\nsimilarity = 1.000000\n", &cause);
+	assert_non_null(c);
+	assert_true(c->similarity == 1.0);
+	config_free(c);
+}
+
+static void
+test_config_refuses_classify_values_out_of_range(void **state)
+{
+	refuse("[classify]\ncommon_min_enterprises = 1\n",
+	    "2: [classify] common_min_enterprises: \"1\": must be a whole "
+	    "number from 2 to 100");
+	refuse("[classify]\nwindow_max = 99\n",
+	    "2: [classify] window_max: \"99\": must be a whole number from "
+	    "100 to 10000000");
+	refuse("[classify]\nsimilarity = 0.049\n",
+	    "2: [classify] similarity: \"0.049\": must be a decimal number "
+	    "from 0.05 to 1");
+	refuse("[classify]\nsimilarity = 1.01\n",
+	    "2: [classify] similarity: \"1.01\": must be a decimal number "
+	    "from 0.05 to 1");
+	refuse("[classify]\nsimilarity = ,3\n",
+	    "2: [classify] similarity: \",3\": must be a decimal number "
+	    "from 0.05 to 1");
+	refuse("[classify]\nsimilarity = 0.3.\n",
+	    "2: [classify] similarity: \"0.3.\": must be a decimal number "
+	    "from 0.05 to 1");
+	refuse("[classify]\nsimilarity = .3\n",
+	    "2: [classify] similarity: \".3\": must be a decimal number "
+	    "from 0.05 to 1");
+	refuse("[classify]\nsimilarity = 0.\n",
+	    "2: [classify] similarity: \"0.\": must be a decimal number "
+	    "from 0.05 to 1");
+	refuse("[classify]\nsimilarity = 3e-1\n",
+	    "2: [classify] similarity: \"3e-1\": must be a decimal number "
+	    "from 0.05 to 1");
+	refuse("[classify]\nsimilarity = 0.1234567\n",
+	    "2: [classify] similarity: \"0.1234567\": must be a decimal "
+	    "number from 0.05 to 1");
 }
 
 static void
@@ -382,6 +447,9 @@ test_config_loads_the_sample_file(void **state)
 	assert_int_equal(c->respond_days, 5);
 	assert_int_equal(c->resolve_days, 15);
 	assert_int_equal(c->claim_seconds, 0);
+	assert_int_equal(c->common_min_enterprises, 3);
+	assert_true(c->similarity == CLASSIFY_SIMILARITY_DEFAULT);
+	assert_int_equal(c->window_max, 200000);
 	assert_string_equal(c->listen_host, "127.0.0.1");
 	assert_int_equal(c->listen_port, 8080);
 	assert_int_equal(c->max_body, 262144);
@@ -507,6 +575,8 @@ main(void)
 		cmocka_unit_test(test_config_relative_roster_file_is_relative_to_the_config),
 		cmocka_unit_test(test_config_relative_calendar_is_relative_to_the_config),
 		cmocka_unit_test(test_config_refuses_deadlines_out_of_range),
+		cmocka_unit_test(test_config_similarity_takes_decimals_at_the_bounds),
+		cmocka_unit_test(test_config_refuses_classify_values_out_of_range),
 		cmocka_unit_test(test_config_log_levels),
 		cmocka_unit_test(test_config_refuses_a_missing_file),
 		cmocka_unit_test(test_config_refuses_an_unknown_key),

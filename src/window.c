@@ -1,0 +1,179 @@
+/*
+ * window.c -- the daemon's window of recent issues, in which a new item
+ * looks for the same problem raised by other enterprises (共性问题). The
+ * window is an index in memory (classify.c) over the issues of the current
+ * and the previous period; Redis holds the truth, so the window is filled
+ * from Redis at start and kept in step every second by reading the issues
+ * created since it last looked (by this daemon or by others sharing the
+ * Redis). Issues this daemon stores go in at once.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "liaisond.h"
+#include "daemon.h"
+
+#define WINDOW_SYNC_MS 1000
+#define WINDOW_BATCH "500"
+
+struct window {
+	struct store *store;
+	struct classify_window *index;
+	struct event *timer;
+	char cursor[32];            /* creation ms the next read starts at */
+	int running;
+	int stopping;
+	int loaded;                 /* the first full read has finished */
+};
+
+/* The oldest period the window keeps: the previous one. */
+int
+window_oldest_key(void)
+{
+	struct period now, prev;
+
+	period_of_time(time(NULL), &now);
+	period_previous(&now, &prev);
+	return period_key(&prev);
+}
+
+static void
+window_schedule(struct window *w, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (!w->stopping)
+		evtimer_add(w->timer, &tv);
+}
+
+/* Put one issue (fields as read.lua's "since" gives them) in the index. */
+static void
+window_add_fields(struct window *w, const redisReply *f)
+{
+	const char *id = reply_field(f, "id"), *topic = reply_field(f, "topic");
+	const char *ent = reply_field(f, "enterprise");
+	const char *period = reply_field(f, "period");
+	const char *group = reply_field(f, "group");
+	const char *title = reply_field(f, "title");
+	const char *detail = reply_field(f, "detail");
+	struct period p;
+	char *text;
+
+	if (id == NULL || topic == NULL || ent == NULL || period == NULL ||
+	    period_parse(period, &p) == -1)
+		return;
+	xasprintf(&text, "%s\n%s", title ? title : "", detail ? detail : "");
+	classify_window_add(w->index, id, topic, ent, period_key(&p),
+	    group && *group ? group : NULL, text);
+	free(text);
+}
+
+static void
+window_read(redisAsyncContext *c, void *r, void *privdata)
+{
+	struct window *w = privdata;
+	redisReply *reply = r;
+	const redisReply *row;
+	char before[sizeof w->cursor];
+	size_t i;
+
+	w->running = 0;
+	if (w->stopping) {
+		free(w);
+		return;
+	}
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
+		if (reply != NULL)
+			store_reply_is_error(w->store, reply);
+		window_schedule(w, WINDOW_SYNC_MS);
+		return;
+	}
+	memcpy(before, w->cursor, sizeof before);
+	for (i = 0; i < reply->elements; i++) {
+		row = reply->element[i];
+		if (row->type != REDIS_REPLY_ARRAY || row->elements != 2)
+			continue;
+		window_add_fields(w, row->element[1]);
+		snprintf(w->cursor, sizeof w->cursor, "%s",
+		    row->element[0]->str);
+	}
+	classify_window_expire(w->index, window_oldest_key());
+	/*
+	 * A full batch means more to read: go on at once, from the last
+	 * creation time read (inclusive, as another issue of that millisecond
+	 * may follow), or past it when a whole batch shared it.
+	 */
+	if (reply->elements >= (size_t)atoi(WINDOW_BATCH)) {
+		if (strcmp(before, w->cursor) == 0)
+			snprintf(w->cursor, sizeof w->cursor, "%lld",
+			    strtoll(before, NULL, 10) + 1);
+		window_schedule(w, 0);
+		return;
+	}
+	if (!w->loaded)
+		log_info("window: %zu bytes of recent issues loaded",
+		    classify_window_bytes(w->index));
+	w->loaded = 1;
+	window_schedule(w, WINDOW_SYNC_MS);
+}
+
+static void
+window_tick(int fd, short what, void *arg)
+{
+	struct window *w = arg;
+	const char *argv[4] = { "since", w->cursor, WINDOW_BATCH };
+
+	if (!store_up(w->store) || store_script(w->store, SCRIPT_READ,
+	    window_read, w, 3, argv, NULL) == -1) {
+		window_schedule(w, WINDOW_SYNC_MS);
+		return;
+	}
+	w->running = 1;
+}
+
+/* Start the window: read the recent issues, then keep up every second. */
+struct window *
+window_start(struct event_base *base, struct store *store, size_t max)
+{
+	struct window *w = xcalloc(1, sizeof *w);
+	struct period now, prev;
+
+	w->store = store;
+	w->index = classify_window_new(max);
+	w->timer = evtimer_new(base, window_tick, w);
+	period_of_time(time(NULL), &now);
+	period_previous(&now, &prev);
+	snprintf(w->cursor, sizeof w->cursor, "%lld",
+	    (long long)period_start(&prev) * 1000);
+	window_schedule(w, 0);
+	return w;
+}
+
+/* The index, for matching and for adding what this daemon just stored. */
+struct classify_window *
+window_index(struct window *w)
+{
+	return w->index;
+}
+
+int
+window_loaded(const struct window *w)
+{
+	return w->loaded;
+}
+
+void
+window_stop(struct window *w)
+{
+	w->stopping = 1;
+	event_free(w->timer);
+	classify_window_free(w->index);
+	w->index = NULL;
+	if (!w->running)
+		free(w);
+}

@@ -1,0 +1,284 @@
+/*
+ * classify_bench.c -- how fast the classification window matches a new item
+ * against a province's open issues, and what the window costs in memory.
+ *
+ *	classify_bench [entries [matches [seed]]]
+ *
+ * Builds a window of entries (default 100000) open issues spread over the
+ * sample roster's 17 topics and four half-months, with Chinese texts made
+ * of phrase fragments in the shape of the sample reports: a title, the
+ * topic's subject and a problem, then a detail repeating them with, each
+ * half of the time, a context, a place, an impact and a request. It then
+ * times matches (default 10000) new items of the same kind, each against
+ * its topic for the current and the previous half-month at the default
+ * threshold, keeping up to 1024 matches. Prints the build time, the
+ * median, p90, p99 and worst match time, the matches found, the window's
+ * bytes (and per entry) and the process's resident memory growth. Run by
+ * tests/bench/classify.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "liaisond.h"
+
+#define NTOPICS 17
+#define PERIOD_NOW (2026 * 24 + 10 * 2 + 1)  /* 2026-11-2 */
+
+static const char *const topics[NTOPICS] = {
+	"party", "hiring", "labor", "financing", "subsidy", "tax", "land",
+	"planning", "environment", "safety", "utilities", "logistics",
+	"licensing", "market", "talent", "investment", "other",
+};
+
+/* What each topic's items are about (the roster's keywords and more). */
+static const char *const subjects[NTOPICS][8] = {
+	{ "党组织", "党支部", "党员发展", "工会组建", "团支部", "群团活动",
+	  "党建阵地", "非公党建" },
+	{ "普工招聘", "技工招聘", "用工缺口", "缺工", "劳务对接", "校企合作",
+	  "招聘会", "季节性用工" },
+	{ "社保缴纳", "工伤认定", "劳动合同", "劳动纠纷", "养老保险",
+	  "医保报销", "社保转移接续", "失业保险返还" },
+	{ "流动资金贷款", "融资担保", "银行授信", "续贷", "应收账款融资",
+	  "贷款贴息", "信用贷款", "设备融资租赁" },
+	{ "技改奖补", "扶持资金", "稳岗补贴", "研发补助", "首台套奖励",
+	  "专精特新奖励", "上市奖励", "招商奖励" },
+	{ "出口退税", "留抵退税", "税收减免", "发票额度", "研发费用加计扣除",
+	  "房产税减免", "土地使用税", "个税汇算" },
+	{ "项目用地", "标准厂房", "土地出让", "不动产权证", "厂房租赁",
+	  "用地指标", "土地变更", "闲置厂房" },
+	{ "规划许可", "外立面改造", "改扩建", "施工许可", "竣工验收",
+	  "规划调整", "临时建筑", "容积率" },
+	{ "环评审批", "排污许可", "废气治理", "危废处置", "污水接管",
+	  "环保验收", "噪声扰民", "在线监测" },
+	{ "消防验收", "安全生产培训", "危化品储存", "隐患整改", "应急预案",
+	  "特种设备检验", "安全评价", "消防通道" },
+	{ "用电增容", "供水管网", "天然气接入", "计划停电", "自来水水压",
+	  "双回路供电", "蒸汽供应", "电价" },
+	{ "园区道路", "路灯", "公交线路", "物流车辆通行", "停车位",
+	  "货车限行", "道路破损", "交通信号灯" },
+	{ "营业执照变更", "食品经营许可证", "审批流程", "备案手续",
+	  "生产许可证", "进出口资质", "医疗器械备案", "资质延续" },
+	{ "商标注册", "专利申请", "产品质量抽检", "计量器具检定",
+	  "体系认证", "商标侵权", "标准制定", "广告审查" },
+	{ "人才公寓", "子女入学", "就医绿色通道", "人才住房", "人才认定",
+	  "配偶就业", "落户手续", "高层次人才补贴" },
+	{ "项目落地", "招商对接", "项目签约", "配套企业落户", "项目审批",
+	  "供地进度", "产业基金", "项目开工" },
+	{ "外地员工社保", "园区食堂", "周边环境", "网络信号", "快递收发",
+	  "员工住宿", "企业宣传", "展会补助" },
+};
+
+static const char *const problems[] = {
+	"办理进度缓慢", "申请两个多月未批复", "政策适用口径不清楚",
+	"标准不明确", "材料反复补正", "费用明显偏高", "现场检查频次过多",
+	"线上系统无法提交", "缺少对接渠道", "夜间无法正常使用",
+	"缺口较大", "审批时限过长", "多部门要求不一致", "资金尚未兑现",
+	"存在较大困难", "长期得不到解决", "流程不清楚", "需要协调",
+	"名额不足", "压力较大", "收费标准不统一", "窗口排队时间长",
+	"对接人员频繁更换", "补正通知不及时", "系统频繁故障", "没有明确答复",
+	"与上级文件不一致", "周边企业意见较大", "期限即将届满",
+	"报送材料重复", "专家评审迟迟未安排", "现场核查未通过",
+	"整改要求不明确", "额度用完", "条件过高", "结果未公示",
+	"信息不对称", "政策宣传不到位", "协调多次未果", "进展不大",
+};
+
+static const char *const contexts[] = {
+	"今年订单增加", "新厂房投产后", "二期项目建设中", "受季节影响",
+	"去年以来", "企业扩产后", "新生产线上马", "近期", "春节前后",
+	"企业搬迁后", "",
+};
+
+static const char *const impacts[] = {
+	"影响正常生产", "影响新生产线投产", "员工反映强烈",
+	"造成较大经济损失", "存在安全隐患", "影响企业订单交付",
+	"企业负担加重", "", "",
+};
+
+static const char *const requests[] = {
+	"希望相关部门协助解决", "请尽快对接", "希望上门指导", "希望协调解决",
+	"请协助对接资源", "希望尽快明确", "恳请帮助", "希望给予支持", "",
+};
+
+/* Characters of place and company names: every text gets a few. */
+static const char names[] =
+    "东南西北中新华兴安平和泰康宁远长盛丰源通达明光金银海山河湖林森"
+    "春秋江城阳湾桥港台峰岭谷园坊塘铺集镇村路街";
+
+static unsigned int seed = 1;
+
+/* Append the fragment s to buf. */
+static void
+add(char *buf, size_t len, const char *s)
+{
+	strncat(buf, s, len - strlen(buf) - 1);
+}
+
+/* Append n random name characters (3 bytes each in UTF-8) to buf. */
+static void
+add_name(char *buf, size_t len, int n)
+{
+	size_t count = (sizeof names - 1) / 3, i;
+	char c[4];
+
+	while (n-- > 0) {
+		i = rand_r(&seed) % count;
+		memcpy(c, names + i * 3, 3);
+		c[3] = '\0';
+		add(buf, len, c);
+	}
+}
+
+#define PICK(a) (a[rand_r(&seed) % (sizeof a / sizeof a[0])])
+
+/* Write an item of topic t, title "\n" detail, into buf. */
+static void
+make_text(char *buf, size_t len, int t)
+{
+	const char *subject = subjects[t][rand_r(&seed) % 8];
+	const char *problem = PICK(problems);
+	char number[16];
+
+	buf[0] = '\0';
+	add(buf, len, subject);
+	add(buf, len, problem);
+	add(buf, len, "\n");
+	if (rand_r(&seed) % 2) {
+		add(buf, len, PICK(contexts));
+		add(buf, len, "，");
+	}
+	if (rand_r(&seed) % 2) {
+		add_name(buf, len, 2 + rand_r(&seed) % 2);
+		add(buf, len, rand_r(&seed) % 2 ? "园区" : "路");
+		snprintf(number, sizeof number, "%d号", 1 + rand_r(&seed) % 30);
+		add(buf, len, number);
+		add(buf, len, rand_r(&seed) % 2 ? "厂区" : "车间");
+	}
+	add(buf, len, subject);
+	add(buf, len, problem);
+	if (rand_r(&seed) % 2) {
+		add(buf, len, "，");
+		add(buf, len, PICK(impacts));
+	}
+	if (rand_r(&seed) % 2) {
+		add(buf, len, "，");
+		add(buf, len, PICK(requests));
+	}
+	add(buf, len, "。");
+}
+
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Return this process's resident memory in kB. */
+static long
+rss_kb(void)
+{
+	FILE *f;
+	char line[256];
+	long kb = -1;
+
+	if ((f = fopen("/proc/self/status", "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+static int
+compare_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct classify_window *w;
+	struct classify_match m[1024];
+	char text[512], issue[32], enterprise[32];
+	size_t entries = 100000, matches = 10000, i, found = 0, hits = 0;
+	size_t bytes, full = 0;
+	double start, build, *times;
+	long rss0, rss1;
+	int t;
+
+	if (argc > 1)
+		entries = strtoul(argv[1], NULL, 10);
+	if (argc > 2)
+		matches = strtoul(argv[2], NULL, 10);
+	if (argc > 3)
+		seed = strtoul(argv[3], NULL, 10);
+	if (entries == 0 || matches == 0) {
+		fprintf(stderr, "usage: classify_bench [entries [matches "
+		    "[seed]]]\n");
+		return 1;
+	}
+	times = calloc(matches, sizeof *times);
+	if (times == NULL)
+		return 1;
+
+	rss0 = rss_kb();
+	w = classify_window_new(200000);
+	start = now_seconds();
+	for (i = 0; i < entries; i++) {
+		t = rand_r(&seed) % NTOPICS;
+		make_text(text, sizeof text, t);
+		snprintf(issue, sizeof issue, "I%zu", i + 1);
+		snprintf(enterprise, sizeof enterprise, "91340800%010zu",
+		    (size_t)rand_r(&seed) % 1000000);
+		classify_window_add(w, issue, topics[t], enterprise,
+		    PERIOD_NOW - rand_r(&seed) % 4, NULL, text);
+	}
+	build = now_seconds() - start;
+	rss1 = rss_kb();
+	bytes = classify_window_bytes(w);
+
+	for (i = 0; i < matches; i++) {
+		t = rand_r(&seed) % NTOPICS;
+		make_text(text, sizeof text, t);
+		start = now_seconds();
+		found = classify_window_match(w, topics[t], text,
+		    PERIOD_NOW - 1, CLASSIFY_SIMILARITY_DEFAULT, m, 1024);
+		times[i] = now_seconds() - start;
+		hits += found;
+		if (found == 1024)
+			full++;
+	}
+	qsort(times, matches, sizeof *times, compare_double);
+
+	printf("window: %zu open issues, %d topics, 4 half-months; built in "
+	    "%.2f s (%.1f us per add)\n", entries, NTOPICS, build,
+	    build * 1e6 / entries);
+	printf("window bytes: %zu (%.1f MB, %.0f bytes per entry); "
+	    "RSS growth %.1f MB\n", bytes, bytes / 1048576.0,
+	    (double)bytes / entries, (rss1 - rss0) / 1024.0);
+	printf("match (threshold %.2f, current + previous half-month, at most "
+	    "1024): %zu items\n", CLASSIFY_SIMILARITY_DEFAULT, matches);
+	printf("  median %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us\n",
+	    times[matches / 2] * 1e6, times[matches * 90 / 100] * 1e6,
+	    times[matches * 99 / 100] * 1e6, times[matches - 1] * 1e6);
+	printf("  %.1f matches per item on average; %zu items hit the limit "
+	    "of 1024\n", (double)hits / matches, full);
+
+	start = now_seconds();
+	classify_window_expire(w, PERIOD_NOW - 1);
+	printf("expire of the two older half-months: %.1f ms, %zu bytes "
+	    "left\n", (now_seconds() - start) * 1e3, classify_window_bytes(w));
+	classify_window_free(w);
+	free(times);
+	return 0;
+}
