@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/http.h>
+
 #include "liaisond.h"
 #include "daemon.h"
 
@@ -48,16 +50,31 @@ tasks_department(struct request *r)
 static void
 queue_read(struct request *r, redisReply *reply)
 {
-	cJSON *root = cJSON_CreateObject();
-	cJSON *list = cJSON_AddArrayToObject(root, "tasks");
+	const redisReply *tasks;
+	cJSON *root, *list;
+	char total[32];
 	size_t i;
 
-	for (i = 0; i < reply->elements; i++)
-		cJSON_AddItemToArray(list, api_task_json(reply->element[i]));
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+		request_error(r, 500, "internal", "unexpected store reply", NULL);
+		return;
+	}
+	snprintf(total, sizeof total, "%lld", reply->element[0]->integer);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req),
+	    "X-Total-Count", total);
+	root = cJSON_CreateObject();
+	list = cJSON_AddArrayToObject(root, "tasks");
+	tasks = reply->element[1];
+	for (i = 0; i < tasks->elements; i++)
+		cJSON_AddItemToArray(list, api_task_json(tasks->element[i]));
 	request_reply_json(r, 200, root);
 }
 
-/* GET /api/v1/departments/{dept}/queue: queued tasks, oldest first. */
+/*
+ * GET /api/v1/departments/{dept}/queue?limit=: queued tasks, oldest first;
+ * at most limit of them (default list_limit); the X-Total-Count header
+ * says how many are queued in all.
+ */
 void
 api_queue(struct request *r)
 {
@@ -68,6 +85,8 @@ api_queue(struct request *r)
 	    tasks_department(r) == NULL ||
 	    api_page(r, limit, offset, sizeof limit) == -1)
 		return;
+	if (request_query(r, "limit") == NULL)
+		snprintf(limit, sizeof limit, "%d", r->config->list_limit);
 	argv[0] = "queue";
 	argv[1] = r->param;
 	argv[2] = limit;

@@ -5,8 +5,8 @@
 --   issue I  -> {issue fields, {task fields, ...}, {history JSON, ...}},
 --               or {} when there is no such issue
 --   task T   -> {task fields, {issue fields, ...}}, or {}
---   queue D  -> {{task fields}, ...}: D's queued tasks, oldest first, at
---               most limit
+--   queue D  -> {total, {{task fields}, ...}}: how many tasks D has queued,
+--               and the oldest of them, at most limit
 --   since MS -> {{created ms, issue fields}, ...}: issues created at or
 --               after MS, oldest first, at most limit (the common-issue
 --               window reads these)
@@ -43,7 +43,7 @@ end
 if kind == 'queue' then
   local ids = redis.call('ZRANGE', P .. 'open:' .. id, 0,
     tonumber(ARGV[4]) - 1)
-  return hashes('task:', ids)
+  return {redis.call('ZCARD', P .. 'open:' .. id), hashes('task:', ids)}
 end
 if kind == 'since' then
   local out = {}
