@@ -175,6 +175,7 @@ const char *request_header(struct request *, const char *);
 void metrics_count(const char *route, int method, int status);
 void metrics_write(struct evbuffer *);
 const char *role_name(enum role);
+const char *http_method_name(int);
 enum role role_parse(const char *);
 
 /* api_misc.c */

@@ -233,6 +233,30 @@ size_t classify_window_match(struct classify_window *, const char *topic,
     struct classify_match *out, size_t max);
 size_t classify_window_bytes(const struct classify_window *);
 
+/* task.c */
+enum task_state {
+	TASK_QUEUED,
+	TASK_CLAIMED,
+	TASK_RESPONDED,
+	TASK_RESOLVED,
+	TASK_RETURNED,
+	TASK_STATE_COUNT
+};
+struct task_step {
+	const char *name;        /* claim, respond, resolve, return */
+	unsigned from;           /* the states it may start from, as bits */
+	const char *to;          /* the state it leads to */
+	const char *body;        /* the request body's text field */
+	const char *field;       /* the task field that text is kept in */
+	size_t max;              /* characters of that text */
+	const char *next;        /* the stage whose deadline runs next, or NULL */
+	const char *event;       /* the history event */
+};
+int task_state_parse(const char *);
+const char *task_state_name(enum task_state);
+const struct task_step *task_step_find(const char *);
+int task_step_allowed(const struct task_step *, enum task_state);
+
 /* util.c */
 #define TOKEN_LEN 35          /* "lt_" and 32 url-safe base64 characters */
 int utf8_valid(const char *, size_t);

@@ -15,18 +15,6 @@
 #include "liaisond.h"
 #include "daemon.h"
 
-/* The text each step carries, and its limit in characters. */
-static const struct {
-	const char *step;
-	const char *field;
-	size_t max;
-} task_texts[] = {
-	{ "claim", "claimant", 64 },
-	{ "respond", "response", 2000 },
-	{ "resolve", "resolution", 2000 },
-	{ "return", "reason", 500 },
-};
-
 static const char *const queue_query[] = { "limit", NULL };
 
 /* The department named in the path: 404 unknown, 403 not the caller's. */
@@ -117,19 +105,17 @@ task_stepped(struct request *r, redisReply *reply)
  * the oldest queued task when task is NULL.
  */
 static void
-tasks_run_step(struct request *r, const char *step, const char *task)
+tasks_run_step(struct request *r, const char *name, const char *task)
 {
-	const char *fields[2] = { NULL, NULL }, *text;
+	const struct task_step *step = task_step_find(name);
+	const char *fields[2] = { step->body, NULL }, *text;
 	struct api_error e;
-	cJSON *body, *payload;
-	size_t i;
+	cJSON *body, *payload, *from;
+	int s;
 
-	for (i = 0; strcmp(task_texts[i].step, step) != 0; i++)
-		;
-	fields[0] = task_texts[i].field;
 	if ((body = request_body_object(r, fields)) == NULL)
 		return;
-	if (json_get_string(body, fields[0], "", 1, task_texts[i].max, &text,
+	if (json_get_string(body, step->body, "", 1, step->max, &text,
 	    &e) == -1) {
 		cJSON_Delete(body);
 		request_fail(r, &e);
@@ -137,9 +123,20 @@ tasks_run_step(struct request *r, const char *step, const char *task)
 	}
 	payload = workflow_payload(r);
 	cJSON_AddStringToObject(payload, "department", r->actor_id);
-	cJSON_AddStringToObject(payload, "step", step);
+	cJSON_AddStringToObject(payload, "step", step->name);
 	cJSON_AddStringToObject(payload, "text", text);
 	cJSON_Delete(body);
+	/* The state machine (task.c), for the script to apply. */
+	from = cJSON_AddArrayToObject(payload, "from");
+	for (s = 0; s < TASK_STATE_COUNT; s++)
+		if (task_step_allowed(step, s))
+			cJSON_AddItemToArray(from,
+			    cJSON_CreateString(task_state_name(s)));
+	cJSON_AddStringToObject(payload, "to", step->to);
+	cJSON_AddStringToObject(payload, "field", step->field);
+	cJSON_AddStringToObject(payload, "event", step->event);
+	if (step->next != NULL)
+		cJSON_AddStringToObject(payload, "next", step->next);
 	if (task == NULL) {
 		workflow_run(r, "claim_next", payload, task_stepped, 0, NULL);
 		return;

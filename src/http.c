@@ -64,8 +64,9 @@ struct request_call {
 	request_reply_fn fn;
 };
 
-static const char *
-method_name(int method)
+/* The name of an evhttp method, for logs and metrics. */
+const char *
+http_method_name(int method)
 {
 	switch (method) {
 	case EVHTTP_REQ_GET:
@@ -257,8 +258,9 @@ request_timeout(int fd, short what, void *arg)
 {
 	struct request *r = arg;
 
-	log_warnx("%s %s: no answer from redis in %d ms", method_name(r->method),
-	    r->route ? r->route->name : "?", r->config->request_timeout_ms);
+	log_warnx("%s %s: no answer from redis in %d ms",
+	    http_method_name(r->method), r->route ? r->route->name : "?",
+	    r->config->request_timeout_ms);
 	evhttp_add_header(evhttp_request_get_output_headers(r->req),
 	    "Retry-After", "1");
 	request_error(r, 503, "unavailable", "the store did not answer in time",

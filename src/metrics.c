@@ -48,21 +48,6 @@ metrics_count(const char *route, int method, int status)
 	ncounters++;
 }
 
-static const char *
-metrics_method(int method)
-{
-	switch (method) {
-	case EVHTTP_REQ_GET:
-		return "GET";
-	case EVHTTP_REQ_HEAD:
-		return "HEAD";
-	case EVHTTP_REQ_POST:
-		return "POST";
-	default:
-		return "OTHER";
-	}
-}
-
 /* Append the request counters in Prometheus text format. */
 void
 metrics_write(struct evbuffer *out)
@@ -76,6 +61,6 @@ metrics_write(struct evbuffer *out)
 	for (i = 0; i < ncounters; i++)
 		evbuffer_add_printf(out, "liaisond_http_requests_total{route=\"%s\","
 		    "method=\"%s\",status=\"%d\"} %llu\n", counters[i].route,
-		    metrics_method(counters[i].method), counters[i].status,
+		    http_method_name(counters[i].method), counters[i].status,
 		    counters[i].count);
 }

@@ -25,6 +25,7 @@
 #include <malloc.h>
 #endif
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -465,76 +466,38 @@ roster_url_ok(const char *url)
 	return 1;
 }
 
-/* Comparison of two departments by id, for qsort. */
-static int
-roster_department_cmp(const void *a, const void *b)
-{
-	const struct department *da = a, *db = b;
+/*
+ * Comparisons by id, for qsort and bsearch. Departments, topics and
+ * officers all begin with their char *id; an enterprise begins with its
+ * id as an array of characters.
+ */
+_Static_assert(offsetof(struct department, id) == 0, "id first");
+_Static_assert(offsetof(struct topic, id) == 0, "id first");
+_Static_assert(offsetof(struct officer, id) == 0, "id first");
 
-	return strcmp(da->id, db->id);
+static int
+roster_id_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Comparison of an id with a department, for bsearch. */
 static int
-roster_department_find(const void *key, const void *elem)
+roster_id_find(const void *key, const void *elem)
 {
-	const struct department *d = elem;
-
-	return strcmp(key, d->id);
+	return strcmp(key, *(char *const *)elem);
 }
 
-/* Comparison of two topics by id, for qsort. */
-static int
-roster_topic_cmp(const void *a, const void *b)
-{
-	const struct topic *ta = a, *tb = b;
-
-	return strcmp(ta->id, tb->id);
-}
-
-/* Comparison of an id with a topic, for bsearch. */
-static int
-roster_topic_find(const void *key, const void *elem)
-{
-	const struct topic *t = elem;
-
-	return strcmp(key, t->id);
-}
-
-/* Comparison of two officers by id, for qsort. */
-static int
-roster_officer_cmp(const void *a, const void *b)
-{
-	const struct officer *oa = a, *ob = b;
-
-	return strcmp(oa->id, ob->id);
-}
-
-/* Comparison of an id with an officer, for bsearch. */
-static int
-roster_officer_find(const void *key, const void *elem)
-{
-	const struct officer *o = elem;
-
-	return strcmp(key, o->id);
-}
-
-/* Comparison of two enterprises by id, for qsort. */
 static int
 roster_enterprise_cmp(const void *a, const void *b)
 {
-	const struct enterprise *ea = a, *eb = b;
-
-	return strcmp(ea->id, eb->id);
+	return strcmp(((const struct enterprise *)a)->id,
+	    ((const struct enterprise *)b)->id);
 }
 
-/* Comparison of an id with an enterprise, for bsearch. */
 static int
 roster_enterprise_find(const void *key, const void *elem)
 {
-	const struct enterprise *e = elem;
-
-	return strcmp(key, e->id);
+	return strcmp(key, ((const struct enterprise *)elem)->id);
 }
 
 /*
@@ -700,7 +663,7 @@ roster_parse_departments(struct roster_parse *rp, const cJSON *root)
 			return -1;
 	}
 	qsort(r->departments, r->ndepartments, sizeof *r->departments,
-	    roster_department_cmp);
+	    roster_id_cmp);
 	for (i = 1; i < r->ndepartments; i++) {
 		if (strcmp(r->departments[i - 1].id, r->departments[i].id) == 0)
 			return roster_duplicate(rp, array, "departments",
@@ -732,7 +695,7 @@ roster_topic_departments(struct roster_parse *rp, const char *label,
 			return roster_error(rp, "%s: departments[%zu]: expected "
 			    "a string", label, i);
 		d = bsearch(item->valuestring, r->departments, r->ndepartments,
-		    sizeof *r->departments, roster_department_find);
+		    sizeof *r->departments, roster_id_find);
 		if (d == NULL) {
 			if (!roster_printable(item->valuestring))
 				return roster_error(rp, "%s: departments[%zu]: "
@@ -789,7 +752,7 @@ roster_parse_topics(struct roster_parse *rp, const cJSON *root)
 		    NULL, &t->keywords, &t->nkeywords) != 0)
 			return -1;
 	}
-	qsort(r->topics, r->ntopics, sizeof *r->topics, roster_topic_cmp);
+	qsort(r->topics, r->ntopics, sizeof *r->topics, roster_id_cmp);
 	for (i = 1; i < r->ntopics; i++) {
 		if (strcmp(r->topics[i - 1].id, r->topics[i].id) == 0)
 			return roster_duplicate(rp, array, "topics",
@@ -973,7 +936,7 @@ roster_parse_officers(struct roster_parse *rp, const cJSON *root)
 	}
 	free(seen);
 	qsort(r->officers, r->nofficers, sizeof *r->officers,
-	    roster_officer_cmp);
+	    roster_id_cmp);
 	for (i = 1; i < r->nofficers; i++) {
 		if (strcmp(r->officers[i - 1].id, r->officers[i].id) == 0)
 			return roster_duplicate(rp, array, "officers",
@@ -1215,7 +1178,7 @@ const struct department *
 roster_department(const struct roster *r, const char *id)
 {
 	return bsearch(id, r->departments, r->ndepartments,
-	    sizeof *r->departments, roster_department_find);
+	    sizeof *r->departments, roster_id_find);
 }
 
 /* Return the topic with id, or NULL. */
@@ -1223,7 +1186,7 @@ const struct topic *
 roster_topic(const struct roster *r, const char *id)
 {
 	return bsearch(id, r->topics, r->ntopics, sizeof *r->topics,
-	    roster_topic_find);
+	    roster_id_find);
 }
 
 /* Return the officer with id, or NULL. */
@@ -1231,7 +1194,7 @@ const struct officer *
 roster_officer(const struct roster *r, const char *id)
 {
 	return bsearch(id, r->officers, r->nofficers, sizeof *r->officers,
-	    roster_officer_find);
+	    roster_id_find);
 }
 
 /* Return the enterprise with credit code id, or NULL. */

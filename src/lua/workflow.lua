@@ -361,36 +361,31 @@ local function task_for(task, dept)
 end
 
 -- claim, respond, resolve, return: one step of a task by its department.
-local STEPS = {
-  claim = {from = {queued = true}, to = 'claimed', field = 'claimant',
-    stage = 'respond', event = 'claimed'},
-  respond = {from = {claimed = true}, to = 'responded', field = 'response',
-    stage = 'resolve', event = 'responded'},
-  resolve = {from = {responded = true}, to = 'resolved',
-    field = 'resolution', event = 'resolved'},
-  ['return'] = {from = {queued = true, claimed = true}, to = 'returned',
-    field = 'return_reason', event = 'returned'},
-}
-
-local function step(task, name)
-  local s = STEPS[name]
+-- The state machine is task.c's; the payload says which states the step
+-- may start from (from), where it leads (to), the field its text goes to,
+-- the history event, and the stage whose deadline runs next.
+local function step(task)
   local dept, err = task_for(task, req.department)
   if not dept then return err end
   local k = key('task', task)
   local state = hget(k, 'state')
-  if not s.from[state] then
-    return {'conflict', 'the task is ' .. state .. ': cannot ' .. name}
+  local allowed = false
+  for _, s in ipairs(req.from) do
+    if s == state then allowed = true end
   end
-  redis.call('HSET', k, 'state', s.to, s.field, req.text)
+  if not allowed then
+    return {'conflict', 'the task is ' .. state .. ': cannot ' .. req.step}
+  end
+  redis.call('HSET', k, 'state', req.to, req.field, req.text)
   if state == 'queued' then redis.call('ZREM', key('open', dept), task) end
-  if s.stage then
-    set_deadline(task, s.stage, hget(k, 'due_' .. s.stage))
+  if req.next then
+    set_deadline(task, req.next, hget(k, 'due_' .. req.next))
   else
     set_deadline(task, nil)
   end
   each_issue(task, function(issue)
     local change = update_state(issue)
-    history(issue, req.actor, s.event, with_state(name == 'claim' and
+    history(issue, req.actor, req.event, with_state(req.step == 'claim' and
       ('task ' .. task .. ' claimed by ' .. req.text) or req.text, change))
   end)
   return {'ok', task, redis.call('HGETALL', k)}
@@ -399,7 +394,7 @@ end
 local function claim_next()
   local first = redis.call('ZRANGE', key('open', req.department), 0, 0)
   if #first == 0 then return {'empty', ''} end
-  return step(first[1], 'claim')
+  return step(first[1])
 end
 
 -- The issue for an action of its officer, or an error reply.
@@ -565,7 +560,7 @@ end
 
 if action == 'submit' then return submit() end
 if action == 'claim_next' then return claim_next() end
-if action == 'step' then return step(req.task, req.step) end
+if action == 'step' then return step(req.task) end
 if action == 'confirm' then return confirm() end
 if action == 'reopen' then return reopen_action() end
 if action == 'classify' then return classify() end

@@ -1,0 +1,67 @@
+/*
+ * task.c -- the task state machine: a task is one department's unit of
+ * work, queued -> claimed -> responded -> resolved, or returned (退单) from
+ * queued or claimed. This table is the one statement of which step may
+ * follow which state; workflow.lua applies it atomically with what it gets
+ * from here.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "liaisond.h"
+
+static const char *const task_states[] = {
+	"queued", "claimed", "responded", "resolved", "returned", NULL
+};
+
+#define FROM(s) (1u << (s))
+
+static const struct task_step task_steps[] = {
+	{ "claim", FROM(TASK_QUEUED), "claimed", "claimant", "claimant", 64,
+	    "respond", "claimed" },
+	{ "respond", FROM(TASK_CLAIMED), "responded", "response", "response",
+	    2000, "resolve", "responded" },
+	{ "resolve", FROM(TASK_RESPONDED), "resolved", "resolution",
+	    "resolution", 2000, NULL, "resolved" },
+	{ "return", FROM(TASK_QUEUED) | FROM(TASK_CLAIMED), "returned",
+	    "reason", "return_reason", 500, NULL, "returned" },
+	{ NULL, 0, NULL, NULL, NULL, 0, NULL, NULL }
+};
+
+/* The state's number, or -1 for a name that is no task state. */
+int
+task_state_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; task_states[i] != NULL; i++)
+		if (strcmp(name, task_states[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+task_state_name(enum task_state state)
+{
+	return task_states[state];
+}
+
+/* The step called name (claim, respond, resolve, return), or NULL. */
+const struct task_step *
+task_step_find(const char *name)
+{
+	const struct task_step *s;
+
+	for (s = task_steps; s->name != NULL; s++)
+		if (strcmp(s->name, name) == 0)
+			return s;
+	return NULL;
+}
+
+/* May step be taken from state? */
+int
+task_step_allowed(const struct task_step *step, enum task_state state)
+{
+	return (step->from & FROM(state)) != 0;
+}
