@@ -222,6 +222,7 @@ void classify_window_free(struct classify_window *);
 int classify_window_add(struct classify_window *, const char *issue,
     const char *topic, const char *enterprise, int period_key,
     const char *group, const char *text);
+int classify_window_has(const struct classify_window *, const char *issue);
 void classify_window_set_group(struct classify_window *, const char *issue,
     const char *group);
 void classify_window_remove(struct classify_window *, const char *issue);

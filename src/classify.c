@@ -796,6 +796,13 @@ classify_window_add(struct classify_window *w, const char *issue,
 	return 0;
 }
 
+/* Is issue in the window? */
+int
+classify_window_has(const struct classify_window *w, const char *issue)
+{
+	return classify_index_find(w, issue) != CLASSIFY_NONE;
+}
+
 /* Set the group of issue (NULL: none); an unknown issue is ignored. */
 void
 classify_window_set_group(struct classify_window *w, const char *issue,

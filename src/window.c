@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 
 #include "liaisond.h"
@@ -26,8 +27,9 @@ struct window {
 	struct classify_window *index;
 	struct event *timer;
 	char cursor[32];            /* creation ms the next read starts at */
-	int running;
+	int running;                /* a read is outstanding */
 	int stopping;
+	int more;                   /* the last read was a full batch */
 	int loaded;                 /* the first full read has finished */
 };
 
@@ -73,45 +75,12 @@ window_add_fields(struct window *w, const redisReply *f)
 	free(text);
 }
 
+/* The end of one round: go on at once when there is more to read. */
 static void
-window_read(redisAsyncContext *c, void *r, void *privdata)
+window_round_done(struct window *w)
 {
-	struct window *w = privdata;
-	redisReply *reply = r;
-	const redisReply *row;
-	char before[sizeof w->cursor];
-	size_t i;
-
-	w->running = 0;
-	if (w->stopping) {
-		free(w);
-		return;
-	}
-	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
-		if (reply != NULL)
-			store_reply_is_error(w->store, reply);
-		window_schedule(w, WINDOW_SYNC_MS);
-		return;
-	}
-	memcpy(before, w->cursor, sizeof before);
-	for (i = 0; i < reply->elements; i++) {
-		row = reply->element[i];
-		if (row->type != REDIS_REPLY_ARRAY || row->elements != 2)
-			continue;
-		window_add_fields(w, row->element[1]);
-		snprintf(w->cursor, sizeof w->cursor, "%s",
-		    row->element[0]->str);
-	}
 	classify_window_expire(w->index, window_oldest_key());
-	/*
-	 * A full batch means more to read: go on at once, from the last
-	 * creation time read (inclusive, as another issue of that millisecond
-	 * may follow), or past it when a whole batch shared it.
-	 */
-	if (reply->elements >= (size_t)atoi(WINDOW_BATCH)) {
-		if (strcmp(before, w->cursor) == 0)
-			snprintf(w->cursor, sizeof w->cursor, "%lld",
-			    strtoll(before, NULL, 10) + 1);
+	if (w->more) {
 		window_schedule(w, 0);
 		return;
 	}
@@ -122,14 +91,103 @@ window_read(redisAsyncContext *c, void *r, void *privdata)
 	window_schedule(w, WINDOW_SYNC_MS);
 }
 
+/* Returns 1 when the callback should stop here (stopping, or no reply). */
+static int
+window_reply_unusable(struct window *w, redisReply *reply)
+{
+	w->running = 0;
+	if (w->stopping) {
+		free(w);
+		return 1;
+	}
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
+		if (reply != NULL)
+			store_reply_is_error(w->store, reply);
+		window_schedule(w, WINDOW_SYNC_MS);
+		return 1;
+	}
+	return 0;
+}
+
+/* The fields of the issues the window lacked: add them. */
+static void
+window_read_issues(redisAsyncContext *c, void *r, void *privdata)
+{
+	struct window *w = privdata;
+	redisReply *reply = r;
+	size_t i;
+
+	if (window_reply_unusable(w, reply))
+		return;
+	for (i = 0; i < reply->elements; i++)
+		window_add_fields(w, reply->element[i]);
+	window_round_done(w);
+}
+
+/*
+ * The ids and creation times of issues created since the cursor: fetch the
+ * ones the window does not have (most were stored by this daemon and are
+ * in it already).
+ */
+static void
+window_read_ids(redisAsyncContext *c, void *r, void *privdata)
+{
+	struct window *w = privdata;
+	redisReply *reply = r;
+	const char *argv[2];
+	char before[sizeof w->cursor];
+	struct evbuffer *ids;
+	char *list;
+	size_t i, len;
+
+	if (window_reply_unusable(w, reply))
+		return;
+	memcpy(before, w->cursor, sizeof before);
+	ids = evbuffer_new();
+	for (i = 0; i + 1 < reply->elements; i += 2) {
+		if (!classify_window_has(w->index, reply->element[i]->str))
+			evbuffer_add_printf(ids, "%s ",
+			    reply->element[i]->str);
+		snprintf(w->cursor, sizeof w->cursor, "%s",
+		    reply->element[i + 1]->str);
+	}
+	/*
+	 * A full batch means more to read: from the last creation time read
+	 * (inclusive, as another issue of that millisecond may follow), or
+	 * past it when a whole batch shared it.
+	 */
+	w->more = reply->elements / 2 >= (size_t)atoi(WINDOW_BATCH);
+	if (w->more && strcmp(before, w->cursor) == 0)
+		snprintf(w->cursor, sizeof w->cursor, "%lld",
+		    strtoll(before, NULL, 10) + 1);
+	len = evbuffer_get_length(ids);
+	if (len == 0) {
+		evbuffer_free(ids);
+		window_round_done(w);
+		return;
+	}
+	list = xmalloc(len + 1);
+	evbuffer_remove(ids, list, len);
+	list[len] = '\0';
+	evbuffer_free(ids);
+	argv[0] = "issues";
+	argv[1] = list;
+	if (store_script(w->store, SCRIPT_READ, window_read_issues, w, 2, argv,
+	    NULL) == -1)
+		window_schedule(w, WINDOW_SYNC_MS);
+	else
+		w->running = 1;
+	free(list);
+}
+
 static void
 window_tick(int fd, short what, void *arg)
 {
 	struct window *w = arg;
-	const char *argv[4] = { "since", w->cursor, WINDOW_BATCH };
+	const char *argv[3] = { "since", w->cursor, WINDOW_BATCH };
 
 	if (!store_up(w->store) || store_script(w->store, SCRIPT_READ,
-	    window_read, w, 3, argv, NULL) == -1) {
+	    window_read_ids, w, 3, argv, NULL) == -1) {
 		window_schedule(w, WINDOW_SYNC_MS);
 		return;
 	}

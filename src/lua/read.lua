@@ -7,9 +7,10 @@
 --   task T   -> {task fields, {issue fields, ...}}, or {}
 --   queue D  -> {total, {{task fields}, ...}}: how many tasks D has queued,
 --               and the oldest of them, at most limit
---   since MS -> {{created ms, issue fields}, ...}: issues created at or
---               after MS, oldest first, at most limit (the common-issue
---               window reads these)
+--   since MS -> {id, created ms, id, created ms, ...}: issues created at
+--               or after MS, oldest first, at most limit (the common-issue
+--               window looks for those it does not have yet)
+--   issues "I1 I2 ..." -> {{issue fields}, ...}, one for each id
 -- Fields are flat arrays as HGETALL gives them.
 local P = ARGV[1]
 local kind, id = ARGV[2], ARGV[3]
@@ -46,13 +47,12 @@ if kind == 'queue' then
   return {redis.call('ZCARD', P .. 'open:' .. id), hashes('task:', ids)}
 end
 if kind == 'since' then
-  local out = {}
-  local rows = redis.call('ZRANGEBYSCORE', P .. 'issues', id, '+inf',
+  return redis.call('ZRANGEBYSCORE', P .. 'issues', id, '+inf',
     'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[4]))
-  for i = 1, #rows, 2 do
-    out[#out + 1] = {rows[i + 1], redis.call('HGETALL', P .. 'issue:' ..
-      rows[i])}
-  end
-  return out
+end
+if kind == 'issues' then
+  local ids = {}
+  for x in id:gmatch('%S+') do ids[#ids + 1] = x end
+  return hashes('issue:', ids)
 end
 return redis.error_reply('read.lua: unknown kind ' .. tostring(kind))
