@@ -31,6 +31,11 @@ api_healthz(struct request *r)
 		request_error(r, 503, "unavailable", "redis is unreachable", NULL);
 		return;
 	}
+	if (!window_loaded(r->daemon->window)) {
+		request_error(r, 503, "unavailable", "starting: reading the "
+		    "recent issues from redis", NULL);
+		return;
+	}
 	request_store(r, healthz_pong, 1, argv, NULL);
 }
 

@@ -216,6 +216,14 @@ reports_post(struct request *r)
 		    "the roster", NULL);
 		return;
 	}
+	/* Common problems are found in the window: it must be read first. */
+	if (!window_loaded(r->daemon->window)) {
+		evhttp_add_header(evhttp_request_get_output_headers(r->req),
+		    "Retry-After", "1");
+		request_error(r, 503, "unavailable", "starting: reading the "
+		    "recent issues from redis", NULL);
+		return;
+	}
 	if (!request_is_json(r)) {
 		request_error(r, 415, "unsupported_media_type", "send "
 		    "Content-Type: application/json (UTF-8)", NULL);

@@ -20,6 +20,7 @@
 #include "daemon.h"
 
 #define WINDOW_SYNC_MS 1000
+#define WINDOW_WAIT_MS 50          /* for Redis, before the first read */
 #define WINDOW_BATCH "500"
 
 struct window {
@@ -103,7 +104,7 @@ window_reply_unusable(struct window *w, redisReply *reply)
 	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
 		if (reply != NULL)
 			store_reply_is_error(w->store, reply);
-		window_schedule(w, WINDOW_SYNC_MS);
+		window_schedule(w, w->loaded ? WINDOW_SYNC_MS : WINDOW_WAIT_MS);
 		return 1;
 	}
 	return 0;
@@ -186,9 +187,10 @@ window_tick(int fd, short what, void *arg)
 	struct window *w = arg;
 	const char *argv[3] = { "since", w->cursor, WINDOW_BATCH };
 
+	/* Until the first read is done, reports wait: look again soon. */
 	if (!store_up(w->store) || store_script(w->store, SCRIPT_READ,
 	    window_read_ids, w, 3, argv, NULL) == -1) {
-		window_schedule(w, WINDOW_SYNC_MS);
+		window_schedule(w, w->loaded ? WINDOW_SYNC_MS : WINDOW_WAIT_MS);
 		return;
 	}
 	w->running = 1;

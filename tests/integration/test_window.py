@@ -1,0 +1,68 @@
+"""The window of recent issues behind common-issue detection lives in the
+daemon's memory, but Redis holds the truth: a restarted daemon, and a second
+daemon sharing the Redis, see the issues stored before or elsewhere.
+
+Cluster B of tests/data/reports.json (用电增容, three enterprises) is the
+problem used: two of its items are filed, then the third must make all
+three one common group.
+"""
+
+import os
+import time
+
+import lib
+from test_common import load_items, one_item
+
+WINDOW_SYNC_S = 1.0     # window.c reads new issue ids every second
+
+
+def cluster(letter):
+    return [it for it in load_items() if it["expect"].get("cluster") == letter]
+
+
+def file(daemon, st, it):
+    resp = daemon.post("/api/v1/reports", {"items": [one_item(it)]},
+                       token=st.token("officer", it["officer"]))
+    assert resp.status == 201, resp
+    return resp.json()["issues"][0]
+
+
+def assert_one_group(st, ids):
+    admin = st.token("admin", "ops")
+    issues = [st.d.get("/api/v1/issues/%s" % i, token=admin).json() for i in ids]
+    groups = {iss["group"] for iss in issues}
+    assert len(groups) == 1 and None not in groups, issues
+    assert all(iss["category"] == "common" for iss in issues), issues
+    tasks = {tuple(t["id"] for t in iss["tasks"]) for iss in issues}
+    assert len(tasks) == 1, "members do not share one task: %r" % tasks
+
+
+def test_restarted_daemon_rebuilds_the_window_from_redis(fresh_stack):
+    st = fresh_stack()
+    b = cluster("B")
+    assert len(b) == 3
+    first = [file(st.d, st, it) for it in b[:2]]
+    assert all(i["category"] == "individual" for i in first), first
+    rc, err = st.d.terminate()
+    assert rc == 0, err[-2000:]
+    st.d.checked = False
+    st.d.start()
+    third = file(st.d, st, b[2])
+    assert third["category"] == "common", third
+    assert_one_group(st, [i["id"] for i in first] + [third["id"]])
+
+
+def test_second_daemon_sees_issues_stored_by_the_first(fresh_stack):
+    st = fresh_stack()
+    other = lib.Daemon(os.path.join(st.workdir, "second"), st.redis.port, sink_port=st.sink.port)
+    other.start()
+    try:
+        b = cluster("B")
+        ids = [file(st.d, st, b[0])["id"], file(other, st, b[1])["id"]]
+        # each daemon learns of the other's issue at its next window read
+        time.sleep(2.5 * WINDOW_SYNC_S)
+        third = file(st.d, st, b[2])
+        assert third["category"] == "common", third
+        assert_one_group(st, ids + [third["id"]])
+    finally:
+        other.stop_and_check()
