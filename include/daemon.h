@@ -23,6 +23,7 @@ enum store_script_id {
 	SCRIPT_WORKFLOW,           /* every change: workflow.lua */
 	SCRIPT_LIST,               /* pages of issues or reports: list.lua */
 	SCRIPT_READ,               /* one issue, task or queue: read.lua */
+	SCRIPT_DELIVER,            /* webhook deliveries: deliver.lua */
 	SCRIPT_COUNT
 };
 struct store_script {
@@ -97,6 +98,7 @@ struct daemon {
 	struct ratelimit *ratelimit;
 	struct escalate *escalate;
 	struct window *window;      /* recent issues, for common problems */
+	struct webhook *webhook;    /* delivers the outbox */
 	struct generation *current;
 	int draining;
 	int inflight;               /* requests not yet answered */
@@ -223,6 +225,16 @@ void window_stop(struct window *);
 struct classify_window *window_index(struct window *);
 int window_loaded(const struct window *);
 int window_oldest_key(void);
+
+/* webhook.c */
+struct webhook;
+struct webhook *webhook_start_engine(struct daemon *);
+void webhook_stop(struct webhook *);
+int webhook_busy(const struct webhook *);
+
+/* api_deliveries.c */
+void api_deliveries(struct request *);
+void api_delivery_retry(struct request *);
 
 /* escalate.c */
 struct escalate;

@@ -92,6 +92,12 @@ struct config {
 	double similarity;       /* threshold of classify_similarity */
 	int window_max;          /* most open issues the window holds */
 
+	/* [webhooks] */
+	int webhook_schedule[20]; /* seconds before each attempt; see config.c */
+	int webhook_nschedule;   /* 1..20 */
+	int webhook_timeout_ms;  /* of one attempt, connecting included */
+	int webhook_per_endpoint; /* concurrent requests to one endpoint */
+
 	/* [log] */
 	enum log_level log_level;
 };
@@ -307,5 +313,77 @@ struct report_input *report_parse(const char *, size_t, const struct roster *,
 void report_input_free(struct report_input *);
 const struct topic *report_route_topic(const struct roster *,
     const struct topic *, const char *, const char *);
+
+/* webhook_fmt.c */
+#define WEBHOOK_ID_SIZE 64            /* "msg_" + delivery id + NUL */
+#define WEBHOOK_SIGN_SIZE 45          /* base64 of HMAC-SHA256 + NUL */
+#define WEBHOOK_SIGNATURE_SIZE 48     /* "v1," + WEBHOOK_SIGN_SIZE */
+#define WEBHOOK_WECOM_MAX 4096        /* bytes of WeCom markdown content */
+#define WEBHOOK_DINGTALK_MAX 20000    /* bytes of DingTalk markdown text */
+#define WEBHOOK_FEISHU_MAX 20000      /* bytes of a Feishu body */
+#define WEBHOOK_DELAY_MAX 604800      /* longest wait honoured, seconds */
+#define WEBHOOK_SCHEDULE_MAX 20       /* most entries of [webhooks] schedule */
+enum webhook_format {
+	WEBHOOK_STANDARD,
+	WEBHOOK_WECOM,
+	WEBHOOK_DINGTALK,
+	WEBHOOK_FEISHU
+};
+enum webhook_verdict {
+	WEBHOOK_DELIVERED,
+	WEBHOOK_RETRY,           /* again after the schedule's delay */
+	WEBHOOK_DEAD,            /* never again (unless an admin retries) */
+	WEBHOOK_GONE             /* dead, and the endpoint disabled (410) */
+};
+/* One event for a department: what webhook_build formats. */
+struct webhook_message {
+	const char *event;       /* task.queued, task.updated ... */
+	const cJSON *data;       /* {task, issues, links}; see webhook_fmt.c */
+};
+/* One HTTP request, ready for libcurl; webhook_request_free frees it. */
+struct webhook_request {
+	char *url;               /* with DingTalk's timestamp and sign */
+	char *body;              /* JSON, NUL-terminated */
+	size_t bodylen;
+	char **headers;          /* "Name: value", for curl_slist_append */
+	size_t nheaders;
+};
+/* The answer to one attempt, as webhook_verdict reads it. */
+struct webhook_response {
+	long status;             /* HTTP status; 0: no answer */
+	const char *error;       /* status 0: "timeout", curl's text, or NULL */
+	const char *retry_after; /* the Retry-After header, or NULL */
+	const char *body;        /* may be NULL */
+	size_t bodylen;
+};
+int webhook_format_parse(const char *);
+const char *webhook_format_name(enum webhook_format);
+int webhook_id(const char *delivery_id, char *buf, size_t len);
+int webhook_sign_standard(const char *secret, const char *msg_id,
+    time_t timestamp, const char *body, size_t bodylen,
+    char out[WEBHOOK_SIGNATURE_SIZE]);
+int webhook_sign_dingtalk(const char *secret, int64_t timestamp_ms,
+    char out[WEBHOOK_SIGN_SIZE]);
+int webhook_sign_feishu(const char *secret, time_t timestamp,
+    char out[WEBHOOK_SIGN_SIZE]);
+size_t webhook_utf8_prefix(const char *, size_t len, size_t max);
+char *webhook_markdown(enum webhook_format, const struct webhook_message *,
+    size_t n, const char *link, size_t max);
+int webhook_build(const struct department *, const char *event,
+    const char *delivery_id, time_t now_s, int64_t now_ms, const cJSON *data,
+    const char *link, struct webhook_request *out, char **cause);
+int webhook_build_merged(const struct department *,
+    const struct webhook_message *, size_t n, const char *delivery_id,
+    time_t now_s, int64_t now_ms, const char *link,
+    struct webhook_request *out, char **cause);
+void webhook_request_free(struct webhook_request *);
+int webhook_retry_after(const char *value, time_t now);
+enum webhook_verdict webhook_verdict(enum webhook_format,
+    const struct webhook_response *, time_t now, int *delay_s, char *error,
+    size_t errlen);
+const char *webhook_verdict_name(enum webhook_verdict);
+int webhook_next_delay(const int *schedule, int n, int attempt,
+    double jitter01);
+void webhook_redact_url(const char *url, char *out, size_t len);
 
 #endif /* LIAISOND_H */

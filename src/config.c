@@ -35,7 +35,8 @@ enum config_type {
 	CONFIG_HTTP_URL,     /* http:// or https:// */
 	CONFIG_SMTP_URL,     /* smtp:// or smtps:// */
 	CONFIG_EMAIL,        /* an address with an @ and no white space */
-	CONFIG_PREFIX        /* printable ASCII, no space: starts Redis keys */
+	CONFIG_PREFIX,       /* printable ASCII, no space: starts Redis keys */
+	CONFIG_SCHEDULE      /* seconds, comma-separated: the webhook retries */
 };
 
 struct config_key {
@@ -53,6 +54,15 @@ struct config_key {
 #define CONFIG_DEFAULT_CALENDAR "holidays-cn.txt"
 /* The longest deadline in seconds: 365 days. */
 #define CONFIG_DEADLINE_SECONDS_MAX (365 * 86400)
+
+/*
+ * When the attempts of a webhook delivery start, in seconds after the one
+ * before failed: Svix's schedule (at once, 5 s, 5 min, 30 min, 2 h, 5 h,
+ * 10 h, 10 h); the delivery is dead after the last.
+ */
+static const int config_default_schedule[] = {
+	0, 5, 300, 1800, 7200, 18000, 36000, 36000
+};
 
 static const struct config_key config_keys[] = {
 	{ "server", "listen", CONFIG_LISTEN, 0, 0, 0 },
@@ -125,6 +135,13 @@ static const struct config_key config_keys[] = {
 	{ "classify", "window_max", CONFIG_INT, CONFIG_FIELD(window_max),
 	  100, 10000000 },
 
+	{ "webhooks", "schedule", CONFIG_SCHEDULE,
+	  CONFIG_FIELD(webhook_schedule), 0, WEBHOOK_DELAY_MAX },
+	{ "webhooks", "timeout_ms", CONFIG_INT,
+	  CONFIG_FIELD(webhook_timeout_ms), 100, 600000 },
+	{ "webhooks", "per_endpoint", CONFIG_INT,
+	  CONFIG_FIELD(webhook_per_endpoint), 1, 100 },
+
 	{ "log", "level", CONFIG_LOG_LEVEL, CONFIG_FIELD(log_level), 0, 0 },
 };
 #define CONFIG_NKEYS (sizeof config_keys / sizeof config_keys[0])
@@ -194,6 +211,13 @@ config_defaults(struct config *c, const char *dir)
 	c->common_min_enterprises = 3;
 	c->similarity = CLASSIFY_SIMILARITY_DEFAULT;
 	c->window_max = 200000;
+
+	memcpy(c->webhook_schedule, config_default_schedule,
+	    sizeof config_default_schedule);
+	c->webhook_nschedule = sizeof config_default_schedule /
+	    sizeof config_default_schedule[0];
+	c->webhook_timeout_ms = 10000;
+	c->webhook_per_endpoint = 2;
 
 	c->log_level = LOG_LEVEL_INFO;
 }
@@ -428,6 +452,47 @@ config_set_string(char **field, char *value)
 }
 
 /*
+ * Parse a comma-separated list of 1 to WEBHOOK_SCHEDULE_MAX whole numbers
+ * in [k->min, k->max] ("0, 5, 300": spaces around commas are fine) into
+ * the config's webhook schedule. Return NULL, or what is wrong.
+ */
+static const char *
+config_schedule(struct config *c, const struct config_key *k,
+    const char *value)
+{
+	int schedule[WEBHOOK_SCHEDULE_MAX];
+	const char *p = value;
+	char number[32];
+	long long v;
+	size_t len;
+	int n = 0;
+
+	for (;;) {
+		p += strspn(p, " \t");
+		len = strcspn(p, ",");
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len >= sizeof number)
+			return "must be seconds from 0 to 604800, separated by "
+			    "commas";
+		memcpy(number, p, len);
+		number[len] = '\0';
+		if (config_number(number, k->min, k->max, &v) != 0)
+			return "must be seconds from 0 to 604800, separated by "
+			    "commas";
+		if (n == WEBHOOK_SCHEDULE_MAX)
+			return "must have at most 20 entries";
+		schedule[n++] = (int)v;
+		if ((p = strchr(p, ',')) == NULL)
+			break;
+		p++;
+	}
+	memcpy(c->webhook_schedule, schedule, n * sizeof schedule[0]);
+	c->webhook_nschedule = n;
+	return NULL;
+}
+
+/*
  * Check value for key k and store it in the config. Return NULL, or a
  * static string saying what is wrong.
  */
@@ -522,6 +587,8 @@ config_set(struct config_parse *cp, const struct config_key *k,
 			return "must not contain spaces or control characters";
 		config_set_string(string, xstrdup(value));
 		return NULL;
+	case CONFIG_SCHEDULE:
+		return config_schedule(cp->config, k, value);
 	}
 	return "unhandled key type";
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 
@@ -169,10 +170,12 @@ drain_check(int fd, short what, void *arg)
 	struct timeval tv = { 0, DRAIN_CHECK_MS * 1000 };
 
 	waited += DRAIN_CHECK_MS;
-	if (d->inflight <= 0 || waited >= DRAIN_LIMIT_MS) {
-		if (d->inflight > 0)
-			log_warnx("stopping with %d requests unanswered",
-			    d->inflight);
+	if ((d->inflight <= 0 && webhook_busy(d->webhook) == 0) ||
+	    waited >= DRAIN_LIMIT_MS) {
+		if (d->inflight > 0 || webhook_busy(d->webhook) > 0)
+			log_warnx("stopping with %d requests unanswered and %d "
+			    "webhooks in flight", d->inflight,
+			    webhook_busy(d->webhook));
 		event_base_loopexit(d->base, NULL);
 		return;
 	}
@@ -258,6 +261,8 @@ main(int argc, char **argv)
 	}
 
 	xmalloc_init_cjson();
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		fatalx("curl_global_init failed");
 	memset(d, 0, sizeof *d);
 	if ((d->current = generation_load(config_path, &cause)) == NULL) {
 		fprintf(stderr, "liaisond: %s\n", cause);
@@ -287,6 +292,7 @@ main(int argc, char **argv)
 	d->escalate = escalate_start(d->base, d->store);
 	d->window = window_start(d->base, d->store,
 	    (size_t)d->current->config->window_max);
+	d->webhook = webhook_start_engine(d);
 	sighup = evsignal_new(d->base, SIGHUP, on_signal, d);
 	sigterm = evsignal_new(d->base, SIGTERM, on_signal, d);
 	sigint = evsignal_new(d->base, SIGINT, on_signal, d);
@@ -308,6 +314,7 @@ main(int argc, char **argv)
 	 */
 	escalate_stop(d->escalate);
 	window_stop(d->window);
+	webhook_stop(d->webhook);
 	store_free(d->store);
 	evhttp_free(d->http);
 	connections_free();
@@ -317,6 +324,7 @@ main(int argc, char **argv)
 	ratelimit_free(d->ratelimit);
 	generation_unref(d->current);
 	event_base_free(d->base);
+	curl_global_cleanup();
 	log_info("stopped");
 	return 0;
 }

@@ -11,6 +11,8 @@
 --               or after MS, oldest first, at most limit (the common-issue
 --               window looks for those it does not have yet)
 --   issues "I1 I2 ..." -> {{issue fields}, ...}, one for each id
+--   deliveries DEPT|'' STATUS|'' LIMIT -> {{delivery fields, {attempt
+--               JSON, ...}}, ...}: webhook deliveries, newest first
 -- Fields are flat arrays as HGETALL gives them.
 local P = ARGV[1]
 local kind, id = ARGV[2], ARGV[3]
@@ -54,5 +56,25 @@ if kind == 'issues' then
   local ids = {}
   for x in id:gmatch('%S+') do ids[#ids + 1] = x end
   return hashes('issue:', ids)
+end
+if kind == 'deliveries' then
+  local index = P .. 'deliveries'
+  if id ~= '' then index = index .. ':dept:' .. id end
+  local status, limit = ARGV[4], tonumber(ARGV[5])
+  local out, start = {}, 0
+  while #out < limit do
+    local ids = redis.call('ZREVRANGE', index, start, start + 255)
+    if #ids == 0 then break end
+    for _, d in ipairs(ids) do
+      local k = P .. 'delivery:' .. d
+      if status == '' or redis.call('HGET', k, 'status') == status then
+        out[#out + 1] = {redis.call('HGETALL', k),
+          redis.call('LRANGE', k .. ':attempts', 0, -1)}
+        if #out >= limit then break end
+      end
+    end
+    start = start + 256
+  end
+  return out
 end
 return redis.error_reply('read.lua: unknown kind ' .. tostring(kind))

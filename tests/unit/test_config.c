@@ -123,6 +123,17 @@ test_config_empty_file_gives_every_default(void **state)
 	assert_int_equal(c->common_min_enterprises, 3);
 	assert_true(c->similarity == CLASSIFY_SIMILARITY_DEFAULT);
 	assert_int_equal(c->window_max, 200000);
+	assert_int_equal(c->webhook_nschedule, 8);
+	assert_int_equal(c->webhook_schedule[0], 0);
+	assert_int_equal(c->webhook_schedule[1], 5);
+	assert_int_equal(c->webhook_schedule[2], 300);
+	assert_int_equal(c->webhook_schedule[3], 1800);
+	assert_int_equal(c->webhook_schedule[4], 7200);
+	assert_int_equal(c->webhook_schedule[5], 18000);
+	assert_int_equal(c->webhook_schedule[6], 36000);
+	assert_int_equal(c->webhook_schedule[7], 36000);
+	assert_int_equal(c->webhook_timeout_ms, 10000);
+	assert_int_equal(c->webhook_per_endpoint, 2);
 	assert_int_equal(c->log_level, LOG_LEVEL_INFO);
 	config_free(c);
 }
@@ -179,6 +190,10 @@ test_config_reads_every_key(void **state)
 	    "common_min_enterprises = 4\n"
 	    "similarity = 0.375\n"
 	    "window_max = 5000\n"
+	    "[webhooks]\n"
+	    "schedule = 0, 1,1 ,1\n"
+	    "timeout_ms = 500\n"
+	    "per_endpoint = 4\n"
 	    "[log]\n"
 	    "level = debug\n", &cause);
 	assert_null(cause);
@@ -220,6 +235,13 @@ test_config_reads_every_key(void **state)
 	assert_int_equal(c->common_min_enterprises, 4);
 	assert_true(c->similarity == 0.375);
 	assert_int_equal(c->window_max, 5000);
+	assert_int_equal(c->webhook_nschedule, 4);
+	assert_int_equal(c->webhook_schedule[0], 0);
+	assert_int_equal(c->webhook_schedule[1], 1);
+	assert_int_equal(c->webhook_schedule[2], 1);
+	assert_int_equal(c->webhook_schedule[3], 1);
+	assert_int_equal(c->webhook_timeout_ms, 500);
+	assert_int_equal(c->webhook_per_endpoint, 4);
 	assert_int_equal(c->log_level, LOG_LEVEL_DEBUG);
 	config_free(c);
 }
@@ -343,6 +365,57 @@ test_config_refuses_classify_values_out_of_range(void **state)
 }
 
 static void
+test_config_webhook_schedule_takes_1_to_20_entries(void **state)
+{
+	struct config *c;
+	char *cause;
+
+	c = load("[webhooks]\nschedule = 604800\n", &cause);
+	assert_non_null(c);
+	assert_int_equal(c->webhook_nschedule, 1);
+	assert_int_equal(c->webhook_schedule[0], 604800);
+	config_free(c);
+	c = load("[webhooks]\nschedule = 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,"
+	    "16,17,18,19,20\n", &cause);
+	assert_non_null(c);
+	assert_int_equal(c->webhook_nschedule, 20);
+	assert_int_equal(c->webhook_schedule[19], 20);
+	config_free(c);
+}
+
+static void
+test_config_refuses_bad_webhook_values(void **state)
+{
+	refuse("[webhooks]\nschedule = 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,"
+	    "16,17,18,19,20,21\n",
+	    "2: [webhooks] schedule: \"1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,"
+	    "17,18,19,20,21\": must have at most 20 entries");
+	refuse("[webhooks]\nschedule = 0,604801\n",
+	    "2: [webhooks] schedule: \"0,604801\": must be seconds from 0 to "
+	    "604800, separated by commas");
+	refuse("[webhooks]\nschedule = 0,,5\n",
+	    "2: [webhooks] schedule: \"0,,5\": must be seconds from 0 to "
+	    "604800, separated by commas");
+	refuse("[webhooks]\nschedule = 0,5,\n",
+	    "2: [webhooks] schedule: \"0,5,\": must be seconds from 0 to "
+	    "604800, separated by commas");
+	refuse("[webhooks]\nschedule = 0 5\n",
+	    "2: [webhooks] schedule: \"0 5\": must be seconds from 0 to "
+	    "604800, separated by commas");
+	refuse("[webhooks]\nschedule = -1\n",
+	    "2: [webhooks] schedule: \"-1\": must be seconds from 0 to "
+	    "604800, separated by commas");
+	refuse("[webhooks]\nschedule =\n",
+	    "2: [webhooks] schedule: \"\": must not be empty");
+	refuse("[webhooks]\ntimeout_ms = 99\n",
+	    "2: [webhooks] timeout_ms: \"99\": must be a whole number from 100 "
+	    "to 600000");
+	refuse("[webhooks]\nper_endpoint = 0\n",
+	    "2: [webhooks] per_endpoint: \"0\": must be a whole number from 1 "
+	    "to 100");
+}
+
+static void
 test_config_log_levels(void **state)
 {
 	struct config *c;
@@ -453,6 +526,10 @@ test_config_loads_the_sample_file(void **state)
 	assert_string_equal(c->listen_host, "127.0.0.1");
 	assert_int_equal(c->listen_port, 8080);
 	assert_int_equal(c->max_body, 262144);
+	assert_int_equal(c->webhook_nschedule, 8);
+	assert_int_equal(c->webhook_schedule[7], 36000);
+	assert_int_equal(c->webhook_timeout_ms, 10000);
+	assert_int_equal(c->webhook_per_endpoint, 2);
 	assert_int_equal(c->log_level, LOG_LEVEL_INFO);
 	config_free(c);
 }
@@ -577,6 +654,8 @@ main(void)
 		cmocka_unit_test(test_config_refuses_deadlines_out_of_range),
 		cmocka_unit_test(test_config_similarity_takes_decimals_at_the_bounds),
 		cmocka_unit_test(test_config_refuses_classify_values_out_of_range),
+		cmocka_unit_test(test_config_webhook_schedule_takes_1_to_20_entries),
+		cmocka_unit_test(test_config_refuses_bad_webhook_values),
 		cmocka_unit_test(test_config_log_levels),
 		cmocka_unit_test(test_config_refuses_a_missing_file),
 		cmocka_unit_test(test_config_refuses_an_unknown_key),

@@ -1,0 +1,683 @@
+/*
+ * webhook.c -- delivering the outbox to the departments' webhooks, on the
+ * daemon's own loop.
+ *
+ * Every 200 ms the daemon reads new outbox entries through the Redis
+ * consumer group "webhooks" (deliver.lua turns each into a delivery and
+ * acknowledges it in one step), then claims the deliveries that are due
+ * (a lease, so that no other daemon sends the same attempt meanwhile) and
+ * starts them through the libcurl multi socket interface: curl tells us
+ * which sockets to watch (webhook_socket) and when to wake it
+ * (webhook_timer), the way curl's hiperfifo.c example does it, so no
+ * transfer ever blocks the loop. Each finished transfer's verdict
+ * (webhook_fmt.c) is recorded in Redis: delivered, retried later, or dead.
+ *
+ * A delivery whose daemon dies mid-flight keeps its lease and is sent
+ * again when the lease ends: at least once, always with the same
+ * webhook-id. Entries read by a daemon that died before enqueuing them are
+ * taken over with XAUTOCLAIM after OUTBOX_IDLE_MS.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sys/queue.h>
+
+#include <curl/curl.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "liaisond.h"
+#include "daemon.h"
+
+#define WEBHOOK_TICK_MS 200
+#define WEBHOOK_CLAIM "50"         /* deliveries claimed per tick */
+#define WEBHOOK_LEASE_SLACK_MS 5000 /* a lease is the attempt's timeout + this */
+#define WEBHOOK_BUSY_MS 1000       /* retry delay when the endpoint is busy */
+#define WEBHOOK_MAX_RESPONSE 65536
+#define OUTBOX_IDLE_MS 30000
+
+struct webhook_transfer {
+	struct webhook *w;
+	TAILQ_ENTRY(webhook_transfer) entry;
+	CURL *easy;
+	struct curl_slist *headers;
+	struct webhook_request request;
+	struct evbuffer *response;
+	char *id;
+	char *department;
+	char format[16];
+	char retry_after[64];
+	int attempts;              /* before this one */
+	int64_t started;
+	char error[CURL_ERROR_SIZE];
+};
+
+struct webhook_busy {
+	char *department;
+	int inflight;
+	struct webhook_busy *next;
+};
+
+struct webhook {
+	struct daemon *daemon;
+	CURLM *multi;
+	struct event *curl_timer;
+	struct event *tick;
+	struct webhook_busy *busy;   /* transfers in flight per department */
+	char consumer[96];
+	int reading;                 /* an outbox read or claim is outstanding */
+	int group_ready;
+	int64_t last_autoclaim;
+	int stopping;
+	int ntransfers;
+	TAILQ_HEAD(, webhook_transfer) transfers;
+};
+
+/* How many transfers to department are in flight (a counter to adjust). */
+static int *
+webhook_inflight(struct webhook *w, const char *department)
+{
+	struct webhook_busy *b;
+
+	for (b = w->busy; b != NULL; b = b->next)
+		if (strcmp(b->department, department) == 0)
+			return &b->inflight;
+	b = xcalloc(1, sizeof *b);
+	b->department = xstrdup(department);
+	b->next = w->busy;
+	w->busy = b;
+	return &b->inflight;
+}
+
+static void
+webhook_schedule(struct webhook *w, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (!w->stopping)
+		evtimer_add(w->tick, &tv);
+}
+
+/* Run deliver.lua's action with payload; cb may be NULL. */
+static int
+webhook_script(struct webhook *w, const char *action, const char *payload,
+    redisCallbackFn *cb, void *arg)
+{
+	const char *argv[2] = { action, payload };
+
+	return store_script(w->daemon->store, SCRIPT_DELIVER, cb, arg, 2, argv,
+	    NULL);
+}
+
+/* --- libcurl's multi socket interface on the event loop --------------- */
+
+static void webhook_check_done(struct webhook *);
+
+static void
+webhook_socket_event(evutil_socket_t fd, short what, void *arg)
+{
+	struct webhook *w = arg;
+	int flags = 0, running;
+
+	if (what & EV_READ)
+		flags |= CURL_CSELECT_IN;
+	if (what & EV_WRITE)
+		flags |= CURL_CSELECT_OUT;
+	curl_multi_socket_action(w->multi, fd, flags, &running);
+	webhook_check_done(w);
+}
+
+/* curl says which events a socket needs; socketp holds our event. */
+static int
+webhook_socket(CURL *easy, curl_socket_t s, int what, void *userp,
+    void *socketp)
+{
+	struct webhook *w = userp;
+	struct event *ev = socketp;
+	short kind = EV_PERSIST;
+
+	if (what == CURL_POLL_REMOVE) {
+		if (ev != NULL)
+			event_free(ev);
+		curl_multi_assign(w->multi, s, NULL);
+		return 0;
+	}
+	if (what & CURL_POLL_IN)
+		kind |= EV_READ;
+	if (what & CURL_POLL_OUT)
+		kind |= EV_WRITE;
+	if (ev == NULL) {
+		ev = event_new(w->daemon->base, s, kind, webhook_socket_event, w);
+		curl_multi_assign(w->multi, s, ev);
+	} else {
+		event_del(ev);
+		event_assign(ev, w->daemon->base, s, kind, webhook_socket_event,
+		    w);
+	}
+	event_add(ev, NULL);
+	return 0;
+}
+
+static void
+webhook_curl_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct webhook *w = arg;
+	int running;
+
+	curl_multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	webhook_check_done(w);
+}
+
+/* curl wants to be woken in timeout_ms (-1: not at all). */
+static int
+webhook_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct webhook *w = userp;
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+
+	if (timeout_ms < 0)
+		evtimer_del(w->curl_timer);
+	else
+		evtimer_add(w->curl_timer, &tv);
+	return 0;
+}
+
+/* --- transfers ----------------------------------------------------------- */
+
+static size_t
+webhook_write(char *data, size_t size, size_t n, void *arg)
+{
+	struct webhook_transfer *t = arg;
+	size_t len = size * n;
+
+	if (evbuffer_get_length(t->response) < WEBHOOK_MAX_RESPONSE)
+		evbuffer_add(t->response, data, len);
+	return len;
+}
+
+static size_t
+webhook_header(char *data, size_t size, size_t n, void *arg)
+{
+	struct webhook_transfer *t = arg;
+	size_t len = size * n, v;
+
+	if (len > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
+		v = len - 12;
+		if (v >= sizeof t->retry_after)
+			v = sizeof t->retry_after - 1;
+		memcpy(t->retry_after, data + 12, v);
+		t->retry_after[v] = '\0';
+		t->retry_after[strcspn(t->retry_after, "\r\n")] = '\0';
+	}
+	return len;
+}
+
+static void
+webhook_transfer_free(struct webhook_transfer *t)
+{
+	curl_slist_free_all(t->headers);
+	if (t->easy != NULL)
+		curl_easy_cleanup(t->easy);
+	webhook_request_free(&t->request);
+	evbuffer_free(t->response);
+	free(t->id);
+	free(t->department);
+	free(t);
+}
+
+/* Record the attempt's outcome in Redis. */
+static void
+webhook_record(struct webhook *w, struct webhook_transfer *t, long status,
+    CURLcode result)
+{
+	const struct config *cfg = w->daemon->current->config;
+	struct webhook_response resp;
+	enum webhook_verdict verdict;
+	cJSON *payload, *attempt;
+	char *body, *text, why[CURL_ERROR_SIZE + 64] = "";
+	int64_t now = now_ms();
+	int delay = -1, minimum = -1;
+	size_t len;
+
+	len = evbuffer_get_length(t->response);
+	body = xmalloc(len + 1);
+	evbuffer_remove(t->response, body, len);
+	body[len] = '\0';
+	if (result != CURLE_OK) {
+		snprintf(why, sizeof why, "%s", *t->error ? t->error :
+		    curl_easy_strerror(result));
+		status = 0;
+	}
+	resp.status = status;
+	resp.error = result != CURLE_OK ? why : NULL;
+	resp.retry_after = *t->retry_after ? t->retry_after : NULL;
+	resp.body = body;
+	resp.bodylen = len;
+	verdict = webhook_verdict(webhook_format_parse(t->format), &resp,
+	    time(NULL), &minimum, why, sizeof why);
+	free(body);
+	/*
+	 * The schedule says when to try again; an endpoint's Retry-After (or
+	 * a chat robot's rate limit) can only make that later.
+	 */
+	if (verdict == WEBHOOK_RETRY) {
+		delay = webhook_next_delay(cfg->webhook_schedule,
+		    cfg->webhook_nschedule, t->attempts + 1,
+		    (double)random() / ((double)RAND_MAX + 1));
+		if (delay < 0)
+			verdict = WEBHOOK_DEAD;
+		else if (minimum > delay)
+			delay = minimum;
+	}
+
+	payload = cJSON_CreateObject();
+	cJSON_AddStringToObject(payload, "id", t->id);
+	cJSON_AddStringToObject(payload, "outcome",
+	    verdict == WEBHOOK_DELIVERED ? "delivered" :
+	    verdict == WEBHOOK_RETRY ? "retry" :
+	    verdict == WEBHOOK_GONE ? "gone" : "dead");
+	cJSON_AddNumberToObject(payload, "next_at",
+	    (double)(now + (int64_t)(delay > 0 ? delay : 0) * 1000));
+	attempt = cJSON_AddObjectToObject(payload, "attempt");
+	cJSON_AddNumberToObject(attempt, "at", (double)t->started);
+	cJSON_AddNumberToObject(attempt, "status", (double)status);
+	cJSON_AddStringToObject(attempt, "error",
+	    verdict == WEBHOOK_DELIVERED ? "" : why);
+	cJSON_AddNumberToObject(attempt, "duration_ms",
+	    (double)(now - t->started));
+	text = cJSON_PrintUnformatted(payload);
+	cJSON_Delete(payload);
+	if (webhook_script(w, "done", text, NULL, NULL) == -1)
+		log_warnx("webhook %s: result not recorded (redis down); it "
+		    "is sent again when its lease ends", t->id);
+	if (verdict != WEBHOOK_DELIVERED)
+		log_info("webhook %s to %s: %s", t->id, t->department, why);
+	free(text);
+}
+
+/* Collect finished transfers. */
+static void
+webhook_check_done(struct webhook *w)
+{
+	struct webhook_transfer *t;
+	CURLMsg *msg;
+	long status = 0;
+	int left;
+
+	while ((msg = curl_multi_info_read(w->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE,
+		    &status);
+		curl_multi_remove_handle(w->multi, msg->easy_handle);
+		webhook_record(w, t, status, msg->data.result);
+		(*webhook_inflight(w, t->department))--;
+		TAILQ_REMOVE(&w->transfers, t, entry);
+		w->ntransfers--;
+		webhook_transfer_free(t);
+	}
+}
+
+/* Start one attempt; -1 when it cannot be built (recorded as dead). */
+static int
+webhook_start(struct webhook *w, struct webhook_transfer *t,
+    const struct department *dept, const cJSON *data, const char *event)
+{
+	const struct config *cfg = w->daemon->current->config;
+	char link[512], *cause = NULL;
+	size_t i;
+
+	snprintf(link, sizeof link, "%s/dept#%s", cfg->public_url,
+	    cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(data,
+	    "task"), "id")));
+	if (webhook_build(dept, event, t->id, time(NULL), now_ms(), data, link,
+	    &t->request, &cause) == -1) {
+		log_warnx("webhook %s: %s", t->id, cause);
+		free(cause);
+		return -1;
+	}
+	for (i = 0; i < t->request.nheaders; i++)
+		t->headers = curl_slist_append(t->headers,
+		    t->request.headers[i]);
+	t->easy = curl_easy_init();
+	curl_easy_setopt(t->easy, CURLOPT_URL, t->request.url);
+	curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->request.body);
+	curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE,
+	    (long)t->request.bodylen);
+	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
+	curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, webhook_write);
+	curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(t->easy, CURLOPT_HEADERFUNCTION, webhook_header);
+	curl_easy_setopt(t->easy, CURLOPT_HEADERDATA, t);
+	curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
+	curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->error);
+	curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS,
+	    (long)cfg->webhook_timeout_ms);
+	curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT_MS,
+	    (long)cfg->webhook_timeout_ms);
+	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(t->easy, CURLOPT_USERAGENT, "liaisond/" PACKAGE_VERSION);
+	t->started = now_ms();
+	curl_multi_add_handle(w->multi, t->easy);
+	return 0;
+}
+
+/* --- from Redis ---------------------------------------------------------- */
+
+/*
+ * What a message says (webhook_fmt.c formats it): the task, and for each
+ * of its issues what a department member needs to act: enterprise and
+ * officer by name, topic, title, category, period.
+ */
+static cJSON *
+webhook_message_data(const struct roster *roster, const redisReply *task,
+    const redisReply *issues)
+{
+	cJSON *data = cJSON_CreateObject(), *list, *o;
+	const struct enterprise *e;
+	const struct officer *off;
+	const struct topic *topic;
+	const char *v;
+	size_t i;
+
+	cJSON_AddItemToObject(data, "task", api_task_json(task));
+	list = cJSON_AddArrayToObject(data, "issues");
+	for (i = 0; issues != NULL && i < issues->elements; i++) {
+		const redisReply *is = issues->element[i];
+
+		o = cJSON_CreateObject();
+		v = reply_field(is, "id");
+		cJSON_AddStringToObject(o, "id", v ? v : "");
+		v = reply_field(is, "enterprise");
+		e = v ? roster_enterprise(roster, v) : NULL;
+		cJSON_AddStringToObject(o, "enterprise", v ? v : "");
+		cJSON_AddStringToObject(o, "enterprise_name", e ? e->name : "");
+		v = reply_field(is, "topic");
+		topic = v ? roster_topic(roster, v) : NULL;
+		cJSON_AddStringToObject(o, "topic", v ? v : "");
+		cJSON_AddStringToObject(o, "topic_name", topic ? topic->name : "");
+		v = reply_field(is, "officer");
+		off = v ? roster_officer(roster, v) : NULL;
+		cJSON_AddStringToObject(o, "officer", v ? v : "");
+		cJSON_AddStringToObject(o, "officer_name", off ? off->name : "");
+		v = reply_field(is, "title");
+		cJSON_AddStringToObject(o, "title", v ? v : "");
+		v = reply_field(is, "category");
+		cJSON_AddStringToObject(o, "category", v ? v : "");
+		v = reply_field(is, "period");
+		cJSON_AddStringToObject(o, "period", v ? v : "");
+		cJSON_AddItemToArray(list, o);
+	}
+	return data;
+}
+
+/* A claimed delivery: {delivery, task, {issues}} → start or put back. */
+static void
+webhook_claimed_one(struct webhook *w, const redisReply *row)
+{
+	const struct roster *roster = w->daemon->current->roster;
+	const redisReply *delivery = row->element[0];
+	const char *id = reply_field(delivery, "id");
+	const char *dept_id = reply_field(delivery, "department");
+	const char *event = reply_field(delivery, "event");
+	const char *attempts = reply_field(delivery, "attempts");
+	const struct department *dept;
+	struct webhook_transfer *t;
+	char payload[160];
+	cJSON *data;
+	int *inflight;
+
+	if (id == NULL || dept_id == NULL || event == NULL)
+		return;
+	dept = roster_department(roster, dept_id);
+	inflight = webhook_inflight(w, dept_id);
+	if (dept != NULL && dept->webhook_url != NULL &&
+	    *inflight >= w->daemon->current->config->webhook_per_endpoint) {
+		snprintf(payload, sizeof payload, "{\"id\":\"%s\",\"at\":%lld}",
+		    id, (long long)(now_ms() + WEBHOOK_BUSY_MS));
+		webhook_script(w, "defer", payload, NULL, NULL);
+		return;
+	}
+	t = xcalloc(1, sizeof *t);
+	t->w = w;
+	t->id = xstrdup(id);
+	t->department = xstrdup(dept_id);
+	t->attempts = attempts ? atoi(attempts) : 0;
+	t->response = evbuffer_new();
+	snprintf(t->format, sizeof t->format, "%s", dept && dept->webhook_format ?
+	    dept->webhook_format : "standard");
+	data = webhook_message_data(roster, row->element[1], row->element[2]);
+	if (dept == NULL || dept->webhook_url == NULL ||
+	    webhook_start(w, t, dept, data, event) == -1) {
+		/* No endpoint (any more): nothing can be sent; say why. */
+		snprintf(t->error, sizeof t->error, "%s", dept == NULL ?
+		    "no such department in the roster" :
+		    "the department has no usable webhook");
+		webhook_record(w, t, 0, CURLE_URL_MALFORMAT);
+		webhook_transfer_free(t);
+		cJSON_Delete(data);
+		return;
+	}
+	cJSON_Delete(data);
+	(*inflight)++;
+	TAILQ_INSERT_TAIL(&w->transfers, t, entry);
+	w->ntransfers++;
+}
+
+static void
+webhook_claimed(redisAsyncContext *c, void *r, void *privdata)
+{
+	struct webhook *w = privdata;
+	redisReply *reply = r;
+	size_t i;
+
+	w->reading = 0;
+	if (w->stopping)
+		return;
+	if (reply != NULL && reply->type == REDIS_REPLY_ARRAY) {
+		for (i = 0; i < reply->elements; i++)
+			if (reply->element[i]->elements == 3)
+				webhook_claimed_one(w, reply->element[i]);
+	} else if (reply != NULL) {
+		store_reply_is_error(w->daemon->store, reply);
+	}
+	webhook_schedule(w, WEBHOOK_TICK_MS);
+}
+
+static void
+webhook_claim(struct webhook *w)
+{
+	char payload[128];
+
+	snprintf(payload, sizeof payload, "{\"now\":%lld,\"lease\":%d,"
+	    "\"limit\":%s}", (long long)now_ms(),
+	    w->daemon->current->config->webhook_timeout_ms +
+	    WEBHOOK_LEASE_SLACK_MS, WEBHOOK_CLAIM);
+	if (webhook_script(w, "claim", payload, webhook_claimed, w) == -1) {
+		w->reading = 0;
+		webhook_schedule(w, WEBHOOK_TICK_MS);
+	}
+}
+
+/* Outbox entries (XREADGROUP or XAUTOCLAIM shape) → deliver.lua enqueue. */
+static void
+webhook_enqueue(struct webhook *w, const redisReply *entries)
+{
+	cJSON *payload = cJSON_CreateObject(), *list, *e;
+	const redisReply *entry, *fields;
+	size_t i, j;
+	char *text, now[32];
+
+	snprintf(now, sizeof now, "%lld", (long long)now_ms());
+	cJSON_AddStringToObject(payload, "now", now);
+	list = cJSON_AddArrayToObject(payload, "entries");
+	for (i = 0; i < entries->elements; i++) {
+		entry = entries->element[i];
+		if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2 ||
+		    entry->element[1]->type != REDIS_REPLY_ARRAY)
+			continue;
+		e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "id", entry->element[0]->str);
+		fields = entry->element[1];
+		for (j = 0; j + 1 < fields->elements; j += 2)
+			cJSON_AddStringToObject(e, fields->element[j]->str,
+			    fields->element[j + 1]->str);
+		cJSON_AddItemToArray(list, e);
+	}
+	if (cJSON_GetArraySize(list) > 0) {
+		text = cJSON_PrintUnformatted(payload);
+		webhook_script(w, "enqueue", text, NULL, NULL);
+		free(text);
+	}
+	cJSON_Delete(payload);
+}
+
+static void
+webhook_outbox_read(redisAsyncContext *c, void *r, void *privdata)
+{
+	struct webhook *w = privdata;
+	redisReply *reply = r;
+	size_t i;
+
+	if (w->stopping) {
+		w->reading = 0;
+		return;
+	}
+	if (reply != NULL && reply->type == REDIS_REPLY_ERROR &&
+	    strncmp(reply->str, "NOGROUP", 7) == 0)
+		w->group_ready = 0;
+	/* XREADGROUP: [[stream, [entries]]]; XAUTOCLAIM: [next, [entries], …] */
+	if (reply != NULL && reply->type == REDIS_REPLY_ARRAY) {
+		for (i = 0; i < reply->elements; i++) {
+			const redisReply *x = reply->element[i];
+
+			if (x->type == REDIS_REPLY_ARRAY && x->elements == 2 &&
+			    x->element[1]->type == REDIS_REPLY_ARRAY)
+				webhook_enqueue(w, x->element[1]);
+			else if (x->type == REDIS_REPLY_ARRAY && i == 1)
+				webhook_enqueue(w, x);
+		}
+	}
+	webhook_claim(w);
+}
+
+static void
+webhook_group_created(redisAsyncContext *c, void *r, void *privdata)
+{
+	struct webhook *w = privdata;
+	redisReply *reply = r;
+
+	if (reply != NULL && (reply->type != REDIS_REPLY_ERROR ||
+	    strncmp(reply->str, "BUSYGROUP", 9) == 0))
+		w->group_ready = 1;
+}
+
+/* Every tick: new outbox entries, then due deliveries. */
+static void
+webhook_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct webhook *w = arg;
+	struct store *s = w->daemon->store;
+	char key[160], idle[32];
+	const char *argv[12];
+	int64_t now = now_ms();
+
+	if (!store_up(s) || w->reading) {
+		webhook_schedule(w, WEBHOOK_TICK_MS);
+		return;
+	}
+	snprintf(key, sizeof key, "%soutbox", s->prefix);
+	if (!w->group_ready) {
+		/* From the start of the stream: nothing is ever skipped. */
+		argv[0] = "XGROUP"; argv[1] = "CREATE"; argv[2] = key;
+		argv[3] = "webhooks"; argv[4] = "0"; argv[5] = "MKSTREAM";
+		store_command(s, webhook_group_created, w, 6, argv, NULL);
+		webhook_schedule(w, WEBHOOK_TICK_MS);
+		return;
+	}
+	w->reading = 1;
+	if (now - w->last_autoclaim > OUTBOX_IDLE_MS) {
+		/* Entries another daemon read but never enqueued. */
+		w->last_autoclaim = now;
+		snprintf(idle, sizeof idle, "%d", OUTBOX_IDLE_MS);
+		argv[0] = "XAUTOCLAIM"; argv[1] = key; argv[2] = "webhooks";
+		argv[3] = w->consumer; argv[4] = idle; argv[5] = "0-0";
+		argv[6] = "COUNT"; argv[7] = "100";
+		if (store_command(s, webhook_outbox_read, w, 8, argv, NULL) == 0)
+			return;
+	} else {
+		argv[0] = "XREADGROUP"; argv[1] = "GROUP"; argv[2] = "webhooks";
+		argv[3] = w->consumer; argv[4] = "COUNT"; argv[5] = "100";
+		argv[6] = "STREAMS"; argv[7] = key; argv[8] = ">";
+		if (store_command(s, webhook_outbox_read, w, 9, argv, NULL) == 0)
+			return;
+	}
+	w->reading = 0;
+	webhook_schedule(w, WEBHOOK_TICK_MS);
+}
+
+/* Start delivering. */
+struct webhook *
+webhook_start_engine(struct daemon *d)
+{
+	struct webhook *w = xcalloc(1, sizeof *w);
+	char host[64];
+
+	w->daemon = d;
+	TAILQ_INIT(&w->transfers);
+	if (gethostname(host, sizeof host) == -1)
+		snprintf(host, sizeof host, "host");
+	host[sizeof host - 1] = '\0';
+	snprintf(w->consumer, sizeof w->consumer, "%s:%ld", host,
+	    (long)getpid());
+	w->multi = curl_multi_init();
+	curl_multi_setopt(w->multi, CURLMOPT_SOCKETFUNCTION, webhook_socket);
+	curl_multi_setopt(w->multi, CURLMOPT_SOCKETDATA, w);
+	curl_multi_setopt(w->multi, CURLMOPT_TIMERFUNCTION, webhook_timer);
+	curl_multi_setopt(w->multi, CURLMOPT_TIMERDATA, w);
+	w->curl_timer = evtimer_new(d->base, webhook_curl_timeout, w);
+	w->tick = evtimer_new(d->base, webhook_tick, w);
+	w->last_autoclaim = now_ms();
+	webhook_schedule(w, 0);
+	return w;
+}
+
+/* Transfers in flight, for draining on SIGTERM. */
+int
+webhook_busy(const struct webhook *w)
+{
+	return w->ntransfers;
+}
+
+/*
+ * Stop: transfers still in flight are dropped (their leases end and another
+ * attempt follows). Called after the loop has ended.
+ */
+void
+webhook_stop(struct webhook *w)
+{
+	struct webhook_transfer *t;
+	struct webhook_busy *b;
+
+	w->stopping = 1;
+	event_free(w->tick);
+	while ((t = TAILQ_FIRST(&w->transfers)) != NULL) {
+		TAILQ_REMOVE(&w->transfers, t, entry);
+		curl_multi_remove_handle(w->multi, t->easy);
+		webhook_transfer_free(t);
+	}
+	curl_multi_cleanup(w->multi);
+	event_free(w->curl_timer);
+	while ((b = w->busy) != NULL) {
+		w->busy = b->next;
+		free(b->department);
+		free(b);
+	}
+	free(w);
+}

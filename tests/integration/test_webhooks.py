@@ -1,0 +1,307 @@
+"""Webhook delivery (issue 4): every outbox event reaches its department's
+endpoint in the department's format, signed, retried on failure with the
+same webhook-id, and survives a daemon killed mid-way.
+
+A scripted sink on loopback records every request and answers what a test
+tells it to, per path: a status, a body, headers, a delay.
+"""
+
+import base64
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import signal
+import threading
+import time
+import urllib.parse
+
+import pytest
+
+import lib
+from test_tasks import submit
+
+SCHEDULE = "0,1,1,1"          # retries after 1 s; dead after the 4th attempt
+
+
+class ScriptedSink:
+    """POSTs are recorded as dicts: path, query, headers, body, at."""
+
+    def __init__(self):
+        self.received = []
+        self.script = {}          # path -> [(status, body, headers, delay)]
+        self.lock = threading.Lock()
+        sink = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n)
+                url = urllib.parse.urlsplit(self.path)
+                with sink.lock:
+                    sink.received.append({"path": url.path, "query": urllib.parse.parse_qs(url.query),
+                                          "headers": {k.lower(): v for k, v in self.headers.items()},
+                                          "body": body, "at": time.monotonic()})
+                    todo = sink.script.get(url.path)
+                    answer = todo.pop(0) if todo else (200, b'{"errcode":0,"code":0,"errmsg":"ok"}', {}, 0)
+                status, out, headers, delay = answer
+                if delay:
+                    time.sleep(delay)
+                try:
+                    self.send_response(status)
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(out)))
+                    self.end_headers()
+                    self.wfile.write(out)
+                except OSError:
+                    pass
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def answer(self, path, *answers):
+        with self.lock:
+            self.script.setdefault(path, []).extend(answers)
+
+    def at(self, path):
+        with self.lock:
+            return [r for r in self.received if r["path"] == path]
+
+    def wait(self, path, n, timeout=10):
+        lib.wait_for(lambda: len(self.at(path)) >= n, timeout, what="%d request(s) to %s" % (n, path))
+        return self.at(path)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+FORMATS = {     # department -> (format, secret)
+    "hr": ("standard", None),                   # the roster's whsec_ secret
+    "land": ("wecom", None),
+    "build": ("dingtalk", "SECa1b2c3d4e5f6"),
+    "env": ("feishu", "feishusecret123"),
+}
+
+
+class Hooks:
+    def __init__(self, workdir, conf=None):
+        self.sink = ScriptedSink()
+        self.redis = lib.RedisServer(workdir).start()
+        c = {"webhooks": {"schedule": SCHEDULE, "timeout_ms": 1000}}
+        c.update(conf or {})
+        self.d = lib.Daemon(workdir, self.redis.port, sink_port=self.sink.port, conf=c)
+        for dept in self.d.roster["departments"]:
+            fmt, secret = FORMATS.get(dept["id"], ("standard", None))
+            hook = dept["webhook"]
+            hook["format"] = fmt
+            if fmt == "wecom":
+                hook["url"] = "http://127.0.0.1:%d/hooks/%s?key=wecomkey123" % (self.sink.port, dept["id"])
+                hook.pop("secret", None)
+            elif fmt in ("dingtalk", "feishu"):
+                hook["secret"] = secret
+        lib.write_roster(self.d.roster_path, self.d.roster)
+        self.d.start()
+        self._tokens = {}
+
+    def token(self, role, ident):
+        if (role, ident) not in self._tokens:
+            self._tokens[(role, ident)] = self.d.token(role, ident)
+        return self._tokens[(role, ident)]
+
+    def officer(self, oid):
+        return next(o for o in self.d.roster["officers"] if o["id"] == oid)
+
+    def dept(self, did):
+        return next(d for d in self.d.roster["departments"] if d["id"] == did)
+
+    def file(self, oid, topic):
+        ent = self.officer(oid)["enterprises"][0]
+        return submit(self, oid, [lib.item(ent, topic=topic)])["issues"][0]
+
+    def deliveries(self, **q):
+        qs = urllib.parse.urlencode(q)
+        r = self.d.get("/api/v1/deliveries" + ("?" + qs if qs else ""), token=self.token("admin", "ops"))
+        assert r.status == 200, r
+        return r.json()["deliveries"]
+
+    def close(self):
+        problem = None
+        try:
+            self.d.stop_and_check()
+        except AssertionError as e:
+            problem = e
+        finally:
+            self.d.kill()
+            self.redis.stop()
+            self.sink.close()
+        return problem
+
+
+@pytest.fixture
+def hooks(tmp_path):
+    made = []
+
+    def make(**kw):
+        h = Hooks(str(tmp_path / ("h%d" % len(made))), **kw)
+        made.append(h)
+        return h
+
+    yield make
+    problems = [p for p in (h.close() for h in made) if p]
+    if problems:
+        raise problems[0]
+
+
+def verify_standard(req, secret):
+    key = base64.b64decode(secret[len("whsec_"):])
+    msg = ("%s.%s." % (req["headers"]["webhook-id"], req["headers"]["webhook-timestamp"])).encode() + req["body"]
+    want = base64.b64encode(hmac.new(key, msg, hashlib.sha256).digest()).decode()
+    got = [s.split(",", 1)[1] for s in req["headers"]["webhook-signature"].split() if s.startswith("v1,")]
+    assert want in got, (want, got)
+
+
+def test_standard_webhook_is_signed_and_carries_the_task(hooks):
+    h = hooks()
+    issue = h.file("O001", "hiring")
+    req = h.sink.wait("/hooks/hr", 1)[0]
+    verify_standard(req, h.dept("hr")["webhook"]["secret"])
+    assert req["headers"]["webhook-id"].startswith("msg_")
+    assert abs(int(req["headers"]["webhook-timestamp"]) - time.time()) < 30
+    body = json.loads(req["body"])
+    assert body["type"] == "task.queued"
+    assert body["data"]["task"]["id"] == issue["tasks"][0]["id"]
+    assert body["data"]["issues"][0]["id"] == issue["id"]
+    d = h.deliveries(department="hr")
+    assert d[0]["status"] == "delivered" and len(d[0]["attempts"]) == 1, d
+    assert d[0]["webhook_id"] == req["headers"]["webhook-id"]
+
+
+def test_failures_are_retried_with_the_same_webhook_id(hooks):
+    h = hooks()
+    h.sink.answer("/hooks/hr", (500, b"oops", {}, 0), (503, b"", {}, 0))
+    h.file("O001", "hiring")
+    reqs = h.sink.wait("/hooks/hr", 3, timeout=15)
+    assert len({r["headers"]["webhook-id"] for r in reqs}) == 1, reqs
+    lib.wait_for(lambda: h.deliveries(department="hr")[0]["status"] == "delivered", 5)
+    d = h.deliveries(department="hr")[0]
+    assert [a["status"] for a in d["attempts"]] == [500, 503, 200], d
+    assert reqs[1]["at"] - reqs[0]["at"] >= 0.7, "retried too early"
+
+
+def test_429_retry_after_is_honoured(hooks):
+    h = hooks()
+    h.sink.answer("/hooks/hr", (429, b"slow down", {"Retry-After": "2"}, 0))
+    h.file("O001", "hiring")
+    reqs = h.sink.wait("/hooks/hr", 2, timeout=15)
+    assert reqs[1]["at"] - reqs[0]["at"] >= 1.8, reqs[1]["at"] - reqs[0]["at"]
+
+
+def test_wecom_errcode_decides_and_key_is_redacted(hooks):
+    h = hooks()
+    # 45009: rate limited (retry later); 93000: a permanent error (dead)
+    h.sink.answer("/hooks/land", (200, b'{"errcode":93000,"errmsg":"invalid webhook url"}', {}, 0))
+    h.file("O001", "land")
+    req = h.sink.wait("/hooks/land", 1)[0]
+    body = json.loads(req["body"])
+    assert body["msgtype"] == "markdown" and len(body["markdown"]["content"].encode()) <= 4096, body
+    lib.wait_for(lambda: h.deliveries(department="land")[0]["status"] == "dead", 5)
+    d = h.deliveries(department="land")[0]
+    assert "wecomkey123" not in json.dumps(d), d
+    assert "93000" in d["attempts"][0]["error"], d
+
+
+def test_dead_after_the_last_attempt_then_admin_retry_delivers(hooks):
+    h = hooks()
+    h.sink.answer("/hooks/hr", *[(500, b"", {}, 0)] * 4)
+    h.file("O001", "hiring")
+    h.sink.wait("/hooks/hr", 4, timeout=20)
+    lib.wait_for(lambda: h.deliveries(department="hr")[0]["status"] == "dead", 5)
+    d = h.deliveries(department="hr", status="dead")[0]
+    assert len(d["attempts"]) == 4, d
+    r = h.d.post("/api/v1/deliveries/%s/retry" % d["id"], {}, token=h.token("admin", "ops"))
+    assert r.status == 202, r
+    h.sink.wait("/hooks/hr", 5, timeout=10)
+    lib.wait_for(lambda: h.deliveries(department="hr")[0]["status"] == "delivered", 5)
+
+
+def test_dingtalk_and_feishu_signatures_verify(hooks):
+    h = hooks()
+    h.file("O001", "planning")       # land (wecom) and build (dingtalk)
+    h.file("O001", "environment")    # env (feishu)
+    ding = h.sink.wait("/hooks/build", 1)[0]
+    ts = ding["query"]["timestamp"][0]
+    secret = FORMATS["build"][1]
+    want = base64.b64encode(hmac.new(secret.encode(), ("%s\n%s" % (ts, secret)).encode(),
+                                     hashlib.sha256).digest()).decode()
+    assert ding["query"]["sign"][0] == want
+    assert json.loads(ding["body"])["msgtype"] == "markdown"
+    fei = json.loads(h.sink.wait("/hooks/env", 1)[0]["body"])
+    secret = FORMATS["env"][1]
+    want = base64.b64encode(hmac.new(("%s\n%s" % (fei["timestamp"], secret)).encode(), b"",
+                                     hashlib.sha256).digest()).decode()
+    assert fei["sign"] == want, fei
+    assert len(json.dumps(fei).encode()) <= 20 * 1024
+
+
+def test_timeout_is_retried(hooks):
+    h = hooks()
+    h.sink.answer("/hooks/hr", (200, b"{}", {}, 3))      # longer than timeout_ms = 1000
+    h.file("O001", "hiring")
+    h.sink.wait("/hooks/hr", 2, timeout=15)
+    lib.wait_for(lambda: h.deliveries(department="hr")[0]["status"] == "delivered", 5)
+    d = h.deliveries(department="hr")[0]
+    assert d["attempts"][0]["status"] == 0 and d["attempts"][0]["error"], d
+
+
+def test_a_hung_endpoint_does_not_delay_the_others(hooks):
+    h = hooks()
+    h.sink.answer("/hooks/hr", (200, b"{}", {}, 5))
+    start = time.monotonic()
+    h.file("O001", "hiring")                     # hr: hangs
+    topics = ["party", "financing", "subsidy", "tax", "land", "environment", "safety",
+              "licensing", "market", "talent", "investment", "logistics"]
+    oids = ["O%03d" % i for i in range(2, 2 + len(topics))]
+    for oid, topic in zip(oids, topics):
+        h.file(oid, topic)
+    others = {"party", "finance", "econ", "tax", "land", "env", "safety", "approval", "market",
+              "social", "invest", "build"}
+    lib.wait_for(lambda: all(h.sink.at("/hooks/" + d) for d in others), 3, what="the other departments")
+    assert time.monotonic() - start < 3, "deliveries waited for the hung endpoint"
+
+
+def test_deliveries_survive_a_killed_daemon(hooks):
+    h = hooks()
+    h.sink.answer("/hooks/hr", (200, b"{}", {}, 4))   # in flight when the daemon dies
+    h.file("O001", "hiring")
+    h.sink.wait("/hooks/hr", 1)
+    h.d.kill()
+    h.d.checked = False
+    h.d.start()
+    # sent again once its lease (timeout 1 s + 5 s) has ended
+    reqs = h.sink.wait("/hooks/hr", 2, timeout=20)
+    assert reqs[0]["headers"]["webhook-id"] == reqs[1]["headers"]["webhook-id"]
+    lib.wait_for(lambda: h.deliveries(department="hr")[0]["status"] == "delivered", 10)
+
+
+def test_deliveries_api_is_for_admins_and_checks_filters(hooks):
+    h = hooks()
+    h.file("O001", "hiring")
+    r = h.d.get("/api/v1/deliveries", token=h.token("officer", "O001"))
+    assert r.status == 403, r
+    r = h.d.get("/api/v1/deliveries?status=lost", token=h.token("admin", "ops"))
+    lib.assert_error(r, 422, "invalid", "status")
+    r = h.d.get("/api/v1/deliveries?department=nope", token=h.token("admin", "ops"))
+    lib.assert_error(r, 422, "invalid", "department")
+    r = h.d.post("/api/v1/deliveries/123-0/retry", {}, token=h.token("admin", "ops"))
+    lib.assert_error(r, 404, "not_found")
