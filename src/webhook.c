@@ -34,7 +34,17 @@
 #include "daemon.h"
 
 #define WEBHOOK_TICK_MS 200
-#define WEBHOOK_CLAIM "50"         /* deliveries claimed per tick */
+#define WEBHOOK_CLAIM 100          /* deliveries claimed per tick */
+#define WEBHOOK_MERGE_MAX 50       /* events in one merged chat message */
+
+/*
+ * The least time between two messages to one chat robot: WeCom and
+ * DingTalk take about 20 a minute (DingTalk locks a robot out for 10
+ * minutes beyond that), Feishu 100 a minute and 5 a second.
+ */
+#define PACE_WECOM_MS 3500
+#define PACE_DINGTALK_MS 3500
+#define PACE_FEISHU_MS 700
 #define WEBHOOK_LEASE_SLACK_MS 5000 /* a lease is the attempt's timeout + this */
 #define WEBHOOK_BUSY_MS 1000       /* retry delay when the endpoint is busy */
 #define WEBHOOK_MAX_RESPONSE 65536
@@ -47,7 +57,8 @@ struct webhook_transfer {
 	struct curl_slist *headers;
 	struct webhook_request request;
 	struct evbuffer *response;
-	char *id;
+	char **ids;                /* the deliveries it carries (merged: several) */
+	size_t nids;
 	char *department;
 	char format[16];
 	char retry_after[64];
@@ -224,7 +235,9 @@ webhook_transfer_free(struct webhook_transfer *t)
 		curl_easy_cleanup(t->easy);
 	webhook_request_free(&t->request);
 	evbuffer_free(t->response);
-	free(t->id);
+	while (t->nids > 0)
+		free(t->ids[--t->nids]);
+	free(t->ids);
 	free(t->department);
 	free(t);
 }
@@ -237,11 +250,11 @@ webhook_record(struct webhook *w, struct webhook_transfer *t, long status,
 	const struct config *cfg = w->daemon->current->config;
 	struct webhook_response resp;
 	enum webhook_verdict verdict;
-	cJSON *payload, *attempt;
+	cJSON *payload, *attempt, *ids;
 	char *body, *text, why[CURL_ERROR_SIZE + 64] = "";
 	int64_t now = now_ms();
 	int delay = -1, minimum = -1;
-	size_t len;
+	size_t len, i;
 
 	len = evbuffer_get_length(t->response);
 	body = xmalloc(len + 1);
@@ -275,7 +288,9 @@ webhook_record(struct webhook *w, struct webhook_transfer *t, long status,
 	}
 
 	payload = cJSON_CreateObject();
-	cJSON_AddStringToObject(payload, "id", t->id);
+	ids = cJSON_AddArrayToObject(payload, "ids");
+	for (i = 0; i < t->nids; i++)
+		cJSON_AddItemToArray(ids, cJSON_CreateString(t->ids[i]));
 	cJSON_AddStringToObject(payload, "outcome",
 	    verdict == WEBHOOK_DELIVERED ? "delivered" :
 	    verdict == WEBHOOK_RETRY ? "retry" :
@@ -293,9 +308,9 @@ webhook_record(struct webhook *w, struct webhook_transfer *t, long status,
 	cJSON_Delete(payload);
 	if (webhook_script(w, "done", text, NULL, NULL) == -1)
 		log_warnx("webhook %s: result not recorded (redis down); it "
-		    "is sent again when its lease ends", t->id);
+		    "is sent again when its lease ends", t->ids[0]);
 	if (verdict != WEBHOOK_DELIVERED)
-		log_info("webhook %s to %s: %s", t->id, t->department, why);
+		log_info("webhook %s to %s: %s", t->ids[0], t->department, why);
 	free(text);
 }
 
@@ -323,21 +338,29 @@ webhook_check_done(struct webhook *w)
 	}
 }
 
-/* Start one attempt; -1 when it cannot be built (recorded as dead). */
+/*
+ * Start one attempt carrying msgs (one, or several merged for a chat
+ * robot); -1 when the request cannot be built.
+ */
 static int
 webhook_start(struct webhook *w, struct webhook_transfer *t,
-    const struct department *dept, const cJSON *data, const char *event)
+    const struct department *dept, const struct webhook_message *msgs,
+    size_t n)
 {
 	const struct config *cfg = w->daemon->current->config;
 	char link[512], *cause = NULL;
 	size_t i;
 
-	snprintf(link, sizeof link, "%s/dept#%s", cfg->public_url,
-	    cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(data,
-	    "task"), "id")));
-	if (webhook_build(dept, event, t->id, time(NULL), now_ms(), data, link,
-	    &t->request, &cause) == -1) {
-		log_warnx("webhook %s: %s", t->id, cause);
+	/* One task: its place on the department page; several: the page. */
+	if (n == 1)
+		snprintf(link, sizeof link, "%s/dept#%s", cfg->public_url,
+		    cJSON_GetStringValue(cJSON_GetObjectItem(
+		    cJSON_GetObjectItem(msgs[0].data, "task"), "id")));
+	else
+		snprintf(link, sizeof link, "%s/dept", cfg->public_url);
+	if (webhook_build_merged(dept, msgs, n, t->ids[0], time(NULL), now_ms(),
+	    link, &t->request, &cause) == -1) {
+		log_warnx("webhook %s: %s", t->ids[0], cause);
 		free(cause);
 		return -1;
 	}
@@ -417,92 +440,161 @@ webhook_message_data(const struct roster *roster, const redisReply *task,
 	return data;
 }
 
-/* A claimed delivery: {delivery, task, {issues}} → start or put back. */
+/*
+ * Claimed deliveries of one department, rows {delivery, task, {issues}}:
+ * one for a standard endpoint, one or more (merged) for a chat robot.
+ * Start them as one request, or put them back while the endpoint is busy.
+ */
 static void
-webhook_claimed_one(struct webhook *w, const redisReply *row)
+webhook_send(struct webhook *w, const char *dept_id,
+    const redisReply **rows, size_t n)
 {
 	const struct roster *roster = w->daemon->current->roster;
-	const redisReply *delivery = row->element[0];
-	const char *id = reply_field(delivery, "id");
-	const char *dept_id = reply_field(delivery, "department");
-	const char *event = reply_field(delivery, "event");
-	const char *attempts = reply_field(delivery, "attempts");
-	const struct department *dept;
+	const struct department *dept = roster_department(roster, dept_id);
+	struct webhook_message msgs[WEBHOOK_MERGE_MAX];
 	struct webhook_transfer *t;
+	const char *attempts;
 	char payload[160];
-	cJSON *data;
-	int *inflight;
+	int *inflight = webhook_inflight(w, dept_id);
+	size_t i;
+	int rc = -1;
 
-	if (id == NULL || dept_id == NULL || event == NULL)
-		return;
-	dept = roster_department(roster, dept_id);
-	inflight = webhook_inflight(w, dept_id);
 	if (dept != NULL && dept->webhook_url != NULL &&
 	    *inflight >= w->daemon->current->config->webhook_per_endpoint) {
-		snprintf(payload, sizeof payload, "{\"id\":\"%s\",\"at\":%lld}",
-		    id, (long long)(now_ms() + WEBHOOK_BUSY_MS));
-		webhook_script(w, "defer", payload, NULL, NULL);
+		for (i = 0; i < n; i++) {
+			snprintf(payload, sizeof payload, "{\"id\":\"%s\","
+			    "\"at\":%lld}", reply_field(rows[i]->element[0], "id"),
+			    (long long)(now_ms() + WEBHOOK_BUSY_MS));
+			webhook_script(w, "defer", payload, NULL, NULL);
+		}
 		return;
 	}
 	t = xcalloc(1, sizeof *t);
 	t->w = w;
-	t->id = xstrdup(id);
 	t->department = xstrdup(dept_id);
+	t->ids = xcalloc(n, sizeof *t->ids);
+	for (i = 0; i < n; i++) {
+		t->ids[t->nids++] = xstrdup(reply_field(rows[i]->element[0],
+		    "id"));
+		msgs[i].event = reply_field(rows[i]->element[0], "event");
+		msgs[i].data = webhook_message_data(roster,
+		    rows[i]->element[1], rows[i]->element[2]);
+	}
+	attempts = reply_field(rows[0]->element[0], "attempts");
 	t->attempts = attempts ? atoi(attempts) : 0;
 	t->response = evbuffer_new();
 	snprintf(t->format, sizeof t->format, "%s", dept && dept->webhook_format ?
 	    dept->webhook_format : "standard");
-	data = webhook_message_data(roster, row->element[1], row->element[2]);
-	if (dept == NULL || dept->webhook_url == NULL ||
-	    webhook_start(w, t, dept, data, event) == -1) {
+	if (dept != NULL && dept->webhook_url != NULL)
+		rc = webhook_start(w, t, dept, msgs, n);
+	for (i = 0; i < n; i++)
+		cJSON_Delete((cJSON *)msgs[i].data);
+	if (rc == -1) {
 		/* No endpoint (any more): nothing can be sent; say why. */
 		snprintf(t->error, sizeof t->error, "%s", dept == NULL ?
 		    "no such department in the roster" :
 		    "the department has no usable webhook");
 		webhook_record(w, t, 0, CURLE_URL_MALFORMAT);
 		webhook_transfer_free(t);
-		cJSON_Delete(data);
 		return;
 	}
-	cJSON_Delete(data);
 	(*inflight)++;
 	TAILQ_INSERT_TAIL(&w->transfers, t, entry);
 	w->ntransfers++;
 }
 
+/* Is the department's endpoint a chat robot (paced, merged)? */
+static int
+webhook_pace_ms(const struct department *d)
+{
+	if (d == NULL || d->webhook_url == NULL || d->webhook_format == NULL)
+		return 0;
+	if (strcmp(d->webhook_format, "wecom") == 0)
+		return PACE_WECOM_MS;
+	if (strcmp(d->webhook_format, "dingtalk") == 0)
+		return PACE_DINGTALK_MS;
+	if (strcmp(d->webhook_format, "feishu") == 0)
+		return PACE_FEISHU_MS;
+	return 0;
+}
+
+/*
+ * The claimed deliveries: a chat robot's are merged into one message per
+ * department, every other delivery is a request of its own.
+ */
 static void
 webhook_claimed(redisAsyncContext *c, void *r, void *privdata)
 {
 	struct webhook *w = privdata;
 	redisReply *reply = r;
-	size_t i;
+	const struct roster *roster;
+	const redisReply *rows[WEBHOOK_MERGE_MAX];
+	const char *dept, *other;
+	char *taken;
+	size_t i, j, n;
 
 	w->reading = 0;
 	if (w->stopping)
 		return;
-	if (reply != NULL && reply->type == REDIS_REPLY_ARRAY) {
-		for (i = 0; i < reply->elements; i++)
-			if (reply->element[i]->elements == 3)
-				webhook_claimed_one(w, reply->element[i]);
-	} else if (reply != NULL) {
-		store_reply_is_error(w->daemon->store, reply);
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
+		if (reply != NULL)
+			store_reply_is_error(w->daemon->store, reply);
+		webhook_schedule(w, WEBHOOK_TICK_MS);
+		return;
 	}
+	roster = w->daemon->current->roster;
+	taken = xcalloc(reply->elements + 1, 1);
+	for (i = 0; i < reply->elements; i++) {
+		if (taken[i] || reply->element[i]->elements != 3 ||
+		    (dept = reply_field(reply->element[i]->element[0],
+		    "department")) == NULL)
+			continue;
+		n = 0;
+		rows[n++] = reply->element[i];
+		taken[i] = 1;
+		for (j = i + 1; j < reply->elements && n < WEBHOOK_MERGE_MAX &&
+		    webhook_pace_ms(roster_department(roster, dept)) > 0; j++) {
+			if (taken[j] || reply->element[j]->elements != 3)
+				continue;
+			other = reply_field(reply->element[j]->element[0],
+			    "department");
+			if (other != NULL && strcmp(other, dept) == 0) {
+				rows[n++] = reply->element[j];
+				taken[j] = 1;
+			}
+		}
+		webhook_send(w, dept, rows, n);
+	}
+	free(taken);
 	webhook_schedule(w, WEBHOOK_TICK_MS);
 }
 
 static void
 webhook_claim(struct webhook *w)
 {
-	char payload[128];
+	const struct roster *roster = w->daemon->current->roster;
+	const struct config *cfg = w->daemon->current->config;
+	cJSON *payload = cJSON_CreateObject(), *pace;
+	char *text;
+	size_t i;
+	int ms;
 
-	snprintf(payload, sizeof payload, "{\"now\":%lld,\"lease\":%d,"
-	    "\"limit\":%s}", (long long)now_ms(),
-	    w->daemon->current->config->webhook_timeout_ms +
-	    WEBHOOK_LEASE_SLACK_MS, WEBHOOK_CLAIM);
-	if (webhook_script(w, "claim", payload, webhook_claimed, w) == -1) {
+	cJSON_AddNumberToObject(payload, "now", (double)now_ms());
+	cJSON_AddNumberToObject(payload, "lease",
+	    cfg->webhook_timeout_ms + WEBHOOK_LEASE_SLACK_MS);
+	cJSON_AddNumberToObject(payload, "limit", WEBHOOK_CLAIM);
+	pace = cJSON_AddObjectToObject(payload, "pace");
+	for (i = 0; i < roster->ndepartments; i++)
+		if ((ms = webhook_pace_ms(&roster->departments[i])) > 0)
+			cJSON_AddNumberToObject(pace,
+			    roster->departments[i].id, ms);
+	text = cJSON_PrintUnformatted(payload);
+	cJSON_Delete(payload);
+	if (webhook_script(w, "claim", text, webhook_claimed, w) == -1) {
 		w->reading = 0;
 		webhook_schedule(w, WEBHOOK_TICK_MS);
 	}
+	free(text);
 }
 
 /* Outbox entries (XREADGROUP or XAUTOCLAIM shape) → deliver.lua enqueue. */

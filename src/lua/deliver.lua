@@ -14,6 +14,8 @@
 --   P deliveries:due        sorted set: pending deliveries by when to try
 --   P webhooks:disabled     hash: department -> why (an endpoint said 410)
 --   P webhooks:stats        hash: "DEPT:delivered|retried|dead" counters
+--   P webhooks:next         hash: department -> when its chat robot may
+--                           get the next message (ms)
 local P = ARGV[1]
 local action = ARGV[2]
 local req = cjson.decode(ARGV[3])
@@ -54,20 +56,38 @@ end
 -- claim: the due deliveries (at most limit), each leased for lease ms, with
 -- the task and issues a message is made of. A delivery to a disabled
 -- endpoint is not sent: it is dead until an admin retries it.
+--
+-- Chat robots accept a few messages a minute: req.pace gives, for each
+-- such department, the least time between two messages. A delivery that
+-- comes too soon is moved to the department's next turn, where everything
+-- that waited is claimed together and sent as one merged message.
 local function claim()
   local due = redis.call('ZRANGEBYSCORE', key('deliveries:due'), '-inf',
     req.now, 'LIMIT', 0, req.limit)
-  local out = {}
+  local out, turn = {}, {}
   for _, id in ipairs(due) do
     local k = key('delivery', id)
     local dept = hget(k, 'department')
     local why = dept and hget(key('webhooks:disabled'), dept)
+    local pace = dept and req.pace[dept]
+    local wait = nil
+    if pace and not turn[dept] then
+      local next_ok = tonumber(hget(key('webhooks:next'), dept) or '0')
+      if next_ok > req.now then
+        wait = next_ok
+      else
+        turn[dept] = true
+        redis.call('HSET', key('webhooks:next'), dept, req.now + pace)
+      end
+    end
     if not dept then
       redis.call('ZREM', key('deliveries:due'), id)
     elseif why then
       redis.call('ZREM', key('deliveries:due'), id)
       redis.call('HSET', k, 'status', 'dead', 'error', why)
       redis.call('HINCRBY', key('webhooks:stats'), dept .. ':dead', 1)
+    elseif wait then
+      redis.call('ZADD', key('deliveries:due'), wait, id)
     else
       redis.call('ZADD', key('deliveries:due'), req.now + req.lease, id)
       local task = redis.call('HGETALL', key('task', hget(k, 'task')))
@@ -82,34 +102,38 @@ local function claim()
   return out
 end
 
--- done: the outcome of one attempt: delivered, retry (at req.next_at),
--- dead, or gone (410: the endpoint is disabled too).
+-- done: the outcome of one attempt, for each delivery it carried (several
+-- when merged): delivered, retry (at req.next_at), dead, or gone (410: the
+-- endpoint is disabled too).
 local function done()
-  local k = key('delivery', req.id)
-  local dept = hget(k, 'department')
-  if not dept then return 0 end
-  redis.call('RPUSH', k .. ':attempts', cjson.encode(req.attempt))
-  redis.call('HINCRBY', k, 'attempts', 1)
-  redis.call('HSET', k, 'error', req.attempt.error or '')
   local stats = key('webhooks:stats')
-  if req.outcome == 'delivered' then
-    redis.call('HSET', k, 'status', 'delivered', 'next_at', '')
-    redis.call('ZREM', key('deliveries:due'), req.id)
-    redis.call('HINCRBY', stats, dept .. ':delivered', 1)
-  elseif req.outcome == 'retry' then
-    redis.call('HSET', k, 'status', 'pending', 'next_at', req.next_at)
-    redis.call('ZADD', key('deliveries:due'), req.next_at, req.id)
-    redis.call('HINCRBY', stats, dept .. ':retried', 1)
-  else
-    redis.call('HSET', k, 'status', 'dead', 'next_at', '')
-    redis.call('ZREM', key('deliveries:due'), req.id)
-    redis.call('HINCRBY', stats, dept .. ':dead', 1)
-    if req.outcome == 'gone' then
-      redis.call('HSET', key('webhooks:disabled'), dept,
-        'the endpoint answered 410 Gone')
+  for _, id in ipairs(req.ids) do
+    local k = key('delivery', id)
+    local dept = hget(k, 'department')
+    if dept then
+      redis.call('RPUSH', k .. ':attempts', cjson.encode(req.attempt))
+      redis.call('HINCRBY', k, 'attempts', 1)
+      redis.call('HSET', k, 'error', req.attempt.error or '')
+      if req.outcome == 'delivered' then
+        redis.call('HSET', k, 'status', 'delivered', 'next_at', '')
+        redis.call('ZREM', key('deliveries:due'), id)
+        redis.call('HINCRBY', stats, dept .. ':delivered', 1)
+      elseif req.outcome == 'retry' then
+        redis.call('HSET', k, 'status', 'pending', 'next_at', req.next_at)
+        redis.call('ZADD', key('deliveries:due'), req.next_at, id)
+        redis.call('HINCRBY', stats, dept .. ':retried', 1)
+      else
+        redis.call('HSET', k, 'status', 'dead', 'next_at', '')
+        redis.call('ZREM', key('deliveries:due'), id)
+        redis.call('HINCRBY', stats, dept .. ':dead', 1)
+        if req.outcome == 'gone' then
+          redis.call('HSET', key('webhooks:disabled'), dept,
+            'the endpoint answered 410 Gone')
+        end
+      end
     end
   end
-  return 1
+  return #req.ids
 end
 
 -- defer: try again at req.at (the endpoint is busy).

@@ -64,8 +64,11 @@ class ScriptedSink:
             def log_message(self, *a):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.server.daemon_threads = True
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+            request_queue_size = 128     # the default 5 drops a burst of connects
+
+        self.server = Server(("127.0.0.1", 0), H)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -305,3 +308,23 @@ def test_deliveries_api_is_for_admins_and_checks_filters(hooks):
     lib.assert_error(r, 422, "invalid", "department")
     r = h.d.post("/api/v1/deliveries/123-0/retry", {}, token=h.token("admin", "ops"))
     lib.assert_error(r, 404, "not_found")
+
+
+def test_a_burst_to_a_chat_robot_is_paced_and_merged(hooks):
+    """WeCom takes about 20 messages a minute: messages to one robot are
+    paced (3.5 s apart), and the events that wait for the robot's next turn
+    go together, as one message."""
+    h = hooks()
+    h.file("O001", "land")                        # land is a WeCom robot here
+    first = h.sink.wait("/hooks/land", 1)[0]
+    for oid in ("O002", "O003", "O004"):
+        h.file(oid, "land")
+    reqs = h.sink.wait("/hooks/land", 2, timeout=15)
+    time.sleep(1)
+    reqs = h.sink.at("/hooks/land")
+    assert len(reqs) == 2, [r["body"] for r in reqs]
+    assert reqs[1]["at"] - first["at"] >= 3.0, "the robot was not paced"
+    merged = json.loads(reqs[1]["body"])["markdown"]["content"]
+    assert "3 条" in merged, merged
+    lib.wait_for(lambda: all(d["status"] == "delivered" for d in h.deliveries(department="land")), 5)
+    assert len(h.deliveries(department="land")) == 4
