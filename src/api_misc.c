@@ -39,8 +39,48 @@ api_healthz(struct request *r)
 	request_store(r, healthz_pong, 1, argv, NULL);
 }
 
+/* Webhook counters "DEPT:outcome" as labelled Prometheus series. */
 static void
-metrics_reply(struct request *r, const redisReply *stats)
+metrics_webhooks(struct evbuffer *buf, const redisReply *stats)
+{
+	static const char *const outcomes[] = { "delivered", "retried", "dead",
+	    NULL };
+	const char *colon, *field;
+	size_t i, j;
+
+	evbuffer_add_printf(buf,
+	    "# HELP liaisond_webhook_deliveries_total Webhook attempts by "
+	    "department and outcome (retried: failed, tried again later).\n"
+	    "# TYPE liaisond_webhook_deliveries_total counter\n");
+	for (j = 0; outcomes[j] != NULL; j++)
+		for (i = 0; i + 1 < stats->elements; i += 2) {
+			field = stats->element[i]->str;
+			if ((colon = strrchr(field, ':')) == NULL ||
+			    strcmp(colon + 1, outcomes[j]) != 0)
+				continue;
+			evbuffer_add_printf(buf, "liaisond_webhook_deliveries_"
+			    "total{department=\"%.*s\",outcome=\"%s\"} %s\n",
+			    (int)(colon - field), field, outcomes[j],
+			    stats->element[i + 1]->str);
+		}
+	evbuffer_add_printf(buf,
+	    "# HELP liaisond_webhook_pending Deliveries not yet delivered or "
+	    "dead, by department.\n"
+	    "# TYPE liaisond_webhook_pending gauge\n");
+	for (i = 0; i + 1 < stats->elements; i += 2) {
+		field = stats->element[i]->str;
+		if ((colon = strrchr(field, ':')) == NULL ||
+		    strcmp(colon + 1, "pending") != 0)
+			continue;
+		evbuffer_add_printf(buf, "liaisond_webhook_pending{department="
+		    "\"%.*s\"} %s\n", (int)(colon - field), field,
+		    stats->element[i + 1]->str);
+	}
+}
+
+static void
+metrics_reply(struct request *r, const redisReply *stats,
+    const redisReply *webhooks)
 {
 	struct evbuffer *buf = evbuffer_new();
 	const struct roster *ro = r->roster;
@@ -64,6 +104,8 @@ metrics_reply(struct request *r, const redisReply *stats)
 		    stats->element[0]->str ? stats->element[0]->str : "0",
 		    stats->element[1]->str ? stats->element[1]->str : "0");
 	}
+	if (webhooks != NULL && webhooks->type == REDIS_REPLY_ARRAY)
+		metrics_webhooks(buf, webhooks);
 	evbuffer_add_printf(buf,
 	    "# HELP liaisond_requests_in_flight Requests not yet answered.\n"
 	    "# TYPE liaisond_requests_in_flight gauge\n"
@@ -92,10 +134,15 @@ metrics_reply(struct request *r, const redisReply *stats)
 	free(text);
 }
 
+/* {HMGET seq report issue, HGETALL webhooks:stats} → the text. */
 static void
 metrics_stats(struct request *r, redisReply *reply)
 {
-	metrics_reply(r, reply);
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+		metrics_reply(r, NULL, NULL);
+		return;
+	}
+	metrics_reply(r, reply->element[0], reply->element[1]);
 }
 
 /*
@@ -105,20 +152,14 @@ metrics_stats(struct request *r, redisReply *reply)
 void
 api_metrics(struct request *r)
 {
-	char key[128];
-	const char *argv[4];
+	const char *argv[1];
 
 	if (!store_up(r->daemon->store)) {
-		metrics_reply(r, NULL);
+		metrics_reply(r, NULL, NULL);
 		return;
 	}
-	/* The id counters are the totals: ids are never reused. */
-	snprintf(key, sizeof key, "%sseq", r->config->redis_prefix);
-	argv[0] = "HMGET";
-	argv[1] = key;
-	argv[2] = "report";
-	argv[3] = "issue";
-	request_store(r, metrics_stats, 4, argv, NULL);
+	argv[0] = "metrics";
+	request_script(r, SCRIPT_READ, metrics_stats, 1, argv, NULL);
 }
 
 static void

@@ -14,6 +14,8 @@
 --   P deliveries:due        sorted set: pending deliveries by when to try
 --   P webhooks:disabled     hash: department -> why (an endpoint said 410)
 --   P webhooks:stats        hash: "DEPT:delivered|retried|dead" counters
+--                           and "DEPT:pending", the deliveries not yet
+--                           delivered or dead
 --   P webhooks:next         hash: department -> when its chat robot may
 --                           get the next message (ms)
 local P = ARGV[1]
@@ -39,6 +41,8 @@ local function enqueue()
       redis.call('ZADD', key('deliveries:due'), req.now, e.id)
       redis.call('ZADD', key('deliveries'), req.now, e.id)
       redis.call('ZADD', key('deliveries:dept', e.department), req.now, e.id)
+      redis.call('HINCRBY', key('webhooks:stats'), e.department .. ':pending',
+        1)
     end
     redis.call('XACK', key('outbox'), 'webhooks', e.id)
   end
@@ -86,6 +90,7 @@ local function claim()
       redis.call('ZREM', key('deliveries:due'), id)
       redis.call('HSET', k, 'status', 'dead', 'error', why)
       redis.call('HINCRBY', key('webhooks:stats'), dept .. ':dead', 1)
+      redis.call('HINCRBY', key('webhooks:stats'), dept .. ':pending', -1)
     elseif wait then
       redis.call('ZADD', key('deliveries:due'), wait, id)
     else
@@ -114,6 +119,9 @@ local function done()
       redis.call('RPUSH', k .. ':attempts', cjson.encode(req.attempt))
       redis.call('HINCRBY', k, 'attempts', 1)
       redis.call('HSET', k, 'error', req.attempt.error or '')
+      if req.outcome ~= 'retry' then
+        redis.call('HINCRBY', stats, dept .. ':pending', -1)
+      end
       if req.outcome == 'delivered' then
         redis.call('HSET', k, 'status', 'delivered', 'next_at', '')
         redis.call('ZREM', key('deliveries:due'), id)
@@ -149,6 +157,9 @@ local function retry()
   local dept = hget(k, 'department')
   if not dept then return {'not_found', 'no such delivery'} end
   redis.call('HDEL', key('webhooks:disabled'), dept)
+  if hget(k, 'status') ~= 'pending' then
+    redis.call('HINCRBY', key('webhooks:stats'), dept .. ':pending', 1)
+  end
   redis.call('HSET', k, 'status', 'pending', 'next_at', req.now)
   redis.call('ZADD', key('deliveries:due'), req.now, req.id)
   return {'ok', req.id}

@@ -13,6 +13,7 @@
 --   issues "I1 I2 ..." -> {{issue fields}, ...}, one for each id
 --   deliveries DEPT|'' STATUS|'' LIMIT -> {{delivery fields, {attempt
 --               JSON, ...}}, ...}: webhook deliveries, newest first
+--   metrics -> {{report and issue counters}, webhook counters (flat)}
 -- Fields are flat arrays as HGETALL gives them.
 local P = ARGV[1]
 local kind, id = ARGV[2], ARGV[3]
@@ -56,6 +57,11 @@ if kind == 'issues' then
   local ids = {}
   for x in id:gmatch('%S+') do ids[#ids + 1] = x end
   return hashes('issue:', ids)
+end
+if kind == 'metrics' then
+  -- The id counters are the totals: ids are never reused.
+  return {redis.call('HMGET', P .. 'seq', 'report', 'issue'),
+    redis.call('HGETALL', P .. 'webhooks:stats')}
 end
 if kind == 'deliveries' then
   local index = P .. 'deliveries'

@@ -328,3 +328,26 @@ def test_a_burst_to_a_chat_robot_is_paced_and_merged(hooks):
     assert "3 条" in merged, merged
     lib.wait_for(lambda: all(d["status"] == "delivered" for d in h.deliveries(department="land")), 5)
     assert len(h.deliveries(department="land")) == 4
+
+
+def metric(h, name, **labels):
+    text = h.d.get("/metrics").body.decode()
+    want = name + "{" + ",".join('%s="%s"' % kv for kv in labels.items()) + "} "
+    for line in text.splitlines():
+        if line.startswith(want):
+            return float(line.split()[-1])
+    return None
+
+
+def test_metrics_count_deliveries_by_department_and_outcome(hooks):
+    h = hooks()
+    h.sink.answer("/hooks/hr", (500, b"", {}, 0))
+    h.file("O001", "hiring")
+    h.file("O002", "tax")
+    lib.wait_for(lambda: metric(h, "liaisond_webhook_deliveries_total", department="hr",
+                                outcome="delivered") == 1, 10, what="hr delivered once")
+    assert metric(h, "liaisond_webhook_deliveries_total", department="hr", outcome="retried") == 1
+    lib.wait_for(lambda: metric(h, "liaisond_webhook_deliveries_total", department="tax",
+                                outcome="delivered") == 1, 5, what="tax delivered")
+    assert metric(h, "liaisond_webhook_pending", department="hr") == 0
+    assert metric(h, "liaisond_webhook_pending", department="tax") == 0
