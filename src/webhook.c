@@ -83,6 +83,7 @@ struct webhook {
 	int reading;                 /* an outbox read or claim is outstanding */
 	int group_ready;
 	int64_t last_autoclaim;
+	int callbacks;               /* store replies still to come to us */
 	int stopping;
 	int ntransfers;
 	TAILQ_HEAD(, webhook_transfer) transfers;
@@ -122,6 +123,21 @@ webhook_script(struct webhook *w, const char *action, const char *payload,
 
 	return store_script(w->daemon->store, SCRIPT_DELIVER, cb, arg, 2, argv,
 	    NULL);
+}
+
+/*
+ * Every store reply addressed to w starts here: once stopping, w is freed
+ * with the last of them. Returns 1 when the caller must not go on.
+ */
+static int
+webhook_reply_arrived(struct webhook *w)
+{
+	w->callbacks--;
+	if (!w->stopping)
+		return 0;
+	if (w->callbacks == 0)
+		free(w);
+	return 1;
 }
 
 /* --- libcurl's multi socket interface on the event loop --------------- */
@@ -533,9 +549,9 @@ webhook_claimed(redisAsyncContext *c, void *r, void *privdata)
 	char *taken;
 	size_t i, j, n;
 
-	w->reading = 0;
-	if (w->stopping)
+	if (webhook_reply_arrived(w))
 		return;
+	w->reading = 0;
 	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
 		if (reply != NULL)
 			store_reply_is_error(w->daemon->store, reply);
@@ -593,6 +609,8 @@ webhook_claim(struct webhook *w)
 	if (webhook_script(w, "claim", text, webhook_claimed, w) == -1) {
 		w->reading = 0;
 		webhook_schedule(w, WEBHOOK_TICK_MS);
+	} else {
+		w->callbacks++;
 	}
 	free(text);
 }
@@ -637,10 +655,8 @@ webhook_outbox_read(redisAsyncContext *c, void *r, void *privdata)
 	redisReply *reply = r;
 	size_t i;
 
-	if (w->stopping) {
-		w->reading = 0;
+	if (webhook_reply_arrived(w))
 		return;
-	}
 	if (reply != NULL && reply->type == REDIS_REPLY_ERROR &&
 	    strncmp(reply->str, "NOGROUP", 7) == 0)
 		w->group_ready = 0;
@@ -665,6 +681,8 @@ webhook_group_created(redisAsyncContext *c, void *r, void *privdata)
 	struct webhook *w = privdata;
 	redisReply *reply = r;
 
+	if (webhook_reply_arrived(w))
+		return;
 	if (reply != NULL && (reply->type != REDIS_REPLY_ERROR ||
 	    strncmp(reply->str, "BUSYGROUP", 9) == 0))
 		w->group_ready = 1;
@@ -689,7 +707,9 @@ webhook_tick(evutil_socket_t fd, short what, void *arg)
 		/* From the start of the stream: nothing is ever skipped. */
 		argv[0] = "XGROUP"; argv[1] = "CREATE"; argv[2] = key;
 		argv[3] = "webhooks"; argv[4] = "0"; argv[5] = "MKSTREAM";
-		store_command(s, webhook_group_created, w, 6, argv, NULL);
+		if (store_command(s, webhook_group_created, w, 6, argv,
+		    NULL) == 0)
+			w->callbacks++;
 		webhook_schedule(w, WEBHOOK_TICK_MS);
 		return;
 	}
@@ -701,14 +721,20 @@ webhook_tick(evutil_socket_t fd, short what, void *arg)
 		argv[0] = "XAUTOCLAIM"; argv[1] = key; argv[2] = "webhooks";
 		argv[3] = w->consumer; argv[4] = idle; argv[5] = "0-0";
 		argv[6] = "COUNT"; argv[7] = "100";
-		if (store_command(s, webhook_outbox_read, w, 8, argv, NULL) == 0)
+		if (store_command(s, webhook_outbox_read, w, 8, argv,
+		    NULL) == 0) {
+			w->callbacks++;
 			return;
+		}
 	} else {
 		argv[0] = "XREADGROUP"; argv[1] = "GROUP"; argv[2] = "webhooks";
 		argv[3] = w->consumer; argv[4] = "COUNT"; argv[5] = "100";
 		argv[6] = "STREAMS"; argv[7] = key; argv[8] = ">";
-		if (store_command(s, webhook_outbox_read, w, 9, argv, NULL) == 0)
+		if (store_command(s, webhook_outbox_read, w, 9, argv,
+		    NULL) == 0) {
+			w->callbacks++;
 			return;
+		}
 	}
 	w->reading = 0;
 	webhook_schedule(w, WEBHOOK_TICK_MS);
@@ -771,5 +797,7 @@ webhook_stop(struct webhook *w)
 		free(b->department);
 		free(b);
 	}
-	free(w);
+	/* A reply still to come frees w (webhook_reply_arrived). */
+	if (w->callbacks == 0)
+		free(w);
 }
