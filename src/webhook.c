@@ -34,7 +34,6 @@
 #include "daemon.h"
 
 #define WEBHOOK_TICK_MS 200
-#define WEBHOOK_CLAIM 100          /* deliveries claimed per tick */
 #define WEBHOOK_MERGE_MAX 50       /* events in one merged chat message */
 
 /*
@@ -351,6 +350,9 @@ webhook_check_done(struct webhook *w)
 		TAILQ_REMOVE(&w->transfers, t, entry);
 		w->ntransfers--;
 		webhook_transfer_free(t);
+		/* A slot is free: claim what waits for it without delay. */
+		if (!w->reading)
+			webhook_schedule(w, 0);
 	}
 }
 
@@ -582,7 +584,8 @@ webhook_claimed(redisAsyncContext *c, void *r, void *privdata)
 		webhook_send(w, dept, rows, n);
 	}
 	free(taken);
-	webhook_schedule(w, WEBHOOK_TICK_MS);
+	/* Work was there: look again at once, else at the next tick. */
+	webhook_schedule(w, reply->elements > 0 ? 0 : WEBHOOK_TICK_MS);
 }
 
 static void
@@ -590,7 +593,8 @@ webhook_claim(struct webhook *w)
 {
 	const struct roster *roster = w->daemon->current->roster;
 	const struct config *cfg = w->daemon->current->config;
-	cJSON *payload = cJSON_CreateObject(), *pace;
+	cJSON *payload = cJSON_CreateObject(), *pace, *busy;
+	struct webhook_busy *b;
 	char *text;
 	size_t i;
 	int ms;
@@ -598,12 +602,19 @@ webhook_claim(struct webhook *w)
 	cJSON_AddNumberToObject(payload, "now", (double)now_ms());
 	cJSON_AddNumberToObject(payload, "lease",
 	    cfg->webhook_timeout_ms + WEBHOOK_LEASE_SLACK_MS);
-	cJSON_AddNumberToObject(payload, "limit", WEBHOOK_CLAIM);
+	cJSON_AddNumberToObject(payload, "cap", cfg->webhook_per_endpoint);
+	cJSON_AddNumberToObject(payload, "merge", WEBHOOK_MERGE_MAX);
 	pace = cJSON_AddObjectToObject(payload, "pace");
 	for (i = 0; i < roster->ndepartments; i++)
 		if ((ms = webhook_pace_ms(&roster->departments[i])) > 0)
 			cJSON_AddNumberToObject(pace,
 			    roster->departments[i].id, ms);
+	/* What is in flight here, so that the script gives only free slots. */
+	busy = cJSON_AddObjectToObject(payload, "busy");
+	for (b = w->busy; b != NULL; b = b->next)
+		if (b->inflight > 0)
+			cJSON_AddNumberToObject(busy, b->department,
+			    b->inflight);
 	text = cJSON_PrintUnformatted(payload);
 	cJSON_Delete(payload);
 	if (webhook_script(w, "claim", text, webhook_claimed, w) == -1) {

@@ -11,7 +11,9 @@
 --   P delivery:D:attempts   list of JSON {at, status, error, duration_ms}
 --   P deliveries            sorted set of all deliveries by creation ms
 --   P deliveries:dept:DEPT  the same, per department
---   P deliveries:due        sorted set: pending deliveries by when to try
+--   P deliveries:due:DEPT   sorted set: a department's pending deliveries
+--                           by when to try (leases push them ahead)
+--   P deliveries:depts      set of the departments that have some
 --   P webhooks:disabled     hash: department -> why (an endpoint said 410)
 --   P webhooks:stats        hash: "DEPT:delivered|retried|dead" counters
 --                           and "DEPT:pending", the deliveries not yet
@@ -38,7 +40,8 @@ local function enqueue()
       redis.call('HSET', k, 'id', e.id, 'event', e.event, 'task', e.task,
         'department', e.department, 'issue', e.issue, 'created', req.now,
         'status', 'pending', 'attempts', 0, 'next_at', req.now, 'error', '')
-      redis.call('ZADD', key('deliveries:due'), req.now, e.id)
+      redis.call('ZADD', key('deliveries:due', e.department), req.now, e.id)
+      redis.call('SADD', key('deliveries:depts'), e.department)
       redis.call('ZADD', key('deliveries'), req.now, e.id)
       redis.call('ZADD', key('deliveries:dept', e.department), req.now, e.id)
       redis.call('HINCRBY', key('webhooks:stats'), e.department .. ':pending',
@@ -57,51 +60,62 @@ local function hashes(prefix, ids)
   return out
 end
 
--- claim: the due deliveries (at most limit), each leased for lease ms, with
--- the task and issues a message is made of. A delivery to a disabled
--- endpoint is not sent: it is dead until an admin retries it.
+-- claim: due deliveries, each leased for lease ms, with the task and issues
+-- a message is made of. Each department has a queue of its own and is
+-- given at most its free slots (req.cap less req.busy[dept] in flight), so
+-- a hung endpoint's backlog never stands in front of another department.
+-- A delivery to a disabled endpoint is not sent: it is dead until an admin
+-- retries it.
 --
 -- Chat robots accept a few messages a minute: req.pace gives, for each
--- such department, the least time between two messages. A delivery that
--- comes too soon is moved to the department's next turn, where everything
--- that waited is claimed together and sent as one merged message.
+-- such department, the least time between two messages. Until its next
+-- turn its deliveries wait; then all that are due (up to req.merge) are
+-- claimed together, to go as one merged message.
 local function claim()
-  local due = redis.call('ZRANGEBYSCORE', key('deliveries:due'), '-inf',
-    req.now, 'LIMIT', 0, req.limit)
-  local out, turn = {}, {}
-  for _, id in ipairs(due) do
-    local k = key('delivery', id)
-    local dept = hget(k, 'department')
-    local why = dept and hget(key('webhooks:disabled'), dept)
-    local pace = dept and req.pace[dept]
-    local wait = nil
-    if pace and not turn[dept] then
+  local out = {}
+  for _, dept in ipairs(redis.call('SMEMBERS', key('deliveries:depts'))) do
+    local due_key = key('deliveries:due', dept)
+    local pace = req.pace[dept]
+    local free = req.cap - (req.busy[dept] or 0)
+    local why = hget(key('webhooks:disabled'), dept)
+    if pace then
       local next_ok = tonumber(hget(key('webhooks:next'), dept) or '0')
-      if next_ok > req.now then
-        wait = next_ok
+      if next_ok > req.now or free <= 0 then
+        free = 0
       else
-        turn[dept] = true
-        redis.call('HSET', key('webhooks:next'), dept, req.now + pace)
+        free = req.merge
       end
     end
-    if not dept then
-      redis.call('ZREM', key('deliveries:due'), id)
-    elseif why then
-      redis.call('ZREM', key('deliveries:due'), id)
-      redis.call('HSET', k, 'status', 'dead', 'error', why)
-      redis.call('HINCRBY', key('webhooks:stats'), dept .. ':dead', 1)
-      redis.call('HINCRBY', key('webhooks:stats'), dept .. ':pending', -1)
-    elseif wait then
-      redis.call('ZADD', key('deliveries:due'), wait, id)
-    else
-      redis.call('ZADD', key('deliveries:due'), req.now + req.lease, id)
-      local task = redis.call('HGETALL', key('task', hget(k, 'task')))
-      local issues = {}
-      local list = hget(key('task', hget(k, 'task')), 'issues')
-      if list and list ~= '[]' then
-        issues = hashes('issue:', cjson.decode(list))
+    if why then free = 100 end
+    if redis.call('ZCARD', due_key) == 0 then
+      redis.call('SREM', key('deliveries:depts'), dept)
+      free = 0
+    end
+    local due = {}
+    if free > 0 then
+      due = redis.call('ZRANGEBYSCORE', due_key, '-inf', req.now, 'LIMIT',
+        0, free)
+    end
+    if pace and #due > 0 then
+      redis.call('HSET', key('webhooks:next'), dept, req.now + pace)
+    end
+    for _, id in ipairs(due) do
+      local k = key('delivery', id)
+      if why then
+        redis.call('ZREM', due_key, id)
+        redis.call('HSET', k, 'status', 'dead', 'error', why, 'next_at', '')
+        redis.call('HINCRBY', key('webhooks:stats'), dept .. ':dead', 1)
+        redis.call('HINCRBY', key('webhooks:stats'), dept .. ':pending', -1)
+      else
+        redis.call('ZADD', due_key, req.now + req.lease, id)
+        local task = redis.call('HGETALL', key('task', hget(k, 'task')))
+        local issues = {}
+        local list = hget(key('task', hget(k, 'task')), 'issues')
+        if list and list ~= '[]' then
+          issues = hashes('issue:', cjson.decode(list))
+        end
+        out[#out + 1] = {redis.call('HGETALL', k), task, issues}
       end
-      out[#out + 1] = {redis.call('HGETALL', k), task, issues}
     end
   end
   return out
@@ -124,15 +138,15 @@ local function done()
       end
       if req.outcome == 'delivered' then
         redis.call('HSET', k, 'status', 'delivered', 'next_at', '')
-        redis.call('ZREM', key('deliveries:due'), id)
+        redis.call('ZREM', key('deliveries:due', dept), id)
         redis.call('HINCRBY', stats, dept .. ':delivered', 1)
       elseif req.outcome == 'retry' then
         redis.call('HSET', k, 'status', 'pending', 'next_at', req.next_at)
-        redis.call('ZADD', key('deliveries:due'), req.next_at, id)
+        redis.call('ZADD', key('deliveries:due', dept), req.next_at, id)
         redis.call('HINCRBY', stats, dept .. ':retried', 1)
       else
         redis.call('HSET', k, 'status', 'dead', 'next_at', '')
-        redis.call('ZREM', key('deliveries:due'), id)
+        redis.call('ZREM', key('deliveries:due', dept), id)
         redis.call('HINCRBY', stats, dept .. ':dead', 1)
         if req.outcome == 'gone' then
           redis.call('HSET', key('webhooks:disabled'), dept,
@@ -146,7 +160,11 @@ end
 
 -- defer: try again at req.at (the endpoint is busy).
 local function defer()
-  redis.call('ZADD', key('deliveries:due'), 'XX', req.at, req.id)
+  local k = key('delivery', req.id)
+  local dept = hget(k, 'department')
+  if not dept then return 0 end
+  redis.call('ZADD', key('deliveries:due', dept), 'XX', req.at, req.id)
+  redis.call('HSET', k, 'next_at', req.at)
   return 1
 end
 
@@ -161,7 +179,8 @@ local function retry()
     redis.call('HINCRBY', key('webhooks:stats'), dept .. ':pending', 1)
   end
   redis.call('HSET', k, 'status', 'pending', 'next_at', req.now)
-  redis.call('ZADD', key('deliveries:due'), req.now, req.id)
+  redis.call('ZADD', key('deliveries:due', dept), req.now, req.id)
+  redis.call('SADD', key('deliveries:depts'), dept)
   return {'ok', req.id}
 end
 
