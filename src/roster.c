@@ -624,6 +624,23 @@ roster_parse_webhook(struct roster_parse *rp, const char *label,
 	return 0;
 }
 
+/*
+ * The start every department, topic and officer shares: only known
+ * fields, an id usable in Redis keys and URLs, and a name.
+ */
+static int
+roster_id_and_name(struct roster_parse *rp, const char *label,
+    const cJSON *entry, const char *const *fields, char **id, char **name)
+{
+	if (roster_check_fields(rp, label, entry, fields) != 0 ||
+	    roster_string(rp, label, entry, "id", 1, id) != 0)
+		return -1;
+	if (!roster_id_ok(*id))
+		return roster_error(rp, "%s: id: use 1 to %d letters, digits, "
+		    "'_', '-' or '.'", label, ROSTER_ID_MAX);
+	return roster_string(rp, label, entry, "name", 1, name);
+}
+
 /* Read "departments"; sort them by id and refuse a duplicate. */
 static int
 roster_parse_departments(struct roster_parse *rp, const cJSON *root)
@@ -644,14 +661,8 @@ roster_parse_departments(struct roster_parse *rp, const cJSON *root)
 	cJSON_ArrayForEach(entry, array) {
 		roster_label(label, sizeof label, "departments", i, entry);
 		d = &r->departments[i++];
-		if (roster_check_fields(rp, label, entry, fields) != 0)
-			return -1;
-		if (roster_string(rp, label, entry, "id", 1, &d->id) != 0)
-			return -1;
-		if (!roster_id_ok(d->id))
-			return roster_error(rp, "%s: id: use 1 to %d letters, "
-			    "digits, '_', '-' or '.'", label, ROSTER_ID_MAX);
-		if (roster_string(rp, label, entry, "name", 1, &d->name) != 0)
+		if (roster_id_and_name(rp, label, entry, fields, &d->id,
+		    &d->name) != 0)
 			return -1;
 		if (roster_array(rp, label, entry, "emails", 0, &emails) != 0)
 			return -1;
@@ -734,14 +745,8 @@ roster_parse_topics(struct roster_parse *rp, const cJSON *root)
 	cJSON_ArrayForEach(entry, array) {
 		roster_label(label, sizeof label, "topics", i, entry);
 		t = &r->topics[i++];
-		if (roster_check_fields(rp, label, entry, fields) != 0)
-			return -1;
-		if (roster_string(rp, label, entry, "id", 1, &t->id) != 0)
-			return -1;
-		if (!roster_id_ok(t->id))
-			return roster_error(rp, "%s: id: use 1 to %d letters, "
-			    "digits, '_', '-' or '.'", label, ROSTER_ID_MAX);
-		if (roster_string(rp, label, entry, "name", 1, &t->name) != 0)
+		if (roster_id_and_name(rp, label, entry, fields, &t->id,
+		    &t->name) != 0)
 			return -1;
 		if (roster_topic_departments(rp, label, entry, t) != 0)
 			return -1;
@@ -884,14 +889,8 @@ roster_parse_officer(struct roster_parse *rp, const cJSON *entry, size_t i,
 	char label[128];
 
 	roster_label(label, sizeof label, "officers", i, entry);
-	if (roster_check_fields(rp, label, entry, fields) != 0)
-		return -1;
-	if (roster_string(rp, label, entry, "id", 1, &o->id) != 0)
-		return -1;
-	if (!roster_id_ok(o->id))
-		return roster_error(rp, "%s: id: use 1 to %d letters, digits, "
-		    "'_', '-' or '.'", label, ROSTER_ID_MAX);
-	if (roster_string(rp, label, entry, "name", 1, &o->name) != 0)
+	if (roster_id_and_name(rp, label, entry, fields, &o->id,
+	    &o->name) != 0)
 		return -1;
 	if (roster_text(rp, label, entry, "level", 1, &level) != 0)
 		return -1;
