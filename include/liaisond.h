@@ -263,6 +263,8 @@ int task_state_parse(const char *);
 const char *task_state_name(enum task_state);
 const struct task_step *task_step_find(const char *);
 int task_step_allowed(const struct task_step *, enum task_state);
+const char *task_stage_state(const char *);
+void task_stages_json(cJSON *);
 
 /* util.c */
 #define TOKEN_LEN 35          /* "lt_" and 32 url-safe base64 characters */

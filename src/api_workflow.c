@@ -49,6 +49,7 @@ workflow_payload(struct request *r)
 	    r->actor_id);
 	cJSON_AddStringToObject(root, "now", now);
 	cJSON_AddStringToObject(root, "actor", actor);
+	task_stages_json(root);
 	due = cJSON_AddObjectToObject(root, "due");
 	workflow_due(r, ms, cfg->claim_days, cfg->claim_seconds, due, "claim");
 	workflow_due(r, ms, cfg->respond_days, cfg->respond_seconds, due,

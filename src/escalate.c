@@ -66,22 +66,28 @@ escalate_tick(int fd, short what, void *arg)
 {
 	struct escalate *e = arg;
 	const char *argv[2];
-	char payload[96];
+	char now[32], *payload;
+	cJSON *json;
 
 	if (!store_up(e->store)) {
 		escalate_schedule(e, ESCALATE_EVERY_MS);
 		return;
 	}
-	snprintf(payload, sizeof payload, "{\"now\":\"%lld\",\"limit\":%d}",
-	    (long long)now_ms(), ESCALATE_BATCH);
+	json = cJSON_CreateObject();
+	snprintf(now, sizeof now, "%lld", (long long)now_ms());
+	cJSON_AddStringToObject(json, "now", now);
+	cJSON_AddNumberToObject(json, "limit", ESCALATE_BATCH);
+	task_stages_json(json);
+	payload = cJSON_PrintUnformatted(json);
+	cJSON_Delete(json);
 	argv[0] = "escalate";
 	argv[1] = payload;
 	if (store_script(e->store, SCRIPT_WORKFLOW, escalate_done, e, 2, argv,
-	    NULL) == -1) {
+	    NULL) == -1)
 		escalate_schedule(e, ESCALATE_EVERY_MS);
-		return;
-	}
-	e->running = 1;
+	else
+		e->running = 1;
+	free(payload);
 }
 
 /* Start the timer on base. */

@@ -65,3 +65,35 @@ task_step_allowed(const struct task_step *step, enum task_state state)
 {
 	return (step->from & FROM(state)) != 0;
 }
+
+/*
+ * The state a task waits in while the deadline of stage (claim, respond,
+ * resolve) runs, or NULL: claim while queued, and each later stage in the
+ * state of the step that started it.
+ */
+const char *
+task_stage_state(const char *stage)
+{
+	const struct task_step *s;
+
+	if (strcmp(stage, "claim") == 0)
+		return task_states[TASK_QUEUED];
+	for (s = task_steps; s->name != NULL; s++)
+		if (s->next != NULL && strcmp(s->next, stage) == 0)
+			return s->to;
+	return NULL;
+}
+
+/* Add {"stage": state, ...} for every deadline stage to obj. */
+void
+task_stages_json(cJSON *obj)
+{
+	static const char *const stages[] = { "claim", "respond", "resolve",
+	    NULL };
+	cJSON *map = cJSON_AddObjectToObject(obj, "stages");
+	size_t i;
+
+	for (i = 0; stages[i] != NULL; i++)
+		cJSON_AddStringToObject(map, stages[i],
+		    task_stage_state(stages[i]));
+}

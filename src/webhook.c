@@ -307,9 +307,7 @@ webhook_record(struct webhook *w, struct webhook_transfer *t, long status,
 	for (i = 0; i < t->nids; i++)
 		cJSON_AddItemToArray(ids, cJSON_CreateString(t->ids[i]));
 	cJSON_AddStringToObject(payload, "outcome",
-	    verdict == WEBHOOK_DELIVERED ? "delivered" :
-	    verdict == WEBHOOK_RETRY ? "retry" :
-	    verdict == WEBHOOK_GONE ? "gone" : "dead");
+	    webhook_verdict_name(verdict));
 	cJSON_AddNumberToObject(payload, "next_at",
 	    (double)(now + (int64_t)(delay > 0 ? delay : 0) * 1000));
 	attempt = cJSON_AddObjectToObject(payload, "attempt");

@@ -39,8 +39,8 @@ local now = req.now
 local common  -- defined below; used by submit
 local RANK = {queued = 1, claimed = 2, responded = 3, resolved = 4}
 local RANKED = {'queued', 'claimed', 'responded', 'resolved'}
-local STAGE_STATE = {claim = 'queued', respond = 'claimed',
-  resolve = 'responded'}
+-- The deadline stages and the state a task waits in during each come from
+-- task.c with every payload (req.stages), like the steps themselves.
 
 local function enc(v) return cjson.encode(v) end
 local function key(...) return P .. table.concat({...}, ':') end
@@ -123,7 +123,7 @@ local function with_state(reason, change)
 end
 
 local function set_deadline(task, stage, due)
-  for s, _ in pairs(STAGE_STATE) do
+  for s, _ in pairs(req.stages) do
     redis.call('ZREM', key('deadlines'), s .. ':' .. task)
   end
   if stage then
@@ -541,7 +541,7 @@ local function escalate()
     redis.call('ZREM', key('deadlines'), member)
     local stage, task = member:match('^(%a+):(.+)$')
     local tk = key('task', task)
-    if stage and hget(tk, 'state') == STAGE_STATE[stage] then
+    if stage and hget(tk, 'state') == req.stages[stage] then
       local dept = hget(tk, 'department')
       redis.call('HSET', tk, 'overdue', stage)
       each_issue(task, function(issue)

@@ -86,6 +86,15 @@ test_task_deadline_stage_follows_each_step(void **state)
 }
 
 static void
+test_task_each_deadline_stage_runs_in_one_state(void **state)
+{
+	assert_string_equal(task_stage_state("claim"), "queued");
+	assert_string_equal(task_stage_state("respond"), "claimed");
+	assert_string_equal(task_stage_state("resolve"), "responded");
+	assert_null(task_stage_state("close"));
+}
+
+static void
 test_task_step_texts_and_limits(void **state)
 {
 	assert_string_equal(task_step_find("claim")->body, "claimant");
@@ -116,6 +125,7 @@ main(void)
 		cmocka_unit_test(test_task_every_step_from_every_state),
 		cmocka_unit_test(test_task_steps_lead_forward),
 		cmocka_unit_test(test_task_deadline_stage_follows_each_step),
+		cmocka_unit_test(test_task_each_deadline_stage_runs_in_one_state),
 		cmocka_unit_test(test_task_step_texts_and_limits),
 		cmocka_unit_test(test_task_unknown_names_are_refused),
 	};
