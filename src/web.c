@@ -237,21 +237,11 @@ web_time(struct evbuffer *buf, const char *ms)
 	evbuffer_add_printf(buf, "%s", iso);
 }
 
-/* The Chinese name of a task or issue state. */
+/* The Chinese name of a task or issue state (the ledger's words). */
 const char *
 web_state_name(const char *state)
 {
-	static const char *const names[][2] = {
-		{ "queued", "待认领" }, { "claimed", "已认领" },
-		{ "responded", "已回应" }, { "resolved", "已办结" },
-		{ "returned", "已退单" }, { "closed", "已关闭" },
-	};
-	size_t i;
-
-	for (i = 0; state != NULL && i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(state, names[i][0]) == 0)
-			return names[i][1];
-	return state != NULL ? state : "";
+	return state != NULL ? ledger_state_zh(state) : "";
 }
 
 /*
