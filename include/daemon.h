@@ -265,7 +265,7 @@ void web_hidden_csrf(struct request *, struct evbuffer *);
 void web_hidden_key(struct evbuffer *);
 void web_signed_in_bar(struct request *, struct evbuffer *, const char *);
 void web_time(struct evbuffer *, const char *);
-const char *web_api_error(const char *, char *, size_t, int *);
+const char *web_api_error(const char *, char *, size_t);
 const char *web_state_name(const char *);
 const char *web_category_name(const char *);
 void web_field_message(struct request *, const char *, const char *, int,

@@ -247,17 +247,16 @@ web_state_name(const char *state)
 /*
  * The error of an API answer ({"error":{"code","message","field"}}): the
  * field at fault is copied to field ("" when none, with any "items[0]."
- * taken off); *status stays as given. Returns the message (static storage,
- * valid until the next call) or "".
+ * taken off). Returns the message (static storage, valid until the next
+ * call) or "".
  */
 const char *
-web_api_error(const char *body, char *field, size_t len, int *status)
+web_api_error(const char *body, char *field, size_t len)
 {
 	static char message[256];
 	cJSON *json = cJSON_Parse(body), *e, *f, *m;
 	const char *name;
 
-	(void)status;
 	*field = '\0';
 	*message = '\0';
 	e = cJSON_GetObjectItemCaseSensitive(json, "error");

@@ -356,13 +356,16 @@ dept_stepped(struct request *r, int status, const char *body)
 	}
 	p->status = status;
 	snprintf(p->task, sizeof p->task, "%s", task);
-	message = web_api_error(body, p->field, sizeof p->field, &status);
+	message = web_api_error(body, p->field, sizeof p->field);
 	if (*p->field != '\0')
 		web_field_message(r, p->field, message, status, p->message,
 		    sizeof p->message);
 	else if (status == 409)
 		snprintf(p->message, sizeof p->message, "任务状态已经变化（可能"
 		    "已被他人认领），请查看最新状态。");
+	else if (status == 403 || status == 404)
+		snprintf(p->message, sizeof p->message, "%s", status == 403 ?
+		    "这个任务不属于本部门。" : "没有这个任务。");
 	else
 		snprintf(p->message, sizeof p->message, "操作未成功：%s",
 		    message);

@@ -309,6 +309,7 @@ form_render(struct request *r, redisReply *reply)
 {
 	const struct officer *o = roster_officer(r->roster, r->actor_id);
 	struct form_page *p = r->web->page;
+	struct period period;
 	struct evbuffer *buf;
 	size_t i;
 
@@ -320,7 +321,10 @@ form_render(struct request *r, redisReply *reply)
 	web_signed_in_bar(r, buf, "联络员");
 	form_render_done(r, buf);
 	form_render_ok(r, buf);
-	evbuffer_add_printf(buf, "<section><h2>本期 %s</h2><p>", p->period);
+	period_parse(p->period, &period);
+	evbuffer_add_printf(buf, "<section><h2>本期：%d年%d月%s半月</h2><p "
+	    "class=\"muted\">期次 %s</p><p>", period.year, period.month,
+	    period.half == 1 ? "上" : "下", p->period);
 	evbuffer_add_printf(buf, "%s", p->reported ?
 	    "<span class=\"badge resolved\" id=\"reported\">本期已报送</span>" :
 	    "<span class=\"badge queued\" id=\"reported\">本期尚未报送</span>");
@@ -412,7 +416,7 @@ form_refused(struct request *r, int status, const char *body,
 	}
 	p->status = status;
 	snprintf(p->issue, sizeof p->issue, "%s", issue);
-	message = web_api_error(body, p->field, sizeof p->field, &status);
+	message = web_api_error(body, p->field, sizeof p->field);
 	if (*p->field != '\0')
 		web_field_message(r, p->field, message, status, p->message,
 		    sizeof p->message);
@@ -420,6 +424,9 @@ form_refused(struct request *r, int status, const char *body,
 		snprintf(p->message, sizeof p->message, "%s", *issue != '\0' ?
 		    "问题状态已经变化，请查看最新状态。" :
 		    "这份表单已经提交过，请在下面的新表单中重新填写。");
+	else if (status == 403 || status == 404)
+		snprintf(p->message, sizeof p->message, "%s", status == 403 ?
+		    "无权进行这项操作。" : "没有这个问题。");
 	else
 		snprintf(p->message, sizeof p->message, "提交未成功：%s",
 		    message);
