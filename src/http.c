@@ -294,7 +294,8 @@ request_error(struct request *r, int status, const char *code,
 	cJSON *error;
 
 	/* A page answers in HTML, unless it is waiting for the API. */
-	if (r->route != NULL && (r->route->roles & ROUTE_PAGE) && r->api_done == NULL) {
+	if (r->route != NULL && (r->route->roles & ROUTE_PAGE) &&
+	    r->api_done == NULL) {
 		web_error(r, status, message);
 		return;
 	}
@@ -473,7 +474,8 @@ request_call_api(struct request *r, const char *path, const char *json,
 	const struct route *rt;
 
 	rt = routes_find(path, EVHTTP_REQ_POST, r->param, sizeof r->param);
-	if (rt == NULL || (rt->roles & ROUTE_PAGE) || !(rt->roles & (1 << r->role)))
+	if (rt == NULL || (rt->roles & ROUTE_PAGE) ||
+	    !(rt->roles & (1 << r->role)))
 		return -1;
 	evhttp_remove_header(in, "Content-Type");
 	evhttp_add_header(in, "Content-Type", "application/json");

@@ -213,7 +213,8 @@ dept_queued(struct request *r, redisReply *reply)
 	tasks = reply->element[1];
 	for (i = 0; i < tasks->elements; i++) {
 		task = tasks->element[i];
-		if ((v = reply_field(task, "id")) == NULL || !api_id_valid(v, 'T'))
+		v = reply_field(task, "id");
+		if (v == NULL || !api_id_valid(v, 'T'))
 			continue;
 		t = cJSON_CreateObject();
 		for (j = 0; keep[j] != NULL; j++) {
@@ -345,8 +346,8 @@ dept_stepped(struct request *r, int status, const char *body)
 	char location[96];
 
 	if (status == 200) {
-		snprintf(location, sizeof location, "/dept?ok=%s&task=%s#task-%s",
-		    r->route->arg, task, task);
+		snprintf(location, sizeof location,
+		    "/dept?ok=%s&task=%s#task-%s", r->route->arg, task, task);
 		web_redirect(r, location);
 		return;
 	}

@@ -57,13 +57,20 @@ form_field_error(struct evbuffer *buf, const struct form_page *p,
 	evbuffer_add_printf(buf, "</p>");
 }
 
-/* The attributes that mark a control as wrong. */
+/*
+ * The attributes that mark a control as wrong and point to its error
+ * (static storage: use before the next call).
+ */
 static const char *
 form_invalid(const struct form_page *p, const char *issue, const char *field)
 {
+	static char attrs[160];
+
 	if (strcmp(p->field, field) != 0 || strcmp(p->issue, issue) != 0)
 		return "";
-	return " class=\"invalid\" aria-invalid=\"true\"";
+	snprintf(attrs, sizeof attrs, " class=\"invalid\" aria-invalid=\"true\" "
+	    "aria-describedby=\"%s-error\"", field);
+	return attrs;
 }
 
 /* What was typed into field of a refused form, to show again. */

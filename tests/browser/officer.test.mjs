@@ -68,6 +68,17 @@ test('a refused form shows the reason next to the field, in Chinese, with what w
   assert.equal((await issuesOf(ME)).length, 0);
 });
 
+test('a draft survives a reload and is dropped once submitted (JavaScript)', async () => {
+  await page.goto(BASE + '/form');
+  await page.fill('#title', '草稿标题');
+  await page.fill('#detail', '草稿内容');
+  await page.reload();
+  assert.equal(await page.inputValue('#title'), '草稿标题');
+  assert.equal(await page.inputValue('#detail'), '草稿内容');
+  await page.fill('#title', '');
+  await page.fill('#detail', '');
+});
+
 test('a report is confirmed with its issue number and where it was routed', async () => {
   const ent = officer(ME).enterprises[0];
   await page.goto(BASE + '/form');
@@ -91,6 +102,7 @@ test('a report is confirmed with its issue number and where it was routed', asyn
   assert.match(await item.textContent(), new RegExp(enterpriseName(ent)));
   assert.deepEqual(dialogs, []);
   await shot(page, 'form-done.png');
+  assert.equal(await page.evaluate(() => localStorage.getItem('liaison-draft')), null);
 });
 
 test('a zero report is accepted and confirmed', async () => {
