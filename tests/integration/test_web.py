@@ -237,3 +237,25 @@ def test_the_api_still_answers_json(web):
     assert r.status == 404 and r.header("content-type").startswith("application/json")
     r = web.d.post("/api/v1/reports", {"items": []})
     assert r.status == 401 and r.json()["error"]["code"] == "unauthorized"
+
+
+def test_the_cookie_is_secure_when_public_url_is_https(fresh_stack):
+    st = fresh_stack(start=False)
+    with open(st.d.conf) as f:
+        text = f.read()
+    with open(st.d.conf, "w") as f:
+        f.write(text.replace("public_url = http://", "public_url = https://"))
+    st.d.start()
+    r = lib.request(st.d.port, "POST", "/login", body="token=" + st.token("officer", "O019"), ctype=FORM)
+    assert r.status == 303
+    assert r.header("set-cookie").endswith("; HttpOnly; SameSite=Strict; Secure")
+
+
+def test_the_ledger_page_names_enterprises_only_when_configured(fresh_stack):
+    st = fresh_stack(conf={"ledger": {"show_enterprises": "yes"}})
+    ent = st.officer("O020")["enterprises"][0]
+    resp = st.d.post("/api/v1/reports", {"items": [lib.item(ent)]}, token=st.token("officer", "O020"))
+    assert resp.status == 201, resp
+    body = page(st, "/ledger").body.decode()
+    name = next(e["name"] for e in st.roster["enterprises"] if e["id"] == ent)
+    assert '<span class="enterprise">' in body and name in body
