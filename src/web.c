@@ -423,7 +423,7 @@ web_field_message(struct request *r, const char *field, const char *message,
 		const char *what;        /* its name, for "too long" */
 		int max;                 /* 0: from the config */
 	} fields[] = {
-		{ "topic", "请选择问题类别。", "问题类别", 64 },
+		{ "topic", "请选择问题领域。", "问题领域", 64 },
 		{ "title", "请填写问题标题。", "标题", 0 },
 		{ "detail", "请描述问题。", "问题描述", 0 },
 		{ "satisfaction", "请选择满意程度。", "满意程度", 32 },

@@ -176,7 +176,7 @@ form_render_report(struct request *r, struct evbuffer *buf,
 	form_field_error(buf, p, "", "enterprise", "enterprise");
 
 	typed = form_typed(r, p, "topic");
-	evbuffer_add_printf(buf, "<label for=\"topic\">问题类别</label>"
+	evbuffer_add_printf(buf, "<label for=\"topic\">问题领域</label>"
 	    "<select id=\"topic\" name=\"topic\"%s><option value=\"\">请选择"
 	    "</option>", form_invalid(p, "", "topic"));
 	for (i = 0; i < r->roster->ntopics; i++) {
