@@ -43,6 +43,7 @@ struct store {
 	struct event *drop_ev;
 	const char *drop_reason;
 	int ping_outstanding;
+	uint64_t writes;            /* workflow scripts sent: changes made here */
 	int64_t ping_sent;
 };
 struct store *store_new(struct event_base *, const struct config *);
@@ -86,6 +87,7 @@ struct daemon {
 	struct escalate *escalate;
 	struct window *window;      /* recent issues, for common problems */
 	struct webhook *webhook;    /* delivers the outbox */
+	struct ledger_cache *ledger_cache;
 	struct generation *current;
 	int draining;
 	int inflight;               /* requests not yet answered */
@@ -145,6 +147,7 @@ struct request {
 
 	/* A page calling the API for itself (request_call_api). */
 	struct web *web;            /* the page's data; web_free frees it */
+	struct ledger_fetch *ledger_fetch;  /* ledger_cache_fetch's */
 	const struct route *page_route;
 	void (*api_done)(struct request *, int, const char *);
 };
@@ -196,6 +199,14 @@ cJSON *api_issue_json(const redisReply *, const redisReply *);
 cJSON *api_task_json(const redisReply *);
 int api_id_valid(const char *, char);
 int api_one_of(const char *, const char *const *);
+
+/* ledger_cache.c */
+struct ledger_cache;
+struct ledger_fetch;
+typedef void (*ledger_fn)(struct request *, struct ledger *);
+struct ledger_cache *ledger_cache_new(void);
+void ledger_cache_free(struct ledger_cache *);
+void ledger_cache_fetch(struct request *, const char *, ledger_fn);
 
 /* api_ledger.c */
 void api_ledger(struct request *);

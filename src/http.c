@@ -181,6 +181,7 @@ request_free(struct request *r)
 	if (r->state_free != NULL && r->state != NULL)
 		r->state_free(r->state);
 	web_free(r->web);
+	free(r->ledger_fetch);
 	generation_unref(r->gen);
 	free(r->body);
 	free(r);

@@ -199,18 +199,12 @@ ledger_render_issue(struct request *r, struct evbuffer *buf,
 }
 
 static void
-ledger_read(struct request *r, redisReply *reply)
+ledger_read(struct request *r, struct ledger *l)
 {
 	struct ledger_page *p = r->web->page;
-	struct ledger *l = ledger_parse(reply);
 	struct evbuffer *buf;
 	size_t i, n = 0;
 
-	if (l == NULL) {
-		web_error(r, 500, "读取台账失败。");
-		return;
-	}
-	ledger_score(l, r->roster, now_ms());
 	buf = web_begin(r, "问题清单公示台账");
 	evbuffer_add_printf(buf, "</header>\n<main>\n");
 	ledger_render_filters(r, buf, p);
@@ -229,7 +223,6 @@ ledger_read(struct request *r, redisReply *reply)
 		    "</li>");
 	evbuffer_add_printf(buf, "</ul></section>\n<nav class=\"links\"><a "
 	    "href=\"/form\">联络员报送</a> <a href=\"/dept\">部门办理</a></nav>\n");
-	ledger_free(l);
 	web_end(r, buf, 200, NULL);
 }
 
@@ -238,7 +231,7 @@ void
 web_ledger(struct request *r)
 {
 	struct ledger_page *p = xcalloc(1, sizeof *p);
-	const char *v, *argv[2];
+	const char *v;
 	struct period period;
 
 	r->web->page = p;
@@ -265,7 +258,5 @@ web_ledger(struct request *r)
 		web_error(r, 422, "没有这个筛选条件。");
 		return;
 	}
-	argv[0] = "period";
-	argv[1] = p->period;
-	request_script(r, SCRIPT_LEDGER, ledger_read, 2, argv, NULL);
+	ledger_cache_fetch(r, p->period, ledger_read);
 }
