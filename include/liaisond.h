@@ -546,6 +546,36 @@ int roster_csv_export(const char *text, size_t len, const char *name,
     char *out[ROSTER_CSV_NSHEETS], size_t outlen[ROSTER_CSV_NSHEETS],
     size_t *reordered, char **cause);
 
+/* ledger_csv.c */
+#define LEDGER_NCOLUMNS 24
+#define LEDGER_NSUMMARY 17
+#define LEDGER_TIME_TEXT 32
+enum ledger_cell_type { LEDGER_CELL_TEXT, LEDGER_CELL_TIME };
+struct ledger_column {
+	const char *header;      /* Chinese */
+	enum ledger_cell_type type;
+};
+struct ledger_cell {
+	const char *text;        /* LEDGER_CELL_TEXT; "" when empty */
+	int64_t ms;              /* LEDGER_CELL_TIME; 0 when empty */
+};
+extern const struct ledger_column ledger_columns[LEDGER_NCOLUMNS];
+extern const char *const ledger_summary_columns[LEDGER_NSUMMARY];
+void ledger_row_cells(const struct ledger *, const struct roster *,
+    const struct ledger_issue *, const struct ledger_task *,
+    struct ledger_cell *);
+size_t ledger_rows(const struct ledger *, const char *department,
+    int category, void (*)(const struct ledger_issue *,
+    const struct ledger_task *, void *), void *);
+void ledger_time_text(int64_t ms, char buf[LEDGER_TIME_TEXT]);
+int ledger_csv(const struct ledger *, const struct roster *,
+    const char *department, char **out, size_t *outlen);
+
+/* ledger_xlsx.c */
+double ledger_xlsx_width(const char *);
+int ledger_xlsx(const struct ledger *, const struct roster *,
+    const char *department, char **out, size_t *outlen, char **cause);
+
 /* atomic_write.c */
 int atomic_write_files(const char *const *paths, char *const *data,
     const size_t *lens, size_t n, char **cause);
@@ -553,5 +583,8 @@ int atomic_write_files(const char *const *paths, char *const *data,
 /* ctl_roster.c (liaisonctl) */
 int ctl_roster_import(int argc, char **argv);
 int ctl_roster_export(int argc, char **argv);
+
+/* ctl_ledger.c (liaisonctl) */
+int ctl_ledger_export(const char *config_path, int argc, char **argv);
 
 #endif /* LIAISOND_H */

@@ -25,6 +25,7 @@ usage(void)
 	    "       liaisonctl [-c file] token revoke TOKEN\n"
 	    "       liaisonctl roster check FILE\n"
 	    "       liaisonctl roster import|export ... (see liaisonctl(1))\n"
+	    "       liaisonctl [-c file] ledger export [--period P] -o FILE\n"
 	    "       liaisonctl -V\n");
 }
 
@@ -254,6 +255,9 @@ main(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[0], "roster") == 0 &&
 	    strcmp(argv[1], "export") == 0)
 		return ctl_roster_export(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[0], "ledger") == 0 &&
+	    strcmp(argv[1], "export") == 0)
+		return ctl_ledger_export(config_path, argc - 1, argv + 1);
 	usage();
 	return 2;
 }
