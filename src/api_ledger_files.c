@@ -6,9 +6,8 @@
  * Unlike the public ledger these name officers and enterprises and carry
  * the issues' details, so they need a token: an admin gets every row, a
  * department only the rows of its own tasks (and only its own line of the
- * summary). A period's ledger is a few hundred rows; building the workbook
- * takes about a millisecond per hundred rows (docs/BENCHMARKS.md), so it
- * is done on the loop.
+ * summary). A period's ledger is a few hundred rows; its workbook takes
+ * under 10 ms (docs/BENCHMARKS.md), so it is built on the loop.
  */
 #include "config.h"
 

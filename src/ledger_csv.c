@@ -187,16 +187,29 @@ struct ledger_csv_state {
 	const struct ledger *l;
 	const struct roster *roster;
 	FILE *f;
+	char *buf;                 /* one quoted cell */
+	size_t bufsize;
 	int error;
 };
 
-/* Write one quoted cell, with a comma before it unless it is the first. */
+/*
+ * Write one quoted cell, with a comma before it unless it is the first.
+ * csv_write quotes into a buffer (csv_fwrite writes a byte at a time).
+ */
 static void
 ledger_csv_cell(struct ledger_csv_state *st, size_t col, const char *text)
 {
-	if (col > 0 && fputc(',', st->f) == EOF)
+	size_t len = strlen(text), need = 2 * len + 3;
+
+	if (need > st->bufsize) {
+		st->buf = xreallocarray(st->buf, need, 1);
+		st->bufsize = need;
+	}
+	need = csv_write(st->buf + 1, st->bufsize - 1, text, len);
+	st->buf[0] = ',';
+	if (col == 0 && fwrite(st->buf + 1, 1, need, st->f) != need)
 		st->error = 1;
-	if (csv_fwrite(st->f, text, strlen(text)) != 0)
+	if (col > 0 && fwrite(st->buf, 1, need + 1, st->f) != need + 1)
 		st->error = 1;
 }
 
@@ -244,6 +257,7 @@ ledger_csv(const struct ledger *l, const struct roster *roster,
 	if (fputs("\r\n", st.f) == EOF)
 		st.error = 1;
 	ledger_rows(l, department, -1, ledger_csv_row, &st);
+	free(st.buf);
 	if (fclose(st.f) != 0 || st.error) {
 		free(*out);
 		*out = NULL;
