@@ -210,13 +210,17 @@ csv_read_parse(struct csv_sheet *sheet, const char *text, size_t len,
 		if (text[i] == '\n')
 			st.line++;
 	}
-	if (i < len || csv_fini(&p, csv_read_field, csv_read_row_end,
-	    &st) != 0) {
-		xasprintf(cause, "%s:%d:%zu: %s", sheet->name,
-		    i < len ? st.line : st.field_line, st.row.ncells + 1,
-		    i < len ? "a quote inside a cell that does not start with "
-		    "one (put the cell in quotes and double the quote)" :
-		    "a quoted cell is never closed");
+	if (i < len) {
+		/* Strict mode refuses only two things; the byte says which. */
+		xasprintf(cause, "%s:%d:%zu: %s", sheet->name, st.line,
+		    st.row.ncells + 1, text[i] == '"' ? "a quote inside a cell "
+		    "that does not start with one (quote the whole cell and "
+		    "double the quotes in it)" : "text after the closing quote "
+		    "of a cell (double the quotes inside a quoted cell)");
+		status = -1;
+	} else if (csv_fini(&p, csv_read_field, csv_read_row_end, &st) != 0) {
+		xasprintf(cause, "%s:%d:%zu: a quoted cell is never closed",
+		    sheet->name, st.field_line, st.row.ncells + 1);
 		status = -1;
 	}
 	for (i = 0; i < st.row.ncells; i++)

@@ -168,10 +168,12 @@ ctl_roster_import(int argc, char **argv)
 	text = xreallocarray(text, len + 2, 1);
 	memcpy(text + len, "\n", 2);
 	len++;
-	if (atomic_write_files(&a.output, &text, &len, 1, &cause) != 0)
-		goto out;
 	if ((r = roster_parse(text, len, a.output, &cause)) == NULL)
 		goto out;
+	if (atomic_write_files(&a.output, &text, &len, 1, &cause) != 0) {
+		roster_free(r);
+		goto out;
+	}
 	printf("%s: ok: %zu officers, %zu enterprises, %zu departments, "
 	    "%zu topics, %zu leaders\n", a.output, r->nofficers,
 	    r->nenterprises, r->ndepartments, r->ntopics, r->nleaders);

@@ -32,6 +32,7 @@
 
 #define ROSTER_CSV_MAX_COLUMNS 8
 #define ROSTER_CSV_MAX_PROBLEMS 20   /* reported; the rest are counted */
+#define ROSTER_CSV_KEEP 100000       /* kept to be sorted */
 
 /* One column of a sheet: the roster field and its header names. */
 struct roster_csv_column {
@@ -104,16 +105,48 @@ struct roster_csv_sheet {
 	int at[ROSTER_CSV_MAX_COLUMNS];   /* cell index of column, or -1 */
 };
 
+/* One problem found, kept to be sorted into sheet and line order. */
+struct roster_csv_problem {
+	int sheet;               /* enum roster_csv_sheet_id; -1: no sheet */
+	int line;
+	int column;
+	size_t seq;              /* the order it was found in */
+	char *text;              /* the whole message */
+};
+
 /* State of one import. */
 struct roster_csv_import {
 	struct roster_csv_sheet sheets[ROSTER_CSV_NSHEETS];
-	char *cause;             /* the problems, one a line */
-	size_t nproblems;
+	struct roster_csv_problem *problems;
+	size_t nkept;
+	size_t nproblems;        /* found, kept or not */
 };
+
+/* Keep a problem (text is handed over), up to ROSTER_CSV_KEEP of them. */
+static void
+roster_csv_keep(struct roster_csv_import *im, int sheet, int line,
+    int column, char *text)
+{
+	struct roster_csv_problem *p;
+
+	if (im->nkept == ROSTER_CSV_KEEP) {
+		free(text);
+		im->nproblems++;
+		return;
+	}
+	im->problems = xreallocarray(im->problems, im->nkept + 1,
+	    sizeof *im->problems);
+	p = &im->problems[im->nkept++];
+	p->sheet = sheet;
+	p->line = line;
+	p->column = column;
+	p->seq = im->nproblems++;
+	p->text = text;
+}
 
 /*
  * Add "FILE:LINE:COLUMN: what" (no column when column is 0) to the problems
- * of the import; after ROSTER_CSV_MAX_PROBLEMS only count them. Return -1.
+ * of the import. Return -1.
  */
 static int
 roster_csv_error(struct roster_csv_import *im, const struct csv_sheet *csv,
@@ -124,26 +157,26 @@ static int
 roster_csv_error(struct roster_csv_import *im, const struct csv_sheet *csv,
     int line, int column, const char *fmt, ...)
 {
-	char what[1024], *next;
+	char what[1024], *text;
 	va_list ap;
+	int sheet;
 
-	if (im->nproblems++ >= ROSTER_CSV_MAX_PROBLEMS)
-		return -1;
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
 	if (column > 0)
-		xasprintf(&next, "%s%s%s:%d:%d: %s", im->cause ? im->cause : "",
-		    im->cause ? "\n" : "", csv->name, line, column, what);
+		xasprintf(&text, "%s:%d:%d: %s", csv->name, line, column, what);
 	else
-		xasprintf(&next, "%s%s%s:%d: %s", im->cause ? im->cause : "",
-		    im->cause ? "\n" : "", csv->name, line, what);
-	free(im->cause);
-	im->cause = next;
+		xasprintf(&text, "%s:%d: %s", csv->name, line, what);
+	for (sheet = 0; sheet < ROSTER_CSV_NSHEETS; sheet++) {
+		if (im->sheets[sheet].csv == csv)
+			break;
+	}
+	roster_csv_keep(im, sheet, line, column, text);
 	return -1;
 }
 
-/* Set the import's cause to a message about no sheet; return -1. */
+/* Add a problem that no sheet is at fault for; return -1. */
 static int
 roster_csv_fail(struct roster_csv_import *im, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -151,18 +184,61 @@ roster_csv_fail(struct roster_csv_import *im, const char *fmt, ...)
 static int
 roster_csv_fail(struct roster_csv_import *im, const char *fmt, ...)
 {
-	char what[1024], *next;
+	char what[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
-	xasprintf(&next, "%s%s%s", im->cause ? im->cause : "",
-	    im->cause ? "\n" : "", what);
-	free(im->cause);
-	im->cause = next;
-	im->nproblems++;
+	roster_csv_keep(im, -1, 0, 0, xstrdup(what));
 	return -1;
+}
+
+static int
+roster_csv_problem_cmp(const void *a, const void *b)
+{
+	const struct roster_csv_problem *x = a, *y = b;
+
+	if (x->sheet != y->sheet)
+		return x->sheet < y->sheet ? -1 : 1;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->column != y->column)
+		return x->column < y->column ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * Return the problems as one message, one a line, in sheet (officers,
+ * enterprises, departments, topics, leaders), line and column order; the
+ * first ROSTER_CSV_MAX_PROBLEMS, then how many more. Frees them.
+ */
+static char *
+roster_csv_cause(struct roster_csv_import *im)
+{
+	char *out = NULL, *next;
+	size_t i;
+
+	qsort(im->problems, im->nkept, sizeof *im->problems,
+	    roster_csv_problem_cmp);
+	for (i = 0; i < im->nkept; i++) {
+		if (i < ROSTER_CSV_MAX_PROBLEMS) {
+			xasprintf(&next, "%s%s%s", out ? out : "", out ? "\n" :
+			    "", im->problems[i].text);
+			free(out);
+			out = next;
+		}
+		free(im->problems[i].text);
+	}
+	free(im->problems);
+	im->problems = NULL;
+	if (im->nproblems > ROSTER_CSV_MAX_PROBLEMS) {
+		xasprintf(&next, "%s\n... and %zu more problems", out,
+		    im->nproblems - ROSTER_CSV_MAX_PROBLEMS);
+		free(out);
+		out = next;
+	}
+	return out;
 }
 
 /* Return the sheet name of id, for messages and option names. */
@@ -748,7 +824,7 @@ roster_csv_zone(struct roster_csv_import *im,
 /*
  * Build the roster document from the sheets of in; leaders, departments
  * and topics without a sheet come from in->base. Return it, or NULL with
- * the problems in im->cause.
+ * the problems kept in im.
  */
 static cJSON *
 roster_csv_build(struct roster_csv_import *im,
@@ -881,10 +957,7 @@ roster_csv_import(const struct roster_csv_input *in, char **cause)
 	if (im.nproblems == 0)
 		root = roster_csv_build(&im, in);
 	if (im.nproblems > 0) {
-		if (im.nproblems > ROSTER_CSV_MAX_PROBLEMS)
-			roster_csv_fail(&im, "... and %zu more problems",
-			    im.nproblems - ROSTER_CSV_MAX_PROBLEMS);
-		*cause = im.cause;
+		*cause = roster_csv_cause(&im);
 		return NULL;
 	}
 	text = cJSON_Print(root);

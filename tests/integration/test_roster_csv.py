@@ -172,13 +172,16 @@ MALFORMED = [
      'NAME:1:4: unknown column "地区" (the columns are 统一社会信用代码/id, 名称/name, '
      '类型/kind, 区域/area, 指导员/officers)'),
     ("enterprises", _replace('"统一社会信用代码",', '"代码",'),
-     'NAME:1:1: unknown column "代码" (the columns are 统一社会信用代码/id, 名称/name, '
-     '类型/kind, 区域/area, 指导员/officers)\nNAME:1: missing column 统一社会信用代码/id'),
+     'NAME:1: missing column 统一社会信用代码/id\nNAME:1:1: unknown column "代码" (the '
+     'columns are 统一社会信用代码/id, 名称/name, 类型/kind, 区域/area, 指导员/officers)'),
     ("enterprises", _replace('"刘纪社区","O001"', '"刘纪社区","O001","多余"'),
      "NAME:2:6: a cell right of the last column (5 columns in the header)"),
     ("enterprises", _replace('"安庆锦华食品有限公司"', '"安庆"锦华"'),
-     'NAME:2:2: a quote inside a cell that does not start with one (put the cell '
-     'in quotes and double the quote)'),
+     "NAME:2:2: text after the closing quote of a cell (double the quotes inside "
+     "a quoted cell)"),
+    ("enterprises", _replace('"安庆锦华食品有限公司"', '安庆"锦华"'),
+     "NAME:2:2: a quote inside a cell that does not start with one (quote the "
+     "whole cell and double the quotes in it)"),
     ("officers", _append('"O001","重名","区级","","",""'),
      'NAME:57:1: duplicate id "O001" (also on line 2)'),
     ("officers", _replace('"区级"', '"县级"'),
@@ -221,6 +224,17 @@ def test_malformed_sheet_names_file_line_and_column(tmp_path, sheet, edit, messa
     assert p.stdout == ""
     assert open(out).read() == "keep me"
     assert sorted(os.listdir(tmp_path)) == sorted([s + ".csv" for s in SHEETS] + ["roster.json"])
+
+
+def test_problems_come_in_sheet_and_line_order(tmp_path):
+    paths = export(tmp_path)
+    text = open(paths["officers"], encoding="utf-8-sig", newline="").read()
+    write(paths["officers"], text + '"O002","重名","区级","","",""\r\n')
+    text = open(paths["enterprises"], encoding="utf-8-sig", newline="").read()
+    write(paths["enterprises"], text.replace('"企业"', '"公司"', 2).replace(',"O003"\r\n', ',""\r\n'))
+    p = import_(paths, str(tmp_path / "r.json"), "--zone", "z", check=False)
+    got = [line.split(": ")[0].replace(str(tmp_path) + "/", "") for line in p.stderr.splitlines()]
+    assert got == ["officers.csv:57:1", "enterprises.csv:2:3", "enterprises.csv:3:3"], p.stderr
 
 
 def test_every_problem_is_reported_at_once(tmp_path):

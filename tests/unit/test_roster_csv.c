@@ -82,9 +82,13 @@ test_csv_read_names_the_line_of_a_stray_quote(void **state)
 
 	assert_null(csv_read_buffer("t.csv", "a,b\n1,2\n3,\"x\"y\n", 15,
 	    &cause));
-	assert_string_equal(cause, "t.csv:3:2: a quote inside a cell that "
-	    "does not start with one (put the cell in quotes and double the "
-	    "quote)");
+	assert_string_equal(cause, "t.csv:3:2: text after the closing quote "
+	    "of a cell (double the quotes inside a quoted cell)");
+	free(cause);
+	assert_null(csv_read_buffer("t.csv", "a,b\n1,2 \"x\"\n", 12, &cause));
+	assert_string_equal(cause, "t.csv:2:2: a quote inside a cell that "
+	    "does not start with one (quote the whole cell and double the "
+	    "quotes in it)");
 	free(cause);
 	assert_null(csv_read_buffer("t.csv", "a,b\n1,\"2\n3\n", 11, &cause));
 	assert_string_equal(cause, "t.csv:2:2: a quoted cell is never closed");
