@@ -102,6 +102,7 @@ enum role {
 	ROLE_ADMIN
 };
 #define ROLE_ANY ((1 << ROLE_OFFICER) | (1 << ROLE_DEPARTMENT) | (1 << ROLE_ADMIN))
+#define ROUTE_PAGE (1 << 16)        /* in roles: a web page (web.c) */
 
 struct request;
 typedef void (*route_fn)(struct request *);
@@ -141,9 +142,15 @@ struct request {
 
 	void *state;                /* the handler's own data */
 	void (*state_free)(void *);
+
+	/* A page calling the API for itself (request_call_api). */
+	struct web *web;            /* the page's data; web_free frees it */
+	const struct route *page_route;
+	void (*api_done)(struct request *, int, const char *);
 };
 
 typedef void (*request_reply_fn)(struct request *, redisReply *);
+typedef void (*request_api_fn)(struct request *, int, const char *);
 
 int http_start(struct daemon *, char **cause);
 void http_stop_listening(struct daemon *);
@@ -163,6 +170,8 @@ int request_script(struct request *, enum store_script_id, request_reply_fn,
 const char *request_query(struct request *, const char *);
 int request_check_query(struct request *, const char *const *);
 const char *request_header(struct request *, const char *);
+int request_call_api(struct request *, const char *, const char *,
+    const char *, request_api_fn);
 void metrics_count(const char *route, int method, int status);
 void metrics_write(struct evbuffer *);
 const char *role_name(enum role);
@@ -234,5 +243,70 @@ void api_delivery_retry(struct request *);
 struct escalate;
 struct escalate *escalate_start(struct event_base *, struct store *);
 void escalate_stop(struct escalate *);
+
+/* web.c */
+#define WEB_SID_LEN 32              /* hex of 128 random bits */
+#define WEB_CSRF_LEN 32
+struct web {
+	struct evkeyvalq form;      /* the fields of a POSTed form */
+	int has_form;
+	char sid[WEB_SID_LEN + 1];  /* the session, "" when none */
+	char csrf[WEB_CSRF_LEN + 1];
+	char *flash;                /* the session's last confirmation (JSON) */
+	char *name;                 /* the signed-in officer or department */
+	void *page;                 /* the page's own data */
+	void (*page_free)(void *);
+};
+void web_dispatch(struct request *);
+void web_run(struct request *);
+void web_free(struct web *);
+const char *web_field(struct request *, const char *);
+void web_escape(struct evbuffer *, const char *);
+struct evbuffer *web_begin(struct request *, const char *);
+void web_end(struct request *, struct evbuffer *, int, const char *);
+void web_redirect(struct request *, const char *);
+void web_error(struct request *, int, const char *);
+void web_hidden_csrf(struct request *, struct evbuffer *);
+void web_hidden_key(struct evbuffer *);
+void web_signed_in_bar(struct request *, struct evbuffer *, const char *);
+void web_time(struct evbuffer *, const char *);
+const char *web_api_error(const char *, char *, size_t);
+const char *web_state_name(const char *);
+const char *web_category_name(const char *);
+void web_field_message(struct request *, const char *, const char *, int,
+    char *, size_t);
+void web_department_names(struct request *, struct evbuffer *,
+    const char *);
+void web_static(struct request *);
+
+/* web_session.c */
+void web_session_load(struct request *);
+void web_signin_page(struct request *, int, const char *);
+void web_login(struct request *);
+void web_logout(struct request *);
+void web_session_flash(struct request *, const char *, const char *);
+
+/* web_form.c */
+void web_form(struct request *);
+void web_form_report(struct request *);
+void web_form_action(struct request *);
+
+/* web_dept.c */
+void web_dept(struct request *);
+void web_dept_step(struct request *);
+
+/* web_ledger.c */
+void web_ledger(struct request *);
+
+/* web_assets.c (generated from web/ by web/embed.sh) */
+struct web_asset {
+	const char *name;           /* style.css */
+	const char *path;           /* /static/style-HASH.css */
+	const char *type;           /* its Content-Type */
+	const char *etag;           /* "HASH" */
+	const char *body;
+	size_t len;
+};
+extern const struct web_asset web_assets[];
 
 #endif /* LIAISON_DAEMON_H */
