@@ -255,3 +255,41 @@ def test_export_refuses_a_bad_roster_and_writes_nothing(tmp_path):
             check=False)
     assert p.returncode == 1 and p.stderr.startswith("liaisonctl: " + str(bad) + ": ")
     assert sorted(os.listdir(tmp_path)) == ["bad.json"]
+
+
+def test_round_trip_of_optional_fields_and_shared_enterprises(tmp_path):
+    # No webhook, no area, no unit/phone/email, an officer without enterprises,
+    # an enterprise two officers look after, text with commas, quotes and a
+    # line break; emails and keywords as empty lists (how import gives them).
+    e1, e2 = ROSTER["enterprises"][0]["id"], ROSTER["enterprises"][1]["id"]
+    roster = {
+        "zone": {"name": "测试区", "timezone": "Asia/Shanghai"},
+        "leaders": [],
+        "departments": [{"id": "hr", "name": "人社局, \"就业\"科", "emails": []},
+                        {"id": "econ", "name": "经发局", "emails": ["a@x.cn", "b@x.cn"],
+                         "webhook": {"url": "https://x.cn/h", "format": "wecom"}}],
+        "topics": [{"id": "hiring", "name": "用工", "departments": ["hr", "econ"], "keywords": []}],
+        "officers": [{"id": "O1", "name": "甲", "level": "provincial", "enterprises": [e1, e2]},
+                     {"id": "O2", "name": "乙", "level": "municipal", "unit": "单位",
+                      "enterprises": [e2]},
+                     {"id": "O3", "name": "丙", "level": "zone", "enterprises": []}],
+        "enterprises": [{"id": e1, "name": "甲公司", "kind": "social_org"},
+                        {"id": e2, "name": "乙公司", "kind": "enterprise", "area": "东区"}],
+    }
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps(roster, ensure_ascii=False), encoding="utf-8")
+    paths = export(tmp_path, str(src))
+    assert '"O1;O2"' in open(paths["enterprises"], encoding="utf-8-sig").read()
+    out = str(tmp_path / "out.json")
+    import_(paths, out, "--zone", "测试区")
+    assert read_json(out) == roster
+
+
+def test_export_notes_an_order_the_sheets_cannot_keep(tmp_path):
+    roster = lib.load_roster()
+    roster["officers"][0]["enterprises"].reverse()
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps(roster, ensure_ascii=False), encoding="utf-8")
+    p = ctl("roster", "export", "-i", str(src), "--officers", str(tmp_path / "o.csv"))
+    assert p.stderr == ("liaisonctl: note: 1 officers list their enterprises in another order "
+                        "than the enterprise sheet; an import lists them in sheet order\n")
