@@ -55,8 +55,10 @@ escalate_done(redisAsyncContext *c, void *r, void *privdata)
 		n = strtol(reply->element[1]->str, NULL, 10);
 	else if (reply != NULL)
 		store_reply_is_error(e->store, reply);
-	if (n > 0)
+	if (n > 0) {
 		log_info("escalated %ld overdue task stages", n);
+		e->store->writes++;
+	}
 	/* A full batch means more may be due: go on at once. */
 	escalate_schedule(e, n >= ESCALATE_BATCH ? 0 : ESCALATE_EVERY_MS);
 }

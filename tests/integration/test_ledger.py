@@ -204,3 +204,18 @@ def test_cache_off(fresh_stack):
     ledger(st)
     st.r.hset(lib.PREFIX + "issue:" + iid, "title", "立即可见")
     assert ledger(st)["issues"][0]["title"] == "立即可见"
+
+
+def test_cache_dropped_when_escalation_changes_something(fresh_stack):
+    """The escalation timer runs every second and mostly changes nothing, so
+    it does not drop the cache then; when it does escalate, it does."""
+    st = fresh_stack(conf={"ledger": {"cache_ms": "60000"}, "deadlines": {"claim_seconds": "2"}})
+    oid = "O005"
+    iid = submit(st, oid, [lib.item(st.officer(oid)["enterprises"][0])])["issues"][0]["id"]
+    row = ledger(st)["issues"][0]
+    assert row["category"] == "individual" and row["tasks"][0]["overdue"] is False
+    admin = st.token("admin", "ops")
+    lib.wait_for(lambda: st.d.get("/api/v1/issues/" + iid, token=admin).json()["category"] == "difficult",
+                 10, what="the claim deadline to be escalated")
+    row = ledger(st)["issues"][0]
+    assert row["category"] == "difficult" and row["tasks"][0]["overdue"] is True
