@@ -60,6 +60,8 @@ static const struct route routes[] = {
 	    "/api/v1/deliveries", NULL },
 	{ "/api/v1/deliveries/*/retry", EVHTTP_REQ_POST, 1 << ROLE_ADMIN,
 	    api_delivery_retry, "/api/v1/deliveries/{id}/retry", NULL },
+	{ "/api/v1/digests", EVHTTP_REQ_POST, 1 << ROLE_ADMIN, api_digests,
+	    "/api/v1/digests", NULL },
 	{ NULL, 0, 0, NULL, NULL, NULL }
 };
 

@@ -24,6 +24,7 @@ usage(void)
 	    "usage: liaisonctl [-c file] token issue officer|department|admin ID\n"
 	    "       liaisonctl [-c file] token revoke TOKEN\n"
 	    "       liaisonctl roster check FILE\n"
+	    "       liaisonctl [-c file] digest [status] --week YYYY-Www\n"
 	    "       liaisonctl -V\n");
 }
 
@@ -247,6 +248,9 @@ main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[0], "roster") == 0 &&
 	    strcmp(argv[1], "check") == 0)
 		return roster_check(argv[2]);
+	if (argc >= 1 && strcmp(argv[0], "digest") == 0 &&
+	    (ch = ctl_digest(config_path, argc - 1, argv + 1)) != 2)
+		return ch;
 	usage();
 	return 2;
 }
