@@ -18,20 +18,6 @@
 
 struct daemon;
 
-/* lua_scripts.c (generated from the scripts in src/lua) */
-enum store_script_id {
-	SCRIPT_WORKFLOW,           /* every change: workflow.lua */
-	SCRIPT_LIST,               /* pages of issues or reports: list.lua */
-	SCRIPT_READ,               /* one issue, task or queue: read.lua */
-	SCRIPT_DELIVER,            /* webhook deliveries: deliver.lua */
-	SCRIPT_DIGEST,             /* the weekly digest: digest.lua */
-	SCRIPT_COUNT
-};
-struct store_script {
-	const char *name;
-	const char *body;
-};
-extern const struct store_script store_scripts[];
 
 /* store.c */
 #define STORE_SCRIPT_MAXARGS 16
@@ -200,9 +186,11 @@ void api_issue_fetch(struct request *, const char *);
 void api_issue_reply(struct request *, redisReply *);
 cJSON *api_issue_json(const redisReply *, const redisReply *);
 cJSON *api_task_json(const redisReply *);
-const char *reply_field(const redisReply *, const char *);
 int api_id_valid(const char *, char);
 int api_one_of(const char *, const char *const *);
+
+/* api_ledger.c */
+void api_ledger(struct request *);
 
 /* api_workflow.c */
 cJSON *workflow_payload(struct request *);

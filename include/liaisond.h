@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
+#include <hiredis/hiredis.h>
 
 #define LIAISON_VERSION PACKAGE_VERSION
 
@@ -17,6 +18,115 @@
 #define USCC_LEN 18           /* a Unified Social Credit Code */
 #define TOKEN_HASH_LEN 64     /* SHA-256 in lower-case hex */
 #define PERIOD_LEN 10         /* "YYYY-MM-H" */
+
+/* lua_scripts.c (generated from the scripts in src/lua) */
+enum store_script_id {
+	SCRIPT_WORKFLOW,           /* every change: workflow.lua */
+	SCRIPT_LIST,               /* pages of issues or reports: list.lua */
+	SCRIPT_READ,               /* one issue, task or queue: read.lua */
+	SCRIPT_DELIVER,            /* webhook deliveries: deliver.lua */
+	SCRIPT_LEDGER,             /* the rows of a ledger: ledger.lua */
+	SCRIPT_DIGEST,             /* the weekly digest: digest.lua */
+	SCRIPT_COUNT
+};
+struct store_script {
+	const char *name;
+	const char *body;
+};
+extern const struct store_script store_scripts[];
+
+/* ledger.c */
+struct roster;
+enum ledger_category {
+	LEDGER_INDIVIDUAL,       /* 个性 */
+	LEDGER_COMMON,           /* 共性 */
+	LEDGER_DIFFICULT,        /* 疑难 */
+	LEDGER_CATEGORIES
+};
+struct ledger_task {
+	char *id;
+	char *department;
+	char *state;             /* queued claimed responded resolved returned */
+	char *claimant;
+	char *response;
+	char *resolution;
+	char *overdue;           /* the stage escalated, or "" */
+	int64_t created;         /* ms; 0 when unknown */
+	int64_t deadline;        /* of the current stage; 0 when none */
+	int64_t due_claim, due_respond, due_resolve;
+	int64_t claimed_at, responded_at, resolved_at, returned_at;  /* 0: not */
+};
+struct ledger_issue {
+	char *id;
+	char *report;
+	char *officer;
+	char *enterprise;
+	char *topic;
+	char *title;
+	char *detail;
+	char *period;
+	char *category;
+	char *state;             /* a task state, or closed */
+	char *group;             /* "" when none */
+	char *satisfaction;      /* satisfied basic unsatisfied, or "" */
+	int difficult;           /* flagged by the officer */
+	int64_t created;
+	struct ledger_task *tasks;
+	size_t ntasks;
+};
+/*
+ * One department's figures over the tasks of a ledger, each task counted
+ * once (a common group's issues share one). The definitions are in
+ * ledger.c and docs/API.md; a rate is negative when nothing is in its
+ * denominator.
+ */
+struct ledger_score {
+	char *department;
+	char *name;
+	unsigned received;          /* tasks routed to it */
+	unsigned returned;          /* of them returned (退单) */
+	unsigned claimed;
+	unsigned claimed_on_time;   /* claimed by the claim deadline */
+	unsigned responded;         /* responded or resolved */
+	unsigned responded_on_time; /* by the respond deadline */
+	unsigned resolved;
+	unsigned resolved_on_time;  /* by the resolve deadline */
+	unsigned due;               /* resolved, or open past the resolve deadline */
+	unsigned open;              /* queued, claimed or responded */
+	unsigned overdue;           /* open and past its current deadline */
+	unsigned rated;             /* issues their officer confirmed */
+	unsigned satisfied;         /* of them satisfied or basically so */
+	double response_rate;       /* 响应率 responded_on_time / (received - returned) */
+	double resolution_rate;     /* 办结率 resolved / due */
+	double satisfaction_rate;   /* 满意率 satisfied / rated */
+};
+struct ledger {
+	struct ledger_issue *issues;     /* oldest first */
+	size_t nissues;
+	struct ledger_score *scores;     /* one per roster department, file order */
+	size_t nscores;
+	struct ledger_score total;       /* the zone: every department together */
+	unsigned by_category[LEDGER_CATEGORIES];
+	int64_t now;                     /* when scored, ms */
+};
+struct ledger_filter {
+	const char *category;            /* NULL: any */
+	const char *department;
+	const char *state;
+};
+struct ledger *ledger_parse(const redisReply *rows);
+void ledger_score(struct ledger *, const struct roster *, int64_t now);
+int ledger_issue_matches(const struct ledger_issue *,
+    const struct ledger_filter *);
+int ledger_task_open(const struct ledger_task *);
+int ledger_task_overdue(const struct ledger_task *, int64_t now);
+int ledger_category(const char *);
+const char *ledger_category_zh(const char *);
+const char *ledger_state_zh(const char *);
+cJSON *ledger_score_json(const struct ledger_score *);
+cJSON *ledger_json(const struct ledger *, const struct roster *,
+    const struct ledger_filter *, int show_enterprises);
+void ledger_free(struct ledger *);
 
 /* log.c */
 enum log_level { LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
@@ -46,6 +156,9 @@ struct config {
 	int listen_port;
 	char *public_url;
 	int metrics_public;      /* 1: /metrics for anyone; 0: admin token only */
+
+	/* [ledger] */
+	int ledger_show_enterprises;  /* 1: the public ledger names them */
 
 	/* [redis] */
 	char *redis_host;        /* numeric address */
@@ -125,6 +238,7 @@ struct department {
 	char *webhook_url;       /* NULL when the department has no webhook */
 	char *webhook_format;    /* standard|wecom|dingtalk|feishu */
 	char *webhook_secret;    /* NULL when unset */
+	size_t order;            /* its place in the file, for display */
 };
 struct topic {
 	char *id;
@@ -283,6 +397,7 @@ void token_hash(const char *token, char out[TOKEN_HASH_LEN + 1]);
 void sha256_hex(const void *, size_t, char out[TOKEN_HASH_LEN + 1]);
 int64_t now_ms(void);
 void time_iso8601(int64_t ms, char buf[32]);
+const char *reply_field(const redisReply *, const char *);
 
 /* validate.c */
 struct api_error {

@@ -18,6 +18,7 @@ static const char *const digests_fields[] = { "week", NULL };
 static void
 digests_requested(struct request *r, redisReply *reply)
 {
+	struct digest_sched *sched = r->daemon->digest;
 	cJSON *root;
 
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
@@ -32,9 +33,9 @@ digests_requested(struct request *r, redisReply *reply)
 	    strtol(reply->element[1]->str, NULL, 10));
 	cJSON_AddStringToObject(root, "state", "requested");
 	cJSON_AddStringToObject(root, "requested_by", r->actor_id);
-	request_reply_json(r, 202, root);
-	if (r->daemon->digest != NULL)
-		digest_sched_kick(r->daemon->digest);
+	request_reply_json(r, 202, root);     /* frees r */
+	if (sched != NULL)
+		digest_sched_kick(sched);
 }
 
 /* POST /api/v1/digests: the week must exist and have ended. */

@@ -31,20 +31,6 @@ api_id_valid(const char *id, char letter)
 	    strspn(id + 1, "0123456789") == n - 1;
 }
 
-/* The value of field name in a flat HGETALL reply, or NULL. */
-const char *
-reply_field(const redisReply *flat, const char *name)
-{
-	size_t i;
-
-	if (flat == NULL || flat->type != REDIS_REPLY_ARRAY)
-		return NULL;
-	for (i = 0; i + 1 < flat->elements; i += 2)
-		if (strcmp(flat->element[i]->str, name) == 0)
-			return flat->element[i + 1]->str;
-	return NULL;
-}
-
 static void
 issues_add_time(cJSON *obj, const char *name, const char *ms)
 {

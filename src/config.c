@@ -144,6 +144,8 @@ static const struct config_key config_keys[] = {
 	{ "webhooks", "per_endpoint", CONFIG_INT,
 	  CONFIG_FIELD(webhook_per_endpoint), 1, 100 },
 
+	{ "ledger", "show_enterprises", CONFIG_BOOL,
+	  CONFIG_FIELD(ledger_show_enterprises), 0, 0 },
 	{ "log", "level", CONFIG_LOG_LEVEL, CONFIG_FIELD(log_level), 0, 0 },
 
 	{ "digest", "enabled", CONFIG_BOOL, CONFIG_FIELD(digest_enabled), 0, 0 },

@@ -21,23 +21,61 @@
 #define DIGEST_DEAD_MAX 50       /* dead deliveries listed by id */
 #define DIGEST_DEAD_DAYS 7       /* also those created the week before */
 
-/* The week's received issues and the open ones, scored (ledger.c). */
+/* Run ledger.lua KIND [FROM TO] and parse its rows; NULL on failure. */
+static struct ledger *
+digest_ledger_read(redisContext *c, const struct generation *g,
+    const char *kind, int64_t from, int64_t to, char *error, size_t errlen)
+{
+	const char *argv[7];
+	char a[24], b[24];
+	struct ledger *l;
+	redisReply *r;
+
+	snprintf(a, sizeof a, "%lld", (long long)from);
+	snprintf(b, sizeof b, "%lld", (long long)to);
+	argv[0] = "EVAL";
+	argv[1] = store_scripts[SCRIPT_LEDGER].body;
+	argv[2] = "0";
+	argv[3] = g->config->redis_prefix;
+	argv[4] = kind;
+	argv[5] = a;
+	argv[6] = b;
+	r = redisCommandArgv(c, strcmp(kind, "range") == 0 ? 7 : 5, argv,
+	    NULL);
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		snprintf(error, errlen, "redis: ledger %s: %s", kind,
+		    r == NULL ? c->errstr : r->type == REDIS_REPLY_ERROR ?
+		    r->str : "bad reply");
+		freeReplyObject(r);
+		return NULL;
+	}
+	l = ledger_parse(r);
+	freeReplyObject(r);
+	if (l == NULL)
+		snprintf(error, errlen, "ledger %s: rows not understood", kind);
+	return l;
+}
+
+/* The week's received issues and every open one, scored (ledger.c). */
 static int
 digest_ledgers_read(redisContext *c, const struct generation *g,
     struct digest_input *in, char *error, size_t errlen)
 {
-	(void)c;
-	(void)g;
-	(void)in;
-	(void)error;
-	(void)errlen;
+	if ((in->received = digest_ledger_read(c, g, "range", in->from_ms,
+	    in->to_ms, error, errlen)) == NULL ||
+	    (in->open = digest_ledger_read(c, g, "active", 0, 0, error,
+	    errlen)) == NULL)
+		return -1;
+	ledger_score(in->received, g->roster, in->now_ms);
+	ledger_score(in->open, g->roster, in->now_ms);
 	return 0;
 }
 
 static void
 digest_ledgers_free(struct digest_input *in)
 {
-	(void)in;
+	ledger_free(in->received);
+	ledger_free(in->open);
 }
 
 /* The officers of the roster not in the set P reported:PERIOD. */

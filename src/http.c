@@ -56,6 +56,8 @@ static const struct route routes[] = {
 	    api_task_step, "/api/v1/tasks/{id}/resolve", "resolve" },
 	{ "/api/v1/tasks/*/return", EVHTTP_REQ_POST, 1 << ROLE_DEPARTMENT,
 	    api_task_step, "/api/v1/tasks/{id}/return", "return" },
+	{ "/api/v1/ledger", METHODS_GET, 0, api_ledger, "/api/v1/ledger",
+	    NULL },
 	{ "/api/v1/deliveries", METHODS_GET, 1 << ROLE_ADMIN, api_deliveries,
 	    "/api/v1/deliveries", NULL },
 	{ "/api/v1/deliveries/*/retry", EVHTTP_REQ_POST, 1 << ROLE_ADMIN,

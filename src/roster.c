@@ -660,7 +660,8 @@ roster_parse_departments(struct roster_parse *rp, const cJSON *root)
 	r->departments = xcalloc(r->ndepartments, sizeof *r->departments);
 	cJSON_ArrayForEach(entry, array) {
 		roster_label(label, sizeof label, "departments", i, entry);
-		d = &r->departments[i++];
+		d = &r->departments[i];
+		d->order = i++;
 		if (roster_id_and_name(rp, label, entry, fields, &d->id,
 		    &d->name) != 0)
 			return -1;

@@ -183,3 +183,17 @@ time_iso8601(int64_t ms, char buf[32])
 	snprintf(buf + 19, 32 - 19, ".%03d%c%02d:%02d", millis, sign,
 	    (int)(off / 3600 % 100), (int)(off % 3600 / 60));
 }
+
+/* The value of field name in a flat HGETALL reply, or NULL. */
+const char *
+reply_field(const redisReply *flat, const char *name)
+{
+	size_t i;
+
+	if (flat == NULL || flat->type != REDIS_REPLY_ARRAY)
+		return NULL;
+	for (i = 0; i + 1 < flat->elements; i += 2)
+		if (strcmp(flat->element[i]->str, name) == 0)
+			return flat->element[i + 1]->str;
+	return NULL;
+}

@@ -140,7 +140,8 @@ end
 local function enqueue(task, dept, due, created)
   redis.call('HSET', key('task', task), 'state', 'queued', 'claimant', '',
     'overdue', '', 'due_claim', due.claim, 'due_respond', due.respond,
-    'due_resolve', due.resolve)
+    'due_resolve', due.resolve, 'claimed_at', '', 'responded_at', '',
+    'resolved_at', '', 'returned_at', '')
   redis.call('ZADD', key('open', dept), string.format('%d',
     tonumber(created) * 1000 + tonumber(task:sub(2)) % 1000), task)
   set_deadline(task, 'claim', due.claim)
@@ -376,7 +377,8 @@ local function step(task)
   if not allowed then
     return {'conflict', 'the task is ' .. state .. ': cannot ' .. req.step}
   end
-  redis.call('HSET', k, 'state', req.to, req.field, req.text)
+  redis.call('HSET', k, 'state', req.to, req.field, req.text,
+    req.to .. '_at', now)
   if state == 'queued' then redis.call('ZREM', key('open', dept), task) end
   if req.next then
     set_deadline(task, req.next, hget(k, 'due_' .. req.next))

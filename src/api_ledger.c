@@ -1,0 +1,84 @@
+/*
+ * api_ledger.c -- GET /api/v1/ledger: the public ledger (公示) of a
+ * half-month, with every department's scorecard. No token needed; it
+ * shows neither who reported an issue nor its detail, and names the
+ * enterprises only when [ledger] show_enterprises says so.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "liaisond.h"
+#include "daemon.h"
+
+static const char *const ledger_query[] = { "period", "category",
+    "department", "state", NULL };
+static const char *const ledger_issue_states[] = { "queued", "claimed",
+    "responded", "resolved", "returned", "closed", NULL };
+
+struct api_ledger {
+	char period[PERIOD_LEN + 1];
+	struct ledger_filter filter;
+};
+
+static void
+api_ledger_read(struct request *r, redisReply *reply)
+{
+	struct api_ledger *a = r->state;
+	struct ledger *l = ledger_parse(reply);
+	cJSON *root;
+
+	if (l == NULL) {
+		request_error(r, 500, "internal", "unexpected store reply", NULL);
+		return;
+	}
+	ledger_score(l, r->roster, now_ms());
+	root = ledger_json(l, r->roster, &a->filter,
+	    r->config->ledger_show_enterprises);
+	cJSON_AddStringToObject(root, "period", a->period);
+	ledger_free(l);
+	request_reply_json(r, 200, root);
+}
+
+/*
+ * Check ?name= against the allowed values (NULL: any roster department);
+ * 0 with *out set (NULL when absent), or -1 having answered 422.
+ */
+static int
+api_ledger_param(struct request *r, const char *name,
+    const char *const *allowed, const char **out)
+{
+	const char *v = request_query(r, name);
+
+	*out = v;
+	if (v == NULL)
+		return 0;
+	if (allowed != NULL ? api_one_of(v, allowed) :
+	    roster_department(r->roster, v) != NULL)
+		return 0;
+	request_error(r, 422, "invalid", allowed != NULL ? "not one of the "
+	    "allowed values" : "no such department", name);
+	return -1;
+}
+
+/* GET /api/v1/ledger?period=&category=&department=&state= */
+void
+api_ledger(struct request *r)
+{
+	struct api_ledger *a = xcalloc(1, sizeof *a);
+	const char *argv[2] = { "period", a->period };
+
+	r->state = a;
+	r->state_free = free;
+	if (request_check_query(r, ledger_query) == -1 ||
+	    api_period(r, a->period, 1) == -1 ||
+	    api_ledger_param(r, "category", issue_categories,
+	    &a->filter.category) == -1 ||
+	    api_ledger_param(r, "state", ledger_issue_states,
+	    &a->filter.state) == -1 ||
+	    api_ledger_param(r, "department", NULL,
+	    &a->filter.department) == -1)
+		return;
+	request_script(r, SCRIPT_LEDGER, api_ledger_read, 2, argv, NULL);
+}

@@ -1,0 +1,592 @@
+/*
+ * ledger.c -- the ledger (问题清单台账): a set of issues with their tasks, as
+ * ledger.lua reads them, and each department's scorecard over them. The
+ * public ledger, the digests and the spreadsheets all take their figures
+ * from here, so that they never disagree.
+ *
+ * The definitions, over the tasks of the ledger's issues (a task shared by
+ * a common group counts once):
+ *   received           tasks routed to the department
+ *   claimed on time    claimed by the claim deadline
+ *   响应率 response     responded (or resolved) by the respond deadline,
+ *                      over received minus returned (退单 were not its work)
+ *   办结率 resolution   resolved, over "due": resolved, or still open past
+ *                      the resolve deadline (work not yet due is not counted
+ *                      against it)
+ *   满意率 satisfaction issues confirmed satisfied or basically satisfied,
+ *                      over the issues their officer rated
+ * A rate with nothing in its denominator is undefined (negative here, null
+ * in JSON).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "liaisond.h"
+
+static const char *const ledger_categories[] = { "individual", "common",
+    "difficult", NULL };
+static const char *const ledger_categories_zh[] = { "个性", "共性", "疑难" };
+
+static const struct {
+	const char *state;
+	const char *zh;
+} ledger_states[] = {
+	{ "queued", "待认领" },
+	{ "claimed", "已认领" },
+	{ "responded", "已答复" },
+	{ "resolved", "已办结" },
+	{ "returned", "已退单" },
+	{ "closed", "已销号" },
+	{ NULL, NULL }
+};
+
+/* The category's number, or -1. */
+int
+ledger_category(const char *name)
+{
+	int i;
+
+	for (i = 0; name != NULL && ledger_categories[i] != NULL; i++)
+		if (strcmp(name, ledger_categories[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* 个性, 共性 or 疑难 for a category name; the name itself if unknown. */
+const char *
+ledger_category_zh(const char *name)
+{
+	int c = ledger_category(name);
+
+	return c == -1 ? name : ledger_categories_zh[c];
+}
+
+/* The Chinese name of an issue or task state; the name itself if unknown. */
+const char *
+ledger_state_zh(const char *state)
+{
+	int i;
+
+	for (i = 0; ledger_states[i].state != NULL; i++)
+		if (strcmp(state, ledger_states[i].state) == 0)
+			return ledger_states[i].zh;
+	return state;
+}
+
+static char *
+ledger_str(const redisReply *flat, const char *name)
+{
+	const char *v = reply_field(flat, name);
+
+	return xstrdup(v != NULL ? v : "");
+}
+
+/* A time field in ms; 0 when absent or empty. */
+static int64_t
+ledger_ms(const redisReply *flat, const char *name)
+{
+	const char *v = reply_field(flat, name);
+
+	return v != NULL && *v != '\0' ? strtoll(v, NULL, 10) : 0;
+}
+
+static void
+ledger_task_parse(struct ledger_task *t, const redisReply *flat)
+{
+	t->id = ledger_str(flat, "id");
+	t->department = ledger_str(flat, "department");
+	t->state = ledger_str(flat, "state");
+	t->claimant = ledger_str(flat, "claimant");
+	t->response = ledger_str(flat, "response");
+	t->resolution = ledger_str(flat, "resolution");
+	t->overdue = ledger_str(flat, "overdue");
+	t->created = ledger_ms(flat, "created");
+	t->deadline = ledger_ms(flat, "deadline");
+	t->due_claim = ledger_ms(flat, "due_claim");
+	t->due_respond = ledger_ms(flat, "due_respond");
+	t->due_resolve = ledger_ms(flat, "due_resolve");
+	t->claimed_at = ledger_ms(flat, "claimed_at");
+	t->responded_at = ledger_ms(flat, "responded_at");
+	t->resolved_at = ledger_ms(flat, "resolved_at");
+	t->returned_at = ledger_ms(flat, "returned_at");
+}
+
+static void
+ledger_issue_parse(struct ledger_issue *is, const redisReply *flat,
+    const redisReply *tasks)
+{
+	const char *v = reply_field(flat, "difficult");
+	size_t i;
+
+	is->id = ledger_str(flat, "id");
+	is->report = ledger_str(flat, "report");
+	is->officer = ledger_str(flat, "officer");
+	is->enterprise = ledger_str(flat, "enterprise");
+	is->topic = ledger_str(flat, "topic");
+	is->title = ledger_str(flat, "title");
+	is->detail = ledger_str(flat, "detail");
+	is->period = ledger_str(flat, "period");
+	is->category = ledger_str(flat, "category");
+	is->state = ledger_str(flat, "state");
+	is->group = ledger_str(flat, "group");
+	is->satisfaction = ledger_str(flat, "satisfaction");
+	is->difficult = v != NULL && strcmp(v, "1") == 0;
+	is->created = ledger_ms(flat, "created");
+	is->tasks = xcalloc(tasks->elements + 1, sizeof *is->tasks);
+	for (i = 0; i < tasks->elements; i++) {
+		if (tasks->element[i]->type != REDIS_REPLY_ARRAY)
+			continue;
+		ledger_task_parse(&is->tasks[is->ntasks++], tasks->element[i]);
+	}
+}
+
+/* Ids are a letter and a number: compare the numbers. */
+static int
+ledger_id_cmp(const char *a, const char *b)
+{
+	long long x = strtoll(a + (*a != '\0'), NULL, 10);
+	long long y = strtoll(b + (*b != '\0'), NULL, 10);
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+ledger_issue_cmp(const void *a, const void *b)
+{
+	const struct ledger_issue *x = a, *y = b;
+
+	if (x->created != y->created)
+		return x->created < y->created ? -1 : 1;
+	return ledger_id_cmp(x->id, y->id);
+}
+
+/*
+ * The ledger of the rows ledger.lua returns ({issue, {task, ...}} each), or
+ * NULL when the reply is not such an array.
+ */
+struct ledger *
+ledger_parse(const redisReply *rows)
+{
+	struct ledger *l;
+	const redisReply *row;
+	size_t i;
+
+	if (rows == NULL || rows->type != REDIS_REPLY_ARRAY)
+		return NULL;
+	l = xcalloc(1, sizeof *l);
+	l->issues = xcalloc(rows->elements + 1, sizeof *l->issues);
+	for (i = 0; i < rows->elements; i++) {
+		row = rows->element[i];
+		if (row->type != REDIS_REPLY_ARRAY || row->elements != 2 ||
+		    row->element[0]->type != REDIS_REPLY_ARRAY ||
+		    row->element[1]->type != REDIS_REPLY_ARRAY)
+			continue;
+		ledger_issue_parse(&l->issues[l->nissues++], row->element[0],
+		    row->element[1]);
+	}
+	qsort(l->issues, l->nissues, sizeof *l->issues, ledger_issue_cmp);
+	return l;
+}
+
+int
+ledger_task_open(const struct ledger_task *t)
+{
+	return strcmp(t->state, "queued") == 0 ||
+	    strcmp(t->state, "claimed") == 0 ||
+	    strcmp(t->state, "responded") == 0;
+}
+
+/* Is the task open and past the deadline of the stage it is in? */
+int
+ledger_task_overdue(const struct ledger_task *t, int64_t now)
+{
+	return ledger_task_open(t) && t->deadline != 0 && t->deadline <= now;
+}
+
+static double
+ledger_rate(unsigned part, unsigned whole)
+{
+	return whole == 0 ? -1.0 : (double)part / whole;
+}
+
+static void
+ledger_rates(struct ledger_score *s)
+{
+	s->response_rate = ledger_rate(s->responded_on_time,
+	    s->received - s->returned);
+	s->resolution_rate = ledger_rate(s->resolved, s->due);
+	s->satisfaction_rate = ledger_rate(s->satisfied, s->rated);
+}
+
+static void
+ledger_count_task(struct ledger_score *s, const struct ledger_task *t,
+    int64_t now)
+{
+	int claimed, responded, resolved;
+	int64_t answered;
+
+	resolved = strcmp(t->state, "resolved") == 0;
+	responded = resolved || strcmp(t->state, "responded") == 0;
+	claimed = responded || strcmp(t->state, "claimed") == 0;
+	s->received++;
+	if (strcmp(t->state, "returned") == 0)
+		s->returned++;
+	if (claimed) {
+		s->claimed++;
+		if (t->claimed_at != 0 && t->claimed_at <= t->due_claim)
+			s->claimed_on_time++;
+	}
+	if (responded) {
+		s->responded++;
+		answered = t->responded_at != 0 ? t->responded_at :
+		    t->resolved_at;
+		if (answered != 0 && answered <= t->due_respond)
+			s->responded_on_time++;
+	}
+	if (resolved) {
+		s->resolved++;
+		s->due++;
+		if (t->resolved_at != 0 && t->resolved_at <= t->due_resolve)
+			s->resolved_on_time++;
+	} else if (ledger_task_open(t)) {
+		s->open++;
+		if (t->due_resolve != 0 && t->due_resolve <= now)
+			s->due++;
+		if (ledger_task_overdue(t, now))
+			s->overdue++;
+	}
+}
+
+static void
+ledger_add(struct ledger_score *to, const struct ledger_score *s)
+{
+	to->received += s->received;
+	to->returned += s->returned;
+	to->claimed += s->claimed;
+	to->claimed_on_time += s->claimed_on_time;
+	to->responded += s->responded;
+	to->responded_on_time += s->responded_on_time;
+	to->resolved += s->resolved;
+	to->resolved_on_time += s->resolved_on_time;
+	to->due += s->due;
+	to->open += s->open;
+	to->overdue += s->overdue;
+	to->rated += s->rated;
+	to->satisfied += s->satisfied;
+}
+
+static int
+ledger_task_ptr_cmp(const void *a, const void *b)
+{
+	const struct ledger_task *const *x = a, *const *y = b;
+
+	return ledger_id_cmp((*x)->id, (*y)->id);
+}
+
+static struct ledger_score *
+ledger_score_of(struct ledger *l, const char *dept)
+{
+	size_t i;
+
+	for (i = 0; i < l->nscores; i++)
+		if (strcmp(l->scores[i].department, dept) == 0)
+			return &l->scores[i];
+	return NULL;
+}
+
+static void
+ledger_scores_free(struct ledger *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->nscores; i++) {
+		free(l->scores[i].department);
+		free(l->scores[i].name);
+	}
+	free(l->scores);
+	free(l->total.department);
+	free(l->total.name);
+	l->scores = NULL;
+	l->nscores = 0;
+}
+
+/*
+ * Fill the scorecards of the roster's departments (in the order of its
+ * file, which is how the zone lists them) and the
+ * counts by category, as of now (ms). Tasks of departments the roster no
+ * longer has are left out.
+ */
+void
+ledger_score(struct ledger *l, const struct roster *roster, int64_t now)
+{
+	struct ledger_task **all;
+	struct ledger_score *s;
+	const struct ledger_issue *is;
+	size_t i, j, n = 0;
+	int c, rated;
+
+	ledger_scores_free(l);
+	memset(&l->total, 0, sizeof l->total);
+	memset(l->by_category, 0, sizeof l->by_category);
+	l->now = now;
+	l->scores = xcalloc(roster->ndepartments + 1, sizeof *l->scores);
+	for (i = 0; i < roster->ndepartments; i++) {
+		s = &l->scores[roster->departments[i].order];
+		s->department = xstrdup(roster->departments[i].id);
+		s->name = xstrdup(roster->departments[i].name);
+	}
+	l->nscores = roster->ndepartments;
+	l->total.department = xstrdup("");
+	l->total.name = xstrdup(roster->zone_name);
+
+	for (i = 0; i < l->nissues; i++)
+		n += l->issues[i].ntasks;
+	all = xcalloc(n + 1, sizeof *all);
+	n = 0;
+	for (i = 0; i < l->nissues; i++) {
+		is = &l->issues[i];
+		if ((c = ledger_category(is->category)) != -1)
+			l->by_category[c]++;
+		rated = *is->satisfaction != '\0';
+		for (j = 0; j < is->ntasks; j++) {
+			all[n++] = &is->tasks[j];
+			if (!rated ||
+			    (s = ledger_score_of(l, is->tasks[j].department)) ==
+			    NULL)
+				continue;
+			s->rated++;
+			if (strcmp(is->satisfaction, "satisfied") == 0 ||
+			    strcmp(is->satisfaction, "basic") == 0)
+				s->satisfied++;
+		}
+	}
+	qsort(all, n, sizeof *all, ledger_task_ptr_cmp);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && strcmp(all[i]->id, all[i - 1]->id) == 0)
+			continue;
+		if ((s = ledger_score_of(l, all[i]->department)) != NULL)
+			ledger_count_task(s, all[i], now);
+	}
+	free(all);
+	for (i = 0; i < l->nscores; i++) {
+		ledger_rates(&l->scores[i]);
+		ledger_add(&l->total, &l->scores[i]);
+	}
+	ledger_rates(&l->total);
+}
+
+/* Does the issue pass the filter (NULL fields match anything)? */
+int
+ledger_issue_matches(const struct ledger_issue *is,
+    const struct ledger_filter *f)
+{
+	size_t i;
+
+	if (f == NULL)
+		return 1;
+	if (f->category != NULL && strcmp(is->category, f->category) != 0)
+		return 0;
+	if (f->state != NULL && strcmp(is->state, f->state) != 0)
+		return 0;
+	if (f->department == NULL)
+		return 1;
+	for (i = 0; i < is->ntasks; i++)
+		if (strcmp(is->tasks[i].department, f->department) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+ledger_add_rate(cJSON *obj, const char *name, double rate)
+{
+	if (rate < 0)
+		cJSON_AddNullToObject(obj, name);
+	else    /* four decimals: 0.8571, not 0.8571428571428571 */
+		cJSON_AddNumberToObject(obj, name,
+		    (double)(long long)(rate * 10000 + 0.5) / 10000);
+}
+
+static void
+ledger_add_time(cJSON *obj, const char *name, int64_t ms)
+{
+	char when[32];
+
+	if (ms == 0) {
+		cJSON_AddNullToObject(obj, name);
+		return;
+	}
+	time_iso8601(ms, when);
+	cJSON_AddStringToObject(obj, name, when);
+}
+
+static void
+ledger_add_text(cJSON *obj, const char *name, const char *v)
+{
+	if (*v == '\0')
+		cJSON_AddNullToObject(obj, name);
+	else
+		cJSON_AddStringToObject(obj, name, v);
+}
+
+/* A scorecard as JSON. */
+cJSON *
+ledger_score_json(const struct ledger_score *s)
+{
+	cJSON *obj = cJSON_CreateObject();
+
+	if (*s->department != '\0')
+		cJSON_AddStringToObject(obj, "id", s->department);
+	cJSON_AddStringToObject(obj, "name", s->name);
+	cJSON_AddNumberToObject(obj, "received", s->received);
+	cJSON_AddNumberToObject(obj, "returned", s->returned);
+	cJSON_AddNumberToObject(obj, "claimed", s->claimed);
+	cJSON_AddNumberToObject(obj, "claimed_on_time", s->claimed_on_time);
+	cJSON_AddNumberToObject(obj, "responded", s->responded);
+	cJSON_AddNumberToObject(obj, "responded_on_time",
+	    s->responded_on_time);
+	cJSON_AddNumberToObject(obj, "resolved", s->resolved);
+	cJSON_AddNumberToObject(obj, "resolved_on_time", s->resolved_on_time);
+	cJSON_AddNumberToObject(obj, "due", s->due);
+	cJSON_AddNumberToObject(obj, "open", s->open);
+	cJSON_AddNumberToObject(obj, "overdue", s->overdue);
+	cJSON_AddNumberToObject(obj, "rated", s->rated);
+	cJSON_AddNumberToObject(obj, "satisfied", s->satisfied);
+	ledger_add_rate(obj, "response_rate", s->response_rate);
+	ledger_add_rate(obj, "resolution_rate", s->resolution_rate);
+	ledger_add_rate(obj, "satisfaction_rate", s->satisfaction_rate);
+	return obj;
+}
+
+/* A task as the public sees it: no claimant (a person's name). */
+static cJSON *
+ledger_task_json(const struct ledger_task *t, int64_t now)
+{
+	cJSON *obj = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(obj, "id", t->id);
+	cJSON_AddStringToObject(obj, "department", t->department);
+	cJSON_AddStringToObject(obj, "state", t->state);
+	cJSON_AddBoolToObject(obj, "overdue", ledger_task_overdue(t, now));
+	ledger_add_time(obj, "created", t->created);
+	ledger_add_time(obj, "deadline", t->deadline);
+	ledger_add_time(obj, "claimed_at", t->claimed_at);
+	ledger_add_time(obj, "responded_at", t->responded_at);
+	ledger_add_time(obj, "resolved_at", t->resolved_at);
+	ledger_add_text(obj, "response", t->response);
+	ledger_add_text(obj, "resolution", t->resolution);
+	return obj;
+}
+
+/*
+ * The public ledger: the scorecards, the counts by category and the issues
+ * that pass the filter. Who reported an issue and its detail are never
+ * shown; the enterprise only when show_enterprises is set.
+ */
+cJSON *
+ledger_json(const struct ledger *l, const struct roster *roster,
+    const struct ledger_filter *f, int show_enterprises)
+{
+	cJSON *root = cJSON_CreateObject(), *list, *obj, *tasks, *depts, *cat;
+	const struct ledger_issue *is;
+	const struct enterprise *e;
+	const struct topic *tp;
+	size_t i, j;
+
+	cJSON_AddStringToObject(root, "zone", roster->zone_name);
+	ledger_add_time(root, "generated", l->now);
+	list = cJSON_AddArrayToObject(root, "departments");
+	for (i = 0; i < l->nscores; i++)
+		cJSON_AddItemToArray(list, ledger_score_json(&l->scores[i]));
+	cJSON_AddItemToObject(root, "total", ledger_score_json(&l->total));
+	cat = cJSON_AddObjectToObject(root, "by_category");
+	for (i = 0; i < LEDGER_CATEGORIES; i++)
+		cJSON_AddNumberToObject(cat, ledger_categories[i],
+		    l->by_category[i]);
+
+	list = cJSON_AddArrayToObject(root, "issues");
+	for (i = 0; i < l->nissues; i++) {
+		is = &l->issues[i];
+		if (!ledger_issue_matches(is, f))
+			continue;
+		obj = cJSON_CreateObject();
+		cJSON_AddStringToObject(obj, "id", is->id);
+		cJSON_AddStringToObject(obj, "period", is->period);
+		cJSON_AddStringToObject(obj, "category", is->category);
+		cJSON_AddStringToObject(obj, "state", is->state);
+		cJSON_AddStringToObject(obj, "topic", is->topic);
+		tp = roster_topic(roster, is->topic);
+		cJSON_AddStringToObject(obj, "topic_name",
+		    tp != NULL ? tp->name : is->topic);
+		cJSON_AddStringToObject(obj, "title", is->title);
+		if (show_enterprises) {
+			cJSON_AddStringToObject(obj, "enterprise",
+			    is->enterprise);
+			e = roster_enterprise(roster, is->enterprise);
+			cJSON_AddStringToObject(obj, "enterprise_name",
+			    e != NULL ? e->name : "");
+		}
+		ledger_add_text(obj, "group", is->group);
+		ledger_add_text(obj, "satisfaction", is->satisfaction);
+		ledger_add_time(obj, "created", is->created);
+		depts = cJSON_AddArrayToObject(obj, "departments");
+		tasks = cJSON_AddArrayToObject(obj, "tasks");
+		for (j = 0; j < is->ntasks; j++) {
+			cJSON_AddItemToArray(depts,
+			    cJSON_CreateString(is->tasks[j].department));
+			cJSON_AddItemToArray(tasks,
+			    ledger_task_json(&is->tasks[j], l->now));
+		}
+		cJSON_AddItemToArray(list, obj);
+	}
+	return root;
+}
+
+static void
+ledger_task_free(struct ledger_task *t)
+{
+	free(t->id);
+	free(t->department);
+	free(t->state);
+	free(t->claimant);
+	free(t->response);
+	free(t->resolution);
+	free(t->overdue);
+}
+
+static void
+ledger_issue_free(struct ledger_issue *is)
+{
+	size_t i;
+
+	for (i = 0; i < is->ntasks; i++)
+		ledger_task_free(&is->tasks[i]);
+	free(is->tasks);
+	free(is->id);
+	free(is->report);
+	free(is->officer);
+	free(is->enterprise);
+	free(is->topic);
+	free(is->title);
+	free(is->detail);
+	free(is->period);
+	free(is->category);
+	free(is->state);
+	free(is->group);
+	free(is->satisfaction);
+}
+
+void
+ledger_free(struct ledger *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->nissues; i++)
+		ledger_issue_free(&l->issues[i]);
+	free(l->issues);
+	ledger_scores_free(l);
+	free(l);
+}

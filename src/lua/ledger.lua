@@ -1,0 +1,55 @@
+-- ledger.lua -- the rows of a ledger (台账): a set of issues, each with its
+-- tasks, read in one step so that the figures computed from them agree.
+--
+-- ARGV: prefix, kind, then the kind's arguments.
+--   period P        the issues reported for half-month P
+--   range FROM TO   the issues created in [FROM, TO) (ms)
+--   active          every issue that is not closed
+-- Returns {{issue fields (flat), {task fields (flat), ...}}, ...} in no
+-- particular order (ledger.c sorts them). Merged and withdrawn tasks are left out: their work lives on in the
+-- task they were merged into.
+local P = ARGV[1]
+local kind = ARGV[2]
+
+local function row(id)
+  local issue = redis.call('HGETALL', P .. 'issue:' .. id)
+  if #issue == 0 then return nil end
+  local tasks = {}
+  local ids = redis.call('HGET', P .. 'issue:' .. id, 'tasks')
+  if ids and ids ~= '' then
+    for _, t in ipairs(cjson.decode(ids)) do
+      local task = redis.call('HGETALL', P .. 'task:' .. t)
+      local state = redis.call('HGET', P .. 'task:' .. t, 'state')
+      if #task > 0 and state ~= 'merged' and state ~= 'withdrawn' then
+        tasks[#tasks + 1] = task
+      end
+    end
+  end
+  return {issue, tasks}
+end
+
+local ids
+if kind == 'period' then
+  ids = redis.call('ZRANGE', P .. 'issues:period:' .. ARGV[3], 0, -1)
+elseif kind == 'range' then
+  ids = redis.call('ZRANGEBYSCORE', P .. 'issues', ARGV[3],
+    '(' .. ARGV[4])
+elseif kind == 'active' then
+  ids = {}
+  for _, s in ipairs({'queued', 'claimed', 'responded', 'resolved',
+      'returned'}) do
+    for _, id in ipairs(redis.call('ZRANGE', P .. 'issues:state:' .. s, 0,
+        -1)) do
+      ids[#ids + 1] = id
+    end
+  end
+else
+  return redis.error_reply('ledger.lua: unknown kind ' .. tostring(kind))
+end
+
+local out = {}
+for _, id in ipairs(ids) do
+  local r = row(id)
+  if r then out[#out + 1] = r end
+end
+return out

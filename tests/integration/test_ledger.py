@@ -1,0 +1,173 @@
+"""The public ledger, GET /api/v1/ledger: every department's scorecard
+(received, claimed on time, 响应率, 办结率, 满意率) over a scenario with known
+answers, its issue rows, its filters, what it never shows, and its
+refusals.
+
+Deadlines are in seconds: [deadlines] claim_seconds = 2, respond_seconds =
+4, resolve_seconds = 6, counted from the task's creation. Seven issues of
+officer O002, on a Redis of their own:
+  A  hiring  claimed, responded, resolved at once; confirmed satisfied
+  B  hiring  claimed, responded, resolved at once; confirmed basic
+  C  hiring  claimed at once, never responded
+  D  hiring  never claimed
+  E  hiring  returned (退单) at once
+  F  hiring  claimed and responded only after 4.5 s (both late)
+  G  planning (land and build), reported after the others' deadlines, untouched
+The figures are read once every deadline of A-F has passed (7 s).
+"""
+
+import time
+
+import pytest
+
+import lib
+from test_tasks import act_ok, submit
+
+CLAIM_S, RESPOND_S, RESOLVE_S = 2, 4, 6
+
+
+@pytest.fixture(scope="module")
+def led(tmp_path_factory):
+    st = lib.Stack(str(tmp_path_factory.mktemp("ledger")),
+                   conf={"deadlines": {"claim_seconds": CLAIM_S, "respond_seconds": RESPOND_S,
+                                       "resolve_seconds": RESOLVE_S}})
+    try:
+        oid = "O002"
+        ents = st.officer(oid)["enterprises"]
+        officer = st.token("officer", oid)
+        st.token("department", "hr")
+        t0 = time.monotonic()
+        names = "ABCDEF"
+        doc = submit(st, oid, [lib.item(ents[i % len(ents)]) for i in range(len(names))])
+        issues = {n: doc["issues"][i]["id"] for i, n in enumerate(names)}
+        tasks = {n: doc["issues"][i]["tasks"][0]["id"] for i, n in enumerate(names)}
+        for n in "AB":
+            for a in ("claim", "respond", "resolve"):
+                act_ok(st, tasks[n], a)
+        act_ok(st, tasks["C"], "claim")
+        act_ok(st, tasks["E"], "return")
+        for n, how in (("A", "satisfied"), ("B", "basic")):
+            resp = st.d.post("/api/v1/issues/%s/confirm" % issues[n],
+                             {"satisfaction": how, "comment": "好"}, token=officer)
+            assert resp.status == 200, resp
+        time.sleep(max(0.0, t0 + 4.5 - time.monotonic()))
+        act_ok(st, tasks["F"], "claim")
+        act_ok(st, tasks["F"], "respond")
+        time.sleep(max(0.0, t0 + RESOLVE_S + 1.0 - time.monotonic()))
+        g = submit(st, oid, [lib.item(ents[0], topic="planning")])["issues"][0]
+        issues["G"] = g["id"]
+        yield {"st": st, "issues": issues, "tasks": tasks, "g": g}
+    finally:
+        problem = st.close()
+    if problem:
+        raise problem
+
+
+def ledger(st, query=""):
+    resp = st.d.get("/api/v1/ledger" + query)
+    assert resp.status == 200, resp
+    return resp.json()
+
+
+def dept(doc, d):
+    return next(x for x in doc["departments"] if x["id"] == d)
+
+
+def test_hr_scorecard(led):
+    doc = ledger(led["st"])
+    assert dept(doc, "hr") == {
+        "id": "hr", "name": "人力资源和社会保障局",
+        "received": 6, "returned": 1,
+        "claimed": 4, "claimed_on_time": 3,           # A B C on time, F late
+        "responded": 3, "responded_on_time": 2,       # A B; F late
+        "resolved": 2, "resolved_on_time": 2,
+        "due": 5,                                     # A B resolved; C D F open past due
+        "open": 3, "overdue": 3,
+        "rated": 2, "satisfied": 2,
+        "response_rate": 0.4,                         # 2 / (6 - 1)
+        "resolution_rate": 0.4,                       # 2 / 5
+        "satisfaction_rate": 1.0,
+    }
+
+
+def test_untouched_departments_and_total(led):
+    doc = ledger(led["st"])
+    for d in ("land", "build"):
+        s = dept(doc, d)
+        assert (s["received"], s["open"], s["due"], s["overdue"]) == (1, 1, 0, 0)
+        assert s["response_rate"] == 0.0
+        assert s["resolution_rate"] is None and s["satisfaction_rate"] is None
+    quiet = dept(doc, "tax")
+    assert quiet["received"] == 0 and quiet["response_rate"] is None
+    assert [d["id"] for d in doc["departments"]] == [d["id"] for d in led["st"].roster["departments"]]
+    total = doc["total"]
+    assert (total["received"], total["returned"], total["resolved"], total["due"]) == (8, 1, 2, 5)
+    assert total["response_rate"] == round(2 / 7, 4)
+    assert total["name"] == led["st"].roster["zone"]["name"] and "id" not in total
+
+
+def test_categories_and_rows(led):
+    doc = ledger(led["st"])
+    # C, D and F passed a deadline (escalation made them difficult); G needs
+    # two departments, which makes it difficult from the start
+    assert doc["by_category"] == {"individual": 3, "common": 0, "difficult": 4}
+    assert doc["period"] == lib.current_period()
+    rows = {r["id"]: r for r in doc["issues"]}
+    assert set(rows) == set(led["issues"].values())
+    ids = [r["id"] for r in doc["issues"]]
+    assert ids[-1] == led["issues"]["G"], "oldest first"
+    a = rows[led["issues"]["A"]]
+    assert a["state"] == "closed" and a["satisfaction"] == "satisfied"
+    assert a["tasks"][0]["resolved_at"] is not None and a["tasks"][0]["resolution"]
+    g = rows[led["issues"]["G"]]
+    assert g["departments"] == ["land", "build"] and g["topic_name"] == "规划建设"
+    d = rows[led["issues"]["D"]]
+    assert d["tasks"][0]["overdue"] is True and d["tasks"][0]["claimed_at"] is None
+    for r in doc["issues"]:
+        assert not {"officer", "detail", "enterprise", "enterprise_name", "report"} & set(r), r
+        for t in r["tasks"]:
+            assert "claimant" not in t
+
+
+def test_filters(led):
+    st, iss = led["st"], led["issues"]
+    assert {r["id"] for r in ledger(st, "?category=difficult")["issues"]} == {iss[n] for n in "CDFG"}
+    assert {r["id"] for r in ledger(st, "?state=returned")["issues"]} == {iss["E"]}
+    assert {r["id"] for r in ledger(st, "?department=build")["issues"]} == {iss["G"]}
+    both = ledger(st, "?department=hr&state=closed")
+    assert {r["id"] for r in both["issues"]} == {iss["A"], iss["B"]}
+    # the scorecards are the whole period's whatever the filter
+    assert dept(both, "hr")["received"] == 6
+    other = lib.period_shift(lib.current_period(), -2)
+    empty = ledger(st, "?period=" + other)
+    assert empty["issues"] == [] and dept(empty, "hr")["received"] == 0
+
+
+@pytest.mark.parametrize("query,field", [
+    ("?period=2026-13-1", "period"),
+    ("?period=yesterday", "period"),
+    ("?category=urgent", "category"),
+    ("?state=open", "state"),
+    ("?department=nosuch", "department"),
+])
+def test_bad_filters(led, query, field):
+    before = lib.redis_snapshot(led["st"].r)
+    lib.assert_error(led["st"].d.get("/api/v1/ledger" + query), 422, "invalid", field)
+    lib.assert_unchanged(before, lib.redis_snapshot(led["st"].r))
+
+
+def test_unknown_parameter_and_method(led):
+    st = led["st"]
+    assert st.d.get("/api/v1/ledger?officer=O002").status == 400
+    assert st.d.post("/api/v1/ledger", {}).status == 405
+
+
+def test_enterprises_shown_only_when_configured(fresh_stack):
+    st = fresh_stack(conf={"ledger": {"show_enterprises": "yes"}})
+    oid = "O003"
+    ent = st.officer(oid)["enterprises"][0]
+    submit(st, oid, [lib.item(ent)])
+    row = ledger(st)["issues"][0]
+    name = next(e["name"] for e in st.roster["enterprises"] if e["id"] == ent)
+    assert (row["enterprise"], row["enterprise_name"]) == (ent, name)
+    assert "officer" not in row and "detail" not in row

@@ -1,0 +1,324 @@
+/*
+ * test_ledger.c -- the ledger's scorecards (ledger.c) from replies shaped
+ * like ledger.lua's: the definitions of each figure and rate, a common
+ * group's shared task counted once, fields missing from older data,
+ * departments the roster no longer has, the order of issues, the filter
+ * and the JSON that never shows who reported.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "liaisond.h"
+
+static struct roster *roster;
+
+static int
+setup(void **state)
+{
+	char *cause = NULL;
+
+	(void)state;
+	roster = roster_load(ETC_DIR "/roster.json", &cause);
+	if (roster == NULL)
+		fail_msg("%s", cause);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	roster_free(roster);
+	return 0;
+}
+
+/* Replies built by hand, freed with reply_free. */
+static redisReply *
+reply_array(size_t n)
+{
+	redisReply *r = calloc(1, sizeof *r);
+
+	r->type = REDIS_REPLY_ARRAY;
+	r->element = calloc(n + 1, sizeof *r->element);
+	return r;
+}
+
+static redisReply *
+reply_string(const char *s)
+{
+	redisReply *r = calloc(1, sizeof *r);
+
+	r->type = REDIS_REPLY_STRING;
+	r->str = strdup(s);
+	r->len = strlen(s);
+	return r;
+}
+
+static void
+reply_push(redisReply *a, redisReply *e)
+{
+	a->element[a->elements++] = e;
+}
+
+/* A flat hash from "field=value" strings, NULL-terminated. */
+static redisReply *
+reply_hash(const char *first, ...)
+{
+	redisReply *r = reply_array(64);
+	const char *kv;
+	va_list ap;
+	char *eq;
+
+	va_start(ap, first);
+	for (kv = first; kv != NULL; kv = va_arg(ap, const char *)) {
+		eq = strchr(kv, '=');
+		assert_non_null(eq);
+		reply_push(r, reply_string(""));
+		free(r->element[r->elements - 1]->str);
+		r->element[r->elements - 1]->str = strndup(kv, eq - kv);
+		reply_push(r, reply_string(eq + 1));
+	}
+	va_end(ap);
+	return r;
+}
+
+static void
+reply_free(redisReply *r)
+{
+	size_t i;
+
+	if (r->type == REDIS_REPLY_ARRAY) {
+		for (i = 0; i < r->elements; i++)
+			reply_free(r->element[i]);
+		free(r->element);
+	}
+	free(r->str);
+	free(r);
+}
+
+/* Add the row {issue, {tasks...}} to rows. */
+static void
+row(redisReply *rows, redisReply *issue, redisReply *t1, redisReply *t2)
+{
+	redisReply *r = reply_array(2), *tasks = reply_array(2);
+
+	if (t1 != NULL)
+		reply_push(tasks, t1);
+	if (t2 != NULL)
+		reply_push(tasks, t2);
+	reply_push(r, issue);
+	reply_push(r, tasks);
+	reply_push(rows, r);
+}
+
+static const struct ledger_score *
+score(const struct ledger *l, const char *dept)
+{
+	size_t i;
+
+	for (i = 0; i < l->nscores; i++)
+		if (strcmp(l->scores[i].department, dept) == 0)
+			return &l->scores[i];
+	fail_msg("no score for %s", dept);
+	return NULL;
+}
+
+#define NOW "10000"
+
+/*
+ * hr: T1 on time all the way and rated satisfied; T2 claimed late, open
+ * past every deadline; T3 returned; T4 shared by the group's two issues
+ * (counted once), resolved late after a respond with no responded_at
+ * (older data). tax: T5 resolved but rated unsatisfied.
+ */
+static redisReply *
+scenario(void)
+{
+	redisReply *rows = reply_array(8);
+
+	row(rows, reply_hash("id=I2", "created=200", "category=difficult",
+	    "state=claimed", "satisfaction=", "officer=O001", "detail=d",
+	    NULL), reply_hash("id=T2", "department=hr", "state=claimed",
+	    "created=200", "due_claim=300", "due_respond=400",
+	    "due_resolve=500", "claimed_at=350", "deadline=400", NULL), NULL);
+	row(rows, reply_hash("id=I1", "created=100", "category=individual",
+	    "state=closed", "satisfaction=satisfied", NULL),
+	    reply_hash("id=T1", "department=hr", "state=resolved",
+	    "created=100", "due_claim=200", "due_respond=300",
+	    "due_resolve=400", "claimed_at=110", "responded_at=120",
+	    "resolved_at=130", NULL), NULL);
+	row(rows, reply_hash("id=I3", "created=300", "category=individual",
+	    "state=returned", NULL), reply_hash("id=T3", "department=hr",
+	    "state=returned", "created=300", "returned_at=310", NULL), NULL);
+	row(rows, reply_hash("id=I4", "created=400", "category=common",
+	    "state=resolved", "group=G1", NULL), reply_hash("id=T4",
+	    "department=hr", "state=resolved", "created=400",
+	    "due_claim=500", "due_respond=600", "due_resolve=700",
+	    "claimed_at=450", "resolved_at=9000", NULL), NULL);
+	row(rows, reply_hash("id=I10", "created=400", "category=common",
+	    "state=resolved", "group=G1", NULL), reply_hash("id=T4",
+	    "department=hr", "state=resolved", "created=400",
+	    "due_claim=500", "due_respond=600", "due_resolve=700",
+	    "claimed_at=450", "resolved_at=9000", NULL), NULL);
+	row(rows, reply_hash("id=I5", "created=500", "category=individual",
+	    "state=resolved", "satisfaction=unsatisfied", NULL),
+	    reply_hash("id=T5", "department=tax", "state=resolved",
+	    "created=500", "due_claim=600", "due_respond=700",
+	    "due_resolve=800", "claimed_at=510", "responded_at=520",
+	    "resolved_at=530", NULL),
+	    reply_hash("id=T6", "department=gone", "state=queued",
+	    "created=500", NULL));
+	return rows;
+}
+
+static void
+test_scores(void **state)
+{
+	redisReply *rows = scenario();
+	struct ledger *l = ledger_parse(rows);
+	const struct ledger_score *hr, *tax, *econ;
+
+	(void)state;
+	reply_free(rows);    /* the ledger keeps copies */
+	assert_non_null(l);
+	assert_int_equal(l->nissues, 6);
+	ledger_score(l, roster, strtoll(NOW, NULL, 10));
+	hr = score(l, "hr");
+	assert_int_equal(hr->received, 4);
+	assert_int_equal(hr->returned, 1);
+	assert_int_equal(hr->claimed, 3);
+	assert_int_equal(hr->claimed_on_time, 2);      /* T1, T4 */
+	assert_int_equal(hr->responded, 2);            /* T1, T4 */
+	assert_int_equal(hr->responded_on_time, 1);    /* T4 answered at 9000 */
+	assert_int_equal(hr->resolved, 2);
+	assert_int_equal(hr->resolved_on_time, 1);
+	assert_int_equal(hr->due, 3);                  /* T1, T4, T2 past 500 */
+	assert_int_equal(hr->open, 1);
+	assert_int_equal(hr->overdue, 1);
+	assert_int_equal(hr->rated, 1);
+	assert_int_equal(hr->satisfied, 1);
+	assert_true(hr->response_rate > 0.333 && hr->response_rate < 0.334);
+	assert_true(hr->resolution_rate > 0.666 && hr->resolution_rate < 0.667);
+	assert_true(hr->satisfaction_rate == 1.0);
+	tax = score(l, "tax");
+	assert_int_equal(tax->rated, 1);
+	assert_int_equal(tax->satisfied, 0);
+	assert_true(tax->satisfaction_rate == 0.0);
+	assert_true(tax->response_rate == 1.0);
+	econ = score(l, "econ");
+	assert_int_equal(econ->received, 0);
+	assert_true(econ->response_rate < 0 && econ->resolution_rate < 0 &&
+	    econ->satisfaction_rate < 0);
+	/* the department the roster dropped counts nowhere */
+	assert_int_equal(l->total.received, 5);
+	assert_int_equal(l->total.resolved, 3);
+	assert_int_equal(l->by_category[LEDGER_INDIVIDUAL], 3);
+	assert_int_equal(l->by_category[LEDGER_COMMON], 2);
+	assert_int_equal(l->by_category[LEDGER_DIFFICULT], 1);
+	/* oldest first; same millisecond by number, I4 before I10 */
+	assert_string_equal(l->issues[0].id, "I1");
+	assert_string_equal(l->issues[3].id, "I4");
+	assert_string_equal(l->issues[4].id, "I10");
+	/* the roster file's order: party comes first there */
+	assert_string_equal(l->scores[0].department, "party");
+	ledger_free(l);
+}
+
+static void
+test_rescore(void **state)
+{
+	redisReply *rows = scenario();
+	struct ledger *l = ledger_parse(rows);
+
+	(void)state;
+	reply_free(rows);
+	ledger_score(l, roster, 0);
+	ledger_score(l, roster, strtoll(NOW, NULL, 10));    /* no double count */
+	assert_int_equal(score(l, "hr")->received, 4);
+	/* at time 0 nothing was overdue yet */
+	ledger_score(l, roster, 0);
+	assert_int_equal(score(l, "hr")->overdue, 0);
+	assert_int_equal(score(l, "hr")->due, 2);
+	ledger_free(l);
+}
+
+static void
+test_filter_and_json(void **state)
+{
+	redisReply *rows = scenario();
+	struct ledger *l = ledger_parse(rows);
+	struct ledger_filter f = { "common", "hr", NULL };
+	cJSON *doc, *issues, *first;
+	char *text;
+
+	(void)state;
+	reply_free(rows);
+	ledger_score(l, roster, strtoll(NOW, NULL, 10));
+	assert_false(ledger_issue_matches(&l->issues[0], &f));
+	assert_true(ledger_issue_matches(&l->issues[3], &f));
+	assert_true(ledger_issue_matches(&l->issues[0], NULL));
+	doc = ledger_json(l, roster, &f, 0);
+	issues = cJSON_GetObjectItem(doc, "issues");
+	assert_int_equal(cJSON_GetArraySize(issues), 2);
+	first = cJSON_GetArrayItem(issues, 0);
+	assert_null(cJSON_GetObjectItem(first, "enterprise"));
+	text = cJSON_PrintUnformatted(doc);
+	assert_null(strstr(text, "O001"));
+	assert_null(strstr(text, "\"detail\""));
+	free(text);
+	cJSON_Delete(doc);
+	ledger_free(l);
+}
+
+static void
+test_bad_replies(void **state)
+{
+	redisReply *s = reply_string("x"), *rows = reply_array(2);
+	struct ledger *l;
+
+	(void)state;
+	assert_null(ledger_parse(NULL));
+	assert_null(ledger_parse(s));
+	reply_push(rows, reply_string("not a row"));
+	reply_push(rows, reply_array(0));
+	l = ledger_parse(rows);
+	assert_non_null(l);
+	assert_int_equal(l->nissues, 0);
+	ledger_free(l);
+	reply_free(rows);
+	reply_free(s);
+}
+
+static void
+test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(ledger_category_zh("common"), "共性");
+	assert_string_equal(ledger_category_zh("other"), "other");
+	assert_int_equal(ledger_category("difficult"), LEDGER_DIFFICULT);
+	assert_int_equal(ledger_category("x"), -1);
+	assert_string_equal(ledger_state_zh("queued"), "待认领");
+	assert_string_equal(ledger_state_zh("closed"), "已销号");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scores),
+		cmocka_unit_test(test_rescore),
+		cmocka_unit_test(test_filter_and_json),
+		cmocka_unit_test(test_bad_replies),
+		cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
