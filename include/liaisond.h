@@ -520,6 +520,8 @@ struct mail_server {
 	const char *password;
 	int starttls;            /* require STARTTLS on smtp:// */
 	int timeout_ms;          /* to connect; three times that in all */
+	int (*cancel)(void *);   /* non-zero: give up now; may be NULL */
+	void *cancel_arg;
 };
 /* One message to one recipient; every string is UTF-8. */
 struct mail {

@@ -21,6 +21,7 @@ struct digest_item {
 	const struct ledger_task *task;
 	const struct ledger_issue *issue;
 	size_t issues;           /* issues sharing the task (a common group) */
+	const struct ledger *from;  /* the ledger the issues were counted in */
 };
 
 struct digest_items {
@@ -28,15 +29,19 @@ struct digest_items {
 	size_t n;
 };
 
+/*
+ * Add a task once; the issues sharing it are counted in the first ledger it
+ * was found in (the open and the week's ledgers may both hold them).
+ */
 static void
-digest_items_add(struct digest_items *items, const struct ledger_task *t,
-    const struct ledger_issue *is)
+digest_items_add(struct digest_items *items, const struct ledger *l,
+    const struct ledger_task *t, const struct ledger_issue *is)
 {
 	size_t i;
 
 	for (i = 0; i < items->n; i++) {
 		if (strcmp(items->v[i].task->id, t->id) == 0) {
-			if (items->v[i].issue != is)
+			if (items->v[i].from == l && items->v[i].issue != is)
 				items->v[i].issues++;
 			return;
 		}
@@ -45,6 +50,7 @@ digest_items_add(struct digest_items *items, const struct ledger_task *t,
 	items->v[items->n].task = t;
 	items->v[items->n].issue = is;
 	items->v[items->n].issues = 1;
+	items->v[items->n].from = l;
 	items->n++;
 }
 
@@ -70,7 +76,7 @@ digest_items_of(const struct ledger *l, const struct digest_input *in,
 				continue;
 			if (resolved_in_week ? t->resolved_at >= in->from_ms &&
 			    t->resolved_at < in->to_ms : ledger_task_open(t))
-				digest_items_add(items, t, is);
+				digest_items_add(items, l, t, is);
 		}
 	}
 }
@@ -229,7 +235,8 @@ digest_groups_table(const struct digest_input *in, struct digest_doc *d,
 			continue;
 		for (j = 0; j < is->ntasks; j++)
 			if (strcmp(is->tasks[j].department, dept) == 0)
-				digest_items_add(&groups, &is->tasks[j], is);
+				digest_items_add(&groups, in->received,
+				    &is->tasks[j], is);
 	}
 	if (groups.n == 0) {
 		digest_doc_para(d, "本周没有新的共性问题。");

@@ -241,12 +241,19 @@ digest_message_id(const char *member, const char *from, char *buf,
 /* Send one claimed recipient's message; record the outcome. Returns 0
  * when sent or refused, -1 when the server could not be reached. */
 static int
-digest_send_one(redisContext *c, struct digest_job *job, redisReply *u)
+digest_cancel(void *arg)
+{
+	return mailer_stopping(arg);
+}
+
+static int
+digest_send_one(redisContext *c, struct digest_job *job, redisReply *u,
+    struct mailer *mailer)
 {
 	const struct config *cfg = job->gen->config;
 	struct mail_server srv = { cfg->smtp_url, cfg->smtp_from,
 	    cfg->smtp_username, cfg->smtp_password, cfg->smtp_starttls,
-	    cfg->digest_smtp_timeout_ms };
+	    cfg->digest_smtp_timeout_ms, digest_cancel, mailer };
 	struct mail m;
 	struct mail_result res;
 	char date[MAIL_DATE_SIZE], msgid[256], *from_name;
@@ -315,7 +322,7 @@ digest_send_due(redisContext *c, struct digest_job *job, struct mailer *m)
 			if (r->element[i]->type != REDIS_REPLY_STRING)
 				break;
 		if (i == r->elements)
-			down = digest_send_one(c, job, r) == -1;
+			down = digest_send_one(c, job, r, m) == -1;
 		freeReplyObject(r);
 	}
 }
@@ -433,7 +440,10 @@ digest_sched_kick(struct digest_sched *s)
 		event_active(s->timer, EV_TIMEOUT, 0);
 }
 
-/* Stop: the message being sent is finished first (bounded by its timeout). */
+/*
+ * Stop: a message being sent is given up (it stays due, and is sent again
+ * by the next daemon to look), and the thread joined.
+ */
 void
 digest_sched_stop(struct digest_sched *s)
 {

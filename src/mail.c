@@ -203,6 +203,20 @@ mail_headers(const struct mail *m)
 	return h;
 }
 
+/* curl's progress callback: a non-zero return aborts the transfer. */
+static int
+mail_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	const struct mail_server *s = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return s->cancel != NULL && s->cancel(s->cancel_arg) != 0;
+}
+
 /*
  * Send m to its one recipient through the server s; block until the server
  * has accepted or refused it. Returns 0 when accepted. On failure returns -1
@@ -248,6 +262,10 @@ mail_send(const struct mail_server *s, const struct mail *m,
 #endif
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(curl, CURLOPT_MIMEPOST, mime);
+	/* Let a stopping daemon give up a send stuck on a silent server. */
+	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, mail_progress);
+	curl_easy_setopt(curl, CURLOPT_XFERINFODATA, (void *)s);
 	if (s->starttls)
 		curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
 	if (s->username != NULL)

@@ -15,6 +15,7 @@ package.
 """
 
 import datetime
+import os
 import re
 import time
 
@@ -115,6 +116,19 @@ def parts(m):
 
 # -- content ----------------------------------------------------------------
 
+def save_examples(mails):
+    """With DIGEST_EXAMPLE_DIR set (scripts/digest-example), keep the HTML of
+    hr's and the leaders' messages there, for docs/digest."""
+    out = os.environ.get("DIGEST_EXAMPLE_DIR")
+    if not out:
+        return
+    os.makedirs(out, exist_ok=True)
+    for m in mails:
+        name = {"hr@jkq.example.gov.cn": "department", "leader@jkq.example.gov.cn": "zone"}.get(m["to"][0])
+        if name:
+            with open(os.path.join(out, name + ".html"), "w", encoding="utf-8") as f:
+                f.write(m["msg"].get_body(("html",)).get_content())
+
 @pytest.fixture(scope="module")
 def scene(tmp_path_factory):
     """hr: A queued (claim overdue → difficult), B claimed, C resolved and
@@ -134,10 +148,11 @@ def scene(tmp_path_factory):
         doc = submit(st, oid, items)
         ids = [i["id"] for i in doc["issues"]]
         tasks = [i["tasks"][0]["id"] for i in doc["issues"]]
-        act_ok(st, tasks[1], "claim")
-        for a in ("claim", "respond", "resolve"):
-            act_ok(st, tasks[2], a)
-        act_ok(st, tasks[3], "claim", dept="tax")
+        act_ok(st, tasks[1], "claim", text="李四")
+        act_ok(st, tasks[2], "claim", text="王五")
+        act_ok(st, tasks[2], "respond", text="已电话联系企业，核实缴费基数情况")
+        act_ok(st, tasks[2], "resolve", text="已按政策调整缴费基数，企业确认")
+        act_ok(st, tasks[3], "claim", dept="tax", text="赵六")
         resp = st.d.post("/api/v1/issues/%s/confirm" % ids[2], {"satisfaction": "satisfied"},
                          token=st.token("officer", oid))
         assert resp.status == 200, resp
@@ -148,8 +163,9 @@ def scene(tmp_path_factory):
         week = last_week()
         resp = st.d.post("/api/v1/digests", {"week": week}, token=admin(st))
         assert resp.status == 202, resp
-        mails = wait_mails(sink, 3)
+        wait_mails(sink, 3)
         time.sleep(1.5)
+        save_examples(sink.snapshot())
         yield {"st": st, "sink": sink, "week": week, "ids": ids, "tasks": tasks, "resp": resp,
                "mails": sink.snapshot()}
     finally:
