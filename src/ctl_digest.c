@@ -5,8 +5,8 @@
  *   liaisonctl digest --week 2026-W48          send that week again
  *   liaisonctl digest status --week 2026-W48   its state and counts
  *
- * The request is what POST /api/v1/digests records (a new run, who asked,
- * when) in one MULTI/EXEC; a running liaisond builds and sends it within
+ * The request is what POST /api/v1/digests records (digest.lua's request: a
+ * new run, who asked, when); a running liaisond builds and sends it within
  * [digest] check_seconds.
  */
 #include "config.h"
@@ -93,33 +93,35 @@ ctl_digest_week(const char *week, const struct roster *roster)
 	return 0;
 }
 
+/* Record a new run of week, as POST /api/v1/digests does (digest.lua). */
 static int
 ctl_digest_request(const struct config *cfg, redisContext *c,
     const char *week)
 {
+	const char *argv[6];
+	char payload[128];
 	redisReply *r;
-	long long run;
 
-	freeReplyObject(ctl_digest_command(c, "MULTI"));
-	freeReplyObject(ctl_digest_command(c, "HINCRBY %sdigest:%s run 1",
-	    cfg->redis_prefix, week));
-	freeReplyObject(ctl_digest_command(c, "HSET %sdigest:%s state requested "
-	    "requested_by liaisonctl requested_at %lld sent 0 refused 0 "
-	    "units 0", cfg->redis_prefix, week, (long long)now_ms()));
-	freeReplyObject(ctl_digest_command(c, "SADD %sdigest:requested %s",
-	    cfg->redis_prefix, week));
-	r = ctl_digest_command(c, "EXEC");
-	if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
-	    r->element[0]->type != REDIS_REPLY_INTEGER) {
-		fprintf(stderr, "liaisonctl: redis: the request was not "
-		    "recorded\n");
+	snprintf(payload, sizeof payload, "{\"week\":\"%s\",\"by\":"
+	    "\"liaisonctl\",\"now\":%lld}", week, (long long)now_ms());
+	argv[0] = "EVAL";
+	argv[1] = store_scripts[SCRIPT_DIGEST].body;
+	argv[2] = "0";
+	argv[3] = cfg->redis_prefix;
+	argv[4] = "request";
+	argv[5] = payload;
+	r = redisCommandArgv(c, 6, argv, NULL);
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[1]->type != REDIS_REPLY_STRING) {
+		fprintf(stderr, "liaisonctl: redis: %s\n", r == NULL ?
+		    c->errstr : r->type == REDIS_REPLY_ERROR ? r->str :
+		    "the request was not recorded");
 		freeReplyObject(r);
 		return 1;
 	}
-	run = r->element[0]->integer;
+	printf("%s: run %s requested; liaisond sends it within %d s\n", week,
+	    r->element[1]->str, cfg->digest_check_seconds);
 	freeReplyObject(r);
-	printf("%s: run %lld requested; liaisond sends it within %d s\n", week,
-	    run, cfg->digest_check_seconds);
 	return 0;
 }
 

@@ -33,7 +33,8 @@
 #include "liaisond.h"
 #include "daemon.h"
 
-#define DIGEST_LEASE_MS 120000       /* a build or one send, at most */
+#define DIGEST_BUILD_LEASE_MS 120000 /* a build, at most */
+#define DIGEST_SEND_SLACK_MS 10000   /* a send's lease beyond curl's timeout */
 #define DIGEST_BACKOFF_MAX_S 3600
 
 struct digest_sched {
@@ -172,7 +173,7 @@ digest_build_due(redisContext *c, struct digest_job *job)
 	cJSON_AddBoolToObject(o, "due", job->due);
 	digest_num(o, "now", now_ms());
 	cJSON_AddStringToObject(o, "builder", job->sched->instance);
-	digest_num(o, "lease", DIGEST_LEASE_MS);
+	digest_num(o, "lease", DIGEST_BUILD_LEASE_MS);
 	if ((r = digest_call(c, job, "next", o)) == NULL)
 		return;
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
@@ -311,7 +312,10 @@ digest_send_due(redisContext *c, struct digest_job *job, struct mailer *m)
 	while (!down && !mailer_stopping(m)) {
 		o = cJSON_CreateObject();
 		digest_num(o, "now", now_ms());
-		digest_num(o, "lease", DIGEST_LEASE_MS);
+		/* Longer than a send can take (mail.c: three timeouts). */
+		digest_num(o, "lease", 3 * (int64_t)
+		    job->gen->config->digest_smtp_timeout_ms +
+		    DIGEST_SEND_SLACK_MS);
 		if ((r = digest_call(c, job, "claim", o)) == NULL)
 			return;
 		if (r->type != REDIS_REPLY_ARRAY || r->elements != 9) {

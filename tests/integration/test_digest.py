@@ -389,9 +389,9 @@ def test_a_refused_recipient_does_not_stop_the_others(tmp_path):
         raise problem
 
 
-def test_mail_waits_while_smtp_is_down_and_arrives_once_when_it_is_up(tmp_path):
+def test_mail_waits_while_smtp_is_down_and_arrives_once_after_a_crash(tmp_path):
     sink = smtpsink.SmtpSink(start=False)
-    st = make_stack(tmp_path, sink, leaders=LEADERS)
+    st = make_stack(tmp_path, sink, leaders=LEADERS, digest={"smtp_timeout_ms": 1000})
     try:
         week = last_week()
         units_key = lib.PREFIX + "digest:%s:units" % week
@@ -401,7 +401,10 @@ def test_mail_waits_while_smtp_is_down_and_arrives_once_when_it_is_up(tmp_path):
             return len(units) == 3 and all(u["attempts"] >= 1 and u["state"] == "pending" for u in units)
         lib.wait_for(attempted, 15, what="failed attempts")
         assert "Couldn't connect" in st.d.stderr() or "connect" in st.d.stderr()
+        # the daemon dies; the built messages and their state are in Redis
+        st.d.kill()
         sink.start()
+        st.d.start()
         wait_mails(sink, 3, timeout=30)
         lib.wait_for(lambda: week_state(st, week).get("state") == "done", 10, what="week done")
         time.sleep(3)

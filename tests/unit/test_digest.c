@@ -455,6 +455,45 @@ test_zone_digest_has_scores_categories_difficult_and_officers(void **state)
 	ledger_free(in.open);
 }
 
+/* Two issues of group G1 share hr's task T5: listed once, with both. */
+static void
+test_common_group_is_one_item_and_a_new_group(void **state)
+{
+	const struct officer *unreported[1];
+	redisReply *rows = reply_array(2);
+	struct digest_input in;
+	struct digest_mail m;
+	char c[64];
+
+	(void)state;
+	input(&in, unreported);
+	ledger_free(in.received);
+	ledger_free(in.open);
+	snprintf(c, sizeof c, "created=%lld", (long long)MS(T_2026_11_16 + DAY));
+	row(rows, reply_hash("id=I5", c, "category=common", "state=claimed",
+	    "group=G1", "title=园区缺少公交线路", NULL), reply_hash("id=T5",
+	    "department=hr", "state=claimed", c, "claimed_at=1", NULL));
+	row(rows, reply_hash("id=I6", c, "category=common", "state=claimed",
+	    "group=G1", "title=公交线路太少", NULL), reply_hash("id=T5",
+	    "department=hr", "state=claimed", c, "claimed_at=1", NULL));
+	in.received = ledger_parse(rows);
+	in.open = ledger_parse(rows);
+	reply_free(rows);
+	ledger_score(in.received, roster, in.now_ms);
+	ledger_score(in.open, roster, in.now_ms);
+	assert_int_equal(digest_department(&in, roster_department(roster, "hr"),
+	    &m), 0);
+	assert_non_null(strstr(m.text, "本周收到 1 项；目前待认领 0 项、已认领 1 项"));
+	assert_non_null(strstr(m.text, "T5 | 园区缺少公交线路（共性，2项） | 已认领"));
+	assert_non_null(strstr(m.text, "G1 | 园区缺少公交线路 | 2\n"));
+	digest_mail_free(&m);
+	digest_zone(&in, &m);
+	assert_non_null(strstr(m.text, "共性 | 2\n"));
+	digest_mail_free(&m);
+	ledger_free(in.received);
+	ledger_free(in.open);
+}
+
 static void
 test_rates_and_ages_read_well(void **state)
 {
@@ -541,6 +580,7 @@ main(void)
 		cmocka_unit_test(test_doc_escapes_user_text_in_html_only),
 		cmocka_unit_test(test_department_digest_lists_open_items_and_the_weeks_work),
 		cmocka_unit_test(test_zone_digest_has_scores_categories_difficult_and_officers),
+		cmocka_unit_test(test_common_group_is_one_item_and_a_new_group),
 		cmocka_unit_test(test_rates_and_ages_read_well),
 		cmocka_unit_test(test_config_digest_keys_and_their_defaults),
 	};
