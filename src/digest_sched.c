@@ -111,8 +111,9 @@ digest_connect(const struct config *cfg, struct digest_job *job)
 }
 
 /*
- * Run digest.lua's action with a JSON payload. Returns the reply (the
- * caller frees it), or NULL with job->error set.
+ * Run script id's action with a JSON payload (ARGV: prefix, action,
+ * payload) on a synchronous connection. Returns the reply (the caller frees
+ * it), or NULL with error filled (Redis gone, or an error reply).
  */
 redisReply *
 digest_script(redisContext *c, const char *prefix, enum store_script_id id,
@@ -239,8 +240,11 @@ digest_message_id(const char *member, const char *from, char *buf,
 	    domain ? domain + 1 : "liaisond");
 }
 
-/* Send one claimed recipient's message; record the outcome. Returns 0
- * when sent or refused, -1 when the server could not be reached. */
+/*
+ * Send one claimed recipient's message (u: digest.lua claim's reply) and
+ * record the outcome. Returns 0 when the server answered (sent, refused or
+ * a 4xx), -1 when it could not be reached: the pass stops there.
+ */
 static int
 digest_cancel(void *arg)
 {
