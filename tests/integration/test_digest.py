@@ -42,8 +42,8 @@ def this_week():
     return "%04d-W%02d" % (y, w)
 
 
-def make_stack(tmp_path, sink, digest=None, leaders=None, conf=None):
-    """A stack whose [smtp] url is the sink's; started."""
+def make_stack(tmp_path, sink, digest=None, leaders=None, conf=None, webhooks=None):
+    """A stack whose [smtp] url is the sink's; started. webhooks: {dept: url}."""
     c = {"digest": dict({"check_seconds": 1, "retry_seconds": 1}, **(digest or {}))}
     for k, v in (conf or {}).items():
         c.setdefault(k, {}).update(v)
@@ -55,7 +55,11 @@ def make_stack(tmp_path, sink, digest=None, leaders=None, conf=None):
         f.write(text)
     if leaders is not None:
         st.d.roster["leaders"] = leaders
-        lib.write_roster(st.d.roster_path, st.d.roster)
+    for d in st.d.roster["departments"]:
+        if d["id"] in (webhooks or {}):
+            d["webhook"] = {"url": webhooks[d["id"]], "format": "standard",
+                            "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
+    lib.write_roster(st.d.roster_path, st.d.roster)
     try:
         st.d.start()
     except BaseException:
@@ -87,8 +91,12 @@ def week_state(st, week):
 
 
 def shift_back(st, issue_ids, ms=WEEK_MS):
-    """Move issues and their tasks back in time, as if reported last week."""
+    """Move issues, their tasks and the webhook deliveries back in time, as
+    if reported last week."""
     r, P = st.r, lib.PREFIX
+    for d, score in r.zrange(P + "deliveries", 0, -1, withscores=True):
+        r.zadd(P + "deliveries", {d: score - ms})
+        r.hset(P + "delivery:" + d.decode(), "created", int(r.hget(P + "delivery:" + d.decode(), "created")) - ms)
     tasks = set()
     for iid in issue_ids:
         for f in TIME_FIELDS:
@@ -135,8 +143,10 @@ def scene(tmp_path_factory):
     confirmed satisfied; tax: D flagged difficult, claimed. All moved back
     into last week; then an admin asks for last week's digest."""
     sink = smtpsink.SmtpSink()
+    # tax's endpoint is down and gets one attempt: its delivery is dead
     st = make_stack(tmp_path_factory.mktemp("digest"), sink, digest={"enabled": "no"},
-                    conf={"deadlines": {"claim_seconds": 2}})
+                    conf={"deadlines": {"claim_seconds": 2}, "webhooks": {"schedule": "0"}},
+                    webhooks={"tax": "http://127.0.0.1:%d/hooks/tax" % lib.free_port()})
     try:
         oid = "O002"
         ents = st.officer(oid)["enterprises"]
@@ -159,6 +169,10 @@ def scene(tmp_path_factory):
         # A's claim deadline passes and it is escalated (difficult)
         lib.wait_for(lambda: st.r.hget(lib.PREFIX + "issue:" + ids[0], "category") == b"difficult", 15,
                      what="A escalated")
+        lib.wait_for(lambda: st.r.zcard(lib.PREFIX + "deliveries") >= 4, 10, what="deliveries")
+        lib.wait_for(lambda: any(st.r.hget(lib.PREFIX + "delivery:" + d.decode(), "status") == b"dead"
+                                 for d in st.r.zrange(lib.PREFIX + "deliveries", 0, -1)), 15,
+                     what="tax's delivery dead")
         shift_back(st, ids)
         week = last_week()
         resp = st.d.post("/api/v1/digests", {"week": week}, token=admin(st))
@@ -276,7 +290,14 @@ def test_zone_mail_names_officers_who_have_not_reported(scene):
     assert st.officer("O003")["name"] in cur
     assert "共 %d 人" % len(st.roster["officers"]) in prev
     assert st.officer("O002")["name"] in prev
-    assert "推送失败" in text
+
+
+def test_zone_mail_lists_dead_webhook_deliveries(scene):
+    text = text_of(by_rcpt(scene, "leader@jkq.example.gov.cn"))
+    dead = text.split("推送失败")[1]
+    assert "共 1 条" in dead, dead
+    row = [line.split(" | ") for line in dead.splitlines() if "税务分局" in line]
+    assert len(row) == 1 and row[0][2] == "task.queued" and row[0][3] == scene["tasks"][3], dead
 
 
 # -- once only, and again on request ------------------------------------------
