@@ -589,6 +589,7 @@ void digest_doc_end(struct digest_doc *, const char *footer, char **text,
     char **html);
 
 /* digest.c */
+#define DIGEST_ROWS_MAX 200   /* rows of one table in a digest */
 struct ledger;
 struct digest_dead {             /* a webhook delivery given up on */
 	char *id;
@@ -628,6 +629,7 @@ struct digest_mail {
 void digest_time(const struct digest_input *, int64_t ms, char *, size_t);
 void digest_age(int64_t from_ms, int64_t now_ms, char *, size_t);
 void digest_rate(double, char *, size_t);
+void digest_omitted(const struct digest_input *, struct digest_doc *, size_t);
 void digest_subject(const struct digest_input *, const char *, char **);
 void digest_zone(const struct digest_input *, struct digest_mail *);
 int digest_department(const struct digest_input *, const struct department *,

@@ -20,6 +20,24 @@
 
 #define DIGEST_SUBJECT "【问题清单周报】"
 
+/*
+ * After a table cut at DIGEST_ROWS_MAX rows: say how many rows were left
+ * out and where the whole list is (a mail of thousands of rows helps no
+ * one).
+ */
+void
+digest_omitted(const struct digest_input *in, struct digest_doc *d,
+    size_t total)
+{
+	char line[256];
+
+	if (total <= DIGEST_ROWS_MAX)
+		return;
+	snprintf(line, sizeof line, "另有 %zu 项未列出，完整清单见 %s/ledger",
+	    total - DIGEST_ROWS_MAX, in->public_url ? in->public_url : "");
+	digest_doc_para(d, line);
+}
+
 /* "11-28 17:00" in the digest's zone; "—" for no time. */
 void
 digest_time(const struct digest_input *in, int64_t ms, char *buf, size_t len)
@@ -90,7 +108,8 @@ digest_footer(const struct digest_input *in, char *buf, size_t len)
 
 /* Officers listed by name and unit, or a line saying there are none. */
 static void
-digest_officers(struct digest_doc *d, const char *title,
+digest_officers(const struct digest_input *in, struct digest_doc *d,
+    const char *title,
     const struct officer *const *v, size_t n)
 {
 	static const char *const head[] = { "指导员", "单位", "电话" };
@@ -106,13 +125,14 @@ digest_officers(struct digest_doc *d, const char *title,
 	snprintf(line, sizeof line, "共 %zu 人：", n);
 	digest_doc_para(d, line);
 	digest_doc_table(d, head, 3, NULL);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && i < DIGEST_ROWS_MAX; i++) {
 		cells[0] = v[i]->name;
 		cells[1] = v[i]->unit ? v[i]->unit : "";
 		cells[2] = v[i]->phone ? v[i]->phone : "";
 		digest_doc_row(d, cells);
 	}
 	digest_doc_table_end(d);
+	digest_omitted(in, d, n);
 }
 
 static void
@@ -167,9 +187,9 @@ digest_zone(const struct digest_input *in, struct digest_mail *mail)
 	digest_period_line(in, &d);
 	digest_zone_ledger(in, &d);
 	snprintf(line, sizeof line, "本期（%s）尚未报送的指导员", in->period);
-	digest_officers(&d, line, in->unreported, in->nunreported);
+	digest_officers(in, &d, line, in->unreported, in->nunreported);
 	snprintf(line, sizeof line, "上期（%s）未报送的指导员", in->previous);
-	digest_officers(&d, line, in->missed, in->nmissed);
+	digest_officers(in, &d, line, in->missed, in->nmissed);
 	digest_dead(in, &d);
 	digest_footer(in, footer, sizeof footer);
 	digest_doc_end(&d, footer, &mail->text, &mail->html);

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +153,20 @@ digest_department_has_work(const struct digest_input *in,
 	return work;
 }
 
+/* Earliest deadline first (the most overdue on top); none last. */
+static int
+digest_item_cmp(const void *a, const void *b)
+{
+	const struct digest_item *x = a, *y = b;
+	int64_t dx = x->task->deadline ? x->task->deadline : INT64_MAX;
+	int64_t dy = y->task->deadline ? y->task->deadline : INT64_MAX;
+
+	if (dx != dy)
+		return dx < dy ? -1 : 1;
+	return x->task->created < y->task->created ? -1 :
+	    x->task->created > y->task->created;
+}
+
 static void
 digest_open_table(const struct digest_input *in, struct digest_doc *d,
     const struct digest_items *items)
@@ -167,8 +182,9 @@ digest_open_table(const struct digest_input *in, struct digest_doc *d,
 		digest_doc_para(d, "无待办事项。");
 		return;
 	}
+	qsort(items->v, items->n, sizeof *items->v, digest_item_cmp);
 	digest_doc_table(d, head, 6, NULL);
-	for (i = 0; i < items->n; i++) {
+	for (i = 0; i < items->n && i < DIGEST_ROWS_MAX; i++) {
 		it = &items->v[i];
 		digest_title(it->issue, it->issues, title, sizeof title);
 		digest_age(it->task->created, in->now_ms, age, sizeof age);
@@ -186,6 +202,7 @@ digest_open_table(const struct digest_input *in, struct digest_doc *d,
 		digest_doc_row(d, cells);
 	}
 	digest_doc_table_end(d);
+	digest_omitted(in, d, items->n);
 }
 
 static void
@@ -204,7 +221,7 @@ digest_resolved_table(const struct digest_input *in, struct digest_doc *d,
 		return;
 	}
 	digest_doc_table(d, head, 4, NULL);
-	for (i = 0; i < items->n; i++) {
+	for (i = 0; i < items->n && i < DIGEST_ROWS_MAX; i++) {
 		it = &items->v[i];
 		digest_title(it->issue, it->issues, title, sizeof title);
 		digest_time(in, it->task->resolved_at, when, sizeof when);
@@ -215,6 +232,7 @@ digest_resolved_table(const struct digest_input *in, struct digest_doc *d,
 		digest_doc_row(d, cells);
 	}
 	digest_doc_table_end(d);
+	digest_omitted(in, d, items->n);
 }
 
 /* Common groups routed to dept that took in issues during the week. */
@@ -243,7 +261,7 @@ digest_groups_table(const struct digest_input *in, struct digest_doc *d,
 		return;
 	}
 	digest_doc_table(d, head, 3, NULL);
-	for (i = 0; i < groups.n; i++) {
+	for (i = 0; i < groups.n && i < DIGEST_ROWS_MAX; i++) {
 		digest_title(groups.v[i].issue, 1, title, sizeof title);
 		snprintf(count, sizeof count, "%zu", groups.v[i].issues);
 		cells[0] = groups.v[i].issue->group;
@@ -252,6 +270,7 @@ digest_groups_table(const struct digest_input *in, struct digest_doc *d,
 		digest_doc_row(d, cells);
 	}
 	digest_doc_table_end(d);
+	digest_omitted(in, d, groups.n);
 	free(groups.v);
 }
 
@@ -400,7 +419,7 @@ digest_difficult_table(const struct digest_input *in, struct digest_doc *d)
 	snprintf(line, sizeof line, "共 %zu 项：", n);
 	digest_doc_para(d, line);
 	digest_doc_table(d, head, 5, NULL);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && i < DIGEST_ROWS_MAX; i++) {
 		is = v[i];
 		memset(&depts, 0, sizeof depts);
 		for (j = 0; j < is->ntasks; j++) {
@@ -421,6 +440,7 @@ digest_difficult_table(const struct digest_input *in, struct digest_doc *d)
 		free(depts.s);
 	}
 	digest_doc_table_end(d);
+	digest_omitted(in, d, n);
 	free(v);
 }
 

@@ -494,6 +494,49 @@ test_common_group_is_one_item_and_a_new_group(void **state)
 	ledger_free(in.open);
 }
 
+/* 205 open tasks: the 200 with the earliest deadlines, then a note. */
+static void
+test_long_tables_are_cut_most_urgent_first(void **state)
+{
+	const struct officer *unreported[1];
+	redisReply *rows = reply_array(DIGEST_ROWS_MAX + 6);
+	struct digest_input in;
+	struct digest_mail m;
+	char id[32], tid[32], c[64], dl[64];
+	int i;
+
+	(void)state;
+	input(&in, unreported);
+	ledger_free(in.received);
+	ledger_free(in.open);
+	for (i = 0; i < DIGEST_ROWS_MAX + 5; i++) {
+		snprintf(id, sizeof id, "id=I%d", 100 + i);
+		snprintf(tid, sizeof tid, "id=T%d", 100 + i);
+		snprintf(c, sizeof c, "created=%lld", (long long)MS(T_2026_11_16 + i));
+		/* later tasks have earlier deadlines */
+		snprintf(dl, sizeof dl, "deadline=%lld",
+		    (long long)MS(T_2026_11_16 + 10 * DAY - i));
+		row(rows, reply_hash(id, c, "category=individual",
+		    "state=queued", "title=t", NULL), reply_hash(tid,
+		    "department=hr", "state=queued", c, dl, NULL));
+	}
+	in.received = ledger_parse(rows);
+	in.open = ledger_parse(rows);
+	reply_free(rows);
+	ledger_score(in.received, roster, in.now_ms);
+	ledger_score(in.open, roster, in.now_ms);
+	assert_int_equal(digest_department(&in, roster_department(roster, "hr"),
+	    &m), 0);
+	assert_non_null(strstr(m.text, "T304 | t | "));  /* earliest deadline */
+	assert_null(strstr(m.text, "T100 | t | "));      /* latest: cut */
+	assert_non_null(strstr(m.text, "另有 5 项未列出，完整清单见 "
+	    "http://127.0.0.1:8080/ledger\n"));
+	assert_true(strstr(m.text, "T304 | ") < strstr(m.text, "T303 | "));
+	digest_mail_free(&m);
+	ledger_free(in.received);
+	ledger_free(in.open);
+}
+
 static void
 test_rates_and_ages_read_well(void **state)
 {
@@ -581,6 +624,7 @@ main(void)
 		cmocka_unit_test(test_department_digest_lists_open_items_and_the_weeks_work),
 		cmocka_unit_test(test_zone_digest_has_scores_categories_difficult_and_officers),
 		cmocka_unit_test(test_common_group_is_one_item_and_a_new_group),
+		cmocka_unit_test(test_long_tables_are_cut_most_urgent_first),
 		cmocka_unit_test(test_rates_and_ages_read_well),
 		cmocka_unit_test(test_config_digest_keys_and_their_defaults),
 	};
