@@ -255,7 +255,9 @@ mail_send(const struct mail_server *s, const struct mail *m,
 	curl_easy_setopt(curl, CURLOPT_MAIL_FROM, s->from);
 	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
 	/* One recipient per message, but never let a refusal stop a list. */
-#if defined(CURLOPT_MAIL_RCPT_ALLOWFAILS)
+	/* Options are enum values, not macros: test the version (renamed in
+	 * 8.2 from the 7.69 spelling with three L's). */
+#if LIBCURL_VERSION_NUM >= 0x080200
 	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT_ALLOWFAILS, 1L);
 #elif LIBCURL_VERSION_NUM >= 0x074500
 	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
