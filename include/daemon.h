@@ -43,6 +43,7 @@ struct store {
 	struct event *drop_ev;
 	const char *drop_reason;
 	int ping_outstanding;
+	uint64_t writes;            /* workflow scripts sent: changes made here */
 	int64_t ping_sent;
 };
 struct store *store_new(struct event_base *, const struct config *);
@@ -86,6 +87,7 @@ struct daemon {
 	struct escalate *escalate;
 	struct window *window;      /* recent issues, for common problems */
 	struct webhook *webhook;    /* delivers the outbox */
+	struct ledger_cache *ledger_cache;
 	struct generation *current;
 	int draining;
 	int inflight;               /* requests not yet answered */
@@ -103,6 +105,7 @@ enum role {
 	ROLE_ADMIN
 };
 #define ROLE_ANY ((1 << ROLE_OFFICER) | (1 << ROLE_DEPARTMENT) | (1 << ROLE_ADMIN))
+#define ROUTE_PAGE (1 << 16)        /* in roles: a web page (web.c) */
 
 struct request;
 typedef void (*route_fn)(struct request *);
@@ -142,9 +145,16 @@ struct request {
 
 	void *state;                /* the handler's own data */
 	void (*state_free)(void *);
+
+	/* A page calling the API for itself (request_call_api). */
+	struct web *web;            /* the page's data; web_free frees it */
+	struct ledger_fetch *ledger_fetch;  /* ledger_cache_fetch's */
+	const struct route *page_route;
+	void (*api_done)(struct request *, int, const char *);
 };
 
 typedef void (*request_reply_fn)(struct request *, redisReply *);
+typedef void (*request_api_fn)(struct request *, int, const char *);
 
 int http_start(struct daemon *, char **cause);
 void http_stop_listening(struct daemon *);
@@ -162,6 +172,8 @@ int request_script(struct request *, enum store_script_id, request_reply_fn,
 const char *request_query(struct request *, const char *);
 int request_check_query(struct request *, const char *const *);
 const char *request_header(struct request *, const char *);
+int request_call_api(struct request *, const char *, const char *,
+    const char *, request_api_fn);
 void metrics_count(const char *route, int method, int status);
 void metrics_write(struct evbuffer *);
 const char *role_name(enum role);
@@ -188,6 +200,14 @@ cJSON *api_issue_json(const redisReply *, const redisReply *);
 cJSON *api_task_json(const redisReply *);
 int api_id_valid(const char *, char);
 int api_one_of(const char *, const char *const *);
+
+/* ledger_cache.c */
+struct ledger_cache;
+struct ledger_fetch;
+typedef void (*ledger_fn)(struct request *, struct ledger *);
+struct ledger_cache *ledger_cache_new(void);
+void ledger_cache_free(struct ledger_cache *);
+void ledger_cache_fetch(struct request *, const char *, ledger_fn);
 
 /* api_ledger.c */
 void api_ledger(struct request *);
@@ -256,5 +276,70 @@ cJSON *digest_collect(redisContext *, const struct generation *,
 
 /* api_digests.c */
 void api_digests(struct request *);
+
+/* web.c */
+#define WEB_SID_LEN 32              /* hex of 128 random bits */
+#define WEB_CSRF_LEN 32
+struct web {
+	struct evkeyvalq form;      /* the fields of a POSTed form */
+	int has_form;
+	char sid[WEB_SID_LEN + 1];  /* the session, "" when none */
+	char csrf[WEB_CSRF_LEN + 1];
+	char *flash;                /* the session's last confirmation (JSON) */
+	char *name;                 /* the signed-in officer or department */
+	void *page;                 /* the page's own data */
+	void (*page_free)(void *);
+};
+void web_dispatch(struct request *);
+void web_run(struct request *);
+void web_free(struct web *);
+const char *web_field(struct request *, const char *);
+void web_escape(struct evbuffer *, const char *);
+struct evbuffer *web_begin(struct request *, const char *);
+void web_end(struct request *, struct evbuffer *, int, const char *);
+void web_redirect(struct request *, const char *);
+void web_error(struct request *, int, const char *);
+void web_hidden_csrf(struct request *, struct evbuffer *);
+void web_hidden_key(struct evbuffer *);
+void web_signed_in_bar(struct request *, struct evbuffer *, const char *);
+void web_time(struct evbuffer *, const char *);
+const char *web_api_error(const char *, char *, size_t);
+const char *web_state_name(const char *);
+const char *web_category_name(const char *);
+void web_field_message(struct request *, const char *, const char *, int,
+    char *, size_t);
+void web_department_names(struct request *, struct evbuffer *,
+    const char *);
+void web_static(struct request *);
+
+/* web_session.c */
+void web_session_load(struct request *);
+void web_signin_page(struct request *, int, const char *);
+void web_login(struct request *);
+void web_logout(struct request *);
+void web_session_flash(struct request *, const char *, const char *);
+
+/* web_form.c */
+void web_form(struct request *);
+void web_form_report(struct request *);
+void web_form_action(struct request *);
+
+/* web_dept.c */
+void web_dept(struct request *);
+void web_dept_step(struct request *);
+
+/* web_ledger.c */
+void web_ledger(struct request *);
+
+/* web_assets.c (generated from web/ by web/embed.sh) */
+struct web_asset {
+	const char *name;           /* style.css */
+	const char *path;           /* /static/style-HASH.css */
+	const char *type;           /* its Content-Type */
+	const char *etag;           /* "HASH" */
+	const char *body;
+	size_t len;
+};
+extern const struct web_asset web_assets[];
 
 #endif /* LIAISON_DAEMON_H */

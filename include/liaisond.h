@@ -159,6 +159,7 @@ struct config {
 
 	/* [ledger] */
 	int ledger_show_enterprises;  /* 1: the public ledger names them */
+	int ledger_cache_ms;          /* how long a read ledger serves; 0: never */
 
 	/* [redis] */
 	char *redis_host;        /* numeric address */

@@ -23,21 +23,14 @@ struct api_ledger {
 };
 
 static void
-api_ledger_read(struct request *r, redisReply *reply)
+api_ledger_read(struct request *r, struct ledger *l)
 {
 	struct api_ledger *a = r->state;
-	struct ledger *l = ledger_parse(reply);
 	cJSON *root;
 
-	if (l == NULL) {
-		request_error(r, 500, "internal", "unexpected store reply", NULL);
-		return;
-	}
-	ledger_score(l, r->roster, now_ms());
 	root = ledger_json(l, r->roster, &a->filter,
 	    r->config->ledger_show_enterprises);
 	cJSON_AddStringToObject(root, "period", a->period);
-	ledger_free(l);
 	request_reply_json(r, 200, root);
 }
 
@@ -67,7 +60,6 @@ void
 api_ledger(struct request *r)
 {
 	struct api_ledger *a = xcalloc(1, sizeof *a);
-	const char *argv[2] = { "period", a->period };
 
 	r->state = a;
 	r->state_free = free;
@@ -80,5 +72,5 @@ api_ledger(struct request *r)
 	    api_ledger_param(r, "department", NULL,
 	    &a->filter.department) == -1)
 		return;
-	request_script(r, SCRIPT_LEDGER, api_ledger_read, 2, argv, NULL);
+	ledger_cache_fetch(r, a->period, api_ledger_read);
 }

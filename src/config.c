@@ -146,6 +146,8 @@ static const struct config_key config_keys[] = {
 
 	{ "ledger", "show_enterprises", CONFIG_BOOL,
 	  CONFIG_FIELD(ledger_show_enterprises), 0, 0 },
+	{ "ledger", "cache_ms", CONFIG_INT, CONFIG_FIELD(ledger_cache_ms),
+	  0, 60000 },
 	{ "log", "level", CONFIG_LOG_LEVEL, CONFIG_FIELD(log_level), 0, 0 },
 
 	{ "digest", "enabled", CONFIG_BOOL, CONFIG_FIELD(digest_enabled), 0, 0 },
@@ -187,6 +189,7 @@ config_defaults(struct config *c, const char *dir)
 	c->listen_port = 8080;
 	c->public_url = xstrdup("http://127.0.0.1:8080");
 	c->metrics_public = 1;
+	c->ledger_cache_ms = 2000;
 
 	c->redis_host = xstrdup("127.0.0.1");
 	c->redis_port = 6379;

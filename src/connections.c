@@ -7,9 +7,15 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/listener.h>
 
@@ -76,6 +82,23 @@ connections_closed(struct evhttp_connection *c, void *arg)
 		connections_pause(d, 0);
 }
 
+/*
+ * Send each answer as soon as it is written. evhttp writes the headers and
+ * the body separately; with Nagle's algorithm the body of a larger answer
+ * then waits for the client's delayed ACK, about 40 ms on Linux.
+ */
+static void
+connections_nodelay(struct evhttp_connection *c)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(c);
+	evutil_socket_t fd = bev != NULL ? bufferevent_getfd(bev) : -1;
+	int on = 1;
+
+	if (fd != -1 && setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
+	    sizeof on) == -1)
+		log_debug("TCP_NODELAY: %s", strerror(errno));
+}
+
 /* Note the connection of a new request; pause accepting at the limit. */
 void
 connections_note(struct daemon *d, struct evhttp_request *req)
@@ -97,6 +120,7 @@ connections_note(struct daemon *d, struct evhttp_request *req)
 	seen[i] = c;
 	nseen++;
 	evhttp_connection_set_closecb(c, connections_closed, d);
+	connections_nodelay(c);
 	if ((int)nseen >= d->current->config->max_connections)
 		connections_pause(d, 1);
 }

@@ -23,6 +23,8 @@
 
 #define METHODS_GET (EVHTTP_REQ_GET | EVHTTP_REQ_HEAD)
 #define ROLES_WORK ((1 << ROLE_DEPARTMENT) | (1 << ROLE_ADMIN))
+#define PAGE_OFFICER (ROUTE_PAGE | 1 << ROLE_OFFICER)
+#define PAGE_DEPARTMENT (ROUTE_PAGE | 1 << ROLE_DEPARTMENT)
 
 static const struct route routes[] = {
 	{ "/healthz", METHODS_GET, 0, api_healthz, "/healthz", NULL },
@@ -64,6 +66,28 @@ static const struct route routes[] = {
 	    api_delivery_retry, "/api/v1/deliveries/{id}/retry", NULL },
 	{ "/api/v1/digests", EVHTTP_REQ_POST, 1 << ROLE_ADMIN, api_digests,
 	    "/api/v1/digests", NULL },
+	/* The web pages (web*.c): session cookie, form bodies, HTML. */
+	{ "/form", METHODS_GET, PAGE_OFFICER, web_form, "/form", NULL },
+	{ "/form/report", EVHTTP_REQ_POST, PAGE_OFFICER, web_form_report,
+	    "/form/report", "report" },
+	{ "/form/zero", EVHTTP_REQ_POST, PAGE_OFFICER, web_form_report,
+	    "/form/zero", "zero" },
+	{ "/form/confirm", EVHTTP_REQ_POST, PAGE_OFFICER, web_form_action,
+	    "/form/confirm", "confirm" },
+	{ "/form/reopen", EVHTTP_REQ_POST, PAGE_OFFICER, web_form_action,
+	    "/form/reopen", "reopen" },
+	{ "/dept", METHODS_GET, PAGE_DEPARTMENT, web_dept, "/dept", NULL },
+	{ "/dept/claim", EVHTTP_REQ_POST, PAGE_DEPARTMENT, web_dept_step,
+	    "/dept/claim", "claim" },
+	{ "/dept/respond", EVHTTP_REQ_POST, PAGE_DEPARTMENT, web_dept_step,
+	    "/dept/respond", "respond" },
+	{ "/dept/resolve", EVHTTP_REQ_POST, PAGE_DEPARTMENT, web_dept_step,
+	    "/dept/resolve", "resolve" },
+	{ "/ledger", METHODS_GET, ROUTE_PAGE, web_ledger, "/ledger", NULL },
+	{ "/login", EVHTTP_REQ_POST, ROUTE_PAGE, web_login, "/login", NULL },
+	{ "/logout", EVHTTP_REQ_POST, ROUTE_PAGE | ROLE_ANY, web_logout,
+	    "/logout", NULL },
+	{ "/static/*", METHODS_GET, ROUTE_PAGE, web_static, "/static", NULL },
 	{ NULL, 0, 0, NULL, NULL, NULL }
 };
 
@@ -71,6 +95,8 @@ struct request_call {
 	struct request *r;
 	request_reply_fn fn;
 };
+
+static const struct route *routes_find(const char *, int, char *, size_t);
 
 /* The name of an evhttp method, for logs and metrics. */
 const char *
@@ -156,6 +182,8 @@ request_free(struct request *r)
 		evhttp_clear_headers(&r->query);
 	if (r->state_free != NULL && r->state != NULL)
 		r->state_free(r->state);
+	web_free(r->web);
+	free(r->ledger_fetch);
 	generation_unref(r->gen);
 	free(r->body);
 	free(r);
@@ -169,6 +197,28 @@ request_release(struct request *r)
 		request_free(r);
 }
 
+/*
+ * The API answered a page that called it (request_call_api): give the
+ * answer to the page instead of the client. r is held while the page runs,
+ * since the API's caller releases it when we return.
+ */
+static void
+request_hand_back(struct request *r, int status, struct evbuffer *body)
+{
+	request_api_fn fn = r->api_done;
+	size_t len = evbuffer_get_length(body);
+	char *text = xmalloc(len + 1);
+
+	evbuffer_copyout(body, text, len);
+	text[len] = '\0';
+	r->api_done = NULL;
+	r->route = r->page_route;
+	r->pending++;
+	fn(r, status, text);
+	r->pending--;
+	free(text);
+}
+
 static void
 request_send(struct request *r, int status, const char *type,
     struct evbuffer *body)
@@ -178,12 +228,17 @@ request_send(struct request *r, int status, const char *type,
 
 	if (r->answered)
 		return;
+	if (r->api_done != NULL) {
+		request_hand_back(r, status, body);
+		return;
+	}
 	r->answered = 1;
 	r->status = status;
 	r->daemon->inflight--;
 	evtimer_del(r->timer);
 	evhttp_add_header(out, "Content-Type", type);
-	evhttp_add_header(out, "Cache-Control", "no-store");
+	if (evhttp_find_header(out, "Cache-Control") == NULL)
+		evhttp_add_header(out, "Cache-Control", "no-store");
 	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
 	if (r->daemon->draining)
 		evhttp_add_header(out, "Connection", "close");
@@ -194,6 +249,8 @@ request_send(struct request *r, int status, const char *type,
 	case 201: reason = "Created"; break;
 	case 202: reason = "Accepted"; break;
 	case 204: reason = "No Content"; break;
+	case 303: reason = "See Other"; break;
+	case 304: reason = "Not Modified"; break;
 	default: reason = NULL; break;
 	}
 	metrics_count(r->route ? r->route->name : "other", r->method, status);
@@ -236,9 +293,16 @@ void
 request_error(struct request *r, int status, const char *code,
     const char *message, const char *field)
 {
-	cJSON *root = cJSON_CreateObject();
+	cJSON *root;
 	cJSON *error;
 
+	/* A page answers in HTML, unless it is waiting for the API. */
+	if (r->route != NULL && (r->route->roles & ROUTE_PAGE) &&
+	    r->api_done == NULL) {
+		web_error(r, status, message);
+		return;
+	}
+	root = cJSON_CreateObject();
 	/* /healthz answers {"status": ...} whatever made it fail. */
 	if (r->route != NULL && r->route->handler == api_healthz)
 		cJSON_AddStringToObject(root, "status", status == 503 ?
@@ -397,6 +461,38 @@ request_header(struct request *r, const char *name)
 {
 	return evhttp_find_header(evhttp_request_get_input_headers(r->req),
 	    name);
+}
+
+/*
+ * Run the API's POST route for path on behalf of the page r, as if its
+ * signed-in user had sent json (with idempotency_key, if not NULL). done
+ * gets the API's status and body instead of the client; the page answers.
+ * Returns -1 (nothing sent) when no such route is open to r's role.
+ */
+int
+request_call_api(struct request *r, const char *path, const char *json,
+    const char *idempotency_key, request_api_fn done)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(r->req);
+	const struct route *rt;
+
+	rt = routes_find(path, EVHTTP_REQ_POST, r->param, sizeof r->param);
+	if (rt == NULL || (rt->roles & ROUTE_PAGE) ||
+	    !(rt->roles & (1 << r->role)))
+		return -1;
+	evhttp_remove_header(in, "Content-Type");
+	evhttp_add_header(in, "Content-Type", "application/json");
+	evhttp_remove_header(in, "Idempotency-Key");
+	if (idempotency_key != NULL)
+		evhttp_add_header(in, "Idempotency-Key", idempotency_key);
+	free(r->body);
+	r->body = xstrdup(json);
+	r->bodylen = strlen(json);
+	r->page_route = r->route;
+	r->route = rt;
+	r->api_done = done;
+	rt->handler(r);
+	return 0;
 }
 
 /* Is the Content-Type JSON in UTF-8? */
@@ -617,6 +713,10 @@ http_dispatch(struct evhttp_request *req, void *arg)
 	}
 	if (request_read_body(r) == -1)
 		return;
+	if (r->route->roles & ROUTE_PAGE) {
+		web_dispatch(r);
+		return;
+	}
 	if (r->route->roles == 0 &&
 	    !(r->route->handler == api_metrics && !r->config->metrics_public)) {
 		r->route->handler(r);

@@ -345,6 +345,8 @@ store_script(struct store *s, enum store_script_id id, redisCallbackFn *fn,
 		av[i + 4] = argv[i];
 		al[i + 4] = lens ? lens[i] : strlen(argv[i]);
 	}
+	if (id == SCRIPT_WORKFLOW)
+		s->writes++;    /* read caches made before it are stale */
 	return store_command(s, fn, privdata, argc + 4, av, al);
 }
 

@@ -171,3 +171,36 @@ def test_enterprises_shown_only_when_configured(fresh_stack):
     name = next(e["name"] for e in st.roster["enterprises"] if e["id"] == ent)
     assert (row["enterprise"], row["enterprise_name"]) == (ent, name)
     assert "officer" not in row and "detail" not in row
+
+
+def test_cache_serves_reads_and_drops_on_own_change(fresh_stack):
+    """A read ledger answers for [ledger] cache_ms: a change written into
+    Redis behind the daemon's back (as another daemon would) is not seen
+    until then; a change made through this daemon is seen at once."""
+    st = fresh_stack(conf={"ledger": {"cache_ms": "1500"}})
+    oid = "O004"
+    ents = st.officer(oid)["enterprises"]
+    first = submit(st, oid, [lib.item(ents[0], title="原来的标题")])["issues"][0]["id"]
+    assert ledger(st)["issues"][0]["title"] == "原来的标题"
+    st.r.hset(lib.PREFIX + "issue:" + first, "title", "别的进程改的标题")
+    for path in ("/api/v1/ledger", "/ledger"):
+        resp = st.d.get(path)
+        assert resp.status == 200
+        assert "原来的标题" in resp.body.decode() and "别的进程改的标题" not in resp.body.decode()
+    lib.wait_for(lambda: ledger(st)["issues"][0]["title"] == "别的进程改的标题", 5,
+                 what="the cached ledger to expire")
+    st.r.hset(lib.PREFIX + "issue:" + first, "title", "再改一次")
+    second = submit(st, oid, [lib.item(ents[0])])["issues"][0]["id"]
+    doc = ledger(st)
+    assert [r["id"] for r in doc["issues"]] == [first, second]
+    assert doc["issues"][0]["title"] == "再改一次"
+    assert dept(doc, "hr")["received"] == 2
+
+
+def test_cache_off(fresh_stack):
+    st = fresh_stack(conf={"ledger": {"cache_ms": "0"}})
+    oid = "O004"
+    iid = submit(st, oid, [lib.item(st.officer(oid)["enterprises"][0])])["issues"][0]["id"]
+    ledger(st)
+    st.r.hset(lib.PREFIX + "issue:" + iid, "title", "立即可见")
+    assert ledger(st)["issues"][0]["title"] == "立即可见"

@@ -1,0 +1,501 @@
+/*
+ * web.c -- what the web pages (/form, /dept, /ledger) share: the way in
+ * (form bodies, the same-origin and CSRF checks, the session), HTML
+ * escaping, the page frame with its security headers, redirects, error
+ * pages, and the stylesheet and script compiled into the binary.
+ *
+ * A page never holds a business rule of its own: what it changes it
+ * changes by calling the API's route for it (request_call_api), and it
+ * reads with the same Redis scripts the API reads with.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "liaisond.h"
+#include "daemon.h"
+
+/*
+ * No inline script or style, nothing from elsewhere, no framing: what a
+ * user typed can never run here, even if it escaped the escaping.
+ */
+#define WEB_CSP "default-src 'none'; script-src 'self'; style-src 'self'; " \
+	"img-src 'self'; connect-src 'self'; form-action 'self'; " \
+	"frame-ancestors 'none'; base-uri 'none'"
+
+void
+web_free(struct web *w)
+{
+	if (w == NULL)
+		return;
+	if (w->has_form)
+		evhttp_clear_headers(&w->form);
+	if (w->page_free != NULL && w->page != NULL)
+		w->page_free(w->page);
+	free(w->flash);
+	free(w->name);
+	free(w);
+}
+
+/* A field of the POSTed form, or NULL. */
+const char *
+web_field(struct request *r, const char *name)
+{
+	if (r->web == NULL || !r->web->has_form)
+		return NULL;
+	return evhttp_find_header(&r->web->form, name);
+}
+
+/* Write s to buf with HTML's special characters escaped (text or value). */
+void
+web_escape(struct evbuffer *buf, const char *s)
+{
+	const char *p;
+
+	if (s == NULL)
+		return;
+	for (p = s; *p != '\0'; p++) {
+		switch (*p) {
+		case '&': evbuffer_add(buf, "&amp;", 5); break;
+		case '<': evbuffer_add(buf, "&lt;", 4); break;
+		case '>': evbuffer_add(buf, "&gt;", 4); break;
+		case '"': evbuffer_add(buf, "&quot;", 6); break;
+		case '\'': evbuffer_add(buf, "&#39;", 5); break;
+		default: evbuffer_add(buf, p, 1); break;
+		}
+	}
+}
+
+/* The URL of an embedded asset, e.g. "/static/style-HASH.css". */
+static const char *
+web_asset_path(const char *name)
+{
+	const struct web_asset *a;
+
+	for (a = web_assets; a->name != NULL; a++)
+		if (strcmp(a->name, name) == 0)
+			return a->path;
+	return "/static/missing";
+}
+
+/* A new page: the document head and its title bar. web_end sends it. */
+struct evbuffer *
+web_begin(struct request *r, const char *title)
+{
+	struct evbuffer *buf = evbuffer_new();
+
+	evbuffer_add_printf(buf, "<!doctype html>\n<html lang=\"zh-CN\">\n"
+	    "<head>\n<meta charset=\"utf-8\">\n"
+	    "<meta name=\"viewport\" content=\"width=device-width, "
+	    "initial-scale=1\">\n<title>");
+	web_escape(buf, title);
+	evbuffer_add_printf(buf, " · ");
+	web_escape(buf, r->roster->zone_name);
+	evbuffer_add_printf(buf, "</title>\n<link rel=\"stylesheet\" "
+	    "href=\"%s\">\n</head>\n<body>\n<header class=\"top\"><h1>",
+	    web_asset_path("style.css"));
+	web_escape(buf, title);
+	evbuffer_add_printf(buf, "</h1><p>");
+	web_escape(buf, r->roster->zone_name);
+	evbuffer_add_printf(buf, "</p>");
+	return buf;
+}
+
+/*
+ * Close the page begun by web_begin (with script, an embedded asset's
+ * name, or NULL) and send it with status and the security headers.
+ */
+void
+web_end(struct request *r, struct evbuffer *buf, int status,
+    const char *script)
+{
+	struct evkeyvalq *out = evhttp_request_get_output_headers(r->req);
+	size_t len;
+	char *text;
+
+	evbuffer_add_printf(buf, "</main>\n");
+	if (script != NULL)
+		evbuffer_add_printf(buf, "<script src=\"%s\" defer></script>\n",
+		    web_asset_path(script));
+	evbuffer_add_printf(buf, "</body>\n</html>\n");
+	evhttp_add_header(out, "Content-Security-Policy", WEB_CSP);
+	evhttp_add_header(out, "X-Frame-Options", "DENY");
+	evhttp_add_header(out, "Referrer-Policy", "same-origin");
+	len = evbuffer_get_length(buf);
+	text = xmalloc(len + 1);
+	evbuffer_remove(buf, text, len);
+	text[len] = '\0';
+	evbuffer_free(buf);
+	request_reply_raw(r, status, "text/html; charset=utf-8", text);
+	free(text);
+}
+
+/* 303 See Other to location (a path of ours): Post/Redirect/Get. */
+void
+web_redirect(struct request *r, const char *location)
+{
+	struct evkeyvalq *out = evhttp_request_get_output_headers(r->req);
+
+	evhttp_add_header(out, "Location", location);
+	request_reply_raw(r, 303, "text/plain; charset=utf-8", "");
+}
+
+/* An error page; every page failure in HTML comes through here. */
+void
+web_error(struct request *r, int status, const char *message)
+{
+	struct evbuffer *buf;
+	const char *what;
+
+	switch (status) {
+	case 400: case 415: case 422: what = "请求有误"; break;
+	case 401: what = "请先登录"; break;
+	case 403: what = "无权操作"; break;
+	case 404: what = "没有这个页面"; break;
+	case 409: what = "状态已变化"; break;
+	case 413: what = "内容太长"; break;
+	case 429: what = "操作太频繁，请稍后再试"; break;
+	case 503: what = "系统暂时不可用，请稍后再试"; break;
+	default: what = "系统出错"; break;
+	}
+	buf = web_begin(r, what);
+	evbuffer_add_printf(buf, "</header>\n<main>\n<section class=\"alert\">"
+	    "<h2>");
+	web_escape(buf, what);
+	evbuffer_add_printf(buf, "</h2><p class=\"text\">");
+	web_escape(buf, message);
+	evbuffer_add_printf(buf, "</p><nav class=\"links\"><a href=\"/form\">"
+	    "联络员报送</a> <a href=\"/dept\">部门办理</a> <a href=\"/ledger\">"
+	    "公示台账</a></nav></section>\n");
+	web_end(r, buf, status, NULL);
+}
+
+/* The hidden field that proves a form came from our page (CSRF). */
+void
+web_hidden_csrf(struct request *r, struct evbuffer *buf)
+{
+	evbuffer_add_printf(buf, "<input type=\"hidden\" name=\"csrf\" "
+	    "value=\"%s\">", r->web->csrf);
+}
+
+/*
+ * A fresh idempotency key for one rendered form: a double tap or a resend
+ * of the same form is one submission.
+ */
+void
+web_hidden_key(struct evbuffer *buf)
+{
+	unsigned char raw[16];
+	char hex[33];
+	size_t i;
+
+	if (RAND_bytes(raw, sizeof raw) != 1)
+		fatalx("RAND_bytes failed");
+	for (i = 0; i < sizeof raw; i++)
+		snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+	evbuffer_add_printf(buf, "<input type=\"hidden\" name=\"idem\" "
+	    "value=\"w-%s\">", hex);
+}
+
+/* Who is signed in, and the sign-out button; closes the title bar. */
+void
+web_signed_in_bar(struct request *r, struct evbuffer *buf, const char *role)
+{
+	evbuffer_add_printf(buf, "<p>%s：", role);
+	web_escape(buf, r->web->name != NULL ? r->web->name : r->actor_id);
+	evbuffer_add_printf(buf, "（");
+	web_escape(buf, r->actor_id);
+	evbuffer_add_printf(buf, "）</p><form method=\"post\" "
+	    "action=\"/logout\">");
+	web_hidden_csrf(r, buf);
+	evbuffer_add_printf(buf, "<button type=\"submit\">退出登录</button>"
+	    "</form></header>\n<main>\n");
+}
+
+/* A time stored as ms since the epoch, as the zone's local date and time. */
+void
+web_time(struct evbuffer *buf, const char *ms)
+{
+	char iso[32];
+
+	if (ms == NULL || *ms == '\0') {
+		evbuffer_add_printf(buf, "—");
+		return;
+	}
+	time_iso8601(strtoll(ms, NULL, 10), iso);
+	/* 2026-11-27T09:30:00+08:00 → 2026-11-27 09:30 */
+	iso[10] = ' ';
+	iso[16] = '\0';
+	evbuffer_add_printf(buf, "%s", iso);
+}
+
+/* The Chinese name of a task or issue state (the ledger's words). */
+const char *
+web_state_name(const char *state)
+{
+	return state != NULL ? ledger_state_zh(state) : "";
+}
+
+/*
+ * The error of an API answer ({"error":{"code","message","field"}}): the
+ * field at fault is copied to field ("" when none, with any "items[0]."
+ * taken off). Returns the message (static storage, valid until the next
+ * call) or "".
+ */
+const char *
+web_api_error(const char *body, char *field, size_t len)
+{
+	static char message[256];
+	cJSON *json = cJSON_Parse(body), *e, *f, *m;
+	const char *name;
+
+	*field = '\0';
+	*message = '\0';
+	e = cJSON_GetObjectItemCaseSensitive(json, "error");
+	f = cJSON_GetObjectItemCaseSensitive(e, "field");
+	m = cJSON_GetObjectItemCaseSensitive(e, "message");
+	if (cJSON_IsString(f)) {
+		name = strrchr(f->valuestring, '.');
+		snprintf(field, len, "%s", name != NULL ? name + 1 :
+		    f->valuestring);
+	}
+	if (cJSON_IsString(m))
+		snprintf(message, sizeof message, "%s", m->valuestring);
+	cJSON_Delete(json);
+	return message;
+}
+
+/* GET /static/NAME-HASH.EXT: an embedded asset, cached for a year. */
+void
+web_static(struct request *r)
+{
+	struct evkeyvalq *out = evhttp_request_get_output_headers(r->req);
+	const struct web_asset *a;
+	const char *match;
+
+	for (a = web_assets; a->name != NULL; a++)
+		if (strcmp(a->path + strlen("/static/"), r->param) == 0)
+			break;
+	if (a->name == NULL) {
+		web_error(r, 404, "没有这个文件。");
+		return;
+	}
+	evhttp_add_header(out, "Cache-Control",
+	    "public, max-age=31536000, immutable");
+	evhttp_add_header(out, "ETag", a->etag);
+	match = request_header(r, "If-None-Match");
+	if (match != NULL && strcmp(match, a->etag) == 0) {
+		request_reply_raw(r, 304, a->type, "");
+		return;
+	}
+	request_reply_raw(r, 200, a->type, a->body);
+}
+
+/*
+ * Did this POST come from one of our own pages? A browser says so in
+ * Sec-Fetch-Site and Origin; a form on another site cannot hide either.
+ */
+static int
+web_same_origin(struct request *r)
+{
+	const char *site = request_header(r, "Sec-Fetch-Site");
+	const char *origin = request_header(r, "Origin");
+	const char *host = request_header(r, "Host");
+	const char *pub = r->config->public_url, *end;
+	char mine[300];
+	size_t n;
+
+	if (site != NULL && strcmp(site, "same-origin") != 0 &&
+	    strcmp(site, "none") != 0)
+		return 0;
+	if (origin == NULL)
+		return 1;
+	/* public_url's scheme://host:port, without any path. */
+	end = strstr(pub, "://");
+	end = end != NULL ? strchr(end + 3, '/') : NULL;
+	n = end != NULL ? (size_t)(end - pub) : strlen(pub);
+	if (strlen(origin) == n && strncmp(origin, pub, n) == 0)
+		return 1;
+	if (host == NULL)
+		return 0;
+	snprintf(mine, sizeof mine, "http://%s", host);
+	if (strcmp(origin, mine) == 0)
+		return 1;
+	snprintf(mine, sizeof mine, "https://%s", host);
+	return strcmp(origin, mine) == 0;
+}
+
+/* Parse an application/x-www-form-urlencoded body; -1 having answered. */
+static int
+web_parse_form(struct request *r)
+{
+	const char *type = request_header(r, "Content-Type");
+	struct evkeyval *kv;
+
+	if (type == NULL || strncasecmp(type,
+	    "application/x-www-form-urlencoded", 33) != 0) {
+		web_error(r, 415, "请通过页面上的表单提交。");
+		return -1;
+	}
+	TAILQ_INIT(&r->web->form);
+	r->web->has_form = 1;
+	if (evhttp_parse_query_str(r->body, &r->web->form) != 0) {
+		web_error(r, 400, "表单内容无法识别。");
+		return -1;
+	}
+	TAILQ_FOREACH(kv, &r->web->form, next) {
+		if (!utf8_valid(kv->value, strlen(kv->value))) {
+			web_error(r, 400, "表单内容不是有效的 UTF-8 文本。");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The session is loaded (web_session.c): check the role and, for a POST,
+ * the CSRF field, then run the page.
+ */
+void
+web_run(struct request *r)
+{
+	const char *csrf;
+
+	if (!(r->route->roles & (1 << r->role))) {
+		web_error(r, 403, r->role == ROLE_DEPARTMENT ?
+		    "此页面供联络员使用；部门请打开“部门办理”。" :
+		    r->role == ROLE_OFFICER ?
+		    "此页面供部门使用；联络员请打开“联络员报送”。" :
+		    "管理员请使用 API 与 liaisonctl。");
+		return;
+	}
+	if (r->method == EVHTTP_REQ_POST) {
+		csrf = web_field(r, "csrf");
+		if (csrf == NULL || strlen(csrf) != WEB_CSRF_LEN ||
+		    CRYPTO_memcmp(csrf, r->web->csrf, WEB_CSRF_LEN) != 0) {
+			web_error(r, 403, "表单已过期或来源不明，请返回页面刷新后"
+			    "重新提交。");
+			return;
+		}
+	}
+	r->route->handler(r);
+}
+
+/* Every page request enters here from http.c's dispatcher. */
+void
+web_dispatch(struct request *r)
+{
+	r->web = xcalloc(1, sizeof *r->web);
+	if (r->method == EVHTTP_REQ_POST) {
+		if (!web_same_origin(r)) {
+			web_error(r, 403, "拒绝来自其他网站的提交。");
+			return;
+		}
+		if (web_parse_form(r) == -1)
+			return;
+	}
+	if ((r->route->roles & ROLE_ANY) == 0) {
+		r->route->handler(r);
+		return;
+	}
+	web_session_load(r);
+}
+
+/*
+ * What to tell a user, in Chinese, about the API's complaint (message)
+ * over field: out gets the text to show next to that field.
+ */
+void
+web_field_message(struct request *r, const char *field, const char *message,
+    int status, char *out, size_t len)
+{
+	static const struct {
+		const char *field;
+		const char *empty;       /* missing or empty */
+		const char *what;        /* its name, for "too long" */
+		int max;                 /* 0: from the config */
+	} fields[] = {
+		{ "topic", "请选择问题领域。", "问题领域", 64 },
+		{ "title", "请填写问题标题。", "标题", 0 },
+		{ "detail", "请描述问题。", "问题描述", 0 },
+		{ "satisfaction", "请选择满意程度。", "满意程度", 32 },
+		{ "comment", "", "意见", 500 },
+		{ "reason", "请填写原因。", "原因", 500 },
+		{ "claimant", "请填写认领人。", "认领人", 0 },
+		{ "response", "请填写回应内容。", "回应", 0 },
+		{ "resolution", "请填写办结说明。", "办结说明", 0 },
+	};
+	size_t i;
+	int max;
+
+	if (strcmp(field, "enterprise") == 0) {
+		snprintf(out, len, "%s", status == 403 ?
+		    "这家企业不在您的联系名单中，只能为自己联系的企业报送。" :
+		    "请选择您联系的企业。");
+		return;
+	}
+	for (i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		if (strcmp(field, fields[i].field) != 0)
+			continue;
+		if (strstr(message, "longer than") == NULL) {
+			snprintf(out, len, "%s", fields[i].empty);
+			return;
+		}
+		max = fields[i].max;
+		if (max == 0 && strcmp(field, "title") == 0)
+			max = r->config->max_title;
+		else if (max == 0 && strcmp(field, "detail") == 0)
+			max = r->config->max_detail;
+		else if (max == 0)
+			max = task_step_find(strcmp(field, "claimant") == 0 ?
+			    "claim" : strcmp(field, "response") == 0 ?
+			    "respond" : "resolve")->max;
+		snprintf(out, len, "%s不能超过 %d 个字。", fields[i].what, max);
+		return;
+	}
+	snprintf(out, len, "提交未成功：%s", message);
+}
+
+/* The Chinese name of an issue category. */
+const char *
+web_category_name(const char *category)
+{
+	if (category == NULL)
+		return "";
+	if (strcmp(category, "individual") == 0)
+		return "个性问题";
+	if (strcmp(category, "common") == 0)
+		return "共性问题";
+	if (strcmp(category, "difficult") == 0)
+		return "疑难问题";
+	return category;
+}
+
+/* The names of the departments in a JSON list of ids, joined by "、". */
+void
+web_department_names(struct request *r, struct evbuffer *buf,
+    const char *json)
+{
+	cJSON *list = cJSON_Parse(json != NULL ? json : "[]"), *d;
+	const struct department *dept;
+	int first = 1;
+
+	cJSON_ArrayForEach(d, list) {
+		if (!cJSON_IsString(d))
+			continue;
+		dept = roster_department(r->roster, d->valuestring);
+		if (!first)
+			evbuffer_add_printf(buf, "、");
+		web_escape(buf, dept != NULL ? dept->name : d->valuestring);
+		first = 0;
+	}
+	cJSON_Delete(list);
+}

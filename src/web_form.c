@@ -1,0 +1,549 @@
+/*
+ * web_form.c -- /form, the officer's page: the current half-month and
+ * whether it is reported, the report form (one of their enterprises, a
+ * topic, the problem, the difficult flag), the zero report, and their
+ * issues with the departments' answers, to confirm or reopen.
+ *
+ * Submitting goes through the API (POST /api/v1/reports and
+ * /api/v1/issues/{id}/confirm|reopen) with the form's own idempotency
+ * key, so the rules are the API's and a double tap is one report. A
+ * refused form comes back with what was typed and the reason next to the
+ * field; an accepted one redirects (Post/Redirect/Get) to the page showing
+ * where each issue went.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "liaisond.h"
+#include "daemon.h"
+
+#define FORM_ISSUES "30"            /* the officer's newest issues shown */
+
+struct form_page {
+	int status;                 /* 200, or the status of a refused form */
+	int reported;
+	char period[PERIOD_LEN + 1];
+	char issue[24];             /* the issue a refused action was for */
+	char field[64];             /* the field at fault, or "" */
+	char message[512];          /* what to tell, in Chinese */
+};
+
+static struct form_page *
+form_page_new(struct request *r)
+{
+	struct form_page *p = xcalloc(1, sizeof *p);
+
+	p->status = 200;
+	r->web->page = p;
+	r->web->page_free = free;
+	return p;
+}
+
+/* The error next to field, if it is the one at fault. */
+static void
+form_field_error(struct evbuffer *buf, const struct form_page *p,
+    const char *issue, const char *field, const char *id)
+{
+	if (strcmp(p->field, field) != 0 || strcmp(p->issue, issue) != 0)
+		return;
+	evbuffer_add_printf(buf, "<p class=\"error\" id=\"%s-error\">", id);
+	web_escape(buf, p->message);
+	evbuffer_add_printf(buf, "</p>");
+}
+
+/*
+ * The attributes that mark a control as wrong and point to its error
+ * (static storage: use before the next call).
+ */
+static const char *
+form_invalid(const struct form_page *p, const char *issue, const char *field)
+{
+	static char attrs[160];
+
+	if (strcmp(p->field, field) != 0 || strcmp(p->issue, issue) != 0)
+		return "";
+	snprintf(attrs, sizeof attrs, " class=\"invalid\" aria-invalid=\"true\" "
+	    "aria-describedby=\"%s-error\"", field);
+	return attrs;
+}
+
+/* What was typed into field of a refused form, to show again. */
+static const char *
+form_typed(struct request *r, const struct form_page *p, const char *field)
+{
+	const char *v;
+
+	if (p->status == 200 || *p->issue != '\0')
+		return "";
+	v = web_field(r, field);
+	return v != NULL ? v : "";
+}
+
+/* The confirmation of the submission just made (from the session). */
+static void
+form_render_done(struct request *r, struct evbuffer *buf)
+{
+	const char *done = request_query(r, "done");
+	cJSON *json, *report, *issues, *issue;
+	int n = 0;
+
+	if (done == NULL || r->web->flash == NULL)
+		return;
+	json = cJSON_Parse(r->web->flash);
+	report = cJSON_GetObjectItemCaseSensitive(json, "report");
+	if (!cJSON_IsString(report) || strcmp(report->valuestring, done) != 0) {
+		cJSON_Delete(json);
+		return;
+	}
+	issues = cJSON_GetObjectItemCaseSensitive(json, "issues");
+	evbuffer_add_printf(buf, "<section class=\"notice\" id=\"done\" "
+	    "role=\"status\"><h2>提交成功</h2><p>报告编号 <strong>");
+	web_escape(buf, report->valuestring);
+	evbuffer_add_printf(buf, "</strong>（");
+	web_escape(buf, cJSON_GetStringValue(cJSON_GetObjectItem(json,
+	    "period")));
+	evbuffer_add_printf(buf, "）</p><ul class=\"plain\">");
+	cJSON_ArrayForEach(issue, issues) {
+		char *depts = cJSON_PrintUnformatted(cJSON_GetObjectItem(issue,
+		    "departments"));
+
+		evbuffer_add_printf(buf, "<li>问题编号 <strong class=\"issue-id\">");
+		web_escape(buf, cJSON_GetStringValue(cJSON_GetObjectItem(issue,
+		    "id")));
+		evbuffer_add_printf(buf, "</strong>（%s）已转交：<span "
+		    "class=\"routed\">", web_category_name(cJSON_GetStringValue(
+		    cJSON_GetObjectItem(issue, "category"))));
+		web_department_names(r, buf, depts);
+		evbuffer_add_printf(buf, "</span></li>");
+		free(depts);
+		n++;
+	}
+	if (n == 0)
+		evbuffer_add_printf(buf, "<li>本期无问题（零报告）已登记。</li>");
+	evbuffer_add_printf(buf, "</ul></section>\n");
+	cJSON_Delete(json);
+}
+
+/* The notice after a confirm or reopen (?ok=confirm&issue=I). */
+static void
+form_render_ok(struct request *r, struct evbuffer *buf)
+{
+	const char *ok = request_query(r, "ok");
+	const char *issue = request_query(r, "issue");
+
+	if (ok == NULL || issue == NULL || !api_id_valid(issue, 'I'))
+		return;
+	evbuffer_add_printf(buf, "<section class=\"notice\" role=\"status\">"
+	    "<p>问题 %s %s</p></section>\n", issue, strcmp(ok, "confirm") == 0 ?
+	    "的办理结果已确认。" : "已退回，重新进入办理。");
+}
+
+/* The report form: one of the officer's enterprises, a topic, the text. */
+static void
+form_render_report(struct request *r, struct evbuffer *buf,
+    const struct form_page *p, const struct officer *o)
+{
+	const char *typed = form_typed(r, p, "enterprise");
+	size_t i;
+
+	if (*p->issue == '\0' && *p->field == '\0' && p->status != 200) {
+		evbuffer_add_printf(buf, "<p class=\"error\" role=\"alert\">");
+		web_escape(buf, p->message);
+		evbuffer_add_printf(buf, "</p>");
+	}
+	evbuffer_add_printf(buf, "<form method=\"post\" action=\"/form/report\" "
+	    "id=\"report\" novalidate>");
+	web_hidden_csrf(r, buf);
+	web_hidden_key(buf);
+	evbuffer_add_printf(buf, "<label for=\"enterprise\">企业</label>"
+	    "<select id=\"enterprise\" name=\"enterprise\"%s>"
+	    "<option value=\"\">请选择您联系的企业</option>",
+	    form_invalid(p, "", "enterprise"));
+	for (i = 0; i < o->nenterprises; i++) {
+		evbuffer_add_printf(buf, "<option value=\"%s\"%s>",
+		    o->enterprises[i]->id, strcmp(typed,
+		    o->enterprises[i]->id) == 0 ? " selected" : "");
+		web_escape(buf, o->enterprises[i]->name);
+		evbuffer_add_printf(buf, "</option>");
+	}
+	evbuffer_add_printf(buf, "</select>");
+	form_field_error(buf, p, "", "enterprise", "enterprise");
+
+	typed = form_typed(r, p, "topic");
+	evbuffer_add_printf(buf, "<label for=\"topic\">问题领域</label>"
+	    "<select id=\"topic\" name=\"topic\"%s><option value=\"\">请选择"
+	    "</option>", form_invalid(p, "", "topic"));
+	for (i = 0; i < r->roster->ntopics; i++) {
+		evbuffer_add_printf(buf, "<option value=\"");
+		web_escape(buf, r->roster->topics[i].id);
+		evbuffer_add_printf(buf, "\"%s>", strcmp(typed,
+		    r->roster->topics[i].id) == 0 ? " selected" : "");
+		web_escape(buf, r->roster->topics[i].name);
+		evbuffer_add_printf(buf, "</option>");
+	}
+	evbuffer_add_printf(buf, "</select>");
+	form_field_error(buf, p, "", "topic", "topic");
+
+	evbuffer_add_printf(buf, "<label for=\"title\">标题</label>"
+	    "<input type=\"text\" id=\"title\" name=\"title\" "
+	    "autocomplete=\"off\" value=\"");
+	web_escape(buf, form_typed(r, p, "title"));
+	evbuffer_add_printf(buf, "\"%s>", form_invalid(p, "", "title"));
+	form_field_error(buf, p, "", "title", "title");
+
+	evbuffer_add_printf(buf, "<label for=\"detail\">问题描述（不超过 %d 字）"
+	    "</label><textarea id=\"detail\" name=\"detail\" rows=\"6\"%s>",
+	    r->config->max_detail, form_invalid(p, "", "detail"));
+	web_escape(buf, form_typed(r, p, "detail"));
+	evbuffer_add_printf(buf, "</textarea>");
+	form_field_error(buf, p, "", "detail", "detail");
+
+	evbuffer_add_printf(buf, "<label class=\"check\" for=\"difficult\">"
+	    "<input type=\"checkbox\" id=\"difficult\" name=\"difficult\" "
+	    "value=\"1\"%s> 疑难问题（需要多个部门协调）</label>",
+	    *form_typed(r, p, "difficult") != '\0' ? " checked" : "");
+	evbuffer_add_printf(buf, "<button type=\"submit\" class=\"wide\">提交问题"
+	    "</button><p class=\"muted\" id=\"sending\" aria-live=\"polite\">"
+	    "</p></form>");
+}
+
+/* One of the officer's issues, with confirm and reopen when resolved. */
+static void
+form_render_issue(struct request *r, struct evbuffer *buf,
+    const struct form_page *p, const redisReply *issue,
+    const redisReply *tasks)
+{
+	const char *id = reply_field(issue, "id");
+	const char *state = reply_field(issue, "state");
+	const char *v;
+	const struct enterprise *e;
+	const struct topic *t;
+	const redisReply *task;
+	size_t i;
+
+	if (id == NULL || !api_id_valid(id, 'I'))
+		return;
+	evbuffer_add_printf(buf, "<li id=\"issue-%s\"><h3>%s · ", id, id);
+	web_escape(buf, reply_field(issue, "title"));
+	evbuffer_add_printf(buf, "</h3><p><span class=\"badge %s\">%s</span> "
+	    "%s · ", state != NULL && strspn(state, "abcdefghijklmnopqrstuvwxyz")
+	    == strlen(state) ? state : "", web_state_name(state),
+	    web_category_name(reply_field(issue, "category")));
+	e = roster_enterprise(r->roster, (v = reply_field(issue,
+	    "enterprise")) != NULL ? v : "");
+	web_escape(buf, e != NULL ? e->name : v);
+	t = roster_topic(r->roster, (v = reply_field(issue, "topic")) != NULL ?
+	    v : "");
+	evbuffer_add_printf(buf, " · ");
+	web_escape(buf, t != NULL ? t->name : v);
+	evbuffer_add_printf(buf, "</p><p class=\"text detail\">");
+	web_escape(buf, reply_field(issue, "detail"));
+	evbuffer_add_printf(buf, "</p><dl>");
+	for (i = 0; tasks != NULL && i < tasks->elements; i++) {
+		task = tasks->element[i];
+		evbuffer_add_printf(buf, "<dt>");
+		v = reply_field(task, "department");
+		if (v != NULL) {
+			const struct department *d = roster_department(r->roster,
+			    v);
+
+			web_escape(buf, d != NULL ? d->name : v);
+		}
+		evbuffer_add_printf(buf, "：%s</dt>", web_state_name(
+		    reply_field(task, "state")));
+		if ((v = reply_field(task, "response")) != NULL && *v != '\0') {
+			evbuffer_add_printf(buf, "<dd>回应：");
+			web_escape(buf, v);
+			evbuffer_add_printf(buf, "</dd>");
+		}
+		if ((v = reply_field(task, "resolution")) != NULL &&
+		    *v != '\0') {
+			evbuffer_add_printf(buf, "<dd>办结：");
+			web_escape(buf, v);
+			evbuffer_add_printf(buf, "</dd>");
+		}
+	}
+	evbuffer_add_printf(buf, "</dl>");
+	if (state == NULL || strcmp(state, "resolved") != 0) {
+		evbuffer_add_printf(buf, "</li>");
+		return;
+	}
+	if (strcmp(p->issue, id) == 0 && *p->field == '\0') {
+		evbuffer_add_printf(buf, "<p class=\"error\" role=\"alert\">");
+		web_escape(buf, p->message);
+		evbuffer_add_printf(buf, "</p>");
+	}
+	evbuffer_add_printf(buf, "<form method=\"post\" action=\"/form/confirm\">");
+	web_hidden_csrf(r, buf);
+	evbuffer_add_printf(buf, "<input type=\"hidden\" name=\"issue\" "
+	    "value=\"%s\"><fieldset><legend>对办理结果</legend>", id);
+	evbuffer_add_printf(buf, "<label class=\"check\" for=\"sat-%s-1\">"
+	    "<input type=\"radio\" id=\"sat-%s-1\" name=\"satisfaction\" "
+	    "value=\"satisfied\"> 满意</label>", id, id);
+	evbuffer_add_printf(buf, "<label class=\"check\" for=\"sat-%s-2\">"
+	    "<input type=\"radio\" id=\"sat-%s-2\" name=\"satisfaction\" "
+	    "value=\"basic\"> 基本满意</label>", id, id);
+	evbuffer_add_printf(buf, "<label class=\"check\" for=\"sat-%s-3\">"
+	    "<input type=\"radio\" id=\"sat-%s-3\" name=\"satisfaction\" "
+	    "value=\"unsatisfied\"> 不满意（退回重办）</label></fieldset>", id,
+	    id);
+	form_field_error(buf, p, id, "satisfaction", "satisfaction");
+	evbuffer_add_printf(buf, "<label for=\"comment-%s\">意见（可不填）"
+	    "</label><textarea id=\"comment-%s\" name=\"comment\" rows=\"2\">"
+	    "</textarea>", id, id);
+	form_field_error(buf, p, id, "comment", "comment");
+	evbuffer_add_printf(buf, "<button type=\"submit\">确认办结</button>"
+	    "</form><form method=\"post\" action=\"/form/reopen\">");
+	web_hidden_csrf(r, buf);
+	evbuffer_add_printf(buf, "<input type=\"hidden\" name=\"issue\" "
+	    "value=\"%s\"><label for=\"reason-%s\">重新办理的原因</label>"
+	    "<textarea id=\"reason-%s\" name=\"reason\" rows=\"2\"%s>"
+	    "</textarea>", id, id, id, form_invalid(p, id, "reason"));
+	form_field_error(buf, p, id, "reason", "reason");
+	evbuffer_add_printf(buf, "<button type=\"submit\" class=\"secondary\">"
+	    "退回重办</button></form></li>");
+}
+
+/* The whole page, once the officer's issues (list.lua) are in. */
+static void
+form_render(struct request *r, redisReply *reply)
+{
+	const struct officer *o = roster_officer(r->roster, r->actor_id);
+	struct form_page *p = r->web->page;
+	struct period period;
+	struct evbuffer *buf;
+	size_t i;
+
+	if (o == NULL) {
+		web_error(r, 403, "您已不在联络员名单中。");
+		return;
+	}
+	buf = web_begin(r, "联络员问题报送");
+	web_signed_in_bar(r, buf, "联络员");
+	form_render_done(r, buf);
+	form_render_ok(r, buf);
+	period_parse(p->period, &period);
+	evbuffer_add_printf(buf, "<section><h2>本期：%d年%d月%s半月</h2><p "
+	    "class=\"muted\">期次 %s</p><p>", period.year, period.month,
+	    period.half == 1 ? "上" : "下", p->period);
+	evbuffer_add_printf(buf, "%s", p->reported ?
+	    "<span class=\"badge resolved\" id=\"reported\">本期已报送</span>" :
+	    "<span class=\"badge queued\" id=\"reported\">本期尚未报送</span>");
+	evbuffer_add_printf(buf, "</p></section>\n<section><h2>报送问题</h2>");
+	form_render_report(r, buf, p, o);
+	evbuffer_add_printf(buf, "</section>\n<section><h2>本期没有问题？</h2>"
+	    "<form method=\"post\" action=\"/form/zero\">");
+	web_hidden_csrf(r, buf);
+	web_hidden_key(buf);
+	evbuffer_add_printf(buf, "<button type=\"submit\" class=\"secondary "
+	    "wide\">提交零报告（本期无问题）</button></form></section>\n"
+	    "<section><h2>我报送的问题</h2>");
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0)
+		evbuffer_add_printf(buf, "<p class=\"muted\">还没有报送过问题。"
+		    "</p>");
+	else {
+		evbuffer_add_printf(buf, "<ul class=\"plain\" id=\"issues\">");
+		for (i = 0; i < reply->elements; i++)
+			if (reply->element[i]->type == REDIS_REPLY_ARRAY &&
+			    reply->element[i]->elements == 2)
+				form_render_issue(r, buf, p,
+				    reply->element[i]->element[0],
+				    reply->element[i]->element[1]);
+		evbuffer_add_printf(buf, "</ul>");
+	}
+	evbuffer_add_printf(buf, "</section>\n<nav class=\"links\"><a "
+	    "href=\"/ledger\">公示台账</a></nav>\n");
+	web_end(r, buf, p->status, "form.js");
+}
+
+static void
+form_reported(struct request *r, redisReply *reply)
+{
+	struct form_page *p = r->web->page;
+	const char *argv[5];
+	char index[128];
+
+	p->reported = reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
+	snprintf(index, sizeof index, "issues:officer:%s", r->actor_id);
+	argv[0] = "issues";
+	argv[1] = FORM_ISSUES;
+	argv[2] = "0";
+	argv[3] = index;
+	request_script(r, SCRIPT_LIST, form_render, 4, argv, NULL);
+}
+
+/* Read what the page shows (reported? the officer's issues) and show it. */
+static void
+form_show(struct request *r)
+{
+	struct form_page *p = r->web->page;
+	struct period period;
+	const char *argv[3];
+	char key[160];
+
+	period_of_time(time(NULL), &period);
+	period_format(&period, p->period);
+	snprintf(key, sizeof key, "%sreported:%s", r->config->redis_prefix,
+	    p->period);
+	argv[0] = "SISMEMBER";
+	argv[1] = key;
+	argv[2] = r->actor_id;
+	request_store(r, form_reported, 3, argv, NULL);
+}
+
+/* GET /form */
+void
+web_form(struct request *r)
+{
+	form_page_new(r);
+	form_show(r);
+}
+
+/*
+ * The API refused the form: show the page again with the reason, in
+ * Chinese, next to the field at fault (or above the form).
+ */
+static void
+form_refused(struct request *r, int status, const char *body,
+    const char *issue)
+{
+	struct form_page *p = r->web->page;
+	const char *message;
+
+	if (status >= 500 || status == 429) {
+		web_error(r, status, status == 429 ? "请稍后再试。" :
+		    "暂时无法保存，请稍后再提交（不会重复提交）。");
+		return;
+	}
+	p->status = status;
+	snprintf(p->issue, sizeof p->issue, "%s", issue);
+	message = web_api_error(body, p->field, sizeof p->field);
+	if (*p->field != '\0')
+		web_field_message(r, p->field, message, status, p->message,
+		    sizeof p->message);
+	else if (status == 409)
+		snprintf(p->message, sizeof p->message, "%s", *issue != '\0' ?
+		    "问题状态已经变化，请查看最新状态。" :
+		    "这份表单已经提交过，请在下面的新表单中重新填写。");
+	else if (status == 403 || status == 404)
+		snprintf(p->message, sizeof p->message, "%s", status == 403 ?
+		    "无权进行这项操作。" : "没有这个问题。");
+	else
+		snprintf(p->message, sizeof p->message, "提交未成功：%s",
+		    message);
+	/* A field of another form than the one shown: say it above. */
+	if (strcmp(p->field, "items") == 0 || strcmp(p->field, "period") == 0 ||
+	    strcmp(p->field, "Idempotency-Key") == 0)
+		*p->field = '\0';
+	form_show(r);
+}
+
+static void
+form_submitted(struct request *r, int status, const char *body)
+{
+	cJSON *json;
+	const char *report;
+	char location[64];
+
+	if (status != 201) {
+		form_refused(r, status, body, "");
+		return;
+	}
+	json = cJSON_Parse(body);
+	report = cJSON_GetStringValue(cJSON_GetObjectItem(json, "report"));
+	if (report == NULL || !api_id_valid(report, 'R')) {
+		cJSON_Delete(json);
+		web_error(r, 500, "提交结果无法识别。");
+		return;
+	}
+	snprintf(location, sizeof location, "/form?done=%s#done", report);
+	cJSON_Delete(json);
+	web_session_flash(r, body, location);
+}
+
+/* A form field as a JSON string member ("" when absent). */
+static void
+form_add_field(struct request *r, cJSON *obj, const char *name)
+{
+	const char *v = web_field(r, name);
+
+	cJSON_AddStringToObject(obj, name, v != NULL ? v : "");
+}
+
+/* POST /form/report and /form/zero: the report, through the API. */
+void
+web_form_report(struct request *r)
+{
+	cJSON *root = cJSON_CreateObject(), *items, *item;
+	const char *key = web_field(r, "idem");
+	char *json;
+
+	form_page_new(r);
+	items = cJSON_AddArrayToObject(root, "items");
+	if (strcmp(r->route->arg, "report") == 0) {
+		item = cJSON_CreateObject();
+		form_add_field(r, item, "enterprise");
+		form_add_field(r, item, "topic");
+		form_add_field(r, item, "title");
+		form_add_field(r, item, "detail");
+		cJSON_AddBoolToObject(item, "difficult",
+		    web_field(r, "difficult") != NULL);
+		cJSON_AddItemToArray(items, item);
+	}
+	json = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	if (request_call_api(r, "/api/v1/reports", json, key,
+	    form_submitted) == -1)
+		web_error(r, 403, "无权报送。");
+	free(json);
+}
+
+static void
+form_acted(struct request *r, int status, const char *body)
+{
+	const char *issue = web_field(r, "issue");
+	char location[96];
+
+	if (status != 200) {
+		form_refused(r, status, body, issue);
+		return;
+	}
+	snprintf(location, sizeof location, "/form?ok=%s&issue=%s#issue-%s",
+	    r->route->arg, issue, issue);
+	web_redirect(r, location);
+}
+
+/* POST /form/confirm and /form/reopen (issue=I…), through the API. */
+void
+web_form_action(struct request *r)
+{
+	const char *issue = web_field(r, "issue");
+	const char *action = r->route->arg, *v;
+	cJSON *root;
+	char path[96], *json;
+
+	form_page_new(r);
+	if (issue == NULL || !api_id_valid(issue, 'I')) {
+		web_error(r, 404, "没有这个问题。");
+		return;
+	}
+	root = cJSON_CreateObject();
+	if (strcmp(action, "confirm") == 0) {
+		if ((v = web_field(r, "satisfaction")) != NULL)
+			cJSON_AddStringToObject(root, "satisfaction", v);
+		form_add_field(r, root, "comment");
+	} else
+		form_add_field(r, root, "reason");
+	json = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	snprintf(path, sizeof path, "/api/v1/issues/%s/%s", issue, action);
+	if (request_call_api(r, path, json, NULL, form_acted) == -1)
+		web_error(r, 403, "无权操作。");
+	free(json);
+}

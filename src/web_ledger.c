@@ -1,0 +1,262 @@
+/*
+ * web_ledger.c -- /ledger, the public ledger (公示) as a page: a filter
+ * form (period, category, department, state) that is a plain GET, each
+ * department's response rate (响应率), resolution rate (办结率) and
+ * satisfaction rate (满意率), the counts by category, and the issues.
+ *
+ * The figures come from the ledger module (ledger.c over ledger.lua), the
+ * same as GET /api/v1/ledger, the digests and the spreadsheets, so the page
+ * never disagrees with them. Like the API it shows neither who reported an
+ * issue nor its detail, and names enterprises only when [ledger]
+ * show_enterprises says so.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "liaisond.h"
+#include "daemon.h"
+
+#define LEDGER_PERIODS 6            /* the periods offered in the filter */
+#define LEDGER_ROWS 300             /* issues listed at most */
+
+static const char *const ledger_query[] = { "period", "category",
+    "department", "state", NULL };
+static const char *const ledger_page_categories[] = { "individual",
+    "common", "difficult", NULL };
+static const char *const ledger_page_states[] = { "queued", "claimed",
+    "responded", "resolved", "returned", "closed", NULL };
+
+struct ledger_page {
+	char period[PERIOD_LEN + 1];
+	struct ledger_filter filter;
+};
+
+/* A query parameter, NULL when absent or empty ("全部" in the form). */
+static const char *
+ledger_param(struct request *r, const char *name)
+{
+	const char *v = request_query(r, name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/* A rate as a percentage, or — when nothing is in its denominator. */
+static void
+ledger_rate(struct evbuffer *buf, double rate)
+{
+	if (rate < 0)
+		evbuffer_add_printf(buf, "<td class=\"num\">—</td>");
+	else
+		evbuffer_add_printf(buf, "<td class=\"num\">%.1f%%</td>",
+		    rate * 100);
+}
+
+/* One <option>, selected when it is the current value. */
+static void
+ledger_option(struct evbuffer *buf, const char *value, const char *label,
+    const char *current)
+{
+	evbuffer_add_printf(buf, "<option value=\"");
+	web_escape(buf, value);
+	evbuffer_add_printf(buf, "\"%s>", current != NULL &&
+	    strcmp(current, value) == 0 ? " selected" : "");
+	web_escape(buf, label);
+	evbuffer_add_printf(buf, "</option>");
+}
+
+/* The filter form: a GET, so that a filtered ledger is a link. */
+static void
+ledger_render_filters(struct request *r, struct evbuffer *buf,
+    const struct ledger_page *p)
+{
+	struct period period, prev;
+	char name[PERIOD_LEN + 1];
+	int i, seen = 0;
+	size_t j;
+
+	evbuffer_add_printf(buf, "<section><h2>筛选</h2><form method=\"get\" "
+	    "action=\"/ledger\" class=\"filters\"><div><label for=\"period\">"
+	    "期次</label><select id=\"period\" name=\"period\">");
+	period_of_time(time(NULL), &period);
+	for (i = 0; i < LEDGER_PERIODS; i++) {
+		period_format(&period, name);
+		seen |= strcmp(name, p->period) == 0;
+		ledger_option(buf, name, name, p->period);
+		period_previous(&period, &prev);
+		period = prev;
+	}
+	if (!seen)
+		ledger_option(buf, p->period, p->period, p->period);
+	evbuffer_add_printf(buf, "</select></div><div><label for=\"category\">"
+	    "类别</label><select id=\"category\" name=\"category\">");
+	ledger_option(buf, "", "全部", p->filter.category);
+	for (j = 0; ledger_page_categories[j] != NULL; j++)
+		ledger_option(buf, ledger_page_categories[j], web_category_name(
+		    ledger_page_categories[j]), p->filter.category);
+	evbuffer_add_printf(buf, "</select></div><div><label for=\"department\">"
+	    "部门</label><select id=\"department\" name=\"department\">");
+	ledger_option(buf, "", "全部", p->filter.department);
+	for (j = 0; j < r->roster->ndepartments; j++)
+		ledger_option(buf, r->roster->departments[j].id,
+		    r->roster->departments[j].name, p->filter.department);
+	evbuffer_add_printf(buf, "</select></div><div><label for=\"state\">"
+	    "状态</label><select id=\"state\" name=\"state\">");
+	ledger_option(buf, "", "全部", p->filter.state);
+	for (j = 0; ledger_page_states[j] != NULL; j++)
+		ledger_option(buf, ledger_page_states[j], web_state_name(
+		    ledger_page_states[j]), p->filter.state);
+	evbuffer_add_printf(buf, "</select></div><button type=\"submit\">筛选"
+	    "</button></form></section>\n");
+}
+
+/* Every department's scorecard, and the zone's. */
+static void
+ledger_render_scores(struct evbuffer *buf, const struct ledger *l)
+{
+	const struct ledger_score *s;
+	size_t i;
+
+	evbuffer_add_printf(buf, "<section><h2>各部门办理情况</h2><p "
+	    "class=\"muted\">响应率 = 按期回应 ÷ 收到（不含退单）；办结率 = 办结 "
+	    "÷ 到期；满意率 =（满意 + 基本满意）÷ 已评价。</p><div "
+	    "class=\"table\"><table id=\"scores\"><thead><tr><th>部门</th>"
+	    "<th>收到</th><th>响应率</th><th>办结率</th><th>满意率</th></tr>"
+	    "</thead><tbody>");
+	for (i = 0; i <= l->nscores; i++) {
+		s = i < l->nscores ? &l->scores[i] : &l->total;
+		evbuffer_add_printf(buf, "<tr data-department=\"");
+		web_escape(buf, s->department);
+		evbuffer_add_printf(buf, "\"><td>");
+		if (i < l->nscores)
+			web_escape(buf, s->name);
+		else
+			evbuffer_add_printf(buf, "<strong>合计</strong>");
+		evbuffer_add_printf(buf, "</td><td class=\"num\">%u</td>",
+		    s->received);
+		ledger_rate(buf, s->response_rate);
+		ledger_rate(buf, s->resolution_rate);
+		ledger_rate(buf, s->satisfaction_rate);
+		evbuffer_add_printf(buf, "</tr>");
+	}
+	evbuffer_add_printf(buf, "</tbody></table></div><p id=\"by-category\">"
+	    "个性问题 %u 件 · 共性问题 %u 件 · 疑难问题 %u 件</p></section>\n",
+	    l->by_category[LEDGER_INDIVIDUAL], l->by_category[LEDGER_COMMON],
+	    l->by_category[LEDGER_DIFFICULT]);
+}
+
+/* One issue as the public sees it. */
+static void
+ledger_render_issue(struct request *r, struct evbuffer *buf,
+    const struct ledger *l, const struct ledger_issue *is)
+{
+	const struct topic *tp = roster_topic(r->roster, is->topic);
+	const struct enterprise *e;
+	const struct department *d;
+	const struct ledger_task *t;
+	size_t i;
+
+	evbuffer_add_printf(buf, "<li id=\"issue-");
+	web_escape(buf, is->id);
+	evbuffer_add_printf(buf, "\"><h3>");
+	web_escape(buf, is->id);
+	evbuffer_add_printf(buf, " · ");
+	web_escape(buf, is->title);
+	evbuffer_add_printf(buf, "</h3><p><span class=\"badge\">%s</span> %s · ",
+	    web_state_name(is->state), web_category_name(is->category));
+	web_escape(buf, tp != NULL ? tp->name : is->topic);
+	if (r->config->ledger_show_enterprises &&
+	    (e = roster_enterprise(r->roster, is->enterprise)) != NULL) {
+		evbuffer_add_printf(buf, " · <span class=\"enterprise\">");
+		web_escape(buf, e->name);
+		evbuffer_add_printf(buf, "</span>");
+	}
+	evbuffer_add_printf(buf, "</p><dl>");
+	for (i = 0; i < is->ntasks; i++) {
+		t = &is->tasks[i];
+		d = roster_department(r->roster, t->department);
+		evbuffer_add_printf(buf, "<dt>");
+		web_escape(buf, d != NULL ? d->name : t->department);
+		evbuffer_add_printf(buf, "：%s%s</dt>", web_state_name(t->state),
+		    ledger_task_overdue(t, l->now) ?
+		    " <span class=\"overdue\">已超期</span>" : "");
+		if (*t->response != '\0') {
+			evbuffer_add_printf(buf, "<dd>回应：");
+			web_escape(buf, t->response);
+			evbuffer_add_printf(buf, "</dd>");
+		}
+		if (*t->resolution != '\0') {
+			evbuffer_add_printf(buf, "<dd>办结：");
+			web_escape(buf, t->resolution);
+			evbuffer_add_printf(buf, "</dd>");
+		}
+	}
+	evbuffer_add_printf(buf, "</dl></li>");
+}
+
+static void
+ledger_read(struct request *r, struct ledger *l)
+{
+	struct ledger_page *p = r->web->page;
+	struct evbuffer *buf;
+	size_t i, n = 0;
+
+	buf = web_begin(r, "问题清单公示台账");
+	evbuffer_add_printf(buf, "</header>\n<main>\n");
+	ledger_render_filters(r, buf, p);
+	ledger_render_scores(buf, l);
+	evbuffer_add_printf(buf, "<section><h2>问题清单（%s）</h2><ul "
+	    "class=\"plain\" id=\"issues\">", p->period);
+	/* Newest first, as a ledger is read. */
+	for (i = l->nissues; i > 0 && n < LEDGER_ROWS; i--) {
+		if (!ledger_issue_matches(&l->issues[i - 1], &p->filter))
+			continue;
+		ledger_render_issue(r, buf, l, &l->issues[i - 1]);
+		n++;
+	}
+	if (n == 0)
+		evbuffer_add_printf(buf, "<li class=\"muted\">没有符合条件的问题。"
+		    "</li>");
+	evbuffer_add_printf(buf, "</ul></section>\n<nav class=\"links\"><a "
+	    "href=\"/form\">联络员报送</a> <a href=\"/dept\">部门办理</a></nav>\n");
+	web_end(r, buf, 200, NULL);
+}
+
+/* GET /ledger?period=&category=&department=&state= */
+void
+web_ledger(struct request *r)
+{
+	struct ledger_page *p = xcalloc(1, sizeof *p);
+	const char *v;
+	struct period period;
+
+	r->web->page = p;
+	r->web->page_free = free;
+	if (request_check_query(r, ledger_query) == -1)
+		return;
+	if ((v = ledger_param(r, "period")) == NULL)
+		period_of_time(time(NULL), &period);
+	else if (period_parse(v, &period) == -1) {
+		web_error(r, 422, "期次的格式是 年-月-1（上半月）或 年-月-2（下半月），"
+		    "例如 2026-11-2。");
+		return;
+	}
+	period_format(&period, p->period);
+	p->filter.category = ledger_param(r, "category");
+	p->filter.department = ledger_param(r, "department");
+	p->filter.state = ledger_param(r, "state");
+	if ((p->filter.category != NULL &&
+	    !api_one_of(p->filter.category, ledger_page_categories)) ||
+	    (p->filter.state != NULL &&
+	    !api_one_of(p->filter.state, ledger_page_states)) ||
+	    (p->filter.department != NULL &&
+	    roster_department(r->roster, p->filter.department) == NULL)) {
+		web_error(r, 422, "没有这个筛选条件。");
+		return;
+	}
+	ledger_cache_fetch(r, p->period, ledger_read);
+}

@@ -1,0 +1,261 @@
+"""The web pages over plain HTTP (the browser tests drive them in Chromium):
+sign-in and the session cookie, the same-origin and CSRF checks, form bodies
+turned into the API's requests (one report per form key, the API's rules),
+revocation, security and cache headers, HEAD, and the ledger's refusals.
+"""
+
+import re
+import urllib.parse
+
+import pytest
+
+import lib
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory):
+    st = lib.Stack(str(tmp_path_factory.mktemp("web")))
+    yield st
+    problem = st.close()
+    if problem:
+        raise problem
+
+
+def login(st, token):
+    r = lib.request(st.d.port, "POST", "/login", body="token=" + urllib.parse.quote(token), ctype=FORM)
+    assert r.status == 303, r
+    return r.header("set-cookie").split(";")[0]
+
+
+def page(st, path, cookie=None, **kw):
+    headers = kw.pop("headers", {})
+    if cookie:
+        headers["Cookie"] = cookie
+    return lib.request(st.d.port, kw.pop("method", "GET"), path, headers=headers, **kw)
+
+
+def post(st, path, fields, cookie, headers=None):
+    h = {"Cookie": cookie}
+    h.update(headers or {})
+    return lib.request(st.d.port, "POST", path, body=urllib.parse.urlencode(fields), ctype=FORM, headers=h)
+
+
+def hidden(body, name):
+    return re.search(r'name="%s" value="([^"]*)"' % name, body.decode()).group(1)
+
+
+def test_the_sign_in_page_is_html_for_a_phone_with_the_security_headers(web):
+    r = page(web, "/form")
+    assert r.status == 200
+    assert r.header("content-type") == "text/html; charset=utf-8"
+    body = r.body.decode()
+    assert '<html lang="zh-CN">' in body
+    assert 'name="viewport" content="width=device-width' in body
+    assert '<label for="token">' in body and 'name="token"' in body
+    csp = r.header("content-security-policy")
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe" not in csp
+    assert r.header("x-frame-options") == "DENY"
+    assert r.header("x-content-type-options") == "nosniff"
+    assert r.header("referrer-policy") == "same-origin"
+    assert r.header("cache-control") == "no-store"
+
+
+def test_sign_in_sets_a_strict_httponly_session_cookie_held_in_redis(web):
+    tok = web.token("officer", "O010")
+    r = lib.request(web.d.port, "POST", "/login", body="token=" + tok, ctype=FORM)
+    assert r.status == 303 and r.header("location") == "/form"
+    cookie = r.header("set-cookie")
+    assert re.match(r"^liaison_session=[0-9a-f]{32}; Path=/; HttpOnly; SameSite=Strict$", cookie), cookie
+    sid = cookie.split(";")[0].split("=")[1]
+    key = lib.PREFIX + "session:" + sid
+    assert 0 < web.r.ttl(key) <= 43200
+    stored = web.r.hgetall(key)
+    assert stored[b"token"].decode() == lib.token_sha(tok)
+    assert tok.encode() not in b"".join(stored.values())
+    r = page(web, "/form", "liaison_session=" + sid)
+    assert r.status == 200 and tok not in r.body.decode()
+    assert "联络员问题报送" in r.body.decode()
+
+
+@pytest.mark.parametrize("token,status", [("lt_" + "A" * 32, 401), ("bad token!", 422), ("", 422)])
+def test_a_wrong_token_signs_nobody_in(web, token, status):
+    before = len(web.r.keys(lib.PREFIX + "session:*"))
+    r = lib.request(web.d.port, "POST", "/login", body="token=" + urllib.parse.quote(token), ctype=FORM)
+    assert r.status == status
+    assert r.header("set-cookie") is None
+    assert 'class="error"' in r.body.decode()
+    assert len(web.r.keys(lib.PREFIX + "session:*")) == before
+
+
+def test_an_admin_token_is_not_for_the_pages(web):
+    r = lib.request(web.d.port, "POST", "/login", body="token=" + web.token("admin", "ops"), ctype=FORM)
+    assert r.status == 403 and r.header("set-cookie") is None
+
+
+def test_a_report_form_is_one_report_however_often_it_is_sent(web):
+    cookie = login(web, web.token("officer", "O011"))
+    body = page(web, "/form", cookie).body
+    ent = web.officer("O011")["enterprises"][0]
+    fields = {"csrf": hidden(body, "csrf"), "idem": hidden(body, "idem"), "enterprise": ent,
+              "topic": "hiring", "title": lib.safe_text(8), "detail": lib.safe_text(20)}
+    first = post(web, "/form/report", fields, cookie)
+    again = post(web, "/form/report", fields, cookie)
+    assert first.status == 303 and again.status == 303
+    assert re.match(r"^/form\?done=R\d+#done$", first.header("location"))
+    assert again.header("location") == first.header("location")
+    reports = web.r.zrange(lib.PREFIX + "officer:O011:reports", 0, -1)
+    assert len(reports) == 1
+    done = page(web, first.header("location").split("#")[0], cookie).body.decode()
+    assert 'id="done"' in done and "人力资源和社会保障局" in done
+
+
+def test_a_refused_form_keeps_the_apis_rules_and_changes_nothing(web):
+    cookie = login(web, web.token("officer", "O012"))
+    body = page(web, "/form", cookie).body
+    other = next(e["id"] for e in web.roster["enterprises"]
+                 if e["id"] not in web.officer("O012")["enterprises"])
+    before = lib.stable_snapshot(web.r)
+    r = post(web, "/form/report", {"csrf": hidden(body, "csrf"), "idem": hidden(body, "idem"),
+                                   "enterprise": other, "topic": "hiring", "title": "不是我的企业",
+                                   "detail": "<b>保留</b>"}, cookie)
+    assert r.status == 403
+    text = r.body.decode()
+    assert 'id="enterprise-error"' in text and "不在您的联系名单中" in text
+    assert "&lt;b&gt;保留&lt;/b&gt;" in text and "<b>保留</b>" not in text
+    assert 'value="不是我的企业"' in text
+    lib.assert_unchanged(before, lib.stable_snapshot(web.r))
+
+
+@pytest.mark.parametrize("headers", [{"Origin": "http://evil.example"}, {"Sec-Fetch-Site": "cross-site"},
+                                     {"Sec-Fetch-Site": "same-site"}, {"Origin": "null"}])
+def test_a_post_from_another_site_is_refused(web, headers):
+    cookie = login(web, web.token("officer", "O013"))
+    body = page(web, "/form", cookie).body
+    r = post(web, "/form/zero", {"csrf": hidden(body, "csrf"), "idem": hidden(body, "idem")}, cookie, headers)
+    assert r.status == 403
+    assert "拒绝来自其他网站的提交" in r.body.decode()
+    assert web.r.zcard(lib.PREFIX + "officer:O013:reports") == 0
+
+
+@pytest.mark.parametrize("csrf", [None, "", "0" * 32, "x"])
+def test_a_post_without_the_sessions_csrf_field_is_refused(web, csrf):
+    cookie = login(web, web.token("officer", "O014"))
+    fields = {"idem": "k1"}
+    if csrf is not None:
+        fields["csrf"] = csrf
+    r = post(web, "/form/zero", fields, cookie)
+    assert r.status == 403 and r.header("content-type").startswith("text/html")
+    assert web.r.zcard(lib.PREFIX + "officer:O014:reports") == 0
+
+
+def test_a_page_post_must_be_a_form(web):
+    cookie = login(web, web.token("officer", "O015"))
+    r = lib.request(web.d.port, "POST", "/form/zero", body={"items": []}, headers={"Cookie": cookie})
+    assert r.status == 415 and r.header("content-type").startswith("text/html")
+
+
+def test_without_a_session_a_post_is_refused_and_a_get_asks_to_sign_in(web):
+    r = post(web, "/form/zero", {"csrf": "0" * 32}, "liaison_session=" + "0" * 32)
+    assert r.status == 403
+    r = page(web, "/dept", "liaison_session=" + "0" * 32)
+    assert r.status == 200 and 'name="token"' in r.body.decode()
+    assert "Max-Age=0" in r.header("set-cookie")
+
+
+def test_revoking_the_token_ends_its_sessions(web):
+    tok = web.token("officer", "O016")
+    cookie = login(web, tok)
+    assert "联络员问题报送" in page(web, "/form", cookie).body.decode()
+    web.d.ctl("token", "revoke", tok)
+    r = page(web, "/form", cookie)
+    assert 'name="token"' in r.body.decode()
+
+
+def test_signing_out_deletes_the_session(web):
+    cookie = login(web, web.token("department", "tax"))
+    body = page(web, "/dept", cookie).body
+    sid = cookie.split("=")[1]
+    assert web.r.exists(lib.PREFIX + "session:" + sid)
+    r = post(web, "/logout", {"csrf": hidden(body, "csrf")}, cookie)
+    assert r.status == 303 and r.header("location") == "/dept"
+    assert not web.r.exists(lib.PREFIX + "session:" + sid)
+
+
+def test_each_role_sees_only_its_own_page(web):
+    dept = login(web, web.token("department", "hr"))
+    officer = login(web, web.token("officer", "O017"))
+    assert page(web, "/form", dept).status == 403
+    assert page(web, "/dept", officer).status == 403
+    body = page(web, "/dept", dept).body
+    r = post(web, "/form/zero", {"csrf": hidden(body, "csrf"), "idem": "k"}, dept)
+    assert r.status == 403
+
+
+def test_assets_are_compiled_in_and_cached_by_their_hash(web):
+    body = page(web, "/ledger").body.decode()
+    css = re.search(r'href="(/static/style-[0-9a-f]{16}\.css)"', body).group(1)
+    r = page(web, css)
+    assert r.status == 200 and r.header("content-type") == "text/css; charset=utf-8"
+    assert r.header("cache-control") == "public, max-age=31536000, immutable"
+    assert b"touch targets" in r.body
+    r2 = page(web, css, headers={"If-None-Match": r.header("etag")})
+    assert r2.status == 304 and r2.body == b""
+    assert page(web, "/static/style-0000000000000000.css").status == 404
+
+
+def test_head_answers_a_page_without_its_body(web):
+    r = page(web, "/ledger", method="HEAD")
+    assert r.status == 200 and r.body == b""
+
+
+def test_the_ledger_page_refuses_bad_filters_in_chinese(web):
+    r = page(web, "/ledger?period=2026-13-9")
+    assert r.status == 422 and "期次的格式" in r.body.decode()
+    assert page(web, "/ledger?state=lost").status == 422
+    assert page(web, "/ledger?department=nope").status == 422
+    assert page(web, "/ledger?colour=red").status == 400
+    assert page(web, "/ledger?state=&category=&department=").status == 200
+
+
+def test_the_ledger_page_escapes_titles_and_names_no_enterprise(web):
+    oid = "O018"
+    ent = web.officer(oid)["enterprises"][0]
+    resp = web.d.post("/api/v1/reports", {"items": [lib.item(ent, title="<script>alert(1)</script>")]},
+                      token=web.token("officer", oid))
+    assert resp.status == 201, resp
+    body = page(web, "/ledger").body.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "<script>alert" not in body
+    names = [e["name"] for e in web.roster["enterprises"]]
+    assert not any(n in body for n in names)
+
+
+def test_the_api_still_answers_json(web):
+    r = web.d.get("/api/v1/nope")
+    assert r.status == 404 and r.header("content-type").startswith("application/json")
+    r = web.d.post("/api/v1/reports", {"items": []})
+    assert r.status == 401 and r.json()["error"]["code"] == "unauthorized"
+
+
+def test_the_cookie_is_secure_when_public_url_is_https(fresh_stack):
+    st = fresh_stack(start=False)
+    with open(st.d.conf) as f:
+        text = f.read()
+    with open(st.d.conf, "w") as f:
+        f.write(text.replace("public_url = http://", "public_url = https://"))
+    st.d.start()
+    r = lib.request(st.d.port, "POST", "/login", body="token=" + st.token("officer", "O019"), ctype=FORM)
+    assert r.status == 303
+    assert r.header("set-cookie").endswith("; HttpOnly; SameSite=Strict; Secure")
+
+
+def test_the_ledger_page_names_enterprises_only_when_configured(fresh_stack):
+    st = fresh_stack(conf={"ledger": {"show_enterprises": "yes"}})
+    ent = st.officer("O020")["enterprises"][0]
+    resp = st.d.post("/api/v1/reports", {"items": [lib.item(ent)]}, token=st.token("officer", "O020"))
+    assert resp.status == 201, resp
+    body = page(st, "/ledger").body.decode()
+    name = next(e["name"] for e in st.roster["enterprises"] if e["id"] == ent)
+    assert '<span class="enterprise">' in body and name in body

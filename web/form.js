@@ -1,0 +1,73 @@
+/* form.js -- optional help on /form: the pages work without it.
+ * Keeps the report being written as a draft in localStorage, stops a double
+ * tap, and resends after a network error with the same idempotency key (the
+ * form's hidden "idem" field), so a resend never makes a second report. */
+(function () {
+	'use strict';
+	var form = document.getElementById('report');
+	var names = ['enterprise', 'topic', 'title', 'detail'];
+	var key = 'liaison-draft';
+
+	if (document.getElementById('done')) {
+		try { localStorage.removeItem(key); } catch (e) { /* private mode */ }
+	}
+	document.querySelectorAll('form[method=post]').forEach(function (f) {
+		f.addEventListener('submit', function (ev) {
+			var b = f.querySelector('button[type=submit]');
+			if (f.dataset.sending === '1') {
+				ev.preventDefault();
+				return;
+			}
+			f.dataset.sending = '1';
+			if (b) b.disabled = true;
+			if (f.id === 'report' && window.fetch) {
+				ev.preventDefault();
+				send(f, b, 0);
+			}
+		});
+	});
+	if (!form) return;
+
+	/* Restore a draft only into an empty form (not over a server error). */
+	try {
+		var draft = JSON.parse(localStorage.getItem(key) || 'null');
+		var empty = names.every(function (n) { return !form.elements[n].value; });
+		if (draft && empty) {
+			names.forEach(function (n) {
+				if (draft[n]) form.elements[n].value = draft[n];
+			});
+			if (draft.difficult) form.elements.difficult.checked = true;
+		}
+	} catch (e) { /* no storage: nothing to restore */ }
+	form.addEventListener('input', function () {
+		var d = { difficult: form.elements.difficult.checked };
+		names.forEach(function (n) { d[n] = form.elements[n].value; });
+		try { localStorage.setItem(key, JSON.stringify(d)); } catch (e) { }
+	});
+
+	function send(f, b, attempt) {
+		var body = new URLSearchParams(new FormData(f));
+		var status = document.getElementById('sending');
+		fetch(f.action, { method: 'POST', body: body, credentials: 'same-origin' })
+			.then(function (resp) {
+				if (resp.redirected) {
+					window.location.href = resp.url;
+					return;
+				}
+				/* Refused (a field to correct): let the browser show the
+				 * server's page; the same key cannot make a second report. */
+				HTMLFormElement.prototype.submit.call(f);
+			})
+			.catch(function () {
+				if (attempt < 4) {
+					if (status) status.textContent = '网络异常，正在重试……';
+					setTimeout(function () { send(f, b, attempt + 1); },
+					    500 * Math.pow(2, attempt));
+					return;
+				}
+				if (status) status.textContent = '网络异常，请稍后再点“提交”（不会重复提交）。';
+				f.dataset.sending = '0';
+				if (b) b.disabled = false;
+			});
+	}
+})();
