@@ -162,6 +162,8 @@ void http_configure(struct daemon *);
 int request_is_json(struct request *);
 void request_reply_json(struct request *, int, cJSON *);
 void request_reply_raw(struct request *, int, const char *, const char *);
+void request_reply_data(struct request *, int, const char *, const char *,
+    size_t);
 void request_error(struct request *, int, const char *, const char *,
     const char *);
 void request_fail(struct request *, const struct api_error *);
@@ -211,6 +213,9 @@ void ledger_cache_fetch(struct request *, const char *, ledger_fn);
 
 /* api_ledger.c */
 void api_ledger(struct request *);
+
+/* api_ledger_files.c */
+void api_ledger_file(struct request *);
 
 /* api_workflow.c */
 cJSON *workflow_payload(struct request *);

@@ -647,4 +647,89 @@ void digest_zone_ledger(const struct digest_input *, struct digest_doc *);
 /* ctl_digest.c (liaisonctl) */
 int ctl_digest(const char *config_path, int argc, char **argv);
 
+/* csv_read.c */
+struct csv_cell {
+	char *text;              /* UTF-8, NUL-terminated */
+	int line;                /* where the cell starts, from 1 */
+};
+struct csv_row {
+	struct csv_cell *cells;  /* column N is cells[N - 1] */
+	size_t ncells;
+	int line;                /* of its first cell */
+};
+struct csv_sheet {
+	char *name;              /* the file, for messages */
+	char delim;              /* ',' or '\t' */
+	const char *encoding;    /* "UTF-8", "UTF-8 with BOM" or "GBK" */
+	struct csv_row *rows;    /* blank rows left out */
+	size_t nrows;
+};
+struct csv_sheet *csv_read_buffer(const char *name, const char *data,
+    size_t len, char **cause);
+struct csv_sheet *csv_read_file(const char *path, char **cause);
+void csv_read_free(struct csv_sheet *);
+
+/* roster_csv.c */
+#define ROSTER_CSV_TIMEZONE "Asia/Shanghai"   /* when neither given nor based */
+enum roster_csv_sheet_id {
+	ROSTER_CSV_OFFICERS,
+	ROSTER_CSV_ENTERPRISES,
+	ROSTER_CSV_DEPARTMENTS,
+	ROSTER_CSV_TOPICS,
+	ROSTER_CSV_LEADERS,
+	ROSTER_CSV_NSHEETS
+};
+struct roster_csv_input {
+	const struct csv_sheet *sheets[ROSTER_CSV_NSHEETS];  /* NULL: not given */
+	const char *zone_name;   /* NULL: the base roster's */
+	const char *timezone;    /* NULL: the base roster's, or Asia/Shanghai */
+	const cJSON *base;       /* a roster for what is not given, or NULL */
+};
+const char *roster_csv_sheet_name(enum roster_csv_sheet_id);
+char *roster_csv_import(const struct roster_csv_input *, char **cause);
+int roster_csv_export(const char *text, size_t len, const char *name,
+    char *out[ROSTER_CSV_NSHEETS], size_t outlen[ROSTER_CSV_NSHEETS],
+    size_t *reordered, char **cause);
+
+/* ledger_csv.c */
+#define LEDGER_NCOLUMNS 24
+#define LEDGER_NSUMMARY 17
+#define LEDGER_TIME_TEXT 32
+enum ledger_cell_type { LEDGER_CELL_TEXT, LEDGER_CELL_TIME };
+struct ledger_column {
+	const char *header;      /* Chinese */
+	enum ledger_cell_type type;
+};
+struct ledger_cell {
+	const char *text;        /* LEDGER_CELL_TEXT; "" when empty */
+	int64_t ms;              /* LEDGER_CELL_TIME; 0 when empty */
+};
+extern const struct ledger_column ledger_columns[LEDGER_NCOLUMNS];
+extern const char *const ledger_summary_columns[LEDGER_NSUMMARY];
+void ledger_row_cells(const struct ledger *, const struct roster *,
+    const struct ledger_issue *, const struct ledger_task *,
+    struct ledger_cell *);
+size_t ledger_rows(const struct ledger *, const char *department,
+    int category, void (*)(const struct ledger_issue *,
+    const struct ledger_task *, void *), void *);
+void ledger_time_text(int64_t ms, char buf[LEDGER_TIME_TEXT]);
+int ledger_csv(const struct ledger *, const struct roster *,
+    const char *department, char **out, size_t *outlen);
+
+/* ledger_xlsx.c */
+double ledger_xlsx_width(const char *);
+int ledger_xlsx(const struct ledger *, const struct roster *,
+    const char *department, char **out, size_t *outlen, char **cause);
+
+/* atomic_write.c */
+int atomic_write_files(const char *const *paths, char *const *data,
+    const size_t *lens, size_t n, char **cause);
+
+/* ctl_roster.c (liaisonctl) */
+int ctl_roster_import(int argc, char **argv);
+int ctl_roster_export(int argc, char **argv);
+
+/* ctl_ledger.c (liaisonctl) */
+int ctl_ledger_export(const char *config_path, int argc, char **argv);
+
 #endif /* LIAISOND_H */

@@ -60,6 +60,10 @@ static const struct route routes[] = {
 	    api_task_step, "/api/v1/tasks/{id}/return", "return" },
 	{ "/api/v1/ledger", METHODS_GET, 0, api_ledger, "/api/v1/ledger",
 	    NULL },
+	{ "/api/v1/ledger.xlsx", METHODS_GET, ROLES_WORK,
+	    api_ledger_file, "/api/v1/ledger.xlsx", "xlsx" },
+	{ "/api/v1/ledger.csv", METHODS_GET, ROLES_WORK,
+	    api_ledger_file, "/api/v1/ledger.csv", "csv" },
 	{ "/api/v1/deliveries", METHODS_GET, 1 << ROLE_ADMIN, api_deliveries,
 	    "/api/v1/deliveries", NULL },
 	{ "/api/v1/deliveries/*/retry", EVHTTP_REQ_POST, 1 << ROLE_ADMIN,
@@ -283,6 +287,19 @@ request_reply_raw(struct request *r, int status, const char *type,
 	struct evbuffer *buf = evbuffer_new();
 
 	evbuffer_add(buf, text, strlen(text));
+	request_send(r, status, type, buf);
+	evbuffer_free(buf);
+	request_release(r);
+}
+
+/* Answer with len bytes of data (a file), of the given content type. */
+void
+request_reply_data(struct request *r, int status, const char *type,
+    const char *data, size_t len)
+{
+	struct evbuffer *buf = evbuffer_new();
+
+	evbuffer_add(buf, data, len);
 	request_send(r, status, type, buf);
 	evbuffer_free(buf);
 	request_release(r);

@@ -24,6 +24,8 @@ usage(void)
 	    "usage: liaisonctl [-c file] token issue officer|department|admin ID\n"
 	    "       liaisonctl [-c file] token revoke TOKEN\n"
 	    "       liaisonctl roster check FILE\n"
+	    "       liaisonctl roster import|export ... (see liaisonctl(1))\n"
+	    "       liaisonctl [-c file] ledger export [--period P] -o FILE\n"
 	    "       liaisonctl [-c file] digest [status] --week YYYY-Www\n"
 	    "       liaisonctl -V\n");
 }
@@ -248,6 +250,15 @@ main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[0], "roster") == 0 &&
 	    strcmp(argv[1], "check") == 0)
 		return roster_check(argv[2]);
+	if (argc >= 2 && strcmp(argv[0], "roster") == 0 &&
+	    strcmp(argv[1], "import") == 0)
+		return ctl_roster_import(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[0], "roster") == 0 &&
+	    strcmp(argv[1], "export") == 0)
+		return ctl_roster_export(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[0], "ledger") == 0 &&
+	    strcmp(argv[1], "export") == 0)
+		return ctl_ledger_export(config_path, argc - 1, argv + 1);
 	if (argc >= 1 && strcmp(argv[0], "digest") == 0 &&
 	    (ch = ctl_digest(config_path, argc - 1, argv + 1)) != 2)
 		return ch;

@@ -1,0 +1,351 @@
+/*
+ * csv_read.c -- read a CSV file as Excel writes it into rows of UTF-8 cells,
+ * each with the line it starts on.
+ *
+ * Excel's "CSV" is UTF-8 with a byte order mark ("CSV UTF-8"), plain UTF-8,
+ * or, from a Chinese Excel's plain "CSV" save, GBK. A BOM means UTF-8; text
+ * that is valid UTF-8 is UTF-8; anything else is decoded as GB18030 (a
+ * superset of GBK) with iconv. The separator is a comma or a tab, whichever
+ * the header line has more of outside quotes. Quoting, embedded separators,
+ * quotes and newlines are libcsv's job, in strict mode.
+ *
+ * libcsv does not say where a field starts, so the text is fed to it one
+ * byte at a time and the line of a field's first byte is noted; a cell
+ * spanning lines (a quoted newline) is placed on its first line. Columns are
+ * numbered from 1 by their position in the row.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <csv.h>
+
+#include "liaisond.h"
+
+#define CSV_READ_MAX_FILE (512L * 1024 * 1024)
+
+/* State of one parse, handed to libcsv's callbacks. */
+struct csv_read_state {
+	struct csv_sheet *sheet;
+	struct csv_row row;         /* the row being filled */
+	size_t rowalloc;
+	int line;                   /* of the byte being fed */
+	int field_line;             /* where the current field started */
+	int pending;                /* a field ended; the next starts anew */
+	unsigned char delim;
+};
+
+/* libcsv: treat a space as blank, and a tab unless it separates fields. */
+static unsigned char csv_read_delim;
+
+static int
+csv_read_is_space(unsigned char c)
+{
+	return c == ' ' || (c == '\t' && csv_read_delim != '\t');
+}
+
+/* libcsv: one field ended; copy it into the row with its line. */
+static void
+csv_read_field(void *data, size_t len, void *arg)
+{
+	struct csv_read_state *st = arg;
+	struct csv_cell *cell;
+
+	if (st->row.ncells == st->rowalloc) {
+		st->rowalloc = st->rowalloc ? st->rowalloc * 2 : 8;
+		st->row.cells = xreallocarray(st->row.cells, st->rowalloc,
+		    sizeof *st->row.cells);
+	}
+	cell = &st->row.cells[st->row.ncells++];
+	cell->text = xstrndup(data != NULL ? data : "", len);
+	cell->line = st->field_line;
+	if (st->row.ncells == 1)
+		st->row.line = st->field_line;
+	st->pending = 1;
+}
+
+/* Return 1 if every cell of row is empty. */
+static int
+csv_read_row_blank(const struct csv_row *row)
+{
+	size_t i;
+
+	for (i = 0; i < row->ncells; i++) {
+		if (row->cells[i].text[0] != '\0')
+			return 0;
+	}
+	return 1;
+}
+
+/* libcsv: one row ended; keep it unless it is blank. */
+static void
+csv_read_row_end(int c, void *arg)
+{
+	struct csv_read_state *st = arg;
+	struct csv_sheet *sheet = st->sheet;
+	size_t i;
+
+	if (csv_read_row_blank(&st->row)) {
+		for (i = 0; i < st->row.ncells; i++)
+			free(st->row.cells[i].text);
+		free(st->row.cells);
+	} else {
+		sheet->rows = xreallocarray(sheet->rows, sheet->nrows + 1,
+		    sizeof *sheet->rows);
+		sheet->rows[sheet->nrows++] = st->row;
+	}
+	memset(&st->row, 0, sizeof st->row);
+	st->rowalloc = 0;
+	st->pending = 1;
+}
+
+/* Return the line (from 1) of byte offset off in text. */
+static int
+csv_read_line_of(const char *text, size_t off)
+{
+	int line = 1;
+	size_t i;
+
+	for (i = 0; i < off; i++) {
+		if (text[i] == '\n')
+			line++;
+	}
+	return line;
+}
+
+/*
+ * Decode len bytes of GB18030 at in into a new NUL-terminated UTF-8 string.
+ * Return it, or NULL with *cause set (naming the line) when the bytes are
+ * not GB18030 either.
+ */
+static char *
+csv_read_from_gb18030(const char *name, const char *in, size_t len,
+    size_t *outlen, char **cause)
+{
+	iconv_t cd;
+	char *out, *ip, *op;
+	size_t ileft, oleft, size;
+
+	if ((cd = iconv_open("UTF-8", "GB18030")) == (iconv_t)-1) {
+		xasprintf(cause, "%s: iconv cannot decode GB18030: %s", name,
+		    strerror(errno));
+		return NULL;
+	}
+	size = len * 2 + 1;		/* 2 GB18030 bytes are 3 UTF-8 bytes */
+	out = xmalloc(size);
+	ip = (char *)in;
+	ileft = len;
+	op = out;
+	oleft = size - 1;
+	if (iconv(cd, &ip, &ileft, &op, &oleft) == (size_t)-1) {
+		xasprintf(cause, "%s:%d: neither UTF-8 nor GBK (GB18030) text",
+		    name, csv_read_line_of(in, (size_t)(ip - in)));
+		free(out);
+		iconv_close(cd);
+		return NULL;
+	}
+	iconv_close(cd);
+	*op = '\0';
+	*outlen = (size_t)(op - out);
+	return out;
+}
+
+/*
+ * Return the separator of text: a tab if its first line has more tabs than
+ * commas outside quotes, else a comma.
+ */
+static unsigned char
+csv_read_guess_delim(const char *text, size_t len)
+{
+	size_t i, commas = 0, tabs = 0;
+	int quoted = 0;
+
+	for (i = 0; i < len; i++) {
+		if (text[i] == '"')
+			quoted = !quoted;
+		else if (!quoted && (text[i] == '\n' || text[i] == '\r'))
+			break;
+		else if (!quoted && text[i] == ',')
+			commas++;
+		else if (!quoted && text[i] == '\t')
+			tabs++;
+	}
+	return tabs > commas ? '\t' : ',';
+}
+
+/* Run libcsv over len bytes of UTF-8 text into sheet. Return 0 or -1. */
+static int
+csv_read_parse(struct csv_sheet *sheet, const char *text, size_t len,
+    char **cause)
+{
+	struct csv_read_state st;
+	struct csv_parser p;
+	size_t i;
+	int status = 0;
+
+	memset(&st, 0, sizeof st);
+	st.sheet = sheet;
+	st.line = 1;
+	st.field_line = 1;
+	st.pending = 1;
+	st.delim = csv_read_guess_delim(text, len);
+	sheet->delim = (char)st.delim;
+	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+		fatalx("csv_init failed");
+	csv_set_delim(&p, st.delim);
+	csv_read_delim = st.delim;
+	csv_set_space_func(&p, csv_read_is_space);
+	for (i = 0; i < len; i++) {
+		if (st.pending && text[i] != '\r' && text[i] != '\n') {
+			st.field_line = st.line;
+			st.pending = 0;
+		}
+		if (csv_parse(&p, text + i, 1, csv_read_field, csv_read_row_end,
+		    &st) != 1)
+			break;
+		if (text[i] == '\n')
+			st.line++;
+	}
+	if (i < len) {
+		/* Strict mode refuses only two things; the byte says which. */
+		xasprintf(cause, "%s:%d:%zu: %s", sheet->name, st.line,
+		    st.row.ncells + 1, text[i] == '"' ? "a quote inside a cell "
+		    "that does not start with one (quote the whole cell and "
+		    "double the quotes in it)" : "text after the closing quote "
+		    "of a cell (double the quotes inside a quoted cell)");
+		status = -1;
+	} else if (csv_fini(&p, csv_read_field, csv_read_row_end, &st) != 0) {
+		xasprintf(cause, "%s:%d:%zu: a quoted cell is never closed",
+		    sheet->name, st.field_line, st.row.ncells + 1);
+		status = -1;
+	}
+	for (i = 0; i < st.row.ncells; i++)
+		free(st.row.cells[i].text);
+	free(st.row.cells);
+	csv_free(&p);
+	return status;
+}
+
+/*
+ * Read the CSV text of len bytes at data, named name in messages. Return a
+ * new sheet (csv_read_free frees it), or NULL with *cause set ("NAME:LINE:
+ * what", caller frees).
+ */
+struct csv_sheet *
+csv_read_buffer(const char *name, const char *data, size_t len, char **cause)
+{
+	struct csv_sheet *sheet;
+	char *decoded = NULL;
+	size_t dlen;
+
+	sheet = xcalloc(1, sizeof *sheet);
+	sheet->name = xstrdup(name);
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
+		data += 3;
+		len -= 3;
+		sheet->encoding = "UTF-8 with BOM";
+		if (!utf8_valid(data, len)) {
+			xasprintf(cause, "%s: starts with a UTF-8 byte order "
+			    "mark but is not valid UTF-8", name);
+			goto fail;
+		}
+	} else if (memchr(data, '\0', len) != NULL) {
+		xasprintf(cause, "%s:%d: a NUL byte: not a text file (save the "
+		    "sheet as CSV, not as a workbook or UTF-16 text)", name,
+		    csv_read_line_of(data, (size_t)((const char *)memchr(data,
+		    '\0', len) - data)));
+		goto fail;
+	} else if (utf8_valid(data, len))
+		sheet->encoding = "UTF-8";
+	else {
+		sheet->encoding = "GBK";
+		if ((decoded = csv_read_from_gb18030(name, data, len, &dlen,
+		    cause)) == NULL)
+			goto fail;
+		if (memchr(decoded, '\0', dlen) != NULL ||
+		    !utf8_valid(decoded, dlen)) {
+			xasprintf(cause, "%s: not valid text after decoding "
+			    "GBK", name);
+			goto fail;
+		}
+		data = decoded;
+		len = dlen;
+		/* GB18030 has a byte order mark too (84 31 95 33). */
+		if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
+			data += 3;
+			len -= 3;
+		}
+	}
+	if (csv_read_parse(sheet, data, len, cause) != 0)
+		goto fail;
+	free(decoded);
+	return sheet;
+
+fail:
+	free(decoded);
+	csv_read_free(sheet);
+	return NULL;
+}
+
+/* Read the CSV file at path; as csv_read_buffer, named by path. */
+struct csv_sheet *
+csv_read_file(const char *path, char **cause)
+{
+	struct csv_sheet *sheet;
+	FILE *f;
+	char *data;
+	long size;
+	size_t n;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		fclose(f);
+		return NULL;
+	}
+	if (size > CSV_READ_MAX_FILE) {
+		xasprintf(cause, "%s: larger than %ld bytes", path,
+		    CSV_READ_MAX_FILE);
+		fclose(f);
+		return NULL;
+	}
+	data = xmalloc((size_t)size + 1);
+	n = fread(data, 1, (size_t)size, f);
+	if (n != (size_t)size || ferror(f)) {
+		xasprintf(cause, "%s: read error", path);
+		free(data);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	data[n] = '\0';
+	sheet = csv_read_buffer(path, data, n, cause);
+	free(data);
+	return sheet;
+}
+
+/* Free sheet, its rows and cells. */
+void
+csv_read_free(struct csv_sheet *sheet)
+{
+	size_t i, j;
+
+	if (sheet == NULL)
+		return;
+	for (i = 0; i < sheet->nrows; i++) {
+		for (j = 0; j < sheet->rows[i].ncells; j++)
+			free(sheet->rows[i].cells[j].text);
+		free(sheet->rows[i].cells);
+	}
+	free(sheet->rows);
+	free(sheet->name);
+	free(sheet);
+}

@@ -1,0 +1,186 @@
+/*
+ * ctl_ledger.c -- liaisonctl ledger export: a period's ledger as an Excel
+ * workbook or a CSV file, the same as GET /api/v1/ledger.xlsx and .csv
+ * give an admin (or a department, with --department). It runs the
+ * daemon's own ledger script (ledger.lua) with synchronous hiredis.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "liaisond.h"
+
+static const struct option ctl_ledger_options[] = {
+	{ "period", required_argument, NULL, 'p' },
+	{ "department", required_argument, NULL, 'd' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "output", required_argument, NULL, 'o' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void
+ctl_ledger_usage(void)
+{
+	fprintf(stderr, "usage: liaisonctl [-c file] ledger export "
+	    "[--period YYYY-MM-H] [--department ID]\n"
+	    "           [--format xlsx|csv] -o FILE\n");
+}
+
+/* Connect and authenticate as the config says; NULL (with a message). */
+static redisContext *
+ctl_ledger_connect(const struct config *cfg)
+{
+	struct timeval tv = { cfg->redis_timeout_ms / 1000,
+	    (cfg->redis_timeout_ms % 1000) * 1000 };
+	redisContext *c;
+	redisReply *reply;
+
+	if (cfg->redis_socket != NULL)
+		c = redisConnectUnixWithTimeout(cfg->redis_socket, tv);
+	else
+		c = redisConnectWithTimeout(cfg->redis_host, cfg->redis_port, tv);
+	if (c == NULL || c->err) {
+		fprintf(stderr, "liaisonctl: redis: %s\n",
+		    c ? c->errstr : "out of memory");
+		if (c != NULL)
+			redisFree(c);
+		return NULL;
+	}
+	redisSetTimeout(c, tv);
+	if (cfg->redis_password == NULL)
+		return c;
+	reply = redisCommand(c, "AUTH %s", cfg->redis_password);
+	if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+		fprintf(stderr, "liaisonctl: redis: AUTH: %s\n",
+		    reply ? reply->str : c->errstr);
+		freeReplyObject(reply);
+		redisFree(c);
+		return NULL;
+	}
+	freeReplyObject(reply);
+	return c;
+}
+
+/* Read and score the ledger of period; NULL (with a message). */
+static struct ledger *
+ctl_ledger_read(const struct config *cfg, const struct roster *roster,
+    const char *period)
+{
+	const char *argv[] = { "EVAL", store_scripts[SCRIPT_LEDGER].body, "0",
+	    cfg->redis_prefix, "period", period };
+	redisContext *c;
+	redisReply *reply;
+	struct ledger *l;
+
+	if ((c = ctl_ledger_connect(cfg)) == NULL)
+		return NULL;
+	reply = redisCommandArgv(c, 6, argv, NULL);
+	if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+		fprintf(stderr, "liaisonctl: redis: %s\n",
+		    reply ? reply->str : c->errstr);
+		freeReplyObject(reply);
+		redisFree(c);
+		return NULL;
+	}
+	if ((l = ledger_parse(reply)) == NULL)
+		fprintf(stderr, "liaisonctl: unexpected reply to the ledger "
+		    "script\n");
+	else
+		ledger_score(l, roster, now_ms());
+	freeReplyObject(reply);
+	redisFree(c);
+	return l;
+}
+
+/* Return 1 if path ends with suffix. */
+static int
+ctl_ledger_ends_with(const char *path, const char *suffix)
+{
+	size_t n = strlen(path), m = strlen(suffix);
+
+	return n >= m && strcasecmp(path + n - m, suffix) == 0;
+}
+
+/* ledger export: write the file atomically, or nothing at all. */
+int
+ctl_ledger_export(const char *config_path, int argc, char **argv)
+{
+	const char *period_arg = NULL, *department = NULL, *format = NULL;
+	const char *output = NULL;
+	char period[PERIOD_LEN + 1], *cause = NULL, *data = NULL;
+	struct config *cfg = NULL;
+	struct roster *roster = NULL;
+	struct ledger *l = NULL;
+	struct period p;
+	size_t len;
+	int ch, status = 1, rc;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "+o:", ctl_ledger_options,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'p': period_arg = optarg; break;
+		case 'd': department = optarg; break;
+		case 'f': format = optarg; break;
+		case 'o': output = optarg; break;
+		default: ctl_ledger_usage(); return 2;
+		}
+	}
+	if (optind != argc || output == NULL) {
+		ctl_ledger_usage();
+		return 2;
+	}
+	if (format == NULL)
+		format = ctl_ledger_ends_with(output, ".csv") ? "csv" : "xlsx";
+	if (strcmp(format, "xlsx") != 0 && strcmp(format, "csv") != 0) {
+		fprintf(stderr, "liaisonctl: --format: use xlsx or csv\n");
+		return 2;
+	}
+	if ((cfg = config_load(config_path, &cause)) == NULL ||
+	    (roster = roster_load(cfg->roster_file, &cause)) == NULL)
+		goto out;
+	/* Times are the zone's, as in the daemon. */
+	setenv("TZ", roster->timezone, 1);
+	tzset();
+	if (period_arg == NULL)
+		period_of_time(time(NULL), &p);
+	else if (period_parse(period_arg, &p) == -1) {
+		xasprintf(&cause, "--period \"%s\": use YYYY-MM-1 or YYYY-MM-2",
+		    period_arg);
+		goto out;
+	}
+	period_format(&p, period);
+	if (department != NULL && roster_department(roster, department) ==
+	    NULL) {
+		xasprintf(&cause, "no department \"%s\" in %s", department,
+		    cfg->roster_file);
+		goto out;
+	}
+	if ((l = ctl_ledger_read(cfg, roster, period)) == NULL)
+		goto out;
+	if (strcmp(format, "xlsx") == 0)
+		rc = ledger_xlsx(l, roster, department, &data, &len, &cause);
+	else
+		rc = ledger_csv(l, roster, department, &data, &len);
+	if (rc != 0) {
+		if (cause == NULL)
+			xasprintf(&cause, "cannot write the ledger");
+		goto out;
+	}
+	if (atomic_write_files(&output, &data, &len, 1, &cause) != 0)
+		goto out;
+	status = 0;
+out:
+	if (cause != NULL)
+		fprintf(stderr, "liaisonctl: %s\n", cause);
+	free(cause);
+	free(data);
+	ledger_free(l);
+	roster_free(roster);
+	config_free(cfg);
+	return status;
+}

@@ -1,0 +1,228 @@
+"""The ledger as files: GET /api/v1/ledger.xlsx and /api/v1/ledger.csv, and
+liaisonctl ledger export. The workbook is read back with an independent
+reader (openpyxl) and every cell is checked against the JSON ledger
+(GET /api/v1/ledger) of the same scenario (test_ledger.py's `led`)."""
+
+import csv
+import datetime
+import io
+import os
+
+import openpyxl
+import pytest
+
+import lib
+from test_ledger import led  # noqa: F401  (the fixture)
+
+STATE_ZH = {"queued": "待认领", "claimed": "已认领", "responded": "已答复",
+            "resolved": "已办结", "returned": "已退单", "closed": "已销号"}
+CATEGORY_ZH = {"individual": "个性", "common": "共性", "difficult": "疑难"}
+SHEETS = ["汇总", "个性问题", "共性问题", "疑难问题"]
+COLUMNS = ["类别", "问题编号", "期次", "报送时间", "指导员", "企业名称", "统一社会信用代码",
+           "问题类型", "问题标题", "问题描述", "共性组", "问题状态", "责任部门", "任务编号",
+           "任务状态", "认领人", "认领时间", "回应时间", "办结时间", "办结时限", "是否超期",
+           "回应内容", "办结情况", "满意度"]
+SUMMARY = ["部门", "接收", "退单", "认领", "按时认领", "回应", "按时回应", "办结", "按期办结",
+           "应办结", "在办", "超期", "评价", "满意", "响应率", "办结率", "满意率"]
+SCORE_FIELDS = ["received", "returned", "claimed", "claimed_on_time", "responded",
+                "responded_on_time", "resolved", "resolved_on_time", "due", "open", "overdue",
+                "rated", "satisfied", "response_rate", "resolution_rate", "satisfaction_rate"]
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook(body):
+    return openpyxl.load_workbook(io.BytesIO(body))
+
+
+def sheet_rows(ws):
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    return rows[0], [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+def local(iso):
+    if iso is None:
+        return None
+    return datetime.datetime.fromisoformat(iso).astimezone(lib.TZ).replace(tzinfo=None)
+
+
+def same_time(cell, iso):
+    want = local(iso)
+    if want is None:
+        return cell is None
+    return isinstance(cell, datetime.datetime) and abs((cell - want).total_seconds()) < 1.0
+
+
+def get_file(st, kind, token, query=""):
+    resp = st.d.get("/api/v1/ledger.%s%s" % (kind, query), token=token)
+    assert resp.status == 200, resp
+    return resp
+
+
+def check_summary(ws, doc, only=None):
+    header, rows = sheet_rows(ws)
+    assert header == SUMMARY
+    depts = [d for d in doc["departments"] if only is None or d["id"] == only]
+    want = depts + ([doc["total"]] if only is None else [])
+    # the zone's total is the last line, 合计
+    assert [r["部门"] for r in rows] == [d["name"] for d in depts] + (["合计"] if only is None else [])
+    for r, d in zip(rows, want):
+        for col, field in zip(SUMMARY[1:], SCORE_FIELDS):
+            if field.endswith("_rate") and d[field] is None:
+                assert r[col] is None, (d["name"], col)
+            else:
+                assert r[col] == pytest.approx(d[field], abs=1e-9), (d["name"], col, r[col], d[field])
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:Q%d" % (len(rows) + 1)
+    rates = [c for c in ws["O"][1:] if c.value is not None]
+    assert rates and all(c.number_format == "0.0%" for c in rates)
+
+
+def check_issue_sheets(wb, doc, st, only=None):
+    """Every (issue, task) row of the JSON ledger is a row of its category's
+    sheet with the same values; nothing else is."""
+    roster = st.roster
+    dname = {d["id"]: d["name"] for d in roster["departments"]}
+    seen = set()
+    for name, cat in zip(SHEETS[1:], ("individual", "common", "difficult")):
+        ws = wb[name]
+        header, rows = sheet_rows(ws)
+        assert header == COLUMNS
+        assert ws.freeze_panes == "A2"
+        assert ws.auto_filter.ref == "A1:X%d" % (len(rows) + 1)
+        for r in rows:
+            issue = next(i for i in doc["issues"] if i["id"] == r["问题编号"])
+            assert issue["category"] == cat and r["类别"] == CATEGORY_ZH[cat]
+            task = next(t for t in issue["tasks"] if t["id"] == r["任务编号"])
+            if only is not None:
+                assert task["department"] == only
+            seen.add((issue["id"], task["id"]))
+            assert r["期次"] == issue["period"]
+            assert r["问题标题"] == issue["title"]
+            assert r["问题类型"] == issue["topic_name"]
+            assert r["问题状态"] == STATE_ZH[issue["state"]]
+            assert r["责任部门"] == dname[task["department"]]
+            assert r["任务状态"] == STATE_ZH[task["state"]]
+            assert r["是否超期"] == ("是" if task["overdue"] else "否")
+            assert same_time(r["报送时间"], issue["created"])
+            for col, field in (("认领时间", "claimed_at"), ("回应时间", "responded_at"),
+                               ("办结时间", "resolved_at")):
+                assert same_time(r[col], task[field]), (col, r[col], task[field])
+            assert r["回应内容"] == task["response"] and r["办结情况"] == task["resolution"]
+            assert r["企业名称"] and r["统一社会信用代码"] and r["指导员"] and r["问题描述"]
+            if r["认领时间"] is not None:
+                col = COLUMNS.index("认领时间")
+                cell = ws.cell(row=rows.index(r) + 2, column=col + 1)
+                assert cell.is_date and cell.number_format == "yyyy-mm-dd hh:mm"
+    want = {(i["id"], t["id"]) for i in doc["issues"] for t in i["tasks"]
+            if only is None or t["department"] == only}
+    assert seen == want and want
+
+
+def test_admin_workbook_matches_the_json_ledger(led):
+    st = led["st"]
+    doc = st.d.get("/api/v1/ledger").json()
+    resp = get_file(st, "xlsx", st.token("admin", "clerk"))
+    assert resp.header("content-type") == XLSX_TYPE
+    period = lib.current_period()
+    assert resp.header("content-disposition") == 'attachment; filename="ledger-%s.xlsx"' % period
+    wb = workbook(resp.body)
+    assert wb.sheetnames == SHEETS
+    check_summary(wb["汇总"], doc)
+    check_issue_sheets(wb, doc, st)
+
+
+def test_columns_fit_chinese_text(led):
+    st = led["st"]
+    wb = workbook(get_file(st, "xlsx", st.token("admin", "clerk")).body)
+    ws = wb["汇总"]
+    longest = max(len(d["name"]) for d in st.roster["departments"])
+    assert ws.column_dimensions["A"].width >= 2 * longest, "a CJK character counts 2"
+    ws = wb["疑难问题"]
+    assert ws.column_dimensions["D"].width >= 16, "a date fits"
+
+
+def test_department_gets_only_its_rows(led):
+    st = led["st"]
+    doc = st.d.get("/api/v1/ledger").json()
+    for d in ("hr", "build"):
+        wb = workbook(get_file(st, "xlsx", st.token("department", d)).body)
+        check_summary(wb["汇总"], doc, only=d)
+        check_issue_sheets(wb, doc, st, only=d)
+
+
+def test_csv_has_the_same_rows(led):
+    st = led["st"]
+    doc = st.d.get("/api/v1/ledger").json()
+    admin = st.token("admin", "clerk")
+    resp = get_file(st, "csv", admin)
+    assert resp.header("content-type").startswith("text/csv; charset=utf-8")
+    assert resp.body.startswith(b"\xef\xbb\xbf\"")
+    assert resp.body.endswith(b"\r\n")
+    rows = list(csv.DictReader(io.StringIO(resp.body.decode("utf-8-sig"), newline="")))
+    want = [(i["id"], t["id"]) for i in doc["issues"] for t in i["tasks"]]
+    assert [(r["问题编号"], r["任务编号"]) for r in rows] == want
+    wb = workbook(get_file(st, "xlsx", admin).body)
+    xrows = {}
+    for name in SHEETS[1:]:
+        for r in sheet_rows(wb[name])[1]:
+            xrows[(r["问题编号"], r["任务编号"])] = r
+    for r in rows:
+        x = xrows[(r["问题编号"], r["任务编号"])]
+        for col in COLUMNS:
+            if isinstance(x[col], datetime.datetime):
+                assert r[col] == x[col].strftime("%Y-%m-%d %H:%M"), col
+            else:
+                assert r[col] == (x[col] or ""), (col, r[col], x[col])
+    hr = get_file(st, "csv", st.token("department", "hr"))
+    hrows = list(csv.DictReader(io.StringIO(hr.body.decode("utf-8-sig"), newline="")))
+    assert hrows and all(r["责任部门"] == "人力资源和社会保障局" for r in hrows)
+    assert len(hrows) == sum(1 for i in doc["issues"] for t in i["tasks"] if t["department"] == "hr")
+    assert 'filename="ledger-%s-hr.csv"' % lib.current_period() in hr.header("content-disposition")
+
+
+def test_who_may_read_the_files(led):
+    st = led["st"]
+    for kind in ("xlsx", "csv"):
+        lib.assert_error(st.d.get("/api/v1/ledger.%s" % kind), 401, "unauthorized")
+        lib.assert_error(st.d.get("/api/v1/ledger.%s" % kind, token=st.token("officer", "O002")),
+                         403, "forbidden")
+        lib.assert_error(st.d.get("/api/v1/ledger.%s?period=2026-13-1" % kind,
+                                  token=st.token("admin", "clerk")), 422, "invalid", "period")
+        assert st.d.get("/api/v1/ledger.%s?x=1" % kind, token=st.token("admin", "clerk")).status == 400
+
+
+def test_an_empty_period_is_a_workbook_with_headers(led):
+    st = led["st"]
+    other = lib.period_shift(lib.current_period(), -2)
+    wb = workbook(get_file(st, "xlsx", st.token("admin", "clerk"), "?period=" + other).body)
+    assert [ws.max_row for ws in wb] == [len(st.roster["departments"]) + 2, 1, 1, 1]
+
+
+def test_liaisonctl_ledger_export_writes_the_same_workbook(led, tmp_path):
+    st = led["st"]
+    api = workbook(get_file(st, "xlsx", st.token("admin", "clerk")).body)
+    out = str(tmp_path / "ledger.xlsx")
+    p = st.d.ctl("ledger", "export", "--period", lib.current_period(), "-o", out)
+    assert p.stdout == "" and p.stderr == ""
+    ctl = openpyxl.load_workbook(out)
+    assert ctl.sheetnames == api.sheetnames
+    for name in SHEETS:
+        assert [list(r) for r in ctl[name].iter_rows(values_only=True)] == \
+            [list(r) for r in api[name].iter_rows(values_only=True)], name
+    out_csv = str(tmp_path / "hr.csv")
+    st.d.ctl("ledger", "export", "--department", "hr", "-o", out_csv)
+    api_csv = get_file(st, "csv", st.token("department", "hr")).body
+    assert open(out_csv, "rb").read() == api_csv
+    assert sorted(os.listdir(tmp_path)) == ["hr.csv", "ledger.xlsx"]
+
+
+def test_liaisonctl_ledger_export_refusals_write_nothing(led, tmp_path):
+    st = led["st"]
+    out = str(tmp_path / "x.xlsx")
+    p = st.d.ctl("ledger", "export", "--period", "2026-13-1", "-o", out, check=False)
+    assert p.returncode == 1 and "--period" in p.stderr
+    p = st.d.ctl("ledger", "export", "--department", "nosuch", "-o", out, check=False)
+    assert p.returncode == 1 and 'no department "nosuch"' in p.stderr
+    p = st.d.ctl("ledger", "export", "--format", "ods", "-o", out, check=False)
+    assert p.returncode == 2
+    assert os.listdir(tmp_path) == []

@@ -1,0 +1,115 @@
+/*
+ * test_ledger_files.c -- unit tests for ledger_csv.c and ledger_xlsx.c:
+ * the ledger's rows, its CSV, and the column widths of the workbook.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "liaisond.h"
+
+static void
+test_ledger_xlsx_width_counts_cjk_as_two(void **state)
+{
+	assert_true(ledger_xlsx_width("") == 0);
+	assert_true(ledger_xlsx_width("hr") == 2);
+	assert_true(ledger_xlsx_width("人社局") == 6);
+	assert_true(ledger_xlsx_width("用工（招聘）3人") == 15);
+	assert_true(ledger_xlsx_width("长的一行\nab") == 8);
+}
+
+/* A ledger of two issues: one with two tasks, one with none. */
+static struct ledger *
+ledger_two(void)
+{
+	struct ledger *l = xcalloc(1, sizeof *l);
+	struct ledger_issue *is;
+	struct ledger_task *t;
+	size_t i;
+
+	l->issues = xcalloc(2, sizeof *l->issues);
+	l->nissues = 2;
+	for (i = 0; i < 2; i++) {
+		is = &l->issues[i];
+		xasprintf(&is->id, "I%zu", i + 1);
+		is->report = xstrdup("R1");
+		is->officer = xstrdup("O001");
+		is->enterprise = xstrdup("91340800PN4Y1KAC63");
+		is->topic = xstrdup("hiring");
+		is->title = xstrdup(i ? "无任务" : "普工缺口, \"急\"");
+		is->detail = xstrdup("第一行\n第二行");
+		is->period = xstrdup("2026-11-2");
+		is->category = xstrdup(i ? "difficult" : "individual");
+		is->state = xstrdup("queued");
+		is->group = xstrdup("");
+		is->satisfaction = xstrdup(i ? "" : "basic");
+		is->created = 1764230400000LL;	/* 2025-11-27 16:00 +08:00 */
+	}
+	is = &l->issues[0];
+	is->tasks = xcalloc(2, sizeof *is->tasks);
+	is->ntasks = 2;
+	for (i = 0; i < 2; i++) {
+		t = &is->tasks[i];
+		xasprintf(&t->id, "T%zu", i + 1);
+		t->department = xstrdup(i ? "econ" : "hr");
+		t->state = xstrdup("claimed");
+		t->claimant = xstrdup("王");
+		t->response = xstrdup("");
+		t->resolution = xstrdup("");
+		t->overdue = xstrdup("");
+		t->claimed_at = is->created + 90000;
+	}
+	return l;
+}
+
+static void
+test_ledger_csv_quotes_cells_and_keeps_departments_apart(void **state)
+{
+	struct roster *r;
+	struct ledger *l;
+	char *cause = NULL, *out;
+	size_t len;
+
+	r = roster_load(ETC_DIR "/roster.json", &cause);
+	assert_non_null(r);
+	l = ledger_two();
+	ledger_score(l, r, l->issues[0].created + 1000);
+	assert_int_equal(ledger_csv(l, r, NULL, &out, &len), 0);
+	assert_memory_equal(out, "\xef\xbb\xbf\"类别\",\"问题编号\"", 26);
+	assert_non_null(strstr(out, "\"个性\",\"I1\",\"2026-11-2\",\"2025-11-27 16:00\","
+	    "\"熊玉\",\"安庆锦华食品有限公司\",\"91340800PN4Y1KAC63\",\"用工招聘\","
+	    "\"普工缺口, \"\"急\"\"\",\"第一行\n第二行\""));
+	assert_non_null(strstr(out, "\"经济发展局\",\"T2\",\"已认领\",\"王\","
+	    "\"2025-11-27 16:01\""));
+	assert_non_null(strstr(out, "\"疑难\",\"I2\""));
+	assert_non_null(strstr(out, "\"基本满意\"\r\n"));
+	free(out);
+	assert_int_equal(ledger_csv(l, r, "econ", &out, &len), 0);
+	assert_null(strstr(out, "\"T1\""));
+	assert_null(strstr(out, "\"I2\""));	/* no task: admins only */
+	assert_non_null(strstr(out, "\"T2\""));
+	free(out);
+	ledger_free(l);
+	roster_free(r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ledger_xlsx_width_counts_cjk_as_two),
+		cmocka_unit_test(test_ledger_csv_quotes_cells_and_keeps_departments_apart),
+	};
+
+	setenv("TZ", "Asia/Shanghai", 1);
+	xmalloc_init_cjson();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,269 @@
+/*
+ * test_roster_csv.c -- unit tests for csv_read.c and roster_csv.c: CSV
+ * sheets as Excel writes them, and the roster built from them.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "liaisond.h"
+
+static struct csv_sheet *
+sheet(const char *name, const char *text)
+{
+	struct csv_sheet *s;
+	char *cause = NULL;
+
+	s = csv_read_buffer(name, text, strlen(text), &cause);
+	if (s == NULL)
+		fail_msg("%s", cause);
+	return s;
+}
+
+static void
+test_csv_read_places_cells_on_their_first_line(void **state)
+{
+	struct csv_sheet *s;
+
+	s = sheet("t.csv", "a,b,c\r\n1,\"two, with\nnewline\",3\r\n\r\n"
+	    "x,\"say \"\"hi\"\"\",z\n");
+	assert_int_equal(s->delim, ',');
+	assert_string_equal(s->encoding, "UTF-8");
+	assert_int_equal(s->nrows, 3);		/* the blank line is dropped */
+	assert_int_equal(s->rows[1].ncells, 3);
+	assert_string_equal(s->rows[1].cells[1].text, "two, with\nnewline");
+	assert_int_equal(s->rows[1].cells[1].line, 2);
+	assert_int_equal(s->rows[1].cells[2].line, 3);
+	assert_int_equal(s->rows[2].line, 5);
+	assert_string_equal(s->rows[2].cells[1].text, "say \"hi\"");
+	csv_read_free(s);
+}
+
+static void
+test_csv_read_strips_a_bom_and_reads_tabs(void **state)
+{
+	struct csv_sheet *s;
+
+	s = sheet("t.csv", "\xef\xbb\xbf姓名\t编号\n张三, 李四\tO1\n");
+	assert_int_equal(s->delim, '\t');
+	assert_string_equal(s->encoding, "UTF-8 with BOM");
+	assert_string_equal(s->rows[0].cells[0].text, "姓名");
+	assert_string_equal(s->rows[1].cells[0].text, "张三, 李四");
+	assert_string_equal(s->rows[1].cells[1].text, "O1");
+	csv_read_free(s);
+}
+
+static void
+test_csv_read_decodes_gbk(void **state)
+{
+	struct csv_sheet *s;
+
+	/* 姓名,编号 / 张三,O1 in GBK. */
+	s = sheet("t.csv", "\xd0\xd5\xc3\xfb,\xb1\xe0\xba\xc5\r\n"
+	    "\xd5\xc5\xc8\xfd,O1\r\n");
+	assert_string_equal(s->encoding, "GBK");
+	assert_string_equal(s->rows[0].cells[0].text, "姓名");
+	assert_string_equal(s->rows[1].cells[0].text, "张三");
+	csv_read_free(s);
+}
+
+static void
+test_csv_read_names_the_line_of_a_stray_quote(void **state)
+{
+	char *cause = NULL;
+
+	assert_null(csv_read_buffer("t.csv", "a,b\n1,2\n3,\"x\"y\n", 15,
+	    &cause));
+	assert_string_equal(cause, "t.csv:3:2: text after the closing quote "
+	    "of a cell (double the quotes inside a quoted cell)");
+	free(cause);
+	assert_null(csv_read_buffer("t.csv", "a,b\n1,2 \"x\"\n", 12, &cause));
+	assert_string_equal(cause, "t.csv:2:2: a quote inside a cell that "
+	    "does not start with one (quote the whole cell and double the "
+	    "quotes in it)");
+	free(cause);
+	assert_null(csv_read_buffer("t.csv", "a,b\n1,\"2\n3\n", 11, &cause));
+	assert_string_equal(cause, "t.csv:2:2: a quoted cell is never closed");
+	free(cause);
+}
+
+static void
+test_csv_read_refuses_bytes_that_are_no_text(void **state)
+{
+	char *cause = NULL;
+
+	assert_null(csv_read_buffer("t.csv", "a\nb\n\xff\xff\n", 7, &cause));
+	assert_string_equal(cause, "t.csv:3: neither UTF-8 nor GBK (GB18030) "
+	    "text");
+	free(cause);
+	assert_null(csv_read_buffer("t.csv", "a\n\0b\n", 5, &cause));
+	assert_non_null(strstr(cause, "t.csv:2: a NUL byte"));
+	free(cause);
+}
+
+/* A small roster's sheets, with one sheet replaced when bad is given. */
+static char *
+import(int which, const char *bad, char **cause)
+{
+	static const char *const good[ROSTER_CSV_NSHEETS] = {
+		[ROSTER_CSV_OFFICERS] = "编号,姓名,级别\nO1,张三,区级\n",
+		[ROSTER_CSV_ENTERPRISES] = "统一社会信用代码,名称,类型,指导员\n"
+		    "91350100M000100Y43,甲公司,企业,O1\n",
+		[ROSTER_CSV_DEPARTMENTS] = "id,name\nhr,人社局\n",
+		[ROSTER_CSV_TOPICS] = "编号,名称,责任部门\nhiring,用工,hr\n",
+		[ROSTER_CSV_LEADERS] = "姓名,邮箱\n李四,li@example.gov.cn\n",
+	};
+	struct csv_sheet *sheets[ROSTER_CSV_NSHEETS];
+	struct roster_csv_input in;
+	char *text, name[32];
+	int i;
+
+	memset(&in, 0, sizeof in);
+	in.zone_name = "测试区";
+	for (i = 0; i < ROSTER_CSV_NSHEETS; i++) {
+		snprintf(name, sizeof name, "%s.csv",
+		    roster_csv_sheet_name(i));
+		sheets[i] = sheet(name, i == which ? bad : good[i]);
+		in.sheets[i] = sheets[i];
+	}
+	text = roster_csv_import(&in, cause);
+	for (i = 0; i < ROSTER_CSV_NSHEETS; i++)
+		csv_read_free(sheets[i]);
+	return text;
+}
+
+static void
+test_roster_csv_builds_the_roster(void **state)
+{
+	char *cause = NULL, *text;
+	cJSON *root, *o;
+
+	text = import(-1, NULL, &cause);
+	assert_non_null(text);
+	root = cJSON_Parse(text);
+	o = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "officers"), 0);
+	assert_string_equal(cJSON_GetObjectItem(o, "level")->valuestring,
+	    "zone");
+	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(o,
+	    "enterprises"), 0)->valuestring, "91350100M000100Y43");
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(root,
+	    "zone"), "timezone")->valuestring, "Asia/Shanghai");
+	cJSON_Delete(root);
+	free(text);
+}
+
+static void
+test_roster_csv_names_the_cell_of_a_bad_credit_code(void **state)
+{
+	char *cause = NULL;
+
+	assert_null(import(ROSTER_CSV_ENTERPRISES, "名称,统一社会信用代码,类型\n"
+	    "甲,91350100M000100Y43,企业\n乙,91350100M000100Y44,企业\n",
+	    &cause));
+	assert_string_equal(cause, "enterprises.csv:3:2: credit code "
+	    "\"91350100M000100Y44\": bad check character '4', expected '3'");
+	free(cause);
+}
+
+static void
+test_roster_csv_locates_a_refusal_of_roster_parse(void **state)
+{
+	char *cause = NULL;
+
+	assert_null(import(ROSTER_CSV_TOPICS, "编号,名称,责任部门\n"
+	    "hiring,用工,hr\nland,用地,\"hr;plan\"\n", &cause));
+	assert_string_equal(cause, "topics.csv:3:3: departments[1] \"plan\": "
+	    "no such department");
+	free(cause);
+}
+
+static void
+test_roster_csv_reports_every_problem(void **state)
+{
+	char *cause = NULL;
+
+	assert_null(import(ROSTER_CSV_OFFICERS, "编号,姓名,级别,爱好\n"
+	    "O1,,区级\n", &cause));
+	assert_string_equal(cause, "officers.csv:1:4: unknown column \"爱好\" "
+	    "(the columns are 编号/id, 姓名/name, 级别/level, 单位/unit, "
+	    "电话/phone, 邮箱/email)");
+	free(cause);
+	assert_null(import(ROSTER_CSV_OFFICERS, "编号,姓名,级别\n"
+	    "O1,,区级\nO2,王五,县级\n", &cause));
+	assert_string_equal(cause, "officers.csv:2:2: 姓名 (name): must not be "
+	    "empty\nofficers.csv:3:3: level \"县级\": must be one of 区级 "
+	    "(zone), 市级 (municipal), 省级 (provincial)");
+	free(cause);
+}
+
+static void
+test_roster_csv_export_then_import_is_the_identity(void **state)
+{
+	char *out[ROSTER_CSV_NSHEETS], *cause = NULL, *text, *again, *data;
+	struct csv_sheet *sheets[ROSTER_CSV_NSHEETS];
+	size_t outlen[ROSTER_CSV_NSHEETS], reordered, len, i;
+	struct roster_csv_input in;
+	cJSON *a, *b;
+	FILE *f;
+
+	f = fopen(ETC_DIR "/roster.json", "rb");
+	assert_non_null(f);
+	data = malloc(1 << 20);
+	len = fread(data, 1, 1 << 20, f);
+	fclose(f);
+	assert_int_equal(roster_csv_export(data, len, "roster.json", out,
+	    outlen, &reordered, &cause), 0);
+	assert_int_equal(reordered, 0);
+	assert_memory_equal(out[0], "\xef\xbb\xbf\"编号\",", 10);
+	memset(&in, 0, sizeof in);
+	in.zone_name = "安庆经开区";
+	for (i = 0; i < ROSTER_CSV_NSHEETS; i++) {
+		sheets[i] = csv_read_buffer(roster_csv_sheet_name(i), out[i],
+		    outlen[i], &cause);
+		assert_non_null(sheets[i]);
+		in.sheets[i] = sheets[i];
+	}
+	again = roster_csv_import(&in, &cause);
+	assert_non_null(again);
+	a = cJSON_ParseWithLength(data, len);
+	b = cJSON_Parse(again);
+	assert_true(cJSON_Compare(a, b, 1));
+	text = cJSON_PrintUnformatted(b);
+	free(text);
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+	free(again);
+	free(data);
+	for (i = 0; i < ROSTER_CSV_NSHEETS; i++) {
+		csv_read_free(sheets[i]);
+		free(out[i]);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_csv_read_places_cells_on_their_first_line),
+		cmocka_unit_test(test_csv_read_strips_a_bom_and_reads_tabs),
+		cmocka_unit_test(test_csv_read_decodes_gbk),
+		cmocka_unit_test(test_csv_read_names_the_line_of_a_stray_quote),
+		cmocka_unit_test(test_csv_read_refuses_bytes_that_are_no_text),
+		cmocka_unit_test(test_roster_csv_builds_the_roster),
+		cmocka_unit_test(test_roster_csv_names_the_cell_of_a_bad_credit_code),
+		cmocka_unit_test(test_roster_csv_locates_a_refusal_of_roster_parse),
+		cmocka_unit_test(test_roster_csv_reports_every_problem),
+		cmocka_unit_test(test_roster_csv_export_then_import_is_the_identity),
+	};
+
+	xmalloc_init_cjson();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
