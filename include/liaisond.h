@@ -123,6 +123,7 @@ int ledger_task_overdue(const struct ledger_task *, int64_t now);
 int ledger_category(const char *);
 const char *ledger_category_zh(const char *);
 const char *ledger_state_zh(const char *);
+const char *ledger_satisfaction_zh(const char *);
 cJSON *ledger_score_json(const struct ledger_score *);
 cJSON *ledger_json(const struct ledger *, const struct roster *,
     const struct ledger_filter *, int show_enterprises);

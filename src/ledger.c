@@ -42,6 +42,16 @@ static const struct {
 	{ NULL, NULL }
 };
 
+static const struct {
+	const char *name;
+	const char *zh;
+} ledger_satisfactions[] = {
+	{ "satisfied", "满意" },
+	{ "basic", "基本满意" },
+	{ "unsatisfied", "不满意" },
+	{ NULL, NULL }
+};
+
 /* The category's number, or -1. */
 int
 ledger_category(const char *name)
@@ -73,6 +83,19 @@ ledger_state_zh(const char *state)
 		if (strcmp(state, ledger_states[i].state) == 0)
 			return ledger_states[i].zh;
 	return state;
+}
+
+/* The Chinese word for a satisfaction; the name itself if unknown. */
+const char *
+ledger_satisfaction_zh(const char *name)
+{
+	size_t i;
+
+	for (i = 0; ledger_satisfactions[i].name != NULL; i++) {
+		if (strcmp(name, ledger_satisfactions[i].name) == 0)
+			return ledger_satisfactions[i].zh;
+	}
+	return name;
 }
 
 static char *

@@ -57,29 +57,6 @@ const char *const ledger_summary_columns[LEDGER_NSUMMARY] = {
 	"办结率", "满意率"
 };
 
-static const struct {
-	const char *name;
-	const char *zh;
-} ledger_satisfactions[] = {
-	{ "satisfied", "满意" },
-	{ "basic", "基本满意" },
-	{ "unsatisfied", "不满意" },
-	{ NULL, NULL }
-};
-
-/* The Chinese word for a satisfaction; the name itself if unknown. */
-static const char *
-ledger_satisfaction_zh(const char *name)
-{
-	size_t i;
-
-	for (i = 0; ledger_satisfactions[i].name != NULL; i++) {
-		if (strcmp(name, ledger_satisfactions[i].name) == 0)
-			return ledger_satisfactions[i].zh;
-	}
-	return name;
-}
-
 static void
 ledger_text(struct ledger_cell *c, const char *text)
 {
