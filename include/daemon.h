@@ -92,6 +92,7 @@ struct daemon {
 	int draining;
 	int inflight;               /* requests not yet answered */
 	time_t started;
+	struct digest_sched *digest; /* the weekly digest */
 };
 struct generation *generation_ref(struct daemon *);
 void generation_unref(struct generation *);
@@ -254,6 +255,32 @@ void api_delivery_retry(struct request *);
 struct escalate;
 struct escalate *escalate_start(struct event_base *, struct store *);
 void escalate_stop(struct escalate *);
+
+/* mailer.c */
+struct mailer;
+typedef void (*mailer_work_fn)(void *, struct mailer *);
+typedef void (*mailer_done_fn)(void *);
+struct mailer *mailer_start(struct event_base *);
+int mailer_post(struct mailer *, mailer_work_fn, mailer_done_fn, void *);
+int mailer_stopping(struct mailer *);
+int mailer_busy(struct mailer *);
+void mailer_stop(struct mailer *);
+
+/* digest_sched.c */
+struct digest_sched;
+struct digest_sched *digest_sched_start(struct daemon *);
+void digest_sched_kick(struct digest_sched *);
+void digest_sched_stop(struct digest_sched *);
+redisReply *digest_script(redisContext *, const char *,
+    enum store_script_id, const char *, const char *, char *, size_t);
+
+/* digest_collect.c */
+cJSON *digest_collect(redisContext *, const struct generation *,
+    const char *week, int offset_s, const char *period,
+    const char *previous, char *error, size_t errlen);
+
+/* api_digests.c */
+void api_digests(struct request *);
 
 /* web.c */
 #define WEB_SID_LEN 32              /* hex of 128 random bits */

@@ -26,6 +26,7 @@ enum store_script_id {
 	SCRIPT_READ,               /* one issue, task or queue: read.lua */
 	SCRIPT_DELIVER,            /* webhook deliveries: deliver.lua */
 	SCRIPT_LEDGER,             /* the rows of a ledger: ledger.lua */
+	SCRIPT_DIGEST,             /* the weekly digest: digest.lua */
 	SCRIPT_COUNT
 };
 struct store_script {
@@ -214,6 +215,14 @@ struct config {
 
 	/* [log] */
 	enum log_level log_level;
+
+	/* [digest] */
+	int digest_enabled;
+	int digest_weekday;      /* 1 (Monday) .. 7 (Sunday) */
+	int digest_minute;       /* minutes after midnight, zone time */
+	int digest_retry_seconds; /* first wait after a failed send */
+	int digest_check_seconds; /* how often the scheduler looks */
+	int digest_smtp_timeout_ms; /* to connect; three times that in all */
 };
 struct config *config_load(const char *path, char **cause);
 void config_free(struct config *);
@@ -503,6 +512,141 @@ const char *webhook_verdict_name(enum webhook_verdict);
 int webhook_next_delay(const int *schedule, int n, int attempt,
     double jitter01);
 void webhook_redact_url(const char *url, char *out, size_t len);
+
+/* mail.c */
+#define MAIL_DATE_SIZE 40
+struct mail_server {
+	const char *url;         /* smtp:// or smtps:// */
+	const char *from;        /* the envelope sender */
+	const char *username;    /* NULL: no AUTH */
+	const char *password;
+	int starttls;            /* require STARTTLS on smtp:// */
+	int timeout_ms;          /* to connect; three times that in all */
+	int (*cancel)(void *);   /* non-zero: give up now; may be NULL */
+	void *cancel_arg;
+};
+/* One message to one recipient; every string is UTF-8. */
+struct mail {
+	const char *from;
+	const char *from_name;   /* NULL: the address alone */
+	const char *to;
+	const char *to_name;     /* NULL: the address alone */
+	const char *subject;
+	const char *date;        /* from mail_date */
+	const char *message_id;  /* without the angle brackets */
+	const char *text;        /* the text/plain part */
+	const char *html;        /* the text/html part */
+};
+struct mail_result {
+	long code;               /* the last SMTP reply code, 0 if none */
+	int permanent;           /* a 5xx: sending again will not help */
+	char error[256];
+};
+char *mail_encode_header(const char *utf8);
+void mail_date(time_t, int offset_s, char buf[MAIL_DATE_SIZE]);
+int mail_send(const struct mail_server *, const struct mail *,
+    struct mail_result *);
+
+/* digest_week.c */
+#define DIGEST_WEEK_LEN 8     /* "YYYY-Www" */
+struct digest_week {
+	int year;                /* the ISO week-numbering year */
+	int week;                /* 1 .. 52 or 53 */
+};
+int digest_weeks_in_year(int year);
+void digest_week_of_day(int64_t days, struct digest_week *);
+int64_t digest_week_monday(const struct digest_week *);
+int digest_week_parse(const char *, struct digest_week *);
+void digest_week_format(const struct digest_week *,
+    char buf[DIGEST_WEEK_LEN + 1]);
+void digest_week_bounds(const struct digest_week *, int offset_s,
+    int64_t *from_ms, int64_t *to_ms);
+time_t digest_week_last(time_t, int offset_s, int weekday, int minute,
+    struct digest_week *);
+
+/* digest_doc.c */
+struct digest_buf {
+	char *s;                 /* NUL-terminated; NULL while empty */
+	size_t len;
+	size_t cap;
+};
+struct digest_doc {
+	struct digest_buf text;  /* the text/plain part */
+	struct digest_buf html;  /* the text/html part */
+	size_t columns;          /* of the table being written */
+	const int *numeric;
+};
+void digest_buf_puts(struct digest_buf *, const char *);
+void digest_buf_printf(struct digest_buf *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+void digest_buf_html(struct digest_buf *, const char *);
+void digest_doc_begin(struct digest_doc *, const char *title);
+void digest_doc_heading(struct digest_doc *, const char *);
+void digest_doc_para(struct digest_doc *, const char *);
+void digest_doc_table(struct digest_doc *, const char *const *head, size_t n,
+    const int *numeric);
+void digest_doc_row(struct digest_doc *, const char *const *cells);
+void digest_doc_table_end(struct digest_doc *);
+void digest_doc_end(struct digest_doc *, const char *footer, char **text,
+    char **html);
+
+/* digest.c */
+#define DIGEST_ROWS_MAX 200   /* rows of one table in a digest */
+struct ledger;
+struct digest_dead {             /* a webhook delivery given up on */
+	char *id;
+	char *department;
+	char *event;
+	char *task;
+	char *error;
+	int64_t created;         /* ms */
+};
+/* Everything one week's digests say; digest_collect.c fills it. */
+struct digest_input {
+	const struct roster *roster;
+	struct digest_week week;
+	int64_t from_ms;         /* the week: [from, to) */
+	int64_t to_ms;
+	int64_t now_ms;          /* when built: ages are counted to it */
+	int offset_s;            /* the zone's offset from UTC */
+	const char *public_url;
+	struct ledger *received; /* issues received in the week, scored */
+	struct ledger *open;     /* every issue not closed */
+	char period[PERIOD_LEN + 1];     /* the current half-month */
+	char previous[PERIOD_LEN + 1];
+	const struct officer **unreported;  /* for period */
+	size_t nunreported;
+	const struct officer **missed;      /* for previous */
+	size_t nmissed;
+	struct digest_dead *dead;        /* the first ndead of dead_total */
+	size_t ndead;
+	size_t dead_total;
+};
+struct digest_mail {
+	char *name;              /* dept:ID or zone */
+	char *subject;           /* UTF-8; mail.c encodes it */
+	char *text;
+	char *html;
+};
+void digest_time(const struct digest_input *, int64_t ms, char *, size_t);
+void digest_age(int64_t from_ms, int64_t now_ms, char *, size_t);
+void digest_rate(double, char *, size_t);
+void digest_omitted(const struct digest_input *, struct digest_doc *, size_t);
+void digest_subject(const struct digest_input *, const char *, char **);
+void digest_zone(const struct digest_input *, struct digest_mail *);
+int digest_department(const struct digest_input *, const struct department *,
+    struct digest_mail *);
+void digest_mail_free(struct digest_mail *);
+
+/* digest_ledger.c */
+int digest_department_has_work(const struct digest_input *,
+    const struct department *);
+void digest_department_ledger(const struct digest_input *,
+    const struct department *, struct digest_doc *);
+void digest_zone_ledger(const struct digest_input *, struct digest_doc *);
+
+/* ctl_digest.c (liaisonctl) */
+int ctl_digest(const char *config_path, int argc, char **argv);
 
 /* csv_read.c */
 struct csv_cell {

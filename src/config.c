@@ -36,7 +36,9 @@ enum config_type {
 	CONFIG_SMTP_URL,     /* smtp:// or smtps:// */
 	CONFIG_EMAIL,        /* an address with an @ and no white space */
 	CONFIG_PREFIX,       /* printable ASCII, no space: starts Redis keys */
-	CONFIG_SCHEDULE      /* seconds, comma-separated: the webhook retries */
+	CONFIG_SCHEDULE,     /* seconds, comma-separated: the webhook retries */
+	CONFIG_WEEKDAY,      /* monday .. sunday, stored as 1 .. 7 */
+	CONFIG_CLOCK         /* HH:MM, stored as minutes after midnight */
 };
 
 struct config_key {
@@ -147,6 +149,17 @@ static const struct config_key config_keys[] = {
 	{ "ledger", "cache_ms", CONFIG_INT, CONFIG_FIELD(ledger_cache_ms),
 	  0, 60000 },
 	{ "log", "level", CONFIG_LOG_LEVEL, CONFIG_FIELD(log_level), 0, 0 },
+
+	{ "digest", "enabled", CONFIG_BOOL, CONFIG_FIELD(digest_enabled), 0, 0 },
+	{ "digest", "weekday", CONFIG_WEEKDAY, CONFIG_FIELD(digest_weekday),
+	  0, 0 },
+	{ "digest", "time", CONFIG_CLOCK, CONFIG_FIELD(digest_minute), 0, 0 },
+	{ "digest", "retry_seconds", CONFIG_INT,
+	  CONFIG_FIELD(digest_retry_seconds), 1, 86400 },
+	{ "digest", "check_seconds", CONFIG_INT,
+	  CONFIG_FIELD(digest_check_seconds), 1, 3600 },
+	{ "digest", "smtp_timeout_ms", CONFIG_INT,
+	  CONFIG_FIELD(digest_smtp_timeout_ms), 100, 600000 },
 };
 #define CONFIG_NKEYS (sizeof config_keys / sizeof config_keys[0])
 
@@ -225,6 +238,13 @@ config_defaults(struct config *c, const char *dir)
 	c->webhook_per_endpoint = 2;
 
 	c->log_level = LOG_LEVEL_INFO;
+
+	c->digest_enabled = 1;
+	c->digest_weekday = 1;           /* Monday */
+	c->digest_minute = 8 * 60 + 30;  /* 08:30 */
+	c->digest_retry_seconds = 60;
+	c->digest_check_seconds = 30;
+	c->digest_smtp_timeout_ms = 10000;
 }
 
 /* Free a config and everything it holds; NULL is fine. */
@@ -497,6 +517,40 @@ config_schedule(struct config *c, const struct config_key *k,
 	return NULL;
 }
 
+/* A day of the week by its English name: 1 (monday) to 7 (sunday). */
+static const char *
+config_weekday(const char *value, int *out)
+{
+	static const char *const days[] = { "monday", "tuesday", "wednesday",
+	    "thursday", "friday", "saturday", "sunday" };
+	int i;
+
+	for (i = 0; i < 7; i++) {
+		if (strcmp(value, days[i]) == 0) {
+			*out = i + 1;
+			return NULL;
+		}
+	}
+	return "must be a day such as monday";
+}
+
+/* A time of day, HH:MM on the 24-hour clock, as minutes after midnight. */
+static const char *
+config_clock(const char *value, int *out)
+{
+	int h, m;
+
+	if (strlen(value) != 5 || strspn(value, "0123456789") != 2 ||
+	    value[2] != ':' || strspn(value + 3, "0123456789") != 2)
+		return "must be a time such as 08:30";
+	h = (value[0] - '0') * 10 + value[1] - '0';
+	m = (value[3] - '0') * 10 + value[4] - '0';
+	if (h > 23 || m > 59)
+		return "must be a time such as 08:30";
+	*out = h * 60 + m;
+	return NULL;
+}
+
 /*
  * Check value for key k and store it in the config. Return NULL, or a
  * static string saying what is wrong.
@@ -594,6 +648,10 @@ config_set(struct config_parse *cp, const struct config_key *k,
 		return NULL;
 	case CONFIG_SCHEDULE:
 		return config_schedule(cp->config, k, value);
+	case CONFIG_WEEKDAY:
+		return config_weekday(value, (int *)(base + k->offset));
+	case CONFIG_CLOCK:
+		return config_clock(value, (int *)(base + k->offset));
 	}
 	return "unhandled key type";
 }

@@ -68,6 +68,8 @@ static const struct route routes[] = {
 	    "/api/v1/deliveries", NULL },
 	{ "/api/v1/deliveries/*/retry", EVHTTP_REQ_POST, 1 << ROLE_ADMIN,
 	    api_delivery_retry, "/api/v1/deliveries/{id}/retry", NULL },
+	{ "/api/v1/digests", EVHTTP_REQ_POST, 1 << ROLE_ADMIN, api_digests,
+	    "/api/v1/digests", NULL },
 	/* The web pages (web*.c): session cookie, form bodies, HTML. */
 	{ "/form", METHODS_GET, PAGE_OFFICER, web_form, "/form", NULL },
 	{ "/form/report", EVHTTP_REQ_POST, PAGE_OFFICER, web_form_report,

@@ -26,6 +26,7 @@ usage(void)
 	    "       liaisonctl roster check FILE\n"
 	    "       liaisonctl roster import|export ... (see liaisonctl(1))\n"
 	    "       liaisonctl [-c file] ledger export [--period P] -o FILE\n"
+	    "       liaisonctl [-c file] digest [status] --week YYYY-Www\n"
 	    "       liaisonctl -V\n");
 }
 
@@ -258,6 +259,9 @@ main(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[0], "ledger") == 0 &&
 	    strcmp(argv[1], "export") == 0)
 		return ctl_ledger_export(config_path, argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "digest") == 0 &&
+	    (ch = ctl_digest(config_path, argc - 1, argv + 1)) != 2)
+		return ch;
 	usage();
 	return 2;
 }

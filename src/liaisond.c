@@ -294,6 +294,7 @@ main(int argc, char **argv)
 	d->window = window_start(d->base, d->store,
 	    (size_t)d->current->config->window_max);
 	d->webhook = webhook_start_engine(d);
+	d->digest = digest_sched_start(d);
 	sighup = evsignal_new(d->base, SIGHUP, on_signal, d);
 	sigterm = evsignal_new(d->base, SIGTERM, on_signal, d);
 	sigint = evsignal_new(d->base, SIGINT, on_signal, d);
@@ -316,6 +317,7 @@ main(int argc, char **argv)
 	escalate_stop(d->escalate);
 	window_stop(d->window);
 	webhook_stop(d->webhook);
+	digest_sched_stop(d->digest);
 	store_free(d->store);
 	evhttp_free(d->http);
 	connections_free();

@@ -1,0 +1,232 @@
+/*
+ * digest.c -- the weekly digests' content, as plain text and HTML: one for
+ * each department (its open items with their ages and deadlines, overdue
+ * ones marked, what it resolved in the week, the common groups new in the
+ * week) and one for the zone's leaders (per department received, claimed on
+ * time, responded, resolved and the rates; by category; every difficult
+ * issue; officers who have not reported; dead webhook deliveries).
+ *
+ * Pure functions of a struct digest_input (digest_collect.c fills it from
+ * Redis); times are shown in the zone given as an offset, so this runs on
+ * the mail thread without touching TZ.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "liaisond.h"
+
+#define DIGEST_SUBJECT "【问题清单周报】"
+
+/*
+ * After a table cut at DIGEST_ROWS_MAX rows: say how many rows were left
+ * out and where the whole list is (a mail of thousands of rows helps no
+ * one).
+ */
+void
+digest_omitted(const struct digest_input *in, struct digest_doc *d,
+    size_t total)
+{
+	char line[256];
+
+	if (total <= DIGEST_ROWS_MAX)
+		return;
+	snprintf(line, sizeof line, "另有 %zu 项未列出，完整清单见 %s/ledger",
+	    total - DIGEST_ROWS_MAX, in->public_url ? in->public_url : "");
+	digest_doc_para(d, line);
+}
+
+/* "11-28 17:00" in the digest's zone; "—" for no time. */
+void
+digest_time(const struct digest_input *in, int64_t ms, char *buf, size_t len)
+{
+	time_t t;
+	struct tm tm;
+
+	if (ms <= 0) {
+		snprintf(buf, len, "—");
+		return;
+	}
+	t = (time_t)(ms / 1000) + in->offset_s;
+	gmtime_r(&t, &tm);
+	snprintf(buf, len, "%02d-%02d %02d:%02d", tm.tm_mon + 1, tm.tm_mday,
+	    tm.tm_hour, tm.tm_min);
+}
+
+/* An age such as "3天" or "5小时" (at least "1小时"). */
+void
+digest_age(int64_t from_ms, int64_t now_ms, char *buf, size_t len)
+{
+	int64_t h = (now_ms - from_ms) / 3600000;
+
+	if (h >= 48)
+		snprintf(buf, len, "%lld天", (long long)(h / 24));
+	else
+		snprintf(buf, len, "%lld小时", (long long)(h < 1 ? 1 : h));
+}
+
+/* A rate as a percentage with one decimal, "—" when undefined (< 0). */
+void
+digest_rate(double rate, char *buf, size_t len)
+{
+	if (rate < 0)
+		snprintf(buf, len, "—");
+	else
+		snprintf(buf, len, "%.1f%%", rate * 100.0);
+}
+
+void
+digest_subject(const struct digest_input *in, const char *who, char **out)
+{
+	xasprintf(out, DIGEST_SUBJECT "%s %d年第%d周", who, in->week.year,
+	    in->week.week);
+}
+
+static void
+digest_period_line(const struct digest_input *in, struct digest_doc *d)
+{
+	char from[32], to[32], line[160];
+
+	digest_time(in, in->from_ms, from, sizeof from);
+	digest_time(in, in->to_ms - 60000, to, sizeof to);
+	snprintf(line, sizeof line, "统计周期：%04d-W%02d（%s 至 %s）",
+	    in->week.year, in->week.week, from, to);
+	digest_doc_para(d, line);
+}
+
+static void
+digest_footer(const struct digest_input *in, char *buf, size_t len)
+{
+	char now[32];
+
+	digest_time(in, in->now_ms, now, sizeof now);
+	snprintf(buf, len, "由 liaisond 于 %s 生成。台账：%s/ledger", now,
+	    in->public_url ? in->public_url : "");
+}
+
+/* Officers listed by name and unit, or a line saying there are none. */
+static void
+digest_officers(const struct digest_input *in, struct digest_doc *d,
+    const char *title,
+    const struct officer *const *v, size_t n)
+{
+	static const char *const head[] = { "指导员", "单位", "电话" };
+	const char *cells[3];
+	char line[128];
+	size_t i;
+
+	digest_doc_heading(d, title);
+	if (n == 0) {
+		digest_doc_para(d, "无。");
+		return;
+	}
+	snprintf(line, sizeof line, "共 %zu 人：", n);
+	digest_doc_para(d, line);
+	digest_doc_table(d, head, 3, NULL);
+	for (i = 0; i < n && i < DIGEST_ROWS_MAX; i++) {
+		cells[0] = v[i]->name;
+		cells[1] = v[i]->unit ? v[i]->unit : "";
+		cells[2] = v[i]->phone ? v[i]->phone : "";
+		digest_doc_row(d, cells);
+	}
+	digest_doc_table_end(d);
+	digest_omitted(in, d, n);
+}
+
+static void
+digest_dead(const struct digest_input *in, struct digest_doc *d)
+{
+	static const char *const head[] = { "投递", "部门", "事件", "任务",
+	    "创建", "错误" };
+	const struct department *dept;
+	const char *cells[6];
+	char when[32], line[160];
+	size_t i;
+
+	digest_doc_heading(d, "推送失败（webhook 投递已放弃）");
+	if (in->dead_total == 0) {
+		digest_doc_para(d, "无。");
+		return;
+	}
+	snprintf(line, sizeof line, "共 %zu 条，管理员可在 /api/v1/deliveries "
+	    "查看并重试：", in->dead_total);
+	digest_doc_para(d, line);
+	digest_doc_table(d, head, 6, NULL);
+	for (i = 0; i < in->ndead; i++) {
+		dept = roster_department(in->roster, in->dead[i].department);
+		digest_time(in, in->dead[i].created, when, sizeof when);
+		cells[0] = in->dead[i].id;
+		cells[1] = dept ? dept->name : in->dead[i].department;
+		cells[2] = in->dead[i].event;
+		cells[3] = in->dead[i].task;
+		cells[4] = when;
+		cells[5] = in->dead[i].error;
+		digest_doc_row(d, cells);
+	}
+	digest_doc_table_end(d);
+}
+
+/*
+ * The zone's digest, for the leaders. Fills mail (the caller frees it with
+ * digest_mail_free).
+ */
+void
+digest_zone(const struct digest_input *in, struct digest_mail *mail)
+{
+	struct digest_doc d;
+	char title[256], footer[256], line[128];
+
+	memset(mail, 0, sizeof *mail);
+	mail->name = xstrdup("zone");
+	digest_subject(in, in->roster->zone_name, &mail->subject);
+	snprintf(title, sizeof title, "%s 问题清单周报（%d年第%d周）",
+	    in->roster->zone_name, in->week.year, in->week.week);
+	digest_doc_begin(&d, title);
+	digest_period_line(in, &d);
+	digest_zone_ledger(in, &d);
+	snprintf(line, sizeof line, "本期（%s）尚未报送的指导员", in->period);
+	digest_officers(in, &d, line, in->unreported, in->nunreported);
+	snprintf(line, sizeof line, "上期（%s）未报送的指导员", in->previous);
+	digest_officers(in, &d, line, in->missed, in->nmissed);
+	digest_dead(in, &d);
+	digest_footer(in, footer, sizeof footer);
+	digest_doc_end(&d, footer, &mail->text, &mail->html);
+}
+
+/*
+ * One department's digest. Returns 0 with mail filled, or 1 (mail empty)
+ * when the department has nothing open and did nothing in the week.
+ */
+int
+digest_department(const struct digest_input *in,
+    const struct department *dept, struct digest_mail *mail)
+{
+	struct digest_doc d;
+	char title[256], footer[256];
+
+	memset(mail, 0, sizeof *mail);
+	if (!digest_department_has_work(in, dept))
+		return 1;
+	xasprintf(&mail->name, "dept:%s", dept->id);
+	digest_subject(in, dept->name, &mail->subject);
+	snprintf(title, sizeof title, "%s 问题清单周报（%d年第%d周）",
+	    dept->name, in->week.year, in->week.week);
+	digest_doc_begin(&d, title);
+	digest_period_line(in, &d);
+	digest_department_ledger(in, dept, &d);
+	digest_footer(in, footer, sizeof footer);
+	digest_doc_end(&d, footer, &mail->text, &mail->html);
+	return 0;
+}
+
+void
+digest_mail_free(struct digest_mail *m)
+{
+	free(m->name);
+	free(m->subject);
+	free(m->text);
+	free(m->html);
+	memset(m, 0, sizeof *m);
+}

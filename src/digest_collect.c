@@ -1,0 +1,275 @@
+/*
+ * digest_collect.c -- gather one week's digest from Redis and write its
+ * messages: runs on the mail thread with a synchronous connection of its
+ * own (digest_sched.c). Reads the ledger (ledger.lua: the issues received in
+ * the week, and every open one), the officers who reported (P reported:
+ * PERIOD) and the dead webhook deliveries (digest.lua dead), then lets
+ * digest.c write one message per department with work and one for the
+ * leaders.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "liaisond.h"
+#include "daemon.h"
+
+#define DIGEST_DEAD_MAX 50       /* dead deliveries listed by id */
+#define DIGEST_DEAD_DAYS 7       /* also those created the week before */
+
+/* Run ledger.lua KIND [FROM TO] and parse its rows; NULL on failure. */
+static struct ledger *
+digest_ledger_read(redisContext *c, const struct generation *g,
+    const char *kind, int64_t from, int64_t to, char *error, size_t errlen)
+{
+	const char *argv[7];
+	char a[24], b[24];
+	struct ledger *l;
+	redisReply *r;
+
+	snprintf(a, sizeof a, "%lld", (long long)from);
+	snprintf(b, sizeof b, "%lld", (long long)to);
+	argv[0] = "EVAL";
+	argv[1] = store_scripts[SCRIPT_LEDGER].body;
+	argv[2] = "0";
+	argv[3] = g->config->redis_prefix;
+	argv[4] = kind;
+	argv[5] = a;
+	argv[6] = b;
+	r = redisCommandArgv(c, strcmp(kind, "range") == 0 ? 7 : 5, argv,
+	    NULL);
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		snprintf(error, errlen, "redis: ledger %s: %s", kind,
+		    r == NULL ? c->errstr : r->type == REDIS_REPLY_ERROR ?
+		    r->str : "bad reply");
+		freeReplyObject(r);
+		return NULL;
+	}
+	l = ledger_parse(r);
+	freeReplyObject(r);
+	if (l == NULL)
+		snprintf(error, errlen, "ledger %s: rows not understood", kind);
+	return l;
+}
+
+/* The week's received issues and every open one, scored (ledger.c). */
+static int
+digest_ledgers_read(redisContext *c, const struct generation *g,
+    struct digest_input *in, char *error, size_t errlen)
+{
+	if ((in->received = digest_ledger_read(c, g, "range", in->from_ms,
+	    in->to_ms, error, errlen)) == NULL ||
+	    (in->open = digest_ledger_read(c, g, "active", 0, 0, error,
+	    errlen)) == NULL)
+		return -1;
+	ledger_score(in->received, g->roster, in->now_ms);
+	ledger_score(in->open, g->roster, in->now_ms);
+	return 0;
+}
+
+static void
+digest_ledgers_free(struct digest_input *in)
+{
+	ledger_free(in->received);
+	ledger_free(in->open);
+}
+
+/* The officers of the roster not in the set P reported:PERIOD. */
+static int
+digest_unreported(redisContext *c, const struct generation *g,
+    const char *period, const struct officer ***out, size_t *n,
+    char *error, size_t errlen)
+{
+	const struct roster *ro = g->roster;
+	redisReply *r;
+	size_t i, j;
+	int found;
+
+	r = redisCommand(c, "SMEMBERS %sreported:%s", g->config->redis_prefix,
+	    period);
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		snprintf(error, errlen, "redis SMEMBERS reported: %s",
+		    r ? (r->str ? r->str : "bad reply") : c->errstr);
+		freeReplyObject(r);
+		return -1;
+	}
+	*out = xcalloc(ro->nofficers + 1, sizeof **out);
+	*n = 0;
+	for (i = 0; i < ro->nofficers; i++) {
+		found = 0;
+		for (j = 0; j < r->elements && !found; j++)
+			found = strcmp(r->element[j]->str,
+			    ro->officers[i].id) == 0;
+		if (!found)
+			(*out)[(*n)++] = &ro->officers[i];
+	}
+	freeReplyObject(r);
+	return 0;
+}
+
+static const char *
+digest_field(const redisReply *h, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < h->elements; i += 2)
+		if (h->element[i]->type == REDIS_REPLY_STRING &&
+		    strcmp(h->element[i]->str, name) == 0 &&
+		    h->element[i + 1]->type == REDIS_REPLY_STRING)
+			return h->element[i + 1]->str;
+	return "";
+}
+
+static int
+digest_dead_deliveries(redisContext *c, const struct generation *g,
+    struct digest_input *in, char *error, size_t errlen)
+{
+	redisReply *r, *list, *h;
+	char payload[160];
+	size_t i;
+
+	snprintf(payload, sizeof payload, "{\"from\":%lld,\"to\":%lld,"
+	    "\"limit\":%d}", (long long)(in->from_ms -
+	    DIGEST_DEAD_DAYS * 86400000LL), (long long)in->to_ms,
+	    DIGEST_DEAD_MAX);
+	if ((r = digest_script(c, g->config->redis_prefix, SCRIPT_DIGEST,
+	    "dead", payload, error, errlen)) == NULL)
+		return -1;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_INTEGER) {
+		freeReplyObject(r);
+		return 0;
+	}
+	in->dead_total = (size_t)r->element[0]->integer;
+	list = r->element[1];
+	in->dead = xcalloc(list->elements + 1, sizeof *in->dead);
+	for (i = 0; i < list->elements; i++) {
+		h = list->element[i];
+		in->dead[i].id = xstrdup(digest_field(h, "id"));
+		in->dead[i].department = xstrdup(digest_field(h, "department"));
+		in->dead[i].event = xstrdup(digest_field(h, "event"));
+		in->dead[i].task = xstrdup(digest_field(h, "task"));
+		in->dead[i].error = xstrdup(digest_field(h, "error"));
+		in->dead[i].created = strtoll(digest_field(h, "created"), NULL,
+		    10);
+	}
+	in->ndead = list->elements;
+	freeReplyObject(r);
+	return 0;
+}
+
+static void
+digest_input_free(struct digest_input *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->ndead; i++) {
+		free(in->dead[i].id);
+		free(in->dead[i].department);
+		free(in->dead[i].event);
+		free(in->dead[i].task);
+		free(in->dead[i].error);
+	}
+	free(in->dead);
+	free(in->unreported);
+	free(in->missed);
+	digest_ledgers_free(in);
+}
+
+static void
+digest_rcpt(cJSON *list, const char *email, const char *name)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "email", email);
+	cJSON_AddStringToObject(o, "name", name ? name : "");
+	cJSON_AddItemToArray(list, o);
+}
+
+/* Move a written message into the JSON list digest.lua stores. */
+static cJSON *
+digest_mail_json(struct digest_mail *m)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "name", m->name);
+	cJSON_AddStringToObject(o, "subject", m->subject);
+	cJSON_AddStringToObject(o, "text", m->text);
+	cJSON_AddStringToObject(o, "html", m->html);
+	digest_mail_free(m);
+	return o;
+}
+
+static cJSON *
+digest_write(const struct digest_input *in)
+{
+	const struct roster *ro = in->roster;
+	const struct department *dept;
+	struct digest_mail m;
+	cJSON *mails = cJSON_CreateArray(), *o, *rcpts;
+	size_t i, j;
+
+	for (i = 0; i < ro->ndepartments; i++) {
+		dept = &ro->departments[i];
+		if (dept->nemails == 0 || digest_department(in, dept, &m) != 0)
+			continue;
+		o = digest_mail_json(&m);
+		rcpts = cJSON_AddArrayToObject(o, "rcpts");
+		for (j = 0; j < dept->nemails; j++)
+			digest_rcpt(rcpts, dept->emails[j], dept->name);
+		cJSON_AddItemToArray(mails, o);
+	}
+	for (i = j = 0; i < ro->nleaders; i++)
+		j += ro->leaders[i].email != NULL;
+	if (j > 0) {
+		digest_zone(in, &m);
+		o = digest_mail_json(&m);
+		rcpts = cJSON_AddArrayToObject(o, "rcpts");
+		for (i = 0; i < ro->nleaders; i++)
+			if (ro->leaders[i].email != NULL)
+				digest_rcpt(rcpts, ro->leaders[i].email,
+				    ro->leaders[i].name);
+		cJSON_AddItemToArray(mails, o);
+	}
+	return mails;
+}
+
+/*
+ * Build the week's messages. Returns the JSON list digest.lua's store takes
+ * ([{name, subject, text, html, rcpts: [{email, name}]}]), or NULL with
+ * error filled when Redis failed.
+ */
+cJSON *
+digest_collect(redisContext *c, const struct generation *g,
+    const char *week, int offset_s, const char *period,
+    const char *previous, char *error, size_t errlen)
+{
+	struct digest_input in;
+	cJSON *mails = NULL;
+
+	memset(&in, 0, sizeof in);
+	if (digest_week_parse(week, &in.week) == -1) {
+		snprintf(error, errlen, "bad week %s", week);
+		return NULL;
+	}
+	in.roster = g->roster;
+	in.offset_s = offset_s;
+	in.now_ms = now_ms();
+	in.public_url = g->config->public_url;
+	digest_week_bounds(&in.week, offset_s, &in.from_ms, &in.to_ms);
+	snprintf(in.period, sizeof in.period, "%s", period);
+	snprintf(in.previous, sizeof in.previous, "%s", previous);
+	if (digest_ledgers_read(c, g, &in, error, errlen) == 0 &&
+	    digest_unreported(c, g, period, &in.unreported, &in.nunreported,
+	    error, errlen) == 0 &&
+	    digest_unreported(c, g, previous, &in.missed, &in.nmissed, error,
+	    errlen) == 0 &&
+	    digest_dead_deliveries(c, g, &in, error, errlen) == 0)
+		mails = digest_write(&in);
+	digest_input_free(&in);
+	return mails;
+}
