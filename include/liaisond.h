@@ -129,6 +129,10 @@ cJSON *ledger_json(const struct ledger *, const struct roster *,
     const struct ledger_filter *, int show_enterprises);
 void ledger_free(struct ledger *);
 
+/* redis_sync.c */
+struct config;
+redisContext *redis_sync_connect(const struct config *, char *, size_t);
+
 /* log.c */
 enum log_level { LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 void log_init(int foreground, enum log_level level);

@@ -24,29 +24,12 @@
 static redisContext *
 ctl_digest_connect(const struct config *cfg)
 {
-	struct timeval tv = { cfg->redis_timeout_ms / 1000,
-	    (cfg->redis_timeout_ms % 1000) * 1000 };
 	redisContext *c;
-	redisReply *r;
+	char error[256];
 
-	if (cfg->redis_socket != NULL)
-		c = redisConnectUnixWithTimeout(cfg->redis_socket, tv);
-	else
-		c = redisConnectWithTimeout(cfg->redis_host, cfg->redis_port, tv);
-	if (c == NULL || c->err) {
-		fprintf(stderr, "liaisonctl: redis: %s\n",
-		    c ? c->errstr : "out of memory");
+	if ((c = redis_sync_connect(cfg, error, sizeof error)) == NULL) {
+		fprintf(stderr, "liaisonctl: %s\n", error);
 		exit(1);
-	}
-	redisSetTimeout(c, tv);
-	if (cfg->redis_password != NULL) {
-		r = redisCommand(c, "AUTH %s", cfg->redis_password);
-		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-			fprintf(stderr, "liaisonctl: redis: AUTH: %s\n",
-			    r ? r->str : c->errstr);
-			exit(1);
-		}
-		freeReplyObject(r);
 	}
 	return c;
 }

@@ -30,40 +30,6 @@ ctl_ledger_usage(void)
 	    "           [--format xlsx|csv] -o FILE\n");
 }
 
-/* Connect and authenticate as the config says; NULL (with a message). */
-static redisContext *
-ctl_ledger_connect(const struct config *cfg)
-{
-	struct timeval tv = { cfg->redis_timeout_ms / 1000,
-	    (cfg->redis_timeout_ms % 1000) * 1000 };
-	redisContext *c;
-	redisReply *reply;
-
-	if (cfg->redis_socket != NULL)
-		c = redisConnectUnixWithTimeout(cfg->redis_socket, tv);
-	else
-		c = redisConnectWithTimeout(cfg->redis_host, cfg->redis_port, tv);
-	if (c == NULL || c->err) {
-		fprintf(stderr, "liaisonctl: redis: %s\n",
-		    c ? c->errstr : "out of memory");
-		if (c != NULL)
-			redisFree(c);
-		return NULL;
-	}
-	redisSetTimeout(c, tv);
-	if (cfg->redis_password == NULL)
-		return c;
-	reply = redisCommand(c, "AUTH %s", cfg->redis_password);
-	if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
-		fprintf(stderr, "liaisonctl: redis: AUTH: %s\n",
-		    reply ? reply->str : c->errstr);
-		freeReplyObject(reply);
-		redisFree(c);
-		return NULL;
-	}
-	freeReplyObject(reply);
-	return c;
-}
 
 /* Read and score the ledger of period; NULL (with a message). */
 static struct ledger *
@@ -75,9 +41,12 @@ ctl_ledger_read(const struct config *cfg, const struct roster *roster,
 	redisContext *c;
 	redisReply *reply;
 	struct ledger *l;
+	char error[256];
 
-	if ((c = ctl_ledger_connect(cfg)) == NULL)
+	if ((c = redis_sync_connect(cfg, error, sizeof error)) == NULL) {
+		fprintf(stderr, "liaisonctl: %s\n", error);
 		return NULL;
+	}
 	reply = redisCommandArgv(c, 6, argv, NULL);
 	if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
 		fprintf(stderr, "liaisonctl: redis: %s\n",

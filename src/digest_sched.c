@@ -74,41 +74,6 @@ digest_sched_arm(struct digest_sched *s, int seconds)
 	evtimer_add(s->timer, &tv);
 }
 
-/* A connection of the thread's own; NULL with job->error set. */
-static redisContext *
-digest_connect(const struct config *cfg, struct digest_job *job)
-{
-	struct timeval tv = { cfg->redis_timeout_ms / 1000,
-	    (cfg->redis_timeout_ms % 1000) * 1000 };
-	redisContext *c;
-	redisReply *r;
-
-	if (cfg->redis_socket != NULL)
-		c = redisConnectUnixWithTimeout(cfg->redis_socket, tv);
-	else
-		c = redisConnectWithTimeout(cfg->redis_host, cfg->redis_port,
-		    tv);
-	if (c == NULL || c->err) {
-		snprintf(job->error, sizeof job->error, "redis: %s",
-		    c ? c->errstr : "out of memory");
-		if (c != NULL)
-			redisFree(c);
-		return NULL;
-	}
-	redisSetTimeout(c, tv);
-	if (cfg->redis_password != NULL) {
-		r = redisCommand(c, "AUTH %s", cfg->redis_password);
-		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-			snprintf(job->error, sizeof job->error, "redis AUTH: %s",
-			    r ? r->str : c->errstr);
-			freeReplyObject(r);
-			redisFree(c);
-			return NULL;
-		}
-		freeReplyObject(r);
-	}
-	return c;
-}
 
 /*
  * Run script id's action with a JSON payload (ARGV: prefix, action,
@@ -342,7 +307,9 @@ digest_pass(void *arg, struct mailer *m)
 	struct digest_job *job = arg;
 	redisContext *c;
 
-	if ((c = digest_connect(job->gen->config, job)) == NULL)
+	c = redis_sync_connect(job->gen->config, job->error,
+	    sizeof job->error);
+	if (c == NULL)
 		return;
 	digest_build_due(c, job);
 	if (!mailer_stopping(m))

@@ -47,29 +47,12 @@ load_config(void)
 static redisContext *
 connect_redis(const struct config *cfg)
 {
-	struct timeval tv = { cfg->redis_timeout_ms / 1000,
-	    (cfg->redis_timeout_ms % 1000) * 1000 };
 	redisContext *c;
-	redisReply *reply;
+	char error[256];
 
-	if (cfg->redis_socket != NULL)
-		c = redisConnectUnixWithTimeout(cfg->redis_socket, tv);
-	else
-		c = redisConnectWithTimeout(cfg->redis_host, cfg->redis_port, tv);
-	if (c == NULL || c->err) {
-		fprintf(stderr, "liaisonctl: redis: %s\n",
-		    c ? c->errstr : "out of memory");
+	if ((c = redis_sync_connect(cfg, error, sizeof error)) == NULL) {
+		fprintf(stderr, "liaisonctl: %s\n", error);
 		exit(1);
-	}
-	redisSetTimeout(c, tv);
-	if (cfg->redis_password != NULL) {
-		reply = redisCommand(c, "AUTH %s", cfg->redis_password);
-		if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
-			fprintf(stderr, "liaisonctl: redis: AUTH: %s\n",
-			    reply ? reply->str : c->errstr);
-			exit(1);
-		}
-		freeReplyObject(reply);
 	}
 	return c;
 }

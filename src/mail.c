@@ -106,10 +106,10 @@ mail_date(time_t t, int offset_s, char buf[MAIL_DATE_SIZE])
 }
 
 static int
-mail_add_text(curl_mime *alt, const char *type, const char *body,
+mail_add_text(curl_mime *mime, const char *type, const char *body,
     char *err, size_t errlen)
 {
-	curl_mimepart *part = curl_mime_addpart(alt);
+	curl_mimepart *part = curl_mime_addpart(mime);
 
 	if (part == NULL || curl_mime_data(part, body, CURL_ZERO_TERMINATED) !=
 	    CURLE_OK || curl_mime_type(part, type) != CURLE_OK ||
@@ -121,37 +121,26 @@ mail_add_text(curl_mime *alt, const char *type, const char *body,
 }
 
 /*
- * Build the message body on curl: one multipart/alternative part holding
- * text/plain first and text/html last (a reader shows the last one it
- * understands), both UTF-8 in base64.
+ * Build the message body on curl: text/plain first and text/html last (a
+ * reader shows the last one it understands), both UTF-8 in base64. The
+ * message itself is the multipart/alternative: curl makes its top level
+ * multipart/mixed unless the headers say otherwise (mail_headers does).
  */
 static curl_mime *
 mail_build_mime(CURL *curl, const struct mail *m, char *err, size_t errlen)
 {
-	curl_mime *top, *alt;
-	curl_mimepart *part;
+	curl_mime *top;
 
-	if ((top = curl_mime_init(curl)) == NULL ||
-	    (alt = curl_mime_init(curl)) == NULL) {
-		curl_mime_free(top);
+	if ((top = curl_mime_init(curl)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (mail_add_text(alt, "text/plain; charset=utf-8", m->text, err,
-	    errlen) == -1 || mail_add_text(alt, "text/html; charset=utf-8",
+	if (mail_add_text(top, "text/plain; charset=utf-8", m->text, err,
+	    errlen) == -1 || mail_add_text(top, "text/html; charset=utf-8",
 	    m->html, err, errlen) == -1) {
-		curl_mime_free(alt);
 		curl_mime_free(top);
 		return NULL;
 	}
-	part = curl_mime_addpart(top);
-	if (part == NULL || curl_mime_subparts(part, alt) != CURLE_OK) {
-		curl_mime_free(alt);
-		curl_mime_free(top);
-		snprintf(err, errlen, "cannot build the message");
-		return NULL;
-	}
-	curl_mime_type(part, "multipart/alternative");
 	return top;
 }
 
@@ -197,6 +186,8 @@ mail_headers(const struct mail *m)
 		h = mail_append(h, "To: <%s>", m->to);
 	h = mail_append(h, "Subject: %s", subject);
 	h = mail_append(h, "Message-ID: <%s>", m->message_id);
+	/* curl adds the boundary and leaves this line out of the headers. */
+	h = mail_append(h, "Content-Type: multipart/alternative");
 	free(subject);
 	free(name);
 	free(to);

@@ -115,11 +115,13 @@ def shift_back(st, issue_ids, ms=WEEK_MS):
 
 
 def parts(m):
+    """The message is multipart/alternative itself, not wrapped in a
+    multipart/mixed: its parts."""
     msg = m["msg"]
-    alt = [p for p in msg.walk() if p.get_content_type() == "multipart/alternative"]
-    assert len(alt) == 1, msg
-    sub = list(alt[0].iter_parts())
-    return sub
+    assert msg.get_content_type() == "multipart/alternative", msg
+    assert msg.get_param("boundary"), msg
+    assert [p.get_content_type() for p in msg.walk()].count("multipart/alternative") == 1
+    return list(msg.iter_parts())
 
 
 # -- content ----------------------------------------------------------------
@@ -218,6 +220,9 @@ def test_message_is_multipart_alternative_text_first_utf8(scene):
         assert msg["From"].addresses[0].addr_spec == "liaisond@example.gov.cn"
         assert msg["From"].addresses[0].display_name == "安庆经开区 问题清单"
         raw = m["raw"].decode("ascii")
+        head = raw.split("\r\n\r\n", 1)[0]
+        assert len(re.findall(r"(?mi)^Content-Type:", head)) == 1, head
+        assert re.search(r"(?mi)^Mime-Version: 1.0", head), head
         subject_lines = re.search(r"(?ms)^Subject: (.*?)\r?\n(?=\S)", raw).group(1)
         words = re.findall(r"=\?UTF-8\?B\?[A-Za-z0-9+/=]*\?=", subject_lines)
         assert words and all(len(w) <= 75 for w in words), subject_lines
