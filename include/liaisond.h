@@ -616,6 +616,7 @@ struct digest_input {
 	const char *public_url;
 	struct ledger *received; /* issues received in the week, scored */
 	struct ledger *open;     /* every issue not closed */
+	struct ledger *resolved; /* issues with a task resolved in the week */
 	char period[PERIOD_LEN + 1];     /* the current half-month */
 	char previous[PERIOD_LEN + 1];
 	const struct officer **unreported;  /* for period */

@@ -40,7 +40,7 @@ digest_ledger_read(redisContext *c, const struct generation *g,
 	argv[4] = kind;
 	argv[5] = a;
 	argv[6] = b;
-	r = redisCommandArgv(c, strcmp(kind, "range") == 0 ? 7 : 5, argv,
+	r = redisCommandArgv(c, strcmp(kind, "active") != 0 ? 7 : 5, argv,
 	    NULL);
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
 		snprintf(error, errlen, "redis: ledger %s: %s", kind,
@@ -56,7 +56,10 @@ digest_ledger_read(redisContext *c, const struct generation *g,
 	return l;
 }
 
-/* The week's received issues and every open one, scored (ledger.c). */
+/*
+ * The week's received issues, every open one and those resolved in the week
+ * (closed ones too), scored (ledger.c).
+ */
 static int
 digest_ledgers_read(redisContext *c, const struct generation *g,
     struct digest_input *in, char *error, size_t errlen)
@@ -64,7 +67,9 @@ digest_ledgers_read(redisContext *c, const struct generation *g,
 	if ((in->received = digest_ledger_read(c, g, "range", in->from_ms,
 	    in->to_ms, error, errlen)) == NULL ||
 	    (in->open = digest_ledger_read(c, g, "active", 0, 0, error,
-	    errlen)) == NULL)
+	    errlen)) == NULL ||
+	    (in->resolved = digest_ledger_read(c, g, "resolved", in->from_ms,
+	    in->to_ms, error, errlen)) == NULL)
 		return -1;
 	ledger_score(in->received, g->roster, in->now_ms);
 	ledger_score(in->open, g->roster, in->now_ms);
@@ -76,6 +81,7 @@ digest_ledgers_free(struct digest_input *in)
 {
 	ledger_free(in->received);
 	ledger_free(in->open);
+	ledger_free(in->resolved);
 }
 
 /* The officers of the roster not in the set P reported:PERIOD. */

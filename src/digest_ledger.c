@@ -145,8 +145,7 @@ digest_department_has_work(const struct digest_input *in,
 	int work;
 
 	digest_items_of(in->open, in, dept->id, 0, &open);
-	digest_items_of(in->open, in, dept->id, 1, &done);
-	digest_items_of(in->received, in, dept->id, 1, &done);
+	digest_items_of(in->resolved, in, dept->id, 1, &done);
 	work = open.n > 0 || done.n > 0 || (s != NULL && s->received > 0);
 	free(open.v);
 	free(done.v);
@@ -283,8 +282,7 @@ digest_department_ledger(const struct digest_input *in,
 	char line[512];
 
 	digest_items_of(in->open, in, dept->id, 0, &open);
-	digest_items_of(in->open, in, dept->id, 1, &done);
-	digest_items_of(in->received, in, dept->id, 1, &done);
+	digest_items_of(in->resolved, in, dept->id, 1, &done);
 	snprintf(line, sizeof line, "本周收到 %u 项；目前待认领 %zu 项、已认领 "
 	    "%zu 项、已答复 %zu 项，其中超期 %zu 项；本周办结 %zu 项。",
 	    s ? s->received : 0, digest_count_state(&open, "queued"),

@@ -4,6 +4,8 @@
 -- ARGV: prefix, kind, then the kind's arguments.
 --   period P        the issues reported for half-month P
 --   range FROM TO   the issues created in [FROM, TO) (ms)
+--   resolved FROM TO  the issues a task of which was last resolved in
+--                   [FROM, TO)
 --   active          every issue that is not closed
 -- Returns {{issue fields (flat), {task fields (flat), ...}}, ...} in no
 -- particular order (ledger.c sorts them). Merged and withdrawn tasks are left out: their work lives on in the
@@ -33,6 +35,9 @@ if kind == 'period' then
   ids = redis.call('ZRANGE', P .. 'issues:period:' .. ARGV[3], 0, -1)
 elseif kind == 'range' then
   ids = redis.call('ZRANGEBYSCORE', P .. 'issues', ARGV[3],
+    '(' .. ARGV[4])
+elseif kind == 'resolved' then
+  ids = redis.call('ZRANGEBYSCORE', P .. 'issues:resolved', ARGV[3],
     '(' .. ARGV[4])
 elseif kind == 'active' then
   ids = {}

@@ -22,7 +22,9 @@
 --   P issue:I              hash; P issue:I:history list of JSON entries
 --   P issues, P issues:period:PERIOD, P issues:dept:D, P issues:officer:O,
 --   P issues:category:C, P issues:state:S
---                          sorted sets of issue ids by creation ms
+--                          sorted sets of issue ids by creation ms;
+--   P issues:resolved      issue ids by when a task of theirs was last
+--                          resolved (the digests' "resolved this week")
 --   P task:T               hash; P queue:D stream (log of routed tasks);
 --                          P open:D sorted set of queued task ids
 --   P group:G              hash of a common group (topic, members, tasks)
@@ -387,6 +389,9 @@ local function step(task)
   end
   each_issue(task, function(issue)
     local change = update_state(issue)
+    if req.to == 'resolved' then
+      redis.call('ZADD', key('issues:resolved'), now, issue)
+    end
     history(issue, req.actor, req.event, with_state(req.step == 'claim' and
       ('task ' .. task .. ' claimed by ' .. req.text) or req.text, change))
   end)

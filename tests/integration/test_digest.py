@@ -105,6 +105,9 @@ def shift_back(st, issue_ids, ms=WEEK_MS):
                 r.hset(P + "issue:" + iid, f, int(v) - ms)
         score = r.zscore(P + "issues", iid)
         r.zadd(P + "issues", {iid: score - ms})
+        score = r.zscore(P + "issues:resolved", iid)
+        if score is not None:
+            r.zadd(P + "issues:resolved", {iid: score - ms})
         for t in lib.json.loads(r.hget(P + "issue:" + iid, "tasks")):
             tasks.add(t)
     for tid in tasks:
@@ -143,7 +146,10 @@ def save_examples(mails):
 def scene(tmp_path_factory):
     """hr: A queued (claim overdue → difficult), B claimed, C resolved and
     confirmed satisfied; tax: D flagged difficult, claimed. All moved back
-    into last week; then an admin asks for last week's digest."""
+    into last week. hr's E was received the week before, resolved last week
+    and confirmed (closed): it counts in neither week's intake nor the open
+    items, but among last week's resolved ones. Then an admin asks for last
+    week's digest."""
     sink = smtpsink.SmtpSink()
     # tax's endpoint is down and gets one attempt: its delivery is dead
     st = make_stack(tmp_path_factory.mktemp("digest"), sink, digest={"enabled": "no"},
@@ -156,7 +162,8 @@ def scene(tmp_path_factory):
         items = [lib.item(ents[0], topic="hiring", title="普工缺口较大"),
                  lib.item(ents[1], topic="hiring", title="技术工人招聘难"),
                  lib.item(ents[2], topic="labor", title="社保缴费基数<咨询>"),
-                 lib.item(ents[3], topic="tax", title="研发费用加计扣除", difficult=True)]
+                 lib.item(ents[3], topic="tax", title="研发费用加计扣除", difficult=True),
+                 lib.item(ents[0], topic="labor", title="老员工返岗合同续签")]
         doc = submit(st, oid, items)
         ids = [i["id"] for i in doc["issues"]]
         tasks = [i["tasks"][0]["id"] for i in doc["issues"]]
@@ -165,9 +172,12 @@ def scene(tmp_path_factory):
         act_ok(st, tasks[2], "respond", text="已电话联系企业，核实缴费基数情况")
         act_ok(st, tasks[2], "resolve", text="已按政策调整缴费基数，企业确认")
         act_ok(st, tasks[3], "claim", dept="tax", text="赵六")
-        resp = st.d.post("/api/v1/issues/%s/confirm" % ids[2], {"satisfaction": "satisfied"},
-                         token=st.token("officer", oid))
-        assert resp.status == 200, resp
+        for a in ("claim", "respond", "resolve"):
+            act_ok(st, tasks[4], a)
+        for i in (2, 4):
+            resp = st.d.post("/api/v1/issues/%s/confirm" % ids[i], {"satisfaction": "satisfied"},
+                             token=st.token("officer", oid))
+            assert resp.status == 200, resp
         # A's claim deadline passes and it is escalated (difficult)
         lib.wait_for(lambda: st.r.hget(lib.PREFIX + "issue:" + ids[0], "category") == b"difficult", 15,
                      what="A escalated")
@@ -176,6 +186,13 @@ def scene(tmp_path_factory):
                                  for d in st.r.zrange(lib.PREFIX + "deliveries", 0, -1)), 15,
                      what="tax's delivery dead")
         shift_back(st, ids)
+        # E was received a week earlier still: everything but its resolution
+        r, P = st.r, lib.PREFIX
+        r.zadd(P + "issues", {ids[4]: r.zscore(P + "issues", ids[4]) - WEEK_MS})
+        r.hset(P + "issue:" + ids[4], "created", int(r.hget(P + "issue:" + ids[4], "created")) - WEEK_MS)
+        for f in ("created", "claimed_at", "responded_at"):
+            v = int(r.hget(P + "task:" + tasks[4], f))
+            r.hset(P + "task:" + tasks[4], f, v - WEEK_MS)
         week = last_week()
         resp = st.d.post("/api/v1/digests", {"week": week}, token=admin(st))
         assert resp.status == 202, resp
@@ -250,12 +267,13 @@ def test_department_mail_lists_its_open_items_ages_and_overdue(scene):
     m = by_rcpt(scene, "hr@jkq.example.gov.cn")
     text = text_of(m)
     t = scene["tasks"]
-    assert "本周收到 3 项；目前待认领 1 项、已认领 1 项、已答复 0 项，其中超期 1 项；本周办结 1 项。" in text, text
+    assert "本周收到 3 项；目前待认领 1 项、已认领 1 项、已答复 0 项，其中超期 1 项；本周办结 2 项。" in text, text
     rows = {line.split(" | ")[0]: line.split(" | ") for line in text.splitlines() if " | " in line}
     a, b = rows[t[0]], rows[t[1]]
     assert a[1] == "普工缺口较大" and a[2] == "待认领" and a[3] == "7天" and a[5] == "超期", a
     assert b[1] == "技术工人招聘难" and b[2] == "已认领" and b[5] == "—", b
     assert rows[t[2]][1] == "社保缴费基数<咨询>"        # resolved this week
+    assert rows[t[4]][1] == "老员工返岗合同续签"        # received earlier, resolved and closed this week
     assert t[3] not in rows                              # tax's task is not hr's business
     html = html_of(m)
     assert "社保缴费基数&lt;咨询&gt;" in html and "<咨询>" not in html

@@ -379,6 +379,7 @@ input(struct digest_input *in, const struct officer **unreported)
 	in->public_url = "http://127.0.0.1:8080";
 	in->received = scenario();
 	in->open = scenario();
+	in->resolved = scenario();
 	ledger_score(in->received, roster, in->now_ms);
 	ledger_score(in->open, roster, in->now_ms);
 	snprintf(in->period, sizeof in->period, "2026-11-2");
@@ -418,6 +419,7 @@ test_department_digest_lists_open_items_and_the_weeks_work(void **state)
 	assert_null(m.text);
 	ledger_free(in.received);
 	ledger_free(in.open);
+	ledger_free(in.resolved);
 }
 
 static void
@@ -453,6 +455,7 @@ test_zone_digest_has_scores_categories_difficult_and_officers(void **state)
 	digest_mail_free(&m);
 	ledger_free(in.received);
 	ledger_free(in.open);
+	ledger_free(in.resolved);
 }
 
 /* Two issues of group G1 share hr's task T5: listed once, with both. */
@@ -469,6 +472,8 @@ test_common_group_is_one_item_and_a_new_group(void **state)
 	input(&in, unreported);
 	ledger_free(in.received);
 	ledger_free(in.open);
+	ledger_free(in.resolved);
+	in.resolved = NULL;
 	snprintf(c, sizeof c, "created=%lld", (long long)MS(T_2026_11_16 + DAY));
 	row(rows, reply_hash("id=I5", c, "category=common", "state=claimed",
 	    "group=G1", "title=园区缺少公交线路", NULL), reply_hash("id=T5",
@@ -492,6 +497,7 @@ test_common_group_is_one_item_and_a_new_group(void **state)
 	digest_mail_free(&m);
 	ledger_free(in.received);
 	ledger_free(in.open);
+	ledger_free(in.resolved);
 }
 
 /* 205 open tasks: the 200 with the earliest deadlines, then a note. */
@@ -509,6 +515,8 @@ test_long_tables_are_cut_most_urgent_first(void **state)
 	input(&in, unreported);
 	ledger_free(in.received);
 	ledger_free(in.open);
+	ledger_free(in.resolved);
+	in.resolved = NULL;
 	for (i = 0; i < DIGEST_ROWS_MAX + 5; i++) {
 		snprintf(id, sizeof id, "id=I%d", 100 + i);
 		snprintf(tid, sizeof tid, "id=T%d", 100 + i);
@@ -535,6 +543,7 @@ test_long_tables_are_cut_most_urgent_first(void **state)
 	digest_mail_free(&m);
 	ledger_free(in.received);
 	ledger_free(in.open);
+	ledger_free(in.resolved);
 }
 
 static void
