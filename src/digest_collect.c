@@ -84,16 +84,26 @@ digest_ledgers_free(struct digest_input *in)
 	ledger_free(in->resolved);
 }
 
-/* The officers of the roster not in the set P reported:PERIOD. */
+static int
+digest_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * The officers of the roster (sorted by id) not in the set P
+ * reported:PERIOD. The set is sorted once and searched, so a province of 10^5
+ * officers costs n log n, not n².
+ */
 static int
 digest_unreported(redisContext *c, const struct generation *g,
     const char *period, const struct officer ***out, size_t *n,
     char *error, size_t errlen)
 {
 	const struct roster *ro = g->roster;
+	const char **ids, *key;
 	redisReply *r;
-	size_t i, j;
-	int found;
+	size_t i;
 
 	r = redisCommand(c, "SMEMBERS %sreported:%s", g->config->redis_prefix,
 	    period);
@@ -103,16 +113,19 @@ digest_unreported(redisContext *c, const struct generation *g,
 		freeReplyObject(r);
 		return -1;
 	}
+	ids = xcalloc(r->elements + 1, sizeof *ids);
+	for (i = 0; i < r->elements; i++)
+		ids[i] = r->element[i]->str;
+	qsort(ids, r->elements, sizeof *ids, digest_strcmp);
 	*out = xcalloc(ro->nofficers + 1, sizeof **out);
 	*n = 0;
 	for (i = 0; i < ro->nofficers; i++) {
-		found = 0;
-		for (j = 0; j < r->elements && !found; j++)
-			found = strcmp(r->element[j]->str,
-			    ro->officers[i].id) == 0;
-		if (!found)
+		key = ro->officers[i].id;
+		if (bsearch(&key, ids, r->elements, sizeof *ids,
+		    digest_strcmp) == NULL)
 			(*out)[(*n)++] = &ro->officers[i];
 	}
+	free(ids);
 	freeReplyObject(r);
 	return 0;
 }
