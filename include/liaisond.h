@@ -650,6 +650,9 @@ void digest_department_ledger(const struct digest_input *,
     const struct department *, struct digest_doc *);
 void digest_zone_ledger(const struct digest_input *, struct digest_doc *);
 
+/* liaisonctl.c */
+redisContext *ctl_connect(const struct config *);
+
 /* ctl_digest.c (liaisonctl) */
 int ctl_digest(const char *config_path, int argc, char **argv);
 

@@ -21,19 +21,6 @@
 
 #include "liaisond.h"
 
-static redisContext *
-ctl_digest_connect(const struct config *cfg)
-{
-	redisContext *c;
-	char error[256];
-
-	if ((c = redis_sync_connect(cfg, error, sizeof error)) == NULL) {
-		fprintf(stderr, "liaisonctl: %s\n", error);
-		exit(1);
-	}
-	return c;
-}
-
 static redisReply *
 ctl_digest_command(redisContext *c, const char *fmt, ...)
 {
@@ -165,7 +152,7 @@ ctl_digest(const char *config_path, int argc, char **argv)
 		config_free(cfg);
 		return 1;
 	}
-	c = ctl_digest_connect(cfg);
+	c = ctl_connect(cfg);
 	if (status_only)
 		rc = ctl_digest_status(cfg, c, argv[1]);
 	else

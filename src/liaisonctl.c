@@ -44,8 +44,9 @@ load_config(void)
 	return cfg;
 }
 
-static redisContext *
-connect_redis(const struct config *cfg)
+/* A Redis connection as the config says, or exit with a message. */
+redisContext *
+ctl_connect(const struct config *cfg)
 {
 	redisContext *c;
 	char error[256];
@@ -139,7 +140,7 @@ token_issue(const char *role, const char *id)
 		return 1;
 	}
 	token_hash(token, hash);
-	c = connect_redis(cfg);
+	c = ctl_connect(cfg);
 	freeReplyObject(command(c, "HSET %stoken:%s role %s id %s created %lld",
 	    cfg->redis_prefix, hash, role, id, (long long)now_ms()));
 	freeReplyObject(command(c, "SADD %stokens:%s:%s %s", cfg->redis_prefix,
@@ -161,7 +162,7 @@ token_revoke(const char *token)
 	int status = 0;
 
 	token_hash(token, hash);
-	c = connect_redis(cfg);
+	c = ctl_connect(cfg);
 	reply = command(c, "HMGET %stoken:%s role id", cfg->redis_prefix, hash);
 	if (reply->elements != 2 || reply->element[0]->type != REDIS_REPLY_STRING ||
 	    reply->element[1]->type != REDIS_REPLY_STRING) {

@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 
 #include "liaisond.h"
+#include "replies.h"
 
 /* Asia/Shanghai (UTC+8) local times, in seconds since the epoch. */
 #define OFFSET 28800
@@ -252,69 +253,7 @@ test_doc_escapes_user_text_in_html_only(void **state)
 	free(html);
 }
 
-/* Replies shaped like ledger.lua's, built by hand. */
-static redisReply *
-reply_array(size_t n)
-{
-	redisReply *r = calloc(1, sizeof *r);
-
-	r->type = REDIS_REPLY_ARRAY;
-	r->element = calloc(n + 1, sizeof *r->element);
-	return r;
-}
-
-static redisReply *
-reply_string(const char *s)
-{
-	redisReply *r = calloc(1, sizeof *r);
-
-	r->type = REDIS_REPLY_STRING;
-	r->str = strdup(s);
-	r->len = strlen(s);
-	return r;
-}
-
-static void
-reply_push(redisReply *a, redisReply *e)
-{
-	a->element[a->elements++] = e;
-}
-
-/* A flat hash from "field=value" strings, NULL-terminated. */
-static redisReply *
-reply_hash(const char *first, ...)
-{
-	redisReply *r = reply_array(64);
-	const char *kv;
-	va_list ap;
-	char *eq;
-
-	va_start(ap, first);
-	for (kv = first; kv != NULL; kv = va_arg(ap, const char *)) {
-		eq = strchr(kv, '=');
-		assert_non_null(eq);
-		reply_push(r, reply_string(""));
-		free(r->element[r->elements - 1]->str);
-		r->element[r->elements - 1]->str = strndup(kv, eq - kv);
-		reply_push(r, reply_string(eq + 1));
-	}
-	va_end(ap);
-	return r;
-}
-
-static void
-reply_free(redisReply *r)
-{
-	size_t i;
-
-	if (r->type == REDIS_REPLY_ARRAY) {
-		for (i = 0; i < r->elements; i++)
-			reply_free(r->element[i]);
-		free(r->element);
-	}
-	free(r->str);
-	free(r);
-}
+/* reply_array, reply_string, reply_push, reply_hash, reply_free: replies.c */
 
 static void
 row(redisReply *rows, redisReply *issue, redisReply *task)

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "liaisond.h"
+#include "replies.h"
 
 static struct roster *roster;
 
@@ -40,69 +41,7 @@ teardown(void **state)
 	return 0;
 }
 
-/* Replies built by hand, freed with reply_free. */
-static redisReply *
-reply_array(size_t n)
-{
-	redisReply *r = calloc(1, sizeof *r);
-
-	r->type = REDIS_REPLY_ARRAY;
-	r->element = calloc(n + 1, sizeof *r->element);
-	return r;
-}
-
-static redisReply *
-reply_string(const char *s)
-{
-	redisReply *r = calloc(1, sizeof *r);
-
-	r->type = REDIS_REPLY_STRING;
-	r->str = strdup(s);
-	r->len = strlen(s);
-	return r;
-}
-
-static void
-reply_push(redisReply *a, redisReply *e)
-{
-	a->element[a->elements++] = e;
-}
-
-/* A flat hash from "field=value" strings, NULL-terminated. */
-static redisReply *
-reply_hash(const char *first, ...)
-{
-	redisReply *r = reply_array(64);
-	const char *kv;
-	va_list ap;
-	char *eq;
-
-	va_start(ap, first);
-	for (kv = first; kv != NULL; kv = va_arg(ap, const char *)) {
-		eq = strchr(kv, '=');
-		assert_non_null(eq);
-		reply_push(r, reply_string(""));
-		free(r->element[r->elements - 1]->str);
-		r->element[r->elements - 1]->str = strndup(kv, eq - kv);
-		reply_push(r, reply_string(eq + 1));
-	}
-	va_end(ap);
-	return r;
-}
-
-static void
-reply_free(redisReply *r)
-{
-	size_t i;
-
-	if (r->type == REDIS_REPLY_ARRAY) {
-		for (i = 0; i < r->elements; i++)
-			reply_free(r->element[i]);
-		free(r->element);
-	}
-	free(r->str);
-	free(r);
-}
+/* reply_array, reply_string, reply_push, reply_hash, reply_free: replies.c */
 
 /* Add the row {issue, {tasks...}} to rows. */
 static void
