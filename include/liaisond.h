@@ -180,6 +180,7 @@ struct config {
 	/* [smtp] */
 	char *smtp_url;
 	char *smtp_from;
+	char *smtp_ca_file;       /* NULL: the system's certificate authorities */
 	char *smtp_username;
 	char *smtp_password;
 	int smtp_starttls;
@@ -525,6 +526,7 @@ struct mail_server {
 	const char *username;    /* NULL: no AUTH */
 	const char *password;
 	int starttls;            /* require STARTTLS on smtp:// */
+	const char *ca_file;     /* NULL: the system's CAs */
 	int timeout_ms;          /* to connect; three times that in all */
 	int (*cancel)(void *);   /* non-zero: give up now; may be NULL */
 	void *cancel_arg;

@@ -91,6 +91,7 @@ static const struct config_key config_keys[] = {
 	{ "smtp", "password", CONFIG_STRING,
 	  CONFIG_FIELD(smtp_password), 0, 0 },
 	{ "smtp", "starttls", CONFIG_BOOL, CONFIG_FIELD(smtp_starttls), 0, 0 },
+	{ "smtp", "ca_file", CONFIG_PATH, CONFIG_FIELD(smtp_ca_file), 0, 0 },
 
 	{ "limits", "max_body", CONFIG_SIZE, CONFIG_FIELD(max_body),
 	  1, 64 * 1024 * 1024 },
@@ -204,6 +205,7 @@ config_defaults(struct config *c, const char *dir)
 	c->smtp_from = xstrdup("liaisond@example.gov.cn");
 	c->smtp_username = NULL;
 	c->smtp_password = NULL;
+	c->smtp_ca_file = NULL;
 	c->smtp_starttls = 0;
 
 	c->max_body = 262144;
@@ -265,6 +267,7 @@ config_free(struct config *c)
 	free(c->smtp_from);
 	free(c->smtp_username);
 	free(c->smtp_password);
+	free(c->smtp_ca_file);
 	free(c->deadline_calendar);
 	free(c);
 }

@@ -223,7 +223,8 @@ digest_send_one(redisContext *c, struct digest_job *job, redisReply *u,
 	const struct config *cfg = job->gen->config;
 	struct mail_server srv = { cfg->smtp_url, cfg->smtp_from,
 	    cfg->smtp_username, cfg->smtp_password, cfg->smtp_starttls,
-	    cfg->digest_smtp_timeout_ms, digest_cancel, mailer };
+	    cfg->smtp_ca_file, cfg->digest_smtp_timeout_ms, digest_cancel,
+	    mailer };
 	struct mail m;
 	struct mail_result res;
 	char date[MAIL_DATE_SIZE], msgid[256], *from_name;

@@ -261,6 +261,8 @@ mail_send(const struct mail_server *s, const struct mail *m,
 	curl_easy_setopt(curl, CURLOPT_XFERINFODATA, (void *)s);
 	if (s->starttls)
 		curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	if (s->ca_file != NULL)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, s->ca_file);
 	if (s->username != NULL)
 		curl_easy_setopt(curl, CURLOPT_USERNAME, s->username);
 	if (s->password != NULL)
@@ -272,7 +274,13 @@ mail_send(const struct mail_server *s, const struct mail *m,
 	if (rc != CURLE_OK) {
 		snprintf(res->error, sizeof res->error, "%s",
 		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
-		res->permanent = code >= 500 && code < 600;
+		/*
+		 * A 5xx refuses this message for good, except a refused
+		 * login (535): that is the server's or our configuration,
+		 * and the mail goes once it is put right.
+		 */
+		res->permanent = code >= 500 && code < 600 &&
+		    rc != CURLE_LOGIN_DENIED;
 	}
 	curl_slist_free_all(rcpt);
 	curl_slist_free_all(headers);
