@@ -78,9 +78,38 @@ metrics_webhooks(struct evbuffer *buf, const redisReply *stats)
 	}
 }
 
+/* Digest mails by outcome, and the recipients waiting for a try. */
+static void
+metrics_digest(struct evbuffer *buf, const redisReply *stats,
+    const redisReply *waiting)
+{
+	static const char *const outcomes[] = { "sent", "refused", "retried",
+	    NULL };
+	const char *v;
+	size_t i;
+
+	evbuffer_add_printf(buf,
+	    "# HELP liaisond_digest_mails_total Digest mail attempts by outcome "
+	    "(refused: a 5xx, not tried again; retried: failed, tried again "
+	    "later).\n"
+	    "# TYPE liaisond_digest_mails_total counter\n");
+	for (i = 0; outcomes[i] != NULL; i++) {
+		v = reply_field(stats, outcomes[i]);
+		evbuffer_add_printf(buf, "liaisond_digest_mails_total{outcome="
+		    "\"%s\"} %s\n", outcomes[i], v != NULL ? v : "0");
+	}
+	if (waiting->type == REDIS_REPLY_INTEGER)
+		evbuffer_add_printf(buf,
+		    "# HELP liaisond_digest_pending Digest mails waiting to be "
+		    "sent or tried again.\n"
+		    "# TYPE liaisond_digest_pending gauge\n"
+		    "liaisond_digest_pending %lld\n", waiting->integer);
+}
+
 static void
 metrics_reply(struct request *r, const redisReply *stats,
-    const redisReply *webhooks)
+    const redisReply *webhooks, const redisReply *digest,
+    const redisReply *waiting)
 {
 	struct evbuffer *buf = evbuffer_new();
 	const struct roster *ro = r->roster;
@@ -106,6 +135,9 @@ metrics_reply(struct request *r, const redisReply *stats,
 	}
 	if (webhooks != NULL && webhooks->type == REDIS_REPLY_ARRAY)
 		metrics_webhooks(buf, webhooks);
+	if (digest != NULL && digest->type == REDIS_REPLY_ARRAY &&
+	    waiting != NULL)
+		metrics_digest(buf, digest, waiting);
 	evbuffer_add_printf(buf,
 	    "# HELP liaisond_requests_in_flight Requests not yet answered.\n"
 	    "# TYPE liaisond_requests_in_flight gauge\n"
@@ -138,11 +170,12 @@ metrics_reply(struct request *r, const redisReply *stats,
 static void
 metrics_stats(struct request *r, redisReply *reply)
 {
-	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
-		metrics_reply(r, NULL, NULL);
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4) {
+		metrics_reply(r, NULL, NULL, NULL, NULL);
 		return;
 	}
-	metrics_reply(r, reply->element[0], reply->element[1]);
+	metrics_reply(r, reply->element[0], reply->element[1],
+	    reply->element[2], reply->element[3]);
 }
 
 /*
@@ -155,7 +188,7 @@ api_metrics(struct request *r)
 	const char *argv[1];
 
 	if (!store_up(r->daemon->store)) {
-		metrics_reply(r, NULL, NULL);
+		metrics_reply(r, NULL, NULL, NULL, NULL);
 		return;
 	}
 	argv[0] = "metrics";

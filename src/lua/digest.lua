@@ -160,8 +160,11 @@ local function done()
     u.state = req.ok and 'sent' or 'refused'
     redis.call('ZREM', key('digest:due'), req.member)
     redis.call('HINCRBY', k, req.ok and 'sent' or 'refused', 1)
+    redis.call('HINCRBY', key('digest:stats'), req.ok and 'sent' or 'refused',
+      1)
   else
     redis.call('ZADD', key('digest:due'), req.now + req.delay, req.member)
+    redis.call('HINCRBY', key('digest:stats'), 'retried', 1)
   end
   redis.call('HSET', uk, name .. '|' .. i, cjson.encode(u))
   local finished = tonumber(hget(k, 'sent') or '0') +

@@ -13,7 +13,8 @@
 --   issues "I1 I2 ..." -> {{issue fields}, ...}, one for each id
 --   deliveries DEPT|'' STATUS|'' LIMIT -> {{delivery fields, {attempt
 --               JSON, ...}}, ...}: webhook deliveries, newest first
---   metrics -> {{report and issue counters}, webhook counters (flat)}
+--   metrics -> {{report and issue counters}, webhook counters (flat),
+--               digest mail counters (flat), digest recipients waiting}
 -- Fields are flat arrays as HGETALL gives them.
 local P = ARGV[1]
 local kind, id = ARGV[2], ARGV[3]
@@ -61,7 +62,9 @@ end
 if kind == 'metrics' then
   -- The id counters are the totals: ids are never reused.
   return {redis.call('HMGET', P .. 'seq', 'report', 'issue'),
-    redis.call('HGETALL', P .. 'webhooks:stats')}
+    redis.call('HGETALL', P .. 'webhooks:stats'),
+    redis.call('HGETALL', P .. 'digest:stats'),
+    redis.call('ZCARD', P .. 'digest:due')}
 end
 if kind == 'deliveries' then
   local index = P .. 'deliveries'

@@ -23,6 +23,7 @@ import pytest
 
 import lib
 import smtpsink
+from test_api import metric, parse_metrics
 from test_tasks import act_ok, admin, submit
 
 WEEK_MS = 7 * 86400 * 1000
@@ -83,6 +84,15 @@ def second_daemon(st, tmp_path):
 def wait_mails(sink, n, timeout=20):
     lib.wait_for(lambda: len(sink.snapshot()) >= n, timeout, what="%d mails" % n)
     return sink.snapshot()
+
+
+def digest_metrics(st):
+    """The digest's series of GET /metrics."""
+    samples = parse_metrics(st.d.get("/metrics").body.decode())
+    out = {o: int(metric(samples, "liaisond_digest_mails_total", outcome=o))
+           for o in ("sent", "refused", "retried")}
+    out["pending"] = int(metric(samples, "liaisond_digest_pending"))
+    return out
 
 
 def week_state(st, week):
@@ -426,6 +436,8 @@ def test_a_refused_recipient_does_not_stop_the_others(tmp_path):
         units = {k.decode(): lib.json.loads(v) for k, v in
                  st.r.hgetall(lib.PREFIX + "digest:%s:units" % week).items()}
         assert units["zone|2"]["state"] == "refused" and "550" in units["zone|2"]["error"], units
+        m = digest_metrics(st)
+        assert m == {"sent": 2, "refused": 1, "retried": 0, "pending": 0}, m
     finally:
         problem = st.close()
         sink.stop()

@@ -19,7 +19,7 @@ from aiosmtpd.smtp import AuthResult
 
 import lib
 import smtpsink
-from test_digest import last_week, make_stack, wait_mails, week_state
+from test_digest import digest_metrics, last_week, make_stack, wait_mails, week_state
 from test_tasks import admin
 
 USER, PASSWORD = "liaisond", "s3cret-口令"
@@ -140,11 +140,15 @@ def test_mail_waits_until_the_configuration_is_right(tmp_path, cert, fault):
         assert u["state"] == "pending" and u["error"], u
         state = week_state(st, week)
         assert state["state"] != "done" and state.get("refused", "0") == "0", state
+        m = digest_metrics(st)
+        assert m["sent"] == 0 and m["refused"] == 0 and m["retried"] >= 2 and m["pending"] == 1, m
         set_smtp(st, ca_file=cert["crt"], password=PASSWORD)
         [m] = wait_mails(sink, 1, timeout=30)
         assert m["tls"] is True and m["login"] == USER
         lib.wait_for(lambda: week_state(st, week).get("state") == "done", 10, what="week done")
         assert len(sink.snapshot()) == 1
+        m = digest_metrics(st)
+        assert m["sent"] == 1 and m["refused"] == 0 and m["pending"] == 0, m
     finally:
         problem = st.close()
         sink.stop()
