@@ -87,6 +87,8 @@ static const struct route routes[] = {
 	    "/dept/respond", "respond" },
 	{ "/dept/resolve", EVHTTP_REQ_POST, PAGE_DEPARTMENT, web_dept_step,
 	    "/dept/resolve", "resolve" },
+	{ "/dept/return", EVHTTP_REQ_POST, PAGE_DEPARTMENT, web_dept_step,
+	    "/dept/return", "return" },
 	{ "/ledger", METHODS_GET, ROUTE_PAGE, web_ledger, "/ledger", NULL },
 	{ "/login", EVHTTP_REQ_POST, ROUTE_PAGE, web_login, "/login", NULL },
 	{ "/logout", EVHTTP_REQ_POST, ROUTE_PAGE | ROLE_ANY, web_logout,

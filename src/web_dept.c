@@ -28,6 +28,7 @@
 struct dept_page {
 	int status;                 /* 200, or the status of a refused form */
 	char task[24];              /* the task a refused form was for */
+	char step[16];              /* and its step */
 	char field[64];
 	char message[512];
 	struct evbuffer *work;      /* the tasks in progress, drawn */
@@ -78,7 +79,7 @@ dept_step_form(struct request *r, struct evbuffer *buf,
     const struct dept_page *p, const char *task, const char *step,
     const char *field, const char *label, const char *button)
 {
-	int wrong = strcmp(p->task, task) == 0;
+	int wrong = strcmp(p->task, task) == 0 && strcmp(p->step, step) == 0;
 	const char *typed = wrong ? web_field(r, field) : NULL;
 
 	evbuffer_add_printf(buf, "<form method=\"post\" action=\"/dept/%s\" "
@@ -109,6 +110,24 @@ dept_step_form(struct request *r, struct evbuffer *buf,
 	}
 	evbuffer_add_printf(buf, "<button type=\"submit\">%s</button></form>",
 	    button);
+}
+
+/*
+ * 退单: a task that is not this department's goes back to the admins with
+ * a reason. Folded away (details works without JavaScript); open when its
+ * last try was refused.
+ */
+static void
+dept_return_form(struct request *r, struct evbuffer *buf,
+    const struct dept_page *p, const char *task)
+{
+	int open = strcmp(p->task, task) == 0 && strcmp(p->step, "return") == 0;
+
+	evbuffer_add_printf(buf, "<details class=\"return\"%s><summary>不属于本"
+	    "部门？退单</summary>", open ? " open" : "");
+	dept_step_form(r, buf, p, task, "return", "reason", "退单理由（管理员"
+	    "据此重新分派）", "退单");
+	evbuffer_add_printf(buf, "</details>");
 }
 
 /* An issue's title, enterprise-free summary and detail. */
@@ -149,7 +168,9 @@ dept_render(struct request *r, redisReply *reply)
 		evbuffer_add_printf(buf, "<section class=\"notice\" "
 		    "role=\"status\"><p>任务 %s %s</p></section>\n", task,
 		    strcmp(ok, "claim") == 0 ? "已认领。" :
-		    strcmp(ok, "respond") == 0 ? "已回应。" : "已办结。");
+		    strcmp(ok, "respond") == 0 ? "已回应。" :
+		    strcmp(ok, "return") == 0 ? "已退单，等待管理员重新分派。" :
+		    "已办结。");
 	evbuffer_add_printf(buf, "<section><h2>待认领（%lld 件，最早的在前）"
 	    "</h2><ul class=\"plain\" id=\"queue\">", p->total);
 	cJSON_ArrayForEach(t, p->queue) {
@@ -172,6 +193,7 @@ dept_render(struct request *r, redisReply *reply)
 		}
 		dept_step_form(r, buf, p, id, "claim", "claimant", "认领人",
 		    "认领");
+		dept_return_form(r, buf, p, id);
 		evbuffer_add_printf(buf, "</li>");
 		n++;
 	}
@@ -264,10 +286,11 @@ dept_work_task(struct request *r, struct evbuffer *buf,
 		web_escape(buf, v);
 		evbuffer_add_printf(buf, "</p>");
 	}
-	if (strcmp(state, "claimed") == 0)
+	if (strcmp(state, "claimed") == 0) {
 		dept_step_form(r, buf, p, id, "respond", "response", "回应内容",
 		    "回应");
-	else
+		dept_return_form(r, buf, p, id);
+	} else
 		dept_step_form(r, buf, p, id, "resolve", "resolution",
 		    "办结说明", "办结");
 	evbuffer_add_printf(buf, "</li>");
@@ -357,6 +380,7 @@ dept_stepped(struct request *r, int status, const char *body)
 	}
 	p->status = status;
 	snprintf(p->task, sizeof p->task, "%s", task);
+	snprintf(p->step, sizeof p->step, "%s", r->route->arg);
 	message = web_api_error(body, p->field, sizeof p->field);
 	if (*p->field != '\0')
 		web_field_message(r, p->field, message, status, p->message,
@@ -373,7 +397,7 @@ dept_stepped(struct request *r, int status, const char *body)
 	dept_show(r);
 }
 
-/* POST /dept/claim|respond|resolve (task=T…), through the API. */
+/* POST /dept/claim|respond|resolve|return (task=T…), through the API. */
 void
 web_dept_step(struct request *r)
 {

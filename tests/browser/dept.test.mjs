@@ -1,20 +1,24 @@
 // dept.test.mjs -- /dept at 360x740: the queue oldest first with deadlines
-// (overdue in red), claim, respond, resolve, each a plain form.
+// (overdue in red), claim, respond, resolve and return (退单), each a plain
+// form.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { BASE, launch, phone, officer, signIn, api, shot } from './helpers.mjs';
 
-let browser, page, task;
+let browser, page, task, notOurs;
 
 before(async () => {
   browser = await launch();
   page = await (await phone(browser)).newPage();
   const r = await api('POST', '/api/v1/reports', 'O007', {
     items: [{ enterprise: officer('O007').enterprises[1], topic: 'labor', title: '劳动合同纠纷咨询',
-      detail: '企业希望了解劳动合同解除的规定 <script>alert(1)</script>' }],
+      detail: '企业希望了解劳动合同解除的规定 <script>alert(1)</script>' },
+    { enterprise: officer('O007').enterprises[1], topic: 'hiring', title: '出口退税进度查询',
+      detail: '企业询问出口退税办理进度' }],
   });
   assert.equal(r.status, 201);
   task = r.json.issues[0].tasks[0].id;
+  notOurs = r.json.issues[1];
 });
 after(async () => { await browser?.close(); });
 
@@ -52,6 +56,26 @@ test('claim needs a claimant; then respond and resolve', async () => {
   assert.equal(t.json.state, 'resolved');
   assert.equal(t.json.claimant, '王五');
   assert.equal(t.json.resolution, '已上门讲解并提供政策汇编');
+});
+
+test('a task that is not ours is returned with a reason (退单)', async () => {
+  const id = notOurs.tasks[0].id;
+  const item = () => page.locator(`#task-${id}`);
+  await page.goto(BASE + '/dept');
+  assert.equal(await item().locator('details.return').getAttribute('open'), null);
+  await item().getByText('不属于本部门？退单').click();
+  const box = await item().locator('details.return summary').boundingBox();
+  assert.ok(box.height >= 44, `summary is ${box.height}px high`);
+  await item().getByRole('button', { name: '退单' }).click();
+  await page.waitForSelector(`#task-${id} .error`);
+  assert.equal(await item().locator('.error').textContent(), '请填写原因。');
+  assert.notEqual(await item().locator('details.return').getAttribute('open'), null);
+  await page.fill(`#reason-${id}`, '出口退税属税务分局职责');
+  await item().getByRole('button', { name: '退单' }).click();
+  await page.getByText(`任务 ${id} 已退单，等待管理员重新分派。`).waitFor();
+  assert.equal(await page.locator(`#task-${id}`).count(), 0);
+  const t = await api('GET', `/api/v1/tasks/${id}`, 'hr');
+  assert.equal(t.json.state, 'returned');
 });
 
 test('a department is not shown the officers\' page', async () => {

@@ -193,6 +193,42 @@ def test_each_role_sees_only_its_own_page(web):
     assert r.status == 403
 
 
+def test_a_department_returns_a_task_that_is_not_its_own(web):
+    """退单 on /dept: a reason is required (refused in Chinese, nothing
+    changed); with one the task is returned and the issue waits in the
+    admins' triage list."""
+    oid = "O021"
+    resp = web.d.post("/api/v1/reports", {"items": [lib.item(web.officer(oid)["enterprises"][0])]},
+                      token=web.token("officer", oid))
+    assert resp.status == 201, resp
+    issue = resp.json()["issues"][0]
+    tid = issue["tasks"][0]["id"]
+    cookie = login(web, web.token("department", "hr"))
+    body = page(web, "/dept", cookie).body.decode()
+    item = body[body.index('id="task-%s"' % tid):]
+    item = item[:item.index("</li>")]
+    assert 'action="/dept/return"' in item and "不属于本部门？退单" in item
+    assert '<label for="reason-%s">' % tid in item
+    csrf = hidden(body.encode(), "csrf")
+    before = lib.stable_snapshot(web.r)
+    r = post(web, "/dept/return", {"csrf": csrf, "task": tid, "reason": ""}, cookie)
+    assert r.status == 422, r
+    text = r.body.decode()
+    mine = text[text.index('id="task-%s"' % tid):]
+    mine = mine[:mine.index("</li>")]
+    assert '<details class="return" open>' in mine and "请填写原因。" in mine
+    assert mine.count('class="error"') == 1          # under the return form only
+    lib.assert_unchanged(before, lib.stable_snapshot(web.r))
+    r = post(web, "/dept/return", {"csrf": csrf, "task": tid, "reason": "这是税务问题，应由税务分局办理"}, cookie)
+    assert r.status == 303 and r.header("location") == "/dept?ok=return&task=%s#task-%s" % (tid, tid), r
+    done = page(web, "/dept?ok=return&task=" + tid, cookie).body.decode()
+    assert "任务 %s 已退单，等待管理员重新分派。" % tid in done
+    assert 'id="task-%s"' % tid not in done
+    t = web.d.get("/api/v1/tasks/" + tid, token=web.token("admin", "ops")).json()
+    assert t["state"] == "returned"
+    assert web.r.zscore(lib.PREFIX + "triage", issue["id"]) is not None
+
+
 def test_assets_are_compiled_in_and_cached_by_their_hash(web):
     body = page(web, "/ledger").body.decode()
     css = re.search(r'href="(/static/style-[0-9a-f]{16}\.css)"', body).group(1)
