@@ -193,7 +193,6 @@ int api_page(struct request *, char *, char *, size_t);
 int api_period(struct request *, char *, int);
 
 /* api_issues.c */
-extern const char *const issue_categories[];
 void api_issues(struct request *);
 void api_issue(struct request *);
 void api_issue_fetch(struct request *, const char *);

@@ -114,6 +114,8 @@ struct ledger_filter {
 	const char *department;
 	const char *state;
 };
+extern const char *const issue_categories[];  /* NULL-terminated */
+extern const char *const issue_states[];      /* closed included */
 struct ledger *ledger_parse(const redisReply *rows);
 void ledger_score(struct ledger *, const struct roster *, int64_t now);
 int ledger_issue_matches(const struct ledger_issue *,

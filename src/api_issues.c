@@ -16,10 +16,6 @@
 
 static const char *const issues_query[] = { "period", "category", "state",
     "department", "limit", "offset", NULL };
-const char *const issue_categories[] = { "individual", "common",
-    "difficult", NULL };
-static const char *const issue_states[] = { "queued", "claimed", "responded",
-    "resolved", "returned", "closed", NULL };
 
 /* Is id a letter followed by 1 to 18 digits, like "I42"? */
 int

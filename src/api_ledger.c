@@ -14,8 +14,6 @@
 
 static const char *const ledger_query[] = { "period", "category",
     "department", "state", NULL };
-static const char *const ledger_issue_states[] = { "queued", "claimed",
-    "responded", "resolved", "returned", "closed", NULL };
 
 struct api_ledger {
 	char period[PERIOD_LEN + 1];
@@ -67,7 +65,7 @@ api_ledger(struct request *r)
 	    api_period(r, a->period, 1) == -1 ||
 	    api_ledger_param(r, "category", issue_categories,
 	    &a->filter.category) == -1 ||
-	    api_ledger_param(r, "state", ledger_issue_states,
+	    api_ledger_param(r, "state", issue_states,
 	    &a->filter.state) == -1 ||
 	    api_ledger_param(r, "department", NULL,
 	    &a->filter.department) == -1)

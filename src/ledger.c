@@ -25,8 +25,11 @@
 
 #include "liaisond.h"
 
-static const char *const ledger_categories[] = { "individual", "common",
+/* The names the API takes and gives, in enum ledger_category's order. */
+const char *const issue_categories[] = { "individual", "common",
     "difficult", NULL };
+const char *const issue_states[] = { "queued", "claimed", "responded",
+    "resolved", "returned", "closed", NULL };
 static const char *const ledger_categories_zh[] = { "个性", "共性", "疑难" };
 
 static const struct {
@@ -58,8 +61,8 @@ ledger_category(const char *name)
 {
 	int i;
 
-	for (i = 0; name != NULL && ledger_categories[i] != NULL; i++)
-		if (strcmp(name, ledger_categories[i]) == 0)
+	for (i = 0; name != NULL && issue_categories[i] != NULL; i++)
+		if (strcmp(name, issue_categories[i]) == 0)
 			return i;
 	return -1;
 }
@@ -525,7 +528,7 @@ ledger_json(const struct ledger *l, const struct roster *roster,
 	cJSON_AddItemToObject(root, "total", ledger_score_json(&l->total));
 	cat = cJSON_AddObjectToObject(root, "by_category");
 	for (i = 0; i < LEDGER_CATEGORIES; i++)
-		cJSON_AddNumberToObject(cat, ledger_categories[i],
+		cJSON_AddNumberToObject(cat, issue_categories[i],
 		    l->by_category[i]);
 
 	list = cJSON_AddArrayToObject(root, "issues");

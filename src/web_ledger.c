@@ -26,10 +26,6 @@
 
 static const char *const ledger_query[] = { "period", "category",
     "department", "state", NULL };
-static const char *const ledger_page_categories[] = { "individual",
-    "common", "difficult", NULL };
-static const char *const ledger_page_states[] = { "queued", "claimed",
-    "responded", "resolved", "returned", "closed", NULL };
 
 struct ledger_page {
 	char period[PERIOD_LEN + 1];
@@ -95,9 +91,9 @@ ledger_render_filters(struct request *r, struct evbuffer *buf,
 	evbuffer_add_printf(buf, "</select></div><div><label for=\"category\">"
 	    "类别</label><select id=\"category\" name=\"category\">");
 	ledger_option(buf, "", "全部", p->filter.category);
-	for (j = 0; ledger_page_categories[j] != NULL; j++)
-		ledger_option(buf, ledger_page_categories[j], web_category_name(
-		    ledger_page_categories[j]), p->filter.category);
+	for (j = 0; issue_categories[j] != NULL; j++)
+		ledger_option(buf, issue_categories[j], web_category_name(
+		    issue_categories[j]), p->filter.category);
 	evbuffer_add_printf(buf, "</select></div><div><label for=\"department\">"
 	    "部门</label><select id=\"department\" name=\"department\">");
 	ledger_option(buf, "", "全部", p->filter.department);
@@ -107,9 +103,9 @@ ledger_render_filters(struct request *r, struct evbuffer *buf,
 	evbuffer_add_printf(buf, "</select></div><div><label for=\"state\">"
 	    "状态</label><select id=\"state\" name=\"state\">");
 	ledger_option(buf, "", "全部", p->filter.state);
-	for (j = 0; ledger_page_states[j] != NULL; j++)
-		ledger_option(buf, ledger_page_states[j], web_state_name(
-		    ledger_page_states[j]), p->filter.state);
+	for (j = 0; issue_states[j] != NULL; j++)
+		ledger_option(buf, issue_states[j], web_state_name(
+		    issue_states[j]), p->filter.state);
 	evbuffer_add_printf(buf, "</select></div><button type=\"submit\">筛选"
 	    "</button></form></section>\n");
 }
@@ -250,9 +246,9 @@ web_ledger(struct request *r)
 	p->filter.department = ledger_param(r, "department");
 	p->filter.state = ledger_param(r, "state");
 	if ((p->filter.category != NULL &&
-	    !api_one_of(p->filter.category, ledger_page_categories)) ||
+	    !api_one_of(p->filter.category, issue_categories)) ||
 	    (p->filter.state != NULL &&
-	    !api_one_of(p->filter.state, ledger_page_states)) ||
+	    !api_one_of(p->filter.state, issue_states)) ||
 	    (p->filter.department != NULL &&
 	    roster_department(r->roster, p->filter.department) == NULL)) {
 		web_error(r, 422, "没有这个筛选条件。");

@@ -13,15 +13,23 @@
 local P = ARGV[1]
 local kind = ARGV[2]
 
+-- The value of field in a flat HGETALL reply, or nil.
+local function field(flat, name)
+  for i = 1, #flat, 2 do
+    if flat[i] == name then return flat[i + 1] end
+  end
+  return nil
+end
+
 local function row(id)
   local issue = redis.call('HGETALL', P .. 'issue:' .. id)
   if #issue == 0 then return nil end
   local tasks = {}
-  local ids = redis.call('HGET', P .. 'issue:' .. id, 'tasks')
+  local ids = field(issue, 'tasks')
   if ids and ids ~= '' then
     for _, t in ipairs(cjson.decode(ids)) do
       local task = redis.call('HGETALL', P .. 'task:' .. t)
-      local state = redis.call('HGET', P .. 'task:' .. t, 'state')
+      local state = field(task, 'state')
       if #task > 0 and state ~= 'merged' and state ~= 'withdrawn' then
         tasks[#tasks + 1] = task
       end
