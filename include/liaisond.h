@@ -401,6 +401,7 @@ void task_stages_json(cJSON *);
 #define TOKEN_LEN 35          /* "lt_" and 32 url-safe base64 characters */
 int utf8_valid(const char *, size_t);
 size_t utf8_length(const char *);
+size_t utf8_prefix(const char *, size_t len, size_t max);
 int token_generate(char *out, size_t outlen);
 void token_hash(const char *token, char out[TOKEN_HASH_LEN + 1]);
 void sha256_hex(const void *, size_t, char out[TOKEN_HASH_LEN + 1]);
@@ -500,7 +501,6 @@ int webhook_sign_dingtalk(const char *secret, int64_t timestamp_ms,
     char out[WEBHOOK_SIGN_SIZE]);
 int webhook_sign_feishu(const char *secret, time_t timestamp,
     char out[WEBHOOK_SIGN_SIZE]);
-size_t webhook_utf8_prefix(const char *, size_t len, size_t max);
 char *webhook_markdown(enum webhook_format, const struct webhook_message *,
     size_t n, const char *link, size_t max);
 int webhook_build(const struct department *, const char *event,
@@ -548,6 +548,8 @@ struct mail {
 struct mail_result {
 	long code;               /* the last SMTP reply code, 0 if none */
 	int permanent;           /* a 5xx: sending again will not help */
+	int server;              /* not this message's fault: the server is
+	                            down or refused our login or TLS */
 	char error[256];
 };
 char *mail_encode_header(const char *utf8);

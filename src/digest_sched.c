@@ -267,7 +267,8 @@ digest_send_one(redisContext *c, struct digest_job *job, redisReply *u,
 	digest_num(o, "delay", digest_backoff_ms(cfg, attempts));
 	if ((r = digest_call(c, job, "done", o)) != NULL)
 		freeReplyObject(r);
-	return ok || res.permanent || res.code != 0 ? 0 : -1;
+	/* The server's fault holds for every recipient: stop this pass. */
+	return !ok && res.server ? -1 : 0;
 }
 
 /* Step 3: send what is due until nothing is, or the server is down. */

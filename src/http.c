@@ -391,6 +391,8 @@ request_store_failed(struct request *r, struct request_call *call)
 {
 	free(call);
 	r->pending--;
+	if (r->answered)        /* an earlier command of the same step failed */
+		return -1;
 	evhttp_add_header(evhttp_request_get_output_headers(r->req),
 	    "Retry-After", "1");
 	request_error(r, 503, "unavailable", "the store is unavailable", NULL);

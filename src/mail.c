@@ -27,21 +27,6 @@
  */
 #define MAIL_WORD_BYTES 45
 
-/* Return the length of the longest prefix of s (len bytes) of at most max
- * bytes that ends on a UTF-8 character boundary. */
-static size_t
-mail_utf8_cut(const char *s, size_t len, size_t max)
-{
-	size_t n;
-
-	if (len <= max)
-		return len;
-	n = max;
-	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n--;
-	return n;
-}
-
 static int
 mail_is_plain(const char *s)
 {
@@ -71,7 +56,7 @@ mail_encode_header(const char *utf8)
 	cap = words * (75 + 3) + 1;
 	out = p = xmalloc(cap);
 	while (off < len) {
-		n = mail_utf8_cut(utf8 + off, len - off, MAIL_WORD_BYTES);
+		n = utf8_prefix(utf8 + off, len - off, MAIL_WORD_BYTES);
 		if (n == 0)      /* not UTF-8: cut anywhere rather than loop */
 			n = len - off < MAIL_WORD_BYTES ? len - off :
 			    MAIL_WORD_BYTES;
@@ -212,8 +197,10 @@ mail_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
  * Send m to its one recipient through the server s; block until the server
  * has accepted or refused it. Returns 0 when accepted. On failure returns -1
  * and fills res: the last SMTP reply code (0 when there was none, e.g. the
- * server is down), whether the failure is permanent (a 5xx reply: sending
- * again will not help), and curl's message.
+ * server is down), whether the server or our setup is at fault (down, login
+ * or TLS refused: no other message would fare better), whether the failure
+ * is permanent (a 5xx reply: sending again will not help), and curl's
+ * message.
  */
 int
 mail_send(const struct mail_server *s, const struct mail *m,
@@ -245,14 +232,10 @@ mail_send(const struct mail_server *s, const struct mail *m,
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)s->timeout_ms * 3);
 	curl_easy_setopt(curl, CURLOPT_MAIL_FROM, s->from);
 	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
-	/* One recipient per message, but never let a refusal stop a list. */
-	/* Options are enum values, not macros: test the version (renamed in
-	 * 8.2 from the 7.69 spelling with three L's). */
-#if LIBCURL_VERSION_NUM >= 0x080200
-	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT_ALLOWFAILS, 1L);
-#elif LIBCURL_VERSION_NUM >= 0x074500
-	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
-#endif
+	/*
+	 * One recipient per transaction, so a refused one never stops
+	 * another's mail (no need for CURLOPT_MAIL_RCPT_ALLOWFAILS).
+	 */
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(curl, CURLOPT_MIMEPOST, mime);
 	/* Let a stopping daemon give up a send stuck on a silent server. */
@@ -279,8 +262,10 @@ mail_send(const struct mail_server *s, const struct mail *m,
 		 * login (535): that is the server's or our configuration,
 		 * and the mail goes once it is put right.
 		 */
-		res->permanent = code >= 500 && code < 600 &&
-		    rc != CURLE_LOGIN_DENIED;
+		res->server = code == 0 || rc == CURLE_LOGIN_DENIED ||
+		    rc == CURLE_USE_SSL_FAILED || rc == CURLE_SSL_CONNECT_ERROR ||
+		    rc == CURLE_PEER_FAILED_VERIFICATION;
+		res->permanent = code >= 500 && code < 600 && !res->server;
 	}
 	curl_slist_free_all(rcpt);
 	curl_slist_free_all(headers);

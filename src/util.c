@@ -197,3 +197,18 @@ reply_field(const redisReply *flat, const char *name)
 			return flat->element[i + 1]->str;
 	return NULL;
 }
+
+/*
+ * Return the length of the longest prefix of the len bytes at s that is at
+ * most max bytes and does not end inside a UTF-8 sequence.
+ */
+size_t
+utf8_prefix(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	/* s[max] starts the first character left out unless it continues. */
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}

@@ -247,10 +247,12 @@ login_token_loaded(struct request *r, redisReply *reply)
 	argv[3] = r->token_hash;
 	argv[4] = "csrf";
 	argv[5] = r->web->csrf;
-	request_store(r, session_ignore, 6, argv, NULL);
+	if (request_store(r, session_ignore, 6, argv, NULL) == -1)
+		return;
 	argv[0] = "EXPIRE";
 	argv[2] = WEB_SESSION_TTL;
-	request_store(r, session_ignore, 3, argv, NULL);
+	if (request_store(r, session_ignore, 3, argv, NULL) == -1)
+		return;
 	argv[0] = "EXEC";
 	request_store(r, login_stored, 1, argv, NULL);
 }

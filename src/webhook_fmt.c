@@ -552,21 +552,6 @@ webhook_message_link(const struct webhook_message *m)
 }
 
 /*
- * Return the length of the longest prefix of the len bytes at s that is at
- * most max bytes and does not end inside a UTF-8 sequence.
- */
-size_t
-webhook_utf8_prefix(const char *s, size_t len, size_t max)
-{
-	if (len <= max)
-		return len;
-	/* s[max] starts the first character left out unless it continues. */
-	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
-		max--;
-	return max;
-}
-
-/*
  * Cut text in place to at most max bytes at a character boundary (at the
  * last line end when one is in the second half), ending it with "…（详见链接）"
  * and the link, which always survives when the ending fits at all.
@@ -583,12 +568,12 @@ webhook_text_cut(struct webhook_text *t, const char *link, size_t max)
 	if (link != NULL)
 		webhook_text_printf(&end, "[%s](%s)", link, link);
 	if (end.len > max) {
-		t->len = webhook_utf8_prefix(t->s, t->len, max);
+		t->len = utf8_prefix(t->s, t->len, max);
 		t->s[t->len] = '\0';
 		free(end.s);
 		return;
 	}
-	keep = webhook_utf8_prefix(t->s, t->len, max - end.len);
+	keep = utf8_prefix(t->s, t->len, max - end.len);
 	for (i = keep; i > keep / 2; i--) {
 		if (t->s[i - 1] == '\n') {
 			keep = i;
@@ -748,7 +733,7 @@ webhook_title(const struct webhook_message *msgs, size_t n)
 	else
 		webhook_text_printf(&t, "%zu 条新消息", n);
 	/* A title is one line in a notification: keep it short. */
-	t.len = webhook_utf8_prefix(t.s, t.len, 200);
+	t.len = utf8_prefix(t.s, t.len, 200);
 	t.s[t.len] = '\0';
 	return t.s;
 }
@@ -1007,7 +992,7 @@ webhook_errmsg(const char *msg, char *buf, size_t len)
 {
 	size_t n, i;
 
-	n = webhook_utf8_prefix(msg, strlen(msg), len - 1 < WEBHOOK_ERRMSG_MAX ?
+	n = utf8_prefix(msg, strlen(msg), len - 1 < WEBHOOK_ERRMSG_MAX ?
 	    len - 1 : WEBHOOK_ERRMSG_MAX);
 	for (i = 0; i < n; i++)
 		buf[i] = (unsigned char)msg[i] < 0x20 ? ' ' : msg[i];

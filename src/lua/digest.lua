@@ -123,7 +123,10 @@ local function claim()
     local week, run, name, i = f[1], f[2], f[3], tonumber(f[4])
     local mk = key('digest', week, 'mail', name)
     local unit = hget(key('digest', week, 'units'), name .. '|' .. i)
-    if hget(mk, 'run') ~= run or unit == nil then
+    -- The week's run decides: a resend raises it before the new messages
+    -- are stored, and the old ones must not go out in between.
+    if hget(key('digest', week), 'run') ~= run or hget(mk, 'run') ~= run or
+        unit == nil then
       redis.call('ZREM', key('digest:due'), m)
     else
       local u = cjson.decode(unit)

@@ -478,18 +478,18 @@ test_webhook_dingtalk_and_feishu_cut_at_20000_bytes(void **state)
 }
 
 static void
-test_webhook_utf8_prefix_never_splits_a_character(void **state)
+test_utf8_prefix_never_splits_a_character(void **state)
 {
 	const char *s = "a中𠀀";     /* 1 + 3 + 4 bytes */
 
-	assert_int_equal(webhook_utf8_prefix(s, 8, 8), 8);
-	assert_int_equal(webhook_utf8_prefix(s, 8, 100), 8);
-	assert_int_equal(webhook_utf8_prefix(s, 8, 7), 4);
-	assert_int_equal(webhook_utf8_prefix(s, 8, 5), 4);
-	assert_int_equal(webhook_utf8_prefix(s, 8, 4), 4);
-	assert_int_equal(webhook_utf8_prefix(s, 8, 3), 1);
-	assert_int_equal(webhook_utf8_prefix(s, 8, 1), 1);
-	assert_int_equal(webhook_utf8_prefix(s, 8, 0), 0);
+	assert_int_equal(utf8_prefix(s, 8, 8), 8);
+	assert_int_equal(utf8_prefix(s, 8, 100), 8);
+	assert_int_equal(utf8_prefix(s, 8, 7), 4);
+	assert_int_equal(utf8_prefix(s, 8, 5), 4);
+	assert_int_equal(utf8_prefix(s, 8, 4), 4);
+	assert_int_equal(utf8_prefix(s, 8, 3), 1);
+	assert_int_equal(utf8_prefix(s, 8, 1), 1);
+	assert_int_equal(utf8_prefix(s, 8, 0), 0);
 }
 
 static void
@@ -817,7 +817,7 @@ main(void)
 		cmocka_unit_test(test_webhook_feishu_signs_in_the_body),
 		cmocka_unit_test(test_webhook_wecom_cuts_chinese_at_4096_bytes_keeping_the_link),
 		cmocka_unit_test(test_webhook_dingtalk_and_feishu_cut_at_20000_bytes),
-		cmocka_unit_test(test_webhook_utf8_prefix_never_splits_a_character),
+		cmocka_unit_test(test_utf8_prefix_never_splits_a_character),
 		cmocka_unit_test(test_webhook_a_burst_merges_into_one_chat_message),
 		cmocka_unit_test(test_webhook_build_refuses_what_cannot_be_sent),
 		cmocka_unit_test(test_webhook_every_verdict),
