@@ -172,11 +172,22 @@ struct ledger_csv_state {
 /*
  * Write one quoted cell, with a comma before it unless it is the first.
  * csv_write quotes into a buffer (csv_fwrite writes a byte at a time).
+ * Text people typed that a spreadsheet would take for a formula (=, +, -,
+ * @, tab, CR first) gets a leading apostrophe, so that opening the file
+ * never runs it; the workbook writes strings and needs no such care.
  */
 static void
 ledger_csv_cell(struct ledger_csv_state *st, size_t col, const char *text)
 {
-	size_t len = strlen(text), need = 2 * len + 3;
+	size_t len, need;
+	char *guarded = NULL;
+
+	if (*text != '\0' && strchr("=+-@\t\r", *text) != NULL) {
+		xasprintf(&guarded, "'%s", text);
+		text = guarded;
+	}
+	len = strlen(text);
+	need = 2 * len + 3;
 
 	if (need > st->bufsize) {
 		st->buf = xreallocarray(st->buf, need, 1);
@@ -188,6 +199,7 @@ ledger_csv_cell(struct ledger_csv_state *st, size_t col, const char *text)
 		st->error = 1;
 	if (col > 0 && fwrite(st->buf, 1, need + 1, st->f) != need + 1)
 		st->error = 1;
+	free(guarded);
 }
 
 static void

@@ -45,7 +45,8 @@ ledger_two(void)
 		is->enterprise = xstrdup("91340800PN4Y1KAC63");
 		is->topic = xstrdup("hiring");
 		is->title = xstrdup(i ? "无任务" : "普工缺口, \"急\"");
-		is->detail = xstrdup("第一行\n第二行");
+		is->detail = xstrdup(i ? "=HYPERLINK(\"http://x\")" :
+		    "第一行\n第二行");
 		is->period = xstrdup("2026-11-2");
 		is->category = xstrdup(i ? "difficult" : "individual");
 		is->state = xstrdup("queued");
@@ -90,6 +91,9 @@ test_ledger_csv_quotes_cells_and_keeps_departments_apart(void **state)
 	assert_non_null(strstr(out, "\"经济发展局\",\"T2\",\"已认领\",\"王\","
 	    "\"2025-11-27 16:01\""));
 	assert_non_null(strstr(out, "\"疑难\",\"I2\""));
+	/* a formula someone typed stays text */
+	assert_non_null(strstr(out, ",\"'=HYPERLINK(\"\"http://x\"\")\","));
+	assert_null(strstr(out, ",\"=HYPERLINK"));
 	assert_non_null(strstr(out, "\"基本满意\"\r\n"));
 	free(out);
 	assert_int_equal(ledger_csv(l, r, "econ", &out, &len), 0);
