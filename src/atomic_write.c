@@ -43,11 +43,28 @@ int
 atomic_write_files(const char *const *paths, char *const *data,
     const size_t *lens, size_t n, char **cause)
 {
+	struct stat sb;
 	char **temps;
 	mode_t mask;
-	size_t i, done;
+	size_t i, j, done;
 	int fd;
 
+	/*
+	 * Refuse what a rename would: checked before anything is written, so
+	 * that a failure leaves every file as it was.
+	 */
+	for (i = 0; i < n; i++) {
+		if (lstat(paths[i], &sb) == 0 && !S_ISREG(sb.st_mode)) {
+			xasprintf(cause, "%s: not a regular file", paths[i]);
+			return -1;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(paths[i], paths[j]) == 0) {
+				xasprintf(cause, "%s: named twice", paths[i]);
+				return -1;
+			}
+	}
+	/* Reading the umask sets it for a moment: liaisonctl is one thread. */
 	mask = umask(0);
 	umask(mask);
 	temps = xcalloc(n + 1, sizeof *temps);

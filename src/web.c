@@ -241,7 +241,12 @@ web_time(struct evbuffer *buf, const char *ms)
 const char *
 web_state_name(const char *state)
 {
-	return state != NULL ? ledger_state_zh(state) : "";
+	const char *zh;
+
+	if (state == NULL)
+		return "";
+	zh = ledger_state_zh(state);
+	return zh != state ? zh : "";   /* unknown: "", it goes in unescaped */
 }
 
 /*
@@ -464,19 +469,17 @@ web_field_message(struct request *r, const char *field, const char *message,
 	snprintf(out, len, "提交未成功：%s", message);
 }
 
-/* The Chinese name of an issue category. */
+/*
+ * The Chinese name of an issue category, "" for anything else: callers put
+ * it into the page unescaped.
+ */
 const char *
 web_category_name(const char *category)
 {
-	if (category == NULL)
-		return "";
-	if (strcmp(category, "individual") == 0)
-		return "个性问题";
-	if (strcmp(category, "common") == 0)
-		return "共性问题";
-	if (strcmp(category, "difficult") == 0)
-		return "疑难问题";
-	return category;
+	static const char *const names[] = { "个性问题", "共性问题", "疑难问题" };
+	int c = ledger_category(category);
+
+	return c == -1 ? "" : names[c];
 }
 
 /* The names of the departments in a JSON list of ids, joined by "、". */

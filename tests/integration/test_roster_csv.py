@@ -257,6 +257,17 @@ def test_export_refuses_a_bad_roster_and_writes_nothing(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["bad.json"]
 
 
+@pytest.mark.parametrize("clash", ["a directory", "the same file twice"])
+def test_export_checks_every_target_before_writing_any(tmp_path, clash):
+    (tmp_path / "dir").mkdir()
+    second = str(tmp_path / "dir") if clash == "a directory" else str(tmp_path / "o.csv")
+    p = ctl("roster", "export", "-i", lib.ROSTER_FILE, "--officers", str(tmp_path / "o.csv"),
+            "--enterprises", second, check=False)
+    why = "not a regular file" if clash == "a directory" else "named twice"
+    assert p.returncode == 1 and p.stderr.strip() == "liaisonctl: %s: %s" % (second, why), p.stderr
+    assert sorted(os.listdir(tmp_path)) == ["dir"] and os.listdir(tmp_path / "dir") == []
+
+
 def test_round_trip_of_optional_fields_and_shared_enterprises(tmp_path):
     # No webhook, no area, no unit/phone/email, an officer without enterprises,
     # an enterprise two officers look after, text with commas, quotes and a
