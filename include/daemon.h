@@ -1,6 +1,6 @@
 /*
  * daemon.h -- structures and prototypes of the daemon proper (event loop,
- * HTTP, Redis), grouped by the file that defines them. liaisond.h holds what
+ * HTTP, Redis), grouped by the file that defines them. liaison.h holds what
  * liaisonctl and the unit tests share.
  */
 #ifndef LIAISON_DAEMON_H
@@ -14,8 +14,9 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
+struct cJSON;
 struct daemon;
 
 
@@ -160,7 +161,7 @@ int http_start(struct daemon *, char **cause);
 void http_stop_listening(struct daemon *);
 void http_configure(struct daemon *);
 int request_is_json(struct request *);
-void request_reply_json(struct request *, int, cJSON *);
+void request_reply_json(struct request *, int, struct cJSON *);
 void request_reply_raw(struct request *, int, const char *, const char *);
 void request_reply_data(struct request *, int, const char *, const char *,
     size_t);
@@ -176,11 +177,13 @@ int request_check_query(struct request *, const char *const *);
 const char *request_header(struct request *, const char *);
 int request_call_api(struct request *, const char *, const char *,
     const char *, request_api_fn);
-void metrics_count(const char *route, int method, int status);
-void metrics_write(struct evbuffer *);
 const char *role_name(enum role);
 const char *http_method_name(int);
 enum role role_parse(const char *);
+
+/* metrics.c */
+void metrics_count(const char *route, int method, int status);
+void metrics_write(struct evbuffer *);
 
 /* api_misc.c */
 void api_healthz(struct request *);
@@ -197,8 +200,8 @@ void api_issues(struct request *);
 void api_issue(struct request *);
 void api_issue_fetch(struct request *, const char *);
 void api_issue_reply(struct request *, redisReply *);
-cJSON *api_issue_json(const redisReply *, const redisReply *);
-cJSON *api_task_json(const redisReply *);
+struct cJSON *api_issue_json(const redisReply *, const redisReply *);
+struct cJSON *api_task_json(const redisReply *);
 int api_id_valid(const char *, char);
 int api_one_of(const char *, const char *const *);
 
@@ -217,11 +220,11 @@ void api_ledger(struct request *);
 void api_ledger_file(struct request *);
 
 /* api_workflow.c */
-cJSON *workflow_payload(struct request *);
-int workflow_run(struct request *, const char *, cJSON *, request_reply_fn,
+struct cJSON *workflow_payload(struct request *);
+int workflow_run(struct request *, const char *, struct cJSON *, request_reply_fn,
     int, const char **);
 int workflow_refused(struct request *, const redisReply *);
-cJSON *request_body_object(struct request *, const char *const *);
+struct cJSON *request_body_object(struct request *, const char *const *);
 
 /* api_tasks.c */
 void api_queue(struct request *);
@@ -274,7 +277,7 @@ redisReply *digest_script(redisContext *, const char *,
     enum store_script_id, const char *, const char *, char *, size_t);
 
 /* digest_collect.c */
-cJSON *digest_collect(redisContext *, const struct generation *,
+struct cJSON *digest_collect(redisContext *, const struct generation *,
     const char *week, int offset_s, const char *period,
     const char *previous, char *error, size_t errlen);
 

@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "liaisond.h"
+#include <cjson/cJSON.h>
+#include <hiredis/hiredis.h>
+
+#include "liaison.h"
 #include "daemon.h"
 
 static const char *const deliveries_query[] = { "department", "status",

@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "liaisond.h"
+#include <cjson/cJSON.h>
+#include <hiredis/hiredis.h>
+
+#include "liaison.h"
 #include "daemon.h"
 
 static const char *const digests_fields[] = { "week", NULL };

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "liaisond.h"
+#include <cjson/cJSON.h>
+
+#include "liaison.h"
 #include "daemon.h"
 
 static const char *const ledger_query[] = { "period", "category",

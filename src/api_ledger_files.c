@@ -16,8 +16,9 @@
 #include <string.h>
 
 #include <event2/http.h>
+#include <hiredis/hiredis.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 #include "daemon.h"
 
 static const char *const ledger_files_query[] = { "period", NULL };

@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
 #include <event2/http.h>
+#include <hiredis/hiredis.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 #include "daemon.h"
 
 static const char *const queue_query[] = { "limit", NULL };

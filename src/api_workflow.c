@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "liaisond.h"
+#include <cjson/cJSON.h>
+#include <hiredis/hiredis.h>
+
+#include "liaison.h"
 #include "daemon.h"
 
 /*

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 /* Write len bytes of data to fd; return 0 or -1 with errno set. */
 static int

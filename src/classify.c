@@ -35,7 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 #define CLASSIFY_NONE UINT32_MAX       /* no slot */
 #define CLASSIFY_DIGITS 0x80000000u    /* marks a digit-run token */

@@ -20,7 +20,7 @@
 
 #include <ini.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 enum config_type {
 	CONFIG_STRING,       /* any non-empty text */

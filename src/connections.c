@@ -19,7 +19,7 @@
 #include <event2/http.h>
 #include <event2/listener.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 #include "daemon.h"
 
 /* The connections seen, kept sorted by address for bsearch. */

@@ -24,7 +24,7 @@
 
 #include <csv.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 #define CSV_READ_MAX_FILE (512L * 1024 * 1024)
 

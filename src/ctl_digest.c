@@ -19,7 +19,8 @@
 
 #include <hiredis/hiredis.h>
 
-#include "liaisond.h"
+#include "liaison.h"
+#include "ctl.h"
 
 static redisReply *
 ctl_digest_command(redisContext *c, const char *fmt, ...)

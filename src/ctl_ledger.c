@@ -12,7 +12,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "liaisond.h"
+#include <hiredis/hiredis.h>
+
+#include "liaison.h"
+#include "ctl.h"
 
 static const struct option ctl_ledger_options[] = {
 	{ "period", required_argument, NULL, 'p' },

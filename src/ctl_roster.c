@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "liaisond.h"
+#include <cjson/cJSON.h>
+
+#include "liaison.h"
+#include "ctl.h"
 
 /* The long options naming a sheet file, in enum roster_csv_sheet_id order. */
 static const struct option ctl_roster_options[] = {

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 #define DIGEST_SUBJECT "【问题清单周报】"
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 #define DOC_TABLE "border-collapse:collapse;margin:8px 0 16px;" \
 	"font-size:14px;"

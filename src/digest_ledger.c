@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 #define DIGEST_TITLE_MAX 40      /* characters of an issue title shown */
 

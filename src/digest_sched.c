@@ -26,11 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
 #include <openssl/rand.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 #include "daemon.h"
 
 #define DIGEST_BUILD_LEASE_MS 120000 /* a build, at most */

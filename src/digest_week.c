@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 /* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
 static int64_t

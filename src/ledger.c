@@ -23,7 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "liaisond.h"
+#include <cjson/cJSON.h>
+#include <hiredis/hiredis.h>
+
+#include "liaison.h"
 
 /* The names the API takes and gives, in enum ledger_category's order. */
 const char *const issue_categories[] = { "individual", "common",

@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "liaisond.h"
+#include <hiredis/hiredis.h>
+
+#include "liaison.h"
 #include "daemon.h"
 
 #define LEDGER_CACHE_SLOTS 8

@@ -21,7 +21,7 @@
 
 #include <csv.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 const struct ledger_column ledger_columns[LEDGER_NCOLUMNS] = {
 	{ "类别", LEDGER_CELL_TEXT },

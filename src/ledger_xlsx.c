@@ -26,7 +26,7 @@
 
 #include <xlsxwriter.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 #define LEDGER_XLSX_MIN_WIDTH 6
 #define LEDGER_XLSX_MAX_WIDTH 60

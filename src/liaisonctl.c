@@ -13,7 +13,8 @@
 
 #include <hiredis/hiredis.h>
 
-#include "liaisond.h"
+#include "liaison.h"
+#include "ctl.h"
 
 static const char *config_path = SYSCONFDIR "/liaisond/liaisond.conf";
 

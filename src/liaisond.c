@@ -20,7 +20,7 @@
 #include <systemd/sd-daemon.h>
 #endif
 
-#include "liaisond.h"
+#include "liaison.h"
 #include "daemon.h"
 
 #define DRAIN_CHECK_MS 50

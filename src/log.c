@@ -11,7 +11,7 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 static int log_foreground = 1;
 static enum log_level log_max = LOG_LEVEL_INFO;

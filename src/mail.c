@@ -19,7 +19,7 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 /*
  * An encoded-word is at most 75 characters: "=?UTF-8?B?" + base64 + "?="

@@ -19,7 +19,7 @@
 
 #include <event2/event.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 #include "daemon.h"
 
 struct mailer {

@@ -10,7 +10,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 #include "daemon.h"
 
 /* Routes x methods x statuses in use stay well below this. */

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 /* Return the value of n decimal digits at s, or -1 if one is not a digit. */
 static int

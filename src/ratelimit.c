@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 #include "daemon.h"
 
 struct ratelimit_slot {

@@ -10,7 +10,7 @@
 
 #include <hiredis/hiredis.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 /* Connect and authenticate; NULL with the reason in error. */
 redisContext *

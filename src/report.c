@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "liaisond.h"
+#include <cjson/cJSON.h>
+
+#include "liaison.h"
 
 static const char *const report_fields[] = { "period", "items", NULL };
 static const char *const report_item_fields[] = { "enterprise", "topic",

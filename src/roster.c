@@ -31,9 +31,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <openssl/evp.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 #define ROSTER_ARENA_BLOCK (4 * 1024 * 1024)
 #define ROSTER_MAX_FILE (1024L * 1024 * 1024)

@@ -28,7 +28,9 @@
 
 #include <csv.h>
 
-#include "liaisond.h"
+#include <cjson/cJSON.h>
+
+#include "liaison.h"
 
 #define ROSTER_CSV_MAX_COLUMNS 8
 #define ROSTER_CSV_MAX_PROBLEMS 20   /* reported; the rest are counted */

@@ -18,7 +18,7 @@
 #include <hiredis/hiredis.h>
 #include <hiredis/adapters/libevent.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 #include "daemon.h"
 
 #define STORE_BACKOFF_MIN_MS 100

@@ -9,7 +9,9 @@
 
 #include <string.h>
 
-#include "liaisond.h"
+#include <cjson/cJSON.h>
+
+#include "liaison.h"
 
 static const char *const task_states[] = {
 	"queued", "claimed", "responded", "resolved", "returned", NULL

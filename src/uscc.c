@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 static const char uscc_charset[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 static const int uscc_weights[USCC_LEN - 1] = {

@@ -9,10 +9,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <hiredis/hiredis.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 /* Random bytes in a token; 24 bytes are 32 base64 characters, no padding. */
 #define TOKEN_RANDOM_BYTES 24

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "liaisond.h"
+#include <cjson/cJSON.h>
+
+#include "liaison.h"
 
 /* Fill e: the status to answer, a machine code, a message and the field. */
 void

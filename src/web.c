@@ -14,13 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 #include "daemon.h"
 
 /*

@@ -16,10 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include <hiredis/hiredis.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 #include "daemon.h"
 
 #define DEPT_QUEUE "50"             /* queued tasks shown, oldest first */

@@ -18,7 +18,7 @@
 
 #include <event2/buffer.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 #include "daemon.h"
 
 #define LEDGER_PERIODS 6            /* the periods offered in the filter */

@@ -17,9 +17,10 @@
 
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include <hiredis/hiredis.h>
 #include <openssl/rand.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 #include "daemon.h"
 
 #define WEB_SESSION_TTL "43200"         /* seconds: 12 hours */

@@ -26,11 +26,13 @@
 
 #include <sys/queue.h>
 
+#include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
+#include <hiredis/hiredis.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 #include "daemon.h"
 
 #define WEBHOOK_TICK_MS 200

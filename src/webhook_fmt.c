@@ -36,10 +36,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 /* Longest error text of the verdict taken from a robot's errmsg. */
 #define WEBHOOK_ERRMSG_MAX 80

@@ -15,8 +15,9 @@
 
 #include <event2/buffer.h>
 #include <event2/event.h>
+#include <hiredis/hiredis.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 #include "daemon.h"
 
 #define WINDOW_SYNC_MS 1000

@@ -23,7 +23,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 #define WORKDAYS_YEAR_MIN 2000
 #define WORKDAYS_YEAR_MAX 2999

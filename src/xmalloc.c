@@ -12,7 +12,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 void *
 xmalloc(size_t size)

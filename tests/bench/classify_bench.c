@@ -22,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 #define NTOPICS 17
 #define PERIOD_NOW (2026 * 24 + 10 * 2 + 1)  /* 2026-11-2 */

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 static double
 now_s(void)

@@ -16,7 +16,9 @@
 
 #include <cmocka.h>
 
-#include "liaisond.h"
+#include <cjson/cJSON.h>
+
+#include "liaison.h"
 
 #define THRESHOLD CLASSIFY_SIMILARITY_DEFAULT
 

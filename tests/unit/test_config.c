@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 static char test_dir[64];
 static char test_path[128];

@@ -17,9 +17,10 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <hiredis/hiredis.h>
 #include <openssl/evp.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 #include "replies.h"
 
 /* Asia/Shanghai (UTC+8) local times, in seconds since the epoch. */

@@ -16,7 +16,10 @@
 
 #include <cmocka.h>
 
-#include "liaisond.h"
+#include <cjson/cJSON.h>
+#include <hiredis/hiredis.h>
+
+#include "liaison.h"
 #include "replies.h"
 
 static struct roster *roster;

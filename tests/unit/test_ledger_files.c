@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 static void
 test_ledger_xlsx_width_counts_cjk_as_two(void **state)

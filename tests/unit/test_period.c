@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 /* Epoch seconds of some Asia/Shanghai (UTC+8) local times. */
 #define T_2026_11_01 1793462400     /* 2026-11-01 00:00:00 */

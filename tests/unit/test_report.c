@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 static struct roster *roster;
 static struct config cfg;

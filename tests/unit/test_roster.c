@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 /* The parts of a small valid roster; each test swaps one for a bad one. */
 #define ZONE \

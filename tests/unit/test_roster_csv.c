@@ -14,7 +14,9 @@
 
 #include <cmocka.h>
 
-#include "liaisond.h"
+#include <cjson/cJSON.h>
+
+#include "liaison.h"
 
 static struct csv_sheet *
 sheet(const char *name, const char *text)

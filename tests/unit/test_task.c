@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 /*
  * The whole table of SPEC §5: queued -> claimed -> responded -> resolved,

@@ -13,7 +13,9 @@
 
 #include <cmocka.h>
 
-#include "liaisond.h"
+#include <cjson/cJSON.h>
+
+#include "liaison.h"
 
 static void
 test_uscc_accepts_the_standards_example(void **state)

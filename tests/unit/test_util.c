@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 /* Return utf8_valid of a NUL-terminated string, NUL excluded. */
 static int

@@ -15,11 +15,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
 #include <cmocka.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 /* The outbox entry id of the event, and the attempt's time. */
 #define DELIVERY "1795813204245-0"

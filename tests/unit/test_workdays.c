@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "liaisond.h"
+#include "liaison.h"
 
 /* Epoch seconds of some Asia/Shanghai (UTC+8) local times. */
 #define T_2026_11_27_0030 1795710600  /* Friday; 2026-11-26 16:30 UTC */

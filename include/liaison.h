@@ -1,16 +1,21 @@
 /*
- * liaisond.h -- structures and prototypes shared by liaisond and liaisonctl,
- * grouped by the file that defines them.
+ * liaison.h -- the library (libliaison.a) that liaisond, liaisonctl and the
+ * unit tests share: its structures and prototypes, grouped under the file
+ * that defines them. The daemon's own are in daemon.h, liaisonctl's in ctl.h.
+ *
+ * cJSON and hiredis are only named here (struct cJSON, struct redisReply):
+ * a file that uses them includes their headers itself.
  */
-#ifndef LIAISOND_H
-#define LIAISOND_H
+#ifndef LIAISON_H
+#define LIAISON_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
-#include <cjson/cJSON.h>
-#include <hiredis/hiredis.h>
+struct cJSON;
+struct redisContext;
+struct redisReply;
 
 #define LIAISON_VERSION PACKAGE_VERSION
 
@@ -116,7 +121,7 @@ struct ledger_filter {
 };
 extern const char *const issue_categories[];  /* NULL-terminated */
 extern const char *const issue_states[];      /* closed included */
-struct ledger *ledger_parse(const redisReply *rows);
+struct ledger *ledger_parse(const struct redisReply *rows);
 void ledger_score(struct ledger *, const struct roster *, int64_t now);
 int ledger_issue_matches(const struct ledger_issue *,
     const struct ledger_filter *);
@@ -126,14 +131,14 @@ int ledger_category(const char *);
 const char *ledger_category_zh(const char *);
 const char *ledger_state_zh(const char *);
 const char *ledger_satisfaction_zh(const char *);
-cJSON *ledger_score_json(const struct ledger_score *);
-cJSON *ledger_json(const struct ledger *, const struct roster *,
+struct cJSON *ledger_score_json(const struct ledger_score *);
+struct cJSON *ledger_json(const struct ledger *, const struct roster *,
     const struct ledger_filter *, int show_enterprises);
 void ledger_free(struct ledger *);
 
 /* redis_sync.c */
 struct config;
-redisContext *redis_sync_connect(const struct config *, char *, size_t);
+struct redisContext *redis_sync_connect(const struct config *, char *, size_t);
 
 /* log.c */
 enum log_level { LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
@@ -395,7 +400,7 @@ const char *task_state_name(enum task_state);
 const struct task_step *task_step_find(const char *);
 int task_step_allowed(const struct task_step *, enum task_state);
 const char *task_stage_state(const char *);
-void task_stages_json(cJSON *);
+void task_stages_json(struct cJSON *);
 
 /* util.c */
 #define TOKEN_LEN 35          /* "lt_" and 32 url-safe base64 characters */
@@ -407,7 +412,7 @@ void token_hash(const char *token, char out[TOKEN_HASH_LEN + 1]);
 void sha256_hex(const void *, size_t, char out[TOKEN_HASH_LEN + 1]);
 int64_t now_ms(void);
 void time_iso8601(int64_t ms, char buf[32]);
-const char *reply_field(const redisReply *, const char *);
+const char *reply_field(const struct redisReply *, const char *);
 
 /* validate.c */
 struct api_error {
@@ -418,12 +423,12 @@ struct api_error {
 };
 void api_error_set(struct api_error *, int, const char *, const char *,
     const char *, ...) __attribute__((format(printf, 5, 6)));
-cJSON *json_parse_object(const char *, size_t, struct api_error *);
-int json_check_fields(const cJSON *, const char *const *, const char *,
+struct cJSON *json_parse_object(const char *, size_t, struct api_error *);
+int json_check_fields(const struct cJSON *, const char *const *, const char *,
     struct api_error *);
-int json_get_string(const cJSON *, const char *, const char *, int, size_t,
+int json_get_string(const struct cJSON *, const char *, const char *, int, size_t,
     const char **, struct api_error *);
-int json_get_bool(const cJSON *, const char *, const char *, int *,
+int json_get_bool(const struct cJSON *, const char *, const char *, int *,
     struct api_error *);
 
 /* report.c */
@@ -473,7 +478,7 @@ enum webhook_verdict {
 /* One event for a department: what webhook_build formats. */
 struct webhook_message {
 	const char *event;       /* task.queued, task.updated ... */
-	const cJSON *data;       /* {task, issues, links}; see webhook_fmt.c */
+	const struct cJSON *data;       /* {task, issues, links}; see webhook_fmt.c */
 };
 /* One HTTP request, ready for libcurl; webhook_request_free frees it. */
 struct webhook_request {
@@ -504,7 +509,7 @@ int webhook_sign_feishu(const char *secret, time_t timestamp,
 char *webhook_markdown(enum webhook_format, const struct webhook_message *,
     size_t n, const char *link, size_t max);
 int webhook_build(const struct department *, const char *event,
-    const char *delivery_id, time_t now_s, int64_t now_ms, const cJSON *data,
+    const char *delivery_id, time_t now_s, int64_t now_ms, const struct cJSON *data,
     const char *link, struct webhook_request *out, char **cause);
 int webhook_build_merged(const struct department *,
     const struct webhook_message *, size_t n, const char *delivery_id,
@@ -656,12 +661,6 @@ void digest_department_ledger(const struct digest_input *,
     const struct department *, struct digest_doc *);
 void digest_zone_ledger(const struct digest_input *, struct digest_doc *);
 
-/* liaisonctl.c */
-redisContext *ctl_connect(const struct config *);
-
-/* ctl_digest.c (liaisonctl) */
-int ctl_digest(const char *config_path, int argc, char **argv);
-
 /* csv_read.c */
 struct csv_cell {
 	char *text;              /* UTF-8, NUL-terminated */
@@ -698,7 +697,7 @@ struct roster_csv_input {
 	const struct csv_sheet *sheets[ROSTER_CSV_NSHEETS];  /* NULL: not given */
 	const char *zone_name;   /* NULL: the base roster's */
 	const char *timezone;    /* NULL: the base roster's, or Asia/Shanghai */
-	const cJSON *base;       /* a roster for what is not given, or NULL */
+	const struct cJSON *base;       /* a roster for what is not given, or NULL */
 };
 const char *roster_csv_sheet_name(enum roster_csv_sheet_id);
 char *roster_csv_import(const struct roster_csv_input *, char **cause);
@@ -740,11 +739,4 @@ int ledger_xlsx(const struct ledger *, const struct roster *,
 int atomic_write_files(const char *const *paths, char *const *data,
     const size_t *lens, size_t n, char **cause);
 
-/* ctl_roster.c (liaisonctl) */
-int ctl_roster_import(int argc, char **argv);
-int ctl_roster_export(int argc, char **argv);
-
-/* ctl_ledger.c (liaisonctl) */
-int ctl_ledger_export(const char *config_path, int argc, char **argv);
-
-#endif /* LIAISOND_H */
+#endif /* LIAISON_H */
