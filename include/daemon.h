@@ -200,8 +200,6 @@ void api_issues(struct request *);
 void api_issue(struct request *);
 void api_issue_fetch(struct request *, const char *);
 void api_issue_reply(struct request *, redisReply *);
-struct cJSON *api_issue_json(const redisReply *, const redisReply *);
-struct cJSON *api_task_json(const redisReply *);
 int api_id_valid(const char *, char);
 int api_one_of(const char *, const char *const *);
 

@@ -414,6 +414,12 @@ int64_t now_ms(void);
 void time_iso8601(int64_t ms, char buf[32]);
 const char *reply_field(const struct redisReply *, const char *);
 
+/* issue_json.c */
+struct cJSON *issue_json(const struct redisReply *issue,
+    const struct redisReply *tasks);
+struct cJSON *issue_task_json(const struct redisReply *);
+struct cJSON *issue_history_json(const struct redisReply *);
+
 /* validate.c */
 struct api_error {
 	int status;                /* the HTTP status to answer */

@@ -30,109 +30,6 @@ api_id_valid(const char *id, char letter)
 	    strspn(id + 1, "0123456789") == n - 1;
 }
 
-static void
-issues_add_time(cJSON *obj, const char *name, const char *ms)
-{
-	char when[32];
-
-	if (ms == NULL || *ms == '\0') {
-		cJSON_AddNullToObject(obj, name);
-		return;
-	}
-	time_iso8601(strtoll(ms, NULL, 10), when);
-	cJSON_AddStringToObject(obj, name, when);
-}
-
-static void
-issues_add_json(cJSON *obj, const char *name, const char *text)
-{
-	cJSON *v = text != NULL ? cJSON_Parse(text) : NULL;
-
-	cJSON_AddItemToObject(obj, name, v != NULL ? v : cJSON_CreateArray());
-}
-
-/* A string field, or null when stored empty. */
-static void
-issues_add_optional(cJSON *obj, const char *name, const char *v)
-{
-	if (v == NULL || *v == '\0')
-		cJSON_AddNullToObject(obj, name);
-	else
-		cJSON_AddStringToObject(obj, name, v);
-}
-
-/* The API's task object from a task hash (flat array). */
-cJSON *
-api_task_json(const redisReply *t)
-{
-	cJSON *obj = cJSON_CreateObject();
-	const char *overdue = reply_field(t, "overdue");
-
-	cJSON_AddStringToObject(obj, "id", reply_field(t, "id"));
-	cJSON_AddStringToObject(obj, "department", reply_field(t, "department"));
-	cJSON_AddStringToObject(obj, "state", reply_field(t, "state"));
-	issues_add_optional(obj, "claimant", reply_field(t, "claimant"));
-	issues_add_json(obj, "issues", reply_field(t, "issues"));
-	issues_add_time(obj, "created", reply_field(t, "created"));
-	issues_add_time(obj, "deadline", reply_field(t, "deadline"));
-	issues_add_optional(obj, "response", reply_field(t, "response"));
-	issues_add_optional(obj, "resolution", reply_field(t, "resolution"));
-	if (overdue != NULL && *overdue != '\0')
-		cJSON_AddStringToObject(obj, "overdue", overdue);
-	return obj;
-}
-
-static cJSON *
-issues_history_json(const redisReply *list)
-{
-	cJSON *out = cJSON_CreateArray(), *entry, *at;
-	char when[32];
-	size_t i;
-
-	for (i = 0; i < list->elements; i++) {
-		entry = cJSON_Parse(list->element[i]->str);
-		if (entry == NULL)
-			continue;
-		at = cJSON_GetObjectItemCaseSensitive(entry, "at");
-		if (cJSON_IsString(at)) {
-			time_iso8601(strtoll(at->valuestring, NULL, 10), when);
-			cJSON_ReplaceItemInObjectCaseSensitive(entry, "at",
-			    cJSON_CreateString(when));
-		}
-		cJSON_AddItemToArray(out, entry);
-	}
-	return out;
-}
-
-/*
- * The API's issue object from an issue hash and its tasks' hashes (flat
- * arrays as Redis gives them).
- */
-cJSON *
-api_issue_json(const redisReply *issue, const redisReply *tasks)
-{
-	static const char *const strings[] = { "id", "report", "officer",
-	    "enterprise", "topic", "title", "detail", "period", "category",
-	    "state", NULL };
-	cJSON *obj = cJSON_CreateObject(), *list;
-	const char *v;
-	size_t i;
-
-	for (i = 0; strings[i] != NULL; i++) {
-		v = reply_field(issue, strings[i]);
-		cJSON_AddStringToObject(obj, strings[i], v ? v : "");
-	}
-	v = reply_field(issue, "difficult");
-	cJSON_AddBoolToObject(obj, "difficult", v != NULL && strcmp(v, "1") == 0);
-	issues_add_json(obj, "departments", reply_field(issue, "departments"));
-	issues_add_optional(obj, "group", reply_field(issue, "group"));
-	issues_add_time(obj, "created", reply_field(issue, "created"));
-	list = cJSON_AddArrayToObject(obj, "tasks");
-	for (i = 0; tasks != NULL && i < tasks->elements; i++)
-		cJSON_AddItemToArray(list, api_task_json(tasks->element[i]));
-	return obj;
-}
-
 /* May the caller see this issue? */
 static int
 issues_visible(const struct request *r, const redisReply *issue)
@@ -180,9 +77,9 @@ api_issue_reply(struct request *r, redisReply *reply)
 		    NULL);
 		return;
 	}
-	obj = api_issue_json(reply->element[0], reply->element[1]);
+	obj = issue_json(reply->element[0], reply->element[1]);
 	cJSON_AddItemToObject(obj, "history",
-	    issues_history_json(reply->element[2]));
+	    issue_history_json(reply->element[2]));
 	request_reply_json(r, 200, obj);
 }
 
@@ -223,7 +120,7 @@ issues_listed(struct request *r, redisReply *reply)
 		row = reply->element[i];
 		if (row->type != REDIS_REPLY_ARRAY || row->elements != 2)
 			continue;
-		cJSON_AddItemToArray(list, api_issue_json(row->element[0],
+		cJSON_AddItemToArray(list, issue_json(row->element[0],
 		    row->element[1]));
 	}
 	request_reply_json(r, 200, root);

@@ -56,7 +56,7 @@ queue_read(struct request *r, redisReply *reply)
 	list = cJSON_AddArrayToObject(root, "tasks");
 	tasks = reply->element[1];
 	for (i = 0; i < tasks->elements; i++)
-		cJSON_AddItemToArray(list, api_task_json(tasks->element[i]));
+		cJSON_AddItemToArray(list, issue_task_json(tasks->element[i]));
 	request_reply_json(r, 200, root);
 }
 
@@ -99,7 +99,7 @@ task_stepped(struct request *r, redisReply *reply)
 		request_error(r, 500, "internal", "unexpected store reply", NULL);
 		return;
 	}
-	request_reply_json(r, 200, api_task_json(reply->element[2]));
+	request_reply_json(r, 200, issue_task_json(reply->element[2]));
 }
 
 /*
@@ -188,7 +188,7 @@ task_read(struct request *r, redisReply *reply)
 		    "department", NULL);
 		return;
 	}
-	task = api_task_json(reply->element[0]);
+	task = issue_task_json(reply->element[0]);
 	details = cJSON_AddArrayToObject(task, "details");
 	for (i = 0; i < reply->element[1]->elements; i++) {
 		issue = reply->element[1]->element[i];

@@ -427,7 +427,7 @@ webhook_message_data(const struct roster *roster, const redisReply *task,
 	const char *v;
 	size_t i;
 
-	cJSON_AddItemToObject(data, "task", api_task_json(task));
+	cJSON_AddItemToObject(data, "task", issue_task_json(task));
 	list = cJSON_AddArrayToObject(data, "issues");
 	for (i = 0; issues != NULL && i < issues->elements; i++) {
 		const redisReply *is = issues->element[i];

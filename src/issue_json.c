@@ -1,0 +1,121 @@
+/*
+ * issue_json.c -- the JSON of an issue, a task and a history, as the API
+ * answers it, the pages read it and the webhooks send it: one shape, made
+ * in one place from the hashes Redis holds.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <hiredis/hiredis.h>
+
+#include "liaison.h"
+
+static void
+issue_json_add_time(cJSON *obj, const char *name, const char *ms)
+{
+	char when[32];
+
+	if (ms == NULL || *ms == '\0') {
+		cJSON_AddNullToObject(obj, name);
+		return;
+	}
+	time_iso8601(strtoll(ms, NULL, 10), when);
+	cJSON_AddStringToObject(obj, name, when);
+}
+
+static void
+issue_json_add_json(cJSON *obj, const char *name, const char *text)
+{
+	cJSON *v = text != NULL ? cJSON_Parse(text) : NULL;
+
+	cJSON_AddItemToObject(obj, name, v != NULL ? v : cJSON_CreateArray());
+}
+
+/* A string field, or null when stored empty. */
+static void
+issue_json_add_optional(cJSON *obj, const char *name, const char *v)
+{
+	if (v == NULL || *v == '\0')
+		cJSON_AddNullToObject(obj, name);
+	else
+		cJSON_AddStringToObject(obj, name, v);
+}
+
+/*
+ * The API's task object from a task hash (a flat array as Redis gives it).
+ * The caller frees the result with cJSON_Delete.
+ */
+cJSON *
+issue_task_json(const redisReply *t)
+{
+	cJSON *obj = cJSON_CreateObject();
+	const char *overdue = reply_field(t, "overdue");
+
+	cJSON_AddStringToObject(obj, "id", reply_field(t, "id"));
+	cJSON_AddStringToObject(obj, "department", reply_field(t, "department"));
+	cJSON_AddStringToObject(obj, "state", reply_field(t, "state"));
+	issue_json_add_optional(obj, "claimant", reply_field(t, "claimant"));
+	issue_json_add_json(obj, "issues", reply_field(t, "issues"));
+	issue_json_add_time(obj, "created", reply_field(t, "created"));
+	issue_json_add_time(obj, "deadline", reply_field(t, "deadline"));
+	issue_json_add_optional(obj, "response", reply_field(t, "response"));
+	issue_json_add_optional(obj, "resolution", reply_field(t, "resolution"));
+	if (overdue != NULL && *overdue != '\0')
+		cJSON_AddStringToObject(obj, "overdue", overdue);
+	return obj;
+}
+
+/* An issue's history list, each entry's "at" as ISO 8601. */
+cJSON *
+issue_history_json(const redisReply *list)
+{
+	cJSON *out = cJSON_CreateArray(), *entry, *at;
+	char when[32];
+	size_t i;
+
+	for (i = 0; i < list->elements; i++) {
+		entry = cJSON_Parse(list->element[i]->str);
+		if (entry == NULL)
+			continue;
+		at = cJSON_GetObjectItemCaseSensitive(entry, "at");
+		if (cJSON_IsString(at)) {
+			time_iso8601(strtoll(at->valuestring, NULL, 10), when);
+			cJSON_ReplaceItemInObjectCaseSensitive(entry, "at",
+			    cJSON_CreateString(when));
+		}
+		cJSON_AddItemToArray(out, entry);
+	}
+	return out;
+}
+
+/*
+ * The API's issue object from an issue hash and its tasks' hashes (flat
+ * arrays as Redis gives them).
+ */
+cJSON *
+issue_json(const redisReply *issue, const redisReply *tasks)
+{
+	static const char *const strings[] = { "id", "report", "officer",
+	    "enterprise", "topic", "title", "detail", "period", "category",
+	    "state", NULL };
+	cJSON *obj = cJSON_CreateObject(), *list;
+	const char *v;
+	size_t i;
+
+	for (i = 0; strings[i] != NULL; i++) {
+		v = reply_field(issue, strings[i]);
+		cJSON_AddStringToObject(obj, strings[i], v ? v : "");
+	}
+	v = reply_field(issue, "difficult");
+	cJSON_AddBoolToObject(obj, "difficult", v != NULL && strcmp(v, "1") == 0);
+	issue_json_add_json(obj, "departments", reply_field(issue, "departments"));
+	issue_json_add_optional(obj, "group", reply_field(issue, "group"));
+	issue_json_add_time(obj, "created", reply_field(issue, "created"));
+	list = cJSON_AddArrayToObject(obj, "tasks");
+	for (i = 0; tasks != NULL && i < tasks->elements; i++)
+		cJSON_AddItemToArray(list, issue_task_json(tasks->element[i]));
+	return obj;
+}
