@@ -67,11 +67,11 @@ struct ratelimit *ratelimit_new(void);
 void ratelimit_free(struct ratelimit *);
 int ratelimit_hit(struct ratelimit *, const char *key, int limit, time_t now);
 
-/* liaisond.c */
+/* generation.c */
 /*
- * A config and the roster it names, loaded together and swapped together
- * on SIGHUP. Each request holds a reference, so a reload never pulls
- * either from under a request in flight.
+ * A config and the roster and calendar it names, loaded together and
+ * swapped together on SIGHUP. Each request holds a reference, so a reload
+ * never pulls any of them from under a request in flight.
  */
 struct generation {
 	struct config *config;
@@ -79,6 +79,14 @@ struct generation {
 	struct workdays *calendar;  /* for deadlines */
 	int refs;
 };
+struct generation *generation_load(const char *path, char **cause);
+struct generation *generation_ref(struct daemon *);
+void generation_unref(struct generation *);
+void generation_check_calendar(const struct generation *);
+void generation_warn_restart(const struct generation *,
+    const struct generation *);
+
+/* liaisond.c */
 struct daemon {
 	struct event_base *base;
 	struct evhttp *http;
@@ -95,10 +103,8 @@ struct daemon {
 	time_t started;
 	struct digest_sched *digest; /* the weekly digest */
 };
-struct generation *generation_ref(struct daemon *);
-void generation_unref(struct generation *);
 
-/* http.c */
+/* auth.c */
 enum role {
 	ROLE_NONE,
 	ROLE_OFFICER,
@@ -106,11 +112,25 @@ enum role {
 	ROLE_ADMIN
 };
 #define ROLE_ANY ((1 << ROLE_OFFICER) | (1 << ROLE_DEPARTMENT) | (1 << ROLE_ADMIN))
-#define ROUTE_PAGE (1 << 16)        /* in roles: a web page (web.c) */
-
 struct request;
-typedef void (*route_fn)(struct request *);
+typedef void (*request_reply_fn)(struct request *, redisReply *);
+const char *auth_role_name(enum role);
+enum role auth_role_parse(const char *);
+int auth_token_valid(const char *);
+int auth_lookup(struct request *, const char *, request_reply_fn);
+int auth_identity(struct request *, const redisReply *);
+int auth_rate_limit(struct request *);
+void auth_bearer(struct request *);
 
+/* http.c */
+int http_start(struct daemon *, char **cause);
+void http_stop_listening(struct daemon *);
+void http_configure(struct daemon *);
+
+/* routes.c */
+#define ROUTE_PAGE (1 << 16)        /* in roles: a web page (web.c) */
+#define ROUTE_STATUS (1 << 17)      /* in roles: errors say {"status"} too */
+typedef void (*route_fn)(struct request *);
 struct route {
 	const char *pattern;        /* "/api/v1/issues/ *" matches one segment */
 	int methods;                /* EVHTTP_REQ_GET | ... */
@@ -118,8 +138,16 @@ struct route {
 	route_fn handler;
 	const char *name;           /* the metrics label */
 	const char *arg;            /* for handlers that serve several routes */
+	void (*error)(struct request *, int, const char *);  /* NULL: JSON */
 };
+typedef void (*request_api_fn)(struct request *, int, const char *);
+const struct route *routes_find(const char *, int, char *, size_t);
+int routes_allowed(const char *, char *, size_t, char *, size_t);
+int routes_call_api(struct request *, const char *, const char *,
+    const char *, request_api_fn);
 
+/* request.c */
+struct request_caller;
 struct request {
 	struct evhttp_request *req;
 	struct daemon *daemon;
@@ -146,21 +174,14 @@ struct request {
 
 	void *state;                /* the handler's own data */
 	void (*state_free)(void *);
-
-	/* A page calling the API for itself (request_call_api). */
-	struct web *web;            /* the page's data; web_free frees it */
-	struct ledger_fetch *ledger_fetch;  /* ledger_cache_fetch's */
-	const struct route *page_route;
-	void (*api_done)(struct request *, int, const char *);
+	struct request_caller *caller;  /* see request_call */
 };
-
-typedef void (*request_reply_fn)(struct request *, redisReply *);
-typedef void (*request_api_fn)(struct request *, int, const char *);
-
-int http_start(struct daemon *, char **cause);
-void http_stop_listening(struct daemon *);
-void http_configure(struct daemon *);
-int request_is_json(struct request *);
+typedef void (*request_reply_arg_fn)(struct request *, redisReply *, void *);
+const char *request_method_name(int);
+struct request *request_new(struct daemon *, struct evhttp_request *, int);
+int request_read_body(struct request *);
+void request_call(struct request *, const struct route *, const char *,
+    const char *, request_api_fn);
 void request_reply_json(struct request *, int, struct cJSON *);
 void request_reply_raw(struct request *, int, const char *, const char *);
 void request_reply_data(struct request *, int, const char *, const char *,
@@ -172,17 +193,22 @@ int request_store(struct request *, request_reply_fn, int, const char **,
     const size_t *);
 int request_script(struct request *, enum store_script_id, request_reply_fn,
     int, const char **, const size_t *);
+int request_script_arg(struct request *, enum store_script_id,
+    request_reply_arg_fn, void *, int, const char **, const size_t *);
 const char *request_query(struct request *, const char *);
 int request_check_query(struct request *, const char *const *);
 const char *request_header(struct request *, const char *);
-int request_call_api(struct request *, const char *, const char *,
-    const char *, request_api_fn);
-const char *role_name(enum role);
-const char *http_method_name(int);
-enum role role_parse(const char *);
+int request_is_json(struct request *);
+
+/* api.c */
+int api_page(struct request *, char *, char *, size_t);
+int api_period(struct request *, char *, int);
+int api_id_valid(const char *, char);
+int api_one_of(const char *, const char *const *);
+struct cJSON *api_body_object(struct request *, const char *const *);
 
 /* metrics.c */
-void metrics_count(const char *route, int method, int status);
+void metrics_count(const char *route, const char *method, int status);
 void metrics_write(struct evbuffer *);
 
 /* api_misc.c */
@@ -192,20 +218,15 @@ void api_me(struct request *);
 
 /* api_reports.c */
 void api_reports(struct request *);
-int api_page(struct request *, char *, char *, size_t);
-int api_period(struct request *, char *, int);
 
 /* api_issues.c */
 void api_issues(struct request *);
 void api_issue(struct request *);
 void api_issue_fetch(struct request *, const char *);
 void api_issue_reply(struct request *, redisReply *);
-int api_id_valid(const char *, char);
-int api_one_of(const char *, const char *const *);
 
 /* ledger_cache.c */
 struct ledger_cache;
-struct ledger_fetch;
 typedef void (*ledger_fn)(struct request *, struct ledger *);
 struct ledger_cache *ledger_cache_new(void);
 void ledger_cache_free(struct ledger_cache *);
@@ -222,7 +243,6 @@ struct cJSON *workflow_payload(struct request *);
 int workflow_run(struct request *, const char *, struct cJSON *, request_reply_fn,
     int, const char **);
 int workflow_refused(struct request *, const redisReply *);
-struct cJSON *request_body_object(struct request *, const char *const *);
 
 /* api_tasks.c */
 void api_queue(struct request *);
@@ -271,8 +291,6 @@ struct digest_sched;
 struct digest_sched *digest_sched_start(struct daemon *);
 void digest_sched_kick(struct digest_sched *);
 void digest_sched_stop(struct digest_sched *);
-redisReply *digest_script(redisContext *, const char *,
-    enum store_script_id, const char *, const char *, char *, size_t);
 
 /* digest_collect.c */
 struct cJSON *digest_collect(redisContext *, const struct generation *,
@@ -295,9 +313,7 @@ struct web {
 	void *page;                 /* the page's own data */
 	void (*page_free)(void *);
 };
-void web_dispatch(struct request *);
-void web_run(struct request *);
-void web_free(struct web *);
+struct web *web_state(struct request *);
 const char *web_field(struct request *, const char *);
 void web_escape(struct evbuffer *, const char *);
 struct evbuffer *web_begin(struct request *, const char *);
@@ -318,6 +334,7 @@ void web_department_names(struct request *, struct evbuffer *,
 void web_static(struct request *);
 
 /* web_session.c */
+void web_session_dispatch(struct request *);
 void web_session_load(struct request *);
 void web_signin_page(struct request *, int, const char *);
 void web_login(struct request *);

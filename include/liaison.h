@@ -139,6 +139,9 @@ void ledger_free(struct ledger *);
 /* redis_sync.c */
 struct config;
 struct redisContext *redis_sync_connect(const struct config *, char *, size_t);
+struct redisReply *redis_sync_script(struct redisContext *, const char *prefix,
+    enum store_script_id, const char *action, const char *payload,
+    char *error, size_t errlen);
 
 /* log.c */
 enum log_level { LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };

@@ -150,7 +150,7 @@ api_issue_action(struct request *r)
 		fields = classify_fields;
 	else
 		fields = route_fields;
-	if ((body = request_body_object(r, fields)) == NULL)
+	if ((body = api_body_object(r, fields)) == NULL)
 		return;
 	payload = workflow_payload(r);
 	cJSON_AddStringToObject(payload, "issue", r->param);

@@ -54,7 +54,7 @@ api_digests(struct request *r)
 	struct tm tm;
 	time_t now = time(NULL);
 
-	if ((body = request_body_object(r, digests_fields)) == NULL)
+	if ((body = api_body_object(r, digests_fields)) == NULL)
 		return;
 	if (json_get_string(body, "week", "", 1, DIGEST_WEEK_LEN, &week,
 	    &e) == -1) {

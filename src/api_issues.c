@@ -20,16 +20,6 @@
 static const char *const issues_query[] = { "period", "category", "state",
     "department", "limit", "offset", NULL };
 
-/* Is id a letter followed by 1 to 18 digits, like "I42"? */
-int
-api_id_valid(const char *id, char letter)
-{
-	size_t n = strlen(id);
-
-	return n >= 2 && n <= 19 && id[0] == letter &&
-	    strspn(id + 1, "0123456789") == n - 1;
-}
-
 /* May the caller see this issue? */
 static int
 issues_visible(const struct request *r, const redisReply *issue)
@@ -124,17 +114,6 @@ issues_listed(struct request *r, redisReply *reply)
 		    row->element[1]));
 	}
 	request_reply_json(r, 200, root);
-}
-
-int
-api_one_of(const char *v, const char *const *allowed)
-{
-	size_t i;
-
-	for (i = 0; allowed[i] != NULL; i++)
-		if (strcmp(v, allowed[i]) == 0)
-			return 1;
-	return 0;
 }
 
 /* GET /api/v1/issues?period=&category=&state=&department=&limit=&offset= */

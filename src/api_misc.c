@@ -252,7 +252,7 @@ api_me(struct request *r)
 		return;
 	}
 	root = cJSON_CreateObject();
-	cJSON_AddStringToObject(root, "role", role_name(r->role));
+	cJSON_AddStringToObject(root, "role", auth_role_name(r->role));
 	cJSON_AddStringToObject(root, "id", r->actor_id);
 	if (r->role == ROLE_DEPARTMENT &&
 	    (d = roster_department(r->roster, r->actor_id)) != NULL)

@@ -299,65 +299,6 @@ reports_listed(struct request *r, redisReply *reply)
 	request_reply_json(r, 200, root);
 }
 
-/*
- * Parse ?limit= and ?offset=; -1 having answered 422 when out of range.
- */
-int
-api_page(struct request *r, char *limit, char *offset, size_t len)
-{
-	const char *l = request_query(r, "limit");
-	const char *o = request_query(r, "offset");
-	char *end;
-	long n;
-
-	snprintf(limit, len, "%d", r->config->list_limit < 100 ?
-	    r->config->list_limit : 100);
-	snprintf(offset, len, "0");
-	if (l != NULL) {
-		n = strtol(l, &end, 10);
-		if (*l == '\0' || *end != '\0' || n < 1 ||
-		    n > r->config->list_limit) {
-			request_error(r, 422, "invalid", "limit must be a number "
-			    "from 1 to the configured list_limit", "limit");
-			return -1;
-		}
-		snprintf(limit, len, "%ld", n);
-	}
-	if (o != NULL) {
-		n = strtol(o, &end, 10);
-		if (*o == '\0' || *end != '\0' || n < 0 || n > 1000000) {
-			request_error(r, 422, "invalid", "offset must be a "
-			    "number from 0", "offset");
-			return -1;
-		}
-		snprintf(offset, len, "%ld", n);
-	}
-	return 0;
-}
-
-/*
- * Parse ?period= into buf; the current period when absent and want_default.
- * Returns 1 when a period is in buf, 0 when none, -1 having answered 422.
- */
-int
-api_period(struct request *r, char *buf, int want_default)
-{
-	const char *p = request_query(r, "period");
-	struct period period;
-
-	if (p == NULL) {
-		if (!want_default)
-			return 0;
-		period_of_time(time(NULL), &period);
-	} else if (period_parse(p, &period) == -1) {
-		request_error(r, 422, "invalid", "not a period: use YYYY-MM-1 or "
-		    "YYYY-MM-2", "period");
-		return -1;
-	}
-	period_format(&period, buf);
-	return 1;
-}
-
 static void
 reports_get(struct request *r)
 {

@@ -115,7 +115,7 @@ tasks_run_step(struct request *r, const char *name, const char *task)
 	cJSON *body, *payload, *from;
 	int s;
 
-	if ((body = request_body_object(r, fields)) == NULL)
+	if ((body = api_body_object(r, fields)) == NULL)
 		return;
 	if (json_get_string(body, step->body, "", 1, step->max, &text,
 	    &e) == -1) {

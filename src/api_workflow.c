@@ -48,7 +48,7 @@ workflow_payload(struct request *r)
 	int64_t ms = now_ms();
 
 	snprintf(now, sizeof now, "%lld", (long long)ms);
-	snprintf(actor, sizeof actor, "%s:%s", role_name(r->role),
+	snprintf(actor, sizeof actor, "%s:%s", auth_role_name(r->role),
 	    r->actor_id);
 	cJSON_AddStringToObject(root, "now", now);
 	cJSON_AddStringToObject(root, "actor", actor);
@@ -118,26 +118,4 @@ workflow_refused(struct request *r, const redisReply *reply)
 	return 0;
 }
 
-/*
- * The JSON object body of a changing request, with only the allowed
- * fields. Returns NULL having answered 415 or 400.
- */
-cJSON *
-request_body_object(struct request *r, const char *const *fields)
-{
-	struct api_error e;
-	cJSON *json;
 
-	if (!request_is_json(r)) {
-		request_error(r, 415, "unsupported_media_type", "send "
-		    "Content-Type: application/json (UTF-8)", NULL);
-		return NULL;
-	}
-	if ((json = json_parse_object(r->body, r->bodylen, &e)) == NULL ||
-	    json_check_fields(json, fields, "", &e) == -1) {
-		cJSON_Delete(json);
-		request_fail(r, &e);
-		return NULL;
-	}
-	return json;
-}

@@ -156,7 +156,7 @@ digest_dead_deliveries(redisContext *c, const struct generation *g,
 	    "\"limit\":%d}", (long long)(in->from_ms -
 	    DIGEST_DEAD_DAYS * 86400000LL), (long long)in->to_ms,
 	    DIGEST_DEAD_MAX);
-	if ((r = digest_script(c, g->config->redis_prefix, SCRIPT_DIGEST,
+	if ((r = redis_sync_script(c, g->config->redis_prefix, SCRIPT_DIGEST,
 	    "dead", payload, error, errlen)) == NULL)
 		return -1;
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||

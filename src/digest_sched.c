@@ -76,38 +76,6 @@ digest_sched_arm(struct digest_sched *s, int seconds)
 }
 
 
-/*
- * Run script id's action with a JSON payload (ARGV: prefix, action,
- * payload) on a synchronous connection. Returns the reply (the caller frees
- * it), or NULL with error filled (Redis gone, or an error reply).
- */
-redisReply *
-digest_script(redisContext *c, const char *prefix, enum store_script_id id,
-    const char *action, const char *payload, char *error, size_t errlen)
-{
-	const char *argv[6];
-	redisReply *r;
-
-	argv[0] = "EVAL";
-	argv[1] = store_scripts[id].body;
-	argv[2] = "0";
-	argv[3] = prefix;
-	argv[4] = action;
-	argv[5] = payload;
-	r = redisCommandArgv(c, payload != NULL ? 6 : 5, argv, NULL);
-	if (r == NULL) {
-		snprintf(error, errlen, "redis: %s", c->errstr);
-		return NULL;
-	}
-	if (r->type == REDIS_REPLY_ERROR) {
-		snprintf(error, errlen, "redis: %s %s: %s",
-		    store_scripts[id].name, action, r->str);
-		freeReplyObject(r);
-		return NULL;
-	}
-	return r;
-}
-
 static redisReply *
 digest_call(redisContext *c, struct digest_job *job, const char *action,
     cJSON *payload)
@@ -116,7 +84,7 @@ digest_call(redisContext *c, struct digest_job *job, const char *action,
 	redisReply *r;
 
 	cJSON_Delete(payload);
-	r = digest_script(c, job->gen->config->redis_prefix, SCRIPT_DIGEST,
+	r = redis_sync_script(c, job->gen->config->redis_prefix, SCRIPT_DIGEST,
 	    action, text, job->error, sizeof job->error);
 	free(text);
 	return r;

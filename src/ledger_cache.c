@@ -112,9 +112,9 @@ ledger_cache_put(struct daemon *d, const struct ledger_fetch *f,
 }
 
 static void
-ledger_cache_read(struct request *r, redisReply *reply)
+ledger_cache_read(struct request *r, redisReply *reply, void *arg)
 {
-	struct ledger_fetch f = *r->ledger_fetch;
+	struct ledger_fetch f = *(struct ledger_fetch *)arg;
 	struct daemon *d = r->daemon;
 	int keep = r->config->ledger_cache_ms > 0;
 	struct ledger *l = ledger_parse(reply);
@@ -156,7 +156,5 @@ ledger_cache_fetch(struct request *r, const char *period, ledger_fn fn)
 	f->fn = fn;
 	f->read_at = now;
 	f->writes = d->store->writes;
-	free(r->ledger_fetch);
-	r->ledger_fetch = f;
-	request_script(r, SCRIPT_LEDGER, ledger_cache_read, 2, argv, NULL);
+	request_script_arg(r, SCRIPT_LEDGER, ledger_cache_read, f, 2, argv, NULL);
 }

@@ -44,95 +44,12 @@ notify(const char *state)
 #endif
 }
 
-/* Take a reference to the current config and roster. */
-struct generation *
-generation_ref(struct daemon *d)
-{
-	d->current->refs++;
-	return d->current;
-}
-
-void
-generation_unref(struct generation *g)
-{
-	if (g == NULL || --g->refs > 0)
-		return;
-	config_free(g->config);
-	roster_free(g->roster);
-	workdays_free(g->calendar);
-	free(g);
-}
-
-/*
- * Load the config at path and the roster and calendar it names. Returns a
- * generation holding one reference, or NULL with *cause naming the file,
- * line or entry and the field.
- */
-static struct generation *
-generation_load(const char *path, char **cause)
-{
-	struct generation *g = xcalloc(1, sizeof *g);
-
-	g->refs = 1;
-	if ((g->config = config_load(path, cause)) == NULL ||
-	    (g->roster = roster_load(g->config->roster_file, cause)) == NULL ||
-	    (g->calendar = workdays_load(g->config->deadline_calendar,
-	    cause)) == NULL) {
-		generation_unref(g);
-		return NULL;
-	}
-	return g;
-}
-
-/*
- * Holidays cannot be computed, only read from the State Council's yearly
- * notice: say loudly when the calendar lacks this year or the next.
- */
-static void
-calendar_check(const struct workdays *cal)
-{
-	struct tm tm;
-	time_t now = time(NULL);
-	int year;
-
-	localtime_r(&now, &tm);
-	for (year = tm.tm_year + 1900; year <= tm.tm_year + 1901; year++)
-		if (!workdays_covers(cal, year))
-			log_warnx("calendar %s has no holidays for %d: its "
-			    "weekdays count as working days until it is "
-			    "updated", cal->path, year);
-}
-
 /* Periods and deadlines are in the zone's time: make it the local time. */
 static void
 set_timezone(const char *tz)
 {
 	setenv("TZ", tz, 1);
 	tzset();
-}
-
-static int
-same_string(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
-/* Settings that only a restart applies; say so instead of ignoring them. */
-static void
-reload_warn_restart(const struct config *old, const struct config *new)
-{
-	if (!same_string(old->listen_host, new->listen_host) ||
-	    old->listen_port != new->listen_port)
-		log_warnx("reload: [server] listen changes on restart");
-	if (!same_string(old->redis_host, new->redis_host) ||
-	    old->redis_port != new->redis_port ||
-	    !same_string(old->redis_socket, new->redis_socket) ||
-	    !same_string(old->redis_password, new->redis_password) ||
-	    !same_string(old->redis_prefix, new->redis_prefix) ||
-	    old->redis_timeout_ms != new->redis_timeout_ms)
-		log_warnx("reload: [redis] changes on restart");
 }
 
 /* SIGHUP: load both files again; a bad one is refused and the old stay. */
@@ -150,11 +67,11 @@ reload(struct daemon *d)
 		notify("READY=1");
 		return;
 	}
-	reload_warn_restart(d->current->config, g->config);
+	generation_warn_restart(d->current, g);
 	generation_unref(d->current);
 	d->current = g;
 	set_timezone(g->roster->timezone);
-	calendar_check(g->calendar);
+	generation_check_calendar(g);
 	http_configure(d);
 	log_info("reloaded %s and %s (%zu officers, %zu enterprises)",
 	    g->config->path, g->roster->path, g->roster->nofficers,
@@ -277,7 +194,7 @@ main(int argc, char **argv)
 	}
 
 	log_init(foreground, d->current->config->log_level);
-	calendar_check(d->current->calendar);
+	generation_check_calendar(d->current);
 	if (!foreground && daemon(0, 0) == -1)
 		fatal("daemon");
 	signal(SIGPIPE, SIG_IGN);

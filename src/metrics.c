@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include <event2/buffer.h>
-#include <event2/http.h>
 
 #include "liaison.h"
 #include "daemon.h"
@@ -18,7 +17,7 @@
 
 struct metrics_counter {
 	const char *route;       /* a route's static name */
-	int method;
+	const char *method;      /* a static name: GET, POST ... */
 	int status;
 	unsigned long long count;
 };
@@ -26,9 +25,9 @@ struct metrics_counter {
 static struct metrics_counter counters[METRICS_MAX];
 static size_t ncounters;
 
-/* Count one answered request. */
+/* Count one answered request; route and method are static strings. */
 void
-metrics_count(const char *route, int method, int status)
+metrics_count(const char *route, const char *method, int status)
 {
 	size_t i;
 
@@ -61,6 +60,6 @@ metrics_write(struct evbuffer *out)
 	for (i = 0; i < ncounters; i++)
 		evbuffer_add_printf(out, "liaisond_http_requests_total{route=\"%s\","
 		    "method=\"%s\",status=\"%d\"} %llu\n", counters[i].route,
-		    http_method_name(counters[i].method), counters[i].status,
+		    counters[i].method, counters[i].status,
 		    counters[i].count);
 }

@@ -1,7 +1,7 @@
 /*
  * redis_sync.c -- a blocking Redis connection as the config says (socket or
- * host and port, password, timeout), for liaisonctl and the digest thread.
- * The daemon's event loop uses hiredis's async interface instead (store.c).
+ * host and port, password, timeout), and a script run on it, for liaisonctl
+ * and the digest thread. The daemon's event loop uses hiredis's async interface instead (store.c).
  */
 #include "config.h"
 
@@ -46,4 +46,36 @@ redis_sync_connect(const struct config *cfg, char *error, size_t errlen)
 	}
 	freeReplyObject(r);
 	return c;
+}
+
+/*
+ * Run script id's action with a JSON payload (ARGV: prefix, action,
+ * payload) on a synchronous connection. Returns the reply (the caller frees
+ * it), or NULL with error filled (Redis gone, or an error reply).
+ */
+redisReply *
+redis_sync_script(redisContext *c, const char *prefix, enum store_script_id id,
+    const char *action, const char *payload, char *error, size_t errlen)
+{
+	const char *argv[6];
+	redisReply *r;
+
+	argv[0] = "EVAL";
+	argv[1] = store_scripts[id].body;
+	argv[2] = "0";
+	argv[3] = prefix;
+	argv[4] = action;
+	argv[5] = payload;
+	r = redisCommandArgv(c, payload != NULL ? 6 : 5, argv, NULL);
+	if (r == NULL) {
+		snprintf(error, errlen, "redis: %s", c->errstr);
+		return NULL;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		snprintf(error, errlen, "redis: %s %s: %s",
+		    store_scripts[id].name, action, r->str);
+		freeReplyObject(r);
+		return NULL;
+	}
+	return r;
 }

@@ -5,7 +5,7 @@
  * pages, and the stylesheet and script compiled into the binary.
  *
  * A page never holds a business rule of its own: what it changes it
- * changes by calling the API's route for it (request_call_api), and it
+ * changes by calling the API's route for it (routes_call_api), and it
  * reads with the same Redis scripts the API reads with.
  */
 #include "config.h"
@@ -32,27 +32,24 @@
 	"img-src 'self'; connect-src 'self'; form-action 'self'; " \
 	"frame-ancestors 'none'; base-uri 'none'"
 
-void
-web_free(struct web *w)
+/*
+ * A page's data is its request's state (web_dispatch puts it there); while
+ * the page calls the API the API's handler has the state, and the page's
+ * is put back before the page's callback runs (request_call).
+ */
+struct web *
+web_state(struct request *r)
 {
-	if (w == NULL)
-		return;
-	if (w->has_form)
-		evhttp_clear_headers(&w->form);
-	if (w->page_free != NULL && w->page != NULL)
-		w->page_free(w->page);
-	free(w->flash);
-	free(w->name);
-	free(w);
+	return r->state;
 }
 
 /* A field of the POSTed form, or NULL. */
 const char *
 web_field(struct request *r, const char *name)
 {
-	if (r->web == NULL || !r->web->has_form)
+	if (web_state(r) == NULL || !web_state(r)->has_form)
 		return NULL;
-	return evhttp_find_header(&r->web->form, name);
+	return evhttp_find_header(&web_state(r)->form, name);
 }
 
 /* Write s to buf with HTML's special characters escaped (text or value). */
@@ -184,7 +181,7 @@ void
 web_hidden_csrf(struct request *r, struct evbuffer *buf)
 {
 	evbuffer_add_printf(buf, "<input type=\"hidden\" name=\"csrf\" "
-	    "value=\"%s\">", r->web->csrf);
+	    "value=\"%s\">", web_state(r)->csrf);
 }
 
 /*
@@ -211,7 +208,7 @@ void
 web_signed_in_bar(struct request *r, struct evbuffer *buf, const char *role)
 {
 	evbuffer_add_printf(buf, "<p>%s：", role);
-	web_escape(buf, r->web->name != NULL ? r->web->name : r->actor_id);
+	web_escape(buf, web_state(r)->name != NULL ? web_state(r)->name : r->actor_id);
 	evbuffer_add_printf(buf, "（");
 	web_escape(buf, r->actor_id);
 	evbuffer_add_printf(buf, "）</p><form method=\"post\" "
@@ -303,116 +300,6 @@ web_static(struct request *r)
 		return;
 	}
 	request_reply_raw(r, 200, a->type, a->body);
-}
-
-/*
- * Did this POST come from one of our own pages? A browser says so in
- * Sec-Fetch-Site and Origin; a form on another site cannot hide either.
- */
-static int
-web_same_origin(struct request *r)
-{
-	const char *site = request_header(r, "Sec-Fetch-Site");
-	const char *origin = request_header(r, "Origin");
-	const char *host = request_header(r, "Host");
-	const char *pub = r->config->public_url, *end;
-	char mine[300];
-	size_t n;
-
-	if (site != NULL && strcmp(site, "same-origin") != 0 &&
-	    strcmp(site, "none") != 0)
-		return 0;
-	if (origin == NULL)
-		return 1;
-	/* public_url's scheme://host:port, without any path. */
-	end = strstr(pub, "://");
-	end = end != NULL ? strchr(end + 3, '/') : NULL;
-	n = end != NULL ? (size_t)(end - pub) : strlen(pub);
-	if (strlen(origin) == n && strncmp(origin, pub, n) == 0)
-		return 1;
-	if (host == NULL)
-		return 0;
-	snprintf(mine, sizeof mine, "http://%s", host);
-	if (strcmp(origin, mine) == 0)
-		return 1;
-	snprintf(mine, sizeof mine, "https://%s", host);
-	return strcmp(origin, mine) == 0;
-}
-
-/* Parse an application/x-www-form-urlencoded body; -1 having answered. */
-static int
-web_parse_form(struct request *r)
-{
-	const char *type = request_header(r, "Content-Type");
-	struct evkeyval *kv;
-
-	if (type == NULL || strncasecmp(type,
-	    "application/x-www-form-urlencoded", 33) != 0) {
-		web_error(r, 415, "请通过页面上的表单提交。");
-		return -1;
-	}
-	TAILQ_INIT(&r->web->form);
-	r->web->has_form = 1;
-	if (evhttp_parse_query_str(r->body, &r->web->form) != 0) {
-		web_error(r, 400, "表单内容无法识别。");
-		return -1;
-	}
-	TAILQ_FOREACH(kv, &r->web->form, next) {
-		if (!utf8_valid(kv->value, strlen(kv->value))) {
-			web_error(r, 400, "表单内容不是有效的 UTF-8 文本。");
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/*
- * The session is loaded (web_session.c): check the role and, for a POST,
- * the CSRF field, then run the page.
- */
-void
-web_run(struct request *r)
-{
-	const char *csrf;
-
-	if (!(r->route->roles & (1 << r->role))) {
-		web_error(r, 403, r->role == ROLE_DEPARTMENT ?
-		    "此页面供联络员使用；部门请打开“部门办理”。" :
-		    r->role == ROLE_OFFICER ?
-		    "此页面供部门使用；联络员请打开“联络员报送”。" :
-		    "管理员请使用 API 与 liaisonctl。");
-		return;
-	}
-	if (r->method == EVHTTP_REQ_POST) {
-		csrf = web_field(r, "csrf");
-		if (csrf == NULL || strlen(csrf) != WEB_CSRF_LEN ||
-		    CRYPTO_memcmp(csrf, r->web->csrf, WEB_CSRF_LEN) != 0) {
-			web_error(r, 403, "表单已过期或来源不明，请返回页面刷新后"
-			    "重新提交。");
-			return;
-		}
-	}
-	r->route->handler(r);
-}
-
-/* Every page request enters here from http.c's dispatcher. */
-void
-web_dispatch(struct request *r)
-{
-	r->web = xcalloc(1, sizeof *r->web);
-	if (r->method == EVHTTP_REQ_POST) {
-		if (!web_same_origin(r)) {
-			web_error(r, 403, "拒绝来自其他网站的提交。");
-			return;
-		}
-		if (web_parse_form(r) == -1)
-			return;
-	}
-	if ((r->route->roles & ROLE_ANY) == 0) {
-		r->route->handler(r);
-		return;
-	}
-	web_session_load(r);
 }
 
 /*

@@ -56,8 +56,8 @@ dept_page_new(struct request *r)
 	struct dept_page *p = xcalloc(1, sizeof *p);
 
 	p->status = 200;
-	r->web->page = p;
-	r->web->page_free = dept_page_free;
+	web_state(r)->page = p;
+	web_state(r)->page_free = dept_page_free;
 	return p;
 }
 
@@ -155,7 +155,7 @@ dept_issue(struct request *r, struct evbuffer *buf, const redisReply *issue)
 static void
 dept_render(struct request *r, redisReply *reply)
 {
-	struct dept_page *p = r->web->page;
+	struct dept_page *p = web_state(r)->page;
 	const char *ok = request_query(r, "ok");
 	const char *task = request_query(r, "task");
 	struct evbuffer *buf;
@@ -219,7 +219,7 @@ dept_queued(struct request *r, redisReply *reply)
 {
 	static const char *const keep[] = { "id", "created", "deadline",
 	    "overdue", NULL };
-	struct dept_page *p = r->web->page;
+	struct dept_page *p = web_state(r)->page;
 	struct evbuffer *ids = evbuffer_new();
 	const redisReply *tasks, *task;
 	const char *argv[2], *v;
@@ -302,7 +302,7 @@ dept_work_task(struct request *r, struct evbuffer *buf,
 static void
 dept_recent(struct request *r, redisReply *reply)
 {
-	struct dept_page *p = r->web->page;
+	struct dept_page *p = web_state(r)->page;
 	const redisReply *row, *task;
 	const char *argv[3], *id, *state, *dept;
 	char seen[4096] = " ", mark[32];
@@ -365,7 +365,7 @@ web_dept(struct request *r)
 static void
 dept_stepped(struct request *r, int status, const char *body)
 {
-	struct dept_page *p = r->web->page;
+	struct dept_page *p = web_state(r)->page;
 	const char *task = web_field(r, "task");
 	const char *message;
 	char location[96];
@@ -419,7 +419,7 @@ web_dept_step(struct request *r)
 	json = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	snprintf(path, sizeof path, "/api/v1/tasks/%s/%s", task, step->name);
-	if (request_call_api(r, path, json, NULL, dept_stepped) == -1)
+	if (routes_call_api(r, path, json, NULL, dept_stepped) == -1)
 		web_error(r, 403, "无权操作。");
 	free(json);
 }

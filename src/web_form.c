@@ -42,8 +42,8 @@ form_page_new(struct request *r)
 	struct form_page *p = xcalloc(1, sizeof *p);
 
 	p->status = 200;
-	r->web->page = p;
-	r->web->page_free = free;
+	web_state(r)->page = p;
+	web_state(r)->page_free = free;
 	return p;
 }
 
@@ -95,9 +95,9 @@ form_render_done(struct request *r, struct evbuffer *buf)
 	cJSON *json, *report, *issues, *issue;
 	int n = 0;
 
-	if (done == NULL || r->web->flash == NULL)
+	if (done == NULL || web_state(r)->flash == NULL)
 		return;
-	json = cJSON_Parse(r->web->flash);
+	json = cJSON_Parse(web_state(r)->flash);
 	report = cJSON_GetObjectItemCaseSensitive(json, "report");
 	if (!cJSON_IsString(report) || strcmp(report->valuestring, done) != 0) {
 		cJSON_Delete(json);
@@ -317,7 +317,7 @@ static void
 form_render(struct request *r, redisReply *reply)
 {
 	const struct officer *o = roster_officer(r->roster, r->actor_id);
-	struct form_page *p = r->web->page;
+	struct form_page *p = web_state(r)->page;
 	struct period period;
 	struct evbuffer *buf;
 	size_t i;
@@ -367,7 +367,7 @@ form_render(struct request *r, redisReply *reply)
 static void
 form_reported(struct request *r, redisReply *reply)
 {
-	struct form_page *p = r->web->page;
+	struct form_page *p = web_state(r)->page;
 	const char *argv[5];
 	char index[128];
 
@@ -384,7 +384,7 @@ form_reported(struct request *r, redisReply *reply)
 static void
 form_show(struct request *r)
 {
-	struct form_page *p = r->web->page;
+	struct form_page *p = web_state(r)->page;
 	struct period period;
 	const char *argv[3];
 	char key[160];
@@ -415,7 +415,7 @@ static void
 form_refused(struct request *r, int status, const char *body,
     const char *issue)
 {
-	struct form_page *p = r->web->page;
+	struct form_page *p = web_state(r)->page;
 	const char *message;
 
 	if (status >= 500 || status == 429) {
@@ -500,7 +500,7 @@ web_form_report(struct request *r)
 	}
 	json = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
-	if (request_call_api(r, "/api/v1/reports", json, key,
+	if (routes_call_api(r, "/api/v1/reports", json, key,
 	    form_submitted) == -1)
 		web_error(r, 403, "无权报送。");
 	free(json);
@@ -545,7 +545,7 @@ web_form_action(struct request *r)
 	json = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	snprintf(path, sizeof path, "/api/v1/issues/%s/%s", issue, action);
-	if (request_call_api(r, path, json, NULL, form_acted) == -1)
+	if (routes_call_api(r, path, json, NULL, form_acted) == -1)
 		web_error(r, 403, "无权操作。");
 	free(json);
 }

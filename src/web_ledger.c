@@ -197,7 +197,7 @@ ledger_render_issue(struct request *r, struct evbuffer *buf,
 static void
 ledger_read(struct request *r, struct ledger *l)
 {
-	struct ledger_page *p = r->web->page;
+	struct ledger_page *p = web_state(r)->page;
 	struct evbuffer *buf;
 	size_t i, n = 0;
 
@@ -230,8 +230,8 @@ web_ledger(struct request *r)
 	const char *v;
 	struct period period;
 
-	r->web->page = p;
-	r->web->page_free = free;
+	web_state(r)->page = p;
+	web_state(r)->page_free = free;
 	if (request_check_query(r, ledger_query) == -1)
 		return;
 	if ((v = ledger_param(r, "period")) == NULL)

@@ -1,5 +1,10 @@
 /*
- * web_session.c -- signing in to the web pages with a token, once.
+ * web_session.c -- the way into a web page, and signing in to the pages
+ * with a token, once.
+ *
+ * Every page request enters at web_session_dispatch (from http.c): a POST
+ * must come from our own origin and carry a form; a page for a role needs
+ * a session, whose user must hold that role, and a POST its CSRF field.
  *
  * POST /login checks the token exactly as the API does (its SHA-256 names
  * "token:HASH") and creates "session:SID" in Redis: a random 128-bit id
@@ -18,6 +23,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <hiredis/hiredis.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "liaison.h"
@@ -107,6 +113,137 @@ web_signin_page(struct request *r, int status, const char *error)
 	web_end(r, buf, status, NULL);
 }
 
+/* --- the way into a page ---------------------------------------------- */
+
+static void
+web_session_free(void *arg)
+{
+	struct web *w = arg;
+
+	if (w == NULL)
+		return;
+	if (w->has_form)
+		evhttp_clear_headers(&w->form);
+	if (w->page_free != NULL && w->page != NULL)
+		w->page_free(w->page);
+	free(w->flash);
+	free(w->name);
+	free(w);
+}
+
+/*
+ * Did this POST come from one of our own pages? A browser says so in
+ * Sec-Fetch-Site and Origin; a form on another site cannot hide either.
+ */
+static int
+web_session_same_origin(struct request *r)
+{
+	const char *site = request_header(r, "Sec-Fetch-Site");
+	const char *origin = request_header(r, "Origin");
+	const char *host = request_header(r, "Host");
+	const char *pub = r->config->public_url, *end;
+	char mine[300];
+	size_t n;
+
+	if (site != NULL && strcmp(site, "same-origin") != 0 &&
+	    strcmp(site, "none") != 0)
+		return 0;
+	if (origin == NULL)
+		return 1;
+	/* public_url's scheme://host:port, without any path. */
+	end = strstr(pub, "://");
+	end = end != NULL ? strchr(end + 3, '/') : NULL;
+	n = end != NULL ? (size_t)(end - pub) : strlen(pub);
+	if (strlen(origin) == n && strncmp(origin, pub, n) == 0)
+		return 1;
+	if (host == NULL)
+		return 0;
+	snprintf(mine, sizeof mine, "http://%s", host);
+	if (strcmp(origin, mine) == 0)
+		return 1;
+	snprintf(mine, sizeof mine, "https://%s", host);
+	return strcmp(origin, mine) == 0;
+}
+
+/* Parse an application/x-www-form-urlencoded body; -1 having answered. */
+static int
+web_session_parse_form(struct request *r)
+{
+	const char *type = request_header(r, "Content-Type");
+	struct evkeyval *kv;
+
+	if (type == NULL || strncasecmp(type,
+	    "application/x-www-form-urlencoded", 33) != 0) {
+		web_error(r, 415, "请通过页面上的表单提交。");
+		return -1;
+	}
+	TAILQ_INIT(&web_state(r)->form);
+	web_state(r)->has_form = 1;
+	if (evhttp_parse_query_str(r->body, &web_state(r)->form) != 0) {
+		web_error(r, 400, "表单内容无法识别。");
+		return -1;
+	}
+	TAILQ_FOREACH(kv, &web_state(r)->form, next) {
+		if (!utf8_valid(kv->value, strlen(kv->value))) {
+			web_error(r, 400, "表单内容不是有效的 UTF-8 文本。");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The session is loaded (web_session.c): check the role and, for a POST,
+ * the CSRF field, then run the page.
+ */
+static void
+web_session_run(struct request *r)
+{
+	const char *csrf;
+
+	if (!(r->route->roles & (1 << r->role))) {
+		web_error(r, 403, r->role == ROLE_DEPARTMENT ?
+		    "此页面供联络员使用；部门请打开“部门办理”。" :
+		    r->role == ROLE_OFFICER ?
+		    "此页面供部门使用；联络员请打开“联络员报送”。" :
+		    "管理员请使用 API 与 liaisonctl。");
+		return;
+	}
+	if (r->method == EVHTTP_REQ_POST) {
+		csrf = web_field(r, "csrf");
+		if (csrf == NULL || strlen(csrf) != WEB_CSRF_LEN ||
+		    CRYPTO_memcmp(csrf, web_state(r)->csrf, WEB_CSRF_LEN) != 0) {
+			web_error(r, 403, "表单已过期或来源不明，请返回页面刷新后"
+			    "重新提交。");
+			return;
+		}
+	}
+	r->route->handler(r);
+}
+
+/* Every page request enters here from http.c's dispatcher. */
+void
+web_session_dispatch(struct request *r)
+{
+	r->state = xcalloc(1, sizeof (struct web));
+	r->state_free = web_session_free;
+	if (r->method == EVHTTP_REQ_POST) {
+		if (!web_session_same_origin(r)) {
+			web_error(r, 403, "拒绝来自其他网站的提交。");
+			return;
+		}
+		if (web_session_parse_form(r) == -1)
+			return;
+	}
+	if ((r->route->roles & ROLE_ANY) == 0) {
+		r->route->handler(r);
+		return;
+	}
+	web_session_load(r);
+}
+
+/* --- sessions ----------------------------------------------------------- */
+
 /* No session: a GET shows the sign-in page, a POST is refused. */
 static void
 session_none(struct request *r)
@@ -122,35 +259,25 @@ session_none(struct request *r)
 static void
 session_token_loaded(struct request *r, redisReply *reply)
 {
-	const char *role = reply_field(reply, "role");
-	const char *id = reply_field(reply, "id");
 	const struct department *d;
 	const struct officer *o;
-	char retry[16];
-	int limit = r->config->rate_per_minute, wait;
 
-	if (role == NULL || id == NULL || strlen(id) >= sizeof r->actor_id) {
+	if (auth_identity(r, reply) == -1) {
 		session_set_cookie(r, NULL);
 		session_none(r);
 		return;
 	}
-	r->role = role_parse(role);
-	strcpy(r->actor_id, id);
 	if (r->role == ROLE_OFFICER &&
-	    (o = roster_officer(r->roster, id)) != NULL)
-		r->web->name = xstrdup(o->name);
+	    (o = roster_officer(r->roster, r->actor_id)) != NULL)
+		web_state(r)->name = xstrdup(o->name);
 	if (r->role == ROLE_DEPARTMENT &&
-	    (d = roster_department(r->roster, id)) != NULL)
-		r->web->name = xstrdup(d->name);
-	if (limit > 0 && (wait = ratelimit_hit(r->daemon->ratelimit,
-	    r->token_hash, limit, time(NULL))) > 0) {
-		snprintf(retry, sizeof retry, "%d", wait);
-		evhttp_add_header(evhttp_request_get_output_headers(r->req),
-		    "Retry-After", retry);
+	    (d = roster_department(r->roster, r->actor_id)) != NULL)
+		web_state(r)->name = xstrdup(d->name);
+	if (auth_rate_limit(r) > 0) {
 		web_error(r, 429, "请稍后再试。");
 		return;
 	}
-	web_run(r);
+	web_session_run(r);
 }
 
 static void
@@ -159,24 +286,19 @@ session_loaded(struct request *r, redisReply *reply)
 	const char *hash = reply_field(reply, "token");
 	const char *csrf = reply_field(reply, "csrf");
 	const char *flash = reply_field(reply, "flash");
-	const char *argv[2];
-	char key[256];
 
 	if (hash == NULL || csrf == NULL || strlen(hash) != TOKEN_HASH_LEN ||
 	    strlen(csrf) != WEB_CSRF_LEN) {
-		*r->web->sid = '\0';
+		*web_state(r)->sid = '\0';
 		session_set_cookie(r, NULL);
 		session_none(r);
 		return;
 	}
 	memcpy(r->token_hash, hash, TOKEN_HASH_LEN + 1);
-	memcpy(r->web->csrf, csrf, WEB_CSRF_LEN + 1);
+	memcpy(web_state(r)->csrf, csrf, WEB_CSRF_LEN + 1);
 	if (flash != NULL)
-		r->web->flash = xstrdup(flash);
-	snprintf(key, sizeof key, "%stoken:%s", r->config->redis_prefix, hash);
-	argv[0] = "HGETALL";
-	argv[1] = key;
-	request_store(r, session_token_loaded, 2, argv, NULL);
+		web_state(r)->flash = xstrdup(flash);
+	auth_lookup(r, hash, session_token_loaded);
 }
 
 /* Find the request's session, then run the page as its user. */
@@ -186,12 +308,12 @@ web_session_load(struct request *r)
 	const char *argv[2];
 	char key[256];
 
-	if (!session_cookie(r, r->web->sid)) {
+	if (!session_cookie(r, web_state(r)->sid)) {
 		session_none(r);
 		return;
 	}
 	snprintf(key, sizeof key, "%ssession:%s", r->config->redis_prefix,
-	    r->web->sid);
+	    web_state(r)->sid);
 	argv[0] = "HGETALL";
 	argv[1] = key;
 	request_store(r, session_loaded, 2, argv, NULL);
@@ -212,7 +334,7 @@ login_stored(struct request *r, redisReply *reply)
 		web_error(r, 503, "无法保存登录状态，请稍后再试。");
 		return;
 	}
-	session_set_cookie(r, r->web->sid);
+	session_set_cookie(r, web_state(r)->sid);
 	web_redirect(r, r->role == ROLE_OFFICER ? "/form" : "/dept");
 }
 
@@ -228,16 +350,16 @@ login_token_loaded(struct request *r, redisReply *reply)
 		web_signin_page(r, 401, "令牌无效或已被吊销，请核对后重新输入。");
 		return;
 	}
-	r->role = role_parse(role);
+	r->role = auth_role_parse(role);
 	if (r->role != ROLE_OFFICER && r->role != ROLE_DEPARTMENT) {
 		web_signin_page(r, 403, "网页供联络员和部门使用；管理员请使用 "
 		    "API 与 liaisonctl。");
 		return;
 	}
-	session_random_hex(r->web->sid, WEB_SID_LEN / 2);
-	session_random_hex(r->web->csrf, WEB_CSRF_LEN / 2);
+	session_random_hex(web_state(r)->sid, WEB_SID_LEN / 2);
+	session_random_hex(web_state(r)->csrf, WEB_CSRF_LEN / 2);
 	snprintf(key, sizeof key, "%ssession:%s", r->config->redis_prefix,
-	    r->web->sid);
+	    web_state(r)->sid);
 	/* Sent back to back: one transaction (PITFALLS: hiredis async). */
 	argv[0] = "MULTI";
 	if (request_store(r, session_ignore, 1, argv, NULL) == -1)
@@ -247,7 +369,7 @@ login_token_loaded(struct request *r, redisReply *reply)
 	argv[2] = "token";
 	argv[3] = r->token_hash;
 	argv[4] = "csrf";
-	argv[5] = r->web->csrf;
+	argv[5] = web_state(r)->csrf;
 	if (request_store(r, session_ignore, 6, argv, NULL) == -1)
 		return;
 	argv[0] = "EXPIRE";
@@ -263,27 +385,18 @@ void
 web_login(struct request *r)
 {
 	const char *token = web_field(r, "token");
-	const char *argv[2];
-	char key[256];
-	size_t n;
 
 	if (token == NULL || *token == '\0') {
 		web_signin_page(r, 422, "请输入令牌。");
 		return;
 	}
-	n = strlen(token);
-	if (n < 8 || n > 128 || strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789-_.~+/=") != n) {
+	if (!auth_token_valid(token)) {
 		web_signin_page(r, 422, "令牌格式不对，请完整复制管理员发给您的"
 		    "令牌（以 lt_ 开头）。");
 		return;
 	}
 	token_hash(token, r->token_hash);
-	snprintf(key, sizeof key, "%stoken:%s", r->config->redis_prefix,
-	    r->token_hash);
-	argv[0] = "HGETALL";
-	argv[1] = key;
-	request_store(r, login_token_loaded, 2, argv, NULL);
+	auth_lookup(r, r->token_hash, login_token_loaded);
 }
 
 static void
@@ -302,7 +415,7 @@ web_logout(struct request *r)
 	char key[256];
 
 	snprintf(key, sizeof key, "%ssession:%s", r->config->redis_prefix,
-	    r->web->sid);
+	    web_state(r)->sid);
 	argv[0] = "DEL";
 	argv[1] = key;
 	request_store(r, logout_done, 2, argv, NULL);
@@ -311,7 +424,7 @@ web_logout(struct request *r)
 static void
 flash_stored(struct request *r, redisReply *reply)
 {
-	const char *location = r->web->page;
+	const char *location = web_state(r)->page;
 
 	(void)reply;
 	web_redirect(r, location);
@@ -328,11 +441,11 @@ web_session_flash(struct request *r, const char *json, const char *location)
 	char key[256];
 
 	snprintf(key, sizeof key, "%ssession:%s", r->config->redis_prefix,
-	    r->web->sid);
-	if (r->web->page_free != NULL && r->web->page != NULL)
-		r->web->page_free(r->web->page);
-	r->web->page = xstrdup(location);
-	r->web->page_free = free;
+	    web_state(r)->sid);
+	if (web_state(r)->page_free != NULL && web_state(r)->page != NULL)
+		web_state(r)->page_free(web_state(r)->page);
+	web_state(r)->page = xstrdup(location);
+	web_state(r)->page_free = free;
 	argv[0] = "HSET";
 	argv[1] = key;
 	argv[2] = "flash";

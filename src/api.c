@@ -1,0 +1,120 @@
+/*
+ * api.c -- what the API's handlers share: the paging and period query
+ * parameters, id and enumeration checks, and reading a JSON body with
+ * only the fields a route allows.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "liaison.h"
+#include "daemon.h"
+
+/*
+ * Parse ?limit= and ?offset=; -1 having answered 422 when out of range.
+ */
+int
+api_page(struct request *r, char *limit, char *offset, size_t len)
+{
+	const char *l = request_query(r, "limit");
+	const char *o = request_query(r, "offset");
+	char *end;
+	long n;
+
+	snprintf(limit, len, "%d", r->config->list_limit < 100 ?
+	    r->config->list_limit : 100);
+	snprintf(offset, len, "0");
+	if (l != NULL) {
+		n = strtol(l, &end, 10);
+		if (*l == '\0' || *end != '\0' || n < 1 ||
+		    n > r->config->list_limit) {
+			request_error(r, 422, "invalid", "limit must be a number "
+			    "from 1 to the configured list_limit", "limit");
+			return -1;
+		}
+		snprintf(limit, len, "%ld", n);
+	}
+	if (o != NULL) {
+		n = strtol(o, &end, 10);
+		if (*o == '\0' || *end != '\0' || n < 0 || n > 1000000) {
+			request_error(r, 422, "invalid", "offset must be a "
+			    "number from 0", "offset");
+			return -1;
+		}
+		snprintf(offset, len, "%ld", n);
+	}
+	return 0;
+}
+
+/*
+ * Parse ?period= into buf; the current period when absent and want_default.
+ * Returns 1 when a period is in buf, 0 when none, -1 having answered 422.
+ */
+int
+api_period(struct request *r, char *buf, int want_default)
+{
+	const char *p = request_query(r, "period");
+	struct period period;
+
+	if (p == NULL) {
+		if (!want_default)
+			return 0;
+		period_of_time(time(NULL), &period);
+	} else if (period_parse(p, &period) == -1) {
+		request_error(r, 422, "invalid", "not a period: use YYYY-MM-1 or "
+		    "YYYY-MM-2", "period");
+		return -1;
+	}
+	period_format(&period, buf);
+	return 1;
+}
+
+/* Is id a letter followed by 1 to 18 digits, like "I42"? */
+int
+api_id_valid(const char *id, char letter)
+{
+	size_t n = strlen(id);
+
+	return n >= 2 && n <= 19 && id[0] == letter &&
+	    strspn(id + 1, "0123456789") == n - 1;
+}
+
+int
+api_one_of(const char *v, const char *const *allowed)
+{
+	size_t i;
+
+	for (i = 0; allowed[i] != NULL; i++)
+		if (strcmp(v, allowed[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The JSON object body of a changing request, with only the allowed
+ * fields. Returns NULL having answered 415 or 400.
+ */
+cJSON *
+api_body_object(struct request *r, const char *const *fields)
+{
+	struct api_error e;
+	cJSON *json;
+
+	if (!request_is_json(r)) {
+		request_error(r, 415, "unsupported_media_type", "send "
+		    "Content-Type: application/json (UTF-8)", NULL);
+		return NULL;
+	}
+	if ((json = json_parse_object(r->body, r->bodylen, &e)) == NULL ||
+	    json_check_fields(json, fields, "", &e) == -1) {
+		cJSON_Delete(json);
+		request_fail(r, &e);
+		return NULL;
+	}
+	return json;
+}

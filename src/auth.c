@@ -1,0 +1,168 @@
+/*
+ * auth.c -- who is asking: the one rule for a token's form, the lookup of
+ * a token's record by its SHA-256 (only hashes are stored), the roles, and
+ * the per-token rate limit. Bearer tokens (the API) are checked here;
+ * sessions (web_session.c) come back here for their token's record.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/http.h>
+#include <hiredis/hiredis.h>
+
+#include "liaison.h"
+#include "daemon.h"
+
+/* What a token may be made of; liaisonctl's are "lt_" and base64url. */
+#define AUTH_TOKEN_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+	"0123456789-_.~+/="
+#define AUTH_TOKEN_MIN 8
+#define AUTH_TOKEN_MAX 128
+
+const char *
+auth_role_name(enum role role)
+{
+	switch (role) {
+	case ROLE_OFFICER:
+		return "officer";
+	case ROLE_DEPARTMENT:
+		return "department";
+	case ROLE_ADMIN:
+		return "admin";
+	default:
+		return "none";
+	}
+}
+
+enum role
+auth_role_parse(const char *s)
+{
+	if (strcmp(s, "officer") == 0)
+		return ROLE_OFFICER;
+	if (strcmp(s, "department") == 0)
+		return ROLE_DEPARTMENT;
+	if (strcmp(s, "admin") == 0)
+		return ROLE_ADMIN;
+	return ROLE_NONE;
+}
+
+/*
+ * Could token be one of ours? Anything else is refused before Redis is
+ * asked: the same rule for a bearer token and for the sign-in form.
+ */
+int
+auth_token_valid(const char *token)
+{
+	size_t n = strlen(token);
+
+	return n >= AUTH_TOKEN_MIN && n <= AUTH_TOKEN_MAX &&
+	    strspn(token, AUTH_TOKEN_CHARS) == n;
+}
+
+/*
+ * Read the record of the token whose SHA-256 (hex) is hash; fn gets it (an
+ * empty array when the token is unknown or revoked). Returns -1 having
+ * answered when Redis is down.
+ */
+int
+auth_lookup(struct request *r, const char *hash, request_reply_fn fn)
+{
+	const char *argv[2];
+	char key[256];
+
+	snprintf(key, sizeof key, "%stoken:%s", r->config->redis_prefix, hash);
+	argv[0] = "HGETALL";
+	argv[1] = key;
+	return request_store(r, fn, 2, argv, NULL);
+}
+
+/*
+ * Take the role and id from a token record (auth_lookup's reply) into r.
+ * Returns -1, changing nothing, when the record names no one.
+ */
+int
+auth_identity(struct request *r, const redisReply *record)
+{
+	const char *role = reply_field(record, "role");
+	const char *id = reply_field(record, "id");
+
+	if (role == NULL || id == NULL || strlen(id) >= sizeof r->actor_id)
+		return -1;
+	r->role = auth_role_parse(role);
+	strcpy(r->actor_id, id);
+	return 0;
+}
+
+/*
+ * Count one request against r's token. Returns 0 when it may go on, or the
+ * seconds to wait, with the Retry-After header set, when it is over the
+ * [limits] rate_per_minute.
+ */
+int
+auth_rate_limit(struct request *r)
+{
+	int limit = r->config->rate_per_minute, wait;
+	char retry[16];
+
+	if (limit <= 0 || (wait = ratelimit_hit(r->daemon->ratelimit,
+	    r->token_hash, limit, time(NULL))) <= 0)
+		return 0;
+	snprintf(retry, sizeof retry, "%d", wait);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req),
+	    "Retry-After", retry);
+	return wait;
+}
+
+static void
+auth_bearer_loaded(struct request *r, redisReply *reply)
+{
+	if (reply->type != REDIS_REPLY_ARRAY) {
+		request_error(r, 500, "internal", "bad token record", NULL);
+		return;
+	}
+	if (auth_identity(r, reply) == -1) {
+		request_error(r, 401, "unauthorized", "unknown or revoked token",
+		    NULL);
+		return;
+	}
+	if (!(r->route->roles & (1 << r->role))) {
+		request_error(r, 403, "forbidden",
+		    "this token's role may not use this resource", NULL);
+		return;
+	}
+	if (auth_rate_limit(r) > 0) {
+		request_error(r, 429, "rate_limited",
+		    "too many requests for this token; try again later", NULL);
+		return;
+	}
+	r->route->handler(r);
+}
+
+/* The API's way in: check the bearer token, then run the route's handler. */
+void
+auth_bearer(struct request *r)
+{
+	const char *auth = request_header(r, "Authorization");
+	const char *token;
+
+	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0) {
+		evhttp_add_header(evhttp_request_get_output_headers(r->req),
+		    "WWW-Authenticate", "Bearer");
+		request_error(r, 401, "unauthorized",
+		    "an Authorization: Bearer token is required", NULL);
+		return;
+	}
+	token = auth + 7;
+	while (*token == ' ')
+		token++;
+	if (!auth_token_valid(token)) {
+		request_error(r, 401, "unauthorized", "malformed token", NULL);
+		return;
+	}
+	token_hash(token, r->token_hash);
+	auth_lookup(r, r->token_hash, auth_bearer_loaded);
+}

@@ -1,0 +1,100 @@
+/*
+ * generation.c -- a config and the roster and calendar it names, loaded
+ * together and swapped together on SIGHUP. Each request (and each digest
+ * job) holds a reference, so a reload never pulls any of them from under
+ * work in flight; the last reference frees them.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "liaison.h"
+#include "daemon.h"
+
+/* Take a reference to the current config and roster. */
+struct generation *
+generation_ref(struct daemon *d)
+{
+	d->current->refs++;
+	return d->current;
+}
+
+void
+generation_unref(struct generation *g)
+{
+	if (g == NULL || --g->refs > 0)
+		return;
+	config_free(g->config);
+	roster_free(g->roster);
+	workdays_free(g->calendar);
+	free(g);
+}
+
+/*
+ * Load the config at path and the roster and calendar it names. Returns a
+ * generation holding one reference, or NULL with *cause naming the file,
+ * line or entry and the field.
+ */
+struct generation *
+generation_load(const char *path, char **cause)
+{
+	struct generation *g = xcalloc(1, sizeof *g);
+
+	g->refs = 1;
+	if ((g->config = config_load(path, cause)) == NULL ||
+	    (g->roster = roster_load(g->config->roster_file, cause)) == NULL ||
+	    (g->calendar = workdays_load(g->config->deadline_calendar,
+	    cause)) == NULL) {
+		generation_unref(g);
+		return NULL;
+	}
+	return g;
+}
+
+/*
+ * Holidays cannot be computed, only read from the State Council's yearly
+ * notice: say loudly when the calendar lacks this year or the next.
+ */
+void
+generation_check_calendar(const struct generation *g)
+{
+	const struct workdays *cal = g->calendar;
+	struct tm tm;
+	time_t now = time(NULL);
+	int year;
+
+	localtime_r(&now, &tm);
+	for (year = tm.tm_year + 1900; year <= tm.tm_year + 1901; year++)
+		if (!workdays_covers(cal, year))
+			log_warnx("calendar %s has no holidays for %d: its "
+			    "weekdays count as working days until it is "
+			    "updated", cal->path, year);
+}
+
+static int
+generation_same_string(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* Settings that only a restart applies; say so instead of ignoring them. */
+void
+generation_warn_restart(const struct generation *og, const struct generation *ng)
+{
+	const struct config *old = og->config, *new = ng->config;
+
+	if (!generation_same_string(old->listen_host, new->listen_host) ||
+	    old->listen_port != new->listen_port)
+		log_warnx("reload: [server] listen changes on restart");
+	if (!generation_same_string(old->redis_host, new->redis_host) ||
+	    old->redis_port != new->redis_port ||
+	    !generation_same_string(old->redis_socket, new->redis_socket) ||
+	    !generation_same_string(old->redis_password, new->redis_password) ||
+	    !generation_same_string(old->redis_prefix, new->redis_prefix) ||
+	    old->redis_timeout_ms != new->redis_timeout_ms)
+		log_warnx("reload: [redis] changes on restart");
+}
