@@ -46,6 +46,8 @@ struct request_caller {
 static void request_timeout(int, short, void *);
 
 /* The name of an evhttp method, for logs and metrics. */
+/* --- a request's life ---------------------------------------------------- */
+
 const char *
 request_method_name(int method)
 {
@@ -176,6 +178,8 @@ request_call(struct request *r, const struct route *route, const char *json,
 	route->handler(r);
 }
 
+/* --- answering ----------------------------------------------------------- */
+
 static void
 request_send(struct request *r, int status, const char *type,
     struct evbuffer *body)
@@ -295,6 +299,8 @@ request_fail(struct request *r, const struct api_error *e)
 	request_error(r, e->status, e->code, e->message, e->field);
 }
 
+/* --- Redis commands and the deadline ------------------------------------- */
+
 static void
 request_timeout(int fd, short what, void *arg)
 {
@@ -410,6 +416,8 @@ request_script_arg(struct request *r, enum store_script_id id,
 		return request_store_failed(r, call);
 	return 0;
 }
+
+/* --- what the client sent ------------------------------------------------ */
 
 const char *
 request_query(struct request *r, const char *name)

@@ -1,8 +1,9 @@
 /*
- * web.c -- what the web pages (/form, /dept, /ledger) share: the way in
- * (form bodies, the same-origin and CSRF checks, the session), HTML
- * escaping, the page frame with its security headers, redirects, error
- * pages, and the stylesheet and script compiled into the binary.
+ * web.c -- what the web pages (/form, /dept, /ledger) share: their form
+ * fields, HTML escaping, the page frame with its security headers,
+ * redirects, error pages, and the stylesheet and script compiled into the
+ * binary. The way into a page (origin, form body, session, CSRF) is
+ * web_session.c.
  *
  * A page never holds a business rule of its own: what it changes it
  * changes by calling the API's route for it (routes_call_api), and it
