@@ -308,6 +308,13 @@ const struct officer *roster_officer(const struct roster *, const char *);
 const struct enterprise *roster_enterprise(const struct roster *, const char *);
 int roster_officer_has(const struct officer *, const char *enterprise_id);
 
+/* date.c */
+int date_month_length(int year, int month);
+int64_t date_to_days(int year, int month, int day);
+void date_from_days(int64_t days, int *year, int *month, int *day);
+int date_weekday(int64_t days);
+int date_digits(const char *s, int n);
+
 /* period.c */
 struct period {
 	int year;
@@ -574,7 +581,7 @@ struct digest_week {
 	int year;                /* the ISO week-numbering year */
 	int week;                /* 1 .. 52 or 53 */
 };
-int digest_weeks_in_year(int year);
+int digest_week_count(int year);
 void digest_week_of_day(int64_t days, struct digest_week *);
 int64_t digest_week_monday(const struct digest_week *);
 int digest_week_parse(const char *, struct digest_week *);

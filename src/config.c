@@ -543,12 +543,9 @@ config_clock(const char *value, int *out)
 {
 	int h, m;
 
-	if (strlen(value) != 5 || strspn(value, "0123456789") != 2 ||
-	    value[2] != ':' || strspn(value + 3, "0123456789") != 2)
-		return "must be a time such as 08:30";
-	h = (value[0] - '0') * 10 + value[1] - '0';
-	m = (value[3] - '0') * 10 + value[4] - '0';
-	if (h > 23 || m > 59)
+	if (strlen(value) != 5 || value[2] != ':' ||
+	    (h = date_digits(value, 2)) == -1 ||
+	    (m = date_digits(value + 3, 2)) == -1 || h > 23 || m > 59)
 		return "must be a time such as 08:30";
 	*out = h * 60 + m;
 	return NULL;
