@@ -9,6 +9,7 @@
 #ifndef LIAISON_H
 #define LIAISON_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -157,6 +158,8 @@ void *xreallocarray(void *, size_t, size_t);
 char *xstrdup(const char *);
 char *xstrndup(const char *, size_t);
 int xasprintf(char **, const char *, ...) __attribute__((format(printf, 2, 3)));
+int xvasprintf(char **, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
 void xmalloc_init_cjson(void);
 
 /* config.c */
@@ -592,22 +595,24 @@ void digest_week_bounds(const struct digest_week *, int offset_s,
 time_t digest_week_last(time_t, int offset_s, int weekday, int minute,
     struct digest_week *);
 
+/* html.c */
+const char *html_entity(unsigned char);
+const char *html_escape_next(const char **s, size_t *len);
+
 /* digest_doc.c */
-struct digest_buf {
+struct digest_doc_buf {
 	char *s;                 /* NUL-terminated; NULL while empty */
 	size_t len;
 	size_t cap;
 };
 struct digest_doc {
-	struct digest_buf text;  /* the text/plain part */
-	struct digest_buf html;  /* the text/html part */
+	struct digest_doc_buf text;  /* the text/plain part */
+	struct digest_doc_buf html;  /* the text/html part */
 	size_t columns;          /* of the table being written */
 	const int *numeric;
 };
-void digest_buf_puts(struct digest_buf *, const char *);
-void digest_buf_printf(struct digest_buf *, const char *, ...)
+void digest_doc_buf_printf(struct digest_doc_buf *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
-void digest_buf_html(struct digest_buf *, const char *);
 void digest_doc_begin(struct digest_doc *, const char *title);
 void digest_doc_heading(struct digest_doc *, const char *);
 void digest_doc_para(struct digest_doc *, const char *);

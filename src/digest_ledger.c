@@ -403,7 +403,7 @@ digest_difficult_table(const struct digest_input *in, struct digest_doc *d)
 	    "已过" };
 	const struct ledger_issue **v = NULL, *is;
 	const struct department *dept;
-	struct digest_buf depts;
+	struct digest_doc_buf depts;
 	char title[256], age[32], line[64];
 	const char *cells[5];
 	size_t i, j, n = 0;
@@ -423,7 +423,7 @@ digest_difficult_table(const struct digest_input *in, struct digest_doc *d)
 		for (j = 0; j < is->ntasks; j++) {
 			dept = roster_department(in->roster,
 			    is->tasks[j].department);
-			digest_buf_printf(&depts, "%s%s", j ? "、" : "",
+			digest_doc_buf_printf(&depts, "%s%s", j ? "、" : "",
 			    dept ? dept->name : is->tasks[j].department);
 		}
 		digest_title(is, 1, title, sizeof title);

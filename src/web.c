@@ -59,20 +59,13 @@ web_field(struct request *r, const char *name)
 void
 web_escape(struct evbuffer *buf, const char *s)
 {
-	const char *p;
+	const char *piece;
+	size_t len;
 
 	if (s == NULL)
 		return;
-	for (p = s; *p != '\0'; p++) {
-		switch (*p) {
-		case '&': evbuffer_add(buf, "&amp;", 5); break;
-		case '<': evbuffer_add(buf, "&lt;", 4); break;
-		case '>': evbuffer_add(buf, "&gt;", 4); break;
-		case '"': evbuffer_add(buf, "&quot;", 6); break;
-		case '\'': evbuffer_add(buf, "&#39;", 5); break;
-		default: evbuffer_add(buf, p, 1); break;
-		}
-	}
+	while ((piece = html_escape_next(&s, &len)) != NULL)
+		evbuffer_add(buf, piece, len);
 }
 
 /* The URL of an embedded asset, e.g. "/static/style-HASH.css". */
