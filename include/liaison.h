@@ -412,17 +412,23 @@ int task_step_allowed(const struct task_step *, enum task_state);
 const char *task_stage_state(const char *);
 void task_stages_json(struct cJSON *);
 
-/* util.c */
-#define TOKEN_LEN 35          /* "lt_" and 32 url-safe base64 characters */
+/* utf8.c */
 int utf8_valid(const char *, size_t);
 size_t utf8_length(const char *);
 size_t utf8_prefix(const char *, size_t len, size_t max);
+
+/* token.c */
+#define TOKEN_LEN 35          /* "lt_" and 32 url-safe base64 characters */
 int token_generate(char *out, size_t outlen);
 void token_hash(const char *token, char out[TOKEN_HASH_LEN + 1]);
-void sha256_hex(const void *, size_t, char out[TOKEN_HASH_LEN + 1]);
-int64_t now_ms(void);
-void time_iso8601(int64_t ms, char buf[32]);
-const char *reply_field(const struct redisReply *, const char *);
+
+/* util.c */
+void util_sha256_hex(const void *, size_t, char out[TOKEN_HASH_LEN + 1]);
+int64_t util_now_ms(void);
+void util_time_iso8601(int64_t ms, char buf[32]);
+const char *util_reply_field(const struct redisReply *, const char *);
+int util_vcause(char **cause, const char *name, int line, const char *fmt,
+    va_list ap) __attribute__((format(printf, 4, 0)));
 
 /* issue_json.c */
 struct cJSON *issue_json(const struct redisReply *issue,

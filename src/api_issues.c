@@ -34,8 +34,8 @@ api_id_valid(const char *id, char letter)
 static int
 issues_visible(const struct request *r, const redisReply *issue)
 {
-	const char *officer = reply_field(issue, "officer");
-	const char *depts = reply_field(issue, "departments");
+	const char *officer = util_reply_field(issue, "officer");
+	const char *depts = util_reply_field(issue, "departments");
 	cJSON *list, *d;
 	int found = 0;
 

@@ -281,15 +281,11 @@ static void
 config_error(struct config_parse *cp, int lineno, const char *fmt, ...)
 {
 	va_list ap;
-	char what[1024];
 
-	if (cp->cause != NULL)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof what, fmt, ap);
+	if (util_vcause(&cp->cause, cp->path, lineno, fmt, ap))
+		cp->cause_line = lineno;
 	va_end(ap);
-	xasprintf(&cp->cause, "%s:%d: %s", cp->path, lineno, what);
-	cp->cause_line = lineno;
 }
 
 /* Read and drop the rest of the current line of f. */

@@ -57,7 +57,7 @@ ctl_digest_week(const char *week, const struct roster *roster)
 	tzset();
 	localtime_r(&now, &tm);
 	digest_week_bounds(&w, (int)tm.tm_gmtoff, &from, &to);
-	if (to > now_ms()) {
+	if (to > util_now_ms()) {
 		fprintf(stderr, "liaisonctl: week %s has not ended yet\n", week);
 		return -1;
 	}
@@ -74,7 +74,7 @@ ctl_digest_request(const struct config *cfg, redisContext *c,
 	redisReply *r;
 
 	snprintf(payload, sizeof payload, "{\"week\":\"%s\",\"by\":"
-	    "\"liaisonctl\",\"now\":%lld}", week, (long long)now_ms());
+	    "\"liaisonctl\",\"now\":%lld}", week, (long long)util_now_ms());
 	argv[0] = "EVAL";
 	argv[1] = store_scripts[SCRIPT_DIGEST].body;
 	argv[2] = "0";

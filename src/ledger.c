@@ -107,7 +107,7 @@ ledger_satisfaction_zh(const char *name)
 static char *
 ledger_str(const redisReply *flat, const char *name)
 {
-	const char *v = reply_field(flat, name);
+	const char *v = util_reply_field(flat, name);
 
 	return xstrdup(v != NULL ? v : "");
 }
@@ -116,7 +116,7 @@ ledger_str(const redisReply *flat, const char *name)
 static int64_t
 ledger_ms(const redisReply *flat, const char *name)
 {
-	const char *v = reply_field(flat, name);
+	const char *v = util_reply_field(flat, name);
 
 	return v != NULL && *v != '\0' ? strtoll(v, NULL, 10) : 0;
 }
@@ -146,7 +146,7 @@ static void
 ledger_issue_parse(struct ledger_issue *is, const redisReply *flat,
     const redisReply *tasks)
 {
-	const char *v = reply_field(flat, "difficult");
+	const char *v = util_reply_field(flat, "difficult");
 	size_t i;
 
 	is->id = ledger_str(flat, "id");
@@ -446,7 +446,7 @@ ledger_add_time(cJSON *obj, const char *name, int64_t ms)
 		cJSON_AddNullToObject(obj, name);
 		return;
 	}
-	time_iso8601(ms, when);
+	util_time_iso8601(ms, when);
 	cJSON_AddStringToObject(obj, name, when);
 }
 

@@ -143,7 +143,7 @@ token_issue(const char *role, const char *id)
 	token_hash(token, hash);
 	c = ctl_connect(cfg);
 	freeReplyObject(command(c, "HSET %stoken:%s role %s id %s created %lld",
-	    cfg->redis_prefix, hash, role, id, (long long)now_ms()));
+	    cfg->redis_prefix, hash, role, id, (long long)util_now_ms()));
 	freeReplyObject(command(c, "SADD %stokens:%s:%s %s", cfg->redis_prefix,
 	    role, id, hash));
 	redisFree(c);

@@ -224,7 +224,7 @@ web_time(struct evbuffer *buf, const char *ms)
 		evbuffer_add_printf(buf, "—");
 		return;
 	}
-	time_iso8601(strtoll(ms, NULL, 10), iso);
+	util_time_iso8601(strtoll(ms, NULL, 10), iso);
 	/* 2026-11-27T09:30:00+08:00 → 2026-11-27 09:30 */
 	iso[10] = ' ';
 	iso[16] = '\0';

@@ -122,8 +122,8 @@ session_none(struct request *r)
 static void
 session_token_loaded(struct request *r, redisReply *reply)
 {
-	const char *role = reply_field(reply, "role");
-	const char *id = reply_field(reply, "id");
+	const char *role = util_reply_field(reply, "role");
+	const char *id = util_reply_field(reply, "id");
 	const struct department *d;
 	const struct officer *o;
 	char retry[16];
@@ -156,9 +156,9 @@ session_token_loaded(struct request *r, redisReply *reply)
 static void
 session_loaded(struct request *r, redisReply *reply)
 {
-	const char *hash = reply_field(reply, "token");
-	const char *csrf = reply_field(reply, "csrf");
-	const char *flash = reply_field(reply, "flash");
+	const char *hash = util_reply_field(reply, "token");
+	const char *csrf = util_reply_field(reply, "csrf");
+	const char *flash = util_reply_field(reply, "flash");
 	const char *argv[2];
 	char key[256];
 
@@ -219,8 +219,8 @@ login_stored(struct request *r, redisReply *reply)
 static void
 login_token_loaded(struct request *r, redisReply *reply)
 {
-	const char *role = reply_field(reply, "role");
-	const char *id = reply_field(reply, "id");
+	const char *role = util_reply_field(reply, "role");
+	const char *id = util_reply_field(reply, "id");
 	const char *argv[7];
 	char key[256];
 

@@ -86,14 +86,10 @@ static void
 workdays_error(struct workdays_parse *wp, const char *fmt, ...)
 {
 	va_list ap;
-	char what[512];
 
-	if (wp->cause != NULL)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof what, fmt, ap);
+	util_vcause(&wp->cause, wp->path, wp->lineno, fmt, ap);
 	va_end(ap);
-	xasprintf(&wp->cause, "%s:%d: %s", wp->path, wp->lineno, what);
 }
 
 /*
