@@ -128,6 +128,8 @@ int ledger_issue_matches(const struct ledger_issue *,
     const struct ledger_filter *);
 int ledger_task_open(const struct ledger_task *);
 int ledger_task_overdue(const struct ledger_task *, int64_t now);
+struct ledger_score *ledger_score_find(const struct ledger *,
+    const char *department);
 int ledger_category(const char *);
 const char *ledger_category_zh(const char *);
 const char *ledger_state_zh(const char *);
@@ -672,6 +674,7 @@ void digest_time(const struct digest_input *, int64_t ms, char *, size_t);
 void digest_age(int64_t from_ms, int64_t now_ms, char *, size_t);
 void digest_rate(double, char *, size_t);
 void digest_omitted(const struct digest_input *, struct digest_doc *, size_t);
+size_t digest_count(struct digest_doc *, size_t, const char *);
 void digest_subject(const struct digest_input *, const char *, char **);
 void digest_zone(const struct digest_input *, struct digest_mail *);
 int digest_department(const struct digest_input *, const struct department *,
@@ -679,11 +682,11 @@ int digest_department(const struct digest_input *, const struct department *,
 void digest_mail_free(struct digest_mail *);
 
 /* digest_ledger.c */
-int digest_department_has_work(const struct digest_input *,
+int digest_ledger_has_work(const struct digest_input *,
     const struct department *);
-void digest_department_ledger(const struct digest_input *,
+void digest_ledger_department(const struct digest_input *,
     const struct department *, struct digest_doc *);
-void digest_zone_ledger(const struct digest_input *, struct digest_doc *);
+void digest_ledger_zone(const struct digest_input *, struct digest_doc *);
 
 /* csv_read.c */
 struct csv_cell {

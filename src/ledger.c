@@ -314,13 +314,17 @@ ledger_task_ptr_cmp(const void *a, const void *b)
 	return ledger_id_cmp((*x)->id, (*y)->id);
 }
 
-static struct ledger_score *
-ledger_score_of(struct ledger *l, const char *dept)
+/*
+ * Return the scorecard of department in l (as ledger_score filled it), or
+ * NULL when l is NULL or has none for it.
+ */
+struct ledger_score *
+ledger_score_find(const struct ledger *l, const char *department)
 {
 	size_t i;
 
-	for (i = 0; i < l->nscores; i++)
-		if (strcmp(l->scores[i].department, dept) == 0)
+	for (i = 0; l != NULL && i < l->nscores; i++)
+		if (strcmp(l->scores[i].department, department) == 0)
 			return &l->scores[i];
 	return NULL;
 }
@@ -382,7 +386,7 @@ ledger_score(struct ledger *l, const struct roster *roster, int64_t now)
 		for (j = 0; j < is->ntasks; j++) {
 			all[n++] = &is->tasks[j];
 			if (!rated ||
-			    (s = ledger_score_of(l, is->tasks[j].department)) ==
+			    (s = ledger_score_find(l, is->tasks[j].department)) ==
 			    NULL)
 				continue;
 			s->rated++;
@@ -395,7 +399,7 @@ ledger_score(struct ledger *l, const struct roster *roster, int64_t now)
 	for (i = 0; i < n; i++) {
 		if (i > 0 && strcmp(all[i]->id, all[i - 1]->id) == 0)
 			continue;
-		if ((s = ledger_score_of(l, all[i]->department)) != NULL)
+		if ((s = ledger_score_find(l, all[i]->department)) != NULL)
 			ledger_count_task(s, all[i], now);
 	}
 	free(all);
