@@ -732,7 +732,7 @@ int roster_csv_export(const char *text, size_t len, const char *name,
     char *out[ROSTER_CSV_NSHEETS], size_t outlen[ROSTER_CSV_NSHEETS],
     size_t *reordered, char **cause);
 
-/* ledger_csv.c */
+/* ledger_rows.c */
 #define LEDGER_NCOLUMNS 24
 #define LEDGER_NSUMMARY 17
 #define LEDGER_TIME_TEXT 32
@@ -747,13 +747,15 @@ struct ledger_cell {
 };
 extern const struct ledger_column ledger_columns[LEDGER_NCOLUMNS];
 extern const char *const ledger_summary_columns[LEDGER_NSUMMARY];
-void ledger_row_cells(const struct ledger *, const struct roster *,
+void ledger_rows_cells(const struct ledger *, const struct roster *,
     const struct ledger_issue *, const struct ledger_task *,
     struct ledger_cell *);
 size_t ledger_rows(const struct ledger *, const char *department,
     int category, void (*)(const struct ledger_issue *,
     const struct ledger_task *, void *), void *);
-void ledger_time_text(int64_t ms, char buf[LEDGER_TIME_TEXT]);
+void ledger_rows_time_text(int64_t ms, char buf[LEDGER_TIME_TEXT]);
+
+/* ledger_csv.c */
 int ledger_csv(const struct ledger *, const struct roster *,
     const char *department, char **out, size_t *outlen);
 

@@ -96,7 +96,8 @@ digest_doc_begin(struct digest_doc *d, const char *title)
 	memset(d, 0, sizeof *d);
 	digest_doc_buf_printf(&d->text, "%s\n", title);
 	digest_doc_element(&d->html, "<!DOCTYPE html>\n<html lang=\"zh-CN\">"
-	    "<head><meta charset=\"utf-8\"><title>", title, "</title></head>\n");
+	    "<head><meta charset=\"utf-8\"><title>", title,
+	    "</title></head>\n");
 	digest_doc_element(&d->html, "<body style=\"margin:0;padding:16px;"
 	    "background:#ffffff;color:#1f2328;font-family:-apple-system,"
 	    "'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif;"
@@ -119,8 +120,8 @@ void
 digest_doc_para(struct digest_doc *d, const char *text)
 {
 	digest_doc_buf_printf(&d->text, "%s\n", text);
-	digest_doc_element(&d->html, "<p style=\"margin:4px 0;font-size:14px;\">",
-	    text, "</p>\n");
+	digest_doc_element(&d->html, "<p style=\"margin:4px 0;"
+	    "font-size:14px;\">", text, "</p>\n");
 }
 
 /* A table with n columns; numeric[i] right-aligns column i. */

@@ -35,8 +35,9 @@ struct digest_ledger_items {
  * was found in (the open and the week's ledgers may both hold them).
  */
 static void
-digest_ledger_items_add(struct digest_ledger_items *items, const struct ledger *l,
-    const struct ledger_task *t, const struct ledger_issue *is)
+digest_ledger_items_add(struct digest_ledger_items *items,
+    const struct ledger *l, const struct ledger_task *t,
+    const struct ledger_issue *is)
 {
 	size_t i;
 
@@ -103,7 +104,8 @@ digest_ledger_title(const struct ledger_issue *is, size_t issues, char *buf,
 }
 
 static size_t
-digest_ledger_count_overdue(const struct digest_ledger_items *items, int64_t now)
+digest_ledger_count_overdue(const struct digest_ledger_items *items,
+    int64_t now)
 {
 	size_t i, n = 0;
 
@@ -113,7 +115,8 @@ digest_ledger_count_overdue(const struct digest_ledger_items *items, int64_t now
 }
 
 static size_t
-digest_ledger_count_state(const struct digest_ledger_items *items, const char *state)
+digest_ledger_count_state(const struct digest_ledger_items *items,
+    const char *state)
 {
 	size_t i, n = 0;
 
@@ -131,9 +134,10 @@ digest_ledger_has_work(const struct digest_input *in,
     const struct department *dept)
 {
 	struct digest_ledger_items open = { NULL, 0 }, done = { NULL, 0 };
-	const struct ledger_score *s = ledger_score_find(in->received, dept->id);
+	const struct ledger_score *s;
 	int work;
 
+	s = ledger_score_find(in->received, dept->id);
 	digest_ledger_items_of(in->open, in, dept->id, 0, &open);
 	digest_ledger_items_of(in->resolved, in, dept->id, 1, &done);
 	work = open.n > 0 || done.n > 0 || (s != NULL && s->received > 0);
@@ -195,8 +199,8 @@ digest_ledger_open_table(const struct digest_input *in, struct digest_doc *d,
 }
 
 static void
-digest_ledger_resolved_table(const struct digest_input *in, struct digest_doc *d,
-    const struct digest_ledger_items *items)
+digest_ledger_resolved_table(const struct digest_input *in,
+    struct digest_doc *d, const struct digest_ledger_items *items)
 {
 	static const char *const head[] = { "任务", "问题", "办结时间",
 	    "办结情况" };
@@ -273,9 +277,10 @@ digest_ledger_department(const struct digest_input *in,
     const struct department *dept, struct digest_doc *d)
 {
 	struct digest_ledger_items open = { NULL, 0 }, done = { NULL, 0 };
-	const struct ledger_score *s = ledger_score_find(in->received, dept->id);
+	const struct ledger_score *s;
 	char line[512];
 
+	s = ledger_score_find(in->received, dept->id);
 	digest_ledger_items_of(in->open, in, dept->id, 0, &open);
 	digest_ledger_items_of(in->resolved, in, dept->id, 1, &done);
 	snprintf(line, sizeof line, "本周收到 %u 项；目前待认领 %zu 项、已认领 "
@@ -343,7 +348,8 @@ digest_ledger_scores_table(const struct digest_input *in, struct digest_doc *d)
 }
 
 static void
-digest_ledger_category_table(const struct digest_input *in, struct digest_doc *d)
+digest_ledger_category_table(const struct digest_input *in,
+    struct digest_doc *d)
 {
 	static const char *const head[] = { "类别", "本周收到" };
 	static const int numeric[] = { 0, 1 };
@@ -390,7 +396,8 @@ digest_ledger_difficult_collect(const struct ledger *l,
 
 /* Every difficult issue: open ones and those received in the week. */
 static void
-digest_ledger_difficult_table(const struct digest_input *in, struct digest_doc *d)
+digest_ledger_difficult_table(const struct digest_input *in,
+    struct digest_doc *d)
 {
 	static const char *const head[] = { "问题", "标题", "部门", "状态",
 	    "已过" };

@@ -18,7 +18,7 @@
 
 #include "liaison.h"
 
-/* Return the entity that stands for byte c, or NULL when c stands for itself. */
+/* Return the entity that stands for byte c, or NULL if c stands for itself. */
 const char *
 html_entity(unsigned char c)
 {

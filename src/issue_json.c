@@ -55,14 +55,18 @@ issue_task_json(const redisReply *t)
 	const char *overdue = util_reply_field(t, "overdue");
 
 	cJSON_AddStringToObject(obj, "id", util_reply_field(t, "id"));
-	cJSON_AddStringToObject(obj, "department", util_reply_field(t, "department"));
+	cJSON_AddStringToObject(obj, "department",
+	    util_reply_field(t, "department"));
 	cJSON_AddStringToObject(obj, "state", util_reply_field(t, "state"));
-	issue_json_add_optional(obj, "claimant", util_reply_field(t, "claimant"));
+	issue_json_add_optional(obj, "claimant",
+	    util_reply_field(t, "claimant"));
 	issue_json_add_json(obj, "issues", util_reply_field(t, "issues"));
 	issue_json_add_time(obj, "created", util_reply_field(t, "created"));
 	issue_json_add_time(obj, "deadline", util_reply_field(t, "deadline"));
-	issue_json_add_optional(obj, "response", util_reply_field(t, "response"));
-	issue_json_add_optional(obj, "resolution", util_reply_field(t, "resolution"));
+	issue_json_add_optional(obj, "response",
+	    util_reply_field(t, "response"));
+	issue_json_add_optional(obj, "resolution",
+	    util_reply_field(t, "resolution"));
 	if (overdue != NULL && *overdue != '\0')
 		cJSON_AddStringToObject(obj, "overdue", overdue);
 	return obj;
@@ -82,7 +86,8 @@ issue_history_json(const redisReply *list)
 			continue;
 		at = cJSON_GetObjectItemCaseSensitive(entry, "at");
 		if (cJSON_IsString(at)) {
-			util_time_iso8601(strtoll(at->valuestring, NULL, 10), when);
+			util_time_iso8601(strtoll(at->valuestring, NULL, 10),
+			    when);
 			cJSON_ReplaceItemInObjectCaseSensitive(entry, "at",
 			    cJSON_CreateString(when));
 		}
@@ -111,7 +116,8 @@ issue_json(const redisReply *issue, const redisReply *tasks)
 	}
 	v = util_reply_field(issue, "difficult");
 	cJSON_AddBoolToObject(obj, "difficult", v != NULL && strcmp(v, "1") == 0);
-	issue_json_add_json(obj, "departments", util_reply_field(issue, "departments"));
+	issue_json_add_json(obj, "departments",
+	    util_reply_field(issue, "departments"));
 	issue_json_add_optional(obj, "group", util_reply_field(issue, "group"));
 	issue_json_add_time(obj, "created", util_reply_field(issue, "created"));
 	list = cJSON_AddArrayToObject(obj, "tasks");

@@ -385,9 +385,8 @@ ledger_score(struct ledger *l, const struct roster *roster, int64_t now)
 		rated = *is->satisfaction != '\0';
 		for (j = 0; j < is->ntasks; j++) {
 			all[n++] = &is->tasks[j];
-			if (!rated ||
-			    (s = ledger_score_find(l, is->tasks[j].department)) ==
-			    NULL)
+			if (!rated || (s = ledger_score_find(l,
+			    is->tasks[j].department)) == NULL)
 				continue;
 			s->rated++;
 			if (strcmp(is->satisfaction, "satisfied") == 0 ||

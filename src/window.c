@@ -59,7 +59,8 @@ window_schedule(struct window *w, int ms)
 static void
 window_add_fields(struct window *w, const redisReply *f)
 {
-	const char *id = util_reply_field(f, "id"), *topic = util_reply_field(f, "topic");
+	const char *id = util_reply_field(f, "id");
+	const char *topic = util_reply_field(f, "topic");
 	const char *ent = util_reply_field(f, "enterprise");
 	const char *period = util_reply_field(f, "period");
 	const char *group = util_reply_field(f, "group");

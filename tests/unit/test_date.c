@@ -26,7 +26,8 @@ check_date(int year, int month, int day, int64_t n)
 
 	if (date_to_days(year, month, day) != n)
 		fail_msg("%04d-%02d-%02d: day %lld, expected %lld", year, month,
-		    day, (long long)date_to_days(year, month, day), (long long)n);
+		    day, (long long)date_to_days(year, month, day),
+		    (long long)n);
 	date_from_days(n, &y, &m, &d);
 	if (y != year || m != month || d != day)
 		fail_msg("day %lld: %04d-%02d-%02d, expected %04d-%02d-%02d",
