@@ -7,9 +7,13 @@
 
 struct config;
 struct redisContext;
+struct redisReply;
 
-/* liaisonctl.c */
+/* ctl.c */
+struct config *ctl_config(const char *path);
 struct redisContext *ctl_connect(const struct config *);
+struct redisReply *ctl_command(struct redisContext *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* ctl_digest.c */
 int ctl_digest(const char *config_path, int argc, char **argv);
@@ -20,5 +24,10 @@ int ctl_ledger_export(const char *config_path, int argc, char **argv);
 /* ctl_roster.c */
 int ctl_roster_import(int argc, char **argv);
 int ctl_roster_export(int argc, char **argv);
+
+/* ctl_token.c */
+int ctl_token_issue(const char *config_path, const char *role,
+    const char *id);
+int ctl_token_revoke(const char *config_path, const char *token);
 
 #endif /* LIAISON_CTL_H */

@@ -9,6 +9,7 @@
 #ifndef LIAISON_H
 #define LIAISON_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -127,6 +128,8 @@ int ledger_issue_matches(const struct ledger_issue *,
     const struct ledger_filter *);
 int ledger_task_open(const struct ledger_task *);
 int ledger_task_overdue(const struct ledger_task *, int64_t now);
+struct ledger_score *ledger_score_find(const struct ledger *,
+    const char *department);
 int ledger_category(const char *);
 const char *ledger_category_zh(const char *);
 const char *ledger_state_zh(const char *);
@@ -160,6 +163,8 @@ void *xreallocarray(void *, size_t, size_t);
 char *xstrdup(const char *);
 char *xstrndup(const char *, size_t);
 int xasprintf(char **, const char *, ...) __attribute__((format(printf, 2, 3)));
+int xvasprintf(char **, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
 void xmalloc_init_cjson(void);
 
 /* config.c */
@@ -311,6 +316,13 @@ const struct officer *roster_officer(const struct roster *, const char *);
 const struct enterprise *roster_enterprise(const struct roster *, const char *);
 int roster_officer_has(const struct officer *, const char *enterprise_id);
 
+/* date.c */
+int date_month_length(int year, int month);
+int64_t date_to_days(int year, int month, int day);
+void date_from_days(int64_t days, int *year, int *month, int *day);
+int date_weekday(int64_t days);
+int date_digits(const char *s, int n);
+
 /* period.c */
 struct period {
 	int year;
@@ -405,17 +417,23 @@ int task_step_allowed(const struct task_step *, enum task_state);
 const char *task_stage_state(const char *);
 void task_stages_json(struct cJSON *);
 
-/* util.c */
-#define TOKEN_LEN 35          /* "lt_" and 32 url-safe base64 characters */
+/* utf8.c */
 int utf8_valid(const char *, size_t);
 size_t utf8_length(const char *);
 size_t utf8_prefix(const char *, size_t len, size_t max);
+
+/* token.c */
+#define TOKEN_LEN 35          /* "lt_" and 32 url-safe base64 characters */
 int token_generate(char *out, size_t outlen);
 void token_hash(const char *token, char out[TOKEN_HASH_LEN + 1]);
-void sha256_hex(const void *, size_t, char out[TOKEN_HASH_LEN + 1]);
-int64_t now_ms(void);
-void time_iso8601(int64_t ms, char buf[32]);
-const char *reply_field(const struct redisReply *, const char *);
+
+/* util.c */
+void util_sha256_hex(const void *, size_t, char out[TOKEN_HASH_LEN + 1]);
+int64_t util_now_ms(void);
+void util_time_iso8601(int64_t ms, char buf[32]);
+const char *util_reply_field(const struct redisReply *, const char *);
+int util_vcause(char **cause, const char *name, int line, const char *fmt,
+    va_list ap) __attribute__((format(printf, 4, 0)));
 
 /* issue_json.c */
 struct cJSON *issue_json(const struct redisReply *issue,
@@ -577,7 +595,7 @@ struct digest_week {
 	int year;                /* the ISO week-numbering year */
 	int week;                /* 1 .. 52 or 53 */
 };
-int digest_weeks_in_year(int year);
+int digest_week_count(int year);
 void digest_week_of_day(int64_t days, struct digest_week *);
 int64_t digest_week_monday(const struct digest_week *);
 int digest_week_parse(const char *, struct digest_week *);
@@ -588,22 +606,24 @@ void digest_week_bounds(const struct digest_week *, int offset_s,
 time_t digest_week_last(time_t, int offset_s, int weekday, int minute,
     struct digest_week *);
 
+/* html.c */
+const char *html_entity(unsigned char);
+const char *html_escape_next(const char **s, size_t *len);
+
 /* digest_doc.c */
-struct digest_buf {
+struct digest_doc_buf {
 	char *s;                 /* NUL-terminated; NULL while empty */
 	size_t len;
 	size_t cap;
 };
 struct digest_doc {
-	struct digest_buf text;  /* the text/plain part */
-	struct digest_buf html;  /* the text/html part */
+	struct digest_doc_buf text;  /* the text/plain part */
+	struct digest_doc_buf html;  /* the text/html part */
 	size_t columns;          /* of the table being written */
 	const int *numeric;
 };
-void digest_buf_puts(struct digest_buf *, const char *);
-void digest_buf_printf(struct digest_buf *, const char *, ...)
+void digest_doc_buf_printf(struct digest_doc_buf *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
-void digest_buf_html(struct digest_buf *, const char *);
 void digest_doc_begin(struct digest_doc *, const char *title);
 void digest_doc_heading(struct digest_doc *, const char *);
 void digest_doc_para(struct digest_doc *, const char *);
@@ -657,6 +677,7 @@ void digest_time(const struct digest_input *, int64_t ms, char *, size_t);
 void digest_age(int64_t from_ms, int64_t now_ms, char *, size_t);
 void digest_rate(double, char *, size_t);
 void digest_omitted(const struct digest_input *, struct digest_doc *, size_t);
+size_t digest_count(struct digest_doc *, size_t, const char *);
 void digest_subject(const struct digest_input *, const char *, char **);
 void digest_zone(const struct digest_input *, struct digest_mail *);
 int digest_department(const struct digest_input *, const struct department *,
@@ -664,11 +685,11 @@ int digest_department(const struct digest_input *, const struct department *,
 void digest_mail_free(struct digest_mail *);
 
 /* digest_ledger.c */
-int digest_department_has_work(const struct digest_input *,
+int digest_ledger_has_work(const struct digest_input *,
     const struct department *);
-void digest_department_ledger(const struct digest_input *,
+void digest_ledger_department(const struct digest_input *,
     const struct department *, struct digest_doc *);
-void digest_zone_ledger(const struct digest_input *, struct digest_doc *);
+void digest_ledger_zone(const struct digest_input *, struct digest_doc *);
 
 /* csv_read.c */
 struct csv_cell {
@@ -714,7 +735,7 @@ int roster_csv_export(const char *text, size_t len, const char *name,
     char *out[ROSTER_CSV_NSHEETS], size_t outlen[ROSTER_CSV_NSHEETS],
     size_t *reordered, char **cause);
 
-/* ledger_csv.c */
+/* ledger_rows.c */
 #define LEDGER_NCOLUMNS 24
 #define LEDGER_NSUMMARY 17
 #define LEDGER_TIME_TEXT 32
@@ -729,13 +750,15 @@ struct ledger_cell {
 };
 extern const struct ledger_column ledger_columns[LEDGER_NCOLUMNS];
 extern const char *const ledger_summary_columns[LEDGER_NSUMMARY];
-void ledger_row_cells(const struct ledger *, const struct roster *,
+void ledger_rows_cells(const struct ledger *, const struct roster *,
     const struct ledger_issue *, const struct ledger_task *,
     struct ledger_cell *);
 size_t ledger_rows(const struct ledger *, const char *department,
     int category, void (*)(const struct ledger_issue *,
     const struct ledger_task *, void *), void *);
-void ledger_time_text(int64_t ms, char buf[LEDGER_TIME_TEXT]);
+void ledger_rows_time_text(int64_t ms, char buf[LEDGER_TIME_TEXT]);
+
+/* ledger_csv.c */
 int ledger_csv(const struct ledger *, const struct roster *,
     const char *department, char **out, size_t *outlen);
 

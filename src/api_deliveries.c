@@ -32,23 +32,23 @@ delivery_json(const struct roster *roster, const redisReply *d,
 	size_t i;
 
 	for (i = 0; fields[i] != NULL; i++) {
-		v = reply_field(d, fields[i]);
+		v = util_reply_field(d, fields[i]);
 		cJSON_AddStringToObject(obj, fields[i], v ? v : "");
 	}
-	v = reply_field(d, "id");
+	v = util_reply_field(d, "id");
 	webhook_id(v ? v : "", buf, sizeof buf);
 	cJSON_AddStringToObject(obj, "webhook_id", buf);
-	v = reply_field(d, "created");
-	time_iso8601(v ? strtoll(v, NULL, 10) : 0, when);
+	v = util_reply_field(d, "created");
+	util_time_iso8601(v ? strtoll(v, NULL, 10) : 0, when);
 	cJSON_AddStringToObject(obj, "created", when);
-	v = reply_field(d, "next_at");
+	v = util_reply_field(d, "next_at");
 	if (v != NULL && *v != '\0') {
-		time_iso8601(strtoll(v, NULL, 10), when);
+		util_time_iso8601(strtoll(v, NULL, 10), when);
 		cJSON_AddStringToObject(obj, "next_at", when);
 	} else {
 		cJSON_AddNullToObject(obj, "next_at");
 	}
-	v = reply_field(d, "department");
+	v = util_reply_field(d, "department");
 	dept = v ? roster_department(roster, v) : NULL;
 	if (dept != NULL && dept->webhook_url != NULL) {
 		webhook_redact_url(dept->webhook_url, buf, sizeof buf);
@@ -61,7 +61,7 @@ delivery_json(const struct roster *roster, const redisReply *d,
 			continue;
 		at = cJSON_GetObjectItem(a, "at");
 		if (cJSON_IsNumber(at)) {
-			time_iso8601((int64_t)at->valuedouble, when);
+			util_time_iso8601((int64_t)at->valuedouble, when);
 			cJSON_ReplaceItemInObject(a, "at", cJSON_CreateString(when));
 		}
 		cJSON_AddItemToArray(list, a);
@@ -141,7 +141,7 @@ api_delivery_retry(struct request *r)
 		return;
 	}
 	snprintf(payload, sizeof payload, "{\"id\":\"%s\",\"now\":%lld}",
-	    r->param, (long long)now_ms());
+	    r->param, (long long)util_now_ms());
 	argv[0] = "retry";
 	argv[1] = payload;
 	request_script(r, SCRIPT_DELIVER, delivery_retried, 2, argv, NULL);

@@ -70,7 +70,7 @@ api_digests(struct request *r)
 	}
 	localtime_r(&now, &tm);
 	digest_week_bounds(&w, (int)tm.tm_gmtoff, &from, &to);
-	if (to > now_ms()) {
+	if (to > util_now_ms()) {
 		cJSON_Delete(body);
 		request_error(r, 422, "invalid", "that week has not ended yet",
 		    "week");
@@ -83,7 +83,7 @@ api_digests(struct request *r)
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "week", r->state);
 	cJSON_AddStringToObject(o, "by", r->actor_id);
-	cJSON_AddNumberToObject(o, "now", (double)now_ms());
+	cJSON_AddNumberToObject(o, "now", (double)util_now_ms());
 	payload = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	argv[0] = "request";

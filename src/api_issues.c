@@ -24,8 +24,8 @@ static const char *const issues_query[] = { "period", "category", "state",
 static int
 issues_visible(const struct request *r, const redisReply *issue)
 {
-	const char *officer = reply_field(issue, "officer");
-	const char *depts = reply_field(issue, "departments");
+	const char *officer = util_reply_field(issue, "officer");
+	const char *depts = util_reply_field(issue, "departments");
 	cJSON *list, *d;
 	int found = 0;
 

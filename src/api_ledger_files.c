@@ -42,7 +42,7 @@ api_ledger_file_read(struct request *r, redisReply *reply)
 		request_error(r, 500, "internal", "unexpected store reply", NULL);
 		return;
 	}
-	ledger_score(l, r->roster, now_ms());
+	ledger_score(l, r->roster, util_now_ms());
 	if (r->role == ROLE_DEPARTMENT)
 		department = r->actor_id;
 	if (a->xlsx)

@@ -96,7 +96,7 @@ metrics_digest(struct evbuffer *buf, const redisReply *stats,
 	    "later).\n"
 	    "# TYPE liaisond_digest_mails_total counter\n");
 	for (i = 0; outcomes[i] != NULL; i++) {
-		v = reply_field(stats, outcomes[i]);
+		v = util_reply_field(stats, outcomes[i]);
 		evbuffer_add_printf(buf, "liaisond_digest_mails_total{outcome="
 		    "\"%s\"} %s\n", outcomes[i], v != NULL ? v : "0");
 	}

@@ -244,7 +244,7 @@ reports_post(struct request *r)
 	}
 	payload = reports_payload(r, in);
 	report_input_free(in);
-	sha256_hex(r->body, r->bodylen, hash);
+	util_sha256_hex(r->body, r->bodylen, hash);
 	snprintf(ttl, sizeof ttl, "%d", r->config->idempotency_ttl_s);
 	argv[0] = hash;
 	argv[1] = key != NULL ? key : "";
@@ -267,7 +267,7 @@ reports_json(const redisReply *flat)
 		k = flat->element[i]->str;
 		v = flat->element[i + 1]->str;
 		if (strcmp(k, "created") == 0) {
-			time_iso8601(strtoll(v, NULL, 10), when);
+			util_time_iso8601(strtoll(v, NULL, 10), when);
 			cJSON_AddStringToObject(obj, k, when);
 		} else if (strcmp(k, "late") == 0) {
 			cJSON_AddBoolToObject(obj, k, strcmp(v, "1") == 0);

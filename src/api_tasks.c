@@ -181,7 +181,7 @@ task_read(struct request *r, redisReply *reply)
 		request_error(r, 404, "not_found", "no such task", NULL);
 		return;
 	}
-	dept = reply_field(reply->element[0], "department");
+	dept = util_reply_field(reply->element[0], "department");
 	if (r->role != ROLE_ADMIN && (dept == NULL ||
 	    strcmp(dept, r->actor_id) != 0)) {
 		request_error(r, 403, "forbidden", "this task belongs to another "
@@ -194,7 +194,7 @@ task_read(struct request *r, redisReply *reply)
 		issue = reply->element[1]->element[i];
 		d = cJSON_CreateObject();
 		for (j = 0; fields[j] != NULL; j++) {
-			v = reply_field(issue, fields[j]);
+			v = util_reply_field(issue, fields[j]);
 			cJSON_AddStringToObject(d, fields[j], v ? v : "");
 		}
 		cJSON_AddItemToArray(details, d);

@@ -45,7 +45,7 @@ workflow_payload(struct request *r)
 	const struct config *cfg = r->config;
 	cJSON *root = cJSON_CreateObject(), *due;
 	char now[32], actor[96];
-	int64_t ms = now_ms();
+	int64_t ms = util_now_ms();
 
 	snprintf(now, sizeof now, "%lld", (long long)ms);
 	snprintf(actor, sizeof actor, "%s:%s", auth_role_name(r->role),

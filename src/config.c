@@ -281,15 +281,11 @@ static void
 config_error(struct config_parse *cp, int lineno, const char *fmt, ...)
 {
 	va_list ap;
-	char what[1024];
 
-	if (cp->cause != NULL)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof what, fmt, ap);
+	if (util_vcause(&cp->cause, cp->path, lineno, fmt, ap))
+		cp->cause_line = lineno;
 	va_end(ap);
-	xasprintf(&cp->cause, "%s:%d: %s", cp->path, lineno, what);
-	cp->cause_line = lineno;
 }
 
 /* Read and drop the rest of the current line of f. */
@@ -543,12 +539,9 @@ config_clock(const char *value, int *out)
 {
 	int h, m;
 
-	if (strlen(value) != 5 || strspn(value, "0123456789") != 2 ||
-	    value[2] != ':' || strspn(value + 3, "0123456789") != 2)
-		return "must be a time such as 08:30";
-	h = (value[0] - '0') * 10 + value[1] - '0';
-	m = (value[3] - '0') * 10 + value[4] - '0';
-	if (h > 23 || m > 59)
+	if (strlen(value) != 5 || value[2] != ':' ||
+	    (h = date_digits(value, 2)) == -1 ||
+	    (m = date_digits(value + 3, 2)) == -1 || h > 23 || m > 59)
 		return "must be a time such as 08:30";
 	*out = h * 60 + m;
 	return NULL;

@@ -11,7 +11,6 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,23 +20,6 @@
 
 #include "liaison.h"
 #include "ctl.h"
-
-static redisReply *
-ctl_digest_command(redisContext *c, const char *fmt, ...)
-{
-	redisReply *r;
-	va_list ap;
-
-	va_start(ap, fmt);
-	r = redisvCommand(c, fmt, ap);
-	va_end(ap);
-	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-		fprintf(stderr, "liaisonctl: redis: %s\n",
-		    r ? r->str : c->errstr);
-		exit(1);
-	}
-	return r;
-}
 
 /* The week must exist and have ended (in the zone's time). */
 static int
@@ -57,7 +39,7 @@ ctl_digest_week(const char *week, const struct roster *roster)
 	tzset();
 	localtime_r(&now, &tm);
 	digest_week_bounds(&w, (int)tm.tm_gmtoff, &from, &to);
-	if (to > now_ms()) {
+	if (to > util_now_ms()) {
 		fprintf(stderr, "liaisonctl: week %s has not ended yet\n", week);
 		return -1;
 	}
@@ -74,7 +56,7 @@ ctl_digest_request(const struct config *cfg, redisContext *c,
 	redisReply *r;
 
 	snprintf(payload, sizeof payload, "{\"week\":\"%s\",\"by\":"
-	    "\"liaisonctl\",\"now\":%lld}", week, (long long)now_ms());
+	    "\"liaisonctl\",\"now\":%lld}", week, (long long)util_now_ms());
 	argv[0] = "EVAL";
 	argv[1] = store_scripts[SCRIPT_DIGEST].body;
 	argv[2] = "0";
@@ -105,7 +87,7 @@ ctl_digest_status(const struct config *cfg, redisContext *c,
 	redisReply *r;
 	size_t i;
 
-	r = ctl_digest_command(c, "HMGET %sdigest:%s state run units sent "
+	r = ctl_command(c, "HMGET %sdigest:%s state run units sent "
 	    "refused requested_by", cfg->redis_prefix, week);
 	if (r->elements != 6 || r->element[0]->type != REDIS_REPLY_STRING) {
 		printf("%s: never sent\n", week);

@@ -62,7 +62,7 @@ ctl_ledger_read(const struct config *cfg, const struct roster *roster,
 		fprintf(stderr, "liaisonctl: unexpected reply to the ledger "
 		    "script\n");
 	else
-		ledger_score(l, roster, now_ms());
+		ledger_score(l, roster, util_now_ms());
 	freeReplyObject(reply);
 	redisFree(c);
 	return l;

@@ -38,6 +38,24 @@ digest_omitted(const struct digest_input *in, struct digest_doc *d,
 	digest_doc_para(d, line);
 }
 
+/*
+ * Say how long a list is, before its table: "无。" when it is empty, else
+ * "共 N what：" (what: 人, 项 ...). Return n: 0 means no table follows.
+ */
+size_t
+digest_count(struct digest_doc *d, size_t n, const char *what)
+{
+	char line[256];
+
+	if (n == 0) {
+		digest_doc_para(d, "无。");
+		return 0;
+	}
+	snprintf(line, sizeof line, "共 %zu %s：", n, what);
+	digest_doc_para(d, line);
+	return n;
+}
+
 /* "11-28 17:00" in the digest's zone; "—" for no time. */
 void
 digest_time(const struct digest_input *in, int64_t ms, char *buf, size_t len)
@@ -114,16 +132,11 @@ digest_officers(const struct digest_input *in, struct digest_doc *d,
 {
 	static const char *const head[] = { "指导员", "单位", "电话" };
 	const char *cells[3];
-	char line[128];
 	size_t i;
 
 	digest_doc_heading(d, title);
-	if (n == 0) {
-		digest_doc_para(d, "无。");
+	if (digest_count(d, n, "人") == 0)
 		return;
-	}
-	snprintf(line, sizeof line, "共 %zu 人：", n);
-	digest_doc_para(d, line);
 	digest_doc_table(d, head, 3, NULL);
 	for (i = 0; i < n && i < DIGEST_ROWS_MAX; i++) {
 		cells[0] = v[i]->name;
@@ -142,17 +155,13 @@ digest_dead(const struct digest_input *in, struct digest_doc *d)
 	    "创建", "错误" };
 	const struct department *dept;
 	const char *cells[6];
-	char when[32], line[160];
+	char when[32];
 	size_t i;
 
 	digest_doc_heading(d, "推送失败（webhook 投递已放弃）");
-	if (in->dead_total == 0) {
-		digest_doc_para(d, "无。");
+	if (digest_count(d, in->dead_total, "条，管理员可在 /api/v1/deliveries "
+	    "查看并重试") == 0)
 		return;
-	}
-	snprintf(line, sizeof line, "共 %zu 条，管理员可在 /api/v1/deliveries "
-	    "查看并重试：", in->dead_total);
-	digest_doc_para(d, line);
 	digest_doc_table(d, head, 6, NULL);
 	for (i = 0; i < in->ndead; i++) {
 		dept = roster_department(in->roster, in->dead[i].department);
@@ -185,7 +194,7 @@ digest_zone(const struct digest_input *in, struct digest_mail *mail)
 	    in->roster->zone_name, in->week.year, in->week.week);
 	digest_doc_begin(&d, title);
 	digest_period_line(in, &d);
-	digest_zone_ledger(in, &d);
+	digest_ledger_zone(in, &d);
 	snprintf(line, sizeof line, "本期（%s）尚未报送的指导员", in->period);
 	digest_officers(in, &d, line, in->unreported, in->nunreported);
 	snprintf(line, sizeof line, "上期（%s）未报送的指导员", in->previous);
@@ -207,7 +216,7 @@ digest_department(const struct digest_input *in,
 	char title[256], footer[256];
 
 	memset(mail, 0, sizeof *mail);
-	if (!digest_department_has_work(in, dept))
+	if (!digest_ledger_has_work(in, dept))
 		return 1;
 	xasprintf(&mail->name, "dept:%s", dept->id);
 	digest_subject(in, dept->name, &mail->subject);
@@ -215,7 +224,7 @@ digest_department(const struct digest_input *in,
 	    dept->name, in->week.year, in->week.week);
 	digest_doc_begin(&d, title);
 	digest_period_line(in, &d);
-	digest_department_ledger(in, dept, &d);
+	digest_ledger_department(in, dept, &d);
 	digest_footer(in, footer, sizeof footer);
 	digest_doc_end(&d, footer, &mail->text, &mail->html);
 	return 0;

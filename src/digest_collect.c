@@ -278,7 +278,7 @@ digest_collect(redisContext *c, const struct generation *g,
 	}
 	in.roster = g->roster;
 	in.offset_s = offset_s;
-	in.now_ms = now_ms();
+	in.now_ms = util_now_ms();
 	in.public_url = g->config->public_url;
 	digest_week_bounds(&in.week, offset_s, &in.from_ms, &in.to_ms);
 	snprintf(in.period, sizeof in.period, "%s", period);

@@ -2,7 +2,8 @@
  * digest_doc.c -- a document written twice at once: as plain text and as
  * HTML with inline styles only (mail readers drop <style> and external
  * CSS). Headings, paragraphs and tables; every piece of text is escaped in
- * the HTML. digest.c writes the weekly digests with it.
+ * the HTML by html.c's rule, the one the web pages use. digest.c and
+ * digest_ledger.c write the weekly digests with it.
  */
 #include "config.h"
 
@@ -13,16 +14,17 @@
 
 #include "liaison.h"
 
-#define DOC_TABLE "border-collapse:collapse;margin:8px 0 16px;" \
+#define DIGEST_DOC_TABLE "border-collapse:collapse;margin:8px 0 16px;" \
 	"font-size:14px;"
-#define DOC_CELL "border:1px solid #d0d7de;padding:4px 8px;text-align:left;" \
-	"vertical-align:top;"
-#define DOC_HEAD DOC_CELL "background:#f3f4f6;font-weight:600;"
-#define DOC_NUM "border:1px solid #d0d7de;padding:4px 8px;" \
+#define DIGEST_DOC_CELL "border:1px solid #d0d7de;padding:4px 8px;" \
+	"text-align:left;vertical-align:top;"
+#define DIGEST_DOC_HEAD DIGEST_DOC_CELL "background:#f3f4f6;font-weight:600;"
+#define DIGEST_DOC_NUM "border:1px solid #d0d7de;padding:4px 8px;" \
 	"text-align:right;white-space:nowrap;"
 
+/* Make room in b for more bytes and the NUL after them. */
 static void
-doc_grow(struct digest_buf *b, size_t more)
+digest_doc_buf_grow(struct digest_doc_buf *b, size_t more)
 {
 	size_t need = b->len + more + 1;
 
@@ -35,58 +37,56 @@ doc_grow(struct digest_buf *b, size_t more)
 	b->s = xreallocarray(b->s, b->cap, 1);
 }
 
+/* Append the len bytes at s to b. */
 static void
-doc_add(struct digest_buf *b, const char *s, size_t len)
+digest_doc_buf_add(struct digest_doc_buf *b, const char *s, size_t len)
 {
-	doc_grow(b, len);
+	digest_doc_buf_grow(b, len);
 	memcpy(b->s + b->len, s, len);
 	b->len += len;
 	b->s[b->len] = '\0';
 }
 
-void
-digest_buf_puts(struct digest_buf *b, const char *s)
+/* Append the string s to b. */
+static void
+digest_doc_buf_puts(struct digest_doc_buf *b, const char *s)
 {
-	doc_add(b, s, strlen(s));
+	digest_doc_buf_add(b, s, strlen(s));
 }
 
+/* Append printf's output to b. */
 void
-digest_buf_printf(struct digest_buf *b, const char *fmt, ...)
+digest_doc_buf_printf(struct digest_doc_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) == -1)
-		fatalx("out of memory");
+	xvasprintf(&s, fmt, ap);
 	va_end(ap);
-	digest_buf_puts(b, s);
+	digest_doc_buf_puts(b, s);
 	free(s);
 }
 
-/* Append s with &, <, >, " and ' escaped. */
-void
-digest_buf_html(struct digest_buf *b, const char *s)
+/* Append s with HTML's special characters escaped (html.c). */
+static void
+digest_doc_buf_html(struct digest_doc_buf *b, const char *s)
 {
-	const char *run = s;
+	const char *piece;
+	size_t len;
 
-	for (; *s != '\0'; s++) {
-		const char *esc = NULL;
+	while ((piece = html_escape_next(&s, &len)) != NULL)
+		digest_doc_buf_add(b, piece, len);
+}
 
-		switch (*s) {
-		case '&': esc = "&amp;"; break;
-		case '<': esc = "&lt;"; break;
-		case '>': esc = "&gt;"; break;
-		case '"': esc = "&quot;"; break;
-		case '\'': esc = "&#39;"; break;
-		}
-		if (esc == NULL)
-			continue;
-		doc_add(b, run, (size_t)(s - run));
-		digest_buf_puts(b, esc);
-		run = s + 1;
-	}
-	doc_add(b, run, (size_t)(s - run));
+/* Append one HTML element: open, text escaped, then close. */
+static void
+digest_doc_element(struct digest_doc_buf *html, const char *open,
+    const char *text, const char *close)
+{
+	digest_doc_buf_puts(html, open);
+	digest_doc_buf_html(html, text);
+	digest_doc_buf_puts(html, close);
 }
 
 /* Start a document with its title (the HTML page's heading too). */
@@ -94,37 +94,34 @@ void
 digest_doc_begin(struct digest_doc *d, const char *title)
 {
 	memset(d, 0, sizeof *d);
-	digest_buf_printf(&d->text, "%s\n", title);
-	digest_buf_puts(&d->html, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head>"
-	    "<meta charset=\"utf-8\"><title>");
-	digest_buf_html(&d->html, title);
-	digest_buf_puts(&d->html, "</title></head>\n<body style=\"margin:0;"
-	    "padding:16px;background:#ffffff;color:#1f2328;font-family:"
-	    "-apple-system,'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',"
-	    "sans-serif;line-height:1.5;\">\n<div style=\"max-width:860px;\">\n"
+	digest_doc_buf_printf(&d->text, "%s\n", title);
+	digest_doc_element(&d->html, "<!DOCTYPE html>\n<html lang=\"zh-CN\">"
+	    "<head><meta charset=\"utf-8\"><title>", title,
+	    "</title></head>\n");
+	digest_doc_element(&d->html, "<body style=\"margin:0;padding:16px;"
+	    "background:#ffffff;color:#1f2328;font-family:-apple-system,"
+	    "'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif;"
+	    "line-height:1.5;\">\n<div style=\"max-width:860px;\">\n"
 	    "<h1 style=\"font-size:20px;margin:0 0 12px;border-bottom:3px solid "
-	    "#c8102e;padding-bottom:6px;\">");
-	digest_buf_html(&d->html, title);
-	digest_buf_puts(&d->html, "</h1>\n");
+	    "#c8102e;padding-bottom:6px;\">", title, "</h1>\n");
 }
 
+/* A section heading. */
 void
 digest_doc_heading(struct digest_doc *d, const char *text)
 {
-	digest_buf_printf(&d->text, "\n== %s ==\n", text);
-	digest_buf_puts(&d->html, "<h2 style=\"font-size:16px;margin:20px 0 6px;"
-	    "color:#c8102e;\">");
-	digest_buf_html(&d->html, text);
-	digest_buf_puts(&d->html, "</h2>\n");
+	digest_doc_buf_printf(&d->text, "\n== %s ==\n", text);
+	digest_doc_element(&d->html, "<h2 style=\"font-size:16px;"
+	    "margin:20px 0 6px;color:#c8102e;\">", text, "</h2>\n");
 }
 
+/* A paragraph of text. */
 void
 digest_doc_para(struct digest_doc *d, const char *text)
 {
-	digest_buf_printf(&d->text, "%s\n", text);
-	digest_buf_puts(&d->html, "<p style=\"margin:4px 0;font-size:14px;\">");
-	digest_buf_html(&d->html, text);
-	digest_buf_puts(&d->html, "</p>\n");
+	digest_doc_buf_printf(&d->text, "%s\n", text);
+	digest_doc_element(&d->html, "<p style=\"margin:4px 0;"
+	    "font-size:14px;\">", text, "</p>\n");
 }
 
 /* A table with n columns; numeric[i] right-aligns column i. */
@@ -136,52 +133,57 @@ digest_doc_table(struct digest_doc *d, const char *const *head, size_t n,
 
 	d->columns = n;
 	d->numeric = numeric;
-	digest_buf_printf(&d->html, "<table style=\"%s\">\n<tr>", DOC_TABLE);
+	digest_doc_buf_puts(&d->html, "<table style=\"" DIGEST_DOC_TABLE "\">\n"
+	    "<tr>");
 	for (i = 0; i < n; i++) {
-		digest_buf_printf(&d->text, "%s%s", i ? " | " : "", head[i]);
-		digest_buf_printf(&d->html, "<th style=\"%s\">", DOC_HEAD);
-		digest_buf_html(&d->html, head[i]);
-		digest_buf_puts(&d->html, "</th>");
+		digest_doc_buf_printf(&d->text, "%s%s", i ? " | " : "",
+		    head[i]);
+		digest_doc_element(&d->html, "<th style=\"" DIGEST_DOC_HEAD
+		    "\">", head[i], "</th>");
 	}
-	digest_buf_puts(&d->text, "\n");
-	digest_buf_puts(&d->html, "</tr>\n");
+	digest_doc_buf_puts(&d->text, "\n");
+	digest_doc_buf_puts(&d->html, "</tr>\n");
 }
 
+/* A row of the table begun last: one cell for each of its columns. */
 void
 digest_doc_row(struct digest_doc *d, const char *const *cells)
 {
 	size_t i;
 
-	digest_buf_puts(&d->html, "<tr>");
+	digest_doc_buf_puts(&d->html, "<tr>");
 	for (i = 0; i < d->columns; i++) {
-		digest_buf_printf(&d->text, "%s%s", i ? " | " : "", cells[i]);
-		digest_buf_printf(&d->html, "<td style=\"%s\">",
-		    d->numeric != NULL && d->numeric[i] ? DOC_NUM : DOC_CELL);
-		digest_buf_html(&d->html, cells[i]);
-		digest_buf_puts(&d->html, "</td>");
+		digest_doc_buf_printf(&d->text, "%s%s", i ? " | " : "",
+		    cells[i]);
+		digest_doc_element(&d->html, d->numeric != NULL &&
+		    d->numeric[i] ? "<td style=\"" DIGEST_DOC_NUM "\">" :
+		    "<td style=\"" DIGEST_DOC_CELL "\">", cells[i], "</td>");
 	}
-	digest_buf_puts(&d->text, "\n");
-	digest_buf_puts(&d->html, "</tr>\n");
+	digest_doc_buf_puts(&d->text, "\n");
+	digest_doc_buf_puts(&d->html, "</tr>\n");
 }
 
+/* Close the table begun last. */
 void
 digest_doc_table_end(struct digest_doc *d)
 {
-	digest_buf_puts(&d->html, "</table>\n");
+	digest_doc_buf_puts(&d->html, "</table>\n");
 	d->columns = 0;
 	d->numeric = NULL;
 }
 
-/* Finish: the caller owns *text and *html. */
+/*
+ * Finish with footer (a signature line in the text) and hand out both
+ * forms: the caller owns and frees *text and *html; d is empty again.
+ */
 void
 digest_doc_end(struct digest_doc *d, const char *footer, char **text,
     char **html)
 {
-	digest_buf_printf(&d->text, "\n-- \n%s\n", footer);
-	digest_buf_puts(&d->html, "<p style=\"margin:24px 0 0;font-size:12px;"
-	    "color:#656d76;border-top:1px solid #d0d7de;padding-top:8px;\">");
-	digest_buf_html(&d->html, footer);
-	digest_buf_puts(&d->html, "</p>\n</div></body></html>\n");
+	digest_doc_buf_printf(&d->text, "\n-- \n%s\n", footer);
+	digest_doc_element(&d->html, "<p style=\"margin:24px 0 0;"
+	    "font-size:12px;color:#656d76;border-top:1px solid #d0d7de;"
+	    "padding-top:8px;\">", footer, "</p>\n</div></body></html>\n");
 	*text = d->text.s;
 	*html = d->html.s;
 	memset(d, 0, sizeof *d);

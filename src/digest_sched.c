@@ -106,7 +106,7 @@ digest_build_due(redisContext *c, struct digest_job *job)
 
 	cJSON_AddStringToObject(o, "week", job->week);
 	cJSON_AddBoolToObject(o, "due", job->due);
-	digest_num(o, "now", now_ms());
+	digest_num(o, "now", util_now_ms());
 	cJSON_AddStringToObject(o, "builder", job->sched->instance);
 	digest_num(o, "lease", DIGEST_BUILD_LEASE_MS);
 	if ((r = digest_call(c, job, "next", o)) == NULL)
@@ -129,7 +129,7 @@ digest_build_due(redisContext *c, struct digest_job *job)
 	cJSON_AddStringToObject(o, "week", week);
 	cJSON_AddStringToObject(o, "run", run);
 	cJSON_AddStringToObject(o, "builder", job->sched->instance);
-	digest_num(o, "now", now_ms());
+	digest_num(o, "now", util_now_ms());
 	cJSON_AddItemToObject(o, "mails", mails);
 	if ((r = digest_call(c, job, "store", o)) == NULL)
 		return;
@@ -229,7 +229,7 @@ digest_send_one(redisContext *c, struct digest_job *job, redisReply *u,
 
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "member", member);
-	digest_num(o, "now", now_ms());
+	digest_num(o, "now", util_now_ms());
 	cJSON_AddBoolToObject(o, "ok", ok);
 	cJSON_AddBoolToObject(o, "permanent", res.permanent);
 	cJSON_AddStringToObject(o, "error", res.error);
@@ -251,7 +251,7 @@ digest_send_due(redisContext *c, struct digest_job *job, struct mailer *m)
 
 	while (!down && !mailer_stopping(m)) {
 		o = cJSON_CreateObject();
-		digest_num(o, "now", now_ms());
+		digest_num(o, "now", util_now_ms());
 		/* Longer than a send can take (mail.c: three timeouts). */
 		digest_num(o, "lease", 3 * (int64_t)
 		    job->gen->config->digest_smtp_timeout_ms +

@@ -78,7 +78,7 @@ escalate_tick(int fd, short what, void *arg)
 		return;
 	}
 	json = cJSON_CreateObject();
-	snprintf(now, sizeof now, "%lld", (long long)now_ms());
+	snprintf(now, sizeof now, "%lld", (long long)util_now_ms());
 	cJSON_AddStringToObject(json, "now", now);
 	cJSON_AddNumberToObject(json, "limit", ESCALATE_BATCH);
 	task_stages_json(json);

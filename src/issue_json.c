@@ -22,7 +22,7 @@ issue_json_add_time(cJSON *obj, const char *name, const char *ms)
 		cJSON_AddNullToObject(obj, name);
 		return;
 	}
-	time_iso8601(strtoll(ms, NULL, 10), when);
+	util_time_iso8601(strtoll(ms, NULL, 10), when);
 	cJSON_AddStringToObject(obj, name, when);
 }
 
@@ -52,17 +52,21 @@ cJSON *
 issue_task_json(const redisReply *t)
 {
 	cJSON *obj = cJSON_CreateObject();
-	const char *overdue = reply_field(t, "overdue");
+	const char *overdue = util_reply_field(t, "overdue");
 
-	cJSON_AddStringToObject(obj, "id", reply_field(t, "id"));
-	cJSON_AddStringToObject(obj, "department", reply_field(t, "department"));
-	cJSON_AddStringToObject(obj, "state", reply_field(t, "state"));
-	issue_json_add_optional(obj, "claimant", reply_field(t, "claimant"));
-	issue_json_add_json(obj, "issues", reply_field(t, "issues"));
-	issue_json_add_time(obj, "created", reply_field(t, "created"));
-	issue_json_add_time(obj, "deadline", reply_field(t, "deadline"));
-	issue_json_add_optional(obj, "response", reply_field(t, "response"));
-	issue_json_add_optional(obj, "resolution", reply_field(t, "resolution"));
+	cJSON_AddStringToObject(obj, "id", util_reply_field(t, "id"));
+	cJSON_AddStringToObject(obj, "department",
+	    util_reply_field(t, "department"));
+	cJSON_AddStringToObject(obj, "state", util_reply_field(t, "state"));
+	issue_json_add_optional(obj, "claimant",
+	    util_reply_field(t, "claimant"));
+	issue_json_add_json(obj, "issues", util_reply_field(t, "issues"));
+	issue_json_add_time(obj, "created", util_reply_field(t, "created"));
+	issue_json_add_time(obj, "deadline", util_reply_field(t, "deadline"));
+	issue_json_add_optional(obj, "response",
+	    util_reply_field(t, "response"));
+	issue_json_add_optional(obj, "resolution",
+	    util_reply_field(t, "resolution"));
 	if (overdue != NULL && *overdue != '\0')
 		cJSON_AddStringToObject(obj, "overdue", overdue);
 	return obj;
@@ -82,7 +86,8 @@ issue_history_json(const redisReply *list)
 			continue;
 		at = cJSON_GetObjectItemCaseSensitive(entry, "at");
 		if (cJSON_IsString(at)) {
-			time_iso8601(strtoll(at->valuestring, NULL, 10), when);
+			util_time_iso8601(strtoll(at->valuestring, NULL, 10),
+			    when);
 			cJSON_ReplaceItemInObjectCaseSensitive(entry, "at",
 			    cJSON_CreateString(when));
 		}
@@ -106,14 +111,15 @@ issue_json(const redisReply *issue, const redisReply *tasks)
 	size_t i;
 
 	for (i = 0; strings[i] != NULL; i++) {
-		v = reply_field(issue, strings[i]);
+		v = util_reply_field(issue, strings[i]);
 		cJSON_AddStringToObject(obj, strings[i], v ? v : "");
 	}
-	v = reply_field(issue, "difficult");
+	v = util_reply_field(issue, "difficult");
 	cJSON_AddBoolToObject(obj, "difficult", v != NULL && strcmp(v, "1") == 0);
-	issue_json_add_json(obj, "departments", reply_field(issue, "departments"));
-	issue_json_add_optional(obj, "group", reply_field(issue, "group"));
-	issue_json_add_time(obj, "created", reply_field(issue, "created"));
+	issue_json_add_json(obj, "departments",
+	    util_reply_field(issue, "departments"));
+	issue_json_add_optional(obj, "group", util_reply_field(issue, "group"));
+	issue_json_add_time(obj, "created", util_reply_field(issue, "created"));
 	list = cJSON_AddArrayToObject(obj, "tasks");
 	for (i = 0; tasks != NULL && i < tasks->elements; i++)
 		cJSON_AddItemToArray(list, issue_task_json(tasks->element[i]));

@@ -107,7 +107,7 @@ ledger_satisfaction_zh(const char *name)
 static char *
 ledger_str(const redisReply *flat, const char *name)
 {
-	const char *v = reply_field(flat, name);
+	const char *v = util_reply_field(flat, name);
 
 	return xstrdup(v != NULL ? v : "");
 }
@@ -116,7 +116,7 @@ ledger_str(const redisReply *flat, const char *name)
 static int64_t
 ledger_ms(const redisReply *flat, const char *name)
 {
-	const char *v = reply_field(flat, name);
+	const char *v = util_reply_field(flat, name);
 
 	return v != NULL && *v != '\0' ? strtoll(v, NULL, 10) : 0;
 }
@@ -146,7 +146,7 @@ static void
 ledger_issue_parse(struct ledger_issue *is, const redisReply *flat,
     const redisReply *tasks)
 {
-	const char *v = reply_field(flat, "difficult");
+	const char *v = util_reply_field(flat, "difficult");
 	size_t i;
 
 	is->id = ledger_str(flat, "id");
@@ -314,13 +314,17 @@ ledger_task_ptr_cmp(const void *a, const void *b)
 	return ledger_id_cmp((*x)->id, (*y)->id);
 }
 
-static struct ledger_score *
-ledger_score_of(struct ledger *l, const char *dept)
+/*
+ * Return the scorecard of department in l (as ledger_score filled it), or
+ * NULL when l is NULL or has none for it.
+ */
+struct ledger_score *
+ledger_score_find(const struct ledger *l, const char *department)
 {
 	size_t i;
 
-	for (i = 0; i < l->nscores; i++)
-		if (strcmp(l->scores[i].department, dept) == 0)
+	for (i = 0; l != NULL && i < l->nscores; i++)
+		if (strcmp(l->scores[i].department, department) == 0)
 			return &l->scores[i];
 	return NULL;
 }
@@ -381,9 +385,8 @@ ledger_score(struct ledger *l, const struct roster *roster, int64_t now)
 		rated = *is->satisfaction != '\0';
 		for (j = 0; j < is->ntasks; j++) {
 			all[n++] = &is->tasks[j];
-			if (!rated ||
-			    (s = ledger_score_of(l, is->tasks[j].department)) ==
-			    NULL)
+			if (!rated || (s = ledger_score_find(l,
+			    is->tasks[j].department)) == NULL)
 				continue;
 			s->rated++;
 			if (strcmp(is->satisfaction, "satisfied") == 0 ||
@@ -395,7 +398,7 @@ ledger_score(struct ledger *l, const struct roster *roster, int64_t now)
 	for (i = 0; i < n; i++) {
 		if (i > 0 && strcmp(all[i]->id, all[i - 1]->id) == 0)
 			continue;
-		if ((s = ledger_score_of(l, all[i]->department)) != NULL)
+		if ((s = ledger_score_find(l, all[i]->department)) != NULL)
 			ledger_count_task(s, all[i], now);
 	}
 	free(all);
@@ -446,7 +449,7 @@ ledger_add_time(cJSON *obj, const char *name, int64_t ms)
 		cJSON_AddNullToObject(obj, name);
 		return;
 	}
-	time_iso8601(ms, when);
+	util_time_iso8601(ms, when);
 	cJSON_AddStringToObject(obj, name, when);
 }
 

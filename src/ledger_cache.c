@@ -123,7 +123,7 @@ ledger_cache_read(struct request *r, redisReply *reply, void *arg)
 		request_error(r, 500, "internal", "unexpected store reply", NULL);
 		return;
 	}
-	ledger_score(l, r->roster, now_ms());
+	ledger_score(l, r->roster, util_now_ms());
 	f.fn(r, l);     /* answers: r is gone after this */
 	if (keep)
 		ledger_cache_put(d, &f, l);
@@ -140,7 +140,7 @@ void
 ledger_cache_fetch(struct request *r, const char *period, ledger_fn fn)
 {
 	struct daemon *d = r->daemon;
-	int64_t now = now_ms();
+	int64_t now = util_now_ms();
 	struct ledger_fetch *f;
 	struct ledger *l;
 	const char *argv[2] = { "period", period };

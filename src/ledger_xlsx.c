@@ -2,7 +2,7 @@
  * ledger_xlsx.c -- the ledger as an Excel workbook (libxlsxwriter): a
  * summary sheet (汇总) with every department's scorecard as ledger_score
  * computed it, then one sheet per category (个性问题, 共性问题, 疑难问题)
- * with the rows of ledger_csv.c's ledger_rows.
+ * with the rows of ledger_rows.c.
  *
  * Every sheet has Chinese headers, a frozen header row and an auto-filter;
  * times are real Excel dates (the zone's local time: the process's TZ)
@@ -199,7 +199,7 @@ ledger_xlsx_row(const struct ledger_issue *is, const struct ledger_task *t,
 	struct ledger_cell cells[LEDGER_NCOLUMNS];
 	size_t i;
 
-	ledger_row_cells(x->l, x->roster, is, t, cells);
+	ledger_rows_cells(x->l, x->roster, is, t, cells);
 	x->row++;
 	for (i = 0; i < LEDGER_NCOLUMNS; i++) {
 		if (ledger_columns[i].type == LEDGER_CELL_TIME)

@@ -11,20 +11,6 @@
 
 #include "liaison.h"
 
-/* Return the value of n decimal digits at s, or -1 if one is not a digit. */
-static int
-period_digits(const char *s, int n)
-{
-	int i, v = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
 /*
  * Parse exactly "YYYY-MM-H" (year 2000-2999, month 01-12, half 1 or 2) into
  * *p. Return 0, or -1 for anything else, trailing characters included.
@@ -36,9 +22,9 @@ period_parse(const char *s, struct period *p)
 
 	if (strlen(s) != 9 || s[4] != '-' || s[7] != '-')
 		return -1;
-	year = period_digits(s, 4);
-	month = period_digits(s + 5, 2);
-	half = period_digits(s + 8, 1);
+	year = date_digits(s, 4);
+	month = date_digits(s + 5, 2);
+	half = date_digits(s + 8, 1);
 	if (year < 2000 || year > 2999)
 		return -1;
 	if (month < 1 || month > 12)

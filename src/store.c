@@ -214,13 +214,13 @@ store_ping(int fd, short what, void *arg)
 	if (s->ctx == NULL)
 		return;
 	if (s->ping_outstanding &&
-	    now_ms() - s->ping_sent > (int64_t)s->timeout_ms) {
+	    util_now_ms() - s->ping_sent > (int64_t)s->timeout_ms) {
 		store_drop(s, "PING not answered in time");
 		return;
 	}
 	if (!s->ping_outstanding) {
 		s->ping_outstanding = 1;
-		s->ping_sent = now_ms();
+		s->ping_sent = util_now_ms();
 		redisAsyncCommand(s->ctx, store_pong, NULL, "PING");
 	}
 	store_timer_add(s->ping_ev, STORE_PING_MS);

@@ -57,20 +57,13 @@ web_field(struct request *r, const char *name)
 void
 web_escape(struct evbuffer *buf, const char *s)
 {
-	const char *p;
+	const char *piece;
+	size_t len;
 
 	if (s == NULL)
 		return;
-	for (p = s; *p != '\0'; p++) {
-		switch (*p) {
-		case '&': evbuffer_add(buf, "&amp;", 5); break;
-		case '<': evbuffer_add(buf, "&lt;", 4); break;
-		case '>': evbuffer_add(buf, "&gt;", 4); break;
-		case '"': evbuffer_add(buf, "&quot;", 6); break;
-		case '\'': evbuffer_add(buf, "&#39;", 5); break;
-		default: evbuffer_add(buf, p, 1); break;
-		}
-	}
+	while ((piece = html_escape_next(&s, &len)) != NULL)
+		evbuffer_add(buf, piece, len);
 }
 
 /* The URL of an embedded asset, e.g. "/static/style-HASH.css". */
@@ -229,7 +222,7 @@ web_time(struct evbuffer *buf, const char *ms)
 		evbuffer_add_printf(buf, "—");
 		return;
 	}
-	time_iso8601(strtoll(ms, NULL, 10), iso);
+	util_time_iso8601(strtoll(ms, NULL, 10), iso);
 	/* 2026-11-27T09:30:00+08:00 → 2026-11-27 09:30 */
 	iso[10] = ' ';
 	iso[16] = '\0';

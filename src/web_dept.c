@@ -67,7 +67,7 @@ dept_deadline(struct evbuffer *buf, const char *deadline, const char *overdue)
 {
 	int late = (overdue != NULL && *overdue != '\0') ||
 	    (deadline != NULL && *deadline != '\0' &&
-	    strtoll(deadline, NULL, 10) < now_ms());
+	    strtoll(deadline, NULL, 10) < util_now_ms());
 
 	evbuffer_add_printf(buf, "<p class=\"%s\">期限 ", late ? "overdue" :
 	    "muted");
@@ -136,18 +136,18 @@ dept_return_form(struct request *r, struct evbuffer *buf,
 static void
 dept_issue(struct request *r, struct evbuffer *buf, const redisReply *issue)
 {
-	const char *v = reply_field(issue, "topic");
+	const char *v = util_reply_field(issue, "topic");
 	const struct topic *t = roster_topic(r->roster, v != NULL ? v : "");
 
 	evbuffer_add_printf(buf, "<h3>");
-	web_escape(buf, reply_field(issue, "id"));
+	web_escape(buf, util_reply_field(issue, "id"));
 	evbuffer_add_printf(buf, " · ");
-	web_escape(buf, reply_field(issue, "title"));
+	web_escape(buf, util_reply_field(issue, "title"));
 	evbuffer_add_printf(buf, "</h3><p class=\"muted\">%s · ",
-	    web_category_name(reply_field(issue, "category")));
+	    web_category_name(util_reply_field(issue, "category")));
 	web_escape(buf, t != NULL ? t->name : v);
 	evbuffer_add_printf(buf, "</p><p class=\"text\">");
-	web_escape(buf, reply_field(issue, "detail"));
+	web_escape(buf, util_reply_field(issue, "detail"));
 	evbuffer_add_printf(buf, "</p>");
 }
 
@@ -237,15 +237,15 @@ dept_queued(struct request *r, redisReply *reply)
 	tasks = reply->element[1];
 	for (i = 0; i < tasks->elements; i++) {
 		task = tasks->element[i];
-		v = reply_field(task, "id");
+		v = util_reply_field(task, "id");
 		if (v == NULL || !api_id_valid(v, 'T'))
 			continue;
 		t = cJSON_CreateObject();
 		for (j = 0; keep[j] != NULL; j++) {
-			v = reply_field(task, keep[j]);
+			v = util_reply_field(task, keep[j]);
 			cJSON_AddStringToObject(t, keep[j], v != NULL ? v : "");
 		}
-		list = cJSON_Parse((v = reply_field(task, "issues")) != NULL ?
+		list = cJSON_Parse((v = util_reply_field(task, "issues")) != NULL ?
 		    v : "[]");
 		if (!cJSON_IsArray(list)) {
 			cJSON_Delete(list);
@@ -271,19 +271,19 @@ dept_work_task(struct request *r, struct evbuffer *buf,
     const struct dept_page *p, const redisReply *issue,
     const redisReply *task)
 {
-	const char *id = reply_field(task, "id");
-	const char *state = reply_field(task, "state");
+	const char *id = util_reply_field(task, "id");
+	const char *state = util_reply_field(task, "state");
 	const char *v;
 
 	evbuffer_add_printf(buf, "<li id=\"task-%s\"><p><strong>任务 %s"
 	    "</strong> · <span class=\"badge %s\">%s</span> · 认领人 ", id, id,
 	    state, web_state_name(state));
-	web_escape(buf, reply_field(task, "claimant"));
+	web_escape(buf, util_reply_field(task, "claimant"));
 	evbuffer_add_printf(buf, "</p>");
-	dept_deadline(buf, reply_field(task, "deadline"),
-	    reply_field(task, "overdue"));
+	dept_deadline(buf, util_reply_field(task, "deadline"),
+	    util_reply_field(task, "overdue"));
 	dept_issue(r, buf, issue);
-	if ((v = reply_field(task, "response")) != NULL && *v != '\0') {
+	if ((v = util_reply_field(task, "response")) != NULL && *v != '\0') {
 		evbuffer_add_printf(buf, "<p class=\"text\">回应：");
 		web_escape(buf, v);
 		evbuffer_add_printf(buf, "</p>");
@@ -316,9 +316,9 @@ dept_recent(struct request *r, redisReply *reply)
 			continue;
 		for (j = 0; j < row->element[1]->elements; j++) {
 			task = row->element[1]->element[j];
-			id = reply_field(task, "id");
-			state = reply_field(task, "state");
-			dept = reply_field(task, "department");
+			id = util_reply_field(task, "id");
+			state = util_reply_field(task, "state");
+			dept = util_reply_field(task, "department");
 			if (id == NULL || state == NULL || dept == NULL ||
 			    !api_id_valid(id, 'T') ||
 			    strcmp(dept, r->actor_id) != 0 ||

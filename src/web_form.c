@@ -221,8 +221,8 @@ form_render_issue(struct request *r, struct evbuffer *buf,
     const struct form_page *p, const redisReply *issue,
     const redisReply *tasks)
 {
-	const char *id = reply_field(issue, "id");
-	const char *state = reply_field(issue, "state");
+	const char *id = util_reply_field(issue, "id");
+	const char *state = util_reply_field(issue, "state");
 	const char *v;
 	const struct enterprise *e;
 	const struct topic *t;
@@ -232,25 +232,25 @@ form_render_issue(struct request *r, struct evbuffer *buf,
 	if (id == NULL || !api_id_valid(id, 'I'))
 		return;
 	evbuffer_add_printf(buf, "<li id=\"issue-%s\"><h3>%s · ", id, id);
-	web_escape(buf, reply_field(issue, "title"));
+	web_escape(buf, util_reply_field(issue, "title"));
 	evbuffer_add_printf(buf, "</h3><p><span class=\"badge %s\">%s</span> "
 	    "%s · ", state != NULL && strspn(state, "abcdefghijklmnopqrstuvwxyz")
 	    == strlen(state) ? state : "", web_state_name(state),
-	    web_category_name(reply_field(issue, "category")));
-	e = roster_enterprise(r->roster, (v = reply_field(issue,
+	    web_category_name(util_reply_field(issue, "category")));
+	e = roster_enterprise(r->roster, (v = util_reply_field(issue,
 	    "enterprise")) != NULL ? v : "");
 	web_escape(buf, e != NULL ? e->name : v);
-	t = roster_topic(r->roster, (v = reply_field(issue, "topic")) != NULL ?
+	t = roster_topic(r->roster, (v = util_reply_field(issue, "topic")) != NULL ?
 	    v : "");
 	evbuffer_add_printf(buf, " · ");
 	web_escape(buf, t != NULL ? t->name : v);
 	evbuffer_add_printf(buf, "</p><p class=\"text detail\">");
-	web_escape(buf, reply_field(issue, "detail"));
+	web_escape(buf, util_reply_field(issue, "detail"));
 	evbuffer_add_printf(buf, "</p><dl>");
 	for (i = 0; tasks != NULL && i < tasks->elements; i++) {
 		task = tasks->element[i];
 		evbuffer_add_printf(buf, "<dt>");
-		v = reply_field(task, "department");
+		v = util_reply_field(task, "department");
 		if (v != NULL) {
 			const struct department *d = roster_department(r->roster,
 			    v);
@@ -258,13 +258,13 @@ form_render_issue(struct request *r, struct evbuffer *buf,
 			web_escape(buf, d != NULL ? d->name : v);
 		}
 		evbuffer_add_printf(buf, "：%s</dt>", web_state_name(
-		    reply_field(task, "state")));
-		if ((v = reply_field(task, "response")) != NULL && *v != '\0') {
+		    util_reply_field(task, "state")));
+		if ((v = util_reply_field(task, "response")) != NULL && *v != '\0') {
 			evbuffer_add_printf(buf, "<dd>回应：");
 			web_escape(buf, v);
 			evbuffer_add_printf(buf, "</dd>");
 		}
-		if ((v = reply_field(task, "resolution")) != NULL &&
+		if ((v = util_reply_field(task, "resolution")) != NULL &&
 		    *v != '\0') {
 			evbuffer_add_printf(buf, "<dd>办结：");
 			web_escape(buf, v);

@@ -283,9 +283,9 @@ session_token_loaded(struct request *r, redisReply *reply)
 static void
 session_loaded(struct request *r, redisReply *reply)
 {
-	const char *hash = reply_field(reply, "token");
-	const char *csrf = reply_field(reply, "csrf");
-	const char *flash = reply_field(reply, "flash");
+	const char *hash = util_reply_field(reply, "token");
+	const char *csrf = util_reply_field(reply, "csrf");
+	const char *flash = util_reply_field(reply, "flash");
 
 	if (hash == NULL || csrf == NULL || strlen(hash) != TOKEN_HASH_LEN ||
 	    strlen(csrf) != WEB_CSRF_LEN) {
@@ -341,8 +341,8 @@ login_stored(struct request *r, redisReply *reply)
 static void
 login_token_loaded(struct request *r, redisReply *reply)
 {
-	const char *role = reply_field(reply, "role");
-	const char *id = reply_field(reply, "id");
+	const char *role = util_reply_field(reply, "role");
+	const char *id = util_reply_field(reply, "id");
 	const char *argv[7];
 	char key[256];
 

@@ -269,7 +269,7 @@ webhook_record(struct webhook *w, struct webhook_transfer *t, long status,
 	enum webhook_verdict verdict;
 	cJSON *payload, *attempt, *ids;
 	char *body, *text, why[CURL_ERROR_SIZE + 64] = "";
-	int64_t now = now_ms();
+	int64_t now = util_now_ms();
 	int delay = -1, minimum = -1;
 	size_t len, i;
 
@@ -376,7 +376,7 @@ webhook_start(struct webhook *w, struct webhook_transfer *t,
 		    cJSON_GetObjectItem(msgs[0].data, "task"), "id")));
 	else
 		snprintf(link, sizeof link, "%s/dept", cfg->public_url);
-	if (webhook_build_merged(dept, msgs, n, t->ids[0], time(NULL), now_ms(),
+	if (webhook_build_merged(dept, msgs, n, t->ids[0], time(NULL), util_now_ms(),
 	    link, &t->request, &cause) == -1) {
 		log_warnx("webhook %s: %s", t->ids[0], cause);
 		free(cause);
@@ -404,7 +404,7 @@ webhook_start(struct webhook *w, struct webhook_transfer *t,
 	    (long)cfg->webhook_timeout_ms);
 	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(t->easy, CURLOPT_USERAGENT, "liaisond/" PACKAGE_VERSION);
-	t->started = now_ms();
+	t->started = util_now_ms();
 	curl_multi_add_handle(w->multi, t->easy);
 	return 0;
 }
@@ -433,25 +433,25 @@ webhook_message_data(const struct roster *roster, const redisReply *task,
 		const redisReply *is = issues->element[i];
 
 		o = cJSON_CreateObject();
-		v = reply_field(is, "id");
+		v = util_reply_field(is, "id");
 		cJSON_AddStringToObject(o, "id", v ? v : "");
-		v = reply_field(is, "enterprise");
+		v = util_reply_field(is, "enterprise");
 		e = v ? roster_enterprise(roster, v) : NULL;
 		cJSON_AddStringToObject(o, "enterprise", v ? v : "");
 		cJSON_AddStringToObject(o, "enterprise_name", e ? e->name : "");
-		v = reply_field(is, "topic");
+		v = util_reply_field(is, "topic");
 		topic = v ? roster_topic(roster, v) : NULL;
 		cJSON_AddStringToObject(o, "topic", v ? v : "");
 		cJSON_AddStringToObject(o, "topic_name", topic ? topic->name : "");
-		v = reply_field(is, "officer");
+		v = util_reply_field(is, "officer");
 		off = v ? roster_officer(roster, v) : NULL;
 		cJSON_AddStringToObject(o, "officer", v ? v : "");
 		cJSON_AddStringToObject(o, "officer_name", off ? off->name : "");
-		v = reply_field(is, "title");
+		v = util_reply_field(is, "title");
 		cJSON_AddStringToObject(o, "title", v ? v : "");
-		v = reply_field(is, "category");
+		v = util_reply_field(is, "category");
 		cJSON_AddStringToObject(o, "category", v ? v : "");
-		v = reply_field(is, "period");
+		v = util_reply_field(is, "period");
 		cJSON_AddStringToObject(o, "period", v ? v : "");
 		cJSON_AddItemToArray(list, o);
 	}
@@ -481,8 +481,8 @@ webhook_send(struct webhook *w, const char *dept_id,
 	    *inflight >= w->daemon->current->config->webhook_per_endpoint) {
 		for (i = 0; i < n; i++) {
 			snprintf(payload, sizeof payload, "{\"id\":\"%s\","
-			    "\"at\":%lld}", reply_field(rows[i]->element[0], "id"),
-			    (long long)(now_ms() + WEBHOOK_BUSY_MS));
+			    "\"at\":%lld}", util_reply_field(rows[i]->element[0], "id"),
+			    (long long)(util_now_ms() + WEBHOOK_BUSY_MS));
 			webhook_script(w, "defer", payload, NULL, NULL);
 		}
 		return;
@@ -492,13 +492,13 @@ webhook_send(struct webhook *w, const char *dept_id,
 	t->department = xstrdup(dept_id);
 	t->ids = xcalloc(n, sizeof *t->ids);
 	for (i = 0; i < n; i++) {
-		t->ids[t->nids++] = xstrdup(reply_field(rows[i]->element[0],
+		t->ids[t->nids++] = xstrdup(util_reply_field(rows[i]->element[0],
 		    "id"));
-		msgs[i].event = reply_field(rows[i]->element[0], "event");
+		msgs[i].event = util_reply_field(rows[i]->element[0], "event");
 		msgs[i].data = webhook_message_data(roster,
 		    rows[i]->element[1], rows[i]->element[2]);
 	}
-	attempts = reply_field(rows[0]->element[0], "attempts");
+	attempts = util_reply_field(rows[0]->element[0], "attempts");
 	t->attempts = attempts ? atoi(attempts) : 0;
 	t->response = evbuffer_new();
 	snprintf(t->format, sizeof t->format, "%s", dept && dept->webhook_format ?
@@ -564,7 +564,7 @@ webhook_claimed(redisAsyncContext *c, void *r, void *privdata)
 	taken = xcalloc(reply->elements + 1, 1);
 	for (i = 0; i < reply->elements; i++) {
 		if (taken[i] || reply->element[i]->elements != 3 ||
-		    (dept = reply_field(reply->element[i]->element[0],
+		    (dept = util_reply_field(reply->element[i]->element[0],
 		    "department")) == NULL)
 			continue;
 		n = 0;
@@ -574,7 +574,7 @@ webhook_claimed(redisAsyncContext *c, void *r, void *privdata)
 		    webhook_pace_ms(roster_department(roster, dept)) > 0; j++) {
 			if (taken[j] || reply->element[j]->elements != 3)
 				continue;
-			other = reply_field(reply->element[j]->element[0],
+			other = util_reply_field(reply->element[j]->element[0],
 			    "department");
 			if (other != NULL && strcmp(other, dept) == 0) {
 				rows[n++] = reply->element[j];
@@ -599,7 +599,7 @@ webhook_claim(struct webhook *w)
 	size_t i;
 	int ms;
 
-	cJSON_AddNumberToObject(payload, "now", (double)now_ms());
+	cJSON_AddNumberToObject(payload, "now", (double)util_now_ms());
 	cJSON_AddNumberToObject(payload, "lease",
 	    cfg->webhook_timeout_ms + WEBHOOK_LEASE_SLACK_MS);
 	cJSON_AddNumberToObject(payload, "cap", cfg->webhook_per_endpoint);
@@ -635,7 +635,7 @@ webhook_enqueue(struct webhook *w, const redisReply *entries)
 	size_t i, j;
 	char *text, now[32];
 
-	snprintf(now, sizeof now, "%lld", (long long)now_ms());
+	snprintf(now, sizeof now, "%lld", (long long)util_now_ms());
 	cJSON_AddStringToObject(payload, "now", now);
 	list = cJSON_AddArrayToObject(payload, "entries");
 	for (i = 0; i < entries->elements; i++) {
@@ -707,7 +707,7 @@ webhook_tick(evutil_socket_t fd, short what, void *arg)
 	struct store *s = w->daemon->store;
 	char key[160], idle[32];
 	const char *argv[12];
-	int64_t now = now_ms();
+	int64_t now = util_now_ms();
 
 	if (!store_up(s) || w->reading) {
 		webhook_schedule(w, WEBHOOK_TICK_MS);
@@ -772,7 +772,7 @@ webhook_start_engine(struct daemon *d)
 	curl_multi_setopt(w->multi, CURLMOPT_TIMERDATA, w);
 	w->curl_timer = evtimer_new(d->base, webhook_curl_timeout, w);
 	w->tick = evtimer_new(d->base, webhook_tick, w);
-	w->last_autoclaim = now_ms();
+	w->last_autoclaim = util_now_ms();
 	webhook_schedule(w, 0);
 	return w;
 }

@@ -681,7 +681,7 @@ webhook_build_standard(const struct department *d,
 		    "secret", d->id);
 		return -1;
 	}
-	time_iso8601(webhook_event_ms(delivery_id, now_ms), when);
+	util_time_iso8601(webhook_event_ms(delivery_id, now_ms), when);
 	obj = cJSON_CreateObject();
 	cJSON_AddStringToObject(obj, "type", m->event);
 	cJSON_AddStringToObject(obj, "timestamp", when);

@@ -59,12 +59,13 @@ window_schedule(struct window *w, int ms)
 static void
 window_add_fields(struct window *w, const redisReply *f)
 {
-	const char *id = reply_field(f, "id"), *topic = reply_field(f, "topic");
-	const char *ent = reply_field(f, "enterprise");
-	const char *period = reply_field(f, "period");
-	const char *group = reply_field(f, "group");
-	const char *title = reply_field(f, "title");
-	const char *detail = reply_field(f, "detail");
+	const char *id = util_reply_field(f, "id");
+	const char *topic = util_reply_field(f, "topic");
+	const char *ent = util_reply_field(f, "enterprise");
+	const char *period = util_reply_field(f, "period");
+	const char *group = util_reply_field(f, "group");
+	const char *title = util_reply_field(f, "title");
+	const char *detail = util_reply_field(f, "detail");
 	struct period p;
 	char *text;
 

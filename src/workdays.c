@@ -10,9 +10,10 @@
  * with '#' comment lines and blank lines. A weekday is a working day unless
  * it is listed "off"; a Saturday or Sunday is one only when listed "work".
  * Dates are kept in an array sorted by date and looked up with bsearch.
- * Dates are plain calendar days, so the arithmetic here needs no time zone;
- * only workdays_due turns a time into a local date and back, with
- * localtime_r and mktime in the process's zone (TZ, set at start).
+ * Dates are plain calendar days, counted as day numbers (date.c), so the
+ * arithmetic here needs no time zone; only workdays_due turns a time into a
+ * local date and back, with localtime_r and mktime in the process's zone
+ * (TZ, set at start).
  */
 #include "config.h"
 
@@ -38,73 +39,11 @@ struct workdays_parse {
 	char *cause;
 };
 
-/* Return 1 if year is a leap year in the Gregorian calendar. */
-static int
-workdays_leap(int year)
-{
-	return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-}
-
-/* Return the number of days in month (1..12) of year. */
-static int
-workdays_month_length(int year, int month)
-{
-	static const int length[12] = {
-		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-	};
-
-	if (month == 2 && workdays_leap(year))
-		return 29;
-	return length[month - 1];
-}
-
-/*
- * Return the number of days from 1970-01-01 to year-month-day (negative
- * before it), in the proleptic Gregorian calendar. This is H. Hinnant's
- * days_from_civil.
- */
-static long
-workdays_day_number(int year, int month, int day)
-{
-	long y, era, yoe, doy, doe;
-
-	y = month <= 2 ? year - 1 : year;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* The inverse of workdays_day_number: fill year, month and day of n. */
-static void
-workdays_civil(long n, int *year, int *month, int *day)
-{
-	long era, doe, yoe, doy, mp, y;
-
-	n += 719468;
-	era = (n >= 0 ? n : n - 146096) / 146097;
-	doe = n - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*day = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*month = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*year = (int)(*month <= 2 ? y + 1 : y);
-}
-
 /* Return 1 if year-month-day is a Saturday or a Sunday, 0 otherwise. */
 static int
 workdays_weekend(int year, int month, int day)
 {
-	long n;
-	int weekday;
-
-	/* 1970-01-01 was a Thursday (weekday 4, with Sunday 0). */
-	n = workdays_day_number(year, month, day);
-	weekday = (int)(((n + 4) % 7 + 7) % 7);
-	return weekday == 0 || weekday == 6;
+	return date_weekday(date_to_days(year, month, day)) >= 5;
 }
 
 /* Return the YYYYMMDD key the day array is sorted by. */
@@ -147,28 +86,10 @@ static void
 workdays_error(struct workdays_parse *wp, const char *fmt, ...)
 {
 	va_list ap;
-	char what[512];
 
-	if (wp->cause != NULL)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof what, fmt, ap);
+	util_vcause(&wp->cause, wp->path, wp->lineno, fmt, ap);
 	va_end(ap);
-	xasprintf(&wp->cause, "%s:%d: %s", wp->path, wp->lineno, what);
-}
-
-/* Return the value of n decimal digits at s, or -1 if one is not a digit. */
-static int
-workdays_digits(const char *s, int n)
-{
-	int i, v = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
 }
 
 /*
@@ -182,9 +103,9 @@ workdays_parse_date(struct workdays_parse *wp, const char *field,
 	int year, month, day;
 
 	if (strlen(field) != 10 || field[4] != '-' || field[7] != '-' ||
-	    (year = workdays_digits(field, 4)) == -1 ||
-	    (month = workdays_digits(field + 5, 2)) == -1 ||
-	    (day = workdays_digits(field + 8, 2)) == -1) {
+	    (year = date_digits(field, 4)) == -1 ||
+	    (month = date_digits(field + 5, 2)) == -1 ||
+	    (day = date_digits(field + 8, 2)) == -1) {
 		workdays_error(wp, "\"%s\": not a date in the form YYYY-MM-DD",
 		    field);
 		return -1;
@@ -195,7 +116,7 @@ workdays_parse_date(struct workdays_parse *wp, const char *field,
 		return -1;
 	}
 	if (month < 1 || month > 12 || day < 1 ||
-	    day > workdays_month_length(year, month)) {
+	    day > date_month_length(year, month)) {
 		workdays_error(wp, "\"%s\": no such day", field);
 		return -1;
 	}
@@ -407,15 +328,14 @@ time_t
 workdays_due(const struct workdays *wd, time_t start, int n)
 {
 	struct tm tm;
-	long number;
+	int64_t number;
 	int year, month, day, counted = 0;
 
 	if (n < 1 || localtime_r(&start, &tm) == NULL)
 		return (time_t)-1;
-	number = workdays_day_number(tm.tm_year + 1900, tm.tm_mon + 1,
-	    tm.tm_mday);
+	number = date_to_days(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 	do {
-		workdays_civil(++number, &year, &month, &day);
+		date_from_days(++number, &year, &month, &day);
 		if (workdays_is_workday(wd, year, month, day))
 			counted++;
 	} while (counted < n);

@@ -1,6 +1,8 @@
 /*
  * xmalloc.c -- allocation that never returns NULL: running out of memory is
- * fatal, so callers need not check.
+ * fatal, so callers need not check. The names are the C library's with an
+ * x in front (tmux's and OpenSMTPD's habit), so they read as what they
+ * wrap; that x is this file's prefix.
  */
 #include "config.h"
 
@@ -14,6 +16,7 @@
 
 #include "liaison.h"
 
+/* malloc; a size of 0 is taken as 1, so the result is never NULL. */
 void *
 xmalloc(size_t size)
 {
@@ -26,6 +29,7 @@ xmalloc(size_t size)
 	return p;
 }
 
+/* calloc: n zeroed objects of size bytes. */
 void *
 xcalloc(size_t n, size_t size)
 {
@@ -38,6 +42,7 @@ xcalloc(size_t n, size_t size)
 	return p;
 }
 
+/* realloc to n objects of size bytes; n * size overflowing is fatal too. */
 void *
 xreallocarray(void *old, size_t n, size_t size)
 {
@@ -52,6 +57,7 @@ xreallocarray(void *old, size_t n, size_t size)
 	return p;
 }
 
+/* strdup. */
 char *
 xstrdup(const char *s)
 {
@@ -62,6 +68,7 @@ xstrdup(const char *s)
 	return p;
 }
 
+/* strndup: at most n bytes of s, and a NUL. */
 char *
 xstrndup(const char *s, size_t n)
 {
@@ -72,6 +79,20 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
+/*
+ * vasprintf: *ret is a new string (the caller frees it); return its length.
+ */
+int
+xvasprintf(char **ret, const char *fmt, va_list ap)
+{
+	int n;
+
+	if ((n = vasprintf(ret, fmt, ap)) < 0)
+		fatal("xvasprintf");
+	return n;
+}
+
+/* asprintf, as xvasprintf. */
 int
 xasprintf(char **ret, const char *fmt, ...)
 {
@@ -79,10 +100,8 @@ xasprintf(char **ret, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = vasprintf(ret, fmt, ap);
+	n = xvasprintf(ret, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		fatal("xasprintf");
 	return n;
 }
 

@@ -111,7 +111,7 @@ main(int argc, char **argv)
 	}
 	setenv("TZ", r->timezone, 1);
 	tzset();
-	now = now_ms();
+	now = util_now_ms();
 	l = make_ledger(r, rows, now);
 	t0 = now_s();
 	ledger_score(l, r, now);

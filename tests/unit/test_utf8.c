@@ -1,0 +1,103 @@
+/*
+ * test_utf8.c -- unit tests for utf8.c: what is valid UTF-8 (overlong
+ * forms, surrogates, truncated and stray bytes, NUL refused) and how many
+ * characters a string has. utf8_prefix is tested with its users in
+ * test_webhook_fmt.c.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "liaison.h"
+
+/* Return utf8_valid of a NUL-terminated string, NUL excluded. */
+static int
+valid(const char *s)
+{
+	return utf8_valid(s, strlen(s));
+}
+
+static void
+test_utf8_accepts_ascii_chinese_and_four_byte_forms(void **state)
+{
+	assert_true(valid(""));
+	assert_true(valid("hello"));
+	assert_true(valid("安庆经开区"));
+	assert_true(valid("\xf0\x9f\x98\x80"));            /* U+1F600 */
+	assert_true(valid("\xf4\x8f\xbf\xbf"));            /* U+10FFFF */
+	assert_true(valid("\xed\x9f\xbf"));                /* U+D7FF */
+	assert_true(valid("\xee\x80\x80"));                /* U+E000 */
+	assert_true(valid("\xc2\x80"));                    /* U+0080 */
+}
+
+static void
+test_utf8_refuses_overlong_forms(void **state)
+{
+	assert_false(valid("\xc0\xaf"));                   /* '/' in 2 bytes */
+	assert_false(valid("\xc1\xbf"));
+	assert_false(valid("\xe0\x80\xaf"));               /* 3 bytes */
+	assert_false(valid("\xe0\x9f\xbf"));               /* U+07FF in 3 */
+	assert_false(valid("\xf0\x80\x80\xaf"));           /* 4 bytes */
+	assert_false(valid("\xf0\x8f\xbf\xbf"));           /* U+FFFF in 4 */
+}
+
+static void
+test_utf8_refuses_surrogates_and_beyond_u10ffff(void **state)
+{
+	assert_false(valid("\xed\xa0\x80"));               /* U+D800 */
+	assert_false(valid("\xed\xbf\xbf"));               /* U+DFFF */
+	assert_false(valid("\xf4\x90\x80\x80"));           /* U+110000 */
+	assert_false(valid("\xf5\x80\x80\x80"));
+	assert_false(valid("\xf8\x88\x80\x80\x80"));       /* 5 bytes */
+}
+
+static void
+test_utf8_refuses_truncated_and_stray_bytes(void **state)
+{
+	assert_false(valid("\xe5\xae"));                   /* cut short */
+	assert_false(valid("a\x80"));                      /* lone continuation */
+	assert_false(valid("\xe5\x41\x86"));               /* bad continuation */
+	assert_false(valid("\xff"));
+	assert_false(valid("\xfe"));
+	/* A sequence running past len is cut even if bytes follow. */
+	assert_false(utf8_valid("\xe5\xae\x89", 2));
+}
+
+static void
+test_utf8_refuses_embedded_nul(void **state)
+{
+	assert_false(utf8_valid("ab\0cd", 5));
+	assert_true(utf8_valid("ab\0cd", 2));
+}
+
+static void
+test_utf8_length_counts_code_points(void **state)
+{
+	assert_int_equal(utf8_length(""), 0);
+	assert_int_equal(utf8_length("abc"), 3);
+	assert_int_equal(utf8_length("安庆"), 2);
+	assert_int_equal(utf8_length("a安\xf0\x9f\x98\x80"), 3);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_utf8_accepts_ascii_chinese_and_four_byte_forms),
+		cmocka_unit_test(test_utf8_refuses_overlong_forms),
+		cmocka_unit_test(test_utf8_refuses_surrogates_and_beyond_u10ffff),
+		cmocka_unit_test(test_utf8_refuses_truncated_and_stray_bytes),
+		cmocka_unit_test(test_utf8_refuses_embedded_nul),
+		cmocka_unit_test(test_utf8_length_counts_code_points),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
