@@ -429,7 +429,10 @@ struct api_error {
 };
 void api_error_set(struct api_error *, int, const char *, const char *,
     const char *, ...) __attribute__((format(printf, 5, 6)));
+const char *json_find_nul_escape(const char *, size_t);
 struct cJSON *json_parse_object(const char *, size_t, struct api_error *);
+const struct cJSON *json_find_bad_field(const struct cJSON *,
+    const char *const *, int *twice);
 int json_check_fields(const struct cJSON *, const char *const *, const char *,
     struct api_error *);
 int json_get_string(const struct cJSON *, const char *, const char *, int, size_t,
