@@ -265,7 +265,7 @@ struct department {
 struct topic {
 	char *id;
 	char *name;
-	struct department **departments;
+	const struct department **departments;
 	size_t ndepartments;
 	char **keywords;
 	size_t nkeywords;
@@ -283,7 +283,7 @@ struct officer {
 	char *unit;
 	char *phone;
 	char *email;
-	struct enterprise **enterprises;
+	const struct enterprise **enterprises;
 	size_t nenterprises;
 };
 struct leader {
@@ -306,15 +306,38 @@ struct roster {
 	size_t nenterprises;
 	void *arena;                     /* owns the strings; see roster.c */
 };
-struct roster *roster_load(const char *path, char **cause);
+#define ROSTER_ID_MAX 64
+#define ROSTER_ZONEINFO "/usr/share/zoneinfo"
+enum roster_array {
+	ROSTER_DEPARTMENTS,
+	ROSTER_TOPICS,
+	ROSTER_OFFICERS,
+	ROSTER_ENTERPRISES
+};
+void *roster_alloc(struct roster *, size_t size, size_t align);
+char *roster_strdup(struct roster *, const char *);
+struct roster *roster_new(const char *path);
+void roster_free(struct roster *);
 struct roster *roster_parse(const char *text, size_t len, const char *name,
     char **cause);
-void roster_free(struct roster *);
+struct roster *roster_load(const char *path, char **cause);
+int roster_email_ok(const char *);
+int roster_id_ok(const char *);
+int roster_timezone_ok(const char *);
+int roster_secret_ok(const char *);
+int roster_url_ok(const char *);
+const char *roster_sort(struct roster *, enum roster_array);
 const struct department *roster_department(const struct roster *, const char *);
 const struct topic *roster_topic(const struct roster *, const char *);
 const struct officer *roster_officer(const struct roster *, const char *);
 const struct enterprise *roster_enterprise(const struct roster *, const char *);
 int roster_officer_has(const struct officer *, const char *enterprise_id);
+
+/* roster_json.c */
+struct cJSON *roster_json_tree(const char *text, size_t len, const char *name,
+    char **cause);
+struct roster *roster_json_build(struct cJSON *root, const char *name,
+    char **cause);
 
 /* date.c */
 int date_month_length(int year, int month);
@@ -450,7 +473,10 @@ struct api_error {
 };
 void api_error_set(struct api_error *, int, const char *, const char *,
     const char *, ...) __attribute__((format(printf, 5, 6)));
+const char *json_find_nul_escape(const char *, size_t);
 struct cJSON *json_parse_object(const char *, size_t, struct api_error *);
+const struct cJSON *json_find_bad_field(const struct cJSON *,
+    const char *const *, int *twice);
 int json_check_fields(const struct cJSON *, const char *const *, const char *,
     struct api_error *);
 int json_get_string(const struct cJSON *, const char *, const char *, int, size_t,

@@ -3,6 +3,10 @@
  * must be valid UTF-8 JSON holding one object, without \u0000 escapes (cJSON
  * would silently cut the string there), with only known fields of the right
  * types. Each failure fills a struct api_error naming the field.
+ *
+ * The roster file is JSON too and obeys the same two rules, no \u0000 and
+ * only known fields, each once: roster_json.c finds them with
+ * json_find_nul_escape and json_find_bad_field and words its own messages.
  */
 #include "config.h"
 
@@ -30,12 +34,14 @@ api_error_set(struct api_error *e, int status, const char *code,
 }
 
 /*
- * Does the JSON text hold a \u0000 escape inside a string? cJSON decodes it
- * to a NUL and the rest of the string would vanish from view. This only
- * follows string boundaries and escapes; cJSON does the parsing.
+ * Return where the JSON text s (len bytes) holds a \u0000 escape inside a
+ * string, or NULL if it holds none. cJSON decodes the escape to a NUL and
+ * the rest of the string would vanish from view, so request bodies and the
+ * roster refuse it. This only follows string boundaries and escapes; cJSON
+ * does the parsing.
  */
-static int
-json_has_nul_escape(const char *s, size_t len)
+const char *
+json_find_nul_escape(const char *s, size_t len)
 {
 	size_t i;
 	int in_string = 0;
@@ -51,11 +57,11 @@ json_has_nul_escape(const char *s, size_t len)
 		} else if (s[i] == '\\' && i + 1 < len) {
 			if (s[i + 1] == 'u' && i + 5 < len &&
 			    strncmp(s + i + 2, "0000", 4) == 0)
-				return 1;
+				return s + i;
 			i++;
 		}
 	}
-	return 0;
+	return NULL;
 }
 
 /*
@@ -78,7 +84,7 @@ json_parse_object(const char *body, size_t len, struct api_error *e)
 		    "the body is not valid UTF-8 text");
 		return NULL;
 	}
-	if (json_has_nul_escape(body, len)) {
+	if (json_find_nul_escape(body, len) != NULL) {
 		api_error_set(e, 400, "bad_request", NULL,
 		    "strings may not contain \\u0000");
 		return NULL;
@@ -100,6 +106,35 @@ json_parse_object(const char *body, size_t len, struct api_error *e)
 }
 
 /*
+ * Return the first member of obj, in document order, that allowed
+ * (NULL-terminated) does not name or that repeats the name of an earlier
+ * member, with *twice set to 1 for a repeat and 0 for an unknown name; NULL
+ * when every member is allowed and given once. Request bodies and the
+ * roster word their refusals differently, so this only finds the member.
+ */
+const cJSON *
+json_find_bad_field(const cJSON *obj, const char *const *allowed, int *twice)
+{
+	const cJSON *item, *earlier;
+	size_t i;
+
+	cJSON_ArrayForEach(item, obj) {
+		for (i = 0; allowed[i] != NULL; i++)
+			if (strcmp(item->string, allowed[i]) == 0)
+				break;
+		*twice = allowed[i] != NULL;
+		if (!*twice)
+			return item;
+		for (earlier = obj->child; earlier != item;
+		    earlier = earlier->next) {
+			if (strcmp(earlier->string, item->string) == 0)
+				return item;
+		}
+	}
+	return NULL;
+}
+
+/*
  * Refuse members of obj not named in allowed (NULL-terminated) and members
  * given twice. prefix names obj in messages ("" for the body, "items[3]").
  */
@@ -107,30 +142,17 @@ int
 json_check_fields(const cJSON *obj, const char *const *allowed,
     const char *prefix, struct api_error *e)
 {
-	const cJSON *item, *other;
+	const cJSON *item;
 	char field[64];
-	size_t i;
+	int twice;
 
-	cJSON_ArrayForEach(item, obj) {
-		snprintf(field, sizeof field, "%s%s%s", prefix,
-		    *prefix ? "." : "", item->string);
-		for (i = 0; allowed[i] != NULL; i++)
-			if (strcmp(item->string, allowed[i]) == 0)
-				break;
-		if (allowed[i] == NULL) {
-			api_error_set(e, 400, "bad_request", field,
-			    "unknown field");
-			return -1;
-		}
-		for (other = item->next; other != NULL; other = other->next) {
-			if (strcmp(other->string, item->string) == 0) {
-				api_error_set(e, 400, "bad_request", field,
-				    "field given twice");
-				return -1;
-			}
-		}
-	}
-	return 0;
+	if ((item = json_find_bad_field(obj, allowed, &twice)) == NULL)
+		return 0;
+	snprintf(field, sizeof field, "%s%s%s", prefix, *prefix ? "." : "",
+	    item->string);
+	api_error_set(e, 400, "bad_request", field, twice ?
+	    "field given twice" : "unknown field");
+	return -1;
 }
 
 /*

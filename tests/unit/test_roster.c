@@ -1,7 +1,7 @@
 /*
- * test_roster.c -- unit tests for roster.c: the sample roster loads and its
- * lookups work; each kind of bad roster is refused with a message naming
- * the entry at fault.
+ * test_roster.c -- unit tests for roster.c and roster_json.c: the sample
+ * roster loads and its lookups work; each kind of bad roster is refused
+ * with a message naming the entry at fault.
  */
 #include "config.h"
 
@@ -367,6 +367,30 @@ test_roster_refuses_an_unknown_field(void **state)
 }
 
 static void
+test_roster_refuses_a_field_given_twice(void **state)
+{
+	refuse(ROSTER(ZONE, DEPARTMENTS, TOPICS, ENTERPRISES,
+	    "\"officers\": [{\"id\": \"O001\", \"name\": \"a\", \"level\": "
+	    "\"zone\", \"name\": \"b\", \"enterprises\": []}]"),
+	    "officers[0] \"O001\": field \"name\" given twice");
+}
+
+static void
+test_roster_names_the_first_bad_field_in_file_order(void **state)
+{
+	refuse(ROSTER(ZONE, DEPARTMENTS, TOPICS, ENTERPRISES,
+	    "\"officers\": [{\"id\": \"O001\", \"name\": \"a\", \"nmae\": "
+	    "\"b\", \"name\": \"c\", \"level\": \"zone\", \"enterprises\": "
+	    "[]}]"),
+	    "officers[0] \"O001\": unknown field \"nmae\"");
+	refuse(ROSTER(ZONE, DEPARTMENTS, TOPICS, ENTERPRISES,
+	    "\"officers\": [{\"id\": \"O001\", \"name\": \"a\", \"name\": "
+	    "\"b\", \"nmae\": \"c\", \"level\": \"zone\", \"enterprises\": "
+	    "[]}]"),
+	    "officers[0] \"O001\": field \"name\" given twice");
+}
+
+static void
 test_roster_refuses_a_bad_webhook_format(void **state)
 {
 	refuse(ROSTER(ZONE,
@@ -468,6 +492,16 @@ test_roster_refuses_a_nul_escape(void **state)
 }
 
 static void
+test_roster_names_the_line_of_a_nul_escape(void **state)
+{
+	refuse(ROSTER(ZONE, DEPARTMENTS, TOPICS,
+	    "\"enterprises\": [{\"id\": \"" CODE_A "\",\n\"name\": "
+	    "\"a\",\n\"area\": \"b\\u0000\", \"kind\": \"enterprise\"}]",
+	    OFFICERS),
+	    "line 3: \\u0000 is not allowed in a string");
+}
+
+static void
 test_roster_accepts_an_escaped_backslash_before_u0000(void **state)
 {
 	static const char text[] = ROSTER(ZONE, DEPARTMENTS, TOPICS,
@@ -524,12 +558,15 @@ main(void)
 		cmocka_unit_test(test_roster_refuses_a_missing_field),
 		cmocka_unit_test(test_roster_refuses_a_wrong_type),
 		cmocka_unit_test(test_roster_refuses_an_unknown_field),
+		cmocka_unit_test(test_roster_refuses_a_field_given_twice),
+		cmocka_unit_test(test_roster_names_the_first_bad_field_in_file_order),
 		cmocka_unit_test(test_roster_refuses_a_bad_webhook_format),
 		cmocka_unit_test(test_roster_refuses_a_standard_webhook_without_a_good_secret),
 		cmocka_unit_test(test_roster_accepts_a_robot_webhook_without_a_secret),
 		cmocka_unit_test(test_roster_refuses_a_bad_level_and_kind),
 		cmocka_unit_test(test_roster_refuses_invalid_utf8),
 		cmocka_unit_test(test_roster_refuses_a_nul_escape),
+		cmocka_unit_test(test_roster_names_the_line_of_a_nul_escape),
 		cmocka_unit_test(test_roster_accepts_an_escaped_backslash_before_u0000),
 		cmocka_unit_test(test_roster_refuses_text_that_is_not_json),
 		cmocka_unit_test(test_roster_refuses_a_bad_id),

@@ -1,0 +1,868 @@
+/*
+ * roster_json.c -- reading roster JSON into a struct roster (roster.c),
+ * checking everything before the roster is used: field names and types,
+ * UTF-8, unique ids, credit codes, timezone, webhook formats and secrets,
+ * and every reference between entries.
+ *
+ * A refusal names the file, the entry (as "officers[3] \"O004\"", index
+ * from 0) and the field: "roster.json: officers[3] \"O004\": email \"x\":
+ * not a mail address". Only the first problem is reported. These messages
+ * are what an administrator reads on a failed reload, and roster_csv_import
+ * turns them back into the sheet cell the entry came from, so their form
+ * is kept stable.
+ *
+ * The two rules a roster shares with request bodies, no \u0000 escape and
+ * only known fields each given once, are validate.c's; the rules of the
+ * values (ids, mail addresses, zones, URLs, secrets) are roster.c's.
+ *
+ * Reading is in two steps so that roster_load can free the file's text
+ * before the roster is built: roster_json_tree parses the text into a cJSON
+ * tree, roster_json_build turns the tree into a roster, frees the tree and
+ * hands its memory back to the system.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+#include <cjson/cJSON.h>
+
+#include "liaison.h"
+
+static const char *const roster_json_kinds[] = {
+	"enterprise", "social_org", NULL
+};
+static const char *const roster_json_levels[] = {
+	"zone", "municipal", "provincial", NULL
+};
+static const char *const roster_json_formats[] = {
+	"standard", "wecom", "dingtalk", "feishu", NULL
+};
+
+/* State of one read. */
+struct roster_json {
+	const char *name;           /* the file, for messages */
+	struct roster *roster;
+	char *cause;
+	/* One arena copy of each fixed word, shared by all entries. */
+	char *kind_copies[2];
+	char *level_copies[3];
+	char *format_copies[4];
+};
+
+/* --- messages ------------------------------------------------------------ */
+
+/* Set rj->cause to "FILE: " and the message (first error only); return -1. */
+static int
+roster_json_error(struct roster_json *rj, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+roster_json_error(struct roster_json *rj, const char *fmt, ...)
+{
+	char what[1024];
+	va_list ap;
+
+	if (rj->cause != NULL)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	xasprintf(&rj->cause, "%s: %s", rj->name, what);
+	return -1;
+}
+
+/* Return 1 if s has a control character (C0 or DEL), 0 if not. */
+static int
+roster_json_has_control(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	}
+	return 0;
+}
+
+/* Return 1 if s is safe to quote in a message, 0 if not. */
+static int
+roster_json_printable(const char *s)
+{
+	return strlen(s) <= 80 && utf8_valid(s, strlen(s)) &&
+	    !roster_json_has_control(s);
+}
+
+/*
+ * Write the name of entry index of array into buf: `officers[3] "O004"`, or
+ * `officers[3]` when the entry has no printable id.
+ */
+static void
+roster_json_label(char *buf, size_t len, const char *array, size_t index,
+    const cJSON *entry)
+{
+	const cJSON *id;
+
+	id = cJSON_GetObjectItemCaseSensitive(entry, "id");
+	if (cJSON_IsString(id) && roster_json_printable(id->valuestring))
+		snprintf(buf, len, "%s[%zu] \"%s\"", array, index,
+		    id->valuestring);
+	else
+		snprintf(buf, len, "%s[%zu]", array, index);
+}
+
+/*
+ * Refuse item i of the list field of entry label, the id s: what says
+ * what is wrong ("no such department", "listed twice"). s is left out of
+ * the message when it is not printable. Return -1.
+ */
+static int
+roster_json_refuse_item(struct roster_json *rj, const char *label,
+    const char *field, size_t i, const char *s, const char *what)
+{
+	if (!roster_json_printable(s))
+		return roster_json_error(rj, "%s: %s[%zu]: %s", label, field, i,
+		    what);
+	return roster_json_error(rj, "%s: %s[%zu] \"%s\": %s", label, field, i,
+	    s, what);
+}
+
+/*
+ * Report id as given twice in array (named array_name): find the first two
+ * entries with it. Return -1.
+ */
+static int
+roster_json_duplicate(struct roster_json *rj, const cJSON *array,
+    const char *array_name, const char *id)
+{
+	const cJSON *entry, *entry_id;
+	size_t i = 0, first = 0;
+	int found = 0;
+
+	cJSON_ArrayForEach(entry, array) {
+		entry_id = cJSON_GetObjectItemCaseSensitive(entry, "id");
+		if (cJSON_IsString(entry_id) &&
+		    strcmp(entry_id->valuestring, id) == 0) {
+			if (found)
+				break;
+			found = 1;
+			first = i;
+		}
+		i++;
+	}
+	return roster_json_error(rj, "%s[%zu] \"%s\": duplicate id (also "
+	    "%s[%zu])", array_name, i, id, array_name, first);
+}
+
+/*
+ * Sort array which of the roster (read from array, named array_name) by
+ * id; refuse an id given twice. Return 0 or -1.
+ */
+static int
+roster_json_sort(struct roster_json *rj, enum roster_array which,
+    const cJSON *array, const char *array_name)
+{
+	const char *twice;
+
+	if ((twice = roster_sort(rj->roster, which)) != NULL)
+		return roster_json_duplicate(rj, array, array_name, twice);
+	return 0;
+}
+
+/* --- fields -------------------------------------------------------------- */
+
+/*
+ * Check that obj is an object whose members are all named in allowed and
+ * appear once. Return 0, or -1 with the cause set.
+ */
+static int
+roster_json_check_fields(struct roster_json *rj, const char *label,
+    const cJSON *obj, const char *const *allowed)
+{
+	const cJSON *bad;
+	int twice;
+
+	if (!cJSON_IsObject(obj))
+		return roster_json_error(rj, "%s: expected an object", label);
+	if ((bad = json_find_bad_field(obj, allowed, &twice)) == NULL)
+		return 0;
+	if (twice)
+		return roster_json_error(rj, "%s: field \"%s\" given twice",
+		    label, bad->string);
+	if (!roster_json_printable(bad->string))
+		return roster_json_error(rj, "%s: unknown field", label);
+	return roster_json_error(rj, "%s: unknown field \"%s\"", label,
+	    bad->string);
+}
+
+/*
+ * Check that the string s (field of entry label) is valid UTF-8 without
+ * control characters, and not empty unless allow_empty. Return 0 or -1.
+ */
+static int
+roster_json_check_text(struct roster_json *rj, const char *label,
+    const char *field, const char *s, int allow_empty)
+{
+	if (!utf8_valid(s, strlen(s)))
+		return roster_json_error(rj, "%s: %s: invalid UTF-8", label,
+		    field);
+	if (roster_json_has_control(s))
+		return roster_json_error(rj, "%s: %s: contains a control "
+		    "character", label, field);
+	if (!allow_empty && *s == '\0')
+		return roster_json_error(rj, "%s: %s: must not be empty", label,
+		    field);
+	return 0;
+}
+
+/*
+ * Find member field of obj (entry label) and check its type with is;
+ * expected names the type in a refusal ("a string"). Return 0 with *out
+ * set (NULL when an optional field is absent), or -1.
+ */
+static int
+roster_json_member(struct roster_json *rj, const char *label,
+    const cJSON *obj, const char *field, int required,
+    cJSON_bool (*is)(const cJSON *), const char *expected, const cJSON **out)
+{
+	const cJSON *item;
+
+	*out = NULL;
+	item = cJSON_GetObjectItemCaseSensitive(obj, field);
+	if (item == NULL) {
+		if (required)
+			return roster_json_error(rj, "%s: missing field \"%s\"",
+			    label, field);
+		return 0;
+	}
+	if (!is(item))
+		return roster_json_error(rj, "%s: %s: expected %s", label,
+		    field, expected);
+	*out = item;
+	return 0;
+}
+
+/*
+ * Find string field of obj and check it. Return 0 with *out pointing into
+ * the cJSON tree (NULL when an optional field is absent), or -1. Required
+ * fields must not be empty; optional ones may be.
+ */
+static int
+roster_json_text(struct roster_json *rj, const char *label, const cJSON *obj,
+    const char *field, int required, const char **out)
+{
+	const cJSON *item;
+
+	*out = NULL;
+	if (roster_json_member(rj, label, obj, field, required, cJSON_IsString,
+	    "a string", &item) != 0)
+		return -1;
+	if (item == NULL)
+		return 0;
+	if (roster_json_check_text(rj, label, field, item->valuestring,
+	    !required) != 0)
+		return -1;
+	*out = item->valuestring;
+	return 0;
+}
+
+/* As roster_json_text, but *out is an arena copy. */
+static int
+roster_json_string(struct roster_json *rj, const char *label,
+    const cJSON *obj, const char *field, int required, char **out)
+{
+	const char *s;
+
+	*out = NULL;
+	if (roster_json_text(rj, label, obj, field, required, &s) != 0)
+		return -1;
+	if (s != NULL)
+		*out = roster_strdup(rj->roster, s);
+	return 0;
+}
+
+/*
+ * Find array field of obj. Return 0 with *out set (NULL when an optional
+ * field is absent), or -1.
+ */
+static int
+roster_json_array(struct roster_json *rj, const char *label, const cJSON *obj,
+    const char *field, int required, const cJSON **out)
+{
+	return roster_json_member(rj, label, obj, field, required,
+	    cJSON_IsArray, "an array", out);
+}
+
+/*
+ * Return item i of the list field of entry label if it is a string, or
+ * NULL with the cause set.
+ */
+static const char *
+roster_json_item(struct roster_json *rj, const char *label, const char *field,
+    size_t i, const cJSON *item)
+{
+	if (cJSON_IsString(item))
+		return item->valuestring;
+	roster_json_error(rj, "%s: %s[%zu]: expected a string", label, field, i);
+	return NULL;
+}
+
+/*
+ * Copy array (of non-empty strings, field of entry label) into a new arena
+ * array; check, when given, must accept each (what says why not). Return 0
+ * with *out and *n set, or -1. A NULL array is empty.
+ */
+static int
+roster_json_string_array(struct roster_json *rj, const char *label,
+    const char *field, const cJSON *array, int (*check)(const char *),
+    const char *what, char ***out, size_t *n)
+{
+	const cJSON *item;
+	const char *s;
+	char name[128];
+	size_t i = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (array == NULL)
+		return 0;
+	*n = (size_t)cJSON_GetArraySize(array);
+	*out = roster_alloc(rj->roster, *n * sizeof **out, sizeof **out);
+	cJSON_ArrayForEach(item, array) {
+		if ((s = roster_json_item(rj, label, field, i, item)) == NULL)
+			return -1;
+		snprintf(name, sizeof name, "%s[%zu]", field, i);
+		if (roster_json_check_text(rj, label, name, s, 0) != 0)
+			return -1;
+		if (check != NULL && !check(s))
+			return roster_json_error(rj, "%s: %s \"%s\": %s", label,
+			    name, s, what);
+		(*out)[i++] = roster_strdup(rj->roster, s);
+	}
+	return 0;
+}
+
+/*
+ * Return the shared arena copy of value if it is one of choices (copies has
+ * one slot per choice), or NULL.
+ */
+static char *
+roster_json_choice(struct roster_json *rj, const char *const *choices,
+    char **copies, const char *value)
+{
+	size_t i;
+
+	for (i = 0; choices[i] != NULL; i++) {
+		if (strcmp(choices[i], value) != 0)
+			continue;
+		if (copies[i] == NULL)
+			copies[i] = roster_strdup(rj->roster, choices[i]);
+		return copies[i];
+	}
+	return NULL;
+}
+
+/* --- the zone, leaders and departments ----------------------------------- */
+
+/* Read "zone": its name and a timezone that exists. */
+static int
+roster_json_zone(struct roster_json *rj, const cJSON *root)
+{
+	static const char *const fields[] = { "name", "timezone", NULL };
+	const cJSON *zone;
+	struct roster *r = rj->roster;
+
+	zone = cJSON_GetObjectItemCaseSensitive(root, "zone");
+	if (zone == NULL)
+		return roster_json_error(rj, "missing field \"zone\"");
+	if (roster_json_check_fields(rj, "zone", zone, fields) != 0)
+		return -1;
+	if (roster_json_string(rj, "zone", zone, "name", 1,
+	    &r->zone_name) != 0)
+		return -1;
+	if (roster_json_string(rj, "zone", zone, "timezone", 1,
+	    &r->timezone) != 0)
+		return -1;
+	if (!roster_timezone_ok(r->timezone))
+		return roster_json_error(rj, "zone: timezone \"%s\": no such "
+		    "zone in %s", r->timezone, ROSTER_ZONEINFO);
+	return 0;
+}
+
+/* Read "leaders" (optional): name and email of each. */
+static int
+roster_json_leaders(struct roster_json *rj, const cJSON *root)
+{
+	static const char *const fields[] = { "name", "email", NULL };
+	struct roster *r = rj->roster;
+	const cJSON *array, *entry;
+	struct leader *l;
+	char label[64];
+	size_t i = 0;
+
+	if (roster_json_array(rj, "roster", root, "leaders", 0, &array) != 0)
+		return -1;
+	if (array == NULL)
+		return 0;
+	r->nleaders = (size_t)cJSON_GetArraySize(array);
+	r->leaders = xcalloc(r->nleaders, sizeof *r->leaders);
+	cJSON_ArrayForEach(entry, array) {
+		snprintf(label, sizeof label, "leaders[%zu]", i);
+		l = &r->leaders[i++];
+		if (roster_json_check_fields(rj, label, entry, fields) != 0)
+			return -1;
+		if (roster_json_string(rj, label, entry, "name", 1,
+		    &l->name) != 0)
+			return -1;
+		if (roster_json_string(rj, label, entry, "email", 1,
+		    &l->email) != 0)
+			return -1;
+		if (!roster_email_ok(l->email))
+			return roster_json_error(rj, "%s: email \"%s\": not a "
+			    "mail address", label, l->email);
+	}
+	return 0;
+}
+
+/* Read the "webhook" of department d (optional). */
+static int
+roster_json_webhook(struct roster_json *rj, const char *label,
+    const cJSON *entry, struct department *d)
+{
+	static const char *const fields[] = { "url", "format", "secret", NULL };
+	const cJSON *webhook;
+	const char *format;
+	char wlabel[192];
+
+	webhook = cJSON_GetObjectItemCaseSensitive(entry, "webhook");
+	if (webhook == NULL)
+		return 0;
+	snprintf(wlabel, sizeof wlabel, "%s: webhook", label);
+	if (roster_json_check_fields(rj, wlabel, webhook, fields) != 0)
+		return -1;
+	if (roster_json_string(rj, wlabel, webhook, "url", 1,
+	    &d->webhook_url) != 0)
+		return -1;
+	if (!roster_url_ok(d->webhook_url))
+		return roster_json_error(rj, "%s: url \"%s\": must start with "
+		    "http:// or https://", wlabel, d->webhook_url);
+	if (roster_json_text(rj, wlabel, webhook, "format", 1, &format) != 0)
+		return -1;
+	/* The one check of a webhook format name. */
+	d->webhook_format = roster_json_choice(rj, roster_json_formats,
+	    rj->format_copies, format);
+	if (d->webhook_format == NULL)
+		return roster_json_error(rj, "%s: format \"%s\": must be "
+		    "standard, wecom, dingtalk or feishu", wlabel, format);
+	if (roster_json_string(rj, wlabel, webhook, "secret",
+	    strcmp(format, "standard") == 0, &d->webhook_secret) != 0)
+		return -1;
+	if (strcmp(format, "standard") == 0 &&
+	    !roster_secret_ok(d->webhook_secret))
+		return roster_json_error(rj, "%s: secret: must be \"whsec_\" "
+		    "and base64", wlabel);
+	if (d->webhook_secret != NULL && *d->webhook_secret == '\0')
+		d->webhook_secret = NULL;
+	return 0;
+}
+
+/*
+ * The start every department, topic and officer shares: only known
+ * fields, an id usable in Redis keys and URLs, and a name.
+ */
+static int
+roster_json_id_and_name(struct roster_json *rj, const char *label,
+    const cJSON *entry, const char *const *fields, char **id, char **name)
+{
+	if (roster_json_check_fields(rj, label, entry, fields) != 0 ||
+	    roster_json_string(rj, label, entry, "id", 1, id) != 0)
+		return -1;
+	if (!roster_id_ok(*id))
+		return roster_json_error(rj, "%s: id: use 1 to %d letters, "
+		    "digits, '_', '-' or '.'", label, ROSTER_ID_MAX);
+	return roster_json_string(rj, label, entry, "name", 1, name);
+}
+
+/* Read "departments"; sort them by id and refuse a duplicate. */
+static int
+roster_json_departments(struct roster_json *rj, const cJSON *root)
+{
+	static const char *const fields[] = {
+		"id", "name", "emails", "webhook", NULL
+	};
+	struct roster *r = rj->roster;
+	const cJSON *array, *entry, *emails;
+	struct department *d;
+	char label[128];
+	size_t i = 0;
+
+	if (roster_json_array(rj, "roster", root, "departments", 1,
+	    &array) != 0)
+		return -1;
+	r->ndepartments = (size_t)cJSON_GetArraySize(array);
+	r->departments = xcalloc(r->ndepartments, sizeof *r->departments);
+	cJSON_ArrayForEach(entry, array) {
+		roster_json_label(label, sizeof label, "departments", i, entry);
+		d = &r->departments[i];
+		d->order = i++;
+		if (roster_json_id_and_name(rj, label, entry, fields, &d->id,
+		    &d->name) != 0)
+			return -1;
+		if (roster_json_array(rj, label, entry, "emails", 0,
+		    &emails) != 0)
+			return -1;
+		if (roster_json_string_array(rj, label, "emails", emails,
+		    roster_email_ok, "not a mail address", &d->emails,
+		    &d->nemails) != 0)
+			return -1;
+		if (roster_json_webhook(rj, label, entry, d) != 0)
+			return -1;
+	}
+	return roster_json_sort(rj, ROSTER_DEPARTMENTS, array, "departments");
+}
+
+/* --- topics -------------------------------------------------------------- */
+
+/* Read the "departments" of topic t: known departments, each once. */
+static int
+roster_json_topic_departments(struct roster_json *rj, const char *label,
+    const cJSON *entry, struct topic *t)
+{
+	const cJSON *array, *item;
+	const struct department *d;
+	const char *id;
+	size_t i = 0, j;
+
+	if (roster_json_array(rj, label, entry, "departments", 1,
+	    &array) != 0)
+		return -1;
+	t->ndepartments = (size_t)cJSON_GetArraySize(array);
+	if (t->ndepartments == 0)
+		return roster_json_error(rj, "%s: departments: must name at "
+		    "least one department", label);
+	t->departments = roster_alloc(rj->roster,
+	    t->ndepartments * sizeof *t->departments, sizeof *t->departments);
+	cJSON_ArrayForEach(item, array) {
+		id = roster_json_item(rj, label, "departments", i, item);
+		if (id == NULL)
+			return -1;
+		if ((d = roster_department(rj->roster, id)) == NULL)
+			return roster_json_refuse_item(rj, label, "departments",
+			    i, id, "no such department");
+		for (j = 0; j < i; j++) {
+			if (t->departments[j] == d)
+				return roster_json_refuse_item(rj, label,
+				    "departments", i, d->id, "listed twice");
+		}
+		t->departments[i++] = d;
+	}
+	return 0;
+}
+
+/* Read "topics" (after the departments); sort them, refuse a duplicate. */
+static int
+roster_json_topics(struct roster_json *rj, const cJSON *root)
+{
+	static const char *const fields[] = {
+		"id", "name", "departments", "keywords", NULL
+	};
+	struct roster *r = rj->roster;
+	const cJSON *array, *entry, *keywords;
+	struct topic *t;
+	char label[128];
+	size_t i = 0;
+
+	if (roster_json_array(rj, "roster", root, "topics", 1, &array) != 0)
+		return -1;
+	r->ntopics = (size_t)cJSON_GetArraySize(array);
+	r->topics = xcalloc(r->ntopics, sizeof *r->topics);
+	cJSON_ArrayForEach(entry, array) {
+		roster_json_label(label, sizeof label, "topics", i, entry);
+		t = &r->topics[i++];
+		if (roster_json_id_and_name(rj, label, entry, fields, &t->id,
+		    &t->name) != 0)
+			return -1;
+		if (roster_json_topic_departments(rj, label, entry, t) != 0)
+			return -1;
+		if (roster_json_array(rj, label, entry, "keywords", 0,
+		    &keywords) != 0)
+			return -1;
+		if (roster_json_string_array(rj, label, "keywords", keywords,
+		    NULL, NULL, &t->keywords, &t->nkeywords) != 0)
+			return -1;
+	}
+	return roster_json_sort(rj, ROSTER_TOPICS, array, "topics");
+}
+
+/* --- enterprises and officers -------------------------------------------- */
+
+/* Check the credit code id of entry label; return 0 or -1. */
+static int
+roster_json_check_code(struct roster_json *rj, const char *label,
+    const char *id)
+{
+	char expected;
+
+	if (strlen(id) != USCC_LEN)
+		return roster_json_error(rj, "%s: id: a credit code has %d "
+		    "characters, not %zu", label, USCC_LEN, strlen(id));
+	if (uscc_valid(id, &expected))
+		return 0;
+	if (expected == '\0')
+		return roster_json_error(rj, "%s: id: a credit code uses only "
+		    "0-9 and A-Y without I, O, S, V, Z (upper case)", label);
+	return roster_json_error(rj, "%s: bad check character, expected %c",
+	    label, expected);
+}
+
+/* Read "enterprises"; sort them by id and refuse a duplicate. */
+static int
+roster_json_enterprises(struct roster_json *rj, const cJSON *root)
+{
+	static const char *const fields[] = {
+		"id", "name", "kind", "area", NULL
+	};
+	struct roster *r = rj->roster;
+	const cJSON *array, *entry;
+	struct enterprise *e;
+	const char *id, *kind;
+	char label[128];
+	size_t i = 0;
+
+	if (roster_json_array(rj, "roster", root, "enterprises", 1,
+	    &array) != 0)
+		return -1;
+	r->nenterprises = (size_t)cJSON_GetArraySize(array);
+	r->enterprises = xcalloc(r->nenterprises, sizeof *r->enterprises);
+	cJSON_ArrayForEach(entry, array) {
+		roster_json_label(label, sizeof label, "enterprises", i, entry);
+		e = &r->enterprises[i++];
+		if (roster_json_check_fields(rj, label, entry, fields) != 0)
+			return -1;
+		if (roster_json_text(rj, label, entry, "id", 1, &id) != 0)
+			return -1;
+		if (roster_json_check_code(rj, label, id) != 0)
+			return -1;
+		memcpy(e->id, id, sizeof e->id);
+		if (roster_json_string(rj, label, entry, "name", 1,
+		    &e->name) != 0)
+			return -1;
+		if (roster_json_text(rj, label, entry, "kind", 1, &kind) != 0)
+			return -1;
+		e->kind = roster_json_choice(rj, roster_json_kinds,
+		    rj->kind_copies, kind);
+		if (e->kind == NULL)
+			return roster_json_error(rj, "%s: kind \"%s\": must be "
+			    "enterprise or social_org", label, kind);
+		if (roster_json_string(rj, label, entry, "area", 0,
+		    &e->area) != 0)
+			return -1;
+	}
+	return roster_json_sort(rj, ROSTER_ENTERPRISES, array, "enterprises");
+}
+
+/*
+ * Read the "enterprises" of officer o (number officer): known enterprises,
+ * each once. seen[] holds, per enterprise, 1 + the last officer that listed
+ * it, so a repeat is found without a search.
+ */
+static int
+roster_json_officer_enterprises(struct roster_json *rj, const char *label,
+    const cJSON *entry, struct officer *o, size_t officer, size_t *seen)
+{
+	struct roster *r = rj->roster;
+	const cJSON *array, *item;
+	const struct enterprise *e;
+	const char *id;
+	size_t i = 0, at;
+
+	if (roster_json_array(rj, label, entry, "enterprises", 1,
+	    &array) != 0)
+		return -1;
+	o->nenterprises = (size_t)cJSON_GetArraySize(array);
+	o->enterprises = roster_alloc(r, o->nenterprises *
+	    sizeof *o->enterprises, sizeof *o->enterprises);
+	cJSON_ArrayForEach(item, array) {
+		id = roster_json_item(rj, label, "enterprises", i, item);
+		if (id == NULL)
+			return -1;
+		if ((e = roster_enterprise(r, id)) == NULL)
+			return roster_json_refuse_item(rj, label, "enterprises",
+			    i, id, "no such enterprise");
+		at = (size_t)(e - r->enterprises);
+		if (seen[at] == officer + 1)
+			return roster_json_refuse_item(rj, label, "enterprises",
+			    i, e->id, "listed twice");
+		seen[at] = officer + 1;
+		o->enterprises[i++] = e;
+	}
+	return 0;
+}
+
+/* Read one officer (entry number i) into o. */
+static int
+roster_json_officer(struct roster_json *rj, const cJSON *entry, size_t i,
+    struct officer *o, size_t *seen)
+{
+	static const char *const fields[] = {
+		"id", "name", "level", "unit", "phone", "email", "enterprises",
+		NULL
+	};
+	const char *level;
+	char label[128];
+
+	roster_json_label(label, sizeof label, "officers", i, entry);
+	if (roster_json_id_and_name(rj, label, entry, fields, &o->id,
+	    &o->name) != 0)
+		return -1;
+	if (roster_json_text(rj, label, entry, "level", 1, &level) != 0)
+		return -1;
+	o->level = roster_json_choice(rj, roster_json_levels, rj->level_copies,
+	    level);
+	if (o->level == NULL)
+		return roster_json_error(rj, "%s: level \"%s\": must be zone, "
+		    "municipal or provincial", label, level);
+	if (roster_json_string(rj, label, entry, "unit", 0, &o->unit) != 0)
+		return -1;
+	if (roster_json_string(rj, label, entry, "phone", 0, &o->phone) != 0)
+		return -1;
+	if (roster_json_string(rj, label, entry, "email", 0, &o->email) != 0)
+		return -1;
+	if (o->email != NULL && *o->email != '\0' &&
+	    !roster_email_ok(o->email))
+		return roster_json_error(rj, "%s: email \"%s\": not a mail "
+		    "address", label, o->email);
+	return roster_json_officer_enterprises(rj, label, entry, o, i, seen);
+}
+
+/* Read "officers" (after the enterprises); sort, refuse a duplicate. */
+static int
+roster_json_officers(struct roster_json *rj, const cJSON *root)
+{
+	struct roster *r = rj->roster;
+	const cJSON *array, *entry;
+	size_t *seen;
+	size_t i = 0;
+
+	if (roster_json_array(rj, "roster", root, "officers", 1, &array) != 0)
+		return -1;
+	r->nofficers = (size_t)cJSON_GetArraySize(array);
+	r->officers = xcalloc(r->nofficers, sizeof *r->officers);
+	seen = xcalloc(r->nenterprises, sizeof *seen);
+	cJSON_ArrayForEach(entry, array) {
+		if (roster_json_officer(rj, entry, i, &r->officers[i],
+		    seen) != 0) {
+			free(seen);
+			return -1;
+		}
+		i++;
+	}
+	free(seen);
+	return roster_json_sort(rj, ROSTER_OFFICERS, array, "officers");
+}
+
+/* --- the document -------------------------------------------------------- */
+
+/* Read the whole document (the tree root) into rj->roster. */
+static int
+roster_json_root(struct roster_json *rj, const cJSON *root)
+{
+	static const char *const fields[] = {
+		"zone", "leaders", "departments", "topics", "officers",
+		"enterprises", NULL
+	};
+
+	if (!cJSON_IsObject(root))
+		return roster_json_error(rj, "expected a JSON object");
+	if (roster_json_check_fields(rj, "roster", root, fields) != 0)
+		return -1;
+	if (roster_json_zone(rj, root) != 0)
+		return -1;
+	if (roster_json_leaders(rj, root) != 0)
+		return -1;
+	if (roster_json_departments(rj, root) != 0)
+		return -1;
+	if (roster_json_topics(rj, root) != 0)
+		return -1;
+	if (roster_json_enterprises(rj, root) != 0)
+		return -1;
+	return roster_json_officers(rj, root);
+}
+
+/* Return the 1-based line of position at in text. */
+static size_t
+roster_json_line_of(const char *text, const char *at)
+{
+	size_t line = 1;
+
+	for (; text < at; text++) {
+		if (*text == '\n')
+			line++;
+	}
+	return line;
+}
+
+/*
+ * Parse len bytes at text (named name in messages) into a cJSON tree,
+ * refusing \u0000 escapes and anything after the document. Return the tree
+ * (for roster_json_build), or NULL with *cause set (caller frees).
+ */
+cJSON *
+roster_json_tree(const char *text, size_t len, const char *name, char **cause)
+{
+	const char *end = NULL, *nul;
+	cJSON *root;
+
+	if ((nul = json_find_nul_escape(text, len)) != NULL) {
+		xasprintf(cause, "%s: line %zu: \\u0000 is not allowed in a "
+		    "string", name, roster_json_line_of(text, nul));
+		return NULL;
+	}
+	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (root == NULL) {
+		if (end == NULL || end < text || end > text + len)
+			end = text;
+		xasprintf(cause, "%s: line %zu: not valid JSON", name,
+		    roster_json_line_of(text, end));
+		return NULL;
+	}
+	for (; end < text + len; end++) {
+		if (strchr(" \t\r\n", *end) == NULL || *end == '\0') {
+			xasprintf(cause, "%s: line %zu: junk after the JSON "
+			    "document", name, roster_json_line_of(text, end));
+			cJSON_Delete(root);
+			return NULL;
+		}
+	}
+	return root;
+}
+
+/*
+ * Build a roster named name from the tree root, then free the tree and hand
+ * its memory back to the system. Return the roster (free with roster_free),
+ * or NULL with *cause set (caller frees).
+ */
+struct roster *
+roster_json_build(cJSON *root, const char *name, char **cause)
+{
+	struct roster_json rj;
+	int rc;
+
+	memset(&rj, 0, sizeof rj);
+	rj.name = name;
+	rj.roster = roster_new(name);
+	rc = roster_json_root(&rj, root);
+	cJSON_Delete(root);
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+	if (rc != 0) {
+		*cause = rj.cause;
+		roster_free(rj.roster);
+		return NULL;
+	}
+	return rj.roster;
+}
