@@ -103,6 +103,8 @@ struct similar_window {
 	size_t found_alloc;
 };
 
+/* ---- the text: tokens, grams and their score ---- */
+
 /* Fold the four bytes of v into the FNV-1a hash h. */
 static uint32_t
 similar_fnv_word(uint32_t h, uint32_t v)
@@ -691,6 +693,8 @@ similar_entry_slot(struct similar_window *w)
 	return slot;
 }
 
+/* ---- the window: adding, updating and expiring issues ---- */
+
 /*
  * Return a new, empty window that holds at most max_entries open issues
  * (at least 1). Free it with similar_window_free.
@@ -896,6 +900,8 @@ similar_window_expire(struct similar_window *w, int oldest_period_key)
 	    (w->nperiods - nold) * sizeof *w->periods);
 	w->nperiods -= nold;
 }
+
+/* ---- the window: matching a new item ---- */
 
 /* qsort comparison of matches: best score first, then newer, then by id. */
 static int
