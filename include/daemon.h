@@ -257,7 +257,7 @@ void api_issue_action(struct request *);
 struct window;
 struct window *window_start(struct event_base *, struct store *, size_t);
 void window_stop(struct window *);
-struct classify_window *window_index(struct window *);
+struct similar_window *window_index(struct window *);
 int window_loaded(const struct window *);
 int window_oldest_key(void);
 

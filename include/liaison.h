@@ -224,7 +224,7 @@ struct config {
 
 	/* [classify] */
 	int common_min_enterprises;  /* distinct enterprises for "common" */
-	double similarity;       /* threshold of classify_similarity */
+	double similarity;       /* threshold of similar_score */
 	int window_max;          /* most open issues the window holds */
 
 	/* [webhooks] */
@@ -379,40 +379,40 @@ int workdays_is_workday(const struct workdays *, int year, int month, int day);
 time_t workdays_due(const struct workdays *, time_t start, int n);
 int workdays_covers(const struct workdays *, int year);
 
-/* classify.c */
-#define CLASSIFY_SIMILARITY_DEFAULT 0.22  /* Dice threshold; see classify.c */
-struct classify_grams {
+/* similar.c */
+#define SIMILAR_THRESHOLD_DEFAULT 0.22  /* Dice threshold; see similar.c */
+struct similar_grams {
 	uint32_t *v;             /* sorted, unique; the caller frees */
 	size_t n;
 };
-struct classify_match {
+struct similar_match {
 	const char *issue;       /* owned by the window */
 	const char *enterprise;
 	const char *group;       /* NULL when in no group */
 	double score;
 	int period_key;
 };
-struct classify_window;
-void classify_grams(const char *utf8, struct classify_grams *out);
-double classify_similarity(const struct classify_grams *,
-    const struct classify_grams *);
-struct classify_window *classify_window_new(size_t max_entries);
-void classify_window_free(struct classify_window *);
+struct similar_window;
+void similar_grams(const char *utf8, struct similar_grams *out);
+double similar_score(const struct similar_grams *,
+    const struct similar_grams *);
+struct similar_window *similar_window_new(size_t max_entries);
+void similar_window_free(struct similar_window *);
 /* Add or update an open issue: period_key = year*24 + (month-1)*2 + (half-1). */
-int classify_window_add(struct classify_window *, const char *issue,
+int similar_window_add(struct similar_window *, const char *issue,
     const char *topic, const char *enterprise, int period_key,
     const char *group, const char *text);
-int classify_window_has(const struct classify_window *, const char *issue);
-void classify_window_set_group(struct classify_window *, const char *issue,
+int similar_window_has(const struct similar_window *, const char *issue);
+void similar_window_set_group(struct similar_window *, const char *issue,
     const char *group);
-void classify_window_remove(struct classify_window *, const char *issue);
-void classify_window_expire(struct classify_window *, int oldest_period_key);
+void similar_window_remove(struct similar_window *, const char *issue);
+void similar_window_expire(struct similar_window *, int oldest_period_key);
 /* Entries of topic with period_key >= min_period_key scoring >= threshold
  * against text, best first. */
-size_t classify_window_match(struct classify_window *, const char *topic,
+size_t similar_window_match(struct similar_window *, const char *topic,
     const char *text, int min_period_key, double threshold,
-    struct classify_match *out, size_t max);
-size_t classify_window_bytes(const struct classify_window *);
+    struct similar_match *out, size_t max);
+size_t similar_window_bytes(const struct similar_window *);
 
 /* task.c */
 enum task_state {

@@ -47,7 +47,7 @@ reports_idempotency_key_valid(const char *key)
 static void
 reports_remember(struct request *r, const char *response)
 {
-	struct classify_window *w = window_index(r->daemon->window);
+	struct similar_window *w = window_index(r->daemon->window);
 	const cJSON *payload = r->state, *items, *item, *issue, *m;
 	cJSON *json = cJSON_Parse(response);
 	const char *group, *text;
@@ -65,7 +65,7 @@ reports_remember(struct request *r, const char *response)
 		text = cJSON_GetStringValue(cJSON_GetObjectItem(item, "title"));
 		xasprintf(&both, "%s\n%s", text, cJSON_GetStringValue(
 		    cJSON_GetObjectItem(item, "detail")));
-		classify_window_add(w, cJSON_GetStringValue(
+		similar_window_add(w, cJSON_GetStringValue(
 		    cJSON_GetObjectItem(issue, "id")),
 		    cJSON_GetStringValue(cJSON_GetObjectItem(item, "topic")),
 		    cJSON_GetStringValue(cJSON_GetObjectItem(item,
@@ -76,7 +76,7 @@ reports_remember(struct request *r, const char *response)
 		m = cJSON_GetObjectItem(cJSON_GetObjectItem(item, "common"),
 		    "members");
 		for (m = m ? m->child : NULL; m != NULL; m = m->next)
-			classify_window_set_group(w, m->valuestring, group);
+			similar_window_set_group(w, m->valuestring, group);
 	}
 	cJSON_Delete(json);
 }
@@ -117,15 +117,15 @@ static void
 reports_common(struct request *r, const struct report_item *it,
     cJSON *item)
 {
-	struct classify_window *w = window_index(r->daemon->window);
-	struct classify_match m[64];
+	struct similar_window *w = window_index(r->daemon->window);
+	struct similar_match m[64];
 	const char *group = NULL;
 	size_t n, i, j, others = 0;
 	cJSON *common, *members;
 	char *text;
 
 	xasprintf(&text, "%s\n%s", it->title, it->detail);
-	n = classify_window_match(w, it->topic->id, text, window_oldest_key(),
+	n = similar_window_match(w, it->topic->id, text, window_oldest_key(),
 	    r->config->similarity, m, sizeof m / sizeof m[0]);
 	free(text);
 	for (i = 0; i < n; i++) {

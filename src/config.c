@@ -229,7 +229,7 @@ config_defaults(struct config *c, const char *dir)
 	c->resolve_seconds = 0;
 
 	c->common_min_enterprises = 3;
-	c->similarity = CLASSIFY_SIMILARITY_DEFAULT;
+	c->similarity = SIMILAR_THRESHOLD_DEFAULT;
 	c->window_max = 200000;
 
 	memcpy(c->webhook_schedule, config_default_schedule,

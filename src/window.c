@@ -1,7 +1,7 @@
 /*
  * window.c -- the daemon's window of recent issues, in which a new item
  * looks for the same problem raised by other enterprises (共性问题). The
- * window is an index in memory (classify.c) over the issues of the current
+ * window is an index in memory (similar.c) over the issues of the current
  * and the previous period; Redis holds the truth, so the window is filled
  * from Redis at start and kept in step every second by reading the issues
  * created since it last looked (by this daemon or by others sharing the
@@ -26,7 +26,7 @@
 
 struct window {
 	struct store *store;
-	struct classify_window *index;
+	struct similar_window *index;
 	struct event *timer;
 	char cursor[32];            /* creation ms the next read starts at */
 	int running;                /* a read is outstanding */
@@ -73,7 +73,7 @@ window_add_fields(struct window *w, const redisReply *f)
 	    period_parse(period, &p) == -1)
 		return;
 	xasprintf(&text, "%s\n%s", title ? title : "", detail ? detail : "");
-	classify_window_add(w->index, id, topic, ent, period_key(&p),
+	similar_window_add(w->index, id, topic, ent, period_key(&p),
 	    group && *group ? group : NULL, text);
 	free(text);
 }
@@ -82,14 +82,14 @@ window_add_fields(struct window *w, const redisReply *f)
 static void
 window_round_done(struct window *w)
 {
-	classify_window_expire(w->index, window_oldest_key());
+	similar_window_expire(w->index, window_oldest_key());
 	if (w->more) {
 		window_schedule(w, 0);
 		return;
 	}
 	if (!w->loaded)
 		log_info("window: %zu bytes of recent issues loaded",
-		    classify_window_bytes(w->index));
+		    similar_window_bytes(w->index));
 	w->loaded = 1;
 	window_schedule(w, WINDOW_SYNC_MS);
 }
@@ -148,7 +148,7 @@ window_read_ids(redisAsyncContext *c, void *r, void *privdata)
 	memcpy(before, w->cursor, sizeof before);
 	ids = evbuffer_new();
 	for (i = 0; i + 1 < reply->elements; i += 2) {
-		if (!classify_window_has(w->index, reply->element[i]->str))
+		if (!similar_window_has(w->index, reply->element[i]->str))
 			evbuffer_add_printf(ids, "%s ",
 			    reply->element[i]->str);
 		snprintf(w->cursor, sizeof w->cursor, "%s",
@@ -206,7 +206,7 @@ window_start(struct event_base *base, struct store *store, size_t max)
 	struct period now, prev;
 
 	w->store = store;
-	w->index = classify_window_new(max);
+	w->index = similar_window_new(max);
 	w->timer = evtimer_new(base, window_tick, w);
 	period_of_time(time(NULL), &now);
 	period_previous(&now, &prev);
@@ -217,7 +217,7 @@ window_start(struct event_base *base, struct store *store, size_t max)
 }
 
 /* The index, for matching and for adding what this daemon just stored. */
-struct classify_window *
+struct similar_window *
 window_index(struct window *w)
 {
 	return w->index;
@@ -234,7 +234,7 @@ window_stop(struct window *w)
 {
 	w->stopping = 1;
 	event_free(w->timer);
-	classify_window_free(w->index);
+	similar_window_free(w->index);
 	w->index = NULL;
 	if (!w->running)
 		free(w);

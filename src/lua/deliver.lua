@@ -20,16 +20,10 @@
 --                           delivered or dead
 --   P webhooks:next         hash: department -> when its chat robot may
 --                           get the next message (ms)
-local P = ARGV[1]
 local action = ARGV[2]
 local req = cjson.decode(ARGV[3])
 
-local function key(...) return P .. table.concat({...}, ':') end
-local function hget(k, f)
-  local v = redis.call('HGET', k, f)
-  if v == false then return nil end
-  return v
-end
+-- key, hget, hashes and dispatch are prelude.lua's.
 
 -- enqueue: outbox entries (read through the consumer group) become
 -- deliveries due now; the entries are acknowledged in the same step.
@@ -50,14 +44,6 @@ local function enqueue()
     redis.call('XACK', key('outbox'), 'webhooks', e.id)
   end
   return #req.entries
-end
-
-local function hashes(prefix, ids)
-  local out = {}
-  for _, x in ipairs(ids) do
-    out[#out + 1] = redis.call('HGETALL', P .. prefix .. x)
-  end
-  return out
 end
 
 -- claim: due deliveries, each leased for lease ms, with the task and issues
@@ -184,9 +170,5 @@ local function retry()
   return {'ok', req.id}
 end
 
-if action == 'enqueue' then return enqueue() end
-if action == 'claim' then return claim() end
-if action == 'done' then return done() end
-if action == 'defer' then return defer() end
-if action == 'retry' then return retry() end
-return redis.error_reply('deliver.lua: unknown action ' .. tostring(action))
+return dispatch('deliver.lua', {enqueue = enqueue, claim = claim, done = done,
+  defer = defer, retry = retry}, action)

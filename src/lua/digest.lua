@@ -17,16 +17,10 @@
 --                         refused), attempts, error, at}; one per recipient
 --   P digest:requested    set of the weeks waiting to be built
 --   P digest:due          sorted set: "W|run|NAME|i" by when to try (ms)
-local P = ARGV[1]
 local action = ARGV[2]
 local req = cjson.decode(ARGV[3])
 
-local function key(...) return P .. table.concat({...}, ':') end
-local function hget(k, f)
-  local v = redis.call('HGET', k, f)
-  if v == false then return nil end
-  return v
-end
+-- key, hget and dispatch are prelude.lua's.
 
 -- request {week, by, now}: (re)send a week: a new run, built afresh.
 local function request()
@@ -195,11 +189,5 @@ local function dead()
   return {n, out}
 end
 
-if action == 'request' then return request()
-elseif action == 'next' then return next_week()
-elseif action == 'store' then return store()
-elseif action == 'claim' then return claim()
-elseif action == 'done' then return done()
-elseif action == 'dead' then return dead()
-end
-return redis.error_reply('unknown action ' .. tostring(action))
+return dispatch('digest.lua', {request = request, next = next_week,
+  store = store, claim = claim, done = done, dead = dead}, action)

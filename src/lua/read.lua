@@ -16,42 +16,30 @@
 --   metrics -> {{report and issue counters}, webhook counters (flat),
 --               digest mail counters (flat), digest recipients waiting}
 -- Fields are flat arrays as HGETALL gives them.
-local P = ARGV[1]
 local kind, id = ARGV[2], ARGV[3]
 
-local function list(text)
-  if not text or text == '' or text == '[]' then return {} end
-  return cjson.decode(text)
-end
-
-local function hashes(prefix, ids)
-  local out = {}
-  for _, x in ipairs(ids) do
-    out[#out + 1] = redis.call('HGETALL', P .. prefix .. x)
-  end
-  return out
-end
+-- key, hget, hashes and decode_list are prelude.lua's.
 
 if kind == 'issue' then
-  local key = P .. 'issue:' .. id
-  local issue = redis.call('HGETALL', key)
+  local k = key('issue', id)
+  local issue = redis.call('HGETALL', k)
   if #issue == 0 then return {} end
-  return {issue, hashes('task:', list(redis.call('HGET', key, 'tasks'))),
-    redis.call('LRANGE', key .. ':history', 0, -1)}
+  return {issue, hashes('task:', decode_list(hget(k, 'tasks'))),
+    redis.call('LRANGE', k .. ':history', 0, -1)}
 end
 if kind == 'task' then
-  local key = P .. 'task:' .. id
-  local task = redis.call('HGETALL', key)
+  local k = key('task', id)
+  local task = redis.call('HGETALL', k)
   if #task == 0 then return {} end
-  return {task, hashes('issue:', list(redis.call('HGET', key, 'issues')))}
+  return {task, hashes('issue:', decode_list(hget(k, 'issues')))}
 end
 if kind == 'queue' then
-  local ids = redis.call('ZRANGE', P .. 'open:' .. id, 0,
+  local ids = redis.call('ZRANGE', key('open', id), 0,
     tonumber(ARGV[4]) - 1)
-  return {redis.call('ZCARD', P .. 'open:' .. id), hashes('task:', ids)}
+  return {redis.call('ZCARD', key('open', id)), hashes('task:', ids)}
 end
 if kind == 'since' then
-  return redis.call('ZRANGEBYSCORE', P .. 'issues', id, '+inf',
+  return redis.call('ZRANGEBYSCORE', key('issues'), id, '+inf',
     'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[4]))
 end
 if kind == 'issues' then
@@ -61,13 +49,13 @@ if kind == 'issues' then
 end
 if kind == 'metrics' then
   -- The id counters are the totals: ids are never reused.
-  return {redis.call('HMGET', P .. 'seq', 'report', 'issue'),
-    redis.call('HGETALL', P .. 'webhooks:stats'),
-    redis.call('HGETALL', P .. 'digest:stats'),
-    redis.call('ZCARD', P .. 'digest:due')}
+  return {redis.call('HMGET', key('seq'), 'report', 'issue'),
+    redis.call('HGETALL', key('webhooks', 'stats')),
+    redis.call('HGETALL', key('digest', 'stats')),
+    redis.call('ZCARD', key('digest', 'due'))}
 end
 if kind == 'deliveries' then
-  local index = P .. 'deliveries'
+  local index = key('deliveries')
   if id ~= '' then index = index .. ':dept:' .. id end
   local status, limit = ARGV[4], tonumber(ARGV[5])
   local out, start = {}, 0
@@ -75,7 +63,7 @@ if kind == 'deliveries' then
     local ids = redis.call('ZREVRANGE', index, start, start + 255)
     if #ids == 0 then break end
     for _, d in ipairs(ids) do
-      local k = P .. 'delivery:' .. d
+      local k = key('delivery', d)
       if status == '' or redis.call('HGET', k, 'status') == status then
         out[#out + 1] = {redis.call('HGETALL', k),
           redis.call('LRANGE', k .. ':attempts', 0, -1)}

@@ -44,8 +44,8 @@ local RANKED = {'queued', 'claimed', 'responded', 'resolved'}
 -- The deadline stages and the state a task waits in during each come from
 -- task.c with every payload (req.stages), like the steps themselves.
 
+-- key, hget, decode_list, has and dispatch are prelude.lua's.
 local function enc(v) return cjson.encode(v) end
-local function key(...) return P .. table.concat({...}, ':') end
 
 local function history(issue, actor, event, reason)
   redis.call('RPUSH', key('issue', issue, 'history'),
@@ -55,17 +55,6 @@ end
 local function outbox(event, task, dept, issue)
   redis.call('XADD', key('outbox'), '*', 'event', event, 'task', task,
     'department', dept, 'issue', issue, 'at', now)
-end
-
-local function hget(k, field)
-  local v = redis.call('HGET', k, field)
-  if v == false then return nil end
-  return v
-end
-
-local function decode_list(text)
-  if not text or text == '' or text == '[]' then return {} end
-  return cjson.decode(text)
 end
 
 local function encode_list(list)
@@ -372,11 +361,7 @@ local function step(task)
   if not dept then return err end
   local k = key('task', task)
   local state = hget(k, 'state')
-  local allowed = false
-  for _, s in ipairs(req.from) do
-    if s == state then allowed = true end
-  end
-  if not allowed then
+  if not has(req.from, state) then
     return {'conflict', 'the task is ' .. state .. ': cannot ' .. req.step}
   end
   redis.call('HSET', k, 'state', req.to, req.field, req.text,
@@ -445,22 +430,27 @@ local function reopen(issue, reason)
   end
 end
 
-local function reopen_action()
-  local k, err = issue_of_officer(req.issue)
-  if not k then return err end
+-- The resolved issue for an officer's verb (confirm, reopen), or an error
+-- reply.
+local function resolved_issue_of_officer(issue, verb)
+  local k, err = issue_of_officer(issue)
+  if not k then return nil, err end
   if hget(k, 'state') ~= 'resolved' then
-    return {'conflict', 'only a resolved issue can be reopened'}
+    return nil, {'conflict', 'only a resolved issue can be ' .. verb}
   end
+  return k
+end
+
+local function reopen_action()
+  local k, err = resolved_issue_of_officer(req.issue, 'reopened')
+  if not k then return err end
   reopen(req.issue, req.reason)
   return {'ok', req.issue}
 end
 
 local function confirm()
-  local k, err = issue_of_officer(req.issue)
+  local k, err = resolved_issue_of_officer(req.issue, 'confirmed')
   if not k then return err end
-  if hget(k, 'state') ~= 'resolved' then
-    return {'conflict', 'only a resolved issue can be confirmed'}
-  end
   local why = req.satisfaction .. (req.comment ~= '' and (': ' .. req.comment)
     or '')
   redis.call('HSET', k, 'satisfaction', req.satisfaction)
@@ -565,12 +555,13 @@ local function escalate()
   return {'ok', tostring(n)}
 end
 
-if action == 'submit' then return submit() end
-if action == 'claim_next' then return claim_next() end
-if action == 'step' then return step(req.task) end
-if action == 'confirm' then return confirm() end
-if action == 'reopen' then return reopen_action() end
-if action == 'classify' then return classify() end
-if action == 'route' then return route() end
-if action == 'escalate' then return escalate() end
-return redis.error_reply('workflow.lua: unknown action ' .. tostring(action))
+return dispatch('workflow.lua', {
+  submit = submit,
+  claim_next = claim_next,
+  step = function() return step(req.task) end,
+  confirm = confirm,
+  reopen = reopen_action,
+  classify = classify,
+  route = route,
+  escalate = escalate,
+}, action)

@@ -121,7 +121,7 @@ test_config_empty_file_gives_every_default(void **state)
 	assert_int_equal(c->respond_seconds, 0);
 	assert_int_equal(c->resolve_seconds, 0);
 	assert_int_equal(c->common_min_enterprises, 3);
-	assert_true(c->similarity == CLASSIFY_SIMILARITY_DEFAULT);
+	assert_true(c->similarity == SIMILAR_THRESHOLD_DEFAULT);
 	assert_int_equal(c->window_max, 200000);
 	assert_int_equal(c->webhook_nschedule, 8);
 	assert_int_equal(c->webhook_schedule[0], 0);
@@ -521,7 +521,7 @@ test_config_loads_the_sample_file(void **state)
 	assert_int_equal(c->resolve_days, 15);
 	assert_int_equal(c->claim_seconds, 0);
 	assert_int_equal(c->common_min_enterprises, 3);
-	assert_true(c->similarity == CLASSIFY_SIMILARITY_DEFAULT);
+	assert_true(c->similarity == SIMILAR_THRESHOLD_DEFAULT);
 	assert_int_equal(c->window_max, 200000);
 	assert_string_equal(c->listen_host, "127.0.0.1");
 	assert_int_equal(c->listen_port, 8080);

@@ -1,5 +1,5 @@
 /*
- * test_classify.c -- unit tests for classify.c: normalisation, the
+ * test_similar.c -- unit tests for similar.c: normalisation, the
  * similarity on the sample reports (tests/data/reports.json), and the
  * window of open issues (add, match, update, groups, removal, expiry,
  * eviction, topics), checked against a full scan on random texts.
@@ -20,7 +20,7 @@
 
 #include "liaison.h"
 
-#define THRESHOLD CLASSIFY_SIMILARITY_DEFAULT
+#define THRESHOLD SIMILAR_THRESHOLD_DEFAULT
 
 /* The period key of year-month-half. */
 static int
@@ -33,12 +33,12 @@ key(int year, int month, int half)
 static double
 similarity(const char *a, const char *b)
 {
-	struct classify_grams ga, gb;
+	struct similar_grams ga, gb;
 	double s;
 
-	classify_grams(a, &ga);
-	classify_grams(b, &gb);
-	s = classify_similarity(&ga, &gb);
+	similar_grams(a, &ga);
+	similar_grams(b, &gb);
+	s = similar_score(&ga, &gb);
 	free(ga.v);
 	free(gb.v);
 	return s;
@@ -48,10 +48,10 @@ similarity(const char *a, const char *b)
 static void
 assert_same_grams(const char *a, const char *b)
 {
-	struct classify_grams ga, gb;
+	struct similar_grams ga, gb;
 
-	classify_grams(a, &ga);
-	classify_grams(b, &gb);
+	similar_grams(a, &ga);
+	similar_grams(b, &gb);
 	assert_int_not_equal(ga.n, 0);
 	assert_int_equal(ga.n, gb.n);
 	assert_memory_equal(ga.v, gb.v, ga.n * sizeof *ga.v);
@@ -60,7 +60,7 @@ assert_same_grams(const char *a, const char *b)
 }
 
 static void
-test_classify_full_width_forms_equal_their_plain_forms(void **state)
+test_similar_full_width_forms_equal_their_plain_forms(void **state)
 {
 	assert_same_grams("ＥＲＰ系统升级到Ｖ２版", "erp系统升级到v2版");
 	assert_same_grams("ａｂｃ１２３", "ABC123");
@@ -69,7 +69,7 @@ test_classify_full_width_forms_equal_their_plain_forms(void **state)
 }
 
 static void
-test_classify_punctuation_only_differences_score_one(void **state)
+test_similar_punctuation_only_differences_score_one(void **state)
 {
 	const char *plain = "园区道路路灯夜间不亮员工下夜班出行不安全";
 
@@ -86,7 +86,7 @@ test_classify_punctuation_only_differences_score_one(void **state)
 }
 
 static void
-test_classify_a_digit_run_is_one_token(void **state)
+test_similar_a_digit_run_is_one_token(void **state)
 {
 	assert_same_grams("搭建15米长物料架", "搭建１５米长物料架");
 	assert_true(similarity("15米", "16米") == 0.0);
@@ -95,16 +95,16 @@ test_classify_a_digit_run_is_one_token(void **state)
 }
 
 static void
-test_classify_empty_text_has_no_grams_and_is_similar_to_nothing(void **state)
+test_similar_empty_text_has_no_grams_and_is_similar_to_nothing(void **state)
 {
-	struct classify_grams g;
+	struct similar_grams g;
 
-	classify_grams("", &g);
+	similar_grams("", &g);
 	assert_int_equal(g.n, 0);
 	assert_null(g.v);
-	classify_grams(NULL, &g);
+	similar_grams(NULL, &g);
 	assert_int_equal(g.n, 0);
-	classify_grams("，。！？ \n\t、——……", &g);
+	similar_grams("，。！？ \n\t、——……", &g);
 	assert_int_equal(g.n, 0);
 	assert_true(similarity("", "") == 0.0);
 	assert_true(similarity("。", "，") == 0.0);
@@ -112,9 +112,9 @@ test_classify_empty_text_has_no_grams_and_is_similar_to_nothing(void **state)
 }
 
 static void
-test_classify_ascii_only_text_is_compared_by_letter_pairs(void **state)
+test_similar_ascii_only_text_is_compared_by_letter_pairs(void **state)
 {
-	struct classify_grams g;
+	struct similar_grams g;
 
 	assert_true(similarity("Login fails on the ERP system",
 	    "login FAILS on the erp-system!") == 1.0);
@@ -122,7 +122,7 @@ test_classify_ascii_only_text_is_compared_by_letter_pairs(void **state)
 	    "Printer out of paper") < THRESHOLD);
 	assert_true(similarity("login fails on erp system",
 	    "erp system login fails again") >= THRESHOLD);
-	classify_grams("a", &g);
+	similar_grams("a", &g);
 	assert_int_equal(g.n, 1);
 	free(g.v);
 	assert_true(similarity("a", "A") == 1.0);
@@ -131,13 +131,13 @@ test_classify_ascii_only_text_is_compared_by_letter_pairs(void **state)
 }
 
 static void
-test_classify_grams_are_sorted_and_unique(void **state)
+test_similar_grams_are_sorted_and_unique(void **state)
 {
-	struct classify_grams g;
+	struct similar_grams g;
 	size_t i;
 
 	/* 路灯, 灯不 and 不亮 twice: 4 distinct pairs of 7. */
-	classify_grams("路灯不亮路灯不亮", &g);
+	similar_grams("路灯不亮路灯不亮", &g);
 	assert_int_equal(g.n, 4);
 	for (i = 1; i < g.n; i++)
 		assert_true(g.v[i - 1] < g.v[i]);
@@ -210,7 +210,7 @@ free_samples(struct sample *s, size_t n, cJSON *json)
 }
 
 static void
-test_classify_sample_paraphrases_pass_and_different_problems_fail(void **state)
+test_similar_sample_paraphrases_pass_and_different_problems_fail(void **state)
 {
 	struct sample *s;
 	cJSON *json;
@@ -249,7 +249,7 @@ test_classify_sample_paraphrases_pass_and_different_problems_fail(void **state)
 	/* The clusters: A 4 items (6 pairs), B 3 (3), C 3 (3). */
 	assert_int_equal(npos, 12);
 	assert_true(nneg >= 3);
-	printf("classify: %zu paraphrase pairs >= %.3f (margin %+.3f), "
+	printf("similar: %zu paraphrase pairs >= %.3f (margin %+.3f), "
 	    "%zu different-problem pairs <= %.3f (margin %+.3f), "
 	    "threshold %.2f\n", npos, pos_min, pos_min - THRESHOLD, nneg,
 	    neg_max, neg_max - THRESHOLD, THRESHOLD);
@@ -260,7 +260,7 @@ test_classify_sample_paraphrases_pass_and_different_problems_fail(void **state)
 }
 
 static void
-test_classify_named_different_problems_stay_apart(void **state)
+test_similar_named_different_problems_stay_apart(void **state)
 {
 	/* 职业院校实习 against the hiring cluster. */
 	assert_true(similarity(
@@ -293,22 +293,22 @@ test_classify_named_different_problems_stay_apart(void **state)
 #define LAMP_2 "园区路灯晚上不亮，夜班员工下班出行存在安全隐患"
 
 static void
-test_classify_window_finds_similar_issues_best_first(void **state)
+test_similar_window_finds_similar_issues_best_first(void **state)
 {
-	struct classify_window *w;
-	struct classify_match m[8];
+	struct similar_window *w;
+	struct similar_match m[8];
 	size_t n;
 	int k = key(2026, 11, 2);
 
-	w = classify_window_new(100);
-	assert_int_equal(classify_window_add(w, "I1", "hiring",
+	w = similar_window_new(100);
+	assert_int_equal(similar_window_add(w, "I1", "hiring",
 	    "91340800KP2P1QL70E", k, NULL, HIRING_1), 0);
-	assert_int_equal(classify_window_add(w, "I2", "hiring",
+	assert_int_equal(similar_window_add(w, "I2", "hiring",
 	    "91340800WMR6CEGQ6D", k, NULL, HIRING_2), 0);
-	assert_int_equal(classify_window_add(w, "I3", "hiring",
+	assert_int_equal(similar_window_add(w, "I3", "hiring",
 	    "91340800PN4Y1KAC63", k - 1, NULL, HIRING_OTHER), 0);
 
-	n = classify_window_match(w, "hiring", HIRING_3, 0, THRESHOLD, m, 8);
+	n = similar_window_match(w, "hiring", HIRING_3, 0, THRESHOLD, m, 8);
 	assert_int_equal(n, 2);
 	assert_string_equal(m[0].issue, "I1");   /* 0.64 */
 	assert_string_equal(m[0].enterprise, "91340800KP2P1QL70E");
@@ -319,36 +319,36 @@ test_classify_window_finds_similar_issues_best_first(void **state)
 	assert_string_equal(m[1].issue, "I2");
 
 	/* max limits what is returned, best first. */
-	n = classify_window_match(w, "hiring", HIRING_3, 0, THRESHOLD, m, 1);
+	n = similar_window_match(w, "hiring", HIRING_3, 0, THRESHOLD, m, 1);
 	assert_int_equal(n, 1);
 	assert_string_equal(m[0].issue, "I1");
 
 	/* A text already in the window matches itself with 1.0. */
-	n = classify_window_match(w, "hiring", HIRING_OTHER, 0, THRESHOLD,
+	n = similar_window_match(w, "hiring", HIRING_OTHER, 0, THRESHOLD,
 	    m, 8);
 	assert_int_equal(n, 1);
 	assert_string_equal(m[0].issue, "I3");
 	assert_true(m[0].score == 1.0);
-	classify_window_free(w);
+	similar_window_free(w);
 }
 
 static void
-test_classify_window_groups_updates_and_removals(void **state)
+test_similar_window_groups_updates_and_removals(void **state)
 {
-	struct classify_window *w;
-	struct classify_match m[8];
+	struct similar_window *w;
+	struct similar_match m[8];
 	size_t n;
 	int k = key(2026, 11, 2);
 
-	w = classify_window_new(100);
-	classify_window_add(w, "I1", "hiring", "E1", k, NULL, HIRING_1);
-	classify_window_add(w, "I2", "hiring", "E2", k, NULL, HIRING_2);
-	classify_window_add(w, "I3", "hiring", "E3", k, NULL, HIRING_3);
+	w = similar_window_new(100);
+	similar_window_add(w, "I1", "hiring", "E1", k, NULL, HIRING_1);
+	similar_window_add(w, "I2", "hiring", "E2", k, NULL, HIRING_2);
+	similar_window_add(w, "I3", "hiring", "E3", k, NULL, HIRING_3);
 
-	classify_window_set_group(w, "I1", "G1");
-	classify_window_set_group(w, "I3", "G1");
-	classify_window_set_group(w, "I9", "G1");         /* unknown: ignored */
-	n = classify_window_match(w, "hiring", HIRING_4, 0, THRESHOLD, m, 8);
+	similar_window_set_group(w, "I1", "G1");
+	similar_window_set_group(w, "I3", "G1");
+	similar_window_set_group(w, "I9", "G1");         /* unknown: ignored */
+	n = similar_window_match(w, "hiring", HIRING_4, 0, THRESHOLD, m, 8);
 	assert_int_equal(n, 3);
 	for (; n > 0; n--) {
 		if (strcmp(m[n - 1].issue, "I2") == 0)
@@ -356,93 +356,93 @@ test_classify_window_groups_updates_and_removals(void **state)
 		else
 			assert_string_equal(m[n - 1].group, "G1");
 	}
-	classify_window_set_group(w, "I1", NULL);
-	n = classify_window_match(w, "hiring", HIRING_1, 0, 0.99, m, 8);
+	similar_window_set_group(w, "I1", NULL);
+	n = similar_window_match(w, "hiring", HIRING_1, 0, 0.99, m, 8);
 	assert_int_equal(n, 1);
 	assert_null(m[0].group);
 
 	/* An update replaces the text, the enterprise and the group. */
-	assert_int_equal(classify_window_add(w, "I2", "hiring", "E9", k, "G7",
+	assert_int_equal(similar_window_add(w, "I2", "hiring", "E9", k, "G7",
 	    HIRING_OTHER), 0);
-	n = classify_window_match(w, "hiring", HIRING_OTHER, 0, THRESHOLD,
+	n = similar_window_match(w, "hiring", HIRING_OTHER, 0, THRESHOLD,
 	    m, 8);
 	assert_int_equal(n, 1);
 	assert_string_equal(m[0].issue, "I2");
 	assert_string_equal(m[0].enterprise, "E9");
 	assert_string_equal(m[0].group, "G7");
-	n = classify_window_match(w, "hiring", HIRING_4, 0, THRESHOLD, m, 8);
+	n = similar_window_match(w, "hiring", HIRING_4, 0, THRESHOLD, m, 8);
 	assert_int_equal(n, 2);
 
-	classify_window_remove(w, "I1");
-	classify_window_remove(w, "I1");                  /* twice: no-op */
-	classify_window_remove(w, "nope");
-	n = classify_window_match(w, "hiring", HIRING_4, 0, THRESHOLD, m, 8);
+	similar_window_remove(w, "I1");
+	similar_window_remove(w, "I1");                  /* twice: no-op */
+	similar_window_remove(w, "nope");
+	n = similar_window_match(w, "hiring", HIRING_4, 0, THRESHOLD, m, 8);
 	assert_int_equal(n, 1);
 	assert_string_equal(m[0].issue, "I3");
-	classify_window_remove(w, "I3");
-	classify_window_remove(w, "I2");
-	n = classify_window_match(w, "hiring", HIRING_OTHER, 0, 0.05, m, 8);
+	similar_window_remove(w, "I3");
+	similar_window_remove(w, "I2");
+	n = similar_window_match(w, "hiring", HIRING_OTHER, 0, 0.05, m, 8);
 	assert_int_equal(n, 0);
 
 	/* Emptied, the window takes issues again. */
-	classify_window_add(w, "I1", "hiring", "E1", k, NULL, HIRING_1);
-	n = classify_window_match(w, "hiring", HIRING_3, 0, THRESHOLD, m, 8);
+	similar_window_add(w, "I1", "hiring", "E1", k, NULL, HIRING_1);
+	n = similar_window_match(w, "hiring", HIRING_3, 0, THRESHOLD, m, 8);
 	assert_int_equal(n, 1);
-	classify_window_free(w);
+	similar_window_free(w);
 }
 
 static void
-test_classify_window_keeps_topics_apart(void **state)
+test_similar_window_keeps_topics_apart(void **state)
 {
-	struct classify_window *w;
-	struct classify_match m[8];
+	struct similar_window *w;
+	struct similar_match m[8];
 	size_t n;
 	int k = key(2026, 11, 2);
 
-	w = classify_window_new(100);
-	classify_window_add(w, "I1", "hiring", "E1", k, NULL, HIRING_1);
-	classify_window_add(w, "I2", "labor", "E2", k, NULL, HIRING_1);
-	classify_window_add(w, "I3", "logistics", "E3", k, NULL, LAMP_1);
+	w = similar_window_new(100);
+	similar_window_add(w, "I1", "hiring", "E1", k, NULL, HIRING_1);
+	similar_window_add(w, "I2", "labor", "E2", k, NULL, HIRING_1);
+	similar_window_add(w, "I3", "logistics", "E3", k, NULL, LAMP_1);
 
-	n = classify_window_match(w, "labor", HIRING_3, 0, THRESHOLD, m, 8);
+	n = similar_window_match(w, "labor", HIRING_3, 0, THRESHOLD, m, 8);
 	assert_int_equal(n, 1);
 	assert_string_equal(m[0].issue, "I2");
-	n = classify_window_match(w, "hiring", HIRING_3, 0, THRESHOLD, m, 8);
+	n = similar_window_match(w, "hiring", HIRING_3, 0, THRESHOLD, m, 8);
 	assert_int_equal(n, 1);
 	assert_string_equal(m[0].issue, "I1");
-	n = classify_window_match(w, "hiring", LAMP_2, 0, THRESHOLD, m, 8);
+	n = similar_window_match(w, "hiring", LAMP_2, 0, THRESHOLD, m, 8);
 	assert_int_equal(n, 0);
-	n = classify_window_match(w, "logistics", LAMP_2, 0, THRESHOLD, m, 8);
+	n = similar_window_match(w, "logistics", LAMP_2, 0, THRESHOLD, m, 8);
 	assert_int_equal(n, 1);
-	n = classify_window_match(w, "tax", HIRING_1, 0, THRESHOLD, m, 8);
+	n = similar_window_match(w, "tax", HIRING_1, 0, THRESHOLD, m, 8);
 	assert_int_equal(n, 0);
 
 	/* Moving an issue to another topic takes it out of the first. */
-	classify_window_add(w, "I1", "tax", "E1", k, NULL, HIRING_1);
-	n = classify_window_match(w, "hiring", HIRING_3, 0, THRESHOLD, m, 8);
+	similar_window_add(w, "I1", "tax", "E1", k, NULL, HIRING_1);
+	n = similar_window_match(w, "hiring", HIRING_3, 0, THRESHOLD, m, 8);
 	assert_int_equal(n, 0);
-	n = classify_window_match(w, "tax", HIRING_3, 0, THRESHOLD, m, 8);
+	n = similar_window_match(w, "tax", HIRING_3, 0, THRESHOLD, m, 8);
 	assert_int_equal(n, 1);
-	classify_window_free(w);
+	similar_window_free(w);
 }
 
 static void
-test_classify_window_filters_and_expires_by_period(void **state)
+test_similar_window_filters_and_expires_by_period(void **state)
 {
-	struct classify_window *w;
-	struct classify_match m[8];
+	struct similar_window *w;
+	struct similar_match m[8];
 	size_t n;
 	int now = key(2027, 1, 1), prev = key(2026, 12, 2);
 	int old = key(2026, 12, 1);
 
 	assert_int_equal(prev, now - 1);
-	w = classify_window_new(100);
-	classify_window_add(w, "I1", "logistics", "E1", old, NULL, LAMP_1);
-	classify_window_add(w, "I2", "logistics", "E2", prev, NULL, LAMP_1);
-	classify_window_add(w, "I3", "logistics", "E3", now, NULL, LAMP_1);
-	classify_window_add(w, "I4", "logistics", "E4", old, NULL, LAMP_2);
+	w = similar_window_new(100);
+	similar_window_add(w, "I1", "logistics", "E1", old, NULL, LAMP_1);
+	similar_window_add(w, "I2", "logistics", "E2", prev, NULL, LAMP_1);
+	similar_window_add(w, "I3", "logistics", "E3", now, NULL, LAMP_1);
+	similar_window_add(w, "I4", "logistics", "E4", old, NULL, LAMP_2);
 
-	n = classify_window_match(w, "logistics", LAMP_1, 0, THRESHOLD, m, 8);
+	n = similar_window_match(w, "logistics", LAMP_1, 0, THRESHOLD, m, 8);
 	assert_int_equal(n, 4);
 	/* Equal scores: newer period first. */
 	assert_string_equal(m[0].issue, "I3");
@@ -450,54 +450,54 @@ test_classify_window_filters_and_expires_by_period(void **state)
 	assert_string_equal(m[2].issue, "I1");
 	assert_string_equal(m[3].issue, "I4");
 
-	n = classify_window_match(w, "logistics", LAMP_2, prev, THRESHOLD,
+	n = similar_window_match(w, "logistics", LAMP_2, prev, THRESHOLD,
 	    m, 8);
 	assert_int_equal(n, 2);
 	assert_true(m[0].period_key >= prev && m[1].period_key >= prev);
 
-	classify_window_expire(w, prev);
-	n = classify_window_match(w, "logistics", LAMP_2, 0, THRESHOLD, m, 8);
+	similar_window_expire(w, prev);
+	n = similar_window_match(w, "logistics", LAMP_2, 0, THRESHOLD, m, 8);
 	assert_int_equal(n, 2);
 	assert_string_equal(m[0].issue, "I3");
 	assert_string_equal(m[1].issue, "I2");
-	classify_window_expire(w, prev);                  /* nothing left */
-	classify_window_remove(w, "I1");                  /* already gone */
+	similar_window_expire(w, prev);                  /* nothing left */
+	similar_window_remove(w, "I1");                  /* already gone */
 
 	/* Expired issues can come back, and expiry of all empties it. */
-	classify_window_add(w, "I1", "logistics", "E1", old, NULL, LAMP_1);
-	n = classify_window_match(w, "logistics", LAMP_1, 0, THRESHOLD, m, 8);
+	similar_window_add(w, "I1", "logistics", "E1", old, NULL, LAMP_1);
+	n = similar_window_match(w, "logistics", LAMP_1, 0, THRESHOLD, m, 8);
 	assert_int_equal(n, 3);
-	classify_window_expire(w, now + 1);
-	n = classify_window_match(w, "logistics", LAMP_1, 0, THRESHOLD, m, 8);
+	similar_window_expire(w, now + 1);
+	n = similar_window_match(w, "logistics", LAMP_1, 0, THRESHOLD, m, 8);
 	assert_int_equal(n, 0);
-	classify_window_add(w, "I5", "logistics", "E5", now + 1, NULL, LAMP_2);
-	n = classify_window_match(w, "logistics", LAMP_1, 0, THRESHOLD, m, 8);
+	similar_window_add(w, "I5", "logistics", "E5", now + 1, NULL, LAMP_2);
+	n = similar_window_match(w, "logistics", LAMP_1, 0, THRESHOLD, m, 8);
 	assert_int_equal(n, 1);
 	assert_string_equal(m[0].issue, "I5");
-	classify_window_free(w);
+	similar_window_free(w);
 }
 
 static void
-test_classify_window_evicts_the_oldest_period_first(void **state)
+test_similar_window_evicts_the_oldest_period_first(void **state)
 {
-	struct classify_window *w;
-	struct classify_match m[8];
+	struct similar_window *w;
+	struct similar_match m[8];
 	size_t n, i;
 	const char *left[3];
 
-	w = classify_window_new(3);
-	assert_int_equal(classify_window_add(w, "I1", "logistics", "E1", 10,
+	w = similar_window_new(3);
+	assert_int_equal(similar_window_add(w, "I1", "logistics", "E1", 10,
 	    NULL, LAMP_1), 0);
-	assert_int_equal(classify_window_add(w, "I2", "logistics", "E2", 12,
+	assert_int_equal(similar_window_add(w, "I2", "logistics", "E2", 12,
 	    NULL, LAMP_1), 0);
-	assert_int_equal(classify_window_add(w, "I3", "logistics", "E3", 11,
+	assert_int_equal(similar_window_add(w, "I3", "logistics", "E3", 11,
 	    NULL, LAMP_1), 0);
 	/* Full: I1 (period 10) goes, then I3 (period 11). */
-	assert_int_equal(classify_window_add(w, "I4", "logistics", "E4", 12,
+	assert_int_equal(similar_window_add(w, "I4", "logistics", "E4", 12,
 	    NULL, LAMP_1), 0);
-	assert_int_equal(classify_window_add(w, "I5", "logistics", "E5", 11,
+	assert_int_equal(similar_window_add(w, "I5", "logistics", "E5", 11,
 	    NULL, LAMP_1), 0);
-	n = classify_window_match(w, "logistics", LAMP_1, 0, THRESHOLD, m, 8);
+	n = similar_window_match(w, "logistics", LAMP_1, 0, THRESHOLD, m, 8);
 	assert_int_equal(n, 3);
 	for (i = 0; i < n; i++)
 		left[i] = m[i].issue;
@@ -505,44 +505,44 @@ test_classify_window_evicts_the_oldest_period_first(void **state)
 	assert_string_equal(left[1], "I4");
 	assert_string_equal(left[2], "I5");
 	/* Older than everything in a full window: not added. */
-	assert_int_equal(classify_window_add(w, "I6", "logistics", "E6", 9,
+	assert_int_equal(similar_window_add(w, "I6", "logistics", "E6", 9,
 	    NULL, LAMP_1), -1);
 	/* An update of an issue in a full window evicts nothing. */
-	assert_int_equal(classify_window_add(w, "I5", "logistics", "E5", 12,
+	assert_int_equal(similar_window_add(w, "I5", "logistics", "E5", 12,
 	    NULL, LAMP_2), 0);
-	n = classify_window_match(w, "logistics", LAMP_1, 0, 0.05, m, 8);
+	n = similar_window_match(w, "logistics", LAMP_1, 0, 0.05, m, 8);
 	assert_int_equal(n, 3);
 	/* Within a period the first added goes first. */
-	assert_int_equal(classify_window_add(w, "I7", "logistics", "E7", 13,
+	assert_int_equal(similar_window_add(w, "I7", "logistics", "E7", 13,
 	    NULL, LAMP_1), 0);
-	n = classify_window_match(w, "logistics", LAMP_1, 0, 0.99, m, 8);
+	n = similar_window_match(w, "logistics", LAMP_1, 0, 0.99, m, 8);
 	assert_int_equal(n, 2);
 	assert_string_equal(m[0].issue, "I7");
 	assert_string_equal(m[1].issue, "I4");
-	classify_window_free(w);
+	similar_window_free(w);
 }
 
 static void
-test_classify_window_ignores_empty_text(void **state)
+test_similar_window_ignores_empty_text(void **state)
 {
-	struct classify_window *w;
-	struct classify_match m[4];
+	struct similar_window *w;
+	struct similar_match m[4];
 
-	w = classify_window_new(10);
-	assert_int_equal(classify_window_add(w, "I1", "other", "E1", 1, NULL,
+	w = similar_window_new(10);
+	assert_int_equal(similar_window_add(w, "I1", "other", "E1", 1, NULL,
 	    "，。"), 0);
-	assert_int_equal(classify_window_add(w, "I2", "other", "E2", 1, NULL,
+	assert_int_equal(similar_window_add(w, "I2", "other", "E2", 1, NULL,
 	    ""), 0);
-	assert_int_equal(classify_window_match(w, "other", "", 0, 0.05, m, 4),
+	assert_int_equal(similar_window_match(w, "other", "", 0, 0.05, m, 4),
 	    0);
-	assert_int_equal(classify_window_match(w, "other", "！", 0, 0.05, m,
+	assert_int_equal(similar_window_match(w, "other", "！", 0, 0.05, m,
 	    4), 0);
-	assert_int_equal(classify_window_match(w, "other", "login", 0, 0.05,
+	assert_int_equal(similar_window_match(w, "other", "login", 0, 0.05,
 	    m, 4), 0);
-	classify_window_add(w, "I3", "other", "E3", 1, NULL, "ERP login");
-	assert_int_equal(classify_window_match(w, "other", "erp LOGIN!", 0,
+	similar_window_add(w, "I3", "other", "E3", 1, NULL, "ERP login");
+	assert_int_equal(similar_window_match(w, "other", "erp LOGIN!", 0,
 	    THRESHOLD, m, 4), 1);
-	classify_window_free(w);
+	similar_window_free(w);
 }
 
 /* ---- the window against a full scan ---- */
@@ -579,12 +579,12 @@ struct shadow {
 };
 
 static void
-test_classify_window_match_finds_what_a_full_scan_finds(void **state)
+test_similar_window_match_finds_what_a_full_scan_finds(void **state)
 {
 	static const char *const topics[] = { "hiring", "logistics", "tax" };
 	static const double thresholds[] = { 0.05, 0.15, 0.22, 0.4, 0.8 };
-	struct classify_window *w;
-	struct classify_match m[2000];
+	struct similar_window *w;
+	struct similar_match m[2000];
 	struct shadow *sh;
 	double score[1500];
 	char query[256];
@@ -594,14 +594,14 @@ test_classify_window_match_finds_what_a_full_scan_finds(void **state)
 
 	sh = calloc(nsh, sizeof *sh);
 	assert_non_null(sh);
-	w = classify_window_new(nsh);
+	w = similar_window_new(nsh);
 	for (i = 0; i < nsh; i++) {
 		snprintf(sh[i].issue, sizeof sh[i].issue, "I%zu", i);
 		random_text(sh[i].text, sizeof sh[i].text, &seed);
 		sh[i].topic = rand_r(&seed) % 3;
 		sh[i].period = 100 + rand_r(&seed) % 4;
 		sh[i].live = 1;
-		assert_int_equal(classify_window_add(w, sh[i].issue,
+		assert_int_equal(similar_window_add(w, sh[i].issue,
 		    topics[sh[i].topic], "E", sh[i].period, NULL,
 		    sh[i].text), 0);
 	}
@@ -609,20 +609,20 @@ test_classify_window_match_finds_what_a_full_scan_finds(void **state)
 		/* Change the window between rounds. */
 		for (i = 0; i < nsh; i += 7 + round) {
 			if (sh[i].live && rand_r(&seed) % 2 == 0) {
-				classify_window_remove(w, sh[i].issue);
+				similar_window_remove(w, sh[i].issue);
 				sh[i].live = 0;
 			} else {
 				random_text(sh[i].text, sizeof sh[i].text,
 				    &seed);
 				sh[i].period = 100 + rand_r(&seed) % 4;
 				sh[i].live = 1;
-				classify_window_add(w, sh[i].issue,
+				similar_window_add(w, sh[i].issue,
 				    topics[sh[i].topic], "E", sh[i].period,
 				    NULL, sh[i].text);
 			}
 		}
 		if (round == 2) {
-			classify_window_expire(w, 101);
+			similar_window_expire(w, 101);
 			for (i = 0; i < nsh; i++) {
 				if (sh[i].period < 101)
 					sh[i].live = 0;
@@ -642,7 +642,7 @@ test_classify_window_match_finds_what_a_full_scan_finds(void **state)
 					if (score[n] >= thresholds[t])
 						want++;
 				}
-				n = classify_window_match(w, topics[topic],
+				n = similar_window_match(w, topics[topic],
 				    query, min_period, thresholds[t], m,
 				    sizeof m / sizeof m[0]);
 				assert_int_equal(n, want);
@@ -651,53 +651,53 @@ test_classify_window_match_finds_what_a_full_scan_finds(void **state)
 		}
 	}
 	assert_true(checked > 1000);
-	classify_window_free(w);
+	similar_window_free(w);
 	free(sh);
 }
 
 static void
-test_classify_window_bytes_grow_with_entries(void **state)
+test_similar_window_bytes_grow_with_entries(void **state)
 {
-	struct classify_window *w;
+	struct similar_window *w;
 	size_t empty, one;
 	char issue[16];
 	int i;
 
-	w = classify_window_new(1000);
-	empty = classify_window_bytes(w);
+	w = similar_window_new(1000);
+	empty = similar_window_bytes(w);
 	assert_true(empty > 0);
-	classify_window_add(w, "I1", "logistics", "E1", 1, NULL, LAMP_1);
-	one = classify_window_bytes(w);
+	similar_window_add(w, "I1", "logistics", "E1", 1, NULL, LAMP_1);
+	one = similar_window_bytes(w);
 	assert_true(one > empty);
 	for (i = 2; i <= 1000; i++) {
 		snprintf(issue, sizeof issue, "I%d", i);
-		classify_window_add(w, issue, "logistics", "E", 1, NULL,
+		similar_window_add(w, issue, "logistics", "E", 1, NULL,
 		    LAMP_2);
 	}
-	assert_true(classify_window_bytes(w) > one);
-	classify_window_free(w);
+	assert_true(similar_window_bytes(w) > one);
+	similar_window_free(w);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_classify_full_width_forms_equal_their_plain_forms),
-		cmocka_unit_test(test_classify_punctuation_only_differences_score_one),
-		cmocka_unit_test(test_classify_a_digit_run_is_one_token),
-		cmocka_unit_test(test_classify_empty_text_has_no_grams_and_is_similar_to_nothing),
-		cmocka_unit_test(test_classify_ascii_only_text_is_compared_by_letter_pairs),
-		cmocka_unit_test(test_classify_grams_are_sorted_and_unique),
-		cmocka_unit_test(test_classify_sample_paraphrases_pass_and_different_problems_fail),
-		cmocka_unit_test(test_classify_named_different_problems_stay_apart),
-		cmocka_unit_test(test_classify_window_finds_similar_issues_best_first),
-		cmocka_unit_test(test_classify_window_groups_updates_and_removals),
-		cmocka_unit_test(test_classify_window_keeps_topics_apart),
-		cmocka_unit_test(test_classify_window_filters_and_expires_by_period),
-		cmocka_unit_test(test_classify_window_evicts_the_oldest_period_first),
-		cmocka_unit_test(test_classify_window_ignores_empty_text),
-		cmocka_unit_test(test_classify_window_match_finds_what_a_full_scan_finds),
-		cmocka_unit_test(test_classify_window_bytes_grow_with_entries),
+		cmocka_unit_test(test_similar_full_width_forms_equal_their_plain_forms),
+		cmocka_unit_test(test_similar_punctuation_only_differences_score_one),
+		cmocka_unit_test(test_similar_a_digit_run_is_one_token),
+		cmocka_unit_test(test_similar_empty_text_has_no_grams_and_is_similar_to_nothing),
+		cmocka_unit_test(test_similar_ascii_only_text_is_compared_by_letter_pairs),
+		cmocka_unit_test(test_similar_grams_are_sorted_and_unique),
+		cmocka_unit_test(test_similar_sample_paraphrases_pass_and_different_problems_fail),
+		cmocka_unit_test(test_similar_named_different_problems_stay_apart),
+		cmocka_unit_test(test_similar_window_finds_similar_issues_best_first),
+		cmocka_unit_test(test_similar_window_groups_updates_and_removals),
+		cmocka_unit_test(test_similar_window_keeps_topics_apart),
+		cmocka_unit_test(test_similar_window_filters_and_expires_by_period),
+		cmocka_unit_test(test_similar_window_evicts_the_oldest_period_first),
+		cmocka_unit_test(test_similar_window_ignores_empty_text),
+		cmocka_unit_test(test_similar_window_match_finds_what_a_full_scan_finds),
+		cmocka_unit_test(test_similar_window_bytes_grow_with_entries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

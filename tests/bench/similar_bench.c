@@ -1,8 +1,8 @@
 /*
- * classify_bench.c -- how fast the classification window matches a new item
+ * similar_bench.c -- how fast the similarity window matches a new item
  * against a province's open issues, and what the window costs in memory.
  *
- *	classify_bench [entries [matches [seed]]]
+ *	similar_bench [entries [matches [seed]]]
  *
  * Builds a window of entries (default 100000) open issues spread over the
  * sample roster's 17 topics and four half-months, with Chinese texts made
@@ -14,7 +14,7 @@
  * threshold, keeping up to 1024 matches. Prints the build time, the
  * median, p90, p99 and worst match time, the matches found, the window's
  * bytes (and per entry) and the process's resident memory growth. Run by
- * tests/bench/classify.
+ * tests/bench/similar.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -207,8 +207,8 @@ compare_double(const void *a, const void *b)
 int
 main(int argc, char **argv)
 {
-	struct classify_window *w;
-	struct classify_match m[1024];
+	struct similar_window *w;
+	struct similar_match m[1024];
 	char text[512], issue[32], enterprise[32];
 	size_t entries = 100000, matches = 10000, i, found = 0, hits = 0;
 	size_t bytes, full = 0;
@@ -223,7 +223,7 @@ main(int argc, char **argv)
 	if (argc > 3)
 		seed = strtoul(argv[3], NULL, 10);
 	if (entries == 0 || matches == 0) {
-		fprintf(stderr, "usage: classify_bench [entries [matches "
+		fprintf(stderr, "usage: similar_bench [entries [matches "
 		    "[seed]]]\n");
 		return 1;
 	}
@@ -232,7 +232,7 @@ main(int argc, char **argv)
 		return 1;
 
 	rss0 = rss_kb();
-	w = classify_window_new(200000);
+	w = similar_window_new(200000);
 	start = now_seconds();
 	for (i = 0; i < entries; i++) {
 		t = rand_r(&seed) % NTOPICS;
@@ -240,19 +240,19 @@ main(int argc, char **argv)
 		snprintf(issue, sizeof issue, "I%zu", i + 1);
 		snprintf(enterprise, sizeof enterprise, "91340800%010zu",
 		    (size_t)rand_r(&seed) % 1000000);
-		classify_window_add(w, issue, topics[t], enterprise,
+		similar_window_add(w, issue, topics[t], enterprise,
 		    PERIOD_NOW - rand_r(&seed) % 4, NULL, text);
 	}
 	build = now_seconds() - start;
 	rss1 = rss_kb();
-	bytes = classify_window_bytes(w);
+	bytes = similar_window_bytes(w);
 
 	for (i = 0; i < matches; i++) {
 		t = rand_r(&seed) % NTOPICS;
 		make_text(text, sizeof text, t);
 		start = now_seconds();
-		found = classify_window_match(w, topics[t], text,
-		    PERIOD_NOW - 1, CLASSIFY_SIMILARITY_DEFAULT, m, 1024);
+		found = similar_window_match(w, topics[t], text,
+		    PERIOD_NOW - 1, SIMILAR_THRESHOLD_DEFAULT, m, 1024);
 		times[i] = now_seconds() - start;
 		hits += found;
 		if (found == 1024)
@@ -267,7 +267,7 @@ main(int argc, char **argv)
 	    "RSS growth %.1f MB\n", bytes, bytes / 1048576.0,
 	    (double)bytes / entries, (rss1 - rss0) / 1024.0);
 	printf("match (threshold %.2f, current + previous half-month, at most "
-	    "1024): %zu items\n", CLASSIFY_SIMILARITY_DEFAULT, matches);
+	    "1024): %zu items\n", SIMILAR_THRESHOLD_DEFAULT, matches);
 	printf("  median %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us\n",
 	    times[matches / 2] * 1e6, times[matches * 90 / 100] * 1e6,
 	    times[matches * 99 / 100] * 1e6, times[matches - 1] * 1e6);
@@ -275,10 +275,10 @@ main(int argc, char **argv)
 	    "of 1024\n", (double)hits / matches, full);
 
 	start = now_seconds();
-	classify_window_expire(w, PERIOD_NOW - 1);
+	similar_window_expire(w, PERIOD_NOW - 1);
 	printf("expire of the two older half-months: %.1f ms, %zu bytes "
-	    "left\n", (now_seconds() - start) * 1e3, classify_window_bytes(w));
-	classify_window_free(w);
+	    "left\n", (now_seconds() - start) * 1e3, similar_window_bytes(w));
+	similar_window_free(w);
 	free(times);
 	return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * classify.c -- the text similarity behind common issues (共性问题), and the
+ * similar.c -- the text similarity behind common issues (共性问题), and the
  * window of open issues a new one is compared with.
  *
  * Chinese is compared without word segmentation. A text is normalised
@@ -37,13 +37,13 @@
 
 #include "liaison.h"
 
-#define CLASSIFY_NONE UINT32_MAX       /* no slot */
-#define CLASSIFY_DIGITS 0x80000000u    /* marks a digit-run token */
-#define CLASSIFY_FNV_OFFSET 2166136261u
-#define CLASSIFY_FNV_PRIME 16777619u
+#define SIMILAR_NONE UINT32_MAX       /* no slot */
+#define SIMILAR_DIGITS 0x80000000u    /* marks a digit-run token */
+#define SIMILAR_FNV_OFFSET 2166136261u
+#define SIMILAR_FNV_PRIME 16777619u
 
 /* One open issue in the window. */
-struct classify_entry {
+struct similar_entry {
 	char *issue;             /* NULL: the slot is free */
 	char *enterprise;
 	char *group;             /* NULL when in no group */
@@ -55,16 +55,16 @@ struct classify_entry {
 };
 
 /* The entries sharing one gram, in a topic's open-addressing table. */
-struct classify_posting {
+struct similar_posting {
 	uint32_t gram;
 	uint32_t n;
 	uint32_t alloc;          /* 0: the table slot is empty */
 	uint32_t *slots;
 };
 
-struct classify_topic {
+struct similar_topic {
 	char *name;
-	struct classify_posting *table;
+	struct similar_posting *table;
 	uint32_t mask;           /* table size - 1; the size is a power of 2 */
 	uint32_t used;           /* table slots holding a posting */
 	uint32_t empty;          /* of those, postings with no entry left */
@@ -72,46 +72,48 @@ struct classify_topic {
 };
 
 /* The entries of one period, oldest first. */
-struct classify_period {
+struct similar_period {
 	int key;
 	uint32_t head, tail;
 	uint32_t n;
 };
 
-struct classify_window {
+struct similar_window {
 	size_t max_entries;
 
-	struct classify_entry *entries;
+	struct similar_entry *entries;
 	uint32_t nalloc;         /* slots in entries */
 	uint32_t nentries;       /* slots in use */
-	uint32_t free_slot;      /* head of the free list, or CLASSIFY_NONE */
+	uint32_t free_slot;      /* head of the free list, or SIMILAR_NONE */
 
 	uint32_t *index;         /* issue id -> slot, open addressing */
 	uint32_t index_mask;
 
-	struct classify_topic *topics;
+	struct similar_topic *topics;
 	size_t ntopics;
 
-	struct classify_period *periods;  /* sorted by key */
+	struct similar_period *periods;  /* sorted by key */
 	size_t nperiods;
 	size_t periods_alloc;
 
-	/* Scratch for classify_window_match, nalloc long. */
+	/* Scratch for similar_window_match, nalloc long. */
 	uint32_t *count;
 	uint32_t *touched;
-	struct classify_match *found;
+	struct similar_match *found;
 	size_t found_alloc;
 };
 
+/* ---- the text: tokens, grams and their score ---- */
+
 /* Fold the four bytes of v into the FNV-1a hash h. */
 static uint32_t
-classify_fnv_word(uint32_t h, uint32_t v)
+similar_fnv_word(uint32_t h, uint32_t v)
 {
 	int i;
 
 	for (i = 0; i < 4; i++) {
 		h ^= (v >> (i * 8)) & 0xff;
-		h *= CLASSIFY_FNV_PRIME;
+		h *= SIMILAR_FNV_PRIME;
 	}
 	return h;
 }
@@ -121,7 +123,7 @@ classify_fnv_word(uint32_t h, uint32_t v)
  * *p past it. A malformed byte decodes as U+FFFD and is skipped alone.
  */
 static uint32_t
-classify_utf8_next(const unsigned char **p, const unsigned char *end)
+similar_utf8_next(const unsigned char **p, const unsigned char *end)
 {
 	const unsigned char *s = *p;
 	uint32_t c;
@@ -164,7 +166,7 @@ classify_utf8_next(const unsigned char **p, const unsigned char *end)
  * the ideographic space as a space, ASCII letters in lower case.
  */
 static uint32_t
-classify_fold(uint32_t c)
+similar_fold(uint32_t c)
 {
 	if (c >= 0xff01 && c <= 0xff5e)
 		c -= 0xfee0;
@@ -180,7 +182,7 @@ classify_fold(uint32_t c)
  * space, a control or a formatting character, which similarity ignores.
  */
 static int
-classify_ignored(uint32_t c)
+similar_ignored(uint32_t c)
 {
 	if (c < 0x80)
 		return !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'));
@@ -201,7 +203,7 @@ classify_ignored(uint32_t c)
 
 /* qsort comparison of two uint32_t. */
 static int
-classify_compare_gram(const void *a, const void *b)
+similar_compare_gram(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
@@ -214,7 +216,7 @@ classify_compare_gram(const void *a, const void *b)
  * caller frees out->v. NULL text has no grams.
  */
 void
-classify_grams(const char *utf8, struct classify_grams *out)
+similar_grams(const char *utf8, struct similar_grams *out)
 {
 	const unsigned char *p, *end;
 	uint32_t *token, c, digits = 0;
@@ -230,39 +232,39 @@ classify_grams(const char *utf8, struct classify_grams *out)
 	p = (const unsigned char *)utf8;
 	end = p + len;
 	while (p < end) {
-		c = classify_fold(classify_utf8_next(&p, end));
+		c = similar_fold(similar_utf8_next(&p, end));
 		if (c >= '0' && c <= '9') {
 			if (!in_digits)
-				digits = CLASSIFY_FNV_OFFSET;
-			digits = classify_fnv_word(digits, c);
+				digits = SIMILAR_FNV_OFFSET;
+			digits = similar_fnv_word(digits, c);
 			in_digits = 1;
 			continue;
 		}
 		if (in_digits) {
-			token[ntokens++] = CLASSIFY_DIGITS | digits;
+			token[ntokens++] = SIMILAR_DIGITS | digits;
 			in_digits = 0;
 		}
-		if (!classify_ignored(c))
+		if (!similar_ignored(c))
 			token[ntokens++] = c;
 	}
 	if (in_digits)
-		token[ntokens++] = CLASSIFY_DIGITS | digits;
+		token[ntokens++] = SIMILAR_DIGITS | digits;
 
 	if (ntokens == 0) {
 		free(token);
 		return;
 	}
 	if (ntokens == 1) {
-		token[0] = classify_fnv_word(classify_fnv_word(
-		    CLASSIFY_FNV_OFFSET, token[0]), CLASSIFY_NONE);
+		token[0] = similar_fnv_word(similar_fnv_word(
+		    SIMILAR_FNV_OFFSET, token[0]), SIMILAR_NONE);
 		n = 1;
 	} else {
 		/* In place: gram i only needs tokens i and i + 1. */
 		for (i = 0; i + 1 < ntokens; i++)
-			token[i] = classify_fnv_word(classify_fnv_word(
-			    CLASSIFY_FNV_OFFSET, token[i]), token[i + 1]);
+			token[i] = similar_fnv_word(similar_fnv_word(
+			    SIMILAR_FNV_OFFSET, token[i]), token[i + 1]);
 		n = ntokens - 1;
-		qsort(token, n, sizeof *token, classify_compare_gram);
+		qsort(token, n, sizeof *token, similar_compare_gram);
 		for (i = 1, ntokens = 1; i < n; i++) {
 			if (token[i] != token[ntokens - 1])
 				token[ntokens++] = token[i];
@@ -275,7 +277,7 @@ classify_grams(const char *utf8, struct classify_grams *out)
 
 /* Return the number of values two sorted, unique arrays have in common. */
 static size_t
-classify_common(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+similar_common(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
 {
 	size_t i = 0, j = 0, n = 0;
 
@@ -295,11 +297,11 @@ classify_common(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
 
 /* Return the Dice coefficient of two sorted, unique arrays; 0 if empty. */
 static double
-classify_dice(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+similar_dice(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
 {
 	if (na + nb == 0)
 		return 0.0;
-	return 2.0 * classify_common(a, na, b, nb) / (double)(na + nb);
+	return 2.0 * similar_common(a, na, b, nb) / (double)(na + nb);
 }
 
 /*
@@ -307,37 +309,37 @@ classify_dice(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
  * either is empty) to 1.0 (the same set).
  */
 double
-classify_similarity(const struct classify_grams *a,
-    const struct classify_grams *b)
+similar_score(const struct similar_grams *a,
+    const struct similar_grams *b)
 {
 	if (a->n == 0 || b->n == 0)
 		return 0.0;
-	return classify_dice(a->v, a->n, b->v, b->n);
+	return similar_dice(a->v, a->n, b->v, b->n);
 }
 
 /* ---- the window: issue index ---- */
 
 /* Return the FNV-1a hash of a string. */
 static uint32_t
-classify_hash_string(const char *s)
+similar_hash_string(const char *s)
 {
-	uint32_t h = CLASSIFY_FNV_OFFSET;
+	uint32_t h = SIMILAR_FNV_OFFSET;
 
 	for (; *s != '\0'; s++) {
 		h ^= (unsigned char)*s;
-		h *= CLASSIFY_FNV_PRIME;
+		h *= SIMILAR_FNV_PRIME;
 	}
 	return h;
 }
 
 /* Return the index position holding issue, or of the empty place for it. */
 static uint32_t
-classify_index_position(const struct classify_window *w, const char *issue)
+similar_index_position(const struct similar_window *w, const char *issue)
 {
 	uint32_t pos, slot;
 
-	pos = classify_hash_string(issue) & w->index_mask;
-	while ((slot = w->index[pos]) != CLASSIFY_NONE) {
+	pos = similar_hash_string(issue) & w->index_mask;
+	while ((slot = w->index[pos]) != SIMILAR_NONE) {
 		if (strcmp(w->entries[slot].issue, issue) == 0)
 			break;
 		pos = (pos + 1) & w->index_mask;
@@ -345,29 +347,29 @@ classify_index_position(const struct classify_window *w, const char *issue)
 	return pos;
 }
 
-/* Return the slot of issue, or CLASSIFY_NONE. */
+/* Return the slot of issue, or SIMILAR_NONE. */
 static uint32_t
-classify_index_find(const struct classify_window *w, const char *issue)
+similar_index_find(const struct similar_window *w, const char *issue)
 {
-	return w->index[classify_index_position(w, issue)];
+	return w->index[similar_index_position(w, issue)];
 }
 
 /* Remove the index position pos, moving later members of its run back. */
 static void
-classify_index_delete(struct classify_window *w, uint32_t pos)
+similar_index_delete(struct similar_window *w, uint32_t pos)
 {
 	uint32_t next, home, slot;
 
-	w->index[pos] = CLASSIFY_NONE;
+	w->index[pos] = SIMILAR_NONE;
 	next = (pos + 1) & w->index_mask;
-	while ((slot = w->index[next]) != CLASSIFY_NONE) {
-		home = classify_hash_string(w->entries[slot].issue) &
+	while ((slot = w->index[next]) != SIMILAR_NONE) {
+		home = similar_hash_string(w->entries[slot].issue) &
 		    w->index_mask;
 		/* Move it back if pos lies between its home and next. */
 		if (((next - home) & w->index_mask) >=
 		    ((next - pos) & w->index_mask)) {
 			w->index[pos] = slot;
-			w->index[next] = CLASSIFY_NONE;
+			w->index[next] = SIMILAR_NONE;
 			pos = next;
 		}
 		next = (next + 1) & w->index_mask;
@@ -378,9 +380,9 @@ classify_index_delete(struct classify_window *w, uint32_t pos)
 
 /* Return the index of topic, adding it when add is set; -1 if unknown. */
 static long
-classify_topic_find(struct classify_window *w, const char *topic, int add)
+similar_topic_find(struct similar_window *w, const char *topic, int add)
 {
-	struct classify_topic *t;
+	struct similar_topic *t;
 	size_t i;
 
 	for (i = 0; i < w->ntopics; i++) {
@@ -399,10 +401,10 @@ classify_topic_find(struct classify_window *w, const char *topic, int add)
 }
 
 /* Return the posting of gram in t, or NULL. */
-static struct classify_posting *
-classify_posting_find(const struct classify_topic *t, uint32_t gram)
+static struct similar_posting *
+similar_posting_find(const struct similar_topic *t, uint32_t gram)
 {
-	struct classify_posting *p;
+	struct similar_posting *p;
 	uint32_t pos;
 
 	pos = (gram * 2654435761u) & t->mask;
@@ -421,9 +423,9 @@ classify_posting_find(const struct classify_topic *t, uint32_t gram)
  * out the postings that no entry has any more.
  */
 static void
-classify_topic_rehash(struct classify_topic *t, uint32_t size)
+similar_topic_rehash(struct similar_topic *t, uint32_t size)
 {
-	struct classify_posting *old = t->table, *p;
+	struct similar_posting *old = t->table, *p;
 	uint32_t oldsize = t->mask + 1, i, pos;
 
 	t->table = xcalloc(size, sizeof *t->table);
@@ -449,7 +451,7 @@ classify_topic_rehash(struct classify_topic *t, uint32_t size)
 
 /* Shrink t's table when most of its postings are empty. */
 static void
-classify_topic_tidy(struct classify_topic *t)
+similar_topic_tidy(struct similar_topic *t)
 {
 	uint32_t live, size;
 
@@ -458,23 +460,23 @@ classify_topic_tidy(struct classify_topic *t)
 	live = t->used - t->empty;
 	for (size = 16; size < live * 2; size *= 2)
 		;
-	classify_topic_rehash(t, size);
+	similar_topic_rehash(t, size);
 }
 
 /* Return the posting of gram in t, adding an empty one if there is none. */
-static struct classify_posting *
-classify_posting_get(struct classify_topic *t, uint32_t gram)
+static struct similar_posting *
+similar_posting_get(struct similar_topic *t, uint32_t gram)
 {
-	struct classify_posting *p;
+	struct similar_posting *p;
 	uint32_t pos, size;
 
-	if ((p = classify_posting_find(t, gram)) != NULL)
+	if ((p = similar_posting_find(t, gram)) != NULL)
 		return p;
 	if ((t->used + 1) * 10 > (t->mask + 1) * 7) {
 		size = t->mask + 1;
 		if (t->empty < t->used / 4)
 			size *= 2;
-		classify_topic_rehash(t, size);
+		similar_topic_rehash(t, size);
 	}
 	pos = (gram * 2654435761u) & t->mask;
 	while (t->table[pos].alloc != 0)
@@ -491,15 +493,15 @@ classify_posting_get(struct classify_topic *t, uint32_t gram)
 
 /* Add slot to the postings of each of its entry's grams. */
 static void
-classify_postings_add(struct classify_window *w, uint32_t slot)
+similar_postings_add(struct similar_window *w, uint32_t slot)
 {
-	struct classify_entry *e = &w->entries[slot];
-	struct classify_topic *t = &w->topics[e->topic];
-	struct classify_posting *p;
+	struct similar_entry *e = &w->entries[slot];
+	struct similar_topic *t = &w->topics[e->topic];
+	struct similar_posting *p;
 	uint32_t i;
 
 	for (i = 0; i < e->ngrams; i++) {
-		p = classify_posting_get(t, e->grams[i]);
+		p = similar_posting_get(t, e->grams[i]);
 		if (p->n == p->alloc) {
 			p->alloc *= 2;
 			p->slots = xreallocarray(p->slots, p->alloc,
@@ -514,15 +516,15 @@ classify_postings_add(struct classify_window *w, uint32_t slot)
 
 /* Take slot out of the postings of each of its entry's grams. */
 static void
-classify_postings_remove(struct classify_window *w, uint32_t slot)
+similar_postings_remove(struct similar_window *w, uint32_t slot)
 {
-	struct classify_entry *e = &w->entries[slot];
-	struct classify_topic *t = &w->topics[e->topic];
-	struct classify_posting *p;
+	struct similar_entry *e = &w->entries[slot];
+	struct similar_topic *t = &w->topics[e->topic];
+	struct similar_posting *p;
 	uint32_t i, j;
 
 	for (i = 0; i < e->ngrams; i++) {
-		if ((p = classify_posting_find(t, e->grams[i])) == NULL)
+		if ((p = similar_posting_find(t, e->grams[i])) == NULL)
 			continue;
 		for (j = 0; j < p->n; j++) {
 			if (p->slots[j] == slot) {
@@ -534,16 +536,16 @@ classify_postings_remove(struct classify_window *w, uint32_t slot)
 			t->empty++;
 	}
 	t->nentries--;
-	classify_topic_tidy(t);
+	similar_topic_tidy(t);
 }
 
 /* ---- the window: periods ---- */
 
 /* Return the position of key in w->periods, adding it if add is set. */
 static long
-classify_period_find(struct classify_window *w, int key, int add)
+similar_period_find(struct similar_window *w, int key, int add)
 {
-	struct classify_period *pd;
+	struct similar_period *pd;
 	size_t i;
 
 	for (i = 0; i < w->nperiods && w->periods[i].key < key; i++)
@@ -562,7 +564,7 @@ classify_period_find(struct classify_window *w, int key, int add)
 	    (w->nperiods - i) * sizeof *w->periods);
 	pd = &w->periods[i];
 	pd->key = key;
-	pd->head = pd->tail = CLASSIFY_NONE;
+	pd->head = pd->tail = SIMILAR_NONE;
 	pd->n = 0;
 	w->nperiods++;
 	return (long)i;
@@ -570,17 +572,17 @@ classify_period_find(struct classify_window *w, int key, int add)
 
 /* Append slot to the list of its period. */
 static void
-classify_period_link(struct classify_window *w, uint32_t slot)
+similar_period_link(struct similar_window *w, uint32_t slot)
 {
-	struct classify_entry *e = &w->entries[slot];
-	struct classify_period *pd;
+	struct similar_entry *e = &w->entries[slot];
+	struct similar_period *pd;
 	long i;
 
-	i = classify_period_find(w, e->period_key, 1);
+	i = similar_period_find(w, e->period_key, 1);
 	pd = &w->periods[i];
 	e->prev = pd->tail;
-	e->next = CLASSIFY_NONE;
-	if (pd->tail == CLASSIFY_NONE)
+	e->next = SIMILAR_NONE;
+	if (pd->tail == SIMILAR_NONE)
 		pd->head = slot;
 	else
 		w->entries[pd->tail].next = slot;
@@ -590,20 +592,20 @@ classify_period_link(struct classify_window *w, uint32_t slot)
 
 /* Take slot out of the list of its period, dropping the period if empty. */
 static void
-classify_period_unlink(struct classify_window *w, uint32_t slot)
+similar_period_unlink(struct similar_window *w, uint32_t slot)
 {
-	struct classify_entry *e = &w->entries[slot];
-	struct classify_period *pd;
+	struct similar_entry *e = &w->entries[slot];
+	struct similar_period *pd;
 	long i;
 
-	if ((i = classify_period_find(w, e->period_key, 0)) == -1)
+	if ((i = similar_period_find(w, e->period_key, 0)) == -1)
 		return;
 	pd = &w->periods[i];
-	if (e->prev == CLASSIFY_NONE)
+	if (e->prev == SIMILAR_NONE)
 		pd->head = e->next;
 	else
 		w->entries[e->prev].next = e->next;
-	if (e->next == CLASSIFY_NONE)
+	if (e->next == SIMILAR_NONE)
 		pd->tail = e->prev;
 	else
 		w->entries[e->next].prev = e->prev;
@@ -618,9 +620,9 @@ classify_period_unlink(struct classify_window *w, uint32_t slot)
 
 /* Free what the entry in slot holds and put the slot on the free list. */
 static void
-classify_entry_release(struct classify_window *w, uint32_t slot)
+similar_entry_release(struct similar_window *w, uint32_t slot)
 {
-	struct classify_entry *e = &w->entries[slot];
+	struct similar_entry *e = &w->entries[slot];
 
 	free(e->issue);
 	free(e->enterprise);
@@ -634,23 +636,23 @@ classify_entry_release(struct classify_window *w, uint32_t slot)
 
 /* Remove the entry in slot, found at index position pos. */
 static void
-classify_entry_remove(struct classify_window *w, uint32_t slot, uint32_t pos)
+similar_entry_remove(struct similar_window *w, uint32_t slot, uint32_t pos)
 {
-	classify_postings_remove(w, slot);
-	classify_period_unlink(w, slot);
-	classify_index_delete(w, pos);
-	classify_entry_release(w, slot);
+	similar_postings_remove(w, slot);
+	similar_period_unlink(w, slot);
+	similar_index_delete(w, pos);
+	similar_entry_release(w, slot);
 }
 
 /* Return a free slot, growing the entry array and the index if needed. */
 static uint32_t
-classify_entry_slot(struct classify_window *w)
+similar_entry_slot(struct similar_window *w)
 {
 	uint32_t slot, i, n, size, old_mask;
 	uint32_t *old;
 	size_t want;
 
-	if (w->free_slot != CLASSIFY_NONE) {
+	if (w->free_slot != SIMILAR_NONE) {
 		slot = w->free_slot;
 		w->free_slot = w->entries[slot].next;
 		return slot;
@@ -682,8 +684,8 @@ classify_entry_slot(struct classify_window *w)
 		memset(w->index, 0xff, size * sizeof *w->index);
 		w->index_mask = size - 1;
 		for (i = 0; old != NULL && i <= old_mask; i++) {
-			if (old[i] != CLASSIFY_NONE)
-				w->index[classify_index_position(w,
+			if (old[i] != SIMILAR_NONE)
+				w->index[similar_index_position(w,
 				    w->entries[old[i]].issue)] = old[i];
 		}
 		free(old);
@@ -691,14 +693,16 @@ classify_entry_slot(struct classify_window *w)
 	return slot;
 }
 
+/* ---- the window: adding, updating and expiring issues ---- */
+
 /*
  * Return a new, empty window that holds at most max_entries open issues
- * (at least 1). Free it with classify_window_free.
+ * (at least 1). Free it with similar_window_free.
  */
-struct classify_window *
-classify_window_new(size_t max_entries)
+struct similar_window *
+similar_window_new(size_t max_entries)
 {
-	struct classify_window *w;
+	struct similar_window *w;
 
 	w = xcalloc(1, sizeof *w);
 	if (max_entries < 1)
@@ -706,7 +710,7 @@ classify_window_new(size_t max_entries)
 	if (max_entries > UINT32_MAX - 1)
 		max_entries = UINT32_MAX - 1;
 	w->max_entries = max_entries;
-	w->free_slot = CLASSIFY_NONE;
+	w->free_slot = SIMILAR_NONE;
 	w->index_mask = 15;
 	w->index = xreallocarray(NULL, w->index_mask + 1, sizeof *w->index);
 	memset(w->index, 0xff, (w->index_mask + 1) * sizeof *w->index);
@@ -715,9 +719,9 @@ classify_window_new(size_t max_entries)
 
 /* Free a window and everything it holds; NULL is fine. */
 void
-classify_window_free(struct classify_window *w)
+similar_window_free(struct similar_window *w)
 {
-	struct classify_topic *t;
+	struct similar_topic *t;
 	size_t i;
 	uint32_t j;
 
@@ -759,59 +763,59 @@ classify_window_free(struct classify_window *w)
  * Return 0 when the issue is in the window, -1 when it was not added.
  */
 int
-classify_window_add(struct classify_window *w, const char *issue,
+similar_window_add(struct similar_window *w, const char *issue,
     const char *topic, const char *enterprise, int period_key,
     const char *group, const char *text)
 {
-	struct classify_entry *e;
-	struct classify_grams g;
-	struct classify_period *oldest;
+	struct similar_entry *e;
+	struct similar_grams g;
+	struct similar_period *oldest;
 	uint32_t slot;
 
-	classify_window_remove(w, issue);
+	similar_window_remove(w, issue);
 	if (w->nentries >= w->max_entries) {
 		oldest = &w->periods[0];
 		if (period_key < oldest->key)
 			return -1;
 		slot = oldest->head;
-		classify_entry_remove(w, slot,
-		    classify_index_position(w, w->entries[slot].issue));
+		similar_entry_remove(w, slot,
+		    similar_index_position(w, w->entries[slot].issue));
 	}
 
-	classify_grams(text, &g);
-	slot = classify_entry_slot(w);
+	similar_grams(text, &g);
+	slot = similar_entry_slot(w);
 	e = &w->entries[slot];
 	e->issue = xstrdup(issue);
 	e->enterprise = xstrdup(enterprise);
 	e->group = group != NULL ? xstrdup(group) : NULL;
 	e->grams = g.v;
 	e->ngrams = (uint32_t)g.n;
-	e->topic = (uint32_t)classify_topic_find(w, topic, 1);
+	e->topic = (uint32_t)similar_topic_find(w, topic, 1);
 	e->period_key = period_key;
 	w->nentries++;
 
-	w->index[classify_index_position(w, issue)] = slot;
-	classify_period_link(w, slot);
-	classify_postings_add(w, slot);
+	w->index[similar_index_position(w, issue)] = slot;
+	similar_period_link(w, slot);
+	similar_postings_add(w, slot);
 	return 0;
 }
 
 /* Is issue in the window? */
 int
-classify_window_has(const struct classify_window *w, const char *issue)
+similar_window_has(const struct similar_window *w, const char *issue)
 {
-	return classify_index_find(w, issue) != CLASSIFY_NONE;
+	return similar_index_find(w, issue) != SIMILAR_NONE;
 }
 
 /* Set the group of issue (NULL: none); an unknown issue is ignored. */
 void
-classify_window_set_group(struct classify_window *w, const char *issue,
+similar_window_set_group(struct similar_window *w, const char *issue,
     const char *group)
 {
-	struct classify_entry *e;
+	struct similar_entry *e;
 	uint32_t slot;
 
-	if ((slot = classify_index_find(w, issue)) == CLASSIFY_NONE)
+	if ((slot = similar_index_find(w, issue)) == SIMILAR_NONE)
 		return;
 	e = &w->entries[slot];
 	free(e->group);
@@ -820,14 +824,14 @@ classify_window_set_group(struct classify_window *w, const char *issue,
 
 /* Take issue out of the window (it was closed); unknown issues are ignored. */
 void
-classify_window_remove(struct classify_window *w, const char *issue)
+similar_window_remove(struct similar_window *w, const char *issue)
 {
 	uint32_t pos, slot;
 
-	pos = classify_index_position(w, issue);
-	if ((slot = w->index[pos]) == CLASSIFY_NONE)
+	pos = similar_index_position(w, issue);
+	if ((slot = w->index[pos]) == SIMILAR_NONE)
 		return;
-	classify_entry_remove(w, slot, pos);
+	similar_entry_remove(w, slot, pos);
 }
 
 /*
@@ -836,11 +840,11 @@ classify_window_remove(struct classify_window *w, const char *issue)
  * entry, so that expiring half the window costs one pass over it.
  */
 void
-classify_window_expire(struct classify_window *w, int oldest_period_key)
+similar_window_expire(struct similar_window *w, int oldest_period_key)
 {
-	struct classify_topic *t;
-	struct classify_posting *p;
-	struct classify_entry *e;
+	struct similar_topic *t;
+	struct similar_posting *p;
+	struct similar_entry *e;
 	uint32_t slot, next, i, j, k;
 	size_t nold, n, ti;
 	char *dirty;
@@ -854,11 +858,11 @@ classify_window_expire(struct classify_window *w, int oldest_period_key)
 	/* Mark the expired entries: no issue id, still in their slot. */
 	dirty = xcalloc(w->ntopics, 1);
 	for (n = 0; n < nold; n++) {
-		for (slot = w->periods[n].head; slot != CLASSIFY_NONE;
+		for (slot = w->periods[n].head; slot != SIMILAR_NONE;
 		    slot = w->entries[slot].next) {
 			e = &w->entries[slot];
-			classify_index_delete(w,
-			    classify_index_position(w, e->issue));
+			similar_index_delete(w,
+			    similar_index_position(w, e->issue));
 			free(e->issue);
 			e->issue = NULL;
 			dirty[e->topic] = 1;
@@ -881,15 +885,15 @@ classify_window_expire(struct classify_window *w, int oldest_period_key)
 			if (k == 0)
 				t->empty++;
 		}
-		classify_topic_tidy(t);
+		similar_topic_tidy(t);
 	}
 	free(dirty);
 
 	for (n = 0; n < nold; n++) {
-		for (slot = w->periods[n].head; slot != CLASSIFY_NONE;
+		for (slot = w->periods[n].head; slot != SIMILAR_NONE;
 		    slot = next) {
 			next = w->entries[slot].next;
-			classify_entry_release(w, slot);
+			similar_entry_release(w, slot);
 		}
 	}
 	memmove(w->periods, w->periods + nold,
@@ -897,11 +901,13 @@ classify_window_expire(struct classify_window *w, int oldest_period_key)
 	w->nperiods -= nold;
 }
 
+/* ---- the window: matching a new item ---- */
+
 /* qsort comparison of matches: best score first, then newer, then by id. */
 static int
-classify_compare_match(const void *a, const void *b)
+similar_compare_match(const void *a, const void *b)
 {
-	const struct classify_match *x = a, *y = b;
+	const struct similar_match *x = a, *y = b;
 
 	if (x->score != y->score)
 		return x->score < y->score ? 1 : -1;
@@ -912,17 +918,17 @@ classify_compare_match(const void *a, const void *b)
 
 /* qsort comparison of postings by length, longest first. */
 static int
-classify_compare_posting(const void *a, const void *b)
+similar_compare_posting(const void *a, const void *b)
 {
-	const struct classify_posting *x = *(struct classify_posting *const *)a;
-	const struct classify_posting *y = *(struct classify_posting *const *)b;
+	const struct similar_posting *x = *(struct similar_posting *const *)a;
+	const struct similar_posting *y = *(struct similar_posting *const *)b;
 
 	return (x->n < y->n) - (x->n > y->n);
 }
 
 /* Return 1 if the entry has gram, 0 if not. */
 static int
-classify_has_gram(const struct classify_entry *e, uint32_t gram)
+similar_has_gram(const struct similar_entry *e, uint32_t gram)
 {
 	size_t lo = 0, hi = e->ngrams, mid;
 
@@ -948,8 +954,8 @@ classify_has_gram(const struct classify_entry *e, uint32_t gram)
  * threshold * (nq + 1) / 2. An entry not counted then cannot match.
  */
 static size_t
-classify_match_skip(const struct classify_topic *t,
-    struct classify_posting **post, size_t npost, size_t nq,
+similar_match_skip(const struct similar_topic *t,
+    struct similar_posting **post, size_t npost, size_t nq,
     double threshold)
 {
 	size_t skip, huge = 0, i;
@@ -966,16 +972,16 @@ classify_match_skip(const struct classify_topic *t,
 	if (skip > huge)
 		skip = huge;
 	if (skip > 0)
-		qsort(post, npost, sizeof *post, classify_compare_posting);
+		qsort(post, npost, sizeof *post, similar_compare_posting);
 	return skip;
 }
 
 /* Remember a match in w->found, growing it as needed. */
 static void
-classify_found_add(struct classify_window *w, size_t n,
-    const struct classify_entry *e, double score)
+similar_found_add(struct similar_window *w, size_t n,
+    const struct similar_entry *e, double score)
 {
-	struct classify_match *m;
+	struct similar_match *m;
 
 	if (n == w->found_alloc) {
 		w->found_alloc = w->found_alloc == 0 ? 64 : w->found_alloc * 2;
@@ -999,24 +1005,24 @@ classify_found_add(struct classify_window *w, size_t n,
  * An issue already in the window matches its own text with 1.0.
  */
 size_t
-classify_window_match(struct classify_window *w, const char *topic,
+similar_window_match(struct similar_window *w, const char *topic,
     const char *text, int min_period_key, double threshold,
-    struct classify_match *out, size_t max)
+    struct similar_match *out, size_t max)
 {
-	struct classify_posting **post;
-	struct classify_topic *t;
-	struct classify_entry *e;
-	struct classify_grams q;
+	struct similar_posting **post;
+	struct similar_topic *t;
+	struct similar_entry *e;
+	struct similar_grams q;
 	size_t npost = 0, skip, ntouched = 0, nfound = 0, i, j;
 	double score;
 	uint32_t slot, common;
 	long ti;
 
-	if ((ti = classify_topic_find(w, topic, 0)) == -1 ||
+	if ((ti = similar_topic_find(w, topic, 0)) == -1 ||
 	    w->topics[ti].nentries == 0 || max == 0)
 		return 0;
 	t = &w->topics[ti];
-	classify_grams(text, &q);
+	similar_grams(text, &q);
 	if (q.n == 0)
 		return 0;
 	if (threshold < 1e-6)
@@ -1024,11 +1030,11 @@ classify_window_match(struct classify_window *w, const char *topic,
 
 	post = xreallocarray(NULL, q.n, sizeof *post);
 	for (i = 0; i < q.n; i++) {
-		if ((post[npost] = classify_posting_find(t, q.v[i])) != NULL &&
+		if ((post[npost] = similar_posting_find(t, q.v[i])) != NULL &&
 		    post[npost]->n > 0)
 			npost++;
 	}
-	skip = classify_match_skip(t, post, npost, q.n, threshold);
+	skip = similar_match_skip(t, post, npost, q.n, threshold);
 	for (i = skip; i < npost; i++) {
 		for (j = 0; j < post[i]->n; j++) {
 			slot = post[i]->slots[j];
@@ -1047,17 +1053,17 @@ classify_window_match(struct classify_window *w, const char *topic,
 		    threshold * (double)(q.n + e->ngrams))
 			continue;
 		for (j = 0; j < skip; j++)
-			common += classify_has_gram(e, post[j]->gram);
+			common += similar_has_gram(e, post[j]->gram);
 		score = 2.0 * (double)common / (double)(q.n + e->ngrams);
 		if (score >= threshold)
-			classify_found_add(w, nfound++, e, score);
+			similar_found_add(w, nfound++, e, score);
 	}
 	free(post);
 	free(q.v);
 
 	if (nfound > 1)
 		qsort(w->found, nfound, sizeof *w->found,
-		    classify_compare_match);
+		    similar_compare_match);
 	if (nfound > max)
 		nfound = max;
 	if (nfound > 0)
@@ -1070,10 +1076,10 @@ classify_window_match(struct classify_window *w, const char *topic,
  * overhead): entries, strings, grams, posting lists, index and scratch.
  */
 size_t
-classify_window_bytes(const struct classify_window *w)
+similar_window_bytes(const struct similar_window *w)
 {
-	const struct classify_entry *e;
-	const struct classify_topic *t;
+	const struct similar_entry *e;
+	const struct similar_topic *t;
 	size_t bytes, i;
 	uint32_t j;
 
