@@ -28,7 +28,7 @@ static const char *const satisfactions[] = { "satisfied", "basic",
 
 /* The action ran: answer with the issue as it is now. */
 static void
-action_done(struct request *r, redisReply *reply)
+api_actions_done(struct request *r, redisReply *reply)
 {
 	if (workflow_refused(r, reply))
 		return;
@@ -37,7 +37,7 @@ action_done(struct request *r, redisReply *reply)
 
 /* A string field that must be one of allowed; -1 with e filled. */
 static int
-action_choice(const cJSON *body, const char *name, const char *const *allowed,
+api_actions_choice(const cJSON *body, const char *name, const char *const *allowed,
     const char **out, struct api_error *e)
 {
 	if (json_get_string(body, name, "", 1, 32, out, e) == -1)
@@ -52,7 +52,7 @@ action_choice(const cJSON *body, const char *name, const char *const *allowed,
 
 /* The departments of a route: 1 or more known ids, each once. */
 static int
-action_departments(struct request *r, const cJSON *body, cJSON *payload,
+api_actions_departments(struct request *r, const cJSON *body, cJSON *payload,
     struct api_error *e)
 {
 	const cJSON *list = cJSON_GetObjectItemCaseSensitive(body,
@@ -101,13 +101,13 @@ action_departments(struct request *r, const cJSON *body, cJSON *payload,
 
 /* Check the body of action into payload; -1 with e filled. */
 static int
-action_parse(struct request *r, const char *action, const cJSON *body,
+api_actions_parse(struct request *r, const char *action, const cJSON *body,
     cJSON *payload, struct api_error *e)
 {
 	const char *a = NULL, *b = NULL;
 
 	if (strcmp(action, "confirm") == 0) {
-		if (action_choice(body, "satisfaction", satisfactions, &a,
+		if (api_actions_choice(body, "satisfaction", satisfactions, &a,
 		    e) == -1 || json_get_string(body, "comment", "", 0,
 		    REASON_MAX, &b, e) == -1)
 			return -1;
@@ -115,11 +115,11 @@ action_parse(struct request *r, const char *action, const cJSON *body,
 		cJSON_AddStringToObject(payload, "comment", b ? b : "");
 		return 0;
 	}
-	if (strcmp(action, "classify") == 0 && action_choice(body, "category",
+	if (strcmp(action, "classify") == 0 && api_actions_choice(body, "category",
 	    issue_categories, &a, e) == -1)
 		return -1;
 	if (strcmp(action, "route") == 0 &&
-	    action_departments(r, body, payload, e) == -1)
+	    api_actions_departments(r, body, payload, e) == -1)
 		return -1;
 	if (json_get_string(body, "reason", "", 1, REASON_MAX, &b, e) == -1)
 		return -1;
@@ -156,12 +156,12 @@ api_issue_action(struct request *r)
 	cJSON_AddStringToObject(payload, "issue", r->param);
 	if (r->role == ROLE_OFFICER)
 		cJSON_AddStringToObject(payload, "officer", r->actor_id);
-	if (action_parse(r, action, body, payload, &e) == -1) {
+	if (api_actions_parse(r, action, body, payload, &e) == -1) {
 		cJSON_Delete(body);
 		cJSON_Delete(payload);
 		request_fail(r, &e);
 		return;
 	}
 	cJSON_Delete(body);
-	workflow_run(r, action, payload, action_done, 0, NULL);
+	workflow_run(r, action, payload, api_actions_done, 0, NULL);
 }

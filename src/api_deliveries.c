@@ -20,7 +20,7 @@ static const char *const delivery_states[] = { "pending", "delivered",
     "dead", NULL };
 
 static cJSON *
-delivery_json(const struct roster *roster, const redisReply *d,
+api_deliveries_delivery_json(const struct roster *roster, const redisReply *d,
     const redisReply *attempts)
 {
 	static const char *const fields[] = { "id", "event", "task",
@@ -70,7 +70,7 @@ delivery_json(const struct roster *roster, const redisReply *d,
 }
 
 static void
-deliveries_listed(struct request *r, redisReply *reply)
+api_deliveries_listed(struct request *r, redisReply *reply)
 {
 	cJSON *root = cJSON_CreateObject();
 	cJSON *list = cJSON_AddArrayToObject(root, "deliveries");
@@ -80,7 +80,7 @@ deliveries_listed(struct request *r, redisReply *reply)
 	for (i = 0; i < reply->elements; i++) {
 		row = reply->element[i];
 		if (row->type == REDIS_REPLY_ARRAY && row->elements == 2)
-			cJSON_AddItemToArray(list, delivery_json(r->roster,
+			cJSON_AddItemToArray(list, api_deliveries_delivery_json(r->roster,
 			    row->element[0], row->element[1]));
 	}
 	request_reply_json(r, 200, root);
@@ -112,11 +112,11 @@ api_deliveries(struct request *r)
 	argv[1] = dept ? dept : "";
 	argv[2] = status ? status : "";
 	argv[3] = limit;
-	request_script(r, SCRIPT_READ, deliveries_listed, 4, argv, NULL);
+	request_script(r, SCRIPT_READ, api_deliveries_listed, 4, argv, NULL);
 }
 
 static void
-delivery_retried(struct request *r, redisReply *reply)
+api_deliveries_delivery_retried(struct request *r, redisReply *reply)
 {
 	cJSON *root;
 
@@ -144,5 +144,5 @@ api_delivery_retry(struct request *r)
 	    r->param, (long long)util_now_ms());
 	argv[0] = "retry";
 	argv[1] = payload;
-	request_script(r, SCRIPT_DELIVER, delivery_retried, 2, argv, NULL);
+	request_script(r, SCRIPT_DELIVER, api_deliveries_delivery_retried, 2, argv, NULL);
 }

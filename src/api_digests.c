@@ -19,7 +19,7 @@
 static const char *const digests_fields[] = { "week", NULL };
 
 static void
-digests_requested(struct request *r, redisReply *reply)
+api_digests_requested(struct request *r, redisReply *reply)
 {
 	struct digest_sched *sched = r->daemon->digest;
 	cJSON *root;
@@ -88,6 +88,6 @@ api_digests(struct request *r)
 	cJSON_Delete(o);
 	argv[0] = "request";
 	argv[1] = payload;
-	request_script(r, SCRIPT_DIGEST, digests_requested, 2, argv, NULL);
+	request_script(r, SCRIPT_DIGEST, api_digests_requested, 2, argv, NULL);
 	free(payload);
 }

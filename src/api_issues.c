@@ -22,7 +22,7 @@ static const char *const issues_query[] = { "period", "category", "state",
 
 /* May the caller see this issue? */
 static int
-issues_visible(const struct request *r, const redisReply *issue)
+api_issues_visible(const struct request *r, const redisReply *issue)
 {
 	const char *officer = util_reply_field(issue, "officer");
 	const char *depts = util_reply_field(issue, "departments");
@@ -62,7 +62,7 @@ api_issue_reply(struct request *r, redisReply *reply)
 		request_error(r, 404, "not_found", "no such issue", NULL);
 		return;
 	}
-	if (!issues_visible(r, reply->element[0])) {
+	if (!api_issues_visible(r, reply->element[0])) {
 		request_error(r, 403, "forbidden", "this issue is not yours",
 		    NULL);
 		return;
@@ -94,7 +94,7 @@ api_issue_fetch(struct request *r, const char *id)
 }
 
 static void
-issues_listed(struct request *r, redisReply *reply)
+api_issues_listed(struct request *r, redisReply *reply)
 {
 	cJSON *root, *list;
 	const redisReply *row;
@@ -174,5 +174,5 @@ api_issues(struct request *r)
 	argv[2] = offset;
 	while (n > 0)
 		argv[argc++] = idx[--n];
-	request_script(r, SCRIPT_LIST, issues_listed, argc, argv, NULL);
+	request_script(r, SCRIPT_LIST, api_issues_listed, argc, argv, NULL);
 }

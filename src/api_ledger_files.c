@@ -29,7 +29,7 @@ struct api_ledger_file {
 };
 
 static void
-api_ledger_file_read(struct request *r, redisReply *reply)
+api_ledger_files_read(struct request *r, redisReply *reply)
 {
 	struct api_ledger_file *a = r->state;
 	const char *department = NULL;
@@ -83,5 +83,5 @@ api_ledger_file(struct request *r)
 	if (request_check_query(r, ledger_files_query) == -1 ||
 	    api_period(r, a->period, 1) == -1)
 		return;
-	request_script(r, SCRIPT_LEDGER, api_ledger_file_read, 2, argv, NULL);
+	request_script(r, SCRIPT_LEDGER, api_ledger_files_read, 2, argv, NULL);
 }

@@ -15,7 +15,7 @@
 #include "daemon.h"
 
 static void
-healthz_pong(struct request *r, redisReply *reply)
+api_misc_healthz_pong(struct request *r, redisReply *reply)
 {
 	cJSON *root = cJSON_CreateObject();
 
@@ -38,12 +38,12 @@ api_healthz(struct request *r)
 		    "recent issues from redis", NULL);
 		return;
 	}
-	request_store(r, healthz_pong, 1, argv, NULL);
+	request_store(r, api_misc_healthz_pong, 1, argv, NULL);
 }
 
 /* Webhook counters "DEPT:outcome" as labelled Prometheus series. */
 static void
-metrics_webhooks(struct evbuffer *buf, const redisReply *stats)
+api_misc_metrics_webhooks(struct evbuffer *buf, const redisReply *stats)
 {
 	static const char *const outcomes[] = { "delivered", "retried", "dead",
 	    NULL };
@@ -82,7 +82,7 @@ metrics_webhooks(struct evbuffer *buf, const redisReply *stats)
 
 /* Digest mails by outcome, and the recipients waiting for a try. */
 static void
-metrics_digest(struct evbuffer *buf, const redisReply *stats,
+api_misc_metrics_digest(struct evbuffer *buf, const redisReply *stats,
     const redisReply *waiting)
 {
 	static const char *const outcomes[] = { "sent", "refused", "retried",
@@ -109,7 +109,7 @@ metrics_digest(struct evbuffer *buf, const redisReply *stats,
 }
 
 static void
-metrics_reply(struct request *r, const redisReply *stats,
+api_misc_metrics_reply(struct request *r, const redisReply *stats,
     const redisReply *webhooks, const redisReply *digest,
     const redisReply *waiting)
 {
@@ -136,10 +136,10 @@ metrics_reply(struct request *r, const redisReply *stats,
 		    stats->element[1]->str ? stats->element[1]->str : "0");
 	}
 	if (webhooks != NULL && webhooks->type == REDIS_REPLY_ARRAY)
-		metrics_webhooks(buf, webhooks);
+		api_misc_metrics_webhooks(buf, webhooks);
 	if (digest != NULL && digest->type == REDIS_REPLY_ARRAY &&
 	    waiting != NULL)
-		metrics_digest(buf, digest, waiting);
+		api_misc_metrics_digest(buf, digest, waiting);
 	evbuffer_add_printf(buf,
 	    "# HELP liaisond_requests_in_flight Requests not yet answered.\n"
 	    "# TYPE liaisond_requests_in_flight gauge\n"
@@ -170,13 +170,13 @@ metrics_reply(struct request *r, const redisReply *stats,
 
 /* {HMGET seq report issue, HGETALL webhooks:stats} → the text. */
 static void
-metrics_stats(struct request *r, redisReply *reply)
+api_misc_metrics_stats(struct request *r, redisReply *reply)
 {
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4) {
-		metrics_reply(r, NULL, NULL, NULL, NULL);
+		api_misc_metrics_reply(r, NULL, NULL, NULL, NULL);
 		return;
 	}
-	metrics_reply(r, reply->element[0], reply->element[1],
+	api_misc_metrics_reply(r, reply->element[0], reply->element[1],
 	    reply->element[2], reply->element[3]);
 }
 
@@ -190,15 +190,15 @@ api_metrics(struct request *r)
 	const char *argv[1];
 
 	if (!store_up(r->daemon->store)) {
-		metrics_reply(r, NULL, NULL, NULL, NULL);
+		api_misc_metrics_reply(r, NULL, NULL, NULL, NULL);
 		return;
 	}
 	argv[0] = "metrics";
-	request_script(r, SCRIPT_READ, metrics_stats, 1, argv, NULL);
+	request_script(r, SCRIPT_READ, api_misc_metrics_stats, 1, argv, NULL);
 }
 
 static void
-me_officer_reported(struct request *r, redisReply *reply)
+api_misc_me_officer_reported(struct request *r, redisReply *reply)
 {
 	const struct officer *o = roster_officer(r->roster, r->actor_id);
 	cJSON *root = cJSON_CreateObject(), *list, *e;
@@ -248,7 +248,7 @@ api_me(struct request *r)
 		argv[0] = "SISMEMBER";
 		argv[1] = key;
 		argv[2] = r->actor_id;
-		request_store(r, me_officer_reported, 3, argv, NULL);
+		request_store(r, api_misc_me_officer_reported, 3, argv, NULL);
 		return;
 	}
 	root = cJSON_CreateObject();

@@ -26,7 +26,7 @@ static const char *const reports_query[] = { "period", "limit", "offset",
 
 /* An Idempotency-Key is 1 to 128 printable ASCII characters. */
 static int
-reports_idempotency_key_valid(const char *key)
+api_reports_idempotency_key_valid(const char *key)
 {
 	size_t n = strlen(key);
 	size_t i;
@@ -45,7 +45,7 @@ reports_idempotency_key_valid(const char *key)
  * group too. payload is what the script got (state of the request).
  */
 static void
-reports_remember(struct request *r, const char *response)
+api_reports_remember(struct request *r, const char *response)
 {
 	struct similar_window *w = window_index(r->daemon->window);
 	const cJSON *payload = r->state, *items, *item, *issue, *m;
@@ -82,7 +82,7 @@ reports_remember(struct request *r, const char *response)
 }
 
 static void
-reports_submitted(struct request *r, redisReply *reply)
+api_reports_submitted(struct request *r, redisReply *reply)
 {
 	const char *outcome;
 
@@ -101,7 +101,7 @@ reports_submitted(struct request *r, redisReply *reply)
 		evhttp_add_header(evhttp_request_get_output_headers(r->req),
 		    "Idempotent-Replayed", "true");
 	else
-		reports_remember(r, reply->element[1]->str);
+		api_reports_remember(r, reply->element[1]->str);
 	request_reply_raw(r, 201, "application/json; charset=utf-8",
 	    reply->element[1]->str);
 }
@@ -114,7 +114,7 @@ reports_submitted(struct request *r, redisReply *reply)
  * again against what Redis holds.
  */
 static void
-reports_common(struct request *r, const struct report_item *it,
+api_reports_common(struct request *r, const struct report_item *it,
     cJSON *item)
 {
 	struct similar_window *w = window_index(r->daemon->window);
@@ -153,7 +153,7 @@ reports_common(struct request *r, const struct report_item *it,
 
 /* The script's input: the checked report with its routing and deadlines. */
 static cJSON *
-reports_payload(struct request *r, const struct report_input *in)
+api_reports_payload(struct request *r, const struct report_input *in)
 {
 	cJSON *root = workflow_payload(r), *items, *item, *depts;
 	char period[PERIOD_LEN + 1], reason[256];
@@ -191,14 +191,14 @@ reports_payload(struct request *r, const struct report_input *in)
 			snprintf(reason, sizeof reason, "by topic %s",
 			    it->topic->id);
 		cJSON_AddStringToObject(item, "route_reason", reason);
-		reports_common(r, it, item);
+		api_reports_common(r, it, item);
 		cJSON_AddItemToArray(items, item);
 	}
 	return root;
 }
 
 static void
-reports_post(struct request *r)
+api_reports_post(struct request *r)
 {
 	const char *key = request_header(r, "Idempotency-Key");
 	const struct officer *officer;
@@ -231,7 +231,7 @@ reports_post(struct request *r)
 		    "Content-Type: application/json (UTF-8)", NULL);
 		return;
 	}
-	if (key != NULL && !reports_idempotency_key_valid(key)) {
+	if (key != NULL && !api_reports_idempotency_key_valid(key)) {
 		request_error(r, 400, "bad_request", "an Idempotency-Key is 1 to "
 		    "128 printable ASCII characters", "Idempotency-Key");
 		return;
@@ -242,7 +242,7 @@ reports_post(struct request *r)
 		request_fail(r, &e);
 		return;
 	}
-	payload = reports_payload(r, in);
+	payload = api_reports_payload(r, in);
 	report_input_free(in);
 	util_sha256_hex(r->body, r->bodylen, hash);
 	snprintf(ttl, sizeof ttl, "%d", r->config->idempotency_ttl_s);
@@ -251,12 +251,12 @@ reports_post(struct request *r)
 	argv[2] = ttl;
 	r->state = cJSON_Duplicate(payload, 1);
 	r->state_free = (void (*)(void *))cJSON_Delete;
-	workflow_run(r, "submit", payload, reports_submitted, 3, argv);
+	workflow_run(r, "submit", payload, api_reports_submitted, 3, argv);
 }
 
 /* A report as the API shows it, from its Redis hash (flat array). */
 static cJSON *
-reports_json(const redisReply *flat)
+api_reports_json(const redisReply *flat)
 {
 	cJSON *obj = cJSON_CreateObject(), *issues;
 	const char *k, *v;
@@ -283,7 +283,7 @@ reports_json(const redisReply *flat)
 }
 
 static void
-reports_listed(struct request *r, redisReply *reply)
+api_reports_listed(struct request *r, redisReply *reply)
 {
 	cJSON *root, *list;
 	size_t i;
@@ -295,12 +295,12 @@ reports_listed(struct request *r, redisReply *reply)
 	root = cJSON_CreateObject();
 	list = cJSON_AddArrayToObject(root, "reports");
 	for (i = 0; i < reply->elements; i++)
-		cJSON_AddItemToArray(list, reports_json(reply->element[i]));
+		cJSON_AddItemToArray(list, api_reports_json(reply->element[i]));
 	request_reply_json(r, 200, root);
 }
 
 static void
-reports_get(struct request *r)
+api_reports_get(struct request *r)
 {
 	char period[PERIOD_LEN + 1], limit[16], offset[16];
 	char index1[128], index2[128];
@@ -328,14 +328,14 @@ reports_get(struct request *r)
 		snprintf(index2, sizeof index2, "reports:%s", period);
 		argv[argc++] = index2;
 	}
-	request_script(r, SCRIPT_LIST, reports_listed, argc, argv, NULL);
+	request_script(r, SCRIPT_LIST, api_reports_listed, argc, argv, NULL);
 }
 
 void
 api_reports(struct request *r)
 {
 	if (r->method == EVHTTP_REQ_POST)
-		reports_post(r);
+		api_reports_post(r);
 	else
-		reports_get(r);
+		api_reports_get(r);
 }

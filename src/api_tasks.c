@@ -21,7 +21,7 @@ static const char *const queue_query[] = { "limit", NULL };
 
 /* The department named in the path: 404 unknown, 403 not the caller's. */
 static const struct department *
-tasks_department(struct request *r)
+api_tasks_department(struct request *r)
 {
 	const struct department *d = roster_department(r->roster, r->param);
 
@@ -38,7 +38,7 @@ tasks_department(struct request *r)
 }
 
 static void
-queue_read(struct request *r, redisReply *reply)
+api_tasks_queue_read(struct request *r, redisReply *reply)
 {
 	const redisReply *tasks;
 	cJSON *root, *list;
@@ -72,7 +72,7 @@ api_queue(struct request *r)
 	char limit[16], offset[16];
 
 	if (request_check_query(r, queue_query) == -1 ||
-	    tasks_department(r) == NULL ||
+	    api_tasks_department(r) == NULL ||
 	    api_page(r, limit, offset, sizeof limit) == -1)
 		return;
 	if (request_query(r, "limit") == NULL)
@@ -80,12 +80,12 @@ api_queue(struct request *r)
 	argv[0] = "queue";
 	argv[1] = r->param;
 	argv[2] = limit;
-	request_script(r, SCRIPT_READ, queue_read, 3, argv, NULL);
+	request_script(r, SCRIPT_READ, api_tasks_queue_read, 3, argv, NULL);
 }
 
 /* {'ok', task id, task fields} → 200 with the task. */
 static void
-task_stepped(struct request *r, redisReply *reply)
+api_tasks_task_stepped(struct request *r, redisReply *reply)
 {
 	if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
 	    reply->element[0]->type == REDIS_REPLY_STRING &&
@@ -107,7 +107,7 @@ task_stepped(struct request *r, redisReply *reply)
  * the oldest queued task when task is NULL.
  */
 static void
-tasks_run_step(struct request *r, const char *name, const char *task)
+api_tasks_run_step(struct request *r, const char *name, const char *task)
 {
 	const struct task_step *step = task_step_find(name);
 	const char *fields[2] = { step->body, NULL }, *text;
@@ -140,20 +140,20 @@ tasks_run_step(struct request *r, const char *name, const char *task)
 	if (step->next != NULL)
 		cJSON_AddStringToObject(payload, "next", step->next);
 	if (task == NULL) {
-		workflow_run(r, "claim_next", payload, task_stepped, 0, NULL);
+		workflow_run(r, "claim_next", payload, api_tasks_task_stepped, 0, NULL);
 		return;
 	}
 	cJSON_AddStringToObject(payload, "task", task);
-	workflow_run(r, "step", payload, task_stepped, 0, NULL);
+	workflow_run(r, "step", payload, api_tasks_task_stepped, 0, NULL);
 }
 
 /* POST /api/v1/departments/{dept}/claim {"claimant"}: the oldest task. */
 void
 api_claim_next(struct request *r)
 {
-	if (tasks_department(r) == NULL)
+	if (api_tasks_department(r) == NULL)
 		return;
-	tasks_run_step(r, "claim", NULL);
+	api_tasks_run_step(r, "claim", NULL);
 }
 
 /* POST /api/v1/tasks/{id}/claim|respond|resolve|return */
@@ -164,11 +164,11 @@ api_task_step(struct request *r)
 		request_error(r, 404, "not_found", "no such task", NULL);
 		return;
 	}
-	tasks_run_step(r, r->route->arg, r->param);
+	api_tasks_run_step(r, r->route->arg, r->param);
 }
 
 static void
-task_read(struct request *r, redisReply *reply)
+api_tasks_task_read(struct request *r, redisReply *reply)
 {
 	static const char *const fields[] = { "id", "enterprise", "topic",
 	    "title", "detail", "officer", "category", "state", "period", NULL };
@@ -212,5 +212,5 @@ api_task(struct request *r)
 		request_error(r, 404, "not_found", "no such task", NULL);
 		return;
 	}
-	request_script(r, SCRIPT_READ, task_read, 2, argv, NULL);
+	request_script(r, SCRIPT_READ, api_tasks_task_read, 2, argv, NULL);
 }

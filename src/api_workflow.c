@@ -20,7 +20,7 @@
  * (for tests), else at the end of the days-th working day.
  */
 static void
-workflow_due(const struct request *r, int64_t ms, int days, int seconds,
+api_workflow_due(const struct request *r, int64_t ms, int days, int seconds,
     cJSON *due, const char *name)
 {
 	char buf[32];
@@ -54,10 +54,10 @@ workflow_payload(struct request *r)
 	cJSON_AddStringToObject(root, "actor", actor);
 	task_stages_json(root);
 	due = cJSON_AddObjectToObject(root, "due");
-	workflow_due(r, ms, cfg->claim_days, cfg->claim_seconds, due, "claim");
-	workflow_due(r, ms, cfg->respond_days, cfg->respond_seconds, due,
+	api_workflow_due(r, ms, cfg->claim_days, cfg->claim_seconds, due, "claim");
+	api_workflow_due(r, ms, cfg->respond_days, cfg->respond_seconds, due,
 	    "respond");
-	workflow_due(r, ms, cfg->resolve_days, cfg->resolve_seconds, due,
+	api_workflow_due(r, ms, cfg->resolve_days, cfg->resolve_seconds, due,
 	    "resolve");
 	return root;
 }

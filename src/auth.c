@@ -87,8 +87,8 @@ auth_lookup(struct request *r, const char *hash, request_reply_fn fn)
 int
 auth_identity(struct request *r, const redisReply *record)
 {
-	const char *role = reply_field(record, "role");
-	const char *id = reply_field(record, "id");
+	const char *role = util_reply_field(record, "role");
+	const char *id = util_reply_field(record, "id");
 
 	if (role == NULL || id == NULL || strlen(id) >= sizeof r->actor_id)
 		return -1;

@@ -24,7 +24,7 @@
 
 /* Run ledger.lua KIND [FROM TO] and parse its rows; NULL on failure. */
 static struct ledger *
-digest_ledger_read(redisContext *c, const struct generation *g,
+digest_collect_ledger_read(redisContext *c, const struct generation *g,
     const char *kind, int64_t from, int64_t to, char *error, size_t errlen)
 {
 	const char *argv[7];
@@ -62,14 +62,14 @@ digest_ledger_read(redisContext *c, const struct generation *g,
  * (closed ones too), scored (ledger.c).
  */
 static int
-digest_ledgers_read(redisContext *c, const struct generation *g,
+digest_collect_ledgers_read(redisContext *c, const struct generation *g,
     struct digest_input *in, char *error, size_t errlen)
 {
-	if ((in->received = digest_ledger_read(c, g, "range", in->from_ms,
+	if ((in->received = digest_collect_ledger_read(c, g, "range", in->from_ms,
 	    in->to_ms, error, errlen)) == NULL ||
-	    (in->open = digest_ledger_read(c, g, "active", 0, 0, error,
+	    (in->open = digest_collect_ledger_read(c, g, "active", 0, 0, error,
 	    errlen)) == NULL ||
-	    (in->resolved = digest_ledger_read(c, g, "resolved", in->from_ms,
+	    (in->resolved = digest_collect_ledger_read(c, g, "resolved", in->from_ms,
 	    in->to_ms, error, errlen)) == NULL)
 		return -1;
 	ledger_score(in->received, g->roster, in->now_ms);
@@ -78,7 +78,7 @@ digest_ledgers_read(redisContext *c, const struct generation *g,
 }
 
 static void
-digest_ledgers_free(struct digest_input *in)
+digest_collect_ledgers_free(struct digest_input *in)
 {
 	ledger_free(in->received);
 	ledger_free(in->open);
@@ -86,7 +86,7 @@ digest_ledgers_free(struct digest_input *in)
 }
 
 static int
-digest_strcmp(const void *a, const void *b)
+digest_collect_strcmp(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
@@ -97,7 +97,7 @@ digest_strcmp(const void *a, const void *b)
  * officers costs n log n, not n².
  */
 static int
-digest_unreported(redisContext *c, const struct generation *g,
+digest_collect_unreported(redisContext *c, const struct generation *g,
     const char *period, const struct officer ***out, size_t *n,
     char *error, size_t errlen)
 {
@@ -117,13 +117,13 @@ digest_unreported(redisContext *c, const struct generation *g,
 	ids = xcalloc(r->elements + 1, sizeof *ids);
 	for (i = 0; i < r->elements; i++)
 		ids[i] = r->element[i]->str;
-	qsort(ids, r->elements, sizeof *ids, digest_strcmp);
+	qsort(ids, r->elements, sizeof *ids, digest_collect_strcmp);
 	*out = xcalloc(ro->nofficers + 1, sizeof **out);
 	*n = 0;
 	for (i = 0; i < ro->nofficers; i++) {
 		key = ro->officers[i].id;
 		if (bsearch(&key, ids, r->elements, sizeof *ids,
-		    digest_strcmp) == NULL)
+		    digest_collect_strcmp) == NULL)
 			(*out)[(*n)++] = &ro->officers[i];
 	}
 	free(ids);
@@ -132,7 +132,7 @@ digest_unreported(redisContext *c, const struct generation *g,
 }
 
 static const char *
-digest_field(const redisReply *h, const char *name)
+digest_collect_field(const redisReply *h, const char *name)
 {
 	size_t i;
 
@@ -145,7 +145,7 @@ digest_field(const redisReply *h, const char *name)
 }
 
 static int
-digest_dead_deliveries(redisContext *c, const struct generation *g,
+digest_collect_dead_deliveries(redisContext *c, const struct generation *g,
     struct digest_input *in, char *error, size_t errlen)
 {
 	redisReply *r, *list, *h;
@@ -169,12 +169,12 @@ digest_dead_deliveries(redisContext *c, const struct generation *g,
 	in->dead = xcalloc(list->elements + 1, sizeof *in->dead);
 	for (i = 0; i < list->elements; i++) {
 		h = list->element[i];
-		in->dead[i].id = xstrdup(digest_field(h, "id"));
-		in->dead[i].department = xstrdup(digest_field(h, "department"));
-		in->dead[i].event = xstrdup(digest_field(h, "event"));
-		in->dead[i].task = xstrdup(digest_field(h, "task"));
-		in->dead[i].error = xstrdup(digest_field(h, "error"));
-		in->dead[i].created = strtoll(digest_field(h, "created"), NULL,
+		in->dead[i].id = xstrdup(digest_collect_field(h, "id"));
+		in->dead[i].department = xstrdup(digest_collect_field(h, "department"));
+		in->dead[i].event = xstrdup(digest_collect_field(h, "event"));
+		in->dead[i].task = xstrdup(digest_collect_field(h, "task"));
+		in->dead[i].error = xstrdup(digest_collect_field(h, "error"));
+		in->dead[i].created = strtoll(digest_collect_field(h, "created"), NULL,
 		    10);
 	}
 	in->ndead = list->elements;
@@ -183,7 +183,7 @@ digest_dead_deliveries(redisContext *c, const struct generation *g,
 }
 
 static void
-digest_input_free(struct digest_input *in)
+digest_collect_input_free(struct digest_input *in)
 {
 	size_t i;
 
@@ -197,11 +197,11 @@ digest_input_free(struct digest_input *in)
 	free(in->dead);
 	free(in->unreported);
 	free(in->missed);
-	digest_ledgers_free(in);
+	digest_collect_ledgers_free(in);
 }
 
 static void
-digest_rcpt(cJSON *list, const char *email, const char *name)
+digest_collect_rcpt(cJSON *list, const char *email, const char *name)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -212,7 +212,7 @@ digest_rcpt(cJSON *list, const char *email, const char *name)
 
 /* Move a written message into the JSON list digest.lua stores. */
 static cJSON *
-digest_mail_json(struct digest_mail *m)
+digest_collect_mail_json(struct digest_mail *m)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -225,7 +225,7 @@ digest_mail_json(struct digest_mail *m)
 }
 
 static cJSON *
-digest_write(const struct digest_input *in)
+digest_collect_write(const struct digest_input *in)
 {
 	const struct roster *ro = in->roster;
 	const struct department *dept;
@@ -237,21 +237,21 @@ digest_write(const struct digest_input *in)
 		dept = &ro->departments[i];
 		if (dept->nemails == 0 || digest_department(in, dept, &m) != 0)
 			continue;
-		o = digest_mail_json(&m);
+		o = digest_collect_mail_json(&m);
 		rcpts = cJSON_AddArrayToObject(o, "rcpts");
 		for (j = 0; j < dept->nemails; j++)
-			digest_rcpt(rcpts, dept->emails[j], dept->name);
+			digest_collect_rcpt(rcpts, dept->emails[j], dept->name);
 		cJSON_AddItemToArray(mails, o);
 	}
 	for (i = j = 0; i < ro->nleaders; i++)
 		j += ro->leaders[i].email != NULL;
 	if (j > 0) {
 		digest_zone(in, &m);
-		o = digest_mail_json(&m);
+		o = digest_collect_mail_json(&m);
 		rcpts = cJSON_AddArrayToObject(o, "rcpts");
 		for (i = 0; i < ro->nleaders; i++)
 			if (ro->leaders[i].email != NULL)
-				digest_rcpt(rcpts, ro->leaders[i].email,
+				digest_collect_rcpt(rcpts, ro->leaders[i].email,
 				    ro->leaders[i].name);
 		cJSON_AddItemToArray(mails, o);
 	}
@@ -283,13 +283,13 @@ digest_collect(redisContext *c, const struct generation *g,
 	digest_week_bounds(&in.week, offset_s, &in.from_ms, &in.to_ms);
 	snprintf(in.period, sizeof in.period, "%s", period);
 	snprintf(in.previous, sizeof in.previous, "%s", previous);
-	if (digest_ledgers_read(c, g, &in, error, errlen) == 0 &&
-	    digest_unreported(c, g, period, &in.unreported, &in.nunreported,
+	if (digest_collect_ledgers_read(c, g, &in, error, errlen) == 0 &&
+	    digest_collect_unreported(c, g, period, &in.unreported, &in.nunreported,
 	    error, errlen) == 0 &&
-	    digest_unreported(c, g, previous, &in.missed, &in.nmissed, error,
+	    digest_collect_unreported(c, g, previous, &in.missed, &in.nmissed, error,
 	    errlen) == 0 &&
-	    digest_dead_deliveries(c, g, &in, error, errlen) == 0)
-		mails = digest_write(&in);
-	digest_input_free(&in);
+	    digest_collect_dead_deliveries(c, g, &in, error, errlen) == 0)
+		mails = digest_collect_write(&in);
+	digest_collect_input_free(&in);
 	return mails;
 }

@@ -77,7 +77,7 @@ digest_sched_arm(struct digest_sched *s, int seconds)
 
 
 static redisReply *
-digest_call(redisContext *c, struct digest_job *job, const char *action,
+digest_sched_call(redisContext *c, struct digest_job *job, const char *action,
     cJSON *payload)
 {
 	char *text = cJSON_PrintUnformatted(payload);
@@ -91,14 +91,14 @@ digest_call(redisContext *c, struct digest_job *job, const char *action,
 }
 
 static void
-digest_num(cJSON *o, const char *name, int64_t v)
+digest_sched_num(cJSON *o, const char *name, int64_t v)
 {
 	cJSON_AddNumberToObject(o, name, (double)v);
 }
 
 /* Step 1 and 2: build a week when one is to be built. */
 static void
-digest_build_due(redisContext *c, struct digest_job *job)
+digest_sched_build_due(redisContext *c, struct digest_job *job)
 {
 	cJSON *o = cJSON_CreateObject(), *mails;
 	redisReply *r;
@@ -106,10 +106,10 @@ digest_build_due(redisContext *c, struct digest_job *job)
 
 	cJSON_AddStringToObject(o, "week", job->week);
 	cJSON_AddBoolToObject(o, "due", job->due);
-	digest_num(o, "now", util_now_ms());
+	digest_sched_num(o, "now", util_now_ms());
 	cJSON_AddStringToObject(o, "builder", job->sched->instance);
-	digest_num(o, "lease", DIGEST_BUILD_LEASE_MS);
-	if ((r = digest_call(c, job, "next", o)) == NULL)
+	digest_sched_num(o, "lease", DIGEST_BUILD_LEASE_MS);
+	if ((r = digest_sched_call(c, job, "next", o)) == NULL)
 		return;
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
 	    r->element[0]->type != REDIS_REPLY_STRING ||
@@ -129,9 +129,9 @@ digest_build_due(redisContext *c, struct digest_job *job)
 	cJSON_AddStringToObject(o, "week", week);
 	cJSON_AddStringToObject(o, "run", run);
 	cJSON_AddStringToObject(o, "builder", job->sched->instance);
-	digest_num(o, "now", util_now_ms());
+	digest_sched_num(o, "now", util_now_ms());
 	cJSON_AddItemToObject(o, "mails", mails);
-	if ((r = digest_call(c, job, "store", o)) == NULL)
+	if ((r = digest_sched_call(c, job, "store", o)) == NULL)
 		return;
 	if (r->type == REDIS_REPLY_INTEGER) {
 		snprintf(job->built, sizeof job->built, "%s", week);
@@ -142,7 +142,7 @@ digest_build_due(redisContext *c, struct digest_job *job)
 
 /* The wait before attempt n + 1 after n failed ones. */
 static int64_t
-digest_backoff_ms(const struct config *cfg, int attempts)
+digest_sched_backoff_ms(const struct config *cfg, int attempts)
 {
 	int64_t s = cfg->digest_retry_seconds;
 
@@ -155,7 +155,7 @@ digest_backoff_ms(const struct config *cfg, int attempts)
 
 /* "2026-W48|3|dept:hr|1" → a Message-ID of its own. */
 static void
-digest_message_id(const char *member, const char *from, char *buf,
+digest_sched_message_id(const char *member, const char *from, char *buf,
     size_t len)
 {
 	const char *domain = strchr(from, '@');
@@ -180,19 +180,19 @@ digest_message_id(const char *member, const char *from, char *buf,
  * a 4xx), -1 when it could not be reached: the pass stops there.
  */
 static int
-digest_cancel(void *arg)
+digest_sched_cancel(void *arg)
 {
 	return mailer_stopping(arg);
 }
 
 static int
-digest_send_one(redisContext *c, struct digest_job *job, redisReply *u,
+digest_sched_send_one(redisContext *c, struct digest_job *job, redisReply *u,
     struct mailer *mailer)
 {
 	const struct config *cfg = job->gen->config;
 	struct mail_server srv = { cfg->smtp_url, cfg->smtp_from,
 	    cfg->smtp_username, cfg->smtp_password, cfg->smtp_starttls,
-	    cfg->smtp_ca_file, cfg->digest_smtp_timeout_ms, digest_cancel,
+	    cfg->smtp_ca_file, cfg->digest_smtp_timeout_ms, digest_sched_cancel,
 	    mailer };
 	struct mail m;
 	struct mail_result res;
@@ -204,7 +204,7 @@ digest_send_one(redisContext *c, struct digest_job *job, redisReply *u,
 
 	xasprintf(&from_name, "%s 问题清单", job->gen->roster->zone_name);
 	mail_date(time(NULL), job->offset_s, date);
-	digest_message_id(member, cfg->smtp_from, msgid, sizeof msgid);
+	digest_sched_message_id(member, cfg->smtp_from, msgid, sizeof msgid);
 	memset(&m, 0, sizeof m);
 	m.from = cfg->smtp_from;
 	m.from_name = from_name;
@@ -229,12 +229,12 @@ digest_send_one(redisContext *c, struct digest_job *job, redisReply *u,
 
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "member", member);
-	digest_num(o, "now", util_now_ms());
+	digest_sched_num(o, "now", util_now_ms());
 	cJSON_AddBoolToObject(o, "ok", ok);
 	cJSON_AddBoolToObject(o, "permanent", res.permanent);
 	cJSON_AddStringToObject(o, "error", res.error);
-	digest_num(o, "delay", digest_backoff_ms(cfg, attempts));
-	if ((r = digest_call(c, job, "done", o)) != NULL)
+	digest_sched_num(o, "delay", digest_sched_backoff_ms(cfg, attempts));
+	if ((r = digest_sched_call(c, job, "done", o)) != NULL)
 		freeReplyObject(r);
 	/* The server's fault holds for every recipient: stop this pass. */
 	return !ok && res.server ? -1 : 0;
@@ -242,7 +242,7 @@ digest_send_one(redisContext *c, struct digest_job *job, redisReply *u,
 
 /* Step 3: send what is due until nothing is, or the server is down. */
 static void
-digest_send_due(redisContext *c, struct digest_job *job, struct mailer *m)
+digest_sched_send_due(redisContext *c, struct digest_job *job, struct mailer *m)
 {
 	redisReply *r;
 	cJSON *o;
@@ -251,12 +251,12 @@ digest_send_due(redisContext *c, struct digest_job *job, struct mailer *m)
 
 	while (!down && !mailer_stopping(m)) {
 		o = cJSON_CreateObject();
-		digest_num(o, "now", util_now_ms());
+		digest_sched_num(o, "now", util_now_ms());
 		/* Longer than a send can take (mail.c: three timeouts). */
-		digest_num(o, "lease", 3 * (int64_t)
+		digest_sched_num(o, "lease", 3 * (int64_t)
 		    job->gen->config->digest_smtp_timeout_ms +
 		    DIGEST_SEND_SLACK_MS);
-		if ((r = digest_call(c, job, "claim", o)) == NULL)
+		if ((r = digest_sched_call(c, job, "claim", o)) == NULL)
 			return;
 		if (r->type != REDIS_REPLY_ARRAY || r->elements != 9) {
 			freeReplyObject(r);
@@ -266,14 +266,14 @@ digest_send_due(redisContext *c, struct digest_job *job, struct mailer *m)
 			if (r->element[i]->type != REDIS_REPLY_STRING)
 				break;
 		if (i == r->elements)
-			down = digest_send_one(c, job, r, m) == -1;
+			down = digest_sched_send_one(c, job, r, m) == -1;
 		freeReplyObject(r);
 	}
 }
 
 /* The pass, on the mail thread. */
 static void
-digest_pass(void *arg, struct mailer *m)
+digest_sched_pass(void *arg, struct mailer *m)
 {
 	struct digest_job *job = arg;
 	redisContext *c;
@@ -282,15 +282,15 @@ digest_pass(void *arg, struct mailer *m)
 	    sizeof job->error);
 	if (c == NULL)
 		return;
-	digest_build_due(c, job);
+	digest_sched_build_due(c, job);
 	if (!mailer_stopping(m))
-		digest_send_due(c, job, m);
+		digest_sched_send_due(c, job, m);
 	redisFree(c);
 }
 
 /* The pass is over: back on the loop. */
 static void
-digest_pass_done(void *arg)
+digest_sched_pass_done(void *arg)
 {
 	struct digest_job *job = arg;
 	struct digest_sched *s = job->sched;
@@ -312,7 +312,7 @@ digest_pass_done(void *arg)
 }
 
 static int
-digest_zone_offset(time_t t)
+digest_sched_zone_offset(time_t t)
 {
 	struct tm tm;
 
@@ -341,7 +341,7 @@ digest_sched_tick(int fd, short what, void *arg)
 	job = xcalloc(1, sizeof *job);
 	job->sched = s;
 	job->gen = generation_ref(d);
-	job->offset_s = digest_zone_offset(now);
+	job->offset_s = digest_sched_zone_offset(now);
 	moment = digest_week_last(now, job->offset_s, cfg->digest_weekday,
 	    cfg->digest_minute, &w);
 	digest_week_format(&w, job->week);
@@ -351,7 +351,7 @@ digest_sched_tick(int fd, short what, void *arg)
 	period_previous(&p, &prev);
 	period_format(&p, job->period);
 	period_format(&prev, job->previous);
-	if (mailer_post(s->mailer, digest_pass, digest_pass_done, job) == -1) {
+	if (mailer_post(s->mailer, digest_sched_pass, digest_sched_pass_done, job) == -1) {
 		generation_unref(job->gen);
 		free(job);
 	}

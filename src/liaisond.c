@@ -29,13 +29,13 @@
 static const char *config_path = SYSCONFDIR "/liaisond/liaisond.conf";
 
 static void
-usage(void)
+liaisond_usage(void)
 {
 	fprintf(stderr, "usage: liaisond [-ftVh] [-c file]\n");
 }
 
 static void
-notify(const char *state)
+liaisond_notify(const char *state)
 {
 #ifdef HAVE_SYSTEMD
 	sd_notify(0, state);
@@ -46,7 +46,7 @@ notify(const char *state)
 
 /* Periods and deadlines are in the zone's time: make it the local time. */
 static void
-set_timezone(const char *tz)
+liaisond_set_timezone(const char *tz)
 {
 	setenv("TZ", tz, 1);
 	tzset();
@@ -54,33 +54,33 @@ set_timezone(const char *tz)
 
 /* SIGHUP: load both files again; a bad one is refused and the old stay. */
 static void
-reload(struct daemon *d)
+liaisond_reload(struct daemon *d)
 {
 	struct generation *g;
 	char *cause = NULL;
 
-	notify("RELOADING=1");
+	liaisond_notify("RELOADING=1");
 	if ((g = generation_load(config_path, &cause)) == NULL) {
 		log_warnx("reload refused, keeping the running config: %s",
 		    cause);
 		free(cause);
-		notify("READY=1");
+		liaisond_notify("READY=1");
 		return;
 	}
 	generation_warn_restart(d->current, g);
 	generation_unref(d->current);
 	d->current = g;
-	set_timezone(g->roster->timezone);
+	liaisond_set_timezone(g->roster->timezone);
 	generation_check_calendar(g);
 	http_configure(d);
 	log_info("reloaded %s and %s (%zu officers, %zu enterprises)",
 	    g->config->path, g->roster->path, g->roster->nofficers,
 	    g->roster->nenterprises);
-	notify("READY=1");
+	liaisond_notify("READY=1");
 }
 
 static void
-drain_check(int fd, short what, void *arg)
+liaisond_drain_check(int fd, short what, void *arg)
 {
 	struct daemon *d = arg;
 	static int waited;
@@ -96,42 +96,42 @@ drain_check(int fd, short what, void *arg)
 		event_base_loopexit(d->base, NULL);
 		return;
 	}
-	event_base_once(d->base, -1, EV_TIMEOUT, drain_check, d, &tv);
+	event_base_once(d->base, -1, EV_TIMEOUT, liaisond_drain_check, d, &tv);
 }
 
 /* SIGTERM: stop listening, let requests in flight finish, then exit. */
 static void
-drain(struct daemon *d)
+liaisond_drain(struct daemon *d)
 {
 	struct timeval tv = { 0, 0 };
 
 	if (d->draining)
 		return;
 	d->draining = 1;
-	notify("STOPPING=1");
+	liaisond_notify("STOPPING=1");
 	log_info("stopping: draining %d requests", d->inflight);
 	http_stop_listening(d);
-	event_base_once(d->base, -1, EV_TIMEOUT, drain_check, d, &tv);
+	event_base_once(d->base, -1, EV_TIMEOUT, liaisond_drain_check, d, &tv);
 }
 
 static void
-on_signal(evutil_socket_t sig, short what, void *arg)
+liaisond_on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
 
 	switch (sig) {
 	case SIGHUP:
-		reload(d);
+		liaisond_reload(d);
 		break;
 	case SIGTERM:
 	case SIGINT:
-		drain(d);
+		liaisond_drain(d);
 		break;
 	}
 }
 
 static void
-check_only(struct generation *g)
+liaisond_check_only(struct generation *g)
 {
 	const struct roster *r = g->roster;
 
@@ -165,15 +165,15 @@ main(int argc, char **argv)
 			printf("liaisond %s\n", LIAISON_VERSION);
 			return 0;
 		case 'h':
-			usage();
+			liaisond_usage();
 			return 0;
 		default:
-			usage();
+			liaisond_usage();
 			return 2;
 		}
 	}
 	if (optind != argc) {
-		usage();
+		liaisond_usage();
 		return 2;
 	}
 
@@ -186,9 +186,9 @@ main(int argc, char **argv)
 		free(cause);
 		return 1;
 	}
-	set_timezone(d->current->roster->timezone);
+	liaisond_set_timezone(d->current->roster->timezone);
 	if (test) {
-		check_only(d->current);
+		liaisond_check_only(d->current);
 		generation_unref(d->current);
 		return 0;
 	}
@@ -212,9 +212,9 @@ main(int argc, char **argv)
 	    (size_t)d->current->config->window_max);
 	d->webhook = webhook_start_engine(d);
 	d->digest = digest_sched_start(d);
-	sighup = evsignal_new(d->base, SIGHUP, on_signal, d);
-	sigterm = evsignal_new(d->base, SIGTERM, on_signal, d);
-	sigint = evsignal_new(d->base, SIGINT, on_signal, d);
+	sighup = evsignal_new(d->base, SIGHUP, liaisond_on_signal, d);
+	sigterm = evsignal_new(d->base, SIGTERM, liaisond_on_signal, d);
+	sigint = evsignal_new(d->base, SIGINT, liaisond_on_signal, d);
 	evsignal_add(sighup, NULL);
 	evsignal_add(sigterm, NULL);
 	evsignal_add(sigint, NULL);
@@ -223,7 +223,7 @@ main(int argc, char **argv)
 	    "enterprises", d->current->config->listen_host,
 	    d->current->config->listen_port, d->current->roster->path,
 	    d->current->roster->nofficers, d->current->roster->nenterprises);
-	notify("READY=1");
+	liaisond_notify("READY=1");
 
 	event_base_dispatch(d->base);
 

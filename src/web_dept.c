@@ -40,7 +40,7 @@ struct dept_page {
 };
 
 static void
-dept_page_free(void *arg)
+web_dept_page_free(void *arg)
 {
 	struct dept_page *p = arg;
 
@@ -51,19 +51,19 @@ dept_page_free(void *arg)
 }
 
 static struct dept_page *
-dept_page_new(struct request *r)
+web_dept_page_new(struct request *r)
 {
 	struct dept_page *p = xcalloc(1, sizeof *p);
 
 	p->status = 200;
 	web_state(r)->page = p;
-	web_state(r)->page_free = dept_page_free;
+	web_state(r)->page_free = web_dept_page_free;
 	return p;
 }
 
 /* "期限 …", red with 已超期 once passed or escalated. */
 static void
-dept_deadline(struct evbuffer *buf, const char *deadline, const char *overdue)
+web_dept_deadline(struct evbuffer *buf, const char *deadline, const char *overdue)
 {
 	int late = (overdue != NULL && *overdue != '\0') ||
 	    (deadline != NULL && *deadline != '\0' &&
@@ -77,7 +77,7 @@ dept_deadline(struct evbuffer *buf, const char *deadline, const char *overdue)
 
 /* A text control of a step form, labelled, with its error if any. */
 static void
-dept_step_form(struct request *r, struct evbuffer *buf,
+web_dept_step_form(struct request *r, struct evbuffer *buf,
     const struct dept_page *p, const char *task, const char *step,
     const char *field, const char *label, const char *button)
 {
@@ -120,21 +120,21 @@ dept_step_form(struct request *r, struct evbuffer *buf,
  * last try was refused.
  */
 static void
-dept_return_form(struct request *r, struct evbuffer *buf,
+web_dept_return_form(struct request *r, struct evbuffer *buf,
     const struct dept_page *p, const char *task)
 {
 	int open = strcmp(p->task, task) == 0 && strcmp(p->step, "return") == 0;
 
 	evbuffer_add_printf(buf, "<details class=\"return\"%s><summary>不属于本"
 	    "部门？退单</summary>", open ? " open" : "");
-	dept_step_form(r, buf, p, task, "return", "reason", "退单理由（管理员"
+	web_dept_step_form(r, buf, p, task, "return", "reason", "退单理由（管理员"
 	    "据此重新分派）", "退单");
 	evbuffer_add_printf(buf, "</details>");
 }
 
 /* An issue's title, enterprise-free summary and detail. */
 static void
-dept_issue(struct request *r, struct evbuffer *buf, const redisReply *issue)
+web_dept_issue(struct request *r, struct evbuffer *buf, const redisReply *issue)
 {
 	const char *v = util_reply_field(issue, "topic");
 	const struct topic *t = roster_topic(r->roster, v != NULL ? v : "");
@@ -153,7 +153,7 @@ dept_issue(struct request *r, struct evbuffer *buf, const redisReply *issue)
 
 /* The whole page, once the queued tasks' issues are in. */
 static void
-dept_render(struct request *r, redisReply *reply)
+web_dept_render(struct request *r, redisReply *reply)
 {
 	struct dept_page *p = web_state(r)->page;
 	const char *ok = request_query(r, "ok");
@@ -185,17 +185,17 @@ dept_render(struct request *r, redisReply *reply)
 		web_time(buf, cJSON_GetStringValue(cJSON_GetObjectItem(t,
 		    "created")));
 		evbuffer_add_printf(buf, "</p>");
-		dept_deadline(buf, cJSON_GetStringValue(cJSON_GetObjectItem(t,
+		web_dept_deadline(buf, cJSON_GetStringValue(cJSON_GetObjectItem(t,
 		    "deadline")), cJSON_GetStringValue(cJSON_GetObjectItem(t,
 		    "overdue")));
 		for (; m > 0 && reply->type == REDIS_REPLY_ARRAY &&
 		    k < reply->elements; m--, k++) {
 			issue = reply->element[k];
-			dept_issue(r, buf, issue);
+			web_dept_issue(r, buf, issue);
 		}
-		dept_step_form(r, buf, p, id, "claim", "claimant", "认领人",
+		web_dept_step_form(r, buf, p, id, "claim", "claimant", "认领人",
 		    "认领");
-		dept_return_form(r, buf, p, id);
+		web_dept_return_form(r, buf, p, id);
 		evbuffer_add_printf(buf, "</li>");
 		n++;
 	}
@@ -215,7 +215,7 @@ dept_render(struct request *r, redisReply *reply)
 
 /* The queue is in: keep it, then read the issues of its tasks. */
 static void
-dept_queued(struct request *r, redisReply *reply)
+web_dept_queued(struct request *r, redisReply *reply)
 {
 	static const char *const keep[] = { "id", "created", "deadline",
 	    "overdue", NULL };
@@ -261,13 +261,13 @@ dept_queued(struct request *r, redisReply *reply)
 	text = (char *)evbuffer_pullup(ids, -1);
 	argv[0] = "issues";
 	argv[1] = text;
-	request_script(r, SCRIPT_READ, dept_render, 2, argv, NULL);
+	request_script(r, SCRIPT_READ, web_dept_render, 2, argv, NULL);
 	evbuffer_free(ids);
 }
 
 /* One task this department is working on (claimed or responded). */
 static void
-dept_work_task(struct request *r, struct evbuffer *buf,
+web_dept_work_task(struct request *r, struct evbuffer *buf,
     const struct dept_page *p, const redisReply *issue,
     const redisReply *task)
 {
@@ -280,27 +280,27 @@ dept_work_task(struct request *r, struct evbuffer *buf,
 	    state, web_state_name(state));
 	web_escape(buf, util_reply_field(task, "claimant"));
 	evbuffer_add_printf(buf, "</p>");
-	dept_deadline(buf, util_reply_field(task, "deadline"),
+	web_dept_deadline(buf, util_reply_field(task, "deadline"),
 	    util_reply_field(task, "overdue"));
-	dept_issue(r, buf, issue);
+	web_dept_issue(r, buf, issue);
 	if ((v = util_reply_field(task, "response")) != NULL && *v != '\0') {
 		evbuffer_add_printf(buf, "<p class=\"text\">回应：");
 		web_escape(buf, v);
 		evbuffer_add_printf(buf, "</p>");
 	}
 	if (strcmp(state, "claimed") == 0) {
-		dept_step_form(r, buf, p, id, "respond", "response", "回应内容",
+		web_dept_step_form(r, buf, p, id, "respond", "response", "回应内容",
 		    "回应");
-		dept_return_form(r, buf, p, id);
+		web_dept_return_form(r, buf, p, id);
 	} else
-		dept_step_form(r, buf, p, id, "resolve", "resolution",
+		web_dept_step_form(r, buf, p, id, "resolve", "resolution",
 		    "办结说明", "办结");
 	evbuffer_add_printf(buf, "</li>");
 }
 
 /* The department's recent issues are in: draw the tasks in progress. */
 static void
-dept_recent(struct request *r, redisReply *reply)
+web_dept_recent(struct request *r, redisReply *reply)
 {
 	struct dept_page *p = web_state(r)->page;
 	const redisReply *row, *task;
@@ -331,17 +331,17 @@ dept_recent(struct request *r, redisReply *reply)
 			    strlen(seen) + strlen(mark) >= sizeof seen)
 				continue;
 			strcat(seen, mark + 1);
-			dept_work_task(r, p->work, p, row->element[0], task);
+			web_dept_work_task(r, p->work, p, row->element[0], task);
 		}
 	}
 	argv[0] = "queue";
 	argv[1] = r->actor_id;
 	argv[2] = DEPT_QUEUE;
-	request_script(r, SCRIPT_READ, dept_queued, 3, argv, NULL);
+	request_script(r, SCRIPT_READ, web_dept_queued, 3, argv, NULL);
 }
 
 static void
-dept_show(struct request *r)
+web_dept_show(struct request *r)
 {
 	const char *argv[4];
 	char index[128];
@@ -351,19 +351,19 @@ dept_show(struct request *r)
 	argv[1] = DEPT_RECENT;
 	argv[2] = "0";
 	argv[3] = index;
-	request_script(r, SCRIPT_LIST, dept_recent, 4, argv, NULL);
+	request_script(r, SCRIPT_LIST, web_dept_recent, 4, argv, NULL);
 }
 
 /* GET /dept */
 void
 web_dept(struct request *r)
 {
-	dept_page_new(r);
-	dept_show(r);
+	web_dept_page_new(r);
+	web_dept_show(r);
 }
 
 static void
-dept_stepped(struct request *r, int status, const char *body)
+web_dept_stepped(struct request *r, int status, const char *body)
 {
 	struct dept_page *p = web_state(r)->page;
 	const char *task = web_field(r, "task");
@@ -396,7 +396,7 @@ dept_stepped(struct request *r, int status, const char *body)
 	else
 		snprintf(p->message, sizeof p->message, "操作未成功：%s",
 		    message);
-	dept_show(r);
+	web_dept_show(r);
 }
 
 /* POST /dept/claim|respond|resolve|return (task=T…), through the API. */
@@ -409,7 +409,7 @@ web_dept_step(struct request *r)
 	cJSON *root;
 	char path[96], *json;
 
-	dept_page_new(r);
+	web_dept_page_new(r);
 	if (task == NULL || !api_id_valid(task, 'T')) {
 		web_error(r, 404, "没有这个任务。");
 		return;
@@ -419,7 +419,7 @@ web_dept_step(struct request *r)
 	json = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	snprintf(path, sizeof path, "/api/v1/tasks/%s/%s", task, step->name);
-	if (routes_call_api(r, path, json, NULL, dept_stepped) == -1)
+	if (routes_call_api(r, path, json, NULL, web_dept_stepped) == -1)
 		web_error(r, 403, "无权操作。");
 	free(json);
 }

@@ -37,7 +37,7 @@ struct form_page {
 };
 
 static struct form_page *
-form_page_new(struct request *r)
+web_form_page_new(struct request *r)
 {
 	struct form_page *p = xcalloc(1, sizeof *p);
 
@@ -49,7 +49,7 @@ form_page_new(struct request *r)
 
 /* The error next to field, if it is the one at fault. */
 static void
-form_field_error(struct evbuffer *buf, const struct form_page *p,
+web_form_field_error(struct evbuffer *buf, const struct form_page *p,
     const char *issue, const char *field, const char *id)
 {
 	if (strcmp(p->field, field) != 0 || strcmp(p->issue, issue) != 0)
@@ -64,7 +64,7 @@ form_field_error(struct evbuffer *buf, const struct form_page *p,
  * (static storage: use before the next call).
  */
 static const char *
-form_invalid(const struct form_page *p, const char *issue, const char *field)
+web_form_invalid(const struct form_page *p, const char *issue, const char *field)
 {
 	static char attrs[160];
 
@@ -77,7 +77,7 @@ form_invalid(const struct form_page *p, const char *issue, const char *field)
 
 /* What was typed into field of a refused form, to show again. */
 static const char *
-form_typed(struct request *r, const struct form_page *p, const char *field)
+web_form_typed(struct request *r, const struct form_page *p, const char *field)
 {
 	const char *v;
 
@@ -89,7 +89,7 @@ form_typed(struct request *r, const struct form_page *p, const char *field)
 
 /* The confirmation of the submission just made (from the session). */
 static void
-form_render_done(struct request *r, struct evbuffer *buf)
+web_form_render_done(struct request *r, struct evbuffer *buf)
 {
 	const char *done = request_query(r, "done");
 	cJSON *json, *report, *issues, *issue;
@@ -134,7 +134,7 @@ form_render_done(struct request *r, struct evbuffer *buf)
 
 /* The notice after a confirm or reopen (?ok=confirm&issue=I). */
 static void
-form_render_ok(struct request *r, struct evbuffer *buf)
+web_form_render_ok(struct request *r, struct evbuffer *buf)
 {
 	const char *ok = request_query(r, "ok");
 	const char *issue = request_query(r, "issue");
@@ -148,10 +148,10 @@ form_render_ok(struct request *r, struct evbuffer *buf)
 
 /* The report form: one of the officer's enterprises, a topic, the text. */
 static void
-form_render_report(struct request *r, struct evbuffer *buf,
+web_form_render_report(struct request *r, struct evbuffer *buf,
     const struct form_page *p, const struct officer *o)
 {
-	const char *typed = form_typed(r, p, "enterprise");
+	const char *typed = web_form_typed(r, p, "enterprise");
 	size_t i;
 
 	if (*p->issue == '\0' && *p->field == '\0' && p->status != 200) {
@@ -166,7 +166,7 @@ form_render_report(struct request *r, struct evbuffer *buf,
 	evbuffer_add_printf(buf, "<label for=\"enterprise\">企业</label>"
 	    "<select id=\"enterprise\" name=\"enterprise\"%s>"
 	    "<option value=\"\">请选择您联系的企业</option>",
-	    form_invalid(p, "", "enterprise"));
+	    web_form_invalid(p, "", "enterprise"));
 	for (i = 0; i < o->nenterprises; i++) {
 		evbuffer_add_printf(buf, "<option value=\"%s\"%s>",
 		    o->enterprises[i]->id, strcmp(typed,
@@ -175,12 +175,12 @@ form_render_report(struct request *r, struct evbuffer *buf,
 		evbuffer_add_printf(buf, "</option>");
 	}
 	evbuffer_add_printf(buf, "</select>");
-	form_field_error(buf, p, "", "enterprise", "enterprise");
+	web_form_field_error(buf, p, "", "enterprise", "enterprise");
 
-	typed = form_typed(r, p, "topic");
+	typed = web_form_typed(r, p, "topic");
 	evbuffer_add_printf(buf, "<label for=\"topic\">问题领域</label>"
 	    "<select id=\"topic\" name=\"topic\"%s><option value=\"\">请选择"
-	    "</option>", form_invalid(p, "", "topic"));
+	    "</option>", web_form_invalid(p, "", "topic"));
 	for (i = 0; i < r->roster->ntopics; i++) {
 		evbuffer_add_printf(buf, "<option value=\"");
 		web_escape(buf, r->roster->topics[i].id);
@@ -190,26 +190,26 @@ form_render_report(struct request *r, struct evbuffer *buf,
 		evbuffer_add_printf(buf, "</option>");
 	}
 	evbuffer_add_printf(buf, "</select>");
-	form_field_error(buf, p, "", "topic", "topic");
+	web_form_field_error(buf, p, "", "topic", "topic");
 
 	evbuffer_add_printf(buf, "<label for=\"title\">标题</label>"
 	    "<input type=\"text\" id=\"title\" name=\"title\" "
 	    "autocomplete=\"off\" value=\"");
-	web_escape(buf, form_typed(r, p, "title"));
-	evbuffer_add_printf(buf, "\"%s>", form_invalid(p, "", "title"));
-	form_field_error(buf, p, "", "title", "title");
+	web_escape(buf, web_form_typed(r, p, "title"));
+	evbuffer_add_printf(buf, "\"%s>", web_form_invalid(p, "", "title"));
+	web_form_field_error(buf, p, "", "title", "title");
 
 	evbuffer_add_printf(buf, "<label for=\"detail\">问题描述（不超过 %d 字）"
 	    "</label><textarea id=\"detail\" name=\"detail\" rows=\"6\"%s>",
-	    r->config->max_detail, form_invalid(p, "", "detail"));
-	web_escape(buf, form_typed(r, p, "detail"));
+	    r->config->max_detail, web_form_invalid(p, "", "detail"));
+	web_escape(buf, web_form_typed(r, p, "detail"));
 	evbuffer_add_printf(buf, "</textarea>");
-	form_field_error(buf, p, "", "detail", "detail");
+	web_form_field_error(buf, p, "", "detail", "detail");
 
 	evbuffer_add_printf(buf, "<label class=\"check\" for=\"difficult\">"
 	    "<input type=\"checkbox\" id=\"difficult\" name=\"difficult\" "
 	    "value=\"1\"%s> 疑难问题（需要多个部门协调）</label>",
-	    *form_typed(r, p, "difficult") != '\0' ? " checked" : "");
+	    *web_form_typed(r, p, "difficult") != '\0' ? " checked" : "");
 	evbuffer_add_printf(buf, "<button type=\"submit\" class=\"wide\">提交问题"
 	    "</button><p class=\"muted\" id=\"sending\" aria-live=\"polite\">"
 	    "</p></form>");
@@ -217,7 +217,7 @@ form_render_report(struct request *r, struct evbuffer *buf,
 
 /* One of the officer's issues, with confirm and reopen when resolved. */
 static void
-form_render_issue(struct request *r, struct evbuffer *buf,
+web_form_render_issue(struct request *r, struct evbuffer *buf,
     const struct form_page *p, const redisReply *issue,
     const redisReply *tasks)
 {
@@ -295,26 +295,26 @@ form_render_issue(struct request *r, struct evbuffer *buf,
 	    "<input type=\"radio\" id=\"sat-%s-3\" name=\"satisfaction\" "
 	    "value=\"unsatisfied\"> 不满意（退回重办）</label></fieldset>", id,
 	    id);
-	form_field_error(buf, p, id, "satisfaction", "satisfaction");
+	web_form_field_error(buf, p, id, "satisfaction", "satisfaction");
 	evbuffer_add_printf(buf, "<label for=\"comment-%s\">意见（可不填）"
 	    "</label><textarea id=\"comment-%s\" name=\"comment\" rows=\"2\">"
 	    "</textarea>", id, id);
-	form_field_error(buf, p, id, "comment", "comment");
+	web_form_field_error(buf, p, id, "comment", "comment");
 	evbuffer_add_printf(buf, "<button type=\"submit\">确认办结</button>"
 	    "</form><form method=\"post\" action=\"/form/reopen\">");
 	web_hidden_csrf(r, buf);
 	evbuffer_add_printf(buf, "<input type=\"hidden\" name=\"issue\" "
 	    "value=\"%s\"><label for=\"reason-%s\">重新办理的原因</label>"
 	    "<textarea id=\"reason-%s\" name=\"reason\" rows=\"2\"%s>"
-	    "</textarea>", id, id, id, form_invalid(p, id, "reason"));
-	form_field_error(buf, p, id, "reason", "reason");
+	    "</textarea>", id, id, id, web_form_invalid(p, id, "reason"));
+	web_form_field_error(buf, p, id, "reason", "reason");
 	evbuffer_add_printf(buf, "<button type=\"submit\" class=\"secondary\">"
 	    "退回重办</button></form></li>");
 }
 
 /* The whole page, once the officer's issues (list.lua) are in. */
 static void
-form_render(struct request *r, redisReply *reply)
+web_form_render(struct request *r, redisReply *reply)
 {
 	const struct officer *o = roster_officer(r->roster, r->actor_id);
 	struct form_page *p = web_state(r)->page;
@@ -328,8 +328,8 @@ form_render(struct request *r, redisReply *reply)
 	}
 	buf = web_begin(r, "联络员问题报送");
 	web_signed_in_bar(r, buf, "联络员");
-	form_render_done(r, buf);
-	form_render_ok(r, buf);
+	web_form_render_done(r, buf);
+	web_form_render_ok(r, buf);
 	period_parse(p->period, &period);
 	evbuffer_add_printf(buf, "<section><h2>本期：%d年%d月%s半月</h2><p "
 	    "class=\"muted\">期次 %s</p><p>", period.year, period.month,
@@ -338,7 +338,7 @@ form_render(struct request *r, redisReply *reply)
 	    "<span class=\"badge resolved\" id=\"reported\">本期已报送</span>" :
 	    "<span class=\"badge queued\" id=\"reported\">本期尚未报送</span>");
 	evbuffer_add_printf(buf, "</p></section>\n<section><h2>报送问题</h2>");
-	form_render_report(r, buf, p, o);
+	web_form_render_report(r, buf, p, o);
 	evbuffer_add_printf(buf, "</section>\n<section><h2>本期没有问题？</h2>"
 	    "<form method=\"post\" action=\"/form/zero\">");
 	web_hidden_csrf(r, buf);
@@ -354,7 +354,7 @@ form_render(struct request *r, redisReply *reply)
 		for (i = 0; i < reply->elements; i++)
 			if (reply->element[i]->type == REDIS_REPLY_ARRAY &&
 			    reply->element[i]->elements == 2)
-				form_render_issue(r, buf, p,
+				web_form_render_issue(r, buf, p,
 				    reply->element[i]->element[0],
 				    reply->element[i]->element[1]);
 		evbuffer_add_printf(buf, "</ul>");
@@ -365,7 +365,7 @@ form_render(struct request *r, redisReply *reply)
 }
 
 static void
-form_reported(struct request *r, redisReply *reply)
+web_form_reported(struct request *r, redisReply *reply)
 {
 	struct form_page *p = web_state(r)->page;
 	const char *argv[5];
@@ -377,12 +377,12 @@ form_reported(struct request *r, redisReply *reply)
 	argv[1] = FORM_ISSUES;
 	argv[2] = "0";
 	argv[3] = index;
-	request_script(r, SCRIPT_LIST, form_render, 4, argv, NULL);
+	request_script(r, SCRIPT_LIST, web_form_render, 4, argv, NULL);
 }
 
 /* Read what the page shows (reported? the officer's issues) and show it. */
 static void
-form_show(struct request *r)
+web_form_show(struct request *r)
 {
 	struct form_page *p = web_state(r)->page;
 	struct period period;
@@ -396,15 +396,15 @@ form_show(struct request *r)
 	argv[0] = "SISMEMBER";
 	argv[1] = key;
 	argv[2] = r->actor_id;
-	request_store(r, form_reported, 3, argv, NULL);
+	request_store(r, web_form_reported, 3, argv, NULL);
 }
 
 /* GET /form */
 void
 web_form(struct request *r)
 {
-	form_page_new(r);
-	form_show(r);
+	web_form_page_new(r);
+	web_form_show(r);
 }
 
 /*
@@ -412,7 +412,7 @@ web_form(struct request *r)
  * Chinese, next to the field at fault (or above the form).
  */
 static void
-form_refused(struct request *r, int status, const char *body,
+web_form_refused(struct request *r, int status, const char *body,
     const char *issue)
 {
 	struct form_page *p = web_state(r)->page;
@@ -443,18 +443,18 @@ form_refused(struct request *r, int status, const char *body,
 	if (strcmp(p->field, "items") == 0 || strcmp(p->field, "period") == 0 ||
 	    strcmp(p->field, "Idempotency-Key") == 0)
 		*p->field = '\0';
-	form_show(r);
+	web_form_show(r);
 }
 
 static void
-form_submitted(struct request *r, int status, const char *body)
+web_form_submitted(struct request *r, int status, const char *body)
 {
 	cJSON *json;
 	const char *report;
 	char location[64];
 
 	if (status != 201) {
-		form_refused(r, status, body, "");
+		web_form_refused(r, status, body, "");
 		return;
 	}
 	json = cJSON_Parse(body);
@@ -471,7 +471,7 @@ form_submitted(struct request *r, int status, const char *body)
 
 /* A form field as a JSON string member ("" when absent). */
 static void
-form_add_field(struct request *r, cJSON *obj, const char *name)
+web_form_add_field(struct request *r, cJSON *obj, const char *name)
 {
 	const char *v = web_field(r, name);
 
@@ -486,14 +486,14 @@ web_form_report(struct request *r)
 	const char *key = web_field(r, "idem");
 	char *json;
 
-	form_page_new(r);
+	web_form_page_new(r);
 	items = cJSON_AddArrayToObject(root, "items");
 	if (strcmp(r->route->arg, "report") == 0) {
 		item = cJSON_CreateObject();
-		form_add_field(r, item, "enterprise");
-		form_add_field(r, item, "topic");
-		form_add_field(r, item, "title");
-		form_add_field(r, item, "detail");
+		web_form_add_field(r, item, "enterprise");
+		web_form_add_field(r, item, "topic");
+		web_form_add_field(r, item, "title");
+		web_form_add_field(r, item, "detail");
 		cJSON_AddBoolToObject(item, "difficult",
 		    web_field(r, "difficult") != NULL);
 		cJSON_AddItemToArray(items, item);
@@ -501,19 +501,19 @@ web_form_report(struct request *r)
 	json = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	if (routes_call_api(r, "/api/v1/reports", json, key,
-	    form_submitted) == -1)
+	    web_form_submitted) == -1)
 		web_error(r, 403, "无权报送。");
 	free(json);
 }
 
 static void
-form_acted(struct request *r, int status, const char *body)
+web_form_acted(struct request *r, int status, const char *body)
 {
 	const char *issue = web_field(r, "issue");
 	char location[96];
 
 	if (status != 200) {
-		form_refused(r, status, body, issue);
+		web_form_refused(r, status, body, issue);
 		return;
 	}
 	snprintf(location, sizeof location, "/form?ok=%s&issue=%s#issue-%s",
@@ -530,7 +530,7 @@ web_form_action(struct request *r)
 	cJSON *root;
 	char path[96], *json;
 
-	form_page_new(r);
+	web_form_page_new(r);
 	if (issue == NULL || !api_id_valid(issue, 'I')) {
 		web_error(r, 404, "没有这个问题。");
 		return;
@@ -539,13 +539,13 @@ web_form_action(struct request *r)
 	if (strcmp(action, "confirm") == 0) {
 		if ((v = web_field(r, "satisfaction")) != NULL)
 			cJSON_AddStringToObject(root, "satisfaction", v);
-		form_add_field(r, root, "comment");
+		web_form_add_field(r, root, "comment");
 	} else
-		form_add_field(r, root, "reason");
+		web_form_add_field(r, root, "reason");
 	json = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	snprintf(path, sizeof path, "/api/v1/issues/%s/%s", issue, action);
-	if (routes_call_api(r, path, json, NULL, form_acted) == -1)
+	if (routes_call_api(r, path, json, NULL, web_form_acted) == -1)
 		web_error(r, 403, "无权操作。");
 	free(json);
 }

@@ -34,7 +34,7 @@ struct ledger_page {
 
 /* A query parameter, NULL when absent or empty ("全部" in the form). */
 static const char *
-ledger_param(struct request *r, const char *name)
+web_ledger_param(struct request *r, const char *name)
 {
 	const char *v = request_query(r, name);
 
@@ -43,7 +43,7 @@ ledger_param(struct request *r, const char *name)
 
 /* A rate as a percentage, or — when nothing is in its denominator. */
 static void
-ledger_rate(struct evbuffer *buf, double rate)
+web_ledger_rate(struct evbuffer *buf, double rate)
 {
 	if (rate < 0)
 		evbuffer_add_printf(buf, "<td class=\"num\">—</td>");
@@ -54,7 +54,7 @@ ledger_rate(struct evbuffer *buf, double rate)
 
 /* One <option>, selected when it is the current value. */
 static void
-ledger_option(struct evbuffer *buf, const char *value, const char *label,
+web_ledger_option(struct evbuffer *buf, const char *value, const char *label,
     const char *current)
 {
 	evbuffer_add_printf(buf, "<option value=\"");
@@ -67,7 +67,7 @@ ledger_option(struct evbuffer *buf, const char *value, const char *label,
 
 /* The filter form: a GET, so that a filtered ledger is a link. */
 static void
-ledger_render_filters(struct request *r, struct evbuffer *buf,
+web_ledger_render_filters(struct request *r, struct evbuffer *buf,
     const struct ledger_page *p)
 {
 	struct period period, prev;
@@ -82,29 +82,29 @@ ledger_render_filters(struct request *r, struct evbuffer *buf,
 	for (i = 0; i < LEDGER_PERIODS; i++) {
 		period_format(&period, name);
 		seen |= strcmp(name, p->period) == 0;
-		ledger_option(buf, name, name, p->period);
+		web_ledger_option(buf, name, name, p->period);
 		period_previous(&period, &prev);
 		period = prev;
 	}
 	if (!seen)
-		ledger_option(buf, p->period, p->period, p->period);
+		web_ledger_option(buf, p->period, p->period, p->period);
 	evbuffer_add_printf(buf, "</select></div><div><label for=\"category\">"
 	    "类别</label><select id=\"category\" name=\"category\">");
-	ledger_option(buf, "", "全部", p->filter.category);
+	web_ledger_option(buf, "", "全部", p->filter.category);
 	for (j = 0; issue_categories[j] != NULL; j++)
-		ledger_option(buf, issue_categories[j], web_category_name(
+		web_ledger_option(buf, issue_categories[j], web_category_name(
 		    issue_categories[j]), p->filter.category);
 	evbuffer_add_printf(buf, "</select></div><div><label for=\"department\">"
 	    "部门</label><select id=\"department\" name=\"department\">");
-	ledger_option(buf, "", "全部", p->filter.department);
+	web_ledger_option(buf, "", "全部", p->filter.department);
 	for (j = 0; j < r->roster->ndepartments; j++)
-		ledger_option(buf, r->roster->departments[j].id,
+		web_ledger_option(buf, r->roster->departments[j].id,
 		    r->roster->departments[j].name, p->filter.department);
 	evbuffer_add_printf(buf, "</select></div><div><label for=\"state\">"
 	    "状态</label><select id=\"state\" name=\"state\">");
-	ledger_option(buf, "", "全部", p->filter.state);
+	web_ledger_option(buf, "", "全部", p->filter.state);
 	for (j = 0; issue_states[j] != NULL; j++)
-		ledger_option(buf, issue_states[j], web_state_name(
+		web_ledger_option(buf, issue_states[j], web_state_name(
 		    issue_states[j]), p->filter.state);
 	evbuffer_add_printf(buf, "</select></div><button type=\"submit\">筛选"
 	    "</button></form></section>\n");
@@ -112,7 +112,7 @@ ledger_render_filters(struct request *r, struct evbuffer *buf,
 
 /* Every department's scorecard, and the zone's. */
 static void
-ledger_render_scores(struct evbuffer *buf, const struct ledger *l)
+web_ledger_render_scores(struct evbuffer *buf, const struct ledger *l)
 {
 	const struct ledger_score *s;
 	size_t i;
@@ -134,9 +134,9 @@ ledger_render_scores(struct evbuffer *buf, const struct ledger *l)
 			evbuffer_add_printf(buf, "<strong>合计</strong>");
 		evbuffer_add_printf(buf, "</td><td class=\"num\">%u</td>",
 		    s->received);
-		ledger_rate(buf, s->response_rate);
-		ledger_rate(buf, s->resolution_rate);
-		ledger_rate(buf, s->satisfaction_rate);
+		web_ledger_rate(buf, s->response_rate);
+		web_ledger_rate(buf, s->resolution_rate);
+		web_ledger_rate(buf, s->satisfaction_rate);
 		evbuffer_add_printf(buf, "</tr>");
 	}
 	evbuffer_add_printf(buf, "</tbody></table></div><p id=\"by-category\">"
@@ -147,7 +147,7 @@ ledger_render_scores(struct evbuffer *buf, const struct ledger *l)
 
 /* One issue as the public sees it. */
 static void
-ledger_render_issue(struct request *r, struct evbuffer *buf,
+web_ledger_render_issue(struct request *r, struct evbuffer *buf,
     const struct ledger *l, const struct ledger_issue *is)
 {
 	const struct topic *tp = roster_topic(r->roster, is->topic);
@@ -195,7 +195,7 @@ ledger_render_issue(struct request *r, struct evbuffer *buf,
 }
 
 static void
-ledger_read(struct request *r, struct ledger *l)
+web_ledger_read(struct request *r, struct ledger *l)
 {
 	struct ledger_page *p = web_state(r)->page;
 	struct evbuffer *buf;
@@ -203,15 +203,15 @@ ledger_read(struct request *r, struct ledger *l)
 
 	buf = web_begin(r, "问题清单公示台账");
 	evbuffer_add_printf(buf, "</header>\n<main>\n");
-	ledger_render_filters(r, buf, p);
-	ledger_render_scores(buf, l);
+	web_ledger_render_filters(r, buf, p);
+	web_ledger_render_scores(buf, l);
 	evbuffer_add_printf(buf, "<section><h2>问题清单（%s）</h2><ul "
 	    "class=\"plain\" id=\"issues\">", p->period);
 	/* Newest first, as a ledger is read. */
 	for (i = l->nissues; i > 0 && n < LEDGER_ROWS; i--) {
 		if (!ledger_issue_matches(&l->issues[i - 1], &p->filter))
 			continue;
-		ledger_render_issue(r, buf, l, &l->issues[i - 1]);
+		web_ledger_render_issue(r, buf, l, &l->issues[i - 1]);
 		n++;
 	}
 	if (n == 0)
@@ -234,7 +234,7 @@ web_ledger(struct request *r)
 	web_state(r)->page_free = free;
 	if (request_check_query(r, ledger_query) == -1)
 		return;
-	if ((v = ledger_param(r, "period")) == NULL)
+	if ((v = web_ledger_param(r, "period")) == NULL)
 		period_of_time(time(NULL), &period);
 	else if (period_parse(v, &period) == -1) {
 		web_error(r, 422, "期次的格式是 年-月-1（上半月）或 年-月-2（下半月），"
@@ -242,9 +242,9 @@ web_ledger(struct request *r)
 		return;
 	}
 	period_format(&period, p->period);
-	p->filter.category = ledger_param(r, "category");
-	p->filter.department = ledger_param(r, "department");
-	p->filter.state = ledger_param(r, "state");
+	p->filter.category = web_ledger_param(r, "category");
+	p->filter.department = web_ledger_param(r, "department");
+	p->filter.state = web_ledger_param(r, "state");
 	if ((p->filter.category != NULL &&
 	    !api_one_of(p->filter.category, issue_categories)) ||
 	    (p->filter.state != NULL &&
@@ -254,5 +254,5 @@ web_ledger(struct request *r)
 		web_error(r, 422, "没有这个筛选条件。");
 		return;
 	}
-	ledger_cache_fetch(r, p->period, ledger_read);
+	ledger_cache_fetch(r, p->period, web_ledger_read);
 }

@@ -34,7 +34,7 @@
 
 /* Random bytes as lower-case hex into out (2 * n + 1 bytes). */
 static void
-session_random_hex(char *out, size_t n)
+web_session_random_hex(char *out, size_t n)
 {
 	unsigned char raw[32];
 	size_t i;
@@ -47,7 +47,7 @@ session_random_hex(char *out, size_t n)
 
 /* The session id in the request's Cookie header into sid; 0 if none. */
 static int
-session_cookie(struct request *r, char sid[WEB_SID_LEN + 1])
+web_session_cookie(struct request *r, char sid[WEB_SID_LEN + 1])
 {
 	const char *cookie = request_header(r, "Cookie");
 	const char *p;
@@ -70,7 +70,7 @@ session_cookie(struct request *r, char sid[WEB_SID_LEN + 1])
 
 /* Set (sid) or clear (NULL) the session cookie on the answer. */
 static void
-session_set_cookie(struct request *r, const char *sid)
+web_session_set_cookie(struct request *r, const char *sid)
 {
 	char value[256];
 	int secure = strncmp(r->config->public_url, "https:", 6) == 0;
@@ -244,9 +244,17 @@ web_session_dispatch(struct request *r)
 
 /* --- sessions ----------------------------------------------------------- */
 
+/* The Redis key of the request's session. */
+static void
+web_session_key(struct request *r, char *key, size_t len)
+{
+	snprintf(key, len, "%ssession:%s", r->config->redis_prefix,
+	    web_state(r)->sid);
+}
+
 /* No session: a GET shows the sign-in page, a POST is refused. */
 static void
-session_none(struct request *r)
+web_session_none(struct request *r)
 {
 	if (r->method == EVHTTP_REQ_POST) {
 		web_error(r, 403, "登录已过期，请重新登录后再提交。");
@@ -257,14 +265,14 @@ session_none(struct request *r)
 
 /* The token record of the session's token: who is signed in. */
 static void
-session_token_loaded(struct request *r, redisReply *reply)
+web_session_token_loaded(struct request *r, redisReply *reply)
 {
 	const struct department *d;
 	const struct officer *o;
 
 	if (auth_identity(r, reply) == -1) {
-		session_set_cookie(r, NULL);
-		session_none(r);
+		web_session_set_cookie(r, NULL);
+		web_session_none(r);
 		return;
 	}
 	if (r->role == ROLE_OFFICER &&
@@ -281,7 +289,7 @@ session_token_loaded(struct request *r, redisReply *reply)
 }
 
 static void
-session_loaded(struct request *r, redisReply *reply)
+web_session_loaded(struct request *r, redisReply *reply)
 {
 	const char *hash = util_reply_field(reply, "token");
 	const char *csrf = util_reply_field(reply, "csrf");
@@ -290,15 +298,15 @@ session_loaded(struct request *r, redisReply *reply)
 	if (hash == NULL || csrf == NULL || strlen(hash) != TOKEN_HASH_LEN ||
 	    strlen(csrf) != WEB_CSRF_LEN) {
 		*web_state(r)->sid = '\0';
-		session_set_cookie(r, NULL);
-		session_none(r);
+		web_session_set_cookie(r, NULL);
+		web_session_none(r);
 		return;
 	}
 	memcpy(r->token_hash, hash, TOKEN_HASH_LEN + 1);
 	memcpy(web_state(r)->csrf, csrf, WEB_CSRF_LEN + 1);
 	if (flash != NULL)
 		web_state(r)->flash = xstrdup(flash);
-	auth_lookup(r, hash, session_token_loaded);
+	auth_lookup(r, hash, web_session_token_loaded);
 }
 
 /* Find the request's session, then run the page as its user. */
@@ -308,19 +316,18 @@ web_session_load(struct request *r)
 	const char *argv[2];
 	char key[256];
 
-	if (!session_cookie(r, web_state(r)->sid)) {
-		session_none(r);
+	if (!web_session_cookie(r, web_state(r)->sid)) {
+		web_session_none(r);
 		return;
 	}
-	snprintf(key, sizeof key, "%ssession:%s", r->config->redis_prefix,
-	    web_state(r)->sid);
+	web_session_key(r, key, sizeof key);
 	argv[0] = "HGETALL";
 	argv[1] = key;
-	request_store(r, session_loaded, 2, argv, NULL);
+	request_store(r, web_session_loaded, 2, argv, NULL);
 }
 
 static void
-session_ignore(struct request *r, redisReply *reply)
+web_session_ignore(struct request *r, redisReply *reply)
 {
 	(void)r;
 	(void)reply;
@@ -328,18 +335,18 @@ session_ignore(struct request *r, redisReply *reply)
 
 /* The session is stored: hand out its cookie and go to the user's page. */
 static void
-login_stored(struct request *r, redisReply *reply)
+web_session_login_stored(struct request *r, redisReply *reply)
 {
 	if (reply->type != REDIS_REPLY_ARRAY) {
 		web_error(r, 503, "无法保存登录状态，请稍后再试。");
 		return;
 	}
-	session_set_cookie(r, web_state(r)->sid);
+	web_session_set_cookie(r, web_state(r)->sid);
 	web_redirect(r, r->role == ROLE_OFFICER ? "/form" : "/dept");
 }
 
 static void
-login_token_loaded(struct request *r, redisReply *reply)
+web_session_login_token_loaded(struct request *r, redisReply *reply)
 {
 	const char *role = util_reply_field(reply, "role");
 	const char *id = util_reply_field(reply, "id");
@@ -356,13 +363,12 @@ login_token_loaded(struct request *r, redisReply *reply)
 		    "API 与 liaisonctl。");
 		return;
 	}
-	session_random_hex(web_state(r)->sid, WEB_SID_LEN / 2);
-	session_random_hex(web_state(r)->csrf, WEB_CSRF_LEN / 2);
-	snprintf(key, sizeof key, "%ssession:%s", r->config->redis_prefix,
-	    web_state(r)->sid);
+	web_session_random_hex(web_state(r)->sid, WEB_SID_LEN / 2);
+	web_session_random_hex(web_state(r)->csrf, WEB_CSRF_LEN / 2);
+	web_session_key(r, key, sizeof key);
 	/* Sent back to back: one transaction (PITFALLS: hiredis async). */
 	argv[0] = "MULTI";
-	if (request_store(r, session_ignore, 1, argv, NULL) == -1)
+	if (request_store(r, web_session_ignore, 1, argv, NULL) == -1)
 		return;
 	argv[0] = "HSET";
 	argv[1] = key;
@@ -370,14 +376,14 @@ login_token_loaded(struct request *r, redisReply *reply)
 	argv[3] = r->token_hash;
 	argv[4] = "csrf";
 	argv[5] = web_state(r)->csrf;
-	if (request_store(r, session_ignore, 6, argv, NULL) == -1)
+	if (request_store(r, web_session_ignore, 6, argv, NULL) == -1)
 		return;
 	argv[0] = "EXPIRE";
 	argv[2] = WEB_SESSION_TTL;
-	if (request_store(r, session_ignore, 3, argv, NULL) == -1)
+	if (request_store(r, web_session_ignore, 3, argv, NULL) == -1)
 		return;
 	argv[0] = "EXEC";
-	request_store(r, login_stored, 1, argv, NULL);
+	request_store(r, web_session_login_stored, 1, argv, NULL);
 }
 
 /* POST /login token=…: check the token and open a session. */
@@ -396,14 +402,14 @@ web_login(struct request *r)
 		return;
 	}
 	token_hash(token, r->token_hash);
-	auth_lookup(r, r->token_hash, login_token_loaded);
+	auth_lookup(r, r->token_hash, web_session_login_token_loaded);
 }
 
 static void
-logout_done(struct request *r, redisReply *reply)
+web_session_logout_done(struct request *r, redisReply *reply)
 {
 	(void)reply;
-	session_set_cookie(r, NULL);
+	web_session_set_cookie(r, NULL);
 	web_redirect(r, r->role == ROLE_DEPARTMENT ? "/dept" : "/form");
 }
 
@@ -414,15 +420,14 @@ web_logout(struct request *r)
 	const char *argv[2];
 	char key[256];
 
-	snprintf(key, sizeof key, "%ssession:%s", r->config->redis_prefix,
-	    web_state(r)->sid);
+	web_session_key(r, key, sizeof key);
 	argv[0] = "DEL";
 	argv[1] = key;
-	request_store(r, logout_done, 2, argv, NULL);
+	request_store(r, web_session_logout_done, 2, argv, NULL);
 }
 
 static void
-flash_stored(struct request *r, redisReply *reply)
+web_session_flash_stored(struct request *r, redisReply *reply)
 {
 	const char *location = web_state(r)->page;
 
@@ -440,8 +445,7 @@ web_session_flash(struct request *r, const char *json, const char *location)
 	const char *argv[4];
 	char key[256];
 
-	snprintf(key, sizeof key, "%ssession:%s", r->config->redis_prefix,
-	    web_state(r)->sid);
+	web_session_key(r, key, sizeof key);
 	if (web_state(r)->page_free != NULL && web_state(r)->page != NULL)
 		web_state(r)->page_free(web_state(r)->page);
 	web_state(r)->page = xstrdup(location);
@@ -450,5 +454,5 @@ web_session_flash(struct request *r, const char *json, const char *location)
 	argv[1] = key;
 	argv[2] = "flash";
 	argv[3] = json;
-	request_store(r, flash_stored, 4, argv, NULL);
+	request_store(r, web_session_flash_stored, 4, argv, NULL);
 }
