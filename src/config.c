@@ -57,7 +57,7 @@ struct config_key {
 	const char *name;
 	enum config_type type;
 	size_t offset;       /* of the field in struct config */
-	long long min;       /* for CONFIG_INT, CONFIG_SIZE, CONFIG_DECIMAL ... */
+	long long min;       /* CONFIG_INT, _SIZE, _DECIMAL and _SCHEDULE */
 	long long max;
 	const char *init;    /* the default, as text; NULL for none */
 };
