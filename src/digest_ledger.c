@@ -59,7 +59,7 @@ digest_ledger_items_add(struct digest_ledger_items *items,
 }
 
 /*
- * The department's tasks in l that match: open ones (resolved_in == 0) or
+ * The department's tasks in l that match: open ones (resolved_in_week 0) or
  * those resolved in the week.
  */
 static void
