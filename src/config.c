@@ -1,9 +1,12 @@
 /*
  * config.c -- the INI configuration file (parsed with inih) into a fresh
- * struct config. Every key has a default; an unknown section or key, a key
- * given twice or a bad value refuses the whole file with a message naming
- * file, line, section and key. Nothing global changes here: the caller swaps
- * the new config in.
+ * struct config. Each key is one row of config_keys: its section and name,
+ * the field it fills, the rule its value obeys (a type and a range) and its
+ * default, which goes through the same rule. An unknown section or key, a
+ * key given twice or a bad value refuses the whole file with a message
+ * naming file, line, section and key. Nothing global changes here: the
+ * caller swaps the new config in. The keys are documented for
+ * administrators in liaisond.conf(5).
  */
 #include "config.h"
 
@@ -21,6 +24,8 @@
 #include <ini.h>
 
 #include "liaison.h"
+
+/* --- the keys ------------------------------------------------------------ */
 
 enum config_type {
 	CONFIG_STRING,       /* any non-empty text */
@@ -41,126 +46,144 @@ enum config_type {
 	CONFIG_CLOCK         /* HH:MM, stored as minutes after midnight */
 };
 
+/*
+ * One key of the file: where it goes in struct config, what it takes, and
+ * its default as the text a file would give (NULL: none, the field stays
+ * 0 or NULL). The defaults are read by config_set like any value, so a
+ * default is one row of the table and obeys the key's own rule.
+ */
 struct config_key {
 	const char *section;
 	const char *name;
 	enum config_type type;
 	size_t offset;       /* of the field in struct config */
-	long long min;       /* for CONFIG_INT and CONFIG_SIZE */
+	long long min;       /* CONFIG_INT, _SIZE, _DECIMAL and _SCHEDULE */
 	long long max;
+	const char *init;    /* the default, as text; NULL for none */
 };
 
 #define CONFIG_FIELD(f) offsetof(struct config, f)
+#define CONFIG_TEXT(x) CONFIG_TEXT_(x)
+#define CONFIG_TEXT_(x) #x
 
-/* The calendar file, next to the configuration file unless given. */
-#define CONFIG_DEFAULT_CALENDAR "holidays-cn.txt"
 /* The longest deadline in seconds: 365 days. */
 #define CONFIG_DEADLINE_SECONDS_MAX (365 * 86400)
 
 /*
- * When the attempts of a webhook delivery start, in seconds after the one
- * before failed: Svix's schedule (at once, 5 s, 5 min, 30 min, 2 h, 5 h,
- * 10 h, 10 h); the delivery is dead after the last.
+ * The webhook schedule's default is Svix's: the attempts of a delivery
+ * start at once, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h after
+ * the one before failed; the delivery is dead after the last. The calendar
+ * is next to the configuration file unless given.
  */
-static const int config_default_schedule[] = {
-	0, 5, 300, 1800, 7200, 18000, 36000, 36000
-};
-
 static const struct config_key config_keys[] = {
-	{ "server", "listen", CONFIG_LISTEN, 0, 0, 0 },
-	{ "server", "public_url", CONFIG_HTTP_URL,
-	  CONFIG_FIELD(public_url), 0, 0 },
+	{ "server", "listen", CONFIG_LISTEN, 0, 0, 0, "127.0.0.1:8080" },
+	{ "server", "public_url", CONFIG_HTTP_URL, CONFIG_FIELD(public_url),
+	  0, 0, "http://127.0.0.1:8080" },
 	{ "server", "metrics_public", CONFIG_BOOL,
-	  CONFIG_FIELD(metrics_public), 0, 0 },
+	  CONFIG_FIELD(metrics_public), 0, 0, "yes" },
 
-	{ "redis", "host", CONFIG_ADDRESS, CONFIG_FIELD(redis_host), 0, 0 },
-	{ "redis", "port", CONFIG_INT, CONFIG_FIELD(redis_port), 1, 65535 },
-	{ "redis", "socket", CONFIG_PATH, CONFIG_FIELD(redis_socket), 0, 0 },
-	{ "redis", "password", CONFIG_STRING,
-	  CONFIG_FIELD(redis_password), 0, 0 },
-	{ "redis", "prefix", CONFIG_PREFIX, CONFIG_FIELD(redis_prefix), 0, 0 },
-	{ "redis", "timeout_ms", CONFIG_INT,
-	  CONFIG_FIELD(redis_timeout_ms), 1, 600000 },
+	{ "redis", "host", CONFIG_ADDRESS, CONFIG_FIELD(redis_host), 0, 0,
+	  "127.0.0.1" },
+	{ "redis", "port", CONFIG_INT, CONFIG_FIELD(redis_port), 1, 65535,
+	  "6379" },
+	{ "redis", "socket", CONFIG_PATH, CONFIG_FIELD(redis_socket), 0, 0,
+	  NULL },
+	{ "redis", "password", CONFIG_STRING, CONFIG_FIELD(redis_password),
+	  0, 0, NULL },
+	{ "redis", "prefix", CONFIG_PREFIX, CONFIG_FIELD(redis_prefix), 0, 0,
+	  "liaison:" },
+	{ "redis", "timeout_ms", CONFIG_INT, CONFIG_FIELD(redis_timeout_ms),
+	  1, 600000, "2000" },
 
-	{ "roster", "file", CONFIG_PATH, CONFIG_FIELD(roster_file), 0, 0 },
+	{ "roster", "file", CONFIG_PATH, CONFIG_FIELD(roster_file), 0, 0,
+	  "/etc/liaisond/roster.json" },
 
-	{ "smtp", "url", CONFIG_SMTP_URL, CONFIG_FIELD(smtp_url), 0, 0 },
-	{ "smtp", "from", CONFIG_EMAIL, CONFIG_FIELD(smtp_from), 0, 0 },
-	{ "smtp", "username", CONFIG_STRING,
-	  CONFIG_FIELD(smtp_username), 0, 0 },
-	{ "smtp", "password", CONFIG_STRING,
-	  CONFIG_FIELD(smtp_password), 0, 0 },
-	{ "smtp", "starttls", CONFIG_BOOL, CONFIG_FIELD(smtp_starttls), 0, 0 },
-	{ "smtp", "ca_file", CONFIG_PATH, CONFIG_FIELD(smtp_ca_file), 0, 0 },
+	{ "smtp", "url", CONFIG_SMTP_URL, CONFIG_FIELD(smtp_url), 0, 0,
+	  "smtp://127.0.0.1:25" },
+	{ "smtp", "from", CONFIG_EMAIL, CONFIG_FIELD(smtp_from), 0, 0,
+	  "liaisond@example.gov.cn" },
+	{ "smtp", "username", CONFIG_STRING, CONFIG_FIELD(smtp_username),
+	  0, 0, NULL },
+	{ "smtp", "password", CONFIG_STRING, CONFIG_FIELD(smtp_password),
+	  0, 0, NULL },
+	{ "smtp", "starttls", CONFIG_BOOL, CONFIG_FIELD(smtp_starttls), 0, 0,
+	  "no" },
+	{ "smtp", "ca_file", CONFIG_PATH, CONFIG_FIELD(smtp_ca_file), 0, 0,
+	  NULL },
 
 	{ "limits", "max_body", CONFIG_SIZE, CONFIG_FIELD(max_body),
-	  1, 64 * 1024 * 1024 },
+	  1, 64 * 1024 * 1024, "262144" },
 	{ "limits", "max_headers", CONFIG_SIZE, CONFIG_FIELD(max_headers),
-	  1024, 1024 * 1024 },
+	  1024, 1024 * 1024, "16384" },
 	{ "limits", "request_timeout_ms", CONFIG_INT,
-	  CONFIG_FIELD(request_timeout_ms), 1, 600000 },
-	{ "limits", "idle_timeout", CONFIG_INT,
-	  CONFIG_FIELD(idle_timeout_s), 1, 86400 },
+	  CONFIG_FIELD(request_timeout_ms), 1, 600000, "5000" },
+	{ "limits", "idle_timeout", CONFIG_INT, CONFIG_FIELD(idle_timeout_s),
+	  1, 86400, "30" },
 	{ "limits", "max_connections", CONFIG_INT,
-	  CONFIG_FIELD(max_connections), 1, 1000000 },
+	  CONFIG_FIELD(max_connections), 1, 1000000, "1024" },
 	{ "limits", "rate_per_minute", CONFIG_INT,
-	  CONFIG_FIELD(rate_per_minute), 0, 1000000 },
+	  CONFIG_FIELD(rate_per_minute), 0, 1000000, "600" },
 	{ "limits", "max_items", CONFIG_INT, CONFIG_FIELD(max_items),
-	  1, 10000 },
+	  1, 10000, "50" },
 	{ "limits", "max_title", CONFIG_INT, CONFIG_FIELD(max_title),
-	  1, 10000 },
+	  1, 10000, "100" },
 	{ "limits", "max_detail", CONFIG_INT, CONFIG_FIELD(max_detail),
-	  1, 100000 },
+	  1, 100000, "2000" },
 	{ "limits", "idempotency_ttl", CONFIG_INT,
-	  CONFIG_FIELD(idempotency_ttl_s), 1, 366 * 86400 },
+	  CONFIG_FIELD(idempotency_ttl_s), 1, 366 * 86400, "604800" },
 	{ "limits", "list_limit", CONFIG_INT, CONFIG_FIELD(list_limit),
-	  1, 100000 },
+	  1, 100000, "500" },
 
 	{ "deadlines", "calendar", CONFIG_PATH,
-	  CONFIG_FIELD(deadline_calendar), 0, 0 },
+	  CONFIG_FIELD(deadline_calendar), 0, 0, "holidays-cn.txt" },
 	{ "deadlines", "claim_days", CONFIG_INT, CONFIG_FIELD(claim_days),
-	  1, 365 },
+	  1, 365, "1" },
 	{ "deadlines", "respond_days", CONFIG_INT, CONFIG_FIELD(respond_days),
-	  1, 365 },
+	  1, 365, "5" },
 	{ "deadlines", "resolve_days", CONFIG_INT, CONFIG_FIELD(resolve_days),
-	  1, 365 },
+	  1, 365, "15" },
 	{ "deadlines", "claim_seconds", CONFIG_INT,
-	  CONFIG_FIELD(claim_seconds), 0, CONFIG_DEADLINE_SECONDS_MAX },
+	  CONFIG_FIELD(claim_seconds), 0, CONFIG_DEADLINE_SECONDS_MAX, "0" },
 	{ "deadlines", "respond_seconds", CONFIG_INT,
-	  CONFIG_FIELD(respond_seconds), 0, CONFIG_DEADLINE_SECONDS_MAX },
+	  CONFIG_FIELD(respond_seconds), 0, CONFIG_DEADLINE_SECONDS_MAX, "0" },
 	{ "deadlines", "resolve_seconds", CONFIG_INT,
-	  CONFIG_FIELD(resolve_seconds), 0, CONFIG_DEADLINE_SECONDS_MAX },
+	  CONFIG_FIELD(resolve_seconds), 0, CONFIG_DEADLINE_SECONDS_MAX, "0" },
 
 	{ "classify", "common_min_enterprises", CONFIG_INT,
-	  CONFIG_FIELD(common_min_enterprises), 2, 100 },
+	  CONFIG_FIELD(common_min_enterprises), 2, 100, "3" },
 	{ "classify", "similarity", CONFIG_DECIMAL, CONFIG_FIELD(similarity),
-	  50000, 1000000 },
+	  50000, 1000000, CONFIG_TEXT(SIMILAR_THRESHOLD_DEFAULT) },
 	{ "classify", "window_max", CONFIG_INT, CONFIG_FIELD(window_max),
-	  100, 10000000 },
+	  100, 10000000, "200000" },
 
 	{ "webhooks", "schedule", CONFIG_SCHEDULE,
-	  CONFIG_FIELD(webhook_schedule), 0, WEBHOOK_DELAY_MAX },
+	  CONFIG_FIELD(webhook_schedule), 0, WEBHOOK_DELAY_MAX,
+	  "0, 5, 300, 1800, 7200, 18000, 36000, 36000" },
 	{ "webhooks", "timeout_ms", CONFIG_INT,
-	  CONFIG_FIELD(webhook_timeout_ms), 100, 600000 },
+	  CONFIG_FIELD(webhook_timeout_ms), 100, 600000, "10000" },
 	{ "webhooks", "per_endpoint", CONFIG_INT,
-	  CONFIG_FIELD(webhook_per_endpoint), 1, 100 },
+	  CONFIG_FIELD(webhook_per_endpoint), 1, 100, "2" },
 
 	{ "ledger", "show_enterprises", CONFIG_BOOL,
-	  CONFIG_FIELD(ledger_show_enterprises), 0, 0 },
+	  CONFIG_FIELD(ledger_show_enterprises), 0, 0, "no" },
 	{ "ledger", "cache_ms", CONFIG_INT, CONFIG_FIELD(ledger_cache_ms),
-	  0, 60000 },
-	{ "log", "level", CONFIG_LOG_LEVEL, CONFIG_FIELD(log_level), 0, 0 },
+	  0, 60000, "2000" },
 
-	{ "digest", "enabled", CONFIG_BOOL, CONFIG_FIELD(digest_enabled), 0, 0 },
+	{ "log", "level", CONFIG_LOG_LEVEL, CONFIG_FIELD(log_level), 0, 0,
+	  "info" },
+
+	{ "digest", "enabled", CONFIG_BOOL, CONFIG_FIELD(digest_enabled), 0, 0,
+	  "yes" },
 	{ "digest", "weekday", CONFIG_WEEKDAY, CONFIG_FIELD(digest_weekday),
-	  0, 0 },
-	{ "digest", "time", CONFIG_CLOCK, CONFIG_FIELD(digest_minute), 0, 0 },
+	  0, 0, "monday" },
+	{ "digest", "time", CONFIG_CLOCK, CONFIG_FIELD(digest_minute), 0, 0,
+	  "08:30" },
 	{ "digest", "retry_seconds", CONFIG_INT,
-	  CONFIG_FIELD(digest_retry_seconds), 1, 86400 },
+	  CONFIG_FIELD(digest_retry_seconds), 1, 86400, "60" },
 	{ "digest", "check_seconds", CONFIG_INT,
-	  CONFIG_FIELD(digest_check_seconds), 1, 3600 },
+	  CONFIG_FIELD(digest_check_seconds), 1, 3600, "30" },
 	{ "digest", "smtp_timeout_ms", CONFIG_INT,
-	  CONFIG_FIELD(digest_smtp_timeout_ms), 100, 600000 },
+	  CONFIG_FIELD(digest_smtp_timeout_ms), 100, 600000, "10000" },
 };
 #define CONFIG_NKEYS (sizeof config_keys / sizeof config_keys[0])
 
@@ -177,155 +200,7 @@ struct config_parse {
 	int cause_line;
 };
 
-static char *config_resolve(const char *, const char *);
-
-/*
- * Fill c with the default of every key; dir is the configuration file's
- * directory, which the default calendar path is relative to.
- */
-static void
-config_defaults(struct config *c, const char *dir)
-{
-	c->listen_host = xstrdup("127.0.0.1");
-	c->listen_port = 8080;
-	c->public_url = xstrdup("http://127.0.0.1:8080");
-	c->metrics_public = 1;
-	c->ledger_cache_ms = 2000;
-
-	c->redis_host = xstrdup("127.0.0.1");
-	c->redis_port = 6379;
-	c->redis_socket = NULL;
-	c->redis_password = NULL;
-	c->redis_prefix = xstrdup("liaison:");
-	c->redis_timeout_ms = 2000;
-
-	c->roster_file = xstrdup("/etc/liaisond/roster.json");
-
-	c->smtp_url = xstrdup("smtp://127.0.0.1:25");
-	c->smtp_from = xstrdup("liaisond@example.gov.cn");
-	c->smtp_username = NULL;
-	c->smtp_password = NULL;
-	c->smtp_ca_file = NULL;
-	c->smtp_starttls = 0;
-
-	c->max_body = 262144;
-	c->max_headers = 16384;
-	c->request_timeout_ms = 5000;
-	c->idle_timeout_s = 30;
-	c->max_connections = 1024;
-	c->rate_per_minute = 600;
-	c->max_items = 50;
-	c->max_title = 100;
-	c->max_detail = 2000;
-	c->idempotency_ttl_s = 604800;
-	c->list_limit = 500;
-
-	c->deadline_calendar = config_resolve(dir, CONFIG_DEFAULT_CALENDAR);
-	c->claim_days = 1;
-	c->respond_days = 5;
-	c->resolve_days = 15;
-	c->claim_seconds = 0;
-	c->respond_seconds = 0;
-	c->resolve_seconds = 0;
-
-	c->common_min_enterprises = 3;
-	c->similarity = SIMILAR_THRESHOLD_DEFAULT;
-	c->window_max = 200000;
-
-	memcpy(c->webhook_schedule, config_default_schedule,
-	    sizeof config_default_schedule);
-	c->webhook_nschedule = sizeof config_default_schedule /
-	    sizeof config_default_schedule[0];
-	c->webhook_timeout_ms = 10000;
-	c->webhook_per_endpoint = 2;
-
-	c->log_level = LOG_LEVEL_INFO;
-
-	c->digest_enabled = 1;
-	c->digest_weekday = 1;           /* Monday */
-	c->digest_minute = 8 * 60 + 30;  /* 08:30 */
-	c->digest_retry_seconds = 60;
-	c->digest_check_seconds = 30;
-	c->digest_smtp_timeout_ms = 10000;
-}
-
-/* Free a config and everything it holds; NULL is fine. */
-void
-config_free(struct config *c)
-{
-	if (c == NULL)
-		return;
-	free(c->path);
-	free(c->listen_host);
-	free(c->public_url);
-	free(c->redis_host);
-	free(c->redis_socket);
-	free(c->redis_password);
-	free(c->redis_prefix);
-	free(c->roster_file);
-	free(c->smtp_url);
-	free(c->smtp_from);
-	free(c->smtp_username);
-	free(c->smtp_password);
-	free(c->smtp_ca_file);
-	free(c->deadline_calendar);
-	free(c);
-}
-
-/* Record the first error of a parse, on line lineno. */
-static void
-config_error(struct config_parse *cp, int lineno, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-config_error(struct config_parse *cp, int lineno, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (util_vcause(&cp->cause, cp->path, lineno, fmt, ap))
-		cp->cause_line = lineno;
-	va_end(ap);
-}
-
-/* Read and drop the rest of the current line of f. */
-static void
-config_skip_line(FILE *f)
-{
-	int c;
-
-	while ((c = getc(f)) != EOF && c != '\n')
-		;
-}
-
-/*
- * Line reader for inih: fgets that also counts lines. A line longer than
- * inih's buffer would be split in two "lines", so it is refused instead,
- * unless it is a comment: then the rest of it is dropped.
- */
-static char *
-config_read_line(char *str, int num, void *stream)
-{
-	struct config_parse *cp = stream;
-	size_t len;
-
-	cp->lineno = cp->next_lineno;
-	if (fgets(str, num, cp->f) == NULL)
-		return NULL;
-	len = strlen(str);
-	if ((len > 0 && str[len - 1] == '\n') || feof(cp->f)) {
-		cp->next_lineno++;
-		return str;
-	}
-	cp->next_lineno++;
-	if (str[strspn(str, " \t")] == ';' || str[strspn(str, " \t")] == '#') {
-		config_skip_line(cp->f);
-		return str;
-	}
-	config_error(cp, cp->lineno, "line longer than %d bytes", num - 3);
-	config_skip_line(cp->f);
-	return str;
-}
+/* --- one value: checked and stored --------------------------------------- */
 
 /* Parse a decimal number in [min, max] into *out; return 0 or -1. */
 static int
@@ -652,6 +527,84 @@ config_set(struct config_parse *cp, const struct config_key *k,
 	return "unhandled key type";
 }
 
+/*
+ * Give every key its default (config_keys' init), before the file is read;
+ * a default the key's own rule refuses is a bug.
+ */
+static void
+config_defaults(struct config_parse *cp)
+{
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		if (config_keys[i].init == NULL)
+			continue;
+		if ((why = config_set(cp, &config_keys[i],
+		    config_keys[i].init)) != NULL)
+			fatalx("config_defaults: [%s] %s: \"%s\": %s",
+			    config_keys[i].section, config_keys[i].name,
+			    config_keys[i].init, why);
+	}
+}
+
+/* --- the file: inih's line reader and key handler ------------------------ */
+
+/* Record the first error of a parse, on line lineno. */
+static void
+config_error(struct config_parse *cp, int lineno, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+config_error(struct config_parse *cp, int lineno, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (util_vcause(&cp->cause, cp->path, lineno, fmt, ap))
+		cp->cause_line = lineno;
+	va_end(ap);
+}
+
+/* Read and drop the rest of the current line of f. */
+static void
+config_skip_line(FILE *f)
+{
+	int c;
+
+	while ((c = getc(f)) != EOF && c != '\n')
+		;
+}
+
+/*
+ * Line reader for inih: fgets that also counts lines. A line longer than
+ * inih's buffer would be split in two "lines", so it is refused instead,
+ * unless it is a comment: then the rest of it is dropped.
+ */
+static char *
+config_read_line(char *str, int num, void *stream)
+{
+	struct config_parse *cp = stream;
+	size_t len;
+
+	cp->lineno = cp->next_lineno;
+	if (fgets(str, num, cp->f) == NULL)
+		return NULL;
+	len = strlen(str);
+	if ((len > 0 && str[len - 1] == '\n') || feof(cp->f)) {
+		cp->next_lineno++;
+		return str;
+	}
+	cp->next_lineno++;
+	if (str[strspn(str, " \t")] == ';' || str[strspn(str, " \t")] == '#') {
+		config_skip_line(cp->f);
+		return str;
+	}
+	config_error(cp, cp->lineno, "line longer than %d bytes", num - 3);
+	config_skip_line(cp->f);
+	return str;
+}
+
 /* Return the range of a numeric key as text for messages, in buf. */
 static const char *
 config_range(const struct config_key *k, char *buf, size_t len)
@@ -763,7 +716,7 @@ config_load(const char *path, char **cause)
 	c->path = xstrdup(path);
 	cp.config = c;
 	cp.dir = config_directory(path);
-	config_defaults(c, cp.dir);
+	config_defaults(&cp);
 
 	line = ini_parse_stream(config_read_line, &cp, config_handler, &cp);
 	if (line == 0 && ferror(cp.f))
@@ -785,4 +738,27 @@ config_load(const char *path, char **cause)
 		return NULL;
 	}
 	return c;
+}
+
+/* Free a config and everything it holds; NULL is fine. */
+void
+config_free(struct config *c)
+{
+	if (c == NULL)
+		return;
+	free(c->path);
+	free(c->listen_host);
+	free(c->public_url);
+	free(c->redis_host);
+	free(c->redis_socket);
+	free(c->redis_password);
+	free(c->redis_prefix);
+	free(c->roster_file);
+	free(c->smtp_url);
+	free(c->smtp_from);
+	free(c->smtp_username);
+	free(c->smtp_password);
+	free(c->smtp_ca_file);
+	free(c->deadline_calendar);
+	free(c);
 }

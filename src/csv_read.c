@@ -42,6 +42,10 @@ struct csv_read_state {
 /* libcsv: treat a space as blank, and a tab unless it separates fields. */
 static unsigned char csv_read_delim;
 
+/*
+ * libcsv's space test (csv_set_space_func): a space, or a tab unless tab
+ * separates the fields.
+ */
 static int
 csv_read_is_space(unsigned char c)
 {

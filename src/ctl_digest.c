@@ -78,6 +78,7 @@ ctl_digest_request(const struct config *cfg, redisContext *c,
 	return 0;
 }
 
+/* digest status --week: print the week's state and counts. */
 static int
 ctl_digest_status(const struct config *cfg, redisContext *c,
     const char *week)

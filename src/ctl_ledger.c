@@ -25,6 +25,7 @@ static const struct option ctl_ledger_options[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* The ledger export synopsis, on standard error. */
 static void
 ctl_ledger_usage(void)
 {

@@ -95,6 +95,7 @@ digest_rate(double rate, char *buf, size_t len)
 		snprintf(buf, len, "%.1f%%", rate * 100.0);
 }
 
+/* Write the subject of who's digest for the week to *out (caller frees). */
 void
 digest_subject(const struct digest_input *in, const char *who, char **out)
 {
@@ -102,6 +103,10 @@ digest_subject(const struct digest_input *in, const char *who, char **out)
 	    in->week.week);
 }
 
+/*
+ * The line saying which week, and its first and last minute, the digest
+ * covers.
+ */
 static void
 digest_period_line(const struct digest_input *in, struct digest_doc *d)
 {
@@ -114,6 +119,7 @@ digest_period_line(const struct digest_input *in, struct digest_doc *d)
 	digest_doc_para(d, line);
 }
 
+/* Write the footer line (when built, where the ledger is) to buf. */
 static void
 digest_footer(const struct digest_input *in, char *buf, size_t len)
 {
@@ -148,6 +154,7 @@ digest_officers(const struct digest_input *in, struct digest_doc *d,
 	digest_omitted(in, d, n);
 }
 
+/* The webhook deliveries given up on, for the leaders. */
 static void
 digest_dead(const struct digest_input *in, struct digest_doc *d)
 {
@@ -230,6 +237,7 @@ digest_department(const struct digest_input *in,
 	return 0;
 }
 
+/* Free what a digest_mail holds and empty it. */
 void
 digest_mail_free(struct digest_mail *m)
 {

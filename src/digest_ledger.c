@@ -17,6 +17,8 @@
 
 #define DIGEST_LEDGER_TITLE_MAX 40      /* characters of an issue title shown */
 
+/* --- a department's digest ----------------------------------------------- */
+
 /* One task of a department, with the first issue that carries it. */
 struct digest_ledger_item {
 	const struct ledger_task *task;
@@ -57,7 +59,7 @@ digest_ledger_items_add(struct digest_ledger_items *items,
 }
 
 /*
- * The department's tasks in l that match: open ones (resolved_in == 0) or
+ * The department's tasks in l that match: open ones (resolved_in_week 0) or
  * those resolved in the week.
  */
 static void
@@ -103,6 +105,7 @@ digest_ledger_title(const struct ledger_issue *is, size_t issues, char *buf,
 		    issues);
 }
 
+/* Return how many of items are overdue at now. */
 static size_t
 digest_ledger_count_overdue(const struct digest_ledger_items *items,
     int64_t now)
@@ -114,6 +117,7 @@ digest_ledger_count_overdue(const struct digest_ledger_items *items,
 	return n;
 }
 
+/* Return how many of items are in state. */
 static size_t
 digest_ledger_count_state(const struct digest_ledger_items *items,
     const char *state)
@@ -160,6 +164,7 @@ digest_ledger_item_cmp(const void *a, const void *b)
 	    x->task->created > y->task->created;
 }
 
+/* The department's open items, most overdue first, with ages and deadlines. */
 static void
 digest_ledger_open_table(const struct digest_input *in, struct digest_doc *d,
     const struct digest_ledger_items *items)
@@ -198,6 +203,7 @@ digest_ledger_open_table(const struct digest_input *in, struct digest_doc *d,
 	digest_omitted(in, d, items->n);
 }
 
+/* What the department resolved in the week. */
 static void
 digest_ledger_resolved_table(const struct digest_input *in,
     struct digest_doc *d, const struct digest_ledger_items *items)
@@ -300,6 +306,9 @@ digest_ledger_department(const struct digest_input *in,
 	free(done.v);
 }
 
+/* --- the zone's digest --------------------------------------------------- */
+
+/* One department's scorecard row (or the total's), with its overdue count. */
 static void
 digest_ledger_score_row(struct digest_doc *d, const char *name,
     const struct ledger_score *s, unsigned overdue)
@@ -324,6 +333,7 @@ digest_ledger_score_row(struct digest_doc *d, const char *name,
 	digest_doc_row(d, cells);
 }
 
+/* Every department's scorecard over the week's issues, then the total. */
 static void
 digest_ledger_scores_table(const struct digest_input *in, struct digest_doc *d)
 {
@@ -347,6 +357,7 @@ digest_ledger_scores_table(const struct digest_input *in, struct digest_doc *d)
 	digest_doc_table_end(d);
 }
 
+/* How many issues of each category came in during the week. */
 static void
 digest_ledger_category_table(const struct digest_input *in,
     struct digest_doc *d)
@@ -368,6 +379,7 @@ digest_ledger_category_table(const struct digest_input *in,
 	digest_doc_table_end(d);
 }
 
+/* Return 1 if the issue id is among the n of v. */
 static int
 digest_ledger_listed(const struct ledger_issue **v, size_t n, const char *id)
 {
@@ -379,6 +391,7 @@ digest_ledger_listed(const struct ledger_issue **v, size_t n, const char *id)
 	return 0;
 }
 
+/* Add l's difficult issues not yet in *v (of *n) to it. */
 static void
 digest_ledger_difficult_collect(const struct ledger *l,
     const struct ledger_issue ***v, size_t *n)

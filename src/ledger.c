@@ -104,6 +104,9 @@ ledger_satisfaction_zh(const char *name)
 	return name;
 }
 
+/* --- reading ledger.lua's rows ------------------------------------------- */
+
+/* A copy of field name of a flat hash; "" when absent. */
 static char *
 ledger_str(const redisReply *flat, const char *name)
 {
@@ -121,6 +124,7 @@ ledger_ms(const redisReply *flat, const char *name)
 	return v != NULL && *v != '\0' ? strtoll(v, NULL, 10) : 0;
 }
 
+/* Fill t from a task's flat hash. */
 static void
 ledger_task_parse(struct ledger_task *t, const redisReply *flat)
 {
@@ -142,6 +146,7 @@ ledger_task_parse(struct ledger_task *t, const redisReply *flat)
 	t->returned_at = ledger_ms(flat, "returned_at");
 }
 
+/* Fill is from an issue's flat hash and the array of its tasks' hashes. */
 static void
 ledger_issue_parse(struct ledger_issue *is, const redisReply *flat,
     const redisReply *tasks)
@@ -181,6 +186,7 @@ ledger_id_cmp(const char *a, const char *b)
 	return x < y ? -1 : x > y;
 }
 
+/* qsort: oldest issue first, then by id. */
 static int
 ledger_issue_cmp(const void *a, const void *b)
 {
@@ -219,6 +225,9 @@ ledger_parse(const redisReply *rows)
 	return l;
 }
 
+/* --- the scorecards ------------------------------------------------------ */
+
+/* Return 1 if the task is queued, claimed or responded: still to do. */
 int
 ledger_task_open(const struct ledger_task *t)
 {
@@ -234,12 +243,14 @@ ledger_task_overdue(const struct ledger_task *t, int64_t now)
 	return ledger_task_open(t) && t->deadline != 0 && t->deadline <= now;
 }
 
+/* part over whole, or -1 (undefined) when whole is 0. */
 static double
 ledger_rate(unsigned part, unsigned whole)
 {
 	return whole == 0 ? -1.0 : (double)part / whole;
 }
 
+/* Compute a scorecard's three rates from its counts (see the top). */
 static void
 ledger_rates(struct ledger_score *s)
 {
@@ -249,6 +260,7 @@ ledger_rates(struct ledger_score *s)
 	s->satisfaction_rate = ledger_rate(s->satisfied, s->rated);
 }
 
+/* Count one task (each task once) in its department's scorecard. */
 static void
 ledger_count_task(struct ledger_score *s, const struct ledger_task *t,
     int64_t now)
@@ -288,6 +300,7 @@ ledger_count_task(struct ledger_score *s, const struct ledger_task *t,
 	}
 }
 
+/* Add the counts of s to the total to. */
 static void
 ledger_add(struct ledger_score *to, const struct ledger_score *s)
 {
@@ -306,6 +319,7 @@ ledger_add(struct ledger_score *to, const struct ledger_score *s)
 	to->satisfied += s->satisfied;
 }
 
+/* qsort of task pointers by id, so a shared task's copies are neighbours. */
 static int
 ledger_task_ptr_cmp(const void *a, const void *b)
 {
@@ -329,6 +343,7 @@ ledger_score_find(const struct ledger *l, const char *department)
 	return NULL;
 }
 
+/* Free the scorecards of l, leaving none. */
 static void
 ledger_scores_free(struct ledger *l)
 {
@@ -409,6 +424,8 @@ ledger_score(struct ledger *l, const struct roster *roster, int64_t now)
 	ledger_rates(&l->total);
 }
 
+/* --- the filter and the JSON --------------------------------------------- */
+
 /* Does the issue pass the filter (NULL fields match anything)? */
 int
 ledger_issue_matches(const struct ledger_issue *is,
@@ -430,6 +447,7 @@ ledger_issue_matches(const struct ledger_issue *is,
 	return 0;
 }
 
+/* Add rate to obj under name: a number, or null when undefined. */
 static void
 ledger_add_rate(cJSON *obj, const char *name, double rate)
 {
@@ -440,6 +458,7 @@ ledger_add_rate(cJSON *obj, const char *name, double rate)
 		    (double)(long long)(rate * 10000 + 0.5) / 10000);
 }
 
+/* Add ms to obj under name as ISO 8601, or null when 0. */
 static void
 ledger_add_time(cJSON *obj, const char *name, int64_t ms)
 {
@@ -453,6 +472,7 @@ ledger_add_time(cJSON *obj, const char *name, int64_t ms)
 	cJSON_AddStringToObject(obj, name, when);
 }
 
+/* Add v to obj under name, or null when it is empty. */
 static void
 ledger_add_text(cJSON *obj, const char *name, const char *v)
 {
@@ -575,6 +595,9 @@ ledger_json(const struct ledger *l, const struct roster *roster,
 	return root;
 }
 
+/* --- freeing ------------------------------------------------------------- */
+
+/* Free what a task holds. */
 static void
 ledger_task_free(struct ledger_task *t)
 {
@@ -587,6 +610,7 @@ ledger_task_free(struct ledger_task *t)
 	free(t->overdue);
 }
 
+/* Free what an issue and its tasks hold. */
 static void
 ledger_issue_free(struct ledger_issue *is)
 {
@@ -609,6 +633,7 @@ ledger_issue_free(struct ledger_issue *is)
 	free(is->satisfaction);
 }
 
+/* Free a ledger and everything it holds; NULL is fine. */
 void
 ledger_free(struct ledger *l)
 {

@@ -104,7 +104,8 @@ ledger_rows_cells(const struct ledger *l, const struct roster *roster,
 	ledger_rows_text(&cells[12], d != NULL ? d->name : t != NULL ?
 	    t->department : "");
 	ledger_rows_text(&cells[13], t != NULL ? t->id : "");
-	ledger_rows_text(&cells[14], t != NULL ? ledger_state_zh(t->state) : "");
+	ledger_rows_text(&cells[14], t != NULL ? ledger_state_zh(t->state) :
+	    "");
 	ledger_rows_text(&cells[15], t != NULL ? t->claimant : "");
 	ledger_rows_time(&cells[16], t != NULL ? t->claimed_at : 0);
 	ledger_rows_time(&cells[17], t != NULL ? t->responded_at : 0);

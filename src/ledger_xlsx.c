@@ -111,6 +111,7 @@ ledger_xlsx_fit(struct ledger_xlsx *x, size_t col, const char *text)
 		x->widths[col] = w;
 }
 
+/* Remember that a libxlsxwriter call failed; the workbook is then refused. */
 static void
 ledger_xlsx_check(struct ledger_xlsx *x, lxw_error err)
 {

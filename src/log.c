@@ -26,6 +26,7 @@ log_init(int foreground, enum log_level level)
 		openlog("liaisond", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
+/* Write one message, with suffix (errno's text) after it unless NULL. */
 static void
 log_vwrite(int priority, const char *suffix, const char *fmt, va_list ap)
 {
@@ -57,6 +58,7 @@ log_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A warning, without errno. */
 void
 log_warnx(const char *fmt, ...)
 {
@@ -67,6 +69,7 @@ log_warnx(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* An event worth keeping; dropped below [log] level info. */
 void
 log_info(const char *fmt, ...)
 {
@@ -79,6 +82,7 @@ log_info(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Detail for debugging; dropped unless [log] level is debug. */
 void
 log_debug(const char *fmt, ...)
 {
@@ -104,6 +108,7 @@ fatal(const char *fmt, ...)
 	exit(1);
 }
 
+/* A bug or a failure at start-up, without errno: log and exit. */
 void
 fatalx(const char *fmt, ...)
 {

@@ -27,6 +27,7 @@
  */
 #define MAIL_WORD_BYTES 45
 
+/* Return 1 if s can go in a header as it is: printable ASCII, no = or ?. */
 static int
 mail_is_plain(const char *s)
 {
@@ -90,6 +91,7 @@ mail_date(time_t t, int offset_s, char buf[MAIL_DATE_SIZE])
 	    off / 3600, off % 3600 / 60);
 }
 
+/* Add a part of type with body to mime; return 0, or -1 with err filled. */
 static int
 mail_add_text(curl_mime *mime, const char *type, const char *body,
     char *err, size_t errlen)
@@ -129,6 +131,10 @@ mail_build_mime(CURL *curl, const struct mail *m, char *err, size_t errlen)
 	return top;
 }
 
+/*
+ * Append a header made by printf to list. Out of memory, the list is left
+ * as it was: the mail thread does not exit the daemon for one header.
+ */
 static struct curl_slist *
 mail_append(struct curl_slist *list, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -151,6 +157,7 @@ mail_append(struct curl_slist *list, const char *fmt, ...)
 	return l != NULL ? l : list;
 }
 
+/* The message's headers for libcurl (From, To, Subject ...), or NULL. */
 static struct curl_slist *
 mail_headers(const struct mail *m)
 {

@@ -43,6 +43,7 @@ task_state_parse(const char *name)
 	return -1;
 }
 
+/* The name of state, as the API and Redis spell it. */
 const char *
 task_state_name(enum task_state state)
 {

@@ -17,32 +17,19 @@
 #include <cmocka.h>
 
 #include "liaison.h"
+#include "fixtures.h"
 
-static char test_dir[64];
-static char test_path[128];
-
+/* fixture_dir holds the test's liaisond.conf, fixture_file. */
 static int
 setup_dir(void **state)
 {
-	char *real;
-
-	snprintf(test_dir, sizeof test_dir, "/tmp/test_config.XXXXXX");
-	if (mkdtemp(test_dir) == NULL)
-		return -1;
-	/* /tmp may be a symbolic link: compare with the real directory. */
-	if ((real = realpath(test_dir, NULL)) == NULL)
-		return -1;
-	snprintf(test_dir, sizeof test_dir, "%s", real);
-	free(real);
-	snprintf(test_path, sizeof test_path, "%s/liaisond.conf", test_dir);
-	return 0;
+	return fixture_dir_make("test_config", "liaisond.conf");
 }
 
 static int
 teardown_dir(void **state)
 {
-	unlink(test_path);
-	rmdir(test_dir);
+	fixture_dir_remove();
 	return 0;
 }
 
@@ -50,13 +37,8 @@ teardown_dir(void **state)
 static struct config *
 load(const char *text, char **cause)
 {
-	FILE *f;
-
-	f = fopen(test_path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	return config_load(test_path, cause);
+	fixture_write_text(fixture_file, text);
+	return config_load(fixture_file, cause);
 }
 
 /* Load text, which must be refused with "PATH:" + expected. */
@@ -64,15 +46,10 @@ static void
 refuse(const char *text, const char *expected)
 {
 	struct config *c;
-	char *cause, want[1024];
+	char *cause;
 
 	c = load(text, &cause);
-	if (c != NULL)
-		fail_msg("accepted:\n%s", text);
-	assert_non_null(cause);
-	snprintf(want, sizeof want, "%s:%s", test_path, expected);
-	assert_string_equal(cause, want);
-	free(cause);
+	fixture_refused(c, cause, text, "%s:%s", fixture_file, expected);
 }
 
 static void
@@ -84,7 +61,7 @@ test_config_empty_file_gives_every_default(void **state)
 	c = load("", &cause);
 	assert_non_null(c);
 	assert_null(cause);
-	assert_string_equal(c->path, test_path);
+	assert_string_equal(c->path, fixture_file);
 	assert_string_equal(c->listen_host, "127.0.0.1");
 	assert_int_equal(c->listen_port, 8080);
 	assert_string_equal(c->public_url, "http://127.0.0.1:8080");
@@ -112,7 +89,7 @@ test_config_empty_file_gives_every_default(void **state)
 	assert_int_equal(c->max_detail, 2000);
 	assert_int_equal(c->idempotency_ttl_s, 604800);
 	assert_int_equal(c->list_limit, 500);
-	snprintf(calendar, sizeof calendar, "%s/holidays-cn.txt", test_dir);
+	snprintf(calendar, sizeof calendar, "%s/holidays-cn.txt", fixture_dir);
 	assert_string_equal(c->deadline_calendar, calendar);
 	assert_int_equal(c->claim_days, 1);
 	assert_int_equal(c->respond_days, 5);
@@ -267,7 +244,7 @@ test_config_relative_roster_file_is_relative_to_the_config(void **state)
 
 	c = load("[roster]\nfile = roster.json\n", &cause);
 	assert_non_null(c);
-	snprintf(want, sizeof want, "%s/roster.json", test_dir);
+	snprintf(want, sizeof want, "%s/roster.json", fixture_dir);
 	assert_string_equal(c->roster_file, want);
 	config_free(c);
 }
@@ -280,7 +257,7 @@ test_config_relative_calendar_is_relative_to_the_config(void **state)
 
 	c = load("[deadlines]\ncalendar = cal/holidays.txt\n", &cause);
 	assert_non_null(c);
-	snprintf(want, sizeof want, "%s/cal/holidays.txt", test_dir);
+	snprintf(want, sizeof want, "%s/cal/holidays.txt", fixture_dir);
 	assert_string_equal(c->deadline_calendar, want);
 	config_free(c);
 }

@@ -21,6 +21,7 @@
 #include <openssl/evp.h>
 
 #include "liaison.h"
+#include "fixtures.h"
 #include "replies.h"
 
 /* Asia/Shanghai (UTC+8) local times, in seconds since the epoch. */
@@ -34,12 +35,8 @@ static struct roster *roster;
 static int
 setup(void **state)
 {
-	char *cause = NULL;
-
 	(void)state;
-	roster = roster_load(ETC_DIR "/roster.json", &cause);
-	if (roster == NULL)
-		fail_msg("%s", cause);
+	roster = fixture_roster();
 	return 0;
 }
 

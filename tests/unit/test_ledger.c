@@ -20,6 +20,7 @@
 #include <hiredis/hiredis.h>
 
 #include "liaison.h"
+#include "fixtures.h"
 #include "replies.h"
 
 static struct roster *roster;
@@ -27,12 +28,8 @@ static struct roster *roster;
 static int
 setup(void **state)
 {
-	char *cause = NULL;
-
 	(void)state;
-	roster = roster_load(ETC_DIR "/roster.json", &cause);
-	if (roster == NULL)
-		fail_msg("%s", cause);
+	roster = fixture_roster();
 	return 0;
 }
 

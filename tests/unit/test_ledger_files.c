@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "liaison.h"
+#include "fixtures.h"
 
 static void
 test_ledger_xlsx_width_counts_cjk_as_two(void **state)
@@ -76,11 +77,10 @@ test_ledger_csv_quotes_cells_and_keeps_departments_apart(void **state)
 {
 	struct roster *r;
 	struct ledger *l;
-	char *cause = NULL, *out;
+	char *out;
 	size_t len;
 
-	r = roster_load(ETC_DIR "/roster.json", &cause);
-	assert_non_null(r);
+	r = fixture_roster();
 	l = ledger_two();
 	ledger_score(l, r, l->issues[0].created + 1000);
 	assert_int_equal(ledger_csv(l, r, NULL, &out, &len), 0);
@@ -113,7 +113,7 @@ main(void)
 		cmocka_unit_test(test_ledger_csv_quotes_cells_and_keeps_departments_apart),
 	};
 
-	setenv("TZ", "Asia/Shanghai", 1);
+	fixture_zone();
 	xmalloc_init_cjson();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

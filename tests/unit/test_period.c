@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "liaison.h"
+#include "fixtures.h"
 
 /* Epoch seconds of some Asia/Shanghai (UTC+8) local times. */
 #define T_2026_11_01 1793462400     /* 2026-11-01 00:00:00 */
@@ -31,8 +32,7 @@
 static int
 setup_shanghai(void **state)
 {
-	setenv("TZ", "Asia/Shanghai", 1);
-	tzset();
+	fixture_zone();
 	return 0;
 }
 

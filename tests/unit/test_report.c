@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "liaison.h"
+#include "fixtures.h"
 
 static struct roster *roster;
 static struct config cfg;
@@ -26,20 +27,9 @@ static time_t now;                  /* 2026-11-27 12:00 in Asia/Shanghai */
 static int
 setup(void **state)
 {
-	char *cause = NULL;
-	struct tm tm = { 0 };
-
-	setenv("TZ", "Asia/Shanghai", 1);
-	tzset();
-	tm.tm_year = 2026 - 1900;
-	tm.tm_mon = 10;
-	tm.tm_mday = 27;
-	tm.tm_hour = 12;
-	tm.tm_isdst = -1;
-	now = mktime(&tm);
-	roster = roster_load(ETC_DIR "/roster.json", &cause);
-	if (roster == NULL)
-		fail_msg("%s", cause);
+	fixture_zone();
+	now = fixture_local_time(2026, 11, 27, 12, 0);
+	roster = fixture_roster();
 	cfg.max_items = 50;
 	cfg.max_title = 100;
 	cfg.max_detail = 2000;

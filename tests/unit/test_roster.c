@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "liaison.h"
+#include "fixtures.h"
 
 /* The parts of a small valid roster; each test swaps one for a bad one. */
 #define ZONE \
@@ -59,15 +60,10 @@ static void
 refuse(const char *text, const char *expected)
 {
 	struct roster *r;
-	char *cause, want[1024];
+	char *cause;
 
 	r = roster_parse(text, strlen(text), "t.json", &cause);
-	if (r != NULL)
-		fail_msg("accepted:\n%s", text);
-	assert_non_null(cause);
-	snprintf(want, sizeof want, "t.json: %s", expected);
-	assert_string_equal(cause, want);
-	free(cause);
+	fixture_refused(r, cause, text, "t.json: %s", expected);
 }
 
 static void

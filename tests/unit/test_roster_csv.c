@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "liaison.h"
+#include "fixtures.h"
 
 static struct csv_sheet *
 sheet(const char *name, const char *text)
@@ -214,13 +215,8 @@ test_roster_csv_export_then_import_is_the_identity(void **state)
 	size_t outlen[ROSTER_CSV_NSHEETS], reordered, len, i;
 	struct roster_csv_input in;
 	cJSON *a, *b;
-	FILE *f;
 
-	f = fopen(ETC_DIR "/roster.json", "rb");
-	assert_non_null(f);
-	data = malloc(1 << 20);
-	len = fread(data, 1, 1 << 20, f);
-	fclose(f);
+	data = fixture_read(ETC_DIR "/roster.json", &len);
 	assert_int_equal(roster_csv_export(data, len, "roster.json", out,
 	    outlen, &reordered, &cause), 0);
 	assert_int_equal(reordered, 0);

@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "liaison.h"
+#include "fixtures.h"
 
 #define THRESHOLD SIMILAR_THRESHOLD_DEFAULT
 
@@ -158,21 +159,10 @@ load_samples(struct sample **out, cJSON **json)
 {
 	cJSON *items, *item, *expect, *cluster, *title, *detail;
 	struct sample *s;
-	FILE *f;
 	char *buf;
-	long len;
 	size_t n = 0;
 
-	f = fopen(TEST_DATA_DIR "/reports.json", "r");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	buf = malloc(len + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, len, f), len);
-	buf[len] = '\0';
-	fclose(f);
+	buf = fixture_read(TEST_DATA_DIR "/reports.json", NULL);
 	*json = cJSON_Parse(buf);
 	free(buf);
 	assert_non_null(*json);

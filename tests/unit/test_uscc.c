@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "liaison.h"
+#include "fixtures.h"
 
 static void
 test_uscc_accepts_the_standards_example(void **state)
@@ -104,27 +105,6 @@ test_uscc_accepts_letter_authority_codes(void **state)
 	assert_int_equal(uscc_valid("A1340800MA2N0001XJ", NULL), 0);
 }
 
-/* Read a whole file into a new NUL-terminated buffer. */
-static char *
-read_file(const char *path)
-{
-	FILE *f;
-	char *text;
-	long len;
-
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	len = ftell(f);
-	rewind(f);
-	text = malloc(len + 1);
-	assert_non_null(text);
-	assert_int_equal(fread(text, 1, len, f), len);
-	text[len] = '\0';
-	fclose(f);
-	return text;
-}
-
 static void
 test_uscc_accepts_every_enterprise_of_the_sample_roster(void **state)
 {
@@ -133,7 +113,7 @@ test_uscc_accepts_every_enterprise_of_the_sample_roster(void **state)
 	char *text;
 	int n = 0;
 
-	text = read_file(ETC_DIR "/roster.json");
+	text = fixture_read(ETC_DIR "/roster.json", NULL);
 	root = cJSON_Parse(text);
 	assert_non_null(root);
 	array = cJSON_GetObjectItemCaseSensitive(root, "enterprises");

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "liaison.h"
+#include "fixtures.h"
 
 static void
 test_sha256_of_abc_is_the_known_vector(void **state)
@@ -44,8 +45,7 @@ test_iso8601_writes_local_time_with_millis_and_offset(void **state)
 {
 	char buf[32];
 
-	setenv("TZ", "Asia/Shanghai", 1);
-	tzset();
+	fixture_zone();
 	util_time_iso8601(1795782600123LL, buf);
 	assert_string_equal(buf, "2026-11-27T20:30:00.123+08:00");
 	util_time_iso8601(1795782600000LL, buf);

@@ -18,58 +18,43 @@
 #include <cmocka.h>
 
 #include "liaison.h"
+#include "fixtures.h"
 
 /* Epoch seconds of some Asia/Shanghai (UTC+8) local times. */
 #define T_2026_11_27_0030 1795710600  /* Friday; 2026-11-26 16:30 UTC */
 #define T_2026_11_30_LAST 1796054399  /* Monday 23:59:59 */
 
 static struct workdays *calendar;     /* etc/holidays-cn.txt */
-static char test_dir[64];
-static char test_path[128];
 
+/* The zone's time, the shipped calendar, and fixture_dir for test files. */
 static int
 setup(void **state)
 {
 	char *cause;
 
-	setenv("TZ", "Asia/Shanghai", 1);
-	tzset();
+	fixture_zone();
 	calendar = workdays_load(ETC_DIR "/holidays-cn.txt", &cause);
 	if (calendar == NULL) {
 		fprintf(stderr, "%s\n", cause);
 		free(cause);
 		return -1;
 	}
-	snprintf(test_dir, sizeof test_dir, "/tmp/test_workdays.XXXXXX");
-	if (mkdtemp(test_dir) == NULL)
-		return -1;
-	snprintf(test_path, sizeof test_path, "%s/holidays.txt", test_dir);
-	return 0;
+	return fixture_dir_make("test_workdays", "holidays.txt");
 }
 
 static int
 teardown(void **state)
 {
 	workdays_free(calendar);
-	unlink(test_path);
-	rmdir(test_dir);
+	fixture_dir_remove();
 	return 0;
 }
 
-/* Return local time year-month-day hour:minute:00. */
+/* Local time year-month-day hour:minute:00, short for the tables below. */
 static time_t
 at(int year, int month, int day, int hour, int minute)
 {
-	struct tm tm;
-
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = year - 1900;
-	tm.tm_mon = month - 1;
-	tm.tm_mday = day;
-	tm.tm_hour = hour;
-	tm.tm_min = minute;
-	tm.tm_isdst = -1;
-	return mktime(&tm);
+	return fixture_local_time(year, month, day, hour, minute);
 }
 
 /* Check that n working days from start are due at local time want. */
@@ -92,13 +77,8 @@ check_due(time_t start, int n, const char *want)
 static struct workdays *
 load(const char *text, char **cause)
 {
-	FILE *f;
-
-	f = fopen(test_path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	return workdays_load(test_path, cause);
+	fixture_write_text(fixture_file, text);
+	return workdays_load(fixture_file, cause);
 }
 
 /* Load text, which must be refused with "PATH:" + expected. */
@@ -106,15 +86,10 @@ static void
 refuse(const char *text, const char *expected)
 {
 	struct workdays *wd;
-	char *cause, want[1024];
+	char *cause;
 
 	wd = load(text, &cause);
-	if (wd != NULL)
-		fail_msg("accepted:\n%s", text);
-	assert_non_null(cause);
-	snprintf(want, sizeof want, "%s:%s", test_path, expected);
-	assert_string_equal(cause, want);
-	free(cause);
+	fixture_refused(wd, cause, text, "%s:%s", fixture_file, expected);
 }
 
 static void
@@ -335,9 +310,9 @@ test_workdays_load_refuses_a_missing_file_or_a_directory(void **state)
 	    "/nonexistent/holidays.txt: No such file or directory");
 	free(cause);
 
-	wd = workdays_load(test_dir, &cause);
+	wd = workdays_load(fixture_dir, &cause);
 	assert_null(wd);
-	snprintf(want, sizeof want, "%s: Is a directory", test_dir);
+	snprintf(want, sizeof want, "%s: Is a directory", fixture_dir);
 	assert_string_equal(cause, want);
 	free(cause);
 }
@@ -418,18 +393,14 @@ test_workdays_load_refuses_a_bad_name(void **state)
 	static const char nul[] = "2026-10-01 off 国庆节\n2026-10-02 off a\0b\n";
 	struct workdays *wd;
 	char *cause, want[256];
-	FILE *f;
 
 	refuse("2026-10-01 off \xe5\x9b\n",
 	    "1: the name is not valid UTF-8");
 
-	f = fopen(test_path, "w");
-	assert_non_null(f);
-	fwrite(nul, 1, sizeof nul - 1, f);
-	fclose(f);
-	wd = workdays_load(test_path, &cause);
+	fixture_write(fixture_file, nul, sizeof nul - 1);
+	wd = workdays_load(fixture_file, &cause);
 	assert_null(wd);
-	snprintf(want, sizeof want, "%s:2: NUL byte in the line", test_path);
+	snprintf(want, sizeof want, "%s:2: NUL byte in the line", fixture_file);
 	assert_string_equal(cause, want);
 	free(cause);
 }
