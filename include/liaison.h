@@ -321,6 +321,7 @@ void roster_free(struct roster *);
 struct roster *roster_parse(const char *text, size_t len, const char *name,
     char **cause);
 struct roster *roster_load(const char *path, char **cause);
+const char *roster_text_problem(const char *, int allow_empty);
 int roster_email_ok(const char *);
 int roster_id_ok(const char *);
 int roster_timezone_ok(const char *);
