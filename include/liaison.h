@@ -321,6 +321,7 @@ void roster_free(struct roster *);
 struct roster *roster_parse(const char *text, size_t len, const char *name,
     char **cause);
 struct roster *roster_load(const char *path, char **cause);
+const char *roster_text_problem(const char *, int allow_empty);
 int roster_email_ok(const char *);
 int roster_id_ok(const char *);
 int roster_timezone_ok(const char *);
@@ -740,7 +741,7 @@ struct csv_sheet *csv_read_file(const char *path, char **cause);
 void csv_read_free(struct csv_sheet *);
 
 /* roster_csv.c */
-#define ROSTER_CSV_TIMEZONE "Asia/Shanghai"   /* when neither given nor based */
+#define ROSTER_CSV_MAX_COLUMNS 8     /* a NULL key ends a sheet's columns */
 enum roster_csv_sheet_id {
 	ROSTER_CSV_OFFICERS,
 	ROSTER_CSV_ENTERPRISES,
@@ -749,17 +750,51 @@ enum roster_csv_sheet_id {
 	ROSTER_CSV_LEADERS,
 	ROSTER_CSV_NSHEETS
 };
+enum roster_csv_kind {
+	ROSTER_CSV_TEXT,         /* the field, as it is */
+	ROSTER_CSV_LIST,         /* an array: the words of the cell, ";" etc. */
+	ROSTER_CSV_WORD,         /* a roster word, or its sheet word (words) */
+	ROSTER_CSV_CODE,         /* a credit code */
+	ROSTER_CSV_WEBHOOK,      /* key without "webhook_", in "webhook" */
+	ROSTER_CSV_LINK          /* officer ids: the officers' "enterprises" */
+};
+struct roster_csv_column {
+	const char *key;         /* the roster field, and the English header */
+	const char *zh;          /* the Chinese header */
+	int required;            /* the cell must not be empty */
+	enum roster_csv_kind kind;
+	const char *const (*words)[2];  /* ROSTER_CSV_WORD: roster, sheet */
+};
+struct roster_csv_layout {
+	const char *name;        /* the array of the roster */
+	struct roster_csv_column columns[ROSTER_CSV_MAX_COLUMNS];
+};
+struct roster_csv_key {          /* an id and the row it is on */
+	char *id;
+	size_t row;
+	struct cJSON *entry;     /* what the row became, or NULL */
+};
+const struct roster_csv_layout *roster_csv_layout(enum roster_csv_sheet_id);
+const char *roster_csv_sheet_name(enum roster_csv_sheet_id);
+int roster_csv_key_cmp(const void *, const void *);
+struct roster_csv_key *roster_csv_key_first(struct roster_csv_key *, size_t,
+    const char *id);
+void roster_csv_keys_free(struct roster_csv_key *, size_t);
+
+/* roster_csv_export.c */
+int roster_csv_export(const char *text, size_t len, const char *name,
+    char *out[ROSTER_CSV_NSHEETS], size_t outlen[ROSTER_CSV_NSHEETS],
+    size_t *reordered, char **cause);
+
+/* roster_csv_import.c */
+#define ROSTER_CSV_TIMEZONE "Asia/Shanghai"   /* when neither given nor based */
 struct roster_csv_input {
 	const struct csv_sheet *sheets[ROSTER_CSV_NSHEETS];  /* NULL: not given */
 	const char *zone_name;   /* NULL: the base roster's */
 	const char *timezone;    /* NULL: the base roster's, or Asia/Shanghai */
 	const struct cJSON *base;       /* a roster for what is not given, or NULL */
 };
-const char *roster_csv_sheet_name(enum roster_csv_sheet_id);
 char *roster_csv_import(const struct roster_csv_input *, char **cause);
-int roster_csv_export(const char *text, size_t len, const char *name,
-    char *out[ROSTER_CSV_NSHEETS], size_t outlen[ROSTER_CSV_NSHEETS],
-    size_t *reordered, char **cause);
 
 /* ledger_rows.c */
 #define LEDGER_NCOLUMNS 24

@@ -222,6 +222,27 @@ roster_load(const char *path, char **cause)
 
 /* --- what a value may be ------------------------------------------------- */
 
+/*
+ * Return NULL if s may stand in a roster field: valid UTF-8, without control
+ * characters (C0 or DEL), and not empty unless allow_empty. Else return why
+ * not, for a message.
+ */
+const char *
+roster_text_problem(const char *s, int allow_empty)
+{
+	const char *p;
+
+	if (!utf8_valid(s, strlen(s)))
+		return "invalid UTF-8";
+	for (p = s; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return "contains a control character";
+	}
+	if (!allow_empty && *s == '\0')
+		return "must not be empty";
+	return NULL;
+}
+
 /* Return 1 if s looks like a mail address (an @, no spaces or <>,;"). */
 int
 roster_email_ok(const char *s)

@@ -1,24 +1,19 @@
 /*
  * roster_json.c -- reading roster JSON into a struct roster (roster.c),
  * checking everything before the roster is used: field names and types,
- * UTF-8, unique ids, credit codes, timezone, webhook formats and secrets,
- * and every reference between entries.
+ * unique ids, credit codes, webhook formats, every reference between
+ * entries. The rules two fields share with request bodies (no \u0000, only
+ * known fields, each once) are validate.c's; those of a value (text, ids,
+ * mail addresses, zones, URLs, secrets) are roster.c's.
  *
- * A refusal names the file, the entry (as "officers[3] \"O004\"", index
- * from 0) and the field: "roster.json: officers[3] \"O004\": email \"x\":
- * not a mail address". Only the first problem is reported. These messages
- * are what an administrator reads on a failed reload, and roster_csv_import
- * turns them back into the sheet cell the entry came from, so their form
- * is kept stable.
+ * A refusal names the file, the entry (index from 0) and the field:
+ * "roster.json: officers[3] \"O004\": email \"x\": not a mail address";
+ * only the first problem is told. roster_csv_import turns these messages
+ * back into the sheet cell the entry came from, so keep their form.
  *
- * The two rules a roster shares with request bodies, no \u0000 escape and
- * only known fields each given once, are validate.c's; the rules of the
- * values (ids, mail addresses, zones, URLs, secrets) are roster.c's.
- *
- * Reading is in two steps so that roster_load can free the file's text
- * before the roster is built: roster_json_tree parses the text into a cJSON
- * tree, roster_json_build turns the tree into a roster, frees the tree and
- * hands its memory back to the system.
+ * roster_json_tree parses the text, roster_json_build turns the tree into
+ * a roster and frees it: two steps, so that roster_load can free the text
+ * before the roster is built.
  */
 #include "config.h"
 
@@ -77,23 +72,11 @@ roster_json_error(struct roster_json *rj, const char *fmt, ...)
 	return -1;
 }
 
-/* Return 1 if s has a control character (C0 or DEL), 0 if not. */
-static int
-roster_json_has_control(const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	}
-	return 0;
-}
-
 /* Return 1 if s is safe to quote in a message, 0 if not. */
 static int
 roster_json_printable(const char *s)
 {
-	return strlen(s) <= 80 && utf8_valid(s, strlen(s)) &&
-	    !roster_json_has_control(s);
+	return strlen(s) <= 80 && roster_text_problem(s, 1) == NULL;
 }
 
 /*
@@ -131,17 +114,21 @@ roster_json_refuse_item(struct roster_json *rj, const char *label,
 }
 
 /*
- * Report id as given twice in array (named array_name): find the first two
- * entries with it. Return -1.
+ * Sort array which of the roster (read from array, named array_name) by
+ * id. Refuse an id given twice, naming the first two entries with it.
+ * Return 0 or -1.
  */
 static int
-roster_json_duplicate(struct roster_json *rj, const cJSON *array,
-    const char *array_name, const char *id)
+roster_json_sort(struct roster_json *rj, enum roster_array which,
+    const cJSON *array, const char *array_name)
 {
 	const cJSON *entry, *entry_id;
+	const char *id;
 	size_t i = 0, first = 0;
 	int found = 0;
 
+	if ((id = roster_sort(rj->roster, which)) == NULL)
+		return 0;
 	cJSON_ArrayForEach(entry, array) {
 		entry_id = cJSON_GetObjectItemCaseSensitive(entry, "id");
 		if (cJSON_IsString(entry_id) &&
@@ -155,21 +142,6 @@ roster_json_duplicate(struct roster_json *rj, const cJSON *array,
 	}
 	return roster_json_error(rj, "%s[%zu] \"%s\": duplicate id (also "
 	    "%s[%zu])", array_name, i, id, array_name, first);
-}
-
-/*
- * Sort array which of the roster (read from array, named array_name) by
- * id; refuse an id given twice. Return 0 or -1.
- */
-static int
-roster_json_sort(struct roster_json *rj, enum roster_array which,
-    const cJSON *array, const char *array_name)
-{
-	const char *twice;
-
-	if ((twice = roster_sort(rj->roster, which)) != NULL)
-		return roster_json_duplicate(rj, array, array_name, twice);
-	return 0;
 }
 
 /* --- fields -------------------------------------------------------------- */
@@ -196,26 +168,6 @@ roster_json_check_fields(struct roster_json *rj, const char *label,
 		return roster_json_error(rj, "%s: unknown field", label);
 	return roster_json_error(rj, "%s: unknown field \"%s\"", label,
 	    bad->string);
-}
-
-/*
- * Check that the string s (field of entry label) is valid UTF-8 without
- * control characters, and not empty unless allow_empty. Return 0 or -1.
- */
-static int
-roster_json_check_text(struct roster_json *rj, const char *label,
-    const char *field, const char *s, int allow_empty)
-{
-	if (!utf8_valid(s, strlen(s)))
-		return roster_json_error(rj, "%s: %s: invalid UTF-8", label,
-		    field);
-	if (roster_json_has_control(s))
-		return roster_json_error(rj, "%s: %s: contains a control "
-		    "character", label, field);
-	if (!allow_empty && *s == '\0')
-		return roster_json_error(rj, "%s: %s: must not be empty", label,
-		    field);
-	return 0;
 }
 
 /*
@@ -246,15 +198,16 @@ roster_json_member(struct roster_json *rj, const char *label,
 }
 
 /*
- * Find string field of obj and check it. Return 0 with *out pointing into
- * the cJSON tree (NULL when an optional field is absent), or -1. Required
- * fields must not be empty; optional ones may be.
+ * Find string field of obj and check it (roster_text_problem). Return 0
+ * with *out pointing into the cJSON tree (NULL when an optional field is
+ * absent), or -1. Required fields must not be empty; optional ones may be.
  */
 static int
 roster_json_text(struct roster_json *rj, const char *label, const cJSON *obj,
     const char *field, int required, const char **out)
 {
 	const cJSON *item;
+	const char *why;
 
 	*out = NULL;
 	if (roster_json_member(rj, label, obj, field, required, cJSON_IsString,
@@ -262,9 +215,8 @@ roster_json_text(struct roster_json *rj, const char *label, const cJSON *obj,
 		return -1;
 	if (item == NULL)
 		return 0;
-	if (roster_json_check_text(rj, label, field, item->valuestring,
-	    !required) != 0)
-		return -1;
+	if ((why = roster_text_problem(item->valuestring, !required)) != NULL)
+		return roster_json_error(rj, "%s: %s: %s", label, field, why);
 	*out = item->valuestring;
 	return 0;
 }
@@ -311,32 +263,34 @@ roster_json_item(struct roster_json *rj, const char *label, const char *field,
 }
 
 /*
- * Copy array (of non-empty strings, field of entry label) into a new arena
- * array; check, when given, must accept each (what says why not). Return 0
- * with *out and *n set, or -1. A NULL array is empty.
+ * Copy the optional array field of obj (entry label), of non-empty
+ * strings, into a new arena array; check, when given, must accept each
+ * (what says why not). Return 0 with *out and *n set (none when the field
+ * is absent), or -1.
  */
 static int
 roster_json_string_array(struct roster_json *rj, const char *label,
-    const char *field, const cJSON *array, int (*check)(const char *),
+    const cJSON *obj, const char *field, int (*check)(const char *),
     const char *what, char ***out, size_t *n)
 {
-	const cJSON *item;
-	const char *s;
+	const cJSON *array, *item;
+	const char *s, *why;
 	char name[128];
 	size_t i = 0;
 
 	*out = NULL;
 	*n = 0;
-	if (array == NULL)
-		return 0;
+	if (roster_json_array(rj, label, obj, field, 0, &array) != 0)
+		return -1;
 	*n = (size_t)cJSON_GetArraySize(array);
 	*out = roster_alloc(rj->roster, *n * sizeof **out, sizeof **out);
 	cJSON_ArrayForEach(item, array) {
 		if ((s = roster_json_item(rj, label, field, i, item)) == NULL)
 			return -1;
 		snprintf(name, sizeof name, "%s[%zu]", field, i);
-		if (roster_json_check_text(rj, label, name, s, 0) != 0)
-			return -1;
+		if ((why = roster_text_problem(s, 0)) != NULL)
+			return roster_json_error(rj, "%s: %s: %s", label, name,
+			    why);
 		if (check != NULL && !check(s))
 			return roster_json_error(rj, "%s: %s \"%s\": %s", label,
 			    name, s, what);
@@ -346,23 +300,36 @@ roster_json_string_array(struct roster_json *rj, const char *label,
 }
 
 /*
- * Return the shared arena copy of value if it is one of choices (copies has
- * one slot per choice), or NULL.
+ * Read string field of obj (entry label), which must be one of choices.
+ * Return 0 with *out the arena copy of the choice that all entries share
+ * (copies has a slot per choice), or -1 with the choices in the message:
+ * "kind \"company\": must be enterprise or social_org".
  */
-static char *
-roster_json_choice(struct roster_json *rj, const char *const *choices,
-    char **copies, const char *value)
+static int
+roster_json_word(struct roster_json *rj, const char *label, const cJSON *obj,
+    const char *field, const char *const *choices, char **copies, char **out)
 {
-	size_t i;
+	const char *value;
+	char list[256];
+	size_t i, len = 0;
 
+	if (roster_json_text(rj, label, obj, field, 1, &value) != 0)
+		return -1;
 	for (i = 0; choices[i] != NULL; i++) {
 		if (strcmp(choices[i], value) != 0)
 			continue;
 		if (copies[i] == NULL)
 			copies[i] = roster_strdup(rj->roster, choices[i]);
-		return copies[i];
+		*out = copies[i];
+		return 0;
 	}
-	return NULL;
+	list[0] = '\0';
+	for (i = 0; choices[i] != NULL && len < sizeof list; i++)
+		len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
+		    i == 0 ? "" : choices[i + 1] == NULL ? " or " : ", ",
+		    choices[i]);
+	return roster_json_error(rj, "%s: %s \"%s\": must be %s", label, field,
+	    value, list);
 }
 
 /* --- the zone, leaders and departments ----------------------------------- */
@@ -378,12 +345,10 @@ roster_json_zone(struct roster_json *rj, const cJSON *root)
 	zone = cJSON_GetObjectItemCaseSensitive(root, "zone");
 	if (zone == NULL)
 		return roster_json_error(rj, "missing field \"zone\"");
-	if (roster_json_check_fields(rj, "zone", zone, fields) != 0)
-		return -1;
-	if (roster_json_string(rj, "zone", zone, "name", 1,
-	    &r->zone_name) != 0)
-		return -1;
-	if (roster_json_string(rj, "zone", zone, "timezone", 1,
+	if (roster_json_check_fields(rj, "zone", zone, fields) != 0 ||
+	    roster_json_string(rj, "zone", zone, "name", 1,
+	    &r->zone_name) != 0 ||
+	    roster_json_string(rj, "zone", zone, "timezone", 1,
 	    &r->timezone) != 0)
 		return -1;
 	if (!roster_timezone_ok(r->timezone))
@@ -412,12 +377,10 @@ roster_json_leaders(struct roster_json *rj, const cJSON *root)
 	cJSON_ArrayForEach(entry, array) {
 		snprintf(label, sizeof label, "leaders[%zu]", i);
 		l = &r->leaders[i++];
-		if (roster_json_check_fields(rj, label, entry, fields) != 0)
-			return -1;
-		if (roster_json_string(rj, label, entry, "name", 1,
-		    &l->name) != 0)
-			return -1;
-		if (roster_json_string(rj, label, entry, "email", 1,
+		if (roster_json_check_fields(rj, label, entry, fields) != 0 ||
+		    roster_json_string(rj, label, entry, "name", 1,
+		    &l->name) != 0 ||
+		    roster_json_string(rj, label, entry, "email", 1,
 		    &l->email) != 0)
 			return -1;
 		if (!roster_email_ok(l->email))
@@ -434,33 +397,29 @@ roster_json_webhook(struct roster_json *rj, const char *label,
 {
 	static const char *const fields[] = { "url", "format", "secret", NULL };
 	const cJSON *webhook;
-	const char *format;
 	char wlabel[192];
+	int standard;
 
 	webhook = cJSON_GetObjectItemCaseSensitive(entry, "webhook");
 	if (webhook == NULL)
 		return 0;
 	snprintf(wlabel, sizeof wlabel, "%s: webhook", label);
-	if (roster_json_check_fields(rj, wlabel, webhook, fields) != 0)
-		return -1;
-	if (roster_json_string(rj, wlabel, webhook, "url", 1,
+	if (roster_json_check_fields(rj, wlabel, webhook, fields) != 0 ||
+	    roster_json_string(rj, wlabel, webhook, "url", 1,
 	    &d->webhook_url) != 0)
 		return -1;
 	if (!roster_url_ok(d->webhook_url))
 		return roster_json_error(rj, "%s: url \"%s\": must start with "
 		    "http:// or https://", wlabel, d->webhook_url);
-	if (roster_json_text(rj, wlabel, webhook, "format", 1, &format) != 0)
-		return -1;
 	/* The one check of a webhook format name. */
-	d->webhook_format = roster_json_choice(rj, roster_json_formats,
-	    rj->format_copies, format);
-	if (d->webhook_format == NULL)
-		return roster_json_error(rj, "%s: format \"%s\": must be "
-		    "standard, wecom, dingtalk or feishu", wlabel, format);
-	if (roster_json_string(rj, wlabel, webhook, "secret",
-	    strcmp(format, "standard") == 0, &d->webhook_secret) != 0)
+	if (roster_json_word(rj, wlabel, webhook, "format", roster_json_formats,
+	    rj->format_copies, &d->webhook_format) != 0)
 		return -1;
-	if (strcmp(format, "standard") == 0 &&
+	standard = strcmp(d->webhook_format, "standard") == 0;
+	if (roster_json_string(rj, wlabel, webhook, "secret", standard,
+	    &d->webhook_secret) != 0)
+		return -1;
+	if (standard &&
 	    !roster_secret_ok(d->webhook_secret))
 		return roster_json_error(rj, "%s: secret: must be \"whsec_\" "
 		    "and base64", wlabel);
@@ -494,7 +453,7 @@ roster_json_departments(struct roster_json *rj, const cJSON *root)
 		"id", "name", "emails", "webhook", NULL
 	};
 	struct roster *r = rj->roster;
-	const cJSON *array, *entry, *emails;
+	const cJSON *array, *entry;
 	struct department *d;
 	char label[128];
 	size_t i = 0;
@@ -511,14 +470,10 @@ roster_json_departments(struct roster_json *rj, const cJSON *root)
 		if (roster_json_id_and_name(rj, label, entry, fields, &d->id,
 		    &d->name) != 0)
 			return -1;
-		if (roster_json_array(rj, label, entry, "emails", 0,
-		    &emails) != 0)
-			return -1;
-		if (roster_json_string_array(rj, label, "emails", emails,
+		if (roster_json_string_array(rj, label, entry, "emails",
 		    roster_email_ok, "not a mail address", &d->emails,
-		    &d->nemails) != 0)
-			return -1;
-		if (roster_json_webhook(rj, label, entry, d) != 0)
+		    &d->nemails) != 0 ||
+		    roster_json_webhook(rj, label, entry, d) != 0)
 			return -1;
 	}
 	return roster_json_sort(rj, ROSTER_DEPARTMENTS, array, "departments");
@@ -570,7 +525,7 @@ roster_json_topics(struct roster_json *rj, const cJSON *root)
 		"id", "name", "departments", "keywords", NULL
 	};
 	struct roster *r = rj->roster;
-	const cJSON *array, *entry, *keywords;
+	const cJSON *array, *entry;
 	struct topic *t;
 	char label[128];
 	size_t i = 0;
@@ -583,15 +538,10 @@ roster_json_topics(struct roster_json *rj, const cJSON *root)
 		roster_json_label(label, sizeof label, "topics", i, entry);
 		t = &r->topics[i++];
 		if (roster_json_id_and_name(rj, label, entry, fields, &t->id,
-		    &t->name) != 0)
-			return -1;
-		if (roster_json_topic_departments(rj, label, entry, t) != 0)
-			return -1;
-		if (roster_json_array(rj, label, entry, "keywords", 0,
-		    &keywords) != 0)
-			return -1;
-		if (roster_json_string_array(rj, label, "keywords", keywords,
-		    NULL, NULL, &t->keywords, &t->nkeywords) != 0)
+		    &t->name) != 0 ||
+		    roster_json_topic_departments(rj, label, entry, t) != 0 ||
+		    roster_json_string_array(rj, label, entry, "keywords", NULL,
+		    NULL, &t->keywords, &t->nkeywords) != 0)
 			return -1;
 	}
 	return roster_json_sort(rj, ROSTER_TOPICS, array, "topics");
@@ -628,7 +578,7 @@ roster_json_enterprises(struct roster_json *rj, const cJSON *root)
 	struct roster *r = rj->roster;
 	const cJSON *array, *entry;
 	struct enterprise *e;
-	const char *id, *kind;
+	const char *id;
 	char label[128];
 	size_t i = 0;
 
@@ -640,24 +590,17 @@ roster_json_enterprises(struct roster_json *rj, const cJSON *root)
 	cJSON_ArrayForEach(entry, array) {
 		roster_json_label(label, sizeof label, "enterprises", i, entry);
 		e = &r->enterprises[i++];
-		if (roster_json_check_fields(rj, label, entry, fields) != 0)
-			return -1;
-		if (roster_json_text(rj, label, entry, "id", 1, &id) != 0)
-			return -1;
-		if (roster_json_check_code(rj, label, id) != 0)
+		if (roster_json_check_fields(rj, label, entry, fields) != 0 ||
+		    roster_json_text(rj, label, entry, "id", 1, &id) != 0 ||
+		    roster_json_check_code(rj, label, id) != 0)
 			return -1;
 		memcpy(e->id, id, sizeof e->id);
 		if (roster_json_string(rj, label, entry, "name", 1,
 		    &e->name) != 0)
 			return -1;
-		if (roster_json_text(rj, label, entry, "kind", 1, &kind) != 0)
-			return -1;
-		e->kind = roster_json_choice(rj, roster_json_kinds,
-		    rj->kind_copies, kind);
-		if (e->kind == NULL)
-			return roster_json_error(rj, "%s: kind \"%s\": must be "
-			    "enterprise or social_org", label, kind);
-		if (roster_json_string(rj, label, entry, "area", 0,
+		if (roster_json_word(rj, label, entry, "kind", roster_json_kinds,
+		    rj->kind_copies, &e->kind) != 0 ||
+		    roster_json_string(rj, label, entry, "area", 0,
 		    &e->area) != 0)
 			return -1;
 	}
@@ -711,25 +654,17 @@ roster_json_officer(struct roster_json *rj, const cJSON *entry, size_t i,
 		"id", "name", "level", "unit", "phone", "email", "enterprises",
 		NULL
 	};
-	const char *level;
 	char label[128];
 
 	roster_json_label(label, sizeof label, "officers", i, entry);
 	if (roster_json_id_and_name(rj, label, entry, fields, &o->id,
 	    &o->name) != 0)
 		return -1;
-	if (roster_json_text(rj, label, entry, "level", 1, &level) != 0)
-		return -1;
-	o->level = roster_json_choice(rj, roster_json_levels, rj->level_copies,
-	    level);
-	if (o->level == NULL)
-		return roster_json_error(rj, "%s: level \"%s\": must be zone, "
-		    "municipal or provincial", label, level);
-	if (roster_json_string(rj, label, entry, "unit", 0, &o->unit) != 0)
-		return -1;
-	if (roster_json_string(rj, label, entry, "phone", 0, &o->phone) != 0)
-		return -1;
-	if (roster_json_string(rj, label, entry, "email", 0, &o->email) != 0)
+	if (roster_json_word(rj, label, entry, "level", roster_json_levels,
+	    rj->level_copies, &o->level) != 0 ||
+	    roster_json_string(rj, label, entry, "unit", 0, &o->unit) != 0 ||
+	    roster_json_string(rj, label, entry, "phone", 0, &o->phone) != 0 ||
+	    roster_json_string(rj, label, entry, "email", 0, &o->email) != 0)
 		return -1;
 	if (o->email != NULL && *o->email != '\0' &&
 	    !roster_email_ok(o->email))

@@ -1,0 +1,803 @@
+/*
+ * roster_csv_import.c -- sheets read by csv_read.c (roster_csv.c defines
+ * them) into roster JSON, every problem reported as "FILE:LINE:COLUMN:
+ * what".
+ *
+ * Import checks what only the sheets can say where it went wrong (columns,
+ * empty required cells, duplicate ids, credit codes, links to officers),
+ * collecting every problem rather than stopping at the first, and reports
+ * them sorted by sheet, line and column. Then it runs roster_parse on the
+ * result, so no roster rule is written twice; a refusal from there names
+ * an entry ("officers[3] ...: email ...") and is turned back into the
+ * sheet, line and column that entry came from (roster_csv_import_locate).
+ *
+ * A sheet not given (leaders, departments, topics) comes from a base
+ * roster, and the zone from the options or the base. Nothing is written
+ * anywhere: the caller gets the JSON text or the problems.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "liaison.h"
+
+#define ROSTER_CSV_IMPORT_MAX_PROBLEMS 20   /* reported; the rest counted */
+#define ROSTER_CSV_IMPORT_KEEP 100000       /* kept to be sorted */
+
+/* Separators inside a list cell (ids, emails, keywords). */
+static const char *const roster_csv_import_separators[] = {
+	";", "；", ",", "，", "、", "\n", "\r", NULL
+};
+
+/* A sheet with its header read: where each layout column is. */
+struct roster_csv_import_sheet {
+	const struct csv_sheet *csv;
+	const struct roster_csv_layout *layout;
+	int at[ROSTER_CSV_MAX_COLUMNS];   /* cell index of column, or -1 */
+};
+
+/* One problem found, kept to be sorted into sheet and line order. */
+struct roster_csv_import_problem {
+	int sheet;               /* enum roster_csv_sheet_id; -1: no sheet */
+	int line;
+	int column;
+	size_t seq;              /* the order it was found in */
+	char *text;              /* the whole message */
+};
+
+/* State of one import. */
+struct roster_csv_import_state {
+	struct roster_csv_import_sheet sheets[ROSTER_CSV_NSHEETS];
+	struct roster_csv_import_problem *problems;
+	size_t nkept;
+	size_t nproblems;        /* found, kept or not */
+	struct roster_csv_key *officers;  /* sorted, entry set; for links */
+	size_t nofficers;
+};
+
+/* --- problems ------------------------------------------------------------ */
+
+/* Keep a problem (text is handed over), up to ROSTER_CSV_IMPORT_KEEP. */
+static void
+roster_csv_import_keep(struct roster_csv_import_state *im, int sheet,
+    int line, int column, char *text)
+{
+	struct roster_csv_import_problem *p;
+
+	if (im->nkept == ROSTER_CSV_IMPORT_KEEP) {
+		free(text);
+		im->nproblems++;
+		return;
+	}
+	im->problems = xreallocarray(im->problems, im->nkept + 1,
+	    sizeof *im->problems);
+	p = &im->problems[im->nkept++];
+	p->sheet = sheet;
+	p->line = line;
+	p->column = column;
+	p->seq = im->nproblems++;
+	p->text = text;
+}
+
+/*
+ * Add "FILE:LINE:COLUMN: what" (no column when column is 0) to the problems
+ * of the import; with csv NULL, a plain "what" that no sheet is at fault
+ * for. Return -1.
+ */
+static int
+roster_csv_import_error(struct roster_csv_import_state *im,
+    const struct csv_sheet *csv, int line, int column, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static int
+roster_csv_import_error(struct roster_csv_import_state *im,
+    const struct csv_sheet *csv, int line, int column, const char *fmt, ...)
+{
+	char what[1024], *text;
+	va_list ap;
+	int sheet;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	if (csv == NULL) {
+		roster_csv_import_keep(im, -1, 0, 0, xstrdup(what));
+		return -1;
+	}
+	if (column > 0)
+		xasprintf(&text, "%s:%d:%d: %s", csv->name, line, column, what);
+	else
+		xasprintf(&text, "%s:%d: %s", csv->name, line, what);
+	for (sheet = 0; sheet < ROSTER_CSV_NSHEETS; sheet++) {
+		if (im->sheets[sheet].csv == csv)
+			break;
+	}
+	roster_csv_import_keep(im, sheet, line, column, text);
+	return -1;
+}
+
+static int
+roster_csv_import_problem_cmp(const void *a, const void *b)
+{
+	const struct roster_csv_import_problem *x = a, *y = b;
+
+	if (x->sheet != y->sheet)
+		return x->sheet < y->sheet ? -1 : 1;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->column != y->column)
+		return x->column < y->column ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * Return the problems as one message, one a line, in sheet (officers,
+ * enterprises, departments, topics, leaders), line and column order; the
+ * first ROSTER_CSV_IMPORT_MAX_PROBLEMS, then how many more. Frees them.
+ */
+static char *
+roster_csv_import_cause(struct roster_csv_import_state *im)
+{
+	char *out = NULL, *next;
+	size_t i;
+
+	qsort(im->problems, im->nkept, sizeof *im->problems,
+	    roster_csv_import_problem_cmp);
+	for (i = 0; i < im->nkept; i++) {
+		if (i < ROSTER_CSV_IMPORT_MAX_PROBLEMS) {
+			xasprintf(&next, "%s%s%s", out ? out : "", out ? "\n" :
+			    "", im->problems[i].text);
+			free(out);
+			out = next;
+		}
+		free(im->problems[i].text);
+	}
+	free(im->problems);
+	im->problems = NULL;
+	if (im->nproblems > ROSTER_CSV_IMPORT_MAX_PROBLEMS) {
+		xasprintf(&next, "%s\n... and %zu more problems", out,
+		    im->nproblems - ROSTER_CSV_IMPORT_MAX_PROBLEMS);
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+/* --- headers and cells --------------------------------------------------- */
+
+/* Return 1 if header cell text names column c (Chinese or English). */
+static int
+roster_csv_import_header_is(const char *text,
+    const struct roster_csv_column *c)
+{
+	return strcmp(text, c->zh) == 0 || strcasecmp(text, c->key) == 0;
+}
+
+/* Copy s without leading and trailing blanks into a new string. */
+static char *
+roster_csv_import_trim(const char *s)
+{
+	size_t len;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	len = strlen(s);
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	return xstrndup(s, len);
+}
+
+/*
+ * Read the header row of sheet s: every layout column found once, every
+ * required one present, no unknown column (except 序号, a row number).
+ * Return 0 or -1.
+ */
+static int
+roster_csv_import_header(struct roster_csv_import_state *im,
+    struct roster_csv_import_sheet *s)
+{
+	const struct roster_csv_column *cols = s->layout->columns;
+	const struct csv_row *header;
+	char *text, expected[512];
+	size_t i, k, len = 0;
+	int status = 0;
+
+	for (k = 0; k < ROSTER_CSV_MAX_COLUMNS; k++)
+		s->at[k] = -1;
+	if (s->csv->nrows == 0)
+		return roster_csv_import_error(im, NULL, 0, 0, "%s: empty: "
+		    "expected a header row", s->csv->name);
+	header = &s->csv->rows[0];
+	expected[0] = '\0';
+	for (k = 0; cols[k].key != NULL; k++)
+		len += (size_t)snprintf(expected + len, sizeof expected - len,
+		    "%s%s/%s", k ? ", " : "", cols[k].zh, cols[k].key);
+	for (i = 0; i < header->ncells; i++) {
+		text = roster_csv_import_trim(header->cells[i].text);
+		for (k = 0; cols[k].key != NULL; k++) {
+			if (roster_csv_import_header_is(text, &cols[k]))
+				break;
+		}
+		if (cols[k].key == NULL && strcmp(text, "序号") != 0 &&
+		    strcasecmp(text, "no") != 0)
+			status = roster_csv_import_error(im, s->csv,
+			    header->cells[i].line, (int)i + 1, "unknown column "
+			    "\"%s\" (the columns are %s)", text, expected);
+		else if (cols[k].key != NULL && s->at[k] != -1)
+			status = roster_csv_import_error(im, s->csv,
+			    header->cells[i].line, (int)i + 1, "column %s/%s "
+			    "given twice (also column %d)", cols[k].zh,
+			    cols[k].key, s->at[k] + 1);
+		else if (cols[k].key != NULL)
+			s->at[k] = (int)i;
+		free(text);
+	}
+	for (k = 0; cols[k].key != NULL; k++) {
+		if (cols[k].required && s->at[k] == -1)
+			status = roster_csv_import_error(im, s->csv,
+			    header->line, 0, "missing column %s/%s", cols[k].zh,
+			    cols[k].key);
+	}
+	return status;
+}
+
+/* Return the 1-based spreadsheet column of key in sheet s (0: absent). */
+static int
+roster_csv_import_column(const struct roster_csv_import_sheet *s,
+    const char *key)
+{
+	size_t k;
+
+	for (k = 0; s->layout->columns[k].key != NULL; k++) {
+		if (strcmp(s->layout->columns[k].key, key) == 0)
+			return s->at[k] + 1;
+	}
+	fatalx("%s: no column %s", s->layout->name, key);
+}
+
+/* Return the cell of column key in row r of sheet s, or NULL if none. */
+static const struct csv_cell *
+roster_csv_import_cell_at(const struct roster_csv_import_sheet *s, size_t r,
+    const char *key)
+{
+	const struct csv_row *row = &s->csv->rows[r];
+	int column = roster_csv_import_column(s, key);
+
+	if (column == 0 || (size_t)column > row->ncells)
+		return NULL;
+	return &row->cells[column - 1];
+}
+
+/*
+ * Return a new copy of the trimmed cell of column key in row r (data rows
+ * from 1) of sheet s; "" when the column or the cell is absent.
+ */
+static char *
+roster_csv_import_cell(const struct roster_csv_import_sheet *s, size_t r,
+    const char *key)
+{
+	const struct csv_cell *cell = roster_csv_import_cell_at(s, r, key);
+
+	return cell != NULL ? roster_csv_import_trim(cell->text) : xstrdup("");
+}
+
+/* Return the line of the cell of column key in row r (its row's if none). */
+static int
+roster_csv_import_line(const struct roster_csv_import_sheet *s, size_t r,
+    const char *key)
+{
+	const struct csv_cell *cell = roster_csv_import_cell_at(s, r, key);
+
+	return cell != NULL ? cell->line : s->csv->rows[r].line;
+}
+
+/*
+ * Check row r of sheet s: no text beyond the header's columns, every
+ * required cell filled. Return 0 or -1.
+ */
+static int
+roster_csv_import_check_row(struct roster_csv_import_state *im,
+    const struct roster_csv_import_sheet *s, size_t r)
+{
+	const struct csv_row *row = &s->csv->rows[r];
+	const struct roster_csv_column *cols = s->layout->columns;
+	size_t i, k, width = s->csv->rows[0].ncells;
+	char *text;
+	int empty, status = 0;
+
+	for (i = width; i < row->ncells; i++) {
+		if (row->cells[i].text[0] != '\0') {
+			status = roster_csv_import_error(im, s->csv,
+			    row->cells[i].line, (int)i + 1, "a cell right of "
+			    "the last column (%zu columns in the header)",
+			    width);
+			break;
+		}
+	}
+	for (k = 0; cols[k].key != NULL; k++) {
+		if (!cols[k].required || s->at[k] == -1)
+			continue;
+		text = roster_csv_import_cell(s, r, cols[k].key);
+		empty = text[0] == '\0';
+		free(text);
+		if (empty)
+			status = roster_csv_import_error(im, s->csv,
+			    roster_csv_import_line(s, r, cols[k].key),
+			    s->at[k] + 1, "%s (%s): must not be empty",
+			    cols[k].zh, cols[k].key);
+	}
+	return status;
+}
+
+/*
+ * Return the ids (column key) of the rows of sheet s, sorted by id then
+ * row, *n of them; report each row that repeats an earlier row's id. The
+ * caller frees them with roster_csv_keys_free.
+ */
+static struct roster_csv_key *
+roster_csv_import_keys(struct roster_csv_import_state *im,
+    const struct roster_csv_import_sheet *s, const char *key, size_t *n)
+{
+	struct roster_csv_key *keys;
+	size_t r, i;
+
+	*n = s->csv->nrows - 1;
+	keys = xcalloc(*n + 1, sizeof *keys);
+	for (r = 1; r < s->csv->nrows; r++) {
+		keys[r - 1].id = roster_csv_import_cell(s, r, key);
+		keys[r - 1].row = r;
+	}
+	qsort(keys, *n, sizeof *keys, roster_csv_key_cmp);
+	for (i = 1; i < *n; i++) {
+		if (strcmp(keys[i].id, keys[i - 1].id) != 0 ||
+		    keys[i].id[0] == '\0')
+			continue;
+		roster_csv_import_error(im, s->csv, roster_csv_import_line(s,
+		    keys[i].row, key), roster_csv_import_column(s, key),
+		    "duplicate id \"%s\" (also on line %d)", keys[i].id,
+		    roster_csv_import_line(s, keys[i - 1].row, key));
+	}
+	return keys;
+}
+
+/* --- cells into fields --------------------------------------------------- */
+
+/* Split a list cell at any of the separators; add the words to a. */
+static void
+roster_csv_import_split(const char *cell, cJSON *a)
+{
+	const char *const *sep = roster_csv_import_separators;
+	const char *p = cell, *best, *at;
+	size_t i, seplen, n;
+	char *word, *piece;
+
+	while (*p != '\0') {
+		best = NULL;
+		seplen = 0;
+		for (i = 0; sep[i] != NULL; i++) {
+			at = strstr(p, sep[i]);
+			if (at != NULL && (best == NULL || at < best)) {
+				best = at;
+				seplen = strlen(sep[i]);
+			}
+		}
+		n = best != NULL ? (size_t)(best - p) : strlen(p);
+		piece = xstrndup(p, n);
+		word = roster_csv_import_trim(piece);
+		free(piece);
+		if (*word != '\0')
+			cJSON_AddItemToArray(a, cJSON_CreateString(word));
+		free(word);
+		p += n + seplen;
+	}
+}
+
+/*
+ * Add field to obj from the cell of column key in row r; an empty cell
+ * only when always is set.
+ */
+static void
+roster_csv_import_text(cJSON *obj, const struct roster_csv_import_sheet *s,
+    size_t r, const char *key, const char *field, int always)
+{
+	char *text = roster_csv_import_cell(s, r, key);
+
+	if (*text != '\0' || always)
+		cJSON_AddStringToObject(obj, field, text);
+	free(text);
+}
+
+/* Add list field key from the cell of column key in row r. */
+static void
+roster_csv_import_list(cJSON *obj, const struct roster_csv_import_sheet *s,
+    size_t r, const char *key)
+{
+	char *text = roster_csv_import_cell(s, r, key);
+
+	roster_csv_import_split(text, cJSON_AddArrayToObject(obj, key));
+	free(text);
+}
+
+/*
+ * Add field col->key: the cell of that column in row r translated through
+ * col->words (roster word, sheet word; either is accepted). Return 0 or -1.
+ */
+static int
+roster_csv_import_word(struct roster_csv_import_state *im, cJSON *obj,
+    const struct roster_csv_import_sheet *s, size_t r,
+    const struct roster_csv_column *col)
+{
+	const char *const (*words)[2] = col->words;
+	char *text = roster_csv_import_cell(s, r, col->key), list[256];
+	size_t i, len = 0;
+
+	for (i = 0; words[i][0] != NULL; i++) {
+		if (strcmp(text, words[i][0]) == 0 ||
+		    strcmp(text, words[i][1]) == 0) {
+			cJSON_AddStringToObject(obj, col->key, words[i][0]);
+			free(text);
+			return 0;
+		}
+	}
+	list[0] = '\0';
+	for (i = 0; words[i][0] != NULL; i++)
+		len += (size_t)snprintf(list + len, sizeof list - len,
+		    "%s%s (%s)", i ? ", " : "", words[i][1], words[i][0]);
+	if (*text != '\0')
+		roster_csv_import_error(im, s->csv, roster_csv_import_line(s, r,
+		    col->key), roster_csv_import_column(s, col->key), "%s "
+		    "\"%s\": must be one of %s", col->key, text, list);
+	free(text);
+	return -1;
+}
+
+/* Check the credit code in column key of row r of sheet s. */
+static void
+roster_csv_import_check_code(struct roster_csv_import_state *im,
+    const struct roster_csv_import_sheet *s, size_t r, const char *key)
+{
+	char *id = roster_csv_import_cell(s, r, key), expected;
+	int line = roster_csv_import_line(s, r, key);
+	int col = roster_csv_import_column(s, key);
+
+	if (*id == '\0')
+		;	/* reported as empty */
+	else if (strlen(id) != USCC_LEN)
+		roster_csv_import_error(im, s->csv, line, col, "credit code "
+		    "\"%s\": has %zu characters, not %d", id, strlen(id),
+		    USCC_LEN);
+	else if (!uscc_valid(id, &expected) && expected == '\0')
+		roster_csv_import_error(im, s->csv, line, col, "credit code "
+		    "\"%s\": uses only 0-9 and A-Y without I, O, S, V, Z (upper "
+		    "case)", id);
+	else if (!uscc_valid(id, &expected))
+		roster_csv_import_error(im, s->csv, line, col, "credit code "
+		    "\"%s\": bad check character '%c', expected '%c'", id,
+		    id[USCC_LEN - 1], expected);
+	free(id);
+}
+
+/*
+ * Link the enterprise of row r of sheet s to each officer its cell of
+ * column col names: append the enterprise's id to their "enterprises".
+ * Nothing when the sheet has no such column.
+ */
+static void
+roster_csv_import_link(struct roster_csv_import_state *im,
+    const struct roster_csv_import_sheet *s, size_t r,
+    const struct roster_csv_column *col)
+{
+	const char *officers = im->sheets[ROSTER_CSV_OFFICERS].csv->name;
+	int line, column = roster_csv_import_column(s, col->key);
+	cJSON *names, *name, *list, *last;
+	struct roster_csv_key *k;
+	char *text, *id;
+
+	if (column == 0)
+		return;
+	line = roster_csv_import_line(s, r, col->key);
+	text = roster_csv_import_cell(s, r, col->key);
+	id = roster_csv_import_cell(s, r, "id");
+	names = cJSON_CreateArray();
+	roster_csv_import_split(text, names);
+	cJSON_ArrayForEach(name, names) {
+		k = roster_csv_key_first(im->officers, im->nofficers,
+		    name->valuestring);
+		if (k == NULL || k->entry == NULL) {
+			roster_csv_import_error(im, s->csv, line, column, "%s "
+			    "(%s): no officer \"%s\" in %s", col->zh, col->key,
+			    name->valuestring, officers);
+			continue;
+		}
+		list = cJSON_GetObjectItem(k->entry, "enterprises");
+		last = cJSON_GetArrayItem(list, cJSON_GetArraySize(list) - 1);
+		if (last != NULL && strcmp(last->valuestring, id) == 0) {
+			roster_csv_import_error(im, s->csv, line, column, "%s "
+			    "(%s): \"%s\" named twice", col->zh, col->key,
+			    name->valuestring);
+			continue;
+		}
+		cJSON_AddItemToArray(list, cJSON_CreateString(id));
+	}
+	cJSON_Delete(names);
+	free(id);
+	free(text);
+}
+
+/* --- sheets into the roster ---------------------------------------------- */
+
+/* Fill entry from row r of sheet s, column by column. */
+static void
+roster_csv_import_row(struct roster_csv_import_state *im,
+    const struct roster_csv_import_sheet *s, size_t r, cJSON *entry)
+{
+	const struct roster_csv_column *col;
+	cJSON *webhook = cJSON_CreateObject();
+	const char *key;
+
+	for (col = s->layout->columns; (key = col->key) != NULL; col++) {
+		switch (col->kind) {
+		case ROSTER_CSV_CODE:
+			roster_csv_import_check_code(im, s, r, key);
+			roster_csv_import_text(entry, s, r, key, key, 1);
+			break;
+		case ROSTER_CSV_TEXT:
+			roster_csv_import_text(entry, s, r, key, key,
+			    col->required);
+			break;
+		case ROSTER_CSV_LIST:
+			roster_csv_import_list(entry, s, r, key);
+			break;
+		case ROSTER_CSV_WORD:
+			roster_csv_import_word(im, entry, s, r, col);
+			break;
+		case ROSTER_CSV_WEBHOOK:
+			roster_csv_import_text(webhook, s, r, key,
+			    key + strlen("webhook_"), 0);
+			break;
+		case ROSTER_CSV_LINK:
+			roster_csv_import_link(im, s, r, col);
+			break;
+		}
+	}
+	if (webhook->child != NULL)
+		cJSON_AddItemToObject(entry, "webhook", webhook);
+	else
+		cJSON_Delete(webhook);
+}
+
+/*
+ * Add the array of sheet id to root: one entry a data row, each row
+ * checked, then filled column by column; an id given twice is reported.
+ * Each officer starts with no enterprises, and the officers' ids are kept
+ * (im->officers) for the enterprise sheet to link to.
+ */
+static void
+roster_csv_import_rows(struct roster_csv_import_state *im, cJSON *root,
+    enum roster_csv_sheet_id id)
+{
+	struct roster_csv_import_sheet *s = &im->sheets[id];
+	struct roster_csv_key *keys = NULL, *k;
+	cJSON *array, *entry;
+	size_t r, n = 0;
+
+	if (strcmp(s->layout->columns[0].key, "id") == 0)
+		keys = roster_csv_import_keys(im, s, "id", &n);
+	array = cJSON_AddArrayToObject(root, s->layout->name);
+	for (r = 1; r < s->csv->nrows; r++) {
+		roster_csv_import_check_row(im, s, r);
+		entry = cJSON_CreateObject();
+		cJSON_AddItemToArray(array, entry);
+		roster_csv_import_row(im, s, r, entry);
+		if (id != ROSTER_CSV_OFFICERS)
+			continue;
+		cJSON_AddArrayToObject(entry, "enterprises");
+		/* Duplicates were reported; the first row wins the key. */
+		k = roster_csv_key_first(keys, n,
+		    cJSON_GetObjectItem(entry, "id")->valuestring);
+		if (k->row == r)
+			k->entry = entry;
+	}
+	if (id == ROSTER_CSV_OFFICERS) {
+		im->officers = keys;
+		im->nofficers = n;
+	} else
+		roster_csv_keys_free(keys, n);
+}
+
+/* Copy member key of base (a roster) into root; 0, or -1 if base lacks it. */
+static int
+roster_csv_import_from_base(cJSON *root, const cJSON *base, const char *key)
+{
+	const cJSON *item;
+
+	if (base == NULL ||
+	    (item = cJSON_GetObjectItemCaseSensitive(base, key)) == NULL)
+		return -1;
+	cJSON_AddItemToObject(root, key, cJSON_Duplicate(item, 1));
+	return 0;
+}
+
+/* Build "zone" from the options, else from base. */
+static int
+roster_csv_import_zone(struct roster_csv_import_state *im,
+    const struct roster_csv_input *in, cJSON *root)
+{
+	const cJSON *zone = NULL, *item;
+	const char *name = in->zone_name, *tz = in->timezone;
+	cJSON *z;
+
+	if (in->base != NULL)
+		zone = cJSON_GetObjectItemCaseSensitive(in->base, "zone");
+	if (name == NULL && (item = cJSON_GetObjectItemCaseSensitive(zone,
+	    "name")) != NULL && cJSON_IsString(item))
+		name = item->valuestring;
+	if (tz == NULL && (item = cJSON_GetObjectItemCaseSensitive(zone,
+	    "timezone")) != NULL && cJSON_IsString(item))
+		tz = item->valuestring;
+	if (name == NULL)
+		return roster_csv_import_error(im, NULL, 0, 0, "no zone name: "
+		    "give --zone NAME or --base ROSTER");
+	z = cJSON_AddObjectToObject(root, "zone");
+	cJSON_AddStringToObject(z, "name", name);
+	cJSON_AddStringToObject(z, "timezone", tz != NULL ? tz :
+	    ROSTER_CSV_TIMEZONE);
+	return 0;
+}
+
+/*
+ * Build the roster document from the sheets of in; leaders, departments
+ * and topics without a sheet come from in->base. Return it, or NULL with
+ * the problems kept in im.
+ */
+static cJSON *
+roster_csv_import_build(struct roster_csv_import_state *im,
+    const struct roster_csv_input *in)
+{
+	static const enum roster_csv_sheet_id from_base[] = {
+		ROSTER_CSV_LEADERS, ROSTER_CSV_DEPARTMENTS, ROSTER_CSV_TOPICS
+	};
+	enum roster_csv_sheet_id id;
+	const char *name;
+	cJSON *root = cJSON_CreateObject();
+	size_t i;
+
+	roster_csv_import_zone(im, in, root);
+	for (i = 0; i < sizeof from_base / sizeof from_base[0]; i++) {
+		id = from_base[i];
+		name = roster_csv_sheet_name(id);
+		if (im->sheets[id].csv != NULL)
+			roster_csv_import_rows(im, root, id);
+		else if (roster_csv_import_from_base(root, in->base,
+		    name) != 0 && id != ROSTER_CSV_LEADERS)
+			roster_csv_import_error(im, NULL, 0, 0, "no %s: give "
+			    "--%s FILE or --base ROSTER", name, name);
+	}
+	roster_csv_import_rows(im, root, ROSTER_CSV_OFFICERS);
+	roster_csv_import_rows(im, root, ROSTER_CSV_ENTERPRISES);
+	roster_csv_keys_free(im->officers, im->nofficers);
+	im->officers = NULL;
+	if (im->nproblems > 0) {
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
+}
+
+/*
+ * Turn a refusal of roster_parse ("roster: officers[3] "O004": email "x":
+ * not a mail address") back into its sheet: "officers.csv:5:6: email "x":
+ * not a mail address". Return the new message, or NULL when the entry did
+ * not come from a sheet.
+ */
+static char *
+roster_csv_import_locate(const struct roster_csv_import_state *im,
+    const char *cause)
+{
+	const struct roster_csv_import_sheet *s = NULL;
+	const struct csv_row *row;
+	const char *p = cause, *rest;
+	char field[64], *msg, *end;
+	size_t id, len, k;
+	unsigned long index;
+	int column = 0, line;
+
+	if (strncmp(p, "roster: ", 8) != 0)
+		return NULL;
+	p += 8;
+	for (id = 0; id < ROSTER_CSV_NSHEETS; id++) {
+		len = strlen(roster_csv_sheet_name(id));
+		if (strncmp(p, roster_csv_sheet_name(id), len) == 0 &&
+		    p[len] == '[') {
+			s = &im->sheets[id];
+			p += len + 1;
+			break;
+		}
+	}
+	if (s == NULL || s->csv == NULL || !isdigit((unsigned char)*p))
+		return NULL;
+	index = strtoul(p, &end, 10);
+	if (*end != ']' || index + 1 >= s->csv->nrows)
+		return NULL;
+	if ((rest = strstr(end, ": ")) == NULL)
+		return NULL;
+	rest += 2;
+	/* The field is the first word of the rest: "email", "departments[0]". */
+	len = strcspn(rest, " :[");
+	if (len < sizeof field) {
+		memcpy(field, rest, len);
+		field[len] = '\0';
+		if (strcmp(field, "webhook") == 0)
+			snprintf(field, sizeof field, "webhook_%s",
+			    strstr(rest, "format") != NULL ? "format" :
+			    strstr(rest, "secret") != NULL ? "secret" : "url");
+		for (k = 0; s->layout->columns[k].key != NULL; k++) {
+			if (strcmp(s->layout->columns[k].key, field) == 0)
+				column = s->at[k] + 1;
+		}
+	}
+	row = &s->csv->rows[index + 1];
+	line = row->line;
+	if (column > 0 && (size_t)(column - 1) < row->ncells)
+		line = row->cells[column - 1].line;
+	if (column > 0)
+		xasprintf(&msg, "%s:%d:%d: %s", s->csv->name, line, column,
+		    rest);
+	else
+		xasprintf(&msg, "%s:%d: %s", s->csv->name, line, rest);
+	return msg;
+}
+
+/*
+ * Build a roster from the sheets of in and check it with roster_parse.
+ * Return its JSON text (formatted; the caller frees), or NULL with *cause
+ * set: the problems found, one a line, each "FILE:LINE:COLUMN: what" (a
+ * plain message when no sheet is at fault). Nothing is written anywhere.
+ */
+char *
+roster_csv_import(const struct roster_csv_input *in, char **cause)
+{
+	struct roster_csv_import_state im;
+	struct roster *roster;
+	char *text, *located, *rcause = NULL;
+	cJSON *root = NULL;
+	size_t i;
+
+	memset(&im, 0, sizeof im);
+	for (i = 0; i < ROSTER_CSV_NSHEETS; i++) {
+		im.sheets[i].csv = in->sheets[i];
+		im.sheets[i].layout = roster_csv_layout(i);
+		if (in->sheets[i] != NULL)
+			roster_csv_import_header(&im, &im.sheets[i]);
+	}
+	if (in->sheets[ROSTER_CSV_OFFICERS] == NULL ||
+	    in->sheets[ROSTER_CSV_ENTERPRISES] == NULL)
+		roster_csv_import_error(&im, NULL, 0, 0, "the officers and "
+		    "enterprises sheets are both needed");
+	if (im.nproblems == 0)
+		root = roster_csv_import_build(&im, in);
+	if (im.nproblems > 0) {
+		*cause = roster_csv_import_cause(&im);
+		return NULL;
+	}
+	text = cJSON_Print(root);
+	cJSON_Delete(root);
+	if ((roster = roster_parse(text, strlen(text), "roster",
+	    &rcause)) == NULL) {
+		free(text);
+		if ((located = roster_csv_import_locate(&im, rcause)) != NULL) {
+			free(rcause);
+			*cause = located;
+		} else
+			*cause = rcause;
+		return NULL;
+	}
+	roster_free(roster);
+	return text;
+}
