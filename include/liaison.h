@@ -467,8 +467,6 @@ const struct topic *report_route_topic(const struct roster *,
 #define WEBHOOK_WECOM_MAX 4096        /* bytes of WeCom markdown content */
 #define WEBHOOK_DINGTALK_MAX 20000    /* bytes of DingTalk markdown text */
 #define WEBHOOK_FEISHU_MAX 20000      /* bytes of a Feishu body */
-#define WEBHOOK_DELAY_MAX 604800      /* longest wait honoured, seconds */
-#define WEBHOOK_SCHEDULE_MAX 20       /* most entries of [webhooks] schedule */
 enum webhook_format {
 	WEBHOOK_STANDARD,
 	WEBHOOK_WECOM,
@@ -522,13 +520,19 @@ int webhook_build_merged(const struct department *,
     time_t now_s, int64_t now_ms, const char *link,
     struct webhook_request *out, char **cause);
 void webhook_request_free(struct webhook_request *);
-int webhook_retry_after(const char *value, time_t now);
 enum webhook_verdict webhook_verdict(enum webhook_format,
     const struct webhook_response *, time_t now, int *delay_s, char *error,
     size_t errlen);
 const char *webhook_verdict_name(enum webhook_verdict);
-int webhook_next_delay(const int *schedule, int n, int attempt,
+
+/* webhook_retry.c */
+#define WEBHOOK_DELAY_MAX 604800      /* longest wait honoured, seconds */
+#define WEBHOOK_SCHEDULE_MAX 20       /* most entries of [webhooks] schedule */
+int webhook_retry_after(const char *value, time_t now);
+int webhook_retry_delay(const int *schedule, int n, int attempt,
     double jitter01);
+
+/* webhook_redact.c */
 void webhook_redact_url(const char *url, char *out, size_t len);
 
 /* mail.c */

@@ -295,7 +295,7 @@ webhook_record(struct webhook *w, struct webhook_transfer *t, long status,
 	 * a chat robot's rate limit) can only make that later.
 	 */
 	if (verdict == WEBHOOK_RETRY) {
-		delay = webhook_next_delay(cfg->webhook_schedule,
+		delay = webhook_retry_delay(cfg->webhook_schedule,
 		    cfg->webhook_nschedule, t->attempts + 1,
 		    (double)random() / ((double)RAND_MAX + 1));
 		if (delay < 0)

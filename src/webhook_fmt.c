@@ -25,6 +25,7 @@
  *
  * The chat robots answer HTTP 200 even when they refuse a message: the
  * verdict reads errcode (WeCom, DingTalk) or code (Feishu) from the body.
+ * When to try again is webhook_retry.c's; URLs for logs webhook_redact.c's.
  */
 #include "config.h"
 
@@ -939,54 +940,6 @@ webhook_request_free(struct webhook_request *r)
 	memset(r, 0, sizeof *r);
 }
 
-/*
- * Return the seconds a Retry-After value asks to wait at time now: a number
- * of seconds, or an HTTP date (IMF-fixdate, "Sun, 06 Nov 1994 08:49:37
- * GMT"; a date past is 0). At most WEBHOOK_DELAY_MAX; -1 when value is NULL
- * or neither.
- */
-int
-webhook_retry_after(const char *value, time_t now)
-{
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	const char *p;
-	char wday[4], mon[4], zone[4];
-	struct tm tm;
-	long long secs;
-	time_t t;
-	int n = 0;
-
-	if (value == NULL)
-		return -1;
-	value += strspn(value, " \t");
-	if (*value >= '0' && *value <= '9') {
-		for (secs = 0, p = value; *p >= '0' && *p <= '9'; p++) {
-			if (secs <= WEBHOOK_DELAY_MAX)
-				secs = secs * 10 + (*p - '0');
-		}
-		if (p[strspn(p, " \t")] != '\0')
-			return -1;
-		return secs > WEBHOOK_DELAY_MAX ? WEBHOOK_DELAY_MAX : (int)secs;
-	}
-	memset(&tm, 0, sizeof tm);
-	if (sscanf(value, "%3s, %d %3s %d %d:%d:%d %3s%n", wday, &tm.tm_mday,
-	    mon, &tm.tm_year, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, zone,
-	    &n) != 8 || strlen(wday) != 3 || strcmp(zone, "GMT") != 0 ||
-	    value[n + strspn(value + n, " \t")] != '\0' || strlen(mon) != 3 ||
-	    (p = strstr(months, mon)) == NULL || (p - months) % 3 != 0)
-		return -1;
-	tm.tm_mon = (int)(p - months) / 3;
-	tm.tm_year -= 1900;
-	if (tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-	    tm.tm_min > 59 || tm.tm_sec > 60 || tm.tm_year < 70)
-		return -1;
-	if ((t = timegm(&tm)) == (time_t)-1)
-		return -1;
-	if (t <= now)
-		return 0;
-	return t - now > WEBHOOK_DELAY_MAX ? WEBHOOK_DELAY_MAX : (int)(t - now);
-}
-
 /* Copy a robot's errmsg into buf as printable one-line text. */
 static void
 webhook_errmsg(const char *msg, char *buf, size_t len)
@@ -1133,114 +1086,4 @@ webhook_verdict_name(enum webhook_verdict v)
 		return "gone";
 	}
 	return "unknown";
-}
-
-/*
- * Return the seconds to wait before attempt number attempt (0-based:
- * attempt 0 is the first, at schedule[0]; after it fails, attempt 1 waits
- * schedule[1]), with ±20 % jitter: jitter01 in [0, 1) maps to a factor
- * from 0.8 to 1.2, rounded to whole seconds. Return -1 when attempt is past
- * the schedule: the delivery is dead.
- */
-int
-webhook_next_delay(const int *schedule, int n, int attempt, double jitter01)
-{
-	double d;
-
-	if (attempt < 0 || attempt >= n)
-		return -1;
-	if (!(jitter01 >= 0.0))
-		jitter01 = 0.0;
-	if (jitter01 >= 1.0)
-		jitter01 = 0.999999;
-	d = schedule[attempt] * (0.8 + 0.4 * jitter01);
-	return (int)(d + 0.5);
-}
-
-/* Append to a bounded output, always NUL-terminated. */
-struct webhook_out {
-	char *s;
-	size_t len;
-	size_t used;
-};
-
-static void
-webhook_out_add(struct webhook_out *o, const char *s, size_t n)
-{
-	if (o->len == 0)
-		return;
-	if (n > o->len - 1 - o->used)
-		n = o->len - 1 - o->used;
-	memcpy(o->s + o->used, s, n);
-	o->used += n;
-	o->s[o->used] = '\0';
-}
-
-/* Prefixes of paths whose next segment is a token (Feishu, Lark). */
-static const char *const webhook_token_paths[] = {
-	"/open-apis/bot/v2/hook/",
-	"/open-apis/bot/hook/",
-};
-
-/*
- * Write url to out (len bytes, NUL-terminated, cut when too long) with its
- * secrets replaced by "***": user information, every query value
- * (WeCom's key, DingTalk's access_token, timestamp and sign ...), the
- * fragment, and the token segment of a Feishu or Lark hook path
- * (/open-apis/bot/v2/hook/<token>). Fit for logs and the deliveries API.
- */
-void
-webhook_redact_url(const char *url, char *out, size_t len)
-{
-	struct webhook_out o = { out, len, 0 };
-	const char *p, *auth, *at, *end, *path;
-	size_t n, i, plen;
-
-	if (len > 0)
-		*out = '\0';
-	if ((p = strstr(url, "://")) == NULL) {
-		webhook_out_add(&o, "***", 3);
-		return;
-	}
-	auth = p + 3;
-	webhook_out_add(&o, url, auth - url);
-	end = auth + strcspn(auth, "/?#");
-	at = memchr(auth, '@', end - auth);
-	if (at != NULL) {
-		webhook_out_add(&o, "***@", 4);
-		auth = at + 1;
-	}
-	webhook_out_add(&o, auth, end - auth);
-	path = end;
-	plen = strcspn(path, "?#");
-	for (i = 0; i < sizeof webhook_token_paths /
-	    sizeof webhook_token_paths[0]; i++) {
-		n = strlen(webhook_token_paths[i]);
-		if (plen > n && strncmp(path, webhook_token_paths[i], n) == 0) {
-			webhook_out_add(&o, path, n);
-			webhook_out_add(&o, "***", 3);
-			path += n;
-			path += strcspn(path, "/?#");
-			plen = strcspn(path, "?#");
-			break;
-		}
-	}
-	webhook_out_add(&o, path, plen);
-	p = path + plen;
-	if (*p == '?') {
-		webhook_out_add(&o, "?", 1);
-		for (p++; *p != '\0' && *p != '#'; ) {
-			n = strcspn(p, "&#");
-			end = memchr(p, '=', n);
-			if (end != NULL)
-				webhook_out_add(&o, p, end - p + 1);
-			if (n > 0)
-				webhook_out_add(&o, "***", 3);
-			p += n;
-			if (*p == '&')
-				webhook_out_add(&o, p++, 1);
-		}
-	}
-	if (*p == '#')
-		webhook_out_add(&o, "#***", 4);
 }

@@ -2,7 +2,7 @@
  * test_webhook_fmt.c -- the webhook wire formats (webhook_fmt.c): the
  * signatures against values computed elsewhere, every body parsed back,
  * the robots' size limits with Chinese text, every verdict, the retry
- * schedule and URL redaction.
+ * schedule (webhook_retry.c) and URL redaction (webhook_redact.c).
  */
 #include "config.h"
 
@@ -726,29 +726,29 @@ test_webhook_schedule_with_jitter_and_exhaustion(void **state)
 	int i, d;
 
 	/* Attempt 0 goes at once, whatever the jitter. */
-	assert_int_equal(webhook_next_delay(svix, 8, 0, 0.0), 0);
-	assert_int_equal(webhook_next_delay(svix, 8, 0, 0.99), 0);
+	assert_int_equal(webhook_retry_delay(svix, 8, 0, 0.0), 0);
+	assert_int_equal(webhook_retry_delay(svix, 8, 0, 0.99), 0);
 	/* ±20 %: 0 is the low end, 0.5 the middle, just under 1 the top. */
-	assert_int_equal(webhook_next_delay(svix, 8, 1, 0.0), 4);
-	assert_int_equal(webhook_next_delay(svix, 8, 1, 0.5), 5);
-	assert_int_equal(webhook_next_delay(svix, 8, 1, 0.999999), 6);
-	assert_int_equal(webhook_next_delay(svix, 8, 2, 0.0), 240);
-	assert_int_equal(webhook_next_delay(svix, 8, 2, 0.5), 300);
-	assert_int_equal(webhook_next_delay(svix, 8, 2, 0.999999), 360);
+	assert_int_equal(webhook_retry_delay(svix, 8, 1, 0.0), 4);
+	assert_int_equal(webhook_retry_delay(svix, 8, 1, 0.5), 5);
+	assert_int_equal(webhook_retry_delay(svix, 8, 1, 0.999999), 6);
+	assert_int_equal(webhook_retry_delay(svix, 8, 2, 0.0), 240);
+	assert_int_equal(webhook_retry_delay(svix, 8, 2, 0.5), 300);
+	assert_int_equal(webhook_retry_delay(svix, 8, 2, 0.999999), 360);
 	for (i = 0; i < 8; i++) {
-		d = webhook_next_delay(svix, 8, i, (double)i / 8);
+		d = webhook_retry_delay(svix, 8, i, (double)i / 8);
 		assert_true(d >= svix[i] * 8 / 10 && d <= svix[i] * 12 / 10);
 	}
 	/* Out-of-range jitter is clamped into [0, 1). */
-	assert_int_equal(webhook_next_delay(svix, 8, 7, -3.0), 28800);
-	assert_int_equal(webhook_next_delay(svix, 8, 7, 7.0), 43200);
+	assert_int_equal(webhook_retry_delay(svix, 8, 7, -3.0), 28800);
+	assert_int_equal(webhook_retry_delay(svix, 8, 7, 7.0), 43200);
 	/* After the last attempt: dead. */
-	assert_int_equal(webhook_next_delay(svix, 8, 8, 0.5), -1);
-	assert_int_equal(webhook_next_delay(svix, 8, -1, 0.5), -1);
+	assert_int_equal(webhook_retry_delay(svix, 8, 8, 0.5), -1);
+	assert_int_equal(webhook_retry_delay(svix, 8, -1, 0.5), -1);
 	/* The test schedule "0,1,1,1" stays whole seconds. */
-	assert_int_equal(webhook_next_delay((int[]){ 0, 1, 1, 1 }, 4, 3,
+	assert_int_equal(webhook_retry_delay((int[]){ 0, 1, 1, 1 }, 4, 3,
 	    0.999999), 1);
-	assert_int_equal(webhook_next_delay((int[]){ 0, 1, 1, 1 }, 4, 4,
+	assert_int_equal(webhook_retry_delay((int[]){ 0, 1, 1, 1 }, 4, 4,
 	    0.0), -1);
 }
 
