@@ -59,9 +59,6 @@ static const char *const roster_kinds[] = {
 static const char *const roster_levels[] = {
 	"zone", "municipal", "provincial", NULL
 };
-static const char *const roster_formats[] = {
-	"standard", "wecom", "dingtalk", "feishu", NULL
-};
 
 /* State of one parse. */
 struct roster_parse {
@@ -72,7 +69,6 @@ struct roster_parse {
 	/* One arena copy of each fixed word, shared by all entries. */
 	char *kind_copies[2];
 	char *level_copies[3];
-	char *format_copies[4];
 };
 
 /*
@@ -608,8 +604,8 @@ roster_parse_webhook(struct roster_parse *rp, const char *label,
 		    "http:// or https://", wlabel, d->webhook_url);
 	if (roster_text(rp, wlabel, webhook, "format", 1, &format) != 0)
 		return -1;
-	d->webhook_format = roster_choice(rp, roster_formats,
-	    rp->format_copies, format);
+	d->webhook_format = webhook_backend_find(format) != NULL ?
+	    roster_arena_strdup(rp->arena, format) : NULL;
 	if (d->webhook_format == NULL)
 		return roster_error(rp, "%s: format \"%s\": must be standard, "
 		    "wecom, dingtalk or feishu", wlabel, format);

@@ -4,8 +4,9 @@
  * A chat robot's URL is its password: WeCom's key and DingTalk's
  * access_token are query values, Feishu's token is a path segment. So
  * every query value, the user information and the fragment are hidden,
- * and the segment after a token path. Whatever the department's format:
- * a URL is redacted the same way everywhere.
+ * and the segment after any backend's token path (webhook_backend.c's
+ * table: a format lists its own). Whatever the department's format: a
+ * URL is redacted the same way everywhere.
  */
 #include "config.h"
 
@@ -32,27 +33,23 @@ webhook_redact_add(struct webhook_redact_out *o, const char *s, size_t n)
 	o->s[o->used] = '\0';
 }
 
-/* Prefixes of paths whose next segment is a token (Feishu, Lark). */
-static const char *const webhook_redact_token_paths[] = {
-	"/open-apis/bot/v2/hook/",
-	"/open-apis/bot/hook/",
-};
-
 /*
- * The length of the token path that the plen bytes of path start with (a
- * segment must follow it), or 0.
+ * The length of the token path of some backend that the plen bytes of
+ * path start with (a segment must follow it), or 0.
  */
 static size_t
 webhook_redact_token_path(const char *path, size_t plen)
 {
+	const char *const *p;
 	size_t i, n;
 
-	for (i = 0; i < sizeof webhook_redact_token_paths /
-	    sizeof webhook_redact_token_paths[0]; i++) {
-		n = strlen(webhook_redact_token_paths[i]);
-		if (plen > n && strncmp(path, webhook_redact_token_paths[i],
-		    n) == 0)
-			return n;
+	for (i = 0; webhook_backends[i] != NULL; i++) {
+		p = webhook_backends[i]->token_paths;
+		for (; p != NULL && *p != NULL; p++) {
+			n = strlen(*p);
+			if (plen > n && strncmp(path, *p, n) == 0)
+				return n;
+		}
 	}
 	return 0;
 }
@@ -83,8 +80,8 @@ webhook_redact_query(struct webhook_redact_out *o, const char *p)
  * Write url to out (len bytes, NUL-terminated, cut when too long) with its
  * secrets replaced by "***": user information, every query value
  * (WeCom's key, DingTalk's access_token, timestamp and sign ...), the
- * fragment, and the token segment of a Feishu or Lark hook path
- * (/open-apis/bot/v2/hook/<token>). Not a URL at all: "***".
+ * fragment, and the segment after a backend's token path (Feishu's and
+ * Lark's /open-apis/bot/v2/hook/<token>). Not a URL at all: "***".
  */
 void
 webhook_redact_url(const char *url, char *out, size_t len)
