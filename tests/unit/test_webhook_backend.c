@@ -179,6 +179,101 @@ ends_with(const char *s, const char *end)
 	return a >= b && strcmp(s + a - b, end) == 0;
 }
 
+/* --- the table ----------------------------------------------------------- */
+
+/*
+ * webhook_backends is the one place the formats are listed: every backend
+ * in it is whole (a name no other has, found by that name, a build and a
+ * verdict, a signature that works where it has one, pacing the claim can
+ * honour), and a name not in it is no format at all.
+ */
+static void
+test_webhook_backend_table_is_the_one_place(void **state)
+{
+	const struct webhook_backend *b;
+	const char *const *path;
+	char out[WEBHOOK_SIGNATURE_SIZE];
+	struct webhook_attempt a;
+	size_t i, j;
+
+	memset(&a, 0, sizeof a);
+	a.msg_id = "msg_1795813204245_0";
+	a.now_s = NOW_S;
+	a.now_ms = NOW_MS;
+	for (i = 0; (b = webhook_backends[i]) != NULL; i++) {
+		assert_non_null(b->name);
+		assert_true(*b->name != '\0');
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(b->name,
+			    webhook_backends[j]->name);
+		assert_ptr_equal(webhook_backend_find(b->name), b);
+		assert_non_null(b->build);
+		assert_non_null(b->verdict);
+		if (b->sign != NULL) {
+			memset(out, 0, sizeof out);
+			assert_int_equal(b->sign(
+			    "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", &a, "{}",
+			    2, out), 0);
+			assert_true(strlen(out) > 0);
+		}
+		/* deliver.lua claims a paced endpoint's due events at once. */
+		assert_true(b->pace_ms >= 0);
+		if (b->pace_ms > 0)
+			assert_true(b->merge);
+		assert_true(b->rate_limit_delay_s >= -1);
+		for (path = b->token_paths; path != NULL && *path != NULL;
+		    path++)
+			assert_true(**path == '/' &&
+			    (*path)[strlen(*path) - 1] == '/');
+	}
+	assert_int_equal(i, 4);
+	assert_null(webhook_backend_find("lark"));
+	assert_null(webhook_backend_find(""));
+	assert_null(webhook_backend_find("Standard"));
+	assert_null(webhook_backend_find("wecom "));
+	assert_null(webhook_backend_find(NULL));
+}
+
+/*
+ * What each format's endpoint takes, as SPEC §7 and the robots' documents
+ * say: a size limit, about 20 messages a minute for WeCom and DingTalk
+ * (one every 3.5 s), 100 a minute and 5 a second for Feishu (0.7 s), a
+ * minute's wait when a robot says it is rate limited; the standard format
+ * one event per request, unpaced.
+ */
+static void
+test_webhook_backends_say_what_their_endpoint_takes(void **state)
+{
+	static const struct {
+		const char *name;
+		size_t max_bytes;
+		int pace_ms;
+		int merge;
+		int rate_limit_delay_s;
+	} want[] = {
+		{ "standard", 0, 0, 0, -1 },
+		{ "wecom", WECOM_MAX, 3500, 1, 60 },
+		{ "dingtalk", DINGTALK_MAX, 3500, 1, 60 },
+		{ "feishu", FEISHU_MAX, 700, 1, 60 },
+	};
+	const struct webhook_backend *b;
+	size_t i;
+
+	for (i = 0; i < sizeof want / sizeof want[0]; i++) {
+		b = backend(want[i].name);
+		assert_int_equal(b->max_bytes, want[i].max_bytes);
+		assert_int_equal(b->pace_ms, want[i].pace_ms);
+		assert_int_equal(b->merge, want[i].merge);
+		assert_int_equal(b->rate_limit_delay_s,
+		    want[i].rate_limit_delay_s);
+	}
+	/* Only WeCom signs nothing: its key is in the URL. */
+	assert_non_null(backend("standard")->sign);
+	assert_null(backend("wecom")->sign);
+	assert_non_null(backend("dingtalk")->sign);
+	assert_non_null(backend("feishu")->sign);
+}
+
 /* --- signatures ---------------------------------------------------------- */
 
 /*
@@ -881,6 +976,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_webhook_backend_table_is_the_one_place),
+		cmocka_unit_test(test_webhook_backends_say_what_their_endpoint_takes),
 		cmocka_unit_test(test_webhook_standard_signature_matches_the_published_vector),
 		cmocka_unit_test(test_webhook_robot_signatures_match_python),
 		cmocka_unit_test(test_webhook_id_is_msg_and_the_delivery_id),
