@@ -508,39 +508,39 @@ void report_input_free(struct report_input *);
 const struct topic *report_route_topic(const struct roster *,
     const struct topic *, const char *, const char *);
 
-/* webhook_fmt.c */
+/* webhook_backend.c */
 #define WEBHOOK_ID_SIZE 64            /* "msg_" + delivery id + NUL */
 #define WEBHOOK_SIGN_SIZE 45          /* base64 of HMAC-SHA256 + NUL */
 #define WEBHOOK_SIGNATURE_SIZE 48     /* "v1," + WEBHOOK_SIGN_SIZE */
-#define WEBHOOK_WECOM_MAX 4096        /* bytes of WeCom markdown content */
-#define WEBHOOK_DINGTALK_MAX 20000    /* bytes of DingTalk markdown text */
-#define WEBHOOK_FEISHU_MAX 20000      /* bytes of a Feishu body */
-#define WEBHOOK_DELAY_MAX 604800      /* longest wait honoured, seconds */
-#define WEBHOOK_SCHEDULE_MAX 20       /* most entries of [webhooks] schedule */
-enum webhook_format {
-	WEBHOOK_STANDARD,
-	WEBHOOK_WECOM,
-	WEBHOOK_DINGTALK,
-	WEBHOOK_FEISHU
-};
-enum webhook_verdict {
-	WEBHOOK_DELIVERED,
-	WEBHOOK_RETRY,           /* again after the schedule's delay */
-	WEBHOOK_DEAD,            /* never again (unless an admin retries) */
-	WEBHOOK_GONE             /* dead, and the endpoint disabled (410) */
-};
-/* One event for a department: what webhook_build formats. */
+/* One event for a department: what a backend builds a request from. */
 struct webhook_message {
 	const char *event;       /* task.queued, task.updated ... */
-	const struct cJSON *data;       /* {task, issues, links}; see webhook_fmt.c */
+	const struct cJSON *data; /* {task, issues, links}; webhook_markdown.c */
 };
-/* One HTTP request, ready for libcurl; webhook_request_free frees it. */
+/* One HTTP request, ready for libcurl; webhook_backend_request_free. */
 struct webhook_request {
 	char *url;               /* with DingTalk's timestamp and sign */
 	char *body;              /* JSON, NUL-terminated */
 	size_t bodylen;
 	char **headers;          /* "Name: value", for curl_slist_append */
 	size_t nheaders;
+};
+/* One attempt to build, as webhook_backend_build hands it to a backend. */
+struct webhook_attempt {
+	const struct department *department; /* its URL and secret */
+	const struct webhook_message *msgs;
+	size_t n;                /* 1, unless the backend merges */
+	const char *msg_id;      /* the (first) delivery's webhook_id */
+	int64_t event_ms;        /* when the (first) event happened */
+	time_t now_s;            /* this attempt's time */
+	int64_t now_ms;
+	const char *link;        /* ends the markdown, or NULL: links.task */
+};
+enum webhook_verdict {
+	WEBHOOK_DELIVERED,
+	WEBHOOK_RETRY,           /* again after the schedule's delay */
+	WEBHOOK_DEAD,            /* never again (unless an admin retries) */
+	WEBHOOK_GONE             /* dead, and the endpoint disabled (410) */
 };
 /* The answer to one attempt, as webhook_verdict reads it. */
 struct webhook_response {
@@ -550,33 +550,94 @@ struct webhook_response {
 	const char *body;        /* may be NULL */
 	size_t bodylen;
 };
-int webhook_format_parse(const char *);
-const char *webhook_format_name(enum webhook_format);
+struct webhook_robot_answer;
+/*
+ * A webhook format (the roster's webhook "format"): one in each of
+ * webhook_standard.c, webhook_wecom.c, webhook_dingtalk.c and
+ * webhook_feishu.c, all listed in webhook_backends (webhook_backend.c).
+ *
+ * build makes the request of attempt a in r, whose URL is already the
+ * department's and whose Content-Type is JSON: it sets the body, and may
+ * add to the URL and the headers. It returns 0, or -1 with *cause set.
+ * sign writes the format's signature of an attempt (and of body, where the
+ * format signs it) with secret to out; it returns 0, or -1 when the secret
+ * cannot be used. It is NULL when the format signs nothing. verdict judges
+ * an HTTP 2xx answer (retry_after: the seconds Retry-After asked for, or
+ * -1), as webhook_verdict (webhook_verdict.c) describes; the chat robots'
+ * is webhook_verdict_robot, which reads their answer's codes.
+ *
+ * A paced endpoint (pace_ms > 0) gets one message per pace_ms: the events
+ * due at its turn are claimed together (lua/deliver.lua), so a paced
+ * backend must merge them into one message.
+ */
+struct webhook_backend {
+	const char *name;
+	size_t max_bytes;        /* its size limit (text or body); 0: none */
+	int pace_ms;             /* least time between two messages; 0: none */
+	int merge;               /* 1: takes several events as one message */
+	int rate_limit_delay_s;  /* least wait after 429 or a rate-limit code;
+				    -1: what Retry-After asks */
+	const char *const *token_paths; /* URL paths whose next segment is a
+				    secret, NULL-terminated; or NULL */
+	int (*build)(const struct webhook_backend *,
+	    const struct webhook_attempt *a, struct webhook_request *r,
+	    char **cause);
+	int (*sign)(const char *secret, const struct webhook_attempt *,
+	    const char *body, size_t bodylen, char out[WEBHOOK_SIGNATURE_SIZE]);
+	enum webhook_verdict (*verdict)(const struct webhook_backend *,
+	    const struct webhook_response *, int retry_after, int *delay_s,
+	    char *error, size_t errlen);
+	const struct webhook_robot_answer *answer; /* a robot's, or NULL */
+};
+extern const struct webhook_backend *const webhook_backends[];
+const struct webhook_backend *webhook_backend_find(const char *name);
 int webhook_id(const char *delivery_id, char *buf, size_t len);
-int webhook_sign_standard(const char *secret, const char *msg_id,
-    time_t timestamp, const char *body, size_t bodylen,
-    char out[WEBHOOK_SIGNATURE_SIZE]);
-int webhook_sign_dingtalk(const char *secret, int64_t timestamp_ms,
-    char out[WEBHOOK_SIGN_SIZE]);
-int webhook_sign_feishu(const char *secret, time_t timestamp,
-    char out[WEBHOOK_SIGN_SIZE]);
-char *webhook_markdown(enum webhook_format, const struct webhook_message *,
-    size_t n, const char *link, size_t max);
-int webhook_build(const struct department *, const char *event,
-    const char *delivery_id, time_t now_s, int64_t now_ms, const struct cJSON *data,
-    const char *link, struct webhook_request *out, char **cause);
-int webhook_build_merged(const struct department *,
+int webhook_backend_hmac_base64(const void *key, size_t keylen,
+    const void *msg, size_t msglen, char out[WEBHOOK_SIGN_SIZE]);
+int webhook_backend_sign_timestamp(const char *secret, long long timestamp,
+    int text_is_key, char out[WEBHOOK_SIGN_SIZE]);
+void webhook_backend_header(struct webhook_request *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+void webhook_backend_body(struct webhook_request *, struct cJSON *);
+int webhook_backend_build(const struct department *,
     const struct webhook_message *, size_t n, const char *delivery_id,
     time_t now_s, int64_t now_ms, const char *link,
     struct webhook_request *out, char **cause);
-void webhook_request_free(struct webhook_request *);
-int webhook_retry_after(const char *value, time_t now);
-enum webhook_verdict webhook_verdict(enum webhook_format,
+void webhook_backend_request_free(struct webhook_request *);
+
+/* webhook_markdown.c */
+#define WEBHOOK_MARKDOWN_BLANK_LINES 0x1 /* a blank line ends each (DingTalk) */
+#define WEBHOOK_MARKDOWN_NO_HEADING 0x2  /* one message: no heading (Feishu) */
+char *webhook_markdown(int flags, const struct webhook_message *, size_t n,
+    const char *link, size_t max);
+char *webhook_markdown_title(const struct webhook_message *, size_t n);
+const char *webhook_markdown_colour(const char *event);
+
+/* webhook_verdict.c */
+/* How a chat robot says in its HTTP 200 whether it took a message. */
+struct webhook_robot_answer {
+	const char *code;        /* the member with the result: "errcode" */
+	const char *code_fallback; /* read when code is missing, or NULL */
+	const char *message;     /* the member with its text: "errmsg" */
+	long long rate_limited;  /* the code for "too many messages" */
+	long long busy;          /* the code for "busy, try again"; 0: none */
+};
+enum webhook_verdict webhook_verdict(const struct webhook_backend *,
     const struct webhook_response *, time_t now, int *delay_s, char *error,
     size_t errlen);
 const char *webhook_verdict_name(enum webhook_verdict);
-int webhook_next_delay(const int *schedule, int n, int attempt,
+enum webhook_verdict webhook_verdict_robot(const struct webhook_backend *,
+    const struct webhook_response *, int retry_after, int *delay_s,
+    char *error, size_t errlen);
+
+/* webhook_retry.c */
+#define WEBHOOK_DELAY_MAX 604800      /* longest wait honoured, seconds */
+#define WEBHOOK_SCHEDULE_MAX 20       /* most entries of [webhooks] schedule */
+int webhook_retry_after(const char *value, time_t now);
+int webhook_retry_delay(const int *schedule, int n, int attempt,
     double jitter01);
+
+/* webhook_redact.c */
 void webhook_redact_url(const char *url, char *out, size_t len);
 
 /* mail.c */

@@ -10,7 +10,9 @@
  * which sockets to watch (webhook_socket) and when to wake it
  * (webhook_timer), the way curl's hiperfifo.c example does it, so no
  * transfer ever blocks the loop. Each finished transfer's verdict
- * (webhook_fmt.c) is recorded in Redis: delivered, retried later, or dead.
+ * (webhook_verdict.c) is recorded in Redis: delivered, retried later, or
+ * dead. The backend of the department's format (webhook_backend.c) says
+ * what goes on the wire, and how often a chat robot may be sent a message.
  *
  * A delivery whose daemon dies mid-flight keeps its lease and is sent
  * again when the lease ends: at least once, always with the same
@@ -37,15 +39,6 @@
 
 #define WEBHOOK_TICK_MS 200
 #define WEBHOOK_MERGE_MAX 50       /* events in one merged chat message */
-
-/*
- * The least time between two messages to one chat robot: WeCom and
- * DingTalk take about 20 a minute (DingTalk locks a robot out for 10
- * minutes beyond that), Feishu 100 a minute and 5 a second.
- */
-#define PACE_WECOM_MS 3500
-#define PACE_DINGTALK_MS 3500
-#define PACE_FEISHU_MS 700
 #define WEBHOOK_LEASE_SLACK_MS 5000 /* a lease is the attempt's timeout + this */
 #define WEBHOOK_BUSY_MS 1000       /* retry delay when the endpoint is busy */
 #define WEBHOOK_MAX_RESPONSE 65536
@@ -61,7 +54,7 @@ struct webhook_transfer {
 	char **ids;                /* the deliveries it carries (merged: several) */
 	size_t nids;
 	char *department;
-	char format[16];
+	const struct webhook_backend *backend; /* its format; NULL: unsent */
 	char retry_after[64];
 	int attempts;              /* before this one */
 	int64_t started;
@@ -104,6 +97,15 @@ webhook_inflight(struct webhook *w, const char *department)
 	b->next = w->busy;
 	w->busy = b;
 	return &b->inflight;
+}
+
+/* The backend of a department's endpoint, or NULL when it has none. */
+static const struct webhook_backend *
+webhook_department_backend(const struct department *d)
+{
+	if (d == NULL || d->webhook_url == NULL)
+		return NULL;
+	return webhook_backend_find(d->webhook_format);
 }
 
 static void
@@ -250,7 +252,7 @@ webhook_transfer_free(struct webhook_transfer *t)
 	curl_slist_free_all(t->headers);
 	if (t->easy != NULL)
 		curl_easy_cleanup(t->easy);
-	webhook_request_free(&t->request);
+	webhook_backend_request_free(&t->request);
 	evbuffer_free(t->response);
 	while (t->nids > 0)
 		free(t->ids[--t->nids]);
@@ -287,15 +289,15 @@ webhook_record(struct webhook *w, struct webhook_transfer *t, long status,
 	resp.retry_after = *t->retry_after ? t->retry_after : NULL;
 	resp.body = body;
 	resp.bodylen = len;
-	verdict = webhook_verdict(webhook_format_parse(t->format), &resp,
-	    time(NULL), &minimum, why, sizeof why);
+	verdict = webhook_verdict(t->backend, &resp, time(NULL), &minimum, why,
+	    sizeof why);
 	free(body);
 	/*
 	 * The schedule says when to try again; an endpoint's Retry-After (or
 	 * a chat robot's rate limit) can only make that later.
 	 */
 	if (verdict == WEBHOOK_RETRY) {
-		delay = webhook_next_delay(cfg->webhook_schedule,
+		delay = webhook_retry_delay(cfg->webhook_schedule,
 		    cfg->webhook_nschedule, t->attempts + 1,
 		    (double)random() / ((double)RAND_MAX + 1));
 		if (delay < 0)
@@ -376,8 +378,8 @@ webhook_start(struct webhook *w, struct webhook_transfer *t,
 		    cJSON_GetObjectItem(msgs[0].data, "task"), "id")));
 	else
 		snprintf(link, sizeof link, "%s/dept", cfg->public_url);
-	if (webhook_build_merged(dept, msgs, n, t->ids[0], time(NULL), util_now_ms(),
-	    link, &t->request, &cause) == -1) {
+	if (webhook_backend_build(dept, msgs, n, t->ids[0], time(NULL),
+	    util_now_ms(), link, &t->request, &cause) == -1) {
 		log_warnx("webhook %s: %s", t->ids[0], cause);
 		free(cause);
 		return -1;
@@ -404,6 +406,7 @@ webhook_start(struct webhook *w, struct webhook_transfer *t,
 	    (long)cfg->webhook_timeout_ms);
 	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(t->easy, CURLOPT_USERAGENT, "liaisond/" PACKAGE_VERSION);
+	t->backend = webhook_department_backend(dept);
 	t->started = util_now_ms();
 	curl_multi_add_handle(w->multi, t->easy);
 	return 0;
@@ -412,7 +415,7 @@ webhook_start(struct webhook *w, struct webhook_transfer *t,
 /* --- from Redis ---------------------------------------------------------- */
 
 /*
- * What a message says (webhook_fmt.c formats it): the task, and for each
+ * What a message says (the backends format it): the task, and for each
  * of its issues what a department member needs to act: enterprise and
  * officer by name, topic, title, category, period.
  */
@@ -501,8 +504,6 @@ webhook_send(struct webhook *w, const char *dept_id,
 	attempts = util_reply_field(rows[0]->element[0], "attempts");
 	t->attempts = attempts ? atoi(attempts) : 0;
 	t->response = evbuffer_new();
-	snprintf(t->format, sizeof t->format, "%s", dept && dept->webhook_format ?
-	    dept->webhook_format : "standard");
 	if (dept != NULL && dept->webhook_url != NULL)
 		rc = webhook_start(w, t, dept, msgs, n);
 	for (i = 0; i < n; i++)
@@ -521,21 +522,6 @@ webhook_send(struct webhook *w, const char *dept_id,
 	w->ntransfers++;
 }
 
-/* Is the department's endpoint a chat robot (paced, merged)? */
-static int
-webhook_pace_ms(const struct department *d)
-{
-	if (d == NULL || d->webhook_url == NULL || d->webhook_format == NULL)
-		return 0;
-	if (strcmp(d->webhook_format, "wecom") == 0)
-		return PACE_WECOM_MS;
-	if (strcmp(d->webhook_format, "dingtalk") == 0)
-		return PACE_DINGTALK_MS;
-	if (strcmp(d->webhook_format, "feishu") == 0)
-		return PACE_FEISHU_MS;
-	return 0;
-}
-
 /*
  * The claimed deliveries: a chat robot's are merged into one message per
  * department, every other delivery is a request of its own.
@@ -547,6 +533,7 @@ webhook_claimed(redisAsyncContext *c, void *r, void *privdata)
 	redisReply *reply = r;
 	const struct roster *roster;
 	const redisReply *rows[WEBHOOK_MERGE_MAX];
+	const struct webhook_backend *backend;
 	const char *dept, *other;
 	char *taken;
 	size_t i, j, n;
@@ -570,8 +557,10 @@ webhook_claimed(redisAsyncContext *c, void *r, void *privdata)
 		n = 0;
 		rows[n++] = reply->element[i];
 		taken[i] = 1;
+		backend = webhook_department_backend(roster_department(roster,
+		    dept));
 		for (j = i + 1; j < reply->elements && n < WEBHOOK_MERGE_MAX &&
-		    webhook_pace_ms(roster_department(roster, dept)) > 0; j++) {
+		    backend != NULL && backend->merge; j++) {
 			if (taken[j] || reply->element[j]->elements != 3)
 				continue;
 			other = util_reply_field(reply->element[j]->element[0],
@@ -594,21 +583,24 @@ webhook_claim(struct webhook *w)
 	const struct roster *roster = w->daemon->current->roster;
 	const struct config *cfg = w->daemon->current->config;
 	cJSON *payload = cJSON_CreateObject(), *pace, *busy;
+	const struct webhook_backend *backend;
 	struct webhook_busy *b;
 	char *text;
 	size_t i;
-	int ms;
 
 	cJSON_AddNumberToObject(payload, "now", (double)util_now_ms());
 	cJSON_AddNumberToObject(payload, "lease",
 	    cfg->webhook_timeout_ms + WEBHOOK_LEASE_SLACK_MS);
 	cJSON_AddNumberToObject(payload, "cap", cfg->webhook_per_endpoint);
 	cJSON_AddNumberToObject(payload, "merge", WEBHOOK_MERGE_MAX);
+	/* A paced endpoint's due events are claimed together, and merged. */
 	pace = cJSON_AddObjectToObject(payload, "pace");
-	for (i = 0; i < roster->ndepartments; i++)
-		if ((ms = webhook_pace_ms(&roster->departments[i])) > 0)
+	for (i = 0; i < roster->ndepartments; i++) {
+		backend = webhook_department_backend(&roster->departments[i]);
+		if (backend != NULL && backend->pace_ms > 0)
 			cJSON_AddNumberToObject(pace,
-			    roster->departments[i].id, ms);
+			    roster->departments[i].id, backend->pace_ms);
+	}
 	/* What is in flight here, so that the script gives only free slots. */
 	busy = cJSON_AddObjectToObject(payload, "busy");
 	for (b = w->busy; b != NULL; b = b->next)

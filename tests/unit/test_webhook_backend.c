@@ -1,8 +1,11 @@
 /*
- * test_webhook_fmt.c -- the webhook wire formats (webhook_fmt.c): the
- * signatures against values computed elsewhere, every body parsed back,
- * the robots' size limits with Chinese text, every verdict, the retry
- * schedule and URL redaction.
+ * test_webhook_backend.c -- the webhook formats as backends
+ * (webhook_backend.c and the files of its table: webhook_standard.c,
+ * webhook_wecom.c, webhook_dingtalk.c, webhook_feishu.c, with
+ * webhook_markdown.c, webhook_verdict.c, webhook_retry.c and
+ * webhook_redact.c): the table itself, the signatures against values
+ * computed elsewhere, every body parsed back, the robots' size limits with
+ * Chinese text, every verdict, the retry schedule and URL redaction.
  */
 #include "config.h"
 
@@ -22,11 +25,18 @@
 
 #include "liaison.h"
 
+/* --- fixtures ------------------------------------------------------------ */
+
 /* The outbox entry id of the event, and the attempt's time. */
 #define DELIVERY "1795813204245-0"
 #define NOW_S ((time_t)1795813204)
 #define NOW_MS ((int64_t)1795813204245)
 #define LINK "https://liaison.example.gov.cn/dept#T1"
+/* The robots' limits (SPEC §7, PITFALLS): WeCom's markdown content,
+ * DingTalk's markdown text, a Feishu body. */
+#define WECOM_MAX 4096
+#define DINGTALK_MAX 20000
+#define FEISHU_MAX 20000
 
 static const char message_json[] =
     "{\"task\":{\"id\":\"T1\",\"department\":\"hr\",\"state\":\"queued\","
@@ -108,6 +118,31 @@ header(const struct webhook_request *r, const char *name)
 	return NULL;
 }
 
+/* The backend named name, which must be in the table. */
+static const struct webhook_backend *
+backend(const char *name)
+{
+	const struct webhook_backend *b = webhook_backend_find(name);
+
+	if (b == NULL)
+		fail_msg("no backend \"%s\"", name);
+	return b;
+}
+
+/* Build the request for one event; webhook_backend_build's answer. */
+static int
+build_one(const struct department *d, const char *event,
+    const char *delivery_id, const cJSON *data, struct webhook_request *r,
+    char **cause)
+{
+	struct webhook_message m;
+
+	m.event = event;
+	m.data = data;
+	return webhook_backend_build(d, &m, 1, delivery_id, NOW_S, NOW_MS,
+	    NULL, r, cause);
+}
+
 /* Build a request for data in format, which must succeed. */
 static void
 build(const struct department *d, const char *event, const cJSON *data,
@@ -115,9 +150,8 @@ build(const struct department *d, const char *event, const cJSON *data,
 {
 	char *cause;
 
-	if (webhook_build(d, event, DELIVERY, NOW_S, NOW_MS, data, NULL, r,
-	    &cause) != 0)
-		fail_msg("webhook_build: %s", cause);
+	if (build_one(d, event, DELIVERY, data, r, &cause) != 0)
+		fail_msg("webhook_backend_build: %s", cause);
 	assert_null(cause);
 	assert_int_equal(r->bodylen, strlen(r->body));
 	assert_true(utf8_valid(r->body, r->bodylen));
@@ -145,34 +179,144 @@ ends_with(const char *s, const char *end)
 	return a >= b && strcmp(s + a - b, end) == 0;
 }
 
+/* --- the table ----------------------------------------------------------- */
+
+/*
+ * webhook_backends is the one place the formats are listed: every backend
+ * in it is whole (a name no other has, found by that name, a build and a
+ * verdict, a signature that works where it has one, pacing the claim can
+ * honour), and a name not in it is no format at all.
+ */
+static void
+test_webhook_backend_table_is_the_one_place(void **state)
+{
+	const struct webhook_backend *b;
+	const char *const *path;
+	char out[WEBHOOK_SIGNATURE_SIZE];
+	struct webhook_attempt a;
+	size_t i, j;
+
+	memset(&a, 0, sizeof a);
+	a.msg_id = "msg_1795813204245_0";
+	a.now_s = NOW_S;
+	a.now_ms = NOW_MS;
+	for (i = 0; (b = webhook_backends[i]) != NULL; i++) {
+		assert_non_null(b->name);
+		assert_true(*b->name != '\0');
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(b->name,
+			    webhook_backends[j]->name);
+		assert_ptr_equal(webhook_backend_find(b->name), b);
+		assert_non_null(b->build);
+		assert_non_null(b->verdict);
+		if (b->sign != NULL) {
+			memset(out, 0, sizeof out);
+			assert_int_equal(b->sign(
+			    "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", &a, "{}",
+			    2, out), 0);
+			assert_true(strlen(out) > 0);
+		}
+		/* deliver.lua claims a paced endpoint's due events at once. */
+		assert_true(b->pace_ms >= 0);
+		if (b->pace_ms > 0)
+			assert_true(b->merge);
+		assert_true(b->rate_limit_delay_s >= -1);
+		for (path = b->token_paths; path != NULL && *path != NULL;
+		    path++)
+			assert_true(**path == '/' &&
+			    (*path)[strlen(*path) - 1] == '/');
+	}
+	assert_int_equal(i, 4);
+	assert_null(webhook_backend_find("lark"));
+	assert_null(webhook_backend_find(""));
+	assert_null(webhook_backend_find("Standard"));
+	assert_null(webhook_backend_find("wecom "));
+	assert_null(webhook_backend_find(NULL));
+}
+
+/*
+ * What each format's endpoint takes, as SPEC §7 and the robots' documents
+ * say: a size limit, about 20 messages a minute for WeCom and DingTalk
+ * (one every 3.5 s), 100 a minute and 5 a second for Feishu (0.7 s), a
+ * minute's wait when a robot says it is rate limited; the standard format
+ * one event per request, unpaced.
+ */
+static void
+test_webhook_backends_say_what_their_endpoint_takes(void **state)
+{
+	static const struct {
+		const char *name;
+		size_t max_bytes;
+		int pace_ms;
+		int merge;
+		int rate_limit_delay_s;
+	} want[] = {
+		{ "standard", 0, 0, 0, -1 },
+		{ "wecom", WECOM_MAX, 3500, 1, 60 },
+		{ "dingtalk", DINGTALK_MAX, 3500, 1, 60 },
+		{ "feishu", FEISHU_MAX, 700, 1, 60 },
+	};
+	const struct webhook_backend *b;
+	size_t i;
+
+	for (i = 0; i < sizeof want / sizeof want[0]; i++) {
+		b = backend(want[i].name);
+		assert_int_equal(b->max_bytes, want[i].max_bytes);
+		assert_int_equal(b->pace_ms, want[i].pace_ms);
+		assert_int_equal(b->merge, want[i].merge);
+		assert_int_equal(b->rate_limit_delay_s,
+		    want[i].rate_limit_delay_s);
+	}
+	/* Only WeCom signs nothing: its key is in the URL. */
+	assert_non_null(backend("standard")->sign);
+	assert_null(backend("wecom")->sign);
+	assert_non_null(backend("dingtalk")->sign);
+	assert_non_null(backend("feishu")->sign);
+}
+
+/* --- signatures ---------------------------------------------------------- */
+
 /*
  * The test vector published with the Standard Webhooks specification
  * (github.com/standard-webhooks/standard-webhooks, libraries' tests),
  * confirmed with python3: base64(hmac.new(b64decode(secret[6:]),
  * b"msg_p5jXN8AQM9LWM0D4loKWxJek.1614265330." + payload, sha256)).
  */
+/* The standard backend's signature of body for msg_id at timestamp. */
+static int
+sign_standard(const char *secret, const char *msg_id, time_t timestamp,
+    const char *body, size_t bodylen, char out[WEBHOOK_SIGNATURE_SIZE])
+{
+	struct webhook_attempt a;
+
+	memset(&a, 0, sizeof a);
+	a.msg_id = msg_id;
+	a.now_s = timestamp;
+	return backend("standard")->sign(secret, &a, body, bodylen, out);
+}
+
 static void
 test_webhook_standard_signature_matches_the_published_vector(void **state)
 {
 	const char *payload = "{\"test\": 2432232314}";
 	char sig[WEBHOOK_SIGNATURE_SIZE];
 
-	assert_int_equal(webhook_sign_standard(
+	assert_int_equal(sign_standard(
 	    "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
 	    "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, payload,
 	    strlen(payload), sig), 0);
 	assert_string_equal(sig,
 	    "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
 	/* The prefix is optional, as in the reference libraries. */
-	assert_int_equal(webhook_sign_standard(
+	assert_int_equal(sign_standard(
 	    "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
 	    "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, payload,
 	    strlen(payload), sig), 0);
 	assert_string_equal(sig,
 	    "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
-	assert_int_equal(webhook_sign_standard("whsec_not*base64", "msg_1", 1,
+	assert_int_equal(sign_standard("whsec_not*base64", "msg_1", 1,
 	    "", 0, sig), -1);
-	assert_int_equal(webhook_sign_standard("whsec_", "msg_1", 1, "", 0,
+	assert_int_equal(sign_standard("whsec_", "msg_1", 1, "", 0,
 	    sig), -1);
 }
 
@@ -192,12 +336,17 @@ test_webhook_standard_signature_matches_the_published_vector(void **state)
 static void
 test_webhook_robot_signatures_match_python(void **state)
 {
-	char sign[WEBHOOK_SIGN_SIZE];
+	char sign[WEBHOOK_SIGNATURE_SIZE];
+	struct webhook_attempt a;
 
-	assert_int_equal(webhook_sign_dingtalk(DINGTALK_SECRET, NOW_MS, sign),
-	    0);
+	memset(&a, 0, sizeof a);
+	a.now_s = NOW_S;
+	a.now_ms = NOW_MS;
+	assert_int_equal(backend("dingtalk")->sign(DINGTALK_SECRET, &a, NULL, 0,
+	    sign), 0);
 	assert_string_equal(sign, DINGTALK_SIGN);
-	assert_int_equal(webhook_sign_feishu(FEISHU_SECRET, NOW_S, sign), 0);
+	assert_int_equal(backend("feishu")->sign(FEISHU_SECRET, &a, NULL, 0,
+	    sign), 0);
 	assert_string_equal(sign, FEISHU_SIGN);
 }
 
@@ -214,6 +363,8 @@ test_webhook_id_is_msg_and_the_delivery_id(void **state)
 	assert_int_equal(webhook_id("1795813204245-0", buf, 19), -1);
 	assert_int_equal(webhook_id("1795813204245-0", buf, 20), 0);
 }
+
+/* --- bodies -------------------------------------------------------------- */
 
 static void
 test_webhook_standard_body_headers_and_signature(void **state)
@@ -254,7 +405,7 @@ test_webhook_standard_body_headers_and_signature(void **state)
 	EVP_EncodeBlock((unsigned char *)want + 3, md, mdlen);
 	assert_string_equal(header(&r, "webhook-signature"), want);
 	free(msg);
-	webhook_request_free(&r);
+	webhook_backend_request_free(&r);
 	cJSON_Delete(data);
 }
 
@@ -290,7 +441,7 @@ test_webhook_wecom_markdown_names_what_to_act_on(void **state)
 	assert_non_null(strstr(content, "2. 福州蓝天物流有限公司：社保补缴流程繁琐\n"));
 	assert_true(ends_with(content, "[查看任务](" LINK ")"));
 	cJSON_Delete(body);
-	webhook_request_free(&r);
+	webhook_backend_request_free(&r);
 	cJSON_Delete(data);
 }
 
@@ -315,7 +466,8 @@ test_webhook_events_have_chinese_names(void **state)
 	for (i = 0; i < sizeof events / sizeof events[0]; i++) {
 		m.event = events[i][0];
 		m.data = data;
-		text = webhook_markdown(WEBHOOK_WECOM, &m, 1, NULL, 4096);
+		/* WeCom's markdown: no flags. */
+		text = webhook_markdown(0, &m, 1, NULL, WECOM_MAX);
 		assert_non_null(strstr(text, events[i][1]));
 		assert_non_null(strstr(text, "**超期环节**：认领\n"));
 		free(text);
@@ -348,18 +500,18 @@ test_webhook_dingtalk_signs_in_the_query(void **state)
 	assert_non_null(strstr(text, "**类别**：共性\n\n"));
 	assert_true(ends_with(text, "[查看任务](" LINK ")"));
 	cJSON_Delete(body);
-	webhook_request_free(&r);
+	webhook_backend_request_free(&r);
 
 	/* No secret: the URL as it is; no query yet: '?'. */
 	build(department("dingtalk", "https://oapi.dingtalk.com/robot/send",
 	    NULL), "task.queued", data, &r);
 	assert_string_equal(r.url, "https://oapi.dingtalk.com/robot/send");
-	webhook_request_free(&r);
+	webhook_backend_request_free(&r);
 	build(department("dingtalk", "https://oapi.dingtalk.com/robot/send",
 	    DINGTALK_SECRET), "task.queued", data, &r);
 	assert_string_equal(r.url, "https://oapi.dingtalk.com/robot/send"
 	    "?timestamp=1795813204245&sign=" DINGTALK_SIGN_ESCAPED);
-	webhook_request_free(&r);
+	webhook_backend_request_free(&r);
 	cJSON_Delete(data);
 }
 
@@ -396,7 +548,7 @@ test_webhook_feishu_signs_in_the_body(void **state)
 	assert_non_null(strstr(content, "**联络员**：张三、李四\n"));
 	assert_true(ends_with(content, "[查看任务](" LINK ")"));
 	cJSON_Delete(body);
-	webhook_request_free(&r);
+	webhook_backend_request_free(&r);
 
 	/* No secret: neither timestamp nor sign. */
 	build(department("feishu",
@@ -406,9 +558,11 @@ test_webhook_feishu_signs_in_the_body(void **state)
 	assert_null(cJSON_GetObjectItem(body, "timestamp"));
 	assert_null(cJSON_GetObjectItem(body, "sign"));
 	cJSON_Delete(body);
-	webhook_request_free(&r);
+	webhook_backend_request_free(&r);
 	cJSON_Delete(data);
 }
+
+/* --- size limits --------------------------------------------------------- */
 
 /* The text at path in the body of r, checked and cut as the limits say. */
 static void
@@ -435,9 +589,9 @@ test_webhook_wecom_cuts_chinese_at_4096_bytes_keeping_the_link(void **state)
 		body = cJSON_Parse(r.body);
 		assert_non_null(body);
 		check_cut(string_at(body, "markdown", "content", NULL),
-		    WEBHOOK_WECOM_MAX);
+		    WECOM_MAX);
 		cJSON_Delete(body);
-		webhook_request_free(&r);
+		webhook_backend_request_free(&r);
 		cJSON_Delete(data);
 	}
 }
@@ -457,23 +611,23 @@ test_webhook_dingtalk_and_feishu_cut_at_20000_bytes(void **state)
 		body = cJSON_Parse(r.body);
 		assert_non_null(body);
 		check_cut(string_at(body, "markdown", "text", NULL),
-		    WEBHOOK_DINGTALK_MAX);
+		    DINGTALK_MAX);
 		cJSON_Delete(body);
-		webhook_request_free(&r);
+		webhook_backend_request_free(&r);
 
 		/* Feishu's limit is on the body, escapes included. */
 		build(department("feishu", "https://open.feishu.cn/x",
 		    FEISHU_SECRET), "task.updated", data, &r);
-		assert_true(r.bodylen <= WEBHOOK_FEISHU_MAX);
-		assert_true(r.bodylen > WEBHOOK_FEISHU_MAX - 200);
+		assert_true(r.bodylen <= FEISHU_MAX);
+		assert_true(r.bodylen > FEISHU_MAX - 200);
 		body = cJSON_Parse(r.body);
 		assert_non_null(body);
 		element = cJSON_GetArrayItem(cJSON_GetObjectItem(
 		    cJSON_GetObjectItem(body, "card"), "elements"), 0);
 		check_cut(string_at(element, "content", NULL),
-		    WEBHOOK_FEISHU_MAX);
+		    FEISHU_MAX);
 		cJSON_Delete(body);
-		webhook_request_free(&r);
+		webhook_backend_request_free(&r);
 		cJSON_Delete(data);
 	}
 }
@@ -493,6 +647,8 @@ test_utf8_prefix_never_splits_a_character(void **state)
 	assert_int_equal(utf8_prefix(s, 8, 0), 0);
 }
 
+/* --- merging and refusals ------------------------------------------------ */
+
 static void
 test_webhook_a_burst_merges_into_one_chat_message(void **state)
 {
@@ -507,7 +663,7 @@ test_webhook_a_burst_merges_into_one_chat_message(void **state)
 	m[1].event = "task.updated";
 	m[2].event = "task.reminder";
 	m[0].data = m[1].data = m[2].data = data;
-	assert_int_equal(webhook_build_merged(department("wecom",
+	assert_int_equal(webhook_backend_build(department("wecom",
 	    "https://qyapi.weixin.qq.com/x?key=k", NULL), m, 3, DELIVERY, NOW_S,
 	    NOW_MS, "https://liaison.example.gov.cn/dept", &r, &cause), 0);
 	body = cJSON_Parse(r.body);
@@ -519,16 +675,16 @@ test_webhook_a_burst_merges_into_one_chat_message(void **state)
 	assert_true(ends_with(content,
 	    "[查看任务](https://liaison.example.gov.cn/dept)"));
 	cJSON_Delete(body);
-	webhook_request_free(&r);
+	webhook_backend_request_free(&r);
 
 	/* The standard format is one event per request. */
-	assert_int_equal(webhook_build_merged(department("standard",
+	assert_int_equal(webhook_backend_build(department("standard",
 	    "https://h.example.com/", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
 	    m, 2, DELIVERY, NOW_S, NOW_MS, NULL, &r, &cause), -1);
 	assert_string_equal(cause,
 	    "department hr: 2 messages for the standard format");
 	free(cause);
-	webhook_request_free(&r);
+	webhook_backend_request_free(&r);
 	cJSON_Delete(data);
 }
 
@@ -540,34 +696,35 @@ test_webhook_build_refuses_what_cannot_be_sent(void **state)
 	char *cause;
 
 	data = message();
-	assert_int_equal(webhook_build(department("wecom", NULL, NULL),
-	    "task.queued", DELIVERY, NOW_S, NOW_MS, data, NULL, &r, &cause), -1);
+	assert_int_equal(build_one(department("wecom", NULL, NULL),
+	    "task.queued", DELIVERY, data, &r, &cause), -1);
 	assert_string_equal(cause, "department hr has no webhook");
 	free(cause);
-	webhook_request_free(&r);
-	assert_int_equal(webhook_build(department("slack", "https://x/", NULL),
-	    "task.queued", DELIVERY, NOW_S, NOW_MS, data, NULL, &r, &cause), -1);
+	webhook_backend_request_free(&r);
+	assert_int_equal(build_one(department("slack", "https://x/", NULL),
+	    "task.queued", DELIVERY, data, &r, &cause), -1);
 	assert_string_equal(cause, "department hr: unknown webhook format");
 	free(cause);
-	webhook_request_free(&r);
-	assert_int_equal(webhook_build(department("standard", "https://x/",
-	    NULL), "task.queued", DELIVERY, NOW_S, NOW_MS, data, NULL, &r,
-	    &cause), -1);
+	webhook_backend_request_free(&r);
+	assert_int_equal(build_one(department("standard", "https://x/",
+	    NULL), "task.queued", DELIVERY, data, &r, &cause), -1);
 	assert_string_equal(cause,
 	    "department hr: the standard format needs a secret");
 	free(cause);
-	webhook_request_free(&r);
-	assert_int_equal(webhook_build(department("wecom", "https://x/", NULL),
-	    "task.queued", "1-0\n", NOW_S, NOW_MS, data, NULL, &r, &cause), -1);
+	webhook_backend_request_free(&r);
+	assert_int_equal(build_one(department("wecom", "https://x/", NULL),
+	    "task.queued", "1-0\n", data, &r, &cause), -1);
 	assert_string_equal(cause, "bad delivery id \"1-0\n\"");
 	free(cause);
-	webhook_request_free(&r);
+	webhook_backend_request_free(&r);
 	cJSON_Delete(data);
 }
 
+/* --- verdicts ------------------------------------------------------------ */
+
 /* Every row of the verdict table. */
 static const struct {
-	enum webhook_format format;
+	const char *format;
 	long status;
 	const char *retry_after;
 	const char *body;
@@ -575,71 +732,71 @@ static const struct {
 	int delay;
 	const char *error;
 } verdicts[] = {
-	{ WEBHOOK_STANDARD, 200, NULL, "", WEBHOOK_DELIVERED, -1, "" },
-	{ WEBHOOK_STANDARD, 204, NULL, NULL, WEBHOOK_DELIVERED, -1, "" },
-	{ WEBHOOK_STANDARD, 200, NULL, "{\"errcode\":1}", WEBHOOK_DELIVERED,
+	{ "standard", 200, NULL, "", WEBHOOK_DELIVERED, -1, "" },
+	{ "standard", 204, NULL, NULL, WEBHOOK_DELIVERED, -1, "" },
+	{ "standard", 200, NULL, "{\"errcode\":1}", WEBHOOK_DELIVERED,
 	  -1, "" },
-	{ WEBHOOK_WECOM, 200, NULL, "{\"errcode\":0,\"errmsg\":\"ok\"}",
+	{ "wecom", 200, NULL, "{\"errcode\":0,\"errmsg\":\"ok\"}",
 	  WEBHOOK_DELIVERED, -1, "" },
-	{ WEBHOOK_WECOM, 200, NULL,
+	{ "wecom", 200, NULL,
 	  "{\"errcode\":93000,\"errmsg\":\"invalid webhook url\"}",
 	  WEBHOOK_DEAD, -1, "errcode 93000 invalid webhook url" },
-	{ WEBHOOK_WECOM, 200, NULL,
+	{ "wecom", 200, NULL,
 	  "{\"errcode\":45009,\"errmsg\":\"api freq out of limit\"}",
 	  WEBHOOK_RETRY, 60, "errcode 45009 rate limited" },
-	{ WEBHOOK_WECOM, 200, "120", "{\"errcode\":45009}",
+	{ "wecom", 200, "120", "{\"errcode\":45009}",
 	  WEBHOOK_RETRY, 120, "errcode 45009 rate limited" },
-	{ WEBHOOK_WECOM, 200, NULL, "{\"errcode\":-1,\"errmsg\":\"busy\"}",
+	{ "wecom", 200, NULL, "{\"errcode\":-1,\"errmsg\":\"busy\"}",
 	  WEBHOOK_RETRY, -1, "errcode -1 busy" },
-	{ WEBHOOK_WECOM, 200, NULL, "<html>proxy</html>", WEBHOOK_RETRY, -1,
+	{ "wecom", 200, NULL, "<html>proxy</html>", WEBHOOK_RETRY, -1,
 	  "HTTP 200 without errcode" },
-	{ WEBHOOK_WECOM, 200, NULL, "{\"errcode\":1e300}", WEBHOOK_DEAD, -1,
+	{ "wecom", 200, NULL, "{\"errcode\":1e300}", WEBHOOK_DEAD, -1,
 	  "errcode 1" },
-	{ WEBHOOK_DINGTALK, 200, NULL, "{\"errcode\":0,\"errmsg\":\"ok\"}",
+	{ "dingtalk", 200, NULL, "{\"errcode\":0,\"errmsg\":\"ok\"}",
 	  WEBHOOK_DELIVERED, -1, "" },
-	{ WEBHOOK_DINGTALK, 200, NULL,
+	{ "dingtalk", 200, NULL,
 	  "{\"errcode\":130101,\"errmsg\":\"send too fast\"}",
 	  WEBHOOK_RETRY, 60, "errcode 130101 rate limited" },
-	{ WEBHOOK_DINGTALK, 200, NULL,
+	{ "dingtalk", 200, NULL,
 	  "{\"errcode\":310000,\"errmsg\":\"sign not match\"}",
 	  WEBHOOK_DEAD, -1, "errcode 310000 sign not match" },
-	{ WEBHOOK_DINGTALK, 200, NULL, "{\"errcode\":45009}", WEBHOOK_DEAD,
+	{ "dingtalk", 200, NULL, "{\"errcode\":45009}", WEBHOOK_DEAD,
 	  -1, "errcode 45009" },
-	{ WEBHOOK_FEISHU, 200, NULL,
+	{ "feishu", 200, NULL,
 	  "{\"StatusCode\":0,\"StatusMessage\":\"success\",\"code\":0,"
 	  "\"data\":{},\"msg\":\"success\"}", WEBHOOK_DELIVERED, -1, "" },
-	{ WEBHOOK_FEISHU, 200, NULL, "{\"StatusCode\":0}", WEBHOOK_DELIVERED,
+	{ "feishu", 200, NULL, "{\"StatusCode\":0}", WEBHOOK_DELIVERED,
 	  -1, "" },
-	{ WEBHOOK_FEISHU, 200, NULL,
+	{ "feishu", 200, NULL,
 	  "{\"code\":11232,\"msg\":\"frequency limited\"}", WEBHOOK_RETRY, 60,
 	  "code 11232 rate limited" },
-	{ WEBHOOK_FEISHU, 200, NULL,
+	{ "feishu", 200, NULL,
 	  "{\"code\":19021,\"data\":{},\"msg\":\"sign match fail\"}",
 	  WEBHOOK_DEAD, -1, "code 19021 sign match fail" },
-	{ WEBHOOK_FEISHU, 200, NULL, "{\"code\":-1}", WEBHOOK_DEAD, -1,
+	{ "feishu", 200, NULL, "{\"code\":-1}", WEBHOOK_DEAD, -1,
 	  "code -1" },
-	{ WEBHOOK_STANDARD, 408, NULL, NULL, WEBHOOK_RETRY, -1, "HTTP 408" },
-	{ WEBHOOK_STANDARD, 429, NULL, NULL, WEBHOOK_RETRY, -1, "HTTP 429" },
-	{ WEBHOOK_STANDARD, 429, "30", NULL, WEBHOOK_RETRY, 30, "HTTP 429" },
-	{ WEBHOOK_STANDARD, 429, "Fri, 27 Nov 2026 21:02:04 GMT", NULL,
+	{ "standard", 408, NULL, NULL, WEBHOOK_RETRY, -1, "HTTP 408" },
+	{ "standard", 429, NULL, NULL, WEBHOOK_RETRY, -1, "HTTP 429" },
+	{ "standard", 429, "30", NULL, WEBHOOK_RETRY, 30, "HTTP 429" },
+	{ "standard", 429, "Fri, 27 Nov 2026 21:02:04 GMT", NULL,
 	  WEBHOOK_RETRY, 120, "HTTP 429" },
-	{ WEBHOOK_STANDARD, 429, "soon", NULL, WEBHOOK_RETRY, -1, "HTTP 429" },
-	{ WEBHOOK_WECOM, 429, NULL, NULL, WEBHOOK_RETRY, 60, "HTTP 429" },
-	{ WEBHOOK_WECOM, 429, "900", NULL, WEBHOOK_RETRY, 900, "HTTP 429" },
-	{ WEBHOOK_STANDARD, 410, NULL, NULL, WEBHOOK_GONE, -1, "HTTP 410" },
-	{ WEBHOOK_FEISHU, 410, NULL, NULL, WEBHOOK_GONE, -1, "HTTP 410" },
-	{ WEBHOOK_STANDARD, 400, NULL, NULL, WEBHOOK_DEAD, -1, "HTTP 400" },
-	{ WEBHOOK_STANDARD, 401, NULL, NULL, WEBHOOK_DEAD, -1, "HTTP 401" },
-	{ WEBHOOK_STANDARD, 404, NULL, NULL, WEBHOOK_DEAD, -1, "HTTP 404" },
-	{ WEBHOOK_DINGTALK, 400, NULL, "{\"errcode\":0}", WEBHOOK_DEAD, -1,
+	{ "standard", 429, "soon", NULL, WEBHOOK_RETRY, -1, "HTTP 429" },
+	{ "wecom", 429, NULL, NULL, WEBHOOK_RETRY, 60, "HTTP 429" },
+	{ "wecom", 429, "900", NULL, WEBHOOK_RETRY, 900, "HTTP 429" },
+	{ "standard", 410, NULL, NULL, WEBHOOK_GONE, -1, "HTTP 410" },
+	{ "feishu", 410, NULL, NULL, WEBHOOK_GONE, -1, "HTTP 410" },
+	{ "standard", 400, NULL, NULL, WEBHOOK_DEAD, -1, "HTTP 400" },
+	{ "standard", 401, NULL, NULL, WEBHOOK_DEAD, -1, "HTTP 401" },
+	{ "standard", 404, NULL, NULL, WEBHOOK_DEAD, -1, "HTTP 404" },
+	{ "dingtalk", 400, NULL, "{\"errcode\":0}", WEBHOOK_DEAD, -1,
 	  "HTTP 400" },
-	{ WEBHOOK_STANDARD, 500, NULL, NULL, WEBHOOK_RETRY, -1, "HTTP 500" },
-	{ WEBHOOK_STANDARD, 502, "10", NULL, WEBHOOK_RETRY, -1, "HTTP 502" },
-	{ WEBHOOK_STANDARD, 503, "10", NULL, WEBHOOK_RETRY, 10, "HTTP 503" },
-	{ WEBHOOK_WECOM, 504, NULL, "{\"errcode\":0}", WEBHOOK_RETRY, -1,
+	{ "standard", 500, NULL, NULL, WEBHOOK_RETRY, -1, "HTTP 500" },
+	{ "standard", 502, "10", NULL, WEBHOOK_RETRY, -1, "HTTP 502" },
+	{ "standard", 503, "10", NULL, WEBHOOK_RETRY, 10, "HTTP 503" },
+	{ "wecom", 504, NULL, "{\"errcode\":0}", WEBHOOK_RETRY, -1,
 	  "HTTP 504" },
-	{ WEBHOOK_STANDARD, 301, NULL, NULL, WEBHOOK_RETRY, -1, "HTTP 301" },
-	{ WEBHOOK_STANDARD, 0, NULL, NULL, WEBHOOK_RETRY, -1,
+	{ "standard", 301, NULL, NULL, WEBHOOK_RETRY, -1, "HTTP 301" },
+	{ "standard", 0, NULL, NULL, WEBHOOK_RETRY, -1,
 	  "network error" },
 };
 
@@ -658,13 +815,13 @@ test_webhook_every_verdict(void **state)
 		r.retry_after = verdicts[i].retry_after;
 		r.body = verdicts[i].body;
 		r.bodylen = r.body != NULL ? strlen(r.body) : 0;
-		v = webhook_verdict(verdicts[i].format, &r, NOW_S, &delay,
-		    error, sizeof error);
+		v = webhook_verdict(backend(verdicts[i].format), &r, NOW_S,
+		    &delay, error, sizeof error);
 		if (v != verdicts[i].verdict || delay != verdicts[i].delay ||
 		    strcmp(error, verdicts[i].error) != 0)
 			fail_msg("row %zu (%s %ld %s): got %s, %d, \"%s\"; "
 			    "expected %s, %d, \"%s\"", i,
-			    webhook_format_name(verdicts[i].format),
+			    verdicts[i].format,
 			    verdicts[i].status, verdicts[i].body ?
 			    verdicts[i].body : "-", webhook_verdict_name(v),
 			    delay, error,
@@ -682,17 +839,19 @@ test_webhook_network_errors_keep_their_text(void **state)
 
 	memset(&r, 0, sizeof r);
 	r.error = "timeout";
-	assert_int_equal(webhook_verdict(WEBHOOK_WECOM, &r, NOW_S, &delay,
+	assert_int_equal(webhook_verdict(backend("wecom"), &r, NOW_S, &delay,
 	    error, sizeof error), WEBHOOK_RETRY);
 	assert_int_equal(delay, -1);
 	assert_string_equal(error, "timeout");
 	/* The error buffer may hold the text already. */
 	snprintf(error, sizeof error, "Connection refused");
 	r.error = error;
-	assert_int_equal(webhook_verdict(WEBHOOK_STANDARD, &r, NOW_S, &delay,
-	    error, sizeof error), WEBHOOK_RETRY);
+	assert_int_equal(webhook_verdict(backend("standard"), &r, NOW_S,
+	    &delay, error, sizeof error), WEBHOOK_RETRY);
 	assert_string_equal(error, "Connection refused");
 }
+
+/* --- retries ------------------------------------------------------------- */
 
 static void
 test_webhook_retry_after_seconds_and_dates(void **state)
@@ -726,31 +885,33 @@ test_webhook_schedule_with_jitter_and_exhaustion(void **state)
 	int i, d;
 
 	/* Attempt 0 goes at once, whatever the jitter. */
-	assert_int_equal(webhook_next_delay(svix, 8, 0, 0.0), 0);
-	assert_int_equal(webhook_next_delay(svix, 8, 0, 0.99), 0);
+	assert_int_equal(webhook_retry_delay(svix, 8, 0, 0.0), 0);
+	assert_int_equal(webhook_retry_delay(svix, 8, 0, 0.99), 0);
 	/* ±20 %: 0 is the low end, 0.5 the middle, just under 1 the top. */
-	assert_int_equal(webhook_next_delay(svix, 8, 1, 0.0), 4);
-	assert_int_equal(webhook_next_delay(svix, 8, 1, 0.5), 5);
-	assert_int_equal(webhook_next_delay(svix, 8, 1, 0.999999), 6);
-	assert_int_equal(webhook_next_delay(svix, 8, 2, 0.0), 240);
-	assert_int_equal(webhook_next_delay(svix, 8, 2, 0.5), 300);
-	assert_int_equal(webhook_next_delay(svix, 8, 2, 0.999999), 360);
+	assert_int_equal(webhook_retry_delay(svix, 8, 1, 0.0), 4);
+	assert_int_equal(webhook_retry_delay(svix, 8, 1, 0.5), 5);
+	assert_int_equal(webhook_retry_delay(svix, 8, 1, 0.999999), 6);
+	assert_int_equal(webhook_retry_delay(svix, 8, 2, 0.0), 240);
+	assert_int_equal(webhook_retry_delay(svix, 8, 2, 0.5), 300);
+	assert_int_equal(webhook_retry_delay(svix, 8, 2, 0.999999), 360);
 	for (i = 0; i < 8; i++) {
-		d = webhook_next_delay(svix, 8, i, (double)i / 8);
+		d = webhook_retry_delay(svix, 8, i, (double)i / 8);
 		assert_true(d >= svix[i] * 8 / 10 && d <= svix[i] * 12 / 10);
 	}
 	/* Out-of-range jitter is clamped into [0, 1). */
-	assert_int_equal(webhook_next_delay(svix, 8, 7, -3.0), 28800);
-	assert_int_equal(webhook_next_delay(svix, 8, 7, 7.0), 43200);
+	assert_int_equal(webhook_retry_delay(svix, 8, 7, -3.0), 28800);
+	assert_int_equal(webhook_retry_delay(svix, 8, 7, 7.0), 43200);
 	/* After the last attempt: dead. */
-	assert_int_equal(webhook_next_delay(svix, 8, 8, 0.5), -1);
-	assert_int_equal(webhook_next_delay(svix, 8, -1, 0.5), -1);
+	assert_int_equal(webhook_retry_delay(svix, 8, 8, 0.5), -1);
+	assert_int_equal(webhook_retry_delay(svix, 8, -1, 0.5), -1);
 	/* The test schedule "0,1,1,1" stays whole seconds. */
-	assert_int_equal(webhook_next_delay((int[]){ 0, 1, 1, 1 }, 4, 3,
+	assert_int_equal(webhook_retry_delay((int[]){ 0, 1, 1, 1 }, 4, 3,
 	    0.999999), 1);
-	assert_int_equal(webhook_next_delay((int[]){ 0, 1, 1, 1 }, 4, 4,
+	assert_int_equal(webhook_retry_delay((int[]){ 0, 1, 1, 1 }, 4, 4,
 	    0.0), -1);
 }
+
+/* --- redaction and names ------------------------------------------------- */
 
 static const char *const redactions[][2] = {
 	{ "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6",
@@ -794,13 +955,20 @@ test_webhook_redact_url_hides_keys_and_tokens(void **state)
 static void
 test_webhook_format_names(void **state)
 {
-	assert_int_equal(webhook_format_parse("standard"), WEBHOOK_STANDARD);
-	assert_int_equal(webhook_format_parse("wecom"), WEBHOOK_WECOM);
-	assert_int_equal(webhook_format_parse("dingtalk"), WEBHOOK_DINGTALK);
-	assert_int_equal(webhook_format_parse("feishu"), WEBHOOK_FEISHU);
-	assert_int_equal(webhook_format_parse("lark"), -1);
-	assert_int_equal(webhook_format_parse(NULL), -1);
-	assert_string_equal(webhook_format_name(WEBHOOK_FEISHU), "feishu");
+	static const char *const names[] = { "standard", "wecom", "dingtalk",
+	    "feishu" };
+	const struct webhook_backend *found[4];
+	size_t i, j;
+
+	for (i = 0; i < 4; i++) {
+		found[i] = webhook_backend_find(names[i]);
+		assert_non_null(found[i]);
+		assert_string_equal(found[i]->name, names[i]);
+		for (j = 0; j < i; j++)
+			assert_ptr_not_equal(found[i], found[j]);
+	}
+	assert_null(webhook_backend_find("lark"));
+	assert_null(webhook_backend_find(NULL));
 	assert_string_equal(webhook_verdict_name(WEBHOOK_GONE), "gone");
 }
 
@@ -808,6 +976,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_webhook_backend_table_is_the_one_place),
+		cmocka_unit_test(test_webhook_backends_say_what_their_endpoint_takes),
 		cmocka_unit_test(test_webhook_standard_signature_matches_the_published_vector),
 		cmocka_unit_test(test_webhook_robot_signatures_match_python),
 		cmocka_unit_test(test_webhook_id_is_msg_and_the_delivery_id),

@@ -1,0 +1,261 @@
+/*
+ * webhook_backend.c -- the webhook formats as backends: the table of them,
+ * and the part of building a request that every format shares.
+ *
+ * A format (SPEC §7) is a struct webhook_backend in a file of its own, in
+ * the manner of OpenSMTPD's queue_backend.c and queue_fs.c:
+ *   webhook_standard.c  Standard Webhooks, signed in a header
+ *   webhook_wecom.c     WeCom group robot
+ *   webhook_dingtalk.c  DingTalk custom robot, signed in the query
+ *   webhook_feishu.c    Feishu/Lark custom bot, signed in the body
+ * Each says what its endpoint takes (size limit, pace, whether a burst goes
+ * as one message), builds and signs the request, and judges an HTTP 2xx
+ * answer. The robots share their markdown (webhook_markdown.c) and their
+ * way of answering (webhook_verdict_robot); what an HTTP status means is
+ * the same for all (webhook_verdict.c), as are the retry schedule
+ * (webhook_retry.c) and the redaction of URLs (webhook_redact.c).
+ *
+ * webhook_backends below is the one place that lists the formats: the
+ * roster accepts a format when webhook_backend_find knows it, and the
+ * delivery engine (webhook.c) asks the backend for pace and merging. A
+ * fifth format is a new file and one row here.
+ *
+ * Everything is pure: no network, no Redis, no clock (the caller passes
+ * the time), so that every byte is unit-tested.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "liaison.h"
+
+/* The backends, each defined in its own file. */
+extern const struct webhook_backend webhook_standard_backend;
+extern const struct webhook_backend webhook_wecom_backend;
+extern const struct webhook_backend webhook_dingtalk_backend;
+extern const struct webhook_backend webhook_feishu_backend;
+
+/* Every format there is; NULL-terminated. */
+const struct webhook_backend *const webhook_backends[] = {
+	&webhook_standard_backend,
+	&webhook_wecom_backend,
+	&webhook_dingtalk_backend,
+	&webhook_feishu_backend,
+	NULL
+};
+
+/* Return the backend of the format named name, or NULL (also for NULL). */
+const struct webhook_backend *
+webhook_backend_find(const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return NULL;
+	for (i = 0; webhook_backends[i] != NULL; i++) {
+		if (strcmp(name, webhook_backends[i]->name) == 0)
+			return webhook_backends[i];
+	}
+	return NULL;
+}
+
+/*
+ * Write the Standard Webhooks message id of a delivery to buf (len bytes,
+ * WEBHOOK_ID_SIZE is enough for any outbox entry id): "msg_" and the
+ * delivery id ("1795813204245-0") with '-' turned into '_'. Return 0, or -1
+ * with buf "" when the id is empty, does not fit or has a character other
+ * than letters, digits, '-' and '_'. Every format's delivery has one: the
+ * deliveries API shows it, the standard format sends it.
+ */
+int
+webhook_id(const char *delivery_id, char *buf, size_t len)
+{
+	size_t i, n;
+
+	if (len == 0)
+		return -1;
+	*buf = '\0';
+	n = strlen(delivery_id);
+	if (n == 0 || n + 4 >= len)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!isalnum((unsigned char)delivery_id[i]) &&
+		    delivery_id[i] != '-' && delivery_id[i] != '_')
+			return -1;
+	}
+	memcpy(buf, "msg_", 4);
+	for (i = 0; i < n; i++)
+		buf[4 + i] = delivery_id[i] == '-' ? '_' : delivery_id[i];
+	buf[4 + n] = '\0';
+	return 0;
+}
+
+/*
+ * Write base64(HMAC-SHA256(key, msg)) to out, NUL-terminated: what all
+ * three signing formats put on the wire, each over its own key and
+ * message. Return 0 or -1.
+ */
+int
+webhook_backend_hmac_base64(const void *key, size_t keylen, const void *msg,
+    size_t msglen, char out[WEBHOOK_SIGN_SIZE])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (HMAC(EVP_sha256(), key, (int)keylen, msg, msglen, md,
+	    &mdlen) == NULL || mdlen != 32)
+		return -1;
+	EVP_EncodeBlock((unsigned char *)out, md, (int)mdlen);
+	OPENSSL_cleanse(md, sizeof md);
+	return 0;
+}
+
+/*
+ * Write a chat robot's sign for timestamp to out: base64(HMAC-SHA256) of
+ * the text timestamp + "\n" + secret, either as the message under the key
+ * secret (DingTalk: text_is_key 0) or as the key of an empty message
+ * (Feishu: text_is_key 1). Return 0 or -1.
+ */
+int
+webhook_backend_sign_timestamp(const char *secret, long long timestamp,
+    int text_is_key, char out[WEBHOOK_SIGN_SIZE])
+{
+	char *text;
+	int rc, n;
+
+	n = xasprintf(&text, "%lld\n%s", timestamp, secret);
+	if (text_is_key)
+		rc = webhook_backend_hmac_base64(text, n, "", 0, out);
+	else
+		rc = webhook_backend_hmac_base64(secret, strlen(secret), text,
+		    n, out);
+	OPENSSL_cleanse(text, n);
+	free(text);
+	return rc;
+}
+
+/* Add a "Name: value" header to r. */
+void
+webhook_backend_header(struct webhook_request *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->headers = xreallocarray(r->headers, r->nheaders + 1,
+	    sizeof *r->headers);
+	va_start(ap, fmt);
+	if (vasprintf(&r->headers[r->nheaders], fmt, ap) < 0)
+		fatalx("webhook_backend_header: out of memory");
+	va_end(ap);
+	r->nheaders++;
+}
+
+/* Print obj into r's body (replacing any) and free obj. */
+void
+webhook_backend_body(struct webhook_request *r, struct cJSON *obj)
+{
+	free(r->body);
+	if ((r->body = cJSON_PrintUnformatted(obj)) == NULL)
+		fatalx("webhook_backend_body: cJSON_PrintUnformatted failed");
+	r->bodylen = strlen(r->body);
+	cJSON_Delete(obj);
+}
+
+/* The time of an event from its outbox entry id ("<ms>-<seq>"), or dflt. */
+static int64_t
+webhook_backend_event_ms(const char *delivery_id, int64_t dflt)
+{
+	char *end;
+	long long ms;
+
+	ms = strtoll(delivery_id, &end, 10);
+	if (end == delivery_id || *end != '-' || ms <= 0)
+		return dflt;
+	return ms;
+}
+
+/*
+ * Build the request of one attempt to deliver n messages (events) to
+ * department d, in d's format, into out (zeroed first; free its contents
+ * with webhook_backend_request_free, also after a failure).
+ *
+ * delivery_id is the outbox entry id of the (first) event: it gives the
+ * webhook-id, the same on every attempt, and the event time in the standard
+ * body's "timestamp". now_s and now_ms are the time of this attempt: the
+ * webhook-timestamp header and Feishu's timestamp (seconds), DingTalk's
+ * timestamp (milliseconds). link, when not NULL, replaces the single
+ * message's links.task at the end of the markdown (for several messages,
+ * pass the department's page).
+ *
+ * Every request goes to d's URL (a format may add to it) with a JSON body
+ * and "Content-Type: application/json"; the backend adds the rest. Only a
+ * format that merges takes more than one message. Return 0, or -1 with
+ * *cause set (the caller frees it): no URL, an unknown format, too many
+ * messages for the format, a bad delivery id, or what the backend refused
+ * (no secret for the standard format ...).
+ */
+int
+webhook_backend_build(const struct department *d,
+    const struct webhook_message *msgs, size_t n, const char *delivery_id,
+    time_t now_s, int64_t now_ms, const char *link,
+    struct webhook_request *out, char **cause)
+{
+	const struct webhook_backend *b;
+	struct webhook_attempt a;
+	char msg_id[WEBHOOK_ID_SIZE];
+
+	*cause = NULL;
+	memset(out, 0, sizeof *out);
+	if (d->webhook_url == NULL) {
+		xasprintf(cause, "department %s has no webhook", d->id);
+		return -1;
+	}
+	if ((b = webhook_backend_find(d->webhook_format)) == NULL) {
+		xasprintf(cause, "department %s: unknown webhook format",
+		    d->id);
+		return -1;
+	}
+	if (n == 0 || (!b->merge && n != 1)) {
+		xasprintf(cause, "department %s: %zu messages for the %s "
+		    "format", d->id, n, b->name);
+		return -1;
+	}
+	if (webhook_id(delivery_id, msg_id, sizeof msg_id) != 0) {
+		xasprintf(cause, "bad delivery id \"%s\"", delivery_id);
+		return -1;
+	}
+	a.department = d;
+	a.msgs = msgs;
+	a.n = n;
+	a.msg_id = msg_id;
+	a.event_ms = webhook_backend_event_ms(delivery_id, now_ms);
+	a.now_s = now_s;
+	a.now_ms = now_ms;
+	a.link = link;
+	out->url = xstrdup(d->webhook_url);
+	webhook_backend_header(out, "Content-Type: application/json");
+	return b->build(b, &a, out, cause);
+}
+
+/* Free what a request holds (not the struct itself); it may be zeroed. */
+void
+webhook_backend_request_free(struct webhook_request *r)
+{
+	size_t i;
+
+	free(r->url);
+	free(r->body);
+	for (i = 0; i < r->nheaders; i++)
+		free(r->headers[i]);
+	free(r->headers);
+	memset(r, 0, sizeof *r);
+}
