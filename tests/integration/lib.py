@@ -1,11 +1,19 @@
-"""Helpers for the liaisond integration tests.
+"""Plumbing for the liaisond integration tests: processes, HTTP, Redis.
 
 Everything here talks to real processes: a private redis-server, liaisond and
-liaisonctl.  No test library beyond pytest and python3-redis is needed (HTTP is
-spoken with http.client).
+liaisonctl, and the local sinks standing in for the departments' webhooks and
+the mail server.  No test library beyond pytest and python3-redis is needed
+(HTTP is spoken with http.client; the SMTP sink needs python3-aiosmtpd, and
+imports it only when started).
+
+What the tests do with a running stack (report, act on tasks and issues, read
+them back) is in flow.py, built on this module.
 """
 
+import contextlib
 import datetime
+import email
+import email.policy
 import hashlib
 import http.client
 import http.server
@@ -33,6 +41,9 @@ TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 # Sanitizer reports that fail a test whatever the exit status was.
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+# O001 is kept for requests that must fail: it never gets a stored report.
+FAIL_OFFICER = "O001"
 
 ISO_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?[+-]\d\d:\d\d$")
 TOKEN_RE = re.compile(r"^lt_[A-Za-z0-9_-]{22,}$")
@@ -106,6 +117,15 @@ def uscc_corrupt(code):
     return code[:17] + bad
 
 
+def uscc_unknown(roster, rng=random):
+    """A valid credit code of no enterprise in roster."""
+    known = {e["id"] for e in roster["enterprises"]}
+    while True:
+        c = uscc_make(rng)
+        if c not in known:
+            return c
+
+
 def period_of(dt):
     dt = dt.astimezone(TZ)
     return "%d-%02d-%d" % (dt.year, dt.month, 1 if dt.day <= 15 else 2)
@@ -122,6 +142,20 @@ def period_shift(p, n):
     y, rest = divmod(idx, 24)
     m, h = divmod(rest, 2)
     return "%d-%02d-%d" % (y, m + 1, h + 1)
+
+
+def iso_week(date):
+    y, w, _ = date.isocalendar()
+    return "%04d-W%02d" % (y, w)
+
+
+def this_week():
+    """The ISO week of today in Asia/Shanghai, e.g. 2026-W07."""
+    return iso_week(datetime.datetime.now(TZ).date())
+
+
+def last_week():
+    return iso_week(datetime.datetime.now(TZ).date() - datetime.timedelta(days=7))
 
 
 def _keyword_chars(roster):
@@ -220,6 +254,37 @@ def assert_error(resp, status, code, field=None):
     return err
 
 
+_METRIC_LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (-?[0-9.eE+-]+|NaN|\+Inf|-Inf)( -?\d+)?$')
+_METRIC_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def parse_metrics(text):
+    """Prometheus text (GET /metrics) as [(name, {label: value}, float)];
+    fails on any line that is not in the format."""
+    samples = []
+    for ln in text.splitlines():
+        if not ln.strip() or ln.startswith("#"):
+            continue
+        m = _METRIC_LINE.match(ln)
+        assert m, "not Prometheus text format: %r" % ln
+        labels = dict(_METRIC_LABEL.findall(m.group(3) or ""))
+        samples.append((m.group(1), labels, float(m.group(4))))
+    return samples
+
+
+def metric(samples, name, **labels):
+    """The sum of the series of name whose labels include these (0 when none)."""
+    return sum(v for n, lab, v in samples if n == name and all(lab.get(k) == w for k, w in labels.items()))
+
+
+def metric_series(samples, name, **labels):
+    """The value of the one series name{labels} with exactly these labels, or
+    None when there is no such series."""
+    vals = [v for n, lab, v in samples if n == name and lab == labels]
+    assert len(vals) <= 1, (name, labels, vals)
+    return vals[0] if vals else None
+
+
 # ---------------------------------------------------------------------------
 # Redis state
 
@@ -283,25 +348,25 @@ def assert_unchanged(before, after):
     assert before == after, "Redis changed by a failed request:\n" + snapshot_diff(before, after)
 
 
+def _hash_ids(r, kind, prefix):
+    """Ids X of the hash keys P kind:X (not P kind:X:something)."""
+    out = set()
+    head = prefix + kind + ":"
+    for key in r.scan_iter(match=head + "*", count=1000):
+        ident = key.decode()[len(head):]
+        if ":" not in ident and r.type(key) == b"hash":
+            out.add(ident)
+    return out
+
+
 def report_keys(r, prefix=PREFIX):
     """Ids of all stored reports (hash keys P report:{R})."""
-    out = set()
-    for key in r.scan_iter(match=prefix + "report:*", count=1000):
-        k = key.decode()
-        rid = k[len(prefix) + len("report:"):]
-        if ":" not in rid and r.type(key) == b"hash":
-            out.add(rid)
-    return out
+    return _hash_ids(r, "report", prefix)
 
 
 def issue_keys(r, prefix=PREFIX):
-    out = set()
-    for key in r.scan_iter(match=prefix + "issue:*", count=1000):
-        k = key.decode()
-        iid = k[len(prefix) + len("issue:"):]
-        if ":" not in iid and r.type(key) == b"hash":
-            out.add(iid)
-    return out
+    """Ids of all stored issues (hash keys P issue:{I})."""
+    return _hash_ids(r, "issue", prefix)
 
 
 def stream_tasks(r, dept, prefix=PREFIX):
@@ -315,6 +380,17 @@ def stream_tasks(r, dept, prefix=PREFIX):
 def check_sanitizer_text(text, who):
     for mark in SANITIZER_MARKS:
         assert mark not in text, "%s reported %r:\n%s" % (who, mark, text[-4000:])
+
+
+def liaisonctl(*args, check=True):
+    """Run liaisonctl with these arguments; its stderr must carry no sanitizer
+    report and, with check, it must exit 0. Returns the CompletedProcess (text)."""
+    p = subprocess.run([LIAISONCTL] + list(args), capture_output=True, text=True, timeout=30,
+                       stdin=subprocess.DEVNULL)
+    check_sanitizer_text(p.stderr, "liaisonctl")
+    if check:
+        assert p.returncode == 0, "liaisonctl %s exited %d: %s %s" % (args, p.returncode, p.stdout, p.stderr)
+    return p
 
 
 class RedisServer:
@@ -362,6 +438,20 @@ class RedisServer:
                 self.proc.wait(5)
 
 
+class _HttpServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128     # the default 5 drops a burst of connects
+
+
+def serve_http(handler):
+    """A threading HTTP server for handler (a BaseHTTPRequestHandler class) on
+    a free loopback port, serving in a daemon thread; shutdown() and
+    server_close() stop it."""
+    server = _HttpServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 class WebhookSink:
     """A local HTTP endpoint standing in for the departments' webhooks: it
     answers 200 with a body every robot format accepts."""
@@ -385,18 +475,88 @@ class WebhookSink:
             def log_message(self, *a):
                 pass
 
-        class Server(http.server.ThreadingHTTPServer):
-            daemon_threads = True
-            request_queue_size = 128     # the default 5 drops a burst of connects
-
-        self.server = Server(("127.0.0.1", 0), H)
+        self.server = serve_http(H)
         self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
 
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+class _SmtpHandler:
+    def __init__(self, sink):
+        self.sink = sink
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.sink.refuse:
+            with self.sink.lock:
+                self.sink.refused.append(address)
+            return "550 5.1.1 <%s>: mailbox unavailable" % address
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        login = session.auth_data.login.decode() if session.authenticated else None
+        with self.sink.lock:
+            self.sink.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
+                                       "raw": envelope.content, "msg": msg,
+                                       "tls": server.transport.get_extra_info("ssl_object") is not None,
+                                       "login": login})
+        return "250 Message accepted"
+
+
+class SmtpSink:
+    """A real SMTP server on loopback for the digest tests: aiosmtpd's
+    Controller running in the pytest process (Debian's python3-aiosmtpd).  It
+    keeps every message it accepts, parsed with the email package, and answers
+    550 to the recipients in `refuse`.  stop() and start() again on the same
+    port stand for an SMTP server that is down for a while.  Keyword arguments
+    go to aiosmtpd's Controller: tls_context / require_starttls (STARTTLS),
+    ssl_context (smtps), authenticator / auth_required (AUTH); each message
+    records whether it came over TLS and the login it was sent under.  As a
+    context manager it is stopped at the end."""
+
+    def __init__(self, port=None, start=True, refuse=(), **controller):
+        self.port = port or free_port()
+        self.controller_kw = controller
+        self.lock = threading.Lock()
+        self.messages = []
+        self.refused = []
+        self.refuse = set(refuse)
+        self.controller = None
+        if start:
+            self.start()
+
+    def start(self):
+        from aiosmtpd.controller import Controller    # only the digest tests need aiosmtpd
+        self.controller = Controller(_SmtpHandler(self), hostname="127.0.0.1", port=self.port,
+                                     **self.controller_kw)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def snapshot(self):
+        with self.lock:
+            return list(self.messages)
+
+    def to(self, address):
+        """The messages whose envelope went to address."""
+        return [m for m in self.snapshot() if address in m["to"]]
+
+    def wait(self, n, timeout=20):
+        """Wait until n messages arrived; returns all of them."""
+        wait_for(lambda: len(self.snapshot()) >= n, timeout, what="%d mails" % n)
+        return self.snapshot()
 
 
 def write_roster(path, roster):
@@ -467,7 +627,7 @@ class Daemon:
     conf: extra keys, e.g. {"deadlines": {"claim_seconds": 2}} (see add_conf)."""
 
     def __init__(self, workdir, redis_port, rate=100000, max_body=65536, sink_port=None, port=None, idle=10,
-                 conf=None):
+                 conf=None, smtp_port=None):
         self.dir = os.path.join(workdir, "liaisond")
         os.makedirs(self.dir, exist_ok=True)
         self.port = port or free_port()
@@ -478,7 +638,8 @@ class Daemon:
         write_roster(self.roster_path, self.roster)
         with open(self.conf, "w") as f:
             f.write(add_conf(CONF_TEMPLATE.format(port=self.port, redis_port=redis_port, prefix=PREFIX,
-                                                  smtp_port=free_port(), max_body=max_body, rate=rate,
+                                                  smtp_port=smtp_port or free_port(), max_body=max_body,
+                                                  rate=rate,
                                                   idle=idle, calendar=CALENDAR_FILE), conf))
         self.proc = None
         self.runs = 0
@@ -550,12 +711,7 @@ class Daemon:
     # -- convenience -------------------------------------------------------
 
     def ctl(self, *args, check=True):
-        p = subprocess.run([LIAISONCTL, "-c", self.conf] + list(args), capture_output=True,
-                           text=True, timeout=30, stdin=subprocess.DEVNULL)
-        check_sanitizer_text(p.stderr, "liaisonctl")
-        if check:
-            assert p.returncode == 0, "liaisonctl %s exited %d: %s %s" % (args, p.returncode, p.stdout, p.stderr)
-        return p
+        return liaisonctl("-c", self.conf, *args, check=check)
 
     def token(self, role, ident):
         p = self.ctl("token", "issue", role, ident)
@@ -572,13 +728,23 @@ class Daemon:
     def post(self, path, body, token=None, **kw):
         return request(self.port, "POST", path, body=body, token=token, **kw)
 
+    def metrics(self):
+        """GET /metrics, parsed (see parse_metrics)."""
+        return parse_metrics(self.get("/metrics").body.decode())
+
 
 class Stack:
-    """A private redis-server plus one liaisond on it."""
+    """A private redis-server plus one liaisond on it, and the sink its
+    departments' webhooks point at (a WebhookSink unless sink= gives another
+    object with .port and .close()).  smtp_port: where [smtp] url points.
+    start=False leaves liaisond to start() once the config or roster is
+    changed.  As a context manager it is closed at the end, and a failed
+    close (liaisond not exiting 0, a sanitizer report) fails the block."""
 
-    def __init__(self, workdir, rate=100000, max_body=65536, start=True, idle=10, conf=None):
+    def __init__(self, workdir, rate=100000, max_body=65536, start=True, idle=10, conf=None, sink=None,
+                 smtp_port=None):
         self.workdir = workdir
-        self.sink = WebhookSink()
+        self.sink = sink if sink is not None else WebhookSink()
         self.redis = RedisServer(workdir)
         try:
             self.redis.start()
@@ -588,17 +754,23 @@ class Stack:
             raise
         self.r = self.redis.client()
         self.d = Daemon(workdir, self.redis.port, rate=rate, max_body=max_body, sink_port=self.sink.port,
-                        idle=idle, conf=conf)
+                        idle=idle, conf=conf, smtp_port=smtp_port)
         self.roster = self.d.roster
         self._tokens = {}
         if start:
-            try:
-                self.d.start()
-            except BaseException:
-                self.d.kill()
-                self.redis.stop()
-                self.sink.close()
-                raise
+            self.start()
+
+    def start(self):
+        """Start liaisond and wait for it; if it does not come up, stop
+        everything and raise."""
+        try:
+            self.d.start()
+        except BaseException:
+            self.d.kill()
+            self.redis.stop()
+            self.sink.close()
+            raise
+        return self
 
     def token(self, role, ident):
         if (role, ident) not in self._tokens:
@@ -620,6 +792,24 @@ class Stack:
             self.redis.stop()
             self.sink.close()
         return problem
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        problem = self.close()
+        if problem and exc_type is None:
+            raise problem
+
+    @contextlib.contextmanager
+    def guard(self):
+        """Around one test on a stack that outlives it: liaisond runs before,
+        still runs after, and has printed no sanitizer report."""
+        assert self.d.alive(), "liaisond is not running:\n" + self.d.stderr()[-3000:]
+        yield self
+        assert self.d.alive(), "liaisond exited during the test (status %s):\n%s" % (
+            self.d.proc.returncode, self.d.stderr()[-3000:])
+        check_sanitizer_text(self.d.stderr(), "liaisond")
 
 
 def item(enterprise, topic="hiring", title=None, detail=None, difficult=None, rng=random):

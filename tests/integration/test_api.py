@@ -6,20 +6,11 @@ import re
 import pytest
 
 import lib
-from lib import ISO_RE, PREFIX
+from flow import list_issues, submit, ts
+from lib import ISO_RE, PREFIX, metric, parse_metrics
 
 # ---------------------------------------------------------------------------
 # helpers
-
-
-def submit(stack, oid, items, period=None, key=None, expect=201):
-    body = {"items": items}
-    if period is not None:
-        body["period"] = period
-    headers = {"Idempotency-Key": key} if key else None
-    resp = stack.d.post("/api/v1/reports", body, token=stack.token("officer", oid), headers=headers)
-    assert resp.status == expect, resp
-    return resp.json()
 
 
 def ents(stack, oid):
@@ -67,24 +58,6 @@ def check_stored(r, doc, oid):
         for t in iss["tasks"]:
             assert r.type(PREFIX + "task:" + t["id"]) == b"hash", t
             assert t["id"] in lib.stream_tasks(r, t["department"]), t
-
-
-def parse_metrics(text):
-    samples = []
-    line_re = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (-?[0-9.eE+-]+|NaN|\+Inf|-Inf)( -?\d+)?$')
-    label_re = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
-    for ln in text.splitlines():
-        if not ln.strip() or ln.startswith("#"):
-            continue
-        m = line_re.match(ln)
-        assert m, "not Prometheus text format: %r" % ln
-        labels = dict(label_re.findall(m.group(3) or ""))
-        samples.append((m.group(1), labels, float(m.group(4))))
-    return samples
-
-
-def metric(samples, name, **labels):
-    return sum(v for n, lab, v in samples if n == name and all(lab.get(k) == w for k, w in labels.items()))
 
 
 # ---------------------------------------------------------------------------
@@ -360,18 +333,8 @@ def dataset(_session_stack, _officer_pool):
                       da["issues"][2]["id"]: ("financing", ea[2])}}
 
 
-def list_issues(stack, tok, query="", status=200):
-    resp = stack.d.get("/api/v1/issues" + query, token=tok)
-    assert resp.status == status, resp
-    return resp.json()["issues"] if status == 200 else resp
-
-
 def ids_of(rows):
     return [r["id"] for r in rows]
-
-
-def parse_ts(s):
-    return datetime.datetime.fromisoformat(s)
 
 
 def test_issues_admin_filters(stack, dataset, admin_token):
@@ -379,7 +342,7 @@ def test_issues_admin_filters(stack, dataset, admin_token):
     mine = {ds["hiring"], ds["planning"], ds["flagged"]}
     rows = list_issues(stack, admin_token)
     assert mine <= set(ids_of(rows)), rows
-    created = [parse_ts(r["created"]) for r in rows]
+    created = [ts(r["created"]) for r in rows]
     assert created == sorted(created, reverse=True), "not newest first"
 
     rows = list_issues(stack, admin_token, "?period=" + ds["cur"])
@@ -458,7 +421,7 @@ def check_issue_object(iss, ds, iid):
     for h in iss["history"]:
         assert set(h) >= {"at", "actor", "event", "reason"}, h
         assert ISO_RE.match(h["at"]), h
-        at.append(parse_ts(h["at"]))
+        at.append(ts(h["at"]))
     assert at == sorted(at), "history not oldest first"
     assert sorted(t["department"] for t in iss["tasks"]) == sorted(iss["departments"])
     for t in iss["tasks"]:
@@ -469,7 +432,7 @@ def check_issue_object(iss, ds, iid):
         assert iid in t["issues"]
         for f in ("created", "deadline"):
             assert isinstance(t[f], str) and ISO_RE.match(t[f]), "task %s: %r" % (f, t)
-        assert parse_ts(t["deadline"]) > parse_ts(t["created"])
+        assert ts(t["deadline"]) > ts(t["created"])
 
 
 def test_issue_detail_access(stack, dataset, admin_token):

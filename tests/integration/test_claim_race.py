@@ -6,8 +6,7 @@ import http.client
 import json
 import threading
 
-import lib
-from test_tasks import admin, dept_token, get_task, queue_ids, submit
+from flow import admin, dept_token, get_task, queue_ids, report
 
 N_TASKS = 200
 N_CLAIMERS = 8
@@ -56,8 +55,7 @@ def test_eight_claimers_empty_a_200_task_queue(fresh_stack):
     created = []
     per = N_TASKS // len(OFFICERS)
     for oid in OFFICERS:
-        ents = st.officer(oid)["enterprises"]
-        doc = submit(st, oid, [lib.item(ents[i % len(ents)], topic="hiring") for i in range(per)])
+        doc = report(st, oid, per)
         for iss in doc["issues"]:
             assert iss["departments"] == ["hr"], iss
             created.append(iss["tasks"][0]["id"])
@@ -102,8 +100,7 @@ def test_eight_claimers_empty_a_200_task_queue(fresh_stack):
 def test_concurrent_claims_of_one_task_by_id(fresh_stack):
     """8 claimers race for each of 20 tasks by id: one 200, seven 409 each."""
     st = fresh_stack()
-    ents = st.officer("O006")["enterprises"]
-    doc = submit(st, "O006", [lib.item(ents[i % len(ents)], topic="hiring") for i in range(20)])
+    doc = report(st, "O006", 20)
     tids = [iss["tasks"][0]["id"] for iss in doc["issues"]]
     tok = dept_token(st, "hr")
     results = {tid: [] for tid in tids}

@@ -10,21 +10,12 @@ Then two small cases on fresh stacks: two enterprises are not common, and a
 repeated enterprise does not count as a new one.
 """
 
-import json
-import os
 from collections import defaultdict
 
 import pytest
 
 import lib
-from test_tasks import admin, get_issue, get_task, outbox, queue_ids, submit
-
-DATA = os.path.join(lib.REPO, "tests", "data", "reports.json")
-
-
-def load_items():
-    with open(DATA, encoding="utf-8") as f:
-        return json.load(f)["items"]
+from flow import admin, get_issue, get_task, one_item, outbox, queue_ids, sample_items, submit
 
 
 def task_map(issue):
@@ -36,18 +27,10 @@ def task_map(issue):
     return {d: v[0] for d, v in m.items()}
 
 
-def one_item(it):
-    out = {"enterprise": it["enterprise"], "topic": it["topic"], "title": it["title"]}
-    if "detail" in it:
-        out["detail"] = it["detail"]
-    return out
-
-
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
-    st = lib.Stack(str(tmp_path_factory.mktemp("common")))
-    try:
-        items = load_items()
+    with lib.Stack(str(tmp_path_factory.mktemp("common"))) as st:
+        items = sample_items()
         assert len(items) == 27
         for it in items:
             assert it["enterprise"] in st.officer(it["officer"])["enterprises"], it
@@ -57,19 +40,12 @@ def sample(tmp_path_factory):
             answers.append(doc["issues"][0])
         issues = [get_issue(st, a["id"]) for a in answers]
         yield {"st": st, "items": items, "answers": answers, "issues": issues}
-    finally:
-        problem = st.close()
-    if problem:
-        raise problem
 
 
 @pytest.fixture
 def s(sample):
-    st = sample["st"]
-    assert st.d.alive(), "liaisond is not running:\n" + st.d.stderr()[-3000:]
-    yield sample
-    assert st.d.alive(), "liaisond exited during the test:\n" + st.d.stderr()[-3000:]
-    lib.check_sanitizer_text(st.d.stderr(), "liaisond")
+    with sample["st"].guard():
+        yield sample
 
 
 def clusters(s):
@@ -180,7 +156,7 @@ def test_sample_list_by_category(s):
 # small cases, each on a fresh stack
 
 # four paraphrases of one problem (cluster A of the sample)
-SAME = [(it["title"], it["detail"]) for it in load_items() if it["expect"].get("cluster") == "A"]
+SAME = [(it["title"], it["detail"]) for it in sample_items(cluster="A")]
 
 
 def distinct_enterprises(st, n):

@@ -1,5 +1,5 @@
 """The weekly digest (issue 5): real mail through a real SMTP server on
-loopback (aiosmtpd in this process, see smtpsink.py), parsed with the email
+loopback (aiosmtpd in this process, lib.SmtpSink), parsed with the email
 package.
 
   content      a known scenario, moved back one week in Redis, sent on an
@@ -14,7 +14,7 @@ package.
                once
 """
 
-import datetime
+import json
 import os
 import re
 import time
@@ -22,51 +22,13 @@ import time
 import pytest
 
 import lib
-import smtpsink
-from test_api import metric, parse_metrics
-from test_tasks import act_ok, admin, submit
+from flow import act_ok, admin, digest_metrics, digest_stack, digest_units, submit, week_state
+from lib import last_week, this_week
 
 WEEK_MS = 7 * 86400 * 1000
 # What happened moves back; deadlines stay where they are (counted in working
 # days, they would shift with the weekday the test runs on).
 TIME_FIELDS = ("created", "claimed_at", "responded_at", "resolved_at", "returned_at")
-
-
-def last_week():
-    today = datetime.datetime.now(lib.TZ).date()
-    y, w, _ = (today - datetime.timedelta(days=7)).isocalendar()
-    return "%04d-W%02d" % (y, w)
-
-
-def this_week():
-    y, w, _ = datetime.datetime.now(lib.TZ).date().isocalendar()
-    return "%04d-W%02d" % (y, w)
-
-
-def make_stack(tmp_path, sink, digest=None, leaders=None, conf=None, webhooks=None):
-    """A stack whose [smtp] url is the sink's; started. webhooks: {dept: url}."""
-    c = {"digest": dict({"check_seconds": 1, "retry_seconds": 1}, **(digest or {}))}
-    for k, v in (conf or {}).items():
-        c.setdefault(k, {}).update(v)
-    st = lib.Stack(str(tmp_path), start=False, conf=c)
-    with open(st.d.conf) as f:
-        text = f.read()
-    text = re.sub(r"(?m)^url = smtp://127\.0\.0\.1:\d+$", "url = smtp://127.0.0.1:%d" % sink.port, text)
-    with open(st.d.conf, "w") as f:
-        f.write(text)
-    if leaders is not None:
-        st.d.roster["leaders"] = leaders
-    for d in st.d.roster["departments"]:
-        if d["id"] in (webhooks or {}):
-            d["webhook"] = {"url": webhooks[d["id"]], "format": "standard",
-                            "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
-    lib.write_roster(st.d.roster_path, st.d.roster)
-    try:
-        st.d.start()
-    except BaseException:
-        st.close()
-        raise
-    return st
 
 
 def second_daemon(st, tmp_path):
@@ -79,25 +41,6 @@ def second_daemon(st, tmp_path):
     with open(d.conf, "w") as f:
         f.write(text)
     return d.start()
-
-
-def wait_mails(sink, n, timeout=20):
-    lib.wait_for(lambda: len(sink.snapshot()) >= n, timeout, what="%d mails" % n)
-    return sink.snapshot()
-
-
-def digest_metrics(st):
-    """The digest's series of GET /metrics."""
-    samples = parse_metrics(st.d.get("/metrics").body.decode())
-    out = {o: int(metric(samples, "liaisond_digest_mails_total", outcome=o))
-           for o in ("sent", "refused", "retried")}
-    out["pending"] = int(metric(samples, "liaisond_digest_pending"))
-    return out
-
-
-def week_state(st, week):
-    h = st.r.hgetall(lib.PREFIX + "digest:" + week)
-    return {k.decode(): v.decode() for k, v in h.items()}
 
 
 def shift_back(st, issue_ids, ms=WEEK_MS):
@@ -118,7 +61,7 @@ def shift_back(st, issue_ids, ms=WEEK_MS):
         score = r.zscore(P + "issues:resolved", iid)
         if score is not None:
             r.zadd(P + "issues:resolved", {iid: score - ms})
-        for t in lib.json.loads(r.hget(P + "issue:" + iid, "tasks")):
+        for t in json.loads(r.hget(P + "issue:" + iid, "tasks")):
             tasks.add(t)
     for tid in tasks:
         for f in TIME_FIELDS:
@@ -160,12 +103,11 @@ def scene(tmp_path_factory):
     and confirmed (closed): it counts in neither week's intake nor the open
     items, but among last week's resolved ones. Then an admin asks for last
     week's digest."""
-    sink = smtpsink.SmtpSink()
     # tax's endpoint is down and gets one attempt: its delivery is dead
-    st = make_stack(tmp_path_factory.mktemp("digest"), sink, digest={"enabled": "no"},
-                    conf={"deadlines": {"claim_seconds": 2}, "webhooks": {"schedule": "0"}},
-                    webhooks={"tax": "http://127.0.0.1:%d/hooks/tax" % lib.free_port()})
-    try:
+    with lib.SmtpSink() as sink, \
+            digest_stack(tmp_path_factory.mktemp("digest"), sink, digest={"enabled": "no"},
+                         conf={"deadlines": {"claim_seconds": 2}, "webhooks": {"schedule": "0"}},
+                         webhooks={"tax": "http://127.0.0.1:%d/hooks/tax" % lib.free_port()}) as st:
         oid = "O002"
         ents = st.officer(oid)["enterprises"]
         st.token("department", "hr"), st.token("department", "tax"), admin(st)
@@ -206,16 +148,11 @@ def scene(tmp_path_factory):
         week = last_week()
         resp = st.d.post("/api/v1/digests", {"week": week}, token=admin(st))
         assert resp.status == 202, resp
-        wait_mails(sink, 3)
+        sink.wait(3)
         time.sleep(1.5)
         save_examples(sink.snapshot())
         yield {"st": st, "sink": sink, "week": week, "ids": ids, "tasks": tasks, "resp": resp,
                "mails": sink.snapshot()}
-    finally:
-        problem = st.close()
-        sink.stop()
-    if problem:
-        raise problem
 
 
 def by_rcpt(scene, addr):
@@ -273,12 +210,17 @@ def html_of(m):
     return m["msg"].get_body(("html",)).get_content()
 
 
+def table_rows(text):
+    """The lines of the text tables ("a | b | c"), by their first cell."""
+    return {line.split(" | ")[0]: line.split(" | ") for line in text.splitlines() if " | " in line}
+
+
 def test_department_mail_lists_its_open_items_ages_and_overdue(scene):
     m = by_rcpt(scene, "hr@jkq.example.gov.cn")
     text = text_of(m)
     t = scene["tasks"]
     assert "本周收到 3 项；目前待认领 1 项、已认领 1 项、已答复 0 项，其中超期 1 项；本周办结 2 项。" in text, text
-    rows = {line.split(" | ")[0]: line.split(" | ") for line in text.splitlines() if " | " in line}
+    rows = table_rows(text)
     a, b = rows[t[0]], rows[t[1]]
     assert a[1] == "普工缺口较大" and a[2] == "待认领" and a[3] == "7天" and a[5] == "超期", a
     assert b[1] == "技术工人招聘难" and b[2] == "已认领" and b[5] == "—", b
@@ -290,13 +232,9 @@ def test_department_mail_lists_its_open_items_ages_and_overdue(scene):
     assert "<style" not in html and "<script" not in html
 
 
-def zone_rows(text):
-    return {line.split(" | ")[0]: line.split(" | ") for line in text.splitlines() if " | " in line}
-
-
 def test_zone_mail_has_each_departments_figures_and_rates(scene):
     text = text_of(by_rcpt(scene, "leader@jkq.example.gov.cn"))
-    rows = zone_rows(text)
+    rows = table_rows(text)
     # 部门 | 收到 | 按时认领 | 已答复 | 已办结 | 超期未办 | 响应率 | 办结率 | 满意率
     assert rows["人力资源和社会保障局"][1:] == ["3", "2", "1", "1", "1", "33.3%", "100.0%", "100.0%"], rows
     names = {d["id"]: d["name"] for d in scene["st"].roster["departments"]}
@@ -307,7 +245,7 @@ def test_zone_mail_has_each_departments_figures_and_rates(scene):
 
 def test_zone_mail_counts_by_category_and_lists_difficult_issues(scene):
     text = text_of(by_rcpt(scene, "leader@jkq.example.gov.cn"))
-    rows = zone_rows(text)
+    rows = table_rows(text)
     assert rows["个性"][1] == "2" and rows["共性"][1] == "0" and rows["疑难"][1] == "2", text
     ids = scene["ids"]
     assert ids[0] in rows and ids[3] in rows          # escalated, and flagged
@@ -349,52 +287,43 @@ def rcpt_counts(sink):
 
 
 def test_a_week_is_sent_once_by_two_daemons_and_across_a_restart(tmp_path):
-    sink = smtpsink.SmtpSink()
-    st = make_stack(tmp_path, sink, leaders=LEADERS)
-    other = None
-    try:
+    with lib.SmtpSink() as sink, digest_stack(tmp_path, sink, leaders=LEADERS) as st:
         other = second_daemon(st, tmp_path)
-        wait_mails(sink, 3)
-        time.sleep(3)                                  # three more ticks of each daemon
-        assert rcpt_counts(sink) == {"a@jkq.example.gov.cn": 1, "b@jkq.example.gov.cn": 1,
-                                     "c@jkq.example.gov.cn": 1}
-        week = last_week()
-        assert week_state(st, week)["state"] == "done"
-        assert week_state(st, week)["requested_by"] == "schedule"
-        # a restart of both finds the week done
-        st.d.stop_and_check()
-        st.d.checked = False
-        st.d.start()
-        time.sleep(3)
-        assert len(sink.snapshot()) == 3
+        try:
+            sink.wait(3)
+            time.sleep(3)                              # three more ticks of each daemon
+            assert rcpt_counts(sink) == {"a@jkq.example.gov.cn": 1, "b@jkq.example.gov.cn": 1,
+                                         "c@jkq.example.gov.cn": 1}
+            week = last_week()
+            assert week_state(st, week)["state"] == "done"
+            assert week_state(st, week)["requested_by"] == "schedule"
+            # a restart of both finds the week done
+            st.d.stop_and_check()
+            st.d.checked = False
+            st.d.start()
+            time.sleep(3)
+            assert len(sink.snapshot()) == 3
 
-        # an admin asks again: with liaisonctl, then over the API
-        p = st.d.ctl("digest", "--week", week)
-        assert "run 2" in p.stdout
-        lib.wait_for(lambda: len(sink.snapshot()) == 6, 15, what="run 2")
-        resp = st.d.post("/api/v1/digests", {"week": week}, token=admin(st))
-        assert resp.status == 202 and resp.json()["run"] == 3, resp
-        lib.wait_for(lambda: len(sink.snapshot()) == 9, 15, what="run 3")
-        time.sleep(2)
-        assert set(rcpt_counts(sink).values()) == {3}
-        state = week_state(st, week)
-        assert state["run"] == "3" and state["requested_by"] == "ops" and state["state"] == "done"
-        p = st.d.ctl("digest", "status", "--week", week)
-        assert "state=done" in p.stdout and "sent=3" in p.stdout
-    finally:
-        if other is not None:
+            # an admin asks again: with liaisonctl, then over the API
+            p = st.d.ctl("digest", "--week", week)
+            assert "run 2" in p.stdout
+            lib.wait_for(lambda: len(sink.snapshot()) == 6, 15, what="run 2")
+            resp = st.d.post("/api/v1/digests", {"week": week}, token=admin(st))
+            assert resp.status == 202 and resp.json()["run"] == 3, resp
+            lib.wait_for(lambda: len(sink.snapshot()) == 9, 15, what="run 3")
+            time.sleep(2)
+            assert set(rcpt_counts(sink).values()) == {3}
+            state = week_state(st, week)
+            assert state["run"] == "3" and state["requested_by"] == "ops" and state["state"] == "done"
+            p = st.d.ctl("digest", "status", "--week", week)
+            assert "state=done" in p.stdout and "sent=3" in p.stdout
+        finally:
             other.stop_and_check()
             other.kill()
-        problem = st.close()
-        sink.stop()
-    if problem:
-        raise problem
 
 
 def test_post_digests_refuses_bad_weeks_and_non_admins(tmp_path):
-    sink = smtpsink.SmtpSink()
-    st = make_stack(tmp_path, sink, digest={"enabled": "no"})
-    try:
+    with lib.SmtpSink() as sink, digest_stack(tmp_path, sink, digest={"enabled": "no"}) as st:
         tok = admin(st)
         for week, status in (("2026-48", 422), ("2026-W54", 422), ("2025-W53", 422), (this_week(), 422),
                              ("2999-W01", 422)):
@@ -411,21 +340,14 @@ def test_post_digests_refuses_bad_weeks_and_non_admins(tmp_path):
         assert p.returncode == 1
         time.sleep(2)
         assert sink.snapshot() == []                    # disabled: nothing by the schedule
-    finally:
-        problem = st.close()
-        sink.stop()
-    if problem:
-        raise problem
 
 
 # -- refused recipient, server down --------------------------------------------
 
 def test_a_refused_recipient_does_not_stop_the_others(tmp_path):
-    sink = smtpsink.SmtpSink()
-    sink.refuse = {"b@jkq.example.gov.cn"}
-    st = make_stack(tmp_path, sink, leaders=LEADERS)
-    try:
-        wait_mails(sink, 2)
+    with lib.SmtpSink(refuse={"b@jkq.example.gov.cn"}) as sink, \
+            digest_stack(tmp_path, sink, leaders=LEADERS) as st:
+        sink.wait(2)
         week = last_week()
         lib.wait_for(lambda: week_state(st, week).get("state") == "done", 10, what="week done")
         time.sleep(3)
@@ -433,27 +355,19 @@ def test_a_refused_recipient_does_not_stop_the_others(tmp_path):
         assert sink.refused == ["b@jkq.example.gov.cn"]          # tried once, not again
         state = week_state(st, week)
         assert state["sent"] == "2" and state["refused"] == "1", state
-        units = {k.decode(): lib.json.loads(v) for k, v in
-                 st.r.hgetall(lib.PREFIX + "digest:%s:units" % week).items()}
+        units = digest_units(st, week)
         assert units["zone|2"]["state"] == "refused" and "550" in units["zone|2"]["error"], units
         m = digest_metrics(st)
         assert m == {"sent": 2, "refused": 1, "retried": 0, "pending": 0}, m
-    finally:
-        problem = st.close()
-        sink.stop()
-    if problem:
-        raise problem
 
 
 def test_mail_waits_while_smtp_is_down_and_arrives_once_after_a_crash(tmp_path):
-    sink = smtpsink.SmtpSink(start=False)
-    st = make_stack(tmp_path, sink, leaders=LEADERS, digest={"smtp_timeout_ms": 1000})
-    try:
+    with lib.SmtpSink(start=False) as sink, \
+            digest_stack(tmp_path, sink, leaders=LEADERS, digest={"smtp_timeout_ms": 1000}) as st:
         week = last_week()
-        units_key = lib.PREFIX + "digest:%s:units" % week
 
         def attempted():
-            units = [lib.json.loads(v) for v in st.r.hvals(units_key)]
+            units = list(digest_units(st, week).values())
             return len(units) == 3 and all(u["attempts"] >= 1 and u["state"] == "pending" for u in units)
         lib.wait_for(attempted, 15, what="failed attempts")
         assert "Couldn't connect" in st.d.stderr() or "connect" in st.d.stderr()
@@ -461,12 +375,7 @@ def test_mail_waits_while_smtp_is_down_and_arrives_once_after_a_crash(tmp_path):
         st.d.kill()
         sink.start()
         st.d.start()
-        wait_mails(sink, 3, timeout=30)
+        sink.wait(3, timeout=30)
         lib.wait_for(lambda: week_state(st, week).get("state") == "done", 10, what="week done")
         time.sleep(3)
         assert rcpt_counts(sink) == {a["email"]: 1 for a in LEADERS}
-    finally:
-        problem = st.close()
-        sink.stop()
-    if problem:
-        raise problem

@@ -3,12 +3,11 @@ implicit TLS on smtps://, the login, and what happens when the server's
 certificate is not trusted or the login is refused: the mail is not lost,
 and goes out once the configuration is put right and reloaded (SIGHUP).
 
-The server is aiosmtpd (smtpsink.py) with a certificate made here for
+The server is aiosmtpd (lib.SmtpSink) with a certificate made here for
 127.0.0.1 by openssl; liaisond trusts it through [smtp] ca_file. With no
 data in the week, the only digest is the leaders' (the roster has one).
 """
 
-import json
 import signal
 import ssl
 import subprocess
@@ -18,9 +17,8 @@ import pytest
 from aiosmtpd.smtp import AuthResult
 
 import lib
-import smtpsink
-from test_digest import digest_metrics, last_week, make_stack, wait_mails, week_state
-from test_tasks import admin
+from flow import admin, digest_metrics, digest_stack, digest_units, week_state
+from lib import last_week
 
 USER, PASSWORD = "liaisond", "s3cret-口令"
 
@@ -45,7 +43,7 @@ def authenticator(server, session, envelope, mechanism, auth_data):
 
 
 def starttls_sink(cert):
-    return smtpsink.SmtpSink(tls_context=cert["ctx"], require_starttls=True, auth_required=True,
+    return lib.SmtpSink(tls_context=cert["ctx"], require_starttls=True, auth_required=True,
                              auth_require_tls=True, authenticator=authenticator)
 
 
@@ -58,7 +56,7 @@ def ask(st):
 
 def units(st, week):
     """The week's recipients as digest.lua keeps them."""
-    return [json.loads(v) for v in st.r.hvals(lib.PREFIX + "digest:%s:units" % week)]
+    return list(digest_units(st, week).values())
 
 
 def leader(st):
@@ -86,51 +84,38 @@ def set_smtp(st, **keys):
 
 
 def test_starttls_and_auth(tmp_path, cert):
-    sink = starttls_sink(cert)
-    st = make_stack(tmp_path, sink, digest={"enabled": "no"},
-                    conf={"smtp": {"starttls": "yes", "username": USER, "password": PASSWORD,
-                                   "ca_file": cert["crt"]}})
-    try:
+    with starttls_sink(cert) as sink, \
+            digest_stack(tmp_path, sink, digest={"enabled": "no"},
+                         conf={"smtp": {"starttls": "yes", "username": USER, "password": PASSWORD,
+                                        "ca_file": cert["crt"]}}) as st:
         week = ask(st)
-        [m] = wait_mails(sink, 1)
+        [m] = sink.wait(1)
         assert m["to"] == [leader(st)]
         assert m["tls"] is True and m["login"] == USER
         assert m["msg"].get_content_type() == "multipart/alternative"
         lib.wait_for(lambda: week_state(st, week).get("state") == "done", 10, what="week done")
-    finally:
-        problem = st.close()
-        sink.stop()
-    if problem:
-        raise problem
 
 
 def test_smtps_implicit_tls(tmp_path, cert):
-    sink = smtpsink.SmtpSink(ssl_context=cert["ctx"])
-    st = make_stack(tmp_path, sink, digest={"enabled": "no"}, conf={"smtp": {"ca_file": cert["crt"]}})
-    try:
+    with lib.SmtpSink(ssl_context=cert["ctx"]) as sink, \
+            digest_stack(tmp_path, sink, digest={"enabled": "no"}, conf={"smtp": {"ca_file": cert["crt"]}}) as st:
         with open(st.d.conf) as f:
             text = f.read()
         assert "url = smtp://127.0.0.1:%d" % sink.port in text
         set_smtp(st, url="smtps://127.0.0.1:%d" % sink.port)
         st.d.wait_healthy()
         ask(st)
-        [m] = wait_mails(sink, 1)
+        [m] = sink.wait(1)
         assert m["tls"] is True and m["to"] == [leader(st)]
-    finally:
-        problem = st.close()
-        sink.stop()
-    if problem:
-        raise problem
 
 
 @pytest.mark.parametrize("fault", ["untrusted certificate", "wrong password"])
 def test_mail_waits_until_the_configuration_is_right(tmp_path, cert, fault):
-    sink = starttls_sink(cert)
     smtp = {"starttls": "yes", "username": USER, "password": PASSWORD}
     if fault == "wrong password":
         smtp.update(password="wrong", ca_file=cert["crt"])
-    st = make_stack(tmp_path, sink, digest={"enabled": "no"}, conf={"smtp": smtp})
-    try:
+    with starttls_sink(cert) as sink, digest_stack(tmp_path, sink, digest={"enabled": "no"},
+                                                   conf={"smtp": smtp}) as st:
         week = ask(st)
         # tried and failed at least twice (retry_seconds = 1), refused never
         lib.wait_for(lambda: [u["attempts"] >= 2 for u in units(st, week)] == [True], 20,
@@ -143,14 +128,9 @@ def test_mail_waits_until_the_configuration_is_right(tmp_path, cert, fault):
         m = digest_metrics(st)
         assert m["sent"] == 0 and m["refused"] == 0 and m["retried"] >= 2 and m["pending"] == 1, m
         set_smtp(st, ca_file=cert["crt"], password=PASSWORD)
-        [m] = wait_mails(sink, 1, timeout=30)
+        [m] = sink.wait(1, timeout=30)
         assert m["tls"] is True and m["login"] == USER
         lib.wait_for(lambda: week_state(st, week).get("state") == "done", 10, what="week done")
         assert len(sink.snapshot()) == 1
         m = digest_metrics(st)
         assert m["sent"] == 1 and m["refused"] == 0 and m["pending"] == 0, m
-    finally:
-        problem = st.close()
-        sink.stop()
-    if problem:
-        raise problem

@@ -20,53 +20,40 @@ import time
 import pytest
 
 import lib
-from test_tasks import act_ok, admin, get_issue, get_task, outbox, submit, ts
+from flow import (CLAIM_S, RESOLVE_S, RESPOND_S, act_ok, admin, drive, get_issue, get_task, issue_act, outbox,
+                  report, second_deadlines, ts)
 
-CLAIM_S, RESPOND_S, RESOLVE_S = 2, 4, 6
 TICK = 1.0          # the daemon's timer period
 SLACK = 2.5         # how late an escalation may be seen (timer tick + load)
 
 
 @pytest.fixture(scope="module")
 def esc(tmp_path_factory):
-    st = lib.Stack(str(tmp_path_factory.mktemp("escalation")),
-                   conf={"deadlines": {"claim_seconds": CLAIM_S, "respond_seconds": RESPOND_S,
-                                       "resolve_seconds": RESOLVE_S}})
-    try:
+    with lib.Stack(str(tmp_path_factory.mktemp("escalation")), conf=second_deadlines()) as st:
         oid = "O002"
-        ents = st.officer(oid)["enterprises"]
         # tokens first: liaisonctl takes time, the clock starts at the report
         st.token("officer", oid), st.token("department", "hr"), admin(st)
         t0 = time.monotonic()
         names = "ABCDEF"
-        doc = submit(st, oid, [lib.item(ents[i % len(ents)]) for i in range(len(names))])
+        doc = report(st, oid, len(names))
         issues = {n: doc["issues"][i]["id"] for i, n in enumerate(names)}
         tasks = {n: doc["issues"][i]["tasks"][0]["id"] for i, n in enumerate(names)}
-        act_ok(st, tasks["B"], "claim")
-        for a in ("claim", "respond", "resolve"):
-            act_ok(st, tasks["C"], a)
-        for a in ("claim", "respond"):
-            act_ok(st, tasks["D"], a)
-        resp = st.d.post("/api/v1/issues/%s/classify" % issues["E"],
-                         {"category": "individual", "reason": "管理员认定为个性问题"}, token=admin(st))
+        drive(st, tasks["B"], "claimed")
+        drive(st, tasks["C"], "resolved")
+        drive(st, tasks["D"], "responded")
+        resp = issue_act(st, issues["E"], "classify",
+                         {"category": "individual", "reason": "管理员认定为个性问题"}, admin(st))
         setup_s = time.monotonic() - t0
         ctx = {"st": st, "t0": t0, "issues": issues, "tasks": tasks, "classify": resp, "setup_s": setup_s}
         yield ctx
-    finally:
-        problem = st.close()
-    if problem:
-        raise problem
 
 
 @pytest.fixture
 def ctx(esc):
-    st = esc["st"]
-    assert st.d.alive(), "liaisond is not running:\n" + st.d.stderr()[-3000:]
-    # the scenario relies on B, C, D being handled before the claim deadline
-    assert esc["setup_s"] < CLAIM_S - 0.5, "setup took %.1f s" % esc["setup_s"]
-    yield esc
-    assert st.d.alive(), "liaisond exited during the test:\n" + st.d.stderr()[-3000:]
-    lib.check_sanitizer_text(st.d.stderr(), "liaisond")
+    with esc["st"].guard():
+        # the scenario relies on B, C, D being handled before the claim deadline
+        assert esc["setup_s"] < CLAIM_S - 0.5, "setup took %.1f s" % esc["setup_s"]
+        yield esc
 
 
 def wait_overdue(c, name, stage, due_s, since=None):

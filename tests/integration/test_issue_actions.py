@@ -1,20 +1,15 @@
 """Issue actions (issue 3): confirm with satisfaction (回访), reopen, the admin's
 classify override and route (after a 退单), on the shared stack.
 
-Each test makes its own issues (officers of this module only) and drives
-their tasks by id.
+Each test makes its own issues (officers of the `who` fixture, this module's
+only) and drives their tasks by id. The helpers are flow.py's.
 """
 
 import pytest
 
 import lib
-from test_tasks import (act_ok, admin, dept_token, get_issue, get_task, new_history, new_issue, queue_ids,
-                        rejected, task_of)
-
-
-@pytest.fixture(scope="module")
-def who(_session_stack, _officer_pool):
-    return {"a": _officer_pool.pop(0), "b": _officer_pool.pop(0)}
+from flow import (act_ok, admin, dept_token, drive, get_issue, get_task, issue_act, list_issues, new_history,
+                  new_issue, queue_ids, rejected, task_of)
 
 
 def resolved_issue(st, oid, topic="hiring"):
@@ -22,22 +17,13 @@ def resolved_issue(st, oid, topic="hiring"):
     iss = new_issue(st, oid, topic=topic)
     tasks = {t["department"]: t["id"] for t in iss["tasks"]}
     for dept, tid in tasks.items():
-        resolve(st, tid, dept)
+        drive(st, tid, "resolved", dept=dept)
     assert get_issue(st, iss["id"])["state"] == "resolved"
     return iss["id"], tasks
 
 
-def resolve(st, tid, dept):
-    for a in ("claim", "respond", "resolve"):
-        act_ok(st, tid, a, dept=dept)
-
-
-def issue_post(st, iid, action, body, token):
-    return st.d.post("/api/v1/issues/%s/%s" % (iid, action), body, token=token)
-
-
 def officer_post(st, oid, iid, action, body):
-    return issue_post(st, iid, action, body, st.token("officer", oid))
+    return issue_act(st, iid, action, body, st.token("officer", oid))
 
 
 def ok(resp):
@@ -58,9 +44,7 @@ def check_requeued(st, iid, tasks):
 
 
 def in_list(st, query, iid):
-    resp = st.d.get("/api/v1/issues" + query, token=admin(st))
-    assert resp.status == 200, resp
-    return iid in [r["id"] for r in resp.json()["issues"]]
+    return iid in [r["id"] for r in list_issues(st, admin(st), query)]
 
 
 # ---------------------------------------------------------------------------
@@ -81,8 +65,8 @@ def test_confirm_closes(stack, who, satisfaction):
     # the task stays resolved; a closed issue is neither confirmed nor reopened again
     assert get_task(stack, tasks["hr"])["state"] == "resolved"
     tok = stack.token("officer", oid)
-    rejected(stack, lambda: issue_post(stack, iid, "confirm", {"satisfaction": "satisfied"}, tok), 409, "conflict")
-    rejected(stack, lambda: issue_post(stack, iid, "reopen", {"reason": "再看看"}, tok), 409, "conflict")
+    rejected(stack, lambda: issue_act(stack, iid, "confirm", {"satisfaction": "satisfied"}, tok), 409, "conflict")
+    rejected(stack, lambda: issue_act(stack, iid, "reopen", {"reason": "再看看"}, tok), 409, "conflict")
 
 
 def test_confirm_without_comment(stack, who):
@@ -111,9 +95,7 @@ def test_confirm_before_resolved_409(stack, who, stage):
     oid = who["a"]
     iss = new_issue(stack, oid)
     tid = task_of(iss, "hr")
-    for a in {"queued": [], "claimed": ["claim"], "responded": ["claim", "respond"],
-              "returned": ["return"]}[stage]:
-        act_ok(stack, tid, a)
+    drive(stack, tid, stage)
     rejected(stack, lambda: officer_post(stack, oid, iss["id"], "confirm", {"satisfaction": "satisfied"}),
              409, "conflict")
     rejected(stack, lambda: officer_post(stack, oid, iss["id"], "reopen", {"reason": "没解决"}), 409, "conflict")
@@ -123,7 +105,7 @@ def test_confirm_with_one_task_still_open_409(stack, who):
     """planning → land + build: resolved by land only, the issue is not resolved."""
     oid = who["a"]
     iss = new_issue(stack, oid, topic="planning")
-    resolve(stack, task_of(iss, "land"), "land")
+    drive(stack, task_of(iss, "land"), "resolved", dept="land")
     assert get_issue(stack, iss["id"])["state"] == "queued"
     rejected(stack, lambda: officer_post(stack, oid, iss["id"], "confirm", {"satisfaction": "basic"}),
              409, "conflict")
@@ -154,7 +136,7 @@ def test_confirm_bad_body(stack, who, name):
 def test_confirm_and_reopen_only_by_its_officer(stack, who, action, body):
     iid, _ = resolved_issue(stack, who["a"])
     for tok in (stack.token("officer", who["b"]), dept_token(stack, "hr"), admin(stack)):
-        rejected(stack, lambda: issue_post(stack, iid, action, body, tok), 403, "forbidden")
+        rejected(stack, lambda: issue_act(stack, iid, action, body, tok), 403, "forbidden")
     rejected(stack, lambda: stack.d.post("/api/v1/issues/%s/%s" % (iid, action), body), 401, "unauthorized")
     rejected(stack, lambda: officer_post(stack, who["a"], "I999999999", action, body), 404, "not_found")
     assert get_issue(stack, iid)["state"] == "resolved"
@@ -196,7 +178,7 @@ def test_second_reopen_makes_the_issue_difficult(stack, who):
     iid, tasks = resolved_issue(stack, oid)
     ok(officer_post(stack, oid, iid, "reopen", {"reason": "第一次重办"}))
     assert get_issue(stack, iid)["category"] == "individual"
-    resolve(stack, tasks["hr"], "hr")
+    drive(stack, tasks["hr"], "resolved", dept="hr")
     before = get_issue(stack, iid)
     ok(officer_post(stack, oid, iid, "reopen", {"reason": "第二次重办"}))
     after = check_requeued(stack, iid, tasks)
@@ -211,7 +193,7 @@ def test_unsatisfied_counts_as_a_reopen(stack, who):
     oid = who["a"]
     iid, tasks = resolved_issue(stack, oid)
     ok(officer_post(stack, oid, iid, "confirm", {"satisfaction": "unsatisfied"}))
-    resolve(stack, tasks["hr"], "hr")
+    drive(stack, tasks["hr"], "resolved", dept="hr")
     ok(officer_post(stack, oid, iid, "reopen", {"reason": "还是不行"}))
     assert get_issue(stack, iid)["category"] == "difficult"
 
@@ -225,7 +207,7 @@ def test_admin_classify_override_is_never_undone(stack, who):
     iid, tasks = resolved_issue(stack, oid)
     before = get_issue(stack, iid)
     reason = "经研判属共性问题，" + lib.safe_text(6)
-    ok(issue_post(stack, iid, "classify", {"category": "common", "reason": reason}, admin(stack)))
+    ok(issue_act(stack, iid, "classify", {"category": "common", "reason": reason}, admin(stack)))
     after = get_issue(stack, iid)
     assert after["category"] == "common", after
     added = new_history(before, after)
@@ -234,7 +216,7 @@ def test_admin_classify_override_is_never_undone(stack, who):
     assert in_list(stack, "?category=common", iid) and not in_list(stack, "?category=individual", iid)
     # two reopens would make it difficult by rule; the override wins
     ok(officer_post(stack, oid, iid, "reopen", {"reason": "一"}))
-    resolve(stack, tasks["hr"], "hr")
+    drive(stack, tasks["hr"], "resolved", dept="hr")
     ok(officer_post(stack, oid, iid, "reopen", {"reason": "二"}))
     final = get_issue(stack, iid)
     assert final["category"] == "common", final
@@ -247,9 +229,9 @@ def test_admin_classify_back_to_individual_sticks(stack, who):
     iss = new_issue(stack, who["a"], topic="planning")
     iid = iss["id"]
     assert iss["category"] == "difficult"
-    ok(issue_post(stack, iid, "classify", {"category": "individual", "reason": "单一企业问题"}, admin(stack)))
+    ok(issue_act(stack, iid, "classify", {"category": "individual", "reason": "单一企业问题"}, admin(stack)))
     assert get_issue(stack, iid)["category"] == "individual"
-    ok(issue_post(stack, iid, "route", {"departments": ["land", "build", "env"], "reason": "需环保参与"},
+    ok(issue_act(stack, iid, "route", {"departments": ["land", "build", "env"], "reason": "需环保参与"},
                   admin(stack)))
     cur = get_issue(stack, iid)
     assert sorted(cur["departments"]) == ["build", "env", "land"], cur
@@ -269,20 +251,20 @@ CLASSIFY_BAD = {
 def test_classify_bad_body(stack, who, name):
     iss = new_issue(stack, who["a"])
     body, status, code, field = CLASSIFY_BAD[name]
-    rejected(stack, lambda: issue_post(stack, iss["id"], "classify", body, admin(stack)), status, code, field)
+    rejected(stack, lambda: issue_act(stack, iss["id"], "classify", body, admin(stack)), status, code, field)
 
 
 def test_classify_and_route_are_admin_only(stack, who):
     iss = new_issue(stack, who["a"])
     iid = iss["id"]
     for tok in (stack.token("officer", who["a"]), dept_token(stack, "hr")):
-        rejected(stack, lambda: issue_post(stack, iid, "classify", {"category": "common", "reason": "x"}, tok),
+        rejected(stack, lambda: issue_act(stack, iid, "classify", {"category": "common", "reason": "x"}, tok),
                  403, "forbidden")
-        rejected(stack, lambda: issue_post(stack, iid, "route", {"departments": ["land"], "reason": "x"}, tok),
+        rejected(stack, lambda: issue_act(stack, iid, "route", {"departments": ["land"], "reason": "x"}, tok),
                  403, "forbidden")
-    rejected(stack, lambda: issue_post(stack, "I999999999", "classify", {"category": "common", "reason": "x"},
+    rejected(stack, lambda: issue_act(stack, "I999999999", "classify", {"category": "common", "reason": "x"},
                                        admin(stack)), 404, "not_found")
-    rejected(stack, lambda: issue_post(stack, "I999999999", "route", {"departments": ["land"], "reason": "x"},
+    rejected(stack, lambda: issue_act(stack, "I999999999", "route", {"departments": ["land"], "reason": "x"},
                                        admin(stack)), 404, "not_found")
 
 
@@ -299,7 +281,7 @@ def test_route_after_a_return(stack, who):
     assert in_list(stack, "?state=returned", iid)
     before = get_issue(stack, iid)
     reason = "改派自然资源和规划分局，" + lib.safe_text(5)
-    ok(issue_post(stack, iid, "route", {"departments": ["land"], "reason": reason}, admin(stack)))
+    ok(issue_act(stack, iid, "route", {"departments": ["land"], "reason": reason}, admin(stack)))
     after = get_issue(stack, iid)
     assert not in_list(stack, "?state=returned", iid), "still in triage after route"
     assert after["departments"] == ["land"], after
@@ -322,7 +304,7 @@ def test_route_after_a_return(stack, who):
     # the new department works it to the end
     t = get_task(stack, land_task, token=dept_token(stack, "land"))
     assert t["issues"] == [iid], t
-    resolve(stack, land_task, "land")
+    drive(stack, land_task, "resolved", dept="land")
     assert get_issue(stack, iid)["state"] == "resolved"
 
 
@@ -334,7 +316,7 @@ def test_route_keeps_tasks_requeues_returned_adds_new(stack, who):
     act_ok(stack, build, "claim", dept="build", text="孙八")
     act_ok(stack, land, "return", dept="land")
     assert get_issue(stack, iid)["state"] == "returned"
-    ok(issue_post(stack, iid, "route", {"departments": ["land", "build", "env"], "reason": "增加生态环境分局"},
+    ok(issue_act(stack, iid, "route", {"departments": ["land", "build", "env"], "reason": "增加生态环境分局"},
                   admin(stack)))
     cur = get_issue(stack, iid)
     assert sorted(cur["departments"]) == ["build", "env", "land"], cur
@@ -360,7 +342,7 @@ def test_route_drops_a_department(stack, who):
     iid = iss["id"]
     land, build = task_of(iss, "land"), task_of(iss, "build")
     assert land in queue_ids(stack, "land")
-    ok(issue_post(stack, iid, "route", {"departments": ["build"], "reason": "仅涉及建设"}, admin(stack)))
+    ok(issue_act(stack, iid, "route", {"departments": ["build"], "reason": "仅涉及建设"}, admin(stack)))
     cur = get_issue(stack, iid)
     assert cur["departments"] == ["build"] and cur["state"] == "queued", cur
     assert land not in queue_ids(stack, "land")
@@ -382,5 +364,5 @@ def test_route_bad_body(stack, who, name):
     iss = new_issue(stack, who["b"])
     act_ok(stack, task_of(iss, "hr"), "return")
     body, status, code, field = ROUTE_BAD[name]
-    rejected(stack, lambda: issue_post(stack, iss["id"], "route", body, admin(stack)), status, code, field)
+    rejected(stack, lambda: issue_act(stack, iss["id"], "route", body, admin(stack)), status, code, field)
     assert get_issue(stack, iss["id"])["state"] == "returned"

@@ -16,51 +16,12 @@ officer O002, on a Redis of their own:
 The figures are read once every deadline of A-F has passed (7 s).
 """
 
-import time
-
 import pytest
 
 import lib
-from test_tasks import act_ok, submit
+from flow import submit
 
-CLAIM_S, RESPOND_S, RESOLVE_S = 2, 4, 6
-
-
-@pytest.fixture(scope="module")
-def led(tmp_path_factory):
-    st = lib.Stack(str(tmp_path_factory.mktemp("ledger")),
-                   conf={"deadlines": {"claim_seconds": CLAIM_S, "respond_seconds": RESPOND_S,
-                                       "resolve_seconds": RESOLVE_S}})
-    try:
-        oid = "O002"
-        ents = st.officer(oid)["enterprises"]
-        officer = st.token("officer", oid)
-        st.token("department", "hr")
-        t0 = time.monotonic()
-        names = "ABCDEF"
-        doc = submit(st, oid, [lib.item(ents[i % len(ents)]) for i in range(len(names))])
-        issues = {n: doc["issues"][i]["id"] for i, n in enumerate(names)}
-        tasks = {n: doc["issues"][i]["tasks"][0]["id"] for i, n in enumerate(names)}
-        for n in "AB":
-            for a in ("claim", "respond", "resolve"):
-                act_ok(st, tasks[n], a)
-        act_ok(st, tasks["C"], "claim")
-        act_ok(st, tasks["E"], "return")
-        for n, how in (("A", "satisfied"), ("B", "basic")):
-            resp = st.d.post("/api/v1/issues/%s/confirm" % issues[n],
-                             {"satisfaction": how, "comment": "好"}, token=officer)
-            assert resp.status == 200, resp
-        time.sleep(max(0.0, t0 + 4.5 - time.monotonic()))
-        act_ok(st, tasks["F"], "claim")
-        act_ok(st, tasks["F"], "respond")
-        time.sleep(max(0.0, t0 + RESOLVE_S + 1.0 - time.monotonic()))
-        g = submit(st, oid, [lib.item(ents[0], topic="planning")])["issues"][0]
-        issues["G"] = g["id"]
-        yield {"st": st, "issues": issues, "tasks": tasks, "g": g}
-    finally:
-        problem = st.close()
-    if problem:
-        raise problem
+# The scenario above is the `led` fixture (conftest.py), shared with test_ledger_files.py.
 
 
 def ledger(st, query=""):

@@ -1,7 +1,8 @@
 """The ledger as files: GET /api/v1/ledger.xlsx and /api/v1/ledger.csv, and
 liaisonctl ledger export. The workbook is read back with an independent
 reader (openpyxl) and every cell is checked against the JSON ledger
-(GET /api/v1/ledger) of the same scenario (test_ledger.py's `led`)."""
+(GET /api/v1/ledger) of the same scenario (test_ledger.py's, the fixture
+`led` of conftest.py, on a stack of this module's own)."""
 
 import csv
 import datetime
@@ -12,7 +13,6 @@ import openpyxl
 import pytest
 
 import lib
-from test_ledger import led  # noqa: F401  (the fixture)
 
 STATE_ZH = {"queued": "待认领", "claimed": "已认领", "responded": "已答复",
             "resolved": "已办结", "returned": "已退单", "closed": "已销号"}

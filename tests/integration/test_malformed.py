@@ -6,7 +6,7 @@ import json
 import pytest
 
 import lib
-from conftest import FAIL_OFFICER
+from lib import FAIL_OFFICER
 
 
 @pytest.fixture(scope="module")
@@ -17,9 +17,7 @@ def ctx(_session_stack):
     mine = st.officer(FAIL_OFFICER)["enterprises"]
     foreign = st.officer("O002")["enterprises"][0]
     cur = lib.current_period()
-    unknown = lib.uscc_make()
-    while unknown in {e["id"] for e in st.roster["enterprises"]}:
-        unknown = lib.uscc_make()
+    unknown = lib.uscc_unknown(st.roster)
     return {"st": st, "tok": st.token("officer", FAIL_OFFICER), "revoked": revoked, "mine": mine,
             "foreign": foreign, "unknown": unknown, "cur": cur}
 

@@ -11,8 +11,8 @@ import datetime
 import pytest
 
 import lib
-from test_tasks import (act, act_ok, admin, check_task, dept_token, get_issue, get_task, new_history,
-                        queue_ids, rejected, submit, task_of)
+from flow import (act, act_ok, admin, check_task, claim_next, dept_token, get_issue, get_task, new_history,
+                  queue_ids, rejected, report, submit, task_of)
 
 # one department per test, with a topic routed only to it
 DEPT = {
@@ -31,30 +31,19 @@ DEPT = {
 
 @pytest.fixture(scope="module")
 def qs(tmp_path_factory):
-    lib_stack = lib.Stack(str(tmp_path_factory.mktemp("queue")))
-    yield lib_stack
-    problem = lib_stack.close()
-    if problem:
-        raise problem
+    with lib.Stack(str(tmp_path_factory.mktemp("queue"))) as st:
+        yield st
 
 
 @pytest.fixture
 def st(qs):
-    assert qs.d.alive(), "liaisond is not running:\n" + qs.d.stderr()[-3000:]
-    yield qs
-    assert qs.d.alive(), "liaisond exited during the test:\n" + qs.d.stderr()[-3000:]
-    lib.check_sanitizer_text(qs.d.stderr(), "liaisond")
+    with qs.guard():
+        yield qs
 
 
 def file_items(st, oid, topic, n):
     """A report of n items of topic by officer oid; returns the issues (in order)."""
-    ents = st.officer(oid)["enterprises"]
-    return submit(st, oid, [lib.item(ents[i % len(ents)], topic=topic) for i in range(n)])["issues"]
-
-
-def claim_next(st, dept, claimant="赵六", token=None):
-    return st.d.post("/api/v1/departments/%s/claim" % dept, {"claimant": claimant},
-                     token=token if token is not None else dept_token(st, dept))
+    return report(st, oid, n, topic=topic)["issues"]
 
 
 def test_queue_lists_queued_tasks_oldest_first(st):

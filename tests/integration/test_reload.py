@@ -22,14 +22,6 @@ def new_officer(roster, oid, ent_id):
     return roster
 
 
-def fresh_code(roster):
-    known = {e["id"] for e in roster["enterprises"]}
-    while True:
-        c = lib.uscc_make()
-        if c not in known:
-            return c
-
-
 def wait_stderr_grows(d, size, timeout=5):
     """Give the daemon a chance to log the reload outcome (no fixed sleep)."""
     try:
@@ -42,7 +34,7 @@ def test_sighup_roster_reload(fresh_stack):
     st = fresh_stack()
     d = st.d
     base = st.roster
-    ent = fresh_code(base)
+    ent = lib.uscc_unknown(base)
 
     # O999 is not in the roster yet: liaisonctl refuses to issue a token
     p = d.ctl("token", "issue", "officer", "O999", check=False)
@@ -124,7 +116,7 @@ def _bad_check_char(r):
 
 
 def _dangling(r):
-    ghost = fresh_code(r)
+    ghost = lib.uscc_unknown(r)
     r["officers"][3]["enterprises"].append(ghost)
     return [r["officers"][3]["id"], ghost], "officers"
 

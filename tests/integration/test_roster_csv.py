@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import os
-import subprocess
 
 import pytest
 
@@ -17,21 +16,12 @@ SHEETS = ("officers", "enterprises", "departments", "topics", "leaders")
 EXAMPLES = os.path.join(lib.REPO, "etc", "examples")
 
 
-def ctl(*args, check=True):
-    p = subprocess.run([lib.LIAISONCTL, *args], capture_output=True, text=True)
-    for mark in lib.SANITIZER_MARKS:
-        assert mark not in p.stderr, p.stderr
-    if check:
-        assert p.returncode == 0, (args, p.returncode, p.stderr)
-    return p
-
-
 def export(tmp_path, roster=lib.ROSTER_FILE):
     paths = {s: str(tmp_path / (s + ".csv")) for s in SHEETS}
     args = ["roster", "export", "-i", roster]
     for s in SHEETS:
         args += ["--" + s, paths[s]]
-    ctl(*args)
+    lib.liaisonctl(*args)
     return paths
 
 
@@ -39,7 +29,7 @@ def import_(paths, out, *extra, check=True):
     args = ["roster", "import", "-o", out]
     for s, p in paths.items():
         args += ["--" + s, p]
-    return ctl(*args, *extra, check=check)
+    return lib.liaisonctl(*args, *extra, check=check)
 
 
 def read_json(path):
@@ -251,7 +241,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
 def test_export_refuses_a_bad_roster_and_writes_nothing(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"zone": {}}')
-    p = ctl("roster", "export", "-i", str(bad), "--officers", str(tmp_path / "o.csv"),
+    p = lib.liaisonctl("roster", "export", "-i", str(bad), "--officers", str(tmp_path / "o.csv"),
             check=False)
     assert p.returncode == 1 and p.stderr.startswith("liaisonctl: " + str(bad) + ": ")
     assert sorted(os.listdir(tmp_path)) == ["bad.json"]
@@ -261,7 +251,7 @@ def test_export_refuses_a_bad_roster_and_writes_nothing(tmp_path):
 def test_export_checks_every_target_before_writing_any(tmp_path, clash):
     (tmp_path / "dir").mkdir()
     second = str(tmp_path / "dir") if clash == "a directory" else str(tmp_path / "o.csv")
-    p = ctl("roster", "export", "-i", lib.ROSTER_FILE, "--officers", str(tmp_path / "o.csv"),
+    p = lib.liaisonctl("roster", "export", "-i", lib.ROSTER_FILE, "--officers", str(tmp_path / "o.csv"),
             "--enterprises", second, check=False)
     why = "not a regular file" if clash == "a directory" else "named twice"
     assert p.returncode == 1 and p.stderr.strip() == "liaisonctl: %s: %s" % (second, why), p.stderr
@@ -301,6 +291,6 @@ def test_export_notes_an_order_the_sheets_cannot_keep(tmp_path):
     roster["officers"][0]["enterprises"].reverse()
     src = tmp_path / "in.json"
     src.write_text(json.dumps(roster, ensure_ascii=False), encoding="utf-8")
-    p = ctl("roster", "export", "-i", str(src), "--officers", str(tmp_path / "o.csv"))
+    p = lib.liaisonctl("roster", "export", "-i", str(src), "--officers", str(tmp_path / "o.csv"))
     assert p.stderr == ("liaisonctl: note: 1 officers list their enterprises in another order "
                         "than the enterprise sheet; an import lists them in sheet order\n")

@@ -2,182 +2,32 @@
 refused ones, body validation, access, GET /api/v1/tasks/{id}, the history
 they leave and the issue state derived from the tasks.
 
-Runs on the shared stack: every test makes its own issues and touches only
-their tasks by id (never "claim the oldest"), so other tests' tasks are safe.
-
-The helpers at the top are shared by the other issue-3 test files
-(test_queue, test_issue_actions, test_escalation, test_common, test_claim_race).
+Runs on the shared stack: every test makes its own issues (officers of the
+`who` fixture) and touches only their tasks by id (never "claim the oldest"),
+so other tests' tasks are safe. The helpers are flow.py's.
 """
-
-import datetime
-import itertools
 
 import pytest
 
 import lib
-from lib import ISO_RE
+from flow import (TEXT_FIELD, act, act_ok, admin, dept_token, drive, get_issue, get_task, new_history, new_issue,
+                  queue_ids, rejected, submit, task_of, text_for, ts)
 
-# ---------------------------------------------------------------------------
-# helpers (imported by the other issue-3 test files)
-
-TEXT_FIELD = {"claim": "claimant", "respond": "response", "resolve": "resolution", "return": "reason"}
 MAX_LEN = {"claim": 64, "respond": 2000, "resolve": 2000, "return": 500}
-STATE_AFTER = {"claim": "claimed", "respond": "responded", "resolve": "resolved", "return": "returned"}
 # the stages each action is allowed from
 ALLOWED_FROM = {"claim": {"queued"}, "respond": {"claimed"}, "resolve": {"responded"},
                 "return": {"queued", "claimed"}}
 STAGES = ["queued", "claimed", "responded", "resolved", "returned"]
-# how to reach a stage from queued
-PATH_TO = {"queued": [], "claimed": ["claim"], "responded": ["claim", "respond"],
-           "resolved": ["claim", "respond", "resolve"], "returned": ["return"]}
-TASK_FIELDS = {"id", "department", "state", "claimant", "issues", "created", "deadline", "response", "resolution"}
+# a stage each action is allowed from (for tests where only something else is wrong)
+READY_FOR = {"claim": "queued", "respond": "claimed", "resolve": "responded", "return": "claimed"}
 DETAIL_FIELDS = {"id", "enterprise", "topic", "title", "detail", "officer", "category", "state", "period"}
 
-_rr = itertools.count()
 
-
-def submit(st, oid, items, expect=201):
-    resp = st.d.post("/api/v1/reports", {"items": items}, token=st.token("officer", oid))
-    assert resp.status == expect, resp
-    return resp.json()
-
-
-def new_issue(st, oid, topic="hiring", **kw):
-    """One fresh issue of officer oid (one-item report, enterprises taken in
-    turn); returns the issue from the 201 answer: {id, tasks:[{id, department}], …}."""
-    ents = st.officer(oid)["enterprises"]
-    doc = submit(st, oid, [lib.item(ents[next(_rr) % len(ents)], topic=topic, **kw)])
-    return doc["issues"][0]
-
-
-def task_of(issue, dept=None):
-    ts = [t for t in issue["tasks"] if dept is None or t["department"] == dept]
-    assert len(ts) == 1, issue
-    return ts[0]["id"]
-
-
-def dept_token(st, dept):
-    return st.token("department", dept)
-
-
-def admin(st):
-    return st.token("admin", "ops")
-
-
-def text_for(action, n=None):
-    if action == "claim":
-        return "张三" if n is None else "张" * n
-    return lib.safe_text(20 if n is None else n)
-
-
-def act(st, tid, action, body=None, dept="hr", token=None):
-    """POST /api/v1/tasks/{tid}/{action}; body defaults to a valid one."""
-    if body is None:
-        body = {TEXT_FIELD[action]: text_for(action)}
-    return st.d.post("/api/v1/tasks/%s/%s" % (tid, action), body,
-                     token=token if token is not None else dept_token(st, dept))
-
-
-def act_ok(st, tid, action, dept="hr", text=None):
-    text = text if text is not None else text_for(action)
-    resp = act(st, tid, action, {TEXT_FIELD[action]: text}, dept=dept)
-    assert resp.status == 200, "%s %s: %r" % (action, tid, resp)
-    t = resp.json()
-    check_task(t)
-    assert t["id"] == tid and t["state"] == STATE_AFTER[action], t
-    return t
-
-
-def drive(st, tid, stage, dept="hr"):
-    """Take a queued task to stage."""
-    for a in PATH_TO[stage]:
-        act_ok(st, tid, a, dept=dept)
-
-
-def get_issue(st, iid, token=None):
-    resp = st.d.get("/api/v1/issues/" + iid, token=token or admin(st))
-    assert resp.status == 200, resp
-    return resp.json()
-
-
-def get_task(st, tid, token=None):
-    resp = st.d.get("/api/v1/tasks/" + tid, token=token or admin(st))
-    assert resp.status == 200, resp
-    t = resp.json()
-    check_task(t)
-    return t
-
-
-def queue_ids(st, dept, token=None, query=""):
-    resp = st.d.get("/api/v1/departments/%s/queue%s" % (dept, query), token=token or admin(st))
-    assert resp.status == 200, resp
-    doc = resp.json()
-    assert set(doc) == {"tasks"}, doc
-    for t in doc["tasks"]:
-        check_task(t)
-        assert t["state"] == "queued" and t["department"] == dept, t
-    return [t["id"] for t in doc["tasks"]]
-
-
-def outbox(st, event=None, task=None):
-    """Entries of the Redis stream P outbox as dicts of str, optionally filtered."""
-    out = []
-    for _, f in st.r.xrange(lib.PREFIX + "outbox"):
-        e = {k.decode(): v.decode() for k, v in f.items()}
-        if (event is None or e.get("event") == event) and (task is None or e.get("task") == task):
-            out.append(e)
-    return out
-
-
-def check_task(t):
-    assert TASK_FIELDS <= set(t), t
-    assert isinstance(t["id"], str) and t["id"].startswith("T"), t
-    assert t["state"] in ("queued", "claimed", "responded", "resolved", "returned"), t
-    assert isinstance(t["issues"], list) and t["issues"], t
-    assert ISO_RE.match(t["created"]), t
-    assert t["deadline"] is None or ISO_RE.match(t["deadline"]), t
-
-
-def ts(s):
-    return datetime.datetime.fromisoformat(s)
-
-
-def new_history(before, after):
-    """History entries of issue 'after' that 'before' did not have (append only)."""
-    hb, ha = before["history"], after["history"]
-    assert ha[:len(hb)] == hb, "history is not append-only:\n%r\n%r" % (hb, ha)
-    for h in ha:
-        assert set(h) >= {"at", "actor", "event", "reason"}, h
-        assert ISO_RE.match(h["at"]), h
-    return ha[len(hb):]
-
-
-def warm_tokens(st):
-    """Issue the admin's and every department's token now: liaisonctl writes a
-    token to Redis, which must not happen between two snapshots."""
-    st.token("admin", "ops")
-    for d in st.roster["departments"]:
-        st.token("department", d["id"])
-
-
-def rejected(st, send, status, code, field=None):
-    """send() is refused with this JSON error and Redis does not change."""
-    warm_tokens(st)
-    before = lib.stable_snapshot(st.r)
-    resp = send()
-    err = lib.assert_error(resp, status, code, field)
-    lib.assert_unchanged(before, lib.redis_snapshot(st.r))
-    return err
-
-
-# ---------------------------------------------------------------------------
-# fixtures
-
-
-@pytest.fixture(scope="module")
-def who(_session_stack, _officer_pool):
-    """Two officers of our own for this module (issues are made per test)."""
-    return {"a": _officer_pool.pop(0), "b": _officer_pool.pop(0)}
+def ready_task(stack, oid, action):
+    """A fresh hr task of officer oid, in a stage the action is allowed from."""
+    tid = task_of(new_issue(stack, oid), "hr")
+    drive(stack, tid, READY_FOR[action])
+    return tid
 
 
 # ---------------------------------------------------------------------------
@@ -299,11 +149,8 @@ VALIDATION = [(a, k) for a in TEXT_FIELD for k in _bodies(a)]
 
 @pytest.mark.parametrize("action,case", VALIDATION, ids=["%s-%s" % p for p in VALIDATION])
 def test_task_body_validation(stack, who, action, case):
-    iss = new_issue(stack, who["a"])
-    tid = task_of(iss, "hr")
+    tid = ready_task(stack, who["a"], action)
     # the task is in a stage the action is allowed from: only the body is wrong
-    drive(stack, tid, {"claim": "queued", "respond": "claimed", "resolve": "responded",
-                       "return": "claimed"}[action])
     body, status, code, field = _bodies(action)[case]
     state = get_task(stack, tid)["state"]
     rejected(stack, lambda: act(stack, tid, action, body), status, code, field)
@@ -312,10 +159,7 @@ def test_task_body_validation(stack, who, action, case):
 
 @pytest.mark.parametrize("action", list(TEXT_FIELD))
 def test_task_body_without_json_content_type_415(stack, who, action):
-    iss = new_issue(stack, who["a"])
-    tid = task_of(iss, "hr")
-    drive(stack, tid, {"claim": "queued", "respond": "claimed", "resolve": "responded",
-                       "return": "claimed"}[action])
+    tid = ready_task(stack, who["a"], action)
     rejected(stack, lambda: stack.d.post("/api/v1/tasks/%s/%s" % (tid, action),
                                          {TEXT_FIELD[action]: "x"}, token=dept_token(stack, "hr"),
                                          ctype="text/plain"),
@@ -325,10 +169,7 @@ def test_task_body_without_json_content_type_415(stack, who, action):
 @pytest.mark.parametrize("action", list(TEXT_FIELD))
 def test_task_text_at_the_limit_accepted(stack, who, action):
     """Limits count characters, not bytes (CJK is 3 bytes in UTF-8)."""
-    iss = new_issue(stack, who["a"])
-    tid = task_of(iss, "hr")
-    drive(stack, tid, {"claim": "queued", "respond": "claimed", "resolve": "responded",
-                       "return": "claimed"}[action])
+    tid = ready_task(stack, who["a"], action)
     text = "字" * MAX_LEN[action]
     t = act_ok(stack, tid, action, text=text)
     if action == "claim":
@@ -343,19 +184,13 @@ def test_task_text_at_the_limit_accepted(stack, who, action):
 
 @pytest.mark.parametrize("action", list(TEXT_FIELD))
 def test_task_action_by_another_department_403(stack, who, action):
-    iss = new_issue(stack, who["a"])
-    tid = task_of(iss, "hr")
-    drive(stack, tid, {"claim": "queued", "respond": "claimed", "resolve": "responded",
-                       "return": "claimed"}[action])
+    tid = ready_task(stack, who["a"], action)
     rejected(stack, lambda: act(stack, tid, action, dept="land"), 403, "forbidden")
 
 
 @pytest.mark.parametrize("action", list(TEXT_FIELD))
 def test_task_action_by_officer_403(stack, who, action):
-    iss = new_issue(stack, who["a"])
-    tid = task_of(iss, "hr")
-    drive(stack, tid, {"claim": "queued", "respond": "claimed", "resolve": "responded",
-                       "return": "claimed"}[action])
+    tid = ready_task(stack, who["a"], action)
     # even the issue's own officer
     rejected(stack, lambda: act(stack, tid, action, token=stack.token("officer", who["a"])), 403, "forbidden")
 

@@ -16,11 +16,8 @@ FORM = "application/x-www-form-urlencoded"
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory):
-    st = lib.Stack(str(tmp_path_factory.mktemp("web")))
-    yield st
-    problem = st.close()
-    if problem:
-        raise problem
+    with lib.Stack(str(tmp_path_factory.mktemp("web"))) as st:
+        yield st
 
 
 def login(st, token):

@@ -11,8 +11,6 @@ import hashlib
 import hmac
 import http.server
 import json
-import os
-import signal
 import threading
 import time
 import urllib.parse
@@ -20,7 +18,7 @@ import urllib.parse
 import pytest
 
 import lib
-from test_tasks import submit
+from flow import admin, submit
 
 SCHEDULE = "0,1,1,1"          # retries after 1 s; dead after the 4th attempt
 
@@ -64,13 +62,8 @@ class ScriptedSink:
             def log_message(self, *a):
                 pass
 
-        class Server(http.server.ThreadingHTTPServer):
-            daemon_threads = True
-            request_queue_size = 128     # the default 5 drops a burst of connects
-
-        self.server = Server(("127.0.0.1", 0), H)
+        self.server = lib.serve_http(H)
         self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def answer(self, path, *answers):
         with self.lock:
@@ -97,14 +90,15 @@ FORMATS = {     # department -> (format, secret)
 }
 
 
-class Hooks:
+class Hooks(lib.Stack):
+    """A stack whose departments' webhooks go to a ScriptedSink, in the
+    formats of FORMATS, retried on SCHEDULE."""
+
     def __init__(self, workdir, conf=None):
-        self.sink = ScriptedSink()
-        self.redis = lib.RedisServer(workdir).start()
         c = {"webhooks": {"schedule": SCHEDULE, "timeout_ms": 1000}}
         c.update(conf or {})
-        self.d = lib.Daemon(workdir, self.redis.port, sink_port=self.sink.port, conf=c)
-        for dept in self.d.roster["departments"]:
+        super().__init__(workdir, conf=c, sink=ScriptedSink(), start=False)
+        for dept in self.roster["departments"]:
             fmt, secret = FORMATS.get(dept["id"], ("standard", None))
             hook = dept["webhook"]
             hook["format"] = fmt
@@ -113,20 +107,11 @@ class Hooks:
                 hook.pop("secret", None)
             elif fmt in ("dingtalk", "feishu"):
                 hook["secret"] = secret
-        lib.write_roster(self.d.roster_path, self.d.roster)
-        self.d.start()
-        self._tokens = {}
-
-    def token(self, role, ident):
-        if (role, ident) not in self._tokens:
-            self._tokens[(role, ident)] = self.d.token(role, ident)
-        return self._tokens[(role, ident)]
-
-    def officer(self, oid):
-        return next(o for o in self.d.roster["officers"] if o["id"] == oid)
+        lib.write_roster(self.d.roster_path, self.roster)
+        self.start()
 
     def dept(self, did):
-        return next(d for d in self.d.roster["departments"] if d["id"] == did)
+        return next(d for d in self.roster["departments"] if d["id"] == did)
 
     def file(self, oid, topic):
         ent = self.officer(oid)["enterprises"][0]
@@ -134,36 +119,15 @@ class Hooks:
 
     def deliveries(self, **q):
         qs = urllib.parse.urlencode(q)
-        r = self.d.get("/api/v1/deliveries" + ("?" + qs if qs else ""), token=self.token("admin", "ops"))
+        r = self.d.get("/api/v1/deliveries" + ("?" + qs if qs else ""), token=admin(self))
         assert r.status == 200, r
         return r.json()["deliveries"]
 
-    def close(self):
-        problem = None
-        try:
-            self.d.stop_and_check()
-        except AssertionError as e:
-            problem = e
-        finally:
-            self.d.kill()
-            self.redis.stop()
-            self.sink.close()
-        return problem
-
 
 @pytest.fixture
-def hooks(tmp_path):
-    made = []
-
-    def make(**kw):
-        h = Hooks(str(tmp_path / ("h%d" % len(made))), **kw)
-        made.append(h)
-        return h
-
-    yield make
-    problems = [p for p in (h.close() for h in made) if p]
-    if problems:
-        raise problems[0]
+def hooks(fresh_stack):
+    """hooks(conf=…) -> a started Hooks, torn down (and checked) after the test."""
+    return lambda **kw: fresh_stack(kind=Hooks, **kw)
 
 
 def verify_standard(req, secret):
@@ -339,12 +303,8 @@ def test_a_burst_to_a_chat_robot_is_paced_and_merged(hooks):
 
 
 def metric(h, name, **labels):
-    text = h.d.get("/metrics").body.decode()
-    want = name + "{" + ",".join('%s="%s"' % kv for kv in labels.items()) + "} "
-    for line in text.splitlines():
-        if line.startswith(want):
-            return float(line.split()[-1])
-    return None
+    """The series name{labels} of GET /metrics, or None when it has none."""
+    return lib.metric_series(h.d.metrics(), name, **labels)
 
 
 def test_metrics_count_deliveries_by_department_and_outcome(hooks):

@@ -11,20 +11,14 @@ import os
 import time
 
 import lib
-from test_common import load_items, one_item
+from flow import one_item, sample_items, submit
 
 WINDOW_SYNC_S = 1.0     # window.c reads new issue ids every second
 
 
-def cluster(letter):
-    return [it for it in load_items() if it["expect"].get("cluster") == letter]
-
-
 def file(daemon, st, it):
-    resp = daemon.post("/api/v1/reports", {"items": [one_item(it)]},
-                       token=st.token("officer", it["officer"]))
-    assert resp.status == 201, resp
-    return resp.json()["issues"][0]
+    """Sample item it, reported by its officer through daemon; its issue."""
+    return submit(st, it["officer"], [one_item(it)], via=daemon)["issues"][0]
 
 
 def assert_one_group(st, ids):
@@ -39,7 +33,7 @@ def assert_one_group(st, ids):
 
 def test_restarted_daemon_rebuilds_the_window_from_redis(fresh_stack):
     st = fresh_stack()
-    b = cluster("B")
+    b = sample_items(cluster="B")
     assert len(b) == 3
     first = [file(st.d, st, it) for it in b[:2]]
     assert all(i["category"] == "individual" for i in first), first
@@ -57,7 +51,7 @@ def test_second_daemon_sees_issues_stored_by_the_first(fresh_stack):
     other = lib.Daemon(os.path.join(st.workdir, "second"), st.redis.port, sink_port=st.sink.port)
     other.start()
     try:
-        b = cluster("B")
+        b = sample_items(cluster="B")
         ids = [file(st.d, st, b[0])["id"], file(other, st, b[1])["id"]]
         # each daemon learns of the other's issue at its next window read
         time.sleep(2.5 * WINDOW_SYNC_S)

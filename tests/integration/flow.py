@@ -1,0 +1,293 @@
+"""What the integration tests do with a running stack: report as an officer,
+act on tasks as a department, read issues, tasks, queues, the outbox and the
+digest's state back, each answer checked on the way; the sample reports of
+tests/data/reports.json; the stacks of the scenarios with second-scale
+deadlines and with a mail server.
+
+Every helper takes a lib.Stack (or an object with the same .d, .r, .token
+and .officer) as st. lib.py is the plumbing underneath (processes, HTTP,
+Redis, sinks); test files import these two modules and never each other.
+"""
+
+import datetime
+import itertools
+import json
+import os
+
+import lib
+from lib import ISO_RE
+
+# ---------------------------------------------------------------------------
+# task actions: the text field each one takes, what it leads to, how to get there
+
+TEXT_FIELD = {"claim": "claimant", "respond": "response", "resolve": "resolution", "return": "reason"}
+STATE_AFTER = {"claim": "claimed", "respond": "responded", "resolve": "resolved", "return": "returned"}
+TASK_STATES = ("queued", "claimed", "responded", "resolved", "returned")
+# how to reach a stage from queued
+PATH_TO = {"queued": [], "claimed": ["claim"], "responded": ["claim", "respond"],
+           "resolved": ["claim", "respond", "resolve"], "returned": ["return"]}
+TASK_FIELDS = {"id", "department", "state", "claimant", "issues", "created", "deadline", "response", "resolution"}
+
+# The deadlines of the escalation and ledger scenarios, counted from a task's creation.
+CLAIM_S, RESPOND_S, RESOLVE_S = 2, 4, 6
+
+
+def second_deadlines():
+    """A Stack conf with the deadlines above, in seconds."""
+    return {"deadlines": {"claim_seconds": CLAIM_S, "respond_seconds": RESPOND_S,
+                          "resolve_seconds": RESOLVE_S}}
+
+
+# ---------------------------------------------------------------------------
+# tokens
+
+
+def admin(st):
+    return st.token("admin", "ops")
+
+
+def dept_token(st, dept):
+    return st.token("department", dept)
+
+
+def warm_tokens(st):
+    """Issue the admin's and every department's token now: liaisonctl writes a
+    token to Redis, which must not happen between two snapshots."""
+    admin(st)
+    for d in st.roster["departments"]:
+        dept_token(st, d["id"])
+
+
+# ---------------------------------------------------------------------------
+# reports and issues
+
+_rr = itertools.count()
+
+
+def submit(st, oid, items, period=None, key=None, expect=201, via=None):
+    """POST /api/v1/reports as officer oid (optionally for period, with an
+    Idempotency-Key, through another daemon `via` on the same Redis); the
+    answer must have status expect; returns its JSON."""
+    body = {"items": items}
+    if period is not None:
+        body["period"] = period
+    headers = {"Idempotency-Key": key} if key else None
+    resp = (via or st.d).post("/api/v1/reports", body, token=st.token("officer", oid), headers=headers)
+    assert resp.status == expect, resp
+    return resp.json()
+
+
+def report(st, oid, n, topic="hiring"):
+    """A report of n items of topic by officer oid, its enterprises taken in
+    turn from the first; returns the 201 answer."""
+    ents = st.officer(oid)["enterprises"]
+    return submit(st, oid, [lib.item(ents[i % len(ents)], topic=topic) for i in range(n)])
+
+
+def new_issue(st, oid, topic="hiring", **kw):
+    """One fresh issue of officer oid (one-item report, enterprises taken in
+    turn); returns the issue from the 201 answer: {id, tasks:[{id, department}], …}."""
+    ents = st.officer(oid)["enterprises"]
+    doc = submit(st, oid, [lib.item(ents[next(_rr) % len(ents)], topic=topic, **kw)])
+    return doc["issues"][0]
+
+
+def task_of(issue, dept=None):
+    """The id of the issue's one task (of dept)."""
+    found = [t for t in issue["tasks"] if dept is None or t["department"] == dept]
+    assert len(found) == 1, issue
+    return found[0]["id"]
+
+
+def get_issue(st, iid, token=None):
+    resp = st.d.get("/api/v1/issues/" + iid, token=token or admin(st))
+    assert resp.status == 200, resp
+    return resp.json()
+
+
+def list_issues(st, tok, query="", status=200):
+    """GET /api/v1/issues{query}: the rows on 200, else the answer (of that status)."""
+    resp = st.d.get("/api/v1/issues" + query, token=tok)
+    assert resp.status == status, resp
+    return resp.json()["issues"] if status == 200 else resp
+
+
+def issue_act(st, iid, action, body, token):
+    """POST /api/v1/issues/{iid}/{action} (confirm, reopen, classify, route)."""
+    return st.d.post("/api/v1/issues/%s/%s" % (iid, action), body, token=token)
+
+
+def new_history(before, after):
+    """History entries of issue 'after' that 'before' did not have (append only)."""
+    hb, ha = before["history"], after["history"]
+    assert ha[:len(hb)] == hb, "history is not append-only:\n%r\n%r" % (hb, ha)
+    for h in ha:
+        assert set(h) >= {"at", "actor", "event", "reason"}, h
+        assert ISO_RE.match(h["at"]), h
+    return ha[len(hb):]
+
+
+def ts(s):
+    """An ISO 8601 time of the API as a datetime."""
+    return datetime.datetime.fromisoformat(s)
+
+
+# ---------------------------------------------------------------------------
+# tasks
+
+
+def check_task(t):
+    """t has the fields of a task object, of the right kinds."""
+    assert TASK_FIELDS <= set(t), t
+    assert isinstance(t["id"], str) and t["id"].startswith("T"), t
+    assert t["state"] in TASK_STATES, t
+    assert isinstance(t["issues"], list) and t["issues"], t
+    assert ISO_RE.match(t["created"]), t
+    assert t["deadline"] is None or ISO_RE.match(t["deadline"]), t
+
+
+def text_for(action, n=None):
+    """A valid text for the action's field (n characters)."""
+    if action == "claim":
+        return "张三" if n is None else "张" * n
+    return lib.safe_text(20 if n is None else n)
+
+
+def act(st, tid, action, body=None, dept="hr", token=None):
+    """POST /api/v1/tasks/{tid}/{action}; body defaults to a valid one."""
+    if body is None:
+        body = {TEXT_FIELD[action]: text_for(action)}
+    return st.d.post("/api/v1/tasks/%s/%s" % (tid, action), body,
+                     token=token if token is not None else dept_token(st, dept))
+
+
+def act_ok(st, tid, action, dept="hr", text=None):
+    """act, which must answer 200 with the task in the state the action leads to."""
+    text = text if text is not None else text_for(action)
+    resp = act(st, tid, action, {TEXT_FIELD[action]: text}, dept=dept)
+    assert resp.status == 200, "%s %s: %r" % (action, tid, resp)
+    t = resp.json()
+    check_task(t)
+    assert t["id"] == tid and t["state"] == STATE_AFTER[action], t
+    return t
+
+
+def drive(st, tid, stage, dept="hr"):
+    """Take a queued task to stage."""
+    for a in PATH_TO[stage]:
+        act_ok(st, tid, a, dept=dept)
+
+
+def get_task(st, tid, token=None):
+    resp = st.d.get("/api/v1/tasks/" + tid, token=token or admin(st))
+    assert resp.status == 200, resp
+    t = resp.json()
+    check_task(t)
+    return t
+
+
+def queue_ids(st, dept, token=None, query=""):
+    """The ids in the department's queue, each checked as a queued task of it."""
+    resp = st.d.get("/api/v1/departments/%s/queue%s" % (dept, query), token=token or admin(st))
+    assert resp.status == 200, resp
+    doc = resp.json()
+    assert set(doc) == {"tasks"}, doc
+    for t in doc["tasks"]:
+        check_task(t)
+        assert t["state"] == "queued" and t["department"] == dept, t
+    return [t["id"] for t in doc["tasks"]]
+
+
+def claim_next(st, dept, claimant="赵六", token=None):
+    """POST /api/v1/departments/{dept}/claim (the oldest queued task)."""
+    return st.d.post("/api/v1/departments/%s/claim" % dept, {"claimant": claimant},
+                     token=token if token is not None else dept_token(st, dept))
+
+
+# ---------------------------------------------------------------------------
+# refusals, the outbox
+
+
+def rejected(st, send, status, code, field=None):
+    """send() is refused with this JSON error and Redis does not change."""
+    warm_tokens(st)
+    before = lib.stable_snapshot(st.r)
+    resp = send()
+    err = lib.assert_error(resp, status, code, field)
+    lib.assert_unchanged(before, lib.redis_snapshot(st.r))
+    return err
+
+
+def outbox(st, event=None, task=None):
+    """Entries of the Redis stream P outbox as dicts of str, optionally filtered."""
+    out = []
+    for _, f in st.r.xrange(lib.PREFIX + "outbox"):
+        e = {k.decode(): v.decode() for k, v in f.items()}
+        if (event is None or e.get("event") == event) and (task is None or e.get("task") == task):
+            out.append(e)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# the sample reports (tests/data/reports.json): 27 items with what each must become
+
+SAMPLE_FILE = os.path.join(lib.REPO, "tests", "data", "reports.json")
+
+
+def sample_items(cluster=None):
+    """The sample's items (those of one cluster letter)."""
+    with open(SAMPLE_FILE, encoding="utf-8") as f:
+        items = json.load(f)["items"]
+    if cluster is None:
+        return items
+    return [it for it in items if it["expect"].get("cluster") == cluster]
+
+
+def one_item(it):
+    """The report item of a sample item (without its officer and expect)."""
+    out = {"enterprise": it["enterprise"], "topic": it["topic"], "title": it["title"]}
+    if "detail" in it:
+        out["detail"] = it["detail"]
+    return out
+
+
+# ---------------------------------------------------------------------------
+# the weekly digest
+
+
+def digest_stack(workdir, sink, digest=None, leaders=None, conf=None, webhooks=None):
+    """A started Stack whose [smtp] url is the SmtpSink's, checking for due
+    digests and retrying every second. digest, conf: more config keys;
+    leaders: the roster's; webhooks: {dept: url} (standard format)."""
+    c = {"digest": dict({"check_seconds": 1, "retry_seconds": 1}, **(digest or {}))}
+    for k, v in (conf or {}).items():
+        c.setdefault(k, {}).update(v)
+    st = lib.Stack(str(workdir), start=False, conf=c, smtp_port=sink.port)
+    if leaders is not None:
+        st.roster["leaders"] = leaders
+    for d in st.roster["departments"]:
+        if d["id"] in (webhooks or {}):
+            d["webhook"] = {"url": webhooks[d["id"]], "format": "standard",
+                            "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
+    lib.write_roster(st.d.roster_path, st.roster)
+    return st.start()
+
+
+def week_state(st, week):
+    """The hash P digest:{week} as a dict of str."""
+    h = st.r.hgetall(lib.PREFIX + "digest:" + week)
+    return {k.decode(): v.decode() for k, v in h.items()}
+
+
+def digest_units(st, week):
+    """The week's recipients as digest.lua keeps them: {unit: state}."""
+    return {k.decode(): json.loads(v) for k, v in st.r.hgetall(lib.PREFIX + "digest:%s:units" % week).items()}
+
+
+def digest_metrics(st):
+    """The digest's series of GET /metrics."""
+    samples = st.d.metrics()
+    out = {o: int(lib.metric(samples, "liaisond_digest_mails_total", outcome=o))
+           for o in ("sent", "refused", "retried")}
+    out["pending"] = int(lib.metric(samples, "liaisond_digest_pending"))
+    return out
