@@ -40,14 +40,20 @@ struct store_script {
 };
 extern const struct store_script store_scripts[];
 
+/* rules.c */
+enum rules_category {            /* weakest first: a rule only raises */
+	CATEGORY_INDIVIDUAL,     /* 个性 */
+	CATEGORY_COMMON,         /* 共性 */
+	CATEGORY_DIFFICULT,      /* 疑难 */
+	CATEGORY_COUNT
+};
+extern const char *const issue_categories[];  /* NULL-terminated, enum order */
+int rules_category(const char *);
+const char *rules_category_label(const char *);
+const char *rules_category_title(const char *);
+
 /* ledger.c */
 struct roster;
-enum ledger_category {
-	LEDGER_INDIVIDUAL,       /* 个性 */
-	LEDGER_COMMON,           /* 共性 */
-	LEDGER_DIFFICULT,        /* 疑难 */
-	LEDGER_CATEGORIES
-};
 struct ledger_task {
 	char *id;
 	char *department;
@@ -111,7 +117,7 @@ struct ledger {
 	struct ledger_score *scores;     /* one per roster department, file order */
 	size_t nscores;
 	struct ledger_score total;       /* the zone: every department together */
-	unsigned by_category[LEDGER_CATEGORIES];
+	unsigned by_category[CATEGORY_COUNT];
 	int64_t now;                     /* when scored, ms */
 };
 struct ledger_filter {
@@ -119,7 +125,6 @@ struct ledger_filter {
 	const char *department;
 	const char *state;
 };
-extern const char *const issue_categories[];  /* NULL-terminated */
 extern const char *const issue_states[];      /* closed included */
 struct ledger *ledger_parse(const struct redisReply *rows);
 void ledger_score(struct ledger *, const struct roster *, int64_t now);
@@ -127,8 +132,6 @@ int ledger_issue_matches(const struct ledger_issue *,
     const struct ledger_filter *);
 int ledger_task_open(const struct ledger_task *);
 int ledger_task_overdue(const struct ledger_task *, int64_t now);
-int ledger_category(const char *);
-const char *ledger_category_zh(const char *);
 const char *ledger_state_zh(const char *);
 const char *ledger_satisfaction_zh(const char *);
 struct cJSON *ledger_score_json(const struct ledger_score *);

@@ -98,8 +98,8 @@ digest_title(const struct ledger_issue *is, size_t issues, char *buf,
 	}
 	snprintf(buf, len, "%.*s%s", (int)n, is->title, p[n] ? "…" : "");
 	if (issues > 1)
-		snprintf(buf + strlen(buf), len - strlen(buf), "（共性，%zu项）",
-		    issues);
+		snprintf(buf + strlen(buf), len - strlen(buf), "（%s，%zu项）",
+		    rules_category_label("common"), issues);
 }
 
 static size_t
@@ -352,17 +352,15 @@ digest_category_table(const struct digest_input *in, struct digest_doc *d)
 {
 	static const char *const head[] = { "类别", "本周收到" };
 	static const int numeric[] = { 0, 1 };
-	static const char *const names[] = { "individual", "common",
-	    "difficult" };
 	char n[16];
 	const char *cells[2];
 	int i;
 
 	digest_doc_table(d, head, 2, numeric);
-	for (i = 0; i < LEDGER_CATEGORIES; i++) {
+	for (i = 0; i < CATEGORY_COUNT; i++) {
 		snprintf(n, sizeof n, "%u", in->received ?
 		    in->received->by_category[i] : 0);
-		cells[0] = ledger_category_zh(names[i]);
+		cells[0] = rules_category_label(issue_categories[i]);
 		cells[1] = n;
 		digest_doc_row(d, cells);
 	}
@@ -452,6 +450,6 @@ digest_zone_ledger(const struct digest_input *in, struct digest_doc *d)
 	digest_scores_table(in, d);
 	digest_doc_heading(d, "分类统计");
 	digest_category_table(in, d);
-	digest_doc_heading(d, "疑难问题");
+	digest_doc_heading(d, rules_category_title("difficult"));
 	digest_difficult_table(in, d);
 }

@@ -1,8 +1,8 @@
 /*
  * ledger_xlsx.c -- the ledger as an Excel workbook (libxlsxwriter): a
  * summary sheet (汇总) with every department's scorecard as ledger_score
- * computed it, then one sheet per category (个性问题, 共性问题, 疑难问题)
- * with the rows of ledger_csv.c's ledger_rows.
+ * computed it, then one sheet per category, named by rules.c (个性问题,
+ * 共性问题, 疑难问题), with the rows of ledger_csv.c's ledger_rows.
  *
  * Every sheet has Chinese headers, a frozen header row and an auto-filter;
  * times are real Excel dates (the zone's local time: the process's TZ)
@@ -30,10 +30,6 @@
 
 #define LEDGER_XLSX_MIN_WIDTH 6
 #define LEDGER_XLSX_MAX_WIDTH 60
-
-static const char *const ledger_xlsx_sheets[LEDGER_CATEGORIES] = {
-	"个性问题", "共性问题", "疑难问题"
-};
 
 /* One workbook being written. */
 struct ledger_xlsx {
@@ -348,9 +344,9 @@ ledger_xlsx(const struct ledger *l, const struct roster *roster,
 	ledger_xlsx_summary(&x, department);
 	for (i = 0; i < LEDGER_NCOLUMNS; i++)
 		headers[i] = ledger_columns[i].header;
-	for (c = 0; c < LEDGER_CATEGORIES && !x.error; c++) {
-		ledger_xlsx_sheet(&x, ledger_xlsx_sheets[c], headers,
-		    LEDGER_NCOLUMNS);
+	for (c = 0; c < CATEGORY_COUNT && !x.error; c++) {
+		ledger_xlsx_sheet(&x, rules_category_title(issue_categories[c]),
+		    headers, LEDGER_NCOLUMNS);
 		if (x.error)
 			break;
 		ledger_rows(l, department, c, ledger_xlsx_row, &x);

@@ -71,11 +71,7 @@ static const struct {
 static const struct {
 	const char *name;
 	const char *label;
-} webhook_categories[] = {
-	{ "individual", "个性" },
-	{ "common", "共性" },
-	{ "difficult", "疑难" },
-}, webhook_stages[] = {
+} webhook_stages[] = {
 	{ "claim", "认领" },
 	{ "respond", "答复" },
 	{ "resolve", "办结" },
@@ -366,10 +362,7 @@ webhook_label(const char *name, int what)
 	size_t i;
 
 	if (what == 0) {
-		for (i = 0; i < sizeof webhook_categories /
-		    sizeof webhook_categories[0]; i++)
-			if (strcmp(name, webhook_categories[i].name) == 0)
-				return webhook_categories[i].label;
+		return rules_category_label(name);
 	} else if (what == 1) {
 		for (i = 0; i < sizeof webhook_stages /
 		    sizeof webhook_stages[0]; i++)
