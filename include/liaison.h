@@ -41,16 +41,33 @@ struct store_script {
 extern const struct store_script store_scripts[];
 
 /* rules.c */
+struct config;
 enum rules_category {            /* weakest first: a rule only raises */
 	CATEGORY_INDIVIDUAL,     /* 个性 */
 	CATEGORY_COMMON,         /* 共性 */
 	CATEGORY_DIFFICULT,      /* 疑难 */
 	CATEGORY_COUNT
 };
+enum rules_rule {                /* the rows of rules.c's table */
+	RULE_INDIVIDUAL,         /* none of the others */
+	RULE_FLAGGED,            /* the officer flagged it difficult */
+	RULE_ROUTED,             /* routed to enough departments */
+	RULE_REOPENED,           /* reopened often enough */
+	RULE_OVERDUE,            /* a deadline passed */
+	RULE_COMMON,             /* enough enterprises raised it */
+	RULE_COUNT
+};
+#define RULES_COMMON_MIN_DEFAULT 3  /* [classify] common_min_enterprises */
 extern const char *const issue_categories[];  /* NULL-terminated, enum order */
 int rules_category(const char *);
 const char *rules_category_label(const char *);
 const char *rules_category_title(const char *);
+int rules_threshold(enum rules_rule, const struct config *);
+int rules_reached(enum rules_rule, const struct config *, size_t count);
+int rules_overdue(const char *stage);
+const char *rules_report_category(int flagged, size_t ndepartments,
+    char *reason, size_t len);
+void rules_json(struct cJSON *, const struct config *);
 
 /* ledger.c */
 struct roster;

@@ -228,7 +228,7 @@ config_defaults(struct config *c, const char *dir)
 	c->respond_seconds = 0;
 	c->resolve_seconds = 0;
 
-	c->common_min_enterprises = 3;
+	c->common_min_enterprises = RULES_COMMON_MIN_DEFAULT;
 	c->similarity = SIMILAR_THRESHOLD_DEFAULT;
 	c->window_max = 200000;
 

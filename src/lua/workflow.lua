@@ -42,7 +42,10 @@ local common  -- defined below; used by submit
 local RANK = {queued = 1, claimed = 2, responded = 3, resolved = 4}
 local RANKED = {'queued', 'claimed', 'responded', 'resolved'}
 -- The deadline stages and the state a task waits in during each come from
--- task.c with every payload (req.stages), like the steps themselves.
+-- task.c with every payload (req.stages), like the steps themselves; the
+-- category rules (when an issue becomes common or difficult, and the
+-- reason its history gives) come from rules.c (req.rules). This script
+-- applies them and states none.
 
 -- key, hget, decode_list, has and dispatch are prelude.lua's.
 local function enc(v) return cjson.encode(v) end
@@ -67,13 +70,25 @@ local function index_move(prefix, issue, old, new, score)
   redis.call('ZADD', key(prefix, new), score, issue)
 end
 
--- Set an issue's category unless an admin fixed it (admin = true overrides).
+-- A category's place in req.rules.categories (weakest first); 0 if none.
+local function category_rank(category)
+  for i, c in ipairs(req.rules.categories) do
+    if c == category then return i end
+  end
+  return 0
+end
+
+-- Set an issue's category. admin = true overrides and fixes it; a rule
+-- (admin = nil) only ever raises it, and never changes an admin's choice.
 local function set_category(issue, category, actor, reason, admin)
   local k = key('issue', issue)
   local old = hget(k, 'category')
-  if not admin and hget(k, 'category_by') == 'admin' then return end
-  if admin then redis.call('HSET', k, 'category_by', 'admin') end
-  if old == category and not admin then return end
+  if admin then
+    redis.call('HSET', k, 'category_by', 'admin')
+  elseif hget(k, 'category_by') == 'admin' or
+      category_rank(category) <= category_rank(old) then
+    return
+  end
   redis.call('HSET', k, 'category', category)
   index_move('issues:category', issue, old, category, hget(k, 'created'))
   history(issue, actor, 'classified', category .. ': ' .. reason)
@@ -105,6 +120,19 @@ local function update_state(issue)
     redis.call('ZREM', key('triage'), issue)
   end
   return old .. ' -> ' .. new
+end
+
+-- Does count (departments, reopens, enterprises) reach the threshold of
+-- rule (a key of req.rules)?
+local function rule_reached(rule, count)
+  return count >= req.rules[rule].at_least
+end
+
+-- Apply rule to issue: its category, with its reason formatted from ...
+-- (the count, the stage, the group).
+local function apply_rule(issue, rule, ...)
+  local r = req.rules[rule]
+  set_category(issue, r.category, 'system', string.format(r.reason, ...))
 end
 
 -- A history reason with the issue's state change, if any, appended.
@@ -227,8 +255,8 @@ end
 common = function(issue, it)
   local members, group = common_members(it)
   if not members then return nil end
-  if not group and group_enterprises(members, it.enterprise) <
-      req.common_min then
+  if not group and not rule_reached('common',
+      group_enterprises(members, it.enterprise)) then
     return nil
   end
   if not group then
@@ -248,20 +276,15 @@ common = function(issue, it)
   end
   redis.call('HSET', key('issue', issue), 'tasks', enc(tasks))
   redis.call('HSET', key('group', group), 'members', all, 'tasks', enc(tasks))
-  local why = 'the same problem raised for ' .. n .. ' enterprises (group ' ..
-    group .. ')'
+  local why = string.format(req.rules.common.reason, n, group)
   for _, m in ipairs(members) do
     local mk = key('issue', m)
     if hget(mk, 'group') == '' then
       redis.call('HSET', mk, 'group', group)
       history(m, 'system', 'grouped', with_state(why, update_state(m)))
     end
-    -- Flagged or multi-department issues stay difficult.
-    if hget(mk, 'difficult') ~= '1' and
-        #decode_list(hget(mk, 'departments')) < 2 and
-        hget(mk, 'category') ~= 'difficult' then
-      set_category(m, 'common', 'system', why)
-    end
+    -- A difficult member stays difficult: a rule never lowers.
+    set_category(m, req.rules.common.category, 'system', why)
   end
   return group
 end
@@ -425,9 +448,7 @@ local function reopen(issue, reason)
       end
     end)
   end
-  if n >= 2 then
-    set_category(issue, 'difficult', 'system', 'reopened ' .. n .. ' times')
-  end
+  if rule_reached('reopened', n) then apply_rule(issue, 'reopened', n) end
 end
 
 -- The resolved issue for an officer's verb (confirm, reopen), or an error
@@ -521,9 +542,8 @@ local function route()
   history(req.issue, req.actor, 'routed', with_state('to ' ..
     table.concat(req.departments, ', ') .. ': ' .. req.reason,
     update_state(req.issue)))
-  if #req.departments >= 2 then
-    set_category(req.issue, 'difficult', 'system', 'routed to ' ..
-      #req.departments .. ' departments')
+  if rule_reached('routed', #req.departments) then
+    apply_rule(req.issue, 'routed', #req.departments)
   end
   return {'ok', req.issue}
 end
@@ -544,8 +564,9 @@ local function escalate()
       each_issue(task, function(issue)
         history(issue, 'system', 'escalated', stage ..
           ' deadline passed for task ' .. task .. ' (' .. dept .. ')')
-        set_category(issue, 'difficult', 'system', stage ..
-          ' deadline passed')
+        if has(req.rules.overdue.stages, stage) then
+          apply_rule(issue, 'overdue', stage)
+        end
         outbox(stage == 'claim' and 'task.reminder' or 'task.escalated',
           task, dept, issue)
       end)
