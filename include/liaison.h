@@ -681,11 +681,11 @@ int digest_department(const struct digest_input *, const struct department *,
 void digest_mail_free(struct digest_mail *);
 
 /* digest_ledger.c */
-int digest_department_has_work(const struct digest_input *,
+int digest_ledger_department_has_work(const struct digest_input *,
     const struct department *);
-void digest_department_ledger(const struct digest_input *,
+void digest_ledger_department(const struct digest_input *,
     const struct department *, struct digest_doc *);
-void digest_zone_ledger(const struct digest_input *, struct digest_doc *);
+void digest_ledger_zone(const struct digest_input *, struct digest_doc *);
 
 /* csv_read.c */
 struct csv_cell {
@@ -746,13 +746,13 @@ struct ledger_cell {
 };
 extern const struct ledger_column ledger_columns[LEDGER_NCOLUMNS];
 extern const char *const ledger_summary_columns[LEDGER_NSUMMARY];
-void ledger_row_cells(const struct ledger *, const struct roster *,
+void ledger_csv_row_cells(const struct ledger *, const struct roster *,
     const struct ledger_issue *, const struct ledger_task *,
     struct ledger_cell *);
-size_t ledger_rows(const struct ledger *, const char *department,
+size_t ledger_csv_rows(const struct ledger *, const char *department,
     int category, void (*)(const struct ledger_issue *,
     const struct ledger_task *, void *), void *);
-void ledger_time_text(int64_t ms, char buf[LEDGER_TIME_TEXT]);
+void ledger_csv_time_text(int64_t ms, char buf[LEDGER_TIME_TEXT]);
 int ledger_csv(const struct ledger *, const struct roster *,
     const char *department, char **out, size_t *outlen);
 

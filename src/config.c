@@ -57,6 +57,8 @@ struct config_key {
 /* The longest deadline in seconds: 365 days. */
 #define CONFIG_DEADLINE_SECONDS_MAX (365 * 86400)
 
+/* ---- the keys and their defaults ---- */
+
 /*
  * When the attempts of a webhook delivery start, in seconds after the one
  * before failed: Svix's schedule (at once, 5 s, 5 min, 30 min, 2 h, 5 h,
@@ -272,6 +274,8 @@ config_free(struct config *c)
 	free(c);
 }
 
+/* ---- reading the file: errors and lines ---- */
+
 /* Record the first error of a parse, on line lineno. */
 static void
 config_error(struct config_parse *cp, int lineno, const char *fmt, ...)
@@ -330,6 +334,8 @@ config_read_line(char *str, int num, void *stream)
 	config_skip_line(cp->f);
 	return str;
 }
+
+/* ---- values: numbers, addresses, paths, times ---- */
 
 /* Parse a decimal number in [min, max] into *out; return 0 or -1. */
 static int
@@ -553,6 +559,8 @@ config_clock(const char *value, int *out)
 	*out = h * 60 + m;
 	return NULL;
 }
+
+/* ---- keys: one line of the file, and the whole file ---- */
 
 /*
  * Check value for key k and store it in the config. Return NULL, or a

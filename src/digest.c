@@ -185,7 +185,7 @@ digest_zone(const struct digest_input *in, struct digest_mail *mail)
 	    in->roster->zone_name, in->week.year, in->week.week);
 	digest_doc_begin(&d, title);
 	digest_period_line(in, &d);
-	digest_zone_ledger(in, &d);
+	digest_ledger_zone(in, &d);
 	snprintf(line, sizeof line, "本期（%s）尚未报送的指导员", in->period);
 	digest_officers(in, &d, line, in->unreported, in->nunreported);
 	snprintf(line, sizeof line, "上期（%s）未报送的指导员", in->previous);
@@ -207,7 +207,7 @@ digest_department(const struct digest_input *in,
 	char title[256], footer[256];
 
 	memset(mail, 0, sizeof *mail);
-	if (!digest_department_has_work(in, dept))
+	if (!digest_ledger_department_has_work(in, dept))
 		return 1;
 	xasprintf(&mail->name, "dept:%s", dept->id);
 	digest_subject(in, dept->name, &mail->subject);
@@ -215,7 +215,7 @@ digest_department(const struct digest_input *in,
 	    dept->name, in->week.year, in->week.week);
 	digest_doc_begin(&d, title);
 	digest_period_line(in, &d);
-	digest_department_ledger(in, dept, &d);
+	digest_ledger_department(in, dept, &d);
 	digest_footer(in, footer, sizeof footer);
 	digest_doc_end(&d, footer, &mail->text, &mail->html);
 	return 0;

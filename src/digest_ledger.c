@@ -15,28 +15,31 @@
 
 #include "liaison.h"
 
-#define DIGEST_TITLE_MAX 40      /* characters of an issue title shown */
+#define DIGEST_LEDGER_TITLE_MAX 40      /* characters of an issue title shown */
 
 /* One task of a department, with the first issue that carries it. */
-struct digest_item {
+struct digest_ledger_item {
 	const struct ledger_task *task;
 	const struct ledger_issue *issue;
 	size_t issues;           /* issues sharing the task (a common group) */
 	const struct ledger *from;  /* the ledger the issues were counted in */
 };
 
-struct digest_items {
-	struct digest_item *v;
+struct digest_ledger_items {
+	struct digest_ledger_item *v;
 	size_t n;
 };
+
+/* ---- a department's digest: its open items and its week ---- */
 
 /*
  * Add a task once; the issues sharing it are counted in the first ledger it
  * was found in (the open and the week's ledgers may both hold them).
  */
 static void
-digest_items_add(struct digest_items *items, const struct ledger *l,
-    const struct ledger_task *t, const struct ledger_issue *is)
+digest_ledger_items_add(struct digest_ledger_items *items,
+    const struct ledger *l, const struct ledger_task *t,
+    const struct ledger_issue *is)
 {
 	size_t i;
 
@@ -60,8 +63,8 @@ digest_items_add(struct digest_items *items, const struct ledger *l,
  * those resolved in the week.
  */
 static void
-digest_items_of(const struct ledger *l, const struct digest_input *in,
-    const char *dept, int resolved_in_week, struct digest_items *items)
+digest_ledger_items_of(const struct ledger *l, const struct digest_input *in,
+    const char *dept, int resolved_in_week, struct digest_ledger_items *items)
 {
 	const struct ledger_issue *is;
 	const struct ledger_task *t;
@@ -77,20 +80,20 @@ digest_items_of(const struct ledger *l, const struct digest_input *in,
 				continue;
 			if (resolved_in_week ? t->resolved_at >= in->from_ms &&
 			    t->resolved_at < in->to_ms : ledger_task_open(t))
-				digest_items_add(items, l, t, is);
+				digest_ledger_items_add(items, l, t, is);
 		}
 	}
 }
 
-/* An issue's title cut to DIGEST_TITLE_MAX characters, with "等N项". */
+/* An issue's title cut to DIGEST_LEDGER_TITLE_MAX characters, with "等N项". */
 static void
-digest_title(const struct ledger_issue *is, size_t issues, char *buf,
+digest_ledger_title(const struct ledger_issue *is, size_t issues, char *buf,
     size_t len)
 {
 	size_t n = 0, chars = 0;
 	const unsigned char *p = (const unsigned char *)is->title;
 
-	while (p[n] != '\0' && chars < DIGEST_TITLE_MAX) {
+	while (p[n] != '\0' && chars < DIGEST_LEDGER_TITLE_MAX) {
 		n++;
 		while ((p[n] & 0xc0) == 0x80)
 			n++;
@@ -103,7 +106,8 @@ digest_title(const struct ledger_issue *is, size_t issues, char *buf,
 }
 
 static size_t
-digest_count_overdue(const struct digest_items *items, int64_t now)
+digest_ledger_count_overdue(const struct digest_ledger_items *items,
+    int64_t now)
 {
 	size_t i, n = 0;
 
@@ -113,7 +117,8 @@ digest_count_overdue(const struct digest_items *items, int64_t now)
 }
 
 static size_t
-digest_count_state(const struct digest_items *items, const char *state)
+digest_ledger_count_state(const struct digest_ledger_items *items,
+    const char *state)
 {
 	size_t i, n = 0;
 
@@ -124,7 +129,7 @@ digest_count_state(const struct digest_items *items, const char *state)
 
 /* The department's received count in the week (its ledger_score). */
 static const struct ledger_score *
-digest_score_of(const struct ledger *l, const char *dept)
+digest_ledger_score_of(const struct ledger *l, const char *dept)
 {
 	size_t i;
 
@@ -137,15 +142,16 @@ digest_score_of(const struct ledger *l, const char *dept)
 }
 
 int
-digest_department_has_work(const struct digest_input *in,
+digest_ledger_department_has_work(const struct digest_input *in,
     const struct department *dept)
 {
-	struct digest_items open = { NULL, 0 }, done = { NULL, 0 };
-	const struct ledger_score *s = digest_score_of(in->received, dept->id);
+	struct digest_ledger_items open = { NULL, 0 }, done = { NULL, 0 };
+	const struct ledger_score *s = digest_ledger_score_of(in->received,
+	    dept->id);
 	int work;
 
-	digest_items_of(in->open, in, dept->id, 0, &open);
-	digest_items_of(in->resolved, in, dept->id, 1, &done);
+	digest_ledger_items_of(in->open, in, dept->id, 0, &open);
+	digest_ledger_items_of(in->resolved, in, dept->id, 1, &done);
 	work = open.n > 0 || done.n > 0 || (s != NULL && s->received > 0);
 	free(open.v);
 	free(done.v);
@@ -154,9 +160,9 @@ digest_department_has_work(const struct digest_input *in,
 
 /* Earliest deadline first (the most overdue on top); none last. */
 static int
-digest_item_cmp(const void *a, const void *b)
+digest_ledger_item_cmp(const void *a, const void *b)
 {
-	const struct digest_item *x = a, *y = b;
+	const struct digest_ledger_item *x = a, *y = b;
 	int64_t dx = x->task->deadline ? x->task->deadline : INT64_MAX;
 	int64_t dy = y->task->deadline ? y->task->deadline : INT64_MAX;
 
@@ -167,12 +173,12 @@ digest_item_cmp(const void *a, const void *b)
 }
 
 static void
-digest_open_table(const struct digest_input *in, struct digest_doc *d,
-    const struct digest_items *items)
+digest_ledger_open_table(const struct digest_input *in, struct digest_doc *d,
+    const struct digest_ledger_items *items)
 {
 	static const char *const head[] = { "任务", "问题", "状态", "已过",
 	    "期限", "超期" };
-	const struct digest_item *it;
+	const struct digest_ledger_item *it;
 	char title[256], age[32], due[32], late[64];
 	const char *cells[6];
 	size_t i;
@@ -181,11 +187,11 @@ digest_open_table(const struct digest_input *in, struct digest_doc *d,
 		digest_doc_para(d, "无待办事项。");
 		return;
 	}
-	qsort(items->v, items->n, sizeof *items->v, digest_item_cmp);
+	qsort(items->v, items->n, sizeof *items->v, digest_ledger_item_cmp);
 	digest_doc_table(d, head, 6, NULL);
 	for (i = 0; i < items->n && i < DIGEST_ROWS_MAX; i++) {
 		it = &items->v[i];
-		digest_title(it->issue, it->issues, title, sizeof title);
+		digest_ledger_title(it->issue, it->issues, title, sizeof title);
 		digest_age(it->task->created, in->now_ms, age, sizeof age);
 		digest_time(in, it->task->deadline, due, sizeof due);
 		if (ledger_task_overdue(it->task, in->now_ms))
@@ -205,12 +211,12 @@ digest_open_table(const struct digest_input *in, struct digest_doc *d,
 }
 
 static void
-digest_resolved_table(const struct digest_input *in, struct digest_doc *d,
-    const struct digest_items *items)
+digest_ledger_resolved_table(const struct digest_input *in,
+    struct digest_doc *d, const struct digest_ledger_items *items)
 {
 	static const char *const head[] = { "任务", "问题", "办结时间",
 	    "办结情况" };
-	const struct digest_item *it;
+	const struct digest_ledger_item *it;
 	char title[256], when[32];
 	const char *cells[4];
 	size_t i;
@@ -222,7 +228,7 @@ digest_resolved_table(const struct digest_input *in, struct digest_doc *d,
 	digest_doc_table(d, head, 4, NULL);
 	for (i = 0; i < items->n && i < DIGEST_ROWS_MAX; i++) {
 		it = &items->v[i];
-		digest_title(it->issue, it->issues, title, sizeof title);
+		digest_ledger_title(it->issue, it->issues, title, sizeof title);
 		digest_time(in, it->task->resolved_at, when, sizeof when);
 		cells[0] = it->task->id;
 		cells[1] = title;
@@ -236,11 +242,11 @@ digest_resolved_table(const struct digest_input *in, struct digest_doc *d,
 
 /* Common groups routed to dept that took in issues during the week. */
 static void
-digest_groups_table(const struct digest_input *in, struct digest_doc *d,
+digest_ledger_groups_table(const struct digest_input *in, struct digest_doc *d,
     const char *dept)
 {
 	static const char *const head[] = { "共性问题组", "问题", "本周新增" };
-	struct digest_items groups = { NULL, 0 };
+	struct digest_ledger_items groups = { NULL, 0 };
 	const struct ledger_issue *is;
 	char title[256], count[16];
 	const char *cells[3];
@@ -252,7 +258,7 @@ digest_groups_table(const struct digest_input *in, struct digest_doc *d,
 			continue;
 		for (j = 0; j < is->ntasks; j++)
 			if (strcmp(is->tasks[j].department, dept) == 0)
-				digest_items_add(&groups, in->received,
+				digest_ledger_items_add(&groups, in->received,
 				    &is->tasks[j], is);
 	}
 	if (groups.n == 0) {
@@ -261,7 +267,7 @@ digest_groups_table(const struct digest_input *in, struct digest_doc *d,
 	}
 	digest_doc_table(d, head, 3, NULL);
 	for (i = 0; i < groups.n && i < DIGEST_ROWS_MAX; i++) {
-		digest_title(groups.v[i].issue, 1, title, sizeof title);
+		digest_ledger_title(groups.v[i].issue, 1, title, sizeof title);
 		snprintf(count, sizeof count, "%zu", groups.v[i].issues);
 		cells[0] = groups.v[i].issue->group;
 		cells[1] = title;
@@ -274,34 +280,37 @@ digest_groups_table(const struct digest_input *in, struct digest_doc *d,
 }
 
 void
-digest_department_ledger(const struct digest_input *in,
+digest_ledger_department(const struct digest_input *in,
     const struct department *dept, struct digest_doc *d)
 {
-	struct digest_items open = { NULL, 0 }, done = { NULL, 0 };
-	const struct ledger_score *s = digest_score_of(in->received, dept->id);
+	struct digest_ledger_items open = { NULL, 0 }, done = { NULL, 0 };
+	const struct ledger_score *s = digest_ledger_score_of(in->received,
+	    dept->id);
 	char line[512];
 
-	digest_items_of(in->open, in, dept->id, 0, &open);
-	digest_items_of(in->resolved, in, dept->id, 1, &done);
+	digest_ledger_items_of(in->open, in, dept->id, 0, &open);
+	digest_ledger_items_of(in->resolved, in, dept->id, 1, &done);
 	snprintf(line, sizeof line, "本周收到 %u 项；目前待认领 %zu 项、已认领 "
 	    "%zu 项、已答复 %zu 项，其中超期 %zu 项；本周办结 %zu 项。",
-	    s ? s->received : 0, digest_count_state(&open, "queued"),
-	    digest_count_state(&open, "claimed"),
-	    digest_count_state(&open, "responded"),
-	    digest_count_overdue(&open, in->now_ms), done.n);
+	    s ? s->received : 0, digest_ledger_count_state(&open, "queued"),
+	    digest_ledger_count_state(&open, "claimed"),
+	    digest_ledger_count_state(&open, "responded"),
+	    digest_ledger_count_overdue(&open, in->now_ms), done.n);
 	digest_doc_para(d, line);
 	digest_doc_heading(d, "待办事项（待认领、已认领、已答复）");
-	digest_open_table(in, d, &open);
+	digest_ledger_open_table(in, d, &open);
 	digest_doc_heading(d, "本周办结");
-	digest_resolved_table(in, d, &done);
+	digest_ledger_resolved_table(in, d, &done);
 	digest_doc_heading(d, "本周新增共性问题");
-	digest_groups_table(in, d, dept->id);
+	digest_ledger_groups_table(in, d, dept->id);
 	free(open.v);
 	free(done.v);
 }
 
+/* ---- the leaders' digest: scorecards, categories, difficult issues ---- */
+
 static void
-digest_score_row(struct digest_doc *d, const char *name,
+digest_ledger_score_row(struct digest_doc *d, const char *name,
     const struct ledger_score *s, unsigned overdue)
 {
 	char n[8][16], rate[3][16];
@@ -325,7 +334,7 @@ digest_score_row(struct digest_doc *d, const char *name,
 }
 
 static void
-digest_scores_table(const struct digest_input *in, struct digest_doc *d)
+digest_ledger_scores_table(const struct digest_input *in, struct digest_doc *d)
 {
 	static const char *const head[] = { "部门", "收到", "按时认领",
 	    "已答复", "已办结", "超期未办", "响应率", "办结率", "满意率" };
@@ -339,16 +348,17 @@ digest_scores_table(const struct digest_input *in, struct digest_doc *d)
 	digest_doc_table(d, head, 9, numeric);
 	for (i = 0; i < in->received->nscores; i++) {
 		s = &in->received->scores[i];
-		o = digest_score_of(in->open, s->department);
+		o = digest_ledger_score_of(in->open, s->department);
 		overdue_total += o ? o->overdue : 0;
-		digest_score_row(d, s->name, s, o ? o->overdue : 0);
+		digest_ledger_score_row(d, s->name, s, o ? o->overdue : 0);
 	}
-	digest_score_row(d, "合计", &in->received->total, overdue_total);
+	digest_ledger_score_row(d, "合计", &in->received->total, overdue_total);
 	digest_doc_table_end(d);
 }
 
 static void
-digest_category_table(const struct digest_input *in, struct digest_doc *d)
+digest_ledger_category_table(const struct digest_input *in,
+    struct digest_doc *d)
 {
 	static const char *const head[] = { "类别", "本周收到" };
 	static const int numeric[] = { 0, 1 };
@@ -368,7 +378,7 @@ digest_category_table(const struct digest_input *in, struct digest_doc *d)
 }
 
 static int
-digest_listed(const struct ledger_issue **v, size_t n, const char *id)
+digest_ledger_listed(const struct ledger_issue **v, size_t n, const char *id)
 {
 	size_t i;
 
@@ -379,14 +389,14 @@ digest_listed(const struct ledger_issue **v, size_t n, const char *id)
 }
 
 static void
-digest_difficult_collect(const struct ledger *l,
+digest_ledger_difficult_collect(const struct ledger *l,
     const struct ledger_issue ***v, size_t *n)
 {
 	size_t i;
 
 	for (i = 0; l != NULL && i < l->nissues; i++) {
 		if (strcmp(l->issues[i].category, "difficult") != 0 ||
-		    digest_listed(*v, *n, l->issues[i].id))
+		    digest_ledger_listed(*v, *n, l->issues[i].id))
 			continue;
 		*v = xreallocarray(*v, *n + 1, sizeof **v);
 		(*v)[(*n)++] = &l->issues[i];
@@ -395,7 +405,8 @@ digest_difficult_collect(const struct ledger *l,
 
 /* Every difficult issue: open ones and those received in the week. */
 static void
-digest_difficult_table(const struct digest_input *in, struct digest_doc *d)
+digest_ledger_difficult_table(const struct digest_input *in,
+    struct digest_doc *d)
 {
 	static const char *const head[] = { "问题", "标题", "部门", "状态",
 	    "已过" };
@@ -406,8 +417,8 @@ digest_difficult_table(const struct digest_input *in, struct digest_doc *d)
 	const char *cells[5];
 	size_t i, j, n = 0;
 
-	digest_difficult_collect(in->open, &v, &n);
-	digest_difficult_collect(in->received, &v, &n);
+	digest_ledger_difficult_collect(in->open, &v, &n);
+	digest_ledger_difficult_collect(in->received, &v, &n);
 	if (n == 0) {
 		digest_doc_para(d, "无。");
 		return;
@@ -424,7 +435,7 @@ digest_difficult_table(const struct digest_input *in, struct digest_doc *d)
 			digest_buf_printf(&depts, "%s%s", j ? "、" : "",
 			    dept ? dept->name : is->tasks[j].department);
 		}
-		digest_title(is, 1, title, sizeof title);
+		digest_ledger_title(is, 1, title, sizeof title);
 		digest_age(is->created, in->now_ms, age, sizeof age);
 		cells[0] = is->id;
 		cells[1] = title;
@@ -441,15 +452,15 @@ digest_difficult_table(const struct digest_input *in, struct digest_doc *d)
 }
 
 void
-digest_zone_ledger(const struct digest_input *in, struct digest_doc *d)
+digest_ledger_zone(const struct digest_input *in, struct digest_doc *d)
 {
 	digest_doc_heading(d, "各部门本周情况");
 	digest_doc_para(d, "按本周收到的问题统计：响应率 = 按期答复 / (收到 − "
 	    "退单)；办结率 = 已办结 / 应办结（已办结或已过办结期限）；满意率 = "
 	    "(满意 + 基本满意) / 已评价。超期未办为目前所有未办结事项中已过期限者。");
-	digest_scores_table(in, d);
+	digest_ledger_scores_table(in, d);
 	digest_doc_heading(d, "分类统计");
-	digest_category_table(in, d);
+	digest_ledger_category_table(in, d);
 	digest_doc_heading(d, rules_category_title("difficult"));
-	digest_difficult_table(in, d);
+	digest_ledger_difficult_table(in, d);
 }

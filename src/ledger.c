@@ -55,6 +55,8 @@ static const struct {
 	{ NULL, NULL }
 };
 
+/* ---- names ---- */
+
 /* The Chinese name of an issue or task state; the name itself if unknown. */
 const char *
 ledger_state_zh(const char *state)
@@ -79,6 +81,8 @@ ledger_satisfaction_zh(const char *name)
 	}
 	return name;
 }
+
+/* ---- reading the rows ledger.lua gives ---- */
 
 static char *
 ledger_str(const redisReply *flat, const char *name)
@@ -194,6 +198,8 @@ ledger_parse(const redisReply *rows)
 	qsort(l->issues, l->nissues, sizeof *l->issues, ledger_issue_cmp);
 	return l;
 }
+
+/* ---- the scorecards: the definitions of the rates ---- */
 
 int
 ledger_task_open(const struct ledger_task *t)
@@ -403,6 +409,8 @@ ledger_issue_matches(const struct ledger_issue *is,
 	return 0;
 }
 
+/* ---- the public ledger as JSON ---- */
+
 static void
 ledger_add_rate(cJSON *obj, const char *name, double rate)
 {
@@ -547,6 +555,8 @@ ledger_json(const struct ledger *l, const struct roster *roster,
 	}
 	return root;
 }
+
+/* ---- freeing ---- */
 
 static void
 ledger_task_free(struct ledger_task *t)

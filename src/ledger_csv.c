@@ -58,14 +58,14 @@ const char *const ledger_summary_columns[LEDGER_NSUMMARY] = {
 };
 
 static void
-ledger_text(struct ledger_cell *c, const char *text)
+ledger_csv_text(struct ledger_cell *c, const char *text)
 {
 	c->text = text != NULL ? text : "";
 	c->ms = 0;
 }
 
 static void
-ledger_time(struct ledger_cell *c, int64_t ms)
+ledger_csv_time(struct ledger_cell *c, int64_t ms)
 {
 	c->text = "";
 	c->ms = ms;
@@ -76,7 +76,7 @@ ledger_time(struct ledger_cell *c, int64_t ms)
  * The texts point into the ledger, the roster or static strings.
  */
 void
-ledger_row_cells(const struct ledger *l, const struct roster *roster,
+ledger_csv_row_cells(const struct ledger *l, const struct roster *roster,
     const struct ledger_issue *is, const struct ledger_task *t,
     struct ledger_cell *cells)
 {
@@ -87,32 +87,32 @@ ledger_row_cells(const struct ledger *l, const struct roster *roster,
 
 	if (t != NULL)
 		d = roster_department(roster, t->department);
-	ledger_text(&cells[0], rules_category_label(is->category));
-	ledger_text(&cells[1], is->id);
-	ledger_text(&cells[2], is->period);
-	ledger_time(&cells[3], is->created);
-	ledger_text(&cells[4], o != NULL ? o->name : is->officer);
-	ledger_text(&cells[5], e != NULL ? e->name : "");
-	ledger_text(&cells[6], is->enterprise);
-	ledger_text(&cells[7], tp != NULL ? tp->name : is->topic);
-	ledger_text(&cells[8], is->title);
-	ledger_text(&cells[9], is->detail);
-	ledger_text(&cells[10], is->group);
-	ledger_text(&cells[11], ledger_state_zh(is->state));
-	ledger_text(&cells[12], d != NULL ? d->name : t != NULL ?
+	ledger_csv_text(&cells[0], rules_category_label(is->category));
+	ledger_csv_text(&cells[1], is->id);
+	ledger_csv_text(&cells[2], is->period);
+	ledger_csv_time(&cells[3], is->created);
+	ledger_csv_text(&cells[4], o != NULL ? o->name : is->officer);
+	ledger_csv_text(&cells[5], e != NULL ? e->name : "");
+	ledger_csv_text(&cells[6], is->enterprise);
+	ledger_csv_text(&cells[7], tp != NULL ? tp->name : is->topic);
+	ledger_csv_text(&cells[8], is->title);
+	ledger_csv_text(&cells[9], is->detail);
+	ledger_csv_text(&cells[10], is->group);
+	ledger_csv_text(&cells[11], ledger_state_zh(is->state));
+	ledger_csv_text(&cells[12], d != NULL ? d->name : t != NULL ?
 	    t->department : "");
-	ledger_text(&cells[13], t != NULL ? t->id : "");
-	ledger_text(&cells[14], t != NULL ? ledger_state_zh(t->state) : "");
-	ledger_text(&cells[15], t != NULL ? t->claimant : "");
-	ledger_time(&cells[16], t != NULL ? t->claimed_at : 0);
-	ledger_time(&cells[17], t != NULL ? t->responded_at : 0);
-	ledger_time(&cells[18], t != NULL ? t->resolved_at : 0);
-	ledger_time(&cells[19], t != NULL ? t->due_resolve : 0);
-	ledger_text(&cells[20], t == NULL ? "" :
+	ledger_csv_text(&cells[13], t != NULL ? t->id : "");
+	ledger_csv_text(&cells[14], t != NULL ? ledger_state_zh(t->state) : "");
+	ledger_csv_text(&cells[15], t != NULL ? t->claimant : "");
+	ledger_csv_time(&cells[16], t != NULL ? t->claimed_at : 0);
+	ledger_csv_time(&cells[17], t != NULL ? t->responded_at : 0);
+	ledger_csv_time(&cells[18], t != NULL ? t->resolved_at : 0);
+	ledger_csv_time(&cells[19], t != NULL ? t->due_resolve : 0);
+	ledger_csv_text(&cells[20], t == NULL ? "" :
 	    ledger_task_overdue(t, l->now) ? "是" : "否");
-	ledger_text(&cells[21], t != NULL ? t->response : "");
-	ledger_text(&cells[22], t != NULL ? t->resolution : "");
-	ledger_text(&cells[23], ledger_satisfaction_zh(is->satisfaction));
+	ledger_csv_text(&cells[21], t != NULL ? t->response : "");
+	ledger_csv_text(&cells[22], t != NULL ? t->resolution : "");
+	ledger_csv_text(&cells[23], ledger_satisfaction_zh(is->satisfaction));
 }
 
 /*
@@ -121,7 +121,7 @@ ledger_row_cells(const struct ledger *l, const struct roster *roster,
  * the number of rows.
  */
 size_t
-ledger_rows(const struct ledger *l, const char *department, int category,
+ledger_csv_rows(const struct ledger *l, const char *department, int category,
     void (*fn)(const struct ledger_issue *, const struct ledger_task *,
     void *), void *arg)
 {
@@ -149,7 +149,7 @@ ledger_rows(const struct ledger *l, const char *department, int category,
 
 /* Format ms as "YYYY-MM-DD HH:MM" local time; "" when 0. */
 void
-ledger_time_text(int64_t ms, char buf[LEDGER_TIME_TEXT])
+ledger_csv_time_text(int64_t ms, char buf[LEDGER_TIME_TEXT])
 {
 	time_t secs = (time_t)(ms / 1000);
 	struct tm tm;
@@ -211,10 +211,10 @@ ledger_csv_row(const struct ledger_issue *is, const struct ledger_task *t,
 	char when[LEDGER_TIME_TEXT];
 	size_t i;
 
-	ledger_row_cells(st->l, st->roster, is, t, cells);
+	ledger_csv_row_cells(st->l, st->roster, is, t, cells);
 	for (i = 0; i < LEDGER_NCOLUMNS; i++) {
 		if (ledger_columns[i].type == LEDGER_CELL_TIME) {
-			ledger_time_text(cells[i].ms, when);
+			ledger_csv_time_text(cells[i].ms, when);
 			ledger_csv_cell(st, i, when);
 		} else
 			ledger_csv_cell(st, i, cells[i].text);
@@ -245,7 +245,7 @@ ledger_csv(const struct ledger *l, const struct roster *roster,
 		ledger_csv_cell(&st, i, ledger_columns[i].header);
 	if (fputs("\r\n", st.f) == EOF)
 		st.error = 1;
-	ledger_rows(l, department, -1, ledger_csv_row, &st);
+	ledger_csv_rows(l, department, -1, ledger_csv_row, &st);
 	free(st.buf);
 	if (fclose(st.f) != 0 || st.error) {
 		free(*out);

@@ -2,7 +2,7 @@
  * ledger_xlsx.c -- the ledger as an Excel workbook (libxlsxwriter): a
  * summary sheet (汇总) with every department's scorecard as ledger_score
  * computed it, then one sheet per category, named by rules.c (个性问题,
- * 共性问题, 疑难问题), with the rows of ledger_csv.c's ledger_rows.
+ * 共性问题, 疑难问题), with the rows of ledger_csv.c's ledger_csv_rows.
  *
  * Every sheet has Chinese headers, a frozen header row and an auto-filter;
  * times are real Excel dates (the zone's local time: the process's TZ)
@@ -186,7 +186,7 @@ ledger_xlsx_sheet_end(struct ledger_xlsx *x, size_t n)
 	}
 }
 
-/* ledger_rows callback: one issue row. */
+/* ledger_csv_rows callback: one issue row. */
 static void
 ledger_xlsx_row(const struct ledger_issue *is, const struct ledger_task *t,
     void *arg)
@@ -195,7 +195,7 @@ ledger_xlsx_row(const struct ledger_issue *is, const struct ledger_task *t,
 	struct ledger_cell cells[LEDGER_NCOLUMNS];
 	size_t i;
 
-	ledger_row_cells(x->l, x->roster, is, t, cells);
+	ledger_csv_row_cells(x->l, x->roster, is, t, cells);
 	x->row++;
 	for (i = 0; i < LEDGER_NCOLUMNS; i++) {
 		if (ledger_columns[i].type == LEDGER_CELL_TIME)
@@ -349,7 +349,7 @@ ledger_xlsx(const struct ledger *l, const struct roster *roster,
 		    headers, LEDGER_NCOLUMNS);
 		if (x.error)
 			break;
-		ledger_rows(l, department, c, ledger_xlsx_row, &x);
+		ledger_csv_rows(l, department, c, ledger_xlsx_row, &x);
 		ledger_xlsx_sheet_end(&x, LEDGER_NCOLUMNS);
 	}
 	err = workbook_close(x.wb);

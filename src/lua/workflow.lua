@@ -47,6 +47,8 @@ local RANKED = {'queued', 'claimed', 'responded', 'resolved'}
 -- reason its history gives) come from rules.c (req.rules). This script
 -- applies them and states none.
 
+-- ---- helpers: history, outbox, lists, indexes ----
+
 -- key, hget, decode_list, has and dispatch are prelude.lua's.
 local function enc(v) return cjson.encode(v) end
 
@@ -69,6 +71,8 @@ local function index_move(prefix, issue, old, new, score)
   if old then redis.call('ZREM', key(prefix, old), issue) end
   redis.call('ZADD', key(prefix, new), score, issue)
 end
+
+-- ---- categories: the rules of req.rules ----
 
 -- A category's place in req.rules.categories (weakest first); 0 if none.
 local function category_rank(category)
@@ -93,6 +97,21 @@ local function set_category(issue, category, actor, reason, admin)
   index_move('issues:category', issue, old, category, hget(k, 'created'))
   history(issue, actor, 'classified', category .. ': ' .. reason)
 end
+
+-- Does count (departments, reopens, enterprises) reach the threshold of
+-- rule (a key of req.rules)?
+local function rule_reached(rule, count)
+  return count >= req.rules[rule].at_least
+end
+
+-- Apply rule to issue: its category, with its reason formatted from ...
+-- (the count, the stage, the group).
+local function apply_rule(issue, rule, ...)
+  local r = req.rules[rule]
+  set_category(issue, r.category, 'system', string.format(r.reason, ...))
+end
+
+-- ---- an issue's state ----
 
 -- An issue's state is the least advanced of its tasks, 'returned' while one
 -- of them is returned; 'closed' stays until a reopen. Returns the change
@@ -122,24 +141,13 @@ local function update_state(issue)
   return old .. ' -> ' .. new
 end
 
--- Does count (departments, reopens, enterprises) reach the threshold of
--- rule (a key of req.rules)?
-local function rule_reached(rule, count)
-  return count >= req.rules[rule].at_least
-end
-
--- Apply rule to issue: its category, with its reason formatted from ...
--- (the count, the stage, the group).
-local function apply_rule(issue, rule, ...)
-  local r = req.rules[rule]
-  set_category(issue, r.category, 'system', string.format(r.reason, ...))
-end
-
 -- A history reason with the issue's state change, if any, appended.
 local function with_state(reason, change)
   if not change then return reason end
   return reason .. ' (issue ' .. change .. ')'
 end
+
+-- ---- tasks: deadlines and queues ----
 
 local function set_deadline(task, stage, due)
   for s, _ in pairs(req.stages) do
@@ -185,6 +193,8 @@ local function each_issue(task, fn)
     fn(issue)
   end
 end
+
+-- ---- common groups ----
 
 -- A common issue (共性问题): one problem raised for several enterprises is
 -- handled once. The daemon found the similar open issues (it.common: the
@@ -289,6 +299,8 @@ common = function(issue, it)
   return group
 end
 
+-- ---- actions: a report ----
+
 -- submit: store one officer's report. Extra ARGV: body hash, idempotency
 -- key ('' for none), key lifetime in seconds.
 -- Returns {'created', response} | {'replay', response} | {'conflict', ''}.
@@ -364,6 +376,8 @@ local function submit()
   return {'created', response}
 end
 
+-- ---- actions: a department's steps ----
+
 -- The task for a department action, or an error reply.
 local function task_for(task, dept)
   local k = key('task', task)
@@ -411,6 +425,8 @@ local function claim_next()
   if #first == 0 then return {'empty', ''} end
   return step(first[1])
 end
+
+-- ---- actions: an issue (reopen, confirm, classify, route) ----
 
 -- The issue for an action of its officer, or an error reply.
 local function issue_of_officer(issue)
@@ -547,6 +563,8 @@ local function route()
   end
   return {'ok', req.issue}
 end
+
+-- ---- the deadline timer ----
 
 -- escalate: the tasks whose current stage is past due, at most req.limit.
 -- ZREM takes each one, so two daemons never escalate the same stage.

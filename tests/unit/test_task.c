@@ -14,9 +14,10 @@
 #include "liaison.h"
 
 /*
- * The whole table of SPEC §5: queued -> claimed -> responded -> resolved,
- * returned (退单) from queued or claimed; nothing leaves resolved or
- * returned by a department's step (reopen and route do that).
+ * The whole table (docs/API.md, "Department queues and tasks"): queued ->
+ * claimed -> responded -> resolved, returned (退单) from queued or
+ * claimed; nothing leaves resolved or returned by a department's step
+ * (reopen and route do that).
  */
 static const struct {
 	const char *step;
