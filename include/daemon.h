@@ -273,7 +273,7 @@ void api_delivery_retry(struct request *);
 
 /* escalate.c */
 struct escalate;
-struct escalate *escalate_start(struct event_base *, struct store *);
+struct escalate *escalate_start(struct daemon *);
 void escalate_stop(struct escalate *);
 
 /* mailer.c */

@@ -41,14 +41,37 @@ struct store_script {
 };
 extern const struct store_script store_scripts[];
 
+/* rules.c */
+struct config;
+enum rules_category {            /* weakest first: a rule only raises */
+	CATEGORY_INDIVIDUAL,     /* 个性 */
+	CATEGORY_COMMON,         /* 共性 */
+	CATEGORY_DIFFICULT,      /* 疑难 */
+	CATEGORY_COUNT
+};
+enum rules_rule {                /* the rows of rules.c's table */
+	RULE_INDIVIDUAL,         /* none of the others */
+	RULE_FLAGGED,            /* the officer flagged it difficult */
+	RULE_ROUTED,             /* routed to enough departments */
+	RULE_REOPENED,           /* reopened often enough */
+	RULE_OVERDUE,            /* a deadline passed */
+	RULE_COMMON,             /* enough enterprises raised it */
+	RULE_COUNT
+};
+#define RULES_COMMON_MIN_DEFAULT 3  /* [classify] common_min_enterprises */
+extern const char *const issue_categories[];  /* NULL-terminated, enum order */
+int rules_category(const char *);
+const char *rules_category_label(const char *);
+const char *rules_category_title(const char *);
+int rules_threshold(enum rules_rule, const struct config *);
+int rules_reached(enum rules_rule, const struct config *, size_t count);
+int rules_overdue(const char *stage);
+const char *rules_report_category(int flagged, size_t ndepartments,
+    char *reason, size_t len);
+void rules_json(struct cJSON *, const struct config *);
+
 /* ledger.c */
 struct roster;
-enum ledger_category {
-	LEDGER_INDIVIDUAL,       /* 个性 */
-	LEDGER_COMMON,           /* 共性 */
-	LEDGER_DIFFICULT,        /* 疑难 */
-	LEDGER_CATEGORIES
-};
 struct ledger_task {
 	char *id;
 	char *department;
@@ -112,7 +135,7 @@ struct ledger {
 	struct ledger_score *scores;     /* one per roster department, file order */
 	size_t nscores;
 	struct ledger_score total;       /* the zone: every department together */
-	unsigned by_category[LEDGER_CATEGORIES];
+	unsigned by_category[CATEGORY_COUNT];
 	int64_t now;                     /* when scored, ms */
 };
 struct ledger_filter {
@@ -120,7 +143,6 @@ struct ledger_filter {
 	const char *department;
 	const char *state;
 };
-extern const char *const issue_categories[];  /* NULL-terminated */
 extern const char *const issue_states[];      /* closed included */
 struct ledger *ledger_parse(const struct redisReply *rows);
 void ledger_score(struct ledger *, const struct roster *, int64_t now);
@@ -130,8 +152,6 @@ int ledger_task_open(const struct ledger_task *);
 int ledger_task_overdue(const struct ledger_task *, int64_t now);
 struct ledger_score *ledger_score_find(const struct ledger *,
     const char *department);
-int ledger_category(const char *);
-const char *ledger_category_zh(const char *);
 const char *ledger_state_zh(const char *);
 const char *ledger_satisfaction_zh(const char *);
 struct cJSON *ledger_score_json(const struct ledger_score *);

@@ -3,7 +3,7 @@
  * and GET /api/v1/reports (the reports of an officer or of a period).
  *
  * A submission is checked completely in the daemon (report.c) and then
- * written by one Lua script (src/lua/submit.lua), so that a 201 means the
+ * written by one Lua script (src/lua/workflow.lua), so that a 201 means the
  * report, its issues, their tasks, queue entries and outbox entries are all
  * in Redis, and any failure means none of them is.
  */
@@ -109,8 +109,8 @@ api_reports_submitted(struct request *r, redisReply *reply)
 /*
  * Is the item the same problem as recent issues of other enterprises? Adds
  * "common": {"group": G} to join a group one of them is in, or {"members":
- * [...]} to form a group with them when, with this one, at least
- * common_min_enterprises enterprises raised it. The script checks both
+ * [...]} to form a group with them when, with this one, enough
+ * enterprises raised it (rules.c's common rule). The script checks both
  * again against what Redis holds.
  */
 static void
@@ -139,7 +139,7 @@ api_reports_common(struct request *r, const struct report_item *it,
 		if (j == i)
 			others++;
 	}
-	if (group == NULL && others + 1 < (size_t)r->config->common_min_enterprises)
+	if (group == NULL && !rules_reached(RULE_COMMON, r->config, others + 1))
 		return;
 	common = cJSON_AddObjectToObject(item, "common");
 	if (group != NULL) {
@@ -165,8 +165,6 @@ api_reports_payload(struct request *r, const struct report_input *in)
 	cJSON_AddStringToObject(root, "officer", r->actor_id);
 	cJSON_AddStringToObject(root, "period", period);
 	cJSON_AddBoolToObject(root, "late", in->late);
-	cJSON_AddNumberToObject(root, "common_min",
-	    r->config->common_min_enterprises);
 	items = cJSON_AddArrayToObject(root, "items");
 	for (i = 0; i < in->nitems; i++) {
 		it = &in->items[i];
@@ -178,8 +176,7 @@ api_reports_payload(struct request *r, const struct report_input *in)
 		cJSON_AddStringToObject(item, "detail", it->detail);
 		cJSON_AddBoolToObject(item, "difficult", it->difficult);
 		cJSON_AddStringToObject(item, "category", it->category);
-		cJSON_AddStringToObject(item, "reason", *it->reason ? it->reason :
-		    "one enterprise's own problem");
+		cJSON_AddStringToObject(item, "reason", it->reason);
 		depts = cJSON_AddArrayToObject(item, "departments");
 		for (j = 0; j < rt->ndepartments; j++)
 			cJSON_AddItemToArray(depts,

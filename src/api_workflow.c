@@ -36,8 +36,9 @@ api_workflow_due(const struct request *r, int64_t ms, int days, int seconds,
 }
 
 /*
- * A new payload for the workflow script: now, the actor ("officer:O001")
- * and the deadlines of a task queued now. Caller frees (workflow_run does).
+ * A new payload for the workflow script: now, the actor ("officer:O001"),
+ * the task stages and the category rules it applies, and the deadlines of
+ * a task queued now. Caller frees (workflow_run does).
  */
 cJSON *
 workflow_payload(struct request *r)
@@ -53,6 +54,7 @@ workflow_payload(struct request *r)
 	cJSON_AddStringToObject(root, "now", now);
 	cJSON_AddStringToObject(root, "actor", actor);
 	task_stages_json(root);
+	rules_json(root, cfg);
 	due = cJSON_AddObjectToObject(root, "due");
 	api_workflow_due(r, ms, cfg->claim_days, cfg->claim_seconds, due, "claim");
 	api_workflow_due(r, ms, cfg->respond_days, cfg->respond_seconds, due,

@@ -150,7 +150,8 @@ static const struct config_key config_keys[] = {
 	  CONFIG_FIELD(resolve_seconds), 0, CONFIG_DEADLINE_SECONDS_MAX, "0" },
 
 	{ "classify", "common_min_enterprises", CONFIG_INT,
-	  CONFIG_FIELD(common_min_enterprises), 2, 100, "3" },
+	  CONFIG_FIELD(common_min_enterprises), 2, 100,
+	  CONFIG_TEXT(RULES_COMMON_MIN_DEFAULT) },
 	{ "classify", "similarity", CONFIG_DECIMAL, CONFIG_FIELD(similarity),
 	  50000, 1000000, CONFIG_TEXT(SIMILAR_THRESHOLD_DEFAULT) },
 	{ "classify", "window_max", CONFIG_INT, CONFIG_FIELD(window_max),

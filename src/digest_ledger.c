@@ -369,10 +369,10 @@ digest_ledger_category_table(const struct digest_input *in,
 	int i;
 
 	digest_doc_table(d, head, 2, numeric);
-	for (i = 0; i < LEDGER_CATEGORIES; i++) {
+	for (i = 0; i < CATEGORY_COUNT; i++) {
 		snprintf(n, sizeof n, "%u", in->received ?
 		    in->received->by_category[i] : 0);
-		cells[0] = ledger_category_zh(issue_categories[i]);
+		cells[0] = rules_category_label(issue_categories[i]);
 		cells[1] = n;
 		digest_doc_row(d, cells);
 	}

@@ -1,7 +1,8 @@
 /*
  * escalate.c -- the deadline timer. Every second it asks workflow.lua to
  * escalate the tasks whose current stage (claim, respond, resolve) is past
- * due. The due times sit in one sorted set (P deadlines), so each tick reads
+ * due, handing it the task stages and the category rules (an overdue issue
+ * may become difficult: rules.c). The due times sit in one sorted set (P deadlines), so each tick reads
  * only what is due, never every task; the script removes each entry as it
  * escalates it, so several daemons sharing the Redis escalate each stage
  * once between them.
@@ -23,7 +24,7 @@
 #define ESCALATE_BATCH 100
 
 struct escalate {
-	struct event_base *base;
+	struct daemon *daemon;      /* its current config: the rules */
 	struct store *store;
 	struct event *timer;
 	int running;                /* a script call is outstanding */
@@ -82,6 +83,7 @@ escalate_tick(int fd, short what, void *arg)
 	cJSON_AddStringToObject(json, "now", now);
 	cJSON_AddNumberToObject(json, "limit", ESCALATE_BATCH);
 	task_stages_json(json);
+	rules_json(json, e->daemon->current->config);
 	payload = cJSON_PrintUnformatted(json);
 	cJSON_Delete(json);
 	argv[0] = "escalate";
@@ -94,15 +96,15 @@ escalate_tick(int fd, short what, void *arg)
 	free(payload);
 }
 
-/* Start the timer on base. */
+/* Start the timer on the daemon's loop and store. */
 struct escalate *
-escalate_start(struct event_base *base, struct store *store)
+escalate_start(struct daemon *d)
 {
 	struct escalate *e = xcalloc(1, sizeof *e);
 
-	e->base = base;
-	e->store = store;
-	e->timer = evtimer_new(base, escalate_tick, e);
+	e->daemon = d;
+	e->store = d->store;
+	e->timer = evtimer_new(d->base, escalate_tick, e);
 	escalate_schedule(e, ESCALATE_EVERY_MS);
 	return e;
 }

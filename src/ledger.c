@@ -28,12 +28,9 @@
 
 #include "liaison.h"
 
-/* The names the API takes and gives, in enum ledger_category's order. */
-const char *const issue_categories[] = { "individual", "common",
-    "difficult", NULL };
+/* The issue states the API takes and gives (the categories are rules.c's). */
 const char *const issue_states[] = { "queued", "claimed", "responded",
     "resolved", "returned", "closed", NULL };
-static const char *const ledger_categories_zh[] = { "个性", "共性", "疑难" };
 
 static const struct {
 	const char *state;
@@ -57,27 +54,6 @@ static const struct {
 	{ "unsatisfied", "不满意" },
 	{ NULL, NULL }
 };
-
-/* The category's number, or -1. */
-int
-ledger_category(const char *name)
-{
-	int i;
-
-	for (i = 0; name != NULL && issue_categories[i] != NULL; i++)
-		if (strcmp(name, issue_categories[i]) == 0)
-			return i;
-	return -1;
-}
-
-/* 个性, 共性 or 疑难 for a category name; the name itself if unknown. */
-const char *
-ledger_category_zh(const char *name)
-{
-	int c = ledger_category(name);
-
-	return c == -1 ? name : ledger_categories_zh[c];
-}
 
 /* The Chinese name of an issue or task state; the name itself if unknown. */
 const char *
@@ -395,7 +371,7 @@ ledger_score(struct ledger *l, const struct roster *roster, int64_t now)
 	n = 0;
 	for (i = 0; i < l->nissues; i++) {
 		is = &l->issues[i];
-		if ((c = ledger_category(is->category)) != -1)
+		if ((c = rules_category(is->category)) != -1)
 			l->by_category[c]++;
 		rated = *is->satisfaction != '\0';
 		for (j = 0; j < is->ntasks; j++) {
@@ -553,7 +529,7 @@ ledger_json(const struct ledger *l, const struct roster *roster,
 		cJSON_AddItemToArray(list, ledger_score_json(&l->scores[i]));
 	cJSON_AddItemToObject(root, "total", ledger_score_json(&l->total));
 	cat = cJSON_AddObjectToObject(root, "by_category");
-	for (i = 0; i < LEDGER_CATEGORIES; i++)
+	for (i = 0; i < CATEGORY_COUNT; i++)
 		cJSON_AddNumberToObject(cat, issue_categories[i],
 		    l->by_category[i]);
 

@@ -89,7 +89,7 @@ ledger_rows_cells(const struct ledger *l, const struct roster *roster,
 
 	if (t != NULL)
 		d = roster_department(roster, t->department);
-	ledger_rows_text(&cells[0], ledger_category_zh(is->category));
+	ledger_rows_text(&cells[0], rules_category_label(is->category));
 	ledger_rows_text(&cells[1], is->id);
 	ledger_rows_text(&cells[2], is->period);
 	ledger_rows_time(&cells[3], is->created);
@@ -133,7 +133,7 @@ ledger_rows(const struct ledger *l, const char *department, int category,
 
 	for (i = 0; i < l->nissues; i++) {
 		is = &l->issues[i];
-		if (category >= 0 && ledger_category(is->category) != category)
+		if (category >= 0 && rules_category(is->category) != category)
 			continue;
 		if (is->ntasks == 0 && department == NULL) {
 			fn(is, NULL, arg);

@@ -31,9 +31,6 @@
 #define LEDGER_XLSX_MIN_WIDTH 6
 #define LEDGER_XLSX_MAX_WIDTH 60
 
-static const char *const ledger_xlsx_sheets[LEDGER_CATEGORIES] = {
-	"个性问题", "共性问题", "疑难问题"
-};
 
 /* One workbook being written. */
 struct ledger_xlsx {
@@ -349,8 +346,9 @@ ledger_xlsx(const struct ledger *l, const struct roster *roster,
 	ledger_xlsx_summary(&x, department);
 	for (i = 0; i < LEDGER_NCOLUMNS; i++)
 		headers[i] = ledger_columns[i].header;
-	for (c = 0; c < LEDGER_CATEGORIES && !x.error; c++) {
-		ledger_xlsx_sheet(&x, ledger_xlsx_sheets[c], headers,
+	for (c = 0; c < CATEGORY_COUNT && !x.error; c++) {
+		ledger_xlsx_sheet(&x, rules_category_title(issue_categories[c]),
+		    headers,
 		    LEDGER_NCOLUMNS);
 		if (x.error)
 			break;

@@ -207,7 +207,7 @@ main(int argc, char **argv)
 	d->store = store_new(d->base, d->current->config);
 	if (http_start(d, &cause) == -1)
 		fatalx("%s", cause);
-	d->escalate = escalate_start(d->base, d->store);
+	d->escalate = escalate_start(d);
 	d->window = window_start(d->base, d->store,
 	    (size_t)d->current->config->window_max);
 	d->webhook = webhook_start_engine(d);

@@ -1,7 +1,8 @@
 /*
  * report.c -- a half-month report as an officer submits it: the body is
  * checked against the roster (their enterprises, known topics, the period
- * window, the limits) and each item is routed and given its first category.
+ * window, the limits) and each item is routed and given its first category
+ * (rules.c says which).
  * Nothing here touches Redis; api_reports.c stores the result.
  */
 #include "config.h"
@@ -167,17 +168,8 @@ report_parse_item(const cJSON *obj, size_t idx, const struct roster *roster,
 	it->detail = xstrdup(detail != NULL ? detail : "");
 	it->route_topic = report_route_topic(roster, it->topic, it->title,
 	    it->detail);
-
-	it->category = "individual";
-	if (it->difficult) {
-		it->category = "difficult";
-		snprintf(it->reason, sizeof it->reason, "flagged difficult by "
-		    "the officer");
-	} else if (it->route_topic->ndepartments >= 2) {
-		it->category = "difficult";
-		snprintf(it->reason, sizeof it->reason, "routed to %zu "
-		    "departments", it->route_topic->ndepartments);
-	}
+	it->category = rules_report_category(it->difficult,
+	    it->route_topic->ndepartments, it->reason, sizeof it->reason);
 	return 0;
 }
 

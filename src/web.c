@@ -358,10 +358,9 @@ web_field_message(struct request *r, const char *field, const char *message,
 const char *
 web_category_name(const char *category)
 {
-	static const char *const names[] = { "个性问题", "共性问题", "疑难问题" };
-	int c = ledger_category(category);
+	const char *title = rules_category_title(category);
 
-	return c == -1 ? "" : names[c];
+	return title != NULL ? title : "";
 }
 
 /* The names of the departments in a JSON list of ids, joined by "、". */

@@ -140,9 +140,10 @@ web_ledger_render_scores(struct evbuffer *buf, const struct ledger *l)
 		evbuffer_add_printf(buf, "</tr>");
 	}
 	evbuffer_add_printf(buf, "</tbody></table></div><p id=\"by-category\">"
-	    "个性问题 %u 件 · 共性问题 %u 件 · 疑难问题 %u 件</p></section>\n",
-	    l->by_category[LEDGER_INDIVIDUAL], l->by_category[LEDGER_COMMON],
-	    l->by_category[LEDGER_DIFFICULT]);
+	    "%s %u 件 · %s %u 件 · %s %u 件</p></section>\n",
+	    web_category_name("individual"), l->by_category[CATEGORY_INDIVIDUAL],
+	    web_category_name("common"), l->by_category[CATEGORY_COMMON],
+	    web_category_name("difficult"), l->by_category[CATEGORY_DIFFICULT]);
 }
 
 /* One issue as the public sees it. */

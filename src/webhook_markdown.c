@@ -311,7 +311,7 @@ webhook_markdown_message(struct webhook_text *t, int flags,
 	}
 	webhook_markdown_field(t, "类别");
 	webhook_markdown_distinct(t, issues, "category", "category",
-	    ledger_category_zh, 3, "类");
+	    rules_category_label, 3, "类");
 	webhook_markdown_eol(t, flags);
 	webhook_markdown_field(t, "企业");
 	webhook_markdown_distinct(t, issues, "enterprise_name", "enterprise",

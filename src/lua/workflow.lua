@@ -42,7 +42,12 @@ local common  -- defined below; used by submit
 local RANK = {queued = 1, claimed = 2, responded = 3, resolved = 4}
 local RANKED = {'queued', 'claimed', 'responded', 'resolved'}
 -- The deadline stages and the state a task waits in during each come from
--- task.c with every payload (req.stages), like the steps themselves.
+-- task.c with every payload (req.stages), like the steps themselves; the
+-- category rules (when an issue becomes common or difficult, and the
+-- reason its history gives) come from rules.c (req.rules). This script
+-- applies them and states none.
+
+-- ---- helpers: history, outbox, lists, indexes ----
 
 -- key, hget, decode_list, has and dispatch are prelude.lua's.
 local function enc(v) return cjson.encode(v) end
@@ -67,17 +72,46 @@ local function index_move(prefix, issue, old, new, score)
   redis.call('ZADD', key(prefix, new), score, issue)
 end
 
--- Set an issue's category unless an admin fixed it (admin = true overrides).
+-- ---- categories: the rules of req.rules ----
+
+-- A category's place in req.rules.categories (weakest first); 0 if none.
+local function category_rank(category)
+  for i, c in ipairs(req.rules.categories) do
+    if c == category then return i end
+  end
+  return 0
+end
+
+-- Set an issue's category. admin = true overrides and fixes it; a rule
+-- (admin = nil) only ever raises it, and never changes an admin's choice.
 local function set_category(issue, category, actor, reason, admin)
   local k = key('issue', issue)
   local old = hget(k, 'category')
-  if not admin and hget(k, 'category_by') == 'admin' then return end
-  if admin then redis.call('HSET', k, 'category_by', 'admin') end
-  if old == category and not admin then return end
+  if admin then
+    redis.call('HSET', k, 'category_by', 'admin')
+  elseif hget(k, 'category_by') == 'admin' or
+      category_rank(category) <= category_rank(old) then
+    return
+  end
   redis.call('HSET', k, 'category', category)
   index_move('issues:category', issue, old, category, hget(k, 'created'))
   history(issue, actor, 'classified', category .. ': ' .. reason)
 end
+
+-- Does count (departments, reopens, enterprises) reach the threshold of
+-- rule (a key of req.rules)?
+local function rule_reached(rule, count)
+  return count >= req.rules[rule].at_least
+end
+
+-- Apply rule to issue: its category, with its reason formatted from ...
+-- (the count, the stage, the group).
+local function apply_rule(issue, rule, ...)
+  local r = req.rules[rule]
+  set_category(issue, r.category, 'system', string.format(r.reason, ...))
+end
+
+-- ---- an issue's state ----
 
 -- An issue's state is the least advanced of its tasks, 'returned' while one
 -- of them is returned; 'closed' stays until a reopen. Returns the change
@@ -112,6 +146,8 @@ local function with_state(reason, change)
   if not change then return reason end
   return reason .. ' (issue ' .. change .. ')'
 end
+
+-- ---- tasks: deadlines and queues ----
 
 local function set_deadline(task, stage, due)
   for s, _ in pairs(req.stages) do
@@ -157,6 +193,8 @@ local function each_issue(task, fn)
     fn(issue)
   end
 end
+
+-- ---- common groups ----
 
 -- A common issue (共性问题): one problem raised for several enterprises is
 -- handled once. The daemon found the similar open issues (it.common: the
@@ -227,8 +265,8 @@ end
 common = function(issue, it)
   local members, group = common_members(it)
   if not members then return nil end
-  if not group and group_enterprises(members, it.enterprise) <
-      req.common_min then
+  if not group and not rule_reached('common',
+      group_enterprises(members, it.enterprise)) then
     return nil
   end
   if not group then
@@ -248,23 +286,20 @@ common = function(issue, it)
   end
   redis.call('HSET', key('issue', issue), 'tasks', enc(tasks))
   redis.call('HSET', key('group', group), 'members', all, 'tasks', enc(tasks))
-  local why = 'the same problem raised for ' .. n .. ' enterprises (group ' ..
-    group .. ')'
+  local why = string.format(req.rules.common.reason, n, group)
   for _, m in ipairs(members) do
     local mk = key('issue', m)
     if hget(mk, 'group') == '' then
       redis.call('HSET', mk, 'group', group)
       history(m, 'system', 'grouped', with_state(why, update_state(m)))
     end
-    -- Flagged or multi-department issues stay difficult.
-    if hget(mk, 'difficult') ~= '1' and
-        #decode_list(hget(mk, 'departments')) < 2 and
-        hget(mk, 'category') ~= 'difficult' then
-      set_category(m, 'common', 'system', why)
-    end
+    -- A difficult member stays difficult: a rule never lowers.
+    set_category(m, req.rules.common.category, 'system', why)
   end
   return group
 end
+
+-- ---- actions: a report ----
 
 -- submit: store one officer's report. Extra ARGV: body hash, idempotency
 -- key ('' for none), key lifetime in seconds.
@@ -341,6 +376,8 @@ local function submit()
   return {'created', response}
 end
 
+-- ---- actions: a department's steps ----
+
 -- The task for a department action, or an error reply.
 local function task_for(task, dept)
   local k = key('task', task)
@@ -389,6 +426,8 @@ local function claim_next()
   return step(first[1])
 end
 
+-- ---- actions: an issue (reopen, confirm, classify, route) ----
+
 -- The issue for an action of its officer, or an error reply.
 local function issue_of_officer(issue)
   local k = key('issue', issue)
@@ -425,9 +464,7 @@ local function reopen(issue, reason)
       end
     end)
   end
-  if n >= 2 then
-    set_category(issue, 'difficult', 'system', 'reopened ' .. n .. ' times')
-  end
+  if rule_reached('reopened', n) then apply_rule(issue, 'reopened', n) end
 end
 
 -- The resolved issue for an officer's verb (confirm, reopen), or an error
@@ -521,12 +558,13 @@ local function route()
   history(req.issue, req.actor, 'routed', with_state('to ' ..
     table.concat(req.departments, ', ') .. ': ' .. req.reason,
     update_state(req.issue)))
-  if #req.departments >= 2 then
-    set_category(req.issue, 'difficult', 'system', 'routed to ' ..
-      #req.departments .. ' departments')
+  if rule_reached('routed', #req.departments) then
+    apply_rule(req.issue, 'routed', #req.departments)
   end
   return {'ok', req.issue}
 end
+
+-- ---- the deadline timer ----
 
 -- escalate: the tasks whose current stage is past due, at most req.limit.
 -- ZREM takes each one, so two daemons never escalate the same stage.
@@ -544,8 +582,9 @@ local function escalate()
       each_issue(task, function(issue)
         history(issue, 'system', 'escalated', stage ..
           ' deadline passed for task ' .. task .. ' (' .. dept .. ')')
-        set_category(issue, 'difficult', 'system', stage ..
-          ' deadline passed')
+        if has(req.rules.overdue.stages, stage) then
+          apply_rule(issue, 'overdue', stage)
+        end
         outbox(stage == 'claim' and 'task.reminder' or 'task.escalated',
           task, dept, issue)
       end)
