@@ -150,6 +150,7 @@ int ledger_issue_matches(const struct ledger_issue *,
     const struct ledger_filter *);
 int ledger_task_open(const struct ledger_task *);
 int ledger_task_overdue(const struct ledger_task *, int64_t now);
+void ledger_rate_text(double, char *, size_t);
 struct ledger_score *ledger_score_find(const struct ledger *,
     const char *department);
 const char *ledger_state_zh(const char *);
@@ -338,14 +339,10 @@ void *roster_alloc(struct roster *, size_t size, size_t align);
 char *roster_strdup(struct roster *, const char *);
 struct roster *roster_new(const char *path);
 void roster_free(struct roster *);
-struct roster *roster_parse(const char *text, size_t len, const char *name,
-    char **cause);
-struct roster *roster_load(const char *path, char **cause);
 const char *roster_text_problem(const char *, int allow_empty);
 int roster_email_ok(const char *);
 int roster_id_ok(const char *);
 int roster_timezone_ok(const char *);
-int roster_secret_ok(const char *);
 int roster_url_ok(const char *);
 const char *roster_sort(struct roster *, enum roster_array);
 const struct department *roster_department(const struct roster *, const char *);
@@ -353,6 +350,11 @@ const struct topic *roster_topic(const struct roster *, const char *);
 const struct officer *roster_officer(const struct roster *, const char *);
 const struct enterprise *roster_enterprise(const struct roster *, const char *);
 int roster_officer_has(const struct officer *, const char *enterprise_id);
+
+/* roster_load.c */
+struct roster *roster_load(const char *path, char **cause);
+struct roster *roster_load_text(const char *text, size_t len,
+    const char *name, char **cause);
 
 /* roster_json.c */
 struct cJSON *roster_json_tree(const char *text, size_t len, const char *name,
@@ -417,6 +419,9 @@ struct similar_window;
 void similar_grams(const char *utf8, struct similar_grams *out);
 double similar_score(const struct similar_grams *,
     const struct similar_grams *);
+uint32_t similar_hash_string(const char *);
+
+/* similar_window.c */
 struct similar_window *similar_window_new(size_t max_entries);
 void similar_window_free(struct similar_window *);
 /* Add or update an open issue: period_key = year*24 + (month-1)*2 + (half-1). */
@@ -462,6 +467,7 @@ const char *task_stage_state(const char *);
 void task_stages_json(struct cJSON *);
 
 /* utf8.c */
+int utf8_next(const unsigned char **, const unsigned char *, uint32_t *);
 int utf8_valid(const char *, size_t);
 size_t utf8_length(const char *);
 size_t utf8_prefix(const char *, size_t len, size_t max);
@@ -608,6 +614,10 @@ struct webhook_backend {
 	    const struct webhook_response *, int retry_after, int *delay_s,
 	    char *error, size_t errlen);
 	const struct webhook_robot_answer *answer; /* a robot's, or NULL */
+	int (*secret_ok)(const char *); /* NULL: a secret is optional, any
+				    text; else required, and this says
+				    whether one is well formed */
+	const char *secret_rule; /* what secret_ok wants, for a refusal */
 };
 extern const struct webhook_backend *const webhook_backends[];
 const struct webhook_backend *webhook_backend_find(const char *name);
@@ -781,16 +791,19 @@ struct digest_mail {
 	char *text;
 	char *html;
 };
-void digest_time(const struct digest_input *, int64_t ms, char *, size_t);
-void digest_age(int64_t from_ms, int64_t now_ms, char *, size_t);
-void digest_rate(double, char *, size_t);
-void digest_omitted(const struct digest_input *, struct digest_doc *, size_t);
-size_t digest_count(struct digest_doc *, size_t, const char *);
 void digest_subject(const struct digest_input *, const char *, char **);
 void digest_zone(const struct digest_input *, struct digest_mail *);
 int digest_department(const struct digest_input *, const struct department *,
     struct digest_mail *);
 void digest_mail_free(struct digest_mail *);
+
+/* digest_format.c */
+void digest_format_time(const struct digest_input *, int64_t ms, char *,
+    size_t);
+void digest_format_age(int64_t from_ms, int64_t now_ms, char *, size_t);
+void digest_format_omitted(const struct digest_input *, struct digest_doc *,
+    size_t);
+size_t digest_format_count(struct digest_doc *, size_t, const char *);
 
 /* digest_ledger.c */
 int digest_ledger_has_work(const struct digest_input *,

@@ -171,7 +171,7 @@ ctl_roster_import(int argc, char **argv)
 	text = xreallocarray(text, len + 2, 1);
 	memcpy(text + len, "\n", 2);
 	len++;
-	if ((r = roster_parse(text, len, a.output, &cause)) == NULL)
+	if ((r = roster_load_text(text, len, a.output, &cause)) == NULL)
 		goto out;
 	if (atomic_write_files(&a.output, &text, &len, 1, &cause) != 0) {
 		roster_free(r);

@@ -20,81 +20,6 @@
 
 #define DIGEST_SUBJECT "【问题清单周报】"
 
-/*
- * After a table cut at DIGEST_ROWS_MAX rows: say how many rows were left
- * out and where the whole list is (a mail of thousands of rows helps no
- * one).
- */
-void
-digest_omitted(const struct digest_input *in, struct digest_doc *d,
-    size_t total)
-{
-	char line[256];
-
-	if (total <= DIGEST_ROWS_MAX)
-		return;
-	snprintf(line, sizeof line, "另有 %zu 项未列出，完整清单见 %s/ledger",
-	    total - DIGEST_ROWS_MAX, in->public_url ? in->public_url : "");
-	digest_doc_para(d, line);
-}
-
-/*
- * Say how long a list is, before its table: "无。" when it is empty, else
- * "共 N what：" (what: 人, 项 ...). Return n: 0 means no table follows.
- */
-size_t
-digest_count(struct digest_doc *d, size_t n, const char *what)
-{
-	char line[256];
-
-	if (n == 0) {
-		digest_doc_para(d, "无。");
-		return 0;
-	}
-	snprintf(line, sizeof line, "共 %zu %s：", n, what);
-	digest_doc_para(d, line);
-	return n;
-}
-
-/* "11-28 17:00" in the digest's zone; "—" for no time. */
-void
-digest_time(const struct digest_input *in, int64_t ms, char *buf, size_t len)
-{
-	time_t t;
-	struct tm tm;
-
-	if (ms <= 0) {
-		snprintf(buf, len, "—");
-		return;
-	}
-	t = (time_t)(ms / 1000) + in->offset_s;
-	gmtime_r(&t, &tm);
-	snprintf(buf, len, "%02d-%02d %02d:%02d", tm.tm_mon + 1, tm.tm_mday,
-	    tm.tm_hour, tm.tm_min);
-}
-
-/* An age such as "3天" or "5小时" (at least "1小时"). */
-void
-digest_age(int64_t from_ms, int64_t now_ms, char *buf, size_t len)
-{
-	int64_t h = (now_ms - from_ms) / 3600000;
-
-	if (h >= 48)
-		snprintf(buf, len, "%lld天", (long long)(h / 24));
-	else
-		snprintf(buf, len, "%lld小时", (long long)(h < 1 ? 1 : h));
-}
-
-/* A rate as a percentage with one decimal, "—" when undefined (< 0). */
-void
-digest_rate(double rate, char *buf, size_t len)
-{
-	if (rate < 0)
-		snprintf(buf, len, "—");
-	else
-		snprintf(buf, len, "%.1f%%", rate * 100.0);
-}
-
 /* Write the subject of who's digest for the week to *out (caller frees). */
 void
 digest_subject(const struct digest_input *in, const char *who, char **out)
@@ -112,8 +37,8 @@ digest_period_line(const struct digest_input *in, struct digest_doc *d)
 {
 	char from[32], to[32], line[160];
 
-	digest_time(in, in->from_ms, from, sizeof from);
-	digest_time(in, in->to_ms - 60000, to, sizeof to);
+	digest_format_time(in, in->from_ms, from, sizeof from);
+	digest_format_time(in, in->to_ms - 60000, to, sizeof to);
 	snprintf(line, sizeof line, "统计周期：%04d-W%02d（%s 至 %s）",
 	    in->week.year, in->week.week, from, to);
 	digest_doc_para(d, line);
@@ -125,7 +50,7 @@ digest_footer(const struct digest_input *in, char *buf, size_t len)
 {
 	char now[32];
 
-	digest_time(in, in->now_ms, now, sizeof now);
+	digest_format_time(in, in->now_ms, now, sizeof now);
 	snprintf(buf, len, "由 liaisond 于 %s 生成。台账：%s/ledger", now,
 	    in->public_url ? in->public_url : "");
 }
@@ -141,7 +66,7 @@ digest_officers(const struct digest_input *in, struct digest_doc *d,
 	size_t i;
 
 	digest_doc_heading(d, title);
-	if (digest_count(d, n, "人") == 0)
+	if (digest_format_count(d, n, "人") == 0)
 		return;
 	digest_doc_table(d, head, 3, NULL);
 	for (i = 0; i < n && i < DIGEST_ROWS_MAX; i++) {
@@ -151,7 +76,7 @@ digest_officers(const struct digest_input *in, struct digest_doc *d,
 		digest_doc_row(d, cells);
 	}
 	digest_doc_table_end(d);
-	digest_omitted(in, d, n);
+	digest_format_omitted(in, d, n);
 }
 
 /* The webhook deliveries given up on, for the leaders. */
@@ -166,13 +91,13 @@ digest_dead(const struct digest_input *in, struct digest_doc *d)
 	size_t i;
 
 	digest_doc_heading(d, "推送失败（webhook 投递已放弃）");
-	if (digest_count(d, in->dead_total, "条，管理员可在 /api/v1/deliveries "
-	    "查看并重试") == 0)
+	if (digest_format_count(d, in->dead_total,
+	    "条，管理员可在 /api/v1/deliveries 查看并重试") == 0)
 		return;
 	digest_doc_table(d, head, 6, NULL);
 	for (i = 0; i < in->ndead; i++) {
 		dept = roster_department(in->roster, in->dead[i].department);
-		digest_time(in, in->dead[i].created, when, sizeof when);
+		digest_format_time(in, in->dead[i].created, when, sizeof when);
 		cells[0] = in->dead[i].id;
 		cells[1] = dept ? dept->name : in->dead[i].department;
 		cells[2] = in->dead[i].event;

@@ -185,8 +185,8 @@ digest_ledger_open_table(const struct digest_input *in, struct digest_doc *d,
 	for (i = 0; i < items->n && i < DIGEST_ROWS_MAX; i++) {
 		it = &items->v[i];
 		digest_ledger_title(it->issue, it->issues, title, sizeof title);
-		digest_age(it->task->created, in->now_ms, age, sizeof age);
-		digest_time(in, it->task->deadline, due, sizeof due);
+		digest_format_age(it->task->created, in->now_ms, age, sizeof age);
+		digest_format_time(in, it->task->deadline, due, sizeof due);
 		if (ledger_task_overdue(it->task, in->now_ms))
 			snprintf(late, sizeof late, "超期");
 		else
@@ -200,7 +200,7 @@ digest_ledger_open_table(const struct digest_input *in, struct digest_doc *d,
 		digest_doc_row(d, cells);
 	}
 	digest_doc_table_end(d);
-	digest_omitted(in, d, items->n);
+	digest_format_omitted(in, d, items->n);
 }
 
 /* What the department resolved in the week. */
@@ -223,7 +223,7 @@ digest_ledger_resolved_table(const struct digest_input *in,
 	for (i = 0; i < items->n && i < DIGEST_ROWS_MAX; i++) {
 		it = &items->v[i];
 		digest_ledger_title(it->issue, it->issues, title, sizeof title);
-		digest_time(in, it->task->resolved_at, when, sizeof when);
+		digest_format_time(in, it->task->resolved_at, when, sizeof when);
 		cells[0] = it->task->id;
 		cells[1] = title;
 		cells[2] = when;
@@ -231,7 +231,7 @@ digest_ledger_resolved_table(const struct digest_input *in,
 		digest_doc_row(d, cells);
 	}
 	digest_doc_table_end(d);
-	digest_omitted(in, d, items->n);
+	digest_format_omitted(in, d, items->n);
 }
 
 /* Common groups routed to dept that took in issues during the week. */
@@ -269,7 +269,7 @@ digest_ledger_groups_table(const struct digest_input *in, struct digest_doc *d,
 		digest_doc_row(d, cells);
 	}
 	digest_doc_table_end(d);
-	digest_omitted(in, d, groups.n);
+	digest_format_omitted(in, d, groups.n);
 	free(groups.v);
 }
 
@@ -322,9 +322,9 @@ digest_ledger_score_row(struct digest_doc *d, const char *name,
 	snprintf(n[2], sizeof n[2], "%u", s->responded);
 	snprintf(n[3], sizeof n[3], "%u", s->resolved);
 	snprintf(n[4], sizeof n[4], "%u", overdue);
-	digest_rate(s->response_rate, rate[0], sizeof rate[0]);
-	digest_rate(s->resolution_rate, rate[1], sizeof rate[1]);
-	digest_rate(s->satisfaction_rate, rate[2], sizeof rate[2]);
+	ledger_rate_text(s->response_rate, rate[0], sizeof rate[0]);
+	ledger_rate_text(s->resolution_rate, rate[1], sizeof rate[1]);
+	ledger_rate_text(s->satisfaction_rate, rate[2], sizeof rate[2]);
 	cells[0] = name;
 	for (i = 0; i < 5; i++)
 		cells[i + 1] = n[i];
@@ -423,7 +423,7 @@ digest_ledger_difficult_table(const struct digest_input *in,
 
 	digest_ledger_difficult_collect(in->open, &v, &n);
 	digest_ledger_difficult_collect(in->received, &v, &n);
-	if (digest_count(d, n, "项") == 0) {
+	if (digest_format_count(d, n, "项") == 0) {
 		free(v);
 		return;
 	}
@@ -438,7 +438,7 @@ digest_ledger_difficult_table(const struct digest_input *in,
 			    dept ? dept->name : is->tasks[j].department);
 		}
 		digest_ledger_title(is, 1, title, sizeof title);
-		digest_age(is->created, in->now_ms, age, sizeof age);
+		digest_format_age(is->created, in->now_ms, age, sizeof age);
 		cells[0] = is->id;
 		cells[1] = title;
 		cells[2] = depts.s ? depts.s : "—";
@@ -449,7 +449,7 @@ digest_ledger_difficult_table(const struct digest_input *in,
 		free(depts.s);
 	}
 	digest_doc_table_end(d);
-	digest_omitted(in, d, n);
+	digest_format_omitted(in, d, n);
 	free(v);
 }
 

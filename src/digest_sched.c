@@ -67,6 +67,8 @@ struct digest_job {
 
 static void digest_sched_tick(int, short, void *);
 
+/* --- the pass on the mail thread ----------------------------------------- */
+
 static void
 digest_sched_arm(struct digest_sched *s, int seconds)
 {
@@ -310,6 +312,8 @@ digest_sched_pass_done(void *arg)
 		digest_sched_arm(s, 0);
 	}
 }
+
+/* --- the timer on the loop ----------------------------------------------- */
 
 static int
 digest_sched_zone_offset(time_t t)

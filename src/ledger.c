@@ -20,6 +20,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -224,6 +225,19 @@ static double
 ledger_rate(unsigned part, unsigned whole)
 {
 	return whole == 0 ? -1.0 : (double)part / whole;
+}
+
+/*
+ * A rate as people read it, on every page, sheet and mail: a percentage
+ * with one decimal ("87.5%"), or "—" when it is undefined (< 0).
+ */
+void
+ledger_rate_text(double rate, char *buf, size_t len)
+{
+	if (rate < 0)
+		snprintf(buf, len, "—");
+	else
+		snprintf(buf, len, "%.1f%%", rate * 100.0);
 }
 
 /* Compute a scorecard's three rates from its counts (see the top). */

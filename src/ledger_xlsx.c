@@ -221,8 +221,10 @@ ledger_xlsx_number(struct ledger_xlsx *x, size_t col, double v, int rate)
 		v = (double)(long long)(v * 10000 + 0.5) / 10000;
 	ledger_xlsx_check(x, worksheet_write_number(x->ws, x->row,
 	    (lxw_col_t)col, v, rate ? x->percent : NULL));
-	snprintf(text, sizeof text, rate ? "%.1f%%" : "%.0f", rate ? v * 100 :
-	    v);
+	if (rate)
+		ledger_rate_text(v, text, sizeof text);
+	else
+		snprintf(text, sizeof text, "%.0f", v);
 	ledger_xlsx_fit(x, col, text);
 }
 

@@ -3,9 +3,9 @@
  * topics, officers and the enterprises they look after, as one struct
  * roster (etc/roster.json is an example), and the rules its values obey.
  *
- * roster_load (a file) and roster_parse (text) are the ways in; they hand
- * the JSON to roster_json.c, which checks every field and fills a roster
- * made here with roster_new, roster_alloc and roster_strdup. Once read, a
+ * roster_load.c is the way in (a file or text); it hands the JSON to
+ * roster_json.c, which checks every field and fills a roster made here
+ * with roster_new, roster_alloc and roster_strdup. Once read, a
  * roster never changes: the daemon swaps a whole new one in on reload.
  *
  * A roster may hold a million enterprises, so memory is laid out for that:
@@ -26,12 +26,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "liaison.h"
 
 #define ROSTER_ARENA_BLOCK (4 * 1024 * 1024)
-#define ROSTER_MAX_FILE (1024L * 1024 * 1024)
 
 /* --- the arena ----------------------------------------------------------- */
 
@@ -137,89 +134,6 @@ roster_free(struct roster *r)
 	free(r);
 }
 
-/*
- * Parse and validate len bytes of roster JSON at text; name is the file
- * name used in messages. Return a new roster (free with roster_free), or
- * NULL with *cause set to "NAME: entry: what is wrong" (caller frees).
- */
-struct roster *
-roster_parse(const char *text, size_t len, const char *name, char **cause)
-{
-	struct cJSON *root;
-
-	*cause = NULL;
-	if ((root = roster_json_tree(text, len, name, cause)) == NULL)
-		return NULL;
-	return roster_json_build(root, name, cause);
-}
-
-/* Read the whole file at path into a new NUL-terminated buffer. */
-static char *
-roster_read_file(const char *path, size_t *len, char **cause)
-{
-	struct stat sb;
-	char *text;
-	size_t done = 0;
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY)) == -1) {
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		xasprintf(cause, "%s: not a regular file", path);
-		close(fd);
-		return NULL;
-	}
-	if (sb.st_size > ROSTER_MAX_FILE) {
-		xasprintf(cause, "%s: larger than %ld bytes", path,
-		    ROSTER_MAX_FILE);
-		close(fd);
-		return NULL;
-	}
-	text = xmalloc((size_t)sb.st_size + 1);
-	while (done < (size_t)sb.st_size) {
-		n = read(fd, text + done, (size_t)sb.st_size - done);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			xasprintf(cause, "%s: %s", path,
-			    n == 0 ? "file shrank while read" :
-			    strerror(errno));
-			free(text);
-			close(fd);
-			return NULL;
-		}
-		done += (size_t)n;
-	}
-	close(fd);
-	text[done] = '\0';
-	*len = done;
-	return text;
-}
-
-/*
- * Read and validate the roster file at path. Return a new roster (free with
- * roster_free), or NULL with *cause set (caller frees).
- */
-struct roster *
-roster_load(const char *path, char **cause)
-{
-	struct cJSON *root;
-	char *text;
-	size_t len;
-
-	*cause = NULL;
-	if ((text = roster_read_file(path, &len, cause)) == NULL)
-		return NULL;
-	root = roster_json_tree(text, len, path, cause);
-	free(text);	/* the tree holds copies: no need to keep both */
-	if (root == NULL)
-		return NULL;
-	return roster_json_build(root, path, cause);
-}
-
 /* --- what a value may be ------------------------------------------------- */
 
 /*
@@ -294,30 +208,6 @@ roster_timezone_ok(const char *tz)
 	n = read(fd, magic, sizeof magic);
 	close(fd);
 	return n == sizeof magic && memcmp(magic, "TZif", 4) == 0;
-}
-
-/* Return 1 if secret is "whsec_" and non-empty standard base64, 0 if not. */
-int
-roster_secret_ok(const char *secret)
-{
-	const char *b64;
-	unsigned char *out;
-	size_t len;
-	int n;
-
-	if (strncmp(secret, "whsec_", 6) != 0)
-		return 0;
-	b64 = secret + 6;
-	len = strlen(b64);
-	if (len == 0 || len % 4 != 0)
-		return 0;
-	if (strspn(b64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789+/=") != len)
-		return 0;
-	out = xmalloc(len);
-	n = EVP_DecodeBlock(out, (const unsigned char *)b64, (int)len);
-	free(out);
-	return n > 0;
 }
 
 /* Return 1 if url starts with http:// or https:// and has no spaces. */

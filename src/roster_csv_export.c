@@ -3,7 +3,7 @@
  * one CSV buffer per sheet, in UTF-8 with a byte order mark (so that Excel
  * reads it as UTF-8), every cell quoted, CRLF line ends, Chinese headers.
  *
- * The roster is checked with roster_parse first, so a sheet is never
+ * The roster is checked with roster_load_text first, so a sheet is never
  * written from a roster the daemon would refuse. An officer's enterprises
  * become the 指导员 cell of each enterprise; since an import lists them in
  * the enterprise sheet's order, export counts the officers whose order it
@@ -230,7 +230,7 @@ roster_csv_export_reordered(const cJSON *root)
 /*
  * Write the sheets of the roster text (len bytes, named name) into out[]
  * (one buffer per sheet, out[i] of outlen[i] bytes; the caller frees them)
- * after checking it with roster_parse. *reordered is the number of officers
+ * after checking it with roster_load_text. *reordered is the number of officers
  * whose enterprises an import would list in another order. Return 0, or -1
  * with *cause set.
  */
@@ -246,7 +246,7 @@ roster_csv_export(const char *text, size_t len, const char *name,
 
 	for (i = 0; i < ROSTER_CSV_NSHEETS; i++)
 		out[i] = NULL;
-	if ((roster = roster_parse(text, len, name, cause)) == NULL)
+	if ((roster = roster_load_text(text, len, name, cause)) == NULL)
 		return -1;
 	roster_free(roster);
 	if ((root = cJSON_ParseWithLength(text, len)) == NULL) {

@@ -6,7 +6,7 @@
  * Import checks what only the sheets can say where it went wrong (columns,
  * empty required cells, duplicate ids, credit codes, links to officers),
  * collecting every problem rather than stopping at the first, and reports
- * them sorted by sheet, line and column. Then it runs roster_parse on the
+ * them sorted by sheet, line and column. Then it runs roster_load_text on the
  * result, so no roster rule is written twice; a refusal from there names
  * an entry ("officers[3] ...: email ...") and is turned back into the
  * sheet, line and column that entry came from (roster_csv_import_locate).
@@ -14,6 +14,9 @@
  * A sheet not given (leaders, departments, topics) comes from a base
  * roster, and the zone from the options or the base. Nothing is written
  * anywhere: the caller gets the JSON text or the problems.
+ *
+ * About 800 lines because one row reader, driven by roster_csv.c's column
+ * table, serves all six sheets; the rest is the problems' bookkeeping.
  */
 #include "config.h"
 
@@ -691,7 +694,7 @@ roster_csv_import_build(struct roster_csv_import_state *im,
 }
 
 /*
- * Turn a refusal of roster_parse ("roster: officers[3] "O004": email "x":
+ * Turn a refusal of roster_load_text ("roster: officers[3] "O004": email "x":
  * not a mail address") back into its sheet: "officers.csv:5:6: email "x":
  * not a mail address". Return the new message, or NULL when the entry did
  * not come from a sheet.
@@ -755,7 +758,7 @@ roster_csv_import_locate(const struct roster_csv_import_state *im,
 }
 
 /*
- * Build a roster from the sheets of in and check it with roster_parse.
+ * Build a roster from the sheets of in and check it with roster_load_text.
  * Return its JSON text (formatted; the caller frees), or NULL with *cause
  * set: the problems found, one a line, each "FILE:LINE:COLUMN: what" (a
  * plain message when no sheet is at fault). Nothing is written anywhere.
@@ -788,7 +791,7 @@ roster_csv_import(const struct roster_csv_input *in, char **cause)
 	}
 	text = cJSON_Print(root);
 	cJSON_Delete(root);
-	if ((roster = roster_parse(text, strlen(text), "roster",
+	if ((roster = roster_load_text(text, strlen(text), "roster",
 	    &rcause)) == NULL) {
 		free(text);
 		if ((located = roster_csv_import_locate(&im, rcause)) != NULL) {

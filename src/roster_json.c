@@ -12,8 +12,11 @@
  * back into the sheet cell the entry came from, so keep their form.
  *
  * roster_json_tree parses the text, roster_json_build turns the tree into
- * a roster and frees it: two steps, so that roster_load can free the text
+ * a roster and frees it: two steps, so that roster_load.c can free the text
  * before the roster is built.
+ *
+ * About 800 lines: one reader per kind of roster entry, each short; they
+ * share the error state and the arena, so they stay in one file.
  */
 #include "config.h"
 
@@ -29,14 +32,14 @@
 
 #include "liaison.h"
 
+/* Room for the webhook formats' names (webhook_backends) and a NULL. */
+#define ROSTER_JSON_FORMATS_MAX 8
+
 static const char *const roster_json_kinds[] = {
 	"enterprise", "social_org", NULL
 };
 static const char *const roster_json_levels[] = {
 	"zone", "municipal", "provincial", NULL
-};
-static const char *const roster_json_formats[] = {
-	"standard", "wecom", "dingtalk", "feishu", NULL
 };
 
 /* State of one read. */
@@ -47,7 +50,7 @@ struct roster_json {
 	/* One arena copy of each fixed word, shared by all entries. */
 	char *kind_copies[2];
 	char *level_copies[3];
-	char *format_copies[4];
+	char *format_copies[ROSTER_JSON_FORMATS_MAX];
 };
 
 /* --- messages ------------------------------------------------------------ */
@@ -397,8 +400,10 @@ roster_json_webhook(struct roster_json *rj, const char *label,
 {
 	static const char *const fields[] = { "url", "format", "secret", NULL };
 	const cJSON *webhook;
+	const struct webhook_backend *backend;
+	const char *formats[ROSTER_JSON_FORMATS_MAX];
 	char wlabel[192];
-	int standard;
+	size_t i;
 
 	webhook = cJSON_GetObjectItemCaseSensitive(entry, "webhook");
 	if (webhook == NULL)
@@ -411,18 +416,22 @@ roster_json_webhook(struct roster_json *rj, const char *label,
 	if (!roster_url_ok(d->webhook_url))
 		return roster_json_error(rj, "%s: url \"%s\": must start with "
 		    "http:// or https://", wlabel, d->webhook_url);
-	/* The one check of a webhook format name. */
-	if (roster_json_word(rj, wlabel, webhook, "format", roster_json_formats,
+	/* The formats are the webhook backends' (webhook_backend.c). */
+	for (i = 0; webhook_backends[i] != NULL &&
+	    i + 1 < ROSTER_JSON_FORMATS_MAX; i++)
+		formats[i] = webhook_backends[i]->name;
+	formats[i] = NULL;
+	if (roster_json_word(rj, wlabel, webhook, "format", formats,
 	    rj->format_copies, &d->webhook_format) != 0)
 		return -1;
-	standard = strcmp(d->webhook_format, "standard") == 0;
-	if (roster_json_string(rj, wlabel, webhook, "secret", standard,
-	    &d->webhook_secret) != 0)
+	backend = webhook_backend_find(d->webhook_format);
+	if (roster_json_string(rj, wlabel, webhook, "secret",
+	    backend->secret_ok != NULL, &d->webhook_secret) != 0)
 		return -1;
-	if (standard &&
-	    !roster_secret_ok(d->webhook_secret))
-		return roster_json_error(rj, "%s: secret: must be \"whsec_\" "
-		    "and base64", wlabel);
+	if (backend->secret_ok != NULL &&
+	    !backend->secret_ok(d->webhook_secret))
+		return roster_json_error(rj, "%s: secret: %s", wlabel,
+		    backend->secret_rule);
 	if (d->webhook_secret != NULL && *d->webhook_secret == '\0')
 		d->webhook_secret = NULL;
 	return 0;

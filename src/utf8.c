@@ -1,5 +1,6 @@
 /*
- * utf8.c -- UTF-8 as the wire formats carry it: whether bytes are valid
+ * utf8.c -- UTF-8 as the wire formats carry it: one character at a time
+ * (the similarity of texts reads them so), whether bytes are valid
  * UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above
  * U+10FFFF, and no NUL), how many characters a string has (the limits in
  * [limits] count characters), and where to cut a string so that no
@@ -13,51 +14,67 @@
 #include "liaison.h"
 
 /*
- * Return 1 if the len bytes at s are well-formed UTF-8 with no NUL, 0
- * otherwise. Overlong forms, UTF-16 surrogates (U+D800..U+DFFF) and code
- * points above U+10FFFF are refused, as RFC 3629 requires.
+ * Decode the UTF-8 sequence at *p (before end) into *cp and move *p past
+ * it; return 0. A sequence that is not well formed by RFC 3629 (a stray or
+ * truncated byte, an overlong form, a UTF-16 surrogate U+D800..U+DFFF, a
+ * code point above U+10FFFF) gives -1 with *cp = U+FFFD and *p moved past
+ * its first byte only, so that a reader can go on.
+ */
+int
+utf8_next(const unsigned char **p, const unsigned char *end, uint32_t *cp)
+{
+	const unsigned char *s = *p;
+	uint32_t c, min;
+	size_t n, i;
+
+	*cp = 0xfffd;
+	*p = s + 1;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 0;
+	}
+	if ((s[0] & 0xe0) == 0xc0) {
+		n = 1;
+		c = s[0] & 0x1f;
+		min = 0x80;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 2;
+		c = s[0] & 0x0f;
+		min = 0x800;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 3;
+		c = s[0] & 0x07;
+		min = 0x10000;
+	} else
+		return -1;
+	if ((size_t)(end - s) < n + 1)
+		return -1;
+	for (i = 1; i <= n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return -1;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return -1;
+	*cp = c;
+	*p = s + n + 1;
+	return 0;
+}
+
+/*
+ * Return 1 if the len bytes at s are well-formed UTF-8 (utf8_next's rule)
+ * with no NUL, 0 otherwise.
  */
 int
 utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	const unsigned char *end = p + len;
-	uint32_t cp, min;
-	size_t n, i;
+	uint32_t cp;
 
 	while (p < end) {
-		if (*p == 0x00)
+		if (*p == 0x00 || utf8_next(&p, end, &cp) != 0)
 			return 0;
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if ((*p & 0xe0) == 0xc0) {
-			n = 1;
-			cp = *p & 0x1f;
-			min = 0x80;
-		} else if ((*p & 0xf0) == 0xe0) {
-			n = 2;
-			cp = *p & 0x0f;
-			min = 0x800;
-		} else if ((*p & 0xf8) == 0xf0) {
-			n = 3;
-			cp = *p & 0x07;
-			min = 0x10000;
-		} else
-			return 0;
-		if ((size_t)(end - p) < n + 1)
-			return 0;
-		for (i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff)
-			return 0;
-		if (cp >= 0xd800 && cp <= 0xdfff)
-			return 0;
-		p += n + 1;
 	}
 	return 1;
 }

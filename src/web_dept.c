@@ -50,6 +50,8 @@ web_dept_page_free(void *arg)
 	free(p);
 }
 
+/* --- drawing the page ---------------------------------------------------- */
+
 static struct dept_page *
 web_dept_page_new(struct request *r)
 {
@@ -340,6 +342,8 @@ web_dept_recent(struct request *r, redisReply *reply)
 	request_script(r, SCRIPT_READ, web_dept_queued, 3, argv, NULL);
 }
 
+/* --- GET /dept ----------------------------------------------------------- */
+
 static void
 web_dept_show(struct request *r)
 {
@@ -361,6 +365,8 @@ web_dept(struct request *r)
 	web_dept_page_new(r);
 	web_dept_show(r);
 }
+
+/* --- POST /dept/claim, respond, resolve, return -------------------------- */
 
 static void
 web_dept_stepped(struct request *r, int status, const char *body)

@@ -47,6 +47,8 @@ web_form_page_new(struct request *r)
 	return p;
 }
 
+/* --- drawing the page ---------------------------------------------------- */
+
 /* The error next to field, if it is the one at fault. */
 static void
 web_form_field_error(struct evbuffer *buf, const struct form_page *p,
@@ -380,6 +382,8 @@ web_form_reported(struct request *r, redisReply *reply)
 	request_script(r, SCRIPT_LIST, web_form_render, 4, argv, NULL);
 }
 
+/* --- GET /form ----------------------------------------------------------- */
+
 /* Read what the page shows (reported? the officer's issues) and show it. */
 static void
 web_form_show(struct request *r)
@@ -406,6 +410,8 @@ web_form(struct request *r)
 	web_form_page_new(r);
 	web_form_show(r);
 }
+
+/* --- POST /form/report and /form/zero ------------------------------------ */
 
 /*
  * The API refused the form: show the page again with the reason, in
@@ -505,6 +511,8 @@ web_form_report(struct request *r)
 		web_error(r, 403, "无权报送。");
 	free(json);
 }
+
+/* --- POST /form/confirm and /form/reopen --------------------------------- */
 
 static void
 web_form_acted(struct request *r, int status, const char *body)

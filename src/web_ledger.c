@@ -45,11 +45,10 @@ web_ledger_param(struct request *r, const char *name)
 static void
 web_ledger_rate(struct evbuffer *buf, double rate)
 {
-	if (rate < 0)
-		evbuffer_add_printf(buf, "<td class=\"num\">—</td>");
-	else
-		evbuffer_add_printf(buf, "<td class=\"num\">%.1f%%</td>",
-		    rate * 100);
+	char text[32];
+
+	ledger_rate_text(rate, text, sizeof text);
+	evbuffer_add_printf(buf, "<td class=\"num\">%s</td>", text);
 }
 
 /* One <option>, selected when it is the current value. */

@@ -140,6 +140,30 @@ webhook_standard_verdict(const struct webhook_backend *b,
 	return WEBHOOK_DELIVERED;
 }
 
+/* Return 1 if secret is "whsec_" and non-empty standard base64, 0 if not. */
+static int
+webhook_standard_secret_ok(const char *secret)
+{
+	const char *b64;
+	unsigned char *out;
+	size_t len;
+	int n;
+
+	if (strncmp(secret, "whsec_", 6) != 0)
+		return 0;
+	b64 = secret + 6;
+	len = strlen(b64);
+	if (len == 0 || len % 4 != 0)
+		return 0;
+	if (strspn(b64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789+/=") != len)
+		return 0;
+	out = xmalloc(len);
+	n = EVP_DecodeBlock(out, (const unsigned char *)b64, (int)len);
+	free(out);
+	return n > 0;
+}
+
 const struct webhook_backend webhook_standard_backend = {
 	.name = "standard",
 	.max_bytes = 0,                 /* none: the body is the event */
@@ -151,4 +175,6 @@ const struct webhook_backend webhook_standard_backend = {
 	.sign = webhook_standard_sign,
 	.verdict = webhook_standard_verdict,
 	.answer = NULL,
+	.secret_ok = webhook_standard_secret_ok,
+	.secret_rule = "must be \"whsec_\" and base64",
 };

@@ -489,15 +489,15 @@ test_rates_and_ages_read_well(void **state)
 	char buf[32];
 
 	(void)state;
-	digest_rate(-1, buf, sizeof buf);
+	ledger_rate_text(-1, buf, sizeof buf);
 	assert_string_equal(buf, "—");
-	digest_rate(1.0 / 3, buf, sizeof buf);
+	ledger_rate_text(1.0 / 3, buf, sizeof buf);
 	assert_string_equal(buf, "33.3%");
-	digest_age(0, 30 * 60 * 1000, buf, sizeof buf);
+	digest_format_age(0, 30 * 60 * 1000, buf, sizeof buf);
 	assert_string_equal(buf, "1小时");
-	digest_age(0, MS(47 * 3600), buf, sizeof buf);
+	digest_format_age(0, MS(47 * 3600), buf, sizeof buf);
 	assert_string_equal(buf, "47小时");
-	digest_age(0, MS(3 * DAY + 3600), buf, sizeof buf);
+	digest_format_age(0, MS(3 * DAY + 3600), buf, sizeof buf);
 	assert_string_equal(buf, "3天");
 }
 

@@ -62,7 +62,7 @@ refuse(const char *text, const char *expected)
 	struct roster *r;
 	char *cause;
 
-	r = roster_parse(text, strlen(text), "t.json", &cause);
+	r = roster_load_text(text, strlen(text), "t.json", &cause);
 	fixture_refused(r, cause, text, "t.json: %s", expected);
 }
 
@@ -137,7 +137,7 @@ test_roster_parses_a_small_roster_and_sorts_it(void **state)
 	struct roster *r;
 	char *cause;
 
-	r = roster_parse(text, strlen(text), "t.json", &cause);
+	r = roster_load_text(text, strlen(text), "t.json", &cause);
 	if (r == NULL)
 		fail_msg("%s", cause);
 	assert_string_equal(r->officers[0].id, "O001");
@@ -436,7 +436,7 @@ test_roster_accepts_a_robot_webhook_without_a_secret(void **state)
 	struct roster *r;
 	char *cause;
 
-	r = roster_parse(text, strlen(text), "t.json", &cause);
+	r = roster_load_text(text, strlen(text), "t.json", &cause);
 	if (r == NULL)
 		fail_msg("%s", cause);
 	assert_string_equal(roster_department(r, "hr")->webhook_format,
@@ -507,7 +507,7 @@ test_roster_accepts_an_escaped_backslash_before_u0000(void **state)
 	struct roster *r;
 	char *cause;
 
-	r = roster_parse(text, strlen(text), "t.json", &cause);
+	r = roster_load_text(text, strlen(text), "t.json", &cause);
 	if (r == NULL)
 		fail_msg("%s", cause);
 	assert_string_equal(r->enterprises[0].name, "a\\u0000b");

@@ -177,7 +177,7 @@ test_roster_csv_names_the_cell_of_a_bad_credit_code(void **state)
 }
 
 static void
-test_roster_csv_locates_a_refusal_of_roster_parse(void **state)
+test_roster_csv_locates_a_refusal_of_roster_load_text(void **state)
 {
 	char *cause = NULL;
 
@@ -257,7 +257,7 @@ main(void)
 		cmocka_unit_test(test_csv_read_refuses_bytes_that_are_no_text),
 		cmocka_unit_test(test_roster_csv_builds_the_roster),
 		cmocka_unit_test(test_roster_csv_names_the_cell_of_a_bad_credit_code),
-		cmocka_unit_test(test_roster_csv_locates_a_refusal_of_roster_parse),
+		cmocka_unit_test(test_roster_csv_locates_a_refusal_of_roster_load_text),
 		cmocka_unit_test(test_roster_csv_reports_every_problem),
 		cmocka_unit_test(test_roster_csv_export_then_import_is_the_identity),
 	};

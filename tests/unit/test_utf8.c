@@ -1,8 +1,9 @@
 /*
  * test_utf8.c -- unit tests for utf8.c: what is valid UTF-8 (overlong
  * forms, surrogates, truncated and stray bytes, NUL refused) and how many
- * characters a string has. utf8_prefix is tested with its users in
- * test_webhook_fmt.c.
+ * characters a string has; utf8_next reads one character and goes on past
+ * a bad byte. utf8_prefix is tested with its users in
+ * test_webhook_backend.c.
  */
 #include "config.h"
 
@@ -87,6 +88,39 @@ test_utf8_length_counts_code_points(void **state)
 	assert_int_equal(utf8_length("a安\xf0\x9f\x98\x80"), 3);
 }
 
+/*
+ * utf8_next reads one character at a time; a malformed sequence is one
+ * U+FFFD for its first byte, and reading goes on with the next byte.
+ */
+static void
+test_utf8_next_reads_characters_and_steps_over_bad_bytes(void **state)
+{
+	static const unsigned char text[] = "a\xe4\xb8\xad\xf0\x9f\x98\x80"
+	    "\xc0\xaf\xe4\xb8";
+	const unsigned char *p = text, *end = text + sizeof text - 1;
+	uint32_t cp;
+
+	(void)state;
+	assert_int_equal(utf8_next(&p, end, &cp), 0);
+	assert_int_equal(cp, 'a');
+	assert_int_equal(utf8_next(&p, end, &cp), 0);
+	assert_int_equal(cp, 0x4e2d);		/* 中 */
+	assert_int_equal(utf8_next(&p, end, &cp), 0);
+	assert_int_equal(cp, 0x1f600);
+	assert_ptr_equal(p, text + 8);
+	/* An overlong '/': two bad bytes, one at a time. */
+	assert_int_equal(utf8_next(&p, end, &cp), -1);
+	assert_int_equal(cp, 0xfffd);
+	assert_ptr_equal(p, text + 9);
+	assert_int_equal(utf8_next(&p, end, &cp), -1);
+	assert_ptr_equal(p, text + 10);
+	/* A character cut short at the end of the text. */
+	assert_int_equal(utf8_next(&p, end, &cp), -1);
+	assert_ptr_equal(p, text + 11);
+	assert_int_equal(utf8_next(&p, end, &cp), -1);
+	assert_ptr_equal(p, end);
+}
+
 int
 main(void)
 {
@@ -97,6 +131,7 @@ main(void)
 		cmocka_unit_test(test_utf8_refuses_truncated_and_stray_bytes),
 		cmocka_unit_test(test_utf8_refuses_embedded_nul),
 		cmocka_unit_test(test_utf8_length_counts_code_points),
+		cmocka_unit_test(test_utf8_next_reads_characters_and_steps_over_bad_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -221,12 +221,23 @@ test_webhook_backend_table_is_the_one_place(void **state)
 		if (b->pace_ms > 0)
 			assert_true(b->merge);
 		assert_true(b->rate_limit_delay_s >= -1);
+		/* A required secret has a rule the roster's refusal quotes. */
+		if (b->secret_ok != NULL) {
+			assert_non_null(b->secret_rule);
+			assert_false(b->secret_ok(""));
+		}
 		for (path = b->token_paths; path != NULL && *path != NULL;
 		    path++)
 			assert_true(**path == '/' &&
 			    (*path)[strlen(*path) - 1] == '/');
 	}
 	assert_int_equal(i, 4);
+	assert_non_null(webhook_backend_find("standard")->secret_ok);
+	assert_true(webhook_backend_find("standard")->secret_ok(
+	    "whsec_aGVsbG8gd29ybGQ="));
+	assert_false(webhook_backend_find("standard")->secret_ok(
+	    "whsec_not base64!"));
+	assert_null(webhook_backend_find("wecom")->secret_ok);
 	assert_null(webhook_backend_find("lark"));
 	assert_null(webhook_backend_find(""));
 	assert_null(webhook_backend_find("Standard"));

@@ -1,0 +1,873 @@
+/*
+ * similar_window.c -- the window of open issues a new report is compared
+ * with, by similar.c's grams and score.
+ *
+ * The window holds the grams (not the texts) of open issues, with an
+ * inverted index per topic: gram -> posting list of the entries that have
+ * it. A match counts, for every entry, the query's grams it shares, which
+ * touches only entries that share any, but skips posting lists longer than
+ * a fifth of the topic ("希望", "企业", "对接" are everywhere), as many as
+ * can be skipped without losing an entry that might still reach the
+ * threshold (prefix filtering): an entry never counted shares at most the
+ * skipped grams, too few to score the threshold. Every entry counted is
+ * then scored exactly (its count, plus a binary search of its grams for
+ * each skipped one). Entries live in an array addressed by a uint32 slot, so
+ * postings are arrays of slots; each period keeps its entries in insertion
+ * order, which makes eviction (oldest period first) and expiry cheap.
+ *
+ * Nothing here is thread-safe: one window belongs to one event loop.
+ *
+ * One file of ~870 lines on purpose: the issue index, the postings, the
+ * periods and the entries are one structure whose invariants every
+ * function here keeps together (a slot is in its period's list and in one
+ * posting per gram, or free); apart, each part would reach into the others.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "liaison.h"
+
+#define SIMILAR_WINDOW_NONE UINT32_MAX       /* no slot */
+
+/* One open issue in the window. */
+struct similar_window_entry {
+	char *issue;             /* NULL: the slot is free */
+	char *enterprise;
+	char *group;             /* NULL when in no group */
+	uint32_t *grams;         /* sorted, unique */
+	uint32_t ngrams;
+	uint32_t topic;          /* index into window->topics */
+	int period_key;
+	uint32_t prev, next;     /* in its period's list; next: free list */
+};
+
+/* The entries sharing one gram, in a topic's open-addressing table. */
+struct similar_window_posting {
+	uint32_t gram;
+	uint32_t n;
+	uint32_t alloc;          /* 0: the table slot is empty */
+	uint32_t *slots;
+};
+
+struct similar_window_topic {
+	char *name;
+	struct similar_window_posting *table;
+	uint32_t mask;           /* table size - 1; the size is a power of 2 */
+	uint32_t used;           /* table slots holding a posting */
+	uint32_t empty;          /* of those, postings with no entry left */
+	uint32_t nentries;
+};
+
+/* The entries of one period, oldest first. */
+struct similar_window_period {
+	int key;
+	uint32_t head, tail;
+	uint32_t n;
+};
+
+struct similar_window {
+	size_t max_entries;
+
+	struct similar_window_entry *entries;
+	uint32_t nalloc;         /* slots in entries */
+	uint32_t nentries;       /* slots in use */
+	uint32_t free_slot;      /* head of the free list, or SIMILAR_WINDOW_NONE */
+
+	uint32_t *index;         /* issue id -> slot, open addressing */
+	uint32_t index_mask;
+
+	struct similar_window_topic *topics;
+	size_t ntopics;
+
+	struct similar_window_period *periods;  /* sorted by key */
+	size_t nperiods;
+	size_t periods_alloc;
+
+	/* Scratch for similar_window_match, nalloc long. */
+	uint32_t *count;
+	uint32_t *touched;
+	struct similar_match *found;
+	size_t found_alloc;
+};
+
+/* ---- the window: issue index ---- */
+
+/* Return the index position holding issue, or of the empty place for it. */
+static uint32_t
+similar_window_index_position(const struct similar_window *w, const char *issue)
+{
+	uint32_t pos, slot;
+
+	pos = similar_hash_string(issue) & w->index_mask;
+	while ((slot = w->index[pos]) != SIMILAR_WINDOW_NONE) {
+		if (strcmp(w->entries[slot].issue, issue) == 0)
+			break;
+		pos = (pos + 1) & w->index_mask;
+	}
+	return pos;
+}
+
+/* Return the slot of issue, or SIMILAR_WINDOW_NONE. */
+static uint32_t
+similar_window_index_find(const struct similar_window *w, const char *issue)
+{
+	return w->index[similar_window_index_position(w, issue)];
+}
+
+/* Remove the index position pos, moving later members of its run back. */
+static void
+similar_window_index_delete(struct similar_window *w, uint32_t pos)
+{
+	uint32_t next, home, slot;
+
+	w->index[pos] = SIMILAR_WINDOW_NONE;
+	next = (pos + 1) & w->index_mask;
+	while ((slot = w->index[next]) != SIMILAR_WINDOW_NONE) {
+		home = similar_hash_string(w->entries[slot].issue) &
+		    w->index_mask;
+		/* Move it back if pos lies between its home and next. */
+		if (((next - home) & w->index_mask) >=
+		    ((next - pos) & w->index_mask)) {
+			w->index[pos] = slot;
+			w->index[next] = SIMILAR_WINDOW_NONE;
+			pos = next;
+		}
+		next = (next + 1) & w->index_mask;
+	}
+}
+
+/* ---- the window: topics and posting lists ---- */
+
+/* Return the index of topic, adding it when add is set; -1 if unknown. */
+static long
+similar_window_topic_find(struct similar_window *w, const char *topic, int add)
+{
+	struct similar_window_topic *t;
+	size_t i;
+
+	for (i = 0; i < w->ntopics; i++) {
+		if (strcmp(w->topics[i].name, topic) == 0)
+			return (long)i;
+	}
+	if (!add)
+		return -1;
+	w->topics = xreallocarray(w->topics, w->ntopics + 1, sizeof *t);
+	t = &w->topics[w->ntopics];
+	memset(t, 0, sizeof *t);
+	t->name = xstrdup(topic);
+	t->mask = 15;
+	t->table = xcalloc(t->mask + 1, sizeof *t->table);
+	return (long)w->ntopics++;
+}
+
+/* Return the posting of gram in t, or NULL. */
+static struct similar_window_posting *
+similar_window_posting_find(const struct similar_window_topic *t, uint32_t gram)
+{
+	struct similar_window_posting *p;
+	uint32_t pos;
+
+	pos = (gram * 2654435761u) & t->mask;
+	for (;;) {
+		p = &t->table[pos];
+		if (p->alloc == 0)
+			return NULL;
+		if (p->gram == gram)
+			return p;
+		pos = (pos + 1) & t->mask;
+	}
+}
+
+/*
+ * Rebuild t's table with room for size postings (a power of 2), leaving
+ * out the postings that no entry has any more.
+ */
+static void
+similar_window_topic_rehash(struct similar_window_topic *t, uint32_t size)
+{
+	struct similar_window_posting *old = t->table, *p;
+	uint32_t oldsize = t->mask + 1, i, pos;
+
+	t->table = xcalloc(size, sizeof *t->table);
+	t->mask = size - 1;
+	t->used = 0;
+	t->empty = 0;
+	for (i = 0; i < oldsize; i++) {
+		if (old[i].alloc == 0)
+			continue;
+		if (old[i].n == 0) {
+			free(old[i].slots);
+			continue;
+		}
+		pos = (old[i].gram * 2654435761u) & t->mask;
+		while (t->table[pos].alloc != 0)
+			pos = (pos + 1) & t->mask;
+		p = &t->table[pos];
+		*p = old[i];
+		t->used++;
+	}
+	free(old);
+}
+
+/* Shrink t's table when most of its postings are empty. */
+static void
+similar_window_topic_tidy(struct similar_window_topic *t)
+{
+	uint32_t live, size;
+
+	if (t->empty < 64 || t->empty < t->used / 2)
+		return;
+	live = t->used - t->empty;
+	for (size = 16; size < live * 2; size *= 2)
+		;
+	similar_window_topic_rehash(t, size);
+}
+
+/* Return the posting of gram in t, adding an empty one if there is none. */
+static struct similar_window_posting *
+similar_window_posting_get(struct similar_window_topic *t, uint32_t gram)
+{
+	struct similar_window_posting *p;
+	uint32_t pos, size;
+
+	if ((p = similar_window_posting_find(t, gram)) != NULL)
+		return p;
+	if ((t->used + 1) * 10 > (t->mask + 1) * 7) {
+		size = t->mask + 1;
+		if (t->empty < t->used / 4)
+			size *= 2;
+		similar_window_topic_rehash(t, size);
+	}
+	pos = (gram * 2654435761u) & t->mask;
+	while (t->table[pos].alloc != 0)
+		pos = (pos + 1) & t->mask;
+	p = &t->table[pos];
+	p->gram = gram;
+	p->n = 0;
+	p->alloc = 2;
+	p->slots = xreallocarray(NULL, p->alloc, sizeof *p->slots);
+	t->used++;
+	t->empty++;
+	return p;
+}
+
+/* Add slot to the postings of each of its entry's grams. */
+static void
+similar_window_postings_add(struct similar_window *w, uint32_t slot)
+{
+	struct similar_window_entry *e = &w->entries[slot];
+	struct similar_window_topic *t = &w->topics[e->topic];
+	struct similar_window_posting *p;
+	uint32_t i;
+
+	for (i = 0; i < e->ngrams; i++) {
+		p = similar_window_posting_get(t, e->grams[i]);
+		if (p->n == p->alloc) {
+			p->alloc *= 2;
+			p->slots = xreallocarray(p->slots, p->alloc,
+			    sizeof *p->slots);
+		}
+		if (p->n++ == 0)
+			t->empty--;
+		p->slots[p->n - 1] = slot;
+	}
+	t->nentries++;
+}
+
+/* Take slot out of the postings of each of its entry's grams. */
+static void
+similar_window_postings_remove(struct similar_window *w, uint32_t slot)
+{
+	struct similar_window_entry *e = &w->entries[slot];
+	struct similar_window_topic *t = &w->topics[e->topic];
+	struct similar_window_posting *p;
+	uint32_t i, j;
+
+	for (i = 0; i < e->ngrams; i++) {
+		if ((p = similar_window_posting_find(t, e->grams[i])) == NULL)
+			continue;
+		for (j = 0; j < p->n; j++) {
+			if (p->slots[j] == slot) {
+				p->slots[j] = p->slots[--p->n];
+				break;
+			}
+		}
+		if (p->n == 0)
+			t->empty++;
+	}
+	t->nentries--;
+	similar_window_topic_tidy(t);
+}
+
+/* ---- the window: periods ---- */
+
+/* Return the position of key in w->periods, adding it if add is set. */
+static long
+similar_window_period_find(struct similar_window *w, int key, int add)
+{
+	struct similar_window_period *pd;
+	size_t i;
+
+	for (i = 0; i < w->nperiods && w->periods[i].key < key; i++)
+		;
+	if (i < w->nperiods && w->periods[i].key == key)
+		return (long)i;
+	if (!add)
+		return -1;
+	if (w->nperiods == w->periods_alloc) {
+		w->periods_alloc = w->periods_alloc == 0 ? 8 :
+		    w->periods_alloc * 2;
+		w->periods = xreallocarray(w->periods, w->periods_alloc,
+		    sizeof *w->periods);
+	}
+	memmove(&w->periods[i + 1], &w->periods[i],
+	    (w->nperiods - i) * sizeof *w->periods);
+	pd = &w->periods[i];
+	pd->key = key;
+	pd->head = pd->tail = SIMILAR_WINDOW_NONE;
+	pd->n = 0;
+	w->nperiods++;
+	return (long)i;
+}
+
+/* Append slot to the list of its period. */
+static void
+similar_window_period_link(struct similar_window *w, uint32_t slot)
+{
+	struct similar_window_entry *e = &w->entries[slot];
+	struct similar_window_period *pd;
+	long i;
+
+	i = similar_window_period_find(w, e->period_key, 1);
+	pd = &w->periods[i];
+	e->prev = pd->tail;
+	e->next = SIMILAR_WINDOW_NONE;
+	if (pd->tail == SIMILAR_WINDOW_NONE)
+		pd->head = slot;
+	else
+		w->entries[pd->tail].next = slot;
+	pd->tail = slot;
+	pd->n++;
+}
+
+/* Take slot out of the list of its period, dropping the period if empty. */
+static void
+similar_window_period_unlink(struct similar_window *w, uint32_t slot)
+{
+	struct similar_window_entry *e = &w->entries[slot];
+	struct similar_window_period *pd;
+	long i;
+
+	if ((i = similar_window_period_find(w, e->period_key, 0)) == -1)
+		return;
+	pd = &w->periods[i];
+	if (e->prev == SIMILAR_WINDOW_NONE)
+		pd->head = e->next;
+	else
+		w->entries[e->prev].next = e->next;
+	if (e->next == SIMILAR_WINDOW_NONE)
+		pd->tail = e->prev;
+	else
+		w->entries[e->next].prev = e->prev;
+	if (--pd->n == 0) {
+		memmove(pd, pd + 1,
+		    (w->nperiods - i - 1) * sizeof *w->periods);
+		w->nperiods--;
+	}
+}
+
+/* ---- the window: entries ---- */
+
+/* Free what the entry in slot holds and put the slot on the free list. */
+static void
+similar_window_entry_release(struct similar_window *w, uint32_t slot)
+{
+	struct similar_window_entry *e = &w->entries[slot];
+
+	free(e->issue);
+	free(e->enterprise);
+	free(e->group);
+	free(e->grams);
+	memset(e, 0, sizeof *e);
+	e->next = w->free_slot;
+	w->free_slot = slot;
+	w->nentries--;
+}
+
+/* Remove the entry in slot, found at index position pos. */
+static void
+similar_window_entry_remove(struct similar_window *w, uint32_t slot, uint32_t pos)
+{
+	similar_window_postings_remove(w, slot);
+	similar_window_period_unlink(w, slot);
+	similar_window_index_delete(w, pos);
+	similar_window_entry_release(w, slot);
+}
+
+/* Return a free slot, growing the entry array and the index if needed. */
+static uint32_t
+similar_window_entry_slot(struct similar_window *w)
+{
+	uint32_t slot, i, n, size, old_mask;
+	uint32_t *old;
+	size_t want;
+
+	if (w->free_slot != SIMILAR_WINDOW_NONE) {
+		slot = w->free_slot;
+		w->free_slot = w->entries[slot].next;
+		return slot;
+	}
+	want = w->nalloc == 0 ? 64 : (size_t)w->nalloc * 2;
+	if (want > w->max_entries)
+		want = w->max_entries;
+	n = (uint32_t)want;
+	w->entries = xreallocarray(w->entries, n, sizeof *w->entries);
+	memset(&w->entries[w->nalloc], 0,
+	    (n - w->nalloc) * sizeof *w->entries);
+	w->count = xreallocarray(w->count, n, sizeof *w->count);
+	memset(&w->count[w->nalloc], 0, (n - w->nalloc) * sizeof *w->count);
+	w->touched = xreallocarray(w->touched, n, sizeof *w->touched);
+	for (i = n; i-- > w->nalloc + 1;) {
+		w->entries[i].next = w->free_slot;
+		w->free_slot = i;
+	}
+	slot = w->nalloc;
+	w->nalloc = n;
+
+	/* Keep the index at most half full. */
+	for (size = 16; size < n * 2; size *= 2)
+		;
+	if (size > w->index_mask + 1) {
+		old = w->index;
+		old_mask = w->index_mask;
+		w->index = xreallocarray(NULL, size, sizeof *w->index);
+		memset(w->index, 0xff, size * sizeof *w->index);
+		w->index_mask = size - 1;
+		for (i = 0; old != NULL && i <= old_mask; i++) {
+			if (old[i] != SIMILAR_WINDOW_NONE)
+				w->index[similar_window_index_position(w,
+				    w->entries[old[i]].issue)] = old[i];
+		}
+		free(old);
+	}
+	return slot;
+}
+
+/* ---- the window: adding, updating and expiring issues ---- */
+
+/*
+ * Return a new, empty window that holds at most max_entries open issues
+ * (at least 1). Free it with similar_window_free.
+ */
+struct similar_window *
+similar_window_new(size_t max_entries)
+{
+	struct similar_window *w;
+
+	w = xcalloc(1, sizeof *w);
+	if (max_entries < 1)
+		max_entries = 1;
+	if (max_entries > UINT32_MAX - 1)
+		max_entries = UINT32_MAX - 1;
+	w->max_entries = max_entries;
+	w->free_slot = SIMILAR_WINDOW_NONE;
+	w->index_mask = 15;
+	w->index = xreallocarray(NULL, w->index_mask + 1, sizeof *w->index);
+	memset(w->index, 0xff, (w->index_mask + 1) * sizeof *w->index);
+	return w;
+}
+
+/* Free a window and everything it holds; NULL is fine. */
+void
+similar_window_free(struct similar_window *w)
+{
+	struct similar_window_topic *t;
+	size_t i;
+	uint32_t j;
+
+	if (w == NULL)
+		return;
+	for (j = 0; j < w->nalloc; j++) {
+		if (w->entries[j].issue != NULL) {
+			free(w->entries[j].issue);
+			free(w->entries[j].enterprise);
+			free(w->entries[j].group);
+			free(w->entries[j].grams);
+		}
+	}
+	for (i = 0; i < w->ntopics; i++) {
+		t = &w->topics[i];
+		for (j = 0; j <= t->mask; j++)
+			free(t->table[j].slots);
+		free(t->table);
+		free(t->name);
+	}
+	free(w->topics);
+	free(w->entries);
+	free(w->index);
+	free(w->periods);
+	free(w->count);
+	free(w->touched);
+	free(w->found);
+	free(w);
+}
+
+/*
+ * Add the open issue to the window, or update it if the window has it
+ * (its topic, enterprise, period, group and text are all replaced). group
+ * may be NULL; text is the issue's title + "\n" + detail. The window keeps
+ * copies of the strings and the grams of the text, not the text.
+ *
+ * When the window is full the entry added first to its oldest period is
+ * evicted; an issue older than every entry of a full window is not added.
+ * Return 0 when the issue is in the window, -1 when it was not added.
+ */
+int
+similar_window_add(struct similar_window *w, const char *issue,
+    const char *topic, const char *enterprise, int period_key,
+    const char *group, const char *text)
+{
+	struct similar_window_entry *e;
+	struct similar_grams g;
+	struct similar_window_period *oldest;
+	uint32_t slot;
+
+	similar_window_remove(w, issue);
+	if (w->nentries >= w->max_entries) {
+		oldest = &w->periods[0];
+		if (period_key < oldest->key)
+			return -1;
+		slot = oldest->head;
+		similar_window_entry_remove(w, slot,
+		    similar_window_index_position(w, w->entries[slot].issue));
+	}
+
+	similar_grams(text, &g);
+	slot = similar_window_entry_slot(w);
+	e = &w->entries[slot];
+	e->issue = xstrdup(issue);
+	e->enterprise = xstrdup(enterprise);
+	e->group = group != NULL ? xstrdup(group) : NULL;
+	e->grams = g.v;
+	e->ngrams = (uint32_t)g.n;
+	e->topic = (uint32_t)similar_window_topic_find(w, topic, 1);
+	e->period_key = period_key;
+	w->nentries++;
+
+	w->index[similar_window_index_position(w, issue)] = slot;
+	similar_window_period_link(w, slot);
+	similar_window_postings_add(w, slot);
+	return 0;
+}
+
+/* Is issue in the window? */
+int
+similar_window_has(const struct similar_window *w, const char *issue)
+{
+	return similar_window_index_find(w, issue) != SIMILAR_WINDOW_NONE;
+}
+
+/* Set the group of issue (NULL: none); an unknown issue is ignored. */
+void
+similar_window_set_group(struct similar_window *w, const char *issue,
+    const char *group)
+{
+	struct similar_window_entry *e;
+	uint32_t slot;
+
+	if ((slot = similar_window_index_find(w, issue)) == SIMILAR_WINDOW_NONE)
+		return;
+	e = &w->entries[slot];
+	free(e->group);
+	e->group = group != NULL ? xstrdup(group) : NULL;
+}
+
+/* Take issue out of the window (it was closed); unknown issues are ignored. */
+void
+similar_window_remove(struct similar_window *w, const char *issue)
+{
+	uint32_t pos, slot;
+
+	pos = similar_window_index_position(w, issue);
+	if ((slot = w->index[pos]) == SIMILAR_WINDOW_NONE)
+		return;
+	similar_window_entry_remove(w, slot, pos);
+}
+
+/*
+ * Take every entry of a period before oldest_period_key out of the window.
+ * The posting lists of the topics touched are filtered once, not per
+ * entry, so that expiring half the window costs one pass over it.
+ */
+void
+similar_window_expire(struct similar_window *w, int oldest_period_key)
+{
+	struct similar_window_topic *t;
+	struct similar_window_posting *p;
+	struct similar_window_entry *e;
+	uint32_t slot, next, i, j, k;
+	size_t nold, n, ti;
+	char *dirty;
+
+	for (nold = 0; nold < w->nperiods &&
+	    w->periods[nold].key < oldest_period_key; nold++)
+		;
+	if (nold == 0)
+		return;
+
+	/* Mark the expired entries: no issue id, still in their slot. */
+	dirty = xcalloc(w->ntopics, 1);
+	for (n = 0; n < nold; n++) {
+		for (slot = w->periods[n].head; slot != SIMILAR_WINDOW_NONE;
+		    slot = w->entries[slot].next) {
+			e = &w->entries[slot];
+			similar_window_index_delete(w,
+			    similar_window_index_position(w, e->issue));
+			free(e->issue);
+			e->issue = NULL;
+			dirty[e->topic] = 1;
+			w->topics[e->topic].nentries--;
+		}
+	}
+	for (ti = 0; ti < w->ntopics; ti++) {
+		if (!dirty[ti])
+			continue;
+		t = &w->topics[ti];
+		for (i = 0; i <= t->mask; i++) {
+			p = &t->table[i];
+			if (p->alloc == 0 || p->n == 0)
+				continue;
+			for (j = k = 0; j < p->n; j++) {
+				if (w->entries[p->slots[j]].issue != NULL)
+					p->slots[k++] = p->slots[j];
+			}
+			p->n = k;
+			if (k == 0)
+				t->empty++;
+		}
+		similar_window_topic_tidy(t);
+	}
+	free(dirty);
+
+	for (n = 0; n < nold; n++) {
+		for (slot = w->periods[n].head; slot != SIMILAR_WINDOW_NONE;
+		    slot = next) {
+			next = w->entries[slot].next;
+			similar_window_entry_release(w, slot);
+		}
+	}
+	memmove(w->periods, w->periods + nold,
+	    (w->nperiods - nold) * sizeof *w->periods);
+	w->nperiods -= nold;
+}
+
+/* ---- the window: matching a new item ---- */
+
+/* qsort comparison of matches: best score first, then newer, then by id. */
+static int
+similar_window_compare_match(const void *a, const void *b)
+{
+	const struct similar_match *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score < y->score ? 1 : -1;
+	if (x->period_key != y->period_key)
+		return x->period_key < y->period_key ? 1 : -1;
+	return strcmp(x->issue, y->issue);
+}
+
+/* qsort comparison of postings by length, longest first. */
+static int
+similar_window_compare_posting(const void *a, const void *b)
+{
+	const struct similar_window_posting *x = *(struct similar_window_posting *const *)a;
+	const struct similar_window_posting *y = *(struct similar_window_posting *const *)b;
+
+	return (x->n < y->n) - (x->n > y->n);
+}
+
+/* Return 1 if the entry has gram, 0 if not. */
+static int
+similar_window_has_gram(const struct similar_window_entry *e, uint32_t gram)
+{
+	size_t lo = 0, hi = e->ngrams, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (e->grams[mid] < gram)
+			lo = mid + 1;
+		else if (e->grams[mid] > gram)
+			hi = mid;
+		else
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Choose the postings a match does not count, for a query of nq grams
+ * whose npost postings in topic t are post: move them to the front of post
+ * and return how many. Counting every posting gives each entry's exact
+ * share, so only huge postings (over a fifth of the topic: "希望", "企业")
+ * are worth skipping, and only so many that an entry sharing nothing but
+ * them, at most skip grams, still stays below the threshold: skip <
+ * threshold * (nq + 1) / 2. An entry not counted then cannot match.
+ */
+static size_t
+similar_window_match_skip(const struct similar_window_topic *t,
+    struct similar_window_posting **post, size_t npost, size_t nq,
+    double threshold)
+{
+	size_t skip, huge = 0, i;
+	double budget;
+
+	for (i = 0; i < npost; i++) {
+		if (post[i]->n > t->nentries / 5)
+			huge++;
+	}
+	budget = threshold * (double)(nq + 1) / 2.0 - 1e-9;
+	skip = budget > 1.0 ? (size_t)budget : 0;
+	if (skip > 0 && (double)skip >= budget)
+		skip--;
+	if (skip > huge)
+		skip = huge;
+	if (skip > 0)
+		qsort(post, npost, sizeof *post, similar_window_compare_posting);
+	return skip;
+}
+
+/* Remember a match in w->found, growing it as needed. */
+static void
+similar_window_found_add(struct similar_window *w, size_t n,
+    const struct similar_window_entry *e, double score)
+{
+	struct similar_match *m;
+
+	if (n == w->found_alloc) {
+		w->found_alloc = w->found_alloc == 0 ? 64 : w->found_alloc * 2;
+		w->found = xreallocarray(w->found, w->found_alloc,
+		    sizeof *w->found);
+	}
+	m = &w->found[n];
+	m->issue = e->issue;
+	m->enterprise = e->enterprise;
+	m->group = e->group;
+	m->score = score;
+	m->period_key = e->period_key;
+}
+
+/*
+ * Find the entries of topic, of period_key min_period_key or later, whose
+ * similarity to text is at least threshold (> 0). Fill out with at most max
+ * of them, best first (ties: newer period first, then by issue id), and
+ * return how many were filled; when that is max there may be more. The
+ * strings in out belong to the window and stay valid until it next changes.
+ * An issue already in the window matches its own text with 1.0.
+ */
+size_t
+similar_window_match(struct similar_window *w, const char *topic,
+    const char *text, int min_period_key, double threshold,
+    struct similar_match *out, size_t max)
+{
+	struct similar_window_posting **post;
+	struct similar_window_topic *t;
+	struct similar_window_entry *e;
+	struct similar_grams q;
+	size_t npost = 0, skip, ntouched = 0, nfound = 0, i, j;
+	double score;
+	uint32_t slot, common;
+	long ti;
+
+	if ((ti = similar_window_topic_find(w, topic, 0)) == -1 ||
+	    w->topics[ti].nentries == 0 || max == 0)
+		return 0;
+	t = &w->topics[ti];
+	similar_grams(text, &q);
+	if (q.n == 0)
+		return 0;
+	if (threshold < 1e-6)
+		threshold = 1e-6;
+
+	post = xreallocarray(NULL, q.n, sizeof *post);
+	for (i = 0; i < q.n; i++) {
+		if ((post[npost] = similar_window_posting_find(t, q.v[i])) != NULL &&
+		    post[npost]->n > 0)
+			npost++;
+	}
+	skip = similar_window_match_skip(t, post, npost, q.n, threshold);
+	for (i = skip; i < npost; i++) {
+		for (j = 0; j < post[i]->n; j++) {
+			slot = post[i]->slots[j];
+			if (w->count[slot]++ == 0)
+				w->touched[ntouched++] = slot;
+		}
+	}
+	for (i = 0; i < ntouched; i++) {
+		slot = w->touched[i];
+		common = w->count[slot];
+		w->count[slot] = 0;
+		e = &w->entries[slot];
+		if (e->period_key < min_period_key)
+			continue;
+		if (2.0 * (double)(common + skip) + 1e-9 <
+		    threshold * (double)(q.n + e->ngrams))
+			continue;
+		for (j = 0; j < skip; j++)
+			common += similar_window_has_gram(e, post[j]->gram);
+		score = 2.0 * (double)common / (double)(q.n + e->ngrams);
+		if (score >= threshold)
+			similar_window_found_add(w, nfound++, e, score);
+	}
+	free(post);
+	free(q.v);
+
+	if (nfound > 1)
+		qsort(w->found, nfound, sizeof *w->found,
+		    similar_window_compare_match);
+	if (nfound > max)
+		nfound = max;
+	if (nfound > 0)
+		memcpy(out, w->found, nfound * sizeof *out);
+	return nfound;
+}
+
+/*
+ * Return the bytes the window has allocated (without malloc's own
+ * overhead): entries, strings, grams, posting lists, index and scratch.
+ */
+size_t
+similar_window_bytes(const struct similar_window *w)
+{
+	const struct similar_window_entry *e;
+	const struct similar_window_topic *t;
+	size_t bytes, i;
+	uint32_t j;
+
+	bytes = sizeof *w;
+	bytes += (size_t)w->nalloc * (sizeof *w->entries + sizeof *w->count +
+	    sizeof *w->touched);
+	bytes += (size_t)(w->index_mask + 1) * sizeof *w->index;
+	bytes += w->periods_alloc * sizeof *w->periods;
+	bytes += w->found_alloc * sizeof *w->found;
+	bytes += w->ntopics * sizeof *w->topics;
+	for (j = 0; j < w->nalloc; j++) {
+		e = &w->entries[j];
+		if (e->issue == NULL)
+			continue;
+		bytes += strlen(e->issue) + 1 + strlen(e->enterprise) + 1;
+		if (e->group != NULL)
+			bytes += strlen(e->group) + 1;
+		bytes += (size_t)e->ngrams * sizeof *e->grams;
+	}
+	for (i = 0; i < w->ntopics; i++) {
+		t = &w->topics[i];
+		bytes += strlen(t->name) + 1;
+		bytes += (size_t)(t->mask + 1) * sizeof *t->table;
+		for (j = 0; j <= t->mask; j++)
+			bytes += (size_t)t->table[j].alloc * sizeof(uint32_t);
+	}
+	return bytes;
+}
