@@ -2,12 +2,15 @@
 liaisonctl ledger export. The workbook is read back with an independent
 reader (openpyxl) and every cell is checked against the JSON ledger
 (GET /api/v1/ledger) of the same scenario (test_ledger.py's, the fixture
-`led` of conftest.py, on a stack of this module's own)."""
+`led` of conftest.py, on a stack of this module's own), and so is its page
+set-up for printing (test_ledger_print.py prints it with LibreOffice)."""
 
 import csv
 import datetime
 import io
+import math
 import os
+import re
 
 import openpyxl
 import pytest
@@ -28,6 +31,7 @@ SCORE_FIELDS = ["received", "returned", "claimed", "claimed_on_time", "responded
                 "responded_on_time", "resolved", "resolved_on_time", "due", "open", "overdue",
                 "rated", "satisfied", "response_rate", "resolution_rate", "satisfaction_rate"]
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TITLE_ROWS = 2       # the title block above the headers (row 3)
 
 
 def workbook(body):
@@ -35,8 +39,14 @@ def workbook(body):
 
 
 def sheet_rows(ws):
-    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    """The headers (row 3, under the title block) and the rows as dicts."""
+    rows = [list(r) for r in ws.iter_rows(values_only=True)][TITLE_ROWS:]
     return rows[0], [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+def title_block(ws):
+    """The title and the line under it (each merged across the table)."""
+    return ws["A1"].value, ws["A2"].value
 
 
 def local(iso):
@@ -71,9 +81,9 @@ def check_summary(ws, doc, only=None):
                 assert r[col] is None, (d["name"], col)
             else:
                 assert r[col] == pytest.approx(d[field], abs=1e-9), (d["name"], col, r[col], d[field])
-    assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:Q%d" % (len(rows) + 1)
-    rates = [c for c in ws["O"][1:] if c.value is not None]
+    assert ws.freeze_panes == "A4"
+    assert ws.auto_filter.ref == "A3:Q%d" % (len(rows) + 3)
+    rates = [c for c in ws["O"][TITLE_ROWS + 1:] if c.value is not None]
     assert rates and all(c.number_format == "0.0%" for c in rates)
 
 
@@ -87,8 +97,8 @@ def check_issue_sheets(wb, doc, st, only=None):
         ws = wb[name]
         header, rows = sheet_rows(ws)
         assert header == COLUMNS
-        assert ws.freeze_panes == "A2"
-        assert ws.auto_filter.ref == "A1:X%d" % (len(rows) + 1)
+        assert ws.freeze_panes == "A4"
+        assert ws.auto_filter.ref == "A3:X%d" % (len(rows) + 3)
         for r in rows:
             issue = next(i for i in doc["issues"] if i["id"] == r["问题编号"])
             assert issue["category"] == cat and r["类别"] == CATEGORY_ZH[cat]
@@ -111,7 +121,7 @@ def check_issue_sheets(wb, doc, st, only=None):
             assert r["企业名称"] and r["统一社会信用代码"] and r["指导员"] and r["问题描述"]
             if r["认领时间"] is not None:
                 col = COLUMNS.index("认领时间")
-                cell = ws.cell(row=rows.index(r) + 2, column=col + 1)
+                cell = ws.cell(row=rows.index(r) + TITLE_ROWS + 2, column=col + 1)
                 assert cell.is_date and cell.number_format == "yyyy-mm-dd hh:mm"
     want = {(i["id"], t["id"]) for i in doc["issues"] for t in i["tasks"]
             if only is None or t["department"] == only}
@@ -195,7 +205,8 @@ def test_an_empty_period_is_a_workbook_with_headers(led):
     st = led["st"]
     other = lib.period_shift(lib.current_period(), -2)
     wb = workbook(get_file(st, "xlsx", st.token("admin", "clerk"), "?period=" + other).body)
-    assert [ws.max_row for ws in wb] == [len(st.roster["departments"]) + 2, 1, 1, 1]
+    assert [ws.max_row for ws in wb] == [len(st.roster["departments"]) + 2 + TITLE_ROWS, 3, 3, 3]
+    assert all(other in title_block(ws)[1] for ws in wb)
 
 
 def test_liaisonctl_ledger_export_writes_the_same_workbook(led, tmp_path):
@@ -207,8 +218,12 @@ def test_liaisonctl_ledger_export_writes_the_same_workbook(led, tmp_path):
     ctl = openpyxl.load_workbook(out)
     assert ctl.sheetnames == api.sheetnames
     for name in SHEETS:
-        assert [list(r) for r in ctl[name].iter_rows(values_only=True)] == \
-            [list(r) for r in api[name].iter_rows(values_only=True)], name
+        # the same but for the minute each was made in
+        assert [list(r) for r in ctl[name].iter_rows(values_only=True)][TITLE_ROWS:] == \
+            [list(r) for r in api[name].iter_rows(values_only=True)][TITLE_ROWS:], name
+        made = re.compile(r"生成时间：\S+ \S+")
+        assert title_block(ctl[name])[0] == title_block(api[name])[0]
+        assert made.sub("", title_block(ctl[name])[1]) == made.sub("", title_block(api[name])[1])
     out_csv = str(tmp_path / "hr.csv")
     st.d.ctl("ledger", "export", "--department", "hr", "-o", out_csv)
     api_csv = get_file(st, "csv", st.token("department", "hr")).body
