@@ -241,3 +241,70 @@ def test_liaisonctl_ledger_export_refusals_write_nothing(led, tmp_path):
     p = st.d.ctl("ledger", "export", "--format", "ods", "-o", out, check=False)
     assert p.returncode == 2
     assert os.listdir(tmp_path) == []
+
+
+def needed_lines(text, width):
+    """The lines text needs in a column width characters wide (a Chinese
+    character taking two), counted the simple way: each line of it, its
+    width over the column's, rounded up."""
+    if not text:
+        return 1
+    return sum(max(1, math.ceil(sum(2 if ord(ch) > 0x2e80 else 1 for ch in line) / width))
+               for line in text.split("\n"))
+
+
+def check_print_setup(ws, st, sheet, period, department="全部"):
+    """ws prints as a document: A4, landscape, one page wide, its title block,
+    the header row on every page, the footer, every cell ruled, long text
+    wrapped in rows tall enough for it. Returns the most lines a row needs."""
+    ps = ws.page_setup
+    assert int(ps.paperSize) == 9, "A4"
+    assert ps.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ps.fitToWidth in (None, 1) and ps.fitToHeight == 0, "one page wide, as many tall as needed"
+    assert ws.print_title_rows == "$3:$3"
+    ncols = ws.max_column
+    last = openpyxl.utils.get_column_letter(ncols)
+    assert {str(r) for r in ws.merged_cells.ranges} == {"A1:%s1" % last, "A2:%s2" % last}
+    title, line = title_block(ws)
+    assert title == "%s问题清单台账（%s）" % (st.roster["zone"]["name"], sheet)
+    made = re.search(r"生成时间：(\d{4}-\d\d-\d\d \d\d:\d\d)", line)
+    assert made, line
+    when = datetime.datetime.strptime(made.group(1), "%Y-%m-%d %H:%M")
+    now = datetime.datetime.now(lib.TZ).replace(tzinfo=None)
+    assert abs((now - when).total_seconds()) < 120, (when, now)
+    for part in ("期次：" + period, "类别：" + ("全部" if sheet == "汇总" else sheet),
+                 "部门：" + department):
+        assert part in line, (part, line)
+    foot = ws.oddFooter
+    assert "&P" in foot.center.text and "&N" in foot.center.text, "page numbers"
+    assert foot.left.text == "生成时间 " + made.group(1)
+    assert foot.right.text == "%s %s" % (sheet, period)
+    most = 1
+    for row in ws.iter_rows(min_row=TITLE_ROWS + 1):
+        tallest = 1
+        for c in row:
+            assert c.border.left.style == "thin" and c.border.bottom.style == "thin", c.coordinate
+            if isinstance(c.value, str):
+                assert c.alignment.wrap_text, c.coordinate
+                width = ws.column_dimensions[c.column_letter].width
+                tallest = max(tallest, needed_lines(c.value, width - 0.71))
+        height = ws.row_dimensions[row[0].row].height or 15
+        assert height >= 14 * tallest, (row[0].row, height, tallest)
+        most = max(most, tallest)
+    return most
+
+
+def test_every_sheet_is_set_up_for_print(led):
+    st = led["st"]
+    period = lib.current_period()
+    wb = workbook(get_file(st, "xlsx", st.token("admin", "clerk")).body)
+    most = {name: check_print_setup(wb[name], st, name, period) for name in SHEETS}
+    # a long text wraps in its column, and its row grows with it
+    assert most["个性问题"] >= 3, most
+    ws = wb["个性问题"]
+    col = openpyxl.utils.get_column_letter(COLUMNS.index("问题描述") + 1)
+    assert ws.column_dimensions[col].width <= 21
+    wb = workbook(get_file(st, "xlsx", st.token("department", "hr")).body)
+    for name in SHEETS:
+        check_print_setup(wb[name], st, name, period, department="人力资源和社会保障局")
