@@ -53,6 +53,7 @@
 #define LEDGER_XLSX_PORTRAIT 100      /* columns a portrait A4 page holds */
 #define LEDGER_XLSX_LINE 15.0         /* points: one line of 11 pt text */
 #define LEDGER_XLSX_TITLE_HEIGHT 30.0
+#define LEDGER_XLSX_MAX_HEIGHT 409.0  /* points: Excel's tallest row */
 #define LEDGER_XLSX_A4 9              /* Excel's paper code */
 #define LEDGER_XLSX_TITLE_ROWS 2      /* the title block above the headers */
 
@@ -279,13 +280,20 @@ ledger_xlsx_row_begin(struct ledger_xlsx *x)
 	x->lines = 1;
 }
 
-/* End a row: as tall as its most wrapped cell. */
+/*
+ * End a row: as tall as its most wrapped cell, up to the tallest row Excel
+ * has (a 2,000-character detail is cut there on paper, not refused).
+ */
 static void
 ledger_xlsx_row_end(struct ledger_xlsx *x)
 {
+	double height = x->lines * LEDGER_XLSX_LINE;
+
+	if (height > LEDGER_XLSX_MAX_HEIGHT)
+		height = LEDGER_XLSX_MAX_HEIGHT;
 	if (!x->measuring && x->lines > 1)
-		ledger_xlsx_check(x, worksheet_set_row(x->ws, x->row,
-		    x->lines * LEDGER_XLSX_LINE, NULL));
+		ledger_xlsx_check(x, worksheet_set_row(x->ws, x->row, height,
+		    NULL));
 }
 
 /*

@@ -15,6 +15,7 @@ import re
 import openpyxl
 import pytest
 
+import flow
 import lib
 
 STATE_ZH = {"queued": "待认领", "claimed": "已认领", "responded": "已答复",
@@ -313,3 +314,18 @@ def test_every_sheet_is_set_up_for_print(led):
     wb = workbook(get_file(st, "xlsx", st.token("department", "hr")).body)
     for name in SHEETS:
         check_print_setup(wb[name], st, name, period, department="人力资源和社会保障局")
+
+
+def test_the_longest_detail_is_cut_at_excels_tallest_row(fresh_stack):
+    """A detail of the most characters a report takes needs ~200 lines: the
+    row stops at 409 points (Excel's tallest) and the workbook is still
+    written, with the whole text in its cell."""
+    st = fresh_stack()
+    oid = st.roster["officers"][0]["id"]
+    detail = "长" * 2000
+    flow.submit(st, oid, [lib.item(st.officer(oid)["enterprises"][0], detail=detail)])
+    wb = workbook(get_file(st, "xlsx", st.token("admin", "clerk")).body)
+    ws = wb["个性问题"]
+    _, rows = sheet_rows(ws)
+    assert [r["问题描述"] for r in rows] == [detail]
+    assert ws.row_dimensions[TITLE_ROWS + 2].height == 409
