@@ -103,9 +103,9 @@ ledger_xlsx_char_width(uint32_t cp)
 }
 
 /*
- * Return the width of UTF-8 text in Excel's character units: a CJK (or
- * other wide) character counts 2, anything else 1; the longest line of a
- * text with newlines.
+ * Return the width of UTF-8 text in Excel's character units, each
+ * character as ledger_xlsx_char_width says; the longest line of a text
+ * with newlines.
  */
 double
 ledger_xlsx_width(const char *s)

@@ -26,6 +26,8 @@ test_ledger_xlsx_width_counts_cjk_as_two(void **state)
 	assert_true(ledger_xlsx_width("人社局") == 6);
 	assert_true(ledger_xlsx_width("用工（招聘）3人") == 15);
 	assert_true(ledger_xlsx_width("长的一行\nab") == 8);
+	/* capitals are wider than digits: a credit code must fit its column */
+	assert_true(ledger_xlsx_width("91AB") == 4.5);
 }
 
 static void
