@@ -42,39 +42,44 @@ demo_shell() {   # COMMAND-LINE
 }
 
 # "PID STARTTIME COMM" of a process, or nothing when it is gone or a zombie
-# (the start time tells a reused pid apart).
+# (the start time tells a reused pid apart).  Builtins only: this runs for
+# every process on the machine.
 proc_id() {   # PID
-	local stat rest
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	local stat rest comm
+	{ IFS= read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 0
 	rest=${stat##*) }
-	# shellcheck disable=SC2086 # split the fields
-	set -- $1 $rest
+	comm=${stat#*(}
+	comm=${comm%)*}
+	# shellcheck disable=SC2086 # split the fields: state is $1, starttime $20
+	set -- "$1" $rest
 	[ "$2" != Z ] || return 0
-	local comm=${stat#*(}
-	comm=${comm%%)*}
 	printf '%s %s %s\n' "$1" "${21}" "$comm"
 }
 alive() {   # PID STARTTIME: that very process still runs
 	local now
 	now=$(proc_id "$1")
-	[ -n "$now" ] && [ "$(echo "$now" | awk '{ print $2 }')" = "$2" ]
+	set -- "$2" $now
+	[ $# -ge 3 ] && [ "$3" = "$1" ]
 }
 
-# Every descendant of PID, as proc_id lines, read from /proc.
+# Every descendant of PID, as proc_id lines, from one pass over /proc.
 descendants() {   # PID
-	local todo=("$1") d stat rest ppid p
+	local d stat rest p
+	local -A kids=()
+	for d in /proc/[0-9]*; do
+		{ IFS= read -r stat <"$d/stat"; } 2>/dev/null || continue
+		rest=${stat##*) }
+		# shellcheck disable=SC2086
+		set -- $rest
+		kids[$2]="${kids[$2]:-} ${d#/proc/}"
+	done
+	local todo=("$1")
 	while [ ${#todo[@]} -gt 0 ]; do
 		p=${todo[0]}
 		todo=("${todo[@]:1}")
-		for d in /proc/[0-9]*; do
-			stat=$(cat "$d/stat" 2>/dev/null) || continue
-			rest=${stat##*) }
-			# shellcheck disable=SC2086
-			set -- $rest
-			ppid=$2
-			[ "$ppid" = "$p" ] || continue
-			todo+=("${d#/proc/}")
-			proc_id "${d#/proc/}"
+		for d in ${kids[$p]:-}; do
+			todo+=("$d")
+			proc_id "$d"
 		done
 	done
 }
