@@ -64,7 +64,7 @@ alive() {   # PID STARTTIME: that very process still runs
 
 # Every descendant of PID, as proc_id lines, from one pass over /proc.
 descendants() {   # PID
-	local d stat rest p
+	local top=$1 d stat rest p
 	local -A kids=()
 	for d in /proc/[0-9]*; do
 		{ IFS= read -r stat <"$d/stat"; } 2>/dev/null || continue
@@ -73,7 +73,7 @@ descendants() {   # PID
 		set -- $rest
 		kids[$2]="${kids[$2]:-} ${d#/proc/}"
 	done
-	local todo=("$1")
+	local todo=("$top")
 	while [ ${#todo[@]} -gt 0 ]; do
 		p=${todo[0]}
 		todo=("${todo[@]:1}")
