@@ -250,6 +250,13 @@ void api_claim_next(struct request *);
 void api_task(struct request *);
 void api_task_step(struct request *);
 
+/* api_governance.c (issue 16) */
+void api_task_extend(struct request *);
+void api_task_extension(struct request *);
+void api_extensions(struct request *);
+void api_ledger_snapshots(struct request *);
+void api_ledger_snapshot(struct request *);
+
 /* api_actions.c */
 void api_issue_action(struct request *);
 

@@ -121,6 +121,7 @@ ledger_task_parse(struct ledger_task *t, const redisReply *flat)
 	t->responded_at = ledger_ms(flat, "responded_at");
 	t->resolved_at = ledger_ms(flat, "resolved_at");
 	t->returned_at = ledger_ms(flat, "returned_at");
+	t->extended = (int)ledger_ms(flat, "extended");
 }
 
 /* Fill is from an issue's flat hash and the array of its tasks' hashes. */
@@ -145,6 +146,7 @@ ledger_issue_parse(struct ledger_issue *is, const redisReply *flat,
 	is->satisfaction = ledger_str(flat, "satisfaction");
 	is->difficult = v != NULL && strcmp(v, "1") == 0;
 	is->created = ledger_ms(flat, "created");
+	is->recurrence_of = ledger_str(flat, "recurrence_of");
 	is->tasks = xcalloc(tasks->elements + 1, sizeof *is->tasks);
 	for (i = 0; i < tasks->elements; i++) {
 		if (tasks->element[i]->type != REDIS_REPLY_ARRAY)
@@ -262,6 +264,8 @@ ledger_count_task(struct ledger_score *s, const struct ledger_task *t,
 	responded = resolved || strcmp(t->state, "responded") == 0;
 	claimed = responded || strcmp(t->state, "claimed") == 0;
 	s->received++;
+	if (t->extended > 0)
+		s->extended++;
 	if (strcmp(t->state, "returned") == 0)
 		s->returned++;
 	if (claimed) {
@@ -307,6 +311,7 @@ ledger_add(struct ledger_score *to, const struct ledger_score *s)
 	to->overdue += s->overdue;
 	to->rated += s->rated;
 	to->satisfied += s->satisfied;
+	to->extended += s->extended;
 }
 
 /* qsort of task pointers by id, so a shared task's copies are neighbours. */
@@ -495,6 +500,7 @@ ledger_score_json(const struct ledger_score *s)
 	cJSON_AddNumberToObject(obj, "overdue", s->overdue);
 	cJSON_AddNumberToObject(obj, "rated", s->rated);
 	cJSON_AddNumberToObject(obj, "satisfied", s->satisfied);
+	cJSON_AddNumberToObject(obj, "extended", s->extended);
 	ledger_add_rate(obj, "response_rate", s->response_rate);
 	ledger_add_rate(obj, "resolution_rate", s->resolution_rate);
 	ledger_add_rate(obj, "satisfaction_rate", s->satisfaction_rate);
@@ -571,6 +577,8 @@ ledger_json(const struct ledger *l, const struct roster *roster,
 		}
 		ledger_add_text(obj, "group", is->group);
 		ledger_add_text(obj, "satisfaction", is->satisfaction);
+		ledger_add_text(obj, "recurrence_of",
+		    is->recurrence_of != NULL ? is->recurrence_of : "");
 		ledger_add_time(obj, "created", is->created);
 		depts = cJSON_AddArrayToObject(obj, "departments");
 		tasks = cJSON_AddArrayToObject(obj, "tasks");
@@ -621,6 +629,7 @@ ledger_issue_free(struct ledger_issue *is)
 	free(is->state);
 	free(is->group);
 	free(is->satisfaction);
+	free(is->recurrence_of);
 }
 
 /* Free a ledger and everything it holds; NULL is fine. */

@@ -75,6 +75,18 @@ static const struct route routes[] = {
 	    api_delivery_retry, "/api/v1/deliveries/{id}/retry", NULL, NULL },
 	{ "/api/v1/digests", EVHTTP_REQ_POST, 1 << ROLE_ADMIN,
 	    api_digests, "/api/v1/digests", NULL, NULL },
+	/* Governance over time (issue 16, SPEC §12): api_governance.c. */
+	{ "/api/v1/tasks/*/extend", EVHTTP_REQ_POST, 1 << ROLE_DEPARTMENT,
+	    api_task_extend, "/api/v1/tasks/{id}/extend", NULL, NULL },
+	{ "/api/v1/tasks/*/extension", EVHTTP_REQ_POST, 1 << ROLE_ADMIN,
+	    api_task_extension, "/api/v1/tasks/{id}/extension", NULL, NULL },
+	{ "/api/v1/extensions", METHODS_GET, 1 << ROLE_ADMIN,
+	    api_extensions, "/api/v1/extensions", NULL, NULL },
+	{ "/api/v1/ledger/snapshots", METHODS_GET, 0,
+	    api_ledger_snapshots, "/api/v1/ledger/snapshots", NULL, NULL },
+	{ "/api/v1/ledger/snapshots/*", METHODS_GET, 0,
+	    api_ledger_snapshot, "/api/v1/ledger/snapshots/{period}", NULL,
+	    NULL },
 	/* The web pages (web*.c): session cookie, form bodies, HTML. */
 	{ "/form", METHODS_GET, PAGE_OFFICER,
 	    web_form, "/form", NULL, web_error },

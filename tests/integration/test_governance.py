@@ -1,0 +1,277 @@
+"""Governance over time (issue 16, SPEC §12): 延期 extensions (request,
+decision, every refusal, the moved deadline the escalation timer honours,
+history, webhooks, the ledger's count, the admin's list) and the 退单 window.
+
+The shared stack has the default deadlines (claim within 1 working day);
+the scenarios that need a deadline or a window to pass within seconds run
+on stacks of their own ([deadlines] claim_seconds, [governance]
+return_seconds).
+"""
+
+import datetime
+import time
+
+import pytest
+
+import lib
+from flow import (act, act_ok, admin, dept_token, drive, get_issue, get_task, new_history, new_issue, outbox,
+                  rejected, second_deadlines, task_of, ts)
+
+
+# ---------------------------------------------------------------------------
+# the working-day calendar, read here as the daemon reads etc/holidays-cn.txt
+
+
+def _calendar():
+    listed = {}
+    with open(lib.CALENDAR_FILE, encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if not parts or parts[0].startswith("#"):
+                continue
+            listed[datetime.date.fromisoformat(parts[0])] = parts[1] == "work"
+    return listed
+
+
+CALENDAR = _calendar()
+
+
+def workday(d):
+    return CALENDAR.get(d, d.weekday() < 5)
+
+
+def extended_due(deadline, days):
+    """The end (23:59:59.999, zone time) of the days-th working day after
+    the date of deadline (an ISO time): where an approved extension moves it."""
+    d = ts(deadline).astimezone(lib.TZ).date()
+    n = 0
+    while n < days:
+        d += datetime.timedelta(days=1)
+        if workday(d):
+            n += 1
+    return datetime.datetime(d.year, d.month, d.day, 23, 59, 59, 999000, tzinfo=lib.TZ)
+
+
+def test_extended_due_counts_holidays_and_make_up_days():
+    # 2026-09-30 (Wed) + 1 working day: 10-01..10-07 are off (国庆), 10-08 works.
+    assert extended_due("2026-09-30T23:59:59.999+08:00", 1).date() == datetime.date(2026, 10, 8)
+    # 2026-02-13 (Fri) + 1: Saturday 02-14 is a make-up working day (调休).
+    assert extended_due("2026-02-13T23:59:59.999+08:00", 1).date() == datetime.date(2026, 2, 14)
+
+
+# ---------------------------------------------------------------------------
+# helpers
+
+
+def extend(st, tid, days=2, reason="需要协调多个科室", dept="hr", token=None):
+    body = {"days": days, "reason": reason}
+    return st.d.post("/api/v1/tasks/%s/extend" % tid, body, token=token or dept_token(st, dept))
+
+
+def decide(st, tid, decision, reason="同意", token=None):
+    body = {"decision": decision}
+    if reason is not None:
+        body["reason"] = reason
+    return st.d.post("/api/v1/tasks/%s/extension" % tid, body, token=token or admin(st))
+
+
+def ok(resp, status=200):
+    assert resp.status == status, resp
+    return resp.json()
+
+
+def listed(st, state="pending"):
+    doc = ok(st.d.get("/api/v1/extensions?state=" + state, token=admin(st)))
+    return doc["extensions"]
+
+
+def fresh_task(st, oid, dept="hr"):
+    iss = new_issue(st, oid)
+    return iss["id"], task_of(iss, dept)
+
+
+def ledger_extended(st, period, dept="hr"):
+    doc = ok(st.d.get("/api/v1/ledger?period=" + period))
+    return [d for d in doc["departments"] if d["id"] == dept][0]["extended"]
+
+
+# ---------------------------------------------------------------------------
+# the request and the decision
+
+
+def test_extension_request_then_approval_moves_the_deadline(stack, who):
+    iid, tid = fresh_task(stack, who["a"])
+    period = get_issue(stack, iid)["period"]
+    extended_before = ledger_extended(stack, period)
+    t0 = get_task(stack, tid)
+    i0 = get_issue(stack, iid)
+    updated0 = len(outbox(stack, "task.updated", tid))
+
+    t = ok(extend(stack, tid, days=3, reason="涉及跨部门协调"))
+    assert t["deadline"] == t0["deadline"], t
+    assert len(t["extensions"]) == 1, t
+    x = t["extensions"][0]
+    assert x["days"] == 3 and x["reason"] == "涉及跨部门协调" and x["state"] == "pending", x
+    assert x["stage"] == "claim" and lib.ISO_RE.match(x["at"]) and x["decided_at"] is None, x
+    assert len(outbox(stack, "task.updated", tid)) == updated0 + 1
+    i1 = get_issue(stack, iid)
+    added = new_history(i0, i1)
+    assert [h["event"] for h in added] == ["extension_requested"], added
+    assert added[0]["actor"] == "department:hr" and "涉及跨部门协调" in added[0]["reason"], added
+    rows = [e for e in listed(stack) if e["task"] == tid]
+    assert len(rows) == 1 and rows[0]["department"] == "hr" and rows[0]["request"]["state"] == "pending", rows
+    assert rows[0]["issues"] == [iid], rows
+
+    t = ok(decide(stack, tid, "approve", "同意延期"))
+    assert ts(t["deadline"]) == extended_due(t0["deadline"], 3), (t0["deadline"], t["deadline"])
+    x = t["extensions"][0]
+    assert x["state"] == "approved" and lib.ISO_RE.match(x["decided_at"]) and x["decision"] == "同意延期", x
+    assert get_task(stack, tid)["deadline"] == t["deadline"]
+    assert len(outbox(stack, "task.updated", tid)) == updated0 + 2
+    added = new_history(i1, get_issue(stack, iid))
+    assert [h["event"] for h in added] == ["extension_approved"], added
+    assert added[0]["actor"] == "admin:ops", added
+    assert tid not in [e["task"] for e in listed(stack)]
+    assert tid in [e["task"] for e in listed(stack, "approved")]
+    assert ledger_extended(stack, period) == extended_before + 1
+    # The approved step is the claim: claiming on the moved day is on time.
+    act_ok(stack, tid, "claim")
+
+
+def test_extension_denied_keeps_the_deadline(stack, who):
+    iid, tid = fresh_task(stack, who["a"])
+    drive(stack, tid, "claimed")
+    t0 = get_task(stack, tid)
+    t = ok(extend(stack, tid, days=1))
+    assert t["extensions"][0]["stage"] == "respond", t
+    t = ok(decide(stack, tid, "deny", "理由不充分"))
+    assert t["deadline"] == t0["deadline"], t
+    x = t["extensions"][0]
+    assert x["state"] == "denied" and x["decision"] == "理由不充分", x
+    events = [h["event"] for h in get_issue(stack, iid)["history"]]
+    assert events[-2:] == ["extension_requested", "extension_denied"], events
+    assert tid in [e["task"] for e in listed(stack, "denied")]
+    # a denial frees the task for another request
+    ok(extend(stack, tid, days=1))
+
+
+def test_extensions_max_approved_per_task(stack, who):
+    _, tid = fresh_task(stack, who["b"])
+    for _ in range(2):                     # [governance] extensions_max = 2
+        ok(extend(stack, tid, days=1))
+        ok(decide(stack, tid, "approve"))
+    err = rejected(stack, lambda: extend(stack, tid, days=1), 422, "invalid")
+    assert "2" in err["message"], err
+
+
+# ---------------------------------------------------------------------------
+# refusals: each changes nothing
+
+
+@pytest.mark.parametrize("days, status", [(0, 422), (31, 422), (-1, 422), (1.5, 422), ("2", 400), (True, 400),
+                                          (None, 422)])
+def test_extension_days_refused(stack, who, days, status):
+    _, tid = fresh_task(stack, who["a"])
+    body = {"reason": "原因"}
+    if days is not None:
+        body["days"] = days
+    send = lambda: stack.d.post("/api/v1/tasks/%s/extend" % tid, body, token=dept_token(stack, "hr"))
+    rejected(stack, send, status, "invalid" if status == 422 else "bad_request", "days")
+
+
+@pytest.mark.parametrize("body, status, code, field", [
+    ({"days": 2}, 422, "invalid", "reason"),
+    ({"days": 2, "reason": ""}, 422, "invalid", "reason"),
+    ({"days": 2, "reason": "x" * 501}, 422, "invalid", "reason"),
+    ({"days": 2, "reason": 5}, 400, "bad_request", "reason"),
+    ({"days": 2, "reason": "r", "extra": 1}, 400, "bad_request", "extra"),
+])
+def test_extension_body_refused(stack, who, body, status, code, field):
+    _, tid = fresh_task(stack, who["a"])
+    send = lambda: stack.d.post("/api/v1/tasks/%s/extend" % tid, body, token=dept_token(stack, "hr"))
+    rejected(stack, send, status, code, field)
+
+
+def test_extension_refused_for_others_and_unknown(stack, who):
+    _, tid = fresh_task(stack, who["a"])
+    rejected(stack, lambda: extend(stack, tid, dept="tax"), 403, "forbidden")
+    rejected(stack, lambda: extend(stack, "T999999999"), 404, "not_found")
+    rejected(stack, lambda: extend(stack, "X1"), 404, "not_found")
+    rejected(stack, lambda: extend(stack, tid, token=stack.token("officer", who["a"])), 403, "forbidden")
+    rejected(stack, lambda: extend(stack, tid, token=admin(stack)), 403, "forbidden")
+    rejected(stack, lambda: decide(stack, tid, "approve", token=dept_token(stack, "hr")), 403, "forbidden")
+
+
+def test_second_request_while_one_waits_is_a_conflict(stack, who):
+    _, tid = fresh_task(stack, who["a"])
+    ok(extend(stack, tid))
+    rejected(stack, lambda: extend(stack, tid), 409, "conflict")
+
+
+def test_extension_of_a_finished_task_is_a_conflict(stack, who):
+    _, tid = fresh_task(stack, who["b"])
+    drive(stack, tid, "resolved")
+    rejected(stack, lambda: extend(stack, tid), 409, "conflict")
+
+
+def test_decision_refusals(stack, who):
+    _, tid = fresh_task(stack, who["b"])
+    rejected(stack, lambda: decide(stack, tid, "approve"), 409, "conflict")      # nothing waiting
+    ok(extend(stack, tid))
+    rejected(stack, lambda: decide(stack, tid, "maybe"), 422, "invalid", "decision")
+    rejected(stack, lambda: decide(stack, tid, "deny", reason=None), 422, "invalid", "reason")
+    rejected(stack, lambda: decide(stack, "T999999999", "approve"), 404, "not_found")
+    rejected(stack, lambda: stack.d.post("/api/v1/tasks/%s/extension" % tid, {"decision": "approve", "x": 1},
+                                         token=admin(stack)), 400, "bad_request")
+    # the task finished while the request waited: approving it makes no sense
+    drive_from = get_task(stack, tid)["state"]
+    assert drive_from == "queued"
+    drive(stack, tid, "resolved")
+    rejected(stack, lambda: decide(stack, tid, "approve"), 409, "conflict")
+    ok(decide(stack, tid, "deny", "已办结"))
+
+
+def test_extensions_list_query_refused(stack):
+    tok = admin(stack)
+    lib.assert_error(stack.d.get("/api/v1/extensions?state=lost", token=tok), 422, "invalid", "state")
+    lib.assert_error(stack.d.get("/api/v1/extensions?x=1", token=tok), 400, "bad_request")
+    lib.assert_error(stack.d.get("/api/v1/extensions", token=dept_token(stack, "hr")), 403, "forbidden")
+
+
+# ---------------------------------------------------------------------------
+# second-scale deadlines and windows: stacks of their own
+
+
+def test_extension_after_the_due_time_is_refused_and_approval_stops_escalation(fresh_stack):
+    st = fresh_stack(conf=second_deadlines())
+    oid = "O002"
+    st.token("officer", oid), dept_token(st, "hr"), admin(st)
+    late_iid, late = fresh_task(st, oid)
+    _, kept = fresh_task(st, oid)
+    ok(extend(st, kept, days=1))
+    t = ok(decide(st, kept, "approve"))
+    assert ts(t["deadline"]) > datetime.datetime.now(lib.TZ) + datetime.timedelta(hours=1), t
+    # past the claim deadline (2 s) and two timer ticks
+    time.sleep(4.5)
+    err = rejected(st, lambda: extend(st, late, days=1), 422, "invalid")
+    assert "before" in err["message"], err
+    assert get_task(st, late).get("overdue") == "claim"
+    assert get_task(st, kept).get("overdue") is None
+    assert outbox(st, "task.reminder", kept) == [] and outbox(st, "task.reminder", late)
+    period = get_issue(st, late_iid)["period"]
+    hr = [d for d in ok(st.d.get("/api/v1/ledger?period=" + period))["departments"] if d["id"] == "hr"][0]
+    assert hr["overdue"] == 1 and hr["extended"] == 1, hr
+
+
+def test_return_only_within_the_window(fresh_stack):
+    st = fresh_stack(conf={"governance": {"return_seconds": 2}})
+    oid = "O003"
+    st.token("officer", oid), dept_token(st, "hr")
+    _, early = fresh_task(st, oid)
+    _, late = fresh_task(st, oid)
+    act_ok(st, early, "return")
+    time.sleep(2.5)
+    err = rejected(st, lambda: act(st, late, "return"), 422, "invalid")
+    assert "admin" in err["message"], err
+    # the other steps are not bound by it
+    act_ok(st, late, "claim")
