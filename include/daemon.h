@@ -257,6 +257,9 @@ void api_extensions(struct request *);
 void api_ledger_snapshots(struct request *);
 void api_ledger_snapshot(struct request *);
 
+/* api_recurrence.c (issue 16) */
+void api_recurrence_find(struct request *, void (*)(struct request *));
+
 /* api_actions.c */
 void api_issue_action(struct request *);
 

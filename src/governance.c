@@ -106,10 +106,11 @@ governance_periods_open(const struct period *issue, const struct period *ledger)
 }
 
 /*
- * Of the n finished issues of an enterprise in cand, the one that a new
- * issue of topic with text (title "\n" detail) recurs: same topic, a text
- * scoring at least threshold (similar.c), the best score, the latest of
- * equal ones. Returns its index, or -1 for none.
+ * Of the n finished issues of an enterprise in cand, latest first, the one
+ * that a new issue of topic with text (title "\n" detail) recurs: same
+ * topic, a text scoring at least threshold (similar.c), the best score,
+ * the latest of equal ones (so that a chain of recurrences is followed to
+ * its end). Returns its index, or -1 for none.
  */
 int
 governance_recurrence(const struct governance_candidate *cand, size_t n,
@@ -127,7 +128,7 @@ governance_recurrence(const struct governance_candidate *cand, size_t n,
 		similar_grams(cand[i].text, &g);
 		score = similar_score(&q, &g);
 		free(g.v);
-		if (score >= threshold && score >= best) {
+		if (score >= threshold && score > best) {
 			best = score;
 			found = (int)i;
 		}

@@ -15,7 +15,7 @@ import pytest
 
 import lib
 from flow import (act, act_ok, admin, dept_token, drive, get_issue, get_task, new_history, new_issue, outbox,
-                  rejected, second_deadlines, task_of, ts)
+                  rejected, second_deadlines, submit, task_of, ts)
 
 
 # ---------------------------------------------------------------------------
@@ -275,3 +275,87 @@ def test_return_only_within_the_window(fresh_stack):
     assert "admin" in err["message"], err
     # the other steps are not bound by it
     act_ok(st, late, "claim")
+
+
+# ---------------------------------------------------------------------------
+# recurrence (复发)
+
+
+def one(st, oid, ent, title, detail, topic="hiring"):
+    doc = submit(st, oid, [lib.item(ent, topic=topic, title=title, detail=detail)])
+    return doc["issues"][0]
+
+
+def finish(st, issue, oid, close=True):
+    for t in issue["tasks"]:
+        drive(st, t["id"], "resolved", dept=t["department"])
+    if close:
+        resp = st.d.post("/api/v1/issues/%s/confirm" % issue["id"], {"satisfaction": "satisfied", "comment": "好"},
+                         token=st.token("officer", oid))
+        assert resp.status == 200, resp
+
+
+def test_recurrence_links_and_second_recurrence_is_difficult(stack, officers):
+    oid = officers()
+    ent = stack.officer(oid)["enterprises"][0]
+    title, detail = lib.safe_text(10), lib.safe_text(40)
+    first = one(stack, oid, ent, title, detail)
+    finish(stack, first, oid, close=False)          # resolved counts
+    second = one(stack, oid, ent, title, detail)
+    s = get_issue(stack, second["id"])
+    assert s["recurrence_of"] == first["id"], s
+    assert s["category"] == "individual", s
+    assert "recurrence" in [h["event"] for h in s["history"]], s["history"]
+    assert "recurred" in [h["event"] for h in get_issue(stack, first["id"])["history"]]
+    # never folded into the finished issue's task
+    assert task_of(second) != task_of(first)
+    assert get_task(stack, task_of(second))["state"] == "queued"
+
+    finish(stack, second, oid)                      # closed counts too
+    third = one(stack, oid, ent, title + "。", detail)
+    t = get_issue(stack, third["id"])
+    assert t["recurrence_of"] == second["id"], t
+    assert t["category"] == "difficult", t
+    assert any(h["event"] == "classified" and "recurred 2" in h["reason"] for h in t["history"]), t["history"]
+    led = stack.d.get("/api/v1/ledger?period=" + t["period"]).json()
+    row = [i for i in led["issues"] if i["id"] == third["id"]][0]
+    assert row["recurrence_of"] == second["id"], row
+
+
+def test_no_recurrence_for_open_other_topic_other_text_or_other_enterprise(stack, officers):
+    oid = officers()
+    ents = stack.officer(oid)["enterprises"]
+    title, detail = lib.safe_text(10), lib.safe_text(40)
+    open_one = one(stack, oid, ents[0], title, detail)
+    again = one(stack, oid, ents[0], title, detail)
+    assert get_issue(stack, again["id"])["recurrence_of"] is None     # the first is not finished
+    finish(stack, open_one, oid)
+    finish(stack, again, oid)
+    assert get_issue(stack, one(stack, oid, ents[0], lib.safe_text(10), lib.safe_text(40))["id"])[
+        "recurrence_of"] is None                                        # another text
+    assert get_issue(stack, one(stack, oid, ents[0], title, detail, topic="tax")["id"])[
+        "recurrence_of"] is None                                        # another topic
+    if len(ents) > 1:
+        assert get_issue(stack, one(stack, oid, ents[1], title, detail)["id"])["recurrence_of"] is None
+
+
+def test_recurrence_never_joins_the_finished_common_group(stack, officers):
+    """Three enterprises raise one problem (a common group with one task);
+    the task is resolved; one of them raises it again: a recurrence with a
+    task of its own, not a member of the finished group."""
+    ents = []
+    while len(ents) < 3:
+        oid = officers()
+        ents += [(oid, e) for e in stack.officer(oid)["enterprises"]]
+    title, detail = lib.safe_text(10), lib.safe_text(40)
+    issues = [one(stack, o, e, title, detail) for o, e in ents[:3]]
+    g = get_issue(stack, issues[2]["id"])
+    assert g["group"] is not None and g["category"] == "common", g
+    shared = task_of(g)
+    drive(stack, shared, "resolved")
+    oid, ent = ents[0]
+    again = get_issue(stack, one(stack, oid, ent, title, detail)["id"])
+    assert again["recurrence_of"] in [i["id"] for i in issues], again
+    assert again["group"] != g["group"], again
+    assert task_of(again) != shared
+    assert get_task(stack, shared)["state"] == "resolved"
