@@ -102,6 +102,7 @@ struct daemon {
 	int inflight;               /* requests not yet answered */
 	time_t started;
 	struct digest_sched *digest; /* the weekly digest */
+	struct snapshot *snapshot;  /* freezes past periods' ledgers (issue 16) */
 };
 
 /* auth.c */
@@ -256,6 +257,12 @@ void api_task_extension(struct request *);
 void api_extensions(struct request *);
 void api_ledger_snapshots(struct request *);
 void api_ledger_snapshot(struct request *);
+void governance_ledger_reply(struct request *, struct cJSON *);
+
+/* snapshot.c (issue 16) */
+struct snapshot;
+struct snapshot *snapshot_start(struct daemon *);
+void snapshot_stop(struct snapshot *);
 
 /* api_recurrence.c (issue 16) */
 void api_recurrence_find(struct request *, void (*)(struct request *));

@@ -333,3 +333,86 @@ api_ledger_snapshot(struct request *r)
 	request_script(r, SCRIPT_READ, api_governance_snapshot_read, 2, argv,
 	    NULL);
 }
+
+/* --- the live ledger's additions: carry-over and the frozen figures ------ */
+
+/* The most issues of each state a ledger carries over (oldest first). */
+#define GOVERNANCE_CARRIED_PER_STATE "200"
+
+/* read.lua's snapshot (JSON text or nil) → "snapshot": {at, departments,
+ * total}, then the answer. */
+static void
+api_governance_ledger_snapshot(struct request *r, redisReply *reply)
+{
+	cJSON *root = r->state, *frozen, *snap;
+
+	if (reply->type == REDIS_REPLY_STRING &&
+	    (frozen = cJSON_Parse(reply->str)) != NULL) {
+		snap = cJSON_AddObjectToObject(root, "snapshot");
+		cJSON_AddItemToObject(snap, "at", cJSON_DetachItemFromObject(
+		    frozen, "frozen_at"));
+		cJSON_AddItemToObject(snap, "departments",
+		    cJSON_DetachItemFromObject(frozen, "departments"));
+		cJSON_AddItemToObject(snap, "total",
+		    cJSON_DetachItemFromObject(frozen, "total"));
+		cJSON_Delete(frozen);
+	}
+	r->state = NULL;
+	request_reply_json(r, 200, root);
+}
+
+/*
+ * ledger.lua's carried rows → "carried_over": the issues of earlier periods
+ * not closed, each with periods_open; then the snapshot.
+ */
+static void
+api_governance_ledger_carried(struct request *r, redisReply *reply)
+{
+	cJSON *root = r->state, *json, *rows, *row, *period;
+	const char *argv[2] = { "snapshot", NULL };
+	struct ledger *l = ledger_parse(reply);
+	struct period mine, theirs;
+
+	period = cJSON_GetObjectItemCaseSensitive(root, "period");
+	argv[1] = period->valuestring;
+	if (l == NULL) {
+		request_error(r, 500, "internal", "unexpected store reply", NULL);
+		return;
+	}
+	period_parse(period->valuestring, &mine);
+	ledger_score(l, r->roster, util_now_ms());
+	json = ledger_json(l, r->roster, NULL,
+	    r->config->ledger_show_enterprises);
+	ledger_free(l);
+	rows = cJSON_DetachItemFromObject(json, "issues");
+	cJSON_Delete(json);
+	cJSON_ArrayForEach(row, rows) {
+		if (period_parse(cJSON_GetStringValue(cJSON_GetObjectItem(row,
+		    "period")), &theirs) == -1)
+			continue;
+		cJSON_AddNumberToObject(row, "periods_open",
+		    governance_periods_open(&theirs, &mine));
+	}
+	cJSON_AddItemToObject(root, "carried_over", rows);
+	request_script(r, SCRIPT_READ, api_governance_ledger_snapshot, 2, argv,
+	    NULL);
+}
+
+/*
+ * Answer the live ledger root (its "period" set) of GET /api/v1/ledger
+ * with the issues carried over from earlier periods and, for a frozen
+ * period, the figures as frozen. root becomes the request's state.
+ */
+void
+governance_ledger_reply(struct request *r, cJSON *root)
+{
+	const char *argv[3] = { "carried", NULL, GOVERNANCE_CARRIED_PER_STATE };
+
+	if (r->state_free != NULL)
+		r->state_free(r->state);
+	r->state = root;
+	r->state_free = (void (*)(void *))cJSON_Delete;
+	argv[1] = cJSON_GetStringValue(cJSON_GetObjectItem(root, "period"));
+	request_script(r, SCRIPT_LEDGER, api_governance_ledger_carried, 3, argv,
+	    NULL);
+}

@@ -181,7 +181,7 @@ static const struct config_key config_keys[] = {
 	{ "governance", "recurrence_days", CONFIG_INT,
 	  CONFIG_FIELD(recurrence_days), 1, 3650, "90" },
 	{ "governance", "snapshot_days", CONFIG_INT,
-	  CONFIG_FIELD(snapshot_days), 1, 60, "5" },
+	  CONFIG_FIELD(snapshot_days), 0, 60, "5" },
 	{ "governance", "snapshot_check_seconds", CONFIG_INT,
 	  CONFIG_FIELD(snapshot_check_seconds), 1, 86400, "300" },
 

@@ -21,7 +21,8 @@
  *                        these days, with a similar text
  *                        (similar.c, [classify] similarity)
  *   snapshot_days        a period's ledger is frozen at the end  5
- *                        of this working day after it ends
+ *                        of this working day after it ends (0:
+ *                        when it ends; for tests)
  */
 #include "config.h"
 
@@ -79,15 +80,19 @@ governance_extended_due(const struct workdays *wd, int64_t due_ms, int days)
 }
 
 /*
- * The period ended (the first second after it is period_end) whose ledger
- * is frozen: the end of its snapshot_days-th working day after it. -1 when
- * the time cannot be converted.
+ * When the ledger of period p is frozen: the end of its snapshot_days-th
+ * working day after it; with 0 days as soon as it ends (for tests). -1
+ * when the time cannot be converted.
  */
 int64_t
 governance_freeze_ms(const struct workdays *wd, const struct period *p,
     int snapshot_days)
 {
-	time_t t = workdays_due(wd, period_end(p) - 1, snapshot_days);
+	time_t t;
+
+	if (snapshot_days == 0)
+		return (int64_t)period_end(p) * 1000;
+	t = workdays_due(wd, period_end(p) - 1, snapshot_days);
 
 	if (t == (time_t)-1)
 		return -1;

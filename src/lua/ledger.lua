@@ -7,6 +7,8 @@
 --   resolved FROM TO  the issues a task of which was last resolved in
 --                   [FROM, TO)
 --   active          every issue that is not closed
+--   carried P LIMIT the issues of periods before P that are not closed,
+--                   oldest first, at most LIMIT of each state (issue 16)
 -- Returns {{issue fields (flat), {task fields (flat), ...}}, ...} in no
 -- particular order (ledger.c sorts them). Merged and withdrawn tasks are left out: their work lives on in the
 -- task they were merged into.
@@ -54,6 +56,16 @@ elseif kind == 'active' then
     for _, id in ipairs(redis.call('ZRANGE', P .. 'issues:state:' .. s, 0,
         -1)) do
       ids[#ids + 1] = id
+    end
+  end
+elseif kind == 'carried' then
+  ids = {}
+  for _, s in ipairs({'queued', 'claimed', 'responded', 'resolved',
+      'returned'}) do
+    for _, id in ipairs(redis.call('ZRANGE', P .. 'issues:state:' .. s, 0,
+        tonumber(ARGV[4]) - 1)) do
+      local period = redis.call('HGET', P .. 'issue:' .. id, 'period')
+      if period and period < ARGV[3] then ids[#ids + 1] = id end
     end
   end
 else

@@ -359,3 +359,84 @@ def test_recurrence_never_joins_the_finished_common_group(stack, officers):
     assert again["group"] != g["group"], again
     assert task_of(again) != shared
     assert get_task(stack, shared)["state"] == "resolved"
+
+
+# ---------------------------------------------------------------------------
+# frozen ledgers and carry-over
+
+
+def second_daemon(st, workdir):
+    """Another liaisond with the same config on the same Redis."""
+    import re
+    d = lib.Daemon(workdir, st.redis.port)
+    with open(st.d.conf) as f:
+        text = f.read()
+    text = re.sub(r"(?m)^listen = .*$", "listen = 127.0.0.1:%d" % d.port, text)
+    text = text.replace("file = roster.json", "file = %s" % st.d.roster_path)
+    with open(d.conf, "w") as f:
+        f.write(text)
+    return d
+
+
+def test_snapshot_frozen_once_served_and_shown_with_the_live_ledger(tmp_path):
+    """snapshot_days = 0 (frozen when it ends): the previous period is due at
+    the first look, snapshot_check_seconds after each daemon starts; two
+    daemons race for it and it is written once. (The working-day count is
+    governance.c's unit test.)"""
+    conf = {"governance": {"snapshot_days": 0, "snapshot_check_seconds": 4}}
+    with lib.Stack(str(tmp_path / "one"), conf=conf, start=False) as st:
+        oid = "O004"
+        prev = lib.period_shift(lib.current_period(), -1)
+        other = second_daemon(st, str(tmp_path / "two"))
+        st.d.start()
+        other.start()
+        try:
+            ents = st.officer(oid)["enterprises"]
+            doc = submit(st, oid, [lib.item(ents[0]), lib.item(ents[0])], period=prev)
+            iids = [i["id"] for i in doc["issues"]]
+            lib.wait_for(lambda: prev in [s["period"] for s in st.d.get("/api/v1/ledger/snapshots").json()[
+                "snapshots"]], 15, what="the previous period frozen")
+            listing = st.d.get("/api/v1/ledger/snapshots").json()["snapshots"]
+            assert all(lib.ISO_RE.match(s["at"]) for s in listing), listing
+            assert len({s["period"] for s in listing}) == len(listing), listing
+            frozen = st.d.get("/api/v1/ledger/snapshots/" + prev)
+            assert frozen.status == 200, frozen
+            f = frozen.json()
+            assert f["period"] == prev and sorted(i["id"] for i in f["issues"]) == sorted(iids), f
+            hr = [d for d in f["departments"] if d["id"] == "hr"][0]
+            assert hr["received"] == 2 and hr["claimed"] == 0, hr
+
+            tid = doc["issues"][0]["tasks"][0]["id"]
+            act_ok(st, tid, "claim")
+            time.sleep(4.5)          # both daemons look again
+            again = st.d.get("/api/v1/ledger/snapshots/" + prev)
+            assert again.body == frozen.body
+            assert other.get("/api/v1/ledger/snapshots/" + prev).body == frozen.body
+            live = st.d.get("/api/v1/ledger?period=" + prev).json()
+            assert [d for d in live["departments"] if d["id"] == "hr"][0]["claimed"] == 1, live
+            snap = live["snapshot"]
+            assert snap["at"] == f["frozen_at"], snap
+            assert [d for d in snap["departments"] if d["id"] == "hr"][0]["claimed"] == 0, snap
+            # frozen once between the two daemons
+            logs = st.d.stderr() + other.stderr()
+            assert logs.count("froze the ledger of period %s" % prev) == 1, logs[-3000:]
+            # the current period is not frozen
+            cur = st.d.get("/api/v1/ledger?period=" + lib.current_period()).json()
+            assert "snapshot" not in cur, cur
+            # carry-over: the previous period's open issues, on the current ledger
+            carried = {i["id"]: i for i in cur["carried_over"]}
+            assert set(iids) <= set(carried), cur["carried_over"]
+            assert all(carried[i]["periods_open"] == 2 for i in iids), carried
+            assert all(i["period"] < lib.current_period() for i in cur["carried_over"])
+            assert not [i for i in live["carried_over"] if i["id"] in iids]
+        finally:
+            other.stop_and_check()
+
+
+def test_snapshot_refusals(stack):
+    lib.assert_error(stack.d.get("/api/v1/ledger/snapshots/2026-13-1"), 404, "not_found")
+    lib.assert_error(stack.d.get("/api/v1/ledger/snapshots/2026-1-1"), 404, "not_found")
+    lib.assert_error(stack.d.get("/api/v1/ledger/snapshots/" + lib.current_period()), 404, "not_found")
+    lib.assert_error(stack.d.get("/api/v1/ledger/snapshots?x=1"), 400, "bad_request")
+    resp = stack.d.get("/api/v1/ledger/snapshots")
+    assert resp.status == 200 and isinstance(resp.json()["snapshots"], list), resp

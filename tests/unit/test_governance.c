@@ -123,6 +123,8 @@ test_a_period_is_frozen_at_its_snapshot_days_th_working_day(void **state)
 	    day_end(2026, 12, 7));
 	assert_true(governance_freeze_ms(calendar, &p, 1) ==
 	    day_end(2026, 12, 1));
+	assert_true(governance_freeze_ms(calendar, &p, 0) ==
+	    (int64_t)fixture_local_time(2026, 12, 1, 0, 0) * 1000);
 	/* After 国庆: 10-08 is the first working day. */
 	assert_true(governance_freeze_ms(calendar, &q, 1) ==
 	    day_end(2026, 10, 8));
