@@ -266,7 +266,6 @@ void snapshot_stop(struct snapshot *);
 
 /* api_recurrence.c (issue 16) */
 void api_recurrence_find(struct request *, void (*)(struct request *));
-
 /* api_actions.c */
 void api_issue_action(struct request *);
 
@@ -366,6 +365,7 @@ void web_form_action(struct request *);
 /* web_dept.c */
 void web_dept(struct request *);
 void web_dept_step(struct request *);
+void web_dept_extend(struct request *);     /* 申请延期 (issue 16) */
 
 /* web_ledger.c */
 void web_ledger(struct request *);

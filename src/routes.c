@@ -108,6 +108,8 @@ static const struct route routes[] = {
 	    web_dept_step, "/dept/resolve", "resolve", web_error },
 	{ "/dept/return", EVHTTP_REQ_POST, PAGE_DEPARTMENT,
 	    web_dept_step, "/dept/return", "return", web_error },
+	{ "/dept/extend", EVHTTP_REQ_POST, PAGE_DEPARTMENT,
+	    web_dept_extend, "/dept/extend", "extend", web_error },
 	{ "/ledger", METHODS_GET, ROUTE_PAGE,
 	    web_ledger, "/ledger", NULL, web_error },
 	{ "/login", EVHTTP_REQ_POST, ROUTE_PAGE,

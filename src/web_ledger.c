@@ -164,6 +164,12 @@ web_ledger_render_issue(struct request *r, struct evbuffer *buf,
 	web_escape(buf, is->title);
 	evbuffer_add_printf(buf, "</h3><p><span class=\"badge\">%s</span> %s · ",
 	    web_state_name(is->state), web_category_name(is->category));
+	/* 复发: the same problem again after it was resolved (issue 16). */
+	if (is->recurrence_of != NULL && *is->recurrence_of != '\0') {
+		evbuffer_add_printf(buf, "<span class=\"recurrence\">复发（");
+		web_escape(buf, is->recurrence_of);
+		evbuffer_add_printf(buf, "）</span> · ");
+	}
 	web_escape(buf, tp != NULL ? tp->name : is->topic);
 	if (r->config->ledger_show_enterprises &&
 	    (e = roster_enterprise(r->roster, is->enterprise)) != NULL) {

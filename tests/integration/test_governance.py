@@ -320,6 +320,9 @@ def test_recurrence_links_and_second_recurrence_is_difficult(stack, officers):
     led = stack.d.get("/api/v1/ledger?period=" + t["period"]).json()
     row = [i for i in led["issues"] if i["id"] == third["id"]][0]
     assert row["recurrence_of"] == second["id"], row
+    page = stack.d.get("/ledger?period=" + t["period"])
+    assert page.status == 200, page
+    assert ("复发（%s）" % second["id"]) in page.body.decode(), "no 复发 mark on /ledger"
 
 
 def test_no_recurrence_for_open_other_topic_other_text_or_other_enterprise(stack, officers):
@@ -440,3 +443,50 @@ def test_snapshot_refusals(stack):
     lib.assert_error(stack.d.get("/api/v1/ledger/snapshots?x=1"), 400, "bad_request")
     resp = stack.d.get("/api/v1/ledger/snapshots")
     assert resp.status == 200 and isinstance(resp.json()["snapshots"], list), resp
+
+
+# ---------------------------------------------------------------------------
+# the department page's 申请延期 control
+
+
+def _login(st, token):
+    import urllib.parse
+    r = lib.request(st.d.port, "POST", "/login", body="token=" + urllib.parse.quote(token),
+                    ctype="application/x-www-form-urlencoded")
+    assert r.status == 303, r
+    return r.header("set-cookie").split(";")[0]
+
+
+def _post_form(st, path, fields, cookie):
+    import urllib.parse
+    return lib.request(st.d.port, "POST", path, body=urllib.parse.urlencode(fields),
+                       ctype="application/x-www-form-urlencoded", headers={"Cookie": cookie})
+
+
+def test_dept_page_asks_for_an_extension(stack, officers):
+    import re
+    oid = officers()
+    _, tid = fresh_task(stack, oid)
+    cookie = _login(stack, dept_token(stack, "hr"))
+    body = lib.request(stack.d.port, "GET", "/dept", headers={"Cookie": cookie}).body.decode()
+    item = body[body.index('id="task-%s"' % tid):]
+    item = item[:item.index("</li>")]
+    assert 'action="/dept/extend"' in item and "申请延期" in item, item
+    assert '<label for="days-%s">' % tid in item and '<label for="extend-reason-%s">' % tid in item
+    csrf = re.search(r'name="csrf" value="([^"]*)"', body).group(1)
+    warm = lib.stable_snapshot(stack.r)
+    r = _post_form(stack, "/dept/extend", {"csrf": csrf, "task": tid, "days": "", "reason": "协调中"}, cookie)
+    assert r.status == 400 or r.status == 422, r
+    text = r.body.decode()
+    mine = text[text.index('id="task-%s"' % tid):]
+    mine = mine[:mine.index("</li>")]
+    assert '<details class="extend" open>' in mine and "请填写 1 到 30 之间的工作日天数。" in mine, mine
+    lib.assert_unchanged(warm, lib.stable_snapshot(stack.r))
+    r = _post_form(stack, "/dept/extend", {"csrf": csrf, "task": tid, "days": "2", "reason": "协调中"}, cookie)
+    assert r.status == 303 and r.header("location") == "/dept?ok=extend&task=%s#task-%s" % (tid, tid), r
+    done = lib.request(stack.d.port, "GET", "/dept?ok=extend&task=" + tid, headers={"Cookie": cookie}).body.decode()
+    assert "任务 %s 已申请延期，等待管理员审批。" % tid in done
+    x = get_task(stack, tid)["extensions"]
+    assert len(x) == 1 and x[0]["days"] == 2 and x[0]["state"] == "pending", x
+    r = _post_form(stack, "/dept/extend", {"csrf": csrf, "task": tid, "days": "1", "reason": "再次"}, cookie)
+    assert r.status == 409 and "已有延期申请在等待审批" in r.body.decode(), r
