@@ -141,6 +141,11 @@ struct ledger {
 	struct ledger_score total;       /* the zone: every department together */
 	unsigned by_category[CATEGORY_COUNT];
 	int64_t now;                     /* when scored, ms */
+	/* Carry-over (issue 16): a period's ledger also holds the issues of
+	 * earlier periods not yet closed, oldest first; not scored. */
+	char *carried_period;            /* the ledger's period; NULL: none */
+	struct ledger_issue *carried;
+	size_t ncarried;
 };
 struct ledger_filter {
 	const char *category;            /* NULL: any */

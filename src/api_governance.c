@@ -334,10 +334,7 @@ api_ledger_snapshot(struct request *r)
 	    NULL);
 }
 
-/* --- the live ledger's additions: carry-over and the frozen figures ------ */
-
-/* The most issues of each state a ledger carries over (oldest first). */
-#define GOVERNANCE_CARRIED_PER_STATE "200"
+/* --- the live ledger of a frozen period -------------------------------- */
 
 /* read.lua's snapshot (JSON text or nil) → "snapshot": {at, departments,
  * total}, then the answer. */
@@ -362,57 +359,20 @@ api_governance_ledger_snapshot(struct request *r, redisReply *reply)
 }
 
 /*
- * ledger.lua's carried rows → "carried_over": the issues of earlier periods
- * not closed, each with periods_open; then the snapshot.
- */
-static void
-api_governance_ledger_carried(struct request *r, redisReply *reply)
-{
-	cJSON *root = r->state, *json, *rows, *row, *period;
-	const char *argv[2] = { "snapshot", NULL };
-	struct ledger *l = ledger_parse(reply);
-	struct period mine, theirs;
-
-	period = cJSON_GetObjectItemCaseSensitive(root, "period");
-	argv[1] = period->valuestring;
-	if (l == NULL) {
-		request_error(r, 500, "internal", "unexpected store reply", NULL);
-		return;
-	}
-	period_parse(period->valuestring, &mine);
-	ledger_score(l, r->roster, util_now_ms());
-	json = ledger_json(l, r->roster, NULL,
-	    r->config->ledger_show_enterprises);
-	ledger_free(l);
-	rows = cJSON_DetachItemFromObject(json, "issues");
-	cJSON_Delete(json);
-	cJSON_ArrayForEach(row, rows) {
-		if (period_parse(cJSON_GetStringValue(cJSON_GetObjectItem(row,
-		    "period")), &theirs) == -1)
-			continue;
-		cJSON_AddNumberToObject(row, "periods_open",
-		    governance_periods_open(&theirs, &mine));
-	}
-	cJSON_AddItemToObject(root, "carried_over", rows);
-	request_script(r, SCRIPT_READ, api_governance_ledger_snapshot, 2, argv,
-	    NULL);
-}
-
-/*
- * Answer the live ledger root (its "period" set) of GET /api/v1/ledger
- * with the issues carried over from earlier periods and, for a frozen
- * period, the figures as frozen. root becomes the request's state.
+ * Answer the live ledger root (its "period" set) of GET /api/v1/ledger,
+ * with the figures as frozen when the period is. root becomes the
+ * request's state. (One GET of one key: the ledger itself is cached.)
  */
 void
 governance_ledger_reply(struct request *r, cJSON *root)
 {
-	const char *argv[3] = { "carried", NULL, GOVERNANCE_CARRIED_PER_STATE };
+	const char *argv[2] = { "snapshot", NULL };
 
 	if (r->state_free != NULL)
 		r->state_free(r->state);
 	r->state = root;
 	r->state_free = (void (*)(void *))cJSON_Delete;
 	argv[1] = cJSON_GetStringValue(cJSON_GetObjectItem(root, "period"));
-	request_script(r, SCRIPT_LEDGER, api_governance_ledger_carried, 3, argv,
+	request_script(r, SCRIPT_READ, api_governance_ledger_snapshot, 2, argv,
 	    NULL);
 }

@@ -432,6 +432,13 @@ def test_snapshot_frozen_once_served_and_shown_with_the_live_ledger(tmp_path):
             assert all(carried[i]["periods_open"] == 2 for i in iids), carried
             assert all(i["period"] < lib.current_period() for i in cur["carried_over"])
             assert not [i for i in live["carried_over"] if i["id"] in iids]
+            page = st.d.get("/ledger?period=" + lib.current_period()).body.decode()
+            carried_html = page[page.index('id="carried"'):]
+            for i in iids:
+                assert 'id="issue-%s"' % i in carried_html, "carried issue not on /ledger"
+            assert "已跨 2 个半月未销号" in carried_html
+            # the frozen ledger holds what was carried over into it, too
+            assert "carried_over" in f, f
         finally:
             other.stop_and_check()
 
