@@ -122,9 +122,6 @@ end
 
 -- ---- an issue's state ----
 
--- An issue's state is the least advanced of its tasks, 'returned' while one
--- of them is returned; 'closed' stays until a reopen. Returns the change
--- ("queued -> claimed") for the caller's history entry, or nil.
 -- Keep P finished:E, the enterprise's finished issues a new one may recur
 -- (SPEC §12): in it while resolved (closed keeps it), out when reopened.
 local function finished_track(k, issue, state)
@@ -136,6 +133,9 @@ local function finished_track(k, issue, state)
   end
 end
 
+-- An issue's state is the least advanced of its tasks, 'returned' while one
+-- of them is returned; 'closed' stays until a reopen. Returns the change
+-- ("queued -> claimed") for the caller's history entry, or nil.
 local function update_state(issue)
   local k = key('issue', issue)
   local old = hget(k, 'state')
@@ -599,7 +599,7 @@ end
 
 -- ---- governance (issue 16): 延期 extensions, 复发 recurrence, snapshots ----
 -- SPEC §12. The limits (days, extensions_max) and the new due time, counted
--- in working days, come from the daemon (extension.c); this applies them.
+-- in working days, come from the daemon (governance.c); this applies them.
 
 -- The deadline stage a task in state waits in (req.stages), or nil.
 local function stage_of(state)
@@ -676,7 +676,7 @@ local function extension()
       return {'conflict', 'no step of this task is due any more: deny ' ..
         'the request'}
     end
-    if hget(k, 'deadline') ~= req.from_due then
+    if req.new_due == '' or hget(k, 'deadline') ~= req.from_due then
       return {'conflict', 'the task changed meanwhile: try again'}
     end
     if extensions_approved(list) >= req.extensions_max then
