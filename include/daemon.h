@@ -264,6 +264,9 @@ struct snapshot;
 struct snapshot *snapshot_start(struct daemon *);
 void snapshot_stop(struct snapshot *);
 
+/* api_agenda.c (issue 16) */
+void api_agenda(struct request *);
+
 /* api_recurrence.c (issue 16) */
 void api_recurrence_find(struct request *, void (*)(struct request *));
 /* api_actions.c */

@@ -82,6 +82,8 @@ static const struct route routes[] = {
 	    api_task_extension, "/api/v1/tasks/{id}/extension", NULL, NULL },
 	{ "/api/v1/extensions", METHODS_GET, 1 << ROLE_ADMIN,
 	    api_extensions, "/api/v1/extensions", NULL, NULL },
+	{ "/api/v1/agenda", METHODS_GET, 1 << ROLE_ADMIN,
+	    api_agenda, "/api/v1/agenda", NULL, NULL },
 	{ "/api/v1/ledger/snapshots", METHODS_GET, 0,
 	    api_ledger_snapshots, "/api/v1/ledger/snapshots", NULL, NULL },
 	{ "/api/v1/ledger/snapshots/*", METHODS_GET, 0,

@@ -99,6 +99,29 @@ if kind == 'extensions' then
   end
   return out
 end
+--   agenda "P1 P2" -> {{issue fields, {task fields, ...}}, ...}: the issues
+--               of those periods not closed, with their tasks (merged and
+--               withdrawn ones left out), for the working meeting's agenda
+if kind == 'agenda' then
+  local out = {}
+  for p in id:gmatch('%S+') do
+    for _, i in ipairs(redis.call('ZRANGE', key('issues', 'period', p), 0,
+        -1)) do
+      local k = key('issue', i)
+      if hget(k, 'state') ~= 'closed' then
+        local tasks = {}
+        for _, t in ipairs(decode_list(hget(k, 'tasks'))) do
+          local s = hget(key('task', t), 'state')
+          if s and s ~= 'merged' and s ~= 'withdrawn' then
+            tasks[#tasks + 1] = redis.call('HGETALL', key('task', t))
+          end
+        end
+        out[#out + 1] = {redis.call('HGETALL', k), tasks}
+      end
+    end
+  end
+  return out
+end
 if kind == 'snapshots' then
   return redis.call('ZRANGE', key('snapshots'), 0, -1, 'WITHSCORES')
 end

@@ -497,3 +497,46 @@ def test_dept_page_asks_for_an_extension(stack, officers):
     assert len(x) == 1 and x[0]["days"] == 2 and x[0]["state"] == "pending", x
     r = _post_form(stack, "/dept/extend", {"csrf": csrf, "task": tid, "days": "1", "reason": "再次"}, cookie)
     assert r.status == 409 and "已有延期申请在等待审批" in r.body.decode(), r
+
+
+# ---------------------------------------------------------------------------
+# the working meeting's agenda
+
+
+def test_agenda_lists_what_the_meeting_must_decide_oldest_first(fresh_stack):
+    st = fresh_stack(conf=second_deadlines())
+    oid = "O005"
+    ents = st.officer(oid)["enterprises"]
+    st.token("officer", oid), dept_token(st, "hr"), admin(st)
+    hard = submit(st, oid, [lib.item(ents[0], difficult=True)])["issues"][0]
+    late_iid, late = fresh_task(st, oid)
+    ext_iid, ext = fresh_task(st, oid)
+    ok(extend(st, ext, days=2, reason="需协调"))
+    ret_iid, ret = fresh_task(st, oid)
+    act_ok(st, ret, "return")
+    title, detail = lib.safe_text(10), lib.safe_text(40)
+    old = one(st, oid, ents[1 % len(ents)], title, detail)
+    finish(st, old, oid)
+    rec = one(st, oid, ents[1 % len(ents)], title, detail)
+    for t in (ext, task_of(rec), task_of(hard)):
+        act_ok(st, t, "claim")
+    time.sleep(4.5)      # the late task's claim deadline (2 s) passed; claimed ones respond by 4 s
+    lib.assert_error(st.d.get("/api/v1/agenda", token=dept_token(st, "hr")), 403, "forbidden")
+    lib.assert_error(st.d.get("/api/v1/agenda?x=1", token=admin(st)), 400, "bad_request")
+    doc = ok(st.d.get("/api/v1/agenda", token=admin(st)))
+    assert doc["periods"] == [lib.period_shift(lib.current_period(), -1), lib.current_period()], doc
+    items = doc["agenda"]
+    kinds = {(i["kind"], i["issue"]) for i in items}
+    assert ("difficult", hard["id"]) in kinds, items
+    assert ("overdue", late_iid) in kinds, items
+    assert ("extension", ext_iid) in kinds, items
+    assert ("returned", ret_iid) in kinds, items
+    assert ("recurrence", rec["id"]) in kinds, items
+    assert not [i for i in items if i["issue"] == old["id"]], "a closed issue is not on the agenda"
+    e = [i for i in items if i["kind"] == "extension"][0]
+    assert e["task"] == ext and e["departments"] == ["hr"] and e["days"] == 2 and e["reason"] == "需协调", e
+    r = [i for i in items if i["kind"] == "recurrence"][0]
+    assert r["recurrence_of"] == old["id"], r
+    assert all(lib.ISO_RE.match(i["since"]) and i["age_days"] == 0 for i in items), items
+    since = [ts(i["since"]) for i in items]
+    assert since == sorted(since), "not oldest first"
