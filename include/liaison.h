@@ -950,6 +950,9 @@ size_t ledger_rows(const struct ledger *, const char *department,
     int category, void (*)(const struct ledger_issue *,
     const struct ledger_task *, void *), void *);
 void ledger_rows_time_text(int64_t ms, char buf[LEDGER_TIME_TEXT]);
+size_t ledger_rows_carried(const struct ledger *, const char *department,
+    void (*)(const struct ledger_issue *, const struct ledger_task *,
+    void *), void *);
 
 /* ledger_csv.c */
 int ledger_csv(const struct ledger *, const struct roster *,

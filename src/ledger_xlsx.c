@@ -43,8 +43,9 @@ struct ledger_xlsx {
 	const struct roster *roster;
 	lxw_worksheet *ws;        /* the sheet being filled */
 	lxw_row_t row;
-	double widths[LEDGER_NCOLUMNS > LEDGER_NSUMMARY ? LEDGER_NCOLUMNS :
-	    LEDGER_NSUMMARY];
+	double widths[(LEDGER_NCOLUMNS > LEDGER_NSUMMARY ? LEDGER_NCOLUMNS :
+	    LEDGER_NSUMMARY) + 1];  /* + 1: 跨半月数 of 往期未销号 */
+	struct period period;     /* the ledger's, for 往期未销号 */
 	int error;
 };
 
@@ -209,6 +210,37 @@ ledger_xlsx_row(const struct ledger_issue *is, const struct ledger_task *t,
 	}
 }
 
+/* ledger_rows_carried callback: a row and its half-months (issue 16). */
+static void
+ledger_xlsx_carried_row(const struct ledger_issue *is,
+    const struct ledger_task *t, void *arg)
+{
+	struct ledger_xlsx *x = arg;
+	struct period p;
+
+	ledger_xlsx_row(is, t, arg);
+	if (period_parse(is->period, &p) == 0)
+		ledger_xlsx_check(x, worksheet_write_number(x->ws, x->row,
+		    (lxw_col_t)LEDGER_NCOLUMNS,
+		    governance_periods_open(&p, &x->period), NULL));
+}
+
+/* 往期未销号: the issues carried over from earlier periods, if any. */
+static void
+ledger_xlsx_carried(struct ledger_xlsx *x, const char *department,
+    const char **headers)
+{
+	if (x->l->carried_period == NULL ||
+	    period_parse(x->l->carried_period, &x->period) == -1)
+		return;
+	headers[LEDGER_NCOLUMNS] = "跨半月数";
+	ledger_xlsx_sheet(x, "往期未销号", headers, LEDGER_NCOLUMNS + 1);
+	if (x->error)
+		return;
+	ledger_rows_carried(x->l, department, ledger_xlsx_carried_row, x);
+	ledger_xlsx_sheet_end(x, LEDGER_NCOLUMNS + 1);
+}
+
 /* Write a count, or a rate (as a percentage; blank when undefined). */
 static void
 ledger_xlsx_number(struct ledger_xlsx *x, size_t col, double v, int rate)
@@ -309,7 +341,7 @@ ledger_xlsx(const struct ledger *l, const struct roster *roster,
 	lxw_workbook_options opts = { 0 };
 	struct ledger_xlsx x;
 	const char *tmpdir = getenv("TMPDIR");
-	const char *headers[LEDGER_NCOLUMNS];
+	const char *headers[LEDGER_NCOLUMNS + 1];
 	char *path;
 	size_t i;
 	int fd, c;
@@ -357,6 +389,8 @@ ledger_xlsx(const struct ledger *l, const struct roster *roster,
 		ledger_rows(l, department, c, ledger_xlsx_row, &x);
 		ledger_xlsx_sheet_end(&x, LEDGER_NCOLUMNS);
 	}
+	if (!x.error)
+		ledger_xlsx_carried(&x, department, headers);
 	err = workbook_close(x.wb);
 	if (x.error || err != LXW_NO_ERROR) {
 		xasprintf(cause, "libxlsxwriter: %s", err != LXW_NO_ERROR ?

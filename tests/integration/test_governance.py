@@ -439,6 +439,14 @@ def test_snapshot_frozen_once_served_and_shown_with_the_live_ledger(tmp_path):
             assert "已跨 2 个半月未销号" in carried_html
             # the frozen ledger holds what was carried over into it, too
             assert "carried_over" in f, f
+            # and the workbook, in a sheet of its own with the half-months
+            import io
+            import openpyxl
+            wb = openpyxl.load_workbook(io.BytesIO(st.d.get("/api/v1/ledger.xlsx", token=admin(st)).body))
+            rows = [list(r) for r in wb["往期未销号"].iter_rows(values_only=True)]
+            assert rows[0][-1] == "跨半月数", rows[0]
+            got = {r[1]: r[-1] for r in rows[1:]}
+            assert all(got.get(i) == 2 for i in iids), got
         finally:
             other.stop_and_check()
 
