@@ -20,7 +20,7 @@
 #include "daemon.h"
 
 /* The most finished issues read per enterprise: the latest ones. */
-#define RECURRENCE_PER_ENTERPRISE "50"
+#define RECURRENCE_PER_ENTERPRISE "20"
 
 /* What the read's reply must be given to. */
 struct api_recurrence {
