@@ -77,8 +77,9 @@ struct ledger_xlsx {
 	int measuring;            /* 1: only widen columns, write nothing */
 	double cap;               /* the widest a column of this sheet gets */
 	double lines;             /* the row's most wrapped cell, in lines */
-	double widths[LEDGER_NCOLUMNS > LEDGER_NSUMMARY ? LEDGER_NCOLUMNS :
-	    LEDGER_NSUMMARY];
+	double widths[(LEDGER_NCOLUMNS > LEDGER_NSUMMARY ? LEDGER_NCOLUMNS :
+	    LEDGER_NSUMMARY) + 1];  /* + 1: 跨半月数 of 往期未销号 */
+	struct period carried;    /* the ledger's period, for 往期未销号 */
 	int error;
 };
 
@@ -430,6 +431,42 @@ ledger_xlsx_row(const struct ledger_issue *is, const struct ledger_task *t,
 	ledger_xlsx_row_end(x);
 }
 
+/* ledger_rows_carried callback: a row and its half-months (issue 16). */
+static void
+ledger_xlsx_carried_row(const struct ledger_issue *is,
+    const struct ledger_task *t, void *arg)
+{
+	struct ledger_xlsx *x = arg;
+	struct period p;
+
+	ledger_xlsx_row(is, t, arg);
+	if (period_parse(is->period, &p) == 0)
+		ledger_xlsx_number(x, LEDGER_NCOLUMNS,
+		    governance_periods_open(&p, &x->carried), 0);
+}
+
+/* 往期未销号: the issues carried over from earlier periods, if any. */
+static void
+ledger_xlsx_carried_sheet(struct ledger_xlsx *x)
+{
+	const char *headers[LEDGER_NCOLUMNS + 1];
+	size_t i;
+
+	if (x->l->carried_period == NULL ||
+	    period_parse(x->l->carried_period, &x->carried) == -1)
+		return;
+	for (i = 0; i < LEDGER_NCOLUMNS; i++)
+		headers[i] = ledger_columns[i].header;
+	headers[LEDGER_NCOLUMNS] = "跨半月数";
+	ledger_xlsx_measure(x, headers, LEDGER_NCOLUMNS + 1, LEDGER_XLSX_WRAP);
+	ledger_rows_carried(x->l, x->department, ledger_xlsx_carried_row, x);
+	ledger_xlsx_sheet(x, "往期未销号", headers, LEDGER_NCOLUMNS + 1);
+	if (x->error)
+		return;
+	ledger_rows_carried(x->l, x->department, ledger_xlsx_carried_row, x);
+	ledger_xlsx_sheet_end(x, LEDGER_NCOLUMNS + 1);
+}
+
 /* One summary row: a department's scorecard. */
 static void
 ledger_xlsx_score(struct ledger_xlsx *x, const struct ledger_score *s,
@@ -604,6 +641,8 @@ ledger_xlsx(const struct ledger *l, const struct roster *roster,
 	ledger_xlsx_summary(&x);
 	for (c = 0; c < CATEGORY_COUNT && !x.error; c++)
 		ledger_xlsx_category(&x, c);
+	if (!x.error)
+		ledger_xlsx_carried_sheet(&x);
 	err = workbook_close(x.wb);
 	if (x.error || err != LXW_NO_ERROR) {
 		xasprintf(cause, "libxlsxwriter: %s", err != LXW_NO_ERROR ?
