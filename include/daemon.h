@@ -119,6 +119,7 @@ enum role auth_role_parse(const char *);
 int auth_token_valid(const char *);
 int auth_lookup(struct request *, const char *, request_reply_fn);
 int auth_identity(struct request *, const redisReply *);
+int auth_in_roster(const struct request *);
 int auth_rate_limit(struct request *);
 void auth_bearer(struct request *);
 
@@ -327,6 +328,7 @@ void web_time(struct evbuffer *, const char *);
 const char *web_api_error(const char *, char *, size_t);
 const char *web_state_name(const char *);
 const char *web_category_name(const char *);
+const char *web_field_label(const char *);
 void web_field_message(struct request *, const char *, const char *, int,
     char *, size_t);
 void web_department_names(struct request *, struct evbuffer *,

@@ -98,6 +98,28 @@ auth_identity(struct request *r, const redisReply *record)
 }
 
 /*
+ * Is r's officer or department (auth_identity) in the running roster? A
+ * person taken out of the roster loses every route and page at the next
+ * reload, their sessions included, though their token is not revoked: the
+ * roster, not the token store, says who works here. An admin is in no
+ * roster.
+ */
+int
+auth_in_roster(const struct request *r)
+{
+	switch (r->role) {
+	case ROLE_OFFICER:
+		return roster_officer(r->roster, r->actor_id) != NULL;
+	case ROLE_DEPARTMENT:
+		return roster_department(r->roster, r->actor_id) != NULL;
+	case ROLE_ADMIN:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
  * Count one request against r's token. Returns 0 when it may go on, or the
  * seconds to wait, with the Retry-After header set, when it is over the
  * [limits] rate_per_minute.
@@ -117,6 +139,19 @@ auth_rate_limit(struct request *r)
 	return wait;
 }
 
+/*
+ * The roles a token may hold to use route. An open route that reaches the
+ * token check was made private by the config (/metrics with
+ * metrics_public = no, http.c): it is the admin's.
+ */
+static int
+auth_route_roles(const struct route *route)
+{
+	if ((route->roles & ROLE_ANY) == 0)
+		return 1 << ROLE_ADMIN;
+	return route->roles;
+}
+
 static void
 auth_bearer_loaded(struct request *r, redisReply *reply)
 {
@@ -129,7 +164,12 @@ auth_bearer_loaded(struct request *r, redisReply *reply)
 		    NULL);
 		return;
 	}
-	if (!(r->route->roles & (1 << r->role))) {
+	if (!auth_in_roster(r)) {
+		request_error(r, 403, "forbidden", "this token's officer or "
+		    "department is no longer in the roster", NULL);
+		return;
+	}
+	if (!(auth_route_roles(r->route) & (1 << r->role))) {
 		request_error(r, 403, "forbidden",
 		    "this token's role may not use this resource", NULL);
 		return;

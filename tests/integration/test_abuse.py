@@ -7,12 +7,15 @@ Each test builds its own stack when it changes config or roster; the module's
 shared stack serves the rest.
 """
 
+import copy
 import json
 import os
+import re
 import signal
 import socket
 import threading
 import time
+import urllib.parse
 
 import pytest
 
@@ -80,3 +83,171 @@ def test_a_recurring_problem_is_never_folded_into_a_resolved_task(fresh_stack):
     o5, e5 = pairs[4]
     fifth = get_issue(st, file_same(st, o5, e5, 0)["id"])
     assert fifth["state"] == "queued" and tid not in [x["id"] for x in fifth["tasks"]], fifth
+
+
+# ---------------------------------------------------------------------------
+# the pages, as a browser would use them
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def login(st, token):
+    r = lib.request(st.d.port, "POST", "/login", body="token=" + urllib.parse.quote(token), ctype=FORM)
+    assert r.status == 303, r
+    return r.header("set-cookie").split(";")[0]
+
+
+def page(st, path, cookie):
+    return lib.request(st.d.port, "GET", path, headers={"Cookie": cookie})
+
+
+def post_form(st, path, body, cookie):
+    """POST a urlencoded body (str, sent as is) with the session cookie."""
+    return lib.request(st.d.port, "POST", path, body=body, ctype=FORM, headers={"Cookie": cookie})
+
+
+def hidden(body, name):
+    return re.search(r'name="%s" value="([^"]*)"' % name, body.decode()).group(1)
+
+
+def reload_roster(st, roster, probe):
+    """Write roster, SIGHUP, and wait until probe() is true."""
+    lib.write_roster(st.d.roster_path, roster)
+    st.d.signal(signal.SIGHUP)
+    lib.wait_for(probe, 10, what="the roster reloaded")
+
+
+def test_a_person_taken_off_the_roster_loses_every_route_and_page(fresh_stack):
+    """An officer and a department are removed from the roster: at the next
+    reload their tokens open no API route, their signed-in sessions end, and
+    they cannot sign in again; the others are not touched."""
+    st = fresh_stack()
+    oid, ent = distinct_enterprises(st, 1)[0]
+    otok, htok = st.token("officer", oid), dept_token(st, "hr")
+    iid = submit(st, oid, [lib.item(ent)])["issues"][0]["id"]
+    ocookie, hcookie = login(st, otok), login(st, htok)
+    assert page(st, "/form", ocookie).status == 200 and page(st, "/dept", hcookie).status == 200
+    csrf = hidden(page(st, "/form", ocookie).body, "csrf")
+
+    roster = copy.deepcopy(st.roster)
+    roster["officers"] = [o for o in roster["officers"] if o["id"] != oid]
+    roster["departments"] = [d for d in roster["departments"] if d["id"] != "hr"]
+    for t in roster["topics"]:
+        t["departments"] = [d for d in t["departments"] if d != "hr"] or ["tax"]
+    reload_roster(st, roster, lambda: st.d.get("/api/v1/me", token=otok).status == 403)
+
+    for tok, path in ((otok, "/api/v1/me"), (otok, "/api/v1/issues"), (otok, "/api/v1/issues/" + iid),
+                      (otok, "/api/v1/reports"), (htok, "/api/v1/me"), (htok, "/api/v1/departments/hr/queue"),
+                      (htok, "/api/v1/issues")):
+        lib.assert_error(st.d.get(path, token=tok), 403, "forbidden")
+    lib.assert_error(st.d.post("/api/v1/reports", {"items": [lib.item(ent)]}, token=otok), 403, "forbidden")
+    lib.assert_error(st.d.post("/api/v1/departments/hr/claim", {"claimant": "张三"}, token=htok),
+                     403, "forbidden")
+    # sessions: a page shows the sign-in form again, the cookie is cleared and the session is gone
+    sid = ocookie.split("=")[1]
+    r = page(st, "/form", ocookie)
+    assert r.status == 403 and 'name="token"' in r.body.decode() and "联络员问题报送" not in r.body.decode(), r
+    assert "Max-Age=0" in (r.header("set-cookie") or ""), r
+    assert not st.r.exists(lib.PREFIX + "session:" + sid)
+    r = post_form(st, "/form/report", urllib.parse.urlencode({"csrf": csrf, "enterprise": ent, "topic": "hiring",
+                                                               "title": "标题", "detail": "内容"}), ocookie)
+    assert r.status == 403, r
+    r = page(st, "/dept", hcookie)
+    assert r.status == 403 and 'name="token"' in r.body.decode(), r
+    # and no new session
+    for tok in (otok, htok):
+        r = lib.request(st.d.port, "POST", "/login", body="token=" + tok, ctype=FORM)
+        assert r.status == 403 and r.header("set-cookie") is None, r
+    # an admin and the others still work
+    assert st.d.get("/api/v1/issues/" + iid, token=admin(st)).status == 200
+    assert st.d.get("/api/v1/me", token=dept_token(st, "tax")).status == 200
+
+
+def test_an_officer_whose_enterprise_moved_cannot_read_or_act_on_its_new_issues(fresh_stack):
+    st = fresh_stack()
+    (a, ent), (b, _) = distinct_enterprises(st, 2)
+    atok, btok = st.token("officer", a), st.token("officer", b)
+    old = submit(st, a, [lib.item(ent)])["issues"][0]["id"]
+    roster = copy.deepcopy(st.roster)
+    for o in roster["officers"]:
+        if o["id"] == a:
+            o["enterprises"] = [e for e in o["enterprises"] if e != ent]
+        if o["id"] == b:
+            o["enterprises"].append(ent)
+    reload_roster(st, roster, lambda: ent in [e["id"] for e in
+                                              st.d.get("/api/v1/me", token=btok).json()["enterprises"]])
+    st.roster = roster
+    # a reports nothing more for it
+    lib.assert_error(st.d.post("/api/v1/reports", {"items": [lib.item(ent)]}, token=atok), 403, "forbidden")
+    new = submit(st, b, [lib.item(ent)])["issues"][0]
+    # a neither reads the new issue nor finds it in a list, nor confirms or reopens it
+    lib.assert_error(st.d.get("/api/v1/issues/" + new["id"], token=atok), 403, "forbidden")
+    assert new["id"] not in [i["id"] for i in st.d.get("/api/v1/issues", token=atok).json()["issues"]]
+    act_ok(st, new["tasks"][0]["id"], "claim", dept=new["tasks"][0]["department"])
+    for action, body in (("confirm", {"satisfaction": "satisfied"}), ("reopen", {"reason": "仍未解决"})):
+        r = st.d.post("/api/v1/issues/%s/%s" % (new["id"], action), body, token=atok)
+        assert r.status in (403, 404), r
+    # a keeps the history of what a filed
+    assert st.d.get("/api/v1/issues/" + old, token=atok).status == 200
+
+
+def test_private_metrics_are_the_admins(fresh_stack):
+    st = fresh_stack(start=False)
+    with open(st.d.conf) as f:
+        text = f.read()
+    assert "metrics_public = yes\n" in text
+    with open(st.d.conf, "w") as f:
+        f.write(text.replace("metrics_public = yes\n", "metrics_public = no\n"))
+    st.start()
+    lib.assert_error(st.d.get("/metrics"), 401, "unauthorized")
+    for role, ident in (("officer", st.roster["officers"][0]["id"]), ("department", "hr")):
+        lib.assert_error(st.d.get("/metrics", token=st.token(role, ident)), 403, "forbidden")
+    r = st.d.get("/metrics", token=admin(st))
+    assert r.status == 200 and "liaisond_" in r.body.decode(), r
+
+
+@pytest.mark.parametrize("field", ["title", "detail", "topic"])
+def test_a_nul_in_a_form_field_is_refused_naming_the_field(fresh_stack, field):
+    """%00 would cut the text silently (C strings): refused like \\u0000 in
+    JSON, the page naming the field, nothing stored."""
+    st = fresh_stack()
+    oid, ent = distinct_enterprises(st, 1)[0]
+    cookie = login(st, st.token("officer", oid))
+    body = page(st, "/form", cookie).body
+    fields = {"csrf": hidden(body, "csrf"), "idem": hidden(body, "idem"), "enterprise": ent,
+              "topic": "hiring", "title": "招工难", "detail": "缺少熟练工人"}
+    raw = "&".join("%s=%s" % (k, urllib.parse.quote(v) + ("%00后半段" if k == field else ""))
+                   for k, v in fields.items())
+    warm_tokens(st)
+    before = lib.stable_snapshot(st.r)
+    r = post_form(st, "/form/report", raw, cookie)
+    assert r.status == 400, r
+    label = {"title": "标题", "detail": "问题描述", "topic": "问题领域"}[field]
+    assert "“%s”中含有空字符" % label in r.body.decode(), r.body.decode()
+    lib.assert_unchanged(before, lib.redis_snapshot(st.r))
+    # a raw NUL byte is refused as well
+    r = lib.request(st.d.port, "POST", "/form/report", body=raw.replace("%00", "\0").encode(), ctype=FORM,
+                    headers={"Cookie": cookie})
+    assert r.status == 400, r
+
+
+def test_a_flash_after_the_session_expired_never_makes_an_undying_key(fresh_stack):
+    """The session expires while the report is being stored (Redis writes
+    paused meanwhile, expiry with them): the flash written afterwards must not
+    leave a session key without expiry, and that key opens nothing."""
+    st = fresh_stack()
+    oid, ent = distinct_enterprises(st, 1)[0]
+    cookie = login(st, st.token("officer", oid))
+    body = page(st, "/form", cookie).body
+    key = lib.PREFIX + "session:" + cookie.split("=")[1]
+    fields = {"csrf": hidden(body, "csrf"), "idem": hidden(body, "idem"), "enterprise": ent,
+              "topic": "hiring", "title": "招工难", "detail": "缺少熟练工人"}
+    st.r.pexpire(key, 300)
+    st.r.execute_command("CLIENT", "PAUSE", "1000", "WRITE")
+    r = post_form(st, "/form/report", urllib.parse.urlencode(fields), cookie)
+    assert r.status == 303, r
+    ttl = st.r.ttl(key)
+    assert ttl != -1, "the flash made session key %s again without expiry" % key
+    assert ttl == -2 or not st.r.hexists(key, "token")
+    r = page(st, "/form", cookie)
+    assert r.status == 200 and 'name="token"' in r.body.decode()
