@@ -66,6 +66,7 @@ struct ratelimit;
 struct ratelimit *ratelimit_new(void);
 void ratelimit_free(struct ratelimit *);
 int ratelimit_hit(struct ratelimit *, const char *key, int limit, time_t now);
+int ratelimit_over(struct ratelimit *, const char *key, int limit, time_t now);
 
 /* generation.c */
 /*
@@ -121,6 +122,8 @@ int auth_lookup(struct request *, const char *, request_reply_fn);
 int auth_identity(struct request *, const redisReply *);
 int auth_in_roster(const struct request *);
 int auth_rate_limit(struct request *);
+int auth_unknown_over(struct request *);
+void auth_unknown_hit(struct request *);
 void auth_bearer(struct request *);
 
 /* http.c */
@@ -199,6 +202,9 @@ int request_script_arg(struct request *, enum store_script_id,
 const char *request_query(struct request *, const char *);
 int request_check_query(struct request *, const char *const *);
 const char *request_header(struct request *, const char *);
+const char *request_peer(struct request *);
+void request_hold(struct request *);
+int request_drop(struct request *);
 int request_is_json(struct request *);
 
 /* api.c */
@@ -232,6 +238,7 @@ typedef void (*ledger_fn)(struct request *, struct ledger *);
 struct ledger_cache *ledger_cache_new(void);
 void ledger_cache_free(struct ledger_cache *);
 void ledger_cache_fetch(struct request *, const char *, ledger_fn);
+size_t ledger_cache_reads(const struct ledger_cache *);
 
 /* api_ledger.c */
 void api_ledger(struct request *);

@@ -142,11 +142,15 @@ struct ledger_filter {
 	const char *category;            /* NULL: any */
 	const char *department;
 	const char *state;
+	size_t offset;                   /* matching issues to skip */
+	size_t limit;                    /* most issues shown; 0: all */
 };
 extern const char *const issue_states[];      /* closed included */
 struct ledger *ledger_parse(const struct redisReply *rows);
 void ledger_score(struct ledger *, const struct roster *, int64_t now);
 int ledger_issue_matches(const struct ledger_issue *,
+    const struct ledger_filter *);
+size_t ledger_count_matching(const struct ledger *,
     const struct ledger_filter *);
 int ledger_task_open(const struct ledger_task *);
 int ledger_task_overdue(const struct ledger_task *, int64_t now);
@@ -233,6 +237,13 @@ struct config {
 	int max_detail;          /* characters */
 	int idempotency_ttl_s;   /* how long an Idempotency-Key is remembered */
 	int list_limit;          /* most rows a list returns */
+	/* [limits] against abuse: 0 turns one off */
+	int items_per_period;    /* items one officer reports in a period */
+	int sessions_per_token;  /* signed-in sessions of one token */
+	int unknown_tokens_per_minute; /* per address: /login and bearer */
+	int address_per_minute;  /* per address: the token-less routes */
+	int connections_per_address; /* open connections of one address */
+	int request_deadline_ms; /* to receive a whole request */
 
 	/* [deadlines] */
 	char *deadline_calendar; /* the working-day calendar file */

@@ -89,6 +89,7 @@ static void
 api_reports_submitted(struct request *r, redisReply *reply)
 {
 	const char *outcome;
+	char message[256];
 
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
 	    reply->element[0]->type != REDIS_REPLY_STRING) {
@@ -99,6 +100,14 @@ api_reports_submitted(struct request *r, redisReply *reply)
 	if (strcmp(outcome, "conflict") == 0) {
 		request_error(r, 409, "conflict", "this Idempotency-Key was "
 		    "already used with a different body", NULL);
+		return;
+	}
+	if (strcmp(outcome, "limit") == 0) {
+		snprintf(message, sizeof message, "an officer reports at most "
+		    "%d items in a period ([limits] items_per_period); %s more "
+		    "may be reported in this one", r->config->items_per_period,
+		    reply->element[1]->str);
+		request_error(r, 429, "rate_limited", message, "items");
 		return;
 	}
 	if (strcmp(outcome, "replay") == 0)
@@ -169,6 +178,7 @@ api_reports_payload(struct request *r, const struct report_input *in)
 	cJSON_AddStringToObject(root, "officer", r->actor_id);
 	cJSON_AddStringToObject(root, "period", period);
 	cJSON_AddBoolToObject(root, "late", in->late);
+	cJSON_AddNumberToObject(root, "items_cap", r->config->items_per_period);
 	items = cJSON_AddArrayToObject(root, "items");
 	for (i = 0; i < in->nitems; i++) {
 		it = &in->items[i];

@@ -152,6 +152,49 @@ auth_route_roles(const struct route *route)
 	return route->roles;
 }
 
+/*
+ * Unknown tokens, counted per address: a token is looked up in Redis only
+ * while the address that sends it has guessed wrong fewer than [limits]
+ * unknown_tokens_per_minute times this minute, so that guessing costs the
+ * guesser and not the store. auth_unknown_over returns the seconds to wait
+ * (Retry-After set) or 0; auth_unknown_hit counts one wrong guess.
+ */
+static void
+auth_unknown_key(struct request *r, char *key, size_t len)
+{
+	snprintf(key, len, "unknown:%s", request_peer(r));
+}
+
+int
+auth_unknown_over(struct request *r)
+{
+	int limit = r->config->unknown_tokens_per_minute, wait;
+	char key[TOKEN_HASH_LEN + 1], retry[16];
+
+	if (limit <= 0)
+		return 0;
+	auth_unknown_key(r, key, sizeof key);
+	if ((wait = ratelimit_over(r->daemon->ratelimit, key, limit,
+	    time(NULL))) <= 0)
+		return 0;
+	snprintf(retry, sizeof retry, "%d", wait);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req),
+	    "Retry-After", retry);
+	return wait;
+}
+
+void
+auth_unknown_hit(struct request *r)
+{
+	char key[TOKEN_HASH_LEN + 1];
+
+	if (r->config->unknown_tokens_per_minute <= 0)
+		return;
+	auth_unknown_key(r, key, sizeof key);
+	ratelimit_hit(r->daemon->ratelimit, key,
+	    r->config->unknown_tokens_per_minute, time(NULL));
+}
+
 static void
 auth_bearer_loaded(struct request *r, redisReply *reply)
 {
@@ -160,6 +203,7 @@ auth_bearer_loaded(struct request *r, redisReply *reply)
 		return;
 	}
 	if (auth_identity(r, reply) == -1) {
+		auth_unknown_hit(r);
 		request_error(r, 401, "unauthorized", "unknown or revoked token",
 		    NULL);
 		return;
@@ -199,7 +243,13 @@ auth_bearer(struct request *r)
 	token = auth + 7;
 	while (*token == ' ')
 		token++;
+	if (auth_unknown_over(r) > 0) {
+		request_error(r, 429, "rate_limited", "too many unknown tokens "
+		    "from this address; try again later", NULL);
+		return;
+	}
 	if (!auth_token_valid(token)) {
+		auth_unknown_hit(r);
 		request_error(r, 401, "unauthorized", "malformed token", NULL);
 		return;
 	}

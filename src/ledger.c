@@ -521,10 +521,23 @@ ledger_task_json(const struct ledger_task *t, int64_t now)
 	return obj;
 }
 
+/* How many issues of l pass the filter (its paging aside). */
+size_t
+ledger_count_matching(const struct ledger *l, const struct ledger_filter *f)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < l->nissues; i++)
+		if (ledger_issue_matches(&l->issues[i], f))
+			n++;
+	return n;
+}
+
 /*
  * The public ledger: the scorecards, the counts by category and the issues
- * that pass the filter. Who reported an issue and its detail are never
- * shown; the enterprise only when show_enterprises is set.
+ * that pass the filter, a page of them (f->offset, f->limit). Who reported
+ * an issue and its detail are never shown; the enterprise only when
+ * show_enterprises is set.
  */
 cJSON *
 ledger_json(const struct ledger *l, const struct roster *roster,
@@ -534,7 +547,7 @@ ledger_json(const struct ledger *l, const struct roster *roster,
 	const struct ledger_issue *is;
 	const struct enterprise *e;
 	const struct topic *tp;
-	size_t i, j;
+	size_t i, j, skip, n;
 
 	cJSON_AddStringToObject(root, "zone", roster->zone_name);
 	ledger_add_time(root, "generated", l->now);
@@ -548,10 +561,16 @@ ledger_json(const struct ledger *l, const struct roster *roster,
 		    l->by_category[i]);
 
 	list = cJSON_AddArrayToObject(root, "issues");
-	for (i = 0; i < l->nissues; i++) {
+	for (i = 0, skip = f->offset, n = 0; i < l->nissues &&
+	    (f->limit == 0 || n < f->limit); i++) {
 		is = &l->issues[i];
 		if (!ledger_issue_matches(is, f))
 			continue;
+		if (skip > 0) {
+			skip--;
+			continue;
+		}
+		n++;
 		obj = cJSON_CreateObject();
 		cJSON_AddStringToObject(obj, "id", is->id);
 		cJSON_AddStringToObject(obj, "period", is->period);

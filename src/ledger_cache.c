@@ -10,6 +10,10 @@
  * (store->writes moves on), so a change made here shows at once; changes
  * made by another daemon sharing the Redis show within cache_ms. Losing the
  * cache loses nothing: it is only a copy of what Redis holds.
+ *
+ * A miss reads once however many ask at the same moment: the requests that
+ * miss while a read of the same period (after the same changes) is in
+ * flight wait for that read (single-flight), each held until it is back.
  */
 #include "config.h"
 
@@ -17,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/http.h>
+#include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
 #include "liaison.h"
@@ -31,14 +37,28 @@ struct ledger_cache {
 		int64_t read_at;         /* ms, when its read was sent */
 		uint64_t writes;         /* store->writes then */
 	} slot[LEDGER_CACHE_SLOTS];
+	struct ledger_flight *flights;   /* reads in flight */
+	size_t reads;                    /* reads sent, for tests and logs */
 };
 
-/* What a request waiting for a read needs when it comes back. */
-struct ledger_fetch {
-	char period[PERIOD_LEN + 1];
+/*
+ * One read of a period's ledger in flight, and the requests waiting for it:
+ * concurrent misses of the same period (and the same store->writes) share
+ * one read (single-flight), so a burst of readers right after a change
+ * costs Redis one script, not one each.
+ */
+struct ledger_flight_waiter {
+	struct request *r;          /* held (request_hold) until the read */
 	ledger_fn fn;
-	int64_t read_at;
-	uint64_t writes;
+};
+struct ledger_flight {
+	struct daemon *daemon;
+	char period[PERIOD_LEN + 1];
+	int64_t read_at;            /* ms, when its read was sent */
+	uint64_t writes;            /* store->writes then */
+	struct ledger_flight_waiter *waiters;
+	size_t nwaiters, cap;
+	struct ledger_flight *next;
 };
 
 struct ledger_cache *
@@ -80,15 +100,15 @@ ledger_cache_get(struct daemon *d, const char *period, int max_age_ms,
 
 /* Keep l (the cache owns it), in the period's slot or the oldest one. */
 static void
-ledger_cache_put(struct daemon *d, const struct ledger_fetch *f,
-    struct ledger *l)
+ledger_cache_put(struct daemon *d, const char *period, int64_t read_at,
+    uint64_t writes, struct ledger *l)
 {
 	struct ledger_cache *c = d->ledger_cache;
 	size_t i, pick = 0;
 
 	for (i = 0; i < LEDGER_CACHE_SLOTS; i++) {
 		if (c->slot[i].l != NULL &&
-		    strcmp(c->slot[i].period, f->period) == 0) {
+		    strcmp(c->slot[i].period, period) == 0) {
 			pick = i;
 			break;
 		}
@@ -99,49 +119,105 @@ ledger_cache_put(struct daemon *d, const struct ledger_fetch *f,
 	}
 	/* A read overtaken by a newer one keeps the newer. */
 	if (c->slot[pick].l != NULL &&
-	    strcmp(c->slot[pick].period, f->period) == 0 &&
-	    c->slot[pick].read_at > f->read_at) {
+	    strcmp(c->slot[pick].period, period) == 0 &&
+	    c->slot[pick].read_at > read_at) {
 		ledger_free(l);
 		return;
 	}
 	ledger_free(c->slot[pick].l);
-	memcpy(c->slot[pick].period, f->period, sizeof c->slot[pick].period);
+	snprintf(c->slot[pick].period, sizeof c->slot[pick].period, "%s",
+	    period);
 	c->slot[pick].l = l;
-	c->slot[pick].read_at = f->read_at;
-	c->slot[pick].writes = f->writes;
+	c->slot[pick].read_at = read_at;
+	c->slot[pick].writes = writes;
 }
 
+/* Take f out of the cache's list of flights. */
 static void
-ledger_cache_read(struct request *r, redisReply *reply, void *arg)
+ledger_cache_land(struct ledger_cache *c, struct ledger_flight *f)
 {
-	struct ledger_fetch f = *(struct ledger_fetch *)arg;
-	struct daemon *d = r->daemon;
-	int keep = r->config->ledger_cache_ms > 0;
-	struct ledger *l = ledger_parse(reply);
+	struct ledger_flight **p;
 
-	if (l == NULL) {
-		request_error(r, 500, "internal", "unexpected store reply", NULL);
-		return;
+	for (p = &c->flights; *p != NULL; p = &(*p)->next)
+		if (*p == f) {
+			*p = f->next;
+			return;
+		}
+}
+
+/*
+ * The read of a flight is back: every waiter still waiting gets the
+ * ledger (or the error), then the cache keeps it.
+ */
+static void
+ledger_cache_read(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct ledger_flight *f = privdata;
+	struct daemon *d = f->daemon;
+	struct ledger *l = NULL;
+	struct request *r;
+	int64_t now = util_now_ms();
+	int keep = 0;
+	size_t i;
+
+	(void)ac;
+	ledger_cache_land(d->ledger_cache, f);
+	if (reply != NULL && !store_reply_is_error(d->store, reply))
+		l = ledger_parse(reply);
+	for (i = 0; i < f->nwaiters; i++) {
+		r = f->waiters[i].r;
+		if (!request_drop(r))
+			continue;       /* answered meanwhile (its deadline) */
+		keep = r->config->ledger_cache_ms > 0;
+		if (reply == NULL) {
+			evhttp_add_header(evhttp_request_get_output_headers(
+			    r->req), "Retry-After", "1");
+			request_error(r, 503, "unavailable",
+			    "the store is unavailable", NULL);
+		} else if (l == NULL)
+			request_error(r, 500, "internal",
+			    "unexpected store reply", NULL);
+		else {
+			ledger_score(l, r->roster, now);
+			f->waiters[i].fn(r, l);     /* answers: r is gone */
+		}
 	}
-	ledger_score(l, r->roster, util_now_ms());
-	f.fn(r, l);     /* answers: r is gone after this */
-	if (keep)
-		ledger_cache_put(d, &f, l);
-	else
-		ledger_free(l);
+	if (l != NULL && keep) {
+		ledger_cache_put(d, f->period, f->read_at, f->writes, l);
+		l = NULL;
+	}
+	ledger_free(l);
+	free(f->waiters);
+	free(f);
+}
+
+/* Add r (fn) to the waiters of f, holding r until the read is back. */
+static void
+ledger_cache_wait(struct ledger_flight *f, struct request *r, ledger_fn fn)
+{
+	if (f->nwaiters == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 4;
+		f->waiters = xreallocarray(f->waiters, f->cap,
+		    sizeof *f->waiters);
+	}
+	f->waiters[f->nwaiters].r = r;
+	f->waiters[f->nwaiters].fn = fn;
+	f->nwaiters++;
+	request_hold(r);
 }
 
 /*
  * Call fn with the scored ledger of period, from the cache when it is fresh,
- * else read from Redis. fn answers the request and must not keep or free
- * the ledger.
+ * else from the read of it already in flight, else from a new read. fn
+ * answers the request and must not keep or free the ledger.
  */
 void
 ledger_cache_fetch(struct request *r, const char *period, ledger_fn fn)
 {
 	struct daemon *d = r->daemon;
+	struct ledger_cache *c = d->ledger_cache;
 	int64_t now = util_now_ms();
-	struct ledger_fetch *f;
+	struct ledger_flight *f;
 	struct ledger *l;
 	const char *argv[2] = { "period", period };
 
@@ -151,10 +227,35 @@ ledger_cache_fetch(struct request *r, const char *period, ledger_fn fn)
 		fn(r, l);
 		return;
 	}
+	for (f = c->flights; f != NULL; f = f->next)
+		if (strcmp(f->period, period) == 0 &&
+		    f->writes == d->store->writes) {
+			ledger_cache_wait(f, r, fn);
+			return;
+		}
 	f = xcalloc(1, sizeof *f);
+	f->daemon = d;
 	snprintf(f->period, sizeof f->period, "%s", period);
-	f->fn = fn;
 	f->read_at = now;
 	f->writes = d->store->writes;
-	request_script_arg(r, SCRIPT_LEDGER, ledger_cache_read, f, 2, argv, NULL);
+	if (store_script(d->store, SCRIPT_LEDGER, ledger_cache_read, f, 2,
+	    argv, NULL) == -1) {
+		free(f);
+		evhttp_add_header(evhttp_request_get_output_headers(r->req),
+		    "Retry-After", "1");
+		request_error(r, 503, "unavailable", "the store is unavailable",
+		    NULL);
+		return;
+	}
+	c->reads++;
+	f->next = c->flights;
+	c->flights = f;
+	ledger_cache_wait(f, r, fn);
+}
+
+/* How many ledger reads this daemon has sent to Redis (for /metrics). */
+size_t
+ledger_cache_reads(const struct ledger_cache *c)
+{
+	return c->reads;
 }

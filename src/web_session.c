@@ -409,13 +409,49 @@ web_session_load(struct request *r)
 	request_store(r, web_session_loaded, 2, argv, NULL);
 }
 
-/* The session is stored: hand out its cookie and go to the user's page. */
+/* The key of the sorted set of a token's sessions (SIDs by creation ms). */
+static void
+web_session_list_key(struct request *r, char *key, size_t len)
+{
+	snprintf(key, len, "%ssessions:%s", r->config->redis_prefix,
+	    r->token_hash);
+}
+
+/*
+ * The session is stored: end the sessions of the token past its
+ * sessions_per_token newest (the EXEC reply's fifth element lists them),
+ * hand out the cookie and go to the user's page.
+ */
 static void
 web_session_login_stored(struct request *r, redisReply *reply)
 {
-	if (reply->type != REDIS_REPLY_ARRAY) {
+	const redisReply *old;
+	const char **argv;
+	char **keys;
+	size_t i;
+
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 7) {
 		web_error(r, 503, "无法保存登录状态，请稍后再试。");
 		return;
+	}
+	old = reply->element[4];
+	if (old->type == REDIS_REPLY_ARRAY && old->elements > 0) {
+		argv = xcalloc(old->elements + 1, sizeof *argv);
+		keys = xcalloc(old->elements, sizeof *keys);
+		argv[0] = "DEL";
+		for (i = 0; i < old->elements; i++) {
+			xasprintf(&keys[i], "%ssession:%s",
+			    r->config->redis_prefix, old->element[i]->str);
+			argv[i + 1] = keys[i];
+		}
+		request_store(r, web_session_ignore, (int)old->elements + 1,
+		    argv, NULL);
+		for (i = 0; i < old->elements; i++)
+			free(keys[i]);
+		free(keys);
+		free(argv);
+		if (r->answered)
+			return;
 	}
 	web_session_set_cookie(r, web_state(r)->sid);
 	web_redirect(r, r->role == ROLE_OFFICER ? "/form" : "/dept");
@@ -425,9 +461,10 @@ static void
 web_session_login_token_loaded(struct request *r, redisReply *reply)
 {
 	const char *argv[7];
-	char key[256];
+	char key[256], list[256], now[32], expired[32], keep[16];
 
 	if (auth_identity(r, reply) == -1) {
+		auth_unknown_hit(r);
 		web_signin_page(r, 401, "令牌无效或已被吊销，请核对后重新输入。");
 		return;
 	}
@@ -459,26 +496,72 @@ web_session_login_token_loaded(struct request *r, redisReply *reply)
 	argv[2] = WEB_SESSION_TTL;
 	if (request_store(r, web_session_ignore, 3, argv, NULL) == -1)
 		return;
+	/*
+	 * The token's sessions: this one in, the expired ones out, and the
+	 * oldest past sessions_per_token listed (for the DEL that ends them)
+	 * and taken out. The list lives as long as its newest session.
+	 */
+	web_session_list_key(r, list, sizeof list);
+	snprintf(now, sizeof now, "%lld", (long long)util_now_ms());
+	snprintf(expired, sizeof expired, "(%lld", (long long)util_now_ms() -
+	    atoll(WEB_SESSION_TTL) * 1000);
+	snprintf(keep, sizeof keep, "%d", -1 - r->config->sessions_per_token);
+	argv[0] = "ZADD";
+	argv[1] = list;
+	argv[2] = now;
+	argv[3] = web_state(r)->sid;
+	if (request_store(r, web_session_ignore, 4, argv, NULL) == -1)
+		return;
+	argv[0] = "ZREMRANGEBYSCORE";
+	argv[2] = "-inf";
+	argv[3] = expired;
+	if (request_store(r, web_session_ignore, 4, argv, NULL) == -1)
+		return;
+	argv[0] = "ZRANGE";
+	argv[2] = "0";
+	argv[3] = keep;
+	if (request_store(r, web_session_ignore, 4, argv, NULL) == -1)
+		return;
+	argv[0] = "ZREMRANGEBYRANK";
+	if (request_store(r, web_session_ignore, 4, argv, NULL) == -1)
+		return;
+	argv[0] = "EXPIRE";
+	argv[2] = WEB_SESSION_TTL;
+	if (request_store(r, web_session_ignore, 3, argv, NULL) == -1)
+		return;
 	argv[0] = "EXEC";
 	request_store(r, web_session_login_stored, 1, argv, NULL);
 }
 
-/* POST /login token=…: check the token and open a session. */
+/*
+ * POST /login token=…: check the token and open a session. A sign-in is a
+ * request of its token (rate_per_minute), and a wrong token counts against
+ * its address (unknown_tokens_per_minute), as on the API.
+ */
 void
 web_login(struct request *r)
 {
 	const char *token = web_field(r, "token");
 
+	if (auth_unknown_over(r) > 0) {
+		web_signin_page(r, 429, "输错令牌的次数太多，请一分钟后再试。");
+		return;
+	}
 	if (token == NULL || *token == '\0') {
 		web_signin_page(r, 422, "请输入令牌。");
 		return;
 	}
 	if (!auth_token_valid(token)) {
+		auth_unknown_hit(r);
 		web_signin_page(r, 422, "令牌格式不对，请完整复制管理员发给您的"
 		    "令牌（以 lt_ 开头）。");
 		return;
 	}
 	token_hash(token, r->token_hash);
+	if (auth_rate_limit(r) > 0) {
+		web_signin_page(r, 429, "登录太频繁，请一分钟后再试。");
+		return;
+	}
 	auth_lookup(r, r->token_hash, web_session_login_token_loaded);
 }
 
@@ -494,9 +577,15 @@ web_session_logout_done(struct request *r, redisReply *reply)
 void
 web_logout(struct request *r)
 {
-	const char *argv[2];
-	char key[256];
+	const char *argv[3];
+	char key[256], list[256];
 
+	web_session_list_key(r, list, sizeof list);
+	argv[0] = "ZREM";
+	argv[1] = list;
+	argv[2] = web_state(r)->sid;
+	if (request_store(r, web_session_ignore, 3, argv, NULL) == -1)
+		return;
 	web_session_key(r, key, sizeof key);
 	argv[0] = "DEL";
 	argv[1] = key;

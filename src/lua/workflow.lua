@@ -33,6 +33,8 @@
 --                          respond or resolve), read by the escalation timer
 --   P outbox               stream of events for the webhooks
 --   P idem:O:KEY           hash: body hash and first answer of a report
+--   P items:PERIOD         hash: officer -> items reported in the period
+--                          (the cap of req.items_cap)
 local P = ARGV[1]
 local action = ARGV[2]
 local req = cjson.decode(ARGV[3])
@@ -326,7 +328,9 @@ end
 
 -- submit: store one officer's report. Extra ARGV: body hash, idempotency
 -- key ('' for none), key lifetime in seconds.
--- Returns {'created', response} | {'replay', response} | {'conflict', ''}.
+-- Returns {'created', response} | {'replay', response} | {'conflict', ''}
+-- | {'limit', items still allowed} when the officer's items in the period
+-- would pass req.items_cap (0: no cap).
 local function submit()
   local body_hash, idem, ttl = ARGV[4], ARGV[5], ARGV[6]
   local idem_key = key('idem', req.officer, idem)
@@ -336,6 +340,14 @@ local function submit()
       if prev[1] == body_hash then return {'replay', prev[2]} end
       return {'conflict', ''}
     end
+  end
+  local items_key = key('items', req.period)
+  local done = tonumber(hget(items_key, req.officer) or '0')
+  if req.items_cap > 0 and done + #req.items > req.items_cap then
+    return {'limit', tostring(math.max(req.items_cap - done, 0))}
+  end
+  if #req.items > 0 then
+    redis.call('HINCRBY', items_key, req.officer, #req.items)
   end
   local report = 'R' .. redis.call('HINCRBY', key('seq'), 'report', 1)
   local issue_ids, issue_json = {}, {}

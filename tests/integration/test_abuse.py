@@ -251,3 +251,84 @@ def test_a_flash_after_the_session_expired_never_makes_an_undying_key(fresh_stac
     assert ttl == -2 or not st.r.hexists(key, "token")
     r = page(st, "/form", cookie)
     assert r.status == 200 and 'name="token"' in r.body.decode()
+
+
+# ---------------------------------------------------------------------------
+# sign-in and volume
+
+
+def clear_of_minute_end(margin=8):
+    """The rate limits count per clock minute: start a counting test well
+    inside one."""
+    left = 60 - time.time() % 60
+    if left < margin:
+        time.sleep(left + 0.5)
+
+
+def test_signing_in_counts_against_the_tokens_rate(fresh_stack):
+    st = fresh_stack(rate=3)
+    tok = dept_token(st, "hr")
+    clear_of_minute_end()
+    codes = [lib.request(st.d.port, "POST", "/login", body="token=" + tok, ctype=FORM).status for _ in range(4)]
+    assert codes == [303, 303, 303, 429], codes
+    lib.assert_error(st.d.get("/api/v1/me", token=tok), 429, "rate_limited")
+
+
+def test_guessing_tokens_is_limited_per_address(fresh_stack):
+    """Wrong tokens, on /login and on the API alike, count against the
+    address; past the limit nothing from it is looked up this minute."""
+    st = fresh_stack(conf={"limits": {"unknown_tokens_per_minute": 4}})
+    good = dept_token(st, "hr")
+    clear_of_minute_end()
+    guesses = ["lt_" + "A%031d" % i for i in range(4)]
+    assert lib.request(st.d.port, "POST", "/login", body="token=" + guesses[0], ctype=FORM).status == 401
+    assert lib.request(st.d.port, "POST", "/login", body="token=bad!", ctype=FORM).status == 422
+    lib.assert_error(st.d.get("/api/v1/me", token=guesses[1]), 401, "unauthorized")
+    lib.assert_error(st.d.get("/api/v1/me", token=guesses[2]), 401, "unauthorized")
+    # the fifth guess is not tried, on either way in
+    cmds = st.r.info("commandstats").get("cmdstat_hgetall", {}).get("calls", 0)
+    r = lib.request(st.d.port, "POST", "/login", body="token=" + guesses[3], ctype=FORM)
+    assert r.status == 429 and r.header("retry-after"), r
+    err = lib.assert_error(st.d.get("/api/v1/me", token=guesses[3]), 429, "rate_limited")
+    assert "address" in err["message"]
+    assert st.r.info("commandstats").get("cmdstat_hgetall", {}).get("calls", 0) == cmds
+    # a known token is not counted against its address
+    st2 = st.d.get("/healthz")
+    assert st2.status == 200
+
+
+def test_sessions_per_token_are_capped(fresh_stack):
+    """Signing in again and again leaves at most sessions_per_token sessions:
+    the oldest end."""
+    st = fresh_stack(conf={"limits": {"sessions_per_token": 2}})
+    tok = st.token("officer", st.roster["officers"][0]["id"])
+    cookies = [login(st, tok) for _ in range(4)]
+    sessions = [k for k in st.r.keys(lib.PREFIX + "session:*")]
+    assert len(sessions) == 2, sessions
+    for c in cookies[:2]:
+        r = page(st, "/form", c)
+        assert 'name="token"' in r.body.decode() and "联络员问题报送" not in r.body.decode(), c
+    for c in cookies[2:]:
+        assert "联络员问题报送" in page(st, "/form", c).body.decode()
+    # signing out takes the session off its token's list
+    c = cookies[3]
+    csrf = hidden(page(st, "/form", c).body, "csrf")
+    assert post_form(st, "/logout", "csrf=" + csrf, c).status == 303
+    assert st.r.zcard(lib.PREFIX + "sessions:" + lib.token_sha(tok)) == 1
+
+
+def test_an_officer_cannot_flood_a_period_with_items(fresh_stack):
+    st = fresh_stack(conf={"limits": {"items_per_period": 5}})
+    oid, ent = distinct_enterprises(st, 1)[0]
+    submit(st, oid, [lib.item(ent) for _ in range(3)])
+    err = rejected(st, lambda: st.d.post("/api/v1/reports", {"items": [lib.item(ent) for _ in range(3)]},
+                                         token=st.token("officer", oid)), 429, "rate_limited", "items")
+    assert "2 more" in err["message"], err
+    submit(st, oid, [lib.item(ent) for _ in range(2)])
+    rejected(st, lambda: st.d.post("/api/v1/reports", {"items": [lib.item(ent)]},
+                                   token=st.token("officer", oid)), 429, "rate_limited", "items")
+    submit(st, oid, [])          # a zero report is always taken
+    # another officer has a budget of their own
+    o2, e2 = distinct_enterprises(st, 2)[1]
+    submit(st, o2, [lib.item(e2)])
+    assert len(queue_ids(st, "hr")) == 6
