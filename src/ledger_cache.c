@@ -155,6 +155,7 @@ ledger_cache_read(redisAsyncContext *ac, void *reply, void *privdata)
 	struct ledger_flight *f = privdata;
 	struct daemon *d = f->daemon;
 	struct ledger *l = NULL;
+	const struct roster *scored = NULL;
 	struct request *r;
 	int64_t now = util_now_ms();
 	int keep = 0;
@@ -178,7 +179,11 @@ ledger_cache_read(redisAsyncContext *ac, void *reply, void *privdata)
 			request_error(r, 500, "internal",
 			    "unexpected store reply", NULL);
 		else {
-			ledger_score(l, r->roster, now);
+			/* Scored once for the waiters of one roster. */
+			if (r->roster != scored) {
+				ledger_score(l, r->roster, now);
+				scored = r->roster;
+			}
 			f->waiters[i].fn(r, l);     /* answers: r is gone */
 		}
 	}

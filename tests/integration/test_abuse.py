@@ -332,3 +332,111 @@ def test_an_officer_cannot_flood_a_period_with_items(fresh_stack):
     o2, e2 = distinct_enterprises(st, 2)[1]
     submit(st, o2, [lib.item(e2)])
     assert len(queue_ids(st, "hr")) == 6
+
+
+# ---------------------------------------------------------------------------
+# the public ledger cannot be turned against Redis
+
+
+class Monitor:
+    """Redis MONITOR in a thread: the commands Redis ran meanwhile."""
+
+    def __init__(self, st):
+        self.r = st.redis.client()
+        self.lines = []
+        self.m = self.r.monitor()
+        self.m.connection.send_command("MONITOR")
+        assert self.m.connection.read_response() in (b"OK", "OK")
+        self.stop = threading.Event()
+        self.t = threading.Thread(target=self._run, daemon=True)
+        self.t.start()
+
+    def _run(self):
+        conn = self.m.connection
+        while not self.stop.is_set():
+            try:
+                if conn.can_read(timeout=0.1):
+                    self.lines.append(conn.read_response())
+            except Exception:
+                return
+
+    def close(self):
+        time.sleep(0.3)       # let the last commands arrive
+        self.stop.set()
+        self.t.join(5)
+        self.m.connection.disconnect()
+        return [x.decode() if isinstance(x, bytes) else x for x in self.lines]
+
+
+def ledger_reads(lines):
+    """The ledger script's runs among MONITOR lines: EVALSHA sha 0 prefix "period" P."""
+    return [x for x in lines if '"EVALSHA"' in x and '"period"' in x]
+
+
+def test_a_burst_of_public_ledger_readers_after_a_change_costs_one_read(fresh_stack):
+    """~1,500 issues in the period; a change empties the cache; 100 readers
+    without a token ask at once. Redis runs the ledger script once, and every
+    reader gets the ledger (no 503)."""
+    st = fresh_stack()
+    officers = [o for o in st.roster["officers"]]
+    n = 0
+    for k in range(30):
+        o = officers[k % len(officers)]
+        ents = o["enterprises"]
+        submit(st, o["id"], [lib.item(ents[i % len(ents)], topic="tax") for i in range(50)])
+        n += 50
+    assert st.d.get("/api/v1/ledger?limit=1").status == 200
+    o = officers[0]
+    submit(st, o["id"], [lib.item(o["enterprises"][0], topic="tax")])     # a change
+    mon = Monitor(st)
+    results = [None] * 100
+    start = threading.Barrier(100)
+
+    def read(i):
+        start.wait()
+        results[i] = lib.request(st.d.port, "GET", "/api/v1/ledger?limit=10", timeout=30)
+
+    threads = [threading.Thread(target=read, args=(i,)) for i in range(100)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    lines = mon.close()
+    codes = [r.status for r in results]
+    assert codes.count(200) == 100, sorted(set(codes))
+    assert all(r.header("x-total-count") == str(n + 1) for r in results)
+    assert all(len(r.json()["issues"]) == 10 for r in results)
+    reads = ledger_reads(lines)
+    assert len(reads) == 1, "%d ledger script runs for 100 readers" % len(reads)
+
+
+def test_the_json_ledger_pages_its_rows(fresh_stack):
+    """No answer of the public ledger grows with the period: at most
+    list_limit (500 here) issues, the rest by offset."""
+    st = fresh_stack()
+    o = st.roster["officers"][0]
+    for _ in range(11):
+        submit(st, o["id"], [lib.item(o["enterprises"][0], topic="tax") for _ in range(50)])
+    whole = st.d.get("/api/v1/ledger")
+    assert whole.status == 200 and len(whole.json()["issues"]) == 500, "the cap is list_limit"
+    assert whole.header("x-total-count") == "550"
+    page = st.d.get("/api/v1/ledger?limit=100&offset=500")
+    ids = [i["id"] for i in page.json()["issues"]]
+    assert len(ids) == 50 and ids[0] == "I501", ids
+    for q, field in (("limit=501", "limit"), ("limit=0", "limit"), ("offset=-1", "offset"), ("limit=x", "limit")):
+        lib.assert_error(st.d.get("/api/v1/ledger?" + q), 422, "invalid", field)
+
+
+def test_token_less_routes_are_limited_per_address(fresh_stack):
+    st = fresh_stack(conf={"limits": {"address_per_minute": 30}})
+    clear_of_minute_end()
+    codes = [st.d.get("/api/v1/ledger?limit=1").status for _ in range(31)]
+    # starting the daemon asked /healthz from here too: that counts
+    assert 25 <= codes.count(200) <= 30 and codes[-1] == 429, codes
+    r = st.d.get("/api/v1/ledger?limit=1")
+    lib.assert_error(r, 429, "rate_limited")
+    assert r.header("retry-after")
+    r = lib.request(st.d.port, "GET", "/ledger")
+    assert r.status == 429 and r.header("content-type").startswith("text/html"), r
+    # a token holder is counted by the token, not the address
+    assert st.d.get("/api/v1/me", token=dept_token(st, "hr")).status == 200
