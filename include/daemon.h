@@ -57,8 +57,11 @@ int store_script(struct store *, enum store_script_id, redisCallbackFn *,
 int store_reply_is_error(struct store *, const redisReply *);
 
 /* connections.c */
+void connections_start(struct daemon *);
 void connections_note(struct daemon *, struct evhttp_request *);
 size_t connections_open(void);
+unsigned long connections_refused(void);
+unsigned long connections_cut(void);
 void connections_free(void);
 
 /* ratelimit.c */

@@ -159,6 +159,16 @@ api_misc_metrics_reply(struct request *r, const redisReply *stats,
 	    r->daemon->inflight - 1, connections_open(), ro->nofficers, ro->nenterprises,
 	    (long long)r->daemon->started);
 	evbuffer_add_printf(buf,
+	    "# HELP liaisond_http_connections_refused_total Connections "
+	    "closed at accept: their address had connections_per_address.\n"
+	    "# TYPE liaisond_http_connections_refused_total counter\n"
+	    "liaisond_http_connections_refused_total %lu\n"
+	    "# HELP liaisond_http_requests_cut_total Connections closed: no "
+	    "whole request within request_deadline_ms.\n"
+	    "# TYPE liaisond_http_requests_cut_total counter\n"
+	    "liaisond_http_requests_cut_total %lu\n",
+	    connections_refused(), connections_cut());
+	evbuffer_add_printf(buf,
 	    "# HELP liaisond_ledger_reads_total Ledger reads sent to Redis "
 	    "(concurrent misses share one).\n"
 	    "# TYPE liaisond_ledger_reads_total counter\n"

@@ -142,6 +142,7 @@ http_start(struct daemon *d, char **cause)
 		    d->current->config->listen_port);
 		return -1;
 	}
+	connections_start(d);
 	return 0;
 }
 

@@ -236,6 +236,7 @@ main(int argc, char **argv)
 	webhook_stop(d->webhook);
 	digest_sched_stop(d->digest);
 	store_free(d->store);
+	http_stop_listening(d);
 	evhttp_free(d->http);
 	connections_free();
 	event_free(sighup);

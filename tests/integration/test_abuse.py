@@ -8,6 +8,7 @@ shared stack serves the rest.
 """
 
 import copy
+import http.client
 import json
 import os
 import re
@@ -440,3 +441,144 @@ def test_token_less_routes_are_limited_per_address(fresh_stack):
     assert r.status == 429 and r.header("content-type").startswith("text/html"), r
     # a token holder is counted by the token, not the address
     assert st.d.get("/api/v1/me", token=dept_token(st, "hr")).status == 200
+
+
+# ---------------------------------------------------------------------------
+# connection floods
+
+
+def raise_fd_limit(n):
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < n:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(n, hard), hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def closed_within(sock, seconds):
+    """True when the peer closes (or resets) the connection within seconds."""
+    sock.settimeout(seconds)
+    end = time.time() + seconds
+    try:
+        while time.time() < end:
+            if not sock.recv(65536):
+                return True
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except socket.timeout:
+        return False
+    return False
+
+
+def healthz_from(port, source, timeout=5):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout, source_address=(source, 0))
+    try:
+        conn.request("GET", "/healthz")
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def trickle(sock, data, every, until):
+    """Send data a byte every `every` seconds; return the seconds it took
+    the server to close, or None if it was still open at `until`."""
+    t0 = time.time()
+    sock.settimeout(every)
+    for i in range(len(data)):
+        if time.time() - t0 > until:
+            return None
+        try:
+            sock.sendall(data[i:i + 1])
+            if sock.recv(65536) == b"":
+                return time.time() - t0
+        except socket.timeout:
+            continue
+        except (ConnectionResetError, BrokenPipeError):
+            return time.time() - t0
+    return None
+
+
+def test_a_trickling_client_is_cut_at_the_request_deadline(fresh_stack):
+    """One byte every 0.3 s never trips the idle timer (10 s here), but the
+    whole request must be in within request_deadline_ms (2 s): the first
+    request, and the next one on a kept-alive connection alike."""
+    st = fresh_stack(idle=10, conf={"limits": {"request_deadline_ms": 2000}})
+    slow = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-Slow: " + b"a" * 200 + b"\r\n\r\n"
+    s = socket.create_connection(("127.0.0.1", st.d.port))
+    try:
+        took = trickle(s, slow, 0.3, 8)
+        assert took is not None and 1.5 < took < 4, "still open after %s s of trickling" % took
+    finally:
+        s.close()
+    # a kept-alive connection: the deadline starts again after the answer
+    s = socket.create_connection(("127.0.0.1", st.d.port))
+    try:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert b"200" in s.recv(65536).split(b"\r\n")[0]
+        took = trickle(s, slow, 0.3, 8)
+        assert took is not None and took < 4, "still open after %s s of trickling" % took
+    finally:
+        s.close()
+    m = st.d.metrics()
+    assert lib.metric(m, "liaisond_http_requests_cut_total") >= 2
+    assert st.d.get("/healthz").status == 200
+
+
+def test_idle_sockets_from_one_address_do_not_shut_out_another(fresh_stack):
+    """2,000 idle sockets from 127.0.0.1; at most connections_per_address of
+    them are kept, and 127.0.0.2 still gets /healthz 200 at once."""
+    assert raise_fd_limit(2300) >= 2200, "the test needs 2,200 descriptors"
+    st = fresh_stack(conf={"limits": {"connections_per_address": 50}})
+    socks = []
+    try:
+        for _ in range(2000):
+            try:
+                socks.append(socket.create_connection(("127.0.0.1", st.d.port), timeout=5))
+            except OSError:
+                break
+        t0 = time.time()
+        assert healthz_from(st.d.port, "127.0.0.2") == 200
+        assert time.time() - t0 < 2
+        lib.wait_for(lambda: lib.metric(st.d.metrics(), "liaisond_http_connections") <= 52, 10,
+                     what="the extra connections closed")
+        assert lib.metric(st.d.metrics(), "liaisond_http_connections_refused_total") >= 1900
+    finally:
+        for s in socks:
+            s.close()
+    assert st.d.get("/healthz").status == 200
+
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_running_out_of_descriptors_pauses_accepting_without_spinning(fresh_stack):
+    """With `ulimit -n` at 64, 200 connections saturate the listener: accept
+    fails with EMFILE, and the daemon backs off instead of spinning (CPU
+    stays near idle); once they are gone it serves again."""
+    import resource
+    raise_fd_limit(400)
+    st = fresh_stack()
+    resource.prlimit(st.d.proc.pid, resource.RLIMIT_NOFILE, (64, 64))
+    socks = []
+    try:
+        for _ in range(200):
+            try:            # the kernel's backlog fills while accept pauses
+                socks.append(socket.create_connection(("127.0.0.1", st.d.port), timeout=1))
+            except OSError:
+                break
+        assert len(socks) > 64, len(socks)
+        time.sleep(0.5)
+        before = cpu_seconds(st.d.proc.pid)
+        time.sleep(3)
+        used = cpu_seconds(st.d.proc.pid) - before
+        # main spun here: 0.6 s of CPU and 150,000 log lines in 3 s
+        assert used < 0.15, "liaisond used %.2f s of CPU in 3 s while out of descriptors" % used
+        assert st.d.stderr().count("Too many open files") < 20, "the log floods"
+    finally:
+        for s in socks:
+            s.close()
+    lib.wait_for(lambda: healthz_from(st.d.port, "127.0.0.1", timeout=2) == 200, 15, what="serving again")
+    assert "Too many open files" in st.d.stderr()
