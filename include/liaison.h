@@ -147,6 +147,9 @@ struct ledger_filter {
 };
 extern const char *const issue_states[];      /* closed included */
 struct ledger *ledger_parse(const struct redisReply *rows);
+struct ledger *ledger_new(void);
+int ledger_add_rows(struct ledger *, const struct redisReply *rows);
+void ledger_sort(struct ledger *);
 void ledger_score(struct ledger *, const struct roster *, int64_t now);
 int ledger_issue_matches(const struct ledger_issue *,
     const struct ledger_filter *);

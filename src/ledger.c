@@ -175,20 +175,23 @@ ledger_issue_cmp(const void *a, const void *b)
 }
 
 /*
- * The ledger of the rows ledger.lua returns ({issue, {task, ...}} each), or
- * NULL when the reply is not such an array.
+ * Add the rows ledger.lua returns ({issue, {task, ...}} each) to l, which
+ * must be sorted (ledger_sort) once the last rows are in. Returns how many
+ * rows were added, or -1 when the reply is not such an array.
  */
-struct ledger *
-ledger_parse(const redisReply *rows)
+int
+ledger_add_rows(struct ledger *l, const redisReply *rows)
 {
-	struct ledger *l;
 	const redisReply *row;
 	size_t i;
+	int n = 0;
 
 	if (rows == NULL || rows->type != REDIS_REPLY_ARRAY)
-		return NULL;
-	l = xcalloc(1, sizeof *l);
-	l->issues = xcalloc(rows->elements + 1, sizeof *l->issues);
+		return -1;
+	l->issues = xreallocarray(l->issues, l->nissues + rows->elements + 1,
+	    sizeof *l->issues);
+	memset(&l->issues[l->nissues], 0, (rows->elements + 1) *
+	    sizeof *l->issues);
 	for (i = 0; i < rows->elements; i++) {
 		row = rows->element[i];
 		if (row->type != REDIS_REPLY_ARRAY || row->elements != 2 ||
@@ -197,8 +200,44 @@ ledger_parse(const redisReply *rows)
 			continue;
 		ledger_issue_parse(&l->issues[l->nissues++], row->element[0],
 		    row->element[1]);
+		n++;
 	}
-	qsort(l->issues, l->nissues, sizeof *l->issues, ledger_issue_cmp);
+	return n;
+}
+
+/* Put l's issues in their order, once all its rows are in. */
+void
+ledger_sort(struct ledger *l)
+{
+	if (l->nissues > 0)
+		qsort(l->issues, l->nissues, sizeof *l->issues,
+		    ledger_issue_cmp);
+}
+
+/* An empty ledger, for ledger_add_rows. */
+struct ledger *
+ledger_new(void)
+{
+	struct ledger *l = xcalloc(1, sizeof *l);
+
+	l->issues = xcalloc(1, sizeof *l->issues);
+	return l;
+}
+
+/*
+ * The ledger of the rows ledger.lua returns ({issue, {task, ...}} each), or
+ * NULL when the reply is not such an array.
+ */
+struct ledger *
+ledger_parse(const redisReply *rows)
+{
+	struct ledger *l;
+
+	if (rows == NULL || rows->type != REDIS_REPLY_ARRAY)
+		return NULL;
+	l = ledger_new();
+	ledger_add_rows(l, rows);
+	ledger_sort(l);
 	return l;
 }
 

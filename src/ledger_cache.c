@@ -14,6 +14,10 @@
  * A miss reads once however many ask at the same moment: the requests that
  * miss while a read of the same period (after the same changes) is in
  * flight wait for that read (single-flight), each held until it is back.
+ * A read is a series of slices of LEDGER_CACHE_SLICE issues, one script
+ * call each, so that a period of 100,000 issues never holds Redis (and the
+ * claims waiting behind it, and the PING watchdog) for long; what changes
+ * between two slices shows in the next read.
  */
 #include "config.h"
 
@@ -29,6 +33,8 @@
 #include "daemon.h"
 
 #define LEDGER_CACHE_SLOTS 8
+/* Issues per read of ledger.lua: a few milliseconds of Redis each. */
+#define LEDGER_CACHE_SLICE 1000
 
 struct ledger_cache {
 	struct {
@@ -56,6 +62,8 @@ struct ledger_flight {
 	char period[PERIOD_LEN + 1];
 	int64_t read_at;            /* ms, when its read was sent */
 	uint64_t writes;            /* store->writes then */
+	struct ledger *l;           /* the rows read so far */
+	size_t start;               /* where the next slice starts */
 	struct ledger_flight_waiter *waiters;
 	size_t nwaiters, cap;
 	struct ledger_flight *next;
@@ -145,26 +153,25 @@ ledger_cache_land(struct ledger_cache *c, struct ledger_flight *f)
 		}
 }
 
+static int ledger_cache_send(struct ledger_flight *);
+
 /*
- * The read of a flight is back: every waiter still waiting gets the
- * ledger (or the error), then the cache keeps it.
+ * A flight's read is over: every waiter still waiting gets the ledger (or
+ * the error: reply NULL when Redis is gone, else l NULL), then the cache
+ * keeps it.
  */
 static void
-ledger_cache_read(redisAsyncContext *ac, void *reply, void *privdata)
+ledger_cache_serve(struct ledger_flight *f, const void *reply)
 {
-	struct ledger_flight *f = privdata;
 	struct daemon *d = f->daemon;
-	struct ledger *l = NULL;
+	struct ledger *l = f->l;
 	const struct roster *scored = NULL;
 	struct request *r;
 	int64_t now = util_now_ms();
 	int keep = 0;
 	size_t i;
 
-	(void)ac;
 	ledger_cache_land(d->ledger_cache, f);
-	if (reply != NULL && !store_reply_is_error(d->store, reply))
-		l = ledger_parse(reply);
 	for (i = 0; i < f->nwaiters; i++) {
 		r = f->waiters[i].r;
 		if (!request_drop(r))
@@ -196,6 +203,46 @@ ledger_cache_read(redisAsyncContext *ac, void *reply, void *privdata)
 	free(f);
 }
 
+/* One slice of a flight's read is back: add it, then read on or serve. */
+static void
+ledger_cache_read(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct ledger_flight *f = privdata;
+	int n = -1;
+
+	(void)ac;
+	if (reply != NULL && !store_reply_is_error(f->daemon->store, reply))
+		n = ledger_add_rows(f->l, reply);
+	if (n > 0) {
+		f->start += LEDGER_CACHE_SLICE;
+		if (ledger_cache_send(f) == 0)
+			return;
+		reply = NULL;   /* Redis went away */
+	}
+	if (n < 0) {
+		ledger_free(f->l);
+		f->l = NULL;
+	} else
+		ledger_sort(f->l);
+	ledger_cache_serve(f, reply);
+}
+
+/* Ask for the next slice of f's read; -1 when Redis is down. */
+static int
+ledger_cache_send(struct ledger_flight *f)
+{
+	char start[32], count[32];
+	const char *argv[4] = { "period", f->period, start, count };
+
+	snprintf(start, sizeof start, "%zu", f->start);
+	snprintf(count, sizeof count, "%d", LEDGER_CACHE_SLICE);
+	if (store_script(f->daemon->store, SCRIPT_LEDGER, ledger_cache_read, f,
+	    4, argv, NULL) == -1)
+		return -1;
+	f->daemon->ledger_cache->reads++;
+	return 0;
+}
+
 /* Add r (fn) to the waiters of f, holding r until the read is back. */
 static void
 ledger_cache_wait(struct ledger_flight *f, struct request *r, ledger_fn fn)
@@ -224,7 +271,6 @@ ledger_cache_fetch(struct request *r, const char *period, ledger_fn fn)
 	int64_t now = util_now_ms();
 	struct ledger_flight *f;
 	struct ledger *l;
-	const char *argv[2] = { "period", period };
 
 	if (r->config->ledger_cache_ms > 0 && (l = ledger_cache_get(d, period,
 	    r->config->ledger_cache_ms, now)) != NULL) {
@@ -243,8 +289,9 @@ ledger_cache_fetch(struct request *r, const char *period, ledger_fn fn)
 	snprintf(f->period, sizeof f->period, "%s", period);
 	f->read_at = now;
 	f->writes = d->store->writes;
-	if (store_script(d->store, SCRIPT_LEDGER, ledger_cache_read, f, 2,
-	    argv, NULL) == -1) {
+	f->l = ledger_new();
+	if (ledger_cache_send(f) == -1) {
+		ledger_free(f->l);
 		free(f);
 		evhttp_add_header(evhttp_request_get_output_headers(r->req),
 		    "Retry-After", "1");
@@ -252,7 +299,6 @@ ledger_cache_fetch(struct request *r, const char *period, ledger_fn fn)
 		    NULL);
 		return;
 	}
-	c->reads++;
 	f->next = c->flights;
 	c->flights = f;
 	ledger_cache_wait(f, r, fn);

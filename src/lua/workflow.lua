@@ -341,10 +341,10 @@ local function submit()
       return {'conflict', ''}
     end
   end
-  local items_key = key('items', req.period)
+  local items_key, cap = key('items', req.period), req.items_cap or 0
   local done = tonumber(hget(items_key, req.officer) or '0')
-  if req.items_cap > 0 and done + #req.items > req.items_cap then
-    return {'limit', tostring(math.max(req.items_cap - done, 0))}
+  if cap > 0 and done + #req.items > cap then
+    return {'limit', tostring(math.max(cap - done, 0))}
   end
   if #req.items > 0 then
     redis.call('HINCRBY', items_key, req.officer, #req.items)

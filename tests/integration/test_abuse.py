@@ -375,8 +375,9 @@ def ledger_reads(lines):
 
 def test_a_burst_of_public_ledger_readers_after_a_change_costs_one_read(fresh_stack):
     """~1,500 issues in the period; a change empties the cache; 100 readers
-    without a token ask at once. Redis runs the ledger script once, and every
-    reader gets the ledger (no 503)."""
+    without a token ask at once. Redis reads the ledger once (the slices of
+    one read, as for a single reader), and every reader gets it (no 503).
+    main ran the script for each reader, and answered all 100 with 503."""
     st = fresh_stack()
     officers = [o for o in st.roster["officers"]]
     n = 0
@@ -385,9 +386,16 @@ def test_a_burst_of_public_ledger_readers_after_a_change_costs_one_read(fresh_st
         ents = o["enterprises"]
         submit(st, o["id"], [lib.item(ents[i % len(ents)], topic="tax") for i in range(50)])
         n += 50
-    assert st.d.get("/api/v1/ledger?limit=1").status == 200
     o = officers[0]
+    # what one reader costs right after a change: one read (a few slices)
+    submit(st, o["id"], [lib.item(o["enterprises"][0], topic="tax")])
+    n += 1
+    mon = Monitor(st)
+    assert st.d.get("/api/v1/ledger?limit=1").status == 200
+    one = len(ledger_reads(mon.close()))
+    assert 1 <= one <= 3, one
     submit(st, o["id"], [lib.item(o["enterprises"][0], topic="tax")])     # a change
+    n += 1
     mon = Monitor(st)
     results = [None] * 100
     start = threading.Barrier(100)
@@ -404,10 +412,10 @@ def test_a_burst_of_public_ledger_readers_after_a_change_costs_one_read(fresh_st
     lines = mon.close()
     codes = [r.status for r in results]
     assert codes.count(200) == 100, sorted(set(codes))
-    assert all(r.header("x-total-count") == str(n + 1) for r in results)
+    assert all(r.header("x-total-count") == str(n) for r in results)
     assert all(len(r.json()["issues"]) == 10 for r in results)
     reads = ledger_reads(lines)
-    assert len(reads) == 1, "%d ledger script runs for 100 readers" % len(reads)
+    assert len(reads) == one, "%d ledger script runs for 100 readers, %d for one" % (len(reads), one)
 
 
 def test_the_json_ledger_pages_its_rows(fresh_stack):
