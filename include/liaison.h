@@ -137,6 +137,7 @@ struct ledger {
 	struct ledger_score total;       /* the zone: every department together */
 	unsigned by_category[CATEGORY_COUNT];
 	int64_t now;                     /* when scored, ms */
+	const struct roster *scored_for; /* the roster it was scored with */
 };
 struct ledger_filter {
 	const char *category;            /* NULL: any */

@@ -18,6 +18,14 @@
  * call each, so that a period of 100,000 issues never holds Redis (and the
  * claims waiting behind it, and the PING watchdog) for long; what changes
  * between two slices shows in the next read.
+ *
+ * A period has at most one read running and one waiting: a request that
+ * comes after a change made while a read runs waits for the next read,
+ * which starts when the running one ends, so its change shows; however
+ * many changes and readers come meanwhile, Redis does one read at a time.
+ * A read running for longer than half the request deadline (a very large
+ * period) no longer makes readers wait: they get the last whole ledger
+ * (at most a minute old; its "generated" time says when) rather than 503.
  */
 #include "config.h"
 
@@ -33,8 +41,10 @@
 #include "daemon.h"
 
 #define LEDGER_CACHE_SLOTS 8
-/* Issues per read of ledger.lua: a few milliseconds of Redis each. */
-#define LEDGER_CACHE_SLICE 1000
+/* Issues per call of ledger.lua: a few milliseconds of Redis each. */
+#define LEDGER_CACHE_SLICE 200
+/* The oldest ledger given while a long read runs (below). */
+#define LEDGER_CACHE_STALE_MAX_MS 60000
 
 struct ledger_cache {
 	struct {
@@ -66,6 +76,7 @@ struct ledger_flight {
 	size_t start;               /* where the next slice starts */
 	struct ledger_flight_waiter *waiters;
 	size_t nwaiters, cap;
+	int running;                /* 0: waits for the running one */
 	struct ledger_flight *next;
 };
 
@@ -106,6 +117,21 @@ ledger_cache_get(struct daemon *d, const char *period, int max_age_ms,
 	return NULL;
 }
 
+/* The period's last whole ledger, stale or not (up to a minute), or NULL. */
+static struct ledger *
+ledger_cache_stale(struct daemon *d, const char *period, int64_t now)
+{
+	struct ledger_cache *c = d->ledger_cache;
+	size_t i;
+
+	for (i = 0; i < LEDGER_CACHE_SLOTS; i++)
+		if (c->slot[i].l != NULL &&
+		    strcmp(c->slot[i].period, period) == 0 &&
+		    now - c->slot[i].read_at < LEDGER_CACHE_STALE_MAX_MS)
+			return c->slot[i].l;
+	return NULL;
+}
+
 /* Keep l (the cache owns it), in the period's slot or the oldest one. */
 static void
 ledger_cache_put(struct daemon *d, const char *period, int64_t read_at,
@@ -140,6 +166,21 @@ ledger_cache_put(struct daemon *d, const char *period, int64_t read_at,
 	c->slot[pick].writes = writes;
 }
 
+/*
+ * Score l for roster at now, unless it was scored for that roster less
+ * than a second ago: scoring walks every issue, and a cached ledger of a
+ * large period is handed to many readers a second.
+ */
+static void
+ledger_cache_score(struct ledger *l, const struct roster *roster, int64_t now)
+{
+	if (l->scored_for == roster && l->now != 0 && now >= l->now &&
+	    now - l->now < 1000)
+		return;
+	ledger_score(l, roster, now);
+	l->scored_for = roster;
+}
+
 /* Take f out of the cache's list of flights. */
 static void
 ledger_cache_land(struct ledger_cache *c, struct ledger_flight *f)
@@ -154,21 +195,34 @@ ledger_cache_land(struct ledger_cache *c, struct ledger_flight *f)
 }
 
 static int ledger_cache_send(struct ledger_flight *);
+static int ledger_cache_start(struct ledger_flight *);
+
+/* The period's read running (running = 1) or waiting (0), or NULL. */
+static struct ledger_flight *
+ledger_cache_flight(struct ledger_cache *c, const char *period, int running)
+{
+	struct ledger_flight *f;
+
+	for (f = c->flights; f != NULL; f = f->next)
+		if (f->running == running && strcmp(f->period, period) == 0)
+			return f;
+	return NULL;
+}
 
 /*
  * A flight's read is over: every waiter still waiting gets the ledger (or
  * the error: reply NULL when Redis is gone, else l NULL), then the cache
- * keeps it.
+ * keeps it, even when every waiter gave up: the next readers get it.
  */
 static void
 ledger_cache_serve(struct ledger_flight *f, const void *reply)
 {
 	struct daemon *d = f->daemon;
 	struct ledger *l = f->l;
-	const struct roster *scored = NULL;
+	struct ledger_flight *next;
 	struct request *r;
 	int64_t now = util_now_ms();
-	int keep = 0;
+	int keep = d->current->config->ledger_cache_ms > 0;
 	size_t i;
 
 	ledger_cache_land(d->ledger_cache, f);
@@ -176,7 +230,6 @@ ledger_cache_serve(struct ledger_flight *f, const void *reply)
 		r = f->waiters[i].r;
 		if (!request_drop(r))
 			continue;       /* answered meanwhile (its deadline) */
-		keep = r->config->ledger_cache_ms > 0;
 		if (reply == NULL) {
 			evhttp_add_header(evhttp_request_get_output_headers(
 			    r->req), "Retry-After", "1");
@@ -186,11 +239,7 @@ ledger_cache_serve(struct ledger_flight *f, const void *reply)
 			request_error(r, 500, "internal",
 			    "unexpected store reply", NULL);
 		else {
-			/* Scored once for the waiters of one roster. */
-			if (r->roster != scored) {
-				ledger_score(l, r->roster, now);
-				scored = r->roster;
-			}
+			ledger_cache_score(l, r->roster, now);
 			f->waiters[i].fn(r, l);     /* answers: r is gone */
 		}
 	}
@@ -200,6 +249,9 @@ ledger_cache_serve(struct ledger_flight *f, const void *reply)
 	}
 	ledger_free(l);
 	free(f->waiters);
+	if (f->running && (next = ledger_cache_flight(d->ledger_cache,
+	    f->period, 0)) != NULL && ledger_cache_start(next) == -1)
+		ledger_cache_serve(next, NULL);
 	free(f);
 }
 
@@ -217,7 +269,8 @@ ledger_cache_read(redisAsyncContext *ac, void *reply, void *privdata)
 		f->start += LEDGER_CACHE_SLICE;
 		if (ledger_cache_send(f) == 0)
 			return;
-		reply = NULL;   /* Redis went away */
+		reply = NULL;   /* Redis went away: the rows so far are dropped */
+		n = -1;
 	}
 	if (n < 0) {
 		ledger_free(f->l);
@@ -258,10 +311,37 @@ ledger_cache_wait(struct ledger_flight *f, struct request *r, ledger_fn fn)
 	request_hold(r);
 }
 
+/* Start f's read; -1 when Redis is down. */
+static int
+ledger_cache_start(struct ledger_flight *f)
+{
+	f->running = 1;
+	f->read_at = util_now_ms();
+	f->writes = f->daemon->store->writes;
+	f->start = 0;
+	f->l = ledger_new();
+	return ledger_cache_send(f);
+}
+
+/* A new read of period, not started, in the list of flights. */
+static struct ledger_flight *
+ledger_cache_flight_new(struct daemon *d, const char *period)
+{
+	struct ledger_flight *f = xcalloc(1, sizeof *f);
+
+	f->daemon = d;
+	snprintf(f->period, sizeof f->period, "%s", period);
+	f->next = d->ledger_cache->flights;
+	d->ledger_cache->flights = f;
+	return f;
+}
+
 /*
- * Call fn with the scored ledger of period, from the cache when it is fresh,
- * else from the read of it already in flight, else from a new read. fn
- * answers the request and must not keep or free the ledger.
+ * Call fn with the scored ledger of period: from the cache when it is
+ * fresh; else from the read running, if it started after the last change,
+ * or from the read that will follow it; else from a new read (or, while a
+ * long read runs, the last whole ledger). fn answers the request and must
+ * not keep or free the ledger.
  */
 void
 ledger_cache_fetch(struct request *r, const char *period, ledger_fn fn)
@@ -269,38 +349,42 @@ ledger_cache_fetch(struct request *r, const char *period, ledger_fn fn)
 	struct daemon *d = r->daemon;
 	struct ledger_cache *c = d->ledger_cache;
 	int64_t now = util_now_ms();
-	struct ledger_flight *f;
+	struct ledger_flight *f, *run;
 	struct ledger *l;
 
 	if (r->config->ledger_cache_ms > 0 && (l = ledger_cache_get(d, period,
 	    r->config->ledger_cache_ms, now)) != NULL) {
-		ledger_score(l, r->roster, now);
+		ledger_cache_score(l, r->roster, now);
 		fn(r, l);
 		return;
 	}
-	for (f = c->flights; f != NULL; f = f->next)
-		if (strcmp(f->period, period) == 0 &&
-		    f->writes == d->store->writes) {
-			ledger_cache_wait(f, r, fn);
+	if ((run = ledger_cache_flight(c, period, 1)) == NULL) {
+		f = ledger_cache_flight_new(d, period);
+		if (ledger_cache_start(f) == -1) {
+			ledger_cache_land(c, f);
+			ledger_free(f->l);
+			free(f);
+			evhttp_add_header(evhttp_request_get_output_headers(
+			    r->req), "Retry-After", "1");
+			request_error(r, 503, "unavailable",
+			    "the store is unavailable", NULL);
 			return;
 		}
-	f = xcalloc(1, sizeof *f);
-	f->daemon = d;
-	snprintf(f->period, sizeof f->period, "%s", period);
-	f->read_at = now;
-	f->writes = d->store->writes;
-	f->l = ledger_new();
-	if (ledger_cache_send(f) == -1) {
-		ledger_free(f->l);
-		free(f);
-		evhttp_add_header(evhttp_request_get_output_headers(r->req),
-		    "Retry-After", "1");
-		request_error(r, 503, "unavailable", "the store is unavailable",
-		    NULL);
+		ledger_cache_wait(f, r, fn);
 		return;
 	}
-	f->next = c->flights;
-	c->flights = f;
+	if (now - run->read_at >= r->config->request_timeout_ms / 2 &&
+	    (l = ledger_cache_stale(d, period, now)) != NULL) {
+		ledger_cache_score(l, r->roster, now);
+		fn(r, l);
+		return;
+	}
+	if (run->writes == d->store->writes) {
+		ledger_cache_wait(run, r, fn);
+		return;
+	}
+	if ((f = ledger_cache_flight(c, period, 0)) == NULL)
+		f = ledger_cache_flight_new(d, period);
 	ledger_cache_wait(f, r, fn);
 }
 
