@@ -57,8 +57,11 @@ int store_script(struct store *, enum store_script_id, redisCallbackFn *,
 int store_reply_is_error(struct store *, const redisReply *);
 
 /* connections.c */
+void connections_start(struct daemon *);
 void connections_note(struct daemon *, struct evhttp_request *);
 size_t connections_open(void);
+unsigned long connections_refused(void);
+unsigned long connections_cut(void);
 void connections_free(void);
 
 /* ratelimit.c */
@@ -66,6 +69,7 @@ struct ratelimit;
 struct ratelimit *ratelimit_new(void);
 void ratelimit_free(struct ratelimit *);
 int ratelimit_hit(struct ratelimit *, const char *key, int limit, time_t now);
+int ratelimit_over(struct ratelimit *, const char *key, int limit, time_t now);
 
 /* generation.c */
 /*
@@ -120,7 +124,10 @@ enum role auth_role_parse(const char *);
 int auth_token_valid(const char *);
 int auth_lookup(struct request *, const char *, request_reply_fn);
 int auth_identity(struct request *, const redisReply *);
+int auth_in_roster(const struct request *);
 int auth_rate_limit(struct request *);
+int auth_unknown_over(struct request *);
+void auth_unknown_hit(struct request *);
 void auth_bearer(struct request *);
 
 /* http.c */
@@ -199,6 +206,9 @@ int request_script_arg(struct request *, enum store_script_id,
 const char *request_query(struct request *, const char *);
 int request_check_query(struct request *, const char *const *);
 const char *request_header(struct request *, const char *);
+const char *request_peer(struct request *);
+void request_hold(struct request *);
+int request_drop(struct request *);
 int request_is_json(struct request *);
 
 /* api.c */
@@ -232,6 +242,7 @@ typedef void (*ledger_fn)(struct request *, struct ledger *);
 struct ledger_cache *ledger_cache_new(void);
 void ledger_cache_free(struct ledger_cache *);
 void ledger_cache_fetch(struct request *, const char *, ledger_fn);
+size_t ledger_cache_reads(const struct ledger_cache *);
 
 /* api_ledger.c */
 void api_ledger(struct request *);
@@ -346,6 +357,7 @@ void web_time(struct evbuffer *, const char *);
 const char *web_api_error(const char *, char *, size_t);
 const char *web_state_name(const char *);
 const char *web_category_name(const char *);
+const char *web_field_label(const char *);
 void web_field_message(struct request *, const char *, const char *, int,
     char *, size_t);
 void web_department_names(struct request *, struct evbuffer *,

@@ -146,16 +146,24 @@ struct ledger {
 	char *carried_period;            /* the ledger's period; NULL: none */
 	struct ledger_issue *carried;
 	size_t ncarried;
+	const struct roster *scored_for; /* the roster it was scored with */
 };
 struct ledger_filter {
 	const char *category;            /* NULL: any */
 	const char *department;
 	const char *state;
+	size_t offset;                   /* matching issues to skip */
+	size_t limit;                    /* most issues shown; 0: all */
 };
 extern const char *const issue_states[];      /* closed included */
 struct ledger *ledger_parse(const struct redisReply *rows);
+struct ledger *ledger_new(void);
+int ledger_add_rows(struct ledger *, const struct redisReply *rows);
+void ledger_sort(struct ledger *);
 void ledger_score(struct ledger *, const struct roster *, int64_t now);
 int ledger_issue_matches(const struct ledger_issue *,
+    const struct ledger_filter *);
+size_t ledger_count_matching(const struct ledger *,
     const struct ledger_filter *);
 int ledger_task_open(const struct ledger_task *);
 int ledger_task_overdue(const struct ledger_task *, int64_t now);
@@ -242,6 +250,13 @@ struct config {
 	int max_detail;          /* characters */
 	int idempotency_ttl_s;   /* how long an Idempotency-Key is remembered */
 	int list_limit;          /* most rows a list returns */
+	/* [limits] against abuse: 0 turns one off */
+	int items_per_period;    /* items one officer reports in a period */
+	int sessions_per_token;  /* signed-in sessions of one token */
+	int unknown_tokens_per_minute; /* per address: /login and bearer */
+	int address_per_minute;  /* per address: the token-less routes */
+	int connections_per_address; /* open connections of one address */
+	int request_deadline_ms; /* to receive a whole request */
 
 	/* [deadlines] */
 	char *deadline_calendar; /* the working-day calendar file */
@@ -446,6 +461,8 @@ int similar_window_add(struct similar_window *, const char *issue,
     const char *topic, const char *enterprise, int period_key,
     const char *group, const char *text);
 int similar_window_has(const struct similar_window *, const char *issue);
+const char *similar_window_group(const struct similar_window *,
+    const char *issue);
 void similar_window_set_group(struct similar_window *, const char *issue,
     const char *group);
 void similar_window_remove(struct similar_window *, const char *issue);

@@ -158,6 +158,22 @@ api_misc_metrics_reply(struct request *r, const redisReply *stats,
 	    "liaisond_start_time_seconds %lld\n",
 	    r->daemon->inflight - 1, connections_open(), ro->nofficers, ro->nenterprises,
 	    (long long)r->daemon->started);
+	evbuffer_add_printf(buf,
+	    "# HELP liaisond_http_connections_refused_total Connections "
+	    "closed at accept: their address had connections_per_address.\n"
+	    "# TYPE liaisond_http_connections_refused_total counter\n"
+	    "liaisond_http_connections_refused_total %lu\n"
+	    "# HELP liaisond_http_requests_cut_total Connections closed: no "
+	    "whole request within request_deadline_ms.\n"
+	    "# TYPE liaisond_http_requests_cut_total counter\n"
+	    "liaisond_http_requests_cut_total %lu\n",
+	    connections_refused(), connections_cut());
+	evbuffer_add_printf(buf,
+	    "# HELP liaisond_ledger_reads_total Ledger reads sent to Redis "
+	    "(concurrent misses share one).\n"
+	    "# TYPE liaisond_ledger_reads_total counter\n"
+	    "liaisond_ledger_reads_total %zu\n",
+	    ledger_cache_reads(r->daemon->ledger_cache));
 	len = evbuffer_get_length(buf);
 	text = xmalloc(len + 1);
 	evbuffer_remove(buf, text, len);

@@ -238,6 +238,7 @@ main(int argc, char **argv)
 	digest_sched_stop(d->digest);
 	snapshot_stop(d->snapshot);
 	store_free(d->store);
+	http_stop_listening(d);
 	evhttp_free(d->http);
 	connections_free();
 	event_free(sighup);

@@ -41,6 +41,8 @@
 --                          issues by when they were resolved (recurrence)
 --   P snapshot:PERIOD      string: the period's ledger as frozen (JSON);
 --                          P snapshots sorted set of periods by freeze ms
+--   P items:PERIOD         hash: officer -> items reported in the period
+--                          (the cap of req.items_cap)
 local P = ARGV[1]
 local action = ARGV[2]
 local req = cjson.decode(ARGV[3])
@@ -224,21 +226,44 @@ end
 -- members. A new group's task for a department is its oldest member's; the
 -- other members' tasks for it are merged away. Returns the group id, or nil
 -- when the suggestion no longer holds (the issue is then handled alone).
+-- Are the tasks (ids) all still open (req.rules.common.joinable)? A group
+-- or an issue with a finished task takes no new member: the same problem
+-- raised again gets a task of its own.
+local function tasks_joinable(tasks)
+  for _, t in ipairs(tasks) do
+    if not has(req.rules.common.joinable, hget(key('task', t), 'state')) then
+      return false
+    end
+  end
+  return true
+end
+
+-- The members of group, and the group, or nil when it is empty or finished.
 local function group_members(group)
-  local members = decode_list(hget(key('group', group), 'members'))
-  if #members == 0 then return nil end
+  local gk = key('group', group)
+  local members = decode_list(hget(gk, 'members'))
+  if #members == 0 or not tasks_joinable(decode_list(hget(gk, 'tasks'))) then
+    return nil
+  end
   return members, group
 end
 
 local function common_members(it)
-  if it.common.group then return group_members(it.common.group) end
+  if it.common.group then
+    local members, group = group_members(it.common.group)
+    if members then return members, group end
+  end
   local members = {}
   for _, m in ipairs(it.common.members or {}) do
     local mk = key('issue', m)
     local st, g = hget(mk, 'state'), hget(mk, 'group')
-    -- Another daemon may have grouped it meanwhile: join that group.
-    if g and g ~= '' then return group_members(g) end
-    if st and st ~= 'closed' and hget(mk, 'topic') == it.topic then
+    if g and g ~= '' then
+      -- Another daemon may have grouped it meanwhile: join that group,
+      -- unless it is finished (then the member is not counted).
+      local gm, group = group_members(g)
+      if gm then return gm, group end
+    elseif st and st ~= 'closed' and hget(mk, 'topic') == it.topic and
+        tasks_joinable(decode_list(hget(mk, 'tasks'))) then
       members[#members + 1] = m
     end
   end
@@ -324,7 +349,9 @@ end
 
 -- submit: store one officer's report. Extra ARGV: body hash, idempotency
 -- key ('' for none), key lifetime in seconds.
--- Returns {'created', response} | {'replay', response} | {'conflict', ''}.
+-- Returns {'created', response} | {'replay', response} | {'conflict', ''}
+-- | {'limit', items still allowed} when the officer's items in the period
+-- would pass req.items_cap (0: no cap).
 local function submit()
   local body_hash, idem, ttl = ARGV[4], ARGV[5], ARGV[6]
   local idem_key = key('idem', req.officer, idem)
@@ -334,6 +361,14 @@ local function submit()
       if prev[1] == body_hash then return {'replay', prev[2]} end
       return {'conflict', ''}
     end
+  end
+  local items_key, cap = key('items', req.period), req.items_cap or 0
+  local done = tonumber(hget(items_key, req.officer) or '0')
+  if cap > 0 and done + #req.items > cap then
+    return {'limit', tostring(math.max(cap - done, 0))}
+  end
+  if #req.items > 0 then
+    redis.call('HINCRBY', items_key, req.officer, #req.items)
   end
   local report = 'R' .. redis.call('HINCRBY', key('seq'), 'report', 1)
   local issue_ids, issue_json = {}, {}
