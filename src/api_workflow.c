@@ -100,6 +100,7 @@ workflow_refused(struct request *r, const redisReply *reply)
 		{ "not_found", 404 },
 		{ "forbidden", 403 },
 		{ "conflict", 409 },
+		{ "invalid", 422 },
 	};
 	const char *outcome;
 	size_t i;

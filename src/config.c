@@ -170,6 +170,10 @@ static const struct config_key config_keys[] = {
 	{ "ledger", "cache_ms", CONFIG_INT, CONFIG_FIELD(ledger_cache_ms),
 	  0, 60000, "2000" },
 
+	/* Field work (SPEC §11). */
+	{ "fieldwork", "visit_days", CONFIG_INT, CONFIG_FIELD(visit_days),
+	  1, 366, "30" },
+
 	{ "log", "level", CONFIG_LOG_LEVEL, CONFIG_FIELD(log_level), 0, 0,
 	  "info" },
 

@@ -20,6 +20,7 @@
 
 #define METHODS_GET (EVHTTP_REQ_GET | EVHTTP_REQ_HEAD)
 #define ROLES_WORK ((1 << ROLE_DEPARTMENT) | (1 << ROLE_ADMIN))
+#define ROLES_FIELD ((1 << ROLE_OFFICER) | (1 << ROLE_ADMIN))
 #define PAGE_OFFICER (ROUTE_PAGE | 1 << ROLE_OFFICER)
 #define PAGE_DEPARTMENT (ROUTE_PAGE | 1 << ROLE_DEPARTMENT)
 
@@ -75,6 +76,20 @@ static const struct route routes[] = {
 	    api_delivery_retry, "/api/v1/deliveries/{id}/retry", NULL, NULL },
 	{ "/api/v1/digests", EVHTTP_REQ_POST, 1 << ROLE_ADMIN,
 	    api_digests, "/api/v1/digests", NULL, NULL },
+	/* Field work (api_fieldwork.c, api_figures.c; SPEC §11). */
+	{ "/api/v1/visits", METHODS_GET | EVHTTP_REQ_POST, ROLES_FIELD,
+	    api_fieldwork, "/api/v1/visits", "visit", NULL },
+	{ "/api/v1/events", METHODS_GET | EVHTTP_REQ_POST, ROLES_FIELD,
+	    api_fieldwork, "/api/v1/events", "event", NULL },
+	{ "/api/v1/outcomes", METHODS_GET | EVHTTP_REQ_POST, ROLES_FIELD,
+	    api_fieldwork, "/api/v1/outcomes", "outcome", NULL },
+	{ "/api/v1/figures", METHODS_GET, 0,
+	    api_figures, "/api/v1/figures", NULL, NULL },
+	{ "/api/v1/officers", METHODS_GET, 1 << ROLE_ADMIN,
+	    api_officers, "/api/v1/officers", NULL, NULL },
+	{ "/api/v1/officers/*/performance", METHODS_GET, ROLES_FIELD,
+	    api_officer_performance, "/api/v1/officers/{id}/performance",
+	    NULL, NULL },
 	/* The web pages (web*.c): session cookie, form bodies, HTML. */
 	{ "/form", METHODS_GET, PAGE_OFFICER,
 	    web_form, "/form", NULL, web_error },

@@ -291,3 +291,38 @@ def digest_metrics(st):
            for o in ("sent", "refused", "retried")}
     out["pending"] = int(lib.metric(samples, "liaisond_digest_pending"))
     return out
+
+
+# ---------------------------------------------------------------------------
+# field work (SPEC §11): visits, talks, outcomes, figures
+
+
+def today():
+    """Today in the zone (Asia/Shanghai) as YYYY-MM-DD."""
+    return datetime.datetime.now(lib.TZ).date().isoformat()
+
+
+def day_shift(n):
+    """The zone's date n days from today, YYYY-MM-DD."""
+    return (datetime.datetime.now(lib.TZ).date() + datetime.timedelta(days=n)).isoformat()
+
+
+def fieldwork_post(st, kind, body, oid=None, token=None, key=None):
+    """POST /api/v1/{kind} (visits, events, outcomes) as officer oid (or token)."""
+    headers = {"Idempotency-Key": key} if key else None
+    return st.d.post("/api/v1/" + kind, body, token=token or st.token("officer", oid), headers=headers)
+
+
+def visit(st, oid, ent, **kw):
+    """One stored visit of officer oid to ent (date today, mode visit); its JSON."""
+    body = {"enterprise": ent, "date": today(), "mode": "visit", "note": "走访了解情况", "suggestions": 0}
+    body.update(kw)
+    resp = fieldwork_post(st, "visits", body, oid)
+    assert resp.status == 201, resp
+    return resp.json()
+
+
+def figures(st, query=""):
+    resp = st.d.get("/api/v1/figures" + query)
+    assert resp.status == 200, resp
+    return resp.json()
