@@ -143,7 +143,7 @@ figures_money_zh(int64_t fen, char *buf, size_t len)
 
 	if (fen < 0)
 		fen = 0;
-	if (fen < 1000000) {
+	if ((fen + 50) / 100 < 10000) {
 		snprintf(buf, len, "%" PRId64 "元", (fen + 50) / 100);
 		return;
 	}
