@@ -315,6 +315,10 @@ void api_figures(struct request *);
 void api_officers(struct request *);
 void api_officer_performance(struct request *);
 
+/* web_fieldwork.c */
+void web_fieldwork(struct request *);
+void web_fieldwork_save(struct request *);
+
 /* ---- end of field work ---- */
 
 /* web.c */

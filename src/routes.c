@@ -91,6 +91,13 @@ static const struct route routes[] = {
 	    api_officer_performance, "/api/v1/officers/{id}/performance",
 	    NULL, NULL },
 	/* The web pages (web*.c): session cookie, form bodies, HTML. */
+	/* Field work on the officer's phone (web_fieldwork.c). */
+	{ "/form/fieldwork", METHODS_GET, PAGE_OFFICER,
+	    web_fieldwork, "/form/fieldwork", NULL, web_error },
+	{ "/form/visit", EVHTTP_REQ_POST, PAGE_OFFICER,
+	    web_fieldwork_save, "/form/visit", "visit", web_error },
+	{ "/form/outcome", EVHTTP_REQ_POST, PAGE_OFFICER,
+	    web_fieldwork_save, "/form/outcome", "outcome", web_error },
 	{ "/form", METHODS_GET, PAGE_OFFICER,
 	    web_form, "/form", NULL, web_error },
 	{ "/form/report", EVHTTP_REQ_POST, PAGE_OFFICER,

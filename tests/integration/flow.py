@@ -13,6 +13,8 @@ import datetime
 import itertools
 import json
 import os
+import re
+import urllib.parse
 
 import lib
 from lib import ISO_RE
@@ -326,3 +328,28 @@ def figures(st, query=""):
     resp = st.d.get("/api/v1/figures" + query)
     assert resp.status == 200, resp
     return resp.json()
+
+
+def web_login(st, token):
+    """Sign in on the pages with token; the session cookie."""
+    r = lib.request(st.d.port, "POST", "/login", body="token=" + urllib.parse.quote(token),
+                    ctype="application/x-www-form-urlencoded")
+    assert r.status == 303, r
+    return r.header("set-cookie").split(";")[0]
+
+
+def web_get(st, path, cookie):
+    return lib.request(st.d.port, "GET", path, headers={"Cookie": cookie})
+
+
+def web_post(st, path, fields, cookie):
+    return lib.request(st.d.port, "POST", path, body=urllib.parse.urlencode(fields),
+                       ctype="application/x-www-form-urlencoded", headers={"Cookie": cookie})
+
+
+def web_hidden(body, name, form=None):
+    """The value of hidden input name (in the form with id form, if given)."""
+    text = body.decode() if isinstance(body, bytes) else body
+    if form is not None:
+        text = text[text.index('id="%s"' % form):]
+    return re.search(r'name="%s" value="([^"]*)"' % name, text).group(1)
