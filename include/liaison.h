@@ -969,6 +969,9 @@ int fieldwork_amount_read(const struct cJSON *, const struct fieldwork_kind *,
 struct cJSON *fieldwork_amount_json(const struct fieldwork_kind *, int64_t);
 struct cJSON *fieldwork_visit_parse(const char *, size_t,
     const struct roster *, const struct officer *, time_t, struct api_error *);
+struct cJSON *fieldwork_visit_record(const struct officer *,
+    const struct enterprise *, int64_t day, const struct fieldwork_kind *mode,
+    const char *note, int64_t suggestions);
 struct cJSON *fieldwork_event_parse(const char *, size_t,
     const struct roster *, const struct officer *, time_t, struct api_error *);
 struct cJSON *fieldwork_outcome_read(const struct cJSON *, const char *prefix,

@@ -402,15 +402,30 @@ fieldwork_visit_parse(const char *body, size_t len,
 		cJSON_Delete(json);
 		return NULL;
 	}
-	rec = fieldwork_record_new("visit", "V", day, officer->id);
+	rec = fieldwork_visit_record(officer, ent, day, mode, note ? note : "",
+	    suggestions);
+	cJSON_Delete(json);
+	return rec;
+}
+
+/*
+ * The record of a checked visit (by the API above, or an import): its
+ * fields, and the totals and enterprises visited it adds to.
+ */
+cJSON *
+fieldwork_visit_record(const struct officer *officer,
+    const struct enterprise *ent, int64_t day,
+    const struct fieldwork_kind *mode, const char *note, int64_t suggestions)
+{
+	cJSON *rec = fieldwork_record_new("visit", "V", day, officer->id);
+
 	fieldwork_field(rec, "enterprise", ent->id);
 	fieldwork_field(rec, "mode", mode->name);
-	fieldwork_field(rec, "note", note ? note : "");
+	fieldwork_field(rec, "note", note);
 	fieldwork_field_int(rec, "suggestions", suggestions);
 	fieldwork_total(rec, "visits", 1);
 	fieldwork_total(rec, "suggestions", suggestions);
 	cJSON_AddStringToObject(rec, "visited", ent->id);
-	cJSON_Delete(json);
 	return rec;
 }
 

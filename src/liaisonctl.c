@@ -29,6 +29,7 @@ liaisonctl_usage(void)
 	    "       liaisonctl roster import|export ... (see liaisonctl(1))\n"
 	    "       liaisonctl [-c file] ledger export [--period P] -o FILE\n"
 	    "       liaisonctl [-c file] digest [status] --week YYYY-Www\n"
+	    "       liaisonctl [-c file] visits import FILE.csv [--dry-run]\n"
 	    "       liaisonctl -V\n");
 }
 
@@ -99,6 +100,10 @@ main(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[0], "ledger") == 0 &&
 	    strcmp(argv[1], "export") == 0)
 		return ctl_ledger_export(liaisonctl_config_path, argc - 1,
+		    argv + 1);
+	if (argc >= 2 && strcmp(argv[0], "visits") == 0 &&
+	    strcmp(argv[1], "import") == 0)
+		return ctl_visits_import(liaisonctl_config_path, argc - 1,
 		    argv + 1);
 	if (argc >= 1 && strcmp(argv[0], "digest") == 0 &&
 	    (ch = ctl_digest(liaisonctl_config_path, argc - 1,

@@ -15,6 +15,7 @@
 --   P fw:ent:d:DAY, P fw:ent:m:YYYYMM  HyperLogLogs of enterprises visited
 --   P fw:last:O              hash: enterprise -> day of O's last visit
 --   P idemfw:ACTOR:T:KEY     hash: body hash and the record's id
+--   P fw:imported:SHA256     hash: when a file was imported, its ids
 local action = ARGV[2]
 local req = cjson.decode(ARGV[3])
 
@@ -160,7 +161,27 @@ local function performance()
   return out
 end
 
+-- import: the records of one file (liaisonctl visits import), all in one
+-- step; a file already imported (req.file: its SHA-256) is refused.
+-- Returns {'ok', count, first id, last id} | {'conflict', message}.
+local function import()
+  local done = key('fw', 'imported', req.file)
+  if redis.call('EXISTS', done) == 1 then
+    return {'conflict', 'this file was imported before, at ' ..
+      redis.call('HGET', done, 'at')}
+  end
+  local first, last
+  for _, rec in ipairs(req.records) do
+    last = fw_store(rec, req.actor, req.now)
+    first = first or last
+  end
+  redis.call('HSET', done, 'at', req.now, 'count', #req.records,
+    'first', first or '', 'last', last or '')
+  return {'ok', tostring(#req.records), first or '', last or ''}
+end
+
 return dispatch('fieldwork.lua', {
+  import = import,
   record = record,
   list = list,
   figures = figures,
