@@ -99,6 +99,7 @@ struct ledger_issue {
 	char *state;             /* a task state, or closed */
 	char *group;             /* "" when none */
 	char *satisfaction;      /* satisfied basic unsatisfied, or "" */
+	char *outcomes;          /* JSON list of its outcomes, or "" */
 	int difficult;           /* flagged by the officer */
 	int64_t created;
 	struct ledger_task *tasks;
@@ -156,6 +157,7 @@ struct ledger_score *ledger_score_find(const struct ledger *,
     const char *department);
 const char *ledger_state_zh(const char *);
 const char *ledger_satisfaction_zh(const char *);
+int ledger_satisfied(const char *);
 struct cJSON *ledger_score_json(const struct ledger_score *);
 struct cJSON *ledger_json(const struct ledger *, const struct roster *,
     const struct ledger_filter *, int show_enterprises);

@@ -13,8 +13,7 @@
  *   idle      no linked enterprise visited in the last visit_days days
  *   events    talks dated in the range
  *   issues    raised in the range; of them resolved (resolved or closed)
- *             and satisfied (confirmed 满意 or 基本满意, as ledger.c's
- *             满意率 counts)
+ *             and satisfied (ledger_satisfied: as 满意率 counts)
  *   outcomes  amounts by kind, in their units
  *
  * fieldwork.lua gathers the facts (performance action); this file counts.
@@ -175,8 +174,7 @@ performance_count(const struct officer *o, const redisReply *facts,
 		s = performance_str(issues, i);
 		if (strcmp(s, "resolved") == 0 || strcmp(s, "closed") == 0)
 			p->resolved++;
-		s = performance_str(issues, i + 1);
-		if (strcmp(s, "satisfied") == 0 || strcmp(s, "basic") == 0)
+		if (ledger_satisfied(performance_str(issues, i + 1)))
 			p->satisfied++;
 	}
 	for (i = 0; outcomes != NULL && i + 1 < outcomes->elements; i += 2) {

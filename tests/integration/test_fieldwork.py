@@ -225,3 +225,15 @@ def test_performance_row(stack, officers):
     mine = [r for r in rows if r["officer"] == oid]
     assert mine == [row], (mine, row)
     lib.assert_error(stack.d.get("/api/v1/officers/O999/performance", token=flow.admin(stack)), 404, "not_found")
+
+
+def test_the_ledger_row_shows_the_issues_outcomes(stack, officers):
+    oid = officers()
+    issue = flow.new_issue(stack, oid)
+    tok = stack.token("officer", oid)
+    resp = flow.fieldwork_post(stack, "outcomes", {"kind": "other", "date": flow.today(), "amount": 1,
+                                                   "issue": issue["id"]}, token=tok)
+    assert resp.status == 201, resp
+    ledger = stack.d.get("/api/v1/ledger?period=" + lib.current_period()).json()
+    rows = [r for r in ledger["issues"] if r["id"] == issue["id"]]
+    assert rows and [o["id"] for o in rows[0]["outcomes"]] == [resp.json()["id"]], rows
