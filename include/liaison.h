@@ -974,6 +974,12 @@ struct cJSON *fieldwork_visit_parse(const char *, size_t,
 struct cJSON *fieldwork_visit_record(const struct officer *,
     const struct enterprise *, int64_t day, const struct fieldwork_kind *mode,
     const char *note, int64_t suggestions);
+struct cJSON *fieldwork_event_record(const struct officer *,
+    const struct fieldwork_kind *, int64_t day, const char *title,
+    int64_t audience, const struct cJSON *enterprises);
+struct cJSON *fieldwork_outcome_record(const char *officer_id,
+    const struct enterprise *, const struct fieldwork_kind *, int64_t day,
+    int64_t units, const char *issue, const char *note);
 struct cJSON *fieldwork_event_parse(const char *, size_t,
     const struct roster *, const struct officer *, time_t, struct api_error *);
 struct cJSON *fieldwork_outcome_read(const struct cJSON *, const char *prefix,

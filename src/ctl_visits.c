@@ -291,7 +291,8 @@ ctl_visits_store(const struct config *cfg, cJSON *records, const char *sha,
 		fprintf(stderr, "liaisonctl: %s\n", error);
 	} else if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2) {
 		fprintf(stderr, "liaisonctl: unexpected reply to the import\n");
-	} else if (strcmp(reply->element[0]->str, "ok") != 0) {
+	} else if (strcmp(reply->element[0]->str, "ok") != 0 ||
+	    reply->elements < 4) {
 		fprintf(stderr, "liaisonctl: %s\n", reply->element[1]->str);
 	} else {
 		printf("imported %s visits (%s to %s)\n", reply->element[1]->str,

@@ -444,10 +444,9 @@ fieldwork_event_parse(const char *body, size_t len,
 	const struct fieldwork_kind *kind;
 	const cJSON *list, *item, *seen;
 	const char *title;
-	char field[32], name[64];
+	char field[32];
 	int64_t day, audience;
 	cJSON *json, *rec, *ents;
-	char *text;
 	int i = 0;
 
 	if ((json = json_parse_object(body, len, e)) == NULL)
@@ -472,14 +471,12 @@ fieldwork_event_parse(const char *body, size_t len,
 		    FIELDWORK_EVENT_ENTERPRISES_MAX);
 		goto fail;
 	}
-	rec = fieldwork_record_new("event", "E", day, officer->id);
 	ents = cJSON_CreateArray();
 	cJSON_ArrayForEach(item, list) {
 		snprintf(field, sizeof field, "enterprises[%d]", i++);
 		if (fieldwork_enterprise_read(item, field, roster, officer,
 		    e) == NULL) {
 			cJSON_Delete(ents);
-			cJSON_Delete(rec);
 			goto fail;
 		}
 		cJSON_ArrayForEach(seen, ents)
@@ -489,22 +486,59 @@ fieldwork_event_parse(const char *body, size_t len,
 			cJSON_AddItemToArray(ents,
 			    cJSON_CreateString(item->valuestring));
 	}
+	rec = fieldwork_event_record(officer, kind, day, title, audience, ents);
+	cJSON_Delete(ents);
+	cJSON_Delete(json);
+	return rec;
+fail:
+	cJSON_Delete(json);
+	return NULL;
+}
+
+/* The record of a checked talk; ents is a JSON array of credit codes. */
+cJSON *
+fieldwork_event_record(const struct officer *officer,
+    const struct fieldwork_kind *kind, int64_t day, const char *title,
+    int64_t audience, const cJSON *ents)
+{
+	cJSON *rec = fieldwork_record_new("event", "E", day, officer->id);
+	char name[64], *text;
+
 	fieldwork_field(rec, "kind", kind->name);
 	fieldwork_field(rec, "title", title);
 	fieldwork_field_int(rec, "audience", audience);
 	text = cJSON_PrintUnformatted(ents);
 	fieldwork_field(rec, "enterprises", text);
 	free(text);
-	cJSON_Delete(ents);
 	snprintf(name, sizeof name, "events:%s", kind->name);
 	fieldwork_total(rec, name, 1);
 	snprintf(name, sizeof name, "audience:%s", kind->name);
 	fieldwork_total(rec, name, audience);
-	cJSON_Delete(json);
 	return rec;
-fail:
-	cJSON_Delete(json);
-	return NULL;
+}
+
+/*
+ * The record of a checked outcome: officer_id "" when the caller is an
+ * admin, ent NULL and issue NULL when they come from its issue.
+ */
+cJSON *
+fieldwork_outcome_record(const char *officer_id, const struct enterprise *ent,
+    const struct fieldwork_kind *kind, int64_t day, int64_t units,
+    const char *issue, const char *note)
+{
+	cJSON *rec = fieldwork_record_new("outcome", "C", day, officer_id);
+	char name[64];
+
+	fieldwork_field(rec, "enterprise", ent ? ent->id : "");
+	fieldwork_field(rec, "kind", kind->name);
+	fieldwork_field_int(rec, "amount", units);
+	fieldwork_field(rec, "issue", issue ? issue : "");
+	fieldwork_field(rec, "note", note ? note : "");
+	snprintf(name, sizeof name, "outcomes:%s", kind->name);
+	fieldwork_total(rec, name, units);
+	cJSON_AddItemToObject(rec, "amount", fieldwork_amount_json(kind,
+	    units));
+	return rec;
 }
 
 /*
@@ -525,9 +559,7 @@ fieldwork_outcome_read(const cJSON *obj, const char *prefix,
 	const struct enterprise *ent = NULL;
 	const cJSON *item;
 	const char *note, *issue;
-	char name[64];
 	int64_t day, units;
-	cJSON *rec;
 
 	if (json_check_fields(obj, fields, prefix, e) == -1 ||
 	    (kind = fieldwork_kind_read(obj, "kind", fieldwork_outcome_kinds,
@@ -558,18 +590,8 @@ fieldwork_outcome_read(const cJSON *obj, const char *prefix,
 	if (item != NULL && (ent = fieldwork_enterprise_read(item,
 	    "enterprise", roster, officer, e)) == NULL)
 		return NULL;
-	rec = fieldwork_record_new("outcome", "C", day,
-	    officer ? officer->id : NULL);
-	fieldwork_field(rec, "enterprise", ent ? ent->id : "");
-	fieldwork_field(rec, "kind", kind->name);
-	fieldwork_field_int(rec, "amount", units);
-	fieldwork_field(rec, "issue", issue ? issue : "");
-	fieldwork_field(rec, "note", note ? note : "");
-	snprintf(name, sizeof name, "outcomes:%s", kind->name);
-	fieldwork_total(rec, name, units);
-	cJSON_AddItemToObject(rec, "amount", fieldwork_amount_json(kind,
-	    units));
-	return rec;
+	return fieldwork_outcome_record(officer ? officer->id : "", ent, kind,
+	    day, units, issue, note);
 }
 
 /* POST /api/v1/outcomes, by an officer (officer) or an admin (NULL). */

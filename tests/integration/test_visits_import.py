@@ -68,3 +68,21 @@ def test_a_file_with_problems_writes_nothing(stack, officers, tmp_path):
     assert "bad2.csv:5:4: unknown mode" in err and "bad2.csv:5:5: suggestions" in err, err
     assert "nothing imported" in err
     lib.assert_unchanged(snap, lib.redis_snapshot(stack.r))
+
+
+def test_seed_fills_the_figures_and_the_table(fresh_stack):
+    st = fresh_stack()
+    p = st.d.ctl("seed", "fieldwork", "--months", "6", "--seed", "7")
+    assert p.stdout.startswith("seeded "), p.stdout
+    fig = flow.figures(st, "?from=" + flow.day_shift(-200))
+    assert fig["visits"] > len(st.roster["officers"]), fig
+    assert fig["enterprises_visited"] > 0 and sum(fig["outcomes"].values()) > 0, fig
+    assert "党建指导员共走访企业" in fig["summary_zh"], fig
+    rows = st.d.get("/api/v1/officers?limit=100&from=" + flow.day_shift(-200), token=flow.admin(st)).json()
+    assert sum(r["visits"] for r in rows["officers"]) == fig["visits"], rows
+    # the same seed on the same day is refused and changes nothing
+    snap = lib.stable_snapshot(st.r)
+    p = st.d.ctl("seed", "fieldwork", "--months", "6", "--seed", "7", check=False)
+    assert p.returncode == 1 and "imported before" in p.stderr, p.stderr
+    lib.assert_unchanged(snap, lib.redis_snapshot(st.r))
+    assert st.d.ctl("seed", "fieldwork", "--months", "99", check=False).returncode == 2
