@@ -789,6 +789,7 @@ struct digest_input {
 	struct digest_dead *dead;        /* the first ndead of dead_total */
 	size_t ndead;
 	size_t dead_total;
+	struct digest_fieldwork *fieldwork;  /* digest_fieldwork.c's, or NULL */
 };
 struct digest_mail {
 	char *name;              /* dept:ID or zone */
@@ -965,6 +966,7 @@ int fieldwork_date_parse(const char *, int64_t *day);
 void fieldwork_date_format(int64_t day, char buf[FIELDWORK_DATE_LEN + 1]);
 int64_t fieldwork_today(time_t);
 int64_t fieldwork_earliest(time_t);
+int fieldwork_offset(time_t);
 int fieldwork_month(int64_t day);
 int fieldwork_amount_read(const struct cJSON *, const struct fieldwork_kind *,
     const char *field, int64_t *units, struct api_error *);
@@ -1011,6 +1013,10 @@ struct figures {
 size_t figures_range_keys(int64_t from, int64_t to,
     void (*)(const char *, void *), void *);
 void figures_add_totals(struct figures *, const struct redisReply *);
+int64_t figures_day_ms(int64_t day, int offset_s);
+int64_t figures_ms_day(int64_t ms, int offset_s);
+struct cJSON *figures_payload(const struct figures *, int offset_s);
+int figures_read(struct figures *, const struct redisReply *);
 void figures_people_zh(int64_t, char *, size_t);
 void figures_money_zh(int64_t fen, char *, size_t);
 char *figures_summary_zh(const struct figures *);
@@ -1034,7 +1040,16 @@ void performance_count(const struct officer *, const struct redisReply *,
     const struct period *, size_t, int64_t today, int visit_days,
     struct performance *);
 void performance_free(struct performance *);
+int performance_idle(int64_t last, int64_t today, int visit_days);
 struct cJSON *performance_json(const struct performance *);
+
+/* digest_fieldwork.c */
+struct digest_fieldwork;
+struct digest_fieldwork *digest_fieldwork_collect(struct redisContext *,
+    const struct config *, const struct roster *, int64_t from_ms,
+    int64_t now_ms, int offset_s, char *error, size_t errlen);
+void digest_fieldwork_free(struct digest_fieldwork *);
+void digest_fieldwork_zone(const struct digest_input *, struct digest_doc *);
 
 /* ---- end of field work ---- */
 

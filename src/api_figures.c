@@ -50,61 +50,16 @@ api_figures_state(struct request *r)
 	return s;
 }
 
-/* The ms of local midnight at the start of day number day. */
-static int64_t
-api_figures_midnight_ms(int64_t day)
-{
-	struct tm tm;
-	int y, m, d;
-
-	date_from_days(day, &y, &m, &d);
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d;
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm) * 1000;
-}
-
-static void
-api_figures_add_key(const char *key, void *arg)
-{
-	cJSON_AddItemToArray(arg, cJSON_CreateString(key));
-}
-
 static void
 api_figures_read(struct request *r, redisReply *reply)
 {
 	struct api_figures_state *s = r->state;
-	struct figures *f = &s->figures;
-	size_t i;
 
-	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4 ||
-	    reply->element[1]->type != REDIS_REPLY_INTEGER ||
-	    reply->element[2]->type != REDIS_REPLY_ARRAY ||
-	    reply->element[3]->type != REDIS_REPLY_INTEGER) {
+	if (figures_read(&s->figures, reply) == -1) {
 		request_error(r, 500, "internal", "unexpected store reply", NULL);
 		return;
 	}
-	figures_add_totals(f, reply->element[0]);
-	f->enterprises_visited = reply->element[1]->integer;
-	for (i = 0; i < CATEGORY_COUNT && i < reply->element[2]->elements; i++)
-		f->issues[i] = reply->element[2]->element[i]->integer;
-	f->resolved = reply->element[3]->integer;
-	request_reply_json(r, 200, figures_json(f));
-}
-
-/* The ms bounds of a range of days, into payload. */
-static void
-api_figures_ms(cJSON *payload, int64_t from, int64_t to)
-{
-	char ms[32];
-
-	snprintf(ms, sizeof ms, "%lld", (long long)api_figures_midnight_ms(from));
-	cJSON_AddStringToObject(payload, "from_ms", ms);
-	snprintf(ms, sizeof ms, "%lld",
-	    (long long)api_figures_midnight_ms(to + 1) - 1);
-	cJSON_AddStringToObject(payload, "to_ms", ms);
+	request_reply_json(r, 200, figures_json(&s->figures));
 }
 
 /* GET /api/v1/figures?from=&to= */
@@ -113,9 +68,7 @@ api_figures(struct request *r)
 {
 	static const char *const query[] = { "from", "to", NULL };
 	struct api_figures_state *s;
-	cJSON *payload, *keys, *cats;
 	int64_t from, to;
-	size_t i;
 
 	if (request_check_query(r, query) == -1 ||
 	    api_fieldwork_range(r, &from, &to) == -1)
@@ -125,15 +78,8 @@ api_figures(struct request *r)
 	s->figures.to = to;
 	s->figures.officers = (int64_t)r->roster->nofficers;
 	s->figures.enterprises = (int64_t)r->roster->nenterprises;
-	payload = cJSON_CreateObject();
-	keys = cJSON_AddArrayToObject(payload, "keys");
-	figures_range_keys(from, to, api_figures_add_key, keys);
-	cats = cJSON_AddArrayToObject(payload, "categories");
-	for (i = 0; issue_categories[i] != NULL; i++)
-		cJSON_AddItemToArray(cats,
-		    cJSON_CreateString(issue_categories[i]));
-	api_figures_ms(payload, from, to);
-	api_fieldwork_run(r, "figures", payload, api_figures_read, 0, NULL);
+	api_fieldwork_run(r, "figures", figures_payload(&s->figures,
+	    fieldwork_offset(time(NULL))), api_figures_read, 0, NULL);
 }
 
 /* ---- performance ---- */
@@ -174,6 +120,7 @@ api_figures_performance(struct request *r, struct api_figures_state *s,
     int64_t from, int64_t to)
 {
 	cJSON *payload = cJSON_CreateObject(), *list, *o;
+	int offset = fieldwork_offset(time(NULL));
 	char score[32];
 	size_t i;
 
@@ -191,10 +138,15 @@ api_figures_performance(struct request *r, struct api_figures_state *s,
 	snprintf(score, sizeof score, "%lld", (long long)to * 100000000 +
 	    99999999);
 	cJSON_AddStringToObject(payload, "max", score);
-	api_figures_ms(payload, from, to);
+	snprintf(score, sizeof score, "%lld",
+	    (long long)figures_day_ms(from, offset));
+	cJSON_AddStringToObject(payload, "from_ms", score);
+	snprintf(score, sizeof score, "%lld",
+	    (long long)figures_day_ms(to + 1, offset) - 1);
+	cJSON_AddStringToObject(payload, "to_ms", score);
 	snprintf(score, sizeof score, "%lld", s->nperiods > 0 ?
 	    (long long)period_start(&s->periods[0]) * 1000 :
-	    (long long)api_figures_midnight_ms(from));
+	    (long long)figures_day_ms(from, offset));
 	cJSON_AddStringToObject(payload, "reports_from_ms", score);
 	api_fieldwork_run(r, "performance", payload,
 	    api_figures_performance_read, 0, NULL);

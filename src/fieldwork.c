@@ -114,6 +114,16 @@ fieldwork_today(time_t t)
 	return date_to_days(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
+/* The zone's offset from UTC at t, in seconds (TZ is the zone's). */
+int
+fieldwork_offset(time_t t)
+{
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	return (int)tm.tm_gmtoff;
+}
+
 /*
  * The first day a record may be dated at time now: the first day of the
  * previous half-month period, as for a late report.

@@ -58,6 +58,83 @@ figures_range_keys(int64_t from, int64_t to,
 	return n;
 }
 
+/*
+ * The ms of 00:00 of day number day in a zone offset_s seconds ahead of
+ * UTC (day 0 is 1970-01-01). Computed, not asked of the C library, so the
+ * mail thread may use it (digest_sched.c keeps it away from TZ).
+ */
+int64_t
+figures_day_ms(int64_t day, int offset_s)
+{
+	return ((day - date_to_days(1970, 1, 1)) * 86400 - offset_s) * 1000;
+}
+
+/* The day number of ms in a zone offset_s seconds ahead of UTC. */
+int64_t
+figures_ms_day(int64_t ms, int offset_s)
+{
+	int64_t s = ms / 1000 + offset_s;
+
+	return (s >= 0 ? s / 86400 : (s - 86399) / 86400) +
+	    date_to_days(1970, 1, 1);
+}
+
+static void
+figures_add_key(const char *key, void *arg)
+{
+	cJSON_AddItemToArray(arg, cJSON_CreateString(key));
+}
+
+/*
+ * The payload of fieldwork.lua's figures action for f's range: the
+ * totals' keys, the issue categories and the range in ms.
+ */
+cJSON *
+figures_payload(const struct figures *f, int offset_s)
+{
+	cJSON *payload = cJSON_CreateObject(), *keys, *cats;
+	char ms[32];
+	size_t i;
+
+	keys = cJSON_AddArrayToObject(payload, "keys");
+	figures_range_keys(f->from, f->to, figures_add_key, keys);
+	cats = cJSON_AddArrayToObject(payload, "categories");
+	for (i = 0; issue_categories[i] != NULL; i++)
+		cJSON_AddItemToArray(cats,
+		    cJSON_CreateString(issue_categories[i]));
+	snprintf(ms, sizeof ms, "%lld",
+	    (long long)figures_day_ms(f->from, offset_s));
+	cJSON_AddStringToObject(payload, "from_ms", ms);
+	snprintf(ms, sizeof ms, "%lld",
+	    (long long)figures_day_ms(f->to + 1, offset_s) - 1);
+	cJSON_AddStringToObject(payload, "to_ms", ms);
+	return payload;
+}
+
+/*
+ * Fill f from the figures action's reply ({totals, enterprises visited,
+ * {by category}, resolved}). Returns -1 when the reply is not that.
+ */
+int
+figures_read(struct figures *f, const redisReply *reply)
+{
+	size_t i;
+
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY ||
+	    reply->elements != 4 ||
+	    reply->element[1]->type != REDIS_REPLY_INTEGER ||
+	    reply->element[2]->type != REDIS_REPLY_ARRAY ||
+	    reply->element[3]->type != REDIS_REPLY_INTEGER)
+		return -1;
+	figures_add_totals(f, reply->element[0]);
+	f->enterprises_visited = reply->element[1]->integer;
+	for (i = 0; i < CATEGORY_COUNT && i < reply->element[2]->elements; i++)
+		if (reply->element[2]->element[i]->type == REDIS_REPLY_INTEGER)
+			f->issues[i] = reply->element[2]->element[i]->integer;
+	f->resolved = reply->element[3]->integer;
+	return 0;
+}
+
 /* Add the totals of a flat field/value array (HGETALL summed) to f. */
 void
 figures_add_totals(struct figures *f, const redisReply *flat)

@@ -76,6 +76,16 @@ performance_periods(int64_t from, int64_t to, time_t now, struct period *out,
 	return n;
 }
 
+/*
+ * Is an officer whose latest visit to any linked enterprise was on day
+ * last (-1: never) idle on day today: no visit in the last visit_days?
+ */
+int
+performance_idle(int64_t last, int64_t today, int visit_days)
+{
+	return last < 0 || today - last >= visit_days;
+}
+
 static const redisReply *
 performance_part(const redisReply *facts, size_t i, int type)
 {
@@ -109,7 +119,7 @@ performance_count(const struct officer *o, const redisReply *facts,
 	const char *s;
 	size_t i, j;
 	int on_time, late;
-	int64_t day;
+	int64_t day, latest;
 
 	memset(p, 0, sizeof *p);
 	p->officer = o;
@@ -152,7 +162,7 @@ performance_count(const struct officer *o, const redisReply *facts,
 			if (strcmp(o->enterprises[j]->id, s) == 0)
 				p->visited[j] = 1;
 	}
-	p->idle = 1;
+	latest = -1;
 	for (j = 0; j < o->nenterprises; j++) {
 		p->days[j] = -1;
 		p->nvisited += p->visited[j];
@@ -164,10 +174,11 @@ performance_count(const struct officer *o, const redisReply *facts,
 			p->days[j] = today - day;
 			if (p->days[j] < 0)
 				p->days[j] = 0;
-			if (p->days[j] < visit_days)
-				p->idle = 0;
+			if (day > latest)
+				latest = day;
 		}
 	}
+	p->idle = performance_idle(latest, today, visit_days);
 	p->events = ev != NULL ? ev->integer : 0;
 	for (i = 0; issues != NULL && i + 1 < issues->elements; i += 2) {
 		p->raised++;

@@ -180,7 +180,18 @@ local function import()
   return {'ok', tostring(#req.records), first or '', last or ''}
 end
 
+-- last_visits: for each of req.officers (ids), its enterprises' last visit
+-- days, flat (enterprise, day, ...), for the weekly digest.
+local function last_visits()
+  local out = {}
+  for _, id in ipairs(req.officers) do
+    out[#out + 1] = redis.call('HGETALL', key('fw', 'last', id))
+  end
+  return out
+end
+
 return dispatch('fieldwork.lua', {
+  last_visits = last_visits,
   import = import,
   record = record,
   list = list,
