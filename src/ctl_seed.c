@@ -113,17 +113,20 @@ ctl_seed_outcome(const struct officer *o, const char *kind, int64_t units,
 	    ctl_seed_between(from, to), units, NULL, "示例数据"));
 }
 
-/* Every record of the seed, for the roster's officers over [from, to]. */
+/*
+ * Every record of the seed for the roster's officers first to last - 1,
+ * over [from, to].
+ */
 static cJSON *
-ctl_seed_records(const struct roster *roster, int64_t from, int64_t to,
-    int months)
+ctl_seed_records(const struct roster *roster, size_t first, size_t last,
+    int64_t from, int64_t to, int months)
 {
 	cJSON *records = cJSON_CreateArray();
 	const struct officer *o;
 	size_t i;
 	int talks = 0;
 
-	for (i = 0; i < roster->nofficers; i++) {
+	for (i = first; i < last; i++) {
 		o = &roster->officers[i];
 		ctl_seed_visits(o, from, to, months, records);
 		/* about one talk a month in the zone */
@@ -150,31 +153,78 @@ ctl_seed_records(const struct roster *roster, int64_t from, int64_t to,
 	return records;
 }
 
+/*
+ * Write the records of officers first to last - 1 in one run of
+ * fieldwork.lua; name makes the run's key (the same run is refused).
+ * Returns 0, or -1 with *cause set.
+ */
+static int
+ctl_seed_run(redisContext *c, const struct config *cfg,
+    const struct roster *roster, size_t first, size_t last,
+    const char *name, int64_t today, int months, size_t *count,
+    char **cause)
+{
+	cJSON *payload = cJSON_CreateObject();
+	char now[32], sha[TOKEN_HASH_LEN + 1], error[256], *text;
+	redisReply *reply;
+	int rc = -1;
+
+	snprintf(now, sizeof now, "%lld", (long long)util_now_ms());
+	cJSON_AddStringToObject(payload, "now", now);
+	cJSON_AddStringToObject(payload, "actor", "admin:seed");
+	util_sha256_hex(name, strlen(name), sha);
+	cJSON_AddStringToObject(payload, "file", sha);
+	cJSON_AddItemToObject(payload, "records", ctl_seed_records(roster,
+	    first, last, today - months * 30 + 1, today, months));
+	text = cJSON_PrintUnformatted(payload);
+	cJSON_Delete(payload);
+	reply = redis_sync_script(c, cfg->redis_prefix, SCRIPT_FIELDWORK,
+	    "import", text, error, sizeof error);
+	free(text);
+	if (reply == NULL)
+		xasprintf(cause, "%s", error);
+	else if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2)
+		xasprintf(cause, "unexpected reply to the seed");
+	else if (strcmp(reply->element[0]->str, "ok") != 0 ||
+	    reply->elements < 4)
+		xasprintf(cause, "%s", reply->element[1]->str);
+	else {
+		*count += strtoul(reply->element[1]->str, NULL, 10);
+		rc = 0;
+	}
+	if (reply != NULL)
+		freeReplyObject(reply);
+	return rc;
+}
+
 static void
 ctl_seed_usage(void)
 {
 	fprintf(stderr, "usage: liaisonctl [-c file] seed fieldwork "
-	    "[--months N] [--seed N]\n");
+	    "[--months N] [--seed N] [--batch OFFICERS]\n");
 }
 
-/* seed fieldwork [--months N] [--seed N] (argv[0] is "fieldwork") */
+/*
+ * seed fieldwork [--months N] [--seed N] [--batch OFFICERS] (argv[0] is
+ * "fieldwork"). With --batch, the officers are written that many at a
+ * time (for a province-sized benchmark); without, all in one step.
+ */
 int
 ctl_seed(const char *config_path, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "months", required_argument, NULL, 'm' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "batch", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct config *cfg = NULL;
 	struct roster *roster = NULL;
-	char *cause = NULL, error[256], now[32], name[96];
-	char sha[TOKEN_HASH_LEN + 1], *text, *end;
-	cJSON *payload;
+	char *cause = NULL, error[256], name[96], *end;
 	redisContext *c = NULL;
-	redisReply *reply = NULL;
 	int ch, months = 6, status = 1;
-	unsigned long seed = 1;
+	unsigned long seed = 1, batch = 0;
+	size_t first, last, count = 0;
 	int64_t today;
 
 	optind = 0;
@@ -188,11 +238,14 @@ ctl_seed(const char *config_path, int argc, char **argv)
 			}
 			break;
 		case 's':
-			seed = strtoul(optarg, &end, 10);
-			if (*end != '\0' || *optarg == '\0') {
-				fprintf(stderr, "liaisonctl: --seed: a number\n");
+		case 'b':
+			if (*optarg == '\0' || strspn(optarg, "0123456789") !=
+			    strlen(optarg) || strlen(optarg) > 9) {
+				fprintf(stderr, "liaisonctl: --%s: a number\n",
+				    ch == 's' ? "seed" : "batch");
 				return 2;
 			}
+			*(ch == 's' ? &seed : &batch) = strtoul(optarg, NULL, 10);
 			break;
 		default:
 			ctl_seed_usage();
@@ -210,46 +263,28 @@ ctl_seed(const char *config_path, int argc, char **argv)
 	tzset();
 	today = fieldwork_today(time(NULL));
 	ctl_seed_state = (unsigned int)seed;
-	payload = cJSON_CreateObject();
-	snprintf(now, sizeof now, "%lld", (long long)util_now_ms());
-	cJSON_AddStringToObject(payload, "now", now);
-	cJSON_AddStringToObject(payload, "actor", "admin:seed");
-	snprintf(name, sizeof name, "seed:%lu:%d:%lld", seed, months,
-	    (long long)today);
-	util_sha256_hex(name, strlen(name), sha);
-	cJSON_AddStringToObject(payload, "file", sha);
-	cJSON_AddItemToObject(payload, "records", ctl_seed_records(roster,
-	    today - months * 30 + 1, today, months));
-	text = cJSON_PrintUnformatted(payload);
-	cJSON_Delete(payload);
 	if ((c = redis_sync_connect(cfg, error, sizeof error)) == NULL) {
 		xasprintf(&cause, "%s", error);
-		free(text);
 		goto out;
 	}
-	reply = redis_sync_script(c, cfg->redis_prefix, SCRIPT_FIELDWORK,
-	    "import", text, error, sizeof error);
-	free(text);
-	if (reply == NULL)
-		xasprintf(&cause, "%s", error);
-	else if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2)
-		xasprintf(&cause, "unexpected reply to the seed");
-	else if (strcmp(reply->element[0]->str, "ok") != 0 ||
-	    reply->elements < 4)
-		xasprintf(&cause, "%s", reply->element[1]->str);
-	else {
-		printf("seeded %s records (%s to %s) over %d months\n",
-		    reply->element[1]->str, reply->element[2]->str,
-		    reply->element[3]->str, months);
-		status = 0;
+	if (batch == 0 || batch > roster->nofficers)
+		batch = roster->nofficers;
+	for (first = 0; first < roster->nofficers; first = last) {
+		last = first + batch < roster->nofficers ? first + batch :
+		    roster->nofficers;
+		snprintf(name, sizeof name, "seed:%lu:%d:%lld:%zu", seed, months,
+		    (long long)today, first);
+		if (ctl_seed_run(c, cfg, roster, first, last, name, today,
+		    months, &count, &cause) == -1)
+			goto out;
 	}
+	printf("seeded %zu records over %d months\n", count, months);
+	status = 0;
 out:
 	if (cause != NULL) {
 		fprintf(stderr, "liaisonctl: %s\n", cause);
 		free(cause);
 	}
-	if (reply != NULL)
-		freeReplyObject(reply);
 	if (c != NULL)
 		redisFree(c);
 	roster_free(roster);

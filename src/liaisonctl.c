@@ -30,7 +30,7 @@ liaisonctl_usage(void)
 	    "       liaisonctl [-c file] ledger export [--period P] -o FILE\n"
 	    "       liaisonctl [-c file] digest [status] --week YYYY-Www\n"
 	    "       liaisonctl [-c file] visits import FILE.csv [--dry-run]\n"
-	    "       liaisonctl [-c file] seed fieldwork [--months N] [--seed N]\n"
+	    "       liaisonctl [-c file] seed fieldwork [--months N] [--seed N] [--batch N]\n"
 	    "       liaisonctl -V\n");
 }
 
