@@ -319,6 +319,11 @@ void api_officer_performance(struct request *);
 void web_fieldwork(struct request *);
 void web_fieldwork_save(struct request *);
 
+/* digest_fieldwork_collect.c */
+struct digest_fieldwork *digest_fieldwork_collect(redisContext *,
+    const struct config *, const struct roster *, int64_t from_ms,
+    int64_t now_ms, int offset_s, char *error, size_t errlen);
+
 /* ---- end of field work ---- */
 
 /* web.c */

@@ -1043,11 +1043,17 @@ void performance_free(struct performance *);
 int performance_idle(int64_t last, int64_t today, int visit_days);
 struct cJSON *performance_json(const struct performance *);
 
-/* digest_fieldwork.c */
-struct digest_fieldwork;
-struct digest_fieldwork *digest_fieldwork_collect(struct redisContext *,
-    const struct config *, const struct roster *, int64_t from_ms,
-    int64_t now_ms, int offset_s, char *error, size_t errlen);
+/* digest_fieldwork.c (digest_fieldwork_collect.c, the daemon's, fills it) */
+struct digest_fieldwork {
+	struct figures week;
+	struct figures year;
+	const struct officer **idle;     /* no visit in visit_days */
+	int64_t *idle_days;              /* since the last visit; -1 never */
+	size_t nidle;
+	const struct enterprise **unvisited;  /* not this quarter */
+	size_t nunvisited;
+	int visit_days;
+};
 void digest_fieldwork_free(struct digest_fieldwork *);
 void digest_fieldwork_zone(const struct digest_input *, struct digest_doc *);
 
