@@ -79,6 +79,8 @@ def test_bad_events_change_nothing(stack, officers):
         ({"date": flow.day_shift(2)}, 422, "invalid", "date"),
         ({"enterprises": [foreign]}, 403, "forbidden", "enterprises[0]"),
         ({"enterprises": "all"}, 400, "bad_request", "enterprises"),
+        ({"enterprises": ents[:1] * 51}, 422, "invalid", "enterprises"),
+        ({"title": "题" * 101}, 422, "invalid", "title"),
         ({"title": ""}, 422, "invalid", "title"),
     ]
     for change, status, code, field in cases:
@@ -167,6 +169,10 @@ def test_resolve_records_outcomes_in_the_same_step(stack, officers):
     bad = {"resolution": "已办结", "outcomes": [{"kind": "hires", "date": flow.today(), "amount": 3,
                                                "issue": "I999999999"}]}
     flow.rejected(stack, lambda: flow.act(stack, tid, "resolve", bad, token=tok), 422, "invalid")
+    many = {"resolution": "已办结", "outcomes": [{"kind": "hires", "date": flow.today(), "amount": 1}] * 21}
+    flow.rejected(stack, lambda: flow.act(stack, tid, "resolve", many, token=tok), 422, "invalid", "outcomes")
+    flow.rejected(stack, lambda: flow.act(stack, tid, "respond", {"response": "x", "outcomes": []}, token=tok),
+                  400, "bad_request", "outcomes")
     good = {"resolution": "已办结", "outcomes": [{"kind": "hires", "date": flow.today(), "amount": 12}]}
     resp = flow.act(stack, tid, "resolve", good, token=tok)
     assert resp.status == 200 and resp.json()["state"] == "resolved", resp
