@@ -192,9 +192,14 @@ api_fieldwork_post(struct request *r, const struct api_fieldwork_type *t)
 		return;
 	}
 	fields = cJSON_GetObjectItem(rec, "fields");
+	/*
+	 * An officer's record is theirs; an admin's outcome is counted for
+	 * its issue's officer (fieldwork.lua), else for the enterprise's.
+	 */
 	if (officer != NULL) {
 		cJSON_AddBoolToObject(rec, "own", 1);
-	} else if (*cJSON_GetObjectItem(fields, "enterprise")->valuestring) {
+	} else if (*cJSON_GetObjectItem(fields, "issue")->valuestring == '\0' &&
+	    *cJSON_GetObjectItem(fields, "enterprise")->valuestring != '\0') {
 		cJSON_ReplaceItemInObject(fields, "officer", cJSON_CreateString(
 		    api_fieldwork_officer_of(r->roster, cJSON_GetObjectItem(
 		    fields, "enterprise")->valuestring)));

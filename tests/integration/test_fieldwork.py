@@ -243,3 +243,22 @@ def test_the_ledger_row_shows_the_issues_outcomes(stack, officers):
     ledger = stack.d.get("/api/v1/ledger?period=" + lib.current_period()).json()
     rows = [r for r in ledger["issues"] if r["id"] == issue["id"]]
     assert rows and [o["id"] for o in rows[0]["outcomes"]] == [resp.json()["id"]], rows
+
+
+def test_an_admins_outcome_counts_for_the_issues_officer(stack, officers):
+    oid = officers()
+    issue = flow.new_issue(stack, oid)
+    resp = flow.fieldwork_post(stack, "outcomes", {"kind": "mass_org", "date": flow.today(), "amount": 1,
+                                                   "issue": issue["id"]}, token=flow.admin(stack))
+    assert resp.status == 201, resp
+    c = resp.json()
+    assert c["officer"] == oid and c["by"] == "admin:ops", c
+    ent = stack.officer(oid)["enterprises"][0]
+    resp = flow.fieldwork_post(stack, "outcomes", {"kind": "mass_org", "date": flow.today(), "amount": 1,
+                                                   "enterprise": ent}, token=flow.admin(stack))
+    assert resp.status == 201 and resp.json()["officer"] != "", resp
+    # departments record outcomes only through a resolve
+    tok = flow.dept_token(stack, "hr")
+    flow.rejected(stack, lambda: flow.fieldwork_post(stack, "outcomes", {"kind": "other", "date": flow.today(),
+                                                                        "amount": 1, "enterprise": ent},
+                                                     token=tok), 403, "forbidden")
