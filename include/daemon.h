@@ -318,6 +318,7 @@ void api_officer_performance(struct request *);
 /* web_fieldwork.c */
 void web_fieldwork(struct request *);
 void web_fieldwork_save(struct request *);
+void web_fieldwork_outcomes(struct evbuffer *, const char *);
 
 /* digest_fieldwork_collect.c */
 struct digest_fieldwork *digest_fieldwork_collect(redisContext *,

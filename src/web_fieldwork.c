@@ -337,6 +337,44 @@ web_fieldwork(struct request *r)
 	web_fieldwork_show(r);
 }
 
+/*
+ * The outcomes recorded for an issue (its "outcomes" field, JSON), as a
+ * line for the pages that show the issue (/dept); nothing when none.
+ */
+void
+web_fieldwork_outcomes(struct evbuffer *buf, const char *json)
+{
+	const struct fieldwork_kind *k;
+	cJSON *list = json != NULL ? cJSON_Parse(json) : NULL, *o;
+	const char *kind, *sep = "";
+	double amount;
+	size_t i;
+
+	if (cJSON_GetArraySize(list) == 0) {
+		cJSON_Delete(list);
+		return;
+	}
+	evbuffer_add_printf(buf, "<p class=\"outcomes\">工作成效：");
+	cJSON_ArrayForEach(o, list) {
+		kind = cJSON_GetStringValue(cJSON_GetObjectItem(o, "kind"));
+		amount = cJSON_GetNumberValue(cJSON_GetObjectItem(o, "amount"));
+		if (kind == NULL || (k = fieldwork_kind_find(
+		    fieldwork_outcome_kinds, kind)) == NULL)
+			continue;
+		for (i = 0; i < sizeof web_fieldwork_kinds /
+		    sizeof web_fieldwork_kinds[0]; i++)
+			if (strcmp(web_fieldwork_kinds[i][0], k->name) == 0)
+				break;
+		evbuffer_add_printf(buf, "%s%s %.*f", sep,
+		    i < sizeof web_fieldwork_kinds /
+		    sizeof web_fieldwork_kinds[0] ? web_fieldwork_kinds[i][1] :
+		    k->zh, k->unit == FIELDWORK_UNIT_YUAN ? 2 : 0, amount);
+		sep = "；";
+	}
+	evbuffer_add_printf(buf, "</p>");
+	cJSON_Delete(list);
+}
+
 /* --- POST /form/visit and /form/outcome ---------------------------------- */
 
 static void

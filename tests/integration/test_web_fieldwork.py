@@ -81,3 +81,17 @@ def test_an_outcome_form_stores_the_amount_in_its_unit(stack, officers):
     assert r.status == 303 and "done=C" in r.header("location"), r
     cid = re.search(r"done=(C\d+)", r.header("location")).group(1)
     assert stack.r.hget(PREFIX + "outcome:" + cid, "amount") == b"125000050"
+
+
+def test_the_department_page_shows_an_issues_outcomes(fresh_stack):
+    st = fresh_stack()
+    oid = "O005"
+    issue = flow.new_issue(st, oid)
+    resp = flow.fieldwork_post(st, "outcomes", {"kind": "tax_relief", "date": flow.today(), "amount": 1234.5,
+                                                "issue": issue["id"]}, oid=oid)
+    assert resp.status == 201, resp
+    dept = issue["tasks"][0]["department"]
+    cookie = flow.web_login(st, flow.dept_token(st, dept))
+    text = flow.web_get(st, "/dept", cookie).body.decode()
+    assert issue["id"] in text, text[:1000]
+    assert '<p class="outcomes">工作成效：税收优惠（元） 1234.50</p>' in text, text[:3000]
