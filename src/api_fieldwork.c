@@ -24,7 +24,7 @@
 #define API_FIELDWORK_RANGE_MAX 3660    /* days a range may span */
 #define API_FIELDWORK_OUTCOMES_MAX 20   /* outcomes in one resolve */
 
-/* The three kinds of record: their route, type, list key and letter. */
+/* The three kinds of record: their type and the name of their list. */
 struct api_fieldwork_type {
 	const char *type;        /* visit, event, outcome */
 	const char *plural;      /* the list's member and index */

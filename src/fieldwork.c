@@ -391,14 +391,14 @@ fieldwork_visit_parse(const char *body, size_t len,
 	    "note", "suggestions", NULL };
 	const struct fieldwork_kind *mode;
 	const struct enterprise *ent;
-	const char *note;
+	const char *id, *note;
 	int64_t day, suggestions;
 	cJSON *json, *rec;
 
 	if ((json = json_parse_object(body, len, e)) == NULL)
 		return NULL;
 	if (json_check_fields(json, fields, "", e) == -1 ||
-	    json_get_string(json, "enterprise", "", 1, USCC_LEN, &note,
+	    json_get_string(json, "enterprise", "", 1, USCC_LEN, &id,
 	    e) == -1 ||
 	    (ent = fieldwork_enterprise_read(cJSON_GetObjectItem(json,
 	    "enterprise"), "enterprise", roster, officer, e)) == NULL ||
