@@ -27,8 +27,8 @@ def test_visit_is_stored_with_history_and_listed(stack, officers):
     assert [r["id"] for r in rows] == [v["id"]], rows
 
 
-def test_officer_reads_only_own_records(stack, officers):
-    a, b = officers(), officers()
+def test_officer_reads_only_own_records(stack, who):
+    a, b = who["a"], who["b"]
     lib.assert_error(stack.d.get("/api/v1/visits?officer=" + b, token=stack.token("officer", a)),
                      403, "forbidden", "officer")
     lib.assert_error(stack.d.get("/api/v1/visits", token=flow.dept_token(stack, "hr")), 403, "forbidden")
@@ -36,8 +36,8 @@ def test_officer_reads_only_own_records(stack, officers):
                      403, "forbidden")
 
 
-def test_bad_visits_change_nothing(stack, officers):
-    oid, other = officers(), officers()
+def test_bad_visits_change_nothing(stack, who):
+    oid, other = who["a"], who["b"]
     ents = stack.officer(oid)["enterprises"]
     foreign = [e for e in stack.officer(other)["enterprises"] if e not in ents][0]
     tok = stack.token("officer", oid)
@@ -65,8 +65,8 @@ def test_bad_visits_change_nothing(stack, officers):
     flow.rejected(stack, lambda: stack.d.post("/api/v1/visits", b"[1]", token=tok), 400, "bad_request")
 
 
-def test_bad_events_change_nothing(stack, officers):
-    oid, other = officers(), officers()
+def test_bad_events_change_nothing(stack, who):
+    oid, other = who["a"], who["b"]
     ents = stack.officer(oid)["enterprises"]
     foreign = [e for e in stack.officer(other)["enterprises"] if e not in ents][0]
     tok = stack.token("officer", oid)
@@ -91,11 +91,11 @@ def test_bad_events_change_nothing(stack, officers):
     ev = resp.json()
     assert ev["id"].startswith("E") and ev["audience"] == 120 and ev["enterprises"] == ents[:2], ev
     rows = stack.d.get("/api/v1/events", token=tok).json()["events"]
-    assert [r["id"] for r in rows] == [ev["id"]], rows
+    assert rows[0]["id"] == ev["id"], rows
 
 
-def test_outcome_amounts(stack, officers):
-    oid = officers()
+def test_outcome_amounts(stack, who):
+    oid = who["a"]
     ent = stack.officer(oid)["enterprises"][0]
     tok = stack.token("officer", oid)
     good = {"enterprise": ent, "kind": "tax_relief", "date": flow.today(), "amount": 61780000.50}
@@ -120,11 +120,11 @@ def test_outcome_amounts(stack, officers):
     assert c["id"].startswith("C") and c["amount"] == 61780000.5 and c["issue"] is None, c
     assert stack.r.hget(PREFIX + "outcome:" + c["id"], "amount") == b"6178000050"
     rows = stack.d.get("/api/v1/outcomes?kind=tax_relief", token=tok).json()["outcomes"]
-    assert [r["id"] for r in rows] == [c["id"]], rows
+    assert rows[0]["id"] == c["id"] and all(r["kind"] == "tax_relief" for r in rows), rows
 
 
-def test_idempotency_key(stack, officers):
-    oid = officers()
+def test_idempotency_key(stack, who):
+    oid = who["b"]
     ent = stack.officer(oid)["enterprises"][0]
     tok = stack.token("officer", oid)
     key = lib.new_key()
@@ -140,8 +140,8 @@ def test_idempotency_key(stack, officers):
                                                      key=key), 409, "conflict")
 
 
-def test_outcome_names_its_issue(stack, officers):
-    oid, other = officers(), officers()
+def test_outcome_names_its_issue(stack, who):
+    oid, other = who["a"], who["b"]
     issue = flow.new_issue(stack, oid)
     doc = flow.get_issue(stack, issue["id"])
     assert doc["outcomes"] == [], doc
@@ -158,8 +158,8 @@ def test_outcome_names_its_issue(stack, officers):
     assert doc["history"][-1]["event"] == "outcome", doc["history"]
 
 
-def test_resolve_records_outcomes_in_the_same_step(stack, officers):
-    oid = officers()
+def test_resolve_records_outcomes_in_the_same_step(stack, who):
+    oid = who["b"]
     issue = flow.new_issue(stack, oid)
     tid = flow.task_of(issue, "hr")
     flow.drive(stack, tid, "responded")
@@ -182,8 +182,8 @@ def test_resolve_records_outcomes_in_the_same_step(stack, officers):
     assert rows and rows[0]["issue"] == issue["id"] and rows[0]["by"] == "department:hr", rows
 
 
-def test_figures_add_up_what_was_stored(stack, officers):
-    oid = officers()
+def test_figures_add_up_what_was_stored(stack, who):
+    oid = who["a"]
     ents = stack.officer(oid)["enterprises"]
     before = flow.figures(stack)
     flow.visit(stack, oid, ents[0], suggestions=4)
@@ -233,8 +233,8 @@ def test_performance_row(stack, officers):
     lib.assert_error(stack.d.get("/api/v1/officers/O999/performance", token=flow.admin(stack)), 404, "not_found")
 
 
-def test_the_ledger_row_shows_the_issues_outcomes(stack, officers):
-    oid = officers()
+def test_the_ledger_row_shows_the_issues_outcomes(stack, who):
+    oid = who["a"]
     issue = flow.new_issue(stack, oid)
     tok = stack.token("officer", oid)
     resp = flow.fieldwork_post(stack, "outcomes", {"kind": "other", "date": flow.today(), "amount": 1,
@@ -245,8 +245,8 @@ def test_the_ledger_row_shows_the_issues_outcomes(stack, officers):
     assert rows and [o["id"] for o in rows[0]["outcomes"]] == [resp.json()["id"]], rows
 
 
-def test_an_admins_outcome_counts_for_the_issues_officer(stack, officers):
-    oid = officers()
+def test_an_admins_outcome_counts_for_the_issues_officer(stack, who):
+    oid = who["b"]
     issue = flow.new_issue(stack, oid)
     resp = flow.fieldwork_post(stack, "outcomes", {"kind": "mass_org", "date": flow.today(), "amount": 1,
                                                    "issue": issue["id"]}, token=flow.admin(stack))

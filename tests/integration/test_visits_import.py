@@ -13,8 +13,8 @@ def write(path, text, encoding="utf-8"):
     return str(path)
 
 
-def test_import_writes_every_row_once(stack, officers, tmp_path):
-    oid = officers()
+def test_import_writes_every_row_once(stack, who, tmp_path):
+    oid = who["a"]
     o = stack.officer(oid)
     names = {e["id"]: e["name"] for e in stack.roster["enterprises"]}
     before = flow.figures(stack, "?from=2025-03-01&to=2025-03-31")
@@ -38,8 +38,8 @@ def test_import_writes_every_row_once(stack, officers, tmp_path):
     lib.assert_unchanged(snap, lib.redis_snapshot(stack.r))
 
 
-def test_a_file_with_problems_writes_nothing(stack, officers, tmp_path):
-    oid, other = officers(), officers()
+def test_a_file_with_problems_writes_nothing(stack, who, tmp_path):
+    oid, other = who["a"], who["b"]
     mine = stack.officer(oid)["enterprises"]
     foreign = [e for e in stack.officer(other)["enterprises"] if e not in mine][0]
     sheet = ("\ufeffofficer,enterprise,date,mode,suggestions,colour\n"
