@@ -25,6 +25,12 @@ int ctl_ledger_export(const char *config_path, int argc, char **argv);
 int ctl_roster_import(int argc, char **argv);
 int ctl_roster_export(int argc, char **argv);
 
+/* ctl_visits.c (field work, SPEC §11) */
+int ctl_visits_import(const char *config_path, int argc, char **argv);
+
+/* ctl_seed.c (field work, SPEC §11) */
+int ctl_seed(const char *config_path, int argc, char **argv);
+
 /* ctl_token.c */
 int ctl_token_issue(const char *config_path, const char *role,
     const char *id);

@@ -330,6 +330,33 @@ struct cJSON *digest_collect(redisContext *, const struct generation *,
 /* api_digests.c */
 void api_digests(struct request *);
 
+/* ---- field work (SPEC §11) ---- */
+
+/* api_fieldwork.c */
+int api_fieldwork_range(struct request *, int64_t *from, int64_t *to);
+int api_fieldwork_run(struct request *, const char *, struct cJSON *,
+    request_reply_fn, int, const char **);
+void api_fieldwork(struct request *);
+int api_fieldwork_outcomes(struct request *, const struct cJSON *,
+    struct cJSON *);
+
+/* api_figures.c */
+void api_figures(struct request *);
+void api_officers(struct request *);
+void api_officer_performance(struct request *);
+
+/* web_fieldwork.c */
+void web_fieldwork(struct request *);
+void web_fieldwork_save(struct request *);
+void web_fieldwork_outcomes(struct evbuffer *, const char *);
+
+/* digest_fieldwork_collect.c */
+struct digest_fieldwork *digest_fieldwork_collect(redisContext *,
+    const struct config *, const struct roster *, int64_t from_ms,
+    int64_t now_ms, int offset_s, char *error, size_t errlen);
+
+/* ---- end of field work ---- */
+
 /* web.c */
 #define WEB_SID_LEN 32              /* hex of 128 random bits */
 #define WEB_CSRF_LEN 32

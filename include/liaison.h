@@ -33,6 +33,7 @@ enum store_script_id {
 	SCRIPT_DELIVER,            /* webhook deliveries: deliver.lua */
 	SCRIPT_LEDGER,             /* the rows of a ledger: ledger.lua */
 	SCRIPT_DIGEST,             /* the weekly digest: digest.lua */
+	SCRIPT_FIELDWORK,          /* visits, talks, outcomes: fieldwork.lua */
 	SCRIPT_COUNT
 };
 struct store_script {
@@ -100,6 +101,7 @@ struct ledger_issue {
 	char *state;             /* a task state, or closed */
 	char *group;             /* "" when none */
 	char *satisfaction;      /* satisfied basic unsatisfied, or "" */
+	char *outcomes;          /* JSON list of its outcomes, or "" */
 	int difficult;           /* flagged by the officer */
 	int64_t created;
 	char *recurrence_of;     /* the finished issue it recurs (复发), or "" */
@@ -172,6 +174,7 @@ struct ledger_score *ledger_score_find(const struct ledger *,
     const char *department);
 const char *ledger_state_zh(const char *);
 const char *ledger_satisfaction_zh(const char *);
+int ledger_satisfied(const char *);
 struct cJSON *ledger_score_json(const struct ledger_score *);
 struct cJSON *ledger_json(const struct ledger *, const struct roster *,
     const struct ledger_filter *, int show_enterprises);
@@ -296,6 +299,8 @@ struct config {
 	int digest_retry_seconds; /* first wait after a failed send */
 	int digest_check_seconds; /* how often the scheduler looks */
 	int digest_smtp_timeout_ms; /* to connect; three times that in all */
+	/* [fieldwork] */
+	int visit_days;          /* an officer with no visit this long is idle */
 };
 struct config *config_load(const char *path, char **cause);
 void config_free(struct config *);
@@ -839,6 +844,7 @@ struct digest_input {
 	struct digest_dead *dead;        /* the first ndead of dead_total */
 	size_t ndead;
 	size_t dead_total;
+	struct digest_fieldwork *fieldwork;  /* digest_fieldwork.c's, or NULL */
 };
 struct digest_mail {
 	char *name;              /* dept:ID or zone */
@@ -985,5 +991,132 @@ int ledger_xlsx(const struct ledger *, const struct roster *,
 /* atomic_write.c */
 int atomic_write_files(const char *const *paths, char *const *data,
     const size_t *lens, size_t n, char **cause);
+
+/* ---- field work: visits, talks, outcomes, figures (SPEC §11) ---- */
+
+/* fieldwork.c */
+#define FIELDWORK_DATE_LEN 10            /* "YYYY-MM-DD" */
+#define FIELDWORK_AUDIENCE_MAX 100000    /* people at one talk */
+#define FIELDWORK_SUGGESTIONS_MAX 1000   /* collected on one visit */
+#define FIELDWORK_NOTE_MAX 500           /* characters */
+#define FIELDWORK_TITLE_MAX 100
+#define FIELDWORK_EVENT_ENTERPRISES_MAX 50
+#define FIELDWORK_NEVENT_KINDS 3
+#define FIELDWORK_NOUTCOME_KINDS 6
+enum fieldwork_unit {
+	FIELDWORK_UNIT_COUNT,    /* things: 家, 项 */
+	FIELDWORK_UNIT_PEOPLE,   /* 人, 人次 */
+	FIELDWORK_UNIT_YUAN      /* stored in fen */
+};
+struct fieldwork_kind {
+	const char *name;        /* the API's word */
+	const char *zh;
+	enum fieldwork_unit unit;
+	int64_t max;             /* largest amount of one record, stored units */
+};
+extern const struct fieldwork_kind fieldwork_visit_modes[];
+extern const struct fieldwork_kind fieldwork_event_kinds[];
+extern const struct fieldwork_kind fieldwork_outcome_kinds[];
+struct api_error;
+const struct fieldwork_kind *fieldwork_kind_find(const struct fieldwork_kind *,
+    const char *);
+size_t fieldwork_kind_index(const struct fieldwork_kind *,
+    const struct fieldwork_kind *);
+int fieldwork_date_parse(const char *, int64_t *day);
+void fieldwork_date_format(int64_t day, char buf[FIELDWORK_DATE_LEN + 1]);
+int64_t fieldwork_today(time_t);
+int64_t fieldwork_earliest(time_t);
+int fieldwork_offset(time_t);
+int fieldwork_month(int64_t day);
+int fieldwork_amount_read(const struct cJSON *, const struct fieldwork_kind *,
+    const char *field, int64_t *units, struct api_error *);
+struct cJSON *fieldwork_amount_json(const struct fieldwork_kind *, int64_t);
+struct cJSON *fieldwork_visit_parse(const char *, size_t,
+    const struct roster *, const struct officer *, time_t, struct api_error *);
+struct cJSON *fieldwork_visit_record(const struct officer *,
+    const struct enterprise *, int64_t day, const struct fieldwork_kind *mode,
+    const char *note, int64_t suggestions);
+struct cJSON *fieldwork_event_record(const struct officer *,
+    const struct fieldwork_kind *, int64_t day, const char *title,
+    int64_t audience, const struct cJSON *enterprises);
+struct cJSON *fieldwork_outcome_record(const char *officer_id,
+    const struct enterprise *, const struct fieldwork_kind *, int64_t day,
+    int64_t units, const char *issue, const char *note);
+struct cJSON *fieldwork_event_parse(const char *, size_t,
+    const struct roster *, const struct officer *, time_t, struct api_error *);
+struct cJSON *fieldwork_outcome_read(const struct cJSON *, const char *prefix,
+    const struct roster *, const struct officer *, int from_task,
+    time_t, struct api_error *);
+struct cJSON *fieldwork_outcome_parse(const char *, size_t,
+    const struct roster *, const struct officer *, time_t, struct api_error *);
+struct cJSON *fieldwork_record_json(const struct redisReply *);
+
+/* figures.c */
+enum figures_outcome {           /* fieldwork_outcome_kinds' order */
+	FIGURES_PARTY_ORG,
+	FIGURES_MASS_ORG,
+	FIGURES_HIRES,
+	FIGURES_TAX_RELIEF,
+	FIGURES_FUNDING,
+	FIGURES_OTHER
+};
+struct figures {
+	int64_t from, to;        /* day numbers, both included */
+	int64_t officers, enterprises;   /* the roster's */
+	int64_t visits, enterprises_visited, suggestions;
+	int64_t events[FIELDWORK_NEVENT_KINDS];     /* fieldwork_event_kinds */
+	int64_t audience[FIELDWORK_NEVENT_KINDS];
+	int64_t issues[CATEGORY_COUNT];  /* raised in the range, by category */
+	int64_t resolved;
+	int64_t outcomes[FIELDWORK_NOUTCOME_KINDS]; /* stored units (fen) */
+};
+size_t figures_range_keys(int64_t from, int64_t to,
+    void (*)(const char *, void *), void *);
+void figures_add_totals(struct figures *, const struct redisReply *);
+int64_t figures_day_ms(int64_t day, int offset_s);
+int64_t figures_ms_day(int64_t ms, int offset_s);
+struct cJSON *figures_payload(const struct figures *, int offset_s);
+int figures_read(struct figures *, const struct redisReply *);
+void figures_people_zh(int64_t, char *, size_t);
+void figures_money_zh(int64_t fen, char *, size_t);
+char *figures_summary_zh(const struct figures *);
+struct cJSON *figures_json(const struct figures *);
+
+/* performance.c */
+struct performance {
+	const struct officer *officer;
+	size_t due, on_time, late, missed;       /* periods */
+	int64_t visits, suggestions, events;
+	int64_t *days;           /* per linked enterprise: since last visit, -1 */
+	int *visited;            /* per linked enterprise: visited in range */
+	size_t nvisited;
+	int idle;                /* none visited in the last visit_days */
+	int64_t raised, resolved, satisfied;     /* issues */
+	int64_t outcomes[FIELDWORK_NOUTCOME_KINDS];
+};
+size_t performance_periods(int64_t from, int64_t to, time_t now,
+    struct period *, size_t max);
+void performance_count(const struct officer *, const struct redisReply *,
+    const struct period *, size_t, int64_t today, int visit_days,
+    struct performance *);
+void performance_free(struct performance *);
+int performance_idle(int64_t last, int64_t today, int visit_days);
+struct cJSON *performance_json(const struct performance *);
+
+/* digest_fieldwork.c (digest_fieldwork_collect.c, the daemon's, fills it) */
+struct digest_fieldwork {
+	struct figures week;
+	struct figures year;
+	const struct officer **idle;     /* no visit in visit_days */
+	int64_t *idle_days;              /* since the last visit; -1 never */
+	size_t nidle;
+	const struct enterprise **unvisited;  /* not this quarter */
+	size_t nunvisited;
+	int visit_days;
+};
+void digest_fieldwork_free(struct digest_fieldwork *);
+void digest_fieldwork_zone(const struct digest_input *, struct digest_doc *);
+
+/* ---- end of field work ---- */
 
 #endif /* LIAISON_H */

@@ -197,6 +197,9 @@ static const struct config_key config_keys[] = {
 	  CONFIG_FIELD(snapshot_days), 0, 60, "5" },
 	{ "governance", "snapshot_check_seconds", CONFIG_INT,
 	  CONFIG_FIELD(snapshot_check_seconds), 1, 86400, "300" },
+	/* Field work (SPEC §11). */
+	{ "fieldwork", "visit_days", CONFIG_INT, CONFIG_FIELD(visit_days),
+	  1, 366, "30" },
 
 	{ "log", "level", CONFIG_LOG_LEVEL, CONFIG_FIELD(log_level), 0, 0,
 	  "info" },

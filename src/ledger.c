@@ -56,6 +56,17 @@ static const struct {
 	{ NULL, NULL }
 };
 
+/*
+ * Does a confirmation count as satisfied (满意率's numerator): 满意 or
+ * 基本满意. The ledger's rates and the officers' performance ask here.
+ */
+int
+ledger_satisfied(const char *satisfaction)
+{
+	return satisfaction != NULL && (strcmp(satisfaction, "satisfied") == 0 ||
+	    strcmp(satisfaction, "basic") == 0);
+}
+
 /* The Chinese name of an issue or task state; the name itself if unknown. */
 const char *
 ledger_state_zh(const char *state)
@@ -144,6 +155,7 @@ ledger_issue_parse(struct ledger_issue *is, const redisReply *flat,
 	is->state = ledger_str(flat, "state");
 	is->group = ledger_str(flat, "group");
 	is->satisfaction = ledger_str(flat, "satisfaction");
+	is->outcomes = ledger_str(flat, "outcomes");  /* fieldwork.lua's */
 	is->difficult = v != NULL && strcmp(v, "1") == 0;
 	is->created = ledger_ms(flat, "created");
 	is->recurrence_of = ledger_str(flat, "recurrence_of");
@@ -458,8 +470,7 @@ ledger_score(struct ledger *l, const struct roster *roster, int64_t now)
 			    is->tasks[j].department)) == NULL)
 				continue;
 			s->rated++;
-			if (strcmp(is->satisfaction, "satisfied") == 0 ||
-			    strcmp(is->satisfaction, "basic") == 0)
+			if (ledger_satisfied(is->satisfaction))
 				s->satisfied++;
 		}
 	}
@@ -591,7 +602,7 @@ static cJSON *
 ledger_issue_json(const struct ledger *l, const struct ledger_issue *is,
     const struct roster *roster, int show_enterprises)
 {
-	cJSON *obj = cJSON_CreateObject(), *tasks, *depts;
+	cJSON *obj = cJSON_CreateObject(), *tasks, *depts, *outcomes;
 	const struct enterprise *e;
 	const struct topic *tp;
 	size_t j;
@@ -615,6 +626,11 @@ ledger_issue_json(const struct ledger *l, const struct ledger_issue *is,
 	ledger_add_text(obj, "satisfaction", is->satisfaction);
 	ledger_add_text(obj, "recurrence_of",
 	    is->recurrence_of != NULL ? is->recurrence_of : "");
+	/* The outcomes recorded for it (SPEC §11), [] when none. */
+	outcomes = is->outcomes != NULL && *is->outcomes != '\0' ?
+	    cJSON_Parse(is->outcomes) : NULL;
+	cJSON_AddItemToObject(obj, "outcomes", outcomes != NULL ?
+	    outcomes : cJSON_CreateArray());
 	ledger_add_time(obj, "created", is->created);
 	depts = cJSON_AddArrayToObject(obj, "departments");
 	tasks = cJSON_AddArrayToObject(obj, "tasks");
@@ -734,6 +750,7 @@ ledger_issue_free(struct ledger_issue *is)
 	free(is->group);
 	free(is->satisfaction);
 	free(is->recurrence_of);
+	free(is->outcomes);
 }
 
 /* Free a ledger and everything it holds; NULL is fine. */

@@ -29,6 +29,8 @@ liaisonctl_usage(void)
 	    "       liaisonctl roster import|export ... (see liaisonctl(1))\n"
 	    "       liaisonctl [-c file] ledger export [--period P] -o FILE\n"
 	    "       liaisonctl [-c file] digest [status] --week YYYY-Www\n"
+	    "       liaisonctl [-c file] visits import FILE.csv [--dry-run]\n"
+	    "       liaisonctl [-c file] seed fieldwork [--months N] [--seed N] [--batch N]\n"
 	    "       liaisonctl -V\n");
 }
 
@@ -100,6 +102,13 @@ main(int argc, char **argv)
 	    strcmp(argv[1], "export") == 0)
 		return ctl_ledger_export(liaisonctl_config_path, argc - 1,
 		    argv + 1);
+	if (argc >= 2 && strcmp(argv[0], "visits") == 0 &&
+	    strcmp(argv[1], "import") == 0)
+		return ctl_visits_import(liaisonctl_config_path, argc - 1,
+		    argv + 1);
+	if (argc >= 2 && strcmp(argv[0], "seed") == 0 &&
+	    strcmp(argv[1], "fieldwork") == 0)
+		return ctl_seed(liaisonctl_config_path, argc - 1, argv + 1);
 	if (argc >= 1 && strcmp(argv[0], "digest") == 0 &&
 	    (ch = ctl_digest(liaisonctl_config_path, argc - 1,
 	    argv + 1)) != 2)

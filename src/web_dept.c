@@ -187,6 +187,7 @@ web_dept_issue(struct request *r, struct evbuffer *buf, const redisReply *issue)
 	evbuffer_add_printf(buf, "</p><p class=\"text\">");
 	web_escape(buf, util_reply_field(issue, "detail"));
 	evbuffer_add_printf(buf, "</p>");
+	web_fieldwork_outcomes(buf, util_reply_field(issue, "outcomes"));
 }
 
 /* The whole page, once the queued tasks' issues are in. */

@@ -469,9 +469,21 @@ local function step(task)
   end
   local closed = req.within and window_closed(k, req.within)
   if closed then return closed end
+  -- A resolve's outcomes (fieldwork.c made them): each names one of the
+  -- task's issues, its first by default; checked before anything changes.
+  local issues = decode_list(hget(k, 'issues'))
+  for _, rec in ipairs(req.outcomes or {}) do
+    if rec.fields.issue == '' then rec.fields.issue = issues[1] or '' end
+    if not has(issues, rec.fields.issue) then
+      return {'invalid', 'the outcome\'s issue is not one of this task\'s'}
+    end
+    local bad = fw_outcome_issue(rec)
+    if bad then return bad end
+  end
   redis.call('HSET', k, 'state', req.to, req.field, req.text,
     req.to .. '_at', now)
   if state == 'queued' then redis.call('ZREM', key('open', dept), task) end
+  for _, rec in ipairs(req.outcomes or {}) do fw_store(rec, req.actor, now) end
   if req.next then
     set_deadline(task, req.next, hget(k, 'due_' .. req.next))
   else
