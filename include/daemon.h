@@ -350,6 +350,15 @@ void web_form_action(struct request *);
 void web_dept(struct request *);
 void web_dept_step(struct request *);
 
+/* web_contact.c */
+const char *web_contact_event_name(const char *);
+void web_contact_tel(const char *, char *, size_t);
+void web_contact(struct request *, struct evbuffer *, const struct redisReply *);
+void web_contact_history(struct request *, struct evbuffer *,
+    const struct redisReply *);
+int web_contact_matches(struct request *, const struct redisReply *,
+    const char *);
+
 /* web_ledger.c */
 void web_ledger(struct request *);
 

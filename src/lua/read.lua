@@ -11,6 +11,8 @@
 --               or after MS, oldest first, at most limit (the common-issue
 --               window looks for those it does not have yet)
 --   issues "I1 I2 ..." -> {{issue fields}, ...}, one for each id
+--   dossiers "I1 I2 ..." LIMIT -> {{issue fields, {history JSON, ...}},
+--               ...}, one for each id, with the last LIMIT history entries
 --   deliveries DEPT|'' STATUS|'' LIMIT -> {{delivery fields, {attempt
 --               JSON, ...}}, ...}: webhook deliveries, newest first
 --   metrics -> {{report and issue counters}, webhook counters (flat),
@@ -46,6 +48,15 @@ if kind == 'issues' then
   local ids = {}
   for x in id:gmatch('%S+') do ids[#ids + 1] = x end
   return hashes('issue:', ids)
+end
+if kind == 'dossiers' then
+  local out, limit = {}, tonumber(ARGV[4])
+  for x in id:gmatch('%S+') do
+    local k = key('issue', x)
+    out[#out + 1] = {redis.call('HGETALL', k),
+      redis.call('LRANGE', k .. ':history', -limit, -1)}
+  end
+  return out
 end
 if kind == 'metrics' then
   -- The id counters are the totals: ids are never reused.
