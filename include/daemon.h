@@ -102,6 +102,7 @@ struct daemon {
 	int inflight;               /* requests not yet answered */
 	time_t started;
 	struct digest_sched *digest; /* the weekly digest */
+	struct notify_sched *notify; /* officers' mail */
 };
 
 /* auth.c */
@@ -291,6 +292,11 @@ struct digest_sched;
 struct digest_sched *digest_sched_start(struct daemon *);
 void digest_sched_kick(struct digest_sched *);
 void digest_sched_stop(struct digest_sched *);
+
+/* notify_sched.c */
+struct notify_sched;
+struct notify_sched *notify_sched_start(struct daemon *);
+void notify_sched_stop(struct notify_sched *);
 
 /* digest_collect.c */
 struct cJSON *digest_collect(redisContext *, const struct generation *,

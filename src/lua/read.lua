@@ -16,7 +16,8 @@
 --   deliveries DEPT|'' STATUS|'' LIMIT -> {{delivery fields, {attempt
 --               JSON, ...}}, ...}: webhook deliveries, newest first
 --   metrics -> {{report and issue counters}, webhook counters (flat),
---               digest mail counters (flat), digest recipients waiting}
+--               digest mail counters (flat), digest recipients waiting,
+--               officers' mail counters (flat), officers' mail waiting}
 -- Fields are flat arrays as HGETALL gives them.
 local kind, id = ARGV[2], ARGV[3]
 
@@ -63,7 +64,9 @@ if kind == 'metrics' then
   return {redis.call('HMGET', key('seq'), 'report', 'issue'),
     redis.call('HGETALL', key('webhooks', 'stats')),
     redis.call('HGETALL', key('digest', 'stats')),
-    redis.call('ZCARD', key('digest', 'due'))}
+    redis.call('ZCARD', key('digest', 'due')),
+    redis.call('HGETALL', key('notify', 'stats')),
+    redis.call('ZCARD', key('notify', 'due'))}
 end
 if kind == 'deliveries' then
   local index = key('deliveries')
