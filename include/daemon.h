@@ -344,6 +344,10 @@ void web_session_dispatch(struct request *);
 void web_session_load(struct request *);
 void web_signin_page(struct request *, int, const char *);
 void web_login(struct request *);
+void web_session_open(struct request *);
+
+/* web_link.c */
+void web_link(struct request *);
 void web_logout(struct request *);
 void web_session_flash(struct request *, const char *, const char *);
 

@@ -198,6 +198,7 @@ struct config {
 	int listen_port;
 	char *public_url;
 	int metrics_public;      /* 1: /metrics for anyone; 0: admin token only */
+	int link_hours;          /* a sign-in link's life (web_link.c) */
 
 	/* [ledger] */
 	int ledger_show_enterprises;  /* 1: the public ledger names them */
@@ -734,6 +735,10 @@ time_t digest_week_last(time_t, int offset_s, int weekday, int minute,
 /* html.c */
 const char *html_entity(unsigned char);
 const char *html_escape_next(const char **s, size_t *len);
+
+/* qr.c */
+char *qr_svg(const char *text, int size, const char *label);
+char *qr_text(const char *text);
 
 /* digest_doc.c */
 struct digest_doc_buf {

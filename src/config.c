@@ -81,6 +81,8 @@ static const struct config_key config_keys[] = {
 	  0, 0, "http://127.0.0.1:8080" },
 	{ "server", "metrics_public", CONFIG_BOOL,
 	  CONFIG_FIELD(metrics_public), 0, 0, "yes" },
+	{ "server", "link_hours", CONFIG_INT, CONFIG_FIELD(link_hours),
+	  1, 720, "72" },
 
 	{ "redis", "host", CONFIG_ADDRESS, CONFIG_FIELD(redis_host), 0, 0,
 	  "127.0.0.1" },

@@ -102,6 +102,8 @@ static const struct route routes[] = {
 	    web_login, "/login", NULL, web_error },
 	{ "/logout", EVHTTP_REQ_POST, ROUTE_PAGE | ROLE_ANY,
 	    web_logout, "/logout", NULL, web_error },
+	{ "/signin/*", METHODS_GET | EVHTTP_REQ_POST, ROUTE_PAGE,
+	    web_link, "/signin", NULL, web_error },
 	{ "/static/*", METHODS_GET, ROUTE_PAGE,
 	    web_static, "/static", NULL, web_error },
 	{ NULL, 0, 0, NULL, NULL, NULL, NULL }

@@ -386,6 +386,16 @@ web_session_login_token_loaded(struct request *r, redisReply *reply)
 	request_store(r, web_session_login_stored, 1, argv, NULL);
 }
 
+/*
+ * Open a session for the token whose hash is r->token_hash (a sign-in
+ * link's, web_link.c), as POST /login does after checking the token.
+ */
+void
+web_session_open(struct request *r)
+{
+	auth_lookup(r, r->token_hash, web_session_login_token_loaded);
+}
+
 /* POST /login token=…: check the token and open a session. */
 void
 web_login(struct request *r)
