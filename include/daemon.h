@@ -346,6 +346,10 @@ void web_signin_page(struct request *, int, const char *);
 void web_login(struct request *);
 void web_session_open(struct request *);
 
+/* web_admin.c */
+void web_admin(struct request *);
+void web_admin_action(struct request *);
+
 /* web_link.c */
 void web_link(struct request *);
 void web_logout(struct request *);

@@ -22,6 +22,7 @@
 #define ROLES_WORK ((1 << ROLE_DEPARTMENT) | (1 << ROLE_ADMIN))
 #define PAGE_OFFICER (ROUTE_PAGE | 1 << ROLE_OFFICER)
 #define PAGE_DEPARTMENT (ROUTE_PAGE | 1 << ROLE_DEPARTMENT)
+#define PAGE_ADMIN (ROUTE_PAGE | 1 << ROLE_ADMIN)
 
 /*
  * Each route: its path pattern, methods, who may use it (roles, as bits;
@@ -98,6 +99,16 @@ static const struct route routes[] = {
 	    web_dept_step, "/dept/return", "return", web_error },
 	{ "/ledger", METHODS_GET, ROUTE_PAGE,
 	    web_ledger, "/ledger", NULL, web_error },
+	{ "/admin", METHODS_GET, PAGE_ADMIN,
+	    web_admin, "/admin", NULL, web_error },
+	{ "/admin/route", EVHTTP_REQ_POST, PAGE_ADMIN,
+	    web_admin_action, "/admin/route", "route", web_error },
+	{ "/admin/classify", EVHTTP_REQ_POST, PAGE_ADMIN,
+	    web_admin_action, "/admin/classify", "classify", web_error },
+	{ "/admin/retry", EVHTTP_REQ_POST, PAGE_ADMIN,
+	    web_admin_action, "/admin/retry", "retry", web_error },
+	{ "/admin/digest", EVHTTP_REQ_POST, PAGE_ADMIN,
+	    web_admin_action, "/admin/digest", "digest", web_error },
 	{ "/login", EVHTTP_REQ_POST, ROUTE_PAGE,
 	    web_login, "/login", NULL, web_error },
 	{ "/logout", EVHTTP_REQ_POST, ROUTE_PAGE | ROLE_ANY,

@@ -1,0 +1,151 @@
+"""/admin, the zone office's page (issue 17): admin sessions only, the same
+CSRF and same-origin rules as the other pages; the triage list with the
+departments' reasons and a re-route form, the category override, the dead
+deliveries with retry and the digest resend, each running the API's route;
+a refused form changes nothing and says why.
+"""
+
+import re
+import urllib.parse
+
+import pytest
+
+import lib
+from flow import act_ok, get_issue, submit
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture(scope="module")
+def st(tmp_path_factory):
+    with lib.Stack(str(tmp_path_factory.mktemp("admin"))) as s:
+        yield s
+
+
+def login(st, token):
+    r = lib.request(st.d.port, "POST", "/login", body="token=" + urllib.parse.quote(token), ctype=FORM)
+    assert r.status == 303, r
+    return r.header("set-cookie").split(";")[0]
+
+
+def get(st, path, cookie):
+    return lib.request(st.d.port, "GET", path, headers={"Cookie": cookie})
+
+
+def post(st, path, fields, cookie, headers=None):
+    h = {"Cookie": cookie}
+    h.update(headers or {})
+    return lib.request(st.d.port, "POST", path, body=urllib.parse.urlencode(fields, doseq=True), ctype=FORM,
+                       headers=h)
+
+
+def csrf(body):
+    return re.search(r'name="csrf" value="([^"]*)"', body).group(1)
+
+
+@pytest.fixture(scope="module")
+def admin(st):
+    return login(st, st.token("admin", "ops"))
+
+
+def returned_issue(st, oid, title):
+    ent = st.officer(oid)["enterprises"][0]
+    doc = submit(st, oid, [lib.item(ent, topic="hiring", title=title, detail=title + "，请协调")])
+    issue = doc["issues"][0]
+    act_ok(st, issue["tasks"][0]["id"], "return", text="此事属经济发展局职责")
+    return issue["id"]
+
+
+def test_only_an_admin_session_opens_the_page(st):
+    assert "使用令牌登录" in get(st, "/admin", "").body.decode()
+    for role, ident in (("officer", "O001"), ("department", "hr")):
+        r = get(st, "/admin", login(st, st.token(role, ident)))
+        assert r.status == 403, (role, r)
+
+
+def test_the_triage_list_shows_the_reason_and_whom_to_call(st, admin):
+    iid = returned_issue(st, "O002", "厂房租金补贴申请")
+    body = get(st, "/admin", admin).body.decode()
+    item = re.search(r'<li id="issue-%s">.*?</form></li>' % iid, body, re.S).group(0)
+    assert "厂房租金补贴申请" in item and "此事属经济发展局职责" in item
+    assert st.officer("O002")["name"] in item and 'href="tel:' in item
+    for d in st.roster["departments"]:
+        assert 'name="department" value="%s"' % d["id"] in item
+
+
+def test_re_routing_from_the_page_runs_the_api_route(st, admin):
+    iid = returned_issue(st, "O003", "企业技改项目申报")
+    body = get(st, "/admin", admin).body.decode()
+    r = post(st, "/admin/route", {"csrf": csrf(body), "issue": iid, "department": ["econ"],
+                                  "reason": "属于企业服务"}, admin)
+    assert r.status == 303 and r.header("location") == "/admin?ok=route&id=" + iid, r
+    issue = get_issue(st, iid)
+    assert issue["departments"] == ["econ"] and issue["state"] == "queued"
+    assert any(h["event"] == "routed" and h["actor"] == "admin:ops" for h in issue["history"])
+    done = get(st, "/admin?ok=route&id=" + iid, admin).body.decode()
+    assert "%s 已重新分派。" % iid in done and 'id="issue-%s"' % iid not in done
+
+
+def test_a_refused_re_route_says_why_and_changes_nothing(st, admin):
+    iid = returned_issue(st, "O004", "人才公寓申请")
+    body = get(st, "/admin", admin).body.decode()
+    before = lib.stable_snapshot(st.r)
+    r = post(st, "/admin/route", {"csrf": csrf(body), "issue": iid, "department": ["nowhere"],
+                                  "reason": "x"}, admin)
+    assert r.status == 422, r
+    assert 'id="refused"' in r.body.decode() and "重新分派未成功（422）" in r.body.decode()
+    lib.assert_unchanged(before, lib.stable_snapshot(st.r))
+
+
+def test_the_category_override_keeps_the_reason(st, admin):
+    iid = returned_issue(st, "O005", "园区停车难")
+    body = get(st, "/admin", admin).body.decode()
+    r = post(st, "/admin/classify", {"csrf": csrf(body), "issue": iid, "category": "difficult",
+                                     "reason": "涉及多个部门"}, admin)
+    assert r.status == 303, r
+    issue = get_issue(st, iid)
+    assert issue["category"] == "difficult"
+    assert any(h["event"] == "classified" and "涉及多个部门" in h["reason"] for h in issue["history"])
+
+
+def test_the_digest_resend_asks_for_the_week(st, admin):
+    body = get(st, "/admin", admin).body.decode()
+    week = re.search(r'id="digest-week" name="week" value="(\d{4}-W\d\d)"', body).group(1)
+    r = post(st, "/admin/digest", {"csrf": csrf(body), "week": week}, admin)
+    assert r.status == 303 and r.header("location") == "/admin?ok=digest&id=" + week, r
+    assert st.r.sismember(lib.PREFIX + "digest:requested", week)
+    r = post(st, "/admin/digest", {"csrf": csrf(body), "week": "2026-W99"}, admin)
+    assert r.status == 422 and "重发周报未成功（422）" in r.body.decode()
+
+
+@pytest.mark.parametrize("path,fields", [
+    ("/admin/route", {"issue": "I1", "department": "hr", "reason": "x"}),
+    ("/admin/classify", {"issue": "I1", "category": "common", "reason": "x"}),
+    ("/admin/retry", {"delivery": "1-0"}),
+    ("/admin/digest", {"week": "2026-W40"}),
+])
+def test_a_form_without_the_csrf_field_or_from_another_site_changes_nothing(st, admin, path, fields):
+    body = get(st, "/admin", admin).body.decode()
+    before = lib.stable_snapshot(st.r)
+    assert post(st, path, fields, admin).status == 403
+    assert post(st, path, dict(fields, csrf=csrf(body)), admin, {"Origin": "http://evil.example"}).status == 403
+    lib.assert_unchanged(before, lib.stable_snapshot(st.r))
+
+
+@pytest.mark.parametrize("path,fields,status", [
+    ("/admin/route", {"issue": "X1"}, 404),
+    ("/admin/classify", {"issue": ""}, 404),
+    ("/admin/retry", {"delivery": "abc"}, 404),
+])
+def test_a_form_naming_nothing_valid_is_refused(st, admin, path, fields, status):
+    body = get(st, "/admin", admin).body.decode()
+    before = lib.stable_snapshot(st.r)
+    assert post(st, path, dict(fields, csrf=csrf(body)), admin).status == status
+    lib.assert_unchanged(before, lib.stable_snapshot(st.r))
+
+
+def test_the_page_has_the_pages_security_headers(st, admin):
+    r = get(st, "/admin", admin)
+    assert r.status == 200
+    assert "script-src 'self'" in r.header("content-security-policy")
+    assert r.header("x-frame-options") == "DENY" and r.header("cache-control") == "no-store"
