@@ -149,3 +149,26 @@ def test_the_page_has_the_pages_security_headers(st, admin):
     assert r.status == 200
     assert "script-src 'self'" in r.header("content-security-policy")
     assert r.header("x-frame-options") == "DENY" and r.header("cache-control") == "no-store"
+
+
+def test_a_dead_delivery_is_listed_and_retried_from_the_page(tmp_path):
+    st = lib.Stack(str(tmp_path), start=False, conf={"webhooks": {"schedule": "0"}})
+    for d in st.roster["departments"]:
+        if "webhook" in d:
+            d["webhook"]["url"] = "http://127.0.0.1:%d/closed" % lib.free_port()   # nobody listens
+    lib.write_roster(st.d.roster_path, st.roster)
+    with st.start():
+        ent = st.officer("O006")["enterprises"][0]
+        submit(st, "O006", [lib.item(ent, topic="hiring", title="投递失败的通知", detail="部门接口不可达")])
+        adm = st.token("admin", "ops")
+        dead = lambda: st.d.get("/api/v1/deliveries?status=dead", token=adm).json()["deliveries"]
+        lib.wait_for(lambda: len(dead()) >= 1, 15, what="a dead delivery")
+        d = dead()[0]
+        cookie = login(st, adm)
+        body = get(st, "/admin", cookie).body.decode()
+        item = re.search(r'<li id="delivery-%s">.*?</li>' % d["id"], body, re.S).group(0)
+        assert "人力资源和社会保障局" in item or d["department"] in item
+        r = post(st, "/admin/retry", {"csrf": csrf(body), "delivery": d["id"]}, cookie)
+        assert r.status == 303 and r.header("location") == "/admin?ok=retry&id=" + d["id"], r
+        lib.wait_for(lambda: len(st.d.get("/api/v1/deliveries?department=%s" % d["department"], token=adm)
+                                 .json()["deliveries"][0]["attempts"]) >= 2, 15, what="the retried attempt")
