@@ -827,6 +827,7 @@ struct notify_item {             /* one event of an officer's batch */
 	const char *response;    /* what the department wrote, by event */
 	const char *resolution;
 	const char *reason;
+	const char *period;      /* a reminder's half-month ("" for others) */
 	int64_t at;              /* ms */
 };
 struct notify_input {
@@ -838,6 +839,8 @@ struct notify_input {
 	size_t nitems;
 };
 const char *notify_event_zh(const char *);
+const char *notify_reminder(const struct workdays *, int year, int month,
+    int day, int hour);
 int64_t notify_batch_ms(const struct config *);
 void notify_json(struct cJSON *, const struct config *);
 void notify_mail(const struct notify_input *, char **subject, char **text,

@@ -6,6 +6,10 @@
  * one mail; events that come within [notify] batch_minutes of the first go
  * in the same mail.
  *
+ * Officers who have not reported for the half-month are reminded twice:
+ * on the working day NOTIFY_REMIND_WORKDAYS working days before its last
+ * day, and on its last day (notify_reminder), from NOTIFY_REMIND_HOUR on.
+ *
  * This file is the one statement of which events those are and what they
  * are called (notify_events); workflow.lua gets the list and the batch in
  * its payload (notify_json) and queues the events, notify.lua hands out
@@ -21,6 +25,9 @@
 
 #include "liaison.h"
 
+#define NOTIFY_REMIND_WORKDAYS 2    /* the first reminder, before the close */
+#define NOTIFY_REMIND_HOUR 9        /* reminders go from 09:00, zone time */
+
 /*
  * The events an officer is told of. "claimed_late" is a claim after the
  * claim deadline passed (workflow.lua tells the two apart); an in-time
@@ -35,8 +42,38 @@ static const struct {
 	{ "resolved", "部门已办结，请确认" },
 	{ "returned", "部门退单，等待管理员重新分派" },
 	{ "escalated", "办理超期，已督办" },
+	{ "remind_early", "本期报送即将截止" },
+	{ "remind_last", "今天是本期报送截止日" },
 	{ NULL, NULL }
 };
+
+/*
+ * The reminder due on the zone's date year-month-day at hour, if any:
+ * "remind_early" on the working day NOTIFY_REMIND_WORKDAYS working days
+ * before the half-month's last day (a 15th on Tuesday: the Friday before),
+ * "remind_last" on its last day; NULL on other days and before
+ * NOTIFY_REMIND_HOUR.
+ */
+const char *
+notify_reminder(const struct workdays *wd, int year, int month, int day,
+    int hour)
+{
+	int first = day <= 15 ? 1 : 16;
+	int last = day <= 15 ? 15 : date_month_length(year, month);
+	int d, n = 0;
+
+	if (hour < NOTIFY_REMIND_HOUR)
+		return NULL;
+	if (day == last)
+		return "remind_last";
+	for (d = last - 1; d >= first; d--) {
+		if (!workdays_is_workday(wd, year, month, d))
+			continue;
+		if (++n == NOTIFY_REMIND_WORKDAYS)
+			return d == day ? "remind_early" : NULL;
+	}
+	return NULL;
+}
 
 /* The Chinese of an event officers are told of; NULL for any other. */
 const char *
@@ -75,8 +112,9 @@ notify_json(struct cJSON *root, const struct config *cfg)
 	cJSON_AddNumberToObject(n, "batch_ms", (double)notify_batch_ms(cfg));
 	events = cJSON_AddArrayToObject(n, "events");
 	for (i = 0; notify_events[i].event != NULL; i++)
-		cJSON_AddItemToArray(events,
-		    cJSON_CreateString(notify_events[i].event));
+		if (strncmp(notify_events[i].event, "remind_", 7) != 0)
+			cJSON_AddItemToArray(events,
+			    cJSON_CreateString(notify_events[i].event));
 }
 
 /* What the department wrote for the event: response, resolution, reason. */
@@ -120,10 +158,18 @@ notify_mail(const struct notify_input *in, char **subject, char **text,
 	struct digest_doc d;
 	struct digest_doc_buf ids = { NULL, 0, 0 };
 	const char *cells[6], *zh;
+	const struct notify_item *remind = NULL, *first = NULL;
 	char when[32], *line, *url, *footer;
-	size_t i, issues = 0;
+	size_t i, issues = 0, events = 0;
 
 	for (i = 0; i < in->nitems; i++) {
+		if (*in->items[i].issue == '\0') {
+			remind = &in->items[i];     /* the latest reminder */
+			continue;
+		}
+		events++;
+		if (first == NULL)
+			first = &in->items[i];
 		if (notify_seen(in, i))
 			continue;
 		if (issues < 3)
@@ -131,23 +177,47 @@ notify_mail(const struct notify_input *in, char **subject, char **text,
 			    in->items[i].issue);
 		issues++;
 	}
-	if (issues == 1 && in->nitems == 1)
+	if (events == 0 && remind != NULL)
+		xasprintf(subject, "%s（%s）：您尚未报送",
+		    notify_event_zh(remind->event), remind->period);
+	else if (issues == 1 && events == 1)
 		xasprintf(subject, "问题 %s：%s", ids.s,
-		    notify_event_zh(in->items[0].event));
+		    notify_event_zh(first->event));
 	else
 		xasprintf(subject, "问题 %s%s 有 %zu 条新进展", ids.s,
-		    issues > 3 ? " 等" : "", in->nitems);
+		    issues > 3 ? " 等" : "", events);
 	free(ids.s);
 
 	memset(&clock, 0, sizeof clock);
 	clock.offset_s = in->offset_s;
 	digest_doc_begin(&d, *subject);
+	if (remind != NULL) {
+		xasprintf(&line, "%s同志：本期（%s）%s，您还没有报送。请在截止前"
+		    "报送联系企业的问题；没有问题也请提交零报告（本期无问题）。",
+		    in->officer_name, remind->period,
+		    strcmp(remind->event, "remind_last") == 0 ? "今天截止" :
+		    "即将截止");
+		digest_doc_para(&d, line);
+		free(line);
+		xasprintf(&url, "%s/form", in->public_url);
+		digest_doc_link(&d, "打开报送页面", url);
+		free(url);
+	}
+	if (events == 0) {
+		xasprintf(&footer, "%s 联络员问题报送（系统自动发送，请勿直接回复）",
+		    in->zone_name);
+		digest_doc_end(&d, footer, text, html);
+		free(footer);
+		return;
+	}
 	xasprintf(&line, "%s同志：您报送的问题有了新进展。", in->officer_name);
 	digest_doc_para(&d, line);
 	free(line);
 	digest_doc_table(&d, head, 6, NULL);
 	for (i = 0; i < in->nitems; i++) {
 		it = &in->items[i];
+		if (*it->issue == '\0')
+			continue;
 		zh = notify_event_zh(it->event);
 		digest_format_time(&clock, it->at, when, sizeof when);
 		cells[0] = when;
@@ -160,7 +230,7 @@ notify_mail(const struct notify_input *in, char **subject, char **text,
 	}
 	digest_doc_table_end(&d);
 	for (i = 0; i < in->nitems; i++) {
-		if (notify_seen(in, i))
+		if (*in->items[i].issue == '\0' || notify_seen(in, i))
 			continue;
 		xasprintf(&line, "查看问题 %s", in->items[i].issue);
 		xasprintf(&url, "%s/form#issue-%s", in->public_url,

@@ -9,6 +9,11 @@
  * officer without an email is skipped and counted, anything else is due
  * again after a backoff.
  *
+ * Reminders: on the days notify_reminder (notify.c) names, a pass first
+ * asks notify.lua to queue the reminder for every officer of the roster
+ * who has not reported (once per officer, period and kind; the loop also
+ * remembers which it has done, so it asks once a day, not every tick).
+ *
  * Everything a restart needs is in Redis: a batch whose sender died is
  * handed out again when its lease ends. The loop never blocks.
  */
@@ -31,11 +36,13 @@
 #define NOTIFY_BACKOFF_MAX_S 3600
 #define NOTIFY_TRIES_MAX 10          /* then the batch is given up */
 #define NOTIFY_PASS_MAX 200          /* mails in one pass */
+#define NOTIFY_REMIND_CHUNK 500      /* officers in one remind call */
 
 struct notify_sched {
 	struct daemon *daemon;
 	struct mailer *mailer;
 	struct event *timer;
+	char reminded[64];          /* "PERIOD:KIND" last queued in full */
 };
 
 /* One pass: filled on the loop, run on the mail thread. */
@@ -43,6 +50,9 @@ struct notify_job {
 	struct notify_sched *sched;
 	struct generation *gen;     /* a reference, dropped on the loop */
 	int offset_s;               /* the zone's offset from UTC */
+	const char *remind;         /* a reminder due today (notify.c), or NULL */
+	char period[PERIOD_LEN + 1]; /* the current half-month */
+	int reminded;               /* officers reminded now; -1: failed */
 	int sent;
 	int refused;
 	int retried;
@@ -167,6 +177,10 @@ notify_sched_send_one(redisContext *c, struct notify_job *job,
 			items[i].event = "";
 		if (items[i].issue == NULL)
 			items[i].issue = "";
+		items[i].period = cJSON_GetStringValue(cJSON_GetObjectItem(e,
+		    "period"));
+		if (items[i].period == NULL)
+			items[i].period = "";
 		items[i].title = notify_sched_field(issue, 0);
 		dept = roster_department(ro, notify_sched_field(task, 0));
 		items[i].department = dept != NULL ? dept->name :
@@ -250,6 +264,36 @@ notify_sched_claimed(const redisReply *u)
 	return 1;
 }
 
+/* Queue today's reminder for the roster's officers who have not reported. */
+static void
+notify_sched_remind(redisContext *c, struct notify_job *job)
+{
+	const struct roster *ro = job->gen->roster;
+	cJSON *o, *list;
+	redisReply *r;
+	size_t i = 0, j;
+
+	while (i < ro->nofficers) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "period", job->period);
+		cJSON_AddStringToObject(o, "kind", job->remind);
+		cJSON_AddNumberToObject(o, "now", (double)util_now_ms());
+		list = cJSON_AddArrayToObject(o, "officers");
+		for (j = 0; j < NOTIFY_REMIND_CHUNK && i < ro->nofficers; j++, i++)
+			cJSON_AddItemToArray(list,
+			    cJSON_CreateString(ro->officers[i].id));
+		if ((r = notify_sched_call(c, job, "remind", o)) == NULL ||
+		    r->type != REDIS_REPLY_INTEGER) {
+			if (r != NULL)
+				freeReplyObject(r);
+			job->reminded = -1;
+			return;
+		}
+		job->reminded += (int)r->integer;
+		freeReplyObject(r);
+	}
+}
+
 /* The pass, on the mail thread: send what is due until nothing is. */
 static void
 notify_sched_pass(void *arg, struct mailer *m)
@@ -262,8 +306,12 @@ notify_sched_pass(void *arg, struct mailer *m)
 
 	c = redis_sync_connect(job->gen->config, job->error,
 	    sizeof job->error);
-	if (c == NULL)
+	if (c == NULL) {
+		job->reminded = -1;
 		return;
+	}
+	if (job->remind != NULL)
+		notify_sched_remind(c, job);
 	for (n = 0; !down && n < NOTIFY_PASS_MAX && !mailer_stopping(m); n++) {
 		o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "now", (double)util_now_ms());
@@ -296,7 +344,15 @@ static void
 notify_sched_pass_done(void *arg)
 {
 	struct notify_job *job = arg;
+	struct notify_sched *s = job->sched;
 
+	if (job->remind != NULL && job->reminded >= 0) {
+		snprintf(s->reminded, sizeof s->reminded, "%s:%s", job->period,
+		    job->remind);
+		if (job->reminded > 0)
+			log_info("notify: %s reminder for %s queued for %d "
+			    "officers", job->remind, job->period, job->reminded);
+	}
 	if (job->sent > 0 || job->refused > 0 || job->retried > 0 ||
 	    job->skipped > 0)
 		log_info("notify: %d sent, %d refused, %d to try again, %d "
@@ -314,8 +370,10 @@ notify_sched_tick(int fd, short what, void *arg)
 	struct notify_sched *s = arg;
 	struct daemon *d = s->daemon;
 	struct notify_job *job;
+	struct period period;
 	struct tm tm;
 	time_t now = time(NULL);
+	char done[64];
 
 	(void)fd;
 	(void)what;
@@ -327,6 +385,15 @@ notify_sched_tick(int fd, short what, void *arg)
 	job->gen = generation_ref(d);
 	localtime_r(&now, &tm);
 	job->offset_s = (int)tm.tm_gmtoff;
+	period_of_time(now, &period);
+	period_format(&period, job->period);
+	if (d->current->config->notify_enabled)
+		job->remind = notify_reminder(job->gen->calendar,
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour);
+	snprintf(done, sizeof done, "%s:%s", job->period, job->remind != NULL ?
+	    job->remind : "");
+	if (job->remind != NULL && strcmp(done, s->reminded) == 0)
+		job->remind = NULL;     /* queued in full already today */
 	if (mailer_post(s->mailer, notify_sched_pass, notify_sched_pass_done,
 	    job) == -1) {
 		generation_unref(job->gen);

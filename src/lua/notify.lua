@@ -16,8 +16,13 @@
 --   P notify:due         sorted set: officers by when to send (ms)
 --   P notify:attempts    hash: O -> failed tries of the batch being sent
 --   P notify:stats       hash: sent, refused, retried, skipped counters
+--   P notify:reminded:PERIOD:KIND  set of the officers reminded (KIND:
+--                        remind_early or remind_last), so each reminder
+--                        goes once; it expires after REMINDED_TTL
+--   P reported:PERIOD    (workflow.lua's) the officers who reported
 local action = ARGV[2]
 local req = cjson.decode(ARGV[3])
+local REMINDED_TTL = 40 * 86400   -- seconds: past the period's end
 
 -- key, hget and dispatch are prelude.lua's.
 
@@ -43,10 +48,13 @@ local function claim()
       local issues, tasks = {}, {}
       for i, e in ipairs(entries) do
         local x = cjson.decode(e)
-        issues[i] = redis.call('HMGET', key('issue', x.issue), 'title',
-          'state')
-        tasks[i] = redis.call('HMGET', key('task', x.task), 'department',
-          'response', 'resolution', 'return_reason')
+        issues[i], tasks[i] = {}, {}     -- a reminder names no issue
+        if x.issue then
+          issues[i] = redis.call('HMGET', key('issue', x.issue), 'title',
+            'state')
+          tasks[i] = redis.call('HMGET', key('task', x.task), 'department',
+            'response', 'resolution', 'return_reason')
+        end
       end
       return {o, tostring(hget(key('notify:attempts'), o) or '0'), entries,
         issues, tasks}
@@ -77,4 +85,24 @@ local function done()
   return 1
 end
 
-return dispatch('notify.lua', {claim = claim, done = done}, action)
+-- remind {period, kind, now, officers}: queue reminder kind for each of
+-- the officers who has not reported for period and was not reminded of
+-- it yet (due now: a reminder waits for no batch). Returns how many.
+local function remind()
+  local seen = key('notify:reminded', req.period .. ':' .. req.kind)
+  local n = 0
+  for _, o in ipairs(req.officers) do
+    if redis.call('SISMEMBER', key('reported', req.period), o) == 0 and
+        redis.call('SADD', seen, o) == 1 then
+      redis.call('RPUSH', key('notify:pending', o), cjson.encode({
+        at = string.format('%.0f', req.now), event = req.kind, period = req.period}))
+      redis.call('ZADD', key('notify:due'), 'NX', req.now, o)
+      n = n + 1
+    end
+  end
+  redis.call('EXPIRE', seen, REMINDED_TTL)
+  return n
+end
+
+return dispatch('notify.lua', {claim = claim, done = done, remind = remind},
+  action)

@@ -156,3 +156,31 @@ def test_with_notify_disabled_nothing_is_queued(tmp_path):
         act_ok(st, task, "respond")
         time.sleep(BATCH + 1)
         assert sink.snapshot() == [] and list(st.r.scan_iter(lib.PREFIX + "notify:*")) == []
+
+
+def remind(st, period, kind, officers):
+    """notify.lua's remind action, as the daemon runs it on a reminder day
+    (which days those are is notify_reminder's, tested in test_notify.c)."""
+    src = "".join(open(lib.os.path.join(lib.REPO, "src", "lua", f), encoding="utf-8").read()
+                  for f in ("prelude.lua", "notify.lua"))
+    payload = lib.json.dumps({"period": period, "kind": kind, "now": int(time.time() * 1000),
+                              "officers": officers})
+    return st.r.eval(src, 0, lib.PREFIX, "remind", payload)
+
+
+def test_a_reminder_goes_once_to_each_officer_who_has_not_reported(tmp_path):
+    with lib.SmtpSink() as sink, stack(tmp_path, sink) as st:
+        period = lib.current_period()
+        report(st, "O009", "已报送的联络员")                  # O009 has reported
+        assert remind(st, period, "remind_early", ["O009", "O010", "O011"]) == 2
+        assert remind(st, period, "remind_early", ["O009", "O010", "O011"]) == 0   # once
+        mails = sink.wait(2, timeout=15)
+        time.sleep(2)
+        assert len(sink.snapshot()) == 2
+        to = sorted(a for m in mails for a in m["to"])
+        assert to == sorted(st.officer(o)["email"] for o in ("O010", "O011"))
+        msg = mails[0]["msg"]
+        assert msg["subject"] == "本期报送即将截止（%s）：您尚未报送" % period
+        assert "http://127.0.0.1:%d/form" % st.d.port in msg.get_body(("plain",)).get_content()
+        assert remind(st, period, "remind_last", ["O010"]) == 1                   # the last day's is another
+        assert st.r.ttl(lib.PREFIX + "notify:reminded:%s:remind_early" % period) > 0
