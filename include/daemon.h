@@ -350,6 +350,9 @@ void web_session_open(struct request *);
 void web_admin(struct request *);
 void web_admin_action(struct request *);
 
+/* web_cards.c */
+void web_cards(struct request *);
+
 /* web_link.c */
 void web_link(struct request *);
 void web_logout(struct request *);

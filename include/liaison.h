@@ -34,6 +34,7 @@ enum store_script_id {
 	SCRIPT_LEDGER,             /* the rows of a ledger: ledger.lua */
 	SCRIPT_DIGEST,             /* the weekly digest: digest.lua */
 	SCRIPT_NOTIFY,             /* officers' mail: notify.lua */
+	SCRIPT_LINK,               /* sign-in links for /admin: link.lua */
 	SCRIPT_COUNT
 };
 struct store_script {

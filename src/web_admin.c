@@ -157,6 +157,42 @@ web_admin_dead(struct request *r, struct evbuffer *buf, const redisReply *row)
 	    "</button></form></li>", id);
 }
 
+/*
+ * Sign-in cards (web_cards.c): for every officer, ready to print, or a
+ * one-time link for one person of the roster.
+ */
+static void
+web_admin_cards_forms(struct request *r, struct evbuffer *buf)
+{
+	const struct roster *ro = r->roster;
+	size_t i;
+
+	evbuffer_add_printf(buf, "<section id=\"cards\"><h2>登录卡片</h2><p "
+	    "class=\"muted\">每张卡片上有一个只能用一次的登录二维码，%d 小时"
+	    "内有效。</p><form method=\"post\" action=\"/admin/cards\">",
+	    r->config->link_hours);
+	web_hidden_csrf(r, buf);
+	evbuffer_add_printf(buf, "<button type=\"submit\">打印全部联络员的登录"
+	    "卡片</button></form><form method=\"post\" action=\"/admin/cards\">");
+	web_hidden_csrf(r, buf);
+	evbuffer_add_printf(buf, "<label for=\"cards-who\">为一人生成登录卡片"
+	    "</label><select id=\"cards-who\" name=\"who\">");
+	for (i = 0; i < ro->nofficers; i++) {
+		evbuffer_add_printf(buf, "<option value=\"officer:%s\">",
+		    ro->officers[i].id);
+		web_escape(buf, ro->officers[i].name);
+		evbuffer_add_printf(buf, "（%s）</option>", ro->officers[i].id);
+	}
+	for (i = 0; i < ro->ndepartments; i++) {
+		evbuffer_add_printf(buf, "<option value=\"department:%s\">",
+		    ro->departments[i].id);
+		web_escape(buf, ro->departments[i].name);
+		evbuffer_add_printf(buf, "</option>");
+	}
+	evbuffer_add_printf(buf, "</select><button type=\"submit\" "
+	    "class=\"secondary\">生成</button></form></section>\n");
+}
+
 /* The category override and the digest resend: two small forms. */
 static void
 web_admin_tools(struct request *r, struct evbuffer *buf)
@@ -196,6 +232,7 @@ web_admin_tools(struct request *r, struct evbuffer *buf)
 	    "<input type=\"text\" id=\"digest-week\" name=\"week\" value=\"%s\">"
 	    "<button type=\"submit\">重新发送这一周的周报</button></form>"
 	    "</section>\n", week, week);
+	web_admin_cards_forms(r, buf);
 }
 
 /* The dead deliveries are in: draw the whole page. */

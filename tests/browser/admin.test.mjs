@@ -40,3 +40,19 @@ test('an admin re-routes a returned task from the triage list', async () => {
   assert.deepEqual(i.json.departments, ['econ']);
   assert.equal(i.json.state, 'queued');
 });
+
+test('the admin prints sign-in cards: one per officer, with a QR code', async () => {
+  await page.goto(BASE + '/admin');
+  await page.getByRole('button', { name: '打印全部联络员的登录卡片' }).click();
+  await page.waitForSelector('.signin-card');
+  const n = await page.locator('.signin-card').count();
+  const roster = JSON.parse((await import('node:fs')).readFileSync(process.env.ROSTER, 'utf8'));
+  assert.equal(n, roster.officers.length);
+  const first = page.locator('.signin-card').first();
+  assert.equal(await first.locator('svg.qr').count(), 1);
+  assert.match(await first.locator('.url').textContent(), /\/signin\/lt_/);
+  await page.emulateMedia({ media: 'print' });
+  await page.setViewportSize({ width: 794, height: 1123 });          // A4 at 96 dpi
+  assert.equal(await page.locator('header.top').isVisible(), false);
+  await page.screenshot({ path: `${process.env.SCREENSHOTS}/admin-cards.png` });
+});

@@ -172,3 +172,48 @@ def test_a_dead_delivery_is_listed_and_retried_from_the_page(tmp_path):
         assert r.status == 303 and r.header("location") == "/admin?ok=retry&id=" + d["id"], r
         lib.wait_for(lambda: len(st.d.get("/api/v1/deliveries?department=%s" % d["department"], token=adm)
                                  .json()["deliveries"][0]["attempts"]) >= 2, 15, what="the retried attempt")
+
+
+def svg_text(svg):
+    """The text of an inline SVG QR code (qr.c's path of unit squares)."""
+    from pyzbar import pyzbar    # Debian's python3-pyzbar (zbar)
+    n = int(re.search(r'viewBox="0 0 (\d+) \1"', svg).group(1))
+    dark = set((int(x), int(y)) for x, y in re.findall(r"M(\d+) (\d+)h1v1h-1z", svg))
+    scale = 4
+    pixels = b"".join((b"".join((b"\x00" if (x, y) in dark else b"\xff") * scale for x in range(n))) * scale
+                      for y in range(n))
+    found = pyzbar.decode((pixels, n * scale, n * scale))
+    assert len(found) == 1
+    return found[0].data.decode()
+
+
+def test_printable_cards_hold_a_working_one_time_link_for_every_officer(st, admin):
+    body = get(st, "/admin", admin).body.decode()
+    links_before = len(list(st.r.scan_iter(lib.PREFIX + "link:*")))
+    r = post(st, "/admin/cards", {"csrf": csrf(body)}, admin)
+    assert r.status == 200, r
+    page = r.body.decode()
+    cards = re.findall(r'<article class="signin-card" id="card-(O\d+)"><h3>([^<]*)</h3>.*?(<svg.*?</svg>)',
+                       page, re.S)
+    assert [c[0] for c in cards] == [o["id"] for o in sorted(st.roster["officers"], key=lambda o: o["id"])]
+    assert len(list(st.r.scan_iter(lib.PREFIX + "link:*"))) == links_before + len(cards)
+    oid, name, svg = cards[3]
+    assert name == st.officer(oid)["name"]
+    url = svg_text(svg)
+    assert url in page and "style=" not in svg
+    path = url.split(str(st.d.port), 1)[1]
+    r = lib.request(st.d.port, "POST", path, body="", ctype=FORM)
+    assert r.status == 303 and r.header("location") == "/form"
+    cookie = r.header("set-cookie").split(";")[0]
+    assert name in get(st, "/form", cookie).body.decode()
+
+
+def test_one_card_for_one_person_and_none_for_a_stranger(st, admin):
+    body = get(st, "/admin", admin).body.decode()
+    r = post(st, "/admin/cards", {"csrf": csrf(body), "who": "department:hr"}, admin)
+    assert r.status == 200 and r.body.decode().count('class="signin-card"') == 1
+    before = lib.stable_snapshot(st.r)
+    for who in ("officer:O999", "admin:root", "x"):
+        assert post(st, "/admin/cards", {"csrf": csrf(body), "who": who}, admin).status == 404
+    assert post(st, "/admin/cards", {"who": "officer:O001"}, admin).status == 403        # no CSRF field
+    lib.assert_unchanged(before, lib.stable_snapshot(st.r))
