@@ -75,10 +75,11 @@ def test_opening_shows_a_button_and_spends_nothing_then_it_signs_in_once(st):
     assert lib.request(st.d.port, "GET", path).status == 410
 
 
-def test_a_department_link_opens_its_page(st):
-    path, _ = link_of(st, "department", "hr")
+@pytest.mark.parametrize("role,ident,page", [("department", "hr", "/dept"), ("admin", "ops", "/admin")])
+def test_a_department_or_admin_link_opens_its_page(st, role, ident, page):
+    path, _ = link_of(st, role, ident)
     r = use(st, path)
-    assert r.status == 303 and r.header("location") == "/dept"
+    assert r.status == 303 and r.header("location") == page
 
 
 def test_an_expired_link_signs_nobody_in(st):
