@@ -10,8 +10,8 @@ let browser, page, issue;
 
 before(async () => {
   browser = await launch();
-  const r = await api('POST', '/api/v1/reports', 'O005', {
-    items: [{ enterprise: officer('O005').enterprises[0], topic: 'hiring', title: '技改补贴申报咨询',
+  const r = await api('POST', '/api/v1/reports', 'O011', {
+    items: [{ enterprise: officer('O011').enterprises[0], topic: 'hiring', title: '技改补贴申报咨询',
       detail: '企业准备申报技术改造补贴，想了解申报条件' }],
   });
   assert.equal(r.status, 201);
