@@ -7,6 +7,7 @@ counted; a down SMTP server means a later try, not a lost mail. A real SMTP
 server (lib.SmtpSink) receives them.
 """
 
+import re
 import time
 
 import pytest
@@ -184,3 +185,32 @@ def test_a_reminder_goes_once_to_each_officer_who_has_not_reported(tmp_path):
         assert "http://127.0.0.1:%d/form" % st.d.port in msg.get_body(("plain",)).get_content()
         assert remind(st, period, "remind_last", ["O010"]) == 1                   # the last day's is another
         assert st.r.ttl(lib.PREFIX + "notify:reminded:%s:remind_early" % period) > 0
+
+
+def test_three_daemons_on_one_redis_send_each_mail_once(tmp_path):
+    with lib.SmtpSink() as sink, stack(tmp_path, sink) as st:
+        others = []
+        for n in ("second", "third"):
+            d = lib.Daemon(str(tmp_path / n), st.redis.port)
+            with open(st.d.conf) as f:
+                text = f.read()
+            text = re.sub(r"(?m)^listen = .*$", "listen = 127.0.0.1:%d" % d.port, text)
+            text = text.replace("file = roster.json", "file = %s" % st.d.roster_path)
+            with open(d.conf, "w") as f:
+                f.write(text)
+            others.append(d.start())
+        try:
+            told = {"O012": "厂区门前道路破损", "O013": "员工食堂卫生许可", "O014": "出口报关手续",
+                    "O015": "高新企业认定材料"}
+            for oid, title in told.items():
+                _, task = report(st, oid, title)
+                act_ok(st, task, "claim")
+                act_ok(st, task, "respond")
+            sink.wait(len(told), timeout=BATCH + 20)
+            time.sleep(BATCH + 2)
+            for oid in told:
+                assert len(sink.to(st.officer(oid)["email"])) == 1, oid
+            assert len(sink.snapshot()) == len(told)
+        finally:
+            for d in others:
+                d.terminate()
