@@ -1,16 +1,19 @@
 /*
  * web_admin.c -- /admin, the zone office's page (党群工作部/两新工委):
  * the triage list (issues a department returned, with its reasons, whom
- * to call, and a re-route form with a department picker), a category
+ * to call, and a re-route form with a department picker), the difficult
+ * issues still open (rules.c: flagged, several departments, reopened, a
+ * deadline passed) with their state and deadlines, a category
  * override with a reason, the webhook deliveries that died with a retry
  * button, and sending a week's digest again.
  *
  * Admin tokens only, on the same session, CSRF and CSP rules as /form and
  * /dept (web_session.c). Every change is a plain form that runs the API's
  * route for it (routes_call_api): route, classify, retry, digests; the
- * rules and checks are the API's. Reading takes two steps with the API's
- * scripts: the returned issues (list.lua over issues:state:returned), then
- * the dead deliveries (read.lua).
+ * rules and checks are the API's. Reading takes three steps with the
+ * API's scripts: the returned issues (list.lua over issues:state:returned),
+ * the difficult ones (list.lua over issues:category:difficult), then the
+ * dead deliveries (read.lua).
  */
 #include "config.h"
 
@@ -30,11 +33,13 @@
 
 #define ADMIN_TRIAGE "50"           /* returned issues shown, newest first */
 #define ADMIN_DEAD "20"             /* dead deliveries shown, newest first */
+#define ADMIN_DIFFICULT "30"        /* difficult issues read, newest first */
 
 struct admin_page {
 	int status;                 /* 200, or the status of a refused form */
 	char message[512];          /* why it was refused */
 	struct evbuffer *triage;    /* the returned issues, drawn */
+	struct evbuffer *difficult; /* the open difficult issues, drawn */
 };
 
 static void
@@ -44,6 +49,8 @@ web_admin_page_free(void *arg)
 
 	if (p->triage != NULL)
 		evbuffer_free(p->triage);
+	if (p->difficult != NULL)
+		evbuffer_free(p->difficult);
 	free(p);
 }
 
@@ -122,6 +129,55 @@ web_admin_triage_issue(struct request *r, struct evbuffer *buf,
 	}
 	evbuffer_add_printf(buf, "</dl>");
 	web_admin_route_form(r, buf, id);
+	evbuffer_add_printf(buf, "</li>");
+}
+
+/* An open difficult issue: its state, each department's task and deadline. */
+static void
+web_admin_difficult_issue(struct request *r, struct evbuffer *buf,
+    const redisReply *issue, const redisReply *tasks)
+{
+	const char *id = util_reply_field(issue, "id");
+	const char *state = util_reply_field(issue, "state");
+	const struct department *d;
+	const redisReply *t;
+	const char *v;
+	size_t i;
+
+	if (id == NULL || !api_id_valid(id, 'I') || state == NULL ||
+	    strcmp(state, "closed") == 0)
+		return;
+	evbuffer_add_printf(buf, "<li id=\"difficult-%s\"><p><strong>%s · ",
+	    id, id);
+	web_escape(buf, util_reply_field(issue, "title"));
+	evbuffer_add_printf(buf, "</strong> · <span class=\"badge %s\">%s"
+	    "</span></p><ul class=\"tasks\">", strcmp(state, "returned") == 0 ?
+	    "returned" : "", web_state_name(state));
+	for (i = 0; tasks != NULL && i < tasks->elements; i++) {
+		t = tasks->element[i];
+		v = util_reply_field(t, "state");
+		if (v == NULL || strcmp(v, "merged") == 0 ||
+		    strcmp(v, "withdrawn") == 0)
+			continue;
+		v = util_reply_field(t, "department");
+		d = roster_department(r->roster, v != NULL ? v : "");
+		evbuffer_add_printf(buf, "<li>");
+		web_escape(buf, d != NULL ? d->name : v);
+		evbuffer_add_printf(buf, "：%s", web_state_name(
+		    util_reply_field(t, "state")));
+		v = util_reply_field(t, "overdue");
+		if (v != NULL && *v != '\0')
+			evbuffer_add_printf(buf, " <span class=\"overdue\">已超期"
+			    "</span>");
+		else if ((v = util_reply_field(t, "deadline")) != NULL &&
+		    *v != '\0') {
+			evbuffer_add_printf(buf, " · 期限 ");
+			web_time(buf, v);
+		}
+		evbuffer_add_printf(buf, "</li>");
+	}
+	evbuffer_add_printf(buf, "</ul>");
+	web_contact(r, buf, issue);
 	evbuffer_add_printf(buf, "</li>");
 }
 
@@ -247,7 +303,7 @@ web_admin_render(struct request *r, redisReply *dead)
 	size_t i;
 	int n = 0;
 
-	if (p->triage == NULL) {
+	if (p->triage == NULL || p->difficult == NULL) {
 		web_error(r, 500, "读取待分派问题失败。");
 		return;
 	}
@@ -272,6 +328,12 @@ web_admin_render(struct request *r, redisReply *dead)
 		evbuffer_add_printf(buf, "<li class=\"muted\">没有待重新分派的"
 		    "问题。</li>");
 	evbuffer_add_buffer(buf, p->triage);
+	evbuffer_add_printf(buf, "</ul></section>\n<section id=\"difficult\">"
+	    "<h2>疑难问题（未销号）</h2><ul class=\"plain\">");
+	if (evbuffer_get_length(p->difficult) == 0)
+		evbuffer_add_printf(buf, "<li class=\"muted\">没有未销号的疑难"
+		    "问题。</li>");
+	evbuffer_add_buffer(buf, p->difficult);
 	evbuffer_add_printf(buf, "</ul></section>\n<section id=\"dead\"><h2>投递"
 	    "失败的部门通知</h2><ul class=\"plain\">");
 	for (i = 0; dead->type == REDIS_REPLY_ARRAY && i < dead->elements; i++) {
@@ -291,7 +353,33 @@ web_admin_render(struct request *r, redisReply *dead)
 	web_end(r, buf, p->status, NULL);
 }
 
-/* The returned issues are in: draw them, then read the dead deliveries. */
+/* The difficult issues are in: draw the open ones, read the deliveries. */
+static void
+web_admin_difficult(struct request *r, redisReply *reply)
+{
+	struct admin_page *p = web_state(r)->page;
+	const redisReply *row;
+	const char *argv[4];
+	size_t i;
+
+	if (p->difficult != NULL)       /* drawn again after a refused form */
+		evbuffer_free(p->difficult);
+	p->difficult = evbuffer_new();
+	for (i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements;
+	    i++) {
+		row = reply->element[i];
+		if (row->type == REDIS_REPLY_ARRAY && row->elements == 2)
+			web_admin_difficult_issue(r, p->difficult,
+			    row->element[0], row->element[1]);
+	}
+	argv[0] = "deliveries";
+	argv[1] = "";
+	argv[2] = "dead";
+	argv[3] = ADMIN_DEAD;
+	request_script(r, SCRIPT_READ, web_admin_render, 4, argv, NULL);
+}
+
+/* The returned issues are in: draw them, then read the difficult ones. */
 static void
 web_admin_triaged(struct request *r, redisReply *reply)
 {
@@ -310,11 +398,11 @@ web_admin_triaged(struct request *r, redisReply *reply)
 			web_admin_triage_issue(r, p->triage, row->element[0],
 			    row->element[1]);
 	}
-	argv[0] = "deliveries";
-	argv[1] = "";
-	argv[2] = "dead";
-	argv[3] = ADMIN_DEAD;
-	request_script(r, SCRIPT_READ, web_admin_render, 4, argv, NULL);
+	argv[0] = "issues";
+	argv[1] = ADMIN_DIFFICULT;
+	argv[2] = "0";
+	argv[3] = "issues:category:difficult";
+	request_script(r, SCRIPT_LIST, web_admin_difficult, 4, argv, NULL);
 }
 
 static void

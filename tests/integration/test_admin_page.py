@@ -217,3 +217,15 @@ def test_one_card_for_one_person_and_none_for_a_stranger(st, admin):
         assert post(st, "/admin/cards", {"csrf": csrf(body), "who": who}, admin).status == 404
     assert post(st, "/admin/cards", {"who": "officer:O001"}, admin).status == 403        # no CSRF field
     lib.assert_unchanged(before, lib.stable_snapshot(st.r))
+
+
+def test_open_difficult_issues_are_listed_with_their_departments_deadlines(st, admin):
+    ent = st.officer("O007")["enterprises"][0]
+    doc = submit(st, "O007", [lib.item(ent, topic="hiring", title="跨部门的疑难问题", detail="需要多部门协调",
+                                       difficult=True)])
+    iid = doc["issues"][0]["id"]
+    body = get(st, "/admin", admin).body.decode()
+    section = re.search(r'<section id="difficult">.*?</section>', body, re.S).group(0)
+    item = re.search(r'<li id="difficult-%s">.*?</dl></li>' % iid, section, re.S).group(0)
+    assert "跨部门的疑难问题" in item and "人力资源和社会保障局：待认领 · 期限 " in item
+    assert st.officer("O007")["name"] in item
