@@ -352,6 +352,7 @@ void web_admin_action(struct request *);
 
 /* web_cards.c */
 void web_cards(struct request *);
+void web_cards_revoke(struct request *);
 
 /* web_link.c */
 void web_link(struct request *);

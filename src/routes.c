@@ -111,6 +111,8 @@ static const struct route routes[] = {
 	    web_admin_action, "/admin/digest", "digest", web_error },
 	{ "/admin/cards", EVHTTP_REQ_POST, PAGE_ADMIN,
 	    web_cards, "/admin/cards", NULL, web_error },
+	{ "/admin/revoke", EVHTTP_REQ_POST, PAGE_ADMIN,
+	    web_cards_revoke, "/admin/revoke", NULL, web_error },
 	{ "/login", EVHTTP_REQ_POST, ROUTE_PAGE,
 	    web_login, "/login", NULL, web_error },
 	{ "/logout", EVHTTP_REQ_POST, ROUTE_PAGE | ROLE_ANY,

@@ -213,26 +213,13 @@ web_admin_dead(struct request *r, struct evbuffer *buf, const redisReply *row)
 	    "</button></form></li>", id);
 }
 
-/*
- * Sign-in cards (web_cards.c): for every officer, ready to print, or a
- * one-time link for one person of the roster.
- */
+/* The roster's officers and departments as a select's options. */
 static void
-web_admin_cards_forms(struct request *r, struct evbuffer *buf)
+web_admin_people(struct request *r, struct evbuffer *buf)
 {
 	const struct roster *ro = r->roster;
 	size_t i;
 
-	evbuffer_add_printf(buf, "<section id=\"cards\"><h2>登录卡片</h2><p "
-	    "class=\"muted\">每张卡片上有一个只能用一次的登录二维码，%d 小时"
-	    "内有效。</p><form method=\"post\" action=\"/admin/cards\">",
-	    r->config->link_hours);
-	web_hidden_csrf(r, buf);
-	evbuffer_add_printf(buf, "<button type=\"submit\">打印全部联络员的登录"
-	    "卡片</button></form><form method=\"post\" action=\"/admin/cards\">");
-	web_hidden_csrf(r, buf);
-	evbuffer_add_printf(buf, "<label for=\"cards-who\">为一人生成登录卡片"
-	    "</label><select id=\"cards-who\" name=\"who\">");
 	for (i = 0; i < ro->nofficers; i++) {
 		evbuffer_add_printf(buf, "<option value=\"officer:%s\">",
 		    ro->officers[i].id);
@@ -245,8 +232,36 @@ web_admin_cards_forms(struct request *r, struct evbuffer *buf)
 		web_escape(buf, ro->departments[i].name);
 		evbuffer_add_printf(buf, "</option>");
 	}
+}
+
+/*
+ * Sign-in cards and tokens (web_cards.c): cards for every officer, ready
+ * to print, or for one person; revoking every token of one person.
+ */
+static void
+web_admin_cards_forms(struct request *r, struct evbuffer *buf)
+{
+	evbuffer_add_printf(buf, "<section id=\"cards\"><h2>登录卡片</h2><p "
+	    "class=\"muted\">每张卡片上有一个只能用一次的登录二维码，%d 小时"
+	    "内有效。</p><form method=\"post\" action=\"/admin/cards\">",
+	    r->config->link_hours);
+	web_hidden_csrf(r, buf);
+	evbuffer_add_printf(buf, "<button type=\"submit\">打印全部联络员的登录"
+	    "卡片</button></form><form method=\"post\" action=\"/admin/cards\">");
+	web_hidden_csrf(r, buf);
+	evbuffer_add_printf(buf, "<label for=\"cards-who\">为一人生成登录卡片"
+	    "</label><select id=\"cards-who\" name=\"who\">");
+	web_admin_people(r, buf);
 	evbuffer_add_printf(buf, "</select><button type=\"submit\" "
-	    "class=\"secondary\">生成</button></form></section>\n");
+	    "class=\"secondary\">生成</button></form><form method=\"post\" "
+	    "action=\"/admin/revoke\">");
+	web_hidden_csrf(r, buf);
+	evbuffer_add_printf(buf, "<label for=\"revoke-who\">吊销一人的全部令牌"
+	    "（丢失卡片或人员离任）</label><select id=\"revoke-who\" "
+	    "name=\"who\">");
+	web_admin_people(r, buf);
+	evbuffer_add_printf(buf, "</select><button type=\"submit\" "
+	    "class=\"secondary\">吊销</button></form></section>\n");
 }
 
 /* The category override and the digest resend: two small forms. */
@@ -315,12 +330,15 @@ web_admin_render(struct request *r, redisReply *dead)
 		web_escape(buf, p->message);
 		evbuffer_add_printf(buf, "</p></section>\n");
 	} else if (ok != NULL && what != NULL && strlen(what) <= 40 &&
-	    strspn(what, "0123456789-IW") == strlen(what)) {
+	    strspn(what, "0123456789-_abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == strlen(what)) {
 		evbuffer_add_printf(buf, "<section class=\"notice\" role=\"status\">"
 		    "<p>%s %s</p></section>\n", what,
 		    strcmp(ok, "route") == 0 ? "已重新分派。" :
 		    strcmp(ok, "classify") == 0 ? "分类已调整。" :
-		    strcmp(ok, "retry") == 0 ? "已重新投递。" : "周报将重新发送。");
+		    strcmp(ok, "retry") == 0 ? "已重新投递。" :
+		    strcmp(ok, "revoke") == 0 ? "的令牌已全部吊销，登录随之失效。" :
+		    "周报将重新发送。");
 	}
 	evbuffer_add_printf(buf, "<section id=\"triage\"><h2>待重新分派（部门"
 	    "退单）</h2><ul class=\"plain\">");

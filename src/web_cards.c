@@ -8,7 +8,9 @@
  *
  * The secrets exist only in this request and on the printed page: Redis
  * keeps their hashes. Printing again issues new links; the old ones still
- * work until used or [server] link_hours has passed.
+ * work until used or [server] link_hours has passed, unless the person's
+ * tokens are revoked (POST /admin/revoke), which ends every session and
+ * link of theirs.
  */
 #include "config.h"
 
@@ -178,5 +180,53 @@ web_cards(struct request *r)
 	argv[1] = json;
 	request_script(r, SCRIPT_LINK, web_cards_render, 2, argv, NULL);
 	OPENSSL_cleanse(json, strlen(json));
+	free(json);
+}
+
+/* The tokens are gone: back to /admin with a notice. */
+static void
+web_cards_revoked(struct request *r, redisReply *reply)
+{
+	const char *who = web_field(r, "who");
+	char location[160];
+
+	if (reply->type != REDIS_REPLY_INTEGER) {
+		web_error(r, 503, "暂时无法吊销，请稍后再试。");
+		return;
+	}
+	snprintf(location, sizeof location, "/admin?ok=revoke&id=%s",
+	    strchr(who, ':') + 1);
+	web_redirect(r, location);
+}
+
+/* POST /admin/revoke who=officer:ID|department:ID: every token of theirs. */
+void
+web_cards_revoke(struct request *r)
+{
+	const char *who = web_field(r, "who");
+	const char *argv[2];
+	cJSON *root;
+	char *json;
+	int officer, known;
+
+	officer = who != NULL && strncmp(who, "officer:", 8) == 0;
+	if (officer)
+		known = roster_officer(r->roster, who + 8) != NULL;
+	else
+		known = who != NULL && strncmp(who, "department:", 11) == 0 &&
+		    roster_department(r->roster, who + 11) != NULL;
+	if (!known) {
+		web_error(r, 404, "名单中没有这个人。");
+		return;
+	}
+	root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "role", officer ? "officer" :
+	    "department");
+	cJSON_AddStringToObject(root, "id", strchr(who, ':') + 1);
+	json = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	argv[0] = "revoke";
+	argv[1] = json;
+	request_script(r, SCRIPT_LINK, web_cards_revoked, 2, argv, NULL);
 	free(json);
 }

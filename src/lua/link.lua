@@ -1,8 +1,9 @@
--- link.lua -- one-time sign-in links issued by the daemon (/admin's
--- printable cards): for each person a new token and a link to it, written
--- together, so a link never names a token that is not there. The secrets
--- are made and hashed in C (token.c); only their hashes come here, stored
--- as liaisonctl stores them (ctl_token.c).
+-- link.lua -- people's tokens as /admin handles them: one-time sign-in
+-- links (the printable cards: for each person a new token and a link to
+-- it, written together, so a link never names a token that is not there)
+-- and revoking every token of a person. The secrets are made and hashed
+-- in C (token.c); only their hashes come here, stored as liaisonctl
+-- stores them (ctl_token.c).
 --
 -- ARGV: prefix, action, payload (JSON).
 -- Keys (P = prefix):
@@ -28,4 +29,15 @@ local function issue()
   return #req.links
 end
 
-return dispatch('link.lua', {issue = issue}, action)
+-- revoke {role, id}: forget every token of the person: their sessions end
+-- with them (a page looks its session's token up each time) and their
+-- unused links sign nobody in. Returns how many tokens.
+local function revoke()
+  local set = key('tokens', req.role, req.id)
+  local hashes = redis.call('SMEMBERS', set)
+  for _, h in ipairs(hashes) do redis.call('DEL', key('token', h)) end
+  redis.call('DEL', set)
+  return #hashes
+end
+
+return dispatch('link.lua', {issue = issue, revoke = revoke}, action)

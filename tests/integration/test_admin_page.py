@@ -229,3 +229,19 @@ def test_open_difficult_issues_are_listed_with_their_departments_deadlines(st, a
     item = re.search(r'<li id="difficult-%s">.*?</dl></li>' % iid, section, re.S).group(0)
     assert "跨部门的疑难问题" in item and "人力资源和社会保障局：待认领 · 期限 " in item
     assert st.officer("O007")["name"] in item
+
+
+def test_revoking_a_persons_tokens_ends_their_sessions_and_links(st, admin):
+    body = get(st, "/admin", admin).body.decode()
+    session = login(st, st.d.token("officer", "O008"))
+    assert get(st, "/form", session).status == 200
+    link = st.d.ctl("token", "issue", "officer", "O008", "--link").stdout.strip()
+    before = lib.stable_snapshot(st.r)
+    assert post(st, "/admin/revoke", {"csrf": csrf(body), "who": "officer:O999"}, admin).status == 404
+    lib.assert_unchanged(before, lib.stable_snapshot(st.r))
+    r = post(st, "/admin/revoke", {"csrf": csrf(body), "who": "officer:O008"}, admin)
+    assert r.status == 303 and r.header("location") == "/admin?ok=revoke&id=O008", r
+    assert st.r.scard(lib.PREFIX + "tokens:officer:O008") == 0
+    assert "使用令牌登录" in get(st, "/form", session).body.decode()        # signed out
+    spent = lib.request(st.d.port, "POST", link.split(str(st.d.port), 1)[1], body="", ctype=FORM)
+    assert spent.status == 401 and spent.header("set-cookie") is None
