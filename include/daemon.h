@@ -107,6 +107,7 @@ struct daemon {
 	time_t started;
 	struct digest_sched *digest; /* the weekly digest */
 	struct snapshot *snapshot;  /* freezes past periods' ledgers (issue 16) */
+	struct notify_sched *notify; /* officers' mail */
 };
 
 /* auth.c */
@@ -322,6 +323,11 @@ struct digest_sched *digest_sched_start(struct daemon *);
 void digest_sched_kick(struct digest_sched *);
 void digest_sched_stop(struct digest_sched *);
 
+/* notify_sched.c */
+struct notify_sched;
+struct notify_sched *notify_sched_start(struct daemon *);
+void notify_sched_stop(struct notify_sched *);
+
 /* digest_collect.c */
 struct cJSON *digest_collect(redisContext *, const struct generation *,
     const char *week, int offset_s, const char *period,
@@ -396,6 +402,18 @@ void web_session_dispatch(struct request *);
 void web_session_load(struct request *);
 void web_signin_page(struct request *, int, const char *);
 void web_login(struct request *);
+void web_session_open(struct request *);
+
+/* web_admin.c */
+void web_admin(struct request *);
+void web_admin_action(struct request *);
+
+/* web_cards.c */
+void web_cards(struct request *);
+void web_cards_revoke(struct request *);
+
+/* web_link.c */
+void web_link(struct request *);
 void web_logout(struct request *);
 void web_session_flash(struct request *, const char *, const char *);
 
@@ -408,6 +426,15 @@ void web_form_action(struct request *);
 void web_dept(struct request *);
 void web_dept_step(struct request *);
 void web_dept_extend(struct request *);     /* 申请延期 (issue 16) */
+
+/* web_contact.c */
+const char *web_contact_event_name(const char *);
+void web_contact_tel(const char *, char *, size_t);
+void web_contact(struct request *, struct evbuffer *, const struct redisReply *);
+void web_contact_history(struct request *, struct evbuffer *,
+    const struct redisReply *);
+int web_contact_matches(struct request *, const struct redisReply *,
+    const char *);
 
 /* web_ledger.c */
 void web_ledger(struct request *);

@@ -34,6 +34,8 @@ enum store_script_id {
 	SCRIPT_LEDGER,             /* the rows of a ledger: ledger.lua */
 	SCRIPT_DIGEST,             /* the weekly digest: digest.lua */
 	SCRIPT_FIELDWORK,          /* visits, talks, outcomes: fieldwork.lua */
+	SCRIPT_NOTIFY,             /* officers' mail: notify.lua */
+	SCRIPT_LINK,               /* sign-in links for /admin: link.lua */
 	SCRIPT_COUNT
 };
 struct store_script {
@@ -217,6 +219,7 @@ struct config {
 	int listen_port;
 	char *public_url;
 	int metrics_public;      /* 1: /metrics for anyone; 0: admin token only */
+	int link_hours;          /* a sign-in link's life (web_link.c) */
 
 	/* [ledger] */
 	int ledger_show_enterprises;  /* 1: the public ledger names them */
@@ -301,6 +304,12 @@ struct config {
 	int digest_smtp_timeout_ms; /* to connect; three times that in all */
 	/* [fieldwork] */
 	int visit_days;          /* an officer with no visit this long is idle */
+
+	/* [notify] officers' mail (notify.c, notify_sched.c) */
+	int notify_enabled;
+	int notify_batch_minutes; /* events within this go in one mail */
+	int notify_batch_seconds; /* > 0: instead of the minutes (tests) */
+	int notify_check_seconds; /* how often the sender looks */
 };
 struct config *config_load(const char *path, char **cause);
 void config_free(struct config *);
@@ -788,6 +797,10 @@ time_t digest_week_last(time_t, int offset_s, int weekday, int minute,
 const char *html_entity(unsigned char);
 const char *html_escape_next(const char **s, size_t *len);
 
+/* qr.c */
+char *qr_svg(const char *text, int size, const char *label);
+char *qr_text(const char *text);
+
 /* digest_doc.c */
 struct digest_doc_buf {
 	char *s;                 /* NUL-terminated; NULL while empty */
@@ -805,6 +818,7 @@ void digest_doc_buf_printf(struct digest_doc_buf *, const char *, ...)
 void digest_doc_begin(struct digest_doc *, const char *title);
 void digest_doc_heading(struct digest_doc *, const char *);
 void digest_doc_para(struct digest_doc *, const char *);
+void digest_doc_link(struct digest_doc *, const char *text, const char *url);
 void digest_doc_table(struct digest_doc *, const char *const *head, size_t n,
     const int *numeric);
 void digest_doc_row(struct digest_doc *, const char *const *cells);
@@ -865,6 +879,34 @@ void digest_format_age(int64_t from_ms, int64_t now_ms, char *, size_t);
 void digest_format_omitted(const struct digest_input *, struct digest_doc *,
     size_t);
 size_t digest_format_count(struct digest_doc *, size_t, const char *);
+
+/* notify.c */
+struct notify_item {             /* one event of an officer's batch */
+	const char *event;       /* claimed_late, responded, … */
+	const char *issue;
+	const char *title;
+	const char *department;  /* the department's name */
+	const char *response;    /* what the department wrote, by event */
+	const char *resolution;
+	const char *reason;
+	const char *period;      /* a reminder's half-month ("" for others) */
+	int64_t at;              /* ms */
+};
+struct notify_input {
+	const char *zone_name;
+	const char *officer_name;
+	const char *public_url;
+	int offset_s;            /* the zone's offset from UTC */
+	const struct notify_item *items;
+	size_t nitems;
+};
+const char *notify_event_zh(const char *);
+const char *notify_reminder(const struct workdays *, int year, int month,
+    int day, int hour);
+int64_t notify_batch_ms(const struct config *);
+void notify_json(struct cJSON *, const struct config *);
+void notify_mail(const struct notify_input *, char **subject, char **text,
+    char **html);
 
 /* digest_ledger.c */
 int digest_ledger_has_work(const struct digest_input *,

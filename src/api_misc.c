@@ -108,10 +108,38 @@ api_misc_metrics_digest(struct evbuffer *buf, const redisReply *stats,
 		    "liaisond_digest_pending %lld\n", waiting->integer);
 }
 
+/* Officers' mails by outcome (notify.lua), and the officers waiting. */
+static void
+api_misc_metrics_notify(struct evbuffer *buf, const redisReply *stats,
+    const redisReply *waiting)
+{
+	static const char *const outcomes[] = { "sent", "refused", "retried",
+	    "skipped", NULL };
+	const char *v;
+	size_t i;
+
+	evbuffer_add_printf(buf,
+	    "# HELP liaisond_notify_mails_total Officers' mails about their "
+	    "issues by outcome (skipped: the officer has no email).\n"
+	    "# TYPE liaisond_notify_mails_total counter\n");
+	for (i = 0; outcomes[i] != NULL; i++) {
+		v = util_reply_field(stats, outcomes[i]);
+		evbuffer_add_printf(buf, "liaisond_notify_mails_total{outcome="
+		    "\"%s\"} %s\n", outcomes[i], v != NULL ? v : "0");
+	}
+	if (waiting->type == REDIS_REPLY_INTEGER)
+		evbuffer_add_printf(buf,
+		    "# HELP liaisond_notify_pending Officers whose mail waits "
+		    "for its batch or a try.\n"
+		    "# TYPE liaisond_notify_pending gauge\n"
+		    "liaisond_notify_pending %lld\n", waiting->integer);
+}
+
 static void
 api_misc_metrics_reply(struct request *r, const redisReply *stats,
     const redisReply *webhooks, const redisReply *digest,
-    const redisReply *waiting)
+    const redisReply *waiting, const redisReply *notify,
+    const redisReply *notify_waiting)
 {
 	struct evbuffer *buf = evbuffer_new();
 	const struct roster *ro = r->roster;
@@ -140,6 +168,9 @@ api_misc_metrics_reply(struct request *r, const redisReply *stats,
 	if (digest != NULL && digest->type == REDIS_REPLY_ARRAY &&
 	    waiting != NULL)
 		api_misc_metrics_digest(buf, digest, waiting);
+	if (notify != NULL && notify->type == REDIS_REPLY_ARRAY &&
+	    notify_waiting != NULL)
+		api_misc_metrics_notify(buf, notify, notify_waiting);
 	evbuffer_add_printf(buf,
 	    "# HELP liaisond_requests_in_flight Requests not yet answered.\n"
 	    "# TYPE liaisond_requests_in_flight gauge\n"
@@ -188,12 +219,13 @@ api_misc_metrics_reply(struct request *r, const redisReply *stats,
 static void
 api_misc_metrics_stats(struct request *r, redisReply *reply)
 {
-	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4) {
-		api_misc_metrics_reply(r, NULL, NULL, NULL, NULL);
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 6) {
+		api_misc_metrics_reply(r, NULL, NULL, NULL, NULL, NULL, NULL);
 		return;
 	}
 	api_misc_metrics_reply(r, reply->element[0], reply->element[1],
-	    reply->element[2], reply->element[3]);
+	    reply->element[2], reply->element[3], reply->element[4],
+	    reply->element[5]);
 }
 
 /*
@@ -206,7 +238,7 @@ api_metrics(struct request *r)
 	const char *argv[1];
 
 	if (!store_up(r->daemon->store)) {
-		api_misc_metrics_reply(r, NULL, NULL, NULL, NULL);
+		api_misc_metrics_reply(r, NULL, NULL, NULL, NULL, NULL, NULL);
 		return;
 	}
 	argv[0] = "metrics";

@@ -81,6 +81,8 @@ static const struct config_key config_keys[] = {
 	  0, 0, "http://127.0.0.1:8080" },
 	{ "server", "metrics_public", CONFIG_BOOL,
 	  CONFIG_FIELD(metrics_public), 0, 0, "yes" },
+	{ "server", "link_hours", CONFIG_INT, CONFIG_FIELD(link_hours),
+	  1, 720, "72" },
 
 	{ "redis", "host", CONFIG_ADDRESS, CONFIG_FIELD(redis_host), 0, 0,
 	  "127.0.0.1" },
@@ -216,6 +218,15 @@ static const struct config_key config_keys[] = {
 	  CONFIG_FIELD(digest_check_seconds), 1, 3600, "30" },
 	{ "digest", "smtp_timeout_ms", CONFIG_INT,
 	  CONFIG_FIELD(digest_smtp_timeout_ms), 100, 600000, "10000" },
+
+	{ "notify", "enabled", CONFIG_BOOL, CONFIG_FIELD(notify_enabled), 0, 0,
+	  "yes" },
+	{ "notify", "batch_minutes", CONFIG_INT,
+	  CONFIG_FIELD(notify_batch_minutes), 0, 1440, "10" },
+	{ "notify", "batch_seconds", CONFIG_INT,
+	  CONFIG_FIELD(notify_batch_seconds), 0, 86400, "0" },
+	{ "notify", "check_seconds", CONFIG_INT,
+	  CONFIG_FIELD(notify_check_seconds), 1, 3600, "5" },
 };
 #define CONFIG_NKEYS (sizeof config_keys / sizeof config_keys[0])
 

@@ -24,6 +24,7 @@ liaisonctl_usage(void)
 {
 	fprintf(stderr,
 	    "usage: liaisonctl [-c file] token issue officer|department|admin ID\n"
+	    "           [--link | --qr | --svg]\n"
 	    "       liaisonctl [-c file] token revoke TOKEN\n"
 	    "       liaisonctl roster check FILE\n"
 	    "       liaisonctl roster import|export ... (see liaisonctl(1))\n"
@@ -85,7 +86,13 @@ main(int argc, char **argv)
 	if (argc == 4 && strcmp(argv[0], "token") == 0 &&
 	    strcmp(argv[1], "issue") == 0)
 		return ctl_token_issue(liaisonctl_config_path, argv[2],
-		    argv[3]);
+		    argv[3], CTL_TOKEN_PLAIN);
+	if (argc == 5 && strcmp(argv[0], "token") == 0 &&
+	    strcmp(argv[1], "issue") == 0 && (strcmp(argv[4], "--link") == 0 ||
+	    strcmp(argv[4], "--qr") == 0 || strcmp(argv[4], "--svg") == 0))
+		return ctl_token_issue(liaisonctl_config_path, argv[2],
+		    argv[3], argv[4][2] == 'l' ? CTL_TOKEN_LINK :
+		    argv[4][2] == 'q' ? CTL_TOKEN_QR : CTL_TOKEN_SVG);
 	if (argc == 3 && strcmp(argv[0], "token") == 0 &&
 	    strcmp(argv[1], "revoke") == 0)
 		return ctl_token_revoke(liaisonctl_config_path, argv[2]);

@@ -23,6 +23,7 @@
 #define ROLES_FIELD ((1 << ROLE_OFFICER) | (1 << ROLE_ADMIN))
 #define PAGE_OFFICER (ROUTE_PAGE | 1 << ROLE_OFFICER)
 #define PAGE_DEPARTMENT (ROUTE_PAGE | 1 << ROLE_DEPARTMENT)
+#define PAGE_ADMIN (ROUTE_PAGE | 1 << ROLE_ADMIN)
 
 /*
  * Each route: its path pattern, methods, who may use it (roles, as bits;
@@ -136,10 +137,26 @@ static const struct route routes[] = {
 	    web_dept_extend, "/dept/extend", "extend", web_error },
 	{ "/ledger", METHODS_GET, ROUTE_PAGE,
 	    web_ledger, "/ledger", NULL, web_error },
+	{ "/admin", METHODS_GET, PAGE_ADMIN,
+	    web_admin, "/admin", NULL, web_error },
+	{ "/admin/route", EVHTTP_REQ_POST, PAGE_ADMIN,
+	    web_admin_action, "/admin/route", "route", web_error },
+	{ "/admin/classify", EVHTTP_REQ_POST, PAGE_ADMIN,
+	    web_admin_action, "/admin/classify", "classify", web_error },
+	{ "/admin/retry", EVHTTP_REQ_POST, PAGE_ADMIN,
+	    web_admin_action, "/admin/retry", "retry", web_error },
+	{ "/admin/digest", EVHTTP_REQ_POST, PAGE_ADMIN,
+	    web_admin_action, "/admin/digest", "digest", web_error },
+	{ "/admin/cards", EVHTTP_REQ_POST, PAGE_ADMIN,
+	    web_cards, "/admin/cards", NULL, web_error },
+	{ "/admin/revoke", EVHTTP_REQ_POST, PAGE_ADMIN,
+	    web_cards_revoke, "/admin/revoke", NULL, web_error },
 	{ "/login", EVHTTP_REQ_POST, ROUTE_PAGE,
 	    web_login, "/login", NULL, web_error },
 	{ "/logout", EVHTTP_REQ_POST, ROUTE_PAGE | ROLE_ANY,
 	    web_logout, "/logout", NULL, web_error },
+	{ "/signin/*", METHODS_GET | EVHTTP_REQ_POST, ROUTE_PAGE,
+	    web_link, "/signin", NULL, web_error },
 	{ "/static/*", METHODS_GET, ROUTE_PAGE,
 	    web_static, "/static", NULL, web_error },
 	{ NULL, 0, 0, NULL, NULL, NULL, NULL }

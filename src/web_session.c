@@ -256,7 +256,7 @@ web_session_run(struct request *r)
 		    "此页面供联络员使用；部门请打开“部门办理”。" :
 		    r->role == ROLE_OFFICER ?
 		    "此页面供部门使用；联络员请打开“联络员报送”。" :
-		    "管理员请使用 API 与 liaisonctl。");
+		    "此页面不供管理员使用；管理员请打开“管理”页（/admin）。");
 		return;
 	}
 	if (r->method == EVHTTP_REQ_POST) {
@@ -454,7 +454,8 @@ web_session_login_stored(struct request *r, redisReply *reply)
 			return;
 	}
 	web_session_set_cookie(r, web_state(r)->sid);
-	web_redirect(r, r->role == ROLE_OFFICER ? "/form" : "/dept");
+	web_redirect(r, r->role == ROLE_OFFICER ? "/form" :
+	    r->role == ROLE_ADMIN ? "/admin" : "/dept");
 }
 
 static void
@@ -472,9 +473,9 @@ web_session_login_token_loaded(struct request *r, redisReply *reply)
 		web_signin_page(r, 403, "您已不在名册中，请联系管理员。");
 		return;
 	}
-	if (r->role != ROLE_OFFICER && r->role != ROLE_DEPARTMENT) {
-		web_signin_page(r, 403, "网页供联络员和部门使用；管理员请使用 "
-		    "API 与 liaisonctl。");
+	if (r->role != ROLE_OFFICER && r->role != ROLE_DEPARTMENT &&
+	    r->role != ROLE_ADMIN) {
+		web_signin_page(r, 403, "这个令牌不能登录网页。");
 		return;
 	}
 	web_session_random_hex(web_state(r)->sid, WEB_SID_LEN / 2);
@@ -534,6 +535,16 @@ web_session_login_token_loaded(struct request *r, redisReply *reply)
 }
 
 /*
+ * Open a session for the token whose hash is r->token_hash (a sign-in
+ * link's, web_link.c), as POST /login does after checking the token.
+ */
+void
+web_session_open(struct request *r)
+{
+	auth_lookup(r, r->token_hash, web_session_login_token_loaded);
+}
+
+/*
  * POST /login token=…: check the token and open a session. A sign-in is a
  * request of its token (rate_per_minute), and a wrong token counts against
  * its address (unknown_tokens_per_minute), as on the API.
@@ -570,7 +581,8 @@ web_session_logout_done(struct request *r, redisReply *reply)
 {
 	(void)reply;
 	web_session_set_cookie(r, NULL);
-	web_redirect(r, r->role == ROLE_DEPARTMENT ? "/dept" : "/form");
+	web_redirect(r, r->role == ROLE_DEPARTMENT ? "/dept" :
+	    r->role == ROLE_ADMIN ? "/admin" : "/form");
 }
 
 /* POST /logout: the session ends here and in the browser. */

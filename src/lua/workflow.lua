@@ -32,6 +32,10 @@
 --   P deadlines            sorted set of 'STAGE:T' by due ms (stage claim,
 --                          respond or resolve), read by the escalation timer
 --   P outbox               stream of events for the webhooks
+--   P notify:pending:O     list of JSON {at, event, issue, task}: what
+--                          officer O is to be told of, in one mail
+--   P notify:due           sorted set: officers by when their mail is due
+--                          (notify.lua sends it; see notify.c)
 --   P idem:O:KEY           hash: body hash and first answer of a report
 --   P extensions:pending   sorted set of tasks with a 延期 request waiting,
 --                          by request ms; P extensions:approved and
@@ -71,6 +75,19 @@ end
 local function outbox(event, task, dept, issue)
   redis.call('XADD', key('outbox'), '*', 'event', event, 'task', task,
     'department', dept, 'issue', issue, 'at', now)
+end
+
+-- Tell the issue's officer of event (req.notify from notify.c: the events
+-- officers are told of and the batch). The first event of a batch sets
+-- when the mail goes (NX); the others join it.
+local function tell(issue, event, task)
+  if not req.notify or not has(req.notify.events, event) then return end
+  local officer = hget(key('issue', issue), 'officer')
+  if not officer or officer == '' then return end
+  redis.call('RPUSH', key('notify:pending', officer), enc({at = now,
+    event = event, issue = issue, task = task}))
+  redis.call('ZADD', key('notify:due'), 'NX', tonumber(now) +
+    req.notify.batch_ms, officer)
 end
 
 local function encode_list(list)
@@ -480,6 +497,11 @@ local function step(task)
     local bad = fw_outcome_issue(rec)
     if bad then return bad end
   end
+  local deadline = tonumber(hget(k, 'deadline') or '')
+  local late = (hget(k, 'overdue') or '') ~= '' or
+    (deadline ~= nil and deadline < tonumber(now))
+  local told = req.to
+  if req.to == 'claimed' and late then told = 'claimed_late' end
   redis.call('HSET', k, 'state', req.to, req.field, req.text,
     req.to .. '_at', now)
   if state == 'queued' then redis.call('ZREM', key('open', dept), task) end
@@ -496,6 +518,7 @@ local function step(task)
     end
     history(issue, req.actor, req.event, with_state(req.step == 'claim' and
       ('task ' .. task .. ' claimed by ' .. req.text) or req.text, change))
+    tell(issue, told, task)
   end)
   return {'ok', task, redis.call('HGETALL', k)}
 end
@@ -822,6 +845,7 @@ local function escalate()
         end
         outbox(stage == 'claim' and 'task.reminder' or 'task.escalated',
           task, dept, issue)
+        tell(issue, 'escalated', task)
       end)
       n = n + 1
     end
