@@ -84,6 +84,7 @@ struct ledger_task {
 	int64_t deadline;        /* of the current stage; 0 when none */
 	int64_t due_claim, due_respond, due_resolve;
 	int64_t claimed_at, responded_at, resolved_at, returned_at;  /* 0: not */
+	int past;                /* returned before a re-route: record only */
 };
 struct ledger_issue {
 	char *id;
@@ -98,6 +99,7 @@ struct ledger_issue {
 	char *state;             /* a task state, or closed */
 	char *group;             /* "" when none */
 	char *satisfaction;      /* satisfied basic unsatisfied, or "" */
+	char *ratings;           /* {"dept": satisfaction} JSON, or "" */
 	int difficult;           /* flagged by the officer */
 	int64_t created;
 	struct ledger_task *tasks;
@@ -118,14 +120,15 @@ struct ledger_score {
 	unsigned claimed_on_time;   /* claimed by the claim deadline */
 	unsigned responded;         /* responded or resolved */
 	unsigned responded_on_time; /* by the respond deadline */
+	unsigned response_due;      /* responded, or past the respond deadline */
 	unsigned resolved;
 	unsigned resolved_on_time;  /* by the resolve deadline */
 	unsigned due;               /* resolved, or open past the resolve deadline */
 	unsigned open;              /* queued, claimed or responded */
 	unsigned overdue;           /* open and past its current deadline */
-	unsigned rated;             /* issues their officer confirmed */
+	unsigned rated;             /* its resolutions an officer rated */
 	unsigned satisfied;         /* of them satisfied or basically so */
-	double response_rate;       /* 响应率 responded_on_time / (received - returned) */
+	double response_rate;       /* 响应率 responded_on_time / response_due */
 	double resolution_rate;     /* 办结率 resolved / due */
 	double satisfaction_rate;   /* 满意率 satisfied / rated */
 };
@@ -144,6 +147,7 @@ struct ledger_filter {
 	const char *state;
 };
 extern const char *const issue_states[];      /* closed included */
+extern const char ledger_rates_explained[];   /* the rates, in one sentence */
 struct ledger *ledger_parse(const struct redisReply *rows);
 void ledger_score(struct ledger *, const struct roster *, int64_t now);
 int ledger_issue_matches(const struct ledger_issue *,

@@ -461,10 +461,13 @@ digest_ledger_difficult_table(const struct digest_input *in,
 void
 digest_ledger_zone(const struct digest_input *in, struct digest_doc *d)
 {
+	char *why;
+
 	digest_doc_heading(d, "各部门本周情况");
-	digest_doc_para(d, "按本周收到的问题统计：响应率 = 按期答复 / (收到 − "
-	    "退单)；办结率 = 已办结 / 应办结（已办结或已过办结期限）；满意率 = "
-	    "(满意 + 基本满意) / 已评价。超期未办为目前所有未办结事项中已过期限者。");
+	xasprintf(&why, "按本周收到的问题统计：%s超期未办为目前所有未办结事项"
+	    "中已过期限者。", ledger_rates_explained);
+	digest_doc_para(d, why);
+	free(why);
 	digest_ledger_scores_table(in, d);
 	digest_doc_heading(d, "分类统计");
 	digest_ledger_category_table(in, d);

@@ -8,8 +8,11 @@
 --                   [FROM, TO)
 --   active          every issue that is not closed
 -- Returns {{issue fields (flat), {task fields (flat), ...}}, ...} in no
--- particular order (ledger.c sorts them). Merged and withdrawn tasks are left out: their work lives on in the
--- task they were merged into.
+-- particular order (ledger.c sorts them). The tasks are the issue's record
+-- (prelude.lua's record_tasks): a task returned before a re-route stays its
+-- department's, and carries past = 1 (no longer one of its current
+-- tasks). Merged and withdrawn tasks are left out: their work lives
+-- on in the task they were merged into.
 local P = ARGV[1]
 local kind = ARGV[2]
 
@@ -24,15 +27,19 @@ end
 local function row(id)
   local issue = redis.call('HGETALL', P .. 'issue:' .. id)
   if #issue == 0 then return nil end
-  local tasks = {}
-  local ids = field(issue, 'tasks')
-  if ids and ids ~= '' then
-    for _, t in ipairs(cjson.decode(ids)) do
-      local task = redis.call('HGETALL', P .. 'task:' .. t)
-      local state = field(task, 'state')
-      if #task > 0 and state ~= 'merged' and state ~= 'withdrawn' then
-        tasks[#tasks + 1] = task
+  local tasks, current = {}, {}
+  for _, t in ipairs(decode_list(field(issue, 'tasks'))) do
+    current[t] = true
+  end
+  for _, t in ipairs(record_tasks(P .. 'issue:' .. id)) do
+    local task = redis.call('HGETALL', P .. 'task:' .. t)
+    local state = field(task, 'state')
+    if #task > 0 and state ~= 'merged' and state ~= 'withdrawn' then
+      if not current[t] then
+        task[#task + 1] = 'past'
+        task[#task + 1] = '1'
       end
+      tasks[#tasks + 1] = task
     end
   end
   return {issue, tasks}

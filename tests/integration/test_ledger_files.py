@@ -73,8 +73,9 @@ def check_summary(ws, doc, only=None):
                 assert r[col] == pytest.approx(d[field], abs=1e-9), (d["name"], col, r[col], d[field])
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref == "A1:Q%d" % (len(rows) + 1)
-    rates = [c for c in ws["O"][1:] if c.value is not None]
-    assert rates and all(c.number_format == "0.0%" for c in rates)
+    rates = [c for col in "OPQ" for c in ws[col][1:] if c.value is not None]
+    defined = [d[f] for d in want for f in SCORE_FIELDS if f.endswith("_rate") and d[f] is not None]
+    assert len(rates) == len(defined) and all(c.number_format == "0.0%" for c in rates)
 
 
 def check_issue_sheets(wb, doc, st, only=None):
