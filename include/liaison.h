@@ -494,6 +494,10 @@ struct cJSON *issue_json(const struct redisReply *issue,
     const struct redisReply *tasks);
 struct cJSON *issue_task_json(const struct redisReply *);
 struct cJSON *issue_history_json(const struct redisReply *);
+/* A task's anchor on /dept (id="task-T1"): links land on the task. */
+#define ISSUE_TASK_ANCHOR "task-"
+char *issue_task_link(const char *public_url, const char *task);
+char *issue_dept_link(const char *public_url);
 
 /* validate.c */
 struct api_error {

@@ -153,3 +153,26 @@ issue_json(const redisReply *issue, const redisReply *tasks)
 		cJSON_AddItemToArray(list, issue_task_json(tasks->element[i]));
 	return obj;
 }
+
+/*
+ * The address of task on its department's page, public_url + "/dept#task-
+ * T1" (the page's anchor), for webhooks and mail. The caller frees it.
+ */
+char *
+issue_task_link(const char *public_url, const char *task)
+{
+	char *link;
+
+	xasprintf(&link, "%s/dept#" ISSUE_TASK_ANCHOR "%s", public_url, task);
+	return link;
+}
+
+/* The address of the department page. The caller frees it. */
+char *
+issue_dept_link(const char *public_url)
+{
+	char *link;
+
+	xasprintf(&link, "%s/dept", public_url);
+	return link;
+}

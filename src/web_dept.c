@@ -182,7 +182,7 @@ web_dept_render(struct request *r, redisReply *reply)
 		    "id"));
 		int m = cJSON_GetArraySize(cJSON_GetObjectItem(t, "issues"));
 
-		evbuffer_add_printf(buf, "<li id=\"task-%s\"><p><strong>任务 %s"
+		evbuffer_add_printf(buf, "<li id=\"" ISSUE_TASK_ANCHOR "%s\"><p><strong>任务 %s"
 		    "</strong> · 收到 ", id, id);
 		web_time(buf, cJSON_GetStringValue(cJSON_GetObjectItem(t,
 		    "created")));
@@ -277,7 +277,7 @@ web_dept_work_task(struct request *r, struct evbuffer *buf,
 	const char *state = util_reply_field(task, "state");
 	const char *v;
 
-	evbuffer_add_printf(buf, "<li id=\"task-%s\"><p><strong>任务 %s"
+	evbuffer_add_printf(buf, "<li id=\"" ISSUE_TASK_ANCHOR "%s\"><p><strong>任务 %s"
 	    "</strong> · <span class=\"badge %s\">%s</span> · 认领人 ", id, id,
 	    state, web_state_name(state));
 	web_escape(buf, util_reply_field(task, "claimant"));
@@ -378,7 +378,7 @@ web_dept_stepped(struct request *r, int status, const char *body)
 
 	if (status == 200) {
 		snprintf(location, sizeof location,
-		    "/dept?ok=%s&task=%s#task-%s", r->route->arg, task, task);
+		    "/dept?ok=%s&task=%s#" ISSUE_TASK_ANCHOR "%s", r->route->arg, task, task);
 		web_redirect(r, location);
 		return;
 	}

@@ -12,7 +12,8 @@
  *    "issues":  [{"id", "enterprise", "enterprise_name", "topic",
  *                 "topic_name", "title", "category", "officer",
  *                 "officer_name", "deadline"}, ...],
- *    "links":   {"task": public_url + "/dept#T1"}}
+ *    "links":   {"task": public_url + "/dept#task-T1",
+ *               "department": public_url + "/dept"}}
  * The standard format sends it as it is. The robots get markdown made from
  * it: names where given (enterprise_name ...), the ids otherwise; a
  * category, stage or event in Chinese. Text from a report stays on its

@@ -319,3 +319,28 @@ def test_metrics_count_deliveries_by_department_and_outcome(hooks):
                                 outcome="delivered") == 1, 5, what="tax delivered")
     assert metric(h, "liaisond_webhook_pending", department="hr") == 0
     assert metric(h, "liaisond_webhook_pending", department="tax") == 0
+
+
+# ---------------------------------------------------------------------------
+# links (issue 19): SPEC §7's data.links, and chat links that land on the task
+
+
+def test_standard_payload_data_carries_links_to_the_task_anchor(hooks):
+    h = hooks()
+    issue = h.file("O001", "hiring")
+    tid = issue["tasks"][0]["id"]
+    body = json.loads(h.sink.wait("/hooks/hr", 1)[0]["body"])
+    links = body["data"]["links"]
+    assert links["task"].startswith("http") and links["task"].endswith("/dept#task-" + tid), links
+    assert links["department"] == links["task"].split("#")[0], links
+    # (the department page gives each task the anchor task-ID: tests/browser/dept.test.mjs)
+
+
+def test_chat_message_links_land_on_the_task(hooks):
+    h = hooks()
+    issue = h.file("O001", "land")             # land is a WeCom robot
+    tid = issue["tasks"][0]["id"]
+    body = json.loads(h.sink.wait("/hooks/land", 1)[0]["body"])
+    content = body["markdown"]["content"]
+    assert "/dept#task-" + tid in content, content
+    assert "/dept#" + tid not in content, content
