@@ -405,6 +405,8 @@ void workdays_free(struct workdays *);
 int workdays_is_workday(const struct workdays *, int year, int month, int day);
 time_t workdays_due(const struct workdays *, time_t start, int n);
 int workdays_covers(const struct workdays *, int year);
+int workdays_last_year(const struct workdays *);
+int workdays_missing_year(const struct workdays *, int year);
 
 /* similar.c */
 #define SIMILAR_THRESHOLD_DEFAULT 0.22  /* Dice threshold; see similar.c */
@@ -792,6 +794,8 @@ struct digest_input {
 	struct digest_dead *dead;        /* the first ndead of dead_total */
 	size_t ndead;
 	size_t dead_total;
+	int calendar_missing;    /* workdays_missing_year, or 0 */
+	int calendar_last;       /* workdays_last_year */
 };
 struct digest_mail {
 	char *name;              /* dept:ID or zone */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 #include <hiredis/hiredis.h>
@@ -270,6 +271,8 @@ digest_collect(redisContext *c, const struct generation *g,
 {
 	struct digest_input in;
 	cJSON *mails = NULL;
+	struct tm tm;
+	time_t now;
 
 	memset(&in, 0, sizeof in);
 	if (digest_week_parse(week, &in.week) == -1) {
@@ -280,6 +283,11 @@ digest_collect(redisContext *c, const struct generation *g,
 	in.offset_s = offset_s;
 	in.now_ms = util_now_ms();
 	in.public_url = g->config->public_url;
+	now = time(NULL);
+	localtime_r(&now, &tm);
+	in.calendar_missing = workdays_missing_year(g->calendar,
+	    tm.tm_year + 1900);
+	in.calendar_last = workdays_last_year(g->calendar);
 	digest_week_bounds(&in.week, offset_s, &in.from_ms, &in.to_ms);
 	snprintf(in.period, sizeof in.period, "%s", period);
 	snprintf(in.previous, sizeof in.previous, "%s", previous);
