@@ -1,8 +1,10 @@
 /*
  * web_form.c -- /form, the officer's page: the current half-month and
  * whether it is reported, the report form (one of their enterprises, a
- * topic, the problem, the difficult flag), the zero report, and their
- * issues with the departments' answers, to confirm or reopen.
+ * topic, the problem, the difficult flag), the zero report (confirmed,
+ * refused once the period has issues), and their issues with the
+ * departments' answers, to rate: 不满意 with its reason is the one way to
+ * send an issue back.
  *
  * Submitting goes through the API (POST /api/v1/reports and
  * /api/v1/issues/{id}/confirm|reopen) with the form's own idempotency
@@ -72,8 +74,9 @@ web_form_invalid(const struct form_page *p, const char *issue, const char *field
 
 	if (strcmp(p->field, field) != 0 || strcmp(p->issue, issue) != 0)
 		return "";
+	/* autofocus: the refused page opens at the field, not at the top */
 	snprintf(attrs, sizeof attrs, " class=\"invalid\" aria-invalid=\"true\" "
-	    "aria-describedby=\"%s-error\"", field);
+	    "aria-describedby=\"%s-error\" autofocus", field);
 	return attrs;
 }
 
@@ -145,7 +148,7 @@ web_form_render_ok(struct request *r, struct evbuffer *buf)
 		return;
 	evbuffer_add_printf(buf, "<section class=\"notice\" role=\"status\">"
 	    "<p>问题 %s %s</p></section>\n", issue, strcmp(ok, "confirm") == 0 ?
-	    "的办理结果已确认。" : "已退回，重新进入办理。");
+	    "的办理结果已确认。" : "已连同您的意见退回部门，重新进入办理。");
 }
 
 /* The report form: one of the officer's enterprises, a topic, the text. */
@@ -161,8 +164,8 @@ web_form_render_report(struct request *r, struct evbuffer *buf,
 		web_escape(buf, p->message);
 		evbuffer_add_printf(buf, "</p>");
 	}
-	evbuffer_add_printf(buf, "<form method=\"post\" action=\"/form/report\" "
-	    "id=\"report\" novalidate>");
+	evbuffer_add_printf(buf, "<form method=\"post\" action=\"/form/report#"
+	    "report\" id=\"report\" novalidate>");
 	web_hidden_csrf(r, buf);
 	web_hidden_key(buf);
 	evbuffer_add_printf(buf, "<label for=\"enterprise\">企业</label>"
@@ -283,35 +286,52 @@ web_form_render_issue(struct request *r, struct evbuffer *buf,
 		web_escape(buf, p->message);
 		evbuffer_add_printf(buf, "</p>");
 	}
-	evbuffer_add_printf(buf, "<form method=\"post\" action=\"/form/confirm\">");
+	evbuffer_add_printf(buf, "<form method=\"post\" action=\"/form/confirm"
+	    "#issue-%s\">", id);
 	web_hidden_csrf(r, buf);
 	evbuffer_add_printf(buf, "<input type=\"hidden\" name=\"issue\" "
 	    "value=\"%s\"><fieldset><legend>对办理结果</legend>", id);
 	evbuffer_add_printf(buf, "<label class=\"check\" for=\"sat-%s-1\">"
 	    "<input type=\"radio\" id=\"sat-%s-1\" name=\"satisfaction\" "
-	    "value=\"satisfied\"> 满意</label>", id, id);
+	    "value=\"satisfied\"%s> 满意</label>", id, id,
+	    web_form_invalid(p, id, "satisfaction"));
 	evbuffer_add_printf(buf, "<label class=\"check\" for=\"sat-%s-2\">"
 	    "<input type=\"radio\" id=\"sat-%s-2\" name=\"satisfaction\" "
 	    "value=\"basic\"> 基本满意</label>", id, id);
 	evbuffer_add_printf(buf, "<label class=\"check\" for=\"sat-%s-3\">"
 	    "<input type=\"radio\" id=\"sat-%s-3\" name=\"satisfaction\" "
-	    "value=\"unsatisfied\"> 不满意（退回重办）</label></fieldset>", id,
-	    id);
+	    "value=\"unsatisfied\"> 不满意（退回部门重办，须写明原因）</label>"
+	    "</fieldset>", id, id);
 	web_form_field_error(buf, p, id, "satisfaction", "satisfaction");
-	evbuffer_add_printf(buf, "<label for=\"comment-%s\">意见（可不填）"
-	    "</label><textarea id=\"comment-%s\" name=\"comment\" rows=\"2\">"
-	    "</textarea>", id, id);
+	evbuffer_add_printf(buf, "<label for=\"comment-%s\">意见（选择不满意时"
+	    "必填：退回的原因）</label><textarea id=\"comment-%s\" "
+	    "name=\"comment\" rows=\"2\"%s></textarea>", id, id,
+	    web_form_invalid(p, id, "comment"));
 	web_form_field_error(buf, p, id, "comment", "comment");
-	evbuffer_add_printf(buf, "<button type=\"submit\">确认办结</button>"
-	    "</form><form method=\"post\" action=\"/form/reopen\">");
+	evbuffer_add_printf(buf, "<button type=\"submit\">提交评价</button>"
+	    "</form></li>");
+}
+
+/*
+ * The zero report: it says the period had no problem, so it asks for a
+ * confirmation (a box to tick), and the API refuses it once the officer
+ * reported issues for the period; either answer comes back here.
+ */
+static void
+web_form_render_zero(struct request *r, struct evbuffer *buf,
+    const struct form_page *p)
+{
+	evbuffer_add_printf(buf, "<section id=\"zero\"><h2>本期没有问题？</h2>"
+	    "<form method=\"post\" action=\"/form/zero#zero\">");
 	web_hidden_csrf(r, buf);
-	evbuffer_add_printf(buf, "<input type=\"hidden\" name=\"issue\" "
-	    "value=\"%s\"><label for=\"reason-%s\">重新办理的原因</label>"
-	    "<textarea id=\"reason-%s\" name=\"reason\" rows=\"2\"%s>"
-	    "</textarea>", id, id, id, web_form_invalid(p, id, "reason"));
-	web_form_field_error(buf, p, id, "reason", "reason");
-	evbuffer_add_printf(buf, "<button type=\"submit\" class=\"secondary\">"
-	    "退回重办</button></form></li>");
+	web_hidden_key(buf);
+	evbuffer_add_printf(buf, "<label class=\"check\" for=\"zero-confirm\">"
+	    "<input type=\"checkbox\" id=\"zero-confirm\" name=\"confirm\" "
+	    "value=\"1\"%s> 我确认本期（%s）联系的企业没有需要报送的问题</label>",
+	    web_form_invalid(p, "", "confirm"), p->period);
+	web_form_field_error(buf, p, "", "confirm", "confirm");
+	evbuffer_add_printf(buf, "<button type=\"submit\" class=\"secondary "
+	    "wide\">提交零报告（本期无问题）</button></form></section>\n");
 }
 
 /* The whole page, once the officer's issues (list.lua) are in. */
@@ -325,11 +345,11 @@ web_form_render(struct request *r, redisReply *reply)
 	size_t i;
 
 	if (o == NULL) {
-		web_error(r, 403, "您已不在联络员名单中。");
+		web_error(r, 403, "您已不在指导员名单中。");
 		return;
 	}
-	buf = web_begin(r, "联络员问题报送");
-	web_signed_in_bar(r, buf, "联络员");
+	buf = web_begin(r, "指导员问题报送");
+	web_signed_in_bar(r, buf, "指导员");
 	web_form_render_done(r, buf);
 	web_form_render_ok(r, buf);
 	period_parse(p->period, &period);
@@ -341,13 +361,9 @@ web_form_render(struct request *r, redisReply *reply)
 	    "<span class=\"badge queued\" id=\"reported\">本期尚未报送</span>");
 	evbuffer_add_printf(buf, "</p></section>\n<section><h2>报送问题</h2>");
 	web_form_render_report(r, buf, p, o);
-	evbuffer_add_printf(buf, "</section>\n<section><h2>本期没有问题？</h2>"
-	    "<form method=\"post\" action=\"/form/zero\">");
-	web_hidden_csrf(r, buf);
-	web_hidden_key(buf);
-	evbuffer_add_printf(buf, "<button type=\"submit\" class=\"secondary "
-	    "wide\">提交零报告（本期无问题）</button></form></section>\n"
-	    "<section><h2>我报送的问题</h2>");
+	evbuffer_add_printf(buf, "</section>\n");
+	web_form_render_zero(r, buf, p);
+	evbuffer_add_printf(buf, "<section><h2>我报送的问题</h2>");
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0)
 		evbuffer_add_printf(buf, "<p class=\"muted\">还没有报送过问题。"
 		    "</p>");
@@ -432,7 +448,13 @@ web_form_refused(struct request *r, int status, const char *body,
 	p->status = status;
 	snprintf(p->issue, sizeof p->issue, "%s", issue);
 	message = web_api_error(body, p->field, sizeof p->field);
-	if (*p->field != '\0')
+	if (status == 409 && strcmp(p->field, "items") == 0 &&
+	    strcmp(r->route->arg, "zero") == 0) {
+		/* the zero report after issues: say it by the zero form */
+		snprintf(p->field, sizeof p->field, "confirm");
+		snprintf(p->message, sizeof p->message, "本期您已报送过问题，"
+		    "不能再提交零报告；如有新问题，请在上面的表单中报送。");
+	} else if (*p->field != '\0')
 		web_field_message(r, p->field, message, status, p->message,
 		    sizeof p->message);
 	else if (status == 409)
@@ -490,9 +512,20 @@ web_form_report(struct request *r)
 {
 	cJSON *root = cJSON_CreateObject(), *items, *item;
 	const char *key = web_field(r, "idem");
+	struct form_page *p;
 	char *json;
 
-	web_form_page_new(r);
+	p = web_form_page_new(r);
+	if (strcmp(r->route->arg, "zero") == 0 &&
+	    web_field(r, "confirm") == NULL) {
+		cJSON_Delete(root);
+		p->status = 422;
+		snprintf(p->field, sizeof p->field, "confirm");
+		snprintf(p->message, sizeof p->message, "零报告表示本期没有问题："
+		    "请先勾选确认。");
+		web_form_show(r);
+		return;
+	}
 	items = cJSON_AddArrayToObject(root, "items");
 	if (strcmp(r->route->arg, "report") == 0) {
 		item = cJSON_CreateObject();
@@ -517,14 +550,17 @@ web_form_report(struct request *r)
 static void
 web_form_acted(struct request *r, int status, const char *body)
 {
-	const char *issue = web_field(r, "issue");
+	const char *issue = web_field(r, "issue"), *v;
 	char location[96];
 
 	if (status != 200) {
 		web_form_refused(r, status, body, issue);
 		return;
 	}
+	/* 不满意 is the page's one way to send an issue back: say so */
+	v = web_field(r, "satisfaction");
 	snprintf(location, sizeof location, "/form?ok=%s&issue=%s#issue-%s",
+	    v != NULL && strcmp(v, "unsatisfied") == 0 ? "reopen" :
 	    r->route->arg, issue, issue);
 	web_redirect(r, location);
 }

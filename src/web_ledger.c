@@ -218,7 +218,7 @@ web_ledger_read(struct request *r, struct ledger *l)
 		evbuffer_add_printf(buf, "<li class=\"muted\">没有符合条件的问题。"
 		    "</li>");
 	evbuffer_add_printf(buf, "</ul></section>\n<nav class=\"links\"><a "
-	    "href=\"/form\">联络员报送</a> <a href=\"/dept\">部门办理</a></nav>\n");
+	    "href=\"/form\">指导员报送</a> <a href=\"/dept\">部门办理</a></nav>\n");
 	web_end(r, buf, 200, NULL);
 }
 

@@ -108,7 +108,7 @@ web_signin_page(struct request *r, int status, const char *error)
 	}
 	evbuffer_add_printf(buf, "<button type=\"submit\" class=\"wide\">登录"
 	    "</button></form></section>\n<nav class=\"links\"><a href=\"/form\">"
-	    "联络员报送</a> <a href=\"/dept\">部门办理</a> <a href=\"/ledger\">"
+	    "指导员报送</a> <a href=\"/dept\">部门办理</a> <a href=\"/ledger\">"
 	    "公示台账</a></nav>\n");
 	web_end(r, buf, status, NULL);
 }
@@ -203,9 +203,9 @@ web_session_run(struct request *r)
 
 	if (!(r->route->roles & (1 << r->role))) {
 		web_error(r, 403, r->role == ROLE_DEPARTMENT ?
-		    "此页面供联络员使用；部门请打开“部门办理”。" :
+		    "此页面供指导员使用；部门请打开“部门办理”。" :
 		    r->role == ROLE_OFFICER ?
-		    "此页面供部门使用；联络员请打开“联络员报送”。" :
+		    "此页面供部门使用；指导员请打开“指导员报送”。" :
 		    "管理员请使用 API 与 liaisonctl。");
 		return;
 	}
@@ -359,7 +359,7 @@ web_session_login_token_loaded(struct request *r, redisReply *reply)
 	}
 	r->role = auth_role_parse(role);
 	if (r->role != ROLE_OFFICER && r->role != ROLE_DEPARTMENT) {
-		web_signin_page(r, 403, "网页供联络员和部门使用；管理员请使用 "
+		web_signin_page(r, 403, "网页供指导员和部门使用；管理员请使用 "
 		    "API 与 liaisonctl。");
 		return;
 	}

@@ -318,7 +318,7 @@ webhook_markdown_message(struct webhook_text *t, int flags,
 	webhook_markdown_distinct(t, issues, "enterprise_name", "enterprise",
 	    NULL, WEBHOOK_MARKDOWN_NAMES_SHOWN, "家");
 	webhook_markdown_eol(t, flags);
-	webhook_markdown_field(t, "联络员");
+	webhook_markdown_field(t, "指导员");
 	webhook_markdown_distinct(t, issues, "officer_name", "officer", NULL,
 	    WEBHOOK_MARKDOWN_NAMES_SHOWN, "人");
 	webhook_markdown_eol(t, flags);

@@ -306,7 +306,21 @@ end
 
 -- submit: store one officer's report. Extra ARGV: body hash, idempotency
 -- key ('' for none), key lifetime in seconds.
--- Returns {'created', response} | {'replay', response} | {'conflict', ''}.
+-- Returns {'created', response} | {'replay', response} | {'conflict', ''}
+-- | {'reported', report}: req.zero_refused_after_issues and the officer's
+-- report of the period that has issues.
+local function reported_issues(officer, period)
+  for _, r in ipairs(redis.call('ZRANGE', key('officer', officer, 'reports'),
+      0, -1)) do
+    local rk = key('report', r)
+    if hget(rk, 'period') == period and
+        #decode_list(hget(rk, 'issues')) > 0 then
+      return r
+    end
+  end
+  return nil
+end
+
 local function submit()
   local body_hash, idem, ttl = ARGV[4], ARGV[5], ARGV[6]
   local idem_key = key('idem', req.officer, idem)
@@ -316,6 +330,10 @@ local function submit()
       if prev[1] == body_hash then return {'replay', prev[2]} end
       return {'conflict', ''}
     end
+  end
+  if req.zero_refused_after_issues then
+    local r = reported_issues(req.officer, req.period)
+    if r then return {'reported', r} end
   end
   local report = 'R' .. redis.call('HINCRBY', key('seq'), 'report', 1)
   local issue_ids, issue_json = {}, {}

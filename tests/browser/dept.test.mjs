@@ -81,5 +81,5 @@ test('a task that is not ours is returned with a reason (退单)', async () => {
 test('a department is not shown the officers\' page', async () => {
   const resp = await page.goto(BASE + '/form');
   assert.equal(resp.status(), 403);
-  assert.match(await page.textContent('main'), /此页面供联络员使用/);
+  assert.match(await page.textContent('main'), /此页面供指导员使用/);
 });

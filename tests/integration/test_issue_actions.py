@@ -192,7 +192,7 @@ def test_second_reopen_makes_the_issue_difficult(stack, who):
 def test_unsatisfied_counts_as_a_reopen(stack, who):
     oid = who["a"]
     iid, tasks = resolved_issue(stack, oid)
-    ok(officer_post(stack, oid, iid, "confirm", {"satisfaction": "unsatisfied"}))
+    ok(officer_post(stack, oid, iid, "confirm", {"satisfaction": "unsatisfied", "comment": "招聘仍未落实"}))
     drive(stack, tasks["hr"], "resolved", dept="hr")
     ok(officer_post(stack, oid, iid, "reopen", {"reason": "还是不行"}))
     assert get_issue(stack, iid)["category"] == "difficult"
@@ -366,3 +366,18 @@ def test_route_bad_body(stack, who, name):
     body, status, code, field = ROUTE_BAD[name]
     rejected(stack, lambda: issue_act(stack, iss["id"], "route", body, admin(stack)), status, code, field)
     assert get_issue(stack, iss["id"])["state"] == "returned"
+
+
+# ---------------------------------------------------------------------------
+# 不满意 needs a reason (issue 19)
+
+
+@pytest.mark.parametrize("comment", [None, ""])
+def test_unsatisfied_requires_a_reason(stack, who, comment):
+    oid = who["a"]
+    iid, _ = resolved_issue(stack, oid)
+    body = {"satisfaction": "unsatisfied"}
+    if comment is not None:
+        body["comment"] = comment
+    rejected(stack, lambda: officer_post(stack, oid, iid, "confirm", body), 422, "invalid", "comment")
+    assert get_issue(stack, iid)["state"] == "resolved"
