@@ -268,6 +268,9 @@ struct config {
 	int digest_retry_seconds; /* first wait after a failed send */
 	int digest_check_seconds; /* how often the scheduler looks */
 	int digest_smtp_timeout_ms; /* to connect; three times that in all */
+
+	/* [web] */
+	int web_session_days;    /* a page session's life from sign-in */
 };
 struct config *config_load(const char *path, char **cause);
 void config_free(struct config *);

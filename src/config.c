@@ -185,6 +185,9 @@ static const struct config_key config_keys[] = {
 	  CONFIG_FIELD(digest_check_seconds), 1, 3600, "30" },
 	{ "digest", "smtp_timeout_ms", CONFIG_INT,
 	  CONFIG_FIELD(digest_smtp_timeout_ms), 100, 600000, "10000" },
+
+	{ "web", "session_days", CONFIG_INT, CONFIG_FIELD(web_session_days),
+	  1, 365, "30" },
 };
 #define CONFIG_NKEYS (sizeof config_keys / sizeof config_keys[0])
 

@@ -74,9 +74,8 @@ web_form_invalid(const struct form_page *p, const char *issue, const char *field
 
 	if (strcmp(p->field, field) != 0 || strcmp(p->issue, issue) != 0)
 		return "";
-	/* autofocus: the refused page opens at the field, not at the top */
 	snprintf(attrs, sizeof attrs, " class=\"invalid\" aria-invalid=\"true\" "
-	    "aria-describedby=\"%s-error\" autofocus", field);
+	    "aria-describedby=\"%s-error\"", field);
 	return attrs;
 }
 

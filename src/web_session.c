@@ -8,9 +8,10 @@
  *
  * POST /login checks the token exactly as the API does (its SHA-256 names
  * "token:HASH") and creates "session:SID" in Redis: a random 128-bit id
- * holding the token's hash and a CSRF secret, expiring after
- * WEB_SESSION_TTL. The browser keeps only SID, in a cookie that scripts
- * cannot read (HttpOnly) and other sites cannot send (SameSite=Strict).
+ * holding the token's hash and a CSRF secret, expiring after [web]
+ * session_days. The browser keeps only SID, in a cookie that scripts
+ * cannot read (HttpOnly) and other sites cannot send (SameSite=Strict),
+ * as long as the session lives (Max-Age), so a phone stays signed in.
  * Every page request looks the session and then the token up again, so a
  * revoked token ends its sessions at once. POST /logout deletes it.
  */
@@ -29,7 +30,6 @@
 #include "liaison.h"
 #include "daemon.h"
 
-#define WEB_SESSION_TTL "43200"         /* seconds: 12 hours */
 #define WEB_COOKIE "liaison_session"
 
 /* Random bytes as lower-case hex into out (2 * n + 1 bytes). */
@@ -76,9 +76,10 @@ web_session_set_cookie(struct request *r, const char *sid)
 	int secure = strncmp(r->config->public_url, "https:", 6) == 0;
 
 	if (sid != NULL)
-		snprintf(value, sizeof value, "%s=%s; Path=/; HttpOnly; "
-		    "SameSite=Strict%s", WEB_COOKIE, sid, secure ? "; Secure" :
-		    "");
+		snprintf(value, sizeof value, "%s=%s; Path=/; Max-Age=%ld; "
+		    "HttpOnly; SameSite=Strict%s", WEB_COOKIE, sid,
+		    (long)r->config->web_session_days * 86400,
+		    secure ? "; Secure" : "");
 	else
 		snprintf(value, sizeof value, "%s=; Path=/; Max-Age=0; HttpOnly; "
 		    "SameSite=Strict%s", WEB_COOKIE, secure ? "; Secure" : "");
@@ -94,13 +95,18 @@ web_signin_page(struct request *r, int status, const char *error)
 
 	evbuffer_add_printf(buf, "</header>\n<main>\n<section><h2>使用令牌登录"
 	    "</h2><p class=\"muted\">令牌由管理员用 liaisonctl 发放。登录一次后"
-	    "本浏览器会记住您，直到退出或 12 小时后。</p>"
+	    "本浏览器会记住您 %d 天，直到退出为止。</p>"
 	    "<form method=\"post\" action=\"/login\" novalidate>"
 	    "<label for=\"token\">令牌</label>"
 	    "<input type=\"password\" id=\"token\" name=\"token\" "
 	    "autocomplete=\"off\" autocapitalize=\"off\" spellcheck=\"false\""
-	    "%s>", error != NULL ? " class=\"invalid\" aria-invalid=\"true\" "
+	    "%s>", r->config->web_session_days, error != NULL ?
+	    " class=\"invalid\" aria-invalid=\"true\" "
 	    "aria-describedby=\"token-error\"" : "");
+	/* form.js shows the box and makes it show the token while typing */
+	evbuffer_add_printf(buf, "<label class=\"check\" for=\"show-token\" "
+	    "id=\"show-token-label\" hidden><input type=\"checkbox\" "
+	    "id=\"show-token\"> 显示令牌</label>");
 	if (error != NULL) {
 		evbuffer_add_printf(buf, "<p class=\"error\" id=\"token-error\">");
 		web_escape(buf, error);
@@ -110,7 +116,7 @@ web_signin_page(struct request *r, int status, const char *error)
 	    "</button></form></section>\n<nav class=\"links\"><a href=\"/form\">"
 	    "指导员报送</a> <a href=\"/dept\">部门办理</a> <a href=\"/ledger\">"
 	    "公示台账</a></nav>\n");
-	web_end(r, buf, status, NULL);
+	web_end(r, buf, status, "form.js");
 }
 
 /* --- the way into a page ---------------------------------------------- */
@@ -351,7 +357,7 @@ web_session_login_token_loaded(struct request *r, redisReply *reply)
 	const char *role = util_reply_field(reply, "role");
 	const char *id = util_reply_field(reply, "id");
 	const char *argv[7];
-	char key[256];
+	char key[256], ttl[24];
 
 	if (role == NULL || id == NULL) {
 		web_signin_page(r, 401, "令牌无效或已被吊销，请核对后重新输入。");
@@ -379,7 +385,9 @@ web_session_login_token_loaded(struct request *r, redisReply *reply)
 	if (request_store(r, web_session_ignore, 6, argv, NULL) == -1)
 		return;
 	argv[0] = "EXPIRE";
-	argv[2] = WEB_SESSION_TTL;
+	snprintf(ttl, sizeof ttl, "%ld", (long)r->config->web_session_days *
+	    86400);
+	argv[2] = ttl;
 	if (request_store(r, web_session_ignore, 3, argv, NULL) == -1)
 		return;
 	argv[0] = "EXEC";

@@ -64,10 +64,11 @@ def test_sign_in_sets_a_strict_httponly_session_cookie_held_in_redis(web):
     r = lib.request(web.d.port, "POST", "/login", body="token=" + tok, ctype=FORM)
     assert r.status == 303 and r.header("location") == "/form"
     cookie = r.header("set-cookie")
-    assert re.match(r"^liaison_session=[0-9a-f]{32}; Path=/; HttpOnly; SameSite=Strict$", cookie), cookie
+    assert re.match(r"^liaison_session=[0-9a-f]{32}; Path=/; Max-Age=2592000; HttpOnly; SameSite=Strict$",
+                    cookie), cookie
     sid = cookie.split(";")[0].split("=")[1]
     key = lib.PREFIX + "session:" + sid
-    assert 0 < web.r.ttl(key) <= 43200
+    assert 0 < web.r.ttl(key) <= 30 * 86400     # [web] session_days
     stored = web.r.hgetall(key)
     assert stored[b"token"].decode() == lib.token_sha(tok)
     assert tok.encode() not in b"".join(stored.values())
@@ -318,7 +319,7 @@ def test_zero_report_asks_for_confirmation(web):
     assert r.status == 422, r
     text = r.body.decode()
     assert 'id="confirm-error"' in text and "请先勾选确认" in text
-    assert re.search(r'id="zero-confirm"[^>]*aria-invalid="true"[^>]*autofocus', text), text
+    assert re.search(r'id="zero-confirm"[^>]*aria-invalid="true"', text), text
     lib.assert_unchanged(before, lib.stable_snapshot(web.r))
     fields = dict(form_fields(body), confirm="1")
     r = post(web, "/form/zero", fields, cookie)
@@ -354,7 +355,7 @@ def test_unsatisfied_needs_a_reason_and_is_the_one_way_back(web):
     assert r.status == 422, r
     text = r.body.decode()
     assert 'id="comment-error"' in text and "请写明原因" in text, text
-    assert re.search(r'id="comment-%s"[^>]*aria-invalid="true"[^>]*autofocus' % iss["id"], text), text
+    assert re.search(r'id="comment-%s"[^>]*aria-invalid="true"' % iss["id"], text), text
     lib.assert_unchanged(before, lib.stable_snapshot(web.r))
     fields["comment"] = "只解决了一半"
     r = post(web, "/form/confirm", fields, cookie)
@@ -372,4 +373,33 @@ def test_a_refused_report_opens_at_the_field(web):
     fields = dict(form_fields(body), enterprise=ent, topic="hiring", title="", detail="描述")
     r = post(web, "/form/report", fields, cookie)
     assert r.status == 422, r
-    assert re.search(r'id="title"[^>]*aria-invalid="true"[^>]*autofocus', r.body.decode())
+    assert re.search(r'id="title"[^>]*aria-invalid="true"', r.body.decode())
+
+
+def test_a_session_lasts_30_days_by_default_and_revocation_still_ends_it(web):
+    tok = web.token("officer", "O034")
+    r = lib.request(web.d.port, "POST", "/login", body="token=" + urllib.parse.quote(tok), ctype=FORM)
+    assert r.status == 303, r
+    cookie = r.header("set-cookie")
+    assert "Max-Age=2592000" in cookie and "HttpOnly" in cookie, cookie
+    sid = cookie.split(";")[0].split("=")[1]
+    ttl = web.r.ttl(lib.PREFIX + "session:" + sid)
+    assert 2592000 - 60 < ttl <= 2592000, ttl
+    assert "记住您 30 天" in page(web, "/form").body.decode()
+    web.d.ctl("token", "revoke", tok)
+    assert 'name="token"' in page(web, "/form", cookie.split(";")[0]).body.decode()
+
+
+def test_session_days_is_configurable(fresh_stack):
+    st = fresh_stack(conf={"web": {"session_days": 2}})
+    r = lib.request(st.d.port, "POST", "/login", body="token=" + urllib.parse.quote(st.token("department", "hr")),
+                    ctype=FORM)
+    assert r.status == 303 and "Max-Age=172800" in r.header("set-cookie"), r
+    sid = r.header("set-cookie").split(";")[0].split("=")[1]
+    assert 172800 - 60 < st.r.ttl(lib.PREFIX + "session:" + sid) <= 172800
+
+
+def test_the_token_can_be_shown_while_typing(web):
+    body = page(web, "/dept").body.decode()
+    assert 'id="show-token"' in body and 'type="password" id="token"' in body
+    assert re.search(r'<script src="/static/form-[^"]+\.js" defer>', body), "form.js does the showing"
