@@ -106,7 +106,7 @@ web_signin_page(struct request *r, int status, const char *error)
 	/* form.js shows the box and makes it show the token while typing */
 	evbuffer_add_printf(buf, "<label class=\"check\" for=\"show-token\" "
 	    "id=\"show-token-label\" hidden><input type=\"checkbox\" "
-	    "id=\"show-token\"> 显示令牌</label>");
+	    "id=\"show-token\"> 显示输入的内容</label>");
 	if (error != NULL) {
 		evbuffer_add_printf(buf, "<p class=\"error\" id=\"token-error\">");
 		web_escape(buf, error);

@@ -344,3 +344,42 @@ def test_chat_message_links_land_on_the_task(hooks):
     content = body["markdown"]["content"]
     assert "/dept#task-" + tid in content, content
     assert "/dept#" + tid not in content, content
+
+
+# ---------------------------------------------------------------------------
+# a department's dead deliveries again in one call (issue 19)
+
+
+def test_retry_all_dead_deliveries_of_a_department_in_one_call(hooks):
+    h = hooks()
+    h.sink.answer("/hooks/hr", *[(500, b"", {}, 0)] * 8)
+    h.file("O001", "hiring")
+    h.file("O002", "hiring")
+    lib.wait_for(lambda: len([d for d in h.deliveries(department="hr") if d["status"] == "dead"]) == 2, 30,
+                 what="two dead deliveries")
+    tax_before = h.deliveries(department="tax")
+    admin_tok = h.token("admin", "ops")
+    r = h.d.post("/api/v1/deliveries/retry", {"department": "hr"}, token=admin_tok)
+    assert r.status == 202, r
+    assert r.json() == {"department": "hr", "retried": 2, "more": False}, r.json()
+    lib.wait_for(lambda: all(d["status"] == "delivered" for d in h.deliveries(department="hr")), 15,
+                 what="both delivered")
+    assert h.deliveries(department="tax") == tax_before
+    # nothing dead: nothing to do
+    r = h.d.post("/api/v1/deliveries/retry", {"department": "hr"}, token=admin_tok)
+    assert r.status == 202 and r.json()["retried"] == 0, r
+
+
+@pytest.mark.parametrize("body,status,code,field", [
+    ({"department": "nosuch"}, 422, "invalid", "department"),
+    ({}, 422, "invalid", "department"),
+    ({"department": "hr", "all": True}, 400, "bad_request", "all"),
+    ({"department": 3}, 400, "bad_request", "department"),
+])
+def test_retry_a_department_refuses_bad_bodies_and_non_admins(hooks, body, status, code, field):
+    h = hooks()
+    admin_tok, hr_tok = h.token("admin", "ops"), h.token("department", "hr")
+    before = lib.stable_snapshot(h.r)
+    lib.assert_error(h.d.post("/api/v1/deliveries/retry", body, token=admin_tok), status, code, field)
+    lib.assert_error(h.d.post("/api/v1/deliveries/retry", {"department": "hr"}, token=hr_tok), 403, "forbidden")
+    lib.assert_unchanged(before, lib.redis_snapshot(h.r))
