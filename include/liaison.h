@@ -755,6 +755,10 @@ struct digest_doc {
 };
 void digest_doc_buf_printf(struct digest_doc_buf *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
+void digest_doc_row_link(struct digest_doc *, const char *const *cells,
+    const char *url);
+void digest_doc_text_line(struct digest_doc *, const char *);
+void digest_doc_link(struct digest_doc *, const char *label, const char *url);
 void digest_doc_begin(struct digest_doc *, const char *title);
 void digest_doc_heading(struct digest_doc *, const char *);
 void digest_doc_para(struct digest_doc *, const char *);

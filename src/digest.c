@@ -173,7 +173,7 @@ digest_department(const struct digest_input *in,
     const struct department *dept, struct digest_mail *mail)
 {
 	struct digest_doc d;
-	char title[256], footer[256];
+	char title[256], footer[256], *link;
 
 	memset(mail, 0, sizeof *mail);
 	if (!digest_ledger_has_work(in, dept))
@@ -184,6 +184,9 @@ digest_department(const struct digest_input *in,
 	    dept->name, in->week.year, in->week.week);
 	digest_doc_begin(&d, title);
 	digest_period_line(in, &d);
+	link = issue_dept_link(in->public_url != NULL ? in->public_url : "");
+	digest_doc_link(&d, "打开部门办理页面", link);
+	free(link);
 	digest_ledger_department(in, dept, &d);
 	digest_footer(in, footer, sizeof footer);
 	digest_doc_end(&d, footer, &mail->text, &mail->html);

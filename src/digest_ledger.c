@@ -164,6 +164,24 @@ digest_ledger_item_cmp(const void *a, const void *b)
 	    x->task->created > y->task->created;
 }
 
+/* Under a table of items, for the text part: each task's link. */
+static void
+digest_ledger_text_links(const struct digest_input *in, struct digest_doc *d,
+    const struct digest_ledger_items *items)
+{
+	char *link, *line;
+	size_t i;
+
+	for (i = 0; i < items->n && i < DIGEST_ROWS_MAX; i++) {
+		link = issue_task_link(in->public_url != NULL ?
+		    in->public_url : "", items->v[i].task->id);
+		xasprintf(&line, "%s：%s", items->v[i].task->id, link);
+		digest_doc_text_line(d, line);
+		free(line);
+		free(link);
+	}
+}
+
 /* The department's open items, most overdue first, with ages and deadlines. */
 static void
 digest_ledger_open_table(const struct digest_input *in, struct digest_doc *d,
@@ -172,7 +190,7 @@ digest_ledger_open_table(const struct digest_input *in, struct digest_doc *d,
 	static const char *const head[] = { "任务", "问题", "状态", "已过",
 	    "期限", "超期" };
 	const struct digest_ledger_item *it;
-	char title[256], age[32], due[32], late[64];
+	char title[256], age[32], due[32], late[64], *link;
 	const char *cells[6];
 	size_t i;
 
@@ -197,9 +215,13 @@ digest_ledger_open_table(const struct digest_input *in, struct digest_doc *d,
 		cells[3] = age;
 		cells[4] = due;
 		cells[5] = late;
-		digest_doc_row(d, cells);
+		link = issue_task_link(in->public_url != NULL ?
+		    in->public_url : "", it->task->id);
+		digest_doc_row_link(d, cells, link);
+		free(link);
 	}
 	digest_doc_table_end(d);
+	digest_ledger_text_links(in, d, items);
 	digest_format_omitted(in, d, items->n);
 }
 
@@ -211,7 +233,7 @@ digest_ledger_resolved_table(const struct digest_input *in,
 	static const char *const head[] = { "任务", "问题", "办结时间",
 	    "办结情况" };
 	const struct digest_ledger_item *it;
-	char title[256], when[32];
+	char title[256], when[32], *link;
 	const char *cells[4];
 	size_t i;
 
@@ -228,9 +250,13 @@ digest_ledger_resolved_table(const struct digest_input *in,
 		cells[1] = title;
 		cells[2] = when;
 		cells[3] = it->task->resolution;
-		digest_doc_row(d, cells);
+		link = issue_task_link(in->public_url != NULL ?
+		    in->public_url : "", it->task->id);
+		digest_doc_row_link(d, cells, link);
+		free(link);
 	}
 	digest_doc_table_end(d);
+	digest_ledger_text_links(in, d, items);
 	digest_format_omitted(in, d, items->n);
 }
 

@@ -232,6 +232,19 @@ def test_department_mail_lists_its_open_items_ages_and_overdue(scene):
     assert "<style" not in html and "<script" not in html
 
 
+def test_department_mail_links_to_its_page_and_each_task(scene):
+    m = by_rcpt(scene, "hr@jkq.example.gov.cn")
+    text, html = text_of(m), html_of(m)
+    t = scene["tasks"]
+    base = re.search(r"打开部门办理页面：(\S+)/dept\n", text).group(1)
+    assert base.startswith("http"), text
+    for tid in (t[0], t[1], t[2]):
+        link = "%s/dept#task-%s" % (base, tid)
+        assert "%s：%s" % (tid, link) in text, text
+        assert '<a href="%s">%s</a>' % (link, tid) in html, html
+    assert '<a href="%s/dept">打开部门办理页面</a>' % base in html
+
+
 def test_zone_mail_has_each_departments_figures_and_rates(scene):
     text = text_of(by_rcpt(scene, "leader@jkq.example.gov.cn"))
     rows = table_rows(text)
@@ -322,6 +335,21 @@ def test_a_week_is_sent_once_by_two_daemons_and_across_a_restart(tmp_path):
         finally:
             other.stop_and_check()
             other.kill()
+
+
+def test_first_start_does_not_mail_last_weeks_empty_digest(tmp_path):
+    """A fresh Redis: the schedule's moment for last week has passed, but
+    the week ended before liaisond ran, so nothing is mailed by itself; an
+    admin can still ask for it."""
+    with lib.SmtpSink() as sink, digest_stack(tmp_path, sink, leaders=LEADERS, since=None) as st:
+        time.sleep(3)                                  # three ticks
+        assert sink.snapshot() == []
+        week = last_week()
+        assert week_state(st, week) == {}
+        assert int(st.r.get(lib.PREFIX + "digest:since")) > 0
+        resp = st.d.post("/api/v1/digests", {"week": week}, token=admin(st))
+        assert resp.status == 202, resp
+        sink.wait(3)
 
 
 def test_post_digests_refuses_bad_weeks_and_non_admins(tmp_path):
