@@ -801,6 +801,7 @@ struct digest_input {
 	struct digest_dead *dead;        /* the first ndead of dead_total */
 	size_t ndead;
 	size_t dead_total;
+	int64_t period_end_ms;   /* when period ends */
 	int calendar_missing;    /* workdays_missing_year, or 0 */
 	int calendar_last;       /* workdays_last_year */
 };

@@ -110,6 +110,13 @@ digest_dead(const struct digest_input *in, struct digest_doc *d)
 }
 
 /*
+ * The leaders see who missed the previous period; the current period's
+ * officers not reported yet only in its last days, when a reminder helps
+ * (before that, not having reported is no miss).
+ */
+#define DIGEST_PERIOD_LAST_DAYS 3
+
+/*
  * The leaders' warning that the working-day calendar runs out (the rule
  * is workdays_missing_year's): deadlines past its end count holidays as
  * working days until someone refreshes it.
@@ -155,10 +162,15 @@ digest_zone(const struct digest_input *in, struct digest_mail *mail)
 	digest_period_line(in, &d);
 	digest_calendar(in, &d);
 	digest_ledger_zone(in, &d);
-	snprintf(line, sizeof line, "本期（%s）尚未报送的指导员", in->period);
-	digest_officers(in, &d, line, in->unreported, in->nunreported);
 	snprintf(line, sizeof line, "上期（%s）未报送的指导员", in->previous);
 	digest_officers(in, &d, line, in->missed, in->nmissed);
+	/* the current period is still open: name no one before its end */
+	if (in->period_end_ms - in->now_ms <= DIGEST_PERIOD_LAST_DAYS *
+	    86400000LL) {
+		snprintf(line, sizeof line, "本期（%s）即将截止，尚未报送的指导员",
+		    in->period);
+		digest_officers(in, &d, line, in->unreported, in->nunreported);
+	}
 	digest_dead(in, &d);
 	digest_footer(in, footer, sizeof footer);
 	digest_doc_end(&d, footer, &mail->text, &mail->html);

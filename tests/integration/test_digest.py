@@ -14,6 +14,7 @@ package.
                once
 """
 
+import datetime
 import json
 import os
 import re
@@ -267,15 +268,30 @@ def test_zone_mail_counts_by_category_and_lists_difficult_issues(scene):
     assert ids[1] not in rows and ids[2] not in rows
 
 
+def period_end(p):
+    """The first moment after half-month p (YYYY-MM-H), in the zone."""
+    y, m, h = (int(x) for x in p.split("-"))
+    if h == 1:
+        return datetime.datetime(y, m, 16, tzinfo=lib.TZ)
+    return datetime.datetime(y + (m == 12), m % 12 + 1, 1, tzinfo=lib.TZ)
+
+
 def test_zone_mail_names_officers_who_have_not_reported(scene):
+    """The previous period's misses always; the current period's officers
+    not reported yet only in its last three days."""
     st = scene["st"]
     text = text_of(by_rcpt(scene, "leader@jkq.example.gov.cn"))
-    cur, prev = text.split("上期")[0], text.split("上期")[1]
-    assert "共 %d 人" % (len(st.roster["officers"]) - 1) in cur
-    assert st.officer("O002")["name"] not in cur
-    assert st.officer("O003")["name"] in cur
+    prev = text.split("上期")[1]
     assert "共 %d 人" % len(st.roster["officers"]) in prev
     assert st.officer("O002")["name"] in prev
+    left = period_end(lib.current_period()) - datetime.datetime.now(lib.TZ)
+    if left > datetime.timedelta(days=3, minutes=1):
+        assert "本期（" not in text, text
+    elif left < datetime.timedelta(days=3, minutes=-1):
+        cur = text.split("本期（")[1]
+        assert "即将截止" in cur and "共 %d 人" % (len(st.roster["officers"]) - 1) in cur
+        assert st.officer("O002")["name"] not in cur
+        assert st.officer("O003")["name"] in cur
 
 
 def test_zone_mail_lists_dead_webhook_deliveries(scene):
