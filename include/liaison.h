@@ -473,6 +473,8 @@ const char *task_state_name(enum task_state);
 const struct task_step *task_step_find(const char *);
 int task_step_allowed(const struct task_step *, enum task_state);
 const char *task_stage_state(const char *);
+const char *task_stage_zh(const char *stage);
+const char *task_state_stage(const char *state);
 void task_stages_json(struct cJSON *);
 
 /* utf8.c */

@@ -316,13 +316,13 @@ digest_ledger_department(const struct digest_input *in,
 	digest_ledger_items_of(in->open, in, dept->id, 0, &open);
 	digest_ledger_items_of(in->resolved, in, dept->id, 1, &done);
 	snprintf(line, sizeof line, "本周收到 %u 项；目前待认领 %zu 项、已认领 "
-	    "%zu 项、已答复 %zu 项，其中超期 %zu 项；本周办结 %zu 项。",
+	    "%zu 项、已回应 %zu 项，其中超期 %zu 项；本周办结 %zu 项。",
 	    s ? s->received : 0, digest_ledger_count_state(&open, "queued"),
 	    digest_ledger_count_state(&open, "claimed"),
 	    digest_ledger_count_state(&open, "responded"),
 	    digest_ledger_count_overdue(&open, in->now_ms), done.n);
 	digest_doc_para(d, line);
-	digest_doc_heading(d, "待办事项（待认领、已认领、已答复）");
+	digest_doc_heading(d, "待办事项（待认领、已认领、已回应）");
 	digest_ledger_open_table(in, d, &open);
 	digest_doc_heading(d, "本周办结");
 	digest_ledger_resolved_table(in, d, &done);
@@ -364,7 +364,7 @@ static void
 digest_ledger_scores_table(const struct digest_input *in, struct digest_doc *d)
 {
 	static const char *const head[] = { "部门", "收到", "按时认领",
-	    "已答复", "已办结", "超期未办", "响应率", "办结率", "满意率" };
+	    "已回应", "已办结", "超期未办", "响应率", "办结率", "满意率" };
 	static const int numeric[] = { 0, 1, 1, 1, 1, 1, 1, 1, 1 };
 	const struct ledger_score *s, *o;
 	unsigned overdue_total = 0;

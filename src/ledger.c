@@ -56,7 +56,7 @@ static const struct {
 } ledger_states[] = {
 	{ "queued", "待认领" },
 	{ "claimed", "已认领" },
-	{ "responded", "已答复" },
+	{ "responded", "已回应" },
 	{ "resolved", "已办结" },
 	{ "returned", "已退单" },
 	{ "closed", "已销号" },

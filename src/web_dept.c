@@ -63,16 +63,21 @@ web_dept_page_new(struct request *r)
 	return p;
 }
 
-/* "期限 …", red with 已超期 once passed or escalated. */
+/*
+ * "认领期限 …" (the step the deadline is for, from the task's state), red
+ * with 已超期 once passed or escalated.
+ */
 static void
-web_dept_deadline(struct evbuffer *buf, const char *deadline, const char *overdue)
+web_dept_deadline(struct evbuffer *buf, const char *deadline,
+    const char *overdue, const char *state)
 {
 	int late = (overdue != NULL && *overdue != '\0') ||
 	    (deadline != NULL && *deadline != '\0' &&
 	    strtoll(deadline, NULL, 10) < util_now_ms());
+	const char *step = task_stage_zh(task_state_stage(state));
 
-	evbuffer_add_printf(buf, "<p class=\"%s\">期限 ", late ? "overdue" :
-	    "muted");
+	evbuffer_add_printf(buf, "<p class=\"%s deadline\">%s期限 ", late ?
+	    "overdue" : "muted", step != NULL ? step : "");
 	web_time(buf, deadline);
 	evbuffer_add_printf(buf, "%s</p>", late ? "（已超期）" : "");
 }
@@ -189,7 +194,8 @@ web_dept_render(struct request *r, redisReply *reply)
 		evbuffer_add_printf(buf, "</p>");
 		web_dept_deadline(buf, cJSON_GetStringValue(cJSON_GetObjectItem(t,
 		    "deadline")), cJSON_GetStringValue(cJSON_GetObjectItem(t,
-		    "overdue")));
+		    "overdue")), cJSON_GetStringValue(cJSON_GetObjectItem(t,
+		    "state")));
 		for (; m > 0 && reply->type == REDIS_REPLY_ARRAY &&
 		    k < reply->elements; m--, k++) {
 			issue = reply->element[k];
@@ -283,7 +289,7 @@ web_dept_work_task(struct request *r, struct evbuffer *buf,
 	web_escape(buf, util_reply_field(task, "claimant"));
 	evbuffer_add_printf(buf, "</p>");
 	web_dept_deadline(buf, util_reply_field(task, "deadline"),
-	    util_reply_field(task, "overdue"));
+	    util_reply_field(task, "overdue"), state);
 	web_dept_issue(r, buf, issue);
 	if ((v = util_reply_field(task, "response")) != NULL && *v != '\0') {
 		evbuffer_add_printf(buf, "<p class=\"text\">回应：");

@@ -57,9 +57,6 @@ static const struct webhook_markdown_word webhook_markdown_words[] = {
 	{ "task.reminder", "认领提醒", "orange" },
 	{ "task.escalated", "超期升级", "red" },
 	{ "task.reopened", "重新办理", "yellow" },
-	{ "claim", "认领", NULL },
-	{ "respond", "答复", NULL },
-	{ "resolve", "办结", NULL },
 };
 
 /* A growing NUL-terminated string. */
@@ -186,7 +183,10 @@ static const char *
 webhook_markdown_label(const char *name)
 {
 	const struct webhook_markdown_word *w = webhook_markdown_word(name);
+	const char *stage = task_stage_zh(name);
 
+	if (stage != NULL)
+		return stage;
 	return w != NULL ? w->label : name;
 }
 

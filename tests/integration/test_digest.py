@@ -220,7 +220,7 @@ def test_department_mail_lists_its_open_items_ages_and_overdue(scene):
     m = by_rcpt(scene, "hr@jkq.example.gov.cn")
     text = text_of(m)
     t = scene["tasks"]
-    assert "本周收到 3 项；目前待认领 1 项、已认领 1 项、已答复 0 项，其中超期 1 项；本周办结 2 项。" in text, text
+    assert "本周收到 3 项；目前待认领 1 项、已认领 1 项、已回应 0 项，其中超期 1 项；本周办结 2 项。" in text, text
     rows = table_rows(text)
     a, b = rows[t[0]], rows[t[1]]
     assert a[1] == "普工缺口较大" and a[2] == "待认领" and a[3] == "7天" and a[5] == "超期", a
@@ -249,7 +249,7 @@ def test_department_mail_links_to_its_page_and_each_task(scene):
 def test_zone_mail_has_each_departments_figures_and_rates(scene):
     text = text_of(by_rcpt(scene, "leader@jkq.example.gov.cn"))
     rows = table_rows(text)
-    # 部门 | 收到 | 按时认领 | 已答复 | 已办结 | 超期未办 | 响应率 | 办结率 | 满意率
+    # 部门 | 收到 | 按时认领 | 已回应 | 已办结 | 超期未办 | 响应率 | 办结率 | 满意率
     # 响应率 counts only what was due: A and B are not past their respond
     # deadline (working days away), so hr's is C's 1 of 1 and tax's undefined
     assert rows["人力资源和社会保障局"][1:] == ["3", "2", "1", "1", "1", "100.0%", "100.0%", "100.0%"], rows

@@ -14,7 +14,7 @@ import pytest
 
 import lib
 
-STATE_ZH = {"queued": "待认领", "claimed": "已认领", "responded": "已答复",
+STATE_ZH = {"queued": "待认领", "claimed": "已认领", "responded": "已回应",
             "resolved": "已办结", "returned": "已退单", "closed": "已销号"}
 CATEGORY_ZH = {"individual": "个性", "common": "共性", "difficult": "疑难"}
 SHEETS = ["汇总", "个性问题", "共性问题", "疑难问题"]

@@ -342,7 +342,7 @@ test_department_digest_lists_open_items_and_the_weeks_work(void **state)
 	assert_string_equal(m.subject,
 	    "【问题清单周报】人力资源和社会保障局 2026年第47周");
 	assert_non_null(strstr(m.text, "本周收到 2 项；目前待认领 1 项、已认领 0 项、"
-	    "已答复 0 项，其中超期 1 项；本周办结 1 项。"));
+	    "已回应 0 项，其中超期 1 项；本周办结 1 项。"));
 	assert_non_null(strstr(m.text, "T1 | 普工缺口<30人> | 待认领 | 4天 | "
 	    "11-18 00:00 | 超期\n"));
 	assert_non_null(strstr(m.text, "T2 | 社保基数 | 11-18 00:01 | 已协调办理\n"));
