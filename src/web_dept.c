@@ -218,7 +218,7 @@ web_dept_render(struct request *r, redisReply *reply)
 	evbuffer_add_buffer(buf, p->work);
 	evbuffer_add_printf(buf, "</ul></section>\n<nav class=\"links\"><a "
 	    "href=\"/ledger\">公示台账</a></nav>\n");
-	web_end(r, buf, p->status, NULL);
+	web_end(r, buf, p->status, "form.js");
 }
 
 /* The queue is in: keep it, then read the issues of its tasks. */

@@ -219,6 +219,58 @@ web_form_render_report(struct request *r, struct evbuffer *buf,
 	    "</p></form>");
 }
 
+/* A dated step of a task ("认领 2026-12-02 09:30"), when it was taken. */
+static void
+web_form_render_step(struct evbuffer *buf, const redisReply *task,
+    const char *field, const char *label)
+{
+	const char *v = util_reply_field(task, field);
+
+	if (v == NULL || *v == '\0')
+		return;
+	evbuffer_add_printf(buf, "<span>%s ", label);
+	web_time(buf, v);
+	evbuffer_add_printf(buf, "</span> ");
+}
+
+/*
+ * What an officer needs to follow a task: who claimed it, the deadline of
+ * the step it waits for, the dates of each step, and a 退单's reason.
+ */
+static void
+web_form_render_task_detail(struct evbuffer *buf, const redisReply *task)
+{
+	const char *state = util_reply_field(task, "state");
+	const char *step = task_stage_zh(task_state_stage(state));
+	const char *v;
+
+	evbuffer_add_printf(buf, "<dd class=\"task-detail muted\">");
+	web_form_render_step(buf, task, "created", "收到");
+	if ((v = util_reply_field(task, "claimant")) != NULL && *v != '\0') {
+		evbuffer_add_printf(buf, "<span class=\"claimant\">认领人 ");
+		web_escape(buf, v);
+		evbuffer_add_printf(buf, "</span> ");
+	}
+	web_form_render_step(buf, task, "claimed_at", "认领");
+	web_form_render_step(buf, task, "responded_at", "回应");
+	web_form_render_step(buf, task, "resolved_at", "办结");
+	web_form_render_step(buf, task, "returned_at", "退单");
+	v = util_reply_field(task, "deadline");
+	if (step != NULL && v != NULL && *v != '\0') {
+		evbuffer_add_printf(buf, "<span class=\"deadline\">%s期限 ",
+		    step);
+		web_time(buf, v);
+		evbuffer_add_printf(buf, "</span>");
+	}
+	evbuffer_add_printf(buf, "</dd>");
+	if ((v = util_reply_field(task, "return_reason")) != NULL &&
+	    *v != '\0') {
+		evbuffer_add_printf(buf, "<dd>退单原因：");
+		web_escape(buf, v);
+		evbuffer_add_printf(buf, "</dd>");
+	}
+}
+
 /* One of the officer's issues, with confirm and reopen when resolved. */
 static void
 web_form_render_issue(struct request *r, struct evbuffer *buf,
@@ -248,6 +300,8 @@ web_form_render_issue(struct request *r, struct evbuffer *buf,
 	    v : "");
 	evbuffer_add_printf(buf, " · ");
 	web_escape(buf, t != NULL ? t->name : v);
+	evbuffer_add_printf(buf, " · 报送 ");
+	web_time(buf, util_reply_field(issue, "created"));
 	evbuffer_add_printf(buf, "</p><p class=\"text detail\">");
 	web_escape(buf, util_reply_field(issue, "detail"));
 	evbuffer_add_printf(buf, "</p><dl>");
@@ -263,6 +317,7 @@ web_form_render_issue(struct request *r, struct evbuffer *buf,
 		}
 		evbuffer_add_printf(buf, "：%s</dt>", web_state_name(
 		    util_reply_field(task, "state")));
+		web_form_render_task_detail(buf, task);
 		if ((v = util_reply_field(task, "response")) != NULL && *v != '\0') {
 			evbuffer_add_printf(buf, "<dd>回应：");
 			web_escape(buf, v);

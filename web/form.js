@@ -1,5 +1,7 @@
-/* form.js -- optional help on /form: the pages work without it.
- * Puts the cursor into the field a refused form names, shows the token
+/* form.js -- optional help on /form, /dept and the sign-in page: the pages
+ * work without it.
+ * Puts the cursor into the field a refused form names, remembers the
+ * claimant's name on /dept, shows the token
  * while it is typed when asked, keeps the report
  * being written as a draft in localStorage, stops a double
  * tap, and resends after a network error with the same idempotency key (the
@@ -22,6 +24,16 @@
 			setTimeout(function () { bad.focus(); }, 0);
 		});
 	}
+	/* /dept: the claimant's name, remembered on this phone for the next
+	 * claim (filled in only where nothing is typed). */
+	document.querySelectorAll('input[name=claimant]').forEach(function (c) {
+		try {
+			if (!c.value) c.value = localStorage.getItem('liaison-claimant') || '';
+		} catch (e) { /* no storage: type it */ }
+		c.form.addEventListener('submit', function () {
+			try { localStorage.setItem('liaison-claimant', c.value); } catch (e) { }
+		});
+	});
 	/* The sign-in page: a box that shows the token while it is typed. */
 	var show = document.getElementById('show-token');
 	if (show) {

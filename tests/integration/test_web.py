@@ -403,3 +403,18 @@ def test_the_token_can_be_shown_while_typing(web):
     body = page(web, "/dept").body.decode()
     assert 'id="show-token"' in body and 'type="password" id="token"' in body
     assert re.search(r'<script src="/static/form-[^"]+\.js" defer>', body), "form.js does the showing"
+
+
+def test_each_issue_shows_its_departments_claimant_deadline_and_dates(web):
+    from flow import act_ok, new_issue, task_of
+    iss = new_issue(web, "O035")
+    tid = task_of(iss, "hr")
+    act_ok(web, tid, "claim", dept="hr", text="王小明")
+    cookie = login(web, web.token("officer", "O035"))
+    text = page(web, "/form", cookie).body.decode()
+    item = text.split('id="issue-%s"' % iss["id"])[1].split("</li>")[0]
+    assert "人力资源和社会保障局" in item and "已认领" in item, item
+    assert "认领人 王小明" in item, item
+    assert re.search(r"报送 \d{4}-\d\d-\d\d \d\d:\d\d", item), item
+    assert re.search(r"收到 \d{4}-\d\d-\d\d \d\d:\d\d", item) and re.search(r"认领 \d{4}-\d\d-\d\d", item), item
+    assert re.search(r"回应期限 \d{4}-\d\d-\d\d \d\d:\d\d", item), item
