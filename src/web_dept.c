@@ -194,8 +194,7 @@ web_dept_render(struct request *r, redisReply *reply)
 		evbuffer_add_printf(buf, "</p>");
 		web_dept_deadline(buf, cJSON_GetStringValue(cJSON_GetObjectItem(t,
 		    "deadline")), cJSON_GetStringValue(cJSON_GetObjectItem(t,
-		    "overdue")), cJSON_GetStringValue(cJSON_GetObjectItem(t,
-		    "state")));
+		    "overdue")), "queued");   /* the queue: all queued */
 		for (; m > 0 && reply->type == REDIS_REPLY_ARRAY &&
 		    k < reply->elements; m--, k++) {
 			issue = reply->element[k];
