@@ -941,8 +941,10 @@ int ledger_csv(const struct ledger *, const struct roster *,
 
 /* ledger_xlsx.c */
 double ledger_xlsx_width(const char *);
+double ledger_xlsx_lines(const char *, double width);
 int ledger_xlsx(const struct ledger *, const struct roster *,
-    const char *department, char **out, size_t *outlen, char **cause);
+    const char *department, const char *period, char **out, size_t *outlen,
+    char **cause);
 
 /* atomic_write.c */
 int atomic_write_files(const char *const *paths, char *const *data,

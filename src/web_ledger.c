@@ -194,6 +194,21 @@ web_ledger_render_issue(struct request *r, struct evbuffer *buf,
 	evbuffer_add_printf(buf, "</dl></li>");
 }
 
+/*
+ * The title block's second line, shown only on paper (style.css): which
+ * period, and when these figures were read, as the workbook says it.
+ */
+static void
+web_ledger_render_print_title(struct evbuffer *buf, const struct ledger *l,
+    const char *period)
+{
+	char made[LEDGER_TIME_TEXT];
+
+	ledger_rows_time_text(l->now, made);
+	evbuffer_add_printf(buf, "<p class=\"print-only\" id=\"print-title\">"
+	    "期次：%s　生成时间：%s</p>", period, made);
+}
+
 static void
 web_ledger_read(struct request *r, struct ledger *l)
 {
@@ -202,6 +217,7 @@ web_ledger_read(struct request *r, struct ledger *l)
 	size_t i, n = 0;
 
 	buf = web_begin(r, "问题清单公示台账");
+	web_ledger_render_print_title(buf, l, p->period);
 	evbuffer_add_printf(buf, "</header>\n<main>\n");
 	web_ledger_render_filters(r, buf, p);
 	web_ledger_render_scores(buf, l);
