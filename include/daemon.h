@@ -234,6 +234,7 @@ void api_reports(struct request *);
 /* api_issues.c */
 void api_issues(struct request *);
 void api_issue(struct request *);
+void api_issues_triage(struct request *);
 void api_issue_fetch(struct request *, const char *);
 void api_issue_reply(struct request *, redisReply *);
 
@@ -301,6 +302,7 @@ int webhook_busy(const struct webhook *);
 /* api_deliveries.c */
 void api_deliveries(struct request *);
 void api_delivery_retry(struct request *);
+void api_deliveries_retry_department(struct request *);
 
 /* escalate.c */
 struct escalate;

@@ -89,6 +89,7 @@ struct ledger_task {
 	int64_t due_claim, due_respond, due_resolve;
 	int64_t claimed_at, responded_at, resolved_at, returned_at;  /* 0: not */
 	int extended;            /* 延期 approved (issue 16) */
+	int past;                /* returned before a re-route: record only */
 };
 struct ledger_issue {
 	char *id;
@@ -104,6 +105,7 @@ struct ledger_issue {
 	char *group;             /* "" when none */
 	char *satisfaction;      /* satisfied basic unsatisfied, or "" */
 	char *outcomes;          /* JSON list of its outcomes, or "" */
+	char *ratings;           /* {"dept": satisfaction} JSON, or "" */
 	int difficult;           /* flagged by the officer */
 	int64_t created;
 	char *recurrence_of;     /* the finished issue it recurs (复发), or "" */
@@ -125,15 +127,16 @@ struct ledger_score {
 	unsigned claimed_on_time;   /* claimed by the claim deadline */
 	unsigned responded;         /* responded or resolved */
 	unsigned responded_on_time; /* by the respond deadline */
+	unsigned response_due;      /* responded, or past the respond deadline */
 	unsigned resolved;
 	unsigned resolved_on_time;  /* by the resolve deadline */
 	unsigned due;               /* resolved, or open past the resolve deadline */
 	unsigned open;              /* queued, claimed or responded */
 	unsigned overdue;           /* open and past its current deadline */
-	unsigned rated;             /* issues their officer confirmed */
+	unsigned rated;             /* its resolutions an officer rated */
 	unsigned satisfied;         /* of them satisfied or basically so */
 	unsigned extended;          /* tasks with a 延期 approved (issue 16) */
-	double response_rate;       /* 响应率 responded_on_time / (received - returned) */
+	double response_rate;       /* 响应率 responded_on_time / response_due */
 	double resolution_rate;     /* 办结率 resolved / due */
 	double satisfaction_rate;   /* 满意率 satisfied / rated */
 };
@@ -160,6 +163,7 @@ struct ledger_filter {
 	size_t limit;                    /* most issues shown; 0: all */
 };
 extern const char *const issue_states[];      /* closed included */
+extern const char ledger_rates_explained[];   /* the rates, in one sentence */
 struct ledger *ledger_parse(const struct redisReply *rows);
 struct ledger *ledger_new(void);
 int ledger_add_rows(struct ledger *, const struct redisReply *rows);
@@ -310,6 +314,9 @@ struct config {
 	int notify_batch_minutes; /* events within this go in one mail */
 	int notify_batch_seconds; /* > 0: instead of the minutes (tests) */
 	int notify_check_seconds; /* how often the sender looks */
+
+	/* [web] */
+	int web_session_days;    /* a page session's life from sign-in */
 };
 struct config *config_load(const char *path, char **cause);
 void config_free(struct config *);
@@ -447,6 +454,8 @@ void workdays_free(struct workdays *);
 int workdays_is_workday(const struct workdays *, int year, int month, int day);
 time_t workdays_due(const struct workdays *, time_t start, int n);
 int workdays_covers(const struct workdays *, int year);
+int workdays_last_year(const struct workdays *);
+int workdays_missing_year(const struct workdays *, int year);
 
 /* similar.c */
 #define SIMILAR_THRESHOLD_DEFAULT 0.22  /* Dice threshold; see similar.c */
@@ -512,6 +521,8 @@ const char *task_state_name(enum task_state);
 const struct task_step *task_step_find(const char *);
 int task_step_allowed(const struct task_step *, enum task_state);
 const char *task_stage_state(const char *);
+const char *task_stage_zh(const char *stage);
+const char *task_state_stage(const char *state);
 void task_stages_json(struct cJSON *);
 
 /* utf8.c */
@@ -538,6 +549,10 @@ struct cJSON *issue_json(const struct redisReply *issue,
     const struct redisReply *tasks);
 struct cJSON *issue_task_json(const struct redisReply *);
 struct cJSON *issue_history_json(const struct redisReply *);
+/* A task's anchor on /dept (id="task-T1"): links land on the task. */
+#define ISSUE_TASK_ANCHOR "task-"
+char *issue_task_link(const char *public_url, const char *task);
+char *issue_dept_link(const char *public_url);
 
 /* validate.c */
 struct api_error {
@@ -815,6 +830,9 @@ struct digest_doc {
 };
 void digest_doc_buf_printf(struct digest_doc_buf *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
+void digest_doc_row_link(struct digest_doc *, const char *const *cells,
+    const char *url);
+void digest_doc_text_line(struct digest_doc *, const char *);
 void digest_doc_begin(struct digest_doc *, const char *title);
 void digest_doc_heading(struct digest_doc *, const char *);
 void digest_doc_para(struct digest_doc *, const char *);
@@ -859,6 +877,9 @@ struct digest_input {
 	size_t ndead;
 	size_t dead_total;
 	struct digest_fieldwork *fieldwork;  /* digest_fieldwork.c's, or NULL */
+	int64_t period_end_ms;   /* when period ends */
+	int calendar_missing;    /* workdays_missing_year, or 0 */
+	int calendar_last;       /* workdays_last_year */
 };
 struct digest_mail {
 	char *name;              /* dept:ID or zone */

@@ -111,6 +111,13 @@ api_actions_parse(struct request *r, const char *action, const cJSON *body,
 		    e) == -1 || json_get_string(body, "comment", "", 0,
 		    REASON_MAX, &b, e) == -1)
 			return -1;
+		/* 不满意 sends the issue back: the department must know why. */
+		if (strcmp(a, "unsatisfied") == 0 && (b == NULL || *b == '\0')) {
+			api_error_set(e, 422, "invalid", "comment", "a reason is "
+			    "required when unsatisfied: the issue goes back to "
+			    "its departments with it");
+			return -1;
+		}
 		cJSON_AddStringToObject(payload, "satisfaction", a);
 		cJSON_AddStringToObject(payload, "comment", b ? b : "");
 		return 0;

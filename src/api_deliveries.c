@@ -146,3 +146,77 @@ api_delivery_retry(struct request *r)
 	argv[1] = payload;
 	request_script(r, SCRIPT_DELIVER, api_deliveries_delivery_retried, 2, argv, NULL);
 }
+
+/* --- POST /api/v1/deliveries/retry: a department's dead ones ------------- */
+
+/* The most dead deliveries one call sends again; call again for more. */
+#define API_DELIVERIES_RETRY_MAX 1000
+
+static const char *const api_deliveries_retry_fields[] = { "department",
+    NULL };
+
+static void
+api_deliveries_dead_retried(struct request *r, redisReply *reply)
+{
+	cJSON *root;
+
+	if (workflow_refused(r, reply))
+		return;
+	if (reply->elements != 3 || reply->element[1]->type !=
+	    REDIS_REPLY_STRING || reply->element[2]->type != REDIS_REPLY_STRING) {
+		request_error(r, 500, "internal", "unexpected store reply",
+		    NULL);
+		return;
+	}
+	root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "department", r->param);
+	cJSON_AddNumberToObject(root, "retried",
+	    strtol(reply->element[1]->str, NULL, 10));
+	cJSON_AddBoolToObject(root, "more",
+	    strcmp(reply->element[2]->str, "1") == 0);
+	request_reply_json(r, 202, root);
+}
+
+/*
+ * POST /api/v1/deliveries/retry {"department": D}: every dead delivery of
+ * D pending again now (at most API_DELIVERIES_RETRY_MAX; "more" says to
+ * call again), and D's endpoint enabled again, as the one-delivery retry
+ * does. After a department fixes its endpoint, one call sends what it
+ * missed.
+ */
+void
+api_deliveries_retry_department(struct request *r)
+{
+	struct api_error e;
+	const char *dept, *argv[2];
+	cJSON *body, *payload;
+	char *text;
+
+	if ((body = api_body_object(r, api_deliveries_retry_fields)) == NULL)
+		return;
+	if (json_get_string(body, "department", "", 1, 64, &dept, &e) == -1) {
+		cJSON_Delete(body);
+		request_fail(r, &e);
+		return;
+	}
+	if (roster_department(r->roster, dept) == NULL) {
+		cJSON_Delete(body);
+		request_error(r, 422, "invalid", "no such department",
+		    "department");
+		return;
+	}
+	/* r->param (this route has no '*') carries it to the answer */
+	snprintf(r->param, sizeof r->param, "%s", dept);
+	payload = cJSON_CreateObject();
+	cJSON_AddStringToObject(payload, "department", dept);
+	cJSON_AddNumberToObject(payload, "limit", API_DELIVERIES_RETRY_MAX);
+	cJSON_AddNumberToObject(payload, "now", (double)util_now_ms());
+	cJSON_Delete(body);
+	text = cJSON_PrintUnformatted(payload);
+	cJSON_Delete(payload);
+	argv[0] = "retry_dead";
+	argv[1] = text;
+	request_script(r, SCRIPT_DELIVER, api_deliveries_dead_retried, 2, argv,
+	    NULL);
+	free(text);
+}

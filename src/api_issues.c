@@ -93,6 +93,23 @@ api_issue_fetch(struct request *r, const char *id)
 	request_script(r, SCRIPT_READ, api_issue_reply, 2, argv, NULL);
 }
 
+/* Is task one of the issue's current tasks (not a re-route's past)? */
+static int
+api_issues_current_task(const redisReply *issue, const char *task)
+{
+	const char *v = util_reply_field(issue, "tasks");
+	cJSON *list = v != NULL ? cJSON_Parse(v) : NULL;
+	const cJSON *t;
+	int found = 0;
+
+	cJSON_ArrayForEach(t, list)
+		if (task != NULL && cJSON_IsString(t) &&
+		    strcmp(t->valuestring, task) == 0)
+			found = 1;
+	cJSON_Delete(list);
+	return found;
+}
+
 static void
 api_issues_listed(struct request *r, redisReply *reply)
 {
@@ -175,4 +192,92 @@ api_issues(struct request *r)
 	while (n > 0)
 		argv[argc++] = idx[--n];
 	request_script(r, SCRIPT_LIST, api_issues_listed, argc, argv, NULL);
+}
+
+/* --- GET /api/v1/triage: returned issues awaiting an admin --------------- */
+
+static const char *const api_issues_triage_query[] = { "limit", "offset",
+    NULL };
+
+/*
+ * The returns of an issue (tasks array of issue_json) that wait for an
+ * admin: [{task, department, reason, returned_at}], for the list itself.
+ */
+static cJSON *
+api_issues_returns(const cJSON *issue)
+{
+	cJSON *out = cJSON_CreateArray(), *o;
+	const cJSON *t;
+
+	cJSON_ArrayForEach(t, cJSON_GetObjectItem(issue, "tasks")) {
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(t,
+		    "state")), "returned") != 0)
+			continue;
+		o = cJSON_CreateObject();
+		cJSON_AddItemToObject(o, "task", cJSON_Duplicate(
+		    cJSON_GetObjectItem(t, "id"), 0));
+		cJSON_AddItemToObject(o, "department", cJSON_Duplicate(
+		    cJSON_GetObjectItem(t, "department"), 0));
+		cJSON_AddItemToObject(o, "reason", cJSON_Duplicate(
+		    cJSON_GetObjectItem(t, "return_reason"), 0));
+		cJSON_AddItemToObject(o, "returned_at", cJSON_Duplicate(
+		    cJSON_GetObjectItem(t, "returned_at"), 0));
+		cJSON_AddItemToArray(out, o);
+	}
+	return out;
+}
+
+static void
+api_issues_triage_listed(struct request *r, redisReply *reply)
+{
+	cJSON *root, *list, *issue, *tasks, *current;
+	const cJSON *t, *id;
+	const redisReply *row;
+	size_t i;
+
+	if (reply->type != REDIS_REPLY_ARRAY) {
+		request_error(r, 500, "internal", "unexpected store reply", NULL);
+		return;
+	}
+	root = cJSON_CreateObject();
+	list = cJSON_AddArrayToObject(root, "issues");
+	for (i = 0; i < reply->elements; i++) {
+		row = reply->element[i];
+		if (row->type != REDIS_REPLY_ARRAY || row->elements != 2)
+			continue;
+		issue = issue_json(row->element[0], row->element[1]);
+		/* only the returns still waiting: those of current tasks */
+		tasks = cJSON_CreateObject();
+		current = cJSON_AddArrayToObject(tasks, "tasks");
+		cJSON_ArrayForEach(t, cJSON_GetObjectItem(issue, "tasks")) {
+			id = cJSON_GetObjectItem(t, "id");
+			if (api_issues_current_task(row->element[0],
+			    cJSON_GetStringValue(id)))
+				cJSON_AddItemToArray(current,
+				    cJSON_Duplicate(t, 1));
+		}
+		cJSON_AddItemToObject(issue, "returns",
+		    api_issues_returns(tasks));
+		cJSON_Delete(tasks);
+		cJSON_AddItemToArray(list, issue);
+	}
+	request_reply_json(r, 200, root);
+}
+
+/* GET /api/v1/triage?limit=&offset=: the returned issues, newest return
+ * first, each with its returns (task, department, reason, when). */
+void
+api_issues_triage(struct request *r)
+{
+	char limit[16], offset[16];
+	const char *argv[4];
+
+	if (request_check_query(r, api_issues_triage_query) == -1 ||
+	    api_page(r, limit, offset, sizeof limit) == -1)
+		return;
+	argv[0] = "issues";
+	argv[1] = limit;
+	argv[2] = offset;
+	argv[3] = "triage";
+	request_script(r, SCRIPT_LIST, api_issues_triage_listed, 4, argv, NULL);
 }

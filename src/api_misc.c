@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 #include <event2/buffer.h>
@@ -135,6 +136,35 @@ api_misc_metrics_notify(struct evbuffer *buf, const redisReply *stats,
 		    "liaisond_notify_pending %lld\n", waiting->integer);
 }
 
+/*
+ * When the working-day calendar runs out: the start of the day after the
+ * last one it covers (January 1st after its last year, local time), with
+ * that last day as a label; 0 when it lists nothing. Alert well before
+ * time() reaches it: the State Council's notice must be added each year.
+ */
+static void
+api_misc_metrics_calendar(struct evbuffer *buf, const struct workdays *cal)
+{
+	int last = workdays_last_year(cal);
+	struct tm tm;
+	time_t until = 0;
+
+	if (last != 0) {
+		memset(&tm, 0, sizeof tm);
+		tm.tm_year = last + 1 - 1900;
+		tm.tm_mday = 1;
+		tm.tm_isdst = -1;
+		until = mktime(&tm);
+	}
+	evbuffer_add_printf(buf,
+	    "# HELP liaisond_calendar_covered_until_seconds When the working-day "
+	    "calendar runs out (Unix time of the day after the last date it "
+	    "covers); refresh it each year.\n"
+	    "# TYPE liaisond_calendar_covered_until_seconds gauge\n"
+	    "liaisond_calendar_covered_until_seconds{last=\"%04d-12-31\"} "
+	    "%lld\n", last, (long long)until);
+}
+
 static void
 api_misc_metrics_reply(struct request *r, const redisReply *stats,
     const redisReply *webhooks, const redisReply *digest,
@@ -147,6 +177,7 @@ api_misc_metrics_reply(struct request *r, const redisReply *stats,
 	char *text;
 
 	metrics_write(buf);
+	api_misc_metrics_calendar(buf, r->calendar);
 	evbuffer_add_printf(buf,
 	    "# HELP liaisond_redis_up Whether the store answers (1) or not (0).\n"
 	    "# TYPE liaisond_redis_up gauge\n"

@@ -90,6 +90,7 @@ api_reports_submitted(struct request *r, redisReply *reply)
 {
 	const char *outcome;
 	char message[256];
+	char why[160];
 
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
 	    reply->element[0]->type != REDIS_REPLY_STRING) {
@@ -108,6 +109,13 @@ api_reports_submitted(struct request *r, redisReply *reply)
 		    "may be reported in this one", r->config->items_per_period,
 		    reply->element[1]->str);
 		request_error(r, 429, "rate_limited", message, "items");
+		return;
+	}
+	if (strcmp(outcome, "reported") == 0) {
+		snprintf(why, sizeof why, "a zero report says the period had "
+		    "no problem, but your report %s of this period has issues",
+		    reply->element[1]->str);
+		request_error(r, 409, "already_reported", why, "items");
 		return;
 	}
 	if (strcmp(outcome, "replay") == 0)
@@ -179,6 +187,13 @@ api_reports_payload(struct request *r, const struct report_input *in)
 	cJSON_AddStringToObject(root, "period", period);
 	cJSON_AddBoolToObject(root, "late", in->late);
 	cJSON_AddNumberToObject(root, "items_cap", r->config->items_per_period);
+	/*
+	 * A zero report (no items) says the period had no problem: refused
+	 * once the officer reported issues for it. The script checks, so
+	 * that a report racing it is seen.
+	 */
+	cJSON_AddBoolToObject(root, "zero_refused_after_issues",
+	    in->nitems == 0);
 	items = cJSON_AddArrayToObject(root, "items");
 	for (i = 0; i < in->nitems; i++) {
 		it = &in->items[i];

@@ -227,6 +227,8 @@ static const struct config_key config_keys[] = {
 	  CONFIG_FIELD(notify_batch_seconds), 0, 86400, "0" },
 	{ "notify", "check_seconds", CONFIG_INT,
 	  CONFIG_FIELD(notify_check_seconds), 1, 3600, "5" },
+	{ "web", "session_days", CONFIG_INT, CONFIG_FIELD(web_session_days),
+	  1, 365, "30" },
 };
 #define CONFIG_NKEYS (sizeof config_keys / sizeof config_keys[0])
 

@@ -110,6 +110,40 @@ digest_dead(const struct digest_input *in, struct digest_doc *d)
 }
 
 /*
+ * The leaders see who missed the previous period; the current period's
+ * officers not reported yet only in its last days, when a reminder helps
+ * (before that, not having reported is no miss).
+ */
+#define DIGEST_PERIOD_LAST_DAYS 3
+
+/*
+ * The leaders' warning that the working-day calendar runs out (the rule
+ * is workdays_missing_year's): deadlines past its end count holidays as
+ * working days until someone refreshes it.
+ */
+static void
+digest_calendar(const struct digest_input *in, struct digest_doc *d)
+{
+	char line[512];
+
+	if (in->calendar_missing == 0)
+		return;
+	digest_doc_heading(d, "请更新节假日日历");
+	if (in->calendar_last != 0)
+		snprintf(line, sizeof line, "工作日日历只到 %d 年 12 月 31 日，"
+		    "缺少 %d 年的法定节假日和调休安排：此后的办理期限把节假日也"
+		    "算作工作日。国务院办公厅发布 %d 年放假安排后，请运维人员"
+		    "更新日历文件并重新加载（见 liaisond(8)“每年更新日历”）。",
+		    in->calendar_last, in->calendar_missing,
+		    in->calendar_missing);
+	else
+		snprintf(line, sizeof line, "工作日日历没有任何节假日：办理期限"
+		    "把节假日也算作工作日。请运维人员安装日历文件并重新加载（见 "
+		    "liaisond(8)“每年更新日历”）。");
+	digest_doc_para(d, line);
+}
+
+/*
  * The zone's digest, for the leaders. Fills mail (the caller frees it with
  * digest_mail_free).
  */
@@ -126,11 +160,17 @@ digest_zone(const struct digest_input *in, struct digest_mail *mail)
 	    in->roster->zone_name, in->week.year, in->week.week);
 	digest_doc_begin(&d, title);
 	digest_period_line(in, &d);
+	digest_calendar(in, &d);
 	digest_ledger_zone(in, &d);
-	snprintf(line, sizeof line, "本期（%s）尚未报送的指导员", in->period);
-	digest_officers(in, &d, line, in->unreported, in->nunreported);
 	snprintf(line, sizeof line, "上期（%s）未报送的指导员", in->previous);
 	digest_officers(in, &d, line, in->missed, in->nmissed);
+	/* the current period is still open: name no one before its end */
+	if (in->period_end_ms - in->now_ms <= DIGEST_PERIOD_LAST_DAYS *
+	    86400000LL) {
+		snprintf(line, sizeof line, "本期（%s）即将截止，尚未报送的指导员",
+		    in->period);
+		digest_officers(in, &d, line, in->unreported, in->nunreported);
+	}
 	digest_fieldwork_zone(in, &d);   /* visits, talks, outcomes */
 	digest_dead(in, &d);
 	digest_footer(in, footer, sizeof footer);
@@ -146,7 +186,7 @@ digest_department(const struct digest_input *in,
     const struct department *dept, struct digest_mail *mail)
 {
 	struct digest_doc d;
-	char title[256], footer[256];
+	char title[256], footer[256], *link;
 
 	memset(mail, 0, sizeof *mail);
 	if (!digest_ledger_has_work(in, dept))
@@ -157,6 +197,9 @@ digest_department(const struct digest_input *in,
 	    dept->name, in->week.year, in->week.week);
 	digest_doc_begin(&d, title);
 	digest_period_line(in, &d);
+	link = issue_dept_link(in->public_url != NULL ? in->public_url : "");
+	digest_doc_link(&d, "打开部门办理页面", link);
+	free(link);
 	digest_ledger_department(in, dept, &d);
 	digest_footer(in, footer, sizeof footer);
 	digest_doc_end(&d, footer, &mail->text, &mail->html);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 #include <hiredis/hiredis.h>
@@ -259,6 +260,27 @@ digest_collect_write(const struct digest_input *in)
 }
 
 /*
+ * When period (YYYY-MM-H) ends in the zone offset_s east of UTC, in ms; 0
+ * for a malformed period.
+ */
+static int64_t
+digest_collect_period_end(const char *period, int offset_s)
+{
+	struct period p;
+	int64_t day;
+
+	if (period_parse(period, &p) == -1)
+		return 0;
+	if (p.half == 1)
+		day = date_to_days(p.year, p.month, 16);
+	else if (p.month == 12)
+		day = date_to_days(p.year + 1, 1, 1);
+	else
+		day = date_to_days(p.year, p.month + 1, 1);
+	return (day * 86400 - offset_s) * 1000;
+}
+
+/*
  * Build the week's messages. Returns the JSON list digest.lua's store takes
  * ([{name, subject, text, html, rcpts: [{email, name}]}]), or NULL with
  * error filled when Redis failed.
@@ -270,6 +292,8 @@ digest_collect(redisContext *c, const struct generation *g,
 {
 	struct digest_input in;
 	cJSON *mails = NULL;
+	struct tm tm;
+	time_t now;
 
 	memset(&in, 0, sizeof in);
 	if (digest_week_parse(week, &in.week) == -1) {
@@ -280,6 +304,13 @@ digest_collect(redisContext *c, const struct generation *g,
 	in.offset_s = offset_s;
 	in.now_ms = util_now_ms();
 	in.public_url = g->config->public_url;
+	/* the zone's date from its offset: this thread never reads TZ */
+	now = time(NULL) + offset_s;
+	gmtime_r(&now, &tm);
+	in.calendar_missing = workdays_missing_year(g->calendar,
+	    tm.tm_year + 1900);
+	in.period_end_ms = digest_collect_period_end(period, offset_s);
+	in.calendar_last = workdays_last_year(g->calendar);
 	digest_week_bounds(&in.week, offset_s, &in.from_ms, &in.to_ms);
 	snprintf(in.period, sizeof in.period, "%s", period);
 	snprintf(in.previous, sizeof in.previous, "%s", previous);

@@ -177,6 +177,42 @@ digest_doc_row(struct digest_doc *d, const char *const *cells)
 	digest_doc_buf_puts(&d->html, "</tr>\n");
 }
 
+/*
+ * A row whose first cell links to url in the HTML part (the text part
+ * gives the links under the table: digest_doc_text_line).
+ */
+void
+digest_doc_row_link(struct digest_doc *d, const char *const *cells,
+    const char *url)
+{
+	size_t i;
+
+	digest_doc_buf_puts(&d->html, "<tr>");
+	for (i = 0; i < d->columns; i++) {
+		digest_doc_buf_printf(&d->text, "%s%s", i ? " | " : "",
+		    cells[i]);
+		digest_doc_buf_puts(&d->html, d->numeric != NULL &&
+		    d->numeric[i] ? "<td style=\"" DIGEST_DOC_NUM "\">" :
+		    "<td style=\"" DIGEST_DOC_CELL "\">");
+		if (i == 0) {
+			digest_doc_buf_puts(&d->html, "<a href=\"");
+			digest_doc_buf_html(&d->html, url);
+			digest_doc_buf_puts(&d->html, "\">");
+		}
+		digest_doc_buf_html(&d->html, cells[i]);
+		digest_doc_buf_puts(&d->html, i == 0 ? "</a></td>" : "</td>");
+	}
+	digest_doc_buf_puts(&d->text, "\n");
+	digest_doc_buf_puts(&d->html, "</tr>\n");
+}
+
+/* A line of the text part only. */
+void
+digest_doc_text_line(struct digest_doc *d, const char *line)
+{
+	digest_doc_buf_printf(&d->text, "%s\n", line);
+}
+
 /* Close the table begun last. */
 void
 digest_doc_table_end(struct digest_doc *d)

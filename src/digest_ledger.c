@@ -164,6 +164,24 @@ digest_ledger_item_cmp(const void *a, const void *b)
 	    x->task->created > y->task->created;
 }
 
+/* Under a table of items, for the text part: each task's link. */
+static void
+digest_ledger_text_links(const struct digest_input *in, struct digest_doc *d,
+    const struct digest_ledger_items *items)
+{
+	char *link, *line;
+	size_t i;
+
+	for (i = 0; i < items->n && i < DIGEST_ROWS_MAX; i++) {
+		link = issue_task_link(in->public_url != NULL ?
+		    in->public_url : "", items->v[i].task->id);
+		xasprintf(&line, "%s：%s", items->v[i].task->id, link);
+		digest_doc_text_line(d, line);
+		free(line);
+		free(link);
+	}
+}
+
 /* The department's open items, most overdue first, with ages and deadlines. */
 static void
 digest_ledger_open_table(const struct digest_input *in, struct digest_doc *d,
@@ -172,7 +190,7 @@ digest_ledger_open_table(const struct digest_input *in, struct digest_doc *d,
 	static const char *const head[] = { "任务", "问题", "状态", "已过",
 	    "期限", "超期" };
 	const struct digest_ledger_item *it;
-	char title[256], age[32], due[32], late[64];
+	char title[256], age[32], due[32], late[64], *link;
 	const char *cells[6];
 	size_t i;
 
@@ -197,9 +215,13 @@ digest_ledger_open_table(const struct digest_input *in, struct digest_doc *d,
 		cells[3] = age;
 		cells[4] = due;
 		cells[5] = late;
-		digest_doc_row(d, cells);
+		link = issue_task_link(in->public_url != NULL ?
+		    in->public_url : "", it->task->id);
+		digest_doc_row_link(d, cells, link);
+		free(link);
 	}
 	digest_doc_table_end(d);
+	digest_ledger_text_links(in, d, items);
 	digest_format_omitted(in, d, items->n);
 }
 
@@ -211,7 +233,7 @@ digest_ledger_resolved_table(const struct digest_input *in,
 	static const char *const head[] = { "任务", "问题", "办结时间",
 	    "办结情况" };
 	const struct digest_ledger_item *it;
-	char title[256], when[32];
+	char title[256], when[32], *link;
 	const char *cells[4];
 	size_t i;
 
@@ -228,9 +250,13 @@ digest_ledger_resolved_table(const struct digest_input *in,
 		cells[1] = title;
 		cells[2] = when;
 		cells[3] = it->task->resolution;
-		digest_doc_row(d, cells);
+		link = issue_task_link(in->public_url != NULL ?
+		    in->public_url : "", it->task->id);
+		digest_doc_row_link(d, cells, link);
+		free(link);
 	}
 	digest_doc_table_end(d);
+	digest_ledger_text_links(in, d, items);
 	digest_format_omitted(in, d, items->n);
 }
 
@@ -290,13 +316,13 @@ digest_ledger_department(const struct digest_input *in,
 	digest_ledger_items_of(in->open, in, dept->id, 0, &open);
 	digest_ledger_items_of(in->resolved, in, dept->id, 1, &done);
 	snprintf(line, sizeof line, "本周收到 %u 项；目前待认领 %zu 项、已认领 "
-	    "%zu 项、已答复 %zu 项，其中超期 %zu 项；本周办结 %zu 项。",
+	    "%zu 项、已回应 %zu 项，其中超期 %zu 项；本周办结 %zu 项。",
 	    s ? s->received : 0, digest_ledger_count_state(&open, "queued"),
 	    digest_ledger_count_state(&open, "claimed"),
 	    digest_ledger_count_state(&open, "responded"),
 	    digest_ledger_count_overdue(&open, in->now_ms), done.n);
 	digest_doc_para(d, line);
-	digest_doc_heading(d, "待办事项（待认领、已认领、已答复）");
+	digest_doc_heading(d, "待办事项（待认领、已认领、已回应）");
 	digest_ledger_open_table(in, d, &open);
 	digest_doc_heading(d, "本周办结");
 	digest_ledger_resolved_table(in, d, &done);
@@ -338,7 +364,7 @@ static void
 digest_ledger_scores_table(const struct digest_input *in, struct digest_doc *d)
 {
 	static const char *const head[] = { "部门", "收到", "按时认领",
-	    "已答复", "已办结", "超期未办", "响应率", "办结率", "满意率" };
+	    "已回应", "已办结", "超期未办", "响应率", "办结率", "满意率" };
 	static const int numeric[] = { 0, 1, 1, 1, 1, 1, 1, 1, 1 };
 	const struct ledger_score *s, *o;
 	unsigned overdue_total = 0;
@@ -461,10 +487,13 @@ digest_ledger_difficult_table(const struct digest_input *in,
 void
 digest_ledger_zone(const struct digest_input *in, struct digest_doc *d)
 {
+	char *why;
+
 	digest_doc_heading(d, "各部门本周情况");
-	digest_doc_para(d, "按本周收到的问题统计：响应率 = 按期答复 / (收到 − "
-	    "退单)；办结率 = 已办结 / 应办结（已办结或已过办结期限）；满意率 = "
-	    "(满意 + 基本满意) / 已评价。超期未办为目前所有未办结事项中已过期限者。");
+	xasprintf(&why, "按本周收到的问题统计：%s超期未办为目前所有未办结事项"
+	    "中已过期限者。", ledger_rates_explained);
+	digest_doc_para(d, why);
+	free(why);
 	digest_ledger_scores_table(in, d);
 	digest_doc_heading(d, "分类统计");
 	digest_ledger_category_table(in, d);

@@ -6,7 +6,9 @@
  *
  *   1. asks digest.lua for a week to build: the week just ended once its
  *      moment ([digest] weekday and time, zone time) has passed and it was
- *      never sent, or a week an admin asked for again;
+ *      never sent, or a week an admin asked for again; a week that ended
+ *      before the digests started (the first start) is never sent by
+ *      itself: it would be an empty digest of a week before liaisond;
  *   2. builds that week's messages (digest_collect.c) and stores them with
  *      one entry per recipient, all due now;
  *   3. claims due recipients one by one (a lease, so two daemons never hold
@@ -51,6 +53,7 @@ struct digest_job {
 	struct digest_sched *sched;
 	struct generation *gen;     /* a reference, dropped on the loop */
 	char week[DIGEST_WEEK_LEN + 1];  /* the week just ended */
+	int64_t week_end;           /* when it ended, ms */
 	int due;                    /* its moment has passed */
 	int offset_s;               /* the zone's offset from UTC */
 	char period[PERIOD_LEN + 1];     /* the current half-month */
@@ -108,6 +111,7 @@ digest_sched_build_due(redisContext *c, struct digest_job *job)
 
 	cJSON_AddStringToObject(o, "week", job->week);
 	cJSON_AddBoolToObject(o, "due", job->due);
+	digest_sched_num(o, "week_end", job->week_end);
 	digest_sched_num(o, "now", util_now_ms());
 	cJSON_AddStringToObject(o, "builder", job->sched->instance);
 	digest_sched_num(o, "lease", DIGEST_BUILD_LEASE_MS);
@@ -334,6 +338,7 @@ digest_sched_tick(int fd, short what, void *arg)
 	struct digest_week w;
 	struct period p, prev;
 	time_t now = time(NULL), moment;
+	int64_t from;
 
 	digest_sched_arm(s, cfg->digest_check_seconds);
 	if (d->draining)
@@ -349,6 +354,7 @@ digest_sched_tick(int fd, short what, void *arg)
 	moment = digest_week_last(now, job->offset_s, cfg->digest_weekday,
 	    cfg->digest_minute, &w);
 	digest_week_format(&w, job->week);
+	digest_week_bounds(&w, job->offset_s, &from, &job->week_end);
 	/* Disabled: no week by the schedule; an admin's requests still go. */
 	job->due = cfg->digest_enabled && now >= moment;
 	period_of_time(now, &p);

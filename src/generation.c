@@ -66,11 +66,11 @@ generation_check_calendar(const struct generation *g)
 	int year;
 
 	localtime_r(&now, &tm);
-	for (year = tm.tm_year + 1900; year <= tm.tm_year + 1901; year++)
-		if (!workdays_covers(cal, year))
-			log_warnx("calendar %s has no holidays for %d: its "
-			    "weekdays count as working days until it is "
-			    "updated", cal->path, year);
+	if ((year = workdays_missing_year(cal, tm.tm_year + 1900)) != 0)
+		log_warnx("calendar %s has no holidays for %d: its "
+		    "weekdays count as working days until it is "
+		    "updated (see liaisond(8), the yearly calendar)",
+		    cal->path, year);
 }
 
 static int

@@ -45,6 +45,22 @@ issue_json_add_optional(cJSON *obj, const char *name, const char *v)
 }
 
 /*
+ * The issue's ratings ({"dept": satisfaction}: the departments whose
+ * resolution its officer rated), {} when none.
+ */
+static void
+issue_json_add_ratings(cJSON *obj, const char *text)
+{
+	cJSON *map = text != NULL && *text != '\0' ? cJSON_Parse(text) : NULL;
+
+	if (!cJSON_IsObject(map)) {
+		cJSON_Delete(map);
+		map = cJSON_CreateObject();
+	}
+	cJSON_AddItemToObject(obj, "ratings", map);
+}
+
+/*
  * The API's task object from a task hash (a flat array as Redis gives it).
  * The caller frees the result with cJSON_Delete.
  */
@@ -67,6 +83,15 @@ issue_task_json(const redisReply *t)
 	    util_reply_field(t, "response"));
 	issue_json_add_optional(obj, "resolution",
 	    util_reply_field(t, "resolution"));
+	issue_json_add_time(obj, "claimed_at", util_reply_field(t, "claimed_at"));
+	issue_json_add_time(obj, "responded_at",
+	    util_reply_field(t, "responded_at"));
+	issue_json_add_time(obj, "resolved_at",
+	    util_reply_field(t, "resolved_at"));
+	issue_json_add_time(obj, "returned_at",
+	    util_reply_field(t, "returned_at"));
+	issue_json_add_optional(obj, "return_reason",
+	    util_reply_field(t, "return_reason"));
 	if (overdue != NULL && *overdue != '\0')
 		cJSON_AddStringToObject(obj, "overdue", overdue);
 	governance_task_json(obj, t);
@@ -120,6 +145,9 @@ issue_json(const redisReply *issue, const redisReply *tasks)
 	issue_json_add_json(obj, "departments",
 	    util_reply_field(issue, "departments"));
 	issue_json_add_optional(obj, "group", util_reply_field(issue, "group"));
+	issue_json_add_optional(obj, "satisfaction",
+	    util_reply_field(issue, "satisfaction"));
+	issue_json_add_ratings(obj, util_reply_field(issue, "ratings"));
 	issue_json_add_time(obj, "created", util_reply_field(issue, "created"));
 	governance_issue_json(obj, issue);
 	/* Outcomes recorded for it (fieldwork.lua): {id, kind, amount, date}. */
@@ -128,4 +156,27 @@ issue_json(const redisReply *issue, const redisReply *tasks)
 	for (i = 0; tasks != NULL && i < tasks->elements; i++)
 		cJSON_AddItemToArray(list, issue_task_json(tasks->element[i]));
 	return obj;
+}
+
+/*
+ * The address of task on its department's page, public_url + "/dept#task-
+ * T1" (the page's anchor), for webhooks and mail. The caller frees it.
+ */
+char *
+issue_task_link(const char *public_url, const char *task)
+{
+	char *link;
+
+	xasprintf(&link, "%s/dept#" ISSUE_TASK_ANCHOR "%s", public_url, task);
+	return link;
+}
+
+/* The address of the department page. The caller frees it. */
+char *
+issue_dept_link(const char *public_url)
+{
+	char *link;
+
+	xasprintf(&link, "%s/dept", public_url);
+	return link;
 }

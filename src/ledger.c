@@ -9,12 +9,20 @@
  *   received           tasks routed to the department
  *   claimed on time    claimed by the claim deadline
  *   响应率 response     responded (or resolved) by the respond deadline,
- *                      over received minus returned (退单 were not its work)
+ *                      over "response due": tasks responded (or resolved),
+ *                      or still unanswered past the respond deadline. A
+ *                      task received an hour ago is not counted against
+ *                      it, nor a 退单 (not its work)
  *   办结率 resolution   resolved, over "due": resolved, or still open past
  *                      the resolve deadline (work not yet due is not counted
  *                      against it)
- *   满意率 satisfaction issues confirmed satisfied or basically satisfied,
- *                      over the issues their officer rated
+ *   满意率 satisfaction ratings 满意 or 基本满意, over the ratings: a rating
+ *                      belongs to the departments whose resolution the
+ *                      officer rated (the issue's ratings), the latest one
+ *                      per issue and department; a department an issue is
+ *                      re-routed to later starts clean
+ * A task returned (退单) and then re-routed elsewhere stays in the issue's
+ * record as its department's: counted in its received and returned.
  * A rate with nothing in its denominator is undefined (negative here, null
  * in JSON).
  */
@@ -29,6 +37,15 @@
 
 #include "liaison.h"
 
+/*
+ * The definitions above as people read them: the one sentence the ledger
+ * page and the leaders' digest print under the scorecards.
+ */
+const char ledger_rates_explained[] = "响应率 = 按期回应 ÷ 应回应（已回应，"
+    "或已过回应期限；不含退单和尚未到期的）；办结率 = 已办结 ÷ 应办结（已办结，"
+    "或已过办结期限）；满意率 =（满意 + 基本满意）÷ 已评价（评价归于被评价"
+    "办结的部门）。";
+
 /* The issue states the API takes and gives (the categories are rules.c's). */
 const char *const issue_states[] = { "queued", "claimed", "responded",
     "resolved", "returned", "closed", NULL };
@@ -39,7 +56,7 @@ static const struct {
 } ledger_states[] = {
 	{ "queued", "待认领" },
 	{ "claimed", "已认领" },
-	{ "responded", "已答复" },
+	{ "responded", "已回应" },
 	{ "resolved", "已办结" },
 	{ "returned", "已退单" },
 	{ "closed", "已销号" },
@@ -133,6 +150,7 @@ ledger_task_parse(struct ledger_task *t, const redisReply *flat)
 	t->resolved_at = ledger_ms(flat, "resolved_at");
 	t->returned_at = ledger_ms(flat, "returned_at");
 	t->extended = (int)ledger_ms(flat, "extended");
+	t->past = util_reply_field(flat, "past") != NULL;
 }
 
 /* Fill is from an issue's flat hash and the array of its tasks' hashes. */
@@ -156,6 +174,7 @@ ledger_issue_parse(struct ledger_issue *is, const redisReply *flat,
 	is->group = ledger_str(flat, "group");
 	is->satisfaction = ledger_str(flat, "satisfaction");
 	is->outcomes = ledger_str(flat, "outcomes");  /* fieldwork.lua's */
+	is->ratings = ledger_str(flat, "ratings");
 	is->difficult = v != NULL && strcmp(v, "1") == 0;
 	is->created = ledger_ms(flat, "created");
 	is->recurrence_of = ledger_str(flat, "recurrence_of");
@@ -317,8 +336,7 @@ ledger_rate_text(double rate, char *buf, size_t len)
 static void
 ledger_rates(struct ledger_score *s)
 {
-	s->response_rate = ledger_rate(s->responded_on_time,
-	    s->received - s->returned);
+	s->response_rate = ledger_rate(s->responded_on_time, s->response_due);
 	s->resolution_rate = ledger_rate(s->resolved, s->due);
 	s->satisfaction_rate = ledger_rate(s->satisfied, s->rated);
 }
@@ -346,6 +364,7 @@ ledger_count_task(struct ledger_score *s, const struct ledger_task *t,
 	}
 	if (responded) {
 		s->responded++;
+		s->response_due++;
 		answered = t->responded_at != 0 ? t->responded_at :
 		    t->resolved_at;
 		if (answered != 0 && answered <= t->due_respond)
@@ -358,11 +377,57 @@ ledger_count_task(struct ledger_score *s, const struct ledger_task *t,
 			s->resolved_on_time++;
 	} else if (ledger_task_open(t)) {
 		s->open++;
+		if (!responded && t->due_respond != 0 && t->due_respond <= now)
+			s->response_due++;
 		if (t->due_resolve != 0 && t->due_resolve <= now)
 			s->due++;
 		if (ledger_task_overdue(t, now))
 			s->overdue++;
 	}
+}
+
+/* Count one rating of department's resolution. */
+static void
+ledger_count_rating(struct ledger *l, const char *department,
+    const char *satisfaction)
+{
+	struct ledger_score *s = ledger_score_find(l, department);
+
+	if (s == NULL)
+		return;
+	s->rated++;
+	if (ledger_satisfied(satisfaction))
+		s->satisfied++;
+}
+
+/*
+ * Count the issue's ratings: its ratings map ({dept: satisfaction}, the
+ * departments whose resolution was rated). Older data has only the
+ * issue's satisfaction: it is counted for the departments of its current
+ * tasks, as it was then.
+ */
+static void
+ledger_count_ratings(struct ledger *l, const struct ledger_issue *is)
+{
+	cJSON *map, *r;
+	size_t j;
+
+	if (*is->ratings != '\0' &&
+	    (map = cJSON_Parse(is->ratings)) != NULL) {
+		cJSON_ArrayForEach(r, map) {
+			if (cJSON_IsString(r) && r->string != NULL)
+				ledger_count_rating(l, r->string,
+				    r->valuestring);
+		}
+		cJSON_Delete(map);
+		return;
+	}
+	if (*is->satisfaction == '\0')
+		return;
+	for (j = 0; j < is->ntasks; j++)
+		if (!is->tasks[j].past)
+			ledger_count_rating(l, is->tasks[j].department,
+			    is->satisfaction);
 }
 
 /* Add the counts of s to the total to. */
@@ -375,6 +440,7 @@ ledger_add(struct ledger_score *to, const struct ledger_score *s)
 	to->claimed_on_time += s->claimed_on_time;
 	to->responded += s->responded;
 	to->responded_on_time += s->responded_on_time;
+	to->response_due += s->response_due;
 	to->resolved += s->resolved;
 	to->resolved_on_time += s->resolved_on_time;
 	to->due += s->due;
@@ -439,7 +505,7 @@ ledger_score(struct ledger *l, const struct roster *roster, int64_t now)
 	struct ledger_score *s;
 	const struct ledger_issue *is;
 	size_t i, j, n = 0;
-	int c, rated;
+	int c;
 
 	ledger_scores_free(l);
 	memset(&l->total, 0, sizeof l->total);
@@ -463,16 +529,9 @@ ledger_score(struct ledger *l, const struct roster *roster, int64_t now)
 		is = &l->issues[i];
 		if ((c = rules_category(is->category)) != -1)
 			l->by_category[c]++;
-		rated = *is->satisfaction != '\0';
-		for (j = 0; j < is->ntasks; j++) {
+		for (j = 0; j < is->ntasks; j++)
 			all[n++] = &is->tasks[j];
-			if (!rated || (s = ledger_score_find(l,
-			    is->tasks[j].department)) == NULL)
-				continue;
-			s->rated++;
-			if (ledger_satisfied(is->satisfaction))
-				s->satisfied++;
-		}
+		ledger_count_ratings(l, is);
 	}
 	qsort(all, n, sizeof *all, ledger_task_ptr_cmp);
 	for (i = 0; i < n; i++) {
@@ -547,6 +606,20 @@ ledger_add_text(cJSON *obj, const char *name, const char *v)
 		cJSON_AddStringToObject(obj, name, v);
 }
 
+/* Add the issue's ratings ({dept: satisfaction}) to obj, or null. */
+static void
+ledger_add_ratings(cJSON *obj, const struct ledger_issue *is)
+{
+	cJSON *map = *is->ratings != '\0' ? cJSON_Parse(is->ratings) : NULL;
+
+	if (map == NULL || !cJSON_IsObject(map)) {
+		cJSON_Delete(map);
+		cJSON_AddNullToObject(obj, "ratings");
+		return;
+	}
+	cJSON_AddItemToObject(obj, "ratings", map);
+}
+
 /* A scorecard as JSON. */
 cJSON *
 ledger_score_json(const struct ledger_score *s)
@@ -563,6 +636,7 @@ ledger_score_json(const struct ledger_score *s)
 	cJSON_AddNumberToObject(obj, "responded", s->responded);
 	cJSON_AddNumberToObject(obj, "responded_on_time",
 	    s->responded_on_time);
+	cJSON_AddNumberToObject(obj, "response_due", s->response_due);
 	cJSON_AddNumberToObject(obj, "resolved", s->resolved);
 	cJSON_AddNumberToObject(obj, "resolved_on_time", s->resolved_on_time);
 	cJSON_AddNumberToObject(obj, "due", s->due);
@@ -587,11 +661,13 @@ ledger_task_json(const struct ledger_task *t, int64_t now)
 	cJSON_AddStringToObject(obj, "department", t->department);
 	cJSON_AddStringToObject(obj, "state", t->state);
 	cJSON_AddBoolToObject(obj, "overdue", ledger_task_overdue(t, now));
+	cJSON_AddBoolToObject(obj, "past", t->past);
 	ledger_add_time(obj, "created", t->created);
 	ledger_add_time(obj, "deadline", t->deadline);
 	ledger_add_time(obj, "claimed_at", t->claimed_at);
 	ledger_add_time(obj, "responded_at", t->responded_at);
 	ledger_add_time(obj, "resolved_at", t->resolved_at);
+	ledger_add_time(obj, "returned_at", t->returned_at);
 	ledger_add_text(obj, "response", t->response);
 	ledger_add_text(obj, "resolution", t->resolution);
 	return obj;
@@ -634,9 +710,12 @@ ledger_issue_json(const struct ledger *l, const struct ledger_issue *is,
 	ledger_add_time(obj, "created", is->created);
 	depts = cJSON_AddArrayToObject(obj, "departments");
 	tasks = cJSON_AddArrayToObject(obj, "tasks");
+	ledger_add_ratings(obj, is);
 	for (j = 0; j < is->ntasks; j++) {
-		cJSON_AddItemToArray(depts,
-		    cJSON_CreateString(is->tasks[j].department));
+		/* a task returned before a re-route: in the record only */
+		if (!is->tasks[j].past)
+			cJSON_AddItemToArray(depts, cJSON_CreateString(
+			    is->tasks[j].department));
 		cJSON_AddItemToArray(tasks,
 		    ledger_task_json(&is->tasks[j], l->now));
 	}
@@ -751,6 +830,7 @@ ledger_issue_free(struct ledger_issue *is)
 	free(is->satisfaction);
 	free(is->recurrence_of);
 	free(is->outcomes);
+	free(is->ratings);
 }
 
 /* Free a ledger and everything it holds; NULL is fine. */

@@ -15,8 +15,7 @@
 #include "ctl.h"
 
 /* The configuration file: -c, or the installed one. */
-static const char *liaisonctl_config_path =
-    SYSCONFDIR "/liaisond/liaisond.conf";
+static const char *liaisonctl_config_path = LIAISON_CONFIG_PATH;
 
 /* The synopsis of every command, on standard error. */
 static void

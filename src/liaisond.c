@@ -26,7 +26,7 @@
 #define DRAIN_CHECK_MS 50
 #define DRAIN_LIMIT_MS 10000
 
-static const char *config_path = SYSCONFDIR "/liaisond/liaisond.conf";
+static const char *config_path = LIAISON_CONFIG_PATH;
 
 static void
 liaisond_usage(void)

@@ -75,6 +75,12 @@ static const struct route routes[] = {
 	    api_deliveries, "/api/v1/deliveries", NULL, NULL },
 	{ "/api/v1/deliveries/*/retry", EVHTTP_REQ_POST, 1 << ROLE_ADMIN,
 	    api_delivery_retry, "/api/v1/deliveries/{id}/retry", NULL, NULL },
+	/* issue 19: a department's dead deliveries; the returned issues */
+	{ "/api/v1/deliveries/retry", EVHTTP_REQ_POST, 1 << ROLE_ADMIN,
+	    api_deliveries_retry_department, "/api/v1/deliveries/retry", NULL,
+	    NULL },
+	{ "/api/v1/triage", METHODS_GET, 1 << ROLE_ADMIN,
+	    api_issues_triage, "/api/v1/triage", NULL, NULL },
 	{ "/api/v1/digests", EVHTTP_REQ_POST, 1 << ROLE_ADMIN,
 	    api_digests, "/api/v1/digests", NULL, NULL },
 	/* Governance over time (issue 16, SPEC §12): api_governance.c. */

@@ -100,3 +100,44 @@ task_stages_json(cJSON *obj)
 		cJSON_AddStringToObject(map, stages[i],
 		    task_stage_state(stages[i]));
 }
+
+/* The deadline stages in order, with their Chinese names (回应, not 答复:
+ * one word on the pages, the digests and the robots' messages). */
+static const struct {
+	const char *stage;
+	const char *zh;
+} task_stage_names[] = {
+	{ "claim", "认领" },
+	{ "respond", "回应" },
+	{ "resolve", "办结" },
+	{ NULL, NULL }
+};
+
+/* The Chinese name of stage (claim, respond, resolve); NULL if none. */
+const char *
+task_stage_zh(const char *stage)
+{
+	size_t i;
+
+	for (i = 0; stage != NULL && task_stage_names[i].stage != NULL; i++)
+		if (strcmp(stage, task_stage_names[i].stage) == 0)
+			return task_stage_names[i].zh;
+	return NULL;
+}
+
+/*
+ * The stage whose deadline a task in state runs against (claim while
+ * queued, then the next step of the one that led to state), or NULL when
+ * none does (resolved, returned).
+ */
+const char *
+task_state_stage(const char *state)
+{
+	size_t i;
+
+	for (i = 0; task_stage_names[i].stage != NULL; i++)
+		if (state != NULL && strcmp(task_stage_state(
+		    task_stage_names[i].stage), state) == 0)
+			return task_stage_names[i].stage;
+	return NULL;
+}

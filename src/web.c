@@ -165,7 +165,7 @@ web_error(struct request *r, int status, const char *message)
 	evbuffer_add_printf(buf, "</h2><p class=\"text\">");
 	web_escape(buf, message);
 	evbuffer_add_printf(buf, "</p><nav class=\"links\"><a href=\"/form\">"
-	    "联络员报送</a> <a href=\"/dept\">部门办理</a> <a href=\"/ledger\">"
+	    "指导员报送</a> <a href=\"/dept\">部门办理</a> <a href=\"/ledger\">"
 	    "公示台账</a></nav></section>\n");
 	web_end(r, buf, status, NULL);
 }
@@ -308,7 +308,8 @@ static const struct {
 	{ "title", "请填写问题标题。", "标题", 0 },
 	{ "detail", "请描述问题。", "问题描述", 0 },
 	{ "satisfaction", "请选择满意程度。", "满意程度", 32 },
-	{ "comment", "", "意见", 500 },
+	{ "comment", "选择不满意时，请写明原因：问题将连同原因退回部门重办。",
+	    "意见", 500 },
 	{ "reason", "请填写原因。", "原因", 500 },
 	{ "claimant", "请填写认领人。", "认领人", 0 },
 	{ "response", "请填写回应内容。", "回应", 0 },

@@ -96,14 +96,19 @@ web_dept_has(const cJSON *tasks, const char *id)
 	return 0;
 }
 
-/* "期限 …" (the current step's due time), red with 已超期 once late. */
+/*
+ * "认领期限 …" (the step the deadline is for, from the task's state), red
+ * with 已超期 once passed or escalated.
+ */
 static void
-web_dept_deadline(struct evbuffer *buf, const char *deadline, const char *overdue)
+web_dept_deadline(struct evbuffer *buf, const char *deadline,
+    const char *overdue, const char *state)
 {
 	int late = web_dept_late(deadline, overdue);
+	const char *step = task_stage_zh(task_state_stage(state));
 
-	evbuffer_add_printf(buf, "<p class=\"%s\">期限 ", late ? "overdue" :
-	    "muted");
+	evbuffer_add_printf(buf, "<p class=\"%s deadline\">%s期限 ", late ?
+	    "overdue" : "muted", step != NULL ? step : "");
 	web_time(buf, deadline);
 	evbuffer_add_printf(buf, "%s</p>", late ? "（已超期）" : "");
 }
@@ -268,7 +273,8 @@ web_dept_task(struct request *r, struct evbuffer *buf,
 	const char *v;
 	const redisReply *d;
 
-	evbuffer_add_printf(buf, "<li id=\"task-%s\"><p><strong>任务 %s"
+	evbuffer_add_printf(buf, "<li id=\"" ISSUE_TASK_ANCHOR "%s\"><p>"
+	    "<strong>任务 %s"
 	    "</strong> · ", id, id);
 	if (strcmp(state, "queued") == 0) {
 		evbuffer_add_printf(buf, "收到 ");
@@ -283,7 +289,7 @@ web_dept_task(struct request *r, struct evbuffer *buf,
 	evbuffer_add_printf(buf, "</p>");
 	web_dept_deadline(buf, cJSON_GetStringValue(cJSON_GetObjectItem(t,
 	    "deadline")), cJSON_GetStringValue(cJSON_GetObjectItem(t,
-	    "overdue")));
+	    "overdue")), state);
 	for (; n > 0 && k < dossiers->elements; n--, k++) {
 		d = dossiers->element[k];
 		if (d->type != REDIS_REPLY_ARRAY || d->elements != 2 ||
@@ -409,7 +415,7 @@ web_dept_render(struct request *r, redisReply *reply)
 		    "没有办理中的任务。");
 	evbuffer_add_printf(buf, "</ul></section>\n<nav class=\"links\"><a "
 	    "href=\"/ledger\">公示台账</a></nav>\n");
-	web_end(r, buf, p->status, NULL);
+	web_end(r, buf, p->status, "form.js");
 }
 
 /*
@@ -625,7 +631,7 @@ web_dept_stepped(struct request *r, int status, const char *body)
 
 	if (status == 200) {
 		snprintf(location, sizeof location,
-		    "/dept?ok=%s&task=%s#task-%s", r->route->arg, task, task);
+		    "/dept?ok=%s&task=%s#" ISSUE_TASK_ANCHOR "%s", r->route->arg, task, task);
 		web_redirect(r, location);
 		return;
 	}

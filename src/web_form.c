@@ -1,8 +1,10 @@
 /*
  * web_form.c -- /form, the officer's page: the current half-month and
  * whether it is reported, the report form (one of their enterprises, a
- * topic, the problem, the difficult flag), the zero report, and their
- * issues with the departments' answers, to confirm or reopen.
+ * topic, the problem, the difficult flag), the zero report (confirmed,
+ * refused once the period has issues), and their issues with the
+ * departments' answers, to rate: 不满意 with its reason is the one way to
+ * send an issue back.
  *
  * Submitting goes through the API (POST /api/v1/reports and
  * /api/v1/issues/{id}/confirm|reopen) with the form's own idempotency
@@ -145,7 +147,7 @@ web_form_render_ok(struct request *r, struct evbuffer *buf)
 		return;
 	evbuffer_add_printf(buf, "<section class=\"notice\" role=\"status\">"
 	    "<p>问题 %s %s</p></section>\n", issue, strcmp(ok, "confirm") == 0 ?
-	    "的办理结果已确认。" : "已退回，重新进入办理。");
+	    "的办理结果已确认。" : "已连同您的意见退回部门，重新进入办理。");
 }
 
 /* The report form: one of the officer's enterprises, a topic, the text. */
@@ -161,8 +163,8 @@ web_form_render_report(struct request *r, struct evbuffer *buf,
 		web_escape(buf, p->message);
 		evbuffer_add_printf(buf, "</p>");
 	}
-	evbuffer_add_printf(buf, "<form method=\"post\" action=\"/form/report\" "
-	    "id=\"report\" novalidate>");
+	evbuffer_add_printf(buf, "<form method=\"post\" action=\"/form/report#"
+	    "report\" id=\"report\" novalidate>");
 	web_hidden_csrf(r, buf);
 	web_hidden_key(buf);
 	evbuffer_add_printf(buf, "<label for=\"enterprise\">企业</label>"
@@ -217,6 +219,58 @@ web_form_render_report(struct request *r, struct evbuffer *buf,
 	    "</p></form>");
 }
 
+/* A dated step of a task ("认领 2026-12-02 09:30"), when it was taken. */
+static void
+web_form_render_step(struct evbuffer *buf, const redisReply *task,
+    const char *field, const char *label)
+{
+	const char *v = util_reply_field(task, field);
+
+	if (v == NULL || *v == '\0')
+		return;
+	evbuffer_add_printf(buf, "<span>%s ", label);
+	web_time(buf, v);
+	evbuffer_add_printf(buf, "</span> ");
+}
+
+/*
+ * What an officer needs to follow a task: who claimed it, the deadline of
+ * the step it waits for, the dates of each step, and a 退单's reason.
+ */
+static void
+web_form_render_task_detail(struct evbuffer *buf, const redisReply *task)
+{
+	const char *state = util_reply_field(task, "state");
+	const char *step = task_stage_zh(task_state_stage(state));
+	const char *v;
+
+	evbuffer_add_printf(buf, "<dd class=\"task-detail muted\">");
+	web_form_render_step(buf, task, "created", "收到");
+	if ((v = util_reply_field(task, "claimant")) != NULL && *v != '\0') {
+		evbuffer_add_printf(buf, "<span class=\"claimant\">认领人 ");
+		web_escape(buf, v);
+		evbuffer_add_printf(buf, "</span> ");
+	}
+	web_form_render_step(buf, task, "claimed_at", "认领");
+	web_form_render_step(buf, task, "responded_at", "回应");
+	web_form_render_step(buf, task, "resolved_at", "办结");
+	web_form_render_step(buf, task, "returned_at", "退单");
+	v = util_reply_field(task, "deadline");
+	if (step != NULL && v != NULL && *v != '\0') {
+		evbuffer_add_printf(buf, "<span class=\"deadline\">%s期限 ",
+		    step);
+		web_time(buf, v);
+		evbuffer_add_printf(buf, "</span>");
+	}
+	evbuffer_add_printf(buf, "</dd>");
+	if ((v = util_reply_field(task, "return_reason")) != NULL &&
+	    *v != '\0') {
+		evbuffer_add_printf(buf, "<dd>退单原因：");
+		web_escape(buf, v);
+		evbuffer_add_printf(buf, "</dd>");
+	}
+}
+
 /* One of the officer's issues, with confirm and reopen when resolved. */
 static void
 web_form_render_issue(struct request *r, struct evbuffer *buf,
@@ -246,6 +300,8 @@ web_form_render_issue(struct request *r, struct evbuffer *buf,
 	    v : "");
 	evbuffer_add_printf(buf, " · ");
 	web_escape(buf, t != NULL ? t->name : v);
+	evbuffer_add_printf(buf, " · 报送 ");
+	web_time(buf, util_reply_field(issue, "created"));
 	evbuffer_add_printf(buf, "</p><p class=\"text detail\">");
 	web_escape(buf, util_reply_field(issue, "detail"));
 	evbuffer_add_printf(buf, "</p><dl>");
@@ -261,6 +317,7 @@ web_form_render_issue(struct request *r, struct evbuffer *buf,
 		}
 		evbuffer_add_printf(buf, "：%s</dt>", web_state_name(
 		    util_reply_field(task, "state")));
+		web_form_render_task_detail(buf, task);
 		if ((v = util_reply_field(task, "response")) != NULL && *v != '\0') {
 			evbuffer_add_printf(buf, "<dd>回应：");
 			web_escape(buf, v);
@@ -283,35 +340,52 @@ web_form_render_issue(struct request *r, struct evbuffer *buf,
 		web_escape(buf, p->message);
 		evbuffer_add_printf(buf, "</p>");
 	}
-	evbuffer_add_printf(buf, "<form method=\"post\" action=\"/form/confirm\">");
+	evbuffer_add_printf(buf, "<form method=\"post\" action=\"/form/confirm"
+	    "#issue-%s\">", id);
 	web_hidden_csrf(r, buf);
 	evbuffer_add_printf(buf, "<input type=\"hidden\" name=\"issue\" "
 	    "value=\"%s\"><fieldset><legend>对办理结果</legend>", id);
 	evbuffer_add_printf(buf, "<label class=\"check\" for=\"sat-%s-1\">"
 	    "<input type=\"radio\" id=\"sat-%s-1\" name=\"satisfaction\" "
-	    "value=\"satisfied\"> 满意</label>", id, id);
+	    "value=\"satisfied\"%s> 满意</label>", id, id,
+	    web_form_invalid(p, id, "satisfaction"));
 	evbuffer_add_printf(buf, "<label class=\"check\" for=\"sat-%s-2\">"
 	    "<input type=\"radio\" id=\"sat-%s-2\" name=\"satisfaction\" "
 	    "value=\"basic\"> 基本满意</label>", id, id);
 	evbuffer_add_printf(buf, "<label class=\"check\" for=\"sat-%s-3\">"
 	    "<input type=\"radio\" id=\"sat-%s-3\" name=\"satisfaction\" "
-	    "value=\"unsatisfied\"> 不满意（退回重办）</label></fieldset>", id,
-	    id);
+	    "value=\"unsatisfied\"> 不满意（退回部门重办，须写明原因）</label>"
+	    "</fieldset>", id, id);
 	web_form_field_error(buf, p, id, "satisfaction", "satisfaction");
-	evbuffer_add_printf(buf, "<label for=\"comment-%s\">意见（可不填）"
-	    "</label><textarea id=\"comment-%s\" name=\"comment\" rows=\"2\">"
-	    "</textarea>", id, id);
+	evbuffer_add_printf(buf, "<label for=\"comment-%s\">意见（选择不满意时"
+	    "必填：退回的原因）</label><textarea id=\"comment-%s\" "
+	    "name=\"comment\" rows=\"2\"%s></textarea>", id, id,
+	    web_form_invalid(p, id, "comment"));
 	web_form_field_error(buf, p, id, "comment", "comment");
-	evbuffer_add_printf(buf, "<button type=\"submit\">确认办结</button>"
-	    "</form><form method=\"post\" action=\"/form/reopen\">");
+	evbuffer_add_printf(buf, "<button type=\"submit\">提交评价</button>"
+	    "</form></li>");
+}
+
+/*
+ * The zero report: it says the period had no problem, so it asks for a
+ * confirmation (a box to tick), and the API refuses it once the officer
+ * reported issues for the period; either answer comes back here.
+ */
+static void
+web_form_render_zero(struct request *r, struct evbuffer *buf,
+    const struct form_page *p)
+{
+	evbuffer_add_printf(buf, "<section id=\"zero\"><h2>本期没有问题？</h2>"
+	    "<form method=\"post\" action=\"/form/zero#zero\">");
 	web_hidden_csrf(r, buf);
-	evbuffer_add_printf(buf, "<input type=\"hidden\" name=\"issue\" "
-	    "value=\"%s\"><label for=\"reason-%s\">重新办理的原因</label>"
-	    "<textarea id=\"reason-%s\" name=\"reason\" rows=\"2\"%s>"
-	    "</textarea>", id, id, id, web_form_invalid(p, id, "reason"));
-	web_form_field_error(buf, p, id, "reason", "reason");
-	evbuffer_add_printf(buf, "<button type=\"submit\" class=\"secondary\">"
-	    "退回重办</button></form></li>");
+	web_hidden_key(buf);
+	evbuffer_add_printf(buf, "<label class=\"check\" for=\"zero-confirm\">"
+	    "<input type=\"checkbox\" id=\"zero-confirm\" name=\"confirm\" "
+	    "value=\"1\"%s> 我确认本期（%s）联系的企业没有需要报送的问题</label>",
+	    web_form_invalid(p, "", "confirm"), p->period);
+	web_form_field_error(buf, p, "", "confirm", "confirm");
+	evbuffer_add_printf(buf, "<button type=\"submit\" class=\"secondary "
+	    "wide\">提交零报告（本期无问题）</button></form></section>\n");
 }
 
 /* The whole page, once the officer's issues (list.lua) are in. */
@@ -325,11 +399,11 @@ web_form_render(struct request *r, redisReply *reply)
 	size_t i;
 
 	if (o == NULL) {
-		web_error(r, 403, "您已不在联络员名单中。");
+		web_error(r, 403, "您已不在指导员名单中。");
 		return;
 	}
-	buf = web_begin(r, "联络员问题报送");
-	web_signed_in_bar(r, buf, "联络员");
+	buf = web_begin(r, "指导员问题报送");
+	web_signed_in_bar(r, buf, "指导员");
 	web_form_render_done(r, buf);
 	web_form_render_ok(r, buf);
 	period_parse(p->period, &period);
@@ -341,13 +415,9 @@ web_form_render(struct request *r, redisReply *reply)
 	    "<span class=\"badge queued\" id=\"reported\">本期尚未报送</span>");
 	evbuffer_add_printf(buf, "</p></section>\n<section><h2>报送问题</h2>");
 	web_form_render_report(r, buf, p, o);
-	evbuffer_add_printf(buf, "</section>\n<section><h2>本期没有问题？</h2>"
-	    "<form method=\"post\" action=\"/form/zero\">");
-	web_hidden_csrf(r, buf);
-	web_hidden_key(buf);
-	evbuffer_add_printf(buf, "<button type=\"submit\" class=\"secondary "
-	    "wide\">提交零报告（本期无问题）</button></form></section>\n"
-	    "<section><h2>我报送的问题</h2>");
+	evbuffer_add_printf(buf, "</section>\n");
+	web_form_render_zero(r, buf, p);
+	evbuffer_add_printf(buf, "<section><h2>我报送的问题</h2>");
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0)
 		evbuffer_add_printf(buf, "<p class=\"muted\">还没有报送过问题。"
 		    "</p>");
@@ -433,7 +503,13 @@ web_form_refused(struct request *r, int status, const char *body,
 	p->status = status;
 	snprintf(p->issue, sizeof p->issue, "%s", issue);
 	message = web_api_error(body, p->field, sizeof p->field);
-	if (*p->field != '\0')
+	if (status == 409 && strcmp(p->field, "items") == 0 &&
+	    strcmp(r->route->arg, "zero") == 0) {
+		/* the zero report after issues: say it by the zero form */
+		snprintf(p->field, sizeof p->field, "confirm");
+		snprintf(p->message, sizeof p->message, "本期您已报送过问题，"
+		    "不能再提交零报告；如有新问题，请在上面的表单中报送。");
+	} else if (*p->field != '\0')
 		web_field_message(r, p->field, message, status, p->message,
 		    sizeof p->message);
 	else if (status == 409)
@@ -491,9 +567,20 @@ web_form_report(struct request *r)
 {
 	cJSON *root = cJSON_CreateObject(), *items, *item;
 	const char *key = web_field(r, "idem");
+	struct form_page *p;
 	char *json;
 
-	web_form_page_new(r);
+	p = web_form_page_new(r);
+	if (strcmp(r->route->arg, "zero") == 0 &&
+	    web_field(r, "confirm") == NULL) {
+		cJSON_Delete(root);
+		p->status = 422;
+		snprintf(p->field, sizeof p->field, "confirm");
+		snprintf(p->message, sizeof p->message, "零报告表示本期没有问题："
+		    "请先勾选确认。");
+		web_form_show(r);
+		return;
+	}
 	items = cJSON_AddArrayToObject(root, "items");
 	if (strcmp(r->route->arg, "report") == 0) {
 		item = cJSON_CreateObject();
@@ -518,14 +605,17 @@ web_form_report(struct request *r)
 static void
 web_form_acted(struct request *r, int status, const char *body)
 {
-	const char *issue = web_field(r, "issue");
+	const char *issue = web_field(r, "issue"), *v;
 	char location[96];
 
 	if (status != 200) {
 		web_form_refused(r, status, body, issue);
 		return;
 	}
+	/* 不满意 is the page's one way to send an issue back: say so */
+	v = web_field(r, "satisfaction");
 	snprintf(location, sizeof location, "/form?ok=%s&issue=%s#issue-%s",
+	    v != NULL && strcmp(v, "unsatisfied") == 0 ? "reopen" :
 	    r->route->arg, issue, issue);
 	web_redirect(r, location);
 }

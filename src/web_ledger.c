@@ -117,9 +117,9 @@ web_ledger_render_scores(struct evbuffer *buf, const struct ledger *l)
 	size_t i;
 
 	evbuffer_add_printf(buf, "<section><h2>各部门办理情况</h2><p "
-	    "class=\"muted\">响应率 = 按期回应 ÷ 收到（不含退单）；办结率 = 办结 "
-	    "÷ 到期；满意率 =（满意 + 基本满意）÷ 已评价。</p><div "
-	    "class=\"table\"><table id=\"scores\"><thead><tr><th>部门</th>"
+	    "class=\"muted\" id=\"rates\">");
+	web_escape(buf, ledger_rates_explained);
+	evbuffer_add_printf(buf, "</p><div class=\"table\"><table id=\"scores\"><thead><tr><th>部门</th>"
 	    "<th>收到</th><th>响应率</th><th>办结率</th><th>满意率</th></tr>"
 	    "</thead><tbody>");
 	for (i = 0; i <= l->nscores; i++) {
@@ -276,7 +276,7 @@ web_ledger_read(struct request *r, struct ledger *l)
 	evbuffer_add_printf(buf, "</ul></section>\n");
 	web_ledger_render_carried(r, buf, l, p);
 	evbuffer_add_printf(buf, "<nav class=\"links\"><a "
-	    "href=\"/form\">联络员报送</a> <a href=\"/dept\">部门办理</a></nav>\n");
+	    "href=\"/form\">指导员报送</a> <a href=\"/dept\">部门办理</a></nav>\n");
 	web_end(r, buf, 200, NULL);
 }
 

@@ -8,9 +8,10 @@
  *
  * POST /login checks the token exactly as the API does (its SHA-256 names
  * "token:HASH") and creates "session:SID" in Redis: a random 128-bit id
- * holding the token's hash and a CSRF secret, expiring after
- * WEB_SESSION_TTL. The browser keeps only SID, in a cookie that scripts
- * cannot read (HttpOnly) and other sites cannot send (SameSite=Strict).
+ * holding the token's hash and a CSRF secret, expiring after [web]
+ * session_days. The browser keeps only SID, in a cookie that scripts
+ * cannot read (HttpOnly) and other sites cannot send (SameSite=Strict),
+ * as long as the session lives (Max-Age), so a phone stays signed in.
  * Every page request looks the session and then the token up again, so a
  * revoked token ends its sessions at once. POST /logout deletes it.
  */
@@ -29,7 +30,8 @@
 #include "liaison.h"
 #include "daemon.h"
 
-#define WEB_SESSION_TTL "43200"         /* seconds: 12 hours */
+/* A session key a flash re-created after it expired lives a redirect long. */
+#define WEB_SESSION_FLASH_TTL "600"
 #define WEB_COOKIE "liaison_session"
 
 /* Random bytes as lower-case hex into out (2 * n + 1 bytes). */
@@ -76,9 +78,10 @@ web_session_set_cookie(struct request *r, const char *sid)
 	int secure = strncmp(r->config->public_url, "https:", 6) == 0;
 
 	if (sid != NULL)
-		snprintf(value, sizeof value, "%s=%s; Path=/; HttpOnly; "
-		    "SameSite=Strict%s", WEB_COOKIE, sid, secure ? "; Secure" :
-		    "");
+		snprintf(value, sizeof value, "%s=%s; Path=/; Max-Age=%ld; "
+		    "HttpOnly; SameSite=Strict%s", WEB_COOKIE, sid,
+		    (long)r->config->web_session_days * 86400,
+		    secure ? "; Secure" : "");
 	else
 		snprintf(value, sizeof value, "%s=; Path=/; Max-Age=0; HttpOnly; "
 		    "SameSite=Strict%s", WEB_COOKIE, secure ? "; Secure" : "");
@@ -94,13 +97,18 @@ web_signin_page(struct request *r, int status, const char *error)
 
 	evbuffer_add_printf(buf, "</header>\n<main>\n<section><h2>使用令牌登录"
 	    "</h2><p class=\"muted\">令牌由管理员用 liaisonctl 发放。登录一次后"
-	    "本浏览器会记住您，直到退出或 12 小时后。</p>"
+	    "本浏览器会记住您 %d 天，直到退出为止。</p>"
 	    "<form method=\"post\" action=\"/login\" novalidate>"
 	    "<label for=\"token\">令牌</label>"
 	    "<input type=\"password\" id=\"token\" name=\"token\" "
 	    "autocomplete=\"off\" autocapitalize=\"off\" spellcheck=\"false\""
-	    "%s>", error != NULL ? " class=\"invalid\" aria-invalid=\"true\" "
+	    "%s>", r->config->web_session_days, error != NULL ?
+	    " class=\"invalid\" aria-invalid=\"true\" "
 	    "aria-describedby=\"token-error\"" : "");
+	/* form.js shows the box and makes it show the token while typing */
+	evbuffer_add_printf(buf, "<label class=\"check\" for=\"show-token\" "
+	    "id=\"show-token-label\" hidden><input type=\"checkbox\" "
+	    "id=\"show-token\"> 显示输入的内容</label>");
 	if (error != NULL) {
 		evbuffer_add_printf(buf, "<p class=\"error\" id=\"token-error\">");
 		web_escape(buf, error);
@@ -108,9 +116,9 @@ web_signin_page(struct request *r, int status, const char *error)
 	}
 	evbuffer_add_printf(buf, "<button type=\"submit\" class=\"wide\">登录"
 	    "</button></form></section>\n<nav class=\"links\"><a href=\"/form\">"
-	    "联络员报送</a> <a href=\"/dept\">部门办理</a> <a href=\"/ledger\">"
+	    "指导员报送</a> <a href=\"/dept\">部门办理</a> <a href=\"/ledger\">"
 	    "公示台账</a></nav>\n");
-	web_end(r, buf, status, NULL);
+	web_end(r, buf, status, "form.js");
 }
 
 /* --- the way into a page ---------------------------------------------- */
@@ -253,9 +261,9 @@ web_session_run(struct request *r)
 
 	if (!(r->route->roles & (1 << r->role))) {
 		web_error(r, 403, r->role == ROLE_DEPARTMENT ?
-		    "此页面供联络员使用；部门请打开“部门办理”。" :
+		    "此页面供指导员使用；部门请打开“部门办理”。" :
 		    r->role == ROLE_OFFICER ?
-		    "此页面供部门使用；联络员请打开“联络员报送”。" :
+		    "此页面供部门使用；指导员请打开“指导员报送”。" :
 		    "此页面不供管理员使用；管理员请打开“管理”页（/admin）。");
 		return;
 	}
@@ -462,7 +470,7 @@ static void
 web_session_login_token_loaded(struct request *r, redisReply *reply)
 {
 	const char *argv[7];
-	char key[256], list[256], now[32], expired[32], keep[16];
+	char key[256], list[256], now[32], expired[32], keep[16], ttl[24];
 
 	if (auth_identity(r, reply) == -1) {
 		auth_unknown_hit(r);
@@ -494,7 +502,9 @@ web_session_login_token_loaded(struct request *r, redisReply *reply)
 	if (request_store(r, web_session_ignore, 6, argv, NULL) == -1)
 		return;
 	argv[0] = "EXPIRE";
-	argv[2] = WEB_SESSION_TTL;
+	snprintf(ttl, sizeof ttl, "%ld", (long)r->config->web_session_days *
+	    86400);
+	argv[2] = ttl;
 	if (request_store(r, web_session_ignore, 3, argv, NULL) == -1)
 		return;
 	/*
@@ -505,7 +515,7 @@ web_session_login_token_loaded(struct request *r, redisReply *reply)
 	web_session_list_key(r, list, sizeof list);
 	snprintf(now, sizeof now, "%lld", (long long)util_now_ms());
 	snprintf(expired, sizeof expired, "(%lld", (long long)util_now_ms() -
-	    atoll(WEB_SESSION_TTL) * 1000);
+	    (long long)r->config->web_session_days * 86400000);
 	snprintf(keep, sizeof keep, "%d", -1 - r->config->sessions_per_token);
 	argv[0] = "ZADD";
 	argv[1] = list;
@@ -527,7 +537,7 @@ web_session_login_token_loaded(struct request *r, redisReply *reply)
 	if (request_store(r, web_session_ignore, 4, argv, NULL) == -1)
 		return;
 	argv[0] = "EXPIRE";
-	argv[2] = WEB_SESSION_TTL;
+	argv[2] = ttl;
 	if (request_store(r, web_session_ignore, 3, argv, NULL) == -1)
 		return;
 	argv[0] = "EXEC";
@@ -645,7 +655,7 @@ web_session_flash(struct request *r, const char *json, const char *location)
 	if (request_store(r, web_session_ignore, 4, argv, NULL) == -1)
 		return;
 	argv[0] = "EXPIRE";
-	argv[2] = WEB_SESSION_TTL;
+	argv[2] = WEB_SESSION_FLASH_TTL;
 	argv[3] = "NX";
 	if (request_store(r, web_session_ignore, 4, argv, NULL) == -1)
 		return;

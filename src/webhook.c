@@ -372,18 +372,20 @@ webhook_start(struct webhook *w, struct webhook_transfer *t,
     size_t n)
 {
 	const struct config *cfg = w->daemon->current->config;
-	char link[512], *cause = NULL;
+	char *link, *cause = NULL;
 	size_t i;
+	int rc;
 
 	/* One task: its place on the department page; several: the page. */
 	if (n == 1)
-		snprintf(link, sizeof link, "%s/dept#%s", cfg->public_url,
-		    cJSON_GetStringValue(cJSON_GetObjectItem(
-		    cJSON_GetObjectItem(msgs[0].data, "task"), "id")));
+		link = xstrdup(cJSON_GetStringValue(cJSON_GetObjectItem(
+		    cJSON_GetObjectItem(msgs[0].data, "links"), "task")));
 	else
-		snprintf(link, sizeof link, "%s/dept", cfg->public_url);
-	if (webhook_backend_build(dept, msgs, n, t->ids[0], time(NULL),
-	    util_now_ms(), link, &t->request, &cause) == -1) {
+		link = issue_dept_link(cfg->public_url);
+	rc = webhook_backend_build(dept, msgs, n, t->ids[0], time(NULL),
+	    util_now_ms(), link, &t->request, &cause);
+	free(link);
+	if (rc == -1) {
 		log_warnx("webhook %s: %s", t->ids[0], cause);
 		free(cause);
 		return -1;
@@ -419,15 +421,18 @@ webhook_start(struct webhook *w, struct webhook_transfer *t,
 /* --- from Redis ---------------------------------------------------------- */
 
 /*
- * What a message says (the backends format it): the task, and for each
- * of its issues what a department member needs to act: enterprise and
- * officer by name, topic, title, category, period.
+ * What a message says (the backends format it): the task, for each of
+ * its issues what a department member needs to act (enterprise and
+ * officer by name, topic, title, category, period), and the links to the
+ * task on the department page and to the page.
  */
 static cJSON *
-webhook_message_data(const struct roster *roster, const redisReply *task,
+webhook_message_data(const struct generation *g, const redisReply *task,
     const redisReply *issues)
 {
+	const struct roster *roster = g->roster;
 	cJSON *data = cJSON_CreateObject(), *list, *o;
+	char *link;
 	const struct enterprise *e;
 	const struct officer *off;
 	const struct topic *topic;
@@ -462,6 +467,15 @@ webhook_message_data(const struct roster *roster, const redisReply *task,
 		cJSON_AddStringToObject(o, "period", v ? v : "");
 		cJSON_AddItemToArray(list, o);
 	}
+	/* SPEC §7: where the department acts on it, the task's own anchor. */
+	list = cJSON_AddObjectToObject(data, "links");
+	v = util_reply_field(task, "id");
+	link = issue_task_link(g->config->public_url, v ? v : "");
+	cJSON_AddStringToObject(list, "task", link);
+	free(link);
+	link = issue_dept_link(g->config->public_url);
+	cJSON_AddStringToObject(list, "department", link);
+	free(link);
 	return data;
 }
 
@@ -502,7 +516,7 @@ webhook_send(struct webhook *w, const char *dept_id,
 		t->ids[t->nids++] = xstrdup(util_reply_field(rows[i]->element[0],
 		    "id"));
 		msgs[i].event = util_reply_field(rows[i]->element[0], "event");
-		msgs[i].data = webhook_message_data(roster,
+		msgs[i].data = webhook_message_data(w->daemon->current,
 		    rows[i]->element[1], rows[i]->element[2]);
 	}
 	attempts = util_reply_field(rows[0]->element[0], "attempts");

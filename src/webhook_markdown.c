@@ -12,7 +12,8 @@
  *    "issues":  [{"id", "enterprise", "enterprise_name", "topic",
  *                 "topic_name", "title", "category", "officer",
  *                 "officer_name", "deadline"}, ...],
- *    "links":   {"task": public_url + "/dept#T1"}}
+ *    "links":   {"task": public_url + "/dept#task-T1",
+ *               "department": public_url + "/dept"}}
  * The standard format sends it as it is. The robots get markdown made from
  * it: names where given (enterprise_name ...), the ids otherwise; a
  * category, stage or event in Chinese. Text from a report stays on its
@@ -57,9 +58,6 @@ static const struct webhook_markdown_word webhook_markdown_words[] = {
 	{ "task.reminder", "认领提醒", "orange" },
 	{ "task.escalated", "超期升级", "red" },
 	{ "task.reopened", "重新办理", "yellow" },
-	{ "claim", "认领", NULL },
-	{ "respond", "答复", NULL },
-	{ "resolve", "办结", NULL },
 };
 
 /* A growing NUL-terminated string. */
@@ -214,7 +212,10 @@ static const char *
 webhook_markdown_label(const char *name)
 {
 	const struct webhook_markdown_word *w = webhook_markdown_word(name);
+	const char *stage = task_stage_zh(name);
 
+	if (stage != NULL)
+		return stage;
 	return w != NULL ? w->label : name;
 }
 
@@ -346,7 +347,7 @@ webhook_markdown_message(struct webhook_text *t, int flags,
 	webhook_markdown_distinct(t, issues, "enterprise_name", "enterprise",
 	    NULL, WEBHOOK_MARKDOWN_NAMES_SHOWN, "家");
 	webhook_markdown_eol(t, flags);
-	webhook_markdown_field(t, "联络员");
+	webhook_markdown_field(t, "指导员");
 	webhook_markdown_distinct(t, issues, "officer_name", "officer", NULL,
 	    WEBHOOK_MARKDOWN_NAMES_SHOWN, "人");
 	webhook_markdown_eol(t, flags);

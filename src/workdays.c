@@ -372,3 +372,30 @@ workdays_covers(const struct workdays *wd, int year)
 	}
 	return low < wd->ndays && wd->days[low].date / 10000 == year;
 }
+
+/*
+ * Return the last year the calendar lists a date of, or 0 when it lists
+ * none: its holidays are known up to that year's December 31st (what
+ * /metrics shows as liaisond_calendar_covered_until_seconds).
+ */
+int
+workdays_last_year(const struct workdays *wd)
+{
+	return wd->ndays == 0 ? 0 : wd->days[wd->ndays - 1].date / 10000;
+}
+
+/*
+ * Return the first of year and the year after that the calendar does not
+ * cover, or 0 when it covers both. This is the rule for warning people
+ * (the log, the leaders' digest): a notice for the next year comes out in
+ * the autumn, and a calendar without it runs out within weeks.
+ */
+int
+workdays_missing_year(const struct workdays *wd, int year)
+{
+	if (!workdays_covers(wd, year))
+		return year;
+	if (!workdays_covers(wd, year + 1))
+		return year + 1;
+	return 0;
+}

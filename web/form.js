@@ -1,5 +1,9 @@
-/* form.js -- optional help on /form: the pages work without it.
- * Keeps the report being written as a draft in localStorage, stops a double
+/* form.js -- optional help on /form, /dept and the sign-in page: the pages
+ * work without it.
+ * Puts the cursor into the field a refused form names, remembers the
+ * claimant's name on /dept, shows the token
+ * while it is typed when asked, keeps the report
+ * being written as a draft in localStorage, stops a double
  * tap, and resends after a network error with the same idempotency key (the
  * form's hidden "idem" field), so a resend never makes a second report. */
 (function () {
@@ -10,6 +14,34 @@
 
 	if (document.getElementById('done')) {
 		try { localStorage.removeItem(key); } catch (e) { /* private mode */ }
+	}
+	/* A refused form: the page opened at the form's anchor (that works
+	 * without this script); put the cursor into the field at fault. */
+	var bad = document.querySelector('[aria-invalid="true"]');
+	if (bad) {
+		/* after the browser went to the anchor, which takes the focus */
+		window.addEventListener('load', function () {
+			setTimeout(function () { bad.focus(); }, 0);
+		});
+	}
+	/* /dept: the claimant's name, remembered on this phone for the next
+	 * claim (filled in only where nothing is typed). */
+	document.querySelectorAll('input[name=claimant]').forEach(function (c) {
+		try {
+			if (!c.value) c.value = localStorage.getItem('liaison-claimant') || '';
+		} catch (e) { /* no storage: type it */ }
+		c.form.addEventListener('submit', function () {
+			try { localStorage.setItem('liaison-claimant', c.value); } catch (e) { }
+		});
+	});
+	/* The sign-in page: a box that shows the token while it is typed. */
+	var show = document.getElementById('show-token');
+	if (show) {
+		document.getElementById('show-token-label').hidden = false;
+		show.addEventListener('change', function () {
+			document.getElementById('token').type =
+			    show.checked ? 'text' : 'password';
+		});
 	}
 	document.querySelectorAll('form[method=post]').forEach(function (f) {
 		f.addEventListener('submit', function (ev) {

@@ -154,21 +154,48 @@ local function defer()
   return 1
 end
 
--- retry: an admin asks for another attempt now; this re-enables a
--- department whose endpoint was disabled.
-local function retry()
-  local k = key('delivery', req.id)
-  local dept = hget(k, 'department')
-  if not dept then return {'not_found', 'no such delivery'} end
-  redis.call('HDEL', key('webhooks:disabled'), dept)
+-- Make delivery id (of dept) pending and due now.
+local function requeue(id, dept)
+  local k = key('delivery', id)
   if hget(k, 'status') ~= 'pending' then
     redis.call('HINCRBY', key('webhooks:stats'), dept .. ':pending', 1)
   end
   redis.call('HSET', k, 'status', 'pending', 'next_at', req.now)
-  redis.call('ZADD', key('deliveries:due', dept), req.now, req.id)
+  redis.call('ZADD', key('deliveries:due', dept), req.now, id)
   redis.call('SADD', key('deliveries:depts'), dept)
+end
+
+-- retry: an admin asks for another attempt now; this re-enables a
+-- department whose endpoint was disabled.
+local function retry()
+  local dept = hget(key('delivery', req.id), 'department')
+  if not dept then return {'not_found', 'no such delivery'} end
+  redis.call('HDEL', key('webhooks:disabled'), dept)
+  requeue(req.id, dept)
   return {'ok', req.id}
 end
 
+-- retry_dead: every dead delivery of req.department, at most req.limit
+-- (newest first), again now, as retry does one. Returns {'ok', count,
+-- '1' when more dead ones remain}.
+local function retry_dead()
+  local dept, n, start = req.department, 0, 0
+  redis.call('HDEL', key('webhooks:disabled'), dept)
+  while true do
+    local ids = redis.call('ZREVRANGE', key('deliveries:dept', dept), start,
+      start + 255)
+    if #ids == 0 then break end
+    for _, d in ipairs(ids) do
+      if redis.call('HGET', key('delivery', d), 'status') == 'dead' then
+        if n == req.limit then return {'ok', tostring(n), '1'} end
+        requeue(d, dept)
+        n = n + 1
+      end
+    end
+    start = start + 256
+  end
+  return {'ok', tostring(n), '0'}
+end
+
 return dispatch('deliver.lua', {enqueue = enqueue, claim = claim, done = done,
-  defer = defer, retry = retry}, action)
+  defer = defer, retry = retry, retry_dead = retry_dead}, action)

@@ -17,6 +17,8 @@
 --                         refused), attempts, error, at}; one per recipient
 --   P digest:requested    set of the weeks waiting to be built
 --   P digest:due          sorted set: "W|run|NAME|i" by when to try (ms)
+--   P digest:since        when the schedule first ran (ms): weeks that
+--                         ended before it are only sent on request
 local action = ARGV[2]
 local req = cjson.decode(ARGV[3])
 
@@ -32,13 +34,20 @@ local function request()
   return {req.week, tostring(run)}
 end
 
--- next {week, due, now, builder, lease}: when due, the scheduled week is
--- requested once (never again once it has a run); then hand out one
--- requested week to build: {week, run}, or nil. A builder that died keeps
--- its week only until its lease ends.
+-- next {week, week_end, due, now, builder, lease}: when due, the scheduled
+-- week is requested once (never again once it has a run), unless it ended
+-- before the schedule first ran (digest:since: a first start does not mail
+-- last week's empty digest); then hand out one requested week to build:
+-- {week, run}, or nil. A builder that died keeps its week only until its
+-- lease ends.
 local function next_week()
-  if req.due and redis.call('HEXISTS', key('digest', req.week), 'run') == 0
-  then
+  local since = tonumber(redis.call('GET', key('digest:since')) or '')
+  if not since then
+    since = req.now
+    redis.call('SET', key('digest:since'), since)
+  end
+  if req.due and req.week_end > since and
+      redis.call('HEXISTS', key('digest', req.week), 'run') == 0 then
     req.by = 'schedule'
     request()
   end

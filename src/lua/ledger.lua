@@ -11,11 +11,14 @@
 --                   [FROM, TO)
 --   active          every issue that is not closed
 -- Returns {{issue fields (flat), {task fields (flat), ...}}, ...} in no
--- particular order (ledger.c sorts them); a period's rows are followed by
+-- particular order (ledger.c sorts them). The tasks are the issue's record
+-- (prelude.lua's record_tasks): a task returned before a re-route stays its
+-- department's, and carries past = 1 (no longer one of its current
+-- tasks). Merged and withdrawn tasks are left out: their work lives
+-- on in the task they were merged into. A period's rows are followed by
 -- the string 'carried:P' and the rows of the issues of earlier periods not
 -- yet closed (carry-over, SPEC §12), at most CARRIED of each state, oldest
--- first. Merged and withdrawn tasks are left out: their work lives on in the
--- task they were merged into.
+-- first.
 local P = ARGV[1]
 local kind = ARGV[2]
 
@@ -30,15 +33,19 @@ end
 local function row(id)
   local issue = redis.call('HGETALL', P .. 'issue:' .. id)
   if #issue == 0 then return nil end
-  local tasks = {}
-  local ids = field(issue, 'tasks')
-  if ids and ids ~= '' then
-    for _, t in ipairs(cjson.decode(ids)) do
-      local task = redis.call('HGETALL', P .. 'task:' .. t)
-      local state = field(task, 'state')
-      if #task > 0 and state ~= 'merged' and state ~= 'withdrawn' then
-        tasks[#tasks + 1] = task
+  local tasks, current = {}, {}
+  for _, t in ipairs(decode_list(field(issue, 'tasks'))) do
+    current[t] = true
+  end
+  for _, t in ipairs(record_tasks(P .. 'issue:' .. id)) do
+    local task = redis.call('HGETALL', P .. 'task:' .. t)
+    local state = field(task, 'state')
+    if #task > 0 and state ~= 'merged' and state ~= 'withdrawn' then
+      if not current[t] then
+        task[#task + 1] = 'past'
+        task[#task + 1] = '1'
       end
+      tasks[#tasks + 1] = task
     end
   end
   return {issue, tasks}

@@ -24,8 +24,7 @@ local function fetch(id)
   end
   local issue = redis.call('HGETALL', P .. 'issue:' .. id)
   local tasks = {}
-  local ids = cjson.decode(redis.call('HGET', P .. 'issue:' .. id, 'tasks'))
-  for _, t in ipairs(ids) do
+  for _, t in ipairs(record_tasks(P .. 'issue:' .. id)) do
     tasks[#tasks + 1] = redis.call('HGETALL', P .. 'task:' .. t)
   end
   return {issue, tasks}

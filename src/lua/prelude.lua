@@ -20,6 +20,16 @@ local function decode_list(text)
   return cjson.decode(text)
 end
 
+-- The ids of every task in an issue's record: its current tasks, then the
+-- returned ones a re-route left behind (they stay the department's 退单).
+local function record_tasks(issue_key)
+  local ids = decode_list(hget(issue_key, 'tasks'))
+  for _, t in ipairs(decode_list(hget(issue_key, 'returned_tasks'))) do
+    ids[#ids + 1] = t
+  end
+  return ids
+end
+
 -- The hashes PREFIX..prefix..id of ids, flat as HGETALL gives them.
 local function hashes(prefix, ids)
   local out = {}

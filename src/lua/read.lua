@@ -21,13 +21,13 @@
 -- Fields are flat arrays as HGETALL gives them.
 local kind, id = ARGV[2], ARGV[3]
 
--- key, hget, hashes and decode_list are prelude.lua's.
+-- key, hget, hashes, decode_list and record_tasks are prelude.lua's.
 
 if kind == 'issue' then
   local k = key('issue', id)
   local issue = redis.call('HGETALL', k)
   if #issue == 0 then return {} end
-  return {issue, hashes('task:', decode_list(hget(k, 'tasks'))),
+  return {issue, hashes('task:', record_tasks(k)),
     redis.call('LRANGE', k .. ':history', 0, -1)}
 end
 if kind == 'task' then

@@ -19,7 +19,10 @@
 --                          they double as the totals in /metrics
 --   P report:R             hash; P reports:PERIOD, P officer:O:reports
 --                          sorted sets; P reported:PERIOD set of officers
---   P issue:I              hash; P issue:I:history list of JSON entries
+--   P issue:I              hash (tasks: the current tasks; returned_tasks:
+--                          those returned before a re-route, kept in the
+--                          record; ratings: {dept: satisfaction});
+--                          P issue:I:history list of JSON entries
 --   P issues, P issues:period:PERIOD, P issues:dept:D, P issues:officer:O,
 --   P issues:category:C, P issues:state:S
 --                          sorted sets of issue ids by creation ms;
@@ -369,6 +372,20 @@ end
 -- Returns {'created', response} | {'replay', response} | {'conflict', ''}
 -- | {'limit', items still allowed} when the officer's items in the period
 -- would pass req.items_cap (0: no cap).
+-- | {'reported', report}: req.zero_refused_after_issues and the officer's
+-- report of the period that has issues.
+local function reported_issues(officer, period)
+  for _, r in ipairs(redis.call('ZRANGE', key('officer', officer, 'reports'),
+      0, -1)) do
+    local rk = key('report', r)
+    if hget(rk, 'period') == period and
+        #decode_list(hget(rk, 'issues')) > 0 then
+      return r
+    end
+  end
+  return nil
+end
+
 local function submit()
   local body_hash, idem, ttl = ARGV[4], ARGV[5], ARGV[6]
   local idem_key = key('idem', req.officer, idem)
@@ -378,6 +395,10 @@ local function submit()
       if prev[1] == body_hash then return {'replay', prev[2]} end
       return {'conflict', ''}
     end
+  end
+  if req.zero_refused_after_issues then
+    local r = reported_issues(req.officer, req.period)
+    if r then return {'reported', r} end
   end
   local items_key, cap = key('items', req.period), req.items_cap or 0
   local done = tonumber(hget(items_key, req.officer) or '0')
@@ -588,12 +609,26 @@ local function reopen_action()
   return {'ok', req.issue}
 end
 
+-- confirm: the officer's rating (回访) of the issue's resolution. The
+-- rating belongs to the departments whose resolution it rates: each
+-- resolved task's department is written into the issue's ratings
+-- ({dept: satisfaction}, the latest rating of each), so a department the
+-- issue is routed to later starts clean. 不满意 sends the issue back.
 local function confirm()
   local k, err = resolved_issue_of_officer(req.issue, 'confirmed')
   if not k then return err end
   local why = req.satisfaction .. (req.comment ~= '' and (': ' .. req.comment)
     or '')
+  local ratings = cjson.decode(hget(k, 'ratings') or '{}')
+  if type(ratings) ~= 'table' then ratings = {} end
+  for _, t in ipairs(decode_list(hget(k, 'tasks'))) do
+    local tk = key('task', t)
+    if hget(tk, 'state') == 'resolved' then
+      ratings[hget(tk, 'department')] = req.satisfaction
+    end
+  end
   redis.call('HSET', k, 'satisfaction', req.satisfaction)
+  if next(ratings) ~= nil then redis.call('HSET', k, 'ratings', enc(ratings)) end
   if req.satisfaction == 'unsatisfied' then
     history(req.issue, req.actor, 'confirmed', why)
     reopen(req.issue, 'unsatisfied: ' .. req.comment)
@@ -614,31 +649,33 @@ local function classify()
   return {'ok', req.issue}
 end
 
--- route: the issue's new set of departments. Tasks of kept departments stay
--- (a returned one is queued again), new departments get new tasks, dropped
--- ones are withdrawn from their queues.
+-- route: the issue's new set of departments. Tasks of kept departments stay,
+-- new departments get new tasks, dropped ones are withdrawn from their
+-- queues. A returned task is never queued again: it stays in the issue's
+-- record (returned_tasks) as its department's 退单, and a department routed
+-- the issue again gets a new task, so the return still counts.
 local function route()
   local k = key('issue', req.issue)
   if not hget(k, 'id') then return {'not_found', 'no such issue'} end
   if hget(k, 'state') == 'closed' then
     return {'conflict', 'a closed issue cannot be re-routed'}
   end
-  local by_dept, wanted, tasks = {}, {}, {}
+  local by_dept, wanted, tasks, kept = {}, {}, {}, {}
+  local returned = decode_list(hget(k, 'returned_tasks'))
   for _, t in ipairs(decode_list(hget(k, 'tasks'))) do
-    by_dept[hget(key('task', t), 'department')] = t
+    local tk = key('task', t)
+    local d = hget(tk, 'department')
+    if hget(tk, 'state') == 'returned' then
+      returned[#returned + 1] = t
+      kept[#kept + 1] = 'task ' .. t .. ' (' .. d .. ') stays returned: ' ..
+        (hget(tk, 'return_reason') or '')
+    else
+      by_dept[d] = t
+    end
   end
   for _, d in ipairs(req.departments) do
     wanted[d] = true
-    local t = by_dept[d]
-    if t then
-      if hget(key('task', t), 'state') == 'returned' then
-        enqueue(t, d, req.due, now)
-        outbox('task.queued', t, d, req.issue)
-      end
-    else
-      t = new_task(d, {req.issue}, req.due)
-    end
-    tasks[#tasks + 1] = t
+    tasks[#tasks + 1] = by_dept[d] or new_task(d, {req.issue}, req.due)
   end
   for d, t in pairs(by_dept) do
     if not wanted[d] then
@@ -653,13 +690,18 @@ local function route()
         redis.call('ZREM', key('open', d), t)
         set_deadline(t, nil)
       end
-      redis.call('ZREM', key('issues:dept', d), req.issue)
     end
   end
+  for _, t in ipairs(returned) do by_dept[hget(key('task', t), 'department')] = t end
+  for d, _ in pairs(by_dept) do
+    if not wanted[d] then redis.call('ZREM', key('issues:dept', d), req.issue) end
+  end
   redis.call('HSET', k, 'departments', enc(req.departments),
-    'tasks', enc(tasks))
-  history(req.issue, req.actor, 'routed', with_state('to ' ..
-    table.concat(req.departments, ', ') .. ': ' .. req.reason,
+    'tasks', enc(tasks), 'returned_tasks', encode_list(returned))
+  local why = 'to ' .. table.concat(req.departments, ', ') .. ': ' ..
+    req.reason
+  if #kept > 0 then why = why .. '; ' .. table.concat(kept, '; ') end
+  history(req.issue, req.actor, 'routed', with_state(why,
     update_state(req.issue)))
   if rule_reached('routed', #req.departments) then
     apply_rule(req.issue, 'routed', #req.departments)

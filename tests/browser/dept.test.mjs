@@ -58,6 +58,16 @@ test('claim needs a claimant; then respond and resolve', async () => {
   assert.equal(t.json.resolution, '已上门讲解并提供政策汇编');
 });
 
+test('the claimant\'s name is remembered on this phone for the next claim', async () => {
+  await page.goto(BASE + '/dept');
+  assert.equal(await page.inputValue(`#claimant-${process.env.OVERDUE_TASK}`), '王五');
+});
+
+test('a deadline says which step it is for', async () => {
+  const text = await page.locator(`#task-${process.env.OVERDUE_TASK} .deadline`).textContent();
+  assert.match(text, /^认领期限 /);
+});
+
 test('a task that is not ours is returned with a reason (退单)', async () => {
   const id = notOurs.tasks[0].id;
   const item = () => page.locator(`#task-${id}`);
@@ -81,5 +91,5 @@ test('a task that is not ours is returned with a reason (退单)', async () => {
 test('a department is not shown the officers\' page', async () => {
   const resp = await page.goto(BASE + '/form');
   assert.equal(resp.status(), 403);
-  assert.match(await page.textContent('main'), /此页面供联络员使用/);
+  assert.match(await page.textContent('main'), /此页面供指导员使用/);
 });

@@ -30,7 +30,7 @@ test('without JavaScript: a refused form keeps what was typed', async () => {
   assert.equal(await page.inputValue('#topic'), 'hiring');
 });
 
-test('without JavaScript: report, see the confirmation, submit a zero report', async () => {
+test('without JavaScript: report, see the confirmation, be refused a zero report', async () => {
   await page.selectOption('#enterprise', officer(ME).enterprises[1]);
   await page.fill('#title', '厂区道路破损');
   await page.fill('#detail', '进出厂区的道路坑洼，货车通行困难');
@@ -42,9 +42,14 @@ test('without JavaScript: report, see the confirmation, submit a zero report', a
   assert.equal(await page.textContent('#done .issue-id'), issues[0].id);
   assert.ok((await page.textContent('#done .routed')).length > 0);
   await page.getByText('本期已报送').waitFor();
-  await page.click('form[action="/form/zero"] button');
-  await page.waitForSelector('#done');
-  assert.match(await page.textContent('#done'), /零报告/);
+  // A zero report after an issue is refused by the zero form, and the
+  // answer opens there (the form's anchor), not at the top of the page.
+  await page.check('#zero-confirm');
+  await page.click('form[action="/form/zero#zero"] button');
+  await page.waitForSelector('#confirm-error');
+  assert.match(await page.textContent('#confirm-error'), /不能再提交零报告/);
+  assert.match(page.url(), /\/form\/zero#zero$/);
+  assert.ok(await page.evaluate(() => window.scrollY > 0), 'scrolled to the zero form');
   // Every submission was the browser's own form post, none a script's fetch.
   assert.ok(posts.length >= 4);
   assert.ok(posts.every((t) => t === 'document'), posts.join());
@@ -61,7 +66,7 @@ test('without JavaScript: confirm a resolved issue', async () => {
   }
   await page.goto(BASE + '/form');
   await page.locator(`#issue-${issue.id}`).getByLabel('满意', { exact: true }).check();
-  await page.locator(`#issue-${issue.id}`).getByRole('button', { name: '确认办结' }).click();
+  await page.locator(`#issue-${issue.id}`).getByRole('button', { name: '提交评价' }).click();
   await page.getByText('的办理结果已确认').waitFor();
   const now = await api('GET', `/api/v1/issues/${issue.id}`, ME);
   assert.equal(now.json.state, 'closed');

@@ -1,6 +1,7 @@
 // officer.test.mjs -- /form with JavaScript on, at 360x740: sign in once,
 // see the period, report a problem at one of one's own enterprises, see where
-// it went, fix a refused form, submit a zero report, confirm and reopen.
+// it went, fix a refused form, be refused a zero report once the period has
+// issues, send an issue back with 不满意 and its reason, then confirm it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -24,6 +25,12 @@ test('the sign-in page is readable on a phone and keeps the token out of URL and
   assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
   assert.match(await page.getAttribute('meta[name=viewport]', 'content'), /width=device-width/);
   await shot(page, 'signin.png');
+  // The token can be shown while it is typed.
+  await page.fill('#token', 'abc');
+  await page.check('#show-token');
+  assert.equal(await page.getAttribute('#token', 'type'), 'text');
+  await page.uncheck('#show-token');
+  assert.equal(await page.getAttribute('#token', 'type'), 'password');
   await signIn(page, ME);
   assert.ok(!page.url().includes(TOKENS[ME]));
   assert.ok(!(await page.content()).includes(TOKENS[ME]));
@@ -31,7 +38,9 @@ test('the sign-in page is readable on a phone and keeps the token out of URL and
   assert.equal(cookie.name, 'liaison_session');
   assert.equal(cookie.httpOnly, true);
   assert.equal(cookie.sameSite, 'Strict');
-  assert.equal(cookie.expires, -1, 'a session cookie');
+  // kept across browser restarts for [web] session_days (30 by default)
+  const days = (cookie.expires - Date.now() / 1000) / 86400;
+  assert.ok(days > 29.9 && days <= 30, `the cookie lasts ${days} days`);
 });
 
 test('the page shows the current period, not yet reported, and only my enterprises', async () => {
@@ -105,15 +114,21 @@ test('a report is confirmed with its issue number and where it was routed', asyn
   assert.equal(await page.evaluate(() => localStorage.getItem('liaison-draft')), null);
 });
 
-test('a zero report is accepted and confirmed', async () => {
-  await page.click('form[action="/form/zero"] button');
-  await page.waitForSelector('#done');
-  assert.match(await page.textContent('#done'), /零报告/);
+test('a zero report after issues is refused by the zero form, with why', async () => {
+  // Without the box ticked it only asks for the confirmation.
+  await page.click('form[action="/form/zero#zero"] button');
+  await page.waitForSelector('#confirm-error');
+  assert.match(await page.textContent('#confirm-error'), /请先勾选确认/);
+  await page.waitForFunction(() => document.activeElement.id === 'zero-confirm');
+  await page.check('#zero-confirm');
+  await page.click('form[action="/form/zero#zero"] button');
+  await page.waitForSelector('#confirm-error');
+  assert.match(await page.textContent('#confirm-error'), /本期您已报送过问题，不能再提交零报告/);
   const reports = await api('GET', '/api/v1/reports', ME);
-  assert.equal(reports.json.reports.length, 2);
+  assert.equal(reports.json.reports.length, 1);
 });
 
-test('a resolved issue can be reopened, then confirmed', async () => {
+test('不满意 needs a reason and sends the issue back; then it is confirmed', async () => {
   const [issue] = await issuesOf(ME);
   const task = issue.tasks[0].id;
   const step = (s, body) => api('POST', `/api/v1/tasks/${task}/${s}`, 'hr', body);
@@ -123,13 +138,17 @@ test('a resolved issue can be reopened, then confirmed', async () => {
   await page.goto(BASE + '/form');
   const item = page.locator(`#issue-${issue.id}`);
   assert.match(await item.textContent(), /已推荐 30 名求职者/);
-  // Reopen without a reason: refused next to the field.
-  await item.getByRole('button', { name: '退回重办' }).click();
-  await page.waitForSelector('#reason-error');
-  assert.equal(await page.textContent('#reason-error'), '请填写原因。');
-  await page.fill(`#reason-${issue.id}`, '只来了 10 人');
-  await page.locator(`#issue-${issue.id}`).getByRole('button', { name: '退回重办' }).click();
-  await page.getByText('已退回，重新进入办理').waitFor();
+  assert.equal(await item.getByRole('button', { name: '退回重办' }).count(), 0, 'one way back');
+  // 不满意 without a reason: refused next to the field, which has the focus.
+  await item.getByRole('radio', { name: /不满意/ }).check();
+  await item.getByRole('button', { name: '提交评价' }).click();
+  await page.waitForSelector('#comment-error');
+  assert.match(await page.textContent('#comment-error'), /请写明原因/);
+  await page.waitForFunction((id) => document.activeElement.id === id, `comment-${issue.id}`);
+  await page.locator(`#issue-${issue.id}`).getByRole('radio', { name: /不满意/ }).check();
+  await page.fill(`#comment-${issue.id}`, '只来了 10 人');
+  await page.locator(`#issue-${issue.id}`).getByRole('button', { name: '提交评价' }).click();
+  await page.getByText('已连同您的意见退回部门').waitFor();
   let now = await api('GET', `/api/v1/issues/${issue.id}`, ME);
   assert.equal(now.json.state, 'queued');
   assert.equal((await step('claim', { claimant: '张三' })).status, 200);
@@ -137,7 +156,7 @@ test('a resolved issue can be reopened, then confirmed', async () => {
   assert.equal((await step('resolve', { resolution: '又推荐了 20 人' })).status, 200);
   await page.goto(BASE + '/form');
   await page.locator(`#issue-${issue.id}`).getByLabel('基本满意').check();
-  await page.locator(`#issue-${issue.id}`).getByRole('button', { name: '确认办结' }).click();
+  await page.locator(`#issue-${issue.id}`).getByRole('button', { name: '提交评价' }).click();
   await page.getByText('的办理结果已确认').waitFor();
   now = await api('GET', `/api/v1/issues/${issue.id}`, ME);
   assert.equal(now.json.state, 'closed');

@@ -290,10 +290,12 @@ def ledger_sample(st):
 # the weekly digest
 
 
-def digest_stack(workdir, sink, digest=None, leaders=None, conf=None, webhooks=None):
+def digest_stack(workdir, sink, digest=None, leaders=None, conf=None, webhooks=None, since=0):
     """A started Stack whose [smtp] url is the SmtpSink's, checking for due
     digests and retrying every second. digest, conf: more config keys;
-    leaders: the roster's; webhooks: {dept: url} (standard format)."""
+    leaders: the roster's; webhooks: {dept: url} (standard format); since:
+    when the digests started on this Redis (ms; default long ago, so last
+    week is sent by the schedule; None: a first start)."""
     c = {"digest": dict({"check_seconds": 1, "retry_seconds": 1}, **(digest or {}))}
     for k, v in (conf or {}).items():
         c.setdefault(k, {}).update(v)
@@ -305,6 +307,8 @@ def digest_stack(workdir, sink, digest=None, leaders=None, conf=None, webhooks=N
             d["webhook"] = {"url": webhooks[d["id"]], "format": "standard",
                             "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
     lib.write_roster(st.d.roster_path, st.roster)
+    if since is not None:
+        st.r.set(lib.PREFIX + "digest:since", since)
     return st.start()
 
 

@@ -224,6 +224,21 @@ def test_zero_report(stack, officers):
     assert me["reported"] is True
 
 
+def test_zero_report_refused_after_issues_in_the_period(stack, officers):
+    """A zero report says the period had no problem: once the officer
+    reported issues for it, it is refused (409 already_reported, naming the
+    report) and changes nothing; the previous period is still open to one."""
+    oid = officers()
+    doc = submit(stack, oid, [lib.item(ents(stack, oid)[0])])
+    before = lib.stable_snapshot(stack.r)
+    resp = stack.d.post("/api/v1/reports", {"items": []}, token=stack.token("officer", oid))
+    err = lib.assert_error(resp, 409, "already_reported", "items")
+    assert doc["report"] in err["message"], err
+    lib.assert_unchanged(before, lib.redis_snapshot(stack.r))
+    prev = lib.period_shift(lib.current_period(), -1)
+    assert submit(stack, oid, [], period=prev)["issues"] == []
+
+
 def test_report_previous_period_is_late(stack, officers):
     oid = officers()
     prev = lib.period_shift(lib.current_period(), -1)

@@ -14,6 +14,7 @@ package.
                once
 """
 
+import datetime
 import json
 import os
 import re
@@ -219,7 +220,7 @@ def test_department_mail_lists_its_open_items_ages_and_overdue(scene):
     m = by_rcpt(scene, "hr@jkq.example.gov.cn")
     text = text_of(m)
     t = scene["tasks"]
-    assert "本周收到 3 项；目前待认领 1 项、已认领 1 项、已答复 0 项，其中超期 1 项；本周办结 2 项。" in text, text
+    assert "本周收到 3 项；目前待认领 1 项、已认领 1 项、已回应 0 项，其中超期 1 项；本周办结 2 项。" in text, text
     rows = table_rows(text)
     a, b = rows[t[0]], rows[t[1]]
     assert a[1] == "普工缺口较大" and a[2] == "待认领" and a[3] == "7天" and a[5] == "超期", a
@@ -232,13 +233,28 @@ def test_department_mail_lists_its_open_items_ages_and_overdue(scene):
     assert "<style" not in html and "<script" not in html
 
 
+def test_department_mail_links_to_its_page_and_each_task(scene):
+    m = by_rcpt(scene, "hr@jkq.example.gov.cn")
+    text, html = text_of(m), html_of(m)
+    t = scene["tasks"]
+    base = re.search(r"打开部门办理页面：(\S+)/dept\n", text).group(1)
+    assert base.startswith("http"), text
+    for tid in (t[0], t[1], t[2]):
+        link = "%s/dept#task-%s" % (base, tid)
+        assert "%s：%s" % (tid, link) in text, text
+        assert '<a href="%s">%s</a>' % (link, tid) in html, html
+    assert '<a href="%s/dept">打开部门办理页面</a>' % base in html
+
+
 def test_zone_mail_has_each_departments_figures_and_rates(scene):
     text = text_of(by_rcpt(scene, "leader@jkq.example.gov.cn"))
     rows = table_rows(text)
-    # 部门 | 收到 | 按时认领 | 已答复 | 已办结 | 超期未办 | 响应率 | 办结率 | 满意率
-    assert rows["人力资源和社会保障局"][1:] == ["3", "2", "1", "1", "1", "33.3%", "100.0%", "100.0%"], rows
+    # 部门 | 收到 | 按时认领 | 已回应 | 已办结 | 超期未办 | 响应率 | 办结率 | 满意率
+    # 响应率 counts only what was due: A and B are not past their respond
+    # deadline (working days away), so hr's is C's 1 of 1 and tax's undefined
+    assert rows["人力资源和社会保障局"][1:] == ["3", "2", "1", "1", "1", "100.0%", "100.0%", "100.0%"], rows
     names = {d["id"]: d["name"] for d in scene["st"].roster["departments"]}
-    assert rows[names["tax"]][1:] == ["1", "1", "0", "0", "0", "0.0%", "—", "—"], rows[names["tax"]]
+    assert rows[names["tax"]][1:] == ["1", "1", "0", "0", "0", "—", "—", "—"], rows[names["tax"]]
     assert rows[names["party"]][1:] == ["0", "0", "0", "0", "0", "—", "—", "—"]
     assert rows["合计"][1:6] == ["4", "3", "1", "1", "1"], rows["合计"]
 
@@ -252,15 +268,30 @@ def test_zone_mail_counts_by_category_and_lists_difficult_issues(scene):
     assert ids[1] not in rows and ids[2] not in rows
 
 
+def period_end(p):
+    """The first moment after half-month p (YYYY-MM-H), in the zone."""
+    y, m, h = (int(x) for x in p.split("-"))
+    if h == 1:
+        return datetime.datetime(y, m, 16, tzinfo=lib.TZ)
+    return datetime.datetime(y + (m == 12), m % 12 + 1, 1, tzinfo=lib.TZ)
+
+
 def test_zone_mail_names_officers_who_have_not_reported(scene):
+    """The previous period's misses always; the current period's officers
+    not reported yet only in its last three days."""
     st = scene["st"]
     text = text_of(by_rcpt(scene, "leader@jkq.example.gov.cn"))
-    cur, prev = text.split("上期")[0], text.split("上期")[1]
-    assert "共 %d 人" % (len(st.roster["officers"]) - 1) in cur
-    assert st.officer("O002")["name"] not in cur
-    assert st.officer("O003")["name"] in cur
+    prev = text.split("上期")[1]
     assert "共 %d 人" % len(st.roster["officers"]) in prev
     assert st.officer("O002")["name"] in prev
+    left = period_end(lib.current_period()) - datetime.datetime.now(lib.TZ)
+    if left > datetime.timedelta(days=3, minutes=1):
+        assert "本期（" not in text, text
+    elif left < datetime.timedelta(days=3, minutes=-1):
+        cur = text.split("本期（")[1]
+        assert "即将截止" in cur and "共 %d 人" % (len(st.roster["officers"]) - 1) in cur
+        assert st.officer("O002")["name"] not in cur
+        assert st.officer("O003")["name"] in cur
 
 
 def test_zone_mail_lists_dead_webhook_deliveries(scene):
@@ -320,6 +351,21 @@ def test_a_week_is_sent_once_by_two_daemons_and_across_a_restart(tmp_path):
         finally:
             other.stop_and_check()
             other.kill()
+
+
+def test_first_start_does_not_mail_last_weeks_empty_digest(tmp_path):
+    """A fresh Redis: the schedule's moment for last week has passed, but
+    the week ended before liaisond ran, so nothing is mailed by itself; an
+    admin can still ask for it."""
+    with lib.SmtpSink() as sink, digest_stack(tmp_path, sink, leaders=LEADERS, since=None) as st:
+        time.sleep(3)                                  # three ticks
+        assert sink.snapshot() == []
+        week = last_week()
+        assert week_state(st, week) == {}
+        assert int(st.r.get(lib.PREFIX + "digest:since")) > 0
+        resp = st.d.post("/api/v1/digests", {"week": week}, token=admin(st))
+        assert resp.status == 202, resp
+        sink.wait(3)
 
 
 def test_post_digests_refuses_bad_weeks_and_non_admins(tmp_path):

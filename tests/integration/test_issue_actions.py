@@ -192,7 +192,7 @@ def test_second_reopen_makes_the_issue_difficult(stack, who):
 def test_unsatisfied_counts_as_a_reopen(stack, who):
     oid = who["a"]
     iid, tasks = resolved_issue(stack, oid)
-    ok(officer_post(stack, oid, iid, "confirm", {"satisfaction": "unsatisfied"}))
+    ok(officer_post(stack, oid, iid, "confirm", {"satisfaction": "unsatisfied", "comment": "招聘仍未落实"}))
     drive(stack, tasks["hr"], "resolved", dept="hr")
     ok(officer_post(stack, oid, iid, "reopen", {"reason": "还是不行"}))
     assert get_issue(stack, iid)["category"] == "difficult"
@@ -366,3 +366,50 @@ def test_route_bad_body(stack, who, name):
     body, status, code, field = ROUTE_BAD[name]
     rejected(stack, lambda: issue_act(stack, iss["id"], "route", body, admin(stack)), status, code, field)
     assert get_issue(stack, iss["id"])["state"] == "returned"
+
+
+# ---------------------------------------------------------------------------
+# 不满意 needs a reason (issue 19)
+
+
+@pytest.mark.parametrize("comment", [None, ""])
+def test_unsatisfied_requires_a_reason(stack, who, comment):
+    oid = who["a"]
+    iid, _ = resolved_issue(stack, oid)
+    body = {"satisfaction": "unsatisfied"}
+    if comment is not None:
+        body["comment"] = comment
+    rejected(stack, lambda: officer_post(stack, oid, iid, "confirm", body), 422, "invalid", "comment")
+    assert get_issue(stack, iid)["state"] == "resolved"
+
+
+# ---------------------------------------------------------------------------
+# the triage list (issue 19): returned issues with their return reasons
+
+
+def test_triage_lists_returned_issues_with_their_reasons(stack, who):
+    oid = who["b"]
+    iss = new_issue(stack, oid, topic="planning")
+    iid, land = iss["id"], task_of(iss, "land")
+    why = "不属于本局职责：" + lib.safe_text(6)
+    act_ok(stack, land, "return", dept="land", text=why)
+    resp = stack.d.get("/api/v1/triage?limit=500", token=admin(stack))
+    assert resp.status == 200, resp
+    row = next(i for i in resp.json()["issues"] if i["id"] == iid)
+    assert row["state"] == "returned", row
+    assert len(row["returns"]) == 1, row
+    ret = row["returns"][0]
+    assert (ret["task"], ret["department"], ret["reason"]) == (land, "land", why), ret
+    assert ret["returned_at"], ret
+    # once re-routed it leaves the list; the return stays in the issue's record
+    ok(issue_act(stack, iid, "route", {"departments": ["build"], "reason": "仅涉及建设"}, admin(stack)))
+    ids = [i["id"] for i in stack.d.get("/api/v1/triage?limit=500", token=admin(stack)).json()["issues"]]
+    assert iid not in ids
+    kept = [t for t in get_issue(stack, iid)["tasks"] if t["id"] == land]
+    assert kept and kept[0]["return_reason"] == why
+
+
+def test_triage_is_for_admins(stack):
+    for tok in (dept_token(stack, "hr"), stack.token("officer", "O001")):
+        lib.assert_error(stack.d.get("/api/v1/triage", token=tok), 403, "forbidden")
+    lib.assert_error(stack.d.get("/api/v1/triage?state=x", token=admin(stack)), 400, "bad_request", "state")

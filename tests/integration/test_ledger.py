@@ -46,7 +46,8 @@ def test_hr_scorecard(led):
         "open": 3, "overdue": 3,
         "rated": 2, "satisfied": 2,
         "extended": 0,                                # no 延期 approved (issue 16)
-        "response_rate": 0.4,                         # 2 / (6 - 1)
+        "response_due": 5,                            # A B F answered; C D past due
+        "response_rate": 0.4,                         # 2 / 5
         "resolution_rate": 0.4,                       # 2 / 5
         "satisfaction_rate": 1.0,
     }
@@ -57,14 +58,16 @@ def test_untouched_departments_and_total(led):
     for d in ("land", "build"):
         s = dept(doc, d)
         assert (s["received"], s["open"], s["due"], s["overdue"]) == (1, 1, 0, 0)
-        assert s["response_rate"] == 0.0
+        # G arrived a moment ago: its response is not due yet, so it is
+        # not counted against them (响应率 counts only what was due)
+        assert s["response_due"] == 0 and s["response_rate"] is None
         assert s["resolution_rate"] is None and s["satisfaction_rate"] is None
     quiet = dept(doc, "tax")
     assert quiet["received"] == 0 and quiet["response_rate"] is None
     assert [d["id"] for d in doc["departments"]] == [d["id"] for d in led["st"].roster["departments"]]
     total = doc["total"]
     assert (total["received"], total["returned"], total["resolved"], total["due"]) == (8, 1, 2, 5)
-    assert total["response_rate"] == round(2 / 7, 4)
+    assert total["response_due"] == 5 and total["response_rate"] == 0.4
     assert total["name"] == led["st"].roster["zone"]["name"] and "id" not in total
 
 

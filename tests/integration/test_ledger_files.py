@@ -18,7 +18,7 @@ import pytest
 import flow
 import lib
 
-STATE_ZH = {"queued": "待认领", "claimed": "已认领", "responded": "已答复",
+STATE_ZH = {"queued": "待认领", "claimed": "已认领", "responded": "已回应",
             "resolved": "已办结", "returned": "已退单", "closed": "已销号"}
 CATEGORY_ZH = {"individual": "个性", "common": "共性", "difficult": "疑难"}
 SHEETS = ["汇总", "个性问题", "共性问题", "疑难问题", "往期未销号"]   # the last: issue 16's carry-over
@@ -84,8 +84,9 @@ def check_summary(ws, doc, only=None):
                 assert r[col] == pytest.approx(d[field], abs=1e-9), (d["name"], col, r[col], d[field])
     assert ws.freeze_panes == "A4"
     assert ws.auto_filter.ref == "A3:Q%d" % (len(rows) + 3)
-    rates = [c for c in ws["O"][TITLE_ROWS + 1:] if c.value is not None]
-    assert rates and all(c.number_format == "0.0%" for c in rates)
+    rates = [c for col in "OPQ" for c in ws[col][TITLE_ROWS + 1:] if c.value is not None]
+    defined = [d[f] for d in want for f in SCORE_FIELDS if f.endswith("_rate") and d[f] is not None]
+    assert len(rates) == len(defined) and all(c.number_format == "0.0%" for c in rates)
 
 
 def check_issue_sheets(wb, doc, st, only=None):

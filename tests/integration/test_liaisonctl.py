@@ -3,6 +3,10 @@
 import base64
 import copy
 import os
+import re
+import subprocess
+
+import pytest
 
 import lib
 from lib import PREFIX, TOKEN_RE
@@ -94,3 +98,17 @@ def test_roster_check_bad(stack, tmp_path):
     assert bad in out or "enterprises[0]" in out, out
     p = roster_check(os.path.join(str(tmp_path), "absent.json"))
     assert p.returncode == 1
+
+
+def test_liaisonctl_reads_the_default_config_path_its_man_page_names():
+    """Without -c, liaisonctl (and liaisond) read the file the FILES section
+    of liaisonctl(1) names: the error for a missing file says which."""
+    man = open(os.path.join(os.path.dirname(__file__), "..", "..", "man", "liaisonctl.1"), encoding="utf-8").read()
+    files = man[man.index(".Sh FILES"):]
+    named = re.search(r"^\.It Pa (\S+liaisond\.conf)$", files, re.M).group(1)
+    if os.path.exists(named):
+        pytest.skip("%s exists on this machine" % named)
+    p = lib.liaisonctl("token", "issue", "admin", "ops", check=False)
+    assert p.returncode == 1 and p.stderr.startswith("liaisonctl: %s: " % named), p.stderr
+    d = subprocess.run([lib.LIAISOND, "-t"], capture_output=True, text=True, timeout=30)
+    assert d.returncode != 0 and ("%s: " % named) in d.stderr, d.stderr

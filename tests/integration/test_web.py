@@ -64,16 +64,17 @@ def test_sign_in_sets_a_strict_httponly_session_cookie_held_in_redis(web):
     r = lib.request(web.d.port, "POST", "/login", body="token=" + tok, ctype=FORM)
     assert r.status == 303 and r.header("location") == "/form"
     cookie = r.header("set-cookie")
-    assert re.match(r"^liaison_session=[0-9a-f]{32}; Path=/; HttpOnly; SameSite=Strict$", cookie), cookie
+    assert re.match(r"^liaison_session=[0-9a-f]{32}; Path=/; Max-Age=2592000; HttpOnly; SameSite=Strict$",
+                    cookie), cookie
     sid = cookie.split(";")[0].split("=")[1]
     key = lib.PREFIX + "session:" + sid
-    assert 0 < web.r.ttl(key) <= 43200
+    assert 0 < web.r.ttl(key) <= 30 * 86400     # [web] session_days
     stored = web.r.hgetall(key)
     assert stored[b"token"].decode() == lib.token_sha(tok)
     assert tok.encode() not in b"".join(stored.values())
     r = page(web, "/form", "liaison_session=" + sid)
     assert r.status == 200 and tok not in r.body.decode()
-    assert "联络员问题报送" in r.body.decode()
+    assert "指导员问题报送" in r.body.decode()
 
 
 @pytest.mark.parametrize("token,status", [("lt_" + "A" * 32, 401), ("bad token!", 422), ("", 422)])
@@ -170,7 +171,7 @@ def test_without_a_session_a_post_is_refused_and_a_get_asks_to_sign_in(web):
 def test_revoking_the_token_ends_its_sessions(web):
     tok = web.token("officer", "O016")
     cookie = login(web, tok)
-    assert "联络员问题报送" in page(web, "/form", cookie).body.decode()
+    assert "指导员问题报送" in page(web, "/form", cookie).body.decode()
     web.d.ctl("token", "revoke", tok)
     r = page(web, "/form", cookie)
     assert 'name="token"' in r.body.decode()
@@ -298,3 +299,128 @@ def test_the_ledger_page_names_enterprises_only_when_configured(fresh_stack):
     body = page(st, "/ledger").body.decode()
     name = next(e["name"] for e in st.roster["enterprises"] if e["id"] == ent)
     assert '<span class="enterprise">' in body and name in body
+
+
+def test_one_word_for_the_officer_everywhere(stack):
+    """指导员, as the roster sheets and the digest say: never 联络员 on a page."""
+    for path in ("/form", "/dept", "/ledger", "/"):
+        r = stack.d.get(path)
+        assert "联络员" not in r.body.decode("utf-8", "replace"), path
+
+
+# ---------------------------------------------------------------------------
+# the officer's page (issue 19): the zero report, 不满意, anchors
+
+
+def form_fields(body):
+    return {"csrf": hidden(body, "csrf"), "idem": hidden(body, "idem")}
+
+
+def test_zero_report_asks_for_confirmation(web):
+    cookie = login(web, web.token("officer", "O030"))
+    body = page(web, "/form", cookie).body
+    assert 'action="/form/zero#zero"' in body.decode()
+    before = lib.stable_snapshot(web.r)
+    r = post(web, "/form/zero", form_fields(body), cookie)
+    assert r.status == 422, r
+    text = r.body.decode()
+    assert 'id="confirm-error"' in text and "请先勾选确认" in text
+    assert re.search(r'id="zero-confirm"[^>]*aria-invalid="true"', text), text
+    lib.assert_unchanged(before, lib.stable_snapshot(web.r))
+    fields = dict(form_fields(body), confirm="1")
+    r = post(web, "/form/zero", fields, cookie)
+    assert r.status == 303, r
+    assert web.r.zcard(lib.PREFIX + "officer:O030:reports") == 1
+
+
+def test_zero_report_refused_on_the_page_after_issues(web):
+    from flow import new_issue
+    new_issue(web, "O031")
+    cookie = login(web, web.token("officer", "O031"))
+    body = page(web, "/form", cookie).body
+    before = lib.stable_snapshot(web.r)
+    r = post(web, "/form/zero", dict(form_fields(body), confirm="1"), cookie)
+    assert r.status == 409, r
+    text = r.body.decode()
+    assert 'id="confirm-error"' in text and "本期您已报送过问题，不能再提交零报告" in text, text
+    lib.assert_unchanged(before, lib.stable_snapshot(web.r))
+
+
+def test_unsatisfied_needs_a_reason_and_is_the_one_way_back(web):
+    from flow import drive, get_issue, new_issue, task_of
+    iss = new_issue(web, "O032")
+    drive(web, task_of(iss, "hr"), "resolved", dept="hr")
+    cookie = login(web, web.token("officer", "O032"))
+    body = page(web, "/form", cookie).body
+    text = body.decode()
+    assert "/form/reopen" not in text, "one way to send an issue back"
+    assert 'action="/form/confirm#issue-%s"' % iss["id"] in text
+    fields = {"csrf": hidden(body, "csrf"), "issue": iss["id"], "satisfaction": "unsatisfied", "comment": ""}
+    before = lib.stable_snapshot(web.r)
+    r = post(web, "/form/confirm", fields, cookie)
+    assert r.status == 422, r
+    text = r.body.decode()
+    assert 'id="comment-error"' in text and "请写明原因" in text, text
+    assert re.search(r'id="comment-%s"[^>]*aria-invalid="true"' % iss["id"], text), text
+    lib.assert_unchanged(before, lib.stable_snapshot(web.r))
+    fields["comment"] = "只解决了一半"
+    r = post(web, "/form/confirm", fields, cookie)
+    assert r.status == 303 and "ok=reopen" in r.header("location"), r
+    assert get_issue(web, iss["id"])["state"] == "queued"
+    follow = page(web, r.header("location").split("#")[0], cookie).body.decode()
+    assert "已连同您的意见退回部门" in follow
+
+
+def test_a_refused_report_opens_at_the_field(web):
+    cookie = login(web, web.token("officer", "O033"))
+    body = page(web, "/form", cookie).body
+    assert 'action="/form/report#report"' in body.decode()
+    ent = web.officer("O033")["enterprises"][0]
+    fields = dict(form_fields(body), enterprise=ent, topic="hiring", title="", detail="描述")
+    r = post(web, "/form/report", fields, cookie)
+    assert r.status == 422, r
+    assert re.search(r'id="title"[^>]*aria-invalid="true"', r.body.decode())
+
+
+def test_a_session_lasts_30_days_by_default_and_revocation_still_ends_it(web):
+    tok = web.token("officer", "O034")
+    r = lib.request(web.d.port, "POST", "/login", body="token=" + urllib.parse.quote(tok), ctype=FORM)
+    assert r.status == 303, r
+    cookie = r.header("set-cookie")
+    assert "Max-Age=2592000" in cookie and "HttpOnly" in cookie, cookie
+    sid = cookie.split(";")[0].split("=")[1]
+    ttl = web.r.ttl(lib.PREFIX + "session:" + sid)
+    assert 2592000 - 60 < ttl <= 2592000, ttl
+    assert "记住您 30 天" in page(web, "/form").body.decode()
+    web.d.ctl("token", "revoke", tok)
+    assert 'name="token"' in page(web, "/form", cookie.split(";")[0]).body.decode()
+
+
+def test_session_days_is_configurable(fresh_stack):
+    st = fresh_stack(conf={"web": {"session_days": 2}})
+    r = lib.request(st.d.port, "POST", "/login", body="token=" + urllib.parse.quote(st.token("department", "hr")),
+                    ctype=FORM)
+    assert r.status == 303 and "Max-Age=172800" in r.header("set-cookie"), r
+    sid = r.header("set-cookie").split(";")[0].split("=")[1]
+    assert 172800 - 60 < st.r.ttl(lib.PREFIX + "session:" + sid) <= 172800
+
+
+def test_the_token_can_be_shown_while_typing(web):
+    body = page(web, "/dept").body.decode()
+    assert 'id="show-token"' in body and 'type="password" id="token"' in body
+    assert re.search(r'<script src="/static/form-[^"]+\.js" defer>', body), "form.js does the showing"
+
+
+def test_each_issue_shows_its_departments_claimant_deadline_and_dates(web):
+    from flow import act_ok, new_issue, task_of
+    iss = new_issue(web, "O035")
+    tid = task_of(iss, "hr")
+    act_ok(web, tid, "claim", dept="hr", text="王小明")
+    cookie = login(web, web.token("officer", "O035"))
+    text = page(web, "/form", cookie).body.decode()
+    item = text.split('id="issue-%s"' % iss["id"])[1].split("</li>")[0]
+    assert "人力资源和社会保障局" in item and "已认领" in item, item
+    assert "认领人 王小明" in item, item
+    assert re.search(r"报送 \d{4}-\d\d-\d\d \d\d:\d\d", item), item
+    assert re.search(r"收到 \d{4}-\d\d-\d\d \d\d:\d\d", item) and re.search(r"认领 \d{4}-\d\d-\d\d", item), item
+    assert re.search(r"回应期限 \d{4}-\d\d-\d\d \d\d:\d\d", item), item

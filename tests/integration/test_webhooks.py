@@ -319,3 +319,67 @@ def test_metrics_count_deliveries_by_department_and_outcome(hooks):
                                 outcome="delivered") == 1, 5, what="tax delivered")
     assert metric(h, "liaisond_webhook_pending", department="hr") == 0
     assert metric(h, "liaisond_webhook_pending", department="tax") == 0
+
+
+# ---------------------------------------------------------------------------
+# links (issue 19): SPEC §7's data.links, and chat links that land on the task
+
+
+def test_standard_payload_data_carries_links_to_the_task_anchor(hooks):
+    h = hooks()
+    issue = h.file("O001", "hiring")
+    tid = issue["tasks"][0]["id"]
+    body = json.loads(h.sink.wait("/hooks/hr", 1)[0]["body"])
+    links = body["data"]["links"]
+    assert links["task"].startswith("http") and links["task"].endswith("/dept#task-" + tid), links
+    assert links["department"] == links["task"].split("#")[0], links
+    # (the department page gives each task the anchor task-ID: tests/browser/dept.test.mjs)
+
+
+def test_chat_message_links_land_on_the_task(hooks):
+    h = hooks()
+    issue = h.file("O001", "land")             # land is a WeCom robot
+    tid = issue["tasks"][0]["id"]
+    body = json.loads(h.sink.wait("/hooks/land", 1)[0]["body"])
+    content = body["markdown"]["content"]
+    assert "/dept#task-" + tid in content, content
+    assert "/dept#" + tid not in content, content
+
+
+# ---------------------------------------------------------------------------
+# a department's dead deliveries again in one call (issue 19)
+
+
+def test_retry_all_dead_deliveries_of_a_department_in_one_call(hooks):
+    h = hooks()
+    h.sink.answer("/hooks/hr", *[(500, b"", {}, 0)] * 8)
+    h.file("O001", "hiring")
+    h.file("O002", "hiring")
+    lib.wait_for(lambda: len([d for d in h.deliveries(department="hr") if d["status"] == "dead"]) == 2, 30,
+                 what="two dead deliveries")
+    tax_before = h.deliveries(department="tax")
+    admin_tok = h.token("admin", "ops")
+    r = h.d.post("/api/v1/deliveries/retry", {"department": "hr"}, token=admin_tok)
+    assert r.status == 202, r
+    assert r.json() == {"department": "hr", "retried": 2, "more": False}, r.json()
+    lib.wait_for(lambda: all(d["status"] == "delivered" for d in h.deliveries(department="hr")), 15,
+                 what="both delivered")
+    assert h.deliveries(department="tax") == tax_before
+    # nothing dead: nothing to do
+    r = h.d.post("/api/v1/deliveries/retry", {"department": "hr"}, token=admin_tok)
+    assert r.status == 202 and r.json()["retried"] == 0, r
+
+
+@pytest.mark.parametrize("body,status,code,field", [
+    ({"department": "nosuch"}, 422, "invalid", "department"),
+    ({}, 422, "invalid", "department"),
+    ({"department": "hr", "all": True}, 400, "bad_request", "all"),
+    ({"department": 3}, 400, "bad_request", "department"),
+])
+def test_retry_a_department_refuses_bad_bodies_and_non_admins(hooks, body, status, code, field):
+    h = hooks()
+    admin_tok, hr_tok = h.token("admin", "ops"), h.token("department", "hr")
+    before = lib.stable_snapshot(h.r)
+    lib.assert_error(h.d.post("/api/v1/deliveries/retry", body, token=admin_tok), status, code, field)
+    lib.assert_error(h.d.post("/api/v1/deliveries/retry", {"department": "hr"}, token=hr_tok), 403, "forbidden")
+    lib.assert_unchanged(before, lib.redis_snapshot(h.r))

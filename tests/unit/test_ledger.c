@@ -274,6 +274,92 @@ test_bad_replies(void **state)
 	reply_free(s);
 }
 
+/*
+ * The issue's story: hr resolved T1, the officer rated it 不满意, hr
+ * returned it, an admin re-routed the issue to social (T7, past = 1 marks
+ * T1 as no longer current). hr keeps received, returned and its rating;
+ * social starts clean.
+ */
+static void
+test_ratings_and_returns_stay_with_the_department(void **state)
+{
+	redisReply *rows = reply_array(1);
+	struct ledger *l;
+	const struct ledger_score *hr, *social;
+	cJSON *doc, *is, *depts;
+
+	(void)state;
+	row(rows, reply_hash("id=I1", "created=100", "category=individual",
+	    "state=queued", "satisfaction=unsatisfied",
+	    "ratings={\"hr\":\"unsatisfied\"}", NULL),
+	    reply_hash("id=T7", "department=social", "state=queued",
+	    "created=5000", "due_claim=20000", "due_respond=30000",
+	    "due_resolve=40000", NULL),
+	    reply_hash("id=T1", "department=hr", "state=returned",
+	    "created=100", "due_claim=200", "due_respond=300",
+	    "due_resolve=400", "returned_at=4000", "past=1", NULL));
+	l = ledger_parse(rows);
+	reply_free(rows);
+	ledger_score(l, roster, strtoll(NOW, NULL, 10));
+	hr = score(l, "hr");
+	assert_int_equal(hr->received, 1);
+	assert_int_equal(hr->returned, 1);
+	assert_int_equal(hr->rated, 1);
+	assert_int_equal(hr->satisfied, 0);
+	assert_true(hr->satisfaction_rate == 0.0);
+	social = score(l, "social");
+	assert_int_equal(social->received, 1);
+	assert_int_equal(social->rated, 0);
+	assert_true(social->satisfaction_rate < 0);
+	/* received at 5000, respond due at 30000: not yet counted */
+	assert_int_equal(social->response_due, 0);
+	assert_true(social->response_rate < 0);
+	doc = ledger_json(l, roster, NULL, 0);
+	is = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "issues"), 0);
+	depts = cJSON_GetObjectItem(is, "departments");
+	assert_int_equal(cJSON_GetArraySize(depts), 1);
+	assert_string_equal(cJSON_GetArrayItem(depts, 0)->valuestring,
+	    "social");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(is, "tasks")),
+	    2);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(is,
+	    "ratings"), "hr")->valuestring, "unsatisfied");
+	cJSON_Delete(doc);
+	ledger_free(l);
+}
+
+/*
+ * 响应率 counts only what was due: a task received a moment ago and not
+ * yet answered is not in the denominator; one past its respond deadline,
+ * or answered, is.
+ */
+static void
+test_response_rate_counts_only_what_was_due(void **state)
+{
+	redisReply *rows = reply_array(3);
+	struct ledger *l;
+	const struct ledger_score *hr;
+
+	(void)state;
+	row(rows, reply_hash("id=I1", "created=9000", NULL),
+	    reply_hash("id=T1", "department=hr", "state=queued",
+	    "created=9000", "due_claim=19000", "due_respond=29000",
+	    "due_resolve=39000", NULL), NULL);
+	l = ledger_parse(rows);
+	ledger_score(l, roster, strtoll(NOW, NULL, 10));
+	hr = score(l, "hr");
+	assert_int_equal(hr->received, 1);
+	assert_int_equal(hr->response_due, 0);
+	assert_true(hr->response_rate < 0);
+	/* once its respond deadline passes unanswered, it counts against */
+	ledger_score(l, roster, 29000);
+	hr = score(l, "hr");
+	assert_int_equal(hr->response_due, 1);
+	assert_true(hr->response_rate == 0.0);
+	ledger_free(l);
+	reply_free(rows);
+}
+
 static void
 test_names(void **state)
 {
@@ -339,6 +425,8 @@ main(void)
 		cmocka_unit_test(test_bad_replies),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_carried_over_and_governance_fields),
+		cmocka_unit_test(test_ratings_and_returns_stay_with_the_department),
+		cmocka_unit_test(test_response_rate_counts_only_what_was_due),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

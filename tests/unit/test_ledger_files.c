@@ -76,6 +76,7 @@ ledger_two(void)
 		is->state = xstrdup("queued");
 		is->group = xstrdup("");
 		is->satisfaction = xstrdup(i ? "" : "basic");
+		is->ratings = xstrdup("");
 		is->created = 1764230400000LL;	/* 2025-11-27 16:00 +08:00 */
 	}
 	is = &l->issues[0];

@@ -444,7 +444,7 @@ test_webhook_wecom_markdown_names_what_to_act_on(void **state)
 	assert_non_null(strstr(content, "**类别**：共性\n"));
 	assert_non_null(strstr(content,
 	    "**企业**：福州星海电子有限公司、福州蓝天物流有限公司\n"));
-	assert_non_null(strstr(content, "**联络员**：张三、李四\n"));
+	assert_non_null(strstr(content, "**指导员**：张三、李四\n"));
 	assert_non_null(strstr(content, "**办理期限**：2026-11-27 23:59\n"));
 	/* A line break in a title does not start a heading. */
 	assert_non_null(strstr(content,
@@ -556,7 +556,7 @@ test_webhook_feishu_signs_in_the_body(void **state)
 	assert_non_null(content);
 	/* The card header holds the heading; the markdown starts below. */
 	assert_null(strstr(content, "###"));
-	assert_non_null(strstr(content, "**联络员**：张三、李四\n"));
+	assert_non_null(strstr(content, "**指导员**：张三、李四\n"));
 	assert_true(ends_with(content, "[查看任务](" LINK ")"));
 	cJSON_Delete(body);
 	webhook_backend_request_free(&r);

@@ -222,6 +222,9 @@ test_workdays_due_across_a_year_end_not_in_the_calendar(void **state)
 	assert_true(workdays_covers(calendar, 2026));
 	assert_false(workdays_covers(calendar, 2027));
 	assert_false(workdays_covers(calendar, 2024));
+	/* the shipped calendar runs out with 2026: warn from 2026 on */
+	assert_int_equal(workdays_last_year(calendar), 2026);
+	assert_int_equal(workdays_missing_year(calendar, 2026), 2027);
 	assert_true(workdays_is_workday(calendar, 2027, 1, 1));
 	check_due(at(2026, 12, 30, 16, 0), 1, "2026-12-31 23:59:59");
 	check_due(at(2026, 12, 30, 16, 0), 2, "2027-01-01 23:59:59");
@@ -279,6 +282,12 @@ test_workdays_load_takes_comments_blanks_and_any_order(void **state)
 	assert_true(workdays_covers(wd, 2027));
 	assert_true(workdays_covers(wd, 2028));
 	assert_false(workdays_covers(wd, 2029));
+	/* the last date covered is 2028-12-31; in 2028 the next year is missing */
+	assert_int_equal(workdays_last_year(wd), 2028);
+	assert_int_equal(workdays_missing_year(wd, 2026), 0);
+	assert_int_equal(workdays_missing_year(wd, 2027), 0);
+	assert_int_equal(workdays_missing_year(wd, 2028), 2029);
+	assert_int_equal(workdays_missing_year(wd, 2025), 2025);
 	workdays_free(wd);
 }
 
@@ -293,6 +302,8 @@ test_workdays_load_of_an_empty_file_covers_no_year(void **state)
 	assert_null(cause);
 	assert_int_equal(wd->ndays, 0);
 	assert_false(workdays_covers(wd, 2026));
+	assert_int_equal(workdays_last_year(wd), 0);
+	assert_int_equal(workdays_missing_year(wd, 2026), 2026);
 	assert_true(workdays_is_workday(wd, 2026, 10, 1));
 	assert_false(workdays_is_workday(wd, 2026, 10, 3));
 	workdays_free(wd);
