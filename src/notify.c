@@ -204,7 +204,7 @@ notify_mail(const struct notify_input *in, char **subject, char **text,
 		free(url);
 	}
 	if (events == 0) {
-		xasprintf(&footer, "%s 联络员问题报送（系统自动发送，请勿直接回复）",
+		xasprintf(&footer, "%s 指导员问题报送（系统自动发送，请勿直接回复）",
 		    in->zone_name);
 		digest_doc_end(&d, footer, text, html);
 		free(footer);
@@ -240,7 +240,7 @@ notify_mail(const struct notify_input *in, char **subject, char **text,
 		free(url);
 	}
 	digest_doc_para(&d, "办结的问题请在报送页面确认满意程度；不满意可退回重办。");
-	xasprintf(&footer, "%s 联络员问题报送（系统自动发送，请勿直接回复）",
+	xasprintf(&footer, "%s 指导员问题报送（系统自动发送，请勿直接回复）",
 	    in->zone_name);
 	digest_doc_end(&d, footer, text, html);
 	free(footer);

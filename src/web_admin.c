@@ -246,7 +246,7 @@ web_admin_cards_forms(struct request *r, struct evbuffer *buf)
 	    "内有效。</p><form method=\"post\" action=\"/admin/cards\">",
 	    r->config->link_hours);
 	web_hidden_csrf(r, buf);
-	evbuffer_add_printf(buf, "<button type=\"submit\">打印全部联络员的登录"
+	evbuffer_add_printf(buf, "<button type=\"submit\">打印全部指导员的登录"
 	    "卡片</button></form><form method=\"post\" action=\"/admin/cards\">");
 	web_hidden_csrf(r, buf);
 	evbuffer_add_printf(buf, "<label for=\"cards-who\">为一人生成登录卡片"

@@ -83,7 +83,7 @@ web_cards_render(struct request *r, redisReply *reply)
 		evbuffer_add_printf(buf, "</h3><p class=\"muted\">");
 		web_escape(buf, p->people[i].unit);
 		evbuffer_add_printf(buf, "</p>%s<p class=\"hint\">用手机扫码登录"
-		    "“联络员问题报送”，只能使用一次</p><p class=\"url\">",
+		    "“指导员问题报送”，只能使用一次</p><p class=\"url\">",
 		    svg != NULL ? svg : "");
 		web_escape(buf, url);
 		evbuffer_add_printf(buf, "</p></article>");
@@ -171,7 +171,7 @@ web_cards(struct request *r)
 	if (failed || p->n == 0) {
 		cJSON_Delete(root);
 		web_error(r, failed ? 500 : 404, failed ? "无法生成随机数。" :
-		    "名单中没有联络员。");
+		    "名单中没有指导员。");
 		return;
 	}
 	json = cJSON_PrintUnformatted(root);

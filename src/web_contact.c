@@ -34,7 +34,7 @@ static const struct {
 	{ "grouped", "归入共性问题" },
 	{ "merged", "合并任务" },
 	{ "reopened", "退回重办" },
-	{ "confirmed", "联络员确认" },
+	{ "confirmed", "指导员确认" },
 	{ NULL, NULL }
 };
 
@@ -87,7 +87,7 @@ web_contact(struct request *r, struct evbuffer *buf, const redisReply *issue)
 	evbuffer_add_printf(buf, "<dl class=\"contact\"><dt>企业</dt>"
 	    "<dd class=\"enterprise\">");
 	web_escape(buf, e != NULL ? e->name : eid);
-	evbuffer_add_printf(buf, "</dd><dt>联络员</dt><dd class=\"officer\">");
+	evbuffer_add_printf(buf, "</dd><dt>指导员</dt><dd class=\"officer\">");
 	if (o == NULL) {
 		web_escape(buf, oid);
 		evbuffer_add_printf(buf, "</dd></dl>");

@@ -356,7 +356,7 @@ web_dept_filters(struct evbuffer *buf, const struct dept_page *p)
 
 	evbuffer_add_printf(buf, "<section><form method=\"get\" "
 	    "action=\"/dept\" class=\"search\" role=\"search\"><label for=\"q\">搜索（企业、"
-	    "联络员、标题、编号）</label><input type=\"search\" id=\"q\" "
+	    "指导员、标题、编号）</label><input type=\"search\" id=\"q\" "
 	    "name=\"q\" maxlength=\"%d\" value=\"", DEPT_QUERY_MAX / 3);
 	web_escape(buf, p->q);
 	evbuffer_add_printf(buf, "\"><label for=\"state\">状态</label><select "

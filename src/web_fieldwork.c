@@ -272,11 +272,11 @@ web_fieldwork_render(struct request *r, redisReply *reply)
 	size_t i;
 
 	if (o == NULL) {
-		web_error(r, 403, "您已不在联络员名单中。");
+		web_error(r, 403, "您已不在指导员名单中。");
 		return;
 	}
 	buf = web_begin(r, "走访记录与工作成效");
-	web_signed_in_bar(r, buf, "联络员");
+	web_signed_in_bar(r, buf, "指导员");
 	if (done != NULL && (api_id_valid(done, 'V') || api_id_valid(done, 'C')))
 		evbuffer_add_printf(buf, "<section class=\"notice\" id=\"done\" "
 		    "role=\"status\"><p>已保存，编号 <strong>%s</strong>。</p>"

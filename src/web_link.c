@@ -37,7 +37,7 @@ web_link_spent(struct request *r)
 	    "一次，并且在 %d 小时后过期。这个链接已经用过、已过期或不完整。"
 	    "</p><p>请联系管理员（党群工作部）重新发一个登录链接或二维码；也"
 	    "可以用令牌登录。</p></section>\n<nav class=\"links\"><a href=\""
-	    "/form\">联络员报送</a> <a href=\"/dept\">部门办理</a></nav>\n",
+	    "/form\">指导员报送</a> <a href=\"/dept\">部门办理</a></nav>\n",
 	    r->config->link_hours);
 	web_end(r, buf, 410, NULL);
 }

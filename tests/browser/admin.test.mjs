@@ -43,7 +43,7 @@ test('an admin re-routes a returned task from the triage list', async () => {
 
 test('the admin prints sign-in cards: one per officer, with a QR code', async () => {
   await page.goto(BASE + '/admin');
-  await page.getByRole('button', { name: '打印全部联络员的登录卡片' }).click();
+  await page.getByRole('button', { name: '打印全部指导员的登录卡片' }).click();
   await page.waitForSelector('.signin-card');
   const n = await page.locator('.signin-card').count();
   const roster = JSON.parse((await import('node:fs')).readFileSync(process.env.ROSTER, 'utf8'));

@@ -85,7 +85,7 @@ test('the sample period prints on at most six A4 pages, rendered for the docs', 
   assert.match(pages[0], /期次：\d{4}-\d\d-[12]\s+生成时间：/);
   pages.forEach((p, i) => assert.match(p, new RegExp(`第\\s*${i + 1}\\s*页\\s*共\\s*${pages.length}\\s*页`), `page ${i + 1}`));
   const all = pages.join('\n');
-  for (const word of ['筛选', '联络员报送']) assert.ok(!all.includes(word), word + ' is printed');
+  for (const word of ['筛选', '指导员报送']) assert.ok(!all.includes(word), word + ' is printed');
   // every issue is printed once, its heading and its first task on one page
   const api = await (await fetch(PRINT + '/api/v1/ledger')).json();
   const names = Object.fromEntries(ROSTER.departments.map((d) => [d.id, d.name]));

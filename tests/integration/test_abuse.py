@@ -146,7 +146,7 @@ def test_a_person_taken_off_the_roster_loses_every_route_and_page(fresh_stack):
     # sessions: a page shows the sign-in form again, the cookie is cleared and the session is gone
     sid = ocookie.split("=")[1]
     r = page(st, "/form", ocookie)
-    assert r.status == 403 and 'name="token"' in r.body.decode() and "联络员问题报送" not in r.body.decode(), r
+    assert r.status == 403 and 'name="token"' in r.body.decode() and "指导员问题报送" not in r.body.decode(), r
     assert "Max-Age=0" in (r.header("set-cookie") or ""), r
     assert not st.r.exists(lib.PREFIX + "session:" + sid)
     r = post_form(st, "/form/report", urllib.parse.urlencode({"csrf": csrf, "enterprise": ent, "topic": "hiring",
@@ -307,9 +307,9 @@ def test_sessions_per_token_are_capped(fresh_stack):
     assert len(sessions) == 2, sessions
     for c in cookies[:2]:
         r = page(st, "/form", c)
-        assert 'name="token"' in r.body.decode() and "联络员问题报送" not in r.body.decode(), c
+        assert 'name="token"' in r.body.decode() and "指导员问题报送" not in r.body.decode(), c
     for c in cookies[2:]:
-        assert "联络员问题报送" in page(st, "/form", c).body.decode()
+        assert "指导员问题报送" in page(st, "/form", c).body.decode()
     # signing out takes the session off its token's list
     c = cookies[3]
     csrf = hidden(page(st, "/form", c).body, "csrf")

@@ -172,7 +172,7 @@ def remind(st, period, kind, officers):
 def test_a_reminder_goes_once_to_each_officer_who_has_not_reported(tmp_path):
     with lib.SmtpSink() as sink, stack(tmp_path, sink) as st:
         period = lib.current_period()
-        report(st, "O009", "已报送的联络员")                  # O009 has reported
+        report(st, "O009", "已报送的指导员")                  # O009 has reported
         assert remind(st, period, "remind_early", ["O009", "O010", "O011"]) == 2
         assert remind(st, period, "remind_early", ["O009", "O010", "O011"]) == 0   # once
         mails = sink.wait(2, timeout=15)

@@ -68,7 +68,7 @@ def test_opening_shows_a_button_and_spends_nothing_then_it_signs_in_once(st):
     cookie = r.header("set-cookie").split(";")[0]
     assert re.match(r"^liaison_session=[0-9a-f]{32}$", cookie)
     page = lib.request(st.d.port, "GET", "/form", headers={"Cookie": cookie}).body.decode()
-    assert "联络员问题报送" in page and st.officer("O002")["name"] in page
+    assert "指导员问题报送" in page and st.officer("O002")["name"] in page
     again = use(st, path)
     assert again.status == 410 and again.header("set-cookie") is None
     assert "这个登录链接已失效" in again.body.decode()
