@@ -20,16 +20,31 @@ struct cJSON;
 struct daemon;
 
 
+/* sentinel.c */
+struct sentinel;
+typedef void (*sentinel_primary_fn)(void *, const struct sentinel_addr *);
+struct sentinel *sentinel_start(struct event_base *, const struct config *,
+    sentinel_primary_fn, void *);
+void sentinel_reask(struct sentinel *);
+void sentinel_stop(struct sentinel *);
+
 /* store.c */
 #define STORE_SCRIPT_MAXARGS 16
 struct store {
 	struct event_base *base;
-	char *host;
+	char *host;                 /* NULL until the Sentinels name one */
 	int port;
 	char *socket;
 	char *password;
 	char *prefix;
 	int timeout_ms;
+
+	/* More than one machine (SPEC 13) */
+	struct sentinel *sentinel;  /* NULL: the config's host/port or socket */
+	uint64_t failovers;         /* switches of primary followed */
+	int replicas;               /* WAIT for this many after a change */
+	int wait_ms;
+	uint64_t waits_short;       /* changes fewer replicas confirmed */
 
 	redisAsyncContext *ctx;
 	int up;                     /* connected, authenticated, scripts loaded */
@@ -55,6 +70,8 @@ int store_command(struct store *, redisCallbackFn *, void *, int,
 int store_script(struct store *, enum store_script_id, redisCallbackFn *,
     void *, int, const char **, const size_t *);
 int store_reply_is_error(struct store *, const redisReply *);
+int store_reply_unavailable(const redisReply *);
+const char *store_primary(const struct store *, char *, size_t);
 
 /* connections.c */
 void connections_note(struct daemon *, struct evhttp_request *);

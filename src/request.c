@@ -335,8 +335,16 @@ request_store_done(redisAsyncContext *c, void *reply, void *privdata)
 		request_error(r, 503, "unavailable", "the store is unavailable",
 		    NULL);
 	} else if (store_reply_is_error(r->daemon->store, reply)) {
-		request_error(r, 500, "internal", "the store refused the request",
-		    NULL);
+		if (store_reply_unavailable(reply)) {
+			/* Not now: a failover, or replicas behind (SPEC 13). */
+			evhttp_add_header(evhttp_request_get_output_headers(
+			    r->req), "Retry-After", "1");
+			request_error(r, 503, "unavailable", "the store cannot "
+			    "confirm the change yet; retry with the same "
+			    "Idempotency-Key", NULL);
+		} else
+			request_error(r, 500, "internal", "the store refused "
+			    "the request", NULL);
 	} else if (call->fn_arg != NULL)
 		call->fn_arg(r, reply, call->arg);
 	else
