@@ -42,6 +42,7 @@ struct store {
 	/* More than one machine (SPEC 13) */
 	struct sentinel *sentinel;  /* NULL: the config's host/port or socket */
 	uint64_t failovers;         /* switches of primary followed */
+	uint64_t connections;       /* connections that came up, so far */
 	int replicas;               /* WAIT for this many after a change */
 	int wait_ms;
 	uint64_t waits_short;       /* changes fewer replicas confirmed */

@@ -113,6 +113,7 @@ store_ready(struct store *s)
 	char where[128];
 
 	s->up = 1;
+	s->connections++;
 	s->backoff_ms = STORE_BACKOFF_MIN_MS;
 	log_info("redis up: %s", store_primary(s, where, sizeof where));
 	store_timer_add(s->ping_ev, STORE_PING_MS);

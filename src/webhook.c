@@ -81,6 +81,7 @@ struct webhook {
 	int reading;                 /* an outbox read or claim is outstanding */
 	int group_ready;
 	int64_t last_autoclaim;
+	uint64_t connection;         /* the store's connection last read on */
 	int callbacks;               /* store replies still to come to us */
 	int stopping;
 	int ntransfers;
@@ -737,6 +738,15 @@ webhook_tick(evutil_socket_t fd, short what, void *arg)
 		argv[0] = "XREADGROUP"; argv[1] = "GROUP"; argv[2] = "webhooks";
 		argv[3] = w->consumer; argv[4] = "COUNT"; argv[5] = "100";
 		argv[6] = "STREAMS"; argv[7] = key; argv[8] = ">";
+		/*
+		 * A new connection (a failover, too) may find entries this
+		 * daemon read before but whose enqueue was lost: its own
+		 * pending ones ("0") come first.
+		 */
+		if (w->connection != s->connections) {
+			w->connection = s->connections;
+			argv[8] = "0";
+		}
 		if (store_command(s, webhook_outbox_read, w, 9, argv,
 		    NULL) == 0) {
 			w->callbacks++;
