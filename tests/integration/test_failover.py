@@ -247,7 +247,8 @@ def test_failover_loses_nothing_acknowledged(machines):
     new = sentinel_primary(m.sentinels[0].client())
     assert new != old
     for d in m.daemons:
-        lib.wait_for(lambda: health(d)["redis"]["primary"] == new, 15, what="daemon on " + new)
+        lib.wait_for(lambda: health(d).get("redis", {}).get("primary") == new, 15,
+                     what="daemon on " + new)
         assert health(d)["redis"]["failovers"] == 1
         metrics = d.metrics()
         assert lib.metric(metrics, "liaisond_redis_failovers_total") == 1
@@ -299,3 +300,98 @@ def test_failover_loses_nothing_acknowledged(machines):
         ids.setdefault((b.get("type"), b["data"]["task"]["id"]), set()).add(h["webhook-id"])
     again = {k: v for k, v in ids.items() if len(v) > 1}
     assert not again, "an event was sent under two webhook-ids: %r" % list(again.items())[:5]
+
+    # a switch the Sentinels make while the primary lives (it turns replica,
+    # refusing writes with READONLY): both daemons follow it too
+    m.sentinels[1].client().execute_command("SENTINEL", "FAILOVER", MASTER)
+    lib.wait_for(lambda: sentinel_primary(m.sentinels[0].client()) not in (old, new), 20,
+                 what="the Sentinels' second failover")
+    third = sentinel_primary(m.sentinels[0].client())
+    stop_reports.clear()
+    done2 = []
+    threads = [Reporter(ports, tokens[o["id"]], o, stop_reports, done2, errors, 100 + i)
+               for i, o in enumerate(officers[:2])]
+    for t in threads:
+        t.start()
+    for d in m.daemons:
+        lib.wait_for(lambda: health(d).get("redis") == {"primary": third, "sentinel": True, "failovers": 2,
+                                                    "replicas": 1}, 15, what="daemon on " + third)
+    lib.wait_for(lambda: len(done2) >= 10, 20, what="reports on the third primary")
+    stop_reports.set()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors[:10]
+    tr = next(s for s in m.servers if s.port == int(third.rsplit(":", 1)[1])).client()
+    for x in done + done2:
+        assert tr.hget(lib.PREFIX + "report:" + x["doc"]["report"], "officer") is not None, x
+
+
+def test_too_few_replicas_is_503_and_the_retry_returns_the_first_answer(tmp_path):
+    """replicas = 1 with no replica: the change is made but not acknowledged
+    (503, Retry-After); once a replica holds it, the same Idempotency-Key
+    returns the first answer, and the report is stored once."""
+    with lib.Stack(str(tmp_path), conf={"redis": {"replicas": 1, "wait_ms": 300}}) as st:
+        oid = "O001"
+        ent = st.officer(oid)["enterprises"][0]
+        body = {"items": [lib.item(ent)]}
+        tok = st.token("officer", oid)
+        key = lib.new_key()
+        first = st.d.post("/api/v1/reports", body, token=tok, headers={"Idempotency-Key": key})
+        lib.assert_error(first, 503, "unavailable")
+        assert first.header("retry-after") == "1"
+        assert lib.metric(st.d.metrics(), "liaisond_redis_wait_short_total") == 1
+        assert len(lib.report_keys(st.r)) == 1      # made, not yet safe
+        replica = lib.RedisServer(str(tmp_path), name="replica",
+                                  extra=["--replicaof", "127.0.0.1", str(st.redis.port)])
+        try:
+            replica.start()
+            lib.wait_for(lambda: replicas_online(st.r, 1), 20, what="a replica online")
+            again = st.d.post("/api/v1/reports", body, token=tok, headers={"Idempotency-Key": key})
+            assert again.status == 201, again
+            assert again.header("idempotent-replayed") == "true"
+            assert len(lib.report_keys(st.r)) == 1
+            assert replica.client().hget(lib.PREFIX + "report:" + again.json()["report"], "officer") \
+                == oid.encode()
+            # and a new change is acknowledged at once
+            assert st.d.post("/api/v1/reports", {"items": [lib.item(ent)]}, token=tok).status == 201
+            assert lib.metric(st.d.metrics(), "liaisond_redis_wait_short_total") == 1
+        finally:
+            replica.stop()
+
+
+def test_never_writes_to_a_replica(tmp_path):
+    """A daemon (and liaisonctl) pointed at a replica stays down until it is
+    the primary; a primary demoted under it makes writes 503, not 500."""
+    tmp = str(tmp_path)
+    primary = lib.RedisServer(tmp, name="primary").start()
+    replica = lib.RedisServer(tmp, name="replica", extra=["--replicaof", "127.0.0.1", str(primary.port)])
+    d = lib.Daemon(os.path.join(tmp, "d"), replica.port)
+    try:
+        replica.start()
+        lib.wait_for(lambda: replicas_online(primary.client(), 1), 20, what="a replica online")
+        d.start(wait=False)
+        lib.wait_for(lambda: "is not the primary" in d.stderr(), 10, what="the daemon's refusal")
+        lib.assert_error(lib.request(d.port, "GET", "/healthz"), 503, "unavailable")
+        assert lib.metric(d.metrics(), "liaisond_redis_up") == 0
+        p = d.ctl("token", "issue", "officer", "O001", check=False)
+        assert p.returncode != 0 and "a replica, not the primary" in p.stderr, p
+        assert replica.client().dbsize() == 0
+
+        replica.client().execute_command("REPLICAOF", "NO", "ONE")
+        d.wait_healthy()
+        tok = d.token("officer", "O001")
+        ent = d.roster["officers"][0]["enterprises"][0]
+        assert d.post("/api/v1/reports", {"items": [lib.item(ent)]}, token=tok).status == 201
+
+        # demoted while the daemon uses it: READONLY, then ROLE says replica
+        replica.client().execute_command("REPLICAOF", "127.0.0.1", str(primary.port))
+        resp = d.post("/api/v1/reports", {"items": [lib.item(ent)]}, token=tok)
+        lib.assert_error(resp, 503, "unavailable")
+        lib.wait_for(lambda: lib.request(d.port, "GET", "/healthz").status == 503, 10,
+                     what="healthz 503 on a replica")
+        assert lib.report_keys(primary.client()) == set()
+        d.stop_and_check()
+    finally:
+        d.kill()
+        replica.stop()
+        primary.stop()
