@@ -46,6 +46,7 @@ struct store {
 	int replicas;               /* WAIT for this many after a change */
 	int wait_ms;
 	uint64_t waits_short;       /* changes fewer replicas confirmed */
+	int64_t waited;             /* when the last WAIT was answered */
 
 	redisAsyncContext *ctx;
 	int up;                     /* connected, authenticated, scripts loaded */

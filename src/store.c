@@ -246,9 +246,13 @@ store_ping(int fd, short what, void *arg)
 
 	if (s->ctx == NULL)
 		return;
-	/* A PING may queue behind a WAIT, which takes up to wait_ms. */
-	if (s->ping_outstanding && util_now_ms() - s->ping_sent >
-	    (int64_t)s->timeout_ms + (s->replicas > 0 ? s->wait_ms : 0)) {
+	/*
+	 * A PING may queue behind WAITs, each taking up to wait_ms: a WAIT
+	 * answered since shows the server is not stuck.
+	 */
+	if (s->ping_outstanding && util_now_ms() - (s->ping_sent >
+	    s->waited ? s->ping_sent : s->waited) > (int64_t)s->timeout_ms +
+	    (s->replicas > 0 ? s->wait_ms : 0)) {
 		store_drop(s, "PING not answered in time");
 		return;
 	}
@@ -452,6 +456,8 @@ store_wait_done(redisAsyncContext *c, void *r, void *privdata)
 	redisReply *reply = r, refused;
 	char text[128];
 
+	if (reply != NULL)
+		w->s->waited = util_now_ms();
 	if (reply == NULL || w->reply == NULL)
 		w->fn(c, NULL, w->privdata);
 	else if (w->reply->type == REDIS_REPLY_ERROR ||
