@@ -150,8 +150,10 @@ store_role(redisAsyncContext *c, void *r, void *privdata)
 	if (r == NULL)
 		return;
 	if (!sentinel_addr_is_primary(r)) {
-		log_warnx("redis: %s is not the primary",
-		    store_primary(s, where, sizeof where));
+		log_warnx("redis: %s is not the primary (ROLE: %s)",
+		    store_primary(s, where, sizeof where),
+		    ((redisReply *)r)->type == REDIS_REPLY_ERROR ?
+		    ((redisReply *)r)->str : "a replica");
 		store_fail(s, "not the primary");
 		return;
 	}
@@ -361,6 +363,7 @@ store_free(struct store *s)
 {
 	s->stopping = 1;
 	sentinel_stop(s->sentinel);
+	s->sentinel = NULL;
 	store_drop(s, "shutting down");
 	event_free(s->retry_ev);
 	event_free(s->connect_ev);
@@ -408,6 +411,7 @@ struct store_wait {
 	redisCallbackFn *fn;
 	void *privdata;
 	redisReply *reply;          /* a copy of the script's, or NULL */
+	int alone;                  /* WAIT could not be sent: answer at once */
 };
 
 /* A deep copy of a reply, freed with freeReplyObject like hiredis's own. */
@@ -434,13 +438,39 @@ store_reply_copy(const redisReply *r)
 	return c;
 }
 
+/* Tell the caller that only n replicas confirmed the change. */
+static void
+store_wait_short(struct store_wait *w, redisAsyncContext *c, long long n)
+{
+	redisReply refused;
+	char text[128];
+
+	w->s->waits_short++;
+	memset(&refused, 0, sizeof refused);
+	refused.type = REDIS_REPLY_ERROR;
+	refused.len = snprintf(text, sizeof text, "NOREPLICAS %lld of %d "
+	    "replicas confirmed the change within %d ms", n, w->s->replicas,
+	    w->s->wait_ms);
+	refused.str = text;
+	w->fn(c, &refused, w->privdata);
+}
+
 static void
 store_wait_script(redisAsyncContext *c, void *r, void *privdata)
 {
 	struct store_wait *w = privdata;
+	redisReply *reply = r;
 
-	if (r != NULL)
-		w->reply = store_reply_copy(r);
+	if (!w->alone) {
+		if (reply != NULL)
+			w->reply = store_reply_copy(reply);
+		return;
+	}
+	if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
+		w->fn(c, reply, w->privdata);
+	else
+		store_wait_short(w, c, 0);
+	free(w);
 }
 
 /*
@@ -453,8 +483,7 @@ static void
 store_wait_done(redisAsyncContext *c, void *r, void *privdata)
 {
 	struct store_wait *w = privdata;
-	redisReply *reply = r, refused;
-	char text[128];
+	redisReply *reply = r;
 
 	if (reply != NULL)
 		w->s->waited = util_now_ms();
@@ -464,17 +493,9 @@ store_wait_done(redisAsyncContext *c, void *r, void *privdata)
 	    (reply->type == REDIS_REPLY_INTEGER &&
 	    reply->integer >= w->s->replicas))
 		w->fn(c, w->reply, w->privdata);
-	else {
-		w->s->waits_short++;
-		memset(&refused, 0, sizeof refused);
-		refused.type = REDIS_REPLY_ERROR;
-		refused.len = snprintf(text, sizeof text, "NOREPLICAS %lld of %d "
-		    "replicas confirmed the change within %d ms",
-		    reply->type == REDIS_REPLY_INTEGER ? reply->integer : 0LL,
-		    w->s->replicas, w->s->wait_ms);
-		refused.str = text;
-		w->fn(c, &refused, w->privdata);
-	}
+	else
+		store_wait_short(w, c, reply->type == REDIS_REPLY_INTEGER ?
+		    reply->integer : 0);
 	if (w->reply != NULL)
 		freeReplyObject(w->reply);
 	free(w);
@@ -504,9 +525,12 @@ store_command_waited(struct store *s, redisCallbackFn *fn, void *privdata,
 	}
 	snprintf(replicas, sizeof replicas, "%d", s->replicas);
 	snprintf(ms, sizeof ms, "%d", s->wait_ms);
-	/* Cannot fail after the command above did: same context, same pass. */
-	redisAsyncCommand(s->ctx, store_wait_done, w, "WAIT %s %s", replicas,
-	    ms);
+	/* Same context, same pass: this fails only when out of memory. */
+	if (redisAsyncCommand(s->ctx, store_wait_done, w, "WAIT %s %s",
+	    replicas, ms) != REDIS_OK) {
+		log_warnx("redis: WAIT not sent");
+		w->alone = 1;
+	}
 	return 0;
 }
 
