@@ -47,6 +47,7 @@ struct store {
 	int wait_ms;
 	uint64_t waits_short;       /* changes fewer replicas confirmed */
 	int64_t waited;             /* when the last WAIT was answered */
+	double ping_clock;          /* metrics_clock() of the PING, for /metrics */
 
 	redisAsyncContext *ctx;
 	int up;                     /* connected, authenticated, scripts loaded */
@@ -187,6 +188,7 @@ struct request {
 	char token_hash[TOKEN_HASH_LEN + 1];
 
 	struct event *timer;
+	double started;             /* metrics_clock() when it came in */
 	int answered;
 	int pending;                /* store callbacks not yet run */
 	int status;
@@ -229,6 +231,16 @@ struct cJSON *api_body_object(struct request *, const char *const *);
 /* metrics.c */
 void metrics_count(const char *route, const char *method, int status);
 void metrics_write(struct evbuffer *);
+enum metrics_family {
+	METRICS_HTTP,               /* by route */
+	METRICS_REDIS,              /* the PING round trip */
+	METRICS_WEBHOOK,            /* by department */
+	METRICS_DIGEST              /* one mail */
+};
+double metrics_clock(void);
+void metrics_observe(enum metrics_family, const char *, double);
+void metrics_write_histograms(struct evbuffer *);
+void metrics_free(void);
 
 /* api_misc.c */
 void api_healthz(struct request *);

@@ -158,6 +158,7 @@ api_misc_metrics_reply(struct request *r, const redisReply *stats,
 	char *text;
 
 	metrics_write(buf);
+	metrics_write_histograms(buf);
 	evbuffer_add_printf(buf,
 	    "# HELP liaisond_redis_up Whether the store answers (1) or not (0).\n"
 	    "# TYPE liaisond_redis_up gauge\n"

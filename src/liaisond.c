@@ -238,6 +238,7 @@ main(int argc, char **argv)
 	store_free(d->store);
 	evhttp_free(d->http);
 	connections_free();
+	metrics_free();
 	event_free(sighup);
 	event_free(sigterm);
 	event_free(sigint);

@@ -84,6 +84,7 @@ request_new(struct daemon *d, struct evhttp_request *req, int method)
 	r->roster = r->gen->roster;
 	r->config = r->gen->config;
 	r->calendar = r->gen->calendar;
+	r->started = metrics_clock();
 	r->timer = evtimer_new(d->base, request_timeout, r);
 	tv.tv_sec = r->config->request_timeout_ms / 1000;
 	tv.tv_usec = (r->config->request_timeout_ms % 1000) * 1000;
@@ -216,6 +217,8 @@ request_send(struct request *r, int status, const char *type,
 	}
 	metrics_count(r->route ? r->route->name : "other",
 	    request_method_name(r->method), status);
+	metrics_observe(METRICS_HTTP, r->route ? r->route->name : "other",
+	    metrics_clock() - r->started);
 	evhttp_send_reply(r->req, status, reason, body);
 	r->req = NULL;
 }

@@ -238,6 +238,7 @@ store_pong(redisAsyncContext *c, void *r, void *privdata)
 	if (r == NULL)
 		return;
 	s->ping_outstanding = 0;
+	metrics_observe(METRICS_REDIS, NULL, metrics_clock() - s->ping_clock);
 }
 
 /* Every second: a PING; one unanswered for timeout_ms means a stuck server. */
@@ -261,6 +262,7 @@ store_ping(int fd, short what, void *arg)
 	if (!s->ping_outstanding) {
 		s->ping_outstanding = 1;
 		s->ping_sent = util_now_ms();
+		s->ping_clock = metrics_clock();
 		redisAsyncCommand(s->ctx, store_pong, NULL, "PING");
 	}
 	store_timer_add(s->ping_ev, STORE_PING_MS);

@@ -342,6 +342,7 @@ webhook_check_done(struct webhook *w)
 {
 	struct webhook_transfer *t;
 	CURLMsg *msg;
+	curl_off_t us = 0;
 	long status = 0;
 	int left;
 
@@ -351,6 +352,9 @@ webhook_check_done(struct webhook *w)
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE,
 		    &status);
+		if (curl_easy_getinfo(msg->easy_handle, CURLINFO_TOTAL_TIME_T,
+		    &us) == CURLE_OK)
+			metrics_observe(METRICS_WEBHOOK, t->department, us / 1e6);
 		curl_multi_remove_handle(w->multi, msg->easy_handle);
 		webhook_record(w, t, status, msg->data.result);
 		(*webhook_inflight(w, t->department))--;

@@ -285,6 +285,24 @@ def metric_series(samples, name, **labels):
     return vals[0] if vals else None
 
 
+def histogram(samples, name, **labels):
+    """The histogram series name{labels} as (count, sum, {le: cumulative}),
+    checked to follow the Prometheus convention: cumulative buckets that never
+    fall, a +Inf bucket equal to _count. None when there is no such series."""
+    buckets = {lab["le"]: v for n, lab, v in samples if n == name + "_bucket"
+               and {k: w for k, w in lab.items() if k != "le"} == labels}
+    if not buckets:
+        return None
+    count = metric_series(samples, name + "_count", **labels)
+    total = metric_series(samples, name + "_sum", **labels)
+    bounds = sorted(buckets, key=lambda le: float("inf") if le == "+Inf" else float(le))
+    values = [buckets[b] for b in bounds]
+    assert bounds[-1] == "+Inf", bounds
+    assert values == sorted(values), (name, labels, buckets)
+    assert values[-1] == count and total is not None and total >= 0, (name, labels, count, total)
+    return count, total, buckets
+
+
 # ---------------------------------------------------------------------------
 # Redis state
 
