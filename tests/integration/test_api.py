@@ -2,6 +2,8 @@
 
 import datetime
 import re
+import shutil
+import subprocess
 
 import pytest
 
@@ -88,6 +90,18 @@ def test_metrics_latency_histograms(stack):
     for family in ("liaisond_http_request_duration_seconds", "liaisond_redis_round_trip_seconds",
                    "liaisond_webhook_attempt_seconds", "liaisond_digest_mail_seconds"):
         assert "# TYPE %s histogram\n" % family in text, family
+
+
+def test_metrics_pass_promtool(stack):
+    """promtool (Debian's prometheus, installed by scripts/check) accepts
+    /metrics as it is."""
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool is not installed (apt-get install prometheus)")
+    stack.d.get("/healthz")
+    text = stack.d.get("/metrics").body
+    p = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, timeout=30)
+    assert p.returncode == 0, (p.stdout + p.stderr).decode()
 
 
 def test_metrics(stack, officers):
