@@ -8,6 +8,9 @@
  *
  * A Sentinel that does not answer, does not know the name or drops the
  * connection is left for the next one in the list, after a short wait.
+ * Every SENTINEL_REFRESH_MS the daemon also moves on to the next one and
+ * asks afresh: a subscription cannot be PINGed with hiredis 0.14, so this
+ * is how a Sentinel that went silent (or a message missed) is noticed.
  * The rules for addresses and replies are the library's (sentinel_addr.c),
  * shared with liaisonctl and the digest thread (redis_sync.c).
  */
@@ -26,6 +29,7 @@
 
 #define SENTINEL_RETRY_MS 200      /* before the next Sentinel */
 #define SENTINEL_ROUND_MS 1000     /* when all of them were tried */
+#define SENTINEL_REFRESH_MS 15000  /* ask afresh, of the next Sentinel */
 
 struct sentinel {
 	struct event_base *base;
@@ -43,6 +47,8 @@ struct sentinel {
 	struct event *retry_ev;     /* connect to addrs[at] */
 	struct event *connect_ev;   /* connect or answer deadline */
 	struct event *drop_ev;      /* free ctx outside hiredis's callbacks */
+	struct event *refresh_ev;   /* time to ask afresh */
+	int refreshing;             /* this drop is a refresh: no waiting */
 };
 
 static void sentinel_connect(struct sentinel *);
@@ -62,11 +68,15 @@ sentinel_next(struct sentinel *s, int ms)
 	s->ctx = NULL;
 	s->answered = 0;
 	evtimer_del(s->connect_ev);
+	evtimer_del(s->refresh_ev);
 	if (s->stopping)
 		return;
 	s->at = (s->at + 1) % s->n;
-	if (s->at == 0 && ms > 0)
+	if (s->refreshing)
+		ms = 0;
+	else if (s->at == 0 && ms > 0)
 		ms = SENTINEL_ROUND_MS;
+	s->refreshing = 0;
 	if (!evtimer_pending(s->retry_ev, NULL))
 		sentinel_timer_add(s->retry_ev, ms);
 }
@@ -96,6 +106,15 @@ static void
 sentinel_drop_cb(int fd, short what, void *arg)
 {
 	sentinel_drop(arg);
+}
+
+static void
+sentinel_refresh(int fd, short what, void *arg)
+{
+	struct sentinel *s = arg;
+
+	s->refreshing = 1;
+	sentinel_drop(s);
 }
 
 /* Give up on this connection from inside a callback: freed next pass. */
@@ -128,6 +147,7 @@ sentinel_answer(redisAsyncContext *c, void *r, void *privdata)
 	}
 	evtimer_del(s->connect_ev);
 	s->answered = 1;
+	sentinel_timer_add(s->refresh_ev, SENTINEL_REFRESH_MS);
 	sentinel_tell(s, &a);
 }
 
@@ -252,6 +272,7 @@ sentinel_start(struct event_base *base, const struct config *cfg,
 	s->retry_ev = evtimer_new(base, sentinel_retry, s);
 	s->connect_ev = evtimer_new(base, sentinel_timeout, s);
 	s->drop_ev = evtimer_new(base, sentinel_drop_cb, s);
+	s->refresh_ev = evtimer_new(base, sentinel_refresh, s);
 	sentinel_connect(s);
 	return s;
 }
@@ -278,6 +299,7 @@ sentinel_stop(struct sentinel *s)
 	event_free(s->retry_ev);
 	event_free(s->connect_ev);
 	event_free(s->drop_ev);
+	event_free(s->refresh_ev);
 	free(s->addrs);
 	free(s->master);
 	free(s);
