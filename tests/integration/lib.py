@@ -464,7 +464,7 @@ class RedisSentinel(RedisServer):
     """A Redis Sentinel on loopback watching the primary at primary_port under
     the name master, with short timeouts (down after down_ms) for tests."""
 
-    def __init__(self, workdir, name, master, primary_port, down_ms=1000, failover_ms=4000, quorum=2):
+    def __init__(self, workdir, name, master, primary_port, down_ms=1000, failover_ms=2000, quorum=2):
         super().__init__(workdir, name=name)
         self.conf = os.path.join(self.dir, "sentinel.conf")
         with open(self.conf, "w") as f:
