@@ -48,6 +48,8 @@ struct store {
 	uint64_t waits_short;       /* changes fewer replicas confirmed */
 	int64_t waited;             /* when the last WAIT was answered */
 	double ping_clock;          /* metrics_clock() of the PING, for /metrics */
+	struct store_batch *open;   /* changes of this pass, WAIT not yet sent */
+	struct event *wait_ev;      /* sends that WAIT at the end of the pass */
 
 	redisAsyncContext *ctx;
 	int up;                     /* connected, authenticated, scripts loaded */

@@ -16,6 +16,8 @@
  */
 #include "config.h"
 
+#include <sys/queue.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,7 @@
 
 static void store_connect(struct store *);
 static void store_drop(struct store *, const char *);
+static void store_wait_flush(int, short, void *);
 
 static void
 store_timer_add(struct event *ev, int ms)
@@ -352,6 +355,7 @@ store_new(struct event_base *base, const struct config *cfg)
 	s->connect_ev = evtimer_new(base, store_connect_timeout, s);
 	s->ping_ev = evtimer_new(base, store_ping, s);
 	s->drop_ev = evtimer_new(base, store_drop_cb, s);
+	s->wait_ev = evtimer_new(base, store_wait_flush, s);
 	if (cfg->redis_nsentinels > 0)
 		s->sentinel = sentinel_start(base, cfg, store_primary_named, s);
 	else
@@ -371,6 +375,8 @@ store_free(struct store *s)
 	event_free(s->connect_ev);
 	event_free(s->ping_ev);
 	event_free(s->drop_ev);
+	event_free(s->wait_ev);
+	free(s->open);              /* emptied when the connection went */
 	free(s->host);
 	free(s->socket);
 	free(s->password);
@@ -406,15 +412,34 @@ store_command(struct store *s, redisCallbackFn *fn, void *privdata, int argc,
 /*
  * A change sent with WAIT behind it: the script's reply is kept (hiredis
  * frees it when its callback returns) until WAIT says how many replicas
- * hold it.
+ * hold it. The changes sent in one pass of the loop share one WAIT, sent
+ * behind the last of them (store_wait_flush): WAIT counts every write of
+ * the connection so far, so it covers them all, and a burst of changes
+ * costs one replication round trip instead of one each.
  */
 struct store_wait {
 	struct store *s;
 	redisCallbackFn *fn;
 	void *privdata;
 	redisReply *reply;          /* a copy of the script's, or NULL */
-	int alone;                  /* WAIT could not be sent: answer at once */
+	struct store_batch *batch;  /* the WAIT behind it; NULL: not sent yet */
+	int open;                   /* in s->open, waiting for that WAIT */
+	TAILQ_ENTRY(store_wait) entry;
 };
+struct store_batch {
+	struct store *s;
+	TAILQ_HEAD(, store_wait) waits;
+};
+
+static struct store_batch *
+store_batch_new(struct store *s)
+{
+	struct store_batch *b = xcalloc(1, sizeof *b);
+
+	b->s = s;
+	TAILQ_INIT(&b->waits);
+	return b;
+}
 
 /* A deep copy of a reply, freed with freeReplyObject like hiredis's own. */
 static redisReply *
@@ -458,61 +483,116 @@ store_wait_short(struct store_wait *w, redisAsyncContext *c, long long n)
 }
 
 static void
-store_wait_script(redisAsyncContext *c, void *r, void *privdata)
+store_wait_free(struct store_wait *w)
 {
-	struct store_wait *w = privdata;
-	redisReply *reply = r;
-
-	if (!w->alone) {
-		if (reply != NULL)
-			w->reply = store_reply_copy(reply);
-		return;
-	}
-	if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
-		w->fn(c, reply, w->privdata);
-	else
-		store_wait_short(w, c, 0);
-	free(w);
-}
-
-/*
- * WAIT's answer: the number of replicas that hold every write of this
- * connection so far. Too few, and the caller gets a NOREPLICAS error
- * instead of the script's reply (503: the change is made but not yet
- * safe; a retry with the same Idempotency-Key returns it).
- */
-static void
-store_wait_done(redisAsyncContext *c, void *r, void *privdata)
-{
-	struct store_wait *w = privdata;
-	redisReply *reply = r;
-
-	if (reply != NULL)
-		w->s->waited = util_now_ms();
-	if (reply == NULL || w->reply == NULL)
-		w->fn(c, NULL, w->privdata);
-	else if (w->reply->type == REDIS_REPLY_ERROR ||
-	    (reply->type == REDIS_REPLY_INTEGER &&
-	    reply->integer >= w->s->replicas))
-		w->fn(c, w->reply, w->privdata);
-	else
-		store_wait_short(w, c, reply->type == REDIS_REPLY_INTEGER ?
-		    reply->integer : 0);
 	if (w->reply != NULL)
 		freeReplyObject(w->reply);
 	free(w);
 }
 
 /*
- * Send argv and, right behind it in the same pipeline, WAIT replicas
- * wait_ms; fn runs once, after WAIT.
+ * The script's reply. Kept for WAIT's answer; but a change no WAIT was
+ * sent for (the connection was lost first) is answered now: never a 2xx
+ * without the replicas' word.
+ */
+static void
+store_wait_script(redisAsyncContext *c, void *r, void *privdata)
+{
+	struct store_wait *w = privdata;
+	redisReply *reply = r;
+
+	if (w->batch != NULL) {
+		if (reply != NULL)
+			w->reply = store_reply_copy(reply);
+		return;
+	}
+	if (w->open)
+		TAILQ_REMOVE(&w->s->open->waits, w, entry);
+	if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
+		w->fn(c, reply, w->privdata);
+	else
+		store_wait_short(w, c, 0);
+	store_wait_free(w);
+}
+
+/*
+ * WAIT's answer: how many replicas hold every write of this connection so
+ * far, the changes of its batch included. Too few, and each caller gets a
+ * NOREPLICAS error instead of its script's reply (503: the change is made
+ * but not yet safe; a retry with the same Idempotency-Key returns it).
+ */
+static void
+store_wait_done(redisAsyncContext *c, void *r, void *privdata)
+{
+	struct store_batch *b = privdata;
+	redisReply *reply = r;
+	struct store_wait *w;
+
+	if (reply != NULL)
+		b->s->waited = util_now_ms();
+	while ((w = TAILQ_FIRST(&b->waits)) != NULL) {
+		TAILQ_REMOVE(&b->waits, w, entry);
+		if (reply == NULL || w->reply == NULL)
+			w->fn(c, NULL, w->privdata);
+		else if (w->reply->type == REDIS_REPLY_ERROR ||
+		    (reply->type == REDIS_REPLY_INTEGER &&
+		    reply->integer >= b->s->replicas))
+			w->fn(c, w->reply, w->privdata);
+		else
+			store_wait_short(w, c, reply->type ==
+			    REDIS_REPLY_INTEGER ? reply->integer : 0);
+		store_wait_free(w);
+	}
+	free(b);
+}
+
+/*
+ * End of the loop pass: one WAIT behind the changes sent in it. When it
+ * cannot be sent, their scripts' replies answer them (store_wait_script).
+ */
+static void
+store_wait_flush(int fd, short what, void *arg)
+{
+	struct store *s = arg;
+	struct store_batch *b = s->open;
+	struct store_wait *w;
+	char replicas[16], ms[16];
+
+	s->open = NULL;
+	if (b == NULL)
+		return;
+	if (TAILQ_EMPTY(&b->waits)) {
+		free(b);
+		return;
+	}
+	snprintf(replicas, sizeof replicas, "%d", s->replicas);
+	snprintf(ms, sizeof ms, "%d", s->wait_ms);
+	if (s->ctx == NULL || redisAsyncCommand(s->ctx, store_wait_done, b,
+	    "WAIT %s %s", replicas, ms) != REDIS_OK) {
+		log_warnx("redis: WAIT not sent");
+		/* Their scripts' replies will answer them. */
+		while ((w = TAILQ_FIRST(&b->waits)) != NULL) {
+			TAILQ_REMOVE(&b->waits, w, entry);
+			w->open = 0;
+		}
+		free(b);
+		return;
+	}
+	TAILQ_FOREACH(w, &b->waits, entry) {
+		w->batch = b;
+		w->open = 0;
+	}
+}
+
+/*
+ * Send argv, a change, with a WAIT behind it before the loop's next pass;
+ * fn runs once, after WAIT (or with NULL when the connection is lost).
  */
 static int
 store_command_waited(struct store *s, redisCallbackFn *fn, void *privdata,
     int argc, const char **argv, const size_t *lens)
 {
 	struct store_wait *w;
-	char replicas[16], ms[16];
 
 	if (!s->up || s->ctx == NULL)
 		return -1;
@@ -525,14 +605,12 @@ store_command_waited(struct store *s, redisCallbackFn *fn, void *privdata,
 		free(w);
 		return -1;
 	}
-	snprintf(replicas, sizeof replicas, "%d", s->replicas);
-	snprintf(ms, sizeof ms, "%d", s->wait_ms);
-	/* Same context, same pass: this fails only when out of memory. */
-	if (redisAsyncCommand(s->ctx, store_wait_done, w, "WAIT %s %s",
-	    replicas, ms) != REDIS_OK) {
-		log_warnx("redis: WAIT not sent");
-		w->alone = 1;
+	if (s->open == NULL) {
+		s->open = store_batch_new(s);
+		event_active(s->wait_ev, EV_TIMEOUT, 0);
 	}
+	TAILQ_INSERT_TAIL(&s->open->waits, w, entry);
+	w->open = 1;
 	return 0;
 }
 
