@@ -111,7 +111,8 @@ class Cluster:
     def start_daemons(self):
         conf = {"redis": {"sentinels": ",".join("127.0.0.1:%d" % s.port for s in self.sentinels),
                           "master": MASTER, "replicas": 1, "wait_ms": 500},
-                "webhooks": {"schedule": "0,1,1,1,1,1,1,1"}}
+                "webhooks": {"schedule": "0,1,1,1,1,1,1,1"},
+                "digest": {"time": "00:00"}}    # last week's digest is due at once
         for i in range(2):
             d = lib.Daemon(os.path.join(self.tmp, "d%d" % i), self.primary.port,
                            sink_port=self.sink.port, conf=conf)
@@ -226,7 +227,11 @@ def test_failover_loses_nothing_acknowledged(machines):
         assert h["redis"] == {"primary": old, "sentinel": True, "failovers": 0, "replicas": 1}, h
     roster = m.daemons[0].roster
     officers = [next(o for o in roster["officers"] if o["id"] == oid) for oid in OFFICERS]
-    # liaisonctl finds the primary through the Sentinels too
+    # the digest thread finds the primary through the Sentinels too
+    week = lib.last_week()
+    lib.wait_for(lambda: m.primary.client().hget(lib.PREFIX + "digest:" + week, "state")
+                 in (b"sending", b"done"), 20, what="last week's digest built")
+    # and so does liaisonctl
     tokens = {o["id"]: m.daemons[0].token("officer", o["id"]) for o in officers}
     hr = m.daemons[1].token("department", "hr")
 
