@@ -124,6 +124,7 @@ struct daemon {
 	int inflight;               /* requests not yet answered */
 	time_t started;
 	struct digest_sched *digest; /* the weekly digest */
+	struct snapshot *snapshot;  /* freezes past periods' ledgers (issue 16) */
 };
 
 /* auth.c */
@@ -283,6 +284,24 @@ void api_claim_next(struct request *);
 void api_task(struct request *);
 void api_task_step(struct request *);
 
+/* api_governance.c (issue 16) */
+void api_task_extend(struct request *);
+void api_task_extension(struct request *);
+void api_extensions(struct request *);
+void api_ledger_snapshots(struct request *);
+void api_ledger_snapshot(struct request *);
+void governance_ledger_reply(struct request *, struct cJSON *);
+
+/* snapshot.c (issue 16) */
+struct snapshot;
+struct snapshot *snapshot_start(struct daemon *);
+void snapshot_stop(struct snapshot *);
+
+/* api_agenda.c (issue 16) */
+void api_agenda(struct request *);
+
+/* api_recurrence.c (issue 16) */
+void api_recurrence_find(struct request *, void (*)(struct request *));
 /* api_actions.c */
 void api_issue_action(struct request *);
 
@@ -382,6 +401,7 @@ void web_form_action(struct request *);
 /* web_dept.c */
 void web_dept(struct request *);
 void web_dept_step(struct request *);
+void web_dept_extend(struct request *);     /* 申请延期 (issue 16) */
 
 /* web_ledger.c */
 void web_ledger(struct request *);

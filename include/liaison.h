@@ -56,6 +56,7 @@ enum rules_rule {                /* the rows of rules.c's table */
 	RULE_REOPENED,           /* reopened often enough */
 	RULE_OVERDUE,            /* a deadline passed */
 	RULE_COMMON,             /* enough enterprises raised it */
+	RULE_RECURRED,           /* 复发 often enough (issue 16) */
 	RULE_COUNT
 };
 #define RULES_COMMON_MIN_DEFAULT 3  /* [classify] common_min_enterprises */
@@ -84,6 +85,7 @@ struct ledger_task {
 	int64_t deadline;        /* of the current stage; 0 when none */
 	int64_t due_claim, due_respond, due_resolve;
 	int64_t claimed_at, responded_at, resolved_at, returned_at;  /* 0: not */
+	int extended;            /* 延期 approved (issue 16) */
 };
 struct ledger_issue {
 	char *id;
@@ -100,6 +102,7 @@ struct ledger_issue {
 	char *satisfaction;      /* satisfied basic unsatisfied, or "" */
 	int difficult;           /* flagged by the officer */
 	int64_t created;
+	char *recurrence_of;     /* the finished issue it recurs (复发), or "" */
 	struct ledger_task *tasks;
 	size_t ntasks;
 };
@@ -125,6 +128,7 @@ struct ledger_score {
 	unsigned overdue;           /* open and past its current deadline */
 	unsigned rated;             /* issues their officer confirmed */
 	unsigned satisfied;         /* of them satisfied or basically so */
+	unsigned extended;          /* tasks with a 延期 approved (issue 16) */
 	double response_rate;       /* 响应率 responded_on_time / (received - returned) */
 	double resolution_rate;     /* 办结率 resolved / due */
 	double satisfaction_rate;   /* 满意率 satisfied / rated */
@@ -137,6 +141,11 @@ struct ledger {
 	struct ledger_score total;       /* the zone: every department together */
 	unsigned by_category[CATEGORY_COUNT];
 	int64_t now;                     /* when scored, ms */
+	/* Carry-over (issue 16): a period's ledger also holds the issues of
+	 * earlier periods not yet closed, oldest first; not scored. */
+	char *carried_period;            /* the ledger's period; NULL: none */
+	struct ledger_issue *carried;
+	size_t ncarried;
 };
 struct ledger_filter {
 	const char *category;            /* NULL: any */
@@ -269,6 +278,14 @@ struct config {
 	int common_min_enterprises;  /* distinct enterprises for "common" */
 	double similarity;       /* threshold of similar_score */
 	int window_max;          /* most open issues the window holds */
+
+	/* [governance] (issue 16) */
+	int extensions_max;      /* approved 延期 per task */
+	int return_days;         /* working days a queued task may be returned */
+	int return_seconds;      /* > 0: that window in seconds instead (tests) */
+	int recurrence_days;     /* how far back a 复发 looks */
+	int snapshot_days;       /* working days after a period ends: frozen */
+	int snapshot_check_seconds; /* how often the freezer looks */
 
 	/* [webhooks] */
 	int webhook_schedule[20]; /* seconds before each attempt; see config.c */
@@ -532,6 +549,27 @@ int json_get_string(const struct cJSON *, const char *, const char *, int, size_
     const char **, struct api_error *);
 int json_get_bool(const struct cJSON *, const char *, const char *, int *,
     struct api_error *);
+
+/* governance.c (issue 16) */
+#define GOVERNANCE_EXTENSION_DAYS_MAX 30  /* working days per 延期 request */
+struct governance_candidate {
+	const char *id;          /* a finished issue of the enterprise */
+	const char *topic;
+	const char *text;        /* title "\n" detail */
+};
+int governance_extension_days(const struct cJSON *, int *,
+    struct api_error *);
+int64_t governance_extended_due(const struct workdays *, int64_t due_ms,
+    int days);
+int64_t governance_freeze_ms(const struct workdays *, const struct period *,
+    int snapshot_days);
+int governance_periods_open(const struct period *issue,
+    const struct period *ledger);
+int governance_recurrence(const struct governance_candidate *, size_t,
+    const char *topic, const char *text, double threshold);
+void governance_task_json(struct cJSON *, const struct redisReply *);
+void governance_issue_json(struct cJSON *, const struct redisReply *);
+void governance_return_window(struct cJSON *, const struct config *);
 
 /* report.c */
 struct report_item {
@@ -934,6 +972,9 @@ size_t ledger_rows(const struct ledger *, const char *department,
     int category, void (*)(const struct ledger_issue *,
     const struct ledger_task *, void *), void *);
 void ledger_rows_time_text(int64_t ms, char buf[LEDGER_TIME_TEXT]);
+size_t ledger_rows_carried(const struct ledger *, const char *department,
+    void (*)(const struct ledger_issue *, const struct ledger_task *,
+    void *), void *);
 
 /* ledger_csv.c */
 int ledger_csv(const struct ledger *, const struct roster *,
@@ -941,8 +982,10 @@ int ledger_csv(const struct ledger *, const struct roster *,
 
 /* ledger_xlsx.c */
 double ledger_xlsx_width(const char *);
+double ledger_xlsx_lines(const char *, double width);
 int ledger_xlsx(const struct ledger *, const struct roster *,
-    const char *department, char **out, size_t *outlen, char **cause);
+    const char *department, const char *period, char **out, size_t *outlen,
+    char **cause);
 
 /* atomic_write.c */
 int atomic_write_files(const char *const *paths, char *const *data,

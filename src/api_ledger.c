@@ -31,7 +31,8 @@ api_ledger_read(struct request *r, struct ledger *l)
 	root = ledger_json(l, r->roster, &a->filter,
 	    r->config->ledger_show_enterprises);
 	cJSON_AddStringToObject(root, "period", a->period);
-	request_reply_json(r, 200, root);
+	/* Carry-over and the frozen figures: api_governance.c (issue 16). */
+	governance_ledger_reply(r, root);
 }
 
 /*

@@ -46,8 +46,8 @@ api_ledger_files_read(struct request *r, redisReply *reply)
 	if (r->role == ROLE_DEPARTMENT)
 		department = r->actor_id;
 	if (a->xlsx)
-		status = ledger_xlsx(l, r->roster, department, &data, &len,
-		    &cause);
+		status = ledger_xlsx(l, r->roster, department, a->period,
+		    &data, &len, &cause);
 	else
 		status = ledger_csv(l, r->roster, department, &data, &len);
 	ledger_free(l);

@@ -194,6 +194,8 @@ api_reports_payload(struct request *r, const struct report_input *in)
 	return root;
 }
 
+static void api_reports_store(struct request *);
+
 static void
 api_reports_post(struct request *r)
 {
@@ -201,8 +203,6 @@ api_reports_post(struct request *r)
 	const struct officer *officer;
 	struct report_input *in;
 	struct api_error e;
-	const char *argv[3];
-	char hash[TOKEN_HASH_LEN + 1], ttl[16];
 	cJSON *payload;
 
 	if (r->role != ROLE_OFFICER) {
@@ -241,14 +241,27 @@ api_reports_post(struct request *r)
 	}
 	payload = api_reports_payload(r, in);
 	report_input_free(in);
+	r->state = payload;
+	r->state_free = (void (*)(void *))cJSON_Delete;
+	/* Recurrences (复发) are found in Redis first: api_recurrence.c. */
+	api_recurrence_find(r, api_reports_store);
+}
+
+/* Store the report whose payload is r->state (kept for the reply). */
+static void
+api_reports_store(struct request *r)
+{
+	const char *key = request_header(r, "Idempotency-Key");
+	const char *argv[3];
+	char hash[TOKEN_HASH_LEN + 1], ttl[16];
+
 	util_sha256_hex(r->body, r->bodylen, hash);
 	snprintf(ttl, sizeof ttl, "%d", r->config->idempotency_ttl_s);
 	argv[0] = hash;
 	argv[1] = key != NULL ? key : "";
 	argv[2] = ttl;
-	r->state = cJSON_Duplicate(payload, 1);
-	r->state_free = (void (*)(void *))cJSON_Delete;
-	workflow_run(r, "submit", payload, api_reports_submitted, 3, argv);
+	workflow_run(r, "submit", cJSON_Duplicate(r->state, 1),
+	    api_reports_submitted, 3, argv);
 }
 
 /* A report as the API shows it, from its Redis hash (flat array). */

@@ -139,6 +139,8 @@ api_tasks_run_step(struct request *r, const char *name, const char *task)
 	cJSON_AddStringToObject(payload, "event", step->event);
 	if (step->next != NULL)
 		cJSON_AddStringToObject(payload, "next", step->next);
+	if (strcmp(step->name, "return") == 0)
+		governance_return_window(payload, r->config);
 	if (task == NULL) {
 		workflow_run(r, "claim_next", payload, api_tasks_task_stepped, 0, NULL);
 		return;

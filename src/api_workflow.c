@@ -61,6 +61,9 @@ workflow_payload(struct request *r)
 	    "respond");
 	api_workflow_due(r, ms, cfg->resolve_days, cfg->resolve_seconds, due,
 	    "resolve");
+	/* The 退单 window of a task queued now (issue 16). */
+	api_workflow_due(r, ms, cfg->return_days, cfg->return_seconds, due,
+	    "returnable");
 	return root;
 }
 
@@ -100,6 +103,7 @@ workflow_refused(struct request *r, const redisReply *reply)
 		{ "not_found", 404 },
 		{ "forbidden", 403 },
 		{ "conflict", 409 },
+		{ "invalid", 422 },
 	};
 	const char *outcome;
 	size_t i;

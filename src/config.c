@@ -179,6 +179,21 @@ static const struct config_key config_keys[] = {
 	{ "ledger", "cache_ms", CONFIG_INT, CONFIG_FIELD(ledger_cache_ms),
 	  0, 60000, "2000" },
 
+	/* [governance] (issue 16): extensions, the return window, recurrence
+	 * and frozen ledgers; SPEC §12 names the keys and their defaults. */
+	{ "governance", "extensions_max", CONFIG_INT,
+	  CONFIG_FIELD(extensions_max), 0, 10, "2" },
+	{ "governance", "return_days", CONFIG_INT, CONFIG_FIELD(return_days),
+	  1, 365, "1" },
+	{ "governance", "return_seconds", CONFIG_INT,
+	  CONFIG_FIELD(return_seconds), 0, CONFIG_DEADLINE_SECONDS_MAX, "0" },
+	{ "governance", "recurrence_days", CONFIG_INT,
+	  CONFIG_FIELD(recurrence_days), 1, 3650, "90" },
+	{ "governance", "snapshot_days", CONFIG_INT,
+	  CONFIG_FIELD(snapshot_days), 0, 60, "5" },
+	{ "governance", "snapshot_check_seconds", CONFIG_INT,
+	  CONFIG_FIELD(snapshot_check_seconds), 1, 86400, "300" },
+
 	{ "log", "level", CONFIG_LOG_LEVEL, CONFIG_FIELD(log_level), 0, 0,
 	  "info" },
 

@@ -136,7 +136,8 @@ ctl_ledger_export(const char *config_path, int argc, char **argv)
 	if ((l = ctl_ledger_read(cfg, roster, period)) == NULL)
 		goto out;
 	if (strcmp(format, "xlsx") == 0)
-		rc = ledger_xlsx(l, roster, department, &data, &len, &cause);
+		rc = ledger_xlsx(l, roster, department, period, &data, &len,
+		    &cause);
 	else
 		rc = ledger_csv(l, roster, department, &data, &len);
 	if (rc != 0) {

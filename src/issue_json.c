@@ -69,6 +69,7 @@ issue_task_json(const redisReply *t)
 	    util_reply_field(t, "resolution"));
 	if (overdue != NULL && *overdue != '\0')
 		cJSON_AddStringToObject(obj, "overdue", overdue);
+	governance_task_json(obj, t);
 	return obj;
 }
 
@@ -120,6 +121,7 @@ issue_json(const redisReply *issue, const redisReply *tasks)
 	    util_reply_field(issue, "departments"));
 	issue_json_add_optional(obj, "group", util_reply_field(issue, "group"));
 	issue_json_add_time(obj, "created", util_reply_field(issue, "created"));
+	governance_issue_json(obj, issue);
 	list = cJSON_AddArrayToObject(obj, "tasks");
 	for (i = 0; tasks != NULL && i < tasks->elements; i++)
 		cJSON_AddItemToArray(list, issue_task_json(tasks->element[i]));

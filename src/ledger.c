@@ -121,6 +121,7 @@ ledger_task_parse(struct ledger_task *t, const redisReply *flat)
 	t->responded_at = ledger_ms(flat, "responded_at");
 	t->resolved_at = ledger_ms(flat, "resolved_at");
 	t->returned_at = ledger_ms(flat, "returned_at");
+	t->extended = (int)ledger_ms(flat, "extended");
 }
 
 /* Fill is from an issue's flat hash and the array of its tasks' hashes. */
@@ -145,6 +146,7 @@ ledger_issue_parse(struct ledger_issue *is, const redisReply *flat,
 	is->satisfaction = ledger_str(flat, "satisfaction");
 	is->difficult = v != NULL && strcmp(v, "1") == 0;
 	is->created = ledger_ms(flat, "created");
+	is->recurrence_of = ledger_str(flat, "recurrence_of");
 	is->tasks = xcalloc(tasks->elements + 1, sizeof *is->tasks);
 	for (i = 0; i < tasks->elements; i++) {
 		if (tasks->element[i]->type != REDIS_REPLY_ARRAY)
@@ -189,16 +191,26 @@ ledger_parse(const redisReply *rows)
 		return NULL;
 	l = xcalloc(1, sizeof *l);
 	l->issues = xcalloc(rows->elements + 1, sizeof *l->issues);
+	l->carried = xcalloc(rows->elements + 1, sizeof *l->carried);
 	for (i = 0; i < rows->elements; i++) {
 		row = rows->element[i];
+		/* 'carried:P': the rows after it are carried over (issue 16). */
+		if (row->type == REDIS_REPLY_STRING &&
+		    strncmp(row->str, "carried:", 8) == 0) {
+			free(l->carried_period);
+			l->carried_period = xstrdup(row->str + 8);
+			continue;
+		}
 		if (row->type != REDIS_REPLY_ARRAY || row->elements != 2 ||
 		    row->element[0]->type != REDIS_REPLY_ARRAY ||
 		    row->element[1]->type != REDIS_REPLY_ARRAY)
 			continue;
-		ledger_issue_parse(&l->issues[l->nissues++], row->element[0],
-		    row->element[1]);
+		ledger_issue_parse(l->carried_period != NULL ?
+		    &l->carried[l->ncarried++] : &l->issues[l->nissues++],
+		    row->element[0], row->element[1]);
 	}
 	qsort(l->issues, l->nissues, sizeof *l->issues, ledger_issue_cmp);
+	qsort(l->carried, l->ncarried, sizeof *l->carried, ledger_issue_cmp);
 	return l;
 }
 
@@ -262,6 +274,8 @@ ledger_count_task(struct ledger_score *s, const struct ledger_task *t,
 	responded = resolved || strcmp(t->state, "responded") == 0;
 	claimed = responded || strcmp(t->state, "claimed") == 0;
 	s->received++;
+	if (t->extended > 0)
+		s->extended++;
 	if (strcmp(t->state, "returned") == 0)
 		s->returned++;
 	if (claimed) {
@@ -307,6 +321,7 @@ ledger_add(struct ledger_score *to, const struct ledger_score *s)
 	to->overdue += s->overdue;
 	to->rated += s->rated;
 	to->satisfied += s->satisfied;
+	to->extended += s->extended;
 }
 
 /* qsort of task pointers by id, so a shared task's copies are neighbours. */
@@ -495,6 +510,7 @@ ledger_score_json(const struct ledger_score *s)
 	cJSON_AddNumberToObject(obj, "overdue", s->overdue);
 	cJSON_AddNumberToObject(obj, "rated", s->rated);
 	cJSON_AddNumberToObject(obj, "satisfied", s->satisfied);
+	cJSON_AddNumberToObject(obj, "extended", s->extended);
 	ledger_add_rate(obj, "response_rate", s->response_rate);
 	ledger_add_rate(obj, "resolution_rate", s->resolution_rate);
 	ledger_add_rate(obj, "satisfaction_rate", s->satisfaction_rate);
@@ -521,20 +537,61 @@ ledger_task_json(const struct ledger_task *t, int64_t now)
 	return obj;
 }
 
+/* One issue of the public ledger as JSON. */
+static cJSON *
+ledger_issue_json(const struct ledger *l, const struct ledger_issue *is,
+    const struct roster *roster, int show_enterprises)
+{
+	cJSON *obj = cJSON_CreateObject(), *tasks, *depts;
+	const struct enterprise *e;
+	const struct topic *tp;
+	size_t j;
+
+	cJSON_AddStringToObject(obj, "id", is->id);
+	cJSON_AddStringToObject(obj, "period", is->period);
+	cJSON_AddStringToObject(obj, "category", is->category);
+	cJSON_AddStringToObject(obj, "state", is->state);
+	cJSON_AddStringToObject(obj, "topic", is->topic);
+	tp = roster_topic(roster, is->topic);
+	cJSON_AddStringToObject(obj, "topic_name",
+	    tp != NULL ? tp->name : is->topic);
+	cJSON_AddStringToObject(obj, "title", is->title);
+	if (show_enterprises) {
+		cJSON_AddStringToObject(obj, "enterprise", is->enterprise);
+		e = roster_enterprise(roster, is->enterprise);
+		cJSON_AddStringToObject(obj, "enterprise_name",
+		    e != NULL ? e->name : "");
+	}
+	ledger_add_text(obj, "group", is->group);
+	ledger_add_text(obj, "satisfaction", is->satisfaction);
+	ledger_add_text(obj, "recurrence_of",
+	    is->recurrence_of != NULL ? is->recurrence_of : "");
+	ledger_add_time(obj, "created", is->created);
+	depts = cJSON_AddArrayToObject(obj, "departments");
+	tasks = cJSON_AddArrayToObject(obj, "tasks");
+	for (j = 0; j < is->ntasks; j++) {
+		cJSON_AddItemToArray(depts,
+		    cJSON_CreateString(is->tasks[j].department));
+		cJSON_AddItemToArray(tasks,
+		    ledger_task_json(&is->tasks[j], l->now));
+	}
+	return obj;
+}
+
 /*
- * The public ledger: the scorecards, the counts by category and the issues
- * that pass the filter. Who reported an issue and its detail are never
- * shown; the enterprise only when show_enterprises is set.
+ * The public ledger: the scorecards, the counts by category, the issues
+ * that pass the filter and, for a period's ledger, those of earlier
+ * periods still open ("carried_over", each with "periods_open"). Who
+ * reported an issue and its detail are never shown; the enterprise only
+ * when show_enterprises is set.
  */
 cJSON *
 ledger_json(const struct ledger *l, const struct roster *roster,
     const struct ledger_filter *f, int show_enterprises)
 {
-	cJSON *root = cJSON_CreateObject(), *list, *obj, *tasks, *depts, *cat;
-	const struct ledger_issue *is;
-	const struct enterprise *e;
-	const struct topic *tp;
-	size_t i, j;
+	cJSON *root = cJSON_CreateObject(), *list, *obj, *cat;
+	struct period mine, theirs;
+	size_t i;
 
 	cJSON_AddStringToObject(root, "zone", roster->zone_name);
 	ledger_add_time(root, "generated", l->now);
@@ -548,38 +605,22 @@ ledger_json(const struct ledger *l, const struct roster *roster,
 		    l->by_category[i]);
 
 	list = cJSON_AddArrayToObject(root, "issues");
-	for (i = 0; i < l->nissues; i++) {
-		is = &l->issues[i];
-		if (!ledger_issue_matches(is, f))
+	for (i = 0; i < l->nissues; i++)
+		if (ledger_issue_matches(&l->issues[i], f))
+			cJSON_AddItemToArray(list, ledger_issue_json(l,
+			    &l->issues[i], roster, show_enterprises));
+	if (l->carried_period == NULL ||
+	    period_parse(l->carried_period, &mine) == -1)
+		return root;
+	list = cJSON_AddArrayToObject(root, "carried_over");
+	for (i = 0; i < l->ncarried; i++) {
+		if (!ledger_issue_matches(&l->carried[i], f) ||
+		    period_parse(l->carried[i].period, &theirs) == -1)
 			continue;
-		obj = cJSON_CreateObject();
-		cJSON_AddStringToObject(obj, "id", is->id);
-		cJSON_AddStringToObject(obj, "period", is->period);
-		cJSON_AddStringToObject(obj, "category", is->category);
-		cJSON_AddStringToObject(obj, "state", is->state);
-		cJSON_AddStringToObject(obj, "topic", is->topic);
-		tp = roster_topic(roster, is->topic);
-		cJSON_AddStringToObject(obj, "topic_name",
-		    tp != NULL ? tp->name : is->topic);
-		cJSON_AddStringToObject(obj, "title", is->title);
-		if (show_enterprises) {
-			cJSON_AddStringToObject(obj, "enterprise",
-			    is->enterprise);
-			e = roster_enterprise(roster, is->enterprise);
-			cJSON_AddStringToObject(obj, "enterprise_name",
-			    e != NULL ? e->name : "");
-		}
-		ledger_add_text(obj, "group", is->group);
-		ledger_add_text(obj, "satisfaction", is->satisfaction);
-		ledger_add_time(obj, "created", is->created);
-		depts = cJSON_AddArrayToObject(obj, "departments");
-		tasks = cJSON_AddArrayToObject(obj, "tasks");
-		for (j = 0; j < is->ntasks; j++) {
-			cJSON_AddItemToArray(depts,
-			    cJSON_CreateString(is->tasks[j].department));
-			cJSON_AddItemToArray(tasks,
-			    ledger_task_json(&is->tasks[j], l->now));
-		}
+		obj = ledger_issue_json(l, &l->carried[i], roster,
+		    show_enterprises);
+		cJSON_AddNumberToObject(obj, "periods_open",
+		    governance_periods_open(&theirs, &mine));
 		cJSON_AddItemToArray(list, obj);
 	}
 	return root;
@@ -621,6 +662,7 @@ ledger_issue_free(struct ledger_issue *is)
 	free(is->state);
 	free(is->group);
 	free(is->satisfaction);
+	free(is->recurrence_of);
 }
 
 /* Free a ledger and everything it holds; NULL is fine. */
@@ -634,6 +676,10 @@ ledger_free(struct ledger *l)
 	for (i = 0; i < l->nissues; i++)
 		ledger_issue_free(&l->issues[i]);
 	free(l->issues);
+	for (i = 0; i < l->ncarried; i++)
+		ledger_issue_free(&l->carried[i]);
+	free(l->carried);
+	free(l->carried_period);
 	ledger_scores_free(l);
 	free(l);
 }

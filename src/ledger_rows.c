@@ -123,16 +123,17 @@ ledger_rows_cells(const struct ledger *l, const struct roster *roster,
  * ledger order; category >= 0 keeps only that category's issues. Return
  * the number of rows.
  */
-size_t
-ledger_rows(const struct ledger *l, const char *department, int category,
+static size_t
+ledger_rows_walk(const struct ledger_issue *issues, size_t nissues,
+    const char *department, int category,
     void (*fn)(const struct ledger_issue *, const struct ledger_task *,
     void *), void *arg)
 {
 	const struct ledger_issue *is;
 	size_t i, j, n = 0;
 
-	for (i = 0; i < l->nissues; i++) {
-		is = &l->issues[i];
+	for (i = 0; i < nissues; i++) {
+		is = &issues[i];
 		if (category >= 0 && rules_category(is->category) != category)
 			continue;
 		if (is->ntasks == 0 && department == NULL) {
@@ -148,6 +149,28 @@ ledger_rows(const struct ledger *l, const char *department, int category,
 		}
 	}
 	return n;
+}
+
+size_t
+ledger_rows(const struct ledger *l, const char *department, int category,
+    void (*fn)(const struct ledger_issue *, const struct ledger_task *,
+    void *), void *arg)
+{
+	return ledger_rows_walk(l->issues, l->nissues, department, category,
+	    fn, arg);
+}
+
+/*
+ * The same for the issues l carries over from earlier periods (issue 16),
+ * every category, oldest first.
+ */
+size_t
+ledger_rows_carried(const struct ledger *l, const char *department,
+    void (*fn)(const struct ledger_issue *, const struct ledger_task *,
+    void *), void *arg)
+{
+	return ledger_rows_walk(l->carried, l->ncarried, department, -1, fn,
+	    arg);
 }
 
 /* Format ms as "YYYY-MM-DD HH:MM" local time; "" when 0. */

@@ -4,10 +4,28 @@
  * computed it, then one sheet per category (个性问题, 共性问题, 疑难问题)
  * with the rows of ledger_rows.c.
  *
- * Every sheet has Chinese headers, a frozen header row and an auto-filter;
- * times are real Excel dates (the zone's local time: the process's TZ)
- * shown as yyyy-mm-dd hh:mm; rates are numbers shown as percentages;
- * columns are as wide as their text, a CJK character counting 2.
+ * Each sheet is a table a program can read and a document a zone office
+ * prints and posts. From the top:
+ *
+ *   row 1   the title: ZONE问题清单台账（个性问题）, across the table
+ *   row 2   期次, 类别, 部门 and 生成时间 (when the ledger was scored)
+ *   row 3   the Chinese headers: frozen, with an auto-filter, and repeated
+ *           at the top of every printed page
+ *   row 4…  the rows, every cell ruled, long text wrapped
+ *
+ * Printed, a sheet is A4, landscape when its columns are wider than a
+ * portrait page (LEDGER_XLSX_PORTRAIT), scaled to one page wide and as many
+ * pages tall as it needs, with 生成时间, 第 N 页 共 M 页 and the period and
+ * sheet in the footer; all through libxlsxwriter's page set-up calls.
+ *
+ * Times are real Excel dates (the zone's local time: the process's TZ)
+ * shown as yyyy-mm-dd hh:mm; rates are numbers shown as percentages. A
+ * column is as wide as its text (a CJK character counting 2) up to
+ * LEDGER_XLSX_WRAP (issue sheets) or LEDGER_XLSX_MAX_WIDTH (the summary);
+ * longer text wraps. libxlsxwriter cannot measure text, so each row is
+ * set as tall as its most wrapped cell needs (ledger_xlsx_lines): a
+ * column's width is known before its rows are written because every sheet
+ * is walked twice, once to measure and once to write.
  *
  * libxlsxwriter 1.1.4 writes only to a named file (no output buffer), so
  * the workbook goes to a private temporary file (mkstemp under $TMPDIR or
@@ -29,81 +47,140 @@
 #include "liaison.h"
 
 #define LEDGER_XLSX_MIN_WIDTH 6
-#define LEDGER_XLSX_MAX_WIDTH 60
-
+#define LEDGER_XLSX_MAX_WIDTH 60      /* the summary's department names */
+#define LEDGER_XLSX_WRAP 20           /* issue sheets: 10 Chinese characters */
+#define LEDGER_XLSX_HEADER_WIDTH 10   /* a longer header wraps */
+#define LEDGER_XLSX_PORTRAIT 100      /* columns a portrait A4 page holds */
+#define LEDGER_XLSX_LINE 15.0         /* points: one line of 11 pt text */
+#define LEDGER_XLSX_TITLE_HEIGHT 30.0
+#define LEDGER_XLSX_MAX_HEIGHT 409.0  /* points: Excel's tallest row */
+#define LEDGER_XLSX_A4 9              /* Excel's paper code */
+#define LEDGER_XLSX_TITLE_ROWS 2      /* the title block above the headers */
 
 /* One workbook being written. */
 struct ledger_xlsx {
 	lxw_workbook *wb;
+	lxw_format *title;
+	lxw_format *subtitle;
 	lxw_format *header;
+	lxw_format *text;
 	lxw_format *date;
+	lxw_format *number;
 	lxw_format *percent;
-	lxw_format *wrap;
 	const struct ledger *l;
 	const struct roster *roster;
+	const char *department;   /* NULL: every department */
+	const char *period;
+	char generated[LEDGER_TIME_TEXT];
 	lxw_worksheet *ws;        /* the sheet being filled */
 	lxw_row_t row;
-	double widths[LEDGER_NCOLUMNS > LEDGER_NSUMMARY ? LEDGER_NCOLUMNS :
-	    LEDGER_NSUMMARY];
+	int measuring;            /* 1: only widen columns, write nothing */
+	double cap;               /* the widest a column of this sheet gets */
+	double lines;             /* the row's most wrapped cell, in lines */
+	double widths[(LEDGER_NCOLUMNS > LEDGER_NSUMMARY ? LEDGER_NCOLUMNS :
+	    LEDGER_NSUMMARY) + 1];  /* + 1: 跨半月数 of 往期未销号 */
+	struct period carried;    /* the ledger's period, for 往期未销号 */
 	int error;
 };
 
 /*
- * Return the width of UTF-8 text in Excel's character units: a CJK (or
- * other wide) character counts 2, anything else 1; the longest line of a
- * text with newlines.
+ * A character's width in Excel's units (the width of a '0'): 2 for CJK and
+ * other wide ones, 1.25 for a capital letter (M and W are near 2, I is
+ * under 1: credit codes are mostly digits and capitals), 1 for the rest.
+ */
+static double
+ledger_xlsx_char_width(uint32_t cp)
+{
+	if (cp >= 'A' && cp <= 'Z')
+		return 1.25;
+	/* Hangul Jamo, CJK, Hangul, compatibility and full-width forms. */
+	return (cp >= 0x1100 && cp <= 0x115f) ||
+	    (cp >= 0x2e80 && cp <= 0xa4cf) ||
+	    (cp >= 0xac00 && cp <= 0xd7a3) ||
+	    (cp >= 0xf900 && cp <= 0xfaff) ||
+	    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+	    (cp >= 0xff00 && cp <= 0xff60) ||
+	    (cp >= 0xffe0 && cp <= 0xffe6) || cp >= 0x20000 ? 2 : 1;
+}
+
+/*
+ * Return the width of UTF-8 text in Excel's character units, each
+ * character as ledger_xlsx_char_width says; the longest line of a text
+ * with newlines.
  */
 double
 ledger_xlsx_width(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + strlen(s);
 	double w = 0, best = 0;
 	uint32_t cp;
-	int n;
 
-	while (*p != '\0') {
-		if (*p == '\n') {
-			w = 0;
-			p++;
-			continue;
-		}
-		if (*p < 0x80) {
-			cp = *p;
-			n = 1;
-		} else if ((*p & 0xe0) == 0xc0) {
-			cp = *p & 0x1f;
-			n = 2;
-		} else if ((*p & 0xf0) == 0xe0) {
-			cp = *p & 0x0f;
-			n = 3;
-		} else {
-			cp = *p & 0x07;
-			n = 4;
-		}
-		for (int i = 1; i < n && p[i] != '\0'; i++)
-			cp = (cp << 6) | (p[i] & 0x3f);
-		for (int i = 0; i < n && *p != '\0'; i++)
-			p++;
-		/* Hangul Jamo, CJK, Hangul, compatibility and full-width forms. */
-		w += (cp >= 0x1100 && cp <= 0x115f) ||
-		    (cp >= 0x2e80 && cp <= 0xa4cf) ||
-		    (cp >= 0xac00 && cp <= 0xd7a3) ||
-		    (cp >= 0xf900 && cp <= 0xfaff) ||
-		    (cp >= 0xfe30 && cp <= 0xfe4f) ||
-		    (cp >= 0xff00 && cp <= 0xff60) ||
-		    (cp >= 0xffe0 && cp <= 0xffe6) || cp >= 0x20000 ? 2 : 1;
+	while (p < end) {
+		utf8_next(&p, end, &cp);
+		w = cp == '\n' ? 0 : w + ledger_xlsx_char_width(cp);
 		if (w > best)
 			best = w;
 	}
 	return best;
 }
 
-/* Widen column col to fit text. */
+/*
+ * Return how many lines text takes when wrapped in a column width units
+ * wide: each of its own lines, broken where the next character would not
+ * fit. (libxlsxwriter adds the cell's margins to the width it is given.)
+ * At least 1.
+ */
+double
+ledger_xlsx_lines(const char *s, double width)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + strlen(s);
+	double room = width > 2 ? width : 2, w = 0, cw, lines = 1;
+	uint32_t cp;
+
+	while (p < end) {
+		utf8_next(&p, end, &cp);
+		if (cp == '\n') {
+			lines++;
+			w = 0;
+			continue;
+		}
+		cw = ledger_xlsx_char_width(cp);
+		if (w > 0 && w + cw > room) {
+			lines++;
+			w = 0;
+		}
+		w += cw;
+	}
+	return lines;
+}
+
+/* Return 1 if text is one ASCII word (a code, an id, a date), else 0. */
+static int
+ledger_xlsx_word(const char *text)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)text; *p != '\0'; p++)
+		if (*p <= ' ' || *p >= 0x80)
+			return 0;
+	return 1;
+}
+
+/*
+ * Widen column col to fit text, up to the sheet's cap for text that wraps
+ * at a space or between Chinese characters; one word (a credit code, an
+ * id) stays on one line, up to LEDGER_XLSX_MAX_WIDTH.
+ */
 static void
 ledger_xlsx_fit(struct ledger_xlsx *x, size_t col, const char *text)
 {
 	double w = ledger_xlsx_width(text) + 2;
+	double cap = ledger_xlsx_word(text) ? LEDGER_XLSX_MAX_WIDTH : x->cap;
 
+	if (w > cap)
+		w = cap;
 	if (w > x->widths[col])
 		x->widths[col] = w;
 }
@@ -116,16 +193,34 @@ ledger_xlsx_check(struct ledger_xlsx *x, lxw_error err)
 		x->error = 1;
 }
 
-/* Write text at (row, col) of the current sheet; an empty cell stays blank. */
+/* A ruled empty cell, so that the printed table has all its lines. */
 static void
-ledger_xlsx_text(struct ledger_xlsx *x, size_t col, const char *text,
-    lxw_format *fmt)
+ledger_xlsx_blank(struct ledger_xlsx *x, size_t col, lxw_format *fmt)
 {
-	if (*text == '\0')
+	if (!x->measuring)
+		ledger_xlsx_check(x, worksheet_write_blank(x->ws, x->row,
+		    (lxw_col_t)col, fmt));
+}
+
+/* Write text at (row, col) of the current sheet, wrapped in its column. */
+static void
+ledger_xlsx_text(struct ledger_xlsx *x, size_t col, const char *text)
+{
+	double lines;
+
+	if (x->measuring) {
+		ledger_xlsx_fit(x, col, text);
 		return;
+	}
+	if (*text == '\0') {
+		ledger_xlsx_blank(x, col, x->text);
+		return;
+	}
 	ledger_xlsx_check(x, worksheet_write_string(x->ws, x->row,
-	    (lxw_col_t)col, text, fmt));
-	ledger_xlsx_fit(x, col, text);
+	    (lxw_col_t)col, text, x->text));
+	lines = ledger_xlsx_lines(text, x->widths[col]);
+	if (lines > x->lines)
+		x->lines = lines;
 }
 
 /* Write ms as an Excel date in local time; 0 stays blank. */
@@ -136,8 +231,14 @@ ledger_xlsx_time(struct ledger_xlsx *x, size_t col, int64_t ms)
 	lxw_datetime dt;
 	struct tm tm;
 
-	if (ms == 0 || localtime_r(&secs, &tm) == NULL)
+	if (ms == 0 || localtime_r(&secs, &tm) == NULL) {
+		ledger_xlsx_blank(x, col, x->date);
 		return;
+	}
+	if (x->measuring) {
+		ledger_xlsx_fit(x, col, "2026-01-01 00:00");
+		return;
+	}
 	dt.year = tm.tm_year + 1900;
 	dt.month = tm.tm_mon + 1;
 	dt.day = tm.tm_mday;
@@ -146,46 +247,168 @@ ledger_xlsx_time(struct ledger_xlsx *x, size_t col, int64_t ms)
 	dt.sec = tm.tm_sec;
 	ledger_xlsx_check(x, worksheet_write_datetime(x->ws, x->row,
 	    (lxw_col_t)col, &dt, x->date));
-	ledger_xlsx_fit(x, col, "2026-01-01 00:00");
 }
 
-/* Start a sheet: headers in the first row, frozen. */
+/* Write a count, or a rate (as a percentage; blank when undefined). */
 static void
-ledger_xlsx_sheet(struct ledger_xlsx *x, const char *name,
-    const char *const *headers, size_t n)
+ledger_xlsx_number(struct ledger_xlsx *x, size_t col, double v, int rate)
 {
-	size_t i;
+	char text[32];
 
-	x->ws = workbook_add_worksheet(x->wb, name);
-	if (x->ws == NULL) {
-		x->error = 1;
+	if (rate && v < 0) {
+		ledger_xlsx_blank(x, col, x->percent);
 		return;
 	}
-	x->row = 0;
-	for (i = 0; i < n; i++) {
-		x->widths[i] = LEDGER_XLSX_MIN_WIDTH;
-		ledger_xlsx_text(x, i, headers[i], x->header);
+	if (rate)	/* four decimals, as the JSON ledger has them */
+		v = (double)(long long)(v * 10000 + 0.5) / 10000;
+	if (x->measuring) {
+		if (rate)
+			ledger_rate_text(v, text, sizeof text);
+		else
+			snprintf(text, sizeof text, "%.0f", v);
+		ledger_xlsx_fit(x, col, text);
+		return;
 	}
-	worksheet_freeze_panes(x->ws, 1, 0);
+	ledger_xlsx_check(x, worksheet_write_number(x->ws, x->row,
+	    (lxw_col_t)col, v, rate ? x->percent : x->number));
 }
 
-/* End a sheet: an auto-filter over its rows, the columns' widths. */
+/* Start the row after the current one. */
 static void
-ledger_xlsx_sheet_end(struct ledger_xlsx *x, size_t n)
+ledger_xlsx_row_begin(struct ledger_xlsx *x)
+{
+	x->row++;
+	x->lines = 1;
+}
+
+/*
+ * End a row: as tall as its most wrapped cell, up to the tallest row Excel
+ * has (a 2,000-character detail is cut there on paper, not refused).
+ */
+static void
+ledger_xlsx_row_end(struct ledger_xlsx *x)
+{
+	double height = x->lines * LEDGER_XLSX_LINE;
+
+	if (height > LEDGER_XLSX_MAX_HEIGHT)
+		height = LEDGER_XLSX_MAX_HEIGHT;
+	if (!x->measuring && x->lines > 1)
+		ledger_xlsx_check(x, worksheet_set_row(x->ws, x->row, height,
+		    NULL));
+}
+
+/*
+ * Start measuring a sheet of n columns: each column as wide as its header
+ * up to LEDGER_XLSX_HEADER_WIDTH (a longer header wraps), the data widening
+ * it up to cap.
+ */
+static void
+ledger_xlsx_measure(struct ledger_xlsx *x, const char *const *headers,
+    size_t n, double cap)
 {
 	double w;
 	size_t i;
 
+	x->measuring = 1;
+	x->cap = cap;
+	for (i = 0; i < n; i++) {
+		w = ledger_xlsx_width(headers[i]) + 2;
+		if (w > LEDGER_XLSX_HEADER_WIDTH)
+			w = LEDGER_XLSX_HEADER_WIDTH;
+		x->widths[i] = w > LEDGER_XLSX_MIN_WIDTH ? w :
+		    LEDGER_XLSX_MIN_WIDTH;
+	}
+}
+
+/*
+ * The footer of every printed page: when the ledger was made, the page's
+ * number, and which sheet and period it is. Only our own text and the period (which
+ * period_parse checked) go in, so no '&' needs doubling and it stays far
+ * under Excel's 255 characters.
+ */
+static void
+ledger_xlsx_footer(struct ledger_xlsx *x, const char *sheet)
+{
+	char footer[LXW_HEADER_FOOTER_MAX + 1];
+	lxw_header_footer_options opts = { 0 };
+
+	/* A digit right after &9 would be read as part of the font size. */
+	snprintf(footer, sizeof footer, "&L&9生成时间 %s&C&9第 &P 页 共 &N 页"
+	    "&R&9%s %s", x->generated, sheet, x->period);
+	opts.margin = 0.25;
+	ledger_xlsx_check(x, worksheet_set_footer_opt(x->ws, footer, &opts));
+}
+
+/*
+ * Start writing a sheet whose columns were measured: the page set-up, the
+ * title block of sheet (the category's title, or 汇总) and the headers.
+ */
+static void
+ledger_xlsx_sheet(struct ledger_xlsx *x, const char *sheet,
+    const char *const *headers, size_t n)
+{
+	const struct department *d = NULL;
+	char *title, *subtitle;
+	double total = 0, lines, most = 1;
+	size_t i;
+
+	x->measuring = 0;
+	x->ws = workbook_add_worksheet(x->wb, sheet);
+	if (x->ws == NULL) {
+		x->error = 1;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		ledger_xlsx_check(x, worksheet_set_column(x->ws, (lxw_col_t)i,
+		    (lxw_col_t)i, x->widths[i], NULL));
+		total += x->widths[i];
+	}
+	worksheet_set_paper(x->ws, LEDGER_XLSX_A4);
+	if (total > LEDGER_XLSX_PORTRAIT)
+		worksheet_set_landscape(x->ws);
+	worksheet_fit_to_pages(x->ws, 1, 0);
+	worksheet_center_horizontally(x->ws);
+	worksheet_set_margins(x->ws, 0.4, 0.4, 0.5, 0.6);
+	ledger_xlsx_footer(x, sheet);
+
+	xasprintf(&title, "%s问题清单台账（%s）", x->roster->zone_name, sheet);
+	if (x->department != NULL)
+		d = roster_department(x->roster, x->department);
+	xasprintf(&subtitle, "期次：%s　　类别：%s　　部门：%s　　生成时间：%s",
+	    x->period, strcmp(sheet, "汇总") == 0 ? "全部" : sheet,
+	    d != NULL ? d->name : x->department != NULL ? x->department :
+	    "全部", x->generated);
+	ledger_xlsx_check(x, worksheet_merge_range(x->ws, 0, 0, 0,
+	    (lxw_col_t)(n - 1), title, x->title));
+	ledger_xlsx_check(x, worksheet_set_row(x->ws, 0,
+	    LEDGER_XLSX_TITLE_HEIGHT, NULL));
+	ledger_xlsx_check(x, worksheet_merge_range(x->ws, 1, 0, 1,
+	    (lxw_col_t)(n - 1), subtitle, x->subtitle));
+	free(title);
+	free(subtitle);
+
+	x->row = LEDGER_XLSX_TITLE_ROWS;
+	for (i = 0; i < n; i++) {
+		ledger_xlsx_check(x, worksheet_write_string(x->ws, x->row,
+		    (lxw_col_t)i, headers[i], x->header));
+		if ((lines = ledger_xlsx_lines(headers[i], x->widths[i])) > most)
+			most = lines;
+	}
+	if (most > 1)
+		ledger_xlsx_check(x, worksheet_set_row(x->ws, x->row,
+		    most * LEDGER_XLSX_LINE, NULL));
+	ledger_xlsx_check(x, worksheet_repeat_rows(x->ws, x->row, x->row));
+	worksheet_freeze_panes(x->ws, x->row + 1, 0);
+}
+
+/* End a sheet: an auto-filter from the headers over its rows. */
+static void
+ledger_xlsx_sheet_end(struct ledger_xlsx *x, size_t n)
+{
 	if (x->ws == NULL)
 		return;
-	ledger_xlsx_check(x, worksheet_autofilter(x->ws, 0, 0, x->row,
-	    (lxw_col_t)(n - 1)));
-	for (i = 0; i < n; i++) {
-		w = x->widths[i] > LEDGER_XLSX_MAX_WIDTH ?
-		    LEDGER_XLSX_MAX_WIDTH : x->widths[i];
-		ledger_xlsx_check(x, worksheet_set_column(x->ws, (lxw_col_t)i,
-		    (lxw_col_t)i, w, NULL));
-	}
+	ledger_xlsx_check(x, worksheet_autofilter(x->ws,
+	    LEDGER_XLSX_TITLE_ROWS, 0, x->row, (lxw_col_t)(n - 1)));
 }
 
 /* ledger_rows callback: one issue row. */
@@ -198,34 +421,50 @@ ledger_xlsx_row(const struct ledger_issue *is, const struct ledger_task *t,
 	size_t i;
 
 	ledger_rows_cells(x->l, x->roster, is, t, cells);
-	x->row++;
+	ledger_xlsx_row_begin(x);
 	for (i = 0; i < LEDGER_NCOLUMNS; i++) {
 		if (ledger_columns[i].type == LEDGER_CELL_TIME)
 			ledger_xlsx_time(x, i, cells[i].ms);
 		else
-			ledger_xlsx_text(x, i, cells[i].text,
-			    strchr(cells[i].text, '\n') != NULL ? x->wrap :
-			    NULL);
+			ledger_xlsx_text(x, i, cells[i].text);
 	}
+	ledger_xlsx_row_end(x);
 }
 
-/* Write a count, or a rate (as a percentage; blank when undefined). */
+/* ledger_rows_carried callback: a row and its half-months (issue 16). */
 static void
-ledger_xlsx_number(struct ledger_xlsx *x, size_t col, double v, int rate)
+ledger_xlsx_carried_row(const struct ledger_issue *is,
+    const struct ledger_task *t, void *arg)
 {
-	char text[32];
+	struct ledger_xlsx *x = arg;
+	struct period p;
 
-	if (rate && v < 0)
+	ledger_xlsx_row(is, t, arg);
+	if (period_parse(is->period, &p) == 0)
+		ledger_xlsx_number(x, LEDGER_NCOLUMNS,
+		    governance_periods_open(&p, &x->carried), 0);
+}
+
+/* 往期未销号: the issues carried over from earlier periods, if any. */
+static void
+ledger_xlsx_carried_sheet(struct ledger_xlsx *x)
+{
+	const char *headers[LEDGER_NCOLUMNS + 1];
+	size_t i;
+
+	if (x->l->carried_period == NULL ||
+	    period_parse(x->l->carried_period, &x->carried) == -1)
 		return;
-	if (rate)	/* four decimals, as the JSON ledger has them */
-		v = (double)(long long)(v * 10000 + 0.5) / 10000;
-	ledger_xlsx_check(x, worksheet_write_number(x->ws, x->row,
-	    (lxw_col_t)col, v, rate ? x->percent : NULL));
-	if (rate)
-		ledger_rate_text(v, text, sizeof text);
-	else
-		snprintf(text, sizeof text, "%.0f", v);
-	ledger_xlsx_fit(x, col, text);
+	for (i = 0; i < LEDGER_NCOLUMNS; i++)
+		headers[i] = ledger_columns[i].header;
+	headers[LEDGER_NCOLUMNS] = "跨半月数";
+	ledger_xlsx_measure(x, headers, LEDGER_NCOLUMNS + 1, LEDGER_XLSX_WRAP);
+	ledger_rows_carried(x->l, x->department, ledger_xlsx_carried_row, x);
+	ledger_xlsx_sheet(x, "往期未销号", headers, LEDGER_NCOLUMNS + 1);
+	if (x->error)
+		return;
+	ledger_rows_carried(x->l, x->department, ledger_xlsx_carried_row, x);
+	ledger_xlsx_sheet_end(x, LEDGER_NCOLUMNS + 1);
 }
 
 /* One summary row: a department's scorecard. */
@@ -244,32 +483,93 @@ ledger_xlsx_score(struct ledger_xlsx *x, const struct ledger_score *s,
 	};
 	size_t i, col = 0;
 
-	x->row++;
-	ledger_xlsx_text(x, col++, name, NULL);
+	ledger_xlsx_row_begin(x);
+	ledger_xlsx_text(x, col++, name);
 	for (i = 0; i < sizeof counts / sizeof counts[0]; i++)
 		ledger_xlsx_number(x, col++, counts[i], 0);
 	for (i = 0; i < sizeof rates / sizeof rates[0]; i++)
 		ledger_xlsx_number(x, col++, rates[i], 1);
+	ledger_xlsx_row_end(x);
 }
 
-/* The summary sheet: the departments department sees (NULL: all, total). */
+/* The summary's rows: the departments x->department sees (all: a total). */
 static void
-ledger_xlsx_summary(struct ledger_xlsx *x, const char *department)
+ledger_xlsx_summary_rows(struct ledger_xlsx *x)
 {
 	size_t i;
 
-	ledger_xlsx_sheet(x, "汇总", ledger_summary_columns, LEDGER_NSUMMARY);
-	if (x->error)
-		return;
 	for (i = 0; i < x->l->nscores; i++) {
-		if (department != NULL &&
-		    strcmp(x->l->scores[i].department, department) != 0)
+		if (x->department != NULL &&
+		    strcmp(x->l->scores[i].department, x->department) != 0)
 			continue;
 		ledger_xlsx_score(x, &x->l->scores[i], x->l->scores[i].name);
 	}
-	if (department == NULL)
+	if (x->department == NULL)
 		ledger_xlsx_score(x, &x->l->total, "合计");
+}
+
+/* The summary sheet: measured, then written. */
+static void
+ledger_xlsx_summary(struct ledger_xlsx *x)
+{
+	ledger_xlsx_measure(x, ledger_summary_columns, LEDGER_NSUMMARY,
+	    LEDGER_XLSX_MAX_WIDTH);
+	ledger_xlsx_summary_rows(x);
+	ledger_xlsx_sheet(x, "汇总", ledger_summary_columns, LEDGER_NSUMMARY);
+	if (x->error)
+		return;
+	ledger_xlsx_summary_rows(x);
 	ledger_xlsx_sheet_end(x, LEDGER_NSUMMARY);
+}
+
+/* The sheet of category c: measured, then written. */
+static void
+ledger_xlsx_category(struct ledger_xlsx *x, int c)
+{
+	const char *headers[LEDGER_NCOLUMNS];
+	size_t i;
+
+	for (i = 0; i < LEDGER_NCOLUMNS; i++)
+		headers[i] = ledger_columns[i].header;
+	ledger_xlsx_measure(x, headers, LEDGER_NCOLUMNS, LEDGER_XLSX_WRAP);
+	ledger_rows(x->l, x->department, c, ledger_xlsx_row, x);
+	ledger_xlsx_sheet(x, rules_category_title(issue_categories[c]),
+	    headers, LEDGER_NCOLUMNS);
+	if (x->error)
+		return;
+	ledger_rows(x->l, x->department, c, ledger_xlsx_row, x);
+	ledger_xlsx_sheet_end(x, LEDGER_NCOLUMNS);
+}
+
+/* The workbook's formats: every table cell ruled and aligned to the top. */
+static void
+ledger_xlsx_formats(struct ledger_xlsx *x)
+{
+	lxw_format **cells[] = { &x->header, &x->text, &x->date, &x->number,
+	    &x->percent };
+	size_t i;
+
+	x->title = workbook_add_format(x->wb);
+	format_set_bold(x->title);
+	format_set_font_size(x->title, 16);
+	format_set_align(x->title, LXW_ALIGN_CENTER);
+	format_set_align(x->title, LXW_ALIGN_VERTICAL_CENTER);
+	x->subtitle = workbook_add_format(x->wb);
+	format_set_align(x->subtitle, LXW_ALIGN_LEFT);
+	format_set_align(x->subtitle, LXW_ALIGN_VERTICAL_CENTER);
+	for (i = 0; i < sizeof cells / sizeof cells[0]; i++) {
+		*cells[i] = workbook_add_format(x->wb);
+		format_set_border(*cells[i], LXW_BORDER_THIN);
+		format_set_align(*cells[i], LXW_ALIGN_VERTICAL_TOP);
+	}
+	format_set_bold(x->header);
+	format_set_bg_color(x->header, 0xDDEBF7);
+	format_set_text_wrap(x->header);
+	format_set_align(x->header, LXW_ALIGN_CENTER);
+	format_set_align(x->header, LXW_ALIGN_VERTICAL_CENTER);
+	format_set_text_wrap(x->text);
+	format_set_num_format(x->date, "yyyy-mm-dd hh:mm");
+	format_set_num_format(x->percent, "0.0%");
 }
 
 /* Read the file at path into a new buffer; return 0 or -1. */
@@ -298,20 +598,19 @@ ledger_xlsx_slurp(const char *path, char **out, size_t *outlen)
 }
 
 /*
- * Write the workbook of l as department sees it (NULL: everything) into a
- * new buffer *out of *outlen bytes (the caller frees it). Return 0, or -1
- * with *cause set.
+ * Write the workbook of l, the ledger of period, as department sees it
+ * (NULL: everything) into a new buffer *out of *outlen bytes (the caller
+ * frees it). Return 0, or -1 with *cause set.
  */
 int
 ledger_xlsx(const struct ledger *l, const struct roster *roster,
-    const char *department, char **out, size_t *outlen, char **cause)
+    const char *department, const char *period, char **out, size_t *outlen,
+    char **cause)
 {
 	lxw_workbook_options opts = { 0 };
 	struct ledger_xlsx x;
 	const char *tmpdir = getenv("TMPDIR");
-	const char *headers[LEDGER_NCOLUMNS];
 	char *path;
-	size_t i;
 	int fd, c;
 	lxw_error err;
 
@@ -328,6 +627,9 @@ ledger_xlsx(const struct ledger *l, const struct roster *roster,
 	memset(&x, 0, sizeof x);
 	x.l = l;
 	x.roster = roster;
+	x.department = department;
+	x.period = period;
+	ledger_rows_time_text(l->now, x.generated);
 	opts.tmpdir = (char *)tmpdir;
 	if ((x.wb = workbook_new_opt(path, &opts)) == NULL) {
 		xasprintf(cause, "%s: libxlsxwriter cannot create it", path);
@@ -335,28 +637,12 @@ ledger_xlsx(const struct ledger *l, const struct roster *roster,
 		free(path);
 		return -1;
 	}
-	x.header = workbook_add_format(x.wb);
-	format_set_bold(x.header);
-	format_set_bg_color(x.header, 0xDDEBF7);
-	x.date = workbook_add_format(x.wb);
-	format_set_num_format(x.date, "yyyy-mm-dd hh:mm");
-	x.percent = workbook_add_format(x.wb);
-	format_set_num_format(x.percent, "0.0%");
-	x.wrap = workbook_add_format(x.wb);
-	format_set_text_wrap(x.wrap);
-
-	ledger_xlsx_summary(&x, department);
-	for (i = 0; i < LEDGER_NCOLUMNS; i++)
-		headers[i] = ledger_columns[i].header;
-	for (c = 0; c < CATEGORY_COUNT && !x.error; c++) {
-		ledger_xlsx_sheet(&x, rules_category_title(issue_categories[c]),
-		    headers,
-		    LEDGER_NCOLUMNS);
-		if (x.error)
-			break;
-		ledger_rows(l, department, c, ledger_xlsx_row, &x);
-		ledger_xlsx_sheet_end(&x, LEDGER_NCOLUMNS);
-	}
+	ledger_xlsx_formats(&x);
+	ledger_xlsx_summary(&x);
+	for (c = 0; c < CATEGORY_COUNT && !x.error; c++)
+		ledger_xlsx_category(&x, c);
+	if (!x.error)
+		ledger_xlsx_carried_sheet(&x);
 	err = workbook_close(x.wb);
 	if (x.error || err != LXW_NO_ERROR) {
 		xasprintf(cause, "libxlsxwriter: %s", err != LXW_NO_ERROR ?

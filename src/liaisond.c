@@ -212,6 +212,7 @@ main(int argc, char **argv)
 	    (size_t)d->current->config->window_max);
 	d->webhook = webhook_start_engine(d);
 	d->digest = digest_sched_start(d);
+	d->snapshot = snapshot_start(d);
 	sighup = evsignal_new(d->base, SIGHUP, liaisond_on_signal, d);
 	sigterm = evsignal_new(d->base, SIGTERM, liaisond_on_signal, d);
 	sigint = evsignal_new(d->base, SIGINT, liaisond_on_signal, d);
@@ -235,6 +236,7 @@ main(int argc, char **argv)
 	window_stop(d->window);
 	webhook_stop(d->webhook);
 	digest_sched_stop(d->digest);
+	snapshot_stop(d->snapshot);
 	store_free(d->store);
 	evhttp_free(d->http);
 	connections_free();

@@ -18,6 +18,9 @@
  *                         raised by at least [classify]     group; workflow.lua checks
  *                         common_min_enterprises            it and groups (submit)
  *                         enterprises (default 3)
+ *   recurred  difficult   its second recurrence (复发): the  api_recurrence.c finds the
+ *                         same problem of its enterprise   finished issue; workflow.lua
+ *                         after a finished one recurred    links them (submit)
  *   individual individual  none of the above: one           report.c, on submission
  *                          enterprise's own problem
  *
@@ -87,6 +90,8 @@ static const struct rules_row {
 	    rules_overdue_stages, "%s deadline passed" },
 	[RULE_COMMON] = { "common", CATEGORY_COMMON, RULES_FROM_CONFIG,
 	    NULL, "the same problem raised for %d enterprises (group %s)" },
+	[RULE_RECURRED] = { "recurred", CATEGORY_DIFFICULT, 2, NULL,
+	    "recurred %d times after it was resolved" },
 };
 
 /* The category's number, or -1 for a name that is no category. */

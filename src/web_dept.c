@@ -134,6 +134,42 @@ web_dept_return_form(struct request *r, struct evbuffer *buf,
 	evbuffer_add_printf(buf, "</details>");
 }
 
+/*
+ * 申请延期 (issue 16): ask an admin for more working days for the step now
+ * running, before it is due. Folded away like 退单; open when refused.
+ */
+static void
+web_dept_extend_form(struct request *r, struct evbuffer *buf,
+    const struct dept_page *p, const char *task)
+{
+	int open = strcmp(p->task, task) == 0 && strcmp(p->step, "extend") == 0;
+	const char *days = open ? web_field(r, "days") : NULL;
+	const char *reason = open ? web_field(r, "reason") : NULL;
+
+	evbuffer_add_printf(buf, "<details class=\"extend\"%s><summary>申请延期"
+	    "</summary><form method=\"post\" action=\"/dept/extend\" "
+	    "novalidate>", open ? " open" : "");
+	web_hidden_csrf(r, buf);
+	evbuffer_add_printf(buf, "<input type=\"hidden\" name=\"task\" "
+	    "value=\"%s\"><label for=\"days-%s\">延期天数（工作日，1–%d）"
+	    "</label><input type=\"number\" id=\"days-%s\" name=\"days\" "
+	    "min=\"1\" max=\"%d\" inputmode=\"numeric\" value=\"", task, task,
+	    GOVERNANCE_EXTENSION_DAYS_MAX, task, GOVERNANCE_EXTENSION_DAYS_MAX);
+	web_escape(buf, days);
+	evbuffer_add_printf(buf, "\"><label for=\"extend-reason-%s\">延期理由"
+	    "（管理员据此审批）</label><textarea id=\"extend-reason-%s\" "
+	    "name=\"reason\" rows=\"2\">", task, task);
+	web_escape(buf, reason);
+	evbuffer_add_printf(buf, "</textarea>");
+	if (open) {
+		evbuffer_add_printf(buf, "<p class=\"error\" role=\"alert\">");
+		web_escape(buf, p->message);
+		evbuffer_add_printf(buf, "</p>");
+	}
+	evbuffer_add_printf(buf, "<button type=\"submit\">申请延期</button>"
+	    "</form></details>");
+}
+
 /* An issue's title, enterprise-free summary and detail. */
 static void
 web_dept_issue(struct request *r, struct evbuffer *buf, const redisReply *issue)
@@ -174,6 +210,7 @@ web_dept_render(struct request *r, redisReply *reply)
 		    strcmp(ok, "claim") == 0 ? "已认领。" :
 		    strcmp(ok, "respond") == 0 ? "已回应。" :
 		    strcmp(ok, "return") == 0 ? "已退单，等待管理员重新分派。" :
+		    strcmp(ok, "extend") == 0 ? "已申请延期，等待管理员审批。" :
 		    "已办结。");
 	evbuffer_add_printf(buf, "<section><h2>待认领（%lld 件，最早的在前）"
 	    "</h2><ul class=\"plain\" id=\"queue\">", p->total);
@@ -198,6 +235,7 @@ web_dept_render(struct request *r, redisReply *reply)
 		web_dept_step_form(r, buf, p, id, "claim", "claimant", "认领人",
 		    "认领");
 		web_dept_return_form(r, buf, p, id);
+		web_dept_extend_form(r, buf, p, id);
 		evbuffer_add_printf(buf, "</li>");
 		n++;
 	}
@@ -297,6 +335,7 @@ web_dept_work_task(struct request *r, struct evbuffer *buf,
 	} else
 		web_dept_step_form(r, buf, p, id, "resolve", "resolution",
 		    "办结说明", "办结");
+	web_dept_extend_form(r, buf, p, id);
 	evbuffer_add_printf(buf, "</li>");
 }
 
@@ -368,6 +407,24 @@ web_dept(struct request *r)
 
 /* --- POST /dept/claim, respond, resolve, return -------------------------- */
 
+/* The words of a refused 申请延期; 0 to leave them to the common rules. */
+static int
+web_dept_extend_message(struct dept_page *p, int status, const char *message)
+{
+	if (strcmp(p->field, "days") == 0)
+		snprintf(p->message, sizeof p->message, "请填写 1 到 %d 之间的"
+		    "工作日天数。", GOVERNANCE_EXTENSION_DAYS_MAX);
+	else if (status == 409)
+		snprintf(p->message, sizeof p->message, "已有延期申请在等待审批，"
+		    "或任务已不在办理中。");
+	else if (status == 422 && *p->field == '\0')
+		snprintf(p->message, sizeof p->message, "不能申请延期（期限已过或"
+		    "延期次数已满）：%s", message);
+	else
+		return 0;
+	return 1;
+}
+
 static void
 web_dept_stepped(struct request *r, int status, const char *body)
 {
@@ -390,6 +447,11 @@ web_dept_stepped(struct request *r, int status, const char *body)
 	snprintf(p->task, sizeof p->task, "%s", task);
 	snprintf(p->step, sizeof p->step, "%s", r->route->arg);
 	message = web_api_error(body, p->field, sizeof p->field);
+	if (strcmp(p->step, "extend") == 0 &&
+	    web_dept_extend_message(p, status, message)) {
+		web_dept_show(r);
+		return;
+	}
 	if (*p->field != '\0')
 		web_field_message(r, p->field, message, status, p->message,
 		    sizeof p->message);
@@ -425,6 +487,37 @@ web_dept_step(struct request *r)
 	json = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	snprintf(path, sizeof path, "/api/v1/tasks/%s/%s", task, step->name);
+	if (routes_call_api(r, path, json, NULL, web_dept_stepped) == -1)
+		web_error(r, 403, "无权操作。");
+	free(json);
+}
+
+/* POST /dept/extend (task=T…, days, reason): 申请延期, through the API. */
+void
+web_dept_extend(struct request *r)
+{
+	const char *task = web_field(r, "task");
+	const char *days = web_field(r, "days");
+	const char *reason = web_field(r, "reason");
+	cJSON *root;
+	char path[96], *json, *end;
+	long n;
+
+	web_dept_page_new(r);
+	if (task == NULL || !api_id_valid(task, 'T')) {
+		web_error(r, 404, "没有这个任务。");
+		return;
+	}
+	root = cJSON_CreateObject();
+	n = days != NULL ? strtol(days, &end, 10) : 0;
+	if (days != NULL && *days != '\0' && *end == '\0')
+		cJSON_AddNumberToObject(root, "days", n);
+	else    /* the API refuses it, naming the field */
+		cJSON_AddStringToObject(root, "days", days != NULL ? days : "");
+	cJSON_AddStringToObject(root, "reason", reason != NULL ? reason : "");
+	json = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	snprintf(path, sizeof path, "/api/v1/tasks/%s/extend", task);
 	if (routes_call_api(r, path, json, NULL, web_dept_stepped) == -1)
 		web_error(r, 403, "无权操作。");
 	free(json);

@@ -148,7 +148,7 @@ web_ledger_render_scores(struct evbuffer *buf, const struct ledger *l)
 /* One issue as the public sees it. */
 static void
 web_ledger_render_issue(struct request *r, struct evbuffer *buf,
-    const struct ledger *l, const struct ledger_issue *is)
+    const struct ledger *l, const struct ledger_issue *is, int periods_open)
 {
 	const struct topic *tp = roster_topic(r->roster, is->topic);
 	const struct enterprise *e;
@@ -164,6 +164,12 @@ web_ledger_render_issue(struct request *r, struct evbuffer *buf,
 	web_escape(buf, is->title);
 	evbuffer_add_printf(buf, "</h3><p><span class=\"badge\">%s</span> %s · ",
 	    web_state_name(is->state), web_category_name(is->category));
+	/* 复发: the same problem again after it was resolved (issue 16). */
+	if (is->recurrence_of != NULL && *is->recurrence_of != '\0') {
+		evbuffer_add_printf(buf, "<span class=\"recurrence\">复发（");
+		web_escape(buf, is->recurrence_of);
+		evbuffer_add_printf(buf, "）</span> · ");
+	}
 	web_escape(buf, tp != NULL ? tp->name : is->topic);
 	if (r->config->ledger_show_enterprises &&
 	    (e = roster_enterprise(r->roster, is->enterprise)) != NULL) {
@@ -191,7 +197,56 @@ web_ledger_render_issue(struct request *r, struct evbuffer *buf,
 			evbuffer_add_printf(buf, "</dd>");
 		}
 	}
-	evbuffer_add_printf(buf, "</dl></li>");
+	evbuffer_add_printf(buf, "</dl>");
+	if (periods_open > 0)       /* carried over (issue 16) */
+		evbuffer_add_printf(buf, "<p class=\"muted periods-open\">%s "
+		    "期报送，已跨 %d 个半月未销号</p>", is->period, periods_open);
+	evbuffer_add_printf(buf, "</li>");
+}
+
+/*
+ * 往期未销号: the issues of earlier periods still open (issue 16), oldest
+ * first, each with the half-months it has been open.
+ */
+static void
+web_ledger_render_carried(struct request *r, struct evbuffer *buf,
+    const struct ledger *l, const struct ledger_page *p)
+{
+	struct period mine, theirs;
+	size_t i, n = 0;
+
+	if (l->carried_period == NULL ||
+	    period_parse(l->carried_period, &mine) == -1)
+		return;
+	evbuffer_add_printf(buf, "<section><h2>往期未销号问题</h2><ul "
+	    "class=\"plain\" id=\"carried\">");
+	for (i = 0; i < l->ncarried && n < LEDGER_ROWS; i++) {
+		if (!ledger_issue_matches(&l->carried[i], &p->filter) ||
+		    period_parse(l->carried[i].period, &theirs) == -1)
+			continue;
+		web_ledger_render_issue(r, buf, l, &l->carried[i],
+		    governance_periods_open(&theirs, &mine));
+		n++;
+	}
+	if (n == 0)
+		evbuffer_add_printf(buf, "<li class=\"muted\">没有往期未销号的问题。"
+		    "</li>");
+	evbuffer_add_printf(buf, "</ul></section>\n");
+}
+
+/*
+ * The title block's second line, shown only on paper (style.css): which
+ * period, and when these figures were read, as the workbook says it.
+ */
+static void
+web_ledger_render_print_title(struct evbuffer *buf, const struct ledger *l,
+    const char *period)
+{
+	char made[LEDGER_TIME_TEXT];
+
+	ledger_rows_time_text(l->now, made);
+	evbuffer_add_printf(buf, "<p class=\"print-only\" id=\"print-title\">"
+	    "期次：%s　生成时间：%s</p>", period, made);
 }
 
 static void
@@ -202,6 +257,7 @@ web_ledger_read(struct request *r, struct ledger *l)
 	size_t i, n = 0;
 
 	buf = web_begin(r, "问题清单公示台账");
+	web_ledger_render_print_title(buf, l, p->period);
 	evbuffer_add_printf(buf, "</header>\n<main>\n");
 	web_ledger_render_filters(r, buf, p);
 	web_ledger_render_scores(buf, l);
@@ -211,13 +267,15 @@ web_ledger_read(struct request *r, struct ledger *l)
 	for (i = l->nissues; i > 0 && n < LEDGER_ROWS; i--) {
 		if (!ledger_issue_matches(&l->issues[i - 1], &p->filter))
 			continue;
-		web_ledger_render_issue(r, buf, l, &l->issues[i - 1]);
+		web_ledger_render_issue(r, buf, l, &l->issues[i - 1], 0);
 		n++;
 	}
 	if (n == 0)
 		evbuffer_add_printf(buf, "<li class=\"muted\">没有符合条件的问题。"
 		    "</li>");
-	evbuffer_add_printf(buf, "</ul></section>\n<nav class=\"links\"><a "
+	evbuffer_add_printf(buf, "</ul></section>\n");
+	web_ledger_render_carried(r, buf, l, p);
+	evbuffer_add_printf(buf, "<nav class=\"links\"><a "
 	    "href=\"/form\">联络员报送</a> <a href=\"/dept\">部门办理</a></nav>\n");
 	web_end(r, buf, 200, NULL);
 }

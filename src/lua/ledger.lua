@@ -8,7 +8,10 @@
 --                   [FROM, TO)
 --   active          every issue that is not closed
 -- Returns {{issue fields (flat), {task fields (flat), ...}}, ...} in no
--- particular order (ledger.c sorts them). Merged and withdrawn tasks are left out: their work lives on in the
+-- particular order (ledger.c sorts them); a period's rows are followed by
+-- the string 'carried:P' and the rows of the issues of earlier periods not
+-- yet closed (carry-over, SPEC §12), at most CARRIED of each state, oldest
+-- first. Merged and withdrawn tasks are left out: their work lives on in the
 -- task they were merged into.
 local P = ARGV[1]
 local kind = ARGV[2]
@@ -64,5 +67,20 @@ local out = {}
 for _, id in ipairs(ids) do
   local r = row(id)
   if r then out[#out + 1] = r end
+end
+if kind == 'period' then
+  local CARRIED = 200
+  out[#out + 1] = 'carried:' .. ARGV[3]
+  for _, s in ipairs({'queued', 'claimed', 'responded', 'resolved',
+      'returned'}) do
+    for _, id in ipairs(redis.call('ZRANGE', P .. 'issues:state:' .. s, 0,
+        CARRIED - 1)) do
+      local period = redis.call('HGET', P .. 'issue:' .. id, 'period')
+      if period and period < ARGV[3] then
+        local r = row(id)
+        if r then out[#out + 1] = r end
+      end
+    end
+  end
 end
 return out

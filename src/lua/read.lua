@@ -74,4 +74,69 @@ if kind == 'deliveries' then
   end
   return out
 end
+-- Governance (issue 16).
+--   extensions STATE LIMIT -> {{member, task fields}, ...}: the tasks with
+--               a 延期 request waiting (pending, oldest first; member the
+--               task id) or decided (approved|denied, latest first; member
+--               'T:N', the task's Nth request)
+--   snapshots -> {period, freeze ms, ...}: the frozen ledgers, oldest first
+--   snapshot P -> the frozen ledger of period P (JSON), or nil
+--   finished "E1 E2 ..." FROM LIMIT -> {{issue fields}, ...}: the issues of
+--               those enterprises resolved or closed since FROM (ms), at
+--               most LIMIT of each, latest first (recurrence)
+if kind == 'extensions' then
+  local limit = tonumber(ARGV[4])
+  local members
+  if id == 'pending' then
+    members = redis.call('ZRANGE', key('extensions', id), 0, limit - 1)
+  else
+    members = redis.call('ZREVRANGE', key('extensions', id), 0, limit - 1)
+  end
+  local out = {}
+  for _, m in ipairs(members) do
+    local t = m:match('^([^:]+)')
+    out[#out + 1] = {m, redis.call('HGETALL', key('task', t))}
+  end
+  return out
+end
+--   agenda "P1 P2" -> {{issue fields, {task fields, ...}}, ...}: the issues
+--               of those periods not closed, with their tasks (merged and
+--               withdrawn ones left out), for the working meeting's agenda
+if kind == 'agenda' then
+  local out = {}
+  for p in id:gmatch('%S+') do
+    for _, i in ipairs(redis.call('ZRANGE', key('issues', 'period', p), 0,
+        -1)) do
+      local k = key('issue', i)
+      if hget(k, 'state') ~= 'closed' then
+        local tasks = {}
+        for _, t in ipairs(decode_list(hget(k, 'tasks'))) do
+          local s = hget(key('task', t), 'state')
+          if s and s ~= 'merged' and s ~= 'withdrawn' then
+            tasks[#tasks + 1] = redis.call('HGETALL', key('task', t))
+          end
+        end
+        out[#out + 1] = {redis.call('HGETALL', k), tasks}
+      end
+    end
+  end
+  return out
+end
+if kind == 'snapshots' then
+  return redis.call('ZRANGE', key('snapshots'), 0, -1, 'WITHSCORES')
+end
+if kind == 'snapshot' then
+  return redis.call('GET', key('snapshot', id))
+end
+if kind == 'finished' then
+  local out = {}
+  for e in id:gmatch('%S+') do
+    local ids = redis.call('ZREVRANGEBYSCORE', key('finished', e), '+inf',
+      ARGV[4], 'LIMIT', 0, tonumber(ARGV[5]))
+    for _, x in ipairs(ids) do
+      out[#out + 1] = redis.call('HGETALL', key('issue', x))
+    end
+  end
+  return out
+end
 return redis.error_reply('read.lua: unknown kind ' .. tostring(kind))

@@ -33,12 +33,21 @@
 --                          respond or resolve), read by the escalation timer
 --   P outbox               stream of events for the webhooks
 --   P idem:O:KEY           hash: body hash and first answer of a report
+--   P extensions:pending   sorted set of tasks with a 延期 request waiting,
+--                          by request ms; P extensions:approved and
+--                          P extensions:denied 'T:N' (the task's Nth
+--                          request) by decision ms
+--   P finished:E           sorted set of enterprise E's resolved or closed
+--                          issues by when they were resolved (recurrence)
+--   P snapshot:PERIOD      string: the period's ledger as frozen (JSON);
+--                          P snapshots sorted set of periods by freeze ms
 local P = ARGV[1]
 local action = ARGV[2]
 local req = cjson.decode(ARGV[3])
 local now = req.now
 
 local common  -- defined below; used by submit
+local recurrence  -- defined below (复发); used by submit
 local RANK = {queued = 1, claimed = 2, responded = 3, resolved = 4}
 local RANKED = {'queued', 'claimed', 'responded', 'resolved'}
 -- The deadline stages and the state a task waits in during each come from
@@ -113,6 +122,17 @@ end
 
 -- ---- an issue's state ----
 
+-- Keep P finished:E, the enterprise's finished issues a new one may recur
+-- (SPEC §12): in it while resolved (closed keeps it), out when reopened.
+local function finished_track(k, issue, state)
+  local ent = hget(k, 'enterprise')
+  if state == 'resolved' then
+    redis.call('ZADD', key('finished', ent), now, issue)
+  else
+    redis.call('ZREM', key('finished', ent), issue)
+  end
+end
+
 -- An issue's state is the least advanced of its tasks, 'returned' while one
 -- of them is returned; 'closed' stays until a reopen. Returns the change
 -- ("queued -> claimed") for the caller's history entry, or nil.
@@ -132,6 +152,7 @@ local function update_state(issue)
   local new = returned and 'returned' or RANKED[math.min(least, 4)]
   if new == old then return nil end
   redis.call('HSET', k, 'state', new)
+  finished_track(k, issue, new)
   index_move('issues:state', issue, old, new, hget(k, 'created'))
   if new == 'returned' then
     redis.call('ZADD', key('triage'), now, issue)
@@ -168,7 +189,7 @@ local function enqueue(task, dept, due, created)
   redis.call('HSET', key('task', task), 'state', 'queued', 'claimant', '',
     'overdue', '', 'due_claim', due.claim, 'due_respond', due.respond,
     'due_resolve', due.resolve, 'claimed_at', '', 'responded_at', '',
-    'resolved_at', '', 'returned_at', '')
+    'resolved_at', '', 'returned_at', '', 'due_return', due.returnable or '')
   redis.call('ZADD', key('open', dept), string.format('%d',
     tonumber(created) * 1000 + tonumber(task:sub(2)) % 1000), task)
   set_deadline(task, 'claim', due.claim)
@@ -338,6 +359,7 @@ local function submit()
         'issues:state:queued'}) do
       redis.call('ZADD', P .. index, now, issue)
     end
+    recurrence(issue, it)
     local group = it.common and common(issue, it)
     if not group then
       local tasks = {}
@@ -383,6 +405,15 @@ end
 
 -- ---- actions: a department's steps ----
 
+-- The step's window (req.within: the task field holding when it closes,
+-- due_return for 退单) has closed: the refusal with req.within_reason (the
+-- daemon's words); nil while open or unset.
+local function window_closed(k, field)
+  local until_ms = tonumber(hget(k, field) or '')
+  if not until_ms or tonumber(now) <= until_ms then return nil end
+  return {'invalid', req.within_reason}
+end
+
 -- The task for a department action, or an error reply.
 local function task_for(task, dept)
   local k = key('task', task)
@@ -406,6 +437,8 @@ local function step(task)
   if not has(req.from, state) then
     return {'conflict', 'the task is ' .. state .. ': cannot ' .. req.step}
   end
+  local closed = req.within and window_closed(k, req.within)
+  if closed then return closed end
   redis.call('HSET', k, 'state', req.to, req.field, req.text,
     req.to .. '_at', now)
   if state == 'queued' then redis.call('ZREM', key('open', dept), task) end
@@ -569,6 +602,161 @@ local function route()
   return {'ok', req.issue}
 end
 
+-- ---- governance (issue 16): 延期 extensions, 复发 recurrence, snapshots ----
+-- SPEC §12. The limits (days, extensions_max) and the new due time, counted
+-- in working days, come from the daemon (governance.c); this applies them.
+
+-- The deadline stage a task in state waits in (req.stages), or nil.
+local function stage_of(state)
+  for stage, s in pairs(req.stages) do
+    if s == state then return stage end
+  end
+  return nil
+end
+
+local function extensions_approved(list)
+  local n = 0
+  for _, x in ipairs(list) do
+    if x.state == 'approved' then n = n + 1 end
+  end
+  return n
+end
+
+-- extend: the department asks for req.days more working days (延期申请)
+-- for the step now running. Refused when no step runs, after the step's
+-- due time, while another request waits, or once req.extensions_max were
+-- approved.
+local function extend()
+  local dept, err = task_for(req.task, req.department)
+  if not dept then return err end
+  local k = key('task', req.task)
+  local state = hget(k, 'state')
+  local stage = stage_of(state)
+  if not stage then
+    return {'conflict', 'the task is ' .. state .. ': no step of it is due'}
+  end
+  local due = tonumber(hget(k, 'due_' .. stage) or '')
+  if due and tonumber(now) > due then
+    return {'invalid', 'the ' .. stage .. ' step was due already: an ' ..
+      'extension must be asked for before the due time'}
+  end
+  if hget(k, 'extension_pending') == '1' then
+    return {'conflict', 'an extension of this task is waiting for an admin'}
+  end
+  local list = decode_list(hget(k, 'extensions'))
+  if extensions_approved(list) >= req.extensions_max then
+    return {'invalid', string.format('at most %d extensions are approved ' ..
+      'per task', req.extensions_max)}
+  end
+  list[#list + 1] = {days = req.days, reason = req.reason, state = 'pending',
+    at = now, decided_at = '', stage = stage}
+  redis.call('HSET', k, 'extensions', enc(list), 'extension_pending', '1')
+  redis.call('ZADD', key('extensions', 'pending'), now, req.task)
+  each_issue(req.task, function(issue)
+    history(issue, req.actor, 'extension_requested', string.format(
+      'task %s: %d more working days for the %s step: %s', req.task,
+      req.days, stage, req.reason))
+    outbox('task.updated', req.task, dept, issue)
+  end)
+  return {'ok', req.task, redis.call('HGETALL', k)}
+end
+
+-- extension: an admin decides the waiting request (req.decision approve or
+-- deny). Approval moves the running step's due time to req.new_due, which
+-- the daemon counted from req.from_due: if the deadline moved meanwhile the
+-- daemon must count again (conflict). An approved step is not overdue.
+local function extension()
+  local k = key('task', req.task)
+  local dept = hget(k, 'department')
+  if not dept then return {'not_found', 'no such task'} end
+  if hget(k, 'extension_pending') ~= '1' then
+    return {'conflict', 'no extension of this task is waiting'}
+  end
+  local list = decode_list(hget(k, 'extensions'))
+  local n = #list
+  local x = list[n]
+  local stage = stage_of(hget(k, 'state'))
+  if req.decision == 'approve' then
+    if not stage then
+      return {'conflict', 'no step of this task is due any more: deny ' ..
+        'the request'}
+    end
+    if req.new_due == '' or hget(k, 'deadline') ~= req.from_due then
+      return {'conflict', 'the task changed meanwhile: try again'}
+    end
+    if extensions_approved(list) >= req.extensions_max then
+      return {'invalid', string.format('at most %d extensions are ' ..
+        'approved per task', req.extensions_max)}
+    end
+    redis.call('HSET', k, 'due_' .. stage, req.new_due)
+    set_deadline(req.task, stage, req.new_due)
+    redis.call('HINCRBY', k, 'extended', 1)
+    if hget(k, 'overdue') == stage then redis.call('HSET', k, 'overdue', '') end
+    x.state = 'approved'
+  else
+    x.state = 'denied'
+  end
+  x.decided_at = now
+  x.decision = req.reason
+  redis.call('HSET', k, 'extensions', enc(list), 'extension_pending', '')
+  redis.call('ZREM', key('extensions', 'pending'), req.task)
+  redis.call('ZADD', key('extensions', x.state), now, req.task .. ':' .. n)
+  each_issue(req.task, function(issue)
+    history(issue, req.actor, 'extension_' .. x.state, string.format(
+      'task %s: %d working days%s: %s', req.task, x.days,
+      x.state == 'approved' and (' for the ' .. stage .. ' step') or '',
+      req.reason))
+    outbox('task.updated', req.task, dept, issue)
+  end)
+  return {'ok', req.task, redis.call('HGETALL', k)}
+end
+
+-- A new issue the daemon found to be the same problem as a finished issue
+-- of its enterprise (it.recurrence_of) recurs it, if that one is still
+-- resolved or closed: the link, history on both, the rule 'recurred' (a
+-- second recurrence is difficult). It is never folded into the finished
+-- issue's task: a group proposal through that issue is dropped.
+recurrence = function(issue, it)
+  local old = it.recurrence_of
+  if not old then return end
+  local ok = key('issue', old)
+  local st = hget(ok, 'state')
+  if (st ~= 'resolved' and st ~= 'closed') or
+      hget(ok, 'enterprise') ~= it.enterprise then
+    return
+  end
+  local n = tonumber(hget(ok, 'recurrences') or '0') + 1
+  redis.call('HSET', key('issue', issue), 'recurrence_of', old,
+    'recurrences', n)
+  history(issue, 'system', 'recurrence', 'the same problem as ' .. old ..
+    ' (' .. st .. ') again')
+  history(old, 'system', 'recurred', 'raised again as ' .. issue)
+  if rule_reached('recurred', n) then apply_rule(issue, 'recurred', n) end
+  local g, c = hget(ok, 'group'), it.common
+  if not c then return end
+  if c.group then
+    if c.group == g then it.common = nil end
+    return
+  end
+  local kept = {}
+  for _, m in ipairs(c.members or {}) do
+    local mg = hget(key('issue', m), 'group')
+    if m ~= old and (g == '' or mg ~= g) then kept[#kept + 1] = m end
+  end
+  c.members = kept
+end
+
+-- snapshot: freeze req.period's ledger (ARGV[4], the JSON the daemon made)
+-- unless it is frozen already: of several daemons the first one writes it,
+-- once, and it never changes afterwards.
+local function snapshot()
+  local k = key('snapshot', req.period)
+  if redis.call('EXISTS', k) == 1 then return {'exists', req.period} end
+  redis.call('SET', k, ARGV[4])
+  redis.call('ZADD', key('snapshots'), now, req.period)
+  return {'ok', req.period}
+end
+
 -- ---- the deadline timer ----
 
 -- escalate: the tasks whose current stage is past due, at most req.limit.
@@ -608,4 +796,7 @@ return dispatch('workflow.lua', {
   classify = classify,
   route = route,
   escalate = escalate,
+  extend = extend,
+  extension = extension,
+  snapshot = snapshot,
 }, action)

@@ -118,7 +118,8 @@ main(int argc, char **argv)
 	printf("rows %zu, ledger_score %.1f ms\n", rows, (now_s() - t0) * 1e3);
 	for (i = 0; i < runs; i++) {
 		t0 = now_s();
-		if (ledger_xlsx(l, r, NULL, &out, &xlen, &cause) != 0) {
+		if (ledger_xlsx(l, r, NULL, "2026-11-2", &out, &xlen,
+		    &cause) != 0) {
 			fprintf(stderr, "%s\n", cause);
 			return 1;
 		}

@@ -251,6 +251,39 @@ def one_item(it):
     return out
 
 
+# What departments write back on the printed ledger: long enough to wrap.
+SAMPLE_RESPONSES = [
+    "已联系企业负责人了解具体情况，正在会同相关单位研究解决方案，预计五个工作日内给出答复。",
+    "已安排专人对接，现场踏勘后形成处理意见，并已向企业说明办理流程、所需材料和时间节点。",
+    "经核实情况属实，已纳入本月重点督办事项，由分管负责同志牵头协调，每周向企业通报进展。",
+]
+SAMPLE_RESOLUTIONS = [
+    "问题已解决：相关手续已办结，企业确认满意，后续由园区服务专员跟踪回访，防止问题反复。",
+    "已协调落实到位，企业反映的困难得到缓解，相关政策文件和联系人已书面告知企业负责人。",
+]
+
+
+def ledger_sample(st):
+    """A period's ledger as a zone prints it: the 27 sample items, each
+    reported by its own officer, and their tasks taken on as departments do
+    (every third resolved, every third responded to, the rest queued), with
+    texts long enough to wrap. Returns the issues' ids in submission order."""
+    ids = [submit(st, it["officer"], [one_item(it)])["issues"][0]["id"] for it in sample_items()]
+    # read back once all are in: a common group's issues share one task
+    tasks = {}
+    for iid in ids:
+        for t in get_issue(st, iid)["tasks"]:
+            tasks.setdefault(t["id"], t["department"])
+    for n, (tid, dept) in enumerate(tasks.items()):
+        stage = ("resolved", "responded", "queued")[n % 3]
+        for a in PATH_TO[stage]:
+            text = {"claim": "王晓明",
+                    "respond": SAMPLE_RESPONSES[n % len(SAMPLE_RESPONSES)],
+                    "resolve": SAMPLE_RESOLUTIONS[n % len(SAMPLE_RESOLUTIONS)]}[a]
+            act_ok(st, tid, a, dept=dept, text=text)
+    return ids
+
+
 # ---------------------------------------------------------------------------
 # the weekly digest
 

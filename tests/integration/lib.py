@@ -308,7 +308,9 @@ def histogram(samples, name, **labels):
 
 # Keys written by background machinery (webhook delivery, digests, locks).
 # They may change at any time, so the before/after comparison leaves them out.
-BACKGROUND_RE = re.compile(r"(outbox|deliver|webhook|lock|lease|leader|heartbeat|digest|worker|instance|node|mail)")
+# snapshot: the frozen ledgers (issue 16), written by a timer whenever a period's day comes
+BACKGROUND_RE = re.compile(r"(outbox|deliver|webhook|lock|lease|leader|heartbeat|digest|worker|instance|node|mail"
+                           r"|snapshot)")
 
 
 def _canon(r, key, typ):

@@ -45,6 +45,7 @@ def test_hr_scorecard(led):
         "due": 5,                                     # A B resolved; C D F open past due
         "open": 3, "overdue": 3,
         "rated": 2, "satisfied": 2,
+        "extended": 0,                                # no 延期 approved (issue 16)
         "response_rate": 0.4,                         # 2 / (6 - 1)
         "resolution_rate": 0.4,                       # 2 / 5
         "satisfaction_rate": 1.0,

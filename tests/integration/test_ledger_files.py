@@ -2,22 +2,26 @@
 liaisonctl ledger export. The workbook is read back with an independent
 reader (openpyxl) and every cell is checked against the JSON ledger
 (GET /api/v1/ledger) of the same scenario (test_ledger.py's, the fixture
-`led` of conftest.py, on a stack of this module's own)."""
+`led` of conftest.py, on a stack of this module's own), and so is its page
+set-up for printing (test_ledger_print.py prints it with LibreOffice)."""
 
 import csv
 import datetime
 import io
+import math
 import os
+import re
 
 import openpyxl
 import pytest
 
+import flow
 import lib
 
 STATE_ZH = {"queued": "待认领", "claimed": "已认领", "responded": "已答复",
             "resolved": "已办结", "returned": "已退单", "closed": "已销号"}
 CATEGORY_ZH = {"individual": "个性", "common": "共性", "difficult": "疑难"}
-SHEETS = ["汇总", "个性问题", "共性问题", "疑难问题"]
+SHEETS = ["汇总", "个性问题", "共性问题", "疑难问题", "往期未销号"]   # the last: issue 16's carry-over
 COLUMNS = ["类别", "问题编号", "期次", "报送时间", "指导员", "企业名称", "统一社会信用代码",
            "问题类型", "问题标题", "问题描述", "共性组", "问题状态", "责任部门", "任务编号",
            "任务状态", "认领人", "认领时间", "回应时间", "办结时间", "办结时限", "是否超期",
@@ -28,6 +32,7 @@ SCORE_FIELDS = ["received", "returned", "claimed", "claimed_on_time", "responded
                 "responded_on_time", "resolved", "resolved_on_time", "due", "open", "overdue",
                 "rated", "satisfied", "response_rate", "resolution_rate", "satisfaction_rate"]
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TITLE_ROWS = 2       # the title block above the headers (row 3)
 
 
 def workbook(body):
@@ -35,8 +40,14 @@ def workbook(body):
 
 
 def sheet_rows(ws):
-    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    """The headers (row 3, under the title block) and the rows as dicts."""
+    rows = [list(r) for r in ws.iter_rows(values_only=True)][TITLE_ROWS:]
     return rows[0], [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+def title_block(ws):
+    """The title and the line under it (each merged across the table)."""
+    return ws["A1"].value, ws["A2"].value
 
 
 def local(iso):
@@ -71,9 +82,9 @@ def check_summary(ws, doc, only=None):
                 assert r[col] is None, (d["name"], col)
             else:
                 assert r[col] == pytest.approx(d[field], abs=1e-9), (d["name"], col, r[col], d[field])
-    assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:Q%d" % (len(rows) + 1)
-    rates = [c for c in ws["O"][1:] if c.value is not None]
+    assert ws.freeze_panes == "A4"
+    assert ws.auto_filter.ref == "A3:Q%d" % (len(rows) + 3)
+    rates = [c for c in ws["O"][TITLE_ROWS + 1:] if c.value is not None]
     assert rates and all(c.number_format == "0.0%" for c in rates)
 
 
@@ -87,8 +98,8 @@ def check_issue_sheets(wb, doc, st, only=None):
         ws = wb[name]
         header, rows = sheet_rows(ws)
         assert header == COLUMNS
-        assert ws.freeze_panes == "A2"
-        assert ws.auto_filter.ref == "A1:X%d" % (len(rows) + 1)
+        assert ws.freeze_panes == "A4"
+        assert ws.auto_filter.ref == "A3:X%d" % (len(rows) + 3)
         for r in rows:
             issue = next(i for i in doc["issues"] if i["id"] == r["问题编号"])
             assert issue["category"] == cat and r["类别"] == CATEGORY_ZH[cat]
@@ -111,7 +122,7 @@ def check_issue_sheets(wb, doc, st, only=None):
             assert r["企业名称"] and r["统一社会信用代码"] and r["指导员"] and r["问题描述"]
             if r["认领时间"] is not None:
                 col = COLUMNS.index("认领时间")
-                cell = ws.cell(row=rows.index(r) + 2, column=col + 1)
+                cell = ws.cell(row=rows.index(r) + TITLE_ROWS + 2, column=col + 1)
                 assert cell.is_date and cell.number_format == "yyyy-mm-dd hh:mm"
     want = {(i["id"], t["id"]) for i in doc["issues"] for t in i["tasks"]
             if only is None or t["department"] == only}
@@ -158,6 +169,11 @@ def test_csv_has_the_same_rows(led):
     assert resp.header("content-type").startswith("text/csv; charset=utf-8")
     assert resp.body.startswith(b"\xef\xbb\xbf\"")
     assert resp.body.endswith(b"\r\n")
+    # a bare table: no title lines above the header row (docs/API.md says why);
+    # which ledger it is goes in the file name, the 期次 column and the Date header
+    first = next(csv.reader(io.StringIO(resp.body.decode("utf-8-sig"), newline="")))
+    assert first == COLUMNS
+    assert resp.header("date")
     rows = list(csv.DictReader(io.StringIO(resp.body.decode("utf-8-sig"), newline="")))
     want = [(i["id"], t["id"]) for i in doc["issues"] for t in i["tasks"]]
     assert [(r["问题编号"], r["任务编号"]) for r in rows] == want
@@ -195,7 +211,8 @@ def test_an_empty_period_is_a_workbook_with_headers(led):
     st = led["st"]
     other = lib.period_shift(lib.current_period(), -2)
     wb = workbook(get_file(st, "xlsx", st.token("admin", "clerk"), "?period=" + other).body)
-    assert [ws.max_row for ws in wb] == [len(st.roster["departments"]) + 2, 1, 1, 1]
+    assert [ws.max_row for ws in wb] == [len(st.roster["departments"]) + 2 + TITLE_ROWS, 3, 3, 3, 3]
+    assert all(other in title_block(ws)[1] for ws in wb)
 
 
 def test_liaisonctl_ledger_export_writes_the_same_workbook(led, tmp_path):
@@ -207,8 +224,12 @@ def test_liaisonctl_ledger_export_writes_the_same_workbook(led, tmp_path):
     ctl = openpyxl.load_workbook(out)
     assert ctl.sheetnames == api.sheetnames
     for name in SHEETS:
-        assert [list(r) for r in ctl[name].iter_rows(values_only=True)] == \
-            [list(r) for r in api[name].iter_rows(values_only=True)], name
+        # the same but for the minute each was made in
+        assert [list(r) for r in ctl[name].iter_rows(values_only=True)][TITLE_ROWS:] == \
+            [list(r) for r in api[name].iter_rows(values_only=True)][TITLE_ROWS:], name
+        made = re.compile(r"生成时间：\S+ \S+")
+        assert title_block(ctl[name])[0] == title_block(api[name])[0]
+        assert made.sub("", title_block(ctl[name])[1]) == made.sub("", title_block(api[name])[1])
     out_csv = str(tmp_path / "hr.csv")
     st.d.ctl("ledger", "export", "--department", "hr", "-o", out_csv)
     api_csv = get_file(st, "csv", st.token("department", "hr")).body
@@ -226,3 +247,85 @@ def test_liaisonctl_ledger_export_refusals_write_nothing(led, tmp_path):
     p = st.d.ctl("ledger", "export", "--format", "ods", "-o", out, check=False)
     assert p.returncode == 2
     assert os.listdir(tmp_path) == []
+
+
+def needed_lines(text, width):
+    """The lines text needs in a column width characters wide (a Chinese
+    character taking two), counted the simple way: each line of it, its
+    width over the column's, rounded up."""
+    if not text:
+        return 1
+    return sum(max(1, math.ceil(sum(2 if ord(ch) > 0x2e80 else 1 for ch in line) / width))
+               for line in text.split("\n"))
+
+
+def check_print_setup(ws, st, sheet, period, department="全部"):
+    """ws prints as a document: A4, landscape, one page wide, its title block,
+    the header row on every page, the footer, every cell ruled, long text
+    wrapped in rows tall enough for it. Returns the most lines a row needs."""
+    ps = ws.page_setup
+    assert int(ps.paperSize) == 9, "A4"
+    assert ps.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ps.fitToWidth in (None, 1) and ps.fitToHeight == 0, "one page wide, as many tall as needed"
+    assert ws.print_title_rows == "$3:$3"
+    ncols = ws.max_column
+    last = openpyxl.utils.get_column_letter(ncols)
+    assert {str(r) for r in ws.merged_cells.ranges} == {"A1:%s1" % last, "A2:%s2" % last}
+    title, line = title_block(ws)
+    assert title == "%s问题清单台账（%s）" % (st.roster["zone"]["name"], sheet)
+    made = re.search(r"生成时间：(\d{4}-\d\d-\d\d \d\d:\d\d)", line)
+    assert made, line
+    when = datetime.datetime.strptime(made.group(1), "%Y-%m-%d %H:%M")
+    now = datetime.datetime.now(lib.TZ).replace(tzinfo=None)
+    assert abs((now - when).total_seconds()) < 120, (when, now)
+    for part in ("期次：" + period, "类别：" + ("全部" if sheet == "汇总" else sheet),
+                 "部门：" + department):
+        assert part in line, (part, line)
+    foot = ws.oddFooter
+    assert "&P" in foot.center.text and "&N" in foot.center.text, "page numbers"
+    assert foot.left.text == "生成时间 " + made.group(1)
+    assert foot.right.text == "%s %s" % (sheet, period)
+    most = 1
+    for row in ws.iter_rows(min_row=TITLE_ROWS + 1):
+        tallest = 1
+        for c in row:
+            assert c.border.left.style == "thin" and c.border.bottom.style == "thin", c.coordinate
+            if isinstance(c.value, str):
+                assert c.alignment.wrap_text, c.coordinate
+                width = ws.column_dimensions[c.column_letter].width
+                tallest = max(tallest, needed_lines(c.value, width - 0.71))
+        height = ws.row_dimensions[row[0].row].height or 15
+        assert height >= 14 * tallest, (row[0].row, height, tallest)
+        most = max(most, tallest)
+    return most
+
+
+def test_every_sheet_is_set_up_for_print(led):
+    st = led["st"]
+    period = lib.current_period()
+    wb = workbook(get_file(st, "xlsx", st.token("admin", "clerk")).body)
+    most = {name: check_print_setup(wb[name], st, name, period) for name in SHEETS}
+    # a long text wraps in its column, and its row grows with it
+    assert most["个性问题"] >= 3, most
+    ws = wb["个性问题"]
+    col = openpyxl.utils.get_column_letter(COLUMNS.index("问题描述") + 1)
+    assert ws.column_dimensions[col].width <= 21
+    wb = workbook(get_file(st, "xlsx", st.token("department", "hr")).body)
+    for name in SHEETS:
+        check_print_setup(wb[name], st, name, period, department="人力资源和社会保障局")
+
+
+def test_the_longest_detail_is_cut_at_excels_tallest_row(fresh_stack):
+    """A detail of the most characters a report takes needs ~200 lines: the
+    row stops at 409 points (Excel's tallest) and the workbook is still
+    written, with the whole text in its cell."""
+    st = fresh_stack()
+    oid = next(o["id"] for o in st.roster["officers"] if o["id"] != lib.FAIL_OFFICER)
+    detail = "长" * 2000
+    flow.submit(st, oid, [lib.item(st.officer(oid)["enterprises"][0], detail=detail)])
+    wb = workbook(get_file(st, "xlsx", st.token("admin", "clerk")).body)
+    ws = wb["个性问题"]
+    _, rows = sheet_rows(ws)
+    assert [r["问题描述"] for r in rows] == [detail]
+    assert ws.row_dimensions[TITLE_ROWS + 2].height == 409

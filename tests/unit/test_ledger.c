@@ -244,6 +244,52 @@ test_names(void **state)
 	assert_string_equal(ledger_state_zh("closed"), "已销号");
 }
 
+/*
+ * Carry-over (issue 16): rows after 'carried:P' are earlier periods' open
+ * issues, kept apart, never scored, shown with periods_open; an extended
+ * task and a recurrence show on the ledger.
+ */
+static void
+test_carried_over_and_governance_fields(void **state)
+{
+	redisReply *rows = reply_array(4);
+	struct ledger *l;
+	const struct ledger_score *hr;
+	cJSON *json, *list, *it;
+
+	(void)state;
+	row(rows, reply_hash("id=I1", "created=100", "category=difficult",
+	    "state=queued", "period=2026-11-2", "recurrence_of=I0", NULL),
+	    reply_hash("id=T1", "department=hr", "state=queued",
+	    "created=100", "extended=1", NULL), NULL);
+	reply_push(rows, reply_string("carried:2026-11-2"));
+	row(rows, reply_hash("id=I9", "created=50", "category=individual",
+	    "state=claimed", "period=2026-10-2", NULL), reply_hash("id=T9",
+	    "department=hr", "state=claimed", "created=50", NULL), NULL);
+	l = ledger_parse(rows);
+	reply_free(rows);
+	assert_non_null(l);
+	assert_int_equal(l->nissues, 1);
+	assert_int_equal(l->ncarried, 1);
+	assert_string_equal(l->carried_period, "2026-11-2");
+	ledger_score(l, roster, strtoll(NOW, NULL, 10));
+	hr = score(l, "hr");
+	assert_int_equal(hr->received, 1);        /* T9 is not scored */
+	assert_int_equal(hr->extended, 1);
+	json = ledger_json(l, roster, NULL, 0);
+	list = cJSON_GetObjectItem(json, "carried_over");
+	assert_int_equal(cJSON_GetArraySize(list), 1);
+	it = cJSON_GetArrayItem(list, 0);
+	assert_string_equal(cJSON_GetObjectItem(it, "id")->valuestring, "I9");
+	assert_int_equal(cJSON_GetObjectItem(it, "periods_open")->valueint, 3);
+	it = cJSON_GetArrayItem(cJSON_GetObjectItem(json, "issues"), 0);
+	assert_string_equal(cJSON_GetObjectItem(it, "recurrence_of")->valuestring,
+	    "I0");
+	assert_null(cJSON_GetObjectItem(it, "periods_open"));
+	cJSON_Delete(json);
+	ledger_free(l);
+}
+
 int
 main(void)
 {
@@ -253,6 +299,7 @@ main(void)
 		cmocka_unit_test(test_filter_and_json),
 		cmocka_unit_test(test_bad_replies),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_carried_over_and_governance_fields),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,6 +1,7 @@
 /*
  * test_ledger_files.c -- unit tests for ledger_csv.c and ledger_xlsx.c:
- * the ledger's rows, its CSV, and the column widths of the workbook.
+ * the ledger's rows, its CSV, and the column widths and wrapped lines of
+ * the workbook.
  */
 #include "config.h"
 
@@ -25,6 +26,28 @@ test_ledger_xlsx_width_counts_cjk_as_two(void **state)
 	assert_true(ledger_xlsx_width("人社局") == 6);
 	assert_true(ledger_xlsx_width("用工（招聘）3人") == 15);
 	assert_true(ledger_xlsx_width("长的一行\nab") == 8);
+	/* capitals are wider than digits: a credit code must fit its column */
+	assert_true(ledger_xlsx_width("91AB") == 4.5);
+}
+
+static void
+test_ledger_xlsx_lines_wraps_within_the_column(void **state)
+{
+	/* 8 units hold four Chinese characters or eight others a line. */
+	assert_true(ledger_xlsx_lines("", 8) == 1);
+	assert_true(ledger_xlsx_lines("人社局", 8) == 1);
+	assert_true(ledger_xlsx_lines("人力资源", 8) == 1);
+	assert_true(ledger_xlsx_lines("人力资源和社会保障局", 8) == 3);
+	assert_true(ledger_xlsx_lines("abcdefgh", 8) == 1);
+	assert_true(ledger_xlsx_lines("abcdefghi", 8) == 2);
+	/* a wide character never splits, and never starts an empty line */
+	assert_true(ledger_xlsx_lines("abcdefg人", 8) == 2);
+	assert_true(ledger_xlsx_lines("人", 1) == 1);
+	/* a newline is a line of its own */
+	assert_true(ledger_xlsx_lines("一\n二\n三", 8) == 3);
+	assert_true(ledger_xlsx_lines("一\n", 8) == 2);
+	/* invalid UTF-8 counts as one narrow character a byte */
+	assert_true(ledger_xlsx_lines("\xff\xfe\xfd", 2) == 2);
 }
 
 /* A ledger of two issues: one with two tasks, one with none. */
@@ -110,6 +133,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ledger_xlsx_width_counts_cjk_as_two),
+		cmocka_unit_test(test_ledger_xlsx_lines_wraps_within_the_column),
 		cmocka_unit_test(test_ledger_csv_quotes_cells_and_keeps_departments_apart),
 	};
 

@@ -109,6 +109,26 @@ test_rules_reopened_twice_is_difficult(void **state)
 	assert_true(rules_reached(RULE_REOPENED, NULL, 3));
 }
 
+/* 复发 (issue 16): the second recurrence of a finished problem. */
+static void
+test_rules_second_recurrence_is_difficult(void **state)
+{
+	cJSON *obj = cJSON_CreateObject(), *rule;
+
+	(void)state;
+	assert_int_equal(rules_threshold(RULE_RECURRED, NULL), 2);
+	assert_false(rules_reached(RULE_RECURRED, NULL, 1));
+	assert_true(rules_reached(RULE_RECURRED, NULL, 2));
+	rules_json(obj, NULL);
+	rule = cJSON_GetObjectItem(cJSON_GetObjectItem(obj, "rules"),
+	    "recurred");
+	assert_non_null(rule);
+	assert_string_equal(cJSON_GetObjectItem(rule, "category")->valuestring,
+	    "difficult");
+	assert_int_equal(cJSON_GetObjectItem(rule, "at_least")->valueint, 2);
+	cJSON_Delete(obj);
+}
+
 static void
 test_rules_every_deadline_stage_passing_is_difficult(void **state)
 {
@@ -240,6 +260,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rules_categories_are_named_weakest_first),
+		cmocka_unit_test(test_rules_second_recurrence_is_difficult),
 		cmocka_unit_test(
 		    test_rules_categories_have_short_and_long_chinese_names),
 		cmocka_unit_test(test_rules_an_item_of_one_department_is_individual),

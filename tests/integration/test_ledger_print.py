@@ -1,0 +1,141 @@
+"""The ledger on paper (issue 18): a period's workbook printed by a real
+spreadsheet application no one here wrote. LibreOffice Calc
+(`soffice --headless --convert-to pdf`, Debian's libreoffice-calc-nogui)
+prints the workbook of the 27 sample items (flow.ledger_sample: every third
+task resolved, every third responded to, with texts that wrap) to PDF, and
+poppler's pdfinfo and pdftotext read it back: at most 6 pages, in order
+(汇总, 个性问题, 共性问题, 疑难问题), each sheet's first page with its title
+block, every later page with the header row again, every page numbered with
+the generation time in its footer, and every row of the ledger printed.
+
+A machine without soffice or poppler fails here, saying which package to
+install (scripts/check installs them): a missing tool never passes.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import time
+
+import pytest
+
+import flow
+import lib
+
+SHEETS = ["汇总", "个性问题", "共性问题", "疑难问题"]
+MAX_PAGES = 6
+TOOLS = {"soffice": "libreoffice-calc-nogui", "pdfinfo": "poppler-utils", "pdftotext": "poppler-utils"}
+
+
+def tool(name):
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail("%s is missing: install Debian's %s (scripts/check does)" % (name, TOOLS[name]),
+                    pytrace=False)
+    return path
+
+
+def to_pdf(xlsx, workdir):
+    """Print xlsx to PDF with LibreOffice in a profile of its own (another
+    soffice running on the machine cannot get in the way); returns the
+    PDF's path and the seconds it took."""
+    soffice = tool("soffice")
+    profile = os.path.join(workdir, "lo-profile")
+    t0 = time.monotonic()
+    p = subprocess.run([soffice, "-env:UserInstallation=file://" + profile, "--headless",
+                        "--convert-to", "pdf", "--outdir", workdir, xlsx],
+                       capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    took = time.monotonic() - t0
+    pdf = os.path.splitext(xlsx)[0] + ".pdf"
+    assert p.returncode == 0 and os.path.exists(pdf), "soffice: %s %s" % (p.stdout, p.stderr)
+    return pdf, took
+
+
+def pdf_pages(pdf):
+    """The PDF's page count (pdfinfo) and each page's text (pdftotext)."""
+    info = subprocess.run([tool("pdfinfo"), pdf], capture_output=True, text=True, check=True).stdout
+    n = int(re.search(r"^Pages:\s+(\d+)$", info, re.M).group(1))
+    text = subprocess.run([tool("pdftotext"), "-layout", pdf, "-"], capture_output=True, text=True,
+                          check=True).stdout
+    pages = text.split("\f")
+    if pages and not pages[-1].strip():
+        pages.pop()
+    assert len(pages) == n, (len(pages), n)
+    return pages
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory):
+    """The sample period's workbook printed by LibreOffice: {"pages", "doc",
+    "seconds", "st"}."""
+    for name in TOOLS:
+        tool(name)
+    work = tmp_path_factory.mktemp("print")
+    with lib.Stack(str(work / "stack")) as st:
+        flow.ledger_sample(st)
+        doc = st.d.get("/api/v1/ledger").json()
+        resp = st.d.get("/api/v1/ledger.xlsx", token=st.token("admin", "clerk"))
+        assert resp.status == 200, resp
+        xlsx = str(work / "ledger.xlsx")
+        with open(xlsx, "wb") as f:
+            f.write(resp.body)
+        pdf, took = to_pdf(xlsx, str(work))
+        print("\nLibreOffice printed the ledger of %d issues in %.1f s" % (len(doc["issues"]), took))
+        yield {"pages": pdf_pages(pdf), "doc": doc, "seconds": took, "st": st}
+
+
+@pytest.fixture
+def pr(printed):
+    with printed["st"].guard():
+        yield printed
+
+
+def sheet_of(page):
+    """The sheet a printed page belongs to, by its footer."""
+    found = [s for s in SHEETS if re.search(r"%s \d{4}-\d\d-[12]\s*$" % s, page.rstrip())]
+    assert len(found) == 1, page[-300:]
+    return found[0]
+
+
+def test_the_sample_period_prints_in_at_most_six_pages(pr):
+    assert len(pr["doc"]["issues"]) == 27
+    assert 1 <= len(pr["pages"]) <= MAX_PAGES, len(pr["pages"])
+    assert pr["seconds"] < 120, "LibreOffice took %.0f s" % pr["seconds"]
+
+
+def test_pages_read_in_order_with_title_block_headers_and_footer(pr):
+    st, pages = pr["st"], pr["pages"]
+    n = len(pages)
+    zone = st.roster["zone"]["name"]
+    period = lib.current_period()
+    order = [sheet_of(p) for p in pages]
+    assert order == sorted(order, key=SHEETS.index), order
+    assert set(order) == set(SHEETS), "every sheet is printed"
+    made = None
+    for i, (page, sheet) in enumerate(zip(pages, order), 1):
+        assert re.search(r"第\s*%d\s*页\s*共\s*%d\s*页" % (i, n), page), "page %d: %s" % (i, page[-300:])
+        when = re.search(r"生成时间\s+(\d{4}-\d\d-\d\d \d\d:\d\d)", page)
+        assert when, page[-300:]
+        assert made in (None, when.group(1)), "one generation time on every page"
+        made = when.group(1)
+        first = order.index(sheet) == i - 1
+        title = "%s问题清单台账（%s）" % (zone, sheet)
+        assert (title in page) == first, (i, sheet)
+        if first:
+            assert re.search(r"期次：%s\s+类别：%s" % (period, "全部" if sheet == "汇总" else sheet), page)
+        headers = ("部门", "响应率") if sheet == "汇总" else ("问题编号", "办结时限", "回应内容")
+        assert all(h in page for h in headers), "page %d repeats the header row" % i
+
+
+def test_every_row_of_the_ledger_is_printed(pr):
+    pages, doc = pr["pages"], pr["doc"]
+    by_sheet = {s: "".join(p for p in pages if sheet_of(p) == s) for s in SHEETS}
+    titles = dict(zip(("individual", "common", "difficult"), SHEETS[1:]))
+    for issue in doc["issues"]:
+        text = by_sheet[titles[issue["category"]]]
+        assert re.search(r"\b%s\b" % issue["id"], text), issue["id"]
+        for t in issue["tasks"]:
+            assert re.search(r"\b%s\b" % t["id"], text), t["id"]
+    for d in doc["departments"]:
+        assert d["name"] in by_sheet["汇总"], d["name"]
