@@ -25,9 +25,21 @@ int ctl_ledger_export(const char *config_path, int argc, char **argv);
 int ctl_roster_import(int argc, char **argv);
 int ctl_roster_export(int argc, char **argv);
 
+/* ctl_visits.c (field work, SPEC §11) */
+int ctl_visits_import(const char *config_path, int argc, char **argv);
+
+/* ctl_seed.c (field work, SPEC §11) */
+int ctl_seed(const char *config_path, int argc, char **argv);
+
 /* ctl_token.c */
+enum ctl_token_form {
+	CTL_TOKEN_PLAIN,            /* the token */
+	CTL_TOKEN_LINK,             /* --link: a one-time sign-in URL */
+	CTL_TOKEN_QR,               /* --qr: that URL and its QR code as text */
+	CTL_TOKEN_SVG               /* --svg: its QR code as an SVG document */
+};
 int ctl_token_issue(const char *config_path, const char *role,
-    const char *id);
+    const char *id, enum ctl_token_form);
 int ctl_token_revoke(const char *config_path, const char *token);
 
 #endif /* LIAISON_CTL_H */

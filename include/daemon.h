@@ -79,8 +79,11 @@ int store_reply_unavailable(const redisReply *);
 const char *store_primary(const struct store *, char *, size_t);
 
 /* connections.c */
+void connections_start(struct daemon *);
 void connections_note(struct daemon *, struct evhttp_request *);
 size_t connections_open(void);
+unsigned long connections_refused(void);
+unsigned long connections_cut(void);
 void connections_free(void);
 
 /* ratelimit.c */
@@ -88,6 +91,7 @@ struct ratelimit;
 struct ratelimit *ratelimit_new(void);
 void ratelimit_free(struct ratelimit *);
 int ratelimit_hit(struct ratelimit *, const char *key, int limit, time_t now);
+int ratelimit_over(struct ratelimit *, const char *key, int limit, time_t now);
 
 /* generation.c */
 /*
@@ -125,6 +129,7 @@ struct daemon {
 	time_t started;
 	struct digest_sched *digest; /* the weekly digest */
 	struct snapshot *snapshot;  /* freezes past periods' ledgers (issue 16) */
+	struct notify_sched *notify; /* officers' mail */
 };
 
 /* auth.c */
@@ -142,7 +147,10 @@ enum role auth_role_parse(const char *);
 int auth_token_valid(const char *);
 int auth_lookup(struct request *, const char *, request_reply_fn);
 int auth_identity(struct request *, const redisReply *);
+int auth_in_roster(const struct request *);
 int auth_rate_limit(struct request *);
+int auth_unknown_over(struct request *);
+void auth_unknown_hit(struct request *);
 void auth_bearer(struct request *);
 
 /* http.c */
@@ -222,6 +230,9 @@ int request_script_arg(struct request *, enum store_script_id,
 const char *request_query(struct request *, const char *);
 int request_check_query(struct request *, const char *const *);
 const char *request_header(struct request *, const char *);
+const char *request_peer(struct request *);
+void request_hold(struct request *);
+int request_drop(struct request *);
 int request_is_json(struct request *);
 
 /* api.c */
@@ -265,6 +276,7 @@ typedef void (*ledger_fn)(struct request *, struct ledger *);
 struct ledger_cache *ledger_cache_new(void);
 void ledger_cache_free(struct ledger_cache *);
 void ledger_cache_fetch(struct request *, const char *, ledger_fn);
+size_t ledger_cache_reads(const struct ledger_cache *);
 
 /* api_ledger.c */
 void api_ledger(struct request *);
@@ -344,6 +356,11 @@ struct digest_sched *digest_sched_start(struct daemon *);
 void digest_sched_kick(struct digest_sched *);
 void digest_sched_stop(struct digest_sched *);
 
+/* notify_sched.c */
+struct notify_sched;
+struct notify_sched *notify_sched_start(struct daemon *);
+void notify_sched_stop(struct notify_sched *);
+
 /* digest_collect.c */
 struct cJSON *digest_collect(redisContext *, const struct generation *,
     const char *week, int offset_s, const char *period,
@@ -351,6 +368,33 @@ struct cJSON *digest_collect(redisContext *, const struct generation *,
 
 /* api_digests.c */
 void api_digests(struct request *);
+
+/* ---- field work (SPEC §11) ---- */
+
+/* api_fieldwork.c */
+int api_fieldwork_range(struct request *, int64_t *from, int64_t *to);
+int api_fieldwork_run(struct request *, const char *, struct cJSON *,
+    request_reply_fn, int, const char **);
+void api_fieldwork(struct request *);
+int api_fieldwork_outcomes(struct request *, const struct cJSON *,
+    struct cJSON *);
+
+/* api_figures.c */
+void api_figures(struct request *);
+void api_officers(struct request *);
+void api_officer_performance(struct request *);
+
+/* web_fieldwork.c */
+void web_fieldwork(struct request *);
+void web_fieldwork_save(struct request *);
+void web_fieldwork_outcomes(struct evbuffer *, const char *);
+
+/* digest_fieldwork_collect.c */
+struct digest_fieldwork *digest_fieldwork_collect(redisContext *,
+    const struct config *, const struct roster *, int64_t from_ms,
+    int64_t now_ms, int offset_s, char *error, size_t errlen);
+
+/* ---- end of field work ---- */
 
 /* web.c */
 #define WEB_SID_LEN 32              /* hex of 128 random bits */
@@ -379,6 +423,7 @@ void web_time(struct evbuffer *, const char *);
 const char *web_api_error(const char *, char *, size_t);
 const char *web_state_name(const char *);
 const char *web_category_name(const char *);
+const char *web_field_label(const char *);
 void web_field_message(struct request *, const char *, const char *, int,
     char *, size_t);
 void web_department_names(struct request *, struct evbuffer *,
@@ -390,6 +435,18 @@ void web_session_dispatch(struct request *);
 void web_session_load(struct request *);
 void web_signin_page(struct request *, int, const char *);
 void web_login(struct request *);
+void web_session_open(struct request *);
+
+/* web_admin.c */
+void web_admin(struct request *);
+void web_admin_action(struct request *);
+
+/* web_cards.c */
+void web_cards(struct request *);
+void web_cards_revoke(struct request *);
+
+/* web_link.c */
+void web_link(struct request *);
 void web_logout(struct request *);
 void web_session_flash(struct request *, const char *, const char *);
 
@@ -402,6 +459,15 @@ void web_form_action(struct request *);
 void web_dept(struct request *);
 void web_dept_step(struct request *);
 void web_dept_extend(struct request *);     /* 申请延期 (issue 16) */
+
+/* web_contact.c */
+const char *web_contact_event_name(const char *);
+void web_contact_tel(const char *, char *, size_t);
+void web_contact(struct request *, struct evbuffer *, const struct redisReply *);
+void web_contact_history(struct request *, struct evbuffer *,
+    const struct redisReply *);
+int web_contact_matches(struct request *, const struct redisReply *,
+    const char *);
 
 /* web_ledger.c */
 void web_ledger(struct request *);

@@ -33,6 +33,9 @@ enum store_script_id {
 	SCRIPT_DELIVER,            /* webhook deliveries: deliver.lua */
 	SCRIPT_LEDGER,             /* the rows of a ledger: ledger.lua */
 	SCRIPT_DIGEST,             /* the weekly digest: digest.lua */
+	SCRIPT_FIELDWORK,          /* visits, talks, outcomes: fieldwork.lua */
+	SCRIPT_NOTIFY,             /* officers' mail: notify.lua */
+	SCRIPT_LINK,               /* sign-in links for /admin: link.lua */
 	SCRIPT_COUNT
 };
 struct store_script {
@@ -100,6 +103,7 @@ struct ledger_issue {
 	char *state;             /* a task state, or closed */
 	char *group;             /* "" when none */
 	char *satisfaction;      /* satisfied basic unsatisfied, or "" */
+	char *outcomes;          /* JSON list of its outcomes, or "" */
 	int difficult;           /* flagged by the officer */
 	int64_t created;
 	char *recurrence_of;     /* the finished issue it recurs (复发), or "" */
@@ -146,16 +150,24 @@ struct ledger {
 	char *carried_period;            /* the ledger's period; NULL: none */
 	struct ledger_issue *carried;
 	size_t ncarried;
+	const struct roster *scored_for; /* the roster it was scored with */
 };
 struct ledger_filter {
 	const char *category;            /* NULL: any */
 	const char *department;
 	const char *state;
+	size_t offset;                   /* matching issues to skip */
+	size_t limit;                    /* most issues shown; 0: all */
 };
 extern const char *const issue_states[];      /* closed included */
 struct ledger *ledger_parse(const struct redisReply *rows);
+struct ledger *ledger_new(void);
+int ledger_add_rows(struct ledger *, const struct redisReply *rows);
+void ledger_sort(struct ledger *);
 void ledger_score(struct ledger *, const struct roster *, int64_t now);
 int ledger_issue_matches(const struct ledger_issue *,
+    const struct ledger_filter *);
+size_t ledger_count_matching(const struct ledger *,
     const struct ledger_filter *);
 int ledger_task_open(const struct ledger_task *);
 int ledger_task_overdue(const struct ledger_task *, int64_t now);
@@ -164,6 +176,7 @@ struct ledger_score *ledger_score_find(const struct ledger *,
     const char *department);
 const char *ledger_state_zh(const char *);
 const char *ledger_satisfaction_zh(const char *);
+int ledger_satisfied(const char *);
 struct cJSON *ledger_score_json(const struct ledger_score *);
 struct cJSON *ledger_json(const struct ledger *, const struct roster *,
     const struct ledger_filter *, int show_enterprises);
@@ -222,6 +235,7 @@ struct config {
 	int listen_port;
 	char *public_url;
 	int metrics_public;      /* 1: /metrics for anyone; 0: admin token only */
+	int link_hours;          /* a sign-in link's life (web_link.c) */
 
 	/* [ledger] */
 	int ledger_show_enterprises;  /* 1: the public ledger names them */
@@ -264,6 +278,13 @@ struct config {
 	int max_detail;          /* characters */
 	int idempotency_ttl_s;   /* how long an Idempotency-Key is remembered */
 	int list_limit;          /* most rows a list returns */
+	/* [limits] against abuse: 0 turns one off */
+	int items_per_period;    /* items one officer reports in a period */
+	int sessions_per_token;  /* signed-in sessions of one token */
+	int unknown_tokens_per_minute; /* per address: /login and bearer */
+	int address_per_minute;  /* per address: the token-less routes */
+	int connections_per_address; /* open connections of one address */
+	int request_deadline_ms; /* to receive a whole request */
 
 	/* [deadlines] */
 	char *deadline_calendar; /* the working-day calendar file */
@@ -303,6 +324,14 @@ struct config {
 	int digest_retry_seconds; /* first wait after a failed send */
 	int digest_check_seconds; /* how often the scheduler looks */
 	int digest_smtp_timeout_ms; /* to connect; three times that in all */
+	/* [fieldwork] */
+	int visit_days;          /* an officer with no visit this long is idle */
+
+	/* [notify] officers' mail (notify.c, notify_sched.c) */
+	int notify_enabled;
+	int notify_batch_minutes; /* events within this go in one mail */
+	int notify_batch_seconds; /* > 0: instead of the minutes (tests) */
+	int notify_check_seconds; /* how often the sender looks */
 };
 struct config *config_load(const char *path, char **cause);
 void config_free(struct config *);
@@ -468,6 +497,8 @@ int similar_window_add(struct similar_window *, const char *issue,
     const char *topic, const char *enterprise, int period_key,
     const char *group, const char *text);
 int similar_window_has(const struct similar_window *, const char *issue);
+const char *similar_window_group(const struct similar_window *,
+    const char *issue);
 void similar_window_set_group(struct similar_window *, const char *issue,
     const char *group);
 void similar_window_remove(struct similar_window *, const char *issue);
@@ -788,6 +819,10 @@ time_t digest_week_last(time_t, int offset_s, int weekday, int minute,
 const char *html_entity(unsigned char);
 const char *html_escape_next(const char **s, size_t *len);
 
+/* qr.c */
+char *qr_svg(const char *text, int size, const char *label);
+char *qr_text(const char *text);
+
 /* digest_doc.c */
 struct digest_doc_buf {
 	char *s;                 /* NUL-terminated; NULL while empty */
@@ -805,6 +840,7 @@ void digest_doc_buf_printf(struct digest_doc_buf *, const char *, ...)
 void digest_doc_begin(struct digest_doc *, const char *title);
 void digest_doc_heading(struct digest_doc *, const char *);
 void digest_doc_para(struct digest_doc *, const char *);
+void digest_doc_link(struct digest_doc *, const char *text, const char *url);
 void digest_doc_table(struct digest_doc *, const char *const *head, size_t n,
     const int *numeric);
 void digest_doc_row(struct digest_doc *, const char *const *cells);
@@ -844,6 +880,7 @@ struct digest_input {
 	struct digest_dead *dead;        /* the first ndead of dead_total */
 	size_t ndead;
 	size_t dead_total;
+	struct digest_fieldwork *fieldwork;  /* digest_fieldwork.c's, or NULL */
 };
 struct digest_mail {
 	char *name;              /* dept:ID or zone */
@@ -864,6 +901,34 @@ void digest_format_age(int64_t from_ms, int64_t now_ms, char *, size_t);
 void digest_format_omitted(const struct digest_input *, struct digest_doc *,
     size_t);
 size_t digest_format_count(struct digest_doc *, size_t, const char *);
+
+/* notify.c */
+struct notify_item {             /* one event of an officer's batch */
+	const char *event;       /* claimed_late, responded, … */
+	const char *issue;
+	const char *title;
+	const char *department;  /* the department's name */
+	const char *response;    /* what the department wrote, by event */
+	const char *resolution;
+	const char *reason;
+	const char *period;      /* a reminder's half-month ("" for others) */
+	int64_t at;              /* ms */
+};
+struct notify_input {
+	const char *zone_name;
+	const char *officer_name;
+	const char *public_url;
+	int offset_s;            /* the zone's offset from UTC */
+	const struct notify_item *items;
+	size_t nitems;
+};
+const char *notify_event_zh(const char *);
+const char *notify_reminder(const struct workdays *, int year, int month,
+    int day, int hour);
+int64_t notify_batch_ms(const struct config *);
+void notify_json(struct cJSON *, const struct config *);
+void notify_mail(const struct notify_input *, char **subject, char **text,
+    char **html);
 
 /* digest_ledger.c */
 int digest_ledger_has_work(const struct digest_input *,
@@ -990,5 +1055,132 @@ int ledger_xlsx(const struct ledger *, const struct roster *,
 /* atomic_write.c */
 int atomic_write_files(const char *const *paths, char *const *data,
     const size_t *lens, size_t n, char **cause);
+
+/* ---- field work: visits, talks, outcomes, figures (SPEC §11) ---- */
+
+/* fieldwork.c */
+#define FIELDWORK_DATE_LEN 10            /* "YYYY-MM-DD" */
+#define FIELDWORK_AUDIENCE_MAX 100000    /* people at one talk */
+#define FIELDWORK_SUGGESTIONS_MAX 1000   /* collected on one visit */
+#define FIELDWORK_NOTE_MAX 500           /* characters */
+#define FIELDWORK_TITLE_MAX 100
+#define FIELDWORK_EVENT_ENTERPRISES_MAX 50
+#define FIELDWORK_NEVENT_KINDS 3
+#define FIELDWORK_NOUTCOME_KINDS 6
+enum fieldwork_unit {
+	FIELDWORK_UNIT_COUNT,    /* things: 家, 项 */
+	FIELDWORK_UNIT_PEOPLE,   /* 人, 人次 */
+	FIELDWORK_UNIT_YUAN      /* stored in fen */
+};
+struct fieldwork_kind {
+	const char *name;        /* the API's word */
+	const char *zh;
+	enum fieldwork_unit unit;
+	int64_t max;             /* largest amount of one record, stored units */
+};
+extern const struct fieldwork_kind fieldwork_visit_modes[];
+extern const struct fieldwork_kind fieldwork_event_kinds[];
+extern const struct fieldwork_kind fieldwork_outcome_kinds[];
+struct api_error;
+const struct fieldwork_kind *fieldwork_kind_find(const struct fieldwork_kind *,
+    const char *);
+size_t fieldwork_kind_index(const struct fieldwork_kind *,
+    const struct fieldwork_kind *);
+int fieldwork_date_parse(const char *, int64_t *day);
+void fieldwork_date_format(int64_t day, char buf[FIELDWORK_DATE_LEN + 1]);
+int64_t fieldwork_today(time_t);
+int64_t fieldwork_earliest(time_t);
+int fieldwork_offset(time_t);
+int fieldwork_month(int64_t day);
+int fieldwork_amount_read(const struct cJSON *, const struct fieldwork_kind *,
+    const char *field, int64_t *units, struct api_error *);
+struct cJSON *fieldwork_amount_json(const struct fieldwork_kind *, int64_t);
+struct cJSON *fieldwork_visit_parse(const char *, size_t,
+    const struct roster *, const struct officer *, time_t, struct api_error *);
+struct cJSON *fieldwork_visit_record(const struct officer *,
+    const struct enterprise *, int64_t day, const struct fieldwork_kind *mode,
+    const char *note, int64_t suggestions);
+struct cJSON *fieldwork_event_record(const struct officer *,
+    const struct fieldwork_kind *, int64_t day, const char *title,
+    int64_t audience, const struct cJSON *enterprises);
+struct cJSON *fieldwork_outcome_record(const char *officer_id,
+    const struct enterprise *, const struct fieldwork_kind *, int64_t day,
+    int64_t units, const char *issue, const char *note);
+struct cJSON *fieldwork_event_parse(const char *, size_t,
+    const struct roster *, const struct officer *, time_t, struct api_error *);
+struct cJSON *fieldwork_outcome_read(const struct cJSON *, const char *prefix,
+    const struct roster *, const struct officer *, int from_task,
+    time_t, struct api_error *);
+struct cJSON *fieldwork_outcome_parse(const char *, size_t,
+    const struct roster *, const struct officer *, time_t, struct api_error *);
+struct cJSON *fieldwork_record_json(const struct redisReply *);
+
+/* figures.c */
+enum figures_outcome {           /* fieldwork_outcome_kinds' order */
+	FIGURES_PARTY_ORG,
+	FIGURES_MASS_ORG,
+	FIGURES_HIRES,
+	FIGURES_TAX_RELIEF,
+	FIGURES_FUNDING,
+	FIGURES_OTHER
+};
+struct figures {
+	int64_t from, to;        /* day numbers, both included */
+	int64_t officers, enterprises;   /* the roster's */
+	int64_t visits, enterprises_visited, suggestions;
+	int64_t events[FIELDWORK_NEVENT_KINDS];     /* fieldwork_event_kinds */
+	int64_t audience[FIELDWORK_NEVENT_KINDS];
+	int64_t issues[CATEGORY_COUNT];  /* raised in the range, by category */
+	int64_t resolved;
+	int64_t outcomes[FIELDWORK_NOUTCOME_KINDS]; /* stored units (fen) */
+};
+size_t figures_range_keys(int64_t from, int64_t to,
+    void (*)(const char *, void *), void *);
+void figures_add_totals(struct figures *, const struct redisReply *);
+int64_t figures_day_ms(int64_t day, int offset_s);
+int64_t figures_ms_day(int64_t ms, int offset_s);
+struct cJSON *figures_payload(const struct figures *, int offset_s);
+int figures_read(struct figures *, const struct redisReply *);
+void figures_people_zh(int64_t, char *, size_t);
+void figures_money_zh(int64_t fen, char *, size_t);
+char *figures_summary_zh(const struct figures *);
+struct cJSON *figures_json(const struct figures *);
+
+/* performance.c */
+struct performance {
+	const struct officer *officer;
+	size_t due, on_time, late, missed;       /* periods */
+	int64_t visits, suggestions, events;
+	int64_t *days;           /* per linked enterprise: since last visit, -1 */
+	int *visited;            /* per linked enterprise: visited in range */
+	size_t nvisited;
+	int idle;                /* none visited in the last visit_days */
+	int64_t raised, resolved, satisfied;     /* issues */
+	int64_t outcomes[FIELDWORK_NOUTCOME_KINDS];
+};
+size_t performance_periods(int64_t from, int64_t to, time_t now,
+    struct period *, size_t max);
+void performance_count(const struct officer *, const struct redisReply *,
+    const struct period *, size_t, int64_t today, int visit_days,
+    struct performance *);
+void performance_free(struct performance *);
+int performance_idle(int64_t last, int64_t today, int visit_days);
+struct cJSON *performance_json(const struct performance *);
+
+/* digest_fieldwork.c (digest_fieldwork_collect.c, the daemon's, fills it) */
+struct digest_fieldwork {
+	struct figures week;
+	struct figures year;
+	const struct officer **idle;     /* no visit in visit_days */
+	int64_t *idle_days;              /* since the last visit; -1 never */
+	size_t nidle;
+	const struct enterprise **unvisited;  /* not this quarter */
+	size_t nunvisited;
+	int visit_days;
+};
+void digest_fieldwork_free(struct digest_fieldwork *);
+void digest_fieldwork_zone(const struct digest_input *, struct digest_doc *);
+
+/* ---- end of field work ---- */
 
 #endif /* LIAISON_H */

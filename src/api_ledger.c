@@ -7,15 +7,17 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <event2/http.h>
 
 #include "liaison.h"
 #include "daemon.h"
 
 static const char *const ledger_query[] = { "period", "category",
-    "department", "state", NULL };
+    "department", "state", "limit", "offset", NULL };
 
 struct api_ledger {
 	char period[PERIOD_LEN + 1];
@@ -28,9 +30,15 @@ api_ledger_read(struct request *r, struct ledger *l)
 	struct api_ledger *a = r->state;
 	cJSON *root;
 
+	char total[32];
+
 	root = ledger_json(l, r->roster, &a->filter,
 	    r->config->ledger_show_enterprises);
 	cJSON_AddStringToObject(root, "period", a->period);
+	snprintf(total, sizeof total, "%zu",
+	    ledger_count_matching(l, &a->filter));
+	evhttp_add_header(evhttp_request_get_output_headers(r->req),
+	    "X-Total-Count", total);
 	/* Carry-over and the frozen figures: api_governance.c (issue 16). */
 	governance_ledger_reply(r, root);
 }
@@ -56,7 +64,24 @@ api_ledger_param(struct request *r, const char *name,
 	return -1;
 }
 
-/* GET /api/v1/ledger?period=&category=&department=&state= */
+/*
+ * The page of issues: ?limit= (default and most: [limits] list_limit) and
+ * ?offset=, so that no answer grows with the period. -1 having answered.
+ */
+static int
+api_ledger_page(struct request *r, struct ledger_filter *f)
+{
+	char limit[16], offset[16];
+
+	if (api_page(r, limit, offset, sizeof limit) == -1)
+		return -1;
+	f->limit = request_query(r, "limit") != NULL ?
+	    strtoul(limit, NULL, 10) : (size_t)r->config->list_limit;
+	f->offset = strtoul(offset, NULL, 10);
+	return 0;
+}
+
+/* GET /api/v1/ledger?period=&category=&department=&state=&limit=&offset= */
 void
 api_ledger(struct request *r)
 {
@@ -65,6 +90,7 @@ api_ledger(struct request *r)
 	r->state = a;
 	r->state_free = free;
 	if (request_check_query(r, ledger_query) == -1 ||
+	    api_ledger_page(r, &a->filter) == -1 ||
 	    api_period(r, a->period, 1) == -1 ||
 	    api_ledger_param(r, "category", issue_categories,
 	    &a->filter.category) == -1 ||

@@ -147,10 +147,38 @@ api_misc_metrics_redis(struct evbuffer *buf, const struct store *s)
 	    (unsigned long long)s->waits_short);
 }
 
+/* Officers' mails by outcome (notify.lua), and the officers waiting. */
+static void
+api_misc_metrics_notify(struct evbuffer *buf, const redisReply *stats,
+    const redisReply *waiting)
+{
+	static const char *const outcomes[] = { "sent", "refused", "retried",
+	    "skipped", NULL };
+	const char *v;
+	size_t i;
+
+	evbuffer_add_printf(buf,
+	    "# HELP liaisond_notify_mails_total Officers' mails about their "
+	    "issues by outcome (skipped: the officer has no email).\n"
+	    "# TYPE liaisond_notify_mails_total counter\n");
+	for (i = 0; outcomes[i] != NULL; i++) {
+		v = util_reply_field(stats, outcomes[i]);
+		evbuffer_add_printf(buf, "liaisond_notify_mails_total{outcome="
+		    "\"%s\"} %s\n", outcomes[i], v != NULL ? v : "0");
+	}
+	if (waiting->type == REDIS_REPLY_INTEGER)
+		evbuffer_add_printf(buf,
+		    "# HELP liaisond_notify_pending Officers whose mail waits "
+		    "for its batch or a try.\n"
+		    "# TYPE liaisond_notify_pending gauge\n"
+		    "liaisond_notify_pending %lld\n", waiting->integer);
+}
+
 static void
 api_misc_metrics_reply(struct request *r, const redisReply *stats,
     const redisReply *webhooks, const redisReply *digest,
-    const redisReply *waiting)
+    const redisReply *waiting, const redisReply *notify,
+    const redisReply *notify_waiting)
 {
 	struct evbuffer *buf = evbuffer_new();
 	const struct roster *ro = r->roster;
@@ -181,6 +209,9 @@ api_misc_metrics_reply(struct request *r, const redisReply *stats,
 	if (digest != NULL && digest->type == REDIS_REPLY_ARRAY &&
 	    waiting != NULL)
 		api_misc_metrics_digest(buf, digest, waiting);
+	if (notify != NULL && notify->type == REDIS_REPLY_ARRAY &&
+	    notify_waiting != NULL)
+		api_misc_metrics_notify(buf, notify, notify_waiting);
 	evbuffer_add_printf(buf,
 	    "# HELP liaisond_requests_in_flight Requests not yet answered.\n"
 	    "# TYPE liaisond_requests_in_flight gauge\n"
@@ -199,6 +230,22 @@ api_misc_metrics_reply(struct request *r, const redisReply *stats,
 	    "liaisond_start_time_seconds %lld\n",
 	    r->daemon->inflight - 1, connections_open(), ro->nofficers, ro->nenterprises,
 	    (long long)r->daemon->started);
+	evbuffer_add_printf(buf,
+	    "# HELP liaisond_http_connections_refused_total Connections "
+	    "closed at accept: their address had connections_per_address.\n"
+	    "# TYPE liaisond_http_connections_refused_total counter\n"
+	    "liaisond_http_connections_refused_total %lu\n"
+	    "# HELP liaisond_http_requests_cut_total Connections closed: no "
+	    "whole request within request_deadline_ms.\n"
+	    "# TYPE liaisond_http_requests_cut_total counter\n"
+	    "liaisond_http_requests_cut_total %lu\n",
+	    connections_refused(), connections_cut());
+	evbuffer_add_printf(buf,
+	    "# HELP liaisond_ledger_reads_total Ledger reads sent to Redis "
+	    "(concurrent misses share one).\n"
+	    "# TYPE liaisond_ledger_reads_total counter\n"
+	    "liaisond_ledger_reads_total %zu\n",
+	    ledger_cache_reads(r->daemon->ledger_cache));
 	len = evbuffer_get_length(buf);
 	text = xmalloc(len + 1);
 	evbuffer_remove(buf, text, len);
@@ -213,12 +260,13 @@ api_misc_metrics_reply(struct request *r, const redisReply *stats,
 static void
 api_misc_metrics_stats(struct request *r, redisReply *reply)
 {
-	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4) {
-		api_misc_metrics_reply(r, NULL, NULL, NULL, NULL);
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 6) {
+		api_misc_metrics_reply(r, NULL, NULL, NULL, NULL, NULL, NULL);
 		return;
 	}
 	api_misc_metrics_reply(r, reply->element[0], reply->element[1],
-	    reply->element[2], reply->element[3]);
+	    reply->element[2], reply->element[3], reply->element[4],
+	    reply->element[5]);
 }
 
 /*
@@ -231,7 +279,7 @@ api_metrics(struct request *r)
 	const char *argv[1];
 
 	if (!store_up(r->daemon->store)) {
-		api_misc_metrics_reply(r, NULL, NULL, NULL, NULL);
+		api_misc_metrics_reply(r, NULL, NULL, NULL, NULL, NULL, NULL);
 		return;
 	}
 	argv[0] = "metrics";

@@ -75,8 +75,12 @@ api_reports_remember(struct request *r, const char *response)
 			continue;
 		m = cJSON_GetObjectItem(cJSON_GetObjectItem(item, "common"),
 		    "members");
+		/* An issue's group never changes: a finished group's members
+		 * keep theirs when a new group forms beside it. */
 		for (m = m ? m->child : NULL; m != NULL; m = m->next)
-			similar_window_set_group(w, m->valuestring, group);
+			if (similar_window_group(w, m->valuestring) == NULL)
+				similar_window_set_group(w, m->valuestring,
+				    group);
 	}
 	cJSON_Delete(json);
 }
@@ -85,6 +89,7 @@ static void
 api_reports_submitted(struct request *r, redisReply *reply)
 {
 	const char *outcome;
+	char message[256];
 
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
 	    reply->element[0]->type != REDIS_REPLY_STRING) {
@@ -95,6 +100,14 @@ api_reports_submitted(struct request *r, redisReply *reply)
 	if (strcmp(outcome, "conflict") == 0) {
 		request_error(r, 409, "conflict", "this Idempotency-Key was "
 		    "already used with a different body", NULL);
+		return;
+	}
+	if (strcmp(outcome, "limit") == 0) {
+		snprintf(message, sizeof message, "an officer reports at most "
+		    "%d items in a period ([limits] items_per_period); %s more "
+		    "may be reported in this one", r->config->items_per_period,
+		    reply->element[1]->str);
+		request_error(r, 429, "rate_limited", message, "items");
 		return;
 	}
 	if (strcmp(outcome, "replay") == 0)
@@ -108,10 +121,11 @@ api_reports_submitted(struct request *r, redisReply *reply)
 
 /*
  * Is the item the same problem as recent issues of other enterprises? Adds
- * "common": {"group": G} to join a group one of them is in, or {"members":
+ * "common": {"group": G} to join a group one of them is in, and {"members":
  * [...]} to form a group with them when, with this one, enough
  * enterprises raised it (rules.c's common rule). The script checks both
- * again against what Redis holds.
+ * again against what Redis holds: a group whose task is finished takes no
+ * new member, nor does an issue whose task is.
  */
 static void
 api_reports_common(struct request *r, const struct report_item *it,
@@ -142,10 +156,9 @@ api_reports_common(struct request *r, const struct report_item *it,
 	if (group == NULL && !rules_reached(RULE_COMMON, r->config, others + 1))
 		return;
 	common = cJSON_AddObjectToObject(item, "common");
-	if (group != NULL) {
+	if (group != NULL)
 		cJSON_AddStringToObject(common, "group", group);
-		return;
-	}
+	/* The group may be finished: the script then looks at these. */
 	members = cJSON_AddArrayToObject(common, "members");
 	for (i = 0; i < n; i++)
 		cJSON_AddItemToArray(members, cJSON_CreateString(m[i].issue));
@@ -165,6 +178,7 @@ api_reports_payload(struct request *r, const struct report_input *in)
 	cJSON_AddStringToObject(root, "officer", r->actor_id);
 	cJSON_AddStringToObject(root, "period", period);
 	cJSON_AddBoolToObject(root, "late", in->late);
+	cJSON_AddNumberToObject(root, "items_cap", r->config->items_per_period);
 	items = cJSON_AddArrayToObject(root, "items");
 	for (i = 0; i < in->nitems; i++) {
 		it = &in->items[i];

@@ -110,11 +110,14 @@ static void
 api_tasks_run_step(struct request *r, const char *name, const char *task)
 {
 	const struct task_step *step = task_step_find(name);
-	const char *fields[2] = { step->body, NULL }, *text;
+	const char *fields[3] = { step->body, NULL, NULL }, *text;
 	struct api_error e;
 	cJSON *body, *payload, *from;
 	int s;
 
+	/* A resolve may record outcomes in the same step (SPEC §11). */
+	if (strcmp(step->name, "resolve") == 0)
+		fields[1] = "outcomes";
 	if ((body = api_body_object(r, fields)) == NULL)
 		return;
 	if (json_get_string(body, step->body, "", 1, step->max, &text,
@@ -127,6 +130,11 @@ api_tasks_run_step(struct request *r, const char *name, const char *task)
 	cJSON_AddStringToObject(payload, "department", r->actor_id);
 	cJSON_AddStringToObject(payload, "step", step->name);
 	cJSON_AddStringToObject(payload, "text", text);
+	if (fields[1] != NULL && api_fieldwork_outcomes(r, body, payload) == -1) {
+		cJSON_Delete(body);
+		cJSON_Delete(payload);
+		return;
+	}
 	cJSON_Delete(body);
 	/* The state machine (task.c), for the script to apply. */
 	from = cJSON_AddArrayToObject(payload, "from");

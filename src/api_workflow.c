@@ -55,6 +55,7 @@ workflow_payload(struct request *r)
 	cJSON_AddStringToObject(root, "actor", actor);
 	task_stages_json(root);
 	rules_json(root, cfg);
+	notify_json(root, cfg);
 	due = cJSON_AddObjectToObject(root, "due");
 	api_workflow_due(r, ms, cfg->claim_days, cfg->claim_seconds, due, "claim");
 	api_workflow_due(r, ms, cfg->respond_days, cfg->respond_seconds, due,

@@ -98,6 +98,28 @@ auth_identity(struct request *r, const redisReply *record)
 }
 
 /*
+ * Is r's officer or department (auth_identity) in the running roster? A
+ * person taken out of the roster loses every route and page at the next
+ * reload, their sessions included, though their token is not revoked: the
+ * roster, not the token store, says who works here. An admin is in no
+ * roster.
+ */
+int
+auth_in_roster(const struct request *r)
+{
+	switch (r->role) {
+	case ROLE_OFFICER:
+		return roster_officer(r->roster, r->actor_id) != NULL;
+	case ROLE_DEPARTMENT:
+		return roster_department(r->roster, r->actor_id) != NULL;
+	case ROLE_ADMIN:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
  * Count one request against r's token. Returns 0 when it may go on, or the
  * seconds to wait, with the Retry-After header set, when it is over the
  * [limits] rate_per_minute.
@@ -117,6 +139,62 @@ auth_rate_limit(struct request *r)
 	return wait;
 }
 
+/*
+ * The roles a token may hold to use route. An open route that reaches the
+ * token check was made private by the config (/metrics with
+ * metrics_public = no, http.c): it is the admin's.
+ */
+static int
+auth_route_roles(const struct route *route)
+{
+	if ((route->roles & ROLE_ANY) == 0)
+		return 1 << ROLE_ADMIN;
+	return route->roles;
+}
+
+/*
+ * Unknown tokens, counted per address: a token is looked up in Redis only
+ * while the address that sends it has guessed wrong fewer than [limits]
+ * unknown_tokens_per_minute times this minute, so that guessing costs the
+ * guesser and not the store. auth_unknown_over returns the seconds to wait
+ * (Retry-After set) or 0; auth_unknown_hit counts one wrong guess.
+ */
+static void
+auth_unknown_key(struct request *r, char *key, size_t len)
+{
+	snprintf(key, len, "unknown:%s", request_peer(r));
+}
+
+int
+auth_unknown_over(struct request *r)
+{
+	int limit = r->config->unknown_tokens_per_minute, wait;
+	char key[TOKEN_HASH_LEN + 1], retry[16];
+
+	if (limit <= 0)
+		return 0;
+	auth_unknown_key(r, key, sizeof key);
+	if ((wait = ratelimit_over(r->daemon->ratelimit, key, limit,
+	    time(NULL))) <= 0)
+		return 0;
+	snprintf(retry, sizeof retry, "%d", wait);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req),
+	    "Retry-After", retry);
+	return wait;
+}
+
+void
+auth_unknown_hit(struct request *r)
+{
+	char key[TOKEN_HASH_LEN + 1];
+
+	if (r->config->unknown_tokens_per_minute <= 0)
+		return;
+	auth_unknown_key(r, key, sizeof key);
+	ratelimit_hit(r->daemon->ratelimit, key,
+	    r->config->unknown_tokens_per_minute, time(NULL));
+}
+
 static void
 auth_bearer_loaded(struct request *r, redisReply *reply)
 {
@@ -125,11 +203,17 @@ auth_bearer_loaded(struct request *r, redisReply *reply)
 		return;
 	}
 	if (auth_identity(r, reply) == -1) {
+		auth_unknown_hit(r);
 		request_error(r, 401, "unauthorized", "unknown or revoked token",
 		    NULL);
 		return;
 	}
-	if (!(r->route->roles & (1 << r->role))) {
+	if (!auth_in_roster(r)) {
+		request_error(r, 403, "forbidden", "this token's officer or "
+		    "department is no longer in the roster", NULL);
+		return;
+	}
+	if (!(auth_route_roles(r->route) & (1 << r->role))) {
 		request_error(r, 403, "forbidden",
 		    "this token's role may not use this resource", NULL);
 		return;
@@ -159,7 +243,13 @@ auth_bearer(struct request *r)
 	token = auth + 7;
 	while (*token == ' ')
 		token++;
+	if (auth_unknown_over(r) > 0) {
+		request_error(r, 429, "rate_limited", "too many unknown tokens "
+		    "from this address; try again later", NULL);
+		return;
+	}
 	if (!auth_token_valid(token)) {
+		auth_unknown_hit(r);
 		request_error(r, 401, "unauthorized", "malformed token", NULL);
 		return;
 	}

@@ -81,6 +81,8 @@ static const struct config_key config_keys[] = {
 	  0, 0, "http://127.0.0.1:8080" },
 	{ "server", "metrics_public", CONFIG_BOOL,
 	  CONFIG_FIELD(metrics_public), 0, 0, "yes" },
+	{ "server", "link_hours", CONFIG_INT, CONFIG_FIELD(link_hours),
+	  1, 720, "72" },
 
 	{ "redis", "host", CONFIG_ADDRESS, CONFIG_FIELD(redis_host), 0, 0,
 	  "127.0.0.1" },
@@ -142,6 +144,19 @@ static const struct config_key config_keys[] = {
 	  CONFIG_FIELD(idempotency_ttl_s), 1, 366 * 86400, "604800" },
 	{ "limits", "list_limit", CONFIG_INT, CONFIG_FIELD(list_limit),
 	  1, 100000, "500" },
+	/* Against abuse (issue 12): see liaisond.conf(5). */
+	{ "limits", "items_per_period", CONFIG_INT,
+	  CONFIG_FIELD(items_per_period), 0, 1000000, "200" },
+	{ "limits", "sessions_per_token", CONFIG_INT,
+	  CONFIG_FIELD(sessions_per_token), 1, 1000, "10" },
+	{ "limits", "unknown_tokens_per_minute", CONFIG_INT,
+	  CONFIG_FIELD(unknown_tokens_per_minute), 0, 1000000, "30" },
+	{ "limits", "address_per_minute", CONFIG_INT,
+	  CONFIG_FIELD(address_per_minute), 0, 10000000, "1200" },
+	{ "limits", "connections_per_address", CONFIG_INT,
+	  CONFIG_FIELD(connections_per_address), 0, 1000000, "256" },
+	{ "limits", "request_deadline_ms", CONFIG_INT,
+	  CONFIG_FIELD(request_deadline_ms), 100, 3600000, "20000" },
 
 	{ "deadlines", "calendar", CONFIG_PATH,
 	  CONFIG_FIELD(deadline_calendar), 0, 0, "holidays-cn.txt" },
@@ -193,6 +208,9 @@ static const struct config_key config_keys[] = {
 	  CONFIG_FIELD(snapshot_days), 0, 60, "5" },
 	{ "governance", "snapshot_check_seconds", CONFIG_INT,
 	  CONFIG_FIELD(snapshot_check_seconds), 1, 86400, "300" },
+	/* Field work (SPEC §11). */
+	{ "fieldwork", "visit_days", CONFIG_INT, CONFIG_FIELD(visit_days),
+	  1, 366, "30" },
 
 	{ "log", "level", CONFIG_LOG_LEVEL, CONFIG_FIELD(log_level), 0, 0,
 	  "info" },
@@ -209,6 +227,15 @@ static const struct config_key config_keys[] = {
 	  CONFIG_FIELD(digest_check_seconds), 1, 3600, "30" },
 	{ "digest", "smtp_timeout_ms", CONFIG_INT,
 	  CONFIG_FIELD(digest_smtp_timeout_ms), 100, 600000, "10000" },
+
+	{ "notify", "enabled", CONFIG_BOOL, CONFIG_FIELD(notify_enabled), 0, 0,
+	  "yes" },
+	{ "notify", "batch_minutes", CONFIG_INT,
+	  CONFIG_FIELD(notify_batch_minutes), 0, 1440, "10" },
+	{ "notify", "batch_seconds", CONFIG_INT,
+	  CONFIG_FIELD(notify_batch_seconds), 0, 86400, "0" },
+	{ "notify", "check_seconds", CONFIG_INT,
+	  CONFIG_FIELD(notify_check_seconds), 1, 3600, "5" },
 };
 #define CONFIG_NKEYS (sizeof config_keys / sizeof config_keys[0])
 

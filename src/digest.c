@@ -131,6 +131,7 @@ digest_zone(const struct digest_input *in, struct digest_mail *mail)
 	digest_officers(in, &d, line, in->unreported, in->nunreported);
 	snprintf(line, sizeof line, "上期（%s）未报送的指导员", in->previous);
 	digest_officers(in, &d, line, in->missed, in->nmissed);
+	digest_fieldwork_zone(in, &d);   /* visits, talks, outcomes */
 	digest_dead(in, &d);
 	digest_footer(in, footer, sizeof footer);
 	digest_doc_end(&d, footer, &mail->text, &mail->html);

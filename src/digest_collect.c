@@ -288,8 +288,11 @@ digest_collect(redisContext *c, const struct generation *g,
 	    error, errlen) == 0 &&
 	    digest_collect_unreported(c, g, previous, &in.missed, &in.nmissed, error,
 	    errlen) == 0 &&
-	    digest_collect_dead_deliveries(c, g, &in, error, errlen) == 0)
+	    digest_collect_dead_deliveries(c, g, &in, error, errlen) == 0 &&
+	    (in.fieldwork = digest_fieldwork_collect(c, g->config, g->roster,
+	    in.from_ms, in.now_ms, offset_s, error, errlen)) != NULL)
 		mails = digest_collect_write(&in);
+	digest_fieldwork_free(in.fieldwork);
 	digest_collect_input_free(&in);
 	return mails;
 }

@@ -124,6 +124,20 @@ digest_doc_para(struct digest_doc *d, const char *text)
 	    "font-size:14px;\">", text, "</p>\n");
 }
 
+/*
+ * A link: "text: url" in the text part, an anchor in the HTML (url is
+ * escaped as an attribute; the caller gives an http(s) URL).
+ */
+void
+digest_doc_link(struct digest_doc *d, const char *text, const char *url)
+{
+	digest_doc_buf_printf(&d->text, "%s：%s\n", text, url);
+	digest_doc_buf_puts(&d->html, "<p style=\"margin:4px 0;font-size:14px;"
+	    "\"><a style=\"color:#c8102e;\" href=\"");
+	digest_doc_buf_html(&d->html, url);
+	digest_doc_element(&d->html, "\">", text, "</a></p>\n");
+}
+
 /* A table with n columns; numeric[i] right-aligns column i. */
 void
 digest_doc_table(struct digest_doc *d, const char *const *head, size_t n,

@@ -84,6 +84,7 @@ escalate_tick(int fd, short what, void *arg)
 	cJSON_AddNumberToObject(json, "limit", ESCALATE_BATCH);
 	task_stages_json(json);
 	rules_json(json, e->daemon->current->config);
+	notify_json(json, e->daemon->current->config);
 	payload = cJSON_PrintUnformatted(json);
 	cJSON_Delete(json);
 	argv[0] = "escalate";

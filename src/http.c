@@ -9,12 +9,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
 #include "liaison.h"
 #include "daemon.h"
+
+/*
+ * The routes that need no token (the public ledger, its page, /healthz,
+ * /metrics, sign-in) count per address: [limits] address_per_minute. Who
+ * has a token is counted by it (auth.c). Returns 1 having answered 429.
+ */
+static int
+http_open_over(struct request *r)
+{
+	int limit = r->config->address_per_minute, wait;
+	char key[TOKEN_HASH_LEN + 1], retry[16];
+
+	if (limit <= 0 || (r->route->roles & ROLE_ANY) != 0)
+		return 0;
+	snprintf(key, sizeof key, "open:%s", request_peer(r));
+	if ((wait = ratelimit_hit(r->daemon->ratelimit, key, limit,
+	    time(NULL))) <= 0)
+		return 0;
+	snprintf(retry, sizeof retry, "%d", wait);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req),
+	    "Retry-After", retry);
+	request_error(r, 429, "rate_limited", "too many requests from this "
+	    "address; try again later", NULL);
+	return 1;
+}
 
 /* Every request enters here (evhttp's generic callback). */
 static void
@@ -51,6 +77,8 @@ http_dispatch(struct evhttp_request *req, void *arg)
 		    "method not allowed on this resource", NULL);
 		return;
 	}
+	if (http_open_over(r))
+		return;
 	if (query != NULL) {
 		if (evhttp_parse_query_str(query, &r->query) != 0) {
 			request_error(r, 400, "bad_request",
@@ -114,6 +142,7 @@ http_start(struct daemon *d, char **cause)
 		    d->current->config->listen_port);
 		return -1;
 	}
+	connections_start(d);
 	return 0;
 }
 

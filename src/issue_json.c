@@ -122,6 +122,8 @@ issue_json(const redisReply *issue, const redisReply *tasks)
 	issue_json_add_optional(obj, "group", util_reply_field(issue, "group"));
 	issue_json_add_time(obj, "created", util_reply_field(issue, "created"));
 	governance_issue_json(obj, issue);
+	/* Outcomes recorded for it (fieldwork.lua): {id, kind, amount, date}. */
+	issue_json_add_json(obj, "outcomes", util_reply_field(issue, "outcomes"));
 	list = cJSON_AddArrayToObject(obj, "tasks");
 	for (i = 0; tasks != NULL && i < tasks->elements; i++)
 		cJSON_AddItemToArray(list, issue_task_json(tasks->element[i]));

@@ -56,6 +56,17 @@ static const struct {
 	{ NULL, NULL }
 };
 
+/*
+ * Does a confirmation count as satisfied (满意率's numerator): 满意 or
+ * 基本满意. The ledger's rates and the officers' performance ask here.
+ */
+int
+ledger_satisfied(const char *satisfaction)
+{
+	return satisfaction != NULL && (strcmp(satisfaction, "satisfied") == 0 ||
+	    strcmp(satisfaction, "basic") == 0);
+}
+
 /* The Chinese name of an issue or task state; the name itself if unknown. */
 const char *
 ledger_state_zh(const char *state)
@@ -144,6 +155,7 @@ ledger_issue_parse(struct ledger_issue *is, const redisReply *flat,
 	is->state = ledger_str(flat, "state");
 	is->group = ledger_str(flat, "group");
 	is->satisfaction = ledger_str(flat, "satisfaction");
+	is->outcomes = ledger_str(flat, "outcomes");  /* fieldwork.lua's */
 	is->difficult = v != NULL && strcmp(v, "1") == 0;
 	is->created = ledger_ms(flat, "created");
 	is->recurrence_of = ledger_str(flat, "recurrence_of");
@@ -177,21 +189,27 @@ ledger_issue_cmp(const void *a, const void *b)
 }
 
 /*
- * The ledger of the rows ledger.lua returns ({issue, {task, ...}} each), or
- * NULL when the reply is not such an array.
+ * Add the rows ledger.lua returns ({issue, {task, ...}} each) to l, which
+ * must be sorted (ledger_sort) once the last rows are in. Returns how many
+ * rows were added, or -1 when the reply is not such an array.
  */
-struct ledger *
-ledger_parse(const redisReply *rows)
+int
+ledger_add_rows(struct ledger *l, const redisReply *rows)
 {
-	struct ledger *l;
 	const redisReply *row;
 	size_t i;
+	int n = 0;
 
 	if (rows == NULL || rows->type != REDIS_REPLY_ARRAY)
-		return NULL;
-	l = xcalloc(1, sizeof *l);
-	l->issues = xcalloc(rows->elements + 1, sizeof *l->issues);
-	l->carried = xcalloc(rows->elements + 1, sizeof *l->carried);
+		return -1;
+	l->issues = xreallocarray(l->issues, l->nissues + rows->elements + 1,
+	    sizeof *l->issues);
+	memset(&l->issues[l->nissues], 0, (rows->elements + 1) *
+	    sizeof *l->issues);
+	l->carried = xreallocarray(l->carried, l->ncarried + rows->elements + 1,
+	    sizeof *l->carried);
+	memset(&l->carried[l->ncarried], 0, (rows->elements + 1) *
+	    sizeof *l->carried);
 	for (i = 0; i < rows->elements; i++) {
 		row = rows->element[i];
 		/* 'carried:P': the rows after it are carried over (issue 16). */
@@ -205,12 +223,55 @@ ledger_parse(const redisReply *rows)
 		    row->element[0]->type != REDIS_REPLY_ARRAY ||
 		    row->element[1]->type != REDIS_REPLY_ARRAY)
 			continue;
-		ledger_issue_parse(l->carried_period != NULL ?
-		    &l->carried[l->ncarried++] : &l->issues[l->nissues++],
-		    row->element[0], row->element[1]);
+		if (l->carried_period != NULL) {
+			ledger_issue_parse(&l->carried[l->ncarried++],
+			    row->element[0], row->element[1]);
+			continue;
+		}
+		ledger_issue_parse(&l->issues[l->nissues++], row->element[0],
+		    row->element[1]);
+		n++;
 	}
-	qsort(l->issues, l->nissues, sizeof *l->issues, ledger_issue_cmp);
-	qsort(l->carried, l->ncarried, sizeof *l->carried, ledger_issue_cmp);
+	return n;
+}
+
+/* Put l's issues in their order, once all its rows are in. */
+void
+ledger_sort(struct ledger *l)
+{
+	if (l->nissues > 0)
+		qsort(l->issues, l->nissues, sizeof *l->issues,
+		    ledger_issue_cmp);
+	if (l->ncarried > 0)
+		qsort(l->carried, l->ncarried, sizeof *l->carried,
+		    ledger_issue_cmp);
+}
+
+/* An empty ledger, for ledger_add_rows. */
+struct ledger *
+ledger_new(void)
+{
+	struct ledger *l = xcalloc(1, sizeof *l);
+
+	l->issues = xcalloc(1, sizeof *l->issues);
+	l->carried = xcalloc(1, sizeof *l->carried);
+	return l;
+}
+
+/*
+ * The ledger of the rows ledger.lua returns ({issue, {task, ...}} each), or
+ * NULL when the reply is not such an array.
+ */
+struct ledger *
+ledger_parse(const redisReply *rows)
+{
+	struct ledger *l;
+
+	if (rows == NULL || rows->type != REDIS_REPLY_ARRAY)
+		return NULL;
+	l = ledger_new();
+	ledger_add_rows(l, rows);
+	ledger_sort(l);
 	return l;
 }
 
@@ -409,8 +470,7 @@ ledger_score(struct ledger *l, const struct roster *roster, int64_t now)
 			    is->tasks[j].department)) == NULL)
 				continue;
 			s->rated++;
-			if (strcmp(is->satisfaction, "satisfied") == 0 ||
-			    strcmp(is->satisfaction, "basic") == 0)
+			if (ledger_satisfied(is->satisfaction))
 				s->satisfied++;
 		}
 	}
@@ -542,7 +602,7 @@ static cJSON *
 ledger_issue_json(const struct ledger *l, const struct ledger_issue *is,
     const struct roster *roster, int show_enterprises)
 {
-	cJSON *obj = cJSON_CreateObject(), *tasks, *depts;
+	cJSON *obj = cJSON_CreateObject(), *tasks, *depts, *outcomes;
 	const struct enterprise *e;
 	const struct topic *tp;
 	size_t j;
@@ -566,6 +626,11 @@ ledger_issue_json(const struct ledger *l, const struct ledger_issue *is,
 	ledger_add_text(obj, "satisfaction", is->satisfaction);
 	ledger_add_text(obj, "recurrence_of",
 	    is->recurrence_of != NULL ? is->recurrence_of : "");
+	/* The outcomes recorded for it (SPEC §11), [] when none. */
+	outcomes = is->outcomes != NULL && *is->outcomes != '\0' ?
+	    cJSON_Parse(is->outcomes) : NULL;
+	cJSON_AddItemToObject(obj, "outcomes", outcomes != NULL ?
+	    outcomes : cJSON_CreateArray());
 	ledger_add_time(obj, "created", is->created);
 	depts = cJSON_AddArrayToObject(obj, "departments");
 	tasks = cJSON_AddArrayToObject(obj, "tasks");
@@ -578,12 +643,24 @@ ledger_issue_json(const struct ledger *l, const struct ledger_issue *is,
 	return obj;
 }
 
+/* How many issues of l pass the filter (its paging aside). */
+size_t
+ledger_count_matching(const struct ledger *l, const struct ledger_filter *f)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < l->nissues; i++)
+		if (ledger_issue_matches(&l->issues[i], f))
+			n++;
+	return n;
+}
+
 /*
- * The public ledger: the scorecards, the counts by category, the issues
- * that pass the filter and, for a period's ledger, those of earlier
- * periods still open ("carried_over", each with "periods_open"). Who
- * reported an issue and its detail are never shown; the enterprise only
- * when show_enterprises is set.
+ * The public ledger: the scorecards, the counts by category and the issues
+ * that pass the filter, a page of them (f->offset, f->limit), and, for a
+ * period's ledger, those of earlier periods still open ("carried_over",
+ * each with "periods_open"). Who reported an issue and its detail are
+ * never shown; the enterprise only when show_enterprises is set.
  */
 cJSON *
 ledger_json(const struct ledger *l, const struct roster *roster,
@@ -591,7 +668,7 @@ ledger_json(const struct ledger *l, const struct roster *roster,
 {
 	cJSON *root = cJSON_CreateObject(), *list, *obj, *cat;
 	struct period mine, theirs;
-	size_t i;
+	size_t i, skip, limit, n;
 
 	cJSON_AddStringToObject(root, "zone", roster->zone_name);
 	ledger_add_time(root, "generated", l->now);
@@ -605,10 +682,20 @@ ledger_json(const struct ledger *l, const struct roster *roster,
 		    l->by_category[i]);
 
 	list = cJSON_AddArrayToObject(root, "issues");
-	for (i = 0; i < l->nissues; i++)
-		if (ledger_issue_matches(&l->issues[i], f))
-			cJSON_AddItemToArray(list, ledger_issue_json(l,
-			    &l->issues[i], roster, show_enterprises));
+	/* No filter: every issue, unpaged. */
+	skip = f != NULL ? f->offset : 0;
+	limit = f != NULL ? f->limit : 0;
+	for (i = 0, n = 0; i < l->nissues && (limit == 0 || n < limit); i++) {
+		if (!ledger_issue_matches(&l->issues[i], f))
+			continue;
+		if (skip > 0) {
+			skip--;
+			continue;
+		}
+		n++;
+		cJSON_AddItemToArray(list, ledger_issue_json(l, &l->issues[i],
+		    roster, show_enterprises));
+	}
 	if (l->carried_period == NULL ||
 	    period_parse(l->carried_period, &mine) == -1)
 		return root;
@@ -663,6 +750,7 @@ ledger_issue_free(struct ledger_issue *is)
 	free(is->group);
 	free(is->satisfaction);
 	free(is->recurrence_of);
+	free(is->outcomes);
 }
 
 /* Free a ledger and everything it holds; NULL is fine. */

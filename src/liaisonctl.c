@@ -24,11 +24,14 @@ liaisonctl_usage(void)
 {
 	fprintf(stderr,
 	    "usage: liaisonctl [-c file] token issue officer|department|admin ID\n"
+	    "           [--link | --qr | --svg]\n"
 	    "       liaisonctl [-c file] token revoke TOKEN\n"
 	    "       liaisonctl roster check FILE\n"
 	    "       liaisonctl roster import|export ... (see liaisonctl(1))\n"
 	    "       liaisonctl [-c file] ledger export [--period P] -o FILE\n"
 	    "       liaisonctl [-c file] digest [status] --week YYYY-Www\n"
+	    "       liaisonctl [-c file] visits import FILE.csv [--dry-run]\n"
+	    "       liaisonctl [-c file] seed fieldwork [--months N] [--seed N] [--batch N]\n"
 	    "       liaisonctl -V\n");
 }
 
@@ -83,7 +86,13 @@ main(int argc, char **argv)
 	if (argc == 4 && strcmp(argv[0], "token") == 0 &&
 	    strcmp(argv[1], "issue") == 0)
 		return ctl_token_issue(liaisonctl_config_path, argv[2],
-		    argv[3]);
+		    argv[3], CTL_TOKEN_PLAIN);
+	if (argc == 5 && strcmp(argv[0], "token") == 0 &&
+	    strcmp(argv[1], "issue") == 0 && (strcmp(argv[4], "--link") == 0 ||
+	    strcmp(argv[4], "--qr") == 0 || strcmp(argv[4], "--svg") == 0))
+		return ctl_token_issue(liaisonctl_config_path, argv[2],
+		    argv[3], argv[4][2] == 'l' ? CTL_TOKEN_LINK :
+		    argv[4][2] == 'q' ? CTL_TOKEN_QR : CTL_TOKEN_SVG);
 	if (argc == 3 && strcmp(argv[0], "token") == 0 &&
 	    strcmp(argv[1], "revoke") == 0)
 		return ctl_token_revoke(liaisonctl_config_path, argv[2]);
@@ -100,6 +109,13 @@ main(int argc, char **argv)
 	    strcmp(argv[1], "export") == 0)
 		return ctl_ledger_export(liaisonctl_config_path, argc - 1,
 		    argv + 1);
+	if (argc >= 2 && strcmp(argv[0], "visits") == 0 &&
+	    strcmp(argv[1], "import") == 0)
+		return ctl_visits_import(liaisonctl_config_path, argc - 1,
+		    argv + 1);
+	if (argc >= 2 && strcmp(argv[0], "seed") == 0 &&
+	    strcmp(argv[1], "fieldwork") == 0)
+		return ctl_seed(liaisonctl_config_path, argc - 1, argv + 1);
 	if (argc >= 1 && strcmp(argv[0], "digest") == 0 &&
 	    (ch = ctl_digest(liaisonctl_config_path, argc - 1,
 	    argv + 1)) != 2)

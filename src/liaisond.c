@@ -213,6 +213,7 @@ main(int argc, char **argv)
 	d->webhook = webhook_start_engine(d);
 	d->digest = digest_sched_start(d);
 	d->snapshot = snapshot_start(d);
+	d->notify = notify_sched_start(d);
 	sighup = evsignal_new(d->base, SIGHUP, liaisond_on_signal, d);
 	sigterm = evsignal_new(d->base, SIGTERM, liaisond_on_signal, d);
 	sigint = evsignal_new(d->base, SIGINT, liaisond_on_signal, d);
@@ -237,7 +238,9 @@ main(int argc, char **argv)
 	webhook_stop(d->webhook);
 	digest_sched_stop(d->digest);
 	snapshot_stop(d->snapshot);
+	notify_sched_stop(d->notify);
 	store_free(d->store);
+	http_stop_listening(d);
 	evhttp_free(d->http);
 	connections_free();
 	metrics_free();

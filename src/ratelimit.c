@@ -1,6 +1,6 @@
 /*
- * ratelimit.c -- requests per token and minute, counted in the daemon's
- * memory. A fixed one-minute window: the table is emptied when the minute
+ * ratelimit.c -- requests per token (or per address: "unknown:ADDR",
+ * "open:ADDR") and minute, counted in the daemon's memory. A fixed one-minute window: the table is emptied when the minute
  * changes, so it never holds more than one minute's tokens. Losing the counts
  * on restart is harmless, and keeping them out of Redis means a refused
  * request writes nothing.
@@ -81,6 +81,32 @@ ratelimit_grow(struct ratelimit *rl)
 	free(old);
 }
 
+/* Start a new table when the minute has changed. */
+static void
+ratelimit_tick(struct ratelimit *rl, time_t now)
+{
+	time_t minute = now / 60;
+
+	if (minute != rl->minute) {
+		memset(rl->slots, 0, rl->size * sizeof *rl->slots);
+		rl->used = 0;
+		rl->minute = minute;
+	}
+}
+
+/*
+ * Has key used up limit this minute? Returns 0 if not, else the seconds
+ * until the next minute starts. Counts nothing (ratelimit_hit counts).
+ */
+int
+ratelimit_over(struct ratelimit *rl, const char *key, int limit, time_t now)
+{
+	ratelimit_tick(rl, now);
+	if (ratelimit_find(rl->slots, rl->size, key)->count < limit)
+		return 0;
+	return (int)(60 - now % 60);
+}
+
 /*
  * Count one request for key (a token hash). Returns 0 when it is within
  * limit per minute, else the seconds until the next minute starts.
@@ -89,13 +115,8 @@ int
 ratelimit_hit(struct ratelimit *rl, const char *key, int limit, time_t now)
 {
 	struct ratelimit_slot *slot;
-	time_t minute = now / 60;
 
-	if (minute != rl->minute) {
-		memset(rl->slots, 0, rl->size * sizeof *rl->slots);
-		rl->used = 0;
-		rl->minute = minute;
-	}
+	ratelimit_tick(rl, now);
 	if ((rl->used + 1) * 2 > rl->size)
 		ratelimit_grow(rl);
 	slot = ratelimit_find(rl->slots, rl->size, key);

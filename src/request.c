@@ -121,6 +121,29 @@ request_release(struct request *r)
 }
 
 /*
+ * Keep r past its answer for something other than a Redis command of its
+ * own that will come back to it (ledger_cache.c's shared reads). Each hold
+ * ends with request_drop, which returns 1 when r still awaits its answer,
+ * or 0 when it was answered meanwhile (r may be gone: touch it no more).
+ */
+void
+request_hold(struct request *r)
+{
+	r->pending++;
+}
+
+int
+request_drop(struct request *r)
+{
+	r->pending--;
+	if (r->answered) {
+		request_release(r);
+		return 0;
+	}
+	return 1;
+}
+
+/*
  * The handler run for a caller (request_call) answered: put the caller's
  * route and data back and give it the answer instead of the client. r is
  * held while the caller runs, since the handler's caller releases it when
@@ -470,6 +493,19 @@ request_check_query(struct request *r, const char *const *allowed)
 		}
 	}
 	return 0;
+}
+
+/* The address the request came from ("" when unknown). */
+const char *
+request_peer(struct request *r)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(r->req);
+	char *addr = NULL;
+	ev_uint16_t port;
+
+	if (c != NULL)
+		evhttp_connection_get_peer(c, &addr, &port);
+	return addr != NULL ? addr : "";
 }
 
 const char *

@@ -20,8 +20,10 @@
 
 #define METHODS_GET (EVHTTP_REQ_GET | EVHTTP_REQ_HEAD)
 #define ROLES_WORK ((1 << ROLE_DEPARTMENT) | (1 << ROLE_ADMIN))
+#define ROLES_FIELD ((1 << ROLE_OFFICER) | (1 << ROLE_ADMIN))
 #define PAGE_OFFICER (ROUTE_PAGE | 1 << ROLE_OFFICER)
 #define PAGE_DEPARTMENT (ROUTE_PAGE | 1 << ROLE_DEPARTMENT)
+#define PAGE_ADMIN (ROUTE_PAGE | 1 << ROLE_ADMIN)
 
 /*
  * Each route: its path pattern, methods, who may use it (roles, as bits;
@@ -89,7 +91,28 @@ static const struct route routes[] = {
 	{ "/api/v1/ledger/snapshots/*", METHODS_GET, 0,
 	    api_ledger_snapshot, "/api/v1/ledger/snapshots/{period}", NULL,
 	    NULL },
+	/* Field work (api_fieldwork.c, api_figures.c; SPEC §11). */
+	{ "/api/v1/visits", METHODS_GET | EVHTTP_REQ_POST, ROLES_FIELD,
+	    api_fieldwork, "/api/v1/visits", "visit", NULL },
+	{ "/api/v1/events", METHODS_GET | EVHTTP_REQ_POST, ROLES_FIELD,
+	    api_fieldwork, "/api/v1/events", "event", NULL },
+	{ "/api/v1/outcomes", METHODS_GET | EVHTTP_REQ_POST, ROLES_FIELD,
+	    api_fieldwork, "/api/v1/outcomes", "outcome", NULL },
+	{ "/api/v1/figures", METHODS_GET, 0,
+	    api_figures, "/api/v1/figures", NULL, NULL },
+	{ "/api/v1/officers", METHODS_GET, 1 << ROLE_ADMIN,
+	    api_officers, "/api/v1/officers", NULL, NULL },
+	{ "/api/v1/officers/*/performance", METHODS_GET, ROLES_FIELD,
+	    api_officer_performance, "/api/v1/officers/{id}/performance",
+	    NULL, NULL },
 	/* The web pages (web*.c): session cookie, form bodies, HTML. */
+	/* Field work on the officer's phone (web_fieldwork.c). */
+	{ "/form/fieldwork", METHODS_GET, PAGE_OFFICER,
+	    web_fieldwork, "/form/fieldwork", NULL, web_error },
+	{ "/form/visit", EVHTTP_REQ_POST, PAGE_OFFICER,
+	    web_fieldwork_save, "/form/visit", "visit", web_error },
+	{ "/form/outcome", EVHTTP_REQ_POST, PAGE_OFFICER,
+	    web_fieldwork_save, "/form/outcome", "outcome", web_error },
 	{ "/form", METHODS_GET, PAGE_OFFICER,
 	    web_form, "/form", NULL, web_error },
 	{ "/form/report", EVHTTP_REQ_POST, PAGE_OFFICER,
@@ -114,10 +137,26 @@ static const struct route routes[] = {
 	    web_dept_extend, "/dept/extend", "extend", web_error },
 	{ "/ledger", METHODS_GET, ROUTE_PAGE,
 	    web_ledger, "/ledger", NULL, web_error },
+	{ "/admin", METHODS_GET, PAGE_ADMIN,
+	    web_admin, "/admin", NULL, web_error },
+	{ "/admin/route", EVHTTP_REQ_POST, PAGE_ADMIN,
+	    web_admin_action, "/admin/route", "route", web_error },
+	{ "/admin/classify", EVHTTP_REQ_POST, PAGE_ADMIN,
+	    web_admin_action, "/admin/classify", "classify", web_error },
+	{ "/admin/retry", EVHTTP_REQ_POST, PAGE_ADMIN,
+	    web_admin_action, "/admin/retry", "retry", web_error },
+	{ "/admin/digest", EVHTTP_REQ_POST, PAGE_ADMIN,
+	    web_admin_action, "/admin/digest", "digest", web_error },
+	{ "/admin/cards", EVHTTP_REQ_POST, PAGE_ADMIN,
+	    web_cards, "/admin/cards", NULL, web_error },
+	{ "/admin/revoke", EVHTTP_REQ_POST, PAGE_ADMIN,
+	    web_cards_revoke, "/admin/revoke", NULL, web_error },
 	{ "/login", EVHTTP_REQ_POST, ROUTE_PAGE,
 	    web_login, "/login", NULL, web_error },
 	{ "/logout", EVHTTP_REQ_POST, ROUTE_PAGE | ROLE_ANY,
 	    web_logout, "/logout", NULL, web_error },
+	{ "/signin/*", METHODS_GET | EVHTTP_REQ_POST, ROUTE_PAGE,
+	    web_link, "/signin", NULL, web_error },
 	{ "/static/*", METHODS_GET, ROUTE_PAGE,
 	    web_static, "/static", NULL, web_error },
 	{ NULL, 0, 0, NULL, NULL, NULL, NULL }

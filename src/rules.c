@@ -17,7 +17,9 @@
  *   common    common      the same problem (similar.c) was  api_reports.c proposes a
  *                         raised by at least [classify]     group; workflow.lua checks
  *                         common_min_enterprises            it and groups (submit)
- *                         enterprises (default 3)
+ *                         enterprises (default 3), and
+ *                         joins only a group whose tasks
+ *                         are still open (joinable)
  *   recurred  difficult   its second recurrence (复发): the  api_recurrence.c finds the
  *                         same problem of its enterprise   finished issue; workflow.lua
  *                         after a finished one recurred    links them (submit)
@@ -66,6 +68,15 @@ static const char *const rules_overdue_stages[] = { "claim", "respond",
     "resolve", NULL };
 
 /*
+ * The task states in which a common group still takes new members: a
+ * group whose task is resolved (or an issue whose task is) is finished,
+ * and the same problem raised again starts afresh with a task of its own
+ * rather than being folded into finished work (件件有落实).
+ */
+static const char *const rules_common_joinable[] = { "queued", "claimed",
+    "responded", "returned", NULL };
+
+/*
  * The rules, as the script gets them. A reason is a format: %d is the
  * count (departments, reopens, enterprises), %s the stage or the group.
  * A threshold of RULES_FROM_CONFIG is the config's common_min_enterprises.
@@ -77,6 +88,7 @@ static const struct rules_row {
 	int at_least;                      /* the count it needs; 0: none */
 	const char *const *stages;         /* overdue: the stages that count */
 	const char *reason;
+	const char *const *joinable;       /* common: open task states */
 } rules_table[RULE_COUNT] = {
 	[RULE_INDIVIDUAL] = { "individual", CATEGORY_INDIVIDUAL, 0, NULL,
 	    "one enterprise's own problem" },
@@ -89,9 +101,10 @@ static const struct rules_row {
 	[RULE_OVERDUE] = { "overdue", CATEGORY_DIFFICULT, 0,
 	    rules_overdue_stages, "%s deadline passed" },
 	[RULE_COMMON] = { "common", CATEGORY_COMMON, RULES_FROM_CONFIG,
-	    NULL, "the same problem raised for %d enterprises (group %s)" },
+	    NULL, "the same problem raised for %d enterprises (group %s)",
+	    rules_common_joinable },
 	[RULE_RECURRED] = { "recurred", CATEGORY_DIFFICULT, 2, NULL,
-	    "recurred %d times after it was resolved" },
+	    "recurred %d times after it was resolved", NULL },
 };
 
 /* The category's number, or -1 for a name that is no category. */
@@ -190,7 +203,7 @@ rules_report_category(int flagged, size_t ndepartments, char *reason,
 
 /*
  * Add "rules": {"categories": [weakest first], "RULE": {"category",
- * "at_least", "stages", "reason"}, ...} to obj, the common group's
+ * "at_least", "stages", "reason", "joinable"}, ...} to obj, the common group's
  * threshold from cfg: what workflow.lua applies.
  */
 void
@@ -218,5 +231,11 @@ rules_json(cJSON *obj, const struct config *cfg)
 				    cJSON_CreateString(r->stages[j]));
 		}
 		cJSON_AddStringToObject(rule, "reason", r->reason);
+		if (r->joinable != NULL) {
+			list = cJSON_AddArrayToObject(rule, "joinable");
+			for (j = 0; r->joinable[j] != NULL; j++)
+				cJSON_AddItemToArray(list,
+				    cJSON_CreateString(r->joinable[j]));
+		}
 	}
 }

@@ -570,6 +570,17 @@ similar_window_has(const struct similar_window *w, const char *issue)
 	return similar_window_index_find(w, issue) != SIMILAR_WINDOW_NONE;
 }
 
+/* The group of issue, or NULL (none, or an unknown issue). */
+const char *
+similar_window_group(const struct similar_window *w, const char *issue)
+{
+	uint32_t slot;
+
+	if ((slot = similar_window_index_find(w, issue)) == SIMILAR_WINDOW_NONE)
+		return NULL;
+	return w->entries[slot].group;
+}
+
 /* Set the group of issue (NULL: none); an unknown issue is ignored. */
 void
 similar_window_set_group(struct similar_window *w, const char *issue,

@@ -296,6 +296,37 @@ web_static(struct request *r)
 	request_reply_raw(r, 200, a->type, a->body);
 }
 
+/* The form fields the pages name in their messages. */
+static const struct {
+	const char *field;
+	const char *empty;       /* missing or empty */
+	const char *what;        /* its name, for "too long" */
+	int max;                 /* 0: from the config */
+} web_fields[] = {
+	{ "enterprise", "请选择您联系的企业。", "企业", 64 },
+	{ "topic", "请选择问题领域。", "问题领域", 64 },
+	{ "title", "请填写问题标题。", "标题", 0 },
+	{ "detail", "请描述问题。", "问题描述", 0 },
+	{ "satisfaction", "请选择满意程度。", "满意程度", 32 },
+	{ "comment", "", "意见", 500 },
+	{ "reason", "请填写原因。", "原因", 500 },
+	{ "claimant", "请填写认领人。", "认领人", 0 },
+	{ "response", "请填写回应内容。", "回应", 0 },
+	{ "resolution", "请填写办结说明。", "办结说明", 0 },
+};
+
+/* What a form field is called on the pages, or NULL for no field of ours. */
+const char *
+web_field_label(const char *field)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof web_fields / sizeof web_fields[0]; i++)
+		if (strcmp(field, web_fields[i].field) == 0)
+			return web_fields[i].what;
+	return NULL;
+}
+
 /*
  * What to tell a user, in Chinese, about the API's complaint (message)
  * over field: out gets the text to show next to that field.
@@ -304,22 +335,6 @@ void
 web_field_message(struct request *r, const char *field, const char *message,
     int status, char *out, size_t len)
 {
-	static const struct {
-		const char *field;
-		const char *empty;       /* missing or empty */
-		const char *what;        /* its name, for "too long" */
-		int max;                 /* 0: from the config */
-	} fields[] = {
-		{ "topic", "请选择问题领域。", "问题领域", 64 },
-		{ "title", "请填写问题标题。", "标题", 0 },
-		{ "detail", "请描述问题。", "问题描述", 0 },
-		{ "satisfaction", "请选择满意程度。", "满意程度", 32 },
-		{ "comment", "", "意见", 500 },
-		{ "reason", "请填写原因。", "原因", 500 },
-		{ "claimant", "请填写认领人。", "认领人", 0 },
-		{ "response", "请填写回应内容。", "回应", 0 },
-		{ "resolution", "请填写办结说明。", "办结说明", 0 },
-	};
 	size_t i;
 	int max;
 
@@ -329,14 +344,14 @@ web_field_message(struct request *r, const char *field, const char *message,
 		    "请选择您联系的企业。");
 		return;
 	}
-	for (i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-		if (strcmp(field, fields[i].field) != 0)
+	for (i = 0; i < sizeof web_fields / sizeof web_fields[0]; i++) {
+		if (strcmp(field, web_fields[i].field) != 0)
 			continue;
 		if (strstr(message, "longer than") == NULL) {
-			snprintf(out, len, "%s", fields[i].empty);
+			snprintf(out, len, "%s", web_fields[i].empty);
 			return;
 		}
-		max = fields[i].max;
+		max = web_fields[i].max;
 		if (max == 0 && strcmp(field, "title") == 0)
 			max = r->config->max_title;
 		else if (max == 0 && strcmp(field, "detail") == 0)
@@ -345,7 +360,8 @@ web_field_message(struct request *r, const char *field, const char *message,
 			max = task_step_find(strcmp(field, "claimant") == 0 ?
 			    "claim" : strcmp(field, "response") == 0 ?
 			    "respond" : "resolve")->max;
-		snprintf(out, len, "%s不能超过 %d 个字。", fields[i].what, max);
+		snprintf(out, len, "%s不能超过 %d 个字。", web_fields[i].what,
+		    max);
 		return;
 	}
 	snprintf(out, len, "提交未成功：%s", message);

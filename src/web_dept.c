@@ -5,10 +5,15 @@
  * task steps (POST /api/v1/tasks/{id}/claim|respond|resolve), so the state
  * machine and its checks are the API's.
  *
+ * Each task shows whom to call (web_contact.c: every member enterprise of
+ * a common task, each officer's name, unit and phone) and its history. A
+ * search box and filters (state, overdue) are a GET form, applied here to
+ * the tasks the page reads, so they work without script.
+ *
  * Reading takes three steps with the API's own scripts: the department's
  * recent issues (list.lua: the tasks in progress), its queue (read.lua),
- * then the issues of the queued tasks (read.lua), after which the page is
- * drawn.
+ * then the issues of every task on the page with their histories
+ * (read.lua's dossiers), after which the page is drawn.
  */
 #include "config.h"
 
@@ -26,6 +31,8 @@
 
 #define DEPT_QUEUE "50"             /* queued tasks shown, oldest first */
 #define DEPT_RECENT "100"           /* recent issues searched for work */
+#define DEPT_HISTORY "30"           /* last history entries of an issue */
+#define DEPT_QUERY_MAX 96           /* bytes of search text */
 
 struct dept_page {
 	int status;                 /* 200, or the status of a refused form */
@@ -33,10 +40,15 @@ struct dept_page {
 	char step[16];              /* and its step */
 	char field[64];
 	char message[512];
-	struct evbuffer *work;      /* the tasks in progress, drawn */
+	char q[DEPT_QUERY_MAX + 1]; /* the filters: search text, */
+	char state[16];             /* task state, */
+	int overdue;                /* overdue only */
+	int filtered;               /* any of them given */
+	cJSON *work;                /* [{id, state, claimant, response,
+	                               deadline, overdue, issues}] */
 	long long total;            /* tasks queued in all */
-	cJSON *queue;               /* [{id, created, deadline, overdue,
-	                               issues}] oldest first */
+	cJSON *queue;               /* [{id, state, created, deadline,
+	                               overdue, issues}] oldest first */
 };
 
 static void
@@ -44,8 +56,7 @@ web_dept_page_free(void *arg)
 {
 	struct dept_page *p = arg;
 
-	if (p->work != NULL)
-		evbuffer_free(p->work);
+	cJSON_Delete(p->work);
 	cJSON_Delete(p->queue);
 	free(p);
 }
@@ -63,13 +74,33 @@ web_dept_page_new(struct request *r)
 	return p;
 }
 
-/* "期限 …", red with 已超期 once passed or escalated. */
+/* Whether a task's step is overdue: escalated, or its deadline passed. */
+static int
+web_dept_late(const char *deadline, const char *overdue)
+{
+	return (overdue != NULL && *overdue != '\0') ||
+	    (deadline != NULL && *deadline != '\0' &&
+	    strtoll(deadline, NULL, 10) < util_now_ms());
+}
+
+/* Whether the task id is in the list of kept tasks already. */
+static int
+web_dept_has(const cJSON *tasks, const char *id)
+{
+	const cJSON *t;
+
+	cJSON_ArrayForEach(t, tasks)
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(t, "id")),
+		    id) == 0)
+			return 1;
+	return 0;
+}
+
+/* "期限 …" (the current step's due time), red with 已超期 once late. */
 static void
 web_dept_deadline(struct evbuffer *buf, const char *deadline, const char *overdue)
 {
-	int late = (overdue != NULL && *overdue != '\0') ||
-	    (deadline != NULL && *deadline != '\0' &&
-	    strtoll(deadline, NULL, 10) < util_now_ms());
+	int late = web_dept_late(deadline, overdue);
 
 	evbuffer_add_printf(buf, "<p class=\"%s\">期限 ", late ? "overdue" :
 	    "muted");
@@ -187,148 +218,94 @@ web_dept_issue(struct request *r, struct evbuffer *buf, const redisReply *issue)
 	evbuffer_add_printf(buf, "</p><p class=\"text\">");
 	web_escape(buf, util_reply_field(issue, "detail"));
 	evbuffer_add_printf(buf, "</p>");
+	web_fieldwork_outcomes(buf, util_reply_field(issue, "outcomes"));
 }
 
-/* The whole page, once the queued tasks' issues are in. */
-static void
-web_dept_render(struct request *r, redisReply *reply)
+/*
+ * Whether a task passes the page's filters: its state, overdue only, and
+ * the search text in its id or in one of its issues (n of them, from
+ * issues on).
+ */
+static int
+web_dept_wanted(struct request *r, const struct dept_page *p,
+    const cJSON *t, const redisReply *dossiers, size_t k, int n)
 {
-	struct dept_page *p = web_state(r)->page;
-	const char *ok = request_query(r, "ok");
-	const char *task = request_query(r, "task");
-	struct evbuffer *buf;
-	const redisReply *issue;
-	const cJSON *t;
-	size_t k = 0;
-	int n = 0;
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(t, "id"));
+	const char *state = cJSON_GetStringValue(cJSON_GetObjectItem(t,
+	    "state"));
+	const redisReply *d;
 
-	buf = web_begin(r, "部门办理");
-	web_signed_in_bar(r, buf, "部门");
-	if (ok != NULL && task != NULL && api_id_valid(task, 'T'))
-		evbuffer_add_printf(buf, "<section class=\"notice\" "
-		    "role=\"status\"><p>任务 %s %s</p></section>\n", task,
-		    strcmp(ok, "claim") == 0 ? "已认领。" :
-		    strcmp(ok, "respond") == 0 ? "已回应。" :
-		    strcmp(ok, "return") == 0 ? "已退单，等待管理员重新分派。" :
-		    strcmp(ok, "extend") == 0 ? "已申请延期，等待管理员审批。" :
-		    "已办结。");
-	evbuffer_add_printf(buf, "<section><h2>待认领（%lld 件，最早的在前）"
-	    "</h2><ul class=\"plain\" id=\"queue\">", p->total);
-	cJSON_ArrayForEach(t, p->queue) {
-		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(t,
-		    "id"));
-		int m = cJSON_GetArraySize(cJSON_GetObjectItem(t, "issues"));
-
-		evbuffer_add_printf(buf, "<li id=\"task-%s\"><p><strong>任务 %s"
-		    "</strong> · 收到 ", id, id);
-		web_time(buf, cJSON_GetStringValue(cJSON_GetObjectItem(t,
-		    "created")));
-		evbuffer_add_printf(buf, "</p>");
-		web_dept_deadline(buf, cJSON_GetStringValue(cJSON_GetObjectItem(t,
-		    "deadline")), cJSON_GetStringValue(cJSON_GetObjectItem(t,
-		    "overdue")));
-		for (; m > 0 && reply->type == REDIS_REPLY_ARRAY &&
-		    k < reply->elements; m--, k++) {
-			issue = reply->element[k];
-			web_dept_issue(r, buf, issue);
-		}
-		web_dept_step_form(r, buf, p, id, "claim", "claimant", "认领人",
-		    "认领");
-		web_dept_return_form(r, buf, p, id);
-		web_dept_extend_form(r, buf, p, id);
-		evbuffer_add_printf(buf, "</li>");
-		n++;
+	if (*p->state != '\0' && strcmp(p->state, state) != 0)
+		return 0;
+	if (p->overdue && !web_dept_late(cJSON_GetStringValue(
+	    cJSON_GetObjectItem(t, "deadline")), cJSON_GetStringValue(
+	    cJSON_GetObjectItem(t, "overdue"))))
+		return 0;
+	if (*p->q == '\0' || strcasestr(id, p->q) != NULL)
+		return 1;
+	for (; n > 0 && k < dossiers->elements; n--, k++) {
+		d = dossiers->element[k];
+		if (d->type == REDIS_REPLY_ARRAY && d->elements == 2 &&
+		    web_contact_matches(r, d->element[0], p->q))
+			return 1;
 	}
-	if (n == 0)
-		evbuffer_add_printf(buf, "<li class=\"muted\">没有待认领的任务。"
-		    "</li>");
-	evbuffer_add_printf(buf, "</ul></section>\n<section><h2>办理中</h2>"
-	    "<ul class=\"plain\" id=\"work\">");
-	if (evbuffer_get_length(p->work) == 0)
-		evbuffer_add_printf(buf, "<li class=\"muted\">没有办理中的任务。"
-		    "</li>");
-	evbuffer_add_buffer(buf, p->work);
-	evbuffer_add_printf(buf, "</ul></section>\n<nav class=\"links\"><a "
-	    "href=\"/ledger\">公示台账</a></nav>\n");
-	web_end(r, buf, p->status, NULL);
+	return 0;
 }
 
-/* The queue is in: keep it, then read the issues of its tasks. */
+/*
+ * One task: what it is, whom to call (every issue of a common task, each
+ * with its enterprise and officer), the due time of its current step, its
+ * history and the step forms its state allows.
+ */
 static void
-web_dept_queued(struct request *r, redisReply *reply)
+web_dept_task(struct request *r, struct evbuffer *buf,
+    const struct dept_page *p, const cJSON *t, const redisReply *dossiers,
+    size_t k, int n)
 {
-	static const char *const keep[] = { "id", "created", "deadline",
-	    "overdue", NULL };
-	struct dept_page *p = web_state(r)->page;
-	struct evbuffer *ids = evbuffer_new();
-	const redisReply *tasks, *task;
-	const char *argv[2], *v;
-	cJSON *t, *list, *x;
-	size_t i, j;
-	char *text;
-
-	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
-		evbuffer_free(ids);
-		web_error(r, 500, "读取待认领任务失败。");
-		return;
-	}
-	p->total = reply->element[0]->integer;
-	p->queue = cJSON_CreateArray();
-	tasks = reply->element[1];
-	for (i = 0; i < tasks->elements; i++) {
-		task = tasks->element[i];
-		v = util_reply_field(task, "id");
-		if (v == NULL || !api_id_valid(v, 'T'))
-			continue;
-		t = cJSON_CreateObject();
-		for (j = 0; keep[j] != NULL; j++) {
-			v = util_reply_field(task, keep[j]);
-			cJSON_AddStringToObject(t, keep[j], v != NULL ? v : "");
-		}
-		list = cJSON_Parse((v = util_reply_field(task, "issues")) != NULL ?
-		    v : "[]");
-		if (!cJSON_IsArray(list)) {
-			cJSON_Delete(list);
-			list = cJSON_CreateArray();
-		}
-		cJSON_ArrayForEach(x, list)
-			if (cJSON_IsString(x))
-				evbuffer_add_printf(ids, "%s ", x->valuestring);
-		cJSON_AddItemToObject(t, "issues", list);
-		cJSON_AddItemToArray(p->queue, t);
-	}
-	evbuffer_add(ids, "", 1);
-	text = (char *)evbuffer_pullup(ids, -1);
-	argv[0] = "issues";
-	argv[1] = text;
-	request_script(r, SCRIPT_READ, web_dept_render, 2, argv, NULL);
-	evbuffer_free(ids);
-}
-
-/* One task this department is working on (claimed or responded). */
-static void
-web_dept_work_task(struct request *r, struct evbuffer *buf,
-    const struct dept_page *p, const redisReply *issue,
-    const redisReply *task)
-{
-	const char *id = util_reply_field(task, "id");
-	const char *state = util_reply_field(task, "state");
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(t, "id"));
+	const char *state = cJSON_GetStringValue(cJSON_GetObjectItem(t,
+	    "state"));
 	const char *v;
+	const redisReply *d;
 
 	evbuffer_add_printf(buf, "<li id=\"task-%s\"><p><strong>任务 %s"
-	    "</strong> · <span class=\"badge %s\">%s</span> · 认领人 ", id, id,
-	    state, web_state_name(state));
-	web_escape(buf, util_reply_field(task, "claimant"));
+	    "</strong> · ", id, id);
+	if (strcmp(state, "queued") == 0) {
+		evbuffer_add_printf(buf, "收到 ");
+		web_time(buf, cJSON_GetStringValue(cJSON_GetObjectItem(t,
+		    "created")));
+	} else {
+		evbuffer_add_printf(buf, "<span class=\"badge %s\">%s</span> · "
+		    "认领人 ", state, web_state_name(state));
+		web_escape(buf, cJSON_GetStringValue(cJSON_GetObjectItem(t,
+		    "claimant")));
+	}
 	evbuffer_add_printf(buf, "</p>");
-	web_dept_deadline(buf, util_reply_field(task, "deadline"),
-	    util_reply_field(task, "overdue"));
-	web_dept_issue(r, buf, issue);
-	if ((v = util_reply_field(task, "response")) != NULL && *v != '\0') {
+	web_dept_deadline(buf, cJSON_GetStringValue(cJSON_GetObjectItem(t,
+	    "deadline")), cJSON_GetStringValue(cJSON_GetObjectItem(t,
+	    "overdue")));
+	for (; n > 0 && k < dossiers->elements; n--, k++) {
+		d = dossiers->element[k];
+		if (d->type != REDIS_REPLY_ARRAY || d->elements != 2 ||
+		    d->element[0]->elements == 0)
+			continue;
+		evbuffer_add_printf(buf, "<div class=\"issue\">");
+		web_dept_issue(r, buf, d->element[0]);
+		web_contact(r, buf, d->element[0]);
+		web_contact_history(r, buf, d->element[1]);
+		evbuffer_add_printf(buf, "</div>");
+	}
+	v = cJSON_GetStringValue(cJSON_GetObjectItem(t, "response"));
+	if (v != NULL && *v != '\0') {
 		evbuffer_add_printf(buf, "<p class=\"text\">回应：");
 		web_escape(buf, v);
 		evbuffer_add_printf(buf, "</p>");
 	}
-	if (strcmp(state, "claimed") == 0) {
+	if (strcmp(state, "queued") == 0) {
+		web_dept_step_form(r, buf, p, id, "claim", "claimant", "认领人",
+		    "认领");
+		web_dept_return_form(r, buf, p, id);
+	} else if (strcmp(state, "claimed") == 0) {
 		web_dept_step_form(r, buf, p, id, "respond", "response", "回应内容",
 		    "回应");
 		web_dept_return_form(r, buf, p, id);
@@ -339,17 +316,194 @@ web_dept_work_task(struct request *r, struct evbuffer *buf,
 	evbuffer_add_printf(buf, "</li>");
 }
 
-/* The department's recent issues are in: draw the tasks in progress. */
+/*
+ * The tasks of one list (the queue or the work) that pass the filters;
+ * k walks the dossiers, which come in the lists' order. Returns how many
+ * were drawn.
+ */
+static int
+web_dept_list(struct request *r, struct evbuffer *buf,
+    const struct dept_page *p, const cJSON *tasks, const redisReply *dossiers,
+    size_t *k)
+{
+	const cJSON *t;
+	int n, drawn = 0;
+
+	cJSON_ArrayForEach(t, tasks) {
+		n = cJSON_GetArraySize(cJSON_GetObjectItem(t, "issues"));
+		if (web_dept_wanted(r, p, t, dossiers, *k, n)) {
+			web_dept_task(r, buf, p, t, dossiers, *k, n);
+			drawn++;
+		}
+		*k += n;
+	}
+	return drawn;
+}
+
+/* The search box and filters: a GET form, so they work without script. */
+static void
+web_dept_filters(struct evbuffer *buf, const struct dept_page *p)
+{
+	static const char *const states[] = { "queued", "claimed",
+	    "responded", NULL };
+	size_t i;
+
+	evbuffer_add_printf(buf, "<section><form method=\"get\" "
+	    "action=\"/dept\" class=\"search\" role=\"search\"><label for=\"q\">搜索（企业、"
+	    "联络员、标题、编号）</label><input type=\"search\" id=\"q\" "
+	    "name=\"q\" maxlength=\"%d\" value=\"", DEPT_QUERY_MAX / 3);
+	web_escape(buf, p->q);
+	evbuffer_add_printf(buf, "\"><label for=\"state\">状态</label><select "
+	    "id=\"state\" name=\"state\"><option value=\"\">全部</option>");
+	for (i = 0; states[i] != NULL; i++)
+		evbuffer_add_printf(buf, "<option value=\"%s\"%s>%s</option>",
+		    states[i], strcmp(p->state, states[i]) == 0 ? " selected" :
+		    "", web_state_name(states[i]));
+	evbuffer_add_printf(buf, "</select><label class=\"check\" "
+	    "for=\"overdue\"><input type=\"checkbox\" id=\"overdue\" "
+	    "name=\"overdue\" value=\"1\"%s> 只看已超期</label><button "
+	    "type=\"submit\">筛选</button>%s</form></section>\n", p->overdue ?
+	    " checked" : "", *p->q != '\0' || *p->state != '\0' || p->overdue ?
+	    "<a href=\"/dept\">清除筛选</a>" : "");
+}
+
+/* The whole page, once the tasks' issues and histories are in. */
+static void
+web_dept_render(struct request *r, redisReply *reply)
+{
+	struct dept_page *p = web_state(r)->page;
+	const char *ok = request_query(r, "ok");
+	const char *task = request_query(r, "task");
+	struct evbuffer *buf;
+	size_t k = 0;
+	int n;
+
+	if (reply->type != REDIS_REPLY_ARRAY) {
+		web_error(r, 500, "读取任务失败。");
+		return;
+	}
+	buf = web_begin(r, "部门办理");
+	web_signed_in_bar(r, buf, "部门");
+	if (ok != NULL && task != NULL && api_id_valid(task, 'T'))
+		evbuffer_add_printf(buf, "<section class=\"notice\" "
+		    "role=\"status\"><p>任务 %s %s</p></section>\n", task,
+		    strcmp(ok, "claim") == 0 ? "已认领。" :
+		    strcmp(ok, "respond") == 0 ? "已回应。" :
+		    strcmp(ok, "return") == 0 ? "已退单，等待管理员重新分派。" :
+		    strcmp(ok, "extend") == 0 ? "已申请延期，等待管理员审批。" :
+		    "已办结。");
+	web_dept_filters(buf, p);
+	evbuffer_add_printf(buf, "<section><h2>待认领（%lld 件，最早的在前）"
+	    "</h2><ul class=\"plain\" id=\"queue\">", p->total);
+	n = web_dept_list(r, buf, p, p->queue, reply, &k);
+	if (n == 0)
+		evbuffer_add_printf(buf, "<li class=\"muted\">%s</li>",
+		    p->filtered ? "没有符合筛选条件的待认领任务。" :
+		    "没有待认领的任务。");
+	evbuffer_add_printf(buf, "</ul></section>\n<section><h2>办理中</h2>"
+	    "<ul class=\"plain\" id=\"work\">");
+	n = web_dept_list(r, buf, p, p->work, reply, &k);
+	if (n == 0)
+		evbuffer_add_printf(buf, "<li class=\"muted\">%s</li>",
+		    p->filtered ? "没有符合筛选条件的办理中任务。" :
+		    "没有办理中的任务。");
+	evbuffer_add_printf(buf, "</ul></section>\n<nav class=\"links\"><a "
+	    "href=\"/ledger\">公示台账</a></nav>\n");
+	web_end(r, buf, p->status, NULL);
+}
+
+/*
+ * A task's fields kept for drawing (keep, NULL-terminated; absent ones as
+ * ""), with its issue ids, which are also appended to ids. NULL for a row
+ * that is no task.
+ */
+static cJSON *
+web_dept_keep(const redisReply *task, const char *const *keep,
+    struct evbuffer *ids)
+{
+	cJSON *t, *list, *stored, *x;
+	const char *v;
+	size_t j;
+
+	v = util_reply_field(task, "id");
+	if (v == NULL || !api_id_valid(v, 'T'))
+		return NULL;
+	t = cJSON_CreateObject();
+	for (j = 0; keep[j] != NULL; j++) {
+		v = util_reply_field(task, keep[j]);
+		cJSON_AddStringToObject(t, keep[j], v != NULL ? v : "");
+	}
+	v = util_reply_field(task, "issues");
+	stored = cJSON_Parse(v != NULL ? v : "[]");
+	list = cJSON_AddArrayToObject(t, "issues");
+	cJSON_ArrayForEach(x, stored) {
+		if (!cJSON_IsString(x) || !api_id_valid(x->valuestring, 'I'))
+			continue;
+		cJSON_AddItemToArray(list, cJSON_CreateString(x->valuestring));
+		evbuffer_add_printf(ids, "%s ", x->valuestring);
+	}
+	cJSON_Delete(stored);
+	return t;
+}
+
+/*
+ * The queue is in: keep it, then read the issues of every task on the
+ * page with their histories, queue first, in the order drawn.
+ */
+static void
+web_dept_queued(struct request *r, redisReply *reply)
+{
+	static const char *const keep[] = { "id", "state", "created",
+	    "deadline", "overdue", NULL };
+	struct dept_page *p = web_state(r)->page;
+	struct evbuffer *ids = evbuffer_new();
+	const redisReply *tasks;
+	const char *argv[3];
+	const cJSON *w, *x;
+	cJSON *t;
+	size_t i;
+	char *text;
+
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+		evbuffer_free(ids);
+		web_error(r, 500, "读取待认领任务失败。");
+		return;
+	}
+	p->total = reply->element[0]->integer;
+	p->queue = cJSON_CreateArray();
+	tasks = reply->element[1];
+	for (i = 0; i < tasks->elements; i++)
+		if ((t = web_dept_keep(tasks->element[i], keep, ids)) != NULL)
+			cJSON_AddItemToArray(p->queue, t);
+	cJSON_ArrayForEach(w, p->work)
+		cJSON_ArrayForEach(x, cJSON_GetObjectItem(w, "issues"))
+			evbuffer_add_printf(ids, "%s ", x->valuestring);
+	evbuffer_add(ids, "", 1);
+	text = (char *)evbuffer_pullup(ids, -1);
+	argv[0] = "dossiers";
+	argv[1] = text;
+	argv[2] = DEPT_HISTORY;
+	request_script(r, SCRIPT_READ, web_dept_render, 3, argv, NULL);
+	evbuffer_free(ids);
+}
+
+/*
+ * The department's recent issues are in: keep the tasks it is working on
+ * (claimed or responded), each once (a common group's issues share one).
+ */
 static void
 web_dept_recent(struct request *r, redisReply *reply)
 {
+	static const char *const keep[] = { "id", "state", "claimant",
+	    "response", "deadline", "overdue", NULL };
 	struct dept_page *p = web_state(r)->page;
+	struct evbuffer *ids = evbuffer_new();
 	const redisReply *row, *task;
 	const char *argv[3], *id, *state, *dept;
-	char seen[4096] = " ", mark[32];
+	cJSON *t;
 	size_t i, j;
 
-	p->work = evbuffer_new();
+	p->work = cJSON_CreateArray();
 	for (i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements;
 	    i++) {
 		row = reply->element[i];
@@ -361,20 +515,16 @@ web_dept_recent(struct request *r, redisReply *reply)
 			state = util_reply_field(task, "state");
 			dept = util_reply_field(task, "department");
 			if (id == NULL || state == NULL || dept == NULL ||
-			    !api_id_valid(id, 'T') ||
 			    strcmp(dept, r->actor_id) != 0 ||
 			    (strcmp(state, "claimed") != 0 &&
-			    strcmp(state, "responded") != 0))
+			    strcmp(state, "responded") != 0) ||
+			    web_dept_has(p->work, id))
 				continue;
-			/* A common group's issues share one task: once. */
-			snprintf(mark, sizeof mark, " %s ", id);
-			if (strstr(seen, mark) != NULL ||
-			    strlen(seen) + strlen(mark) >= sizeof seen)
-				continue;
-			strcat(seen, mark + 1);
-			web_dept_work_task(r, p->work, p, row->element[0], task);
+			if ((t = web_dept_keep(task, keep, ids)) != NULL)
+				cJSON_AddItemToArray(p->work, t);
 		}
 	}
+	evbuffer_free(ids);         /* read again with the queue's */
 	argv[0] = "queue";
 	argv[1] = r->actor_id;
 	argv[2] = DEPT_QUEUE;
@@ -397,11 +547,51 @@ web_dept_show(struct request *r)
 	request_script(r, SCRIPT_LIST, web_dept_recent, 4, argv, NULL);
 }
 
-/* GET /dept */
+/*
+ * The filters of GET /dept?q=&state=&overdue=1 into the page; -1 having
+ * answered 400 for one that is not valid (nothing is read then).
+ */
+static int
+web_dept_parse_filters(struct request *r, struct dept_page *p)
+{
+	static const char *const allowed[] = { "q", "state", "overdue", "ok",
+	    "task", NULL };
+	const char *q = request_query(r, "q");
+	const char *state = request_query(r, "state");
+	const char *overdue = request_query(r, "overdue");
+
+	if (request_check_query(r, allowed) == -1)
+		return -1;
+	if (q != NULL && (strlen(q) > DEPT_QUERY_MAX || !utf8_valid(q,
+	    strlen(q)))) {
+		web_error(r, 400, "搜索内容过长或无效。");
+		return -1;
+	}
+	if (state != NULL && *state != '\0' &&
+	    strcmp(state, "queued") != 0 && strcmp(state, "claimed") != 0 &&
+	    strcmp(state, "responded") != 0) {
+		web_error(r, 400, "没有这个状态。");
+		return -1;
+	}
+	if (overdue != NULL && *overdue != '\0' && strcmp(overdue, "1") != 0) {
+		web_error(r, 400, "超期筛选只能是 1。");
+		return -1;
+	}
+	snprintf(p->q, sizeof p->q, "%s", q != NULL ? q : "");
+	snprintf(p->state, sizeof p->state, "%s", state != NULL ? state : "");
+	p->overdue = overdue != NULL && *overdue != '\0';
+	p->filtered = *p->q != '\0' || *p->state != '\0' || p->overdue;
+	return 0;
+}
+
+/* GET /dept[?q=&state=&overdue=1] */
 void
 web_dept(struct request *r)
 {
-	web_dept_page_new(r);
+	struct dept_page *p = web_dept_page_new(r);
+
+	if (web_dept_parse_filters(r, p) == -1)
+		return;
 	web_dept_show(r);
 }
 

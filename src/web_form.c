@@ -362,7 +362,8 @@ web_form_render(struct request *r, redisReply *reply)
 		evbuffer_add_printf(buf, "</ul>");
 	}
 	evbuffer_add_printf(buf, "</section>\n<nav class=\"links\"><a "
-	    "href=\"/ledger\">公示台账</a></nav>\n");
+	    "href=\"/form/fieldwork\" id=\"fieldwork\">走访记录与工作成效</a> "
+	    "<a href=\"/ledger\">公示台账</a></nav>\n");
 	web_end(r, buf, p->status, "form.js");
 }
 

@@ -165,12 +165,53 @@ web_session_same_origin(struct request *r)
 	return strcmp(origin, mine) == 0;
 }
 
+/*
+ * The name of the first field of the urlencoded body whose name or value
+ * decodes to a NUL (%00) into name (len bytes), or 0 when none does. The
+ * parsed form is C strings: a NUL would silently cut the text, so such a
+ * form is refused, like \u0000 in JSON. evhttp_uridecode decodes; this
+ * only splits the body at '&' and '='.
+ */
+static int
+web_session_form_nul(const char *body, char *name, size_t len)
+{
+	const char *p = body, *end, *eq;
+	char *part, *key, *value;
+	size_t n, klen, vlen;
+	int found = 0;
+
+	while (!found && *p != '\0') {
+		end = p + strcspn(p, "&");
+		part = xmalloc((size_t)(end - p) + 1);
+		memcpy(part, p, (size_t)(end - p));
+		part[end - p] = '\0';
+		eq = strchr(part, '=');
+		n = eq != NULL ? (size_t)(eq - part) : strlen(part);
+		part[n] = '\0';
+		key = evhttp_uridecode(part, 1, &klen);
+		value = evhttp_uridecode(eq != NULL ? part + n + 1 : "", 1,
+		    &vlen);
+		if (key != NULL && value != NULL && (strlen(key) != klen ||
+		    strlen(value) != vlen)) {
+			snprintf(name, len, "%s", key);
+			found = 1;
+		}
+		free(key);
+		free(value);
+		free(part);
+		p = *end == '&' ? end + 1 : end;
+	}
+	return found;
+}
+
 /* Parse an application/x-www-form-urlencoded body; -1 having answered. */
 static int
 web_session_parse_form(struct request *r)
 {
 	const char *type = request_header(r, "Content-Type");
 	struct evkeyval *kv;
+	char name[64] = "", message[256];
+	const char *label;
 
 	if (type == NULL || strncasecmp(type,
 	    "application/x-www-form-urlencoded", 33) != 0) {
@@ -181,6 +222,15 @@ web_session_parse_form(struct request *r)
 	web_state(r)->has_form = 1;
 	if (evhttp_parse_query_str(r->body, &web_state(r)->form) != 0) {
 		web_error(r, 400, "表单内容无法识别。");
+		return -1;
+	}
+	if (memchr(r->body, '\0', r->bodylen) != NULL ||
+	    web_session_form_nul(r->body, name, sizeof name)) {
+		label = web_field_label(name);
+		snprintf(message, sizeof message, "%s%s%s中含有空字符（%%00），"
+		    "请删去后重新提交。", label ? "“" : "", label ? label :
+		    "表单", label ? "”" : "");
+		web_error(r, 400, message);
 		return -1;
 	}
 	TAILQ_FOREACH(kv, &web_state(r)->form, next) {
@@ -206,7 +256,7 @@ web_session_run(struct request *r)
 		    "此页面供联络员使用；部门请打开“部门办理”。" :
 		    r->role == ROLE_OFFICER ?
 		    "此页面供部门使用；联络员请打开“联络员报送”。" :
-		    "管理员请使用 API 与 liaisonctl。");
+		    "此页面不供管理员使用；管理员请打开“管理”页（/admin）。");
 		return;
 	}
 	if (r->method == EVHTTP_REQ_POST) {
@@ -263,6 +313,35 @@ web_session_none(struct request *r)
 	web_signin_page(r, 200, NULL);
 }
 
+static void
+web_session_ignore(struct request *r, redisReply *reply)
+{
+	(void)r;
+	(void)reply;
+}
+
+/*
+ * The session's user is no longer in the roster (auth_in_roster): the
+ * session ends, here and in the browser, and the page says why.
+ */
+static void
+web_session_gone(struct request *r)
+{
+	const char *argv[2];
+	char key[256];
+
+	web_session_key(r, key, sizeof key);
+	argv[0] = "DEL";
+	argv[1] = key;
+	if (request_store(r, web_session_ignore, 2, argv, NULL) == -1)
+		return;
+	web_session_set_cookie(r, NULL);
+	if (r->method == EVHTTP_REQ_POST)
+		web_error(r, 403, "您已不在名册中，无法提交；请联系管理员。");
+	else
+		web_signin_page(r, 403, "您已不在名册中，请联系管理员。");
+}
+
 /* The token record of the session's token: who is signed in. */
 static void
 web_session_token_loaded(struct request *r, redisReply *reply)
@@ -273,6 +352,10 @@ web_session_token_loaded(struct request *r, redisReply *reply)
 	if (auth_identity(r, reply) == -1) {
 		web_session_set_cookie(r, NULL);
 		web_session_none(r);
+		return;
+	}
+	if (!auth_in_roster(r)) {
+		web_session_gone(r);
 		return;
 	}
 	if (r->role == ROLE_OFFICER &&
@@ -326,41 +409,73 @@ web_session_load(struct request *r)
 	request_store(r, web_session_loaded, 2, argv, NULL);
 }
 
+/* The key of the sorted set of a token's sessions (SIDs by creation ms). */
 static void
-web_session_ignore(struct request *r, redisReply *reply)
+web_session_list_key(struct request *r, char *key, size_t len)
 {
-	(void)r;
-	(void)reply;
+	snprintf(key, len, "%ssessions:%s", r->config->redis_prefix,
+	    r->token_hash);
 }
 
-/* The session is stored: hand out its cookie and go to the user's page. */
+/*
+ * The session is stored: end the sessions of the token past its
+ * sessions_per_token newest (the EXEC reply's fifth element lists them),
+ * hand out the cookie and go to the user's page.
+ */
 static void
 web_session_login_stored(struct request *r, redisReply *reply)
 {
-	if (reply->type != REDIS_REPLY_ARRAY) {
+	const redisReply *old;
+	const char **argv;
+	char **keys;
+	size_t i;
+
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 7) {
 		web_error(r, 503, "无法保存登录状态，请稍后再试。");
 		return;
 	}
+	old = reply->element[4];
+	if (old->type == REDIS_REPLY_ARRAY && old->elements > 0) {
+		argv = xcalloc(old->elements + 1, sizeof *argv);
+		keys = xcalloc(old->elements, sizeof *keys);
+		argv[0] = "DEL";
+		for (i = 0; i < old->elements; i++) {
+			xasprintf(&keys[i], "%ssession:%s",
+			    r->config->redis_prefix, old->element[i]->str);
+			argv[i + 1] = keys[i];
+		}
+		request_store(r, web_session_ignore, (int)old->elements + 1,
+		    argv, NULL);
+		for (i = 0; i < old->elements; i++)
+			free(keys[i]);
+		free(keys);
+		free(argv);
+		if (r->answered)
+			return;
+	}
 	web_session_set_cookie(r, web_state(r)->sid);
-	web_redirect(r, r->role == ROLE_OFFICER ? "/form" : "/dept");
+	web_redirect(r, r->role == ROLE_OFFICER ? "/form" :
+	    r->role == ROLE_ADMIN ? "/admin" : "/dept");
 }
 
 static void
 web_session_login_token_loaded(struct request *r, redisReply *reply)
 {
-	const char *role = util_reply_field(reply, "role");
-	const char *id = util_reply_field(reply, "id");
 	const char *argv[7];
-	char key[256];
+	char key[256], list[256], now[32], expired[32], keep[16];
 
-	if (role == NULL || id == NULL) {
+	if (auth_identity(r, reply) == -1) {
+		auth_unknown_hit(r);
 		web_signin_page(r, 401, "令牌无效或已被吊销，请核对后重新输入。");
 		return;
 	}
-	r->role = auth_role_parse(role);
-	if (r->role != ROLE_OFFICER && r->role != ROLE_DEPARTMENT) {
-		web_signin_page(r, 403, "网页供联络员和部门使用；管理员请使用 "
-		    "API 与 liaisonctl。");
+	if (!auth_in_roster(r)) {
+		web_signin_page(r, 403, "您已不在名册中，请联系管理员。");
+		return;
+	}
+	if (r->role != ROLE_OFFICER && r->role != ROLE_DEPARTMENT &&
+	    r->role != ROLE_ADMIN) {
+		web_signin_page(r, 403, "这个令牌不能登录网页。");
 		return;
 	}
 	web_session_random_hex(web_state(r)->sid, WEB_SID_LEN / 2);
@@ -382,26 +497,82 @@ web_session_login_token_loaded(struct request *r, redisReply *reply)
 	argv[2] = WEB_SESSION_TTL;
 	if (request_store(r, web_session_ignore, 3, argv, NULL) == -1)
 		return;
+	/*
+	 * The token's sessions: this one in, the expired ones out, and the
+	 * oldest past sessions_per_token listed (for the DEL that ends them)
+	 * and taken out. The list lives as long as its newest session.
+	 */
+	web_session_list_key(r, list, sizeof list);
+	snprintf(now, sizeof now, "%lld", (long long)util_now_ms());
+	snprintf(expired, sizeof expired, "(%lld", (long long)util_now_ms() -
+	    atoll(WEB_SESSION_TTL) * 1000);
+	snprintf(keep, sizeof keep, "%d", -1 - r->config->sessions_per_token);
+	argv[0] = "ZADD";
+	argv[1] = list;
+	argv[2] = now;
+	argv[3] = web_state(r)->sid;
+	if (request_store(r, web_session_ignore, 4, argv, NULL) == -1)
+		return;
+	argv[0] = "ZREMRANGEBYSCORE";
+	argv[2] = "-inf";
+	argv[3] = expired;
+	if (request_store(r, web_session_ignore, 4, argv, NULL) == -1)
+		return;
+	argv[0] = "ZRANGE";
+	argv[2] = "0";
+	argv[3] = keep;
+	if (request_store(r, web_session_ignore, 4, argv, NULL) == -1)
+		return;
+	argv[0] = "ZREMRANGEBYRANK";
+	if (request_store(r, web_session_ignore, 4, argv, NULL) == -1)
+		return;
+	argv[0] = "EXPIRE";
+	argv[2] = WEB_SESSION_TTL;
+	if (request_store(r, web_session_ignore, 3, argv, NULL) == -1)
+		return;
 	argv[0] = "EXEC";
 	request_store(r, web_session_login_stored, 1, argv, NULL);
 }
 
-/* POST /login token=…: check the token and open a session. */
+/*
+ * Open a session for the token whose hash is r->token_hash (a sign-in
+ * link's, web_link.c), as POST /login does after checking the token.
+ */
+void
+web_session_open(struct request *r)
+{
+	auth_lookup(r, r->token_hash, web_session_login_token_loaded);
+}
+
+/*
+ * POST /login token=…: check the token and open a session. A sign-in is a
+ * request of its token (rate_per_minute), and a wrong token counts against
+ * its address (unknown_tokens_per_minute), as on the API.
+ */
 void
 web_login(struct request *r)
 {
 	const char *token = web_field(r, "token");
 
+	if (auth_unknown_over(r) > 0) {
+		web_signin_page(r, 429, "输错令牌的次数太多，请一分钟后再试。");
+		return;
+	}
 	if (token == NULL || *token == '\0') {
 		web_signin_page(r, 422, "请输入令牌。");
 		return;
 	}
 	if (!auth_token_valid(token)) {
+		auth_unknown_hit(r);
 		web_signin_page(r, 422, "令牌格式不对，请完整复制管理员发给您的"
 		    "令牌（以 lt_ 开头）。");
 		return;
 	}
 	token_hash(token, r->token_hash);
+	if (auth_rate_limit(r) > 0) {
+		web_signin_page(r, 429, "登录太频繁，请一分钟后再试。");
+		return;
+	}
 	auth_lookup(r, r->token_hash, web_session_login_token_loaded);
 }
 
@@ -410,16 +581,23 @@ web_session_logout_done(struct request *r, redisReply *reply)
 {
 	(void)reply;
 	web_session_set_cookie(r, NULL);
-	web_redirect(r, r->role == ROLE_DEPARTMENT ? "/dept" : "/form");
+	web_redirect(r, r->role == ROLE_DEPARTMENT ? "/dept" :
+	    r->role == ROLE_ADMIN ? "/admin" : "/form");
 }
 
 /* POST /logout: the session ends here and in the browser. */
 void
 web_logout(struct request *r)
 {
-	const char *argv[2];
-	char key[256];
+	const char *argv[3];
+	char key[256], list[256];
 
+	web_session_list_key(r, list, sizeof list);
+	argv[0] = "ZREM";
+	argv[1] = list;
+	argv[2] = web_state(r)->sid;
+	if (request_store(r, web_session_ignore, 3, argv, NULL) == -1)
+		return;
 	web_session_key(r, key, sizeof key);
 	argv[0] = "DEL";
 	argv[1] = key;
@@ -450,9 +628,27 @@ web_session_flash(struct request *r, const char *json, const char *location)
 		web_state(r)->page_free(web_state(r)->page);
 	web_state(r)->page = xstrdup(location);
 	web_state(r)->page_free = free;
+	/*
+	 * The session may have expired since the page was loaded: HSET would
+	 * make its key again, for ever. EXPIRE NX gives such a key (and only
+	 * such a key: a live session keeps its own expiry) the session's
+	 * lifetime; it holds no token, so it opens nothing. Sent back to back:
+	 * one transaction.
+	 */
+	argv[0] = "MULTI";
+	if (request_store(r, web_session_ignore, 1, argv, NULL) == -1)
+		return;
 	argv[0] = "HSET";
 	argv[1] = key;
 	argv[2] = "flash";
 	argv[3] = json;
-	request_store(r, web_session_flash_stored, 4, argv, NULL);
+	if (request_store(r, web_session_ignore, 4, argv, NULL) == -1)
+		return;
+	argv[0] = "EXPIRE";
+	argv[2] = WEB_SESSION_TTL;
+	argv[3] = "NX";
+	if (request_store(r, web_session_ignore, 4, argv, NULL) == -1)
+		return;
+	argv[0] = "EXEC";
+	request_store(r, web_session_flash_stored, 1, argv, NULL);
 }

@@ -16,7 +16,8 @@
  * The standard format sends it as it is. The robots get markdown made from
  * it: names where given (enterprise_name ...), the ids otherwise; a
  * category, stage or event in Chinese. Text from a report stays on its
- * line, so that a title cannot start a heading of its own.
+ * line, so that a title cannot start a heading of its own, and carries no
+ * link, image, mention or HTML (webhook_markdown_inline).
  *
  * The robots' markdown differs in two ways only, given as flags: DingTalk
  * breaks a line only at a blank line, and Feishu's card header holds the
@@ -109,22 +110,50 @@ webhook_markdown_printf(struct webhook_text *t, const char *fmt, ...)
 }
 
 /*
- * Append s on one line: line breaks and tabs become spaces, so that a title
- * cannot start a heading or a list of its own in the markdown.
+ * What the robots would read as markup in text from a report or the
+ * roster, and what is shown instead: the full-width form of the same sign,
+ * which all three show as it is. Escapes would differ from robot to robot
+ * (WeCom's markdown has none); a full-width sign reads the same to a person
+ * and to none of them is markup. So a title cannot post a link or an image
+ * ([…](…), ![…](…)), mention anyone (WeCom <@id>, Feishu <at id=all>, @all,
+ * @所有人), write HTML or an entity (<a …>, <font …>, &lt;), nor make a
+ * bare address (http://…) a link.
+ */
+static const struct {
+	char c;
+	const char *shown;
+} webhook_markdown_neutral[] = {
+	{ '[', "［" }, { ']', "］" }, { '<', "＜" }, { '>', "＞" },
+	{ '@', "＠" }, { '&', "＆" }, { ':', "：" },
+};
+
+/*
+ * Append s on one line, neutralised (above): line breaks and tabs become
+ * spaces, so that a title cannot start a heading or a list of its own in
+ * the markdown. A ':' is only changed before "//" (an address); elsewhere
+ * it is plain text.
  */
 static void
 webhook_markdown_inline(struct webhook_text *t, const char *s)
 {
-	size_t n;
+	size_t n, i;
 
 	while (*s != '\0') {
-		n = strcspn(s, "\r\n\t");
+		n = strcspn(s, "\r\n\t[]<>@&:");
 		webhook_markdown_add(t, s, n);
 		s += n;
-		if (*s != '\0') {
-			webhook_markdown_add(t, " ", 1);
+		if (*s == '\0')
+			break;
+		if (strchr("\r\n\t", *s) != NULL ||
+		    (*s == ':' && strncmp(s + 1, "//", 2) != 0)) {
+			webhook_markdown_add(t, *s == ':' ? ":" : " ", 1);
 			s++;
+			continue;
 		}
+		for (i = 0; webhook_markdown_neutral[i].c != *s; i++)
+			;
+		webhook_markdown_puts(t, webhook_markdown_neutral[i].shown);
+		s++;
 	}
 }
 

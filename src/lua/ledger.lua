@@ -2,7 +2,10 @@
 -- tasks, read in one step so that the figures computed from them agree.
 --
 -- ARGV: prefix, kind, then the kind's arguments.
---   period P        the issues reported for half-month P
+--   period P [START COUNT]  the issues reported for half-month P, or
+--                   COUNT of them from the START-th (oldest first): the
+--                   daemon reads a large period a slice at a time, so that
+--                   no one call holds Redis for long
 --   range FROM TO   the issues created in [FROM, TO) (ms)
 --   resolved FROM TO  the issues a task of which was last resolved in
 --                   [FROM, TO)
@@ -42,8 +45,15 @@ local function row(id)
 end
 
 local ids
+-- A period read in slices ends with the first slice that is not full: the
+-- carried-over rows come once, with that one (ledger_cache.c reads on
+-- while a slice is full).
+local last = true
 if kind == 'period' then
-  ids = redis.call('ZRANGE', P .. 'issues:period:' .. ARGV[3], 0, -1)
+  local start, count = tonumber(ARGV[4] or '0'), tonumber(ARGV[5] or '0')
+  ids = redis.call('ZRANGE', P .. 'issues:period:' .. ARGV[3], start,
+    count > 0 and start + count - 1 or -1)
+  last = count == 0 or #ids < count
 elseif kind == 'range' then
   ids = redis.call('ZRANGEBYSCORE', P .. 'issues', ARGV[3],
     '(' .. ARGV[4])
@@ -68,7 +78,7 @@ for _, id in ipairs(ids) do
   local r = row(id)
   if r then out[#out + 1] = r end
 end
-if kind == 'period' then
+if kind == 'period' and last then
   local CARRIED = 200
   out[#out + 1] = 'carried:' .. ARGV[3]
   for _, s in ipairs({'queued', 'claimed', 'responded', 'resolved',

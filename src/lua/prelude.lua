@@ -46,3 +46,77 @@ local function dispatch(script, actions, name)
   end
   return fn()
 end
+
+-- ---- field work (fieldwork.lua; workflow.lua stores a resolve's outcomes) ----
+
+-- The issue an outcome record names may take: its officer and enterprise
+-- fill the record's when empty. Returns nil, or an error reply when the
+-- issue is missing, another officer's, or another enterprise's.
+local function fw_outcome_issue(rec)
+  local f = rec.fields
+  if f.issue == '' then return nil end
+  local h = redis.call('HMGET', key('issue', f.issue), 'officer', 'enterprise')
+  if not h[1] then return {'invalid', 'no such issue', 'issue'} end
+  if f.officer ~= '' and rec.own and h[1] ~= f.officer then
+    return {'forbidden', 'this issue is not yours', 'issue'}
+  end
+  if f.enterprise ~= '' and f.enterprise ~= h[2] then
+    return {'invalid', 'the issue is about another enterprise', 'enterprise'}
+  end
+  if f.officer == '' then f.officer = h[1] end
+  if f.enterprise == '' then f.enterprise = h[2] end
+  return nil
+end
+
+-- Store a visit, talk or outcome record made by fieldwork.c (rec: type,
+-- letter, day, month, fields, totals, visited) at time now by actor: its
+-- hash, its history, its indexes by day, the day's and month's running
+-- totals (and, for a visit, the enterprises visited), and for an outcome
+-- the issue's list. Returns the record's id.
+local function fw_store(rec, actor, now)
+  local f = rec.fields
+  local n = redis.call('HINCRBY', key('seq'), rec.type, 1)
+  local id = rec.letter .. n
+  local k = key(rec.type, id)
+  local flat = {'id', id, 'created', now, 'by', actor}
+  for name, v in pairs(f) do
+    flat[#flat + 1] = name
+    flat[#flat + 1] = v
+  end
+  redis.call('HSET', k, unpack(flat))
+  redis.call('RPUSH', k .. ':history', cjson.encode({at = now, actor = actor,
+    event = 'created', reason = rec.type .. ' of ' .. f.date}))
+  local score = string.format('%.0f', tonumber(rec.day) * 1e8 + n % 1e8)
+  local plural = rec.type .. 's'
+  local indexes = {plural}
+  if f.officer ~= '' then indexes[#indexes + 1] = plural .. ':officer:' .. f.officer end
+  if f.enterprise and f.enterprise ~= '' then
+    indexes[#indexes + 1] = plural .. ':enterprise:' .. f.enterprise
+  end
+  if f.kind then indexes[#indexes + 1] = plural .. ':kind:' .. f.kind end
+  for _, ix in ipairs(indexes) do redis.call('ZADD', key(ix), score, id) end
+  for _, t in ipairs(rec.totals) do
+    redis.call('HINCRBY', key('fw', 'd', rec.day), t[1], t[2])
+    redis.call('HINCRBY', key('fw', 'm', rec.month), t[1], t[2])
+  end
+  if rec.visited then
+    redis.call('PFADD', key('fw', 'ent', 'd', rec.day), rec.visited)
+    redis.call('PFADD', key('fw', 'ent', 'm', rec.month), rec.visited)
+    local lk = key('fw', 'last', f.officer)
+    local last = tonumber(redis.call('HGET', lk, rec.visited) or '0')
+    if tonumber(rec.day) > last then
+      redis.call('HSET', lk, rec.visited, rec.day)
+    end
+  end
+  if f.issue and f.issue ~= '' then
+    local ik = key('issue', f.issue)
+    local list = decode_list(hget(ik, 'outcomes'))
+    list[#list + 1] = {id = id, kind = f.kind, amount = rec.amount,
+      date = f.date}
+    redis.call('HSET', ik, 'outcomes', cjson.encode(list))
+    redis.call('RPUSH', ik .. ':history', cjson.encode({at = now,
+      actor = actor, event = 'outcome', reason = 'outcome ' .. id ..
+      ' recorded: ' .. f.kind}))
+  end
+  return id
+end

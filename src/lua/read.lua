@@ -11,10 +11,13 @@
 --               or after MS, oldest first, at most limit (the common-issue
 --               window looks for those it does not have yet)
 --   issues "I1 I2 ..." -> {{issue fields}, ...}, one for each id
+--   dossiers "I1 I2 ..." LIMIT -> {{issue fields, {history JSON, ...}},
+--               ...}, one for each id, with the last LIMIT history entries
 --   deliveries DEPT|'' STATUS|'' LIMIT -> {{delivery fields, {attempt
 --               JSON, ...}}, ...}: webhook deliveries, newest first
 --   metrics -> {{report and issue counters}, webhook counters (flat),
---               digest mail counters (flat), digest recipients waiting}
+--               digest mail counters (flat), digest recipients waiting,
+--               officers' mail counters (flat), officers' mail waiting}
 -- Fields are flat arrays as HGETALL gives them.
 local kind, id = ARGV[2], ARGV[3]
 
@@ -47,12 +50,23 @@ if kind == 'issues' then
   for x in id:gmatch('%S+') do ids[#ids + 1] = x end
   return hashes('issue:', ids)
 end
+if kind == 'dossiers' then
+  local out, limit = {}, tonumber(ARGV[4])
+  for x in id:gmatch('%S+') do
+    local k = key('issue', x)
+    out[#out + 1] = {redis.call('HGETALL', k),
+      redis.call('LRANGE', k .. ':history', -limit, -1)}
+  end
+  return out
+end
 if kind == 'metrics' then
   -- The id counters are the totals: ids are never reused.
   return {redis.call('HMGET', key('seq'), 'report', 'issue'),
     redis.call('HGETALL', key('webhooks', 'stats')),
     redis.call('HGETALL', key('digest', 'stats')),
-    redis.call('ZCARD', key('digest', 'due'))}
+    redis.call('ZCARD', key('digest', 'due')),
+    redis.call('HGETALL', key('notify', 'stats')),
+    redis.call('ZCARD', key('notify', 'due'))}
 end
 if kind == 'deliveries' then
   local index = key('deliveries')

@@ -32,6 +32,10 @@
 --   P deadlines            sorted set of 'STAGE:T' by due ms (stage claim,
 --                          respond or resolve), read by the escalation timer
 --   P outbox               stream of events for the webhooks
+--   P notify:pending:O     list of JSON {at, event, issue, task}: what
+--                          officer O is to be told of, in one mail
+--   P notify:due           sorted set: officers by when their mail is due
+--                          (notify.lua sends it; see notify.c)
 --   P idem:O:KEY           hash: body hash and first answer of a report
 --   P extensions:pending   sorted set of tasks with a 延期 request waiting,
 --                          by request ms; P extensions:approved and
@@ -41,6 +45,8 @@
 --                          issues by when they were resolved (recurrence)
 --   P snapshot:PERIOD      string: the period's ledger as frozen (JSON);
 --                          P snapshots sorted set of periods by freeze ms
+--   P items:PERIOD         hash: officer -> items reported in the period
+--                          (the cap of req.items_cap)
 local P = ARGV[1]
 local action = ARGV[2]
 local req = cjson.decode(ARGV[3])
@@ -69,6 +75,19 @@ end
 local function outbox(event, task, dept, issue)
   redis.call('XADD', key('outbox'), '*', 'event', event, 'task', task,
     'department', dept, 'issue', issue, 'at', now)
+end
+
+-- Tell the issue's officer of event (req.notify from notify.c: the events
+-- officers are told of and the batch). The first event of a batch sets
+-- when the mail goes (NX); the others join it.
+local function tell(issue, event, task)
+  if not req.notify or not has(req.notify.events, event) then return end
+  local officer = hget(key('issue', issue), 'officer')
+  if not officer or officer == '' then return end
+  redis.call('RPUSH', key('notify:pending', officer), enc({at = now,
+    event = event, issue = issue, task = task}))
+  redis.call('ZADD', key('notify:due'), 'NX', tonumber(now) +
+    req.notify.batch_ms, officer)
 end
 
 local function encode_list(list)
@@ -224,21 +243,44 @@ end
 -- members. A new group's task for a department is its oldest member's; the
 -- other members' tasks for it are merged away. Returns the group id, or nil
 -- when the suggestion no longer holds (the issue is then handled alone).
+-- Are the tasks (ids) all still open (req.rules.common.joinable)? A group
+-- or an issue with a finished task takes no new member: the same problem
+-- raised again gets a task of its own.
+local function tasks_joinable(tasks)
+  for _, t in ipairs(tasks) do
+    if not has(req.rules.common.joinable, hget(key('task', t), 'state')) then
+      return false
+    end
+  end
+  return true
+end
+
+-- The members of group, and the group, or nil when it is empty or finished.
 local function group_members(group)
-  local members = decode_list(hget(key('group', group), 'members'))
-  if #members == 0 then return nil end
+  local gk = key('group', group)
+  local members = decode_list(hget(gk, 'members'))
+  if #members == 0 or not tasks_joinable(decode_list(hget(gk, 'tasks'))) then
+    return nil
+  end
   return members, group
 end
 
 local function common_members(it)
-  if it.common.group then return group_members(it.common.group) end
+  if it.common.group then
+    local members, group = group_members(it.common.group)
+    if members then return members, group end
+  end
   local members = {}
   for _, m in ipairs(it.common.members or {}) do
     local mk = key('issue', m)
     local st, g = hget(mk, 'state'), hget(mk, 'group')
-    -- Another daemon may have grouped it meanwhile: join that group.
-    if g and g ~= '' then return group_members(g) end
-    if st and st ~= 'closed' and hget(mk, 'topic') == it.topic then
+    if g and g ~= '' then
+      -- Another daemon may have grouped it meanwhile: join that group,
+      -- unless it is finished (then the member is not counted).
+      local gm, group = group_members(g)
+      if gm then return gm, group end
+    elseif st and st ~= 'closed' and hget(mk, 'topic') == it.topic and
+        tasks_joinable(decode_list(hget(mk, 'tasks'))) then
       members[#members + 1] = m
     end
   end
@@ -324,7 +366,9 @@ end
 
 -- submit: store one officer's report. Extra ARGV: body hash, idempotency
 -- key ('' for none), key lifetime in seconds.
--- Returns {'created', response} | {'replay', response} | {'conflict', ''}.
+-- Returns {'created', response} | {'replay', response} | {'conflict', ''}
+-- | {'limit', items still allowed} when the officer's items in the period
+-- would pass req.items_cap (0: no cap).
 local function submit()
   local body_hash, idem, ttl = ARGV[4], ARGV[5], ARGV[6]
   local idem_key = key('idem', req.officer, idem)
@@ -339,6 +383,14 @@ local function submit()
       end
       return {'conflict', ''}
     end
+  end
+  local items_key, cap = key('items', req.period), req.items_cap or 0
+  local done = tonumber(hget(items_key, req.officer) or '0')
+  if cap > 0 and done + #req.items > cap then
+    return {'limit', tostring(math.max(cap - done, 0))}
+  end
+  if #req.items > 0 then
+    redis.call('HINCRBY', items_key, req.officer, #req.items)
   end
   local report = 'R' .. redis.call('HINCRBY', key('seq'), 'report', 1)
   local issue_ids, issue_json = {}, {}
@@ -439,9 +491,26 @@ local function step(task)
   end
   local closed = req.within and window_closed(k, req.within)
   if closed then return closed end
+  -- A resolve's outcomes (fieldwork.c made them): each names one of the
+  -- task's issues, its first by default; checked before anything changes.
+  local issues = decode_list(hget(k, 'issues'))
+  for _, rec in ipairs(req.outcomes or {}) do
+    if rec.fields.issue == '' then rec.fields.issue = issues[1] or '' end
+    if not has(issues, rec.fields.issue) then
+      return {'invalid', 'the outcome\'s issue is not one of this task\'s'}
+    end
+    local bad = fw_outcome_issue(rec)
+    if bad then return bad end
+  end
+  local deadline = tonumber(hget(k, 'deadline') or '')
+  local late = (hget(k, 'overdue') or '') ~= '' or
+    (deadline ~= nil and deadline < tonumber(now))
+  local told = req.to
+  if req.to == 'claimed' and late then told = 'claimed_late' end
   redis.call('HSET', k, 'state', req.to, req.field, req.text,
     req.to .. '_at', now)
   if state == 'queued' then redis.call('ZREM', key('open', dept), task) end
+  for _, rec in ipairs(req.outcomes or {}) do fw_store(rec, req.actor, now) end
   if req.next then
     set_deadline(task, req.next, hget(k, 'due_' .. req.next))
   else
@@ -454,6 +523,7 @@ local function step(task)
     end
     history(issue, req.actor, req.event, with_state(req.step == 'claim' and
       ('task ' .. task .. ' claimed by ' .. req.text) or req.text, change))
+    tell(issue, told, task)
   end)
   return {'ok', task, redis.call('HGETALL', k)}
 end
@@ -780,6 +850,7 @@ local function escalate()
         end
         outbox(stage == 'claim' and 'task.reminder' or 'task.escalated',
           task, dept, issue)
+        tell(issue, 'escalated', task)
       end)
       n = n + 1
     end

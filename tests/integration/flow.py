@@ -13,6 +13,8 @@ import datetime
 import itertools
 import json
 import os
+import re
+import urllib.parse
 
 import lib
 from lib import ISO_RE
@@ -324,3 +326,63 @@ def digest_metrics(st):
            for o in ("sent", "refused", "retried")}
     out["pending"] = int(lib.metric(samples, "liaisond_digest_pending"))
     return out
+
+
+# ---------------------------------------------------------------------------
+# field work (SPEC §11): visits, talks, outcomes, figures
+
+
+def today():
+    """Today in the zone (Asia/Shanghai) as YYYY-MM-DD."""
+    return datetime.datetime.now(lib.TZ).date().isoformat()
+
+
+def day_shift(n):
+    """The zone's date n days from today, YYYY-MM-DD."""
+    return (datetime.datetime.now(lib.TZ).date() + datetime.timedelta(days=n)).isoformat()
+
+
+def fieldwork_post(st, kind, body, oid=None, token=None, key=None):
+    """POST /api/v1/{kind} (visits, events, outcomes) as officer oid (or token)."""
+    headers = {"Idempotency-Key": key} if key else None
+    return st.d.post("/api/v1/" + kind, body, token=token or st.token("officer", oid), headers=headers)
+
+
+def visit(st, oid, ent, **kw):
+    """One stored visit of officer oid to ent (date today, mode visit); its JSON."""
+    body = {"enterprise": ent, "date": today(), "mode": "visit", "note": "走访了解情况", "suggestions": 0}
+    body.update(kw)
+    resp = fieldwork_post(st, "visits", body, oid)
+    assert resp.status == 201, resp
+    return resp.json()
+
+
+def figures(st, query=""):
+    resp = st.d.get("/api/v1/figures" + query)
+    assert resp.status == 200, resp
+    return resp.json()
+
+
+def web_login(st, token):
+    """Sign in on the pages with token; the session cookie."""
+    r = lib.request(st.d.port, "POST", "/login", body="token=" + urllib.parse.quote(token),
+                    ctype="application/x-www-form-urlencoded")
+    assert r.status == 303, r
+    return r.header("set-cookie").split(";")[0]
+
+
+def web_get(st, path, cookie):
+    return lib.request(st.d.port, "GET", path, headers={"Cookie": cookie})
+
+
+def web_post(st, path, fields, cookie):
+    return lib.request(st.d.port, "POST", path, body=urllib.parse.urlencode(fields),
+                       ctype="application/x-www-form-urlencoded", headers={"Cookie": cookie})
+
+
+def web_hidden(body, name, form=None):
+    """The value of hidden input name (in the form with id form, if given)."""
+    text = body.decode() if isinstance(body, bytes) else body
+    if form is not None:
+        text = text[text.index('id="%s"' % form):]
+    return re.search(r'name="%s" value="([^"]*)"' % name, text).group(1)

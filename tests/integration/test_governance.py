@@ -444,8 +444,10 @@ def test_snapshot_frozen_once_served_and_shown_with_the_live_ledger(tmp_path):
             import openpyxl
             wb = openpyxl.load_workbook(io.BytesIO(st.d.get("/api/v1/ledger.xlsx", token=admin(st)).body))
             rows = [list(r) for r in wb["往期未销号"].iter_rows(values_only=True)]
-            assert rows[0][-1] == "跨半月数", rows[0]
-            got = {r[1]: r[-1] for r in rows[1:]}
+            # the title block (zone and sheet, then period and time) is above the headers
+            assert rows[0][0] == "安庆经开区问题清单台账（往期未销号）", rows[0]
+            assert rows[2][-1] == "跨半月数", rows[2]
+            got = {r[1]: r[-1] for r in rows[3:]}
             assert all(got.get(i) == 2 for i in iids), got
         finally:
             other.stop_and_check()

@@ -30,7 +30,8 @@ def script_text():
 
 
 def rules(routed=2, reopened=2, common=3, stages=("claim", "respond", "resolve"),
-          categories=("individual", "common", "difficult"), routed_reason="routed to %d departments"):
+          categories=("individual", "common", "difficult"), routed_reason="routed to %d departments",
+          joinable=("queued", "claimed", "responded", "returned")):
     """A req.rules object of the shape rules_json writes, with our values."""
     return {
         "categories": list(categories),
@@ -41,7 +42,8 @@ def rules(routed=2, reopened=2, common=3, stages=("claim", "respond", "resolve")
         "overdue": {"category": "difficult", "at_least": 0, "stages": list(stages),
                     "reason": "%s deadline passed"},
         "common": {"category": "common", "at_least": common,
-                   "reason": "the same problem raised for %d enterprises (group %s)"},
+                   "reason": "the same problem raised for %d enterprises (group %s)",
+                   "joinable": list(joinable)},
     }
 
 
@@ -185,6 +187,24 @@ def test_common_minimum_comes_from_the_payload(wf):
     assert wf.category(grouped) == "common"
     assert wf.classified(grouped)[-1] == \
         "common: the same problem raised for 2 enterprises (group %s)" % group
+
+
+def test_joinable_task_states_come_from_the_payload(wf):
+    """A group takes a new member only while its tasks are in the payload's
+    joinable states (rules.c: a finished task takes none)."""
+    first = wf.submit(rules(), enterprise="E1")
+    second = wf.submit(rules(common=2), enterprise="E2", common={"members": [first]})
+    group = wf.issue(second)["group"]
+    assert group != ""
+    (task,) = json.loads(wf.issue(first)["tasks"])
+    wf.r.hset(lib.PREFIX + "task:" + task, "state", "claimed")
+    # claimed is joinable by default: the third joins
+    third = wf.submit(rules(common=2), enterprise="E3", common={"group": group})
+    assert wf.issue(third)["group"] == group
+    # a payload without claimed: the fourth starts afresh, with a task of its own
+    fourth = wf.submit(rules(common=2, joinable=("queued",)), enterprise="E4", common={"group": group})
+    assert wf.issue(fourth)["group"] == ""
+    assert json.loads(wf.issue(fourth)["tasks"]) != [task]
 
 
 def test_category_order_comes_from_the_payload(wf):

@@ -86,9 +86,15 @@ def test_a_wrong_token_signs_nobody_in(web, token, status):
     assert len(web.r.keys(lib.PREFIX + "session:*")) == before
 
 
-def test_an_admin_token_is_not_for_the_pages(web):
+def test_an_admin_signs_in_to_the_admin_page_and_not_to_the_others(web):
+    """Since issue 17 admins have a page of their own (/admin); /form and
+    /dept stay closed to them."""
     r = lib.request(web.d.port, "POST", "/login", body="token=" + web.token("admin", "ops"), ctype=FORM)
-    assert r.status == 403 and r.header("set-cookie") is None
+    assert r.status == 303 and r.header("location") == "/admin"
+    cookie = r.header("set-cookie").split(";")[0]
+    for path in ("/form", "/dept"):
+        r = page(web, path, cookie)
+        assert r.status == 403 and "管理员请打开" in r.body.decode()
 
 
 def test_a_report_form_is_one_report_however_often_it_is_sent(web):

@@ -194,7 +194,7 @@ test_filter_and_json(void **state)
 {
 	redisReply *rows = scenario();
 	struct ledger *l = ledger_parse(rows);
-	struct ledger_filter f = { "common", "hr", NULL };
+	struct ledger_filter f = { "common", "hr", NULL, 0, 0 };
 	cJSON *doc, *issues, *first;
 	char *text;
 
@@ -214,6 +214,44 @@ test_filter_and_json(void **state)
 	assert_null(strstr(text, "\"detail\""));
 	free(text);
 	cJSON_Delete(doc);
+	ledger_free(l);
+}
+
+/* A page of the matching issues: no answer grows with the period. */
+static void
+test_ledger_json_pages_its_issues(void **state)
+{
+	redisReply *rows = scenario();
+	struct ledger *l = ledger_parse(rows);
+	struct ledger_filter all = { NULL, NULL, NULL, 0, 0 };
+	struct ledger_filter f = { NULL, NULL, NULL, 1, 2 };
+	cJSON *doc, *whole, *page;
+	size_t n;
+
+	(void)state;
+	reply_free(rows);
+	ledger_score(l, roster, strtoll(NOW, NULL, 10));
+	n = ledger_count_matching(l, &all);
+	assert_true(n >= 4);
+	whole = ledger_json(l, roster, &all, 0);
+	doc = ledger_json(l, roster, &f, 0);
+	page = cJSON_GetObjectItem(doc, "issues");
+	assert_int_equal(cJSON_GetArraySize(page), 2);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(page, 0),
+	    "id")->valuestring, cJSON_GetObjectItem(cJSON_GetArrayItem(
+	    cJSON_GetObjectItem(whole, "issues"), 1), "id")->valuestring);
+	/* the paging does not change the count, nor the scorecards */
+	assert_int_equal(ledger_count_matching(l, &f), n);
+	assert_true(cJSON_Compare(cJSON_GetObjectItem(doc, "total"),
+	    cJSON_GetObjectItem(whole, "total"), 1));
+	cJSON_Delete(doc);
+	/* past the end: none */
+	f.offset = n;
+	doc = ledger_json(l, roster, &f, 0);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc,
+	    "issues")), 0);
+	cJSON_Delete(doc);
+	cJSON_Delete(whole);
 	ledger_free(l);
 }
 
@@ -297,6 +335,7 @@ main(void)
 		cmocka_unit_test(test_scores),
 		cmocka_unit_test(test_rescore),
 		cmocka_unit_test(test_filter_and_json),
+		cmocka_unit_test(test_ledger_json_pages_its_issues),
 		cmocka_unit_test(test_bad_replies),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_carried_over_and_governance_fields),

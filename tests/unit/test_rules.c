@@ -249,6 +249,14 @@ test_rules_json_carries_every_rule_and_threshold(void **state)
 	assert_int_equal(rules_json_at_least(r), 4);
 	assert_string_equal(rules_json_reason(r),
 	    "the same problem raised for %d enterprises (group %s)");
+	/* A finished (resolved) task never takes a new member. */
+	list = cJSON_GetObjectItemCaseSensitive(r, "joinable");
+	assert_int_equal(cJSON_GetArraySize(list), 4);
+	for (i = 0; i < 4; i++) {
+		s = cJSON_GetArrayItem(list, i);
+		assert_true(task_state_parse(s->valuestring) >= 0);
+		assert_string_not_equal(s->valuestring, "resolved");
+	}
 
 	/* Nothing else: a rule the table gains must be tested here. */
 	assert_int_equal(cJSON_GetArraySize(rules), 1 + RULE_COUNT);

@@ -346,6 +346,9 @@ test_similar_window_groups_updates_and_removals(void **state)
 		else
 			assert_string_equal(m[n - 1].group, "G1");
 	}
+	assert_string_equal(similar_window_group(w, "I3"), "G1");
+	assert_null(similar_window_group(w, "I2"));
+	assert_null(similar_window_group(w, "I9"));
 	similar_window_set_group(w, "I1", NULL);
 	n = similar_window_match(w, "hiring", HIRING_1, 0, 0.99, m, 8);
 	assert_int_equal(n, 1);

@@ -573,6 +573,124 @@ test_webhook_feishu_signs_in_the_body(void **state)
 	cJSON_Delete(data);
 }
 
+/* --- what an officer's text may not do in a robot's message ------------- */
+
+/* A title and an enterprise name written to abuse the official robot. */
+#define HOSTILE_TITLE "领取补贴[点此](http://evil.example/p) " \
+    "![图](http://evil.example/i.png) @all @所有人 <at id=all></at> " \
+    "<@zhangsan> <a href=\"http://evil.example\">链接</a> " \
+    "<font color=red>紧急</font> &lt;at id=all&gt; 访问 https://evil.example"
+
+static cJSON *
+hostile_message(void)
+{
+	cJSON *data = message(), *issue;
+
+	issue = cJSON_GetArrayItem(cJSON_GetObjectItem(data, "issues"), 0);
+	cJSON_ReplaceItemInObject(issue, "title",
+	    cJSON_CreateString(HOSTILE_TITLE));
+	cJSON_ReplaceItemInObject(issue, "enterprise_name",
+	    cJSON_CreateString("[假冒企业](http://evil.example)"));
+	cJSON_ReplaceItemInObject(issue, "topic_name",
+	    cJSON_CreateString("<at id=all></at>社保"));
+	return data;
+}
+
+/*
+ * text carries our own link only: no other link or image, no mention, no
+ * HTML tag or entity, no address; and the officer's words are still there.
+ */
+static void
+check_neutral(const char *text, int link_at_end)
+{
+	const char *p;
+
+	assert_non_null(text);
+	p = strstr(text, "](");
+	if (link_at_end) {
+		assert_non_null(p);
+		assert_true(ends_with(text, "[查看任务](" LINK ")"));
+		assert_ptr_equal(p, strstr(text, "[查看任务](") +
+		    strlen("[查看任务"));
+	} else
+		assert_null(p);
+	assert_null(strstr(text, "!["));
+	assert_null(strchr(text, '<'));
+	assert_null(strchr(text, '>'));
+	assert_null(strchr(text, '@'));
+	assert_null(strchr(text, '&'));
+	assert_null(strstr(text, "http://evil"));
+	assert_null(strstr(text, "https://evil"));
+	/* shown, not dropped */
+	assert_non_null(strstr(text, "领取补贴［点此］(http：//evil.example/p)"));
+	assert_non_null(strstr(text, "＠all ＠所有人 ＜at id=all＞＜/at＞"));
+	assert_non_null(strstr(text, "＆lt;at id=all＆gt;"));
+}
+
+static void
+test_webhook_wecom_shows_an_officers_markup_as_text(void **state)
+{
+	struct webhook_request r;
+	cJSON *data, *body;
+
+	(void)state;
+	data = hostile_message();
+	build(department("wecom",
+	    "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc", NULL),
+	    "task.queued", data, &r);
+	body = cJSON_Parse(r.body);
+	check_neutral(string_at(body, "markdown", "content", NULL), 1);
+	assert_non_null(strstr(string_at(body, "markdown", "content", NULL),
+	    "［假冒企业］(http：//evil.example)"));
+	cJSON_Delete(body);
+	webhook_backend_request_free(&r);
+	cJSON_Delete(data);
+}
+
+static void
+test_webhook_dingtalk_shows_an_officers_markup_as_text(void **state)
+{
+	struct webhook_request r;
+	cJSON *data, *body;
+
+	(void)state;
+	data = hostile_message();
+	build(department("dingtalk",
+	    "https://oapi.dingtalk.com/robot/send?access_token=tok", NULL),
+	    "task.queued", data, &r);
+	body = cJSON_Parse(r.body);
+	check_neutral(string_at(body, "markdown", "text", NULL), 1);
+	/* The notification's title too; and no "at" member to ping anyone. */
+	assert_null(strchr(string_at(body, "markdown", "title", NULL), '<'));
+	assert_null(cJSON_GetObjectItem(body, "at"));
+	cJSON_Delete(body);
+	webhook_backend_request_free(&r);
+	cJSON_Delete(data);
+}
+
+static void
+test_webhook_feishu_shows_an_officers_markup_as_text(void **state)
+{
+	struct webhook_request r;
+	const cJSON *element;
+	cJSON *data, *body;
+
+	(void)state;
+	data = hostile_message();
+	build(department("feishu",
+	    "https://open.feishu.cn/open-apis/bot/v2/hook/abc-123", NULL),
+	    "task.queued", data, &r);
+	body = cJSON_Parse(r.body);
+	element = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+	    body, "card"), "elements"), 0);
+	check_neutral(string_at(element, "content", NULL), 1);
+	assert_string_equal(string_at(body, "card", "header", "title",
+	    "content", NULL), "【新任务】＜at id=all＞＜/at＞社保、社保缴纳");
+	cJSON_Delete(body);
+	webhook_backend_request_free(&r);
+	cJSON_Delete(data);
+}
+
 /* --- size limits --------------------------------------------------------- */
 
 /* The text at path in the body of r, checked and cut as the limits say. */
@@ -994,6 +1112,12 @@ main(void)
 		cmocka_unit_test(test_webhook_id_is_msg_and_the_delivery_id),
 		cmocka_unit_test(test_webhook_standard_body_headers_and_signature),
 		cmocka_unit_test(test_webhook_wecom_markdown_names_what_to_act_on),
+		cmocka_unit_test(
+		    test_webhook_wecom_shows_an_officers_markup_as_text),
+		cmocka_unit_test(
+		    test_webhook_dingtalk_shows_an_officers_markup_as_text),
+		cmocka_unit_test(
+		    test_webhook_feishu_shows_an_officers_markup_as_text),
 		cmocka_unit_test(test_webhook_events_have_chinese_names),
 		cmocka_unit_test(test_webhook_dingtalk_signs_in_the_query),
 		cmocka_unit_test(test_webhook_feishu_signs_in_the_body),

@@ -1,0 +1,200 @@
+-- fieldwork.lua -- visits, talks and outcomes (SPEC §11): storing one
+-- record with its history, indexes and running totals in one step, listing
+-- them, and reading the totals and facts the figures and the officers'
+-- performance are made of. fieldwork.c and figures.c / performance.c hold
+-- every rule; this script stores and counts what the payload says.
+--
+-- ARGV: prefix, action, payload (JSON), then action-specific arguments.
+--
+-- Keys (P = prefix; T = visit | event | outcome):
+--   P T:ID, P T:ID:history   the record (hash) and its history (list)
+--   P Ts, P Ts:officer:O, P visits:enterprise:E, P outcomes:enterprise:E,
+--   P events:kind:K, P outcomes:kind:K
+--                            sorted sets of ids by day * 10^8 + number
+--   P fw:d:DAY, P fw:m:YYYYMM  running totals of a day and of a month
+--   P fw:ent:d:DAY, P fw:ent:m:YYYYMM  HyperLogLogs of enterprises visited
+--   P fw:last:O              hash: enterprise -> day of O's last visit
+--   P idemfw:ACTOR:T:KEY     hash: body hash and the record's id
+--   P fw:imported:SHA256     hash: when a file was imported, its ids
+local action = ARGV[2]
+local req = cjson.decode(ARGV[3])
+
+-- key, hget, decode_list, dispatch, fw_store and fw_outcome_issue are
+-- prelude.lua's.
+
+-- record: store req.record. Extra ARGV: body hash, idempotency key ('' for
+-- none), key lifetime in seconds. Returns {'created', fields} |
+-- {'replay', fields} | {'conflict', msg} | {'invalid'|'forbidden', msg,
+-- field}.
+local function record()
+  local rec = req.record
+  local body_hash, idem, ttl = ARGV[4], ARGV[5], ARGV[6]
+  local idem_key = key('idemfw', req.actor, rec.type, idem)
+  if idem ~= '' then
+    local prev = redis.call('HMGET', idem_key, 'body', 'id')
+    if prev[1] then
+      if prev[1] ~= body_hash then
+        return {'conflict', 'this Idempotency-Key was already used with ' ..
+          'a different body'}
+      end
+      return {'replay', redis.call('HGETALL', key(rec.type, prev[2]))}
+    end
+  end
+  if rec.type == 'outcome' then
+    local err = fw_outcome_issue(rec)
+    if err then return err end
+  end
+  local id = fw_store(rec, req.actor, req.now)
+  if idem ~= '' then
+    redis.call('HSET', idem_key, 'body', body_hash, 'id', id)
+    redis.call('EXPIRE', idem_key, tonumber(ttl))
+  end
+  return {'created', redis.call('HGETALL', key(rec.type, id))}
+end
+
+-- list: records of req.index (without the prefix) dated in [req.min,
+-- req.max] (scores), newest first, whose fields equal req.match's, at most
+-- req.limit after req.offset. Returns {{fields}, ...}.
+local function list()
+  local out, skipped, start = {}, 0, 0
+  local ix = key(req.index)
+  while #out < req.limit do
+    local ids = redis.call('ZREVRANGEBYSCORE', ix, req.max, req.min,
+      'LIMIT', start, 256)
+    if #ids == 0 then break end
+    for _, id in ipairs(ids) do
+      local k = key(req.type, id)
+      local wanted = true
+      for f, v in pairs(req.match) do
+        if hget(k, f) ~= v then wanted = false; break end
+      end
+      if wanted then
+        if skipped < req.offset then
+          skipped = skipped + 1
+        else
+          out[#out + 1] = redis.call('HGETALL', k)
+          if #out >= req.limit then break end
+        end
+      end
+    end
+    start = start + 256
+  end
+  return out
+end
+
+-- figures: the running totals of req.keys ('d:DAY' | 'm:YYYYMM') summed,
+-- the enterprises visited in them, and the issues raised (by category)
+-- and resolved in [req.from_ms, req.to_ms]. Returns {{field, total, ...},
+-- enterprises visited, {count per req.categories}, resolved}.
+local function figures()
+  local sums, order, hll = {}, {}, {}
+  for _, k in ipairs(req.keys) do
+    local flat = redis.call('HGETALL', key('fw', k))
+    for i = 1, #flat, 2 do
+      if not sums[flat[i]] then
+        sums[flat[i]] = 0
+        order[#order + 1] = flat[i]
+      end
+      sums[flat[i]] = sums[flat[i]] + tonumber(flat[i + 1])
+    end
+    hll[#hll + 1] = key('fw', 'ent', k)
+  end
+  local out = {}
+  for _, f in ipairs(order) do
+    out[#out + 1] = f
+    out[#out + 1] = string.format('%.0f', sums[f])
+  end
+  local visited = 0
+  if #hll > 0 then visited = redis.call('PFCOUNT', unpack(hll)) end
+  local cats = {}
+  for _, c in ipairs(req.categories) do
+    cats[#cats + 1] = redis.call('ZCOUNT', key('issues:category', c),
+      req.from_ms, req.to_ms)
+  end
+  return {out, visited, cats, redis.call('ZCOUNT', key('issues:resolved'),
+    req.from_ms, req.to_ms)}
+end
+
+-- performance: the raw facts of each officer of req.officers ({id,
+-- enterprises}) for performance.c: per officer {visits {enterprise, day,
+-- suggestions ...} in [req.min, req.max], last visit day per enterprise
+-- (flat), talks in range, {issue state, satisfaction ...} of issues raised
+-- in [req.from_ms, req.to_ms], {report period, late ...} of reports since
+-- req.from_ms, {outcome kind, amount ...} in range}.
+local function performance()
+  local out = {}
+  for _, o in ipairs(req.officers) do
+    local visits = {}
+    for _, id in ipairs(redis.call('ZRANGEBYSCORE',
+        key('visits:officer', o.id), req.min, req.max)) do
+      local v = redis.call('HMGET', key('visit', id), 'enterprise',
+        'suggestions')
+      visits[#visits + 1] = v[1] or ''
+      visits[#visits + 1] = v[2] or '0'
+    end
+    local issues = {}
+    for _, id in ipairs(redis.call('ZRANGEBYSCORE',
+        key('issues:officer', o.id), req.from_ms, req.to_ms)) do
+      local h = redis.call('HMGET', key('issue', id), 'state',
+        'satisfaction')
+      issues[#issues + 1] = h[1] or ''
+      issues[#issues + 1] = h[2] or ''
+    end
+    local reports = {}
+    for _, id in ipairs(redis.call('ZRANGEBYSCORE',
+        key('officer', o.id, 'reports'), req.reports_from_ms, '+inf')) do
+      local h = redis.call('HMGET', key('report', id), 'period', 'late')
+      reports[#reports + 1] = h[1] or ''
+      reports[#reports + 1] = h[2] or '0'
+    end
+    local outcomes = {}
+    for _, id in ipairs(redis.call('ZRANGEBYSCORE',
+        key('outcomes:officer', o.id), req.min, req.max)) do
+      local h = redis.call('HMGET', key('outcome', id), 'kind', 'amount')
+      outcomes[#outcomes + 1] = h[1] or ''
+      outcomes[#outcomes + 1] = h[2] or '0'
+    end
+    out[#out + 1] = {visits, redis.call('HGETALL', key('fw', 'last', o.id)),
+      redis.call('ZCOUNT', key('events:officer', o.id), req.min, req.max),
+      issues, reports, outcomes}
+  end
+  return out
+end
+
+-- import: the records of one file (liaisonctl visits import), all in one
+-- step; a file already imported (req.file: its SHA-256) is refused.
+-- Returns {'ok', count, first id, last id} | {'conflict', message}.
+local function import()
+  local done = key('fw', 'imported', req.file)
+  if redis.call('EXISTS', done) == 1 then
+    return {'conflict', 'this file was imported before, at ' ..
+      redis.call('HGET', done, 'at')}
+  end
+  local first, last
+  for _, rec in ipairs(req.records) do
+    last = fw_store(rec, req.actor, req.now)
+    first = first or last
+  end
+  redis.call('HSET', done, 'at', req.now, 'count', #req.records,
+    'first', first or '', 'last', last or '')
+  return {'ok', tostring(#req.records), first or '', last or ''}
+end
+
+-- last_visits: for each of req.officers (ids), its enterprises' last visit
+-- days, flat (enterprise, day, ...), for the weekly digest.
+local function last_visits()
+  local out = {}
+  for _, id in ipairs(req.officers) do
+    out[#out + 1] = redis.call('HGETALL', key('fw', 'last', id))
+  end
+  return out
+end
+
+return dispatch('fieldwork.lua', {
+  last_visits = last_visits,
+  import = import,
+  record = record,
+  list = list,
+  figures = figures,
+  performance = performance,
+}, action)

@@ -1,0 +1,252 @@
+/*
+ * performance.c -- an officer's record over a range of days (现实表现: 到岗
+ * 工作、履职尽责、工作成效、工作实绩), defined once here and formatted by
+ * the API (and, later, the page, the digest and the workbook):
+ *
+ *   periods   the half-months starting in the range that have ended:
+ *             due; on_time (a report filed within the period), late (only
+ *             a late report, filed in the next one), missed (none)
+ *   visits    visits dated in the range, and their suggestions
+ *   enterprises  linked (the roster's), visited (of those, visited by the
+ *             officer in the range), not_visited_days (each linked one:
+ *             days since the officer's last visit, null when never)
+ *   idle      no linked enterprise visited in the last visit_days days
+ *   events    talks dated in the range
+ *   issues    raised in the range; of them resolved (resolved or closed)
+ *             and satisfied (ledger_satisfied: as 满意率 counts)
+ *   outcomes  amounts by kind, in their units
+ *
+ * fieldwork.lua gathers the facts (performance action); this file counts.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <hiredis/hiredis.h>
+
+#include "liaison.h"
+
+/*
+ * The periods that count in [from, to] (day numbers) at time now: those
+ * whose first day is in the range and whose last day has passed. Fills at
+ * most max of them into out, oldest first; returns how many.
+ */
+size_t
+performance_periods(int64_t from, int64_t to, time_t now, struct period *out,
+    size_t max)
+{
+	struct period p;
+	int64_t first, today = fieldwork_today(now);
+	int y, m, d;
+	size_t n = 0;
+
+	date_from_days(from, &y, &m, &d);
+	p.year = y;
+	p.month = m;
+	p.half = d <= 1 ? 1 : (d <= 16 ? 2 : 0);
+	if (p.half == 0) {           /* the next month's first half */
+		p.half = 1;
+		if (++p.month > 12) {
+			p.month = 1;
+			p.year++;
+		}
+	}
+	for (;;) {
+		first = date_to_days(p.year, p.month, p.half == 1 ? 1 : 16);
+		if (first > to || n >= max)
+			break;
+		if ((p.half == 1 ? first + 14 : date_to_days(p.year, p.month,
+		    date_month_length(p.year, p.month))) >= today)
+			break;
+		out[n++] = p;
+		if (p.half == 1) {
+			p.half = 2;
+		} else {
+			p.half = 1;
+			if (++p.month > 12) {
+				p.month = 1;
+				p.year++;
+			}
+		}
+	}
+	return n;
+}
+
+/*
+ * Is an officer whose latest visit to any linked enterprise was on day
+ * last (-1: never) idle on day today: no visit in the last visit_days?
+ */
+int
+performance_idle(int64_t last, int64_t today, int visit_days)
+{
+	return last < 0 || today - last >= visit_days;
+}
+
+static const redisReply *
+performance_part(const redisReply *facts, size_t i, int type)
+{
+	if (facts == NULL || facts->type != REDIS_REPLY_ARRAY ||
+	    i >= facts->elements || facts->element[i]->type != type)
+		return NULL;
+	return facts->element[i];
+}
+
+static const char *
+performance_str(const redisReply *list, size_t i)
+{
+	if (list == NULL || i >= list->elements ||
+	    list->element[i]->type != REDIS_REPLY_STRING)
+		return "";
+	return list->element[i]->str;
+}
+
+/*
+ * Count o's facts (fieldwork.lua's performance entry for o) over periods
+ * (from performance_periods) into p; today is a day number.
+ */
+void
+performance_count(const struct officer *o, const redisReply *facts,
+    const struct period *periods, size_t nperiods, int64_t today,
+    int visit_days, struct performance *p)
+{
+	const redisReply *visits, *last, *issues, *reports, *outcomes, *ev;
+	const struct fieldwork_kind *k;
+	char name[PERIOD_LEN + 1];
+	const char *s;
+	size_t i, j;
+	int on_time, late;
+	int64_t day, latest;
+
+	memset(p, 0, sizeof *p);
+	p->officer = o;
+	p->days = xcalloc(o->nenterprises ? o->nenterprises : 1,
+	    sizeof *p->days);
+	p->visited = xcalloc(o->nenterprises ? o->nenterprises : 1,
+	    sizeof *p->visited);
+	visits = performance_part(facts, 0, REDIS_REPLY_ARRAY);
+	last = performance_part(facts, 1, REDIS_REPLY_ARRAY);
+	ev = performance_part(facts, 2, REDIS_REPLY_INTEGER);
+	issues = performance_part(facts, 3, REDIS_REPLY_ARRAY);
+	reports = performance_part(facts, 4, REDIS_REPLY_ARRAY);
+	outcomes = performance_part(facts, 5, REDIS_REPLY_ARRAY);
+
+	p->due = nperiods;
+	for (i = 0; i < nperiods; i++) {
+		period_format(&periods[i], name);
+		on_time = late = 0;
+		for (j = 0; reports != NULL && j + 1 < reports->elements; j += 2) {
+			if (strcmp(performance_str(reports, j), name) != 0)
+				continue;
+			if (strcmp(performance_str(reports, j + 1), "1") == 0)
+				late = 1;
+			else
+				on_time = 1;
+		}
+		if (on_time)
+			p->on_time++;
+		else if (late)
+			p->late++;
+		else
+			p->missed++;
+	}
+	for (i = 0; visits != NULL && i + 1 < visits->elements; i += 2) {
+		p->visits++;
+		p->suggestions += strtoll(performance_str(visits, i + 1), NULL,
+		    10);
+		s = performance_str(visits, i);
+		for (j = 0; j < o->nenterprises; j++)
+			if (strcmp(o->enterprises[j]->id, s) == 0)
+				p->visited[j] = 1;
+	}
+	latest = -1;
+	for (j = 0; j < o->nenterprises; j++) {
+		p->days[j] = -1;
+		p->nvisited += p->visited[j];
+		for (i = 0; last != NULL && i + 1 < last->elements; i += 2) {
+			if (strcmp(performance_str(last, i),
+			    o->enterprises[j]->id) != 0)
+				continue;
+			day = strtoll(performance_str(last, i + 1), NULL, 10);
+			p->days[j] = today - day;
+			if (p->days[j] < 0)
+				p->days[j] = 0;
+			if (day > latest)
+				latest = day;
+		}
+	}
+	p->idle = performance_idle(latest, today, visit_days);
+	p->events = ev != NULL ? ev->integer : 0;
+	for (i = 0; issues != NULL && i + 1 < issues->elements; i += 2) {
+		p->raised++;
+		s = performance_str(issues, i);
+		if (strcmp(s, "resolved") == 0 || strcmp(s, "closed") == 0)
+			p->resolved++;
+		if (ledger_satisfied(performance_str(issues, i + 1)))
+			p->satisfied++;
+	}
+	for (i = 0; outcomes != NULL && i + 1 < outcomes->elements; i += 2) {
+		k = fieldwork_kind_find(fieldwork_outcome_kinds,
+		    performance_str(outcomes, i));
+		if (k != NULL)
+			p->outcomes[fieldwork_kind_index(
+			    fieldwork_outcome_kinds, k)] += strtoll(
+			    performance_str(outcomes, i + 1), NULL, 10);
+	}
+}
+
+void
+performance_free(struct performance *p)
+{
+	free(p->days);
+	free(p->visited);
+	p->days = NULL;
+	p->visited = NULL;
+}
+
+/* The performance row of SPEC §11. */
+cJSON *
+performance_json(const struct performance *p)
+{
+	const struct officer *o = p->officer;
+	cJSON *row = cJSON_CreateObject(), *obj, *days;
+	size_t i;
+
+	cJSON_AddStringToObject(row, "officer", o->id);
+	cJSON_AddStringToObject(row, "name", o->name);
+	cJSON_AddStringToObject(row, "unit", o->unit ? o->unit : "");
+	cJSON_AddStringToObject(row, "level", o->level ? o->level : "");
+	obj = cJSON_AddObjectToObject(row, "periods");
+	cJSON_AddNumberToObject(obj, "due", (double)p->due);
+	cJSON_AddNumberToObject(obj, "on_time", (double)p->on_time);
+	cJSON_AddNumberToObject(obj, "late", (double)p->late);
+	cJSON_AddNumberToObject(obj, "missed", (double)p->missed);
+	cJSON_AddNumberToObject(row, "visits", (double)p->visits);
+	obj = cJSON_AddObjectToObject(row, "enterprises");
+	cJSON_AddNumberToObject(obj, "linked", (double)o->nenterprises);
+	cJSON_AddNumberToObject(obj, "visited", (double)p->nvisited);
+	days = cJSON_AddObjectToObject(obj, "not_visited_days");
+	for (i = 0; i < o->nenterprises; i++) {
+		if (p->days[i] < 0)
+			cJSON_AddNullToObject(days, o->enterprises[i]->id);
+		else
+			cJSON_AddNumberToObject(days, o->enterprises[i]->id,
+			    (double)p->days[i]);
+	}
+	cJSON_AddBoolToObject(row, "idle", p->idle);
+	cJSON_AddNumberToObject(row, "suggestions", (double)p->suggestions);
+	cJSON_AddNumberToObject(row, "events", (double)p->events);
+	obj = cJSON_AddObjectToObject(row, "issues");
+	cJSON_AddNumberToObject(obj, "raised", (double)p->raised);
+	cJSON_AddNumberToObject(obj, "resolved", (double)p->resolved);
+	cJSON_AddNumberToObject(obj, "satisfied", (double)p->satisfied);
+	obj = cJSON_AddObjectToObject(row, "outcomes");
+	for (i = 0; fieldwork_outcome_kinds[i].name != NULL; i++)
+		cJSON_AddItemToObject(obj, fieldwork_outcome_kinds[i].name,
+		    fieldwork_amount_json(&fieldwork_outcome_kinds[i],
+		    p->outcomes[i]));
+	return row;
+}
