@@ -20,16 +20,36 @@ struct cJSON;
 struct daemon;
 
 
+/* sentinel.c */
+struct sentinel;
+typedef void (*sentinel_primary_fn)(void *, const struct sentinel_addr *);
+struct sentinel *sentinel_start(struct event_base *, const struct config *,
+    sentinel_primary_fn, void *);
+void sentinel_reask(struct sentinel *);
+void sentinel_stop(struct sentinel *);
+
 /* store.c */
 #define STORE_SCRIPT_MAXARGS 16
 struct store {
 	struct event_base *base;
-	char *host;
+	char *host;                 /* NULL until the Sentinels name one */
 	int port;
 	char *socket;
 	char *password;
 	char *prefix;
 	int timeout_ms;
+
+	/* More than one machine (SPEC 13) */
+	struct sentinel *sentinel;  /* NULL: the config's host/port or socket */
+	uint64_t failovers;         /* switches of primary followed */
+	uint64_t connections;       /* connections that came up, so far */
+	int replicas;               /* WAIT for this many after a change */
+	int wait_ms;
+	uint64_t waits_short;       /* changes fewer replicas confirmed */
+	int64_t waited;             /* when the last WAIT was answered */
+	double ping_clock;          /* metrics_clock() of the PING, for /metrics */
+	struct store_batch *open;   /* changes of this pass, WAIT not yet sent */
+	struct event *wait_ev;      /* sends that WAIT at the end of the pass */
 
 	redisAsyncContext *ctx;
 	int up;                     /* connected, authenticated, scripts loaded */
@@ -55,6 +75,8 @@ int store_command(struct store *, redisCallbackFn *, void *, int,
 int store_script(struct store *, enum store_script_id, redisCallbackFn *,
     void *, int, const char **, const size_t *);
 int store_reply_is_error(struct store *, const redisReply *);
+int store_reply_unavailable(const redisReply *);
+const char *store_primary(const struct store *, char *, size_t);
 
 /* connections.c */
 void connections_start(struct daemon *);
@@ -177,6 +199,7 @@ struct request {
 	char token_hash[TOKEN_HASH_LEN + 1];
 
 	struct event *timer;
+	double started;             /* metrics_clock() when it came in */
 	int answered;
 	int pending;                /* store callbacks not yet run */
 	int status;
@@ -222,6 +245,16 @@ struct cJSON *api_body_object(struct request *, const char *const *);
 /* metrics.c */
 void metrics_count(const char *route, const char *method, int status);
 void metrics_write(struct evbuffer *);
+enum metrics_family {
+	METRICS_HTTP,               /* by route */
+	METRICS_REDIS,              /* the PING round trip */
+	METRICS_WEBHOOK,            /* by department */
+	METRICS_DIGEST              /* one mail */
+};
+double metrics_clock(void);
+void metrics_observe(enum metrics_family, const char *, double);
+void metrics_write_histograms(struct evbuffer *);
+void metrics_free(void);
 
 /* api_misc.c */
 void api_healthz(struct request *);

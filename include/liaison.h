@@ -186,6 +186,22 @@ struct cJSON *ledger_json(const struct ledger *, const struct roster *,
     const struct ledger_filter *, int show_enterprises);
 void ledger_free(struct ledger *);
 
+/* sentinel_addr.c */
+#define SENTINEL_ADDR_MAX 16    /* Sentinels in [redis] sentinels */
+struct sentinel_addr {
+	char host[64];           /* numeric IPv4 or IPv6, no brackets */
+	int port;
+};
+int sentinel_addr_numeric(const char *);
+const char *sentinel_addr_parse(const char *, size_t, struct sentinel_addr *);
+const char *sentinel_addr_list(const char *, struct sentinel_addr **,
+    size_t *);
+int sentinel_addr_from_reply(const struct redisReply *,
+    struct sentinel_addr *);
+int sentinel_addr_from_switch(const char *, size_t, const char *,
+    struct sentinel_addr *);
+int sentinel_addr_is_primary(const struct redisReply *);
+
 /* redis_sync.c */
 struct config;
 struct redisContext *redis_sync_connect(const struct config *, char *, size_t);
@@ -236,6 +252,12 @@ struct config {
 	char *redis_password;    /* NULL unless set */
 	char *redis_prefix;
 	int redis_timeout_ms;    /* connect and command deadline */
+	/* [redis] for more than one machine (SPEC 13) */
+	struct sentinel_addr *redis_sentinels;  /* NULL: host/port or socket */
+	size_t redis_nsentinels;
+	char *redis_master;      /* the name the Sentinels know the primary by */
+	int redis_replicas;      /* WAIT for this many after a change; 0: off */
+	int redis_wait_ms;       /* how long WAIT waits */
 
 	/* [roster] */
 	char *roster_file;

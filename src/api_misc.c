@@ -15,12 +15,28 @@
 #include "liaison.h"
 #include "daemon.h"
 
+/* Which Redis is in use and how many failovers were followed (SPEC 13). */
+static void
+api_misc_healthz_redis(struct request *r, cJSON *root)
+{
+	const struct store *s = r->daemon->store;
+	cJSON *redis = cJSON_AddObjectToObject(root, "redis");
+	char where[128];
+
+	cJSON_AddStringToObject(redis, "primary",
+	    store_primary(s, where, sizeof where));
+	cJSON_AddBoolToObject(redis, "sentinel", s->sentinel != NULL);
+	cJSON_AddNumberToObject(redis, "failovers", (double)s->failovers);
+	cJSON_AddNumberToObject(redis, "replicas", s->replicas);
+}
+
 static void
 api_misc_healthz_pong(struct request *r, redisReply *reply)
 {
 	cJSON *root = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(root, "status", "ok");
+	api_misc_healthz_redis(r, root);
 	request_reply_json(r, 200, root);
 }
 
@@ -109,6 +125,29 @@ api_misc_metrics_digest(struct evbuffer *buf, const redisReply *stats,
 		    "liaisond_digest_pending %lld\n", waiting->integer);
 }
 
+/* The primary in use, failovers followed, changes replicas fell short on. */
+static void
+api_misc_metrics_redis(struct evbuffer *buf, const struct store *s)
+{
+	char where[128];
+
+	evbuffer_add_printf(buf,
+	    "# HELP liaisond_redis_primary The Redis primary in use (1).\n"
+	    "# TYPE liaisond_redis_primary gauge\n"
+	    "liaisond_redis_primary{address=\"%s\"} 1\n"
+	    "# HELP liaisond_redis_failovers_total Switches of primary "
+	    "followed.\n"
+	    "# TYPE liaisond_redis_failovers_total counter\n"
+	    "liaisond_redis_failovers_total %llu\n"
+	    "# HELP liaisond_redis_wait_short_total Changes fewer replicas "
+	    "confirmed in time than [redis] replicas asks (answered 503).\n"
+	    "# TYPE liaisond_redis_wait_short_total counter\n"
+	    "liaisond_redis_wait_short_total %llu\n",
+	    store_primary(s, where, sizeof where),
+	    (unsigned long long)s->failovers,
+	    (unsigned long long)s->waits_short);
+}
+
 /* Officers' mails by outcome (notify.lua), and the officers waiting. */
 static void
 api_misc_metrics_notify(struct evbuffer *buf, const redisReply *stats,
@@ -178,10 +217,12 @@ api_misc_metrics_reply(struct request *r, const redisReply *stats,
 
 	metrics_write(buf);
 	api_misc_metrics_calendar(buf, r->calendar);
+	metrics_write_histograms(buf);
 	evbuffer_add_printf(buf,
 	    "# HELP liaisond_redis_up Whether the store answers (1) or not (0).\n"
 	    "# TYPE liaisond_redis_up gauge\n"
 	    "liaisond_redis_up %d\n", store_up(r->daemon->store));
+	api_misc_metrics_redis(buf, r->daemon->store);
 	if (stats != NULL && stats->type == REDIS_REPLY_ARRAY &&
 	    stats->elements == 2) {
 		evbuffer_add_printf(buf,

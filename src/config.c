@@ -12,7 +12,6 @@
 
 #include <sys/types.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -43,7 +42,8 @@ enum config_type {
 	CONFIG_PREFIX,       /* printable ASCII, no space: starts Redis keys */
 	CONFIG_SCHEDULE,     /* seconds, comma-separated: the webhook retries */
 	CONFIG_WEEKDAY,      /* monday .. sunday, stored as 1 .. 7 */
-	CONFIG_CLOCK         /* HH:MM, stored as minutes after midnight */
+	CONFIG_CLOCK,        /* HH:MM, stored as minutes after midnight */
+	CONFIG_SENTINELS     /* "address:port, ...": redis_sentinels */
 };
 
 /*
@@ -96,6 +96,15 @@ static const struct config_key config_keys[] = {
 	  "liaison:" },
 	{ "redis", "timeout_ms", CONFIG_INT, CONFIG_FIELD(redis_timeout_ms),
 	  1, 600000, "2000" },
+
+	/* More than one machine (SPEC 13); checked together in config_redis. */
+	{ "redis", "sentinels", CONFIG_SENTINELS, 0, 0, 0, NULL },
+	{ "redis", "master", CONFIG_STRING, CONFIG_FIELD(redis_master), 0, 0,
+	  NULL },
+	{ "redis", "replicas", CONFIG_INT, CONFIG_FIELD(redis_replicas),
+	  0, 100, "0" },
+	{ "redis", "wait_ms", CONFIG_INT, CONFIG_FIELD(redis_wait_ms),
+	  1, 60000, "1000" },
 
 	{ "roster", "file", CONFIG_PATH, CONFIG_FIELD(roster_file), 0, 0,
 	  "/etc/liaisond/roster.json" },
@@ -303,17 +312,6 @@ config_decimal(const char *value, long long min, long long max, double *out)
 	return 0;
 }
 
-/* Return 1 if s is a numeric IPv4 or IPv6 address, 0 otherwise. */
-static int
-config_numeric_address(const char *s)
-{
-	unsigned char buf[sizeof(struct in6_addr)];
-
-	if (inet_pton(AF_INET, s, buf) == 1)
-		return 1;
-	return inet_pton(AF_INET6, s, buf) == 1;
-}
-
 /*
  * Split "address:port" or "[v6address]:port" into c->listen_host (without
  * brackets) and c->listen_port. Return NULL, or what is wrong.
@@ -321,37 +319,14 @@ config_numeric_address(const char *s)
 static const char *
 config_listen(struct config *c, const char *value)
 {
-	const char *colon, *host_start, *host_end;
-	char *host;
-	long long port;
+	struct sentinel_addr a;
+	const char *why;
 
-	if (*value == '[') {
-		host_start = value + 1;
-		if ((host_end = strchr(host_start, ']')) == NULL)
-			return "missing ']' after an IPv6 address";
-		if (host_end[1] != ':')
-			return "expected \"[address]:port\"";
-		colon = host_end + 1;
-	} else {
-		host_start = value;
-		if ((colon = strchr(value, ':')) == NULL)
-			return "expected \"address:port\"";
-		if (strchr(colon + 1, ':') != NULL)
-			return "an IPv6 address goes in brackets, "
-			    "as \"[::1]:8080\"";
-		host_end = colon;
-	}
-	if (config_number(colon + 1, 1, 65535, &port) != 0)
-		return "the port must be a number from 1 to 65535";
-	host = xstrndup(host_start, host_end - host_start);
-	if (!config_numeric_address(host) ||
-	    (*value == '[' && strchr(host, ':') == NULL)) {
-		free(host);
-		return "the address must be a numeric IPv4 or [IPv6] address";
-	}
+	if ((why = sentinel_addr_parse(value, strlen(value), &a)) != NULL)
+		return why;
 	free(c->listen_host);
-	c->listen_host = host;
-	c->listen_port = (int)port;
+	c->listen_host = xstrdup(a.host);
+	c->listen_port = a.port;
 	return NULL;
 }
 
@@ -493,7 +468,7 @@ config_set(struct config_parse *cp, const struct config_key *k,
 	case CONFIG_LISTEN:
 		return config_listen(cp->config, value);
 	case CONFIG_ADDRESS:
-		if (!config_numeric_address(value))
+		if (!sentinel_addr_numeric(value))
 			return "must be a numeric IPv4 or IPv6 address";
 		config_set_string(string, xstrdup(value));
 		return NULL;
@@ -568,6 +543,10 @@ config_set(struct config_parse *cp, const struct config_key *k,
 		return config_weekday(value, (int *)(base + k->offset));
 	case CONFIG_CLOCK:
 		return config_clock(value, (int *)(base + k->offset));
+	case CONFIG_SENTINELS:
+		free(cp->config->redis_sentinels);
+		return sentinel_addr_list(value, &cp->config->redis_sentinels,
+		    &cp->config->redis_nsentinels);
 	}
 	return "unhandled key type";
 }
@@ -715,6 +694,48 @@ config_handler(void *user, const char *section, const char *name,
 	return 0;
 }
 
+/* The line [redis] name was given on, or 0. */
+static int
+config_redis_line(const struct config_parse *cp, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < CONFIG_NKEYS; i++)
+		if (strcmp(config_keys[i].section, "redis") == 0 &&
+		    strcmp(config_keys[i].name, name) == 0)
+			return cp->seen[i];
+	return 0;
+}
+
+/*
+ * The [redis] keys that only make sense together: Sentinels need the
+ * primary's name, and WAIT must end before the request's own deadline.
+ */
+static void
+config_redis(struct config_parse *cp)
+{
+	struct config *c = cp->config;
+
+	if (c->redis_nsentinels > 0 && c->redis_master == NULL)
+		config_error(cp, config_redis_line(cp, "sentinels"),
+		    "[redis] sentinels: needs master, the name the Sentinels "
+		    "know the primary by");
+	else if (c->redis_master != NULL && c->redis_nsentinels == 0)
+		config_error(cp, config_redis_line(cp, "master"),
+		    "[redis] master: needs sentinels");
+	else if (c->redis_nsentinels > 0 && c->redis_socket != NULL)
+		config_error(cp, config_redis_line(cp, "socket"),
+		    "[redis] socket: not with sentinels (they give an address "
+		    "and a port)");
+	else if (c->redis_replicas > 0 &&
+	    c->redis_wait_ms >= c->request_timeout_ms)
+		config_error(cp, config_redis_line(cp, "wait_ms") ?
+		    config_redis_line(cp, "wait_ms") :
+		    config_redis_line(cp, "replicas"),
+		    "[redis] wait_ms: must be below [limits] "
+		    "request_timeout_ms (%d)", c->request_timeout_ms);
+}
+
 /* Return the absolute directory holding the file at path; caller frees. */
 static char *
 config_directory(const char *path)
@@ -777,6 +798,8 @@ config_load(const char *path, char **cause)
 	}
 	if (line < 0 && cp.cause == NULL)
 		xasprintf(&cp.cause, "%s: cannot parse", path);
+	if (cp.cause == NULL)
+		config_redis(&cp);
 	if (cp.cause != NULL) {
 		*cause = cp.cause;
 		config_free(c);
@@ -798,6 +821,8 @@ config_free(struct config *c)
 	free(c->redis_socket);
 	free(c->redis_password);
 	free(c->redis_prefix);
+	free(c->redis_sentinels);
+	free(c->redis_master);
 	free(c->roster_file);
 	free(c->smtp_url);
 	free(c->smtp_from);

@@ -49,6 +49,8 @@ struct digest_sched {
 };
 
 /* One pass: filled on the loop, run on the mail thread. */
+#define DIGEST_SCHED_TIMED 256     /* mails of one pass timed for /metrics */
+
 struct digest_job {
 	struct digest_sched *sched;
 	struct generation *gen;     /* a reference, dropped on the loop */
@@ -66,6 +68,9 @@ struct digest_job {
 	int refused;
 	int failed;
 	char error[256];
+	/* How long each mail took to send, for /metrics (on the loop). */
+	double mail_seconds[DIGEST_SCHED_TIMED];
+	int ntimed;
 };
 
 static void digest_sched_tick(int, short, void *);
@@ -207,6 +212,7 @@ digest_sched_send_one(redisContext *c, struct digest_job *job, redisReply *u,
 	cJSON *o;
 	redisReply *r;
 	int ok, attempts = atoi(u->element[8]->str);
+	double began;
 
 	xasprintf(&from_name, "%s 问题清单", job->gen->roster->zone_name);
 	mail_date(time(NULL), job->offset_s, date);
@@ -221,7 +227,10 @@ digest_sched_send_one(redisContext *c, struct digest_job *job, redisReply *u,
 	m.message_id = msgid;
 	m.text = u->element[6]->str;
 	m.html = u->element[7]->str;
+	began = metrics_clock();
 	ok = mail_send(&srv, &m, &res) == 0;
+	if (job->ntimed < DIGEST_SCHED_TIMED)
+		job->mail_seconds[job->ntimed++] = metrics_clock() - began;
 	free(from_name);
 	if (ok)
 		job->sent++;
@@ -300,7 +309,10 @@ digest_sched_pass_done(void *arg)
 {
 	struct digest_job *job = arg;
 	struct digest_sched *s = job->sched;
+	int i;
 
+	for (i = 0; i < job->ntimed; i++)
+		metrics_observe(METRICS_DIGEST, NULL, job->mail_seconds[i]);
 	if (job->built[0] != '\0')
 		log_info("digest %s built: %d recipients", job->built,
 		    job->units);

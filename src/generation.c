@@ -95,6 +95,13 @@ generation_warn_restart(const struct generation *og, const struct generation *ng
 	    !generation_same_string(old->redis_socket, new->redis_socket) ||
 	    !generation_same_string(old->redis_password, new->redis_password) ||
 	    !generation_same_string(old->redis_prefix, new->redis_prefix) ||
-	    old->redis_timeout_ms != new->redis_timeout_ms)
+	    old->redis_timeout_ms != new->redis_timeout_ms ||
+	    old->redis_nsentinels != new->redis_nsentinels ||
+	    (old->redis_nsentinels > 0 && memcmp(old->redis_sentinels,
+	    new->redis_sentinels, old->redis_nsentinels *
+	    sizeof *old->redis_sentinels) != 0) ||
+	    !generation_same_string(old->redis_master, new->redis_master) ||
+	    old->redis_replicas != new->redis_replicas ||
+	    old->redis_wait_ms != new->redis_wait_ms)
 		log_warnx("reload: [redis] changes on restart");
 }

@@ -243,6 +243,7 @@ main(int argc, char **argv)
 	http_stop_listening(d);
 	evhttp_free(d->http);
 	connections_free();
+	metrics_free();
 	event_free(sighup);
 	event_free(sigterm);
 	event_free(sigint);

@@ -1,7 +1,8 @@
 /*
  * redis_sync.c -- a blocking Redis connection as the config says (socket or
- * host and port, password, timeout), and a script run on it, for liaisonctl
- * and the digest thread. The daemon's event loop uses hiredis's async interface instead (store.c).
+ * host and port, or the primary the Sentinels name; password, timeout), and
+ * a script run on it, for liaisonctl and the digest thread. The daemon's
+ * event loop uses hiredis's async interface instead (store.c, sentinel.c).
  */
 #include "config.h"
 
@@ -12,20 +13,19 @@
 
 #include "liaison.h"
 
-/* Connect and authenticate; NULL with the reason in error. */
-redisContext *
-redis_sync_connect(const struct config *cfg, char *error, size_t errlen)
+/* Connect to one server (a socket, or host and port); NULL with the reason. */
+static redisContext *
+redis_sync_open(const struct config *cfg, const char *socket,
+    const char *host, int port, char *error, size_t errlen)
 {
 	struct timeval tv = { cfg->redis_timeout_ms / 1000,
 	    (cfg->redis_timeout_ms % 1000) * 1000 };
 	redisContext *c;
-	redisReply *r;
 
-	if (cfg->redis_socket != NULL)
-		c = redisConnectUnixWithTimeout(cfg->redis_socket, tv);
+	if (socket != NULL)
+		c = redisConnectUnixWithTimeout(socket, tv);
 	else
-		c = redisConnectWithTimeout(cfg->redis_host, cfg->redis_port,
-		    tv);
+		c = redisConnectWithTimeout(host, port, tv);
 	if (c == NULL || c->err) {
 		snprintf(error, errlen, "redis: %s",
 		    c != NULL ? c->errstr : "out of memory");
@@ -34,17 +34,98 @@ redis_sync_connect(const struct config *cfg, char *error, size_t errlen)
 		return NULL;
 	}
 	redisSetTimeout(c, tv);
-	if (cfg->redis_password == NULL)
-		return c;
-	r = redisCommand(c, "AUTH %s", cfg->redis_password);
-	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-		snprintf(error, errlen, "redis: AUTH: %s",
-		    r != NULL ? r->str : c->errstr);
+	return c;
+}
+
+/*
+ * Ask the Sentinels in turn for the primary; 0 with it in a, or -1 with
+ * the last reason in error.
+ */
+static int
+redis_sync_ask_sentinels(const struct config *cfg, struct sentinel_addr *a,
+    char *error, size_t errlen)
+{
+	const struct sentinel_addr *s;
+	redisContext *c;
+	redisReply *r;
+	size_t i;
+	int ok;
+
+	for (i = 0; i < cfg->redis_nsentinels; i++) {
+		s = &cfg->redis_sentinels[i];
+		c = redis_sync_open(cfg, NULL, s->host, s->port, error, errlen);
+		if (c == NULL)
+			continue;
+		r = redisCommand(c, "SENTINEL get-master-addr-by-name %s",
+		    cfg->redis_master);
+		ok = sentinel_addr_from_reply(r, a) == 0;
+		if (!ok)
+			snprintf(error, errlen, "redis: Sentinel %s:%d does not "
+			    "know \"%s\": %s", s->host, s->port,
+			    cfg->redis_master, r == NULL ? c->errstr :
+			    r->type == REDIS_REPLY_ERROR ? r->str : "no address");
 		freeReplyObject(r);
+		redisFree(c);
+		if (ok)
+			return 0;
+	}
+	return -1;
+}
+
+/*
+ * Authenticate if the config says so and make sure this is the primary:
+ * nothing is ever written to a replica. 0, or -1 with the reason.
+ */
+static int
+redis_sync_check(redisContext *c, const struct config *cfg, char *error,
+    size_t errlen)
+{
+	redisReply *r;
+	int primary;
+
+	if (cfg->redis_password != NULL) {
+		r = redisCommand(c, "AUTH %s", cfg->redis_password);
+		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+			snprintf(error, errlen, "redis: AUTH: %s",
+			    r != NULL ? r->str : c->errstr);
+			freeReplyObject(r);
+			return -1;
+		}
+		freeReplyObject(r);
+	}
+	r = redisCommand(c, "ROLE");
+	primary = sentinel_addr_is_primary(r);
+	if (!primary)
+		snprintf(error, errlen, "redis: ROLE: %s", r == NULL ?
+		    c->errstr : r->type == REDIS_REPLY_ERROR ? r->str :
+		    "a replica, not the primary");
+	freeReplyObject(r);
+	return primary ? 0 : -1;
+}
+
+/*
+ * Connect to the primary and authenticate; NULL with the reason in error.
+ * With [redis] sentinels the primary is the one they name now.
+ */
+redisContext *
+redis_sync_connect(const struct config *cfg, char *error, size_t errlen)
+{
+	struct sentinel_addr a;
+	redisContext *c;
+
+	if (cfg->redis_nsentinels > 0) {
+		if (redis_sync_ask_sentinels(cfg, &a, error, errlen) == -1)
+			return NULL;
+		c = redis_sync_open(cfg, NULL, a.host, a.port, error, errlen);
+	} else
+		c = redis_sync_open(cfg, cfg->redis_socket, cfg->redis_host,
+		    cfg->redis_port, error, errlen);
+	if (c == NULL)
+		return NULL;
+	if (redis_sync_check(c, cfg, error, errlen) == -1) {
 		redisFree(c);
 		return NULL;
 	}
-	freeReplyObject(r);
 	return c;
 }
 

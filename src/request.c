@@ -84,6 +84,7 @@ request_new(struct daemon *d, struct evhttp_request *req, int method)
 	r->roster = r->gen->roster;
 	r->config = r->gen->config;
 	r->calendar = r->gen->calendar;
+	r->started = metrics_clock();
 	r->timer = evtimer_new(d->base, request_timeout, r);
 	tv.tv_sec = r->config->request_timeout_ms / 1000;
 	tv.tv_usec = (r->config->request_timeout_ms % 1000) * 1000;
@@ -239,6 +240,8 @@ request_send(struct request *r, int status, const char *type,
 	}
 	metrics_count(r->route ? r->route->name : "other",
 	    request_method_name(r->method), status);
+	metrics_observe(METRICS_HTTP, r->route ? r->route->name : "other",
+	    metrics_clock() - r->started);
 	evhttp_send_reply(r->req, status, reason, body);
 	r->req = NULL;
 }
@@ -358,8 +361,16 @@ request_store_done(redisAsyncContext *c, void *reply, void *privdata)
 		request_error(r, 503, "unavailable", "the store is unavailable",
 		    NULL);
 	} else if (store_reply_is_error(r->daemon->store, reply)) {
-		request_error(r, 500, "internal", "the store refused the request",
-		    NULL);
+		if (store_reply_unavailable(reply)) {
+			/* Not now: a failover, or replicas behind (SPEC 13). */
+			evhttp_add_header(evhttp_request_get_output_headers(
+			    r->req), "Retry-After", "1");
+			request_error(r, 503, "unavailable", "the store cannot "
+			    "confirm the change yet; retry with the same "
+			    "Idempotency-Key", NULL);
+		} else
+			request_error(r, 500, "internal", "the store refused "
+			    "the request", NULL);
 	} else if (call->fn_arg != NULL)
 		call->fn_arg(r, reply, call->arg);
 	else

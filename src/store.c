@@ -7,9 +7,18 @@
  * a timer bounds the connect, and a PING every second that is not answered
  * within timeout_ms frees the connection, which fails every pending command
  * (their callbacks get a NULL reply) and starts a reconnect.
+ *
+ * With [redis] sentinels the address comes from sentinel.c, and a lost
+ * primary, a READONLY refusal or a ROLE that is not "master" makes it ask
+ * again: nothing is written to a replica. With [redis] replicas every
+ * change is followed by WAIT on the same connection, and its caller only
+ * hears of it once enough replicas hold it (store_script).
  */
 #include "config.h"
 
+#include <sys/queue.h>
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +36,7 @@
 
 static void store_connect(struct store *);
 static void store_drop(struct store *, const char *);
+static void store_wait_flush(int, short, void *);
 
 static void
 store_timer_add(struct event *ev, int ms)
@@ -53,6 +63,9 @@ store_set_down(struct store *s, const char *why)
 {
 	if (s->up)
 		log_warnx("redis down: %s", why);
+	/* Lost, refused or not the primary: the Sentinels may know better. */
+	if (s->sentinel != NULL && !s->stopping)
+		sentinel_reask(s->sentinel);
 	s->up = 0;
 	s->ctx = NULL;
 	s->ping_outstanding = 0;
@@ -100,9 +113,12 @@ store_fail(struct store *s, const char *why)
 static void
 store_ready(struct store *s)
 {
+	char where[128];
+
 	s->up = 1;
+	s->connections++;
 	s->backoff_ms = STORE_BACKOFF_MIN_MS;
-	log_info("redis up");
+	log_info("redis up: %s", store_primary(s, where, sizeof where));
 	store_timer_add(s->ping_ev, STORE_PING_MS);
 }
 
@@ -123,6 +139,27 @@ store_script_loaded(redisAsyncContext *c, void *r, void *privdata)
 	}
 	memcpy(s->sha[i], reply->str, 40);
 	s->sha[i][40] = '\0';
+	if (--s->loading == 0)
+		store_ready(s);
+}
+
+/* Never write to a replica: the server must say it is the primary. */
+static void
+store_role(redisAsyncContext *c, void *r, void *privdata)
+{
+	struct store *s = c->data;
+	char where[128];
+
+	if (r == NULL)
+		return;
+	if (!sentinel_addr_is_primary(r)) {
+		log_warnx("redis: %s is not the primary (ROLE: %s)",
+		    store_primary(s, where, sizeof where),
+		    ((redisReply *)r)->type == REDIS_REPLY_ERROR ?
+		    ((redisReply *)r)->str : "a replica");
+		store_fail(s, "not the primary");
+		return;
+	}
 	if (--s->loading == 0)
 		store_ready(s);
 }
@@ -161,7 +198,8 @@ store_connected(const redisAsyncContext *c, int status)
 	if (s->password != NULL)
 		redisAsyncCommand(s->ctx, store_authed, NULL, "AUTH %s",
 		    s->password);
-	s->loading = 0;
+	s->loading = 1;
+	redisAsyncCommand(s->ctx, store_role, NULL, "ROLE");
 	for (i = 0; store_scripts[i].name != NULL; i++) {
 		s->loading++;
 		redisAsyncCommand(s->ctx, store_script_loaded, (void *)(uintptr_t)i,
@@ -203,6 +241,7 @@ store_pong(redisAsyncContext *c, void *r, void *privdata)
 	if (r == NULL)
 		return;
 	s->ping_outstanding = 0;
+	metrics_observe(METRICS_REDIS, NULL, metrics_clock() - s->ping_clock);
 }
 
 /* Every second: a PING; one unanswered for timeout_ms means a stuck server. */
@@ -213,14 +252,20 @@ store_ping(int fd, short what, void *arg)
 
 	if (s->ctx == NULL)
 		return;
-	if (s->ping_outstanding &&
-	    util_now_ms() - s->ping_sent > (int64_t)s->timeout_ms) {
+	/*
+	 * A PING may queue behind WAITs, each taking up to wait_ms: a WAIT
+	 * answered since shows the server is not stuck.
+	 */
+	if (s->ping_outstanding && util_now_ms() - (s->ping_sent >
+	    s->waited ? s->ping_sent : s->waited) > (int64_t)s->timeout_ms +
+	    (s->replicas > 0 ? s->wait_ms : 0)) {
 		store_drop(s, "PING not answered in time");
 		return;
 	}
 	if (!s->ping_outstanding) {
 		s->ping_outstanding = 1;
 		s->ping_sent = util_now_ms();
+		s->ping_clock = metrics_clock();
 		redisAsyncCommand(s->ctx, store_pong, NULL, "PING");
 	}
 	store_timer_add(s->ping_ev, STORE_PING_MS);
@@ -231,7 +276,7 @@ store_connect(struct store *s)
 {
 	redisAsyncContext *ctx;
 
-	if (s->stopping || s->ctx != NULL)
+	if (s->stopping || s->ctx != NULL || s->host == NULL)
 		return;
 	if (s->socket != NULL)
 		ctx = redisAsyncConnectUnix(s->socket);
@@ -253,6 +298,40 @@ store_connect(struct store *s)
 }
 
 /*
+ * A Sentinel named the primary. Another address than the one in use is a
+ * failover to follow: drop the old connection (its commands fail, their
+ * requests answer 503) and connect to the new one at once.
+ */
+static void
+store_primary_named(void *arg, const struct sentinel_addr *a)
+{
+	struct store *s = arg;
+
+	if (s->host != NULL && strcmp(s->host, a->host) == 0 &&
+	    s->port == a->port) {
+		if (s->ctx == NULL && !evtimer_pending(s->retry_ev, NULL))
+			store_connect(s);
+		return;
+	}
+	if (s->host != NULL) {
+		s->failovers++;
+		log_warnx("redis: the primary is now %s:%d (was %s:%d)",
+		    a->host, a->port, s->host, s->port);
+	} else
+		log_info("redis: the Sentinels name %s:%d", a->host, a->port);
+	free(s->host);
+	s->host = xstrdup(a->host);
+	s->port = a->port;
+	s->backoff_ms = STORE_BACKOFF_MIN_MS;
+	if (s->ctx != NULL) {
+		store_fail(s, "the primary moved");
+		return;
+	}
+	evtimer_del(s->retry_ev);
+	store_connect(s);
+}
+
+/*
  * Create the store for the Redis the config names and start connecting.
  * Returns at once; store_up() says when commands can be sent.
  */
@@ -262,8 +341,11 @@ store_new(struct event_base *base, const struct config *cfg)
 	struct store *s = xcalloc(1, sizeof *s);
 
 	s->base = base;
-	s->host = xstrdup(cfg->redis_host);
+	if (cfg->redis_nsentinels == 0)
+		s->host = xstrdup(cfg->redis_host);
 	s->port = cfg->redis_port;
+	s->replicas = cfg->redis_replicas;
+	s->wait_ms = cfg->redis_wait_ms;
 	s->socket = cfg->redis_socket ? xstrdup(cfg->redis_socket) : NULL;
 	s->password = cfg->redis_password ? xstrdup(cfg->redis_password) : NULL;
 	s->prefix = xstrdup(cfg->redis_prefix);
@@ -273,7 +355,11 @@ store_new(struct event_base *base, const struct config *cfg)
 	s->connect_ev = evtimer_new(base, store_connect_timeout, s);
 	s->ping_ev = evtimer_new(base, store_ping, s);
 	s->drop_ev = evtimer_new(base, store_drop_cb, s);
-	store_connect(s);
+	s->wait_ev = evtimer_new(base, store_wait_flush, s);
+	if (cfg->redis_nsentinels > 0)
+		s->sentinel = sentinel_start(base, cfg, store_primary_named, s);
+	else
+		store_connect(s);
 	return s;
 }
 
@@ -282,11 +368,15 @@ void
 store_free(struct store *s)
 {
 	s->stopping = 1;
+	sentinel_stop(s->sentinel);
+	s->sentinel = NULL;
 	store_drop(s, "shutting down");
 	event_free(s->retry_ev);
 	event_free(s->connect_ev);
 	event_free(s->ping_ev);
 	event_free(s->drop_ev);
+	event_free(s->wait_ev);
+	free(s->open);              /* emptied when the connection went */
 	free(s->host);
 	free(s->socket);
 	free(s->password);
@@ -314,6 +404,213 @@ store_command(struct store *s, redisCallbackFn *fn, void *privdata, int argc,
 	if (redisAsyncCommandArgv(s->ctx, fn, privdata, argc, argv, lens) !=
 	    REDIS_OK)
 		return -1;
+	return 0;
+}
+
+/* --- acknowledged means replicated -------------------------------------- */
+
+/*
+ * A change sent with WAIT behind it: the script's reply is kept (hiredis
+ * frees it when its callback returns) until WAIT says how many replicas
+ * hold it. The changes sent in one pass of the loop share one WAIT, sent
+ * behind the last of them (store_wait_flush): WAIT counts every write of
+ * the connection so far, so it covers them all, and a burst of changes
+ * costs one replication round trip instead of one each.
+ */
+struct store_wait {
+	struct store *s;
+	redisCallbackFn *fn;
+	void *privdata;
+	redisReply *reply;          /* a copy of the script's, or NULL */
+	struct store_batch *batch;  /* the WAIT behind it; NULL: not sent yet */
+	int open;                   /* in s->open, waiting for that WAIT */
+	TAILQ_ENTRY(store_wait) entry;
+};
+struct store_batch {
+	struct store *s;
+	TAILQ_HEAD(, store_wait) waits;
+};
+
+static struct store_batch *
+store_batch_new(struct store *s)
+{
+	struct store_batch *b = xcalloc(1, sizeof *b);
+
+	b->s = s;
+	TAILQ_INIT(&b->waits);
+	return b;
+}
+
+/* A deep copy of a reply, freed with freeReplyObject like hiredis's own. */
+static redisReply *
+store_reply_copy(const redisReply *r)
+{
+	redisReply *c = xcalloc(1, sizeof *c);
+	size_t i;
+
+	c->type = r->type;
+	c->integer = r->integer;
+	if (r->str != NULL) {
+		c->str = xmalloc(r->len + 1);
+		memcpy(c->str, r->str, r->len);
+		c->str[r->len] = '\0';
+		c->len = r->len;
+	}
+	if (r->type == REDIS_REPLY_ARRAY && r->elements > 0) {
+		c->element = xcalloc(r->elements, sizeof *c->element);
+		for (i = 0; i < r->elements; i++)
+			c->element[i] = store_reply_copy(r->element[i]);
+		c->elements = r->elements;
+	}
+	return c;
+}
+
+/* Tell the caller that only n replicas confirmed the change. */
+static void
+store_wait_short(struct store_wait *w, redisAsyncContext *c, long long n)
+{
+	redisReply refused;
+	char text[128];
+
+	w->s->waits_short++;
+	memset(&refused, 0, sizeof refused);
+	refused.type = REDIS_REPLY_ERROR;
+	refused.len = snprintf(text, sizeof text, "NOREPLICAS %lld of %d "
+	    "replicas confirmed the change within %d ms", n, w->s->replicas,
+	    w->s->wait_ms);
+	refused.str = text;
+	w->fn(c, &refused, w->privdata);
+}
+
+static void
+store_wait_free(struct store_wait *w)
+{
+	if (w->reply != NULL)
+		freeReplyObject(w->reply);
+	free(w);
+}
+
+/*
+ * The script's reply. Kept for WAIT's answer; but a change no WAIT was
+ * sent for (the connection was lost first) is answered now: never a 2xx
+ * without the replicas' word.
+ */
+static void
+store_wait_script(redisAsyncContext *c, void *r, void *privdata)
+{
+	struct store_wait *w = privdata;
+	redisReply *reply = r;
+
+	if (w->batch != NULL) {
+		if (reply != NULL)
+			w->reply = store_reply_copy(reply);
+		return;
+	}
+	if (w->open)
+		TAILQ_REMOVE(&w->s->open->waits, w, entry);
+	if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
+		w->fn(c, reply, w->privdata);
+	else
+		store_wait_short(w, c, 0);
+	store_wait_free(w);
+}
+
+/*
+ * WAIT's answer: how many replicas hold every write of this connection so
+ * far, the changes of its batch included. Too few, and each caller gets a
+ * NOREPLICAS error instead of its script's reply (503: the change is made
+ * but not yet safe; a retry with the same Idempotency-Key returns it).
+ */
+static void
+store_wait_done(redisAsyncContext *c, void *r, void *privdata)
+{
+	struct store_batch *b = privdata;
+	redisReply *reply = r;
+	struct store_wait *w;
+
+	if (reply != NULL)
+		b->s->waited = util_now_ms();
+	while ((w = TAILQ_FIRST(&b->waits)) != NULL) {
+		TAILQ_REMOVE(&b->waits, w, entry);
+		if (reply == NULL || w->reply == NULL)
+			w->fn(c, NULL, w->privdata);
+		else if (w->reply->type == REDIS_REPLY_ERROR ||
+		    (reply->type == REDIS_REPLY_INTEGER &&
+		    reply->integer >= b->s->replicas))
+			w->fn(c, w->reply, w->privdata);
+		else
+			store_wait_short(w, c, reply->type ==
+			    REDIS_REPLY_INTEGER ? reply->integer : 0);
+		store_wait_free(w);
+	}
+	free(b);
+}
+
+/*
+ * End of the loop pass: one WAIT behind the changes sent in it. When it
+ * cannot be sent, their scripts' replies answer them (store_wait_script).
+ */
+static void
+store_wait_flush(int fd, short what, void *arg)
+{
+	struct store *s = arg;
+	struct store_batch *b = s->open;
+	struct store_wait *w;
+	char replicas[16], ms[16];
+
+	s->open = NULL;
+	if (b == NULL)
+		return;
+	if (TAILQ_EMPTY(&b->waits)) {
+		free(b);
+		return;
+	}
+	snprintf(replicas, sizeof replicas, "%d", s->replicas);
+	snprintf(ms, sizeof ms, "%d", s->wait_ms);
+	if (s->ctx == NULL || redisAsyncCommand(s->ctx, store_wait_done, b,
+	    "WAIT %s %s", replicas, ms) != REDIS_OK) {
+		log_warnx("redis: WAIT not sent");
+		/* Their scripts' replies will answer them. */
+		while ((w = TAILQ_FIRST(&b->waits)) != NULL) {
+			TAILQ_REMOVE(&b->waits, w, entry);
+			w->open = 0;
+		}
+		free(b);
+		return;
+	}
+	TAILQ_FOREACH(w, &b->waits, entry) {
+		w->batch = b;
+		w->open = 0;
+	}
+}
+
+/*
+ * Send argv, a change, with a WAIT behind it before the loop's next pass;
+ * fn runs once, after WAIT (or with NULL when the connection is lost).
+ */
+static int
+store_command_waited(struct store *s, redisCallbackFn *fn, void *privdata,
+    int argc, const char **argv, const size_t *lens)
+{
+	struct store_wait *w;
+
+	if (!s->up || s->ctx == NULL)
+		return -1;
+	w = xcalloc(1, sizeof *w);
+	w->s = s;
+	w->fn = fn;
+	w->privdata = privdata;
+	if (redisAsyncCommandArgv(s->ctx, store_wait_script, w, argc, argv,
+	    lens) != REDIS_OK) {
+		free(w);
+		return -1;
+	}
+	if (s->open == NULL) {
+		s->open = store_batch_new(s);
+		event_active(s->wait_ev, EV_TIMEOUT, 0);
+	}
+	TAILQ_INSERT_TAIL(&s->open->waits, w, entry);
+	w->open = 1;
 	return 0;
 }
 
@@ -348,14 +645,23 @@ store_script(struct store *s, enum store_script_id id, redisCallbackFn *fn,
 	/*
 	 * Read caches made before a change are stale. The escalation timer's
 	 * run every second mostly changes nothing: it counts itself when it
-	 * did (escalate.c).
+	 * did (escalate.c). A change someone waits for is acknowledged only
+	 * once replicated.
 	 */
-	if (id == SCRIPT_WORKFLOW && strcmp(argv[0], "escalate") != 0)
+	if (id == SCRIPT_WORKFLOW && strcmp(argv[0], "escalate") != 0) {
 		s->writes++;
+		if (s->replicas > 0)
+			return store_command_waited(s, fn, privdata, argc + 4,
+			    av, al);
+	}
 	return store_command(s, fn, privdata, argc + 4, av, al);
 }
 
-/* A reply that is an error reply; NOSCRIPT also schedules a reconnect. */
+/*
+ * A reply that is an error reply. NOSCRIPT schedules a reconnect;
+ * READONLY (the server became a replica) one to the primary the Sentinels
+ * name now.
+ */
 int
 store_reply_is_error(struct store *s, const redisReply *reply)
 {
@@ -364,5 +670,42 @@ store_reply_is_error(struct store *s, const redisReply *reply)
 	log_warnx("redis: %s", reply->str);
 	if (strncmp(reply->str, "NOSCRIPT", 8) == 0)
 		store_fail(s, "scripts were flushed");
+	else if (strstr(reply->str, "READONLY") != NULL)
+		store_fail(s, "the server is a replica now");
 	return 1;
+}
+
+/*
+ * 1 when an error reply means "not now" rather than "never": a replica
+ * refusing a write, a server loading its data, too few replicas confirming
+ * a change. The caller answers 503 with Retry-After.
+ */
+int
+store_reply_unavailable(const redisReply *reply)
+{
+	static const char *const codes[] = { "READONLY", "NOREPLICAS",
+	    "LOADING", "MASTERDOWN", NULL };
+	size_t i;
+
+	if (reply->type != REDIS_REPLY_ERROR)
+		return 0;
+	for (i = 0; codes[i] != NULL; i++)
+		if (strncmp(reply->str, codes[i], strlen(codes[i])) == 0)
+			return 1;
+	return strstr(reply->str, "READONLY") != NULL;
+}
+
+/* The server in use as text ("127.0.0.1:6379", a socket), in buf. */
+const char *
+store_primary(const struct store *s, char *buf, size_t len)
+{
+	if (s->socket != NULL)
+		snprintf(buf, len, "%s", s->socket);
+	else if (s->host == NULL)
+		snprintf(buf, len, "none");
+	else if (strchr(s->host, ':') != NULL)
+		snprintf(buf, len, "[%s]:%d", s->host, s->port);
+	else
+		snprintf(buf, len, "%s:%d", s->host, s->port);
+	return buf;
 }

@@ -81,6 +81,7 @@ struct webhook {
 	int reading;                 /* an outbox read or claim is outstanding */
 	int group_ready;
 	int64_t last_autoclaim;
+	uint64_t connection;         /* the store's connection last read on */
 	int callbacks;               /* store replies still to come to us */
 	int stopping;
 	int ntransfers;
@@ -341,6 +342,7 @@ webhook_check_done(struct webhook *w)
 {
 	struct webhook_transfer *t;
 	CURLMsg *msg;
+	curl_off_t us = 0;
 	long status = 0;
 	int left;
 
@@ -350,6 +352,9 @@ webhook_check_done(struct webhook *w)
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE,
 		    &status);
+		if (curl_easy_getinfo(msg->easy_handle, CURLINFO_TOTAL_TIME_T,
+		    &us) == CURLE_OK)
+			metrics_observe(METRICS_WEBHOOK, t->department, us / 1e6);
 		curl_multi_remove_handle(w->multi, msg->easy_handle);
 		webhook_record(w, t, status, msg->data.result);
 		(*webhook_inflight(w, t->department))--;
@@ -751,6 +756,15 @@ webhook_tick(evutil_socket_t fd, short what, void *arg)
 		argv[0] = "XREADGROUP"; argv[1] = "GROUP"; argv[2] = "webhooks";
 		argv[3] = w->consumer; argv[4] = "COUNT"; argv[5] = "100";
 		argv[6] = "STREAMS"; argv[7] = key; argv[8] = ">";
+		/*
+		 * A new connection (a failover, too) may find entries this
+		 * daemon read before but whose enqueue was lost: its own
+		 * pending ones ("0") come first.
+		 */
+		if (w->connection != s->connections) {
+			w->connection = s->connections;
+			argv[8] = "0";
+		}
 		if (store_command(s, webhook_outbox_read, w, 9, argv,
 		    NULL) == 0) {
 			w->callbacks++;

@@ -392,7 +392,12 @@ local function submit()
   if idem ~= '' then
     local prev = redis.call('HMGET', idem_key, 'body', 'response')
     if prev[1] then
-      if prev[1] == body_hash then return {'replay', prev[2]} end
+      if prev[1] == body_hash then
+        -- A write, so that a WAIT behind the replay (store.c) covers the
+        -- first answer too: WAIT counts from the connection's last write.
+        redis.call('EXPIRE', idem_key, tonumber(ttl))
+        return {'replay', prev[2]}
+      end
       return {'conflict', ''}
     end
   end

@@ -285,6 +285,24 @@ def metric_series(samples, name, **labels):
     return vals[0] if vals else None
 
 
+def histogram(samples, name, **labels):
+    """The histogram series name{labels} as (count, sum, {le: cumulative}),
+    checked to follow the Prometheus convention: cumulative buckets that never
+    fall, a +Inf bucket equal to _count. None when there is no such series."""
+    buckets = {lab["le"]: v for n, lab, v in samples if n == name + "_bucket"
+               and {k: w for k, w in lab.items() if k != "le"} == labels}
+    if not buckets:
+        return None
+    count = metric_series(samples, name + "_count", **labels)
+    total = metric_series(samples, name + "_sum", **labels)
+    bounds = sorted(buckets, key=lambda le: float("inf") if le == "+Inf" else float(le))
+    values = [buckets[b] for b in bounds]
+    assert bounds[-1] == "+Inf", bounds
+    assert values == sorted(values), (name, labels, buckets)
+    assert values[-1] == count and total is not None and total >= 0, (name, labels, count, total)
+    return count, total, buckets
+
+
 # ---------------------------------------------------------------------------
 # Redis state
 
@@ -396,19 +414,23 @@ def liaisonctl(*args, check=True):
 
 
 class RedisServer:
-    def __init__(self, workdir, port=None):
-        self.dir = os.path.join(workdir, "redis")
+    """A redis-server on loopback with AOF (appendfsync always) in
+    workdir/name; extra: more arguments (e.g. ["--replicaof", host, port])."""
+
+    def __init__(self, workdir, port=None, name="redis", extra=()):
+        self.dir = os.path.join(workdir, name)
         os.makedirs(self.dir, exist_ok=True)
         self.port = port or free_port()
         self.proc = None
         self.log = os.path.join(self.dir, "redis.log")
+        self.extra = list(extra)
 
     def start(self):
         logf = open(self.log, "ab")
         self.proc = subprocess.Popen(
             [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "yes", "--appendfsync", "always", "--dir", self.dir,
-             "--daemonize", "no", "--protected-mode", "no", "--logfile", ""],
+             "--daemonize", "no", "--protected-mode", "no", "--logfile", ""] + self.extra,
             stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         logf.close()
         c = self.client()
@@ -438,6 +460,33 @@ class RedisServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+
+
+class RedisSentinel(RedisServer):
+    """A Redis Sentinel on loopback watching the primary at primary_port under
+    the name master, with short timeouts (down after down_ms) for tests."""
+
+    def __init__(self, workdir, name, master, primary_port, down_ms=1000, failover_ms=2000, quorum=2):
+        super().__init__(workdir, name=name)
+        self.conf = os.path.join(self.dir, "sentinel.conf")
+        with open(self.conf, "w") as f:
+            f.write("port %d\nbind 127.0.0.1\nprotected-mode no\ndir %s\n"
+                    "sentinel monitor %s 127.0.0.1 %d %d\n"
+                    "sentinel down-after-milliseconds %s %d\n"
+                    "sentinel failover-timeout %s %d\n"
+                    "sentinel parallel-syncs %s 2\n"
+                    % (self.port, self.dir, master, primary_port, quorum, master, down_ms, master,
+                       failover_ms, master))
+
+    def start(self):
+        logf = open(self.log, "ab")
+        # the Sentinel rewrites its own file: it must be writable
+        self.proc = subprocess.Popen([REDIS_SERVER, self.conf, "--sentinel"], stdout=logf,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        logf.close()
+        c = self.client()
+        wait_for(lambda: c.ping(), 10, what="redis-sentinel on port %d" % self.port)
+        return self
 
 
 class _HttpServer(http.server.ThreadingHTTPServer):

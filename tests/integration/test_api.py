@@ -2,6 +2,8 @@
 
 import datetime
 import re
+import shutil
+import subprocess
 
 import pytest
 
@@ -68,7 +70,38 @@ def test_healthz(stack):
     resp = stack.d.get("/healthz")
     assert resp.status == 200, resp
     assert resp.header("content-type").startswith("application/json")
-    assert resp.json() == {"status": "ok"}
+    # which Redis is in use, and the failovers followed (SPEC 13)
+    assert resp.json() == {"status": "ok", "redis": {"primary": "127.0.0.1:%d" % stack.redis.port,
+                                                     "sentinel": False, "failovers": 0, "replicas": 0}}
+
+
+def test_metrics_latency_histograms(stack):
+    """Request duration by route and the Redis round trip, in the Prometheus
+    histogram convention (issue 14)."""
+    stack.d.get("/healthz")
+    lib.wait_for(lambda: lib.histogram(stack.d.metrics(), "liaisond_redis_round_trip_seconds"), 5,
+                 what="a PING timed")
+    samples = stack.d.metrics()
+    count, total, buckets = lib.histogram(samples, "liaisond_http_request_duration_seconds", route="/healthz")
+    assert count >= 1 and total < count * 10, (count, total)
+    count, total, buckets = lib.histogram(samples, "liaisond_redis_round_trip_seconds")
+    assert count >= 1 and buckets["1"] >= 1, buckets      # a loopback PING under a second
+    text = stack.d.get("/metrics").body.decode()
+    for family in ("liaisond_http_request_duration_seconds", "liaisond_redis_round_trip_seconds",
+                   "liaisond_webhook_attempt_seconds", "liaisond_digest_mail_seconds"):
+        assert "# TYPE %s histogram\n" % family in text, family
+
+
+def test_metrics_pass_promtool(stack):
+    """promtool (Debian's prometheus, installed by scripts/check) accepts
+    /metrics as it is."""
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool is not installed (apt-get install prometheus)")
+    stack.d.get("/healthz")
+    text = stack.d.get("/metrics").body
+    p = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, timeout=30)
+    assert p.returncode == 0, (p.stdout + p.stderr).decode()
 
 
 def test_metrics(stack, officers):

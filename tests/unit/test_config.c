@@ -619,6 +619,61 @@ test_config_reports_the_first_error(void **state)
 	    "2: [redis] port: \"x\": must be a whole number from 1 to 65535");
 }
 
+/* More than one machine (SPEC 13): the Sentinel and WAIT keys. */
+static void
+test_config_reads_sentinels_master_and_replicas(void **state)
+{
+	struct config *c;
+	char *cause;
+
+	c = load("[redis]\nsentinels = 127.0.0.1:26379, [::1]:26380\n"
+	    "master = liaisond\nreplicas = 2\nwait_ms = 500\n", &cause);
+	if (c == NULL)
+		fail_msg("%s", cause);
+	assert_int_equal(c->redis_nsentinels, 2);
+	assert_string_equal(c->redis_sentinels[0].host, "127.0.0.1");
+	assert_int_equal(c->redis_sentinels[0].port, 26379);
+	assert_string_equal(c->redis_sentinels[1].host, "::1");
+	assert_string_equal(c->redis_master, "liaisond");
+	assert_int_equal(c->redis_replicas, 2);
+	assert_int_equal(c->redis_wait_ms, 500);
+	config_free(c);
+
+	c = load("", &cause);
+	assert_non_null(c);
+	assert_null(c->redis_sentinels);
+	assert_null(c->redis_master);
+	assert_int_equal(c->redis_replicas, 0);
+	assert_int_equal(c->redis_wait_ms, 1000);
+	config_free(c);
+}
+
+static void
+test_config_refuses_sentinel_keys_that_do_not_fit(void **state)
+{
+	refuse("[redis]\nsentinels = 127.0.0.1:26379\n",
+	    "2: [redis] sentinels: needs master, the name the Sentinels know "
+	    "the primary by");
+	refuse("[redis]\nmaster = liaisond\n",
+	    "2: [redis] master: needs sentinels");
+	refuse("[redis]\nsentinels = localhost:26379\nmaster = m\n",
+	    "2: [redis] sentinels: \"localhost:26379\": the address must be "
+	    "a numeric IPv4 or [IPv6] address");
+	refuse("[redis]\nsentinels = 127.0.0.1:1\nmaster = m\n"
+	    "socket = /run/redis.sock\n",
+	    "4: [redis] socket: not with sentinels (they give an address and "
+	    "a port)");
+	refuse("[limits]\nrequest_timeout_ms = 1000\n[redis]\nreplicas = 1\n",
+	    "4: [redis] wait_ms: must be below [limits] request_timeout_ms "
+	    "(1000)");
+	refuse("[redis]\nreplicas = 1\nwait_ms = 5000\n",
+	    "3: [redis] wait_ms: must be below [limits] request_timeout_ms "
+	    "(5000)");
+	refuse("[redis]\nreplicas = -1\n",
+	    "2: [redis] replicas: \"-1\": must be a whole number from 0 to "
+	    "100");
+}
+
 int
 main(void)
 {
@@ -626,6 +681,8 @@ main(void)
 		cmocka_unit_test(test_config_empty_file_gives_every_default),
 		cmocka_unit_test(test_config_reads_every_key),
 		cmocka_unit_test(test_config_listen_takes_ipv6_in_brackets),
+		cmocka_unit_test(test_config_reads_sentinels_master_and_replicas),
+		cmocka_unit_test(test_config_refuses_sentinel_keys_that_do_not_fit),
 		cmocka_unit_test(test_config_relative_roster_file_is_relative_to_the_config),
 		cmocka_unit_test(test_config_relative_calendar_is_relative_to_the_config),
 		cmocka_unit_test(test_config_refuses_deadlines_out_of_range),
