@@ -257,19 +257,19 @@ void metrics_write_histograms(struct evbuffer *);
 void metrics_free(void);
 
 /* api_misc.c */
-void api_healthz(struct request *);
-void api_metrics(struct request *);
-void api_me(struct request *);
+void api_misc_healthz(struct request *);
+void api_misc_metrics(struct request *);
+void api_misc_me(struct request *);
 
 /* api_reports.c */
 void api_reports(struct request *);
 
 /* api_issues.c */
 void api_issues(struct request *);
-void api_issue(struct request *);
+void api_issues_one(struct request *);
 void api_issues_triage(struct request *);
-void api_issue_fetch(struct request *, const char *);
-void api_issue_reply(struct request *, redisReply *);
+void api_issues_fetch(struct request *, const char *);
+void api_issues_reply(struct request *, redisReply *);
 
 /* ledger_cache.c */
 struct ledger_cache;
@@ -283,27 +283,28 @@ size_t ledger_cache_reads(const struct ledger_cache *);
 void api_ledger(struct request *);
 
 /* api_ledger_files.c */
-void api_ledger_file(struct request *);
+void api_ledger_files_one(struct request *);
 
 /* api_workflow.c */
-struct cJSON *workflow_payload(struct request *);
-int workflow_run(struct request *, const char *, struct cJSON *, request_reply_fn,
+struct cJSON *api_workflow_payload(struct request *);
+int api_workflow_run(struct request *, const char *, struct cJSON *,
+    request_reply_fn,
     int, const char **);
-int workflow_refused(struct request *, const redisReply *);
+int api_workflow_refused(struct request *, const redisReply *);
 
 /* api_tasks.c */
-void api_queue(struct request *);
-void api_claim_next(struct request *);
-void api_task(struct request *);
-void api_task_step(struct request *);
+void api_tasks_queue(struct request *);
+void api_tasks_claim_next(struct request *);
+void api_tasks_one(struct request *);
+void api_tasks_step(struct request *);
 
 /* api_governance.c (issue 16) */
-void api_task_extend(struct request *);
-void api_task_extension(struct request *);
-void api_extensions(struct request *);
-void api_ledger_snapshots(struct request *);
-void api_ledger_snapshot(struct request *);
-void governance_ledger_reply(struct request *, struct cJSON *);
+void api_governance_extend(struct request *);
+void api_governance_extension(struct request *);
+void api_governance_extensions(struct request *);
+void api_governance_snapshots(struct request *);
+void api_governance_snapshot(struct request *);
+void api_governance_ledger_reply(struct request *, struct cJSON *);
 
 /* snapshot.c (issue 16) */
 struct snapshot;
@@ -316,7 +317,7 @@ void api_agenda(struct request *);
 /* api_recurrence.c (issue 16) */
 void api_recurrence_find(struct request *, void (*)(struct request *));
 /* api_actions.c */
-void api_issue_action(struct request *);
+void api_actions_issue(struct request *);
 
 /* window.c */
 struct window;
@@ -334,7 +335,7 @@ int webhook_busy(const struct webhook *);
 
 /* api_deliveries.c */
 void api_deliveries(struct request *);
-void api_delivery_retry(struct request *);
+void api_deliveries_retry(struct request *);
 void api_deliveries_retry_department(struct request *);
 
 /* escalate.c */
@@ -383,8 +384,8 @@ int api_fieldwork_outcomes(struct request *, const struct cJSON *,
 
 /* api_figures.c */
 void api_figures(struct request *);
-void api_officers(struct request *);
-void api_officer_performance(struct request *);
+void api_figures_officers(struct request *);
+void api_figures_officer_performance(struct request *);
 
 /* web_fieldwork.c */
 void web_fieldwork(struct request *);
@@ -435,8 +436,8 @@ void web_static(struct request *);
 /* web_session.c */
 void web_session_dispatch(struct request *);
 void web_session_load(struct request *);
-void web_signin_page(struct request *, int, const char *);
-void web_login(struct request *);
+void web_session_signin_page(struct request *, int, const char *);
+void web_session_login(struct request *);
 void web_session_open(struct request *);
 
 /* web_admin.c */
@@ -449,7 +450,7 @@ void web_cards_revoke(struct request *);
 
 /* web_link.c */
 void web_link(struct request *);
-void web_logout(struct request *);
+void web_session_logout(struct request *);
 void web_session_flash(struct request *, const char *, const char *);
 
 /* web_form.c */

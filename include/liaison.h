@@ -569,12 +569,12 @@ int util_vcause(char **cause, const char *name, int line, const char *fmt,
 /* issue_json.c */
 struct cJSON *issue_json(const struct redisReply *issue,
     const struct redisReply *tasks);
-struct cJSON *issue_task_json(const struct redisReply *);
-struct cJSON *issue_history_json(const struct redisReply *);
+struct cJSON *issue_json_task(const struct redisReply *);
+struct cJSON *issue_json_history(const struct redisReply *);
 /* A task's anchor on /dept (id="task-T1"): links land on the task. */
 #define ISSUE_TASK_ANCHOR "task-"
-char *issue_task_link(const char *public_url, const char *task);
-char *issue_dept_link(const char *public_url);
+char *issue_json_task_link(const char *public_url, const char *task);
+char *issue_json_dept_link(const char *public_url);
 
 /* validate.c */
 struct api_error {
@@ -583,17 +583,19 @@ struct api_error {
 	char message[256];
 	char field[64];            /* the input field at fault, or "" */
 };
-void api_error_set(struct api_error *, int, const char *, const char *,
+void validate_error_set(struct api_error *, int, const char *, const char *,
     const char *, ...) __attribute__((format(printf, 5, 6)));
-const char *json_find_nul_escape(const char *, size_t);
-struct cJSON *json_parse_object(const char *, size_t, struct api_error *);
-const struct cJSON *json_find_bad_field(const struct cJSON *,
+const char *validate_find_nul_escape(const char *, size_t);
+struct cJSON *validate_parse_object(const char *, size_t, struct api_error *);
+const struct cJSON *validate_find_bad_field(const struct cJSON *,
     const char *const *, int *twice);
-int json_check_fields(const struct cJSON *, const char *const *, const char *,
+int validate_check_fields(const struct cJSON *, const char *const *,
+    const char *,
     struct api_error *);
-int json_get_string(const struct cJSON *, const char *, const char *, int, size_t,
+int validate_get_string(const struct cJSON *, const char *, const char *, int,
+    size_t,
     const char **, struct api_error *);
-int json_get_bool(const struct cJSON *, const char *, const char *, int *,
+int validate_get_bool(const struct cJSON *, const char *, const char *, int *,
     struct api_error *);
 
 /* governance.c (issue 16) */
@@ -727,7 +729,7 @@ struct webhook_backend {
 };
 extern const struct webhook_backend *const webhook_backends[];
 const struct webhook_backend *webhook_backend_find(const char *name);
-int webhook_id(const char *delivery_id, char *buf, size_t len);
+int webhook_backend_id(const char *delivery_id, char *buf, size_t len);
 int webhook_backend_hmac_base64(const void *key, size_t keylen,
     const void *msg, size_t msglen, char out[WEBHOOK_SIGN_SIZE]);
 int webhook_backend_sign_timestamp(const char *secret, long long timestamp,

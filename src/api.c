@@ -110,8 +110,8 @@ api_body_object(struct request *r, const char *const *fields)
 		    "Content-Type: application/json (UTF-8)", NULL);
 		return NULL;
 	}
-	if ((json = json_parse_object(r->body, r->bodylen, &e)) == NULL ||
-	    json_check_fields(json, fields, "", &e) == -1) {
+	if ((json = validate_parse_object(r->body, r->bodylen, &e)) == NULL ||
+	    validate_check_fields(json, fields, "", &e) == -1) {
 		cJSON_Delete(json);
 		request_fail(r, &e);
 		return NULL;

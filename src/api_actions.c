@@ -30,9 +30,9 @@ static const char *const satisfactions[] = { "satisfied", "basic",
 static void
 api_actions_done(struct request *r, redisReply *reply)
 {
-	if (workflow_refused(r, reply))
+	if (api_workflow_refused(r, reply))
 		return;
-	api_issue_fetch(r, r->param);
+	api_issues_fetch(r, r->param);
 }
 
 /* A string field that must be one of allowed; -1 with e filled. */
@@ -40,10 +40,11 @@ static int
 api_actions_choice(const cJSON *body, const char *name, const char *const *allowed,
     const char **out, struct api_error *e)
 {
-	if (json_get_string(body, name, "", 1, 32, out, e) == -1)
+	if (validate_get_string(body, name, "", 1, 32, out, e) == -1)
 		return -1;
 	if (!api_one_of(*out, allowed)) {
-		api_error_set(e, 422, "invalid", name, "not one of the allowed "
+		validate_error_set(e, 422, "invalid", name,
+		    "not one of the allowed "
 		    "values");
 		return -1;
 	}
@@ -60,36 +61,39 @@ api_actions_departments(struct request *r, const cJSON *body, cJSON *payload,
 	cJSON *out;
 
 	if (list == NULL) {
-		api_error_set(e, 422, "invalid", "departments", "this field is "
+		validate_error_set(e, 422, "invalid", "departments",
+		    "this field is "
 		    "required");
 		return -1;
 	}
 	if (!cJSON_IsArray(list)) {
-		api_error_set(e, 400, "bad_request", "departments",
+		validate_error_set(e, 400, "bad_request", "departments",
 		    "must be an array of department ids");
 		return -1;
 	}
 	if (cJSON_GetArraySize(list) == 0 ||
 	    (size_t)cJSON_GetArraySize(list) > r->roster->ndepartments) {
-		api_error_set(e, 422, "invalid", "departments", "name 1 to %zu "
+		validate_error_set(e, 422, "invalid", "departments",
+		    "name 1 to %zu "
 		    "departments", r->roster->ndepartments);
 		return -1;
 	}
 	out = cJSON_AddArrayToObject(payload, "departments");
 	cJSON_ArrayForEach(d, list) {
 		if (!cJSON_IsString(d)) {
-			api_error_set(e, 400, "bad_request", "departments",
+			validate_error_set(e, 400, "bad_request", "departments",
 			    "must be an array of department ids");
 			return -1;
 		}
 		if (roster_department(r->roster, d->valuestring) == NULL) {
-			api_error_set(e, 422, "invalid", "departments",
+			validate_error_set(e, 422, "invalid", "departments",
 			    "no such department: %.64s", d->valuestring);
 			return -1;
 		}
 		for (seen = list->child; seen != d; seen = seen->next) {
 			if (strcmp(seen->valuestring, d->valuestring) == 0) {
-				api_error_set(e, 422, "invalid", "departments",
+				validate_error_set(e, 422, "invalid",
+				    "departments",
 				    "%.64s is named twice", d->valuestring);
 				return -1;
 			}
@@ -108,12 +112,13 @@ api_actions_parse(struct request *r, const char *action, const cJSON *body,
 
 	if (strcmp(action, "confirm") == 0) {
 		if (api_actions_choice(body, "satisfaction", satisfactions, &a,
-		    e) == -1 || json_get_string(body, "comment", "", 0,
+		    e) == -1 || validate_get_string(body, "comment", "", 0,
 		    REASON_MAX, &b, e) == -1)
 			return -1;
 		/* 不满意 sends the issue back: the department must know why. */
 		if (strcmp(a, "unsatisfied") == 0 && (b == NULL || *b == '\0')) {
-			api_error_set(e, 422, "invalid", "comment", "a reason is "
+			validate_error_set(e, 422, "invalid", "comment",
+			    "a reason is "
 			    "required when unsatisfied: the issue goes back to "
 			    "its departments with it");
 			return -1;
@@ -128,7 +133,7 @@ api_actions_parse(struct request *r, const char *action, const cJSON *body,
 	if (strcmp(action, "route") == 0 &&
 	    api_actions_departments(r, body, payload, e) == -1)
 		return -1;
-	if (json_get_string(body, "reason", "", 1, REASON_MAX, &b, e) == -1)
+	if (validate_get_string(body, "reason", "", 1, REASON_MAX, &b, e) == -1)
 		return -1;
 	if (a != NULL)
 		cJSON_AddStringToObject(payload, "category", a);
@@ -138,7 +143,7 @@ api_actions_parse(struct request *r, const char *action, const cJSON *body,
 
 /* POST /api/v1/issues/{id}/confirm|reopen|classify|route */
 void
-api_issue_action(struct request *r)
+api_actions_issue(struct request *r)
 {
 	const char *action = r->route->arg;
 	const char *const *fields;
@@ -159,7 +164,7 @@ api_issue_action(struct request *r)
 		fields = route_fields;
 	if ((body = api_body_object(r, fields)) == NULL)
 		return;
-	payload = workflow_payload(r);
+	payload = api_workflow_payload(r);
 	cJSON_AddStringToObject(payload, "issue", r->param);
 	if (r->role == ROLE_OFFICER)
 		cJSON_AddStringToObject(payload, "officer", r->actor_id);
@@ -170,5 +175,5 @@ api_issue_action(struct request *r)
 		return;
 	}
 	cJSON_Delete(body);
-	workflow_run(r, action, payload, api_actions_done, 0, NULL);
+	api_workflow_run(r, action, payload, api_actions_done, 0, NULL);
 }

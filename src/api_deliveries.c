@@ -36,7 +36,7 @@ api_deliveries_delivery_json(const struct roster *roster, const redisReply *d,
 		cJSON_AddStringToObject(obj, fields[i], v ? v : "");
 	}
 	v = util_reply_field(d, "id");
-	webhook_id(v ? v : "", buf, sizeof buf);
+	webhook_backend_id(v ? v : "", buf, sizeof buf);
 	cJSON_AddStringToObject(obj, "webhook_id", buf);
 	v = util_reply_field(d, "created");
 	util_time_iso8601(v ? strtoll(v, NULL, 10) : 0, when);
@@ -120,7 +120,7 @@ api_deliveries_delivery_retried(struct request *r, redisReply *reply)
 {
 	cJSON *root;
 
-	if (workflow_refused(r, reply))
+	if (api_workflow_refused(r, reply))
 		return;
 	root = cJSON_CreateObject();
 	cJSON_AddStringToObject(root, "id", r->param);
@@ -130,7 +130,7 @@ api_deliveries_delivery_retried(struct request *r, redisReply *reply)
 
 /* POST /api/v1/deliveries/{id}/retry: send it again now. */
 void
-api_delivery_retry(struct request *r)
+api_deliveries_retry(struct request *r)
 {
 	const char *argv[3];
 	char payload[128];
@@ -160,7 +160,7 @@ api_deliveries_dead_retried(struct request *r, redisReply *reply)
 {
 	cJSON *root;
 
-	if (workflow_refused(r, reply))
+	if (api_workflow_refused(r, reply))
 		return;
 	if (reply->elements != 3 || reply->element[1]->type !=
 	    REDIS_REPLY_STRING || reply->element[2]->type != REDIS_REPLY_STRING) {
@@ -194,7 +194,8 @@ api_deliveries_retry_department(struct request *r)
 
 	if ((body = api_body_object(r, api_deliveries_retry_fields)) == NULL)
 		return;
-	if (json_get_string(body, "department", "", 1, 64, &dept, &e) == -1) {
+	if (validate_get_string(body, "department", "", 1, 64, &dept,
+	    &e) == -1) {
 		cJSON_Delete(body);
 		request_fail(r, &e);
 		return;

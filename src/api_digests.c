@@ -56,7 +56,7 @@ api_digests(struct request *r)
 
 	if ((body = api_body_object(r, digests_fields)) == NULL)
 		return;
-	if (json_get_string(body, "week", "", 1, DIGEST_WEEK_LEN, &week,
+	if (validate_get_string(body, "week", "", 1, DIGEST_WEEK_LEN, &week,
 	    &e) == -1) {
 		cJSON_Delete(body);
 		request_fail(r, &e);

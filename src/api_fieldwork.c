@@ -204,7 +204,7 @@ api_fieldwork_post(struct request *r, const struct api_fieldwork_type *t)
 		    api_fieldwork_officer_of(r->roster, cJSON_GetObjectItem(
 		    fields, "enterprise")->valuestring)));
 	}
-	payload = workflow_payload(r);
+	payload = api_workflow_payload(r);
 	cJSON_AddItemToObject(payload, "record", rec);
 	util_sha256_hex(r->body, r->bodylen, hash);
 	snprintf(ttl, sizeof ttl, "%d", r->config->idempotency_ttl_s);

@@ -154,7 +154,7 @@ api_figures_performance(struct request *r, struct api_figures_state *s,
 
 /* GET /api/v1/officers?from=&to=&limit=&offset=: roster order. */
 void
-api_officers(struct request *r)
+api_figures_officers(struct request *r)
 {
 	static const char *const query[] = { "from", "to", "limit", "offset",
 	    NULL };
@@ -183,7 +183,7 @@ api_officers(struct request *r)
 
 /* GET /api/v1/officers/{id}/performance?from=&to= */
 void
-api_officer_performance(struct request *r)
+api_figures_officer_performance(struct request *r)
 {
 	static const char *const query[] = { "from", "to", NULL };
 	const struct officer *o;

@@ -33,18 +33,18 @@ static const char *const no_query[] = { NULL };
 static void
 api_governance_task_done(struct request *r, redisReply *reply)
 {
-	if (workflow_refused(r, reply))
+	if (api_workflow_refused(r, reply))
 		return;
 	if (reply->elements != 3) {
 		request_error(r, 500, "internal", "unexpected store reply", NULL);
 		return;
 	}
-	request_reply_json(r, 200, issue_task_json(reply->element[2]));
+	request_reply_json(r, 200, issue_json_task(reply->element[2]));
 }
 
 /* POST /api/v1/tasks/{id}/extend {"days", "reason"}: 延期申请. */
 void
-api_task_extend(struct request *r)
+api_governance_extend(struct request *r)
 {
 	struct api_error e;
 	const char *reason;
@@ -58,13 +58,13 @@ api_task_extend(struct request *r)
 	if ((body = api_body_object(r, extend_fields)) == NULL)
 		return;
 	if (governance_extension_days(body, &days, &e) == -1 ||
-	    json_get_string(body, "reason", "", 1, GOVERNANCE_REASON_MAX,
+	    validate_get_string(body, "reason", "", 1, GOVERNANCE_REASON_MAX,
 	    &reason, &e) == -1) {
 		cJSON_Delete(body);
 		request_fail(r, &e);
 		return;
 	}
-	payload = workflow_payload(r);
+	payload = api_workflow_payload(r);
 	cJSON_AddStringToObject(payload, "department", r->actor_id);
 	cJSON_AddStringToObject(payload, "task", r->param);
 	cJSON_AddNumberToObject(payload, "days", days);
@@ -72,7 +72,8 @@ api_task_extend(struct request *r)
 	cJSON_AddNumberToObject(payload, "extensions_max",
 	    r->config->extensions_max);
 	cJSON_Delete(body);
-	workflow_run(r, "extend", payload, api_governance_task_done, 0, NULL);
+	api_workflow_run(r, "extend", payload, api_governance_task_done, 0,
+	    NULL);
 }
 
 /*
@@ -115,13 +116,13 @@ api_governance_decide(struct request *r, redisReply *reply)
 	cJSON_AddStringToObject(payload, "from_due", deadline ? deadline : "");
 	snprintf(buf, sizeof buf, "%lld", (long long)due);
 	cJSON_AddStringToObject(payload, "new_due", due > 0 ? buf : "");
-	workflow_run(r, "extension", payload, api_governance_task_done, 0,
+	api_workflow_run(r, "extension", payload, api_governance_task_done, 0,
 	    NULL);
 }
 
 /* POST /api/v1/tasks/{id}/extension {"decision", "reason"}: an admin's. */
 void
-api_task_extension(struct request *r)
+api_governance_extension(struct request *r)
 {
 	const char *argv[2] = { "task", r->param };
 	const char *decision, *reason;
@@ -134,9 +135,9 @@ api_task_extension(struct request *r)
 	}
 	if ((body = api_body_object(r, decision_fields)) == NULL)
 		return;
-	if (json_get_string(body, "decision", "", 1, 16, &decision,
+	if (validate_get_string(body, "decision", "", 1, 16, &decision,
 	    &e) == -1 ||
-	    json_get_string(body, "reason", "", 0, GOVERNANCE_REASON_MAX,
+	    validate_get_string(body, "reason", "", 0, GOVERNANCE_REASON_MAX,
 	    &reason, &e) == -1) {
 		cJSON_Delete(body);
 		request_fail(r, &e);
@@ -155,7 +156,7 @@ api_task_extension(struct request *r)
 		    "reason");
 		return;
 	}
-	payload = workflow_payload(r);
+	payload = api_workflow_payload(r);
 	cJSON_AddStringToObject(payload, "task", r->param);
 	cJSON_AddStringToObject(payload, "decision", decision);
 	cJSON_AddStringToObject(payload, "reason", reason ? reason : "");
@@ -175,7 +176,7 @@ api_task_extension(struct request *r)
 static cJSON *
 api_governance_row(const redisReply *task, long n)
 {
-	cJSON *t = issue_task_json(task), *row, *list, *x;
+	cJSON *t = issue_json_task(task), *row, *list, *x;
 	int count;
 
 	list = cJSON_GetObjectItemCaseSensitive(t, "extensions");
@@ -239,7 +240,7 @@ api_governance_listed(struct request *r, redisReply *reply)
  * requests waiting (oldest first) or decided (latest first).
  */
 void
-api_extensions(struct request *r)
+api_governance_extensions(struct request *r)
 {
 	const char *state = request_query(r, "state"), *argv[3];
 	char limit[16], offset[16];
@@ -287,7 +288,7 @@ api_governance_snapshots_listed(struct request *r, redisReply *reply)
 
 /* GET /api/v1/ledger/snapshots: the frozen periods, oldest first. */
 void
-api_ledger_snapshots(struct request *r)
+api_governance_snapshots(struct request *r)
 {
 	const char *argv[2] = { "snapshots", "" };
 
@@ -311,7 +312,7 @@ api_governance_snapshot_read(struct request *r, redisReply *reply)
 
 /* GET /api/v1/ledger/snapshots/{period}: the ledger as it was frozen. */
 void
-api_ledger_snapshot(struct request *r)
+api_governance_snapshot(struct request *r)
 {
 	const char *argv[2] = { "snapshot", r->param };
 	struct period p;
@@ -364,7 +365,7 @@ api_governance_ledger_snapshot(struct request *r, redisReply *reply)
  * request's state. (One GET of one key: the ledger itself is cached.)
  */
 void
-governance_ledger_reply(struct request *r, cJSON *root)
+api_governance_ledger_reply(struct request *r, cJSON *root)
 {
 	const char *argv[2] = { "snapshot", NULL };
 

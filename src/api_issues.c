@@ -50,7 +50,7 @@ api_issues_visible(const struct request *r, const redisReply *issue)
 
 /* Answer with one issue as read.lua gives it (200, or 404 / 403). */
 void
-api_issue_reply(struct request *r, redisReply *reply)
+api_issues_reply(struct request *r, redisReply *reply)
 {
 	cJSON *obj;
 
@@ -69,28 +69,28 @@ api_issue_reply(struct request *r, redisReply *reply)
 	}
 	obj = issue_json(reply->element[0], reply->element[1]);
 	cJSON_AddItemToObject(obj, "history",
-	    issue_history_json(reply->element[2]));
+	    issue_json_history(reply->element[2]));
 	request_reply_json(r, 200, obj);
 }
 
 /* GET /api/v1/issues/{id} */
 void
-api_issue(struct request *r)
+api_issues_one(struct request *r)
 {
 	if (!api_id_valid(r->param, 'I')) {
 		request_error(r, 404, "not_found", "no such issue", NULL);
 		return;
 	}
-	api_issue_fetch(r, r->param);
+	api_issues_fetch(r, r->param);
 }
 
 /* Read issue id and answer with it. */
 void
-api_issue_fetch(struct request *r, const char *id)
+api_issues_fetch(struct request *r, const char *id)
 {
 	const char *argv[2] = { "issue", id };
 
-	request_script(r, SCRIPT_READ, api_issue_reply, 2, argv, NULL);
+	request_script(r, SCRIPT_READ, api_issues_reply, 2, argv, NULL);
 }
 
 /* Is task one of the issue's current tasks (not a re-route's past)? */

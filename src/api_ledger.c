@@ -40,7 +40,7 @@ api_ledger_read(struct request *r, struct ledger *l)
 	evhttp_add_header(evhttp_request_get_output_headers(r->req),
 	    "X-Total-Count", total);
 	/* Carry-over and the frozen figures: api_governance.c (issue 16). */
-	governance_ledger_reply(r, root);
+	api_governance_ledger_reply(r, root);
 }
 
 /*

@@ -23,7 +23,7 @@
 
 static const char *const ledger_files_query[] = { "period", NULL };
 
-struct api_ledger_file {
+struct api_ledger_files_one {
 	char period[PERIOD_LEN + 1];
 	int xlsx;                  /* 1: the workbook; 0: CSV */
 };
@@ -31,7 +31,7 @@ struct api_ledger_file {
 static void
 api_ledger_files_read(struct request *r, redisReply *reply)
 {
-	struct api_ledger_file *a = r->state;
+	struct api_ledger_files_one *a = r->state;
 	const char *department = NULL;
 	struct ledger *l;
 	char *data = NULL, *cause = NULL, disposition[128];
@@ -72,9 +72,9 @@ api_ledger_files_read(struct request *r, redisReply *reply)
 
 /* GET /api/v1/ledger.xlsx?period= and /api/v1/ledger.csv?period= */
 void
-api_ledger_file(struct request *r)
+api_ledger_files_one(struct request *r)
 {
-	struct api_ledger_file *a = xcalloc(1, sizeof *a);
+	struct api_ledger_files_one *a = xcalloc(1, sizeof *a);
 	const char *argv[2] = { "period", a->period };
 
 	r->state = a;

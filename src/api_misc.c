@@ -42,7 +42,7 @@ api_misc_healthz_pong(struct request *r, redisReply *reply)
 
 /* GET /healthz: 200 when Redis answers a PING now, else 503. */
 void
-api_healthz(struct request *r)
+api_misc_healthz(struct request *r)
 {
 	const char *argv[] = { "PING" };
 
@@ -305,7 +305,7 @@ api_misc_metrics_stats(struct request *r, redisReply *reply)
  * totals. Redis being down is itself a metric, not an error.
  */
 void
-api_metrics(struct request *r)
+api_misc_metrics(struct request *r)
 {
 	const char *argv[1];
 
@@ -347,7 +347,7 @@ api_misc_me_officer_reported(struct request *r, redisReply *reply)
 
 /* GET /api/v1/me: who the token belongs to. */
 void
-api_me(struct request *r)
+api_misc_me(struct request *r)
 {
 	const struct department *d;
 	struct period p;

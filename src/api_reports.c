@@ -176,7 +176,7 @@ api_reports_common(struct request *r, const struct report_item *it,
 static cJSON *
 api_reports_payload(struct request *r, const struct report_input *in)
 {
-	cJSON *root = workflow_payload(r), *items, *item, *depts;
+	cJSON *root = api_workflow_payload(r), *items, *item, *depts;
 	char period[PERIOD_LEN + 1], reason[256];
 	const struct report_item *it;
 	const struct topic *rt;
@@ -289,7 +289,7 @@ api_reports_store(struct request *r)
 	argv[0] = hash;
 	argv[1] = key != NULL ? key : "";
 	argv[2] = ttl;
-	workflow_run(r, "submit", cJSON_Duplicate(r->state, 1),
+	api_workflow_run(r, "submit", cJSON_Duplicate(r->state, 1),
 	    api_reports_submitted, 3, argv);
 }
 

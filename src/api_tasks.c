@@ -56,7 +56,7 @@ api_tasks_queue_read(struct request *r, redisReply *reply)
 	list = cJSON_AddArrayToObject(root, "tasks");
 	tasks = reply->element[1];
 	for (i = 0; i < tasks->elements; i++)
-		cJSON_AddItemToArray(list, issue_task_json(tasks->element[i]));
+		cJSON_AddItemToArray(list, issue_json_task(tasks->element[i]));
 	request_reply_json(r, 200, root);
 }
 
@@ -66,7 +66,7 @@ api_tasks_queue_read(struct request *r, redisReply *reply)
  * says how many are queued in all.
  */
 void
-api_queue(struct request *r)
+api_tasks_queue(struct request *r)
 {
 	const char *argv[3];
 	char limit[16], offset[16];
@@ -93,13 +93,13 @@ api_tasks_task_stepped(struct request *r, redisReply *reply)
 		request_reply_raw(r, 204, "application/json; charset=utf-8", "");
 		return;
 	}
-	if (workflow_refused(r, reply))
+	if (api_workflow_refused(r, reply))
 		return;
 	if (reply->elements != 3) {
 		request_error(r, 500, "internal", "unexpected store reply", NULL);
 		return;
 	}
-	request_reply_json(r, 200, issue_task_json(reply->element[2]));
+	request_reply_json(r, 200, issue_json_task(reply->element[2]));
 }
 
 /*
@@ -120,13 +120,13 @@ api_tasks_run_step(struct request *r, const char *name, const char *task)
 		fields[1] = "outcomes";
 	if ((body = api_body_object(r, fields)) == NULL)
 		return;
-	if (json_get_string(body, step->body, "", 1, step->max, &text,
+	if (validate_get_string(body, step->body, "", 1, step->max, &text,
 	    &e) == -1) {
 		cJSON_Delete(body);
 		request_fail(r, &e);
 		return;
 	}
-	payload = workflow_payload(r);
+	payload = api_workflow_payload(r);
 	cJSON_AddStringToObject(payload, "department", r->actor_id);
 	cJSON_AddStringToObject(payload, "step", step->name);
 	cJSON_AddStringToObject(payload, "text", text);
@@ -150,16 +150,17 @@ api_tasks_run_step(struct request *r, const char *name, const char *task)
 	if (strcmp(step->name, "return") == 0)
 		governance_return_window(payload, r->config);
 	if (task == NULL) {
-		workflow_run(r, "claim_next", payload, api_tasks_task_stepped, 0, NULL);
+		api_workflow_run(r, "claim_next", payload,
+		    api_tasks_task_stepped, 0, NULL);
 		return;
 	}
 	cJSON_AddStringToObject(payload, "task", task);
-	workflow_run(r, "step", payload, api_tasks_task_stepped, 0, NULL);
+	api_workflow_run(r, "step", payload, api_tasks_task_stepped, 0, NULL);
 }
 
 /* POST /api/v1/departments/{dept}/claim {"claimant"}: the oldest task. */
 void
-api_claim_next(struct request *r)
+api_tasks_claim_next(struct request *r)
 {
 	if (api_tasks_department(r) == NULL)
 		return;
@@ -168,7 +169,7 @@ api_claim_next(struct request *r)
 
 /* POST /api/v1/tasks/{id}/claim|respond|resolve|return */
 void
-api_task_step(struct request *r)
+api_tasks_step(struct request *r)
 {
 	if (!api_id_valid(r->param, 'T')) {
 		request_error(r, 404, "not_found", "no such task", NULL);
@@ -198,7 +199,7 @@ api_tasks_task_read(struct request *r, redisReply *reply)
 		    "department", NULL);
 		return;
 	}
-	task = issue_task_json(reply->element[0]);
+	task = issue_json_task(reply->element[0]);
 	details = cJSON_AddArrayToObject(task, "details");
 	for (i = 0; i < reply->element[1]->elements; i++) {
 		issue = reply->element[1]->element[i];
@@ -214,7 +215,7 @@ api_tasks_task_read(struct request *r, redisReply *reply)
 
 /* GET /api/v1/tasks/{id}: the task and what its issues say. */
 void
-api_task(struct request *r)
+api_tasks_one(struct request *r)
 {
 	const char *argv[2] = { "task", r->param };
 

@@ -38,10 +38,10 @@ api_workflow_due(const struct request *r, int64_t ms, int days, int seconds,
 /*
  * A new payload for the workflow script: now, the actor ("officer:O001"),
  * the task stages and the category rules it applies, and the deadlines of
- * a task queued now. Caller frees (workflow_run does).
+ * a task queued now. Caller frees (api_workflow_run does).
  */
 cJSON *
-workflow_payload(struct request *r)
+api_workflow_payload(struct request *r)
 {
 	const struct config *cfg = r->config;
 	cJSON *root = cJSON_CreateObject(), *due;
@@ -73,7 +73,7 @@ workflow_payload(struct request *r)
  * fn gets the reply. Returns -1 having answered 503 when Redis is down.
  */
 int
-workflow_run(struct request *r, const char *action, cJSON *payload,
+api_workflow_run(struct request *r, const char *action, cJSON *payload,
     request_reply_fn fn, int argc, const char **extra)
 {
 	const char *argv[STORE_SCRIPT_MAXARGS];
@@ -95,7 +95,7 @@ workflow_run(struct request *r, const char *action, cJSON *payload,
  * 'conflict', message}). Returns 1 when it answered, 0 for an 'ok'.
  */
 int
-workflow_refused(struct request *r, const redisReply *reply)
+api_workflow_refused(struct request *r, const redisReply *reply)
 {
 	static const struct {
 		const char *outcome;

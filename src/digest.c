@@ -197,7 +197,8 @@ digest_department(const struct digest_input *in,
 	    dept->name, in->week.year, in->week.week);
 	digest_doc_begin(&d, title);
 	digest_period_line(in, &d);
-	link = issue_dept_link(in->public_url != NULL ? in->public_url : "");
+	link = issue_json_dept_link(in->public_url != NULL ? in->public_url :
+	    "");
 	digest_doc_link(&d, "打开部门办理页面", link);
 	free(link);
 	digest_ledger_department(in, dept, &d);

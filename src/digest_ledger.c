@@ -173,7 +173,7 @@ digest_ledger_text_links(const struct digest_input *in, struct digest_doc *d,
 	size_t i;
 
 	for (i = 0; i < items->n && i < DIGEST_ROWS_MAX; i++) {
-		link = issue_task_link(in->public_url != NULL ?
+		link = issue_json_task_link(in->public_url != NULL ?
 		    in->public_url : "", items->v[i].task->id);
 		xasprintf(&line, "%s：%s", items->v[i].task->id, link);
 		digest_doc_text_line(d, line);
@@ -215,7 +215,7 @@ digest_ledger_open_table(const struct digest_input *in, struct digest_doc *d,
 		cells[3] = age;
 		cells[4] = due;
 		cells[5] = late;
-		link = issue_task_link(in->public_url != NULL ?
+		link = issue_json_task_link(in->public_url != NULL ?
 		    in->public_url : "", it->task->id);
 		digest_doc_row_link(d, cells, link);
 		free(link);
@@ -250,7 +250,7 @@ digest_ledger_resolved_table(const struct digest_input *in,
 		cells[1] = title;
 		cells[2] = when;
 		cells[3] = it->task->resolution;
-		link = issue_task_link(in->public_url != NULL ?
+		link = issue_json_task_link(in->public_url != NULL ?
 		    in->public_url : "", it->task->id);
 		digest_doc_row_link(d, cells, link);
 		free(link);

@@ -162,23 +162,26 @@ fieldwork_amount_read(const cJSON *item, const struct fieldwork_kind *kind,
 	char text[64];
 
 	if (!cJSON_IsNumber(item)) {
-		api_error_set(e, 400, "bad_request", field, "must be a number");
+		validate_error_set(e, 400, "bad_request", field,
+		    "must be a number");
 		return -1;
 	}
 	v = item->valuedouble;
 	if (!isfinite(v) || v < 0) {
-		api_error_set(e, 422, "invalid", field, "may not be negative");
+		validate_error_set(e, 422, "invalid", field,
+		    "may not be negative");
 		return -1;
 	}
 	if (kind->unit != FIELDWORK_UNIT_YUAN) {
 		if (v > (double)kind->max) {
-			api_error_set(e, 422, "invalid", field, "more than %lld "
+			validate_error_set(e, 422, "invalid", field,
+			    "more than %lld "
 			    "for one %s record", (long long)kind->max,
 			    kind->name);
 			return -1;
 		}
 		if (v != (double)(int64_t)v) {
-			api_error_set(e, 422, "invalid", field,
+			validate_error_set(e, 422, "invalid", field,
 			    "must be a whole number for %s", kind->name);
 			return -1;
 		}
@@ -186,7 +189,8 @@ fieldwork_amount_read(const cJSON *item, const struct fieldwork_kind *kind,
 		return 0;
 	}
 	if (v * 100 > (double)kind->max) {
-		api_error_set(e, 422, "invalid", field, "more than %lld yuan "
+		validate_error_set(e, 422, "invalid", field,
+		    "more than %lld yuan "
 		    "for one %s record", (long long)(kind->max / 100),
 		    kind->name);
 		return -1;
@@ -198,7 +202,8 @@ fieldwork_amount_read(const cJSON *item, const struct fieldwork_kind *kind,
 	 */
 	snprintf(text, sizeof text, "%.2f", v);
 	if (strtod(text, NULL) != v) {
-		api_error_set(e, 422, "invalid", field, "yuan with at most two "
+		validate_error_set(e, 422, "invalid", field,
+		    "yuan with at most two "
 		    "decimals");
 		return -1;
 	}
@@ -228,24 +233,29 @@ fieldwork_int_read(const cJSON *obj, const char *name, int required,
 	if (item == NULL) {
 		if (!required)
 			return 0;
-		api_error_set(e, 422, "invalid", name, "this field is required");
+		validate_error_set(e, 422, "invalid", name,
+		    "this field is required");
 		return -1;
 	}
 	if (!cJSON_IsNumber(item)) {
-		api_error_set(e, 400, "bad_request", name, "must be a number");
+		validate_error_set(e, 400, "bad_request", name,
+		    "must be a number");
 		return -1;
 	}
 	if (!isfinite(item->valuedouble) || item->valuedouble < 0) {
-		api_error_set(e, 422, "invalid", name, "may not be negative");
+		validate_error_set(e, 422, "invalid", name,
+		    "may not be negative");
 		return -1;
 	}
 	if (item->valuedouble > (double)max) {
-		api_error_set(e, 422, "invalid", name, "more than %lld is not "
+		validate_error_set(e, 422, "invalid", name,
+		    "more than %lld is not "
 		    "believable for one record", (long long)max);
 		return -1;
 	}
 	if (item->valuedouble != (double)(int64_t)item->valuedouble) {
-		api_error_set(e, 422, "invalid", name, "must be a whole number");
+		validate_error_set(e, 422, "invalid", name,
+		    "must be a whole number");
 		return -1;
 	}
 	*out = (int64_t)item->valuedouble;
@@ -259,20 +269,23 @@ fieldwork_date_read(const cJSON *obj, time_t now, int64_t *day,
 {
 	const char *s;
 
-	if (json_get_string(obj, "date", "", 1, FIELDWORK_DATE_LEN, &s, e) == -1)
+	if (validate_get_string(obj, "date", "", 1, FIELDWORK_DATE_LEN, &s,
+	    e) == -1)
 		return -1;
 	if (fieldwork_date_parse(s, day) == -1) {
-		api_error_set(e, 422, "invalid", "date", "not a date: use "
+		validate_error_set(e, 422, "invalid", "date", "not a date: use "
 		    "YYYY-MM-DD");
 		return -1;
 	}
 	if (*day > fieldwork_today(now)) {
-		api_error_set(e, 422, "invalid", "date", "may not be in the "
+		validate_error_set(e, 422, "invalid", "date",
+		    "may not be in the "
 		    "future");
 		return -1;
 	}
 	if (*day < fieldwork_earliest(now)) {
-		api_error_set(e, 422, "invalid", "date", "before the previous "
+		validate_error_set(e, 422, "invalid", "date",
+		    "before the previous "
 		    "period's first day");
 		return -1;
 	}
@@ -287,10 +300,11 @@ fieldwork_kind_read(const cJSON *obj, const char *name,
 	const struct fieldwork_kind *k;
 	const char *s;
 
-	if (json_get_string(obj, name, "", 1, 32, &s, e) == -1)
+	if (validate_get_string(obj, name, "", 1, 32, &s, e) == -1)
 		return NULL;
 	if ((k = fieldwork_kind_find(table, s)) == NULL) {
-		api_error_set(e, 422, "invalid", name, "unknown %s \"%.32s\"",
+		validate_error_set(e, 422, "invalid", name,
+		    "unknown %s \"%.32s\"",
 		    name, s);
 		return NULL;
 	}
@@ -309,16 +323,19 @@ fieldwork_enterprise_read(const cJSON *value, const char *field,
 	const struct enterprise *ent;
 
 	if (!cJSON_IsString(value)) {
-		api_error_set(e, 400, "bad_request", field, "must be a string");
+		validate_error_set(e, 400, "bad_request", field,
+		    "must be a string");
 		return NULL;
 	}
 	if ((ent = roster_enterprise(roster, value->valuestring)) == NULL) {
-		api_error_set(e, 422, "invalid", field, "no such enterprise in "
+		validate_error_set(e, 422, "invalid", field,
+		    "no such enterprise in "
 		    "the roster");
 		return NULL;
 	}
 	if (officer != NULL && !roster_officer_has(officer, ent->id)) {
-		api_error_set(e, 403, "forbidden", field, "this enterprise is "
+		validate_error_set(e, 403, "forbidden", field,
+		    "this enterprise is "
 		    "not linked to you");
 		return NULL;
 	}
@@ -395,17 +412,17 @@ fieldwork_visit_parse(const char *body, size_t len,
 	int64_t day, suggestions;
 	cJSON *json, *rec;
 
-	if ((json = json_parse_object(body, len, e)) == NULL)
+	if ((json = validate_parse_object(body, len, e)) == NULL)
 		return NULL;
-	if (json_check_fields(json, fields, "", e) == -1 ||
-	    json_get_string(json, "enterprise", "", 1, USCC_LEN, &id,
+	if (validate_check_fields(json, fields, "", e) == -1 ||
+	    validate_get_string(json, "enterprise", "", 1, USCC_LEN, &id,
 	    e) == -1 ||
 	    (ent = fieldwork_enterprise_read(cJSON_GetObjectItem(json,
 	    "enterprise"), "enterprise", roster, officer, e)) == NULL ||
 	    fieldwork_date_read(json, now, &day, e) == -1 ||
 	    (mode = fieldwork_kind_read(json, "mode", fieldwork_visit_modes,
 	    e)) == NULL ||
-	    json_get_string(json, "note", "", 0, FIELDWORK_NOTE_MAX, &note,
+	    validate_get_string(json, "note", "", 0, FIELDWORK_NOTE_MAX, &note,
 	    e) == -1 ||
 	    fieldwork_int_read(json, "suggestions", 0,
 	    FIELDWORK_SUGGESTIONS_MAX, &suggestions, e) == -1) {
@@ -459,25 +476,27 @@ fieldwork_event_parse(const char *body, size_t len,
 	cJSON *json, *rec, *ents;
 	int i = 0;
 
-	if ((json = json_parse_object(body, len, e)) == NULL)
+	if ((json = validate_parse_object(body, len, e)) == NULL)
 		return NULL;
-	if (json_check_fields(json, fields, "", e) == -1 ||
+	if (validate_check_fields(json, fields, "", e) == -1 ||
 	    (kind = fieldwork_kind_read(json, "kind", fieldwork_event_kinds,
 	    e)) == NULL ||
 	    fieldwork_date_read(json, now, &day, e) == -1 ||
-	    json_get_string(json, "title", "", 1, FIELDWORK_TITLE_MAX, &title,
+	    validate_get_string(json, "title", "", 1, FIELDWORK_TITLE_MAX,
+	    &title,
 	    e) == -1 ||
 	    fieldwork_int_read(json, "audience", 1, kind->max, &audience,
 	    e) == -1)
 		goto fail;
 	list = cJSON_GetObjectItemCaseSensitive(json, "enterprises");
 	if (list != NULL && !cJSON_IsArray(list)) {
-		api_error_set(e, 400, "bad_request", "enterprises",
+		validate_error_set(e, 400, "bad_request", "enterprises",
 		    "must be an array");
 		goto fail;
 	}
 	if (cJSON_GetArraySize(list) > FIELDWORK_EVENT_ENTERPRISES_MAX) {
-		api_error_set(e, 422, "invalid", "enterprises", "at most %d",
+		validate_error_set(e, 422, "invalid", "enterprises",
+		    "at most %d",
 		    FIELDWORK_EVENT_ENTERPRISES_MAX);
 		goto fail;
 	}
@@ -571,16 +590,16 @@ fieldwork_outcome_read(const cJSON *obj, const char *prefix,
 	const char *note, *issue;
 	int64_t day, units;
 
-	if (json_check_fields(obj, fields, prefix, e) == -1 ||
+	if (validate_check_fields(obj, fields, prefix, e) == -1 ||
 	    (kind = fieldwork_kind_read(obj, "kind", fieldwork_outcome_kinds,
 	    e)) == NULL ||
 	    fieldwork_date_read(obj, now, &day, e) == -1 ||
-	    json_get_string(obj, "note", "", 0, FIELDWORK_NOTE_MAX, &note,
+	    validate_get_string(obj, "note", "", 0, FIELDWORK_NOTE_MAX, &note,
 	    e) == -1 ||
-	    json_get_string(obj, "issue", "", 0, 20, &issue, e) == -1)
+	    validate_get_string(obj, "issue", "", 0, 20, &issue, e) == -1)
 		return NULL;
 	if ((item = cJSON_GetObjectItemCaseSensitive(obj, "amount")) == NULL) {
-		api_error_set(e, 422, "invalid", "amount", "this field is "
+		validate_error_set(e, 422, "invalid", "amount", "this field is "
 		    "required");
 		return NULL;
 	}
@@ -588,12 +607,14 @@ fieldwork_outcome_read(const cJSON *obj, const char *prefix,
 		return NULL;
 	if (issue != NULL && (strlen(issue) < 2 || issue[0] != 'I' ||
 	    strspn(issue + 1, "0123456789") != strlen(issue) - 1)) {
-		api_error_set(e, 422, "invalid", "issue", "not an issue id");
+		validate_error_set(e, 422, "invalid", "issue",
+		    "not an issue id");
 		return NULL;
 	}
 	item = cJSON_GetObjectItemCaseSensitive(obj, "enterprise");
 	if (item == NULL && issue == NULL && !from_task) {
-		api_error_set(e, 422, "invalid", "enterprise", "this field is "
+		validate_error_set(e, 422, "invalid", "enterprise",
+		    "this field is "
 		    "required");
 		return NULL;
 	}
@@ -612,7 +633,7 @@ fieldwork_outcome_parse(const char *body, size_t len,
 {
 	cJSON *json, *rec;
 
-	if ((json = json_parse_object(body, len, e)) == NULL)
+	if ((json = validate_parse_object(body, len, e)) == NULL)
 		return NULL;
 	rec = fieldwork_outcome_read(json, "", roster, officer, 0, now, e);
 	cJSON_Delete(json);

@@ -46,17 +46,20 @@ governance_extension_days(const cJSON *body, int *days, struct api_error *e)
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, "days");
 
 	if (v == NULL) {
-		api_error_set(e, 422, "invalid", "days", "this field is required");
+		validate_error_set(e, 422, "invalid", "days",
+		    "this field is required");
 		return -1;
 	}
 	if (!cJSON_IsNumber(v)) {
-		api_error_set(e, 400, "bad_request", "days", "days is a number "
+		validate_error_set(e, 400, "bad_request", "days",
+		    "days is a number "
 		    "of working days");
 		return -1;
 	}
 	if (v->valuedouble < 1 || v->valuedouble > GOVERNANCE_EXTENSION_DAYS_MAX ||
 	    v->valuedouble != (double)(int)v->valuedouble) {
-		api_error_set(e, 422, "invalid", "days", "days is a whole number "
+		validate_error_set(e, 422, "invalid", "days",
+		    "days is a whole number "
 		    "of working days from 1 to %d", GOVERNANCE_EXTENSION_DAYS_MAX);
 		return -1;
 	}

@@ -94,7 +94,8 @@ http_dispatch(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if ((r->route->roles & ROLE_ANY) == 0 &&
-	    !(r->route->handler == api_metrics && !r->config->metrics_public)) {
+	    !(r->route->handler == api_misc_metrics &&
+	    !r->config->metrics_public)) {
 		r->route->handler(r);
 		return;
 	}

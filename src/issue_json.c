@@ -65,7 +65,7 @@ issue_json_add_ratings(cJSON *obj, const char *text)
  * The caller frees the result with cJSON_Delete.
  */
 cJSON *
-issue_task_json(const redisReply *t)
+issue_json_task(const redisReply *t)
 {
 	cJSON *obj = cJSON_CreateObject();
 	const char *overdue = util_reply_field(t, "overdue");
@@ -100,7 +100,7 @@ issue_task_json(const redisReply *t)
 
 /* An issue's history list, each entry's "at" as ISO 8601. */
 cJSON *
-issue_history_json(const redisReply *list)
+issue_json_history(const redisReply *list)
 {
 	cJSON *out = cJSON_CreateArray(), *entry, *at;
 	char when[32];
@@ -154,7 +154,7 @@ issue_json(const redisReply *issue, const redisReply *tasks)
 	issue_json_add_json(obj, "outcomes", util_reply_field(issue, "outcomes"));
 	list = cJSON_AddArrayToObject(obj, "tasks");
 	for (i = 0; tasks != NULL && i < tasks->elements; i++)
-		cJSON_AddItemToArray(list, issue_task_json(tasks->element[i]));
+		cJSON_AddItemToArray(list, issue_json_task(tasks->element[i]));
 	return obj;
 }
 
@@ -163,7 +163,7 @@ issue_json(const redisReply *issue, const redisReply *tasks)
  * T1" (the page's anchor), for webhooks and mail. The caller frees it.
  */
 char *
-issue_task_link(const char *public_url, const char *task)
+issue_json_task_link(const char *public_url, const char *task)
 {
 	char *link;
 
@@ -173,7 +173,7 @@ issue_task_link(const char *public_url, const char *task)
 
 /* The address of the department page. The caller frees it. */
 char *
-issue_dept_link(const char *public_url)
+issue_json_dept_link(const char *public_url)
 {
 	char *link;
 

@@ -92,12 +92,12 @@ report_parse_period(const cJSON *json, time_t now, struct report_input *in,
 		return 0;
 	}
 	if (!cJSON_IsString(p)) {
-		api_error_set(e, 400, "bad_request", "period",
+		validate_error_set(e, 400, "bad_request", "period",
 		    "must be a string such as \"2026-11-2\"");
 		return -1;
 	}
 	if (period_parse(p->valuestring, &in->period) == -1) {
-		api_error_set(e, 422, "invalid", "period",
+		validate_error_set(e, 422, "invalid", "period",
 		    "not a period: use YYYY-MM-1 (days 1-15) or YYYY-MM-2 "
 		    "(day 16 to month end)");
 		return -1;
@@ -109,7 +109,7 @@ report_parse_period(const cJSON *json, time_t now, struct report_input *in,
 	if (!period_equal(&in->period, &current)) {
 		period_format(&current, cur);
 		period_format(&previous, prev);
-		api_error_set(e, 422, "invalid", "period",
+		validate_error_set(e, 422, "invalid", "period",
 		    "only the current period %s or the previous one %s can be "
 		    "reported", cur, prev);
 		return -1;
@@ -127,41 +127,44 @@ report_parse_item(const cJSON *obj, size_t idx, const struct roster *roster,
 
 	snprintf(prefix, sizeof prefix, "items[%zu]", idx);
 	if (!cJSON_IsObject(obj)) {
-		api_error_set(e, 400, "bad_request", prefix, "must be an object");
+		validate_error_set(e, 400, "bad_request", prefix,
+		    "must be an object");
 		return -1;
 	}
-	if (json_check_fields(obj, report_item_fields, prefix, e) == -1 ||
-	    json_get_string(obj, "enterprise", prefix, 1, USCC_LEN + 16,
+	if (validate_check_fields(obj, report_item_fields, prefix, e) == -1 ||
+	    validate_get_string(obj, "enterprise", prefix, 1, USCC_LEN + 16,
 	    &enterprise, e) == -1 ||
-	    json_get_string(obj, "topic", prefix, 1, 64, &topic, e) == -1 ||
-	    json_get_string(obj, "title", prefix, 1, cfg->max_title, &title,
+	    validate_get_string(obj, "topic", prefix, 1, 64, &topic, e) == -1 ||
+	    validate_get_string(obj, "title", prefix, 1, cfg->max_title, &title,
 	    e) == -1 ||
-	    json_get_string(obj, "detail", prefix, 0, cfg->max_detail, &detail,
+	    validate_get_string(obj, "detail", prefix, 0, cfg->max_detail,
+	    &detail,
 	    e) == -1 ||
-	    json_get_bool(obj, "difficult", prefix, &it->difficult, e) == -1)
+	    validate_get_bool(obj, "difficult", prefix, &it->difficult,
+	    e) == -1)
 		return -1;
 
 	snprintf(field, sizeof field, "%s.enterprise", prefix);
 	if (!uscc_valid(enterprise, &expected)) {
 		if (expected != '\0')
-			api_error_set(e, 422, "invalid", field,
+			validate_error_set(e, 422, "invalid", field,
 			    "not a valid credit code: the check character "
 			    "should be %c", expected);
 		else
-			api_error_set(e, 422, "invalid", field,
+			validate_error_set(e, 422, "invalid", field,
 			    "not a valid credit code (18 characters of "
 			    "0-9 and A-Y without I, O, S, V, Z)");
 		return -1;
 	}
 	if (!roster_officer_has(officer, enterprise)) {
-		api_error_set(e, 403, "forbidden", field,
+		validate_error_set(e, 403, "forbidden", field,
 		    "enterprise %s is not linked to you", enterprise);
 		return -1;
 	}
 	it->enterprise = roster_enterprise(roster, enterprise);
 	snprintf(field, sizeof field, "%s.topic", prefix);
 	if ((it->topic = roster_topic(roster, topic)) == NULL) {
-		api_error_set(e, 422, "invalid", field, "unknown topic");
+		validate_error_set(e, 422, "invalid", field, "unknown topic");
 		return -1;
 	}
 	it->title = xstrdup(title);
@@ -189,26 +192,26 @@ report_parse(const char *body, size_t len, const struct roster *roster,
 	cJSON *json;
 	size_t n, i = 0;
 
-	if ((json = json_parse_object(body, len, e)) == NULL)
+	if ((json = validate_parse_object(body, len, e)) == NULL)
 		return NULL;
 	in = xcalloc(1, sizeof *in);
-	if (json_check_fields(json, report_fields, "", e) == -1 ||
+	if (validate_check_fields(json, report_fields, "", e) == -1 ||
 	    report_parse_period(json, now, in, e) == -1)
 		goto fail;
 	items = cJSON_GetObjectItemCaseSensitive(json, "items");
 	if (items == NULL) {
-		api_error_set(e, 422, "invalid", "items", "this field is "
+		validate_error_set(e, 422, "invalid", "items", "this field is "
 		    "required (an empty list is a zero report)");
 		goto fail;
 	}
 	if (!cJSON_IsArray(items)) {
-		api_error_set(e, 400, "bad_request", "items",
+		validate_error_set(e, 400, "bad_request", "items",
 		    "must be an array");
 		goto fail;
 	}
 	n = (size_t)cJSON_GetArraySize(items);
 	if (n > (size_t)cfg->max_items) {
-		api_error_set(e, 422, "invalid", "items",
+		validate_error_set(e, 422, "invalid", "items",
 		    "at most %d items in one report", cfg->max_items);
 		goto fail;
 	}

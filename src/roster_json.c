@@ -162,7 +162,7 @@ roster_json_check_fields(struct roster_json *rj, const char *label,
 
 	if (!cJSON_IsObject(obj))
 		return roster_json_error(rj, "%s: expected an object", label);
-	if ((bad = json_find_bad_field(obj, allowed, &twice)) == NULL)
+	if ((bad = validate_find_bad_field(obj, allowed, &twice)) == NULL)
 		return 0;
 	if (twice)
 		return roster_json_error(rj, "%s: field \"%s\" given twice",
@@ -760,7 +760,7 @@ roster_json_tree(const char *text, size_t len, const char *name, char **cause)
 	const char *end = NULL, *nul;
 	cJSON *root;
 
-	if ((nul = json_find_nul_escape(text, len)) != NULL) {
+	if ((nul = validate_find_nul_escape(text, len)) != NULL) {
 		xasprintf(cause, "%s: line %zu: \\u0000 is not allowed in a "
 		    "string", name, roster_json_line_of(text, nul));
 		return NULL;

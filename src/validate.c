@@ -6,7 +6,8 @@
  *
  * The roster file is JSON too and obeys the same two rules, no \u0000 and
  * only known fields, each once: roster_json.c finds them with
- * json_find_nul_escape and json_find_bad_field and words its own messages.
+ * validate_find_nul_escape and validate_find_bad_field and words its own
+ * messages.
  */
 #include "config.h"
 
@@ -20,7 +21,7 @@
 
 /* Fill e: the status to answer, a machine code, a message and the field. */
 void
-api_error_set(struct api_error *e, int status, const char *code,
+validate_error_set(struct api_error *e, int status, const char *code,
     const char *field, const char *fmt, ...)
 {
 	va_list ap;
@@ -41,7 +42,7 @@ api_error_set(struct api_error *e, int status, const char *code,
  * does the parsing.
  */
 const char *
-json_find_nul_escape(const char *s, size_t len)
+validate_find_nul_escape(const char *s, size_t len)
 {
 	size_t i;
 	int in_string = 0;
@@ -70,35 +71,36 @@ json_find_nul_escape(const char *s, size_t len)
  * or NULL with e filled.
  */
 cJSON *
-json_parse_object(const char *body, size_t len, struct api_error *e)
+validate_parse_object(const char *body, size_t len, struct api_error *e)
 {
 	const char *end = NULL;
 	cJSON *json;
 
 	if (len == 0) {
-		api_error_set(e, 400, "bad_request", NULL, "the body is empty");
+		validate_error_set(e, 400, "bad_request", NULL,
+		    "the body is empty");
 		return NULL;
 	}
 	if (memchr(body, '\0', len) != NULL || !utf8_valid(body, len)) {
-		api_error_set(e, 400, "bad_request", NULL,
+		validate_error_set(e, 400, "bad_request", NULL,
 		    "the body is not valid UTF-8 text");
 		return NULL;
 	}
-	if (json_find_nul_escape(body, len) != NULL) {
-		api_error_set(e, 400, "bad_request", NULL,
+	if (validate_find_nul_escape(body, len) != NULL) {
+		validate_error_set(e, 400, "bad_request", NULL,
 		    "strings may not contain \\u0000");
 		return NULL;
 	}
 	json = cJSON_ParseWithOpts(body, &end, 1);
 	if (json == NULL) {
-		api_error_set(e, 400, "bad_request", NULL,
+		validate_error_set(e, 400, "bad_request", NULL,
 		    "the body is not valid JSON (at byte %zu)",
 		    end != NULL && end >= body ? (size_t)(end - body) : (size_t)0);
 		return NULL;
 	}
 	if (!cJSON_IsObject(json)) {
 		cJSON_Delete(json);
-		api_error_set(e, 400, "bad_request", NULL,
+		validate_error_set(e, 400, "bad_request", NULL,
 		    "the body must be a JSON object");
 		return NULL;
 	}
@@ -113,7 +115,8 @@ json_parse_object(const char *body, size_t len, struct api_error *e)
  * roster word their refusals differently, so this only finds the member.
  */
 const cJSON *
-json_find_bad_field(const cJSON *obj, const char *const *allowed, int *twice)
+validate_find_bad_field(const cJSON *obj, const char *const *allowed,
+    int *twice)
 {
 	const cJSON *item, *earlier;
 	size_t i;
@@ -139,18 +142,18 @@ json_find_bad_field(const cJSON *obj, const char *const *allowed, int *twice)
  * given twice. prefix names obj in messages ("" for the body, "items[3]").
  */
 int
-json_check_fields(const cJSON *obj, const char *const *allowed,
+validate_check_fields(const cJSON *obj, const char *const *allowed,
     const char *prefix, struct api_error *e)
 {
 	const cJSON *item;
 	char field[64];
 	int twice;
 
-	if ((item = json_find_bad_field(obj, allowed, &twice)) == NULL)
+	if ((item = validate_find_bad_field(obj, allowed, &twice)) == NULL)
 		return 0;
 	snprintf(field, sizeof field, "%s%s%s", prefix, *prefix ? "." : "",
 	    item->string);
-	api_error_set(e, 400, "bad_request", field, twice ?
+	validate_error_set(e, 400, "bad_request", field, twice ?
 	    "field given twice" : "unknown field");
 	return -1;
 }
@@ -161,7 +164,7 @@ json_check_fields(const cJSON *obj, const char *const *allowed,
  * empty when required: 422.
  */
 int
-json_get_string(const cJSON *obj, const char *name, const char *prefix,
+validate_get_string(const cJSON *obj, const char *name, const char *prefix,
     int required, size_t max, const char **out, struct api_error *e)
 {
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
@@ -174,20 +177,23 @@ json_get_string(const cJSON *obj, const char *name, const char *prefix,
 	if (item == NULL) {
 		if (!required)
 			return 0;
-		api_error_set(e, 422, "invalid", field, "this field is required");
+		validate_error_set(e, 422, "invalid", field,
+		    "this field is required");
 		return -1;
 	}
 	if (!cJSON_IsString(item)) {
-		api_error_set(e, 400, "bad_request", field, "must be a string");
+		validate_error_set(e, 400, "bad_request", field,
+		    "must be a string");
 		return -1;
 	}
 	n = utf8_length(item->valuestring);
 	if (required && n == 0) {
-		api_error_set(e, 422, "invalid", field, "may not be empty");
+		validate_error_set(e, 422, "invalid", field,
+		    "may not be empty");
 		return -1;
 	}
 	if (n > max) {
-		api_error_set(e, 422, "invalid", field,
+		validate_error_set(e, 422, "invalid", field,
 		    "longer than %zu characters", max);
 		return -1;
 	}
@@ -197,7 +203,8 @@ json_get_string(const cJSON *obj, const char *name, const char *prefix,
 
 /* Get optional boolean member name of obj; *out is left alone if absent. */
 int
-json_get_bool(const cJSON *obj, const char *name, const char *prefix, int *out,
+validate_get_bool(const cJSON *obj, const char *name, const char *prefix,
+    int *out,
     struct api_error *e)
 {
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
@@ -208,7 +215,8 @@ json_get_bool(const cJSON *obj, const char *name, const char *prefix, int *out,
 	if (!cJSON_IsBool(item)) {
 		snprintf(field, sizeof field, "%s%s%s", prefix,
 		    *prefix ? "." : "", name);
-		api_error_set(e, 400, "bad_request", field, "must be true or false");
+		validate_error_set(e, 400, "bad_request", field,
+		    "must be true or false");
 		return -1;
 	}
 	*out = cJSON_IsTrue(item);

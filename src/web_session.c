@@ -91,7 +91,7 @@ web_session_set_cookie(struct request *r, const char *sid)
 
 /* The sign-in page (GET /form or /dept without a session). */
 void
-web_signin_page(struct request *r, int status, const char *error)
+web_session_signin_page(struct request *r, int status, const char *error)
 {
 	struct evbuffer *buf = web_begin(r, "登录");
 
@@ -318,7 +318,7 @@ web_session_none(struct request *r)
 		web_error(r, 403, "登录已过期，请重新登录后再提交。");
 		return;
 	}
-	web_signin_page(r, 200, NULL);
+	web_session_signin_page(r, 200, NULL);
 }
 
 static void
@@ -347,7 +347,7 @@ web_session_gone(struct request *r)
 	if (r->method == EVHTTP_REQ_POST)
 		web_error(r, 403, "您已不在名册中，无法提交；请联系管理员。");
 	else
-		web_signin_page(r, 403, "您已不在名册中，请联系管理员。");
+		web_session_signin_page(r, 403, "您已不在名册中，请联系管理员。");
 }
 
 /* The token record of the session's token: who is signed in. */
@@ -474,16 +474,16 @@ web_session_login_token_loaded(struct request *r, redisReply *reply)
 
 	if (auth_identity(r, reply) == -1) {
 		auth_unknown_hit(r);
-		web_signin_page(r, 401, "令牌无效或已被吊销，请核对后重新输入。");
+		web_session_signin_page(r, 401, "令牌无效或已被吊销，请核对后重新输入。");
 		return;
 	}
 	if (!auth_in_roster(r)) {
-		web_signin_page(r, 403, "您已不在名册中，请联系管理员。");
+		web_session_signin_page(r, 403, "您已不在名册中，请联系管理员。");
 		return;
 	}
 	if (r->role != ROLE_OFFICER && r->role != ROLE_DEPARTMENT &&
 	    r->role != ROLE_ADMIN) {
-		web_signin_page(r, 403, "这个令牌不能登录网页。");
+		web_session_signin_page(r, 403, "这个令牌不能登录网页。");
 		return;
 	}
 	web_session_random_hex(web_state(r)->sid, WEB_SID_LEN / 2);
@@ -560,27 +560,27 @@ web_session_open(struct request *r)
  * its address (unknown_tokens_per_minute), as on the API.
  */
 void
-web_login(struct request *r)
+web_session_login(struct request *r)
 {
 	const char *token = web_field(r, "token");
 
 	if (auth_unknown_over(r) > 0) {
-		web_signin_page(r, 429, "输错令牌的次数太多，请一分钟后再试。");
+		web_session_signin_page(r, 429, "输错令牌的次数太多，请一分钟后再试。");
 		return;
 	}
 	if (token == NULL || *token == '\0') {
-		web_signin_page(r, 422, "请输入令牌。");
+		web_session_signin_page(r, 422, "请输入令牌。");
 		return;
 	}
 	if (!auth_token_valid(token)) {
 		auth_unknown_hit(r);
-		web_signin_page(r, 422, "令牌格式不对，请完整复制管理员发给您的"
+		web_session_signin_page(r, 422, "令牌格式不对，请完整复制管理员发给您的"
 		    "令牌（以 lt_ 开头）。");
 		return;
 	}
 	token_hash(token, r->token_hash);
 	if (auth_rate_limit(r) > 0) {
-		web_signin_page(r, 429, "登录太频繁，请一分钟后再试。");
+		web_session_signin_page(r, 429, "登录太频繁，请一分钟后再试。");
 		return;
 	}
 	auth_lookup(r, r->token_hash, web_session_login_token_loaded);
@@ -597,7 +597,7 @@ web_session_logout_done(struct request *r, redisReply *reply)
 
 /* POST /logout: the session ends here and in the browser. */
 void
-web_logout(struct request *r)
+web_session_logout(struct request *r)
 {
 	const char *argv[3];
 	char key[256], list[256];

@@ -386,7 +386,7 @@ webhook_start(struct webhook *w, struct webhook_transfer *t,
 		link = xstrdup(cJSON_GetStringValue(cJSON_GetObjectItem(
 		    cJSON_GetObjectItem(msgs[0].data, "links"), "task")));
 	else
-		link = issue_dept_link(cfg->public_url);
+		link = issue_json_dept_link(cfg->public_url);
 	rc = webhook_backend_build(dept, msgs, n, t->ids[0], time(NULL),
 	    util_now_ms(), link, &t->request, &cause);
 	free(link);
@@ -444,7 +444,7 @@ webhook_message_data(const struct generation *g, const redisReply *task,
 	const char *v;
 	size_t i;
 
-	cJSON_AddItemToObject(data, "task", issue_task_json(task));
+	cJSON_AddItemToObject(data, "task", issue_json_task(task));
 	list = cJSON_AddArrayToObject(data, "issues");
 	for (i = 0; issues != NULL && i < issues->elements; i++) {
 		const redisReply *is = issues->element[i];
@@ -475,10 +475,10 @@ webhook_message_data(const struct generation *g, const redisReply *task,
 	/* SPEC §7: where the department acts on it, the task's own anchor. */
 	list = cJSON_AddObjectToObject(data, "links");
 	v = util_reply_field(task, "id");
-	link = issue_task_link(g->config->public_url, v ? v : "");
+	link = issue_json_task_link(g->config->public_url, v ? v : "");
 	cJSON_AddStringToObject(list, "task", link);
 	free(link);
-	link = issue_dept_link(g->config->public_url);
+	link = issue_json_dept_link(g->config->public_url);
 	cJSON_AddStringToObject(list, "department", link);
 	free(link);
 	return data;

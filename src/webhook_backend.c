@@ -78,7 +78,7 @@ webhook_backend_find(const char *name)
  * deliveries API shows it, the standard format sends it.
  */
 int
-webhook_id(const char *delivery_id, char *buf, size_t len)
+webhook_backend_id(const char *delivery_id, char *buf, size_t len)
 {
 	size_t i, n;
 
@@ -229,7 +229,7 @@ webhook_backend_build(const struct department *d,
 		    "format", d->id, n, b->name);
 		return -1;
 	}
-	if (webhook_id(delivery_id, msg_id, sizeof msg_id) != 0) {
+	if (webhook_backend_id(delivery_id, msg_id, sizeof msg_id) != 0) {
 		xasprintf(cause, "bad delivery id \"%s\"", delivery_id);
 		return -1;
 	}

@@ -366,13 +366,15 @@ test_webhook_id_is_msg_and_the_delivery_id(void **state)
 {
 	char buf[WEBHOOK_ID_SIZE];
 
-	assert_int_equal(webhook_id("1795813204245-0", buf, sizeof buf), 0);
+	assert_int_equal(webhook_backend_id("1795813204245-0", buf, sizeof buf),
+	    0);
 	assert_string_equal(buf, "msg_1795813204245_0");
-	assert_int_equal(webhook_id("", buf, sizeof buf), -1);
+	assert_int_equal(webhook_backend_id("", buf, sizeof buf), -1);
 	assert_string_equal(buf, "");
-	assert_int_equal(webhook_id("1-0\r\nX: y", buf, sizeof buf), -1);
-	assert_int_equal(webhook_id("1795813204245-0", buf, 19), -1);
-	assert_int_equal(webhook_id("1795813204245-0", buf, 20), 0);
+	assert_int_equal(webhook_backend_id("1-0\r\nX: y", buf, sizeof buf),
+	    -1);
+	assert_int_equal(webhook_backend_id("1795813204245-0", buf, 19), -1);
+	assert_int_equal(webhook_backend_id("1795813204245-0", buf, 20), 0);
 }
 
 /* --- bodies -------------------------------------------------------------- */
