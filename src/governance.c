@@ -145,20 +145,6 @@ governance_recurrence(const struct governance_candidate *cand, size_t n,
 	return found;
 }
 
-/* Add ms (a string of milliseconds) to obj under name as ISO 8601, or null. */
-static void
-governance_add_time(cJSON *obj, const char *name, const char *ms)
-{
-	char when[32];
-
-	if (ms == NULL || *ms == '\0') {
-		cJSON_AddNullToObject(obj, name);
-		return;
-	}
-	util_time_iso8601(strtoll(ms, NULL, 10), when);
-	cJSON_AddStringToObject(obj, name, when);
-}
-
 /*
  * Add "extensions": [{"days", "reason", "state", "stage", "at",
  * "decided_at", "decision"}] to a task's JSON from its hash (flat).
@@ -189,9 +175,9 @@ governance_task_json(cJSON *obj, const redisReply *task)
 		cJSON_AddStringToObject(out, "stage", cJSON_IsString(v) ?
 		    v->valuestring : "");
 		v = cJSON_GetObjectItemCaseSensitive(x, "at");
-		governance_add_time(out, "at", cJSON_GetStringValue(v));
+		issue_json_add_time(out, "at", cJSON_GetStringValue(v));
 		v = cJSON_GetObjectItemCaseSensitive(x, "decided_at");
-		governance_add_time(out, "decided_at", cJSON_GetStringValue(v));
+		issue_json_add_time(out, "decided_at", cJSON_GetStringValue(v));
 		v = cJSON_GetObjectItemCaseSensitive(x, "decision");
 		if (cJSON_IsString(v))
 			cJSON_AddStringToObject(out, "decision", v->valuestring);

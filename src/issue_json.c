@@ -13,7 +13,8 @@
 
 #include "liaison.h"
 
-static void
+/* Add ms (a string of milliseconds) to obj under name as ISO 8601, or null. */
+void
 issue_json_add_time(cJSON *obj, const char *name, const char *ms)
 {
 	char when[32];
