@@ -287,6 +287,8 @@ void api_ledger_files_one(struct request *);
 
 /* api_workflow.c */
 struct cJSON *api_workflow_payload(struct request *);
+int api_workflow_script(struct request *, enum store_script_id,
+    const char *, struct cJSON *, request_reply_fn, int, const char **);
 int api_workflow_run(struct request *, const char *, struct cJSON *,
     request_reply_fn,
     int, const char **);

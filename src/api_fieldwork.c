@@ -219,18 +219,8 @@ int
 api_fieldwork_run(struct request *r, const char *action, cJSON *payload,
     request_reply_fn fn, int argc, const char **extra)
 {
-	const char *argv[STORE_SCRIPT_MAXARGS];
-	char *text = cJSON_PrintUnformatted(payload);
-	int i, rc;
-
-	cJSON_Delete(payload);
-	argv[0] = action;
-	argv[1] = text;
-	for (i = 0; i < argc && i + 2 < STORE_SCRIPT_MAXARGS; i++)
-		argv[i + 2] = extra[i];
-	rc = request_script(r, SCRIPT_FIELDWORK, fn, i + 2, argv, NULL);
-	free(text);
-	return rc;
+	return api_workflow_script(r, SCRIPT_FIELDWORK, action, payload, fn,
+	    argc, extra);
 }
 
 static void

@@ -69,12 +69,14 @@ api_workflow_payload(struct request *r)
 }
 
 /*
- * Run action of workflow.lua with payload (freed here) and extra arguments;
- * fn gets the reply. Returns -1 having answered 503 when Redis is down.
+ * Run action of script (workflow.lua, fieldwork.lua) with payload (freed
+ * here) and extra arguments; fn gets the reply. Returns -1 having answered
+ * 503 when Redis is down.
  */
 int
-api_workflow_run(struct request *r, const char *action, cJSON *payload,
-    request_reply_fn fn, int argc, const char **extra)
+api_workflow_script(struct request *r, enum store_script_id script,
+    const char *action, cJSON *payload, request_reply_fn fn, int argc,
+    const char **extra)
 {
 	const char *argv[STORE_SCRIPT_MAXARGS];
 	char *text = cJSON_PrintUnformatted(payload);
@@ -85,9 +87,18 @@ api_workflow_run(struct request *r, const char *action, cJSON *payload,
 	argv[1] = text;
 	for (i = 0; i < argc && i + 2 < STORE_SCRIPT_MAXARGS; i++)
 		argv[i + 2] = extra[i];
-	rc = request_script(r, SCRIPT_WORKFLOW, fn, i + 2, argv, NULL);
+	rc = request_script(r, script, fn, i + 2, argv, NULL);
 	free(text);
 	return rc;
+}
+
+/* Run action of workflow.lua: api_workflow_script's. */
+int
+api_workflow_run(struct request *r, const char *action, cJSON *payload,
+    request_reply_fn fn, int argc, const char **extra)
+{
+	return api_workflow_script(r, SCRIPT_WORKFLOW, action, payload, fn,
+	    argc, extra);
 }
 
 /*
