@@ -236,6 +236,7 @@ int request_drop(struct request *);
 int request_is_json(struct request *);
 
 /* api.c */
+int api_idempotency_key(struct request *, const char *);
 int api_page(struct request *, char *, char *, size_t);
 int api_period(struct request *, char *, int);
 int api_id_valid(const char *, char);

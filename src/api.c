@@ -118,3 +118,25 @@ api_body_object(struct request *r, const char *const *fields)
 	}
 	return json;
 }
+
+/*
+ * Check an Idempotency-Key header (NULL: none sent): 1 to 128 printable
+ * ASCII characters. 0 if it may be used, or -1 having answered 400.
+ */
+int
+api_idempotency_key(struct request *r, const char *key)
+{
+	size_t n, i;
+
+	if (key == NULL)
+		return 0;
+	n = strlen(key);
+	for (i = 0; i < n && isprint((unsigned char)key[i]); i++)
+		;
+	if (n == 0 || n > 128 || i < n) {
+		request_error(r, 400, "bad_request", "an Idempotency-Key is 1 to "
+		    "128 printable ASCII characters", "Idempotency-Key");
+		return -1;
+	}
+	return 0;
+}

@@ -9,7 +9,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,21 +81,6 @@ api_fieldwork_range(struct request *r, int64_t *from, int64_t *to)
 	}
 	return 0;
 }
-
-/* An Idempotency-Key is 1 to 128 printable ASCII characters. */
-static int
-api_fieldwork_key_valid(const char *key)
-{
-	size_t n = strlen(key), i;
-
-	if (n == 0 || n > 128)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!isprint((unsigned char)key[i]))
-			return 0;
-	return 1;
-}
-
 /* The first officer linked to enterprise id, for an admin's outcome. */
 static const char *
 api_fieldwork_officer_of(const struct roster *roster, const char *id)
@@ -173,11 +157,8 @@ api_fieldwork_post(struct request *r, const struct api_fieldwork_type *t)
 		    "Content-Type: application/json (UTF-8)", NULL);
 		return;
 	}
-	if (key != NULL && !api_fieldwork_key_valid(key)) {
-		request_error(r, 400, "bad_request", "an Idempotency-Key is 1 to "
-		    "128 printable ASCII characters", "Idempotency-Key");
+	if (api_idempotency_key(r, key) == -1)
 		return;
-	}
 	if (strcmp(t->type, "visit") == 0)
 		rec = fieldwork_visit_parse(r->body, r->bodylen, r->roster,
 		    officer, time(NULL), &e);

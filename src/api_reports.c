@@ -9,7 +9,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,22 +22,6 @@
 
 static const char *const reports_query[] = { "period", "limit", "offset",
     NULL };
-
-/* An Idempotency-Key is 1 to 128 printable ASCII characters. */
-static int
-api_reports_idempotency_key_valid(const char *key)
-{
-	size_t n = strlen(key);
-	size_t i;
-
-	if (n == 0 || n > 128)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!isprint((unsigned char)key[i]))
-			return 0;
-	return 1;
-}
-
 /*
  * Put the issues just stored in the window of recent issues, so that the
  * next report sees them at once; a new group's earlier members learn their
@@ -257,11 +240,8 @@ api_reports_post(struct request *r)
 		    "Content-Type: application/json (UTF-8)", NULL);
 		return;
 	}
-	if (key != NULL && !api_reports_idempotency_key_valid(key)) {
-		request_error(r, 400, "bad_request", "an Idempotency-Key is 1 to "
-		    "128 printable ASCII characters", "Idempotency-Key");
+	if (api_idempotency_key(r, key) == -1)
 		return;
-	}
 	in = report_parse(r->body, r->bodylen, r->roster, officer, r->config,
 	    time(NULL), &e);
 	if (in == NULL) {
