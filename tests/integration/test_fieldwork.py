@@ -138,6 +138,10 @@ def test_idempotency_key(stack, who):
     lib.assert_unchanged(before, lib.redis_snapshot(stack.r))
     flow.rejected(stack, lambda: flow.fieldwork_post(stack, "visits", dict(body, suggestions=3), token=tok,
                                                      key=key), 409, "conflict")
+    # the same key rule as reports (api.c): too long, or a control character
+    for bad in ("k" * 129, "a\x01b"):
+        flow.rejected(stack, lambda: flow.fieldwork_post(stack, "visits", body, token=tok, key=bad),
+                      400, "bad_request", "Idempotency-Key")
 
 
 def test_outcome_names_its_issue(stack, who):
