@@ -236,6 +236,18 @@ def outbox(st, event=None, task=None):
 SAMPLE_FILE = os.path.join(lib.REPO, "tests", "data", "reports.json")
 
 
+def distinct_enterprises(st, n):
+    """n (officer, enterprise) pairs with distinct enterprises and officers."""
+    out, seen = [], set()
+    for o in st.roster["officers"]:
+        if o["enterprises"][0] not in seen:
+            seen.add(o["enterprises"][0])
+            out.append((o["id"], o["enterprises"][0]))
+        if len(out) == n:
+            return out
+    raise AssertionError("roster too small")
+
+
 def sample_items(cluster=None):
     """The sample's items (those of one cluster letter)."""
     with open(SAMPLE_FILE, encoding="utf-8") as f:

@@ -19,24 +19,13 @@ import urllib.parse
 
 import pytest
 
+import flow
 import lib
 from flow import (act_ok, admin, dept_token, get_issue, get_task, queue_ids, rejected, sample_items,
                   submit, warm_tokens)
 
 # four paraphrases of one hiring problem (the sample's cluster A)
 SAME = [(it["title"], it["detail"]) for it in sample_items(cluster="A")]
-
-
-def distinct_enterprises(st, n):
-    """n (officer, enterprise) pairs with distinct enterprises and officers."""
-    out, seen = [], set()
-    for o in st.roster["officers"]:
-        if o["enterprises"][0] not in seen:
-            seen.add(o["enterprises"][0])
-            out.append((o["id"], o["enterprises"][0]))
-        if len(out) == n:
-            return out
-    raise AssertionError("roster too small")
 
 
 def file_same(st, oid, ent, k):
@@ -55,7 +44,7 @@ def test_a_recurring_problem_is_never_folded_into_a_resolved_task(fresh_stack):
     Its issue must get a task of its own in hr's queue, not be born resolved
     with the old resolution."""
     st = fresh_stack()
-    pairs = distinct_enterprises(st, 5)
+    pairs = flow.distinct_enterprises(st, 5)
     first = [file_same(st, o, e, k)["id"] for k, (o, e) in enumerate(pairs[:3])]
     issues = [get_issue(st, i) for i in first]
     assert all(i["category"] == "common" for i in issues), issues
@@ -122,7 +111,7 @@ def test_a_person_taken_off_the_roster_loses_every_route_and_page(fresh_stack):
     reload their tokens open no API route, their signed-in sessions end, and
     they cannot sign in again; the others are not touched."""
     st = fresh_stack()
-    oid, ent = distinct_enterprises(st, 1)[0]
+    oid, ent = flow.distinct_enterprises(st, 1)[0]
     otok, htok = st.token("officer", oid), dept_token(st, "hr")
     iid = submit(st, oid, [lib.item(ent)])["issues"][0]["id"]
     ocookie, hcookie = login(st, otok), login(st, htok)
@@ -165,7 +154,7 @@ def test_a_person_taken_off_the_roster_loses_every_route_and_page(fresh_stack):
 
 def test_an_officer_whose_enterprise_moved_cannot_read_or_act_on_its_new_issues(fresh_stack):
     st = fresh_stack()
-    (a, ent), (b, _) = distinct_enterprises(st, 2)
+    (a, ent), (b, _) = flow.distinct_enterprises(st, 2)
     atok, btok = st.token("officer", a), st.token("officer", b)
     old = submit(st, a, [lib.item(ent)])["issues"][0]["id"]
     roster = copy.deepcopy(st.roster)
@@ -211,7 +200,7 @@ def test_a_nul_in_a_form_field_is_refused_naming_the_field(fresh_stack, field):
     """%00 would cut the text silently (C strings): refused like \\u0000 in
     JSON, the page naming the field, nothing stored."""
     st = fresh_stack()
-    oid, ent = distinct_enterprises(st, 1)[0]
+    oid, ent = flow.distinct_enterprises(st, 1)[0]
     cookie = login(st, st.token("officer", oid))
     body = page(st, "/form", cookie).body
     fields = {"csrf": hidden(body, "csrf"), "idem": hidden(body, "idem"), "enterprise": ent,
@@ -236,7 +225,7 @@ def test_a_flash_after_the_session_expired_never_makes_an_undying_key(fresh_stac
     paused meanwhile, expiry with them): the flash written afterwards must not
     leave a session key without expiry, and that key opens nothing."""
     st = fresh_stack()
-    oid, ent = distinct_enterprises(st, 1)[0]
+    oid, ent = flow.distinct_enterprises(st, 1)[0]
     cookie = login(st, st.token("officer", oid))
     body = page(st, "/form", cookie).body
     key = lib.PREFIX + "session:" + cookie.split("=")[1]
@@ -319,7 +308,7 @@ def test_sessions_per_token_are_capped(fresh_stack):
 
 def test_an_officer_cannot_flood_a_period_with_items(fresh_stack):
     st = fresh_stack(conf={"limits": {"items_per_period": 5}})
-    oid, ent = distinct_enterprises(st, 1)[0]
+    oid, ent = flow.distinct_enterprises(st, 1)[0]
     submit(st, oid, [lib.item(ent) for _ in range(3)])
     err = rejected(st, lambda: st.d.post("/api/v1/reports", {"items": [lib.item(ent) for _ in range(3)]},
                                          token=st.token("officer", oid)), 429, "rate_limited", "items")
@@ -332,7 +321,7 @@ def test_an_officer_cannot_flood_a_period_with_items(fresh_stack):
     rejected(st, lambda: st.d.post("/api/v1/reports", {"items": []},
                                    token=st.token("officer", oid)), 409, "already_reported", "items")
     # another officer has a budget of their own
-    o2, e2 = distinct_enterprises(st, 2)[1]
+    o2, e2 = flow.distinct_enterprises(st, 2)[1]
     submit(st, o2, [lib.item(e2)])
     assert len(queue_ids(st, "hr")) == 6
 

@@ -14,6 +14,7 @@ from collections import defaultdict
 
 import pytest
 
+import flow
 import lib
 from flow import admin, get_issue, get_task, one_item, outbox, queue_ids, sample_items, submit
 
@@ -159,18 +160,6 @@ def test_sample_list_by_category(s):
 SAME = [(it["title"], it["detail"]) for it in sample_items(cluster="A")]
 
 
-def distinct_enterprises(st, n):
-    """n (officer, enterprise) pairs with distinct enterprises and officers."""
-    out, seen = [], set()
-    for o in st.roster["officers"]:
-        if o["enterprises"][0] not in seen:
-            seen.add(o["enterprises"][0])
-            out.append((o["id"], o["enterprises"][0]))
-        if len(out) == n:
-            return out
-    raise AssertionError("roster too small")
-
-
 def file(st, oid, ent, k):
     title, detail = SAME[k % len(SAME)]
     return submit(st, oid, [{"enterprise": ent, "topic": "hiring", "title": title, "detail": detail}])["issues"][0]
@@ -178,7 +167,7 @@ def file(st, oid, ent, k):
 
 def test_two_enterprises_are_not_common(fresh_stack):
     st = fresh_stack()
-    (o1, e1), (o2, e2) = distinct_enterprises(st, 2)
+    (o1, e1), (o2, e2) = flow.distinct_enterprises(st, 2)
     a = file(st, o1, e1, 0)
     b = file(st, o2, e2, 1)
     ia, ib = get_issue(st, a["id"]), get_issue(st, b["id"])
@@ -189,7 +178,7 @@ def test_two_enterprises_are_not_common(fresh_stack):
 
 def test_repeated_enterprise_does_not_count_as_new(fresh_stack):
     st = fresh_stack()
-    (o1, e1), (o2, e2), (o3, e3), (o4, e4) = distinct_enterprises(st, 4)
+    (o1, e1), (o2, e2), (o3, e3), (o4, e4) = flow.distinct_enterprises(st, 4)
     # e1 twice: two distinct enterprises, three issues
     first = [file(st, o1, e1, 0), file(st, o2, e2, 1), file(st, o1, e1, 2)]
     for a in first:
@@ -224,7 +213,7 @@ def test_group_task_moves_every_member(fresh_stack):
     officer closes theirs; another's reopen re-queues the shared task, and the
     members still open follow it back to queued."""
     st = fresh_stack()
-    pairs = distinct_enterprises(st, 3)
+    pairs = flow.distinct_enterprises(st, 3)
     members = [file(st, o, e, k)["id"] for k, (o, e) in enumerate(pairs)]
     issues = [get_issue(st, i) for i in members]
     assert all(i["category"] == "common" for i in issues), [(i["id"], i["category"]) for i in issues]
