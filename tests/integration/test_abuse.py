@@ -228,8 +228,15 @@ def test_a_flash_after_the_session_expired_never_makes_an_undying_key(fresh_stac
     The session must still be there when the daemon reads it and gone by the
     time the flash is written: on a loaded machine the read can come later
     than a short expiry, so the window widens until the read wins (a 403 is
-    the session gone too early, not the case under test)."""
-    st = fresh_stack()
+    the session gone too early, not the case under test). The timeouts for
+    Redis's answers are raised above the longest pause: the write waits."""
+    st = fresh_stack(start=False)
+    with open(st.d.conf) as f:
+        text = f.read()
+    with open(st.d.conf, "w") as f:
+        f.write(text.replace("timeout_ms = 1000\n", "timeout_ms = 10000\n", 1)
+                .replace("request_timeout_ms = 2000\n", "request_timeout_ms = 10000\n"))
+    st.start()
     oid, ent = flow.distinct_enterprises(st, 1)[0]
     for expire_ms in (300, 1500, 5000):
         cookie = login(st, st.token("officer", oid))
