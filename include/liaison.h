@@ -24,6 +24,7 @@ struct redisReply;
 #define USCC_LEN 18           /* a Unified Social Credit Code */
 #define TOKEN_HASH_LEN 64     /* SHA-256 in lower-case hex */
 #define PERIOD_LEN 10         /* "YYYY-MM-H" */
+#define LEDGER_WEIGHTS 3      /* the score's rates: 响应率, 办结率, 满意率 */
 
 /* lua_scripts.c (generated from the scripts in src/lua) */
 enum store_script_id {
@@ -139,6 +140,8 @@ struct ledger_score {
 	double response_rate;       /* 响应率 responded_on_time / response_due */
 	double resolution_rate;     /* 办结率 resolved / due */
 	double satisfaction_rate;   /* 满意率 satisfied / rated */
+	double score;               /* out of 100 (ledger_score); < 0: none */
+	unsigned rank;              /* 1 = best, ties share; 0: none */
 };
 struct ledger {
 	struct ledger_issue *issues;     /* oldest first */
@@ -154,6 +157,7 @@ struct ledger {
 	struct ledger_issue *carried;
 	size_t ncarried;
 	const struct roster *scored_for; /* the roster it was scored with */
+	int weights[LEDGER_WEIGHTS];     /* the score's weights it was scored with */
 };
 struct ledger_filter {
 	const char *category;            /* NULL: any */
@@ -168,7 +172,10 @@ struct ledger *ledger_parse(const struct redisReply *rows);
 struct ledger *ledger_new(void);
 int ledger_add_rows(struct ledger *, const struct redisReply *rows);
 void ledger_sort(struct ledger *);
-void ledger_score(struct ledger *, const struct roster *, int64_t now);
+void ledger_score(struct ledger *, const struct roster *,
+    const int weights[LEDGER_WEIGHTS], int64_t now);
+void ledger_score_text(double, char *, size_t);
+void ledger_score_explain(const int weights[LEDGER_WEIGHTS], char *, size_t);
 int ledger_issue_matches(const struct ledger_issue *,
     const struct ledger_filter *);
 size_t ledger_count_matching(const struct ledger *,
@@ -244,6 +251,7 @@ struct config {
 	/* [ledger] */
 	int ledger_show_enterprises;  /* 1: the public ledger names them */
 	int ledger_cache_ms;          /* how long a read ledger serves; 0: never */
+	int ledger_weights[LEDGER_WEIGHTS]; /* the score's weights (ledger.c), sum 100 */
 
 	/* [redis] */
 	char *redis_host;        /* numeric address */

@@ -42,7 +42,8 @@ api_ledger_files_read(struct request *r, redisReply *reply)
 		request_error(r, 500, "internal", "unexpected store reply", NULL);
 		return;
 	}
-	ledger_score(l, r->roster, util_now_ms());
+	ledger_score(l, r->roster, r->config->ledger_weights,
+	    util_now_ms());
 	if (r->role == ROLE_DEPARTMENT)
 		department = r->actor_id;
 	if (a->xlsx)

@@ -63,7 +63,7 @@ ctl_ledger_read(const struct config *cfg, const struct roster *roster,
 		fprintf(stderr, "liaisonctl: unexpected reply to the ledger "
 		    "script\n");
 	else
-		ledger_score(l, roster, util_now_ms());
+		ledger_score(l, roster, cfg->ledger_weights, util_now_ms());
 	freeReplyObject(reply);
 	redisFree(c);
 	return l;

@@ -317,8 +317,8 @@ input(struct digest_input *in, const struct officer **unreported)
 	in->received = scenario();
 	in->open = scenario();
 	in->resolved = scenario();
-	ledger_score(in->received, roster, in->now_ms);
-	ledger_score(in->open, roster, in->now_ms);
+	ledger_score(in->received, roster, fixture_weights, in->now_ms);
+	ledger_score(in->open, roster, fixture_weights, in->now_ms);
 	snprintf(in->period, sizeof in->period, "2026-11-2");
 	snprintf(in->previous, sizeof in->previous, "2026-11-1");
 	in->period_end_ms = MS(T_2026_11_16 + 15 * DAY);   /* December 1st */
@@ -431,8 +431,8 @@ test_common_group_is_one_item_and_a_new_group(void **state)
 	in.received = ledger_parse(rows);
 	in.open = ledger_parse(rows);
 	reply_free(rows);
-	ledger_score(in.received, roster, in.now_ms);
-	ledger_score(in.open, roster, in.now_ms);
+	ledger_score(in.received, roster, fixture_weights, in.now_ms);
+	ledger_score(in.open, roster, fixture_weights, in.now_ms);
 	assert_int_equal(digest_department(&in, roster_department(roster, "hr"),
 	    &m), 0);
 	assert_non_null(strstr(m.text, "本周收到 1 项；目前待认领 0 项、已认领 1 项"));
@@ -478,8 +478,8 @@ test_long_tables_are_cut_most_urgent_first(void **state)
 	in.received = ledger_parse(rows);
 	in.open = ledger_parse(rows);
 	reply_free(rows);
-	ledger_score(in.received, roster, in.now_ms);
-	ledger_score(in.open, roster, in.now_ms);
+	ledger_score(in.received, roster, fixture_weights, in.now_ms);
+	ledger_score(in.open, roster, fixture_weights, in.now_ms);
 	assert_int_equal(digest_department(&in, roster_department(roster, "hr"),
 	    &m), 0);
 	assert_non_null(strstr(m.text, "T304 | t | "));  /* earliest deadline */
