@@ -874,6 +874,9 @@ void digest_doc_table(struct digest_doc *, const char *const *head, size_t n,
     const int *numeric);
 void digest_doc_row(struct digest_doc *, const char *const *cells);
 void digest_doc_table_end(struct digest_doc *);
+void digest_doc_bars(struct digest_doc *, const char *const *head, size_t n);
+void digest_doc_bars_row(struct digest_doc *, const char *label,
+    const double *values, const char *const *texts);
 void digest_doc_end(struct digest_doc *, const char *footer, char **text,
     char **html);
 
@@ -1049,7 +1052,7 @@ char *roster_csv_import(const struct roster_csv_input *, char **cause);
 
 /* ledger_rows.c */
 #define LEDGER_NCOLUMNS 24
-#define LEDGER_NSUMMARY 17
+#define LEDGER_NSUMMARY 19
 #define LEDGER_TIME_TEXT 32
 enum ledger_cell_type { LEDGER_CELL_TEXT, LEDGER_CELL_TIME };
 struct ledger_column {

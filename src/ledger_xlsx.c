@@ -67,6 +67,7 @@ struct ledger_xlsx {
 	lxw_format *date;
 	lxw_format *number;
 	lxw_format *percent;
+	lxw_format *tenths;          /* a score: 87.5 */
 	const struct ledger *l;
 	const struct roster *roster;
 	const char *department;   /* NULL: every department */
@@ -467,6 +468,30 @@ ledger_xlsx_carried_sheet(struct ledger_xlsx *x)
 	ledger_xlsx_sheet_end(x, LEDGER_NCOLUMNS + 1);
 }
 
+/*
+ * A scorecard's score (one decimal, as the JSON has it) and rank, at col
+ * and col + 1; blank when there is none (the zone's total has no rank).
+ */
+static void
+ledger_xlsx_score_cells(struct ledger_xlsx *x, size_t col,
+    const struct ledger_score *s)
+{
+	char text[16];
+
+	ledger_score_text(s->score, text, sizeof text);
+	if (s->score < 0)
+		ledger_xlsx_blank(x, col, x->tenths);
+	else if (x->measuring)
+		ledger_xlsx_fit(x, col, text);
+	else
+		ledger_xlsx_check(x, worksheet_write_number(x->ws, x->row,
+		    (lxw_col_t)col, strtod(text, NULL), x->tenths));
+	if (s->rank == 0)
+		ledger_xlsx_blank(x, col + 1, x->number);
+	else
+		ledger_xlsx_number(x, col + 1, s->rank, 0);
+}
+
 /* One summary row: a department's scorecard. */
 static void
 ledger_xlsx_score(struct ledger_xlsx *x, const struct ledger_score *s,
@@ -489,6 +514,7 @@ ledger_xlsx_score(struct ledger_xlsx *x, const struct ledger_score *s,
 		ledger_xlsx_number(x, col++, counts[i], 0);
 	for (i = 0; i < sizeof rates / sizeof rates[0]; i++)
 		ledger_xlsx_number(x, col++, rates[i], 1);
+	ledger_xlsx_score_cells(x, col, s);
 	ledger_xlsx_row_end(x);
 }
 
@@ -546,7 +572,7 @@ static void
 ledger_xlsx_formats(struct ledger_xlsx *x)
 {
 	lxw_format **cells[] = { &x->header, &x->text, &x->date, &x->number,
-	    &x->percent };
+	    &x->percent, &x->tenths };
 	size_t i;
 
 	x->title = workbook_add_format(x->wb);
@@ -570,6 +596,7 @@ ledger_xlsx_formats(struct ledger_xlsx *x)
 	format_set_text_wrap(x->text);
 	format_set_num_format(x->date, "yyyy-mm-dd hh:mm");
 	format_set_num_format(x->percent, "0.0%");
+	format_set_num_format(x->tenths, "0.0");
 }
 
 /* Read the file at path into a new buffer; return 0 or -1. */

@@ -27,10 +27,11 @@ COLUMNS = ["类别", "问题编号", "期次", "报送时间", "指导员", "企
            "任务状态", "认领人", "认领时间", "回应时间", "办结时间", "办结时限", "是否超期",
            "回应内容", "办结情况", "满意度"]
 SUMMARY = ["部门", "接收", "退单", "认领", "按时认领", "回应", "按时回应", "办结", "按期办结",
-           "应办结", "在办", "超期", "评价", "满意", "响应率", "办结率", "满意率"]
+           "应办结", "在办", "超期", "评价", "满意", "响应率", "办结率", "满意率", "得分", "排名"]
 SCORE_FIELDS = ["received", "returned", "claimed", "claimed_on_time", "responded",
                 "responded_on_time", "resolved", "resolved_on_time", "due", "open", "overdue",
-                "rated", "satisfied", "response_rate", "resolution_rate", "satisfaction_rate"]
+                "rated", "satisfied", "response_rate", "resolution_rate", "satisfaction_rate",
+                "score", "rank"]     # the last two: issue 16's score and rank (none for the total)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TITLE_ROWS = 2       # the title block above the headers (row 3)
 
@@ -78,15 +79,18 @@ def check_summary(ws, doc, only=None):
     assert [r["部门"] for r in rows] == [d["name"] for d in depts] + (["合计"] if only is None else [])
     for r, d in zip(rows, want):
         for col, field in zip(SUMMARY[1:], SCORE_FIELDS):
-            if field.endswith("_rate") and d[field] is None:
+            if d.get(field) is None:
                 assert r[col] is None, (d["name"], col)
             else:
                 assert r[col] == pytest.approx(d[field], abs=1e-9), (d["name"], col, r[col], d[field])
     assert ws.freeze_panes == "A4"
-    assert ws.auto_filter.ref == "A3:Q%d" % (len(rows) + 3)
+    assert ws.auto_filter.ref == "A3:S%d" % (len(rows) + 3)
     rates = [c for col in "OPQ" for c in ws[col][TITLE_ROWS + 1:] if c.value is not None]
     defined = [d[f] for d in want for f in SCORE_FIELDS if f.endswith("_rate") and d[f] is not None]
     assert len(rates) == len(defined) and all(c.number_format == "0.0%" for c in rates)
+    scores = [c for c in ws["R"][TITLE_ROWS + 1:] if c.value is not None]
+    assert len(scores) == len([d for d in want if d["score"] is not None])
+    assert all(c.number_format == "0.0" for c in scores)
 
 
 def check_issue_sheets(wb, doc, st, only=None):
