@@ -307,7 +307,6 @@ void api_governance_extension(struct request *);
 void api_governance_extensions(struct request *);
 void api_governance_snapshots(struct request *);
 void api_governance_snapshot(struct request *);
-void api_governance_ledger_reply(struct request *, struct cJSON *);
 
 /* snapshot.c (issue 16) */
 struct snapshot;
@@ -315,7 +314,12 @@ struct snapshot *snapshot_start(struct daemon *);
 void snapshot_stop(struct snapshot *);
 
 /* api_agenda.c (issue 16) */
+#define AGENDA_PERIODS_LEN (2 * PERIOD_LEN + 8)  /* ["P1","P2"] */
 void api_agenda(struct request *);
+void api_agenda_fetch(struct request *, request_reply_fn,
+    char periods[AGENDA_PERIODS_LEN]);
+struct cJSON *api_agenda_json(const redisReply *, const char *periods_json,
+    int64_t now);
 
 /* api_recurrence.c (issue 16) */
 void api_recurrence_find(struct request *, void (*)(struct request *));
@@ -477,6 +481,12 @@ int web_contact_matches(struct request *, const struct redisReply *,
 
 /* web_ledger.c */
 void web_ledger(struct request *);
+
+/* web_agenda.c (issue 16) */
+void web_agenda(struct request *);
+
+/* web_chart.c */
+void web_chart_scores(struct evbuffer *, const struct ledger *);
 
 /* web_assets.c (generated from web/ by web/embed.sh) */
 struct web_asset {

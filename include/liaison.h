@@ -158,6 +158,8 @@ struct ledger {
 	size_t ncarried;
 	const struct roster *scored_for; /* the roster it was scored with */
 	int weights[LEDGER_WEIGHTS];     /* the score's weights it was scored with */
+	struct cJSON *snapshot;          /* a frozen period's {at, departments,
+	                                  * total} (issue 16), or NULL */
 };
 struct ledger_filter {
 	const char *category;            /* NULL: any */
@@ -627,6 +629,7 @@ int governance_recurrence(const struct governance_candidate *, size_t,
 void governance_task_json(struct cJSON *, const struct redisReply *);
 void governance_issue_json(struct cJSON *, const struct redisReply *);
 void governance_return_window(struct cJSON *, const struct config *);
+const char *governance_agenda_kind_zh(const char *);
 
 /* report.c */
 struct report_item {

@@ -4,7 +4,8 @@
  * periods (SPEC §12): difficult issues, overdue tasks, 延期 requests
  * waiting, returned tasks waiting for a route, and recurrences (复发), each
  * with its department and its age, oldest first. Trend alerts are not
- * built yet (issue 16 lists them as left).
+ * built yet (issue 16 lists them as left). The page /agenda (web_agenda.c)
+ * shows the same list.
  */
 #include "config.h"
 
@@ -161,19 +162,23 @@ api_agenda_issue(const redisReply *issue, const redisReply *tasks,
 	}
 }
 
-static void
-api_agenda_read(struct request *r, redisReply *reply)
+/*
+ * The agenda from read.lua's rows of the periods (periods_json, a JSON
+ * list), as of now: {"periods", "agenda": [...]}, oldest first; NULL when
+ * the reply is not a list of rows. The API and the page /agenda
+ * (web_agenda.c) both answer from it.
+ */
+cJSON *
+api_agenda_json(const redisReply *reply, const char *periods_json,
+    int64_t now)
 {
 	struct agenda_item *items = NULL;
 	size_t n = 0, alloc = 0, i;
 	const redisReply *row;
-	int64_t now = util_now_ms();
 	cJSON *root, *list;
 
-	if (reply->type != REDIS_REPLY_ARRAY) {
-		request_error(r, 500, "internal", "unexpected store reply", NULL);
-		return;
-	}
+	if (reply->type != REDIS_REPLY_ARRAY)
+		return NULL;
 	for (i = 0; i < reply->elements; i++) {
 		row = reply->element[i];
 		if (row->type != REDIS_REPLY_ARRAY || row->elements != 2 ||
@@ -185,35 +190,57 @@ api_agenda_read(struct request *r, redisReply *reply)
 	}
 	qsort(items, n, sizeof *items, api_agenda_cmp);
 	root = cJSON_CreateObject();
-	cJSON_AddItemToObject(root, "periods", cJSON_Parse((const char *)
-	    r->state));
+	cJSON_AddItemToObject(root, "periods", cJSON_Parse(periods_json));
 	list = cJSON_AddArrayToObject(root, "agenda");
 	for (i = 0; i < n; i++)
 		cJSON_AddItemToArray(list, items[i].json);
 	free(items);
+	return root;
+}
+
+static void
+api_agenda_read(struct request *r, redisReply *reply)
+{
+	cJSON *root;
+
+	if ((root = api_agenda_json(reply, r->state, util_now_ms())) == NULL) {
+		request_error(r, 500, "internal", "unexpected store reply", NULL);
+		return;
+	}
 	request_reply_json(r, 200, root);
+}
+
+/*
+ * Read the agenda of the last two periods (the previous and the current):
+ * their JSON list goes into periods (for api_agenda_json), and fn gets
+ * read.lua's rows. The page /agenda reads it the same way.
+ */
+void
+api_agenda_fetch(struct request *r, request_reply_fn fn,
+    char periods[AGENDA_PERIODS_LEN])
+{
+	struct period cur, prev;
+	char a[PERIOD_LEN + 1], b[PERIOD_LEN + 1], both[2 * PERIOD_LEN + 2];
+	const char *argv[2];
+
+	period_of_time(time(NULL), &cur);
+	period_previous(&cur, &prev);
+	period_format(&prev, a);
+	period_format(&cur, b);
+	snprintf(both, sizeof both, "%s %s", a, b);
+	snprintf(periods, AGENDA_PERIODS_LEN, "[\"%s\",\"%s\"]", a, b);
+	argv[0] = "agenda";
+	argv[1] = both;
+	request_script(r, SCRIPT_READ, fn, 2, argv, NULL);
 }
 
 /* GET /api/v1/agenda: the working meeting's agenda, oldest first. */
 void
 api_agenda(struct request *r)
 {
-	struct period cur, prev;
-	char a[PERIOD_LEN + 1], b[PERIOD_LEN + 1], both[2 * PERIOD_LEN + 2];
-	const char *argv[2];
-	char *periods;
-
 	if (request_check_query(r, agenda_query) == -1)
 		return;
-	period_of_time(time(NULL), &cur);
-	period_previous(&cur, &prev);
-	period_format(&prev, a);
-	period_format(&cur, b);
-	snprintf(both, sizeof both, "%s %s", a, b);
-	xasprintf(&periods, "[\"%s\",\"%s\"]", a, b);
-	r->state = periods;
+	r->state = xcalloc(1, AGENDA_PERIODS_LEN);
 	r->state_free = free;
-	argv[0] = "agenda";
-	argv[1] = both;
-	request_script(r, SCRIPT_READ, api_agenda_read, 2, argv, NULL);
+	api_agenda_fetch(r, api_agenda_read, r->state);
 }

@@ -218,6 +218,29 @@ ledger_issue_cmp(const void *a, const void *b)
 }
 
 /*
+ * Keep of a frozen ledger's JSON (snapshot.c's) what the live ledger shows
+ * of it: "snapshot": {"at", "departments", "total"} (SPEC §12).
+ */
+static void
+ledger_snapshot_parse(struct ledger *l, const char *text)
+{
+	cJSON *frozen, *snap;
+
+	if ((frozen = cJSON_Parse(text)) == NULL)
+		return;
+	snap = cJSON_CreateObject();
+	cJSON_AddItemToObject(snap, "at", cJSON_DetachItemFromObject(frozen,
+	    "frozen_at"));
+	cJSON_AddItemToObject(snap, "departments",
+	    cJSON_DetachItemFromObject(frozen, "departments"));
+	cJSON_AddItemToObject(snap, "total", cJSON_DetachItemFromObject(frozen,
+	    "total"));
+	cJSON_Delete(frozen);
+	cJSON_Delete(l->snapshot);
+	l->snapshot = snap;
+}
+
+/*
  * Add the rows ledger.lua returns ({issue, {task, ...}} each) to l, which
  * must be sorted (ledger_sort) once the last rows are in. Returns how many
  * rows were added, or -1 when the reply is not such an array.
@@ -241,6 +264,12 @@ ledger_add_rows(struct ledger *l, const redisReply *rows)
 	    sizeof *l->carried);
 	for (i = 0; i < rows->elements; i++) {
 		row = rows->element[i];
+		/* 'snapshot:JSON': the period as frozen (issue 16). */
+		if (row->type == REDIS_REPLY_STRING &&
+		    strncmp(row->str, "snapshot:", 9) == 0) {
+			ledger_snapshot_parse(l, row->str + 9);
+			continue;
+		}
 		/* 'carried:P': the rows after it are carried over (issue 16). */
 		if (row->type == REDIS_REPLY_STRING &&
 		    strncmp(row->str, "carried:", 8) == 0) {
@@ -848,7 +877,7 @@ ledger_count_matching(const struct ledger *l, const struct ledger_filter *f)
  * The public ledger: the scorecards, the counts by category and the issues
  * that pass the filter, a page of them (f->offset, f->limit), and, for a
  * period's ledger, those of earlier periods still open ("carried_over",
- * each with "periods_open"). Who reported an issue and its detail are
+ * each with "periods_open") and, when it is frozen, its "snapshot". Who reported an issue and its detail are
  * never shown; the enterprise only when show_enterprises is set.
  */
 cJSON *
@@ -885,6 +914,10 @@ ledger_json(const struct ledger *l, const struct roster *roster,
 		cJSON_AddItemToArray(list, ledger_issue_json(l, &l->issues[i],
 		    roster, show_enterprises));
 	}
+	/* A frozen period: its figures as frozen (issue 16). */
+	if (l->snapshot != NULL)
+		cJSON_AddItemToObject(root, "snapshot",
+		    cJSON_Duplicate(l->snapshot, 1));
 	if (l->carried_period == NULL ||
 	    period_parse(l->carried_period, &mine) == -1)
 		return root;
@@ -958,6 +991,7 @@ ledger_free(struct ledger *l)
 		ledger_issue_free(&l->carried[i]);
 	free(l->carried);
 	free(l->carried_period);
+	cJSON_Delete(l->snapshot);
 	ledger_scores_free(l);
 	free(l);
 }
