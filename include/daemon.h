@@ -316,12 +316,9 @@ struct snapshot *snapshot_start(struct daemon *);
 void snapshot_stop(struct snapshot *);
 
 /* api_agenda.c (issue 16) */
-#define AGENDA_PERIODS_LEN (2 * PERIOD_LEN + 8)  /* ["P1","P2"] */
 void api_agenda(struct request *);
 void api_agenda_fetch(struct request *, request_reply_fn,
     char periods[AGENDA_PERIODS_LEN]);
-struct cJSON *api_agenda_json(const redisReply *, const char *periods_json,
-    int64_t now);
 
 /* api_recurrence.c (issue 16) */
 void api_recurrence_find(struct request *, void (*)(struct request *));

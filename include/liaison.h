@@ -630,7 +630,16 @@ int governance_recurrence(const struct governance_candidate *, size_t,
 void governance_task_json(struct cJSON *, const struct redisReply *);
 void governance_issue_json(struct cJSON *, const struct redisReply *);
 void governance_return_window(struct cJSON *, const struct config *);
-const char *governance_agenda_kind_zh(const char *);
+
+/* agenda.c (issue 16) */
+#define AGENDA_PERIODS_LEN (2 * PERIOD_LEN + 8)  /* ["P1","P2"] */
+#define AGENDA_BOTH_LEN (2 * PERIOD_LEN + 2)     /* "P1 P2" */
+struct cJSON *agenda_json(const struct redisReply *, const char *periods_json,
+    int64_t now);
+void agenda_periods(time_t, char both[AGENDA_BOTH_LEN],
+    char json[AGENDA_PERIODS_LEN]);
+const char *agenda_kind_zh(const char *);
+int agenda_current(const char *period, time_t);
 
 /* report.c */
 struct report_item {
@@ -1088,8 +1097,8 @@ int ledger_csv(const struct ledger *, const struct roster *,
 double ledger_xlsx_width(const char *);
 double ledger_xlsx_lines(const char *, double width);
 int ledger_xlsx(const struct ledger *, const struct roster *,
-    const char *department, const char *period, char **out, size_t *outlen,
-    char **cause);
+    const char *department, const char *period, const struct cJSON *agenda,
+    char **out, size_t *outlen, char **cause);
 
 /* atomic_write.c */
 int atomic_write_files(const char *const *paths, char *const *data,

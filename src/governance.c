@@ -222,31 +222,3 @@ governance_return_window(cJSON *payload, const struct config *cfg)
 	cJSON_AddStringToObject(payload, "within", "due_return");
 	cJSON_AddStringToObject(payload, "within_reason", reason);
 }
-
-/*
- * The kinds of item on the working meeting's agenda (api_agenda.c) and
- * their Chinese names, as the page /agenda prints them; the kind itself
- * when unknown.
- */
-static const struct {
-	const char *kind;
-	const char *zh;
-} governance_agenda_kinds[] = {
-	{ "difficult", "疑难问题" },
-	{ "overdue", "超期未办" },
-	{ "extension", "延期申请待审批" },
-	{ "returned", "退单待重新交办" },
-	{ "recurrence", "复发" },
-	{ NULL, NULL }
-};
-
-const char *
-governance_agenda_kind_zh(const char *kind)
-{
-	size_t i;
-
-	for (i = 0; governance_agenda_kinds[i].kind != NULL; i++)
-		if (strcmp(kind, governance_agenda_kinds[i].kind) == 0)
-			return governance_agenda_kinds[i].zh;
-	return kind;
-}

@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <xlsxwriter.h>
 
 #include "liaison.h"
@@ -492,6 +493,74 @@ ledger_xlsx_score_cells(struct ledger_xlsx *x, size_t col,
 		ledger_xlsx_number(x, col + 1, s->rank, 0);
 }
 
+/* The agenda's columns (issue 16). */
+static const char *const ledger_xlsx_agenda_columns[] = { "事项", "问题编号",
+    "标题", "部门", "期次", "开始时间", "已过天数" };
+#define LEDGER_XLSX_AGENDA_NCOLUMNS (sizeof ledger_xlsx_agenda_columns / \
+	sizeof ledger_xlsx_agenda_columns[0])
+
+/* A string field of an agenda item, "" when absent. */
+static const char *
+ledger_xlsx_agenda_str(const cJSON *item, const char *name)
+{
+	const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(item, name));
+
+	return v != NULL ? v : "";
+}
+
+/* The agenda's rows, in its order (oldest first). */
+static void
+ledger_xlsx_agenda_rows(struct ledger_xlsx *x, const cJSON *agenda)
+{
+	const struct department *d;
+	const cJSON *item, *dept;
+	char depts[512];
+	size_t len;
+
+	cJSON_ArrayForEach(item, cJSON_GetObjectItem(agenda, "agenda")) {
+		depts[0] = '\0';
+		len = 0;
+		cJSON_ArrayForEach(dept, cJSON_GetObjectItem(item,
+		    "departments")) {
+			if (!cJSON_IsString(dept) || len >= sizeof depts)
+				continue;
+			d = roster_department(x->roster, dept->valuestring);
+			len += snprintf(depts + len, sizeof depts - len, "%s%s",
+			    len ? "、" : "", d != NULL ? d->name :
+			    dept->valuestring);
+		}
+		ledger_xlsx_row_begin(x);
+		ledger_xlsx_text(x, 0, agenda_kind_zh(
+		    ledger_xlsx_agenda_str(item, "kind")));
+		ledger_xlsx_text(x, 1, ledger_xlsx_agenda_str(item, "issue"));
+		ledger_xlsx_text(x, 2, ledger_xlsx_agenda_str(item, "title"));
+		ledger_xlsx_text(x, 3, depts);
+		ledger_xlsx_text(x, 4, ledger_xlsx_agenda_str(item, "period"));
+		ledger_xlsx_text(x, 5, ledger_xlsx_agenda_str(item, "since"));
+		ledger_xlsx_number(x, 6, cJSON_GetNumberValue(
+		    cJSON_GetObjectItem(item, "age_days")), 0);
+		ledger_xlsx_row_end(x);
+	}
+}
+
+/*
+ * 例会议题: the working meeting's agenda (GET /api/v1/agenda's JSON, SPEC
+ * §12), for an admin's workbook.
+ */
+static void
+ledger_xlsx_agenda_sheet(struct ledger_xlsx *x, const cJSON *agenda)
+{
+	ledger_xlsx_measure(x, ledger_xlsx_agenda_columns,
+	    LEDGER_XLSX_AGENDA_NCOLUMNS, LEDGER_XLSX_WRAP);
+	ledger_xlsx_agenda_rows(x, agenda);
+	ledger_xlsx_sheet(x, "例会议题", ledger_xlsx_agenda_columns,
+	    LEDGER_XLSX_AGENDA_NCOLUMNS);
+	if (x->error)
+		return;
+	ledger_xlsx_agenda_rows(x, agenda);
+	ledger_xlsx_sheet_end(x, LEDGER_XLSX_AGENDA_NCOLUMNS);
+}
+
 /* One summary row: a department's scorecard. */
 static void
 ledger_xlsx_score(struct ledger_xlsx *x, const struct ledger_score *s,
@@ -631,8 +700,8 @@ ledger_xlsx_slurp(const char *path, char **out, size_t *outlen)
  */
 int
 ledger_xlsx(const struct ledger *l, const struct roster *roster,
-    const char *department, const char *period, char **out, size_t *outlen,
-    char **cause)
+    const char *department, const char *period, const struct cJSON *agenda,
+    char **out, size_t *outlen, char **cause)
 {
 	lxw_workbook_options opts = { 0 };
 	struct ledger_xlsx x;
@@ -670,6 +739,8 @@ ledger_xlsx(const struct ledger *l, const struct roster *roster,
 		ledger_xlsx_category(&x, c);
 	if (!x.error)
 		ledger_xlsx_carried_sheet(&x);
+	if (!x.error && agenda != NULL)
+		ledger_xlsx_agenda_sheet(&x, agenda);
 	err = workbook_close(x.wb);
 	if (x.error || err != LXW_NO_ERROR) {
 		xasprintf(cause, "libxlsxwriter: %s", err != LXW_NO_ERROR ?

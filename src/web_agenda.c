@@ -42,7 +42,7 @@ web_agenda_row(struct request *r, struct evbuffer *buf, const cJSON *item)
 	evbuffer_add_printf(buf, "<tr data-kind=\"");
 	web_escape(buf, web_agenda_str(item, "kind"));
 	evbuffer_add_printf(buf, "\"><td>");
-	web_escape(buf, governance_agenda_kind_zh(web_agenda_str(item,
+	web_escape(buf, agenda_kind_zh(web_agenda_str(item,
 	    "kind")));
 	if ((v = cJSON_GetObjectItem(item, "days")) != NULL &&
 	    cJSON_IsNumber(v))
@@ -82,7 +82,7 @@ web_agenda_read(struct request *r, redisReply *reply)
 	cJSON *root;
 	int64_t now = util_now_ms();
 
-	if ((root = api_agenda_json(reply, p->periods, now)) == NULL) {
+	if ((root = agenda_json(reply, p->periods, now)) == NULL) {
 		web_error(r, 500, "读取失败，请稍后再试。");
 		return;
 	}

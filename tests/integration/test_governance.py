@@ -572,6 +572,19 @@ def test_agenda_lists_what_the_meeting_must_decide_oldest_first(fresh_stack):
     for role, ident in (("officer", oid), ("department", "hr")):
         assert agenda_page(st, st.token(role, ident)).status == 403, role
     assert agenda_page(st, st.token("admin", "ops"), "?x=1").status == 400
+    # the admin's workbook has it as a sheet, 例会议题, in the same order; a
+    # department's workbook does not
+    import io
+    import openpyxl
+    wb = openpyxl.load_workbook(io.BytesIO(st.d.get("/api/v1/ledger.xlsx", token=admin(st)).body))
+    rows = [list(r) for r in wb["例会议题"].iter_rows(values_only=True)]
+    assert rows[2] == ["事项", "问题编号", "标题", "部门", "期次", "开始时间", "已过天数"], rows[2]
+    assert [(r[0], r[1]) for r in rows[3:]] == [
+        ({"difficult": "疑难问题", "overdue": "超期未办", "extension": "延期申请待审批",
+          "returned": "退单待重新交办", "recurrence": "复发"}[i["kind"]], i["issue"]) for i in items], rows
+    assert all(r[3] == "人力资源和社会保障局" for r in rows[3:] if r[0] != "疑难问题"), rows
+    hr_wb = openpyxl.load_workbook(io.BytesIO(st.d.get("/api/v1/ledger.xlsx", token=dept_token(st, "hr")).body))
+    assert "例会议题" not in hr_wb.sheetnames
 
 
 def agenda_page(st, token, query=""):

@@ -23,7 +23,7 @@ import pytest
 import flow
 import lib
 
-SHEETS = ["汇总", "个性问题", "共性问题", "疑难问题", "往期未销号"]   # the last: issue 16's carry-over
+SHEETS = ["汇总", "个性问题", "共性问题", "疑难问题", "往期未销号", "例会议题"]   # the last two: issue 16's
 MAX_PAGES = 6
 TOOLS = {"soffice": "libreoffice-calc-nogui", "pdfinfo": "poppler-utils", "pdftotext": "poppler-utils"}
 
