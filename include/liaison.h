@@ -177,6 +177,9 @@ void ledger_sort(struct ledger *);
 void ledger_score(struct ledger *, const struct roster *,
     const int weights[LEDGER_WEIGHTS], int64_t now);
 void ledger_score_text(double, char *, size_t);
+#define LEDGER_BARS 4         /* the charts' bars: the three rates, the score */
+void ledger_score_bars(const struct ledger_score *, double values[LEDGER_BARS],
+    char texts[LEDGER_BARS][32]);
 void ledger_score_explain(const int weights[LEDGER_WEIGHTS], char *, size_t);
 int ledger_issue_matches(const struct ledger_issue *,
     const struct ledger_filter *);

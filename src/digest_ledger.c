@@ -415,9 +415,9 @@ digest_ledger_scores_bars(const struct digest_input *in, struct digest_doc *d)
 	static const char *const head[] = { "部门", "响应率", "办结率",
 	    "满意率", "得分" };
 	const struct ledger_score *s;
-	double values[4];
-	char texts[4][16];
-	const char *labels[4];
+	double values[LEDGER_BARS];
+	char texts[LEDGER_BARS][32];
+	const char *labels[LEDGER_BARS];
 	size_t i, j;
 
 	if (in->received == NULL)
@@ -425,14 +425,8 @@ digest_ledger_scores_bars(const struct digest_input *in, struct digest_doc *d)
 	digest_doc_bars(d, head, 5);
 	for (i = 0; i < in->received->nscores; i++) {
 		s = &in->received->scores[i];
-		values[0] = s->response_rate;
-		values[1] = s->resolution_rate;
-		values[2] = s->satisfaction_rate;
-		for (j = 0; j < 3; j++)
-			ledger_rate_text(values[j], texts[j], sizeof texts[j]);
-		values[3] = s->score < 0 ? -1 : s->score / 100.0;
-		ledger_score_text(s->score, texts[3], sizeof texts[3]);
-		for (j = 0; j < 4; j++)
+		ledger_score_bars(s, values, texts);
+		for (j = 0; j < LEDGER_BARS; j++)
 			labels[j] = texts[j];
 		digest_doc_bars_row(d, s->name, values, labels);
 	}

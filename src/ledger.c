@@ -393,6 +393,26 @@ ledger_score_text(double score, char *buf, size_t len)
 		snprintf(buf, len, "%ld.%ld", tenths / 10, tenths % 10);
 }
 
+/*
+ * What the charts draw of a scorecard (/ledger's SVG, the digest's bars):
+ * 响应率, 办结率, 满意率 and the score, each as a fraction of a full bar
+ * (< 0: none) and as the text printed beside it.
+ */
+void
+ledger_score_bars(const struct ledger_score *s, double values[LEDGER_BARS],
+    char texts[LEDGER_BARS][32])
+{
+	int i;
+
+	values[0] = s->response_rate;
+	values[1] = s->resolution_rate;
+	values[2] = s->satisfaction_rate;
+	for (i = 0; i < 3; i++)
+		ledger_rate_text(values[i], texts[i], sizeof texts[i]);
+	values[3] = s->score < 0 ? -1 : s->score / 100;
+	ledger_score_text(s->score, texts[3], sizeof texts[3]);
+}
+
 /* The score's rule in one sentence, with its weights (the page, the digest). */
 void
 ledger_score_explain(const int weights[LEDGER_WEIGHTS], char *buf,

@@ -28,17 +28,16 @@
 #define WEB_CHART_NAME 20           /* the department's name above its bars */
 #define WEB_CHART_GAP 8             /* between two departments */
 
-/* The four bars of a department, in order: the three rates and the score. */
+/* The bars of a department (ledger_score_bars): the three rates, the score. */
 static const struct {
 	const char *name;
 	const char *fill;
-} web_chart_bars[] = {
+} web_chart_bars[LEDGER_BARS] = {
 	{ "响应率", "#2563eb" },
 	{ "办结率", "#059669" },
 	{ "满意率", "#d97706" },
 	{ "得分", "#c8102e" },
 };
-#define WEB_CHART_NBARS (sizeof web_chart_bars / sizeof web_chart_bars[0])
 
 /* One bar at y: its name, the bar (value 0 to 1; < 0: none) and text. */
 static void
@@ -74,12 +73,12 @@ void
 web_chart_scores(struct evbuffer *buf, const struct ledger *l)
 {
 	const struct ledger_score *s;
-	double values[WEB_CHART_NBARS];
-	char texts[WEB_CHART_NBARS][16];
+	double values[LEDGER_BARS];
+	char texts[LEDGER_BARS][32];
 	int y = 0, height;
 	size_t i, j;
 
-	height = (int)l->nscores * (WEB_CHART_NAME + (int)WEB_CHART_NBARS *
+	height = (int)l->nscores * (WEB_CHART_NAME + LEDGER_BARS *
 	    WEB_CHART_STEP + WEB_CHART_GAP);
 	evbuffer_add_printf(buf, "<figure class=\"chart\"><svg id=\"chart-scores\" "
 	    "class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" "
@@ -89,13 +88,7 @@ web_chart_scores(struct evbuffer *buf, const struct ledger *l)
 	    WEB_CHART_WIDTH, height, WEB_CHART_WIDTH, height);
 	for (i = 0; i < l->nscores; i++) {
 		s = &l->scores[i];
-		values[0] = s->response_rate;
-		values[1] = s->resolution_rate;
-		values[2] = s->satisfaction_rate;
-		for (j = 0; j < 3; j++)
-			ledger_rate_text(values[j], texts[j], sizeof texts[j]);
-		values[3] = s->score < 0 ? -1 : s->score / 100;
-		ledger_score_text(s->score, texts[3], sizeof texts[3]);
+		ledger_score_bars(s, values, texts);
 		evbuffer_add_printf(buf, "<g data-department=\"");
 		web_escape(buf, s->department);
 		evbuffer_add_printf(buf, "\"><text x=\"0\" y=\"%d\" "
@@ -106,7 +99,7 @@ web_chart_scores(struct evbuffer *buf, const struct ledger *l)
 			evbuffer_add_printf(buf, "（第 %u 名）", s->rank);
 		evbuffer_add_printf(buf, "</text>");
 		y += WEB_CHART_NAME;
-		for (j = 0; j < WEB_CHART_NBARS; j++) {
+		for (j = 0; j < LEDGER_BARS; j++) {
 			web_chart_bar(buf, y, j, values[j], texts[j]);
 			y += WEB_CHART_STEP;
 		}
