@@ -186,7 +186,8 @@ agenda_json(const redisReply *reply, const char *periods_json,
 		agenda_issue(row->element[0], row->element[1], now, &items,
 		    &n, &alloc);
 	}
-	qsort(items, n, sizeof *items, agenda_cmp);
+	if (n > 0)      /* qsort wants a non-NULL array */
+		qsort(items, n, sizeof *items, agenda_cmp);
 	root = cJSON_CreateObject();
 	cJSON_AddItemToObject(root, "periods", cJSON_Parse(periods_json));
 	list = cJSON_AddArrayToObject(root, "agenda");

@@ -47,6 +47,10 @@ test('the ledger draws every department\'s rates and score as labelled bars that
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 360, `the page is ${width}px wide`);
   await svg.screenshot({ path: join(process.env.SCREENSHOTS, 'ledger-chart.png') });
+  // on paper the score table carries the same figures: the bars stay off it
+  await page.emulateMedia({ media: 'print' });
+  assert.ok(!(await svg.isVisible()), 'the bars are printed');
+  await page.emulateMedia({ media: 'screen' });
 });
 
 test('an admin reads the meeting agenda, oldest first, and prints it', async () => {
