@@ -386,8 +386,7 @@ local function reported_issues(officer, period)
   return nil
 end
 
-local function submit()
-  local body_hash, idem, ttl = ARGV[4], ARGV[5], ARGV[6]
+local function submit(body_hash, idem, ttl)
   local idem_key = key('idem', req.officer, idem)
   if idem ~= '' then
     local prev = redis.call('HMGET', idem_key, 'body', 'response')
@@ -474,6 +473,28 @@ local function submit()
     redis.call('EXPIRE', idem_key, tonumber(ttl))
   end
   return {'created', response}
+end
+
+-- submit_batch: the reports that reached the daemon in one turn of its loop
+-- (group commit, intake.c), stored one after the other in this one call, so
+-- that they share one fsync. ARGV from 3: payload, body hash, key, lifetime
+-- per report. Returns one submit answer per report; a report whose script
+-- fails gets {'error', message} and the others go on.
+local function submit_batch()
+  local out = {}
+  for i = 3, #ARGV, 4 do
+    local ok, res = pcall(function()
+      req = cjson.decode(ARGV[i])
+      now = req.now
+      return submit(ARGV[i + 1], ARGV[i + 2], ARGV[i + 3])
+    end)
+    if not ok then
+      res = {'error', type(res) == 'table' and tostring(res.err) or
+        tostring(res)}
+    end
+    out[#out + 1] = res
+  end
+  return out
 end
 
 -- ---- actions: a department's steps ----
@@ -901,7 +922,8 @@ local function escalate()
 end
 
 return dispatch('workflow.lua', {
-  submit = submit,
+  submit = function() return submit(ARGV[4], ARGV[5], ARGV[6]) end,
+  submit_batch = submit_batch,
   claim_next = claim_next,
   step = function() return step(req.task) end,
   confirm = confirm,
