@@ -47,8 +47,11 @@ def submit_call(path):
         for line in f:
             args = [unquote(a) for a in
                     re.findall(r'"((?:[^"\\]|\\.)*)"', line)]
-            if len(args) >= 8 and args[0] == b"EVALSHA" and \
-                    args[4] == b"submit":
+            # The probe is alone in its group commit (submit_batch): its
+            # arguments are those of one submit.
+            if len(args) == 9 and args[0] == b"EVALSHA" and \
+                    args[4] in (b"submit", b"submit_batch"):
+                args[4] = b"submit"
                 return args
     sys.exit("store_ceiling: no submit call in " + path)
 
