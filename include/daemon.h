@@ -321,6 +321,7 @@ void api_agenda(struct request *);
 
 /* api_recurrence.c (issue 16) */
 void api_recurrence_find(struct request *, void (*)(struct request *));
+void api_recurrence_defer(struct request *);
 /* api_actions.c */
 void api_actions_issue(struct request *);
 

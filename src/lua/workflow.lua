@@ -370,6 +370,7 @@ end
 -- submit: store one officer's report. Extra ARGV: body hash, idempotency
 -- key ('' for none), key lifetime in seconds.
 -- Returns {'created', response} | {'replay', response} | {'conflict', ''}
+-- | {'recheck', ''}: an enterprise of req.unchecked has finished issues.
 -- | {'limit', items still allowed} when the officer's items in the period
 -- would pass req.items_cap (0: no cap).
 -- | {'reported', report}: req.zero_refused_after_issues and the officer's
@@ -399,6 +400,12 @@ local function submit(body_hash, idem, ttl)
       end
       return {'conflict', ''}
     end
+  end
+  -- Enterprises not yet read for recurrences (api_recurrence.c): with a
+  -- finished issue since req.finished_since, the daemon reads them first.
+  for _, e in ipairs(req.unchecked or {}) do
+    if redis.call('ZCOUNT', key('finished', e), req.finished_since, '+inf')
+        > 0 then return {'recheck', ''} end
   end
   if req.zero_refused_after_issues then
     local r = reported_issues(req.officer, req.period)
