@@ -74,26 +74,33 @@ intake_batch_free(struct intake_batch *b)
 	free(b);
 }
 
-/* One report's part of the batch's reply, to its request. */
+/*
+ * One report's part of the batch's reply, to its request. A report whose
+ * script failed ({'error', message}) is answered as if its own call had
+ * got that error reply: 503 for "not now" (READONLY: the server became a
+ * replica), else 500.
+ */
 static void
 intake_answer(struct intake_entry *e, redisReply *reply)
 {
 	struct request *r = e->r;
+	redisReply failed;
 
 	if (!request_drop(r))       /* answered meanwhile: r may be gone */
 		return;
+	if (reply != NULL && reply->type == REDIS_REPLY_ARRAY &&
+	    reply->elements == 2 &&
+	    reply->element[0]->type == REDIS_REPLY_STRING &&
+	    strcmp(reply->element[0]->str, "error") == 0 &&
+	    reply->element[1]->type == REDIS_REPLY_STRING) {
+		memset(&failed, 0, sizeof failed);
+		failed.type = REDIS_REPLY_ERROR;
+		failed.str = reply->element[1]->str;
+		failed.len = reply->element[1]->len;
+		reply = &failed;
+	}
 	if (request_store_check(r, reply) == -1)
 		return;
-	if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
-	    reply->element[0]->type == REDIS_REPLY_STRING &&
-	    strcmp(reply->element[0]->str, "error") == 0) {
-		log_warnx("intake: a report failed in its batch: %s",
-		    reply->element[1]->type == REDIS_REPLY_STRING ?
-		    reply->element[1]->str : "?");
-		request_error(r, 500, "internal", "the store refused the "
-		    "report", NULL);
-		return;
-	}
 	e->fn(r, reply);
 }
 
