@@ -2,10 +2,12 @@
 daemon's loop are stored by one workflow.lua call, yet each keeps its own
 answer. Redis is paused (CLIENT PAUSE) while a burst arrives, so that the
 burst reaches the daemon's loop together and is stored in few calls; the
-metrics say how many."""
+metrics say how many. A report whose enterprises have nothing finished to
+recur costs no recurrence read (MONITOR shows the calls)."""
 
 import json
 import threading
+import time
 
 import lib
 from lib import PREFIX
@@ -103,3 +105,35 @@ def test_a_failing_report_fails_alone_in_its_batch(stack, officers):
     assert b1 - b0 < n1 - n0, "the burst was not grouped: %d calls" % (b1 - b0)
     assert stack.r.zcard(PREFIX + "officer:%s:reports" % bad) == 0
     assert stack.r.get(PREFIX + "idem:%s:%s" % (bad, bad_key)) == b"damaged"
+
+
+def script_calls(stack, post, batches=1):
+    """Run post() under MONITOR; the daemon's EVALSHA actions ("finished",
+    "submit_batch" ...) up to and including its batches-th store call."""
+    seen = []
+    with stack.r.monitor() as m:
+        resp = post()
+        while seen.count("submit_batch") + seen.count("submit") < batches:
+            cmd = m.next_command()["command"].split()
+            if len(cmd) > 4 and cmd[0] == "EVALSHA":
+                seen.append(cmd[4])
+    return resp, seen
+
+
+def test_a_report_with_nothing_to_recur_skips_the_recurrence_read(stack, officers):
+    oid = officers()
+    tok = stack.token("officer", oid)
+    ents = stack.officer(oid)["enterprises"]
+    resp, calls = script_calls(stack, lambda: stack.d.post(
+        "/api/v1/reports", {"items": [lib.item(ents[0])]}, token=tok))
+    assert resp.status == 201, resp
+    assert "finished" not in calls, calls
+
+    # A finished issue of the enterprise in the window: the store sends the
+    # report back (recheck) and the daemon reads before storing it.
+    stack.r.zadd(PREFIX + "finished:" + ents[1], {"I999999": int(time.time() * 1000)})
+    resp, calls = script_calls(stack, lambda: stack.d.post(
+        "/api/v1/reports", {"items": [lib.item(ents[1])]}, token=tok), batches=2)
+    assert resp.status == 201, resp
+    assert calls.count("finished") == 1 and calls.count("submit_batch") == 2, calls
+    assert len(stack.r.zrange(PREFIX + "officer:%s:reports" % oid, 0, -1)) == 2
