@@ -9,8 +9,28 @@ import json
 import threading
 import time
 
+import pytest
+
 import lib
 from lib import PREFIX
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    """A stack of its own: the bursts add dozens of hr issues, which would
+    push other modules' issues off /dept's list of a department's newest."""
+    with lib.Stack(str(tmp_path_factory.mktemp("intake"))) as st:
+        yield st
+
+
+@pytest.fixture(scope="module")
+def officers(stack):
+    pool = [o["id"] for o in stack.roster["officers"]][1:]
+
+    def take():
+        return pool.pop(0)
+
+    return take
 
 
 def burst(stack, posts, pause_ms=400):
