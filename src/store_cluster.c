@@ -65,12 +65,16 @@ store_cluster_cmd_free(struct store_cluster_cmd *cmd)
 	free(cmd);
 }
 
-/* The reply reaches the caller: exactly once, as store_command promises. */
+/*
+ * The reply reaches the caller: exactly once, as store_command promises
+ * (a caller that wants no reply gives no fn).
+ */
 static void
 store_cluster_done(struct store_cluster_cmd *cmd, redisAsyncContext *c,
     void *reply)
 {
-	cmd->fn(c, reply, cmd->privdata);
+	if (cmd->fn != NULL)
+		cmd->fn(c, reply, cmd->privdata);
 	store_cluster_cmd_free(cmd);
 }
 
