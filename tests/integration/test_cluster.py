@@ -240,6 +240,13 @@ def test_zones_on_a_cluster_follow_their_slot(cluster):
     tok = d.token("officer", OFFICERS[1])
     ent = officers[1]["enterprises"][0]
     assert d.post("/api/v1/reports", {"items": [lib.item(ent)]}, token=tok).status == 201
+    # no key anywhere in the cluster outside the zones' prefixes: every
+    # key the daemons and liaisonctl made is built from the prefix
+    for n in c.nodes:
+        stray = [k for k in n.client().scan_iter(count=1000)
+                 if not k.decode().startswith(tuple(prefixes))]
+        assert not stray, (n.port, stray[:5])
+
     # and claims go on, on the new node
     hr = d.token("department", "hr")
     claim = d.post("/api/v1/departments/hr/claim", {"claimant": "乙"}, token=hr)
