@@ -20,7 +20,7 @@ import time
 import pytest
 
 import lib
-from test_failover import Reporter, health
+from test_failover import RecordingSink, Reporter, health
 
 REDIS_CLI = os.environ.get("REDIS_CLI", "redis-cli")
 OFFICERS = ["O001", "O002", "O003", "O004"]
@@ -33,7 +33,7 @@ class Cluster:
         self.tmp = str(tmp)
         self.nodes = []
         self.daemons = []
-        self.sink = lib.WebhookSink()
+        self.sinks = []
 
     def start(self):
         for i in range(3):
@@ -88,8 +88,13 @@ class Cluster:
         raise AssertionError("no two tags on two nodes")
 
     def start_daemon(self, tag, seed):
-        d = lib.Daemon(os.path.join(self.tmp, tag), seed.port, sink_port=self.sink.port,
-                       prefix="{%s}:" % tag, conf={"redis": {"cluster": "yes"}})
+        """A zone's daemon given the node seed; its webhooks go to d.sink."""
+        sink = RecordingSink()
+        self.sinks.append(sink)
+        d = lib.Daemon(os.path.join(self.tmp, tag), seed.port, sink_port=sink.port,
+                       prefix="{%s}:" % tag, conf={"redis": {"cluster": "yes"},
+                                                    "webhooks": {"schedule": "0,1,1,1,1,1,1,1"}})
+        d.sink = sink
         self.daemons.append(d)
         d.start()
         return d
@@ -105,7 +110,8 @@ class Cluster:
                 d.kill()
         for n in reversed(self.nodes):
             n.stop()
-        self.sink.close()
+        for sink in self.sinks:
+            sink.close()
         return problem
 
 
@@ -240,6 +246,25 @@ def test_zones_on_a_cluster_follow_their_slot(cluster):
     tok = d.token("officer", OFFICERS[1])
     ent = officers[1]["enterprises"][0]
     assert d.post("/api/v1/reports", {"items": [lib.item(ent)]}, token=tok).status == 201
+    # every task.queued of the burst delivered, a repeat under the same webhook-id
+    tasks = {t["id"] for x in done for iss in x["doc"]["issues"] for t in iss["tasks"]}
+
+    def queued_delivered():
+        got = {b["data"]["task"]["id"] for h, b in d.sink.snapshot() if b.get("type") == "task.queued"}
+        return tasks <= got
+    lib.wait_for(queued_delivered, 60, what="task.queued delivered for every task of the burst")
+    ids = {}
+    for h, b in d.sink.snapshot():
+        ids.setdefault((b.get("type"), b["data"]["task"]["id"]), set()).add(h["webhook-id"])
+    assert not {k: v for k, v in ids.items() if len(v) > 1}
+
+    # liaisonctl runs a script on the new node: the ledger has every report
+    out = os.path.join(c.tmp, "zone0.csv")
+    d.ctl("ledger", "export", "--department", "hr", "-o", out)
+    with open(out, encoding="utf-8-sig") as f:
+        text = f.read()
+    assert all(x["title"] in text for x in done)
+
     # no key anywhere in the cluster outside the zones' prefixes: every
     # key the daemons and liaisonctl made is built from the prefix
     for n in c.nodes:
