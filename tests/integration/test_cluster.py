@@ -130,7 +130,8 @@ def cluster(tmp_path):
 def move_slot(c, slot, src, dst, pause, batch=20):
     """Move slot from src to dst as redis-cli --cluster reshard does, batch
     keys at a time; pause() runs once the slot is migrating, before a key
-    has moved."""
+    has moved. MIGRATE refuses (BUSYKEY) a key dst already has: a script
+    run on dst in the middle of the move would fail it."""
     sc, dc = src.client(), dst.client()
     dc.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", c.node_id(src))
     sc.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", c.node_id(dst))
