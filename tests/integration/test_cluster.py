@@ -13,6 +13,7 @@ so. liaisonctl works against the cluster before and after.
 """
 
 import os
+import shutil
 import subprocess
 import threading
 import time
@@ -231,6 +232,11 @@ def test_zones_on_a_cluster_follow_their_slot(cluster):
     assert lib.metric(metrics, "liaisond_redis_primary", address="127.0.0.1:%d" % third.port) == 1
     assert lib.metric(metrics, "liaisond_redis_redirects_total", kind="moved") == h["moved"]
     assert lib.metric(metrics, "liaisond_redis_redirects_total", kind="ask") == h["asked"]
+    promtool = shutil.which("promtool")
+    if promtool is not None:        # the cluster's metrics are well-formed too
+        p = subprocess.run([promtool, "check", "metrics"], input=d.get("/metrics").body,
+                           capture_output=True, timeout=30)
+        assert p.returncode == 0, (p.stdout + p.stderr).decode()
     print("\ncluster: %d reports acknowledged across the move of %d keys; "
           "redirects: %d moved, %d asked" % (len(done), moved, h["moved"], h["asked"]))
 
