@@ -286,6 +286,43 @@ def test_zones_on_a_cluster_follow_their_slot(cluster):
     assert third.client().hget(prefixes[0] + "task:" + claim.json()["id"], "state") == b"claimed"
 
 
+def test_liaisonctl_waits_out_a_move(cluster):
+    """While the zone's slot is migrating, liaisonctl's script gets ASK: it
+    asks again every 100 ms (within timeout_ms) rather than run the script
+    on the node taking the slot over, and finishes once the slot is stable."""
+    c = cluster
+    tag = c.zone_tags()[0]
+    slot = c.slot(tag)
+    src = c.owner(slot)
+    dst = next(n for n in c.nodes if n is not src)
+    d = c.start_daemon(tag, src)
+    ent = d.roster["officers"][0]["enterprises"][0]
+    item = lib.item(ent, topic="hiring")
+    assert d.post("/api/v1/reports", {"items": [item]}, token=d.token("officer", OFFICERS[0])).status == 201
+    # liaisonctl with a long timeout_ms, so that the wait outlasts the pause below
+    with open(d.conf) as f:
+        text = f.read()
+    conf = os.path.join(d.dir, "ctl.conf")      # the roster is next to it
+    with open(conf, "w") as f:
+        f.write(text.replace("timeout_ms = 1000", "timeout_ms = 20000"))
+    out = os.path.join(c.tmp, "hr.csv")
+    dst.client().execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", c.node_id(src))
+    src.client().execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", c.node_id(dst))
+    got = {}
+    t = threading.Thread(target=lambda: got.update(p=lib.liaisonctl(
+        "-c", conf, "ledger", "export", "--department", "hr", "-o", out, check=False)))
+    t.start()
+    time.sleep(1)                 # not a deadline: it cannot end while the slot migrates
+    assert t.is_alive(), got
+    for n in (src, dst):
+        n.client().execute_command("CLUSTER", "SETSLOT", slot, "STABLE")
+    t.join(30)
+    assert got["p"].returncode == 0, got["p"].stderr
+    with open(out, encoding="utf-8-sig") as f:
+        assert item["title"] in f.read()
+    assert not list(dst.client().scan_iter(match="{%s}:*" % tag))
+
+
 def test_cluster_refuses_config_that_cannot_work(tmp_path):
     """cluster = yes needs a hash tag and is not Sentinel's: liaisond -t
     refuses, naming the line."""
