@@ -213,8 +213,9 @@ redis_sync_argv(redisContext *c, const struct config *cfg, int argc,
 
 /*
  * Run script id's action with a JSON payload (ARGV: prefix, action,
- * payload; the prefix is also its key) on a synchronous connection. Returns the reply (the caller frees
- * it), or NULL with error filled (Redis gone, or an error reply).
+ * payload; the prefix is also its key) on a synchronous connection.
+ * Returns the reply (the caller frees it), or NULL with error filled
+ * (Redis gone, or an error reply).
  */
 redisReply *
 redis_sync_script(redisContext *c, const struct config *cfg,

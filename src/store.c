@@ -696,9 +696,10 @@ store_command_waited(struct store *s, redisCallbackFn *fn, void *privdata,
 
 /*
  * Run one of the loaded Lua scripts with the key prefix as its one key
- * and first argument (redis_cluster.c says why) followed by argv. A NOSCRIPT error (someone flushed the cache)
- * reaches the callback as an error reply and drops the connection, so the
- * scripts are loaded again on reconnect.
+ * and first argument (redis_cluster.c says why) followed by argv. A
+ * NOSCRIPT error (someone flushed the cache) reaches the callback as an
+ * error reply and drops the connection, so the scripts are loaded again
+ * on reconnect.
  */
 int
 store_script(struct store *s, enum store_script_id id, redisCallbackFn *fn,
@@ -753,7 +754,8 @@ store_reply_is_error(struct store *s, const redisReply *reply)
 /*
  * 1 when an error reply means "not now" rather than "never": a replica
  * refusing a write, a server loading its data, too few replicas confirming
- * a change, a Cluster slot on the move. The caller answers 503 with Retry-After.
+ * a change, a Cluster slot on the move. The caller answers 503 with
+ * Retry-After.
  */
 int
 store_reply_unavailable(const redisReply *reply)
