@@ -369,8 +369,11 @@ store_switch(struct store *s, const struct sentinel_addr *a, const char *why)
 	if (s->host != NULL && strcmp(s->host, a->host) == 0 &&
 	    s->port == a->port)
 		return;
-	log_warnx("redis: %s: now %s:%d (was %s:%d)", why, a->host, a->port,
-	    s->host != NULL ? s->host : "none", s->port);
+	if (s->host == NULL)
+		log_info("redis: %s: %s:%d", why, a->host, a->port);
+	else
+		log_warnx("redis: %s: now %s:%d (was %s:%d)", why, a->host,
+		    a->port, s->host, s->port);
 	free(s->host);
 	s->host = xstrdup(a->host);
 	s->port = a->port;
