@@ -15,6 +15,10 @@
  * hears of it once enough replicas hold it (store_script). With [redis]
  * cluster the node given is asked which node serves the zone's slot
  * (store_owner), and store_cluster.c follows the slot when it moves.
+ *
+ * Near 800 lines because the connection's life, its watchdog and WAIT's
+ * batching all hang on the one connection; what only a Cluster needs is
+ * kept apart, in store_cluster.c.
  */
 #include "config.h"
 
