@@ -325,7 +325,6 @@ void api_governance_extension(struct request *);
 void api_governance_extensions(struct request *);
 void api_governance_snapshots(struct request *);
 void api_governance_snapshot(struct request *);
-void api_governance_ledger_reply(struct request *, struct cJSON *);
 
 /* snapshot.c (issue 16) */
 struct snapshot;
@@ -334,6 +333,8 @@ void snapshot_stop(struct snapshot *);
 
 /* api_agenda.c (issue 16) */
 void api_agenda(struct request *);
+void api_agenda_fetch(struct request *, request_reply_fn,
+    char periods[AGENDA_PERIODS_LEN]);
 
 /* api_recurrence.c (issue 16) */
 void api_recurrence_find(struct request *, void (*)(struct request *));
@@ -505,6 +506,12 @@ int web_contact_matches(struct request *, const struct redisReply *,
 
 /* web_ledger.c */
 void web_ledger(struct request *);
+
+/* web_agenda.c (issue 16) */
+void web_agenda(struct request *);
+
+/* web_chart.c */
+void web_chart_scores(struct evbuffer *, const struct ledger *);
 
 /* web_assets.c (generated from web/ by web/embed.sh) */
 struct web_asset {

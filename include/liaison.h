@@ -24,6 +24,7 @@ struct redisReply;
 #define USCC_LEN 18           /* a Unified Social Credit Code */
 #define TOKEN_HASH_LEN 64     /* SHA-256 in lower-case hex */
 #define PERIOD_LEN 10         /* "YYYY-MM-H" */
+#define LEDGER_WEIGHTS 3      /* the score's rates: 响应率, 办结率, 满意率 */
 
 /* lua_scripts.c (generated from the scripts in src/lua) */
 enum store_script_id {
@@ -139,6 +140,8 @@ struct ledger_score {
 	double response_rate;       /* 响应率 responded_on_time / response_due */
 	double resolution_rate;     /* 办结率 resolved / due */
 	double satisfaction_rate;   /* 满意率 satisfied / rated */
+	double score;               /* out of 100 (ledger_score); < 0: none */
+	unsigned rank;              /* 1 = best, ties share; 0: none */
 };
 struct ledger {
 	struct ledger_issue *issues;     /* oldest first */
@@ -154,6 +157,9 @@ struct ledger {
 	struct ledger_issue *carried;
 	size_t ncarried;
 	const struct roster *scored_for; /* the roster it was scored with */
+	int weights[LEDGER_WEIGHTS];     /* the score's weights it was scored with */
+	struct cJSON *snapshot;          /* a frozen period's {at, departments,
+	                                  * total} (issue 16), or NULL */
 };
 struct ledger_filter {
 	const char *category;            /* NULL: any */
@@ -168,7 +174,13 @@ struct ledger *ledger_parse(const struct redisReply *rows);
 struct ledger *ledger_new(void);
 int ledger_add_rows(struct ledger *, const struct redisReply *rows);
 void ledger_sort(struct ledger *);
-void ledger_score(struct ledger *, const struct roster *, int64_t now);
+void ledger_score(struct ledger *, const struct roster *,
+    const int weights[LEDGER_WEIGHTS], int64_t now);
+void ledger_score_text(double, char *, size_t);
+#define LEDGER_BARS 4         /* the charts' bars: the three rates, the score */
+void ledger_score_bars(const struct ledger_score *, double values[LEDGER_BARS],
+    char texts[LEDGER_BARS][32]);
+void ledger_score_explain(const int weights[LEDGER_WEIGHTS], char *, size_t);
 int ledger_issue_matches(const struct ledger_issue *,
     const struct ledger_filter *);
 size_t ledger_count_matching(const struct ledger *,
@@ -260,6 +272,7 @@ struct config {
 	/* [ledger] */
 	int ledger_show_enterprises;  /* 1: the public ledger names them */
 	int ledger_cache_ms;          /* how long a read ledger serves; 0: never */
+	int ledger_weights[LEDGER_WEIGHTS]; /* the score's weights (ledger.c), sum 100 */
 
 	/* [redis] */
 	char *redis_host;        /* numeric address */
@@ -638,6 +651,16 @@ void governance_task_json(struct cJSON *, const struct redisReply *);
 void governance_issue_json(struct cJSON *, const struct redisReply *);
 void governance_return_window(struct cJSON *, const struct config *);
 
+/* agenda.c (issue 16) */
+#define AGENDA_PERIODS_LEN (2 * PERIOD_LEN + 8)  /* ["P1","P2"] */
+#define AGENDA_BOTH_LEN (2 * PERIOD_LEN + 2)     /* "P1 P2" */
+struct cJSON *agenda_json(const struct redisReply *, const char *periods_json,
+    int64_t now);
+void agenda_periods(time_t, char both[AGENDA_BOTH_LEN],
+    char json[AGENDA_PERIODS_LEN]);
+const char *agenda_kind_zh(const char *);
+int agenda_current(const char *period, time_t);
+
 /* report.c */
 struct report_item {
 	const struct enterprise *enterprise;
@@ -884,6 +907,9 @@ void digest_doc_table(struct digest_doc *, const char *const *head, size_t n,
     const int *numeric);
 void digest_doc_row(struct digest_doc *, const char *const *cells);
 void digest_doc_table_end(struct digest_doc *);
+void digest_doc_bars(struct digest_doc *, const char *const *head, size_t n);
+void digest_doc_bars_row(struct digest_doc *, const char *label,
+    const double *values, const char *const *texts);
 void digest_doc_end(struct digest_doc *, const char *footer, char **text,
     char **html);
 
@@ -1059,7 +1085,7 @@ char *roster_csv_import(const struct roster_csv_input *, char **cause);
 
 /* ledger_rows.c */
 #define LEDGER_NCOLUMNS 24
-#define LEDGER_NSUMMARY 17
+#define LEDGER_NSUMMARY 19
 #define LEDGER_TIME_TEXT 32
 enum ledger_cell_type { LEDGER_CELL_TEXT, LEDGER_CELL_TIME };
 struct ledger_column {
@@ -1091,8 +1117,8 @@ int ledger_csv(const struct ledger *, const struct roster *,
 double ledger_xlsx_width(const char *);
 double ledger_xlsx_lines(const char *, double width);
 int ledger_xlsx(const struct ledger *, const struct roster *,
-    const char *department, const char *period, char **out, size_t *outlen,
-    char **cause);
+    const char *department, const char *period, const struct cJSON *agenda,
+    char **out, size_t *outlen, char **cause);
 
 /* atomic_write.c */
 int atomic_write_files(const char *const *paths, char *const *data,

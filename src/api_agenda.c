@@ -4,7 +4,8 @@
  * periods (SPEC §12): difficult issues, overdue tasks, 延期 requests
  * waiting, returned tasks waiting for a route, and recurrences (复发), each
  * with its department and its age, oldest first. Trend alerts are not
- * built yet (issue 16 lists them as left).
+ * built yet (issue 16 lists them as left). The page /agenda (web_agenda.c)
+ * shows the same list.
  */
 #include "config.h"
 
@@ -20,200 +21,43 @@
 
 static const char *const agenda_query[] = { NULL };
 
-/* One item of the agenda, with when it began (ms) to sort and age it. */
-struct agenda_item {
-	int64_t since;
-	cJSON *json;
-};
-
-static int
-api_agenda_cmp(const void *a, const void *b)
-{
-	const struct agenda_item *x = a, *y = b;
-
-	return x->since < y->since ? -1 : x->since > y->since;
-}
-
-/* A field of ms, 0 when absent or empty. */
-static int64_t
-api_agenda_ms(const redisReply *flat, const char *name)
-{
-	const char *v = util_reply_field(flat, name);
-
-	return v != NULL && *v != '\0' ? strtoll(v, NULL, 10) : 0;
-}
-
-/* Start an item of kind for issue (and task, if not NULL). */
-static cJSON *
-api_agenda_item(const char *kind, const redisReply *issue,
-    const redisReply *task)
-{
-	cJSON *obj = cJSON_CreateObject(), *depts;
-	const char *v;
-
-	cJSON_AddStringToObject(obj, "kind", kind);
-	cJSON_AddStringToObject(obj, "issue", util_reply_field(issue, "id"));
-	v = util_reply_field(issue, "title");
-	cJSON_AddStringToObject(obj, "title", v != NULL ? v : "");
-	v = util_reply_field(issue, "period");
-	cJSON_AddStringToObject(obj, "period", v != NULL ? v : "");
-	v = util_reply_field(issue, "category");
-	cJSON_AddStringToObject(obj, "category", v != NULL ? v : "");
-	if (task != NULL) {
-		cJSON_AddStringToObject(obj, "task",
-		    util_reply_field(task, "id"));
-		depts = cJSON_AddArrayToObject(obj, "departments");
-		cJSON_AddItemToArray(depts, cJSON_CreateString(
-		    util_reply_field(task, "department")));
-		return obj;
-	}
-	v = util_reply_field(issue, "departments");
-	depts = v != NULL ? cJSON_Parse(v) : NULL;
-	cJSON_AddItemToObject(obj, "departments", depts != NULL ? depts :
-	    cJSON_CreateArray());
-	return obj;
-}
-
-/* Add an item begun at since to the list (its age, as of now). */
-static void
-api_agenda_add(struct agenda_item **items, size_t *n, size_t *alloc,
-    cJSON *json, int64_t since, int64_t now)
-{
-	char when[32];
-
-	if (*n == *alloc) {
-		*alloc = *alloc == 0 ? 64 : *alloc * 2;
-		*items = xreallocarray(*items, *alloc, sizeof **items);
-	}
-	util_time_iso8601(since, when);
-	cJSON_AddStringToObject(json, "since", when);
-	cJSON_AddNumberToObject(json, "age_days", since < now ?
-	    (double)((now - since) / 86400000) : 0);
-	(*items)[*n].since = since;
-	(*items)[*n].json = json;
-	(*n)++;
-}
-
-/* The 延期 request waiting on a task: its days and reason into json. */
-static int64_t
-api_agenda_extension(const redisReply *task, cJSON *json)
-{
-	const char *text = util_reply_field(task, "extensions");
-	cJSON *list = text != NULL ? cJSON_Parse(text) : NULL, *last;
-	int64_t at = 0;
-	const char *v;
-
-	last = cJSON_GetArrayItem(list, cJSON_GetArraySize(list) - 1);
-	if (last != NULL) {
-		cJSON_AddItemToObject(json, "days", cJSON_Duplicate(
-		    cJSON_GetObjectItem(last, "days"), 1));
-		cJSON_AddItemToObject(json, "reason", cJSON_Duplicate(
-		    cJSON_GetObjectItem(last, "reason"), 1));
-		v = cJSON_GetStringValue(cJSON_GetObjectItem(last, "at"));
-		at = v != NULL ? strtoll(v, NULL, 10) : 0;
-	}
-	cJSON_Delete(list);
-	return at;
-}
-
-/* The items of one issue and its tasks. */
-static void
-api_agenda_issue(const redisReply *issue, const redisReply *tasks,
-    int64_t now, struct agenda_item **items, size_t *n, size_t *alloc)
-{
-	const redisReply *t;
-	const char *state, *v;
-	int64_t created = api_agenda_ms(issue, "created"), at;
-	cJSON *json;
-	size_t i;
-
-	v = util_reply_field(issue, "category");
-	if (v != NULL && strcmp(v, "difficult") == 0)
-		api_agenda_add(items, n, alloc, api_agenda_item("difficult",
-		    issue, NULL), created, now);
-	v = util_reply_field(issue, "recurrence_of");
-	if (v != NULL && *v != '\0') {
-		json = api_agenda_item("recurrence", issue, NULL);
-		cJSON_AddStringToObject(json, "recurrence_of", v);
-		api_agenda_add(items, n, alloc, json, created, now);
-	}
-	for (i = 0; i < tasks->elements; i++) {
-		t = tasks->element[i];
-		if (t->type != REDIS_REPLY_ARRAY || t->elements == 0 ||
-		    (state = util_reply_field(t, "state")) == NULL)
-			continue;
-		if (strcmp(state, "returned") == 0)
-			api_agenda_add(items, n, alloc, api_agenda_item(
-			    "returned", issue, t), api_agenda_ms(t,
-			    "returned_at"), now);
-		at = api_agenda_ms(t, "deadline");
-		if ((strcmp(state, "queued") == 0 ||
-		    strcmp(state, "claimed") == 0 ||
-		    strcmp(state, "responded") == 0) && at != 0 && at <= now)
-			api_agenda_add(items, n, alloc, api_agenda_item(
-			    "overdue", issue, t), at, now);
-		v = util_reply_field(t, "extension_pending");
-		if (v != NULL && strcmp(v, "1") == 0) {
-			json = api_agenda_item("extension", issue, t);
-			at = api_agenda_extension(t, json);
-			api_agenda_add(items, n, alloc, json, at, now);
-		}
-	}
-}
-
 static void
 api_agenda_read(struct request *r, redisReply *reply)
 {
-	struct agenda_item *items = NULL;
-	size_t n = 0, alloc = 0, i;
-	const redisReply *row;
-	int64_t now = util_now_ms();
-	cJSON *root, *list;
+	cJSON *root;
 
-	if (reply->type != REDIS_REPLY_ARRAY) {
+	if ((root = agenda_json(reply, r->state, util_now_ms())) == NULL) {
 		request_error(r, 500, "internal", "unexpected store reply", NULL);
 		return;
 	}
-	for (i = 0; i < reply->elements; i++) {
-		row = reply->element[i];
-		if (row->type != REDIS_REPLY_ARRAY || row->elements != 2 ||
-		    row->element[0]->type != REDIS_REPLY_ARRAY ||
-		    row->element[1]->type != REDIS_REPLY_ARRAY)
-			continue;
-		api_agenda_issue(row->element[0], row->element[1], now, &items,
-		    &n, &alloc);
-	}
-	qsort(items, n, sizeof *items, api_agenda_cmp);
-	root = cJSON_CreateObject();
-	cJSON_AddItemToObject(root, "periods", cJSON_Parse((const char *)
-	    r->state));
-	list = cJSON_AddArrayToObject(root, "agenda");
-	for (i = 0; i < n; i++)
-		cJSON_AddItemToArray(list, items[i].json);
-	free(items);
 	request_reply_json(r, 200, root);
+}
+
+/*
+ * Read the agenda of the last two periods (the previous and the current):
+ * their JSON list goes into periods (for agenda_json), and fn gets
+ * read.lua's rows. The page /agenda reads it the same way.
+ */
+void
+api_agenda_fetch(struct request *r, request_reply_fn fn,
+    char periods[AGENDA_PERIODS_LEN])
+{
+	char both[AGENDA_BOTH_LEN];
+	const char *argv[2];
+
+	agenda_periods(time(NULL), both, periods);
+	argv[0] = "agenda";
+	argv[1] = both;
+	request_script(r, SCRIPT_READ, fn, 2, argv, NULL);
 }
 
 /* GET /api/v1/agenda: the working meeting's agenda, oldest first. */
 void
 api_agenda(struct request *r)
 {
-	struct period cur, prev;
-	char a[PERIOD_LEN + 1], b[PERIOD_LEN + 1], both[2 * PERIOD_LEN + 2];
-	const char *argv[2];
-	char *periods;
-
 	if (request_check_query(r, agenda_query) == -1)
 		return;
-	period_of_time(time(NULL), &cur);
-	period_previous(&cur, &prev);
-	period_format(&prev, a);
-	period_format(&cur, b);
-	snprintf(both, sizeof both, "%s %s", a, b);
-	xasprintf(&periods, "[\"%s\",\"%s\"]", a, b);
-	r->state = periods;
+	r->state = xcalloc(1, AGENDA_PERIODS_LEN);
 	r->state_free = free;
-	argv[0] = "agenda";
-	argv[1] = both;
-	request_script(r, SCRIPT_READ, api_agenda_read, 2, argv, NULL);
+	api_agenda_fetch(r, api_agenda_read, r->state);
 }

@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <cjson/cJSON.h>
 #include <event2/http.h>
 #include <hiredis/hiredis.h>
 
@@ -26,7 +28,18 @@ static const char *const ledger_files_query[] = { "period", NULL };
 struct api_ledger_files_one {
 	char period[PERIOD_LEN + 1];
 	int xlsx;                  /* 1: the workbook; 0: CSV */
+	char periods[AGENDA_PERIODS_LEN];  /* the agenda's (api_agenda.c) */
+	cJSON *agenda;             /* an admin's workbook: its 例会议题 sheet */
 };
+
+static void
+api_ledger_files_free(void *arg)
+{
+	struct api_ledger_files_one *a = arg;
+
+	cJSON_Delete(a->agenda);
+	free(a);
+}
 
 static void
 api_ledger_files_read(struct request *r, redisReply *reply)
@@ -42,12 +55,13 @@ api_ledger_files_read(struct request *r, redisReply *reply)
 		request_error(r, 500, "internal", "unexpected store reply", NULL);
 		return;
 	}
-	ledger_score(l, r->roster, util_now_ms());
+	ledger_score(l, r->roster, r->config->ledger_weights,
+	    util_now_ms());
 	if (r->role == ROLE_DEPARTMENT)
 		department = r->actor_id;
 	if (a->xlsx)
 		status = ledger_xlsx(l, r->roster, department, a->period,
-		    &data, &len, &cause);
+		    a->agenda, &data, &len, &cause);
 	else
 		status = ledger_csv(l, r->roster, department, &data, &len);
 	ledger_free(l);
@@ -70,18 +84,49 @@ api_ledger_files_read(struct request *r, redisReply *reply)
 	free(data);
 }
 
-/* GET /api/v1/ledger.xlsx?period= and /api/v1/ledger.csv?period= */
+/* Read the period's ledger rows; api_ledger_files_read answers. */
+static void
+api_ledger_files_rows(struct request *r)
+{
+	struct api_ledger_files_one *a = r->state;
+	const char *argv[2] = { "period", a->period };
+
+	request_script(r, SCRIPT_LEDGER, api_ledger_files_read, 2, argv, NULL);
+}
+
+/* The agenda is read (an admin's workbook): keep it, then the rows. */
+static void
+api_ledger_files_agenda(struct request *r, redisReply *reply)
+{
+	struct api_ledger_files_one *a = r->state;
+
+	if ((a->agenda = agenda_json(reply, a->periods,
+	    util_now_ms())) == NULL) {
+		request_error(r, 500, "internal", "unexpected store reply", NULL);
+		return;
+	}
+	api_ledger_files_rows(r);
+}
+
+/*
+ * GET /api/v1/ledger.xlsx?period= and /api/v1/ledger.csv?period=. An
+ * admin's workbook of the current period also has the working meeting's
+ * agenda as it is now (例会议题, issue 16), read first.
+ */
 void
 api_ledger_files_one(struct request *r)
 {
 	struct api_ledger_files_one *a = xcalloc(1, sizeof *a);
-	const char *argv[2] = { "period", a->period };
 
 	r->state = a;
-	r->state_free = free;
+	r->state_free = api_ledger_files_free;
 	a->xlsx = strcmp(r->route->arg, "xlsx") == 0;
 	if (request_check_query(r, ledger_files_query) == -1 ||
 	    api_period(r, a->period, 1) == -1)
 		return;
-	request_script(r, SCRIPT_LEDGER, api_ledger_files_read, 2, argv, NULL);
+	if (a->xlsx && r->role == ROLE_ADMIN &&
+	    agenda_current(a->period, time(NULL)))
+		api_agenda_fetch(r, api_ledger_files_agenda, a->periods);
+	else
+		api_ledger_files_rows(r);
 }

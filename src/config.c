@@ -43,7 +43,8 @@ enum config_type {
 	CONFIG_SCHEDULE,     /* seconds, comma-separated: the webhook retries */
 	CONFIG_WEEKDAY,      /* monday .. sunday, stored as 1 .. 7 */
 	CONFIG_CLOCK,        /* HH:MM, stored as minutes after midnight */
-	CONFIG_SENTINELS     /* "address:port, ...": redis_sentinels */
+	CONFIG_SENTINELS,    /* "address:port, ...": redis_sentinels */
+	CONFIG_WEIGHTS       /* "w1,w2,w3": ledger_weights, adding up to 100 */
 };
 
 /*
@@ -195,6 +196,9 @@ static const struct config_key config_keys[] = {
 	  CONFIG_FIELD(ledger_show_enterprises), 0, 0, "no" },
 	{ "ledger", "cache_ms", CONFIG_INT, CONFIG_FIELD(ledger_cache_ms),
 	  0, 60000, "2000" },
+	/* The department score's weights (SPEC §12), 响应率,办结率,满意率. */
+	{ "ledger", "weights", CONFIG_WEIGHTS, CONFIG_FIELD(ledger_weights),
+	  0, 100, "30,35,35" },
 
 	/* [governance] (issue 16): extensions, the return window, recurrence
 	 * and frozen ledgers; SPEC §12 names the keys and their defaults. */
@@ -413,6 +417,44 @@ config_schedule(struct config *c, const struct config_key *k,
 	return NULL;
 }
 
+/*
+ * The score's weights: LEDGER_WEIGHTS whole numbers from min to max,
+ * separated by commas, adding up to 100, so that a score is out of 100.
+ */
+static const char *
+config_weights(const struct config_key *k, const char *value, int *out)
+{
+	static const char why[] = "must be three whole numbers from 0 to 100, "
+	    "separated by commas, adding up to 100";
+	int weights[LEDGER_WEIGHTS], sum = 0, n;
+	const char *p = value;
+	char number[16];
+	long long v;
+	size_t len;
+
+	for (n = 0; n < LEDGER_WEIGHTS; n++) {
+		p += strspn(p, " \t");
+		len = strcspn(p, ",");
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len >= sizeof number)
+			return why;
+		memcpy(number, p, len);
+		number[len] = '\0';
+		if (config_number(number, k->min, k->max, &v) != 0)
+			return why;
+		weights[n] = (int)v;
+		sum += weights[n];
+		p += strcspn(p, ",");
+		if (n + 1 < LEDGER_WEIGHTS && *p++ != ',')
+			return why;
+	}
+	if (*p != '\0' || sum != 100)
+		return why;
+	memcpy(out, weights, sizeof weights);
+	return NULL;
+}
+
 /* A day of the week by its English name: 1 (monday) to 7 (sunday). */
 static const char *
 config_weekday(const char *value, int *out)
@@ -549,6 +591,8 @@ config_set(struct config_parse *cp, const struct config_key *k,
 		free(cp->config->redis_sentinels);
 		return sentinel_addr_list(value, &cp->config->redis_sentinels,
 		    &cp->config->redis_nsentinels);
+	case CONFIG_WEIGHTS:
+		return config_weights(k, value, (int *)(base + k->offset));
 	}
 	return "unhandled key type";
 }

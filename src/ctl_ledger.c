@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
 #include <hiredis/hiredis.h>
 
 #include "liaison.h"
@@ -34,6 +35,37 @@ ctl_ledger_usage(void)
 	    "           [--format xlsx|csv] -o FILE\n");
 }
 
+
+/*
+ * Read the working meeting's agenda as of now (agenda.c, the workbook's
+ * 例会议题 sheet); NULL (with a message).
+ */
+static cJSON *
+ctl_ledger_agenda(const struct config *cfg)
+{
+	char both[AGENDA_BOTH_LEN], periods[AGENDA_PERIODS_LEN], error[256];
+	const char *argv[] = { "EVAL", store_scripts[SCRIPT_READ].body, "0",
+	    cfg->redis_prefix, "agenda", both };
+	redisContext *c;
+	redisReply *reply;
+	cJSON *agenda = NULL;
+
+	agenda_periods(time(NULL), both, periods);
+	if ((c = redis_sync_connect(cfg, error, sizeof error)) == NULL) {
+		fprintf(stderr, "liaisonctl: %s\n", error);
+		return NULL;
+	}
+	reply = redisCommandArgv(c, 6, argv, NULL);
+	if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
+		fprintf(stderr, "liaisonctl: redis: %s\n",
+		    reply ? reply->str : c->errstr);
+	else if ((agenda = agenda_json(reply, periods, util_now_ms())) == NULL)
+		fprintf(stderr, "liaisonctl: unexpected reply to the agenda "
+		    "read\n");
+	freeReplyObject(reply);
+	redisFree(c);
+	return agenda;
+}
 
 /* Read and score the ledger of period; NULL (with a message). */
 static struct ledger *
@@ -66,7 +98,7 @@ ctl_ledger_read(const struct config *cfg, const struct roster *roster,
 		fprintf(stderr, "liaisonctl: unexpected reply to the ledger "
 		    "script\n");
 	else
-		ledger_score(l, roster, util_now_ms());
+		ledger_score(l, roster, cfg->ledger_weights, util_now_ms());
 	freeReplyObject(reply);
 	redisFree(c);
 	return l;
@@ -91,6 +123,7 @@ ctl_ledger_export(const char *config_path, int argc, char **argv)
 	struct config *cfg = NULL;
 	struct roster *roster = NULL;
 	struct ledger *l = NULL;
+	cJSON *agenda = NULL;
 	struct period p;
 	size_t len;
 	int ch, status = 1, rc;
@@ -135,9 +168,15 @@ ctl_ledger_export(const char *config_path, int argc, char **argv)
 	}
 	if ((l = ctl_ledger_read(cfg, roster, period)) == NULL)
 		goto out;
+	/* The whole zone's workbook of the current period has the agenda
+	 * as it is now, as an admin's does. */
+	if (strcmp(format, "xlsx") == 0 && department == NULL &&
+	    agenda_current(period, time(NULL)) &&
+	    (agenda = ctl_ledger_agenda(cfg)) == NULL)
+		goto out;
 	if (strcmp(format, "xlsx") == 0)
-		rc = ledger_xlsx(l, roster, department, period, &data, &len,
-		    &cause);
+		rc = ledger_xlsx(l, roster, department, period, agenda, &data,
+		    &len, &cause);
 	else
 		rc = ledger_csv(l, roster, department, &data, &len);
 	if (rc != 0) {
@@ -153,6 +192,7 @@ out:
 		fprintf(stderr, "liaisonctl: %s\n", cause);
 	free(cause);
 	free(data);
+	cJSON_Delete(agenda);
 	ledger_free(l);
 	roster_free(roster);
 	config_free(cfg);

@@ -71,8 +71,10 @@ digest_collect_ledgers_read(redisContext *c, const struct generation *g,
 	    (in->resolved = digest_collect_ledger_read(c, g, "resolved", in->from_ms,
 	    in->to_ms, error, errlen)) == NULL)
 		return -1;
-	ledger_score(in->received, g->roster, in->now_ms);
-	ledger_score(in->open, g->roster, in->now_ms);
+	ledger_score(in->received, g->roster, g->config->ledger_weights,
+	    in->now_ms);
+	ledger_score(in->open, g->roster, g->config->ledger_weights,
+	    in->now_ms);
 	return 0;
 }
 

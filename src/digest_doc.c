@@ -206,6 +206,63 @@ digest_doc_row_link(struct digest_doc *d, const char *const *cells,
 	digest_doc_buf_puts(&d->html, "</tr>\n");
 }
 
+/*
+ * Bars (HTML part only): a table of n columns, the first the labels, the
+ * others a bar each; digest_doc_table_end closes it. Mail clients render a
+ * bar as a one-row table whose coloured cell has a percentage width;
+ * images and CSS they drop.
+ */
+void
+digest_doc_bars(struct digest_doc *d, const char *const *head, size_t n)
+{
+	size_t i;
+
+	d->columns = n;
+	d->numeric = NULL;
+	digest_doc_buf_puts(&d->html, "<table role=\"presentation\" style=\""
+	    DIGEST_DOC_TABLE "\" width=\"100%\">\n<tr>");
+	for (i = 0; i < n; i++)
+		digest_doc_element(&d->html, "<th style=\"" DIGEST_DOC_HEAD
+		    "\">", head[i], "</th>");
+	digest_doc_buf_puts(&d->html, "</tr>\n");
+}
+
+/*
+ * One row of bars: label, then for each of the other columns a bar of
+ * values[i] (0 to 1; < 0: none, an empty bar) captioned texts[i].
+ */
+void
+digest_doc_bars_row(struct digest_doc *d, const char *label,
+    const double *values, const char *const *texts)
+{
+	size_t i;
+	int width;
+
+	digest_doc_element(&d->html, "<tr><td style=\"" DIGEST_DOC_CELL "\">",
+	    label, "</td>");
+	for (i = 0; i + 1 < d->columns; i++) {
+		width = values[i] < 0 ? 0 : values[i] > 1 ? 100 :
+		    (int)(values[i] * 100 + 0.5);
+		digest_doc_buf_printf(&d->html, "<td style=\"" DIGEST_DOC_CELL
+		    "min-width:90px;\"><table role=\"presentation\" "
+		    "width=\"100%%\" cellpadding=\"0\" cellspacing=\"0\" "
+		    "style=\"border-collapse:collapse;\"><tr>");
+		if (width > 0)
+			digest_doc_buf_printf(&d->html, "<td width=\"%d%%\" "
+			    "style=\"background:#c8102e;height:10px;"
+			    "font-size:1px;line-height:1px;\">&nbsp;</td>",
+			    width);
+		if (width < 100)
+			digest_doc_buf_printf(&d->html, "<td width=\"%d%%\" "
+			    "style=\"background:#f3f4f6;height:10px;"
+			    "font-size:1px;line-height:1px;\">&nbsp;</td>",
+			    100 - width);
+		digest_doc_element(&d->html, "</tr></table><span style=\""
+		    "font-size:12px;\">", texts[i], "</span></td>");
+	}
+	digest_doc_buf_puts(&d->html, "</tr>\n");
+}
+
 /* A line of the text part only. */
 void
 digest_doc_text_line(struct digest_doc *d, const char *line)

@@ -352,7 +352,7 @@ static void
 digest_ledger_score_row(struct digest_doc *d, const char *name,
     const struct ledger_score *s, unsigned overdue)
 {
-	char n[8][16], rate[3][16];
+	char n[8][16], rate[3][16], score[16], rank[16];
 	const char *cells[11];
 	int i;
 
@@ -369,6 +369,13 @@ digest_ledger_score_row(struct digest_doc *d, const char *name,
 		cells[i + 1] = n[i];
 	for (i = 0; i < 3; i++)
 		cells[i + 6] = rate[i];
+	ledger_score_text(s->score, score, sizeof score);
+	if (s->rank != 0)
+		snprintf(rank, sizeof rank, "%u", s->rank);
+	else
+		snprintf(rank, sizeof rank, "—");
+	cells[9] = score;
+	cells[10] = rank;
 	digest_doc_row(d, cells);
 }
 
@@ -377,15 +384,16 @@ static void
 digest_ledger_scores_table(const struct digest_input *in, struct digest_doc *d)
 {
 	static const char *const head[] = { "部门", "收到", "按时认领",
-	    "已回应", "已办结", "超期未办", "响应率", "办结率", "满意率" };
-	static const int numeric[] = { 0, 1, 1, 1, 1, 1, 1, 1, 1 };
+	    "已回应", "已办结", "超期未办", "响应率", "办结率", "满意率",
+	    "得分", "排名" };
+	static const int numeric[] = { 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
 	const struct ledger_score *s, *o;
 	unsigned overdue_total = 0;
 	size_t i;
 
 	if (in->received == NULL)
 		return;
-	digest_doc_table(d, head, 9, numeric);
+	digest_doc_table(d, head, 11, numeric);
 	for (i = 0; i < in->received->nscores; i++) {
 		s = &in->received->scores[i];
 		o = ledger_score_find(in->open, s->department);
@@ -394,6 +402,99 @@ digest_ledger_scores_table(const struct digest_input *in, struct digest_doc *d)
 	}
 	digest_ledger_score_row(d, "合计", &in->received->total, overdue_total);
 	digest_doc_table_end(d);
+}
+
+/*
+ * The same figures as bars, in the HTML part only (the text part has the
+ * numbers above): each department's three rates and its score, as tables
+ * of widths that mail clients render (no images, no CSS they drop).
+ */
+static void
+digest_ledger_scores_bars(const struct digest_input *in, struct digest_doc *d)
+{
+	static const char *const head[] = { "部门", "响应率", "办结率",
+	    "满意率", "得分" };
+	const struct ledger_score *s;
+	double values[LEDGER_BARS];
+	char texts[LEDGER_BARS][32];
+	const char *labels[LEDGER_BARS];
+	size_t i, j;
+
+	if (in->received == NULL)
+		return;
+	digest_doc_bars(d, head, 5);
+	for (i = 0; i < in->received->nscores; i++) {
+		s = &in->received->scores[i];
+		ledger_score_bars(s, values, texts);
+		for (j = 0; j < LEDGER_BARS; j++)
+			labels[j] = texts[j];
+		digest_doc_bars_row(d, s->name, values, labels);
+	}
+	digest_doc_table_end(d);
+}
+
+/*
+ * The issues of earlier periods still not closed (往期未销号, SPEC §12),
+ * oldest first, each with how many half-months it has been open: the
+ * open ledger's issues of periods before the current one (in->period).
+ */
+static void
+digest_ledger_carried_table(const struct digest_input *in,
+    struct digest_doc *d)
+{
+	static const char *const head[] = { "问题", "标题", "期次", "部门",
+	    "状态", "跨半月数" };
+	static const int numeric[] = { 0, 0, 0, 0, 0, 1 };
+	const struct ledger_issue **v = NULL, *is;
+	const struct department *dept;
+	struct digest_doc_buf depts;
+	struct period now, theirs;
+	char title[256], open[16];
+	const char *cells[6];
+	size_t i, j, n = 0;
+
+	if (period_parse(in->period, &now) == -1)
+		return;
+	for (i = 0; in->open != NULL && i < in->open->nissues; i++) {
+		is = &in->open->issues[i];
+		if (period_parse(is->period, &theirs) == -1 ||
+		    period_key(&theirs) >= period_key(&now))
+			continue;
+		v = xreallocarray(v, n + 1, sizeof *v);
+		v[n++] = is;
+	}
+	if (digest_format_count(d, n, "项") == 0) {
+		free(v);
+		return;
+	}
+	digest_doc_table(d, head, 6, numeric);
+	for (i = 0; i < n && i < DIGEST_ROWS_MAX; i++) {
+		is = v[i];
+		memset(&depts, 0, sizeof depts);
+		for (j = 0; j < is->ntasks; j++) {
+			if (is->tasks[j].past)
+				continue;
+			dept = roster_department(in->roster,
+			    is->tasks[j].department);
+			digest_doc_buf_printf(&depts, "%s%s", depts.s ? "、" :
+			    "", dept ? dept->name : is->tasks[j].department);
+		}
+		period_parse(is->period, &theirs);
+		snprintf(open, sizeof open, "%d",
+		    governance_periods_open(&theirs, &now));
+		digest_ledger_title(is, 1, title, sizeof title);
+		cells[0] = is->id;
+		cells[1] = title;
+		cells[2] = is->period;
+		cells[3] = depts.s ? depts.s : "—";
+		cells[4] = ledger_state_zh(is->state);
+		cells[5] = open;
+		digest_doc_row(d, cells);
+		free(depts.s);
+	}
+	digest_doc_table_end(d);
+	digest_format_omitted(in, d, n);
+	free(v);
 }
 
 /* How many issues of each category came in during the week. */
@@ -500,16 +601,24 @@ digest_ledger_difficult_table(const struct digest_input *in,
 void
 digest_ledger_zone(const struct digest_input *in, struct digest_doc *d)
 {
-	char *why;
+	char *why, score[256];
 
 	digest_doc_heading(d, "各部门本周情况");
 	xasprintf(&why, "按本周收到的问题统计：%s超期未办为目前所有未办结事项"
 	    "中已过期限者。", ledger_rates_explained);
 	digest_doc_para(d, why);
 	free(why);
+	if (in->received != NULL) {
+		ledger_score_explain(in->received->weights, score,
+		    sizeof score);
+		digest_doc_para(d, score);
+	}
 	digest_ledger_scores_table(in, d);
+	digest_ledger_scores_bars(in, d);
 	digest_doc_heading(d, "分类统计");
 	digest_ledger_category_table(in, d);
 	digest_doc_heading(d, "疑难问题");
 	digest_ledger_difficult_table(in, d);
+	digest_doc_heading(d, "往期未销号");
+	digest_ledger_carried_table(in, d);
 }

@@ -25,6 +25,16 @@
  * record as its department's: counted in its received and returned.
  * A rate with nothing in its denominator is undefined (negative here, null
  * in JSON).
+ *
+ * The department score (SPEC §12), out of 100, and its rank:
+ *   score = w1·响应率 + w2·办结率 + w3·满意率, weights [ledger] weights
+ *   (adding up to 100). A rate a department has nothing to measure for
+ *   counts as the zone's rate (the total's), so that a department with no
+ *   ratings is neither helped nor harmed by it. A rate the zone has
+ *   nothing to measure for either is left out, the other weights scaled
+ *   up to 100; with no rate at all there is no score (null) and no rank.
+ *   Rank 1 is the highest score; equal scores (to 0.1, as printed) share
+ *   a rank and the next rank skips (1, 2, 2, 4).
  */
 #include "config.h"
 
@@ -208,6 +218,29 @@ ledger_issue_cmp(const void *a, const void *b)
 }
 
 /*
+ * Keep of a frozen ledger's JSON (snapshot.c's) what the live ledger shows
+ * of it: "snapshot": {"at", "departments", "total"} (SPEC §12).
+ */
+static void
+ledger_snapshot_parse(struct ledger *l, const char *text)
+{
+	cJSON *frozen, *snap;
+
+	if ((frozen = cJSON_Parse(text)) == NULL)
+		return;
+	snap = cJSON_CreateObject();
+	cJSON_AddItemToObject(snap, "at", cJSON_DetachItemFromObject(frozen,
+	    "frozen_at"));
+	cJSON_AddItemToObject(snap, "departments",
+	    cJSON_DetachItemFromObject(frozen, "departments"));
+	cJSON_AddItemToObject(snap, "total", cJSON_DetachItemFromObject(frozen,
+	    "total"));
+	cJSON_Delete(frozen);
+	cJSON_Delete(l->snapshot);
+	l->snapshot = snap;
+}
+
+/*
  * Add the rows ledger.lua returns ({issue, {task, ...}} each) to l, which
  * must be sorted (ledger_sort) once the last rows are in. Returns how many
  * rows were added, or -1 when the reply is not such an array.
@@ -231,6 +264,12 @@ ledger_add_rows(struct ledger *l, const redisReply *rows)
 	    sizeof *l->carried);
 	for (i = 0; i < rows->elements; i++) {
 		row = rows->element[i];
+		/* 'snapshot:JSON': the period as frozen (issue 16). */
+		if (row->type == REDIS_REPLY_STRING &&
+		    strncmp(row->str, "snapshot:", 9) == 0) {
+			ledger_snapshot_parse(l, row->str + 9);
+			continue;
+		}
 		/* 'carried:P': the rows after it are carried over (issue 16). */
 		if (row->type == REDIS_REPLY_STRING &&
 		    strncmp(row->str, "carried:", 8) == 0) {
@@ -332,6 +371,58 @@ ledger_rate_text(double rate, char *buf, size_t len)
 		snprintf(buf, len, "%.1f%%", rate * 100.0);
 }
 
+/* A score (>= 0) in tenths, rounded as it is printed. */
+static long
+ledger_score_tenths(double score)
+{
+	return (long)(score * 10 + 0.5);
+}
+
+/*
+ * A score as people read it: one decimal out of 100 ("87.5"), or "—" when
+ * there is none (< 0).
+ */
+void
+ledger_score_text(double score, char *buf, size_t len)
+{
+	long tenths = ledger_score_tenths(score);
+
+	if (score < 0)
+		snprintf(buf, len, "—");
+	else
+		snprintf(buf, len, "%ld.%ld", tenths / 10, tenths % 10);
+}
+
+/*
+ * What the charts draw of a scorecard (/ledger's SVG, the digest's bars):
+ * 响应率, 办结率, 满意率 and the score, each as a fraction of a full bar
+ * (< 0: none) and as the text printed beside it.
+ */
+void
+ledger_score_bars(const struct ledger_score *s, double values[LEDGER_BARS],
+    char texts[LEDGER_BARS][32])
+{
+	int i;
+
+	values[0] = s->response_rate;
+	values[1] = s->resolution_rate;
+	values[2] = s->satisfaction_rate;
+	for (i = 0; i < 3; i++)
+		ledger_rate_text(values[i], texts[i], sizeof texts[i]);
+	values[3] = s->score < 0 ? -1 : s->score / 100;
+	ledger_score_text(s->score, texts[3], sizeof texts[3]);
+}
+
+/* The score's rule in one sentence, with its weights (the page, the digest). */
+void
+ledger_score_explain(const int weights[LEDGER_WEIGHTS], char *buf,
+    size_t len)
+{
+	snprintf(buf, len, "得分 = %d × 响应率 + %d × 办结率 + %d × 满意率"
+	    "（满分 100）；某项率无可计算的，按全区该项率计；得分相同名次相同。",
+	    weights[0], weights[1], weights[2]);
+}
+
 /* Compute a scorecard's three rates from its counts (see the top). */
 static void
 ledger_rates(struct ledger_score *s)
@@ -430,6 +521,59 @@ ledger_count_ratings(struct ledger *l, const struct ledger_issue *is)
 			    is->satisfaction);
 }
 
+/*
+ * The score of s out of 100 against the zone's rates (see the top), or -1
+ * when the zone has no rate to measure.
+ */
+static double
+ledger_score_of(const struct ledger_score *s, const struct ledger_score *zone,
+    const int weights[LEDGER_WEIGHTS])
+{
+	const double mine[LEDGER_WEIGHTS] = { s->response_rate,
+	    s->resolution_rate, s->satisfaction_rate };
+	const double zones[LEDGER_WEIGHTS] = { zone->response_rate,
+	    zone->resolution_rate, zone->satisfaction_rate };
+	double sum = 0;
+	int i, weight = 0;
+
+	for (i = 0; i < LEDGER_WEIGHTS; i++) {
+		if (zones[i] < 0)
+			continue;
+		sum += weights[i] * (mine[i] >= 0 ? mine[i] : zones[i]);
+		weight += weights[i];
+	}
+	return weight == 0 ? -1.0 : sum * 100.0 / weight;
+}
+
+/* Score every department and the zone, and rank the departments. */
+static void
+ledger_rank(struct ledger *l, const int weights[LEDGER_WEIGHTS])
+{
+	size_t i, j;
+	long a, b;
+
+	for (i = 0; i < LEDGER_WEIGHTS; i++)
+		l->weights[i] = weights[i];
+	for (i = 0; i < l->nscores; i++)
+		l->scores[i].score = ledger_score_of(&l->scores[i], &l->total,
+		    weights);
+	l->total.score = ledger_score_of(&l->total, &l->total, weights);
+	l->total.rank = 0;
+	/* Ranks compare the scores as printed (one decimal). */
+	for (i = 0; i < l->nscores; i++) {
+		l->scores[i].rank = 0;
+		if (l->scores[i].score < 0)
+			continue;
+		a = ledger_score_tenths(l->scores[i].score);
+		l->scores[i].rank = 1;
+		for (j = 0; j < l->nscores; j++) {
+			b = ledger_score_tenths(l->scores[j].score);
+			if (l->scores[j].score >= 0 && b > a)
+				l->scores[i].rank++;
+		}
+	}
+}
+
 /* Add the counts of s to the total to. */
 static void
 ledger_add(struct ledger_score *to, const struct ledger_score *s)
@@ -495,11 +639,13 @@ ledger_scores_free(struct ledger *l)
 /*
  * Fill the scorecards of the roster's departments (in the order of its
  * file, which is how the zone lists them) and the
- * counts by category, as of now (ms). Tasks of departments the roster no
+ * counts by category, as of now (ms), and their scores and ranks with
+ * the weights ([ledger] weights). Tasks of departments the roster no
  * longer has are left out.
  */
 void
-ledger_score(struct ledger *l, const struct roster *roster, int64_t now)
+ledger_score(struct ledger *l, const struct roster *roster,
+    const int weights[LEDGER_WEIGHTS], int64_t now)
 {
 	struct ledger_task **all;
 	struct ledger_score *s;
@@ -546,6 +692,7 @@ ledger_score(struct ledger *l, const struct roster *roster, int64_t now)
 		ledger_add(&l->total, &l->scores[i]);
 	}
 	ledger_rates(&l->total);
+	ledger_rank(l, weights);
 }
 
 /* --- the filter and the JSON --------------------------------------------- */
@@ -648,6 +795,18 @@ ledger_score_json(const struct ledger_score *s)
 	ledger_add_rate(obj, "response_rate", s->response_rate);
 	ledger_add_rate(obj, "resolution_rate", s->resolution_rate);
 	ledger_add_rate(obj, "satisfaction_rate", s->satisfaction_rate);
+	/* The score out of 100 to one decimal, as printed; null: none. */
+	if (s->score < 0)
+		cJSON_AddNullToObject(obj, "score");
+	else
+		cJSON_AddNumberToObject(obj, "score",
+		    ledger_score_tenths(s->score) / 10.0);
+	if (*s->department != '\0') {
+		if (s->rank == 0)
+			cJSON_AddNullToObject(obj, "rank");
+		else
+			cJSON_AddNumberToObject(obj, "rank", s->rank);
+	}
 	return obj;
 }
 
@@ -738,7 +897,7 @@ ledger_count_matching(const struct ledger *l, const struct ledger_filter *f)
  * The public ledger: the scorecards, the counts by category and the issues
  * that pass the filter, a page of them (f->offset, f->limit), and, for a
  * period's ledger, those of earlier periods still open ("carried_over",
- * each with "periods_open"). Who reported an issue and its detail are
+ * each with "periods_open") and, when it is frozen, its "snapshot". Who reported an issue and its detail are
  * never shown; the enterprise only when show_enterprises is set.
  */
 cJSON *
@@ -775,6 +934,10 @@ ledger_json(const struct ledger *l, const struct roster *roster,
 		cJSON_AddItemToArray(list, ledger_issue_json(l, &l->issues[i],
 		    roster, show_enterprises));
 	}
+	/* A frozen period: its figures as frozen (issue 16). */
+	if (l->snapshot != NULL)
+		cJSON_AddItemToObject(root, "snapshot",
+		    cJSON_Duplicate(l->snapshot, 1));
 	if (l->carried_period == NULL ||
 	    period_parse(l->carried_period, &mine) == -1)
 		return root;
@@ -848,6 +1011,7 @@ ledger_free(struct ledger *l)
 		ledger_issue_free(&l->carried[i]);
 	free(l->carried);
 	free(l->carried_period);
+	cJSON_Delete(l->snapshot);
 	ledger_scores_free(l);
 	free(l);
 }

@@ -167,18 +167,19 @@ ledger_cache_put(struct daemon *d, const char *period, int64_t read_at,
 }
 
 /*
- * Score l for roster at now, unless it was scored for that roster less
- * than a second ago: scoring walks every issue, and a cached ledger of a
- * large period is handed to many readers a second.
+ * Score l for r's roster and weights at now, unless it was scored for that
+ * roster less than a second ago: scoring walks every issue, and a cached
+ * ledger of a large period is handed to many readers a second. (The
+ * roster and the weights change together, with the generation.)
  */
 static void
-ledger_cache_score(struct ledger *l, const struct roster *roster, int64_t now)
+ledger_cache_score(struct ledger *l, const struct request *r, int64_t now)
 {
-	if (l->scored_for == roster && l->now != 0 && now >= l->now &&
+	if (l->scored_for == r->roster && l->now != 0 && now >= l->now &&
 	    now - l->now < 1000)
 		return;
-	ledger_score(l, roster, now);
-	l->scored_for = roster;
+	ledger_score(l, r->roster, r->config->ledger_weights, now);
+	l->scored_for = r->roster;
 }
 
 /* Take f out of the cache's list of flights. */
@@ -239,7 +240,7 @@ ledger_cache_serve(struct ledger_flight *f, const void *reply)
 			request_error(r, 500, "internal",
 			    "unexpected store reply", NULL);
 		else {
-			ledger_cache_score(l, r->roster, now);
+			ledger_cache_score(l, r, now);
 			f->waiters[i].fn(r, l);     /* answers: r is gone */
 		}
 	}
@@ -354,7 +355,7 @@ ledger_cache_fetch(struct request *r, const char *period, ledger_fn fn)
 
 	if (r->config->ledger_cache_ms > 0 && (l = ledger_cache_get(d, period,
 	    r->config->ledger_cache_ms, now)) != NULL) {
-		ledger_cache_score(l, r->roster, now);
+		ledger_cache_score(l, r, now);
 		fn(r, l);
 		return;
 	}
@@ -375,7 +376,7 @@ ledger_cache_fetch(struct request *r, const char *period, ledger_fn fn)
 	}
 	if (now - run->read_at >= r->config->request_timeout_ms / 2 &&
 	    (l = ledger_cache_stale(d, period, now)) != NULL) {
-		ledger_cache_score(l, r->roster, now);
+		ledger_cache_score(l, r, now);
 		fn(r, l);
 		return;
 	}

@@ -49,12 +49,12 @@ const struct ledger_column ledger_columns[LEDGER_NCOLUMNS] = {
 
 /*
  * The workbook summary's columns: a department's scorecard (struct
- * ledger_score), in ledger_xlsx.c's order.
+ * ledger_score) with its score and rank, in ledger_xlsx.c's order.
  */
 const char *const ledger_summary_columns[LEDGER_NSUMMARY] = {
 	"部门", "接收", "退单", "认领", "按时认领", "回应", "按时回应", "办结",
 	"按期办结", "应办结", "在办", "超期", "评价", "满意", "响应率",
-	"办结率", "满意率"
+	"办结率", "满意率", "得分", "排名"
 };
 
 /* Fill c with text (NULL: empty). */

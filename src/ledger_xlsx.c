@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <xlsxwriter.h>
 
 #include "liaison.h"
@@ -67,6 +68,7 @@ struct ledger_xlsx {
 	lxw_format *date;
 	lxw_format *number;
 	lxw_format *percent;
+	lxw_format *tenths;          /* a score: 87.5 */
 	const struct ledger *l;
 	const struct roster *roster;
 	const char *department;   /* NULL: every department */
@@ -467,6 +469,98 @@ ledger_xlsx_carried_sheet(struct ledger_xlsx *x)
 	ledger_xlsx_sheet_end(x, LEDGER_NCOLUMNS + 1);
 }
 
+/*
+ * A scorecard's score (one decimal, as the JSON has it) and rank, at col
+ * and col + 1; blank when there is none (the zone's total has no rank).
+ */
+static void
+ledger_xlsx_score_cells(struct ledger_xlsx *x, size_t col,
+    const struct ledger_score *s)
+{
+	char text[16];
+
+	ledger_score_text(s->score, text, sizeof text);
+	if (s->score < 0)
+		ledger_xlsx_blank(x, col, x->tenths);
+	else if (x->measuring)
+		ledger_xlsx_fit(x, col, text);
+	else
+		ledger_xlsx_check(x, worksheet_write_number(x->ws, x->row,
+		    (lxw_col_t)col, strtod(text, NULL), x->tenths));
+	if (s->rank == 0)
+		ledger_xlsx_blank(x, col + 1, x->number);
+	else
+		ledger_xlsx_number(x, col + 1, s->rank, 0);
+}
+
+/* The agenda's columns (issue 16). */
+static const char *const ledger_xlsx_agenda_columns[] = { "事项", "问题编号",
+    "标题", "部门", "期次", "开始时间", "已过天数" };
+#define LEDGER_XLSX_AGENDA_NCOLUMNS (sizeof ledger_xlsx_agenda_columns / \
+	sizeof ledger_xlsx_agenda_columns[0])
+
+/* A string field of an agenda item, "" when absent. */
+static const char *
+ledger_xlsx_agenda_str(const cJSON *item, const char *name)
+{
+	const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(item, name));
+
+	return v != NULL ? v : "";
+}
+
+/* The agenda's rows, in its order (oldest first). */
+static void
+ledger_xlsx_agenda_rows(struct ledger_xlsx *x, const cJSON *agenda)
+{
+	const struct department *d;
+	const cJSON *item, *dept;
+	char depts[512];
+	size_t len;
+
+	cJSON_ArrayForEach(item, cJSON_GetObjectItem(agenda, "agenda")) {
+		depts[0] = '\0';
+		len = 0;
+		cJSON_ArrayForEach(dept, cJSON_GetObjectItem(item,
+		    "departments")) {
+			if (!cJSON_IsString(dept) || len >= sizeof depts)
+				continue;
+			d = roster_department(x->roster, dept->valuestring);
+			len += snprintf(depts + len, sizeof depts - len, "%s%s",
+			    len ? "、" : "", d != NULL ? d->name :
+			    dept->valuestring);
+		}
+		ledger_xlsx_row_begin(x);
+		ledger_xlsx_text(x, 0, agenda_kind_zh(
+		    ledger_xlsx_agenda_str(item, "kind")));
+		ledger_xlsx_text(x, 1, ledger_xlsx_agenda_str(item, "issue"));
+		ledger_xlsx_text(x, 2, ledger_xlsx_agenda_str(item, "title"));
+		ledger_xlsx_text(x, 3, depts);
+		ledger_xlsx_text(x, 4, ledger_xlsx_agenda_str(item, "period"));
+		ledger_xlsx_text(x, 5, ledger_xlsx_agenda_str(item, "since"));
+		ledger_xlsx_number(x, 6, cJSON_GetNumberValue(
+		    cJSON_GetObjectItem(item, "age_days")), 0);
+		ledger_xlsx_row_end(x);
+	}
+}
+
+/*
+ * 例会议题: the working meeting's agenda (GET /api/v1/agenda's JSON, SPEC
+ * §12), for an admin's workbook.
+ */
+static void
+ledger_xlsx_agenda_sheet(struct ledger_xlsx *x, const cJSON *agenda)
+{
+	ledger_xlsx_measure(x, ledger_xlsx_agenda_columns,
+	    LEDGER_XLSX_AGENDA_NCOLUMNS, LEDGER_XLSX_WRAP);
+	ledger_xlsx_agenda_rows(x, agenda);
+	ledger_xlsx_sheet(x, "例会议题", ledger_xlsx_agenda_columns,
+	    LEDGER_XLSX_AGENDA_NCOLUMNS);
+	if (x->error)
+		return;
+	ledger_xlsx_agenda_rows(x, agenda);
+	ledger_xlsx_sheet_end(x, LEDGER_XLSX_AGENDA_NCOLUMNS);
+}
+
 /* One summary row: a department's scorecard. */
 static void
 ledger_xlsx_score(struct ledger_xlsx *x, const struct ledger_score *s,
@@ -489,6 +583,7 @@ ledger_xlsx_score(struct ledger_xlsx *x, const struct ledger_score *s,
 		ledger_xlsx_number(x, col++, counts[i], 0);
 	for (i = 0; i < sizeof rates / sizeof rates[0]; i++)
 		ledger_xlsx_number(x, col++, rates[i], 1);
+	ledger_xlsx_score_cells(x, col, s);
 	ledger_xlsx_row_end(x);
 }
 
@@ -546,7 +641,7 @@ static void
 ledger_xlsx_formats(struct ledger_xlsx *x)
 {
 	lxw_format **cells[] = { &x->header, &x->text, &x->date, &x->number,
-	    &x->percent };
+	    &x->percent, &x->tenths };
 	size_t i;
 
 	x->title = workbook_add_format(x->wb);
@@ -570,6 +665,7 @@ ledger_xlsx_formats(struct ledger_xlsx *x)
 	format_set_text_wrap(x->text);
 	format_set_num_format(x->date, "yyyy-mm-dd hh:mm");
 	format_set_num_format(x->percent, "0.0%");
+	format_set_num_format(x->tenths, "0.0");
 }
 
 /* Read the file at path into a new buffer; return 0 or -1. */
@@ -604,8 +700,8 @@ ledger_xlsx_slurp(const char *path, char **out, size_t *outlen)
  */
 int
 ledger_xlsx(const struct ledger *l, const struct roster *roster,
-    const char *department, const char *period, char **out, size_t *outlen,
-    char **cause)
+    const char *department, const char *period, const struct cJSON *agenda,
+    char **out, size_t *outlen, char **cause)
 {
 	lxw_workbook_options opts = { 0 };
 	struct ledger_xlsx x;
@@ -643,6 +739,8 @@ ledger_xlsx(const struct ledger *l, const struct roster *roster,
 		ledger_xlsx_category(&x, c);
 	if (!x.error)
 		ledger_xlsx_carried_sheet(&x);
+	if (!x.error && agenda != NULL)
+		ledger_xlsx_agenda_sheet(&x, agenda);
 	err = workbook_close(x.wb);
 	if (x.error || err != LXW_NO_ERROR) {
 		xasprintf(cause, "libxlsxwriter: %s", err != LXW_NO_ERROR ?

@@ -149,6 +149,8 @@ static const struct route routes[] = {
 	    web_ledger, "/ledger", NULL, web_error },
 	{ "/admin", METHODS_GET, PAGE_ADMIN,
 	    web_admin, "/admin", NULL, web_error },
+	{ "/agenda", METHODS_GET, PAGE_ADMIN,
+	    web_agenda, "/agenda", NULL, web_error },
 	{ "/admin/route", EVHTTP_REQ_POST, PAGE_ADMIN,
 	    web_admin_action, "/admin/route", "route", web_error },
 	{ "/admin/classify", EVHTTP_REQ_POST, PAGE_ADMIN,

@@ -103,7 +103,8 @@ snapshot_json(struct snapshot *s, struct ledger *l, int64_t now)
 	cJSON *root;
 	char when[32], *text;
 
-	ledger_score(l, s->gen->roster, now);
+	ledger_score(l, s->gen->roster, s->gen->config->ledger_weights,
+	    now);
 	root = ledger_json(l, s->gen->roster, NULL,
 	    s->gen->config->ledger_show_enterprises);
 	cJSON_AddStringToObject(root, "period", s->period);

@@ -1,8 +1,9 @@
 /*
  * web_ledger.c -- /ledger, the public ledger (公示) as a page: a filter
  * form (period, category, department, state) that is a plain GET, each
- * department's response rate (响应率), resolution rate (办结率) and
- * satisfaction rate (满意率), the counts by category, and the issues.
+ * department's response rate (响应率), resolution rate (办结率),
+ * satisfaction rate (满意率), score and rank, as a table and as bars
+ * (web_chart.c), the counts by category, and the issues.
  *
  * The figures come from the ledger module (ledger.c over ledger.lua), the
  * same as GET /api/v1/ledger, the digests and the spreadsheets, so the page
@@ -109,19 +110,23 @@ web_ledger_render_filters(struct request *r, struct evbuffer *buf,
 	    "</button></form></section>\n");
 }
 
-/* Every department's scorecard, and the zone's. */
+/* Every department's scorecard, and the zone's, then the bars. */
 static void
 web_ledger_render_scores(struct evbuffer *buf, const struct ledger *l)
 {
 	const struct ledger_score *s;
+	char score[256];
 	size_t i;
 
 	evbuffer_add_printf(buf, "<section><h2>各部门办理情况</h2><p "
 	    "class=\"muted\" id=\"rates\">");
 	web_escape(buf, ledger_rates_explained);
+	ledger_score_explain(l->weights, score, sizeof score);
+	evbuffer_add_printf(buf, "</p><p class=\"muted\" id=\"score-rule\">");
+	web_escape(buf, score);
 	evbuffer_add_printf(buf, "</p><div class=\"table\"><table id=\"scores\"><thead><tr><th>部门</th>"
-	    "<th>收到</th><th>响应率</th><th>办结率</th><th>满意率</th></tr>"
-	    "</thead><tbody>");
+	    "<th>收到</th><th>响应率</th><th>办结率</th><th>满意率</th>"
+	    "<th>得分</th><th>排名</th></tr></thead><tbody>");
 	for (i = 0; i <= l->nscores; i++) {
 		s = i < l->nscores ? &l->scores[i] : &l->total;
 		evbuffer_add_printf(buf, "<tr data-department=\"");
@@ -136,9 +141,19 @@ web_ledger_render_scores(struct evbuffer *buf, const struct ledger *l)
 		web_ledger_rate(buf, s->response_rate);
 		web_ledger_rate(buf, s->resolution_rate);
 		web_ledger_rate(buf, s->satisfaction_rate);
+		ledger_score_text(s->score, score, sizeof score);
+		evbuffer_add_printf(buf, "<td class=\"num score\">%s</td>",
+		    score);
+		if (s->rank != 0)
+			evbuffer_add_printf(buf, "<td class=\"num rank\">%u</td>",
+			    s->rank);
+		else
+			evbuffer_add_printf(buf, "<td class=\"num rank\">—</td>");
 		evbuffer_add_printf(buf, "</tr>");
 	}
-	evbuffer_add_printf(buf, "</tbody></table></div><p id=\"by-category\">"
+	evbuffer_add_printf(buf, "</tbody></table></div>");
+	web_chart_scores(buf, l);
+	evbuffer_add_printf(buf, "<p id=\"by-category\">"
 	    "%s %u 件 · %s %u 件 · %s %u 件</p></section>\n",
 	    web_category_name("individual"), l->by_category[CATEGORY_INDIVIDUAL],
 	    web_category_name("common"), l->by_category[CATEGORY_COMMON],

@@ -18,7 +18,9 @@
 -- on in the task they were merged into. A period's rows are followed by
 -- the string 'carried:P' and the rows of the issues of earlier periods not
 -- yet closed (carry-over, SPEC §12), at most CARRIED of each state, oldest
--- first.
+-- first. When the period is frozen, its snapshot comes first, as the
+-- string 'snapshot:' .. JSON, so that the cached ledger holds it and the
+-- public ledger needs no read of its own for it.
 local P = ARGV[1]
 local kind = ARGV[2]
 
@@ -87,6 +89,8 @@ for _, id in ipairs(ids) do
 end
 if kind == 'period' and last then
   local CARRIED = 200
+  local frozen = redis.call('GET', P .. 'snapshot:' .. ARGV[3])
+  if frozen then out[#out + 1] = 'snapshot:' .. frozen end
   out[#out + 1] = 'carried:' .. ARGV[3]
   for _, s in ipairs({'queued', 'claimed', 'responded', 'resolved',
       'returned'}) do

@@ -27,7 +27,8 @@ test('the ledger shows every department\'s response and resolution rate, as the 
   for (const d of api.departments) {
     const row = rows.find((r) => r[0] === d.id);
     assert.deepEqual(row.slice(1), [String(d.received), pct(d.response_rate),
-      pct(d.resolution_rate), pct(d.satisfaction_rate)], d.id);
+      pct(d.resolution_rate), pct(d.satisfaction_rate),
+      d.score === null ? '—' : d.score.toFixed(1), d.rank === null ? '—' : String(d.rank)], d.id);
   }
   const hr = api.departments.find((d) => d.id === 'hr');
   assert.ok(hr.received > 0);

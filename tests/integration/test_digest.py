@@ -250,14 +250,18 @@ def test_department_mail_links_to_its_page_and_each_task(scene):
 def test_zone_mail_has_each_departments_figures_and_rates(scene):
     text = text_of(by_rcpt(scene, "leader@jkq.example.gov.cn"))
     rows = table_rows(text)
-    # 部门 | 收到 | 按时认领 | 已回应 | 已办结 | 超期未办 | 响应率 | 办结率 | 满意率
+    # 部门 | 收到 | 按时认领 | 已回应 | 已办结 | 超期未办 | 响应率 | 办结率 | 满意率 | 得分 | 排名
     # 响应率 counts only what was due: A and B are not past their respond
-    # deadline (working days away), so hr's is C's 1 of 1 and tax's undefined
-    assert rows["人力资源和社会保障局"][1:] == ["3", "2", "1", "1", "1", "100.0%", "100.0%", "100.0%"], rows
+    # deadline (working days away), so hr's is C's 1 of 1 and tax's undefined.
+    # A rate with nothing to measure counts as the zone's (issue 16's score):
+    # tax and party score the zone's 100.0 and share rank 1 with hr.
+    assert rows["人力资源和社会保障局"][1:] == ["3", "2", "1", "1", "1", "100.0%", "100.0%", "100.0%",
+                                         "100.0", "1"], rows
     names = {d["id"]: d["name"] for d in scene["st"].roster["departments"]}
-    assert rows[names["tax"]][1:] == ["1", "1", "0", "0", "0", "—", "—", "—"], rows[names["tax"]]
-    assert rows[names["party"]][1:] == ["0", "0", "0", "0", "0", "—", "—", "—"]
+    assert rows[names["tax"]][1:] == ["1", "1", "0", "0", "0", "—", "—", "—", "100.0", "1"], rows[names["tax"]]
+    assert rows[names["party"]][1:] == ["0", "0", "0", "0", "0", "—", "—", "—", "100.0", "1"]
     assert rows["合计"][1:6] == ["4", "3", "1", "1", "1"], rows["合计"]
+    assert rows["合计"][-1] == "—"
 
 
 def test_zone_mail_counts_by_category_and_lists_difficult_issues(scene):

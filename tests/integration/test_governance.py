@@ -9,7 +9,9 @@ return_seconds).
 """
 
 import datetime
+import re
 import time
+import urllib.parse
 
 import pytest
 
@@ -386,7 +388,8 @@ def test_snapshot_frozen_once_served_and_shown_with_the_live_ledger(tmp_path):
     the first look, snapshot_check_seconds after each daemon starts; two
     daemons race for it and it is written once. (The working-day count is
     governance.c's unit test.)"""
-    conf = {"governance": {"snapshot_days": 0, "snapshot_check_seconds": 4}}
+    conf = {"governance": {"snapshot_days": 0, "snapshot_check_seconds": 4},
+            "ledger": {"cache_ms": 60000}}
     with lib.Stack(str(tmp_path / "one"), conf=conf, start=False) as st:
         oid = "O004"
         prev = lib.period_shift(lib.current_period(), -1)
@@ -420,6 +423,12 @@ def test_snapshot_frozen_once_served_and_shown_with_the_live_ledger(tmp_path):
             snap = live["snapshot"]
             assert snap["at"] == f["frozen_at"], snap
             assert [d for d in snap["departments"] if d["id"] == "hr"][0]["claimed"] == 0, snap
+            # the frozen figures come with the cached ledger: answering the
+            # public ledger again reads no snapshot (once it read one per answer)
+            gets = st.r.info("commandstats").get("cmdstat_get", {}).get("calls", 0)
+            for _ in range(10):
+                assert st.d.get("/api/v1/ledger?period=" + prev).json()["snapshot"] == snap
+            assert st.r.info("commandstats").get("cmdstat_get", {}).get("calls", 0) - gets < 10
             # frozen once between the two daemons
             logs = st.d.stderr() + other.stderr()
             assert logs.count("froze the ledger of period %s" % prev) == 1, logs[-3000:]
@@ -550,3 +559,38 @@ def test_agenda_lists_what_the_meeting_must_decide_oldest_first(fresh_stack):
     assert all(lib.ISO_RE.match(i["since"]) and i["age_days"] == 0 for i in items), items
     since = [ts(i["since"]) for i in items]
     assert since == sorted(since), "not oldest first"
+    # the page /agenda: the same items in the same order, for an admin
+    # session only, printable (the ledger's print stylesheet: a title line)
+    page_of = agenda_page(st, st.token("admin", "ops"))
+    assert page_of.status == 200, page_of
+    page = page_of.body.decode()
+    rows = re.findall(r'<tr data-kind="([a-z]+)"><td>[^<]*</td><td>(I[0-9]+)</td>', page)
+    assert rows == [(i["kind"], i["issue"]) for i in items], (rows, items)
+    assert "延期申请待审批（2 个工作日）" in page and "理由：需协调" in page
+    assert "（复发自 %s）" % old["id"] in page
+    assert 'id="print-title"' in page and re.search(r'<link rel="stylesheet" href="/static/style-[^"]*\.css"', page)
+    for role, ident in (("officer", oid), ("department", "hr")):
+        assert agenda_page(st, st.token(role, ident)).status == 403, role
+    assert agenda_page(st, st.token("admin", "ops"), "?x=1").status == 400
+    # the admin's workbook has it as a sheet, 例会议题, in the same order; a
+    # department's workbook does not
+    import io
+    import openpyxl
+    wb = openpyxl.load_workbook(io.BytesIO(st.d.get("/api/v1/ledger.xlsx", token=admin(st)).body))
+    rows = [list(r) for r in wb["例会议题"].iter_rows(values_only=True)]
+    assert rows[2] == ["事项", "问题编号", "标题", "部门", "期次", "开始时间", "已过天数"], rows[2]
+    assert [(r[0], r[1]) for r in rows[3:]] == [
+        ({"difficult": "疑难问题", "overdue": "超期未办", "extension": "延期申请待审批",
+          "returned": "退单待重新交办", "recurrence": "复发"}[i["kind"]], i["issue"]) for i in items], rows
+    assert all(r[3] == "人力资源和社会保障局" for r in rows[3:] if r[0] != "疑难问题"), rows
+    hr_wb = openpyxl.load_workbook(io.BytesIO(st.d.get("/api/v1/ledger.xlsx", token=dept_token(st, "hr")).body))
+    assert "例会议题" not in hr_wb.sheetnames
+
+
+def agenda_page(st, token, query=""):
+    """GET /agenda with a session signed in with token."""
+    r = lib.request(st.d.port, "POST", "/login", body="token=" + urllib.parse.quote(token),
+                    ctype="application/x-www-form-urlencoded")
+    assert r.status == 303, r
+    return lib.request(st.d.port, "GET", "/agenda" + query,
+                       headers={"Cookie": r.header("set-cookie").split(";")[0]})

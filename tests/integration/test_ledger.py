@@ -50,6 +50,9 @@ def test_hr_scorecard(led):
         "response_rate": 0.4,                         # 2 / 5
         "resolution_rate": 0.4,                       # 2 / 5
         "satisfaction_rate": 1.0,
+        # issue 16: 30 × 0.4 + 35 × 0.4 + 35 × 1.0; every other department
+        # has nothing to measure, so the zone's rates, the same score
+        "score": 61.0, "rank": 1,
     }
 
 
@@ -69,6 +72,44 @@ def test_untouched_departments_and_total(led):
     assert (total["received"], total["returned"], total["resolved"], total["due"]) == (8, 1, 2, 5)
     assert total["response_due"] == 5 and total["response_rate"] == 0.4
     assert total["name"] == led["st"].roster["zone"]["name"] and "id" not in total
+    # a rate with nothing to measure counts as the zone's (SPEC §12): the
+    # untouched departments score the zone's 61.0 and share its rank
+    assert total["score"] == 61.0 and "rank" not in total
+    for d in ("land", "build", "tax"):
+        assert (dept(doc, d)["score"], dept(doc, d)["rank"]) == (61.0, 1), dept(doc, d)
+
+
+def test_score_weights_come_from_the_config(fresh_stack):
+    """[ledger] weights: the response rate alone; a ledger with nothing to
+    measure has no score and no rank (null), and the page shows 得分, 排名
+    and the bars as inline SVG with a title."""
+    st = fresh_stack(conf={"ledger": {"weights": "100,0,0"}})
+    doc = ledger(st)
+    assert all(d["score"] is None and d["rank"] is None for d in doc["departments"]), doc["departments"]
+    assert doc["total"]["score"] is None
+    page = st.d.get("/ledger").body.decode()
+    assert "<th>得分</th><th>排名</th>" in page
+    assert "得分 = 100 × 响应率 + 0 × 办结率 + 0 × 满意率" in page
+    svg = page[page.index('<svg id="chart-scores"'):page.index("</svg>")]
+    assert 'role="img"' in svg and "aria-label=" in svg and "<title>" in svg
+    assert svg.count("<g data-department=") == len(st.roster["departments"])
+
+
+def test_ledger_page_shows_score_rank_and_bars(led):
+    st = led["st"]
+    page = st.d.get("/ledger").body.decode()
+    table = page[page.index('id="scores"'):page.index("</table>", page.index('id="scores"'))]
+    hr = table[table.index('data-department="hr"'):]
+    hr = hr[:hr.index("</tr>")]
+    assert '<td class="num score">61.0</td><td class="num rank">1</td>' in hr, hr
+    svg = page[page.index('<svg id="chart-scores"'):page.index("</svg>")]
+    g = svg[svg.index('<g data-department="hr">'):]
+    g = g[:g.index("</g>")]
+    # 响应率 40 % of the 230-unit bar, 满意率 all of it, the score 61 %
+    assert 'width="92" height="12" fill="#2563eb"' in g, g
+    assert 'width="230" height="12" fill="#d97706"' in g, g
+    assert 'width="140" height="12" fill="#c8102e"' in g, g
+    assert "<title>得分 61.0</title>" in g and "（第 1 名）" in g
 
 
 def test_categories_and_rows(led):

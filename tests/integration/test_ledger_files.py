@@ -22,15 +22,17 @@ STATE_ZH = {"queued": "待认领", "claimed": "已认领", "responded": "已回�
             "resolved": "已办结", "returned": "已退单", "closed": "已销号"}
 CATEGORY_ZH = {"individual": "个性", "common": "共性", "difficult": "疑难"}
 SHEETS = ["汇总", "个性问题", "共性问题", "疑难问题", "往期未销号"]   # the last: issue 16's carry-over
+ADMIN_SHEETS = SHEETS + ["例会议题"]    # an admin's (and liaisonctl's) also has the agenda (issue 16)
 COLUMNS = ["类别", "问题编号", "期次", "报送时间", "指导员", "企业名称", "统一社会信用代码",
            "问题类型", "问题标题", "问题描述", "共性组", "问题状态", "责任部门", "任务编号",
            "任务状态", "认领人", "认领时间", "回应时间", "办结时间", "办结时限", "是否超期",
            "回应内容", "办结情况", "满意度"]
 SUMMARY = ["部门", "接收", "退单", "认领", "按时认领", "回应", "按时回应", "办结", "按期办结",
-           "应办结", "在办", "超期", "评价", "满意", "响应率", "办结率", "满意率"]
+           "应办结", "在办", "超期", "评价", "满意", "响应率", "办结率", "满意率", "得分", "排名"]
 SCORE_FIELDS = ["received", "returned", "claimed", "claimed_on_time", "responded",
                 "responded_on_time", "resolved", "resolved_on_time", "due", "open", "overdue",
-                "rated", "satisfied", "response_rate", "resolution_rate", "satisfaction_rate"]
+                "rated", "satisfied", "response_rate", "resolution_rate", "satisfaction_rate",
+                "score", "rank"]     # the last two: issue 16's score and rank (none for the total)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TITLE_ROWS = 2       # the title block above the headers (row 3)
 
@@ -78,15 +80,18 @@ def check_summary(ws, doc, only=None):
     assert [r["部门"] for r in rows] == [d["name"] for d in depts] + (["合计"] if only is None else [])
     for r, d in zip(rows, want):
         for col, field in zip(SUMMARY[1:], SCORE_FIELDS):
-            if field.endswith("_rate") and d[field] is None:
+            if d.get(field) is None:
                 assert r[col] is None, (d["name"], col)
             else:
                 assert r[col] == pytest.approx(d[field], abs=1e-9), (d["name"], col, r[col], d[field])
     assert ws.freeze_panes == "A4"
-    assert ws.auto_filter.ref == "A3:Q%d" % (len(rows) + 3)
+    assert ws.auto_filter.ref == "A3:S%d" % (len(rows) + 3)
     rates = [c for col in "OPQ" for c in ws[col][TITLE_ROWS + 1:] if c.value is not None]
     defined = [d[f] for d in want for f in SCORE_FIELDS if f.endswith("_rate") and d[f] is not None]
     assert len(rates) == len(defined) and all(c.number_format == "0.0%" for c in rates)
+    scores = [c for c in ws["R"][TITLE_ROWS + 1:] if c.value is not None]
+    assert len(scores) == len([d for d in want if d["score"] is not None])
+    assert all(c.number_format == "0.0" for c in scores)
 
 
 def check_issue_sheets(wb, doc, st, only=None):
@@ -138,7 +143,7 @@ def test_admin_workbook_matches_the_json_ledger(led):
     period = lib.current_period()
     assert resp.header("content-disposition") == 'attachment; filename="ledger-%s.xlsx"' % period
     wb = workbook(resp.body)
-    assert wb.sheetnames == SHEETS
+    assert wb.sheetnames == ADMIN_SHEETS
     check_summary(wb["汇总"], doc)
     check_issue_sheets(wb, doc, st)
 
@@ -224,7 +229,7 @@ def test_liaisonctl_ledger_export_writes_the_same_workbook(led, tmp_path):
     assert p.stdout == "" and p.stderr == ""
     ctl = openpyxl.load_workbook(out)
     assert ctl.sheetnames == api.sheetnames
-    for name in SHEETS:
+    for name in ADMIN_SHEETS:
         # the same but for the minute each was made in
         assert [list(r) for r in ctl[name].iter_rows(values_only=True)][TITLE_ROWS:] == \
             [list(r) for r in api[name].iter_rows(values_only=True)][TITLE_ROWS:], name
@@ -306,7 +311,7 @@ def test_every_sheet_is_set_up_for_print(led):
     st = led["st"]
     period = lib.current_period()
     wb = workbook(get_file(st, "xlsx", st.token("admin", "clerk")).body)
-    most = {name: check_print_setup(wb[name], st, name, period) for name in SHEETS}
+    most = {name: check_print_setup(wb[name], st, name, period) for name in ADMIN_SHEETS}
     # a long text wraps in its column, and its row grows with it
     assert most["个性问题"] >= 3, most
     ws = wb["个性问题"]

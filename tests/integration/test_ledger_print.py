@@ -23,7 +23,7 @@ import pytest
 import flow
 import lib
 
-SHEETS = ["汇总", "个性问题", "共性问题", "疑难问题", "往期未销号"]   # the last: issue 16's carry-over
+SHEETS = ["汇总", "个性问题", "共性问题", "疑难问题", "往期未销号", "例会议题"]   # the last two: issue 16's
 MAX_PAGES = 6
 TOOLS = {"soffice": "libreoffice-calc-nogui", "pdfinfo": "poppler-utils", "pdftotext": "poppler-utils"}
 
@@ -124,7 +124,8 @@ def test_pages_read_in_order_with_title_block_headers_and_footer(pr):
         assert (title in page) == first, (i, sheet)
         if first:
             assert re.search(r"期次：%s\s+类别：%s" % (period, "全部" if sheet == "汇总" else sheet), page)
-        headers = ("部门", "响应率") if sheet == "汇总" else ("问题编号", "办结时限", "回应内容")
+        headers = {"汇总": ("部门", "响应率", "得分"),
+                   "例会议题": ("事项", "问题编号", "已过天数")}.get(sheet, ("问题编号", "办结时限", "回应内容"))
         assert all(h in page for h in headers), "page %d repeats the header row" % i
 
 

@@ -20,6 +20,7 @@
 #include "liaison.h"
 #include "fixtures.h"
 
+const int fixture_weights[] = { 30, 35, 35 };
 char fixture_dir[PATH_MAX];
 char fixture_file[2 * PATH_MAX];
 

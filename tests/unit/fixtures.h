@@ -13,6 +13,9 @@
 
 struct roster;
 
+/* The score's weights as the default [ledger] weights (30,35,35). */
+extern const int fixture_weights[];
+
 /* fixture_dir_make's directory and the path of its one file. */
 extern char fixture_dir[];
 extern char fixture_file[];

@@ -306,6 +306,41 @@ test_config_similarity_takes_decimals_at_the_bounds(void **state)
 	config_free(c);
 }
 
+/* [ledger] weights: three whole numbers adding up to 100 (SPEC §12). */
+static void
+test_config_ledger_weights(void **state)
+{
+	static const char why[] = "must be three whole numbers from 0 to "
+	    "100, separated by commas, adding up to 100";
+	const char *bad[] = { "30,35", "30,35,35,0", "30,35,36", "-1,51,50",
+	    "30;35;35", "30,,70", "a,50,50", "101,0,0", "30,35,35,", NULL };
+	struct config *c;
+	char *cause, expected[256];
+	size_t i;
+
+	(void)state;
+	c = load("", &cause);
+	assert_non_null(c);
+	assert_int_equal(c->ledger_weights[0], 30);
+	assert_int_equal(c->ledger_weights[1], 35);
+	assert_int_equal(c->ledger_weights[2], 35);
+	config_free(c);
+	c = load("[ledger]\nweights = 50, 0 ,50\n", &cause);
+	assert_non_null(c);
+	assert_int_equal(c->ledger_weights[0], 50);
+	assert_int_equal(c->ledger_weights[1], 0);
+	assert_int_equal(c->ledger_weights[2], 50);
+	config_free(c);
+	for (i = 0; bad[i] != NULL; i++) {
+		char text[64];
+
+		snprintf(text, sizeof text, "[ledger]\nweights = %s\n", bad[i]);
+		snprintf(expected, sizeof expected,
+		    "2: [ledger] weights: \"%s\": %s", bad[i], why);
+		refuse(text, expected);
+	}
+}
+
 static void
 test_config_refuses_classify_values_out_of_range(void **state)
 {
@@ -721,6 +756,7 @@ main(void)
 		cmocka_unit_test(test_config_refuses_deadlines_out_of_range),
 		cmocka_unit_test(test_config_similarity_takes_decimals_at_the_bounds),
 		cmocka_unit_test(test_config_refuses_classify_values_out_of_range),
+		cmocka_unit_test(test_config_ledger_weights),
 		cmocka_unit_test(test_config_webhook_schedule_takes_1_to_20_entries),
 		cmocka_unit_test(test_config_refuses_bad_webhook_values),
 		cmocka_unit_test(test_config_log_levels),

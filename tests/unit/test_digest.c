@@ -286,7 +286,7 @@ scenario(void)
 	snprintf(res2, sizeof res2, "resolved_at=%lld", (long long)MS(T_2026_11_16 + 2 * DAY + 60));
 	snprintf(c3, sizeof c3, "created=%lld", (long long)MS(T_2026_11_16 + 4 * DAY));
 	row(rows, reply_hash("id=I1", c1, "category=difficult", "state=queued",
-	    "title=普工缺口<30人>", NULL), reply_hash("id=T1", "department=hr",
+	    "title=普工缺口<30人>", "period=2026-11-1", NULL), reply_hash("id=T1", "department=hr",
 	    "state=queued", c1, d1, "overdue=claim", NULL));
 	row(rows, reply_hash("id=I2", c2, "category=individual",
 	    "state=closed", "satisfaction=satisfied", "title=社保基数", NULL),
@@ -317,8 +317,8 @@ input(struct digest_input *in, const struct officer **unreported)
 	in->received = scenario();
 	in->open = scenario();
 	in->resolved = scenario();
-	ledger_score(in->received, roster, in->now_ms);
-	ledger_score(in->open, roster, in->now_ms);
+	ledger_score(in->received, roster, fixture_weights, in->now_ms);
+	ledger_score(in->open, roster, fixture_weights, in->now_ms);
 	snprintf(in->period, sizeof in->period, "2026-11-2");
 	snprintf(in->previous, sizeof in->previous, "2026-11-1");
 	in->period_end_ms = MS(T_2026_11_16 + 15 * DAY);   /* December 1st */
@@ -377,7 +377,19 @@ test_zone_digest_has_scores_categories_difficult_and_officers(void **state)
 	 * overdue; 响应率 1/2, 办结率 1/2 (T1 is past due? no: due counts
 	 * resolved or past the resolve deadline), 满意率 1/1. */
 	assert_non_null(strstr(m.text, "人力资源和社会保障局 | 2 | 1 | 1 | 1 | 1 | "));
-	assert_non_null(strstr(m.text, "| 100.0%\n"));
+	/* the score and rank follow the rates; the zone has no rank */
+	assert_non_null(strstr(m.text, "| 100.0% | 100.0 | 1\n"));
+	assert_non_null(strstr(m.text, "合计 | 3 | 2 | 1 | 1 | 1 | 100.0% | "
+	    "100.0% | 100.0% | 100.0 | —\n"));
+	assert_non_null(strstr(m.text, "得分 = 30 × 响应率 + 35 × 办结率 + "
+	    "35 × 满意率"));
+	/* the bars: HTML only, a coloured cell as wide as the rate */
+	assert_non_null(strstr(m.html, "<td width=\"100%\" style=\""
+	    "background:#c8102e;"));
+	/* 往期未销号: I1 of the previous half-month, open for 2 of them */
+	assert_non_null(strstr(m.text, "== 往期未销号 ==\n共 1 项：\n"
+	    "问题 | 标题 | 期次 | 部门 | 状态 | 跨半月数\n"
+	    "I1 | 普工缺口<30人> | 2026-11-1 | 人力资源和社会保障局 | 待认领 | 2\n"));
 	assert_non_null(strstr(m.text, "个性 | 2\n"));
 	assert_non_null(strstr(m.text, "共性 | 0\n"));
 	assert_non_null(strstr(m.text, "疑难 | 1\n"));
@@ -431,8 +443,8 @@ test_common_group_is_one_item_and_a_new_group(void **state)
 	in.received = ledger_parse(rows);
 	in.open = ledger_parse(rows);
 	reply_free(rows);
-	ledger_score(in.received, roster, in.now_ms);
-	ledger_score(in.open, roster, in.now_ms);
+	ledger_score(in.received, roster, fixture_weights, in.now_ms);
+	ledger_score(in.open, roster, fixture_weights, in.now_ms);
 	assert_int_equal(digest_department(&in, roster_department(roster, "hr"),
 	    &m), 0);
 	assert_non_null(strstr(m.text, "本周收到 1 项；目前待认领 0 项、已认领 1 项"));
@@ -478,8 +490,8 @@ test_long_tables_are_cut_most_urgent_first(void **state)
 	in.received = ledger_parse(rows);
 	in.open = ledger_parse(rows);
 	reply_free(rows);
-	ledger_score(in.received, roster, in.now_ms);
-	ledger_score(in.open, roster, in.now_ms);
+	ledger_score(in.received, roster, fixture_weights, in.now_ms);
+	ledger_score(in.open, roster, fixture_weights, in.now_ms);
 	assert_int_equal(digest_department(&in, roster_department(roster, "hr"),
 	    &m), 0);
 	assert_non_null(strstr(m.text, "T304 | t | "));  /* earliest deadline */

@@ -129,7 +129,7 @@ test_scores(void **state)
 	reply_free(rows);    /* the ledger keeps copies */
 	assert_non_null(l);
 	assert_int_equal(l->nissues, 6);
-	ledger_score(l, roster, strtoll(NOW, NULL, 10));
+	ledger_score(l, roster, fixture_weights, strtoll(NOW, NULL, 10));
 	hr = score(l, "hr");
 	assert_int_equal(hr->received, 4);
 	assert_int_equal(hr->returned, 1);
@@ -171,6 +171,95 @@ test_scores(void **state)
 	ledger_free(l);
 }
 
+/* The weighted sum the score is, a missing rate taken from the zone. */
+static double
+expected_score(const struct ledger_score *s, const struct ledger_score *zone)
+{
+	const double mine[] = { s->response_rate, s->resolution_rate,
+	    s->satisfaction_rate };
+	const double zones[] = { zone->response_rate, zone->resolution_rate,
+	    zone->satisfaction_rate };
+	double sum = 0;
+	int i, weight = 0;
+
+	for (i = 0; i < 3; i++) {
+		if (zones[i] < 0)
+			continue;
+		sum += fixture_weights[i] * (mine[i] >= 0 ? mine[i] : zones[i]);
+		weight += fixture_weights[i];
+	}
+	return sum * 100 / weight;
+}
+
+/*
+ * The score is the weighted sum of the rates out of 100; a department with
+ * nothing to measure gets the zone's rates (so the zone's score); ranks go
+ * by score, ties sharing one; a ledger with nothing at all has no score.
+ */
+static void
+test_score_and_rank(void **state)
+{
+	redisReply *rows = scenario();
+	struct ledger *l = ledger_parse(rows);
+	const struct ledger_score *hr, *econ;
+	const int weights[] = { 100, 0, 0 };
+	char text[16];
+	cJSON *json, *d;
+	size_t i, j;
+	unsigned above;
+
+	(void)state;
+	reply_free(rows);
+	ledger_score(l, roster, fixture_weights, strtoll(NOW, NULL, 10));
+	hr = score(l, "hr");
+	/* 30 × 1/3 + 35 × 2/3 + 35 × 1 = 68.33 */
+	assert_true(hr->score > 68.33 && hr->score < 68.34);
+	ledger_score_text(hr->score, text, sizeof text);
+	assert_string_equal(text, "68.3");
+	econ = score(l, "econ");
+	assert_true(econ->score > 0);
+	assert_true(econ->score > l->total.score - 1e-9 &&
+	    econ->score < l->total.score + 1e-9);
+	for (i = 0; i < l->nscores; i++) {
+		assert_true(l->scores[i].score >
+		    expected_score(&l->scores[i], &l->total) - 1e-9);
+		assert_true(l->scores[i].score <
+		    expected_score(&l->scores[i], &l->total) + 1e-9);
+		above = 0;
+		for (j = 0; j < l->nscores; j++)
+			if ((long)(l->scores[j].score * 10 + 0.5) >
+			    (long)(l->scores[i].score * 10 + 0.5))
+				above++;
+		assert_int_equal(l->scores[i].rank, above + 1);
+	}
+	json = ledger_json(l, roster, NULL, 0);
+	d = cJSON_GetArrayItem(cJSON_GetObjectItem(json, "departments"), 0);
+	assert_non_null(cJSON_GetObjectItem(d, "score"));
+	assert_non_null(cJSON_GetObjectItem(d, "rank"));
+	assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "total"),
+	    "rank"));
+	cJSON_Delete(json);
+	/* other weights: the response rate alone */
+	ledger_score(l, roster, weights, strtoll(NOW, NULL, 10));
+	assert_true(score(l, "hr")->score > 33.33 &&
+	    score(l, "hr")->score < 33.34);
+	ledger_free(l);
+
+	/* nothing to measure anywhere: no score, no rank, "—" */
+	l = ledger_new();
+	ledger_score(l, roster, fixture_weights, strtoll(NOW, NULL, 10));
+	assert_true(l->scores[0].score < 0);
+	assert_int_equal(l->scores[0].rank, 0);
+	ledger_score_text(l->scores[0].score, text, sizeof text);
+	assert_string_equal(text, "—");
+	json = ledger_json(l, roster, NULL, 0);
+	d = cJSON_GetArrayItem(cJSON_GetObjectItem(json, "departments"), 0);
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(d, "score")));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(d, "rank")));
+	cJSON_Delete(json);
+	ledger_free(l);
+}
+
 static void
 test_rescore(void **state)
 {
@@ -179,11 +268,12 @@ test_rescore(void **state)
 
 	(void)state;
 	reply_free(rows);
-	ledger_score(l, roster, 0);
-	ledger_score(l, roster, strtoll(NOW, NULL, 10));    /* no double count */
+	ledger_score(l, roster, fixture_weights, 0);
+	ledger_score(l, roster, fixture_weights,
+	    strtoll(NOW, NULL, 10));    /* no double count */
 	assert_int_equal(score(l, "hr")->received, 4);
 	/* at time 0 nothing was overdue yet */
-	ledger_score(l, roster, 0);
+	ledger_score(l, roster, fixture_weights, 0);
 	assert_int_equal(score(l, "hr")->overdue, 0);
 	assert_int_equal(score(l, "hr")->due, 2);
 	ledger_free(l);
@@ -200,7 +290,7 @@ test_filter_and_json(void **state)
 
 	(void)state;
 	reply_free(rows);
-	ledger_score(l, roster, strtoll(NOW, NULL, 10));
+	ledger_score(l, roster, fixture_weights, strtoll(NOW, NULL, 10));
 	assert_false(ledger_issue_matches(&l->issues[0], &f));
 	assert_true(ledger_issue_matches(&l->issues[3], &f));
 	assert_true(ledger_issue_matches(&l->issues[0], NULL));
@@ -230,7 +320,7 @@ test_ledger_json_pages_its_issues(void **state)
 
 	(void)state;
 	reply_free(rows);
-	ledger_score(l, roster, strtoll(NOW, NULL, 10));
+	ledger_score(l, roster, fixture_weights, strtoll(NOW, NULL, 10));
 	n = ledger_count_matching(l, &all);
 	assert_true(n >= 4);
 	whole = ledger_json(l, roster, &all, 0);
@@ -300,7 +390,7 @@ test_ratings_and_returns_stay_with_the_department(void **state)
 	    "due_resolve=400", "returned_at=4000", "past=1", NULL));
 	l = ledger_parse(rows);
 	reply_free(rows);
-	ledger_score(l, roster, strtoll(NOW, NULL, 10));
+	ledger_score(l, roster, fixture_weights, strtoll(NOW, NULL, 10));
 	hr = score(l, "hr");
 	assert_int_equal(hr->received, 1);
 	assert_int_equal(hr->returned, 1);
@@ -346,13 +436,13 @@ test_response_rate_counts_only_what_was_due(void **state)
 	    "created=9000", "due_claim=19000", "due_respond=29000",
 	    "due_resolve=39000", NULL), NULL);
 	l = ledger_parse(rows);
-	ledger_score(l, roster, strtoll(NOW, NULL, 10));
+	ledger_score(l, roster, fixture_weights, strtoll(NOW, NULL, 10));
 	hr = score(l, "hr");
 	assert_int_equal(hr->received, 1);
 	assert_int_equal(hr->response_due, 0);
 	assert_true(hr->response_rate < 0);
 	/* once its respond deadline passes unanswered, it counts against */
-	ledger_score(l, roster, 29000);
+	ledger_score(l, roster, fixture_weights, 29000);
 	hr = score(l, "hr");
 	assert_int_equal(hr->response_due, 1);
 	assert_true(hr->response_rate == 0.0);
@@ -396,7 +486,7 @@ test_carried_over_and_governance_fields(void **state)
 	assert_int_equal(l->nissues, 1);
 	assert_int_equal(l->ncarried, 1);
 	assert_string_equal(l->carried_period, "2026-11-2");
-	ledger_score(l, roster, strtoll(NOW, NULL, 10));
+	ledger_score(l, roster, fixture_weights, strtoll(NOW, NULL, 10));
 	hr = score(l, "hr");
 	assert_int_equal(hr->received, 1);        /* T9 is not scored */
 	assert_int_equal(hr->extended, 1);
@@ -427,6 +517,7 @@ main(void)
 		cmocka_unit_test(test_carried_over_and_governance_fields),
 		cmocka_unit_test(test_ratings_and_returns_stay_with_the_department),
 		cmocka_unit_test(test_response_rate_counts_only_what_was_due),
+		cmocka_unit_test(test_score_and_rank),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

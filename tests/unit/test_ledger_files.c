@@ -106,7 +106,7 @@ test_ledger_csv_quotes_cells_and_keeps_departments_apart(void **state)
 
 	r = fixture_roster();
 	l = ledger_two();
-	ledger_score(l, r, l->issues[0].created + 1000);
+	ledger_score(l, r, fixture_weights, l->issues[0].created + 1000);
 	assert_int_equal(ledger_csv(l, r, NULL, &out, &len), 0);
 	assert_memory_equal(out, "\xef\xbb\xbf\"类别\",\"问题编号\"", 26);
 	assert_non_null(strstr(out, "\"个性\",\"I1\",\"2026-11-2\",\"2025-11-27 16:00\","
