@@ -47,12 +47,17 @@ def submit_call(path):
         for line in f:
             args = [unquote(a) for a in
                     re.findall(r'"((?:[^"\\]|\\.)*)"', line)]
+            # EVALSHA sha numkeys key... prefix action payload hash key ttl.
             # The probe is alone in its group commit (submit_batch): its
             # arguments are those of one submit.
-            if len(args) == 9 and args[0] == b"EVALSHA" and \
-                    args[4] in (b"submit", b"submit_batch"):
-                args[4] = b"submit"
-                return args
+            if len(args) < 3 or args[0] != b"EVALSHA" or \
+                    not args[2].isdigit():
+                continue
+            at = 4 + int(args[2])
+            if len(args) == at + 5 and \
+                    args[at] in (b"submit", b"submit_batch"):
+                args[at] = b"submit"
+                return args, at
     sys.exit("store_ceiling: no submit call in " + path)
 
 
@@ -66,9 +71,9 @@ def reports(port):
 def main():
     port, monitor, conns, requests = sys.argv[1:5]
     pipeline = sys.argv[5] if len(sys.argv) > 5 else "1"
-    args = submit_call(monitor)
+    args, at = submit_call(monitor)
     # A new report every call: two random numbers below 2^31 each.
-    args[7] = b"ceiling-__rand_int__-__rand_int__"
+    args[at + 3] = b"ceiling-__rand_int__-__rand_int__"
     # The script as embed.sh gives it to the daemon: the prelude, then it.
     body = b"".join(open(os.path.join(LUA, f), "rb").read()
                     for f in ("prelude.lua", "workflow.lua"))

@@ -131,12 +131,19 @@ def script_calls(stack, post, batches=1):
     """Run post() under MONITOR; the daemon's EVALSHA actions ("finished",
     "submit_batch" ...) up to and including its batches-th store call."""
     seen = []
+    deadline = time.monotonic() + 30
     with stack.r.monitor() as m:
         resp = post()
         while seen.count("submit_batch") + seen.count("submit") < batches:
+            # other commands (the timers') keep MONITOR busy: a deadline,
+            # so that a daemon that never stores fails the test
+            assert time.monotonic() < deadline, "no store call seen: %s" % seen
             cmd = m.next_command()["command"].split()
-            if len(cmd) > 4 and cmd[0] == "EVALSHA":
-                seen.append(cmd[4])
+            # EVALSHA sha numkeys key... prefix action ...
+            if len(cmd) > 3 and cmd[0] == "EVALSHA" and cmd[2].isdigit():
+                at = 3 + int(cmd[2]) + 1
+                if len(cmd) > at:
+                    seen.append(cmd[at])
     return resp, seen
 
 
