@@ -1190,6 +1190,21 @@ void performance_count(const struct officer *, const struct redisReply *,
 void performance_free(struct performance *);
 int performance_idle(int64_t last, int64_t today, int visit_days);
 struct cJSON *performance_json(const struct performance *);
+struct cJSON *performance_payload(const struct officer *const *, size_t,
+    int64_t from, int64_t to, time_t now, struct period *, size_t max,
+    size_t *nperiods);
+#define PERFORMANCE_NFIXED 12    /* performance_columns before the outcomes */
+struct performance_column {
+	const char *name;        /* the /officers page's ?sort= word */
+	const char *zh;          /* the header */
+};
+extern const struct performance_column performance_columns[];
+size_t performance_ncolumns(void);
+const char *performance_column_name(size_t);
+const char *performance_column_zh(size_t);
+int64_t performance_value(const struct performance *, size_t);
+void performance_value_text(const struct performance *, size_t, char *,
+    size_t);
 
 /* digest_fieldwork.c (digest_fieldwork_collect.c, the daemon's, fills it) */
 struct digest_fieldwork {
