@@ -6,7 +6,9 @@
  * Unlike the public ledger these name officers and enterprises and carry
  * the issues' details, so they need a token: an admin gets every row, a
  * department only the rows of its own tasks (and only its own line of the
- * summary). A period's ledger is a few hundred rows; its workbook takes
+ * summary); the admin's workbook also has the period's field work
+ * (ledger_xlsx_fieldwork.c), read in a second step. A period's ledger is
+ * a few hundred rows; its workbook takes
  * under 10 ms (docs/BENCHMARKS.md), so it is built on the loop.
  */
 #include "config.h"
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/http.h>
 #include <hiredis/hiredis.h>
@@ -26,31 +29,37 @@ static const char *const ledger_files_query[] = { "period", NULL };
 struct api_ledger_files_one {
 	char period[PERIOD_LEN + 1];
 	int xlsx;                  /* 1: the workbook; 0: CSV */
+	struct ledger *l;          /* read and scored, kept for field work */
+	struct ledger_fieldwork fw;
 };
 
 static void
-api_ledger_files_read(struct request *r, redisReply *reply)
+api_ledger_files_one_free(void *arg)
+{
+	struct api_ledger_files_one *a = arg;
+
+	ledger_free(a->l);
+	ledger_fieldwork_free(&a->fw);
+	free(a);
+}
+
+/* Write the file of a->l (with fw's sheets when not NULL) and answer. */
+static void
+api_ledger_files_write(struct request *r, const struct ledger_fieldwork *fw)
 {
 	struct api_ledger_files_one *a = r->state;
 	const char *department = NULL;
-	struct ledger *l;
 	char *data = NULL, *cause = NULL, disposition[128];
 	size_t len;
 	int status;
 
-	if ((l = ledger_parse(reply)) == NULL) {
-		request_error(r, 500, "internal", "unexpected store reply", NULL);
-		return;
-	}
-	ledger_score(l, r->roster, util_now_ms());
 	if (r->role == ROLE_DEPARTMENT)
 		department = r->actor_id;
 	if (a->xlsx)
-		status = ledger_xlsx(l, r->roster, department, a->period,
-		    &data, &len, &cause);
+		status = ledger_xlsx(a->l, r->roster, department, a->period,
+		    fw, &data, &len, &cause);
 	else
-		status = ledger_csv(l, r->roster, department, &data, &len);
-	ledger_free(l);
+		status = ledger_csv(a->l, r->roster, department, &data, &len);
 	if (status != 0) {
 		log_warnx("ledger %s: %s", a->xlsx ? "xlsx" : "csv",
 		    cause != NULL ? cause : "cannot write");
@@ -70,6 +79,43 @@ api_ledger_files_read(struct request *r, redisReply *reply)
 	free(data);
 }
 
+/* The period's field work is in: the admin's workbook with its sheets. */
+static void
+api_ledger_files_fieldwork(struct request *r, redisReply *reply)
+{
+	struct api_ledger_files_one *a = r->state;
+
+	if (ledger_fieldwork_read(&a->fw, reply, r->roster, time(NULL),
+	    r->config->visit_days) == -1) {
+		request_error(r, 500, "internal", "unexpected store reply", NULL);
+		return;
+	}
+	api_ledger_files_write(r, &a->fw);
+}
+
+/*
+ * The ledger is in: a department's workbook and every CSV are written at
+ * once; the admin's workbook reads the period's field work first.
+ */
+static void
+api_ledger_files_read(struct request *r, redisReply *reply)
+{
+	struct api_ledger_files_one *a = r->state;
+
+	if ((a->l = ledger_parse(reply)) == NULL) {
+		request_error(r, 500, "internal", "unexpected store reply", NULL);
+		return;
+	}
+	ledger_score(a->l, r->roster, util_now_ms());
+	if (!a->xlsx || r->role != ROLE_ADMIN) {
+		api_ledger_files_write(r, NULL);
+		return;
+	}
+	api_fieldwork_run(r, "workbook", ledger_fieldwork_payload(&a->fw,
+	    r->roster, a->period, time(NULL)), api_ledger_files_fieldwork, 0,
+	    NULL);
+}
+
 /* GET /api/v1/ledger.xlsx?period= and /api/v1/ledger.csv?period= */
 void
 api_ledger_files_one(struct request *r)
@@ -78,7 +124,7 @@ api_ledger_files_one(struct request *r)
 	const char *argv[2] = { "period", a->period };
 
 	r->state = a;
-	r->state_free = free;
+	r->state_free = api_ledger_files_one_free;
 	a->xlsx = strcmp(r->route->arg, "xlsx") == 0;
 	if (request_check_query(r, ledger_files_query) == -1 ||
 	    api_period(r, a->period, 1) == -1)

@@ -22,6 +22,8 @@ STATE_ZH = {"queued": "待认领", "claimed": "已认领", "responded": "已回�
             "resolved": "已办结", "returned": "已退单", "closed": "已销号"}
 CATEGORY_ZH = {"individual": "个性", "common": "共性", "difficult": "疑难"}
 SHEETS = ["汇总", "个性问题", "共性问题", "疑难问题", "往期未销号"]   # the last: issue 16's carry-over
+# the zone office's workbook only: issue 15's (test_fieldwork_workbook.py checks them)
+FIELDWORK_SHEETS = ["走访记录", "宣讲活动", "工作成效", "指导员表现"]
 COLUMNS = ["类别", "问题编号", "期次", "报送时间", "指导员", "企业名称", "统一社会信用代码",
            "问题类型", "问题标题", "问题描述", "共性组", "问题状态", "责任部门", "任务编号",
            "任务状态", "认领人", "认领时间", "回应时间", "办结时间", "办结时限", "是否超期",
@@ -138,7 +140,7 @@ def test_admin_workbook_matches_the_json_ledger(led):
     period = lib.current_period()
     assert resp.header("content-disposition") == 'attachment; filename="ledger-%s.xlsx"' % period
     wb = workbook(resp.body)
-    assert wb.sheetnames == SHEETS
+    assert wb.sheetnames == SHEETS + FIELDWORK_SHEETS
     check_summary(wb["汇总"], doc)
     check_issue_sheets(wb, doc, st)
 
@@ -212,7 +214,8 @@ def test_an_empty_period_is_a_workbook_with_headers(led):
     st = led["st"]
     other = lib.period_shift(lib.current_period(), -2)
     wb = workbook(get_file(st, "xlsx", st.token("admin", "clerk"), "?period=" + other).body)
-    assert [ws.max_row for ws in wb] == [len(st.roster["departments"]) + 2 + TITLE_ROWS, 3, 3, 3, 3]
+    assert [ws.max_row for ws in wb] == [len(st.roster["departments"]) + 2 + TITLE_ROWS, 3, 3, 3, 3] + \
+        [3, 3, 3, 1 + TITLE_ROWS + len(st.roster["officers"])]   # no field work; every officer's row
     assert all(other in title_block(ws)[1] for ws in wb)
 
 
