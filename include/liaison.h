@@ -568,6 +568,7 @@ int util_vcause(char **cause, const char *name, int line, const char *fmt,
 
 /* issue_json.c */
 void issue_json_add_time(struct cJSON *, const char *, const char *);
+struct cJSON *issue_json_pick(const struct cJSON *, const char *const (*)[2]);
 struct cJSON *issue_json(const struct redisReply *issue,
     const struct redisReply *tasks);
 struct cJSON *issue_json_task(const struct redisReply *);

@@ -27,6 +27,23 @@ issue_json_add_time(cJSON *obj, const char *name, const char *ms)
 	cJSON_AddStringToObject(obj, name, when);
 }
 
+/*
+ * A new object of some fields of from: names holds {to, from} pairs ending
+ * with {NULL, NULL}; a field from lacks is null in the copy.
+ */
+cJSON *
+issue_json_pick(const cJSON *from, const char *const (*names)[2])
+{
+	cJSON *to = cJSON_CreateObject(), *v;
+
+	for (; names[0][0] != NULL; names++) {
+		v = cJSON_GetObjectItemCaseSensitive(from, names[0][1]);
+		cJSON_AddItemToObject(to, names[0][0], v != NULL ?
+		    cJSON_Duplicate(v, 1) : cJSON_CreateNull());
+	}
+	return to;
+}
+
 static void
 issue_json_add_json(cJSON *obj, const char *name, const char *text)
 {
