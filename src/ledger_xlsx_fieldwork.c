@@ -15,8 +15,11 @@
  *
  * The records come from fieldwork.lua's workbook action (at most
  * LEDGER_FIELDWORK_RECORDS of each kind: a zone's half-month has a few
- * hundred); ledger_fieldwork_payload asks for them and
- * ledger_fieldwork_read counts the officers' rows.
+ * hundred), with the performance facts of the roster's first
+ * LEDGER_FIELDWORK_OFFICERS officers (one script run reads ~30 keys an
+ * officer: a province's 10^5 would hold Redis for seconds; it reads
+ * /api/v1/officers a page at a time); ledger_fieldwork_payload asks for
+ * them and ledger_fieldwork_read counts the officers' rows.
  */
 #include "config.h"
 
@@ -52,8 +55,8 @@ static const char *const ledger_xlsx_fieldwork_outcome_columns[] = {
 
 /*
  * The payload of fieldwork.lua's workbook action for the period named
- * period (period_parse checked it) at time now; fills fw's range and
- * periods.
+ * period (period_parse checked it) at time now; fills fw's range, periods
+ * and the number of officers' rows to come (nrows).
  */
 cJSON *
 ledger_fieldwork_payload(struct ledger_fieldwork *fw,
@@ -62,19 +65,21 @@ ledger_fieldwork_payload(struct ledger_fieldwork *fw,
 	const struct officer **officers;
 	struct period p;
 	cJSON *payload;
-	size_t i;
+	size_t i, n = roster->nofficers;
 
 	memset(fw, 0, sizeof *fw);
+	if (n > LEDGER_FIELDWORK_OFFICERS)
+		n = LEDGER_FIELDWORK_OFFICERS;
 	if (period_parse(period, &p) == 0) {
 		fw->from = date_to_days(p.year, p.month, p.half == 1 ? 1 : 16);
 		fw->to = p.half == 1 ? fw->from + 14 : date_to_days(p.year,
 		    p.month, date_month_length(p.year, p.month));
 	}
-	officers = xcalloc(roster->nofficers ? roster->nofficers : 1,
-	    sizeof *officers);
-	for (i = 0; i < roster->nofficers; i++)
+	officers = xcalloc(n ? n : 1, sizeof *officers);
+	for (i = 0; i < n; i++)
 		officers[i] = &roster->officers[i];
-	payload = performance_payload(officers, roster->nofficers, fw->from,
+	fw->nrows = n;
+	payload = performance_payload(officers, n, fw->from,
 	    fw->to, now, fw->periods, sizeof fw->periods /
 	    sizeof fw->periods[0], &fw->nperiods);
 	free(officers);
@@ -92,7 +97,7 @@ ledger_fieldwork_read(struct ledger_fieldwork *fw, const redisReply *reply,
     const struct roster *roster, time_t now, int visit_days)
 {
 	const redisReply *facts;
-	size_t i;
+	size_t i, n = fw->nrows;
 
 	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY ||
 	    reply->elements != 4)
@@ -101,15 +106,13 @@ ledger_fieldwork_read(struct ledger_fieldwork *fw, const redisReply *reply,
 		if (reply->element[i]->type != REDIS_REPLY_ARRAY)
 			return -1;
 	facts = reply->element[3];
-	if (facts->elements != roster->nofficers)
+	if (facts->elements != n || n > roster->nofficers)
 		return -1;
 	for (i = 0; i < 3; i++)
 		fw->records[i] = reply->element[i];
 	fw->visit_days = visit_days;
-	fw->rows = xcalloc(roster->nofficers ? roster->nofficers : 1,
-	    sizeof *fw->rows);
-	fw->nrows = roster->nofficers;
-	for (i = 0; i < roster->nofficers; i++)
+	fw->rows = xcalloc(n ? n : 1, sizeof *fw->rows);
+	for (i = 0; i < n; i++)
 		performance_count(&roster->officers[i], facts->element[i],
 		    fw->periods, fw->nperiods, fieldwork_today(now), visit_days,
 		    &fw->rows[i]);
