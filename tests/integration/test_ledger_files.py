@@ -155,13 +155,25 @@ def test_columns_fit_chinese_text(led):
     assert ws.column_dimensions["D"].width >= 16, "a date fits"
 
 
+def matches_one_of(docs, check):
+    """check(doc) passes for the JSON ledger read just before or just after
+    the file: issue G's second-scale deadlines (conftest's led) may pass
+    between two reads on a loaded machine, and the file must then be the
+    ledger of one of the two moments."""
+    try:
+        check(docs[0])
+    except AssertionError:
+        check(docs[1])
+
+
 def test_department_gets_only_its_rows(led):
     st = led["st"]
-    doc = st.d.get("/api/v1/ledger").json()
     for d in ("hr", "build"):
+        before = st.d.get("/api/v1/ledger").json()
         wb = workbook(get_file(st, "xlsx", st.token("department", d)).body)
-        check_summary(wb["汇总"], doc, only=d)
-        check_issue_sheets(wb, doc, st, only=d)
+        after = st.d.get("/api/v1/ledger").json()
+        matches_one_of((before, after), lambda doc: (check_summary(wb["汇总"], doc, only=d),
+                                                     check_issue_sheets(wb, doc, st, only=d)))
 
 
 def test_csv_has_the_same_rows(led):
@@ -221,19 +233,24 @@ def test_an_empty_period_is_a_workbook_with_headers(led):
 
 def test_liaisonctl_ledger_export_writes_the_same_workbook(led, tmp_path):
     st = led["st"]
-    api = workbook(get_file(st, "xlsx", st.token("admin", "clerk")).body)
+    token = st.token("admin", "clerk")
+    before = workbook(get_file(st, "xlsx", token).body)
     out = str(tmp_path / "ledger.xlsx")
     p = st.d.ctl("ledger", "export", "--period", lib.current_period(), "-o", out)
     assert p.stdout == "" and p.stderr == ""
+    after = workbook(get_file(st, "xlsx", token).body)
     ctl = openpyxl.load_workbook(out)
-    assert ctl.sheetnames == api.sheetnames
-    for name in SHEETS:
-        # the same but for the minute each was made in
-        assert [list(r) for r in ctl[name].iter_rows(values_only=True)][TITLE_ROWS:] == \
-            [list(r) for r in api[name].iter_rows(values_only=True)][TITLE_ROWS:], name
-        made = re.compile(r"生成时间：\S+ \S+")
-        assert title_block(ctl[name])[0] == title_block(api[name])[0]
-        assert made.sub("", title_block(ctl[name])[1]) == made.sub("", title_block(api[name])[1])
+
+    def same(api):
+        assert ctl.sheetnames == api.sheetnames
+        for name in SHEETS:
+            # the same but for the minute each was made in
+            assert [list(r) for r in ctl[name].iter_rows(values_only=True)][TITLE_ROWS:] == \
+                [list(r) for r in api[name].iter_rows(values_only=True)][TITLE_ROWS:], name
+            made = re.compile(r"生成时间：\S+ \S+")
+            assert title_block(ctl[name])[0] == title_block(api[name])[0]
+            assert made.sub("", title_block(ctl[name])[1]) == made.sub("", title_block(api[name])[1])
+    matches_one_of((before, after), same)
     out_csv = str(tmp_path / "hr.csv")
     st.d.ctl("ledger", "export", "--department", "hr", "-o", out_csv)
     api_csv = get_file(st, "csv", st.token("department", "hr")).body
