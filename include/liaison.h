@@ -1212,7 +1212,7 @@ void performance_value_text(const struct performance *, size_t, char *,
 
 /* ledger_xlsx_fieldwork.c: a period's field work for the workbook */
 #define LEDGER_FIELDWORK_RECORDS 5000   /* records of each kind a sheet holds */
-#define LEDGER_FIELDWORK_OFFICERS 5000  /* officers 指导员表现 holds (one script) */
+#define LEDGER_FIELDWORK_OFFICERS 500   /* officers 指导员表现 holds (one script) */
 struct ledger_fieldwork {
 	int64_t from, to;                /* the period's days */
 	struct period periods[2];        /* the periods that count */

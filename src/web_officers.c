@@ -30,7 +30,7 @@
 #include "liaison.h"
 #include "daemon.h"
 
-#define WEB_OFFICERS_MAX 2000       /* officers one page counts */
+#define WEB_OFFICERS_MAX 500        /* officers one page counts (one script) */
 #define WEB_OFFICERS_PERIODS 240    /* ten years of half-months */
 #define WEB_OFFICERS_LIST 50        /* records of each kind on a detail */
 #define WEB_OFFICERS_ISSUES "50"    /* issues on a detail, newest first */
