@@ -17,8 +17,9 @@
  * LEDGER_FIELDWORK_RECORDS of each kind: a zone's half-month has a few
  * hundred), with the performance facts of the roster's first
  * LEDGER_FIELDWORK_OFFICERS officers (one script run reads ~30 keys an
- * officer: 5,000 held Redis for 2.5 s in the province bench, so the
- * sheet stops at 500; a province reads /api/v1/officers a page at a time); ledger_fieldwork_payload asks for
+ * officer, and a script holds Redis for its whole run: with 5,000 the
+ * province bench's workbook took 2.6 s, so the sheet stops at 500; a
+ * province reads /api/v1/officers a page at a time); ledger_fieldwork_payload asks for
  * them and ledger_fieldwork_read counts the officers' rows.
  */
 #include "config.h"
