@@ -50,6 +50,11 @@ struct store {
 	double ping_clock;          /* metrics_clock() of the PING, for /metrics */
 	struct store_batch *open;   /* changes of this pass, WAIT not yet sent */
 	struct event *wait_ev;      /* sends that WAIT at the end of the pass */
+	struct store_cluster *cluster;  /* NULL unless [redis] cluster */
+	char *seed_host;            /* the node the config gives, for a Cluster */
+	int seed_port;
+	uint64_t moved;             /* MOVED replies followed to a new node */
+	uint64_t asked;             /* ASK / TRYAGAIN: waited for a move */
 
 	redisAsyncContext *ctx;
 	int up;                     /* connected, authenticated, scripts loaded */
@@ -77,6 +82,15 @@ int store_script(struct store *, enum store_script_id, redisCallbackFn *,
 int store_reply_is_error(struct store *, const redisReply *);
 int store_reply_unavailable(const redisReply *);
 const char *store_primary(const struct store *, char *, size_t);
+void store_switch(struct store *, const struct sentinel_addr *, const char *);
+
+/* store_cluster.c */
+struct store_cluster;
+struct store_cluster *store_cluster_new(struct store *);
+void store_cluster_resume(struct store_cluster *);
+void store_cluster_free(struct store_cluster *);
+int store_cluster_send(struct store_cluster *, redisCallbackFn *, void *, int,
+    const char **, const size_t *);
 
 /* connections.c */
 void connections_start(struct daemon *);
@@ -121,6 +135,7 @@ struct daemon {
 	struct ratelimit *ratelimit;
 	struct escalate *escalate;
 	struct window *window;      /* recent issues, for common problems */
+	struct intake *intake;      /* reports of one loop turn, one call */
 	struct webhook *webhook;    /* delivers the outbox */
 	struct ledger_cache *ledger_cache;
 	struct generation *current;
@@ -214,6 +229,7 @@ struct request *request_new(struct daemon *, struct evhttp_request *, int);
 int request_read_body(struct request *);
 void request_call(struct request *, const struct route *, const char *,
     const char *, request_api_fn);
+int request_store_check(struct request *, const redisReply *);
 void request_reply_json(struct request *, int, struct cJSON *);
 void request_reply_raw(struct request *, int, const char *, const char *);
 void request_reply_data(struct request *, int, const char *, const char *,
@@ -321,8 +337,18 @@ void api_agenda(struct request *);
 
 /* api_recurrence.c (issue 16) */
 void api_recurrence_find(struct request *, void (*)(struct request *));
+void api_recurrence_defer(struct request *);
 /* api_actions.c */
 void api_actions_issue(struct request *);
+
+/* intake.c */
+struct intake;
+struct evbuffer;
+struct intake *intake_start(struct event_base *, struct store *);
+void intake_stop(struct intake *);
+void intake_submit(struct request *, const char *, const char *,
+    const char *, const char *, request_reply_fn);
+void intake_metrics(const struct intake *, struct evbuffer *);
 
 /* window.c */
 struct window;
