@@ -424,6 +424,10 @@ void web_fieldwork(struct request *);
 void web_fieldwork_save(struct request *);
 void web_fieldwork_outcomes(struct evbuffer *, const char *);
 
+/* web_officers.c */
+void web_officers(struct request *);
+void web_officers_one(struct request *);
+
 /* digest_fieldwork_collect.c */
 struct digest_fieldwork *digest_fieldwork_collect(redisContext *,
     const struct config *, const struct roster *, int64_t from_ms,

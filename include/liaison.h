@@ -1116,9 +1116,11 @@ int ledger_csv(const struct ledger *, const struct roster *,
 /* ledger_xlsx.c */
 double ledger_xlsx_width(const char *);
 double ledger_xlsx_lines(const char *, double width);
+struct ledger_fieldwork;
 int ledger_xlsx(const struct ledger *, const struct roster *,
     const char *department, const char *period, const struct cJSON *agenda,
-    char **out, size_t *outlen, char **cause);
+    const struct ledger_fieldwork *, char **out, size_t *outlen,
+    char **cause);
 
 /* atomic_write.c */
 int atomic_write_files(const char *const *paths, char *const *data,
@@ -1145,6 +1147,7 @@ struct fieldwork_kind {
 	const char *zh;
 	enum fieldwork_unit unit;
 	int64_t max;             /* largest amount of one record, stored units */
+	const char *unit_zh;     /* an outcome's unit: 家, 人, 元, 项 */
 };
 extern const struct fieldwork_kind fieldwork_visit_modes[];
 extern const struct fieldwork_kind fieldwork_event_kinds[];
@@ -1234,6 +1237,39 @@ void performance_count(const struct officer *, const struct redisReply *,
 void performance_free(struct performance *);
 int performance_idle(int64_t last, int64_t today, int visit_days);
 struct cJSON *performance_json(const struct performance *);
+struct cJSON *performance_payload(const struct officer *const *, size_t,
+    int64_t from, int64_t to, time_t now, struct period *, size_t max,
+    size_t *nperiods);
+#define PERFORMANCE_NFIXED 12    /* performance_columns before the outcomes */
+struct performance_column {
+	const char *name;        /* the /officers page's ?sort= word */
+	const char *zh;          /* the header */
+};
+extern const struct performance_column performance_columns[];
+size_t performance_ncolumns(void);
+const char *performance_column_name(size_t);
+const char *performance_column_zh(size_t);
+int64_t performance_value(const struct performance *, size_t);
+void performance_value_text(const struct performance *, size_t, char *,
+    size_t);
+
+/* ledger_xlsx_fieldwork.c: a period's field work for the workbook */
+#define LEDGER_FIELDWORK_RECORDS 5000   /* records of each kind a sheet holds */
+#define LEDGER_FIELDWORK_OFFICERS 500   /* officers 指导员表现 holds (one script) */
+struct ledger_fieldwork {
+	int64_t from, to;                /* the period's days */
+	struct period periods[2];        /* the periods that count */
+	size_t nperiods;
+	const struct redisReply *records[3];  /* visits, talks, outcomes */
+	struct performance *rows;        /* one per officer, roster order */
+	size_t nrows;
+	int visit_days;
+};
+struct cJSON *ledger_fieldwork_payload(struct ledger_fieldwork *,
+    const struct roster *, const char *period, time_t now);
+int ledger_fieldwork_read(struct ledger_fieldwork *, const struct redisReply *,
+    const struct roster *, time_t now, int visit_days);
+void ledger_fieldwork_free(struct ledger_fieldwork *);
 
 /* digest_fieldwork.c (digest_fieldwork_collect.c, the daemon's, fills it) */
 struct digest_fieldwork {

@@ -119,36 +119,10 @@ static void
 api_figures_performance(struct request *r, struct api_figures_state *s,
     int64_t from, int64_t to)
 {
-	cJSON *payload = cJSON_CreateObject(), *list, *o;
-	int offset = fieldwork_offset(time(NULL));
-	char score[32];
-	size_t i;
-
 	s->today = fieldwork_today(time(NULL));
-	s->nperiods = performance_periods(from, to, time(NULL), s->periods,
-	    API_FIGURES_PERIODS_MAX);
-	list = cJSON_AddArrayToObject(payload, "officers");
-	for (i = 0; i < s->nofficers; i++) {
-		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "id", s->officers[i]->id);
-		cJSON_AddItemToArray(list, o);
-	}
-	snprintf(score, sizeof score, "%lld", (long long)from * 100000000);
-	cJSON_AddStringToObject(payload, "min", score);
-	snprintf(score, sizeof score, "%lld", (long long)to * 100000000 +
-	    99999999);
-	cJSON_AddStringToObject(payload, "max", score);
-	snprintf(score, sizeof score, "%lld",
-	    (long long)figures_day_ms(from, offset));
-	cJSON_AddStringToObject(payload, "from_ms", score);
-	snprintf(score, sizeof score, "%lld",
-	    (long long)figures_day_ms(to + 1, offset) - 1);
-	cJSON_AddStringToObject(payload, "to_ms", score);
-	snprintf(score, sizeof score, "%lld", s->nperiods > 0 ?
-	    (long long)period_start(&s->periods[0]) * 1000 :
-	    (long long)figures_day_ms(from, offset));
-	cJSON_AddStringToObject(payload, "reports_from_ms", score);
-	api_fieldwork_run(r, "performance", payload,
+	api_fieldwork_run(r, "performance", performance_payload(s->officers,
+	    s->nofficers, from, to, time(NULL), s->periods,
+	    API_FIGURES_PERIODS_MAX, &s->nperiods),
 	    api_figures_performance_read, 0, NULL);
 }
 

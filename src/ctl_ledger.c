@@ -2,7 +2,9 @@
  * ctl_ledger.c -- liaisonctl ledger export: a period's ledger as an Excel
  * workbook or a CSV file, the same as GET /api/v1/ledger.xlsx and .csv
  * give an admin (or a department, with --department). It runs the
- * daemon's own ledger script (ledger.lua) with synchronous hiredis.
+ * daemon's own ledger script (ledger.lua) with synchronous hiredis, and
+ * for the zone's workbook fieldwork.lua's workbook action (the field-work
+ * sheets, ledger_xlsx_fieldwork.c).
  */
 #include "config.h"
 
@@ -104,6 +106,45 @@ ctl_ledger_read(const struct config *cfg, const struct roster *roster,
 	return l;
 }
 
+/*
+ * Read the field work of period for the zone's workbook into fw; returns
+ * the reply fw points into (the caller frees it after the workbook), or
+ * NULL with a message.
+ */
+static redisReply *
+ctl_ledger_fieldwork(const struct config *cfg, const struct roster *roster,
+    const char *period, struct ledger_fieldwork *fw)
+{
+	cJSON *payload = ledger_fieldwork_payload(fw, roster, period,
+	    time(NULL));
+	char *text = cJSON_PrintUnformatted(payload), error[256];
+	redisContext *c;
+	redisReply *reply;
+
+	cJSON_Delete(payload);
+	if ((c = redis_sync_connect(cfg, error, sizeof error)) == NULL) {
+		fprintf(stderr, "liaisonctl: %s\n", error);
+		free(text);
+		return NULL;
+	}
+	reply = redis_sync_script(c, cfg, SCRIPT_FIELDWORK,
+	    "workbook", text, error, sizeof error);
+	free(text);
+	redisFree(c);
+	if (reply == NULL) {
+		fprintf(stderr, "liaisonctl: %s\n", error);
+		return NULL;
+	}
+	if (ledger_fieldwork_read(fw, reply, roster, time(NULL),
+	    cfg->visit_days) == -1) {
+		fprintf(stderr, "liaisonctl: unexpected reply to the field-work "
+		    "script\n");
+		freeReplyObject(reply);
+		return NULL;
+	}
+	return reply;
+}
+
 /* Return 1 if path ends with suffix. */
 static int
 ctl_ledger_ends_with(const char *path, const char *suffix)
@@ -124,9 +165,13 @@ ctl_ledger_export(const char *config_path, int argc, char **argv)
 	struct roster *roster = NULL;
 	struct ledger *l = NULL;
 	cJSON *agenda = NULL;
+	struct ledger_fieldwork fw;
+	redisReply *fw_reply = NULL;
 	struct period p;
 	size_t len;
 	int ch, status = 1, rc;
+
+	memset(&fw, 0, sizeof fw);
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "+o:", ctl_ledger_options,
@@ -168,15 +213,23 @@ ctl_ledger_export(const char *config_path, int argc, char **argv)
 	}
 	if ((l = ctl_ledger_read(cfg, roster, period)) == NULL)
 		goto out;
-	/* The whole zone's workbook of the current period has the agenda
-	 * as it is now, as an admin's does. */
+	/*
+	 * The whole zone's workbook has the period's field work and, for the
+	 * current period, the agenda as it is now, as an admin's does.
+	 */
 	if (strcmp(format, "xlsx") == 0 && department == NULL &&
 	    agenda_current(period, time(NULL)) &&
 	    (agenda = ctl_ledger_agenda(cfg)) == NULL)
 		goto out;
-	if (strcmp(format, "xlsx") == 0)
-		rc = ledger_xlsx(l, roster, department, period, agenda, &data,
-		    &len, &cause);
+	if (strcmp(format, "xlsx") == 0 && department == NULL) {
+		if ((fw_reply = ctl_ledger_fieldwork(cfg, roster, period,
+		    &fw)) == NULL)
+			goto out;
+		rc = ledger_xlsx(l, roster, department, period, agenda, &fw,
+		    &data, &len, &cause);
+	} else if (strcmp(format, "xlsx") == 0)
+		rc = ledger_xlsx(l, roster, department, period, NULL, NULL,
+		    &data, &len, &cause);
 	else
 		rc = ledger_csv(l, roster, department, &data, &len);
 	if (rc != 0) {
@@ -193,6 +246,9 @@ out:
 	free(cause);
 	free(data);
 	cJSON_Delete(agenda);
+	ledger_fieldwork_free(&fw);
+	if (fw_reply != NULL)
+		freeReplyObject(fw_reply);
 	ledger_free(l);
 	roster_free(roster);
 	config_free(cfg);

@@ -27,37 +27,40 @@
 
 /* 走访 modes (SPEC §11). */
 const struct fieldwork_kind fieldwork_visit_modes[] = {
-	{ "visit", "走访", FIELDWORK_UNIT_COUNT, 0 },
-	{ "forum", "集中座谈", FIELDWORK_UNIT_COUNT, 0 },
-	{ "interview", "个别访谈", FIELDWORK_UNIT_COUNT, 0 },
-	{ "sit_in", "列席旁听", FIELDWORK_UNIT_COUNT, 0 },
-	{ NULL, NULL, 0, 0 }
+	{ "visit", "走访", FIELDWORK_UNIT_COUNT, 0, NULL },
+	{ "forum", "集中座谈", FIELDWORK_UNIT_COUNT, 0, NULL },
+	{ "interview", "个别访谈", FIELDWORK_UNIT_COUNT, 0, NULL },
+	{ "sit_in", "列席旁听", FIELDWORK_UNIT_COUNT, 0, NULL },
+	{ NULL, NULL, 0, 0, NULL }
 };
 
 /* Talks: theory (理论宣讲), policy (政策宣讲), other. */
 const struct fieldwork_kind fieldwork_event_kinds[] = {
-	{ "theory", "理论宣讲", FIELDWORK_UNIT_PEOPLE, FIELDWORK_AUDIENCE_MAX },
-	{ "policy", "政策宣讲", FIELDWORK_UNIT_PEOPLE, FIELDWORK_AUDIENCE_MAX },
-	{ "other", "其他宣讲", FIELDWORK_UNIT_PEOPLE, FIELDWORK_AUDIENCE_MAX },
-	{ NULL, NULL, 0, 0 }
+	{ "theory", "理论宣讲", FIELDWORK_UNIT_PEOPLE, FIELDWORK_AUDIENCE_MAX,
+	    NULL },
+	{ "policy", "政策宣讲", FIELDWORK_UNIT_PEOPLE, FIELDWORK_AUDIENCE_MAX,
+	    NULL },
+	{ "other", "其他宣讲", FIELDWORK_UNIT_PEOPLE, FIELDWORK_AUDIENCE_MAX,
+	    NULL },
+	{ NULL, NULL, 0, 0, NULL }
 };
 
 /*
- * Outcomes and the unit of their amount, with the largest amount one
- * record may carry (in stored units: money in fen). Larger is a typing
+ * Outcomes and the unit of their amount (and its word), with the largest
+ * amount one record may carry (in stored units: money in fen). Larger is a typing
  * error, not a result: 10,000 organisations founded with one visit, or
  * more than ten billion yuan for one enterprise.
  */
 const struct fieldwork_kind fieldwork_outcome_kinds[] = {
-	{ "party_org", "党组织成立", FIELDWORK_UNIT_COUNT, 100 },
-	{ "mass_org", "群团组织成立", FIELDWORK_UNIT_COUNT, 100 },
-	{ "hires", "帮助招聘", FIELDWORK_UNIT_PEOPLE, 100000 },
+	{ "party_org", "党组织成立", FIELDWORK_UNIT_COUNT, 100, "家" },
+	{ "mass_org", "群团组织成立", FIELDWORK_UNIT_COUNT, 100, "家" },
+	{ "hires", "帮助招聘", FIELDWORK_UNIT_PEOPLE, 100000, "人" },
 	{ "tax_relief", "税收优惠", FIELDWORK_UNIT_YUAN,
-	    (int64_t)1000000000000 },  /* 10^10 yuan */
+	    (int64_t)1000000000000, "元" },  /* 10^10 yuan */
 	{ "funding", "融资/补贴", FIELDWORK_UNIT_YUAN,
-	    (int64_t)1000000000000 },
-	{ "other", "其他", FIELDWORK_UNIT_COUNT, 10000 },
-	{ NULL, NULL, 0, 0 }
+	    (int64_t)1000000000000, "元" },
+	{ "other", "其他", FIELDWORK_UNIT_COUNT, 10000, "项" },
+	{ NULL, NULL, 0, 0, NULL }
 };
 
 const struct fieldwork_kind *

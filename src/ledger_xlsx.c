@@ -2,7 +2,9 @@
  * ledger_xlsx.c -- the ledger as an Excel workbook (libxlsxwriter): a
  * summary sheet (汇总) with every department's scorecard as ledger_score
  * computed it, then one sheet per category (个性问题, 共性问题, 疑难问题)
- * with the rows of ledger_rows.c.
+ * with the rows of ledger_rows.c, the carry-over (往期未销号), and, for
+ * the zone office, the period's field work (ledger_xlsx_fieldwork.c:
+ * 走访记录, 宣讲活动, 工作成效, 指导员表现), all printed the same way.
  *
  * Each sheet is a table a program can read and a document a zone office
  * prints and posts. From the top:
@@ -46,44 +48,7 @@
 #include <xlsxwriter.h>
 
 #include "liaison.h"
-
-#define LEDGER_XLSX_MIN_WIDTH 6
-#define LEDGER_XLSX_MAX_WIDTH 60      /* the summary's department names */
-#define LEDGER_XLSX_WRAP 20           /* issue sheets: 10 Chinese characters */
-#define LEDGER_XLSX_HEADER_WIDTH 10   /* a longer header wraps */
-#define LEDGER_XLSX_PORTRAIT 100      /* columns a portrait A4 page holds */
-#define LEDGER_XLSX_LINE 15.0         /* points: one line of 11 pt text */
-#define LEDGER_XLSX_TITLE_HEIGHT 30.0
-#define LEDGER_XLSX_MAX_HEIGHT 409.0  /* points: Excel's tallest row */
-#define LEDGER_XLSX_A4 9              /* Excel's paper code */
-#define LEDGER_XLSX_TITLE_ROWS 2      /* the title block above the headers */
-
-/* One workbook being written. */
-struct ledger_xlsx {
-	lxw_workbook *wb;
-	lxw_format *title;
-	lxw_format *subtitle;
-	lxw_format *header;
-	lxw_format *text;
-	lxw_format *date;
-	lxw_format *number;
-	lxw_format *percent;
-	lxw_format *tenths;          /* a score: 87.5 */
-	const struct ledger *l;
-	const struct roster *roster;
-	const char *department;   /* NULL: every department */
-	const char *period;
-	char generated[LEDGER_TIME_TEXT];
-	lxw_worksheet *ws;        /* the sheet being filled */
-	lxw_row_t row;
-	int measuring;            /* 1: only widen columns, write nothing */
-	double cap;               /* the widest a column of this sheet gets */
-	double lines;             /* the row's most wrapped cell, in lines */
-	double widths[(LEDGER_NCOLUMNS > LEDGER_NSUMMARY ? LEDGER_NCOLUMNS :
-	    LEDGER_NSUMMARY) + 1];  /* + 1: 跨半月数 of 往期未销号 */
-	struct period carried;    /* the ledger's period, for 往期未销号 */
-	int error;
-};
+#include "ledger_xlsx.h"
 
 /*
  * A character's width in Excel's units (the width of a '0'): 2 for CJK and
@@ -205,7 +170,7 @@ ledger_xlsx_blank(struct ledger_xlsx *x, size_t col, lxw_format *fmt)
 }
 
 /* Write text at (row, col) of the current sheet, wrapped in its column. */
-static void
+void
 ledger_xlsx_text(struct ledger_xlsx *x, size_t col, const char *text)
 {
 	double lines;
@@ -252,7 +217,7 @@ ledger_xlsx_time(struct ledger_xlsx *x, size_t col, int64_t ms)
 }
 
 /* Write a count, or a rate (as a percentage; blank when undefined). */
-static void
+void
 ledger_xlsx_number(struct ledger_xlsx *x, size_t col, double v, int rate)
 {
 	char text[32];
@@ -275,8 +240,42 @@ ledger_xlsx_number(struct ledger_xlsx *x, size_t col, double v, int rate)
 	    (lxw_col_t)col, v, rate ? x->percent : x->number));
 }
 
+/* Write an amount of money given in fen as yuan with two decimals. */
+void
+ledger_xlsx_money(struct ledger_xlsx *x, size_t col, int64_t fen)
+{
+	char text[32];
+
+	if (x->measuring) {
+		snprintf(text, sizeof text, "%lld.00", (long long)(fen / 100));
+		ledger_xlsx_fit(x, col, text);
+		return;
+	}
+	ledger_xlsx_check(x, worksheet_write_number(x->ws, x->row,
+	    (lxw_col_t)col, (double)fen / 100, x->money));
+}
+
+/* Write a day number as an Excel date (yyyy-mm-dd). */
+void
+ledger_xlsx_day(struct ledger_xlsx *x, size_t col, int64_t day)
+{
+	lxw_datetime dt = { 0 };
+	int y, m, d;
+
+	if (x->measuring) {
+		ledger_xlsx_fit(x, col, "2026-01-01");
+		return;
+	}
+	date_from_days(day, &y, &m, &d);
+	dt.year = y;
+	dt.month = m;
+	dt.day = d;
+	ledger_xlsx_check(x, worksheet_write_datetime(x->ws, x->row,
+	    (lxw_col_t)col, &dt, x->day));
+}
+
 /* Start the row after the current one. */
-static void
+void
 ledger_xlsx_row_begin(struct ledger_xlsx *x)
 {
 	x->row++;
@@ -287,7 +286,7 @@ ledger_xlsx_row_begin(struct ledger_xlsx *x)
  * End a row: as tall as its most wrapped cell, up to the tallest row Excel
  * has (a 2,000-character detail is cut there on paper, not refused).
  */
-static void
+void
 ledger_xlsx_row_end(struct ledger_xlsx *x)
 {
 	double height = x->lines * LEDGER_XLSX_LINE;
@@ -304,7 +303,7 @@ ledger_xlsx_row_end(struct ledger_xlsx *x)
  * up to LEDGER_XLSX_HEADER_WIDTH (a longer header wraps), the data widening
  * it up to cap.
  */
-static void
+void
 ledger_xlsx_measure(struct ledger_xlsx *x, const char *const *headers,
     size_t n, double cap)
 {
@@ -343,14 +342,13 @@ ledger_xlsx_footer(struct ledger_xlsx *x, const char *sheet)
 
 /*
  * Start writing a sheet whose columns were measured: the page set-up, the
- * title block of sheet (the category's title, or 汇总) and the headers.
+ * title block (title, then subtitle under it) and the headers.
  */
-static void
-ledger_xlsx_sheet(struct ledger_xlsx *x, const char *sheet,
-    const char *const *headers, size_t n)
+void
+ledger_xlsx_sheet_titled(struct ledger_xlsx *x, const char *sheet,
+    const char *title, const char *subtitle, const char *const *headers,
+    size_t n)
 {
-	const struct department *d = NULL;
-	char *title, *subtitle;
 	double total = 0, lines, most = 1;
 	size_t i;
 
@@ -373,21 +371,12 @@ ledger_xlsx_sheet(struct ledger_xlsx *x, const char *sheet,
 	worksheet_set_margins(x->ws, 0.4, 0.4, 0.5, 0.6);
 	ledger_xlsx_footer(x, sheet);
 
-	xasprintf(&title, "%s问题清单台账（%s）", x->roster->zone_name, sheet);
-	if (x->department != NULL)
-		d = roster_department(x->roster, x->department);
-	xasprintf(&subtitle, "期次：%s　　类别：%s　　部门：%s　　生成时间：%s",
-	    x->period, strcmp(sheet, "汇总") == 0 ? "全部" : sheet,
-	    d != NULL ? d->name : x->department != NULL ? x->department :
-	    "全部", x->generated);
 	ledger_xlsx_check(x, worksheet_merge_range(x->ws, 0, 0, 0,
 	    (lxw_col_t)(n - 1), title, x->title));
 	ledger_xlsx_check(x, worksheet_set_row(x->ws, 0,
 	    LEDGER_XLSX_TITLE_HEIGHT, NULL));
 	ledger_xlsx_check(x, worksheet_merge_range(x->ws, 1, 0, 1,
 	    (lxw_col_t)(n - 1), subtitle, x->subtitle));
-	free(title);
-	free(subtitle);
 
 	x->row = LEDGER_XLSX_TITLE_ROWS;
 	for (i = 0; i < n; i++) {
@@ -403,8 +392,31 @@ ledger_xlsx_sheet(struct ledger_xlsx *x, const char *sheet,
 	worksheet_freeze_panes(x->ws, x->row + 1, 0);
 }
 
-/* End a sheet: an auto-filter from the headers over its rows. */
+/*
+ * Start writing a ledger sheet: its title block names the category's title
+ * (or 汇总), the period, the category and the department.
+ */
 static void
+ledger_xlsx_sheet(struct ledger_xlsx *x, const char *sheet,
+    const char *const *headers, size_t n)
+{
+	const struct department *d = NULL;
+	char *title, *subtitle;
+
+	xasprintf(&title, "%s问题清单台账（%s）", x->roster->zone_name, sheet);
+	if (x->department != NULL)
+		d = roster_department(x->roster, x->department);
+	xasprintf(&subtitle, "期次：%s　　类别：%s　　部门：%s　　生成时间：%s",
+	    x->period, strcmp(sheet, "汇总") == 0 ? "全部" : sheet,
+	    d != NULL ? d->name : x->department != NULL ? x->department :
+	    "全部", x->generated);
+	ledger_xlsx_sheet_titled(x, sheet, title, subtitle, headers, n);
+	free(title);
+	free(subtitle);
+}
+
+/* End a sheet: an auto-filter from the headers over its rows. */
+void
 ledger_xlsx_sheet_end(struct ledger_xlsx *x, size_t n)
 {
 	if (x->ws == NULL)
@@ -641,7 +653,7 @@ static void
 ledger_xlsx_formats(struct ledger_xlsx *x)
 {
 	lxw_format **cells[] = { &x->header, &x->text, &x->date, &x->number,
-	    &x->percent, &x->tenths };
+	    &x->percent, &x->tenths, &x->money, &x->day };
 	size_t i;
 
 	x->title = workbook_add_format(x->wb);
@@ -666,6 +678,8 @@ ledger_xlsx_formats(struct ledger_xlsx *x)
 	format_set_num_format(x->date, "yyyy-mm-dd hh:mm");
 	format_set_num_format(x->percent, "0.0%");
 	format_set_num_format(x->tenths, "0.0");
+	format_set_num_format(x->money, "0.00");
+	format_set_num_format(x->day, "yyyy-mm-dd");
 }
 
 /* Read the file at path into a new buffer; return 0 or -1. */
@@ -695,13 +709,15 @@ ledger_xlsx_slurp(const char *path, char **out, size_t *outlen)
 
 /*
  * Write the workbook of l, the ledger of period, as department sees it
- * (NULL: everything) into a new buffer *out of *outlen bytes (the caller
+ * (NULL: everything), with fw's field-work sheets when fw is not NULL,
+ * into a new buffer *out of *outlen bytes (the caller
  * frees it). Return 0, or -1 with *cause set.
  */
 int
 ledger_xlsx(const struct ledger *l, const struct roster *roster,
     const char *department, const char *period, const struct cJSON *agenda,
-    char **out, size_t *outlen, char **cause)
+    const struct ledger_fieldwork *fw, char **out, size_t *outlen,
+    char **cause)
 {
 	lxw_workbook_options opts = { 0 };
 	struct ledger_xlsx x;
@@ -741,6 +757,9 @@ ledger_xlsx(const struct ledger *l, const struct roster *roster,
 		ledger_xlsx_carried_sheet(&x);
 	if (!x.error && agenda != NULL)
 		ledger_xlsx_agenda_sheet(&x, agenda);
+	x.fw = fw;
+	if (!x.error && fw != NULL)
+		ledger_xlsx_fieldwork(&x);
 	err = workbook_close(x.wb);
 	if (x.error || err != LXW_NO_ERROR) {
 		xasprintf(cause, "libxlsxwriter: %s", err != LXW_NO_ERROR ?

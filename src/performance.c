@@ -16,7 +16,11 @@
  *             and satisfied (ledger_satisfied: as 满意率 counts)
  *   outcomes  amounts by kind, in their units
  *
- * fieldwork.lua gathers the facts (performance action); this file counts.
+ * fieldwork.lua gathers the facts (performance action, asked for with
+ * performance_payload); this file counts. performance_columns names the
+ * row's figures in one order with their Chinese headers, so that the
+ * /officers page and the workbook's 指导员表现 sheet show the same columns
+ * under the same words, and sort by the same values (performance_value).
  */
 #include "config.h"
 
@@ -205,6 +209,138 @@ performance_free(struct performance *p)
 	free(p->visited);
 	p->days = NULL;
 	p->visited = NULL;
+}
+
+/*
+ * The payload of fieldwork.lua's performance action for the n officers
+ * over [from, to] (day numbers) at time now. Fills periods (at most max)
+ * with the periods that count, for performance_count, and *nperiods.
+ */
+cJSON *
+performance_payload(const struct officer *const *officers, size_t n,
+    int64_t from, int64_t to, time_t now, struct period *periods, size_t max,
+    size_t *nperiods)
+{
+	cJSON *payload = cJSON_CreateObject(), *list, *o;
+	int offset = fieldwork_offset(now);
+	char score[32];
+	size_t i;
+
+	*nperiods = performance_periods(from, to, now, periods, max);
+	list = cJSON_AddArrayToObject(payload, "officers");
+	for (i = 0; i < n; i++) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "id", officers[i]->id);
+		cJSON_AddItemToArray(list, o);
+	}
+	snprintf(score, sizeof score, "%lld", (long long)from * 100000000);
+	cJSON_AddStringToObject(payload, "min", score);
+	snprintf(score, sizeof score, "%lld", (long long)to * 100000000 +
+	    99999999);
+	cJSON_AddStringToObject(payload, "max", score);
+	snprintf(score, sizeof score, "%lld",
+	    (long long)figures_day_ms(from, offset));
+	cJSON_AddStringToObject(payload, "from_ms", score);
+	snprintf(score, sizeof score, "%lld",
+	    (long long)figures_day_ms(to + 1, offset) - 1);
+	cJSON_AddStringToObject(payload, "to_ms", score);
+	snprintf(score, sizeof score, "%lld", *nperiods > 0 ?
+	    (long long)period_start(&periods[0]) * 1000 :
+	    (long long)figures_day_ms(from, offset));
+	cJSON_AddStringToObject(payload, "reports_from_ms", score);
+	return payload;
+}
+
+/*
+ * The row's figures in the order the page and the workbook show them,
+ * each with its Chinese header; the outcome kinds follow, in
+ * fieldwork_outcome_kinds' order, under their own words. The names are
+ * the /officers page's ?sort= words.
+ */
+const struct performance_column performance_columns[] = {
+	{ "due", "应报期数" },
+	{ "on_time", "按时报送" },
+	{ "late", "迟报" },
+	{ "missed", "未报" },
+	{ "visits", "走访次数" },
+	{ "linked", "联系企业" },
+	{ "visited", "已走访企业" },
+	{ "suggestions", "意见建议" },
+	{ "events", "宣讲场次" },
+	{ "raised", "反映问题" },
+	{ "resolved", "已办结" },
+	{ "satisfied", "满意" },
+	{ NULL, NULL }
+};
+
+/*
+ * The number of columns: performance_columns, then one per outcome kind.
+ */
+size_t
+performance_ncolumns(void)
+{
+	return PERFORMANCE_NFIXED + FIELDWORK_NOUTCOME_KINDS;
+}
+
+/* Column i's name (the ?sort= word) and Chinese header. */
+const char *
+performance_column_name(size_t i)
+{
+	if (i < PERFORMANCE_NFIXED)
+		return performance_columns[i].name;
+	return fieldwork_outcome_kinds[i - PERFORMANCE_NFIXED].name;
+}
+
+const char *
+performance_column_zh(size_t i)
+{
+	if (i < PERFORMANCE_NFIXED)
+		return performance_columns[i].zh;
+	return fieldwork_outcome_kinds[i - PERFORMANCE_NFIXED].zh;
+}
+
+/*
+ * Column i of p, in stored units (money in fen; fieldwork_amount_json
+ * turns an outcome's into yuan).
+ */
+int64_t
+performance_value(const struct performance *p, size_t i)
+{
+	switch (i) {
+	case 0: return (int64_t)p->due;
+	case 1: return (int64_t)p->on_time;
+	case 2: return (int64_t)p->late;
+	case 3: return (int64_t)p->missed;
+	case 4: return p->visits;
+	case 5: return (int64_t)p->officer->nenterprises;
+	case 6: return (int64_t)p->nvisited;
+	case 7: return p->suggestions;
+	case 8: return p->events;
+	case 9: return p->raised;
+	case 10: return p->resolved;
+	case 11: return p->satisfied;
+	}
+	if (i < performance_ncolumns())
+		return p->outcomes[i - PERFORMANCE_NFIXED];
+	return 0;
+}
+
+/*
+ * Column i of p as text: a count, or yuan with two decimals for a money
+ * outcome.
+ */
+void
+performance_value_text(const struct performance *p, size_t i, char *buf,
+    size_t len)
+{
+	int64_t v = performance_value(p, i);
+
+	if (i >= PERFORMANCE_NFIXED && fieldwork_outcome_kinds[i -
+	    PERFORMANCE_NFIXED].unit == FIELDWORK_UNIT_YUAN)
+		snprintf(buf, len, "%lld.%02lld", (long long)(v / 100),
+		    (long long)(v % 100));
+	else
+		snprintf(buf, len, "%lld", (long long)v);
 }
 
 /* The performance row of SPEC §11. */

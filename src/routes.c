@@ -163,6 +163,11 @@ static const struct route routes[] = {
 	    web_cards, "/admin/cards", NULL, web_error },
 	{ "/admin/revoke", EVHTTP_REQ_POST, PAGE_ADMIN,
 	    web_cards_revoke, "/admin/revoke", NULL, web_error },
+	/* The officers' 现实表现 (web_officers.c; SPEC §11). */
+	{ "/officers", METHODS_GET, PAGE_ADMIN,
+	    web_officers, "/officers", NULL, web_error },
+	{ "/officers/*", METHODS_GET, PAGE_ADMIN,
+	    web_officers_one, "/officers/{id}", NULL, web_error },
 	{ "/login", EVHTTP_REQ_POST, ROUTE_PAGE,
 	    web_session_login, "/login", NULL, web_error },
 	{ "/logout", EVHTTP_REQ_POST, ROUTE_PAGE | ROLE_ANY,

@@ -367,7 +367,7 @@ web_admin_render(struct request *r, redisReply *dead)
 	evbuffer_add_printf(buf, "</ul></section>\n");
 	web_admin_tools(r, buf);
 	evbuffer_add_printf(buf, "<nav class=\"links\"><a href=\"/ledger\">公示"
-	    "台账</a></nav>\n");
+	    "台账</a> <a href=\"/officers\">指导员表现</a></nav>\n");
 	web_end(r, buf, p->status, NULL);
 }
 

@@ -145,6 +145,23 @@ local function performance()
   return out
 end
 
+-- workbook: the period's records for the ledger workbook's field-work
+-- sheets: {visits, talks, outcomes} (each as list returns them, at most
+-- req.limit, newest first) dated in [req.min, req.max], then the
+-- performance facts of req.officers (as performance returns them).
+local function workbook()
+  local out = {}
+  for _, t in ipairs({'visit', 'event', 'outcome'}) do
+    req.type = t
+    req.index = t .. 's'
+    req.match = {}
+    req.offset = 0
+    out[#out + 1] = list()
+  end
+  out[#out + 1] = performance()
+  return out
+end
+
 -- import: the records of one file (liaisonctl visits import), all in one
 -- step; a file already imported (req.file: its SHA-256) is refused.
 -- Returns {'ok', count, first id, last id} | {'conflict', message}.
@@ -181,4 +198,5 @@ return dispatch('fieldwork.lua', {
   list = list,
   figures = figures,
   performance = performance,
+  workbook = workbook,
 }, action)

@@ -22,7 +22,11 @@ STATE_ZH = {"queued": "待认领", "claimed": "已认领", "responded": "已回�
             "resolved": "已办结", "returned": "已退单", "closed": "已销号"}
 CATEGORY_ZH = {"individual": "个性", "common": "共性", "difficult": "疑难"}
 SHEETS = ["汇总", "个性问题", "共性问题", "疑难问题", "往期未销号"]   # the last: issue 16's carry-over
-ADMIN_SHEETS = SHEETS + ["例会议题"]    # an admin's (and liaisonctl's) also has the agenda (issue 16)
+# an admin's (and liaisonctl's) also has the agenda (issue 16)
+LEDGER_ADMIN_SHEETS = SHEETS + ["例会议题"]
+# the zone office's workbook only: issue 15's (test_fieldwork_workbook.py checks them)
+FIELDWORK_SHEETS = ["走访记录", "宣讲活动", "工作成效", "指导员表现"]
+ADMIN_SHEETS = LEDGER_ADMIN_SHEETS + FIELDWORK_SHEETS
 COLUMNS = ["类别", "问题编号", "期次", "报送时间", "指导员", "企业名称", "统一社会信用代码",
            "问题类型", "问题标题", "问题描述", "共性组", "问题状态", "责任部门", "任务编号",
            "任务状态", "认领人", "认领时间", "回应时间", "办结时间", "办结时限", "是否超期",
@@ -158,13 +162,25 @@ def test_columns_fit_chinese_text(led):
     assert ws.column_dimensions["D"].width >= 16, "a date fits"
 
 
+def matches_one_of(docs, check):
+    """check(doc) passes for the JSON ledger read just before or just after
+    the file: issue G's second-scale deadlines (conftest's led) may pass
+    between two reads on a loaded machine, and the file must then be the
+    ledger of one of the two moments."""
+    try:
+        check(docs[0])
+    except AssertionError:
+        check(docs[1])
+
+
 def test_department_gets_only_its_rows(led):
     st = led["st"]
-    doc = st.d.get("/api/v1/ledger").json()
     for d in ("hr", "build"):
+        before = st.d.get("/api/v1/ledger").json()
         wb = workbook(get_file(st, "xlsx", st.token("department", d)).body)
-        check_summary(wb["汇总"], doc, only=d)
-        check_issue_sheets(wb, doc, st, only=d)
+        after = st.d.get("/api/v1/ledger").json()
+        matches_one_of((before, after), lambda doc: (check_summary(wb["汇总"], doc, only=d),
+                                                     check_issue_sheets(wb, doc, st, only=d)))
 
 
 def test_csv_has_the_same_rows(led):
@@ -217,25 +233,31 @@ def test_an_empty_period_is_a_workbook_with_headers(led):
     st = led["st"]
     other = lib.period_shift(lib.current_period(), -2)
     wb = workbook(get_file(st, "xlsx", st.token("admin", "clerk"), "?period=" + other).body)
-    assert [ws.max_row for ws in wb] == [len(st.roster["departments"]) + 2 + TITLE_ROWS, 3, 3, 3, 3]
+    assert [ws.max_row for ws in wb] == [len(st.roster["departments"]) + 2 + TITLE_ROWS, 3, 3, 3, 3] + \
+        [3, 3, 3, 1 + TITLE_ROWS + len(st.roster["officers"])]   # no field work; every officer's row
     assert all(other in title_block(ws)[1] for ws in wb)
 
 
 def test_liaisonctl_ledger_export_writes_the_same_workbook(led, tmp_path):
     st = led["st"]
-    api = workbook(get_file(st, "xlsx", st.token("admin", "clerk")).body)
+    token = st.token("admin", "clerk")
+    before = workbook(get_file(st, "xlsx", token).body)
     out = str(tmp_path / "ledger.xlsx")
     p = st.d.ctl("ledger", "export", "--period", lib.current_period(), "-o", out)
     assert p.stdout == "" and p.stderr == ""
+    after = workbook(get_file(st, "xlsx", token).body)
     ctl = openpyxl.load_workbook(out)
-    assert ctl.sheetnames == api.sheetnames
-    for name in ADMIN_SHEETS:
-        # the same but for the minute each was made in
-        assert [list(r) for r in ctl[name].iter_rows(values_only=True)][TITLE_ROWS:] == \
-            [list(r) for r in api[name].iter_rows(values_only=True)][TITLE_ROWS:], name
-        made = re.compile(r"生成时间：\S+ \S+")
-        assert title_block(ctl[name])[0] == title_block(api[name])[0]
-        assert made.sub("", title_block(ctl[name])[1]) == made.sub("", title_block(api[name])[1])
+
+    def same(api):
+        assert ctl.sheetnames == api.sheetnames
+        for name in LEDGER_ADMIN_SHEETS:
+            # the same but for the minute each was made in
+            assert [list(r) for r in ctl[name].iter_rows(values_only=True)][TITLE_ROWS:] == \
+                [list(r) for r in api[name].iter_rows(values_only=True)][TITLE_ROWS:], name
+            made = re.compile(r"生成时间：\S+ \S+")
+            assert title_block(ctl[name])[0] == title_block(api[name])[0]
+            assert made.sub("", title_block(ctl[name])[1]) == made.sub("", title_block(api[name])[1])
+    matches_one_of((before, after), same)
     out_csv = str(tmp_path / "hr.csv")
     st.d.ctl("ledger", "export", "--department", "hr", "-o", out_csv)
     api_csv = get_file(st, "csv", st.token("department", "hr")).body
@@ -311,7 +333,7 @@ def test_every_sheet_is_set_up_for_print(led):
     st = led["st"]
     period = lib.current_period()
     wb = workbook(get_file(st, "xlsx", st.token("admin", "clerk")).body)
-    most = {name: check_print_setup(wb[name], st, name, period) for name in ADMIN_SHEETS}
+    most = {name: check_print_setup(wb[name], st, name, period) for name in LEDGER_ADMIN_SHEETS}
     # a long text wraps in its column, and its row grows with it
     assert most["个性问题"] >= 3, most
     ws = wb["个性问题"]

@@ -62,11 +62,128 @@ test_performance_periods_due_are_those_ended(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* The number at a dotted path of a performance row's JSON. */
+static double
+row_number(const cJSON *row, const char *a, const char *b)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, a);
+
+	if (b != NULL)
+		v = cJSON_GetObjectItemCaseSensitive(v, b);
+	assert_non_null(v);
+	assert_true(cJSON_IsNumber(v));
+	return v->valuedouble;
+}
+
+/*
+ * The page's and the workbook's columns are the API row's figures: each
+ * column's value is the number at its place in performance_json, and
+ * every figure of the row has a column.
+ */
+static void
+test_performance_columns_are_the_rows_figures(void **state)
+{
+	static const char *const paths[][2] = {
+		{ "periods", "due" }, { "periods", "on_time" },
+		{ "periods", "late" }, { "periods", "missed" },
+		{ "visits", NULL }, { "enterprises", "linked" },
+		{ "enterprises", "visited" }, { "suggestions", NULL },
+		{ "events", NULL }, { "issues", "raised" },
+		{ "issues", "resolved" }, { "issues", "satisfied" },
+	};
+	struct enterprise e[3] = { { "E1", "甲", NULL, NULL },
+	    { "E2", "乙", NULL, NULL }, { "E3", "丙", NULL, NULL } };
+	const struct enterprise *ents[3] = { &e[0], &e[1], &e[2] };
+	struct officer o = { "O1", "张三", "zone", "园区", NULL, NULL, ents, 3 };
+	int64_t days[3] = { 0, 5, -1 };
+	int visited[3] = { 1, 1, 0 };
+	struct performance p = { &o, 11, 7, 3, 1, 40, 17, 9, days, visited,
+	    2, 0, 13, 8, 5, { 1, 2, 560, 617800000050, 12345, 4 } };
+	char name[64], text[32];
+	cJSON *row = performance_json(&p);
+	size_t i, j;
+
+	(void)state;
+	assert_int_equal(performance_ncolumns(),
+	    PERFORMANCE_NFIXED + FIELDWORK_NOUTCOME_KINDS);
+	for (i = 0; performance_columns[i].name != NULL; i++)
+		;
+	assert_int_equal(i, PERFORMANCE_NFIXED);
+	assert_int_equal(sizeof paths / sizeof paths[0], PERFORMANCE_NFIXED);
+	for (i = 0; i < PERFORMANCE_NFIXED; i++)
+		assert_true(row_number(row, paths[i][0], paths[i][1]) ==
+		    (double)performance_value(&p, i));
+	for (i = PERFORMANCE_NFIXED; i < performance_ncolumns(); i++) {
+		snprintf(name, sizeof name, "%s", performance_column_name(i));
+		performance_value_text(&p, i, text, sizeof text);
+		assert_true(row_number(row, "outcomes", name) ==
+		    strtod(text, NULL));
+	}
+	for (i = 0; i < performance_ncolumns(); i++)
+		for (j = i + 1; j < performance_ncolumns(); j++) {
+			assert_string_not_equal(performance_column_name(i),
+			    performance_column_name(j));
+			assert_string_not_equal(performance_column_zh(i),
+			    performance_column_zh(j));
+		}
+	/* money is yuan with two decimals; counts are whole */
+	performance_value_text(&p, PERFORMANCE_NFIXED + 3, text, sizeof text);
+	assert_string_equal(text, "6178000000.50");
+	performance_value_text(&p, PERFORMANCE_NFIXED + 2, text, sizeof text);
+	assert_string_equal(text, "560");
+	performance_value_text(&p, 4, text, sizeof text);
+	assert_string_equal(text, "40");
+	assert_int_equal(performance_value(&p, performance_ncolumns()), 0);
+	cJSON_Delete(row);
+}
+
+/* The payload names the officers and the range as fieldwork.lua reads it. */
+static void
+test_performance_payload_names_the_officers_and_range(void **state)
+{
+	struct officer a = { "O1", "甲", NULL, NULL, NULL, NULL, NULL, 0 };
+	struct officer b = { "O2", "乙", NULL, NULL, NULL, NULL, NULL, 0 };
+	const struct officer *list[2] = { &a, &b };
+	int64_t from = date_to_days(2026, 1, 1), to = date_to_days(2026, 3, 31);
+	struct period periods[8];
+	size_t n;
+	cJSON *payload;
+	const cJSON *officers;
+	char want[32];
+
+	(void)state;
+	setenv("TZ", "Asia/Shanghai", 1);
+	tzset();
+	payload = performance_payload(list, 2, from, to, noon(2026, 3, 10),
+	    periods, 8, &n);
+	assert_int_equal(n, 4);
+	officers = cJSON_GetObjectItemCaseSensitive(payload, "officers");
+	assert_int_equal(cJSON_GetArraySize(officers), 2);
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetArrayItem(officers, 1), "id")->valuestring, "O2");
+	snprintf(want, sizeof want, "%lld", (long long)from * 100000000);
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(payload,
+	    "min")->valuestring, want);
+	snprintf(want, sizeof want, "%lld", (long long)to * 100000000 +
+	    99999999);
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(payload,
+	    "max")->valuestring, want);
+	/* reports are read from the first due period's first moment */
+	snprintf(want, sizeof want, "%lld",
+	    (long long)period_start(&periods[0]) * 1000);
+	assert_string_equal(cJSON_GetObjectItemCaseSensitive(payload,
+	    "reports_from_ms")->valuestring, want);
+	cJSON_Delete(payload);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_performance_periods_due_are_those_ended),
+		cmocka_unit_test(test_performance_columns_are_the_rows_figures),
+		cmocka_unit_test(
+		    test_performance_payload_names_the_officers_and_range),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
