@@ -308,6 +308,7 @@ void api_governance_extensions(struct request *);
 void api_governance_snapshots(struct request *);
 void api_governance_snapshot(struct request *);
 void api_governance_ledger_reply(struct request *, struct cJSON *);
+struct cJSON *api_governance_row(const redisReply *, long);
 
 /* snapshot.c (issue 16) */
 struct snapshot;

@@ -153,6 +153,8 @@ static const struct route routes[] = {
 	    web_admin_action, "/admin/route", "route", web_error },
 	{ "/admin/classify", EVHTTP_REQ_POST, PAGE_ADMIN,
 	    web_admin_action, "/admin/classify", "classify", web_error },
+	{ "/admin/extension", EVHTTP_REQ_POST, PAGE_ADMIN,
+	    web_admin_action, "/admin/extension", "extension", web_error },
 	{ "/admin/retry", EVHTTP_REQ_POST, PAGE_ADMIN,
 	    web_admin_action, "/admin/retry", "retry", web_error },
 	{ "/admin/digest", EVHTTP_REQ_POST, PAGE_ADMIN,
