@@ -36,6 +36,11 @@ struct form_page {
 	char issue[24];             /* the issue a refused action was for */
 	char field[64];             /* the field at fault, or "" */
 	char message[512];          /* what to tell, in Chinese */
+	int nmore;                  /* the other fields at fault (the API's */
+	struct {                    /* "errors"), all shown at once */
+		char field[64];
+		char message[512];
+	} more[API_ERROR_MORE];
 };
 
 static struct form_page *
@@ -51,15 +56,34 @@ web_form_page_new(struct request *r)
 
 /* --- drawing the page ---------------------------------------------------- */
 
-/* The error next to field, if it is the one at fault. */
+/* What to tell about field of issue's form ("": the report), or NULL. */
+static const char *
+web_form_error_of(const struct form_page *p, const char *issue,
+    const char *field)
+{
+	int i;
+
+	if (strcmp(p->issue, issue) != 0)
+		return NULL;
+	if (strcmp(p->field, field) == 0)
+		return p->message;
+	for (i = 0; i < p->nmore; i++)
+		if (strcmp(p->more[i].field, field) == 0)
+			return p->more[i].message;
+	return NULL;
+}
+
+/* The error next to field, if it is one at fault. */
 static void
 web_form_field_error(struct evbuffer *buf, const struct form_page *p,
     const char *issue, const char *field, const char *id)
 {
-	if (strcmp(p->field, field) != 0 || strcmp(p->issue, issue) != 0)
+	const char *message = web_form_error_of(p, issue, field);
+
+	if (message == NULL)
 		return;
 	evbuffer_add_printf(buf, "<p class=\"error\" id=\"%s-error\">", id);
-	web_escape(buf, p->message);
+	web_escape(buf, message);
 	evbuffer_add_printf(buf, "</p>");
 }
 
@@ -72,11 +96,35 @@ web_form_invalid(const struct form_page *p, const char *issue, const char *field
 {
 	static char attrs[160];
 
-	if (strcmp(p->field, field) != 0 || strcmp(p->issue, issue) != 0)
+	if (web_form_error_of(p, issue, field) == NULL)
 		return "";
 	snprintf(attrs, sizeof attrs, " class=\"invalid\" aria-invalid=\"true\" "
 	    "aria-describedby=\"%s-error\"", field);
 	return attrs;
+}
+
+/*
+ * Above a report form refused for several fields: how many, each a link
+ * to its field, so nothing is found only by scrolling.
+ */
+static void
+web_form_error_summary(struct evbuffer *buf, const struct form_page *p)
+{
+	const char *label;
+	int i;
+
+	if (p->nmore == 0 || *p->issue != '\0')
+		return;
+	evbuffer_add_printf(buf, "<div class=\"error\" role=\"alert\" "
+	    "id=\"error-summary\"><p>有 %d 处需要修改：</p><ul>", p->nmore + 1);
+	for (i = -1; i < p->nmore; i++) {
+		const char *field = i < 0 ? p->field : p->more[i].field;
+
+		label = web_field_label(field);
+		evbuffer_add_printf(buf, "<li><a href=\"#%s\">%s</a></li>",
+		    field, label != NULL ? label : "");
+	}
+	evbuffer_add_printf(buf, "</ul></div>");
 }
 
 /* What was typed into field of a refused form, to show again. */
@@ -165,6 +213,7 @@ web_form_render_report(struct request *r, struct evbuffer *buf,
 	}
 	evbuffer_add_printf(buf, "<form method=\"post\" action=\"/form/report#"
 	    "report\" id=\"report\" novalidate>");
+	web_form_error_summary(buf, p);
 	web_hidden_csrf(r, buf);
 	web_hidden_key(buf);
 	evbuffer_add_printf(buf, "<label for=\"enterprise\">企业</label>"
@@ -485,6 +534,40 @@ web_form(struct request *r)
 /* --- POST /form/report and /form/zero ------------------------------------ */
 
 /*
+ * The other fields the API found at fault ("errors" after the first), each
+ * with its words in Chinese, so that one round trip shows them all.
+ */
+static void
+web_form_more_errors(struct request *r, struct form_page *p, int status,
+    const char *body)
+{
+	cJSON *json = cJSON_Parse(body), *list, *one;
+	const char *field, *message, *code, *dot;
+	int first = 1;
+
+	list = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    json, "error"), "errors");
+	cJSON_ArrayForEach(one, list) {
+		if (first-- > 0 || p->nmore == API_ERROR_MORE)
+			continue;
+		field = cJSON_GetStringValue(cJSON_GetObjectItem(one, "field"));
+		message = cJSON_GetStringValue(cJSON_GetObjectItem(one,
+		    "message"));
+		code = cJSON_GetStringValue(cJSON_GetObjectItem(one, "code"));
+		if (field == NULL || message == NULL)
+			continue;
+		dot = strrchr(field, '.');
+		snprintf(p->more[p->nmore].field, sizeof p->more[0].field, "%s",
+		    dot != NULL ? dot + 1 : field);
+		web_field_message(r, p->more[p->nmore].field, message,
+		    code != NULL && strcmp(code, "forbidden") == 0 ? 403 : status,
+		    p->more[p->nmore].message, sizeof p->more[0].message);
+		p->nmore++;
+	}
+	cJSON_Delete(json);
+}
+
+/*
  * The API refused the form: show the page again with the reason, in
  * Chinese, next to the field at fault (or above the form).
  */
@@ -522,6 +605,8 @@ web_form_refused(struct request *r, int status, const char *body,
 	else
 		snprintf(p->message, sizeof p->message, "提交未成功：%s",
 		    message);
+	if (*p->field != '\0')
+		web_form_more_errors(r, p, status, body);
 	/* A field of another form than the one shown: say it above. */
 	if (strcmp(p->field, "items") == 0 || strcmp(p->field, "period") == 0 ||
 	    strcmp(p->field, "Idempotency-Key") == 0)
