@@ -133,6 +133,8 @@ static const struct route routes[] = {
 	    web_form_action, "/form/confirm", "confirm", web_error },
 	{ "/form/reopen", EVHTTP_REQ_POST, PAGE_OFFICER,
 	    web_form_action, "/form/reopen", "reopen", web_error },
+	{ "/form/issues/*", METHODS_GET, PAGE_OFFICER,
+	    web_form_issue, "/form/issues/{id}", NULL, web_error },
 	{ "/dept", METHODS_GET, PAGE_DEPARTMENT,
 	    web_dept, "/dept", NULL, web_error },
 	{ "/dept/claim", EVHTTP_REQ_POST, PAGE_DEPARTMENT,

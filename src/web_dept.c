@@ -298,7 +298,7 @@ web_dept_task(struct request *r, struct evbuffer *buf,
 		evbuffer_add_printf(buf, "<div class=\"issue\">");
 		web_dept_issue(r, buf, d->element[0]);
 		web_contact(r, buf, d->element[0]);
-		web_contact_history(r, buf, d->element[1]);
+		web_contact_history(r, buf, d->element[1], 0);
 		evbuffer_add_printf(buf, "</div>");
 	}
 	v = cJSON_GetStringValue(cJSON_GetObjectItem(t, "response"));
