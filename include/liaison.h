@@ -860,6 +860,8 @@ struct digest_doc {
 	struct digest_doc_buf html;  /* the text/html part */
 	size_t columns;          /* of the table being written */
 	const int *numeric;
+	const char *const *head; /* its column names */
+	int stacked;             /* drawn as stacked rows (too wide for a phone) */
 };
 void digest_doc_buf_printf(struct digest_doc_buf *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
