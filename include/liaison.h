@@ -478,6 +478,7 @@ time_t workdays_due(const struct workdays *, time_t start, int n);
 int workdays_covers(const struct workdays *, int year);
 int workdays_last_year(const struct workdays *);
 int workdays_missing_year(const struct workdays *, int year);
+void workdays_refresh_zh(int, int, char *, size_t);
 
 /* similar.c */
 #define SIMILAR_THRESHOLD_DEFAULT 0.22  /* Dice threshold; see similar.c */

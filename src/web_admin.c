@@ -373,6 +373,30 @@ web_admin_tools(struct request *r, struct evbuffer *buf)
 	web_admin_cards_forms(r, buf);
 }
 
+/*
+ * The calendar's warning (workdays_missing_year's rule, the digest's
+ * words) at the top of the page, while it lacks this year or the next.
+ */
+static void
+web_admin_calendar(struct request *r, struct evbuffer *buf)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char line[512];
+	int missing;
+
+	localtime_r(&now, &tm);
+	if ((missing = workdays_missing_year(r->calendar,
+	    tm.tm_year + 1900)) == 0)
+		return;
+	workdays_refresh_zh(missing, workdays_last_year(r->calendar), line,
+	    sizeof line);
+	evbuffer_add_printf(buf, "<section class=\"alert\" id=\"calendar\">"
+	    "<h2>请更新节假日日历</h2><p>");
+	web_escape(buf, line);
+	evbuffer_add_printf(buf, "</p></section>\n");
+}
+
 /* The dead deliveries are in: draw the whole page. */
 static void
 web_admin_render(struct request *r, redisReply *dead)
@@ -392,6 +416,7 @@ web_admin_render(struct request *r, redisReply *dead)
 	}
 	buf = web_begin(r, "管理");
 	web_signed_in_bar(r, buf, "管理员");
+	web_admin_calendar(r, buf);
 	if (p->status != 200) {
 		evbuffer_add_printf(buf, "<section class=\"alert\" role=\"alert\" "
 		    "id=\"refused\"><p>");
