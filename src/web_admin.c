@@ -612,6 +612,9 @@ web_admin_done(struct request *r, int status, const char *body)
 	message = web_api_error(body, field, sizeof field);
 	if (strcmp(what, "extension") == 0 && strcmp(field, "reason") == 0)
 		message = "不批准时请写明理由。";
+	else if (strcmp(what, "extension") == 0 && status == 409)
+		message = "这项延期申请已经审批过，或任务已有变化："
+		    "请看下面的最新情况。";
 	snprintf(p->message, sizeof p->message, "%s未成功（%d）：%s%s%s",
 	    strcmp(what, "route") == 0 ? "重新分派" : strcmp(what, "classify") == 0
 	    ? "调整分类" : strcmp(what, "retry") == 0 ? "重新投递" :

@@ -299,6 +299,10 @@ def test_denying_an_extension_needs_a_reason_and_is_recorded(st, admin):
     assert r.status == 303, r
     x = get_task(st, tid)["extensions"][0]
     assert x["state"] == "denied" and x["decision"] == "理由不充分", x
+    before = lib.stable_snapshot(st.r)
+    r = post(st, "/admin/extension", {"csrf": csrf(body), "task": tid, "decision": "approve"}, admin)
+    assert r.status == 409 and "这项延期申请已经审批过" in r.body.decode(), r
+    lib.assert_unchanged(before, lib.stable_snapshot(st.r))
 
 
 @pytest.mark.parametrize("fields,status", [
