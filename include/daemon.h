@@ -325,6 +325,7 @@ void api_governance_extension(struct request *);
 void api_governance_extensions(struct request *);
 void api_governance_snapshots(struct request *);
 void api_governance_snapshot(struct request *);
+struct cJSON *api_governance_row(const redisReply *, long);
 
 /* snapshot.c (issue 16) */
 struct snapshot;
@@ -493,6 +494,7 @@ void web_session_flash(struct request *, const char *, const char *);
 void web_form(struct request *);
 void web_form_report(struct request *);
 void web_form_action(struct request *);
+void web_form_issue(struct request *);      /* one issue, its history */
 
 /* web_dept.c */
 void web_dept(struct request *);
@@ -504,7 +506,7 @@ const char *web_contact_event_name(const char *);
 void web_contact_tel(const char *, char *, size_t);
 void web_contact(struct request *, struct evbuffer *, const struct redisReply *);
 void web_contact_history(struct request *, struct evbuffer *,
-    const struct redisReply *);
+    const redisReply *, int);
 int web_contact_matches(struct request *, const struct redisReply *,
     const char *);
 

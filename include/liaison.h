@@ -508,6 +508,7 @@ time_t workdays_due(const struct workdays *, time_t start, int n);
 int workdays_covers(const struct workdays *, int year);
 int workdays_last_year(const struct workdays *);
 int workdays_missing_year(const struct workdays *, int year);
+void workdays_refresh_zh(int, int, char *, size_t);
 
 /* similar.c */
 #define SIMILAR_THRESHOLD_DEFAULT 0.22  /* Dice threshold; see similar.c */
@@ -609,14 +610,22 @@ char *issue_json_task_link(const char *public_url, const char *task);
 char *issue_json_dept_link(const char *public_url);
 
 /* validate.c */
+#define API_ERROR_MORE 7            /* further fields at fault, at most */
 struct api_error {
 	int status;                /* the HTTP status to answer */
 	const char *code;          /* bad_request, invalid, forbidden ... */
 	char message[256];
 	char field[64];            /* the input field at fault, or "" */
+	int nmore;                 /* other fields at fault in the same body */
+	struct {
+		const char *code;
+		char message[256];
+		char field[64];
+	} more[API_ERROR_MORE];
 };
 void validate_error_set(struct api_error *, int, const char *, const char *,
     const char *, ...) __attribute__((format(printf, 5, 6)));
+void validate_error_add(struct api_error *, const struct api_error *, int *);
 const char *validate_find_nul_escape(const char *, size_t);
 struct cJSON *validate_parse_object(const char *, size_t, struct api_error *);
 const struct cJSON *validate_find_bad_field(const struct cJSON *,
@@ -893,6 +902,8 @@ struct digest_doc {
 	struct digest_doc_buf html;  /* the text/html part */
 	size_t columns;          /* of the table being written */
 	const int *numeric;
+	const char *const *head; /* its column names */
+	int stacked;             /* drawn as stacked rows (too wide for a phone) */
 };
 void digest_doc_buf_printf(struct digest_doc_buf *, const char *, ...)
     __attribute__((format(printf, 2, 3)));

@@ -171,9 +171,10 @@ api_governance_extension(struct request *r)
 /*
  * One row of the list: the request (the entry n of the task's list, 1
  * based; the last when n is 0) with its task's id, department, state and
- * deadline.
+ * deadline. NULL when the task has no such request; the caller frees the
+ * row. /admin draws the same rows (web_admin.c).
  */
-static cJSON *
+cJSON *
 api_governance_row(const redisReply *task, long n)
 {
 	static const char *const fields[][2] = {

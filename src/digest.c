@@ -129,17 +129,8 @@ digest_calendar(const struct digest_input *in, struct digest_doc *d)
 	if (in->calendar_missing == 0)
 		return;
 	digest_doc_heading(d, "请更新节假日日历");
-	if (in->calendar_last != 0)
-		snprintf(line, sizeof line, "工作日日历只到 %d 年 12 月 31 日，"
-		    "缺少 %d 年的法定节假日和调休安排：此后的办理期限把节假日也"
-		    "算作工作日。国务院办公厅发布 %d 年放假安排后，请运维人员"
-		    "更新日历文件并重新加载（见 liaisond(8)“每年更新日历”）。",
-		    in->calendar_last, in->calendar_missing,
-		    in->calendar_missing);
-	else
-		snprintf(line, sizeof line, "工作日日历没有任何节假日：办理期限"
-		    "把节假日也算作工作日。请运维人员安装日历文件并重新加载（见 "
-		    "liaisond(8)“每年更新日历”）。");
+	workdays_refresh_zh(in->calendar_missing, in->calendar_last, line,
+	    sizeof line);
 	digest_doc_para(d, line);
 }
 

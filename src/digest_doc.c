@@ -3,7 +3,15 @@
  * HTML with inline styles only (mail readers drop <style> and external
  * CSS). Headings, paragraphs and tables; every piece of text is escaped in
  * the HTML by html.c's rule, the one the web pages use. digest.c and
- * digest_ledger.c write the weekly digests with it.
+ * digest_ledger.c write the weekly digests with it, notify.c the officers'
+ * mail.
+ *
+ * Everything fits a phone 360 px wide (no media queries: mail readers drop
+ * them too): a table of up to DIGEST_DOC_NARROW columns is a table as wide
+ * as the screen whose text wraps anywhere; a wider one is drawn as stacked
+ * rows, one small block per row, its first cell as the block's title and
+ * every other cell as "column：value". tests/browser/digest.test.mjs
+ * renders each mail at 360 px and finds nothing wider than the screen.
  */
 #include "config.h"
 
@@ -14,10 +22,17 @@
 
 #include "liaison.h"
 
+#define DIGEST_DOC_NARROW 3          /* columns a phone shows as a table */
 #define DIGEST_DOC_TABLE "border-collapse:collapse;margin:8px 0 16px;" \
-	"font-size:14px;"
+	"font-size:14px;width:100%;"
 #define DIGEST_DOC_CELL "border:1px solid #d0d7de;padding:4px 8px;" \
-	"text-align:left;vertical-align:top;"
+	"text-align:left;vertical-align:top;overflow-wrap:anywhere;" \
+	"word-break:break-word;"
+#define DIGEST_DOC_BLOCK "border:1px solid #d0d7de;padding:6px 8px;" \
+	"margin:0 0 6px;font-size:14px;overflow-wrap:anywhere;" \
+	"word-break:break-word;"
+#define DIGEST_DOC_PAIR "display:inline-block;margin:0 12px 0 0;"
+#define DIGEST_DOC_LABEL "color:#656d76;"
 #define DIGEST_DOC_HEAD DIGEST_DOC_CELL "background:#f3f4f6;font-weight:600;"
 #define DIGEST_DOC_NUM "border:1px solid #d0d7de;padding:4px 8px;" \
 	"text-align:right;white-space:nowrap;"
@@ -96,7 +111,8 @@ digest_doc_begin(struct digest_doc *d, const char *title)
 	memset(d, 0, sizeof *d);
 	digest_doc_buf_printf(&d->text, "%s\n", title);
 	digest_doc_element(&d->html, "<!DOCTYPE html>\n<html lang=\"zh-CN\">"
-	    "<head><meta charset=\"utf-8\"><title>", title,
+	    "<head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+	    "content=\"width=device-width, initial-scale=1\"><title>", title,
 	    "</title></head>\n");
 	digest_doc_element(&d->html, "<body style=\"margin:0;padding:16px;"
 	    "background:#ffffff;color:#1f2328;font-family:-apple-system,"
@@ -133,12 +149,16 @@ digest_doc_link(struct digest_doc *d, const char *text, const char *url)
 {
 	digest_doc_buf_printf(&d->text, "%s：%s\n", text, url);
 	digest_doc_buf_puts(&d->html, "<p style=\"margin:4px 0;font-size:14px;"
-	    "\"><a style=\"color:#c8102e;\" href=\"");
+	    "overflow-wrap:anywhere;word-break:break-all;\"><a "
+	    "style=\"color:#c8102e;\" href=\"");
 	digest_doc_buf_html(&d->html, url);
 	digest_doc_element(&d->html, "\">", text, "</a></p>\n");
 }
 
-/* A table with n columns; numeric[i] right-aligns column i. */
+/*
+ * A table with n columns; numeric[i] right-aligns column i. head is kept
+ * until digest_doc_table_end (stacked rows name each cell's column).
+ */
 void
 digest_doc_table(struct digest_doc *d, const char *const *head, size_t n,
     const int *numeric)
@@ -147,34 +167,73 @@ digest_doc_table(struct digest_doc *d, const char *const *head, size_t n,
 
 	d->columns = n;
 	d->numeric = numeric;
-	digest_doc_buf_puts(&d->html, "<table style=\"" DIGEST_DOC_TABLE "\">\n"
-	    "<tr>");
-	for (i = 0; i < n; i++) {
+	d->head = head;
+	d->stacked = n > DIGEST_DOC_NARROW;
+	for (i = 0; i < n; i++)
 		digest_doc_buf_printf(&d->text, "%s%s", i ? " | " : "",
 		    head[i]);
+	digest_doc_buf_puts(&d->text, "\n");
+	if (d->stacked) {
+		digest_doc_buf_puts(&d->html, "<div style=\"margin:8px 0 "
+		    "16px;\">\n");
+		return;
+	}
+	digest_doc_buf_puts(&d->html, "<table style=\"" DIGEST_DOC_TABLE "\">\n"
+	    "<tr>");
+	for (i = 0; i < n; i++)
 		digest_doc_element(&d->html, "<th style=\"" DIGEST_DOC_HEAD
 		    "\">", head[i], "</th>");
-	}
-	digest_doc_buf_puts(&d->text, "\n");
 	digest_doc_buf_puts(&d->html, "</tr>\n");
+}
+
+/*
+ * One row of the table begun last, in both parts; the first cell links to
+ * url in the HTML when url is not NULL (the text part gives the links
+ * under the table: digest_doc_text_line).
+ */
+static void
+digest_doc_cells(struct digest_doc *d, const char *const *cells,
+    const char *url)
+{
+	size_t i;
+
+	for (i = 0; i < d->columns; i++)
+		digest_doc_buf_printf(&d->text, "%s%s", i ? " | " : "",
+		    cells[i]);
+	digest_doc_buf_puts(&d->text, "\n");
+	digest_doc_buf_puts(&d->html, d->stacked ? "<div style=\""
+	    DIGEST_DOC_BLOCK "\">" : "<tr>");
+	for (i = 0; i < d->columns; i++) {
+		if (d->stacked && i == 0)
+			digest_doc_buf_puts(&d->html, "<div style=\""
+			    "font-weight:600;\">");
+		else if (d->stacked)
+			digest_doc_element(&d->html, "<span style=\""
+			    DIGEST_DOC_PAIR "\"><span style=\"" DIGEST_DOC_LABEL
+			    "\">", d->head[i], "：</span>");
+		else
+			digest_doc_buf_puts(&d->html, d->numeric != NULL &&
+			    d->numeric[i] ? "<td style=\"" DIGEST_DOC_NUM "\">" :
+			    "<td style=\"" DIGEST_DOC_CELL "\">");
+		if (i == 0 && url != NULL) {
+			digest_doc_buf_puts(&d->html, "<a href=\"");
+			digest_doc_buf_html(&d->html, url);
+			digest_doc_buf_puts(&d->html, "\">");
+		}
+		digest_doc_buf_html(&d->html, cells[i]);
+		if (i == 0 && url != NULL)
+			digest_doc_buf_puts(&d->html, "</a>");
+		digest_doc_buf_puts(&d->html, !d->stacked ? "</td>" : i == 0 ?
+		    "</div>" : "</span>");
+	}
+	digest_doc_buf_puts(&d->html, d->stacked ? "</div>\n" : "</tr>\n");
 }
 
 /* A row of the table begun last: one cell for each of its columns. */
 void
 digest_doc_row(struct digest_doc *d, const char *const *cells)
 {
-	size_t i;
-
-	digest_doc_buf_puts(&d->html, "<tr>");
-	for (i = 0; i < d->columns; i++) {
-		digest_doc_buf_printf(&d->text, "%s%s", i ? " | " : "",
-		    cells[i]);
-		digest_doc_element(&d->html, d->numeric != NULL &&
-		    d->numeric[i] ? "<td style=\"" DIGEST_DOC_NUM "\">" :
-		    "<td style=\"" DIGEST_DOC_CELL "\">", cells[i], "</td>");
-	}
-	digest_doc_buf_puts(&d->text, "\n");
-	digest_doc_buf_puts(&d->html, "</tr>\n");
+	digest_doc_cells(d, cells, NULL);
 }
 
 /*
@@ -185,25 +244,7 @@ void
 digest_doc_row_link(struct digest_doc *d, const char *const *cells,
     const char *url)
 {
-	size_t i;
-
-	digest_doc_buf_puts(&d->html, "<tr>");
-	for (i = 0; i < d->columns; i++) {
-		digest_doc_buf_printf(&d->text, "%s%s", i ? " | " : "",
-		    cells[i]);
-		digest_doc_buf_puts(&d->html, d->numeric != NULL &&
-		    d->numeric[i] ? "<td style=\"" DIGEST_DOC_NUM "\">" :
-		    "<td style=\"" DIGEST_DOC_CELL "\">");
-		if (i == 0) {
-			digest_doc_buf_puts(&d->html, "<a href=\"");
-			digest_doc_buf_html(&d->html, url);
-			digest_doc_buf_puts(&d->html, "\">");
-		}
-		digest_doc_buf_html(&d->html, cells[i]);
-		digest_doc_buf_puts(&d->html, i == 0 ? "</a></td>" : "</td>");
-	}
-	digest_doc_buf_puts(&d->text, "\n");
-	digest_doc_buf_puts(&d->html, "</tr>\n");
+	digest_doc_cells(d, cells, url);
 }
 
 /*
@@ -274,9 +315,11 @@ digest_doc_text_line(struct digest_doc *d, const char *line)
 void
 digest_doc_table_end(struct digest_doc *d)
 {
-	digest_doc_buf_puts(&d->html, "</table>\n");
+	digest_doc_buf_puts(&d->html, d->stacked ? "</div>\n" : "</table>\n");
 	d->columns = 0;
 	d->numeric = NULL;
+	d->head = NULL;
+	d->stacked = 0;
 }
 
 /*

@@ -145,7 +145,8 @@ notify_seen(const struct notify_input *in, size_t i)
 /*
  * The officer's mail for a batch: the subject names the issue (or the
  * first few), the body has one row per event and a link that opens each
- * issue on /form. The caller frees *subject, *text and *html.
+ * issue's own page (/form/issues/I). The caller frees *subject, *text and
+ * *html.
  */
 void
 notify_mail(const struct notify_input *in, char **subject, char **text,
@@ -233,7 +234,7 @@ notify_mail(const struct notify_input *in, char **subject, char **text,
 		if (*in->items[i].issue == '\0' || notify_seen(in, i))
 			continue;
 		xasprintf(&line, "查看问题 %s", in->items[i].issue);
-		xasprintf(&url, "%s/form#issue-%s", in->public_url,
+		xasprintf(&url, "%s/form/issues/%s", in->public_url,
 		    in->items[i].issue);
 		digest_doc_link(&d, line, url);
 		free(line);

@@ -117,13 +117,20 @@ report_parse_period(const cJSON *json, time_t now, struct report_input *in,
 	return 0;
 }
 
+/*
+ * One item: every field is checked, and each one at fault is collected
+ * into e (validate_error_add) in the order the checks were always made,
+ * so the first error, which decides the status, is the one it always was.
+ */
 static int
 report_parse_item(const cJSON *obj, size_t idx, const struct roster *roster,
     const struct officer *officer, const struct config *cfg,
     struct report_item *it, struct api_error *e)
 {
-	const char *enterprise, *topic, *title, *detail;
+	const char *enterprise = NULL, *topic = NULL, *title, *detail;
 	char prefix[32], field[64], expected;
+	struct api_error one;
+	int bad = 0;
 
 	snprintf(prefix, sizeof prefix, "items[%zu]", idx);
 	if (!cJSON_IsObject(obj)) {
@@ -131,42 +138,53 @@ report_parse_item(const cJSON *obj, size_t idx, const struct roster *roster,
 		    "must be an object");
 		return -1;
 	}
-	if (validate_check_fields(obj, report_item_fields, prefix, e) == -1 ||
-	    validate_get_string(obj, "enterprise", prefix, 1, USCC_LEN + 16,
-	    &enterprise, e) == -1 ||
-	    validate_get_string(obj, "topic", prefix, 1, 64, &topic, e) == -1 ||
-	    validate_get_string(obj, "title", prefix, 1, cfg->max_title, &title,
-	    e) == -1 ||
-	    validate_get_string(obj, "detail", prefix, 0, cfg->max_detail,
-	    &detail,
-	    e) == -1 ||
-	    validate_get_bool(obj, "difficult", prefix, &it->difficult,
-	    e) == -1)
+	if (validate_check_fields(obj, report_item_fields, prefix, e) == -1)
 		return -1;
+	if (validate_get_string(obj, "enterprise", prefix, 1, USCC_LEN + 16,
+	    &enterprise, &one) == -1) {
+		validate_error_add(e, &one, &bad);
+		enterprise = NULL;
+	}
+	if (validate_get_string(obj, "topic", prefix, 1, 64, &topic,
+	    &one) == -1) {
+		validate_error_add(e, &one, &bad);
+		topic = NULL;
+	}
+	if (validate_get_string(obj, "title", prefix, 1, cfg->max_title, &title,
+	    &one) == -1)
+		validate_error_add(e, &one, &bad);
+	if (validate_get_string(obj, "detail", prefix, 0, cfg->max_detail,
+	    &detail, &one) == -1)
+		validate_error_add(e, &one, &bad);
+	if (validate_get_bool(obj, "difficult", prefix, &it->difficult,
+	    &one) == -1)
+		validate_error_add(e, &one, &bad);
 
 	snprintf(field, sizeof field, "%s.enterprise", prefix);
-	if (!uscc_valid(enterprise, &expected)) {
+	if (enterprise != NULL && !uscc_valid(enterprise, &expected)) {
 		if (expected != '\0')
-			validate_error_set(e, 422, "invalid", field,
+			validate_error_set(&one, 422, "invalid", field,
 			    "not a valid credit code: the check character "
 			    "should be %c", expected);
 		else
-			validate_error_set(e, 422, "invalid", field,
+			validate_error_set(&one, 422, "invalid", field,
 			    "not a valid credit code (18 characters of "
 			    "0-9 and A-Y without I, O, S, V, Z)");
-		return -1;
-	}
-	if (!roster_officer_has(officer, enterprise)) {
-		validate_error_set(e, 403, "forbidden", field,
+		validate_error_add(e, &one, &bad);
+	} else if (enterprise != NULL &&
+	    !roster_officer_has(officer, enterprise)) {
+		validate_error_set(&one, 403, "forbidden", field,
 		    "enterprise %s is not linked to you", enterprise);
-		return -1;
+		validate_error_add(e, &one, &bad);
 	}
-	it->enterprise = roster_enterprise(roster, enterprise);
 	snprintf(field, sizeof field, "%s.topic", prefix);
-	if ((it->topic = roster_topic(roster, topic)) == NULL) {
-		validate_error_set(e, 422, "invalid", field, "unknown topic");
-		return -1;
+	if (topic != NULL && (it->topic = roster_topic(roster, topic)) == NULL) {
+		validate_error_set(&one, 422, "invalid", field, "unknown topic");
+		validate_error_add(e, &one, &bad);
 	}
+	if (bad > 0)
+		return -1;
+	it->enterprise = roster_enterprise(roster, enterprise);
 	it->title = xstrdup(title);
 	it->detail = xstrdup(detail != NULL ? detail : "");
 	it->route_topic = report_route_topic(roster, it->topic, it->title,

@@ -289,13 +289,17 @@ request_reply_data(struct request *r, int status, const char *type,
 	request_release(r);
 }
 
-/* The one error answer: {"error":{"code","message","field"?}}. */
-void
-request_error(struct request *r, int status, const char *code,
-    const char *message, const char *field)
+/*
+ * The one error answer: {"error":{"code","message","field"?}}, and when
+ * more than one field of the body is at fault (e, or NULL), "errors": each
+ * of them, the first included, as {"field","code","message"}.
+ */
+static void
+request_error_all(struct request *r, int status, const char *code,
+    const char *message, const char *field, const struct api_error *e)
 {
-	cJSON *root;
-	cJSON *error;
+	cJSON *root, *error, *list, *one;
+	int i;
 
 	/* A page answers in HTML, unless it is waiting for the API. */
 	if (r->route != NULL && r->route->error != NULL && r->caller == NULL) {
@@ -313,7 +317,27 @@ request_error(struct request *r, int status, const char *code,
 	cJSON_AddStringToObject(error, "message", message);
 	if (field != NULL && *field != '\0')
 		cJSON_AddStringToObject(error, "field", field);
+	if (e != NULL && e->nmore > 0) {
+		list = cJSON_AddArrayToObject(error, "errors");
+		for (i = -1; i < e->nmore; i++) {
+			one = cJSON_CreateObject();
+			cJSON_AddStringToObject(one, "field", i < 0 ? e->field :
+			    e->more[i].field);
+			cJSON_AddStringToObject(one, "code", i < 0 ? e->code :
+			    e->more[i].code);
+			cJSON_AddStringToObject(one, "message", i < 0 ?
+			    e->message : e->more[i].message);
+			cJSON_AddItemToArray(list, one);
+		}
+	}
 	request_reply_json(r, status, root);
+}
+
+void
+request_error(struct request *r, int status, const char *code,
+    const char *message, const char *field)
+{
+	request_error_all(r, status, code, message, field, NULL);
 }
 
 void
@@ -322,7 +346,7 @@ request_fail(struct request *r, const struct api_error *e)
 	if (e->status == 429 || e->status == 503)
 		evhttp_add_header(evhttp_request_get_output_headers(r->req),
 		    "Retry-After", "1");
-	request_error(r, e->status, e->code, e->message, e->field);
+	request_error_all(r, e->status, e->code, e->message, e->field, e);
 }
 
 /* --- Redis commands and the deadline ------------------------------------- */

@@ -28,10 +28,32 @@ validate_error_set(struct api_error *e, int status, const char *code,
 
 	e->status = status;
 	e->code = code;
+	e->nmore = 0;
 	snprintf(e->field, sizeof e->field, "%s", field ? field : "");
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof e->message, fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * Collect the error one of a body's fields got (one) into e, counting in
+ * *n: the first fills e and decides the answer's status, the others follow
+ * it in e->more, so that a form can show every field at fault at once.
+ */
+void
+validate_error_add(struct api_error *e, const struct api_error *one, int *n)
+{
+	if ((*n)++ == 0) {
+		*e = *one;
+		e->nmore = 0;
+		return;
+	}
+	if (e->nmore == API_ERROR_MORE)
+		return;
+	e->more[e->nmore].code = one->code;
+	memcpy(e->more[e->nmore].message, one->message, sizeof one->message);
+	memcpy(e->more[e->nmore].field, one->field, sizeof one->field);
+	e->nmore++;
 }
 
 /*

@@ -4,16 +4,18 @@
  * to call, and a re-route form with a department picker), the difficult
  * issues still open (rules.c: flagged, several departments, reopened, a
  * deadline passed) with their state and deadlines, a category
- * override with a reason, the webhook deliveries that died with a retry
- * button, and sending a week's digest again.
+ * override with a reason, the extensions (延期申请) waiting for a
+ * decision with approve and deny, the webhook deliveries that died with a
+ * retry button, and sending a week's digest again.
  *
  * Admin tokens only, on the same session, CSRF and CSP rules as /form and
  * /dept (web_session.c). Every change is a plain form that runs the API's
- * route for it (routes_call_api): route, classify, retry, digests; the
- * rules and checks are the API's. Reading takes three steps with the
- * API's scripts: the returned issues (list.lua over issues:state:returned),
- * the difficult ones (list.lua over issues:category:difficult), then the
- * dead deliveries (read.lua).
+ * route for it (routes_call_api): route, classify, extension, retry,
+ * digests; the rules and checks are the API's. Reading takes four steps
+ * with the API's scripts: the returned issues (list.lua over
+ * issues:state:returned), the difficult ones (list.lua over
+ * issues:category:difficult), the pending extensions (read.lua, drawn from
+ * api_governance_row's rows), then the dead deliveries (read.lua).
  */
 #include "config.h"
 
@@ -34,12 +36,14 @@
 #define ADMIN_TRIAGE "50"           /* returned issues shown, newest first */
 #define ADMIN_DEAD "20"             /* dead deliveries shown, newest first */
 #define ADMIN_DIFFICULT "30"        /* difficult issues read, newest first */
+#define ADMIN_EXTENSIONS "30"       /* pending extensions shown, oldest first */
 
 struct admin_page {
 	int status;                 /* 200, or the status of a refused form */
 	char message[512];          /* why it was refused */
 	struct evbuffer *triage;    /* the returned issues, drawn */
 	struct evbuffer *difficult; /* the open difficult issues, drawn */
+	struct evbuffer *extensions; /* the pending extensions, drawn */
 };
 
 static void
@@ -51,6 +55,8 @@ web_admin_page_free(void *arg)
 		evbuffer_free(p->triage);
 	if (p->difficult != NULL)
 		evbuffer_free(p->difficult);
+	if (p->extensions != NULL)
+		evbuffer_free(p->extensions);
 	free(p);
 }
 
@@ -181,6 +187,67 @@ web_admin_difficult_issue(struct request *r, struct evbuffer *buf,
 	evbuffer_add_printf(buf, "</li>");
 }
 
+/* An ISO 8601 time of the API's JSON as "2026-12-02 09:30" ("—" if none). */
+static void
+web_admin_iso(struct evbuffer *buf, const cJSON *time)
+{
+	const char *v = cJSON_GetStringValue(time);
+
+	if (v == NULL || strlen(v) < 16) {
+		evbuffer_add_printf(buf, "—");
+		return;
+	}
+	evbuffer_add_printf(buf, "%.10s %.5s", v, v + 11);
+}
+
+/*
+ * A pending extension (a row of api_governance_row): which task of which
+ * department, how many days and why, the step's due time now, and the
+ * decision form (批准 / 不批准, a reason required to deny).
+ */
+static void
+web_admin_extension(struct request *r, struct evbuffer *buf, const cJSON *row)
+{
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(row, "task"));
+	const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(row,
+	    "department"));
+	const cJSON *x = cJSON_GetObjectItem(row, "request"), *i;
+	const struct department *d = roster_department(r->roster,
+	    v != NULL ? v : "");
+	const cJSON *days = cJSON_GetObjectItem(x, "days");
+
+	if (id == NULL || !api_id_valid(id, 'T'))
+		return;
+	evbuffer_add_printf(buf, "<li id=\"extension-%s\"><p><strong>任务 %s"
+	    "</strong> · ", id, id);
+	web_escape(buf, d != NULL ? d->name : v);
+	evbuffer_add_printf(buf, " · 问题");
+	cJSON_ArrayForEach(i, cJSON_GetObjectItem(row, "issues")) {
+		evbuffer_add_printf(buf, " ");
+		web_escape(buf, cJSON_GetStringValue(i));
+	}
+	evbuffer_add_printf(buf, "</p><p>申请延期 <strong class=\"days\">%d"
+	    "</strong> 个工作日（申请于 ", cJSON_IsNumber(days) ?
+	    days->valueint : 0);
+	web_admin_iso(buf, cJSON_GetObjectItem(x, "at"));
+	evbuffer_add_printf(buf, "；%s期限 ", (v = task_stage_zh(
+	    task_state_stage(cJSON_GetStringValue(cJSON_GetObjectItem(row,
+	    "task_state"))))) != NULL ? v : "");
+	web_admin_iso(buf, cJSON_GetObjectItem(row, "deadline"));
+	evbuffer_add_printf(buf, "）</p><p class=\"text\">理由：");
+	web_escape(buf, cJSON_GetStringValue(cJSON_GetObjectItem(x, "reason")));
+	evbuffer_add_printf(buf, "</p><form method=\"post\" "
+	    "action=\"/admin/extension\">");
+	web_hidden_csrf(r, buf);
+	evbuffer_add_printf(buf, "<input type=\"hidden\" name=\"task\" "
+	    "value=\"%s\"><label for=\"extension-reason-%s\">审批意见（不批准"
+	    "时必填）</label><textarea id=\"extension-reason-%s\" "
+	    "name=\"reason\" rows=\"2\"></textarea><button type=\"submit\" "
+	    "name=\"decision\" value=\"approve\">批准延期</button> <button "
+	    "type=\"submit\" name=\"decision\" value=\"deny\" "
+	    "class=\"secondary\">不批准</button></form></li>", id, id, id);
+}
+
 /* A dead delivery: which event to which department, why, and retry. */
 static void
 web_admin_dead(struct request *r, struct evbuffer *buf, const redisReply *row)
@@ -306,6 +373,30 @@ web_admin_tools(struct request *r, struct evbuffer *buf)
 	web_admin_cards_forms(r, buf);
 }
 
+/*
+ * The calendar's warning (workdays_missing_year's rule, the digest's
+ * words) at the top of the page, while it lacks this year or the next.
+ */
+static void
+web_admin_calendar(struct request *r, struct evbuffer *buf)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char line[512];
+	int missing;
+
+	localtime_r(&now, &tm);
+	if ((missing = workdays_missing_year(r->calendar,
+	    tm.tm_year + 1900)) == 0)
+		return;
+	workdays_refresh_zh(missing, workdays_last_year(r->calendar), line,
+	    sizeof line);
+	evbuffer_add_printf(buf, "<section class=\"alert\" id=\"calendar\">"
+	    "<h2>请更新节假日日历</h2><p>");
+	web_escape(buf, line);
+	evbuffer_add_printf(buf, "</p></section>\n");
+}
+
 /* The dead deliveries are in: draw the whole page. */
 static void
 web_admin_render(struct request *r, redisReply *dead)
@@ -318,12 +409,14 @@ web_admin_render(struct request *r, redisReply *dead)
 	size_t i;
 	int n = 0;
 
-	if (p->triage == NULL || p->difficult == NULL) {
+	if (p->triage == NULL || p->difficult == NULL ||
+	    p->extensions == NULL) {
 		web_error(r, 500, "读取待分派问题失败。");
 		return;
 	}
 	buf = web_begin(r, "管理");
 	web_signed_in_bar(r, buf, "管理员");
+	web_admin_calendar(r, buf);
 	if (p->status != 200) {
 		evbuffer_add_printf(buf, "<section class=\"alert\" role=\"alert\" "
 		    "id=\"refused\"><p>");
@@ -337,6 +430,7 @@ web_admin_render(struct request *r, redisReply *dead)
 		    strcmp(ok, "route") == 0 ? "已重新分派。" :
 		    strcmp(ok, "classify") == 0 ? "分类已调整。" :
 		    strcmp(ok, "retry") == 0 ? "已重新投递。" :
+		    strcmp(ok, "extension") == 0 ? "的延期申请已审批。" :
 		    strcmp(ok, "revoke") == 0 ? "的令牌已全部吊销，登录随之失效。" :
 		    "周报将重新发送。");
 	}
@@ -352,6 +446,12 @@ web_admin_render(struct request *r, redisReply *dead)
 		evbuffer_add_printf(buf, "<li class=\"muted\">没有未销号的疑难"
 		    "问题。</li>");
 	evbuffer_add_buffer(buf, p->difficult);
+	evbuffer_add_printf(buf, "</ul></section>\n<section id=\"extensions\">"
+	    "<h2>待审批的延期申请</h2><ul class=\"plain\">");
+	if (evbuffer_get_length(p->extensions) == 0)
+		evbuffer_add_printf(buf, "<li class=\"muted\">没有待审批的延期"
+		    "申请。</li>");
+	evbuffer_add_buffer(buf, p->extensions);
 	evbuffer_add_printf(buf, "</ul></section>\n<section id=\"dead\"><h2>投递"
 	    "失败的部门通知</h2><ul class=\"plain\">");
 	for (i = 0; dead->type == REDIS_REPLY_ARRAY && i < dead->elements; i++) {
@@ -371,7 +471,42 @@ web_admin_render(struct request *r, redisReply *dead)
 	web_end(r, buf, p->status, NULL);
 }
 
-/* The difficult issues are in: draw the open ones, read the deliveries. */
+/* The pending extensions are in: draw them, read the dead deliveries. */
+static void
+web_admin_extensions(struct request *r, redisReply *reply)
+{
+	struct admin_page *p = web_state(r)->page;
+	const redisReply *e;
+	const char *argv[4], *colon;
+	cJSON *row;
+	size_t i;
+
+	if (p->extensions != NULL)      /* drawn again after a refused form */
+		evbuffer_free(p->extensions);
+	p->extensions = evbuffer_new();
+	for (i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements;
+	    i++) {
+		e = reply->element[i];
+		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+		    e->element[0]->type != REDIS_REPLY_STRING ||
+		    e->element[1]->type != REDIS_REPLY_ARRAY ||
+		    e->element[1]->elements == 0)
+			continue;
+		colon = strchr(e->element[0]->str, ':');
+		row = api_governance_row(e->element[1], colon != NULL ?
+		    strtol(colon + 1, NULL, 10) : 0);
+		if (row != NULL)
+			web_admin_extension(r, p->extensions, row);
+		cJSON_Delete(row);
+	}
+	argv[0] = "deliveries";
+	argv[1] = "";
+	argv[2] = "dead";
+	argv[3] = ADMIN_DEAD;
+	request_script(r, SCRIPT_READ, web_admin_render, 4, argv, NULL);
+}
+
+/* The difficult issues are in: draw the open ones, read the extensions. */
 static void
 web_admin_difficult(struct request *r, redisReply *reply)
 {
@@ -390,11 +525,10 @@ web_admin_difficult(struct request *r, redisReply *reply)
 			web_admin_difficult_issue(r, p->difficult,
 			    row->element[0], row->element[1]);
 	}
-	argv[0] = "deliveries";
-	argv[1] = "";
-	argv[2] = "dead";
-	argv[3] = ADMIN_DEAD;
-	request_script(r, SCRIPT_READ, web_admin_render, 4, argv, NULL);
+	argv[0] = "extensions";
+	argv[1] = "pending";
+	argv[2] = ADMIN_EXTENSIONS;
+	request_script(r, SCRIPT_READ, web_admin_extensions, 3, argv, NULL);
 }
 
 /* The returned issues are in: draw them, then read the difficult ones. */
@@ -447,7 +581,7 @@ web_admin(struct request *r)
 	web_admin_show(r);
 }
 
-/* --- POST /admin/route, classify, retry, digest --------------------------- */
+/* --- POST /admin/route, classify, extension, retry, digest --------------- */
 
 /*
  * The API answered: back to the page with a notice, or the page again with
@@ -459,7 +593,8 @@ web_admin_done(struct request *r, int status, const char *body)
 	struct admin_page *p = web_state(r)->page;
 	const char *what = r->route->arg;
 	const char *id = web_field(r, strcmp(what, "retry") == 0 ? "delivery" :
-	    strcmp(what, "digest") == 0 ? "week" : "issue");
+	    strcmp(what, "digest") == 0 ? "week" :
+	    strcmp(what, "extension") == 0 ? "task" : "issue");
 	const char *message;
 	char field[64], location[128];
 
@@ -475,9 +610,15 @@ web_admin_done(struct request *r, int status, const char *body)
 	}
 	p->status = status;
 	message = web_api_error(body, field, sizeof field);
+	if (strcmp(what, "extension") == 0 && strcmp(field, "reason") == 0)
+		message = "不批准时请写明理由。";
+	else if (strcmp(what, "extension") == 0 && status == 409)
+		message = "这项延期申请已经审批过，或任务已有变化："
+		    "请看下面的最新情况。";
 	snprintf(p->message, sizeof p->message, "%s未成功（%d）：%s%s%s",
 	    strcmp(what, "route") == 0 ? "重新分派" : strcmp(what, "classify") == 0
-	    ? "调整分类" : strcmp(what, "retry") == 0 ? "重新投递" : "重发周报",
+	    ? "调整分类" : strcmp(what, "retry") == 0 ? "重新投递" :
+	    strcmp(what, "extension") == 0 ? "延期审批" : "重发周报",
 	    status, message, *field != '\0' ? " · " : "", field);
 	web_admin_show(r);
 }
@@ -501,7 +642,11 @@ web_admin_body(struct request *r, const char *what)
 	if (strcmp(what, "classify") == 0)
 		cJSON_AddStringToObject(root, "category",
 		    (v = web_field(r, "category")) != NULL ? v : "");
-	if (strcmp(what, "route") == 0 || strcmp(what, "classify") == 0)
+	if (strcmp(what, "extension") == 0)
+		cJSON_AddStringToObject(root, "decision",
+		    (v = web_field(r, "decision")) != NULL ? v : "");
+	if (strcmp(what, "route") == 0 || strcmp(what, "classify") == 0 ||
+	    strcmp(what, "extension") == 0)
 		cJSON_AddStringToObject(root, "reason",
 		    (v = web_field(r, "reason")) != NULL ? v : "");
 	if (strcmp(what, "digest") == 0)
@@ -513,8 +658,9 @@ web_admin_body(struct request *r, const char *what)
 }
 
 /*
- * POST /admin/route|classify (issue=I…), /admin/retry (delivery=…),
- * /admin/digest (week=…), each through its API route.
+ * POST /admin/route|classify (issue=I…), /admin/extension (task=T…,
+ * decision, reason), /admin/retry (delivery=…), /admin/digest (week=…),
+ * each through its API route.
  */
 void
 web_admin_action(struct request *r)
@@ -535,7 +681,14 @@ web_admin_action(struct request *r)
 		snprintf(path, sizeof path, "/api/v1/deliveries/%s/retry", v);
 	} else if (strcmp(what, "digest") == 0)
 		snprintf(path, sizeof path, "/api/v1/digests");
-	else {
+	else if (strcmp(what, "extension") == 0) {
+		v = web_field(r, "task");
+		if (v == NULL || !api_id_valid(v, 'T')) {
+			web_error(r, 404, "没有这个任务。");
+			return;
+		}
+		snprintf(path, sizeof path, "/api/v1/tasks/%s/extension", v);
+	} else {
 		v = web_field(r, "issue");
 		if (v == NULL || !api_id_valid(v, 'I')) {
 			web_error(r, 404, "没有这个问题，请核对问题编号（如 I12）。");

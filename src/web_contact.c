@@ -34,7 +34,12 @@ static const struct {
 	{ "grouped", "归入共性问题" },
 	{ "merged", "合并任务" },
 	{ "reopened", "退回重办" },
-	{ "confirmed", "指导员确认" },
+	{ "confirmed", "指导员评价" },
+	{ "extension_requested", "申请延期" },
+	{ "extension_approved", "延期获批" },
+	{ "extension_denied", "延期未获批" },
+	{ "recurrence", "复发" },
+	{ "recurred", "再次出现" },
 	{ NULL, NULL }
 };
 
@@ -129,24 +134,26 @@ web_contact_actor(struct request *r, struct evbuffer *buf, const char *actor)
 }
 
 /*
- * An issue's history (a list of JSON entries {at, actor, event, reason}),
- * folded away: a table of when, what and who, oldest first.
+ * An issue's history (a list of JSON entries {at, actor, event, reason,
+ * note}): a table of when, what, who and their own words (note: the
+ * response, a reason for a return, reopen or route), oldest first; folded
+ * away unless open.
  */
 void
 web_contact_history(struct request *r, struct evbuffer *buf,
-    const redisReply *list)
+    const redisReply *list, int open)
 {
 	const redisReply *entry;
 	cJSON *json;
-	const char *at, *actor, *event, *zh;
+	const char *at, *actor, *event, *note, *zh;
 	char ms[24];
 	size_t i;
 
 	if (list == NULL || list->type != REDIS_REPLY_ARRAY ||
 	    list->elements == 0)
 		return;
-	evbuffer_add_printf(buf, "<details class=\"history\"><summary>办理记录"
-	    "（%zu 条）</summary><table>", list->elements);
+	evbuffer_add_printf(buf, "<details class=\"history\"%s><summary>办理记录"
+	    "（%zu 条）</summary><table>", open ? " open" : "", list->elements);
 	for (i = 0; i < list->elements; i++) {
 		entry = list->element[i];
 		if (entry->type != REDIS_REPLY_STRING)
@@ -167,6 +174,9 @@ web_contact_history(struct request *r, struct evbuffer *buf,
 		    zh : "其他");
 		if (actor != NULL && strcmp(actor, "system") != 0)
 			web_contact_actor(r, buf, actor);
+		evbuffer_add_printf(buf, "</td><td class=\"text note\">");
+		note = cJSON_GetStringValue(cJSON_GetObjectItem(json, "note"));
+		web_escape(buf, note != NULL ? note : "");
 		evbuffer_add_printf(buf, "</td></tr>");
 		cJSON_Delete(json);
 	}

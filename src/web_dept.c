@@ -6,14 +6,18 @@
  * machine and its checks are the API's.
  *
  * Each task shows whom to call (web_contact.c: every member enterprise of
- * a common task, each officer's name, unit and phone) and its history. A
- * search box and filters (state, overdue) are a GET form, applied here to
- * the tasks the page reads, so they work without script.
+ * a common task, each officer's name, unit and phone) and its history in
+ * each person's words; a task that came back (reopened by its officer,
+ * re-routed by an admin after another department's 退单) says why first.
+ * The 已办结 list shows the department's finished tasks with each
+ * officer's rating. A search box and filters (state, overdue) are a GET
+ * form, applied here to the tasks the page reads, so they work without
+ * script.
  *
  * Reading takes three steps with the API's own scripts: the department's
- * recent issues (list.lua: the tasks in progress), its queue (read.lua),
- * then the issues of every task on the page with their histories
- * (read.lua's dossiers), after which the page is drawn.
+ * recent issues (list.lua: the tasks in progress and finished), its queue
+ * (read.lua), then the issues of every task on the page with their
+ * histories (read.lua's dossiers), after which the page is drawn.
  */
 #include "config.h"
 
@@ -33,6 +37,11 @@
 #define DEPT_RECENT "100"           /* recent issues searched for work */
 #define DEPT_HISTORY "30"           /* last history entries of an issue */
 #define DEPT_QUERY_MAX 96           /* bytes of search text */
+#define DEPT_DONE 20                /* finished tasks shown, latest first */
+
+/* The states the filter offers: the lists' (queued; in work; 已办结). */
+static const char *const dept_states[] = { "queued", "claimed", "responded",
+    "resolved", NULL };
 
 struct dept_page {
 	int status;                 /* 200, or the status of a refused form */
@@ -49,6 +58,8 @@ struct dept_page {
 	long long total;            /* tasks queued in all */
 	cJSON *queue;               /* [{id, state, created, deadline,
 	                               overdue, issues}] oldest first */
+	cJSON *done;                /* [{id, state, claimant, resolution,
+	                               resolved_at, issues}] latest first */
 };
 
 static void
@@ -58,6 +69,7 @@ web_dept_page_free(void *arg)
 
 	cJSON_Delete(p->work);
 	cJSON_Delete(p->queue);
+	cJSON_Delete(p->done);
 	free(p);
 }
 
@@ -227,6 +239,75 @@ web_dept_issue(struct request *r, struct evbuffer *buf, const redisReply *issue)
 }
 
 /*
+ * Why a task is here again, from its issue's history: each 退单 with the
+ * department's reason, each re-route with the admin's, each 退回重办 with
+ * the officer's, oldest first. Returns how many were drawn.
+ */
+static int
+web_dept_why(struct request *r, struct evbuffer *buf, const redisReply *list)
+{
+	const redisReply *entry;
+	const char *event, *actor, *note, *what, *id;
+	const struct department *d;
+	cJSON *json;
+	size_t i;
+	int n = 0;
+
+	for (i = 0; list != NULL && list->type == REDIS_REPLY_ARRAY &&
+	    i < list->elements; i++) {
+		entry = list->element[i];
+		if (entry->type != REDIS_REPLY_STRING)
+			continue;
+		json = cJSON_ParseWithLength(entry->str, entry->len);
+		event = cJSON_GetStringValue(cJSON_GetObjectItem(json, "event"));
+		actor = cJSON_GetStringValue(cJSON_GetObjectItem(json, "actor"));
+		note = cJSON_GetStringValue(cJSON_GetObjectItem(json, "note"));
+		what = event == NULL || actor == NULL || note == NULL ? NULL :
+		    strcmp(event, "reopened") == 0 ? "指导员退回重办" :
+		    strcmp(event, "routed") == 0 &&
+		    strncmp(actor, "admin:", 6) == 0 ? "管理员重新分派" :
+		    strcmp(event, "returned") == 0 ? "退单" : NULL;
+		if (what != NULL) {
+			evbuffer_add_printf(buf, "%s<li>", n++ == 0 ?
+			    "<div class=\"why\"><p>为何回到这里：</p><ul>" : "");
+			if (strcmp(event, "returned") == 0 &&
+			    (id = strchr(actor, ':')) != NULL &&
+			    (d = roster_department(r->roster, id + 1)) != NULL) {
+				web_escape(buf, d->name);
+				evbuffer_add_printf(buf, " ");
+			}
+			evbuffer_add_printf(buf, "%s：<span class=\"text\">",
+			    what);
+			web_escape(buf, note);
+			evbuffer_add_printf(buf, "</span></li>");
+		}
+		cJSON_Delete(json);
+	}
+	if (n > 0)
+		evbuffer_add_printf(buf, "</ul></div>");
+	return n;
+}
+
+/* The officer's rating of this department's resolution of the issue. */
+static void
+web_dept_rating(struct request *r, struct evbuffer *buf,
+    const redisReply *issue)
+{
+	const char *v = util_reply_field(issue, "ratings");
+	cJSON *ratings = cJSON_Parse(v != NULL ? v : "{}");
+	const char *mine = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+	    ratings, r->actor_id));
+
+	evbuffer_add_printf(buf, "<p class=\"rating\">指导员评价：");
+	if (mine != NULL)
+		web_escape(buf, ledger_satisfaction_zh(mine));
+	else
+		evbuffer_add_printf(buf, "待评价");
+	evbuffer_add_printf(buf, "</p>");
+	cJSON_Delete(ratings);
+}
+
+/*
  * Whether a task passes the page's filters: its state, overdue only, and
  * the search text in its id or in one of its issues (n of them, from
  * issues on).
@@ -270,8 +351,10 @@ web_dept_task(struct request *r, struct evbuffer *buf,
 	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(t, "id"));
 	const char *state = cJSON_GetStringValue(cJSON_GetObjectItem(t,
 	    "state"));
+	int done = strcmp(state, "resolved") == 0;
 	const char *v;
 	const redisReply *d;
+	int back;
 
 	evbuffer_add_printf(buf, "<li id=\"" ISSUE_TASK_ANCHOR "%s\"><p>"
 	    "<strong>任务 %s"
@@ -286,10 +369,16 @@ web_dept_task(struct request *r, struct evbuffer *buf,
 		web_escape(buf, cJSON_GetStringValue(cJSON_GetObjectItem(t,
 		    "claimant")));
 	}
+	if (done) {
+		evbuffer_add_printf(buf, " · 办结 ");
+		web_time(buf, cJSON_GetStringValue(cJSON_GetObjectItem(t,
+		    "resolved_at")));
+	}
 	evbuffer_add_printf(buf, "</p>");
-	web_dept_deadline(buf, cJSON_GetStringValue(cJSON_GetObjectItem(t,
-	    "deadline")), cJSON_GetStringValue(cJSON_GetObjectItem(t,
-	    "overdue")), state);
+	if (!done)
+		web_dept_deadline(buf, cJSON_GetStringValue(cJSON_GetObjectItem(t,
+		    "deadline")), cJSON_GetStringValue(cJSON_GetObjectItem(t,
+		    "overdue")), state);
 	for (; n > 0 && k < dossiers->elements; n--, k++) {
 		d = dossiers->element[k];
 		if (d->type != REDIS_REPLY_ARRAY || d->elements != 2 ||
@@ -297,9 +386,19 @@ web_dept_task(struct request *r, struct evbuffer *buf,
 			continue;
 		evbuffer_add_printf(buf, "<div class=\"issue\">");
 		web_dept_issue(r, buf, d->element[0]);
+		back = !done && web_dept_why(r, buf, d->element[1]) > 0;
+		if (done)
+			web_dept_rating(r, buf, d->element[0]);
 		web_contact(r, buf, d->element[0]);
-		web_contact_history(r, buf, d->element[1]);
+		web_contact_history(r, buf, d->element[1], back);
 		evbuffer_add_printf(buf, "</div>");
+	}
+	if (done) {
+		v = cJSON_GetStringValue(cJSON_GetObjectItem(t, "resolution"));
+		evbuffer_add_printf(buf, "<p class=\"text resolution\">办结说明：");
+		web_escape(buf, v);
+		evbuffer_add_printf(buf, "</p></li>");
+		return;
 	}
 	v = cJSON_GetStringValue(cJSON_GetObjectItem(t, "response"));
 	if (v != NULL && *v != '\0') {
@@ -350,8 +449,6 @@ web_dept_list(struct request *r, struct evbuffer *buf,
 static void
 web_dept_filters(struct evbuffer *buf, const struct dept_page *p)
 {
-	static const char *const states[] = { "queued", "claimed",
-	    "responded", NULL };
 	size_t i;
 
 	evbuffer_add_printf(buf, "<section><form method=\"get\" "
@@ -361,10 +458,10 @@ web_dept_filters(struct evbuffer *buf, const struct dept_page *p)
 	web_escape(buf, p->q);
 	evbuffer_add_printf(buf, "\"><label for=\"state\">状态</label><select "
 	    "id=\"state\" name=\"state\"><option value=\"\">全部</option>");
-	for (i = 0; states[i] != NULL; i++)
+	for (i = 0; dept_states[i] != NULL; i++)
 		evbuffer_add_printf(buf, "<option value=\"%s\"%s>%s</option>",
-		    states[i], strcmp(p->state, states[i]) == 0 ? " selected" :
-		    "", web_state_name(states[i]));
+		    dept_states[i], strcmp(p->state, dept_states[i]) == 0 ?
+		    " selected" : "", web_state_name(dept_states[i]));
 	evbuffer_add_printf(buf, "</select><label class=\"check\" "
 	    "for=\"overdue\"><input type=\"checkbox\" id=\"overdue\" "
 	    "name=\"overdue\" value=\"1\"%s> 只看已超期</label><button "
@@ -413,6 +510,13 @@ web_dept_render(struct request *r, redisReply *reply)
 		evbuffer_add_printf(buf, "<li class=\"muted\">%s</li>",
 		    p->filtered ? "没有符合筛选条件的办理中任务。" :
 		    "没有办理中的任务。");
+	evbuffer_add_printf(buf, "</ul></section>\n<section><h2>已办结（最近的"
+	    "在前）</h2><ul class=\"plain\" id=\"done\">");
+	n = web_dept_list(r, buf, p, p->done, reply, &k);
+	if (n == 0)
+		evbuffer_add_printf(buf, "<li class=\"muted\">%s</li>",
+		    p->filtered ? "没有符合筛选条件的已办结任务。" :
+		    "还没有办结的任务。");
 	evbuffer_add_printf(buf, "</ul></section>\n<nav class=\"links\"><a "
 	    "href=\"/ledger\">公示台账</a></nav>\n");
 	web_end(r, buf, p->status, "form.js");
@@ -484,6 +588,9 @@ web_dept_queued(struct request *r, redisReply *reply)
 	cJSON_ArrayForEach(w, p->work)
 		cJSON_ArrayForEach(x, cJSON_GetObjectItem(w, "issues"))
 			evbuffer_add_printf(ids, "%s ", x->valuestring);
+	cJSON_ArrayForEach(w, p->done)
+		cJSON_ArrayForEach(x, cJSON_GetObjectItem(w, "issues"))
+			evbuffer_add_printf(ids, "%s ", x->valuestring);
 	evbuffer_add(ids, "", 1);
 	text = (char *)evbuffer_pullup(ids, -1);
 	argv[0] = "dossiers";
@@ -493,15 +600,48 @@ web_dept_queued(struct request *r, redisReply *reply)
 	evbuffer_free(ids);
 }
 
+/* qsort: finished tasks, the latest resolved first. */
+static int
+web_dept_later(const void *a, const void *b)
+{
+	long long x = strtoll(cJSON_GetStringValue(cJSON_GetObjectItem(
+	    *(cJSON *const *)a, "resolved_at")), NULL, 10);
+	long long y = strtoll(cJSON_GetStringValue(cJSON_GetObjectItem(
+	    *(cJSON *const *)b, "resolved_at")), NULL, 10);
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The finished tasks, the latest resolved first. */
+static void
+web_dept_sort_done(struct dept_page *p)
+{
+	int n = cJSON_GetArraySize(p->done), i;
+	cJSON **list;
+
+	if (n < 2)
+		return;
+	list = xcalloc((size_t)n, sizeof *list);
+	for (i = n - 1; i >= 0; i--)
+		list[i] = cJSON_DetachItemFromArray(p->done, i);
+	qsort(list, (size_t)n, sizeof *list, web_dept_later);
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(p->done, list[i]);
+	free(list);
+}
+
 /*
  * The department's recent issues are in: keep the tasks it is working on
- * (claimed or responded), each once (a common group's issues share one).
+ * (claimed or responded) and the last it finished (resolved), each once (a
+ * common group's issues share one).
  */
 static void
 web_dept_recent(struct request *r, redisReply *reply)
 {
 	static const char *const keep[] = { "id", "state", "claimant",
 	    "response", "deadline", "overdue", NULL };
+	static const char *const keep_done[] = { "id", "state", "claimant",
+	    "resolution", "resolved_at", NULL };
 	struct dept_page *p = web_state(r)->page;
 	struct evbuffer *ids = evbuffer_new();
 	const redisReply *row, *task;
@@ -510,6 +650,7 @@ web_dept_recent(struct request *r, redisReply *reply)
 	size_t i, j;
 
 	p->work = cJSON_CreateArray();
+	p->done = cJSON_CreateArray();
 	for (i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements;
 	    i++) {
 		row = reply->element[i];
@@ -522,15 +663,20 @@ web_dept_recent(struct request *r, redisReply *reply)
 			dept = util_reply_field(task, "department");
 			if (id == NULL || state == NULL || dept == NULL ||
 			    strcmp(dept, r->actor_id) != 0 ||
-			    (strcmp(state, "claimed") != 0 &&
-			    strcmp(state, "responded") != 0) ||
-			    web_dept_has(p->work, id))
+			    web_dept_has(p->work, id) || web_dept_has(p->done, id))
 				continue;
-			if ((t = web_dept_keep(task, keep, ids)) != NULL)
+			if (strcmp(state, "resolved") == 0 &&
+			    cJSON_GetArraySize(p->done) < DEPT_DONE &&
+			    (t = web_dept_keep(task, keep_done, ids)) != NULL)
+				cJSON_AddItemToArray(p->done, t);
+			if ((strcmp(state, "claimed") == 0 ||
+			    strcmp(state, "responded") == 0) &&
+			    (t = web_dept_keep(task, keep, ids)) != NULL)
 				cJSON_AddItemToArray(p->work, t);
 		}
 	}
 	evbuffer_free(ids);         /* read again with the queue's */
+	web_dept_sort_done(p);
 	argv[0] = "queue";
 	argv[1] = r->actor_id;
 	argv[2] = DEPT_QUEUE;
@@ -573,9 +719,7 @@ web_dept_parse_filters(struct request *r, struct dept_page *p)
 		web_error(r, 400, "搜索内容过长或无效。");
 		return -1;
 	}
-	if (state != NULL && *state != '\0' &&
-	    strcmp(state, "queued") != 0 && strcmp(state, "claimed") != 0 &&
-	    strcmp(state, "responded") != 0) {
+	if (state != NULL && *state != '\0' && !api_one_of(state, dept_states)) {
 		web_error(r, 400, "没有这个状态。");
 		return -1;
 	}

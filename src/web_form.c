@@ -28,14 +28,22 @@
 #include "daemon.h"
 
 #define FORM_ISSUES "30"            /* the officer's newest issues shown */
+#define FORM_SEEN_DAYS 400          /* how long a last visit is remembered */
 
 struct form_page {
 	int status;                 /* 200, or the status of a refused form */
 	int reported;
+	long long seen;             /* the officer's last visit (ms), 0: none */
+	int detail;                 /* drawing one issue's own page */
 	char period[PERIOD_LEN + 1];
 	char issue[24];             /* the issue a refused action was for */
 	char field[64];             /* the field at fault, or "" */
 	char message[512];          /* what to tell, in Chinese */
+	int nmore;                  /* the other fields at fault (the API's */
+	struct {                    /* "errors"), all shown at once */
+		char field[64];
+		char message[512];
+	} more[API_ERROR_MORE];
 };
 
 static struct form_page *
@@ -51,15 +59,34 @@ web_form_page_new(struct request *r)
 
 /* --- drawing the page ---------------------------------------------------- */
 
-/* The error next to field, if it is the one at fault. */
+/* What to tell about field of issue's form ("": the report), or NULL. */
+static const char *
+web_form_error_of(const struct form_page *p, const char *issue,
+    const char *field)
+{
+	int i;
+
+	if (strcmp(p->issue, issue) != 0)
+		return NULL;
+	if (strcmp(p->field, field) == 0)
+		return p->message;
+	for (i = 0; i < p->nmore; i++)
+		if (strcmp(p->more[i].field, field) == 0)
+			return p->more[i].message;
+	return NULL;
+}
+
+/* The error next to field, if it is one at fault. */
 static void
 web_form_field_error(struct evbuffer *buf, const struct form_page *p,
     const char *issue, const char *field, const char *id)
 {
-	if (strcmp(p->field, field) != 0 || strcmp(p->issue, issue) != 0)
+	const char *message = web_form_error_of(p, issue, field);
+
+	if (message == NULL)
 		return;
 	evbuffer_add_printf(buf, "<p class=\"error\" id=\"%s-error\">", id);
-	web_escape(buf, p->message);
+	web_escape(buf, message);
 	evbuffer_add_printf(buf, "</p>");
 }
 
@@ -72,11 +99,35 @@ web_form_invalid(const struct form_page *p, const char *issue, const char *field
 {
 	static char attrs[160];
 
-	if (strcmp(p->field, field) != 0 || strcmp(p->issue, issue) != 0)
+	if (web_form_error_of(p, issue, field) == NULL)
 		return "";
 	snprintf(attrs, sizeof attrs, " class=\"invalid\" aria-invalid=\"true\" "
 	    "aria-describedby=\"%s-error\"", field);
 	return attrs;
+}
+
+/*
+ * Above a report form refused for several fields: how many, each a link
+ * to its field, so nothing is found only by scrolling.
+ */
+static void
+web_form_error_summary(struct evbuffer *buf, const struct form_page *p)
+{
+	const char *label;
+	int i;
+
+	if (p->nmore == 0 || *p->issue != '\0')
+		return;
+	evbuffer_add_printf(buf, "<div class=\"error\" role=\"alert\" "
+	    "id=\"error-summary\"><p>有 %d 处需要修改：</p><ul>", p->nmore + 1);
+	for (i = -1; i < p->nmore; i++) {
+		const char *field = i < 0 ? p->field : p->more[i].field;
+
+		label = web_field_label(field);
+		evbuffer_add_printf(buf, "<li><a href=\"#%s\">%s</a></li>",
+		    field, label != NULL ? label : "");
+	}
+	evbuffer_add_printf(buf, "</ul></div>");
 }
 
 /* What was typed into field of a refused form, to show again. */
@@ -165,6 +216,7 @@ web_form_render_report(struct request *r, struct evbuffer *buf,
 	}
 	evbuffer_add_printf(buf, "<form method=\"post\" action=\"/form/report#"
 	    "report\" id=\"report\" novalidate>");
+	web_form_error_summary(buf, p);
 	web_hidden_csrf(r, buf);
 	web_hidden_key(buf);
 	evbuffer_add_printf(buf, "<label for=\"enterprise\">企业</label>"
@@ -271,6 +323,51 @@ web_form_render_task_detail(struct evbuffer *buf, const redisReply *task)
 	}
 }
 
+/*
+ * What a department did to a task since the officer's last visit (seen,
+ * ms; 0 marks nothing): the steps taken after it, and a task created after
+ * it for an issue older than it (a re-route). Drawn as small badges into
+ * buf (NULL: only counted). Returns how many there are.
+ */
+static int
+web_form_render_news(struct evbuffer *buf, const struct form_page *p,
+    const redisReply *issue, const redisReply *task)
+{
+	static const struct {
+		const char *field;
+		const char *zh;
+	} steps[] = {
+		{ "claimed_at", "新认领" },
+		{ "responded_at", "新回应" },
+		{ "resolved_at", "新办结" },
+		{ "returned_at", "新退单" },
+	};
+	const char *v;
+	size_t i;
+	int n = 0;
+
+	if (p->seen == 0)
+		return 0;
+	for (i = 0; i < sizeof steps / sizeof steps[0]; i++)
+		if ((v = util_reply_field(task, steps[i].field)) != NULL &&
+		    strtoll(v, NULL, 10) > p->seen) {
+			if (buf != NULL)
+				evbuffer_add_printf(buf, " <span class=\"badge "
+				    "new\">%s</span>", steps[i].zh);
+			n++;
+		}
+	v = util_reply_field(issue, "created");
+	if (v != NULL && strtoll(v, NULL, 10) <= p->seen &&
+	    (v = util_reply_field(task, "created")) != NULL &&
+	    strtoll(v, NULL, 10) > p->seen) {
+		if (buf != NULL)
+			evbuffer_add_printf(buf, " <span class=\"badge new\">"
+			    "新分派</span>");
+		n++;
+	}
+	return n;
+}
+
 /* One of the officer's issues, with confirm and reopen when resolved. */
 static void
 web_form_render_issue(struct request *r, struct evbuffer *buf,
@@ -304,7 +401,11 @@ web_form_render_issue(struct request *r, struct evbuffer *buf,
 	web_time(buf, util_reply_field(issue, "created"));
 	evbuffer_add_printf(buf, "</p><p class=\"text detail\">");
 	web_escape(buf, util_reply_field(issue, "detail"));
-	evbuffer_add_printf(buf, "</p><dl>");
+	evbuffer_add_printf(buf, "</p>");
+	if (!p->detail)
+		evbuffer_add_printf(buf, "<p><a class=\"more\" href=\"/form/"
+		    "issues/%s\">详情与办理记录</a></p>", id);
+	evbuffer_add_printf(buf, "<dl>");
 	for (i = 0; tasks != NULL && i < tasks->elements; i++) {
 		task = tasks->element[i];
 		evbuffer_add_printf(buf, "<dt>");
@@ -315,8 +416,10 @@ web_form_render_issue(struct request *r, struct evbuffer *buf,
 
 			web_escape(buf, d != NULL ? d->name : v);
 		}
-		evbuffer_add_printf(buf, "：%s</dt>", web_state_name(
+		evbuffer_add_printf(buf, "：%s", web_state_name(
 		    util_reply_field(task, "state")));
+		web_form_render_news(buf, p, issue, task);
+		evbuffer_add_printf(buf, "</dt>");
 		web_form_render_task_detail(buf, task);
 		if ((v = util_reply_field(task, "response")) != NULL && *v != '\0') {
 			evbuffer_add_printf(buf, "<dd>回应：");
@@ -388,6 +491,34 @@ web_form_render_zero(struct request *r, struct evbuffer *buf,
 	    "wide\">提交零报告（本期无问题）</button></form></section>\n");
 }
 
+/* How many news since the last visit, above the list (none: nothing). */
+static void
+web_form_render_news_count(struct evbuffer *buf, const struct form_page *p,
+    const redisReply *reply)
+{
+	const redisReply *row;
+	char ms[24];
+	size_t i, j;
+	int n = 0;
+
+	for (i = 0; i < reply->elements; i++) {
+		row = reply->element[i];
+		if (row->type != REDIS_REPLY_ARRAY || row->elements != 2)
+			continue;
+		for (j = 0; j < row->element[1]->elements; j++)
+			n += web_form_render_news(NULL, p, row->element[0],
+			    row->element[1]->element[j]);
+	}
+	if (n == 0)
+		return;
+	snprintf(ms, sizeof ms, "%lld", p->seen);
+	evbuffer_add_printf(buf, "<p class=\"notice\" id=\"news\">自您上次查看"
+	    "（");
+	web_time(buf, ms);
+	evbuffer_add_printf(buf, "）以来，部门有 %d 项新进展，已用"
+	    "<span class=\"badge new\">新</span>标出。</p>", n);
+}
+
 /* The whole page, once the officer's issues (list.lua) are in. */
 static void
 web_form_render(struct request *r, redisReply *reply)
@@ -422,6 +553,7 @@ web_form_render(struct request *r, redisReply *reply)
 		evbuffer_add_printf(buf, "<p class=\"muted\">还没有报送过问题。"
 		    "</p>");
 	else {
+		web_form_render_news_count(buf, p, reply);
 		evbuffer_add_printf(buf, "<ul class=\"plain\" id=\"issues\">");
 		for (i = 0; i < reply->elements; i++)
 			if (reply->element[i]->type == REDIS_REPLY_ARRAY &&
@@ -437,20 +569,55 @@ web_form_render(struct request *r, redisReply *reply)
 	web_end(r, buf, p->status, "form.js");
 }
 
+/* The last visit is in: read the officer's issues. */
 static void
-web_form_reported(struct request *r, redisReply *reply)
+web_form_seen(struct request *r, redisReply *reply)
 {
 	struct form_page *p = web_state(r)->page;
 	const char *argv[5];
 	char index[128];
 
-	p->reported = reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
+	if (reply->type == REDIS_REPLY_STRING)
+		p->seen = strtoll(reply->str, NULL, 10);
 	snprintf(index, sizeof index, "issues:officer:%s", r->actor_id);
 	argv[0] = "issues";
 	argv[1] = FORM_ISSUES;
 	argv[2] = "0";
 	argv[3] = index;
 	request_script(r, SCRIPT_LIST, web_form_render, 4, argv, NULL);
+}
+
+/*
+ * Reported or not is in: read when the officer last looked at the page
+ * (form:seen:O, ms), and on a GET of the page itself make this visit the
+ * last one, in the same command (SET … GET). A page drawn again after a
+ * refused form only reads it, so its marks stay until the next visit.
+ */
+static void
+web_form_reported(struct request *r, redisReply *reply)
+{
+	struct form_page *p = web_state(r)->page;
+	const char *argv[7];
+	char key[160], now[24], ex[24];
+
+	p->reported = reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
+	snprintf(key, sizeof key, "%sform:seen:%s", r->config->redis_prefix,
+	    r->actor_id);
+	if (r->method != EVHTTP_REQ_GET) {
+		argv[0] = "GET";
+		argv[1] = key;
+		request_store(r, web_form_seen, 2, argv, NULL);
+		return;
+	}
+	snprintf(now, sizeof now, "%lld", (long long)util_now_ms());
+	snprintf(ex, sizeof ex, "%d", FORM_SEEN_DAYS * 86400);
+	argv[0] = "SET";
+	argv[1] = key;
+	argv[2] = now;
+	argv[3] = "EX";
+	argv[4] = ex;
+	argv[5] = "GET";
+	request_store(r, web_form_seen, 6, argv, NULL);
 }
 
 /* --- GET /form ----------------------------------------------------------- */
@@ -482,7 +649,91 @@ web_form(struct request *r)
 	web_form_show(r);
 }
 
+/* --- GET /form/issues/I… ------------------------------------------------- */
+
+/*
+ * One issue of the officer's (read.lua's issue: its fields, its tasks,
+ * earlier ones returned included, and its history): everything the list
+ * shows, the rating form when resolved, and the whole history with each
+ * person's words. Another officer's issue is "no such issue".
+ */
+static void
+web_form_issue_render(struct request *r, redisReply *reply)
+{
+	struct form_page *p = web_state(r)->page;
+	const char *officer;
+	struct evbuffer *buf;
+
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
+	    (officer = util_reply_field(reply->element[0], "officer")) == NULL ||
+	    strcmp(officer, r->actor_id) != 0) {
+		web_error(r, 404, "没有这个问题。");
+		return;
+	}
+	buf = web_begin(r, "问题详情");
+	web_signed_in_bar(r, buf, "指导员");
+	evbuffer_add_printf(buf, "<section id=\"issue\"><ul class=\"plain\">");
+	web_form_render_issue(r, buf, p, reply->element[0], reply->element[1]);
+	evbuffer_add_printf(buf, "</ul>");
+	web_contact_history(r, buf, reply->element[2], 1);
+	evbuffer_add_printf(buf, "</section>\n<nav class=\"links\"><a "
+	    "href=\"/form#issue-%s\">返回我的问题</a> <a href=\"/ledger\">公示"
+	    "台账</a></nav>\n", r->param);
+	web_end(r, buf, p->status, "form.js");
+}
+
+/* GET /form/issues/I… */
+void
+web_form_issue(struct request *r)
+{
+	struct form_page *p = web_form_page_new(r);
+	const char *argv[2];
+
+	p->detail = 1;
+	if (!api_id_valid(r->param, 'I')) {
+		web_error(r, 404, "没有这个问题。");
+		return;
+	}
+	argv[0] = "issue";
+	argv[1] = r->param;
+	request_script(r, SCRIPT_READ, web_form_issue_render, 2, argv, NULL);
+}
+
 /* --- POST /form/report and /form/zero ------------------------------------ */
+
+/*
+ * The other fields the API found at fault ("errors" after the first), each
+ * with its words in Chinese, so that one round trip shows them all.
+ */
+static void
+web_form_more_errors(struct request *r, struct form_page *p, int status,
+    const char *body)
+{
+	cJSON *json = cJSON_Parse(body), *list, *one;
+	const char *field, *message, *code, *dot;
+	int first = 1;
+
+	list = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    json, "error"), "errors");
+	cJSON_ArrayForEach(one, list) {
+		if (first-- > 0 || p->nmore == API_ERROR_MORE)
+			continue;
+		field = cJSON_GetStringValue(cJSON_GetObjectItem(one, "field"));
+		message = cJSON_GetStringValue(cJSON_GetObjectItem(one,
+		    "message"));
+		code = cJSON_GetStringValue(cJSON_GetObjectItem(one, "code"));
+		if (field == NULL || message == NULL)
+			continue;
+		dot = strrchr(field, '.');
+		snprintf(p->more[p->nmore].field, sizeof p->more[0].field, "%s",
+		    dot != NULL ? dot + 1 : field);
+		web_field_message(r, p->more[p->nmore].field, message,
+		    code != NULL && strcmp(code, "forbidden") == 0 ? 403 : status,
+		    p->more[p->nmore].message, sizeof p->more[0].message);
+		p->nmore++;
+	}
+	cJSON_Delete(json);
+}
 
 /*
  * The API refused the form: show the page again with the reason, in
@@ -522,6 +773,8 @@ web_form_refused(struct request *r, int status, const char *body,
 	else
 		snprintf(p->message, sizeof p->message, "提交未成功：%s",
 		    message);
+	if (*p->field != '\0')
+		web_form_more_errors(r, p, status, body);
 	/* A field of another form than the one shown: say it above. */
 	if (strcmp(p->field, "items") == 0 || strcmp(p->field, "period") == 0 ||
 	    strcmp(p->field, "Idempotency-Key") == 0)

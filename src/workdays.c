@@ -399,3 +399,23 @@ workdays_missing_year(const struct workdays *wd, int year)
 		return year + 1;
 	return 0;
 }
+
+/*
+ * The warning people read, in Chinese, when the calendar lacks the year
+ * missing (workdays_missing_year) and covers up to last (0: nothing): the
+ * leaders' digest and /admin say the same.
+ */
+void
+workdays_refresh_zh(int missing, int last, char *out, size_t len)
+{
+	if (last != 0)
+		snprintf(out, len, "工作日日历只到 %d 年 12 月 31 日，缺少 %d 年的"
+		    "法定节假日和调休安排：此后的办理期限把节假日也算作工作日。"
+		    "国务院办公厅发布 %d 年放假安排后，请运维人员更新日历文件并"
+		    "重新加载（见 liaisond(8)“每年更新日历”）。", last, missing,
+		    missing);
+	else
+		snprintf(out, len, "工作日日历没有任何节假日：办理期限把节假日也"
+		    "算作工作日。请运维人员安装日历文件并重新加载（见 "
+		    "liaisond(8)“每年更新日历”）。");
+}

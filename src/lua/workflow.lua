@@ -70,9 +70,13 @@ local RANKED = {'queued', 'claimed', 'responded', 'resolved'}
 -- key, hget, decode_list, has and dispatch are prelude.lua's.
 local function enc(v) return cjson.encode(v) end
 
-local function history(issue, actor, event, reason)
+-- note: the person's own words, untouched (a response, a return's or a
+-- reopen's reason, a route's reason), for the pages to show; reason is the
+-- record's sentence.
+local function history(issue, actor, event, reason, note)
   redis.call('RPUSH', key('issue', issue, 'history'),
-    enc({at = now, actor = actor, event = event, reason = reason}))
+    enc({at = now, actor = actor, event = event, reason = reason,
+      note = note}))
 end
 
 local function outbox(event, task, dept, issue)
@@ -571,7 +575,8 @@ local function step(task)
       redis.call('ZADD', key('issues:resolved'), now, issue)
     end
     history(issue, req.actor, req.event, with_state(req.step == 'claim' and
-      ('task ' .. task .. ' claimed by ' .. req.text) or req.text, change))
+      ('task ' .. task .. ' claimed by ' .. req.text) or req.text, change),
+      req.text)
     tell(issue, told, task)
   end)
   return {'ok', task, redis.call('HGETALL', k)}
@@ -598,7 +603,7 @@ end
 
 -- Put every task of a resolved issue back into its queue. Other issues
 -- sharing a task (a common group) follow its state.
-local function reopen(issue, reason)
+local function reopen(issue, reason, note)
   local k = key('issue', issue)
   local n = redis.call('HINCRBY', k, 'reopens', 1)
   local tasks = decode_list(hget(k, 'tasks'))
@@ -611,7 +616,7 @@ local function reopen(issue, reason)
     outbox('task.reopened', task, dept, issue)
   end
   history(issue, req.actor, 'reopened', with_state(reason,
-    update_state(issue)))
+    update_state(issue)), note)
   for _, task in ipairs(tasks) do
     each_issue(task, function(other)
       local change = other ~= issue and update_state(other)
@@ -638,7 +643,7 @@ end
 local function reopen_action()
   local k, err = resolved_issue_of_officer(req.issue, 'reopened')
   if not k then return err end
-  reopen(req.issue, req.reason)
+  reopen(req.issue, req.reason, req.reason)
   return {'ok', req.issue}
 end
 
@@ -663,15 +668,15 @@ local function confirm()
   redis.call('HSET', k, 'satisfaction', req.satisfaction)
   if next(ratings) ~= nil then redis.call('HSET', k, 'ratings', enc(ratings)) end
   if req.satisfaction == 'unsatisfied' then
-    history(req.issue, req.actor, 'confirmed', why)
-    reopen(req.issue, 'unsatisfied: ' .. req.comment)
+    history(req.issue, req.actor, 'confirmed', why, req.comment)
+    reopen(req.issue, 'unsatisfied: ' .. req.comment, req.comment)
     return {'ok', req.issue}
   end
   redis.call('HSET', k, 'state', 'closed')
   index_move('issues:state', req.issue, 'resolved', 'closed',
     hget(k, 'created'))
   history(req.issue, req.actor, 'confirmed', with_state(why,
-    'resolved -> closed'))
+    'resolved -> closed'), req.comment ~= '' and req.comment or nil)
   return {'ok', req.issue}
 end
 
@@ -735,7 +740,7 @@ local function route()
     req.reason
   if #kept > 0 then why = why .. '; ' .. table.concat(kept, '; ') end
   history(req.issue, req.actor, 'routed', with_state(why,
-    update_state(req.issue)))
+    update_state(req.issue)), req.reason)
   if rule_reached('routed', #req.departments) then
     apply_rule(req.issue, 'routed', #req.departments)
   end
@@ -795,7 +800,7 @@ local function extend()
   each_issue(req.task, function(issue)
     history(issue, req.actor, 'extension_requested', string.format(
       'task %s: %d more working days for the %s step: %s', req.task,
-      req.days, stage, req.reason))
+      req.days, stage, req.reason), req.reason)
     outbox('task.updated', req.task, dept, issue)
   end)
   return {'ok', req.task, redis.call('HGETALL', k)}
@@ -845,7 +850,7 @@ local function extension()
     history(issue, req.actor, 'extension_' .. x.state, string.format(
       'task %s: %d working days%s: %s', req.task, x.days,
       x.state == 'approved' and (' for the ' .. stage .. ' step') or '',
-      req.reason))
+      req.reason), req.reason ~= '' and req.reason or nil)
     outbox('task.updated', req.task, dept, issue)
   end)
   return {'ok', req.task, redis.call('HGETALL', k)}

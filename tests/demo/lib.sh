@@ -8,7 +8,9 @@
 # and calls, after starting the demo with demo_launch (or likewise):
 #   demo_exercise PID LOG WAIT-SECONDS
 # which waits for "liaisond is running", runs the printed curl commands,
-# stops the demo with SIGINT and checks that it cleaned up.  Results are
+# checks that the mail the digest curl causes is shown readably (decoded on
+# the terminal, kept as pages under mail/), stops the demo with SIGINT and
+# checks that it cleaned up.  Results are
 # counted in $passed / $failed; demo_summary prints the last line.
 
 passed=0
@@ -94,6 +96,39 @@ printed_command() {   # LOG MARKER
 	' "$1"
 }
 
+# The digest curl as printed, then the caught mail: on the terminal with
+# its subject decoded and its text readable (no MIME headers, no base64),
+# and under TMP/mail as an index page linking each mail's HTML.
+demo_mail() {   # LOG TMP
+	local log=$1 tmp=$2 cmd out n=300 page first
+	cmd=$(printed_command "$log" "send last week's digest now")
+	out=$(demo_shell "$cmd" 2>&1)
+	if printf '%s' "$out" | grep -q '"week"'; then
+		pass "the printed digest curl asked for last week's digest"
+	else
+		fail "the printed digest curl was refused: ${out:0:300}"
+		return
+	fi
+	while ! grep -q '^Subject: 【问题清单周报】' "$log" && [ "$n" -gt 0 ]; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	if grep -q '^Subject: 【问题清单周报】' "$log" && grep -q '各部门办理情况\|各部门' "$log" &&
+	    ! grep -qi '^content-transfer-encoding\|=?utf-8?' "$log"; then
+		pass "the digest mail is shown on the terminal with its subject and text decoded"
+	else
+		fail "no readable digest mail on the terminal within 30 s"
+	fi
+	page=${DEMO_ROOT:-}$tmp/mail/index.html
+	first=${DEMO_ROOT:-}$tmp/mail/001.html
+	if [ -f "$page" ] && grep -q 'href="001.html"' "$page" && grep -q '问题清单周报' "$page" &&
+	    grep -q '<html' "$first"; then
+		pass "the caught mail is kept as pages: mail/index.html links each mail's HTML"
+	else
+		fail "no mail/index.html linking the mail's HTML"
+	fi
+}
+
 demo_exercise() {   # PID LOG WAIT-SECONDS
 	local pid=$1 log=$2 n=$(($3 * 10)) conf tmp out cmd issue line
 	local procs names missing_names left
@@ -123,7 +158,7 @@ demo_exercise() {   # PID LOG WAIT-SECONDS
 			missing_names="$missing_names $names"
 	done
 	# The two sinks are python3: tell them apart by their command lines.
-	for names in webhook-sink aiosmtpd; do
+	for names in webhook-sink smtp-sink; do
 		local found=no p
 		for p in $(printf '%s\n' "$procs" | awk '{ print $1 }'); do
 			tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -q "$names" && found=yes
@@ -175,7 +210,10 @@ sys.exit(0 if sys.argv[1] in ids else 1)' "$issue" 2>/dev/null; then
 		fi
 	fi
 
-	# 4. SIGINT (what Ctrl-C sends): everything stops, the directory goes.
+	# 4. The admin's digest curl: the mail it causes is readable.
+	demo_mail "$log" "$tmp"
+
+	# 5. SIGINT (what Ctrl-C sends): everything stops, the directory goes.
 	# (kill -0 succeeds on a zombie: ask /proc instead.)
 	kill -INT "$pid" 2>/dev/null
 	n=100

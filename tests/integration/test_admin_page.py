@@ -11,7 +11,7 @@ import urllib.parse
 import pytest
 
 import lib
-from flow import act_ok, get_issue, submit
+from flow import act, act_ok, get_issue, get_task, submit
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -245,3 +245,75 @@ def test_revoking_a_persons_tokens_ends_their_sessions_and_links(st, admin):
     assert "使用令牌登录" in get(st, "/form", session).body.decode()        # signed out
     spent = lib.request(st.d.port, "POST", link.split(str(st.d.port), 1)[1], body="", ctype=FORM)
     assert spent.status == 401 and spent.header("set-cookie") is None
+
+
+def pending_extension(st, oid, title, days=2):
+    ent = st.officer(oid)["enterprises"][0]
+    doc = submit(st, oid, [lib.item(ent, topic="hiring", title=title, detail=lib.safe_text(40))])
+    tid = doc["issues"][0]["tasks"][0]["id"]
+    r = act(st, tid, "extend", {"days": days, "reason": "需要会同园区核实"})
+    assert r.status == 200, r
+    return doc["issues"][0]["id"], tid
+
+
+def extension_item(body, tid):
+    m = re.search(r'<li id="extension-%s">.*?</form></li>' % tid, body, re.S)
+    return m.group(0) if m else None
+
+
+def test_a_pending_extension_is_listed_with_its_days_reason_and_deadline(st, admin):
+    iid, tid = pending_extension(st, "O006", "延期审批列表", days=3)
+    item = extension_item(get(st, "/admin", admin).body.decode(), tid)
+    assert item is not None
+    assert "人力资源和社会保障局" in item and iid in item
+    assert '<strong class="days">3</strong> 个工作日' in item and "需要会同园区核实" in item
+    assert "认领期限 20" in item
+    assert 'name="decision" value="approve"' in item and 'name="decision" value="deny"' in item
+
+
+def test_approving_an_extension_from_the_page_moves_the_deadline(st, admin):
+    _, tid = pending_extension(st, "O007", "延期批准")
+    before = get_task(st, tid)["deadline"]
+    body = get(st, "/admin", admin).body.decode()
+    r = post(st, "/admin/extension", {"csrf": csrf(body), "task": tid, "decision": "approve",
+                                      "reason": "同意"}, admin)
+    assert r.status == 303 and r.header("location") == "/admin?ok=extension&id=" + tid, r
+    t = get_task(st, tid)
+    assert t["extensions"][0]["state"] == "approved" and t["deadline"] > before, t
+    done = get(st, r.header("location"), admin).body.decode()
+    assert "%s 的延期申请已审批。" % tid in done and extension_item(done, tid) is None
+
+
+def test_denying_an_extension_needs_a_reason_and_is_recorded(st, admin):
+    _, tid = pending_extension(st, "O008", "延期不批准")
+    body = get(st, "/admin", admin).body.decode()
+    before = lib.stable_snapshot(st.r)
+    r = post(st, "/admin/extension", {"csrf": csrf(body), "task": tid, "decision": "deny", "reason": ""}, admin)
+    assert r.status == 422, r
+    page = r.body.decode()
+    assert 'id="refused"' in page and "不批准时请写明理由" in page
+    assert extension_item(page, tid) is not None
+    lib.assert_unchanged(before, lib.stable_snapshot(st.r))
+    r = post(st, "/admin/extension", {"csrf": csrf(body), "task": tid, "decision": "deny",
+                                      "reason": "理由不充分"}, admin)
+    assert r.status == 303, r
+    x = get_task(st, tid)["extensions"][0]
+    assert x["state"] == "denied" and x["decision"] == "理由不充分", x
+    before = lib.stable_snapshot(st.r)
+    r = post(st, "/admin/extension", {"csrf": csrf(body), "task": tid, "decision": "approve"}, admin)
+    assert r.status == 409 and "这项延期申请已经审批过" in r.body.decode(), r
+    lib.assert_unchanged(before, lib.stable_snapshot(st.r))
+
+
+@pytest.mark.parametrize("fields,status", [
+    ({"task": "X1", "decision": "approve"}, 404),
+    ({"task": "T999999", "decision": "approve"}, 404),
+    ({"task": "T1", "decision": "maybe"}, 422),
+])
+def test_an_extension_decision_naming_nothing_valid_changes_nothing(st, admin, fields, status):
+    body = get(st, "/admin", admin).body.decode()
+    before = lib.stable_snapshot(st.r)
+    r = post(st, "/admin/extension", dict(fields, csrf=csrf(body)), admin)
+    assert r.status == status, r
+    lib.assert_unchanged(before, lib.stable_snapshot(st.r))
+    assert post(st, "/admin/extension", fields, admin).status == 403

@@ -68,3 +68,27 @@ def test_leaders_digest_is_quiet_while_the_calendar_covers_next_year(tmp_path):
             st.start()
             text = zone_text(sink, st)
             assert "节假日日历" not in text, text
+
+
+def admin_page(st):
+    from flow import web_get, web_login
+    return web_get(st, "/admin", web_login(st, st.token("admin", "ops"))).body.decode()
+
+
+def test_the_admin_page_warns_when_the_calendar_runs_out(tmp_path):
+    year = datetime.date.today().year
+    with lib.Stack(str(tmp_path / "s"), start=False) as st:
+        use_calendar(st, tmp_path / "short.txt", [year])
+        st.start()
+        page = admin_page(st)
+        assert 'id="calendar"' in page and "请更新节假日日历" in page, page
+        assert "工作日日历只到 %d 年 12 月 31 日，缺少 %d 年" % (year, year + 1) in page
+
+
+def test_the_admin_page_is_quiet_while_the_calendar_covers_next_year(tmp_path):
+    year = datetime.date.today().year
+    with lib.Stack(str(tmp_path / "s"), start=False) as st:
+        use_calendar(st, tmp_path / "long.txt", [year, year + 1])
+        st.start()
+        page = admin_page(st)
+        assert 'id="calendar"' not in page and "节假日日历" not in page

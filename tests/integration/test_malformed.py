@@ -230,3 +230,24 @@ def test_fifty_items_accepted(stack, officers):
     resp = stack.d.post("/api/v1/reports", {"items": items}, token=stack.token("officer", oid))
     assert resp.status == 201, resp
     assert len(resp.json()["issues"]) == 50
+
+
+def test_an_item_with_several_bad_fields_lists_every_one(stack, ctx):
+    """The first field at fault decides the status and "field", as always;
+    "errors" lists every one of them, so a form can show them all at once."""
+    it = good_item(ctx, enterprise=ctx["foreign"], topic="nowhere", title="", detail="长" * 2001)
+    before = lib.stable_snapshot(stack.r)
+    resp = send(ctx, {"body": body({"items": [it]})})
+    lib.assert_error(resp, 422, "invalid", "items[0].title")
+    errors = resp.json()["error"]["errors"]
+    assert [(e["field"], e["code"]) for e in errors] == [
+        ("items[0].title", "invalid"), ("items[0].detail", "invalid"),
+        ("items[0].enterprise", "forbidden"), ("items[0].topic", "invalid")], errors
+    assert all(e["message"] for e in errors)
+    lib.assert_unchanged(before, lib.redis_snapshot(stack.r))
+
+
+def test_one_bad_field_has_no_errors_list(stack, ctx):
+    resp = send(ctx, {"body": body({"items": [good_item(ctx, title="")]})})
+    lib.assert_error(resp, 422, "invalid", "items[0].title")
+    assert "errors" not in resp.json()["error"]

@@ -7,6 +7,7 @@ counted; a down SMTP server means a later try, not a lost mail. A real SMTP
 server (lib.SmtpSink) receives them.
 """
 
+import os
 import re
 import time
 
@@ -50,6 +51,16 @@ def parts(msg):
     return [(p.get_content_type(), p.get_content()) for p in msg.walk() if not p.is_multipart()]
 
 
+def save_example(html):
+    """With DIGEST_EXAMPLE_DIR set (tests/browser/run), keep the officer's
+    mail there as officer.html, for the 360 px test of every mail."""
+    out = os.environ.get("DIGEST_EXAMPLE_DIR")
+    if out:
+        os.makedirs(out, exist_ok=True)
+        with open(os.path.join(out, "officer.html"), "w", encoding="utf-8") as f:
+            f.write(html)
+
+
 def no_notify_keys(st):
     return [k for k in st.r.scan_iter(lib.PREFIX + "notify:*") if not k.endswith(b":stats")]
 
@@ -74,9 +85,10 @@ def test_a_response_and_a_resolution_in_one_batch_make_one_mail(tmp_path):
         assert "部门已回应" in text and "已联系市政部门排水" in text
         assert "部门已办结，请确认" in text and "积水已排除，加装排水管" in text
         assert "认领（" not in text                    # the in-time claim is not told
-        link = "%s/form#issue-%s" % ("http://127.0.0.1:%d" % st.d.port, issue)
+        link = "%s/form/issues/%s" % ("http://127.0.0.1:%d" % st.d.port, issue)
         assert link in text and 'href="%s"' % link in html
         assert "人力资源和社会保障局" in html
+        save_example(html)
         assert no_notify_keys(st) == []
         assert outcomes(st) == {"sent": 1, "refused": 0, "retried": 0, "skipped": 0, "pending": 0}
 

@@ -424,3 +424,32 @@ def test_each_issue_shows_its_departments_claimant_deadline_and_dates(web):
     assert re.search(r"报送 \d{4}-\d\d-\d\d \d\d:\d\d", item), item
     assert re.search(r"收到 \d{4}-\d\d-\d\d \d\d:\d\d", item) and re.search(r"认领 \d{4}-\d\d-\d\d", item), item
     assert re.search(r"回应期限 \d{4}-\d\d-\d\d \d\d:\d\d", item), item
+
+
+def test_a_refused_report_shows_every_field_at_fault_at_once(web):
+    cookie = login(web, web.token("officer", "O036"))
+    body = page(web, "/form", cookie).body
+    before = lib.stable_snapshot(web.r)
+    fields = dict(form_fields(body), enterprise="", topic="", title="", detail="长" * 2001)
+    r = post(web, "/form/report", fields, cookie)
+    assert r.status == 422, r
+    text = r.body.decode()
+    for field, words in (("enterprise", "请选择您联系的企业"), ("topic", "请选择问题领域"),
+                         ("title", "请填写问题标题"), ("detail", "问题描述不能超过 2000 个字")):
+        assert 'id="%s-error"' % field in text and words in text, field
+        assert re.search(r'id="%s"[^>]*aria-invalid="true"' % field, text), field
+        assert '<a href="#%s">' % field in text, field
+    assert "有 4 处需要修改" in text
+    lib.assert_unchanged(before, lib.stable_snapshot(web.r))
+
+
+def test_a_report_with_a_foreign_enterprise_and_no_title_says_both(web):
+    cookie = login(web, web.token("officer", "O037"))
+    body = page(web, "/form", cookie).body
+    other = next(e["id"] for e in web.roster["enterprises"]
+                 if e["id"] not in web.officer("O037")["enterprises"])
+    r = post(web, "/form/report", dict(form_fields(body), enterprise=other, topic="hiring", title="",
+                                       detail="x"), cookie)
+    assert r.status == 422, r
+    text = r.body.decode()
+    assert 'id="title-error"' in text and "不在您的联系名单中" in text and "有 2 处需要修改" in text

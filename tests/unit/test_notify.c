@@ -67,10 +67,10 @@ test_one_event_names_its_issue_and_what_happened(void **state)
 	assert_non_null(strstr(text, "吕雅刚同志"));
 	assert_non_null(strstr(text, "12-02 09:30 | I7 | 出口退税 | 部门退单，"
 	    "等待管理员重新分派 | 人力资源局 | 属<税务>职责"));
-	assert_non_null(strstr(text, "查看问题 I7：https://x.example/form#issue-I7"));
+	assert_non_null(strstr(text, "查看问题 I7：https://x.example/form/issues/I7"));
 	assert_non_null(strstr(html, "属&lt;税务&gt;职责"));
 	assert_null(strstr(html, "<税务>"));
-	assert_non_null(strstr(html, "href=\"https://x.example/form#issue-I7\""));
+	assert_non_null(strstr(html, "href=\"https://x.example/form/issues/I7\""));
 	free(subject);
 	free(text);
 	free(html);
@@ -93,7 +93,7 @@ test_a_batch_of_several_issues_names_the_first_three(void **state)
 	(void)state;
 	notify_mail(&in, &subject, &text, &html);
 	assert_string_equal(subject, "问题 I1、I2、I3 等 有 5 条新进展");
-	for (p = text; (p = strstr(p, "/form#issue-")) != NULL; p++)
+	for (p = text; (p = strstr(p, "/form/issues/")) != NULL; p++)
 		links++;
 	assert_int_equal(links, 4);           /* one per issue, not per event */
 	free(subject);
@@ -144,7 +144,7 @@ test_a_reminder_names_the_period_and_links_to_the_form(void **state)
 	assert_string_equal(subject, "今天是本期报送截止日（2026-12-1）：您尚未报送");
 	assert_non_null(strstr(text, "零报告"));
 	assert_non_null(strstr(text, "https://x.example/form\n"));
-	assert_null(strstr(text, "/form#issue-"));
+	assert_null(strstr(text, "/form/issues/"));
 	free(subject);
 	free(text);
 	free(html);

@@ -262,6 +262,33 @@ test_report_refuses_too_many_items(void **state)
 	free(body);
 }
 
+/*
+ * Every field of an item at fault is in the error: the first decides the
+ * status and field as before, the others follow in e.more, in the order
+ * the checks run (strings first, then the credit code and the topic).
+ */
+static void
+test_report_lists_every_field_at_fault(void **state)
+{
+	struct api_error e;
+
+	(void)state;
+	assert_null(parse("{\"items\":[{\"enterprise\":\"91340800PN4Y1KAC6X\","
+	    "\"topic\":\"nowhere\",\"title\":\"\",\"detail\":\"d\"}]}", &e));
+	assert_int_equal(e.status, 422);
+	assert_string_equal(e.field, "items[0].title");
+	assert_int_equal(e.nmore, 2);
+	assert_string_equal(e.more[0].field, "items[0].enterprise");
+	assert_string_equal(e.more[1].field, "items[0].topic");
+	assert_string_equal(e.more[1].code, "invalid");
+
+	/* one field at fault: nothing more */
+	assert_null(parse("{\"items\":[{\"enterprise\":\"" MINE "\","
+	    "\"topic\":\"hiring\",\"title\":\"\"}]}", &e));
+	assert_string_equal(e.field, "items[0].title");
+	assert_int_equal(e.nmore, 0);
+}
+
 static void
 test_report_refuses_deep_nesting(void **state)
 {
@@ -290,6 +317,7 @@ main(void)
 		cmocka_unit_test(test_report_refuses_invalid_content),
 		cmocka_unit_test(test_report_refuses_too_many_items),
 		cmocka_unit_test(test_report_refuses_deep_nesting),
+		cmocka_unit_test(test_report_lists_every_field_at_fault),
 	};
 
 	xmalloc_init_cjson();
