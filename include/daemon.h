@@ -130,6 +130,7 @@ struct daemon {
 	struct digest_sched *digest; /* the weekly digest */
 	struct snapshot *snapshot;  /* freezes past periods' ledgers (issue 16) */
 	struct notify_sched *notify; /* officers' mail */
+	struct retention *retention; /* sweeps what is not kept (SPEC 14) */
 };
 
 /* auth.c */
@@ -313,6 +314,12 @@ void api_governance_ledger_reply(struct request *, struct cJSON *);
 struct snapshot;
 struct snapshot *snapshot_start(struct daemon *);
 void snapshot_stop(struct snapshot *);
+
+/* retention.c (issue 12, SPEC 14) */
+struct retention;
+struct retention *retention_start(struct daemon *);
+void retention_stop(struct retention *);
+void retention_metrics(struct evbuffer *);
 
 /* api_agenda.c (issue 16) */
 void api_agenda(struct request *);
