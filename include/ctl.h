@@ -11,6 +11,7 @@ struct redisReply;
 
 /* ctl.c */
 struct config *ctl_config(const char *path);
+struct roster *ctl_zone(const struct config *, char **);
 struct redisContext *ctl_connect(const struct config *);
 struct redisReply *ctl_command(struct redisContext *, const char *, ...)
     __attribute__((format(printf, 2, 3)));

@@ -242,6 +242,8 @@ int api_page(struct request *, char *, char *, size_t);
 int api_period(struct request *, char *, int);
 int api_id_valid(const char *, char);
 int api_one_of(const char *, const char *const *);
+int api_json_body(struct request *);
+const struct officer *api_officer(struct request *);
 struct cJSON *api_body_object(struct request *, const char *const *);
 
 /* metrics.c */

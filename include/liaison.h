@@ -567,12 +567,13 @@ void token_hash(const char *token, char out[TOKEN_HASH_LEN + 1]);
 void util_sha256_hex(const void *, size_t, char out[TOKEN_HASH_LEN + 1]);
 int64_t util_now_ms(void);
 void util_time_iso8601(int64_t ms, char buf[32]);
+void util_json_add_time(struct cJSON *, const char *, const char *);
 const char *util_reply_field(const struct redisReply *, const char *);
 int util_vcause(char **cause, const char *name, int line, const char *fmt,
     va_list ap) __attribute__((format(printf, 4, 0)));
 
 /* issue_json.c */
-void issue_json_add_time(struct cJSON *, const char *, const char *);
+struct cJSON *issue_json_pick(const struct cJSON *, const char *const (*)[2]);
 struct cJSON *issue_json(const struct redisReply *issue,
     const struct redisReply *tasks);
 struct cJSON *issue_json_task(const struct redisReply *);

@@ -95,6 +95,29 @@ api_one_of(const char *v, const char *const *allowed)
 	return 0;
 }
 
+/* 0 if the body is declared JSON, or -1 having answered 415. */
+int
+api_json_body(struct request *r)
+{
+	if (request_is_json(r))
+		return 0;
+	request_error(r, 415, "unsupported_media_type", "send "
+	    "Content-Type: application/json (UTF-8)", NULL);
+	return -1;
+}
+
+/* The calling officer, or NULL having answered 403 (gone from the roster). */
+const struct officer *
+api_officer(struct request *r)
+{
+	const struct officer *o = roster_officer(r->roster, r->actor_id);
+
+	if (o == NULL)
+		request_error(r, 403, "forbidden", "this officer is no longer "
+		    "in the roster", NULL);
+	return o;
+}
+
 /*
  * The JSON object body of a changing request, with only the allowed
  * fields. Returns NULL having answered 415 or 400.
@@ -105,11 +128,8 @@ api_body_object(struct request *r, const char *const *fields)
 	struct api_error e;
 	cJSON *json;
 
-	if (!request_is_json(r)) {
-		request_error(r, 415, "unsupported_media_type", "send "
-		    "Content-Type: application/json (UTF-8)", NULL);
+	if (api_json_body(r) == -1)
 		return NULL;
-	}
 	if ((json = validate_parse_object(r->body, r->bodylen, &e)) == NULL ||
 	    validate_check_fields(json, fields, "", &e) == -1) {
 		cJSON_Delete(json);

@@ -188,9 +188,8 @@ void
 api_deliveries_retry_department(struct request *r)
 {
 	struct api_error e;
-	const char *dept, *argv[2];
+	const char *dept;
 	cJSON *body, *payload;
-	char *text;
 
 	if ((body = api_body_object(r, api_deliveries_retry_fields)) == NULL)
 		return;
@@ -213,11 +212,6 @@ api_deliveries_retry_department(struct request *r)
 	cJSON_AddNumberToObject(payload, "limit", API_DELIVERIES_RETRY_MAX);
 	cJSON_AddNumberToObject(payload, "now", (double)util_now_ms());
 	cJSON_Delete(body);
-	text = cJSON_PrintUnformatted(payload);
-	cJSON_Delete(payload);
-	argv[0] = "retry_dead";
-	argv[1] = text;
-	request_script(r, SCRIPT_DELIVER, api_deliveries_dead_retried, 2, argv,
-	    NULL);
-	free(text);
+	api_workflow_script(r, SCRIPT_DELIVER, "retry_dead", payload,
+	    api_deliveries_dead_retried, 0, NULL);
 }

@@ -47,9 +47,8 @@ api_digests(struct request *r)
 {
 	struct digest_week w;
 	struct api_error e;
-	const char *week, *argv[2];
+	const char *week;
 	int64_t from, to;
-	char *payload;
 	cJSON *body, *o;
 	struct tm tm;
 	time_t now = time(NULL);
@@ -84,10 +83,6 @@ api_digests(struct request *r)
 	cJSON_AddStringToObject(o, "week", r->state);
 	cJSON_AddStringToObject(o, "by", r->actor_id);
 	cJSON_AddNumberToObject(o, "now", (double)util_now_ms());
-	payload = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	argv[0] = "request";
-	argv[1] = payload;
-	request_script(r, SCRIPT_DIGEST, api_digests_requested, 2, argv, NULL);
-	free(payload);
+	api_workflow_script(r, SCRIPT_DIGEST, "request", o,
+	    api_digests_requested, 0, NULL);
 }

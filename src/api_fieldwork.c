@@ -141,23 +141,14 @@ api_fieldwork_post(struct request *r, const struct api_fieldwork_type *t)
 	char hash[TOKEN_HASH_LEN + 1], ttl[16];
 	cJSON *rec, *payload, *fields;
 
-	if (r->role == ROLE_OFFICER &&
-	    (officer = roster_officer(r->roster, r->actor_id)) == NULL) {
-		request_error(r, 403, "forbidden", "this officer is no longer in "
-		    "the roster", NULL);
+	if (r->role == ROLE_OFFICER && (officer = api_officer(r)) == NULL)
 		return;
-	}
 	if (r->role != ROLE_OFFICER && strcmp(t->type, "outcome") != 0) {
 		request_error(r, 403, "forbidden", "only officers record visits "
 		    "and talks", NULL);
 		return;
 	}
-	if (!request_is_json(r)) {
-		request_error(r, 415, "unsupported_media_type", "send "
-		    "Content-Type: application/json (UTF-8)", NULL);
-		return;
-	}
-	if (api_idempotency_key(r, key) == -1)
+	if (api_json_body(r) == -1 || api_idempotency_key(r, key) == -1)
 		return;
 	if (strcmp(t->type, "visit") == 0)
 		rec = fieldwork_visit_parse(r->body, r->bodylen, r->roster,

@@ -176,6 +176,11 @@ api_governance_extension(struct request *r)
 static cJSON *
 api_governance_row(const redisReply *task, long n)
 {
+	static const char *const fields[][2] = {
+		{ "task", "id" }, { "department", "department" },
+		{ "task_state", "state" }, { "deadline", "deadline" },
+		{ "issues", "issues" }, { NULL, NULL }
+	};
 	cJSON *t = issue_json_task(task), *row, *list, *x;
 	int count;
 
@@ -188,17 +193,7 @@ api_governance_row(const redisReply *task, long n)
 		return NULL;
 	}
 	x = cJSON_DetachItemFromArray(list, (int)n - 1);
-	row = cJSON_CreateObject();
-	cJSON_AddItemToObject(row, "task", cJSON_Duplicate(
-	    cJSON_GetObjectItemCaseSensitive(t, "id"), 1));
-	cJSON_AddItemToObject(row, "department", cJSON_Duplicate(
-	    cJSON_GetObjectItemCaseSensitive(t, "department"), 1));
-	cJSON_AddItemToObject(row, "task_state", cJSON_Duplicate(
-	    cJSON_GetObjectItemCaseSensitive(t, "state"), 1));
-	cJSON_AddItemToObject(row, "deadline", cJSON_Duplicate(
-	    cJSON_GetObjectItemCaseSensitive(t, "deadline"), 1));
-	cJSON_AddItemToObject(row, "issues", cJSON_Duplicate(
-	    cJSON_GetObjectItemCaseSensitive(t, "issues"), 1));
+	row = issue_json_pick(t, fields);
 	cJSON_AddItemToObject(row, "request", x);
 	cJSON_Delete(t);
 	return row;

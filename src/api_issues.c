@@ -110,10 +110,15 @@ api_issues_current_task(const redisReply *issue, const char *task)
 	return found;
 }
 
+/*
+ * list.lua's {{issue fields, tasks}, ...} → {"issues": [...]}, each row made
+ * into an issue by issue_json and then by `shape` when there is one.
+ */
 static void
-api_issues_listed(struct request *r, redisReply *reply)
+api_issues_reply_list(struct request *r, const redisReply *reply,
+    cJSON *(*shape)(const redisReply *, cJSON *))
 {
-	cJSON *root, *list;
+	cJSON *root, *list, *issue;
 	const redisReply *row;
 	size_t i;
 
@@ -127,10 +132,18 @@ api_issues_listed(struct request *r, redisReply *reply)
 		row = reply->element[i];
 		if (row->type != REDIS_REPLY_ARRAY || row->elements != 2)
 			continue;
-		cJSON_AddItemToArray(list, issue_json(row->element[0],
-		    row->element[1]));
+		issue = issue_json(row->element[0], row->element[1]);
+		if (shape != NULL)
+			issue = shape(row->element[0], issue);
+		cJSON_AddItemToArray(list, issue);
 	}
 	request_reply_json(r, 200, root);
+}
+
+static void
+api_issues_listed(struct request *r, redisReply *reply)
+{
+	api_issues_reply_list(r, reply, NULL);
 }
 
 /* GET /api/v1/issues?period=&category=&state=&department=&limit=&offset= */
@@ -206,62 +219,46 @@ static const char *const api_issues_triage_query[] = { "limit", "offset",
 static cJSON *
 api_issues_returns(const cJSON *issue)
 {
-	cJSON *out = cJSON_CreateArray(), *o;
+	static const char *const fields[][2] = {
+		{ "task", "id" }, { "department", "department" },
+		{ "reason", "return_reason" }, { "returned_at", "returned_at" },
+		{ NULL, NULL }
+	};
+	cJSON *out = cJSON_CreateArray();
 	const cJSON *t;
 
 	cJSON_ArrayForEach(t, cJSON_GetObjectItem(issue, "tasks")) {
 		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(t,
 		    "state")), "returned") != 0)
 			continue;
-		o = cJSON_CreateObject();
-		cJSON_AddItemToObject(o, "task", cJSON_Duplicate(
-		    cJSON_GetObjectItem(t, "id"), 0));
-		cJSON_AddItemToObject(o, "department", cJSON_Duplicate(
-		    cJSON_GetObjectItem(t, "department"), 0));
-		cJSON_AddItemToObject(o, "reason", cJSON_Duplicate(
-		    cJSON_GetObjectItem(t, "return_reason"), 0));
-		cJSON_AddItemToObject(o, "returned_at", cJSON_Duplicate(
-		    cJSON_GetObjectItem(t, "returned_at"), 0));
-		cJSON_AddItemToArray(out, o);
+		cJSON_AddItemToArray(out, issue_json_pick(t, fields));
 	}
 	return out;
+}
+
+/* A triage row: the issue with the returns still waiting (current tasks'). */
+static cJSON *
+api_issues_triage_row(const redisReply *fields, cJSON *issue)
+{
+	cJSON *tasks, *current;
+	const cJSON *t, *id;
+
+	tasks = cJSON_CreateObject();
+	current = cJSON_AddArrayToObject(tasks, "tasks");
+	cJSON_ArrayForEach(t, cJSON_GetObjectItem(issue, "tasks")) {
+		id = cJSON_GetObjectItem(t, "id");
+		if (api_issues_current_task(fields, cJSON_GetStringValue(id)))
+			cJSON_AddItemToArray(current, cJSON_Duplicate(t, 1));
+	}
+	cJSON_AddItemToObject(issue, "returns", api_issues_returns(tasks));
+	cJSON_Delete(tasks);
+	return issue;
 }
 
 static void
 api_issues_triage_listed(struct request *r, redisReply *reply)
 {
-	cJSON *root, *list, *issue, *tasks, *current;
-	const cJSON *t, *id;
-	const redisReply *row;
-	size_t i;
-
-	if (reply->type != REDIS_REPLY_ARRAY) {
-		request_error(r, 500, "internal", "unexpected store reply", NULL);
-		return;
-	}
-	root = cJSON_CreateObject();
-	list = cJSON_AddArrayToObject(root, "issues");
-	for (i = 0; i < reply->elements; i++) {
-		row = reply->element[i];
-		if (row->type != REDIS_REPLY_ARRAY || row->elements != 2)
-			continue;
-		issue = issue_json(row->element[0], row->element[1]);
-		/* only the returns still waiting: those of current tasks */
-		tasks = cJSON_CreateObject();
-		current = cJSON_AddArrayToObject(tasks, "tasks");
-		cJSON_ArrayForEach(t, cJSON_GetObjectItem(issue, "tasks")) {
-			id = cJSON_GetObjectItem(t, "id");
-			if (api_issues_current_task(row->element[0],
-			    cJSON_GetStringValue(id)))
-				cJSON_AddItemToArray(current,
-				    cJSON_Duplicate(t, 1));
-		}
-		cJSON_AddItemToObject(issue, "returns",
-		    api_issues_returns(tasks));
-		cJSON_Delete(tasks);
-		cJSON_AddItemToArray(list, issue);
-	}
-	request_reply_json(r, 200, root);
+	api_issues_reply_list(r, reply, api_issues_triage_row);
 }
 
 /* GET /api/v1/triage?limit=&offset=: the returned issues, newest return

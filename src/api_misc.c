@@ -97,32 +97,61 @@ api_misc_metrics_webhooks(struct evbuffer *buf, const redisReply *stats)
 	}
 }
 
-/* Digest mails by outcome, and the recipients waiting for a try. */
+/*
+ * A kind of mail by outcome, and how many wait: the digest's and the
+ * officers' mails are counted the same way (digest.lua, notify.lua).
+ */
+struct api_misc_mails {
+	const char		*kind;		/* digest or notify */
+	const char		*help;
+	const char		*pending_help;
+	const char *const	*outcomes;
+};
+
+static const char *const api_misc_digest_outcomes[] = { "sent", "refused",
+    "retried", NULL };
+static const char *const api_misc_notify_outcomes[] = { "sent", "refused",
+    "retried", "skipped", NULL };
+
+static const struct api_misc_mails api_misc_digest_mails = {
+	"digest",
+	"Digest mail attempts by outcome (refused: a 5xx, not tried again; "
+	"retried: failed, tried again later).",
+	"Digest mails waiting to be sent or tried again.",
+	api_misc_digest_outcomes
+};
+
+static const struct api_misc_mails api_misc_notify_mails = {
+	"notify",
+	"Officers' mails about their issues by outcome (skipped: the officer "
+	"has no email).",
+	"Officers whose mail waits for its batch or a try.",
+	api_misc_notify_outcomes
+};
+
 static void
-api_misc_metrics_digest(struct evbuffer *buf, const redisReply *stats,
-    const redisReply *waiting)
+api_misc_metrics_mails(struct evbuffer *buf, const struct api_misc_mails *m,
+    const redisReply *stats, const redisReply *waiting)
 {
-	static const char *const outcomes[] = { "sent", "refused", "retried",
-	    NULL };
 	const char *v;
 	size_t i;
 
 	evbuffer_add_printf(buf,
-	    "# HELP liaisond_digest_mails_total Digest mail attempts by outcome "
-	    "(refused: a 5xx, not tried again; retried: failed, tried again "
-	    "later).\n"
-	    "# TYPE liaisond_digest_mails_total counter\n");
-	for (i = 0; outcomes[i] != NULL; i++) {
-		v = util_reply_field(stats, outcomes[i]);
-		evbuffer_add_printf(buf, "liaisond_digest_mails_total{outcome="
-		    "\"%s\"} %s\n", outcomes[i], v != NULL ? v : "0");
+	    "# HELP liaisond_%s_mails_total %s\n"
+	    "# TYPE liaisond_%s_mails_total counter\n", m->kind, m->help,
+	    m->kind);
+	for (i = 0; m->outcomes[i] != NULL; i++) {
+		v = util_reply_field(stats, m->outcomes[i]);
+		evbuffer_add_printf(buf, "liaisond_%s_mails_total{outcome="
+		    "\"%s\"} %s\n", m->kind, m->outcomes[i],
+		    v != NULL ? v : "0");
 	}
 	if (waiting->type == REDIS_REPLY_INTEGER)
 		evbuffer_add_printf(buf,
-		    "# HELP liaisond_digest_pending Digest mails waiting to be "
-		    "sent or tried again.\n"
-		    "# TYPE liaisond_digest_pending gauge\n"
-		    "liaisond_digest_pending %lld\n", waiting->integer);
+		    "# HELP liaisond_%s_pending %s\n"
+		    "# TYPE liaisond_%s_pending gauge\n"
+		    "liaisond_%s_pending %lld\n", m->kind, m->pending_help,
+		    m->kind, m->kind, waiting->integer);
 }
 
 /* The primary in use, failovers followed, changes replicas fell short on. */
@@ -146,33 +175,6 @@ api_misc_metrics_redis(struct evbuffer *buf, const struct store *s)
 	    store_primary(s, where, sizeof where),
 	    (unsigned long long)s->failovers,
 	    (unsigned long long)s->waits_short);
-}
-
-/* Officers' mails by outcome (notify.lua), and the officers waiting. */
-static void
-api_misc_metrics_notify(struct evbuffer *buf, const redisReply *stats,
-    const redisReply *waiting)
-{
-	static const char *const outcomes[] = { "sent", "refused", "retried",
-	    "skipped", NULL };
-	const char *v;
-	size_t i;
-
-	evbuffer_add_printf(buf,
-	    "# HELP liaisond_notify_mails_total Officers' mails about their "
-	    "issues by outcome (skipped: the officer has no email).\n"
-	    "# TYPE liaisond_notify_mails_total counter\n");
-	for (i = 0; outcomes[i] != NULL; i++) {
-		v = util_reply_field(stats, outcomes[i]);
-		evbuffer_add_printf(buf, "liaisond_notify_mails_total{outcome="
-		    "\"%s\"} %s\n", outcomes[i], v != NULL ? v : "0");
-	}
-	if (waiting->type == REDIS_REPLY_INTEGER)
-		evbuffer_add_printf(buf,
-		    "# HELP liaisond_notify_pending Officers whose mail waits "
-		    "for its batch or a try.\n"
-		    "# TYPE liaisond_notify_pending gauge\n"
-		    "liaisond_notify_pending %lld\n", waiting->integer);
 }
 
 /*
@@ -240,10 +242,12 @@ api_misc_metrics_reply(struct request *r, const redisReply *stats,
 		api_misc_metrics_webhooks(buf, webhooks);
 	if (digest != NULL && digest->type == REDIS_REPLY_ARRAY &&
 	    waiting != NULL)
-		api_misc_metrics_digest(buf, digest, waiting);
+		api_misc_metrics_mails(buf, &api_misc_digest_mails, digest,
+		    waiting);
 	if (notify != NULL && notify->type == REDIS_REPLY_ARRAY &&
 	    notify_waiting != NULL)
-		api_misc_metrics_notify(buf, notify, notify_waiting);
+		api_misc_metrics_mails(buf, &api_misc_notify_mails, notify,
+		    notify_waiting);
 	evbuffer_add_printf(buf,
 	    "# HELP liaisond_requests_in_flight Requests not yet answered.\n"
 	    "# TYPE liaisond_requests_in_flight gauge\n"

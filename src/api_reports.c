@@ -222,11 +222,8 @@ api_reports_post(struct request *r)
 		    NULL);
 		return;
 	}
-	if ((officer = roster_officer(r->roster, r->actor_id)) == NULL) {
-		request_error(r, 403, "forbidden", "this officer is no longer in "
-		    "the roster", NULL);
+	if ((officer = api_officer(r)) == NULL)
 		return;
-	}
 	/* Common problems are found in the window: it must be read first. */
 	if (!window_loaded(r->daemon->window)) {
 		evhttp_add_header(evhttp_request_get_output_headers(r->req),
@@ -235,12 +232,7 @@ api_reports_post(struct request *r)
 		    "recent issues from redis", NULL);
 		return;
 	}
-	if (!request_is_json(r)) {
-		request_error(r, 415, "unsupported_media_type", "send "
-		    "Content-Type: application/json (UTF-8)", NULL);
-		return;
-	}
-	if (api_idempotency_key(r, key) == -1)
+	if (api_json_body(r) == -1 || api_idempotency_key(r, key) == -1)
 		return;
 	in = report_parse(r->body, r->bodylen, r->roster, officer, r->config,
 	    time(NULL), &e);

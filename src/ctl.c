@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <hiredis/hiredis.h>
 
@@ -28,6 +29,22 @@ ctl_config(const char *path)
 		exit(1);
 	}
 	return cfg;
+}
+
+/*
+ * The zone's roster as the config names it, with times from now on in the
+ * zone's time zone as in the daemon; NULL with *cause set.
+ */
+struct roster *
+ctl_zone(const struct config *cfg, char **cause)
+{
+	struct roster *roster;
+
+	if ((roster = roster_load(cfg->roster_file, cause)) == NULL)
+		return NULL;
+	setenv("TZ", roster->timezone, 1);
+	tzset();
+	return roster;
 }
 
 /* A Redis connection as the config says, or exit 1 with a message. */

@@ -35,8 +35,6 @@ ctl_digest_week(const char *week, const struct roster *roster)
 		    "as 2026-W48\n", week);
 		return -1;
 	}
-	setenv("TZ", roster->timezone, 1);
-	tzset();
 	localtime_r(&now, &tm);
 	digest_week_bounds(&w, (int)tm.tm_gmtoff, &from, &to);
 	if (to > util_now_ms()) {
@@ -125,7 +123,7 @@ ctl_digest(const char *config_path, int argc, char **argv)
 	if (argc != 2 || strcmp(argv[0], "--week") != 0)
 		return 2;
 	if ((cfg = config_load(config_path, &cause)) == NULL ||
-	    (roster = roster_load(cfg->roster_file, &cause)) == NULL) {
+	    (roster = ctl_zone(cfg, &cause)) == NULL) {
 		fprintf(stderr, "liaisonctl: %s\n", cause);
 		free(cause);
 		config_free(cfg);

@@ -114,11 +114,8 @@ ctl_ledger_export(const char *config_path, int argc, char **argv)
 		return 2;
 	}
 	if ((cfg = config_load(config_path, &cause)) == NULL ||
-	    (roster = roster_load(cfg->roster_file, &cause)) == NULL)
+	    (roster = ctl_zone(cfg, &cause)) == NULL)
 		goto out;
-	/* Times are the zone's, as in the daemon. */
-	setenv("TZ", roster->timezone, 1);
-	tzset();
 	if (period_arg == NULL)
 		period_of_time(time(NULL), &p);
 	else if (period_parse(period_arg, &p) == -1) {

@@ -257,10 +257,8 @@ ctl_seed(const char *config_path, int argc, char **argv)
 		return 2;
 	}
 	if ((cfg = config_load(config_path, &cause)) == NULL ||
-	    (roster = roster_load(cfg->roster_file, &cause)) == NULL)
+	    (roster = ctl_zone(cfg, &cause)) == NULL)
 		goto out;
-	setenv("TZ", roster->timezone, 1);
-	tzset();
 	today = fieldwork_today(time(NULL));
 	ctl_seed_state = (unsigned int)seed;
 	if ((c = redis_sync_connect(cfg, error, sizeof error)) == NULL) {

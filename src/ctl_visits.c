@@ -340,11 +340,9 @@ ctl_visits_import(const char *config_path, int argc, char **argv)
 	memset(&v, 0, sizeof v);
 	v.file = argv[optind];
 	if ((cfg = config_load(config_path, &cause)) == NULL ||
-	    (roster = roster_load(cfg->roster_file, &cause)) == NULL ||
+	    (roster = ctl_zone(cfg, &cause)) == NULL ||
 	    (sheet = csv_read_file(v.file, &cause)) == NULL)
 		goto out;
-	setenv("TZ", roster->timezone, 1);
-	tzset();
 	v.roster = roster;
 	v.today = fieldwork_today(time(NULL));
 	if (sheet->nrows == 0) {

@@ -164,22 +164,45 @@ digest_ledger_item_cmp(const void *a, const void *b)
 	    x->task->created > y->task->created;
 }
 
-/* Under a table of items, for the text part: each task's link. */
+/* A task's link on /dept. */
+static char *
+digest_ledger_task_link(const struct digest_input *in, const char *task)
+{
+	return issue_json_task_link(in->public_url != NULL ? in->public_url :
+	    "", task);
+}
+
+/* A row of a table of tasks, linked to the task on /dept. */
 static void
-digest_ledger_text_links(const struct digest_input *in, struct digest_doc *d,
+digest_ledger_task_row(const struct digest_input *in, struct digest_doc *d,
+    const char *const *cells, const char *task)
+{
+	char *link = digest_ledger_task_link(in, task);
+
+	digest_doc_row_link(d, cells, link);
+	free(link);
+}
+
+/*
+ * The end of a table of tasks; for the text part, each task's link; and
+ * how many were left out.
+ */
+static void
+digest_ledger_tasks_end(const struct digest_input *in, struct digest_doc *d,
     const struct digest_ledger_items *items)
 {
 	char *link, *line;
 	size_t i;
 
+	digest_doc_table_end(d);
 	for (i = 0; i < items->n && i < DIGEST_ROWS_MAX; i++) {
-		link = issue_json_task_link(in->public_url != NULL ?
-		    in->public_url : "", items->v[i].task->id);
+		link = digest_ledger_task_link(in, items->v[i].task->id);
 		xasprintf(&line, "%s：%s", items->v[i].task->id, link);
 		digest_doc_text_line(d, line);
 		free(line);
 		free(link);
 	}
+	digest_format_omitted(in, d, items->n);
 }
 
 /* The department's open items, most overdue first, with ages and deadlines. */
@@ -190,7 +213,7 @@ digest_ledger_open_table(const struct digest_input *in, struct digest_doc *d,
 	static const char *const head[] = { "任务", "问题", "状态", "已过",
 	    "期限", "超期" };
 	const struct digest_ledger_item *it;
-	char title[256], age[32], due[32], late[64], *link;
+	char title[256], age[32], due[32], late[64];
 	const char *cells[6];
 	size_t i;
 
@@ -215,14 +238,9 @@ digest_ledger_open_table(const struct digest_input *in, struct digest_doc *d,
 		cells[3] = age;
 		cells[4] = due;
 		cells[5] = late;
-		link = issue_json_task_link(in->public_url != NULL ?
-		    in->public_url : "", it->task->id);
-		digest_doc_row_link(d, cells, link);
-		free(link);
+		digest_ledger_task_row(in, d, cells, it->task->id);
 	}
-	digest_doc_table_end(d);
-	digest_ledger_text_links(in, d, items);
-	digest_format_omitted(in, d, items->n);
+	digest_ledger_tasks_end(in, d, items);
 }
 
 /* What the department resolved in the week. */
@@ -233,7 +251,7 @@ digest_ledger_resolved_table(const struct digest_input *in,
 	static const char *const head[] = { "任务", "问题", "办结时间",
 	    "办结情况" };
 	const struct digest_ledger_item *it;
-	char title[256], when[32], *link;
+	char title[256], when[32];
 	const char *cells[4];
 	size_t i;
 
@@ -250,14 +268,9 @@ digest_ledger_resolved_table(const struct digest_input *in,
 		cells[1] = title;
 		cells[2] = when;
 		cells[3] = it->task->resolution;
-		link = issue_json_task_link(in->public_url != NULL ?
-		    in->public_url : "", it->task->id);
-		digest_doc_row_link(d, cells, link);
-		free(link);
+		digest_ledger_task_row(in, d, cells, it->task->id);
 	}
-	digest_doc_table_end(d);
-	digest_ledger_text_links(in, d, items);
-	digest_format_omitted(in, d, items->n);
+	digest_ledger_tasks_end(in, d, items);
 }
 
 /* Common groups routed to dept that took in issues during the week. */

@@ -175,9 +175,9 @@ governance_task_json(cJSON *obj, const redisReply *task)
 		cJSON_AddStringToObject(out, "stage", cJSON_IsString(v) ?
 		    v->valuestring : "");
 		v = cJSON_GetObjectItemCaseSensitive(x, "at");
-		issue_json_add_time(out, "at", cJSON_GetStringValue(v));
+		util_json_add_time(out, "at", cJSON_GetStringValue(v));
 		v = cJSON_GetObjectItemCaseSensitive(x, "decided_at");
-		issue_json_add_time(out, "decided_at", cJSON_GetStringValue(v));
+		util_json_add_time(out, "decided_at", cJSON_GetStringValue(v));
 		v = cJSON_GetObjectItemCaseSensitive(x, "decision");
 		if (cJSON_IsString(v))
 			cJSON_AddStringToObject(out, "decision", v->valuestring);

@@ -13,18 +13,21 @@
 
 #include "liaison.h"
 
-/* Add ms (a string of milliseconds) to obj under name as ISO 8601, or null. */
-void
-issue_json_add_time(cJSON *obj, const char *name, const char *ms)
+/*
+ * A new object of some fields of from: names holds {to, from} pairs ending
+ * with {NULL, NULL}; a field from lacks is null in the copy.
+ */
+cJSON *
+issue_json_pick(const cJSON *from, const char *const (*names)[2])
 {
-	char when[32];
+	cJSON *to = cJSON_CreateObject(), *v;
 
-	if (ms == NULL || *ms == '\0') {
-		cJSON_AddNullToObject(obj, name);
-		return;
+	for (; names[0][0] != NULL; names++) {
+		v = cJSON_GetObjectItemCaseSensitive(from, names[0][1]);
+		cJSON_AddItemToObject(to, names[0][0], v != NULL ?
+		    cJSON_Duplicate(v, 1) : cJSON_CreateNull());
 	}
-	util_time_iso8601(strtoll(ms, NULL, 10), when);
-	cJSON_AddStringToObject(obj, name, when);
+	return to;
 }
 
 static void
@@ -78,18 +81,18 @@ issue_json_task(const redisReply *t)
 	issue_json_add_optional(obj, "claimant",
 	    util_reply_field(t, "claimant"));
 	issue_json_add_json(obj, "issues", util_reply_field(t, "issues"));
-	issue_json_add_time(obj, "created", util_reply_field(t, "created"));
-	issue_json_add_time(obj, "deadline", util_reply_field(t, "deadline"));
+	util_json_add_time(obj, "created", util_reply_field(t, "created"));
+	util_json_add_time(obj, "deadline", util_reply_field(t, "deadline"));
 	issue_json_add_optional(obj, "response",
 	    util_reply_field(t, "response"));
 	issue_json_add_optional(obj, "resolution",
 	    util_reply_field(t, "resolution"));
-	issue_json_add_time(obj, "claimed_at", util_reply_field(t, "claimed_at"));
-	issue_json_add_time(obj, "responded_at",
+	util_json_add_time(obj, "claimed_at", util_reply_field(t, "claimed_at"));
+	util_json_add_time(obj, "responded_at",
 	    util_reply_field(t, "responded_at"));
-	issue_json_add_time(obj, "resolved_at",
+	util_json_add_time(obj, "resolved_at",
 	    util_reply_field(t, "resolved_at"));
-	issue_json_add_time(obj, "returned_at",
+	util_json_add_time(obj, "returned_at",
 	    util_reply_field(t, "returned_at"));
 	issue_json_add_optional(obj, "return_reason",
 	    util_reply_field(t, "return_reason"));
@@ -149,7 +152,7 @@ issue_json(const redisReply *issue, const redisReply *tasks)
 	issue_json_add_optional(obj, "satisfaction",
 	    util_reply_field(issue, "satisfaction"));
 	issue_json_add_ratings(obj, util_reply_field(issue, "ratings"));
-	issue_json_add_time(obj, "created", util_reply_field(issue, "created"));
+	util_json_add_time(obj, "created", util_reply_field(issue, "created"));
 	governance_issue_json(obj, issue);
 	/* Outcomes recorded for it (fieldwork.lua): {id, kind, amount, date}. */
 	issue_json_add_json(obj, "outcomes", util_reply_field(issue, "outcomes"));

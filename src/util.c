@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
 #include <hiredis/hiredis.h>
 #include <openssl/evp.h>
 
@@ -80,6 +81,20 @@ util_time_iso8601(int64_t ms, char buf[32])
 	}
 	snprintf(buf + 19, 32 - 19, ".%03d%c%02d:%02d", millis, sign,
 	    (int)(off / 3600 % 100), (int)(off % 3600 / 60));
+}
+
+/* Add ms (a string of milliseconds) to obj under name as ISO 8601, or null. */
+void
+util_json_add_time(cJSON *obj, const char *name, const char *ms)
+{
+	char when[32];
+
+	if (ms == NULL || *ms == '\0') {
+		cJSON_AddNullToObject(obj, name);
+		return;
+	}
+	util_time_iso8601(strtoll(ms, NULL, 10), when);
+	cJSON_AddStringToObject(obj, name, when);
 }
 
 /* The value of field name in a flat HGETALL reply, or NULL. */

@@ -56,30 +56,14 @@ end
 -- req.max] (scores), newest first, whose fields equal req.match's, at most
 -- req.limit after req.offset. Returns {{fields}, ...}.
 local function list()
-  local out, skipped, start = {}, 0, 0
-  local ix = key(req.index)
-  while #out < req.limit do
-    local ids = redis.call('ZREVRANGEBYSCORE', ix, req.max, req.min,
-      'LIMIT', start, 256)
-    if #ids == 0 then break end
-    for _, id in ipairs(ids) do
+  return newest_rows(key(req.index), req.min, req.max, req.offset, req.limit,
+    function(id)
       local k = key(req.type, id)
-      local wanted = true
       for f, v in pairs(req.match) do
-        if hget(k, f) ~= v then wanted = false; break end
+        if hget(k, f) ~= v then return nil end
       end
-      if wanted then
-        if skipped < req.offset then
-          skipped = skipped + 1
-        else
-          out[#out + 1] = redis.call('HGETALL', k)
-          if #out >= req.limit then break end
-        end
-      end
-    end
-    start = start + 256
-  end
-  return out
+      return redis.call('HGETALL', k)
+    end)
 end
 
 -- figures: the running totals of req.keys ('d:DAY' | 'm:YYYYMM') summed,

@@ -130,3 +130,33 @@ local function fw_store(rec, actor, now)
   end
   return id
 end
+
+-- The sorted set ix walked newest first, 256 members a call (scores from
+-- min to max, or all when min is nil): row(member) gives a result or nil to
+-- pass the member over; the first offset results are skipped and at most
+-- limit returned.
+local function newest_rows(ix, min, max, offset, limit, row)
+  local out, skipped, start = {}, 0, 0
+  while #out < limit do
+    local ids
+    if min then
+      ids = redis.call('ZREVRANGEBYSCORE', ix, max, min, 'LIMIT', start, 256)
+    else
+      ids = redis.call('ZREVRANGE', ix, start, start + 255)
+    end
+    if #ids == 0 then break end
+    for _, m in ipairs(ids) do
+      local v = row(m)
+      if v ~= nil then
+        if skipped < offset then
+          skipped = skipped + 1
+        else
+          out[#out + 1] = v
+          if #out >= limit then break end
+        end
+      end
+    end
+    start = start + 256
+  end
+  return out
+end

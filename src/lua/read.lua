@@ -72,21 +72,14 @@ if kind == 'deliveries' then
   local index = key('deliveries')
   if id ~= '' then index = index .. ':dept:' .. id end
   local status, limit = ARGV[4], tonumber(ARGV[5])
-  local out, start = {}, 0
-  while #out < limit do
-    local ids = redis.call('ZREVRANGE', index, start, start + 255)
-    if #ids == 0 then break end
-    for _, d in ipairs(ids) do
-      local k = key('delivery', d)
-      if status == '' or redis.call('HGET', k, 'status') == status then
-        out[#out + 1] = {redis.call('HGETALL', k),
-          redis.call('LRANGE', k .. ':attempts', 0, -1)}
-        if #out >= limit then break end
-      end
+  return newest_rows(index, nil, nil, 0, limit, function(d)
+    local k = key('delivery', d)
+    if status ~= '' and redis.call('HGET', k, 'status') ~= status then
+      return nil
     end
-    start = start + 256
-  end
-  return out
+    return {redis.call('HGETALL', k),
+      redis.call('LRANGE', k .. ':attempts', 0, -1)}
+  end)
 end
 -- Governance (issue 16).
 --   extensions STATE LIMIT -> {{member, task fields}, ...}: the tasks with
