@@ -11,6 +11,8 @@ expires (idempotency records, sessions) carries its expiry.
 """
 
 import re
+import threading
+import time
 
 import lib
 from flow import act_ok, admin, claim_next, second_daemon, submit, web_login
@@ -149,6 +151,44 @@ def test_a_retried_delivery_is_kept_from_its_new_end(tmp_path):
         lib.wait_for(lambda: r.hget(P + "delivery:" + did, "status") == b"delivered" and
                      int(r.hget(P + "delivery:" + did, "attempts")) == 2, 20, what="delivered again")
         assert r.zscore(P + "deliveries:ended", did) is not None
+
+
+def test_two_daemons_without_the_lease_still_remove_each_record_once(tmp_path):
+    """The lease taken away again and again, so that both daemons sweep the
+    same deliveries at once: each is removed (and counted) once, because a
+    sweep is one Lua transaction."""
+    with lib.Stack(str(tmp_path / "one"), conf=CONF, start=False) as st:
+        other = second_daemon(st, str(tmp_path / "two"))
+        st.d.start()
+        other.start()
+        stop = threading.Event()
+
+        def steal():
+            while not stop.is_set():
+                st.r.delete(lib.PREFIX + "retention:lease")
+                time.sleep(0.02)
+
+        thief = threading.Thread(target=steal, daemon=True)
+        try:
+            officers = [(o["id"], o["enterprises"][0]) for o in st.roster["officers"][:12]]
+            thief.start()
+            for i, (oid, ent) in enumerate(officers):
+                submit(st, oid, [lib.item(ent)], via=other if i % 2 else None)
+            lib.wait_for(lambda: all_delivered(st) and not deliveries(st.r), 30, what="delivered and swept")
+            made = ended(st)
+            lib.wait_for(lambda: sum(lib.metric(d.metrics(), "liaisond_retention_removed_total",
+                                                kind="delivery") for d in (st.d, other)) >= made, 10,
+                         what="the sweeps counted")
+            time.sleep(2 * SWEEP_S)      # both sweep again: nothing more
+            ms = [d.metrics() for d in (st.d, other)]
+            removed = [lib.metric(m, "liaisond_retention_removed_total", kind="delivery") for m in ms]
+            assert sum(removed) == made == len(officers), removed
+            outbox = [lib.metric(m, "liaisond_retention_removed_total", kind="outbox") for m in ms]
+            assert sum(outbox) == made, outbox
+        finally:
+            stop.set()
+            thief.join(5)
+            other.stop_and_check()
 
 
 def test_two_daemons_sweep_each_record_once(tmp_path):
