@@ -95,6 +95,9 @@ def test_steady_workload_keeps_the_ledger_and_sweeps_the_rest(tmp_path):
             sizes[-1]["outbox"] = st.r.xlen(lib.PREFIX + "outbox")
             sizes[-1]["queue"] = st.r.xlen(lib.PREFIX + "queue:hr")
             sizes[-1]["day"] = ended(st) - ended_before
+            sizes[-1]["memory"] = st.r.info("memory")["used_memory"]
+        for d in sizes:
+            print("retention: %s" % d)
         made = ended(st)
         assert made >= DAYS * PER_DAY, "one delivery a task.queued at least: %d" % made
         # the ledger grows by one day a day
