@@ -30,7 +30,7 @@
 #include "liaison.h"
 #include "daemon.h"
 
-#define RETENTION_BATCH 500          /* deliveries removed in one call */
+#define RETENTION_BATCH 500          /* deliveries, and outbox entries, a call */
 #define RETENTION_RETRY_MS 5000      /* after Redis failed us */
 
 struct retention {

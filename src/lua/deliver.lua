@@ -244,8 +244,16 @@ local function sweep_deliveries()
   return n
 end
 
+-- The stream id right after id ("ms-seq").
+local function next_id(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return ms .. '-' .. string.format('%d', tonumber(seq) + 1)
+end
+
 -- Outbox entries every daemon has read and enqueued (acknowledged) go:
--- all before the oldest still pending, or before the group's last read.
+-- all before the oldest still pending, or before the group's last read;
+-- at most req.limit a call, so that a long backlog (the first sweep after
+-- an upgrade) never holds Redis for long.
 local function sweep_outbox()
   local box, last = key('outbox'), nil
   if redis.call('EXISTS', box) == 0 then return 0 end
@@ -256,25 +264,23 @@ local function sweep_outbox()
   end
   if not last then return 0 end
   local pending = redis.call('XPENDING', box, 'webhooks')
-  local minid
-  if tonumber(pending[1]) > 0 then
-    minid = pending[2]
-  else
-    local ms, seq = string.match(last, '^(%d+)-(%d+)$')
-    if not ms then return 0 end
-    minid = ms .. '-' .. string.format('%d', tonumber(seq) + 1)
-  end
+  local minid = next_id(last)
+  if tonumber(pending[1]) > 0 then minid = pending[2] end
+  local old = redis.call('XRANGE', box, '-', '(' .. minid, 'COUNT', req.limit)
+  if #old == 0 then return 0 end
+  if #old == req.limit then minid = next_id(old[#old][1]) end
   return redis.call('XTRIM', box, 'MINID', minid)
 end
 
 -- sweep: one batch of what retention removes. Returns {'ok', deliveries,
--- outbox entries, '1' when a full batch was taken}, or {'busy', ''} when
+-- outbox entries, '1' when either was a full batch}, or {'busy', ''} when
 -- another daemon holds the lease.
 local function sweep()
   if not sweep_lease() then return {'busy', ''} end
   local d = sweep_deliveries()
   local o = sweep_outbox()
-  return {'ok', tostring(d), tostring(o), d >= req.limit and '1' or '0'}
+  local more = (d >= req.limit or o >= req.limit) and '1' or '0'
+  return {'ok', tostring(d), tostring(o), more}
 end
 
 return dispatch('deliver.lua', {enqueue = enqueue, claim = claim, done = done,

@@ -220,3 +220,22 @@ def test_two_daemons_sweep_each_record_once(tmp_path):
             assert sum(outbox) == made, outbox
         finally:
             other.stop_and_check()
+
+
+def test_a_long_outbox_backlog_is_trimmed_in_batches(tmp_path):
+    """1,200 entries read long ago (as after an upgrade): trimmed 500 a call,
+    the next call at once, until none is left."""
+    with lib.Stack(str(tmp_path), conf=CONF, start=False) as st:
+        box = lib.PREFIX + "outbox"
+        p = st.r.pipeline()
+        for i in range(1200):
+            p.xadd(box, {"event": "task.queued", "task": "T%d" % i, "department": "hr", "issue": "I%d" % i})
+        p.execute()
+        st.r.xgroup_create(box, "webhooks", id="$")      # every entry read and acknowledged
+        st.start()
+        lib.wait_for(lambda: st.r.xlen(box) == 0, 20, what="the backlog trimmed")
+        lib.wait_for(lambda: lib.metric(st.d.metrics(), "liaisond_retention_removed_total", kind="outbox") == 1200,
+                     5, what="1,200 counted")
+        log = st.d.stderr()
+        assert log.count("removed 0 deliveries and 500 outbox entries") == 2, log[-2000:]
+        assert "removed 0 deliveries and 200 outbox entries" in log, log[-2000:]
