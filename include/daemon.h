@@ -121,6 +121,7 @@ struct daemon {
 	struct ratelimit *ratelimit;
 	struct escalate *escalate;
 	struct window *window;      /* recent issues, for common problems */
+	struct intake *intake;      /* reports of one loop turn, one call */
 	struct webhook *webhook;    /* delivers the outbox */
 	struct ledger_cache *ledger_cache;
 	struct generation *current;
@@ -215,6 +216,7 @@ struct request *request_new(struct daemon *, struct evhttp_request *, int);
 int request_read_body(struct request *);
 void request_call(struct request *, const struct route *, const char *,
     const char *, request_api_fn);
+int request_store_check(struct request *, const redisReply *);
 void request_reply_json(struct request *, int, struct cJSON *);
 void request_reply_raw(struct request *, int, const char *, const char *);
 void request_reply_data(struct request *, int, const char *, const char *,
@@ -328,8 +330,18 @@ void api_agenda(struct request *);
 
 /* api_recurrence.c (issue 16) */
 void api_recurrence_find(struct request *, void (*)(struct request *));
+void api_recurrence_defer(struct request *);
 /* api_actions.c */
 void api_actions_issue(struct request *);
+
+/* intake.c */
+struct intake;
+struct evbuffer;
+struct intake *intake_start(struct event_base *, struct store *);
+void intake_stop(struct intake *);
+void intake_submit(struct request *, const char *, const char *,
+    const char *, const char *, request_reply_fn);
+void intake_metrics(const struct intake *, struct evbuffer *);
 
 /* window.c */
 struct window;

@@ -68,6 +68,8 @@ api_reports_remember(struct request *r, const char *response)
 	cJSON_Delete(json);
 }
 
+static void api_reports_store(struct request *);
+
 static void
 api_reports_submitted(struct request *r, redisReply *reply)
 {
@@ -99,6 +101,10 @@ api_reports_submitted(struct request *r, redisReply *reply)
 		    "no problem, but your report %s of this period has issues",
 		    reply->element[1]->str);
 		request_error(r, 409, "already_reported", why, "items");
+		return;
+	}
+	if (strcmp(outcome, "recheck") == 0) {
+		api_recurrence_find(r, api_reports_store);
 		return;
 	}
 	if (strcmp(outcome, "replay") == 0)
@@ -206,8 +212,6 @@ api_reports_payload(struct request *r, const struct report_input *in)
 	return root;
 }
 
-static void api_reports_store(struct request *);
-
 static void
 api_reports_post(struct request *r)
 {
@@ -244,8 +248,10 @@ api_reports_post(struct request *r)
 	report_input_free(in);
 	r->state = payload;
 	r->state_free = (void (*)(void *))cJSON_Delete;
-	/* Recurrences (复发) are found in Redis first: api_recurrence.c. */
-	api_recurrence_find(r, api_reports_store);
+	/* Recurrences (复发) are read from Redis first, unless the store
+	 * finds no finished issue to read (api_recurrence.c). */
+	api_recurrence_defer(r);
+	api_reports_store(r);
 }
 
 /* Store the report whose payload is r->state (kept for the reply). */
@@ -253,16 +259,15 @@ static void
 api_reports_store(struct request *r)
 {
 	const char *key = request_header(r, "Idempotency-Key");
-	const char *argv[3];
-	char hash[TOKEN_HASH_LEN + 1], ttl[16];
+	char hash[TOKEN_HASH_LEN + 1], ttl[16], *payload;
 
 	util_sha256_hex(r->body, r->bodylen, hash);
 	snprintf(ttl, sizeof ttl, "%d", r->config->idempotency_ttl_s);
-	argv[0] = hash;
-	argv[1] = key != NULL ? key : "";
-	argv[2] = ttl;
-	api_workflow_run(r, "submit", cJSON_Duplicate(r->state, 1),
-	    api_reports_submitted, 3, argv);
+	/* With the other reports of this loop turn: one call, one fsync. */
+	payload = cJSON_PrintUnformatted(r->state);
+	intake_submit(r, payload, hash, key != NULL ? key : "", ttl,
+	    api_reports_submitted);
+	free(payload);
 }
 
 /* A report as the API shows it, from its Redis hash (flat array). */

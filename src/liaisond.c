@@ -208,6 +208,7 @@ main(int argc, char **argv)
 	if (http_start(d, &cause) == -1)
 		fatalx("%s", cause);
 	d->escalate = escalate_start(d);
+	d->intake = intake_start(d->base, d->store);
 	d->window = window_start(d->base, d->store,
 	    (size_t)d->current->config->window_max);
 	d->webhook = webhook_start_engine(d);
@@ -236,6 +237,7 @@ main(int argc, char **argv)
 	 */
 	escalate_stop(d->escalate);
 	window_stop(d->window);
+	intake_stop(d->intake);
 	webhook_stop(d->webhook);
 	digest_sched_stop(d->digest);
 	snapshot_stop(d->snapshot);

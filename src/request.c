@@ -341,20 +341,14 @@ request_timeout(int fd, short what, void *arg)
 	    NULL);
 }
 
-static void
-request_store_done(redisAsyncContext *c, void *reply, void *privdata)
+/*
+ * Answer a store reply that is no answer: none (Redis gone, 503), or an
+ * error reply (503 when it means "not now", else 500). Returns 0 for a
+ * reply the handler is to read, -1 having answered.
+ */
+int
+request_store_check(struct request *r, const redisReply *reply)
 {
-	struct request_call *call = privdata;
-	struct request *r = call->r;
-	request_reply_fn fn = call->fn;
-
-	r->pending--;
-	if (r->answered) {
-		free(call->arg);
-		free(call);
-		request_release(r);
-		return;
-	}
 	if (reply == NULL) {
 		evhttp_add_header(evhttp_request_get_output_headers(r->req),
 		    "Retry-After", "1");
@@ -371,10 +365,31 @@ request_store_done(redisAsyncContext *c, void *reply, void *privdata)
 		} else
 			request_error(r, 500, "internal", "the store refused "
 			    "the request", NULL);
-	} else if (call->fn_arg != NULL)
-		call->fn_arg(r, reply, call->arg);
-	else
-		fn(r, reply);
+	} else
+		return 0;
+	return -1;
+}
+
+static void
+request_store_done(redisAsyncContext *c, void *reply, void *privdata)
+{
+	struct request_call *call = privdata;
+	struct request *r = call->r;
+	request_reply_fn fn = call->fn;
+
+	r->pending--;
+	if (r->answered) {
+		free(call->arg);
+		free(call);
+		request_release(r);
+		return;
+	}
+	if (request_store_check(r, reply) == 0) {
+		if (call->fn_arg != NULL)
+			call->fn_arg(r, reply, call->arg);
+		else
+			fn(r, reply);
+	}
 	free(call->arg);
 	free(call);
 }

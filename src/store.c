@@ -624,12 +624,15 @@ int
 store_script(struct store *s, enum store_script_id id, redisCallbackFn *fn,
     void *privdata, int argc, const char **argv, const size_t *lens)
 {
-	const char *av[STORE_SCRIPT_MAXARGS + 4];
-	size_t al[STORE_SCRIPT_MAXARGS + 4];
-	int i;
+	const char **av;
+	size_t *al;
+	int i, rc, waited = 0;
 
-	if (argc > STORE_SCRIPT_MAXARGS)
+	/* A group commit (intake.c) passes four arguments per report. */
+	if (argc > STORE_SCRIPT_MAXARGS * 64)
 		return -1;
+	av = xcalloc(argc + 4, sizeof *av);
+	al = xcalloc(argc + 4, sizeof *al);
 	av[0] = "EVALSHA";
 	al[0] = 7;
 	av[1] = s->sha[id];
@@ -650,11 +653,13 @@ store_script(struct store *s, enum store_script_id id, redisCallbackFn *fn,
 	 */
 	if (id == SCRIPT_WORKFLOW && strcmp(argv[0], "escalate") != 0) {
 		s->writes++;
-		if (s->replicas > 0)
-			return store_command_waited(s, fn, privdata, argc + 4,
-			    av, al);
+		waited = s->replicas > 0;
 	}
-	return store_command(s, fn, privdata, argc + 4, av, al);
+	rc = waited ? store_command_waited(s, fn, privdata, argc + 4, av, al) :
+	    store_command(s, fn, privdata, argc + 4, av, al);
+	free(av);
+	free(al);
+	return rc;
 }
 
 /*

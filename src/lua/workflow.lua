@@ -382,6 +382,7 @@ end
 -- submit: store one officer's report. Extra ARGV: body hash, idempotency
 -- key ('' for none), key lifetime in seconds.
 -- Returns {'created', response} | {'replay', response} | {'conflict', ''}
+-- | {'recheck', ''}: an enterprise of req.unchecked has finished issues.
 -- | {'limit', items still allowed} when the officer's items in the period
 -- would pass req.items_cap (0: no cap).
 -- | {'reported', report}: req.zero_refused_after_issues and the officer's
@@ -398,8 +399,7 @@ local function reported_issues(officer, period)
   return nil
 end
 
-local function submit()
-  local body_hash, idem, ttl = ARGV[4], ARGV[5], ARGV[6]
+local function submit(body_hash, idem, ttl)
   local idem_key = key('idem', req.officer, idem)
   if idem ~= '' then
     local prev = redis.call('HMGET', idem_key, 'body', 'response')
@@ -412,6 +412,12 @@ local function submit()
       end
       return {'conflict', ''}
     end
+  end
+  -- Enterprises not yet read for recurrences (api_recurrence.c): with a
+  -- finished issue since req.finished_since, the daemon reads them first.
+  for _, e in ipairs(req.unchecked or {}) do
+    if redis.call('ZCOUNT', key('finished', e), req.finished_since, '+inf')
+        > 0 then return {'recheck', ''} end
   end
   if req.zero_refused_after_issues then
     local r = reported_issues(req.officer, req.period)
@@ -486,6 +492,28 @@ local function submit()
     redis.call('EXPIRE', idem_key, tonumber(ttl))
   end
   return {'created', response}
+end
+
+-- submit_batch: the reports that reached the daemon in one turn of its loop
+-- (group commit, intake.c), stored one after the other in this one call, so
+-- that they share one fsync. ARGV from 3: payload, body hash, key, lifetime
+-- per report. Returns one submit answer per report; a report whose script
+-- fails gets {'error', message} and the others go on.
+local function submit_batch()
+  local out = {}
+  for i = 3, #ARGV, 4 do
+    local ok, res = pcall(function()
+      req = cjson.decode(ARGV[i])
+      now = req.now
+      return submit(ARGV[i + 1], ARGV[i + 2], ARGV[i + 3])
+    end)
+    if not ok then
+      res = {'error', type(res) == 'table' and tostring(res.err) or
+        tostring(res)}
+    end
+    out[#out + 1] = res
+  end
+  return out
 end
 
 -- ---- actions: a department's steps ----
@@ -913,7 +941,8 @@ local function escalate()
 end
 
 return dispatch('workflow.lua', {
-  submit = submit,
+  submit = function() return submit(ARGV[4], ARGV[5], ARGV[6]) end,
+  submit_batch = submit_batch,
   claim_next = claim_next,
   step = function() return step(req.task) end,
   confirm = confirm,

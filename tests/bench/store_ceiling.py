@@ -1,0 +1,91 @@
+#!/usr/bin/python3
+"""store_ceiling.py -- the intake's ceiling on this machine: the daemon's own
+workflow script driven straight at Redis, no daemon.
+
+    store_ceiling.py PORT MONITOR CONNECTIONS REQUESTS [PIPELINE]
+
+MONITOR is `redis-cli monitor` output taken while liaisond stored one
+report: the EVALSHA of its `submit` (script, payload, body hash, ttl) is
+replayed by redis-benchmark from CONNECTIONS clients (PIPELINE commands in
+flight each, default 1), REQUESTS times, each with an Idempotency-Key of its
+own (`__rand_int__`), so that every call stores a new report as a 201 does.
+Prints one line: "rps p50_ms p99_ms stored" (stored: how many new reports
+the store numbered meanwhile, to compare with REQUESTS).
+"""
+import os
+import re
+import subprocess
+import sys
+
+LUA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                   "src", "lua")
+
+ESCAPES = {"n": b"\n", "r": b"\r", "t": b"\t", "a": b"\a", "b": b"\b",
+           '"': b'"', "\\": b"\\"}
+
+
+def unquote(text):
+    """One argument of MONITOR's output (sdscatrepr) back to its bytes."""
+    out, i = bytearray(), 0
+    while i < len(text):
+        c = text[i]
+        if c != "\\":
+            out += c.encode()
+            i += 1
+        elif text[i + 1] == "x":
+            out.append(int(text[i + 2:i + 4], 16))
+            i += 4
+        else:
+            out += ESCAPES[text[i + 1]]
+            i += 2
+    return bytes(out)
+
+
+def submit_call(path):
+    """The arguments of the first EVALSHA ... submit in the MONITOR file."""
+    with open(path, encoding="latin-1") as f:
+        for line in f:
+            args = [unquote(a) for a in
+                    re.findall(r'"((?:[^"\\]|\\.)*)"', line)]
+            # The probe is alone in its group commit (submit_batch): its
+            # arguments are those of one submit.
+            if len(args) == 9 and args[0] == b"EVALSHA" and \
+                    args[4] in (b"submit", b"submit_batch"):
+                args[4] = b"submit"
+                return args
+    sys.exit("store_ceiling: no submit call in " + path)
+
+
+def reports(port):
+    """How many reports the store has numbered (the sample's prefix)."""
+    out = subprocess.run(["redis-cli", "-p", port, "hget", "bench:seq",
+                          "report"], check=True, capture_output=True)
+    return int(out.stdout.strip() or 0)
+
+
+def main():
+    port, monitor, conns, requests = sys.argv[1:5]
+    pipeline = sys.argv[5] if len(sys.argv) > 5 else "1"
+    args = submit_call(monitor)
+    # A new report every call: two random numbers below 2^31 each.
+    args[7] = b"ceiling-__rand_int__-__rand_int__"
+    # The script as embed.sh gives it to the daemon: the prelude, then it.
+    body = b"".join(open(os.path.join(LUA, f), "rb").read()
+                    for f in ("prelude.lua", "workflow.lua"))
+    args[1] = subprocess.run(["redis-cli", "-p", port, "-x", "script",
+                              "load"], input=body, check=True,
+                             capture_output=True).stdout.strip()
+    before = reports(port)
+    out = subprocess.run(
+        ["redis-benchmark", "-p", port, "-c", conns, "-n", requests,
+         "-P", pipeline, "-r", "2000000000", "--csv"] + args,
+        check=True, stdout=subprocess.PIPE).stdout.decode()
+    # The last line ends in rps, avg, min, p50, p95, p99, max; its first
+    # field (the command, quotes and all) is not valid CSV.
+    row = [f.strip('"') for f in out.strip().splitlines()[-1].split(",")]
+    rps, p50, p99 = row[-7], row[-4], row[-2]
+    print("%.0f %s %s %d" % (float(rps), p50, p99, reports(port) - before))
+
+
+if __name__ == "__main__":
+    main()

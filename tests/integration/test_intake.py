@@ -1,0 +1,159 @@
+"""Group commit (intake.c, issue 13): the reports ready in one turn of the
+daemon's loop are stored by one workflow.lua call, yet each keeps its own
+answer. Redis is paused (CLIENT PAUSE) while a burst arrives, so that the
+burst reaches the daemon's loop together and is stored in few calls; the
+metrics say how many. A report whose enterprises have nothing finished to
+recur costs no recurrence read (MONITOR shows the calls)."""
+
+import json
+import threading
+import time
+
+import pytest
+
+import lib
+from lib import PREFIX
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    """A stack of its own: the bursts add dozens of hr issues, which would
+    push other modules' issues off /dept's list of a department's newest."""
+    with lib.Stack(str(tmp_path_factory.mktemp("intake"))) as st:
+        yield st
+
+
+@pytest.fixture(scope="module")
+def officers(stack):
+    pool = [o["id"] for o in stack.roster["officers"]][1:]
+
+    def take():
+        return pool.pop(0)
+
+    return take
+
+
+def burst(stack, posts, pause_ms=400):
+    """Send posts [(officer, body bytes, key)] at once while Redis is paused;
+    the answers in the same order."""
+    out = [None] * len(posts)
+    start = threading.Barrier(len(posts) + 1)
+
+    def one(i, oid, raw, key):
+        start.wait(10)
+        out[i] = stack.d.post("/api/v1/reports", raw, token=stack.token("officer", oid),
+                              headers={"Idempotency-Key": key})
+
+    threads = [threading.Thread(target=one, args=(i,) + p) for i, p in enumerate(posts)]
+    for t in threads:
+        t.start()
+    stack.r.execute_command("CLIENT", "PAUSE", str(pause_ms), "ALL")
+    start.wait(10)
+    for t in threads:
+        t.join(30)
+    return out
+
+
+def batches(stack):
+    m = stack.d.metrics()
+    return (lib.metric(m, "liaisond_intake_batches_total"),
+            lib.metric(m, "liaisond_intake_reports_total"))
+
+
+def body(ent):
+    return json.dumps({"items": [lib.item(ent)]}, ensure_ascii=False).encode()
+
+
+def test_a_burst_of_reports_each_gets_its_own_answer(stack, officers):
+    oids = [officers() for _ in range(4)]
+    for oid in oids:                    # tokens first: they are Redis writes
+        stack.token("officer", oid)
+    posts = []
+    for oid in oids:
+        for ent in stack.officer(oid)["enterprises"][:4]:
+            posts.append((oid, body(ent), lib.new_key()))
+    # One report twice with the same key in the same burst: one is stored,
+    # the other replays its answer.
+    posts.append(posts[0])
+    b0, n0 = batches(stack)
+    answers = burst(stack, posts)
+    b1, n1 = batches(stack)
+
+    assert all(a is not None and a.status == 201 for a in answers), answers
+    assert n1 - n0 == len(posts), (n0, n1)
+    assert b1 - b0 < n1 - n0, "no two reports shared a call: %d calls for %d" % (b1 - b0, n1 - n0)
+    replayed = [(a.header("idempotent-replayed") or "").lower() == "true"
+                for a in (answers[0], answers[-1])]
+    assert sorted(replayed) == [False, True], replayed
+    assert answers[0].body == answers[-1].body
+    reports = set()
+    for (oid, raw, key), a in zip(posts[:-1], answers[:-1]):
+        doc = a.json()
+        reports.add(doc["report"])
+        sent = json.loads(raw)["items"][0]
+        issue = stack.d.get("/api/v1/issues/" + doc["issues"][0]["id"],
+                            token=stack.token("officer", oid))
+        assert issue.status == 200, issue
+        got = issue.json()
+        assert (got["officer"], got["enterprise"], got["title"]) == \
+            (oid, sent["enterprise"], sent["title"]), (got, sent)
+        idem = stack.r.hget(PREFIX + "idem:%s:%s" % (oid, key), "report")
+        assert idem is not None and idem.decode() == doc["report"]
+    assert len(reports) == len(posts) - 1, "two answers named the same report"
+
+
+def test_a_failing_report_fails_alone_in_its_batch(stack, officers):
+    good, bad = [officers() for _ in range(3)], officers()
+    for oid in good + [bad]:
+        stack.token("officer", oid)
+    bad_key = lib.new_key()
+    # A damaged idempotency record (a string where a hash belongs): the
+    # script's first read of it fails, for this report only.
+    stack.r.set(PREFIX + "idem:%s:%s" % (bad, bad_key), "damaged")
+    posts = [(oid, body(ent), lib.new_key())
+             for oid in good for ent in stack.officer(oid)["enterprises"][:3]]
+    posts.insert(len(posts) // 2, (bad, body(stack.officer(bad)["enterprises"][0]), bad_key))
+    b0, n0 = batches(stack)
+    answers = burst(stack, posts)
+    b1, n1 = batches(stack)
+
+    for (oid, _, _), a in zip(posts, answers):
+        if oid == bad:
+            lib.assert_error(a, 500, "internal")
+        else:
+            assert a.status == 201, a
+    assert b1 - b0 < n1 - n0, "the burst was not grouped: %d calls" % (b1 - b0)
+    assert stack.r.zcard(PREFIX + "officer:%s:reports" % bad) == 0
+    assert stack.r.get(PREFIX + "idem:%s:%s" % (bad, bad_key)) == b"damaged"
+
+
+def script_calls(stack, post, batches=1):
+    """Run post() under MONITOR; the daemon's EVALSHA actions ("finished",
+    "submit_batch" ...) up to and including its batches-th store call."""
+    seen = []
+    with stack.r.monitor() as m:
+        resp = post()
+        while seen.count("submit_batch") + seen.count("submit") < batches:
+            cmd = m.next_command()["command"].split()
+            if len(cmd) > 4 and cmd[0] == "EVALSHA":
+                seen.append(cmd[4])
+    return resp, seen
+
+
+def test_a_report_with_nothing_to_recur_skips_the_recurrence_read(stack, officers):
+    oid = officers()
+    tok = stack.token("officer", oid)
+    ents = stack.officer(oid)["enterprises"]
+    resp, calls = script_calls(stack, lambda: stack.d.post(
+        "/api/v1/reports", {"items": [lib.item(ents[0])]}, token=tok))
+    assert resp.status == 201, resp
+    assert "finished" not in calls, calls
+
+    # A finished issue of the enterprise in the window: the store sends the
+    # report back (recheck) and the daemon reads before storing it.
+    stack.r.zadd(PREFIX + "finished:" + ents[1], {"I999999": int(time.time() * 1000)})
+    resp, calls = script_calls(stack, lambda: stack.d.post(
+        "/api/v1/reports", {"items": [lib.item(ents[1])]}, token=tok), batches=2)
+    assert resp.status == 201, resp
+    assert calls.count("finished") == 1 and calls.count("submit_batch") == 2, calls
+    assert len(stack.r.zrange(PREFIX + "officer:%s:reports" % oid, 0, -1)) == 2
