@@ -50,6 +50,11 @@ struct store {
 	double ping_clock;          /* metrics_clock() of the PING, for /metrics */
 	struct store_batch *open;   /* changes of this pass, WAIT not yet sent */
 	struct event *wait_ev;      /* sends that WAIT at the end of the pass */
+	struct store_cluster *cluster;  /* NULL unless [redis] cluster */
+	char *seed_host;            /* the node the config gives, for a Cluster */
+	int seed_port;
+	uint64_t moved;             /* MOVED replies followed to a new node */
+	uint64_t asked;             /* ASK / TRYAGAIN: waited for a move */
 
 	redisAsyncContext *ctx;
 	int up;                     /* connected, authenticated, scripts loaded */
@@ -77,6 +82,15 @@ int store_script(struct store *, enum store_script_id, redisCallbackFn *,
 int store_reply_is_error(struct store *, const redisReply *);
 int store_reply_unavailable(const redisReply *);
 const char *store_primary(const struct store *, char *, size_t);
+void store_switch(struct store *, const struct sentinel_addr *, const char *);
+
+/* store_cluster.c */
+struct store_cluster;
+struct store_cluster *store_cluster_new(struct store *);
+void store_cluster_resume(struct store_cluster *);
+void store_cluster_free(struct store_cluster *);
+int store_cluster_send(struct store_cluster *, redisCallbackFn *, void *, int,
+    const char **, const size_t *);
 
 /* connections.c */
 void connections_start(struct daemon *);

@@ -202,12 +202,28 @@ int sentinel_addr_from_switch(const char *, size_t, const char *,
     struct sentinel_addr *);
 int sentinel_addr_is_primary(const struct redisReply *);
 
+/* redis_cluster.c */
+enum redis_cluster_redirect {
+	REDIS_CLUSTER_NONE,
+	REDIS_CLUSTER_MOVED,        /* the slot is served by another node */
+	REDIS_CLUSTER_ASK,          /* the slot is being handed over */
+	REDIS_CLUSTER_TRYAGAIN      /* its keys are split by a move */
+};
+#define REDIS_CLUSTER_HEAD 5    /* verb, script, "1", the key, ARGV[1] */
+int redis_cluster_tagged(const char *);
+enum redis_cluster_redirect redis_cluster_redirect(const struct redisReply *,
+    struct sentinel_addr *);
+void redis_cluster_script_head(const char **, size_t *, const char *,
+    const char *, size_t, const char *);
+
 /* redis_sync.c */
 struct config;
 struct redisContext *redis_sync_connect(const struct config *, char *, size_t);
-struct redisReply *redis_sync_script(struct redisContext *, const char *prefix,
-    enum store_script_id, const char *action, const char *payload,
-    char *error, size_t errlen);
+struct redisReply *redis_sync_script(struct redisContext *,
+    const struct config *, enum store_script_id, const char *action,
+    const char *payload, char *error, size_t errlen);
+struct redisReply *redis_sync_argv(struct redisContext *,
+    const struct config *, int, const char **, const size_t *);
 
 /* log.c */
 enum log_level { LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
@@ -258,6 +274,7 @@ struct config {
 	char *redis_master;      /* the name the Sentinels know the primary by */
 	int redis_replicas;      /* WAIT for this many after a change; 0: off */
 	int redis_wait_ms;       /* how long WAIT waits */
+	int redis_cluster;       /* 1: a Cluster node; follow MOVED and ASK */
 
 	/* [roster] */
 	char *roster_file;

@@ -28,6 +28,11 @@ api_misc_healthz_redis(struct request *r, cJSON *root)
 	cJSON_AddBoolToObject(redis, "sentinel", s->sentinel != NULL);
 	cJSON_AddNumberToObject(redis, "failovers", (double)s->failovers);
 	cJSON_AddNumberToObject(redis, "replicas", s->replicas);
+	if (s->cluster == NULL)
+		return;
+	cJSON_AddBoolToObject(redis, "cluster", 1);
+	cJSON_AddNumberToObject(redis, "moved", (double)s->moved);
+	cJSON_AddNumberToObject(redis, "asked", (double)s->asked);
 }
 
 static void
@@ -154,7 +159,10 @@ api_misc_metrics_mails(struct evbuffer *buf, const struct api_misc_mails *m,
 		    m->kind, m->kind, waiting->integer);
 }
 
-/* The primary in use, failovers followed, changes replicas fell short on. */
+/*
+ * The primary in use (on a Cluster: the node serving the zone's slot),
+ * failovers and redirects followed, changes replicas fell short on.
+ */
 static void
 api_misc_metrics_redis(struct evbuffer *buf, const struct store *s)
 {
@@ -175,6 +183,15 @@ api_misc_metrics_redis(struct evbuffer *buf, const struct store *s)
 	    store_primary(s, where, sizeof where),
 	    (unsigned long long)s->failovers,
 	    (unsigned long long)s->waits_short);
+	if (s->cluster == NULL)
+		return;
+	evbuffer_add_printf(buf,
+	    "# HELP liaisond_redis_redirects_total Cluster redirects: moved, "
+	    "followed to the slot's new node; ask, a move waited out.\n"
+	    "# TYPE liaisond_redis_redirects_total counter\n"
+	    "liaisond_redis_redirects_total{kind=\"moved\"} %llu\n"
+	    "liaisond_redis_redirects_total{kind=\"ask\"} %llu\n",
+	    (unsigned long long)s->moved, (unsigned long long)s->asked);
 }
 
 /*

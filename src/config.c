@@ -105,6 +105,8 @@ static const struct config_key config_keys[] = {
 	  0, 100, "0" },
 	{ "redis", "wait_ms", CONFIG_INT, CONFIG_FIELD(redis_wait_ms),
 	  1, 60000, "1000" },
+	{ "redis", "cluster", CONFIG_BOOL, CONFIG_FIELD(redis_cluster),
+	  0, 0, "no" },
 
 	{ "roster", "file", CONFIG_PATH, CONFIG_FIELD(roster_file), 0, 0,
 	  "/etc/liaisond/roster.json" },
@@ -717,7 +719,9 @@ config_redis_line(const struct config_parse *cp, const char *name)
 
 /*
  * The [redis] keys that only make sense together: Sentinels need the
- * primary's name, and WAIT must end before the request's own deadline.
+ * primary's name, WAIT must end before the request's own deadline, and a
+ * zone on a Cluster needs its prefix's hash tag (one slot, so every script
+ * runs on one node) and its own way to the node: not Sentinels.
  */
 static void
 config_redis(struct config_parse *cp)
@@ -742,6 +746,22 @@ config_redis(struct config_parse *cp)
 		    config_redis_line(cp, "replicas"),
 		    "[redis] wait_ms: must be below [limits] "
 		    "request_timeout_ms (%d)", c->request_timeout_ms);
+	else if (c->redis_cluster && !redis_cluster_tagged(c->redis_prefix))
+		config_error(cp, config_redis_line(cp, "cluster"),
+		    "[redis] cluster: needs a prefix with a hash tag, such as "
+		    "\"{aq-etdz}:\" (every key of the zone in one slot)");
+	else if (c->redis_cluster && c->redis_nsentinels > 0)
+		config_error(cp, config_redis_line(cp, "cluster"),
+		    "[redis] cluster: not with sentinels (a Cluster finds its "
+		    "own primaries; give host and port of any node)");
+	else if (c->redis_cluster && c->redis_socket != NULL)
+		config_error(cp, config_redis_line(cp, "cluster"),
+		    "[redis] cluster: not with socket (the nodes name each "
+		    "other by address and port)");
+	else if (c->redis_cluster && c->redis_replicas > 0)
+		config_error(cp, config_redis_line(cp, "cluster"),
+		    "[redis] cluster: not with replicas yet (WAIT behind a "
+		    "change that MOVED sends elsewhere is not followed)");
 }
 
 /* Return the absolute directory holding the file at path; caller frees. */

@@ -49,24 +49,17 @@ static int
 ctl_digest_request(const struct config *cfg, redisContext *c,
     const char *week)
 {
-	const char *argv[6];
-	char payload[128];
+	char payload[128], error[256];
 	redisReply *r;
 
 	snprintf(payload, sizeof payload, "{\"week\":\"%s\",\"by\":"
 	    "\"liaisonctl\",\"now\":%lld}", week, (long long)util_now_ms());
-	argv[0] = "EVAL";
-	argv[1] = store_scripts[SCRIPT_DIGEST].body;
-	argv[2] = "0";
-	argv[3] = cfg->redis_prefix;
-	argv[4] = "request";
-	argv[5] = payload;
-	r = redisCommandArgv(c, 6, argv, NULL);
+	r = redis_sync_script(c, cfg, SCRIPT_DIGEST, "request", payload,
+	    error, sizeof error);
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
 	    r->element[1]->type != REDIS_REPLY_STRING) {
-		fprintf(stderr, "liaisonctl: redis: %s\n", r == NULL ?
-		    c->errstr : r->type == REDIS_REPLY_ERROR ? r->str :
-		    "the request was not recorded");
+		fprintf(stderr, "liaisonctl: %s\n", r == NULL ? error :
+		    "redis: the request was not recorded");
 		freeReplyObject(r);
 		return 1;
 	}

@@ -40,8 +40,7 @@ static struct ledger *
 ctl_ledger_read(const struct config *cfg, const struct roster *roster,
     const char *period)
 {
-	const char *argv[] = { "EVAL", store_scripts[SCRIPT_LEDGER].body, "0",
-	    cfg->redis_prefix, "period", period };
+	const char *argv[REDIS_CLUSTER_HEAD + 2];
 	redisContext *c;
 	redisReply *reply;
 	struct ledger *l;
@@ -51,7 +50,11 @@ ctl_ledger_read(const struct config *cfg, const struct roster *roster,
 		fprintf(stderr, "liaisonctl: %s\n", error);
 		return NULL;
 	}
-	reply = redisCommandArgv(c, 6, argv, NULL);
+	redis_cluster_script_head(argv, NULL, "EVAL",
+	    store_scripts[SCRIPT_LEDGER].body, 0, cfg->redis_prefix);
+	argv[REDIS_CLUSTER_HEAD] = "period";
+	argv[REDIS_CLUSTER_HEAD + 1] = period;
+	reply = redis_sync_argv(c, cfg, REDIS_CLUSTER_HEAD + 2, argv, NULL);
 	if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
 		fprintf(stderr, "liaisonctl: redis: %s\n",
 		    reply ? reply->str : c->errstr);

@@ -178,7 +178,7 @@ ctl_seed_run(redisContext *c, const struct config *cfg,
 	    first, last, today - months * 30 + 1, today, months));
 	text = cJSON_PrintUnformatted(payload);
 	cJSON_Delete(payload);
-	reply = redis_sync_script(c, cfg->redis_prefix, SCRIPT_FIELDWORK,
+	reply = redis_sync_script(c, cfg, SCRIPT_FIELDWORK,
 	    "import", text, error, sizeof error);
 	free(text);
 	if (reply == NULL)

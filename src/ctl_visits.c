@@ -284,7 +284,7 @@ ctl_visits_store(const struct config *cfg, cJSON *records, const char *sha,
 		free(text);
 		return -1;
 	}
-	reply = redis_sync_script(c, cfg->redis_prefix, SCRIPT_FIELDWORK,
+	reply = redis_sync_script(c, cfg, SCRIPT_FIELDWORK,
 	    "import", text, error, sizeof error);
 	free(text);
 	if (reply == NULL) {

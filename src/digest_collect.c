@@ -28,22 +28,20 @@ static struct ledger *
 digest_collect_ledger_read(redisContext *c, const struct generation *g,
     const char *kind, int64_t from, int64_t to, char *error, size_t errlen)
 {
-	const char *argv[7];
+	const char *argv[REDIS_CLUSTER_HEAD + 3];
 	char a[24], b[24];
 	struct ledger *l;
 	redisReply *r;
 
 	snprintf(a, sizeof a, "%lld", (long long)from);
 	snprintf(b, sizeof b, "%lld", (long long)to);
-	argv[0] = "EVAL";
-	argv[1] = store_scripts[SCRIPT_LEDGER].body;
-	argv[2] = "0";
-	argv[3] = g->config->redis_prefix;
-	argv[4] = kind;
-	argv[5] = a;
-	argv[6] = b;
-	r = redisCommandArgv(c, strcmp(kind, "active") != 0 ? 7 : 5, argv,
-	    NULL);
+	redis_cluster_script_head(argv, NULL, "EVAL",
+	    store_scripts[SCRIPT_LEDGER].body, 0, g->config->redis_prefix);
+	argv[REDIS_CLUSTER_HEAD] = kind;
+	argv[REDIS_CLUSTER_HEAD + 1] = a;
+	argv[REDIS_CLUSTER_HEAD + 2] = b;
+	r = redis_sync_argv(c, g->config, REDIS_CLUSTER_HEAD +
+	    (strcmp(kind, "active") != 0 ? 3 : 1), argv, NULL);
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
 		snprintf(error, errlen, "redis: ledger %s: %s", kind,
 		    r == NULL ? c->errstr : r->type == REDIS_REPLY_ERROR ?
@@ -157,7 +155,7 @@ digest_collect_dead_deliveries(redisContext *c, const struct generation *g,
 	    "\"limit\":%d}", (long long)(in->from_ms -
 	    DIGEST_DEAD_DAYS * 86400000LL), (long long)in->to_ms,
 	    DIGEST_DEAD_MAX);
-	if ((r = redis_sync_script(c, g->config->redis_prefix, SCRIPT_DIGEST,
+	if ((r = redis_sync_script(c, g->config, SCRIPT_DIGEST,
 	    "dead", payload, error, errlen)) == NULL)
 		return -1;
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||

@@ -31,7 +31,7 @@ digest_fieldwork_collect_figures(redisContext *c, const struct config *cfg,
 	int rc = 0;
 
 	cJSON_Delete(payload);
-	r = redis_sync_script(c, cfg->redis_prefix, SCRIPT_FIELDWORK, "figures",
+	r = redis_sync_script(c, cfg, SCRIPT_FIELDWORK, "figures",
 	    text, error, errlen);
 	free(text);
 	if (r == NULL)
@@ -66,7 +66,7 @@ digest_fieldwork_collect_last(redisContext *c, const struct config *cfg,
 		cJSON_AddItemToArray(ids, cJSON_CreateString(ro->officers[i].id));
 	text = cJSON_PrintUnformatted(payload);
 	cJSON_Delete(payload);
-	r = redis_sync_script(c, cfg->redis_prefix, SCRIPT_FIELDWORK,
+	r = redis_sync_script(c, cfg, SCRIPT_FIELDWORK,
 	    "last_visits", text, error, errlen);
 	free(text);
 	if (r == NULL)

@@ -94,7 +94,7 @@ digest_sched_call(redisContext *c, struct digest_job *job, const char *action,
 	redisReply *r;
 
 	cJSON_Delete(payload);
-	r = redis_sync_script(c, job->gen->config->redis_prefix, SCRIPT_DIGEST,
+	r = redis_sync_script(c, job->gen->config, SCRIPT_DIGEST,
 	    action, text, job->error, sizeof job->error);
 	free(text);
 	return r;

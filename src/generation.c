@@ -102,6 +102,7 @@ generation_warn_restart(const struct generation *og, const struct generation *ng
 	    sizeof *old->redis_sentinels) != 0) ||
 	    !generation_same_string(old->redis_master, new->redis_master) ||
 	    old->redis_replicas != new->redis_replicas ||
-	    old->redis_wait_ms != new->redis_wait_ms)
+	    old->redis_wait_ms != new->redis_wait_ms ||
+	    old->redis_cluster != new->redis_cluster)
 		log_warnx("reload: [redis] changes on restart");
 }

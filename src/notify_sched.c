@@ -68,7 +68,7 @@ notify_sched_call(redisContext *c, struct notify_job *job, const char *action,
 	redisReply *r;
 
 	cJSON_Delete(payload);
-	r = redis_sync_script(c, job->gen->config->redis_prefix, SCRIPT_NOTIFY,
+	r = redis_sync_script(c, job->gen->config, SCRIPT_NOTIFY,
 	    action, text, job->error, sizeof job->error);
 	free(text);
 	return r;

@@ -1,13 +1,16 @@
 /*
  * redis_sync.c -- a blocking Redis connection as the config says (socket or
- * host and port, or the primary the Sentinels name; password, timeout), and
- * a script run on it, for liaisonctl and the digest thread. The daemon's
- * event loop uses hiredis's async interface instead (store.c, sentinel.c).
+ * host and port, or the primary the Sentinels name, or the Cluster node
+ * serving the zone's slot; password, timeout), and a script run on it, for
+ * liaisonctl and the digest thread. The daemon's event loop uses hiredis's
+ * async interface instead (store.c, sentinel.c, store_cluster.c).
  */
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include <hiredis/hiredis.h>
 
@@ -104,14 +107,41 @@ redis_sync_check(redisContext *c, const struct config *cfg, char *error,
 }
 
 /*
+ * On a Cluster: 1 when this node serves the zone's slot (or is handing it
+ * over), 0 with the node that does in a (a MOVED), -1 with the reason.
+ * The prefix is the key a script call routes by (redis_cluster.c).
+ */
+static int
+redis_sync_owner(redisContext *c, const struct config *cfg,
+    struct sentinel_addr *a, char *error, size_t errlen)
+{
+	redisReply *r;
+	int kind;
+
+	r = redisCommand(c, "EXISTS %s", cfg->redis_prefix);
+	kind = redis_cluster_redirect(r, a);
+	if (r == NULL || (r->type == REDIS_REPLY_ERROR &&
+	    kind != REDIS_CLUSTER_MOVED && kind != REDIS_CLUSTER_ASK)) {
+		snprintf(error, errlen, "redis: cluster: %s", r == NULL ?
+		    c->errstr : r->str);
+		freeReplyObject(r);
+		return -1;
+	}
+	freeReplyObject(r);
+	return kind == REDIS_CLUSTER_MOVED ? 0 : 1;
+}
+
+/*
  * Connect to the primary and authenticate; NULL with the reason in error.
- * With [redis] sentinels the primary is the one they name now.
+ * With [redis] sentinels the primary is the one they name now; with
+ * cluster, the node serving the zone's slot, which the node given says.
  */
 redisContext *
 redis_sync_connect(const struct config *cfg, char *error, size_t errlen)
 {
 	struct sentinel_addr a;
 	redisContext *c;
+	int hops = 0;
 
 	if (cfg->redis_nsentinels > 0) {
 		if (redis_sync_ask_sentinels(cfg, &a, error, errlen) == -1)
@@ -120,34 +150,87 @@ redis_sync_connect(const struct config *cfg, char *error, size_t errlen)
 	} else
 		c = redis_sync_open(cfg, cfg->redis_socket, cfg->redis_host,
 		    cfg->redis_port, error, errlen);
-	if (c == NULL)
-		return NULL;
-	if (redis_sync_check(c, cfg, error, errlen) == -1) {
-		redisFree(c);
-		return NULL;
+	for (;;) {
+		if (c == NULL)
+			return NULL;
+		if (redis_sync_check(c, cfg, error, errlen) == -1)
+			break;
+		if (!cfg->redis_cluster)
+			return c;
+		switch (redis_sync_owner(c, cfg, &a, error, errlen)) {
+		case 1:
+			return c;
+		case 0:
+			redisFree(c);
+			if (++hops > 3) {
+				snprintf(error, errlen, "redis: cluster: "
+				    "redirected more than 3 times");
+				return NULL;
+			}
+			c = redis_sync_open(cfg, NULL, a.host, a.port, error,
+			    errlen);
+			continue;
+		}
+		break;
 	}
-	return c;
+	redisFree(c);
+	return NULL;
+}
+
+/*
+ * One command, for the callers that are not a script of redis_sync_script.
+ * A zone whose slot is being moved (ASK, TRYAGAIN) is asked again every
+ * 100 ms within the timeout: running a script on the node taking the slot
+ * over would show it half the zone's keys, so the move is waited out
+ * (the node refused before running anything, so asking again is safe).
+ * A MOVED reply is returned: the connection is to the wrong node now.
+ */
+redisReply *
+redis_sync_argv(redisContext *c, const struct config *cfg, int argc,
+    const char **argv, const size_t *lens)
+{
+	struct timespec pause = { 0, 100 * 1000000L };
+	struct sentinel_addr a;
+	redisReply *r;
+	int tries = cfg->redis_timeout_ms / 100 + 1;
+
+	for (;;) {
+		r = redisCommandArgv(c, argc, argv, lens);
+		switch (redis_cluster_redirect(r, &a)) {
+		case REDIS_CLUSTER_ASK:
+		case REDIS_CLUSTER_TRYAGAIN:
+			if (--tries > 0) {
+				freeReplyObject(r);
+				nanosleep(&pause, NULL);
+				continue;
+			}
+			return r;
+		default:
+			return r;
+		}
+	}
 }
 
 /*
  * Run script id's action with a JSON payload (ARGV: prefix, action,
- * payload) on a synchronous connection. Returns the reply (the caller frees
- * it), or NULL with error filled (Redis gone, or an error reply).
+ * payload; the prefix is also its key) on a synchronous connection.
+ * Returns the reply (the caller frees it), or NULL with error filled
+ * (Redis gone, or an error reply).
  */
 redisReply *
-redis_sync_script(redisContext *c, const char *prefix, enum store_script_id id,
-    const char *action, const char *payload, char *error, size_t errlen)
+redis_sync_script(redisContext *c, const struct config *cfg,
+    enum store_script_id id, const char *action, const char *payload,
+    char *error, size_t errlen)
 {
-	const char *argv[6];
+	const char *argv[REDIS_CLUSTER_HEAD + 2];
 	redisReply *r;
 
-	argv[0] = "EVAL";
-	argv[1] = store_scripts[id].body;
-	argv[2] = "0";
-	argv[3] = prefix;
-	argv[4] = action;
-	argv[5] = payload;
-	r = redisCommandArgv(c, payload != NULL ? 6 : 5, argv, NULL);
+	redis_cluster_script_head(argv, NULL, "EVAL", store_scripts[id].body,
+	    0, cfg->redis_prefix);
+	argv[REDIS_CLUSTER_HEAD] = action;
+	argv[REDIS_CLUSTER_HEAD + 1] = payload;
+	r = redis_sync_argv(c, cfg, REDIS_CLUSTER_HEAD + (payload != NULL ?
+	    2 : 1), argv, NULL);
 	if (r == NULL) {
 		snprintf(error, errlen, "redis: %s", c->errstr);
 		return NULL;

@@ -12,7 +12,13 @@
  * primary, a READONLY refusal or a ROLE that is not "master" makes it ask
  * again: nothing is written to a replica. With [redis] replicas every
  * change is followed by WAIT on the same connection, and its caller only
- * hears of it once enough replicas hold it (store_script).
+ * hears of it once enough replicas hold it (store_script). With [redis]
+ * cluster the node given is asked which node serves the zone's slot
+ * (store_owner), and store_cluster.c follows the slot when it moves.
+ *
+ * Near 800 lines because the connection's life, its watchdog and WAIT's
+ * batching all hang on the one connection; what only a Cluster needs is
+ * kept apart, in store_cluster.c.
  */
 #include "config.h"
 
@@ -56,6 +62,21 @@ store_schedule_retry(struct store *s)
 	s->backoff_ms *= 2;
 	if (s->backoff_ms > STORE_BACKOFF_MAX_MS)
 		s->backoff_ms = STORE_BACKOFF_MAX_MS;
+}
+
+/*
+ * A Cluster node that cannot be reached: ask the node the config gives
+ * again, which may name another (after a failover inside the Cluster).
+ */
+static void
+store_reseed(struct store *s)
+{
+	if (s->cluster == NULL || (strcmp(s->host, s->seed_host) == 0 &&
+	    s->port == s->seed_port))
+		return;
+	free(s->host);
+	s->host = xstrdup(s->seed_host);
+	s->port = s->seed_port;
 }
 
 static void
@@ -120,6 +141,42 @@ store_ready(struct store *s)
 	s->backoff_ms = STORE_BACKOFF_MIN_MS;
 	log_info("redis up: %s", store_primary(s, where, sizeof where));
 	store_timer_add(s->ping_ev, STORE_PING_MS);
+	if (s->cluster != NULL)
+		store_cluster_resume(s->cluster);
+}
+
+/*
+ * On a Cluster: does this node serve the zone's slot? The prefix is the key
+ * every script routes by (redis_cluster.c); a MOVED names the node that
+ * does, and the connection moves there. An ASK means this node is handing
+ * the slot over: it is still the one to ask.
+ */
+static void
+store_owner(redisAsyncContext *c, void *r, void *privdata)
+{
+	struct store *s = c->data;
+	redisReply *reply = r;
+	struct sentinel_addr a;
+
+	if (reply == NULL)
+		return;
+	switch (redis_cluster_redirect(reply, &a)) {
+	case REDIS_CLUSTER_MOVED:
+		s->moved++;
+		store_switch(s, &a, "the zone's slot is served elsewhere");
+		return;
+	case REDIS_CLUSTER_NONE:
+		if (reply->type == REDIS_REPLY_ERROR) {
+			log_warnx("redis: cluster: %s", reply->str);
+			store_fail(s, "the cluster refused");
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	if (--s->loading == 0)
+		store_ready(s);
 }
 
 static void
@@ -191,6 +248,7 @@ store_connected(const redisAsyncContext *c, int status)
 		log_debug("redis: connect failed: %s", c->errstr);
 		if (s->ctx == c) {
 			store_set_down(s, c->errstr);
+			store_reseed(s);
 			store_schedule_retry(s);
 		}
 		return;
@@ -200,6 +258,11 @@ store_connected(const redisAsyncContext *c, int status)
 		    s->password);
 	s->loading = 1;
 	redisAsyncCommand(s->ctx, store_role, NULL, "ROLE");
+	if (s->cluster != NULL) {
+		s->loading++;
+		redisAsyncCommand(s->ctx, store_owner, NULL, "EXISTS %s",
+		    s->prefix);
+	}
 	for (i = 0; store_scripts[i].name != NULL; i++) {
 		s->loading++;
 		redisAsyncCommand(s->ctx, store_script_loaded, (void *)(uintptr_t)i,
@@ -224,6 +287,7 @@ store_connect_timeout(int fd, short what, void *arg)
 	struct store *s = arg;
 
 	log_debug("redis: connect timed out");
+	store_reseed(s);
 	store_drop(s, "connect timed out");
 }
 
@@ -298,10 +362,35 @@ store_connect(struct store *s)
 }
 
 /*
- * A Sentinel named the primary. Another address than the one in use is a
- * failover to follow: drop the old connection (its commands fail, their
- * requests answer 503) and connect to the new one at once.
+ * Use the server at a from now on (a Sentinel named a new primary, or the
+ * zone's slot moved to another Cluster node): drop the old connection (its
+ * commands fail, their requests answer 503) and connect to a at once.
+ * Nothing when a is the server in use.
  */
+void
+store_switch(struct store *s, const struct sentinel_addr *a, const char *why)
+{
+	if (s->host != NULL && strcmp(s->host, a->host) == 0 &&
+	    s->port == a->port)
+		return;
+	if (s->host == NULL)
+		log_info("redis: %s: %s:%d", why, a->host, a->port);
+	else
+		log_warnx("redis: %s: now %s:%d (was %s:%d)", why, a->host,
+		    a->port, s->host, s->port);
+	free(s->host);
+	s->host = xstrdup(a->host);
+	s->port = a->port;
+	s->backoff_ms = STORE_BACKOFF_MIN_MS;
+	if (s->ctx != NULL) {
+		store_fail(s, why);
+		return;
+	}
+	evtimer_del(s->retry_ev);
+	store_connect(s);
+}
+
+/* A Sentinel named the primary: another address is a failover to follow. */
 static void
 store_primary_named(void *arg, const struct sentinel_addr *a)
 {
@@ -313,22 +402,10 @@ store_primary_named(void *arg, const struct sentinel_addr *a)
 			store_connect(s);
 		return;
 	}
-	if (s->host != NULL) {
+	if (s->host != NULL)
 		s->failovers++;
-		log_warnx("redis: the primary is now %s:%d (was %s:%d)",
-		    a->host, a->port, s->host, s->port);
-	} else
-		log_info("redis: the Sentinels name %s:%d", a->host, a->port);
-	free(s->host);
-	s->host = xstrdup(a->host);
-	s->port = a->port;
-	s->backoff_ms = STORE_BACKOFF_MIN_MS;
-	if (s->ctx != NULL) {
-		store_fail(s, "the primary moved");
-		return;
-	}
-	evtimer_del(s->retry_ev);
-	store_connect(s);
+	store_switch(s, a, s->host != NULL ? "the primary moved" :
+	    "the Sentinels name the primary");
 }
 
 /*
@@ -356,6 +433,11 @@ store_new(struct event_base *base, const struct config *cfg)
 	s->ping_ev = evtimer_new(base, store_ping, s);
 	s->drop_ev = evtimer_new(base, store_drop_cb, s);
 	s->wait_ev = evtimer_new(base, store_wait_flush, s);
+	if (cfg->redis_cluster) {
+		s->cluster = store_cluster_new(s);
+		s->seed_host = xstrdup(cfg->redis_host);
+		s->seed_port = cfg->redis_port;
+	}
 	if (cfg->redis_nsentinels > 0)
 		s->sentinel = sentinel_start(base, cfg, store_primary_named, s);
 	else
@@ -371,6 +453,7 @@ store_free(struct store *s)
 	sentinel_stop(s->sentinel);
 	s->sentinel = NULL;
 	store_drop(s, "shutting down");
+	store_cluster_free(s->cluster);
 	event_free(s->retry_ev);
 	event_free(s->connect_ev);
 	event_free(s->ping_ev);
@@ -378,6 +461,7 @@ store_free(struct store *s)
 	event_free(s->wait_ev);
 	free(s->open);              /* emptied when the connection went */
 	free(s->host);
+	free(s->seed_host);
 	free(s->socket);
 	free(s->password);
 	free(s->prefix);
@@ -401,6 +485,9 @@ store_command(struct store *s, redisCallbackFn *fn, void *privdata, int argc,
 {
 	if (!s->up || s->ctx == NULL)
 		return -1;
+	if (s->cluster != NULL)
+		return store_cluster_send(s->cluster, fn, privdata, argc, argv,
+		    lens);
 	if (redisAsyncCommandArgv(s->ctx, fn, privdata, argc, argv, lens) !=
 	    REDIS_OK)
 		return -1;
@@ -615,10 +702,11 @@ store_command_waited(struct store *s, redisCallbackFn *fn, void *privdata,
 }
 
 /*
- * Run one of the loaded Lua scripts with the key prefix as its first
- * argument followed by argv. A NOSCRIPT error (someone flushed the cache)
- * reaches the callback as an error reply and drops the connection, so the
- * scripts are loaded again on reconnect.
+ * Run one of the loaded Lua scripts with the key prefix as its one key
+ * and first argument (redis_cluster.c says why) followed by argv. A
+ * NOSCRIPT error (someone flushed the cache) reaches the callback as an
+ * error reply and drops the connection, so the scripts are loaded again
+ * on reconnect.
  */
 int
 store_script(struct store *s, enum store_script_id id, redisCallbackFn *fn,
@@ -631,19 +719,13 @@ store_script(struct store *s, enum store_script_id id, redisCallbackFn *fn,
 	/* A group commit (intake.c) passes four arguments per report. */
 	if (argc > STORE_SCRIPT_MAXARGS * 64)
 		return -1;
-	av = xcalloc(argc + 4, sizeof *av);
-	al = xcalloc(argc + 4, sizeof *al);
-	av[0] = "EVALSHA";
-	al[0] = 7;
-	av[1] = s->sha[id];
-	al[1] = 40;
-	av[2] = "0";
-	al[2] = 1;
-	av[3] = s->prefix;
-	al[3] = strlen(s->prefix);
+	av = xcalloc(argc + REDIS_CLUSTER_HEAD, sizeof *av);
+	al = xcalloc(argc + REDIS_CLUSTER_HEAD, sizeof *al);
+	redis_cluster_script_head(av, al, "EVALSHA", s->sha[id], 40,
+	    s->prefix);
 	for (i = 0; i < argc; i++) {
-		av[i + 4] = argv[i];
-		al[i + 4] = lens ? lens[i] : strlen(argv[i]);
+		av[i + REDIS_CLUSTER_HEAD] = argv[i];
+		al[i + REDIS_CLUSTER_HEAD] = lens ? lens[i] : strlen(argv[i]);
 	}
 	/*
 	 * Read caches made before a change are stale. The escalation timer's
@@ -655,8 +737,9 @@ store_script(struct store *s, enum store_script_id id, redisCallbackFn *fn,
 		s->writes++;
 		waited = s->replicas > 0;
 	}
-	rc = waited ? store_command_waited(s, fn, privdata, argc + 4, av, al) :
-	    store_command(s, fn, privdata, argc + 4, av, al);
+	rc = waited ? store_command_waited(s, fn, privdata,
+	    argc + REDIS_CLUSTER_HEAD, av, al) :
+	    store_command(s, fn, privdata, argc + REDIS_CLUSTER_HEAD, av, al);
 	free(av);
 	free(al);
 	return rc;
@@ -683,13 +766,15 @@ store_reply_is_error(struct store *s, const redisReply *reply)
 /*
  * 1 when an error reply means "not now" rather than "never": a replica
  * refusing a write, a server loading its data, too few replicas confirming
- * a change. The caller answers 503 with Retry-After.
+ * a change, a Cluster slot on the move. The caller answers 503 with
+ * Retry-After.
  */
 int
 store_reply_unavailable(const redisReply *reply)
 {
 	static const char *const codes[] = { "READONLY", "NOREPLICAS",
-	    "LOADING", "MASTERDOWN", NULL };
+	    "LOADING", "MASTERDOWN", "MOVED", "ASK", "TRYAGAIN",
+	    "CLUSTERDOWN", NULL };
 	size_t i;
 
 	if (reply->type != REDIS_REPLY_ERROR)

@@ -685,7 +685,7 @@ class Daemon:
     conf: extra keys, e.g. {"deadlines": {"claim_seconds": 2}} (see add_conf)."""
 
     def __init__(self, workdir, redis_port, rate=100000, max_body=65536, sink_port=None, port=None, idle=10,
-                 conf=None, smtp_port=None):
+                 conf=None, smtp_port=None, prefix=PREFIX):
         self.dir = os.path.join(workdir, "liaisond")
         os.makedirs(self.dir, exist_ok=True)
         self.port = port or free_port()
@@ -697,7 +697,7 @@ class Daemon:
         conf = dict(conf or {})
         conf["limits"] = dict(ABUSE_LIMITS_OFF, **conf.get("limits", {}))
         with open(self.conf, "w") as f:
-            f.write(add_conf(CONF_TEMPLATE.format(port=self.port, redis_port=redis_port, prefix=PREFIX,
+            f.write(add_conf(CONF_TEMPLATE.format(port=self.port, redis_port=redis_port, prefix=prefix,
                                                   smtp_port=smtp_port or free_port(), max_body=max_body,
                                                   rate=rate,
                                                   idle=idle, calendar=CALENDAR_FILE), conf))

@@ -674,6 +674,38 @@ test_config_refuses_sentinel_keys_that_do_not_fit(void **state)
 	    "100");
 }
 
+static void
+test_config_refuses_cluster_keys_that_do_not_fit(void **state)
+{
+	struct config *c;
+	char *cause = NULL;
+
+	c = load("[redis]\nprefix = {aq-etdz}:\ncluster = yes\n", &cause);
+	if (c == NULL)
+		fail_msg("%s", cause);
+	assert_int_equal(c->redis_cluster, 1);
+	config_free(c);
+	refuse("[redis]\ncluster = yes\n",
+	    "2: [redis] cluster: needs a prefix with a hash tag, such as "
+	    "\"{aq-etdz}:\" (every key of the zone in one slot)");
+	refuse("[redis]\nprefix = {}aq:\ncluster = yes\n",
+	    "3: [redis] cluster: needs a prefix with a hash tag, such as "
+	    "\"{aq-etdz}:\" (every key of the zone in one slot)");
+	refuse("[redis]\nprefix = {aq}:\ncluster = yes\n"
+	    "sentinels = 127.0.0.1:26379\nmaster = m\n",
+	    "3: [redis] cluster: not with sentinels (a Cluster finds its own "
+	    "primaries; give host and port of any node)");
+	refuse("[redis]\nprefix = {aq}:\ncluster = yes\nsocket = /r.sock\n",
+	    "3: [redis] cluster: not with socket (the nodes name each other "
+	    "by address and port)");
+	refuse("[redis]\nprefix = {aq}:\ncluster = yes\nreplicas = 1\n"
+	    "wait_ms = 500\n",
+	    "3: [redis] cluster: not with replicas yet (WAIT behind a change "
+	    "that MOVED sends elsewhere is not followed)");
+	refuse("[redis]\ncluster = maybe\n",
+	    "2: [redis] cluster: \"maybe\": must be yes or no");
+}
+
 int
 main(void)
 {
@@ -683,6 +715,7 @@ main(void)
 		cmocka_unit_test(test_config_listen_takes_ipv6_in_brackets),
 		cmocka_unit_test(test_config_reads_sentinels_master_and_replicas),
 		cmocka_unit_test(test_config_refuses_sentinel_keys_that_do_not_fit),
+		cmocka_unit_test(test_config_refuses_cluster_keys_that_do_not_fit),
 		cmocka_unit_test(test_config_relative_roster_file_is_relative_to_the_config),
 		cmocka_unit_test(test_config_relative_calendar_is_relative_to_the_config),
 		cmocka_unit_test(test_config_refuses_deadlines_out_of_range),

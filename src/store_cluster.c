@@ -1,0 +1,217 @@
+/*
+ * store_cluster.c -- the daemon's commands when its zone lives on a Redis
+ * Cluster ([redis] cluster = yes, SPEC 13). store.c connects to the node
+ * serving the zone's slot; this file follows the slot when it moves.
+ *
+ * Every command is kept (a copy of its arguments) until its reply comes:
+ *  - MOVED: the slot is served elsewhere now. store_switch() connects to
+ *    the node named (the commands still on the old connection fail and
+ *    answer 503), and a script is sent again there once it is up.
+ *  - ASK or TRYAGAIN: the slot is being handed over. A script is sent
+ *    again, to the same node, every STORE_CLUSTER_PAUSE_MS until the move
+ *    is over (then MOVED takes it to the new owner). It is not sent to the
+ *    node taking the slot over with ASKING: a script touches keys it does
+ *    not declare, and that node would run it on the half of the zone that
+ *    has arrived so far.
+ * Sending again is safe: a node that redirects has run nothing. (A script
+ * whose connection is lost is not sent again; its caller answers 503, and
+ * an Idempotency-Key makes the client's retry safe.) Commands that are not
+ * scripts get the redirect as their reply, answered 503, as they may be
+ * part of a MULTI that must not be split over two nodes.
+ */
+#include "config.h"
+
+#include <sys/queue.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+#include "liaison.h"
+#include "daemon.h"
+
+#define STORE_CLUSTER_PAUSE_MS 100
+
+struct store_cluster_cmd {
+	struct store_cluster *sc;
+	redisCallbackFn *fn;
+	void *privdata;
+	int argc;
+	char **argv;
+	size_t *lens;
+	int script;                 /* EVALSHA: sent again after a redirect */
+	int64_t give_up;            /* held past this: its caller hears NULL */
+	TAILQ_ENTRY(store_cluster_cmd) entry;
+};
+
+struct store_cluster {
+	struct store *s;
+	TAILQ_HEAD(, store_cluster_cmd) held;
+	struct event *again_ev;
+};
+
+static void
+store_cluster_cmd_free(struct store_cluster_cmd *cmd)
+{
+	int i;
+
+	for (i = 0; i < cmd->argc; i++)
+		free(cmd->argv[i]);
+	free(cmd->argv);
+	free(cmd->lens);
+	free(cmd);
+}
+
+/*
+ * The reply reaches the caller: exactly once, as store_command promises
+ * (a caller that wants no reply gives no fn).
+ */
+static void
+store_cluster_done(struct store_cluster_cmd *cmd, redisAsyncContext *c,
+    void *reply)
+{
+	if (cmd->fn != NULL)
+		cmd->fn(c, reply, cmd->privdata);
+	store_cluster_cmd_free(cmd);
+}
+
+static void
+store_cluster_hold(struct store_cluster *sc, struct store_cluster_cmd *cmd)
+{
+	struct timeval tv = { 0, STORE_CLUSTER_PAUSE_MS * 1000 };
+
+	if (cmd->give_up == 0)
+		cmd->give_up = util_now_ms() + sc->s->timeout_ms;
+	TAILQ_INSERT_TAIL(&sc->held, cmd, entry);
+	if (!evtimer_pending(sc->again_ev, NULL))
+		evtimer_add(sc->again_ev, &tv);
+}
+
+static void store_cluster_reply(redisAsyncContext *, void *, void *);
+
+static int
+store_cluster_send_cmd(struct store_cluster_cmd *cmd)
+{
+	struct store *s = cmd->sc->s;
+
+	if (!s->up || s->ctx == NULL)
+		return -1;
+	if (redisAsyncCommandArgv(s->ctx, store_cluster_reply, cmd, cmd->argc,
+	    (const char **)cmd->argv, cmd->lens) != REDIS_OK)
+		return -1;
+	return 0;
+}
+
+static void
+store_cluster_reply(redisAsyncContext *c, void *r, void *privdata)
+{
+	struct store_cluster_cmd *cmd = privdata;
+	struct store *s = cmd->sc->s;
+	struct sentinel_addr a;
+	enum redis_cluster_redirect kind;
+
+	kind = redis_cluster_redirect(r, &a);
+	if (kind == REDIS_CLUSTER_MOVED) {
+		s->moved++;
+		store_switch(s, &a, "the zone's slot moved");
+	} else if (kind != REDIS_CLUSTER_NONE)
+		s->asked++;
+	if (kind == REDIS_CLUSTER_NONE || !cmd->script || s->stopping ||
+	    (cmd->give_up != 0 && util_now_ms() > cmd->give_up)) {
+		store_cluster_done(cmd, c, r);
+		return;
+	}
+	store_cluster_hold(cmd->sc, cmd);
+}
+
+/* Send the held commands again; those held too long answer NULL (503). */
+static void
+store_cluster_again(int fd, short what, void *arg)
+{
+	struct store_cluster *sc = arg;
+	struct store_cluster_cmd *cmd;
+	TAILQ_HEAD(, store_cluster_cmd) now;
+	int64_t t = util_now_ms();
+
+	TAILQ_INIT(&now);
+	TAILQ_CONCAT(&now, &sc->held, entry);
+	while ((cmd = TAILQ_FIRST(&now)) != NULL) {
+		TAILQ_REMOVE(&now, cmd, entry);
+		if (store_cluster_send_cmd(cmd) == 0)
+			continue;
+		if (t > cmd->give_up)
+			store_cluster_done(cmd, sc->s->ctx, NULL);
+		else
+			store_cluster_hold(sc, cmd);
+	}
+}
+
+struct store_cluster *
+store_cluster_new(struct store *s)
+{
+	struct store_cluster *sc = xcalloc(1, sizeof *sc);
+
+	sc->s = s;
+	TAILQ_INIT(&sc->held);
+	sc->again_ev = evtimer_new(s->base, store_cluster_again, sc);
+	return sc;
+}
+
+/* The connection to the slot's node is up: send what waited for it. */
+void
+store_cluster_resume(struct store_cluster *sc)
+{
+	if (!TAILQ_EMPTY(&sc->held))
+		event_active(sc->again_ev, EV_TIMEOUT, 0);
+}
+
+/* Shutting down: every held command's caller hears NULL. */
+void
+store_cluster_free(struct store_cluster *sc)
+{
+	struct store_cluster_cmd *cmd;
+
+	if (sc == NULL)
+		return;
+	while ((cmd = TAILQ_FIRST(&sc->held)) != NULL) {
+		TAILQ_REMOVE(&sc->held, cmd, entry);
+		store_cluster_done(cmd, NULL, NULL);
+	}
+	event_free(sc->again_ev);
+	free(sc);
+}
+
+/*
+ * Send one command as store_command does (-1 when Redis is down, else fn
+ * runs exactly once), following the zone's slot as this file's top says.
+ */
+int
+store_cluster_send(struct store_cluster *sc, redisCallbackFn *fn,
+    void *privdata, int argc, const char **argv, const size_t *lens)
+{
+	struct store_cluster_cmd *cmd;
+	int i;
+
+	cmd = xcalloc(1, sizeof *cmd);
+	cmd->sc = sc;
+	cmd->fn = fn;
+	cmd->privdata = privdata;
+	cmd->argc = argc;
+	cmd->argv = xcalloc(argc, sizeof *cmd->argv);
+	cmd->lens = xcalloc(argc, sizeof *cmd->lens);
+	for (i = 0; i < argc; i++) {
+		cmd->lens[i] = lens != NULL ? lens[i] : strlen(argv[i]);
+		cmd->argv[i] = xmalloc(cmd->lens[i] + 1);
+		memcpy(cmd->argv[i], argv[i], cmd->lens[i]);
+		cmd->argv[i][cmd->lens[i]] = '\0';
+	}
+	cmd->script = strcmp(argv[0], "EVALSHA") == 0;
+	if (store_cluster_send_cmd(cmd) == -1) {
+		store_cluster_cmd_free(cmd);
+		return -1;
+	}
+	return 0;
+}

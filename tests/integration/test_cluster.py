@@ -1,0 +1,342 @@
+"""Many zones on one Redis Cluster (issue 14, SPEC 13).
+
+Three primaries on loopback (cluster-enabled, appendfsync always), made one
+cluster by `redis-cli --cluster create`. Two zones, each a daemon whose
+prefix has its own hash tag, the tags' slots on two different primaries;
+each daemon is given a node that does not serve its slot, and finds the
+one that does. Reports and claims work in both. Then the slot of one zone
+is moved to the third primary (CLUSTER SETSLOT ... IMPORTING / MIGRATING,
+MIGRATE, SETSLOT ... NODE) while a burst of reports keeps coming: every
+report that got a 201 is on the new node exactly once, the daemon waited
+out the move (ASK) and followed it (MOVED), and /healthz and /metrics say
+so. liaisonctl works against the cluster before and after.
+"""
+
+import os
+import shutil
+import subprocess
+import threading
+import time
+
+import pytest
+
+import lib
+from test_failover import RecordingSink, Reporter, health
+
+REDIS_CLI = os.environ.get("REDIS_CLI", "redis-cli")
+OFFICERS = ["O001", "O002", "O003", "O004"]
+
+
+class Cluster:
+    """Three cluster primaries, and the daemons of the zones on them."""
+
+    def __init__(self, tmp):
+        self.tmp = str(tmp)
+        self.nodes = []
+        self.daemons = []
+        self.sinks = []
+
+    def start(self):
+        for i in range(3):
+            d = os.path.join(self.tmp, "node%d" % i)
+            n = lib.RedisServer(self.tmp, name="node%d" % i,
+                                extra=["--cluster-enabled", "yes",
+                                       "--cluster-config-file", os.path.join(d, "nodes.conf"),
+                                       "--cluster-node-timeout", "5000",
+                                       # the bus, port + 10000 unless given, may not exist
+                                       "--cluster-port", str(lib.free_port())])
+            self.nodes.append(n)
+            n.start()
+        p = subprocess.run([REDIS_CLI, "--cluster", "create"]
+                           + ["127.0.0.1:%d" % n.port for n in self.nodes]
+                           + ["--cluster-replicas", "0", "--cluster-yes"],
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stdout + p.stderr
+        for n in self.nodes:
+            c = n.client()
+            lib.wait_for(lambda: b"cluster_state:ok" in c.execute_command("CLUSTER", "INFO"), 30,
+                         what="cluster state ok on %d" % n.port)
+        # every node knows every slot's owner
+        for n in self.nodes:
+            c = n.client()
+            lib.wait_for(lambda: len(c.execute_command("CLUSTER", "SLOTS")) == 3, 30,
+                         what="three slot ranges known on %d" % n.port)
+
+    def slot(self, tag):
+        return self.nodes[0].client().execute_command("CLUSTER", "KEYSLOT", tag)
+
+    def owner(self, slot, via=None):
+        """The node (of self.nodes) that serves slot, as via sees it."""
+        for lo, hi, master, *_ in (via or self.nodes[0]).client().execute_command("CLUSTER", "SLOTS"):
+            if lo <= slot <= hi:
+                return next(n for n in self.nodes if n.port == int(master[1]))
+        raise AssertionError("slot %d not served" % slot)
+
+    def node_id(self, node):
+        return node.client().execute_command("CLUSTER", "MYID").decode()
+
+    def zone_tags(self):
+        """Two hash tags whose slots are on two different primaries."""
+        tags, owners = [], []
+        for i in range(1000):
+            tag = "zone-%d" % i
+            o = self.owner(self.slot(tag))
+            if o not in owners:
+                tags.append(tag)
+                owners.append(o)
+            if len(tags) == 2:
+                return tags
+        raise AssertionError("no two tags on two nodes")
+
+    def start_daemon(self, tag, seed):
+        """A zone's daemon given the node seed; its webhooks go to d.sink."""
+        sink = RecordingSink()
+        self.sinks.append(sink)
+        d = lib.Daemon(os.path.join(self.tmp, tag), seed.port, sink_port=sink.port,
+                       prefix="{%s}:" % tag, conf={"redis": {"cluster": "yes"},
+                                                    "webhooks": {"schedule": "0,1,1,1,1,1,1,1"}})
+        d.sink = sink
+        self.daemons.append(d)
+        d.start()
+        return d
+
+    def close(self):
+        problem = None
+        for d in self.daemons:
+            try:
+                d.stop_and_check()
+            except AssertionError as e:
+                problem = problem or e
+            finally:
+                d.kill()
+        for n in reversed(self.nodes):
+            n.stop()
+        for sink in self.sinks:
+            sink.close()
+        return problem
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    c = Cluster(tmp_path)
+    try:
+        c.start()
+        yield c
+    finally:
+        problem = c.close()
+    if problem:
+        raise problem
+
+
+def move_slot(c, slot, src, dst, pause, batch=20):
+    """Move slot from src to dst as redis-cli --cluster reshard does, batch
+    keys at a time; pause() runs once the slot is migrating, before a key
+    has moved. MIGRATE refuses (BUSYKEY) a key dst already has: a script
+    run on dst in the middle of the move would fail it."""
+    sc, dc = src.client(), dst.client()
+    dc.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", c.node_id(src))
+    sc.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", c.node_id(dst))
+    pause()
+    moved = 0
+    while True:
+        keys = sc.execute_command("CLUSTER", "GETKEYSINSLOT", slot, batch)
+        if not keys:
+            break
+        sc.execute_command("MIGRATE", "127.0.0.1", dst.port, "", 0, 5000, "KEYS", *keys)
+        moved += len(keys)
+        time.sleep(0.02)          # a move takes a while: let the reports knock meanwhile
+    for n in [dst, src] + [n for n in c.nodes if n not in (src, dst)]:
+        n.client().execute_command("CLUSTER", "SETSLOT", slot, "NODE", c.node_id(dst))
+    return moved
+
+
+def officers_of(d):
+    return [next(o for o in d.roster["officers"] if o["id"] == oid) for oid in OFFICERS]
+
+
+def stored_once(node, prefix, done):
+    """Every acknowledged report is on node, its issue there exactly once."""
+    r = node.client()
+    titles = {}
+    for iid in lib.issue_keys(r, prefix):
+        t = r.hget(prefix + "issue:" + iid, "title").decode()
+        titles[t] = titles.get(t, 0) + 1
+    for x in done:
+        assert r.hget(prefix + "report:" + x["doc"]["report"], "officer") is not None, x
+        assert titles.get(x["title"]) == 1, (x, titles.get(x["title"]))
+    assert len({x["doc"]["report"] for x in done}) == len(done)
+
+
+def test_zones_on_a_cluster_follow_their_slot(cluster):
+    c = cluster
+    tags = c.zone_tags()
+    slots = [c.slot(t) for t in tags]
+    owners = [c.owner(s) for s in slots]
+    third = next(n for n in c.nodes if n not in owners)
+    # each daemon is given a node that does not serve its zone
+    zones = [c.start_daemon(tags[0], owners[1]), c.start_daemon(tags[1], third)]
+    prefixes = ["{%s}:" % t for t in tags]
+    for d, o in zip(zones, owners):
+        h = health(d)["redis"]
+        assert h["primary"] == "127.0.0.1:%d" % o.port, h
+        assert h["cluster"] is True and h["moved"] >= 1 and h["asked"] == 0, h
+
+    # reports and claims in both zones; liaisonctl finds the zone's node
+    docs = []
+    for d in zones:
+        oid = OFFICERS[0]
+        ent = d.roster["officers"][0]["enterprises"][0]
+        tok = d.token("officer", oid)
+        resp = d.post("/api/v1/reports", {"items": [lib.item(ent, topic="hiring")]}, token=tok,
+                      headers={"Idempotency-Key": lib.new_key()})
+        assert resp.status == 201, resp
+        docs.append(resp.json())
+        hr = d.token("department", "hr")
+        claim = d.post("/api/v1/departments/hr/claim", {"claimant": "甲"}, token=hr)
+        assert claim.status == 200, claim
+    for o, p, doc in zip(owners, prefixes, docs):
+        assert o.client().hget(p + "report:" + doc["report"], "officer") is not None
+        # nothing of the zone anywhere else
+        for n in c.nodes:
+            if n is not o:
+                assert not list(n.client().scan_iter(match=p + "*")), n.port
+
+    # move zone 0's slot to the third primary under a burst of reports
+    d = zones[0]
+    officers = officers_of(d)
+    tokens = {o["id"]: d.token("officer", o["id"]) for o in officers}
+    stop = threading.Event()
+    done, errors = [], []
+    threads = [Reporter([d.port], tokens[o["id"]], o, stop, done, errors, i)
+               for i, o in enumerate(officers)]
+    for t in threads:
+        t.start()
+    lib.wait_for(lambda: len(done) >= 20 or errors, 30, what="reports before the move")
+    assert not errors, errors[:10]
+    before = health(d)["redis"]
+    n_before = len(done)
+    moved = move_slot(c, slots[0], owners[0], third,
+                      pause=lambda: lib.wait_for(lambda: health(d).get("redis", {}).get("asked", 0) > before["asked"],
+                                                 20, what="the daemon told to ASK"))
+    assert moved > 0
+    lib.wait_for(lambda: health(d).get("redis", {}).get("primary") == "127.0.0.1:%d" % third.port, 20,
+                 what="the daemon on the slot's new node")
+    lib.wait_for(lambda: len(done) >= n_before + 40, 30, what="reports after the move")
+    stop.set()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors[:10]
+    h = health(d)["redis"]
+    assert h["moved"] > before["moved"] and h["asked"] > before["asked"], (before, h)
+    metrics = d.metrics()
+    assert lib.metric(metrics, "liaisond_redis_primary", address="127.0.0.1:%d" % third.port) == 1
+    assert lib.metric(metrics, "liaisond_redis_redirects_total", kind="moved") == h["moved"]
+    assert lib.metric(metrics, "liaisond_redis_redirects_total", kind="ask") == h["asked"]
+    promtool = shutil.which("promtool")
+    if promtool is not None:        # the cluster's metrics are well-formed too
+        p = subprocess.run([promtool, "check", "metrics"], input=d.get("/metrics").body,
+                           capture_output=True, timeout=30)
+        assert p.returncode == 0, (p.stdout + p.stderr).decode()
+    print("\ncluster: %d reports acknowledged across the move of %d keys; "
+          "redirects: %d moved, %d asked" % (len(done), moved, h["moved"], h["asked"]))
+
+    # every 201 on the new node exactly once; nothing left behind
+    assert owners[0].client().execute_command("CLUSTER", "COUNTKEYSINSLOT", slots[0]) == 0
+    stored_once(third, prefixes[0], done)
+    assert third.client().hget(prefixes[0] + "report:" + docs[0]["report"], "officer") is not None
+
+    # the other zone never noticed
+    assert health(zones[1])["redis"]["moved"] == 1
+    assert health(zones[1])["redis"]["asked"] == 0
+
+    # liaisonctl follows too: a token made now works at once
+    tok = d.token("officer", OFFICERS[1])
+    ent = officers[1]["enterprises"][0]
+    assert d.post("/api/v1/reports", {"items": [lib.item(ent)]}, token=tok).status == 201
+    # every task.queued of the burst delivered, a repeat under the same webhook-id
+    tasks = {t["id"] for x in done for iss in x["doc"]["issues"] for t in iss["tasks"]}
+
+    def queued_delivered():
+        got = {b["data"]["task"]["id"] for h, b in d.sink.snapshot() if b.get("type") == "task.queued"}
+        return tasks <= got
+    lib.wait_for(queued_delivered, 60, what="task.queued delivered for every task of the burst")
+    ids = {}
+    for h, b in d.sink.snapshot():
+        ids.setdefault((b.get("type"), b["data"]["task"]["id"]), set()).add(h["webhook-id"])
+    assert not {k: v for k, v in ids.items() if len(v) > 1}
+
+    # liaisonctl runs a script on the new node: the ledger has every report
+    out = os.path.join(c.tmp, "zone0.csv")
+    d.ctl("ledger", "export", "--department", "hr", "-o", out)
+    with open(out, encoding="utf-8-sig") as f:
+        text = f.read()
+    assert all(x["title"] in text for x in done)
+
+    # no key anywhere in the cluster outside the zones' prefixes: every
+    # key the daemons and liaisonctl made is built from the prefix
+    for n in c.nodes:
+        stray = [k for k in n.client().scan_iter(count=1000)
+                 if not k.decode().startswith(tuple(prefixes))]
+        assert not stray, (n.port, stray[:5])
+
+    # and claims go on, on the new node
+    hr = d.token("department", "hr")
+    claim = d.post("/api/v1/departments/hr/claim", {"claimant": "乙"}, token=hr)
+    assert claim.status == 200, claim
+    assert third.client().hget(prefixes[0] + "task:" + claim.json()["id"], "state") == b"claimed"
+
+
+def test_liaisonctl_waits_out_a_move(cluster):
+    """While the zone's slot is migrating, liaisonctl's script gets ASK: it
+    asks again every 100 ms (within timeout_ms) rather than run the script
+    on the node taking the slot over, and finishes once the slot is stable."""
+    c = cluster
+    tag = c.zone_tags()[0]
+    slot = c.slot(tag)
+    src = c.owner(slot)
+    dst = next(n for n in c.nodes if n is not src)
+    d = c.start_daemon(tag, src)
+    ent = d.roster["officers"][0]["enterprises"][0]
+    item = lib.item(ent, topic="hiring")
+    assert d.post("/api/v1/reports", {"items": [item]}, token=d.token("officer", OFFICERS[0])).status == 201
+    # liaisonctl with a long timeout_ms, so that the wait outlasts the pause below
+    with open(d.conf) as f:
+        text = f.read()
+    conf = os.path.join(d.dir, "ctl.conf")      # the roster is next to it
+    with open(conf, "w") as f:
+        f.write(text.replace("timeout_ms = 1000", "timeout_ms = 20000"))
+    out = os.path.join(c.tmp, "hr.csv")
+    dst.client().execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", c.node_id(src))
+    src.client().execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", c.node_id(dst))
+    got = {}
+    t = threading.Thread(target=lambda: got.update(p=lib.liaisonctl(
+        "-c", conf, "ledger", "export", "--department", "hr", "-o", out, check=False)))
+    t.start()
+    time.sleep(1)                 # not a deadline: it cannot end while the slot migrates
+    assert t.is_alive(), got
+    for n in (src, dst):
+        n.client().execute_command("CLUSTER", "SETSLOT", slot, "STABLE")
+    t.join(30)
+    assert got["p"].returncode == 0, got["p"].stderr
+    with open(out, encoding="utf-8-sig") as f:
+        assert item["title"] in f.read()
+    assert not list(dst.client().scan_iter(match="{%s}:*" % tag))
+
+
+def test_cluster_refuses_config_that_cannot_work(tmp_path):
+    """cluster = yes needs a hash tag and is not Sentinel's: liaisond -t
+    refuses, naming the line."""
+    cases = [
+        ({"redis": {"cluster": "yes"}}, "liaison:",
+         "[redis] cluster: needs a prefix with a hash tag"),
+        ({"redis": {"cluster": "yes", "sentinels": "127.0.0.1:26379", "master": "m"}}, "{aq}:",
+         "[redis] cluster: not with sentinels"),
+        ({"redis": {"cluster": "yes", "replicas": 1, "wait_ms": 500}}, "{aq}:",
+         "[redis] cluster: not with replicas yet"),
+    ]
+    for i, (conf, prefix, message) in enumerate(cases):
+        d = lib.Daemon(os.path.join(str(tmp_path), "d%d" % i), lib.free_port(), prefix=prefix, conf=conf)
+        p = subprocess.run([lib.LIAISOND, "-t", "-c", d.conf], capture_output=True, text=True, timeout=30)
+        assert p.returncode != 0 and message in p.stderr, (conf, p.stderr)
+        q = d.ctl("token", "issue", "officer", "O001", check=False)
+        assert q.returncode != 0 and message in q.stderr, (conf, q.stderr)
