@@ -145,6 +145,7 @@ struct daemon {
 	struct digest_sched *digest; /* the weekly digest */
 	struct snapshot *snapshot;  /* freezes past periods' ledgers (issue 16) */
 	struct notify_sched *notify; /* officers' mail */
+	struct retention *retention; /* sweeps what is not kept (SPEC 14) */
 };
 
 /* auth.c */
@@ -331,6 +332,12 @@ struct cJSON *api_governance_row(const redisReply *, long);
 struct snapshot;
 struct snapshot *snapshot_start(struct daemon *);
 void snapshot_stop(struct snapshot *);
+
+/* retention.c (issue 12, SPEC 14) */
+struct retention;
+struct retention *retention_start(struct daemon *);
+void retention_stop(struct retention *);
+void retention_metrics(struct evbuffer *);
 
 /* api_agenda.c (issue 16) */
 void api_agenda(struct request *);

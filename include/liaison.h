@@ -369,6 +369,11 @@ struct config {
 
 	/* [web] */
 	int web_session_days;    /* a page session's life from sign-in */
+
+	/* [retention] (SPEC 14; retention.c) */
+	int delivery_days;       /* an ended delivery is kept this long */
+	int delivery_seconds;    /* > 0: that time in seconds instead (tests) */
+	int retention_sweep_seconds; /* how often the sweeper looks */
 };
 struct config *config_load(const char *path, char **cause);
 void config_free(struct config *);

@@ -242,6 +242,7 @@ api_misc_metrics_reply(struct request *r, const redisReply *stats,
 	    "# TYPE liaisond_redis_up gauge\n"
 	    "liaisond_redis_up %d\n", store_up(r->daemon->store));
 	api_misc_metrics_redis(buf, r->daemon->store);
+	retention_metrics(buf);
 	intake_metrics(r->daemon->intake, buf);
 	if (stats != NULL && stats->type == REDIS_REPLY_ARRAY &&
 	    stats->elements == 2) {

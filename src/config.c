@@ -244,6 +244,14 @@ static const struct config_key config_keys[] = {
 	  CONFIG_FIELD(notify_check_seconds), 1, 3600, "5" },
 	{ "web", "session_days", CONFIG_INT, CONFIG_FIELD(web_session_days),
 	  1, 365, "30" },
+
+	/* [retention] (SPEC 14): what the sweep removes, and when. */
+	{ "retention", "delivery_days", CONFIG_INT,
+	  CONFIG_FIELD(delivery_days), 1, 3650, "30" },
+	{ "retention", "delivery_seconds", CONFIG_INT,
+	  CONFIG_FIELD(delivery_seconds), 0, CONFIG_DEADLINE_SECONDS_MAX, "0" },
+	{ "retention", "sweep_seconds", CONFIG_INT,
+	  CONFIG_FIELD(retention_sweep_seconds), 1, 86400, "3600" },
 };
 #define CONFIG_NKEYS (sizeof config_keys / sizeof config_keys[0])
 

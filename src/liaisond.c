@@ -215,6 +215,7 @@ main(int argc, char **argv)
 	d->digest = digest_sched_start(d);
 	d->snapshot = snapshot_start(d);
 	d->notify = notify_sched_start(d);
+	d->retention = retention_start(d);
 	sighup = evsignal_new(d->base, SIGHUP, liaisond_on_signal, d);
 	sigterm = evsignal_new(d->base, SIGTERM, liaisond_on_signal, d);
 	sigint = evsignal_new(d->base, SIGINT, liaisond_on_signal, d);
@@ -241,6 +242,7 @@ main(int argc, char **argv)
 	digest_sched_stop(d->digest);
 	snapshot_stop(d->snapshot);
 	notify_sched_stop(d->notify);
+	retention_stop(d->retention);
 	store_free(d->store);
 	http_stop_listening(d);
 	evhttp_free(d->http);

@@ -88,9 +88,9 @@ validate_find_nul_escape(const char *s, size_t len)
 }
 
 /*
- * Parse a request body that must be one JSON object. body must be
- * NUL-terminated at len. Returns the object (caller frees with cJSON_Delete)
- * or NULL with e filled.
+ * Parse a request body that must be one JSON object: the len bytes at body,
+ * never one more (a fuzzer's input has no NUL after it). Returns the object
+ * (caller frees with cJSON_Delete) or NULL with e filled.
  */
 cJSON *
 validate_parse_object(const char *body, size_t len, struct api_error *e)
@@ -113,7 +113,14 @@ validate_parse_object(const char *body, size_t len, struct api_error *e)
 		    "strings may not contain \\u0000");
 		return NULL;
 	}
-	json = cJSON_ParseWithOpts(body, &end, 1);
+	json = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+	/* Nothing but what cJSON skips as white space may follow. */
+	while (json != NULL && end < body + len && (unsigned char)*end <= 32)
+		end++;
+	if (json != NULL && end != body + len) {
+		cJSON_Delete(json);
+		json = NULL;
+	}
 	if (json == NULL) {
 		validate_error_set(e, 400, "bad_request", NULL,
 		    "the body is not valid JSON (at byte %zu)",

@@ -317,6 +317,7 @@ webhook_record(struct webhook *w, struct webhook_transfer *t, long status,
 		cJSON_AddItemToArray(ids, cJSON_CreateString(t->ids[i]));
 	cJSON_AddStringToObject(payload, "outcome",
 	    webhook_verdict_name(verdict));
+	cJSON_AddNumberToObject(payload, "now", (double)now);
 	cJSON_AddNumberToObject(payload, "next_at",
 	    (double)(now + (int64_t)(delay > 0 ? delay : 0) * 1000));
 	attempt = cJSON_AddObjectToObject(payload, "attempt");

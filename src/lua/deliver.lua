@@ -14,6 +14,9 @@
 --   P deliveries:due:DEPT   sorted set: a department's pending deliveries
 --                           by when to try (leases push them ahead)
 --   P deliveries:depts      set of the departments that have some
+--   P deliveries:ended      sorted set: delivered and dead deliveries by
+--                           when they ended (the retention sweep's list)
+--   P retention:lease       string: the daemon sweeping (SET NX PX)
 --   P webhooks:disabled     hash: department -> why (an endpoint said 410)
 --   P webhooks:stats        hash: "DEPT:delivered|retried|dead" counters
 --                           and "DEPT:pending", the deliveries not yet
@@ -90,6 +93,7 @@ local function claim()
       if why then
         redis.call('ZREM', due_key, id)
         redis.call('HSET', k, 'status', 'dead', 'error', why, 'next_at', '')
+        redis.call('ZADD', key('deliveries:ended'), req.now, id)
         redis.call('HINCRBY', key('webhooks:stats'), dept .. ':dead', 1)
         redis.call('HINCRBY', key('webhooks:stats'), dept .. ':pending', -1)
       else
@@ -121,6 +125,7 @@ local function done()
       redis.call('HSET', k, 'error', req.attempt.error or '')
       if req.outcome ~= 'retry' then
         redis.call('HINCRBY', stats, dept .. ':pending', -1)
+        redis.call('ZADD', key('deliveries:ended'), req.now, id)
       end
       if req.outcome == 'delivered' then
         redis.call('HSET', k, 'status', 'delivered', 'next_at', '')
@@ -161,6 +166,7 @@ local function requeue(id, dept)
     redis.call('HINCRBY', key('webhooks:stats'), dept .. ':pending', 1)
   end
   redis.call('HSET', k, 'status', 'pending', 'next_at', req.now)
+  redis.call('ZREM', key('deliveries:ended'), id)
   redis.call('ZADD', key('deliveries:due', dept), req.now, id)
   redis.call('SADD', key('deliveries:depts'), dept)
 end
@@ -197,5 +203,86 @@ local function retry_dead()
   return {'ok', tostring(n), '0'}
 end
 
+-- ---- retention (SPEC §14): what the sweep removes ----
+
+-- The lease that makes one daemon at a time the sweeper: taken when free,
+-- kept (and lengthened) by its holder, refused to the others.
+local function sweep_lease()
+  local k = key('retention:lease')
+  if redis.call('SET', k, req.owner, 'NX', 'PX', req.lease) then
+    return true
+  end
+  if redis.call('GET', k) ~= req.owner then return false end
+  redis.call('PEXPIRE', k, req.lease)
+  return true
+end
+
+-- Deliveries that ended before req.before go, with their attempts. Those
+-- that ended before the index existed are entered now, so they are kept
+-- the full time from today.
+local function sweep_deliveries()
+  local ended, n = key('deliveries:ended'), 0
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', ended, '-inf', req.before,
+      'LIMIT', 0, req.limit)) do
+    local k = key('delivery', id)
+    local dept = hget(k, 'department')
+    redis.call('ZREM', ended, id)
+    if dept and hget(k, 'status') ~= 'pending' then
+      redis.call('DEL', k, k .. ':attempts')
+      redis.call('ZREM', key('deliveries'), id)
+      redis.call('ZREM', key('deliveries:dept', dept), id)
+      n = n + 1
+    end
+  end
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', key('deliveries'), '-inf',
+      req.before, 'LIMIT', 0, req.limit)) do
+    local status = hget(key('delivery', id), 'status')
+    if status ~= 'pending' and not redis.call('ZSCORE', ended, id) then
+      redis.call('ZADD', ended, req.now, id)
+    end
+  end
+  return n
+end
+
+-- The stream id right after id ("ms-seq").
+local function next_id(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return ms .. '-' .. string.format('%d', tonumber(seq) + 1)
+end
+
+-- Outbox entries every daemon has read and enqueued (acknowledged) go:
+-- all before the oldest still pending, or before the group's last read;
+-- at most req.limit a call, so that a long backlog (the first sweep after
+-- an upgrade) never holds Redis for long.
+local function sweep_outbox()
+  local box, last = key('outbox'), nil
+  if redis.call('EXISTS', box) == 0 then return 0 end
+  for _, g in ipairs(redis.call('XINFO', 'GROUPS', box)) do
+    local f = {}
+    for i = 1, #g, 2 do f[g[i]] = g[i + 1] end
+    if f.name == 'webhooks' then last = f['last-delivered-id'] end
+  end
+  if not last then return 0 end
+  local pending = redis.call('XPENDING', box, 'webhooks')
+  local minid = next_id(last)
+  if tonumber(pending[1]) > 0 then minid = pending[2] end
+  local old = redis.call('XRANGE', box, '-', '(' .. minid, 'COUNT', req.limit)
+  if #old == 0 then return 0 end
+  if #old == req.limit then minid = next_id(old[#old][1]) end
+  return redis.call('XTRIM', box, 'MINID', minid)
+end
+
+-- sweep: one batch of what retention removes. Returns {'ok', deliveries,
+-- outbox entries, '1' when either was a full batch}, or {'busy', ''} when
+-- another daemon holds the lease.
+local function sweep()
+  if not sweep_lease() then return {'busy', ''} end
+  local d = sweep_deliveries()
+  local o = sweep_outbox()
+  local more = (d >= req.limit or o >= req.limit) and '1' or '0'
+  return {'ok', tostring(d), tostring(o), more}
+end
+
 return dispatch('deliver.lua', {enqueue = enqueue, claim = claim, done = done,
-  defer = defer, retry = retry, retry_dead = retry_dead}, action)
+  defer = defer, retry = retry, retry_dead = retry_dead, sweep = sweep},
+  action)

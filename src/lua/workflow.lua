@@ -12,7 +12,9 @@
 -- entries once, in append order, and cannot take an entry back; a sorted set
 -- of queued task ids by creation time (P open:DEPT) serves both kinds of
 -- claim, and ZREM inside the script makes each claim exclusive. The stream
--- P queue:DEPT remains the department's append-only log of routed tasks.
+-- P queue:DEPT holds an entry for each routed task until the task first
+-- leaves the queue (claimed, merged, withdrawn): then it is deleted, so the
+-- stream does not grow with time (SPEC §14).
 --
 -- Keys (P = prefix):
 --   P seq                  hash of id counters (report, issue, task, group);
@@ -28,7 +30,7 @@
 --                          sorted sets of issue ids by creation ms;
 --   P issues:resolved      issue ids by when a task of theirs was last
 --                          resolved (the digests' "resolved this week")
---   P task:T               hash; P queue:D stream (log of routed tasks);
+--   P task:T               hash; P queue:D stream (routed, unclaimed tasks);
 --                          P open:D sorted set of queued task ids
 --   P group:G              hash of a common group (topic, members, tasks)
 --   P triage               sorted set of returned issues awaiting an admin
@@ -211,6 +213,16 @@ end
 -- Put a task (back) into its department's queue with fresh deadlines. The
 -- queue is ordered by creation time, then by task number (tasks of one
 -- report share a millisecond).
+-- Take a task out of its department's queue, and its routing entry out of
+-- the stream (gone already when it was queued before).
+local function unqueue(task, dept)
+  redis.call('ZREM', key('open', dept), task)
+  local entry = hget(key('task', task), 'entry')
+  if entry and entry ~= '' then
+    redis.call('XDEL', key('queue', dept), entry)
+  end
+end
+
 local function enqueue(task, dept, due, created)
   redis.call('HSET', key('task', task), 'state', 'queued', 'claimant', '',
     'overdue', '', 'due_claim', due.claim, 'due_respond', due.respond,
@@ -319,7 +331,7 @@ local function group_task(members, dept, group)
         elseif t ~= keep then
           redis.call('HSET', key('task', t), 'state', 'merged',
             'merged_into', keep)
-          redis.call('ZREM', key('open', dept), t)
+          unqueue(t, dept)
           set_deadline(t, nil)
           tasks[i] = keep
           redis.call('HSET', key('issue', m), 'tasks', enc(tasks))
@@ -562,7 +574,7 @@ local function step(task)
   if req.to == 'claimed' and late then told = 'claimed_late' end
   redis.call('HSET', k, 'state', req.to, req.field, req.text,
     req.to .. '_at', now)
-  if state == 'queued' then redis.call('ZREM', key('open', dept), task) end
+  if state == 'queued' then unqueue(task, dept) end
   for _, rec in ipairs(req.outcomes or {}) do fw_store(rec, req.actor, now) end
   if req.next then
     set_deadline(task, req.next, hget(k, 'due_' .. req.next))
@@ -725,7 +737,7 @@ local function route()
       redis.call('HSET', tk, 'issues', encode_list(members))
       if #members == 0 then
         redis.call('HSET', tk, 'state', 'withdrawn')
-        redis.call('ZREM', key('open', d), t)
+        unqueue(t, d)
         set_deadline(t, nil)
       end
     end

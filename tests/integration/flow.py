@@ -206,6 +206,18 @@ def claim_next(st, dept, claimant="赵六", token=None):
                      token=token if token is not None else dept_token(st, dept))
 
 
+def second_daemon(st, workdir):
+    """Another liaisond with the same config on the same Redis."""
+    d = lib.Daemon(workdir, st.redis.port)
+    with open(st.d.conf) as f:
+        text = f.read()
+    text = re.sub(r"(?m)^listen = .*$", "listen = 127.0.0.1:%d" % d.port, text)
+    text = text.replace("file = roster.json", "file = %s" % st.d.roster_path)
+    with open(d.conf, "w") as f:
+        f.write(text)
+    return d
+
+
 # ---------------------------------------------------------------------------
 # refusals, the outbox
 

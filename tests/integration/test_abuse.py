@@ -634,6 +634,10 @@ HELD_ELSEWHERE = [
     ("a burst of events to a chat robot", "test_webhooks.py", "test_a_burst_to_a_chat_robot_is_paced_and_merged"),
     ("Redis stopped (SIGSTOP) or killed under load", "test_outage.py", "test_redis_stopped_sigstop"),
     ("the daemon and Redis killed in the middle of a burst", "test_durability.py", "test_kill_both_mid_burst"),
+    ("months of steady use filling Redis (outbox, queues, deliveries)", "test_retention.py",
+     "test_steady_workload_keeps_the_ledger_and_sweeps_the_rest"),
+    ("two daemons sweeping the same records at once", "test_retention.py",
+     "test_two_daemons_without_the_lease_still_remove_each_record_once"),
 ]
 
 

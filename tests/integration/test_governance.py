@@ -17,7 +17,7 @@ import pytest
 
 import lib
 from flow import (act, act_ok, admin, dept_token, drive, get_issue, get_task, new_history, new_issue, outbox,
-                  rejected, second_deadlines, submit, task_of, ts)
+                  rejected, second_daemon, second_deadlines, submit, task_of, ts)
 
 
 # ---------------------------------------------------------------------------
@@ -368,19 +368,6 @@ def test_recurrence_never_joins_the_finished_common_group(stack, officers):
 
 # ---------------------------------------------------------------------------
 # frozen ledgers and carry-over
-
-
-def second_daemon(st, workdir):
-    """Another liaisond with the same config on the same Redis."""
-    import re
-    d = lib.Daemon(workdir, st.redis.port)
-    with open(st.d.conf) as f:
-        text = f.read()
-    text = re.sub(r"(?m)^listen = .*$", "listen = 127.0.0.1:%d" % d.port, text)
-    text = text.replace("file = roster.json", "file = %s" % st.d.roster_path)
-    with open(d.conf, "w") as f:
-        f.write(text)
-    return d
 
 
 def test_snapshot_frozen_once_served_and_shown_with_the_live_ledger(tmp_path):

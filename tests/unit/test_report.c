@@ -214,6 +214,39 @@ test_report_refuses_malformed_bodies(void **state)
 	    "\"hiring\",\"title\":\"\xff\"}]}", 400, "bad_request", "");
 }
 
+/*
+ * The body is its length, not up to a NUL: the first bytes of a longer
+ * buffer parse alone, and a body with no NUL after it (the fuzzer's crash:
+ * cJSON read past the end looking for one) is read within its bounds.
+ */
+static void
+test_report_reads_only_its_length(void **state)
+{
+	static const char body[] = "{\"items\":[]}";
+	struct api_error e;
+	struct report_input *in;
+	char *exact;
+
+	memset(&e, 0, sizeof e);
+	in = report_parse("{\"items\":[]} trailing garbage",
+	    strlen(body), roster, officer("O001"), &cfg, now, &e);
+	assert_non_null(in);
+	report_input_free(in);
+	exact = malloc(strlen(body));       /* no NUL: ASan sees a read past */
+	assert_non_null(exact);
+	memcpy(exact, body, strlen(body));
+	memset(&e, 0, sizeof e);
+	in = report_parse(exact, strlen(body), roster, officer("O001"), &cfg,
+	    now, &e);
+	assert_non_null(in);
+	report_input_free(in);
+	memset(&e, 0, sizeof e);
+	assert_null(report_parse(exact, strlen(body) - 1, roster,
+	    officer("O001"), &cfg, now, &e));
+	assert_int_equal(e.status, 400);
+	free(exact);
+}
+
 static void
 test_report_refuses_invalid_content(void **state)
 {
@@ -314,6 +347,7 @@ main(void)
 		cmocka_unit_test(test_report_other_topic_is_routed_by_keywords),
 		cmocka_unit_test(test_report_counts_characters_not_bytes),
 		cmocka_unit_test(test_report_refuses_malformed_bodies),
+		cmocka_unit_test(test_report_reads_only_its_length),
 		cmocka_unit_test(test_report_refuses_invalid_content),
 		cmocka_unit_test(test_report_refuses_too_many_items),
 		cmocka_unit_test(test_report_refuses_deep_nesting),
