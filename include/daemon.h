@@ -259,6 +259,8 @@ int api_period(struct request *, char *, int);
 int api_id_valid(const char *, char);
 int api_one_of(const char *, const char *const *);
 int api_json_body(struct request *);
+struct cJSON *api_list_answer(struct request *, const redisReply *,
+    const char *, struct cJSON **);
 const struct officer *api_officer(struct request *);
 struct cJSON *api_body_object(struct request *, const char *const *);
 
@@ -326,7 +328,7 @@ void api_governance_extension(struct request *);
 void api_governance_extensions(struct request *);
 void api_governance_snapshots(struct request *);
 void api_governance_snapshot(struct request *);
-struct cJSON *api_governance_row(const redisReply *, long);
+struct cJSON *api_governance_entry(const redisReply *);
 
 /* snapshot.c (issue 16) */
 struct snapshot;
@@ -457,6 +459,7 @@ struct web {
 	void (*page_free)(void *);
 };
 struct web *web_state(struct request *);
+void *web_page_new(struct request *, size_t, void (*)(void *));
 const char *web_field(struct request *, const char *);
 void web_escape(struct evbuffer *, const char *);
 struct evbuffer *web_begin(struct request *, const char *);

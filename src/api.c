@@ -95,6 +95,25 @@ api_one_of(const char *v, const char *const *allowed)
 	return 0;
 }
 
+/*
+ * The answer {"name": [...]} to a script's list reply, with *list the
+ * array to fill; NULL having answered 500 when the reply is no list.
+ */
+cJSON *
+api_list_answer(struct request *r, const redisReply *reply, const char *name,
+    cJSON **list)
+{
+	cJSON *root;
+
+	if (reply->type != REDIS_REPLY_ARRAY) {
+		request_error(r, 500, "internal", "unexpected store reply", NULL);
+		return NULL;
+	}
+	root = cJSON_CreateObject();
+	*list = cJSON_AddArrayToObject(root, name);
+	return root;
+}
+
 /* 0 if the body is declared JSON, or -1 having answered 415. */
 int
 api_json_body(struct request *r)

@@ -202,12 +202,8 @@ api_fieldwork_listed(struct request *r, redisReply *reply)
 	cJSON *root, *list;
 	size_t i;
 
-	if (reply->type != REDIS_REPLY_ARRAY) {
-		request_error(r, 500, "internal", "unexpected store reply", NULL);
+	if ((root = api_list_answer(r, reply, t->plural, &list)) == NULL)
 		return;
-	}
-	root = cJSON_CreateObject();
-	list = cJSON_AddArrayToObject(root, t->plural);
 	for (i = 0; i < reply->elements; i++)
 		cJSON_AddItemToArray(list,
 		    fieldwork_record_json(reply->element[i]));

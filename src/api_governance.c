@@ -171,10 +171,9 @@ api_governance_extension(struct request *r)
 /*
  * One row of the list: the request (the entry n of the task's list, 1
  * based; the last when n is 0) with its task's id, department, state and
- * deadline. NULL when the task has no such request; the caller frees the
- * row. /admin draws the same rows (web_admin.c).
+ * deadline. NULL when the task has no such request.
  */
-cJSON *
+static cJSON *
 api_governance_row(const redisReply *task, long n)
 {
 	static const char *const fields[][2] = {
@@ -200,34 +199,39 @@ api_governance_row(const redisReply *task, long n)
 	return row;
 }
 
+/*
+ * A row of the list from one entry of read.lua's {{member, task fields},
+ * ...} (member: the task id, or 'T:N' for its Nth request); NULL for an
+ * entry that is not one. The caller frees the row; /admin draws the same
+ * rows (web_admin.c).
+ */
+cJSON *
+api_governance_entry(const redisReply *e)
+{
+	const char *colon;
+
+	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+	    e->element[0]->type != REDIS_REPLY_STRING ||
+	    e->element[1]->type != REDIS_REPLY_ARRAY ||
+	    e->element[1]->elements == 0)
+		return NULL;
+	colon = strchr(e->element[0]->str, ':');
+	return api_governance_row(e->element[1], colon != NULL ?
+	    strtol(colon + 1, NULL, 10) : 0);
+}
+
 /* read.lua's {{member, task fields}, ...} → {"extensions": [...]}. */
 static void
 api_governance_listed(struct request *r, redisReply *reply)
 {
-	const redisReply *e;
-	const char *colon;
 	cJSON *root, *list, *row;
 	size_t i;
 
-	if (reply->type != REDIS_REPLY_ARRAY) {
-		request_error(r, 500, "internal", "unexpected store reply", NULL);
+	if ((root = api_list_answer(r, reply, "extensions", &list)) == NULL)
 		return;
-	}
-	root = cJSON_CreateObject();
-	list = cJSON_AddArrayToObject(root, "extensions");
-	for (i = 0; i < reply->elements; i++) {
-		e = reply->element[i];
-		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
-		    e->element[0]->type != REDIS_REPLY_STRING ||
-		    e->element[1]->type != REDIS_REPLY_ARRAY ||
-		    e->element[1]->elements == 0)
-			continue;
-		colon = strchr(e->element[0]->str, ':');
-		row = api_governance_row(e->element[1], colon != NULL ?
-		    strtol(colon + 1, NULL, 10) : 0);
-		if (row != NULL)
+	for (i = 0; i < reply->elements; i++)
+		if ((row = api_governance_entry(reply->element[i])) != NULL)
 			cJSON_AddItemToArray(list, row);
-	}
 	request_reply_json(r, 200, root);
 }
 
@@ -265,12 +269,8 @@ api_governance_snapshots_listed(struct request *r, redisReply *reply)
 	char when[32];
 	size_t i;
 
-	if (reply->type != REDIS_REPLY_ARRAY) {
-		request_error(r, 500, "internal", "unexpected store reply", NULL);
+	if ((root = api_list_answer(r, reply, "snapshots", &list)) == NULL)
 		return;
-	}
-	root = cJSON_CreateObject();
-	list = cJSON_AddArrayToObject(root, "snapshots");
 	for (i = 0; i + 1 < reply->elements; i += 2) {
 		obj = cJSON_CreateObject();
 		cJSON_AddStringToObject(obj, "period", reply->element[i]->str);

@@ -122,12 +122,8 @@ api_issues_reply_list(struct request *r, const redisReply *reply,
 	const redisReply *row;
 	size_t i;
 
-	if (reply->type != REDIS_REPLY_ARRAY) {
-		request_error(r, 500, "internal", "unexpected store reply", NULL);
+	if ((root = api_list_answer(r, reply, "issues", &list)) == NULL)
 		return;
-	}
-	root = cJSON_CreateObject();
-	list = cJSON_AddArrayToObject(root, "issues");
 	for (i = 0; i < reply->elements; i++) {
 		row = reply->element[i];
 		if (row->type != REDIS_REPLY_ARRAY || row->elements != 2)

@@ -304,12 +304,8 @@ api_reports_listed(struct request *r, redisReply *reply)
 	cJSON *root, *list;
 	size_t i;
 
-	if (reply->type != REDIS_REPLY_ARRAY) {
-		request_error(r, 500, "internal", "unexpected store reply", NULL);
+	if ((root = api_list_answer(r, reply, "reports", &list)) == NULL)
 		return;
-	}
-	root = cJSON_CreateObject();
-	list = cJSON_AddArrayToObject(root, "reports");
 	for (i = 0; i < reply->elements; i++)
 		cJSON_AddItemToArray(list, api_reports_json(reply->element[i]));
 	request_reply_json(r, 200, root);

@@ -44,6 +44,20 @@ web_state(struct request *r)
 	return r->state;
 }
 
+/*
+ * A new page's data of size bytes, zeroed, kept as the request's page and
+ * freed with page_free (free when it holds no pointers of its own).
+ */
+void *
+web_page_new(struct request *r, size_t size, void (*page_free)(void *))
+{
+	void *p = xcalloc(1, size);
+
+	web_state(r)->page = p;
+	web_state(r)->page_free = page_free;
+	return p;
+}
+
 /* A field of the POSTed form, or NULL. */
 const char *
 web_field(struct request *r, const char *name)

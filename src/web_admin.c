@@ -15,7 +15,7 @@
  * with the API's scripts: the returned issues (list.lua over
  * issues:state:returned), the difficult ones (list.lua over
  * issues:category:difficult), the pending extensions (read.lua, drawn from
- * api_governance_row's rows), then the dead deliveries (read.lua).
+ * api_governance_entry's rows), then the dead deliveries (read.lua).
  */
 #include "config.h"
 
@@ -63,11 +63,9 @@ web_admin_page_free(void *arg)
 static struct admin_page *
 web_admin_page_new(struct request *r)
 {
-	struct admin_page *p = xcalloc(1, sizeof *p);
+	struct admin_page *p = web_page_new(r, sizeof *p, web_admin_page_free);
 
 	p->status = 200;
-	web_state(r)->page = p;
-	web_state(r)->page_free = web_admin_page_free;
 	return p;
 }
 
@@ -201,7 +199,7 @@ web_admin_iso(struct evbuffer *buf, const cJSON *time)
 }
 
 /*
- * A pending extension (a row of api_governance_row): which task of which
+ * A pending extension (a row of api_governance_entry): which task of which
  * department, how many days and why, the step's due time now, and the
  * decision form (批准 / 不批准, a reason required to deny).
  */
@@ -476,8 +474,7 @@ static void
 web_admin_extensions(struct request *r, redisReply *reply)
 {
 	struct admin_page *p = web_state(r)->page;
-	const redisReply *e;
-	const char *argv[4], *colon;
+	const char *argv[4];
 	cJSON *row;
 	size_t i;
 
@@ -486,17 +483,9 @@ web_admin_extensions(struct request *r, redisReply *reply)
 	p->extensions = evbuffer_new();
 	for (i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements;
 	    i++) {
-		e = reply->element[i];
-		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
-		    e->element[0]->type != REDIS_REPLY_STRING ||
-		    e->element[1]->type != REDIS_REPLY_ARRAY ||
-		    e->element[1]->elements == 0)
+		if ((row = api_governance_entry(reply->element[i])) == NULL)
 			continue;
-		colon = strchr(e->element[0]->str, ':');
-		row = api_governance_row(e->element[1], colon != NULL ?
-		    strtol(colon + 1, NULL, 10) : 0);
-		if (row != NULL)
-			web_admin_extension(r, p->extensions, row);
+		web_admin_extension(r, p->extensions, row);
 		cJSON_Delete(row);
 	}
 	argv[0] = "deliveries";

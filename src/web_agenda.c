@@ -119,10 +119,8 @@ void
 web_agenda(struct request *r)
 {
 	static const char *const allowed[] = { NULL };
-	struct agenda_page *p = xcalloc(1, sizeof *p);
+	struct agenda_page *p = web_page_new(r, sizeof *p, free);
 
-	web_state(r)->page = p;
-	web_state(r)->page_free = free;
 	if (request_check_query(r, allowed) == -1)
 		return;
 	api_agenda_fetch(r, web_agenda_read, p->periods);

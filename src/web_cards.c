@@ -135,15 +135,13 @@ web_cards(struct request *r)
 	const char *who = web_field(r, "who");
 	const struct officer *o;
 	const struct department *d;
-	struct cards_page *p = xcalloc(1, sizeof *p);
+	struct cards_page *p = web_page_new(r, sizeof *p, web_cards_free);
 	cJSON *root, *links;
 	const char *argv[2];
 	char *json;
 	size_t i;
 	int failed = 0;
 
-	web_state(r)->page = p;
-	web_state(r)->page_free = web_cards_free;
 	p->people = xcalloc(ro->nofficers + 1, sizeof *p->people);
 	p->expires = util_now_ms() + (int64_t)r->config->link_hours * 3600000;
 	root = cJSON_CreateObject();

@@ -78,11 +78,9 @@ web_dept_page_free(void *arg)
 static struct dept_page *
 web_dept_page_new(struct request *r)
 {
-	struct dept_page *p = xcalloc(1, sizeof *p);
+	struct dept_page *p = web_page_new(r, sizeof *p, web_dept_page_free);
 
 	p->status = 200;
-	web_state(r)->page = p;
-	web_state(r)->page_free = web_dept_page_free;
 	return p;
 }
 

@@ -60,11 +60,9 @@ static const struct {
 static struct web_fieldwork_page *
 web_fieldwork_page_new(struct request *r)
 {
-	struct web_fieldwork_page *p = xcalloc(1, sizeof *p);
+	struct web_fieldwork_page *p = web_page_new(r, sizeof *p, free);
 
 	p->status = 200;
-	web_state(r)->page = p;
-	web_state(r)->page_free = free;
 	return p;
 }
 

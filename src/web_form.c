@@ -49,11 +49,9 @@ struct form_page {
 static struct form_page *
 web_form_page_new(struct request *r)
 {
-	struct form_page *p = xcalloc(1, sizeof *p);
+	struct form_page *p = web_page_new(r, sizeof *p, free);
 
 	p->status = 200;
-	web_state(r)->page = p;
-	web_state(r)->page_free = free;
 	return p;
 }
 

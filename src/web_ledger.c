@@ -299,12 +299,10 @@ web_ledger_read(struct request *r, struct ledger *l)
 void
 web_ledger(struct request *r)
 {
-	struct ledger_page *p = xcalloc(1, sizeof *p);
+	struct ledger_page *p = web_page_new(r, sizeof *p, free);
 	const char *v;
 	struct period period;
 
-	web_state(r)->page = p;
-	web_state(r)->page_free = free;
 	if (request_check_query(r, ledger_query) == -1)
 		return;
 	if ((v = web_ledger_param(r, "period")) == NULL)

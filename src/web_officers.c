@@ -134,7 +134,7 @@ web_officers_page_new(struct request *r, const char *const *allowed)
 		web_error(r, 400, "排序方向只能是 asc 或 desc。");
 		return NULL;
 	}
-	p = xcalloc(1, sizeof *p);
+	p = web_page_new(r, sizeof *p, web_officers_page_free);
 	p->from = from;
 	p->to = to;
 	fieldwork_date_format(from, p->from_text);
@@ -142,8 +142,6 @@ web_officers_page_new(struct request *r, const char *const *allowed)
 	p->sort = sort;
 	p->desc = order != NULL && strcmp(order, "desc") == 0;
 	p->today = fieldwork_today(time(NULL));
-	web_state(r)->page = p;
-	web_state(r)->page_free = web_officers_page_free;
 	return p;
 }
 
