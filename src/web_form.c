@@ -323,7 +323,8 @@ web_form_render_task_detail(struct evbuffer *buf, const redisReply *task)
 
 /*
  * What a department did to a task since the officer's last visit (seen,
- * ms; 0 marks nothing): the steps taken after it, and a task created after
+ * ms; 0 marks nothing): the steps taken after it, a deadline it let pass
+ * (escalated by the timer), and a task created after
  * it for an issue older than it (a re-route). Drawn as small badges into
  * buf (NULL: only counted). Returns how many there are.
  */
@@ -339,6 +340,7 @@ web_form_render_news(struct evbuffer *buf, const struct form_page *p,
 		{ "responded_at", "新回应" },
 		{ "resolved_at", "新办结" },
 		{ "returned_at", "新退单" },
+		{ "escalated_at", "新超期" },
 	};
 	const char *v;
 	size_t i;

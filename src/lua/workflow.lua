@@ -928,7 +928,8 @@ local function escalate()
     local tk = key('task', task)
     if stage and hget(tk, 'state') == req.stages[stage] then
       local dept = hget(tk, 'department')
-      redis.call('HSET', tk, 'overdue', stage)
+      -- escalated_at: /form marks an escalation since the officer's visit
+      redis.call('HSET', tk, 'overdue', stage, 'escalated_at', now)
       each_issue(task, function(issue)
         history(issue, 'system', 'escalated', stage ..
           ' deadline passed for task ' .. task .. ' (' .. dept .. ')')

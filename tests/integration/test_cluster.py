@@ -1,11 +1,12 @@
 """Many zones on one Redis Cluster (issue 14, SPEC 13).
 
 Three primaries on loopback (cluster-enabled, appendfsync always), made one
-cluster by `redis-cli --cluster create`. Two zones, each a daemon whose
-prefix has its own hash tag, the tags' slots on two different primaries;
-each daemon is given a node that does not serve its slot, and finds the
-one that does. Reports and claims work in both. Then the slot of one zone
-is moved to the third primary (CLUSTER SETSLOT ... IMPORTING / MIGRATING,
+cluster by `redis-cli --cluster create`. Three zones, each a daemon (with
+its own roster file) whose prefix has its own hash tag, the tags' slots on
+the three primaries; each daemon is given a node that does not serve its
+slot, and finds the one that does. Reports and claims work in all three.
+Then the slot of one zone is moved to another zone's primary (CLUSTER
+SETSLOT ... IMPORTING / MIGRATING,
 MIGRATE, SETSLOT ... NODE) while a burst of reports keeps coming: every
 report that got a 201 is on the new node exactly once, the daemon waited
 out the move (ASK) and followed it (MOVED), and /healthz and /metrics say
@@ -75,8 +76,8 @@ class Cluster:
     def node_id(self, node):
         return node.client().execute_command("CLUSTER", "MYID").decode()
 
-    def zone_tags(self):
-        """Two hash tags whose slots are on two different primaries."""
+    def zone_tags(self, n=2):
+        """n hash tags whose slots are on n different primaries."""
         tags, owners = [], []
         for i in range(1000):
             tag = "zone-%d" % i
@@ -84,9 +85,9 @@ class Cluster:
             if o not in owners:
                 tags.append(tag)
                 owners.append(o)
-            if len(tags) == 2:
+            if len(tags) == n:
                 return tags
-        raise AssertionError("no two tags on two nodes")
+        raise AssertionError("no %d tags on %d nodes" % (n, n))
 
     def start_daemon(self, tag, seed):
         """A zone's daemon given the node seed; its webhooks go to d.sink."""
@@ -169,19 +170,20 @@ def stored_once(node, prefix, done):
 
 def test_zones_on_a_cluster_follow_their_slot(cluster):
     c = cluster
-    tags = c.zone_tags()
+    tags = c.zone_tags(3)
     slots = [c.slot(t) for t in tags]
     owners = [c.owner(s) for s in slots]
-    third = next(n for n in c.nodes if n not in owners)
-    # each daemon is given a node that does not serve its zone
-    zones = [c.start_daemon(tags[0], owners[1]), c.start_daemon(tags[1], third)]
+    third = owners[2]           # where zone 0's slot moves, beside zone 2's
+    # three zones, one on each primary; each daemon is given a node that
+    # does not serve its zone
+    zones = [c.start_daemon(tags[i], owners[(i + 1) % 3]) for i in range(3)]
     prefixes = ["{%s}:" % t for t in tags]
     for d, o in zip(zones, owners):
         h = health(d)["redis"]
         assert h["primary"] == "127.0.0.1:%d" % o.port, h
         assert h["cluster"] is True and h["moved"] >= 1 and h["asked"] == 0, h
 
-    # reports and claims in both zones; liaisonctl finds the zone's node
+    # reports and claims in every zone; liaisonctl finds the zone's node
     docs = []
     for d in zones:
         oid = OFFICERS[0]
@@ -245,9 +247,10 @@ def test_zones_on_a_cluster_follow_their_slot(cluster):
     stored_once(third, prefixes[0], done)
     assert third.client().hget(prefixes[0] + "report:" + docs[0]["report"], "officer") is not None
 
-    # the other zone never noticed
-    assert health(zones[1])["redis"]["moved"] == 1
-    assert health(zones[1])["redis"]["asked"] == 0
+    # the other zones never noticed
+    for other in zones[1:]:
+        assert health(other)["redis"]["moved"] == 1
+        assert health(other)["redis"]["asked"] == 0
 
     # liaisonctl follows too: a token made now works at once
     tok = d.token("officer", OFFICERS[1])

@@ -11,6 +11,7 @@ import time
 import pytest
 
 import lib
+import flow
 from flow import act_ok, issue_act, new_issue, task_of, web_get, web_hidden, web_login, web_post
 
 
@@ -40,6 +41,23 @@ def test_what_a_department_did_since_the_last_visit_is_marked_once(st):
     assert re.search(r'id="news">自您上次查看（\d{4}-\d\d-\d\d \d\d:\d\d）以来，部门有 2 项新进展', second)
     third = web_get(st, "/form", cookie).body.decode()
     assert 'class="badge new"' not in item_of(third, iss["id"]) and 'id="news"' not in third
+
+
+def test_a_deadline_passed_since_the_last_visit_is_marked(tmp_path):
+    """The escalation timer's work is news too: the officer was mailed about
+    it (notify.lua), and /form marks it once, like a department's step."""
+    with lib.Stack(str(tmp_path / "escalated"), conf=flow.second_deadlines()) as s:
+        iss = new_issue(s, "O049", detail=lib.safe_text(30))
+        tk = lib.PREFIX + "task:" + task_of(iss, "hr")
+        cookie = web_login(s, s.token("officer", "O049"))
+        first = web_get(s, "/form", cookie).body.decode()
+        assert "新超期" not in first
+        lib.wait_for(lambda: s.r.hget(tk, "overdue") == b"claim", flow.CLAIM_S + 15,
+                     what="the claim deadline escalated")
+        assert int(s.r.hget(tk, "escalated_at")) > int(s.r.get(lib.PREFIX + "form:seen:O049"))
+        item = item_of(web_get(s, "/form", cookie).body, iss["id"])
+        assert "新超期" in item, item
+        assert "新超期" not in item_of(web_get(s, "/form", cookie).body, iss["id"])
 
 
 def test_the_last_visit_is_kept_in_redis_per_officer_across_a_restart(st):
