@@ -642,6 +642,43 @@ webhook_claim(struct webhook *w)
 	free(text);
 }
 
+/*
+ * Quiet hours (SPEC §12): an event for a chat robot that comes in quiet
+ * time is due when the quiet time ends, where the robot's pacing merges
+ * the held events into one message. Escalations and trend alerts never
+ * wait; nor does a standard endpoint (it has no pace).
+ */
+static const char *const webhook_never_held[] = { "task.escalated",
+    "alert.trend" };
+
+/* When event e (its outbox fields) is due, in ms: now, or later if held. */
+static int64_t
+webhook_quiet_due(struct webhook *w, const cJSON *e, int64_t now)
+{
+	const struct config *cfg = w->daemon->current->config;
+	const struct webhook_backend *backend;
+	const cJSON *dept, *event;
+	time_t end;
+	size_t i;
+
+	dept = cJSON_GetObjectItemCaseSensitive(e, "department");
+	event = cJSON_GetObjectItemCaseSensitive(e, "event");
+	if (!cJSON_IsString(dept) || !cJSON_IsString(event))
+		return now;
+	for (i = 0; i < sizeof webhook_never_held /
+	    sizeof *webhook_never_held; i++)
+		if (strcmp(event->valuestring, webhook_never_held[i]) == 0)
+			return now;
+	backend = webhook_department_backend(roster_department(
+	    w->daemon->current->roster, dept->valuestring));
+	if (backend == NULL || backend->pace_ms == 0)
+		return now;
+	end = quiet_end(&cfg->webhook_quiet, (time_t)(now / 1000));
+	if (end <= (time_t)(now / 1000))
+		return now;
+	return (int64_t)end * 1000;
+}
+
 /* Outbox entries (XREADGROUP or XAUTOCLAIM shape) → deliver.lua enqueue. */
 static void
 webhook_enqueue(struct webhook *w, const redisReply *entries)
@@ -649,9 +686,10 @@ webhook_enqueue(struct webhook *w, const redisReply *entries)
 	cJSON *payload = cJSON_CreateObject(), *list, *e;
 	const redisReply *entry, *fields;
 	size_t i, j;
-	char *text, now[32];
+	char *text, now[32], due[32];
+	int64_t now_ms = util_now_ms(), due_ms;
 
-	snprintf(now, sizeof now, "%lld", (long long)util_now_ms());
+	snprintf(now, sizeof now, "%lld", (long long)now_ms);
 	cJSON_AddStringToObject(payload, "now", now);
 	list = cJSON_AddArrayToObject(payload, "entries");
 	for (i = 0; i < entries->elements; i++) {
@@ -665,6 +703,10 @@ webhook_enqueue(struct webhook *w, const redisReply *entries)
 		for (j = 0; j + 1 < fields->elements; j += 2)
 			cJSON_AddStringToObject(e, fields->element[j]->str,
 			    fields->element[j + 1]->str);
+		if ((due_ms = webhook_quiet_due(w, e, now_ms)) != now_ms) {
+			snprintf(due, sizeof due, "%lld", (long long)due_ms);
+			cJSON_AddStringToObject(e, "held_until", due);
+		}
 		cJSON_AddItemToArray(list, e);
 	}
 	if (cJSON_GetArraySize(list) > 0) {
