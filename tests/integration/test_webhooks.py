@@ -432,3 +432,29 @@ def test_quiet_hours_hold_chat_robots_until_the_end_then_merge(hooks):
     lib.wait_for(lambda: all(d["status"] == "delivered" for d in h.deliveries(department="land")), 10)
     time.sleep(1)
     assert len(h.sink.at("/hooks/land")) == 2, [r["body"] for r in h.sink.at("/hooks/land")]
+
+
+def test_quiet_hours_hold_a_chat_robots_retry_that_falls_in_them(hooks):
+    """A message to a robot fails just before the quiet time; its retry,
+    due inside the quiet time, waits for the end of it."""
+    # The retry comes 24 to 36 s after the first attempt (30 s ± 20 %):
+    # start 38 to 50 s into a minute, so it lands in the next minute, the
+    # quiet one, and the first attempt does not.
+    while not 38 <= datetime.datetime.now(lib.TZ).second <= 50:
+        time.sleep(0.5)
+    now = datetime.datetime.now(lib.TZ)
+    start = now.replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
+    end = start + datetime.timedelta(minutes=1)
+    mono_end = time.monotonic() + (end - datetime.datetime.now(lib.TZ)).total_seconds()
+    window = "%s-%s" % (start.strftime("%H:%M"), end.strftime("%H:%M"))
+    h = hooks(conf={"webhooks": {"schedule": "0, 30", "timeout_ms": 1000, "quiet": window}})
+    h.sink.answer("/hooks/land", (500, b"", {}, 0))
+    h.file("O001", "land")
+    h.sink.wait("/hooks/land", 1)
+    assert datetime.datetime.now(lib.TZ) < start, "the first attempt came too late for this test"
+    lib.wait_for(lambda: h.deliveries(department="land")[0]["attempts"], 10)
+    d = h.deliveries(department="land")[0]
+    assert d["status"] == "pending" and datetime.datetime.fromisoformat(d["next_at"]) == end, (d, end)
+    reqs = h.sink.wait("/hooks/land", 2, timeout=(end - datetime.datetime.now(lib.TZ)).total_seconds() + 30)
+    assert reqs[1]["at"] >= mono_end - 0.1, "retried in the quiet time"
+    lib.wait_for(lambda: h.deliveries(department="land")[0]["status"] == "delivered", 10)
