@@ -259,6 +259,18 @@ int xvasprintf(char **, const char *, va_list)
 void xmalloc_init_cjson(void);
 
 /* config.c */
+/* quiet.c: quiet hours for chat robots (SPEC §12) */
+#define QUIET_ALL_DAYS 0xfeu     /* bits 1 (Monday) .. 7 (Sunday) */
+struct quiet {
+	int on;                  /* 1: quiet has a daily window */
+	int from, to;            /* the window, minutes after midnight; it
+				    crosses midnight when to < from */
+	unsigned days;           /* bit 1 (Monday) .. 7 (Sunday): quiet all day */
+};
+const char *quiet_parse_window(const char *value, struct quiet *q);
+const char *quiet_parse_days(const char *value, struct quiet *q);
+time_t quiet_end(const struct quiet *q, time_t t);
+
 struct config {
 	char *path;
 
@@ -347,6 +359,7 @@ struct config {
 	int webhook_nschedule;   /* 1..20 */
 	int webhook_timeout_ms;  /* of one attempt, connecting included */
 	int webhook_per_endpoint; /* concurrent requests to one endpoint */
+	struct quiet webhook_quiet; /* quiet hours of chat robots (quiet.c) */
 
 	/* [log] */
 	enum log_level log_level;

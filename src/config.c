@@ -44,7 +44,9 @@ enum config_type {
 	CONFIG_WEEKDAY,      /* monday .. sunday, stored as 1 .. 7 */
 	CONFIG_CLOCK,        /* HH:MM, stored as minutes after midnight */
 	CONFIG_SENTINELS,    /* "address:port, ...": redis_sentinels */
-	CONFIG_WEIGHTS       /* "w1,w2,w3": ledger_weights, adding up to 100 */
+	CONFIG_WEIGHTS,      /* "w1,w2,w3": ledger_weights, adding up to 100 */
+	CONFIG_QUIET,        /* "HH:MM-HH:MM": a struct quiet's window */
+	CONFIG_QUIET_DAYS    /* "sat,sun": a struct quiet's days */
 };
 
 /*
@@ -191,6 +193,11 @@ static const struct config_key config_keys[] = {
 	  CONFIG_FIELD(webhook_timeout_ms), 100, 600000, "10000" },
 	{ "webhooks", "per_endpoint", CONFIG_INT,
 	  CONFIG_FIELD(webhook_per_endpoint), 1, 100, "2" },
+	/* Quiet hours of chat robots (SPEC §12); off unless given. */
+	{ "webhooks", "quiet", CONFIG_QUIET, CONFIG_FIELD(webhook_quiet),
+	  0, 0, NULL },
+	{ "webhooks", "quiet_days", CONFIG_QUIET_DAYS,
+	  CONFIG_FIELD(webhook_quiet), 0, 0, NULL },
 
 	{ "ledger", "show_enterprises", CONFIG_BOOL,
 	  CONFIG_FIELD(ledger_show_enterprises), 0, 0, "no" },
@@ -601,6 +608,12 @@ config_set(struct config_parse *cp, const struct config_key *k,
 		    &cp->config->redis_nsentinels);
 	case CONFIG_WEIGHTS:
 		return config_weights(k, value, (int *)(base + k->offset));
+	case CONFIG_QUIET:
+		return quiet_parse_window(value,
+		    (struct quiet *)(base + k->offset));
+	case CONFIG_QUIET_DAYS:
+		return quiet_parse_days(value,
+		    (struct quiet *)(base + k->offset));
 	}
 	return "unhandled key type";
 }

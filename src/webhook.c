@@ -59,6 +59,7 @@ struct webhook_transfer {
 	size_t nids;
 	char *department;
 	const struct webhook_backend *backend; /* its format; NULL: unsent */
+	int holdable;              /* 1: quiet hours may hold its retries */
 	char retry_after[64];
 	int attempts;              /* before this one */
 	int64_t started;
@@ -111,6 +112,61 @@ webhook_department_backend(const struct department *d)
 	if (d == NULL || d->webhook_url == NULL)
 		return NULL;
 	return webhook_backend_find(d->webhook_format);
+}
+
+/*
+ * Quiet hours (SPEC §12): an event for a chat robot that comes in quiet
+ * time, or whose retry falls in it, is due when the quiet time ends,
+ * where the robot's pacing merges the held events into one message.
+ * Escalations and trend alerts never wait; nor does a standard endpoint
+ * (it has no pace).
+ */
+static const char *const webhook_never_held[] = { "task.escalated",
+    "alert.trend" };
+
+/* Whether quiet hours may hold event. */
+static int
+webhook_holdable(const char *event)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof webhook_never_held /
+	    sizeof *webhook_never_held; i++)
+		if (event != NULL && strcmp(event, webhook_never_held[i]) == 0)
+			return 0;
+	return 1;
+}
+
+/* When a holdable event for backend, due at ms, may go: ms, or later. */
+static int64_t
+webhook_quiet_due(struct webhook *w, const struct webhook_backend *backend,
+    int64_t ms)
+{
+	const struct config *cfg = w->daemon->current->config;
+	time_t end;
+
+	if (backend == NULL || backend->pace_ms == 0)
+		return ms;
+	end = quiet_end(&cfg->webhook_quiet, (time_t)(ms / 1000));
+	if (end <= (time_t)(ms / 1000))
+		return ms;
+	return (int64_t)end * 1000;
+}
+
+/* When outbox entry e (its fields) is due, in ms: now, or later. */
+static int64_t
+webhook_entry_due(struct webhook *w, const cJSON *e, int64_t now)
+{
+	const cJSON *dept, *event;
+
+	dept = cJSON_GetObjectItemCaseSensitive(e, "department");
+	event = cJSON_GetObjectItemCaseSensitive(e, "event");
+	if (!cJSON_IsString(dept) || !cJSON_IsString(event) ||
+	    !webhook_holdable(event->valuestring))
+		return now;
+	return webhook_quiet_due(w, webhook_department_backend(
+	    roster_department(w->daemon->current->roster, dept->valuestring)),
+	    now);
 }
 
 static void
@@ -276,7 +332,7 @@ webhook_record(struct webhook *w, struct webhook_transfer *t, long status,
 	enum webhook_verdict verdict;
 	cJSON *payload, *attempt, *ids;
 	char *body, *text, why[CURL_ERROR_SIZE + 64] = "";
-	int64_t now = util_now_ms();
+	int64_t now = util_now_ms(), next_at;
 	int delay = -1, minimum = -1;
 	size_t len, i;
 
@@ -318,8 +374,10 @@ webhook_record(struct webhook *w, struct webhook_transfer *t, long status,
 	cJSON_AddStringToObject(payload, "outcome",
 	    webhook_verdict_name(verdict));
 	cJSON_AddNumberToObject(payload, "now", (double)now);
-	cJSON_AddNumberToObject(payload, "next_at",
-	    (double)(now + (int64_t)(delay > 0 ? delay : 0) * 1000));
+	next_at = now + (int64_t)(delay > 0 ? delay : 0) * 1000;
+	if (verdict == WEBHOOK_RETRY && t->holdable)
+		next_at = webhook_quiet_due(w, t->backend, next_at);
+	cJSON_AddNumberToObject(payload, "next_at", (double)next_at);
 	attempt = cJSON_AddObjectToObject(payload, "attempt");
 	cJSON_AddNumberToObject(attempt, "at", (double)t->started);
 	cJSON_AddNumberToObject(attempt, "status", (double)status);
@@ -419,6 +477,10 @@ webhook_start(struct webhook *w, struct webhook_transfer *t,
 	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(t->easy, CURLOPT_USERAGENT, "liaisond/" PACKAGE_VERSION);
 	t->backend = webhook_department_backend(dept);
+	t->holdable = 1;
+	for (i = 0; i < n; i++)
+		if (!webhook_holdable(msgs[i].event))
+			t->holdable = 0;
 	t->started = util_now_ms();
 	curl_multi_add_handle(w->multi, t->easy);
 	return 0;
@@ -649,9 +711,10 @@ webhook_enqueue(struct webhook *w, const redisReply *entries)
 	cJSON *payload = cJSON_CreateObject(), *list, *e;
 	const redisReply *entry, *fields;
 	size_t i, j;
-	char *text, now[32];
+	char *text, now[32], due[32];
+	int64_t now_ms = util_now_ms(), due_ms;
 
-	snprintf(now, sizeof now, "%lld", (long long)util_now_ms());
+	snprintf(now, sizeof now, "%lld", (long long)now_ms);
 	cJSON_AddStringToObject(payload, "now", now);
 	list = cJSON_AddArrayToObject(payload, "entries");
 	for (i = 0; i < entries->elements; i++) {
@@ -665,6 +728,10 @@ webhook_enqueue(struct webhook *w, const redisReply *entries)
 		for (j = 0; j + 1 < fields->elements; j += 2)
 			cJSON_AddStringToObject(e, fields->element[j]->str,
 			    fields->element[j + 1]->str);
+		if ((due_ms = webhook_entry_due(w, e, now_ms)) != now_ms) {
+			snprintf(due, sizeof due, "%lld", (long long)due_ms);
+			cJSON_AddStringToObject(e, "held_until", due);
+		}
 		cJSON_AddItemToArray(list, e);
 	}
 	if (cJSON_GetArraySize(list) > 0) {

@@ -29,15 +29,18 @@ local req = cjson.decode(ARGV[3])
 -- key, hget, hashes and dispatch are prelude.lua's.
 
 -- enqueue: outbox entries (read through the consumer group) become
--- deliveries due now; the entries are acknowledged in the same step.
+-- deliveries due now, or at e.held_until when a chat robot's quiet hours
+-- hold them (webhook.c says which); the entries are acknowledged in the
+-- same step.
 local function enqueue()
   for _, e in ipairs(req.entries) do
     local k = key('delivery', e.id)
+    local due = e.held_until or req.now
     if redis.call('EXISTS', k) == 0 then
       redis.call('HSET', k, 'id', e.id, 'event', e.event, 'task', e.task,
         'department', e.department, 'issue', e.issue, 'created', req.now,
-        'status', 'pending', 'attempts', 0, 'next_at', req.now, 'error', '')
-      redis.call('ZADD', key('deliveries:due', e.department), req.now, e.id)
+        'status', 'pending', 'attempts', 0, 'next_at', due, 'error', '')
+      redis.call('ZADD', key('deliveries:due', e.department), due, e.id)
       redis.call('SADD', key('deliveries:depts'), e.department)
       redis.call('ZADD', key('deliveries'), req.now, e.id)
       redis.call('ZADD', key('deliveries:dept', e.department), req.now, e.id)

@@ -7,6 +7,7 @@ tells it to, per path: a status, a body, headers, a delay.
 """
 
 import base64
+import datetime
 import hashlib
 import hmac
 import http.server
@@ -18,7 +19,7 @@ import urllib.parse
 import pytest
 
 import lib
-from flow import admin, submit
+from flow import admin, claim_next, submit
 
 SCHEDULE = "0,1,1,1"          # retries after 1 s; dead after the 4th attempt
 
@@ -383,3 +384,78 @@ def test_retry_a_department_refuses_bad_bodies_and_non_admins(hooks, body, statu
     lib.assert_error(h.d.post("/api/v1/deliveries/retry", body, token=admin_tok), status, code, field)
     lib.assert_error(h.d.post("/api/v1/deliveries/retry", {"department": "hr"}, token=hr_tok), 403, "forbidden")
     lib.assert_unchanged(before, lib.redis_snapshot(h.r))
+
+
+def quiet_window_now():
+    """A [webhooks] quiet window holding the zone's present minute, and the
+    time (aware datetime) it ends: 40 to 100 s from now, so the test sees
+    both sides of it without a clock hook (and a loaded machine has 40 s
+    for the steps before the end)."""
+    now = datetime.datetime.now(lib.TZ)
+    start = now.replace(second=0, microsecond=0)
+    end = start + datetime.timedelta(minutes=1 if now.second < 20 else 2)
+    return "%s-%s" % (start.strftime("%H:%M"), end.strftime("%H:%M")), end
+
+
+def test_quiet_hours_hold_chat_robots_until_the_end_then_merge(hooks):
+    """SPEC §12 quiet hours: in quiet time a WeCom robot gets nothing but
+    escalations, a standard endpoint gets its events at once; the held
+    events survive a daemon restart and arrive, when the quiet time ends,
+    as one merged message."""
+    window, end = quiet_window_now()
+    mono_end = time.monotonic() + (end - datetime.datetime.now(lib.TZ)).total_seconds()
+    h = hooks(conf={"webhooks": {"schedule": SCHEDULE, "timeout_ms": 1000, "quiet": window},
+                    "deadlines": {"respond_seconds": 2}})
+    h.file("O001", "land")                        # land is a WeCom robot here
+    h.file("O002", "land")
+    h.file("O001", "hiring")                      # hr is a standard endpoint
+    h.sink.wait("/hooks/hr", 1)                   # standard: at once
+    # Claimed and never responded to: escalated 2 s later, sent at once.
+    r = claim_next(h, "land")
+    assert r.status == 200, r
+    esc = h.sink.wait("/hooks/land", 1, timeout=15)[0]
+    assert "超期升级" in json.loads(esc["body"])["markdown"]["content"], esc["body"]
+    held = [d for d in h.deliveries(department="land") if d["event"] != "task.escalated"]
+    assert [d["event"] for d in held] == ["task.queued"] * 2, held
+    for d in held:
+        assert d["status"] == "pending" and d["attempts"] == [], d
+        assert datetime.datetime.fromisoformat(d["next_at"]) == end, (d, end)
+    # A restart in quiet time loses nothing.
+    h.d.kill()
+    h.d.checked = False
+    h.d.start()
+    assert datetime.datetime.now(lib.TZ) < end, "the quiet time ended during the test's setup"
+    assert len(h.sink.at("/hooks/land")) == 1
+    reqs = h.sink.wait("/hooks/land", 2, timeout=(end - datetime.datetime.now(lib.TZ)).total_seconds() + 30)
+    assert reqs[1]["at"] >= mono_end - 0.1, "sent before the quiet time ended"
+    merged = json.loads(reqs[1]["body"])["markdown"]["content"]
+    assert "%d 条" % len(held) in merged, merged
+    lib.wait_for(lambda: all(d["status"] == "delivered" for d in h.deliveries(department="land")), 10)
+    time.sleep(1)
+    assert len(h.sink.at("/hooks/land")) == 2, [r["body"] for r in h.sink.at("/hooks/land")]
+
+
+def test_quiet_hours_hold_a_chat_robots_retry_that_falls_in_them(hooks):
+    """A message to a robot fails just before the quiet time; its retry,
+    due inside the quiet time, waits for the end of it."""
+    # The retry comes 24 to 36 s after the first attempt (30 s ± 20 %):
+    # start 38 to 50 s into a minute, so it lands in the next minute, the
+    # quiet one, and the first attempt does not.
+    while not 38 <= datetime.datetime.now(lib.TZ).second <= 50:
+        time.sleep(0.5)
+    now = datetime.datetime.now(lib.TZ)
+    start = now.replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
+    end = start + datetime.timedelta(minutes=1)
+    mono_end = time.monotonic() + (end - datetime.datetime.now(lib.TZ)).total_seconds()
+    window = "%s-%s" % (start.strftime("%H:%M"), end.strftime("%H:%M"))
+    h = hooks(conf={"webhooks": {"schedule": "0, 30", "timeout_ms": 1000, "quiet": window}})
+    h.sink.answer("/hooks/land", (500, b"", {}, 0))
+    h.file("O001", "land")
+    h.sink.wait("/hooks/land", 1)
+    assert datetime.datetime.now(lib.TZ) < start, "the first attempt came too late for this test"
+    lib.wait_for(lambda: h.deliveries(department="land")[0]["attempts"], 10)
+    d = h.deliveries(department="land")[0]
+    assert d["status"] == "pending" and datetime.datetime.fromisoformat(d["next_at"]) == end, (d, end)
+    reqs = h.sink.wait("/hooks/land", 2, timeout=(end - datetime.datetime.now(lib.TZ)).total_seconds() + 30)
+    assert reqs[1]["at"] >= mono_end - 0.1, "retried in the quiet time"
+    lib.wait_for(lambda: h.deliveries(department="land")[0]["status"] == "delivered", 10)

@@ -306,6 +306,48 @@ test_config_similarity_takes_decimals_at_the_bounds(void **state)
 	config_free(c);
 }
 
+/* [webhooks] quiet and quiet_days: off unless given (SPEC §12). */
+static void
+test_config_webhook_quiet_hours(void **state)
+{
+	struct config *c;
+	char *cause;
+
+	(void)state;
+	c = load("", &cause);
+	assert_non_null(c);
+	assert_int_equal(c->webhook_quiet.on, 0);
+	assert_int_equal(c->webhook_quiet.days, 0);
+	config_free(c);
+	c = load("[webhooks]\nquiet = 22:00-07:30\nquiet_days = sat,sun\n",
+	    &cause);
+	assert_non_null(c);
+	assert_int_equal(c->webhook_quiet.on, 1);
+	assert_int_equal(c->webhook_quiet.from, 22 * 60);
+	assert_int_equal(c->webhook_quiet.to, 7 * 60 + 30);
+	assert_int_equal(c->webhook_quiet.days, (1u << 6) | (1u << 7));
+	config_free(c);
+	refuse("[webhooks]\nquiet = 22:00\n",
+	    "2: [webhooks] quiet: \"22:00\": must be a time window such as "
+	    "22:00-07:30");
+	refuse("[webhooks]\nquiet = 25:00-07:30\n",
+	    "2: [webhooks] quiet: \"25:00-07:30\": must be a time window "
+	    "such as 22:00-07:30");
+	refuse("[webhooks]\nquiet = 07:30-07:30\n",
+	    "2: [webhooks] quiet: \"07:30-07:30\": must end at another time "
+	    "than it starts");
+	refuse("[webhooks]\nquiet =\n",
+	    "2: [webhooks] quiet: \"\": must not be empty");
+	refuse("[webhooks]\nquiet_days = saturday\n",
+	    "2: [webhooks] quiet_days: \"saturday\": must be days such as "
+	    "sat,sun (mon .. sun)");
+	refuse("[webhooks]\nquiet_days = sat,sat\n",
+	    "2: [webhooks] quiet_days: \"sat,sat\": names a day twice");
+	refuse("[webhooks]\nquiet_days = mon,tue,wed,thu,fri,sat,sun\n",
+	    "2: [webhooks] quiet_days: \"mon,tue,wed,thu,fri,sat,sun\": "
+	    "must leave at least one day not quiet");
+}
+
 /* [ledger] weights: three whole numbers adding up to 100 (SPEC §12). */
 static void
 test_config_ledger_weights(void **state)
@@ -757,6 +799,7 @@ main(void)
 		cmocka_unit_test(test_config_similarity_takes_decimals_at_the_bounds),
 		cmocka_unit_test(test_config_refuses_classify_values_out_of_range),
 		cmocka_unit_test(test_config_ledger_weights),
+		cmocka_unit_test(test_config_webhook_quiet_hours),
 		cmocka_unit_test(test_config_webhook_schedule_takes_1_to_20_entries),
 		cmocka_unit_test(test_config_refuses_bad_webhook_values),
 		cmocka_unit_test(test_config_log_levels),
