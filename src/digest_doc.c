@@ -248,24 +248,21 @@ digest_doc_row_link(struct digest_doc *d, const char *const *cells,
 }
 
 /*
- * Bars (HTML part only): a table of n columns, the first the labels, the
- * others a bar each; digest_doc_table_end closes it. Mail clients render a
- * bar as a one-row table whose coloured cell has a percentage width;
- * images and CSS they drop.
+ * Bars (HTML part only): head[0] names the rows, head[1..n-1] the bars of
+ * each; digest_doc_table_end closes them. Each row is a block, as a wide
+ * table is (a phone is 360 px): its label, then one line per bar of a
+ * two-column table, the bar's name and the bar. Mail clients render a bar
+ * as a one-row table whose coloured cell has a percentage width; images
+ * and CSS they drop.
  */
 void
 digest_doc_bars(struct digest_doc *d, const char *const *head, size_t n)
 {
-	size_t i;
-
 	d->columns = n;
 	d->numeric = NULL;
-	digest_doc_buf_puts(&d->html, "<table role=\"presentation\" style=\""
-	    DIGEST_DOC_TABLE "\" width=\"100%\">\n<tr>");
-	for (i = 0; i < n; i++)
-		digest_doc_element(&d->html, "<th style=\"" DIGEST_DOC_HEAD
-		    "\">", head[i], "</th>");
-	digest_doc_buf_puts(&d->html, "</tr>\n");
+	d->head = head;
+	d->stacked = 1;
+	digest_doc_buf_puts(&d->html, "<div style=\"margin:8px 0 16px;\">\n");
 }
 
 /*
@@ -279,13 +276,18 @@ digest_doc_bars_row(struct digest_doc *d, const char *label,
 	size_t i;
 	int width;
 
-	digest_doc_element(&d->html, "<tr><td style=\"" DIGEST_DOC_CELL "\">",
-	    label, "</td>");
+	digest_doc_element(&d->html, "<div style=\"" DIGEST_DOC_BLOCK "\">"
+	    "<div style=\"font-weight:600;\">", label, "</div>");
+	digest_doc_buf_puts(&d->html, "<table role=\"presentation\" "
+	    "width=\"100%\" style=\"border-collapse:collapse;\">");
 	for (i = 0; i + 1 < d->columns; i++) {
 		width = values[i] < 0 ? 0 : values[i] > 1 ? 100 :
 		    (int)(values[i] * 100 + 0.5);
-		digest_doc_buf_printf(&d->html, "<td style=\"" DIGEST_DOC_CELL
-		    "min-width:90px;\"><table role=\"presentation\" "
+		digest_doc_element(&d->html, "<tr><td style=\"" DIGEST_DOC_LABEL
+		    "padding:2px 8px 2px 0;white-space:nowrap;width:4em;\">",
+		    d->head[i + 1], "</td>");
+		digest_doc_buf_printf(&d->html, "<td style=\"padding:2px 0;\">"
+		    "<table role=\"presentation\" "
 		    "width=\"100%%\" cellpadding=\"0\" cellspacing=\"0\" "
 		    "style=\"border-collapse:collapse;\"><tr>");
 		if (width > 0)
@@ -299,9 +301,9 @@ digest_doc_bars_row(struct digest_doc *d, const char *label,
 			    "font-size:1px;line-height:1px;\">&nbsp;</td>",
 			    100 - width);
 		digest_doc_element(&d->html, "</tr></table><span style=\""
-		    "font-size:12px;\">", texts[i], "</span></td>");
+		    "font-size:12px;\">", texts[i], "</span></td></tr>");
 	}
-	digest_doc_buf_puts(&d->html, "</tr>\n");
+	digest_doc_buf_puts(&d->html, "</table></div>\n");
 }
 
 /* A line of the text part only. */
