@@ -23,25 +23,14 @@ import time
 import pytest
 
 import lib
-from flow import act_ok, admin, digest_metrics, digest_stack, digest_units, submit, week_state
+from flow import (act_ok, admin, digest_metrics, digest_stack, digest_units, second_daemon, submit,
+                  week_state)
 from lib import last_week, this_week
 
 WEEK_MS = 7 * 86400 * 1000
 # What happened moves back; deadlines stay where they are (counted in working
 # days, they would shift with the weekday the test runs on).
 TIME_FIELDS = ("created", "claimed_at", "responded_at", "resolved_at", "returned_at")
-
-
-def second_daemon(st, tmp_path):
-    """Another liaisond with the same config on the same Redis."""
-    d = lib.Daemon(str(tmp_path / "second"), st.redis.port)
-    with open(st.d.conf) as f:
-        text = f.read()
-    text = re.sub(r"(?m)^listen = .*$", "listen = 127.0.0.1:%d" % d.port, text)
-    text = text.replace("file = roster.json", "file = %s" % st.d.roster_path)
-    with open(d.conf, "w") as f:
-        f.write(text)
-    return d.start()
 
 
 def shift_back(st, issue_ids, ms=WEEK_MS):
@@ -324,7 +313,7 @@ def rcpt_counts(sink):
 
 def test_a_week_is_sent_once_by_two_daemons_and_across_a_restart(tmp_path):
     with lib.SmtpSink() as sink, digest_stack(tmp_path, sink, leaders=LEADERS) as st:
-        other = second_daemon(st, tmp_path)
+        other = second_daemon(st, str(tmp_path / "second")).start()
         try:
             sink.wait(3)
             time.sleep(3)                              # three more ticks of each daemon

@@ -8,13 +8,12 @@ server (lib.SmtpSink) receives them.
 """
 
 import os
-import re
 import time
 
 import pytest
 
 import lib
-from flow import act_ok, admin, get_issue, submit
+from flow import act_ok, admin, get_issue, second_daemon, submit
 
 BATCH = 3
 
@@ -203,14 +202,7 @@ def test_three_daemons_on_one_redis_send_each_mail_once(tmp_path):
     with lib.SmtpSink() as sink, stack(tmp_path, sink) as st:
         others = []
         for n in ("second", "third"):
-            d = lib.Daemon(str(tmp_path / n), st.redis.port)
-            with open(st.d.conf) as f:
-                text = f.read()
-            text = re.sub(r"(?m)^listen = .*$", "listen = 127.0.0.1:%d" % d.port, text)
-            text = text.replace("file = roster.json", "file = %s" % st.d.roster_path)
-            with open(d.conf, "w") as f:
-                f.write(text)
-            others.append(d.start())
+            others.append(second_daemon(st, str(tmp_path / n)).start())
         try:
             told = {"O012": "厂区门前道路破损", "O013": "员工食堂卫生许可", "O014": "出口报关手续",
                     "O015": "高新企业认定材料"}
