@@ -469,6 +469,18 @@ web_admin_render(struct request *r, redisReply *dead)
 	web_end(r, buf, p->status, NULL);
 }
 
+/*
+ * A section of the page drawn afresh into *b: a page drawn again after a
+ * refused form reads and draws every section again.
+ */
+static void
+web_admin_section(struct evbuffer **b)
+{
+	if (*b != NULL)
+		evbuffer_free(*b);
+	*b = evbuffer_new();
+}
+
 /* The pending extensions are in: draw them, read the dead deliveries. */
 static void
 web_admin_extensions(struct request *r, redisReply *reply)
@@ -478,9 +490,7 @@ web_admin_extensions(struct request *r, redisReply *reply)
 	cJSON *row;
 	size_t i;
 
-	if (p->extensions != NULL)      /* drawn again after a refused form */
-		evbuffer_free(p->extensions);
-	p->extensions = evbuffer_new();
+	web_admin_section(&p->extensions);
 	for (i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements;
 	    i++) {
 		if ((row = api_governance_entry(reply->element[i])) == NULL)
@@ -504,9 +514,7 @@ web_admin_difficult(struct request *r, redisReply *reply)
 	const char *argv[4];
 	size_t i;
 
-	if (p->difficult != NULL)       /* drawn again after a refused form */
-		evbuffer_free(p->difficult);
-	p->difficult = evbuffer_new();
+	web_admin_section(&p->difficult);
 	for (i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements;
 	    i++) {
 		row = reply->element[i];
@@ -529,9 +537,7 @@ web_admin_triaged(struct request *r, redisReply *reply)
 	const char *argv[4];
 	size_t i;
 
-	if (p->triage != NULL)          /* drawn again after a refused form */
-		evbuffer_free(p->triage);
-	p->triage = evbuffer_new();
+	web_admin_section(&p->triage);
 	for (i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements;
 	    i++) {
 		row = reply->element[i];
