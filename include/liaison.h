@@ -610,6 +610,8 @@ void token_hash(const char *token, char out[TOKEN_HASH_LEN + 1]);
 /* util.c */
 void util_sha256_hex(const void *, size_t, char out[TOKEN_HASH_LEN + 1]);
 int64_t util_now_ms(void);
+time_t util_now(void);
+const char *util_test_clock(void);
 void util_time_iso8601(int64_t ms, char buf[32]);
 void util_json_add_time(struct cJSON *, const char *, const char *);
 const char *util_reply_field(const struct redisReply *, const char *);

@@ -349,7 +349,7 @@ digest_sched_tick(int fd, short what, void *arg)
 	struct digest_job *job;
 	struct digest_week w;
 	struct period p, prev;
-	time_t now = time(NULL), moment;
+	time_t now = util_now(), moment;
 	int64_t from;
 
 	digest_sched_arm(s, cfg->digest_check_seconds);

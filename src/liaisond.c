@@ -194,6 +194,9 @@ main(int argc, char **argv)
 	}
 
 	log_init(foreground, d->current->config->log_level);
+	if (util_test_clock() != NULL)
+		log_warnx("test build: the clock is moved by the milliseconds "
+		    "in %s", util_test_clock());
 	generation_check_calendar(d->current);
 	if (!foreground && daemon(0, 0) == -1)
 		fatal("daemon");

@@ -372,7 +372,7 @@ notify_sched_tick(int fd, short what, void *arg)
 	struct notify_job *job;
 	struct period period;
 	struct tm tm;
-	time_t now = time(NULL);
+	time_t now = util_now();
 	char done[64];
 
 	(void)fd;

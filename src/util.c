@@ -6,12 +6,15 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <hiredis/hiredis.h>
@@ -38,15 +41,82 @@ util_sha256_hex(const void *data, size_t len, char out[TOKEN_HASH_LEN + 1])
 	out[TOKEN_HASH_LEN] = '\0';
 }
 
-/* Return the wall-clock time in milliseconds since the epoch. */
+#ifdef LIAISON_TEST_HOOKS
+/*
+ * The test clock (configure --enable-test-hooks, never a normal build):
+ * when LIAISOND_TEST_CLOCK names a file, the clock is moved by the
+ * milliseconds written in it. The file is read at every call, so a test
+ * that rewrites it (a rename) steps "now" at once, into quiet hours or
+ * past their end, with nothing cached for the mail threads to race.
+ */
+#define UTIL_TEST_CLOCK "LIAISOND_TEST_CLOCK"
+
+/* The file moving the clock, or NULL. */
+const char *
+util_test_clock(void)
+{
+	return getenv(UTIL_TEST_CLOCK);
+}
+
+/* The milliseconds the test clock's file says to add (0: none). */
+static int64_t
+util_test_offset_ms(void)
+{
+	const char *path = util_test_clock();
+	char buf[32], *end;
+	long long v;
+	ssize_t n;
+	int fd;
+
+	if (path == NULL)
+		return 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		fatal("%s %s", UTIL_TEST_CLOCK, path);
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n == -1)
+		fatal("%s %s", UTIL_TEST_CLOCK, path);
+	buf[n] = '\0';
+	errno = 0;
+	v = strtoll(buf, &end, 10);
+	if (errno != 0 || end == buf || (*end != '\0' && *end != '\n'))
+		fatalx("%s %s: not a number of milliseconds", UTIL_TEST_CLOCK,
+		    path);
+	return v;
+}
+#else
+const char *
+util_test_clock(void)
+{
+	return NULL;
+}
+#endif
+
+/*
+ * Return the wall-clock time in milliseconds since the epoch: the one
+ * clock the daemon's times of day come from (due times, quiet hours),
+ * so the test clock above moves them all.
+ */
 int64_t
 util_now_ms(void)
 {
 	struct timespec ts;
+	int64_t ms;
 
 	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
 		fatal("clock_gettime");
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+#ifdef LIAISON_TEST_HOOKS
+	ms += util_test_offset_ms();
+#endif
+	return ms;
+}
+
+/* The same clock in whole seconds, for what takes a time_t. */
+time_t
+util_now(void)
+{
+	return (time_t)(util_now_ms() / 1000);
 }
 
 /*

@@ -350,7 +350,7 @@ webhook_record(struct webhook *w, struct webhook_transfer *t, long status,
 	resp.retry_after = *t->retry_after ? t->retry_after : NULL;
 	resp.body = body;
 	resp.bodylen = len;
-	verdict = webhook_verdict(t->backend, &resp, time(NULL), &minimum, why,
+	verdict = webhook_verdict(t->backend, &resp, util_now(), &minimum, why,
 	    sizeof why);
 	free(body);
 	/*
@@ -446,7 +446,7 @@ webhook_start(struct webhook *w, struct webhook_transfer *t,
 		    cJSON_GetObjectItem(msgs[0].data, "links"), "task")));
 	else
 		link = issue_json_dept_link(cfg->public_url);
-	rc = webhook_backend_build(dept, msgs, n, t->ids[0], time(NULL),
+	rc = webhook_backend_build(dept, msgs, n, t->ids[0], util_now(),
 	    util_now_ms(), link, &t->request, &cause);
 	free(link);
 	if (rc == -1) {

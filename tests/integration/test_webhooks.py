@@ -93,12 +93,15 @@ FORMATS = {     # department -> (format, secret)
 
 class Hooks(lib.Stack):
     """A stack whose departments' webhooks go to a ScriptedSink, in the
-    formats of FORMATS, retried on SCHEDULE."""
+    formats of FORMATS, retried on SCHEDULE. clock_at: the daemon runs on a
+    test clock (h.d.clock) that starts there."""
 
-    def __init__(self, workdir, conf=None):
+    def __init__(self, workdir, conf=None, clock_at=None):
         c = {"webhooks": {"schedule": SCHEDULE, "timeout_ms": 1000}}
         c.update(conf or {})
         super().__init__(workdir, conf=c, sink=ScriptedSink(), start=False)
+        if clock_at is not None:
+            self.d.use_test_clock().set(clock_at)
         for dept in self.roster["departments"]:
             fmt, secret = FORMATS.get(dept["id"], ("standard", None))
             hook = dept["webhook"]
@@ -386,15 +389,19 @@ def test_retry_a_department_refuses_bad_bodies_and_non_admins(hooks, body, statu
     lib.assert_unchanged(before, lib.redis_snapshot(h.r))
 
 
-def quiet_window_now():
-    """A [webhooks] quiet window holding the zone's present minute, and the
-    time (aware datetime) it ends: 40 to 100 s from now, so the test sees
-    both sides of it without a clock hook (and a loaded machine has 40 s
-    for the steps before the end)."""
-    now = datetime.datetime.now(lib.TZ)
-    start = now.replace(second=0, microsecond=0)
-    end = start + datetime.timedelta(minutes=1 if now.second < 20 else 2)
-    return "%s-%s" % (start.strftime("%H:%M"), end.strftime("%H:%M")), end
+def quiet_window():
+    """A [webhooks] quiet window a few minutes ahead of the zone's present
+    minute, and its start and end (aware datetimes). The tests move the
+    daemon's clock into it and past its end (lib.TestClock) instead of
+    waiting for it; ten minutes leave a loaded machine time for the steps
+    in between."""
+    start = datetime.datetime.now(lib.TZ).replace(second=0, microsecond=0) + datetime.timedelta(minutes=2)
+    end = start + datetime.timedelta(minutes=10)
+    return "%s-%s" % (start.strftime("%H:%M"), end.strftime("%H:%M")), start, end
+
+
+def attempt_times(d):
+    return [datetime.datetime.fromisoformat(a["at"]) for a in d["attempts"]]
 
 
 def test_quiet_hours_hold_chat_robots_until_the_end_then_merge(hooks):
@@ -402,10 +409,11 @@ def test_quiet_hours_hold_chat_robots_until_the_end_then_merge(hooks):
     escalations, a standard endpoint gets its events at once; the held
     events survive a daemon restart and arrive, when the quiet time ends,
     as one merged message."""
-    window, end = quiet_window_now()
-    mono_end = time.monotonic() + (end - datetime.datetime.now(lib.TZ)).total_seconds()
+    window, start, end = quiet_window()
     h = hooks(conf={"webhooks": {"schedule": SCHEDULE, "timeout_ms": 1000, "quiet": window},
-                    "deadlines": {"respond_seconds": 2}})
+                    "deadlines": {"respond_seconds": 2}},
+              clock_at=start + datetime.timedelta(seconds=1))
+    assert "test build: the clock is moved" in h.d.stderr(), h.d.stderr()
     h.file("O001", "land")                        # land is a WeCom robot here
     h.file("O002", "land")
     h.file("O001", "hiring")                      # hr is a standard endpoint
@@ -415,22 +423,31 @@ def test_quiet_hours_hold_chat_robots_until_the_end_then_merge(hooks):
     assert r.status == 200, r
     esc = h.sink.wait("/hooks/land", 1, timeout=15)[0]
     assert "超期升级" in json.loads(esc["body"])["markdown"]["content"], esc["body"]
-    held = [d for d in h.deliveries(department="land") if d["event"] != "task.escalated"]
-    assert [d["event"] for d in held] == ["task.queued"] * 2, held
-    for d in held:
+
+    def held():
+        return [d for d in h.deliveries(department="land") if d["event"] != "task.escalated"]
+
+    assert [d["event"] for d in held()] == ["task.queued"] * 2, held()
+    for d in held():
         assert d["status"] == "pending" and d["attempts"] == [], d
         assert datetime.datetime.fromisoformat(d["next_at"]) == end, (d, end)
     # A restart in quiet time loses nothing.
     h.d.kill()
     h.d.checked = False
     h.d.start()
-    assert datetime.datetime.now(lib.TZ) < end, "the quiet time ended during the test's setup"
+    assert h.d.clock.now() < end, "the quiet time ended during the test's steps"
     assert len(h.sink.at("/hooks/land")) == 1
-    reqs = h.sink.wait("/hooks/land", 2, timeout=(end - datetime.datetime.now(lib.TZ)).total_seconds() + 30)
-    assert reqs[1]["at"] >= mono_end - 0.1, "sent before the quiet time ended"
+    for d in held():
+        assert d["status"] == "pending" and d["attempts"] == [], d
+        assert datetime.datetime.fromisoformat(d["next_at"]) == end, (d, end)
+    # The quiet time ends: the held events go as one merged message.
+    h.d.clock.set(end)
+    reqs = h.sink.wait("/hooks/land", 2, timeout=30)
     merged = json.loads(reqs[1]["body"])["markdown"]["content"]
-    assert "%d 条" % len(held) in merged, merged
+    assert "%d 条" % len(held()) in merged, merged
     lib.wait_for(lambda: all(d["status"] == "delivered" for d in h.deliveries(department="land")), 10)
+    for d in held():
+        assert len(d["attempts"]) == 1 and attempt_times(d)[0] >= end, ("sent before the quiet time ended", d)
     time.sleep(1)
     assert len(h.sink.at("/hooks/land")) == 2, [r["body"] for r in h.sink.at("/hooks/land")]
 
@@ -439,23 +456,24 @@ def test_quiet_hours_hold_a_chat_robots_retry_that_falls_in_them(hooks):
     """A message to a robot fails just before the quiet time; its retry,
     due inside the quiet time, waits for the end of it."""
     # The retry comes 24 to 36 s after the first attempt (30 s ± 20 %):
-    # start 38 to 50 s into a minute, so it lands in the next minute, the
-    # quiet one, and the first attempt does not.
-    while not 38 <= datetime.datetime.now(lib.TZ).second <= 50:
-        time.sleep(0.5)
-    now = datetime.datetime.now(lib.TZ)
-    start = now.replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
-    end = start + datetime.timedelta(minutes=1)
-    mono_end = time.monotonic() + (end - datetime.datetime.now(lib.TZ)).total_seconds()
-    window = "%s-%s" % (start.strftime("%H:%M"), end.strftime("%H:%M"))
-    h = hooks(conf={"webhooks": {"schedule": "0, 30", "timeout_ms": 1000, "quiet": window}})
+    # a first attempt in the 20 s before the quiet time retries in it.
+    window, start, end = quiet_window()
+    h = hooks(conf={"webhooks": {"schedule": "0, 30", "timeout_ms": 1000, "quiet": window}},
+              clock_at=start - datetime.timedelta(seconds=20))
     h.sink.answer("/hooks/land", (500, b"", {}, 0))
     h.file("O001", "land")
     h.sink.wait("/hooks/land", 1)
-    assert datetime.datetime.now(lib.TZ) < start, "the first attempt came too late for this test"
     lib.wait_for(lambda: h.deliveries(department="land")[0]["attempts"], 10)
     d = h.deliveries(department="land")[0]
+    assert attempt_times(d)[0] < start, ("the first attempt came too late for this test", d)
     assert d["status"] == "pending" and datetime.datetime.fromisoformat(d["next_at"]) == end, (d, end)
-    reqs = h.sink.wait("/hooks/land", 2, timeout=(end - datetime.datetime.now(lib.TZ)).total_seconds() + 30)
-    assert reqs[1]["at"] >= mono_end - 0.1, "retried in the quiet time"
+    # Past the retry's own due time, still in the quiet time: the claim
+    # that sends a standard endpoint's event (never held) leaves it.
+    h.d.clock.set(start + datetime.timedelta(seconds=40))
+    h.file("O002", "hiring")
+    h.sink.wait("/hooks/hr", 1)
+    h.d.clock.set(end)
+    h.sink.wait("/hooks/land", 2, timeout=30)
     lib.wait_for(lambda: h.deliveries(department="land")[0]["status"] == "delivered", 10)
+    d = h.deliveries(department="land")[0]
+    assert len(d["attempts"]) == 2 and attempt_times(d)[1] >= end, ("retried in the quiet time", d)

@@ -1,6 +1,7 @@
 /*
- * test_util.c -- unit tests for util.c: SHA-256 in hex, the clock, ISO 8601
- * timestamps and the first-error message of a file being read.
+ * test_util.c -- unit tests for util.c: SHA-256 in hex, the clock (and the
+ * test clock, only in a test build), ISO 8601 timestamps and the
+ * first-error message of a file being read.
  */
 #include "config.h"
 
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -38,6 +40,39 @@ test_now_ms_is_close_to_time(void **state)
 	int64_t s = (int64_t)time(NULL);
 
 	assert_true(ms / 1000 >= s - 1 && ms / 1000 <= s + 1);
+}
+
+/*
+ * LIAISOND_TEST_CLOCK moves the clock (a day here) in a build configured
+ * with --enable-test-hooks, and does nothing in a normal build: the proof
+ * that a normal build has no test clock. scripts/check runs this in both.
+ */
+static void
+test_the_test_clock_moves_time_only_in_a_test_build(void **state)
+{
+	char path[] = "/tmp/test_util_clock.XXXXXX";
+	int64_t real, moved;
+	int fd;
+
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_int_equal(write(fd, "86400000\n", 9), 9);
+	close(fd);
+	setenv("LIAISOND_TEST_CLOCK", path, 1);
+	real = (int64_t)time(NULL) * 1000;
+	moved = util_now_ms();
+#ifdef LIAISON_TEST_HOOKS
+	assert_string_equal(util_test_clock(), path);
+	assert_true(moved - real >= 86400000 - 2000 &&
+	    moved - real <= 86400000 + 2000);
+	assert_true(util_now() - moved / 1000 <= 1);
+#else
+	assert_null(util_test_clock());
+	assert_true(moved - real >= -2000 && moved - real <= 2000);
+#endif
+	unsetenv("LIAISOND_TEST_CLOCK");
+	unlink(path);
+	moved = util_now_ms();
+	assert_true(moved - real >= -2000 && moved - real <= 2000);
 }
 
 static void
@@ -108,6 +143,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sha256_of_abc_is_the_known_vector),
 		cmocka_unit_test(test_now_ms_is_close_to_time),
+		cmocka_unit_test(test_the_test_clock_moves_time_only_in_a_test_build),
 		cmocka_unit_test(test_iso8601_writes_local_time_with_millis_and_offset),
 		cmocka_unit_test(test_vcause_keeps_the_first_error_with_file_and_line),
 		cmocka_unit_test(test_vcause_does_not_cut_a_long_message),
