@@ -117,11 +117,14 @@ struct generation {
 	struct config *config;
 	struct roster *roster;
 	struct workdays *calendar;  /* for deadlines */
+	char *constants;            /* every workflow payload's fixed part */
 	int refs;
 };
 struct generation *generation_load(const char *path, char **cause);
 struct generation *generation_ref(struct daemon *);
 void generation_unref(struct generation *);
+char *generation_payload_print(const struct generation *,
+    const struct cJSON *);
 void generation_check_calendar(const struct generation *);
 void generation_warn_restart(const struct generation *,
     const struct generation *);
