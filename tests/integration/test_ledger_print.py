@@ -5,8 +5,16 @@ prints the workbook of the 27 sample items (flow.ledger_sample: every third
 task resolved, every third responded to, with texts that wrap) to PDF, and
 poppler's pdfinfo and pdftotext read it back: at most 6 pages, in order
 (汇总, 个性问题, 共性问题, 疑难问题), each sheet's first page with its title
-block, every later page with the header row again, every page numbered with
-the generation time in its footer, and every row of the ledger printed.
+block, every later page with the header row again, every page headed with
+the zone and numbered with the generation time in its footer, and every row
+of the ledger printed.
+
+The zone office's workbook has more than the ledger: 往期未销号 and 例会议题
+(issue 16) and four field-work sheets (issue 15). The 6-page bound holds
+for the ledger's six sheets together (summary, three categories, carry-over,
+agenda: stricter than the issue's four); the field-work sheets, told apart
+by their footers, have their own bound. How long LibreOffice takes is
+printed, not asserted (no timing assertions: a loaded machine is slower).
 
 A machine without soffice or poppler fails here, saying which package to
 install (scripts/check installs them): a missing tool never passes.
@@ -89,8 +97,11 @@ def printed(tmp_path_factory):
         with open(xlsx, "wb") as f:
             f.write(resp.body)
         pdf, took = to_pdf(xlsx, str(work))
-        print("\nLibreOffice printed the ledger of %d issues in %.1f s" % (len(doc["issues"]), took))
-        yield {"pages": pdf_pages(pdf), "doc": doc, "seconds": took, "st": st}
+        pages = pdf_pages(pdf)
+        per = {s: sum(sheet_of(p) == s for p in pages) for s in SHEETS}
+        print("\nLibreOffice printed the ledger of %d issues in %.1f s: %d pages %s"
+              % (len(doc["issues"]), took, len(pages), per))
+        yield {"pages": pages, "doc": doc, "st": st}
 
 
 @pytest.fixture
@@ -111,7 +122,6 @@ def test_the_sample_period_prints_in_at_most_six_pages(pr):
     ledger = [p for p in pr["pages"] if sheet_of(p) in LEDGER_SHEETS]
     assert 1 <= len(ledger) <= MAX_PAGES, len(ledger)
     assert len(pr["pages"]) - len(ledger) <= MAX_FIELDWORK_PAGES, len(pr["pages"]) - len(ledger)
-    assert pr["seconds"] < 120, "LibreOffice took %.0f s" % pr["seconds"]
 
 
 def test_pages_read_in_order_with_title_block_headers_and_footer(pr):
@@ -131,12 +141,15 @@ def test_pages_read_in_order_with_title_block_headers_and_footer(pr):
         made = when.group(1)
         first = order.index(sheet) == i - 1
         fieldwork = sheet in FIELDWORK_SHEETS
-        title = "%s%s（%s）" % (zone, "联系服务台账" if fieldwork else "问题清单台账", sheet)
+        doc = "联系服务台账" if fieldwork else "问题清单台账"
+        assert page.lstrip().startswith(zone + doc), "page %d is headed with its zone: %s" % (i, page[:200])
+        title = "%s%s（%s）" % (zone, doc, sheet)
         assert (title in page) == first, (i, sheet)
         if first and fieldwork:
             assert re.search(r"期次：%s\s+日期：" % period, page)
         elif first:
-            assert re.search(r"期次：%s\s+类别：%s" % (period, "全部" if sheet == "汇总" else sheet), page)
+            category = sheet if sheet in SHEETS[1:4] else "全部"
+            assert re.search(r"期次：%s\s+类别：%s" % (period, category), page)
         headers = HEADERS.get(sheet, ("问题编号", "办结时限", "回应内容"))
         assert all(h in page for h in headers), "page %d repeats the header row" % i
 
