@@ -171,3 +171,30 @@ def test_every_row_of_the_ledger_is_printed(pr):
             assert re.search(r"\b%s\b" % t["id"], text), t["id"]
     for d in doc["departments"]:
         assert d["name"] in by_sheet["汇总"], d["name"]
+
+
+def test_a_sheet_of_many_pages_repeats_its_header_row_and_zone(tmp_path):
+    """The sample's sheets fit on a page each, so a period whose details are
+    long (rows at Excel's tallest) shows what the later pages of a sheet
+    carry: the zone atop, the header row again, the footer, no title block."""
+    for name in TOOLS:
+        tool(name)
+    with lib.Stack(str(tmp_path / "stack")) as st:
+        for it in flow.sample_items()[:12]:
+            item = dict(flow.one_item(it), detail=("%s，" % it["title"]) * 30)
+            flow.submit(st, it["officer"], [item])
+        resp = st.d.get("/api/v1/ledger.xlsx", token=st.token("admin", "clerk"))
+        assert resp.status == 200, resp
+        xlsx = str(tmp_path / "long.xlsx")
+        with open(xlsx, "wb") as f:
+            f.write(resp.body)
+        zone = st.roster["zone"]["name"]
+    pages = pdf_pages(to_pdf(xlsx, str(tmp_path))[0])
+    order = [sheet_of(p) for p in pages]
+    later = [(p, s) for i, (p, s) in enumerate(zip(pages, order)) if s in order[:i]]
+    assert later, "some sheet runs over a page: %s" % order
+    for page, sheet in later:
+        assert page.strip().splitlines()[0].strip() == zone + "问题清单台账", page[:200]
+        assert "%s问题清单台账（%s）" % (zone, sheet) not in page, "the title block is printed once"
+        assert all(h in page for h in HEADERS.get(sheet, ("问题编号", "办结时限", "回应内容"))), sheet
+        assert re.search(r"第\s*\d+\s*页\s*共\s*%d\s*页" % len(pages), page)
