@@ -1145,6 +1145,8 @@ int ledger_csv(const struct ledger *, const struct roster *,
 /* ledger_xlsx.c */
 double ledger_xlsx_width(const char *);
 double ledger_xlsx_lines(const char *, double width);
+void ledger_xlsx_header_text(const char *zone, const char *doc, char *,
+    size_t);
 struct ledger_fieldwork;
 int ledger_xlsx(const struct ledger *, const struct roster *,
     const char *department, const char *period, const struct cJSON *agenda,
