@@ -43,6 +43,7 @@
 static void store_connect(struct store *);
 static void store_drop(struct store *, const char *);
 static void store_wait_flush(int, short, void *);
+static void store_wait_abandon(struct store *);
 
 static void
 store_timer_add(struct event *ev, int ms)
@@ -65,18 +66,26 @@ store_schedule_retry(struct store *s)
 }
 
 /*
- * A Cluster node that cannot be reached: ask the node the config gives
- * again, which may name another (after a failover inside the Cluster).
+ * A Cluster node that cannot be reached: ask a node the config gives
+ * (host and port, then [redis] nodes, in order), which names the slot's
+ * node now (after a failover inside the Cluster, the promoted replica).
+ * A seed that cannot be reached either passes the turn to the next one.
  */
 static void
 store_reseed(struct store *s)
 {
-	if (s->cluster == NULL || (strcmp(s->host, s->seed_host) == 0 &&
-	    s->port == s->seed_port))
+	const struct sentinel_addr *a;
+
+	if (s->cluster == NULL)
 		return;
+	a = &s->seeds[s->seed];
+	if (strcmp(s->host, a->host) == 0 && s->port == a->port) {
+		s->seed = (s->seed + 1) % s->nseeds;
+		a = &s->seeds[s->seed];
+	}
 	free(s->host);
-	s->host = xstrdup(s->seed_host);
-	s->port = s->seed_port;
+	s->host = xstrdup(a->host);
+	s->port = a->port;
 }
 
 static void
@@ -435,8 +444,14 @@ store_new(struct event_base *base, const struct config *cfg)
 	s->wait_ev = evtimer_new(base, store_wait_flush, s);
 	if (cfg->redis_cluster) {
 		s->cluster = store_cluster_new(s);
-		s->seed_host = xstrdup(cfg->redis_host);
-		s->seed_port = cfg->redis_port;
+		s->nseeds = 1 + cfg->redis_nnodes;
+		s->seeds = xcalloc(s->nseeds, sizeof *s->seeds);
+		snprintf(s->seeds[0].host, sizeof s->seeds[0].host, "%s",
+		    cfg->redis_host);
+		s->seeds[0].port = cfg->redis_port;
+		if (cfg->redis_nnodes > 0)
+			memcpy(s->seeds + 1, cfg->redis_nodes,
+			    cfg->redis_nnodes * sizeof *s->seeds);
 	}
 	if (cfg->redis_nsentinels > 0)
 		s->sentinel = sentinel_start(base, cfg, store_primary_named, s);
@@ -454,14 +469,14 @@ store_free(struct store *s)
 	s->sentinel = NULL;
 	store_drop(s, "shutting down");
 	store_cluster_free(s->cluster);
+	store_wait_abandon(s);
 	event_free(s->retry_ev);
 	event_free(s->connect_ev);
 	event_free(s->ping_ev);
 	event_free(s->drop_ev);
 	event_free(s->wait_ev);
-	free(s->open);              /* emptied when the connection went */
 	free(s->host);
-	free(s->seed_host);
+	free(s->seeds);
 	free(s->socket);
 	free(s->password);
 	free(s->prefix);
@@ -503,6 +518,12 @@ store_command(struct store *s, redisCallbackFn *fn, void *privdata, int argc,
  * behind the last of them (store_wait_flush): WAIT counts every write of
  * the connection so far, so it covers them all, and a burst of changes
  * costs one replication round trip instead of one each.
+ *
+ * On a Cluster a change may be sent again on another connection (MOVED,
+ * store_cluster.c), so its WAIT is sent only once its reply has come, on
+ * the connection the reply came on: the changes answered in one pass of
+ * the loop share that WAIT instead. One round trip more, but WAIT always
+ * follows the write it vouches for on the same node.
  */
 struct store_wait {
 	struct store *s;
@@ -517,6 +538,8 @@ struct store_batch {
 	struct store *s;
 	TAILQ_HEAD(, store_wait) waits;
 };
+
+static void store_wait_open(struct store *, struct store_wait *);
 
 static struct store_batch *
 store_batch_new(struct store *s)
@@ -595,6 +618,13 @@ store_wait_script(redisAsyncContext *c, void *r, void *privdata)
 	}
 	if (w->open)
 		TAILQ_REMOVE(&w->s->open->waits, w, entry);
+	else if (reply != NULL && reply->type != REDIS_REPLY_ERROR &&
+	    w->s->cluster != NULL && c == w->s->ctx && w->s->up) {
+		/* A Cluster's change: its WAIT goes behind its reply. */
+		w->reply = store_reply_copy(reply);
+		store_wait_open(w->s, w);
+		return;
+	}
 	if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
 		w->fn(c, reply, w->privdata);
 	else
@@ -633,6 +663,43 @@ store_wait_done(redisAsyncContext *c, void *r, void *privdata)
 	free(b);
 }
 
+/* Put w in the batch whose WAIT goes out at the end of this loop pass. */
+static void
+store_wait_open(struct store *s, struct store_wait *w)
+{
+	if (s->open == NULL) {
+		s->open = store_batch_new(s);
+		event_active(s->wait_ev, EV_TIMEOUT, 0);
+	}
+	TAILQ_INSERT_TAIL(&s->open->waits, w, entry);
+	w->open = 1;
+}
+
+/*
+ * Shutting down with a batch whose WAIT was never sent: the changes in it
+ * that have their reply (a Cluster's) are answered as unconfirmed; the
+ * others were answered when the connection went.
+ */
+static void
+store_wait_abandon(struct store *s)
+{
+	struct store_batch *b = s->open;
+	struct store_wait *w;
+
+	s->open = NULL;
+	if (b == NULL)
+		return;
+	while ((w = TAILQ_FIRST(&b->waits)) != NULL) {
+		TAILQ_REMOVE(&b->waits, w, entry);
+		w->open = 0;
+		if (w->reply != NULL) {
+			store_wait_short(w, NULL, 0);
+			store_wait_free(w);
+		}
+	}
+	free(b);
+}
+
 /*
  * End of the loop pass: one WAIT behind the changes sent in it. When it
  * cannot be sent, their scripts' replies answer them (store_wait_script).
@@ -657,10 +724,17 @@ store_wait_flush(int fd, short what, void *arg)
 	if (s->ctx == NULL || redisAsyncCommand(s->ctx, store_wait_done, b,
 	    "WAIT %s %s", replicas, ms) != REDIS_OK) {
 		log_warnx("redis: WAIT not sent");
-		/* Their scripts' replies will answer them. */
+		/*
+		 * Their scripts' replies will answer them; a Cluster's change
+		 * that already has its reply is made but unconfirmed.
+		 */
 		while ((w = TAILQ_FIRST(&b->waits)) != NULL) {
 			TAILQ_REMOVE(&b->waits, w, entry);
 			w->open = 0;
+			if (w->reply != NULL) {
+				store_wait_short(w, NULL, 0);
+				store_wait_free(w);
+			}
 		}
 		free(b);
 		return;
@@ -687,17 +761,21 @@ store_command_waited(struct store *s, redisCallbackFn *fn, void *privdata,
 	w->s = s;
 	w->fn = fn;
 	w->privdata = privdata;
+	if (s->cluster != NULL) {
+		/* Its WAIT goes behind its reply (store_wait_script). */
+		if (store_cluster_send(s->cluster, store_wait_script, w, argc,
+		    argv, lens) == -1) {
+			free(w);
+			return -1;
+		}
+		return 0;
+	}
 	if (redisAsyncCommandArgv(s->ctx, store_wait_script, w, argc, argv,
 	    lens) != REDIS_OK) {
 		free(w);
 		return -1;
 	}
-	if (s->open == NULL) {
-		s->open = store_batch_new(s);
-		event_active(s->wait_ev, EV_TIMEOUT, 0);
-	}
-	TAILQ_INSERT_TAIL(&s->open->waits, w, entry);
-	w->open = 1;
+	store_wait_open(s, w);
 	return 0;
 }
 
