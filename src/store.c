@@ -177,6 +177,13 @@ store_owner(redisAsyncContext *c, void *r, void *privdata)
 	case REDIS_CLUSTER_NONE:
 		if (reply->type == REDIS_REPLY_ERROR) {
 			log_warnx("redis: cluster: %s", reply->str);
+			/*
+			 * The Cluster is promoting a replica: this node is up
+			 * and will name it within moments, so ask it again
+			 * soon rather than after a growing backoff.
+			 */
+			if (strncmp(reply->str, "CLUSTERDOWN", 11) == 0)
+				s->backoff_ms = STORE_BACKOFF_MIN_MS;
 			store_fail(s, "the cluster refused");
 			return;
 		}
