@@ -471,6 +471,12 @@ def test_a_failover_inside_the_cluster_loses_nothing_acknowledged(cluster):
 
         # every acknowledged report on the promoted replica, exactly once
         stored_once(heir, prefix, done)
+        # liaisonctl: the first node it is given is a replica now; it asks the next ones
+        out = os.path.join(c.tmp, "failover.csv")
+        zone[0].ctl("ledger", "export", "--department", "hr", "-o", out)
+        with open(out, encoding="utf-8-sig") as f:
+            text = f.read()
+        assert all(x["title"] in text for x in done)
 
         # claims go on through both daemons until the queue is empty
         tasks = {t["id"] for x in done for iss in x["doc"]["issues"] for t in iss["tasks"]}
