@@ -543,6 +543,7 @@ struct store_wait {
 };
 struct store_batch {
 	struct store *s;
+	redisAsyncContext *ctx;     /* the connection its changes went on */
 	TAILQ_HEAD(, store_wait) waits;
 };
 
@@ -554,6 +555,7 @@ store_batch_new(struct store *s)
 	struct store_batch *b = xcalloc(1, sizeof *b);
 
 	b->s = s;
+	b->ctx = s->ctx;
 	TAILQ_INIT(&b->waits);
 	return b;
 }
@@ -728,8 +730,9 @@ store_wait_flush(int fd, short what, void *arg)
 	}
 	snprintf(replicas, sizeof replicas, "%d", s->replicas);
 	snprintf(ms, sizeof ms, "%d", s->wait_ms);
-	if (s->ctx == NULL || redisAsyncCommand(s->ctx, store_wait_done, b,
-	    "WAIT %s %s", replicas, ms) != REDIS_OK) {
+	/* WAIT vouches only for the writes of its own connection. */
+	if (s->ctx == NULL || s->ctx != b->ctx || redisAsyncCommand(s->ctx,
+	    store_wait_done, b, "WAIT %s %s", replicas, ms) != REDIS_OK) {
 		log_warnx("redis: WAIT not sent");
 		/*
 		 * Their scripts' replies will answer them; a Cluster's change
