@@ -22,11 +22,13 @@ through the nodes the config gives, and every 201 is there exactly once.
 
 import os
 import shutil
+import signal
 import subprocess
 import threading
 import time
 
 import pytest
+import redis
 
 import lib
 from test_failover import Claimer, RecordingSink, Reporter, health
@@ -391,6 +393,50 @@ def test_cluster_refuses_config_that_cannot_work(tmp_path):
         assert p.returncode != 0 and message in p.stderr, (conf, p.stderr)
         q = d.ctl("token", "issue", "officer", "O001", check=False)
         assert q.returncode != 0 and message in q.stderr, (conf, q.stderr)
+
+
+def test_too_few_replicas_on_a_cluster_is_503_and_the_retry_returns_the_first_answer(cluster):
+    """replicas = 1 on a Cluster: WAIT goes to the primary serving the zone's
+    slot. With its replica paused (SIGSTOP) the change is made but not
+    acknowledged (503, Retry-After); once the replica holds it, the same
+    Idempotency-Key returns the first answer, and the report is stored once,
+    on the slot's primary and its replica."""
+    c = cluster
+    tag = c.zone_tags(1)[0]
+    prefix = "{%s}:" % tag
+    primary = c.owner(c.slot(tag))
+    replica = c.replica_of(primary)
+    other = next(n for n in c.nodes if n is not primary)
+    d = c.start_daemon(tag, other, redis={"replicas": 1, "wait_ms": 300})
+    assert health(d)["redis"]["primary"] == "127.0.0.1:%d" % primary.port
+    oid = OFFICERS[0]
+    ent = d.roster["officers"][0]["enterprises"][0]
+    tok = d.token("officer", oid)
+    assert d.post("/api/v1/reports", {"items": [lib.item(ent)]}, token=tok).status == 201
+    pr = primary.client()
+    body = {"items": [lib.item(ent)]}
+    key = lib.new_key()
+    replica.kill(signal.SIGSTOP)
+    try:
+        first = d.post("/api/v1/reports", body, token=tok, headers={"Idempotency-Key": key})
+        lib.assert_error(first, 503, "unavailable")
+        assert first.header("retry-after") == "1"
+        assert lib.metric(d.metrics(), "liaisond_redis_wait_short_total") == 1
+        assert len(lib.report_keys(pr, prefix)) == 2      # made, not yet safe
+    finally:
+        replica.kill(signal.SIGCONT)
+    # a Cluster replica answers reads only after READONLY, on that connection
+    rc = redis.Redis(host="127.0.0.1", port=replica.port, socket_timeout=5, single_connection_client=True)
+    rc.execute_command("READONLY")
+    lib.wait_for(lambda: len(lib.report_keys(rc, prefix)) == 2, 20, what="the replica caught up")
+    again = d.post("/api/v1/reports", body, token=tok, headers={"Idempotency-Key": key})
+    assert again.status == 201, again
+    assert again.header("idempotent-replayed") == "true"
+    assert len(lib.report_keys(pr, prefix)) == 2
+    assert rc.hget(prefix + "report:" + again.json()["report"], "officer") == oid.encode()
+    # and a new change is acknowledged at once
+    assert d.post("/api/v1/reports", {"items": [lib.item(ent)]}, token=tok).status == 201
+    assert lib.metric(d.metrics(), "liaisond_redis_wait_short_total") == 1
 
 
 def test_a_failover_inside_the_cluster_loses_nothing_acknowledged(cluster):
