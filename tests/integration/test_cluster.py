@@ -26,6 +26,7 @@ import signal
 import subprocess
 import threading
 import time
+import types
 
 import pytest
 import redis
@@ -397,7 +398,7 @@ def test_cluster_refuses_config_that_cannot_work(tmp_path):
 
 def test_too_few_replicas_on_a_cluster_is_503_and_the_retry_returns_the_first_answer(cluster):
     """replicas = 1 on a Cluster: WAIT goes to the primary serving the zone's
-    slot. With its replica paused (SIGSTOP) the change is made but not
+    slot (found through the second node given: the first is down). With its replica paused (SIGSTOP) the change is made but not
     acknowledged (503, Retry-After); once the replica holds it, the same
     Idempotency-Key returns the first answer, and the report is stored once,
     on the slot's primary and its replica."""
@@ -407,7 +408,10 @@ def test_too_few_replicas_on_a_cluster_is_503_and_the_retry_returns_the_first_an
     primary = c.owner(c.slot(tag))
     replica = c.replica_of(primary)
     other = next(n for n in c.nodes if n is not primary)
-    d = c.start_daemon(tag, other, redis={"replicas": 1, "wait_ms": 300})
+    # the first node given is down at start: the next one in [redis] nodes is asked
+    down = types.SimpleNamespace(port=lib.free_port())
+    d = c.start_daemon(tag, down, redis={"replicas": 1, "wait_ms": 300,
+                                         "nodes": "127.0.0.1:%d" % other.port})
     assert health(d)["redis"]["primary"] == "127.0.0.1:%d" % primary.port
     oid = OFFICERS[0]
     ent = d.roster["officers"][0]["enterprises"][0]
