@@ -16,7 +16,7 @@
  * cluster the node given is asked which node serves the zone's slot
  * (store_owner), and store_cluster.c follows the slot when it moves.
  *
- * Near 800 lines because the connection's life, its watchdog and WAIT's
+ * Near 900 lines because the connection's life, its watchdog and WAIT's
  * batching all hang on the one connection; what only a Cluster needs is
  * kept apart, in store_cluster.c.
  */
@@ -43,7 +43,8 @@
 static void store_connect(struct store *);
 static void store_drop(struct store *, const char *);
 static void store_wait_flush(int, short, void *);
-static void store_wait_abandon(struct store *);
+struct store_batch;
+static void store_batch_abandon(struct store_batch *);
 
 static void
 store_timer_add(struct event *ev, int ms)
@@ -476,7 +477,9 @@ store_free(struct store *s)
 	s->sentinel = NULL;
 	store_drop(s, "shutting down");
 	store_cluster_free(s->cluster);
-	store_wait_abandon(s);
+	if (s->open != NULL)        /* its WAIT never went out */
+		store_batch_abandon(s->open);
+	s->open = NULL;
 	event_free(s->retry_ev);
 	event_free(s->connect_ev);
 	event_free(s->ping_ev);
@@ -685,19 +688,15 @@ store_wait_open(struct store *s, struct store_wait *w)
 }
 
 /*
- * Shutting down with a batch whose WAIT was never sent: the changes in it
- * that have their reply (a Cluster's) are answered as unconfirmed; the
- * others were answered when the connection went.
+ * A batch whose WAIT cannot be sent (the connection went, or shutting
+ * down): its changes that have their reply (a Cluster's) are made but
+ * unconfirmed; the others will hear from their own reply.
  */
 static void
-store_wait_abandon(struct store *s)
+store_batch_abandon(struct store_batch *b)
 {
-	struct store_batch *b = s->open;
 	struct store_wait *w;
 
-	s->open = NULL;
-	if (b == NULL)
-		return;
 	while ((w = TAILQ_FIRST(&b->waits)) != NULL) {
 		TAILQ_REMOVE(&b->waits, w, entry);
 		w->open = 0;
@@ -734,19 +733,7 @@ store_wait_flush(int fd, short what, void *arg)
 	if (s->ctx == NULL || s->ctx != b->ctx || redisAsyncCommand(s->ctx,
 	    store_wait_done, b, "WAIT %s %s", replicas, ms) != REDIS_OK) {
 		log_warnx("redis: WAIT not sent");
-		/*
-		 * Their scripts' replies will answer them; a Cluster's change
-		 * that already has its reply is made but unconfirmed.
-		 */
-		while ((w = TAILQ_FIRST(&b->waits)) != NULL) {
-			TAILQ_REMOVE(&b->waits, w, entry);
-			w->open = 0;
-			if (w->reply != NULL) {
-				store_wait_short(w, NULL, 0);
-				store_wait_free(w);
-			}
-		}
-		free(b);
+		store_batch_abandon(b);
 		return;
 	}
 	TAILQ_FOREACH(w, &b->waits, entry) {
