@@ -300,6 +300,8 @@ struct config {
 	int redis_replicas;      /* WAIT for this many after a change; 0: off */
 	int redis_wait_ms;       /* how long WAIT waits */
 	int redis_cluster;       /* 1: a Cluster node; follow MOVED and ASK */
+	struct sentinel_addr *redis_nodes;  /* Cluster nodes asked after host */
+	size_t redis_nnodes;
 
 	/* [roster] */
 	char *roster_file;

@@ -158,6 +158,10 @@ generation_warn_restart(const struct generation *og, const struct generation *ng
 	    !generation_same_string(old->redis_master, new->redis_master) ||
 	    old->redis_replicas != new->redis_replicas ||
 	    old->redis_wait_ms != new->redis_wait_ms ||
-	    old->redis_cluster != new->redis_cluster)
+	    old->redis_cluster != new->redis_cluster ||
+	    old->redis_nnodes != new->redis_nnodes ||
+	    (old->redis_nnodes > 0 && memcmp(old->redis_nodes,
+	    new->redis_nodes, old->redis_nnodes *
+	    sizeof *old->redis_nodes) != 0))
 		log_warnx("reload: [redis] changes on restart");
 }
