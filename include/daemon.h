@@ -369,6 +369,14 @@ struct similar_window *window_index(struct window *);
 int window_loaded(const struct window *);
 int window_oldest_key(void);
 
+/* outbox_watch.c */
+struct outbox_watch;
+typedef void outbox_watch_fn(void *);
+struct outbox_watch *outbox_watch_new(struct event_base *, struct store *,
+    outbox_watch_fn *, void *);
+int outbox_watch_check(struct outbox_watch *);
+void outbox_watch_free(struct outbox_watch *);
+
 /* webhook.c */
 struct webhook;
 struct webhook *webhook_start_engine(struct daemon *);
