@@ -7,6 +7,12 @@
 --   task T   -> {task fields, {issue fields, ...}}, or {}
 --   queue D  -> {total, {{task fields}, ...}}: how many tasks D has queued,
 --               and the oldest of them, at most limit
+--   dept D QUEUE DONE HISTORY -> {total queued, {queued task fields,
+--               ...} (the oldest QUEUE), {task fields, ...} in work,
+--               {task fields, ...} (the last DONE resolved, latest first),
+--               {dossier, ...}}: /dept in one step; the dossiers (as
+--               below, last HISTORY entries) of every listed task's issues,
+--               in the order of the lists
 --   since MS -> {id, created ms, id, created ms, ...}: issues created at
 --               or after MS, oldest first, at most limit (the common-issue
 --               window looks for those it does not have yet)
@@ -40,6 +46,28 @@ if kind == 'queue' then
   local ids = redis.call('ZRANGE', key('open', id), 0,
     tonumber(ARGV[4]) - 1)
   return {redis.call('ZCARD', key('open', id)), hashes('task:', ids)}
+end
+if kind == 'dept' then
+  local queue = hashes('task:', redis.call('ZRANGE', key('open', id), 0,
+    tonumber(ARGV[4]) - 1))
+  local work = hashes('task:', redis.call('ZRANGE', key('work', id), 0, -1))
+  local done = hashes('task:', redis.call('ZREVRANGE', key('done', id), 0,
+    tonumber(ARGV[5]) - 1))
+  local dossiers, limit = {}, tonumber(ARGV[6])
+  for _, list in ipairs({queue, work, done}) do
+    for _, t in ipairs(list) do
+      local issues
+      for i = 1, #t, 2 do
+        if t[i] == 'issues' then issues = decode_list(t[i + 1]) end
+      end
+      for _, x in ipairs(issues or {}) do
+        local k = key('issue', x)
+        dossiers[#dossiers + 1] = {redis.call('HGETALL', k),
+          redis.call('LRANGE', k .. ':history', -limit, -1)}
+      end
+    end
+  end
+  return {redis.call('ZCARD', key('open', id)), queue, work, done, dossiers}
 end
 if kind == 'since' then
   return redis.call('ZRANGEBYSCORE', key('issues'), id, '+inf',
