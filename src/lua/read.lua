@@ -1,5 +1,7 @@
+#!lua flags=no-writes
 -- read.lua -- read one thing with everything that belongs to it, in one
--- step so that the parts agree.
+-- step so that the parts agree. It writes nothing, and says so (the line
+-- above): a page's session read goes on while writes are paused.
 --
 -- ARGV: prefix, kind, id, [limit].
 --   issue I  -> {issue fields, {task fields, ...}, {history JSON, ...}},
@@ -13,6 +15,8 @@
 --               {dossier, ...}}: /dept in one step; the dossiers (as
 --               below, last HISTORY entries) of every listed task's issues,
 --               in the order of the lists
+--   session SID -> {session fields, fields of the token it names}: who is
+--               signed in on a page, in one step ({} for what is missing)
 --   since MS -> {id, created ms, id, created ms, ...}: issues created at
 --               or after MS, oldest first, at most limit (the common-issue
 --               window looks for those it does not have yet)
@@ -68,6 +72,14 @@ if kind == 'dept' then
     end
   end
   return {redis.call('ZCARD', key('open', id)), queue, work, done, dossiers}
+end
+if kind == 'session' then
+  local s = redis.call('HGETALL', key('session', id))
+  local t = {}
+  for i = 1, #s, 2 do
+    if s[i] == 'token' then t = redis.call('HGETALL', key('token', s[i + 1])) end
+  end
+  return {s, t}
 end
 if kind == 'since' then
   return redis.call('ZRANGEBYSCORE', key('issues'), id, '+inf',
