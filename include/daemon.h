@@ -222,6 +222,7 @@ struct request {
 	double started;             /* metrics_clock() when it came in */
 	int answered;
 	int pending;                /* store callbacks not yet run */
+	int round_trips;            /* waits on Redis, counted per route */
 	int status;
 
 	void *state;                /* the handler's own data */
@@ -242,6 +243,7 @@ void request_reply_data(struct request *, int, const char *, const char *,
 void request_error(struct request *, int, const char *, const char *,
     const char *);
 void request_fail(struct request *, const struct api_error *);
+void request_round_trip(struct request *);
 int request_store(struct request *, request_reply_fn, int, const char **,
     const size_t *);
 int request_script(struct request *, enum store_script_id, request_reply_fn,
@@ -270,6 +272,7 @@ struct cJSON *api_body_object(struct request *, const char *const *);
 
 /* metrics.c */
 void metrics_count(const char *route, const char *method, int status);
+void metrics_round_trips(const char *, int);
 void metrics_write(struct evbuffer *);
 enum metrics_family {
 	METRICS_HTTP,               /* by route */
@@ -372,6 +375,14 @@ void window_stop(struct window *);
 struct similar_window *window_index(struct window *);
 int window_loaded(const struct window *);
 int window_oldest_key(void);
+
+/* outbox_watch.c */
+struct outbox_watch;
+typedef void outbox_watch_fn(void *);
+struct outbox_watch *outbox_watch_new(struct event_base *, struct store *,
+    outbox_watch_fn *, void *);
+int outbox_watch_check(struct outbox_watch *);
+void outbox_watch_free(struct outbox_watch *);
 
 /* webhook.c */
 struct webhook;

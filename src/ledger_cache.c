@@ -309,6 +309,7 @@ ledger_cache_wait(struct ledger_flight *f, struct request *r, ledger_fn fn)
 	f->waiters[f->nwaiters].r = r;
 	f->waiters[f->nwaiters].fn = fn;
 	f->nwaiters++;
+	r->round_trips++;           /* the shared read is one for r too */
 	request_hold(r);
 }
 

@@ -29,6 +29,14 @@ struct metrics_counter {
 static struct metrics_counter counters[METRICS_MAX];
 static size_t ncounters;
 
+/* Redis round trips by route: what a page view or a call costs the store. */
+struct metrics_trips {
+	const char *route;       /* a route's static name */
+	unsigned long long trips;
+};
+static struct metrics_trips trips[METRICS_MAX];
+static size_t ntrips;
+
 /* Count one answered request; route and method are static strings. */
 void
 metrics_count(const char *route, const char *method, int status)
@@ -51,6 +59,23 @@ metrics_count(const char *route, const char *method, int status)
 	ncounters++;
 }
 
+/* Add an answered request's Redis round trips to its route's. */
+void
+metrics_round_trips(const char *route, int n)
+{
+	size_t i;
+
+	for (i = 0; i < ntrips && trips[i].route != route; i++)
+		continue;
+	if (i == METRICS_MAX)
+		return;
+	if (i == ntrips) {
+		trips[ntrips].route = route;
+		trips[ntrips++].trips = 0;
+	}
+	trips[i].trips += (unsigned long long)n;
+}
+
 /* Append the request counters in Prometheus text format. */
 void
 metrics_write(struct evbuffer *out)
@@ -66,6 +91,13 @@ metrics_write(struct evbuffer *out)
 		    "method=\"%s\",status=\"%d\"} %llu\n", counters[i].route,
 		    counters[i].method, counters[i].status,
 		    counters[i].count);
+	evbuffer_add_printf(out,
+	    "# HELP liaisond_http_redis_round_trips_total Redis round trips "
+	    "the answered requests waited for, by route.\n"
+	    "# TYPE liaisond_http_redis_round_trips_total counter\n");
+	for (i = 0; i < ntrips; i++)
+		evbuffer_add_printf(out, "liaisond_http_redis_round_trips_total"
+		    "{route=\"%s\"} %llu\n", trips[i].route, trips[i].trips);
 }
 
 /* --- latency histograms (Prometheus: cumulative buckets, _sum, _count) --- */

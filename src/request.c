@@ -240,6 +240,8 @@ request_send(struct request *r, int status, const char *type,
 	}
 	metrics_count(r->route ? r->route->name : "other",
 	    request_method_name(r->method), status);
+	metrics_round_trips(r->route ? r->route->name : "other",
+	    r->round_trips);
 	metrics_observe(METRICS_HTTP, r->route ? r->route->name : "other",
 	    metrics_clock() - r->started);
 	evhttp_send_reply(r->req, status, reason, body);
@@ -433,6 +435,17 @@ request_store_failed(struct request *r, struct request_call *call)
 }
 
 /*
+ * One more command for r. Commands sent while another is outstanding
+ * share its round trip (pipelined); one sent when none is, waits anew.
+ */
+void
+request_round_trip(struct request *r)
+{
+	if (r->pending++ == 0)
+		r->round_trips++;
+}
+
+/*
  * Send a Redis command for this request; fn runs with the reply unless the
  * request was answered meanwhile. Returns -1 having answered 503 when Redis
  * is down: the caller just returns.
@@ -445,7 +458,7 @@ request_store(struct request *r, request_reply_fn fn, int argc,
 
 	call->r = r;
 	call->fn = fn;
-	r->pending++;
+	request_round_trip(r);
 	if (store_command(r->daemon->store, request_store_done, call, argc, argv,
 	    lens) == -1)
 		return request_store_failed(r, call);
@@ -461,7 +474,7 @@ request_script(struct request *r, enum store_script_id id, request_reply_fn fn,
 
 	call->r = r;
 	call->fn = fn;
-	r->pending++;
+	request_round_trip(r);
 	if (store_script(r->daemon->store, id, request_store_done, call, argc,
 	    argv, lens) == -1)
 		return request_store_failed(r, call);
@@ -483,7 +496,7 @@ request_script_arg(struct request *r, enum store_script_id id,
 	call->r = r;
 	call->fn_arg = fn;
 	call->arg = arg;
-	r->pending++;
+	request_round_trip(r);
 	if (store_script(r->daemon->store, id, request_store_done, call, argc,
 	    argv, lens) == -1)
 		return request_store_failed(r, call);

@@ -481,12 +481,11 @@ web_admin_section(struct evbuffer **b)
 	*b = evbuffer_new();
 }
 
-/* The pending extensions are in: draw them, read the dead deliveries. */
+/* The pending extensions are in: draw them. */
 static void
 web_admin_extensions(struct request *r, redisReply *reply)
 {
 	struct admin_page *p = web_state(r)->page;
-	const char *argv[4];
 	cJSON *row;
 	size_t i;
 
@@ -498,20 +497,14 @@ web_admin_extensions(struct request *r, redisReply *reply)
 		web_admin_extension(r, p->extensions, row);
 		cJSON_Delete(row);
 	}
-	argv[0] = "deliveries";
-	argv[1] = "";
-	argv[2] = "dead";
-	argv[3] = ADMIN_DEAD;
-	request_script(r, SCRIPT_READ, web_admin_render, 4, argv, NULL);
 }
 
-/* The difficult issues are in: draw the open ones, read the extensions. */
+/* The difficult issues are in: draw the open ones. */
 static void
 web_admin_difficult(struct request *r, redisReply *reply)
 {
 	struct admin_page *p = web_state(r)->page;
 	const redisReply *row;
-	const char *argv[4];
 	size_t i;
 
 	web_admin_section(&p->difficult);
@@ -522,19 +515,14 @@ web_admin_difficult(struct request *r, redisReply *reply)
 			web_admin_difficult_issue(r, p->difficult,
 			    row->element[0], row->element[1]);
 	}
-	argv[0] = "extensions";
-	argv[1] = "pending";
-	argv[2] = ADMIN_EXTENSIONS;
-	request_script(r, SCRIPT_READ, web_admin_extensions, 3, argv, NULL);
 }
 
-/* The returned issues are in: draw them, then read the difficult ones. */
+/* The returned issues are in: draw them. */
 static void
 web_admin_triaged(struct request *r, redisReply *reply)
 {
 	struct admin_page *p = web_state(r)->page;
 	const redisReply *row;
-	const char *argv[4];
 	size_t i;
 
 	web_admin_section(&p->triage);
@@ -545,23 +533,36 @@ web_admin_triaged(struct request *r, redisReply *reply)
 			web_admin_triage_issue(r, p->triage, row->element[0],
 			    row->element[1]);
 	}
-	argv[0] = "issues";
-	argv[1] = ADMIN_DIFFICULT;
-	argv[2] = "0";
-	argv[3] = "issues:category:difficult";
-	request_script(r, SCRIPT_LIST, web_admin_difficult, 4, argv, NULL);
 }
 
+/*
+ * The four reads go out together, one round trip: Redis answers them in
+ * order on the one connection, so each section is drawn before the last
+ * reply (the dead deliveries) draws the page.
+ */
 static void
 web_admin_show(struct request *r)
 {
-	const char *argv[4];
+	struct admin_page *p = web_state(r)->page;
+	const char *triage[] = { "issues", ADMIN_TRIAGE, "0",
+	    "issues:state:returned" };
+	const char *difficult[] = { "issues", ADMIN_DIFFICULT, "0",
+	    "issues:category:difficult" };
+	const char *extensions[] = { "extensions", "pending",
+	    ADMIN_EXTENSIONS };
+	const char *dead[] = { "deliveries", "", "dead", ADMIN_DEAD };
 
-	argv[0] = "issues";
-	argv[1] = ADMIN_TRIAGE;
-	argv[2] = "0";
-	argv[3] = "issues:state:returned";
-	request_script(r, SCRIPT_LIST, web_admin_triaged, 4, argv, NULL);
+	web_admin_section(&p->triage);
+	web_admin_section(&p->difficult);
+	web_admin_section(&p->extensions);
+	if (request_script(r, SCRIPT_LIST, web_admin_triaged, 4, triage,
+	    NULL) == -1 ||
+	    request_script(r, SCRIPT_LIST, web_admin_difficult, 4, difficult,
+	    NULL) == -1 ||
+	    request_script(r, SCRIPT_READ, web_admin_extensions, 3, extensions,
+	    NULL) == -1)
+		return;
+	request_script(r, SCRIPT_READ, web_admin_render, 4, dead, NULL);
 }
 
 /* GET /admin */

@@ -14,10 +14,10 @@
  * form, applied here to the tasks the page reads, so they work without
  * script.
  *
- * Reading takes three steps with the API's own scripts: the department's
- * recent issues (list.lua: the tasks in progress and finished), its queue
- * (read.lua), then the issues of every task on the page with their
- * histories (read.lua's dossiers), after which the page is drawn.
+ * Reading takes one step (read.lua's dept): the department's queue, the
+ * tasks it is working on and those it finished, each list from an index
+ * of its own (workflow.lua's track_work), with the issues of every task on
+ * the page and their histories, after which the page is drawn.
  */
 #include "config.h"
 
@@ -34,7 +34,6 @@
 #include "daemon.h"
 
 #define DEPT_QUEUE "50"             /* queued tasks shown, oldest first */
-#define DEPT_RECENT "100"           /* recent issues searched for work */
 #define DEPT_HISTORY "30"           /* last history entries of an issue */
 #define DEPT_QUERY_MAX 96           /* bytes of search text */
 #define DEPT_DONE 20                /* finished tasks shown, latest first */
@@ -91,19 +90,6 @@ web_dept_late(const char *deadline, const char *overdue)
 	return (overdue != NULL && *overdue != '\0') ||
 	    (deadline != NULL && *deadline != '\0' &&
 	    strtoll(deadline, NULL, 10) < util_now_ms());
-}
-
-/* Whether the task id is in the list of kept tasks already. */
-static int
-web_dept_has(const cJSON *tasks, const char *id)
-{
-	const cJSON *t;
-
-	cJSON_ArrayForEach(t, tasks)
-		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(t, "id")),
-		    id) == 0)
-			return 1;
-	return 0;
 }
 
 /*
@@ -522,12 +508,10 @@ web_dept_render(struct request *r, redisReply *reply)
 
 /*
  * A task's fields kept for drawing (keep, NULL-terminated; absent ones as
- * ""), with its issue ids, which are also appended to ids. NULL for a row
- * that is no task.
+ * ""), with its issue ids. NULL for a row that is no task.
  */
 static cJSON *
-web_dept_keep(const redisReply *task, const char *const *keep,
-    struct evbuffer *ids)
+web_dept_keep(const redisReply *task, const char *const *keep)
 {
 	cJSON *t, *list, *stored, *x;
 	const char *v;
@@ -548,137 +532,51 @@ web_dept_keep(const redisReply *task, const char *const *keep,
 		if (!cJSON_IsString(x) || !api_id_valid(x->valuestring, 'I'))
 			continue;
 		cJSON_AddItemToArray(list, cJSON_CreateString(x->valuestring));
-		evbuffer_add_printf(ids, "%s ", x->valuestring);
 	}
 	cJSON_Delete(stored);
 	return t;
 }
 
-/*
- * The queue is in: keep it, then read the issues of every task on the
- * page with their histories, queue first, in the order drawn.
- */
-static void
-web_dept_queued(struct request *r, redisReply *reply)
+/* The tasks of one of the lists, each kept with the fields to draw. */
+static cJSON *
+web_dept_tasks(const redisReply *rows, const char *const *keep)
 {
-	static const char *const keep[] = { "id", "state", "created",
-	    "deadline", "overdue", NULL };
-	struct dept_page *p = web_state(r)->page;
-	struct evbuffer *ids = evbuffer_new();
-	const redisReply *tasks;
-	const char *argv[3];
-	const cJSON *w, *x;
-	cJSON *t;
+	cJSON *list = cJSON_CreateArray(), *t;
 	size_t i;
-	char *text;
 
-	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
-		evbuffer_free(ids);
-		web_error(r, 500, "读取待认领任务失败。");
-		return;
-	}
-	p->total = reply->element[0]->integer;
-	p->queue = cJSON_CreateArray();
-	tasks = reply->element[1];
-	for (i = 0; i < tasks->elements; i++)
-		if ((t = web_dept_keep(tasks->element[i], keep, ids)) != NULL)
-			cJSON_AddItemToArray(p->queue, t);
-	cJSON_ArrayForEach(w, p->work)
-		cJSON_ArrayForEach(x, cJSON_GetObjectItem(w, "issues"))
-			evbuffer_add_printf(ids, "%s ", x->valuestring);
-	cJSON_ArrayForEach(w, p->done)
-		cJSON_ArrayForEach(x, cJSON_GetObjectItem(w, "issues"))
-			evbuffer_add_printf(ids, "%s ", x->valuestring);
-	evbuffer_add(ids, "", 1);
-	text = (char *)evbuffer_pullup(ids, -1);
-	argv[0] = "dossiers";
-	argv[1] = text;
-	argv[2] = DEPT_HISTORY;
-	request_script(r, SCRIPT_READ, web_dept_render, 3, argv, NULL);
-	evbuffer_free(ids);
-}
-
-/* qsort: finished tasks, the latest resolved first. */
-static int
-web_dept_later(const void *a, const void *b)
-{
-	long long x = strtoll(cJSON_GetStringValue(cJSON_GetObjectItem(
-	    *(cJSON *const *)a, "resolved_at")), NULL, 10);
-	long long y = strtoll(cJSON_GetStringValue(cJSON_GetObjectItem(
-	    *(cJSON *const *)b, "resolved_at")), NULL, 10);
-
-	return x < y ? 1 : x > y ? -1 : 0;
-}
-
-/* The finished tasks, the latest resolved first. */
-static void
-web_dept_sort_done(struct dept_page *p)
-{
-	int n = cJSON_GetArraySize(p->done), i;
-	cJSON **list;
-
-	if (n < 2)
-		return;
-	list = xcalloc((size_t)n, sizeof *list);
-	for (i = n - 1; i >= 0; i--)
-		list[i] = cJSON_DetachItemFromArray(p->done, i);
-	qsort(list, (size_t)n, sizeof *list, web_dept_later);
-	for (i = 0; i < n; i++)
-		cJSON_AddItemToArray(p->done, list[i]);
-	free(list);
+	for (i = 0; rows->type == REDIS_REPLY_ARRAY && i < rows->elements; i++)
+		if ((t = web_dept_keep(rows->element[i], keep)) != NULL)
+			cJSON_AddItemToArray(list, t);
+	return list;
 }
 
 /*
- * The department's recent issues are in: keep the tasks it is working on
- * (claimed or responded) and the last it finished (resolved), each once (a
- * common group's issues share one).
+ * The department's lists are in, with the dossiers of their tasks' issues
+ * in the order drawn (read.lua's dept): its queue, oldest first, the tasks
+ * it is working on (claimed or responded) and the last it finished, each
+ * from an index of its own, however old their issues are.
  */
 static void
-web_dept_recent(struct request *r, redisReply *reply)
+web_dept_read(struct request *r, redisReply *reply)
 {
-	static const char *const keep[] = { "id", "state", "claimant",
+	static const char *const keep_queue[] = { "id", "state", "created",
+	    "deadline", "overdue", NULL };
+	static const char *const keep_work[] = { "id", "state", "claimant",
 	    "response", "deadline", "overdue", NULL };
 	static const char *const keep_done[] = { "id", "state", "claimant",
 	    "resolution", "resolved_at", NULL };
 	struct dept_page *p = web_state(r)->page;
-	struct evbuffer *ids = evbuffer_new();
-	const redisReply *row, *task;
-	const char *argv[3], *id, *state, *dept;
-	cJSON *t;
-	size_t i, j;
 
-	p->work = cJSON_CreateArray();
-	p->done = cJSON_CreateArray();
-	for (i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements;
-	    i++) {
-		row = reply->element[i];
-		if (row->type != REDIS_REPLY_ARRAY || row->elements != 2)
-			continue;
-		for (j = 0; j < row->element[1]->elements; j++) {
-			task = row->element[1]->element[j];
-			id = util_reply_field(task, "id");
-			state = util_reply_field(task, "state");
-			dept = util_reply_field(task, "department");
-			if (id == NULL || state == NULL || dept == NULL ||
-			    strcmp(dept, r->actor_id) != 0 ||
-			    web_dept_has(p->work, id) || web_dept_has(p->done, id))
-				continue;
-			if (strcmp(state, "resolved") == 0 &&
-			    cJSON_GetArraySize(p->done) < DEPT_DONE &&
-			    (t = web_dept_keep(task, keep_done, ids)) != NULL)
-				cJSON_AddItemToArray(p->done, t);
-			if ((strcmp(state, "claimed") == 0 ||
-			    strcmp(state, "responded") == 0) &&
-			    (t = web_dept_keep(task, keep, ids)) != NULL)
-				cJSON_AddItemToArray(p->work, t);
-		}
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 5 ||
+	    reply->element[0]->type != REDIS_REPLY_INTEGER) {
+		web_error(r, 500, "读取任务失败。");
+		return;
 	}
-	evbuffer_free(ids);         /* read again with the queue's */
-	web_dept_sort_done(p);
-	argv[0] = "queue";
-	argv[1] = r->actor_id;
-	argv[2] = DEPT_QUEUE;
-	request_script(r, SCRIPT_READ, web_dept_queued, 3, argv, NULL);
+	p->total = reply->element[0]->integer;
+	p->queue = web_dept_tasks(reply->element[1], keep_queue);
+	p->work = web_dept_tasks(reply->element[2], keep_work);
+	p->done = web_dept_tasks(reply->element[3], keep_done);
+	web_dept_render(r, reply->element[4]);
 }
 
 /* --- GET /dept ----------------------------------------------------------- */
@@ -686,15 +584,16 @@ web_dept_recent(struct request *r, redisReply *reply)
 static void
 web_dept_show(struct request *r)
 {
-	const char *argv[4];
-	char index[128];
+	const char *argv[5];
+	char done[16];
 
-	snprintf(index, sizeof index, "issues:dept:%s", r->actor_id);
-	argv[0] = "issues";
-	argv[1] = DEPT_RECENT;
-	argv[2] = "0";
-	argv[3] = index;
-	request_script(r, SCRIPT_LIST, web_dept_recent, 4, argv, NULL);
+	snprintf(done, sizeof done, "%d", DEPT_DONE);
+	argv[0] = "dept";
+	argv[1] = r->actor_id;
+	argv[2] = DEPT_QUEUE;
+	argv[3] = done;
+	argv[4] = DEPT_HISTORY;
+	request_script(r, SCRIPT_READ, web_dept_read, 5, argv, NULL);
 }
 
 /*

@@ -569,67 +569,42 @@ web_form_render(struct request *r, redisReply *reply)
 	web_end(r, buf, p->status, "form.js");
 }
 
-/* The last visit is in: read the officer's issues. */
+/* The last visit is in. */
 static void
 web_form_seen(struct request *r, redisReply *reply)
 {
 	struct form_page *p = web_state(r)->page;
-	const char *argv[5];
-	char index[128];
 
 	if (reply->type == REDIS_REPLY_STRING)
 		p->seen = strtoll(reply->str, NULL, 10);
-	snprintf(index, sizeof index, "issues:officer:%s", r->actor_id);
-	argv[0] = "issues";
-	argv[1] = FORM_ISSUES;
-	argv[2] = "0";
-	argv[3] = index;
-	request_script(r, SCRIPT_LIST, web_form_render, 4, argv, NULL);
 }
 
-/*
- * Reported or not is in: read when the officer last looked at the page
- * (form:seen:O, ms), and on a GET of the page itself make this visit the
- * last one, in the same command (SET … GET). A page drawn again after a
- * refused form only reads it, so its marks stay until the next visit.
- */
+/* Reported or not is in. */
 static void
 web_form_reported(struct request *r, redisReply *reply)
 {
 	struct form_page *p = web_state(r)->page;
-	const char *argv[7];
-	char key[160], now[24], ex[24];
 
 	p->reported = reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
-	snprintf(key, sizeof key, "%sform:seen:%s", r->config->redis_prefix,
-	    r->actor_id);
-	if (r->method != EVHTTP_REQ_GET) {
-		argv[0] = "GET";
-		argv[1] = key;
-		request_store(r, web_form_seen, 2, argv, NULL);
-		return;
-	}
-	snprintf(now, sizeof now, "%lld", (long long)util_now_ms());
-	snprintf(ex, sizeof ex, "%d", FORM_SEEN_DAYS * 86400);
-	argv[0] = "SET";
-	argv[1] = key;
-	argv[2] = now;
-	argv[3] = "EX";
-	argv[4] = ex;
-	argv[5] = "GET";
-	request_store(r, web_form_seen, 6, argv, NULL);
 }
 
 /* --- GET /form ----------------------------------------------------------- */
 
-/* Read what the page shows (reported? the officer's issues) and show it. */
+/*
+ * Read what the page shows and show it, in one round trip: reported or
+ * not, when the officer last looked at the page (form:seen:O, ms; a GET of
+ * the page itself makes this visit the last one in the same command, SET
+ * ... GET, while a page drawn again after a refused form only reads it, so
+ * its marks stay until the next visit), and the officer's issues. Redis
+ * answers in order on the one connection: the last reply draws the page.
+ */
 static void
 web_form_show(struct request *r)
 {
 	struct form_page *p = web_state(r)->page;
 	struct period period;
-	const char *argv[3];
-	char key[160];
+	const char *argv[7];
+	char key[160], seen[160], now[24], ex[24], index[128];
 
 	period_of_time(time(NULL), &period);
 	period_format(&period, p->period);
@@ -638,7 +613,30 @@ web_form_show(struct request *r)
 	argv[0] = "SISMEMBER";
 	argv[1] = key;
 	argv[2] = r->actor_id;
-	request_store(r, web_form_reported, 3, argv, NULL);
+	if (request_store(r, web_form_reported, 3, argv, NULL) == -1)
+		return;
+	snprintf(seen, sizeof seen, "%sform:seen:%s", r->config->redis_prefix,
+	    r->actor_id);
+	argv[0] = "GET";
+	argv[1] = seen;
+	if (r->method == EVHTTP_REQ_GET) {
+		snprintf(now, sizeof now, "%lld", (long long)util_now_ms());
+		snprintf(ex, sizeof ex, "%d", FORM_SEEN_DAYS * 86400);
+		argv[0] = "SET";
+		argv[2] = now;
+		argv[3] = "EX";
+		argv[4] = ex;
+		argv[5] = "GET";
+	}
+	if (request_store(r, web_form_seen, r->method == EVHTTP_REQ_GET ? 6 : 2,
+	    argv, NULL) == -1)
+		return;
+	snprintf(index, sizeof index, "issues:officer:%s", r->actor_id);
+	argv[0] = "issues";
+	argv[1] = FORM_ISSUES;
+	argv[2] = "0";
+	argv[3] = index;
+	request_script(r, SCRIPT_LIST, web_form_render, 4, argv, NULL);
 }
 
 /* GET /form */

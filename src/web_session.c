@@ -379,13 +379,24 @@ web_session_token_loaded(struct request *r, redisReply *reply)
 	web_session_run(r);
 }
 
+/*
+ * The session and its token's record, read together (read.lua's session):
+ * a page costs one round trip for who is signed in.
+ */
 static void
-web_session_loaded(struct request *r, redisReply *reply)
+web_session_loaded(struct request *r, redisReply *both)
 {
-	const char *hash = util_reply_field(reply, "token");
-	const char *csrf = util_reply_field(reply, "csrf");
-	const char *flash = util_reply_field(reply, "flash");
+	const redisReply *reply;
+	const char *hash, *csrf, *flash;
 
+	if (both->type != REDIS_REPLY_ARRAY || both->elements != 2) {
+		web_error(r, 503, "无法读取登录状态，请稍后再试。");
+		return;
+	}
+	reply = both->element[0];
+	hash = util_reply_field(reply, "token");
+	csrf = util_reply_field(reply, "csrf");
+	flash = util_reply_field(reply, "flash");
 	if (hash == NULL || csrf == NULL || strlen(hash) != TOKEN_HASH_LEN ||
 	    strlen(csrf) != WEB_CSRF_LEN) {
 		*web_state(r)->sid = '\0';
@@ -397,7 +408,7 @@ web_session_loaded(struct request *r, redisReply *reply)
 	memcpy(web_state(r)->csrf, csrf, WEB_CSRF_LEN + 1);
 	if (flash != NULL)
 		web_state(r)->flash = xstrdup(flash);
-	auth_lookup(r, hash, web_session_token_loaded);
+	web_session_token_loaded(r, both->element[1]);
 }
 
 /* Find the request's session, then run the page as its user. */
@@ -405,16 +416,14 @@ void
 web_session_load(struct request *r)
 {
 	const char *argv[2];
-	char key[256];
 
 	if (!web_session_cookie(r, web_state(r)->sid)) {
 		web_session_none(r);
 		return;
 	}
-	web_session_key(r, key, sizeof key);
-	argv[0] = "HGETALL";
-	argv[1] = key;
-	request_store(r, web_session_loaded, 2, argv, NULL);
+	argv[0] = "session";
+	argv[1] = web_state(r)->sid;
+	request_script(r, SCRIPT_READ, web_session_loaded, 2, argv, NULL);
 }
 
 /* The key of the sorted set of a token's sessions (SIDs by creation ms). */

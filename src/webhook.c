@@ -2,7 +2,9 @@
  * webhook.c -- delivering the outbox to the departments' webhooks, on the
  * daemon's own loop.
  *
- * Every 200 ms the daemon reads new outbox entries through the Redis
+ * A committed change wakes the engine (outbox_watch.c: a blocking XREAD
+ * on a connection of its own, answered for this daemon's commits and every
+ * other daemon's). It then reads new outbox entries through the Redis
  * consumer group "webhooks" (deliver.lua turns each into a delivery and
  * acknowledges it in one step), then claims the deliveries that are due
  * (a lease, so that no other daemon sends the same attempt meanwhile) and
@@ -18,6 +20,12 @@
  * again when the lease ends: at least once, always with the same
  * webhook-id. Entries read by a daemon that died before enqueuing them are
  * taken over with XAUTOCLAIM after OUTBOX_IDLE_MS.
+ *
+ * Nothing polls while the watch is up: the engine sleeps until the next
+ * due time it knows of (a retry, the end of quiet hours, a chat robot's
+ * next turn, a deferred busy delivery) or WEBHOOK_IDLE_MS at the most,
+ * for what only another daemon knows (its retries, leases of a daemon
+ * that died). Without a watch it looks every WEBHOOK_TICK_MS.
  *
  * About 800 lines because the loop's three sides of one delivery (curl's
  * sockets and timer, the transfer, the Redis calls before and after it)
@@ -42,6 +50,7 @@
 #include "daemon.h"
 
 #define WEBHOOK_TICK_MS 200
+#define WEBHOOK_IDLE_MS 1000       /* the longest sleep while watching */
 #define WEBHOOK_MERGE_MAX 50       /* events in one merged chat message */
 #define WEBHOOK_LEASE_SLACK_MS 5000 /* a lease is the attempt's timeout + this */
 #define WEBHOOK_BUSY_MS 1000       /* retry delay when the endpoint is busy */
@@ -80,6 +89,9 @@ struct webhook {
 	struct webhook_busy *busy;   /* transfers in flight per department */
 	char consumer[96];
 	int reading;                 /* an outbox read or claim is outstanding */
+	int again;                   /* woken meanwhile: look again at once */
+	int64_t next_due;            /* earliest due time known here; 0: none */
+	struct outbox_watch *watch;  /* wakes us on a commit */
 	int group_ready;
 	int64_t last_autoclaim;
 	uint64_t connection;         /* the store's connection last read on */
@@ -176,6 +188,49 @@ webhook_schedule(struct webhook *w, int ms)
 
 	if (!w->stopping)
 		evtimer_add(w->tick, &tv);
+}
+
+/* Something will be due at ms (util_now_ms time): wake for it. */
+static void
+webhook_due_at(struct webhook *w, int64_t ms)
+{
+	if (w->next_due == 0 || ms < w->next_due)
+		w->next_due = ms;
+}
+
+/*
+ * Nothing to do now: sleep until the next due time known here, at most
+ * WEBHOOK_IDLE_MS while the watch wakes us on commits, else poll.
+ */
+static void
+webhook_idle(struct webhook *w)
+{
+	int64_t now = util_now_ms(), ms = WEBHOOK_IDLE_MS;
+
+	if (w->again) {
+		w->again = 0;
+		webhook_schedule(w, 0);
+		return;
+	}
+	if (!outbox_watch_check(w->watch))
+		ms = WEBHOOK_TICK_MS;
+	if (w->next_due != 0 && w->next_due - now < ms)
+		ms = w->next_due > now ? w->next_due - now : 0;
+	webhook_schedule(w, (int)ms);
+}
+
+/* A change was committed (outbox_watch.c): read the outbox now. */
+static void
+webhook_wake(void *arg)
+{
+	struct webhook *w = arg;
+
+	if (w->stopping)
+		return;
+	if (w->reading)
+		w->again = 1;
+	else
+		webhook_schedule(w, 0);
 }
 
 /* Run deliver.lua's action with payload; cb may be NULL. */
@@ -378,6 +433,8 @@ webhook_record(struct webhook *w, struct webhook_transfer *t, long status,
 	if (verdict == WEBHOOK_RETRY && t->holdable)
 		next_at = webhook_quiet_due(w, t->backend, next_at);
 	cJSON_AddNumberToObject(payload, "next_at", (double)next_at);
+	if (verdict == WEBHOOK_RETRY)
+		webhook_due_at(w, next_at);
 	attempt = cJSON_AddObjectToObject(payload, "attempt");
 	cJSON_AddNumberToObject(attempt, "at", (double)t->started);
 	cJSON_AddNumberToObject(attempt, "status", (double)status);
@@ -574,6 +631,7 @@ webhook_send(struct webhook *w, const char *dept_id,
 			    (long long)(util_now_ms() + WEBHOOK_BUSY_MS));
 			webhook_script(w, "defer", payload, NULL, NULL);
 		}
+		webhook_due_at(w, util_now_ms() + WEBHOOK_BUSY_MS);
 		return;
 	}
 	t = xcalloc(1, sizeof *t);
@@ -656,11 +714,17 @@ webhook_claimed(redisAsyncContext *c, void *r, void *privdata)
 				taken[j] = 1;
 			}
 		}
+		/* A chat robot's next turn may find more waiting. */
+		if (backend != NULL && backend->pace_ms > 0)
+			webhook_due_at(w, util_now_ms() + backend->pace_ms);
 		webhook_send(w, dept, rows, n);
 	}
 	free(taken);
-	/* Work was there: look again at once, else at the next tick. */
-	webhook_schedule(w, reply->elements > 0 ? 0 : WEBHOOK_TICK_MS);
+	/* Work was there: look again at once, else sleep. */
+	if (reply->elements > 0)
+		webhook_schedule(w, 0);
+	else
+		webhook_idle(w);
 }
 
 static void
@@ -731,6 +795,7 @@ webhook_enqueue(struct webhook *w, const redisReply *entries)
 		if ((due_ms = webhook_entry_due(w, e, now_ms)) != now_ms) {
 			snprintf(due, sizeof due, "%lld", (long long)due_ms);
 			cJSON_AddStringToObject(e, "held_until", due);
+			webhook_due_at(w, due_ms);
 		}
 		cJSON_AddItemToArray(list, e);
 	}
@@ -808,6 +873,9 @@ webhook_tick(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	w->reading = 1;
+	/* This claim takes what is due by now. */
+	if (w->next_due != 0 && w->next_due <= now)
+		w->next_due = 0;
 	if (now - w->last_autoclaim > OUTBOX_IDLE_MS) {
 		/* Entries another daemon read but never enqueued. */
 		w->last_autoclaim = now;
@@ -864,6 +932,7 @@ webhook_start_engine(struct daemon *d)
 	curl_multi_setopt(w->multi, CURLMOPT_TIMERDATA, w);
 	w->curl_timer = evtimer_new(d->base, webhook_curl_timeout, w);
 	w->tick = evtimer_new(d->base, webhook_tick, w);
+	w->watch = outbox_watch_new(d->base, d->store, webhook_wake, w);
 	w->last_autoclaim = util_now_ms();
 	webhook_schedule(w, 0);
 	return w;
@@ -887,6 +956,7 @@ webhook_stop(struct webhook *w)
 	struct webhook_busy *b;
 
 	w->stopping = 1;
+	outbox_watch_free(w->watch);
 	event_free(w->tick);
 	while ((t = TAILQ_FIRST(&w->transfers)) != NULL) {
 		TAILQ_REMOVE(&w->transfers, t, entry);

@@ -3,7 +3,9 @@
 # carries them in its binary. Usage: embed.sh OUT.c prelude.lua workflow.lua
 # list.lua ... The prelude (the helpers every script shares) goes in front
 # of each script; the order of the scripts is the order of enum
-# store_script_id.
+# store_script_id. A script's shebang line (#!lua flags=no-writes: Redis 7
+# then runs it during CLIENT PAUSE WRITE, as it would a plain read) must be
+# the first line of all, so it goes in front of the prelude.
 set -e
 out=$1
 prelude=$2
@@ -19,8 +21,18 @@ quote() {
 	for f in "$@"; do
 		name=$(basename "$f" .lua)
 		echo "	{ \"$name\","
-		quote "$prelude"
-		quote "$f"
+		if head -n 1 "$f" | grep -q '^#!lua'; then
+			head -n 1 "$f" >"$out.line"
+			quote "$out.line"
+			rm -f "$out.line"
+			quote "$prelude"
+			tail -n +2 "$f" >"$out.rest"
+			quote "$out.rest"
+			rm -f "$out.rest"
+		else
+			quote "$prelude"
+			quote "$f"
+		fi
 		echo '	},'
 	done
 	echo '	{ NULL, NULL }'

@@ -1,5 +1,7 @@
+#!lua flags=no-writes
 -- read.lua -- read one thing with everything that belongs to it, in one
--- step so that the parts agree.
+-- step so that the parts agree. It writes nothing, and says so (the line
+-- above): a page's session read goes on while writes are paused.
 --
 -- ARGV: prefix, kind, id, [limit].
 --   issue I  -> {issue fields, {task fields, ...}, {history JSON, ...}},
@@ -7,6 +9,14 @@
 --   task T   -> {task fields, {issue fields, ...}}, or {}
 --   queue D  -> {total, {{task fields}, ...}}: how many tasks D has queued,
 --               and the oldest of them, at most limit
+--   dept D QUEUE DONE HISTORY -> {total queued, {queued task fields,
+--               ...} (the oldest QUEUE), {task fields, ...} in work,
+--               {task fields, ...} (the last DONE resolved, latest first),
+--               {dossier, ...}}: /dept in one step; the dossiers (as
+--               below, last HISTORY entries) of every listed task's issues,
+--               in the order of the lists
+--   session SID -> {session fields, fields of the token it names}: who is
+--               signed in on a page, in one step ({} for what is missing)
 --   since MS -> {id, created ms, id, created ms, ...}: issues created at
 --               or after MS, oldest first, at most limit (the common-issue
 --               window looks for those it does not have yet)
@@ -40,6 +50,36 @@ if kind == 'queue' then
   local ids = redis.call('ZRANGE', key('open', id), 0,
     tonumber(ARGV[4]) - 1)
   return {redis.call('ZCARD', key('open', id)), hashes('task:', ids)}
+end
+if kind == 'dept' then
+  local queue = hashes('task:', redis.call('ZRANGE', key('open', id), 0,
+    tonumber(ARGV[4]) - 1))
+  local work = hashes('task:', redis.call('ZRANGE', key('work', id), 0, -1))
+  local done = hashes('task:', redis.call('ZREVRANGE', key('done', id), 0,
+    tonumber(ARGV[5]) - 1))
+  local dossiers, limit = {}, tonumber(ARGV[6])
+  for _, list in ipairs({queue, work, done}) do
+    for _, t in ipairs(list) do
+      local issues
+      for i = 1, #t, 2 do
+        if t[i] == 'issues' then issues = decode_list(t[i + 1]) end
+      end
+      for _, x in ipairs(issues or {}) do
+        local k = key('issue', x)
+        dossiers[#dossiers + 1] = {redis.call('HGETALL', k),
+          redis.call('LRANGE', k .. ':history', -limit, -1)}
+      end
+    end
+  end
+  return {redis.call('ZCARD', key('open', id)), queue, work, done, dossiers}
+end
+if kind == 'session' then
+  local s = redis.call('HGETALL', key('session', id))
+  local t = {}
+  for i = 1, #s, 2 do
+    if s[i] == 'token' then t = redis.call('HGETALL', key('token', s[i + 1])) end
+  end
+  return {s, t}
 end
 if kind == 'since' then
   return redis.call('ZRANGEBYSCORE', key('issues'), id, '+inf',

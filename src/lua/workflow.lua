@@ -32,6 +32,10 @@
 --                          resolved (the digests' "resolved this week")
 --   P task:T               hash; P queue:D stream (routed, unclaimed tasks);
 --                          P open:D sorted set of queued task ids
+--   P work:D, P done:D     sorted sets of D's tasks in work (claimed,
+--                          responded) by creation, and of those it
+--                          resolved by when: /dept's lists, however old
+--                          their issues (track_work)
 --   P group:G              hash of a common group (topic, members, tasks)
 --   P triage               sorted set of returned issues awaiting an admin
 --   P deadlines            sorted set of 'STAGE:T' by due ms (stage claim,
@@ -223,6 +227,22 @@ local function unqueue(task, dept)
   end
 end
 
+-- A task's state changed: keep its department's work and done lists.
+local function track_work(task, dept, state)
+  local tk = key('task', task)
+  if state == 'claimed' or state == 'responded' then
+    redis.call('ZADD', key('work', dept), hget(tk, 'created') or now, task)
+  else
+    redis.call('ZREM', key('work', dept), task)
+  end
+  if state == 'resolved' then
+    redis.call('ZADD', key('done', dept), hget(tk, 'resolved_at') or now,
+      task)
+  else
+    redis.call('ZREM', key('done', dept), task)
+  end
+end
+
 local function enqueue(task, dept, due, created)
   redis.call('HSET', key('task', task), 'state', 'queued', 'claimant', '',
     'overdue', '', 'due_claim', due.claim, 'due_respond', due.respond,
@@ -231,6 +251,7 @@ local function enqueue(task, dept, due, created)
   redis.call('ZADD', key('open', dept), string.format('%d',
     tonumber(created) * 1000 + tonumber(task:sub(2)) % 1000), task)
   set_deadline(task, 'claim', due.claim)
+  track_work(task, dept, 'queued')
 end
 
 local function new_task(dept, issues, due)
@@ -332,6 +353,7 @@ local function group_task(members, dept, group)
           redis.call('HSET', key('task', t), 'state', 'merged',
             'merged_into', keep)
           unqueue(t, dept)
+          track_work(t, dept, 'merged')
           set_deadline(t, nil)
           tasks[i] = keep
           redis.call('HSET', key('issue', m), 'tasks', enc(tasks))
@@ -575,6 +597,7 @@ local function step(task)
   redis.call('HSET', k, 'state', req.to, req.field, req.text,
     req.to .. '_at', now)
   if state == 'queued' then unqueue(task, dept) end
+  track_work(task, dept, req.to)
   for _, rec in ipairs(req.outcomes or {}) do fw_store(rec, req.actor, now) end
   if req.next then
     set_deadline(task, req.next, hget(k, 'due_' .. req.next))
@@ -738,6 +761,7 @@ local function route()
       if #members == 0 then
         redis.call('HSET', tk, 'state', 'withdrawn')
         unqueue(t, d)
+        track_work(t, d, 'withdrawn')
         set_deadline(t, nil)
       end
     end

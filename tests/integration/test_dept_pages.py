@@ -11,7 +11,7 @@ import urllib.parse
 import pytest
 
 import lib
-from flow import act_ok, issue_act, new_issue, submit, task_of, web_get, web_login
+from flow import act_ok, issue_act, new_issue, report, submit, task_of, web_get, web_hidden, web_login, web_post
 
 
 @pytest.fixture(scope="module")
@@ -117,3 +117,32 @@ def test_an_unknown_state_filter_is_still_refused(st):
     before = lib.stable_snapshot(st.r)
     assert web_get(st, "/dept?state=closed", cookie).status == 400
     lib.assert_unchanged(before, lib.stable_snapshot(st.r))
+
+
+def test_a_task_on_an_issue_older_than_the_newest_hundred_is_answered_from_dept(st):
+    """/dept lists the tasks in work from the department's own index: a
+    task claimed on an issue that 120 newer issues pushed out of the
+    department's newest hundred is still there, and answered from the page."""
+    iss = new_issue(st, "O046", title="很早以前认领的问题")
+    tid = task_of(iss, "hr")
+    act_ok(st, tid, "claim", text="吴十")
+    for oid in ("O047", "O048", "O049"):
+        report(st, oid, 40)
+    newest = st.r.zrevrange(lib.PREFIX + "issues:dept:hr", 0, 99)
+    assert len(newest) == 100 and iss["id"].encode() not in newest
+    cookie = web_login(st, st.token("department", "hr"))
+    body = web_get(st, "/dept", cookie).body.decode()
+    item = task_item(section(body, "work"), tid)
+    assert item is not None and "很早以前认领的问题" in item
+    assert 'action="/dept/respond"' in item
+    r = web_post(st, "/dept/respond", {"csrf": web_hidden(body, "csrf"), "task": tid,
+                                       "response": "已与企业约定面谈"}, cookie)
+    assert r.status == 303, r
+    t = st.d.get("/api/v1/tasks/" + tid, token=st.token("admin", "ops")).json()
+    assert t["state"] == "responded" and t["response"] == "已与企业约定面谈"
+    body = web_get(st, "/dept", cookie).body.decode()
+    assert "已与企业约定面谈" in task_item(section(body, "work"), tid)
+    act_ok(st, tid, "resolve", text="已办结")
+    body = web_get(st, "/dept", cookie).body.decode()
+    assert task_item(section(body, "work"), tid) is None
+    assert task_item(section(body, "done"), tid) is not None
