@@ -5,11 +5,11 @@
  * The window holds the grams (not the texts) of open issues, with an
  * inverted index per topic: gram -> posting list of the entries that have
  * it. A match counts, for every entry, the query's grams it shares, which
- * touches only entries that share any, but skips posting lists longer than
- * a fifth of the topic ("希望", "企业", "对接" are everywhere), as many as
- * can be skipped without losing an entry that might still reach the
- * threshold (prefix filtering): an entry never counted shares at most the
- * skipped grams, too few to score the threshold. Every entry counted is
+ * touches only entries that share any, but skips the query's longest
+ * posting lists, as many as can be skipped without losing an entry that
+ * might still reach the threshold (prefix filtering, the query's grams
+ * ordered rarest first): an entry never counted shares at most the skipped
+ * grams, too few to score the threshold. Every entry counted is
  * then scored exactly (its count, plus a binary search of its grams for
  * each skipped one). Entries live in an array addressed by a uint32 slot, so
  * postings are arrays of slots; each period keeps its entries in insertion
@@ -563,6 +563,13 @@ similar_window_add(struct similar_window *w, const char *issue,
 	return 0;
 }
 
+/* The number of issues in the window. */
+size_t
+similar_window_count(const struct similar_window *w)
+{
+	return w->nentries;
+}
+
 /* Is issue in the window? */
 int
 similar_window_has(const struct similar_window *w, const char *issue)
@@ -721,30 +728,27 @@ similar_window_has_gram(const struct similar_window_entry *e, uint32_t gram)
 /*
  * Choose the postings a match does not count, for a query of nq grams
  * whose npost postings in topic t are post: move them to the front of post
- * and return how many. Counting every posting gives each entry's exact
- * share, so only huge postings (over a fifth of the topic: "希望", "企业")
- * are worth skipping, and only so many that an entry sharing nothing but
- * them, at most skip grams, still stays below the threshold: skip <
- * threshold * (nq + 1) / 2. An entry not counted then cannot match.
+ * and return how many. The longest postings are skipped (prefix filtering
+ * with the query's grams ordered rarest first), as many as can be without
+ * losing an entry: one sharing only skipped grams shares c <= skip of them
+ * and has at least c grams, so it scores at most 2c / (nq + c), below the
+ * threshold while c < threshold * nq / (2 - threshold). So an entry not
+ * counted cannot match, and the walk never touches the query's most common
+ * grams ("希望", "企业", "工"), whatever the topic's size.
  */
 static size_t
-similar_window_match_skip(const struct similar_window_topic *t,
-    struct similar_window_posting **post, size_t npost, size_t nq,
-    double threshold)
+similar_window_match_skip(struct similar_window_posting **post, size_t npost,
+    size_t nq, double threshold)
 {
-	size_t skip, huge = 0, i;
+	size_t skip;
 	double budget;
 
-	for (i = 0; i < npost; i++) {
-		if (post[i]->n > t->nentries / 5)
-			huge++;
-	}
-	budget = threshold * (double)(nq + 1) / 2.0 - 1e-9;
+	budget = threshold * (double)nq / (2.0 - threshold) - 1e-9;
 	skip = budget > 1.0 ? (size_t)budget : 0;
 	if (skip > 0 && (double)skip >= budget)
 		skip--;
-	if (skip > huge)
-		skip = huge;
+	if (skip > npost)
+		skip = npost;
 	if (skip > 0)
 		qsort(post, npost, sizeof *post, similar_window_compare_posting);
 	return skip;
@@ -808,7 +812,7 @@ similar_window_match(struct similar_window *w, const char *topic,
 		    post[npost]->n > 0)
 			npost++;
 	}
-	skip = similar_window_match_skip(t, post, npost, q.n, threshold);
+	skip = similar_window_match_skip(post, npost, q.n, threshold);
 	for (i = skip; i < npost; i++) {
 		for (j = 0; j < post[i]->n; j++) {
 			slot = post[i]->slots[j];
