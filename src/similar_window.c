@@ -17,7 +17,7 @@
  *
  * Nothing here is thread-safe: one window belongs to one event loop.
  *
- * One file of ~870 lines on purpose: the issue index, the postings, the
+ * One file of ~900 lines on purpose: the issue index, the postings, the
  * periods and the entries are one structure whose invariants every
  * function here keeps together (a slot is in its period's list and in one
  * posting per gram, or free); apart, each part would reach into the others.
