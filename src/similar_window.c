@@ -826,6 +826,10 @@ similar_window_match(struct similar_window *w, const char *topic,
 	skip = similar_window_match_skip(post, npost, q.n, threshold);
 	for (i = skip; i < npost; i++) {
 		for (j = 0; j < post[i]->n; j++) {
+			/* The tally is random access: ask for it early. */
+			if (j + 16 < post[i]->n)
+				__builtin_prefetch(
+				    &w->tally[post[i]->slots[j + 16]]);
 			slot = post[i]->slots[j];
 			if (w->tally[slot].count++ == 0)
 				w->touched[ntouched++] = slot;
