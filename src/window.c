@@ -70,7 +70,7 @@ window_add_fields(struct window *w, const redisReply *f)
 	struct period p;
 	char *text;
 
-	/* Closed issues stay out: another daemon may have closed it. */
+	/* Closed issues stay out, at a (re)start's load as later. */
 	if (id != NULL && state != NULL && strcmp(state, "closed") == 0) {
 		similar_window_remove(w->index, id);
 		return;
