@@ -375,6 +375,7 @@ void window_stop(struct window *);
 struct similar_window *window_index(struct window *);
 int window_loaded(const struct window *);
 int window_oldest_key(void);
+void window_metrics(const struct window *, struct evbuffer *);
 
 /* outbox_watch.c */
 struct outbox_watch;

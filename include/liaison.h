@@ -557,6 +557,7 @@ int similar_window_add(struct similar_window *, const char *issue,
     const char *topic, const char *enterprise, int period_key,
     const char *group, const char *text);
 int similar_window_has(const struct similar_window *, const char *issue);
+size_t similar_window_count(const struct similar_window *);
 const char *similar_window_group(const struct similar_window *,
     const char *issue);
 void similar_window_set_group(struct similar_window *, const char *issue,

@@ -16,6 +16,8 @@
 #include "liaison.h"
 #include "daemon.h"
 
+/* r->state of a confirm that closes the issue when the store agrees. */
+static const char api_actions_closes[] = "closes";
 static const char *const confirm_fields[] = { "satisfaction", "comment",
     NULL };
 static const char *const reopen_fields[] = { "reason", NULL };
@@ -32,6 +34,10 @@ api_actions_done(struct request *r, redisReply *reply)
 {
 	if (api_workflow_refused(r, reply))
 		return;
+	/* A closed issue is nobody's common issue any more (SPEC §14). */
+	if (r->state == api_actions_closes)
+		similar_window_remove(window_index(r->daemon->window),
+		    r->param);
 	api_issues_fetch(r, r->param);
 }
 
@@ -175,5 +181,11 @@ api_actions_issue(struct request *r)
 		return;
 	}
 	cJSON_Delete(body);
+	/* Any answer but 不满意 closes the issue: see api_actions_done. */
+	if (strcmp(action, "confirm") == 0 && strcmp(cJSON_GetStringValue(
+	    cJSON_GetObjectItem(payload, "satisfaction")), "unsatisfied") != 0) {
+		r->state = (void *)api_actions_closes;
+		r->state_free = NULL;
+	}
 	api_workflow_run(r, action, payload, api_actions_done, 0, NULL);
 }

@@ -244,6 +244,7 @@ api_misc_metrics_reply(struct request *r, const redisReply *stats,
 	api_misc_metrics_redis(buf, r->daemon->store);
 	retention_metrics(buf);
 	intake_metrics(r->daemon->intake, buf);
+	window_metrics(r->daemon->window, buf);
 	if (stats != NULL && stats->type == REDIS_REPLY_ARRAY &&
 	    stats->elements == 2) {
 		evbuffer_add_printf(buf,

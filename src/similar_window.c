@@ -5,11 +5,11 @@
  * The window holds the grams (not the texts) of open issues, with an
  * inverted index per topic: gram -> posting list of the entries that have
  * it. A match counts, for every entry, the query's grams it shares, which
- * touches only entries that share any, but skips posting lists longer than
- * a fifth of the topic ("希望", "企业", "对接" are everywhere), as many as
- * can be skipped without losing an entry that might still reach the
- * threshold (prefix filtering): an entry never counted shares at most the
- * skipped grams, too few to score the threshold. Every entry counted is
+ * touches only entries that share any, but skips the query's longest
+ * posting lists, as many as can be skipped without losing an entry that
+ * might still reach the threshold (prefix filtering, the query's grams
+ * ordered rarest first): an entry never counted shares at most the skipped
+ * grams, too few to score the threshold. Every entry counted is
  * then scored exactly (its count, plus a binary search of its grams for
  * each skipped one). Entries live in an array addressed by a uint32 slot, so
  * postings are arrays of slots; each period keeps its entries in insertion
@@ -17,7 +17,7 @@
  *
  * Nothing here is thread-safe: one window belongs to one event loop.
  *
- * One file of ~870 lines on purpose: the issue index, the postings, the
+ * One file of ~900 lines on purpose: the issue index, the postings, the
  * periods and the entries are one structure whose invariants every
  * function here keeps together (a slot is in its period's list and in one
  * posting per gram, or free); apart, each part would reach into the others.
@@ -68,6 +68,16 @@ struct similar_window_period {
 	uint32_t n;
 };
 
+/*
+ * A slot's count during a match, beside its entry's length: the check of
+ * the count reads this one cache line, not the entry, for every slot the
+ * walk touched (the entries' cache misses were half of a match).
+ */
+struct similar_window_tally {
+	uint32_t count;
+	uint32_t ngrams;
+};
+
 struct similar_window {
 	size_t max_entries;
 
@@ -87,7 +97,7 @@ struct similar_window {
 	size_t periods_alloc;
 
 	/* Scratch for similar_window_match, nalloc long. */
-	uint32_t *count;
+	struct similar_window_tally *tally;
 	uint32_t *touched;
 	struct similar_match *found;
 	size_t found_alloc;
@@ -427,8 +437,8 @@ similar_window_entry_slot(struct similar_window *w)
 	w->entries = xreallocarray(w->entries, n, sizeof *w->entries);
 	memset(&w->entries[w->nalloc], 0,
 	    (n - w->nalloc) * sizeof *w->entries);
-	w->count = xreallocarray(w->count, n, sizeof *w->count);
-	memset(&w->count[w->nalloc], 0, (n - w->nalloc) * sizeof *w->count);
+	w->tally = xreallocarray(w->tally, n, sizeof *w->tally);
+	memset(&w->tally[w->nalloc], 0, (n - w->nalloc) * sizeof *w->tally);
 	w->touched = xreallocarray(w->touched, n, sizeof *w->touched);
 	for (i = n; i-- > w->nalloc + 1;) {
 		w->entries[i].next = w->free_slot;
@@ -509,7 +519,7 @@ similar_window_free(struct similar_window *w)
 	free(w->entries);
 	free(w->index);
 	free(w->periods);
-	free(w->count);
+	free(w->tally);
 	free(w->touched);
 	free(w->found);
 	free(w);
@@ -553,6 +563,7 @@ similar_window_add(struct similar_window *w, const char *issue,
 	e->group = group != NULL ? xstrdup(group) : NULL;
 	e->grams = g.v;
 	e->ngrams = (uint32_t)g.n;
+	w->tally[slot].ngrams = e->ngrams;
 	e->topic = (uint32_t)similar_window_topic_find(w, topic, 1);
 	e->period_key = period_key;
 	w->nentries++;
@@ -561,6 +572,13 @@ similar_window_add(struct similar_window *w, const char *issue,
 	similar_window_period_link(w, slot);
 	similar_window_postings_add(w, slot);
 	return 0;
+}
+
+/* The number of issues in the window. */
+size_t
+similar_window_count(const struct similar_window *w)
+{
+	return w->nentries;
 }
 
 /* Is issue in the window? */
@@ -721,30 +739,27 @@ similar_window_has_gram(const struct similar_window_entry *e, uint32_t gram)
 /*
  * Choose the postings a match does not count, for a query of nq grams
  * whose npost postings in topic t are post: move them to the front of post
- * and return how many. Counting every posting gives each entry's exact
- * share, so only huge postings (over a fifth of the topic: "希望", "企业")
- * are worth skipping, and only so many that an entry sharing nothing but
- * them, at most skip grams, still stays below the threshold: skip <
- * threshold * (nq + 1) / 2. An entry not counted then cannot match.
+ * and return how many. The longest postings are skipped (prefix filtering
+ * with the query's grams ordered rarest first), as many as can be without
+ * losing an entry: one sharing only skipped grams shares c <= skip of them
+ * and has at least c grams, so it scores at most 2c / (nq + c), below the
+ * threshold while c < threshold * nq / (2 - threshold). So an entry not
+ * counted cannot match, and the walk never touches the query's most common
+ * grams ("希望", "企业", "工"), whatever the topic's size.
  */
 static size_t
-similar_window_match_skip(const struct similar_window_topic *t,
-    struct similar_window_posting **post, size_t npost, size_t nq,
-    double threshold)
+similar_window_match_skip(struct similar_window_posting **post, size_t npost,
+    size_t nq, double threshold)
 {
-	size_t skip, huge = 0, i;
+	size_t skip;
 	double budget;
 
-	for (i = 0; i < npost; i++) {
-		if (post[i]->n > t->nentries / 5)
-			huge++;
-	}
-	budget = threshold * (double)(nq + 1) / 2.0 - 1e-9;
+	budget = threshold * (double)nq / (2.0 - threshold) - 1e-9;
 	skip = budget > 1.0 ? (size_t)budget : 0;
 	if (skip > 0 && (double)skip >= budget)
 		skip--;
-	if (skip > huge)
-		skip = huge;
+	if (skip > npost)
+		skip = npost;
 	if (skip > 0)
 		qsort(post, npost, sizeof *post, similar_window_compare_posting);
 	return skip;
@@ -808,23 +823,27 @@ similar_window_match(struct similar_window *w, const char *topic,
 		    post[npost]->n > 0)
 			npost++;
 	}
-	skip = similar_window_match_skip(t, post, npost, q.n, threshold);
+	skip = similar_window_match_skip(post, npost, q.n, threshold);
 	for (i = skip; i < npost; i++) {
 		for (j = 0; j < post[i]->n; j++) {
+			/* The tally is random access: ask for it early. */
+			if (j + 16 < post[i]->n)
+				__builtin_prefetch(
+				    &w->tally[post[i]->slots[j + 16]]);
 			slot = post[i]->slots[j];
-			if (w->count[slot]++ == 0)
+			if (w->tally[slot].count++ == 0)
 				w->touched[ntouched++] = slot;
 		}
 	}
 	for (i = 0; i < ntouched; i++) {
 		slot = w->touched[i];
-		common = w->count[slot];
-		w->count[slot] = 0;
+		common = w->tally[slot].count;
+		w->tally[slot].count = 0;
+		if (2.0 * (double)(common + skip) + 1e-9 <
+		    threshold * (double)(q.n + w->tally[slot].ngrams))
+			continue;
 		e = &w->entries[slot];
 		if (e->period_key < min_period_key)
-			continue;
-		if (2.0 * (double)(common + skip) + 1e-9 <
-		    threshold * (double)(q.n + e->ngrams))
 			continue;
 		for (j = 0; j < skip; j++)
 			common += similar_window_has_gram(e, post[j]->gram);
@@ -858,7 +877,7 @@ similar_window_bytes(const struct similar_window *w)
 	uint32_t j;
 
 	bytes = sizeof *w;
-	bytes += (size_t)w->nalloc * (sizeof *w->entries + sizeof *w->count +
+	bytes += (size_t)w->nalloc * (sizeof *w->entries + sizeof *w->tally +
 	    sizeof *w->touched);
 	bytes += (size_t)(w->index_mask + 1) * sizeof *w->index;
 	bytes += w->periods_alloc * sizeof *w->periods;

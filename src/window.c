@@ -66,9 +66,15 @@ window_add_fields(struct window *w, const redisReply *f)
 	const char *group = util_reply_field(f, "group");
 	const char *title = util_reply_field(f, "title");
 	const char *detail = util_reply_field(f, "detail");
+	const char *state = util_reply_field(f, "state");
 	struct period p;
 	char *text;
 
+	/* Closed issues stay out, at a (re)start's load as later. */
+	if (id != NULL && state != NULL && strcmp(state, "closed") == 0) {
+		similar_window_remove(w->index, id);
+		return;
+	}
 	if (id == NULL || topic == NULL || ent == NULL || period == NULL ||
 	    period_parse(period, &p) == -1)
 		return;
@@ -221,6 +227,20 @@ struct similar_window *
 window_index(struct window *w)
 {
 	return w->index;
+}
+
+/*
+ * The open issues in the window, for /metrics (not its bytes: counting
+ * them walks every entry).
+ */
+void
+window_metrics(const struct window *w, struct evbuffer *buf)
+{
+	evbuffer_add_printf(buf,
+	    "# HELP liaisond_window_issues Open issues in the window of "
+	    "common-issue detection (closed ones leave it).\n"
+	    "# TYPE liaisond_window_issues gauge\n"
+	    "liaisond_window_issues %zu\n", similar_window_count(w->index));
 }
 
 int

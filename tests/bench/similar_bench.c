@@ -2,7 +2,7 @@
  * similar_bench.c -- how fast the similarity window matches a new item
  * against a province's open issues, and what the window costs in memory.
  *
- *	similar_bench [entries [matches [seed]]]
+ *	similar_bench [entries [matches [seed [phrases|dense]]]]
  *
  * Builds a window of entries (default 100000) open issues spread over the
  * sample roster's 17 topics and four half-months, with Chinese texts made
@@ -15,6 +15,11 @@
  * median, p90, p99 and worst match time, the matches found, the window's
  * bytes (and per entry) and the process's resident memory growth. Run by
  * tests/bench/similar.
+ *
+ * "dense" is the intake bench's window (tests/bench/report.lua): every
+ * issue in one topic (hiring), its text 8 + 24 characters drawn from the
+ * same pool of common characters, so that every gram is in many issues
+ * and almost none match.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -102,6 +107,17 @@ static const char *const requests[] = {
 	"请协助对接资源", "希望尽快明确", "恳请帮助", "希望给予支持", "",
 };
 
+/* report.lua's pool of common characters, for the dense window. */
+static const char pool[] =
+    "招工用工技能培训订单生产线岗位工资社保宿舍通勤夜班"
+    "学徒实习合同加班流动季节性外地返乡春节招聘会劳务派遣"
+    "电工焊工钳工叉车质检包装仓储物流装配调试维修"
+    "园区道路路灯供电供水燃气排污环评消防安全审批许可证执照"
+    "贷款融资担保授信利率税收减免退税发票补贴奖补兑现资金"
+    "厂房土地产权规划施工验收备案商标专利认证计量标准质量"
+    "人才公寓子女入学就医住房公交停车货车限行项目签约落地"
+    "党支部党员工会团委群团活动阵地书记组织关系转接发展";
+
 /* Characters of place and company names: every text gets a few. */
 static const char names[] =
     "东南西北中新华兴安平和泰康宁远长盛丰源通达明光金银海山河湖林森"
@@ -116,19 +132,35 @@ add(char *buf, size_t len, const char *s)
 	strncat(buf, s, len - strlen(buf) - 1);
 }
 
-/* Append n random name characters (3 bytes each in UTF-8) to buf. */
+/* Append n random characters of from (3 bytes each in UTF-8) to buf. */
 static void
-add_name(char *buf, size_t len, int n)
+add_chars(char *buf, size_t len, const char *from, size_t fromlen, int n)
 {
-	size_t count = (sizeof names - 1) / 3, i;
+	size_t count = fromlen / 3, i;
 	char c[4];
 
 	while (n-- > 0) {
 		i = rand_r(&seed) % count;
-		memcpy(c, names + i * 3, 3);
+		memcpy(c, from + i * 3, 3);
 		c[3] = '\0';
 		add(buf, len, c);
 	}
+}
+
+static void
+add_name(char *buf, size_t len, int n)
+{
+	add_chars(buf, len, names, sizeof names - 1, n);
+}
+
+/* Write a dense item, as report.lua does: title "\n" detail. */
+static void
+make_dense(char *buf, size_t len)
+{
+	buf[0] = '\0';
+	add_chars(buf, len, pool, sizeof pool - 1, 8);
+	add(buf, len, "\n");
+	add_chars(buf, len, pool, sizeof pool - 1, 24);
 }
 
 #define PICK(a) (a[rand_r(&seed) % (sizeof a / sizeof a[0])])
@@ -170,12 +202,25 @@ make_text(char *buf, size_t len, int t)
 }
 
 static double
-now_seconds(void)
+clock_seconds(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double
+now_seconds(void)
+{
+	return clock_seconds(CLOCK_MONOTONIC);
+}
+
+/* This thread's CPU time: a match's own cost on a shared machine. */
+static double
+cpu_seconds(void)
+{
+	return clock_seconds(CLOCK_THREAD_CPUTIME_ID);
 }
 
 /* Return this process's resident memory in kB. */
@@ -212,9 +257,9 @@ main(int argc, char **argv)
 	char text[512], issue[32], enterprise[32];
 	size_t entries = 100000, matches = 10000, i, found = 0, hits = 0;
 	size_t bytes, full = 0;
-	double start, build, *times;
+	double start, cpu, build, build_cpu, *times, *cpus;
 	long rss0, rss1;
-	int t;
+	int t, dense = 0, ntopics = NTOPICS;
 
 	if (argc > 1)
 		entries = strtoul(argv[1], NULL, 10);
@@ -222,21 +267,31 @@ main(int argc, char **argv)
 		matches = strtoul(argv[2], NULL, 10);
 	if (argc > 3)
 		seed = strtoul(argv[3], NULL, 10);
-	if (entries == 0 || matches == 0) {
+	if (argc > 4)
+		dense = strcmp(argv[4], "dense") == 0;
+	if (entries == 0 || matches == 0 || (argc > 4 && !dense &&
+	    strcmp(argv[4], "phrases") != 0)) {
 		fprintf(stderr, "usage: similar_bench [entries [matches "
-		    "[seed]]]\n");
+		    "[seed [phrases|dense]]]]\n");
 		return 1;
 	}
+	if (dense)
+		ntopics = 1;
 	times = calloc(matches, sizeof *times);
-	if (times == NULL)
+	cpus = calloc(matches, sizeof *cpus);
+	if (times == NULL || cpus == NULL)
 		return 1;
 
 	rss0 = rss_kb();
-	w = similar_window_new(200000);
+	w = similar_window_new(entries > 200000 ? entries : 200000);
 	start = now_seconds();
+	cpu = cpu_seconds();
 	for (i = 0; i < entries; i++) {
-		t = rand_r(&seed) % NTOPICS;
-		make_text(text, sizeof text, t);
+		t = dense ? 1 : rand_r(&seed) % NTOPICS;
+		if (dense)
+			make_dense(text, sizeof text);
+		else
+			make_text(text, sizeof text, t);
 		snprintf(issue, sizeof issue, "I%zu", i + 1);
 		snprintf(enterprise, sizeof enterprise, "91340800%010zu",
 		    (size_t)rand_r(&seed) % 1000000);
@@ -244,25 +299,33 @@ main(int argc, char **argv)
 		    PERIOD_NOW - rand_r(&seed) % 4, NULL, text);
 	}
 	build = now_seconds() - start;
+	build_cpu = cpu_seconds() - cpu;
 	rss1 = rss_kb();
 	bytes = similar_window_bytes(w);
 
 	for (i = 0; i < matches; i++) {
-		t = rand_r(&seed) % NTOPICS;
-		make_text(text, sizeof text, t);
+		t = dense ? 1 : rand_r(&seed) % NTOPICS;
+		if (dense)
+			make_dense(text, sizeof text);
+		else
+			make_text(text, sizeof text, t);
+		cpu = cpu_seconds();
 		start = now_seconds();
 		found = similar_window_match(w, topics[t], text,
 		    PERIOD_NOW - 1, SIMILAR_THRESHOLD_DEFAULT, m, 1024);
 		times[i] = now_seconds() - start;
+		cpus[i] = cpu_seconds() - cpu;
 		hits += found;
 		if (found == 1024)
 			full++;
 	}
 	qsort(times, matches, sizeof *times, compare_double);
+	qsort(cpus, matches, sizeof *cpus, compare_double);
 
-	printf("window: %zu open issues, %d topics, 4 half-months; built in "
-	    "%.2f s (%.1f us per add)\n", entries, NTOPICS, build,
-	    build * 1e6 / entries);
+	printf("window: %zu open issues, %d topic(s), 4 half-months, %s text; "
+	    "built in %.2f s, %.2f s of CPU (%.1f us per add)\n", entries,
+	    ntopics, dense ? "dense" : "phrase", build, build_cpu,
+	    build_cpu * 1e6 / entries);
 	printf("window bytes: %zu (%.1f MB, %.0f bytes per entry); "
 	    "RSS growth %.1f MB\n", bytes, bytes / 1048576.0,
 	    (double)bytes / entries, (rss1 - rss0) / 1024.0);
@@ -271,14 +334,20 @@ main(int argc, char **argv)
 	printf("  median %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us\n",
 	    times[matches / 2] * 1e6, times[matches * 90 / 100] * 1e6,
 	    times[matches * 99 / 100] * 1e6, times[matches - 1] * 1e6);
+	printf("  CPU time: median %.1f us, p90 %.1f us, p99 %.1f us, max "
+	    "%.1f us\n", cpus[matches / 2] * 1e6,
+	    cpus[matches * 90 / 100] * 1e6, cpus[matches * 99 / 100] * 1e6,
+	    cpus[matches - 1] * 1e6);
 	printf("  %.1f matches per item on average; %zu items hit the limit "
 	    "of 1024\n", (double)hits / matches, full);
 
-	start = now_seconds();
+	cpu = cpu_seconds();
 	similar_window_expire(w, PERIOD_NOW - 1);
-	printf("expire of the two older half-months: %.1f ms, %zu bytes "
-	    "left\n", (now_seconds() - start) * 1e3, similar_window_bytes(w));
+	printf("expire of the two older half-months: %.1f ms of CPU, %zu "
+	    "bytes left\n", (cpu_seconds() - cpu) * 1e3,
+	    similar_window_bytes(w));
 	similar_window_free(w);
 	free(times);
+	free(cpus);
 	return 0;
 }

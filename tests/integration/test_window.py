@@ -11,7 +11,7 @@ import os
 import time
 
 import lib
-from flow import one_item, sample_items, submit
+from flow import drive, issue_act, one_item, sample_items, submit
 
 WINDOW_SYNC_S = 1.0     # window.c reads new issue ids every second
 
@@ -60,3 +60,42 @@ def test_second_daemon_sees_issues_stored_by_the_first(fresh_stack):
         assert_one_group(st, ids + [third["id"]])
     finally:
         other.stop_and_check()
+
+
+def window_issues(daemon):
+    return lib.metric(daemon.metrics(), "liaisond_window_issues")
+
+
+def resolved(st, it):
+    """Sample item it filed and every task of its issue resolved; the issue."""
+    iss = file(st.d, st, it)
+    for t in iss["tasks"]:
+        drive(st, t["id"], "resolved", dept=t["department"])
+    return iss
+
+
+def test_a_closed_issue_leaves_the_window(fresh_stack):
+    """SPEC §14: a confirmed (closed) issue leaves the window at once; one
+    sent back as 不满意 stays; a restarted daemon does not load closed ones."""
+    st = fresh_stack()
+    b = sample_items(cluster="B")
+    assert window_issues(st.d) == 0
+    closing, kept = resolved(st, b[0]), resolved(st, b[1])
+    assert window_issues(st.d) == 2
+    rc = issue_act(st, closing["id"], "confirm", {"satisfaction": "satisfied"},
+                   st.token("officer", b[0]["officer"]))
+    assert rc.status == 200, rc
+    assert window_issues(st.d) == 1
+    rc = issue_act(st, kept["id"], "confirm", {"satisfaction": "unsatisfied", "comment": "仍未增容"},
+                   st.token("officer", b[1]["officer"]))
+    assert rc.status == 200, rc
+    assert window_issues(st.d) == 1
+    rc, err = st.d.terminate()
+    assert rc == 0, err[-2000:]
+    st.d.checked = False
+    st.d.start()
+    assert window_issues(st.d) == 1
+    # the open one is still found: with the third, B is two enterprises
+    # (the closed one no longer counts), below the common rule's three
+    third = file(st.d, st, b[2])
+    assert third["category"] == "individual", third

@@ -648,6 +648,171 @@ test_similar_window_match_finds_what_a_full_scan_finds(void **state)
 	free(sh);
 }
 
+/* ---- the window against a full scan, answer for answer ---- */
+
+struct scanned {
+	const char *issue;
+	double score;
+	int period;
+};
+
+/* The order of similar_window_match: best first, newer, then by id. */
+static int
+compare_scanned(const void *a, const void *b)
+{
+	const struct scanned *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score < y->score ? 1 : -1;
+	if (x->period != y->period)
+		return x->period < y->period ? 1 : -1;
+	return strcmp(x->issue, y->issue);
+}
+
+/*
+ * The oracle: score query against every text of topic by similar_score
+ * (no index), keep those at threshold or above in the window's order, and
+ * fail unless the window's answer (at most max) is the same list.
+ */
+static void
+assert_match_is_full_scan(struct similar_window *w, const char *topic,
+    const char *query, double threshold, size_t max, char **ids,
+    char **texts, const char **topics, const int *periods, size_t ntexts)
+{
+	struct scanned *want;
+	struct similar_match *m;
+	size_t nwant = 0, n, i;
+	double score;
+
+	want = calloc(ntexts + 1, sizeof *want);
+	m = calloc(max + 1, sizeof *m);
+	assert_non_null(want);
+	assert_non_null(m);
+	for (i = 0; i < ntexts; i++) {
+		if (strcmp(topics[i], topic) != 0)
+			continue;
+		score = similarity(query, texts[i]);
+		if (score >= threshold && score > 0) {
+			want[nwant].issue = ids[i];
+			want[nwant].score = score;
+			want[nwant++].period = periods[i];
+		}
+	}
+	qsort(want, nwant, sizeof *want, compare_scanned);
+	n = similar_window_match(w, topic, query, 0, threshold, m, max);
+	assert_int_equal(n, nwant < max ? nwant : max);
+	for (i = 0; i < n; i++) {
+		assert_string_equal(m[i].issue, want[i].issue);
+		assert_true(m[i].score == want[i].score);
+	}
+	free(want);
+	free(m);
+}
+
+static void
+test_similar_window_answers_the_samples_as_a_full_scan(void **state)
+{
+	static const double thresholds[] = { 0.1, THRESHOLD, 0.35, 0.6 };
+	struct similar_window *w;
+	struct sample *s;
+	const char **topics;
+	char **ids, **texts;
+	int *periods;
+	cJSON *json;
+	size_t n, i, t;
+
+	n = load_samples(&s, &json);
+	assert_true(n > 10);
+	ids = calloc(n, sizeof *ids);
+	texts = calloc(n, sizeof *texts);
+	topics = calloc(n, sizeof *topics);
+	periods = calloc(n, sizeof *periods);
+	w = similar_window_new(n);
+	for (i = 0; i < n; i++) {
+		if (asprintf(&ids[i], "I%zu", i) == -1)
+			fail();
+		texts[i] = s[i].text;
+		topics[i] = s[i].topic;
+		periods[i] = 100 + (int)(i % 3);
+		assert_int_equal(similar_window_add(w, ids[i], topics[i], "E",
+		    periods[i], NULL, texts[i]), 0);
+	}
+	/* Every sample as the new item, at several thresholds and limits. */
+	for (i = 0; i < n; i++) {
+		for (t = 0; t < 4; t++) {
+			assert_match_is_full_scan(w, s[i].topic, s[i].text,
+			    thresholds[t], 64, ids, texts, topics, periods, n);
+			assert_match_is_full_scan(w, s[i].topic, s[i].text,
+			    thresholds[t], 2, ids, texts, topics, periods, n);
+		}
+	}
+	similar_window_free(w);
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	free(texts);
+	free(topics);
+	free(periods);
+	free_samples(s, n, json);
+}
+
+/*
+ * Edge cases of skipping the longest postings: a query of one gram (nothing
+ * may be skipped), entries and a query made only of the grams every entry
+ * has (each of the query's postings is the whole topic), and texts with no
+ * gram at all.
+ */
+static void
+test_similar_window_skipping_common_grams_loses_nothing(void **state)
+{
+	static const char *const tails[] = { "", "路灯不亮", "夜间", "灯",
+	    "希望", "道路维修尽快", "企业" };
+	enum { N = 140 };
+	struct similar_window *w;
+	char *ids[N], *texts[N];
+	const char *topics[N];
+	int periods[N];
+	size_t i;
+
+	w = similar_window_new(N);
+	for (i = 0; i < N; i++) {
+		if (asprintf(&ids[i], "I%zu", i) == -1 ||
+		    asprintf(&texts[i], "%s%s", i % 5 == 0 ? "" : "希望企业对接",
+		    tails[i % 7]) == -1)
+			fail();
+		topics[i] = "other";
+		periods[i] = 1;
+		similar_window_add(w, ids[i], "other", "E", 1, NULL, texts[i]);
+	}
+	/* Only common grams: every posting is most of the topic. */
+	assert_match_is_full_scan(w, "other", "希望企业对接", THRESHOLD, 200,
+	    ids, texts, topics, periods, N);
+	assert_match_is_full_scan(w, "other", "希望企业对接", 0.9, 200,
+	    ids, texts, topics, periods, N);
+	assert_match_is_full_scan(w, "other", "希望企业对接路灯不亮",
+	    THRESHOLD, 200, ids, texts, topics, periods, N);
+	/* One token, one gram: the lone-token gram is never skipped. */
+	assert_match_is_full_scan(w, "other", "灯", THRESHOLD, 200,
+	    ids, texts, topics, periods, N);
+	assert_match_is_full_scan(w, "other", "希望", 0.05, 200,
+	    ids, texts, topics, periods, N);
+	/* No gram: nothing, and entries without grams match nothing. */
+	assert_match_is_full_scan(w, "other", "", THRESHOLD, 200,
+	    ids, texts, topics, periods, N);
+	assert_match_is_full_scan(w, "other", "。！", 0.01, 200,
+	    ids, texts, topics, periods, N);
+	/* A removed (closed) issue is never an answer again. */
+	similar_window_remove(w, ids[3]);
+	topics[3] = "closed";
+	assert_match_is_full_scan(w, "other", texts[3], THRESHOLD, 200,
+	    ids, texts, topics, periods, N);
+	similar_window_free(w);
+	for (i = 0; i < N; i++) {
+		free(ids[i]);
+		free(texts[i]);
+	}
+}
+
 static void
 test_similar_window_bytes_grow_with_entries(void **state)
 {
@@ -690,6 +855,8 @@ main(void)
 		cmocka_unit_test(test_similar_window_evicts_the_oldest_period_first),
 		cmocka_unit_test(test_similar_window_ignores_empty_text),
 		cmocka_unit_test(test_similar_window_match_finds_what_a_full_scan_finds),
+		cmocka_unit_test(test_similar_window_answers_the_samples_as_a_full_scan),
+		cmocka_unit_test(test_similar_window_skipping_common_grams_loses_nothing),
 		cmocka_unit_test(test_similar_window_bytes_grow_with_entries),
 	};
 
