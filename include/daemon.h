@@ -307,6 +307,8 @@ struct ledger_cache *ledger_cache_new(void);
 void ledger_cache_free(struct ledger_cache *);
 void ledger_cache_fetch(struct request *, const char *, ledger_fn);
 size_t ledger_cache_reads(const struct ledger_cache *);
+void ledger_cache_rendered(struct ledger_cache *);
+size_t ledger_cache_renders(const struct ledger_cache *);
 
 /* api_ledger.c */
 void api_ledger(struct request *);

@@ -17,6 +17,7 @@
 struct cJSON;
 struct redisContext;
 struct redisReply;
+struct evkeyvalq;
 
 #define LIAISON_VERSION PACKAGE_VERSION
 
@@ -160,6 +161,9 @@ struct ledger {
 	int weights[LEDGER_WEIGHTS];     /* the score's weights it was scored with */
 	struct cJSON *snapshot;          /* a frozen period's {at, departments,
 	                                  * total} (issue 16), or NULL */
+	struct ledger_memo *memo;        /* answers rendered as scored
+	                                  * (ledger_memo.c) */
+	size_t nmemo;
 };
 struct ledger_filter {
 	const char *category;            /* NULL: any */
@@ -197,6 +201,13 @@ struct cJSON *ledger_score_json(const struct ledger_score *);
 struct cJSON *ledger_json(const struct ledger *, const struct roster *,
     const struct ledger_filter *, int show_enterprises);
 void ledger_free(struct ledger *);
+
+/* ledger_memo.c */
+void ledger_memo_drop(struct ledger *);
+const char *ledger_memo_get(const struct ledger *, const char *key,
+    const char **total);
+void ledger_memo_put(struct ledger *, const char *key, const char *body,
+    const char *total);
 
 /* sentinel_addr.c */
 #define SENTINEL_ADDR_MAX 16    /* Sentinels in [redis] sentinels */
@@ -598,6 +609,18 @@ const char *task_stage_state(const char *);
 const char *task_stage_zh(const char *stage);
 const char *task_state_stage(const char *state);
 void task_stages_json(struct cJSON *);
+
+/* form.c */
+enum form_result {
+	FORM_OK,
+	FORM_UNREADABLE,         /* evhttp cannot split it */
+	FORM_NUL,                /* a NUL byte or %00 */
+	FORM_NOT_UTF8            /* a value is not UTF-8 */
+};
+enum form_result form_parse(const char *body, size_t len, struct evkeyvalq *,
+    char *name, size_t namelen);
+int form_cookie(const char *header, const char *name, char *value,
+    size_t vlen);
 
 /* utf8.c */
 int utf8_next(const unsigned char **, const unsigned char *, uint32_t *);

@@ -24,24 +24,47 @@ struct api_ledger {
 	struct ledger_filter filter;
 };
 
+/*
+ * Answer from l: the page of issues and the scorecards, rendered once per
+ * query while l stays as scored (ledger_memo.c), however many ask.
+ */
 static void
 api_ledger_read(struct request *r, struct ledger *l)
 {
 	struct api_ledger *a = r->state;
+	const struct ledger_filter *f = &a->filter;
+	const char *body, *total;
+	char key[320], count[32], *json, *text;
 	cJSON *root;
 
-	char total[32];
-
-	root = ledger_json(l, r->roster, &a->filter,
+	snprintf(key, sizeof key, "%s|%s|%s|%s|%zu|%zu|%d", a->period,
+	    f->category ? f->category : "", f->department ? f->department : "",
+	    f->state ? f->state : "", f->limit, f->offset,
 	    r->config->ledger_show_enterprises);
-	cJSON_AddStringToObject(root, "period", a->period);
-	snprintf(total, sizeof total, "%zu",
-	    ledger_count_matching(l, &a->filter));
+	if ((body = ledger_memo_get(l, key, &total)) == NULL) {
+		root = ledger_json(l, r->roster, f,
+		    r->config->ledger_show_enterprises);
+		cJSON_AddStringToObject(root, "period", a->period);
+		snprintf(count, sizeof count, "%zu",
+		    ledger_count_matching(l, f));
+		/* Carry-over and the frozen figures (issue 16) are in the
+		 * cached ledger itself: no read of their own. */
+		json = cJSON_PrintUnformatted(root);
+		cJSON_Delete(root);
+		if (json == NULL) {
+			request_error(r, 500, "internal", "out of memory", NULL);
+			return;
+		}
+		xasprintf(&text, "%s\n", json);
+		ledger_memo_put(l, key, text, count);
+		free(json);
+		free(text);
+		body = ledger_memo_get(l, key, &total);
+		ledger_cache_rendered(r->daemon->ledger_cache);
+	}
 	evhttp_add_header(evhttp_request_get_output_headers(r->req),
 	    "X-Total-Count", total);
-	/* Carry-over and the frozen figures (issue 16) are in the cached
-	 * ledger itself: no read of their own. */
-	request_reply_json(r, 200, root);
+	request_reply_raw(r, 200, "application/json; charset=utf-8", body);
 }
 
 /*

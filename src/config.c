@@ -38,7 +38,7 @@ enum config_type {
 	CONFIG_LOG_LEVEL,    /* warn, info or debug */
 	CONFIG_HTTP_URL,     /* http:// or https:// */
 	CONFIG_SMTP_URL,     /* smtp:// or smtps:// */
-	CONFIG_EMAIL,        /* an address with an @ and no white space */
+	CONFIG_EMAIL,        /* a mail address: roster_email_ok */
 	CONFIG_PREFIX,       /* printable ASCII, no space: starts Redis keys */
 	CONFIG_SCHEDULE,     /* seconds, comma-separated: the webhook retries */
 	CONFIG_WEEKDAY,      /* monday .. sunday, stored as 1 .. 7 */
@@ -587,8 +587,7 @@ config_set(struct config_parse *cp, const struct config_key *k,
 		config_set_string(string, xstrdup(value));
 		return NULL;
 	case CONFIG_EMAIL:
-		if (strchr(value, '@') == NULL || config_has_space(value) ||
-		    strpbrk(value, "<>,;\"") != NULL)
+		if (!roster_email_ok(value))
 			return "must be a plain address such as "
 			    "liaisond@example.gov.cn";
 		config_set_string(string, xstrdup(value));

@@ -653,6 +653,7 @@ ledger_score(struct ledger *l, const struct roster *roster,
 	size_t i, j, n = 0;
 	int c;
 
+	ledger_memo_drop(l);
 	ledger_scores_free(l);
 	memset(&l->total, 0, sizeof l->total);
 	memset(l->by_category, 0, sizeof l->by_category);
@@ -1012,6 +1013,7 @@ ledger_free(struct ledger *l)
 	free(l->carried);
 	free(l->carried_period);
 	cJSON_Delete(l->snapshot);
+	ledger_memo_drop(l);
 	ledger_scores_free(l);
 	free(l);
 }

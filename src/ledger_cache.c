@@ -55,6 +55,7 @@ struct ledger_cache {
 	} slot[LEDGER_CACHE_SLOTS];
 	struct ledger_flight *flights;   /* reads in flight */
 	size_t reads;                    /* reads sent, for tests and logs */
+	size_t renders;                  /* answers rendered (ledger_memo.c) */
 };
 
 /*
@@ -395,4 +396,17 @@ size_t
 ledger_cache_reads(const struct ledger_cache *c)
 {
 	return c->reads;
+}
+
+/* One public ledger answer rendered, not taken from the memo (/metrics). */
+void
+ledger_cache_rendered(struct ledger_cache *c)
+{
+	c->renders++;
+}
+
+size_t
+ledger_cache_renders(const struct ledger_cache *c)
+{
+	return c->renders;
 }

@@ -157,7 +157,12 @@ roster_text_problem(const char *s, int allow_empty)
 	return NULL;
 }
 
-/* Return 1 if s looks like a mail address (an @, no spaces or <>,;"). */
+/*
+ * Return 1 if s looks like a mail address (an @ with text on both sides, no
+ * spaces, control characters or <>,;"). The one check of an address that
+ * goes into an SMTP command or a header (mail.c writes "<%s>"): the
+ * roster's and the config's. A CR or LF would start a command of its own.
+ */
 int
 roster_email_ok(const char *s)
 {
@@ -166,7 +171,8 @@ roster_email_ok(const char *s)
 	if (at == NULL || at == s || at[1] == '\0')
 		return 0;
 	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s <= ' ' || strchr("<>,;\"", *s) != NULL)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f ||
+		    strchr("<>,;\"", *s) != NULL)
 			return 0;
 	}
 	return 1;

@@ -51,23 +51,8 @@ web_session_random_hex(char *out, size_t n)
 static int
 web_session_cookie(struct request *r, char sid[WEB_SID_LEN + 1])
 {
-	const char *cookie = request_header(r, "Cookie");
-	const char *p;
-	size_t n = strlen(WEB_COOKIE);
-
-	for (p = cookie; p != NULL && *p != '\0'; p++) {
-		while (*p == ' ')
-			p++;
-		if (strncmp(p, WEB_COOKIE, n) == 0 && p[n] == '=' &&
-		    strspn(p + n + 1, "0123456789abcdef") == WEB_SID_LEN) {
-			memcpy(sid, p + n + 1, WEB_SID_LEN);
-			sid[WEB_SID_LEN] = '\0';
-			return 1;
-		}
-		if ((p = strchr(p, ';')) == NULL)
-			break;
-	}
-	return 0;
+	return form_cookie(request_header(r, "Cookie"), WEB_COOKIE, sid,
+	    WEB_SID_LEN);
 }
 
 /* Set (sid) or clear (NULL) the session cookie on the answer. */
@@ -173,51 +158,11 @@ web_session_same_origin(struct request *r)
 	return strcmp(origin, mine) == 0;
 }
 
-/*
- * The name of the first field of the urlencoded body whose name or value
- * decodes to a NUL (%00) into name (len bytes), or 0 when none does. The
- * parsed form is C strings: a NUL would silently cut the text, so such a
- * form is refused, like \u0000 in JSON. evhttp_uridecode decodes; this
- * only splits the body at '&' and '='.
- */
-static int
-web_session_form_nul(const char *body, char *name, size_t len)
-{
-	const char *p = body, *end, *eq;
-	char *part, *key, *value;
-	size_t n, klen, vlen;
-	int found = 0;
-
-	while (!found && *p != '\0') {
-		end = p + strcspn(p, "&");
-		part = xmalloc((size_t)(end - p) + 1);
-		memcpy(part, p, (size_t)(end - p));
-		part[end - p] = '\0';
-		eq = strchr(part, '=');
-		n = eq != NULL ? (size_t)(eq - part) : strlen(part);
-		part[n] = '\0';
-		key = evhttp_uridecode(part, 1, &klen);
-		value = evhttp_uridecode(eq != NULL ? part + n + 1 : "", 1,
-		    &vlen);
-		if (key != NULL && value != NULL && (strlen(key) != klen ||
-		    strlen(value) != vlen)) {
-			snprintf(name, len, "%s", key);
-			found = 1;
-		}
-		free(key);
-		free(value);
-		free(part);
-		p = *end == '&' ? end + 1 : end;
-	}
-	return found;
-}
-
 /* Parse an application/x-www-form-urlencoded body; -1 having answered. */
 static int
 web_session_parse_form(struct request *r)
 {
 	const char *type = request_header(r, "Content-Type");
-	struct evkeyval *kv;
 	char name[64] = "", message[256];
 	const char *label;
 
@@ -228,26 +173,25 @@ web_session_parse_form(struct request *r)
 	}
 	TAILQ_INIT(&web_state(r)->form);
 	web_state(r)->has_form = 1;
-	if (evhttp_parse_query_str(r->body, &web_state(r)->form) != 0) {
+	switch (form_parse(r->body, r->bodylen, &web_state(r)->form, name,
+	    sizeof name)) {
+	case FORM_OK:
+		return 0;
+	case FORM_UNREADABLE:
 		web_error(r, 400, "表单内容无法识别。");
 		return -1;
-	}
-	if (memchr(r->body, '\0', r->bodylen) != NULL ||
-	    web_session_form_nul(r->body, name, sizeof name)) {
+	case FORM_NUL:
 		label = web_field_label(name);
 		snprintf(message, sizeof message, "%s%s%s中含有空字符（%%00），"
 		    "请删去后重新提交。", label ? "“" : "", label ? label :
 		    "表单", label ? "”" : "");
 		web_error(r, 400, message);
 		return -1;
+	case FORM_NOT_UTF8:
+		web_error(r, 400, "表单内容不是有效的 UTF-8 文本。");
+		return -1;
 	}
-	TAILQ_FOREACH(kv, &web_state(r)->form, next) {
-		if (!utf8_valid(kv->value, strlen(kv->value))) {
-			web_error(r, 400, "表单内容不是有效的 UTF-8 文本。");
-			return -1;
-		}
-	}
-	return 0;
+	return -1;
 }
 
 /*

@@ -426,6 +426,46 @@ def test_a_burst_of_public_ledger_readers_after_a_change_costs_one_read(fresh_st
     assert len(reads) == one, "%d ledger script runs for 100 readers, %d for one" % (len(reads), one)
 
 
+def test_a_flood_of_public_ledger_readers_renders_each_query_once(fresh_stack):
+    """50 readers ask the same page of an unchanged ledger at once: the
+    answer is rendered once and served from the memo (ledger_memo.c), not
+    walked again per reader on the event loop (the claims wait behind every
+    walk). The memo lasts until the ledger is scored again (at most once a
+    second), so the bound allows one rendering per second that passed.
+    Another query gets its own answer, and a change shows at once."""
+    st = fresh_stack()
+    o = st.roster["officers"][0]
+    submit(st, o["id"], [lib.item(o["enterprises"][0], topic="tax") for _ in range(40)])
+    assert st.d.get("/api/v1/ledger?limit=5").status == 200
+    before = lib.metric(st.d.metrics(), "liaisond_ledger_renders_total")
+    results = [None] * 50
+    start = threading.Barrier(50)
+
+    def read(i):
+        start.wait()
+        results[i] = lib.request(st.d.port, "GET", "/api/v1/ledger?limit=5", timeout=30)
+
+    t0 = time.monotonic()
+    threads = [threading.Thread(target=read, args=(i,)) for i in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    elapsed = time.monotonic() - t0
+    renders = lib.metric(st.d.metrics(), "liaisond_ledger_renders_total") - before
+    assert all(r.status == 200 for r in results)
+    assert len({r.body for r in results}) <= renders + 1
+    assert all(r.header("x-total-count") == "40" for r in results)
+    assert renders <= int(elapsed) + 2, "%d renderings for 50 readers in %.1f s" % (renders, elapsed)
+    other = st.d.get("/api/v1/ledger?limit=6")
+    assert len(other.json()["issues"]) == 6 and other.header("x-total-count") == "40"
+    hr = st.d.get("/api/v1/ledger?limit=5&department=hr")
+    assert hr.header("x-total-count") == "0" and hr.json()["issues"] == []
+    submit(st, o["id"], [lib.item(o["enterprises"][0], topic="tax")])
+    after = st.d.get("/api/v1/ledger?limit=5")
+    assert after.header("x-total-count") == "41"
+
+
 def test_the_json_ledger_pages_its_rows(fresh_stack):
     """No answer of the public ledger grows with the period: at most
     list_limit (500 here) issues, the rest by offset."""

@@ -680,6 +680,10 @@ test_config_refuses_bad_urls_and_addresses(void **state)
 	refuse("[smtp]\nfrom = nobody\n",
 	    "2: [smtp] from: \"nobody\": must be a plain address such as "
 	    "liaisond@example.gov.cn");
+	/* the roster's check (roster_email_ok): text on both sides of the @ */
+	refuse("[smtp]\nfrom = @example.gov.cn\n",
+	    "2: [smtp] from: \"@example.gov.cn\": must be a plain address "
+	    "such as liaisond@example.gov.cn");
 }
 
 static void
