@@ -13,7 +13,10 @@
  * a province's workbook (thousands of records in its field-work sheets)
  * takes a second or more (docs/BENCHMARKS.md): every file is written off
  * the loop, on a thread of its own (mailer.c's), one at a time in the
- * order asked, while the loop answers everyone else.
+ * order asked, while the loop answers everyone else. The request is held
+ * meanwhile (its ledger, field work and roster stay); the thread reads the
+ * local time with localtime_r, which does not read TZ again, so a reload's
+ * setenv on the loop does not race it.
  */
 #include "config.h"
 
