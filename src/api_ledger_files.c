@@ -94,12 +94,21 @@ api_ledger_files_work(void *arg, struct mailer *m)
 
 static void api_ledger_files_done(void *);
 
-/* Hand the next waiting file to the thread, if it is free. */
+/*
+ * Hand the next waiting file to the thread, if it is free; a file whose
+ * request was answered meanwhile (its deadline passed) is not written.
+ */
 static void
 api_ledger_files_next(struct ledger_files *w)
 {
-	struct api_ledger_files_job *job = TAILQ_FIRST(&w->waiting);
+	struct api_ledger_files_job *job;
 
+	while ((job = TAILQ_FIRST(&w->waiting)) != NULL &&
+	    job->r->answered) {
+		TAILQ_REMOVE(&w->waiting, job, entry);
+		request_drop(job->r);
+		free(job);
+	}
 	if (job == NULL || mailer_busy(w->thread))
 		return;
 	TAILQ_REMOVE(&w->waiting, job, entry);
