@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
+#include <event2/event.h>
 #include <event2/http.h>
 #include <hiredis/hiredis.h>
 
@@ -94,21 +95,12 @@ api_ledger_files_work(void *arg, struct mailer *m)
 
 static void api_ledger_files_done(void *);
 
-/*
- * Hand the next waiting file to the thread, if it is free; a file whose
- * request was answered meanwhile (its deadline passed) is not written.
- */
+/* Hand the next waiting file to the thread, if it is free. */
 static void
 api_ledger_files_next(struct ledger_files *w)
 {
-	struct api_ledger_files_job *job;
+	struct api_ledger_files_job *job = TAILQ_FIRST(&w->waiting);
 
-	while ((job = TAILQ_FIRST(&w->waiting)) != NULL &&
-	    job->r->answered) {
-		TAILQ_REMOVE(&w->waiting, job, entry);
-		request_drop(job->r);
-		free(job);
-	}
 	if (job == NULL || mailer_busy(w->thread))
 		return;
 	TAILQ_REMOVE(&w->waiting, job, entry);
@@ -164,6 +156,11 @@ api_ledger_files_write(struct request *r, const struct ledger_fieldwork *fw)
 	job->status = -1;
 	if (r->role == ROLE_DEPARTMENT)
 		job->department = r->actor_id;
+	/*
+	 * The request's deadline is the store's (request_timeout_ms): the
+	 * file is bounded work of our own, as it was when written on the loop.
+	 */
+	evtimer_del(r->timer);
 	request_hold(r);
 	TAILQ_INSERT_TAIL(&w->waiting, job, entry);
 	api_ledger_files_next(w);
