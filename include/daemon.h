@@ -82,6 +82,7 @@ int store_script(struct store *, enum store_script_id, redisCallbackFn *,
     void *, int, const char **, const size_t *);
 int store_reply_is_error(struct store *, const redisReply *);
 int store_reply_unavailable(const redisReply *);
+redisReply *store_reply_copy(const redisReply *);
 const char *store_primary(const struct store *, char *, size_t);
 void store_switch(struct store *, const struct sentinel_addr *, const char *);
 
@@ -150,6 +151,7 @@ struct daemon {
 	struct snapshot *snapshot;  /* freezes past periods' ledgers (issue 16) */
 	struct notify_sched *notify; /* officers' mail */
 	struct retention *retention; /* sweeps what is not kept (SPEC 14) */
+	struct ledger_files *ledger_files; /* writes ledger files off the loop */
 };
 
 /* auth.c */
@@ -314,7 +316,10 @@ size_t ledger_cache_renders(const struct ledger_cache *);
 void api_ledger(struct request *);
 
 /* api_ledger_files.c */
+struct ledger_files;
 void api_ledger_files_one(struct request *);
+struct ledger_files *api_ledger_files_start(struct daemon *);
+void api_ledger_files_stop(struct ledger_files *);
 
 /* api_workflow.c */
 struct cJSON *api_workflow_payload(struct request *);

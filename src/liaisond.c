@@ -219,6 +219,7 @@ main(int argc, char **argv)
 	d->snapshot = snapshot_start(d);
 	d->notify = notify_sched_start(d);
 	d->retention = retention_start(d);
+	d->ledger_files = api_ledger_files_start(d);
 	sighup = evsignal_new(d->base, SIGHUP, liaisond_on_signal, d);
 	sigterm = evsignal_new(d->base, SIGTERM, liaisond_on_signal, d);
 	sigint = evsignal_new(d->base, SIGINT, liaisond_on_signal, d);
@@ -238,6 +239,7 @@ main(int argc, char **argv)
 	 * Closing the store first fails any command still queued, and those
 	 * requests are answered (503) while their connections still exist.
 	 */
+	api_ledger_files_stop(d->ledger_files);
 	escalate_stop(d->escalate);
 	window_stop(d->window);
 	intake_stop(d->intake);

@@ -563,8 +563,12 @@ store_batch_new(struct store *s)
 	return b;
 }
 
-/* A deep copy of a reply, freed with freeReplyObject like hiredis's own. */
-static redisReply *
+/*
+ * A deep copy of a reply, freed with freeReplyObject like hiredis's own:
+ * for what must outlive the reply callback (hiredis frees the reply when it
+ * returns).
+ */
+redisReply *
 store_reply_copy(const redisReply *r)
 {
 	redisReply *c = xcalloc(1, sizeof *c);

@@ -266,3 +266,36 @@ def test_an_admins_outcome_counts_for_the_issues_officer(stack, who):
     flow.rejected(stack, lambda: flow.fieldwork_post(stack, "outcomes", {"kind": "other", "date": flow.today(),
                                                                         "amount": 1, "enterprise": ent},
                                                      token=tok), 403, "forbidden")
+
+
+def test_figures_come_from_running_totals_not_the_records(fresh_stack):
+    """The figures read the running totals each stored record adds to (the
+    day's and the month's hash and HyperLogLog, fw_store in prelude.lua),
+    never the records themselves, so their cost does not grow with a
+    province's millions of records (docs/BENCHMARKS.md): with every record,
+    its history and its indexes taken away behind the daemon's back, the
+    figures are the same; and there is no cache to go stale: the next
+    record moves them by exactly its own amounts."""
+    st = fresh_stack()
+    oid = next(o["id"] for o in st.roster["officers"] if o["id"] != lib.FAIL_OFFICER)
+    ents = st.officer(oid)["enterprises"]
+    tok = st.token("officer", oid)
+    flow.visit(st, oid, ents[0], suggestions=3)
+    flow.visit(st, oid, ents[-1], mode="forum")
+    assert flow.fieldwork_post(st, "events", {"kind": "theory", "date": flow.today(), "title": "学习二十大精神",
+                                              "audience": 120}, token=tok).status == 201
+    assert flow.fieldwork_post(st, "outcomes", {"enterprise": ents[0], "kind": "hires", "date": flow.today(),
+                                                "amount": 12}, token=tok).status == 201
+    year = "?from=%s-01-01&to=%s" % (flow.today()[:4], flow.today())
+    before, before_year = flow.figures(st), flow.figures(st, year)
+    assert before["visits"] == 2 and before["outcomes"]["hires"] == 12, before
+    gone = [k for pattern in ("visit*", "event*", "outcome*") for k in st.r.scan_iter(match=PREFIX + pattern)]
+    assert len(gone) >= 8, gone
+    st.r.delete(*gone)
+    assert flow.figures(st) == before
+    assert flow.figures(st, year) == before_year
+    flow.visit(st, oid, ents[0], suggestions=2)
+    after = flow.figures(st)
+    assert after["visits"] == 3 and after["suggestions"] == 5, after
+    assert {k: v for k, v in after.items() if k not in ("visits", "suggestions", "summary_zh")} == \
+        {k: v for k, v in before.items() if k not in ("visits", "suggestions", "summary_zh")}
