@@ -353,6 +353,10 @@ struct config {
 	int recurrence_days;     /* how far back a 复发 looks */
 	int snapshot_days;       /* working days after a period ends: frozen */
 	int snapshot_check_seconds; /* how often the freezer looks */
+	int trend_periods;       /* periods a trend is measured against */
+	int trend_min;           /* enterprises before a trend alerts */
+	double trend_factor;     /* times the mean that alerts */
+	int trend_check_seconds; /* how often the daily pass is looked for */
 
 	/* [webhooks] */
 	int webhook_schedule[20]; /* seconds before each attempt; see config.c */
@@ -656,6 +660,16 @@ int validate_get_string(const struct cJSON *, const char *, const char *, int,
     const char **, struct api_error *);
 int validate_get_bool(const struct cJSON *, const char *, const char *, int *,
     struct api_error *);
+
+/* trend.c (issue 16): trend alerts, 未诉先办 */
+#define TREND_PERIODS_MAX 24
+double trend_mean(const long *, int);
+int trend_fires(long, const long *, int, int, double);
+struct cJSON *trend_periods_json(const struct config *, const struct period *);
+struct cJSON *trend_alerts(const char *, const struct config *,
+    const struct roster *);
+void trend_mail(const struct cJSON *, const char *, const char *, char **,
+    char **, char **);
 
 /* governance.c (issue 16) */
 #define GOVERNANCE_EXTENSION_DAYS_MAX 30  /* working days per 延期 request */
