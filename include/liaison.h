@@ -444,6 +444,10 @@ struct roster {
 	char *timezone;
 	struct leader *leaders;
 	size_t nleaders;
+	/* The zone's leaders_webhook (trend alerts) as a department named
+	 * ROSTER_LEADERS, so the webhook engine delivers to it; its
+	 * webhook_url is NULL when the zone has none. */
+	struct department leaders_hook;
 	struct department *departments;  /* sorted by id */
 	size_t ndepartments;
 	struct topic *topics;            /* sorted by id */
@@ -455,6 +459,7 @@ struct roster {
 	void *arena;                     /* owns the strings; see roster.c */
 };
 #define ROSTER_ID_MAX 64
+#define ROSTER_LEADERS "@leaders"   /* no department id has an @ */
 #define ROSTER_ZONEINFO "/usr/share/zoneinfo"
 enum roster_array {
 	ROSTER_DEPARTMENTS,
@@ -668,6 +673,7 @@ int trend_fires(long, const long *, int, int, double);
 struct cJSON *trend_periods_json(const struct config *, const struct period *);
 struct cJSON *trend_alerts(const char *, const struct config *,
     const struct roster *);
+struct cJSON *trend_alert_json(const struct redisReply *);
 void trend_mail(const struct cJSON *, const char *, const char *, char **,
     char **, char **);
 

@@ -18,38 +18,6 @@
 
 static const char *const alerts_query[] = { "from", "to", NULL };
 
-/* One alert's fields (flat) as JSON. */
-static cJSON *
-api_alerts_json(const redisReply *flat)
-{
-	static const char *const text[] = { "id", "period", "topic",
-	    "topic_name", NULL };
-	static const char *const number[] = { "enterprises", "mean",
-	    "history_periods", "factor", NULL };
-	cJSON *obj = cJSON_CreateObject(), *depts;
-	const char *v;
-	char when[32];
-	size_t i;
-
-	for (i = 0; text[i] != NULL; i++) {
-		v = util_reply_field(flat, text[i]);
-		cJSON_AddStringToObject(obj, text[i], v != NULL ? v : "");
-	}
-	for (i = 0; number[i] != NULL; i++) {
-		v = util_reply_field(flat, number[i]);
-		cJSON_AddNumberToObject(obj, number[i],
-		    v != NULL ? strtod(v, NULL) : 0);
-	}
-	v = util_reply_field(flat, "departments");
-	depts = v != NULL ? cJSON_Parse(v) : NULL;
-	cJSON_AddItemToObject(obj, "departments", cJSON_IsArray(depts) ?
-	    depts : (cJSON_Delete(depts), cJSON_CreateArray()));
-	v = util_reply_field(flat, "at");
-	util_time_iso8601(v != NULL ? strtoll(v, NULL, 10) : 0, when);
-	cJSON_AddStringToObject(obj, "at", when);
-	return obj;
-}
-
 static void
 api_alerts_read(struct request *r, redisReply *reply)
 {
@@ -66,7 +34,7 @@ api_alerts_read(struct request *r, redisReply *reply)
 		if (reply->element[i]->type == REDIS_REPLY_ARRAY &&
 		    reply->element[i]->elements > 0)
 			cJSON_AddItemToArray(list,
-			    api_alerts_json(reply->element[i]));
+			    trend_alert_json(reply->element[i]));
 	request_reply_json(r, 200, root);
 }
 

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <hiredis/hiredis.h>
 
 #include "liaison.h"
 
@@ -149,6 +150,41 @@ trend_alerts(const char *rows_json, const struct config *c,
 	}
 	cJSON_Delete(rows);
 	return list;
+}
+
+/*
+ * A recorded alert (its hash's fields, flat) as /api/v1/alerts and the
+ * leaders' webhook show it.
+ */
+cJSON *
+trend_alert_json(const redisReply *flat)
+{
+	static const char *const text[] = { "id", "period", "topic",
+	    "topic_name", NULL };
+	static const char *const number[] = { "enterprises", "mean",
+	    "history_periods", "factor", NULL };
+	cJSON *obj = cJSON_CreateObject(), *depts;
+	const char *v;
+	char when[32];
+	size_t i;
+
+	for (i = 0; text[i] != NULL; i++) {
+		v = util_reply_field(flat, text[i]);
+		cJSON_AddStringToObject(obj, text[i], v != NULL ? v : "");
+	}
+	for (i = 0; number[i] != NULL; i++) {
+		v = util_reply_field(flat, number[i]);
+		cJSON_AddNumberToObject(obj, number[i],
+		    v != NULL ? strtod(v, NULL) : 0);
+	}
+	v = util_reply_field(flat, "departments");
+	depts = v != NULL ? cJSON_Parse(v) : NULL;
+	cJSON_AddItemToObject(obj, "departments", cJSON_IsArray(depts) ?
+	    depts : (cJSON_Delete(depts), cJSON_CreateArray()));
+	v = util_reply_field(flat, "at");
+	util_time_iso8601(v != NULL ? strtoll(v, NULL, 10) : 0, when);
+	cJSON_AddStringToObject(obj, "at", when);
+	return obj;
 }
 
 /*

@@ -287,6 +287,8 @@ trend_check(struct daemon *d, const struct generation *g, const char *rows)
 		return;
 	p = trend_payload(util_now_ms());
 	cJSON_AddItemReferenceToObject(p, "alerts", alerts);
+	if (roster_department(g->roster, ROSTER_LEADERS) != NULL)
+		cJSON_AddStringToObject(p, "leaders", ROSTER_LEADERS);
 	payload = cJSON_PrintUnformatted(p);
 	cJSON_Delete(p);
 	call = xcalloc(1, sizeof *call);

@@ -963,8 +963,9 @@ end
 -- ---- trend alerts ----
 
 -- trend_alert: record req.alerts (found by trend.c's rule), each topic and
--- period once however many daemons or passes found it. Returns the ids
--- recorded now.
+-- period once however many daemons or passes found it, with an outbox
+-- entry for req.leaders (the leaders' webhook, when the zone has one).
+-- Returns the ids recorded now.
 local function trend_alert()
   local out = {}
   for _, a in ipairs(req.alerts) do
@@ -977,6 +978,8 @@ local function trend_alert()
         'factor', a.factor, 'departments', encode_list(a.departments),
         'at', now)
       redis.call('ZADD', key('alerts'), a.period_key, id)
+      -- the leaders' webhook (the roster's zone.leaders_webhook)
+      if req.leaders then outbox('alert.trend', id, req.leaders, '') end
       out[#out + 1] = id
     end
   end

@@ -12,6 +12,8 @@ The rule's edges (the mean 0, exactly at the factor, a short history) are
 tests/unit/test_trend.c's.
 """
 
+import json
+
 import pytest
 
 import lib
@@ -30,6 +32,9 @@ def zone(tmp_path_factory):
         st = lib.Stack(str(work / "one"), start=False, smtp_port=sink.port)
         try:
             st.roster["leaders"] = [{"name": "郑英子", "email": LEADER}]
+            st.roster["zone"]["leaders_webhook"] = {
+                "url": "http://127.0.0.1:%d/leaders" % st.sink.port, "format": "standard",
+                "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
             lib.write_roster(st.d.roster_path, st.roster)
             cur = lib.current_period()
             for n in range(1, 7):
@@ -65,6 +70,10 @@ def leader_mails(sink):
     return [m for m in sink.snapshot() if LEADER in m["to"] and "趋势预警" in str(m["msg"]["subject"])]
 
 
+def leader_pushes(st):
+    return [json.loads(body) for path, body in list(st.sink.received) if path == "/leaders"]
+
+
 def test_a_spike_across_enterprises_alerts_once_with_two_daemons(zone):
     st, other, sink = zone
     pairs = distinct_enterprises(st, 7)
@@ -94,6 +103,13 @@ def test_a_spike_across_enterprises_alerts_once_with_two_daemons(zone):
     mail = leader_mails(sink)[0]
     body = mail["msg"].get_body(("plain",)).get_content()
     assert a["topic_name"] in str(mail["msg"]["subject"]) and a["topic_name"] in body, body
+    # one push to the leaders' webhook (zone.leaders_webhook), the
+    # standard format: the alert and the agenda's link
+    lib.wait_for(lambda: len(leader_pushes(st)) >= 1, 15, what="the leaders' webhook")
+    push = leader_pushes(st)[0]
+    assert push["type"] == "alert.trend", push
+    assert push["data"]["alert"]["id"] == a["id"] and push["data"]["alert"]["enterprises"] == 5, push
+    assert push["data"]["links"]["agenda"].endswith("/agenda"), push
     # both daemons logged what they recorded: once in all
     logs = st.d.stderr() + other.stderr()
     assert logs.count("trend alert %s:hiring" % a["period"]) == 1, logs[-3000:]
@@ -137,6 +153,8 @@ def test_the_daily_pass_alerts_what_reports_did_not_and_never_again(zone):
     assert len(trend_items(st)) == 2
     assert (st.d.stderr() + other.stderr()).count("trend alert %s:party" % cur) == 1
     assert len(leader_mails(sink)) == 2
+    lib.wait_for(lambda: len(leader_pushes(st)) >= 2, 15, what="the party alert's push")
+    assert sorted(p["data"]["alert"]["topic"] for p in leader_pushes(st)) == ["hiring", "party"]
 
 
 def test_alerts_by_period_and_refusals(zone):
