@@ -538,6 +538,7 @@ void web_agenda(struct request *);
 
 /* web_chart.c */
 void web_chart_scores(struct evbuffer *, const struct ledger *);
+void web_chart_line(struct evbuffer *, const struct ledger *);
 
 /* web_assets.c (generated from web/ by web/embed.sh) */
 struct web_asset {

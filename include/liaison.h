@@ -143,6 +143,7 @@ struct ledger_score {
 	double score;               /* out of 100 (ledger_score); < 0: none */
 	unsigned rank;              /* 1 = best, ties share; 0: none */
 };
+#define LEDGER_PAST 5                /* earlier periods on /ledger's line */
 struct ledger {
 	struct ledger_issue *issues;     /* oldest first */
 	size_t nissues;
@@ -160,6 +161,14 @@ struct ledger {
 	int weights[LEDGER_WEIGHTS];     /* the score's weights it was scored with */
 	struct cJSON *snapshot;          /* a frozen period's {at, departments,
 	                                  * total} (issue 16), or NULL */
+	/* The zone's total of each earlier period as frozen, oldest first,
+	 * when the read asked for them (ledger_cache.c, for /ledger's line);
+	 * NULL where a period is not frozen. */
+	struct ledger_past {
+		char period[PERIOD_LEN + 1];
+		struct cJSON *total;
+	} past[LEDGER_PAST];
+	size_t npast;
 };
 struct ledger_filter {
 	const char *category;            /* NULL: any */
@@ -171,6 +180,7 @@ struct ledger_filter {
 extern const char *const issue_states[];      /* closed included */
 extern const char ledger_rates_explained[];   /* the rates, in one sentence */
 struct ledger *ledger_parse(const struct redisReply *rows);
+void ledger_past_periods(const char *, char *, size_t);
 struct ledger *ledger_new(void);
 int ledger_add_rows(struct ledger *, const struct redisReply *rows);
 void ledger_sort(struct ledger *);
@@ -674,6 +684,8 @@ struct cJSON *trend_periods_json(const struct config *, const struct period *);
 struct cJSON *trend_alerts(const char *, const struct config *,
     const struct roster *);
 struct cJSON *trend_alert_json(const struct redisReply *);
+struct digest_doc;
+void trend_doc_table(struct digest_doc *, const struct cJSON *);
 void trend_mail(const struct cJSON *, const char *, const char *, char **,
     char **, char **);
 
@@ -995,6 +1007,7 @@ struct digest_input {
 	size_t ndead;
 	size_t dead_total;
 	struct digest_fieldwork *fieldwork;  /* digest_fieldwork.c's, or NULL */
+	struct cJSON *alerts;    /* trend alerts recorded in the week */
 	int64_t period_end_ms;   /* when period ends */
 	int calendar_missing;    /* workdays_missing_year, or 0 */
 	int calendar_last;       /* workdays_last_year */

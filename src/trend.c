@@ -188,6 +188,39 @@ trend_alert_json(const redisReply *flat)
 }
 
 /*
+ * The table of alerts (trend_alerts' or trend_alert_json's objects) in a
+ * mail: the leaders' mail at once, and the leaders' digest of the week.
+ */
+void
+trend_doc_table(struct digest_doc *d, const cJSON *alerts)
+{
+	static const char *const head[] = { "议题", "期", "本期企业数",
+	    "此前平均" };
+	static const int numeric[] = { 0, 0, 1, 1 };
+	const char *cells[4];
+	char count[32], mean[32];
+	const cJSON *a;
+
+	digest_doc_table(d, head, 4, numeric);
+	cJSON_ArrayForEach(a, alerts) {
+		snprintf(count, sizeof count, "%d", (int)cJSON_GetNumberValue(
+		    cJSON_GetObjectItem(a, "enterprises")));
+		snprintf(mean, sizeof mean, "%.1f", cJSON_GetNumberValue(
+		    cJSON_GetObjectItem(a, "mean")));
+		cells[0] = cJSON_GetStringValue(cJSON_GetObjectItem(a,
+		    "topic_name"));
+		cells[1] = cJSON_GetStringValue(cJSON_GetObjectItem(a,
+		    "period"));
+		cells[2] = count;
+		cells[3] = mean;
+		if (cells[0] == NULL || cells[1] == NULL)
+			continue;
+		digest_doc_row(d, cells);
+	}
+	digest_doc_table_end(d);
+}
+
+/*
  * The leaders' mail of newly recorded alerts (trend_alerts' objects): a
  * subject, and the text and HTML parts (digest_doc.c, so it fits a phone).
  * The caller frees all three.
@@ -196,12 +229,8 @@ void
 trend_mail(const cJSON *alerts, const char *zone_name,
     const char *public_url, char **subject, char **text, char **html)
 {
-	static const char *const head[] = { "议题", "期", "本期企业数",
-	    "此前平均" };
-	static const int numeric[] = { 0, 0, 1, 1 };
-	const char *first = NULL, *cells[4];
-	char count[32], mean[32], *footer, *url;
-	const cJSON *a;
+	const char *first = NULL;
+	char *footer, *url;
 	struct digest_doc d;
 	int n = cJSON_GetArraySize(alerts);
 
@@ -217,23 +246,7 @@ trend_mail(const cJSON *alerts, const char *zone_name,
 	digest_doc_begin(&d, *subject);
 	digest_doc_para(&d, "以下议题本期反映的企业数达到此前各期平均的预警倍数"
 	    "（未诉先办），请在工作例会上研究。");
-	digest_doc_table(&d, head, 4, numeric);
-	cJSON_ArrayForEach(a, alerts) {
-		snprintf(count, sizeof count, "%d", (int)cJSON_GetNumberValue(
-		    cJSON_GetObjectItem(a, "enterprises")));
-		snprintf(mean, sizeof mean, "%.1f", cJSON_GetNumberValue(
-		    cJSON_GetObjectItem(a, "mean")));
-		cells[0] = cJSON_GetStringValue(cJSON_GetObjectItem(a,
-		    "topic_name"));
-		cells[1] = cJSON_GetStringValue(cJSON_GetObjectItem(a,
-		    "period"));
-		cells[2] = count;
-		cells[3] = mean;
-		if (cells[0] == NULL || cells[1] == NULL)
-			continue;
-		digest_doc_row(&d, cells);
-	}
-	digest_doc_table_end(&d);
+	trend_doc_table(&d, alerts);
 	xasprintf(&url, "%s/agenda", public_url);
 	digest_doc_link(&d, "工作例会议题", url);
 	free(url);

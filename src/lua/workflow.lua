@@ -957,6 +957,11 @@ local function snapshot()
   if redis.call('EXISTS', k) == 1 then return {'exists', req.period} end
   redis.call('SET', k, ARGV[4])
   redis.call('ZADD', key('snapshots'), now, req.period)
+  -- the zone's total apart, for /ledger's line of six periods (ledger.lua)
+  local total = cjson.decode(ARGV[4]).total
+  if type(total) == 'table' then
+    redis.call('HSET', key('snapshot', 'totals'), req.period, enc(total))
+  end
   return {'ok', req.period}
 end
 
