@@ -171,3 +171,25 @@ def test_alerts_by_period_and_refusals(zone):
     lib.assert_error(st.d.get("/api/v1/alerts?since=1", token=tok), 400, "bad_request")
     officer = st.token("officer", st.roster["officers"][0]["id"])
     assert st.d.get("/api/v1/alerts", token=officer).status == 403
+
+
+def test_the_leaders_digest_lists_the_weeks_alerts(zone):
+    st, other, sink = zone
+    cur = lib.current_period()
+    # hiring's alert moved back into last week; party's stays in this one
+    k = lib.PREFIX + "alert:%s:hiring" % cur
+    st.r.hset(k, "at", int(st.r.hget(k, "at")) - 7 * 86400 * 1000)
+    week = lib.last_week()
+    resp = st.d.post("/api/v1/digests", {"week": week}, token=admin(st))
+    assert resp.status == 202, resp
+
+    def digest():
+        return [m for m in sink.snapshot() if LEADER in m["to"] and "周报" in str(m["msg"]["subject"])]
+    lib.wait_for(lambda: digest(), 30, what="the leaders' digest")
+    text = digest()[0]["msg"].get_body(("plain",)).get_content()
+    assert "趋势预警（未诉先办）" in text, text
+    section = text.split("趋势预警（未诉先办）", 1)[1].split("\n== ", 1)[0]
+    assert "用工招聘 | %s | 5 | 1.0" % cur in section, section
+    assert "党建工作" not in section, section
+    html = digest()[0]["msg"].get_body(("html",)).get_content()
+    assert "趋势预警（未诉先办）" in html and "用工招聘" in html
