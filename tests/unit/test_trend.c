@@ -152,6 +152,32 @@ test_trend_alerts(void **state)
 	roster_free(ro);
 }
 
+/* The leaders' mail: the topic in the subject, a row per alert. */
+static void
+test_trend_mail(void **state)
+{
+	cJSON *alerts = cJSON_Parse("[{\"period\":\"2026-03-1\","
+	    "\"topic_name\":\"用工<招聘>\",\"enterprises\":7,\"mean\":1.5},"
+	    "{\"period\":\"2026-03-1\",\"topic_name\":\"税费\","
+	    "\"enterprises\":6,\"mean\":0}]");
+	char *subject, *text, *html;
+
+	(void)state;
+	trend_mail(alerts, "安庆经开区", "https://lo.example", &subject, &text,
+	    &html);
+	assert_string_equal(subject, "【趋势预警】安庆经开区：用工<招聘> 等 2 个议题"
+	    "反映企业明显增多");
+	assert_non_null(strstr(text, "用工<招聘> | 2026-03-1 | 7 | 1.5"));
+	assert_non_null(strstr(text, "税费 | 2026-03-1 | 6 | 0.0"));
+	assert_non_null(strstr(text, "https://lo.example/agenda"));
+	assert_non_null(strstr(html, "用工&lt;招聘&gt;"));
+	assert_null(strstr(html, "用工<招聘>"));
+	free(subject);
+	free(text);
+	free(html);
+	cJSON_Delete(alerts);
+}
+
 int
 main(void)
 {
@@ -163,6 +189,7 @@ main(void)
 		cmocka_unit_test(test_trend_short_history),
 		cmocka_unit_test(test_trend_periods_json),
 		cmocka_unit_test(test_trend_alerts),
+		cmocka_unit_test(test_trend_mail),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
