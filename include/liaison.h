@@ -678,6 +678,9 @@ int validate_get_bool(const struct cJSON *, const char *, const char *, int *,
 
 /* trend.c (issue 16): trend alerts, 未诉先办 */
 #define TREND_PERIODS_MAX 24
+/* A period's set of enterprises per topic is only needed while reports
+ * for the period come in (it and the next one): kept two months. */
+#define TREND_SET_SECONDS (62 * 86400)
 double trend_mean(const long *, int);
 int trend_fires(long, const long *, int, int, double);
 struct cJSON *trend_periods_json(const struct config *, const struct period *);

@@ -184,6 +184,7 @@ api_reports_payload(struct request *r, const struct report_input *in)
 	/* The periods a topic's trend is measured against (trend.c). */
 	cJSON_AddItemToObject(root, "trend", trend_periods_json(r->config,
 	    &in->period));
+	cJSON_AddNumberToObject(root, "trend_keep_s", TREND_SET_SECONDS);
 	/*
 	 * A zero report (no items) says the period had no problem: refused
 	 * once the officer reported issues for it. The script checks, so

@@ -383,14 +383,16 @@ end
 
 -- ---- trend alerts (未诉先办): counted here, judged by trend.c ----
 --   P trend:PERIOD        hash: topic -> distinct enterprises raising it
---   P trend:PERIOD:TOPIC  set: those enterprises
+--   P trend:PERIOD:TOPIC  set: those enterprises (for req.trend_keep_s)
 --   P alert:PERIOD:TOPIC  hash: the alert, once per topic and period
 --   P alerts              sorted set: alert ids by period_key
 -- A period with no trend hash (the zone counted nothing) is no history.
 
 local function trend_count(period, topic, enterprise)
-  if redis.call('SADD', key('trend', period, topic), enterprise) == 1 then
+  local k = key('trend', period, topic)
+  if redis.call('SADD', k, enterprise) == 1 then
     redis.call('HINCRBY', key('trend', period), topic, 1)
+    if req.trend_keep_s then redis.call('EXPIRE', k, req.trend_keep_s) end
   end
 end
 

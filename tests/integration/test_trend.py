@@ -81,6 +81,10 @@ def test_a_spike_across_enterprises_alerts_once_with_two_daemons(zone):
         submit(st, oid, [lib.item(ent, topic="hiring")], via=other if i % 2 else None)
     # four enterprises: below trend_min (5), though four times the mean
     assert alerts(st) == []
+    # the set of enterprises is kept for a while, the count for good
+    ttl = st.r.ttl(lib.PREFIX + "trend:%s:hiring" % lib.current_period())
+    assert 60 * 86400 < ttl <= 62 * 86400, ttl
+    assert st.r.ttl(lib.PREFIX + "trend:" + lib.current_period()) == -1
     # the same enterprise again counts once
     submit(st, pairs[0][0], [lib.item(pairs[0][1], topic="hiring")], via=other)
     assert alerts(st) == []
