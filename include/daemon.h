@@ -51,8 +51,9 @@ struct store {
 	struct store_batch *open;   /* changes of this pass, WAIT not yet sent */
 	struct event *wait_ev;      /* sends that WAIT at the end of the pass */
 	struct store_cluster *cluster;  /* NULL unless [redis] cluster */
-	char *seed_host;            /* the node the config gives, for a Cluster */
-	int seed_port;
+	struct sentinel_addr *seeds;    /* the Cluster nodes the config gives */
+	size_t nseeds;
+	size_t seed;                /* the one asked last */
 	uint64_t moved;             /* MOVED replies followed to a new node */
 	uint64_t asked;             /* ASK / TRYAGAIN: waited for a move */
 
@@ -117,11 +118,14 @@ struct generation {
 	struct config *config;
 	struct roster *roster;
 	struct workdays *calendar;  /* for deadlines */
+	char *constants;            /* every workflow payload's fixed part */
 	int refs;
 };
 struct generation *generation_load(const char *path, char **cause);
 struct generation *generation_ref(struct daemon *);
 void generation_unref(struct generation *);
+char *generation_payload_print(const struct generation *,
+    const struct cJSON *);
 void generation_check_calendar(const struct generation *);
 void generation_warn_restart(const struct generation *,
     const struct generation *);

@@ -310,6 +310,8 @@ struct config {
 	int redis_replicas;      /* WAIT for this many after a change; 0: off */
 	int redis_wait_ms;       /* how long WAIT waits */
 	int redis_cluster;       /* 1: a Cluster node; follow MOVED and ASK */
+	struct sentinel_addr *redis_nodes;  /* Cluster nodes asked after host */
+	size_t redis_nnodes;
 
 	/* [roster] */
 	char *roster_file;
@@ -1181,6 +1183,8 @@ int ledger_csv(const struct ledger *, const struct roster *,
 /* ledger_xlsx.c */
 double ledger_xlsx_width(const char *);
 double ledger_xlsx_lines(const char *, double width);
+void ledger_xlsx_header_text(const char *zone, const char *doc, char *,
+    size_t);
 struct ledger_fieldwork;
 int ledger_xlsx(const struct ledger *, const struct roster *,
     const char *department, const char *period, const struct cJSON *agenda,

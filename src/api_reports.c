@@ -273,7 +273,7 @@ api_reports_store(struct request *r)
 	util_sha256_hex(r->body, r->bodylen, hash);
 	snprintf(ttl, sizeof ttl, "%d", r->config->idempotency_ttl_s);
 	/* With the other reports of this loop turn: one call, one fsync. */
-	payload = cJSON_PrintUnformatted(r->state);
+	payload = generation_payload_print(r->gen, r->state);
 	intake_submit(r, payload, hash, key != NULL ? key : "", ttl,
 	    api_reports_submitted);
 	free(payload);

@@ -36,9 +36,10 @@ api_workflow_due(const struct request *r, int64_t ms, int days, int seconds,
 }
 
 /*
- * A new payload for the workflow script: now, the actor ("officer:O001"),
- * the task stages and the category rules it applies, and the deadlines of
- * a task queued now. Caller frees (api_workflow_run does).
+ * A new payload for the workflow script: now, the actor ("officer:O001")
+ * and the deadlines of a task queued now; the task stages and the rules
+ * are added when it is printed (generation_payload_print). Caller frees
+ * (api_workflow_run does).
  */
 cJSON *
 api_workflow_payload(struct request *r)
@@ -53,9 +54,6 @@ api_workflow_payload(struct request *r)
 	    r->actor_id);
 	cJSON_AddStringToObject(root, "now", now);
 	cJSON_AddStringToObject(root, "actor", actor);
-	task_stages_json(root);
-	rules_json(root, cfg);
-	notify_json(root, cfg);
 	due = cJSON_AddObjectToObject(root, "due");
 	api_workflow_due(r, ms, cfg->claim_days, cfg->claim_seconds, due, "claim");
 	api_workflow_due(r, ms, cfg->respond_days, cfg->respond_seconds, due,
@@ -79,7 +77,7 @@ api_workflow_script(struct request *r, enum store_script_id script,
     const char **extra)
 {
 	const char *argv[STORE_SCRIPT_MAXARGS];
-	char *text = cJSON_PrintUnformatted(payload);
+	char *text = generation_payload_print(r->gen, payload);
 	int i, rc;
 
 	cJSON_Delete(payload);

@@ -44,6 +44,7 @@ enum config_type {
 	CONFIG_WEEKDAY,      /* monday .. sunday, stored as 1 .. 7 */
 	CONFIG_CLOCK,        /* HH:MM, stored as minutes after midnight */
 	CONFIG_SENTINELS,    /* "address:port, ...": redis_sentinels */
+	CONFIG_NODES,        /* "address:port, ...": redis_nodes */
 	CONFIG_WEIGHTS,      /* "w1,w2,w3": ledger_weights, adding up to 100 */
 	CONFIG_QUIET,        /* "HH:MM-HH:MM": a struct quiet's window */
 	CONFIG_QUIET_DAYS    /* "sat,sun": a struct quiet's days */
@@ -110,6 +111,7 @@ static const struct config_key config_keys[] = {
 	  1, 60000, "1000" },
 	{ "redis", "cluster", CONFIG_BOOL, CONFIG_FIELD(redis_cluster),
 	  0, 0, "no" },
+	{ "redis", "nodes", CONFIG_NODES, 0, 0, 0, NULL },
 
 	{ "roster", "file", CONFIG_PATH, CONFIG_FIELD(roster_file), 0, 0,
 	  "/etc/liaisond/roster.json" },
@@ -615,6 +617,10 @@ config_set(struct config_parse *cp, const struct config_key *k,
 		free(cp->config->redis_sentinels);
 		return sentinel_addr_list(value, &cp->config->redis_sentinels,
 		    &cp->config->redis_nsentinels);
+	case CONFIG_NODES:
+		free(cp->config->redis_nodes);
+		return sentinel_addr_list(value, &cp->config->redis_nodes,
+		    &cp->config->redis_nnodes);
 	case CONFIG_WEIGHTS:
 		return config_weights(k, value, (int *)(base + k->offset));
 	case CONFIG_QUIET:
@@ -787,7 +793,8 @@ config_redis_line(const struct config_parse *cp, const char *name)
  * The [redis] keys that only make sense together: Sentinels need the
  * primary's name, WAIT must end before the request's own deadline, and a
  * zone on a Cluster needs its prefix's hash tag (one slot, so every script
- * runs on one node) and its own way to the node: not Sentinels.
+ * runs on one node) and its own way to the node: not Sentinels. More
+ * nodes to ask are a Cluster's only.
  */
 static void
 config_redis(struct config_parse *cp)
@@ -824,10 +831,10 @@ config_redis(struct config_parse *cp)
 		config_error(cp, config_redis_line(cp, "cluster"),
 		    "[redis] cluster: not with socket (the nodes name each "
 		    "other by address and port)");
-	else if (c->redis_cluster && c->redis_replicas > 0)
-		config_error(cp, config_redis_line(cp, "cluster"),
-		    "[redis] cluster: not with replicas yet (WAIT behind a "
-		    "change that MOVED sends elsewhere is not followed)");
+	else if (c->redis_nnodes > 0 && !c->redis_cluster)
+		config_error(cp, config_redis_line(cp, "nodes"),
+		    "[redis] nodes: needs cluster = yes (more nodes of the "
+		    "Cluster to ask)");
 }
 
 /* Return the absolute directory holding the file at path; caller frees. */
@@ -916,6 +923,7 @@ config_free(struct config *c)
 	free(c->redis_password);
 	free(c->redis_prefix);
 	free(c->redis_sentinels);
+	free(c->redis_nodes);
 	free(c->redis_master);
 	free(c->roster_file);
 	free(c->smtp_url);

@@ -82,10 +82,7 @@ escalate_tick(int fd, short what, void *arg)
 	snprintf(now, sizeof now, "%lld", (long long)util_now_ms());
 	cJSON_AddStringToObject(json, "now", now);
 	cJSON_AddNumberToObject(json, "limit", ESCALATE_BATCH);
-	task_stages_json(json);
-	rules_json(json, e->daemon->current->config);
-	notify_json(json, e->daemon->current->config);
-	payload = cJSON_PrintUnformatted(json);
+	payload = generation_payload_print(e->daemon->current, json);
 	cJSON_Delete(json);
 	argv[0] = "escalate";
 	argv[1] = payload;

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
 #include "liaison.h"
 #include "daemon.h"
 
@@ -29,7 +31,59 @@ generation_unref(struct generation *g)
 	config_free(g->config);
 	roster_free(g->roster);
 	workdays_free(g->calendar);
+	free(g->constants);
 	free(g);
+}
+
+/*
+ * The part of every workflow payload that changes only with the config:
+ * the task stages, the category rules and the officers' mail events
+ * (what workflow.lua reads as req.stages, req.rules, req.notify). Printed
+ * once here, not once per request: building and printing it was about a
+ * tenth of the daemon's instructions per report. Kept without its braces,
+ * to be joined to each payload (generation_payload_print).
+ */
+static void
+generation_constants(struct generation *g)
+{
+	cJSON *json = cJSON_CreateObject();
+	char *text;
+	size_t len;
+
+	task_stages_json(json);
+	rules_json(json, g->config);
+	notify_json(json, g->config);
+	if ((text = cJSON_PrintUnformatted(json)) == NULL)
+		fatalx("out of memory");
+	cJSON_Delete(json);
+	len = strlen(text);
+	/* "{...}" -> "...": the object's members, ready to join. */
+	memmove(text, text + 1, len - 2);
+	text[len - 2] = '\0';
+	g->constants = text;
+}
+
+/*
+ * Print payload (a JSON object) with the generation's constant members
+ * added: the text workflow.lua decodes. Caller frees.
+ */
+char *
+generation_payload_print(const struct generation *g, const cJSON *payload)
+{
+	char *text, *joined;
+	size_t len;
+
+	if ((text = cJSON_PrintUnformatted(payload)) == NULL)
+		fatalx("out of memory");
+	len = strlen(text);
+	if (*g->constants == '\0')
+		return text;
+	/* Both are cJSON's own output: "{a}" + "b" -> "{a,b}" or "{b}". */
+	text[len - 1] = '\0';
+	xasprintf(&joined, "%s%s%s}", text, len > 2 ? "," : "",
+	    g->constants);
+	free(text);
+	return joined;
 }
 
 /*
@@ -50,6 +104,7 @@ generation_load(const char *path, char **cause)
 		generation_unref(g);
 		return NULL;
 	}
+	generation_constants(g);
 	return g;
 }
 
@@ -103,6 +158,10 @@ generation_warn_restart(const struct generation *og, const struct generation *ng
 	    !generation_same_string(old->redis_master, new->redis_master) ||
 	    old->redis_replicas != new->redis_replicas ||
 	    old->redis_wait_ms != new->redis_wait_ms ||
-	    old->redis_cluster != new->redis_cluster)
+	    old->redis_cluster != new->redis_cluster ||
+	    old->redis_nnodes != new->redis_nnodes ||
+	    (old->redis_nnodes > 0 && memcmp(old->redis_nodes,
+	    new->redis_nodes, old->redis_nnodes *
+	    sizeof *old->redis_nodes) != 0))
 		log_warnx("reload: [redis] changes on restart");
 }

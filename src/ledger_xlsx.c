@@ -17,8 +17,10 @@
  *
  * Printed, a sheet is A4, landscape when its columns are wider than a
  * portrait page (LEDGER_XLSX_PORTRAIT), scaled to one page wide and as many
- * pages tall as it needs, with 生成时间, 第 N 页 共 M 页 and the period and
- * sheet in the footer; all through libxlsxwriter's page set-up calls.
+ * pages tall as it needs, with the zone and the document (ZONE问题清单台账)
+ * in the header of every page and 生成时间, 第 N 页 共 M 页 and the period
+ * and sheet in the footer; all through libxlsxwriter's page set-up calls,
+ * in one place (ledger_xlsx_sheet_titled) that every sheet goes through.
  *
  * Times are real Excel dates (the zone's local time: the process's TZ)
  * shown as yyyy-mm-dd hh:mm; rates are numbers shown as percentages. A
@@ -322,34 +324,75 @@ ledger_xlsx_measure(struct ledger_xlsx *x, const char *const *headers,
 }
 
 /*
- * The footer of every printed page: when the ledger was made, the page's
- * number, and which sheet and period it is. Only our own text and the period (which
- * period_parse checked) go in, so no '&' needs doubling and it stays far
- * under Excel's 255 characters.
+ * Write into buf (size bytes, at most LXW_HEADER_FOOTER_MAX + 1) the
+ * header of every printed page: the zone and the document, centred
+ * (&C&9ZONE问题清单台账), so that a page taken off the notice board still
+ * says whose it is. A '&' in the zone's name is doubled (Excel reads '&' as
+ * a code), a name that starts with a digit gets a space after &9 (the digit
+ * would be read as part of the font size), and a name too long for Excel's
+ * 255 is cut between whole characters.
+ */
+void
+ledger_xlsx_header_text(const char *zone, const char *doc, char *buf,
+    size_t size)
+{
+	const unsigned char *p = (const unsigned char *)zone;
+	const unsigned char *end = p + strlen(zone), *from;
+	size_t len, room = size - strlen(doc) - 1;
+	uint32_t cp;
+
+	len = (size_t)snprintf(buf, size, "&C&9%s",
+	    *p >= '0' && *p <= '9' ? " " : "");
+	while (p < end) {
+		from = p;
+		utf8_next(&p, end, &cp);
+		if (len + (size_t)(p - from) + (cp == '&') > room)
+			break;
+		if (cp == '&')
+			buf[len++] = '&';
+		memcpy(buf + len, from, (size_t)(p - from));
+		len += (size_t)(p - from);
+	}
+	snprintf(buf + len, size - len, "%s", doc);
+}
+
+/*
+ * The header and footer of every printed page: the zone and the document
+ * (ledger_xlsx_header_text) above; when the ledger was made, the page's
+ * number, and which sheet and period it is below. Only our own text and
+ * the period (which period_parse checked) go in the footer, so no '&'
+ * needs doubling there.
  */
 static void
-ledger_xlsx_footer(struct ledger_xlsx *x, const char *sheet)
+ledger_xlsx_header_footer(struct ledger_xlsx *x, const char *sheet,
+    const char *doc)
 {
-	char footer[LXW_HEADER_FOOTER_MAX + 1];
+	char header[LXW_HEADER_FOOTER_MAX + 1], footer[LXW_HEADER_FOOTER_MAX + 1];
 	lxw_header_footer_options opts = { 0 };
 
+	ledger_xlsx_header_text(x->roster->zone_name, doc, header,
+	    sizeof header);
+	opts.margin = 0.25;
+	ledger_xlsx_check(x, worksheet_set_header_opt(x->ws, header, &opts));
 	/* A digit right after &9 would be read as part of the font size. */
 	snprintf(footer, sizeof footer, "&L&9生成时间 %s&C&9第 &P 页 共 &N 页"
 	    "&R&9%s %s", x->generated, sheet, x->period);
-	opts.margin = 0.25;
 	ledger_xlsx_check(x, worksheet_set_footer_opt(x->ws, footer, &opts));
 }
 
 /*
- * Start writing a sheet whose columns were measured: the page set-up, the
- * title block (title, then subtitle under it) and the headers.
+ * Start writing a sheet whose columns were measured: the page set-up (the
+ * one print set-up every sheet of the workbook has), the title block
+ * (ZONE + doc + （sheet）, then subtitle under it) and the headers. doc
+ * names the document: 问题清单台账 or 联系服务台账.
  */
 void
 ledger_xlsx_sheet_titled(struct ledger_xlsx *x, const char *sheet,
-    const char *title, const char *subtitle, const char *const *headers,
+    const char *doc, const char *subtitle, const char *const *headers,
     size_t n)
 {
 	double total = 0, lines, most = 1;
+	char *title;
 	size_t i;
 
 	x->measuring = 0;
@@ -369,10 +412,12 @@ ledger_xlsx_sheet_titled(struct ledger_xlsx *x, const char *sheet,
 	worksheet_fit_to_pages(x->ws, 1, 0);
 	worksheet_center_horizontally(x->ws);
 	worksheet_set_margins(x->ws, 0.4, 0.4, 0.5, 0.6);
-	ledger_xlsx_footer(x, sheet);
+	ledger_xlsx_header_footer(x, sheet, doc);
 
+	xasprintf(&title, "%s%s（%s）", x->roster->zone_name, doc, sheet);
 	ledger_xlsx_check(x, worksheet_merge_range(x->ws, 0, 0, 0,
 	    (lxw_col_t)(n - 1), title, x->title));
+	free(title);
 	ledger_xlsx_check(x, worksheet_set_row(x->ws, 0,
 	    LEDGER_XLSX_TITLE_HEIGHT, NULL));
 	ledger_xlsx_check(x, worksheet_merge_range(x->ws, 1, 0, 1,
@@ -393,25 +438,25 @@ ledger_xlsx_sheet_titled(struct ledger_xlsx *x, const char *sheet,
 }
 
 /*
- * Start writing a ledger sheet: its title block names the category's title
- * (or 汇总), the period, the category and the department.
+ * Start writing a ledger sheet: its title block names the sheet, the
+ * period, the category (a category sheet's title; NULL: 全部, as on 汇总,
+ * 往期未销号 and 例会议题, which hold every category) and the department.
  */
 static void
 ledger_xlsx_sheet(struct ledger_xlsx *x, const char *sheet,
-    const char *const *headers, size_t n)
+    const char *category, const char *const *headers, size_t n)
 {
 	const struct department *d = NULL;
-	char *title, *subtitle;
+	char *subtitle;
 
-	xasprintf(&title, "%s问题清单台账（%s）", x->roster->zone_name, sheet);
 	if (x->department != NULL)
 		d = roster_department(x->roster, x->department);
 	xasprintf(&subtitle, "期次：%s　　类别：%s　　部门：%s　　生成时间：%s",
-	    x->period, strcmp(sheet, "汇总") == 0 ? "全部" : sheet,
+	    x->period, category != NULL ? category : "全部",
 	    d != NULL ? d->name : x->department != NULL ? x->department :
 	    "全部", x->generated);
-	ledger_xlsx_sheet_titled(x, sheet, title, subtitle, headers, n);
-	free(title);
+	ledger_xlsx_sheet_titled(x, sheet, "问题清单台账", subtitle, headers,
+	    n);
 	free(subtitle);
 }
 
@@ -474,7 +519,7 @@ ledger_xlsx_carried_sheet(struct ledger_xlsx *x)
 	headers[LEDGER_NCOLUMNS] = "跨半月数";
 	ledger_xlsx_measure(x, headers, LEDGER_NCOLUMNS + 1, LEDGER_XLSX_WRAP);
 	ledger_rows_carried(x->l, x->department, ledger_xlsx_carried_row, x);
-	ledger_xlsx_sheet(x, "往期未销号", headers, LEDGER_NCOLUMNS + 1);
+	ledger_xlsx_sheet(x, "往期未销号", NULL, headers, LEDGER_NCOLUMNS + 1);
 	if (x->error)
 		return;
 	ledger_rows_carried(x->l, x->department, ledger_xlsx_carried_row, x);
@@ -565,7 +610,7 @@ ledger_xlsx_agenda_sheet(struct ledger_xlsx *x, const cJSON *agenda)
 	ledger_xlsx_measure(x, ledger_xlsx_agenda_columns,
 	    LEDGER_XLSX_AGENDA_NCOLUMNS, LEDGER_XLSX_WRAP);
 	ledger_xlsx_agenda_rows(x, agenda);
-	ledger_xlsx_sheet(x, "例会议题", ledger_xlsx_agenda_columns,
+	ledger_xlsx_sheet(x, "例会议题", NULL, ledger_xlsx_agenda_columns,
 	    LEDGER_XLSX_AGENDA_NCOLUMNS);
 	if (x->error)
 		return;
@@ -622,7 +667,8 @@ ledger_xlsx_summary(struct ledger_xlsx *x)
 	ledger_xlsx_measure(x, ledger_summary_columns, LEDGER_NSUMMARY,
 	    LEDGER_XLSX_MAX_WIDTH);
 	ledger_xlsx_summary_rows(x);
-	ledger_xlsx_sheet(x, "汇总", ledger_summary_columns, LEDGER_NSUMMARY);
+	ledger_xlsx_sheet(x, "汇总", NULL, ledger_summary_columns,
+	    LEDGER_NSUMMARY);
 	if (x->error)
 		return;
 	ledger_xlsx_summary_rows(x);
@@ -633,15 +679,15 @@ ledger_xlsx_summary(struct ledger_xlsx *x)
 static void
 ledger_xlsx_category(struct ledger_xlsx *x, int c)
 {
-	const char *headers[LEDGER_NCOLUMNS];
+	const char *headers[LEDGER_NCOLUMNS], *title;
 	size_t i;
 
 	for (i = 0; i < LEDGER_NCOLUMNS; i++)
 		headers[i] = ledger_columns[i].header;
 	ledger_xlsx_measure(x, headers, LEDGER_NCOLUMNS, LEDGER_XLSX_WRAP);
 	ledger_rows(x->l, x->department, c, ledger_xlsx_row, x);
-	ledger_xlsx_sheet(x, rules_category_title(issue_categories[c]),
-	    headers, LEDGER_NCOLUMNS);
+	title = rules_category_title(issue_categories[c]);
+	ledger_xlsx_sheet(x, title, title, headers, LEDGER_NCOLUMNS);
 	if (x->error)
 		return;
 	ledger_rows(x->l, x->department, c, ledger_xlsx_row, x);

@@ -53,7 +53,7 @@ struct ledger_xlsx {
 void ledger_xlsx_measure(struct ledger_xlsx *, const char *const *, size_t,
     double cap);
 void ledger_xlsx_sheet_titled(struct ledger_xlsx *, const char *sheet,
-    const char *title, const char *subtitle, const char *const *, size_t);
+    const char *doc, const char *subtitle, const char *const *, size_t);
 void ledger_xlsx_sheet_end(struct ledger_xlsx *, size_t);
 void ledger_xlsx_row_begin(struct ledger_xlsx *);
 void ledger_xlsx_row_end(struct ledger_xlsx *);

@@ -318,17 +318,15 @@ ledger_xlsx_fieldwork_sheet(struct ledger_xlsx *x, int sheet,
     const char *name, const char *const *headers, size_t n)
 {
 	char from[FIELDWORK_DATE_LEN + 1], to[FIELDWORK_DATE_LEN + 1];
-	char *title, *subtitle;
+	char *subtitle;
 
 	ledger_xlsx_measure(x, headers, n, LEDGER_XLSX_FW_WRAP);
 	ledger_xlsx_fieldwork_rows(x, sheet);
 	fieldwork_date_format(x->fw->from, from);
 	fieldwork_date_format(x->fw->to, to);
-	xasprintf(&title, "%s联系服务台账（%s）", x->roster->zone_name, name);
 	xasprintf(&subtitle, "期次：%s　　日期：%s 至 %s　　生成时间：%s",
 	    x->period, from, to, x->generated);
-	ledger_xlsx_sheet_titled(x, name, title, subtitle, headers, n);
-	free(title);
+	ledger_xlsx_sheet_titled(x, name, "联系服务台账", subtitle, headers, n);
 	free(subtitle);
 	if (x->error)
 		return;

@@ -132,24 +132,17 @@ redis_sync_owner(redisContext *c, const struct config *cfg,
 }
 
 /*
- * Connect to the primary and authenticate; NULL with the reason in error.
- * With [redis] sentinels the primary is the one they name now; with
- * cluster, the node serving the zone's slot, which the node given says.
+ * Make sure c is the primary (and on a Cluster, the node serving the
+ * zone's slot, following MOVED): c or the node it names, or NULL with the
+ * reason in error (c is freed then).
  */
-redisContext *
-redis_sync_connect(const struct config *cfg, char *error, size_t errlen)
+static redisContext *
+redis_sync_follow(redisContext *c, const struct config *cfg, char *error,
+    size_t errlen)
 {
 	struct sentinel_addr a;
-	redisContext *c;
 	int hops = 0;
 
-	if (cfg->redis_nsentinels > 0) {
-		if (redis_sync_ask_sentinels(cfg, &a, error, errlen) == -1)
-			return NULL;
-		c = redis_sync_open(cfg, NULL, a.host, a.port, error, errlen);
-	} else
-		c = redis_sync_open(cfg, cfg->redis_socket, cfg->redis_host,
-		    cfg->redis_port, error, errlen);
 	for (;;) {
 		if (c == NULL)
 			return NULL;
@@ -174,6 +167,38 @@ redis_sync_connect(const struct config *cfg, char *error, size_t errlen)
 		break;
 	}
 	redisFree(c);
+	return NULL;
+}
+
+/*
+ * Connect to the primary and authenticate; NULL with the reason in error.
+ * With [redis] sentinels the primary is the one they name now; with
+ * cluster, the node serving the zone's slot, which the first node given
+ * that answers says (host and port, then [redis] nodes, in order).
+ */
+redisContext *
+redis_sync_connect(const struct config *cfg, char *error, size_t errlen)
+{
+	struct sentinel_addr a;
+	redisContext *c;
+	size_t i;
+
+	if (cfg->redis_nsentinels > 0) {
+		if (redis_sync_ask_sentinels(cfg, &a, error, errlen) == -1)
+			return NULL;
+		c = redis_sync_open(cfg, NULL, a.host, a.port, error, errlen);
+		return redis_sync_follow(c, cfg, error, errlen);
+	}
+	c = redis_sync_open(cfg, cfg->redis_socket, cfg->redis_host,
+	    cfg->redis_port, error, errlen);
+	if ((c = redis_sync_follow(c, cfg, error, errlen)) != NULL)
+		return c;
+	for (i = 0; i < cfg->redis_nnodes; i++) {
+		a = cfg->redis_nodes[i];
+		c = redis_sync_open(cfg, NULL, a.host, a.port, error, errlen);
+		if ((c = redis_sync_follow(c, cfg, error, errlen)) != NULL)
+			return c;
+	}
 	return NULL;
 }
 

@@ -101,7 +101,7 @@ sentinel_addr_list(const char *text, struct sentinel_addr **out, size_t *n)
 		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
 			len--;
 		if (count == SENTINEL_ADDR_MAX) {
-			why = "at most 16 Sentinels";
+			why = "at most 16 addresses";
 			goto fail;
 		}
 		if ((why = sentinel_addr_parse(p, len, &list[count])) != NULL)

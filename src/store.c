@@ -16,7 +16,7 @@
  * cluster the node given is asked which node serves the zone's slot
  * (store_owner), and store_cluster.c follows the slot when it moves.
  *
- * Near 800 lines because the connection's life, its watchdog and WAIT's
+ * Near 900 lines because the connection's life, its watchdog and WAIT's
  * batching all hang on the one connection; what only a Cluster needs is
  * kept apart, in store_cluster.c.
  */
@@ -43,6 +43,8 @@
 static void store_connect(struct store *);
 static void store_drop(struct store *, const char *);
 static void store_wait_flush(int, short, void *);
+struct store_batch;
+static void store_batch_abandon(struct store_batch *);
 
 static void
 store_timer_add(struct event *ev, int ms)
@@ -65,18 +67,26 @@ store_schedule_retry(struct store *s)
 }
 
 /*
- * A Cluster node that cannot be reached: ask the node the config gives
- * again, which may name another (after a failover inside the Cluster).
+ * A Cluster node that cannot be reached: ask a node the config gives
+ * (host and port, then [redis] nodes, in order), which names the slot's
+ * node now (after a failover inside the Cluster, the promoted replica).
+ * A seed that cannot be reached either passes the turn to the next one.
  */
 static void
 store_reseed(struct store *s)
 {
-	if (s->cluster == NULL || (strcmp(s->host, s->seed_host) == 0 &&
-	    s->port == s->seed_port))
+	const struct sentinel_addr *a;
+
+	if (s->cluster == NULL)
 		return;
+	a = &s->seeds[s->seed];
+	if (strcmp(s->host, a->host) == 0 && s->port == a->port) {
+		s->seed = (s->seed + 1) % s->nseeds;
+		a = &s->seeds[s->seed];
+	}
 	free(s->host);
-	s->host = xstrdup(s->seed_host);
-	s->port = s->seed_port;
+	s->host = xstrdup(a->host);
+	s->port = a->port;
 }
 
 static void
@@ -168,6 +178,13 @@ store_owner(redisAsyncContext *c, void *r, void *privdata)
 	case REDIS_CLUSTER_NONE:
 		if (reply->type == REDIS_REPLY_ERROR) {
 			log_warnx("redis: cluster: %s", reply->str);
+			/*
+			 * The Cluster is promoting a replica: this node is up
+			 * and will name it within moments, so ask it again
+			 * soon rather than after a growing backoff.
+			 */
+			if (strncmp(reply->str, "CLUSTERDOWN", 11) == 0)
+				s->backoff_ms = STORE_BACKOFF_MIN_MS;
 			store_fail(s, "the cluster refused");
 			return;
 		}
@@ -435,8 +452,14 @@ store_new(struct event_base *base, const struct config *cfg)
 	s->wait_ev = evtimer_new(base, store_wait_flush, s);
 	if (cfg->redis_cluster) {
 		s->cluster = store_cluster_new(s);
-		s->seed_host = xstrdup(cfg->redis_host);
-		s->seed_port = cfg->redis_port;
+		s->nseeds = 1 + cfg->redis_nnodes;
+		s->seeds = xcalloc(s->nseeds, sizeof *s->seeds);
+		snprintf(s->seeds[0].host, sizeof s->seeds[0].host, "%s",
+		    cfg->redis_host);
+		s->seeds[0].port = cfg->redis_port;
+		if (cfg->redis_nnodes > 0)
+			memcpy(s->seeds + 1, cfg->redis_nodes,
+			    cfg->redis_nnodes * sizeof *s->seeds);
 	}
 	if (cfg->redis_nsentinels > 0)
 		s->sentinel = sentinel_start(base, cfg, store_primary_named, s);
@@ -454,14 +477,16 @@ store_free(struct store *s)
 	s->sentinel = NULL;
 	store_drop(s, "shutting down");
 	store_cluster_free(s->cluster);
+	if (s->open != NULL)        /* its WAIT never went out */
+		store_batch_abandon(s->open);
+	s->open = NULL;
 	event_free(s->retry_ev);
 	event_free(s->connect_ev);
 	event_free(s->ping_ev);
 	event_free(s->drop_ev);
 	event_free(s->wait_ev);
-	free(s->open);              /* emptied when the connection went */
 	free(s->host);
-	free(s->seed_host);
+	free(s->seeds);
 	free(s->socket);
 	free(s->password);
 	free(s->prefix);
@@ -503,6 +528,12 @@ store_command(struct store *s, redisCallbackFn *fn, void *privdata, int argc,
  * behind the last of them (store_wait_flush): WAIT counts every write of
  * the connection so far, so it covers them all, and a burst of changes
  * costs one replication round trip instead of one each.
+ *
+ * On a Cluster a change may be sent again on another connection (MOVED,
+ * store_cluster.c), so its WAIT is sent only once its reply has come, on
+ * the connection the reply came on: the changes answered in one pass of
+ * the loop share that WAIT instead. One round trip more, but WAIT always
+ * follows the write it vouches for on the same node.
  */
 struct store_wait {
 	struct store *s;
@@ -515,8 +546,11 @@ struct store_wait {
 };
 struct store_batch {
 	struct store *s;
+	redisAsyncContext *ctx;     /* the connection its changes went on */
 	TAILQ_HEAD(, store_wait) waits;
 };
+
+static void store_wait_open(struct store *, struct store_wait *);
 
 static struct store_batch *
 store_batch_new(struct store *s)
@@ -524,6 +558,7 @@ store_batch_new(struct store *s)
 	struct store_batch *b = xcalloc(1, sizeof *b);
 
 	b->s = s;
+	b->ctx = s->ctx;
 	TAILQ_INIT(&b->waits);
 	return b;
 }
@@ -595,6 +630,13 @@ store_wait_script(redisAsyncContext *c, void *r, void *privdata)
 	}
 	if (w->open)
 		TAILQ_REMOVE(&w->s->open->waits, w, entry);
+	else if (reply != NULL && reply->type != REDIS_REPLY_ERROR &&
+	    w->s->cluster != NULL && c == w->s->ctx && w->s->up) {
+		/* A Cluster's change: its WAIT goes behind its reply. */
+		w->reply = store_reply_copy(reply);
+		store_wait_open(w->s, w);
+		return;
+	}
 	if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
 		w->fn(c, reply, w->privdata);
 	else
@@ -633,6 +675,39 @@ store_wait_done(redisAsyncContext *c, void *r, void *privdata)
 	free(b);
 }
 
+/* Put w in the batch whose WAIT goes out at the end of this loop pass. */
+static void
+store_wait_open(struct store *s, struct store_wait *w)
+{
+	if (s->open == NULL) {
+		s->open = store_batch_new(s);
+		event_active(s->wait_ev, EV_TIMEOUT, 0);
+	}
+	TAILQ_INSERT_TAIL(&s->open->waits, w, entry);
+	w->open = 1;
+}
+
+/*
+ * A batch whose WAIT cannot be sent (the connection went, or shutting
+ * down): its changes that have their reply (a Cluster's) are made but
+ * unconfirmed; the others will hear from their own reply.
+ */
+static void
+store_batch_abandon(struct store_batch *b)
+{
+	struct store_wait *w;
+
+	while ((w = TAILQ_FIRST(&b->waits)) != NULL) {
+		TAILQ_REMOVE(&b->waits, w, entry);
+		w->open = 0;
+		if (w->reply != NULL) {
+			store_wait_short(w, NULL, 0);
+			store_wait_free(w);
+		}
+	}
+	free(b);
+}
+
 /*
  * End of the loop pass: one WAIT behind the changes sent in it. When it
  * cannot be sent, their scripts' replies answer them (store_wait_script).
@@ -654,15 +729,11 @@ store_wait_flush(int fd, short what, void *arg)
 	}
 	snprintf(replicas, sizeof replicas, "%d", s->replicas);
 	snprintf(ms, sizeof ms, "%d", s->wait_ms);
-	if (s->ctx == NULL || redisAsyncCommand(s->ctx, store_wait_done, b,
-	    "WAIT %s %s", replicas, ms) != REDIS_OK) {
+	/* WAIT vouches only for the writes of its own connection. */
+	if (s->ctx == NULL || s->ctx != b->ctx || redisAsyncCommand(s->ctx,
+	    store_wait_done, b, "WAIT %s %s", replicas, ms) != REDIS_OK) {
 		log_warnx("redis: WAIT not sent");
-		/* Their scripts' replies will answer them. */
-		while ((w = TAILQ_FIRST(&b->waits)) != NULL) {
-			TAILQ_REMOVE(&b->waits, w, entry);
-			w->open = 0;
-		}
-		free(b);
+		store_batch_abandon(b);
 		return;
 	}
 	TAILQ_FOREACH(w, &b->waits, entry) {
@@ -687,17 +758,21 @@ store_command_waited(struct store *s, redisCallbackFn *fn, void *privdata,
 	w->s = s;
 	w->fn = fn;
 	w->privdata = privdata;
+	if (s->cluster != NULL) {
+		/* Its WAIT goes behind its reply (store_wait_script). */
+		if (store_cluster_send(s->cluster, store_wait_script, w, argc,
+		    argv, lens) == -1) {
+			free(w);
+			return -1;
+		}
+		return 0;
+	}
 	if (redisAsyncCommandArgv(s->ctx, store_wait_script, w, argc, argv,
 	    lens) != REDIS_OK) {
 		free(w);
 		return -1;
 	}
-	if (s->open == NULL) {
-		s->open = store_batch_new(s);
-		event_active(s->wait_ev, EV_TIMEOUT, 0);
-	}
-	TAILQ_INSERT_TAIL(&s->open->waits, w, entry);
-	w->open = 1;
+	store_wait_open(s, w);
 	return 0;
 }
 

@@ -13,11 +13,18 @@
  *    node taking the slot over with ASKING: a script touches keys it does
  *    not declare, and that node would run it on the half of the zone that
  *    has arrived so far.
- * Sending again is safe: a node that redirects has run nothing. (A script
- * whose connection is lost is not sent again; its caller answers 503, and
- * an Idempotency-Key makes the client's retry safe.) Commands that are not
- * scripts get the redirect as their reply, answered 503, as they may be
- * part of a MULTI that must not be split over two nodes.
+ *  - CLUSTERDOWN: the Cluster is promoting a replica of a lost primary
+ *    (or lost a slot). A script is sent again like an ASK's, until the
+ *    Cluster is whole again (or the node answers MOVED) or timeout_ms.
+ *    A connection lost with the node (the primary was killed) makes
+ *    store.c ask the config's nodes in turn which node serves the slot.
+ * Sending again is safe: a node that redirects or refuses so has run
+ * nothing. (A script whose connection is lost is not sent again; its
+ * caller answers 503, and an Idempotency-Key makes the client's retry
+ * safe.) Commands that are not scripts get the redirect as their reply,
+ * answered 503, as they may be part of a MULTI that must not be split over
+ * two nodes. A change WAITed for ([redis] replicas) is a script like any:
+ * store.c sends its WAIT once its final reply has come.
  */
 #include "config.h"
 
@@ -110,16 +117,22 @@ store_cluster_reply(redisAsyncContext *c, void *r, void *privdata)
 {
 	struct store_cluster_cmd *cmd = privdata;
 	struct store *s = cmd->sc->s;
+	redisReply *reply = r;
 	struct sentinel_addr a;
 	enum redis_cluster_redirect kind;
+	int down;
 
 	kind = redis_cluster_redirect(r, &a);
+	down = kind == REDIS_CLUSTER_NONE && reply != NULL &&
+	    reply->type == REDIS_REPLY_ERROR &&
+	    strncmp(reply->str, "CLUSTERDOWN", 11) == 0;
 	if (kind == REDIS_CLUSTER_MOVED) {
 		s->moved++;
 		store_switch(s, &a, "the zone's slot moved");
 	} else if (kind != REDIS_CLUSTER_NONE)
 		s->asked++;
-	if (kind == REDIS_CLUSTER_NONE || !cmd->script || s->stopping ||
+	if ((kind == REDIS_CLUSTER_NONE && !down) || !cmd->script ||
+	    s->stopping ||
 	    (cmd->give_up != 0 && util_now_ms() > cmd->give_up)) {
 		store_cluster_done(cmd, c, r);
 		return;

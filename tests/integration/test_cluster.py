@@ -11,57 +11,89 @@ MIGRATE, SETSLOT ... NODE) while a burst of reports keeps coming: every
 report that got a 201 is on the new node exactly once, the daemon waited
 out the move (ASK) and followed it (MOVED), and /healthz and /metrics say
 so. liaisonctl works against the cluster before and after.
+
+Each primary has one replica (six nodes in all), and the cluster is made
+once for the module (making it is most of a test's time): each test stops
+its daemons and empties the nodes when it ends. The last test kills the
+primary serving a zone (SIGKILL) during a burst of reports with [redis]
+replicas = 1: the Cluster promotes its replica, the daemons find it
+through the nodes the config gives, and every 201 is there exactly once.
 """
 
 import os
 import shutil
+import signal
 import subprocess
 import threading
 import time
+import types
 
 import pytest
+import redis
 
 import lib
-from test_failover import RecordingSink, Reporter, health
+from test_failover import Claimer, RecordingSink, Reporter, health
 
 REDIS_CLI = os.environ.get("REDIS_CLI", "redis-cli")
 OFFICERS = ["O001", "O002", "O003", "O004"]
 
 
 class Cluster:
-    """Three cluster primaries, and the daemons of the zones on them."""
+    """Three cluster primaries with a replica each, and the daemons of the
+    zones on them."""
+
+    NODE_TIMEOUT_MS = 5000
 
     def __init__(self, tmp):
         self.tmp = str(tmp)
-        self.nodes = []
+        self.nodes = []             # the primaries
+        self.replicas = []
         self.daemons = []
         self.sinks = []
 
     def start(self):
-        for i in range(3):
+        every = []
+        for i in range(6):
             d = os.path.join(self.tmp, "node%d" % i)
             n = lib.RedisServer(self.tmp, name="node%d" % i,
                                 extra=["--cluster-enabled", "yes",
                                        "--cluster-config-file", os.path.join(d, "nodes.conf"),
-                                       "--cluster-node-timeout", "5000",
+                                       "--cluster-node-timeout", str(self.NODE_TIMEOUT_MS),
+                                       # a replica may always take over (the test's clock is not a day)
+                                       "--cluster-replica-validity-factor", "0",
+                                       # a returning node resyncs at once, not 5 s later
+                                       "--repl-diskless-sync-delay", "0",
                                        # the bus, port + 10000 unless given, may not exist
                                        "--cluster-port", str(lib.free_port())])
-            self.nodes.append(n)
+            every.append(n)
             n.start()
         p = subprocess.run([REDIS_CLI, "--cluster", "create"]
-                           + ["127.0.0.1:%d" % n.port for n in self.nodes]
-                           + ["--cluster-replicas", "0", "--cluster-yes"],
+                           + ["127.0.0.1:%d" % n.port for n in every]
+                           + ["--cluster-replicas", "1", "--cluster-yes"],
                            capture_output=True, text=True, timeout=60)
         assert p.returncode == 0, p.stdout + p.stderr
-        for n in self.nodes:
+        for n in every:
             c = n.client()
             lib.wait_for(lambda: b"cluster_state:ok" in c.execute_command("CLUSTER", "INFO"), 30,
                          what="cluster state ok on %d" % n.port)
-        # every node knows every slot's owner
-        for n in self.nodes:
+        self.nodes = [n for n in every if n.client().info("replication")["role"] == "master"]
+        self.replicas = [n for n in every if n not in self.nodes]
+        assert len(self.nodes) == 3, p.stdout
+        # every node knows every slot's owner; every replica has its primary's data
+        for n in every:
             c = n.client()
             lib.wait_for(lambda: len(c.execute_command("CLUSTER", "SLOTS")) == 3, 30,
                          what="three slot ranges known on %d" % n.port)
+        for n in self.replicas:
+            c = n.client()
+            lib.wait_for(lambda: c.info("replication").get("master_link_status") == "up", 30,
+                         what="replica %d in sync" % n.port)
+
+    def replica_of(self, primary):
+        for n in self.replicas:
+            if n.client().info("replication").get("master_port") == primary.port:
+                return n
+        raise AssertionError("no replica of %d" % primary.port)
 
     def slot(self, tag):
         return self.nodes[0].client().execute_command("CLUSTER", "KEYSLOT", tag)
@@ -89,19 +121,23 @@ class Cluster:
                 return tags
         raise AssertionError("no %d tags on %d nodes" % (n, n))
 
-    def start_daemon(self, tag, seed):
-        """A zone's daemon given the node seed; its webhooks go to d.sink."""
-        sink = RecordingSink()
-        self.sinks.append(sink)
-        d = lib.Daemon(os.path.join(self.tmp, tag), seed.port, sink_port=sink.port,
-                       prefix="{%s}:" % tag, conf={"redis": {"cluster": "yes"},
+    def start_daemon(self, tag, seed, name=None, sink=None, redis=None):
+        """A zone's daemon given the node seed (redis: more [redis] keys);
+        its webhooks go to d.sink, a new one unless given."""
+        if sink is None:
+            sink = RecordingSink()
+            self.sinks.append(sink)
+        d = lib.Daemon(os.path.join(self.tmp, name or tag), seed.port, sink_port=sink.port,
+                       prefix="{%s}:" % tag, conf={"redis": dict({"cluster": "yes"}, **(redis or {})),
                                                     "webhooks": {"schedule": "0,1,1,1,1,1,1,1"}})
         d.sink = sink
         self.daemons.append(d)
         d.start()
         return d
 
-    def close(self):
+    def end_test(self):
+        """Stop this test's daemons and sinks and empty the nodes, for the
+        next test; the first problem a daemon had, or None."""
         problem = None
         for d in self.daemons:
             try:
@@ -110,21 +146,36 @@ class Cluster:
                 problem = problem or e
             finally:
                 d.kill()
-        for n in reversed(self.nodes):
-            n.stop()
         for sink in self.sinks:
             sink.close()
+        self.daemons, self.sinks = [], []
+        for n in self.nodes:
+            if n.proc.poll() is None:
+                n.client().flushall()
         return problem
 
+    def close(self):
+        for n in reversed(self.nodes + self.replicas):
+            n.stop()
 
-@pytest.fixture
-def cluster(tmp_path):
-    c = Cluster(tmp_path)
+
+@pytest.fixture(scope="module")
+def the_cluster(tmp_path_factory):
+    c = Cluster(tmp_path_factory.mktemp("cluster"))
     try:
         c.start()
         yield c
     finally:
-        problem = c.close()
+        c.close()
+
+
+@pytest.fixture
+def cluster(the_cluster):
+    """The module's cluster; this test's daemons stop when it ends."""
+    try:
+        yield the_cluster
+    finally:
+        problem = the_cluster.end_test()
     if problem:
         raise problem
 
@@ -334,8 +385,8 @@ def test_cluster_refuses_config_that_cannot_work(tmp_path):
          "[redis] cluster: needs a prefix with a hash tag"),
         ({"redis": {"cluster": "yes", "sentinels": "127.0.0.1:26379", "master": "m"}}, "{aq}:",
          "[redis] cluster: not with sentinels"),
-        ({"redis": {"cluster": "yes", "replicas": 1, "wait_ms": 500}}, "{aq}:",
-         "[redis] cluster: not with replicas yet"),
+        ({"redis": {"nodes": "127.0.0.1:7001"}}, "{aq}:",
+         "[redis] nodes: needs cluster = yes"),
     ]
     for i, (conf, prefix, message) in enumerate(cases):
         d = lib.Daemon(os.path.join(str(tmp_path), "d%d" % i), lib.free_port(), prefix=prefix, conf=conf)
@@ -343,3 +394,173 @@ def test_cluster_refuses_config_that_cannot_work(tmp_path):
         assert p.returncode != 0 and message in p.stderr, (conf, p.stderr)
         q = d.ctl("token", "issue", "officer", "O001", check=False)
         assert q.returncode != 0 and message in q.stderr, (conf, q.stderr)
+
+
+def test_too_few_replicas_on_a_cluster_is_503_and_the_retry_returns_the_first_answer(cluster):
+    """replicas = 1 on a Cluster: WAIT goes to the primary serving the zone's
+    slot (found through the second node given: the first is down). With its replica paused (SIGSTOP) the change is made but not
+    acknowledged (503, Retry-After); once the replica holds it, the same
+    Idempotency-Key returns the first answer, and the report is stored once,
+    on the slot's primary and its replica."""
+    c = cluster
+    tag = c.zone_tags(1)[0]
+    prefix = "{%s}:" % tag
+    primary = c.owner(c.slot(tag))
+    replica = c.replica_of(primary)
+    other = next(n for n in c.nodes if n is not primary)
+    # the first node given is down at start: the next one in [redis] nodes is asked
+    down = types.SimpleNamespace(port=lib.free_port())
+    d = c.start_daemon(tag, down, redis={"replicas": 1, "wait_ms": 300,
+                                         "nodes": "127.0.0.1:%d" % other.port})
+    assert health(d)["redis"]["primary"] == "127.0.0.1:%d" % primary.port
+    oid = OFFICERS[0]
+    ent = d.roster["officers"][0]["enterprises"][0]
+    tok = d.token("officer", oid)
+    assert d.post("/api/v1/reports", {"items": [lib.item(ent)]}, token=tok).status == 201
+    pr = primary.client()
+    body = {"items": [lib.item(ent)]}
+    key = lib.new_key()
+    replica.kill(signal.SIGSTOP)
+    try:
+        first = d.post("/api/v1/reports", body, token=tok, headers={"Idempotency-Key": key})
+        lib.assert_error(first, 503, "unavailable")
+        assert first.header("retry-after") == "1"
+        assert lib.metric(d.metrics(), "liaisond_redis_wait_short_total") == 1
+        assert len(lib.report_keys(pr, prefix)) == 2      # made, not yet safe
+    finally:
+        replica.kill(signal.SIGCONT)
+    # a Cluster replica answers reads only after READONLY, on that connection
+    rc = redis.Redis(host="127.0.0.1", port=replica.port, socket_timeout=5, single_connection_client=True)
+    rc.execute_command("READONLY")
+    lib.wait_for(lambda: len(lib.report_keys(rc, prefix)) == 2, 20, what="the replica caught up")
+    again = d.post("/api/v1/reports", body, token=tok, headers={"Idempotency-Key": key})
+    assert again.status == 201, again
+    assert again.header("idempotent-replayed") == "true"
+    assert len(lib.report_keys(pr, prefix)) == 2
+    assert rc.hget(prefix + "report:" + again.json()["report"], "officer") == oid.encode()
+    # and a new change is acknowledged at once
+    assert d.post("/api/v1/reports", {"items": [lib.item(ent)]}, token=tok).status == 201
+    assert lib.metric(d.metrics(), "liaisond_redis_wait_short_total") == 1
+
+
+def test_a_failover_inside_the_cluster_loses_nothing_acknowledged(cluster):
+    """[redis] replicas = 1 on a Cluster: a 201 means the zone's primary and
+    its replica hold the report (WAIT on the primary serving the slot). The
+    primary is killed (SIGKILL) under a burst of reports and claims through
+    two daemons; the Cluster promotes the replica (cluster-node-timeout made
+    short here); the daemons, whose first configured node is the one killed,
+    ask the next nodes in [redis] nodes and follow. The killed node comes
+    back as the new primary's replica, so that changes are acknowledged
+    again. Afterwards every 201 is on the new primary exactly once, claims
+    went on with no task handed out twice, and every webhook event was
+    delivered under one webhook-id."""
+    c = cluster
+    tag = c.zone_tags(1)[0]
+    prefix = "{%s}:" % tag
+    old = c.owner(c.slot(tag))
+    heir = c.replica_of(old)
+    others = [n for n in c.nodes if n is not old]
+    nodes = ",".join("127.0.0.1:%d" % n.port for n in others + [heir])
+    sink = RecordingSink()
+    c.sinks.append(sink)
+    zone = [c.start_daemon(tag, old, name="%s-%d" % (tag, i), sink=sink,
+                           redis={"replicas": 1, "wait_ms": 1000, "nodes": nodes})
+            for i in range(2)]
+    ports = [d.port for d in zone]
+    for d in zone:
+        assert health(d)["redis"]["primary"] == "127.0.0.1:%d" % old.port
+    officers = officers_of(zone[0])
+    tokens = {o["id"]: zone[0].token("officer", o["id"]) for o in officers}
+    hr = zone[1].token("department", "hr")
+    for n in c.nodes + c.replicas:      # a failover in seconds, not the module's 5
+        n.client().config_set("cluster-node-timeout", 1500)
+    try:
+        stop_reports, stop_claims = threading.Event(), threading.Event()
+        done, claimed, errors = [], [], []
+        threads = [Reporter(ports, tokens[o["id"]], o, stop_reports, done, errors, i)
+                   for i, o in enumerate(officers)]
+        threads += [Claimer(ports, hr, "甲%d" % i, stop_claims, claimed, errors) for i in range(2)]
+        for t in threads:
+            t.start()
+        lib.wait_for(lambda: len(done) >= 30 or errors, 30, what="reports before the kill")
+        assert not errors, errors[:10]
+
+        killed = time.monotonic()
+        old.kill()
+        lib.wait_for(lambda: heir.client().info("replication")["role"] == "master", 30, interval=0.05,
+                     what="the replica promoted")
+        promoted = time.monotonic()
+        new = "127.0.0.1:%d" % heir.port
+        for d in zone:          # they find it by themselves, asking the nodes given
+            lib.wait_for(lambda: health(d).get("redis", {}).get("primary") == new, 20, interval=0.05,
+                         what="daemon on " + new)
+        followed = time.monotonic()
+        # the old primary comes back as the new one's replica: WAIT 1 can be met again
+        old.start()
+        lib.wait_for(lambda: (heir.client().info("replication").get("slave0") or {}).get("state") == "online",
+                     30, interval=0.05, what="the old primary the new one's replica")
+        rejoined = time.monotonic()
+        lib.wait_for(lambda: any(x["first"] > killed for x in done) or errors, 40, interval=0.02,
+                     what="a 201 for a report sent after the kill")
+        assert not errors, errors[:10]
+        first_after = min(x["at"] for x in done if x["first"] > killed)
+        for d in zone:
+            assert health(d)["redis"]["primary"] == new
+            assert lib.metric(d.metrics(), "liaisond_redis_primary", address=new) == 1
+        n_after = len(done)
+        lib.wait_for(lambda: len(done) >= n_after + 30 or errors, 30, what="reports after the failover")
+        stop_reports.set()
+        for t in threads[:len(officers)]:
+            t.join(60)
+        assert not errors, errors[:10]
+        print("\ncluster failover: %d reports acknowledged; from SIGKILL to the replica promoted "
+              "%.2f s, to both daemons on it %.2f s, to the old primary back as its replica %.2f s "
+              "(restarted at %.2f s), to the first 201 %.2f s"
+              % (len(done), promoted - killed, followed - killed, rejoined - killed, followed - killed,
+                 first_after - killed))
+
+        # every acknowledged report on the promoted replica, exactly once
+        stored_once(heir, prefix, done)
+        # liaisonctl: the first node it is given is a replica now; it asks the next ones
+        out = os.path.join(c.tmp, "failover.csv")
+        zone[0].ctl("ledger", "export", "--department", "hr", "-o", out)
+        with open(out, encoding="utf-8-sig") as f:
+            text = f.read()
+        assert all(x["title"] in text for x in done)
+
+        # claims go on through both daemons until the queue is empty
+        tasks = {t["id"] for x in done for iss in x["doc"]["issues"] for t in iss["tasks"]}
+
+        def queue_empty():
+            r = lib.request(ports[0], "GET", "/api/v1/departments/hr/queue", token=hr)
+            return r.status == 200 and not r.json().get("tasks")
+        lib.wait_for(queue_empty, 30, what="the hr queue drained")
+        stop_claims.set()
+        for t in threads[len(officers):]:
+            t.join(30)
+        assert not errors, errors[:10]
+        assert len(claimed) == len(set(claimed)), "a task was handed out twice"
+        hc = heir.client()
+        for tid in tasks:
+            assert hc.hget(prefix + "task:" + tid, "state") == b"claimed", tid
+
+        # every event delivered; a repeat carries the same webhook-id
+        def queued_delivered():
+            got = {b["data"]["task"]["id"] for h, b in sink.snapshot() if b.get("type") == "task.queued"}
+            return tasks <= got
+        lib.wait_for(queued_delivered, 60, what="task.queued delivered for every task")
+        ids = {}
+        for h, b in sink.snapshot():
+            ids.setdefault((b.get("type"), b["data"]["task"]["id"]), set()).add(h["webhook-id"])
+        again = {k: v for k, v in ids.items() if len(v) > 1}
+        assert not again, "an event was sent under two webhook-ids: %r" % list(again.items())[:5]
+    finally:
+        for n in c.nodes + c.replicas:
+            if n.proc.poll() is None:
+                n.client().config_set("cluster-node-timeout", Cluster.NODE_TIMEOUT_MS)
+    # the module's cluster, for whatever runs after: the promoted replica
+    # is a primary now, the old primary its replica
+    c.nodes[c.nodes.index(old)] = heir
+    c.replicas[c.replicas.index(heir)] = old
+    lib.wait_for(lambda: old.client().info("replication").get("master_link_status") == "up", 30,
+                 what="the old primary a replica in sync")

@@ -188,6 +188,7 @@ def test_every_field_work_sheet_is_set_up_for_print(fw):
         assert "期次：%s" % period in line and "日期：%s 至 %s" % (fw["first"], fw["last"]) in line, line
         made = re.search(r"生成时间：(\d{4}-\d\d-\d\d \d\d:\d\d)", line)
         assert made and abs((now - datetime.datetime.strptime(made.group(1), "%Y-%m-%d %H:%M")).total_seconds()) < 120
+        assert ws.oddHeader.center.text == st.roster["zone"]["name"] + "联系服务台账", name
         foot = ws.oddFooter
         assert "&P" in foot.center.text and "&N" in foot.center.text
         assert foot.right.text == "%s %s" % (name, period)

@@ -289,8 +289,9 @@ def needed_lines(text, width):
 
 def check_print_setup(ws, st, sheet, period, department="全部"):
     """ws prints as a document: A4, landscape, one page wide, its title block,
-    the header row on every page, the footer, every cell ruled, long text
-    wrapped in rows tall enough for it. Returns the most lines a row needs."""
+    the header row on every page, the zone in the page header, the footer,
+    every cell ruled, long text wrapped in rows tall enough for it. Returns
+    the most lines a row needs."""
     ps = ws.page_setup
     assert int(ps.paperSize) == 9, "A4"
     assert ps.orientation == "landscape"
@@ -307,9 +308,11 @@ def check_print_setup(ws, st, sheet, period, department="全部"):
     when = datetime.datetime.strptime(made.group(1), "%Y-%m-%d %H:%M")
     now = datetime.datetime.now(lib.TZ).replace(tzinfo=None)
     assert abs((now - when).total_seconds()) < 120, (when, now)
-    for part in ("期次：" + period, "类别：" + ("全部" if sheet == "汇总" else sheet),
-                 "部门：" + department):
+    # a category sheet names its category; 汇总, 往期未销号 and 例会议题 hold them all
+    category = sheet if sheet in SHEETS[1:4] else "全部"
+    for part in ("期次：" + period, "类别：" + category, "部门：" + department):
         assert part in line, (part, line)
+    assert ws.oddHeader.center.text == st.roster["zone"]["name"] + "问题清单台账", ws.oddHeader.center.text
     foot = ws.oddFooter
     assert "&P" in foot.center.text and "&N" in foot.center.text, "page numbers"
     assert foot.left.text == "生成时间 " + made.group(1)

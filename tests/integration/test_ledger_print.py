@@ -5,11 +5,21 @@ prints the workbook of the 27 sample items (flow.ledger_sample: every third
 task resolved, every third responded to, with texts that wrap) to PDF, and
 poppler's pdfinfo and pdftotext read it back: at most 6 pages, in order
 (汇总, 个性问题, 共性问题, 疑难问题), each sheet's first page with its title
-block, every later page with the header row again, every page numbered with
-the generation time in its footer, and every row of the ledger printed.
+block, every later page with the header row again, every page headed with
+the zone and numbered with the generation time in its footer, and every row
+of the ledger printed.
+
+The zone office's workbook has more than the ledger: 往期未销号 and 例会议题
+(issue 16) and four field-work sheets (issue 15). The 6-page bound holds
+for the ledger's six sheets together (summary, three categories, carry-over,
+agenda: stricter than the issue's four); the field-work sheets, told apart
+by their footers, have their own bound. How long LibreOffice takes is
+printed, not asserted (no timing assertions: a loaded machine is slower).
 
 A machine without soffice or poppler fails here, saying which package to
 install (scripts/check installs them): a missing tool never passes.
+SCREENSHOTS=docs/screenshots renders the printed workbook's first page there
+(ledger-workbook-print.png).
 """
 
 import os
@@ -89,8 +99,14 @@ def printed(tmp_path_factory):
         with open(xlsx, "wb") as f:
             f.write(resp.body)
         pdf, took = to_pdf(xlsx, str(work))
-        print("\nLibreOffice printed the ledger of %d issues in %.1f s" % (len(doc["issues"]), took))
-        yield {"pages": pdf_pages(pdf), "doc": doc, "seconds": took, "st": st}
+        pages = pdf_pages(pdf)
+        if os.environ.get("SCREENSHOTS"):   # the README's picture of the printed workbook
+            subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", pdf,
+                            os.path.join(os.environ["SCREENSHOTS"], "ledger-workbook-print")], check=True)
+        per = {s: sum(sheet_of(p) == s for p in pages) for s in SHEETS}
+        print("\nLibreOffice printed the ledger of %d issues in %.1f s: %d pages %s"
+              % (len(doc["issues"]), took, len(pages), per))
+        yield {"pages": pages, "doc": doc, "st": st}
 
 
 @pytest.fixture
@@ -111,7 +127,6 @@ def test_the_sample_period_prints_in_at_most_six_pages(pr):
     ledger = [p for p in pr["pages"] if sheet_of(p) in LEDGER_SHEETS]
     assert 1 <= len(ledger) <= MAX_PAGES, len(ledger)
     assert len(pr["pages"]) - len(ledger) <= MAX_FIELDWORK_PAGES, len(pr["pages"]) - len(ledger)
-    assert pr["seconds"] < 120, "LibreOffice took %.0f s" % pr["seconds"]
 
 
 def test_pages_read_in_order_with_title_block_headers_and_footer(pr):
@@ -131,12 +146,16 @@ def test_pages_read_in_order_with_title_block_headers_and_footer(pr):
         made = when.group(1)
         first = order.index(sheet) == i - 1
         fieldwork = sheet in FIELDWORK_SHEETS
-        title = "%s%s（%s）" % (zone, "联系服务台账" if fieldwork else "问题清单台账", sheet)
+        doc = "联系服务台账" if fieldwork else "问题清单台账"
+        head = page.strip().splitlines()[0].strip()
+        assert head == zone + doc, "page %d is headed with its zone: %s" % (i, head)
+        title = "%s%s（%s）" % (zone, doc, sheet)
         assert (title in page) == first, (i, sheet)
         if first and fieldwork:
             assert re.search(r"期次：%s\s+日期：" % period, page)
         elif first:
-            assert re.search(r"期次：%s\s+类别：%s" % (period, "全部" if sheet == "汇总" else sheet), page)
+            category = sheet if sheet in SHEETS[1:4] else "全部"
+            assert re.search(r"期次：%s\s+类别：%s" % (period, category), page)
         headers = HEADERS.get(sheet, ("问题编号", "办结时限", "回应内容"))
         assert all(h in page for h in headers), "page %d repeats the header row" % i
 
@@ -152,3 +171,30 @@ def test_every_row_of_the_ledger_is_printed(pr):
             assert re.search(r"\b%s\b" % t["id"], text), t["id"]
     for d in doc["departments"]:
         assert d["name"] in by_sheet["汇总"], d["name"]
+
+
+def test_a_sheet_of_many_pages_repeats_its_header_row_and_zone(tmp_path):
+    """The sample's sheets fit on a page each, so a period whose details are
+    long (rows at Excel's tallest) shows what the later pages of a sheet
+    carry: the zone atop, the header row again, the footer, no title block."""
+    for name in TOOLS:
+        tool(name)
+    with lib.Stack(str(tmp_path / "stack")) as st:
+        for it in flow.sample_items()[:12]:
+            item = dict(flow.one_item(it), detail=("%s，" % it["title"]) * 30)
+            flow.submit(st, it["officer"], [item])
+        resp = st.d.get("/api/v1/ledger.xlsx", token=st.token("admin", "clerk"))
+        assert resp.status == 200, resp
+        xlsx = str(tmp_path / "long.xlsx")
+        with open(xlsx, "wb") as f:
+            f.write(resp.body)
+        zone = st.roster["zone"]["name"]
+    pages = pdf_pages(to_pdf(xlsx, str(tmp_path))[0])
+    order = [sheet_of(p) for p in pages]
+    later = [(p, s) for i, (p, s) in enumerate(zip(pages, order)) if s in order[:i]]
+    assert later, "some sheet runs over a page: %s" % order
+    for page, sheet in later:
+        assert page.strip().splitlines()[0].strip() == zone + "问题清单台账", page[:200]
+        assert "%s问题清单台账（%s）" % (zone, sheet) not in page, "the title block is printed once"
+        assert all(h in page for h in HEADERS.get(sheet, ("问题编号", "办结时限", "回应内容"))), sheet
+        assert re.search(r"第\s*\d+\s*页\s*共\s*%d\s*页" % len(pages), page)

@@ -761,6 +761,19 @@ test_config_refuses_cluster_keys_that_do_not_fit(void **state)
 	if (c == NULL)
 		fail_msg("%s", cause);
 	assert_int_equal(c->redis_cluster, 1);
+	assert_int_equal(c->redis_nnodes, 0);
+	config_free(c);
+	/* WAIT on the slot's primary, and more nodes to ask, in order */
+	c = load("[redis]\nprefix = {aq-etdz}:\ncluster = yes\nreplicas = 1\n"
+	    "wait_ms = 500\nnodes = 127.0.0.1:7002, [::1]:7003\n", &cause);
+	if (c == NULL)
+		fail_msg("%s", cause);
+	assert_int_equal(c->redis_replicas, 1);
+	assert_int_equal(c->redis_nnodes, 2);
+	assert_string_equal(c->redis_nodes[0].host, "127.0.0.1");
+	assert_int_equal(c->redis_nodes[0].port, 7002);
+	assert_string_equal(c->redis_nodes[1].host, "::1");
+	assert_int_equal(c->redis_nodes[1].port, 7003);
 	config_free(c);
 	refuse("[redis]\ncluster = yes\n",
 	    "2: [redis] cluster: needs a prefix with a hash tag, such as "
@@ -775,10 +788,11 @@ test_config_refuses_cluster_keys_that_do_not_fit(void **state)
 	refuse("[redis]\nprefix = {aq}:\ncluster = yes\nsocket = /r.sock\n",
 	    "3: [redis] cluster: not with socket (the nodes name each other "
 	    "by address and port)");
-	refuse("[redis]\nprefix = {aq}:\ncluster = yes\nreplicas = 1\n"
-	    "wait_ms = 500\n",
-	    "3: [redis] cluster: not with replicas yet (WAIT behind a change "
-	    "that MOVED sends elsewhere is not followed)");
+	refuse("[redis]\nprefix = {aq}:\nnodes = 127.0.0.1:7001\n",
+	    "3: [redis] nodes: needs cluster = yes (more nodes of the Cluster "
+	    "to ask)");
+	refuse("[redis]\nprefix = {aq}:\ncluster = yes\nnodes = 127.0.0.1\n",
+	    "4: [redis] nodes: \"127.0.0.1\": expected \"address:port\"");
 	refuse("[redis]\ncluster = maybe\n",
 	    "2: [redis] cluster: \"maybe\": must be yes or no");
 }

@@ -96,6 +96,35 @@ ledger_two(void)
 	return l;
 }
 
+/*
+ * The printed pages' header: the zone and the document, centred at 9 pt;
+ * '&' doubled, a leading digit kept apart from the font size, and a zone
+ * name too long for Excel's 255 cut between whole characters.
+ */
+static void
+test_ledger_xlsx_header_text_is_safe_for_excel(void **state)
+{
+	char buf[256], zone[400];
+	size_t i;
+
+	(void)state;
+	ledger_xlsx_header_text("安庆经开区", "问题清单台账", buf, sizeof buf);
+	assert_string_equal(buf, "&C&9安庆经开区问题清单台账");
+	ledger_xlsx_header_text("A&B园区", "联系服务台账", buf, sizeof buf);
+	assert_string_equal(buf, "&C&9A&&B园区联系服务台账");
+	ledger_xlsx_header_text("3号园区", "问题清单台账", buf, sizeof buf);
+	assert_string_equal(buf, "&C&9 3号园区问题清单台账");
+	for (i = 0; i + 3 < sizeof zone; i += 3)
+		memcpy(zone + i, "区", 3);
+	zone[i] = '\0';
+	ledger_xlsx_header_text(zone, "问题清单台账", buf, sizeof buf);
+	assert_true(strlen(buf) < sizeof buf);
+	assert_true(utf8_valid(buf, strlen(buf)));
+	assert_true(strlen(buf) > 240);
+	assert_string_equal(buf + strlen(buf) - strlen("问题清单台账"),
+	    "问题清单台账");
+}
+
 static void
 test_ledger_csv_quotes_cells_and_keeps_departments_apart(void **state)
 {
@@ -135,6 +164,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ledger_xlsx_width_counts_cjk_as_two),
 		cmocka_unit_test(test_ledger_xlsx_lines_wraps_within_the_column),
+		cmocka_unit_test(test_ledger_xlsx_header_text_is_safe_for_excel),
 		cmocka_unit_test(test_ledger_csv_quotes_cells_and_keeps_departments_apart),
 	};
 

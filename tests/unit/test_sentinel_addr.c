@@ -56,7 +56,7 @@ test_sentinel_addr_list_refuses_bad_entries(void **state)
 	for (i = 0; i <= SENTINEL_ADDR_MAX; i++)
 		strcat(many, i == 0 ? "127.0.0.1:1" : ",127.0.0.1:1");
 	assert_string_equal(sentinel_addr_list(many, &a, &n),
-	    "at most 16 Sentinels");
+	    "at most 16 addresses");
 }
 
 static void
