@@ -316,6 +316,8 @@ trend_scanned(redisAsyncContext *c, void *r, void *privdata)
 	t->running = 0;
 	if (trend_release(t) || t->stopping)
 		return;
+	if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
+		log_warnx("trend: the daily pass: %s", reply->str);
 	if (reply == NULL || store_reply_is_error(t->store, reply) ||
 	    reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
 	    reply->element[0]->type != REDIS_REPLY_STRING ||
@@ -348,6 +350,10 @@ trend_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (!store_up(t->store)) {
+		trend_schedule(t, TREND_RETRY_MS);
+		return;
+	}
 	localtime_r(&secs, &tm);
 	strftime(day, sizeof day, "%Y-%m-%d", &tm);
 	period_of_time(secs, &p);
