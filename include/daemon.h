@@ -149,6 +149,7 @@ struct daemon {
 	time_t started;
 	struct digest_sched *digest; /* the weekly digest */
 	struct snapshot *snapshot;  /* freezes past periods' ledgers (issue 16) */
+	struct trend *trend;        /* the daily pass of trend alerts (issue 16) */
 	struct notify_sched *notify; /* officers' mail */
 	struct retention *retention; /* sweeps what is not kept (SPEC 14) */
 	struct ledger_files *ledger_files; /* writes ledger files off the loop */
@@ -349,11 +350,20 @@ struct snapshot;
 struct snapshot *snapshot_start(struct daemon *);
 void snapshot_stop(struct snapshot *);
 
+/* trend_sched.c (issue 16): trend alerts */
+struct trend;
+struct trend *trend_start(struct daemon *);
+void trend_stop(struct trend *);
+void trend_check(struct daemon *, const struct generation *, const char *);
+
 /* retention.c (issue 12, SPEC 14) */
 struct retention;
 struct retention *retention_start(struct daemon *);
 void retention_stop(struct retention *);
 void retention_metrics(struct evbuffer *);
+
+/* api_alerts.c (issue 16): trend alerts */
+void api_alerts(struct request *);
 
 /* api_agenda.c (issue 16) */
 void api_agenda(struct request *);
@@ -551,6 +561,7 @@ void web_agenda(struct request *);
 
 /* web_chart.c */
 void web_chart_scores(struct evbuffer *, const struct ledger *);
+void web_chart_line(struct evbuffer *, const struct ledger *);
 
 /* web_assets.c (generated from web/ by web/embed.sh) */
 struct web_asset {

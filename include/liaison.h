@@ -144,6 +144,7 @@ struct ledger_score {
 	double score;               /* out of 100 (ledger_score); < 0: none */
 	unsigned rank;              /* 1 = best, ties share; 0: none */
 };
+#define LEDGER_PAST 5                /* earlier periods on /ledger's line */
 struct ledger {
 	struct ledger_issue *issues;     /* oldest first */
 	size_t nissues;
@@ -164,6 +165,14 @@ struct ledger {
 	struct ledger_memo *memo;        /* answers rendered as scored
 	                                  * (ledger_memo.c) */
 	size_t nmemo;
+	/* The zone's total of each earlier period as frozen, oldest first,
+	 * when the read asked for them (ledger_cache.c, for /ledger's line);
+	 * NULL where a period is not frozen. */
+	struct ledger_past {
+		char period[PERIOD_LEN + 1];
+		struct cJSON *total;
+	} past[LEDGER_PAST];
+	size_t npast;
 };
 struct ledger_filter {
 	const char *category;            /* NULL: any */
@@ -175,6 +184,7 @@ struct ledger_filter {
 extern const char *const issue_states[];      /* closed included */
 extern const char ledger_rates_explained[];   /* the rates, in one sentence */
 struct ledger *ledger_parse(const struct redisReply *rows);
+void ledger_past_periods(const char *, char *, size_t);
 struct ledger *ledger_new(void);
 int ledger_add_rows(struct ledger *, const struct redisReply *rows);
 void ledger_sort(struct ledger *);
@@ -366,6 +376,10 @@ struct config {
 	int recurrence_days;     /* how far back a 复发 looks */
 	int snapshot_days;       /* working days after a period ends: frozen */
 	int snapshot_check_seconds; /* how often the freezer looks */
+	int trend_periods;       /* periods a trend is measured against */
+	int trend_min;           /* enterprises before a trend alerts */
+	double trend_factor;     /* times the mean that alerts */
+	int trend_check_seconds; /* how often the daily pass is looked for */
 
 	/* [webhooks] */
 	int webhook_schedule[20]; /* seconds before each attempt; see config.c */
@@ -453,6 +467,10 @@ struct roster {
 	char *timezone;
 	struct leader *leaders;
 	size_t nleaders;
+	/* The zone's leaders_webhook (trend alerts) as a department named
+	 * ROSTER_LEADERS, so the webhook engine delivers to it; its
+	 * webhook_url is NULL when the zone has none. */
+	struct department leaders_hook;
 	struct department *departments;  /* sorted by id */
 	size_t ndepartments;
 	struct topic *topics;            /* sorted by id */
@@ -464,6 +482,7 @@ struct roster {
 	void *arena;                     /* owns the strings; see roster.c */
 };
 #define ROSTER_ID_MAX 64
+#define ROSTER_LEADERS "@leaders"   /* no department id has an @ */
 #define ROSTER_ZONEINFO "/usr/share/zoneinfo"
 enum roster_array {
 	ROSTER_DEPARTMENTS,
@@ -684,6 +703,22 @@ int validate_get_string(const struct cJSON *, const char *, const char *, int,
     const char **, struct api_error *);
 int validate_get_bool(const struct cJSON *, const char *, const char *, int *,
     struct api_error *);
+
+/* trend.c (issue 16): trend alerts, 未诉先办 */
+#define TREND_PERIODS_MAX 24
+/* A period's set of enterprises per topic is only needed while reports
+ * for the period come in (it and the next one): kept two months. */
+#define TREND_SET_SECONDS (62 * 86400)
+double trend_mean(const long *, int);
+int trend_fires(long, const long *, int, int, double);
+struct cJSON *trend_periods_json(const struct config *, const struct period *);
+struct cJSON *trend_alerts(const char *, const struct config *,
+    const struct roster *);
+struct cJSON *trend_alert_json(const struct redisReply *);
+struct digest_doc;
+void trend_doc_table(struct digest_doc *, const struct cJSON *);
+void trend_mail(const struct cJSON *, const char *, const char *, char **,
+    char **, char **);
 
 /* governance.c (issue 16) */
 #define GOVERNANCE_EXTENSION_DAYS_MAX 30  /* working days per 延期 request */
@@ -1003,6 +1038,7 @@ struct digest_input {
 	size_t ndead;
 	size_t dead_total;
 	struct digest_fieldwork *fieldwork;  /* digest_fieldwork.c's, or NULL */
+	struct cJSON *alerts;    /* trend alerts recorded in the week */
 	int64_t period_end_ms;   /* when period ends */
 	int calendar_missing;    /* workdays_missing_year, or 0 */
 	int calendar_last;       /* workdays_last_year */

@@ -2,7 +2,8 @@
  * agenda.c -- the working meeting's agenda (工作例会, SPEC §12) built from
  * read.lua's rows of the open issues of the last two periods: difficult
  * issues, overdue tasks, 延期 requests waiting, returned tasks waiting for
- * a route, and recurrences (复发), each with its department and its age,
+ * a route, recurrences (复发) and trend alerts (未诉先办, found by
+ * trend.c's rule), each with its department and its age,
  * oldest first. No event loop: GET /api/v1/agenda and the page /agenda
  * (api_agenda.c, web_agenda.c) and the workbook's 例会议题 sheet, from the
  * daemon and from liaisonctl, all build it here. The kinds' Chinese names
@@ -160,6 +161,39 @@ agenda_issue(const redisReply *issue, const redisReply *tasks,
 	}
 }
 
+/* A trend alert (read.lua's one-element row) on the agenda. */
+static void
+agenda_alert(const redisReply *alert, int64_t now, struct agenda_item **items,
+    size_t *n, size_t *alloc)
+{
+	cJSON *obj = cJSON_CreateObject(), *depts;
+	char title[512];
+	const char *v, *name = util_reply_field(alert, "topic_name");
+	const char *count = util_reply_field(alert, "enterprises");
+	const char *mean = util_reply_field(alert, "mean");
+
+	cJSON_AddStringToObject(obj, "kind", "trend");
+	v = util_reply_field(alert, "id");
+	cJSON_AddStringToObject(obj, "alert", v != NULL ? v : "");
+	cJSON_AddStringToObject(obj, "issue", "");
+	snprintf(title, sizeof title, "%s：本期 %s 家企业反映（前几期平均 "
+	    "%.1f 家）", name != NULL ? name : "", count != NULL ? count : "0",
+	    mean != NULL ? strtod(mean, NULL) : 0);
+	cJSON_AddStringToObject(obj, "title", title);
+	v = util_reply_field(alert, "period");
+	cJSON_AddStringToObject(obj, "period", v != NULL ? v : "");
+	v = util_reply_field(alert, "topic");
+	cJSON_AddStringToObject(obj, "topic", v != NULL ? v : "");
+	v = util_reply_field(alert, "departments");
+	depts = v != NULL ? cJSON_Parse(v) : NULL;
+	if (!cJSON_IsArray(depts)) {
+		cJSON_Delete(depts);
+		depts = cJSON_CreateArray();
+	}
+	cJSON_AddItemToObject(obj, "departments", depts);
+	agenda_add(items, n, alloc, obj, agenda_ms(alert, "at"), now);
+}
+
 /*
  * The agenda from read.lua's rows of the periods (periods_json, a JSON
  * list), as of now: {"periods", "agenda": [...]}, oldest first; NULL when
@@ -179,6 +213,12 @@ agenda_json(const redisReply *reply, const char *periods_json,
 		return NULL;
 	for (i = 0; i < reply->elements; i++) {
 		row = reply->element[i];
+		if (row->type == REDIS_REPLY_ARRAY && row->elements == 1 &&
+		    row->element[0]->type == REDIS_REPLY_ARRAY &&
+		    row->element[0]->elements > 0) {
+			agenda_alert(row->element[0], now, &items, &n, &alloc);
+			continue;
+		}
 		if (row->type != REDIS_REPLY_ARRAY || row->elements != 2 ||
 		    row->element[0]->type != REDIS_REPLY_ARRAY ||
 		    row->element[1]->type != REDIS_REPLY_ARRAY)
@@ -245,6 +285,7 @@ static const struct {
 	{ "extension", "延期申请待审批" },
 	{ "returned", "退单待重新交办" },
 	{ "recurrence", "复发" },
+	{ "trend", "趋势预警（未诉先办）" },
 	{ NULL, NULL }
 };
 

@@ -2,10 +2,9 @@
  * api_agenda.c -- GET /api/v1/agenda: what the zone's weekly working
  * meeting (工作例会) must decide, from the open issues of the last two
  * periods (SPEC §12): difficult issues, overdue tasks, 延期 requests
- * waiting, returned tasks waiting for a route, and recurrences (复发), each
- * with its department and its age, oldest first. Trend alerts are not
- * built yet (issue 16 lists them as left). The page /agenda (web_agenda.c)
- * shows the same list.
+ * waiting, returned tasks waiting for a route, recurrences (复发)
+ * and trend alerts (未诉先办), each with its department and its age,
+ * oldest first. The page /agenda (web_agenda.c) shows the same list.
  */
 #include "config.h"
 

@@ -77,12 +77,17 @@ api_reports_submitted(struct request *r, redisReply *reply)
 	char message[256];
 	char why[160];
 
-	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2 ||
+	    reply->elements > 3 ||
 	    reply->element[0]->type != REDIS_REPLY_STRING) {
 		request_error(r, 500, "internal", "unexpected store reply", NULL);
 		return;
 	}
 	outcome = reply->element[0]->str;
+	/* A stored report's topic counts: trend alerts (trend_sched.c). */
+	if (reply->elements == 3 &&
+	    reply->element[2]->type == REDIS_REPLY_STRING)
+		trend_check(r->daemon, r->gen, reply->element[2]->str);
 	if (strcmp(outcome, "conflict") == 0) {
 		request_error(r, 409, "conflict", "this Idempotency-Key was "
 		    "already used with a different body", NULL);
@@ -176,6 +181,10 @@ api_reports_payload(struct request *r, const struct report_input *in)
 	cJSON_AddStringToObject(root, "period", period);
 	cJSON_AddBoolToObject(root, "late", in->late);
 	cJSON_AddNumberToObject(root, "items_cap", r->config->items_per_period);
+	/* The periods a topic's trend is measured against (trend.c). */
+	cJSON_AddItemToObject(root, "trend", trend_periods_json(r->config,
+	    &in->period));
+	cJSON_AddNumberToObject(root, "trend_keep_s", TREND_SET_SECONDS);
 	/*
 	 * A zero report (no items) says the period had no problem: refused
 	 * once the officer reported issues for it. The script checks, so

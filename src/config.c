@@ -223,6 +223,15 @@ static const struct config_key config_keys[] = {
 	  CONFIG_FIELD(snapshot_days), 0, 60, "5" },
 	{ "governance", "snapshot_check_seconds", CONFIG_INT,
 	  CONFIG_FIELD(snapshot_check_seconds), 1, 86400, "300" },
+	/* Trend alerts (未诉先办, SPEC §12; the rule is trend.c's). */
+	{ "governance", "trend_periods", CONFIG_INT,
+	  CONFIG_FIELD(trend_periods), 1, TREND_PERIODS_MAX, "6" },
+	{ "governance", "trend_min", CONFIG_INT, CONFIG_FIELD(trend_min),
+	  1, 100000, "5" },
+	{ "governance", "trend_factor", CONFIG_DECIMAL,
+	  CONFIG_FIELD(trend_factor), 1000000, 100000000, "2.0" },
+	{ "governance", "trend_check_seconds", CONFIG_INT,
+	  CONFIG_FIELD(trend_check_seconds), 1, 86400, "3600" },
 	/* Field work (SPEC §11). */
 	{ "fieldwork", "visit_days", CONFIG_INT, CONFIG_FIELD(visit_days),
 	  1, 366, "30" },

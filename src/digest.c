@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "liaison.h"
 
 #define DIGEST_SUBJECT "【问题清单周报】"
@@ -134,6 +136,18 @@ digest_calendar(const struct digest_input *in, struct digest_doc *d)
 	digest_doc_para(d, line);
 }
 
+/* The week's trend alerts (未诉先办, SPEC §12); nothing when none. */
+static void
+digest_trend(const struct digest_input *in, struct digest_doc *d)
+{
+	if (cJSON_GetArraySize(in->alerts) == 0)
+		return;
+	digest_doc_heading(d, "趋势预警（未诉先办）");
+	digest_doc_para(d, "本周发出的预警：这些议题本期反映的企业数达到此前各期"
+	    "平均的预警倍数，已列入工作例会议题。");
+	trend_doc_table(d, in->alerts);
+}
+
 /*
  * The zone's digest, for the leaders. Fills mail (the caller frees it with
  * digest_mail_free).
@@ -152,6 +166,7 @@ digest_zone(const struct digest_input *in, struct digest_mail *mail)
 	digest_doc_begin(&d, title);
 	digest_period_line(in, &d);
 	digest_calendar(in, &d);
+	digest_trend(in, &d);
 	digest_ledger_zone(in, &d);
 	snprintf(line, sizeof line, "上期（%s）未报送的指导员", in->previous);
 	digest_officers(in, &d, line, in->missed, in->nmissed);

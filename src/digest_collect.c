@@ -183,11 +183,46 @@ digest_collect_dead_deliveries(redisContext *c, const struct generation *g,
 	return 0;
 }
 
+/* The trend alerts (未诉先办) recorded in the week, for the leaders. */
+static int
+digest_collect_alerts(redisContext *c, const struct generation *g,
+    struct digest_input *in, char *error, size_t errlen)
+{
+	struct period prev, cur;
+	redisReply *r, *h;
+	char range[48];
+	int64_t at;
+	size_t i;
+
+	in->alerts = cJSON_CreateArray();
+	if (period_parse(in->previous, &prev) == -1 ||
+	    period_parse(in->period, &cur) == -1)
+		return 0;
+	/* a week lies within the previous period, the current one and the
+	 * period before both */
+	snprintf(range, sizeof range, "%d %d", period_key(&prev) - 1,
+	    period_key(&cur));
+	if ((r = redis_sync_script(c, g->config, SCRIPT_READ, "alerts", range,
+	    error, errlen)) == NULL)
+		return -1;
+	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+		h = r->element[i];
+		if (h->type != REDIS_REPLY_ARRAY || h->elements == 0)
+			continue;
+		at = strtoll(digest_collect_field(h, "at"), NULL, 10);
+		if (at >= in->from_ms && at < in->to_ms)
+			cJSON_AddItemToArray(in->alerts, trend_alert_json(h));
+	}
+	freeReplyObject(r);
+	return 0;
+}
+
 static void
 digest_collect_input_free(struct digest_input *in)
 {
 	size_t i;
 
+	cJSON_Delete(in->alerts);
 	for (i = 0; i < in->ndead; i++) {
 		free(in->dead[i].id);
 		free(in->dead[i].department);
@@ -320,6 +355,7 @@ digest_collect(redisContext *c, const struct generation *g,
 	    digest_collect_unreported(c, g, previous, &in.missed, &in.nmissed, error,
 	    errlen) == 0 &&
 	    digest_collect_dead_deliveries(c, g, &in, error, errlen) == 0 &&
+	    digest_collect_alerts(c, g, &in, error, errlen) == 0 &&
 	    (in.fieldwork = digest_fieldwork_collect(c, g->config, g->roster,
 	    in.from_ms, in.now_ms, offset_s, error, errlen)) != NULL)
 		mails = digest_collect_write(&in);

@@ -218,6 +218,45 @@ ledger_issue_cmp(const void *a, const void *b)
 }
 
 /*
+ * The LEDGER_PAST periods before period, oldest first, space-separated into
+ * buf ("" when period is not one): the earlier points of /ledger's line.
+ */
+void
+ledger_past_periods(const char *period, char *buf, size_t len)
+{
+	struct period p[LEDGER_PAST + 1];
+	char name[PERIOD_LEN + 1];
+	size_t i, off = 0;
+
+	buf[0] = '\0';
+	if (period_parse(period, &p[0]) == -1)
+		return;
+	for (i = 1; i <= LEDGER_PAST; i++)
+		period_previous(&p[i - 1], &p[i]);
+	for (i = LEDGER_PAST; i >= 1 && off < len; i--) {
+		period_format(&p[i], name);
+		off += (size_t)snprintf(buf + off, len - off, "%s%s",
+		    off > 0 ? " " : "", name);
+	}
+}
+
+/* 'P:JSON' (JSON empty when P is not frozen) into l->past. */
+static void
+ledger_past_parse(struct ledger *l, const char *text)
+{
+	const char *colon = strchr(text, ':');
+	struct ledger_past *p;
+
+	if (colon == NULL || l->npast == LEDGER_PAST ||
+	    (size_t)(colon - text) > PERIOD_LEN)
+		return;
+	p = &l->past[l->npast++];
+	memcpy(p->period, text, (size_t)(colon - text));
+	p->period[colon - text] = '\0';
+	p->total = colon[1] != '\0' ? cJSON_Parse(colon + 1) : NULL;
+}
+
+/*
  * Keep of a frozen ledger's JSON (snapshot.c's) what the live ledger shows
  * of it: "snapshot": {"at", "departments", "total"} (SPEC §12).
  */
@@ -268,6 +307,12 @@ ledger_add_rows(struct ledger *l, const redisReply *rows)
 		if (row->type == REDIS_REPLY_STRING &&
 		    strncmp(row->str, "snapshot:", 9) == 0) {
 			ledger_snapshot_parse(l, row->str + 9);
+			continue;
+		}
+		/* 'past:P:JSON': an earlier period's frozen total. */
+		if (row->type == REDIS_REPLY_STRING &&
+		    strncmp(row->str, "past:", 5) == 0) {
+			ledger_past_parse(l, row->str + 5);
 			continue;
 		}
 		/* 'carried:P': the rows after it are carried over (issue 16). */
@@ -1014,6 +1059,8 @@ ledger_free(struct ledger *l)
 	free(l->carried_period);
 	cJSON_Delete(l->snapshot);
 	ledger_memo_drop(l);
+	for (i = 0; i < l->npast; i++)
+		cJSON_Delete(l->past[i].total);
 	ledger_scores_free(l);
 	free(l);
 }

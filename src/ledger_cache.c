@@ -286,13 +286,14 @@ ledger_cache_read(redisAsyncContext *ac, void *reply, void *privdata)
 static int
 ledger_cache_send(struct ledger_flight *f)
 {
-	char start[32], count[32];
-	const char *argv[4] = { "period", f->period, start, count };
+	char start[32], count[32], past[LEDGER_PAST * (PERIOD_LEN + 1) + 1];
+	const char *argv[5] = { "period", f->period, start, count, past };
 
 	snprintf(start, sizeof start, "%zu", f->start);
 	snprintf(count, sizeof count, "%d", LEDGER_CACHE_SLICE);
+	ledger_past_periods(f->period, past, sizeof past);
 	if (store_script(f->daemon->store, SCRIPT_LEDGER, ledger_cache_read, f,
-	    4, argv, NULL) == -1)
+	    5, argv, NULL) == -1)
 		return -1;
 	f->daemon->ledger_cache->reads++;
 	return 0;

@@ -217,6 +217,7 @@ main(int argc, char **argv)
 	d->webhook = webhook_start_engine(d);
 	d->digest = digest_sched_start(d);
 	d->snapshot = snapshot_start(d);
+	d->trend = trend_start(d);
 	d->notify = notify_sched_start(d);
 	d->retention = retention_start(d);
 	d->ledger_files = api_ledger_files_start(d);
@@ -246,6 +247,7 @@ main(int argc, char **argv)
 	webhook_stop(d->webhook);
 	digest_sched_stop(d->digest);
 	snapshot_stop(d->snapshot);
+	trend_stop(d->trend);
 	notify_sched_stop(d->notify);
 	retention_stop(d->retention);
 	store_free(d->store);

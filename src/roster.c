@@ -324,6 +324,9 @@ roster_sort(struct roster *r, enum roster_array which)
 const struct department *
 roster_department(const struct roster *r, const char *id)
 {
+	if (strcmp(id, ROSTER_LEADERS) == 0)
+		return r->leaders_hook.webhook_url != NULL ?
+		    &r->leaders_hook : NULL;
 	return bsearch(id, r->departments, r->ndepartments,
 	    sizeof *r->departments, roster_id_find);
 }

@@ -627,7 +627,7 @@ roster_csv_import_from_base(cJSON *root, const cJSON *base, const char *key)
 	return 0;
 }
 
-/* Build "zone" from the options, else from base. */
+/* Build "zone" from the options, else from base (leaders_webhook from base). */
 static int
 roster_csv_import_zone(struct roster_csv_import_state *im,
     const struct roster_csv_input *in, cJSON *root)
@@ -651,6 +651,11 @@ roster_csv_import_zone(struct roster_csv_import_state *im,
 	cJSON_AddStringToObject(z, "name", name);
 	cJSON_AddStringToObject(z, "timezone", tz != NULL ? tz :
 	    ROSTER_CSV_TIMEZONE);
+	/* The leaders' webhook (trend alerts) has no sheet: base's stays. */
+	if ((item = cJSON_GetObjectItemCaseSensitive(zone,
+	    "leaders_webhook")) != NULL)
+		cJSON_AddItemToObject(z, "leaders_webhook",
+		    cJSON_Duplicate(item, 1));
 	return 0;
 }
 

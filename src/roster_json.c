@@ -337,11 +337,15 @@ roster_json_word(struct roster_json *rj, const char *label, const cJSON *obj,
 
 /* --- the zone, leaders and departments ----------------------------------- */
 
-/* Read "zone": its name and a timezone that exists. */
+static int roster_json_webhook(struct roster_json *, const char *,
+    const cJSON *, const char *, struct department *);
+
+/* Read "zone": its name, a timezone that exists, and leaders_webhook. */
 static int
 roster_json_zone(struct roster_json *rj, const cJSON *root)
 {
-	static const char *const fields[] = { "name", "timezone", NULL };
+	static const char *const fields[] = { "name", "timezone",
+	    "leaders_webhook", NULL };
 	const cJSON *zone;
 	struct roster *r = rj->roster;
 
@@ -357,7 +361,11 @@ roster_json_zone(struct roster_json *rj, const cJSON *root)
 	if (!roster_timezone_ok(r->timezone))
 		return roster_json_error(rj, "zone: timezone \"%s\": no such "
 		    "zone in %s", r->timezone, ROSTER_ZONEINFO);
-	return 0;
+	/* Where trend alerts go besides the leaders' mail (SPEC §12). */
+	r->leaders_hook.id = roster_strdup(r, ROSTER_LEADERS);
+	r->leaders_hook.name = roster_strdup(r, "区领导");
+	return roster_json_webhook(rj, "zone", zone, "leaders_webhook",
+	    &r->leaders_hook);
 }
 
 /* Read "leaders" (optional): name and email of each. */
@@ -393,10 +401,10 @@ roster_json_leaders(struct roster_json *rj, const cJSON *root)
 	return 0;
 }
 
-/* Read the "webhook" of department d (optional). */
+/* Read the webhook (field name of entry, optional) of department d. */
 static int
 roster_json_webhook(struct roster_json *rj, const char *label,
-    const cJSON *entry, struct department *d)
+    const cJSON *entry, const char *name, struct department *d)
 {
 	static const char *const fields[] = { "url", "format", "secret", NULL };
 	const cJSON *webhook;
@@ -405,10 +413,10 @@ roster_json_webhook(struct roster_json *rj, const char *label,
 	char wlabel[192];
 	size_t i;
 
-	webhook = cJSON_GetObjectItemCaseSensitive(entry, "webhook");
+	webhook = cJSON_GetObjectItemCaseSensitive(entry, name);
 	if (webhook == NULL)
 		return 0;
-	snprintf(wlabel, sizeof wlabel, "%s: webhook", label);
+	snprintf(wlabel, sizeof wlabel, "%s: %s", label, name);
 	if (roster_json_check_fields(rj, wlabel, webhook, fields) != 0 ||
 	    roster_json_string(rj, wlabel, webhook, "url", 1,
 	    &d->webhook_url) != 0)
@@ -482,7 +490,7 @@ roster_json_departments(struct roster_json *rj, const cJSON *root)
 		if (roster_json_string_array(rj, label, entry, "emails",
 		    roster_email_ok, "not a mail address", &d->emails,
 		    &d->nemails) != 0 ||
-		    roster_json_webhook(rj, label, entry, d) != 0)
+		    roster_json_webhook(rj, label, entry, "webhook", d) != 0)
 			return -1;
 	}
 	return roster_json_sort(rj, ROSTER_DEPARTMENTS, array, "departments");

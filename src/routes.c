@@ -95,6 +95,8 @@ static const struct route routes[] = {
 	    api_governance_extensions, "/api/v1/extensions", NULL, NULL },
 	{ "/api/v1/agenda", METHODS_GET, 1 << ROLE_ADMIN,
 	    api_agenda, "/api/v1/agenda", NULL, NULL },
+	{ "/api/v1/alerts", METHODS_GET, 1 << ROLE_ADMIN,
+	    api_alerts, "/api/v1/alerts", NULL, NULL },
 	{ "/api/v1/ledger/snapshots", METHODS_GET, 0,
 	    api_governance_snapshots, "/api/v1/ledger/snapshots", NULL, NULL },
 	{ "/api/v1/ledger/snapshots/*", METHODS_GET, 0,

@@ -153,6 +153,7 @@ web_ledger_render_scores(struct evbuffer *buf, const struct ledger *l)
 	}
 	evbuffer_add_printf(buf, "</tbody></table></div>");
 	web_chart_scores(buf, l);
+	web_chart_line(buf, l);
 	evbuffer_add_printf(buf, "<p id=\"by-category\">"
 	    "%s %u 件 · %s %u 件 · %s %u 件</p></section>\n",
 	    web_category_name("individual"), l->by_category[CATEGORY_INDIVIDUAL],

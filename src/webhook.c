@@ -493,15 +493,24 @@ webhook_start(struct webhook *w, struct webhook_transfer *t,
     size_t n)
 {
 	const struct config *cfg = w->daemon->current->config;
+	const cJSON *links;
+	const char *v;
 	char *link, *cause = NULL;
 	size_t i;
 	int rc;
 
-	/* One task: its place on the department page; several: the page. */
-	if (n == 1)
-		link = xstrdup(cJSON_GetStringValue(cJSON_GetObjectItem(
-		    cJSON_GetObjectItem(msgs[0].data, "links"), "task")));
-	else
+	/*
+	 * One task: its place on the department page (a trend alert: the
+	 * agenda); several: the page.
+	 */
+	if (n == 1) {
+		links = cJSON_GetObjectItem(msgs[0].data, "links");
+		v = cJSON_GetStringValue(cJSON_GetObjectItem(links, "task"));
+		if (v == NULL)
+			v = cJSON_GetStringValue(cJSON_GetObjectItem(links,
+			    "agenda"));
+		link = xstrdup(v != NULL ? v : "");
+	} else
 		link = issue_json_dept_link(cfg->public_url);
 	rc = webhook_backend_build(dept, msgs, n, t->ids[0], util_now(),
 	    util_now_ms(), link, &t->request, &cause);
@@ -605,7 +614,26 @@ webhook_message_data(const struct generation *g, const redisReply *task,
 }
 
 /*
- * Claimed deliveries of one department, rows {delivery, task, {issues}}:
+ * A trend alert's message (alert.trend, SPEC §12): the alert, and the
+ * link to the working meeting's agenda it is on.
+ */
+static cJSON *
+webhook_alert_data(const struct generation *g, const redisReply *alert)
+{
+	cJSON *data = cJSON_CreateObject(), *links;
+	char *link;
+
+	cJSON_AddItemToObject(data, "alert", trend_alert_json(alert));
+	links = cJSON_AddObjectToObject(data, "links");
+	xasprintf(&link, "%s/agenda", g->config->public_url);
+	cJSON_AddStringToObject(links, "agenda", link);
+	free(link);
+	return data;
+}
+
+/*
+ * Claimed deliveries of one department, rows {delivery, task, {issues}}
+ * ({delivery, alert, {}} for a trend alert to the leaders):
  * one for a standard endpoint, one or more (merged) for a chat robot.
  * Start them as one request, or put them back while the endpoint is busy.
  */
@@ -642,8 +670,13 @@ webhook_send(struct webhook *w, const char *dept_id,
 		t->ids[t->nids++] = xstrdup(util_reply_field(rows[i]->element[0],
 		    "id"));
 		msgs[i].event = util_reply_field(rows[i]->element[0], "event");
-		msgs[i].data = webhook_message_data(w->daemon->current,
-		    rows[i]->element[1], rows[i]->element[2]);
+		if (msgs[i].event != NULL &&
+		    strcmp(msgs[i].event, "alert.trend") == 0)
+			msgs[i].data = webhook_alert_data(w->daemon->current,
+			    rows[i]->element[1]);
+		else
+			msgs[i].data = webhook_message_data(w->daemon->current,
+			    rows[i]->element[1], rows[i]->element[2]);
 	}
 	attempts = util_reply_field(rows[0]->element[0], "attempts");
 	t->attempts = attempts ? atoi(attempts) : 0;
@@ -751,6 +784,10 @@ webhook_claim(struct webhook *w)
 			cJSON_AddNumberToObject(pace,
 			    roster->departments[i].id, backend->pace_ms);
 	}
+	backend = webhook_department_backend(roster_department(roster,
+	    ROSTER_LEADERS));
+	if (backend != NULL && backend->pace_ms > 0)
+		cJSON_AddNumberToObject(pace, ROSTER_LEADERS, backend->pace_ms);
 	/* What is in flight here, so that the script gives only free slots. */
 	busy = cJSON_AddObjectToObject(payload, "busy");
 	for (b = w->busy; b != NULL; b = b->next)

@@ -58,6 +58,7 @@ static const struct webhook_markdown_word webhook_markdown_words[] = {
 	{ "task.reminder", "认领提醒", "orange" },
 	{ "task.escalated", "超期升级", "red" },
 	{ "task.reopened", "重新办理", "yellow" },
+	{ "alert.trend", "趋势预警", "red" },
 };
 
 /* A growing NUL-terminated string. */
@@ -269,12 +270,14 @@ webhook_markdown_deadline(struct webhook_text *t, const char *iso)
 		webhook_markdown_inline(t, iso);
 }
 
-/* The link of a message: its links.task, or NULL. */
+/* The link of a message: its links.task (a trend alert's links.agenda). */
 static const char *
 webhook_markdown_link(const struct webhook_message *m)
 {
-	return webhook_markdown_string(cJSON_GetObjectItemCaseSensitive(
-	    m->data, "links"), "task");
+	const cJSON *links = cJSON_GetObjectItemCaseSensitive(m->data, "links");
+	const char *s = webhook_markdown_string(links, "task");
+
+	return s != NULL ? s : webhook_markdown_string(links, "agenda");
 }
 
 /* --- messages ------------------------------------------------------------ */
@@ -284,14 +287,35 @@ static void
 webhook_markdown_heading(struct webhook_text *t,
     const struct webhook_message *m)
 {
-	const cJSON *issues;
+	const cJSON *issues, *alert;
 
 	issues = cJSON_GetObjectItemCaseSensitive(m->data, "issues");
+	alert = cJSON_GetObjectItemCaseSensitive(m->data, "alert");
 	webhook_markdown_puts(t, "【");
 	webhook_markdown_inline(t, webhook_markdown_label(m->event));
 	webhook_markdown_puts(t, "】");
-	webhook_markdown_distinct(t, issues, "topic_name", "topic", NULL, 3,
-	    "项");
+	if (alert != NULL)
+		webhook_markdown_inline(t, webhook_markdown_name(alert,
+		    "topic_name", "topic"));
+	else
+		webhook_markdown_distinct(t, issues, "topic_name", "topic",
+		    NULL, 3, "项");
+}
+
+/* Append a trend alert's lines (SPEC §12): the period and the counts. */
+static void
+webhook_markdown_alert(struct webhook_text *t, int flags, const cJSON *alert)
+{
+	webhook_markdown_field(t, "期");
+	webhook_markdown_inline(t, webhook_markdown_name(alert, "period",
+	    "id"));
+	webhook_markdown_eol(t, flags);
+	webhook_markdown_field(t, "本期反映企业");
+	webhook_markdown_printf(t, "%d 家（此前平均 %.1f 家）",
+	    (int)cJSON_GetNumberValue(cJSON_GetObjectItem(alert,
+	    "enterprises")), cJSON_GetNumberValue(cJSON_GetObjectItem(alert,
+	    "mean")));
+	webhook_markdown_eol(t, flags);
 }
 
 /* Append the list of a message's issues: "1. 企业：title". */
@@ -333,6 +357,11 @@ webhook_markdown_message(struct webhook_text *t, int flags,
 		webhook_markdown_puts(t, "### ");
 		webhook_markdown_heading(t, m);
 		webhook_markdown_eol(t, flags);
+	}
+	if (cJSON_GetObjectItemCaseSensitive(m->data, "alert") != NULL) {
+		webhook_markdown_alert(t, flags,
+		    cJSON_GetObjectItemCaseSensitive(m->data, "alert"));
+		return;
 	}
 	if ((s = webhook_markdown_string(task, "id")) != NULL) {
 		webhook_markdown_field(t, "任务");

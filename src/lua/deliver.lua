@@ -101,13 +101,20 @@ local function claim()
         redis.call('HINCRBY', key('webhooks:stats'), dept .. ':pending', -1)
       else
         redis.call('ZADD', due_key, req.now + req.lease, id)
-        local task = redis.call('HGETALL', key('task', hget(k, 'task')))
-        local issues = {}
-        local list = hget(key('task', hget(k, 'task')), 'issues')
-        if list and list ~= '[]' then
-          issues = hashes('issue:', cjson.decode(list))
+        if hget(k, 'event') == 'alert.trend' then
+          -- a trend alert to the leaders: its 'task' is the alert's id
+          local p, t = hget(k, 'task'):match('^([^:]+):(.+)$')
+          out[#out + 1] = {redis.call('HGETALL', k),
+            redis.call('HGETALL', key('alert', p or '', t or '')), {}}
+        else
+          local task = redis.call('HGETALL', key('task', hget(k, 'task')))
+          local issues = {}
+          local list = hget(key('task', hget(k, 'task')), 'issues')
+          if list and list ~= '[]' then
+            issues = hashes('issue:', cjson.decode(list))
+          end
+          out[#out + 1] = {redis.call('HGETALL', k), task, issues}
         end
-        out[#out + 1] = {redis.call('HGETALL', k), task, issues}
       end
     end
   end

@@ -103,5 +103,19 @@ if kind == 'period' and last then
       end
     end
   end
+  -- ARGV[6] (ledger_cache.c): earlier periods, oldest first, each as
+  -- 'past:P:' and the zone's total as frozen ('' when not frozen), for
+  -- /ledger's line. workflow.lua's snapshot keeps the totals apart; a
+  -- snapshot frozen before that is read whole.
+  for p in (ARGV[6] or ''):gmatch('%S+') do
+    local total = redis.call('HGET', P .. 'snapshot:totals', p)
+    if not total then
+      local ok, doc = pcall(cjson.decode,
+        redis.call('GET', P .. 'snapshot:' .. p) or '')
+      total = ok and type(doc) == 'table' and type(doc.total) == 'table'
+        and cjson.encode(doc.total) or ''
+    end
+    out[#out + 1] = 'past:' .. p .. ':' .. total
+  end
 end
 return out

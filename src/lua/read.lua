@@ -28,6 +28,8 @@
 --   metrics -> {{report and issue counters}, webhook counters (flat),
 --               digest mail counters (flat), digest recipients waiting,
 --               officers' mail counters (flat), officers' mail waiting}
+--   alerts "FROM TO" -> {{alert fields}, ...}: trend alerts of the periods
+--               whose period_key is in [FROM, TO], oldest period first
 -- Fields are flat arrays as HGETALL gives them.
 local kind, id = ARGV[2], ARGV[3]
 
@@ -148,7 +150,17 @@ if kind == 'extensions' then
 end
 --   agenda "P1 P2" -> {{issue fields, {task fields, ...}}, ...}: the issues
 --               of those periods not closed, with their tasks (merged and
---               withdrawn ones left out), for the working meeting's agenda
+--               withdrawn ones left out), for the working meeting's agenda;
+--               then a row {alert fields} for each trend alert of them
+if kind == 'alerts' then
+  local from, to = id:match('^(%S+) (%S+)$')
+  local out = {}
+  for _, a in ipairs(redis.call('ZRANGEBYSCORE', key('alerts'), from, to)) do
+    local p, t = a:match('^([^:]+):(.+)$')
+    out[#out + 1] = redis.call('HGETALL', key('alert', p, t))
+  end
+  return out
+end
 if kind == 'agenda' then
   local out = {}
   for p in id:gmatch('%S+') do
@@ -165,6 +177,12 @@ if kind == 'agenda' then
         end
         out[#out + 1] = {redis.call('HGETALL', k), tasks}
       end
+    end
+  end
+  for p in id:gmatch('%S+') do
+    for _, t in ipairs(redis.call('HKEYS', key('trend', p))) do
+      local a = redis.call('HGETALL', key('alert', p, t))
+      if #a > 0 then out[#out + 1] = {a} end
     end
   end
   return out

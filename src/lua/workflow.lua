@@ -403,6 +403,51 @@ common = function(issue, it)
   return group
 end
 
+-- ---- trend alerts (未诉先办): counted here, judged by trend.c ----
+--   P trend:PERIOD        hash: topic -> distinct enterprises raising it
+--   P trend:PERIOD:TOPIC  set: those enterprises (for req.trend_keep_s)
+--   P alert:PERIOD:TOPIC  hash: the alert, once per topic and period
+--   P alerts              sorted set: alert ids by period_key
+-- A period with no trend hash (the zone counted nothing) is no history.
+
+local function trend_count(period, topic, enterprise)
+  local k = key('trend', period, topic)
+  if redis.call('SADD', k, enterprise) == 1 then
+    redis.call('HINCRBY', key('trend', period), topic, 1)
+    if req.trend_keep_s then redis.call('EXPIRE', k, req.trend_keep_s) end
+  end
+end
+
+-- The counts trend.c judges: the topic's in period, and in each of
+-- periods (the previous ones, newest first) that has any count.
+local function trend_row(period, topic, periods)
+  local history = {}
+  for _, p in ipairs(periods) do
+    if redis.call('EXISTS', key('trend', p)) == 1 then
+      history[#history + 1] = tonumber(hget(key('trend', p), topic) or '0')
+    end
+  end
+  return {period = period, topic = topic,
+    count = tonumber(hget(key('trend', period), topic) or '0'),
+    history = history,
+    alerted = redis.call('EXISTS', key('alert', period, topic)) == 1}
+end
+
+-- The rows of the report's topics, JSON, when req.trend (the previous
+-- periods) is given.
+local function trend_rows(items)
+  if not req.trend then return nil end
+  local rows, seen = {}, {}
+  for _, it in ipairs(items) do
+    if not seen[it.topic] then
+      seen[it.topic] = true
+      rows[#rows + 1] = trend_row(req.period, it.topic, req.trend)
+    end
+  end
+  if #rows == 0 then return nil end
+  return enc(rows)
+end
+
 -- ---- actions: a report ----
 
 -- submit: store one officer's report. Extra ARGV: body hash, idempotency
@@ -468,6 +513,7 @@ local function submit(body_hash, idem, ttl)
       'category', it.category, 'category_by', 'rule', 'state', 'queued',
       'departments', enc(it.departments), 'tasks', '[]', 'group', '',
       'reopens', '0', 'created', now)
+    trend_count(req.period, it.topic, it.enterprise)
     history(issue, req.actor, 'created', 'reported for period ' .. req.period)
     history(issue, 'system', 'routed', it.route_reason)
     history(issue, 'system', 'classified', it.category .. ': ' .. it.reason)
@@ -517,6 +563,8 @@ local function submit(body_hash, idem, ttl)
       'report', report)
     redis.call('EXPIRE', idem_key, tonumber(ttl))
   end
+  local rows = trend_rows(req.items)
+  if rows then return {'created', response, rows} end
   return {'created', response}
 end
 
@@ -935,7 +983,53 @@ local function snapshot()
   if redis.call('EXISTS', k) == 1 then return {'exists', req.period} end
   redis.call('SET', k, ARGV[4])
   redis.call('ZADD', key('snapshots'), now, req.period)
+  -- the zone's total apart, for /ledger's line of six periods (ledger.lua)
+  local total = cjson.decode(ARGV[4]).total
+  if type(total) == 'table' then
+    redis.call('HSET', key('snapshot', 'totals'), req.period, enc(total))
+  end
   return {'ok', req.period}
+end
+
+-- ---- trend alerts ----
+
+-- trend_alert: record req.alerts (found by trend.c's rule), each topic and
+-- period once however many daemons or passes found it, with an outbox
+-- entry for req.leaders (the leaders' webhook, when the zone has one).
+-- Returns the ids recorded now.
+local function trend_alert()
+  local out = {}
+  for _, a in ipairs(req.alerts) do
+    local k = key('alert', a.period, a.topic)
+    if redis.call('EXISTS', k) == 0 then
+      local id = a.period .. ':' .. a.topic
+      redis.call('HSET', k, 'id', id, 'period', a.period, 'topic', a.topic,
+        'topic_name', a.topic_name, 'enterprises', a.enterprises,
+        'mean', a.mean, 'history_periods', a.history_periods,
+        'factor', a.factor, 'departments', encode_list(a.departments),
+        'at', now)
+      redis.call('ZADD', key('alerts'), a.period_key, id)
+      -- the leaders' webhook (the roster's zone.leaders_webhook)
+      if req.leaders then outbox('alert.trend', id, req.leaders, '') end
+      out[#out + 1] = id
+    end
+  end
+  return out
+end
+
+-- trend_scan: the daily pass. The first daemon to ask on req.day gets
+-- {'ok', rows} for every topic counted in req.period; the others, and
+-- that daemon again the same day, {'done', ''}.
+local function trend_scan()
+  if not redis.call('SET', key('trend', 'day', req.day), now, 'NX', 'EX',
+      172800) then
+    return {'done', ''}
+  end
+  local rows = {}
+  for _, topic in ipairs(redis.call('HKEYS', key('trend', req.period))) do
+    rows[#rows + 1] = trend_row(req.period, topic, req.trend)
+  end
+  return {'ok', #rows > 0 and enc(rows) or '[]'}
 end
 
 -- ---- the deadline timer ----
@@ -983,4 +1077,6 @@ return dispatch('workflow.lua', {
   extend = extend,
   extension = extension,
   snapshot = snapshot,
+  trend_alert = trend_alert,
+  trend_scan = trend_scan,
 }, action)

@@ -4,7 +4,8 @@
 // the score's bar as long as the API's score), on the sample period
 // (PRINT_URL); and /agenda, the working meeting's agenda, for an admin
 // session, on screen and on paper (the ledger's print stylesheet).
-// Screenshots: ledger-chart.png and agenda.png.
+// The line of the zone's 办结率 over six periods (frozen totals, then the
+// live one). Screenshots: ledger-chart.png, ledger-line.png and agenda.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -51,6 +52,35 @@ test('the ledger draws every department\'s rates and score as labelled bars that
   await page.emulateMedia({ media: 'print' });
   assert.ok(!(await svg.isVisible()), 'the bars are printed');
   await page.emulateMedia({ media: 'screen' });
+});
+
+test('the ledger draws the zone\'s last six periods as a labelled line that fits a phone', async () => {
+  // tests/browser/run froze four of the five earlier periods (P snapshot:totals)
+  await page.goto(SAMPLE + '/ledger');
+  const api = await (await fetch(SAMPLE + '/api/v1/ledger')).json();
+  const svg = page.locator('svg#chart-periods');
+  assert.ok(await svg.isVisible());
+  const box = await svg.boundingBox();
+  assert.ok(box.width > 200 && box.width <= 360, `the line is ${box.width}px wide`);
+  assert.ok(box.height > 100, `the line is ${box.height}px high`);
+  assert.equal(await svg.getAttribute('role'), 'img');
+  assert.match(await svg.getAttribute('aria-label'), /近 6 期办结率/);
+  assert.match(await svg.locator('> title').textContent(), new RegExp(`办结率.*${api.period}`));
+  const points = svg.locator('g.point');
+  assert.equal(await points.count(), 6);
+  // the last point is the live period's, as the API's total says
+  assert.equal(await points.nth(5).getAttribute('data-period'), api.period);
+  const live = api.total.resolution_rate;
+  assert.equal(await points.nth(5).locator('circle').count(), live === null ? 0 : 1);
+  // the frozen ones carry their figure; the one not frozen is a gap
+  assert.equal(await points.nth(1).locator('circle title').textContent(),
+    `${await points.nth(1).getAttribute('data-period')} 办结率 66.0%`);
+  assert.equal(await points.nth(4).locator('circle').count(), 0);
+  assert.match(await points.nth(4).textContent(), /—/);
+  assert.match(await svg.locator('path.line').getAttribute('d'), /^M\d+ \d+ L/);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 360, `the page is ${width}px wide`);
+  await svg.screenshot({ path: join(process.env.SCREENSHOTS, 'ledger-line.png') });
 });
 
 test('an admin reads the meeting agenda, oldest first, and prints it', async () => {

@@ -109,6 +109,20 @@ def test_base_supplies_zone_leaders_departments_and_topics(tmp_path):
     assert read_json(out) == lib.load_roster()
 
 
+def test_base_keeps_the_leaders_webhook(tmp_path):
+    """zone.leaders_webhook (trend alerts, SPEC §12) has no sheet: an
+    import on a base keeps the base's."""
+    base = lib.load_roster()
+    base["zone"]["leaders_webhook"] = {"url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=lead",
+                                       "format": "wecom"}
+    base_path = str(tmp_path / "base.json")
+    lib.write_roster(base_path, base)
+    paths = export(tmp_path)
+    out = str(tmp_path / "roster.json")
+    import_({s: paths[s] for s in ("officers", "enterprises")}, out, "--base", base_path)
+    assert read_json(out) == base
+
+
 def test_without_zone_or_topics_nothing_is_written(tmp_path):
     paths = export(tmp_path)
     out = str(tmp_path / "roster.json")

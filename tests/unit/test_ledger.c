@@ -364,6 +364,36 @@ test_bad_replies(void **state)
 	reply_free(s);
 }
 
+/* /ledger's line: the five periods before, and their frozen totals. */
+static void
+test_past_periods_and_their_totals(void **state)
+{
+	redisReply *rows = reply_array(3);
+	char past[LEDGER_PAST * (PERIOD_LEN + 1) + 1];
+	struct ledger *l;
+
+	(void)state;
+	ledger_past_periods("2026-02-1", past, sizeof past);
+	assert_string_equal(past,
+	    "2025-11-2 2025-12-1 2025-12-2 2026-01-1 2026-01-2");
+	ledger_past_periods("no", past, sizeof past);
+	assert_string_equal(past, "");
+	reply_push(rows, reply_string("past:2026-01-1:{\"resolution_rate\":0.75}"));
+	reply_push(rows, reply_string("past:2026-01-2:"));
+	reply_push(rows, reply_string("past:2026-01-2"));    /* no colon: skipped */
+	l = ledger_parse(rows);
+	assert_non_null(l);
+	assert_int_equal(l->nissues, 0);
+	assert_int_equal(l->npast, 2);
+	assert_string_equal(l->past[0].period, "2026-01-1");
+	assert_true(cJSON_GetNumberValue(cJSON_GetObjectItem(l->past[0].total,
+	    "resolution_rate")) == 0.75);
+	assert_string_equal(l->past[1].period, "2026-01-2");
+	assert_null(l->past[1].total);
+	ledger_free(l);
+	reply_free(rows);
+}
+
 /*
  * The issue's story: hr resolved T1, the officer rated it 不满意, hr
  * returned it, an admin re-routed the issue to social (T7, past = 1 marks
@@ -518,6 +548,7 @@ main(void)
 		cmocka_unit_test(test_ratings_and_returns_stay_with_the_department),
 		cmocka_unit_test(test_response_rate_counts_only_what_was_due),
 		cmocka_unit_test(test_score_and_rank),
+		cmocka_unit_test(test_past_periods_and_their_totals),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -458,6 +458,40 @@ test_webhook_wecom_markdown_names_what_to_act_on(void **state)
 	cJSON_Delete(data);
 }
 
+/* A trend alert (alert.trend, SPEC §12) to the leaders' robot. */
+static void
+test_webhook_trend_alert_markdown(void **state)
+{
+	struct webhook_message m;
+	cJSON *data, *alert, *links;
+	char *text, *title;
+
+	(void)state;
+	data = cJSON_CreateObject();
+	alert = cJSON_AddObjectToObject(data, "alert");
+	cJSON_AddStringToObject(alert, "id", "2026-12-1:hiring");
+	cJSON_AddStringToObject(alert, "period", "2026-12-1");
+	cJSON_AddStringToObject(alert, "topic", "hiring");
+	cJSON_AddStringToObject(alert, "topic_name", "用工招聘");
+	cJSON_AddNumberToObject(alert, "enterprises", 7);
+	cJSON_AddNumberToObject(alert, "mean", 2.5);
+	links = cJSON_AddObjectToObject(data, "links");
+	cJSON_AddStringToObject(links, "agenda", "https://lo.example/agenda");
+	m.event = "alert.trend";
+	m.data = data;
+	text = webhook_markdown(0, &m, 1, NULL, WECOM_MAX);
+	assert_non_null(strstr(text, "### 【趋势预警】用工招聘\n"));
+	assert_non_null(strstr(text, "**期**：2026-12-1\n"));
+	assert_non_null(strstr(text, "**本期反映企业**：7 家（此前平均 2.5 家）\n"));
+	assert_true(ends_with(text, "(https://lo.example/agenda)"));
+	assert_null(strstr(text, "**类别**"));
+	title = webhook_markdown_title(&m, 1);
+	assert_string_equal(title, "【趋势预警】用工招聘");
+	free(title);
+	free(text);
+	cJSON_Delete(data);
+}
+
 static void
 test_webhook_events_have_chinese_names(void **state)
 {
@@ -1121,6 +1155,7 @@ main(void)
 		cmocka_unit_test(
 		    test_webhook_feishu_shows_an_officers_markup_as_text),
 		cmocka_unit_test(test_webhook_events_have_chinese_names),
+		cmocka_unit_test(test_webhook_trend_alert_markdown),
 		cmocka_unit_test(test_webhook_dingtalk_signs_in_the_query),
 		cmocka_unit_test(test_webhook_feishu_signs_in_the_body),
 		cmocka_unit_test(test_webhook_wecom_cuts_chinese_at_4096_bytes_keeping_the_link),
