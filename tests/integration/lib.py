@@ -309,8 +309,9 @@ def histogram(samples, name, **labels):
 # Keys written by background machinery (webhook delivery, digests, locks).
 # They may change at any time, so the before/after comparison leaves them out.
 # snapshot: the frozen ledgers (issue 16), written by a timer whenever a period's day comes
+# trend:day: the daily trend pass's once-a-day claim (SET NX), written by a timer
 BACKGROUND_RE = re.compile(r"(outbox|deliver|webhook|lock|lease|leader|heartbeat|digest|worker|instance|node|mail"
-                           r"|snapshot)")
+                           r"|snapshot|trend:day)")
 
 
 # Each key's type, its value in a canonical form (hash fields, set members

@@ -351,10 +351,13 @@ def test_too_few_replicas_is_503_and_the_retry_returns_the_first_answer(tmp_path
         body = {"items": [lib.item(ent)]}
         tok = st.token("officer", oid)
         key = lib.new_key()
+        # Counted from before each post: a timer's own change (the daily
+        # trend pass, the sweeper) may fall short too while there is no replica.
+        shorts = lib.metric(st.d.metrics(), "liaisond_redis_wait_short_total")
         first = st.d.post("/api/v1/reports", body, token=tok, headers={"Idempotency-Key": key})
         lib.assert_error(first, 503, "unavailable")
         assert first.header("retry-after") == "1"
-        assert lib.metric(st.d.metrics(), "liaisond_redis_wait_short_total") == 1
+        assert lib.metric(st.d.metrics(), "liaisond_redis_wait_short_total") == shorts + 1
         assert len(lib.report_keys(st.r)) == 1      # made, not yet safe
         replica = lib.RedisServer(str(tmp_path), name="replica",
                                   extra=["--replicaof", "127.0.0.1", str(st.redis.port)])
@@ -368,8 +371,9 @@ def test_too_few_replicas_is_503_and_the_retry_returns_the_first_answer(tmp_path
             assert replica.client().hget(lib.PREFIX + "report:" + again.json()["report"], "officer") \
                 == oid.encode()
             # and a new change is acknowledged at once
+            shorts = lib.metric(st.d.metrics(), "liaisond_redis_wait_short_total")
             assert st.d.post("/api/v1/reports", {"items": [lib.item(ent)]}, token=tok).status == 201
-            assert lib.metric(st.d.metrics(), "liaisond_redis_wait_short_total") == 1
+            assert lib.metric(st.d.metrics(), "liaisond_redis_wait_short_total") == shorts
         finally:
             replica.stop()
 
