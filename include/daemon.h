@@ -41,7 +41,8 @@ struct store {
 
 	/* More than one machine (SPEC 13) */
 	struct sentinel *sentinel;  /* NULL: the config's host/port or socket */
-	uint64_t failovers;         /* switches of primary followed */
+	uint64_t failovers;         /* switches of primary followed (Sentinel's,
+	                               or a Cluster's: store_cluster.c) */
 	uint64_t connections;       /* connections that came up, so far */
 	int replicas;               /* WAIT for this many after a change */
 	int wait_ms;
@@ -54,7 +55,8 @@ struct store {
 	struct sentinel_addr *seeds;    /* the Cluster nodes the config gives */
 	size_t nseeds;
 	size_t seed;                /* the one asked last */
-	uint64_t moved;             /* MOVED replies followed to a new node */
+	uint64_t moved;             /* MOVED replies followed to a new node,
+	                               but for a failover's (store_cluster.c) */
 	uint64_t asked;             /* ASK / TRYAGAIN: waited for a move */
 
 	redisAsyncContext *ctx;
@@ -90,6 +92,9 @@ void store_switch(struct store *, const struct sentinel_addr *, const char *);
 struct store_cluster;
 struct store_cluster *store_cluster_new(struct store *);
 void store_cluster_resume(struct store_cluster *);
+void store_cluster_down(struct store_cluster *);
+void store_cluster_moved(struct store_cluster *, const struct sentinel_addr *,
+    const char *);
 void store_cluster_free(struct store_cluster *);
 int store_cluster_send(struct store_cluster *, redisCallbackFn *, void *, int,
     const char **, const size_t *);

@@ -252,6 +252,8 @@ void redis_cluster_script_head(const char **, size_t *, const char *,
 /* redis_sync.c */
 struct config;
 struct redisContext *redis_sync_connect(const struct config *, char *, size_t);
+struct redisContext *redis_sync_connect_once(const struct config *, char *,
+    size_t);
 struct redisReply *redis_sync_script(struct redisContext *,
     const struct config *, enum store_script_id, const char *action,
     const char *payload, char *error, size_t errlen);
@@ -323,6 +325,7 @@ struct config {
 	int redis_cluster;       /* 1: a Cluster node; follow MOVED and ASK */
 	struct sentinel_addr *redis_nodes;  /* Cluster nodes asked after host */
 	size_t redis_nnodes;
+	int redis_failover_wait_ms;  /* liaisonctl waits out a failover so long */
 
 	/* [roster] */
 	char *roster_file;

@@ -112,6 +112,8 @@ static const struct config_key config_keys[] = {
 	{ "redis", "cluster", CONFIG_BOOL, CONFIG_FIELD(redis_cluster),
 	  0, 0, "no" },
 	{ "redis", "nodes", CONFIG_NODES, 0, 0, 0, NULL },
+	{ "redis", "failover_wait_ms", CONFIG_INT,
+	  CONFIG_FIELD(redis_failover_wait_ms), 0, 600000, "30000" },
 
 	{ "roster", "file", CONFIG_PATH, CONFIG_FIELD(roster_file), 0, 0,
 	  "/etc/liaisond/roster.json" },

@@ -293,7 +293,7 @@ digest_sched_pass(void *arg, struct mailer *m)
 	struct digest_job *job = arg;
 	redisContext *c;
 
-	c = redis_sync_connect(job->gen->config, job->error,
+	c = redis_sync_connect_once(job->gen->config, job->error,
 	    sizeof job->error);
 	if (c == NULL)
 		return;

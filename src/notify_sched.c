@@ -304,7 +304,7 @@ notify_sched_pass(void *arg, struct mailer *m)
 	cJSON *o;
 	int down = 0, n;
 
-	c = redis_sync_connect(job->gen->config, job->error,
+	c = redis_sync_connect_once(job->gen->config, job->error,
 	    sizeof job->error);
 	if (c == NULL) {
 		job->reminded = -1;

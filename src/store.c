@@ -97,6 +97,8 @@ store_set_down(struct store *s, const char *why)
 	/* Lost, refused or not the primary: the Sentinels may know better. */
 	if (s->sentinel != NULL && !s->stopping)
 		sentinel_reask(s->sentinel);
+	if (s->cluster != NULL)
+		store_cluster_down(s->cluster);
 	s->up = 0;
 	s->ctx = NULL;
 	s->ping_outstanding = 0;
@@ -172,8 +174,8 @@ store_owner(redisAsyncContext *c, void *r, void *privdata)
 		return;
 	switch (redis_cluster_redirect(reply, &a)) {
 	case REDIS_CLUSTER_MOVED:
-		s->moved++;
-		store_switch(s, &a, "the zone's slot is served elsewhere");
+		store_cluster_moved(s->cluster, &a,
+		    "the zone's slot is served elsewhere");
 		return;
 	case REDIS_CLUSTER_NONE:
 		if (reply->type == REDIS_REPLY_ERROR) {
@@ -304,8 +306,8 @@ store_connect_timeout(int fd, short what, void *arg)
 	struct store *s = arg;
 
 	log_debug("redis: connect timed out");
-	store_reseed(s);
 	store_drop(s, "connect timed out");
+	store_reseed(s);
 }
 
 static void

@@ -18,6 +18,12 @@
  *    Cluster is whole again (or the node answers MOVED) or timeout_ms.
  *    A connection lost with the node (the primary was killed) makes
  *    store.c ask the config's nodes in turn which node serves the slot.
+ * Which node served the slot last is kept: once the slot's node is another
+ * one, the change is a failover followed (s->failovers, as with Sentinel)
+ * when the node serving it was lost first (the connection dropped or was
+ * refused, or it turned replica), and a move (s->moved, counted at its
+ * MOVED) when that node itself named the new one. The MOVED replies met
+ * while looking for a lost node's successor are the failover's, not moves.
  * Sending again is safe: a node that redirects or refuses so has run
  * nothing. (A script whose connection is lost is not sent again; its
  * caller answers 503, and an Idempotency-Key makes the client's retry
@@ -30,6 +36,7 @@
 
 #include <sys/queue.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,7 +65,44 @@ struct store_cluster {
 	struct store *s;
 	TAILQ_HEAD(, store_cluster_cmd) held;
 	struct event *again_ev;
+	struct sentinel_addr owner; /* served the slot last; port 0: none yet */
+	int lost;                   /* owner was lost: a new node is a failover */
 };
+
+/* 1 when the store is on the node that served the slot last. */
+static int
+store_cluster_on_owner(const struct store_cluster *sc)
+{
+	const struct store *s = sc->s;
+
+	return sc->owner.port != 0 && s->host != NULL &&
+	    s->port == sc->owner.port && strcmp(s->host, sc->owner.host) == 0;
+}
+
+/*
+ * The connection is going down. On the slot's node, and not because a
+ * MOVED took the store elsewhere (store_switch has changed the address by
+ * then): the node is lost.
+ */
+void
+store_cluster_down(struct store_cluster *sc)
+{
+	if (!sc->s->stopping && store_cluster_on_owner(sc))
+		sc->lost = 1;
+}
+
+/*
+ * A node answered MOVED: follow it to a. A move of the slot, counted,
+ * unless the node serving it was lost (a failover is being followed).
+ */
+void
+store_cluster_moved(struct store_cluster *sc, const struct sentinel_addr *a,
+    const char *why)
+{
+	if (!sc->lost)
+		sc->s->moved++;
+	store_switch(sc->s, a, why);
+}
 
 static void
 store_cluster_cmd_free(struct store_cluster_cmd *cmd)
@@ -126,10 +170,9 @@ store_cluster_reply(redisAsyncContext *c, void *r, void *privdata)
 	down = kind == REDIS_CLUSTER_NONE && reply != NULL &&
 	    reply->type == REDIS_REPLY_ERROR &&
 	    strncmp(reply->str, "CLUSTERDOWN", 11) == 0;
-	if (kind == REDIS_CLUSTER_MOVED) {
-		s->moved++;
-		store_switch(s, &a, "the zone's slot moved");
-	} else if (kind != REDIS_CLUSTER_NONE)
+	if (kind == REDIS_CLUSTER_MOVED)
+		store_cluster_moved(cmd->sc, &a, "the zone's slot moved");
+	else if (kind != REDIS_CLUSTER_NONE)
 		s->asked++;
 	if ((kind == REDIS_CLUSTER_NONE && !down) || !cmd->script ||
 	    s->stopping ||
@@ -173,10 +216,25 @@ store_cluster_new(struct store *s)
 	return sc;
 }
 
-/* The connection to the slot's node is up: send what waited for it. */
+/*
+ * The connection to the slot's node is up (it said so, and ROLE says it is
+ * a primary): count a failover if the node before it was lost, and send
+ * what waited for it.
+ */
 void
 store_cluster_resume(struct store_cluster *sc)
 {
+	struct store *s = sc->s;
+
+	if (sc->owner.port != 0 && !store_cluster_on_owner(sc) && sc->lost) {
+		s->failovers++;
+		log_warnx("redis: failover followed: the zone's slot is on "
+		    "%s:%d now (was %s:%d)", s->host, s->port, sc->owner.host,
+		    sc->owner.port);
+	}
+	sc->lost = 0;
+	snprintf(sc->owner.host, sizeof sc->owner.host, "%s", s->host);
+	sc->owner.port = s->port;
 	if (!TAILQ_EMPTY(&sc->held))
 		event_active(sc->again_ev, EV_TIMEOUT, 0);
 }

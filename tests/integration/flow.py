@@ -414,3 +414,44 @@ def web_hidden(body, name, form=None):
     if form is not None:
         text = text[text.index('id="%s"' % form):]
     return re.search(r'name="%s" value="([^"]*)"' % name, text).group(1)
+
+
+# ---------------------------------------------------------------------------
+# more than one machine (SPEC §13): what must hold after a failover or a move
+
+
+def acked_tasks(done):
+    """The ids of the tasks of every acknowledged report in done (as
+    test_failover's Reporter records them)."""
+    return {t["id"] for x in done for iss in x["doc"]["issues"] for t in iss["tasks"]}
+
+
+def claims_drain(port, hr, stop, claimers, claimed, errors, tasks, r, prefix=lib.PREFIX):
+    """Claims go on until the hr queue (read through the daemon on port with
+    token hr) is empty; then stop is set and the claimer threads end. No task
+    was handed out twice, and each of tasks is claimed in Redis r."""
+    def queue_empty():
+        resp = lib.request(port, "GET", "/api/v1/departments/hr/queue", token=hr)
+        return resp.status == 200 and not resp.json().get("tasks")
+    lib.wait_for(queue_empty, 30, what="the hr queue drained")
+    stop.set()
+    for t in claimers:
+        t.join(30)
+    assert not errors, errors[:10]
+    assert len(claimed) == len(set(claimed)), "a task was handed out twice"
+    for tid in tasks:
+        assert r.hget(prefix + "task:" + tid, "state") == b"claimed", tid
+
+
+def delivered_once(sink, tasks):
+    """Every task.queued of tasks reaches sink, and an event sent again
+    carries the same webhook-id."""
+    def queued_delivered():
+        got = {b["data"]["task"]["id"] for h, b in sink.snapshot() if b.get("type") == "task.queued"}
+        return tasks <= got
+    lib.wait_for(queued_delivered, 60, what="task.queued delivered for every task")
+    ids = {}
+    for h, b in sink.snapshot():
+        ids.setdefault((b.get("type"), b["data"]["task"]["id"]), set()).add(h["webhook-id"])
+    again = {k: v for k, v in ids.items() if len(v) > 1}
+    assert not again, "an event was sent under two webhook-ids: %r" % list(again.items())[:5]

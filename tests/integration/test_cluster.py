@@ -31,6 +31,7 @@ import types
 import pytest
 import redis
 
+import flow
 import lib
 from test_failover import Claimer, RecordingSink, Reporter, health
 
@@ -219,6 +220,17 @@ def stored_once(node, prefix, done):
     assert len({x["doc"]["report"] for x in done}) == len(done)
 
 
+def ctl_conf(d, name, failover_wait_ms):
+    """A copy of d's config (next to its roster) for liaisonctl, waiting out
+    a failover for failover_wait_ms."""
+    with open(d.conf) as f:
+        text = f.read()
+    conf = os.path.join(d.dir, name + ".conf")
+    with open(conf, "w") as f:
+        f.write(text.replace("[redis]\n", "[redis]\nfailover_wait_ms = %d\n" % failover_wait_ms, 1))
+    return conf
+
+
 def test_zones_on_a_cluster_follow_their_slot(cluster):
     c = cluster
     tags = c.zone_tags(3)
@@ -308,16 +320,7 @@ def test_zones_on_a_cluster_follow_their_slot(cluster):
     ent = officers[1]["enterprises"][0]
     assert d.post("/api/v1/reports", {"items": [lib.item(ent)]}, token=tok).status == 201
     # every task.queued of the burst delivered, a repeat under the same webhook-id
-    tasks = {t["id"] for x in done for iss in x["doc"]["issues"] for t in iss["tasks"]}
-
-    def queued_delivered():
-        got = {b["data"]["task"]["id"] for h, b in d.sink.snapshot() if b.get("type") == "task.queued"}
-        return tasks <= got
-    lib.wait_for(queued_delivered, 60, what="task.queued delivered for every task of the burst")
-    ids = {}
-    for h, b in d.sink.snapshot():
-        ids.setdefault((b.get("type"), b["data"]["task"]["id"]), set()).add(h["webhook-id"])
-    assert not {k: v for k, v in ids.items() if len(v) > 1}
+    flow.delivered_once(d.sink, flow.acked_tasks(done))
 
     # liaisonctl runs a script on the new node: the ledger has every report
     out = os.path.join(c.tmp, "zone0.csv")
@@ -449,11 +452,15 @@ def test_a_failover_inside_the_cluster_loses_nothing_acknowledged(cluster):
     primary is killed (SIGKILL) under a burst of reports and claims through
     two daemons; the Cluster promotes the replica (cluster-node-timeout made
     short here); the daemons, whose first configured node is the one killed,
-    ask the next nodes in [redis] nodes and follow. The killed node comes
+    ask the next nodes in [redis] nodes and follow, and count it as a
+    failover (/healthz, /metrics), not as a slot's move. The killed node comes
     back as the new primary's replica, so that changes are acknowledged
     again. Afterwards every 201 is on the new primary exactly once, claims
     went on with no task handed out twice, and every webhook event was
-    delivered under one webhook-id."""
+    delivered under one webhook-id. liaisonctl, run as the primary is
+    killed, waits for the promoted replica and writes there; with a short
+    [redis] failover_wait_ms it gives up in time, with one line, writing
+    nothing."""
     c = cluster
     tag = c.zone_tags(1)[0]
     prefix = "{%s}:" % tag
@@ -468,7 +475,17 @@ def test_a_failover_inside_the_cluster_loses_nothing_acknowledged(cluster):
             for i in range(2)]
     ports = [d.port for d in zone]
     for d in zone:
-        assert health(d)["redis"]["primary"] == "127.0.0.1:%d" % old.port
+        h = health(d)["redis"]
+        assert h["primary"] == "127.0.0.1:%d" % old.port and h["failovers"] == 0, h
+        assert lib.metric(d.metrics(), "liaisond_redis_failovers_total") == 0
+    moved = [health(d)["redis"]["moved"] for d in zone]
+    short_conf, long_conf = ctl_conf(zone[0], "ctl-short", 1000), ctl_conf(zone[0], "ctl-long", 60000)
+    ctl = {}
+
+    def run_ctl(conf, ident):
+        began = time.monotonic()
+        p = lib.liaisonctl("-c", conf, "token", "issue", "admin", ident, check=False)
+        ctl[ident] = (p, time.monotonic() - began)
     officers = officers_of(zone[0])
     tokens = {o["id"]: zone[0].token("officer", o["id"]) for o in officers}
     hr = zone[1].token("department", "hr")
@@ -487,6 +504,12 @@ def test_a_failover_inside_the_cluster_loses_nothing_acknowledged(cluster):
 
         killed = time.monotonic()
         old.kill()
+        # liaisonctl while the Cluster fails over (the first node it is
+        # given is the one killed)
+        ctls = [threading.Thread(target=run_ctl, args=(conf, ident))
+                for conf, ident in ((short_conf, "ctl-short"), (long_conf, "ctl-long"))]
+        for t in ctls:
+            t.start()
         lib.wait_for(lambda: heir.client().info("replication")["role"] == "master", 30, interval=0.05,
                      what="the replica promoted")
         promoted = time.monotonic()
@@ -495,6 +518,27 @@ def test_a_failover_inside_the_cluster_loses_nothing_acknowledged(cluster):
             lib.wait_for(lambda: health(d).get("redis", {}).get("primary") == new, 20, interval=0.05,
                          what="daemon on " + new)
         followed = time.monotonic()
+        # counted as a failover, as a Sentinel's is; not as a move of the slot
+        for d, m in zip(zone, moved):
+            lib.wait_for(lambda: health(d).get("redis", {}).get("failovers", 0) >= 1, 20,
+                         what="the failover counted")
+            h = health(d)["redis"]
+            assert h["moved"] == m, (m, h)
+            assert lib.metric(d.metrics(), "liaisond_redis_failovers_total") == h["failovers"]
+        # liaisonctl: the short wait gave up, clearly, in time, having written
+        # nothing; the long one waited for the promoted replica and wrote there
+        for t in ctls:
+            t.join(40)
+        short, short_s = ctl["ctl-short"]
+        assert short.returncode == 1 and short.stdout == "", short
+        assert short.stderr.count("\n") == 1, short.stderr
+        assert "no primary for the zone within 1000 ms ([redis] failover_wait_ms)" in short.stderr, short.stderr
+        assert short_s < 10, short_s
+        assert not heir.client().exists(prefix + "tokens:admin:ctl-short")
+        waited, waited_s = ctl["ctl-long"]
+        assert waited.returncode == 0, waited.stderr
+        admin_token = waited.stdout.strip()
+        assert heir.client().hget(prefix + "token:" + lib.token_sha(admin_token), "role") == b"admin"
         # the old primary comes back as the new one's replica: WAIT 1 can be met again
         old.start()
         lib.wait_for(lambda: (heir.client().info("replication").get("slave0") or {}).get("state") == "online",
@@ -515,12 +559,15 @@ def test_a_failover_inside_the_cluster_loses_nothing_acknowledged(cluster):
         assert not errors, errors[:10]
         print("\ncluster failover: %d reports acknowledged; from SIGKILL to the replica promoted "
               "%.2f s, to both daemons on it %.2f s, to the old primary back as its replica %.2f s "
-              "(restarted at %.2f s), to the first 201 %.2f s"
+              "(restarted at %.2f s), to the first 201 %.2f s; liaisonctl gave up after %.2f s "
+              "(failover_wait_ms 1000), and with 60000 wrote on the promoted replica after %.2f s"
               % (len(done), promoted - killed, followed - killed, rejoined - killed, followed - killed,
-                 first_after - killed))
+                 first_after - killed, short_s, waited_s))
 
         # every acknowledged report on the promoted replica, exactly once
         stored_once(heir, prefix, done)
+        # the token liaisonctl made during the failover works
+        assert zone[1].get("/api/v1/me", token=admin_token).status == 200
         # liaisonctl: the first node it is given is a replica now; it asks the next ones
         out = os.path.join(c.tmp, "failover.csv")
         zone[0].ctl("ledger", "export", "--department", "hr", "-o", out)
@@ -529,31 +576,12 @@ def test_a_failover_inside_the_cluster_loses_nothing_acknowledged(cluster):
         assert all(x["title"] in text for x in done)
 
         # claims go on through both daemons until the queue is empty
-        tasks = {t["id"] for x in done for iss in x["doc"]["issues"] for t in iss["tasks"]}
-
-        def queue_empty():
-            r = lib.request(ports[0], "GET", "/api/v1/departments/hr/queue", token=hr)
-            return r.status == 200 and not r.json().get("tasks")
-        lib.wait_for(queue_empty, 30, what="the hr queue drained")
-        stop_claims.set()
-        for t in threads[len(officers):]:
-            t.join(30)
-        assert not errors, errors[:10]
-        assert len(claimed) == len(set(claimed)), "a task was handed out twice"
-        hc = heir.client()
-        for tid in tasks:
-            assert hc.hget(prefix + "task:" + tid, "state") == b"claimed", tid
+        tasks = flow.acked_tasks(done)
+        flow.claims_drain(ports[0], hr, stop_claims, threads[len(officers):], claimed, errors, tasks,
+                          heir.client(), prefix)
 
         # every event delivered; a repeat carries the same webhook-id
-        def queued_delivered():
-            got = {b["data"]["task"]["id"] for h, b in sink.snapshot() if b.get("type") == "task.queued"}
-            return tasks <= got
-        lib.wait_for(queued_delivered, 60, what="task.queued delivered for every task")
-        ids = {}
-        for h, b in sink.snapshot():
-            ids.setdefault((b.get("type"), b["data"]["task"]["id"]), set()).add(h["webhook-id"])
-        again = {k: v for k, v in ids.items() if len(v) > 1}
-        assert not again, "an event was sent under two webhook-ids: %r" % list(again.items())[:5]
+        flow.delivered_once(sink, tasks)
     finally:
         for n in c.nodes + c.replicas:
             if n.proc.poll() is None:

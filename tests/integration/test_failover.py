@@ -18,6 +18,7 @@ import time
 
 import pytest
 
+import flow
 import lib
 
 MASTER = "liaisond"
@@ -284,30 +285,11 @@ def test_failover_loses_nothing_acknowledged(machines):
     assert len({x["doc"]["report"] for x in done}) == len(done)
 
     # claims go on through both daemons until the queue is empty
-    tasks = {t["id"] for x in done for iss in x["doc"]["issues"] for t in iss["tasks"]}
-
-    def queue_empty():
-        r = lib.request(ports[0], "GET", "/api/v1/departments/hr/queue", token=hr)
-        return r.status == 200 and not r.json().get("tasks")
-    lib.wait_for(queue_empty, 30, what="the hr queue drained")
-    stop_claims.set()
-    for t in threads[len(officers):]:
-        t.join(30)
-    assert not errors, errors[:10]
-    assert len(claimed) == len(set(claimed)), "a task was handed out twice"
-    for tid in tasks:
-        assert nr.hget(lib.PREFIX + "task:" + tid, "state") == b"claimed", tid
+    tasks = flow.acked_tasks(done)
+    flow.claims_drain(ports[0], hr, stop_claims, threads[len(officers):], claimed, errors, tasks, nr)
 
     # every event delivered; a repeat carries the same webhook-id
-    def queued_delivered():
-        got = {b["data"]["task"]["id"] for h, b in m.sink.snapshot() if b.get("type") == "task.queued"}
-        return tasks <= got
-    lib.wait_for(queued_delivered, 60, what="task.queued delivered for every task")
-    ids = {}
-    for h, b in m.sink.snapshot():
-        ids.setdefault((b.get("type"), b["data"]["task"]["id"]), set()).add(h["webhook-id"])
-    again = {k: v for k, v in ids.items() if len(v) > 1}
-    assert not again, "an event was sent under two webhook-ids: %r" % list(again.items())[:5]
+    flow.delivered_once(m.sink, tasks)
     # each attempt timed, by department (the latency histogram of /metrics),
     # once the daemon has read the answer the sink has already recorded
     def timed():

@@ -766,7 +766,21 @@ test_config_refuses_cluster_keys_that_do_not_fit(void **state)
 		fail_msg("%s", cause);
 	assert_int_equal(c->redis_cluster, 1);
 	assert_int_equal(c->redis_nnodes, 0);
+	assert_int_equal(c->redis_failover_wait_ms, 30000);
 	config_free(c);
+	/* how long liaisonctl waits out a failover; 0: not at all */
+	c = load("[redis]\nprefix = {aq-etdz}:\ncluster = yes\n"
+	    "failover_wait_ms = 0\n", &cause);
+	if (c == NULL)
+		fail_msg("%s", cause);
+	assert_int_equal(c->redis_failover_wait_ms, 0);
+	config_free(c);
+	refuse("[redis]\nfailover_wait_ms = 600001\n",
+	    "2: [redis] failover_wait_ms: \"600001\": must be a whole number "
+	    "from 0 to 600000");
+	refuse("[redis]\nfailover_wait_ms = -1\n",
+	    "2: [redis] failover_wait_ms: \"-1\": must be a whole number "
+	    "from 0 to 600000");
 	/* WAIT on the slot's primary, and more nodes to ask, in order */
 	c = load("[redis]\nprefix = {aq-etdz}:\ncluster = yes\nreplicas = 1\n"
 	    "wait_ms = 500\nnodes = 127.0.0.1:7002, [::1]:7003\n", &cause);
