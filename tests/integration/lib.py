@@ -859,6 +859,20 @@ class Daemon:
         return parse_metrics(self.get("/metrics").body.decode())
 
 
+def stop_daemons(daemons):
+    """Stop each daemon with stop_and_check, killing it whatever happens;
+    the first problem one had (an AssertionError), or None."""
+    problem = None
+    for d in daemons:
+        try:
+            d.stop_and_check()
+        except AssertionError as e:
+            problem = problem or e
+        finally:
+            d.kill()
+    return problem
+
+
 class Stack:
     """A private redis-server plus one liaisond on it, and the sink its
     departments' webhooks point at (a WebhookSink unless sink= gives another

@@ -33,7 +33,7 @@ import redis
 
 import flow
 import lib
-from test_failover import Claimer, RecordingSink, Reporter, health
+from test_failover import RecordingSink, Reporter, burst, health
 
 REDIS_CLI = os.environ.get("REDIS_CLI", "redis-cli")
 OFFICERS = ["O001", "O002", "O003", "O004"]
@@ -139,14 +139,7 @@ class Cluster:
     def end_test(self):
         """Stop this test's daemons and sinks and empty the nodes, for the
         next test; the first problem a daemon had, or None."""
-        problem = None
-        for d in self.daemons:
-            try:
-                d.stop_and_check()
-            except AssertionError as e:
-                problem = problem or e
-            finally:
-                d.kill()
+        problem = lib.stop_daemons(self.daemons)
         for sink in self.sinks:
             sink.close()
         self.daemons, self.sinks = [], []
@@ -492,13 +485,7 @@ def test_a_failover_inside_the_cluster_loses_nothing_acknowledged(cluster):
     for n in c.nodes + c.replicas:      # a failover in seconds, not the module's 5
         n.client().config_set("cluster-node-timeout", 1500)
     try:
-        stop_reports, stop_claims = threading.Event(), threading.Event()
-        done, claimed, errors = [], [], []
-        threads = [Reporter(ports, tokens[o["id"]], o, stop_reports, done, errors, i)
-                   for i, o in enumerate(officers)]
-        threads += [Claimer(ports, hr, "甲%d" % i, stop_claims, claimed, errors) for i in range(2)]
-        for t in threads:
-            t.start()
+        stop_reports, stop_claims, done, claimed, errors, threads = burst(ports, tokens, officers, hr)
         lib.wait_for(lambda: len(done) >= 30 or errors, 30, what="reports before the kill")
         assert not errors, errors[:10]
 

@@ -124,14 +124,7 @@ class Cluster:
             d.start()
 
     def close(self):
-        problem = None
-        for d in self.daemons:
-            try:
-                d.stop_and_check()
-            except AssertionError as e:
-                problem = problem or e
-            finally:
-                d.kill()
+        problem = lib.stop_daemons(self.daemons)
         for s in reversed(self.servers):
             s.stop()
         self.sink.close()
@@ -218,6 +211,21 @@ class Claimer(threading.Thread):
                 return
 
 
+def burst(ports, tokens, officers, hr):
+    """A Reporter per officer (tokens: theirs by id) and two Claimers with
+    the hr token, started, through the daemons on ports. Returns the
+    reporters' and the claimers' stop events, the records (done, claimed,
+    errors) and the threads, reporters first."""
+    stop_reports, stop_claims = threading.Event(), threading.Event()
+    done, claimed, errors = [], [], []
+    threads = [Reporter(ports, tokens[o["id"]], o, stop_reports, done, errors, i)
+               for i, o in enumerate(officers)]
+    threads += [Claimer(ports, hr, "甲%d" % i, stop_claims, claimed, errors) for i in range(2)]
+    for t in threads:
+        t.start()
+    return stop_reports, stop_claims, done, claimed, errors, threads
+
+
 def health(d):
     return lib.request(d.port, "GET", "/healthz", timeout=2).json()
 
@@ -239,13 +247,7 @@ def test_failover_loses_nothing_acknowledged(machines):
     tokens = {o["id"]: m.daemons[0].token("officer", o["id"]) for o in officers}
     hr = m.daemons[1].token("department", "hr")
 
-    stop_reports, stop_claims = threading.Event(), threading.Event()
-    done, claimed, errors = [], [], []
-    threads = [Reporter(ports, tokens[o["id"]], o, stop_reports, done, errors, i)
-               for i, o in enumerate(officers)]
-    threads += [Claimer(ports, hr, "甲%d" % i, stop_claims, claimed, errors) for i in range(2)]
-    for t in threads:
-        t.start()
+    stop_reports, stop_claims, done, claimed, errors, threads = burst(ports, tokens, officers, hr)
     lib.wait_for(lambda: len(done) >= 30, 20, what="reports before the kill")
 
     killed = time.monotonic()
