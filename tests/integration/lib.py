@@ -859,6 +859,17 @@ class Daemon:
         return parse_metrics(self.get("/metrics").body.decode())
 
 
+def ctl_conf(d, name, failover_wait_ms):
+    """A copy of daemon d's config, next to its roster, for liaisonctl to
+    wait out a failover for failover_wait_ms ([redis]); its path."""
+    with open(d.conf) as f:
+        text = f.read()
+    conf = os.path.join(d.dir, name + ".conf")
+    with open(conf, "w") as f:
+        f.write(text.replace("[redis]\n", "[redis]\nfailover_wait_ms = %d\n" % failover_wait_ms, 1))
+    return conf
+
+
 def stop_daemons(daemons):
     """Stop each daemon with stop_and_check, killing it whatever happens;
     the first problem one had (an AssertionError), or None."""

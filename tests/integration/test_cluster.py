@@ -213,17 +213,6 @@ def stored_once(node, prefix, done):
     assert len({x["doc"]["report"] for x in done}) == len(done)
 
 
-def ctl_conf(d, name, failover_wait_ms):
-    """A copy of d's config (next to its roster) for liaisonctl, waiting out
-    a failover for failover_wait_ms."""
-    with open(d.conf) as f:
-        text = f.read()
-    conf = os.path.join(d.dir, name + ".conf")
-    with open(conf, "w") as f:
-        f.write(text.replace("[redis]\n", "[redis]\nfailover_wait_ms = %d\n" % failover_wait_ms, 1))
-    return conf
-
-
 def test_zones_on_a_cluster_follow_their_slot(cluster):
     c = cluster
     tags = c.zone_tags(3)
@@ -472,7 +461,7 @@ def test_a_failover_inside_the_cluster_loses_nothing_acknowledged(cluster):
         assert h["primary"] == "127.0.0.1:%d" % old.port and h["failovers"] == 0, h
         assert lib.metric(d.metrics(), "liaisond_redis_failovers_total") == 0
     moved = [health(d)["redis"]["moved"] for d in zone]
-    short_conf, long_conf = ctl_conf(zone[0], "ctl-short", 1000), ctl_conf(zone[0], "ctl-long", 60000)
+    short_conf, long_conf = lib.ctl_conf(zone[0], "ctl-short", 1000), lib.ctl_conf(zone[0], "ctl-long", 60000)
     ctl = {}
 
     def run_ctl(conf, ident):

@@ -250,13 +250,23 @@ def test_failover_loses_nothing_acknowledged(machines):
     stop_reports, stop_claims, done, claimed, errors, threads = burst(ports, tokens, officers, hr)
     lib.wait_for(lambda: len(done) >= 30, 20, what="reports before the kill")
 
+    ctl_conf = lib.ctl_conf(m.daemons[0], "ctl-wait", 60000)
     killed = time.monotonic()
     m.primary.kill()
+    # liaisonctl meanwhile waits for the primary the Sentinels promote
+    ctl = {}
+    ctl_thread = threading.Thread(target=lambda: ctl.update(p=lib.liaisonctl(
+        "-c", ctl_conf, "token", "issue", "admin", "ctl-wait", check=False), at=time.monotonic()))
+    ctl_thread.start()
     lib.wait_for(lambda: any(x["first"] > killed for x in done), 40, interval=0.02,
                  what="a 201 for a report sent after the kill")
     first_after = min(x["at"] for x in done if x["first"] > killed)
     new = sentinel_primary(m.sentinels[0].client())
     assert new != old
+    ctl_thread.join(40)
+    assert ctl["p"].returncode == 0, ctl["p"].stderr
+    nr = next(s for s in m.replicas if s.port == int(new.rsplit(":", 1)[1])).client()
+    assert nr.hget(lib.PREFIX + "token:" + lib.token_sha(ctl["p"].stdout.strip()), "role") == b"admin"
     for d in m.daemons:
         lib.wait_for(lambda: health(d).get("redis", {}).get("primary") == new, 15,
                      what="daemon on " + new)
@@ -271,11 +281,10 @@ def test_failover_loses_nothing_acknowledged(machines):
         t.join(60)
     assert not errors, errors[:10]
     print("\nfailover: %d reports acknowledged; from SIGKILL to the first 201 on the new "
-          "primary %.2f s" % (len(done), first_after - killed))
+          "primary %.2f s; liaisonctl, run at the kill, wrote on it after %.2f s"
+          % (len(done), first_after - killed, ctl["at"] - killed))
 
     # every acknowledged report is on the new primary, exactly once
-    port = int(new.rsplit(":", 1)[1])
-    nr = next(s for s in m.replicas if s.port == port).client()
     titles = {}
     for iid in lib.issue_keys(nr):
         t = nr.hget(lib.PREFIX + "issue:" + iid, "title").decode()
