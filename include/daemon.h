@@ -395,10 +395,13 @@ int window_oldest_key(void);
 void window_metrics(const struct window *, struct evbuffer *);
 
 /* outbox_watch.c */
+#define OUTBOX_GROUP "webhooks"     /* the engine's consumer group */
+#define OUTBOX_READ_COUNT "100"     /* entries per read of the group */
 struct outbox_watch;
-typedef void outbox_watch_fn(void *);
+/* Entries read for the engine: [[id, [field, value, …]], …]. */
+typedef void outbox_watch_fn(void *, const redisReply *);
 struct outbox_watch *outbox_watch_new(struct event_base *, struct store *,
-    outbox_watch_fn *, void *);
+    const char *, outbox_watch_fn *, void *);
 int outbox_watch_check(struct outbox_watch *);
 void outbox_watch_free(struct outbox_watch *);
 
