@@ -952,8 +952,9 @@ webhook_tick(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 	} else {
-		argv[0] = "XREADGROUP"; argv[1] = "GROUP"; argv[2] = OUTBOX_GROUP;
-		argv[3] = w->consumer; argv[4] = "COUNT"; argv[5] = OUTBOX_READ_COUNT;
+		argv[0] = "XREADGROUP"; argv[1] = "GROUP";
+		argv[2] = OUTBOX_GROUP; argv[3] = w->consumer;
+		argv[4] = "COUNT"; argv[5] = OUTBOX_READ_COUNT;
 		argv[6] = "STREAMS"; argv[7] = key; argv[8] = ">";
 		/*
 		 * A new connection (a failover, too) may find entries this

@@ -80,8 +80,9 @@ test_token_cache_never_holds_more_than_its_slots(void **state)
 static void
 test_token_cache_forgetting_another_token_keeps_this_one(void **state)
 {
-	struct token_cache *tc = token_cache_new(1);   /* every token collides */
-	char a[TOKEN_HASH_LEN + 1], b[TOKEN_HASH_LEN + 1], id[TOKEN_CACHE_ID_MAX];
+	struct token_cache *tc = token_cache_new(1);  /* all tokens collide */
+	char a[TOKEN_HASH_LEN + 1], b[TOKEN_HASH_LEN + 1];
+	char id[TOKEN_CACHE_ID_MAX];
 	int role;
 
 	hash_of(1, a);
@@ -126,7 +127,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_token_cache_gives_back_what_it_remembers),
-		cmocka_unit_test(test_token_cache_never_holds_more_than_its_slots),
+		cmocka_unit_test(
+		    test_token_cache_never_holds_more_than_its_slots),
 		cmocka_unit_test(
 		    test_token_cache_forgetting_another_token_keeps_this_one),
 		cmocka_unit_test(test_token_cache_refuses_what_does_not_fit),
