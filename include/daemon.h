@@ -143,6 +143,7 @@ struct daemon {
 	struct evhttp_bound_socket *listener;
 	struct store *store;
 	struct ratelimit *ratelimit;
+	struct token_cache *tokens; /* who tokens named (auth.c) */
 	struct escalate *escalate;
 	struct window *window;      /* recent issues, for common problems */
 	struct intake *intake;      /* reports of one loop turn, one call */
@@ -180,6 +181,8 @@ int auth_rate_limit(struct request *);
 int auth_unknown_over(struct request *);
 void auth_unknown_hit(struct request *);
 void auth_bearer(struct request *);
+void auth_recheck(struct request *);
+#define AUTH_REMEMBERED_TOKENS 4096 /* token_cache.c's slots */
 
 /* http.c */
 int http_start(struct daemon *, char **cause);
@@ -189,6 +192,8 @@ void http_configure(struct daemon *);
 /* routes.c */
 #define ROUTE_PAGE (1 << 16)        /* in roles: a web page (web.c) */
 #define ROUTE_STATUS (1 << 17)      /* in roles: errors say {"status"} too */
+/* in roles: a POST's script checks its token again (auth.c remembers) */
+#define ROUTE_POST_CHECKS_TOKEN (1 << 18)
 typedef void (*route_fn)(struct request *);
 struct route {
 	const char *pattern;        /* "/api/v1/issues/ *" matches one segment */
@@ -232,6 +237,15 @@ struct request {
 	int pending;                /* store callbacks not yet run */
 	int round_trips;            /* waits on Redis, counted per route */
 	int status;
+	/*
+	 * Set while who is asking comes from a remembered token (auth.c)
+	 * that the store has not confirmed: runs before any answer but a
+	 * 503, which is held (held*) until it sends or drops it.
+	 */
+	void (*confirm)(struct request *);
+	struct evbuffer *held;
+	int held_status;
+	char *held_type;
 
 	void *state;                /* the handler's own data */
 	void (*state_free)(void *);
@@ -264,6 +278,8 @@ const char *request_header(struct request *, const char *);
 const char *request_peer(struct request *);
 void request_hold(struct request *);
 int request_drop(struct request *);
+void request_held_send(struct request *);
+void request_held_drop(struct request *);
 int request_is_json(struct request *);
 
 /* api.c */
@@ -400,10 +416,13 @@ int window_oldest_key(void);
 void window_metrics(const struct window *, struct evbuffer *);
 
 /* outbox_watch.c */
+#define OUTBOX_GROUP "webhooks"     /* the engine's consumer group */
+#define OUTBOX_READ_COUNT "100"     /* entries per read of the group */
 struct outbox_watch;
-typedef void outbox_watch_fn(void *);
+/* Entries read for the engine: [[id, [field, value, …]], …]. */
+typedef void outbox_watch_fn(void *, const redisReply *);
 struct outbox_watch *outbox_watch_new(struct event_base *, struct store *,
-    outbox_watch_fn *, void *);
+    const char *, outbox_watch_fn *, void *);
 int outbox_watch_check(struct outbox_watch *);
 void outbox_watch_free(struct outbox_watch *);
 

@@ -655,6 +655,16 @@ size_t utf8_prefix(const char *, size_t len, size_t max);
 int token_generate(char *out, size_t outlen);
 void token_hash(const char *token, char out[TOKEN_HASH_LEN + 1]);
 
+/* token_cache.c */
+#define TOKEN_CACHE_ID_MAX 65 /* an id's bytes with its NUL, as a request's */
+struct token_cache;
+struct token_cache *token_cache_new(size_t);
+void token_cache_free(struct token_cache *);
+int token_cache_get(const struct token_cache *, const char *, int *, char *,
+    size_t);
+void token_cache_put(struct token_cache *, const char *, int, const char *);
+void token_cache_forget(struct token_cache *, const char *);
+
 /* util.c */
 void util_sha256_hex(const void *, size_t, char out[TOKEN_HASH_LEN + 1]);
 int64_t util_now_ms(void);

@@ -84,6 +84,12 @@ api_reports_submitted(struct request *r, redisReply *reply)
 		return;
 	}
 	outcome = reply->element[0]->str;
+	if (strcmp(outcome, "reauth") == 0) {
+		auth_recheck(r);     /* the token names no longer who it did */
+		return;
+	}
+	/* The script checked a remembered token: who is asking is sure. */
+	r->confirm = NULL;
 	/* A stored report's topic counts: trend alerts (trend_sched.c). */
 	if (reply->elements == 3 &&
 	    reply->element[2]->type == REDIS_REPLY_STRING)
@@ -178,6 +184,9 @@ api_reports_payload(struct request *r, const struct report_input *in)
 
 	period_format(&in->period, period);
 	cJSON_AddStringToObject(root, "officer", r->actor_id);
+	/* Who is asking was remembered (auth.c): the script checks it. */
+	if (r->confirm != NULL)
+		cJSON_AddStringToObject(root, "token", r->token_hash);
 	cJSON_AddStringToObject(root, "period", period);
 	cJSON_AddBoolToObject(root, "late", in->late);
 	cJSON_AddNumberToObject(root, "items_cap", r->config->items_per_period);

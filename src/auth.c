@@ -3,6 +3,8 @@
  * a token's record by its SHA-256 (only hashes are stored), the roles, and
  * the per-token rate limit. Bearer tokens (the API) are checked here;
  * sessions (web_session.c) come back here for their token's record.
+ * Who a token named is remembered (token_cache.c) for the one route whose
+ * script checks the token itself: a report (auth_bearer_remembered).
  */
 #include "config.h"
 
@@ -195,35 +197,152 @@ auth_unknown_hit(struct request *r)
 	    r->config->unknown_tokens_per_minute, time(NULL));
 }
 
+/*
+ * The checks a bearer request passes once who is asking is in r: still
+ * in the roster, a role the route allows, and, when count, the token's
+ * rate. Returns 0 when the handler may run, -1 having answered.
+ */
+static int
+auth_bearer_admit(struct request *r, int count)
+{
+	if (!auth_in_roster(r)) {
+		request_error(r, 403, "forbidden", "this token's officer or "
+		    "department is no longer in the roster", NULL);
+		return -1;
+	}
+	if (!(auth_route_roles(r->route) & (1 << r->role))) {
+		request_error(r, 403, "forbidden",
+		    "this token's role may not use this resource", NULL);
+		return -1;
+	}
+	if (count && auth_rate_limit(r) > 0) {
+		request_error(r, 429, "rate_limited",
+		    "too many requests for this token; try again later", NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The token's record (auth_lookup's reply): remember who it names and
+ * run the handler, or answer. count: as auth_bearer_admit.
+ */
 static void
-auth_bearer_loaded(struct request *r, redisReply *reply)
+auth_bearer_record(struct request *r, const redisReply *reply, int count)
 {
 	if (reply->type != REDIS_REPLY_ARRAY) {
 		request_error(r, 500, "internal", "bad token record", NULL);
 		return;
 	}
 	if (auth_identity(r, reply) == -1) {
+		token_cache_forget(r->daemon->tokens, r->token_hash);
 		auth_unknown_hit(r);
 		request_error(r, 401, "unauthorized", "unknown or revoked token",
 		    NULL);
 		return;
 	}
-	if (!auth_in_roster(r)) {
-		request_error(r, 403, "forbidden", "this token's officer or "
-		    "department is no longer in the roster", NULL);
+	token_cache_put(r->daemon->tokens, r->token_hash, (int)r->role,
+	    r->actor_id);
+	if (auth_bearer_admit(r, count) == 0)
+		r->route->handler(r);
+}
+
+static void
+auth_bearer_loaded(struct request *r, redisReply *reply)
+{
+	auth_bearer_record(r, reply, 1);
+}
+
+/*
+ * r ran on a remembered identity its token no longer names: forget it
+ * and what the handler made of it, and go on from the token's record as
+ * if it had just been read (the request was counted against the token's
+ * rate already).
+ */
+static void
+auth_bearer_again(struct request *r, redisReply *reply)
+{
+	token_cache_forget(r->daemon->tokens, r->token_hash);
+	if (r->state_free != NULL && r->state != NULL)
+		r->state_free(r->state);
+	r->state = NULL;
+	r->state_free = NULL;
+	evhttp_remove_header(evhttp_request_get_output_headers(r->req),
+	    "Retry-After");
+	r->role = ROLE_NONE;
+	r->actor_id[0] = '\0';
+	auth_bearer_record(r, reply, 0);
+}
+
+/* The fresh record: the same identity lets the held answer go. */
+static void
+auth_confirmed(struct request *r, redisReply *reply)
+{
+	const char *role = util_reply_field(reply, "role");
+	const char *id = util_reply_field(reply, "id");
+
+	if (role != NULL && id != NULL && auth_role_parse(role) == r->role &&
+	    strcmp(id, r->actor_id) == 0) {
+		request_held_send(r);
 		return;
 	}
-	if (!(auth_route_roles(r->route) & (1 << r->role))) {
-		request_error(r, 403, "forbidden",
-		    "this token's role may not use this resource", NULL);
-		return;
-	}
-	if (auth_rate_limit(r) > 0) {
-		request_error(r, 429, "rate_limited",
-		    "too many requests for this token; try again later", NULL);
-		return;
-	}
-	r->route->handler(r);
+	request_held_drop(r);
+	auth_bearer_again(r, reply);
+}
+
+/*
+ * An answer waits for who is asking to be confirmed (request.c): read the
+ * token's record as today's first step would have.
+ */
+static void
+auth_confirm(struct request *r)
+{
+	auth_lookup(r, r->token_hash, auth_confirmed);
+}
+
+/*
+ * One round trip fewer for a report: a route whose POST has its script
+ * check the token again (ROUTE_POST_CHECKS_TOKEN; the handler puts the
+ * token's hash in the payload while r->confirm is set) goes on who the
+ * token named when it was last read, without waiting for the store.
+ * Every other answer of such a request waits for a fresh read
+ * (auth_confirm), so a token revoked or a record changed meanwhile is
+ * answered exactly as today's lookup would answer it. Returns 1 having
+ * run the handler or answered, 0 when the token must be read first.
+ */
+static int
+auth_bearer_remembered(struct request *r)
+{
+	int role;
+
+	if (!(r->route->roles & ROUTE_POST_CHECKS_TOKEN) ||
+	    r->method != EVHTTP_REQ_POST ||
+	    token_cache_get(r->daemon->tokens, r->token_hash, &role,
+	    r->actor_id, sizeof r->actor_id) == -1)
+		return 0;
+	r->role = (enum role)role;
+	r->confirm = auth_confirm;
+	if (auth_bearer_admit(r, 1) == 0)
+		r->route->handler(r);
+	return 1;
+}
+
+static void
+auth_rechecked(struct request *r, redisReply *reply)
+{
+	auth_bearer_again(r, reply);
+}
+
+/*
+ * The store refused r's remembered identity (the script found the token
+ * naming someone else, or no one): read the token's record and answer as
+ * a request that had read it first.
+ */
+void
+auth_recheck(struct request *r)
+{
+	r->confirm = NULL;
+	auth_lookup(r, r->token_hash, auth_rechecked);
 }
 
 /* The API's way in: check the bearer token, then run the route's handler. */
@@ -254,5 +373,7 @@ auth_bearer(struct request *r)
 		return;
 	}
 	token_hash(token, r->token_hash);
+	if (auth_bearer_remembered(r))
+		return;
 	auth_lookup(r, r->token_hash, auth_bearer_loaded);
 }

@@ -155,7 +155,8 @@ intake_flush(int fd, short what, void *arg)
  * Store a report (payload: workflow.lua's submit payload as JSON; hash of
  * the body; Idempotency-Key or ""; its lifetime in seconds) with the other
  * reports of this turn; fn gets its own {outcome, response} as it would
- * from `submit`. The request is held until the batch's reply.
+ * from `submit`. The request is held until the batch's reply, one round
+ * trip of its own (liaisond_http_redis_round_trips_total).
  */
 void
 intake_submit(struct request *r, const char *payload, const char *hash,
@@ -178,7 +179,7 @@ intake_submit(struct request *r, const char *payload, const char *hash,
 	e->args[1] = xstrdup(hash);
 	e->args[2] = xstrdup(key);
 	e->args[3] = xstrdup(ttl);
-	request_hold(r);
+	request_round_trip(r);      /* held until the batch's reply, counted */
 }
 
 /* The batches sent and the reports in them, for /metrics. */

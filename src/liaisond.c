@@ -206,6 +206,7 @@ main(int argc, char **argv)
 		fatalx("event_base_new failed");
 	d->started = time(NULL);
 	d->ratelimit = ratelimit_new();
+	d->tokens = token_cache_new(AUTH_REMEMBERED_TOKENS);
 	d->ledger_cache = ledger_cache_new();
 	d->store = store_new(d->base, d->current->config);
 	if (http_start(d, &cause) == -1)
@@ -259,6 +260,7 @@ main(int argc, char **argv)
 	event_free(sigterm);
 	event_free(sigint);
 	ratelimit_free(d->ratelimit);
+	token_cache_free(d->tokens);
 	ledger_cache_free(d->ledger_cache);
 	generation_unref(d->current);
 	event_base_free(d->base);

@@ -1,19 +1,26 @@
 /*
- * outbox_watch.c -- wakes the webhook engine the moment a change is
- * committed, by this daemon or by any other on the same Redis.
+ * outbox_watch.c -- hands the webhook engine the outbox entries the moment
+ * a change is committed, by this daemon or by any other on the same Redis.
  *
- * A connection of its own blocks in XREAD on the zone's outbox. It takes
- * nothing: the engine's consumer group does the reading that counts, on
- * the store's connection, which must never block (every request shares
- * it). Redis answers a blocked XREAD only once the script that added the
- * entry has run, and writes the answer after the AOF (appendfsync always),
- * so a wake-up always finds the entry committed.
+ * A connection of its own blocks in XREADGROUP for the engine's consumer
+ * group and consumer (the store's connection must never block: every
+ * request shares it), so the answer that wakes the engine already carries
+ * the entries, read for this daemon: the engine enqueues and claims them
+ * at once, without reading the group again (one round trip fewer between
+ * a commit and the first attempt). Entries read here and never enqueued
+ * (the daemon died, the answer was lost with the connection) are pending
+ * in the group under this consumer, as entries the engine reads itself
+ * are: a new watch reads its own pending ones first ("0"), and another
+ * daemon takes over those of a dead one (XAUTOCLAIM, webhook.c). Redis
+ * answers a blocked read only once the script that added the entry has
+ * run, and writes the answer after the AOF (appendfsync always), so the
+ * entries handed over are committed.
  *
  * The watch follows the store: it connects to the server the store uses
  * now (the primary the Sentinels name, the Cluster node that serves the
  * zone's slot), and a new store connection means a new watch. Entries
- * added while no watch is up are not lost: the engine's own timer still
- * reads the outbox, only less often.
+ * added while no watch is up are not lost: the engine's own timer then
+ * reads the group itself, only less often.
  */
 #include "config.h"
 
@@ -36,9 +43,10 @@ struct outbox_watch {
 	struct store *store;
 	redisAsyncContext *ctx;
 	uint64_t connection;        /* the store's connection it follows */
-	char last[64];              /* the newest entry seen, or "$" */
-	int64_t sent;               /* when the XREAD waiting now was sent */
-	int watching;               /* an XREAD is waiting in Redis */
+	char *consumer;             /* the engine's name in the group */
+	int history;                /* next read: this consumer's pending ones */
+	int64_t sent;               /* when the read waiting now was sent */
+	int watching;               /* a read is waiting in Redis */
 	outbox_watch_fn *wake;
 	void *arg;
 };
@@ -67,38 +75,49 @@ outbox_watch_answer(redisAsyncContext *c, void *r, void *privdata)
 		return;             /* dropped: its caller says what follows */
 	ow->watching = 0;
 	if (reply->type == REDIS_REPLY_ERROR) {
-		log_warnx("redis: outbox watch: %s", reply->str);
+		/* NOGROUP: the engine (re)creates the group on its next read. */
+		if (strncmp(reply->str, "NOGROUP", 7) == 0)
+			log_debug("redis: outbox watch: %s", reply->str);
+		else
+			log_warnx("redis: outbox watch: %s", reply->str);
 		outbox_watch_drop(ow);
 		return;
 	}
+	ow->history = 0;
 	/* [[stream, [[id, fields], …]]], or nil when the block timed out. */
 	if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 1 &&
 	    reply->element[0]->type == REDIS_REPLY_ARRAY &&
 	    reply->element[0]->elements == 2 &&
 	    (entries = reply->element[0]->element[1])->type ==
-	    REDIS_REPLY_ARRAY && entries->elements > 0 &&
-	    entries->element[entries->elements - 1]->type ==
-	    REDIS_REPLY_ARRAY &&
-	    entries->element[entries->elements - 1]->elements == 2) {
-		snprintf(ow->last, sizeof ow->last, "%s",
-		    entries->element[entries->elements - 1]->element[0]->str);
-		ow->wake(ow->arg);
-	}
-	outbox_watch_read(ow);
+	    REDIS_REPLY_ARRAY && entries->elements > 0)
+		ow->wake(ow->arg, entries);
+	/* The engine may have dropped us (the store went away meanwhile). */
+	if (ow->ctx == c)
+		outbox_watch_read(ow);
 }
 
-/* Wait in Redis for the next entry after ow->last. */
+/*
+ * Wait in Redis for the next entries of the group, or, first on a new
+ * connection, take this consumer's pending ones (never blocks).
+ */
 static void
 outbox_watch_read(struct outbox_watch *ow)
 {
 	char key[160], block[16];
-	const char *argv[6];
+	const char *argv[12];
+	int argc = 0;
 
 	snprintf(key, sizeof key, "%soutbox", ow->store->prefix);
 	snprintf(block, sizeof block, "%d", OUTBOX_WATCH_BLOCK_MS);
-	argv[0] = "XREAD"; argv[1] = "BLOCK"; argv[2] = block;
-	argv[3] = "STREAMS"; argv[4] = key; argv[5] = ow->last;
-	if (redisAsyncCommandArgv(ow->ctx, outbox_watch_answer, ow, 6, argv,
+	argv[argc++] = "XREADGROUP"; argv[argc++] = "GROUP";
+	argv[argc++] = OUTBOX_GROUP; argv[argc++] = ow->consumer;
+	argv[argc++] = "COUNT"; argv[argc++] = OUTBOX_READ_COUNT;
+	if (!ow->history) {
+		argv[argc++] = "BLOCK"; argv[argc++] = block;
+	}
+	argv[argc++] = "STREAMS"; argv[argc++] = key;
+	argv[argc++] = ow->history ? "0" : ">";
+	if (redisAsyncCommandArgv(ow->ctx, outbox_watch_answer, ow, argc, argv,
 	    NULL) != REDIS_OK) {
 		outbox_watch_drop(ow);
 		return;
@@ -133,10 +152,7 @@ outbox_watch_connected(const redisAsyncContext *c, int status)
 		log_debug("redis: outbox watch: %s", c->errstr);
 		ow->ctx = NULL;
 		ow->watching = 0;
-		return;
 	}
-	/* Whatever came in while no watch was up: the engine looks now. */
-	ow->wake(ow->arg);
 }
 
 static void
@@ -168,7 +184,7 @@ outbox_watch_connect(struct outbox_watch *ow)
 	ctx->data = ow;
 	ow->ctx = ctx;
 	ow->connection = s->connections;
-	snprintf(ow->last, sizeof ow->last, "$");
+	ow->history = 1;
 	redisLibeventAttach(ctx, ow->base);
 	redisAsyncSetConnectCallback(ctx, outbox_watch_connected);
 	redisAsyncSetDisconnectCallback(ctx, outbox_watch_disconnected);
@@ -178,14 +194,16 @@ outbox_watch_connect(struct outbox_watch *ow)
 	outbox_watch_read(ow);
 }
 
+/* A watch reading the outbox as consumer of the engine's group. */
 struct outbox_watch *
 outbox_watch_new(struct event_base *base, struct store *s,
-    outbox_watch_fn *wake, void *arg)
+    const char *consumer, outbox_watch_fn *wake, void *arg)
 {
 	struct outbox_watch *ow = xcalloc(1, sizeof *ow);
 
 	ow->base = base;
 	ow->store = s;
+	ow->consumer = xstrdup(consumer);
 	ow->wake = wake;
 	ow->arg = arg;
 	return ow;
@@ -193,7 +211,7 @@ outbox_watch_new(struct event_base *base, struct store *s,
 
 /*
  * Called on the engine's every tick: (re)connect when the store is up on a
- * connection the watch does not follow yet, or when the XREAD waiting has
+ * connection the watch does not follow yet, or when the read waiting has
  * gone unanswered well past its block time (a silent server). Returns 1
  * while a watch is waiting in Redis: then the engine need not poll.
  */
@@ -221,5 +239,6 @@ outbox_watch_free(struct outbox_watch *ow)
 	if (ow == NULL)
 		return;
 	outbox_watch_drop(ow);
+	free(ow->consumer);
 	free(ow);
 }

@@ -44,6 +44,8 @@ struct request_caller {
 };
 
 static void request_timeout(int, short, void *);
+static void request_send(struct request *, int, const char *,
+    struct evbuffer *);
 
 /* The name of an evhttp method, for logs and metrics. */
 /* --- a request's life ---------------------------------------------------- */
@@ -108,6 +110,7 @@ request_free(struct request *r)
 		free(r->caller);
 	}
 	generation_unref(r->gen);
+	request_held_drop(r);
 	free(r->body);
 	free(r);
 }
@@ -204,6 +207,58 @@ request_call(struct request *r, const struct route *route, const char *json,
 
 /* --- answering ----------------------------------------------------------- */
 
+/*
+ * Who is asking is not confirmed yet (r->confirm, auth.c): keep the answer
+ * and let confirm decide, once, whether it goes (request_held_send) or
+ * another replaces it (request_held_drop). A 503 is never held: it says
+ * the store cannot confirm anything now. r is held meanwhile, so that a
+ * confirm that answers at once cannot free it under our caller.
+ */
+static void
+request_held_keep(struct request *r, int status, const char *type,
+    struct evbuffer *body)
+{
+	void (*confirm)(struct request *) = r->confirm;
+
+	r->confirm = NULL;
+	request_held_drop(r);
+	r->held = evbuffer_new();
+	evbuffer_add_buffer(r->held, body);
+	r->held_status = status;
+	r->held_type = xstrdup(type);
+	r->pending++;
+	confirm(r);
+	r->pending--;
+}
+
+/* Send the answer kept by request_held_keep. */
+void
+request_held_send(struct request *r)
+{
+	struct evbuffer *buf = r->held;
+	char *type = r->held_type;
+
+	if (buf == NULL)
+		return;
+	r->held = NULL;
+	r->held_type = NULL;
+	request_send(r, r->held_status, type, buf);
+	evbuffer_free(buf);
+	free(type);
+	request_release(r);
+}
+
+/* Forget the answer kept by request_held_keep, if any. */
+void
+request_held_drop(struct request *r)
+{
+	if (r->held != NULL)
+		evbuffer_free(r->held);
+	free(r->held_type);
+	r->held = NULL;
+	r->held_type = NULL;
+}
+
 static void
 request_send(struct request *r, int status, const char *type,
     struct evbuffer *body)
@@ -215,6 +270,10 @@ request_send(struct request *r, int status, const char *type,
 		return;
 	if (r->caller != NULL) {
 		request_hand_back(r, status, body);
+		return;
+	}
+	if (r->confirm != NULL && status != 503) {
+		request_held_keep(r, status, type, body);
 		return;
 	}
 	r->answered = 1;

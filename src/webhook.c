@@ -2,11 +2,12 @@
  * webhook.c -- delivering the outbox to the departments' webhooks, on the
  * daemon's own loop.
  *
- * A committed change wakes the engine (outbox_watch.c: a blocking XREAD
- * on a connection of its own, answered for this daemon's commits and every
- * other daemon's). It then reads new outbox entries through the Redis
- * consumer group "webhooks" (deliver.lua turns each into a delivery and
- * acknowledges it in one step), then claims the deliveries that are due
+ * A committed change wakes the engine with the new outbox entries
+ * (outbox_watch.c: a blocking XREADGROUP of the Redis consumer group
+ * "webhooks" on a connection of its own, answered for this daemon's
+ * commits and every other daemon's). deliver.lua turns each entry into a
+ * delivery and acknowledges it in one step; in the same round trip the
+ * engine claims the deliveries that are due
  * (a lease, so that no other daemon sends the same attempt meanwhile) and
  * starts them through the libcurl multi socket interface: curl tells us
  * which sockets to watch (webhook_socket) and when to wake it
@@ -25,7 +26,8 @@
  * due time it knows of (a retry, the end of quiet hours, a chat robot's
  * next turn, a deferred busy delivery) or WEBHOOK_IDLE_MS at the most,
  * for what only another daemon knows (its retries, leases of a daemon
- * that died). Without a watch it looks every WEBHOOK_TICK_MS.
+ * that died), and then only claims. Without a watch it reads the group
+ * itself every WEBHOOK_TICK_MS.
  *
  * About 800 lines because the loop's three sides of one delivery (curl's
  * sockets and timer, the transfer, the Redis calls before and after it)
@@ -55,7 +57,7 @@
 #define WEBHOOK_LEASE_SLACK_MS 5000 /* a lease is the attempt's timeout + this */
 #define WEBHOOK_BUSY_MS 1000       /* retry delay when the endpoint is busy */
 #define WEBHOOK_MAX_RESPONSE 65536
-#define OUTBOX_IDLE_MS 30000
+#define OUTBOX_IDLE_MS 30000      /* then another consumer takes it over */
 
 struct webhook_transfer {
 	struct webhook *w;
@@ -219,18 +221,36 @@ webhook_idle(struct webhook *w)
 	webhook_schedule(w, (int)ms);
 }
 
-/* A change was committed (outbox_watch.c): read the outbox now. */
+static void webhook_enqueue(struct webhook *, const redisReply *);
+static void webhook_claim(struct webhook *);
+
+/* Claim what is due now; the tick's sleep is re-armed when it answers. */
 static void
-webhook_wake(void *arg)
+webhook_claim_now(struct webhook *w)
+{
+	w->reading = 1;
+	if (w->next_due != 0 && w->next_due <= util_now_ms())
+		w->next_due = 0;
+	webhook_claim(w);
+}
+
+/*
+ * A change was committed (outbox_watch.c): enqueue the entries read for
+ * us and claim at once, in one round trip (the enqueue goes first on the
+ * store's connection, so the claim sees its deliveries).
+ */
+static void
+webhook_wake(void *arg, const redisReply *entries)
 {
 	struct webhook *w = arg;
 
 	if (w->stopping)
 		return;
+	webhook_enqueue(w, entries);
 	if (w->reading)
 		w->again = 1;
 	else
-		webhook_schedule(w, 0);
+		webhook_claim_now(w);
 }
 
 /* Run deliver.lua's action with payload; cb may be NULL. */
@@ -902,11 +922,17 @@ webhook_tick(evutil_socket_t fd, short what, void *arg)
 	if (!w->group_ready) {
 		/* From the start of the stream: nothing is ever skipped. */
 		argv[0] = "XGROUP"; argv[1] = "CREATE"; argv[2] = key;
-		argv[3] = "webhooks"; argv[4] = "0"; argv[5] = "MKSTREAM";
+		argv[3] = OUTBOX_GROUP; argv[4] = "0"; argv[5] = "MKSTREAM";
 		if (store_command(s, webhook_group_created, w, 6, argv,
 		    NULL) == 0)
 			w->callbacks++;
 		webhook_schedule(w, WEBHOOK_TICK_MS);
+		return;
+	}
+	if (now - w->last_autoclaim <= OUTBOX_IDLE_MS &&
+	    w->connection == s->connections && outbox_watch_check(w->watch)) {
+		/* The watch reads the group for us: only claim. */
+		webhook_claim_now(w);
 		return;
 	}
 	w->reading = 1;
@@ -917,17 +943,18 @@ webhook_tick(evutil_socket_t fd, short what, void *arg)
 		/* Entries another daemon read but never enqueued. */
 		w->last_autoclaim = now;
 		snprintf(idle, sizeof idle, "%d", OUTBOX_IDLE_MS);
-		argv[0] = "XAUTOCLAIM"; argv[1] = key; argv[2] = "webhooks";
+		argv[0] = "XAUTOCLAIM"; argv[1] = key; argv[2] = OUTBOX_GROUP;
 		argv[3] = w->consumer; argv[4] = idle; argv[5] = "0-0";
-		argv[6] = "COUNT"; argv[7] = "100";
+		argv[6] = "COUNT"; argv[7] = OUTBOX_READ_COUNT;
 		if (store_command(s, webhook_outbox_read, w, 8, argv,
 		    NULL) == 0) {
 			w->callbacks++;
 			return;
 		}
 	} else {
-		argv[0] = "XREADGROUP"; argv[1] = "GROUP"; argv[2] = "webhooks";
-		argv[3] = w->consumer; argv[4] = "COUNT"; argv[5] = "100";
+		argv[0] = "XREADGROUP"; argv[1] = "GROUP";
+		argv[2] = OUTBOX_GROUP; argv[3] = w->consumer;
+		argv[4] = "COUNT"; argv[5] = OUTBOX_READ_COUNT;
 		argv[6] = "STREAMS"; argv[7] = key; argv[8] = ">";
 		/*
 		 * A new connection (a failover, too) may find entries this
@@ -969,7 +996,8 @@ webhook_start_engine(struct daemon *d)
 	curl_multi_setopt(w->multi, CURLMOPT_TIMERDATA, w);
 	w->curl_timer = evtimer_new(d->base, webhook_curl_timeout, w);
 	w->tick = evtimer_new(d->base, webhook_tick, w);
-	w->watch = outbox_watch_new(d->base, d->store, webhook_wake, w);
+	w->watch = outbox_watch_new(d->base, d->store, w->consumer,
+	    webhook_wake, w);
 	w->last_autoclaim = util_now_ms();
 	webhook_schedule(w, 0);
 	return w;

@@ -454,6 +454,8 @@ end
 -- key ('' for none), key lifetime in seconds.
 -- Returns {'created', response} | {'replay', response} | {'conflict', ''}
 -- | {'recheck', ''}: an enterprise of req.unchecked has finished issues.
+-- | {'reauth', ''}: req.token (the hash of a token the daemon remembered,
+-- auth.c) no longer names officer req.officer; nothing is stored.
 -- | {'limit', items still allowed} when the officer's items in the period
 -- would pass req.items_cap (0: no cap).
 -- | {'reported', report}: req.zero_refused_after_issues and the officer's
@@ -471,6 +473,12 @@ local function reported_issues(officer, period)
 end
 
 local function submit(body_hash, idem, ttl)
+  if req.token then
+    local t = redis.call('HMGET', key('token', req.token), 'role', 'id')
+    if t[1] ~= 'officer' or t[2] ~= req.officer then
+      return {'reauth', ''}
+    end
+  end
   local idem_key = key('idem', req.officer, idem)
   if idem ~= '' then
     local prev = redis.call('HMGET', idem_key, 'body', 'response')

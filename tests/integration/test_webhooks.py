@@ -273,6 +273,68 @@ def test_deliveries_survive_a_killed_daemon(hooks):
     lib.wait_for(lambda: h.deliveries(department="hr")[0]["status"] == "delivered", 10)
 
 
+def outbox_copy_pending_for(h, consumer):
+    """A copy of the last outbox entry, added and read in one step as
+    consumer of the engine's group (so that no watch can take it first):
+    an entry pending under consumer that nobody enqueued. Returns its id."""
+    box = lib.PREFIX + "outbox"
+    fields = h.r.xrevrange(box, count=1)[0][1]
+    p = h.r.pipeline(transaction=True)
+    p.xadd(box, fields)
+    p.xreadgroup("webhooks", consumer, {box: ">"}, count=1)
+    added, read = p.execute()
+    assert read[0][1][0][0] == added, (added, read)
+    return added.decode()
+
+
+def watch_connections(h):
+    """Redis's ids of the connections blocked reading the engine's group."""
+    return [c["id"] for c in h.r.client_list() if c["cmd"] == "xreadgroup" and "b" in c["flags"]]
+
+
+def test_the_watch_hands_over_what_it_read_before_its_connection_was_lost(hooks):
+    """The watch's connection blocks in XREADGROUP for the engine: what it
+    read for this daemon and never handed over (its answer lost with the
+    connection) is pending under the daemon's own name. A new watch takes
+    those first: delivered in seconds, not after another daemon's 30 s
+    take-over."""
+    h = hooks()
+    h.file("O001", "hiring")
+    h.sink.wait("/hooks/hr", 1)
+    lib.wait_for(lambda: watch_connections(h), 5, what="the watch blocked in Redis")
+    me = [c["name"] for c in h.r.xinfo_consumers(lib.PREFIX + "outbox", "webhooks")]
+    assert len(me) == 1, me
+    lost = outbox_copy_pending_for(h, me[0])
+    for cid in watch_connections(h):
+        h.r.client_kill_filter(_id=cid)
+    reqs = h.sink.wait("/hooks/hr", 2, timeout=10)
+    assert reqs[1]["headers"]["webhook-id"] != reqs[0]["headers"]["webhook-id"]
+    lib.wait_for(lambda: any(d["id"] == lost and d["status"] == "delivered"
+                             for d in h.deliveries(department="hr")), 10, what="the lost entry delivered")
+    assert h.r.xpending(lib.PREFIX + "outbox", "webhooks")["pending"] == 0
+
+
+def test_a_dead_daemons_unread_entries_are_taken_over(hooks):
+    """An entry a daemon read (its watch, or its own read) and died before
+    enqueuing stays pending under its name; once idle for 30 s another
+    daemon takes it over (XAUTOCLAIM) and delivers it."""
+    start = datetime.datetime.now(lib.TZ)
+    h = hooks(clock_at=start)
+    h.file("O001", "hiring")
+    h.sink.wait("/hooks/hr", 1)
+    lost = outbox_copy_pending_for(h, "gone-host:1")
+    # Idle for a minute by Redis's clock; the daemon's own clock is moved
+    # past its 30 s between two take-overs.
+    h.r.xclaim(lib.PREFIX + "outbox", "webhooks", "gone-host:1", 0, [lost], idle=60000, justid=True)
+    time.sleep(1.5)
+    assert len(h.sink.at("/hooks/hr")) == 1, "taken over before it was idle"
+    h.d.clock.set(start + datetime.timedelta(seconds=31))
+    h.sink.wait("/hooks/hr", 2, timeout=10)
+    lib.wait_for(lambda: any(d["id"] == lost and d["status"] == "delivered"
+                             for d in h.deliveries(department="hr")), 10, what="the taken-over entry delivered")
+    assert h.r.xpending(lib.PREFIX + "outbox", "webhooks")["pending"] == 0
+
+
 def test_deliveries_api_is_for_admins_and_checks_filters(hooks):
     h = hooks()
     h.file("O001", "hiring")
