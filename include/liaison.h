@@ -599,16 +599,18 @@ size_t similar_bands_index_bytes(const struct similar_bands_index *);
 /*
  * A topic keeps a band index (similar_bands.c) from this many open issues
  * on, and drops it below half of it: smaller topics (tests/data, the
- * sample reports, a city's topics) are always matched exactly.
+ * sample reports, a province's ~60,000 open issues a topic) are always
+ * matched exactly, and pay no memory for it.
  */
-#define SIMILAR_WINDOW_BANDS_FROM 65536
+#define SIMILAR_WINDOW_BANDS_FROM 131072
 /*
  * A match in a banded topic walks its postings (exact) when they hold at
  * most this many slots, and otherwise asks the band index for candidates:
- * the walk costs ~10 ns a slot, and this keeps its p99 within issue 13's
- * 0.2 ms (docs/BENCHMARKS.md).
+ * the walk costs ~10-25 ns a slot (p99, loaded), so this keeps it within
+ * issue 13's 0.2 ms; dense text reaches it at ~185,000 open issues
+ * (docs/BENCHMARKS.md).
  */
-#define SIMILAR_WINDOW_WALK_MAX 4096
+#define SIMILAR_WINDOW_WALK_MAX 6144
 struct similar_window *similar_window_new(size_t max_entries);
 void similar_window_free(struct similar_window *);
 /* Add or update an open issue: period_key = year*24 + (month-1)*2 + (half-1). */

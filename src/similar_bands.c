@@ -1,7 +1,8 @@
 /*
  * similar_bands.c -- MinHash band signatures of similar.c's gram sets and
  * an index of them: the candidate step similar_window.c uses where walking
- * posting lists would cost too much (a topic of 10^5 and more open issues).
+ * posting lists would cost too much (a topic of SIMILAR_WINDOW_BANDS_FROM
+ * and more open issues).
  *
  * Band i of a gram set is the pair of its grams with the two smallest
  * values under the i-th hash function, keyed with i. Two sets of I shared

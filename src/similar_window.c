@@ -11,9 +11,14 @@
  * ordered rarest first): an entry never counted shares at most the skipped
  * grams, too few to score the threshold. Every entry counted is
  * then scored exactly (its count, plus a binary search of its grams for
- * each skipped one). Entries live in an array addressed by a uint32 slot, so
- * postings are arrays of slots; each period keeps its entries in insertion
- * order, which makes eviction (oldest period first) and expiry cheap.
+ * each skipped one). A topic of SIMILAR_WINDOW_BANDS_FROM open issues or
+ * more also keeps a MinHash band index (similar_bands.c): a match there
+ * whose postings would cost more than the walk budget takes its
+ * candidates from the bands instead, which finds near duplicates but may
+ * miss low scores (docs/BENCHMARKS.md). Entries live in an array addressed
+ * by a uint32 slot, so postings are arrays of slots; each period keeps its
+ * entries in insertion order, which makes eviction (oldest period first)
+ * and expiry cheap.
  *
  * Nothing here is thread-safe: one window belongs to one event loop.
  *
