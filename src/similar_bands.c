@@ -132,14 +132,19 @@ similar_bands_index_places(uint32_t size)
 	return p;
 }
 
-/* Return a new, empty index. */
+/*
+ * Return a new, empty index with room for expect pairs at half full (an
+ * index built at once then never grows on the way).
+ */
 struct similar_bands_index *
-similar_bands_index_new(void)
+similar_bands_index_new(size_t expect)
 {
 	struct similar_bands_index *x;
 
 	x = xcalloc(1, sizeof *x);
 	x->size = SIMILAR_BANDS_INDEX_MIN;
+	if (expect > SIMILAR_BANDS_INDEX_MIN / 2 && expect < UINT32_MAX / 2)
+		x->size = (uint32_t)expect * 2;
 	x->pairs = similar_bands_index_places(x->size);
 	return x;
 }

@@ -402,7 +402,8 @@ similar_window_bands_resize(struct similar_window *w, uint32_t ti)
 	uint32_t slot;
 
 	if (t->bands == NULL && t->nentries >= SIMILAR_WINDOW_BANDS_FROM) {
-		t->bands = similar_bands_index_new();
+		t->bands = similar_bands_index_new((size_t)t->nentries *
+		    SIMILAR_BANDS);
 		for (slot = 0; slot < w->nalloc; slot++) {
 			if (w->entries[slot].issue != NULL &&
 			    w->entries[slot].topic == ti)
