@@ -589,7 +589,7 @@ void similar_bands_index_add(struct similar_bands_index *,
     const uint32_t *keys, size_t n, uint32_t slot);
 void similar_bands_index_remove(struct similar_bands_index *,
     const uint32_t *keys, size_t n, uint32_t slot);
-void similar_bands_index_each(const struct similar_bands_index *,
+void similar_bands_index_each(struct similar_bands_index *,
     const uint32_t *keys, size_t n, void (*)(uint32_t, void *), void *);
 void similar_bands_index_filter(struct similar_bands_index *,
     int (*keep)(uint32_t, void *), void *);

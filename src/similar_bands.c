@@ -15,14 +15,14 @@
  * texts share about 0.04 of 31 grams, so a band's bucket holds ~10^-6 of
  * the topic: the step's cost does not grow with the window until 10^6.
  *
- * The index is one open-addressing table of (key, slot) pairs, 8 bytes
+ * The index is an open-addressing table of (key, slot) pairs, 8 bytes
  * each, 40 to 80 % full (a key's place is its value scaled to the table,
  * so the size need not be a power of 2): most buckets hold one entry, so
- * a table of arrays would cost several times that.
+ * a table of arrays would cost several times that. It is cut into 1,024
+ * parts by the key's top bits, each growing on its own: one table of
+ * 10^6 entries' pairs took 4.5 s to grow, in the event loop.
  */
 #include "config.h"
-
-#include <sys/mman.h>
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,13 +32,19 @@
 
 #define SIMILAR_BANDS_EMPTY UINT64_MAX
 
-#define SIMILAR_BANDS_INDEX_MIN 64
-#define SIMILAR_BANDS_HUGE (2u << 20)   /* a huge page */
+#define SIMILAR_BANDS_PART_MIN 16
+#define SIMILAR_BANDS_PART_BITS 10      /* the index is 1,024 parts */
+#define SIMILAR_BANDS_PARTS (1u << SIMILAR_BANDS_PART_BITS)
 
-struct similar_bands_index {
+/* One part of the index: the keys whose top bits are its number. */
+struct similar_bands_part {
 	uint64_t *pairs;         /* key << 32 | slot, or SIMILAR_BANDS_EMPTY */
 	uint32_t size;           /* places in pairs */
 	uint32_t n;              /* pairs held */
+};
+
+struct similar_bands_index {
+	struct similar_bands_part part[SIMILAR_BANDS_PARTS];
 };
 
 /* murmur3's 32-bit finaliser: every input bit moves every output bit. */
@@ -98,54 +104,111 @@ similar_bands(const struct similar_grams *g, uint32_t *keys)
 		    similar_bands_mix((uint32_t)i + 1)) + arg2[i]);
 }
 
-/* The place a key's run starts in a table of size places. */
-static uint32_t
-similar_bands_index_home(uint32_t key, uint32_t size)
+/* The part of x that holds key. */
+static struct similar_bands_part *
+similar_bands_part_of(struct similar_bands_index *x, uint32_t key)
 {
-	return (uint32_t)(((uint64_t)key * size) >> 32);
+	return &x->part[key >> (32 - SIMILAR_BANDS_PART_BITS)];
+}
+
+/* The place a key's run starts in a part of size places (its low bits). */
+static uint32_t
+similar_bands_part_home(uint32_t key, uint32_t size)
+{
+	return (uint32_t)(((uint64_t)(key << SIMILAR_BANDS_PART_BITS) *
+	    size) >> 32);
 }
 
 /* The place after pos. */
 static uint32_t
-similar_bands_index_next(const struct similar_bands_index *x, uint32_t pos)
+similar_bands_part_next(const struct similar_bands_part *p, uint32_t pos)
 {
-	return pos + 1 == x->size ? 0 : pos + 1;
+	return pos + 1 == p->size ? 0 : pos + 1;
+}
+
+/* Give p size empty places. */
+static void
+similar_bands_part_places(struct similar_bands_part *p, uint32_t size)
+{
+	p->size = size;
+	p->pairs = xreallocarray(NULL, size, sizeof *p->pairs);
+	memset(p->pairs, 0xff, (size_t)size * sizeof *p->pairs);
+}
+
+/* Put pair in its place (the part has room). */
+static void
+similar_bands_part_put(struct similar_bands_part *p, uint64_t pair)
+{
+	uint32_t pos = similar_bands_part_home((uint32_t)(pair >> 32), p->size);
+
+	while (p->pairs[pos] != SIMILAR_BANDS_EMPTY)
+		pos = similar_bands_part_next(p, pos);
+	p->pairs[pos] = pair;
 }
 
 /*
- * Return size empty places. A large table is asked for in huge pages:
- * every lookup is a random place in it, and with 4 kB pages each is a TLB
- * miss too (a page walk, twice over in a virtual machine).
+ * Rebuild p with room for its pairs at half full (at least
+ * SIMILAR_BANDS_PART_MIN places), keeping only the pairs whose slot keep
+ * says yes to (keep NULL: all).
  */
-static uint64_t *
-similar_bands_index_places(uint32_t size)
+static void
+similar_bands_part_rebuild(struct similar_bands_part *p,
+    int (*keep)(uint32_t, void *), void *arg)
 {
-	size_t bytes = (size_t)size * sizeof(uint64_t);
-	void *p;
+	uint64_t *old = p->pairs;
+	uint32_t oldsize = p->size, i, n = 0;
 
-	if (bytes >= SIMILAR_BANDS_HUGE &&
-	    posix_memalign(&p, SIMILAR_BANDS_HUGE, bytes) == 0)
-		(void)madvise(p, bytes, MADV_HUGEPAGE);	/* a hint only */
-	else
-		p = xreallocarray(NULL, size, sizeof(uint64_t));
-	memset(p, 0xff, bytes);
-	return p;
+	for (i = 0; i < oldsize; i++) {
+		if (old[i] != SIMILAR_BANDS_EMPTY &&
+		    (keep == NULL || keep((uint32_t)old[i], arg)))
+			old[n++] = old[i];
+	}
+	p->n = n;
+	similar_bands_part_places(p, n * 2 > SIMILAR_BANDS_PART_MIN ? n * 2 :
+	    SIMILAR_BANDS_PART_MIN);
+	for (i = 0; i < n; i++)
+		similar_bands_part_put(p, old[i]);
+	free(old);
+}
+
+/* Take the place pos of p out, moving later members of its run back. */
+static void
+similar_bands_part_delete(struct similar_bands_part *p, uint32_t pos)
+{
+	uint32_t next, home, size = p->size;
+
+	p->pairs[pos] = SIMILAR_BANDS_EMPTY;
+	next = similar_bands_part_next(p, pos);
+	while (p->pairs[next] != SIMILAR_BANDS_EMPTY) {
+		home = similar_bands_part_home(
+		    (uint32_t)(p->pairs[next] >> 32), size);
+		/* Move it back if pos lies between its home and next. */
+		if ((next + size - home) % size >= (next + size - pos) % size) {
+			p->pairs[pos] = p->pairs[next];
+			p->pairs[next] = SIMILAR_BANDS_EMPTY;
+			pos = next;
+		}
+		next = similar_bands_part_next(p, next);
+	}
+	p->n--;
 }
 
 /*
  * Return a new, empty index with room for expect pairs at half full (an
- * index built at once then never grows on the way).
+ * index filled at once then seldom grows on the way).
  */
 struct similar_bands_index *
 similar_bands_index_new(size_t expect)
 {
 	struct similar_bands_index *x;
+	size_t per = expect / SIMILAR_BANDS_PARTS * 2;
+	uint32_t i;
 
+	if (per < SIMILAR_BANDS_PART_MIN || per > UINT32_MAX / 2)
+		per = SIMILAR_BANDS_PART_MIN;
 	x = xcalloc(1, sizeof *x);
-	x->size = SIMILAR_BANDS_INDEX_MIN;
-	if (expect > SIMILAR_BANDS_INDEX_MIN / 2 && expect < UINT32_MAX / 2)
-		x->size = (uint32_t)expect * 2;
-	x->pairs = similar_bands_index_places(x->size);
+	for (i = 0; i < SIMILAR_BANDS_PARTS; i++)
+		similar_bands_part_places(&x->part[i], (uint32_t)per);
 	return x;
 }
 
@@ -153,106 +216,54 @@ similar_bands_index_new(size_t expect)
 void
 similar_bands_index_free(struct similar_bands_index *x)
 {
+	uint32_t i;
+
 	if (x == NULL)
 		return;
-	free(x->pairs);
+	for (i = 0; i < SIMILAR_BANDS_PARTS; i++)
+		free(x->part[i].pairs);
 	free(x);
 }
 
-/* Put pair in its place (the table has room). */
-static void
-similar_bands_index_put(struct similar_bands_index *x, uint64_t pair)
-{
-	uint32_t pos = similar_bands_index_home((uint32_t)(pair >> 32), x->size);
-
-	while (x->pairs[pos] != SIMILAR_BANDS_EMPTY)
-		pos = similar_bands_index_next(x, pos);
-	x->pairs[pos] = pair;
-}
-
-/*
- * Rebuild the table with room for its pairs at half full (at least
- * SIMILAR_BANDS_INDEX_MIN places), keeping only the pairs whose slot keep
- * says yes to (keep NULL: all).
- */
-static void
-similar_bands_index_rebuild(struct similar_bands_index *x,
-    int (*keep)(uint32_t, void *), void *arg)
-{
-	uint64_t *old = x->pairs;
-	uint32_t oldsize = x->size, i, n = 0;
-
-	for (i = 0; i < oldsize; i++) {
-		if (old[i] != SIMILAR_BANDS_EMPTY &&
-		    (keep == NULL || keep((uint32_t)old[i], arg)))
-			old[n++] = old[i];
-	}
-	x->n = n;
-	x->size = n * 2 > SIMILAR_BANDS_INDEX_MIN ? n * 2 :
-	    SIMILAR_BANDS_INDEX_MIN;
-	x->pairs = similar_bands_index_places(x->size);
-	for (i = 0; i < n; i++)
-		similar_bands_index_put(x, old[i]);
-	free(old);
-}
-
-/* Add the n keys of slot; the table grows by half at 80 % full. */
+/* Add the n keys of slot; a part grows by half at 80 % full. */
 void
 similar_bands_index_add(struct similar_bands_index *x, const uint32_t *keys,
     size_t n, uint32_t slot)
 {
+	struct similar_bands_part *p;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if ((uint64_t)(x->n + 1) * 5 > (uint64_t)x->size * 4)
-			similar_bands_index_rebuild(x, NULL, NULL);
-		similar_bands_index_put(x, (uint64_t)keys[i] << 32 | slot);
-		x->n++;
+		p = similar_bands_part_of(x, keys[i]);
+		if ((uint64_t)(p->n + 1) * 5 > (uint64_t)p->size * 4)
+			similar_bands_part_rebuild(p, NULL, NULL);
+		similar_bands_part_put(p, (uint64_t)keys[i] << 32 | slot);
+		p->n++;
 	}
 }
 
-/* Take the place pos out, moving later members of its run back. */
-static void
-similar_bands_index_delete(struct similar_bands_index *x, uint32_t pos)
-{
-	uint32_t next, home, size = x->size;
-
-	x->pairs[pos] = SIMILAR_BANDS_EMPTY;
-	next = similar_bands_index_next(x, pos);
-	while (x->pairs[next] != SIMILAR_BANDS_EMPTY) {
-		home = similar_bands_index_home(
-		    (uint32_t)(x->pairs[next] >> 32), size);
-		/* Move it back if pos lies between its home and next. */
-		if ((next + size - home) % size >= (next + size - pos) % size) {
-			x->pairs[pos] = x->pairs[next];
-			x->pairs[next] = SIMILAR_BANDS_EMPTY;
-			pos = next;
-		}
-		next = similar_bands_index_next(x, next);
-	}
-	x->n--;
-}
-
-/* Take the n keys of slot out (each once); shrink when mostly empty. */
+/* Take the n keys of slot out (each once); a part shrinks at 20 % full. */
 void
 similar_bands_index_remove(struct similar_bands_index *x,
     const uint32_t *keys, size_t n, uint32_t slot)
 {
+	struct similar_bands_part *p;
 	uint64_t pair;
 	uint32_t pos;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
+		p = similar_bands_part_of(x, keys[i]);
 		pair = (uint64_t)keys[i] << 32 | slot;
-		pos = similar_bands_index_home(keys[i], x->size);
-		while (x->pairs[pos] != SIMILAR_BANDS_EMPTY &&
-		    x->pairs[pos] != pair)
-			pos = similar_bands_index_next(x, pos);
-		if (x->pairs[pos] == pair)
-			similar_bands_index_delete(x, pos);
+		pos = similar_bands_part_home(keys[i], p->size);
+		while (p->pairs[pos] != SIMILAR_BANDS_EMPTY &&
+		    p->pairs[pos] != pair)
+			pos = similar_bands_part_next(p, pos);
+		if (p->pairs[pos] == pair)
+			similar_bands_part_delete(p, pos);
+		if (p->size > SIMILAR_BANDS_PART_MIN && p->n < p->size / 5)
+			similar_bands_part_rebuild(p, NULL, NULL);
 	}
-	if (x->size > SIMILAR_BANDS_INDEX_MIN && x->n < x->size / 5)
-		similar_bands_index_rebuild(x, NULL, NULL);
 }
 
 /*
@@ -263,7 +274,10 @@ void
 similar_bands_index_filter(struct similar_bands_index *x,
     int (*keep)(uint32_t, void *), void *arg)
 {
-	similar_bands_index_rebuild(x, keep, arg);
+	uint32_t i;
+
+	for (i = 0; i < SIMILAR_BANDS_PARTS; i++)
+		similar_bands_part_rebuild(&x->part[i], keep, arg);
 }
 
 /*
@@ -272,23 +286,25 @@ similar_bands_index_filter(struct similar_bands_index *x,
  * at once: each is a cache miss in a table of up to a gigabyte.
  */
 void
-similar_bands_index_each(const struct similar_bands_index *x,
+similar_bands_index_each(struct similar_bands_index *x,
     const uint32_t *keys, size_t n, void (*fn)(uint32_t, void *), void *arg)
 {
+	struct similar_bands_part *p[SIMILAR_BANDS];
 	uint32_t pos[SIMILAR_BANDS];
 	size_t i;
 
 	if (n > SIMILAR_BANDS)
 		n = SIMILAR_BANDS;
 	for (i = 0; i < n; i++) {
-		pos[i] = similar_bands_index_home(keys[i], x->size);
-		__builtin_prefetch(&x->pairs[pos[i]]);
+		p[i] = similar_bands_part_of(x, keys[i]);
+		pos[i] = similar_bands_part_home(keys[i], p[i]->size);
+		__builtin_prefetch(&p[i]->pairs[pos[i]]);
 	}
 	for (i = 0; i < n; i++) {
-		while (x->pairs[pos[i]] != SIMILAR_BANDS_EMPTY) {
-			if ((uint32_t)(x->pairs[pos[i]] >> 32) == keys[i])
-				fn((uint32_t)x->pairs[pos[i]], arg);
-			pos[i] = similar_bands_index_next(x, pos[i]);
+		while (p[i]->pairs[pos[i]] != SIMILAR_BANDS_EMPTY) {
+			if ((uint32_t)(p[i]->pairs[pos[i]] >> 32) == keys[i])
+				fn((uint32_t)p[i]->pairs[pos[i]], arg);
+			pos[i] = similar_bands_part_next(p[i], pos[i]);
 		}
 	}
 }
@@ -297,7 +313,13 @@ similar_bands_index_each(const struct similar_bands_index *x,
 size_t
 similar_bands_index_bytes(const struct similar_bands_index *x)
 {
+	size_t bytes;
+	uint32_t i;
+
 	if (x == NULL)
 		return 0;
-	return sizeof *x + (size_t)x->size * sizeof *x->pairs;
+	bytes = sizeof *x;
+	for (i = 0; i < SIMILAR_BANDS_PARTS; i++)
+		bytes += (size_t)x->part[i].size * sizeof(uint64_t);
+	return bytes;
 }

@@ -37,6 +37,7 @@
 
 #define SIMILAR_WINDOW_NONE UINT32_MAX       /* no slot */
 #define SIMILAR_WINDOW_SELECT_MAX 8          /* skips chosen without a sort */
+#define SIMILAR_WINDOW_BANDS_STEP 4          /* slots indexed an add */
 
 /* One open issue in the window. */
 struct similar_window_entry {
@@ -71,6 +72,7 @@ struct similar_window_topic {
 	struct similar_window_table grams;
 	/* Band key -> entries (similar_bands.c); NULL: a small topic. */
 	struct similar_bands_index *bands;
+	uint32_t bands_cursor;   /* its entries in slots below are indexed */
 	uint32_t nentries;
 };
 
@@ -391,29 +393,67 @@ similar_window_bands_update(struct similar_window *w, uint32_t slot, int add)
 }
 
 /*
- * Give topic ti a band index once it is large enough, of every entry it
- * has (one pass over the window), and drop it when the topic has shrunk
- * to half of that, so that a topic near the size does not flap.
+ * Start topic ti's band index at half the size it is used from, and drop
+ * it when the topic has shrunk to a quarter, so that a topic near the
+ * size does not flap. The index is filled a few slots an add
+ * (similar_window_bands_advance), not at once: one pass over 10^5 entries
+ * would hold the event loop for over a second.
  */
 static void
 similar_window_bands_resize(struct similar_window *w, uint32_t ti)
 {
 	struct similar_window_topic *t = &w->topics[ti];
-	uint32_t slot;
 
-	if (t->bands == NULL && t->nentries >= SIMILAR_WINDOW_BANDS_FROM) {
+	if (t->bands == NULL &&
+	    t->nentries >= SIMILAR_WINDOW_BANDS_FROM / 2) {
 		t->bands = similar_bands_index_new((size_t)t->nentries *
 		    SIMILAR_BANDS);
-		for (slot = 0; slot < w->nalloc; slot++) {
-			if (w->entries[slot].issue != NULL &&
-			    w->entries[slot].topic == ti)
-				similar_window_bands_update(w, slot, 1);
-		}
+		t->bands_cursor = 0;
 	} else if (t->bands != NULL &&
-	    t->nentries < SIMILAR_WINDOW_BANDS_FROM / 2) {
+	    t->nentries < SIMILAR_WINDOW_BANDS_FROM / 4) {
 		similar_bands_index_free(t->bands);
 		t->bands = NULL;
+		t->bands_cursor = 0;
 	}
+}
+
+/*
+ * Index topic ti's entries in the next few slots (of every topic's):
+ * enough that the cursor passes every slot of the window before the topic
+ * has doubled from where its index started.
+ */
+static void
+similar_window_bands_advance(struct similar_window *w, uint32_t ti)
+{
+	struct similar_window_topic *t = &w->topics[ti];
+	uint32_t slot, n, step;
+
+	if (t->bands == NULL)
+		return;
+	step = SIMILAR_WINDOW_BANDS_STEP +
+	    w->nalloc / (SIMILAR_WINDOW_BANDS_FROM / 2);
+	for (n = 0; n < step && t->bands_cursor < w->nalloc; n++) {
+		slot = t->bands_cursor++;
+		if (w->entries[slot].issue != NULL &&
+		    w->entries[slot].topic == ti)
+			similar_window_bands_update(w, slot, 1);
+	}
+}
+
+/* Is (or is to be) the entry in slot of t in t's band index? */
+static int
+similar_window_bands_has(const struct similar_window_topic *t, uint32_t slot)
+{
+	return t->bands != NULL && slot < t->bands_cursor;
+}
+
+/* Can a match in t use its band index: large, and every slot indexed? */
+static int
+similar_window_bands_ready(const struct similar_window *w,
+    const struct similar_window_topic *t)
+{
+	return t->bands != NULL && t->bands_cursor >= w->nalloc &&
+	    t->nentries >= SIMILAR_WINDOW_BANDS_FROM;
 }
 
 /* similar_bands_index_filter's question: is slot's entry still open? */
@@ -452,10 +492,10 @@ similar_window_postings_add(struct similar_window *w, uint32_t slot)
 	for (i = 0; i < e->ngrams; i++)
 		similar_window_table_add(&t->grams, e->grams[i], slot);
 	t->nentries++;
-	if (t->bands != NULL)
+	similar_window_bands_resize(w, e->topic);
+	if (similar_window_bands_has(t, slot))
 		similar_window_bands_update(w, slot, 1);
-	else
-		similar_window_bands_resize(w, e->topic);
+	similar_window_bands_advance(w, e->topic);
 }
 
 /* Take slot out of the postings of each of its entry's grams and bands. */
@@ -468,7 +508,7 @@ similar_window_postings_remove(struct similar_window *w, uint32_t slot)
 
 	for (i = 0; i < e->ngrams; i++)
 		similar_window_table_remove(&t->grams, e->grams[i], slot);
-	if (t->bands != NULL)
+	if (similar_window_bands_has(t, slot))
 		similar_window_bands_update(w, slot, 0);
 	t->nentries--;
 	similar_window_table_tidy(&t->grams);
@@ -1119,7 +1159,7 @@ similar_window_match(struct similar_window *w, const char *topic,
 	skip = similar_window_match_skip(post, npost, q.n, threshold);
 	for (i = skip; i < npost; i++)
 		walk += post[i]->n;
-	if (t->bands != NULL && walk > w->walk_max)
+	if (similar_window_bands_ready(w, t) && walk > w->walk_max)
 		nfound = similar_window_match_bands(w, t, &q, min_period_key,
 		    threshold);
 	else
