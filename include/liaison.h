@@ -583,7 +583,7 @@ uint32_t similar_hash_string(const char *);
 #define SIMILAR_BANDS 48         /* MinHash bands of a text */
 struct similar_bands_index;
 void similar_bands(const struct similar_grams *, uint32_t *keys);
-struct similar_bands_index *similar_bands_index_new(size_t expect);
+struct similar_bands_index *similar_bands_index_new(void);
 void similar_bands_index_free(struct similar_bands_index *);
 void similar_bands_index_add(struct similar_bands_index *,
     const uint32_t *keys, size_t n, uint32_t slot);

@@ -406,8 +406,7 @@ similar_window_bands_resize(struct similar_window *w, uint32_t ti)
 
 	if (t->bands == NULL &&
 	    t->nentries >= SIMILAR_WINDOW_BANDS_FROM / 2) {
-		t->bands = similar_bands_index_new((size_t)t->nentries *
-		    SIMILAR_BANDS);
+		t->bands = similar_bands_index_new();
 		t->bands_cursor = 0;
 	} else if (t->bands != NULL &&
 	    t->nentries < SIMILAR_WINDOW_BANDS_FROM / 4) {
