@@ -22,7 +22,7 @@
  *
  * Nothing here is thread-safe: one window belongs to one event loop.
  *
- * One file of ~900 lines on purpose: the issue index, the postings, the
+ * One file of ~1,200 lines on purpose: the issue index, the postings, the
  * periods and the entries are one structure whose invariants every
  * function here keeps together (a slot is in its period's list and in one
  * posting per gram, or free); apart, each part would reach into the others.
@@ -59,7 +59,7 @@ struct similar_window_posting {
 	uint32_t *slots;
 };
 
-/* Postings by key (a gram, or a band key), open addressing. */
+/* A topic's postings by gram, open addressing. */
 struct similar_window_table {
 	struct similar_window_posting *table;
 	uint32_t mask;           /* table size - 1; the size is a power of 2 */
