@@ -24,8 +24,9 @@
  *
  * One file of ~1,200 lines on purpose: the issue index, the postings, the
  * periods and the entries are one structure whose invariants every
- * function here keeps together (a slot is in its period's list and in one
- * posting per gram, or free); apart, each part would reach into the others.
+ * function here keeps together (a slot is in its period's list, in one
+ * posting per gram and, below its topic's band cursor, in the band index,
+ * or free); apart, each part would reach into the others.
  */
 #include "config.h"
 
