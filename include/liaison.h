@@ -582,7 +582,38 @@ double similar_score(const struct similar_grams *,
     const struct similar_grams *);
 uint32_t similar_hash_string(const char *);
 
+/* similar_bands.c */
+#define SIMILAR_BANDS 48         /* MinHash bands of a text */
+struct similar_bands_index;
+void similar_bands(const struct similar_grams *, uint32_t *keys);
+struct similar_bands_index *similar_bands_index_new(void);
+void similar_bands_index_free(struct similar_bands_index *);
+void similar_bands_index_add(struct similar_bands_index *,
+    const uint32_t *keys, size_t n, uint32_t slot);
+void similar_bands_index_remove(struct similar_bands_index *,
+    const uint32_t *keys, size_t n, uint32_t slot);
+void similar_bands_index_each(struct similar_bands_index *,
+    const uint32_t *keys, size_t n, void (*)(uint32_t, void *), void *);
+void similar_bands_index_filter(struct similar_bands_index *,
+    int (*keep)(uint32_t, void *), void *);
+size_t similar_bands_index_bytes(const struct similar_bands_index *);
+
 /* similar_window.c */
+/*
+ * A topic keeps a band index (similar_bands.c) from this many open issues
+ * on, and drops it below half of it: smaller topics (tests/data, the
+ * sample reports, a province's ~60,000 open issues a topic) are always
+ * matched exactly, and pay no memory for it.
+ */
+#define SIMILAR_WINDOW_BANDS_FROM 131072
+/*
+ * A match in a banded topic walks its postings (exact) when they hold at
+ * most this many slots, and otherwise asks the band index for candidates:
+ * the walk costs ~10-25 ns a slot (p99, loaded), so this keeps it within
+ * issue 13's 0.2 ms; dense text reaches it at ~185,000 open issues
+ * (docs/BENCHMARKS.md).
+ */
+#define SIMILAR_WINDOW_WALK_MAX 6144
 struct similar_window *similar_window_new(size_t max_entries);
 void similar_window_free(struct similar_window *);
 /* Add or update an open issue: period_key = year*24 + (month-1)*2 + (half-1). */
@@ -603,6 +634,7 @@ size_t similar_window_match(struct similar_window *, const char *topic,
     const char *text, int min_period_key, double threshold,
     struct similar_match *out, size_t max);
 size_t similar_window_bytes(const struct similar_window *);
+void similar_window_set_walk_max(struct similar_window *, size_t);
 
 /* task.c */
 enum task_state {

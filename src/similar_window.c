@@ -11,16 +11,22 @@
  * ordered rarest first): an entry never counted shares at most the skipped
  * grams, too few to score the threshold. Every entry counted is
  * then scored exactly (its count, plus a binary search of its grams for
- * each skipped one). Entries live in an array addressed by a uint32 slot, so
- * postings are arrays of slots; each period keeps its entries in insertion
- * order, which makes eviction (oldest period first) and expiry cheap.
+ * each skipped one). A topic of SIMILAR_WINDOW_BANDS_FROM open issues or
+ * more also keeps a MinHash band index (similar_bands.c): a match there
+ * whose postings would cost more than the walk budget takes its
+ * candidates from the bands instead, which finds near duplicates but may
+ * miss low scores (docs/BENCHMARKS.md). Entries live in an array addressed
+ * by a uint32 slot, so postings are arrays of slots; each period keeps its
+ * entries in insertion order, which makes eviction (oldest period first)
+ * and expiry cheap.
  *
  * Nothing here is thread-safe: one window belongs to one event loop.
  *
- * One file of ~900 lines on purpose: the issue index, the postings, the
+ * One file of ~1,200 lines on purpose: the issue index, the postings, the
  * periods and the entries are one structure whose invariants every
- * function here keeps together (a slot is in its period's list and in one
- * posting per gram, or free); apart, each part would reach into the others.
+ * function here keeps together (a slot is in its period's list, in one
+ * posting per gram and, below its topic's band cursor, in the band index,
+ * or free); apart, each part would reach into the others.
  */
 #include "config.h"
 
@@ -31,6 +37,8 @@
 #include "liaison.h"
 
 #define SIMILAR_WINDOW_NONE UINT32_MAX       /* no slot */
+#define SIMILAR_WINDOW_SELECT_MAX 8          /* skips chosen without a sort */
+#define SIMILAR_WINDOW_BANDS_STEP 4          /* slots indexed an add */
 
 /* One open issue in the window. */
 struct similar_window_entry {
@@ -52,12 +60,20 @@ struct similar_window_posting {
 	uint32_t *slots;
 };
 
-struct similar_window_topic {
-	char *name;
+/* A topic's postings by gram, open addressing. */
+struct similar_window_table {
 	struct similar_window_posting *table;
 	uint32_t mask;           /* table size - 1; the size is a power of 2 */
 	uint32_t used;           /* table slots holding a posting */
 	uint32_t empty;          /* of those, postings with no entry left */
+};
+
+struct similar_window_topic {
+	char *name;
+	struct similar_window_table grams;
+	/* Band key -> entries (similar_bands.c); NULL: a small topic. */
+	struct similar_bands_index *bands;
+	uint32_t bands_cursor;   /* its entries in slots below are indexed */
 	uint32_t nentries;
 };
 
@@ -69,13 +85,16 @@ struct similar_window_period {
 };
 
 /*
- * A slot's count during a match, beside its entry's length: the check of
- * the count reads this one cache line, not the entry, for every slot the
- * walk touched (the entries' cache misses were half of a match).
+ * A slot's count during a match, beside its entry's length and period:
+ * the checks of the count and the period read this one cache line, not
+ * the entry, for every slot the walk touched (the entries' cache misses
+ * were half of a match; in the band step, half the candidates are of an
+ * older period than asked for).
  */
 struct similar_window_tally {
 	uint32_t count;
 	uint32_t ngrams;
+	int period_key;
 };
 
 struct similar_window {
@@ -88,6 +107,8 @@ struct similar_window {
 
 	uint32_t *index;         /* issue id -> slot, open addressing */
 	uint32_t index_mask;
+
+	size_t walk_max;         /* see SIMILAR_WINDOW_WALK_MAX */
 
 	struct similar_window_topic *topics;
 	size_t ntopics;
@@ -149,54 +170,55 @@ similar_window_index_delete(struct similar_window *w, uint32_t pos)
 	}
 }
 
-/* ---- the window: topics and posting lists ---- */
+/* ---- the window: posting tables ---- */
 
-/* Return the index of topic, adding it when add is set; -1 if unknown. */
-static long
-similar_window_topic_find(struct similar_window *w, const char *topic, int add)
+/* Make t an empty table of 16 places. */
+static void
+similar_window_table_init(struct similar_window_table *t)
 {
-	struct similar_window_topic *t;
-	size_t i;
-
-	for (i = 0; i < w->ntopics; i++) {
-		if (strcmp(w->topics[i].name, topic) == 0)
-			return (long)i;
-	}
-	if (!add)
-		return -1;
-	w->topics = xreallocarray(w->topics, w->ntopics + 1, sizeof *t);
-	t = &w->topics[w->ntopics];
 	memset(t, 0, sizeof *t);
-	t->name = xstrdup(topic);
 	t->mask = 15;
 	t->table = xcalloc(t->mask + 1, sizeof *t->table);
-	return (long)w->ntopics++;
 }
 
-/* Return the posting of gram in t, or NULL. */
+/* Free what t holds (it may never have been made: table NULL). */
+static void
+similar_window_table_free(struct similar_window_table *t)
+{
+	uint32_t j;
+
+	if (t->table == NULL)
+		return;
+	for (j = 0; j <= t->mask; j++)
+		free(t->table[j].slots);
+	free(t->table);
+	memset(t, 0, sizeof *t);
+}
+
+/* Return the posting of key in t, or NULL. */
 static struct similar_window_posting *
-similar_window_posting_find(const struct similar_window_topic *t, uint32_t gram)
+similar_window_posting_find(const struct similar_window_table *t, uint32_t key)
 {
 	struct similar_window_posting *p;
 	uint32_t pos;
 
-	pos = (gram * 2654435761u) & t->mask;
+	pos = (key * 2654435761u) & t->mask;
 	for (;;) {
 		p = &t->table[pos];
 		if (p->alloc == 0)
 			return NULL;
-		if (p->gram == gram)
+		if (p->gram == key)
 			return p;
 		pos = (pos + 1) & t->mask;
 	}
 }
 
 /*
- * Rebuild t's table with room for size postings (a power of 2), leaving
- * out the postings that no entry has any more.
+ * Rebuild t with room for size postings (a power of 2), leaving out the
+ * postings that no entry has any more.
  */
 static void
-similar_window_topic_rehash(struct similar_window_topic *t, uint32_t size)
+similar_window_table_rehash(struct similar_window_table *t, uint32_t size)
 {
 	struct similar_window_posting *old = t->table, *p;
 	uint32_t oldsize = t->mask + 1, i, pos;
@@ -222,9 +244,9 @@ similar_window_topic_rehash(struct similar_window_topic *t, uint32_t size)
 	free(old);
 }
 
-/* Shrink t's table when most of its postings are empty. */
+/* Shrink t when most of its postings are empty. */
 static void
-similar_window_topic_tidy(struct similar_window_topic *t)
+similar_window_table_tidy(struct similar_window_table *t)
 {
 	uint32_t live, size;
 
@@ -233,29 +255,29 @@ similar_window_topic_tidy(struct similar_window_topic *t)
 	live = t->used - t->empty;
 	for (size = 16; size < live * 2; size *= 2)
 		;
-	similar_window_topic_rehash(t, size);
+	similar_window_table_rehash(t, size);
 }
 
-/* Return the posting of gram in t, adding an empty one if there is none. */
+/* Return the posting of key in t, adding an empty one if there is none. */
 static struct similar_window_posting *
-similar_window_posting_get(struct similar_window_topic *t, uint32_t gram)
+similar_window_posting_get(struct similar_window_table *t, uint32_t key)
 {
 	struct similar_window_posting *p;
 	uint32_t pos, size;
 
-	if ((p = similar_window_posting_find(t, gram)) != NULL)
+	if ((p = similar_window_posting_find(t, key)) != NULL)
 		return p;
 	if ((t->used + 1) * 10 > (t->mask + 1) * 7) {
 		size = t->mask + 1;
 		if (t->empty < t->used / 4)
 			size *= 2;
-		similar_window_topic_rehash(t, size);
+		similar_window_table_rehash(t, size);
 	}
-	pos = (gram * 2654435761u) & t->mask;
+	pos = (key * 2654435761u) & t->mask;
 	while (t->table[pos].alloc != 0)
 		pos = (pos + 1) & t->mask;
 	p = &t->table[pos];
-	p->gram = gram;
+	p->gram = key;
 	p->n = 0;
 	p->alloc = 2;
 	p->slots = xreallocarray(NULL, p->alloc, sizeof *p->slots);
@@ -264,54 +286,234 @@ similar_window_posting_get(struct similar_window_topic *t, uint32_t gram)
 	return p;
 }
 
-/* Add slot to the postings of each of its entry's grams. */
+/* Add slot to the posting of key in t. */
+static void
+similar_window_table_add(struct similar_window_table *t, uint32_t key,
+    uint32_t slot)
+{
+	struct similar_window_posting *p;
+
+	p = similar_window_posting_get(t, key);
+	if (p->n == p->alloc) {
+		p->alloc *= 2;
+		p->slots = xreallocarray(p->slots, p->alloc, sizeof *p->slots);
+	}
+	if (p->n++ == 0)
+		t->empty--;
+	p->slots[p->n - 1] = slot;
+}
+
+/* Take slot out of the posting of key in t (once). */
+static void
+similar_window_table_remove(struct similar_window_table *t, uint32_t key,
+    uint32_t slot)
+{
+	struct similar_window_posting *p;
+	uint32_t j;
+
+	if ((p = similar_window_posting_find(t, key)) == NULL)
+		return;
+	for (j = 0; j < p->n; j++) {
+		if (p->slots[j] == slot) {
+			p->slots[j] = p->slots[--p->n];
+			break;
+		}
+	}
+	if (p->n == 0)
+		t->empty++;
+}
+
+/* Keep in t's postings only the slots whose entries still have an issue. */
+static void
+similar_window_table_filter(struct similar_window *w,
+    struct similar_window_table *t)
+{
+	struct similar_window_posting *p;
+	uint32_t i, j, k;
+
+	for (i = 0; i <= t->mask; i++) {
+		p = &t->table[i];
+		if (p->alloc == 0 || p->n == 0)
+			continue;
+		for (j = k = 0; j < p->n; j++) {
+			if (w->entries[p->slots[j]].issue != NULL)
+				p->slots[k++] = p->slots[j];
+		}
+		p->n = k;
+		if (k == 0)
+			t->empty++;
+	}
+	similar_window_table_tidy(t);
+}
+
+/* ---- the window: topics, their postings and band indexes ---- */
+
+/* Return the index of topic, adding it when add is set; -1 if unknown. */
+static long
+similar_window_topic_find(struct similar_window *w, const char *topic, int add)
+{
+	struct similar_window_topic *t;
+	size_t i;
+
+	for (i = 0; i < w->ntopics; i++) {
+		if (strcmp(w->topics[i].name, topic) == 0)
+			return (long)i;
+	}
+	if (!add)
+		return -1;
+	w->topics = xreallocarray(w->topics, w->ntopics + 1, sizeof *t);
+	t = &w->topics[w->ntopics];
+	memset(t, 0, sizeof *t);
+	t->name = xstrdup(topic);
+	similar_window_table_init(&t->grams);
+	return (long)w->ntopics++;
+}
+
+/*
+ * Add slot to (add set) or take it out of its topic's band index. An
+ * entry without grams has no bands: it matches nothing anyway.
+ */
+static void
+similar_window_bands_update(struct similar_window *w, uint32_t slot, int add)
+{
+	struct similar_window_entry *e = &w->entries[slot];
+	struct similar_window_topic *t = &w->topics[e->topic];
+	struct similar_grams g;
+	uint32_t keys[SIMILAR_BANDS];
+
+	if (e->ngrams == 0)
+		return;
+	g.v = e->grams;
+	g.n = e->ngrams;
+	similar_bands(&g, keys);
+	if (add)
+		similar_bands_index_add(t->bands, keys, SIMILAR_BANDS, slot);
+	else
+		similar_bands_index_remove(t->bands, keys, SIMILAR_BANDS,
+		    slot);
+}
+
+/*
+ * Start topic ti's band index at half the size it is used from, and drop
+ * it when the topic has shrunk to a quarter, so that a topic near the
+ * size does not flap. The index is filled a few slots an add
+ * (similar_window_bands_advance), not at once: one pass over 10^5 entries
+ * would hold the event loop for over a second.
+ */
+static void
+similar_window_bands_resize(struct similar_window *w, uint32_t ti)
+{
+	struct similar_window_topic *t = &w->topics[ti];
+
+	if (t->bands == NULL &&
+	    t->nentries >= SIMILAR_WINDOW_BANDS_FROM / 2) {
+		t->bands = similar_bands_index_new();
+		t->bands_cursor = 0;
+	} else if (t->bands != NULL &&
+	    t->nentries < SIMILAR_WINDOW_BANDS_FROM / 4) {
+		similar_bands_index_free(t->bands);
+		t->bands = NULL;
+		t->bands_cursor = 0;
+	}
+}
+
+/*
+ * Index topic ti's entries in the next few slots (of every topic's):
+ * enough that the cursor passes every slot of the window before the topic
+ * has doubled from where its index started.
+ */
+static void
+similar_window_bands_advance(struct similar_window *w, uint32_t ti)
+{
+	struct similar_window_topic *t = &w->topics[ti];
+	uint32_t slot, n, step;
+
+	if (t->bands == NULL)
+		return;
+	step = SIMILAR_WINDOW_BANDS_STEP +
+	    w->nalloc / (SIMILAR_WINDOW_BANDS_FROM / 2);
+	for (n = 0; n < step && t->bands_cursor < w->nalloc; n++) {
+		slot = t->bands_cursor++;
+		if (w->entries[slot].issue != NULL &&
+		    w->entries[slot].topic == ti)
+			similar_window_bands_update(w, slot, 1);
+	}
+}
+
+/* Is (or is to be) the entry in slot of t in t's band index? */
+static int
+similar_window_bands_has(const struct similar_window_topic *t, uint32_t slot)
+{
+	return t->bands != NULL && slot < t->bands_cursor;
+}
+
+/* Can a match in t use its band index: large, and every slot indexed? */
+static int
+similar_window_bands_ready(const struct similar_window *w,
+    const struct similar_window_topic *t)
+{
+	return t->bands != NULL && t->bands_cursor >= w->nalloc &&
+	    t->nentries >= SIMILAR_WINDOW_BANDS_FROM;
+}
+
+/* similar_bands_index_filter's question: is slot's entry still open? */
+static int
+similar_window_bands_keep(uint32_t slot, void *arg)
+{
+	const struct similar_window *w = arg;
+
+	return w->entries[slot].issue != NULL;
+}
+
+/*
+ * After an expiry marked entries (issue NULL, still in their slots): take
+ * topic ti's out of its band index in one pass, or drop the index if ti is
+ * now small.
+ */
+static void
+similar_window_bands_expire(struct similar_window *w, uint32_t ti)
+{
+	struct similar_window_topic *t = &w->topics[ti];
+
+	similar_window_bands_resize(w, ti);
+	if (t->bands != NULL)
+		similar_bands_index_filter(t->bands, similar_window_bands_keep,
+		    w);
+}
+
+/* Add slot to the postings of each of its entry's grams, and its bands. */
 static void
 similar_window_postings_add(struct similar_window *w, uint32_t slot)
 {
 	struct similar_window_entry *e = &w->entries[slot];
 	struct similar_window_topic *t = &w->topics[e->topic];
-	struct similar_window_posting *p;
 	uint32_t i;
 
-	for (i = 0; i < e->ngrams; i++) {
-		p = similar_window_posting_get(t, e->grams[i]);
-		if (p->n == p->alloc) {
-			p->alloc *= 2;
-			p->slots = xreallocarray(p->slots, p->alloc,
-			    sizeof *p->slots);
-		}
-		if (p->n++ == 0)
-			t->empty--;
-		p->slots[p->n - 1] = slot;
-	}
+	for (i = 0; i < e->ngrams; i++)
+		similar_window_table_add(&t->grams, e->grams[i], slot);
 	t->nentries++;
+	similar_window_bands_resize(w, e->topic);
+	if (similar_window_bands_has(t, slot))
+		similar_window_bands_update(w, slot, 1);
+	similar_window_bands_advance(w, e->topic);
 }
 
-/* Take slot out of the postings of each of its entry's grams. */
+/* Take slot out of the postings of each of its entry's grams and bands. */
 static void
 similar_window_postings_remove(struct similar_window *w, uint32_t slot)
 {
 	struct similar_window_entry *e = &w->entries[slot];
 	struct similar_window_topic *t = &w->topics[e->topic];
-	struct similar_window_posting *p;
-	uint32_t i, j;
+	uint32_t i;
 
-	for (i = 0; i < e->ngrams; i++) {
-		if ((p = similar_window_posting_find(t, e->grams[i])) == NULL)
-			continue;
-		for (j = 0; j < p->n; j++) {
-			if (p->slots[j] == slot) {
-				p->slots[j] = p->slots[--p->n];
-				break;
-			}
-		}
-		if (p->n == 0)
-			t->empty++;
-	}
+	for (i = 0; i < e->ngrams; i++)
+		similar_window_table_remove(&t->grams, e->grams[i], slot);
+	if (similar_window_bands_has(t, slot))
+		similar_window_bands_update(w, slot, 0);
 	t->nentries--;
-	similar_window_topic_tidy(t);
+	similar_window_table_tidy(&t->grams);
+	similar_window_bands_resize(w, e->topic);
 }
-
 /* ---- the window: periods ---- */
 
 /* Return the position of key in w->periods, adding it if add is set. */
@@ -483,6 +685,7 @@ similar_window_new(size_t max_entries)
 	if (max_entries > UINT32_MAX - 1)
 		max_entries = UINT32_MAX - 1;
 	w->max_entries = max_entries;
+	w->walk_max = SIMILAR_WINDOW_WALK_MAX;
 	w->free_slot = SIMILAR_WINDOW_NONE;
 	w->index_mask = 15;
 	w->index = xreallocarray(NULL, w->index_mask + 1, sizeof *w->index);
@@ -510,9 +713,8 @@ similar_window_free(struct similar_window *w)
 	}
 	for (i = 0; i < w->ntopics; i++) {
 		t = &w->topics[i];
-		for (j = 0; j <= t->mask; j++)
-			free(t->table[j].slots);
-		free(t->table);
+		similar_window_table_free(&t->grams);
+		similar_bands_index_free(t->bands);
 		free(t->name);
 	}
 	free(w->topics);
@@ -564,6 +766,7 @@ similar_window_add(struct similar_window *w, const char *issue,
 	e->grams = g.v;
 	e->ngrams = (uint32_t)g.n;
 	w->tally[slot].ngrams = e->ngrams;
+	w->tally[slot].period_key = period_key;
 	e->topic = (uint32_t)similar_window_topic_find(w, topic, 1);
 	e->period_key = period_key;
 	w->nentries++;
@@ -635,9 +838,8 @@ void
 similar_window_expire(struct similar_window *w, int oldest_period_key)
 {
 	struct similar_window_topic *t;
-	struct similar_window_posting *p;
 	struct similar_window_entry *e;
-	uint32_t slot, next, i, j, k;
+	uint32_t slot, next;
 	size_t nold, n, ti;
 	char *dirty;
 
@@ -665,19 +867,8 @@ similar_window_expire(struct similar_window *w, int oldest_period_key)
 		if (!dirty[ti])
 			continue;
 		t = &w->topics[ti];
-		for (i = 0; i <= t->mask; i++) {
-			p = &t->table[i];
-			if (p->alloc == 0 || p->n == 0)
-				continue;
-			for (j = k = 0; j < p->n; j++) {
-				if (w->entries[p->slots[j]].issue != NULL)
-					p->slots[k++] = p->slots[j];
-			}
-			p->n = k;
-			if (k == 0)
-				t->empty++;
-		}
-		similar_window_topic_tidy(t);
+		similar_window_table_filter(w, &t->grams);
+		similar_window_bands_expire(w, (uint32_t)ti);
 	}
 	free(dirty);
 
@@ -737,6 +928,30 @@ similar_window_has_gram(const struct similar_window_entry *e, uint32_t gram)
 }
 
 /*
+ * Move the k longest of the n postings to the front of post, longest
+ * first: for the few a short text skips, k passes cost less than sorting
+ * (glibc's qsort was a tenth of a match in a banded topic).
+ */
+static void
+similar_window_select_longest(struct similar_window_posting **post, size_t n,
+    size_t k)
+{
+	struct similar_window_posting *p;
+	size_t i, j, best;
+
+	for (i = 0; i < k; i++) {
+		best = i;
+		for (j = i + 1; j < n; j++) {
+			if (post[j]->n > post[best]->n)
+				best = j;
+		}
+		p = post[i];
+		post[i] = post[best];
+		post[best] = p;
+	}
+}
+
+/*
  * Choose the postings a match does not count, for a query of nq grams
  * whose npost postings in topic t are post: move them to the front of post
  * and return how many. The longest postings are skipped (prefix filtering
@@ -760,8 +975,10 @@ similar_window_match_skip(struct similar_window_posting **post, size_t npost,
 		skip--;
 	if (skip > npost)
 		skip = npost;
-	if (skip > 0)
+	if (skip > SIMILAR_WINDOW_SELECT_MAX)
 		qsort(post, npost, sizeof *post, similar_window_compare_posting);
+	else
+		similar_window_select_longest(post, npost, skip);
 	return skip;
 }
 
@@ -786,44 +1003,21 @@ similar_window_found_add(struct similar_window *w, size_t n,
 }
 
 /*
- * Find the entries of topic, of period_key min_period_key or later, whose
- * similarity to text is at least threshold (> 0). Fill out with at most max
- * of them, best first (ties: newer period first, then by issue id), and
- * return how many were filled; when that is max there may be more. The
- * strings in out belong to the window and stay valid until it next changes.
- * An issue already in the window matches its own text with 1.0.
+ * The exact walk: count, for every entry, the query q's grams it shares
+ * among the postings post[skip..npost) (the first skip were chosen by
+ * similar_window_match_skip), then score the entries that may reach
+ * threshold, adding those that do to w->found. Return how many.
  */
-size_t
-similar_window_match(struct similar_window *w, const char *topic,
-    const char *text, int min_period_key, double threshold,
-    struct similar_match *out, size_t max)
+static size_t
+similar_window_match_walk(struct similar_window *w,
+    struct similar_window_posting **post, size_t npost, size_t skip,
+    const struct similar_grams *q, int min_period_key, double threshold)
 {
-	struct similar_window_posting **post;
-	struct similar_window_topic *t;
 	struct similar_window_entry *e;
-	struct similar_grams q;
-	size_t npost = 0, skip, ntouched = 0, nfound = 0, i, j;
+	size_t ntouched = 0, nfound = 0, i, j;
 	double score;
 	uint32_t slot, common;
-	long ti;
 
-	if ((ti = similar_window_topic_find(w, topic, 0)) == -1 ||
-	    w->topics[ti].nentries == 0 || max == 0)
-		return 0;
-	t = &w->topics[ti];
-	similar_grams(text, &q);
-	if (q.n == 0)
-		return 0;
-	if (threshold < 1e-6)
-		threshold = 1e-6;
-
-	post = xreallocarray(NULL, q.n, sizeof *post);
-	for (i = 0; i < q.n; i++) {
-		if ((post[npost] = similar_window_posting_find(t, q.v[i])) != NULL &&
-		    post[npost]->n > 0)
-			npost++;
-	}
-	skip = similar_window_match_skip(post, npost, q.n, threshold);
 	for (i = skip; i < npost; i++) {
 		for (j = 0; j < post[i]->n; j++) {
 			/* The tally is random access: ask for it early. */
@@ -840,17 +1034,137 @@ similar_window_match(struct similar_window *w, const char *topic,
 		common = w->tally[slot].count;
 		w->tally[slot].count = 0;
 		if (2.0 * (double)(common + skip) + 1e-9 <
-		    threshold * (double)(q.n + w->tally[slot].ngrams))
+		    threshold * (double)(q->n + w->tally[slot].ngrams) ||
+		    w->tally[slot].period_key < min_period_key)
 			continue;
 		e = &w->entries[slot];
-		if (e->period_key < min_period_key)
-			continue;
 		for (j = 0; j < skip; j++)
 			common += similar_window_has_gram(e, post[j]->gram);
-		score = 2.0 * (double)common / (double)(q.n + e->ngrams);
+		score = 2.0 * (double)common / (double)(q->n + e->ngrams);
 		if (score >= threshold)
 			similar_window_found_add(w, nfound++, e, score);
 	}
+	return nfound;
+}
+
+/* A match's count of the bands an entry shares, as it walks them. */
+struct similar_window_counting {
+	struct similar_window *w;
+	size_t ntouched;
+};
+
+/* similar_bands_index_each's call: count one shared band of slot. */
+static void
+similar_window_count_band(uint32_t slot, void *arg)
+{
+	struct similar_window_counting *c = arg;
+
+	if (c->w->tally[slot].count++ == 0)
+		c->w->touched[c->ntouched++] = slot;
+}
+
+/*
+ * The band step, for a topic too large to walk: the entries sharing a band
+ * with q (similar_bands.c) are scored exactly, those reaching threshold
+ * added to w->found. A bucket holds ~10^-6 of the topic, so the step's
+ * cost does not grow with it, but it finds most, not all, matches (see
+ * similar_bands.c for how many at each score). Return how many it added.
+ */
+static size_t
+similar_window_match_bands(struct similar_window *w,
+    const struct similar_window_topic *t, const struct similar_grams *q,
+    int min_period_key, double threshold)
+{
+	struct similar_window_counting c;
+	struct similar_window_entry *e;
+	struct similar_grams g;
+	uint32_t keys[SIMILAR_BANDS], slot;
+	size_t nfound = 0, i, n;
+	double score;
+
+	similar_bands(q, keys);
+	c.w = w;
+	c.ntouched = 0;
+	similar_bands_index_each(t->bands, keys, SIMILAR_BANDS,
+	    similar_window_count_band, &c);
+	/*
+	 * Each candidate is two cache misses (its entry, then its grams):
+	 * ask for all of them before scoring any, not one after the other.
+	 */
+	for (i = n = 0; i < c.ntouched; i++) {
+		slot = w->touched[i];
+		w->tally[slot].count = 0;
+		if (w->tally[slot].period_key < min_period_key)
+			continue;
+		w->touched[n++] = slot;
+		__builtin_prefetch(&w->entries[slot]);
+	}
+	for (i = 0; i < n; i++) {
+		e = &w->entries[w->touched[i]];
+		__builtin_prefetch(e->grams);
+		__builtin_prefetch(e->grams + 16);
+	}
+	for (i = 0; i < n; i++) {
+		e = &w->entries[w->touched[i]];
+		g.v = e->grams;
+		g.n = e->ngrams;
+		score = similar_score(q, &g);
+		if (score >= threshold)
+			similar_window_found_add(w, nfound++, e, score);
+	}
+	return nfound;
+}
+
+/*
+ * Find the entries of topic, of period_key min_period_key or later, whose
+ * similarity to text is at least threshold (> 0). Fill out with at most max
+ * of them, best first (ties: newer period first, then by issue id), and
+ * return how many were filled; when that is max there may be more. The
+ * strings in out belong to the window and stay valid until it next changes.
+ * An issue already in the window matches its own text with 1.0.
+ *
+ * Every answer's score is exact. The answers are all there are, except in
+ * a topic of SIMILAR_WINDOW_BANDS_FROM open issues or more when the
+ * query's postings hold more than the walk budget: then the band step
+ * chooses the candidates, and may miss an entry (the lower its score, the
+ * likelier).
+ */
+size_t
+similar_window_match(struct similar_window *w, const char *topic,
+    const char *text, int min_period_key, double threshold,
+    struct similar_match *out, size_t max)
+{
+	struct similar_window_posting **post;
+	struct similar_window_topic *t;
+	struct similar_grams q;
+	size_t npost = 0, skip, walk = 0, nfound, i;
+	long ti;
+
+	if ((ti = similar_window_topic_find(w, topic, 0)) == -1 ||
+	    w->topics[ti].nentries == 0 || max == 0)
+		return 0;
+	t = &w->topics[ti];
+	similar_grams(text, &q);
+	if (q.n == 0)
+		return 0;
+	if (threshold < 1e-6)
+		threshold = 1e-6;
+
+	post = xreallocarray(NULL, q.n, sizeof *post);
+	for (i = 0; i < q.n; i++) {
+		if ((post[npost] = similar_window_posting_find(&t->grams,
+		    q.v[i])) != NULL && post[npost]->n > 0)
+			npost++;
+	}
+	skip = similar_window_match_skip(post, npost, q.n, threshold);
+	for (i = skip; i < npost; i++)
+		walk += post[i]->n;
+	if (similar_window_bands_ready(w, t) && walk > w->walk_max)
+		nfound = similar_window_match_bands(w, t, &q, min_period_key,
+		    threshold);
+	else
+		nfound = similar_window_match_walk(w, post, npost, skip, &q,
+		    min_period_key, threshold);
 	free(post);
 	free(q.v);
 
@@ -862,6 +1176,32 @@ similar_window_match(struct similar_window *w, const char *topic,
 	if (nfound > 0)
 		memcpy(out, w->found, nfound * sizeof *out);
 	return nfound;
+}
+
+/*
+ * Set the walk budget (slots of postings) above which a match in a banded
+ * topic uses the band step; SIZE_MAX makes every match exact (the benches
+ * and tests measure the band step's recall against it).
+ */
+void
+similar_window_set_walk_max(struct similar_window *w, size_t walk_max)
+{
+	w->walk_max = walk_max;
+}
+
+/* Return the bytes t has allocated: its places and their slot arrays. */
+static size_t
+similar_window_table_bytes(const struct similar_window_table *t)
+{
+	size_t bytes;
+	uint32_t j;
+
+	if (t->table == NULL)
+		return 0;
+	bytes = (size_t)(t->mask + 1) * sizeof *t->table;
+	for (j = 0; j <= t->mask; j++)
+		bytes += (size_t)t->table[j].alloc * sizeof(uint32_t);
+	return bytes;
 }
 
 /*
@@ -895,9 +1235,8 @@ similar_window_bytes(const struct similar_window *w)
 	for (i = 0; i < w->ntopics; i++) {
 		t = &w->topics[i];
 		bytes += strlen(t->name) + 1;
-		bytes += (size_t)(t->mask + 1) * sizeof *t->table;
-		for (j = 0; j <= t->mask; j++)
-			bytes += (size_t)t->table[j].alloc * sizeof(uint32_t);
+		bytes += similar_window_table_bytes(&t->grams);
+		bytes += similar_bands_index_bytes(t->bands);
 	}
 	return bytes;
 }

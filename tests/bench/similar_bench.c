@@ -19,7 +19,14 @@
  * "dense" is the intake bench's window (tests/bench/report.lua): every
  * issue in one topic (hiring), its text 8 + 24 characters drawn from the
  * same pool of common characters, so that every gram is in many issues
- * and almost none match.
+ * and almost none match. It then plants near duplicates: for 200 of the
+ * window's issues each, a query that is the issue's text with its last k
+ * characters redrawn (k = 3, 9, 15, 20, 23: Dice about 0.90, 0.71, 0.52,
+ * 0.35, 0.26), and prints at each level how many of them the match finds
+ * (recall on real matches), and for the random items the matches found
+ * against the exact walk's (similar_window_set_walk_max(SIZE_MAX)).
+ * Built with -DSIMILAR_BENCH_OLD (a base revision's window, which may not
+ * have that call) it leaves the recall out.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -201,6 +208,24 @@ make_text(char *buf, size_t len, int t)
 	add(buf, len, "。");
 }
 
+#define PLANT_PER_LEVEL 200
+static const int plant_k[] = { 3, 9, 15, 20, 23 };
+#define PLANT_LEVELS (sizeof plant_k / sizeof plant_k[0])
+
+/* A window issue near duplicates are planted of. */
+struct kept {
+	char text[512];
+	char issue[32];
+};
+
+/* Replace the last k characters of a dense text (3 bytes each) in buf. */
+static void
+redraw_tail(char *buf, size_t len, int k)
+{
+	buf[strlen(buf) - (size_t)k * 3] = '\0';
+	add_chars(buf, len, pool, sizeof pool - 1, k);
+}
+
 static double
 clock_seconds(clockid_t id)
 {
@@ -249,6 +274,88 @@ compare_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+#ifndef SIMILAR_BENCH_OLD
+/* Is issue among the n matches m? */
+static int
+found_issue(const struct similar_match *m, size_t n, const char *issue)
+{
+	while (n-- > 0) {
+		if (strcmp(m[n].issue, issue) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Print the recall of the window's match: on near duplicates planted at
+ * each Dice level, and on matches random items of the window's kind have
+ * (the exact walk's answers being the truth), with the CPU time of the
+ * planted queries.
+ */
+static void
+recall(struct similar_window *w, const struct kept *kept, size_t nkept,
+    size_t matches)
+{
+	static struct similar_match m[1024];
+	struct similar_grams a, b;
+	char text[512];
+	size_t l, i, n, hit, exact_hit, got = 0, want = 0, both = 0;
+	double dice, cpu, *cpus;
+	unsigned int save;
+
+	cpus = calloc(nkept, sizeof *cpus);
+	for (l = 0; l < PLANT_LEVELS && cpus != NULL; l++) {
+		hit = exact_hit = 0;
+		dice = 0;
+		for (i = 0; i < nkept; i++) {
+			memcpy(text, kept[i].text, sizeof text);
+			redraw_tail(text, sizeof text, plant_k[l]);
+			similar_grams(text, &a);
+			similar_grams(kept[i].text, &b);
+			dice += similar_score(&a, &b);
+			free(a.v);
+			free(b.v);
+			cpu = cpu_seconds();
+			n = similar_window_match(w, "hiring", text,
+			    PERIOD_NOW - 1, SIMILAR_THRESHOLD_DEFAULT, m, 1024);
+			cpus[i] = cpu_seconds() - cpu;
+			hit += found_issue(m, n, kept[i].issue);
+			similar_window_set_walk_max(w, SIZE_MAX);
+			n = similar_window_match(w, "hiring", text,
+			    PERIOD_NOW - 1, SIMILAR_THRESHOLD_DEFAULT, m, 1024);
+			exact_hit += found_issue(m, n, kept[i].issue);
+			similar_window_set_walk_max(w, SIMILAR_WINDOW_WALK_MAX);
+		}
+		qsort(cpus, nkept, sizeof *cpus, compare_double);
+		printf("planted, %2d of 32 characters redrawn (Dice %.2f on "
+		    "average): found %zu of %zu (exact walk: %zu), CPU "
+		    "median %.1f us, p99 %.1f us\n", plant_k[l],
+		    dice / (double)nkept, hit, nkept, exact_hit,
+		    cpus[nkept / 2] * 1e6, cpus[nkept * 99 / 100] * 1e6);
+	}
+	free(cpus);
+
+	/* The random items' own matches: as many as the exact walk's? */
+	save = seed;
+	for (i = 0; i < matches; i++) {
+		make_dense(text, sizeof text);
+		n = similar_window_match(w, "hiring", text, PERIOD_NOW - 1,
+		    SIMILAR_THRESHOLD_DEFAULT, m, 1024);
+		got += n;
+		similar_window_set_walk_max(w, SIZE_MAX);
+		l = similar_window_match(w, "hiring", text, PERIOD_NOW - 1,
+		    SIMILAR_THRESHOLD_DEFAULT, m + n, 1024 - n);
+		want += l;
+		for (hit = 0; hit < l; hit++)
+			both += found_issue(m, n, m[n + hit].issue);
+		similar_window_set_walk_max(w, SIMILAR_WINDOW_WALK_MAX);
+	}
+	seed = save;
+	printf("random items: %zu matches found, the exact walk %zu, "
+	    "%zu of them found\n", got, want, both);
+}
+#endif
+
 int
 main(int argc, char **argv)
 {
@@ -256,7 +363,9 @@ main(int argc, char **argv)
 	struct similar_match m[1024];
 	char text[512], issue[32], enterprise[32];
 	size_t entries = 100000, matches = 10000, i, found = 0, hits = 0;
-	size_t bytes, full = 0;
+	size_t bytes, full = 0, stride = 1, nkept = 0;
+	struct kept *kept = NULL;
+	int period;
 	double start, cpu, build, build_cpu, *times, *cpus;
 	long rss0, rss1;
 	int t, dense = 0, ntopics = NTOPICS;
@@ -283,6 +392,14 @@ main(int argc, char **argv)
 		return 1;
 
 	rss0 = rss_kb();
+	if (dense) {
+		kept = calloc(PLANT_PER_LEVEL, sizeof *kept);
+		if (kept == NULL)
+			return 1;
+		/* Every third of the window, about, of two periods in four. */
+		stride = entries / (PLANT_PER_LEVEL * 3) > 0 ?
+		    entries / (PLANT_PER_LEVEL * 3) : 1;
+	}
 	w = similar_window_new(entries > 200000 ? entries : 200000);
 	start = now_seconds();
 	cpu = cpu_seconds();
@@ -295,8 +412,15 @@ main(int argc, char **argv)
 		snprintf(issue, sizeof issue, "I%zu", i + 1);
 		snprintf(enterprise, sizeof enterprise, "91340800%010zu",
 		    (size_t)rand_r(&seed) % 1000000);
-		similar_window_add(w, issue, topics[t], enterprise,
-		    PERIOD_NOW - rand_r(&seed) % 4, NULL, text);
+		period = PERIOD_NOW - rand_r(&seed) % 4;
+		similar_window_add(w, issue, topics[t], enterprise, period,
+		    NULL, text);
+		/* Plant targets: current and previous half-month. */
+		if (dense && nkept < PLANT_PER_LEVEL && i >= nkept * stride &&
+		    period >= PERIOD_NOW - 1) {
+			memcpy(kept[nkept].text, text, sizeof text);
+			memcpy(kept[nkept++].issue, issue, sizeof issue);
+		}
 	}
 	build = now_seconds() - start;
 	build_cpu = cpu_seconds() - cpu;
@@ -340,6 +464,12 @@ main(int argc, char **argv)
 	    cpus[matches - 1] * 1e6);
 	printf("  %.1f matches per item on average; %zu items hit the limit "
 	    "of 1024\n", (double)hits / matches, full);
+
+#ifndef SIMILAR_BENCH_OLD
+	if (dense)
+		recall(w, kept, nkept, matches);
+#endif
+	free(kept);
 
 	cpu = cpu_seconds();
 	similar_window_expire(w, PERIOD_NOW - 1);

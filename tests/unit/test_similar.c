@@ -813,6 +813,137 @@ test_similar_window_skipping_common_grams_loses_nothing(void **state)
 	}
 }
 
+/* ---- a topic too large to walk: the band step ---- */
+
+/* Common characters, as the intake bench's texts (tests/bench/report.lua). */
+static const char dense_pool[] =
+    "招工用工技能培训订单生产线岗位工资社保宿舍通勤夜班"
+    "学徒实习合同加班流动季节性外地返乡春节招聘会劳务派遣"
+    "电工焊工钳工叉车质检包装仓储物流装配调试维修"
+    "园区道路路灯供电供水燃气排污环评消防安全审批许可证执照"
+    "贷款融资担保授信利率税收减免退税发票补贴奖补兑现资金";
+
+#define DENSE_CHARS 64   /* 63 grams a text */
+#define DENSE_TEXT (DENSE_CHARS * 3 + 1)
+
+/* Write from character `from` on DENSE_CHARS - from random pool characters. */
+static void
+dense_text(char *buf, int from, unsigned int *seed)
+{
+	size_t count = (sizeof dense_pool - 1) / 3, i;
+	int n;
+
+	for (n = from; n < DENSE_CHARS; n++) {
+		i = rand_r(seed) % count;
+		memcpy(buf + n * 3, dense_pool + i * 3, 3);
+	}
+	buf[DENSE_CHARS * 3] = '\0';
+}
+
+/* Is issue among the n matches m? */
+static int
+matched(const struct similar_match *m, size_t n, const char *issue)
+{
+	while (n-- > 0) {
+		if (strcmp(m[n].issue, issue) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A topic of SIMILAR_WINDOW_BANDS_FROM open issues and more, of texts so
+ * alike that a match's postings exceed the walk budget, is searched by the
+ * band step: it still finds every near duplicate at Dice 0.6 (each missed
+ * with a chance of 6e-5, similar_bands.c) and almost every one at 0.5
+ * (0.3 % each), while below that it may miss some (at 0.3 it does); what it
+ * answers is always right, exactly scored and in the walk's order; and a
+ * removed or updated issue leaves the band index as it leaves the postings.
+ */
+static void
+test_similar_window_band_step_finds_near_duplicates_in_a_huge_topic(void **state)
+{
+	enum { N = SIMILAR_WINDOW_BANDS_FROM + 4000, PLANTED = 100 };
+	static const struct { int redrawn; double dice; } levels[] = {
+		{ 25, 0.6 }, { 31, 0.5 }, { 44, 0.3 },
+	};
+	static struct similar_match m[1024], x[1024];
+	static char texts[PLANTED][DENSE_TEXT];
+	struct similar_window *w;
+	char text[DENSE_TEXT], issue[16], query[DENSE_TEXT];
+	unsigned int seed = 13;
+	size_t i, l, n, nx, j, found[3] = { 0 }, exact[3] = { 0 };
+	size_t due[3] = { 0 }, due_found[3] = { 0 };
+	double dice;
+
+	w = similar_window_new(N);
+	for (i = 0; i < N; i++) {
+		dense_text(text, 0, &seed);
+		if (i % (N / PLANTED) == 0 && i / (N / PLANTED) < PLANTED)
+			memcpy(texts[i / (N / PLANTED)], text, DENSE_TEXT);
+		snprintf(issue, sizeof issue, "I%zu", i);
+		assert_int_equal(similar_window_add(w, issue, "hiring", "E",
+		    100 + (int)(i % 2), NULL, text), 0);
+	}
+	for (l = 0; l < 3; l++) {
+		for (i = 0; i < PLANTED; i++) {
+			snprintf(issue, sizeof issue, "I%zu", i * (N / PLANTED));
+			memcpy(query, texts[i], DENSE_TEXT);
+			dense_text(query, DENSE_CHARS - levels[l].redrawn, &seed);
+			dice = similarity(query, texts[i]);
+			n = similar_window_match(w, "hiring", query, 100,
+			    THRESHOLD, m, 1024);
+			similar_window_set_walk_max(w, SIZE_MAX);
+			nx = similar_window_match(w, "hiring", query, 100,
+			    THRESHOLD, x, 1024);
+			similar_window_set_walk_max(w,
+			    SIMILAR_WINDOW_WALK_MAX);
+			found[l] += matched(m, n, issue);
+			exact[l] += matched(x, nx, issue);
+			/* Repeated bigrams move a plant's Dice a little. */
+			if (dice >= levels[l].dice) {
+				due[l]++;
+				due_found[l] += matched(m, n, issue);
+			}
+			/* Every answer is one of the walk's, as scored. */
+			for (j = 0; j < n; j++) {
+				assert_true(matched(x, nx, m[j].issue));
+				assert_true(m[j].score == dice ||
+				    strcmp(m[j].issue, issue) != 0);
+				assert_true(j == 0 ||
+				    m[j - 1].score >= m[j].score);
+			}
+		}
+		assert_int_equal(exact[l], PLANTED);
+	}
+	assert_true(due[0] > PLANTED / 2 && due[1] > PLANTED / 2);
+	assert_int_equal(due_found[0], due[0]);
+	assert_true(due_found[1] + 2 >= due[1]);
+	assert_true(found[2] < exact[2]);	/* the band step answered */
+
+	/* Removed, then updated: the band index follows. */
+	memcpy(query, texts[0], DENSE_TEXT);
+	dense_text(query, DENSE_CHARS - 5, &seed);
+	n = similar_window_match(w, "hiring", query, 100, THRESHOLD, m, 1024);
+	assert_true(matched(m, n, "I0"));
+	similar_window_remove(w, "I0");
+	n = similar_window_match(w, "hiring", query, 100, THRESHOLD, m, 1024);
+	assert_false(matched(m, n, "I0"));
+	similar_window_add(w, "I0", "hiring", "E", 101, NULL, texts[1]);
+	n = similar_window_match(w, "hiring", query, 100, THRESHOLD, m, 1024);
+	assert_false(matched(m, n, "I0"));
+	n = similar_window_match(w, "hiring", texts[1], 100, THRESHOLD, m,
+	    1024);
+	assert_true(matched(m, n, "I0"));
+
+	/* Expired to below half the size: no band index, exact again. */
+	similar_window_expire(w, 101);
+	n = similar_window_match(w, "hiring", texts[1], 101, THRESHOLD, m,
+	    1024);
+	assert_true(matched(m, n, "I0"));
+	similar_window_free(w);
+}
+
 static void
 test_similar_window_bytes_grow_with_entries(void **state)
 {
@@ -857,6 +988,7 @@ main(void)
 		cmocka_unit_test(test_similar_window_match_finds_what_a_full_scan_finds),
 		cmocka_unit_test(test_similar_window_answers_the_samples_as_a_full_scan),
 		cmocka_unit_test(test_similar_window_skipping_common_grams_loses_nothing),
+		cmocka_unit_test(test_similar_window_band_step_finds_near_duplicates_in_a_huge_topic),
 		cmocka_unit_test(test_similar_window_bytes_grow_with_entries),
 	};
 
