@@ -763,16 +763,18 @@ roster_csv_import_locate(const struct roster_csv_import_state *im,
 }
 
 /*
- * Build a roster from the sheets of in and check it with roster_load_text.
- * Return its JSON text (formatted; the caller frees), or NULL with *cause
+ * Build a roster from the sheets of in and check it with roster_load_text,
+ * once. Return its JSON text (formatted; the caller frees) and, with
+ * roster, the checked roster (free with roster_free); or NULL with *cause
  * set: the problems found, one a line, each "FILE:LINE:COLUMN: what" (a
  * plain message when no sheet is at fault). Nothing is written anywhere.
  */
 char *
-roster_csv_import(const struct roster_csv_input *in, char **cause)
+roster_csv_import(const struct roster_csv_input *in, struct roster **roster,
+    char **cause)
 {
 	struct roster_csv_import_state im;
-	struct roster *roster;
+	struct roster *r;
 	char *text, *located, *rcause = NULL;
 	cJSON *root = NULL;
 	size_t i;
@@ -796,7 +798,7 @@ roster_csv_import(const struct roster_csv_input *in, char **cause)
 	}
 	text = cJSON_Print(root);
 	cJSON_Delete(root);
-	if ((roster = roster_load_text(text, strlen(text), "roster",
+	if ((r = roster_load_text(text, strlen(text), "roster",
 	    &rcause)) == NULL) {
 		free(text);
 		if ((located = roster_csv_import_locate(&im, rcause)) != NULL) {
@@ -806,6 +808,9 @@ roster_csv_import(const struct roster_csv_input *in, char **cause)
 			*cause = rcause;
 		return NULL;
 	}
-	roster_free(roster);
+	if (roster != NULL)
+		*roster = r;
+	else
+		roster_free(r);
 	return text;
 }

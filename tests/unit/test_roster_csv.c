@@ -137,7 +137,7 @@ import(int which, const char *bad, char **cause)
 		sheets[i] = sheet(name, i == which ? bad : good[i]);
 		in.sheets[i] = sheets[i];
 	}
-	text = roster_csv_import(&in, cause);
+	text = roster_csv_import(&in, NULL, cause);
 	for (i = 0; i < ROSTER_CSV_NSHEETS; i++)
 		csv_read_free(sheets[i]);
 	return text;
@@ -229,7 +229,7 @@ test_roster_csv_export_then_import_is_the_identity(void **state)
 		assert_non_null(sheets[i]);
 		in.sheets[i] = sheets[i];
 	}
-	again = roster_csv_import(&in, &cause);
+	again = roster_csv_import(&in, NULL, &cause);
 	assert_non_null(again);
 	a = cJSON_ParseWithLength(data, len);
 	b = cJSON_Parse(again);
