@@ -26,7 +26,9 @@
  */
 #include "config.h"
 
+#include <endian.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +50,18 @@ static const char *const roster_json_levels[] = {
 	"zone", "municipal", "provincial", NULL
 };
 
+/*
+ * A credit code (USCC_LEN characters, checked) as integers that order as
+ * its text does, and the place of its enterprise: sorting a million of
+ * these and looking codes up wants no strcmp.
+ */
+struct roster_json_code {
+	uint64_t hi;
+	uint64_t mid;
+	uint32_t lo;
+	uint32_t index;
+};
+
 /* State of one read. */
 struct roster_json {
 	const char *name;           /* the file, for messages */
@@ -63,6 +77,12 @@ struct roster_json {
 	char ***links;
 	size_t links_alloc;
 	struct roster *scratch;
+	/* The sorted enterprises' codes and a hash table of them (each slot
+	 * 1 + a place in codes, 0 when empty), for the officers' lookups:
+	 * a million lookups by bsearch miss the cache twenty times each. */
+	struct roster_json_code *codes;
+	uint32_t *slots;
+	size_t mask;
 	/* One arena copy of each fixed word, shared by all entries. */
 	char *kind_copies[2];
 	char *level_copies[3];
@@ -684,6 +704,9 @@ roster_json_officer_keep(struct roster_json *rj, const char *label,
 	return 0;
 }
 
+static const struct enterprise *roster_json_find_enterprise(
+    struct roster_json *, const char *);
+
 /*
  * Look up the enterprises officer o (number officer) listed: known
  * enterprises, each once. seen[] holds, per enterprise, 1 + the last
@@ -704,7 +727,7 @@ roster_json_officer_links(struct roster_json *rj, struct officer *o,
 		if (ids[i] == NULL)
 			return roster_json_error(rj, "%s: enterprises[%zu]: "
 			    "expected a string", label, i);
-		if ((e = roster_enterprise(r, ids[i])) == NULL)
+		if ((e = roster_json_find_enterprise(rj, ids[i])) == NULL)
 			return roster_json_refuse_item(rj, label, "enterprises",
 			    i, ids[i], "no such enterprise");
 		at = (size_t)(e - r->enterprises);
@@ -807,14 +830,14 @@ roster_json_key_cmp(const void *a, const void *b)
 }
 
 /*
- * Sort the n entries at *base (size bytes each, file order; the id of
- * entry p is p itself when inline, else *(char **)p) into a new array by
- * id. Refuse an id given twice, naming its first two entries in the file
- * as roster_json_sort does. Return 0 or -1.
+ * Sort the n entries at *base (size bytes each, file order, each beginning
+ * with its char *id) into a new array by id. Refuse an id given twice,
+ * naming its first two entries in the file as roster_json_sort does.
+ * Return 0 or -1.
  */
 static int
 roster_json_sort_streamed(struct roster_json *rj, void *base, size_t n,
-    size_t size, int inline_id, const char *array_name)
+    size_t size, const char *array_name)
 {
 	struct roster_json_key *keys;
 	void **array = base;
@@ -823,8 +846,7 @@ roster_json_sort_streamed(struct roster_json *rj, void *base, size_t n,
 
 	keys = xcalloc(n == 0 ? 1 : n, sizeof *keys);
 	for (i = 0; i < n; i++) {
-		keys[i].id = inline_id ? from + i * size :
-		    *(char **)(from + i * size);
+		keys[i].id = *(char **)(from + i * size);
 		keys[i].index = i;
 	}
 	if (n > 0)
@@ -857,20 +879,161 @@ roster_json_take(struct roster_json *rj, char **kept)
 	return -1;
 }
 
-/* The enterprises, streamed by: the first bad one, else sort them. */
+_Static_assert(USCC_LEN == 18, "a code packs into 8 + 8 + 2 bytes");
+
+/* Pack credit code id (USCC_LEN characters) into k: big-endian numbers
+ * order as the bytes do. */
+static void
+roster_json_code_pack(const char *id, struct roster_json_code *k)
+{
+	uint64_t v;
+	uint16_t w;
+
+	memcpy(&v, id, 8);
+	k->hi = be64toh(v);
+	memcpy(&v, id + 8, 8);
+	k->mid = be64toh(v);
+	memcpy(&w, id + 16, 2);
+	k->lo = be16toh(w);
+}
+
+/* Order two packed codes by their text only. */
+static int
+roster_json_code_find(const void *a, const void *b)
+{
+	const struct roster_json_code *x = a, *y = b;
+
+	if (x->hi != y->hi)
+		return x->hi < y->hi ? -1 : 1;
+	if (x->mid != y->mid)
+		return x->mid < y->mid ? -1 : 1;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return 0;
+}
+
+/* Order two packed codes by text, then place in the file. */
+static int
+roster_json_code_cmp(const void *a, const void *b)
+{
+	const struct roster_json_code *x = a, *y = b;
+	int c = roster_json_code_find(a, b);
+
+	if (c != 0)
+		return c;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/*
+ * Put the n enterprises of e in the order of codes (codes[i].index: the
+ * place of the one that belongs at i), in place, a cycle at a time; each
+ * index then says its own place.
+ */
+static void
+roster_json_permute(struct enterprise *e, struct roster_json_code *codes,
+    size_t n)
+{
+	struct enterprise held;
+	size_t i, j, from;
+
+	for (i = 0; i < n; i++) {
+		if (codes[i].index == i)
+			continue;
+		held = e[i];
+		for (j = i; (from = codes[j].index) != i; j = from) {
+			e[j] = e[from];
+			codes[j].index = (uint32_t)j;
+		}
+		e[j] = held;
+		codes[j].index = (uint32_t)j;
+	}
+}
+
+/* The slot a code hashes to (Fibonacci hashing of its parts). */
+static size_t
+roster_json_code_hash(const struct roster_json_code *k, size_t mask)
+{
+	uint64_t h = k->hi * 0x9e3779b97f4a7c15ULL;
+
+	h ^= (k->mid + k->lo) * 0xc2b2ae3d27d4eb4fULL;
+	return (size_t)(h ^ (h >> 29)) & mask;
+}
+
+/* Fill rj's hash table of its (unique) codes, at most half full. */
+static void
+roster_json_hash_codes(struct roster_json *rj)
+{
+	size_t i, at, n = rj->roster->nenterprises, size = 16;
+
+	while (size < 2 * n)
+		size *= 2;
+	rj->mask = size - 1;
+	rj->slots = xcalloc(size, sizeof *rj->slots);
+	for (i = 0; i < n; i++) {
+		at = roster_json_code_hash(&rj->codes[i], rj->mask);
+		while (rj->slots[at] != 0)
+			at = (at + 1) & rj->mask;
+		rj->slots[at] = (uint32_t)i + 1;
+	}
+}
+
+/*
+ * The enterprises, streamed by: the first bad one, else sort them by
+ * their packed codes (a code given twice refused as roster_json_sort
+ * does) and keep the codes for roster_json_find_enterprise.
+ */
 static int
 roster_json_enterprises(struct roster_json *rj, const cJSON *root)
 {
 	struct roster *r = rj->roster;
+	struct roster_json_code *codes;
 	const cJSON *array;
+	size_t i, n = r->nenterprises;
 
 	if (roster_json_array(rj, "roster", root, "enterprises", 1,
 	    &array) != 0)
 		return -1;
 	if (rj->enterprise_cause != NULL)
 		return roster_json_take(rj, &rj->enterprise_cause);
-	return roster_json_sort_streamed(rj, &r->enterprises, r->nenterprises,
-	    sizeof *r->enterprises, 1, "enterprises");
+	codes = xcalloc(n + 1, sizeof *codes);
+	for (i = 0; i < n; i++) {
+		roster_json_code_pack(r->enterprises[i].id, &codes[i]);
+		codes[i].index = (uint32_t)i;
+	}
+	qsort(codes, n, sizeof *codes, roster_json_code_cmp);
+	for (i = 1; i < n; i++) {
+		if (roster_json_code_find(&codes[i - 1], &codes[i]) == 0) {
+			roster_json_error(rj, "enterprises[%u] \"%s\": duplicate "
+			    "id (also enterprises[%u])", codes[i].index,
+			    r->enterprises[codes[i].index].id,
+			    codes[i - 1].index);
+			free(codes);
+			return -1;
+		}
+	}
+	roster_json_permute(r->enterprises, codes, n);
+	rj->codes = codes;
+	roster_json_hash_codes(rj);
+	return 0;
+}
+
+/* Return the enterprise with credit code id (after the sort), or NULL. */
+static const struct enterprise *
+roster_json_find_enterprise(struct roster_json *rj, const char *id)
+{
+	struct roster_json_code key;
+	size_t at;
+
+	if (strlen(id) != USCC_LEN)
+		return NULL;
+	roster_json_code_pack(id, &key);
+	for (at = roster_json_code_hash(&key, rj->mask); rj->slots[at] != 0;
+	    at = (at + 1) & rj->mask) {
+		if (roster_json_code_find(&key,
+		    &rj->codes[rj->slots[at] - 1]) == 0)
+			return &rj->roster->enterprises[rj->slots[at] - 1];
+	}
+	return NULL;
 }
 
 /*
@@ -898,7 +1061,7 @@ roster_json_officers(struct roster_json *rj, const cJSON *root)
 	if (rj->officer_cause != NULL)
 		return roster_json_take(rj, &rj->officer_cause);
 	return roster_json_sort_streamed(rj, &r->officers, r->nofficers,
-	    sizeof *r->officers, 0, "officers");
+	    sizeof *r->officers, "officers");
 }
 
 /* --- the document -------------------------------------------------------- */
@@ -955,6 +1118,8 @@ roster_json_free(struct roster_json *rj)
 	roster_free(rj->roster);
 	roster_free(rj->scratch);
 	free(rj->links);
+	free(rj->codes);
+	free(rj->slots);
 	free(rj->cause);
 	free(rj->enterprise_cause);
 	free(rj->officer_cause);

@@ -22,6 +22,13 @@
 
 #include "liaison.h"
 
+/*
+ * A streamed entry's names and strings are copied once, into a pool that
+ * is emptied when the entry has been read, and its cJSON items only refer
+ * to them: a million entries are then five allocations each, not thirteen.
+ */
+#define ROSTER_STREAM_POOL (64 * 1024)
+
 struct roster_stream {
 	const char *name;           /* for messages */
 	struct roster_json *rj;
@@ -31,11 +38,14 @@ struct roster_stream {
 	size_t depth;
 	size_t alloc;
 	char *key;                  /* a member name waiting for its value */
+	int key_pooled;             /* it is in the pool, not allocated */
 	enum roster_array which;    /* of the streamed array open */
 	int discard;                /* its entries are dropped (a repeat) */
 	int done;                   /* the document's value is complete */
 	char *buf;                  /* a scalar, NUL-terminated for cJSON */
 	size_t buflen;
+	char *pool;                 /* the strings of the streamed entry */
+	size_t pooled;
 	const char *chunk;          /* the piece being parsed */
 	size_t lines;               /* newlines before it */
 	char *cause;                /* what is wrong with the text */
@@ -65,14 +75,37 @@ roster_stream_refuse(struct roster_stream *rs, const char *what)
 	return 0;
 }
 
-/* Return s (len bytes) NUL-terminated in rs->buf, or NULL if s holds a NUL. */
+/* Return 1 if the value being read is (in) an entry of a streamed array. */
+static int
+roster_stream_in_entry(const struct roster_stream *rs)
+{
+	return rs->depth >= 2 && rs->stack[1] == NULL;
+}
+
+/*
+ * Return s (len bytes) NUL-terminated: in the pool (*pooled set) when it
+ * is part of a streamed entry and fits, else in rs->buf. NULL if s holds a
+ * NUL.
+ */
 static const char *
 roster_stream_text(struct roster_stream *rs, const unsigned char *s,
-    size_t len)
+    size_t len, int *pooled)
 {
+	char *at;
+
+	*pooled = 0;
 	if (memchr(s, '\0', len) != NULL) {
 		roster_stream_refuse(rs, "\\u0000 is not allowed in a string");
 		return NULL;
+	}
+	if (roster_stream_in_entry(rs) &&
+	    len + 1 <= ROSTER_STREAM_POOL - rs->pooled) {
+		at = rs->pool + rs->pooled;
+		memcpy(at, s, len);
+		at[len] = '\0';
+		rs->pooled += len + 1;
+		*pooled = 1;
+		return at;
 	}
 	if (len + 1 > rs->buflen) {
 		rs->buflen = len + 1 < 256 ? 256 : len + 1;
@@ -100,13 +133,17 @@ roster_stream_attach(struct roster_stream *rs, cJSON *item)
 		rs->root = item;
 	else if (parent == NULL)
 		return;              /* a streamed entry: handed over when done */
+	else if (cJSON_IsObject(parent) && rs->key_pooled)
+		cJSON_AddItemToObjectCS(parent, rs->key, item);
 	else if (cJSON_IsObject(parent))
 		cJSON_AddItemToObject(parent, rs->key != NULL ? rs->key : "",
 		    item);
 	else
 		cJSON_AddItemToArray(parent, item);
-	free(rs->key);
+	if (!rs->key_pooled)
+		free(rs->key);
 	rs->key = NULL;
+	rs->key_pooled = 0;
 }
 
 /* A value is complete: hand a streamed entry over, or end the document. */
@@ -122,6 +159,7 @@ roster_stream_complete(struct roster_stream *rs, cJSON *item)
 	if (!rs->discard)
 		roster_json_entry(rs->rj, rs->which, item);
 	cJSON_Delete(item);
+	rs->pooled = 0;
 }
 
 /* A scalar: attached and complete at once. */
@@ -179,9 +217,11 @@ static int
 roster_stream_number(void *arg, const char *s, size_t len)
 {
 	struct roster_stream *rs = arg;
-	const char *text = roster_stream_text(rs, (const unsigned char *)s, len);
+	const char *text;
+	int pooled;
 
-	if (text == NULL)
+	if ((text = roster_stream_text(rs, (const unsigned char *)s, len,
+	    &pooled)) == NULL)
 		return 0;
 	return roster_stream_scalar(rs, cJSON_CreateNumber(strtod(text,
 	    NULL)));
@@ -191,11 +231,13 @@ static int
 roster_stream_string(void *arg, const unsigned char *s, size_t len)
 {
 	struct roster_stream *rs = arg;
-	const char *text = roster_stream_text(rs, s, len);
+	const char *text;
+	int pooled;
 
-	if (text == NULL)
+	if ((text = roster_stream_text(rs, s, len, &pooled)) == NULL)
 		return 0;
-	return roster_stream_scalar(rs, cJSON_CreateString(text));
+	return roster_stream_scalar(rs, pooled ?
+	    cJSON_CreateStringReference(text) : cJSON_CreateString(text));
 }
 
 static int
@@ -208,12 +250,15 @@ static int
 roster_stream_map_key(void *arg, const unsigned char *s, size_t len)
 {
 	struct roster_stream *rs = arg;
-	const char *text = roster_stream_text(rs, s, len);
+	const char *text;
+	int pooled;
 
-	if (text == NULL)
+	if ((text = roster_stream_text(rs, s, len, &pooled)) == NULL)
 		return 0;
-	free(rs->key);
-	rs->key = xstrdup(text);
+	if (!rs->key_pooled)
+		free(rs->key);
+	rs->key = pooled ? (char *)text : xstrdup(text);
+	rs->key_pooled = pooled;
 	return 1;
 }
 
@@ -270,6 +315,7 @@ roster_stream_new(const char *name)
 	/* UTF-8 is roster_text_problem's, which names the field. */
 	yajl_config(rs->yajl, yajl_dont_validate_strings, 1);
 	rs->chunk = "";
+	rs->pool = xmalloc(ROSTER_STREAM_POOL);
 	return rs;
 }
 
@@ -318,7 +364,9 @@ roster_stream_free(struct roster_stream *rs)
 	cJSON_Delete(rs->root);
 	yajl_free(rs->yajl);
 	free(rs->stack);
-	free(rs->key);
+	if (!rs->key_pooled)
+		free(rs->key);
+	free(rs->pool);
 	free(rs->buf);
 	free(rs->cause);
 	free(rs);
