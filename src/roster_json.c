@@ -622,22 +622,18 @@ roster_json_check_code(struct roster_json *rj, const char *label,
 }
 
 /*
- * Make room for entry n of the array at *base (size bytes an entry, *alloc
- * allocated), growing it by half, and return the entry, zeroed.
+ * Make room for entry n, zeroed, in array (size bytes an entry, *alloc
+ * allocated), growing it by half. Return the array (it may have moved).
  */
 static void *
-roster_json_grow(void *base, size_t n, size_t *alloc, size_t size)
+roster_json_grow(void *array, size_t n, size_t *alloc, size_t size)
 {
-	void **array = base;
-	char *entry;
-
 	if (n == *alloc) {
 		*alloc = *alloc < 64 ? 64 : *alloc + *alloc / 2;
-		*array = xreallocarray(*array, *alloc, size);
+		array = xreallocarray(array, *alloc, size);
 	}
-	entry = (char *)*array + n * size;
-	memset(entry, 0, size);
-	return entry;
+	memset((char *)array + n * size, 0, size);
+	return array;
 }
 
 /* Read one enterprise (the next in the file) into the roster. */
@@ -654,8 +650,9 @@ roster_json_enterprise(struct roster_json *rj, const cJSON *entry)
 
 	roster_json_label(label, sizeof label, "enterprises", r->nenterprises,
 	    entry);
-	e = roster_json_grow(&r->enterprises, r->nenterprises,
+	r->enterprises = roster_json_grow(r->enterprises, r->nenterprises,
 	    &rj->enterprises_alloc, sizeof *r->enterprises);
+	e = &r->enterprises[r->nenterprises];
 	if (roster_json_check_fields(rj, label, entry, fields) != 0 ||
 	    roster_json_text(rj, label, entry, "id", 1, &id) != 0 ||
 	    roster_json_check_code(rj, label, id) != 0)
@@ -754,8 +751,9 @@ roster_json_officer(struct roster_json *rj, const cJSON *entry)
 	char label[128];
 
 	roster_json_label(label, sizeof label, "officers", i, entry);
-	o = roster_json_grow(&r->officers, i, &rj->officers_alloc,
+	r->officers = roster_json_grow(r->officers, i, &rj->officers_alloc,
 	    sizeof *r->officers);
+	o = &r->officers[i];
 	if (roster_json_id_and_name(rj, label, entry, fields, &o->id,
 	    &o->name) != 0)
 		return -1;
@@ -812,7 +810,7 @@ roster_json_streamed(const char *key, enum roster_array *which)
 	return 1;
 }
 
-/* An entry's id and its place in the file, to sort a streamed array. */
+/* An officer's id and its place in the file, to sort them. */
 struct roster_json_key {
 	const char *id;
 	size_t index;
@@ -830,42 +828,40 @@ roster_json_key_cmp(const void *a, const void *b)
 }
 
 /*
- * Sort the n entries at *base (size bytes each, file order, each beginning
- * with its char *id) into a new array by id. Refuse an id given twice,
- * naming its first two entries in the file as roster_json_sort does.
- * Return 0 or -1.
+ * Sort the officers (file order) into a new array by id. Refuse an id
+ * given twice, naming its first two entries in the file as
+ * roster_json_sort does. Return 0 or -1.
  */
 static int
-roster_json_sort_streamed(struct roster_json *rj, void *base, size_t n,
-    size_t size, const char *array_name)
+roster_json_sort_officers(struct roster_json *rj)
 {
+	struct roster *r = rj->roster;
 	struct roster_json_key *keys;
-	void **array = base;
-	char *from = *array, *sorted;
-	size_t i;
+	struct officer *sorted;
+	size_t i, n = r->nofficers;
 
 	keys = xcalloc(n == 0 ? 1 : n, sizeof *keys);
 	for (i = 0; i < n; i++) {
-		keys[i].id = *(char **)(from + i * size);
+		keys[i].id = r->officers[i].id;
 		keys[i].index = i;
 	}
 	if (n > 0)
 		qsort(keys, n, sizeof *keys, roster_json_key_cmp);
 	for (i = 1; i < n; i++) {
 		if (strcmp(keys[i - 1].id, keys[i].id) == 0) {
-			roster_json_error(rj, "%s[%zu] \"%s\": duplicate id "
-			    "(also %s[%zu])", array_name, keys[i].index,
-			    keys[i].id, array_name, keys[i - 1].index);
+			roster_json_error(rj, "officers[%zu] \"%s\": duplicate "
+			    "id (also officers[%zu])", keys[i].index,
+			    keys[i].id, keys[i - 1].index);
 			free(keys);
 			return -1;
 		}
 	}
-	sorted = xreallocarray(NULL, n == 0 ? 1 : n, size);
+	sorted = xcalloc(n == 0 ? 1 : n, sizeof *sorted);
 	for (i = 0; i < n; i++)
-		memcpy(sorted + i * size, from + keys[i].index * size, size);
+		sorted[i] = r->officers[keys[i].index];
 	free(keys);
-	free(from);
-	*array = sorted;
+	free(r->officers);
+	r->officers = sorted;
 	return 0;
 }
 
@@ -1060,8 +1056,7 @@ roster_json_officers(struct roster_json *rj, const cJSON *root)
 	free(seen);
 	if (rj->officer_cause != NULL)
 		return roster_json_take(rj, &rj->officer_cause);
-	return roster_json_sort_streamed(rj, &r->officers, r->nofficers,
-	    sizeof *r->officers, "officers");
+	return roster_json_sort_officers(rj);
 }
 
 /* --- the document -------------------------------------------------------- */
