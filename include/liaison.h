@@ -511,14 +511,27 @@ int roster_officer_has(const struct officer *, const char *enterprise_id);
 
 /* roster_load.c */
 struct roster *roster_load(const char *path, char **cause);
+struct roster *roster_load_rest(const char *path, struct cJSON **rest,
+    char **cause);
 struct roster *roster_load_text(const char *text, size_t len,
     const char *name, char **cause);
 
+/* roster_stream.c */
+struct roster_stream;
+struct roster_stream *roster_stream_new(const char *name);
+int roster_stream_feed(struct roster_stream *, const char *, size_t);
+struct roster *roster_stream_end(struct roster_stream *, struct cJSON **rest,
+    char **cause);
+
 /* roster_json.c */
-struct cJSON *roster_json_tree(const char *text, size_t len, const char *name,
+struct roster_json;
+struct roster_json *roster_json_begin(const char *name);
+int roster_json_streamed(const char *key, enum roster_array *which);
+void roster_json_entry(struct roster_json *, enum roster_array,
+    const struct cJSON *entry);
+struct roster *roster_json_end(struct roster_json *, const struct cJSON *root,
     char **cause);
-struct roster *roster_json_build(struct cJSON *root, const char *name,
-    char **cause);
+void roster_json_free(struct roster_json *);
 
 /* date.c */
 int date_month_length(int year, int month);
@@ -1219,7 +1232,8 @@ struct roster_csv_input {
 	const char *timezone;    /* NULL: the base roster's, or Asia/Shanghai */
 	const struct cJSON *base;       /* a roster for what is not given, or NULL */
 };
-char *roster_csv_import(const struct roster_csv_input *, char **cause);
+char *roster_csv_import(const struct roster_csv_input *, struct roster **,
+    char **cause);
 
 /* ledger_rows.c */
 #define LEDGER_NCOLUMNS 24

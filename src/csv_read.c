@@ -9,10 +9,11 @@
  * the header line has more of outside quotes. Quoting, embedded separators,
  * quotes and newlines are libcsv's job, in strict mode.
  *
- * libcsv does not say where a field starts, so the text is fed to it one
- * byte at a time and the line of a field's first byte is noted; a cell
- * spanning lines (a quoted newline) is placed on its first line. Columns are
- * numbered from 1 by their position in the row.
+ * libcsv does not say where a field starts, so the text is fed to it a
+ * line at a time: a field that starts in a line starts on that line (a
+ * field ending sets the next one's line to the current), and a cell
+ * spanning lines (a quoted newline) is placed on its first line. Columns
+ * are numbered from 1 by their position in the row.
  */
 #include "config.h"
 
@@ -33,9 +34,9 @@ struct csv_read_state {
 	struct csv_sheet *sheet;
 	struct csv_row row;         /* the row being filled */
 	size_t rowalloc;
+	size_t rowsalloc;           /* rows allocated in the sheet */
 	int line;                   /* of the byte being fed */
 	int field_line;             /* where the current field started */
-	int pending;                /* a field ended; the next starts anew */
 	unsigned char delim;
 };
 
@@ -69,7 +70,7 @@ csv_read_field(void *data, size_t len, void *arg)
 	cell->line = st->field_line;
 	if (st->row.ncells == 1)
 		st->row.line = st->field_line;
-	st->pending = 1;
+	st->field_line = st->line;  /* the next field, if it starts here */
 }
 
 /* Return 1 if every cell of row is empty. */
@@ -98,13 +99,18 @@ csv_read_row_end(int c, void *arg)
 			free(st->row.cells[i].text);
 		free(st->row.cells);
 	} else {
-		sheet->rows = xreallocarray(sheet->rows, sheet->nrows + 1,
-		    sizeof *sheet->rows);
+		if (sheet->nrows == st->rowsalloc) {
+			st->rowsalloc = st->rowsalloc ? st->rowsalloc * 2 : 64;
+			sheet->rows = xreallocarray(sheet->rows,
+			    st->rowsalloc, sizeof *sheet->rows);
+		}
+		/* A row keeps only the cells it has (a million rows). */
+		st->row.cells = xreallocarray(st->row.cells, st->row.ncells,
+		    sizeof *st->row.cells);
 		sheet->rows[sheet->nrows++] = st->row;
 	}
 	memset(&st->row, 0, sizeof st->row);
 	st->rowalloc = 0;
-	st->pending = 1;
 }
 
 /* Return the line (from 1) of byte offset off in text. */
@@ -188,14 +194,14 @@ csv_read_parse(struct csv_sheet *sheet, const char *text, size_t len,
 {
 	struct csv_read_state st;
 	struct csv_parser p;
-	size_t i;
+	const char *nl;
+	size_t i, n, done;
 	int status = 0;
 
 	memset(&st, 0, sizeof st);
 	st.sheet = sheet;
 	st.line = 1;
 	st.field_line = 1;
-	st.pending = 1;
 	st.delim = csv_read_guess_delim(text, len);
 	sheet->delim = (char)st.delim;
 	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
@@ -203,15 +209,22 @@ csv_read_parse(struct csv_sheet *sheet, const char *text, size_t len,
 	csv_set_delim(&p, st.delim);
 	csv_read_delim = st.delim;
 	csv_set_space_func(&p, csv_read_is_space);
-	for (i = 0; i < len; i++) {
-		if (st.pending && text[i] != '\r' && text[i] != '\n') {
+	for (i = 0; i < len; i += n) {
+		/* A line at a time, its newline included. */
+		nl = memchr(text + i, '\n', len - i);
+		n = nl != NULL ? (size_t)(nl - (text + i)) + 1 : len - i;
+		/* A field starting in this line starts on it, unless one is
+		 * still open from an earlier line (a quoted newline: libcsv
+		 * says so in its state). */
+		if (!p.quoted)
 			st.field_line = st.line;
-			st.pending = 0;
-		}
-		if (csv_parse(&p, text + i, 1, csv_read_field, csv_read_row_end,
-		    &st) != 1)
+		done = csv_parse(&p, text + i, n, csv_read_field,
+		    csv_read_row_end, &st);
+		if (done != n) {
+			i += done;   /* the byte refused */
 			break;
-		if (text[i] == '\n')
+		}
+		if (nl != NULL)
 			st.line++;
 	}
 	if (i < len) {

@@ -111,26 +111,25 @@ ctl_roster_slurp(const char *path, size_t *len)
 	return data;
 }
 
-/* Read --base: a valid roster, as a cJSON tree. NULL on error. */
+/*
+ * Read --base: a valid roster, read once, as a cJSON tree of what an
+ * import takes from it (its enterprises and officers are left out). NULL
+ * on error.
+ */
 static cJSON *
 ctl_roster_base(const char *path)
 {
 	struct roster *r;
-	char *cause = NULL, *text;
-	cJSON *root;
-	size_t len;
+	char *cause = NULL;
+	cJSON *rest;
 
-	if ((r = roster_load(path, &cause)) == NULL) {
+	if ((r = roster_load_rest(path, &rest, &cause)) == NULL) {
 		fprintf(stderr, "liaisonctl: %s\n", cause);
 		free(cause);
 		return NULL;
 	}
 	roster_free(r);
-	if ((text = ctl_roster_slurp(path, &len)) == NULL)
-		return NULL;
-	root = cJSON_ParseWithLength(text, len);
-	free(text);
-	return root;
+	return rest;
 }
 
 /*
@@ -165,14 +164,13 @@ ctl_roster_import(int argc, char **argv)
 			goto out;
 		in.sheets[i] = sheets[i];
 	}
-	if ((text = roster_csv_import(&in, &cause)) == NULL)
+	/* Checked once, as it was made: the text is not read again. */
+	if ((text = roster_csv_import(&in, &r, &cause)) == NULL)
 		goto out;
 	len = strlen(text);
 	text = xreallocarray(text, len + 2, 1);
 	memcpy(text + len, "\n", 2);
 	len++;
-	if ((r = roster_load_text(text, len, a.output, &cause)) == NULL)
-		goto out;
 	if (atomic_write_files(&a.output, &text, &len, 1, &cause) != 0) {
 		roster_free(r);
 		goto out;

@@ -62,6 +62,11 @@ struct roster_csv_import_state {
 	size_t nproblems;        /* found, kept or not */
 	struct roster_csv_key *officers;  /* sorted, entry set; for links */
 	size_t nofficers;
+	/* The enterprises, printed as they are made (a million of them are
+	 * never a tree): what cJSON_Print writes inside their array. */
+	char *ents;
+	size_t entslen;
+	size_t entsalloc;
 };
 
 /* --- problems ------------------------------------------------------------ */
@@ -575,6 +580,74 @@ roster_csv_import_row(struct roster_csv_import_state *im,
 		cJSON_Delete(webhook);
 }
 
+/* Append len bytes at s to the printed enterprises. */
+static void
+roster_csv_import_put(struct roster_csv_import_state *im, const char *s,
+    size_t len)
+{
+	if (im->entslen + len + 1 > im->entsalloc) {
+		im->entsalloc = im->entsalloc ? im->entsalloc * 2 : 1 << 20;
+		if (im->entsalloc < im->entslen + len + 1)
+			im->entsalloc = im->entslen + len + 1;
+		im->ents = xreallocarray(im->ents, im->entsalloc, 1);
+	}
+	memcpy(im->ents + im->entslen, s, len);
+	im->entslen += len;
+	im->ents[im->entslen] = '\0';
+}
+
+/*
+ * Print an enterprise entry as cJSON_Print prints it inside the root's
+ * array: after ", " unless first, each line indented two more tabs.
+ */
+static void
+roster_csv_import_print(struct roster_csv_import_state *im,
+    const cJSON *entry)
+{
+	char *text = cJSON_Print(entry), *p, *nl;
+
+	if (text == NULL)
+		fatalx("roster_csv_import_print: cJSON_Print failed");
+	if (im->entslen > 0)
+		roster_csv_import_put(im, ", ", 2);
+	for (p = text; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		roster_csv_import_put(im, p, (size_t)(nl - p));
+		roster_csv_import_put(im, "\n\t\t", 3);
+	}
+	roster_csv_import_put(im, p, strlen(p));
+	free(text);
+}
+
+/*
+ * Return root printed (cJSON_Print) with the enterprises printed so far
+ * in its last member, the empty "enterprises" array. The text is made in
+ * im->ents's buffer, which is handed over.
+ */
+static char *
+roster_csv_import_text_of(struct roster_csv_import_state *im,
+    const cJSON *root)
+{
+	static const char tail[] = "]\n}";
+	char *head = cJSON_Print(root), *text;
+	size_t headlen, total;
+
+	if (head == NULL)
+		fatalx("roster_csv_import_text_of: cJSON_Print failed");
+	headlen = strlen(head);
+	if (headlen < 4 || strcmp(head + headlen - 4, "[]\n}") != 0)
+		fatalx("roster_csv_import_text_of: enterprises not last");
+	headlen -= 3;                /* keep the "[" */
+	total = headlen + im->entslen + sizeof tail;
+	text = xreallocarray(im->ents, total, 1);
+	memmove(text + headlen, text, im->entslen);
+	memcpy(text, head, headlen);
+	memcpy(text + headlen + im->entslen, tail, sizeof tail);
+	free(head);
+	im->ents = NULL;
+	im->entslen = im->entsalloc = 0;
+	return text;
+}
+
 /*
  * Add the array of sheet id to root: one entry a data row, each row
  * checked, then filled column by column; an id given twice is reported.
@@ -596,6 +669,14 @@ roster_csv_import_rows(struct roster_csv_import_state *im, cJSON *root,
 	for (r = 1; r < s->csv->nrows; r++) {
 		roster_csv_import_check_row(im, s, r);
 		entry = cJSON_CreateObject();
+		if (id == ROSTER_CSV_ENTERPRISES) {
+			/* Printed at once, unless nothing will be printed. */
+			roster_csv_import_row(im, s, r, entry);
+			if (im->nproblems == 0)
+				roster_csv_import_print(im, entry);
+			cJSON_Delete(entry);
+			continue;
+		}
 		cJSON_AddItemToArray(array, entry);
 		roster_csv_import_row(im, s, r, entry);
 		if (id != ROSTER_CSV_OFFICERS)
@@ -763,16 +844,18 @@ roster_csv_import_locate(const struct roster_csv_import_state *im,
 }
 
 /*
- * Build a roster from the sheets of in and check it with roster_load_text.
- * Return its JSON text (formatted; the caller frees), or NULL with *cause
+ * Build a roster from the sheets of in and check it with roster_load_text,
+ * once. Return its JSON text (formatted; the caller frees) and, with
+ * roster, the checked roster (free with roster_free); or NULL with *cause
  * set: the problems found, one a line, each "FILE:LINE:COLUMN: what" (a
  * plain message when no sheet is at fault). Nothing is written anywhere.
  */
 char *
-roster_csv_import(const struct roster_csv_input *in, char **cause)
+roster_csv_import(const struct roster_csv_input *in, struct roster **roster,
+    char **cause)
 {
 	struct roster_csv_import_state im;
-	struct roster *roster;
+	struct roster *r;
 	char *text, *located, *rcause = NULL;
 	cJSON *root = NULL;
 	size_t i;
@@ -792,11 +875,12 @@ roster_csv_import(const struct roster_csv_input *in, char **cause)
 		root = roster_csv_import_build(&im, in);
 	if (im.nproblems > 0) {
 		*cause = roster_csv_import_cause(&im);
+		free(im.ents);
 		return NULL;
 	}
-	text = cJSON_Print(root);
+	text = roster_csv_import_text_of(&im, root);
 	cJSON_Delete(root);
-	if ((roster = roster_load_text(text, strlen(text), "roster",
+	if ((r = roster_load_text(text, strlen(text), "roster",
 	    &rcause)) == NULL) {
 		free(text);
 		if ((located = roster_csv_import_locate(&im, rcause)) != NULL) {
@@ -806,6 +890,9 @@ roster_csv_import(const struct roster_csv_input *in, char **cause)
 			*cause = rcause;
 		return NULL;
 	}
-	roster_free(roster);
+	if (roster != NULL)
+		*roster = r;
+	else
+		roster_free(r);
 	return text;
 }

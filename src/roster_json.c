@@ -11,16 +11,24 @@
  * only the first problem is told. roster_csv_import turns these messages
  * back into the sheet cell the entry came from, so keep their form.
  *
- * roster_json_tree parses the text, roster_json_build turns the tree into
- * a roster and frees it: two steps, so that roster_load.c can free the text
- * before the roster is built.
+ * The text comes in as a stream (roster_stream.c, on yajl): a province's
+ * file is 150 MB, its cJSON tree a gigabyte. The enterprises and officers
+ * are handed over one entry at a time (roster_json_entry) and read at once;
+ * the rest of the document comes as one small tree at the end
+ * (roster_json_end), which checks everything in the order it always has.
+ * An officer's enterprises are kept as ids until the enterprises are all
+ * read and sorted, since a file may list the officers first. A bad entry
+ * stops its array's reading, but its message waits: a problem the order of
+ * the checks puts first (the zone, say, further down the file) still wins.
  *
- * About 800 lines: one reader per kind of roster entry, each short; they
+ * About 900 lines: one reader per kind of roster entry, each short; they
  * share the error state and the arena, so they stay in one file.
  */
 #include "config.h"
 
+#include <endian.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,11 +50,39 @@ static const char *const roster_json_levels[] = {
 	"zone", "municipal", "provincial", NULL
 };
 
+/*
+ * A credit code (USCC_LEN characters, checked) as integers that order as
+ * its text does, and the place of its enterprise: sorting a million of
+ * these and looking codes up wants no strcmp.
+ */
+struct roster_json_code {
+	uint64_t hi;
+	uint64_t mid;
+	uint32_t lo;
+	uint32_t index;
+};
+
 /* State of one read. */
 struct roster_json {
 	const char *name;           /* the file, for messages */
 	struct roster *roster;
-	char *cause;
+	char **slot;                /* where roster_json_error writes: below */
+	char *cause;                /* the document's checks, in their order */
+	char *enterprise_cause;     /* the first bad enterprise streamed by */
+	char *officer_cause;        /* the first bad officer streamed by */
+	size_t enterprises_alloc;
+	size_t officers_alloc;
+	/* Each officer's enterprise ids (NULL: not a string), in scratch's
+	 * arena, until the enterprises are sorted and can be looked up. */
+	char ***links;
+	size_t links_alloc;
+	struct roster *scratch;
+	/* The sorted enterprises' codes and a hash table of them (each slot
+	 * 1 + a place in codes, 0 when empty), for the officers' lookups:
+	 * a million lookups by bsearch miss the cache twenty times each. */
+	struct roster_json_code *codes;
+	uint32_t *slots;
+	size_t mask;
 	/* One arena copy of each fixed word, shared by all entries. */
 	char *kind_copies[2];
 	char *level_copies[3];
@@ -66,12 +102,12 @@ roster_json_error(struct roster_json *rj, const char *fmt, ...)
 	char what[1024];
 	va_list ap;
 
-	if (rj->cause != NULL)
+	if (*rj->slot != NULL)
 		return -1;
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
-	xasprintf(&rj->cause, "%s: %s", rj->name, what);
+	xasprintf(rj->slot, "%s: %s", rj->name, what);
 	return -1;
 }
 
@@ -585,95 +621,139 @@ roster_json_check_code(struct roster_json *rj, const char *label,
 	    label, expected);
 }
 
-/* Read "enterprises"; sort them by id and refuse a duplicate. */
+/*
+ * Make room for entry n, zeroed, in array (size bytes an entry, *alloc
+ * allocated), growing it by half. Return the array (it may have moved).
+ */
+static void *
+roster_json_grow(void *array, size_t n, size_t *alloc, size_t size)
+{
+	if (n == *alloc) {
+		*alloc = *alloc < 64 ? 64 : *alloc + *alloc / 2;
+		array = xreallocarray(array, *alloc, size);
+	}
+	memset((char *)array + n * size, 0, size);
+	return array;
+}
+
+/* Read one enterprise (the next in the file) into the roster. */
 static int
-roster_json_enterprises(struct roster_json *rj, const cJSON *root)
+roster_json_enterprise(struct roster_json *rj, const cJSON *entry)
 {
 	static const char *const fields[] = {
 		"id", "name", "kind", "area", NULL
 	};
 	struct roster *r = rj->roster;
-	const cJSON *array, *entry;
 	struct enterprise *e;
 	const char *id;
 	char label[128];
-	size_t i = 0;
 
-	if (roster_json_array(rj, "roster", root, "enterprises", 1,
-	    &array) != 0)
+	roster_json_label(label, sizeof label, "enterprises", r->nenterprises,
+	    entry);
+	r->enterprises = roster_json_grow(r->enterprises, r->nenterprises,
+	    &rj->enterprises_alloc, sizeof *r->enterprises);
+	e = &r->enterprises[r->nenterprises];
+	if (roster_json_check_fields(rj, label, entry, fields) != 0 ||
+	    roster_json_text(rj, label, entry, "id", 1, &id) != 0 ||
+	    roster_json_check_code(rj, label, id) != 0)
 		return -1;
-	r->nenterprises = (size_t)cJSON_GetArraySize(array);
-	r->enterprises = xcalloc(r->nenterprises, sizeof *r->enterprises);
-	cJSON_ArrayForEach(entry, array) {
-		roster_json_label(label, sizeof label, "enterprises", i, entry);
-		e = &r->enterprises[i++];
-		if (roster_json_check_fields(rj, label, entry, fields) != 0 ||
-		    roster_json_text(rj, label, entry, "id", 1, &id) != 0 ||
-		    roster_json_check_code(rj, label, id) != 0)
-			return -1;
-		memcpy(e->id, id, sizeof e->id);
-		if (roster_json_string(rj, label, entry, "name", 1,
-		    &e->name) != 0)
-			return -1;
-		if (roster_json_word(rj, label, entry, "kind", roster_json_kinds,
-		    rj->kind_copies, &e->kind) != 0 ||
-		    roster_json_string(rj, label, entry, "area", 0,
-		    &e->area) != 0)
-			return -1;
-	}
-	return roster_json_sort(rj, ROSTER_ENTERPRISES, array, "enterprises");
+	memcpy(e->id, id, sizeof e->id);
+	if (roster_json_string(rj, label, entry, "name", 1, &e->name) != 0 ||
+	    roster_json_word(rj, label, entry, "kind", roster_json_kinds,
+	    rj->kind_copies, &e->kind) != 0 ||
+	    roster_json_string(rj, label, entry, "area", 0, &e->area) != 0)
+		return -1;
+	r->nenterprises++;
+	return 0;
 }
 
 /*
- * Read the "enterprises" of officer o (number officer): known enterprises,
- * each once. seen[] holds, per enterprise, 1 + the last officer that listed
- * it, so a repeat is found without a search.
+ * Keep the ids of the "enterprises" of officer o (number officer, entry
+ * label) for roster_json_officer_links: they are looked up once every
+ * enterprise is read.
  */
 static int
-roster_json_officer_enterprises(struct roster_json *rj, const char *label,
-    const cJSON *entry, struct officer *o, size_t officer, size_t *seen)
+roster_json_officer_keep(struct roster_json *rj, const char *label,
+    const cJSON *entry, struct officer *o, size_t officer)
 {
-	struct roster *r = rj->roster;
 	const cJSON *array, *item;
-	const struct enterprise *e;
-	const char *id;
-	size_t i = 0, at;
+	char **ids;
+	size_t i = 0;
 
 	if (roster_json_array(rj, label, entry, "enterprises", 1,
 	    &array) != 0)
 		return -1;
 	o->nenterprises = (size_t)cJSON_GetArraySize(array);
-	o->enterprises = roster_alloc(r, o->nenterprises *
+	o->enterprises = roster_alloc(rj->roster, o->nenterprises *
 	    sizeof *o->enterprises, sizeof *o->enterprises);
+	ids = roster_alloc(rj->scratch, o->nenterprises * sizeof *ids,
+	    sizeof *ids);
 	cJSON_ArrayForEach(item, array) {
-		id = roster_json_item(rj, label, "enterprises", i, item);
-		if (id == NULL)
-			return -1;
-		if ((e = roster_enterprise(r, id)) == NULL)
+		ids[i++] = cJSON_IsString(item) ?
+		    roster_strdup(rj->scratch, item->valuestring) : NULL;
+	}
+	if (officer >= rj->links_alloc) {
+		rj->links_alloc = rj->officers_alloc;
+		rj->links = xreallocarray(rj->links, rj->links_alloc,
+		    sizeof *rj->links);
+	}
+	rj->links[officer] = ids;
+	return 0;
+}
+
+static const struct enterprise *roster_json_find_enterprise(
+    struct roster_json *, const char *);
+
+/*
+ * Look up the enterprises officer o (number officer) listed: known
+ * enterprises, each once. seen[] holds, per enterprise, 1 + the last
+ * officer that listed it, so a repeat is found without a search.
+ */
+static int
+roster_json_officer_links(struct roster_json *rj, struct officer *o,
+    size_t officer, size_t *seen)
+{
+	struct roster *r = rj->roster;
+	const struct enterprise *e;
+	char **ids = rj->links[officer];
+	char label[128];
+	size_t i, at;
+
+	snprintf(label, sizeof label, "officers[%zu] \"%s\"", officer, o->id);
+	for (i = 0; i < o->nenterprises; i++) {
+		if (ids[i] == NULL)
+			return roster_json_error(rj, "%s: enterprises[%zu]: "
+			    "expected a string", label, i);
+		if ((e = roster_json_find_enterprise(rj, ids[i])) == NULL)
 			return roster_json_refuse_item(rj, label, "enterprises",
-			    i, id, "no such enterprise");
+			    i, ids[i], "no such enterprise");
 		at = (size_t)(e - r->enterprises);
 		if (seen[at] == officer + 1)
 			return roster_json_refuse_item(rj, label, "enterprises",
 			    i, e->id, "listed twice");
 		seen[at] = officer + 1;
-		o->enterprises[i++] = e;
+		o->enterprises[i] = e;
 	}
 	return 0;
 }
 
-/* Read one officer (entry number i) into o. */
+/* Read one officer (the next in the file) into the roster. */
 static int
-roster_json_officer(struct roster_json *rj, const cJSON *entry, size_t i,
-    struct officer *o, size_t *seen)
+roster_json_officer(struct roster_json *rj, const cJSON *entry)
 {
 	static const char *const fields[] = {
 		"id", "name", "level", "unit", "phone", "email", "enterprises",
 		NULL
 	};
+	struct roster *r = rj->roster;
+	struct officer *o;
+	size_t i = r->nofficers;
 	char label[128];
 
 	roster_json_label(label, sizeof label, "officers", i, entry);
+	r->officers = roster_json_grow(r->officers, i, &rj->officers_alloc,
+	    sizeof *r->officers);
+	o = &r->officers[i];
 	if (roster_json_id_and_name(rj, label, entry, fields, &o->id,
 	    &o->name) != 0)
 		return -1;
@@ -687,38 +767,304 @@ roster_json_officer(struct roster_json *rj, const cJSON *entry, size_t i,
 	    !roster_email_ok(o->email))
 		return roster_json_error(rj, "%s: email \"%s\": not a mail "
 		    "address", label, o->email);
-	return roster_json_officer_enterprises(rj, label, entry, o, i, seen);
+	if (roster_json_officer_keep(rj, label, entry, o, i) != 0)
+		return -1;
+	r->nofficers++;
+	return 0;
 }
 
-/* Read "officers" (after the enterprises); sort, refuse a duplicate. */
+/*
+ * Take one entry of the "enterprises" or "officers" array, in file order.
+ * After a bad one the rest of that array is passed over: its message is
+ * kept for roster_json_end, which decides whether it is the one told.
+ */
+void
+roster_json_entry(struct roster_json *rj, enum roster_array which,
+    const cJSON *entry)
+{
+	if (which == ROSTER_ENTERPRISES) {
+		rj->slot = &rj->enterprise_cause;
+		if (rj->enterprise_cause == NULL)
+			(void)roster_json_enterprise(rj, entry);
+	} else {
+		rj->slot = &rj->officer_cause;
+		if (rj->officer_cause == NULL)
+			(void)roster_json_officer(rj, entry);
+	}
+	rj->slot = &rj->cause;
+}
+
+/*
+ * Return 1, with *which set, if member key of the document is an array
+ * whose entries roster_json_entry takes one at a time.
+ */
+int
+roster_json_streamed(const char *key, enum roster_array *which)
+{
+	if (strcmp(key, "enterprises") == 0)
+		*which = ROSTER_ENTERPRISES;
+	else if (strcmp(key, "officers") == 0)
+		*which = ROSTER_OFFICERS;
+	else
+		return 0;
+	return 1;
+}
+
+/* An officer's id and its place in the file, to sort them. */
+struct roster_json_key {
+	const char *id;
+	size_t index;
+};
+
+static int
+roster_json_key_cmp(const void *a, const void *b)
+{
+	const struct roster_json_key *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	if (c != 0)
+		return c;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/*
+ * Sort the officers (file order) into a new array by id. Refuse an id
+ * given twice, naming its first two entries in the file as
+ * roster_json_sort does. Return 0 or -1.
+ */
+static int
+roster_json_sort_officers(struct roster_json *rj)
+{
+	struct roster *r = rj->roster;
+	struct roster_json_key *keys;
+	struct officer *sorted;
+	size_t i, n = r->nofficers;
+
+	keys = xcalloc(n == 0 ? 1 : n, sizeof *keys);
+	for (i = 0; i < n; i++) {
+		keys[i].id = r->officers[i].id;
+		keys[i].index = i;
+	}
+	if (n > 0)
+		qsort(keys, n, sizeof *keys, roster_json_key_cmp);
+	for (i = 1; i < n; i++) {
+		if (strcmp(keys[i - 1].id, keys[i].id) == 0) {
+			roster_json_error(rj, "officers[%zu] \"%s\": duplicate "
+			    "id (also officers[%zu])", keys[i].index,
+			    keys[i].id, keys[i - 1].index);
+			free(keys);
+			return -1;
+		}
+	}
+	sorted = xcalloc(n == 0 ? 1 : n, sizeof *sorted);
+	for (i = 0; i < n; i++)
+		sorted[i] = r->officers[keys[i].index];
+	free(keys);
+	free(r->officers);
+	r->officers = sorted;
+	return 0;
+}
+
+/* Make the cause kept in *kept the one told; return -1. */
+static int
+roster_json_take(struct roster_json *rj, char **kept)
+{
+	free(rj->cause);
+	rj->cause = *kept;
+	*kept = NULL;
+	return -1;
+}
+
+_Static_assert(USCC_LEN == 18, "a code packs into 8 + 8 + 2 bytes");
+
+/* Pack credit code id (USCC_LEN characters) into k: big-endian numbers
+ * order as the bytes do. */
+static void
+roster_json_code_pack(const char *id, struct roster_json_code *k)
+{
+	uint64_t v;
+	uint16_t w;
+
+	memcpy(&v, id, 8);
+	k->hi = be64toh(v);
+	memcpy(&v, id + 8, 8);
+	k->mid = be64toh(v);
+	memcpy(&w, id + 16, 2);
+	k->lo = be16toh(w);
+}
+
+/* Order two packed codes by their text only. */
+static int
+roster_json_code_find(const void *a, const void *b)
+{
+	const struct roster_json_code *x = a, *y = b;
+
+	if (x->hi != y->hi)
+		return x->hi < y->hi ? -1 : 1;
+	if (x->mid != y->mid)
+		return x->mid < y->mid ? -1 : 1;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return 0;
+}
+
+/* Order two packed codes by text, then place in the file. */
+static int
+roster_json_code_cmp(const void *a, const void *b)
+{
+	const struct roster_json_code *x = a, *y = b;
+	int c = roster_json_code_find(a, b);
+
+	if (c != 0)
+		return c;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/*
+ * Put the n enterprises of e in the order of codes (codes[i].index: the
+ * place of the one that belongs at i), in place, a cycle at a time; each
+ * index then says its own place.
+ */
+static void
+roster_json_permute(struct enterprise *e, struct roster_json_code *codes,
+    size_t n)
+{
+	struct enterprise held;
+	size_t i, j, from;
+
+	for (i = 0; i < n; i++) {
+		if (codes[i].index == i)
+			continue;
+		held = e[i];
+		for (j = i; (from = codes[j].index) != i; j = from) {
+			e[j] = e[from];
+			codes[j].index = (uint32_t)j;
+		}
+		e[j] = held;
+		codes[j].index = (uint32_t)j;
+	}
+}
+
+/* The slot a code hashes to (Fibonacci hashing of its parts). */
+static size_t
+roster_json_code_hash(const struct roster_json_code *k, size_t mask)
+{
+	uint64_t h = k->hi * 0x9e3779b97f4a7c15ULL;
+
+	h ^= (k->mid + k->lo) * 0xc2b2ae3d27d4eb4fULL;
+	return (size_t)(h ^ (h >> 29)) & mask;
+}
+
+/* Fill rj's hash table of its (unique) codes, at most half full. */
+static void
+roster_json_hash_codes(struct roster_json *rj)
+{
+	size_t i, at, n = rj->roster->nenterprises, size = 16;
+
+	while (size < 2 * n)
+		size *= 2;
+	rj->mask = size - 1;
+	rj->slots = xcalloc(size, sizeof *rj->slots);
+	for (i = 0; i < n; i++) {
+		at = roster_json_code_hash(&rj->codes[i], rj->mask);
+		while (rj->slots[at] != 0)
+			at = (at + 1) & rj->mask;
+		rj->slots[at] = (uint32_t)i + 1;
+	}
+}
+
+/*
+ * The enterprises, streamed by: the first bad one, else sort them by
+ * their packed codes (a code given twice refused as roster_json_sort
+ * does) and keep the codes for roster_json_find_enterprise.
+ */
+static int
+roster_json_enterprises(struct roster_json *rj, const cJSON *root)
+{
+	struct roster *r = rj->roster;
+	struct roster_json_code *codes;
+	const cJSON *array;
+	size_t i, n = r->nenterprises;
+
+	if (roster_json_array(rj, "roster", root, "enterprises", 1,
+	    &array) != 0)
+		return -1;
+	if (rj->enterprise_cause != NULL)
+		return roster_json_take(rj, &rj->enterprise_cause);
+	codes = xcalloc(n + 1, sizeof *codes);
+	for (i = 0; i < n; i++) {
+		roster_json_code_pack(r->enterprises[i].id, &codes[i]);
+		codes[i].index = (uint32_t)i;
+	}
+	qsort(codes, n, sizeof *codes, roster_json_code_cmp);
+	for (i = 1; i < n; i++) {
+		if (roster_json_code_find(&codes[i - 1], &codes[i]) == 0) {
+			roster_json_error(rj, "enterprises[%u] \"%s\": duplicate "
+			    "id (also enterprises[%u])", codes[i].index,
+			    r->enterprises[codes[i].index].id,
+			    codes[i - 1].index);
+			free(codes);
+			return -1;
+		}
+	}
+	roster_json_permute(r->enterprises, codes, n);
+	rj->codes = codes;
+	roster_json_hash_codes(rj);
+	return 0;
+}
+
+/* Return the enterprise with credit code id (after the sort), or NULL. */
+static const struct enterprise *
+roster_json_find_enterprise(struct roster_json *rj, const char *id)
+{
+	struct roster_json_code key;
+	size_t at;
+
+	if (strlen(id) != USCC_LEN)
+		return NULL;
+	roster_json_code_pack(id, &key);
+	for (at = roster_json_code_hash(&key, rj->mask); rj->slots[at] != 0;
+	    at = (at + 1) & rj->mask) {
+		if (roster_json_code_find(&key,
+		    &rj->codes[rj->slots[at] - 1]) == 0)
+			return &rj->roster->enterprises[rj->slots[at] - 1];
+	}
+	return NULL;
+}
+
+/*
+ * The officers, streamed by (after the enterprises): each read one's
+ * enterprises looked up, then the first bad officer, else sort them.
+ */
 static int
 roster_json_officers(struct roster_json *rj, const cJSON *root)
 {
 	struct roster *r = rj->roster;
-	const cJSON *array, *entry;
-	size_t *seen;
-	size_t i = 0;
+	const cJSON *array;
+	size_t *seen, i;
 
 	if (roster_json_array(rj, "roster", root, "officers", 1, &array) != 0)
 		return -1;
-	r->nofficers = (size_t)cJSON_GetArraySize(array);
-	r->officers = xcalloc(r->nofficers, sizeof *r->officers);
-	seen = xcalloc(r->nenterprises, sizeof *seen);
-	cJSON_ArrayForEach(entry, array) {
-		if (roster_json_officer(rj, entry, i, &r->officers[i],
+	seen = xcalloc(r->nenterprises + 1, sizeof *seen);
+	for (i = 0; i < r->nofficers; i++) {
+		if (roster_json_officer_links(rj, &r->officers[i], i,
 		    seen) != 0) {
 			free(seen);
 			return -1;
 		}
-		i++;
 	}
 	free(seen);
-	return roster_json_sort(rj, ROSTER_OFFICERS, array, "officers");
+	if (rj->officer_cause != NULL)
+		return roster_json_take(rj, &rj->officer_cause);
+	return roster_json_sort_officers(rj);
 }
 
 /* --- the document -------------------------------------------------------- */
 
-/* Read the whole document (the tree root) into rj->roster. */
+/*
+ * Read the document root (less the streamed arrays' entries) into
+ * rj->roster, in the order of the checks.
+ */
 static int
 roster_json_root(struct roster_json *rj, const cJSON *root)
 {
@@ -744,77 +1090,59 @@ roster_json_root(struct roster_json *rj, const cJSON *root)
 	return roster_json_officers(rj, root);
 }
 
-/* Return the 1-based line of position at in text. */
-static size_t
-roster_json_line_of(const char *text, const char *at)
+/* Begin reading a roster named name (the file, for messages). */
+struct roster_json *
+roster_json_begin(const char *name)
 {
-	size_t line = 1;
+	struct roster_json *rj;
 
-	for (; text < at; text++) {
-		if (*text == '\n')
-			line++;
-	}
-	return line;
+	rj = xcalloc(1, sizeof *rj);
+	rj->name = name;
+	rj->roster = roster_new(name);
+	rj->scratch = roster_new(name);
+	rj->slot = &rj->cause;
+	return rj;
 }
 
-/*
- * Parse len bytes at text (named name in messages) into a cJSON tree,
- * refusing \u0000 escapes and anything after the document. Return the tree
- * (for roster_json_build), or NULL with *cause set (caller frees).
- */
-cJSON *
-roster_json_tree(const char *text, size_t len, const char *name, char **cause)
+/* Give up a read: free rj and all it holds; NULL is fine. */
+void
+roster_json_free(struct roster_json *rj)
 {
-	const char *end = NULL, *nul;
-	cJSON *root;
-
-	if ((nul = validate_find_nul_escape(text, len)) != NULL) {
-		xasprintf(cause, "%s: line %zu: \\u0000 is not allowed in a "
-		    "string", name, roster_json_line_of(text, nul));
-		return NULL;
-	}
-	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-	if (root == NULL) {
-		if (end == NULL || end < text || end > text + len)
-			end = text;
-		xasprintf(cause, "%s: line %zu: not valid JSON", name,
-		    roster_json_line_of(text, end));
-		return NULL;
-	}
-	for (; end < text + len; end++) {
-		if (strchr(" \t\r\n", *end) == NULL || *end == '\0') {
-			xasprintf(cause, "%s: line %zu: junk after the JSON "
-			    "document", name, roster_json_line_of(text, end));
-			cJSON_Delete(root);
-			return NULL;
-		}
-	}
-	return root;
-}
-
-/*
- * Build a roster named name from the tree root, then free the tree and hand
- * its memory back to the system. Return the roster (free with roster_free),
- * or NULL with *cause set (caller frees).
- */
-struct roster *
-roster_json_build(cJSON *root, const char *name, char **cause)
-{
-	struct roster_json rj;
-	int rc;
-
-	memset(&rj, 0, sizeof rj);
-	rj.name = name;
-	rj.roster = roster_new(name);
-	rc = roster_json_root(&rj, root);
-	cJSON_Delete(root);
+	if (rj == NULL)
+		return;
+	roster_free(rj->roster);
+	roster_free(rj->scratch);
+	free(rj->links);
+	free(rj->codes);
+	free(rj->slots);
+	free(rj->cause);
+	free(rj->enterprise_cause);
+	free(rj->officer_cause);
+	free(rj);
 #ifdef __GLIBC__
 	malloc_trim(0);
 #endif
-	if (rc != 0) {
-		*cause = rj.cause;
-		roster_free(rj.roster);
-		return NULL;
+}
+
+/*
+ * End the read: check the document root (every member but the streamed
+ * arrays' entries, which roster_json_entry had; the caller frees it) and
+ * free rj. Return
+ * the roster (free with roster_free), or NULL with *cause set to the first
+ * problem in the order of the checks (caller frees).
+ */
+struct roster *
+roster_json_end(struct roster_json *rj, const cJSON *root, char **cause)
+{
+	struct roster *r = NULL;
+
+	if (roster_json_root(rj, root) == 0) {
+		r = rj->roster;
+		rj->roster = NULL;
+	} else {
+		*cause = rj->cause;
+		rj->cause = NULL;
 	}
-	return rj.roster;
+	roster_json_free(rj);
+	return r;
 }

@@ -1,9 +1,10 @@
 /*
  * roster_load.c -- the ways a roster comes in: a file (roster_load) or text
- * already in memory (roster_load_text). Both hand the JSON to roster_json.c,
- * which checks every field and builds the struct roster of roster.c; the
- * file's text is freed before the roster is built, because a province's
- * roster is 150 MB of JSON and its tree several times that.
+ * already in memory (roster_load_text). Both feed roster_stream.c, which
+ * hands the JSON an entry at a time to roster_json.c, which checks every
+ * field and builds the struct roster of roster.c. A file is read a piece at
+ * a time: a province's roster is 150 MB of JSON, and it is never held
+ * whole.
  */
 #include "config.h"
 
@@ -20,6 +21,8 @@
 
 /* A roster file larger than this is refused before it is read. */
 #define ROSTER_LOAD_MAX_FILE (1024L * 1024 * 1024)
+/* The piece of the file read and parsed at a time. */
+#define ROSTER_LOAD_CHUNK (256 * 1024)
 
 /*
  * Parse and validate len bytes of roster JSON at text; name is the file
@@ -29,24 +32,57 @@
 struct roster *
 roster_load_text(const char *text, size_t len, const char *name, char **cause)
 {
-	struct cJSON *root;
+	struct roster_stream *rs = roster_stream_new(name);
 
-	*cause = NULL;
-	if ((root = roster_json_tree(text, len, name, cause)) == NULL)
-		return NULL;
-	return roster_json_build(root, name, cause);
+	(void)roster_stream_feed(rs, text, len);
+	return roster_stream_end(rs, NULL, cause);
 }
 
-/* Read the whole file at path into a new NUL-terminated buffer. */
-static char *
-roster_load_file(const char *path, size_t *len, char **cause)
+/*
+ * Feed the open file fd (path) to rs a piece at a time. Return 0, or -1
+ * with *cause set when the file cannot be read (a bad text is the
+ * stream's to tell).
+ */
+static int
+roster_load_fd(int fd, const char *path, struct roster_stream *rs,
+    char **cause)
 {
-	struct stat sb;
-	char *text;
-	size_t done = 0;
+	char *buf = xmalloc(ROSTER_LOAD_CHUNK);
 	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf, ROSTER_LOAD_CHUNK);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			xasprintf(cause, "%s: %s", path, strerror(errno));
+			free(buf);
+			return -1;
+		}
+		if (n == 0 || roster_stream_feed(rs, buf, (size_t)n) != 0)
+			break;
+	}
+	free(buf);
+	return 0;
+}
+
+/*
+ * Read and validate the roster file at path. Return a new roster (free with
+ * roster_free), or NULL with *cause set (caller frees). With rest, the
+ * document less the enterprises' and officers' entries is handed over too
+ * (roster_stream_end).
+ */
+struct roster *
+roster_load_rest(const char *path, struct cJSON **rest, char **cause)
+{
+	struct roster_stream *rs;
+	struct stat sb;
+	char *why = NULL;
 	int fd;
 
+	*cause = NULL;
+	if (rest != NULL)
+		*rest = NULL;
 	if ((fd = open(path, O_RDONLY)) == -1) {
 		xasprintf(cause, "%s: %s", path, strerror(errno));
 		return NULL;
@@ -62,44 +98,21 @@ roster_load_file(const char *path, size_t *len, char **cause)
 		close(fd);
 		return NULL;
 	}
-	text = xmalloc((size_t)sb.st_size + 1);
-	while (done < (size_t)sb.st_size) {
-		n = read(fd, text + done, (size_t)sb.st_size - done);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			xasprintf(cause, "%s: %s", path,
-			    n == 0 ? "file shrank while read" :
-			    strerror(errno));
-			free(text);
-			close(fd);
-			return NULL;
-		}
-		done += (size_t)n;
+	rs = roster_stream_new(path);
+	if (roster_load_fd(fd, path, rs, &why) != 0) {
+		close(fd);
+		roster_free(roster_stream_end(rs, NULL, cause));
+		free(*cause);
+		*cause = why;
+		return NULL;
 	}
 	close(fd);
-	text[done] = '\0';
-	*len = done;
-	return text;
+	return roster_stream_end(rs, rest, cause);
 }
 
-/*
- * Read and validate the roster file at path. Return a new roster (free with
- * roster_free), or NULL with *cause set (caller frees).
- */
+/* Read and validate the roster file at path (roster_load_rest). */
 struct roster *
 roster_load(const char *path, char **cause)
 {
-	struct cJSON *root;
-	char *text;
-	size_t len;
-
-	*cause = NULL;
-	if ((text = roster_load_file(path, &len, cause)) == NULL)
-		return NULL;
-	root = roster_json_tree(text, len, path, cause);
-	free(text);	/* the tree holds copies: no need to keep both */
-	if (root == NULL)
-		return NULL;
-	return roster_json_build(root, path, cause);
+	return roster_load_rest(path, NULL, cause);
 }

@@ -73,6 +73,10 @@ utf8_valid(const char *s, size_t len)
 	uint32_t cp;
 
 	while (p < end) {
+		if (*p > 0x00 && *p < 0x80) {
+			p++;         /* ASCII, the most of a roster: no call */
+			continue;
+		}
 		if (*p == 0x00 || utf8_next(&p, end, &cp) != 0)
 			return 0;
 	}

@@ -48,7 +48,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (i = 0; i < ROSTER_CSV_NSHEETS; i++)
 		in.sheets[i] = i == which ? sheet : samples[i];
-	json = roster_csv_import(&in, &cause);
+	json = roster_csv_import(&in, NULL, &cause);
 	if (json == NULL && cause == NULL)
 		abort();
 	free(json);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -533,6 +534,108 @@ test_roster_refuses_a_bad_id(void **state)
 	    "or '.'");
 }
 
+static void
+test_roster_reads_officers_before_enterprises(void **state)
+{
+	static const char text[] = "{" ZONE ", " LEADERS ", " DEPARTMENTS ", "
+	    TOPICS ", " OFFICERS ", " ENTERPRISES "}";
+	const struct officer *o;
+	struct roster *r;
+	char *cause;
+
+	r = roster_load_text(text, strlen(text), "t.json", &cause);
+	if (r == NULL)
+		fail_msg("%s", cause);
+	assert_int_equal(r->nenterprises, 3);
+	assert_non_null(o = roster_officer(r, "O001"));
+	assert_int_equal(o->nenterprises, 2);
+	assert_string_equal(o->enterprises[0]->id, CODE_A);
+	assert_string_equal(o->enterprises[1]->id, CODE_B);
+	assert_ptr_equal(o->enterprises[1], roster_enterprise(r, CODE_B));
+	roster_free(r);
+}
+
+/* The checks' order decides which problem is told, not the file's. */
+static void
+test_roster_tells_the_first_problem_in_the_checks_order(void **state)
+{
+	/* A bad officer and a bad enterprise, then a bad zone. */
+	refuse("{\"officers\": [{\"id\": \"O1\", \"name\": \"a\", \"level\": "
+	    "\"x\", \"enterprises\": []}], \"enterprises\": [{\"id\": \""
+	    CODE_A "\", \"name\": \"\", \"kind\": \"enterprise\"}], "
+	    LEADERS ", " DEPARTMENTS ", " TOPICS ", "
+	    "\"zone\": {\"name\": \"z\", \"timezone\": \"Nowhere/City\"}}",
+	    "zone: timezone \"Nowhere/City\": no such zone in "
+	    "/usr/share/zoneinfo");
+	/* The enterprise's problem before the officer's. */
+	refuse("{" ZONE ", " LEADERS ", " DEPARTMENTS ", " TOPICS ", "
+	    "\"officers\": [{\"id\": \"O1\", \"name\": \"a\", \"level\": "
+	    "\"x\", \"enterprises\": []}], \"enterprises\": [{\"id\": \""
+	    CODE_A "\", \"name\": \"\", \"kind\": \"enterprise\"}]}",
+	    "enterprises[0] \"" CODE_A "\": name: must not be empty");
+	/* An earlier officer's unknown enterprise before a later bad field. */
+	refuse(ROSTER(ZONE, DEPARTMENTS, TOPICS, ENTERPRISES,
+	    "\"officers\": [{\"id\": \"O1\", \"name\": \"a\", \"level\": "
+	    "\"zone\", \"enterprises\": [\"" CODE_A "\", 7]}, {\"id\": \"O2\", "
+	    "\"name\": \"b\", \"level\": \"x\", \"enterprises\": []}]"),
+	    "officers[0] \"O1\": enterprises[1]: expected a string");
+	refuse(ROSTER(ZONE, DEPARTMENTS, TOPICS, ENTERPRISES,
+	    "\"officers\": [{\"id\": \"O1\", \"name\": \"a\", \"level\": "
+	    "\"zone\", \"enterprises\": []}, {\"id\": \"O2\", \"name\": \"b\", "
+	    "\"level\": \"x\", \"enterprises\": [\"nope\"]}]"),
+	    "officers[1] \"O2\": level \"x\": must be zone, municipal or "
+	    "provincial");
+}
+
+static void
+test_roster_refuses_a_streamed_array_given_twice(void **state)
+{
+	refuse("{" ZONE ", " LEADERS ", " DEPARTMENTS ", " TOPICS ", "
+	    ENTERPRISES ", " OFFICERS ", " ENTERPRISES "}",
+	    "roster: field \"enterprises\" given twice");
+}
+
+static void
+test_roster_refuses_nesting_deeper_than_cjson_reads(void **state)
+{
+	char text[4096];
+	size_t i, n = 0;
+
+	n += (size_t)snprintf(text, sizeof text, "{\"zone\": ");
+	for (i = 0; i < 1001; i++)
+		text[n++] = '[';
+	text[n] = '\0';
+	refuse(text, "line 1: not valid JSON");
+}
+
+/* A file is read in pieces: lines are counted across them. */
+static void
+test_roster_names_the_line_in_a_large_file(void **state)
+{
+	char path[] = "/tmp/test_roster.XXXXXX", *cause = NULL, *want;
+	struct roster *r;
+	size_t i;
+	FILE *f;
+	int fd;
+
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_non_null(f = fdopen(fd, "w"));
+	fputs("{" ZONE ", " LEADERS ", " DEPARTMENTS ", " TOPICS ", "
+	    "\"enterprises\": [", f);
+	for (i = 0; i < 300000; i++)
+		fputs("\n", f);
+	fputs("{\"id\": \"" CODE_A "\", \"name\": \"a\\u0000\"}]}\n", f);
+	fclose(f);
+	r = roster_load(path, &cause);
+	assert_null(r);
+	xasprintf(&want, "%s: line 300001: \\u0000 is not allowed in a string",
+	    path);
+	assert_string_equal(cause, want);
+	free(cause);
+	free(want);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -566,6 +669,11 @@ main(void)
 		cmocka_unit_test(test_roster_accepts_an_escaped_backslash_before_u0000),
 		cmocka_unit_test(test_roster_refuses_text_that_is_not_json),
 		cmocka_unit_test(test_roster_refuses_a_bad_id),
+		cmocka_unit_test(test_roster_reads_officers_before_enterprises),
+		cmocka_unit_test(test_roster_tells_the_first_problem_in_the_checks_order),
+		cmocka_unit_test(test_roster_refuses_a_streamed_array_given_twice),
+		cmocka_unit_test(test_roster_refuses_nesting_deeper_than_cjson_reads),
+		cmocka_unit_test(test_roster_names_the_line_in_a_large_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
