@@ -207,7 +207,7 @@ ledger_id_cmp(const char *a, const char *b)
 }
 
 /* qsort: oldest issue first, then by id. */
-static int
+int
 ledger_issue_cmp(const void *a, const void *b)
 {
 	const struct ledger_issue *x = a, *y = b;
@@ -342,9 +342,22 @@ ledger_add_rows(struct ledger *l, const redisReply *rows)
 void
 ledger_sort(struct ledger *l)
 {
+	size_t i, n = 0;
+
 	if (l->nissues > 0)
 		qsort(l->issues, l->nissues, sizeof *l->issues,
 		    ledger_issue_cmp);
+	/* Each issue once: a read in slices can meet an issue twice when one
+	 * is stored between two slices with the same creation time. */
+	for (i = 0; i < l->nissues; i++) {
+		if (n > 0 && ledger_issue_cmp(&l->issues[n - 1],
+		    &l->issues[i]) == 0) {
+			ledger_issue_free(&l->issues[i]);
+			continue;
+		}
+		l->issues[n++] = l->issues[i];
+	}
+	l->nissues = n;
 	if (l->ncarried > 0)
 		qsort(l->carried, l->ncarried, sizeof *l->carried,
 		    ledger_issue_cmp);
@@ -1017,7 +1030,7 @@ ledger_task_free(struct ledger_task *t)
 }
 
 /* Free what an issue and its tasks hold. */
-static void
+void
 ledger_issue_free(struct ledger_issue *is)
 {
 	size_t i;
