@@ -300,6 +300,7 @@ ledger_cache_caught_up(struct ledger_flight *f, uint64_t seq, void *reply)
 	struct ledger *l = f->whole;
 	double t0 = metrics_clock();
 	int keep = d->current->config->ledger_cache_ms > 0, i;
+	char period[PERIOD_LEN + 1];
 
 	if (l == NULL)
 		l = c->slot[ledger_cache_slot(c, f->period)].l;
@@ -314,10 +315,14 @@ ledger_cache_caught_up(struct ledger_flight *f, uint64_t seq, void *reply)
 	c->slot[i].read_at = f->read_at;
 	c->slot[i].writes = f->writes;
 	c->slot[i].seq = seq;
-	ledger_cache_serve(f, l, reply);
-	if ((i = ledger_cache_slot(c, f->period)) != -1) {
+	snprintf(period, sizeof period, "%s", f->period);
+	ledger_cache_serve(f, l, reply);        /* frees f */
+	if ((i = ledger_cache_slot(c, period)) != -1) {
 		c->slot[i].done_at = metrics_clock();
 		c->slot[i].busy = c->slot[i].done_at - t0;
+		log_debug("ledger: %s caught up to %" PRIu64 " (%zu issues): "
+		    "%.1f ms of the loop", period, seq, l->nissues,
+		    c->slot[i].busy * 1000);
 	}
 }
 
