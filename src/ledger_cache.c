@@ -246,18 +246,21 @@ ledger_cache_clear(struct ledger_flight *f)
 
 /*
  * A flight's read is over: every waiter still waiting gets l (or the
- * error: reply NULL when Redis is gone, else l NULL); then the period's
- * waiting read starts, if any.
+ * error: reply NULL when Redis is gone, else l NULL); a catch-up (t0, the
+ * metrics_clock() of its patch) is timed, so that the period's waiting
+ * read, if any, starts when the duty allows.
  */
 static void
 ledger_cache_serve(struct ledger_flight *f, struct ledger *l,
-    const void *reply)
+    const void *reply, double t0)
 {
 	struct daemon *d = f->daemon;
+	struct ledger_cache *c = d->ledger_cache;
 	struct ledger_flight *next;
 	struct request *r;
 	int64_t now = util_now_ms();
 	size_t i;
+	int k;
 
 	ledger_cache_land(d->ledger_cache, f);
 	for (i = 0; i < f->nwaiters; i++) {
@@ -277,14 +280,21 @@ ledger_cache_serve(struct ledger_flight *f, struct ledger *l,
 			f->waiters[i].fn(r, l);     /* answers: r is gone */
 		}
 	}
+	if (t0 > 0 && (k = ledger_cache_slot(c, f->period)) != -1) {
+		c->slot[k].done_at = metrics_clock();
+		c->slot[k].busy = c->slot[k].done_at - t0;
+		log_debug("ledger: %s caught up to %" PRIu64 " (%zu issues): "
+		    "%.1f ms of the loop", f->period, c->slot[k].seq,
+		    c->slot[k].l->nissues, c->slot[k].busy * 1000);
+	}
 	ledger_cache_clear(f);
 	ledger_free(f->whole);
 	free(f->waiters);
 	if (f->timer != NULL)
 		event_free(f->timer);
-	if (f->running && (next = ledger_cache_flight(d->ledger_cache,
-	    f->period, 0)) != NULL && ledger_cache_start(next) == -1)
-		ledger_cache_serve(next, NULL, NULL);
+	if (f->running && (next = ledger_cache_flight(c, f->period, 0)) !=
+	    NULL && ledger_cache_start(next) == -1)
+		ledger_cache_serve(next, NULL, NULL, 0);
 	free(f);
 }
 
@@ -300,14 +310,13 @@ ledger_cache_caught_up(struct ledger_flight *f, uint64_t seq, void *reply)
 	struct ledger *l = f->whole;
 	double t0 = metrics_clock();
 	int keep = d->current->config->ledger_cache_ms > 0, i;
-	char period[PERIOD_LEN + 1];
 
 	if (l == NULL)
 		l = c->slot[ledger_cache_slot(c, f->period)].l;
 	ledger_patch(l, f->l, f->gone, f->ngone);
 	ledger_cache_clear(f);
 	if (!keep) {            /* cache_ms = 0: a whole read each time */
-		ledger_cache_serve(f, l, reply);
+		ledger_cache_serve(f, l, reply, 0);
 		return;
 	}
 	f->whole = NULL;        /* the cache's now */
@@ -315,15 +324,7 @@ ledger_cache_caught_up(struct ledger_flight *f, uint64_t seq, void *reply)
 	c->slot[i].read_at = f->read_at;
 	c->slot[i].writes = f->writes;
 	c->slot[i].seq = seq;
-	snprintf(period, sizeof period, "%s", f->period);
-	ledger_cache_serve(f, l, reply);        /* frees f */
-	if ((i = ledger_cache_slot(c, period)) != -1) {
-		c->slot[i].done_at = metrics_clock();
-		c->slot[i].busy = c->slot[i].done_at - t0;
-		log_debug("ledger: %s caught up to %" PRIu64 " (%zu issues): "
-		    "%.1f ms of the loop", period, seq, l->nissues,
-		    c->slot[i].busy * 1000);
-	}
+	ledger_cache_serve(f, l, reply, t0);
 }
 
 /* Take the 'seq:N', 'upto:N' and 'gone:ID' strings of a reply. */
@@ -377,7 +378,7 @@ ledger_cache_read(redisAsyncContext *ac, void *reply, void *privdata)
 		n = ledger_add_rows(f->l, rr);
 	}
 	if (n < 0) {
-		ledger_cache_serve(f, NULL, reply);
+		ledger_cache_serve(f, NULL, reply, 0);
 		return;
 	}
 	if (f->slicing) {
@@ -386,7 +387,7 @@ ledger_cache_read(redisAsyncContext *ac, void *reply, void *privdata)
 		if (n == LEDGER_CACHE_SLICE) {	/* there may be more */
 			f->start += LEDGER_CACHE_SLICE;
 			if (ledger_cache_send(f) == -1)
-				ledger_cache_serve(f, NULL, NULL);
+				ledger_cache_serve(f, NULL, NULL, 0);
 			return;
 		}
 		ledger_sort(f->l);
@@ -394,13 +395,13 @@ ledger_cache_read(redisAsyncContext *ac, void *reply, void *privdata)
 		f->l = NULL;
 		f->slicing = 0;
 		if (ledger_cache_catch_up(f, f->since) == -1)
-			ledger_cache_serve(f, NULL, NULL);
+			ledger_cache_serve(f, NULL, NULL, 0);
 		return;
 	}
 	if (f->l->carried_period == NULL) {     /* more changes to read */
 		f->since = seq;
 		if (ledger_cache_send(f) == -1)
-			ledger_cache_serve(f, NULL, NULL);
+			ledger_cache_serve(f, NULL, NULL, 0);
 		return;
 	}
 	if (f->whole == NULL && ledger_cache_slot(c, f->period) == -1) {
@@ -410,7 +411,7 @@ ledger_cache_read(redisAsyncContext *ac, void *reply, void *privdata)
 		f->start = 0;
 		f->l = ledger_new();
 		if (ledger_cache_send(f) == -1)
-			ledger_cache_serve(f, NULL, NULL);
+			ledger_cache_serve(f, NULL, NULL, 0);
 		return;
 	}
 	ledger_cache_caught_up(f, seq, reply);
@@ -484,7 +485,7 @@ ledger_cache_go(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (ledger_cache_begin(f) == -1)
-		ledger_cache_serve(f, NULL, NULL);
+		ledger_cache_serve(f, NULL, NULL, 0);
 }
 
 /*
