@@ -27,12 +27,14 @@
  * it (single-flight); a period has at most one running and one waiting,
  * which starts when the running one ends. Patching and scoring a large
  * period takes the loop a while, so a catch-up starts no sooner than
- * LEDGER_CACHE_DUTY times the last one's work after it: the ledger never
- * takes more than a fifth of the loop, whatever the rate of changes. A
- * read running for longer than half the request deadline (the first read
- * of a very large period) no longer makes readers wait when there is a
- * copy: they get it (at most a minute old; its "generated" time says
- * when) rather than 503. Losing the cache loses nothing: it is only a
+ * LEDGER_CACHE_DUTY times the last one's work after it (at most a quarter
+ * of the request deadline later): the ledger takes at most a fifth of the
+ * loop whatever the rate of changes, while a catch-up takes less than an
+ * eighth of the deadline. A read running for longer than half the
+ * request deadline no longer makes readers wait when there is a copy: they
+ * get it (at most a minute old; its "generated" time says when) rather
+ * than 503. The first read of a period that has no copy still makes them
+ * wait (a whole read of 100,000 issues takes seconds). Losing the cache loses nothing: it is only a
  * copy of what Redis holds.
  */
 #include "config.h"
