@@ -188,6 +188,8 @@ void ledger_past_periods(const char *, char *, size_t);
 struct ledger *ledger_new(void);
 int ledger_add_rows(struct ledger *, const struct redisReply *rows);
 void ledger_sort(struct ledger *);
+int ledger_issue_cmp(const void *, const void *);
+void ledger_issue_free(struct ledger_issue *);
 void ledger_score(struct ledger *, const struct roster *,
     const int weights[LEDGER_WEIGHTS], int64_t now);
 void ledger_score_text(double, char *, size_t);
@@ -211,6 +213,10 @@ struct cJSON *ledger_score_json(const struct ledger_score *);
 struct cJSON *ledger_json(const struct ledger *, const struct roster *,
     const struct ledger_filter *, int show_enterprises);
 void ledger_free(struct ledger *);
+
+/* ledger_patch.c */
+void ledger_patch(struct ledger *, struct ledger *changes,
+    char *const *gone, size_t ngone);
 
 /* ledger_memo.c */
 void ledger_memo_drop(struct ledger *);

@@ -196,18 +196,24 @@ ledger_issue_parse(struct ledger_issue *is, const redisReply *flat,
 	}
 }
 
-/* Ids are a letter and a number: compare the numbers. */
+/* Ids are a letter and a number: the number. */
+static long long
+ledger_id_number(const char *id)
+{
+	return strtoll(id + (*id != '\0'), NULL, 10);
+}
+
+/* Compare two ids by their numbers. */
 static int
 ledger_id_cmp(const char *a, const char *b)
 {
-	long long x = strtoll(a + (*a != '\0'), NULL, 10);
-	long long y = strtoll(b + (*b != '\0'), NULL, 10);
+	long long x = ledger_id_number(a), y = ledger_id_number(b);
 
 	return x < y ? -1 : x > y;
 }
 
 /* qsort: oldest issue first, then by id. */
-static int
+int
 ledger_issue_cmp(const void *a, const void *b)
 {
 	const struct ledger_issue *x = a, *y = b;
@@ -342,9 +348,22 @@ ledger_add_rows(struct ledger *l, const redisReply *rows)
 void
 ledger_sort(struct ledger *l)
 {
+	size_t i, n = 0;
+
 	if (l->nissues > 0)
 		qsort(l->issues, l->nissues, sizeof *l->issues,
 		    ledger_issue_cmp);
+	/* Each issue once: a read in slices can meet an issue twice when one
+	 * is stored between two slices with the same creation time. */
+	for (i = 0; i < l->nissues; i++) {
+		if (n > 0 && ledger_issue_cmp(&l->issues[n - 1],
+		    &l->issues[i]) == 0) {
+			ledger_issue_free(&l->issues[i]);
+			continue;
+		}
+		l->issues[n++] = l->issues[i];
+	}
+	l->nissues = n;
 	if (l->ncarried > 0)
 		qsort(l->carried, l->ncarried, sizeof *l->carried,
 		    ledger_issue_cmp);
@@ -640,13 +659,25 @@ ledger_add(struct ledger_score *to, const struct ledger_score *s)
 	to->extended += s->extended;
 }
 
-/* qsort of task pointers by id, so a shared task's copies are neighbours. */
-static int
-ledger_task_ptr_cmp(const void *a, const void *b)
-{
-	const struct ledger_task *const *x = a, *const *y = b;
+/*
+ * A task and its id's number, read once: scoring sorts every task of the
+ * period (10^5 in a large one), and reading the numbers in each comparison
+ * was most of the cost.
+ */
+struct ledger_task_key {
+	long long n;
+	const struct ledger_task *t;
+};
 
-	return ledger_id_cmp((*x)->id, (*y)->id);
+/* qsort of tasks by id, so a shared task's copies are neighbours. */
+static int
+ledger_task_key_cmp(const void *a, const void *b)
+{
+	const struct ledger_task_key *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n < y->n ? -1 : 1;
+	return strcmp(x->t->id, y->t->id);
 }
 
 /*
@@ -692,7 +723,7 @@ void
 ledger_score(struct ledger *l, const struct roster *roster,
     const int weights[LEDGER_WEIGHTS], int64_t now)
 {
-	struct ledger_task **all;
+	struct ledger_task_key *all;
 	struct ledger_score *s;
 	const struct ledger_issue *is;
 	size_t i, j, n = 0;
@@ -721,16 +752,21 @@ ledger_score(struct ledger *l, const struct roster *roster,
 		is = &l->issues[i];
 		if ((c = rules_category(is->category)) != -1)
 			l->by_category[c]++;
-		for (j = 0; j < is->ntasks; j++)
-			all[n++] = &is->tasks[j];
+		for (j = 0; j < is->ntasks; j++) {
+			all[n].t = &is->tasks[j];
+			all[n++].n = ledger_id_number(is->tasks[j].id);
+		}
 		ledger_count_ratings(l, is);
 	}
-	qsort(all, n, sizeof *all, ledger_task_ptr_cmp);
-	for (i = 0; i < n; i++) {
-		if (i > 0 && strcmp(all[i]->id, all[i - 1]->id) == 0)
+	qsort(all, n, sizeof *all, ledger_task_key_cmp);
+	for (i = 0, s = NULL; i < n; i++) {
+		if (i > 0 && strcmp(all[i].t->id, all[i - 1].t->id) == 0)
 			continue;
-		if ((s = ledger_score_find(l, all[i]->department)) != NULL)
-			ledger_count_task(s, all[i], now);
+		/* the last task's department is often this one's too */
+		if (s == NULL || strcmp(s->department, all[i].t->department))
+			s = ledger_score_find(l, all[i].t->department);
+		if (s != NULL)
+			ledger_count_task(s, all[i].t, now);
 	}
 	free(all);
 	for (i = 0; i < l->nscores; i++) {
@@ -1017,7 +1053,7 @@ ledger_task_free(struct ledger_task *t)
 }
 
 /* Free what an issue and its tasks hold. */
-static void
+void
 ledger_issue_free(struct ledger_issue *is)
 {
 	size_t i;

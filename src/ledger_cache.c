@@ -1,38 +1,50 @@
 /*
- * ledger_cache.c -- the ledgers of recent periods, kept for a moment so that
- * the public ledger (GET /api/v1/ledger and /ledger, which need no token)
- * costs Redis one read per period per [ledger] cache_ms however often it is
- * asked for. Reading a period's ledger runs ledger.lua over every issue of
- * the period, which holds Redis for milliseconds; unbounded, anyone could
+ * ledger_cache.c -- the ledgers of recent periods, kept up to date from the
+ * changes alone, so that the public ledger (GET /api/v1/ledger and
+ * /ledger, which need no token) costs Redis next to nothing however often
+ * it is asked for and however often the period changes. Reading a whole
+ * period runs ledger.lua over every issue of it; unbounded, anyone could
  * keep Redis busy with it.
  *
- * A cached ledger is dropped as soon as this daemon runs any change
- * (store->writes moves on), so a change made here shows at once; changes
- * made by another daemon sharing the Redis show within cache_ms. Losing the
- * cache loses nothing: it is only a copy of what Redis holds.
+ * A period is read whole once: a series of slices of LEDGER_CACHE_SLICE
+ * issues, one script call each, so that a period of 100,000 issues never
+ * holds Redis (and the claims waiting behind it, and the PING watchdog)
+ * for long. The read runs to its end however many changes come meanwhile:
+ * its first slice names the period's change sequence S (P ledger:seq),
+ * and every script that changes an issue records it in the period's change
+ * index above S (prelude.lua's ledger_flush; the index is in Redis, so
+ * every daemon of the zone reads the same one). After that the copy is
+ * brought up to date by reading only the issues changed since its
+ * sequence (ledger.lua's "changes", LEDGER_CACHE_SLICE a call) and
+ * patching it (ledger_patch.c); the figures are scored again from the
+ * patched rows on the daemon, so they are what a whole read gives.
  *
- * A miss reads once however many ask at the same moment: the requests that
- * miss while a read of the same period (after the same changes) is in
- * flight wait for that read (single-flight), each held until it is back.
- * A read is a series of slices of LEDGER_CACHE_SLICE issues, one script
- * call each, so that a period of 100,000 issues never holds Redis (and the
- * claims waiting behind it, and the PING watchdog) for long; what changes
- * between two slices shows in the next read.
- *
- * A period has at most one read running and one waiting: a request that
- * comes after a change made while a read runs waits for the next read,
- * which starts when the running one ends, so its change shows; however
- * many changes and readers come meanwhile, Redis does one read at a time.
- * A read running for longer than half the request deadline (a very large
- * period) no longer makes readers wait: they get the last whole ledger
- * (at most a minute old; its "generated" time says when) rather than 503.
+ * When: a copy serves as it is until this daemon runs any change
+ * (store->writes moves on, so a change made here shows at once) or for
+ * [ledger] cache_ms (changes made by another daemon). Then the next reader
+ * waits for a catch-up. The requests that miss while a catch-up (or the
+ * whole read) that started after the same changes is in flight wait for
+ * it (single-flight); a period has at most one running and one waiting,
+ * which starts when the running one ends. Patching and scoring a large
+ * period takes the loop a while, so a catch-up starts no sooner than
+ * LEDGER_CACHE_DUTY times the last one's work after it (at most a quarter
+ * of the request deadline later): the ledger takes at most a fifth of the
+ * loop whatever the rate of changes, while a catch-up takes less than an
+ * eighth of the deadline. A read running for longer than half the
+ * request deadline no longer makes readers wait when there is a copy: they
+ * get it (at most a minute old; its "generated" time says when) rather
+ * than 503. The first read of a period that has no copy still makes them
+ * wait (a whole read of 100,000 issues takes seconds). Losing the cache loses nothing: it is only a
+ * copy of what Redis holds.
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
 #include <event2/http.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
@@ -45,24 +57,29 @@
 #define LEDGER_CACHE_SLICE 200
 /* The oldest ledger given while a long read runs (below). */
 #define LEDGER_CACHE_STALE_MAX_MS 60000
+/* A catch-up waits this many times the last one's work on the loop. */
+#define LEDGER_CACHE_DUTY 4
 
 struct ledger_cache {
 	struct {
 		char period[PERIOD_LEN + 1];
 		struct ledger *l;
-		int64_t read_at;         /* ms, when its read was sent */
+		int64_t read_at;         /* ms, when its last read was sent */
 		uint64_t writes;         /* store->writes then */
+		uint64_t seq;            /* the period's change sequence it holds */
+		double done_at;          /* metrics_clock() of its last catch-up */
+		double busy;             /* s of the loop that catch-up took */
 	} slot[LEDGER_CACHE_SLOTS];
 	struct ledger_flight *flights;   /* reads in flight */
-	size_t reads;                    /* reads sent, for tests and logs */
+	size_t reads;                    /* script calls sent, for tests and logs */
 	size_t renders;                  /* answers rendered (ledger_memo.c) */
 };
 
 /*
- * One read of a period's ledger in flight, and the requests waiting for it:
+ * One read of a period's ledger in flight (whole, then caught up; or a
+ * catch-up of the cached copy), and the requests waiting for it:
  * concurrent misses of the same period (and the same store->writes) share
- * one read (single-flight), so a burst of readers right after a change
- * costs Redis one script, not one each.
+ * one read (single-flight).
  */
 struct ledger_flight_waiter {
 	struct request *r;          /* held (request_hold) until the read */
@@ -73,11 +90,19 @@ struct ledger_flight {
 	char period[PERIOD_LEN + 1];
 	int64_t read_at;            /* ms, when its read was sent */
 	uint64_t writes;            /* store->writes then */
-	struct ledger *l;           /* the rows read so far */
-	size_t start;               /* where the next slice starts */
+	struct ledger *whole;       /* a whole read's rows, or NULL: the copy's */
+	struct ledger *l;           /* the rows of this call's kind so far */
+	size_t start;               /* a whole read: where the next slice starts */
+	uint64_t since, upto;       /* a catch-up: the changes in (since, upto];
+	                             * upto 0: not known yet */
+	char **gone;                /* ids of issues no longer stored */
+	size_t ngone;
 	struct ledger_flight_waiter *waiters;
 	size_t nwaiters, cap;
+	int slicing;                /* 1: a whole read, slice by slice */
 	int running;                /* 0: waits for the running one */
+	int sent;                   /* 0: its start is put off (the duty) */
+	struct event *timer;        /* the put-off start */
 	struct ledger_flight *next;
 };
 
@@ -99,22 +124,29 @@ ledger_cache_free(struct ledger_cache *c)
 	free(c);
 }
 
+/* The period's slot, or -1. */
+static int
+ledger_cache_slot(const struct ledger_cache *c, const char *period)
+{
+	int i;
+
+	for (i = 0; i < LEDGER_CACHE_SLOTS; i++)
+		if (c->slot[i].l != NULL &&
+		    strcmp(c->slot[i].period, period) == 0)
+			return i;
+	return -1;
+}
+
 static struct ledger *
 ledger_cache_get(struct daemon *d, const char *period, int max_age_ms,
     int64_t now)
 {
 	struct ledger_cache *c = d->ledger_cache;
-	size_t i;
+	int i = ledger_cache_slot(c, period);
 
-	for (i = 0; i < LEDGER_CACHE_SLOTS; i++) {
-		if (c->slot[i].l == NULL ||
-		    strcmp(c->slot[i].period, period) != 0)
-			continue;
-		if (c->slot[i].writes == d->store->writes &&
-		    now - c->slot[i].read_at < max_age_ms)
-			return c->slot[i].l;
-		return NULL;
-	}
+	if (i != -1 && c->slot[i].writes == d->store->writes &&
+	    now - c->slot[i].read_at < max_age_ms)
+		return c->slot[i].l;
 	return NULL;
 }
 
@@ -123,55 +155,43 @@ static struct ledger *
 ledger_cache_stale(struct daemon *d, const char *period, int64_t now)
 {
 	struct ledger_cache *c = d->ledger_cache;
-	size_t i;
+	int i = ledger_cache_slot(c, period);
 
-	for (i = 0; i < LEDGER_CACHE_SLOTS; i++)
-		if (c->slot[i].l != NULL &&
-		    strcmp(c->slot[i].period, period) == 0 &&
-		    now - c->slot[i].read_at < LEDGER_CACHE_STALE_MAX_MS)
-			return c->slot[i].l;
+	if (i != -1 && now - c->slot[i].read_at < LEDGER_CACHE_STALE_MAX_MS)
+		return c->slot[i].l;
 	return NULL;
 }
 
 /* Keep l (the cache owns it), in the period's slot or the oldest one. */
-static void
-ledger_cache_put(struct daemon *d, const char *period, int64_t read_at,
-    uint64_t writes, struct ledger *l)
+static int
+ledger_cache_put(struct daemon *d, const char *period, struct ledger *l)
 {
 	struct ledger_cache *c = d->ledger_cache;
-	size_t i, pick = 0;
+	int i, pick = ledger_cache_slot(c, period);
 
-	for (i = 0; i < LEDGER_CACHE_SLOTS; i++) {
-		if (c->slot[i].l != NULL &&
-		    strcmp(c->slot[i].period, period) == 0) {
-			pick = i;
-			break;
-		}
-		if (c->slot[i].l == NULL ||
-		    (c->slot[pick].l != NULL &&
-		    c->slot[i].read_at < c->slot[pick].read_at))
-			pick = i;
+	if (pick == -1) {
+		pick = 0;
+		for (i = 0; i < LEDGER_CACHE_SLOTS; i++)
+			if (c->slot[i].l == NULL ||
+			    (c->slot[pick].l != NULL &&
+			    c->slot[i].read_at < c->slot[pick].read_at))
+				pick = i;
 	}
-	/* A read overtaken by a newer one keeps the newer. */
-	if (c->slot[pick].l != NULL &&
-	    strcmp(c->slot[pick].period, period) == 0 &&
-	    c->slot[pick].read_at > read_at) {
-		ledger_free(l);
-		return;
-	}
-	ledger_free(c->slot[pick].l);
+	if (c->slot[pick].l != l)
+		ledger_free(c->slot[pick].l);
+	memset(&c->slot[pick], 0, sizeof c->slot[pick]);
 	snprintf(c->slot[pick].period, sizeof c->slot[pick].period, "%s",
 	    period);
 	c->slot[pick].l = l;
-	c->slot[pick].read_at = read_at;
-	c->slot[pick].writes = writes;
+	return pick;
 }
 
 /*
  * Score l for r's roster and weights at now, unless it was scored for that
  * roster less than a second ago: scoring walks every issue, and a cached
  * ledger of a large period is handed to many readers a second. (The
- * roster and the weights change together, with the generation.)
+ * roster and the weights change together, with the generation; a patch
+ * makes it score again.)
  */
 static void
 ledger_cache_score(struct ledger *l, const struct request *r, int64_t now)
@@ -211,21 +231,38 @@ ledger_cache_flight(struct ledger_cache *c, const char *period, int running)
 	return NULL;
 }
 
+/* Forget what f read so far. */
+static void
+ledger_cache_clear(struct ledger_flight *f)
+{
+	size_t i;
+
+	ledger_free(f->l);
+	f->l = NULL;
+	for (i = 0; i < f->ngone; i++)
+		free(f->gone[i]);
+	free(f->gone);
+	f->gone = NULL;
+	f->ngone = 0;
+}
+
 /*
- * A flight's read is over: every waiter still waiting gets the ledger (or
- * the error: reply NULL when Redis is gone, else l NULL), then the cache
- * keeps it, even when every waiter gave up: the next readers get it.
+ * A flight's read is over: every waiter still waiting gets l (or the
+ * error: reply NULL when Redis is gone, else l NULL); a catch-up (t0, the
+ * metrics_clock() of its patch) is timed, so that the period's waiting
+ * read, if any, starts when the duty allows.
  */
 static void
-ledger_cache_serve(struct ledger_flight *f, const void *reply)
+ledger_cache_serve(struct ledger_flight *f, struct ledger *l,
+    const void *reply, double t0)
 {
 	struct daemon *d = f->daemon;
-	struct ledger *l = f->l;
+	struct ledger_cache *c = d->ledger_cache;
 	struct ledger_flight *next;
 	struct request *r;
 	int64_t now = util_now_ms();
-	int keep = d->current->config->ledger_cache_ms > 0;
 	size_t i;
+	int k;
 
 	ledger_cache_land(d->ledger_cache, f);
 	for (i = 0; i < f->nwaiters; i++) {
@@ -245,55 +282,163 @@ ledger_cache_serve(struct ledger_flight *f, const void *reply)
 			f->waiters[i].fn(r, l);     /* answers: r is gone */
 		}
 	}
-	if (l != NULL && keep) {
-		ledger_cache_put(d, f->period, f->read_at, f->writes, l);
-		l = NULL;
+	if (t0 > 0 && (k = ledger_cache_slot(c, f->period)) != -1) {
+		c->slot[k].done_at = metrics_clock();
+		c->slot[k].busy = c->slot[k].done_at - t0;
+		log_debug("ledger: %s caught up to %" PRIu64 " (%zu issues): "
+		    "%.1f ms of the loop", f->period, c->slot[k].seq,
+		    c->slot[k].l->nissues, c->slot[k].busy * 1000);
 	}
-	ledger_free(l);
+	ledger_cache_clear(f);
+	ledger_free(f->whole);
 	free(f->waiters);
-	if (f->running && (next = ledger_cache_flight(d->ledger_cache,
-	    f->period, 0)) != NULL && ledger_cache_start(next) == -1)
-		ledger_cache_serve(next, NULL);
+	if (f->timer != NULL)
+		event_free(f->timer);
+	if (f->running && (next = ledger_cache_flight(c, f->period, 0)) !=
+	    NULL && ledger_cache_start(next) == -1)
+		ledger_cache_serve(next, NULL, NULL, 0);
 	free(f);
 }
 
-/* One slice of a flight's read is back: add it, then read on or serve. */
+/*
+ * The changes are all read: patch the copy (the whole read's, or the
+ * cache's), keep it, and serve the waiters, timing the loop's work.
+ */
+static void
+ledger_cache_caught_up(struct ledger_flight *f, uint64_t seq, void *reply)
+{
+	struct daemon *d = f->daemon;
+	struct ledger_cache *c = d->ledger_cache;
+	struct ledger *l = f->whole;
+	double t0 = metrics_clock();
+	int keep = d->current->config->ledger_cache_ms > 0, i;
+
+	if (l == NULL)
+		l = c->slot[ledger_cache_slot(c, f->period)].l;
+	ledger_patch(l, f->l, f->gone, f->ngone);
+	ledger_cache_clear(f);
+	if (!keep) {            /* cache_ms = 0: a whole read each time */
+		ledger_cache_serve(f, l, reply, 0);
+		return;
+	}
+	f->whole = NULL;        /* the cache's now */
+	i = ledger_cache_put(d, f->period, l);
+	c->slot[i].read_at = f->read_at;
+	c->slot[i].writes = f->writes;
+	c->slot[i].seq = seq;
+	ledger_cache_serve(f, l, reply, t0);
+}
+
+/* Take the 'seq:N', 'upto:N' and 'gone:ID' strings of a reply. */
+static void
+ledger_cache_marks(struct ledger_flight *f, const redisReply *reply,
+    uint64_t *seq)
+{
+	const redisReply *e;
+	size_t i;
+
+	for (i = 0; i < reply->elements; i++) {
+		e = reply->element[i];
+		if (e->type != REDIS_REPLY_STRING)
+			continue;
+		if (strncmp(e->str, "seq:", 4) == 0)
+			*seq = strtoull(e->str + 4, NULL, 10);
+		else if (strncmp(e->str, "upto:", 5) == 0)
+			f->upto = strtoull(e->str + 5, NULL, 10);
+		else if (strncmp(e->str, "gone:", 5) == 0) {
+			f->gone = xreallocarray(f->gone, f->ngone + 1,
+			    sizeof *f->gone);
+			f->gone[f->ngone++] = xstrdup(e->str + 5);
+		}
+	}
+}
+
+/* Begin the catch-up of f from since (after a whole read, or of a copy). */
+static int
+ledger_cache_catch_up(struct ledger_flight *f, uint64_t since)
+{
+	f->since = since;
+	f->upto = 0;
+	f->l = ledger_new();
+	return ledger_cache_send(f);
+}
+
+/* One call of a flight's read is back: add it, then read on or serve. */
 static void
 ledger_cache_read(redisAsyncContext *ac, void *reply, void *privdata)
 {
 	struct ledger_flight *f = privdata;
+	struct ledger_cache *c = f->daemon->ledger_cache;
+	const redisReply *rr = reply;
+	uint64_t seq = f->since;
 	int n = -1;
 
 	(void)ac;
-	if (reply != NULL && !store_reply_is_error(f->daemon->store, reply))
-		n = ledger_add_rows(f->l, reply);
-	if (n == LEDGER_CACHE_SLICE) {	/* a full slice: there may be more */
-		f->start += LEDGER_CACHE_SLICE;
-		if (ledger_cache_send(f) == 0)
-			return;
-		reply = NULL;   /* Redis went away: the rows so far are dropped */
-		n = -1;
+	if (rr != NULL && !store_reply_is_error(f->daemon->store, rr) &&
+	    rr->type == REDIS_REPLY_ARRAY) {
+		ledger_cache_marks(f, rr, &seq);
+		n = ledger_add_rows(f->l, rr);
 	}
 	if (n < 0) {
-		ledger_free(f->l);
-		f->l = NULL;
-	} else
+		ledger_cache_serve(f, NULL, reply, 0);
+		return;
+	}
+	if (f->slicing) {
+		if (f->start == 0)
+			f->since = seq;     /* where its catch-up starts */
+		if (n == LEDGER_CACHE_SLICE) {	/* there may be more */
+			f->start += LEDGER_CACHE_SLICE;
+			if (ledger_cache_send(f) == -1)
+				ledger_cache_serve(f, NULL, NULL, 0);
+			return;
+		}
 		ledger_sort(f->l);
-	ledger_cache_serve(f, reply);
+		f->whole = f->l;
+		f->l = NULL;
+		f->slicing = 0;
+		if (ledger_cache_catch_up(f, f->since) == -1)
+			ledger_cache_serve(f, NULL, NULL, 0);
+		return;
+	}
+	if (f->l->carried_period == NULL) {     /* more changes to read */
+		f->since = seq;
+		if (ledger_cache_send(f) == -1)
+			ledger_cache_serve(f, NULL, NULL, 0);
+		return;
+	}
+	if (f->whole == NULL && ledger_cache_slot(c, f->period) == -1) {
+		/* the copy was put out of the cache meanwhile: read whole */
+		ledger_cache_clear(f);
+		f->slicing = 1;
+		f->start = 0;
+		f->l = ledger_new();
+		if (ledger_cache_send(f) == -1)
+			ledger_cache_serve(f, NULL, NULL, 0);
+		return;
+	}
+	ledger_cache_caught_up(f, seq, reply);
 }
 
-/* Ask for the next slice of f's read; -1 when Redis is down. */
+/* Ask for the next call of f's read; -1 when Redis is down. */
 static int
 ledger_cache_send(struct ledger_flight *f)
 {
-	char start[32], count[32], past[LEDGER_PAST * (PERIOD_LEN + 1) + 1];
-	const char *argv[5] = { "period", f->period, start, count, past };
+	char start[32], count[32], since[32], upto[32];
+	char past[LEDGER_PAST * (PERIOD_LEN + 1) + 1];
+	const char *whole[5] = { "period", f->period, start, count, past };
+	const char *changes[6] = { "changes", f->period, since, count, past,
+	    upto };
 
 	snprintf(start, sizeof start, "%zu", f->start);
 	snprintf(count, sizeof count, "%d", LEDGER_CACHE_SLICE);
+	snprintf(since, sizeof since, "%" PRIu64, f->since);
+	if (f->upto != 0)
+		snprintf(upto, sizeof upto, "%" PRIu64, f->upto);
+	else
+		upto[0] = '\0';         /* the period's sequence now */
 	ledger_past_periods(f->period, past, sizeof past);
 	if (store_script(f->daemon->store, SCRIPT_LEDGER, ledger_cache_read, f,
-	    5, argv, NULL) == -1)
+	    f->slicing ? 5 : 6, f->slicing ? whole : changes, NULL) == -1)
 		return -1;
 	f->daemon->ledger_cache->reads++;
 	return 0;
@@ -315,16 +460,61 @@ ledger_cache_wait(struct ledger_flight *f, struct request *r, ledger_fn fn)
 	request_hold(r);
 }
 
-/* Start f's read; -1 when Redis is down. */
+/* Send f's first call: a catch-up of the copy, or a whole read. */
 static int
-ledger_cache_start(struct ledger_flight *f)
+ledger_cache_begin(struct ledger_flight *f)
 {
-	f->running = 1;
+	struct ledger_cache *c = f->daemon->ledger_cache;
+	int i = ledger_cache_slot(c, f->period);
+
+	f->sent = 1;
 	f->read_at = util_now_ms();
 	f->writes = f->daemon->store->writes;
+	if (i != -1)
+		return ledger_cache_catch_up(f, c->slot[i].seq);
+	f->slicing = 1;
 	f->start = 0;
 	f->l = ledger_new();
 	return ledger_cache_send(f);
+}
+
+/* The put-off start of a catch-up (the duty's timer). */
+static void
+ledger_cache_go(evutil_socket_t fd, short what, void *arg)
+{
+	struct ledger_flight *f = arg;
+
+	(void)fd;
+	(void)what;
+	if (ledger_cache_begin(f) == -1)
+		ledger_cache_serve(f, NULL, NULL, 0);
+}
+
+/*
+ * Start f's read, or put it off until the loop has done LEDGER_CACHE_DUTY
+ * times the last catch-up's work on other things (at most a quarter of the
+ * request deadline); -1 when Redis is down.
+ */
+static int
+ledger_cache_start(struct ledger_flight *f)
+{
+	struct ledger_cache *c = f->daemon->ledger_cache;
+	int i = ledger_cache_slot(c, f->period);
+	double wait, most = f->daemon->current->config->request_timeout_ms /
+	    4000.0;
+	struct timeval tv;
+
+	f->running = 1;
+	if (i == -1 || (wait = c->slot[i].done_at + LEDGER_CACHE_DUTY *
+	    c->slot[i].busy - metrics_clock()) <= 0)
+		return ledger_cache_begin(f);
+	if (wait > most)
+		wait = most;
+	tv.tv_sec = (time_t)wait;
+	tv.tv_usec = (suseconds_t)((wait - (double)tv.tv_sec) * 1e6);
+	f->timer = evtimer_new(f->daemon->base, ledger_cache_go, f);
+	evtimer_add(f->timer, &tv);
+	return 0;
 }
 
 /* A new read of period, not started, in the list of flights. */
@@ -342,10 +532,10 @@ ledger_cache_flight_new(struct daemon *d, const char *period)
 
 /*
  * Call fn with the scored ledger of period: from the cache when it is
- * fresh; else from the read running, if it started after the last change,
- * or from the read that will follow it; else from a new read (or, while a
- * long read runs, the last whole ledger). fn answers the request and must
- * not keep or free the ledger.
+ * fresh; else from the read running, if it started after the last change
+ * (or has not started yet), or from the read that will follow it; else
+ * from a new read (or, while a long read runs, the last copy). fn answers
+ * the request and must not keep or free the ledger.
  */
 void
 ledger_cache_fetch(struct request *r, const char *period, ledger_fn fn)
@@ -366,7 +556,7 @@ ledger_cache_fetch(struct request *r, const char *period, ledger_fn fn)
 		f = ledger_cache_flight_new(d, period);
 		if (ledger_cache_start(f) == -1) {
 			ledger_cache_land(c, f);
-			ledger_free(f->l);
+			ledger_cache_clear(f);
 			free(f);
 			evhttp_add_header(evhttp_request_get_output_headers(
 			    r->req), "Retry-After", "1");
@@ -377,13 +567,13 @@ ledger_cache_fetch(struct request *r, const char *period, ledger_fn fn)
 		ledger_cache_wait(f, r, fn);
 		return;
 	}
-	if (now - run->read_at >= r->config->request_timeout_ms / 2 &&
-	    (l = ledger_cache_stale(d, period, now)) != NULL) {
+	if (run->sent && now - run->read_at >= r->config->request_timeout_ms /
+	    2 && (l = ledger_cache_stale(d, period, now)) != NULL) {
 		ledger_cache_score(l, r, now);
 		fn(r, l);
 		return;
 	}
-	if (run->writes == d->store->writes) {
+	if (!run->sent || run->writes == d->store->writes) {
 		ledger_cache_wait(run, r, fn);
 		return;
 	}
@@ -392,7 +582,7 @@ ledger_cache_fetch(struct request *r, const char *period, ledger_fn fn)
 	ledger_cache_wait(f, r, fn);
 }
 
-/* How many ledger reads this daemon has sent to Redis (for /metrics). */
+/* How many ledger script calls this daemon has sent to Redis (/metrics). */
 size_t
 ledger_cache_reads(const struct ledger_cache *c)
 {

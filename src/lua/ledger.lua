@@ -5,7 +5,17 @@
 --   period P [START COUNT]  the issues reported for half-month P, or
 --                   COUNT of them from the START-th (oldest first): the
 --                   daemon reads a large period a slice at a time, so that
---                   no one call holds Redis for long
+--                   no one call holds Redis for long; a slice starts with
+--                   'seq:N', the period's change sequence when it was read
+--   changes P SINCE COUNT PAST UPTO  at most COUNT of the issues of P
+--                   changed after sequence SINCE and up to UPTO ('': the
+--                   period's sequence now, given back as 'upto:N'), from
+--                   P ledger:changed:P (prelude.lua's ledger_flush), after
+--                   'seq:N', the sequence they bring the reader to; an
+--                   issue gone is 'gone:ID'. An issue changed again moves
+--                   above UPTO, so a catch-up in several calls meets each
+--                   issue once. When these are all the changes up to UPTO,
+--                   the period's tail follows (below)
 --   range FROM TO   the issues created in [FROM, TO) (ms)
 --   resolved FROM TO  the issues a task of which was last resolved in
 --                   [FROM, TO)
@@ -58,11 +68,28 @@ local ids
 -- carried-over rows come once, with that one (ledger_cache.c reads on
 -- while a slice is full).
 local last = true
+local out = {}
+local gone = false
 if kind == 'period' then
   local start, count = tonumber(ARGV[4] or '0'), tonumber(ARGV[5] or '0')
   ids = redis.call('ZRANGE', P .. 'issues:period:' .. ARGV[3], start,
     count > 0 and start + count - 1 or -1)
   last = count == 0 or #ids < count
+  if count > 0 then
+    out[1] = 'seq:' .. (redis.call('HGET', P .. 'ledger:seq', ARGV[3]) or 0)
+  end
+elseif kind == 'changes' then
+  local count = tonumber(ARGV[5])
+  local upto = ARGV[7] ~= '' and ARGV[7] or
+    (redis.call('HGET', P .. 'ledger:seq', ARGV[3]) or '0')
+  local got = redis.call('ZRANGEBYSCORE', P .. 'ledger:changed:' .. ARGV[3],
+    '(' .. ARGV[4], upto, 'WITHSCORES', 'LIMIT', 0, count)
+  ids = {}
+  for i = 1, #got, 2 do ids[#ids + 1] = got[i] end
+  last = #ids < count
+  out[1] = 'seq:' .. (last and upto or got[#got])
+  out[2] = 'upto:' .. upto
+  gone = true
 elseif kind == 'range' then
   ids = redis.call('ZRANGEBYSCORE', P .. 'issues', ARGV[3],
     '(' .. ARGV[4])
@@ -82,12 +109,15 @@ else
   return redis.error_reply('ledger.lua: unknown kind ' .. tostring(kind))
 end
 
-local out = {}
 for _, id in ipairs(ids) do
   local r = row(id)
-  if r then out[#out + 1] = r end
+  if r then
+    out[#out + 1] = r
+  elseif gone then
+    out[#out + 1] = 'gone:' .. id
+  end
 end
-if kind == 'period' and last then
+if (kind == 'period' or kind == 'changes') and last then
   local CARRIED = 200
   local frozen = redis.call('GET', P .. 'snapshot:' .. ARGV[3])
   if frozen then out[#out + 1] = 'snapshot:' .. frozen end

@@ -47,14 +47,79 @@ local function has(list, x)
   return false
 end
 
+-- ---- the ledger's change index (ledger_cache.c reads it) ----
+
+-- The keys a script wrote through hwrite. A ledger row is an issue's hash
+-- and its tasks' (ledger.lua's row): writing either changes the row.
+local ledger_written = {}
+
+-- redis.call(cmd, k, ...) on a hash, noting k for ledger_flush.
+local function hwrite(cmd, k, ...)
+  ledger_written[k] = true
+  return redis.call(cmd, k, ...)
+end
+
+-- Record every issue whose row the script changed in its period's change
+-- index: P ledger:changed:PERIOD, a sorted set of issue ids scored by the
+-- period's sequence (P ledger:seq, a hash of period -> last number given),
+-- one member per issue (a new change moves it on). A daemon holding a
+-- period's ledger at sequence S reads only the members above S.
+local function ledger_flush()
+  local ids, seen = {}, {}
+  local function add(id)
+    if not seen[id] then
+      seen[id] = true
+      ids[#ids + 1] = id
+    end
+  end
+  local from = #ARGV[1] + 1
+  for k, _ in pairs(ledger_written) do
+    local issue = k:match('^issue:([^:]+)$', from)
+    local task = k:match('^task:([^:]+)$', from)
+    if issue then add(issue) end
+    if task then
+      for _, i in ipairs(decode_list(hget(k, 'issues'))) do add(i) end
+    end
+  end
+  ledger_written = {}
+  table.sort(ids)   -- the same sequence numbers on a replica's replay
+  local by_period, periods = {}, {}
+  for _, id in ipairs(ids) do
+    local p = hget(key('issue', id), 'period')
+    if p then
+      if not by_period[p] then
+        by_period[p] = {}
+        periods[#periods + 1] = p
+      end
+      table.insert(by_period[p], id)
+    end
+  end
+  for _, p in ipairs(periods) do
+    local list = by_period[p]
+    local last = redis.call('HINCRBY', key('ledger:seq'), p, #list)
+    local args = {}
+    for i, id in ipairs(list) do
+      args[#args + 1] = last - #list + i
+      args[#args + 1] = id
+      if #args >= 1000 or i == #list then
+        redis.call('ZADD', key('ledger:changed', p), unpack(args))
+        args = {}
+      end
+    end
+  end
+end
+
 -- Run actions[name], a script's entry points by name, and return its
--- answer; an error reply naming script for an unknown name.
+-- answer (having recorded the ledger rows it changed); an error reply
+-- naming script for an unknown name.
 local function dispatch(script, actions, name)
   local fn = actions[name]
   if not fn then
     return redis.error_reply(script .. ': unknown action ' .. tostring(name))
   end
-  return fn()
+  local out = fn()
+  ledger_flush()
+  return out
 end
 
 -- ---- field work (fieldwork.lua; workflow.lua stores a resolve's outcomes) ----
@@ -123,7 +188,7 @@ local function fw_store(rec, actor, now)
     local list = decode_list(hget(ik, 'outcomes'))
     list[#list + 1] = {id = id, kind = f.kind, amount = rec.amount,
       date = f.date}
-    redis.call('HSET', ik, 'outcomes', cjson.encode(list))
+    hwrite('HSET', ik, 'outcomes', cjson.encode(list))
     redis.call('RPUSH', ik .. ':history', cjson.encode({at = now,
       actor = actor, event = 'outcome', reason = 'outcome ' .. id ..
       ' recorded: ' .. f.kind}))

@@ -56,6 +56,10 @@
 --                          P snapshots sorted set of periods by freeze ms
 --   P items:PERIOD         hash: officer -> items reported in the period
 --                          (the cap of req.items_cap)
+--   P ledger:seq, P ledger:changed:PERIOD
+--                          the ledger's change index (prelude.lua's
+--                          ledger_flush): the issues whose rows changed,
+--                          by the period's sequence; one member per issue
 local P = ARGV[1]
 local action = ARGV[2]
 local req = cjson.decode(ARGV[3])
@@ -73,7 +77,9 @@ local RANKED = {'queued', 'claimed', 'responded', 'resolved'}
 
 -- ---- helpers: history, outbox, lists, indexes ----
 
--- key, hget, decode_list, has and dispatch are prelude.lua's.
+-- key, hget, hwrite, decode_list, has and dispatch are prelude.lua's;
+-- every hash is written through hwrite, so that dispatch records the
+-- ledger rows an action changed (P ledger:changed:PERIOD).
 local function enc(v) return cjson.encode(v) end
 
 -- note: the person's own words, untouched (a response, a return's or a
@@ -129,12 +135,12 @@ local function set_category(issue, category, actor, reason, admin)
   local k = key('issue', issue)
   local old = hget(k, 'category')
   if admin then
-    redis.call('HSET', k, 'category_by', 'admin')
+    hwrite('HSET', k, 'category_by', 'admin')
   elseif hget(k, 'category_by') == 'admin' or
       category_rank(category) <= category_rank(old) then
     return
   end
-  redis.call('HSET', k, 'category', category)
+  hwrite('HSET', k, 'category', category)
   index_move('issues:category', issue, old, category, hget(k, 'created'))
   history(issue, actor, 'classified', category .. ': ' .. reason)
 end
@@ -183,7 +189,7 @@ local function update_state(issue)
   end
   local new = returned and 'returned' or RANKED[math.min(least, 4)]
   if new == old then return nil end
-  redis.call('HSET', k, 'state', new)
+  hwrite('HSET', k, 'state', new)
   finished_track(k, issue, new)
   index_move('issues:state', issue, old, new, hget(k, 'created'))
   if new == 'returned' then
@@ -208,9 +214,9 @@ local function set_deadline(task, stage, due)
   end
   if stage then
     redis.call('ZADD', key('deadlines'), due, stage .. ':' .. task)
-    redis.call('HSET', key('task', task), 'deadline', due)
+    hwrite('HSET', key('task', task), 'deadline', due)
   else
-    redis.call('HSET', key('task', task), 'deadline', '')
+    hwrite('HSET', key('task', task), 'deadline', '')
   end
 end
 
@@ -244,7 +250,7 @@ local function track_work(task, dept, state)
 end
 
 local function enqueue(task, dept, due, created)
-  redis.call('HSET', key('task', task), 'state', 'queued', 'claimant', '',
+  hwrite('HSET', key('task', task), 'state', 'queued', 'claimant', '',
     'overdue', '', 'due_claim', due.claim, 'due_respond', due.respond,
     'due_resolve', due.resolve, 'claimed_at', '', 'responded_at', '',
     'resolved_at', '', 'returned_at', '', 'due_return', due.returnable or '')
@@ -255,9 +261,9 @@ local function enqueue(task, dept, due, created)
 end
 
 local function new_task(dept, issues, due)
-  local task = 'T' .. redis.call('HINCRBY', key('seq'), 'task', 1)
+  local task = 'T' .. hwrite('HINCRBY', key('seq'), 'task', 1)
   local entry = redis.call('XADD', key('queue', dept), '*', 'task', task)
-  redis.call('HSET', key('task', task), 'id', task, 'department', dept,
+  hwrite('HSET', key('task', task), 'id', task, 'department', dept,
     'issues', encode_list(issues), 'created', now, 'response', '',
     'resolution', '', 'entry', entry)
   enqueue(task, dept, due, now)
@@ -350,13 +356,13 @@ local function group_task(members, dept, group)
         if not keep then
           keep = t
         elseif t ~= keep then
-          redis.call('HSET', key('task', t), 'state', 'merged',
+          hwrite('HSET', key('task', t), 'state', 'merged',
             'merged_into', keep)
           unqueue(t, dept)
           track_work(t, dept, 'merged')
           set_deadline(t, nil)
           tasks[i] = keep
-          redis.call('HSET', key('issue', m), 'tasks', enc(tasks))
+          hwrite('HSET', key('issue', m), 'tasks', enc(tasks))
           history(m, 'system', 'merged', 'task ' .. t .. ' merged into ' ..
             keep .. ' of common group ' .. group)
         end
@@ -374,8 +380,8 @@ common = function(issue, it)
     return nil
   end
   if not group then
-    group = 'G' .. redis.call('HINCRBY', key('seq'), 'group', 1)
-    redis.call('HSET', key('group', group), 'id', group, 'topic', it.topic,
+    group = 'G' .. hwrite('HINCRBY', key('seq'), 'group', 1)
+    hwrite('HSET', key('group', group), 'id', group, 'topic', it.topic,
       'created', now)
   end
   members[#members + 1] = issue
@@ -383,18 +389,18 @@ common = function(issue, it)
   local tasks, all = {}, encode_list(members)
   for _, dept in ipairs(it.departments) do
     local t = group_task(members, dept, group) or new_task(dept, {}, req.due)
-    redis.call('HSET', key('task', t), 'issues', all)
+    hwrite('HSET', key('task', t), 'issues', all)
     redis.call('ZADD', key('issues:dept', dept), now, issue)
     outbox('task.updated', t, dept, issue)
     tasks[#tasks + 1] = t
   end
-  redis.call('HSET', key('issue', issue), 'tasks', enc(tasks))
-  redis.call('HSET', key('group', group), 'members', all, 'tasks', enc(tasks))
+  hwrite('HSET', key('issue', issue), 'tasks', enc(tasks))
+  hwrite('HSET', key('group', group), 'members', all, 'tasks', enc(tasks))
   local why = string.format(req.rules.common.reason, n, group)
   for _, m in ipairs(members) do
     local mk = key('issue', m)
     if hget(mk, 'group') == '' then
-      redis.call('HSET', mk, 'group', group)
+      hwrite('HSET', mk, 'group', group)
       history(m, 'system', 'grouped', with_state(why, update_state(m)))
     end
     -- A difficult member stays difficult: a rule never lowers.
@@ -413,7 +419,7 @@ end
 local function trend_count(period, topic, enterprise)
   local k = key('trend', period, topic)
   if redis.call('SADD', k, enterprise) == 1 then
-    redis.call('HINCRBY', key('trend', period), topic, 1)
+    hwrite('HINCRBY', key('trend', period), topic, 1)
     if req.trend_keep_s then redis.call('EXPIRE', k, req.trend_keep_s) end
   end
 end
@@ -508,13 +514,13 @@ local function submit(body_hash, idem, ttl)
     return {'limit', tostring(math.max(cap - done, 0))}
   end
   if #req.items > 0 then
-    redis.call('HINCRBY', items_key, req.officer, #req.items)
+    hwrite('HINCRBY', items_key, req.officer, #req.items)
   end
-  local report = 'R' .. redis.call('HINCRBY', key('seq'), 'report', 1)
+  local report = 'R' .. hwrite('HINCRBY', key('seq'), 'report', 1)
   local issue_ids, issue_json = {}, {}
   for _, it in ipairs(req.items) do
-    local issue = 'I' .. redis.call('HINCRBY', key('seq'), 'issue', 1)
-    redis.call('HSET', key('issue', issue), 'id', issue, 'report', report,
+    local issue = 'I' .. hwrite('HINCRBY', key('seq'), 'issue', 1)
+    hwrite('HSET', key('issue', issue), 'id', issue, 'report', report,
       'officer', req.officer, 'enterprise', it.enterprise, 'topic', it.topic,
       'title', it.title, 'detail', it.detail,
       'difficult', it.difficult and '1' or '0', 'period', req.period,
@@ -539,7 +545,7 @@ local function submit(body_hash, idem, ttl)
         history(issue, 'system', 'queued', 'task ' .. tasks[#tasks] ..
           ' queued for ' .. dept)
       end
-      redis.call('HSET', key('issue', issue), 'tasks', enc(tasks))
+      hwrite('HSET', key('issue', issue), 'tasks', enc(tasks))
     end
     update_state(issue)
     local task_json = {}
@@ -557,7 +563,7 @@ local function submit(body_hash, idem, ttl)
       (h[3] ~= '' and enc(h[3]) or 'null') .. ',"tasks":[' ..
       table.concat(task_json, ',') .. ']}'
   end
-  redis.call('HSET', key('report', report), 'id', report,
+  hwrite('HSET', key('report', report), 'id', report,
     'officer', req.officer, 'period', req.period,
     'late', req.late and '1' or '0', 'created', now,
     'issues', encode_list(issue_ids))
@@ -567,7 +573,7 @@ local function submit(body_hash, idem, ttl)
   local response = '{"report":' .. enc(report) .. ',"period":' ..
     enc(req.period) .. ',"issues":[' .. table.concat(issue_json, ',') .. ']}'
   if idem ~= '' then
-    redis.call('HSET', idem_key, 'body', body_hash, 'response', response,
+    hwrite('HSET', idem_key, 'body', body_hash, 'response', response,
       'report', report)
     redis.call('EXPIRE', idem_key, tonumber(ttl))
   end
@@ -650,7 +656,7 @@ local function step(task)
     (deadline ~= nil and deadline < tonumber(now))
   local told = req.to
   if req.to == 'claimed' and late then told = 'claimed_late' end
-  redis.call('HSET', k, 'state', req.to, req.field, req.text,
+  hwrite('HSET', k, 'state', req.to, req.field, req.text,
     req.to .. '_at', now)
   if state == 'queued' then unqueue(task, dept) end
   track_work(task, dept, req.to)
@@ -696,13 +702,13 @@ end
 -- sharing a task (a common group) follow its state.
 local function reopen(issue, reason, note)
   local k = key('issue', issue)
-  local n = redis.call('HINCRBY', k, 'reopens', 1)
+  local n = hwrite('HINCRBY', k, 'reopens', 1)
   local tasks = decode_list(hget(k, 'tasks'))
-  redis.call('HSET', k, 'state', 'resolved')
+  hwrite('HSET', k, 'state', 'resolved')
   for _, task in ipairs(tasks) do
     local t = key('task', task)
     local dept = hget(t, 'department')
-    redis.call('HSET', t, 'response', '', 'resolution', '')
+    hwrite('HSET', t, 'response', '', 'resolution', '')
     enqueue(task, dept, req.due, hget(t, 'created'))
     outbox('task.reopened', task, dept, issue)
   end
@@ -756,14 +762,14 @@ local function confirm()
       ratings[hget(tk, 'department')] = req.satisfaction
     end
   end
-  redis.call('HSET', k, 'satisfaction', req.satisfaction)
-  if next(ratings) ~= nil then redis.call('HSET', k, 'ratings', enc(ratings)) end
+  hwrite('HSET', k, 'satisfaction', req.satisfaction)
+  if next(ratings) ~= nil then hwrite('HSET', k, 'ratings', enc(ratings)) end
   if req.satisfaction == 'unsatisfied' then
     history(req.issue, req.actor, 'confirmed', why, req.comment)
     reopen(req.issue, 'unsatisfied: ' .. req.comment, req.comment)
     return {'ok', req.issue}
   end
-  redis.call('HSET', k, 'state', 'closed')
+  hwrite('HSET', k, 'state', 'closed')
   index_move('issues:state', req.issue, 'resolved', 'closed',
     hget(k, 'created'))
   history(req.issue, req.actor, 'confirmed', with_state(why,
@@ -813,9 +819,9 @@ local function route()
       for _, i in ipairs(decode_list(hget(tk, 'issues'))) do
         if i ~= req.issue then members[#members + 1] = i end
       end
-      redis.call('HSET', tk, 'issues', encode_list(members))
+      hwrite('HSET', tk, 'issues', encode_list(members))
       if #members == 0 then
-        redis.call('HSET', tk, 'state', 'withdrawn')
+        hwrite('HSET', tk, 'state', 'withdrawn')
         unqueue(t, d)
         track_work(t, d, 'withdrawn')
         set_deadline(t, nil)
@@ -826,7 +832,7 @@ local function route()
   for d, _ in pairs(by_dept) do
     if not wanted[d] then redis.call('ZREM', key('issues:dept', d), req.issue) end
   end
-  redis.call('HSET', k, 'departments', enc(req.departments),
+  hwrite('HSET', k, 'departments', enc(req.departments),
     'tasks', enc(tasks), 'returned_tasks', encode_list(returned))
   local why = 'to ' .. table.concat(req.departments, ', ') .. ': ' ..
     req.reason
@@ -887,7 +893,7 @@ local function extend()
   end
   list[#list + 1] = {days = req.days, reason = req.reason, state = 'pending',
     at = now, decided_at = '', stage = stage}
-  redis.call('HSET', k, 'extensions', enc(list), 'extension_pending', '1')
+  hwrite('HSET', k, 'extensions', enc(list), 'extension_pending', '1')
   redis.call('ZADD', key('extensions', 'pending'), now, req.task)
   each_issue(req.task, function(issue)
     history(issue, req.actor, 'extension_requested', string.format(
@@ -925,17 +931,17 @@ local function extension()
       return {'invalid', string.format('at most %d extensions are ' ..
         'approved per task', req.extensions_max)}
     end
-    redis.call('HSET', k, 'due_' .. stage, req.new_due)
+    hwrite('HSET', k, 'due_' .. stage, req.new_due)
     set_deadline(req.task, stage, req.new_due)
-    redis.call('HINCRBY', k, 'extended', 1)
-    if hget(k, 'overdue') == stage then redis.call('HSET', k, 'overdue', '') end
+    hwrite('HINCRBY', k, 'extended', 1)
+    if hget(k, 'overdue') == stage then hwrite('HSET', k, 'overdue', '') end
     x.state = 'approved'
   else
     x.state = 'denied'
   end
   x.decided_at = now
   x.decision = req.reason
-  redis.call('HSET', k, 'extensions', enc(list), 'extension_pending', '')
+  hwrite('HSET', k, 'extensions', enc(list), 'extension_pending', '')
   redis.call('ZREM', key('extensions', 'pending'), req.task)
   redis.call('ZADD', key('extensions', x.state), now, req.task .. ':' .. n)
   each_issue(req.task, function(issue)
@@ -963,7 +969,7 @@ recurrence = function(issue, it)
     return
   end
   local n = tonumber(hget(ok, 'recurrences') or '0') + 1
-  redis.call('HSET', key('issue', issue), 'recurrence_of', old,
+  hwrite('HSET', key('issue', issue), 'recurrence_of', old,
     'recurrences', n)
   history(issue, 'system', 'recurrence', 'the same problem as ' .. old ..
     ' (' .. st .. ') again')
@@ -994,7 +1000,7 @@ local function snapshot()
   -- the zone's total apart, for /ledger's line of six periods (ledger.lua)
   local total = cjson.decode(ARGV[4]).total
   if type(total) == 'table' then
-    redis.call('HSET', key('snapshot', 'totals'), req.period, enc(total))
+    hwrite('HSET', key('snapshot', 'totals'), req.period, enc(total))
   end
   return {'ok', req.period}
 end
@@ -1011,7 +1017,7 @@ local function trend_alert()
     local k = key('alert', a.period, a.topic)
     if redis.call('EXISTS', k) == 0 then
       local id = a.period .. ':' .. a.topic
-      redis.call('HSET', k, 'id', id, 'period', a.period, 'topic', a.topic,
+      hwrite('HSET', k, 'id', id, 'period', a.period, 'topic', a.topic,
         'topic_name', a.topic_name, 'enterprises', a.enterprises,
         'mean', a.mean, 'history_periods', a.history_periods,
         'factor', a.factor, 'departments', encode_list(a.departments),
@@ -1055,7 +1061,7 @@ local function escalate()
     if stage and hget(tk, 'state') == req.stages[stage] then
       local dept = hget(tk, 'department')
       -- escalated_at: /form marks an escalation since the officer's visit
-      redis.call('HSET', tk, 'overdue', stage, 'escalated_at', now)
+      hwrite('HSET', tk, 'overdue', stage, 'escalated_at', now)
       each_issue(task, function(issue)
         history(issue, 'system', 'escalated', stage ..
           ' deadline passed for task ' .. task .. ' (' .. dept .. ')')

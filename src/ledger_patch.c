@@ -1,0 +1,101 @@
+/*
+ * ledger_patch.c -- bring a period's ledger up to date with the rows of the
+ * issues changed since it was read (ledger.lua's "changes"), so that a
+ * change costs the daemon's copy one issue's read, not the period's.
+ * ledger_cache.c keeps such copies; the figures are scored again from the
+ * patched rows (ledger_score), so they are the figures a whole read gives.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "liaison.h"
+
+/* Take out the issue id (a "gone" one), if l holds it. */
+static void
+ledger_patch_remove(struct ledger *l, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < l->nissues; i++)
+		if (strcmp(l->issues[i].id, id) == 0) {
+			ledger_issue_free(&l->issues[i]);
+			memmove(&l->issues[i], &l->issues[i + 1],
+			    (l->nissues - i - 1) * sizeof *l->issues);
+			l->nissues--;
+			return;
+		}
+}
+
+/* The period's tail (carry-over, snapshot, earlier totals) from ch's. */
+static void
+ledger_patch_tail(struct ledger *l, struct ledger *ch)
+{
+	size_t i;
+
+	for (i = 0; i < l->ncarried; i++)
+		ledger_issue_free(&l->carried[i]);
+	free(l->carried);
+	free(l->carried_period);
+	l->carried = ch->carried;
+	l->ncarried = ch->ncarried;
+	l->carried_period = ch->carried_period;
+	ch->carried = xcalloc(1, sizeof *ch->carried);
+	ch->ncarried = 0;
+	ch->carried_period = NULL;
+	cJSON_Delete(l->snapshot);
+	l->snapshot = ch->snapshot;
+	ch->snapshot = NULL;
+	for (i = 0; i < l->npast; i++)
+		cJSON_Delete(l->past[i].total);
+	memcpy(l->past, ch->past, sizeof l->past);
+	l->npast = ch->npast;
+	ch->npast = 0;
+}
+
+/*
+ * Patch l (sorted, as ledger_sort leaves it) with ch, the rows read since
+ * (each issue once), and gone, the ids of issues no longer stored: a row of
+ * ch replaces the issue's row in l or is added; the tail is ch's when ch
+ * has one (its read reached the end of the changes). The rows move from ch
+ * to l; l must be scored again (its scores and memo are dropped here).
+ */
+void
+ledger_patch(struct ledger *l, struct ledger *ch, char *const *gone,
+    size_t ngone)
+{
+	struct ledger_issue *at;
+	size_t i, n = l->nissues;
+	int sorted = 1;
+
+	l->issues = xreallocarray(l->issues, l->nissues + ch->nissues + 1,
+	    sizeof *l->issues);
+	for (i = 0; i < ch->nissues; i++) {
+		at = bsearch(&ch->issues[i], l->issues, n, sizeof *l->issues,
+		    ledger_issue_cmp);
+		if (at != NULL) {
+			ledger_issue_free(at);
+			*at = ch->issues[i];
+			continue;
+		}
+		/* New issues are the newest: they go at the end. */
+		if (l->nissues > 0 && ledger_issue_cmp(&l->issues[l->nissues -
+		    1], &ch->issues[i]) > 0)
+			sorted = 0;
+		l->issues[l->nissues++] = ch->issues[i];
+	}
+	memset(&l->issues[l->nissues], 0, sizeof *l->issues);
+	ch->nissues = 0;
+	for (i = 0; i < ngone; i++)
+		ledger_patch_remove(l, gone[i]);
+	if (!sorted)
+		ledger_sort(l);
+	if (ch->carried_period != NULL)
+		ledger_patch_tail(l, ch);
+	ledger_memo_drop(l);
+	l->scored_for = NULL;
+	l->now = 0;
+}
