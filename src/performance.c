@@ -17,7 +17,12 @@
  *   outcomes  amounts by kind, in their units
  *
  * fieldwork.lua gathers the facts (performance action, asked for with
- * performance_payload); this file counts. performance_columns names the
+ * performance_payload); this file counts. Visits, suggestions, enterprises
+ * visited and outcomes come from the officer's monthly running totals
+ * (fw_officer_add in prelude.lua: per day of the month, and each
+ * enterprise's visited days as bits), never from the records, so a row
+ * costs a few hash reads a month of the range however many records it
+ * holds. performance_columns names the
  * row's figures in one order with their Chinese headers, so that the
  * /officers page and the workbook's 指导员表现 sheet show the same columns
  * under the same words, and sort by the same values (performance_value).
@@ -109,16 +114,82 @@ performance_str(const redisReply *list, size_t i)
 }
 
 /*
- * Count o's facts (fieldwork.lua's performance entry for o) over periods
- * (from performance_periods) into p; today is a day number.
+ * The days of month (its first day first, len days) inside [from, to] as
+ * bits, bit d - 1 for day d: what fw_officer_add keeps per enterprise.
+ */
+static uint32_t
+performance_month_mask(int64_t first, int len, int64_t from, int64_t to)
+{
+	int64_t lo = from > first ? from - first : 0;
+	int64_t hi = to < first + len - 1 ? to - first : len - 1;
+	uint32_t mask = 0;
+
+	for (; lo <= hi; lo++)
+		mask |= (uint32_t)1 << lo;
+	return mask;
+}
+
+/*
+ * Add one month's running totals (flat, fieldwork.lua's HGETALL of
+ * fw:o:O:YYYYMM for month, "YYYYMM") to p: the day fields inside [from,
+ * to], and the linked enterprises visited on one of those days.
+ */
+static void
+performance_month(const struct officer *o, const char *month,
+    const redisReply *flat, int64_t from, int64_t to, struct performance *p)
+{
+	const struct fieldwork_kind *k;
+	const char *f, *v;
+	char *end;
+	long ym = strtol(month, &end, 10), dd;
+	int64_t first, day;
+	uint32_t range;
+	int len;
+	size_t i, j;
+
+	if (*end != '\0' || ym % 100 < 1 || ym % 100 > 12)
+		return;
+	first = date_to_days((int)(ym / 100), (int)(ym % 100), 1);
+	len = date_month_length((int)(ym / 100), (int)(ym % 100));
+	range = performance_month_mask(first, len, from, to);
+	for (i = 0; i + 1 < flat->elements; i += 2) {
+		f = performance_str(flat, i);
+		v = performance_str(flat, i + 1);
+		if (strncmp(f, "e:", 2) == 0) {
+			if (((uint32_t)strtoul(v, NULL, 10) & range) == 0)
+				continue;
+			for (j = 0; j < o->nenterprises; j++)
+				if (strcmp(o->enterprises[j]->id, f + 2) == 0)
+					p->visited[j] = 1;
+			continue;
+		}
+		dd = strtol(f, &end, 10);
+		day = first + dd - 1;
+		if (*end != ':' || dd < 1 || dd > len || day < from || day > to)
+			continue;
+		if (strcmp(end, ":v") == 0)
+			p->visits += strtoll(v, NULL, 10);
+		else if (strcmp(end, ":s") == 0)
+			p->suggestions += strtoll(v, NULL, 10);
+		else if (strncmp(end, ":o:", 3) == 0 &&
+		    (k = fieldwork_kind_find(fieldwork_outcome_kinds,
+		    end + 3)) != NULL)
+			p->outcomes[fieldwork_kind_index(
+			    fieldwork_outcome_kinds, k)] += strtoll(v, NULL, 10);
+	}
+}
+
+/*
+ * Count o's facts (fieldwork.lua's performance entry for o) over [from,
+ * to] (day numbers) and its periods (from performance_periods) into p;
+ * today is a day number.
  */
 void
 performance_count(const struct officer *o, const redisReply *facts,
-    const struct period *periods, size_t nperiods, int64_t today,
-    int visit_days, struct performance *p)
+    int64_t from, int64_t to, const struct period *periods, size_t nperiods,
+    int64_t today, int visit_days, struct performance *p)
 {
-	const redisReply *visits, *last, *issues, *reports, *outcomes, *ev;
-	const struct fieldwork_kind *k;
+	const redisReply *months, *last, *issues, *reports, *ev;
 	char name[PERIOD_LEN + 1];
 	const char *s;
 	size_t i, j;
@@ -131,12 +202,11 @@ performance_count(const struct officer *o, const redisReply *facts,
 	    sizeof *p->days);
 	p->visited = xcalloc(o->nenterprises ? o->nenterprises : 1,
 	    sizeof *p->visited);
-	visits = performance_part(facts, 0, REDIS_REPLY_ARRAY);
+	months = performance_part(facts, 0, REDIS_REPLY_ARRAY);
 	last = performance_part(facts, 1, REDIS_REPLY_ARRAY);
 	ev = performance_part(facts, 2, REDIS_REPLY_INTEGER);
 	issues = performance_part(facts, 3, REDIS_REPLY_ARRAY);
 	reports = performance_part(facts, 4, REDIS_REPLY_ARRAY);
-	outcomes = performance_part(facts, 5, REDIS_REPLY_ARRAY);
 
 	p->due = nperiods;
 	for (i = 0; i < nperiods; i++) {
@@ -157,15 +227,10 @@ performance_count(const struct officer *o, const redisReply *facts,
 		else
 			p->missed++;
 	}
-	for (i = 0; visits != NULL && i + 1 < visits->elements; i += 2) {
-		p->visits++;
-		p->suggestions += strtoll(performance_str(visits, i + 1), NULL,
-		    10);
-		s = performance_str(visits, i);
-		for (j = 0; j < o->nenterprises; j++)
-			if (strcmp(o->enterprises[j]->id, s) == 0)
-				p->visited[j] = 1;
-	}
+	for (i = 0; months != NULL && i + 1 < months->elements; i += 2)
+		if (months->element[i + 1]->type == REDIS_REPLY_ARRAY)
+			performance_month(o, performance_str(months, i),
+			    months->element[i + 1], from, to, p);
 	latest = -1;
 	for (j = 0; j < o->nenterprises; j++) {
 		p->days[j] = -1;
@@ -192,14 +257,6 @@ performance_count(const struct officer *o, const redisReply *facts,
 		if (ledger_satisfied(performance_str(issues, i + 1)))
 			p->satisfied++;
 	}
-	for (i = 0; outcomes != NULL && i + 1 < outcomes->elements; i += 2) {
-		k = fieldwork_kind_find(fieldwork_outcome_kinds,
-		    performance_str(outcomes, i));
-		if (k != NULL)
-			p->outcomes[fieldwork_kind_index(
-			    fieldwork_outcome_kinds, k)] += strtoll(
-			    performance_str(outcomes, i + 1), NULL, 10);
-	}
 }
 
 void
@@ -225,8 +282,15 @@ performance_payload(const struct officer *const *officers, size_t n,
 	int offset = fieldwork_offset(now);
 	char score[32];
 	size_t i;
+	int m;
 
 	*nperiods = performance_periods(from, to, now, periods, max);
+	list = cJSON_AddArrayToObject(payload, "months");
+	for (m = fieldwork_month(from); m <= fieldwork_month(to);
+	    m = m % 100 == 12 ? m + 89 : m + 1) {
+		snprintf(score, sizeof score, "%d", m);
+		cJSON_AddItemToArray(list, cJSON_CreateString(score));
+	}
 	list = cJSON_AddArrayToObject(payload, "officers");
 	for (i = 0; i < n; i++) {
 		o = cJSON_CreateObject();
