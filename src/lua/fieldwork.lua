@@ -14,7 +14,8 @@
 --   P fw:d:DAY, P fw:m:YYYYMM  running totals of a day and of a month
 --   P fw:ent:d:DAY, P fw:ent:m:YYYYMM  HyperLogLogs of enterprises visited
 --   P fw:last:O              hash: enterprise -> day of O's last visit
---   P fw:o:O:YYYYMM          hash: O's running totals of a month, by day
+--   P fw:o:O:YYYYMM, P fw:o:O:YYYY  hashes: O's running totals of a
+--                            month by day, of a year by month
 --   P fw:o:built             set: officers whose fw:o totals are complete
 --   P idemfw:ACTOR:T:KEY     hash: body hash and the record's id
 --   P fw:imported:SHA256     hash: when a file was imported, its ids
@@ -102,23 +103,26 @@ local function figures()
 end
 
 -- performance: the raw facts of each officer of req.officers ({id}) for
--- performance.c: per officer {its monthly totals of req.months (flat:
+-- performance.c: per officer {its totals by day of req.months (flat:
 -- YYYYMM, {HGETALL of P fw:o:O:YYYYMM}, ... for those that exist), last
 -- visit day per enterprise (flat), talks in [req.min, req.max], {issue
 -- state, satisfaction ...} of issues raised in [req.from_ms, req.to_ms],
--- {report period, late ...} of reports since req.reports_from_ms}. No
--- visit or outcome record is read (but once per officer stored before the
--- totals were kept: fw_officer_built).
+-- {report period, late ...} of reports since req.reports_from_ms, its
+-- totals by month of req.years (flat, as the months)}. No visit or outcome
+-- record is read (but once per officer stored before the totals were
+-- kept: fw_officer_built).
 local function performance()
   local out = {}
   for _, o in ipairs(req.officers) do
     fw_officer_built(o.id)
-    local months = {}
-    for _, m in ipairs(req.months) do
-      local flat = redis.call('HGETALL', key('fw', 'o', o.id, m))
-      if #flat > 0 then
-        months[#months + 1] = m
-        months[#months + 1] = flat
+    local months, years = {}, {}
+    for _, ask in ipairs({{req.months, months}, {req.years, years}}) do
+      for _, m in ipairs(ask[1]) do
+        local flat = redis.call('HGETALL', key('fw', 'o', o.id, m))
+        if #flat > 0 then
+          ask[2][#ask[2] + 1] = m
+          ask[2][#ask[2] + 1] = flat
+        end
       end
     end
     local issues = {}
@@ -138,7 +142,7 @@ local function performance()
     end
     out[#out + 1] = {months, redis.call('HGETALL', key('fw', 'last', o.id)),
       redis.call('ZCOUNT', key('events:officer', o.id), req.min, req.max),
-      issues, reports}
+      issues, reports, years}
   end
   return out
 end

@@ -78,23 +78,27 @@ local function fw_outcome_issue(rec)
   return nil
 end
 
--- An officer's monthly running totals, P fw:o:O:YYYYMM, which performance.c
--- reads instead of the records: for day DD of the month 'DD:v' visits,
--- 'DD:s' their suggestions, 'DD:o:KIND' an outcome kind's amount, and
--- 'e:ENTERPRISE' the days it was visited (bit DD - 1). Every record adds
--- through here: when stored (fw_store) or counted again (fw_officer_built).
+-- An officer's running totals, which performance.c reads instead of the
+-- records: by day in P fw:o:O:YYYYMM and by month in P fw:o:O:YYYY (a
+-- range's whole months read the year's hash, its cut edges the month's).
+-- In each, for day or month DD 'DD:v' visits, 'DD:s' their suggestions,
+-- 'DD:o:KIND' an outcome kind's amount, and 'e:ENTERPRISE' the days or
+-- months it was visited (bit DD - 1). Every record adds through here: when
+-- stored (fw_store) or counted again (fw_officer_built).
 local function fw_officer_add(officer, rtype, date, enterprise, n, kind)
-  local dd = string.sub(date, 9, 10)
-  local k = key('fw', 'o', officer, string.sub(date, 1, 4) ..
-    string.sub(date, 6, 7))
-  if rtype == 'visit' then
-    redis.call('HINCRBY', k, dd .. ':v', 1)
-    redis.call('HINCRBY', k, dd .. ':s', n)
-    local mask = tonumber(redis.call('HGET', k, 'e:' .. enterprise) or '0')
-    redis.call('HSET', k, 'e:' .. enterprise,
-      bit.bor(mask, bit.lshift(1, tonumber(dd) - 1)))
-  elseif rtype == 'outcome' then
-    redis.call('HINCRBY', k, dd .. ':o:' .. kind, n)
+  local y, mm, dd = string.sub(date, 1, 4), string.sub(date, 6, 7),
+    string.sub(date, 9, 10)
+  for k, at in pairs({[key('fw', 'o', officer, y .. mm)] = dd,
+      [key('fw', 'o', officer, y)] = mm}) do
+    if rtype == 'visit' then
+      redis.call('HINCRBY', k, at .. ':v', 1)
+      redis.call('HINCRBY', k, at .. ':s', n)
+      local mask = tonumber(redis.call('HGET', k, 'e:' .. enterprise) or '0')
+      redis.call('HSET', k, 'e:' .. enterprise,
+        bit.bor(mask, bit.lshift(1, tonumber(at) - 1)))
+    elseif rtype == 'outcome' then
+      redis.call('HINCRBY', k, at .. ':o:' .. kind, n)
+    end
   end
 end
 
@@ -113,10 +117,12 @@ local function fw_officer_built(o)
         'suggestions', 'amount', 'kind')
       if h[1] then
         recs[#recs + 1] = {t, h}
-        local m = string.sub(h[1], 1, 4) .. string.sub(h[1], 6, 7)
-        if not months[m] then
-          months[m] = true
-          redis.call('DEL', key('fw', 'o', o, m))
+        for _, m in ipairs({string.sub(h[1], 1, 4), string.sub(h[1], 1, 4) ..
+            string.sub(h[1], 6, 7)}) do
+          if not months[m] then
+            months[m] = true
+            redis.call('DEL', key('fw', 'o', o, m))
+          end
         end
       end
     end

@@ -1,4 +1,4 @@
-"""An officer's monthly running totals (fw:o:O:YYYYMM, fw_officer_add in
+"""An officer's running totals (fw:o:O:YYYYMM by day, fw:o:O:YYYY by month; fw_officer_add in
 prelude.lua): the performance row, the /officers page and the workbook's
 指导员表现 read them instead of the officer's visit and outcome records, so
 a row's cost does not grow with the records (docs/BENCHMARKS.md). The
@@ -21,26 +21,28 @@ def text(v):
 
 def recount(st, oid):
     """The totals fw_officer_add would hold for oid, counted here from its
-    visit and outcome records: {YYYYMM: {field: value}}."""
+    visit and outcome records: {YYYYMM or YYYY: {field: value}}."""
     months = {}
     for rtype in ("visit", "outcome"):
         for rid in st.r.zrange(PREFIX + "%ss:officer:%s" % (rtype, oid), 0, -1):
             h = text(st.r.hgetall(PREFIX + "%s:%s" % (rtype, text(rid))))
             date = h["date"]
-            m, dd = months.setdefault(date[:4] + date[5:7], {}), date[8:10]
-            if rtype == "visit":
-                m[dd + ":v"] = m.get(dd + ":v", 0) + 1
-                m[dd + ":s"] = m.get(dd + ":s", 0) + int(h["suggestions"])
-                e = "e:" + h["enterprise"]
-                m[e] = m.get(e, 0) | 1 << (int(dd) - 1)
-            else:
-                f = "%s:o:%s" % (dd, h["kind"])
-                m[f] = m.get(f, 0) + int(h["amount"])
+            # by day of the month, and by month of the year
+            for name, at in ((date[:4] + date[5:7], date[8:10]), (date[:4], date[5:7])):
+                m = months.setdefault(name, {})
+                if rtype == "visit":
+                    m[at + ":v"] = m.get(at + ":v", 0) + 1
+                    m[at + ":s"] = m.get(at + ":s", 0) + int(h["suggestions"])
+                    e = "e:" + h["enterprise"]
+                    m[e] = m.get(e, 0) | 1 << (int(at) - 1)
+                else:
+                    f = "%s:o:%s" % (at, h["kind"])
+                    m[f] = m.get(f, 0) + int(h["amount"])
     return months
 
 
 def stored(st, oid):
-    """The totals Redis holds for oid: {YYYYMM: {field: value}}."""
+    """The totals Redis holds for oid: {YYYYMM or YYYY: {field: value}}."""
     out = {}
     for k in st.r.scan_iter(match=PREFIX + "fw:o:%s:*" % oid):
         out[text(k).rsplit(":", 1)[1]] = {f: int(v) for f, v in text(st.r.hgetall(k)).items()}

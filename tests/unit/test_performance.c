@@ -192,10 +192,11 @@ test_performance_integer(long long n)
 }
 
 /*
- * The payload asks for every month the range touches, across a year's
- * end; the row counts the monthly totals' days inside the range only, an
- * enterprise as visited when one of its visited days is inside, and
- * passes over fields it does not know.
+ * The payload asks for the months the range cuts by day and the years of
+ * its whole months, across a year's end; the row counts the days inside
+ * the range of the cut months and the whole months of the years only, an
+ * enterprise as visited when one of its visited days or months is
+ * inside, and passes over fields it does not know.
  */
 static void
 test_performance_counts_the_ranges_days_of_the_monthly_totals(void **state)
@@ -217,15 +218,19 @@ test_performance_counts_the_ranges_days_of_the_monthly_totals(void **state)
 	tzset();
 	payload = performance_payload(list, 1, date_to_days(2025, 11, 20),
 	    date_to_days(2026, 2, 3), noon(2026, 3, 10), periods, 8, &n);
+	/* the cut months by day, the whole ones from their years */
 	m = cJSON_GetObjectItemCaseSensitive(payload, "months");
-	assert_int_equal(cJSON_GetArraySize(m), 4);
+	assert_int_equal(cJSON_GetArraySize(m), 2);
 	assert_string_equal(cJSON_GetArrayItem(m, 0)->valuestring, "202511");
-	assert_string_equal(cJSON_GetArrayItem(m, 2)->valuestring, "202601");
-	assert_string_equal(cJSON_GetArrayItem(m, 3)->valuestring, "202602");
+	assert_string_equal(cJSON_GetArrayItem(m, 1)->valuestring, "202602");
+	m = cJSON_GetObjectItemCaseSensitive(payload, "years");
+	assert_int_equal(cJSON_GetArraySize(m), 2);
+	assert_string_equal(cJSON_GetArrayItem(m, 0)->valuestring, "2025");
+	assert_string_equal(cJSON_GetArrayItem(m, 1)->valuestring, "2026");
 	cJSON_Delete(payload);
 
 	/* November: E1 on the 19th (outside) and E2 on the 20th and 30th */
-	facts = reply_array(5);
+	facts = reply_array(6);
 	months = reply_array(4);
 	reply_push(months, reply_string("202511"));
 	/* e:E2 = days 20 and 30: bits 19 and 29; e:E3 = days 3 and 4 */
@@ -242,17 +247,27 @@ test_performance_counts_the_ranges_days_of_the_monthly_totals(void **state)
 	reply_push(facts, test_performance_integer(2));
 	reply_push(facts, reply_array(0));
 	reply_push(facts, reply_array(0));
+	/* the years: December and January whole (E1 in December: bit 11);
+	 * November and February are cut, read by day above */
+	months = reply_array(4);
+	reply_push(months, reply_string("2025"));
+	reply_push(months, reply_hash("12:v=4", "11:v=100", "11:s=100",
+	    "e:E1=2048", NULL));
+	reply_push(months, reply_string("2026"));
+	reply_push(months, reply_hash("01:v=2", "01:s=3", "02:v=50",
+	    "01:o:hires=1", NULL));
+	reply_push(facts, months);
 	performance_count(&o, facts, date_to_days(2025, 11, 20),
 	    date_to_days(2026, 2, 3), periods, 0, date_to_days(2026, 3, 10),
 	    30, &p);
-	assert_int_equal(p.visits, 3);
-	assert_int_equal(p.suggestions, 2);
-	assert_int_equal(p.visited[0], 0);
+	assert_int_equal(p.visits, 3 + 4 + 2);
+	assert_int_equal(p.suggestions, 2 + 3);
+	assert_int_equal(p.visited[0], 1);
 	assert_int_equal(p.visited[1], 1);
 	assert_int_equal(p.visited[2], 1);
-	assert_int_equal(p.nvisited, 2);
+	assert_int_equal(p.nvisited, 3);
 	assert_int_equal(p.events, 2);
-	assert_int_equal(p.outcomes[2], 5);
+	assert_int_equal(p.outcomes[2], 5 + 1);
 	assert_true(p.outcomes[3] == 617800000050LL);
 	performance_free(&p);
 	reply_free(facts);
