@@ -102,7 +102,7 @@ local function fw_officer_add(officer, rtype, date, enterprise, n, kind)
   end
 end
 
--- Make sure officer o's monthly totals hold every record: an officer in the
+-- Make sure officer o's running totals hold every record: an officer in the
 -- set P fw:o:built has had them kept from its first record; one stored
 -- before the totals were (an older liaisond) has them counted once from its
 -- visits and outcomes here, the first time its performance is read.
