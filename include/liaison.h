@@ -1392,8 +1392,8 @@ struct performance {
 size_t performance_periods(int64_t from, int64_t to, time_t now,
     struct period *, size_t max);
 void performance_count(const struct officer *, const struct redisReply *,
-    const struct period *, size_t, int64_t today, int visit_days,
-    struct performance *);
+    int64_t from, int64_t to, const struct period *, size_t, int64_t today,
+    int visit_days, struct performance *);
 void performance_free(struct performance *);
 int performance_idle(int64_t last, int64_t today, int visit_days);
 struct cJSON *performance_json(const struct performance *);

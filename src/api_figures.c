@@ -28,7 +28,7 @@ struct api_figures_state {
 	int detail;              /* one officer: the row with its detail */
 	struct period periods[API_FIGURES_PERIODS_MAX];
 	size_t nperiods;
-	int64_t today;
+	int64_t from, to, today;         /* the performance range, day numbers */
 };
 
 static void
@@ -100,8 +100,9 @@ api_figures_performance_read(struct request *r, redisReply *reply)
 	root = cJSON_CreateObject();
 	rows = cJSON_AddArrayToObject(root, "officers");
 	for (i = 0; i < s->nofficers; i++) {
-		performance_count(s->officers[i], reply->element[i], s->periods,
-		    s->nperiods, s->today, r->config->visit_days, &p);
+		performance_count(s->officers[i], reply->element[i], s->from,
+		    s->to, s->periods, s->nperiods, s->today,
+		    r->config->visit_days, &p);
 		row = performance_json(&p);
 		performance_free(&p);
 		if (s->detail) {
@@ -120,6 +121,8 @@ api_figures_performance(struct request *r, struct api_figures_state *s,
     int64_t from, int64_t to)
 {
 	s->today = fieldwork_today(time(NULL));
+	s->from = from;
+	s->to = to;
 	api_fieldwork_run(r, "performance", performance_payload(s->officers,
 	    s->nofficers, from, to, time(NULL), s->periods,
 	    API_FIGURES_PERIODS_MAX, &s->nperiods),

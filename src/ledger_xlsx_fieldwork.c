@@ -115,8 +115,8 @@ ledger_fieldwork_read(struct ledger_fieldwork *fw, const redisReply *reply,
 	fw->rows = xcalloc(n ? n : 1, sizeof *fw->rows);
 	for (i = 0; i < n; i++)
 		performance_count(&roster->officers[i], facts->element[i],
-		    fw->periods, fw->nperiods, fieldwork_today(now), visit_days,
-		    &fw->rows[i]);
+		    fw->from, fw->to, fw->periods, fw->nperiods,
+		    fieldwork_today(now), visit_days, &fw->rows[i]);
 	return 0;
 }
 

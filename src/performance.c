@@ -17,7 +17,13 @@
  *   outcomes  amounts by kind, in their units
  *
  * fieldwork.lua gathers the facts (performance action, asked for with
- * performance_payload); this file counts. performance_columns names the
+ * performance_payload); this file counts. Visits, suggestions, enterprises
+ * visited and outcomes come from the officer's running totals
+ * (fw_officer_add in prelude.lua: by day of a month and by month of a
+ * year, each enterprise's visited days or months as bits), never from the
+ * records: the range's whole months are read from their years' hashes,
+ * its cut first and last months by day, so a row costs a hash a year and
+ * two more however many records the range holds. performance_columns names the
  * row's figures in one order with their Chinese headers, so that the
  * /officers page and the workbook's 指导员表现 sheet show the same columns
  * under the same words, and sort by the same values (performance_value).
@@ -109,16 +115,120 @@ performance_str(const redisReply *list, size_t i)
 }
 
 /*
- * Count o's facts (fieldwork.lua's performance entry for o) over periods
- * (from performance_periods) into p; today is a day number.
+ * The days of month (its first day first, len days) inside [from, to] as
+ * bits, bit d - 1 for day d: as fw_officer_add keeps them.
+ */
+static uint32_t
+performance_days_inside(int64_t first, int len, int64_t from, int64_t to)
+{
+	int64_t lo = from > first ? from - first : 0;
+	int64_t hi = to < first + len - 1 ? to - first : len - 1;
+	uint32_t mask = 0;
+
+	for (; lo <= hi; lo++)
+		mask |= (uint32_t)1 << lo;
+	return mask;
+}
+
+/* Is month (y, m) wholly inside [from, to]? */
+static int
+performance_month_inside(int y, int m, int64_t from, int64_t to)
+{
+	return date_to_days(y, m, 1) >= from &&
+	    date_to_days(y, m, date_month_length(y, m)) <= to;
+}
+
+/*
+ * Add one hash of running totals (flat, fw:o:O:YYYYMM by day or
+ * fw:o:O:YYYY by month) to p: its "NN:..." fields whose day or month NN is
+ * a bit of inside, and the linked enterprises visited on one of those.
+ */
+static void
+performance_totals(const struct officer *o, const redisReply *flat,
+    uint32_t inside, struct performance *p)
+{
+	const struct fieldwork_kind *k;
+	const char *f, *v;
+	char *end;
+	long nn;
+	size_t i, j;
+
+	for (i = 0; i + 1 < flat->elements; i += 2) {
+		f = performance_str(flat, i);
+		v = performance_str(flat, i + 1);
+		if (strncmp(f, "e:", 2) == 0) {
+			if (((uint32_t)strtoul(v, NULL, 10) & inside) == 0)
+				continue;
+			for (j = 0; j < o->nenterprises; j++)
+				if (strcmp(o->enterprises[j]->id, f + 2) == 0)
+					p->visited[j] = 1;
+			continue;
+		}
+		nn = strtol(f, &end, 10);
+		if (*end != ':' || nn < 1 || nn > 31 ||
+		    (inside & (uint32_t)1 << (nn - 1)) == 0)
+			continue;
+		if (strcmp(end, ":v") == 0)
+			p->visits += strtoll(v, NULL, 10);
+		else if (strcmp(end, ":s") == 0)
+			p->suggestions += strtoll(v, NULL, 10);
+		else if (strncmp(end, ":o:", 3) == 0 &&
+		    (k = fieldwork_kind_find(fieldwork_outcome_kinds,
+		    end + 3)) != NULL)
+			p->outcomes[fieldwork_kind_index(
+			    fieldwork_outcome_kinds, k)] += strtoll(v, NULL, 10);
+	}
+}
+
+/*
+ * Add the running totals of list (flat: "YYYYMM" or "YYYY", then its
+ * hash) inside [from, to] to p: a month's days inside it, a year's months
+ * wholly inside it (performance_payload asks for each month once).
+ */
+static void
+performance_totals_list(const struct officer *o, const redisReply *list,
+    int64_t from, int64_t to, struct performance *p)
+{
+	const char *name;
+	uint32_t inside;
+	long n;
+	char *end;
+	size_t i;
+	int m, y;
+
+	for (i = 0; list != NULL && i + 1 < list->elements; i += 2) {
+		name = performance_str(list, i);
+		n = strtol(name, &end, 10);
+		if (*end != '\0' || list->element[i + 1]->type !=
+		    REDIS_REPLY_ARRAY)
+			continue;
+		inside = 0;
+		if (strlen(name) == 6 && n % 100 >= 1 && n % 100 <= 12) {
+			y = (int)(n / 100);
+			m = (int)(n % 100);
+			inside = performance_days_inside(date_to_days(y, m, 1),
+			    date_month_length(y, m), from, to);
+		} else if (strlen(name) == 4) {
+			for (m = 1; m <= 12; m++)
+				if (performance_month_inside((int)n, m, from,
+				    to))
+					inside |= (uint32_t)1 << (m - 1);
+		}
+		performance_totals(o, list->element[i + 1], inside, p);
+	}
+}
+
+/*
+ * Count o's facts (fieldwork.lua's performance entry for o) over [from,
+ * to] (day numbers) and its periods (from performance_periods) into p;
+ * today is a day number.
  */
 void
 performance_count(const struct officer *o, const redisReply *facts,
-    const struct period *periods, size_t nperiods, int64_t today,
-    int visit_days, struct performance *p)
+    int64_t from, int64_t to, const struct period *periods, size_t nperiods,
+    int64_t today, int visit_days, struct performance *p)
 {
-	const redisReply *visits, *last, *issues, *reports, *outcomes, *ev;
-	const struct fieldwork_kind *k;
+	const redisReply *months, *last, *issues, *reports, *ev, *years;
 	char name[PERIOD_LEN + 1];
 	const char *s;
 	size_t i, j;
@@ -131,12 +241,12 @@ performance_count(const struct officer *o, const redisReply *facts,
 	    sizeof *p->days);
 	p->visited = xcalloc(o->nenterprises ? o->nenterprises : 1,
 	    sizeof *p->visited);
-	visits = performance_part(facts, 0, REDIS_REPLY_ARRAY);
+	months = performance_part(facts, 0, REDIS_REPLY_ARRAY);
 	last = performance_part(facts, 1, REDIS_REPLY_ARRAY);
 	ev = performance_part(facts, 2, REDIS_REPLY_INTEGER);
 	issues = performance_part(facts, 3, REDIS_REPLY_ARRAY);
 	reports = performance_part(facts, 4, REDIS_REPLY_ARRAY);
-	outcomes = performance_part(facts, 5, REDIS_REPLY_ARRAY);
+	years = performance_part(facts, 5, REDIS_REPLY_ARRAY);
 
 	p->due = nperiods;
 	for (i = 0; i < nperiods; i++) {
@@ -157,15 +267,8 @@ performance_count(const struct officer *o, const redisReply *facts,
 		else
 			p->missed++;
 	}
-	for (i = 0; visits != NULL && i + 1 < visits->elements; i += 2) {
-		p->visits++;
-		p->suggestions += strtoll(performance_str(visits, i + 1), NULL,
-		    10);
-		s = performance_str(visits, i);
-		for (j = 0; j < o->nenterprises; j++)
-			if (strcmp(o->enterprises[j]->id, s) == 0)
-				p->visited[j] = 1;
-	}
+	performance_totals_list(o, months, from, to, p);
+	performance_totals_list(o, years, from, to, p);
 	latest = -1;
 	for (j = 0; j < o->nenterprises; j++) {
 		p->days[j] = -1;
@@ -192,14 +295,6 @@ performance_count(const struct officer *o, const redisReply *facts,
 		if (ledger_satisfied(performance_str(issues, i + 1)))
 			p->satisfied++;
 	}
-	for (i = 0; outcomes != NULL && i + 1 < outcomes->elements; i += 2) {
-		k = fieldwork_kind_find(fieldwork_outcome_kinds,
-		    performance_str(outcomes, i));
-		if (k != NULL)
-			p->outcomes[fieldwork_kind_index(
-			    fieldwork_outcome_kinds, k)] += strtoll(
-			    performance_str(outcomes, i + 1), NULL, 10);
-	}
 }
 
 void
@@ -221,12 +316,27 @@ performance_payload(const struct officer *const *officers, size_t n,
     int64_t from, int64_t to, time_t now, struct period *periods, size_t max,
     size_t *nperiods)
 {
-	cJSON *payload = cJSON_CreateObject(), *list, *o;
+	cJSON *payload = cJSON_CreateObject(), *list, *years, *o;
 	int offset = fieldwork_offset(now);
 	char score[32];
 	size_t i;
+	int m, year = 0;
 
 	*nperiods = performance_periods(from, to, now, periods, max);
+	/* whole months from their year's totals, cut ones by day */
+	list = cJSON_AddArrayToObject(payload, "months");
+	years = cJSON_AddArrayToObject(payload, "years");
+	for (m = fieldwork_month(from); m <= fieldwork_month(to);
+	    m = m % 100 == 12 ? m + 89 : m + 1) {
+		if (!performance_month_inside(m / 100, m % 100, from, to)) {
+			snprintf(score, sizeof score, "%d", m);
+			cJSON_AddItemToArray(list, cJSON_CreateString(score));
+		} else if (m / 100 != year) {
+			year = m / 100;
+			snprintf(score, sizeof score, "%d", year);
+			cJSON_AddItemToArray(years, cJSON_CreateString(score));
+		}
+	}
 	list = cJSON_AddArrayToObject(payload, "officers");
 	for (i = 0; i < n; i++) {
 		o = cJSON_CreateObject();

@@ -303,8 +303,9 @@ web_officers_counted(struct request *r, redisReply *reply)
 	}
 	p->rows = xcalloc(p->nofficers ? p->nofficers : 1, sizeof *p->rows);
 	for (i = 0; i < p->nofficers; i++) {
-		performance_count(p->officers[i], reply->element[i], p->periods,
-		    p->nperiods, p->today, r->config->visit_days, &p->rows[i]);
+		performance_count(p->officers[i], reply->element[i], p->from,
+		    p->to, p->periods, p->nperiods, p->today,
+		    r->config->visit_days, &p->rows[i]);
 		idle += p->rows[i].idle;
 	}
 	web_officers_sort(p);
@@ -567,8 +568,9 @@ web_officers_detail_next(struct request *r, redisReply *reply)
 			return;
 		}
 		p->rows = xcalloc(1, sizeof *p->rows);
-		performance_count(o, reply->element[0], p->periods, p->nperiods,
-		    p->today, r->config->visit_days, &p->rows[0]);
+		performance_count(o, reply->element[0], p->from, p->to,
+		    p->periods, p->nperiods, p->today, r->config->visit_days,
+		    &p->rows[0]);
 	} else {
 		evbuffer_add_printf(p->detail, "<section id=\"%s\"><h2>%s</h2>"
 		    "<ul class=\"plain\">", web_officers_lists[p->step].index,

@@ -14,6 +14,9 @@
 --   P fw:d:DAY, P fw:m:YYYYMM  running totals of a day and of a month
 --   P fw:ent:d:DAY, P fw:ent:m:YYYYMM  HyperLogLogs of enterprises visited
 --   P fw:last:O              hash: enterprise -> day of O's last visit
+--   P fw:o:O:YYYYMM, P fw:o:O:YYYY  hashes: O's running totals of a
+--                            month by day, of a year by month
+--   P fw:o:built             set: officers whose fw:o totals are complete
 --   P idemfw:ACTOR:T:KEY     hash: body hash and the record's id
 --   P fw:imported:SHA256     hash: when a file was imported, its ids
 local action = ARGV[2]
@@ -99,22 +102,28 @@ local function figures()
     req.from_ms, req.to_ms)}
 end
 
--- performance: the raw facts of each officer of req.officers ({id,
--- enterprises}) for performance.c: per officer {visits {enterprise, day,
--- suggestions ...} in [req.min, req.max], last visit day per enterprise
--- (flat), talks in range, {issue state, satisfaction ...} of issues raised
--- in [req.from_ms, req.to_ms], {report period, late ...} of reports since
--- req.from_ms, {outcome kind, amount ...} in range}.
+-- performance: the raw facts of each officer of req.officers ({id}) for
+-- performance.c: per officer {its totals by day of req.months (flat:
+-- YYYYMM, {HGETALL of P fw:o:O:YYYYMM}, ... for those that exist), last
+-- visit day per enterprise (flat), talks in [req.min, req.max], {issue
+-- state, satisfaction ...} of issues raised in [req.from_ms, req.to_ms],
+-- {report period, late ...} of reports since req.reports_from_ms, its
+-- totals by month of req.years (flat, as the months)}. No visit or outcome
+-- record is read (but once per officer stored before the totals were
+-- kept: fw_officer_built).
 local function performance()
   local out = {}
   for _, o in ipairs(req.officers) do
-    local visits = {}
-    for _, id in ipairs(redis.call('ZRANGEBYSCORE',
-        key('visits:officer', o.id), req.min, req.max)) do
-      local v = redis.call('HMGET', key('visit', id), 'enterprise',
-        'suggestions')
-      visits[#visits + 1] = v[1] or ''
-      visits[#visits + 1] = v[2] or '0'
+    fw_officer_built(o.id)
+    local months, years = {}, {}
+    for _, ask in ipairs({{req.months, months}, {req.years, years}}) do
+      for _, m in ipairs(ask[1]) do
+        local flat = redis.call('HGETALL', key('fw', 'o', o.id, m))
+        if #flat > 0 then
+          ask[2][#ask[2] + 1] = m
+          ask[2][#ask[2] + 1] = flat
+        end
+      end
     end
     local issues = {}
     for _, id in ipairs(redis.call('ZRANGEBYSCORE',
@@ -131,16 +140,9 @@ local function performance()
       reports[#reports + 1] = h[1] or ''
       reports[#reports + 1] = h[2] or '0'
     end
-    local outcomes = {}
-    for _, id in ipairs(redis.call('ZRANGEBYSCORE',
-        key('outcomes:officer', o.id), req.min, req.max)) do
-      local h = redis.call('HMGET', key('outcome', id), 'kind', 'amount')
-      outcomes[#outcomes + 1] = h[1] or ''
-      outcomes[#outcomes + 1] = h[2] or '0'
-    end
-    out[#out + 1] = {visits, redis.call('HGETALL', key('fw', 'last', o.id)),
+    out[#out + 1] = {months, redis.call('HGETALL', key('fw', 'last', o.id)),
       redis.call('ZCOUNT', key('events:officer', o.id), req.min, req.max),
-      issues, reports, outcomes}
+      issues, reports, years}
   end
   return out
 end

@@ -143,6 +143,62 @@ local function fw_outcome_issue(rec)
   return nil
 end
 
+-- An officer's running totals, which performance.c reads instead of the
+-- records: by day in P fw:o:O:YYYYMM and by month in P fw:o:O:YYYY (a
+-- range's whole months read the year's hash, its cut edges the month's).
+-- In each, for day or month DD 'DD:v' visits, 'DD:s' their suggestions,
+-- 'DD:o:KIND' an outcome kind's amount, and 'e:ENTERPRISE' the days or
+-- months it was visited (bit DD - 1). Every record adds through here: when
+-- stored (fw_store) or counted again (fw_officer_built).
+local function fw_officer_add(officer, rtype, date, enterprise, n, kind)
+  local y, mm, dd = string.sub(date, 1, 4), string.sub(date, 6, 7),
+    string.sub(date, 9, 10)
+  for k, at in pairs({[key('fw', 'o', officer, y .. mm)] = dd,
+      [key('fw', 'o', officer, y)] = mm}) do
+    if rtype == 'visit' then
+      redis.call('HINCRBY', k, at .. ':v', 1)
+      redis.call('HINCRBY', k, at .. ':s', n)
+      local mask = tonumber(redis.call('HGET', k, 'e:' .. enterprise) or '0')
+      redis.call('HSET', k, 'e:' .. enterprise,
+        bit.bor(mask, bit.lshift(1, tonumber(at) - 1)))
+    elseif rtype == 'outcome' then
+      redis.call('HINCRBY', k, at .. ':o:' .. kind, n)
+    end
+  end
+end
+
+-- Make sure officer o's running totals hold every record: an officer in the
+-- set P fw:o:built has had them kept from its first record; one stored
+-- before the totals were (an older liaisond) has them counted once from its
+-- visits and outcomes here, the first time its performance is read.
+local function fw_officer_built(o)
+  local built = key('fw', 'o', 'built')
+  if redis.call('SISMEMBER', built, o) == 1 then return end
+  local recs, months = {}, {}
+  for _, t in ipairs({'visit', 'outcome'}) do
+    for _, id in ipairs(redis.call('ZRANGE', key(t .. 's:officer', o), 0,
+        -1)) do
+      local h = redis.call('HMGET', key(t, id), 'date', 'enterprise',
+        'suggestions', 'amount', 'kind')
+      if h[1] then
+        recs[#recs + 1] = {t, h}
+        for _, m in ipairs({string.sub(h[1], 1, 4), string.sub(h[1], 1, 4) ..
+            string.sub(h[1], 6, 7)}) do
+          if not months[m] then
+            months[m] = true
+            redis.call('DEL', key('fw', 'o', o, m))
+          end
+        end
+      end
+    end
+  end
+  for _, r in ipairs(recs) do
+    local h = r[2]
+    fw_officer_add(o, r[1], h[1], h[2] or '', h[3] or h[4] or '0', h[5])
+  end
+  redis.call('SADD', built, o)
+end
+
 -- Store a visit, talk or outcome record made by fieldwork.c (rec: type,
 -- letter, day, month, fields, totals, visited) at time now by actor: its
 -- hash, its history, its indexes by day, the day's and month's running
@@ -169,6 +225,16 @@ local function fw_store(rec, actor, now)
     indexes[#indexes + 1] = plural .. ':enterprise:' .. f.enterprise
   end
   if f.kind then indexes[#indexes + 1] = plural .. ':kind:' .. f.kind end
+  if f.officer ~= '' and rec.type ~= 'event' then
+    -- an officer's first record starts its totals; older ones are counted
+    -- again when first read (fw_officer_built)
+    if redis.call('EXISTS', key('visits:officer', f.officer),
+        key('outcomes:officer', f.officer)) == 0 then
+      redis.call('SADD', key('fw', 'o', 'built'), f.officer)
+    end
+    fw_officer_add(f.officer, rec.type, f.date, f.enterprise or '',
+      f.suggestions or f.amount, f.kind)
+  end
   for _, ix in ipairs(indexes) do redis.call('ZADD', key(ix), score, id) end
   for _, t in ipairs(rec.totals) do
     redis.call('HINCRBY', key('fw', 'd', rec.day), t[1], t[2])

@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "liaison.h"
+#include "replies.h"
 
 static time_t
 noon(int y, int m, int d)
@@ -176,6 +177,102 @@ test_performance_payload_names_the_officers_and_range(void **state)
 	cJSON_Delete(payload);
 }
 
+/* An integer reply (ZCOUNT's), for a fact list built by hand. */
+static redisReply *
+test_performance_integer(long long n)
+{
+	redisReply *r = reply_string("");
+
+	free(r->str);
+	r->str = NULL;
+	r->len = 0;
+	r->type = REDIS_REPLY_INTEGER;
+	r->integer = n;
+	return r;
+}
+
+/*
+ * The payload asks for the months the range cuts by day and the years of
+ * its whole months, across a year's end; the row counts the days inside
+ * the range of the cut months and the whole months of the years only, an
+ * enterprise as visited when one of its visited days or months is
+ * inside, and passes over fields it does not know.
+ */
+static void
+test_performance_counts_the_ranges_days_of_the_monthly_totals(void **state)
+{
+	struct enterprise e[3] = { { "E1", "甲", NULL, NULL },
+	    { "E2", "乙", NULL, NULL }, { "E3", "丙", NULL, NULL } };
+	const struct enterprise *ents[3] = { &e[0], &e[1], &e[2] };
+	struct officer o = { "O1", "张三", "zone", "园区", NULL, NULL, ents, 3 };
+	const struct officer *list[1] = { &o };
+	struct period periods[8];
+	struct performance p;
+	redisReply *facts, *months;
+	const cJSON *m;
+	cJSON *payload;
+	size_t n;
+
+	(void)state;
+	setenv("TZ", "Asia/Shanghai", 1);
+	tzset();
+	payload = performance_payload(list, 1, date_to_days(2025, 11, 20),
+	    date_to_days(2026, 2, 3), noon(2026, 3, 10), periods, 8, &n);
+	/* the cut months by day, the whole ones from their years */
+	m = cJSON_GetObjectItemCaseSensitive(payload, "months");
+	assert_int_equal(cJSON_GetArraySize(m), 2);
+	assert_string_equal(cJSON_GetArrayItem(m, 0)->valuestring, "202511");
+	assert_string_equal(cJSON_GetArrayItem(m, 1)->valuestring, "202602");
+	m = cJSON_GetObjectItemCaseSensitive(payload, "years");
+	assert_int_equal(cJSON_GetArraySize(m), 2);
+	assert_string_equal(cJSON_GetArrayItem(m, 0)->valuestring, "2025");
+	assert_string_equal(cJSON_GetArrayItem(m, 1)->valuestring, "2026");
+	cJSON_Delete(payload);
+
+	/* November: E1 on the 19th (outside) and E2 on the 20th and 30th */
+	facts = reply_array(6);
+	months = reply_array(4);
+	reply_push(months, reply_string("202511"));
+	/* e:E2 = days 20 and 30: bits 19 and 29; e:E3 = days 3 and 4 */
+	reply_push(months, reply_hash("19:v=1", "19:s=7", "20:v=1", "20:s=2",
+	    "30:v=1", "e:E1=262144", "e:E2=537395200", "e:E9=4",
+	    "20:o:hires=5", "19:o:hires=100", "20:o:tax_relief=617800000050",
+	    "20:o:unknown=3", "32:v=9", "xx=1", NULL));
+	/* February: E3 on the 3rd (inside) and the 4th (outside) */
+	reply_push(months, reply_string("202602"));
+	reply_push(months, reply_hash("03:v=1", "04:v=1", "04:s=1",
+	    "e:E3=12", NULL));
+	reply_push(facts, months);
+	reply_push(facts, reply_hash("E2=20422", NULL));
+	reply_push(facts, test_performance_integer(2));
+	reply_push(facts, reply_array(0));
+	reply_push(facts, reply_array(0));
+	/* the years: December and January whole (E1 in December: bit 11);
+	 * November and February are cut, read by day above */
+	months = reply_array(4);
+	reply_push(months, reply_string("2025"));
+	reply_push(months, reply_hash("12:v=4", "11:v=100", "11:s=100",
+	    "e:E1=2048", NULL));
+	reply_push(months, reply_string("2026"));
+	reply_push(months, reply_hash("01:v=2", "01:s=3", "02:v=50",
+	    "01:o:hires=1", NULL));
+	reply_push(facts, months);
+	performance_count(&o, facts, date_to_days(2025, 11, 20),
+	    date_to_days(2026, 2, 3), periods, 0, date_to_days(2026, 3, 10),
+	    30, &p);
+	assert_int_equal(p.visits, 3 + 4 + 2);
+	assert_int_equal(p.suggestions, 2 + 3);
+	assert_int_equal(p.visited[0], 1);
+	assert_int_equal(p.visited[1], 1);
+	assert_int_equal(p.visited[2], 1);
+	assert_int_equal(p.nvisited, 3);
+	assert_int_equal(p.events, 2);
+	assert_int_equal(p.outcomes[2], 5 + 1);
+	assert_true(p.outcomes[3] == 617800000050LL);
+	performance_free(&p);
+	reply_free(facts);
+}
+
 int
 main(void)
 {
@@ -184,6 +281,8 @@ main(void)
 		cmocka_unit_test(test_performance_columns_are_the_rows_figures),
 		cmocka_unit_test(
 		    test_performance_payload_names_the_officers_and_range),
+		cmocka_unit_test(
+		    test_performance_counts_the_ranges_days_of_the_monthly_totals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
