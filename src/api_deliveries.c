@@ -140,7 +140,7 @@ api_deliveries_retry(struct request *r)
 		request_error(r, 404, "not_found", "no such delivery", NULL);
 		return;
 	}
-	snprintf(payload, sizeof payload, "{\"id\":\"%s\",\"now\":%lld}",
+	snprintf(payload, sizeof payload, "{\"id\":\"%.40s\",\"now\":%lld}",
 	    r->param, (long long)util_now_ms());
 	argv[0] = "retry";
 	argv[1] = payload;
