@@ -109,7 +109,10 @@ demo_mail() {   # LOG TMP
 		fail "the printed digest curl was refused: ${out:0:300}"
 		return
 	fi
-	while ! grep -q '^Subject: 【问题清单周报】' "$log" && [ "$n" -gt 0 ]; do
+	# The sink writes the subject before the body: wait for both, or a
+	# check made between the two writes fails a mail that is on its way.
+	while ! { grep -q '^Subject: 【问题清单周报】' "$log" && grep -q '各部门' "$log"; } &&
+	    [ "$n" -gt 0 ]; do
 		sleep 0.1
 		n=$((n - 1))
 	done
