@@ -46,8 +46,7 @@ static cJSON *
 ctl_ledger_agenda(const struct config *cfg)
 {
 	char both[AGENDA_BOTH_LEN], periods[AGENDA_PERIODS_LEN], error[256];
-	const char *argv[] = { "EVAL", store_scripts[SCRIPT_READ].body, "0",
-	    cfg->redis_prefix, "agenda", both };
+	const char *argv[REDIS_CLUSTER_HEAD + 2];
 	redisContext *c;
 	redisReply *reply;
 	cJSON *agenda = NULL;
@@ -57,7 +56,13 @@ ctl_ledger_agenda(const struct config *cfg)
 		fprintf(stderr, "liaisonctl: %s\n", error);
 		return NULL;
 	}
-	reply = redisCommandArgv(c, 6, argv, NULL);
+	/* As the ledger's read below: keyed to the zone's slot, and a
+	 * failover inside a Cluster (CLUSTERDOWN) waited out. */
+	redis_cluster_script_head(argv, NULL, "EVAL",
+	    store_scripts[SCRIPT_READ].body, 0, cfg->redis_prefix);
+	argv[REDIS_CLUSTER_HEAD] = "agenda";
+	argv[REDIS_CLUSTER_HEAD + 1] = both;
+	reply = redis_sync_argv(c, cfg, REDIS_CLUSTER_HEAD + 2, argv, NULL);
 	if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
 		fprintf(stderr, "liaisonctl: redis: %s\n",
 		    reply ? reply->str : c->errstr);

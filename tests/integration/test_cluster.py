@@ -28,6 +28,7 @@ import threading
 import time
 import types
 
+import openpyxl
 import pytest
 import redis
 
@@ -347,18 +348,30 @@ def test_liaisonctl_waits_out_a_move(cluster):
     out = os.path.join(c.tmp, "hr.csv")
     dst.client().execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", c.node_id(src))
     src.client().execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", c.node_id(dst))
+    book = os.path.join(c.tmp, "zone.xlsx")
     got = {}
-    t = threading.Thread(target=lambda: got.update(p=lib.liaisonctl(
-        "-c", conf, "ledger", "export", "--department", "hr", "-o", out, check=False)))
-    t.start()
+    # the department's CSV, and the zone's workbook, whose current period
+    # also reads the agenda: both reads are asked again, not run on dst
+    runs = {"csv": ("--department", "hr", "-o", out),
+            "xlsx": ("--format", "xlsx", "-o", book)}
+    threads = [threading.Thread(target=lambda k=k, a=a: got.update({k: lib.liaisonctl(
+        "-c", conf, "ledger", "export", *a, check=False)})) for k, a in runs.items()]
+    for t in threads:
+        t.start()
     time.sleep(1)                 # not a deadline: it cannot end while the slot migrates
-    assert t.is_alive(), got
+    assert all(t.is_alive() for t in threads), got
     for n in (src, dst):
         n.client().execute_command("CLUSTER", "SETSLOT", slot, "STABLE")
-    t.join(30)
-    assert got["p"].returncode == 0, got["p"].stderr
+    for t in threads:
+        t.join(30)
+    for k in runs:
+        assert got[k].returncode == 0, (k, got[k].stderr)
     with open(out, encoding="utf-8-sig") as f:
         assert item["title"] in f.read()
+    wb = openpyxl.load_workbook(book, read_only=True)
+    assert "例会议题" in wb.sheetnames
+    assert any(item["title"] in str(v) for ws in wb.worksheets
+               for row in ws.iter_rows(values_only=True) for v in row)
     assert not list(dst.client().scan_iter(match="{%s}:*" % tag))
 
 
