@@ -698,6 +698,7 @@ int form_cookie(const char *header, const char *name, char *value,
 /* utf8.c */
 int utf8_next(const unsigned char **, const unsigned char *, uint32_t *);
 int utf8_valid(const char *, size_t);
+size_t utf8_step(const unsigned char *, size_t left);
 size_t utf8_length(const char *);
 size_t utf8_prefix(const char *, size_t len, size_t max);
 

@@ -83,6 +83,14 @@ struct roster_json {
 	struct roster_json_code *codes;
 	uint32_t *slots;
 	size_t mask;
+	/* The streamed entry being read and its label (roster_json_label),
+	 * written only when a message needs it: the readers pass
+	 * entry_label, which roster_json_error fills before it formats (a
+	 * million snprintf calls were a tenth of a province's load). */
+	const char *entry_array;
+	size_t entry_index;
+	const cJSON *entry;
+	char entry_label[128];
 	/* One arena copy of each fixed word, shared by all entries. */
 	char *kind_copies[2];
 	char *level_copies[3];
@@ -90,6 +98,9 @@ struct roster_json {
 };
 
 /* --- messages ------------------------------------------------------------ */
+
+static void roster_json_label(char *, size_t, const char *, size_t,
+    const cJSON *);
 
 /* Set rj->cause to "FILE: " and the message (first error only); return -1. */
 static int
@@ -104,6 +115,9 @@ roster_json_error(struct roster_json *rj, const char *fmt, ...)
 
 	if (*rj->slot != NULL)
 		return -1;
+	if (rj->entry != NULL)
+		roster_json_label(rj->entry_label, sizeof rj->entry_label,
+		    rj->entry_array, rj->entry_index, rj->entry);
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
@@ -645,11 +659,8 @@ roster_json_enterprise(struct roster_json *rj, const cJSON *entry)
 	};
 	struct roster *r = rj->roster;
 	struct enterprise *e;
-	const char *id;
-	char label[128];
+	const char *id, *label = rj->entry_label;
 
-	roster_json_label(label, sizeof label, "enterprises", r->nenterprises,
-	    entry);
 	r->enterprises = roster_json_grow(r->enterprises, r->nenterprises,
 	    &rj->enterprises_alloc, sizeof *r->enterprises);
 	e = &r->enterprises[r->nenterprises];
@@ -748,9 +759,8 @@ roster_json_officer(struct roster_json *rj, const cJSON *entry)
 	struct roster *r = rj->roster;
 	struct officer *o;
 	size_t i = r->nofficers;
-	char label[128];
+	const char *label = rj->entry_label;
 
-	roster_json_label(label, sizeof label, "officers", i, entry);
 	r->officers = roster_json_grow(r->officers, i, &rj->officers_alloc,
 	    sizeof *r->officers);
 	o = &r->officers[i];
@@ -782,15 +792,21 @@ void
 roster_json_entry(struct roster_json *rj, enum roster_array which,
     const cJSON *entry)
 {
+	rj->entry = entry;
 	if (which == ROSTER_ENTERPRISES) {
 		rj->slot = &rj->enterprise_cause;
+		rj->entry_array = "enterprises";
+		rj->entry_index = rj->roster->nenterprises;
 		if (rj->enterprise_cause == NULL)
 			(void)roster_json_enterprise(rj, entry);
 	} else {
 		rj->slot = &rj->officer_cause;
+		rj->entry_array = "officers";
+		rj->entry_index = rj->roster->nofficers;
 		if (rj->officer_cause == NULL)
 			(void)roster_json_officer(rj, entry);
 	}
+	rj->entry = NULL;
 	rj->slot = &rj->cause;
 }
 

@@ -121,6 +121,61 @@ test_utf8_next_reads_characters_and_steps_over_bad_bytes(void **state)
 	assert_ptr_equal(p, end);
 }
 
+/* utf8_valid by utf8_next, a character at a time: the rule it must keep. */
+static int
+valid_by_next(const unsigned char *s, size_t len)
+{
+	const unsigned char *p = s, *end = s + len;
+	uint32_t cp;
+
+	while (p < end) {
+		if (*p == 0x00 || utf8_next(&p, end, &cp) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * utf8_valid reads bytes off RFC 3629's table without decoding them: it
+ * must agree with utf8_next on every sequence of up to three bytes, on
+ * four-byte ones around every lead byte's limits, and on each truncated.
+ */
+static void
+test_utf8_valid_agrees_with_utf8_next(void **state)
+{
+	static const unsigned char tails[] = {
+		0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xff
+	};
+	unsigned char b[4];
+	size_t a, c, d, e, len;
+
+	(void)state;
+	for (a = 0; a < 256; a++) {
+		for (c = 0; c < 256; c++) {
+			for (d = 0; d < 256; d++) {
+				b[0] = (unsigned char)a;
+				b[1] = (unsigned char)c;
+				b[2] = (unsigned char)d;
+				for (len = 1; len <= 3; len++)
+					assert_int_equal(utf8_valid((char *)b,
+					    len), valid_by_next(b, len));
+			}
+		}
+	}
+	for (a = 0xf0; a < 0x100; a++) {
+		for (c = 0; c < sizeof tails; c++)
+		for (d = 0; d < sizeof tails; d++)
+		for (e = 0; e < sizeof tails; e++) {
+			b[0] = (unsigned char)a;
+			b[1] = tails[c];
+			b[2] = tails[d];
+			b[3] = tails[e];
+			assert_int_equal(utf8_valid((char *)b, 4),
+			    valid_by_next(b, 4));
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -130,6 +185,7 @@ main(void)
 		cmocka_unit_test(test_utf8_refuses_surrogates_and_beyond_u10ffff),
 		cmocka_unit_test(test_utf8_refuses_truncated_and_stray_bytes),
 		cmocka_unit_test(test_utf8_refuses_embedded_nul),
+		cmocka_unit_test(test_utf8_valid_agrees_with_utf8_next),
 		cmocka_unit_test(test_utf8_length_counts_code_points),
 		cmocka_unit_test(test_utf8_next_reads_characters_and_steps_over_bad_bytes),
 	};
