@@ -17,19 +17,26 @@ static const int uscc_weights[USCC_LEN - 1] = {
 	1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28
 };
 
-/* Return the value (0..30) of a code character, or -1 if it has none. */
+/* The values of the letters A..Z in uscc_charset; -1: not used (I O S V Z). */
+static const signed char uscc_letters[26] = {
+	10, 11, 12, 13, 14, 15, 16, 17, -1, 18, 19, 20, 21, 22, -1, 23,
+	24, 25, -1, 26, 27, -1, 28, 29, 30, -1
+};
+
+/*
+ * Return the value (0..30) of a code character (its place in
+ * uscc_charset), or -1 if it has none. No search: a province's roster
+ * checks seventeen million of them.
+ */
 static int
 uscc_value(char c)
 {
-	const char *p;
-
-	if (c == '\0')
-		return -1;
-	if ((p = strchr(uscc_charset, c)) == NULL)
-		return -1;
-	return (int)(p - uscc_charset);
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'Z')
+		return uscc_letters[c - 'A'];
+	return -1;
 }
-
 /*
  * Compute the check character for the first 17 characters of code17 into
  * *check. Return 0, or -1 if one of them is outside the charset (lower case

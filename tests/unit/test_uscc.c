@@ -129,6 +129,34 @@ test_uscc_accepts_every_enterprise_of_the_sample_roster(void **state)
 	free(text);
 }
 
+/*
+ * Every byte is a code character exactly when GB 32100's charset holds
+ * it, worth its place there: the first character weighs 1, so a code of
+ * it and sixteen '0's has the check character of that value.
+ */
+static void
+test_uscc_every_byte_has_its_charset_value(void **state)
+{
+	static const char charset[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+	char code[USCC_LEN], check;
+	const char *at;
+	int c, v;
+
+	(void)state;
+	memset(code, '0', sizeof code);
+	for (c = 1; c < 256; c++) {
+		code[0] = (char)c;
+		at = strchr(charset, c);
+		if (at == NULL) {
+			assert_int_equal(uscc_check_char(code, &check), -1);
+			continue;
+		}
+		v = (int)(at - charset);
+		assert_int_equal(uscc_check_char(code, &check), 0);
+		assert_int_equal(check, charset[(31 - v % 31) % 31]);
+	}
+}
+
 int
 main(void)
 {
@@ -141,6 +169,7 @@ main(void)
 		cmocka_unit_test(test_uscc_check_char_refuses_short_input),
 		cmocka_unit_test(test_uscc_accepts_letter_authority_codes),
 		cmocka_unit_test(test_uscc_accepts_every_enterprise_of_the_sample_roster),
+		cmocka_unit_test(test_uscc_every_byte_has_its_charset_value),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
