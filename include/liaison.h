@@ -1239,6 +1239,9 @@ struct roster_csv_input {
 	const char *timezone;    /* NULL: the base roster's, or Asia/Shanghai */
 	const struct cJSON *base;       /* a roster for what is not given, or NULL */
 };
+typedef void roster_csv_writer(void *arg, const char *, size_t);
+int roster_csv_import_write(const struct roster_csv_input *,
+    roster_csv_writer *, void *arg, struct roster **, char **cause);
 char *roster_csv_import(const struct roster_csv_input *, struct roster **,
     char **cause);
 
@@ -1284,6 +1287,11 @@ int ledger_xlsx(const struct ledger *, const struct roster *,
     char **cause);
 
 /* atomic_write.c */
+struct atomic_file;
+struct atomic_file *atomic_file_open(const char *path, char **cause);
+int atomic_file_write(struct atomic_file *, const char *, size_t);
+int atomic_file_commit(struct atomic_file *, char **cause);
+void atomic_file_abort(struct atomic_file *);
 int atomic_write_files(const char *const *paths, char *const *data,
     const size_t *lens, size_t n, char **cause);
 

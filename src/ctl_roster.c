@@ -132,9 +132,18 @@ ctl_roster_base(const char *path)
 	return rest;
 }
 
+/* roster_csv_import_write's writer: the output's temporary file (it
+ * keeps a failed write's error for atomic_file_commit). */
+static void
+ctl_roster_put(void *arg, const char *data, size_t len)
+{
+	(void)atomic_file_write(arg, data, len);
+}
+
 /*
  * roster import: build a roster from the sheets and write it to -o, or
  * print every problem found ("FILE:LINE:COLUMN: what") and write nothing.
+ * The text goes to the file as it is made and checked: it is never held.
  */
 int
 ctl_roster_import(int argc, char **argv)
@@ -142,9 +151,10 @@ ctl_roster_import(int argc, char **argv)
 	struct csv_sheet *sheets[ROSTER_CSV_NSHEETS] = { NULL };
 	struct roster_csv_input in;
 	struct ctl_roster_args a;
+	struct atomic_file *af = NULL;
 	struct roster *r;
-	char *cause = NULL, *text = NULL;
-	size_t i, len;
+	char *cause = NULL;
+	size_t i;
 	int status = 1;
 
 	if (ctl_roster_parse(argc, argv, &a) != 0 || a.output == NULL ||
@@ -164,27 +174,26 @@ ctl_roster_import(int argc, char **argv)
 			goto out;
 		in.sheets[i] = sheets[i];
 	}
-	/* Checked once, as it was made: the text is not read again. */
-	if ((text = roster_csv_import(&in, &r, &cause)) == NULL)
+	if ((af = atomic_file_open(a.output, &cause)) == NULL)
 		goto out;
-	len = strlen(text);
-	text = xreallocarray(text, len + 2, 1);
-	memcpy(text + len, "\n", 2);
-	len++;
-	if (atomic_write_files(&a.output, &text, &len, 1, &cause) != 0) {
-		roster_free(r);
+	/* Checked once, as it is written: the text is not read again. */
+	if (roster_csv_import_write(&in, ctl_roster_put, af, &r,
+	    &cause) != 0)
 		goto out;
-	}
-	printf("%s: ok: %zu officers, %zu enterprises, %zu departments, "
-	    "%zu topics, %zu leaders\n", a.output, r->nofficers,
-	    r->nenterprises, r->ndepartments, r->ntopics, r->nleaders);
+	ctl_roster_put(af, "\n", 1);
+	status = atomic_file_commit(af, &cause) == 0 ? 0 : 1;
+	af = NULL;
+	if (status == 0)
+		printf("%s: ok: %zu officers, %zu enterprises, %zu "
+		    "departments, %zu topics, %zu leaders\n", a.output,
+		    r->nofficers, r->nenterprises, r->ndepartments, r->ntopics,
+		    r->nleaders);
 	roster_free(r);
-	status = 0;
 out:
+	atomic_file_abort(af);
 	if (cause != NULL)
 		fprintf(stderr, "%s\n", cause);
 	free(cause);
-	free(text);
 	for (i = 0; i < ROSTER_CSV_NSHEETS; i++)
 		csv_read_free(sheets[i]);
 	cJSON_Delete((cJSON *)in.base);

@@ -6,14 +6,18 @@
  * Import checks what only the sheets can say where it went wrong (columns,
  * empty required cells, duplicate ids, credit codes, links to officers),
  * collecting every problem rather than stopping at the first, and reports
- * them sorted by sheet, line and column. Then it runs roster_load_text on the
- * result, so no roster rule is written twice; a refusal from there names
- * an entry ("officers[3] ...: email ...") and is turned back into the
- * sheet, line and column that entry came from (roster_csv_import_locate).
+ * them sorted by sheet, line and column. Then the text is made and
+ * checked at once, a piece at a time: each piece goes to roster_stream.c's
+ * reader (the roster_load_text rules, so no roster rule is written twice)
+ * and to the caller's writer. A refusal from there names an entry
+ * ("officers[3] ...: email ...") and is turned back into the sheet, line
+ * and column that entry came from (roster_csv_import_locate).
  *
  * A sheet not given (leaders, departments, topics) comes from a base
- * roster, and the zone from the options or the base. Nothing is written
- * anywhere: the caller gets the JSON text or the problems.
+ * roster, and the zone from the options or the base. The text is never
+ * held whole (a province's is 150 MB): the enterprises, printed as they
+ * are read, wait in a temporary file (tmpfile) until the officers, who
+ * come before them in the text, have all their links.
  *
  * About 800 lines because one row reader, driven by roster_csv.c's column
  * table, serves all six sheets; the rest is the problems' bookkeeping.
@@ -21,6 +25,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +37,7 @@
 
 #define ROSTER_CSV_IMPORT_MAX_PROBLEMS 20   /* reported; the rest counted */
 #define ROSTER_CSV_IMPORT_KEEP 100000       /* kept to be sorted */
+#define ROSTER_CSV_IMPORT_CHUNK (256 * 1024) /* the enterprises read back */
 
 /* Separators inside a list cell (ids, emails, keywords). */
 static const char *const roster_csv_import_separators[] = {
@@ -63,10 +69,10 @@ struct roster_csv_import_state {
 	struct roster_csv_key *officers;  /* sorted, entry set; for links */
 	size_t nofficers;
 	/* The enterprises, printed as they are made (a million of them are
-	 * never a tree): what cJSON_Print writes inside their array. */
-	char *ents;
+	 * never a tree): what cJSON_Print writes inside their array, in a
+	 * temporary file (NULL until the first). */
+	FILE *ents;
 	size_t entslen;
-	size_t entsalloc;
 };
 
 /* --- problems ------------------------------------------------------------ */
@@ -580,20 +586,14 @@ roster_csv_import_row(struct roster_csv_import_state *im,
 		cJSON_Delete(webhook);
 }
 
-/* Append len bytes at s to the printed enterprises. */
+/* Append len bytes at s to the printed enterprises (a failed write is
+ * found by roster_csv_import_spooled, before they are read back). */
 static void
 roster_csv_import_put(struct roster_csv_import_state *im, const char *s,
     size_t len)
 {
-	if (im->entslen + len + 1 > im->entsalloc) {
-		im->entsalloc = im->entsalloc ? im->entsalloc * 2 : 1 << 20;
-		if (im->entsalloc < im->entslen + len + 1)
-			im->entsalloc = im->entslen + len + 1;
-		im->ents = xreallocarray(im->ents, im->entsalloc, 1);
-	}
-	memcpy(im->ents + im->entslen, s, len);
+	(void)fwrite(s, 1, len, im->ents);
 	im->entslen += len;
-	im->ents[im->entslen] = '\0';
 }
 
 /*
@@ -608,6 +608,12 @@ roster_csv_import_print(struct roster_csv_import_state *im,
 
 	if (text == NULL)
 		fatalx("roster_csv_import_print: cJSON_Print failed");
+	if (im->ents == NULL && (im->ents = tmpfile()) == NULL) {
+		roster_csv_import_error(im, NULL, 0, 0, "a temporary file for "
+		    "the enterprises' text: %s", strerror(errno));
+		free(text);
+		return;
+	}
 	if (im->entslen > 0)
 		roster_csv_import_put(im, ", ", 2);
 	for (p = text; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
@@ -616,36 +622,6 @@ roster_csv_import_print(struct roster_csv_import_state *im,
 	}
 	roster_csv_import_put(im, p, strlen(p));
 	free(text);
-}
-
-/*
- * Return root printed (cJSON_Print) with the enterprises printed so far
- * in its last member, the empty "enterprises" array. The text is made in
- * im->ents's buffer, which is handed over.
- */
-static char *
-roster_csv_import_text_of(struct roster_csv_import_state *im,
-    const cJSON *root)
-{
-	static const char tail[] = "]\n}";
-	char *head = cJSON_Print(root), *text;
-	size_t headlen, total;
-
-	if (head == NULL)
-		fatalx("roster_csv_import_text_of: cJSON_Print failed");
-	headlen = strlen(head);
-	if (headlen < 4 || strcmp(head + headlen - 4, "[]\n}") != 0)
-		fatalx("roster_csv_import_text_of: enterprises not last");
-	headlen -= 3;                /* keep the "[" */
-	total = headlen + im->entslen + sizeof tail;
-	text = xreallocarray(im->ents, total, 1);
-	memmove(text + headlen, text, im->entslen);
-	memcpy(text, head, headlen);
-	memcpy(text + headlen + im->entslen, tail, sizeof tail);
-	free(head);
-	im->ents = NULL;
-	im->entslen = im->entsalloc = 0;
-	return text;
 }
 
 /*
@@ -843,20 +819,116 @@ roster_csv_import_locate(const struct roster_csv_import_state *im,
 	return msg;
 }
 
+/* Where the text goes: to the check, and to the caller's writer. */
+struct roster_csv_import_out {
+	struct roster_stream *check;
+	roster_csv_writer *write;
+	void *arg;
+};
+
+/* Send len bytes of the text on. */
+static void
+roster_csv_import_emit(struct roster_csv_import_out *out, const char *data,
+    size_t len)
+{
+	(void)roster_stream_feed(out->check, data, len);
+	out->write(out->arg, data, len);
+}
+
 /*
- * Build a roster from the sheets of in and check it with roster_load_text,
- * once. Return its JSON text (formatted; the caller frees) and, with
- * roster, the checked roster (free with roster_free); or NULL with *cause
- * set: the problems found, one a line, each "FILE:LINE:COLUMN: what" (a
- * plain message when no sheet is at fault). Nothing is written anywhere.
+ * Read the printed enterprises back from their temporary file into out.
+ * Return 0, or -1 with *cause set when they could not be written or read.
  */
-char *
-roster_csv_import(const struct roster_csv_input *in, struct roster **roster,
+static int
+roster_csv_import_spooled(struct roster_csv_import_state *im,
+    struct roster_csv_import_out *out, char **cause)
+{
+	char *buf;
+	size_t n, left = im->entslen;
+
+	if (im->ents == NULL)
+		return 0;
+	if (fflush(im->ents) != 0 || ferror(im->ents) ||
+	    fseek(im->ents, 0, SEEK_SET) != 0) {
+		xasprintf(cause, "the enterprises' text, in a temporary "
+		    "file: %s", strerror(errno));
+		return -1;
+	}
+	buf = xmalloc(ROSTER_CSV_IMPORT_CHUNK);
+	while (left > 0) {
+		n = fread(buf, 1, left < ROSTER_CSV_IMPORT_CHUNK ? left :
+		    ROSTER_CSV_IMPORT_CHUNK, im->ents);
+		if (n == 0) {
+			xasprintf(cause, "the enterprises' text, in a temporary "
+			    "file: %s", ferror(im->ents) ? strerror(errno) :
+			    "shorter than written");
+			free(buf);
+			return -1;
+		}
+		roster_csv_import_emit(out, buf, n);
+		left -= n;
+	}
+	free(buf);
+	return 0;
+}
+
+/*
+ * Make the text of root (cJSON_Print's) with the enterprises printed in
+ * its last member, the empty "enterprises" array, into write and the
+ * check. Return the checked roster, or NULL with *cause set.
+ */
+static struct roster *
+roster_csv_import_make(struct roster_csv_import_state *im, const cJSON *root,
+    roster_csv_writer *write, void *arg, char **cause)
+{
+	static const char tail[] = "]\n}";
+	struct roster_csv_import_out out;
+	struct roster *r;
+	char *head = cJSON_Print(root), *located, *rcause = NULL;
+	size_t headlen;
+
+	if (head == NULL)
+		fatalx("roster_csv_import_make: cJSON_Print failed");
+	headlen = strlen(head);
+	if (headlen < 4 || strcmp(head + headlen - 4, "[]\n}") != 0)
+		fatalx("roster_csv_import_make: enterprises not last");
+	headlen -= 3;                /* keep the "[" */
+	out.check = roster_stream_new("roster");
+	out.write = write;
+	out.arg = arg;
+	roster_csv_import_emit(&out, head, headlen);
+	free(head);
+	if (roster_csv_import_spooled(im, &out, cause) != 0) {
+		roster_free(roster_stream_end(out.check, NULL, &rcause));
+		free(rcause);
+		return NULL;
+	}
+	roster_csv_import_emit(&out, tail, sizeof tail - 1);
+	if ((r = roster_stream_end(out.check, NULL, &rcause)) != NULL)
+		return r;
+	if ((located = roster_csv_import_locate(im, rcause)) != NULL) {
+		free(rcause);
+		*cause = located;
+	} else
+		*cause = rcause;
+	return NULL;
+}
+
+/*
+ * Build a roster from the sheets of in and check it as it is written, a
+ * piece at a time, to write (arg handed on; a writer keeps its own
+ * errors). Return 0 with, if roster is not NULL, the checked roster (free
+ * with roster_free); or -1 with *cause set: the problems found, one a
+ * line, each "FILE:LINE:COLUMN: what" (a plain message when no sheet is
+ * at fault). What was written is then to be thrown away.
+ */
+int
+roster_csv_import_write(const struct roster_csv_input *in,
+    roster_csv_writer *write, void *arg, struct roster **roster,
     char **cause)
 {
 	struct roster_csv_import_state im;
-	struct roster *r;
-	char *text, *located, *rcause = NULL;
+	struct roster *r = NULL;
 	cJSON *root = NULL;
 	size_t i;
 
@@ -873,26 +945,59 @@ roster_csv_import(const struct roster_csv_input *in, struct roster **roster,
 		    "enterprises sheets are both needed");
 	if (im.nproblems == 0)
 		root = roster_csv_import_build(&im, in);
-	if (im.nproblems > 0) {
+	if (im.nproblems > 0)
 		*cause = roster_csv_import_cause(&im);
-		free(im.ents);
-		return NULL;
-	}
-	text = roster_csv_import_text_of(&im, root);
+	else
+		r = roster_csv_import_make(&im, root, write, arg, cause);
 	cJSON_Delete(root);
-	if ((r = roster_load_text(text, strlen(text), "roster",
-	    &rcause)) == NULL) {
-		free(text);
-		if ((located = roster_csv_import_locate(&im, rcause)) != NULL) {
-			free(rcause);
-			*cause = located;
-		} else
-			*cause = rcause;
-		return NULL;
-	}
+	if (im.ents != NULL)
+		fclose(im.ents);
+	if (r == NULL)
+		return -1;
 	if (roster != NULL)
 		*roster = r;
 	else
 		roster_free(r);
-	return text;
+	return 0;
+}
+
+/* roster_csv_import's writer: the text in one growing buffer. */
+struct roster_csv_import_buffer {
+	char *data;
+	size_t len;
+	size_t alloc;
+};
+
+static void
+roster_csv_import_buffer_put(void *arg, const char *data, size_t len)
+{
+	struct roster_csv_import_buffer *b = arg;
+
+	if (b->len + len + 1 > b->alloc) {
+		b->alloc = b->alloc ? b->alloc * 2 : 4096;
+		if (b->alloc < b->len + len + 1)
+			b->alloc = b->len + len + 1;
+		b->data = xreallocarray(b->data, b->alloc, 1);
+	}
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+}
+
+/*
+ * As roster_csv_import_write, the text returned whole (the caller frees
+ * it), or NULL with *cause set: for a roster small enough to hold.
+ */
+char *
+roster_csv_import(const struct roster_csv_input *in, struct roster **roster,
+    char **cause)
+{
+	struct roster_csv_import_buffer b = { NULL, 0, 0 };
+
+	if (roster_csv_import_write(in, roster_csv_import_buffer_put, &b,
+	    roster, cause) != 0) {
+		free(b.data);
+		return NULL;
+	}
+	return b.data;
 }
