@@ -1179,6 +1179,7 @@ struct csv_sheet {
 	const char *encoding;    /* "UTF-8", "UTF-8 with BOM" or "GBK" */
 	struct csv_row *rows;    /* blank rows left out */
 	size_t nrows;
+	struct csv_read_block *blocks;  /* hold the cells; see csv_read.c */
 };
 struct csv_sheet *csv_read_buffer(const char *name, const char *data,
     size_t len, char **cause);

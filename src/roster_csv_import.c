@@ -27,6 +27,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,13 @@ struct roster_csv_import_problem {
 	char *text;              /* the whole message */
 };
 
+/* The enterprise rows one officer looks after, in sheet order. */
+struct roster_csv_import_links {
+	uint32_t *rows;
+	size_t n;
+	size_t alloc;
+};
+
 /* State of one import. */
 struct roster_csv_import_state {
 	struct roster_csv_import_sheet sheets[ROSTER_CSV_NSHEETS];
@@ -68,6 +76,10 @@ struct roster_csv_import_state {
 	size_t nproblems;        /* found, kept or not */
 	struct roster_csv_key *officers;  /* sorted, entry set; for links */
 	size_t nofficers;
+	/* Per officer row, the enterprise rows that name the officer: a
+	 * million links are an integer each until an officer is printed. */
+	struct roster_csv_import_links *links;
+	size_t nlinks;
 	/* The enterprises, printed as they are made (a million of them are
 	 * never a tree): what cJSON_Print writes inside their array, in a
 	 * temporary file (NULL until the first). */
@@ -509,9 +521,11 @@ roster_csv_import_link(struct roster_csv_import_state *im,
 {
 	const char *officers = im->sheets[ROSTER_CSV_OFFICERS].csv->name;
 	int line, column = roster_csv_import_column(s, col->key);
-	cJSON *names, *name, *list, *last;
+	struct roster_csv_import_links *l;
+	cJSON *names, *name;
 	struct roster_csv_key *k;
-	char *text, *id;
+	char *text, *id, *last;
+	int twice;
 
 	if (column == 0)
 		return;
@@ -529,15 +543,24 @@ roster_csv_import_link(struct roster_csv_import_state *im,
 			    name->valuestring, officers);
 			continue;
 		}
-		list = cJSON_GetObjectItem(k->entry, "enterprises");
-		last = cJSON_GetArrayItem(list, cJSON_GetArraySize(list) - 1);
-		if (last != NULL && strcmp(last->valuestring, id) == 0) {
-			roster_csv_import_error(im, s->csv, line, column, "%s "
-			    "(%s): \"%s\" named twice", col->zh, col->key,
-			    name->valuestring);
-			continue;
+		l = &im->links[k->row];
+		if (l->n > 0) {
+			last = roster_csv_import_cell(s, l->rows[l->n - 1], "id");
+			twice = strcmp(last, id) == 0;
+			free(last);
+			if (twice) {
+				roster_csv_import_error(im, s->csv, line, column,
+				    "%s (%s): \"%s\" named twice", col->zh,
+				    col->key, name->valuestring);
+				continue;
+			}
 		}
-		cJSON_AddItemToArray(list, cJSON_CreateString(id));
+		if (l->n == l->alloc) {
+			l->alloc = l->alloc ? l->alloc * 2 : 4;
+			l->rows = xreallocarray(l->rows, l->alloc,
+			    sizeof *l->rows);
+		}
+		l->rows[l->n++] = (uint32_t)r;
 	}
 	cJSON_Delete(names);
 	free(id);
@@ -589,9 +612,10 @@ roster_csv_import_row(struct roster_csv_import_state *im,
 /* Append len bytes at s to the printed enterprises (a failed write is
  * found by roster_csv_import_spooled, before they are read back). */
 static void
-roster_csv_import_put(struct roster_csv_import_state *im, const char *s,
-    size_t len)
+roster_csv_import_put(void *arg, const char *s, size_t len)
 {
+	struct roster_csv_import_state *im = arg;
+
 	(void)fwrite(s, 1, len, im->ents);
 	im->entslen += len;
 }
@@ -601,26 +625,20 @@ roster_csv_import_put(struct roster_csv_import_state *im, const char *s,
  * array: after ", " unless first, each line indented two more tabs.
  */
 static void
-roster_csv_import_print(struct roster_csv_import_state *im,
-    const cJSON *entry)
+roster_csv_import_print(const cJSON *entry, int first, roster_csv_writer *put,
+    void *arg)
 {
 	char *text = cJSON_Print(entry), *p, *nl;
 
 	if (text == NULL)
 		fatalx("roster_csv_import_print: cJSON_Print failed");
-	if (im->ents == NULL && (im->ents = tmpfile()) == NULL) {
-		roster_csv_import_error(im, NULL, 0, 0, "a temporary file for "
-		    "the enterprises' text: %s", strerror(errno));
-		free(text);
-		return;
-	}
-	if (im->entslen > 0)
-		roster_csv_import_put(im, ", ", 2);
+	if (!first)
+		put(arg, ", ", 2);
 	for (p = text; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
-		roster_csv_import_put(im, p, (size_t)(nl - p));
-		roster_csv_import_put(im, "\n\t\t", 3);
+		put(arg, p, (size_t)(nl - p));
+		put(arg, "\n\t\t", 3);
 	}
-	roster_csv_import_put(im, p, strlen(p));
+	put(arg, p, strlen(p));
 	free(text);
 }
 
@@ -648,8 +666,14 @@ roster_csv_import_rows(struct roster_csv_import_state *im, cJSON *root,
 		if (id == ROSTER_CSV_ENTERPRISES) {
 			/* Printed at once, unless nothing will be printed. */
 			roster_csv_import_row(im, s, r, entry);
+			if (im->nproblems == 0 && im->ents == NULL &&
+			    (im->ents = tmpfile()) == NULL)
+				roster_csv_import_error(im, NULL, 0, 0, "a "
+				    "temporary file for the enterprises' "
+				    "text: %s", strerror(errno));
 			if (im->nproblems == 0)
-				roster_csv_import_print(im, entry);
+				roster_csv_import_print(entry, im->entslen == 0,
+				    roster_csv_import_put, im);
 			cJSON_Delete(entry);
 			continue;
 		}
@@ -657,7 +681,6 @@ roster_csv_import_rows(struct roster_csv_import_state *im, cJSON *root,
 		roster_csv_import_row(im, s, r, entry);
 		if (id != ROSTER_CSV_OFFICERS)
 			continue;
-		cJSON_AddArrayToObject(entry, "enterprises");
 		/* Duplicates were reported; the first row wins the key. */
 		k = roster_csv_key_first(keys, n,
 		    cJSON_GetObjectItem(entry, "id")->valuestring);
@@ -667,6 +690,8 @@ roster_csv_import_rows(struct roster_csv_import_state *im, cJSON *root,
 	if (id == ROSTER_CSV_OFFICERS) {
 		im->officers = keys;
 		im->nofficers = n;
+		im->links = xcalloc(s->csv->nrows, sizeof *im->links);
+		im->nlinks = s->csv->nrows;
 	} else
 		roster_csv_keys_free(keys, n);
 }
@@ -826,11 +851,12 @@ struct roster_csv_import_out {
 	void *arg;
 };
 
-/* Send len bytes of the text on. */
+/* Send len bytes of the text on (a roster_csv_writer on out). */
 static void
-roster_csv_import_emit(struct roster_csv_import_out *out, const char *data,
-    size_t len)
+roster_csv_import_emit(void *arg, const char *data, size_t len)
 {
+	struct roster_csv_import_out *out = arg;
+
 	(void)roster_stream_feed(out->check, data, len);
 	out->write(out->arg, data, len);
 }
@@ -873,31 +899,74 @@ roster_csv_import_spooled(struct roster_csv_import_state *im,
 }
 
 /*
- * Make the text of root (cJSON_Print's) with the enterprises printed in
- * its last member, the empty "enterprises" array, into write and the
- * check. Return the checked roster, or NULL with *cause set.
+ * Print the officers of list (the entries of the officers array, one a
+ * sheet row) into out, each with its "enterprises" (im->links) for the
+ * time it is printed.
+ */
+static void
+roster_csv_import_officers(struct roster_csv_import_state *im, cJSON *list,
+    struct roster_csv_import_out *out)
+{
+	const struct roster_csv_import_sheet *s =
+	    &im->sheets[ROSTER_CSV_ENTERPRISES];
+	const struct roster_csv_import_links *l;
+	cJSON *entry, *ids;
+	size_t row = 1, i;
+	char *id;
+
+	for (entry = list; entry != NULL; entry = entry->next, row++) {
+		l = &im->links[row];
+		ids = cJSON_AddArrayToObject(entry, "enterprises");
+		for (i = 0; i < l->n; i++) {
+			id = roster_csv_import_cell(s, l->rows[i], "id");
+			cJSON_AddItemToArray(ids, cJSON_CreateString(id));
+			free(id);
+		}
+		roster_csv_import_print(entry, row == 1, roster_csv_import_emit,
+		    out);
+		cJSON_DeleteItemFromObjectCaseSensitive(entry, "enterprises");
+	}
+}
+
+/*
+ * Make the text of root (cJSON_Print's) into write and the check: root
+ * printed with its two last members, "officers" and "enterprises", empty,
+ * and their entries put in, the officers printed one at a time, the
+ * enterprises read back. Return the checked roster, or NULL with *cause
+ * set.
  */
 static struct roster *
-roster_csv_import_make(struct roster_csv_import_state *im, const cJSON *root,
+roster_csv_import_make(struct roster_csv_import_state *im, cJSON *root,
     roster_csv_writer *write, void *arg, char **cause)
 {
+	static const char ends[] = "[],\n\t\"enterprises\":\t[]\n}";
+	static const char mid[] = "],\n\t\"enterprises\":\t[";
 	static const char tail[] = "]\n}";
 	struct roster_csv_import_out out;
 	struct roster *r;
-	char *head = cJSON_Print(root), *located, *rcause = NULL;
+	cJSON *officers, *list;
+	char *head, *located, *rcause = NULL;
 	size_t headlen;
 
+	officers = cJSON_GetObjectItemCaseSensitive(root, "officers");
+	list = officers->child;
+	officers->child = NULL;
+	head = cJSON_Print(root);
+	officers->child = list;
 	if (head == NULL)
 		fatalx("roster_csv_import_make: cJSON_Print failed");
 	headlen = strlen(head);
-	if (headlen < 4 || strcmp(head + headlen - 4, "[]\n}") != 0)
-		fatalx("roster_csv_import_make: enterprises not last");
-	headlen -= 3;                /* keep the "[" */
+	if (headlen < sizeof ends - 1 ||
+	    strcmp(head + headlen - (sizeof ends - 1), ends) != 0)
+		fatalx("roster_csv_import_make: officers, enterprises not last");
+	headlen -= sizeof ends - 2;  /* keep the officers' "[" */
 	out.check = roster_stream_new("roster");
 	out.write = write;
 	out.arg = arg;
 	roster_csv_import_emit(&out, head, headlen);
 	free(head);
+	roster_csv_import_officers(im, list, &out);
+	roster_csv_import_emit(&out, mid, sizeof mid - 1);
 	if (roster_csv_import_spooled(im, &out, cause) != 0) {
 		roster_free(roster_stream_end(out.check, NULL, &rcause));
 		free(rcause);
@@ -952,6 +1021,9 @@ roster_csv_import_write(const struct roster_csv_input *in,
 	cJSON_Delete(root);
 	if (im.ents != NULL)
 		fclose(im.ents);
+	for (i = 0; i < im.nlinks; i++)
+		free(im.links[i].rows);
+	free(im.links);
 	if (r == NULL)
 		return -1;
 	if (roster != NULL)
