@@ -67,24 +67,25 @@ csv_read_is_space(unsigned char c)
 	return c == ' ' || (c == '\t' && csv_read_delim != '\t');
 }
 
-/* Return size bytes (aligned for a pointer) in the blocks of sheet. */
+/* Return size bytes aligned to align (a power of two) in sheet's blocks. */
 static void *
-csv_read_alloc(struct csv_sheet *sheet, size_t size)
+csv_read_alloc(struct csv_sheet *sheet, size_t size, size_t align)
 {
 	struct csv_read_block *b = sheet->blocks;
-	size_t want;
+	size_t at = 0, want;
 
-	size = (size + sizeof(void *) - 1) & ~(sizeof(void *) - 1);
-	if (b == NULL || b->size - b->used < size) {
+	if (b != NULL)
+		at = (b->used + align - 1) & ~(align - 1);
+	if (b == NULL || at > b->size || b->size - at < size) {
 		want = size > CSV_READ_BLOCK ? size : CSV_READ_BLOCK;
-		b = xmalloc(sizeof *b + want);
+		b = xmalloc(sizeof *b + want);   /* data is max-aligned */
 		b->size = want;
-		b->used = 0;
 		b->next = sheet->blocks;
 		sheet->blocks = b;
+		at = 0;
 	}
-	b->used += size;
-	return b->data + b->used - size;
+	b->used = at + size;
+	return b->data + at;
 }
 
 /* libcsv: one field ended; copy it into the row with its line. */
@@ -100,7 +101,7 @@ csv_read_field(void *data, size_t len, void *arg)
 		    sizeof *st->row.cells);
 	}
 	cell = &st->row.cells[st->row.ncells++];
-	cell->text = csv_read_alloc(st->sheet, len + 1);
+	cell->text = csv_read_alloc(st->sheet, len + 1, 1);
 	if (len > 0)
 		memcpy(cell->text, data, len);
 	cell->text[len] = '\0';
@@ -144,7 +145,7 @@ csv_read_row_end(int c, void *arg)
 		row = &sheet->rows[sheet->nrows++];
 		*row = st->row;
 		size = st->row.ncells * sizeof *row->cells;
-		row->cells = csv_read_alloc(sheet, size);
+		row->cells = csv_read_alloc(sheet, size, _Alignof(struct csv_cell));
 		memcpy(row->cells, st->row.cells, size);
 	}
 	st->row.ncells = 0;

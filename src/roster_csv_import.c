@@ -535,9 +535,10 @@ roster_csv_import_link(struct roster_csv_import_state *im,
 	names = cJSON_CreateArray();
 	roster_csv_import_split(text, names);
 	cJSON_ArrayForEach(name, names) {
+		/* Duplicates were reported; the first row wins the key. */
 		k = roster_csv_key_first(im->officers, im->nofficers,
 		    name->valuestring);
-		if (k == NULL || k->entry == NULL) {
+		if (k == NULL) {
 			roster_csv_import_error(im, s->csv, line, column, "%s "
 			    "(%s): no officer \"%s\" in %s", col->zh, col->key,
 			    name->valuestring, officers);
@@ -653,7 +654,7 @@ roster_csv_import_rows(struct roster_csv_import_state *im, cJSON *root,
     enum roster_csv_sheet_id id)
 {
 	struct roster_csv_import_sheet *s = &im->sheets[id];
-	struct roster_csv_key *keys = NULL, *k;
+	struct roster_csv_key *keys = NULL;
 	cJSON *array, *entry;
 	size_t r, n = 0;
 
@@ -677,15 +678,14 @@ roster_csv_import_rows(struct roster_csv_import_state *im, cJSON *root,
 			cJSON_Delete(entry);
 			continue;
 		}
-		cJSON_AddItemToArray(array, entry);
 		roster_csv_import_row(im, s, r, entry);
-		if (id != ROSTER_CSV_OFFICERS)
+		if (id != ROSTER_CSV_OFFICERS) {
+			cJSON_AddItemToArray(array, entry);
 			continue;
-		/* Duplicates were reported; the first row wins the key. */
-		k = roster_csv_key_first(keys, n,
-		    cJSON_GetObjectItem(entry, "id")->valuestring);
-		if (k->row == r)
-			k->entry = entry;
+		}
+		/* Made again when printed, with its links: a hundred
+		 * thousand officers are not held as a tree meanwhile. */
+		cJSON_Delete(entry);
 	}
 	if (id == ROSTER_CSV_OFFICERS) {
 		im->officers = keys;
@@ -899,44 +899,48 @@ roster_csv_import_spooled(struct roster_csv_import_state *im,
 }
 
 /*
- * Print the officers of list (the entries of the officers array, one a
- * sheet row) into out, each with its "enterprises" (im->links) for the
- * time it is printed.
+ * Print the officers into out, each made again from its row (checked
+ * already: no problem is found twice) with its "enterprises"
+ * (im->links).
  */
 static void
-roster_csv_import_officers(struct roster_csv_import_state *im, cJSON *list,
+roster_csv_import_officers(struct roster_csv_import_state *im,
     struct roster_csv_import_out *out)
 {
 	const struct roster_csv_import_sheet *s =
 	    &im->sheets[ROSTER_CSV_ENTERPRISES];
+	const struct roster_csv_import_sheet *o =
+	    &im->sheets[ROSTER_CSV_OFFICERS];
 	const struct roster_csv_import_links *l;
 	cJSON *entry, *ids;
-	size_t row = 1, i;
+	size_t r, i;
 	char *id;
 
-	for (entry = list; entry != NULL; entry = entry->next, row++) {
-		l = &im->links[row];
+	for (r = 1; r < o->csv->nrows; r++) {
+		entry = cJSON_CreateObject();
+		roster_csv_import_row(im, o, r, entry);
+		l = &im->links[r];
 		ids = cJSON_AddArrayToObject(entry, "enterprises");
 		for (i = 0; i < l->n; i++) {
 			id = roster_csv_import_cell(s, l->rows[i], "id");
 			cJSON_AddItemToArray(ids, cJSON_CreateString(id));
 			free(id);
 		}
-		roster_csv_import_print(entry, row == 1, roster_csv_import_emit,
+		roster_csv_import_print(entry, r == 1, roster_csv_import_emit,
 		    out);
-		cJSON_DeleteItemFromObjectCaseSensitive(entry, "enterprises");
+		cJSON_Delete(entry);
 	}
 }
 
 /*
  * Make the text of root (cJSON_Print's) into write and the check: root
- * printed with its two last members, "officers" and "enterprises", empty,
- * and their entries put in, the officers printed one at a time, the
- * enterprises read back. Return the checked roster, or NULL with *cause
+ * printed with its two last members, "officers" and "enterprises", empty
+ * (their entries are not in it), and their entries put in: the officers
+ * printed one at a time, the enterprises read back. Return the checked roster, or NULL with *cause
  * set.
  */
 static struct roster *
-roster_csv_import_make(struct roster_csv_import_state *im, cJSON *root,
+roster_csv_import_make(struct roster_csv_import_state *im, const cJSON *root,
     roster_csv_writer *write, void *arg, char **cause)
 {
 	static const char ends[] = "[],\n\t\"enterprises\":\t[]\n}";
@@ -944,15 +948,9 @@ roster_csv_import_make(struct roster_csv_import_state *im, cJSON *root,
 	static const char tail[] = "]\n}";
 	struct roster_csv_import_out out;
 	struct roster *r;
-	cJSON *officers, *list;
-	char *head, *located, *rcause = NULL;
+	char *head = cJSON_Print(root), *located, *rcause = NULL;
 	size_t headlen;
 
-	officers = cJSON_GetObjectItemCaseSensitive(root, "officers");
-	list = officers->child;
-	officers->child = NULL;
-	head = cJSON_Print(root);
-	officers->child = list;
 	if (head == NULL)
 		fatalx("roster_csv_import_make: cJSON_Print failed");
 	headlen = strlen(head);
@@ -965,7 +963,7 @@ roster_csv_import_make(struct roster_csv_import_state *im, cJSON *root,
 	out.arg = arg;
 	roster_csv_import_emit(&out, head, headlen);
 	free(head);
-	roster_csv_import_officers(im, list, &out);
+	roster_csv_import_officers(im, &out);
 	roster_csv_import_emit(&out, mid, sizeof mid - 1);
 	if (roster_csv_import_spooled(im, &out, cause) != 0) {
 		roster_free(roster_stream_end(out.check, NULL, &rcause));
