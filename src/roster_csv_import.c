@@ -844,21 +844,46 @@ roster_csv_import_locate(const struct roster_csv_import_state *im,
 	return msg;
 }
 
-/* Where the text goes: to the check, and to the caller's writer. */
+/*
+ * Where the text goes: to the check, and to the caller's writer, in
+ * pieces of ROSTER_CSV_IMPORT_CHUNK (an entry is printed in pieces of a
+ * few bytes).
+ */
 struct roster_csv_import_out {
 	struct roster_stream *check;
 	roster_csv_writer *write;
 	void *arg;
+	char *buf;
+	size_t len;
 };
 
-/* Send len bytes of the text on (a roster_csv_writer on out). */
+/* Send the text gathered in out on. */
+static void
+roster_csv_import_flush(struct roster_csv_import_out *out)
+{
+	(void)roster_stream_feed(out->check, out->buf, out->len);
+	out->write(out->arg, out->buf, out->len);
+	out->len = 0;
+}
+
+/* Add len bytes to the text (a roster_csv_writer on out). */
 static void
 roster_csv_import_emit(void *arg, const char *data, size_t len)
 {
 	struct roster_csv_import_out *out = arg;
+	size_t n;
 
-	(void)roster_stream_feed(out->check, data, len);
-	out->write(out->arg, data, len);
+	while (len > 0) {
+		n = ROSTER_CSV_IMPORT_CHUNK - out->len;
+		if (n > len)
+			n = len;
+		memcpy(out->buf + out->len, data, n);
+		out->len += n;
+		data += n;
+		len -= n;
+		if (out->len == ROSTER_CSV_IMPORT_CHUNK)
+			roster_csv_import_flush(out);
+	}
 }
 
 /*
@@ -961,6 +986,8 @@ roster_csv_import_make(struct roster_csv_import_state *im, const cJSON *root,
 	out.check = roster_stream_new("roster");
 	out.write = write;
 	out.arg = arg;
+	out.buf = xmalloc(ROSTER_CSV_IMPORT_CHUNK);
+	out.len = 0;
 	roster_csv_import_emit(&out, head, headlen);
 	free(head);
 	roster_csv_import_officers(im, &out);
@@ -968,9 +995,12 @@ roster_csv_import_make(struct roster_csv_import_state *im, const cJSON *root,
 	if (roster_csv_import_spooled(im, &out, cause) != 0) {
 		roster_free(roster_stream_end(out.check, NULL, &rcause));
 		free(rcause);
+		free(out.buf);
 		return NULL;
 	}
 	roster_csv_import_emit(&out, tail, sizeof tail - 1);
+	roster_csv_import_flush(&out);
+	free(out.buf);
 	if ((r = roster_stream_end(out.check, NULL, &rcause)) != NULL)
 		return r;
 	if ((located = roster_csv_import_locate(im, rcause)) != NULL) {
