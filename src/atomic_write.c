@@ -2,7 +2,9 @@
  * atomic_write.c -- write a set of files all or nothing: each goes to a
  * private temporary file next to its target, and only when every one is
  * written and flushed are they renamed into place. A failure leaves no
- * file changed and no temporary file behind.
+ * file changed and no temporary file behind. One file may also be
+ * written a piece at a time (atomic_file_open, _write, _commit or
+ * _abort): a text too large to hold, such as a province's roster.
  */
 #include "config.h"
 

@@ -646,8 +646,10 @@ roster_csv_import_print(const cJSON *entry, int first, roster_csv_writer *put,
 /*
  * Add the array of sheet id to root: one entry a data row, each row
  * checked, then filled column by column; an id given twice is reported.
- * Each officer starts with no enterprises, and the officers' ids are kept
- * (im->officers) for the enterprise sheet to link to.
+ * The officers' and enterprises' arrays stay empty: an enterprise is
+ * printed at once (to im->ents), an officer made again when printed
+ * (roster_csv_import_officers); the officers' ids are kept
+ * (im->officers) for the enterprise sheet to link to (im->links).
  */
 static void
 roster_csv_import_rows(struct roster_csv_import_state *im, cJSON *root,
