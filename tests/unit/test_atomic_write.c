@@ -53,49 +53,57 @@ entries(void)
 	return n;
 }
 
+/* The file holds text, and the directory n entries. */
 static void
-test_atomic_file_replaces_the_file_only_when_committed(void **state)
+assert_file(const char *want, int n)
 {
-	struct atomic_file *af;
-	char *cause = NULL, *text;
+	char *text;
 	size_t len;
 
-	(void)state;
+	text = fixture_read(fixture_file, &len);
+	assert_string_equal(text, want);
+	free(text);
+	assert_int_equal(entries(), n);
+}
+
+/* A file holding "old\n" being written anew. */
+static struct atomic_file *
+reopen(void)
+{
+	struct atomic_file *af;
+	char *cause = NULL;
+
 	fixture_write_text(fixture_file, "old\n");
 	af = atomic_file_open(fixture_file, &cause);
 	assert_non_null(af);
+	return af;
+}
+
+static void
+test_atomic_file_replaces_the_file_only_when_committed(void **state)
+{
+	struct atomic_file *af = reopen();
+	char *cause = NULL;
+
+	(void)state;
 	assert_int_equal(atomic_file_write(af, "{\"a\":", 5), 0);
 	assert_int_equal(atomic_file_write(af, " 1}\n", 4), 0);
 	/* Until the commit the old text stands, beside the temporary. */
-	text = fixture_read(fixture_file, &len);
-	assert_string_equal(text, "old\n");
-	free(text);
-	assert_int_equal(entries(), 2);
+	assert_file("old\n", 2);
 	assert_int_equal(atomic_file_commit(af, &cause), 0);
-	text = fixture_read(fixture_file, &len);
-	assert_string_equal(text, "{\"a\": 1}\n");
-	free(text);
-	assert_int_equal(entries(), 1);
+	assert_file("{\"a\": 1}\n", 1);
 }
 
 static void
 test_atomic_file_given_up_leaves_the_file_and_nothing_else(void **state)
 {
-	struct atomic_file *af;
-	char *cause = NULL, *text;
-	size_t len;
+	struct atomic_file *af = reopen();
 
 	(void)state;
-	fixture_write_text(fixture_file, "old\n");
-	af = atomic_file_open(fixture_file, &cause);
-	assert_non_null(af);
 	assert_int_equal(atomic_file_write(af, "half", 4), 0);
 	atomic_file_abort(af);
 	atomic_file_abort(NULL);
-	text = fixture_read(fixture_file, &len);
-	assert_string_equal(text, "old\n");
-	free(text);
-	assert_int_equal(entries(), 1);
+	assert_file("old\n", 1);
 }
 
 static void
@@ -122,8 +130,8 @@ static void
 test_atomic_write_files_writes_all_or_refuses_a_repeat(void **state)
 {
 	const char *paths[2];
-	char *data[2] = { "one\n", "two\n" }, *cause = NULL, *text, *want;
-	size_t lens[2] = { 4, 4 }, len;
+	char *data[2] = { "one\n", "two\n" }, *cause = NULL, *want;
+	size_t lens[2] = { 4, 4 };
 
 	(void)state;
 	paths[0] = fixture_file;
@@ -135,10 +143,7 @@ test_atomic_write_files_writes_all_or_refuses_a_repeat(void **state)
 	free(cause);
 	assert_int_equal(entries(), 0);
 	assert_int_equal(atomic_write_files(paths, data, lens, 1, &cause), 0);
-	text = fixture_read(fixture_file, &len);
-	assert_string_equal(text, "one\n");
-	free(text);
-	assert_int_equal(entries(), 1);
+	assert_file("one\n", 1);
 }
 
 int
