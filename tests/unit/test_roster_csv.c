@@ -254,6 +254,79 @@ test_roster_csv_export_then_import_is_the_identity(void **state)
 	}
 }
 
+/* A writer that keeps the pieces it is given, joined, and counts them. */
+struct pieces {
+	char *text;
+	size_t len;
+	size_t n;
+};
+
+static void
+pieces_put(void *arg, const char *data, size_t len)
+{
+	struct pieces *p = arg;
+
+	p->text = realloc(p->text, p->len + len + 1);
+	assert_non_null(p->text);
+	memcpy(p->text + p->len, data, len);
+	p->len += len;
+	p->text[p->len] = '\0';
+	p->n++;
+}
+
+/*
+ * The sample roster's sheets, imported through a writer: the text comes
+ * in pieces of at most 256 KiB (a province's is never held whole; the
+ * sample's is one), the same text as roster_csv_import returns; a refusal
+ * is told as it always was, the pieces then thrown away.
+ */
+static void
+test_roster_csv_import_writes_the_text_in_pieces(void **state)
+{
+	char *out[ROSTER_CSV_NSHEETS], *cause = NULL, *whole, *data;
+	struct csv_sheet *sheets[ROSTER_CSV_NSHEETS];
+	size_t outlen[ROSTER_CSV_NSHEETS], reordered, len, i;
+	struct pieces p = { NULL, 0, 0 };
+	struct roster_csv_input in;
+	struct roster *r = NULL;
+
+	(void)state;
+	data = fixture_read(ETC_DIR "/roster.json", &len);
+	assert_int_equal(roster_csv_export(data, len, "roster.json", out,
+	    outlen, &reordered, &cause), 0);
+	memset(&in, 0, sizeof in);
+	in.zone_name = "安庆经开区";
+	for (i = 0; i < ROSTER_CSV_NSHEETS; i++) {
+		sheets[i] = csv_read_buffer(roster_csv_sheet_name(i), out[i],
+		    outlen[i], &cause);
+		in.sheets[i] = sheets[i];
+	}
+	assert_int_equal(roster_csv_import_write(&in, pieces_put, &p, &r,
+	    &cause), 0);
+	assert_int_equal(r->nofficers, 55);
+	roster_free(r);
+	whole = roster_csv_import(&in, NULL, &cause);
+	assert_non_null(whole);
+	assert_true(p.n >= 1);
+	assert_string_equal(p.text, whole);
+	free(whole);
+	free(p.text);
+	/* A time zone that does not exist: refused by the check. */
+	in.timezone = "Mars/Olympus";
+	memset(&p, 0, sizeof p);
+	assert_int_equal(roster_csv_import_write(&in, pieces_put, &p, NULL,
+	    &cause), -1);
+	assert_string_equal(cause, "roster: zone: timezone \"Mars/Olympus\": "
+	    "no such zone in /usr/share/zoneinfo");
+	free(cause);
+	free(p.text);
+	for (i = 0; i < ROSTER_CSV_NSHEETS; i++) {
+		csv_read_free(sheets[i]);
+		free(out[i]);
+	}
+	free(data);
+}
+
 int
 main(void)
 {
@@ -268,6 +341,7 @@ main(void)
 		cmocka_unit_test(test_roster_csv_locates_a_refusal_of_roster_load_text),
 		cmocka_unit_test(test_roster_csv_reports_every_problem),
 		cmocka_unit_test(test_roster_csv_export_then_import_is_the_identity),
+		cmocka_unit_test(test_roster_csv_import_writes_the_text_in_pieces),
 	};
 
 	xmalloc_init_cjson();
