@@ -1063,27 +1063,11 @@ roster_csv_import_write(const struct roster_csv_input *in,
 	return 0;
 }
 
-/* roster_csv_import's writer: the text in one growing buffer. */
-struct roster_csv_import_buffer {
-	char *data;
-	size_t len;
-	size_t alloc;
-};
-
+/* roster_csv_import's writer: the text into an open_memstream. */
 static void
 roster_csv_import_buffer_put(void *arg, const char *data, size_t len)
 {
-	struct roster_csv_import_buffer *b = arg;
-
-	if (b->len + len + 1 > b->alloc) {
-		b->alloc = b->alloc ? b->alloc * 2 : 4096;
-		if (b->alloc < b->len + len + 1)
-			b->alloc = b->len + len + 1;
-		b->data = xreallocarray(b->data, b->alloc, 1);
-	}
-	memcpy(b->data + b->len, data, len);
-	b->len += len;
-	b->data[b->len] = '\0';
+	(void)fwrite(data, 1, len, arg);
 }
 
 /*
@@ -1094,12 +1078,21 @@ char *
 roster_csv_import(const struct roster_csv_input *in, struct roster **roster,
     char **cause)
 {
-	struct roster_csv_import_buffer b = { NULL, 0, 0 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int status;
 
-	if (roster_csv_import_write(in, roster_csv_import_buffer_put, &b,
-	    roster, cause) != 0) {
-		free(b.data);
+	/* Out of memory, as xmalloc treats it. */
+	if ((f = open_memstream(&text, &len)) == NULL)
+		fatal("roster_csv_import: open_memstream");
+	status = roster_csv_import_write(in, roster_csv_import_buffer_put, f,
+	    roster, cause);
+	if (fclose(f) != 0)
+		fatal("roster_csv_import: open_memstream");
+	if (status != 0) {
+		free(text);
 		return NULL;
 	}
-	return b.data;
+	return text;
 }
