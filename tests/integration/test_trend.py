@@ -1,7 +1,8 @@
 """Trend alerts (未诉先办, issue 16, SPEC §12): per topic, the distinct
 enterprises raising it in a period against the mean of the previous
 trend_periods periods; at least trend_min and trend_factor times the mean
-alerts, once per topic and period, on every report and in the daily pass,
+alerts, once per topic and period, on every report that counts a new
+enterprise for its topic and in the daily pass,
 whichever of two daemons sees it: one row in /api/v1/alerts, one item on
 the agenda, one mail to the leaders.
 
