@@ -21,10 +21,11 @@
 
 /* One task of a department, with the first issue that carries it. */
 struct digest_ledger_item {
+	const char *key;         /* what makes it one: the task's id (or the
+	                            issue's, for a list of issues) */
 	const struct ledger_task *task;
 	const struct ledger_issue *issue;
 	size_t issues;           /* issues sharing the task (a common group) */
-	size_t seq;              /* the order it was found in */
 };
 
 struct digest_ledger_items {
@@ -33,7 +34,10 @@ struct digest_ledger_items {
 	size_t cap;
 };
 
-/* Append a task with its issue; digest_ledger_items_unique merges. */
+/*
+ * Append a task with its issue (t NULL: the issue alone, by its id);
+ * digest_ledger_items_unique merges.
+ */
 static void
 digest_ledger_items_add(struct digest_ledger_items *items,
     const struct ledger_task *t, const struct ledger_issue *is)
@@ -42,59 +46,57 @@ digest_ledger_items_add(struct digest_ledger_items *items,
 		items->cap = items->cap ? items->cap * 2 : 64;
 		items->v = xreallocarray(items->v, items->cap, sizeof *items->v);
 	}
+	items->v[items->n].key = t != NULL ? t->id : is->id;
 	items->v[items->n].task = t;
 	items->v[items->n].issue = is;
 	items->v[items->n].issues = 1;
-	items->v[items->n].seq = items->n;
 	items->n++;
 }
 
-/* qsort: by task id, then in the order found. */
+/* qsort of pointers into one array: by key, then in the order found. */
 static int
-digest_ledger_item_id_cmp(const void *a, const void *b)
+digest_ledger_item_key_cmp(const void *a, const void *b)
 {
-	const struct digest_ledger_item *x = a, *y = b;
-	int c = strcmp(x->task->id, y->task->id);
+	const struct digest_ledger_item *x =
+	    *(const struct digest_ledger_item *const *)a;
+	const struct digest_ledger_item *y =
+	    *(const struct digest_ledger_item *const *)b;
+	int c = strcmp(x->key, y->key);
 
-	if (c != 0)
-		return c;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* qsort: in the order found. */
-static int
-digest_ledger_item_seq_cmp(const void *a, const void *b)
-{
-	const struct digest_ledger_item *x = a, *y = b;
-
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	return c != 0 ? c : (x > y) - (x < y);
 }
 
 /*
- * Each task once, in the order first found, with the first issue that
- * carries it and how many different issues share it (a common group's
+ * Each key once, in the order first found: a task with the first issue
+ * that carries it and how many different issues share it (a common group's
  * task is on each of its issues). Sorting makes this n log n: a province's
  * 10^6 open tasks cannot be searched one by one.
  */
 static void
 digest_ledger_items_unique(struct digest_ledger_items *items)
 {
+	struct digest_ledger_item **p, *first = NULL;
 	size_t i, n = 0;
 
 	if (items->n < 2)
 		return;
-	qsort(items->v, items->n, sizeof *items->v, digest_ledger_item_id_cmp);
+	p = xcalloc(items->n, sizeof *p);
+	for (i = 0; i < items->n; i++)
+		p[i] = &items->v[i];
+	qsort(p, items->n, sizeof *p, digest_ledger_item_key_cmp);
 	for (i = 0; i < items->n; i++) {
-		if (n > 0 && strcmp(items->v[n - 1].task->id,
-		    items->v[i].task->id) == 0) {
-			items->v[n - 1].issues += items->v[n - 1].issue !=
-			    items->v[i].issue;
+		if (first == NULL || strcmp(first->key, p[i]->key) != 0) {
+			first = p[i];
 			continue;
 		}
-		items->v[n++] = items->v[i];
+		first->issues += first->issue != p[i]->issue;
+		p[i]->key = NULL;       /* a repeat: dropped below */
 	}
+	free(p);
+	for (i = 0; i < items->n; i++)
+		if (items->v[i].key != NULL)
+			items->v[n++] = items->v[i];
 	items->n = n;
-	qsort(items->v, items->n, sizeof *items->v, digest_ledger_item_seq_cmp);
 }
 
 /* Does t, a task of l, belong on the list: open (resolved_in_week 0), or
@@ -111,9 +113,10 @@ digest_ledger_item_wanted(const struct digest_input *in,
 
 /*
  * The department's tasks in l that match: open ones (resolved_in_week 0) or
- * those resolved in the week, each once.
+ * those resolved in the week, each once, into items; with items NULL, only
+ * whether there is one (the scan stops at it). Returns how many were found.
  */
-static void
+static size_t
 digest_ledger_items_of(const struct ledger *l, const struct digest_input *in,
     const char *dept, int resolved_in_week, struct digest_ledger_items *items)
 {
@@ -122,30 +125,19 @@ digest_ledger_items_of(const struct ledger *l, const struct digest_input *in,
 
 	for (i = 0; l != NULL && i < l->nissues; i++) {
 		is = &l->issues[i];
-		for (j = 0; j < is->ntasks; j++)
-			if (digest_ledger_item_wanted(in, &is->tasks[j], dept,
+		for (j = 0; j < is->ntasks; j++) {
+			if (!digest_ledger_item_wanted(in, &is->tasks[j], dept,
 			    resolved_in_week))
-				digest_ledger_items_add(items, &is->tasks[j], is);
-	}
-	digest_ledger_items_unique(items);
-}
-
-/* Does l hold a task of dept that matches (as digest_ledger_items_of)? */
-static int
-digest_ledger_any(const struct ledger *l, const struct digest_input *in,
-    const char *dept, int resolved_in_week)
-{
-	const struct ledger_issue *is;
-	size_t i, j;
-
-	for (i = 0; l != NULL && i < l->nissues; i++) {
-		is = &l->issues[i];
-		for (j = 0; j < is->ntasks; j++)
-			if (digest_ledger_item_wanted(in, &is->tasks[j], dept,
-			    resolved_in_week))
+				continue;
+			if (items == NULL)
 				return 1;
+			digest_ledger_items_add(items, &is->tasks[j], is);
+		}
 	}
-	return 0;
+	if (items == NULL)
+		return 0;
+	digest_ledger_items_unique(items);
+	return items->n;
 }
 
 /* An issue's title cut to DIGEST_LEDGER_TITLE_MAX characters, with "等N项". */
@@ -206,8 +198,8 @@ digest_ledger_has_work(const struct digest_input *in,
 	/* a scan that stops at the first task found: the lists themselves
 	 * are built once, by digest_ledger_department */
 	return (s != NULL && s->received > 0) ||
-	    digest_ledger_any(in->open, in, dept->id, 0) ||
-	    digest_ledger_any(in->resolved, in, dept->id, 1);
+	    digest_ledger_items_of(in->open, in, dept->id, 0, NULL) ||
+	    digest_ledger_items_of(in->resolved, in, dept->id, 1, NULL);
 }
 
 /* Earliest deadline first (the most overdue on top); none last. */
@@ -581,65 +573,29 @@ digest_ledger_category_table(const struct digest_input *in,
 	digest_doc_table_end(d);
 }
 
-/* An issue listed in a digest, in the order it was found. */
-struct digest_ledger_listed {
-	const struct ledger_issue *issue;
-	size_t seq;
-};
-
-/* qsort: by issue id, then in the order found. */
-static int
-digest_ledger_listed_id_cmp(const void *a, const void *b)
-{
-	const struct digest_ledger_listed *x = a, *y = b;
-	int c = strcmp(x->issue->id, y->issue->id);
-
-	if (c != 0)
-		return c;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* qsort: in the order found. */
-static int
-digest_ledger_listed_seq_cmp(const void *a, const void *b)
-{
-	const struct digest_ledger_listed *x = a, *y = b;
-
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
 /*
  * Every difficult issue of the open ledger, then those of the week's not
- * among them, into *v (*n of them; the caller frees): sorted by id to drop
- * the second of each, then put back in the order found (n log n).
+ * among them, into *v (*n of them; the caller frees), n log n.
  */
 static void
 digest_ledger_difficult_collect(const struct digest_input *in,
     const struct ledger_issue ***v, size_t *n)
 {
 	const struct ledger *ls[2] = { in->open, in->received };
-	struct digest_ledger_listed *all;
-	size_t i, k, m = 0, cap = 1;
+	struct digest_ledger_items all = { NULL, 0, 0 };
+	size_t i, k;
 
 	for (k = 0; k < 2; k++)
-		cap += ls[k] != NULL ? ls[k]->nissues : 0;
-	all = xcalloc(cap, sizeof *all);
-	for (k = 0; k < 2; k++)
 		for (i = 0; ls[k] != NULL && i < ls[k]->nissues; i++)
-			if (strcmp(ls[k]->issues[i].category, "difficult") == 0) {
-				all[m].issue = &ls[k]->issues[i];
-				all[m].seq = m;
-				m++;
-			}
-	qsort(all, m, sizeof *all, digest_ledger_listed_id_cmp);
-	for (i = 0, *n = 0; i < m; i++)
-		if (*n == 0 || strcmp(all[*n - 1].issue->id, all[i].issue->id))
-			all[(*n)++] = all[i];
-	qsort(all, *n, sizeof *all, digest_ledger_listed_seq_cmp);
+			if (strcmp(ls[k]->issues[i].category, "difficult") == 0)
+				digest_ledger_items_add(&all, NULL,
+				    &ls[k]->issues[i]);
+	digest_ledger_items_unique(&all);
+	*n = all.n;
 	*v = xcalloc(*n + 1, sizeof **v);
 	for (i = 0; i < *n; i++)
-		(*v)[i] = all[i].issue;
-	free(all);
+		(*v)[i] = all.v[i].issue;
+	free(all.v);
 }
 
 /* Every difficult issue: open ones and those received in the week. */

@@ -328,6 +328,17 @@ input(struct digest_input *in, const struct officer **unreported)
 	in->nunreported = 1;
 }
 
+/* input's, but for its ledgers: the test puts its own. */
+static void
+input_without_ledgers(struct digest_input *in, const struct officer **unreported)
+{
+	input(in, unreported);
+	ledger_free(in->received);
+	ledger_free(in->open);
+	ledger_free(in->resolved);
+	in->received = in->open = in->resolved = NULL;
+}
+
 static void
 test_department_digest_lists_open_items_and_the_weeks_work(void **state)
 {
@@ -429,11 +440,7 @@ test_common_group_is_one_item_and_a_new_group(void **state)
 	char c[64];
 
 	(void)state;
-	input(&in, unreported);
-	ledger_free(in.received);
-	ledger_free(in.open);
-	ledger_free(in.resolved);
-	in.resolved = NULL;
+	input_without_ledgers(&in, unreported);
 	snprintf(c, sizeof c, "created=%lld", (long long)MS(T_2026_11_16 + DAY));
 	row(rows, reply_hash("id=I5", c, "category=common", "state=claimed",
 	    "group=G1", "title=园区缺少公交线路", NULL), reply_hash("id=T5",
@@ -515,11 +522,7 @@ test_a_province_sized_week_is_listed_once_in_n_log_n(void **state)
 	char line[128];
 
 	(void)state;
-	input(&in, unreported);
-	ledger_free(in.received);
-	ledger_free(in.open);
-	ledger_free(in.resolved);
-	in.resolved = NULL;
+	input_without_ledgers(&in, unreported);
 	in.open = many(N, MS(T_2026_11_16));
 	in.received = many(N, MS(T_2026_11_16));
 	t0 = clock();
@@ -553,11 +556,7 @@ test_long_tables_are_cut_most_urgent_first(void **state)
 	int i;
 
 	(void)state;
-	input(&in, unreported);
-	ledger_free(in.received);
-	ledger_free(in.open);
-	ledger_free(in.resolved);
-	in.resolved = NULL;
+	input_without_ledgers(&in, unreported);
 	for (i = 0; i < DIGEST_ROWS_MAX + 5; i++) {
 		snprintf(id, sizeof id, "id=I%d", 100 + i);
 		snprintf(tid, sizeof tid, "id=T%d", 100 + i);
