@@ -41,7 +41,7 @@ digest_collect_ledger_read(redisContext *c, const struct generation *g,
     const char *kind, int64_t from, int64_t to, char *error, size_t errlen)
 {
 	const char *argv[REDIS_CLUSTER_HEAD + 5];
-	char a[24], b[24], start[24], count[24];
+	char a[24], b[24], start[48], count[24];
 	struct ledger *l = ledger_new();
 	redisReply *r;
 	int argc;

@@ -21,8 +21,10 @@
 --                   resolved in [FROM, TO)
 --   active [START COUNT]  every issue that is not closed
 --                   With START COUNT (the digest, digest_collect.c): COUNT
---                   of them from the START-th, after 'next:N', the START
---                   of the next slice, or 'next:' after the last: a
+--                   of them from START (0 first), after 'next:N', the
+--                   START of the next slice (range and resolved: a score
+--                   and how many of its ids were read, SCORE:SKIP), or
+--                   'next:' after the last: a
 --                   province's 10^6 issues are read a slice at a time, so
 --                   that no one call holds Redis for long. An issue that
 --                   changes state between two slices of 'active' may be
@@ -98,12 +100,30 @@ elseif kind == 'changes' then
   out[2] = 'upto:' .. upto
   gone = true
 elseif kind == 'range' or kind == 'resolved' then
-  local start, count = tonumber(ARGV[5] or '0'), tonumber(ARGV[6] or '0')
+  local count = tonumber(ARGV[6] or '0')
   local index = kind == 'range' and 'issues' or 'issues:resolved'
   if count > 0 then
-    ids = redis.call('ZRANGEBYSCORE', P .. index, ARGV[3], '(' .. ARGV[4],
-      'LIMIT', start, count)
-    out[1] = 'next:' .. (#ids < count and '' or start + count)
+    -- START is 0, then the 'SCORE:SKIP' the last slice named: go on from
+    -- its last score, past the ids of that score already read (an offset
+    -- would walk every id before it: n^2 over a week of 10^5 issues)
+    local from, skip = ARGV[3], 0
+    local at, n = string.match(ARGV[5] or '', '^(%d+):(%d+)$')
+    if at then from, skip = at, tonumber(n) end
+    local got = redis.call('ZRANGEBYSCORE', P .. index, from,
+      '(' .. ARGV[4], 'WITHSCORES', 'LIMIT', skip, count)
+    ids = {}
+    for i = 1, #got, 2 do ids[#ids + 1] = got[i] end
+    if #ids < count then
+      out[1] = 'next:'
+    else
+      local last, same = got[#got], 0
+      for i = #got, 2, -2 do
+        if got[i] ~= last then break end
+        same = same + 1
+      end
+      if last == from then same = same + skip end
+      out[1] = 'next:' .. last .. ':' .. same
+    end
   else
     ids = redis.call('ZRANGEBYSCORE', P .. index, ARGV[3], '(' .. ARGV[4])
   end
