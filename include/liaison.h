@@ -174,6 +174,8 @@ struct ledger {
 	} past[LEDGER_PAST];
 	size_t npast;
 	struct ledger_tally *tally;      /* its counts, kept (ledger_tally.c) */
+	size_t counted;                  /* tasks counted since it was made: what
+	                                  * its scorings cost (ledger_cache.c) */
 };
 struct ledger_filter {
 	const char *category;            /* NULL: any */

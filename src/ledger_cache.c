@@ -73,6 +73,7 @@ struct ledger_cache {
 	struct ledger_flight *flights;   /* reads in flight */
 	size_t reads;                    /* script calls sent, for tests and logs */
 	size_t renders;                  /* answers rendered (ledger_memo.c) */
+	size_t counted;                  /* tasks counted in scoring them */
 };
 
 /*
@@ -196,11 +197,14 @@ ledger_cache_put(struct daemon *d, const char *period, struct ledger *l)
 static void
 ledger_cache_score(struct ledger *l, const struct request *r, int64_t now)
 {
+	size_t before = l->counted;
+
 	if (l->scored_for == r->roster && l->now != 0 && now >= l->now &&
 	    now - l->now < 1000)
 		return;
 	ledger_score(l, r->roster, r->config->ledger_weights, now);
 	l->scored_for = r->roster;
+	r->daemon->ledger_cache->counted += l->counted - before;
 }
 
 /* Take f out of the cache's list of flights. */
@@ -312,10 +316,13 @@ ledger_cache_caught_up(struct ledger_flight *f, uint64_t seq, void *reply)
 	struct ledger *l = f->whole;
 	double t0 = metrics_clock();
 	int keep = d->current->config->ledger_cache_ms > 0, i;
+	size_t counted;
 
 	if (l == NULL)
 		l = c->slot[ledger_cache_slot(c, f->period)].l;
+	counted = l->counted;
 	ledger_patch(l, f->l, f->gone, f->ngone);
+	c->counted += l->counted - counted;
 	ledger_cache_clear(f);
 	if (!keep) {            /* cache_ms = 0: a whole read each time */
 		ledger_cache_serve(f, l, reply, 0);
@@ -600,4 +607,11 @@ size_t
 ledger_cache_renders(const struct ledger_cache *c)
 {
 	return c->renders;
+}
+
+/* How many tasks scoring the cached ledgers counted (/metrics). */
+size_t
+ledger_cache_counted(const struct ledger_cache *c)
+{
+	return c->counted;
 }

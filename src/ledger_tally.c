@@ -247,6 +247,7 @@ ledger_tally_recount(struct ledger *l, struct ledger_tally_task *k)
 	k->version++;
 	k->at = y->now;
 	ledger_tally_count(l, k, 1);
+	l->counted++;
 	ledger_task_moments(&k->t, when);
 	for (i = 0; i < LEDGER_MOMENTS; i++)
 		if (when[i] > y->now)

@@ -7,6 +7,7 @@ and then each one's ledger is compared with a third daemon's that caches
 nothing (`cache_ms = 0`: a whole read per request).
 """
 
+import re
 import threading
 import time
 
@@ -35,6 +36,35 @@ def whole_ledger(d):
     return doc
 
 
+# Filtered pages too: each filter is its own rendering (ledger_memo.c).
+QUERIES = ("?department=tax", "?department=land&state=resolved", "?state=queued",
+           "?category=individual&limit=7&offset=3", "?department=hr&offset=2")
+TIME_RE = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?\S*")
+
+
+def every_answer(d):
+    """Every ledger answer of d: the whole JSON ledger (paged), filtered
+    pages with their counts, and the HTML page (its time of reading
+    taken out), unfiltered and filtered."""
+    out = {"whole": whole_ledger(d)}
+    for q in QUERIES:
+        resp = d.get("/api/v1/ledger" + q)
+        assert resp.status == 200, resp
+        doc = resp.json()
+        doc.pop("generated", None)
+        out[q] = (resp.header("x-total-count"), doc)
+    for q in ("", "?department=tax"):
+        resp = d.get("/ledger" + q)
+        assert resp.status == 200, resp
+        out["html" + q] = TIME_RE.sub("TIME", resp.body.decode())
+    return out
+
+
+def assert_same_answers(got, truth):
+    for k in truth:
+        assert got[k] == truth[k], k
+
+
 def daemon_with(st, workdir, cache_ms):
     d = second_daemon(st, workdir)
     with open(d.conf) as f:
@@ -52,7 +82,7 @@ def changer(st, via, dept, stop, done):
     n = 0
     while not stop.is_set():
         resp = via.post("/api/v1/departments/%s/claim" % dept, {"claimant": "赵六"}, token=tok)
-        assert resp.status in (200, 404), resp
+        assert resp.status in (200, 204, 404), resp   # 204: the queue is empty
         if resp.status == 200:
             tid = resp.json()["id"]
             for action, field in (("respond", "response"), ("resolve", "resolution")):
@@ -119,6 +149,9 @@ def test_cached_ledgers_of_two_daemons_equal_a_whole_read_after_changes_during_r
                 got = whole_ledger(d)
                 assert [r["id"] for r in got["issues"]] == [r["id"] for r in truth["issues"]]
                 assert got == truth
+            truth = every_answer(whole)
+            for d in (st.d, other):
+                assert_same_answers(every_answer(d), truth)
             # a change through one daemon shows at once there, and on the
             # other within cache_ms, as one issue's read
             tok = st.token("department", "land")
@@ -134,6 +167,103 @@ def test_cached_ledgers_of_two_daemons_equal_a_whole_read_after_changes_during_r
             reads = ledger_reads(mon.close())
             assert reads and all('"changes"' in x for x in reads), reads
             assert whole_ledger(st.d) == whole_ledger(whole)
+        finally:
+            other.stop_and_check()
+            whole.stop_and_check()
+
+
+def counted(d):
+    return lib.metric(d.metrics(), "liaisond_ledger_tasks_counted_total")
+
+
+def test_a_catch_up_counts_the_changed_tasks_not_the_period(tmp_path):
+    """The first reading scores every task of the period; after that a
+    change costs the scoring the tasks of the issues changed (their counts
+    taken away and added again), not the period's, and every answer is still
+    what a daemon reading the period whole gives."""
+    with lib.Stack(str(tmp_path), conf={"ledger": {"cache_ms": str(CACHE_MS)}}) as st:
+        officers = st.roster["officers"]
+        for k in range(ISSUES // 50):
+            o = officers[k % len(officers)]
+            submit(st, o["id"], [lib.item(o["enterprises"][i % len(o["enterprises"])], topic="tax")
+                                 for i in range(50)])
+        whole = daemon_with(st, str(tmp_path / "whole"), 0).start()
+        try:
+            before = counted(st.d)
+            resp = st.d.get("/api/v1/ledger?limit=10")
+            assert resp.status == 200, resp
+            first = counted(st.d) - before
+            assert first >= ISSUES, first
+            tok = st.token("department", "tax")
+            for step in range(5):
+                resp = st.d.post("/api/v1/departments/tax/claim", {"claimant": "赵六"}, token=tok)
+                assert resp.status == 200, resp
+                if step % 2:
+                    resp = st.d.post("/api/v1/tasks/%s/respond" % resp.json()["id"],
+                                     {"response": lib.safe_text(12)}, token=tok)
+                    assert resp.status == 200, resp
+                before = counted(st.d)
+                resp = st.d.get("/api/v1/ledger?limit=10")
+                assert resp.status == 200, resp
+                n = counted(st.d) - before
+                assert 1 <= n <= 4, "a catch-up after one change counted %d tasks" % n
+            assert_same_answers(every_answer(st.d), every_answer(whole))
+        finally:
+            whole.stop_and_check()
+
+
+def test_cached_ledgers_follow_deadlines_passing_like_a_whole_read(tmp_path):
+    """Deadlines of seconds: tasks fall due and overdue between readings
+    (each task counted again when its moment comes), while they are claimed,
+    responded to and resolved through two daemons; once every deadline has
+    passed, each daemon's answers are a whole read's."""
+    conf = {"ledger": {"cache_ms": str(CACHE_MS)},
+            "deadlines": {"claim_seconds": "1", "respond_seconds": "2", "resolve_seconds": "3"}}
+    with lib.Stack(str(tmp_path), conf=conf) as st:
+        o = st.roster["officers"][0]
+        other = second_daemon(st, str(tmp_path / "other")).start()
+        whole = daemon_with(st, str(tmp_path / "whole"), 0).start()
+        try:
+            for d in (st.d, other):
+                assert d.get("/api/v1/ledger?limit=10").status == 200
+            stop, done, errors = threading.Event(), [], []
+
+            def run(fn, *args):
+                try:
+                    fn(*args)
+                except BaseException as e:     # reported below
+                    errors.append(e)
+                    stop.set()
+
+            def reader(d):
+                while not stop.is_set():
+                    resp = d.get("/api/v1/ledger?department=tax&limit=10")
+                    assert resp.status == 200, resp
+                    time.sleep(0.05)
+
+            for k in range(4):
+                submit(st, o["id"], [lib.item(o["enterprises"][i % len(o["enterprises"])],
+                                              topic="planning" if i % 2 else "tax") for i in range(20)])
+            workers = [threading.Thread(target=run, args=(changer, st, st.d, "land", stop, done)),
+                       threading.Thread(target=run, args=(changer, st, other, "tax", stop, done))]
+            workers += [threading.Thread(target=run, args=(reader, d)) for d in (st.d, other)]
+            for w in workers:
+                w.start()
+            time.sleep(3)
+            stop.set()
+            for w in workers:
+                w.join(30)
+            assert not errors, errors
+            # readings while the last deadlines pass, none after them
+            for _ in range(8):
+                for d in (st.d, other):
+                    assert d.get("/api/v1/ledger?limit=10").status == 200
+                time.sleep(0.5)
+            time.sleep(CACHE_MS / 1000 + 1.2)
+            truth = every_answer(whole)
+            assert truth["whole"]["total"]["overdue"] > 0, truth["whole"]["total"]
+            for d in (st.d, other):
+                assert_same_answers(every_answer(d), truth)
         finally:
             other.stop_and_check()
             whole.stop_and_check()
