@@ -98,6 +98,7 @@ struct ledger_flight {
 	                             * upto 0: not known yet */
 	char **gone;                /* ids of issues no longer stored */
 	size_t ngone;
+	size_t counted;             /* the copy's counted when patched */
 	struct ledger_flight_waiter *waiters;
 	size_t nwaiters, cap;
 	int slicing;                /* 1: a whole read, slice by slice */
@@ -289,9 +290,11 @@ ledger_cache_serve(struct ledger_flight *f, struct ledger *l,
 	if (t0 > 0 && (k = ledger_cache_slot(c, f->period)) != -1) {
 		c->slot[k].done_at = metrics_clock();
 		c->slot[k].busy = c->slot[k].done_at - t0;
-		log_debug("ledger: %s caught up to %" PRIu64 " (%zu issues): "
-		    "%.1f ms of the loop", f->period, c->slot[k].seq,
-		    c->slot[k].l->nissues, c->slot[k].busy * 1000);
+		log_debug("ledger: %s caught up to %" PRIu64 " (%zu issues, "
+		    "%zu tasks counted): %.1f ms of the loop", f->period,
+		    c->slot[k].seq, c->slot[k].l->nissues,
+		    c->slot[k].l->counted - f->counted,
+		    c->slot[k].busy * 1000);
 	}
 	ledger_cache_clear(f);
 	ledger_free(f->whole);
@@ -316,13 +319,12 @@ ledger_cache_caught_up(struct ledger_flight *f, uint64_t seq, void *reply)
 	struct ledger *l = f->whole;
 	double t0 = metrics_clock();
 	int keep = d->current->config->ledger_cache_ms > 0, i;
-	size_t counted;
 
 	if (l == NULL)
 		l = c->slot[ledger_cache_slot(c, f->period)].l;
-	counted = l->counted;
+	f->counted = l->counted;
 	ledger_patch(l, f->l, f->gone, f->ngone);
-	c->counted += l->counted - counted;
+	c->counted += l->counted - f->counted;
 	ledger_cache_clear(f);
 	if (!keep) {            /* cache_ms = 0: a whole read each time */
 		ledger_cache_serve(f, l, reply, 0);
