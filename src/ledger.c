@@ -497,18 +497,20 @@ ledger_rates(struct ledger_score *s)
 }
 
 /*
- * The moments at which a task's counts below change with time alone (its
- * respond and resolve deadlines, the deadline of its stage): between two of
- * them ledger_count_task gives the same counts whatever now is. 0: none.
- * ledger_tally.c counts a task again when one of them comes.
+ * The moments at which a task's counts below change with time alone (an
+ * open task's respond and resolve deadlines, the deadline of its stage):
+ * between two of them ledger_count_task gives the same counts whatever now
+ * is. 0: none. ledger_tally.c counts a task again when one of them comes.
  */
 void
 ledger_task_moments(const struct ledger_task *t,
     int64_t when[LEDGER_MOMENTS])
 {
-	when[0] = t->due_respond;
-	when[1] = t->due_resolve;
-	when[2] = t->deadline;
+	int open = ledger_task_open(t);
+
+	when[0] = open ? t->due_respond : 0;
+	when[1] = open ? t->due_resolve : 0;
+	when[2] = open ? t->deadline : 0;
 }
 
 /* Count one task (each task once) in its department's scorecard. */

@@ -16,8 +16,10 @@
  * every daemon of the zone reads the same one). After that the copy is
  * brought up to date by reading only the issues changed since its
  * sequence (ledger.lua's "changes", LEDGER_CACHE_SLICE a call) and
- * patching it (ledger_patch.c); the figures are scored again from the
- * patched rows on the daemon, so they are what a whole read gives.
+ * patching it (ledger_patch.c); the scorecards follow the patch, each
+ * changed issue's counts taken away and added again (ledger_tally.c), so
+ * a catch-up costs the loop the changed issues, not the period's 10^5,
+ * and the figures are what a whole read gives.
  *
  * When: a copy serves as it is until this daemon runs any change
  * (store->writes moves on, so a change made here shows at once) or for
@@ -34,8 +36,10 @@
  * request deadline no longer makes readers wait when there is a copy: they
  * get it (at most a minute old; its "generated" time says when) rather
  * than 503. The first read of a period that has no copy still makes them
- * wait (a whole read of 100,000 issues takes seconds). Losing the cache loses nothing: it is only a
- * copy of what Redis holds.
+ * wait (a whole read of 100,000 issues takes seconds; 503 with Retry-After
+ * at the request deadline), so the current period is read at start-up and
+ * at its turn, before readers come (the warm-up, below). Losing the cache
+ * loses nothing: it is only a copy of what Redis holds.
  */
 #include "config.h"
 
@@ -43,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <event2/http.h>
@@ -59,6 +64,21 @@
 #define LEDGER_CACHE_STALE_MAX_MS 60000
 /* A catch-up waits this many times the last one's work on the loop. */
 #define LEDGER_CACHE_DUTY 4
+/*
+ * And at least this long (ms) after the last one: readers of a period that
+ * changes all the time are answered in rounds, a few a second, rather than
+ * as fast as they ask (their answers, not the catch-ups, would then fill
+ * the loop and the claims wait behind them).
+ */
+#define LEDGER_CACHE_GAP_MS 250
+/* How often the warm-up looks for the current period's copy (ms). */
+#define LEDGER_CACHE_WARM_MS 1000
+/*
+ * Readers who waited for a catch-up answered per loop turn: a round of 200
+ * answered at once would hold the loop (and the claims behind it) for its
+ * whole length; in turns of a few, other events come in between.
+ */
+#define LEDGER_CACHE_BATCH 16
 
 struct ledger_cache {
 	struct {
@@ -74,6 +94,15 @@ struct ledger_cache {
 	size_t reads;                    /* script calls sent, for tests and logs */
 	size_t renders;                  /* answers rendered (ledger_memo.c) */
 	size_t counted;                  /* tasks counted in scoring them */
+	struct event *warm;              /* the warm-up's timer */
+	/* Readers of caught-up copies, answered LEDGER_CACHE_BATCH a turn. */
+	struct ledger_cache_queued {
+		struct request *r;           /* held */
+		ledger_fn fn;
+		char period[PERIOD_LEN + 1]; /* its copy: the slot's when answered */
+	} *queue;
+	size_t qhead, qlen, qcap;
+	struct event *drain;             /* the next turn's answers */
 };
 
 /*
@@ -123,6 +152,11 @@ ledger_cache_free(struct ledger_cache *c)
 		return;
 	for (i = 0; i < LEDGER_CACHE_SLOTS; i++)
 		ledger_free(c->slot[i].l);
+	if (c->warm != NULL)
+		event_free(c->warm);
+	if (c->drain != NULL)
+		event_free(c->drain);
+	free(c->queue);
 	free(c);
 }
 
@@ -189,23 +223,33 @@ ledger_cache_put(struct daemon *d, const char *period, struct ledger *l)
 }
 
 /*
- * Score l for r's roster and weights at now, unless it was scored for that
- * roster less than a second ago: scoring walks every issue, and a cached
- * ledger of a large period is handed to many readers a second. (The
- * roster and the weights change together, with the generation; a patch
- * makes it score again.)
+ * Score l for roster and weights at now, unless it was scored for that
+ * roster less than a second ago: a cached ledger of a large period is
+ * handed to many readers a second, and each scoring drops the answers
+ * rendered (ledger_memo.c). (The roster and the weights change together,
+ * with the generation; a patch makes it score again.) Scoring a caught-up
+ * copy counts only what changed (ledger_tally.c).
  */
 static void
-ledger_cache_score(struct ledger *l, const struct request *r, int64_t now)
+ledger_cache_score(struct ledger_cache *c, struct ledger *l,
+    const struct roster *roster, const int *weights, int64_t now)
 {
 	size_t before = l->counted;
 
-	if (l->scored_for == r->roster && l->now != 0 && now >= l->now &&
+	if (l->scored_for == roster && l->now != 0 && now >= l->now &&
 	    now - l->now < 1000)
 		return;
-	ledger_score(l, r->roster, r->config->ledger_weights, now);
-	l->scored_for = r->roster;
-	r->daemon->ledger_cache->counted += l->counted - before;
+	ledger_score(l, roster, weights, now);
+	l->scored_for = roster;
+	c->counted += l->counted - before;
+}
+
+/* The same for the reader r. */
+static void
+ledger_cache_score_for(struct ledger *l, const struct request *r, int64_t now)
+{
+	ledger_cache_score(r->daemon->ledger_cache, l, r->roster,
+	    r->config->ledger_weights, now);
 }
 
 /* Take f out of the cache's list of flights. */
@@ -251,9 +295,89 @@ ledger_cache_clear(struct ledger_flight *f)
 	f->ngone = 0;
 }
 
+/* Answer the next LEDGER_CACHE_BATCH readers queued, and come again. */
+static void
+ledger_cache_drain(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct ledger_cache *c = d->ledger_cache;
+	struct ledger_cache_queued *q;
+	struct timeval zero = { 0, 0 };
+	int64_t now = util_now_ms();
+	size_t n;
+	int k;
+
+	(void)fd;
+	(void)what;
+	for (n = 0; n < LEDGER_CACHE_BATCH && c->qhead < c->qlen; n++) {
+		q = &c->queue[c->qhead++];
+		if (!request_drop(q->r))
+			continue;       /* answered meanwhile (its deadline) */
+		if ((k = ledger_cache_slot(c, q->period)) == -1) {
+			/* put out of the cache meanwhile (8 other periods) */
+			evhttp_add_header(evhttp_request_get_output_headers(
+			    q->r->req), "Retry-After", "1");
+			request_error(q->r, 503, "unavailable",
+			    "the ledger is being read", NULL);
+			continue;
+		}
+		ledger_cache_score_for(c->slot[k].l, q->r, now);
+		q->fn(q->r, c->slot[k].l);      /* answers: r is gone */
+	}
+	if (c->qhead < c->qlen)
+		evtimer_add(c->drain, &zero);
+	else
+		c->qhead = c->qlen = 0;
+}
+
+/* Queue w (still held) to be answered from period's copy in a later turn. */
+static void
+ledger_cache_enqueue(struct daemon *d, const struct ledger_flight_waiter *w,
+    const char *period)
+{
+	struct ledger_cache *c = d->ledger_cache;
+	struct timeval zero = { 0, 0 };
+
+	if (c->qlen == c->qcap) {
+		c->qcap = c->qcap ? c->qcap * 2 : 64;
+		c->queue = xreallocarray(c->queue, c->qcap, sizeof *c->queue);
+	}
+	c->queue[c->qlen].r = w->r;
+	c->queue[c->qlen].fn = w->fn;
+	snprintf(c->queue[c->qlen].period, sizeof c->queue[c->qlen].period,
+	    "%s", period);
+	c->qlen++;
+	if (c->drain == NULL)
+		c->drain = evtimer_new(d->base, ledger_cache_drain, d);
+	if (!evtimer_pending(c->drain, NULL))
+		evtimer_add(c->drain, &zero);
+}
+
+/*
+ * The daemon stops: the readers still queued are answered 503 while their
+ * connections exist.
+ */
+void
+ledger_cache_stop(struct ledger_cache *c)
+{
+	struct request *r;
+
+	for (; c->qhead < c->qlen; c->qhead++) {
+		r = c->queue[c->qhead].r;
+		if (!request_drop(r))
+			continue;
+		evhttp_add_header(evhttp_request_get_output_headers(r->req),
+		    "Retry-After", "1");
+		request_error(r, 503, "unavailable", "the daemon is stopping",
+		    NULL);
+	}
+	c->qhead = c->qlen = 0;
+}
+
 /*
  * A flight's read is over: every waiter still waiting gets l (or the
- * error: reply NULL when Redis is gone, else l NULL); a catch-up (t0, the
+ * error: reply NULL when Redis is gone, else l NULL), those of a kept copy
+ * a few a loop turn (ledger_cache_drain); a catch-up (t0, the
  * metrics_clock() of its patch) is timed, so that the period's waiting
  * read, if any, starts when the duty allows.
  */
@@ -270,6 +394,11 @@ ledger_cache_serve(struct ledger_flight *f, struct ledger *l,
 	int k;
 
 	ledger_cache_land(d->ledger_cache, f);
+	if (t0 > 0 && l != NULL && ledger_cache_slot(c, f->period) != -1) {
+		for (i = 0; i < f->nwaiters; i++)    /* a kept copy */
+			ledger_cache_enqueue(d, &f->waiters[i], f->period);
+		f->nwaiters = 0;
+	}
 	for (i = 0; i < f->nwaiters; i++) {
 		r = f->waiters[i].r;
 		if (!request_drop(r))
@@ -283,7 +412,7 @@ ledger_cache_serve(struct ledger_flight *f, struct ledger *l,
 			request_error(r, 500, "internal",
 			    "unexpected store reply", NULL);
 		else {
-			ledger_cache_score(l, r, now);
+			ledger_cache_score_for(l, r, now);
 			f->waiters[i].fn(r, l);     /* answers: r is gone */
 		}
 	}
@@ -335,6 +464,9 @@ ledger_cache_caught_up(struct ledger_flight *f, uint64_t seq, void *reply)
 	c->slot[i].read_at = f->read_at;
 	c->slot[i].writes = f->writes;
 	c->slot[i].seq = seq;
+	/* scored here, so a warm-up's copy is ready before any reader */
+	ledger_cache_score(c, l, d->current->roster,
+	    d->current->config->ledger_weights, util_now_ms());
 	ledger_cache_serve(f, l, reply, t0);
 }
 
@@ -501,21 +633,26 @@ ledger_cache_go(evutil_socket_t fd, short what, void *arg)
 
 /*
  * Start f's read, or put it off until the loop has done LEDGER_CACHE_DUTY
- * times the last catch-up's work on other things (at most a quarter of the
- * request deadline); -1 when Redis is down.
+ * times the last catch-up's work on other things, and LEDGER_CACHE_GAP_MS
+ * has passed since it (at most a quarter of the request deadline); -1
+ * when Redis is down.
  */
 static int
 ledger_cache_start(struct ledger_flight *f)
 {
 	struct ledger_cache *c = f->daemon->ledger_cache;
 	int i = ledger_cache_slot(c, f->period);
-	double wait, most = f->daemon->current->config->request_timeout_ms /
+	double wait, gap, most = f->daemon->current->config->request_timeout_ms /
 	    4000.0;
 	struct timeval tv;
 
 	f->running = 1;
-	if (i == -1 || (wait = c->slot[i].done_at + LEDGER_CACHE_DUTY *
-	    c->slot[i].busy - metrics_clock()) <= 0)
+	if (i == -1)
+		return ledger_cache_begin(f);
+	gap = LEDGER_CACHE_DUTY * c->slot[i].busy;
+	if (gap < LEDGER_CACHE_GAP_MS / 1000.0)
+		gap = LEDGER_CACHE_GAP_MS / 1000.0;
+	if ((wait = c->slot[i].done_at + gap - metrics_clock()) <= 0)
 		return ledger_cache_begin(f);
 	if (wait > most)
 		wait = most;
@@ -557,7 +694,7 @@ ledger_cache_fetch(struct request *r, const char *period, ledger_fn fn)
 
 	if (r->config->ledger_cache_ms > 0 && (l = ledger_cache_get(d, period,
 	    r->config->ledger_cache_ms, now)) != NULL) {
-		ledger_cache_score(l, r, now);
+		ledger_cache_score_for(l, r, now);
 		fn(r, l);
 		return;
 	}
@@ -578,7 +715,7 @@ ledger_cache_fetch(struct request *r, const char *period, ledger_fn fn)
 	}
 	if (run->sent && now - run->read_at >= r->config->request_timeout_ms /
 	    2 && (l = ledger_cache_stale(d, period, now)) != NULL) {
-		ledger_cache_score(l, r, now);
+		ledger_cache_score_for(l, r, now);
 		fn(r, l);
 		return;
 	}
@@ -589,6 +726,52 @@ ledger_cache_fetch(struct request *r, const char *period, ledger_fn fn)
 	if ((f = ledger_cache_flight(c, period, 0)) == NULL)
 		f = ledger_cache_flight_new(d, period);
 	ledger_cache_wait(f, r, fn);
+}
+
+/*
+ * The warm-up: the current period read whole before any reader asks for
+ * it, at start-up (once Redis answers), at a period's turn and whenever
+ * its copy was put out of the cache, so that a period of 10^5 issues is
+ * not read while readers wait (seconds). A reader who comes while it runs
+ * waits for it like any miss (503 with Retry-After at the request
+ * deadline).
+ */
+static void
+ledger_cache_warm(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct ledger_cache *c = d->ledger_cache;
+	struct timeval tv = { LEDGER_CACHE_WARM_MS / 1000,
+	    (LEDGER_CACHE_WARM_MS % 1000) * 1000 };
+	struct ledger_flight *f;
+	char period[PERIOD_LEN + 1];
+	struct period p;
+
+	(void)fd;
+	(void)what;
+	evtimer_add(c->warm, &tv);
+	if (d->current->config->ledger_cache_ms == 0 || !store_up(d->store))
+		return;
+	period_of_time(time(NULL), &p);     /* the period readers get (api.c) */
+	period_format(&p, period);
+	if (ledger_cache_slot(c, period) != -1 ||
+	    ledger_cache_flight(c, period, 1) != NULL)
+		return;
+	log_debug("ledger: warming %s", period);
+	f = ledger_cache_flight_new(d, period);
+	if (ledger_cache_start(f) == -1)
+		ledger_cache_serve(f, NULL, NULL, 0);
+}
+
+/* Start the warm-up's timer; its first look is at once. */
+void
+ledger_cache_warm_start(struct daemon *d)
+{
+	struct ledger_cache *c = d->ledger_cache;
+	struct timeval now = { 0, 0 };
+
+	c->warm = evtimer_new(d->base, ledger_cache_warm, d);
+	evtimer_add(c->warm, &now);
 }
 
 /* How many ledger script calls this daemon has sent to Redis (/metrics). */

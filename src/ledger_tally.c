@@ -22,7 +22,8 @@
 
 /* One task as counted: its own copy of the fields the counts read. */
 struct ledger_tally_task {
-	struct ledger_task t;    /* id, department, state copied; no texts */
+	struct ledger_task t;    /* id and state copied, the department its
+	                          * scorecard's (NULL: none); no texts */
 	size_t score;            /* its scorecard in l->scores; SIZE_MAX: none */
 	int64_t at;              /* the time it was counted at */
 	size_t refs;             /* issues carrying it; 0: not counted */
@@ -70,7 +71,6 @@ ledger_tally_free(struct ledger_tally *y)
 		return;
 	for (i = 0; i < y->ntasks; i++) {
 		free(y->tasks[i].t.id);
-		free(y->tasks[i].t.department);
 		free(y->tasks[i].t.state);
 	}
 	free(y->tasks);
@@ -248,6 +248,8 @@ ledger_tally_recount(struct ledger *l, struct ledger_tally_task *k)
 	k->at = y->now;
 	ledger_tally_count(l, k, 1);
 	l->counted++;
+	if (k->score == SIZE_MAX)
+		return;         /* not counted: no moment changes anything */
 	ledger_task_moments(&k->t, when);
 	for (i = 0; i < LEDGER_MOMENTS; i++)
 		if (when[i] > y->now)
@@ -276,14 +278,15 @@ ledger_tally_take(struct ledger *l, struct ledger_tally_task *k,
 {
 	char *id = k->t.id;
 
-	free(k->t.department);
 	free(k->t.state);
 	k->t = *t;
 	k->t.id = id;
-	k->t.department = xstrdup(t->department);
 	k->t.state = xstrdup(t->state);
 	k->t.claimant = k->t.response = k->t.resolution = k->t.overdue = NULL;
+	/* the scorecard's own name: it lives as long as the tally */
 	k->score = ledger_tally_score(l, t->department);
+	k->t.department = k->score != SIZE_MAX ?
+	    l->scores[k->score].department : NULL;
 }
 
 /*
