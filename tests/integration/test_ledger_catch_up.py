@@ -94,6 +94,38 @@ def changer(st, via, dept, stop, done):
         done.append(n)
 
 
+def changes_and_reads(st, other, readers, query, seconds, pause=0.0):
+    """land's tasks changed through st.d and tax's through other, while
+    readers (daemons) read query, for seconds; returns how many changes
+    were made. A failure in any thread fails the test."""
+    stop, done, errors = threading.Event(), [], []
+
+    def run(fn, *args):
+        try:
+            fn(*args)
+        except BaseException as e:     # reported below
+            errors.append(e)
+            stop.set()
+
+    def reader(d):
+        while not stop.is_set():
+            resp = d.get(query)
+            assert resp.status == 200, resp
+            time.sleep(pause)
+
+    workers = [threading.Thread(target=run, args=(changer, st, st.d, "land", stop, done)),
+               threading.Thread(target=run, args=(changer, st, other, "tax", stop, done))]
+    workers += [threading.Thread(target=run, args=(reader, d)) for d in readers]
+    for w in workers:
+        w.start()
+    time.sleep(seconds)
+    stop.set()
+    for w in workers:
+        w.join(30)
+    assert not errors, errors
+    return len(done)
+
+
 def test_cached_ledgers_of_two_daemons_equal_a_whole_read_after_changes_during_reads(tmp_path):
     with lib.Stack(str(tmp_path), conf={"ledger": {"cache_ms": str(CACHE_MS)}}) as st:
         officers = st.roster["officers"]
@@ -107,33 +139,12 @@ def test_cached_ledgers_of_two_daemons_equal_a_whole_read_after_changes_during_r
         other = second_daemon(st, str(tmp_path / "other")).start()
         whole = daemon_with(st, str(tmp_path / "whole"), 0).start()
         try:
-            stop, done, errors = threading.Event(), [], []
-
-            def run(fn, *args):
-                try:
-                    fn(*args)
-                except BaseException as e:     # reported below
-                    errors.append(e)
-                    stop.set()
-
-            def reader(d):
-                while not stop.is_set():
-                    resp = d.get("/api/v1/ledger?limit=10")
-                    assert resp.status == 200, resp
-
             mon = Monitor(st)
-            workers = [threading.Thread(target=run, args=(changer, st, st.d, "land", stop, done)),
-                       threading.Thread(target=run, args=(changer, st, other, "tax", stop, done))]
-            workers += [threading.Thread(target=run, args=(reader, d)) for d in (st.d, other, st.d, other)]
-            for w in workers:
-                w.start()
-            time.sleep(4)
-            stop.set()
-            for w in workers:
-                w.join(30)
-            lines = mon.close()
-            assert not errors, errors
-            assert len(done) >= 10, "only %d changes" % len(done)
+            try:
+                n = changes_and_reads(st, other, (st.d, other, st.d, other), "/api/v1/ledger?limit=10", 4)
+            finally:
+                lines = mon.close()
+            assert n >= 10, "only %d changes" % n
             # the first whole reads ran while the issues changed
             calls = [x for x in lines if '"EVALSHA"' in x]
             slices = [i for i, x in enumerate(calls) if '"period"' in x]
@@ -227,34 +238,10 @@ def test_cached_ledgers_follow_deadlines_passing_like_a_whole_read(tmp_path):
         try:
             for d in (st.d, other):
                 assert d.get("/api/v1/ledger?limit=10").status == 200
-            stop, done, errors = threading.Event(), [], []
-
-            def run(fn, *args):
-                try:
-                    fn(*args)
-                except BaseException as e:     # reported below
-                    errors.append(e)
-                    stop.set()
-
-            def reader(d):
-                while not stop.is_set():
-                    resp = d.get("/api/v1/ledger?department=tax&limit=10")
-                    assert resp.status == 200, resp
-                    time.sleep(0.05)
-
             for k in range(4):
                 submit(st, o["id"], [lib.item(o["enterprises"][i % len(o["enterprises"])],
                                               topic="planning" if i % 2 else "tax") for i in range(20)])
-            workers = [threading.Thread(target=run, args=(changer, st, st.d, "land", stop, done)),
-                       threading.Thread(target=run, args=(changer, st, other, "tax", stop, done))]
-            workers += [threading.Thread(target=run, args=(reader, d)) for d in (st.d, other)]
-            for w in workers:
-                w.start()
-            time.sleep(3)
-            stop.set()
-            for w in workers:
-                w.join(30)
-            assert not errors, errors
+            changes_and_reads(st, other, (st.d, other), "/api/v1/ledger?department=tax&limit=10", 3, 0.05)
             # readings while the last deadlines pass, none after them
             for _ in range(8):
                 for d in (st.d, other):

@@ -160,20 +160,6 @@ rows_of(const struct model *m, int changed_only)
 	return rows;
 }
 
-/* The ledger's JSON, scored at now, as text (freed by the caller). */
-static char *
-text(struct ledger *l, const struct roster *roster, int64_t now)
-{
-	cJSON *json;
-	char *out;
-
-	ledger_score(l, roster, fixture_weights, now);
-	json = ledger_json(l, roster, NULL, 0);
-	out = cJSON_PrintUnformatted(json);
-	cJSON_Delete(json);
-	return out;
-}
-
 /* Mark every present issue carrying task t as changed (ledger_flush). */
 static void
 task_changed(struct model *m, int t)
@@ -253,7 +239,7 @@ run(unsigned seed, const struct roster *roster)
 	rows = rows_of(m, 0);
 	held = ledger_parse(rows);
 	reply_free(rows);
-	free(text(held, roster, now));
+	free(fixture_ledger_text(held, roster, now));
 	for (step = 0; step < 60; step++) {
 		memset(m->changed, 0, sizeof m->changed);
 		ngone = 0;
@@ -271,12 +257,12 @@ run(unsigned seed, const struct roster *roster)
 		now += pick(3) == 0 ? 0 : pick(3) == 0 ? pick(SPAN / 2) :
 		    pick(40);
 		if (pick(4) == 0)   /* scored again, later, with no change */
-			free(text(held, roster, now - pick(2)));
+			free(fixture_ledger_text(held, roster, now - pick(2)));
 		rows = rows_of(m, 0);
 		whole = ledger_parse(rows);
 		reply_free(rows);
-		a = text(held, roster, now);
-		b = text(whole, roster, now);
+		a = fixture_ledger_text(held, roster, now);
+		b = fixture_ledger_text(whole, roster, now);
 		if (strcmp(a, b) != 0)
 			fail_msg("seed %u step %d at %lld:\nheld  %s\nwhole %s",
 			    seed, step, (long long)now, a, b);
@@ -321,9 +307,9 @@ test_time_going_back_counts_afresh(void **state)
 	rows = rows_of(m, 0);
 	a = ledger_parse(rows);
 	b = ledger_parse(rows);
-	free(text(a, roster, SPAN));
-	x = text(a, roster, 10);
-	y = text(b, roster, 10);
+	free(fixture_ledger_text(a, roster, SPAN));
+	x = fixture_ledger_text(a, roster, 10);
+	y = fixture_ledger_text(b, roster, 10);
 	assert_string_equal(x, y);
 	free(x);
 	free(y);
