@@ -27,12 +27,14 @@
  * waits for a catch-up. The requests that miss while a catch-up (or the
  * whole read) that started after the same changes is in flight wait for
  * it (single-flight); a period has at most one running and one waiting,
- * which starts when the running one ends. Patching and scoring a large
- * period takes the loop a while, so a catch-up starts no sooner than
- * LEDGER_CACHE_DUTY times the last one's work after it (at most a quarter
- * of the request deadline later): the ledger takes at most a fifth of the
- * loop whatever the rate of changes, while a catch-up takes less than an
- * eighth of the deadline. A read running for longer than half the
+ * which starts when the running one ends. A catch-up starts no sooner
+ * than LEDGER_CACHE_DUTY times the last one's work after it, and no sooner
+ * than LEDGER_CACHE_GAP_MS (both at most a quarter of the request deadline
+ * later): the ledger takes at most a fifth of the loop whatever the rate of
+ * changes, and the readers of a period that changes all the time are
+ * answered in rounds, a few a second, LEDGER_CACHE_BATCH a loop turn, not
+ * as fast as they ask (a flood of them answered at once would hold the
+ * loop, and the claims behind it). A read running for longer than half the
  * request deadline no longer makes readers wait when there is a copy: they
  * get it (at most a minute old; its "generated" time says when) rather
  * than 503. The first read of a period that has no copy still makes them
