@@ -15,7 +15,7 @@
  * index above S (prelude.lua's ledger_flush; the index is in Redis, so
  * every daemon of the zone reads the same one). After that the copy is
  * brought up to date by reading only the issues changed since its
- * sequence (ledger.lua's "changes", LEDGER_CACHE_CHANGED a call) and
+ * sequence (ledger.lua's "changes", LEDGER_CACHE_SLICE a call) and
  * patching it (ledger_patch.c); the scorecards follow the patch, each
  * changed issue's counts taken away and added again (ledger_tally.c), so
  * a catch-up costs the loop the changed issues, not the period's 10^5,
@@ -60,14 +60,8 @@
 #include "daemon.h"
 
 #define LEDGER_CACHE_SLOTS 8
-/* Issues per call of a whole read: a few milliseconds of Redis each. */
+/* Issues per call of ledger.lua: a few milliseconds of Redis each. */
 #define LEDGER_CACHE_SLICE 200
-/*
- * Changed issues per call of a catch-up: fewer, since catch-ups come all
- * the time while departments work, and the claims sent meanwhile wait
- * behind each call in Redis (200 issues are tens of ms on a busy machine).
- */
-#define LEDGER_CACHE_CHANGED 25
 /* The oldest ledger given while a long read runs (below). */
 #define LEDGER_CACHE_STALE_MAX_MS 60000
 /* A catch-up waits this many times the last one's work on the loop. */
@@ -579,8 +573,7 @@ ledger_cache_send(struct ledger_flight *f)
 	    upto };
 
 	snprintf(start, sizeof start, "%zu", f->start);
-	snprintf(count, sizeof count, "%d", f->slicing ? LEDGER_CACHE_SLICE :
-	    LEDGER_CACHE_CHANGED);
+	snprintf(count, sizeof count, "%d", LEDGER_CACHE_SLICE);
 	snprintf(since, sizeof since, "%" PRIu64, f->since);
 	if (f->upto != 0)
 		snprintf(upto, sizeof upto, "%" PRIu64, f->upto);
