@@ -37,11 +37,12 @@
  * loop, and the claims behind it). A read running for longer than half the
  * request deadline no longer makes readers wait when there is a copy: they
  * get it (at most a minute old; its "generated" time says when) rather
- * than 503. The first read of a period that has no copy still makes them
- * wait (a whole read of 100,000 issues takes seconds; 503 with Retry-After
- * at the request deadline), so the current period is read at start-up and
- * at its turn, before readers come (the warm-up, below). Losing the cache
- * loses nothing: it is only a copy of what Redis holds.
+ * than 503, those who came before as well as those who come after. The
+ * first read of a period that has no copy still makes them wait (a whole
+ * read of 100,000 issues takes seconds; 503 with Retry-After at the
+ * request deadline), so the current period is read at start-up and at its
+ * turn, before readers come (the warm-up, below). Losing the cache loses
+ * nothing: it is only a copy of what Redis holds.
  */
 #include "config.h"
 
@@ -136,6 +137,7 @@ struct ledger_flight {
 	int running;                /* 0: waits for the running one */
 	int sent;                   /* 0: its start is put off (the duty) */
 	struct event *timer;        /* the put-off start */
+	struct event *impatient;    /* half the deadline into a catch-up */
 	struct ledger_flight *next;
 };
 
@@ -432,6 +434,8 @@ ledger_cache_serve(struct ledger_flight *f, struct ledger *l,
 	free(f->waiters);
 	if (f->timer != NULL)
 		event_free(f->timer);
+	if (f->impatient != NULL)
+		event_free(f->impatient);
 	if (f->running && (next = ledger_cache_flight(c, f->period, 0)) !=
 	    NULL && ledger_cache_start(next) == -1)
 		ledger_cache_serve(next, NULL, NULL, 0);
@@ -603,6 +607,34 @@ ledger_cache_wait(struct ledger_flight *f, struct request *r, ledger_fn fn)
 	request_hold(r);
 }
 
+/*
+ * A catch-up has run for half the request deadline (a backlog of changes,
+ * or Redis slow): its waiters get the copy it started from, as readers who
+ * come now do (ledger_cache_fetch), rather than 503 at the deadline.
+ */
+static void
+ledger_cache_impatient(evutil_socket_t fd, short what, void *arg)
+{
+	struct ledger_flight *f = arg;
+	struct request *r;
+	struct ledger *l;
+	int64_t now = util_now_ms();
+	size_t i;
+
+	(void)fd;
+	(void)what;
+	if ((l = ledger_cache_stale(f->daemon, f->period, now)) == NULL)
+		return;
+	for (i = 0; i < f->nwaiters; i++) {
+		r = f->waiters[i].r;
+		if (!request_drop(r))
+			continue;
+		ledger_cache_score_for(l, r, now);
+		f->waiters[i].fn(r, l);         /* answers: r is gone */
+	}
+	f->nwaiters = 0;
+}
+
 /* Send f's first call: a catch-up of the copy, or a whole read. */
 static int
 ledger_cache_begin(struct ledger_flight *f)
@@ -610,11 +642,18 @@ ledger_cache_begin(struct ledger_flight *f)
 	struct ledger_cache *c = f->daemon->ledger_cache;
 	int i = ledger_cache_slot(c, f->period);
 
+	int half = f->daemon->current->config->request_timeout_ms / 2;
+	struct timeval tv = { half / 1000, (half % 1000) * 1000 };
+
 	f->sent = 1;
 	f->read_at = util_now_ms();
 	f->writes = f->daemon->store->writes;
-	if (i != -1)
+	if (i != -1) {
+		f->impatient = evtimer_new(f->daemon->base,
+		    ledger_cache_impatient, f);
+		evtimer_add(f->impatient, &tv);
 		return ledger_cache_catch_up(f, c->slot[i].seq);
+	}
 	f->slicing = 1;
 	f->start = 0;
 	f->l = ledger_new();

@@ -312,3 +312,36 @@ def test_a_reader_kept_waiting_by_a_first_whole_read_gets_503_with_retry_after(t
         assert waited < 0.7, waited
         lib.wait_for(lambda: st.d.get("/api/v1/ledger?period=%s" % past).status == 200, 5,
                      what="the ledger once Redis answers")
+
+
+def test_readers_waiting_for_a_slow_catch_up_get_the_copy_at_half_the_deadline(tmp_path):
+    """A catch-up held up in Redis (here a script holding it 0.8 s) past half
+    the request deadline: the readers already waiting for it get the copy it
+    started from (its "generated" time says when), not 503 at the deadline;
+    once it is done, the change shows."""
+    with lib.Stack(str(tmp_path), start=False, conf={"ledger": {"cache_ms": str(CACHE_MS)}}) as st:
+        with open(st.d.conf) as f:
+            text = f.read()
+        with open(st.d.conf, "w") as f:
+            f.write(text.replace("request_timeout_ms = 2000\n", "request_timeout_ms = 400\n"))
+        st.start()
+        o = st.roster["officers"][0]
+        submit(st, o["id"], [lib.item(o["enterprises"][0], topic="tax") for _ in range(3)])
+        lib.wait_for(lambda: st.d.get("/api/v1/ledger").status == 200, 5, what="the ledger")
+        before = st.d.get("/api/v1/ledger").json()
+        submit(st, o["id"], [lib.item(o["enterprises"][0], topic="tax")])     # a change here
+        busy = threading.Thread(target=st.r.eval, args=(
+            "local t = redis.call('TIME') local e = t[1] * 1000000 + t[2] + 800000 "
+            "repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= e return 1", 0))
+        busy.start()
+        time.sleep(0.1)
+        t0 = time.time()
+        resp = st.d.get("/api/v1/ledger")
+        waited = time.time() - t0
+        busy.join()
+        assert resp.status == 200, resp
+        assert waited < 0.4, waited
+        doc = resp.json()
+        assert [r["id"] for r in doc["issues"]] == [r["id"] for r in before["issues"]]
+        lib.wait_for(lambda: len(st.d.get("/api/v1/ledger").json()["issues"]) == 4, 5,
+                     what="the change, once the catch-up is done")
