@@ -284,29 +284,41 @@ def test_the_current_period_is_read_at_start_up_before_any_reader(tmp_path):
             whole.stop_and_check()
 
 
+def with_deadline(st, ms):
+    """Start st's daemon with [limits] request_timeout_ms = ms."""
+    with open(st.d.conf) as f:
+        text = f.read()
+    with open(st.d.conf, "w") as f:
+        f.write(text.replace("request_timeout_ms = 2000\n", "request_timeout_ms = %d\n" % ms))
+    st.start()
+
+
+def timed_while_redis_is_held(st, path):
+    """GET path while a script holds Redis for 0.8 s (under the PING
+    watchdog's second); the answer and how long it took."""
+    busy = threading.Thread(target=st.r.eval, args=(
+        "local t = redis.call('TIME') local e = t[1] * 1000000 + t[2] + 800000 "
+        "repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= e return 1", 0))
+    busy.start()
+    time.sleep(0.1)
+    t0 = time.time()
+    resp = st.d.get(path)
+    waited = time.time() - t0
+    busy.join()
+    return resp, waited
+
+
 def test_a_reader_kept_waiting_by_a_first_whole_read_gets_503_with_retry_after(tmp_path):
     """A period this daemon holds no copy of is read whole while its reader
     waits; when Redis is too slow for the request deadline (here a script
     holding it for 0.8 s, under the PING watchdog's second), the reader gets
     503 with Retry-After, and the next reader the ledger."""
     with lib.Stack(str(tmp_path), start=False, conf={"ledger": {"cache_ms": str(CACHE_MS)}}) as st:
-        with open(st.d.conf) as f:
-            text = f.read()
-        with open(st.d.conf, "w") as f:
-            f.write(text.replace("request_timeout_ms = 2000\n", "request_timeout_ms = 300\n"))
-        st.start()
+        with_deadline(st, 300)
         o = st.roster["officers"][0]
         submit(st, o["id"], [lib.item(o["enterprises"][0], topic="tax")])
         past = lib.period_shift(lib.current_period(), -2)
-        busy = threading.Thread(target=st.r.eval, args=(
-            "local t = redis.call('TIME') local e = t[1] * 1000000 + t[2] + 800000 "
-            "repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= e return 1", 0))
-        busy.start()
-        time.sleep(0.1)
-        t0 = time.time()
-        resp = st.d.get("/api/v1/ledger?period=%s" % past)
-        waited = time.time() - t0
-        busy.join()
+        resp, waited = timed_while_redis_is_held(st, "/api/v1/ledger?period=%s" % past)
         lib.assert_error(resp, 503, "unavailable")
         assert resp.header("retry-after") == "1", resp
         assert waited < 0.7, waited
@@ -320,25 +332,13 @@ def test_readers_waiting_for_a_slow_catch_up_get_the_copy_at_half_the_deadline(t
     started from (its "generated" time says when), not 503 at the deadline;
     once it is done, the change shows."""
     with lib.Stack(str(tmp_path), start=False, conf={"ledger": {"cache_ms": str(CACHE_MS)}}) as st:
-        with open(st.d.conf) as f:
-            text = f.read()
-        with open(st.d.conf, "w") as f:
-            f.write(text.replace("request_timeout_ms = 2000\n", "request_timeout_ms = 400\n"))
-        st.start()
+        with_deadline(st, 400)
         o = st.roster["officers"][0]
         submit(st, o["id"], [lib.item(o["enterprises"][0], topic="tax") for _ in range(3)])
         lib.wait_for(lambda: st.d.get("/api/v1/ledger").status == 200, 5, what="the ledger")
         before = st.d.get("/api/v1/ledger").json()
         submit(st, o["id"], [lib.item(o["enterprises"][0], topic="tax")])     # a change here
-        busy = threading.Thread(target=st.r.eval, args=(
-            "local t = redis.call('TIME') local e = t[1] * 1000000 + t[2] + 800000 "
-            "repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= e return 1", 0))
-        busy.start()
-        time.sleep(0.1)
-        t0 = time.time()
-        resp = st.d.get("/api/v1/ledger")
-        waited = time.time() - t0
-        busy.join()
+        resp, waited = timed_while_redis_is_held(st, "/api/v1/ledger")
         assert resp.status == 200, resp
         assert waited < 0.4, waited
         doc = resp.json()
