@@ -74,10 +74,13 @@ struct store {
 	int ping_outstanding;
 	uint64_t writes;            /* workflow scripts sent: changes made here */
 	int64_t ping_sent;
+	void (*on_up)(void *);      /* told each time the store is up */
+	void *on_up_arg;
 };
 struct store *store_new(struct event_base *, const struct config *);
 void store_free(struct store *);
 int store_up(const struct store *);
+void store_on_up(struct store *, void (*)(void *), void *);
 int store_command(struct store *, redisCallbackFn *, void *, int,
     const char **, const size_t *);
 int store_script(struct store *, enum store_script_id, redisCallbackFn *,

@@ -74,17 +74,31 @@ ctl_ledger_agenda(const struct config *cfg)
 	return agenda;
 }
 
-/* Read and score the ledger of period; NULL (with a message). */
+/*
+ * Issues a ledger.lua call reads, as the daemon's ledger cache does: a
+ * province's period of 10^5 issues in one call held Redis for seconds and
+ * its reply, whole in memory, weighed several times the ledger.
+ */
+#define CTL_LEDGER_SLICE 500
+
+/*
+ * Read and score the ledger of period, a slice at a time (ledger.lua
+ * period P START COUNT; the last slice brings the carried-over rows after
+ * 'carried:P'); NULL (with a message).
+ */
 static struct ledger *
 ctl_ledger_read(const struct config *cfg, const struct roster *roster,
     const char *period)
 {
-	const char *argv[REDIS_CLUSTER_HEAD + 2];
+	const char *argv[REDIS_CLUSTER_HEAD + 4];
+	char error[256], start[24], count[24];
 	redisContext *c;
 	redisReply *reply;
 	struct ledger *l;
-	char error[256];
+	size_t from;
+	int n;
 
+	/* a slice past the period's end is its last: it brings 'carried:' */
 	if ((c = redis_sync_connect(cfg, error, sizeof error)) == NULL) {
 		fprintf(stderr, "liaisonctl: %s\n", error);
 		return NULL;
@@ -93,21 +107,35 @@ ctl_ledger_read(const struct config *cfg, const struct roster *roster,
 	    store_scripts[SCRIPT_LEDGER].body, 0, cfg->redis_prefix);
 	argv[REDIS_CLUSTER_HEAD] = "period";
 	argv[REDIS_CLUSTER_HEAD + 1] = period;
-	reply = redis_sync_argv(c, cfg, REDIS_CLUSTER_HEAD + 2, argv, NULL);
-	if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
-		fprintf(stderr, "liaisonctl: redis: %s\n",
-		    reply ? reply->str : c->errstr);
+	argv[REDIS_CLUSTER_HEAD + 2] = start;
+	argv[REDIS_CLUSTER_HEAD + 3] = count;
+	snprintf(count, sizeof count, "%d", CTL_LEDGER_SLICE);
+	l = ledger_new();
+	for (from = 0; l->carried_period == NULL; from += CTL_LEDGER_SLICE) {
+		snprintf(start, sizeof start, "%zu", from);
+		reply = redis_sync_argv(c, cfg, REDIS_CLUSTER_HEAD + 4, argv,
+		    NULL);
+		if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+			fprintf(stderr, "liaisonctl: redis: %s\n",
+			    reply ? reply->str : c->errstr);
+			freeReplyObject(reply);
+			redisFree(c);
+			ledger_free(l);
+			return NULL;
+		}
+		n = ledger_add_rows(l, reply);
 		freeReplyObject(reply);
-		redisFree(c);
-		return NULL;
+		if (n == -1) {
+			fprintf(stderr, "liaisonctl: unexpected reply to the "
+			    "ledger script\n");
+			redisFree(c);
+			ledger_free(l);
+			return NULL;
+		}
 	}
-	if ((l = ledger_parse(reply)) == NULL)
-		fprintf(stderr, "liaisonctl: unexpected reply to the ledger "
-		    "script\n");
-	else
-		ledger_score(l, roster, cfg->ledger_weights, util_now_ms());
-	freeReplyObject(reply);
 	redisFree(c);
+	ledger_sort(l);
+	ledger_score(l, roster, cfg->ledger_weights, util_now_ms());
 	return l;
 }
 

@@ -23,36 +23,61 @@
 #define DIGEST_DEAD_MAX 50       /* dead deliveries listed by id */
 #define DIGEST_DEAD_DAYS 7       /* also those created the week before */
 
-/* Run ledger.lua KIND [FROM TO] and parse its rows; NULL on failure. */
+/*
+ * Issues a ledger.lua call reads: a province's 10^6 open issues in one call
+ * held Redis for tens of seconds (every request waited, the PING watchdog
+ * tripped) and its reply, whole in memory, weighed several times the
+ * ledger parsed from it.
+ */
+#define DIGEST_COLLECT_SLICE 500
+
+/*
+ * Run ledger.lua KIND [FROM TO] a slice at a time (START COUNT; each
+ * answer names the next START, 'next:' after the last) and parse the rows
+ * into one ledger; NULL on failure.
+ */
 static struct ledger *
 digest_collect_ledger_read(redisContext *c, const struct generation *g,
     const char *kind, int64_t from, int64_t to, char *error, size_t errlen)
 {
-	const char *argv[REDIS_CLUSTER_HEAD + 3];
-	char a[24], b[24];
-	struct ledger *l;
+	const char *argv[REDIS_CLUSTER_HEAD + 5];
+	char a[24], b[24], start[48], count[24];
+	struct ledger *l = ledger_new();
 	redisReply *r;
+	int argc;
 
 	snprintf(a, sizeof a, "%lld", (long long)from);
 	snprintf(b, sizeof b, "%lld", (long long)to);
+	snprintf(start, sizeof start, "0");
+	snprintf(count, sizeof count, "%d", DIGEST_COLLECT_SLICE);
 	redis_cluster_script_head(argv, NULL, "EVAL",
 	    store_scripts[SCRIPT_LEDGER].body, 0, g->config->redis_prefix);
-	argv[REDIS_CLUSTER_HEAD] = kind;
-	argv[REDIS_CLUSTER_HEAD + 1] = a;
-	argv[REDIS_CLUSTER_HEAD + 2] = b;
-	r = redis_sync_argv(c, g->config, REDIS_CLUSTER_HEAD +
-	    (strcmp(kind, "active") != 0 ? 3 : 1), argv, NULL);
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
-		snprintf(error, errlen, "redis: ledger %s: %s", kind,
-		    r == NULL ? c->errstr : r->type == REDIS_REPLY_ERROR ?
-		    r->str : "bad reply");
-		freeReplyObject(r);
-		return NULL;
+	argc = REDIS_CLUSTER_HEAD;
+	argv[argc++] = kind;
+	if (strcmp(kind, "active") != 0) {
+		argv[argc++] = a;
+		argv[argc++] = b;
 	}
-	l = ledger_parse(r);
-	freeReplyObject(r);
-	if (l == NULL)
-		snprintf(error, errlen, "ledger %s: rows not understood", kind);
+	argv[argc++] = start;
+	argv[argc++] = count;
+	while (start[0] != '\0') {
+		r = redis_sync_argv(c, g->config, argc, argv, NULL);
+		if (r == NULL || r->type != REDIS_REPLY_ARRAY ||
+		    r->elements == 0 ||
+		    r->element[0]->type != REDIS_REPLY_STRING ||
+		    strncmp(r->element[0]->str, "next:", 5) != 0 ||
+		    ledger_add_rows(l, r) == -1) {
+			snprintf(error, errlen, "redis: ledger %s: %s", kind,
+			    r == NULL ? c->errstr : r->type == REDIS_REPLY_ERROR ?
+			    r->str : "bad reply");
+			freeReplyObject(r);
+			ledger_free(l);
+			return NULL;
+		}
+		snprintf(start, sizeof start, "%s", r->element[0]->str + 5);
+		freeReplyObject(r);
+	}
+	ledger_sort(l);
 	return l;
 }
 

@@ -21,68 +21,123 @@
 
 /* One task of a department, with the first issue that carries it. */
 struct digest_ledger_item {
+	const char *key;         /* what makes it one: the task's id (or the
+	                            issue's, for a list of issues) */
 	const struct ledger_task *task;
 	const struct ledger_issue *issue;
 	size_t issues;           /* issues sharing the task (a common group) */
-	const struct ledger *from;  /* the ledger the issues were counted in */
 };
 
 struct digest_ledger_items {
 	struct digest_ledger_item *v;
 	size_t n;
+	size_t cap;
 };
 
 /*
- * Add a task once; the issues sharing it are counted in the first ledger it
- * was found in (the open and the week's ledgers may both hold them).
+ * Append a task with its issue (t NULL: the issue alone, by its id);
+ * digest_ledger_items_unique merges.
  */
 static void
 digest_ledger_items_add(struct digest_ledger_items *items,
-    const struct ledger *l, const struct ledger_task *t,
-    const struct ledger_issue *is)
+    const struct ledger_task *t, const struct ledger_issue *is)
 {
-	size_t i;
-
-	for (i = 0; i < items->n; i++) {
-		if (strcmp(items->v[i].task->id, t->id) == 0) {
-			if (items->v[i].from == l && items->v[i].issue != is)
-				items->v[i].issues++;
-			return;
-		}
+	if (items->n == items->cap) {
+		items->cap = items->cap ? items->cap * 2 : 64;
+		items->v = xreallocarray(items->v, items->cap, sizeof *items->v);
 	}
-	items->v = xreallocarray(items->v, items->n + 1, sizeof *items->v);
+	items->v[items->n].key = t != NULL ? t->id : is->id;
 	items->v[items->n].task = t;
 	items->v[items->n].issue = is;
 	items->v[items->n].issues = 1;
-	items->v[items->n].from = l;
 	items->n++;
+}
+
+/* qsort of pointers into one array: by key, then in the order found. */
+static int
+digest_ledger_item_key_cmp(const void *a, const void *b)
+{
+	const struct digest_ledger_item *x =
+	    *(const struct digest_ledger_item *const *)a;
+	const struct digest_ledger_item *y =
+	    *(const struct digest_ledger_item *const *)b;
+	int c = strcmp(x->key, y->key);
+
+	return c != 0 ? c : (x > y) - (x < y);
+}
+
+/*
+ * Each key once, in the order first found: a task with the first issue
+ * that carries it and how many different issues share it (a common group's
+ * task is on each of its issues). Sorting makes this n log n: a province's
+ * 10^6 open tasks cannot be searched one by one.
+ */
+static void
+digest_ledger_items_unique(struct digest_ledger_items *items)
+{
+	struct digest_ledger_item **p, *first = NULL;
+	size_t i, n = 0;
+
+	if (items->n < 2)
+		return;
+	p = xcalloc(items->n, sizeof *p);
+	for (i = 0; i < items->n; i++)
+		p[i] = &items->v[i];
+	qsort(p, items->n, sizeof *p, digest_ledger_item_key_cmp);
+	for (i = 0; i < items->n; i++) {
+		if (first == NULL || strcmp(first->key, p[i]->key) != 0) {
+			first = p[i];
+			continue;
+		}
+		first->issues += first->issue != p[i]->issue;
+		p[i]->key = NULL;       /* a repeat: dropped below */
+	}
+	free(p);
+	for (i = 0; i < items->n; i++)
+		if (items->v[i].key != NULL)
+			items->v[n++] = items->v[i];
+	items->n = n;
+}
+
+/* Does t, a task of l, belong on the list: open (resolved_in_week 0), or
+ * resolved in the week? */
+static int
+digest_ledger_item_wanted(const struct digest_input *in,
+    const struct ledger_task *t, const char *dept, int resolved_in_week)
+{
+	if (strcmp(t->department, dept) != 0)
+		return 0;
+	return resolved_in_week ? t->resolved_at >= in->from_ms &&
+	    t->resolved_at < in->to_ms : ledger_task_open(t);
 }
 
 /*
  * The department's tasks in l that match: open ones (resolved_in_week 0) or
- * those resolved in the week.
+ * those resolved in the week, each once, into items; with items NULL, only
+ * whether there is one (the scan stops at it). Returns how many were found.
  */
-static void
+static size_t
 digest_ledger_items_of(const struct ledger *l, const struct digest_input *in,
     const char *dept, int resolved_in_week, struct digest_ledger_items *items)
 {
 	const struct ledger_issue *is;
-	const struct ledger_task *t;
 	size_t i, j;
 
-	if (l == NULL)
-		return;
-	for (i = 0; i < l->nissues; i++) {
+	for (i = 0; l != NULL && i < l->nissues; i++) {
 		is = &l->issues[i];
 		for (j = 0; j < is->ntasks; j++) {
-			t = &is->tasks[j];
-			if (strcmp(t->department, dept) != 0)
+			if (!digest_ledger_item_wanted(in, &is->tasks[j], dept,
+			    resolved_in_week))
 				continue;
-			if (resolved_in_week ? t->resolved_at >= in->from_ms &&
-			    t->resolved_at < in->to_ms : ledger_task_open(t))
-				digest_ledger_items_add(items, l, t, is);
+			if (items == NULL)
+				return 1;
+			digest_ledger_items_add(items, &is->tasks[j], is);
 		}
 	}
+	if (items == NULL)
+		return 0;
+	digest_ledger_items_unique(items);
+	return items->n;
 }
 
 /* An issue's title cut to DIGEST_LEDGER_TITLE_MAX characters, with "等N项". */
@@ -137,17 +192,14 @@ int
 digest_ledger_has_work(const struct digest_input *in,
     const struct department *dept)
 {
-	struct digest_ledger_items open = { NULL, 0 }, done = { NULL, 0 };
-	const struct ledger_score *s;
-	int work;
+	const struct ledger_score *s = ledger_score_find(in->received,
+	    dept->id);
 
-	s = ledger_score_find(in->received, dept->id);
-	digest_ledger_items_of(in->open, in, dept->id, 0, &open);
-	digest_ledger_items_of(in->resolved, in, dept->id, 1, &done);
-	work = open.n > 0 || done.n > 0 || (s != NULL && s->received > 0);
-	free(open.v);
-	free(done.v);
-	return work;
+	/* a scan that stops at the first task found: the lists themselves
+	 * are built once, by digest_ledger_department */
+	return (s != NULL && s->received > 0) ||
+	    digest_ledger_items_of(in->open, in, dept->id, 0, NULL) ||
+	    digest_ledger_items_of(in->resolved, in, dept->id, 1, NULL);
 }
 
 /* Earliest deadline first (the most overdue on top); none last. */
@@ -279,7 +331,7 @@ digest_ledger_groups_table(const struct digest_input *in, struct digest_doc *d,
     const char *dept)
 {
 	static const char *const head[] = { "共性问题组", "问题", "本周新增" };
-	struct digest_ledger_items groups = { NULL, 0 };
+	struct digest_ledger_items groups = { NULL, 0, 0 };
 	const struct ledger_issue *is;
 	char title[256], count[16];
 	const char *cells[3];
@@ -291,9 +343,10 @@ digest_ledger_groups_table(const struct digest_input *in, struct digest_doc *d,
 			continue;
 		for (j = 0; j < is->ntasks; j++)
 			if (strcmp(is->tasks[j].department, dept) == 0)
-				digest_ledger_items_add(&groups, in->received,
-				    &is->tasks[j], is);
+				digest_ledger_items_add(&groups, &is->tasks[j],
+				    is);
 	}
+	digest_ledger_items_unique(&groups);
 	if (groups.n == 0) {
 		digest_doc_para(d, "本周没有新的共性问题。");
 		return;
@@ -321,7 +374,7 @@ void
 digest_ledger_department(const struct digest_input *in,
     const struct department *dept, struct digest_doc *d)
 {
-	struct digest_ledger_items open = { NULL, 0 }, done = { NULL, 0 };
+	struct digest_ledger_items open = { NULL, 0, 0 }, done = { NULL, 0, 0 };
 	const struct ledger_score *s;
 	char line[512];
 
@@ -455,12 +508,13 @@ digest_ledger_carried_table(const struct digest_input *in,
 
 	if (period_parse(in->period, &now) == -1)
 		return;
+	v = xcalloc((in->open != NULL ? in->open->nissues : 0) + 1,
+	    sizeof *v);
 	for (i = 0; in->open != NULL && i < in->open->nissues; i++) {
 		is = &in->open->issues[i];
 		if (period_parse(is->period, &theirs) == -1 ||
 		    period_key(&theirs) >= period_key(&now))
 			continue;
-		v = xreallocarray(v, n + 1, sizeof *v);
 		v[n++] = is;
 	}
 	if (digest_format_count(d, n, "项") == 0) {
@@ -519,32 +573,29 @@ digest_ledger_category_table(const struct digest_input *in,
 	digest_doc_table_end(d);
 }
 
-/* Return 1 if the issue id is among the n of v. */
-static int
-digest_ledger_listed(const struct ledger_issue **v, size_t n, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(v[i]->id, id) == 0)
-			return 1;
-	return 0;
-}
-
-/* Add l's difficult issues not yet in *v (of *n) to it. */
+/*
+ * Every difficult issue of the open ledger, then those of the week's not
+ * among them, into *v (*n of them; the caller frees), n log n.
+ */
 static void
-digest_ledger_difficult_collect(const struct ledger *l,
+digest_ledger_difficult_collect(const struct digest_input *in,
     const struct ledger_issue ***v, size_t *n)
 {
-	size_t i;
+	const struct ledger *ls[2] = { in->open, in->received };
+	struct digest_ledger_items all = { NULL, 0, 0 };
+	size_t i, k;
 
-	for (i = 0; l != NULL && i < l->nissues; i++) {
-		if (strcmp(l->issues[i].category, "difficult") != 0 ||
-		    digest_ledger_listed(*v, *n, l->issues[i].id))
-			continue;
-		*v = xreallocarray(*v, *n + 1, sizeof **v);
-		(*v)[(*n)++] = &l->issues[i];
-	}
+	for (k = 0; k < 2; k++)
+		for (i = 0; ls[k] != NULL && i < ls[k]->nissues; i++)
+			if (strcmp(ls[k]->issues[i].category, "difficult") == 0)
+				digest_ledger_items_add(&all, NULL,
+				    &ls[k]->issues[i]);
+	digest_ledger_items_unique(&all);
+	*n = all.n;
+	*v = xcalloc(*n + 1, sizeof **v);
+	for (i = 0; i < *n; i++)
+		(*v)[i] = all.v[i].issue;
+	free(all.v);
 }
 
 /* Every difficult issue: open ones and those received in the week. */
@@ -561,8 +612,7 @@ digest_ledger_difficult_table(const struct digest_input *in,
 	const char *cells[5];
 	size_t i, j, n = 0;
 
-	digest_ledger_difficult_collect(in->open, &v, &n);
-	digest_ledger_difficult_collect(in->received, &v, &n);
+	digest_ledger_difficult_collect(in, &v, &n);
 	if (digest_format_count(d, n, "项") == 0) {
 		free(v);
 		return;

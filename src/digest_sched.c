@@ -36,7 +36,14 @@
 #include "liaison.h"
 #include "daemon.h"
 
-#define DIGEST_BUILD_LEASE_MS 120000 /* a build, at most */
+/*
+ * A build, at most: then another daemon may take the week over. A
+ * province's week (10^6 issues) took 3.7 min to build on a loaded 2-core
+ * machine (docs/BENCHMARKS.md): with 2 min, a second daemon would start the
+ * same build while the first still ran, and a third after it. A daemon
+ * that dies mid-build delays the week by this much.
+ */
+#define DIGEST_BUILD_LEASE_MS (30 * 60000)
 #define DIGEST_SEND_SLACK_MS 10000   /* a send's lease beyond curl's timeout */
 #define DIGEST_BACKOFF_MAX_S 3600
 

@@ -11,6 +11,10 @@
  * Each report keeps its own answer: the script stores them one after the
  * other (a later one sees an earlier one's Idempotency-Key), answers each
  * as `submit` would, and a report whose script fails is answered 500 alone.
+ * What every payload shares (the generation's constants: stages, rules,
+ * mail events, ~1 KB) goes once per call, first, and is decoded once:
+ * reports of another generation (a reload within the turn) start a batch
+ * of their own.
  * A request answered meanwhile (its deadline passed) is held until the
  * batch's reply comes, then dropped.
  */
@@ -37,6 +41,8 @@ struct intake_entry {
 
 struct intake_batch {
 	struct intake *in;
+	const char *gen_constants;  /* the generation's, to tell them apart */
+	char *constants;            /* "{...}": the members every payload shares */
 	size_t n;
 	struct intake_entry e[INTAKE_BATCH_MAX];
 };
@@ -71,6 +77,7 @@ intake_batch_free(struct intake_batch *b)
 	for (i = 0; i < b->n; i++)
 		for (j = 0; j < 4; j++)
 			free(b->e[i].args[j]);
+	free(b->constants);
 	free(b);
 }
 
@@ -138,8 +145,9 @@ intake_flush(int fd, short what, void *arg)
 	if (b == NULL)
 		return;
 	in->open = NULL;
-	argv = xcalloc(1 + 4 * b->n, sizeof *argv);
+	argv = xcalloc(2 + 4 * b->n, sizeof *argv);
 	argv[argc++] = "submit_batch";
+	argv[argc++] = b->constants;
 	for (i = 0; i < b->n; i++)
 		for (j = 0; j < 4; j++)
 			argv[argc++] = b->e[i].args[j];
@@ -152,24 +160,29 @@ intake_flush(int fd, short what, void *arg)
 }
 
 /*
- * Store a report (payload: workflow.lua's submit payload as JSON; hash of
- * the body; Idempotency-Key or ""; its lifetime in seconds) with the other
- * reports of this turn; fn gets its own {outcome, response} as it would
- * from `submit`. The request is held until the batch's reply, one round
- * trip of its own (liaisond_http_redis_round_trips_total).
+ * Store a report (payload: workflow.lua's submit payload as JSON, without
+ * the generation's constants; hash of the body; Idempotency-Key or ""; its
+ * lifetime in seconds) with the other reports of this turn; fn gets its
+ * own {outcome, response} as it would from `submit`. The request is held
+ * until the batch's reply, one round trip of its own
+ * (liaisond_http_redis_round_trips_total).
  */
 void
 intake_submit(struct request *r, const char *payload, const char *hash,
     const char *key, const char *ttl, request_reply_fn fn)
 {
 	struct intake *in = r->daemon->intake;
+	const char *constants = r->gen->constants;
 	struct intake_entry *e;
 
-	if (in->open != NULL && in->open->n == INTAKE_BATCH_MAX)
+	if (in->open != NULL && (in->open->n == INTAKE_BATCH_MAX ||
+	    in->open->gen_constants != constants))
 		intake_flush(-1, 0, in);
 	if (in->open == NULL) {
 		in->open = xcalloc(1, sizeof *in->open);
 		in->open->in = in;
+		in->open->gen_constants = constants;
+		xasprintf(&in->open->constants, "{%s}", constants);
 		event_active(in->flush, EV_TIMEOUT, 0);
 	}
 	e = &in->open->e[in->open->n++];

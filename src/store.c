@@ -155,6 +155,8 @@ store_ready(struct store *s)
 	store_timer_add(s->ping_ev, STORE_PING_MS);
 	if (s->cluster != NULL)
 		store_cluster_resume(s->cluster);
+	if (s->on_up != NULL)
+		s->on_up(s->on_up_arg);
 }
 
 /*
@@ -499,6 +501,18 @@ int
 store_up(const struct store *s)
 {
 	return s->up;
+}
+
+/*
+ * Call fn(arg) each time the store is up (after a connection's scripts
+ * are loaded): the webhook engine starts its outbox watch at once rather
+ * than on its next tick. One listener.
+ */
+void
+store_on_up(struct store *s, void (*fn)(void *), void *arg)
+{
+	s->on_up = fn;
+	s->on_up_arg = arg;
 }
 
 /*

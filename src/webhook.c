@@ -900,8 +900,25 @@ webhook_group_created(redisAsyncContext *c, void *r, void *privdata)
 	if (webhook_reply_arrived(w))
 		return;
 	if (reply != NULL && (reply->type != REDIS_REPLY_ERROR ||
-	    strncmp(reply->str, "BUSYGROUP", 9) == 0))
+	    strncmp(reply->str, "BUSYGROUP", 9) == 0)) {
 		w->group_ready = 1;
+		webhook_schedule(w, 0);   /* the first read, and the watch */
+	}
+}
+
+/*
+ * The store is up (store.c): tick now, so that a daemon just started or
+ * reconnected has its group and its watch within a few round trips, not
+ * after a tick or two (a report committed meanwhile waited ~0.3 s for its
+ * first attempt).
+ */
+static void
+webhook_store_up(void *arg)
+{
+	struct webhook *w = arg;
+
+	if (!w->reading)
+		webhook_schedule(w, 0);
 }
 
 /* Every tick: new outbox entries, then due deliveries. */
@@ -999,6 +1016,7 @@ webhook_start_engine(struct daemon *d)
 	w->watch = outbox_watch_new(d->base, d->store, w->consumer,
 	    webhook_wake, w);
 	w->last_autoclaim = util_now_ms();
+	store_on_up(d->store, webhook_store_up, w);
 	webhook_schedule(w, 0);
 	return w;
 }
@@ -1021,6 +1039,7 @@ webhook_stop(struct webhook *w)
 	struct webhook_busy *b;
 
 	w->stopping = 1;
+	store_on_up(w->daemon->store, NULL, NULL);
 	outbox_watch_free(w->watch);
 	event_free(w->tick);
 	while ((t = TAILQ_FIRST(&w->transfers)) != NULL) {

@@ -16,10 +16,19 @@
 --                   above UPTO, so a catch-up in several calls meets each
 --                   issue once. When these are all the changes up to UPTO,
 --                   the period's tail follows (below)
---   range FROM TO   the issues created in [FROM, TO) (ms)
---   resolved FROM TO  the issues a task of which was last resolved in
---                   [FROM, TO)
---   active          every issue that is not closed
+--   range FROM TO [START COUNT]  the issues created in [FROM, TO) (ms)
+--   resolved FROM TO [START COUNT]  the issues a task of which was last
+--                   resolved in [FROM, TO)
+--   active [START COUNT]  every issue that is not closed
+--                   With START COUNT (the digest, digest_collect.c): COUNT
+--                   of them from START (0 first), after 'next:N', the
+--                   START of the next slice (range and resolved: a score
+--                   and how many of its ids were read, SCORE:SKIP), or
+--                   'next:' after the last: a
+--                   province's 10^6 issues are read a slice at a time, so
+--                   that no one call holds Redis for long. An issue that
+--                   changes state between two slices of 'active' may be
+--                   met twice (ledger_sort keeps one) or not at all.
 -- Returns {{issue fields (flat), {task fields (flat), ...}}, ...} in no
 -- particular order (ledger.c sorts them). The tasks are the issue's record
 -- (prelude.lua's record_tasks): a task returned before a re-route stays its
@@ -90,20 +99,62 @@ elseif kind == 'changes' then
   out[1] = 'seq:' .. (last and upto or got[#got])
   out[2] = 'upto:' .. upto
   gone = true
-elseif kind == 'range' then
-  ids = redis.call('ZRANGEBYSCORE', P .. 'issues', ARGV[3],
-    '(' .. ARGV[4])
-elseif kind == 'resolved' then
-  ids = redis.call('ZRANGEBYSCORE', P .. 'issues:resolved', ARGV[3],
-    '(' .. ARGV[4])
+elseif kind == 'range' or kind == 'resolved' then
+  local count = tonumber(ARGV[6] or '0')
+  local index = kind == 'range' and 'issues' or 'issues:resolved'
+  if count > 0 then
+    -- START is 0, then the 'SCORE:SKIP' the last slice named: go on from
+    -- its last score, past the ids of that score already read (an offset
+    -- would walk every id before it: n^2 over a week of 10^5 issues)
+    local from, skip = ARGV[3], 0
+    local at, n = string.match(ARGV[5] or '', '^(%d+):(%d+)$')
+    if at then from, skip = at, tonumber(n) end
+    local got = redis.call('ZRANGEBYSCORE', P .. index, from,
+      '(' .. ARGV[4], 'WITHSCORES', 'LIMIT', skip, count)
+    ids = {}
+    for i = 1, #got, 2 do ids[#ids + 1] = got[i] end
+    if #ids < count then
+      out[1] = 'next:'
+    else
+      local last, same = got[#got], 0
+      for i = #got, 2, -2 do
+        if got[i] ~= last then break end
+        same = same + 1
+      end
+      if last == from then same = same + skip end
+      out[1] = 'next:' .. last .. ':' .. same
+    end
+  else
+    ids = redis.call('ZRANGEBYSCORE', P .. index, ARGV[3], '(' .. ARGV[4])
+  end
 elseif kind == 'active' then
+  -- the open states' indexes one after another; a slice's START counts
+  -- through all of them
+  local start, count = tonumber(ARGV[3] or '0'), tonumber(ARGV[4] or '0')
+  local skip = start
   ids = {}
   for _, s in ipairs({'queued', 'claimed', 'responded', 'resolved',
       'returned'}) do
-    for _, id in ipairs(redis.call('ZRANGE', P .. 'issues:state:' .. s, 0,
-        -1)) do
-      ids[#ids + 1] = id
+    local k = P .. 'issues:state:' .. s
+    if count == 0 then
+      for _, id in ipairs(redis.call('ZRANGE', k, 0, -1)) do
+        ids[#ids + 1] = id
+      end
+    elseif #ids < count then
+      local n = redis.call('ZCARD', k)
+      if skip >= n then
+        skip = skip - n
+      else
+        for _, id in ipairs(redis.call('ZRANGE', k, skip,
+            skip + count - #ids - 1)) do
+          ids[#ids + 1] = id
+        end
+        skip = 0
+      end
     end
+  end
+  if count > 0 then
+    out[1] = 'next:' .. (#ids < count and '' or start + count)
   end
 else
   return redis.error_reply('ledger.lua: unknown kind ' .. tostring(kind))

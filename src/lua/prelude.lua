@@ -4,8 +4,19 @@
 -- functions here, so that a script's own code starts right after them;
 -- ARGV[1] is every script's key prefix.
 
--- The key PREFIX a:b:c of the parts a, b, c.
-local function key(...) return ARGV[1] .. table.concat({...}, ':') end
+-- The key PREFIX a:b:c of the parts a, b, c. Up to four parts are joined
+-- without a table: a report builds some forty keys.
+local function key(a, b, c, d, ...)
+  if d == nil then
+    if c ~= nil then return ARGV[1] .. a .. ':' .. b .. ':' .. c end
+    if b ~= nil then return ARGV[1] .. a .. ':' .. b end
+    return ARGV[1] .. a
+  end
+  if ... == nil then
+    return ARGV[1] .. a .. ':' .. b .. ':' .. c .. ':' .. d
+  end
+  return ARGV[1] .. table.concat({a, b, c, d, ...}, ':')
+end
 
 -- A hash field, or nil (not false) when the key or the field is missing.
 local function hget(k, field)

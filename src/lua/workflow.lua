@@ -85,10 +85,34 @@ local function enc(v) return cjson.encode(v) end
 -- note: the person's own words, untouched (a response, a return's or a
 -- reopen's reason, a route's reason), for the pages to show; reason is the
 -- record's sentence.
+-- While a report is stored (submit) the entries are held and each issue's
+-- go in one RPUSH at its end (history_release): a report's issue gets four
+-- or more entries, one command instead of each.
+local held, held_order
 local function history(issue, actor, event, reason, note)
-  redis.call('RPUSH', key('issue', issue, 'history'),
-    enc({at = now, actor = actor, event = event, reason = reason,
-      note = note}))
+  local entry = enc({at = now, actor = actor, event = event, reason = reason,
+    note = note})
+  if not held then
+    redis.call('RPUSH', key('issue', issue, 'history'), entry)
+    return
+  end
+  local list = held[issue]
+  if not list then
+    list = {}
+    held[issue] = list
+    held_order[#held_order + 1] = issue
+  end
+  list[#list + 1] = entry
+end
+
+local function history_hold() held, held_order = {}, {} end
+
+local function history_release()
+  local h, order = held, held_order or {}
+  held, held_order = nil, nil
+  for _, issue in ipairs(order) do
+    redis.call('RPUSH', key('issue', issue, 'history'), unpack(h[issue]))
+  end
 end
 
 local function outbox(event, task, dept, issue)
@@ -249,24 +273,43 @@ local function track_work(task, dept, state)
   end
 end
 
-local function enqueue(task, dept, due, created)
-  hwrite('HSET', key('task', task), 'state', 'queued', 'claimant', '',
-    'overdue', '', 'due_claim', due.claim, 'due_respond', due.respond,
-    'due_resolve', due.resolve, 'claimed_at', '', 'responded_at', '',
-    'resolved_at', '', 'returned_at', '', 'due_return', due.returnable or '')
+-- A task's fields as it enters (or re-enters) its queue, appended to f.
+local function queued_fields(f, due)
+  for _, v in ipairs({'state', 'queued', 'claimant', '', 'overdue', '',
+      'due_claim', due.claim, 'due_respond', due.respond,
+      'due_resolve', due.resolve, 'claimed_at', '', 'responded_at', '',
+      'resolved_at', '', 'returned_at', '', 'due_return',
+      due.returnable or ''}) do
+    f[#f + 1] = v
+  end
+  return f
+end
+
+local function queue_open(task, dept, created)
   redis.call('ZADD', key('open', dept), string.format('%d',
     tonumber(created) * 1000 + tonumber(task:sub(2)) % 1000), task)
+end
+
+local function enqueue(task, dept, due, created)
+  hwrite('HSET', key('task', task), unpack(queued_fields({}, due)))
+  queue_open(task, dept, created)
   set_deadline(task, 'claim', due.claim)
   track_work(task, dept, 'queued')
 end
 
+-- A new task is enqueue's in one HSET: it has no other stage's deadline
+-- and is in no work or done list, so there is nothing to take out.
 local function new_task(dept, issues, due)
   local task = 'T' .. hwrite('HINCRBY', key('seq'), 'task', 1)
   local entry = redis.call('XADD', key('queue', dept), '*', 'task', task)
-  hwrite('HSET', key('task', task), 'id', task, 'department', dept,
+  local f = queued_fields({'id', task, 'department', dept,
     'issues', encode_list(issues), 'created', now, 'response', '',
-    'resolution', '', 'entry', entry)
-  enqueue(task, dept, due, now)
+    'resolution', '', 'entry', entry}, due)
+  f[#f + 1] = 'deadline'
+  f[#f + 1] = due.claim
+  hwrite('HSET', key('task', task), unpack(f))
+  queue_open(task, dept, now)
+  redis.call('ZADD', key('deadlines'), due.claim, 'claim:' .. task)
   for _, issue in ipairs(issues) do
     redis.call('ZADD', key('issues:dept', dept), now, issue)
     outbox('task.queued', task, dept, issue)
@@ -416,12 +459,15 @@ end
 --   P alerts              sorted set: alert ids by period_key
 -- A period with no trend hash (the zone counted nothing) is no history.
 
+-- Returns true when the enterprise is new to the topic's count.
 local function trend_count(period, topic, enterprise)
   local k = key('trend', period, topic)
   if redis.call('SADD', k, enterprise) == 1 then
     hwrite('HINCRBY', key('trend', period), topic, 1)
     if req.trend_keep_s then redis.call('EXPIRE', k, req.trend_keep_s) end
+    return true
   end
+  return false
 end
 
 -- The counts trend.c judges: the topic's in period, and in each of
@@ -439,14 +485,17 @@ local function trend_row(period, topic, periods)
     alerted = redis.call('EXISTS', key('alert', period, topic)) == 1}
 end
 
--- The rows of the report's topics, JSON, when req.trend (the previous
--- periods) is given.
-local function trend_rows(items)
+-- The rows of the topics whose count the report changed (counted: topic
+-- -> true), JSON, when req.trend (the previous periods) is given. A count
+-- the report left as it was was judged when it last changed; what changes
+-- a judgement otherwise (a reload's rule, a late report's history) is the
+-- daily pass's (trend_scan).
+local function trend_rows(counted)
   if not req.trend then return nil end
-  local rows, seen = {}, {}
-  for _, it in ipairs(items) do
-    if not seen[it.topic] then
-      seen[it.topic] = true
+  local rows = {}
+  for _, it in ipairs(req.items) do
+    if counted[it.topic] then
+      counted[it.topic] = nil
       rows[#rows + 1] = trend_row(req.period, it.topic, req.trend)
     end
   end
@@ -509,7 +558,7 @@ local function submit(body_hash, idem, ttl)
     if r then return {'reported', r} end
   end
   local items_key, cap = key('items', req.period), req.items_cap or 0
-  local done = tonumber(hget(items_key, req.officer) or '0')
+  local done = cap > 0 and tonumber(hget(items_key, req.officer) or '0')
   if cap > 0 and done + #req.items > cap then
     return {'limit', tostring(math.max(cap - done, 0))}
   end
@@ -517,7 +566,7 @@ local function submit(body_hash, idem, ttl)
     hwrite('HINCRBY', items_key, req.officer, #req.items)
   end
   local report = 'R' .. hwrite('HINCRBY', key('seq'), 'report', 1)
-  local issue_ids, issue_json = {}, {}
+  local issue_ids, issue_json, counted = {}, {}, {}
   for _, it in ipairs(req.items) do
     local issue = 'I' .. hwrite('HINCRBY', key('seq'), 'issue', 1)
     hwrite('HSET', key('issue', issue), 'id', issue, 'report', report,
@@ -527,7 +576,9 @@ local function submit(body_hash, idem, ttl)
       'category', it.category, 'category_by', 'rule', 'state', 'queued',
       'departments', enc(it.departments), 'tasks', '[]', 'group', '',
       'reopens', '0', 'created', now)
-    trend_count(req.period, it.topic, it.enterprise)
+    if trend_count(req.period, it.topic, it.enterprise) then
+      counted[it.topic] = true
+    end
     history(issue, req.actor, 'created', 'reported for period ' .. req.period)
     history(issue, 'system', 'routed', it.route_reason)
     history(issue, 'system', 'classified', it.category .. ': ' .. it.reason)
@@ -538,21 +589,27 @@ local function submit(body_hash, idem, ttl)
     end
     recurrence(issue, it)
     local group = it.common and common(issue, it)
-    if not group then
+    local task_json = {}
+    if group or #it.departments == 0 then
+      update_state(issue)
+      for _, task in ipairs(decode_list(hget(key('issue', issue), 'tasks'))) do
+        local t = redis.call('HMGET', key('task', task), 'department', 'state')
+        task_json[#task_json + 1] = '{"id":' .. enc(task) ..
+          ',"department":' .. enc(t[1]) .. ',"state":' .. enc(t[2]) .. '}'
+      end
+    else
+      -- Tasks of its own, all queued: so is the issue (update_state would
+      -- find nothing to change), and the answer needs no read.
       local tasks = {}
       for _, dept in ipairs(it.departments) do
-        tasks[#tasks + 1] = new_task(dept, {issue}, req.due)
-        history(issue, 'system', 'queued', 'task ' .. tasks[#tasks] ..
-          ' queued for ' .. dept)
+        local task = new_task(dept, {issue}, req.due)
+        tasks[#tasks + 1] = task
+        history(issue, 'system', 'queued', 'task ' .. task .. ' queued for ' ..
+          dept)
+        task_json[#task_json + 1] = '{"id":' .. enc(task) ..
+          ',"department":' .. enc(dept) .. ',"state":"queued"}'
       end
       hwrite('HSET', key('issue', issue), 'tasks', enc(tasks))
-    end
-    update_state(issue)
-    local task_json = {}
-    for _, task in ipairs(decode_list(hget(key('issue', issue), 'tasks'))) do
-      local t = redis.call('HMGET', key('task', task), 'department', 'state')
-      task_json[#task_json + 1] = '{"id":' .. enc(task) .. ',"department":' ..
-        enc(t[1]) .. ',"state":' .. enc(t[2]) .. '}'
     end
     local h = redis.call('HMGET', key('issue', issue), 'category', 'state',
       'group')
@@ -577,23 +634,36 @@ local function submit(body_hash, idem, ttl)
       'report', report)
     redis.call('EXPIRE', idem_key, tonumber(ttl))
   end
-  local rows = trend_rows(req.items)
+  local rows = trend_rows(counted)
   if rows then return {'created', response, rows} end
   return {'created', response}
 end
 
 -- submit_batch: the reports that reached the daemon in one turn of its loop
 -- (group commit, intake.c), stored one after the other in this one call, so
--- that they share one fsync. ARGV from 3: payload, body hash, key, lifetime
--- per report. Returns one submit answer per report; a report whose script
+-- that they share one fsync. ARGV[3] (req here): the members every report's
+-- payload shares (the generation's constants: stages, rules, notify), sent
+-- and decoded once; from ARGV[4]: payload, body hash, key, lifetime per
+-- report. Returns one submit answer per report; a report whose script
 -- fails gets {'error', message} and the others go on.
+-- submit with its issues' history held and written at its end, also when
+-- it fails half-way (what it wrote stays, as the entries did before).
+local function submit_held(body_hash, idem, ttl)
+  history_hold()
+  local ok, res = pcall(submit, body_hash, idem, ttl)
+  history_release()
+  if not ok then error(res, 0) end
+  return res
+end
+
 local function submit_batch()
-  local out = {}
-  for i = 3, #ARGV, 4 do
+  local out, shared = {}, req
+  for i = 4, #ARGV, 4 do
     local ok, res = pcall(function()
       req = cjson.decode(ARGV[i])
+      for k, v in pairs(shared) do req[k] = v end
       now = req.now
-      return submit(ARGV[i + 1], ARGV[i + 2], ARGV[i + 3])
+      return submit_held(ARGV[i + 1], ARGV[i + 2], ARGV[i + 3])
     end)
     if not ok then
       res = {'error', type(res) == 'table' and tostring(res.err) or
@@ -1079,7 +1149,7 @@ local function escalate()
 end
 
 return dispatch('workflow.lua', {
-  submit = function() return submit(ARGV[4], ARGV[5], ARGV[6]) end,
+  submit = function() return submit_held(ARGV[4], ARGV[5], ARGV[6]) end,
   submit_batch = submit_batch,
   claim_next = claim_next,
   step = function() return step(req.task) end,

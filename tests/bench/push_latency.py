@@ -11,7 +11,8 @@ time, on topic hiring (one department, so one delivery each); after each
 201 the bench waits until the sink has the delivery, then pauses a random
 0-100 ms (so that a timer's phase cannot favour one build). Measured per
 report: from the client reading the 201 to the sink reading the webhook
-request; p50, p90, p99 and max. Then IDLE seconds with nothing to do:
+request; p50, p90, p99 and max, each round's first report (the daemon
+just started) and the slowest three. Then IDLE seconds with nothing to do:
 liaisond's CPU time and the Redis commands it sent (INFO commandstats).
 
 With LIAISOND_BEFORE (another build's liaisond) both run in the same run,
@@ -279,6 +280,16 @@ def main():
             print("%-7s %7d %8.1f %8.1f %8.1f %8.1f   %.2f s, %d" % (
                 name, len(lat), pct(lat, 50), pct(lat, 90), pct(lat, 99),
                 max(lat), idle[name][0], idle[name][1]))
+        per_round = max(1, reports // rounds)
+        for name, _ in builds:
+            lat = latencies(sent[name], arrived)
+            firsts = lat[::per_round]
+            print("%s: each round's first report (the daemon just started): "
+                  "%s ms; the slowest: %s" % (name, " ".join(
+                      "%.1f" % x for x in firsts), " ".join(
+                      "#%d %.1f ms" % (i, x) for x, i in sorted(
+                          ((x, i) for i, x in enumerate(lat)),
+                          reverse=True)[:3])))
         for name, _ in builds:
             print("idle Redis calls, %s: %s" % (name, " ".join(
                 "%s=%d" % kv for kv in sorted(idle[name][2].items()))))

@@ -2,23 +2,28 @@
 """store_ceiling.py -- the intake's ceiling on this machine: the daemon's own
 workflow script driven straight at Redis, no daemon.
 
-    store_ceiling.py PORT MONITOR CONNECTIONS REQUESTS [PIPELINE]
+    store_ceiling.py PORT MONITOR CONNECTIONS REQUESTS [PIPELINE [BATCH]]
 
 MONITOR is `redis-cli monitor` output taken while liaisond stored one
-report: the EVALSHA of its `submit` (script, payload, body hash, ttl) is
-replayed by redis-benchmark from CONNECTIONS clients (PIPELINE commands in
+report: the EVALSHA of its `submit_batch` of that one report (script, the
+generation's constants, payload, body hash, key, ttl) is replayed as the
+daemon sent it (an older daemon's single payload, as `submit`) by
+redis-benchmark from CONNECTIONS clients (PIPELINE commands in
 flight each, default 1), REQUESTS times, each with an Idempotency-Key of its
 own (`__rand_int__`), so that every call stores a new report as a 201 does.
-Prints one line: "rps p50_ms p99_ms stored" (stored: how many new reports
-the store numbered meanwhile, to compare with REQUESTS).
+BATCH (default 1) reports go in each call, as a group commit of that many
+sends them (rps is then calls per second). Prints one line: "rps p50_ms
+p99_ms stored" (stored: how many new reports the store numbered meanwhile,
+REQUESTS times BATCH). LUA in the environment: the scripts' folder (default
+this tree's src/lua), to drive another tree's scripts.
 """
 import os
 import re
 import subprocess
 import sys
 
-LUA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                   "src", "lua")
+LUA = os.environ.get("LUA") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "src", "lua")
 
 ESCAPES = {"n": b"\n", "r": b"\r", "t": b"\t", "a": b"\a", "b": b"\b",
            '"': b'"', "\\": b"\\"}
@@ -42,7 +47,8 @@ def unquote(text):
 
 
 def submit_call(path):
-    """The arguments of the first EVALSHA ... submit in the MONITOR file."""
+    """The arguments of the first EVALSHA ... submit in the MONITOR file,
+    and the place of its Idempotency-Key."""
     with open(path, encoding="latin-1") as f:
         for line in f:
             args = [unquote(a) for a in
@@ -54,10 +60,12 @@ def submit_call(path):
                     not args[2].isdigit():
                 continue
             at = 4 + int(args[2])
+            if len(args) == at + 6 and args[at] == b"submit_batch":
+                return args, at + 4
             if len(args) == at + 5 and \
                     args[at] in (b"submit", b"submit_batch"):
                 args[at] = b"submit"
-                return args, at
+                return args, at + 3
     sys.exit("store_ceiling: no submit call in " + path)
 
 
@@ -71,9 +79,17 @@ def reports(port):
 def main():
     port, monitor, conns, requests = sys.argv[1:5]
     pipeline = sys.argv[5] if len(sys.argv) > 5 else "1"
-    args, at = submit_call(monitor)
+    batch = int(sys.argv[6]) if len(sys.argv) > 6 else 1
+    args, key_at = submit_call(monitor)
     # A new report every call: two random numbers below 2^31 each.
-    args[at + 3] = b"ceiling-__rand_int__-__rand_int__"
+    args[key_at] = b"ceiling-__rand_int__-__rand_int__"
+    if batch > 1:
+        # submit_batch: the report's four arguments (payload, hash, key,
+        # ttl) batch times; each key gets random numbers of its own.
+        at = key_at - 2
+        if args[at - 1] == b"submit":       # an older daemon's single call
+            args[at - 1] = b"submit_batch"
+        args = args[:at] + args[at:at + 4] * batch + args[at + 4:]
     # The script as embed.sh gives it to the daemon: the prelude, then it.
     body = b"".join(open(os.path.join(LUA, f), "rb").read()
                     for f in ("prelude.lua", "workflow.lua"))

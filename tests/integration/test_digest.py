@@ -419,3 +419,59 @@ def test_mail_waits_while_smtp_is_down_and_arrives_once_after_a_crash(tmp_path):
         lib.wait_for(lambda: week_state(st, week).get("state") == "done", 10, what="week done")
         time.sleep(3)
         assert rcpt_counts(sink) == {a["email"]: 1 for a in LEADERS}
+
+
+# -- more issues than one read ----------------------------------------------
+
+SEED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench", "digest_seed.lua")
+
+
+def test_a_digest_of_more_issues_than_one_read_counts_each_once(tmp_path):
+    """1,234 issues (tests/bench/digest_seed.lua: every tenth difficult, a
+    common pair in twenty sharing one task) received last week: the digest
+    reads them 500 at a time (ledger.lua's START COUNT, 'next:'; the week's
+    from a score on, not an offset), and the mails count each task received,
+    each open one and each difficult issue once."""
+    n = 1234
+    with lib.SmtpSink() as sink, digest_stack(tmp_path, sink, digest={"enabled": "no"}) as st:
+        depts = [d["id"] for d in st.roster["departments"]]
+        monday = datetime.datetime.strptime(last_week() + "-1", "%G-W%V-%u").replace(tzinfo=lib.TZ)
+        end = int((monday + datetime.timedelta(days=6)).timestamp() * 1000)
+        st.r.eval(open(SEED).read(), 0, lib.PREFIX, 1, n, n, end, 5 * 86400 * 1000, 10,
+                  " ".join(depts), "%s:0" % lib.current_period())
+        # the script read in slices: each answer names the next start
+        sliced = st.r.eval(open(os.path.join(os.path.dirname(SEED), "..", "..", "src", "lua",
+                                             "prelude.lua")).read() +
+                           open(os.path.join(os.path.dirname(SEED), "..", "..", "src", "lua",
+                                             "ledger.lua")).read(), 0, lib.PREFIX, "active", 0, 500)
+        assert sliced[0] == b"next:500" and len(sliced) == 501, sliced[:1]
+        # a week read from a score on: 1,200 issues created within 10 ms
+        # (120 a millisecond), the slices end in the middle of a millisecond
+        script = open(os.path.join(os.path.dirname(SEED), "..", "..", "src", "lua",
+                                   "prelude.lua")).read() + \
+            open(os.path.join(os.path.dirname(SEED), "..", "..", "src", "lua", "ledger.lua")).read()
+        st.r.eval(open(SEED).read(), 0, "ties:", 1, 1200, 1200, end, 10, 10, " ".join(depts),
+                  "%s:0" % lib.current_period())
+        seen, start = [], "0"
+        while start:
+            got = st.r.eval(script, 0, "ties:", "range", end - 20, end + 1, start, 500)
+            seen += [row[0][row[0].index(b"id") + 1].decode() for row in got[1:]]
+            start = got[0].decode()[len("next:"):]
+        assert len(seen) == len(set(seen)) == 1200, (len(seen), len(set(seen)))
+        resp = st.d.post("/api/v1/digests", {"week": last_week()}, token=admin(st))
+        assert resp.status == 202, resp
+        lib.wait_for(lambda: week_state(st, last_week()).get("state") == "done", 30, what="week done")
+        mails = sink.snapshot()
+    states = ("queued", "queued", "queued", "claimed", "claimed", "responded")
+    want = {s: 0 for s in states}
+    received = 0
+    for i in range(1, n + 1):
+        if i % 20 != 11 and depts[i % len(depts)] == "hr":
+            received += 1                   # hr's tasks, each once
+            if i % 10 < 6:
+                want[states[i % 10]] += 1
+    hr = text_of(next(m for m in mails if "hr@jkq.example.gov.cn" in m["to"]))
+    assert "本周收到 %d 项；目前待认领 %d 项、已认领 %d 项、已回应 %d 项" % (
+        received, want["queued"], want["claimed"], want["responded"]) in hr, hr[:600]
+    zone = text_of(next(m for m in mails if "leader@jkq.example.gov.cn" in m["to"]))
+    assert "== 疑难问题 ==\n共 %d 项：" % (n // 10 + (n % 10 >= 4)) in zone, zone

@@ -164,3 +164,80 @@ def test_a_report_with_nothing_to_recur_skips_the_recurrence_read(stack, officer
     assert resp.status == 201, resp
     assert calls.count("finished") == 1 and calls.count("submit_batch") == 2, calls
     assert len(stack.r.zrange(PREFIX + "officer:%s:reports" % oid, 0, -1)) == 2
+
+
+def store_commands(stack, post, reports):
+    """Run post() while MONITOR records; the daemon's submit_batch calls
+    until they hold reports reports, each as (call, the commands its script
+    ran)."""
+    calls, done = [], threading.Event()
+
+    def held():
+        return sum(c.count('"officer":') for c, _ in calls)
+
+    def watch():
+        deadline = time.monotonic() + 30
+        with stack.r.monitor() as m:
+            ready.set()
+            while held() < reports and time.monotonic() < deadline:
+                cmd = m.next_command()
+                if cmd.get("client_type") == "lua":
+                    if calls:
+                        calls[-1][1].append(cmd["command"])
+                elif " submit_batch " in cmd["command"]:
+                    calls.append((cmd["command"], []))
+            # the last call's script commands come after it
+            while time.monotonic() < deadline:
+                cmd = m.next_command()
+                if cmd.get("client_type") != "lua":
+                    break
+                calls[-1][1].append(cmd["command"])
+        done.set()
+
+    ready = threading.Event()
+    t = threading.Thread(target=watch)
+    t.start()
+    assert ready.wait(10)
+    out = post()
+    t.join(35)
+    assert done.is_set(), "the store calls were not seen: %s" % calls
+    return out, calls
+
+
+def test_a_batch_sends_the_generations_constants_once(stack, officers):
+    # The stages, rules and mail events every payload shares go once per
+    # call (the first argument), not once per report.
+    oids = [officers() for _ in range(2)]
+    for oid in oids:
+        stack.token("officer", oid)
+    posts = [(oid, body(ent), lib.new_key())
+             for oid in oids for ent in stack.officer(oid)["enterprises"][:3]]
+    answers, calls = store_commands(stack, lambda: burst(stack, posts), len(posts))
+    assert all(a is not None and a.status == 201 for a in answers), answers
+    assert max(c.count('"officer":') for c, _ in calls) > 1, "no batch of several"
+    for c, _ in calls:
+        assert c.count('"rules":') == 1 and c.count('"notify":') == 1, c[:300]
+
+
+# A one-item report of one department stores its report, issue, task,
+# history, indexes, queue and outbox entries and idempotency record in
+# this many Redis commands at the most (57 before issue 13's cut, 33 after: a new
+# task's no-op removals, one RPUSH per history entry, reads of what the
+# script had just written, the trend rows of a count that did not change).
+REPORT_COMMANDS = 40
+
+
+def test_a_report_is_stored_in_few_commands(stack, officers):
+    oid = officers()
+    tok = stack.token("officer", oid)
+    ent = stack.officer(oid)["enterprises"][0]
+    post = lambda: stack.d.post("/api/v1/reports", {"items": [lib.item(ent)]}, token=tok,
+                                headers={"Idempotency-Key": lib.new_key()})
+    assert post().status == 201
+    resp, calls = store_commands(stack, post, 1)
+    assert resp.status == 201, resp
+    assert len(calls) == 1, calls
+    ran = calls[0][1]
+    assert len(ran) <= REPORT_COMMANDS, "%d commands: %s" % (len(ran), ran)
+    assert sum(1 for c in ran if c.startswith("RPUSH ")) == 1, ran
+    assert not any(c.startswith("ZREM ") for c in ran), ran

@@ -433,3 +433,26 @@ def test_files_are_written_off_the_loop_one_at_a_time_each_answered_whole(fresh_
     for w in workers:
         w.join(30)
     assert set(queued.values()) <= {200, 503, None}, queued
+
+
+SEED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench", "digest_seed.lua")
+
+
+def test_liaisonctl_reads_a_large_period_in_slices(tmp_path):
+    """1,234 issues in the period (tests/bench/digest_seed.lua): liaisonctl
+    reads them 500 at a time (three script calls, not one holding Redis for
+    the whole period) and writes the same CSV as the daemon."""
+    n = 1234
+    with lib.Stack(str(tmp_path)) as st:
+        depts = " ".join(d["id"] for d in st.roster["departments"])
+        now = int(time.time() * 1000)
+        st.r.eval(open(SEED).read(), 0, lib.PREFIX, 1, n, n, now, 3600 * 1000, 10, depts,
+                  "%s:0" % lib.current_period())
+        st.r.config_resetstat()
+        out = str(tmp_path / "all.csv")
+        st.d.ctl("ledger", "export", "--format", "csv", "-o", out)
+        calls = st.r.info("commandstats")["cmdstat_eval"]["calls"]
+        assert calls == 3, calls           # issues 0-499, 500-999, 1000-1233
+        api = get_file(st, "csv", st.token("admin", "clerk")).body
+        assert open(out, "rb").read() == api
+        assert len(api.decode("utf-8-sig").splitlines()) > n

@@ -1,7 +1,8 @@
 """Trend alerts (未诉先办, issue 16, SPEC §12): per topic, the distinct
 enterprises raising it in a period against the mean of the previous
 trend_periods periods; at least trend_min and trend_factor times the mean
-alerts, once per topic and period, on every report and in the daily pass,
+alerts, once per topic and period, on every report that counts a new
+enterprise for its topic and in the daily pass,
 whichever of two daemons sees it: one row in /api/v1/alerts, one item on
 the agenda, one mail to the leaders.
 
@@ -200,3 +201,22 @@ def test_the_leaders_digest_lists_the_weeks_alerts(zone):
     assert "党建工作" not in section, section
     html = digest()[0]["msg"].get_body(("html",)).get_content()
     assert "趋势预警（未诉先办）" in html and "用工招聘" in html
+
+
+def test_a_report_judges_its_topic_only_when_it_counts_a_new_enterprise(zone):
+    st, other, sink = zone
+    cur = lib.current_period()
+    (o1, e1), (o2, e2) = distinct_enterprises(st, 2)
+    # safety: nine enterprises counted (as a reload's lower trend_min would
+    # leave them), e1 among them; none before (the mean 0)
+    st.r.hset(lib.PREFIX + "trend:" + cur, "safety", 9)
+    st.r.sadd(lib.PREFIX + "trend:%s:safety" % cur, e1)
+    # e1 again: the count stays 9, the report judges nothing (the daily
+    # pass is the one to see a count no report changed)
+    submit(st, o1, [lib.item(e1, topic="safety")])
+    assert st.r.hget(lib.PREFIX + "trend:" + cur, "safety") == b"9"
+    assert [a for a in alerts(st) if a["topic"] == "safety"] == []
+    # a new enterprise changes the count: judged, alerted
+    submit(st, o2, [lib.item(e2, topic="safety")], via=other)
+    got = [a for a in alerts(st) if a["topic"] == "safety"]
+    assert len(got) == 1 and got[0]["enterprises"] == 10, got
