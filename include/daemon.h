@@ -336,6 +336,9 @@ void ledger_cache_fetch(struct request *, const char *, ledger_fn);
 size_t ledger_cache_reads(const struct ledger_cache *);
 void ledger_cache_rendered(struct ledger_cache *);
 size_t ledger_cache_renders(const struct ledger_cache *);
+size_t ledger_cache_counted(const struct ledger_cache *);
+void ledger_cache_warm_start(struct daemon *);
+void ledger_cache_stop(struct ledger_cache *);
 
 /* api_ledger.c */
 void api_ledger(struct request *);

@@ -173,6 +173,9 @@ struct ledger {
 		struct cJSON *total;
 	} past[LEDGER_PAST];
 	size_t npast;
+	struct ledger_tally *tally;      /* its counts, kept (ledger_tally.c) */
+	size_t counted;                  /* tasks counted since it was made: what
+	                                  * its scorings cost (ledger_cache.c) */
 };
 struct ledger_filter {
 	const char *category;            /* NULL: any */
@@ -213,6 +216,20 @@ struct cJSON *ledger_score_json(const struct ledger_score *);
 struct cJSON *ledger_json(const struct ledger *, const struct roster *,
     const struct ledger_filter *, int show_enterprises);
 void ledger_free(struct ledger *);
+#define LEDGER_MOMENTS 3      /* when a task's counts change with time */
+void ledger_task_moments(const struct ledger_task *, int64_t[LEDGER_MOMENTS]);
+void ledger_count_task(struct ledger_score *, const struct ledger_task *,
+    int64_t now);
+void ledger_count_ratings(struct ledger *, const struct ledger_issue *, int);
+void ledger_add(struct ledger_score *, const struct ledger_score *, int);
+
+/* ledger_tally.c */
+struct ledger_tally *ledger_tally_new(const struct roster *, int64_t now);
+void ledger_tally_free(struct ledger_tally *);
+int ledger_tally_fits(const struct ledger_tally *, const struct roster *,
+    int64_t now);
+void ledger_tally_issue(struct ledger *, const struct ledger_issue *, int);
+void ledger_tally_advance(struct ledger *, int64_t now);
 
 /* ledger_patch.c */
 void ledger_patch(struct ledger *, struct ledger *changes,

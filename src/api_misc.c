@@ -303,9 +303,14 @@ api_misc_metrics_reply(struct request *r, const redisReply *stats,
 	    "# HELP liaisond_ledger_renders_total Public ledger answers "
 	    "rendered (the others came from the memo).\n"
 	    "# TYPE liaisond_ledger_renders_total counter\n"
-	    "liaisond_ledger_renders_total %zu\n",
+	    "liaisond_ledger_renders_total %zu\n"
+	    "# HELP liaisond_ledger_tasks_counted_total Tasks counted in "
+	    "scoring the cached ledgers (a catch-up counts the changed ones).\n"
+	    "# TYPE liaisond_ledger_tasks_counted_total counter\n"
+	    "liaisond_ledger_tasks_counted_total %zu\n",
 	    ledger_cache_reads(r->daemon->ledger_cache),
-	    ledger_cache_renders(r->daemon->ledger_cache));
+	    ledger_cache_renders(r->daemon->ledger_cache),
+	    ledger_cache_counted(r->daemon->ledger_cache));
 	len = evbuffer_get_length(buf);
 	text = xmalloc(len + 1);
 	evbuffer_remove(buf, text, len);

@@ -496,8 +496,25 @@ ledger_rates(struct ledger_score *s)
 	s->satisfaction_rate = ledger_rate(s->satisfied, s->rated);
 }
 
+/*
+ * The moments at which a task's counts below change with time alone (an
+ * open task's respond and resolve deadlines, the deadline of its stage):
+ * between two of them ledger_count_task gives the same counts whatever now
+ * is. 0: none. ledger_tally.c counts a task again when one of them comes.
+ */
+void
+ledger_task_moments(const struct ledger_task *t,
+    int64_t when[LEDGER_MOMENTS])
+{
+	int open = ledger_task_open(t);
+
+	when[0] = open ? t->due_respond : 0;
+	when[1] = open ? t->due_resolve : 0;
+	when[2] = open ? t->deadline : 0;
+}
+
 /* Count one task (each task once) in its department's scorecard. */
-static void
+void
 ledger_count_task(struct ledger_score *s, const struct ledger_task *t,
     int64_t now)
 {
@@ -541,28 +558,53 @@ ledger_count_task(struct ledger_score *s, const struct ledger_task *t,
 	}
 }
 
-/* Count one rating of department's resolution. */
+/* Add the counts of s to to, or take them away (sign -1). */
+#define LEDGER_ADD(f) (to->f = sign > 0 ? to->f + s->f : to->f - s->f)
+void
+ledger_add(struct ledger_score *to, const struct ledger_score *s, int sign)
+{
+	LEDGER_ADD(received);
+	LEDGER_ADD(returned);
+	LEDGER_ADD(claimed);
+	LEDGER_ADD(claimed_on_time);
+	LEDGER_ADD(responded);
+	LEDGER_ADD(responded_on_time);
+	LEDGER_ADD(response_due);
+	LEDGER_ADD(resolved);
+	LEDGER_ADD(resolved_on_time);
+	LEDGER_ADD(due);
+	LEDGER_ADD(open);
+	LEDGER_ADD(overdue);
+	LEDGER_ADD(rated);
+	LEDGER_ADD(satisfied);
+	LEDGER_ADD(extended);
+}
+#undef LEDGER_ADD
+
+/* Count one rating of department's resolution (sign -1: take it away). */
 static void
 ledger_count_rating(struct ledger *l, const char *department,
-    const char *satisfaction)
+    const char *satisfaction, int sign)
 {
-	struct ledger_score *s = ledger_score_find(l, department);
+	struct ledger_score *s = ledger_score_find(l, department), d;
 
 	if (s == NULL)
 		return;
-	s->rated++;
-	if (ledger_satisfied(satisfaction))
-		s->satisfied++;
+	memset(&d, 0, sizeof d);
+	d.rated = 1;
+	d.satisfied = ledger_satisfied(satisfaction);
+	ledger_add(s, &d, sign);
 }
 
 /*
  * Count the issue's ratings: its ratings map ({dept: satisfaction}, the
  * departments whose resolution was rated). Older data has only the
  * issue's satisfaction: it is counted for the departments of its current
- * tasks, as it was then.
+ * tasks, as it was then. sign -1 takes them away (ledger_tally.c).
  */
-static void
-ledger_count_ratings(struct ledger *l, const struct ledger_issue *is)
+void
+ledger_count_ratings(struct ledger *l, const struct ledger_issue *is,
+    int sign)
 {
 	cJSON *map, *r;
 	size_t j;
@@ -572,7 +614,7 @@ ledger_count_ratings(struct ledger *l, const struct ledger_issue *is)
 		cJSON_ArrayForEach(r, map) {
 			if (cJSON_IsString(r) && r->string != NULL)
 				ledger_count_rating(l, r->string,
-				    r->valuestring);
+				    r->valuestring, sign);
 		}
 		cJSON_Delete(map);
 		return;
@@ -582,7 +624,7 @@ ledger_count_ratings(struct ledger *l, const struct ledger_issue *is)
 	for (j = 0; j < is->ntasks; j++)
 		if (!is->tasks[j].past)
 			ledger_count_rating(l, is->tasks[j].department,
-			    is->satisfaction);
+			    is->satisfaction, sign);
 }
 
 /*
@@ -638,48 +680,6 @@ ledger_rank(struct ledger *l, const int weights[LEDGER_WEIGHTS])
 	}
 }
 
-/* Add the counts of s to the total to. */
-static void
-ledger_add(struct ledger_score *to, const struct ledger_score *s)
-{
-	to->received += s->received;
-	to->returned += s->returned;
-	to->claimed += s->claimed;
-	to->claimed_on_time += s->claimed_on_time;
-	to->responded += s->responded;
-	to->responded_on_time += s->responded_on_time;
-	to->response_due += s->response_due;
-	to->resolved += s->resolved;
-	to->resolved_on_time += s->resolved_on_time;
-	to->due += s->due;
-	to->open += s->open;
-	to->overdue += s->overdue;
-	to->rated += s->rated;
-	to->satisfied += s->satisfied;
-	to->extended += s->extended;
-}
-
-/*
- * A task and its id's number, read once: scoring sorts every task of the
- * period (10^5 in a large one), and reading the numbers in each comparison
- * was most of the cost.
- */
-struct ledger_task_key {
-	long long n;
-	const struct ledger_task *t;
-};
-
-/* qsort of tasks by id, so a shared task's copies are neighbours. */
-static int
-ledger_task_key_cmp(const void *a, const void *b)
-{
-	const struct ledger_task_key *x = a, *y = b;
-
-	if (x->n != y->n)
-		return x->n < y->n ? -1 : 1;
-	return strcmp(x->t->id, y->t->id);
-}
-
 /*
  * Return the scorecard of department in l (as ledger_score filled it), or
  * NULL when l is NULL or has none for it.
@@ -712,28 +712,16 @@ ledger_scores_free(struct ledger *l)
 	l->nscores = 0;
 }
 
-/*
- * Fill the scorecards of the roster's departments (in the order of its
- * file, which is how the zone lists them) and the
- * counts by category, as of now (ms), and their scores and ranks with
- * the weights ([ledger] weights). Tasks of departments the roster no
- * longer has are left out.
- */
-void
-ledger_score(struct ledger *l, const struct roster *roster,
-    const int weights[LEDGER_WEIGHTS], int64_t now)
+/* New, empty scorecards of the roster's departments (file order). */
+static void
+ledger_scores_new(struct ledger *l, const struct roster *roster)
 {
-	struct ledger_task_key *all;
 	struct ledger_score *s;
-	const struct ledger_issue *is;
-	size_t i, j, n = 0;
-	int c;
+	size_t i;
 
-	ledger_memo_drop(l);
 	ledger_scores_free(l);
 	memset(&l->total, 0, sizeof l->total);
 	memset(l->by_category, 0, sizeof l->by_category);
-	l->now = now;
 	l->scores = xcalloc(roster->ndepartments + 1, sizeof *l->scores);
 	for (i = 0; i < roster->ndepartments; i++) {
 		s = &l->scores[roster->departments[i].order];
@@ -743,35 +731,42 @@ ledger_score(struct ledger *l, const struct roster *roster,
 	l->nscores = roster->ndepartments;
 	l->total.department = xstrdup("");
 	l->total.name = xstrdup(roster->zone_name);
+}
 
-	for (i = 0; i < l->nissues; i++)
-		n += l->issues[i].ntasks;
-	all = xcalloc(n + 1, sizeof *all);
-	n = 0;
-	for (i = 0; i < l->nissues; i++) {
-		is = &l->issues[i];
-		if ((c = rules_category(is->category)) != -1)
-			l->by_category[c]++;
-		for (j = 0; j < is->ntasks; j++) {
-			all[n].t = &is->tasks[j];
-			all[n++].n = ledger_id_number(is->tasks[j].id);
-		}
-		ledger_count_ratings(l, is);
-	}
-	qsort(all, n, sizeof *all, ledger_task_key_cmp);
-	for (i = 0, s = NULL; i < n; i++) {
-		if (i > 0 && strcmp(all[i].t->id, all[i - 1].t->id) == 0)
-			continue;
-		/* the last task's department is often this one's too */
-		if (s == NULL || strcmp(s->department, all[i].t->department))
-			s = ledger_score_find(l, all[i].t->department);
-		if (s != NULL)
-			ledger_count_task(s, all[i].t, now);
-	}
-	free(all);
+/*
+ * Fill the scorecards of the roster's departments (in the order of its
+ * file, which is how the zone lists them) and the
+ * counts by category, as of now (ms), and their scores and ranks with
+ * the weights ([ledger] weights). Tasks of departments the roster no
+ * longer has are left out. The counts are kept (ledger_tally.c): scored
+ * again for the same roster, later, only what changed since is counted
+ * again (ledger_patch.c's issues, the tasks whose moment came); else every
+ * issue is counted afresh.
+ */
+void
+ledger_score(struct ledger *l, const struct roster *roster,
+    const int weights[LEDGER_WEIGHTS], int64_t now)
+{
+	struct ledger_score total;
+	size_t i;
+
+	ledger_memo_drop(l);
+	if (l->tally == NULL || !ledger_tally_fits(l->tally, roster, now)) {
+		ledger_scores_new(l, roster);
+		ledger_tally_free(l->tally);
+		l->tally = ledger_tally_new(roster, now);
+		for (i = 0; i < l->nissues; i++)
+			ledger_tally_issue(l, &l->issues[i], 1);
+	} else
+		ledger_tally_advance(l, now);
+	l->now = now;
+	memset(&total, 0, sizeof total);
+	total.department = l->total.department;
+	total.name = l->total.name;
+	l->total = total;
 	for (i = 0; i < l->nscores; i++) {
 		ledger_rates(&l->scores[i]);
-		ledger_add(&l->total, &l->scores[i]);
+		ledger_add(&l->total, &l->scores[i], 1);
 	}
 	ledger_rates(&l->total);
 	ledger_rank(l, weights);
@@ -1098,5 +1093,6 @@ ledger_free(struct ledger *l)
 	for (i = 0; i < l->npast; i++)
 		cJSON_Delete(l->past[i].total);
 	ledger_scores_free(l);
+	ledger_tally_free(l->tally);
 	free(l);
 }

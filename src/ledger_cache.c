@@ -16,8 +16,10 @@
  * every daemon of the zone reads the same one). After that the copy is
  * brought up to date by reading only the issues changed since its
  * sequence (ledger.lua's "changes", LEDGER_CACHE_SLICE a call) and
- * patching it (ledger_patch.c); the figures are scored again from the
- * patched rows on the daemon, so they are what a whole read gives.
+ * patching it (ledger_patch.c); the scorecards follow the patch, each
+ * changed issue's counts taken away and added again (ledger_tally.c), so
+ * a catch-up costs the loop the changed issues, not the period's 10^5,
+ * and the figures are what a whole read gives.
  *
  * When: a copy serves as it is until this daemon runs any change
  * (store->writes moves on, so a change made here shows at once) or for
@@ -25,17 +27,22 @@
  * waits for a catch-up. The requests that miss while a catch-up (or the
  * whole read) that started after the same changes is in flight wait for
  * it (single-flight); a period has at most one running and one waiting,
- * which starts when the running one ends. Patching and scoring a large
- * period takes the loop a while, so a catch-up starts no sooner than
- * LEDGER_CACHE_DUTY times the last one's work after it (at most a quarter
- * of the request deadline later): the ledger takes at most a fifth of the
- * loop whatever the rate of changes, while a catch-up takes less than an
- * eighth of the deadline. A read running for longer than half the
+ * which starts when the running one ends. A catch-up starts no sooner
+ * than LEDGER_CACHE_DUTY times the last one's work after it, and no sooner
+ * than LEDGER_CACHE_GAP_MS (both at most a quarter of the request deadline
+ * later): the ledger takes at most a fifth of the loop whatever the rate of
+ * changes, and the readers of a period that changes all the time are
+ * answered in rounds, a few a second, LEDGER_CACHE_BATCH a loop turn, not
+ * as fast as they ask (a flood of them answered at once would hold the
+ * loop, and the claims behind it). A read running for longer than half the
  * request deadline no longer makes readers wait when there is a copy: they
  * get it (at most a minute old; its "generated" time says when) rather
- * than 503. The first read of a period that has no copy still makes them
- * wait (a whole read of 100,000 issues takes seconds). Losing the cache loses nothing: it is only a
- * copy of what Redis holds.
+ * than 503, those who came before as well as those who come after. The
+ * first read of a period that has no copy still makes them wait (a whole
+ * read of 100,000 issues takes seconds; 503 with Retry-After at the
+ * request deadline), so the current period is read at start-up and at its
+ * turn, before readers come (the warm-up, below). Losing the cache loses
+ * nothing: it is only a copy of what Redis holds.
  */
 #include "config.h"
 
@@ -43,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <event2/http.h>
@@ -59,6 +67,21 @@
 #define LEDGER_CACHE_STALE_MAX_MS 60000
 /* A catch-up waits this many times the last one's work on the loop. */
 #define LEDGER_CACHE_DUTY 4
+/*
+ * And at least this long (ms) after the last one: readers of a period that
+ * changes all the time are answered in rounds, a few a second, rather than
+ * as fast as they ask (their answers, not the catch-ups, would then fill
+ * the loop and the claims wait behind them).
+ */
+#define LEDGER_CACHE_GAP_MS 250
+/* How often the warm-up looks for the current period's copy (ms). */
+#define LEDGER_CACHE_WARM_MS 1000
+/*
+ * Readers who waited for a catch-up answered per loop turn: a round of 200
+ * answered at once would hold the loop (and the claims behind it) for its
+ * whole length; in turns of a few, other events come in between.
+ */
+#define LEDGER_CACHE_BATCH 16
 
 struct ledger_cache {
 	struct {
@@ -73,6 +96,16 @@ struct ledger_cache {
 	struct ledger_flight *flights;   /* reads in flight */
 	size_t reads;                    /* script calls sent, for tests and logs */
 	size_t renders;                  /* answers rendered (ledger_memo.c) */
+	size_t counted;                  /* tasks counted in scoring them */
+	struct event *warm;              /* the warm-up's timer */
+	/* Readers of caught-up copies, answered LEDGER_CACHE_BATCH a turn. */
+	struct ledger_cache_queued {
+		struct request *r;           /* held */
+		ledger_fn fn;
+		char period[PERIOD_LEN + 1]; /* its copy: the slot's when answered */
+	} *queue;
+	size_t qhead, qlen, qcap;
+	struct event *drain;             /* the next turn's answers */
 };
 
 /*
@@ -97,12 +130,14 @@ struct ledger_flight {
 	                             * upto 0: not known yet */
 	char **gone;                /* ids of issues no longer stored */
 	size_t ngone;
+	size_t counted;             /* the copy's counted when patched */
 	struct ledger_flight_waiter *waiters;
 	size_t nwaiters, cap;
 	int slicing;                /* 1: a whole read, slice by slice */
 	int running;                /* 0: waits for the running one */
 	int sent;                   /* 0: its start is put off (the duty) */
 	struct event *timer;        /* the put-off start */
+	struct event *impatient;    /* half the deadline into a catch-up */
 	struct ledger_flight *next;
 };
 
@@ -121,6 +156,11 @@ ledger_cache_free(struct ledger_cache *c)
 		return;
 	for (i = 0; i < LEDGER_CACHE_SLOTS; i++)
 		ledger_free(c->slot[i].l);
+	if (c->warm != NULL)
+		event_free(c->warm);
+	if (c->drain != NULL)
+		event_free(c->drain);
+	free(c->queue);
 	free(c);
 }
 
@@ -187,20 +227,33 @@ ledger_cache_put(struct daemon *d, const char *period, struct ledger *l)
 }
 
 /*
- * Score l for r's roster and weights at now, unless it was scored for that
- * roster less than a second ago: scoring walks every issue, and a cached
- * ledger of a large period is handed to many readers a second. (The
- * roster and the weights change together, with the generation; a patch
- * makes it score again.)
+ * Score l for roster and weights at now, unless it was scored for that
+ * roster less than a second ago: a cached ledger of a large period is
+ * handed to many readers a second, and each scoring drops the answers
+ * rendered (ledger_memo.c). (The roster and the weights change together,
+ * with the generation; a patch makes it score again.) Scoring a caught-up
+ * copy counts only what changed (ledger_tally.c).
  */
 static void
-ledger_cache_score(struct ledger *l, const struct request *r, int64_t now)
+ledger_cache_score(struct ledger_cache *c, struct ledger *l,
+    const struct roster *roster, const int *weights, int64_t now)
 {
-	if (l->scored_for == r->roster && l->now != 0 && now >= l->now &&
+	size_t before = l->counted;
+
+	if (l->scored_for == roster && l->now != 0 && now >= l->now &&
 	    now - l->now < 1000)
 		return;
-	ledger_score(l, r->roster, r->config->ledger_weights, now);
-	l->scored_for = r->roster;
+	ledger_score(l, roster, weights, now);
+	l->scored_for = roster;
+	c->counted += l->counted - before;
+}
+
+/* The same for the reader r. */
+static void
+ledger_cache_score_for(struct ledger *l, const struct request *r, int64_t now)
+{
+	ledger_cache_score(r->daemon->ledger_cache, l, r->roster,
+	    r->config->ledger_weights, now);
 }
 
 /* Take f out of the cache's list of flights. */
@@ -246,9 +299,89 @@ ledger_cache_clear(struct ledger_flight *f)
 	f->ngone = 0;
 }
 
+/* Answer the next LEDGER_CACHE_BATCH readers queued, and come again. */
+static void
+ledger_cache_drain(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct ledger_cache *c = d->ledger_cache;
+	struct ledger_cache_queued *q;
+	struct timeval zero = { 0, 0 };
+	int64_t now = util_now_ms();
+	size_t n;
+	int k;
+
+	(void)fd;
+	(void)what;
+	for (n = 0; n < LEDGER_CACHE_BATCH && c->qhead < c->qlen; n++) {
+		q = &c->queue[c->qhead++];
+		if (!request_drop(q->r))
+			continue;       /* answered meanwhile (its deadline) */
+		if ((k = ledger_cache_slot(c, q->period)) == -1) {
+			/* put out of the cache meanwhile (8 other periods) */
+			evhttp_add_header(evhttp_request_get_output_headers(
+			    q->r->req), "Retry-After", "1");
+			request_error(q->r, 503, "unavailable",
+			    "the ledger is being read", NULL);
+			continue;
+		}
+		ledger_cache_score_for(c->slot[k].l, q->r, now);
+		q->fn(q->r, c->slot[k].l);      /* answers: r is gone */
+	}
+	if (c->qhead < c->qlen)
+		evtimer_add(c->drain, &zero);
+	else
+		c->qhead = c->qlen = 0;
+}
+
+/* Queue w (still held) to be answered from period's copy in a later turn. */
+static void
+ledger_cache_enqueue(struct daemon *d, const struct ledger_flight_waiter *w,
+    const char *period)
+{
+	struct ledger_cache *c = d->ledger_cache;
+	struct timeval zero = { 0, 0 };
+
+	if (c->qlen == c->qcap) {
+		c->qcap = c->qcap ? c->qcap * 2 : 64;
+		c->queue = xreallocarray(c->queue, c->qcap, sizeof *c->queue);
+	}
+	c->queue[c->qlen].r = w->r;
+	c->queue[c->qlen].fn = w->fn;
+	snprintf(c->queue[c->qlen].period, sizeof c->queue[c->qlen].period,
+	    "%s", period);
+	c->qlen++;
+	if (c->drain == NULL)
+		c->drain = evtimer_new(d->base, ledger_cache_drain, d);
+	if (!evtimer_pending(c->drain, NULL))
+		evtimer_add(c->drain, &zero);
+}
+
+/*
+ * The daemon stops: the readers still queued are answered 503 while their
+ * connections exist.
+ */
+void
+ledger_cache_stop(struct ledger_cache *c)
+{
+	struct request *r;
+
+	for (; c->qhead < c->qlen; c->qhead++) {
+		r = c->queue[c->qhead].r;
+		if (!request_drop(r))
+			continue;
+		evhttp_add_header(evhttp_request_get_output_headers(r->req),
+		    "Retry-After", "1");
+		request_error(r, 503, "unavailable", "the daemon is stopping",
+		    NULL);
+	}
+	c->qhead = c->qlen = 0;
+}
+
 /*
  * A flight's read is over: every waiter still waiting gets l (or the
- * error: reply NULL when Redis is gone, else l NULL); a catch-up (t0, the
+ * error: reply NULL when Redis is gone, else l NULL), those of a kept copy
+ * a few a loop turn (ledger_cache_drain); a catch-up (t0, the
  * metrics_clock() of its patch) is timed, so that the period's waiting
  * read, if any, starts when the duty allows.
  */
@@ -265,6 +398,11 @@ ledger_cache_serve(struct ledger_flight *f, struct ledger *l,
 	int k;
 
 	ledger_cache_land(d->ledger_cache, f);
+	if (t0 > 0 && l != NULL && ledger_cache_slot(c, f->period) != -1) {
+		for (i = 0; i < f->nwaiters; i++)    /* a kept copy */
+			ledger_cache_enqueue(d, &f->waiters[i], f->period);
+		f->nwaiters = 0;
+	}
 	for (i = 0; i < f->nwaiters; i++) {
 		r = f->waiters[i].r;
 		if (!request_drop(r))
@@ -278,22 +416,26 @@ ledger_cache_serve(struct ledger_flight *f, struct ledger *l,
 			request_error(r, 500, "internal",
 			    "unexpected store reply", NULL);
 		else {
-			ledger_cache_score(l, r, now);
+			ledger_cache_score_for(l, r, now);
 			f->waiters[i].fn(r, l);     /* answers: r is gone */
 		}
 	}
 	if (t0 > 0 && (k = ledger_cache_slot(c, f->period)) != -1) {
 		c->slot[k].done_at = metrics_clock();
 		c->slot[k].busy = c->slot[k].done_at - t0;
-		log_debug("ledger: %s caught up to %" PRIu64 " (%zu issues): "
-		    "%.1f ms of the loop", f->period, c->slot[k].seq,
-		    c->slot[k].l->nissues, c->slot[k].busy * 1000);
+		log_debug("ledger: %s caught up to %" PRIu64 " (%zu issues, "
+		    "%zu tasks counted): %.1f ms of the loop", f->period,
+		    c->slot[k].seq, c->slot[k].l->nissues,
+		    c->slot[k].l->counted - f->counted,
+		    c->slot[k].busy * 1000);
 	}
 	ledger_cache_clear(f);
 	ledger_free(f->whole);
 	free(f->waiters);
 	if (f->timer != NULL)
 		event_free(f->timer);
+	if (f->impatient != NULL)
+		event_free(f->impatient);
 	if (f->running && (next = ledger_cache_flight(c, f->period, 0)) !=
 	    NULL && ledger_cache_start(next) == -1)
 		ledger_cache_serve(next, NULL, NULL, 0);
@@ -315,7 +457,9 @@ ledger_cache_caught_up(struct ledger_flight *f, uint64_t seq, void *reply)
 
 	if (l == NULL)
 		l = c->slot[ledger_cache_slot(c, f->period)].l;
+	f->counted = l->counted;
 	ledger_patch(l, f->l, f->gone, f->ngone);
+	c->counted += l->counted - f->counted;
 	ledger_cache_clear(f);
 	if (!keep) {            /* cache_ms = 0: a whole read each time */
 		ledger_cache_serve(f, l, reply, 0);
@@ -326,6 +470,9 @@ ledger_cache_caught_up(struct ledger_flight *f, uint64_t seq, void *reply)
 	c->slot[i].read_at = f->read_at;
 	c->slot[i].writes = f->writes;
 	c->slot[i].seq = seq;
+	/* scored here, so a warm-up's copy is ready before any reader */
+	ledger_cache_score(c, l, d->current->roster,
+	    d->current->config->ledger_weights, util_now_ms());
 	ledger_cache_serve(f, l, reply, t0);
 }
 
@@ -460,6 +607,34 @@ ledger_cache_wait(struct ledger_flight *f, struct request *r, ledger_fn fn)
 	request_hold(r);
 }
 
+/*
+ * A catch-up has run for half the request deadline (a backlog of changes,
+ * or Redis slow): its waiters get the copy it started from, as readers who
+ * come now do (ledger_cache_fetch), rather than 503 at the deadline.
+ */
+static void
+ledger_cache_impatient(evutil_socket_t fd, short what, void *arg)
+{
+	struct ledger_flight *f = arg;
+	struct request *r;
+	struct ledger *l;
+	int64_t now = util_now_ms();
+	size_t i;
+
+	(void)fd;
+	(void)what;
+	if ((l = ledger_cache_stale(f->daemon, f->period, now)) == NULL)
+		return;
+	for (i = 0; i < f->nwaiters; i++) {
+		r = f->waiters[i].r;
+		if (!request_drop(r))
+			continue;
+		ledger_cache_score_for(l, r, now);
+		f->waiters[i].fn(r, l);         /* answers: r is gone */
+	}
+	f->nwaiters = 0;
+}
+
 /* Send f's first call: a catch-up of the copy, or a whole read. */
 static int
 ledger_cache_begin(struct ledger_flight *f)
@@ -467,11 +642,18 @@ ledger_cache_begin(struct ledger_flight *f)
 	struct ledger_cache *c = f->daemon->ledger_cache;
 	int i = ledger_cache_slot(c, f->period);
 
+	int half = f->daemon->current->config->request_timeout_ms / 2;
+	struct timeval tv = { half / 1000, (half % 1000) * 1000 };
+
 	f->sent = 1;
 	f->read_at = util_now_ms();
 	f->writes = f->daemon->store->writes;
-	if (i != -1)
+	if (i != -1) {
+		f->impatient = evtimer_new(f->daemon->base,
+		    ledger_cache_impatient, f);
+		evtimer_add(f->impatient, &tv);
 		return ledger_cache_catch_up(f, c->slot[i].seq);
+	}
 	f->slicing = 1;
 	f->start = 0;
 	f->l = ledger_new();
@@ -492,21 +674,26 @@ ledger_cache_go(evutil_socket_t fd, short what, void *arg)
 
 /*
  * Start f's read, or put it off until the loop has done LEDGER_CACHE_DUTY
- * times the last catch-up's work on other things (at most a quarter of the
- * request deadline); -1 when Redis is down.
+ * times the last catch-up's work on other things, and LEDGER_CACHE_GAP_MS
+ * has passed since it (at most a quarter of the request deadline); -1
+ * when Redis is down.
  */
 static int
 ledger_cache_start(struct ledger_flight *f)
 {
 	struct ledger_cache *c = f->daemon->ledger_cache;
 	int i = ledger_cache_slot(c, f->period);
-	double wait, most = f->daemon->current->config->request_timeout_ms /
+	double wait, gap, most = f->daemon->current->config->request_timeout_ms /
 	    4000.0;
 	struct timeval tv;
 
 	f->running = 1;
-	if (i == -1 || (wait = c->slot[i].done_at + LEDGER_CACHE_DUTY *
-	    c->slot[i].busy - metrics_clock()) <= 0)
+	if (i == -1)
+		return ledger_cache_begin(f);
+	gap = LEDGER_CACHE_DUTY * c->slot[i].busy;
+	if (gap < LEDGER_CACHE_GAP_MS / 1000.0)
+		gap = LEDGER_CACHE_GAP_MS / 1000.0;
+	if ((wait = c->slot[i].done_at + gap - metrics_clock()) <= 0)
 		return ledger_cache_begin(f);
 	if (wait > most)
 		wait = most;
@@ -548,7 +735,7 @@ ledger_cache_fetch(struct request *r, const char *period, ledger_fn fn)
 
 	if (r->config->ledger_cache_ms > 0 && (l = ledger_cache_get(d, period,
 	    r->config->ledger_cache_ms, now)) != NULL) {
-		ledger_cache_score(l, r, now);
+		ledger_cache_score_for(l, r, now);
 		fn(r, l);
 		return;
 	}
@@ -569,7 +756,7 @@ ledger_cache_fetch(struct request *r, const char *period, ledger_fn fn)
 	}
 	if (run->sent && now - run->read_at >= r->config->request_timeout_ms /
 	    2 && (l = ledger_cache_stale(d, period, now)) != NULL) {
-		ledger_cache_score(l, r, now);
+		ledger_cache_score_for(l, r, now);
 		fn(r, l);
 		return;
 	}
@@ -580,6 +767,52 @@ ledger_cache_fetch(struct request *r, const char *period, ledger_fn fn)
 	if ((f = ledger_cache_flight(c, period, 0)) == NULL)
 		f = ledger_cache_flight_new(d, period);
 	ledger_cache_wait(f, r, fn);
+}
+
+/*
+ * The warm-up: the current period read whole before any reader asks for
+ * it, at start-up (once Redis answers), at a period's turn and whenever
+ * its copy was put out of the cache, so that a period of 10^5 issues is
+ * not read while readers wait (seconds). A reader who comes while it runs
+ * waits for it like any miss (503 with Retry-After at the request
+ * deadline).
+ */
+static void
+ledger_cache_warm(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct ledger_cache *c = d->ledger_cache;
+	struct timeval tv = { LEDGER_CACHE_WARM_MS / 1000,
+	    (LEDGER_CACHE_WARM_MS % 1000) * 1000 };
+	struct ledger_flight *f;
+	char period[PERIOD_LEN + 1];
+	struct period p;
+
+	(void)fd;
+	(void)what;
+	evtimer_add(c->warm, &tv);
+	if (d->current->config->ledger_cache_ms == 0 || !store_up(d->store))
+		return;
+	period_of_time(time(NULL), &p);     /* the period readers get (api.c) */
+	period_format(&p, period);
+	if (ledger_cache_slot(c, period) != -1 ||
+	    ledger_cache_flight(c, period, 1) != NULL)
+		return;
+	log_debug("ledger: warming %s", period);
+	f = ledger_cache_flight_new(d, period);
+	if (ledger_cache_start(f) == -1)
+		ledger_cache_serve(f, NULL, NULL, 0);
+}
+
+/* Start the warm-up's timer; its first look is at once. */
+void
+ledger_cache_warm_start(struct daemon *d)
+{
+	struct ledger_cache *c = d->ledger_cache;
+	struct timeval now = { 0, 0 };
+
+	c->warm = evtimer_new(d->base, ledger_cache_warm, d);
+	evtimer_add(c->warm, &now);
 }
 
 /* How many ledger script calls this daemon has sent to Redis (/metrics). */
@@ -600,4 +833,11 @@ size_t
 ledger_cache_renders(const struct ledger_cache *c)
 {
 	return c->renders;
+}
+
+/* How many tasks scoring the cached ledgers counted (/metrics). */
+size_t
+ledger_cache_counted(const struct ledger_cache *c)
+{
+	return c->counted;
 }

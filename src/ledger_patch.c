@@ -2,8 +2,10 @@
  * ledger_patch.c -- bring a period's ledger up to date with the rows of the
  * issues changed since it was read (ledger.lua's "changes"), so that a
  * change costs the daemon's copy one issue's read, not the period's.
- * ledger_cache.c keeps such copies; the figures are scored again from the
- * patched rows (ledger_score), so they are the figures a whole read gives.
+ * ledger_cache.c keeps such copies. A scored ledger's counts follow each
+ * row replaced, added or taken out (ledger_tally.c), so scoring it again
+ * costs the changed issues, not the period, and gives the figures a whole
+ * read gives.
  */
 #include "config.h"
 
@@ -22,6 +24,8 @@ ledger_patch_remove(struct ledger *l, const char *id)
 
 	for (i = 0; i < l->nissues; i++)
 		if (strcmp(l->issues[i].id, id) == 0) {
+			if (l->tally != NULL)
+				ledger_tally_issue(l, &l->issues[i], -1);
 			ledger_issue_free(&l->issues[i]);
 			memmove(&l->issues[i], &l->issues[i + 1],
 			    (l->nissues - i - 1) * sizeof *l->issues);
@@ -61,7 +65,8 @@ ledger_patch_tail(struct ledger *l, struct ledger *ch)
  * (each issue once), and gone, the ids of issues no longer stored: a row of
  * ch replaces the issue's row in l or is added; the tail is ch's when ch
  * has one (its read reached the end of the changes). The rows move from ch
- * to l; l must be scored again (its scores and memo are dropped here).
+ * to l; l must be scored again (its memo is dropped here; its counts are
+ * kept up to date, and scoring moves them on to its time).
  */
 void
 ledger_patch(struct ledger *l, struct ledger *ch, char *const *gone,
@@ -77,15 +82,22 @@ ledger_patch(struct ledger *l, struct ledger *ch, char *const *gone,
 		at = bsearch(&ch->issues[i], l->issues, n, sizeof *l->issues,
 		    ledger_issue_cmp);
 		if (at != NULL) {
+			if (l->tally != NULL)
+				ledger_tally_issue(l, at, -1);
 			ledger_issue_free(at);
 			*at = ch->issues[i];
+			if (l->tally != NULL)
+				ledger_tally_issue(l, at, 1);
 			continue;
 		}
 		/* New issues are the newest: they go at the end. */
 		if (l->nissues > 0 && ledger_issue_cmp(&l->issues[l->nissues -
 		    1], &ch->issues[i]) > 0)
 			sorted = 0;
-		l->issues[l->nissues++] = ch->issues[i];
+		l->issues[l->nissues] = ch->issues[i];
+		if (l->tally != NULL)
+			ledger_tally_issue(l, &l->issues[l->nissues], 1);
+		l->nissues++;
 	}
 	memset(&l->issues[l->nissues], 0, sizeof *l->issues);
 	ch->nissues = 0;
@@ -96,6 +108,5 @@ ledger_patch(struct ledger *l, struct ledger *ch, char *const *gone,
 	if (ch->carried_period != NULL)
 		ledger_patch_tail(l, ch);
 	ledger_memo_drop(l);
-	l->scored_for = NULL;
-	l->now = 0;
+	l->now = 0;             /* to be scored again */
 }

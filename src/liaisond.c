@@ -222,6 +222,7 @@ main(int argc, char **argv)
 	d->notify = notify_sched_start(d);
 	d->retention = retention_start(d);
 	d->ledger_files = api_ledger_files_start(d);
+	ledger_cache_warm_start(d);
 	sighup = evsignal_new(d->base, SIGHUP, liaisond_on_signal, d);
 	sigterm = evsignal_new(d->base, SIGTERM, liaisond_on_signal, d);
 	sigint = evsignal_new(d->base, SIGINT, liaisond_on_signal, d);
@@ -242,6 +243,7 @@ main(int argc, char **argv)
 	 * requests are answered (503) while their connections still exist.
 	 */
 	api_ledger_files_stop(d->ledger_files);
+	ledger_cache_stop(d->ledger_cache);
 	escalate_stop(d->escalate);
 	window_stop(d->window);
 	intake_stop(d->intake);

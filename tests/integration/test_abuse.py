@@ -397,10 +397,11 @@ def test_a_burst_of_public_ledger_readers_after_a_change_costs_one_read(fresh_st
         submit(st, o["id"], [lib.item(ents[i % len(ents)], topic="tax") for i in range(50)])
         n += 50
     o = officers[0]
-    # the first read is whole: a few slices
+    # the first read takes a few calls: whole, or (the daemon read the
+    # period while it was empty, as it started) every issue stored since
     mon = Monitor(st)
     assert st.d.get("/api/v1/ledger?limit=1").status == 200
-    assert len(ledger_reads(mon.close())) >= 8
+    assert len(ledger_reads(mon.close())) >= 2
     # what one reader costs right after a change: the changes, one call
     submit(st, o["id"], [lib.item(o["enterprises"][0], topic="tax")])
     n += 1

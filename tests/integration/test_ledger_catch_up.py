@@ -7,6 +7,7 @@ and then each one's ledger is compared with a third daemon's that caches
 nothing (`cache_ms = 0`: a whole read per request).
 """
 
+import re
 import threading
 import time
 
@@ -35,6 +36,35 @@ def whole_ledger(d):
     return doc
 
 
+# Filtered pages too: each filter is its own rendering (ledger_memo.c).
+QUERIES = ("?department=tax", "?department=land&state=resolved", "?state=queued",
+           "?category=individual&limit=7&offset=3", "?department=hr&offset=2")
+TIME_RE = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?\S*")
+
+
+def every_answer(d):
+    """Every ledger answer of d: the whole JSON ledger (paged), filtered
+    pages with their counts, and the HTML page (its time of reading
+    taken out), unfiltered and filtered."""
+    out = {"whole": whole_ledger(d)}
+    for q in QUERIES:
+        resp = d.get("/api/v1/ledger" + q)
+        assert resp.status == 200, resp
+        doc = resp.json()
+        doc.pop("generated", None)
+        out[q] = (resp.header("x-total-count"), doc)
+    for q in ("", "?department=tax"):
+        resp = d.get("/ledger" + q)
+        assert resp.status == 200, resp
+        out["html" + q] = TIME_RE.sub("TIME", resp.body.decode())
+    return out
+
+
+def assert_same_answers(got, truth):
+    for k in truth:
+        assert got[k] == truth[k], k
+
+
 def daemon_with(st, workdir, cache_ms):
     d = second_daemon(st, workdir)
     with open(d.conf) as f:
@@ -52,7 +82,7 @@ def changer(st, via, dept, stop, done):
     n = 0
     while not stop.is_set():
         resp = via.post("/api/v1/departments/%s/claim" % dept, {"claimant": "赵六"}, token=tok)
-        assert resp.status in (200, 404), resp
+        assert resp.status in (200, 204, 404), resp   # 204: the queue is empty
         if resp.status == 200:
             tid = resp.json()["id"]
             for action, field in (("respond", "response"), ("resolve", "resolution")):
@@ -62,6 +92,38 @@ def changer(st, via, dept, stop, done):
         if n % 5 == 0:
             submit(st, o["id"], [lib.item(o["enterprises"][n % len(o["enterprises"])], topic="tax")], via=via)
         done.append(n)
+
+
+def changes_and_reads(st, other, readers, query, seconds, pause=0.0):
+    """land's tasks changed through st.d and tax's through other, while
+    readers (daemons) read query, for seconds; returns how many changes
+    were made. A failure in any thread fails the test."""
+    stop, done, errors = threading.Event(), [], []
+
+    def run(fn, *args):
+        try:
+            fn(*args)
+        except BaseException as e:     # reported below
+            errors.append(e)
+            stop.set()
+
+    def reader(d):
+        while not stop.is_set():
+            resp = d.get(query)
+            assert resp.status == 200, resp
+            time.sleep(pause)
+
+    workers = [threading.Thread(target=run, args=(changer, st, st.d, "land", stop, done)),
+               threading.Thread(target=run, args=(changer, st, other, "tax", stop, done))]
+    workers += [threading.Thread(target=run, args=(reader, d)) for d in readers]
+    for w in workers:
+        w.start()
+    time.sleep(seconds)
+    stop.set()
+    for w in workers:
+        w.join(30)
+    assert not errors, errors
+    return len(done)
 
 
 def test_cached_ledgers_of_two_daemons_equal_a_whole_read_after_changes_during_reads(tmp_path):
@@ -77,33 +139,12 @@ def test_cached_ledgers_of_two_daemons_equal_a_whole_read_after_changes_during_r
         other = second_daemon(st, str(tmp_path / "other")).start()
         whole = daemon_with(st, str(tmp_path / "whole"), 0).start()
         try:
-            stop, done, errors = threading.Event(), [], []
-
-            def run(fn, *args):
-                try:
-                    fn(*args)
-                except BaseException as e:     # reported below
-                    errors.append(e)
-                    stop.set()
-
-            def reader(d):
-                while not stop.is_set():
-                    resp = d.get("/api/v1/ledger?limit=10")
-                    assert resp.status == 200, resp
-
             mon = Monitor(st)
-            workers = [threading.Thread(target=run, args=(changer, st, st.d, "land", stop, done)),
-                       threading.Thread(target=run, args=(changer, st, other, "tax", stop, done))]
-            workers += [threading.Thread(target=run, args=(reader, d)) for d in (st.d, other, st.d, other)]
-            for w in workers:
-                w.start()
-            time.sleep(4)
-            stop.set()
-            for w in workers:
-                w.join(30)
-            lines = mon.close()
-            assert not errors, errors
-            assert len(done) >= 10, "only %d changes" % len(done)
+            try:
+                n = changes_and_reads(st, other, (st.d, other, st.d, other), "/api/v1/ledger?limit=10", 4)
+            finally:
+                lines = mon.close()
+            assert n >= 10, "only %d changes" % n
             # the first whole reads ran while the issues changed
             calls = [x for x in lines if '"EVALSHA"' in x]
             slices = [i for i, x in enumerate(calls) if '"period"' in x]
@@ -119,6 +160,9 @@ def test_cached_ledgers_of_two_daemons_equal_a_whole_read_after_changes_during_r
                 got = whole_ledger(d)
                 assert [r["id"] for r in got["issues"]] == [r["id"] for r in truth["issues"]]
                 assert got == truth
+            truth = every_answer(whole)
+            for d in (st.d, other):
+                assert_same_answers(every_answer(d), truth)
             # a change through one daemon shows at once there, and on the
             # other within cache_ms, as one issue's read
             tok = st.token("department", "land")
@@ -137,3 +181,172 @@ def test_cached_ledgers_of_two_daemons_equal_a_whole_read_after_changes_during_r
         finally:
             other.stop_and_check()
             whole.stop_and_check()
+
+
+def counted(d):
+    return lib.metric(d.metrics(), "liaisond_ledger_tasks_counted_total")
+
+
+def test_a_catch_up_counts_the_changed_tasks_not_the_period(tmp_path):
+    """The first reading scores every task of the period; after that a
+    change costs the scoring the tasks of the issues changed (their counts
+    taken away and added again), not the period's, and every answer is still
+    what a daemon reading the period whole gives."""
+    with lib.Stack(str(tmp_path), conf={"ledger": {"cache_ms": str(CACHE_MS)}}) as st:
+        officers = st.roster["officers"]
+        for k in range(ISSUES // 50):
+            o = officers[k % len(officers)]
+            submit(st, o["id"], [lib.item(o["enterprises"][i % len(o["enterprises"])], topic="tax")
+                                 for i in range(50)])
+        whole = daemon_with(st, str(tmp_path / "whole"), 0).start()
+        try:
+            resp = st.d.get("/api/v1/ledger?limit=10")
+            assert resp.status == 200, resp
+            # every task counted once (the warm-up's copy, then the issues
+            # stored after it)
+            first = counted(st.d)
+            assert first >= ISSUES, first
+            tok = st.token("department", "tax")
+            for step in range(5):
+                resp = st.d.post("/api/v1/departments/tax/claim", {"claimant": "赵六"}, token=tok)
+                assert resp.status == 200, resp
+                if step % 2:
+                    resp = st.d.post("/api/v1/tasks/%s/respond" % resp.json()["id"],
+                                     {"response": lib.safe_text(12)}, token=tok)
+                    assert resp.status == 200, resp
+                before = counted(st.d)
+                resp = st.d.get("/api/v1/ledger?limit=10")
+                assert resp.status == 200, resp
+                n = counted(st.d) - before
+                assert 1 <= n <= 4, "a catch-up after one change counted %d tasks" % n
+            assert_same_answers(every_answer(st.d), every_answer(whole))
+        finally:
+            whole.stop_and_check()
+
+
+def test_cached_ledgers_follow_deadlines_passing_like_a_whole_read(tmp_path):
+    """Deadlines of seconds: tasks fall due and overdue between readings
+    (each task counted again when its moment comes), while they are claimed,
+    responded to and resolved through two daemons; once every deadline has
+    passed, each daemon's answers are a whole read's."""
+    conf = {"ledger": {"cache_ms": str(CACHE_MS)},
+            "deadlines": {"claim_seconds": "1", "respond_seconds": "2", "resolve_seconds": "3"}}
+    with lib.Stack(str(tmp_path), conf=conf) as st:
+        o = st.roster["officers"][0]
+        other = second_daemon(st, str(tmp_path / "other")).start()
+        whole = daemon_with(st, str(tmp_path / "whole"), 0).start()
+        try:
+            for d in (st.d, other):
+                assert d.get("/api/v1/ledger?limit=10").status == 200
+            for k in range(4):
+                submit(st, o["id"], [lib.item(o["enterprises"][i % len(o["enterprises"])],
+                                              topic="planning" if i % 2 else "tax") for i in range(20)])
+            changes_and_reads(st, other, (st.d, other), "/api/v1/ledger?department=tax&limit=10", 3, 0.05)
+            # readings while the last deadlines pass, none after them
+            for _ in range(8):
+                for d in (st.d, other):
+                    assert d.get("/api/v1/ledger?limit=10").status == 200
+                time.sleep(0.5)
+            time.sleep(CACHE_MS / 1000 + 1.2)
+            truth = every_answer(whole)
+            assert truth["whole"]["total"]["overdue"] > 0, truth["whole"]["total"]
+            for d in (st.d, other):
+                assert_same_answers(every_answer(d), truth)
+        finally:
+            other.stop_and_check()
+            whole.stop_and_check()
+
+
+def test_the_current_period_is_read_at_start_up_before_any_reader(tmp_path):
+    """A daemon started on a period that already holds issues reads it whole
+    at once (the warm-up), before anyone asks: the first reader costs no
+    whole read of Redis and no scoring of the period, and is answered what a
+    whole read gives."""
+    with lib.Stack(str(tmp_path), conf={"ledger": {"cache_ms": str(CACHE_MS)}}) as st:
+        officers = st.roster["officers"]
+        for k in range(8):
+            o = officers[k % len(officers)]
+            submit(st, o["id"], [lib.item(o["enterprises"][i % len(o["enterprises"])], topic="tax")
+                                 for i in range(50)])
+        # a copy good for a minute: the first reader must find it as it is
+        late = daemon_with(st, str(tmp_path / "late"), 60000).start()
+        whole = daemon_with(st, str(tmp_path / "whole"), 0).start()
+        try:
+            lib.wait_for(lambda: counted(late) >= 400, 10, what="the warm-up's scoring")
+            reads = lib.metric(late.metrics(), "liaisond_ledger_reads_total")
+            assert reads >= 3, reads          # 400 issues: slices of 200
+            tasks = counted(late)
+            resp = late.get("/api/v1/ledger?limit=10")
+            assert resp.status == 200, resp
+            # no whole read and no scoring of the period: at most one
+            # catch-up call, when a timer of the daemon (escalation) changed
+            # something meanwhile
+            assert lib.metric(late.metrics(), "liaisond_ledger_reads_total") <= reads + 1
+            assert counted(late) - tasks < 50
+            assert_same_answers(every_answer(late), every_answer(whole))
+        finally:
+            late.stop_and_check()
+            whole.stop_and_check()
+
+
+def with_deadline(st, ms):
+    """Start st's daemon with [limits] request_timeout_ms = ms."""
+    with open(st.d.conf) as f:
+        text = f.read()
+    with open(st.d.conf, "w") as f:
+        f.write(text.replace("request_timeout_ms = 2000\n", "request_timeout_ms = %d\n" % ms))
+    st.start()
+
+
+def timed_while_redis_is_held(st, path):
+    """GET path while a script holds Redis for 0.8 s (under the PING
+    watchdog's second); the answer and how long it took."""
+    busy = threading.Thread(target=st.r.eval, args=(
+        "local t = redis.call('TIME') local e = t[1] * 1000000 + t[2] + 800000 "
+        "repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= e return 1", 0))
+    busy.start()
+    time.sleep(0.1)
+    t0 = time.time()
+    resp = st.d.get(path)
+    waited = time.time() - t0
+    busy.join()
+    return resp, waited
+
+
+def test_a_reader_kept_waiting_by_a_first_whole_read_gets_503_with_retry_after(tmp_path):
+    """A period this daemon holds no copy of is read whole while its reader
+    waits; when Redis is too slow for the request deadline (here a script
+    holding it for 0.8 s, under the PING watchdog's second), the reader gets
+    503 with Retry-After, and the next reader the ledger."""
+    with lib.Stack(str(tmp_path), start=False, conf={"ledger": {"cache_ms": str(CACHE_MS)}}) as st:
+        with_deadline(st, 300)
+        o = st.roster["officers"][0]
+        submit(st, o["id"], [lib.item(o["enterprises"][0], topic="tax")])
+        past = lib.period_shift(lib.current_period(), -2)
+        resp, waited = timed_while_redis_is_held(st, "/api/v1/ledger?period=%s" % past)
+        lib.assert_error(resp, 503, "unavailable")
+        assert resp.header("retry-after") == "1", resp
+        assert waited < 0.7, waited
+        lib.wait_for(lambda: st.d.get("/api/v1/ledger?period=%s" % past).status == 200, 5,
+                     what="the ledger once Redis answers")
+
+
+def test_readers_waiting_for_a_slow_catch_up_get_the_copy_at_half_the_deadline(tmp_path):
+    """A catch-up held up in Redis (here a script holding it 0.8 s) past half
+    the request deadline: the readers already waiting for it get the copy it
+    started from (its "generated" time says when), not 503 at the deadline;
+    once it is done, the change shows."""
+    with lib.Stack(str(tmp_path), start=False, conf={"ledger": {"cache_ms": str(CACHE_MS)}}) as st:
+        with_deadline(st, 400)
+        o = st.roster["officers"][0]
+        submit(st, o["id"], [lib.item(o["enterprises"][0], topic="tax") for _ in range(3)])
+        lib.wait_for(lambda: st.d.get("/api/v1/ledger").status == 200, 5, what="the ledger")
+        before = st.d.get("/api/v1/ledger").json()
+        submit(st, o["id"], [lib.item(o["enterprises"][0], topic="tax")])     # a change here
+        resp, waited = timed_while_redis_is_held(st, "/api/v1/ledger")
+        assert resp.status == 200, resp
+        assert waited < 0.4, waited
+        doc = resp.json()
+        assert [r["id"] for r in doc["issues"]] == [r["id"] for r in before["issues"]]
+        lib.wait_for(lambda: len(st.d.get("/api/v1/ledger").json()["issues"]) == 4, 5,
+                     what="the change, once the catch-up is done")

@@ -6,7 +6,8 @@ own, so that the scorecards hold only its own issues.
 """
 
 import lib
-from flow import act_ok, admin, drive, get_issue, issue_act, new_issue, task_of
+from flow import act_ok, admin, drive, get_issue, issue_act, new_issue, second_daemon, task_of
+from test_ledger_catch_up import assert_same_answers, every_answer
 
 
 def ledger(st, query=""):
@@ -107,3 +108,64 @@ def test_response_rate_counts_only_what_was_due(fresh_stack):
     page = st.d.get("/ledger")
     assert page.status == 200, page
     assert "响应率 = 按期回应 ÷ 应回应" in page.body.decode(), "the page explains 响应率"
+
+
+def test_a_cached_ledger_tells_what_a_fresh_daemon_reads(fresh_stack, tmp_path):
+    """The same chains (ratings, 退单, re-routes, redos) with two daemons
+    reading their cached ledgers between every step and one of them taking
+    the claims: each one's counts are kept up to date change by change
+    (ledger_tally.c), and at the end every answer of both equals what a
+    daemon started afresh reads whole."""
+    st = fresh_stack(conf={"ledger": {"cache_ms": "200"}})
+    other = second_daemon(st, str(tmp_path / "other")).start()
+    fresh = None
+    try:
+        def read():
+            for d in (st.d, other):
+                resp = d.get("/api/v1/ledger?department=hr&limit=5")
+                assert resp.status == 200, resp
+
+        oid = st.roster["officers"][0]["id"]
+        tok = st.token("officer", oid)
+        read()
+        for k in range(3):
+            iss = new_issue(st, oid, topic="hiring")
+            iid, hr_task = iss["id"], task_of(iss, "hr")
+            read()
+            if k == 1:      # returned at once, and routed back to hr
+                act_ok(st, hr_task, "return", dept="hr")
+                read()
+                resp = issue_act(st, iid, "route", {"departments": ["hr"], "reason": "确属人社职责"}, admin(st))
+                assert resp.status == 200, resp
+                read()
+                continue
+            resp = other.post("/api/v1/tasks/%s/claim" % hr_task, {"claimant": "赵六"},
+                              token=st.token("department", "hr"))
+            assert resp.status == 200, resp
+            read()
+            for action in ("respond", "resolve"):
+                act_ok(st, hr_task, action, dept="hr")
+                read()
+            verdict = {"satisfaction": "unsatisfied", "comment": "没有解决用工问题"} if k == 0 else \
+                {"satisfaction": "satisfied"}
+            resp = issue_act(st, iid, "confirm", verdict, tok)
+            assert resp.status == 200, resp
+            read()
+            if k == 0:      # hr returns it, and it goes to social
+                act_ok(st, hr_task, "return", dept="hr", text="属于人才服务，请转社会事务局")
+                read()
+                resp = issue_act(st, iid, "route", {"departments": ["social"], "reason": "改派"}, admin(st))
+                assert resp.status == 200, resp
+                read()
+        for i in range(5):
+            new_issue(st, oid, topic="tax")
+        read()
+        fresh = second_daemon(st, str(tmp_path / "fresh")).start()
+        truth = every_answer(fresh)
+        assert truth["whole"]["total"]["rated"] == 2, truth["whole"]["total"]
+        for d in (st.d, other):
+            assert_same_answers(every_answer(d), truth)
+    finally:
+        other.stop_and_check()
+        if fresh is not None:
+            fresh.stop_and_check()

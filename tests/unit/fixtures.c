@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 
 #include "liaison.h"
 #include "fixtures.h"
@@ -58,6 +59,24 @@ fixture_roster(void)
 	if ((roster = roster_load(ETC_DIR "/roster.json", &cause)) == NULL)
 		fail_msg("%s", cause);
 	return roster;
+}
+
+/*
+ * The ledger's public JSON, scored for roster at now with the fixture's
+ * weights, as text (freed by the caller): what two ledgers are compared by.
+ */
+char *
+fixture_ledger_text(struct ledger *l, const struct roster *roster,
+    int64_t now)
+{
+	cJSON *json;
+	char *out;
+
+	ledger_score(l, roster, fixture_weights, now);
+	json = ledger_json(l, roster, NULL, 0);
+	out = cJSON_PrintUnformatted(json);
+	cJSON_Delete(json);
+	return out;
 }
 
 /*

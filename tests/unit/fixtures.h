@@ -23,6 +23,7 @@ extern char fixture_file[];
 void fixture_zone(void);
 time_t fixture_local_time(int year, int month, int day, int hour, int minute);
 struct roster *fixture_roster(void);
+char *fixture_ledger_text(struct ledger *, const struct roster *, int64_t now);
 char *fixture_read(const char *path, size_t *len);
 int fixture_dir_make(const char *name, const char *file);
 void fixture_dir_remove(void);

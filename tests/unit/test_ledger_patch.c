@@ -48,14 +48,7 @@ row(redisReply *rows, const char *id, const char *created, const char *state)
 static char *
 text(struct ledger *l, const struct roster *roster)
 {
-	cJSON *json;
-	char *out;
-
-	ledger_score(l, roster, fixture_weights, NOW);
-	json = ledger_json(l, roster, NULL, 0);
-	out = cJSON_PrintUnformatted(json);
-	cJSON_Delete(json);
-	return out;
+	return fixture_ledger_text(l, roster, NOW);
 }
 
 static void
