@@ -736,6 +736,7 @@ void token_cache_forget(struct token_cache *, const char *);
 
 /* util.c */
 void util_sha256_hex(const void *, size_t, char out[TOKEN_HASH_LEN + 1]);
+size_t util_hash(const char *);
 int64_t util_now_ms(void);
 time_t util_now(void);
 const char *util_test_clock(void);

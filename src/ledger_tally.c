@@ -87,22 +87,11 @@ ledger_tally_fits(const struct ledger_tally *y, const struct roster *roster,
 	return y->roster == roster && now >= y->now;
 }
 
-/* FNV-1a of a task id. */
-static size_t
-ledger_tally_hash(const char *id)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *id != '\0'; id++)
-		h = (h ^ (unsigned char)*id) * 1099511628211ULL;
-	return (size_t)h;
-}
-
 /* The table's slot of id: its task, or the empty slot it would take. */
 static size_t *
 ledger_tally_slot(struct ledger_tally *y, const char *id)
 {
-	size_t i = ledger_tally_hash(id) & (y->tablecap - 1);
+	size_t i = util_hash(id) & (y->tablecap - 1);
 
 	while (y->table[i] != 0 &&
 	    strcmp(y->tasks[y->table[i] - 1].t.id, id) != 0)

@@ -44,20 +44,10 @@ ratelimit_free(struct ratelimit *rl)
 	free(rl);
 }
 
-static size_t
-ratelimit_hash(const char *key)
-{
-	size_t h = 5381;
-
-	while (*key != '\0')
-		h = h * 33 + (unsigned char)*key++;
-	return h;
-}
-
 static struct ratelimit_slot *
 ratelimit_find(struct ratelimit_slot *slots, size_t size, const char *key)
 {
-	size_t i = ratelimit_hash(key) & (size - 1);
+	size_t i = util_hash(key) & (size - 1);
 
 	while (slots[i].key[0] != '\0' && strcmp(slots[i].key, key) != 0)
 		i = (i + 1) & (size - 1);

@@ -22,6 +22,20 @@
 
 #include "liaison.h"
 
+/*
+ * FNV-1a of a string: the key hash of the in-memory tables (rate limits,
+ * the ledger's tally).
+ */
+size_t
+util_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (size_t)h;
+}
+
 /* Write SHA-256 of len bytes at data, in lower-case hex, to out. */
 void
 util_sha256_hex(const void *data, size_t len, char out[TOKEN_HASH_LEN + 1])
