@@ -94,10 +94,13 @@ def changer(st, via, dept, stop, done):
         done.append(n)
 
 
-def changes_and_reads(st, other, readers, query, seconds, pause=0.0):
+def changes_and_reads(st, other, readers, query, seconds, pause=0.0, late=None):
     """land's tasks changed through st.d and tax's through other, while
     readers (daemons) read query, for seconds; returns how many changes
-    were made. A failure in any thread fails the test."""
+    were made. late, if given, is started (late.start()) once the changes
+    run, and read too: a daemon reads its period whole as it starts (the
+    warm-up), so its whole read is one that changes come during. A
+    failure in any thread fails the test."""
     stop, done, errors = threading.Event(), [], []
 
     def run(fn, *args):
@@ -118,6 +121,11 @@ def changes_and_reads(st, other, readers, query, seconds, pause=0.0):
     workers += [threading.Thread(target=run, args=(reader, d)) for d in readers]
     for w in workers:
         w.start()
+    if late is not None:
+        lib.wait_for(lambda: len(done) >= 2, 10, what="the changes under way")
+        late.start()
+        workers.append(threading.Thread(target=run, args=(reader, late)))
+        workers[-1].start()
     time.sleep(seconds)
     stop.set()
     for w in workers:
@@ -138,14 +146,18 @@ def test_cached_ledgers_of_two_daemons_equal_a_whole_read_after_changes_during_r
                                  for i in range(50)])
         other = second_daemon(st, str(tmp_path / "other")).start()
         whole = daemon_with(st, str(tmp_path / "whole"), 0).start()
+        # st.d and other read the period whole as they started (the
+        # warm-up), before any change; late starts while the changes run
+        late = second_daemon(st, str(tmp_path / "late"))
         try:
             mon = Monitor(st)
             try:
-                n = changes_and_reads(st, other, (st.d, other, st.d, other), "/api/v1/ledger?limit=10", 4)
+                n = changes_and_reads(st, other, (st.d, other, st.d, other), "/api/v1/ledger?limit=10", 4,
+                                      late=late)
             finally:
                 lines = mon.close()
             assert n >= 10, "only %d changes" % n
-            # the first whole reads ran while the issues changed
+            # late's first whole read ran while the issues changed
             calls = [x for x in lines if '"EVALSHA"' in x]
             slices = [i for i, x in enumerate(calls) if '"period"' in x]
             reads = set(ledger_reads(calls))
@@ -156,12 +168,12 @@ def test_cached_ledgers_of_two_daemons_equal_a_whole_read_after_changes_during_r
             time.sleep(CACHE_MS / 1000 + 0.2)
             truth = whole_ledger(whole)
             assert len(truth["issues"]) > ISSUES
-            for d in (st.d, other):
+            for d in (st.d, other, late):
                 got = whole_ledger(d)
                 assert [r["id"] for r in got["issues"]] == [r["id"] for r in truth["issues"]]
                 assert got == truth
             truth = every_answer(whole)
-            for d in (st.d, other):
+            for d in (st.d, other, late):
                 assert_same_answers(every_answer(d), truth)
             # a change through one daemon shows at once there, and on the
             # other within cache_ms, as one issue's read
@@ -181,6 +193,7 @@ def test_cached_ledgers_of_two_daemons_equal_a_whole_read_after_changes_during_r
         finally:
             other.stop_and_check()
             whole.stop_and_check()
+            late.stop_and_check()
 
 
 def counted(d):
