@@ -650,6 +650,12 @@ size_t similar_bands_index_bytes(const struct similar_bands_index *);
  * (docs/BENCHMARKS.md).
  */
 #define SIMILAR_WINDOW_WALK_MAX 6144
+/*
+ * A full window evicts its oldest window_max / this entries at once (at
+ * least one), oldest half-month first: one posting pass for the batch,
+ * not a walk of every evicted entry's postings (docs/OPERATIONS.md).
+ */
+#define SIMILAR_WINDOW_EVICT_SHARE 32
 struct similar_window *similar_window_new(size_t max_entries);
 void similar_window_free(struct similar_window *);
 /* Add or update an open issue: period_key = year*24 + (month-1)*2 + (half-1). */
@@ -670,6 +676,7 @@ size_t similar_window_match(struct similar_window *, const char *topic,
     const char *text, int min_period_key, double threshold,
     struct similar_match *out, size_t max);
 size_t similar_window_bytes(const struct similar_window *);
+size_t similar_window_steps(const struct similar_window *);
 void similar_window_set_walk_max(struct similar_window *, size_t);
 
 /* task.c */

@@ -57,6 +57,7 @@ struct similar_window_posting {
 	uint32_t gram;
 	uint32_t n;
 	uint32_t alloc;          /* 0: the table slot is empty */
+	uint32_t filtered;       /* the eviction that last filtered it */
 	uint32_t *slots;
 };
 
@@ -109,6 +110,8 @@ struct similar_window {
 	uint32_t index_mask;
 
 	size_t walk_max;         /* see SIMILAR_WINDOW_WALK_MAX */
+	size_t steps;            /* posting slots written or read, not by matches */
+	uint32_t evictions;      /* batches evicted (postings' filtered) */
 
 	struct similar_window_topic *topics;
 	size_t ntopics;
@@ -280,6 +283,7 @@ similar_window_posting_get(struct similar_window_table *t, uint32_t key)
 	p->gram = key;
 	p->n = 0;
 	p->alloc = 2;
+	p->filtered = 0;
 	p->slots = xreallocarray(NULL, p->alloc, sizeof *p->slots);
 	t->used++;
 	t->empty++;
@@ -305,8 +309,8 @@ similar_window_table_add(struct similar_window_table *t, uint32_t key,
 
 /* Take slot out of the posting of key in t (once). */
 static void
-similar_window_table_remove(struct similar_window_table *t, uint32_t key,
-    uint32_t slot)
+similar_window_table_remove(struct similar_window *w,
+    struct similar_window_table *t, uint32_t key, uint32_t slot)
 {
 	struct similar_window_posting *p;
 	uint32_t j;
@@ -314,6 +318,7 @@ similar_window_table_remove(struct similar_window_table *t, uint32_t key,
 	if ((p = similar_window_posting_find(t, key)) == NULL)
 		return;
 	for (j = 0; j < p->n; j++) {
+		w->steps++;
 		if (p->slots[j] == slot) {
 			p->slots[j] = p->slots[--p->n];
 			break;
@@ -323,25 +328,38 @@ similar_window_table_remove(struct similar_window_table *t, uint32_t key,
 		t->empty++;
 }
 
+/*
+ * Keep in p (of t) only the slots whose entries still have an issue: the
+ * one pass that takes many marked entries out of a posting at once.
+ */
+static void
+similar_window_posting_filter(struct similar_window *w,
+    struct similar_window_table *t, struct similar_window_posting *p)
+{
+	uint32_t j, k;
+
+	if (p->n == 0)
+		return;
+	w->steps += p->n;
+	for (j = k = 0; j < p->n; j++) {
+		if (w->entries[p->slots[j]].issue != NULL)
+			p->slots[k++] = p->slots[j];
+	}
+	p->n = k;
+	if (k == 0)
+		t->empty++;
+}
+
 /* Keep in t's postings only the slots whose entries still have an issue. */
 static void
 similar_window_table_filter(struct similar_window *w,
     struct similar_window_table *t)
 {
-	struct similar_window_posting *p;
-	uint32_t i, j, k;
+	uint32_t i;
 
 	for (i = 0; i <= t->mask; i++) {
-		p = &t->table[i];
-		if (p->alloc == 0 || p->n == 0)
-			continue;
-		for (j = k = 0; j < p->n; j++) {
-			if (w->entries[p->slots[j]].issue != NULL)
-				p->slots[k++] = p->slots[j];
-		}
-		p->n = k;
-		if (k == 0)
-			t->empty++;
+		if (t->table[i].alloc != 0)
+			similar_window_posting_filter(w, t, &t->table[i]);
 	}
 	similar_window_table_tidy(t);
 }
@@ -491,6 +509,7 @@ similar_window_postings_add(struct similar_window *w, uint32_t slot)
 
 	for (i = 0; i < e->ngrams; i++)
 		similar_window_table_add(&t->grams, e->grams[i], slot);
+	w->steps += e->ngrams;
 	t->nentries++;
 	similar_window_bands_resize(w, e->topic);
 	if (similar_window_bands_has(t, slot))
@@ -507,7 +526,7 @@ similar_window_postings_remove(struct similar_window *w, uint32_t slot)
 	uint32_t i;
 
 	for (i = 0; i < e->ngrams; i++)
-		similar_window_table_remove(&t->grams, e->grams[i], slot);
+		similar_window_table_remove(w, &t->grams, e->grams[i], slot);
 	if (similar_window_bands_has(t, slot))
 		similar_window_bands_update(w, slot, 0);
 	t->nentries--;
@@ -607,6 +626,83 @@ similar_window_entry_release(struct similar_window *w, uint32_t slot)
 	e->next = w->free_slot;
 	w->free_slot = slot;
 	w->nentries--;
+}
+
+/*
+ * Mark the entry in slot as going: out of the issue index, no issue id,
+ * but still in its slot, period and postings, which a filter then passes
+ * over once for many such entries (posting_filter, bands_expire).
+ */
+static void
+similar_window_entry_mark(struct similar_window *w, uint32_t slot,
+    char *dirty)
+{
+	struct similar_window_entry *e = &w->entries[slot];
+
+	similar_window_index_delete(w,
+	    similar_window_index_position(w, e->issue));
+	free(e->issue);
+	e->issue = NULL;
+	dirty[e->topic] = 1;
+	w->topics[e->topic].nentries--;
+}
+
+/*
+ * Make room in a full window: take its SIMILAR_WINDOW_EVICT_SHARE-th
+ * oldest entries out at once (oldest period first, in each the first added
+ * first). One at a time, each would walk its grams' postings to find
+ * itself, with near-identical titles the whole window each time; at once,
+ * each posting the batch's grams name is filtered once, so that an add
+ * costs a bounded number of posting steps whatever the window's size.
+ */
+static void
+similar_window_evict(struct similar_window *w)
+{
+	struct similar_window_entry *e;
+	struct similar_window_posting *p;
+	struct similar_window_table *t;
+	uint32_t *slots, slot;
+	size_t want, n = 0, i, j;
+	char *dirty;
+
+	want = w->max_entries / SIMILAR_WINDOW_EVICT_SHARE;
+	if (want < 1)
+		want = 1;
+	if (want > w->nentries)
+		want = w->nentries;
+	slots = xreallocarray(NULL, want, sizeof *slots);
+	dirty = xcalloc(w->ntopics, 1);
+	for (i = 0; i < w->nperiods && n < want; i++) {
+		for (slot = w->periods[i].head; slot != SIMILAR_WINDOW_NONE &&
+		    n < want; slot = w->entries[slot].next) {
+			similar_window_entry_mark(w, slot, dirty);
+			slots[n++] = slot;
+		}
+	}
+	w->evictions++;
+	for (i = 0; i < n; i++) {
+		e = &w->entries[slots[i]];
+		t = &w->topics[e->topic].grams;
+		for (j = 0; j < e->ngrams; j++) {
+			p = similar_window_posting_find(t, e->grams[j]);
+			if (p == NULL || p->filtered == w->evictions)
+				continue;
+			p->filtered = w->evictions;
+			similar_window_posting_filter(w, t, p);
+		}
+	}
+	for (i = 0; i < w->ntopics; i++) {
+		if (!dirty[i])
+			continue;
+		similar_window_table_tidy(&w->topics[i].grams);
+		similar_window_bands_expire(w, (uint32_t)i);
+	}
+	for (i = 0; i < n; i++) {
+		similar_window_period_unlink(w, slots[i]);
+		similar_window_entry_release(w, slots[i]);
+	}
+	free(dirty);
+	free(slots);
 }
 
 /* Remove the entry in slot, found at index position pos. */
@@ -733,8 +829,9 @@ similar_window_free(struct similar_window *w)
  * may be NULL; text is the issue's title + "\n" + detail. The window keeps
  * copies of the strings and the grams of the text, not the text.
  *
- * When the window is full the entry added first to its oldest period is
- * evicted; an issue older than every entry of a full window is not added.
+ * When the window is full, its SIMILAR_WINDOW_EVICT_SHARE-th oldest
+ * entries are evicted at once (similar_window_evict); an issue older than
+ * every entry of a full window is not added.
  * Return 0 when the issue is in the window, -1 when it was not added.
  */
 int
@@ -744,17 +841,13 @@ similar_window_add(struct similar_window *w, const char *issue,
 {
 	struct similar_window_entry *e;
 	struct similar_grams g;
-	struct similar_window_period *oldest;
 	uint32_t slot;
 
 	similar_window_remove(w, issue);
 	if (w->nentries >= w->max_entries) {
-		oldest = &w->periods[0];
-		if (period_key < oldest->key)
+		if (period_key < w->periods[0].key)
 			return -1;
-		slot = oldest->head;
-		similar_window_entry_remove(w, slot,
-		    similar_window_index_position(w, w->entries[slot].issue));
+		similar_window_evict(w);
 	}
 
 	similar_grams(text, &g);
@@ -838,7 +931,6 @@ void
 similar_window_expire(struct similar_window *w, int oldest_period_key)
 {
 	struct similar_window_topic *t;
-	struct similar_window_entry *e;
 	uint32_t slot, next;
 	size_t nold, n, ti;
 	char *dirty;
@@ -853,15 +945,8 @@ similar_window_expire(struct similar_window *w, int oldest_period_key)
 	dirty = xcalloc(w->ntopics, 1);
 	for (n = 0; n < nold; n++) {
 		for (slot = w->periods[n].head; slot != SIMILAR_WINDOW_NONE;
-		    slot = w->entries[slot].next) {
-			e = &w->entries[slot];
-			similar_window_index_delete(w,
-			    similar_window_index_position(w, e->issue));
-			free(e->issue);
-			e->issue = NULL;
-			dirty[e->topic] = 1;
-			w->topics[e->topic].nentries--;
-		}
+		    slot = w->entries[slot].next)
+			similar_window_entry_mark(w, slot, dirty);
 	}
 	for (ti = 0; ti < w->ntopics; ti++) {
 		if (!dirty[ti])
@@ -1187,6 +1272,17 @@ void
 similar_window_set_walk_max(struct similar_window *w, size_t walk_max)
 {
 	w->walk_max = walk_max;
+}
+
+/*
+ * The posting slots adds and removals have written or read so far (not
+ * matches'): what keeping the window costs, counted the same on any
+ * machine (the unit tests and the bench read it).
+ */
+size_t
+similar_window_steps(const struct similar_window *w)
+{
+	return w->steps;
 }
 
 /* Return the bytes t has allocated: its places and their slot arrays. */

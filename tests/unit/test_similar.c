@@ -515,6 +515,119 @@ test_similar_window_evicts_the_oldest_period_first(void **state)
 	similar_window_free(w);
 }
 
+/*
+ * A full window evicts its oldest window_max / SIMILAR_WINDOW_EVICT_SHARE
+ * entries at once: the oldest period's, then the next period's first
+ * added, and then has room for as many adds again.
+ */
+static void
+test_similar_window_full_evicts_a_share_at_once(void **state)
+{
+	struct similar_window *w;
+	struct similar_match m[256];
+	size_t max = 4 * SIMILAR_WINDOW_EVICT_SHARE, i, n;
+	char issue[16];
+
+	w = similar_window_new(max);
+	for (i = 0; i < max; i++) {
+		snprintf(issue, sizeof issue, "I%zu", i);
+		assert_int_equal(similar_window_add(w, issue, "logistics", "E",
+		    i < 3 ? 10 : 11, NULL, LAMP_1), 0);
+	}
+	assert_int_equal(similar_window_add(w, "N0", "logistics", "E", 11,
+	    NULL, LAMP_1), 0);
+	/* Four went: I0-I2 (period 10), then I3 (the first of 11). */
+	assert_int_equal(similar_window_count(w), max - 4 + 1);
+	for (i = 0; i < 4; i++) {
+		snprintf(issue, sizeof issue, "I%zu", i);
+		assert_false(similar_window_has(w, issue));
+	}
+	assert_true(similar_window_has(w, "I4"));
+	assert_true(similar_window_has(w, "N0"));
+	/* Room for three more, then the next four oldest go. */
+	for (i = 1; i <= 3; i++) {
+		snprintf(issue, sizeof issue, "N%zu", i);
+		similar_window_add(w, issue, "logistics", "E", 12, NULL,
+		    LAMP_2);
+	}
+	assert_int_equal(similar_window_count(w), max);
+	assert_true(similar_window_has(w, "I4"));
+	similar_window_add(w, "N4", "logistics", "E", 12, NULL, LAMP_2);
+	assert_int_equal(similar_window_count(w), max - 4 + 1);
+	assert_false(similar_window_has(w, "I7"));
+	assert_true(similar_window_has(w, "I8"));
+	/* The evicted match no more: I8 on, and N0. */
+	n = similar_window_match(w, "logistics", LAMP_1, 0, 0.99, m,
+	    sizeof m / sizeof m[0]);
+	assert_int_equal(n, max - 8 + 1);
+	for (i = 0; i < n; i++) {
+		assert_false(strlen(m[i].issue) == 2 &&
+		    m[i].issue[0] == 'I' && m[i].issue[1] < '8');
+	}
+	similar_window_free(w);
+}
+
+/* A title the whole window shares, and a detail of two varying characters. */
+static void
+near_identical_text(char *buf, size_t len, size_t i)
+{
+	static const char pool[] = "东南西北中新华兴安平和泰康宁远长";
+	size_t n = (sizeof pool - 1) / 3;
+
+	snprintf(buf, len, "园区道路路灯损坏夜间通行困难\n%.3s%.3s路段",
+	    pool + i % n * 3, pool + i / n % n * 3);
+}
+
+/*
+ * The posting slots one add costs in a full window of max near-identical
+ * texts (every gram's posting holds the whole window), per add, over
+ * another max adds.
+ */
+static double
+steps_per_add_when_full(size_t max)
+{
+	struct similar_window *w;
+	char issue[24], text[128];
+	size_t i, before = 0;
+	double per;
+
+	w = similar_window_new(max);
+	for (i = 0; i < 2 * max; i++) {
+		if (i == max)
+			before = similar_window_steps(w);
+		snprintf(issue, sizeof issue, "I%zu", i);
+		near_identical_text(text, sizeof text, i);
+		assert_int_equal(similar_window_add(w, issue, "logistics", "E",
+		    11, NULL, text), 0);
+	}
+	per = (double)(similar_window_steps(w) - before) / (double)max;
+	similar_window_free(w);
+	return per;
+}
+
+/*
+ * Eviction does not grow with the window: one at a time, each evicted
+ * entry walked its grams' postings (the whole window, here), and a full
+ * window of 10^6 near-identical titles took minutes to load.
+ */
+static void
+test_similar_window_eviction_cost_does_not_grow_with_the_window(void **state)
+{
+	struct similar_grams g;
+	char text[128];
+	double small, large;
+
+	near_identical_text(text, sizeof text, 0);
+	similar_grams(text, &g);
+	small = steps_per_add_when_full(1024);
+	large = steps_per_add_when_full(8192);
+	/* The add's own grams, and each a filter pass's share. */
+	assert_true(small <= 3.0 * SIMILAR_WINDOW_EVICT_SHARE * (double)g.n);
+	assert_true(large <= 3.0 * SIMILAR_WINDOW_EVICT_SHARE * (double)g.n);
+	assert_true(large <= small * 1.25);
+	free(g.v);
+}
+
 static void
 test_similar_window_ignores_empty_text(void **state)
 {
@@ -984,6 +1097,8 @@ main(void)
 		cmocka_unit_test(test_similar_window_keeps_topics_apart),
 		cmocka_unit_test(test_similar_window_filters_and_expires_by_period),
 		cmocka_unit_test(test_similar_window_evicts_the_oldest_period_first),
+		cmocka_unit_test(test_similar_window_full_evicts_a_share_at_once),
+		cmocka_unit_test(test_similar_window_eviction_cost_does_not_grow_with_the_window),
 		cmocka_unit_test(test_similar_window_ignores_empty_text),
 		cmocka_unit_test(test_similar_window_match_finds_what_a_full_scan_finds),
 		cmocka_unit_test(test_similar_window_answers_the_samples_as_a_full_scan),
