@@ -620,6 +620,13 @@ uint32_t similar_hash_string(const char *);
 
 /* similar_bands.c */
 #define SIMILAR_BANDS 48         /* MinHash bands of a text */
+/*
+ * The most entries a band index keeps under one band key (the first
+ * added; later ones are found through their other bands only): a key that
+ * many share marks a text common to them all, not a near duplicate, and a
+ * longer run made every add walk it (similar_bands.c).
+ */
+#define SIMILAR_BANDS_KEY_MAX 256
 struct similar_bands_index;
 void similar_bands(const struct similar_grams *, uint32_t *keys);
 struct similar_bands_index *similar_bands_index_new(void);

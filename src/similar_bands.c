@@ -14,6 +14,10 @@
  * 0.50 at Dice 0.22, 0.88 at 0.35, 0.997 at 0.5, 0.99999 at 0.6. Unrelated
  * texts share about 0.04 of 31 grams, so a band's bucket holds ~10^-6 of
  * the topic: the step's cost does not grow with the window until 10^6.
+ * Texts that all share one title share most bands: a bucket keeps at most
+ * SIMILAR_BANDS_KEY_MAX entries, so that neither an add nor a match walks
+ * the whole topic (a window of 10^5 such texts took over ten minutes to
+ * load); an entry past it is found through its other bands.
  *
  * The index is an open-addressing table of (key, slot) pairs, 8 bytes
  * each, 40 to 80 % full (a key's place is its value scaled to the table,
@@ -135,15 +139,27 @@ similar_bands_part_places(struct similar_bands_part *p, uint32_t size)
 	memset(p->pairs, 0xff, (size_t)size * sizeof *p->pairs);
 }
 
-/* Put pair in its place (the part has room). */
-static void
+/*
+ * Put pair in its place (the part has room) and return 0, or return -1
+ * when its key already has SIMILAR_BANDS_KEY_MAX pairs: a band that many
+ * entries share tells a match nothing, and a key's pairs are one run of
+ * the table, which every put of the key would walk (near-identical titles
+ * made loading a window quadratic).
+ */
+static int
 similar_bands_part_put(struct similar_bands_part *p, uint64_t pair)
 {
 	uint32_t pos = similar_bands_part_home((uint32_t)(pair >> 32), p->size);
+	uint32_t same = 0;
 
-	while (p->pairs[pos] != SIMILAR_BANDS_EMPTY)
+	while (p->pairs[pos] != SIMILAR_BANDS_EMPTY) {
+		if ((p->pairs[pos] >> 32) == (pair >> 32) &&
+		    ++same >= SIMILAR_BANDS_KEY_MAX)
+			return -1;
 		pos = similar_bands_part_next(p, pos);
+	}
 	p->pairs[pos] = pair;
+	return 0;
 }
 
 /*
@@ -163,11 +179,13 @@ similar_bands_part_rebuild(struct similar_bands_part *p,
 		    (keep == NULL || keep((uint32_t)old[i], arg)))
 			old[n++] = old[i];
 	}
-	p->n = n;
 	similar_bands_part_places(p, n * 2 > SIMILAR_BANDS_PART_MIN ? n * 2 :
 	    SIMILAR_BANDS_PART_MIN);
-	for (i = 0; i < n; i++)
-		similar_bands_part_put(p, old[i]);
+	p->n = 0;
+	for (i = 0; i < n; i++) {
+		if (similar_bands_part_put(p, old[i]) == 0)
+			p->n++;
+	}
 	free(old);
 }
 
@@ -222,7 +240,10 @@ similar_bands_index_free(struct similar_bands_index *x)
 	free(x);
 }
 
-/* Add the n keys of slot; a part grows by half at 80 % full. */
+/*
+ * Add the n keys of slot, each unless SIMILAR_BANDS_KEY_MAX slots have it
+ * already; a part grows by half at 80 % full.
+ */
 void
 similar_bands_index_add(struct similar_bands_index *x, const uint32_t *keys,
     size_t n, uint32_t slot)
@@ -234,8 +255,9 @@ similar_bands_index_add(struct similar_bands_index *x, const uint32_t *keys,
 		p = similar_bands_part_of(x, keys[i]);
 		if ((uint64_t)(p->n + 1) * 5 > (uint64_t)p->size * 4)
 			similar_bands_part_rebuild(p, NULL, NULL);
-		similar_bands_part_put(p, (uint64_t)keys[i] << 32 | slot);
-		p->n++;
+		if (similar_bands_part_put(p, (uint64_t)keys[i] << 32 |
+		    slot) == 0)
+			p->n++;
 	}
 }
 

@@ -1057,6 +1057,57 @@ test_similar_window_band_step_finds_near_duplicates_in_a_huge_topic(void **state
 	similar_window_free(w);
 }
 
+/* similar_bands_index_each's call: count the slots given. */
+static void
+count_slot(uint32_t slot, void *arg)
+{
+	size_t *n = arg;
+
+	(void)slot;
+	(*n)++;
+}
+
+/*
+ * Entries that all share their bands (one title for all) are kept under a
+ * band key up to SIMILAR_BANDS_KEY_MAX only: a key's pairs are one run of
+ * the index, which each add walked (loading 10^5 such texts took over ten
+ * minutes). A key of few entries keeps them all, and a removal still
+ * takes an entry out.
+ */
+static void
+test_similar_bands_keep_at_most_key_max_entries_a_key(void **state)
+{
+	struct similar_bands_index *x;
+	uint32_t same[SIMILAR_BANDS], own[SIMILAR_BANDS], slot;
+	size_t n, i;
+
+	for (i = 0; i < SIMILAR_BANDS; i++)
+		same[i] = 0x9e3779b9u * (uint32_t)(i + 1);
+	x = similar_bands_index_new();
+	for (slot = 0; slot < 20 * SIMILAR_BANDS_KEY_MAX; slot++)
+		similar_bands_index_add(x, same, SIMILAR_BANDS, slot);
+	n = 0;
+	similar_bands_index_each(x, same, SIMILAR_BANDS, count_slot, &n);
+	assert_int_equal(n, (size_t)SIMILAR_BANDS * SIMILAR_BANDS_KEY_MAX);
+	/* A removal takes one out. */
+	similar_bands_index_remove(x, same, SIMILAR_BANDS, 0);
+	n = 0;
+	similar_bands_index_each(x, same, SIMILAR_BANDS, count_slot, &n);
+	assert_int_equal(n, (size_t)SIMILAR_BANDS *
+	    (SIMILAR_BANDS_KEY_MAX - 1));
+	/* Keys of their own: every entry kept. */
+	for (slot = 0; slot < 1000; slot++) {
+		for (i = 0; i < SIMILAR_BANDS; i++)
+			own[i] = 0x85ebca6bu * (slot + 1) + (uint32_t)i;
+		similar_bands_index_add(x, own, SIMILAR_BANDS, 100000 + slot);
+		n = 0;
+		similar_bands_index_each(x, own, SIMILAR_BANDS, count_slot,
+		    &n);
+		assert_int_equal(n, SIMILAR_BANDS);
+	}
+	similar_bands_index_free(x);
+}
+
 static void
 test_similar_window_bytes_grow_with_entries(void **state)
 {
@@ -1104,6 +1155,7 @@ main(void)
 		cmocka_unit_test(test_similar_window_answers_the_samples_as_a_full_scan),
 		cmocka_unit_test(test_similar_window_skipping_common_grams_loses_nothing),
 		cmocka_unit_test(test_similar_window_band_step_finds_near_duplicates_in_a_huge_topic),
+		cmocka_unit_test(test_similar_bands_keep_at_most_key_max_entries_a_key),
 		cmocka_unit_test(test_similar_window_bytes_grow_with_entries),
 	};
 
