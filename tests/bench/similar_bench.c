@@ -2,7 +2,7 @@
  * similar_bench.c -- how fast the similarity window matches a new item
  * against a province's open issues, and what the window costs in memory.
  *
- *	similar_bench [entries [matches [seed [phrases|dense]]]]
+ *	similar_bench [entries [matches [seed [phrases|dense|near [full]]]]]
  *
  * Builds a window of entries (default 100000) open issues spread over the
  * sample roster's 17 topics and four half-months, with Chinese texts made
@@ -27,6 +27,14 @@
  * against the exact walk's (similar_window_set_walk_max(SIZE_MAX)).
  * Built with -DSIMILAR_BENCH_OLD (a base revision's window, which may not
  * have that call) it leaves the recall out.
+ *
+ * "near" texts are one title for all and a detail differing in two
+ * characters (every gram's posting holds the whole window): the worst case
+ * of keeping the window, not of matching, so its matches are not timed.
+ * "full" makes the window hold entries at most ([classify] window_max
+ * reached) and then adds entries more, each to a full window: it prints
+ * their CPU per add, the worst single add (the batch eviction's pause)
+ * and, when not OLD, the posting steps per add (similar_window_steps).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -168,6 +176,17 @@ make_dense(char *buf, size_t len)
 	add_chars(buf, len, pool, sizeof pool - 1, 8);
 	add(buf, len, "\n");
 	add_chars(buf, len, pool, sizeof pool - 1, 24);
+}
+
+/* Write a near-identical item: one title, two characters of difference. */
+static void
+make_near(char *buf, size_t len, size_t i)
+{
+	size_t n = (sizeof names - 1) / 3;
+
+	snprintf(buf, len, "园区道路路灯损坏夜间通行困难\n企业反映%.3s%.3s%.3s"
+	    "路段路灯损坏，员工夜班通勤不便", names + i % n * 3,
+	    names + i / n % n * 3, names + i / n / n % n * 3);
 }
 
 #define PICK(a) (a[rand_r(&seed) % (sizeof a / sizeof a[0])])
@@ -368,7 +387,12 @@ main(int argc, char **argv)
 	int period;
 	double start, cpu, build, build_cpu, *times, *cpus;
 	long rss0, rss1;
-	int t, dense = 0, ntopics = NTOPICS;
+	int t, dense = 0, near = 0, is_full = 0, ntopics = NTOPICS;
+	size_t nadd, worst_i = 0, plant_from = 0;
+	double add_cpu, worst = 0, fill_cpu = 0;
+#ifndef SIMILAR_BENCH_OLD
+	size_t steps0 = 0;
+#endif
 
 	if (argc > 1)
 		entries = strtoul(argv[1], NULL, 10);
@@ -376,16 +400,21 @@ main(int argc, char **argv)
 		matches = strtoul(argv[2], NULL, 10);
 	if (argc > 3)
 		seed = strtoul(argv[3], NULL, 10);
-	if (argc > 4)
+	if (argc > 4) {
 		dense = strcmp(argv[4], "dense") == 0;
-	if (entries == 0 || matches == 0 || (argc > 4 && !dense &&
-	    strcmp(argv[4], "phrases") != 0)) {
+		near = strcmp(argv[4], "near") == 0;
+	}
+	if (argc > 5)
+		is_full = strcmp(argv[5], "full") == 0;
+	if (entries == 0 || matches == 0 || (argc > 4 && !dense && !near &&
+	    strcmp(argv[4], "phrases") != 0) || (argc > 5 && !is_full)) {
 		fprintf(stderr, "usage: similar_bench [entries [matches "
-		    "[seed [phrases|dense]]]]\n");
+		    "[seed [phrases|dense|near [full]]]]]\n");
 		return 1;
 	}
-	if (dense)
+	if (dense || near)
 		ntopics = 1;
+	nadd = is_full ? 2 * entries : entries;
 	times = calloc(matches, sizeof *times);
 	cpus = calloc(matches, sizeof *cpus);
 	if (times == NULL || cpus == NULL)
@@ -399,24 +428,47 @@ main(int argc, char **argv)
 		/* Every third of the window, about, of two periods in four. */
 		stride = entries / (PLANT_PER_LEVEL * 3) > 0 ?
 		    entries / (PLANT_PER_LEVEL * 3) : 1;
+		/* Full: from the adds no batch eviction reaches. */
+		if (is_full) {
+			plant_from = entries + entries / 8;
+			stride = stride * 7 / 8 > 0 ? stride * 7 / 8 : 1;
+		}
 	}
-	w = similar_window_new(entries > 200000 ? entries : 200000);
+	w = similar_window_new(is_full || entries > 200000 ? entries : 200000);
 	start = now_seconds();
 	cpu = cpu_seconds();
-	for (i = 0; i < entries; i++) {
-		t = dense ? 1 : rand_r(&seed) % NTOPICS;
+	for (i = 0; i < nadd; i++) {
+		if (i == entries) {
+			/* Full from here: each add evicts, or is one of a batch. */
+			fill_cpu = cpu_seconds() - cpu;
+#ifndef SIMILAR_BENCH_OLD
+			steps0 = similar_window_steps(w);
+#endif
+		}
+		t = dense || near ? 1 : rand_r(&seed) % NTOPICS;
 		if (dense)
 			make_dense(text, sizeof text);
+		else if (near)
+			make_near(text, sizeof text, i);
 		else
 			make_text(text, sizeof text, t);
+		add_cpu = i >= entries ? cpu_seconds() : 0;
 		snprintf(issue, sizeof issue, "I%zu", i + 1);
 		snprintf(enterprise, sizeof enterprise, "91340800%010zu",
 		    (size_t)rand_r(&seed) % 1000000);
 		period = PERIOD_NOW - rand_r(&seed) % 4;
+		/* Full: oldest first, as a start-up reads them. */
+		if (is_full)
+			period = PERIOD_NOW - (int)(3 - 4 * i / nadd);
 		similar_window_add(w, issue, topics[t], enterprise, period,
 		    NULL, text);
+		if (i >= entries && cpu_seconds() - add_cpu > worst) {
+			worst = cpu_seconds() - add_cpu;
+			worst_i = i;
+		}
 		/* Plant targets: current and previous half-month. */
-		if (dense && nkept < PLANT_PER_LEVEL && i >= nkept * stride &&
+		if (dense && nkept < PLANT_PER_LEVEL &&
+		    i >= plant_from + nkept * stride &&
 		    period >= PERIOD_NOW - 1) {
 			memcpy(kept[nkept].text, text, sizeof text);
 			memcpy(kept[nkept++].issue, issue, sizeof issue);
@@ -426,6 +478,26 @@ main(int argc, char **argv)
 	build_cpu = cpu_seconds() - cpu;
 	rss1 = rss_kb();
 	bytes = similar_window_bytes(w);
+	if (is_full) {
+		printf("full window of %zu (%s text): %zu adds to it, %.2f s "
+		    "of CPU (%.1f us per add; filling it: %.1f us per add); "
+		    "worst add %.1f ms (add %zu)\n", entries, near ? "near" :
+		    dense ? "dense" : "phrase", nadd - entries,
+		    build_cpu - fill_cpu, (build_cpu - fill_cpu) * 1e6 /
+		    (double)(nadd - entries), fill_cpu * 1e6 / (double)entries,
+		    worst * 1e3, worst_i);
+#ifndef SIMILAR_BENCH_OLD
+		printf("  posting steps per add to the full window: %.1f\n",
+		    (double)(similar_window_steps(w) - steps0) /
+		    (double)(nadd - entries));
+#endif
+	}
+	if (near) {
+		similar_window_free(w);
+		free(times);
+		free(cpus);
+		return 0;
+	}
 
 	for (i = 0; i < matches; i++) {
 		t = dense ? 1 : rand_r(&seed) % NTOPICS;
