@@ -691,15 +691,23 @@ similar_window_evict(struct similar_window *w)
 			similar_window_posting_filter(w, t, p);
 		}
 	}
+	/*
+	 * Out of the band indexes one by one (a key's run is at most
+	 * SIMILAR_BANDS_KEY_MAX long): a pass over a whole index, as an
+	 * expiry makes, would cost each add a share of it.
+	 */
+	for (i = 0; i < n; i++) {
+		if (similar_window_bands_has(
+		    &w->topics[w->entries[slots[i]].topic], slots[i]))
+			similar_window_bands_update(w, slots[i], 0);
+		similar_window_period_unlink(w, slots[i]);
+		similar_window_entry_release(w, slots[i]);
+	}
 	for (i = 0; i < w->ntopics; i++) {
 		if (!dirty[i])
 			continue;
 		similar_window_table_tidy(&w->topics[i].grams);
-		similar_window_bands_expire(w, (uint32_t)i);
-	}
-	for (i = 0; i < n; i++) {
-		similar_window_period_unlink(w, slots[i]);
-		similar_window_entry_release(w, slots[i]);
+		similar_window_bands_resize(w, (uint32_t)i);
 	}
 	free(dirty);
 	free(slots);
