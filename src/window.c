@@ -55,18 +55,39 @@ window_schedule(struct window *w, int ms)
 		evtimer_add(w->timer, &tv);
 }
 
-/* Put one issue (fields as read.lua's "since" gives them) in the index. */
+/*
+ * The fields the window reads of an issue (read.lua's "window": their
+ * values in this order, not the whole hash), and their places.
+ */
+#define WINDOW_FIELDS "id topic enterprise period group title detail state"
+enum window_field {
+	WINDOW_ID, WINDOW_TOPIC, WINDOW_ENTERPRISE, WINDOW_PERIOD,
+	WINDOW_GROUP, WINDOW_TITLE, WINDOW_DETAIL, WINDOW_STATE, WINDOW_NFIELDS
+};
+
+/* The value at place i of an issue's row, or NULL (a field it lacks). */
+static const char *
+window_field(const redisReply *f, enum window_field i)
+{
+	if (f == NULL || f->type != REDIS_REPLY_ARRAY ||
+	    f->elements != WINDOW_NFIELDS ||
+	    f->element[i]->type != REDIS_REPLY_STRING)
+		return NULL;
+	return f->element[i]->str;
+}
+
+/* Put one issue (a row of read.lua's "window") in the index. */
 static void
 window_add_fields(struct window *w, const redisReply *f)
 {
-	const char *id = util_reply_field(f, "id");
-	const char *topic = util_reply_field(f, "topic");
-	const char *ent = util_reply_field(f, "enterprise");
-	const char *period = util_reply_field(f, "period");
-	const char *group = util_reply_field(f, "group");
-	const char *title = util_reply_field(f, "title");
-	const char *detail = util_reply_field(f, "detail");
-	const char *state = util_reply_field(f, "state");
+	const char *id = window_field(f, WINDOW_ID);
+	const char *topic = window_field(f, WINDOW_TOPIC);
+	const char *ent = window_field(f, WINDOW_ENTERPRISE);
+	const char *period = window_field(f, WINDOW_PERIOD);
+	const char *group = window_field(f, WINDOW_GROUP);
+	const char *title = window_field(f, WINDOW_TITLE);
+	const char *detail = window_field(f, WINDOW_DETAIL);
+	const char *state = window_field(f, WINDOW_STATE);
 	struct period p;
 	char *text;
 
@@ -143,7 +164,7 @@ window_read_ids(redisAsyncContext *c, void *r, void *privdata)
 {
 	struct window *w = privdata;
 	redisReply *reply = r;
-	const char *argv[2];
+	const char *argv[3];
 	char before[sizeof w->cursor];
 	struct evbuffer *ids;
 	char *list;
@@ -179,9 +200,10 @@ window_read_ids(redisAsyncContext *c, void *r, void *privdata)
 	evbuffer_remove(ids, list, len);
 	list[len] = '\0';
 	evbuffer_free(ids);
-	argv[0] = "issues";
+	argv[0] = "window";
 	argv[1] = list;
-	if (store_script(w->store, SCRIPT_READ, window_read_issues, w, 2, argv,
+	argv[2] = WINDOW_FIELDS;
+	if (store_script(w->store, SCRIPT_READ, window_read_issues, w, 3, argv,
 	    NULL) == -1)
 		window_schedule(w, WINDOW_SYNC_MS);
 	else

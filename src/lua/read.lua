@@ -21,6 +21,9 @@
 --               or after MS, oldest first, at most limit (the common-issue
 --               window looks for those it does not have yet)
 --   issues "I1 I2 ..." -> {{issue fields}, ...}, one for each id
+--   window "I1 I2 ..." "F1 F2 ..." -> {{value of F1, F2, ...}, ...}, one
+--               for each id: the fields the common-issue window keeps, not
+--               the whole hash (half the reply, a third of its parsing)
 --   dossiers "I1 I2 ..." LIMIT -> {{issue fields, {history JSON, ...}},
 --               ...}, one for each id, with the last LIMIT history entries
 --   deliveries DEPT|'' STATUS|'' LIMIT -> {{delivery fields, {attempt
@@ -91,6 +94,14 @@ if kind == 'issues' then
   local ids = {}
   for x in id:gmatch('%S+') do ids[#ids + 1] = x end
   return hashes('issue:', ids)
+end
+if kind == 'window' then
+  local out, fields = {}, {}
+  for f in ARGV[4]:gmatch('%S+') do fields[#fields + 1] = f end
+  for x in id:gmatch('%S+') do
+    out[#out + 1] = redis.call('HMGET', key('issue', x), unpack(fields))
+  end
+  return out
 end
 if kind == 'dossiers' then
   local out, limit = {}, tonumber(ARGV[4])

@@ -1,0 +1,55 @@
+-- window_seed.lua -- tests/bench/window_start's seeder: COUNT open issues
+-- from the FIRST-th, written straight into Redis with the fields the
+-- daemon's window reads (read.lua's "since" and "issues": the issue hash
+-- and the issues index), all in topic hiring, created evenly between
+-- now - span and now.
+--
+-- ARGV: prefix, first, count, total, now (ms), span (ms), periods
+-- ("P:START_MS" space-separated, newest first: an issue's period is the
+-- first that started before it), text ("near": one title for all and a
+-- detail that differs in two characters, the window's worst case; "pool":
+-- characters drawn from a pool, as different problems' texts).
+local P = ARGV[1]
+local first, count = tonumber(ARGV[2]), tonumber(ARGV[3])
+local total, now, span = tonumber(ARGV[4]), tonumber(ARGV[5]),
+  tonumber(ARGV[6])
+local periods, kind = {}, ARGV[8]
+for p, s in ARGV[7]:gmatch('(%S+):(%d+)') do
+  periods[#periods + 1] = {p, tonumber(s)}
+end
+local POOL = '企业用工招聘社保缴费税收优惠政策融资贷款担保园区道路交通公交' ..
+  '厂房土地审批环评安全生产消防检查市场监管出口退税人才住房子女入学' ..
+  '电力供应燃气供水排污管网物流运输仓储设备更新技术改造研发创新专利'
+local NPOOL = #POOL / 3
+local function text(seed, n)
+  local h, out = seed % 2147483646 + 1, {}
+  for k = 1, n do
+    h = h * 48271 % 2147483647
+    local c = h % NPOOL
+    out[k] = string.sub(POOL, 3 * c + 1, 3 * c + 3)
+  end
+  return table.concat(out)
+end
+local function char(c) return string.sub(POOL, 3 * c + 1, 3 * c + 3) end
+
+for i = first, first + count - 1 do
+  local created = math.floor(now - span + span * i / total)
+  local period = periods[#periods][1]
+  for _, p in ipairs(periods) do
+    if created >= p[2] then period = p[1]; break end
+  end
+  local id, title, detail = 'I' .. i
+  if kind == 'near' then
+    title = '园区道路路灯损坏夜间通行困难'
+    detail = '企业反映' .. char(i % NPOOL) .. char(math.floor(i / NPOOL) % NPOOL) ..
+      '路段路灯损坏，员工夜班通勤不便，希望尽快维修'
+  else
+    title, detail = text(i, 14), text(i + 7777777, 30)
+  end
+  redis.call('HSET', P .. 'issue:' .. id, 'id', id, 'topic', 'hiring',
+    'enterprise', 'E' .. i, 'period', period, 'group', '',
+    'title', title, 'detail', detail, 'state', 'queued',
+    'created', created)
+  redis.call('ZADD', P .. 'issues', created, id)
+end
+return count
