@@ -1,8 +1,8 @@
 -- window_seed.lua -- tests/bench/window_start's seeder: COUNT open issues
--- from the FIRST-th, written straight into Redis with the fields the
--- daemon's window reads (read.lua's "since" and "issues": the issue hash
--- and the issues index), all in topic hiring, created evenly between
--- now - span and now.
+-- from the FIRST-th, written straight into Redis as far as the daemon's
+-- window reads them (the issue hash, every field submit writes, and the
+-- issues index; no tasks, history or other indexes), all in topic hiring,
+-- created evenly between now - span and now.
 --
 -- ARGV: prefix, first, count, total, now (ms), span (ms), periods
 -- ("P:START_MS" space-separated, newest first: an issue's period is the
@@ -46,10 +46,13 @@ for i = first, first + count - 1 do
   else
     title, detail = text(i, 14), text(i + 7777777, 30)
   end
-  redis.call('HSET', P .. 'issue:' .. id, 'id', id, 'topic', 'hiring',
-    'enterprise', 'E' .. i, 'period', period, 'group', '',
-    'title', title, 'detail', detail, 'state', 'queued',
-    'created', created)
+  -- every field workflow.lua's submit writes, as many as a real issue has
+  redis.call('HSET', P .. 'issue:' .. id, 'id', id, 'report', 'R' .. i,
+    'officer', string.format('O%06d', i % 1000 + 1), 'enterprise', 'E' .. i,
+    'topic', 'hiring', 'title', title, 'detail', detail, 'difficult', '0',
+    'period', period, 'category', 'individual', 'category_by', 'rule',
+    'state', 'queued', 'departments', '["D01"]', 'tasks', '["T' .. i .. '"]',
+    'group', '', 'reopens', '0', 'created', created)
   redis.call('ZADD', P .. 'issues', created, id)
 end
 return count
