@@ -99,3 +99,56 @@ def test_a_closed_issue_leaves_the_window(fresh_stack):
     # (the closed one no longer counts), below the common rule's three
     third = file(st.d, st, b[2])
     assert third["category"] == "individual", third
+
+
+# Open issues written straight into Redis (the fields the window reads),
+# one text for all, from ARGV[2] on, ARGV[3] of them a call, each created
+# a millisecond after the one before (ARGV[4] + i): the load of SEEDED
+# takes the daemon seconds.
+SEED_LUA = """
+local P, first, n = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local now, period = tonumber(ARGV[4]), ARGV[5]
+for i = first, first + n - 1 do
+  local id = 'S' .. i
+  redis.call('HSET', P .. 'issue:' .. id, 'id', id, 'topic', 'utilities',
+    'enterprise', 'E' .. i, 'period', period, 'group', '', 'state', 'queued',
+    'title', '园区道路路灯损坏', 'detail', '夜间通行困难，希望尽快维修',
+    'created', now + i)
+  redis.call('ZADD', P .. 'issues', now + i, id)
+end
+return n
+"""
+SEEDED = 100000
+
+
+def test_a_report_waits_for_the_window_load(fresh_stack):
+    """A daemon starting on a Redis with many open issues answers /healthz
+    503 "starting" and a report 503 with Retry-After: 1, storing nothing,
+    until its window has read them all; then 200 and 201 (docs/API.md)."""
+    st = fresh_stack()
+    rc, err = st.d.terminate()
+    assert rc == 0, err[-2000:]
+    st.d.checked = False
+    start = int(time.time() * 1000) - SEEDED - 60000
+    for first in range(1, SEEDED, 10000):
+        st.r.eval(SEED_LUA, 0, lib.PREFIX, first, 10000, start, lib.current_period())
+    it = sample_items(cluster="B")[0]
+    token = st.token("officer", it["officer"])
+    st.d.start(wait=False)
+
+    def connected():
+        """/healthz once the daemon listens and has reached Redis."""
+        try:
+            r = lib.request(st.d.port, "GET", "/healthz", timeout=2)
+        except OSError:
+            return None
+        return None if b"unreachable" in r.body else r
+    health = lib.wait_for(connected, 15, interval=0.01, what="liaisond on Redis")
+    assert "starting" in lib.assert_error(health, 503, "unavailable")["message"]
+    resp = st.d.post("/api/v1/reports", {"items": [one_item(it)]}, token=token)
+    assert "starting" in lib.assert_error(resp, 503, "unavailable")["message"]
+    assert resp.header("Retry-After") == "1", resp
+    assert not lib.report_keys(st.r), "a report was stored while loading"
+    st.d.wait_healthy(timeout=300)
+    assert window_issues(st.d) == SEEDED
+    submit(st, it["officer"], [one_item(it)])
