@@ -17,21 +17,9 @@ local periods, kind = {}, ARGV[8]
 for p, s in ARGV[7]:gmatch('(%S+):(%d+)') do
   periods[#periods + 1] = {p, tonumber(s)}
 end
-local POOL = '企业用工招聘社保缴费税收优惠政策融资贷款担保园区道路交通公交' ..
-  '厂房土地审批环评安全生产消防检查市场监管出口退税人才住房子女入学' ..
-  '电力供应燃气供水排污管网物流运输仓储设备更新技术改造研发创新专利'
-local NPOOL = #POOL / 3
-local function text(seed, n)
-  local h, out = seed % 2147483646 + 1, {}
-  for k = 1, n do
-    h = h * 48271 % 2147483647
-    local c = h % NPOOL
-    out[k] = string.sub(POOL, 3 * c + 1, 3 * c + 3)
-  end
-  return table.concat(out)
-end
-local function char(c) return string.sub(POOL, 3 * c + 1, 3 * c + 3) end
-
+-- seed_text.lua (put before this file) draws the texts: from its pool's
+-- first WINDOW_POOL characters.
+local WINDOW_POOL = 94
 for i = first, first + count - 1 do
   local created = math.floor(now - span + span * i / total)
   local period = periods[#periods][1]
@@ -41,10 +29,12 @@ for i = first, first + count - 1 do
   local id, title, detail = 'I' .. i
   if kind == 'near' then
     title = '园区道路路灯损坏夜间通行困难'
-    detail = '企业反映' .. char(i % NPOOL) .. char(math.floor(i / NPOOL) % NPOOL) ..
+    detail = '企业反映' .. pool_char(i % WINDOW_POOL) ..
+      pool_char(math.floor(i / WINDOW_POOL) % WINDOW_POOL) ..
       '路段路灯损坏，员工夜班通勤不便，希望尽快维修'
   else
-    title, detail = text(i, 14), text(i + 7777777, 30)
+    title = text(i, 14, WINDOW_POOL)
+    detail = text(i + 7777777, 30, WINDOW_POOL)
   end
   -- every field workflow.lua's submit writes, as many as a real issue has
   redis.call('HSET', P .. 'issue:' .. id, 'id', id, 'report', 'R' .. i,
