@@ -685,6 +685,7 @@ size_t similar_window_match(struct similar_window *, const char *topic,
 size_t similar_window_bytes(const struct similar_window *);
 size_t similar_window_steps(const struct similar_window *);
 void similar_window_set_walk_max(struct similar_window *, size_t);
+void similar_window_hold_bands(struct similar_window *, int held);
 
 /* task.c */
 enum task_state {

@@ -111,6 +111,7 @@ struct similar_window {
 
 	size_t walk_max;         /* see SIMILAR_WINDOW_WALK_MAX */
 	size_t steps;            /* posting slots written or read, not by matches */
+	int bands_held;          /* no band index until released (a bulk load) */
 	uint32_t evictions;      /* batches evicted (postings' filtered) */
 
 	struct similar_window_topic *topics;
@@ -423,6 +424,8 @@ similar_window_bands_resize(struct similar_window *w, uint32_t ti)
 {
 	struct similar_window_topic *t = &w->topics[ti];
 
+	if (w->bands_held)
+		return;
 	if (t->bands == NULL &&
 	    t->nentries >= SIMILAR_WINDOW_BANDS_FROM / 2) {
 		t->bands = similar_bands_index_new();
@@ -1291,6 +1294,37 @@ size_t
 similar_window_steps(const struct similar_window *w)
 {
 	return w->steps;
+}
+
+/*
+ * Hold (held set) the band indexes off while a window is loaded in bulk,
+ * or release them: each topic of SIMILAR_WINDOW_BANDS_FROM / 2 open
+ * issues or more then gets its index in one pass. A daemon's start-up
+ * adds every open issue of two half-months, and a full window evicts most
+ * of them again: held, only those left are indexed, once. Until released,
+ * every match is the exact walk.
+ */
+void
+similar_window_hold_bands(struct similar_window *w, int held)
+{
+	struct similar_window_topic *t;
+	uint32_t ti, slot;
+
+	w->bands_held = held;
+	if (held)
+		return;
+	for (ti = 0; ti < w->ntopics; ti++) {
+		t = &w->topics[ti];
+		similar_window_bands_resize(w, ti);
+		if (t->bands == NULL || t->bands_cursor >= w->nalloc)
+			continue;
+		for (slot = t->bands_cursor; slot < w->nalloc; slot++) {
+			if (w->entries[slot].issue != NULL &&
+			    w->entries[slot].topic == ti)
+				similar_window_bands_update(w, slot, 1);
+		}
+		t->bands_cursor = w->nalloc;
+	}
 }
 
 /* Return the bytes t has allocated: its places and their slot arrays. */

@@ -114,9 +114,12 @@ window_round_done(struct window *w)
 		window_schedule(w, 0);
 		return;
 	}
-	if (!w->loaded)
+	if (!w->loaded) {
+		/* Index the bands of what the load left, once. */
+		similar_window_hold_bands(w->index, 0);
 		log_info("window: %zu bytes of recent issues loaded",
 		    similar_window_bytes(w->index));
+	}
 	w->loaded = 1;
 	window_schedule(w, WINDOW_SYNC_MS);
 }
@@ -235,6 +238,8 @@ window_start(struct event_base *base, struct store *store, size_t max)
 
 	w->store = store;
 	w->index = similar_window_new(max);
+	/* Its band indexes wait for the load's end (window_round_done). */
+	similar_window_hold_bands(w->index, 1);
 	w->timer = evtimer_new(base, window_tick, w);
 	period_of_time(time(NULL), &now);
 	period_previous(&now, &prev);

@@ -973,8 +973,12 @@ matched(const struct similar_match *m, size_t n, const char *issue)
  * answers is always right, exactly scored and in the walk's order; and a
  * removed or updated issue leaves the band index as it leaves the postings.
  */
+/*
+ * The band step in a huge topic (below); held, the window is loaded with
+ * its band indexes held off and released at the end (a daemon's start-up).
+ */
 static void
-test_similar_window_band_step_finds_near_duplicates_in_a_huge_topic(void **state)
+band_step_in_a_huge_topic(int held)
 {
 	enum { N = SIMILAR_WINDOW_BANDS_FROM + 4000, PLANTED = 100 };
 	static const struct { int redrawn; double dice; } levels[] = {
@@ -990,6 +994,7 @@ test_similar_window_band_step_finds_near_duplicates_in_a_huge_topic(void **state
 	double dice;
 
 	w = similar_window_new(N);
+	similar_window_hold_bands(w, held);
 	for (i = 0; i < N; i++) {
 		dense_text(text, 0, &seed);
 		if (i % (N / PLANTED) == 0 && i / (N / PLANTED) < PLANTED)
@@ -998,6 +1003,7 @@ test_similar_window_band_step_finds_near_duplicates_in_a_huge_topic(void **state
 		assert_int_equal(similar_window_add(w, issue, "hiring", "E",
 		    100 + (int)(i % 2), NULL, text), 0);
 	}
+	similar_window_hold_bands(w, 0);
 	for (l = 0; l < 3; l++) {
 		for (i = 0; i < PLANTED; i++) {
 			snprintf(issue, sizeof issue, "I%zu", i * (N / PLANTED));
@@ -1055,6 +1061,19 @@ test_similar_window_band_step_finds_near_duplicates_in_a_huge_topic(void **state
 	    1024);
 	assert_true(matched(m, n, "I0"));
 	similar_window_free(w);
+}
+
+static void
+test_similar_window_band_step_finds_near_duplicates_in_a_huge_topic(void **state)
+{
+	band_step_in_a_huge_topic(0);
+}
+
+/* Loaded with the band index held, released: it answers as one kept up. */
+static void
+test_similar_window_band_index_held_during_a_load_is_built_at_release(void **state)
+{
+	band_step_in_a_huge_topic(1);
 }
 
 /* similar_bands_index_each's call: count the slots given. */
@@ -1155,6 +1174,7 @@ main(void)
 		cmocka_unit_test(test_similar_window_answers_the_samples_as_a_full_scan),
 		cmocka_unit_test(test_similar_window_skipping_common_grams_loses_nothing),
 		cmocka_unit_test(test_similar_window_band_step_finds_near_duplicates_in_a_huge_topic),
+		cmocka_unit_test(test_similar_window_band_index_held_during_a_load_is_built_at_release),
 		cmocka_unit_test(test_similar_bands_keep_at_most_key_max_entries_a_key),
 		cmocka_unit_test(test_similar_window_bytes_grow_with_entries),
 	};
