@@ -25,11 +25,25 @@ for p, s in ARGV[9]:gmatch('(%S+):(%d+)') do
 end
 local states = {'queued', 'queued', 'queued', 'claimed', 'claimed',
   'responded', 'resolved', 'resolved', 'closed', 'closed'}
--- Titles and details are seed_text.lua's text(): texts that share few
--- bigrams, as different problems' do (tests/bench/digest puts that file
--- before this one). Near-identical texts would make every issue a
--- candidate for every other in the daemon's window (similar_window.c);
--- its start-up with them is tests/bench/window_start's.
+-- Titles and details are characters drawn from this pool (MINSTD on the
+-- issue's number): texts that share few bigrams, as different problems'
+-- do. Near-identical texts would make every issue a candidate for every
+-- other in the daemon's window (similar_window.c), and its start-up, which
+-- reads the open issues into it, a bench of its own.
+local POOL = '企业用工招聘社保缴费税收优惠政策融资贷款担保园区道路交通公交' ..
+  '厂房土地审批环评安全生产消防检查市场监管出口退税人才住房子女入学' ..
+  '电力供应燃气供水排污管网物流运输仓储设备更新技术改造研发创新专利' ..
+  '培训技能补贴稳岗扩岗订单原材料价格上涨资金周转应收账款拖欠纠纷调解'
+local NPOOL = #POOL / 3
+local function text(seed, n)
+  local h, out = seed % 2147483646 + 1, {}
+  for k = 1, n do
+    h = h * 48271 % 2147483647
+    local c = h % NPOOL
+    out[k] = string.sub(POOL, 3 * c + 1, 3 * c + 3)
+  end
+  return table.concat(out)
+end
 local DAY = 86400000
 
 for i = first, first + count - 1 do

@@ -17,24 +17,32 @@ local periods, kind = {}, ARGV[8]
 for p, s in ARGV[7]:gmatch('(%S+):(%d+)') do
   periods[#periods + 1] = {p, tonumber(s)}
 end
--- seed_text.lua (put before this file) draws the texts: from its pool's
--- first WINDOW_POOL characters.
+-- The texts are digest_seed.lua's: window_start puts its POOL, NPOOL and
+-- text() before this file; they draw from the pool's first WINDOW_POOL
+-- characters here.
 local WINDOW_POOL = 94
+NPOOL = WINDOW_POOL
+local function pool_char(c)
+  return string.sub(POOL, 3 * c + 1, 3 * c + 3)
+end
+-- The period of an issue created at ms: the newest that started before.
+local function period_of(ms)
+  for _, p in ipairs(periods) do
+    if ms >= p[2] then return p[1] end
+  end
+  return periods[#periods][1]
+end
+
 for i = first, first + count - 1 do
   local created = math.floor(now - span + span * i / total)
-  local period = periods[#periods][1]
-  for _, p in ipairs(periods) do
-    if created >= p[2] then period = p[1]; break end
-  end
-  local id, title, detail = 'I' .. i
+  local id, period, title, detail = 'I' .. i, period_of(created)
   if kind == 'near' then
     title = '园区道路路灯损坏夜间通行困难'
     detail = '企业反映' .. pool_char(i % WINDOW_POOL) ..
       pool_char(math.floor(i / WINDOW_POOL) % WINDOW_POOL) ..
       '路段路灯损坏，员工夜班通勤不便，希望尽快维修'
   else
-    title = text(i, 14, WINDOW_POOL)
-    detail = text(i + 7777777, 30, WINDOW_POOL)
+    title, detail = text(i, 14), text(i + 7777777, 30)
   end
   -- every field workflow.lua's submit writes, as many as a real issue has
   redis.call('HSET', P .. 'issue:' .. id, 'id', id, 'report', 'R' .. i,
