@@ -58,16 +58,121 @@ local function has(list, x)
   return false
 end
 
+-- ---- writes held to the end of the call: one command a key ----
+
+-- A group commit's reports (workflow.lua submit_batch) add to the same
+-- indexes and counters. Their ZADDs and SADDs are gathered per key and
+-- sent as one command each, their HINCRBYs summed per key and field, when
+-- the call ends (dispatch) or at later_flush: each command costs Redis its
+-- call and its AOF record whatever its length. Code that reads, or removes
+-- from, a key given to later calls later_flush first; a counter's read adds
+-- later_owed.
+local later_order, later_args, later_cmd = {}, {}, {}
+local later_incr_order, later_incrs = {}, {}
+
+-- redis.call(cmd, k, a, b) (b may be nil) at the end of the call, with
+-- the other later writes to k (which must all be cmd).
+local function later(cmd, k, a, b)
+  local args = later_args[k]
+  if not args then
+    args = {}
+    later_args[k], later_cmd[k] = args, cmd
+    later_order[#later_order + 1] = k
+  elseif later_cmd[k] ~= cmd then
+    error('later: ' .. cmd .. ' after ' .. later_cmd[k] .. ' on ' .. k)
+  end
+  args[#args + 1] = a
+  if b ~= nil then args[#args + 1] = b end
+end
+
+-- HINCRBY k field n at the end of the call.
+local function later_incr(k, field, n)
+  local f = later_incrs[k]
+  if not f then
+    f = {order = {}, by = {}}
+    later_incrs[k] = f
+    later_incr_order[#later_incr_order + 1] = k
+  end
+  if not f.by[field] then
+    f.by[field] = 0
+    f.order[#f.order + 1] = field
+  end
+  f.by[field] = f.by[field] + n
+end
+
+-- EXPIRE k seconds at the end of the call (the last one given wins).
+local later_expires, later_expire_order = {}, {}
+local function later_expire(k, seconds)
+  if not later_expires[k] then
+    later_expire_order[#later_expire_order + 1] = k
+  end
+  later_expires[k] = seconds
+end
+
+-- What later_incr still owes k's field.
+local function later_owed(k, field)
+  local f = later_incrs[k]
+  return f and f.by[field] or 0
+end
+
+-- Send the held writes, in the order their keys were first given (a
+-- replica replays the same commands), 1,000 arguments a command at most.
+local function later_flush()
+  for _, k in ipairs(later_order) do
+    local args, cmd = later_args[k], later_cmd[k]
+    for i = 1, #args, 1000 do
+      redis.call(cmd, k, unpack(args, i, math.min(i + 999, #args)))
+    end
+  end
+  for _, k in ipairs(later_incr_order) do
+    local f = later_incrs[k]
+    for _, field in ipairs(f.order) do
+      redis.call('HINCRBY', k, field, f.by[field])
+    end
+  end
+  for _, k in ipairs(later_expire_order) do
+    redis.call('EXPIRE', k, later_expires[k])
+  end
+  later_order, later_args, later_cmd = {}, {}, {}
+  later_incr_order, later_incrs = {}, {}
+  later_expires, later_expire_order = {}, {}
+end
+
+-- The next number of P seq's counter field (report, issue, task, group):
+-- the call's first from Redis, the others counted on and added at its end.
+-- Nothing reads P seq during a call; every number is taken here.
+local seq_last = {}
+local function next_id(field)
+  local n = seq_last[field]
+  if n then
+    n = n + 1
+    later_incr(key('seq'), field, 1)
+  else
+    n = redis.call('HINCRBY', key('seq'), field, 1)
+  end
+  seq_last[field] = n
+  return n
+end
+
 -- ---- the ledger's change index (ledger_cache.c reads it) ----
 
 -- The keys a script wrote through hwrite. A ledger row is an issue's hash
 -- and its tasks' (ledger.lua's row): writing either changes the row.
 local ledger_written = {}
+-- What ledger_flush need not read: a task key's issue ids, an issue key's
+-- period, noted (ledger_note) by the code that has just written them.
+local ledger_known = {}
 
 -- redis.call(cmd, k, ...) on a hash, noting k for ledger_flush.
 local function hwrite(cmd, k, ...)
   ledger_written[k] = true
+  ledger_known[k] = nil
   return redis.call(cmd, k, ...)
+end
+
+-- After hwrite to k: what it holds (issues of a task, period of an issue).
+local function ledger_note(k, v)
+  ledger_known[k] = v
 end
 
 -- Record every issue whose row the script changed in its period's change
@@ -89,14 +194,18 @@ local function ledger_flush()
     local task = k:match('^task:([^:]+)$', from)
     if issue then add(issue) end
     if task then
-      for _, i in ipairs(decode_list(hget(k, 'issues'))) do add(i) end
+      for _, i in ipairs(ledger_known[k] or decode_list(hget(k, 'issues'))) do
+        add(i)
+      end
     end
   end
-  ledger_written = {}
+  local known = ledger_known
+  ledger_written, ledger_known = {}, {}
   table.sort(ids)   -- the same sequence numbers on a replica's replay
   local by_period, periods = {}, {}
   for _, id in ipairs(ids) do
-    local p = hget(key('issue', id), 'period')
+    local ik = key('issue', id)
+    local p = known[ik] or hget(ik, 'period')
     if p then
       if not by_period[p] then
         by_period[p] = {}
@@ -128,8 +237,11 @@ local function dispatch(script, actions, name)
   if not fn then
     return redis.error_reply(script .. ': unknown action ' .. tostring(name))
   end
-  local out = fn()
+  -- an action that fails half-way keeps what it wrote, held writes too
+  local ok, out = pcall(fn)
+  later_flush()
   ledger_flush()
+  if not ok then error(out, 0) end
   return out
 end
 

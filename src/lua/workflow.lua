@@ -139,6 +139,7 @@ local function encode_list(list)
 end
 
 local function index_move(prefix, issue, old, new, score)
+  later_flush()   -- the issue's ZADD to the index may be held
   if old then redis.call('ZREM', key(prefix, old), issue) end
   redis.call('ZADD', key(prefix, new), score, issue)
 end
@@ -233,6 +234,7 @@ end
 -- ---- tasks: deadlines and queues ----
 
 local function set_deadline(task, stage, due)
+  later_flush()   -- a new task's deadline may be held
   for s, _ in pairs(req.stages) do
     redis.call('ZREM', key('deadlines'), s .. ':' .. task)
   end
@@ -250,6 +252,7 @@ end
 -- Take a task out of its department's queue, and its routing entry out of
 -- the stream (gone already when it was queued before).
 local function unqueue(task, dept)
+  later_flush()   -- a new task's place in the queue may be held
   redis.call('ZREM', key('open', dept), task)
   local entry = hget(key('task', task), 'entry')
   if entry and entry ~= '' then
@@ -285,9 +288,13 @@ local function queued_fields(f, due)
   return f
 end
 
+local function queue_score(task, created)
+  return string.format('%d', tonumber(created) * 1000 +
+    tonumber(task:sub(2)) % 1000)
+end
+
 local function queue_open(task, dept, created)
-  redis.call('ZADD', key('open', dept), string.format('%d',
-    tonumber(created) * 1000 + tonumber(task:sub(2)) % 1000), task)
+  redis.call('ZADD', key('open', dept), queue_score(task, created), task)
 end
 
 local function enqueue(task, dept, due, created)
@@ -298,20 +305,23 @@ local function enqueue(task, dept, due, created)
 end
 
 -- A new task is enqueue's in one HSET: it has no other stage's deadline
--- and is in no work or done list, so there is nothing to take out.
+-- and is in no work or done list, so there is nothing to take out. Its
+-- queue, deadline and index entries are held (later) with the batch's.
 local function new_task(dept, issues, due)
-  local task = 'T' .. hwrite('HINCRBY', key('seq'), 'task', 1)
+  local task = 'T' .. next_id('task')
   local entry = redis.call('XADD', key('queue', dept), '*', 'task', task)
   local f = queued_fields({'id', task, 'department', dept,
     'issues', encode_list(issues), 'created', now, 'response', '',
     'resolution', '', 'entry', entry}, due)
   f[#f + 1] = 'deadline'
   f[#f + 1] = due.claim
-  hwrite('HSET', key('task', task), unpack(f))
-  queue_open(task, dept, now)
-  redis.call('ZADD', key('deadlines'), due.claim, 'claim:' .. task)
+  local tk = key('task', task)
+  hwrite('HSET', tk, unpack(f))
+  ledger_note(tk, issues)
+  later('ZADD', key('open', dept), queue_score(task, now), task)
+  later('ZADD', key('deadlines'), due.claim, 'claim:' .. task)
   for _, issue in ipairs(issues) do
-    redis.call('ZADD', key('issues:dept', dept), now, issue)
+    later('ZADD', key('issues:dept', dept), now, issue)
     outbox('task.queued', task, dept, issue)
   end
   return task
@@ -423,7 +433,7 @@ common = function(issue, it)
     return nil
   end
   if not group then
-    group = 'G' .. hwrite('HINCRBY', key('seq'), 'group', 1)
+    group = 'G' .. next_id('group')
     hwrite('HSET', key('group', group), 'id', group, 'topic', it.topic,
       'created', now)
   end
@@ -459,34 +469,50 @@ end
 --   P alerts              sorted set: alert ids by period_key
 -- A period with no trend hash (the zone counted nothing) is no history.
 
--- Returns true when the enterprise is new to the topic's count.
+-- What trend_row read of a topic's earlier periods and alert, by
+-- 'PERIOD:TOPIC', for the call's other reports of the topic: a count in
+-- another period than PERIOD's (a late report's) may change that history,
+-- and forgets it.
+local trend_past = {}
+
+-- The topic's new count when the enterprise is new to it, else nil.
 local function trend_count(period, topic, enterprise)
   local k = key('trend', period, topic)
   if redis.call('SADD', k, enterprise) == 1 then
-    hwrite('HINCRBY', key('trend', period), topic, 1)
-    if req.trend_keep_s then redis.call('EXPIRE', k, req.trend_keep_s) end
-    return true
+    for at, past in pairs(trend_past) do
+      if past.period ~= period then trend_past[at] = nil end
+    end
+    -- the set's lifetime once a call: the last report's is the same
+    if req.trend_keep_s then later_expire(k, req.trend_keep_s) end
+    return hwrite('HINCRBY', key('trend', period), topic, 1)
   end
-  return false
+  return nil
 end
 
--- The counts trend.c judges: the topic's in period, and in each of
--- periods (the previous ones, newest first) that has any count.
-local function trend_row(period, topic, periods)
-  local history = {}
-  for _, p in ipairs(periods) do
-    if redis.call('EXISTS', key('trend', p)) == 1 then
-      history[#history + 1] = tonumber(hget(key('trend', p), topic) or '0')
+-- The counts trend.c judges: the topic's in period (count, read when not
+-- given), and in each of periods (the previous ones, newest first) that
+-- has any count.
+local function trend_row(period, topic, periods, count)
+  local at = period .. ':' .. topic
+  local past = trend_past[at]
+  if not past then
+    local history = {}
+    for _, p in ipairs(periods) do
+      if redis.call('EXISTS', key('trend', p)) == 1 then
+        history[#history + 1] = tonumber(hget(key('trend', p), topic) or '0')
+      end
     end
+    past = {period = period, history = history,
+      alerted = redis.call('EXISTS', key('alert', period, topic)) == 1}
+    trend_past[at] = past
   end
   return {period = period, topic = topic,
-    count = tonumber(hget(key('trend', period), topic) or '0'),
-    history = history,
-    alerted = redis.call('EXISTS', key('alert', period, topic)) == 1}
+    count = count or tonumber(hget(key('trend', period), topic) or '0'),
+    history = past.history, alerted = past.alerted}
 end
 
 -- The rows of the topics whose count the report changed (counted: topic
--- -> true), JSON, when req.trend (the previous periods) is given. A count
+-- -> its new count), JSON, when req.trend (the previous periods) is given. A count
 -- the report left as it was was judged when it last changed; what changes
 -- a judgement otherwise (a reload's rule, a late report's history) is the
 -- daily pass's (trend_scan).
@@ -495,8 +521,9 @@ local function trend_rows(counted)
   local rows = {}
   for _, it in ipairs(req.items) do
     if counted[it.topic] then
+      rows[#rows + 1] = trend_row(req.period, it.topic, req.trend,
+        counted[it.topic])
       counted[it.topic] = nil
-      rows[#rows + 1] = trend_row(req.period, it.topic, req.trend)
     end
   end
   if #rows == 0 then return nil end
@@ -516,6 +543,7 @@ end
 -- | {'reported', report}: req.zero_refused_after_issues and the officer's
 -- report of the period that has issues.
 local function reported_issues(officer, period)
+  later_flush()   -- an earlier report of the batch may be held
   for _, r in ipairs(redis.call('ZRANGE', key('officer', officer, 'reports'),
       0, -1)) do
     local rk = key('report', r)
@@ -525,6 +553,52 @@ local function reported_issues(officer, period)
     end
   end
   return nil
+end
+
+-- A new issue's tasks of its own, one a department, queued: their ids;
+-- their history entries held, their answer's JSON added to task_json.
+local function submit_tasks(issue, depts, task_json)
+  local tasks = {}
+  for _, dept in ipairs(depts) do
+    local task = new_task(dept, {issue}, req.due)
+    tasks[#tasks + 1] = task
+    history(issue, 'system', 'queued', 'task ' .. task .. ' queued for ' ..
+      dept)
+    task_json[#task_json + 1] = '{"id":' .. enc(task) ..
+      ',"department":' .. enc(dept) .. ',"state":"queued"}'
+  end
+  return tasks
+end
+
+-- A new issue in submit's answer (its tasks' JSON given).
+local function issue_answer(issue, it, category, state, group, task_json)
+  return '{"id":' .. enc(issue) .. ',"category":' .. enc(category) ..
+    ',"departments":' .. enc(it.departments) .. ',"state":' .. enc(state) ..
+    ',"group":' .. (group ~= '' and enc(group) or 'null') .. ',"tasks":[' ..
+    table.concat(task_json, ',') .. ']}'
+end
+
+-- A new issue (its hash written) that may recur, may join a common group,
+-- or goes to no department: its links, its tasks; its answer's JSON.
+local function submit_linked(issue, it)
+  later_flush()   -- what follows reads and moves the batch's held writes
+  recurrence(issue, it)
+  local group = it.common and common(issue, it)
+  local task_json = {}
+  if group or #it.departments == 0 then
+    update_state(issue)
+    for _, task in ipairs(decode_list(hget(key('issue', issue), 'tasks'))) do
+      local t = redis.call('HMGET', key('task', task), 'department', 'state')
+      task_json[#task_json + 1] = '{"id":' .. enc(task) ..
+        ',"department":' .. enc(t[1]) .. ',"state":' .. enc(t[2]) .. '}'
+    end
+  else
+    local tasks = submit_tasks(issue, it.departments, task_json)
+    hwrite('HSET', key('issue', issue), 'tasks', enc(tasks))
+  end
+  local h = redis.call('HMGET', key('issue', issue), 'category', 'state',
+    'group')
+  return issue_answer(issue, it, h[1], h[2], h[3], task_json)
 end
 
 local function submit(body_hash, idem, ttl)
@@ -558,75 +632,64 @@ local function submit(body_hash, idem, ttl)
     if r then return {'reported', r} end
   end
   local items_key, cap = key('items', req.period), req.items_cap or 0
-  local done = cap > 0 and tonumber(hget(items_key, req.officer) or '0')
+  -- the batch's earlier reports' items are held (later_incr)
+  local done = cap > 0 and tonumber(hget(items_key, req.officer) or '0') +
+    later_owed(items_key, req.officer)
   if cap > 0 and done + #req.items > cap then
     return {'limit', tostring(math.max(cap - done, 0))}
   end
   if #req.items > 0 then
-    hwrite('HINCRBY', items_key, req.officer, #req.items)
+    later_incr(items_key, req.officer, #req.items)
   end
-  local report = 'R' .. hwrite('HINCRBY', key('seq'), 'report', 1)
+  local report = 'R' .. next_id('report')
   local issue_ids, issue_json, counted = {}, {}, {}
   for _, it in ipairs(req.items) do
-    local issue = 'I' .. hwrite('HINCRBY', key('seq'), 'issue', 1)
-    hwrite('HSET', key('issue', issue), 'id', issue, 'report', report,
+    local issue = 'I' .. next_id('issue')
+    local ik = key('issue', issue)
+    local fields = {'id', issue, 'report', report,
       'officer', req.officer, 'enterprise', it.enterprise, 'topic', it.topic,
       'title', it.title, 'detail', it.detail,
       'difficult', it.difficult and '1' or '0', 'period', req.period,
       'category', it.category, 'category_by', 'rule', 'state', 'queued',
       'departments', enc(it.departments), 'tasks', '[]', 'group', '',
-      'reopens', '0', 'created', now)
-    if trend_count(req.period, it.topic, it.enterprise) then
-      counted[it.topic] = true
-    end
+      'reopens', '0', 'created', now}
+    counted[it.topic] = trend_count(req.period, it.topic, it.enterprise) or
+      counted[it.topic]
     history(issue, req.actor, 'created', 'reported for period ' .. req.period)
     history(issue, 'system', 'routed', it.route_reason)
     history(issue, 'system', 'classified', it.category .. ': ' .. it.reason)
     for _, index in ipairs({'issues', 'issues:period:' .. req.period,
         'issues:officer:' .. req.officer, 'issues:category:' .. it.category,
         'issues:state:queued'}) do
-      redis.call('ZADD', P .. index, now, issue)
+      later('ZADD', P .. index, now, issue)
     end
-    recurrence(issue, it)
-    local group = it.common and common(issue, it)
-    local task_json = {}
-    if group or #it.departments == 0 then
-      update_state(issue)
-      for _, task in ipairs(decode_list(hget(key('issue', issue), 'tasks'))) do
-        local t = redis.call('HMGET', key('task', task), 'department', 'state')
-        task_json[#task_json + 1] = '{"id":' .. enc(task) ..
-          ',"department":' .. enc(t[1]) .. ',"state":' .. enc(t[2]) .. '}'
-      end
-    else
-      -- Tasks of its own, all queued: so is the issue (update_state would
-      -- find nothing to change), and the answer needs no read.
-      local tasks = {}
-      for _, dept in ipairs(it.departments) do
-        local task = new_task(dept, {issue}, req.due)
-        tasks[#tasks + 1] = task
-        history(issue, 'system', 'queued', 'task ' .. task .. ' queued for ' ..
-          dept)
-        task_json[#task_json + 1] = '{"id":' .. enc(task) ..
-          ',"department":' .. enc(dept) .. ',"state":"queued"}'
-      end
-      hwrite('HSET', key('issue', issue), 'tasks', enc(tasks))
-    end
-    local h = redis.call('HMGET', key('issue', issue), 'category', 'state',
-      'group')
     issue_ids[#issue_ids + 1] = issue
-    issue_json[#issue_json + 1] = '{"id":' .. enc(issue) .. ',"category":' ..
-      enc(h[1]) .. ',"departments":' .. enc(it.departments) ..
-      ',"state":' .. enc(h[2]) .. ',"group":' ..
-      (h[3] ~= '' and enc(h[3]) or 'null') .. ',"tasks":[' ..
-      table.concat(task_json, ',') .. ']}'
+    if not it.recurrence_of and not it.common and #it.departments > 0 then
+      -- Neither a recurrence nor a common issue: tasks of its own, all
+      -- queued, so is the issue (update_state would find nothing to
+      -- change); its hash is written once, with them, and the answer is
+      -- made without a read.
+      local task_json = {}
+      local tasks = submit_tasks(issue, it.departments, task_json)
+      for i = 1, #fields, 2 do
+        if fields[i] == 'tasks' then fields[i + 1] = enc(tasks) end
+      end
+      hwrite('HSET', ik, unpack(fields))
+      ledger_note(ik, req.period)
+      issue_json[#issue_json + 1] = issue_answer(issue, it, it.category,
+        'queued', '', task_json)
+    else
+      hwrite('HSET', ik, unpack(fields))
+      issue_json[#issue_json + 1] = submit_linked(issue, it)
+    end
   end
   hwrite('HSET', key('report', report), 'id', report,
     'officer', req.officer, 'period', req.period,
     'late', req.late and '1' or '0', 'created', now,
     'issues', encode_list(issue_ids))
-  redis.call('ZADD', key('reports', req.period), now, report)
-  redis.call('ZADD', key('officer', req.officer, 'reports'), now, report)
-  redis.call('SADD', key('reported', req.period), req.officer)
+  later('ZADD', key('reports', req.period), now, report)
+  later('ZADD', key('officer', req.officer, 'reports'), now, report)
+  later('SADD', key('reported', req.period), req.officer)
   local response = '{"report":' .. enc(report) .. ',"period":' ..
     enc(req.period) .. ',"issues":[' .. table.concat(issue_json, ',') .. ']}'
   if idem ~= '' then
@@ -899,6 +962,7 @@ local function route()
     end
   end
   for _, t in ipairs(returned) do by_dept[hget(key('task', t), 'department')] = t end
+  later_flush()   -- new_task's index entries
   for d, _ in pairs(by_dept) do
     if not wanted[d] then redis.call('ZREM', key('issues:dept', d), req.issue) end
   end
