@@ -58,102 +58,6 @@ local function has(list, x)
   return false
 end
 
--- ---- writes held to the end of the call: one command a key ----
-
--- A group commit's reports (workflow.lua submit_batch) add to the same
--- indexes and counters. Their ZADDs and SADDs are gathered per key and
--- sent as one command each, their HINCRBYs summed per key and field, when
--- the call ends (dispatch) or at later_flush: each command costs Redis its
--- call and its AOF record whatever its length. Code that reads, or removes
--- from, a key given to later calls later_flush first; a counter's read adds
--- later_owed.
-local later_order, later_args, later_cmd = {}, {}, {}
-local later_incr_order, later_incrs = {}, {}
-
--- redis.call(cmd, k, a, b) (b may be nil) at the end of the call, with
--- the other later writes to k (which must all be cmd).
-local function later(cmd, k, a, b)
-  local args = later_args[k]
-  if not args then
-    args = {}
-    later_args[k], later_cmd[k] = args, cmd
-    later_order[#later_order + 1] = k
-  elseif later_cmd[k] ~= cmd then
-    error('later: ' .. cmd .. ' after ' .. later_cmd[k] .. ' on ' .. k)
-  end
-  args[#args + 1] = a
-  if b ~= nil then args[#args + 1] = b end
-end
-
--- HINCRBY k field n at the end of the call.
-local function later_incr(k, field, n)
-  local f = later_incrs[k]
-  if not f then
-    f = {order = {}, by = {}}
-    later_incrs[k] = f
-    later_incr_order[#later_incr_order + 1] = k
-  end
-  if not f.by[field] then
-    f.by[field] = 0
-    f.order[#f.order + 1] = field
-  end
-  f.by[field] = f.by[field] + n
-end
-
--- EXPIRE k seconds at the end of the call (the last one given wins).
-local later_expires, later_expire_order = {}, {}
-local function later_expire(k, seconds)
-  if not later_expires[k] then
-    later_expire_order[#later_expire_order + 1] = k
-  end
-  later_expires[k] = seconds
-end
-
--- What later_incr still owes k's field.
-local function later_owed(k, field)
-  local f = later_incrs[k]
-  return f and f.by[field] or 0
-end
-
--- Send the held writes, in the order their keys were first given (a
--- replica replays the same commands), 1,000 arguments a command at most.
-local function later_flush()
-  for _, k in ipairs(later_order) do
-    local args, cmd = later_args[k], later_cmd[k]
-    for i = 1, #args, 1000 do
-      redis.call(cmd, k, unpack(args, i, math.min(i + 999, #args)))
-    end
-  end
-  for _, k in ipairs(later_incr_order) do
-    local f = later_incrs[k]
-    for _, field in ipairs(f.order) do
-      redis.call('HINCRBY', k, field, f.by[field])
-    end
-  end
-  for _, k in ipairs(later_expire_order) do
-    redis.call('EXPIRE', k, later_expires[k])
-  end
-  later_order, later_args, later_cmd = {}, {}, {}
-  later_incr_order, later_incrs = {}, {}
-  later_expires, later_expire_order = {}, {}
-end
-
--- The next number of P seq's counter field (report, issue, task, group):
--- the call's first from Redis, the others counted on and added at its end.
--- Nothing reads P seq during a call; every number is taken here.
-local seq_last = {}
-local function next_id(field)
-  local n = seq_last[field]
-  if n then
-    n = n + 1
-    later_incr(key('seq'), field, 1)
-  else
-    n = redis.call('HINCRBY', key('seq'), field, 1)
-  end
-  seq_last[field] = n
-  return n
-end
-
 -- ---- the ledger's change index (ledger_cache.c reads it) ----
 
 -- The keys a script wrote through hwrite. A ledger row is an issue's hash
@@ -230,16 +134,21 @@ local function ledger_flush()
 end
 
 -- Run actions[name], a script's entry points by name, and return its
--- answer (having recorded the ledger rows it changed); an error reply
--- naming script for an unknown name.
-local function dispatch(script, actions, name)
+-- answer (having run finish, if given, then recorded the ledger rows it
+-- changed); an error reply naming script for an unknown name.
+local function dispatch(script, actions, name, finish)
   local fn = actions[name]
   if not fn then
     return redis.error_reply(script .. ': unknown action ' .. tostring(name))
   end
+  if not finish then
+    local out = fn()
+    ledger_flush()
+    return out
+  end
   -- an action that fails half-way keeps what it wrote, held writes too
   local ok, out = pcall(fn)
-  later_flush()
+  finish()
   ledger_flush()
   if not ok then error(out, 0) end
   return out
