@@ -204,9 +204,9 @@ def store_commands(stack, post, reports):
     return out, calls
 
 
-def test_a_batch_sends_the_generations_constants_once(stack, officers):
-    # The stages, rules and mail events every payload shares go once per
-    # call (the first argument), not once per report.
+def burst_seen(stack, officers):
+    """Three one-item reports each of two new officers in one burst, all
+    201, under MONITOR: (posts, answers, store_commands' calls)."""
     oids = [officers() for _ in range(2)]
     for oid in oids:
         stack.token("officer", oid)
@@ -214,6 +214,13 @@ def test_a_batch_sends_the_generations_constants_once(stack, officers):
              for oid in oids for ent in stack.officer(oid)["enterprises"][:3]]
     answers, calls = store_commands(stack, lambda: burst(stack, posts), len(posts))
     assert all(a is not None and a.status == 201 for a in answers), answers
+    return posts, answers, calls
+
+
+def test_a_batch_sends_the_generations_constants_once(stack, officers):
+    # The stages, rules and mail events every payload shares go once per
+    # call (the first argument), not once per report.
+    _, _, calls = burst_seen(stack, officers)
     assert max(c.count('"officer":') for c, _ in calls) > 1, "no batch of several"
     for c, _ in calls:
         assert c.count('"rules":') == 1 and c.count('"notify":') == 1, c[:300]
@@ -257,15 +264,9 @@ def batch_call(calls):
 
 def test_a_batch_writes_each_shared_key_once(stack, officers):
     # The reports of one call add to the same indexes and counters: each
-    # key gets one ZADD, SADD or HINCRBY for the whole batch (prelude.lua's
+    # key gets one ZADD, SADD or HINCRBY for the whole batch (workflow.lua's
     # later), and every report is in every index as if stored alone.
-    oids = [officers() for _ in range(2)]
-    for oid in oids:
-        stack.token("officer", oid)
-    posts = [(oid, body(ent), lib.new_key())
-             for oid in oids for ent in stack.officer(oid)["enterprises"][:3]]
-    answers, calls = store_commands(stack, lambda: burst(stack, posts), len(posts))
-    assert all(a is not None and a.status == 201 for a in answers), answers
+    posts, answers, calls = burst_seen(stack, officers)
     n, ran = batch_call(calls)
     assert n > 1, "no batch of several: %s" % [c.count('"officer":') for c, _ in calls]
 
