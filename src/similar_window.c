@@ -22,7 +22,7 @@
  *
  * Nothing here is thread-safe: one window belongs to one event loop.
  *
- * One file of ~1,200 lines on purpose: the issue index, the postings, the
+ * One file of ~1,400 lines on purpose: the issue index, the postings, the
  * periods and the entries are one structure whose invariants every
  * function here keeps together (a slot is in its period's list, in one
  * posting per gram and, below its topic's band cursor, in the band index,
