@@ -719,6 +719,10 @@ size_t utf8_step(const unsigned char *, size_t left);
 size_t utf8_length(const char *);
 size_t utf8_prefix(const char *, size_t len, size_t max);
 
+/* reply_arena.c */
+struct redisReader;
+void reply_arena_use(struct redisReader *);
+
 /* token.c */
 #define TOKEN_LEN 35          /* "lt_" and 32 url-safe base64 characters */
 int token_generate(char *out, size_t outlen);

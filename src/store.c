@@ -376,6 +376,7 @@ store_connect(struct store *s)
 	}
 	ctx->data = s;
 	s->ctx = ctx;
+	reply_arena_use(ctx->c.reader);   /* hiredis frees each reply */
 	redisLibeventAttach(ctx, s->base);
 	redisAsyncSetConnectCallback(ctx, store_connected);
 	redisAsyncSetDisconnectCallback(ctx, store_disconnected);
