@@ -746,6 +746,7 @@ time_t util_now(void);
 const char *util_test_clock(void);
 void util_time_iso8601(int64_t ms, char buf[32]);
 void util_json_add_time(struct cJSON *, const char *, const char *);
+void util_json_add_int(struct cJSON *, const char *, long long);
 const char *util_reply_field(const struct redisReply *, const char *);
 int util_vcause(char **cause, const char *name, int line, const char *fmt,
     va_list ap) __attribute__((format(printf, 4, 0)));

@@ -448,20 +448,19 @@ webhook_record(struct webhook *w, struct webhook_transfer *t, long status,
 		cJSON_AddItemToArray(ids, cJSON_CreateString(t->ids[i]));
 	cJSON_AddStringToObject(payload, "outcome",
 	    webhook_verdict_name(verdict));
-	cJSON_AddNumberToObject(payload, "now", (double)now);
+	util_json_add_int(payload, "now", now);
 	next_at = now + (int64_t)(delay > 0 ? delay : 0) * 1000;
 	if (verdict == WEBHOOK_RETRY && t->holdable)
 		next_at = webhook_quiet_due(w, t->backend, next_at);
-	cJSON_AddNumberToObject(payload, "next_at", (double)next_at);
+	util_json_add_int(payload, "next_at", next_at);
 	if (verdict == WEBHOOK_RETRY)
 		webhook_due_at(w, next_at);
 	attempt = cJSON_AddObjectToObject(payload, "attempt");
-	cJSON_AddNumberToObject(attempt, "at", (double)t->started);
-	cJSON_AddNumberToObject(attempt, "status", (double)status);
+	util_json_add_int(attempt, "at", t->started);
+	util_json_add_int(attempt, "status", status);
 	cJSON_AddStringToObject(attempt, "error",
 	    verdict == WEBHOOK_DELIVERED ? "" : why);
-	cJSON_AddNumberToObject(attempt, "duration_ms",
-	    (double)(now - t->started));
+	util_json_add_int(attempt, "duration_ms", now - t->started);
 	text = cJSON_PrintUnformatted(payload);
 	cJSON_Delete(payload);
 	if (webhook_script(w, "done", text, NULL, NULL) == -1)
@@ -791,11 +790,11 @@ webhook_claim(struct webhook *w)
 	char *text;
 	size_t i;
 
-	cJSON_AddNumberToObject(payload, "now", (double)util_now_ms());
-	cJSON_AddNumberToObject(payload, "lease",
+	util_json_add_int(payload, "now", util_now_ms());
+	util_json_add_int(payload, "lease",
 	    cfg->webhook_timeout_ms + WEBHOOK_LEASE_SLACK_MS);
-	cJSON_AddNumberToObject(payload, "cap", cfg->webhook_per_endpoint);
-	cJSON_AddNumberToObject(payload, "merge", WEBHOOK_MERGE_MAX);
+	util_json_add_int(payload, "cap", cfg->webhook_per_endpoint);
+	util_json_add_int(payload, "merge", WEBHOOK_MERGE_MAX);
 	/* A paced endpoint's due events are claimed together, and merged. */
 	pace = cJSON_AddObjectToObject(payload, "pace");
 	for (i = 0; i < roster->ndepartments; i++) {
@@ -807,12 +806,12 @@ webhook_claim(struct webhook *w)
 	backend = webhook_department_backend(roster_department(roster,
 	    ROSTER_LEADERS));
 	if (backend != NULL && backend->pace_ms > 0)
-		cJSON_AddNumberToObject(pace, ROSTER_LEADERS, backend->pace_ms);
+		util_json_add_int(pace, ROSTER_LEADERS, backend->pace_ms);
 	/* What is in flight here, so that the script gives only free slots. */
 	busy = cJSON_AddObjectToObject(payload, "busy");
 	for (b = w->busy; b != NULL; b = b->next)
 		if (b->inflight > 0)
-			cJSON_AddNumberToObject(busy, b->department,
+			util_json_add_int(busy, b->department,
 			    b->inflight);
 	text = cJSON_PrintUnformatted(payload);
 	cJSON_Delete(payload);
