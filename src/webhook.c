@@ -650,6 +650,19 @@ webhook_alert_data(const struct generation *g, const redisReply *alert)
 	return data;
 }
 
+/* The message of a claimed row {delivery, task or alert, {issues}}. */
+static void
+webhook_message(const struct generation *g, const redisReply *row,
+    struct webhook_message *msg)
+{
+	msg->event = util_reply_field(row->element[0], "event");
+	if (msg->event != NULL && strcmp(msg->event, "alert.trend") == 0)
+		msg->data = webhook_alert_data(g, row->element[1]);
+	else
+		msg->data = webhook_message_data(g, row->element[1],
+		    row->element[2]);
+}
+
 /*
  * Claimed deliveries of one department, rows {delivery, task, {issues}}
  * ({delivery, alert, {}} for a trend alert to the leaders):
@@ -685,25 +698,20 @@ webhook_send(struct webhook *w, const char *dept_id,
 	t->w = w;
 	t->department = xstrdup(dept_id);
 	t->ids = xcalloc(n, sizeof *t->ids);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		t->ids[t->nids++] = xstrdup(util_reply_field(rows[i]->element[0],
 		    "id"));
-		msgs[i].event = util_reply_field(rows[i]->element[0], "event");
-		if (msgs[i].event != NULL &&
-		    strcmp(msgs[i].event, "alert.trend") == 0)
-			msgs[i].data = webhook_alert_data(w->daemon->current,
-			    rows[i]->element[1]);
-		else
-			msgs[i].data = webhook_message_data(w->daemon->current,
-			    rows[i]->element[1], rows[i]->element[2]);
-	}
 	attempts = util_reply_field(rows[0]->element[0], "attempts");
 	t->attempts = attempts ? atoi(attempts) : 0;
 	t->response = evbuffer_new();
-	if (dept != NULL && dept->webhook_url != NULL)
+	/* The message is built only where it can go. */
+	if (dept != NULL && dept->webhook_url != NULL) {
+		for (i = 0; i < n; i++)
+			webhook_message(w->daemon->current, rows[i], &msgs[i]);
 		rc = webhook_start(w, t, dept, msgs, n);
-	for (i = 0; i < n; i++)
-		cJSON_Delete((cJSON *)msgs[i].data);
+		for (i = 0; i < n; i++)
+			cJSON_Delete((cJSON *)msgs[i].data);
+	}
 	if (rc == -1) {
 		/* No endpoint (any more): nothing can be sent; say why. */
 		snprintf(t->error, sizeof t->error, "%s", dept == NULL ?
