@@ -516,6 +516,20 @@ store_on_up(struct store *s, void (*fn)(void *), void *arg)
 	s->on_up_arg = arg;
 }
 
+/* argv on the connection, written by resp.c (hiredis's formatting costs more). */
+static int
+store_send(struct store *s, redisCallbackFn *fn, void *privdata, int argc,
+    const char **argv, const size_t *lens)
+{
+	size_t len;
+	char *text = resp_format(argc, argv, lens, &len);
+	int rc;
+
+	rc = redisAsyncFormattedCommand(s->ctx, fn, privdata, text, len);
+	free(text);
+	return rc == REDIS_OK ? 0 : -1;
+}
+
 /*
  * Send one command. The callback always runs exactly once: with the reply,
  * or with NULL when the connection is lost first. Returns -1, without
@@ -530,10 +544,7 @@ store_command(struct store *s, redisCallbackFn *fn, void *privdata, int argc,
 	if (s->cluster != NULL)
 		return store_cluster_send(s->cluster, fn, privdata, argc, argv,
 		    lens);
-	if (redisAsyncCommandArgv(s->ctx, fn, privdata, argc, argv, lens) !=
-	    REDIS_OK)
-		return -1;
-	return 0;
+	return store_send(s, fn, privdata, argc, argv, lens);
 }
 
 /* --- acknowledged means replicated -------------------------------------- */
@@ -788,8 +799,7 @@ store_command_waited(struct store *s, redisCallbackFn *fn, void *privdata,
 		}
 		return 0;
 	}
-	if (redisAsyncCommandArgv(s->ctx, store_wait_script, w, argc, argv,
-	    lens) != REDIS_OK) {
+	if (store_send(s, store_wait_script, w, argc, argv, lens) == -1) {
 		free(w);
 		return -1;
 	}
