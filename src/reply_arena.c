@@ -7,7 +7,8 @@
  * and its issues as flat field lists) and the group commit's answers that
  * was about a third of the daemon's instructions per report, in malloc and
  * free. These functions build the same redisReply tree out of a few large
- * chunks, the first holding the root, and free it in one go.
+ * chunks, the first holding the root, and free it in one go (the first
+ * chunk kept for the next reply).
  *
  * Only for a reader whose replies are freed by hiredis itself (the async
  * connections of store.c and outbox_watch.c: a reply lives until its
@@ -26,7 +27,8 @@
 
 #include "liaison.h"
 
-#define REPLY_ARENA_FIRST 4096     /* the first chunk, header and root included */
+#define REPLY_ARENA_FIRST 8192     /* the first chunk, header and root included:
+                                      a webhook claim's reply fits */
 #define REPLY_ARENA_MORE 16384     /* the least a further chunk holds */
 #define REPLY_ARENA_LARGEST (1 << 20) /* chunks grow by doubling up to this */
 
@@ -43,6 +45,13 @@ struct reply_arena {
 	size_t size;                     /* the newest chunk's size */
 	redisReply root;
 };
+
+/*
+ * The first chunk of the last reply freed on this thread, for the next
+ * one: most replies then cost no allocation at all (a chunk of this size
+ * is too large for malloc's quick lists). One chunk a thread at most.
+ */
+static __thread struct reply_arena *reply_arena_spare;
 
 /* The arena whose root is r. */
 static struct reply_arena *
@@ -95,7 +104,10 @@ reply_arena_new(const redisReadTask *task, int type, struct reply_arena **ap)
 	redisReply *r, *parent;
 
 	if (task->parent == NULL) {
-		a = xmalloc(REPLY_ARENA_FIRST);
+		if ((a = reply_arena_spare) != NULL)
+			reply_arena_spare = NULL;
+		else
+			a = xmalloc(REPLY_ARENA_FIRST);
 		a->more = NULL;
 		a->next = (char *)(a + 1);
 		a->end = (char *)a + REPLY_ARENA_FIRST;
@@ -175,7 +187,10 @@ reply_arena_free(void *root)
 		a->more = c->next;
 		free(c);
 	}
-	free(a);
+	if (reply_arena_spare == NULL)
+		reply_arena_spare = a;
+	else
+		free(a);
 }
 
 static redisReplyObjectFunctions reply_arena_functions = {
