@@ -80,6 +80,8 @@ struct webhook_transfer {
 struct webhook_busy {
 	char *department;
 	int inflight;
+	int at_claim;                /* inflight when the last claim was sent */
+	int claimed;                 /* rows that claim gave it */
 	struct webhook_busy *next;
 };
 
@@ -103,20 +105,27 @@ struct webhook {
 	TAILQ_HEAD(, webhook_transfer) transfers;
 };
 
-/* How many transfers to department are in flight (a counter to adjust). */
-static int *
-webhook_inflight(struct webhook *w, const char *department)
+/* The transfers to department in flight, and its claims. */
+static struct webhook_busy *
+webhook_busy_of(struct webhook *w, const char *department)
 {
 	struct webhook_busy *b;
 
 	for (b = w->busy; b != NULL; b = b->next)
 		if (strcmp(b->department, department) == 0)
-			return &b->inflight;
+			return b;
 	b = xcalloc(1, sizeof *b);
 	b->department = xstrdup(department);
 	b->next = w->busy;
 	w->busy = b;
-	return &b->inflight;
+	return b;
+}
+
+/* How many transfers to department are in flight (a counter to adjust). */
+static int *
+webhook_inflight(struct webhook *w, const char *department)
+{
+	return &webhook_busy_of(w, department)->inflight;
 }
 
 /* The backend of a department's endpoint, or NULL when it has none. */
@@ -126,6 +135,35 @@ webhook_department_backend(const struct department *d)
 	if (d == NULL || d->webhook_url == NULL)
 		return NULL;
 	return webhook_backend_find(d->webhook_format);
+}
+
+/*
+ * Whether the claim just answered filled some department's share (its
+ * free slots, or a chat robot's merge): then more may be due at once, and
+ * the engine claims again without sleeping. A share not filled means the
+ * script had nothing more due for it: what comes later wakes the engine
+ * (the watch, a retry's due time, a freed slot, the idle tick).
+ */
+static int
+webhook_claim_filled(struct webhook *w)
+{
+	const struct roster *roster = w->daemon->current->roster;
+	const struct config *cfg = w->daemon->current->config;
+	const struct webhook_backend *backend;
+	struct webhook_busy *b;
+	int share;
+
+	for (b = w->busy; b != NULL; b = b->next) {
+		if (b->claimed == 0)
+			continue;
+		backend = webhook_department_backend(roster_department(roster,
+		    b->department));
+		share = backend != NULL && backend->pace_ms > 0 ?
+		    WEBHOOK_MERGE_MAX : cfg->webhook_per_endpoint - b->at_claim;
+		if (b->claimed >= share)
+			return 1;
+	}
+	return 0;
 }
 
 /*
@@ -777,11 +815,12 @@ webhook_claimed(redisAsyncContext *c, void *r, void *privdata)
 		/* A chat robot's next turn may find more waiting. */
 		if (backend != NULL && backend->pace_ms > 0)
 			webhook_due_at(w, util_now_ms() + backend->pace_ms);
+		webhook_busy_of(w, dept)->claimed += (int)n;
 		webhook_send(w, dept, rows, n);
 	}
 	free(taken);
-	/* Work was there: look again at once, else sleep. */
-	if (reply->elements > 0)
+	/* A share filled: look again at once, else sleep. */
+	if (webhook_claim_filled(w))
 		webhook_schedule(w, 0);
 	else
 		webhook_idle(w);
@@ -817,10 +856,13 @@ webhook_claim(struct webhook *w)
 		util_json_add_int(pace, ROSTER_LEADERS, backend->pace_ms);
 	/* What is in flight here, so that the script gives only free slots. */
 	busy = cJSON_AddObjectToObject(payload, "busy");
-	for (b = w->busy; b != NULL; b = b->next)
+	for (b = w->busy; b != NULL; b = b->next) {
+		b->at_claim = b->inflight;
+		b->claimed = 0;
 		if (b->inflight > 0)
 			util_json_add_int(busy, b->department,
 			    b->inflight);
+	}
 	text = cJSON_PrintUnformatted(payload);
 	cJSON_Delete(payload);
 	if (webhook_script(w, "claim", text, webhook_claimed, w) == -1) {
