@@ -82,6 +82,7 @@ struct webhook_busy {
 	int inflight;
 	int at_claim;                /* inflight when the last claim was sent */
 	int claimed;                 /* rows that claim gave it */
+	int waiting;                 /* more may be due, held back by its slots */
 	struct webhook_busy *next;
 };
 
@@ -142,7 +143,10 @@ webhook_department_backend(const struct department *d)
  * free slots, or a chat robot's merge): then more may be due at once, and
  * the engine claims again without sleeping. A share not filled means the
  * script had nothing more due for it: what comes later wakes the engine
- * (the watch, a retry's due time, a freed slot, the idle tick).
+ * (the watch, a retry's due time, the idle tick). A department that had
+ * no free slot, or whose slots the claim filled, may have deliveries
+ * waiting for a slot: its next finished transfer claims at once
+ * (webhook_check_done); any other's does not.
  */
 static int
 webhook_claim_filled(struct webhook *w)
@@ -151,19 +155,22 @@ webhook_claim_filled(struct webhook *w)
 	const struct config *cfg = w->daemon->current->config;
 	const struct webhook_backend *backend;
 	struct webhook_busy *b;
-	int share;
+	int free_slots, share, filled = 0;
 
 	for (b = w->busy; b != NULL; b = b->next) {
-		if (b->claimed == 0)
+		free_slots = cfg->webhook_per_endpoint - b->at_claim;
+		if (free_slots <= 0) {
+			b->waiting = 1;
 			continue;
+		}
 		backend = webhook_department_backend(roster_department(roster,
 		    b->department));
 		share = backend != NULL && backend->pace_ms > 0 ?
-		    WEBHOOK_MERGE_MAX : cfg->webhook_per_endpoint - b->at_claim;
-		if (b->claimed >= share)
-			return 1;
+		    WEBHOOK_MERGE_MAX : free_slots;
+		b->waiting = b->claimed >= share;
+		filled |= b->waiting;
 	}
-	return 0;
+	return filled;
 }
 
 /*
@@ -537,6 +544,7 @@ static void
 webhook_check_done(struct webhook *w)
 {
 	struct webhook_transfer *t;
+	struct webhook_busy *b;
 	CURLMsg *msg;
 	curl_off_t us = 0;
 	long status = 0;
@@ -553,12 +561,13 @@ webhook_check_done(struct webhook *w)
 			metrics_observe(METRICS_WEBHOOK, t->department, us / 1e6);
 		curl_multi_remove_handle(w->multi, msg->easy_handle);
 		webhook_record(w, t, status, msg->data.result);
-		(*webhook_inflight(w, t->department))--;
+		b = webhook_busy_of(w, t->department);
+		b->inflight--;
 		TAILQ_REMOVE(&w->transfers, t, entry);
 		w->ntransfers--;
 		webhook_transfer_free(t);
 		/* A slot is free: claim what waits for it without delay. */
-		if (!w->reading)
+		if (b->waiting && !w->reading)
 			webhook_schedule(w, 0);
 	}
 }
