@@ -723,9 +723,6 @@ size_t utf8_prefix(const char *, size_t len, size_t max);
 struct redisReader;
 void reply_arena_use(struct redisReader *);
 
-/* resp.c */
-char *resp_format(int, const char **, const size_t *, size_t *);
-
 /* token.c */
 #define TOKEN_LEN 35          /* "lt_" and 32 url-safe base64 characters */
 int token_generate(char *out, size_t outlen);

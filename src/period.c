@@ -37,30 +37,12 @@ period_parse(const char *s, struct period *p)
 	return 0;
 }
 
-/*
- * Write p as "YYYY-MM-H" to buf: by hand for the years and halves a
- * period has (a report formats seven; snprintf cost 1,500 instructions
- * each), by snprintf otherwise.
- */
+/* Write p as "YYYY-MM-H" to buf. */
 void
 period_format(const struct period *p, char buf[PERIOD_LEN + 1])
 {
-	if (p->year < 0 || p->year > 9999 || p->month < 1 || p->month > 12 ||
-	    p->half < 1 || p->half > 2) {
-		snprintf(buf, PERIOD_LEN + 1, "%04d-%02d-%d", p->year,
-		    p->month, p->half);
-		return;
-	}
-	buf[0] = (char)('0' + p->year / 1000);
-	buf[1] = (char)('0' + p->year / 100 % 10);
-	buf[2] = (char)('0' + p->year / 10 % 10);
-	buf[3] = (char)('0' + p->year % 10);
-	buf[4] = '-';
-	buf[5] = (char)('0' + p->month / 10);
-	buf[6] = (char)('0' + p->month % 10);
-	buf[7] = '-';
-	buf[8] = (char)('0' + p->half);
-	buf[9] = '\0';
+	snprintf(buf, PERIOD_LEN + 1, "%04d-%02d-%d", p->year, p->month,
+	    p->half);
 }
 
 /* Fill *p with the period that local time t falls in. */
