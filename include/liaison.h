@@ -204,6 +204,7 @@ int ledger_issue_matches(const struct ledger_issue *,
     const struct ledger_filter *);
 size_t ledger_count_matching(const struct ledger *,
     const struct ledger_filter *);
+size_t ledger_rows_examined(void);
 int ledger_task_open(const struct ledger_task *);
 int ledger_task_overdue(const struct ledger_task *, int64_t now);
 void ledger_rate_text(double, char *, size_t);

@@ -774,6 +774,15 @@ ledger_score(struct ledger *l, const struct roster *roster,
 
 /* --- the filter and the JSON --------------------------------------------- */
 
+/* Issues the public pages examined on the loop (/metrics, tests). */
+static size_t ledger_examined;
+
+size_t
+ledger_rows_examined(void)
+{
+	return ledger_examined;
+}
+
 /* Does the issue pass the filter (NULL fields match anything)? */
 int
 ledger_issue_matches(const struct ledger_issue *is,
@@ -781,6 +790,7 @@ ledger_issue_matches(const struct ledger_issue *is,
 {
 	size_t i;
 
+	ledger_examined++;
 	if (f == NULL)
 		return 1;
 	if (f->category != NULL && strcmp(is->category, f->category) != 0)

@@ -490,6 +490,71 @@ def test_the_json_ledger_pages_its_rows(fresh_stack):
         lib.assert_error(st.d.get("/api/v1/ledger?" + q), 422, "invalid", field)
 
 
+def examined(st):
+    return lib.metric(st.d.metrics(), "liaisond_ledger_rows_examined_total")
+
+
+def test_varying_the_ledgers_offset_or_filter_never_walks_the_period(fresh_stack):
+    """An outsider asks the public ledger's pages with an offset or a filter
+    that changes every request, so that no answer is in the memo: each page
+    must cost the daemon's loop its own rows (limit + a few), not a walk of
+    the period's issues (ledger_index.c). A filter's first page may walk the
+    period once (its index is built); after changes (the held copy patched)
+    the pages still cost their rows. The JSON pages at offsets 0, n/2 and
+    n-1 of each filter, and the HTML page, newest first."""
+    st = fresh_stack()
+    officers = st.roster["officers"]
+    n = 0
+    for k in range(40):     # 2,000 issues: tax's, land's and build's, hr's
+        o = officers[k % len(officers)]
+        topic = ("tax", "planning", "hiring")[k % 3]
+        submit(st, o["id"], [lib.item(o["enterprises"][i % len(o["enterprises"])], topic=topic)
+                             for i in range(50)])
+        n += 50
+    tok = st.token("department", "tax")
+    for _ in range(30):
+        resp = st.d.post("/api/v1/departments/tax/claim", {"claimant": "赵六"}, token=tok)
+        assert resp.status == 200, resp
+    filters = ["", "department=tax", "department=land", "department=hr", "state=queued", "state=claimed",
+               "category=individual", "department=tax&state=claimed", "department=land&state=queued",
+               "category=individual&department=build&state=queued"]
+    limit = 10
+
+    def pages(round_):
+        for q in filters:
+            first = st.d.get("/api/v1/ledger?limit=1&" + q)     # its count (and its index)
+            assert first.status == 200, first
+            total = int(first.header("x-total-count"))
+            assert q not in ("", "department=tax", "state=queued") or total > 500, (q, total)
+            for offset in (0, total // 2 + round_, max(total - 1 - round_, 0)):
+                before = examined(st)
+                resp = st.d.get("/api/v1/ledger?limit=%d&offset=%d&%s" % (limit, offset, q))
+                assert resp.status == 200, resp
+                cost = examined(st) - before
+                rows = resp.json()["issues"]
+                assert len(rows) == min(limit, max(total - offset, 0)), (q, offset, len(rows))
+                assert cost <= limit + 5, "%s offset %d: %d issues examined (the period has %d)" % (
+                    q, offset, cost, n)
+        for q in ("", "?department=land", "?state=claimed"):
+            st.d.get("/ledger" + q)     # the filter's index
+            before = examined(st)
+            resp = st.d.get("/ledger" + q)
+            assert resp.status == 200, resp
+            cost = examined(st) - before
+            assert cost <= 300 + 5, "/ledger%s: %d issues examined (the period has %d)" % (q, cost, n)
+
+    pages(0)
+    # changes: the held copy is patched, its indexes with it (not built again)
+    for _ in range(20):
+        resp = st.d.post("/api/v1/departments/tax/claim", {"claimant": "赵六"}, token=tok)
+        assert resp.status == 200, resp
+    o = officers[0]
+    submit(st, o["id"], [lib.item(o["enterprises"][0], topic="planning") for _ in range(5)])
+    claimed = st.d.get("/api/v1/ledger?limit=1&department=tax&state=claimed")
+    assert claimed.header("x-total-count") == "50", claimed.header("x-total-count")
+    pages(1)
+
+
 def test_token_less_routes_are_limited_per_address(fresh_stack):
     st = fresh_stack(conf={"limits": {"address_per_minute": 30}})
     clear_of_minute_end()
