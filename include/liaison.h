@@ -174,6 +174,7 @@ struct ledger {
 	} past[LEDGER_PAST];
 	size_t npast;
 	struct ledger_tally *tally;      /* its counts, kept (ledger_tally.c) */
+	struct ledger_index *index;      /* its pages' filters (ledger_index.c) */
 	size_t counted;                  /* tasks counted since it was made: what
 	                                  * its scorings cost (ledger_cache.c) */
 };
@@ -202,9 +203,6 @@ void ledger_score_bars(const struct ledger_score *, double values[LEDGER_BARS],
 void ledger_score_explain(const int weights[LEDGER_WEIGHTS], char *, size_t);
 int ledger_issue_matches(const struct ledger_issue *,
     const struct ledger_filter *);
-size_t ledger_count_matching(const struct ledger *,
-    const struct ledger_filter *);
-size_t ledger_rows_examined(void);
 int ledger_task_open(const struct ledger_task *);
 int ledger_task_overdue(const struct ledger_task *, int64_t now);
 void ledger_rate_text(double, char *, size_t);
@@ -214,7 +212,7 @@ const char *ledger_state_zh(const char *);
 const char *ledger_satisfaction_zh(const char *);
 int ledger_satisfied(const char *);
 struct cJSON *ledger_score_json(const struct ledger_score *);
-struct cJSON *ledger_json(const struct ledger *, const struct roster *,
+struct cJSON *ledger_json(struct ledger *, const struct roster *,
     const struct ledger_filter *, int show_enterprises);
 void ledger_free(struct ledger *);
 #define LEDGER_MOMENTS 3      /* when a task's counts change with time */
@@ -231,6 +229,16 @@ int ledger_tally_fits(const struct ledger_tally *, const struct roster *,
     int64_t now);
 void ledger_tally_issue(struct ledger *, const struct ledger_issue *, int);
 void ledger_tally_advance(struct ledger *, int64_t now);
+
+/* ledger_index.c */
+size_t ledger_count_matching(struct ledger *, const struct ledger_filter *);
+size_t ledger_index_nth(struct ledger *, const struct ledger_filter *,
+    size_t k);
+void ledger_index_issue(struct ledger *, size_t pos,
+    const struct ledger_issue *, int sign);
+void ledger_index_drop(struct ledger *);
+size_t ledger_rows_examined(void);
+void ledger_rows_examine(size_t);
 
 /* ledger_patch.c */
 void ledger_patch(struct ledger *, struct ledger *changes,

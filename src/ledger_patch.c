@@ -5,7 +5,7 @@
  * ledger_cache.c keeps such copies. A scored ledger's counts follow each
  * row replaced, added or taken out (ledger_tally.c), so scoring it again
  * costs the changed issues, not the period, and gives the figures a whole
- * read gives.
+ * read gives; the indexes of its pages' filters follow too (ledger_index.c).
  */
 #include "config.h"
 
@@ -16,8 +16,8 @@
 
 #include "liaison.h"
 
-/* Take out the issue id (a "gone" one), if l holds it. */
-static void
+/* Take out the issue id (a "gone" one), if l holds it: 1 if it did. */
+static int
 ledger_patch_remove(struct ledger *l, const char *id)
 {
 	size_t i;
@@ -30,8 +30,9 @@ ledger_patch_remove(struct ledger *l, const char *id)
 			memmove(&l->issues[i], &l->issues[i + 1],
 			    (l->nissues - i - 1) * sizeof *l->issues);
 			l->nissues--;
-			return;
+			return 1;
 		}
+	return 0;
 }
 
 /* The period's tail (carry-over, snapshot, earlier totals) from ch's. */
@@ -74,7 +75,7 @@ ledger_patch(struct ledger *l, struct ledger *ch, char *const *gone,
 {
 	struct ledger_issue *at;
 	size_t i, n = l->nissues;
-	int sorted = 1;
+	int sorted = 1, moved = 0;
 
 	l->issues = xreallocarray(l->issues, l->nissues + ch->nissues + 1,
 	    sizeof *l->issues);
@@ -84,10 +85,12 @@ ledger_patch(struct ledger *l, struct ledger *ch, char *const *gone,
 		if (at != NULL) {
 			if (l->tally != NULL)
 				ledger_tally_issue(l, at, -1);
+			ledger_index_issue(l, (size_t)(at - l->issues), at, -1);
 			ledger_issue_free(at);
 			*at = ch->issues[i];
 			if (l->tally != NULL)
 				ledger_tally_issue(l, at, 1);
+			ledger_index_issue(l, (size_t)(at - l->issues), at, 1);
 			continue;
 		}
 		/* New issues are the newest: they go at the end. */
@@ -97,14 +100,21 @@ ledger_patch(struct ledger *l, struct ledger *ch, char *const *gone,
 		l->issues[l->nissues] = ch->issues[i];
 		if (l->tally != NULL)
 			ledger_tally_issue(l, &l->issues[l->nissues], 1);
+		ledger_index_issue(l, l->nissues, &l->issues[l->nissues], 1);
 		l->nissues++;
 	}
 	memset(&l->issues[l->nissues], 0, sizeof *l->issues);
 	ch->nissues = 0;
 	for (i = 0; i < ngone; i++)
-		ledger_patch_remove(l, gone[i]);
-	if (!sorted)
+		if (ledger_patch_remove(l, gone[i]))
+			moved = 1;
+	if (!sorted) {
 		ledger_sort(l);
+		moved = 1;
+	}
+	/* The pages' indexes hold positions: built again as they are asked. */
+	if (moved)
+		ledger_index_drop(l);
 	if (ch->carried_period != NULL)
 		ledger_patch_tail(l, ch);
 	ledger_memo_drop(l);

@@ -7,13 +7,16 @@
  * categories; issues added, older ones too, and gone; departments the
  * roster does not have) and of times (moments passed, several at once,
  * time standing still), the JSON of every scorecard, the total, the counts
- * by category and the rows must be the same, byte for byte.
+ * by category and the rows must be the same, byte for byte; and every
+ * filter's pages (ledger_index.c's indexes, patched) the issues a walk of
+ * the whole read finds.
  */
 #include "config.h"
 
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,6 +221,49 @@ change(struct model *m, char **gone, size_t *ngone)
 	}
 }
 
+/*
+ * Every filter's pages of held (its indexes kept up to date by the patches,
+ * ledger_index.c) against a walk of whole: the count, and the issue at
+ * every rank.
+ */
+static void
+pages_equal(struct ledger *held, struct ledger *whole, unsigned seed, int step)
+{
+	static const char *const cats[] = { NULL, "individual", "common",
+	    "difficult" };
+	static const char *const fdepts[] = { NULL, "hr", "tax", "env",
+	    "gone" };
+	static const char *const fstates[] = { NULL, "queued", "claimed",
+	    "responded", "resolved", "returned", "closed" };
+	struct ledger_filter f;
+	size_t c, d, t, i, k, pos;
+
+	for (c = 0; c < 4; c++)
+		for (d = 0; d < 5; d++)
+			for (t = 0; t < 7; t++) {
+				memset(&f, 0, sizeof f);
+				f.category = cats[c];
+				f.department = fdepts[d];
+				f.state = fstates[t];
+				for (i = 0, k = 0; i < whole->nissues; i++) {
+					if (!ledger_issue_matches(
+					    &whole->issues[i], &f))
+						continue;
+					pos = ledger_index_nth(held, &f, k++);
+					if (pos == SIZE_MAX || strcmp(
+					    held->issues[pos].id,
+					    whole->issues[i].id) != 0)
+						fail_msg("seed %u step %d: filter "
+						    "%zu/%zu/%zu rank %zu", seed,
+						    step, c, d, t, k - 1);
+				}
+				assert_int_equal(ledger_count_matching(held,
+				    &f), k);
+				assert_true(ledger_index_nth(held, &f, k) ==
+				    SIZE_MAX);
+			}
+}
+
 /* One random run: seed's changes and times, held against a whole read. */
 static void
 run(unsigned seed, const struct roster *roster)
@@ -240,6 +286,7 @@ run(unsigned seed, const struct roster *roster)
 	held = ledger_parse(rows);
 	reply_free(rows);
 	free(fixture_ledger_text(held, roster, now));
+	pages_equal(held, held, seed, -1);      /* every filter's index */
 	for (step = 0; step < 60; step++) {
 		memset(m->changed, 0, sizeof m->changed);
 		ngone = 0;
@@ -268,6 +315,7 @@ run(unsigned seed, const struct roster *roster)
 			    seed, step, (long long)now, a, b);
 		free(a);
 		free(b);
+		pages_equal(held, whole, seed, step);
 		ledger_free(whole);
 	}
 	ledger_free(held);
