@@ -77,6 +77,9 @@ ledger_patch(struct ledger *l, struct ledger *ch, char *const *gone,
 	size_t i, n = l->nissues;
 	int sorted = 1, moved = 0;
 
+	/* New issues come in ch's order: sorted, they go at the end in
+	 * order, and l keeps its order (and its pages' indexes). */
+	ledger_sort(ch);
 	l->issues = xreallocarray(l->issues, l->nissues + ch->nissues + 1,
 	    sizeof *l->issues);
 	for (i = 0; i < ch->nissues; i++) {

@@ -212,6 +212,30 @@ def test_cached_ledgers_of_two_daemons_equal_a_whole_read_after_changes_during_r
             late.stop_and_check()
 
 
+def test_a_backlog_of_changes_is_patched_a_reply_at_a_time(tmp_path):
+    """1,000 issues filed while no reader came: the next reader's catch-up
+    reads them 200 a call and patches the copy as each reply comes, never
+    the whole backlog in one go on the loop (the claims wait behind it)."""
+    with lib.Stack(str(tmp_path), conf={"ledger": {"cache_ms": str(CACHE_MS)}}, start=False) as st:
+        with open(st.d.conf) as f:      # the patches in the log
+            text = f.read()
+        with open(st.d.conf, "w") as f:
+            f.write(text.replace("level = info", "level = debug"))
+        st.start()
+        o = st.roster["officers"][0]
+        submit(st, o["id"], [lib.item(o["enterprises"][0], topic="tax") for _ in range(50)])
+        assert st.d.get("/api/v1/ledger?limit=1").header("x-total-count") == "50"
+        lines0 = len(st.d.stderr().splitlines())
+        for k in range(20):
+            submit(st, o["id"], [lib.item(o["enterprises"][i % len(o["enterprises"])], topic="tax")
+                                 for i in range(50)])
+        resp = st.d.get("/api/v1/ledger?limit=1&state=queued")
+        assert resp.status == 200 and resp.header("x-total-count") == "1050", resp
+        parts = [int(x.split(" patched with ")[1].split()[0])
+                 for x in st.d.stderr().splitlines()[lines0:] if " patched with " in x]
+        assert sum(parts) >= 1000 and max(parts) <= 200, parts
+
+
 def counted(d):
     return lib.metric(d.metrics(), "liaisond_ledger_tasks_counted_total")
 
