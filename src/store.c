@@ -377,6 +377,7 @@ store_connect(struct store *s)
 	ctx->data = s;
 	s->ctx = ctx;
 	redisLibeventAttach(ctx, s->base);
+	loop_first_redis(ctx);          /* the claims' replies first */
 	redisAsyncSetConnectCallback(ctx, store_connected);
 	redisAsyncSetDisconnectCallback(ctx, store_disconnected);
 	store_timer_add(s->connect_ev, s->timeout_ms);

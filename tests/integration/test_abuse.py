@@ -555,6 +555,72 @@ def test_varying_the_ledgers_offset_or_filter_never_walks_the_period(fresh_stack
     pages(1)
 
 
+def http_raw(method, path, token=None, body=b""):
+    head = "%s %s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n" % (method, path, len(body))
+    if token:
+        head += "Authorization: Bearer %s\r\nContent-Type: application/json\r\n" % token
+    return head.encode() + b"\r\n" + body
+
+
+def read_answer(sock):
+    """One whole answer (Content-Length) from a kept-alive socket."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, rest = data.split(b"\r\n\r\n", 1)
+    n = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+    while len(rest) < n:
+        rest += sock.recv(65536)
+    return int(head.split()[1])
+
+
+def test_a_flood_of_token_less_readers_does_not_go_before_a_departments_claim(fresh_stack):
+    """150 token-less readers of the public ledger and a department's claim
+    are all ready at once (the daemon stopped while they were sent): the
+    claim, on a connection that presented a valid token, is answered before
+    most of the readers, not after all of them (loop.c: the token holders
+    and the Redis replies first, the others at most a few a loop pass)."""
+    st = fresh_stack(conf={"ledger": {"cache_ms": "60000"}})
+    o = st.roster["officers"][0]
+    submit(st, o["id"], [lib.item(o["enterprises"][0], topic="tax") for _ in range(20)])
+    tok = dept_token(st, "tax")
+    claim = http_raw("POST", "/api/v1/departments/tax/claim", tok, '{"claimant":"赵六"}'.encode())
+    dept = socket.create_connection(("127.0.0.1", st.d.port))
+    dept.sendall(claim)
+    assert read_answer(dept) == 200
+    readers = []
+    for _ in range(150):
+        s = socket.create_connection(("127.0.0.1", st.d.port))
+        s.sendall(http_raw("GET", "/api/v1/ledger?limit=5"))
+        assert read_answer(s) == 200
+        readers.append(s)
+    st.d.signal(signal.SIGSTOP)
+    try:
+        for s in readers:
+            s.sendall(http_raw("GET", "/api/v1/ledger?limit=5"))
+        dept.sendall(claim)
+        time.sleep(0.2)
+    finally:
+        st.d.signal(signal.SIGCONT)
+    order, waiting = [], set(readers + [dept])
+    deadline = time.monotonic() + 30
+    while waiting and time.monotonic() < deadline:
+        for s in select_readable(list(waiting)):
+            order.append(s)
+            waiting.discard(s)
+    assert not waiting, "%d answers did not come" % len(waiting)
+    rank = order.index(dept)
+    assert read_answer(dept) == 200
+    for s in readers + [dept]:
+        s.close()
+    assert rank < 50, "the claim was answered after %d of the 150 readers" % rank
+
+
+def select_readable(socks):
+    import select
+    return select.select(socks, [], [], 1.0)[0]
+
+
 def test_token_less_routes_are_limited_per_address(fresh_stack):
     st = fresh_stack(conf={"limits": {"address_per_minute": 30}})
     clear_of_minute_end()
