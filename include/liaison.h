@@ -148,6 +148,7 @@ struct ledger_score {
 struct ledger {
 	struct ledger_issue *issues;     /* oldest first */
 	size_t nissues;
+	size_t room;                     /* issues allocated (ledger_patch) */
 	struct ledger_score *scores;     /* one per roster department, file order */
 	size_t nscores;
 	struct ledger_score total;       /* the zone: every department together */
@@ -243,6 +244,8 @@ void ledger_rows_examine(size_t);
 /* ledger_patch.c */
 void ledger_patch(struct ledger *, struct ledger *changes,
     char *const *gone, size_t ngone);
+void ledger_patch_part(struct ledger *, struct ledger *changes,
+    char *const *gone, size_t ngone, struct ledger *defer);
 
 /* ledger_memo.c */
 void ledger_memo_drop(struct ledger *);

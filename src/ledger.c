@@ -300,8 +300,8 @@ ledger_add_rows(struct ledger *l, const redisReply *rows)
 
 	if (rows == NULL || rows->type != REDIS_REPLY_ARRAY)
 		return -1;
-	l->issues = xreallocarray(l->issues, l->nissues + rows->elements + 1,
-	    sizeof *l->issues);
+	l->room = l->nissues + rows->elements + 1;
+	l->issues = xreallocarray(l->issues, l->room, sizeof *l->issues);
 	memset(&l->issues[l->nissues], 0, (rows->elements + 1) *
 	    sizeof *l->issues);
 	l->carried = xreallocarray(l->carried, l->ncarried + rows->elements + 1,
@@ -377,6 +377,7 @@ ledger_new(void)
 	struct ledger *l = xcalloc(1, sizeof *l);
 
 	l->issues = xcalloc(1, sizeof *l->issues);
+	l->room = 1;
 	l->carried = xcalloc(1, sizeof *l->carried);
 	return l;
 }

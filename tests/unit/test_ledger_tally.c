@@ -264,6 +264,38 @@ pages_equal(struct ledger *held, struct ledger *whole, unsigned seed, int step)
 			}
 }
 
+/*
+ * Patch held with the first half of ch's rows as one part of a catch-up
+ * (ledger_patch_part): the new issues it defers go back among ch's, which
+ * the caller patches as the last part.
+ */
+static void
+patch_in_parts(struct ledger *held, struct ledger *ch)
+{
+	struct ledger *a = ledger_new(), *defer = ledger_new();
+	size_t half = ch->nissues / 2;
+
+	a->issues = xreallocarray(a->issues, half + 1, sizeof *a->issues);
+	memcpy(a->issues, ch->issues, half * sizeof *a->issues);
+	memset(&a->issues[half], 0, sizeof *a->issues);
+	a->nissues = half;
+	a->room = half + 1;
+	memmove(ch->issues, ch->issues + half, (ch->nissues - half) *
+	    sizeof *ch->issues);
+	ch->nissues -= half;
+	ledger_patch_part(held, a, NULL, 0, defer);
+	ch->issues = xreallocarray(ch->issues, ch->nissues + defer->nissues +
+	    1, sizeof *ch->issues);
+	memcpy(&ch->issues[ch->nissues], defer->issues, defer->nissues *
+	    sizeof *ch->issues);
+	ch->nissues += defer->nissues;
+	ch->room = ch->nissues + 1;
+	memset(&ch->issues[ch->nissues], 0, sizeof *ch->issues);
+	defer->nissues = 0;
+	ledger_free(defer);
+	ledger_free(a);
+}
+
 /* One random run: seed's changes and times, held against a whole read. */
 static void
 run(unsigned seed, const struct roster *roster)
@@ -296,6 +328,8 @@ run(unsigned seed, const struct roster *roster)
 		ch = ledger_new();
 		ledger_add_rows(ch, rows);
 		reply_free(rows);
+		if (pick(2))    /* in two parts, as a catch-up's replies */
+			patch_in_parts(held, ch);
 		ledger_patch(held, ch, gone, ngone);
 		ledger_free(ch);
 		for (i = 0; i < ngone; i++)
