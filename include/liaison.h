@@ -237,6 +237,7 @@ size_t ledger_index_nth(struct ledger *, const struct ledger_filter *,
     size_t k);
 void ledger_index_issue(struct ledger *, size_t pos,
     const struct ledger_issue *, int sign);
+void ledger_index_move(struct ledger *, size_t pos, int up);
 void ledger_index_drop(struct ledger *);
 size_t ledger_rows_examined(void);
 void ledger_rows_examine(size_t);
@@ -244,8 +245,6 @@ void ledger_rows_examine(size_t);
 /* ledger_patch.c */
 void ledger_patch(struct ledger *, struct ledger *changes,
     char *const *gone, size_t ngone);
-void ledger_patch_part(struct ledger *, struct ledger *changes,
-    char *const *gone, size_t ngone, struct ledger *defer);
 
 /* ledger_memo.c */
 void ledger_memo_drop(struct ledger *);

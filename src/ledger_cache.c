@@ -134,8 +134,6 @@ struct ledger_flight {
 	size_t counted;             /* the copy's counted before its first
 	                             * part was patched; SIZE_MAX: none yet */
 	double busy;                /* s of the loop its parts' patches took */
-	struct ledger *held;        /* new issues the last part adds (the
-	                             * order: ledger_patch_part), or NULL */
 	struct ledger_flight_waiter *waiters;
 	size_t nwaiters, cap;
 	int slicing;                /* 1: a whole read, slice by slice */
@@ -436,7 +434,6 @@ ledger_cache_serve(struct ledger_flight *f, struct ledger *l,
 	}
 	ledger_cache_clear(f);
 	ledger_free(f->whole);
-	ledger_free(f->held);
 	free(f->waiters);
 	if (f->timer != NULL)
 		event_free(f->timer);
@@ -446,26 +443,6 @@ ledger_cache_serve(struct ledger_flight *f, struct ledger *l,
 	    NULL && ledger_cache_start(next) == -1)
 		ledger_cache_serve(next, NULL, NULL, 0);
 	free(f);
-}
-
-/* Put the new issues held back by f's parts among its last part's rows. */
-static void
-ledger_cache_unhold(struct ledger_flight *f)
-{
-	struct ledger *h = f->held, *ch = f->l;
-
-	if (h == NULL)
-		return;
-	ch->issues = xreallocarray(ch->issues, ch->nissues + h->nissues + 1,
-	    sizeof *ch->issues);
-	memcpy(&ch->issues[ch->nissues], h->issues, h->nissues *
-	    sizeof *h->issues);
-	ch->nissues += h->nissues;
-	ch->room = ch->nissues + 1;
-	memset(&ch->issues[ch->nissues], 0, sizeof *ch->issues);
-	h->nissues = 0;
-	ledger_free(h);
-	f->held = NULL;
 }
 
 /*
@@ -479,7 +456,7 @@ ledger_cache_unhold(struct ledger_flight *f)
  * the copy it started from.
  */
 static void
-ledger_cache_patch(struct ledger_flight *f, struct ledger *l, int last)
+ledger_cache_patch(struct ledger_flight *f, struct ledger *l)
 {
 	struct ledger_cache *c = f->daemon->ledger_cache;
 	double t0 = metrics_clock(), t;
@@ -487,14 +464,7 @@ ledger_cache_patch(struct ledger_flight *f, struct ledger *l, int last)
 
 	if (f->counted == SIZE_MAX)
 		f->counted = before;
-	if (!last) {
-		if (f->held == NULL)
-			f->held = ledger_new();
-		ledger_patch_part(l, f->l, f->gone, f->ngone, f->held);
-	} else {
-		ledger_cache_unhold(f);
-		ledger_patch(l, f->l, f->gone, f->ngone);
-	}
+	ledger_patch(l, f->l, f->gone, f->ngone);
 	c->counted += l->counted - before;
 	ledger_cache_clear(f);
 	f->l = ledger_new();
@@ -520,7 +490,7 @@ ledger_cache_caught_up(struct ledger_flight *f, uint64_t seq, void *reply)
 
 	if (l == NULL)
 		l = c->slot[ledger_cache_slot(c, f->period)].l;
-	ledger_cache_patch(f, l, 1);
+	ledger_cache_patch(f, l);
 	f->busy = parts;        /* the last part is timed with the serving */
 	ledger_cache_clear(f);
 	if (!keep) {            /* cache_ms = 0: a whole read each time */
@@ -614,8 +584,6 @@ ledger_cache_read(redisAsyncContext *ac, void *reply, void *privdata)
 	if (f->whole == NULL && (k = ledger_cache_slot(c, f->period)) == -1) {
 		/* the copy was put out of the cache meanwhile: read whole */
 		ledger_cache_clear(f);
-		ledger_free(f->held);
-		f->held = NULL;
 		f->slicing = 1;
 		f->start = 0;
 		f->l = ledger_new();
@@ -625,7 +593,7 @@ ledger_cache_read(redisAsyncContext *ac, void *reply, void *privdata)
 	}
 	if (f->l->carried_period == NULL) {     /* more changes to read */
 		ledger_cache_patch(f, f->whole != NULL ? f->whole :
-		    c->slot[k].l, 0);
+		    c->slot[k].l);
 		f->since = seq;
 		if (ledger_cache_send(f) == -1)
 			ledger_cache_serve(f, NULL, NULL, 0);

@@ -18,8 +18,9 @@
  * date by ledger_patch.c (an issue changed flips its bits in the indexes
  * of the filters it passes before or after: a few, not all), so a
  * catch-up costs the changed issues here too. When the issues move
- * (an issue gone, or one added in the middle: rare, ledger_patch.c) the
- * indexes are dropped and built again as they are asked.
+ * (an issue gone, or a new one put before the newest: one changed again
+ * after it was filed comes later in the change index) the bits move with
+ * them (ledger_index_move).
  *
  * Why not a cap on the offset: a reader must reach every row, and a
  * filter still walked the period. Why bits and not lists of positions: a
@@ -272,6 +273,66 @@ ledger_index_issue(struct ledger *l, size_t pos, const struct ledger_issue *is,
 				    NULL)
 					ledger_index_flip(s, x, pos, sign > 0);
 			}
+}
+
+/* Build x's tree again from word w (0-based) on: O(words after w + log). */
+static void
+ledger_index_retree(const struct ledger_index *s, struct ledger_index_one *x,
+    size_t w)
+{
+	size_t i, j, from = w + 1;      /* the tree is 1-based */
+
+	for (i = from; i <= s->nwords; i++)
+		x->tree[i] = (uint32_t)__builtin_popcountll(x->words[i - 1]);
+	/* the entries before from that their parents after it sum */
+	for (i = from - 1; i > 0; i -= i & -i)
+		if ((j = i + (i & -i)) <= s->nwords)
+			x->tree[j] += x->tree[i];
+	for (i = from; i <= s->nwords; i++)
+		if ((j = i + (i & -i)) <= s->nwords)
+			x->tree[j] += x->tree[i];
+}
+
+/* Move x's bits from pos on one up (a clear bit at pos) or one down. */
+static void
+ledger_index_slide(const struct ledger_index *s, struct ledger_index_one *x,
+    size_t pos, int up)
+{
+	size_t w = pos / 64, k, last = s->nwords - 1;
+	uint64_t low = ((uint64_t)1 << (pos % 64)) - 1, *v = x->words;
+
+	if (up) {
+		for (k = last; k > w; k--)
+			v[k] = v[k] << 1 | v[k - 1] >> 63;
+		v[w] = (v[w] & low) | (v[w] & ~low) << 1;
+	} else {
+		v[w] = (v[w] & low) | (v[w] >> 1 & ~low) |
+		    (w < last ? (v[w + 1] & 1) << 63 : 0);
+		for (k = w + 1; k <= last; k++)
+			v[k] = v[k] >> 1 | (k < last ? (v[k + 1] & 1) << 63 : 0);
+	}
+	ledger_index_retree(s, x, w);
+}
+
+/*
+ * An issue is put in at pos (up: the issues from pos on moved one up) or
+ * was taken out from pos (its bits cleared first, ledger_index_issue): the
+ * indexes' bits move with the issues, so that they are kept, not built
+ * again. A new issue is rarely far from the end (it is recent), so this
+ * costs the words after pos and a log, per index.
+ */
+void
+ledger_index_move(struct ledger *l, size_t pos, int up)
+{
+	struct ledger_index *s = l->index;
+	size_t i;
+
+	if (s == NULL || s->n == 0)
+		return;
+	ledger_index_grow(s, l->nissues + 1);
+	for (i = 0; i < s->cap; i++)
+		if (s->table[i] != NULL)
+			ledger_index_slide(s, s->table[i], pos, up);
 }
 
 /* Forget every index (l's issues moved, or l is freed). */

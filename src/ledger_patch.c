@@ -16,8 +16,8 @@
 
 #include "liaison.h"
 
-/* Take out the issue id (a "gone" one), if l holds it: 1 if it did. */
-static int
+/* Take out the issue id (a "gone" one), if l holds it. */
+static void
 ledger_patch_remove(struct ledger *l, const char *id)
 {
 	size_t i;
@@ -26,28 +26,43 @@ ledger_patch_remove(struct ledger *l, const char *id)
 		if (strcmp(l->issues[i].id, id) == 0) {
 			if (l->tally != NULL)
 				ledger_tally_issue(l, &l->issues[i], -1);
+			ledger_index_issue(l, i, &l->issues[i], -1);
 			ledger_issue_free(&l->issues[i]);
 			memmove(&l->issues[i], &l->issues[i + 1],
 			    (l->nissues - i - 1) * sizeof *l->issues);
 			l->nissues--;
-			return 1;
+			ledger_index_move(l, i, 0);
+			return;
 		}
-	return 0;
 }
 
-/* Move the new issue is into d (a part's deferred rows). */
+/*
+ * Put the new issue is in l where its order says: at the end, or (one
+ * changed again after it was filed comes later in the change index)
+ * before the newer ones, which move up one. Not a sort of l: that cost a
+ * catch-up 100 ms at 10^5 issues, and the pages' indexes with it.
+ */
 static void
-ledger_patch_defer(struct ledger *d, struct ledger_issue *is)
+ledger_patch_insert(struct ledger *l, struct ledger_issue *is)
 {
-	if (d->nissues + 2 > d->room) {
-		d->room = 2 * d->room > d->nissues + 2 ? 2 * d->room :
-		    d->nissues + 2;
-		d->issues = xreallocarray(d->issues, d->room,
-		    sizeof *d->issues);
+	size_t lo = 0, hi = l->nissues, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (ledger_issue_cmp(&l->issues[mid], is) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	d->issues[d->nissues++] = *is;
-	memset(&d->issues[d->nissues], 0, sizeof *d->issues);
-	memset(is, 0, sizeof *is);
+	memmove(&l->issues[lo + 1], &l->issues[lo], (l->nissues - lo) *
+	    sizeof *l->issues);
+	l->issues[lo] = *is;
+	l->nissues++;
+	if (lo + 1 < l->nissues)
+		ledger_index_move(l, lo, 1);
+	if (l->tally != NULL)
+		ledger_tally_issue(l, &l->issues[lo], 1);
+	ledger_index_issue(l, lo, &l->issues[lo], 1);
 }
 
 /* The period's tail (carry-over, snapshot, earlier totals) from ch's. */
@@ -88,28 +103,10 @@ void
 ledger_patch(struct ledger *l, struct ledger *ch, char *const *gone,
     size_t ngone)
 {
-	ledger_patch_part(l, ch, gone, ngone, NULL);
-}
-
-/*
- * The same for one part of a catch-up read in several (ledger_cache.c),
- * defer not NULL: a new issue older than l's newest (one changed again
- * after it was filed comes later in the change index) is moved to defer,
- * not added, so that l is sorted once, by the last part (ledger_patch,
- * with defer's issues among its rows), not once a part: each sort of 10^5
- * rows, and the pages' indexes built again after it, cost the loop 100 ms.
- */
-void
-ledger_patch_part(struct ledger *l, struct ledger *ch, char *const *gone,
-    size_t ngone, struct ledger *defer)
-{
 	struct ledger_issue *at;
-	size_t i, n = l->nissues;
-	int sorted = 1, moved = 0;
+	size_t i;
 
-	/* New issues come in ch's order: sorted, they go at the end in
-	 * order, and l keeps its order (and its pages' indexes). */
-	ledger_sort(ch);
+	ledger_sort(ch);        /* new issues in order: most go at the end */
 	/* Room doubled, not grown by each part: a catch-up is patched a
 	 * reply at a time, and copying 10^5 rows for each cost 100 ms. */
 	if (l->nissues + ch->nissues + 1 > l->room) {
@@ -119,49 +116,25 @@ ledger_patch_part(struct ledger *l, struct ledger *ch, char *const *gone,
 		    sizeof *l->issues);
 	}
 	for (i = 0; i < ch->nissues; i++) {
-		at = bsearch(&ch->issues[i], l->issues, n, sizeof *l->issues,
-		    ledger_issue_cmp);
-		if (at != NULL) {
-			if (l->tally != NULL)
-				ledger_tally_issue(l, at, -1);
-			ledger_index_issue(l, (size_t)(at - l->issues), at, -1);
-			ledger_issue_free(at);
-			*at = ch->issues[i];
-			if (l->tally != NULL)
-				ledger_tally_issue(l, at, 1);
-			ledger_index_issue(l, (size_t)(at - l->issues), at, 1);
+		at = bsearch(&ch->issues[i], l->issues, l->nissues,
+		    sizeof *l->issues, ledger_issue_cmp);
+		if (at == NULL) {
+			ledger_patch_insert(l, &ch->issues[i]);
 			continue;
 		}
-		/* New issues are the newest: they go at the end. */
-		if (l->nissues > 0 && ledger_issue_cmp(&l->issues[l->nissues -
-		    1], &ch->issues[i]) > 0) {
-			if (defer != NULL) {
-				ledger_patch_defer(defer, &ch->issues[i]);
-				continue;
-			}
-			sorted = 0;
-		}
-		l->issues[l->nissues] = ch->issues[i];
 		if (l->tally != NULL)
-			ledger_tally_issue(l, &l->issues[l->nissues], 1);
-		ledger_index_issue(l, l->nissues, &l->issues[l->nissues], 1);
-		l->nissues++;
+			ledger_tally_issue(l, at, -1);
+		ledger_index_issue(l, (size_t)(at - l->issues), at, -1);
+		ledger_issue_free(at);
+		*at = ch->issues[i];
+		if (l->tally != NULL)
+			ledger_tally_issue(l, at, 1);
+		ledger_index_issue(l, (size_t)(at - l->issues), at, 1);
 	}
 	memset(&l->issues[l->nissues], 0, sizeof *l->issues);
 	ch->nissues = 0;
 	for (i = 0; i < ngone; i++)
-		if (ledger_patch_remove(l, gone[i]))
-			moved = 1;
-	if (!sorted) {
-		ledger_sort(l);
-		moved = 1;
-	}
-	/* The pages' indexes hold positions: built again as they are asked. */
-	if (moved) {
-		log_debug("ledger: the pages' indexes dropped (%s)", sorted ?
-		    "an issue gone" : "an issue added in the middle");
-		ledger_index_drop(l);
-	}
+		ledger_patch_remove(l, gone[i]);
 	if (ch->carried_period != NULL)
 		ledger_patch_tail(l, ch);
 	ledger_memo_drop(l);

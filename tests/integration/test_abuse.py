@@ -522,8 +522,11 @@ def test_varying_the_ledgers_offset_or_filter_never_walks_the_period(fresh_stack
 
     def pages(round_):
         for q in filters:
+            before = examined(st)
             first = st.d.get("/api/v1/ledger?limit=1&" + q)     # its count (and its index)
             assert first.status == 200, first
+            # after the changes the index is the one patched, not built again
+            assert round_ == 0 or examined(st) - before <= 1 + 5, (q, examined(st) - before)
             total = int(first.header("x-total-count"))
             assert q not in ("", "department=tax", "state=queued") or total > 500, (q, total)
             for offset in (0, total // 2 + round_, max(total - 1 - round_, 0)):
@@ -536,7 +539,8 @@ def test_varying_the_ledgers_offset_or_filter_never_walks_the_period(fresh_stack
                 assert cost <= limit + 5, "%s offset %d: %d issues examined (the period has %d)" % (
                     q, offset, cost, n)
         for q in ("", "?department=land", "?state=claimed"):
-            st.d.get("/ledger" + q)     # the filter's index
+            if round_ == 0:
+                st.d.get("/ledger" + q)     # the filter's index
             before = examined(st)
             resp = st.d.get("/ledger" + q)
             assert resp.status == 200, resp
@@ -549,9 +553,16 @@ def test_varying_the_ledgers_offset_or_filter_never_walks_the_period(fresh_stack
         resp = st.d.post("/api/v1/departments/tax/claim", {"claimant": "赵六"}, token=tok)
         assert resp.status == 200, resp
     o = officers[0]
-    submit(st, o["id"], [lib.item(o["enterprises"][0], topic="planning") for _ in range(5)])
+    # new issues, the first of them changed again before any reader came:
+    # it comes after 200 newer ones in the change index (the catch-up's
+    # second reply), and is put back among them (the indexes' bits move),
+    # not by a sort and new indexes
+    new = submit(st, o["id"], [lib.item(o["enterprises"][0], topic="tax") for _ in range(5)])["issues"]
+    for _ in range(4):
+        submit(st, o["id"], [lib.item(o["enterprises"][0], topic="planning") for _ in range(50)])
+    act_ok(st, flow.task_of(new[0], "tax"), "claim", dept="tax")
     claimed = st.d.get("/api/v1/ledger?limit=1&department=tax&state=claimed")
-    assert claimed.header("x-total-count") == "50", claimed.header("x-total-count")
+    assert claimed.header("x-total-count") == "51", claimed.header("x-total-count")
     pages(1)
 
 

@@ -31,7 +31,7 @@
 #include "replies.h"
 
 #define MAX_TASKS 80
-#define MAX_ISSUES 60
+#define MAX_ISSUES 400          /* past 64: the indexes span several words */
 #define MAX_CARRY 3              /* tasks an issue carries */
 #define SPAN 3000                /* the times drawn, ms */
 
@@ -266,13 +266,12 @@ pages_equal(struct ledger *held, struct ledger *whole, unsigned seed, int step)
 
 /*
  * Patch held with the first half of ch's rows as one part of a catch-up
- * (ledger_patch_part): the new issues it defers go back among ch's, which
- * the caller patches as the last part.
+ * (ledger_cache.c patches a reply at a time); the caller patches the rest.
  */
 static void
 patch_in_parts(struct ledger *held, struct ledger *ch)
 {
-	struct ledger *a = ledger_new(), *defer = ledger_new();
+	struct ledger *a = ledger_new();
 	size_t half = ch->nissues / 2;
 
 	a->issues = xreallocarray(a->issues, half + 1, sizeof *a->issues);
@@ -283,16 +282,8 @@ patch_in_parts(struct ledger *held, struct ledger *ch)
 	memmove(ch->issues, ch->issues + half, (ch->nissues - half) *
 	    sizeof *ch->issues);
 	ch->nissues -= half;
-	ledger_patch_part(held, a, NULL, 0, defer);
-	ch->issues = xreallocarray(ch->issues, ch->nissues + defer->nissues +
-	    1, sizeof *ch->issues);
-	memcpy(&ch->issues[ch->nissues], defer->issues, defer->nissues *
-	    sizeof *ch->issues);
-	ch->nissues += defer->nissues;
-	ch->room = ch->nissues + 1;
 	memset(&ch->issues[ch->nissues], 0, sizeof *ch->issues);
-	defer->nissues = 0;
-	ledger_free(defer);
+	ledger_patch(held, a, NULL, 0);
 	ledger_free(a);
 }
 
@@ -311,7 +302,7 @@ run(unsigned seed, const struct roster *roster)
 	srand(seed);
 	for (j = 0; j < MAX_TASKS; j++)
 		task_draw(&m->task[j]);
-	m->nissues = 20 + pick(20);
+	m->nissues = 70 + pick(200);
 	for (j = 0; j < m->nissues; j++)
 		issue_draw(&m->issue[j], pick(SPAN));
 	rows = rows_of(m, 0);
