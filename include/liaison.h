@@ -447,6 +447,8 @@ void config_free(struct config *);
 /* uscc.c */
 int uscc_check_char(const char *code17, char *check);
 int uscc_valid(const char *code, char *expected);
+int uscc_pack(const char *code, uint64_t *hi, uint32_t *lo);
+void uscc_unpack(uint64_t hi, uint32_t lo, char *code);
 
 /* roster.c */
 struct department {
@@ -715,7 +717,7 @@ int form_cookie(const char *header, const char *name, char *value,
 /* utf8.c */
 int utf8_next(const unsigned char **, const unsigned char *, uint32_t *);
 int utf8_valid(const char *, size_t);
-size_t utf8_step(const unsigned char *, size_t left);
+int utf8_scan(const char *, size_t len, int *control);
 size_t utf8_length(const char *);
 size_t utf8_prefix(const char *, size_t len, size_t max);
 

@@ -267,6 +267,26 @@ test_roster_refuses_duplicate_enterprise_id(void **state)
 	    "enterprises[1] \"" CODE_A "\": duplicate id (also enterprises[0])");
 }
 
+/*
+ * Of several codes given twice, the one first in code order is told, at
+ * its first two places in the file (CODE_B orders before CODE_A): the
+ * rule the sort gave, kept by the hash that finds repeats now.
+ */
+static void
+test_roster_refuses_duplicate_enterprise_ids_naming_the_first_code(
+    void **state)
+{
+	refuse(ROSTER(ZONE, DEPARTMENTS, TOPICS,
+	    "\"enterprises\": [{\"id\": \"" CODE_A "\", \"name\": \"a\", "
+	    "\"kind\": \"enterprise\"}, {\"id\": \"" CODE_B "\", \"name\": "
+	    "\"b\", \"kind\": \"enterprise\"}, {\"id\": \"" CODE_A "\", "
+	    "\"name\": \"c\", \"kind\": \"enterprise\"}, {\"id\": \"" CODE_B
+	    "\", \"name\": \"d\", \"kind\": \"enterprise\"}, {\"id\": \""
+	    CODE_B "\", \"name\": \"e\", \"kind\": \"enterprise\"}]",
+	    OFFICERS),
+	    "enterprises[3] \"" CODE_B "\": duplicate id (also enterprises[1])");
+}
+
 static void
 test_roster_refuses_a_bad_check_character_naming_the_right_one(void **state)
 {
@@ -651,6 +671,8 @@ main(void)
 		cmocka_unit_test(test_roster_refuses_duplicate_topic_id),
 		cmocka_unit_test(test_roster_refuses_duplicate_officer_id),
 		cmocka_unit_test(test_roster_refuses_duplicate_enterprise_id),
+		cmocka_unit_test(
+		    test_roster_refuses_duplicate_enterprise_ids_naming_the_first_code),
 		cmocka_unit_test(test_roster_refuses_a_bad_check_character_naming_the_right_one),
 		cmocka_unit_test(test_roster_refuses_a_code_outside_the_charset),
 		cmocka_unit_test(test_roster_refuses_an_unknown_timezone),
