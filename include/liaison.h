@@ -545,6 +545,7 @@ struct roster *roster_load_text(const char *text, size_t len,
 struct roster_stream;
 struct roster_stream *roster_stream_new(const char *name);
 int roster_stream_feed(struct roster_stream *, const char *, size_t);
+void roster_stream_pass_over(struct roster_stream *);
 struct roster *roster_stream_end(struct roster_stream *, struct cJSON **rest,
     char **cause);
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 
 #include "liaison.h"
 #include "fixtures.h"
@@ -656,6 +657,107 @@ test_roster_names_the_line_in_a_large_file(void **state)
 	unlink(path);
 }
 
+/* Write text to a new temporary file; its name into path (room for the
+ * template). */
+static void
+write_temp(char *path, const char *text)
+{
+	FILE *f;
+	int fd;
+
+	strcpy(path, "/tmp/test_roster.XXXXXX");
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_non_null(f = fdopen(fd, "w"));
+	fputs(text, f);
+	fclose(f);
+}
+
+/*
+ * roster_load_rest (liaisonctl import's --base): the enterprises' and
+ * officers' entries are read as JSON and passed over, unchecked (the
+ * sheets replace them); the rest is handed over, checked.
+ */
+static void
+test_roster_load_rest_passes_the_entries_over(void **state)
+{
+	char path[] = "/tmp/test_roster.XXXXXX", *cause = NULL;
+	struct roster *r;
+	cJSON *rest = NULL;
+
+	(void)state;
+	write_temp(path, ROSTER(ZONE, DEPARTMENTS, TOPICS,
+	    "\"enterprises\": [{\"id\": \"91340800PN4Y1KAC61\", \"x\": "
+	    "[1, {\"y\": null}], \"name\": true}, 7]",
+	    "\"officers\": [{\"id\": \"O001\", \"enterprises\": [\"nope\"]}]"));
+	r = roster_load_rest(path, &rest, &cause);
+	assert_null(cause);
+	assert_non_null(r);
+	assert_int_equal(r->nenterprises, 0);
+	assert_int_equal(r->nofficers, 0);
+	assert_int_equal(r->ndepartments, 2);
+	assert_non_null(cJSON_GetObjectItem(rest, "topics"));
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(rest,
+	    "enterprises")), 0);
+	roster_free(r);
+	cJSON_Delete(rest);
+	/* Read whole, the same file is refused for its enterprise. */
+	assert_null(roster_load(path, &cause));
+	assert_non_null(strstr(cause, "enterprises[0]"));
+	free(cause);
+	unlink(path);
+}
+
+/* What is passed over is still JSON, and the rest still checked. */
+static void
+test_roster_load_rest_refuses_bad_text_and_a_bad_rest(void **state)
+{
+	char path[] = "/tmp/test_roster.XXXXXX", *cause = NULL, *want;
+	cJSON *rest = NULL;
+
+	(void)state;
+	write_temp(path, ROSTER(ZONE, DEPARTMENTS, TOPICS,
+	    "\"enterprises\": [{\"id\": \"" CODE_A "\", \"name\": "
+	    "\"a\\u0000\"}]", OFFICERS));
+	assert_null(roster_load_rest(path, &rest, &cause));
+	assert_null(rest);
+	xasprintf(&want, "%s: line 1: \\u0000 is not allowed in a string",
+	    path);
+	assert_string_equal(cause, want);
+	free(cause);
+	free(want);
+	unlink(path);
+
+	write_temp(path, ROSTER(ZONE, DEPARTMENTS, TOPICS,
+	    "\"enterprises\": [{\"id\": 1,]", OFFICERS));
+	assert_null(roster_load_rest(path, &rest, &cause));
+	xasprintf(&want, "%s: line 1: not valid JSON", path);
+	assert_string_equal(cause, want);
+	free(cause);
+	free(want);
+	unlink(path);
+
+	write_temp(path, ROSTER(ZONE, DEPARTMENTS,
+	    "\"topics\": [{\"id\": \"hiring\", \"name\": \"a\", "
+	    "\"departments\": [\"hr\", \"labour\"]}]", ENTERPRISES,
+	    OFFICERS));
+	assert_null(roster_load_rest(path, &rest, &cause));
+	xasprintf(&want, "%s: topics[0] \"hiring\": departments[1] "
+	    "\"labour\": no such department", path);
+	assert_string_equal(cause, want);
+	free(cause);
+	free(want);
+	unlink(path);
+
+	write_temp(path, "{" ZONE ", " LEADERS ", " DEPARTMENTS ", " TOPICS
+	    ", " OFFICERS "}");
+	assert_null(roster_load_rest(path, &rest, &cause));
+	xasprintf(&want, "%s: roster: missing field \"enterprises\"", path);
+	assert_string_equal(cause, want);
+	free(cause);
+	free(want);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -663,6 +765,8 @@ main(void)
 		cmocka_unit_test(test_roster_loads_the_sample),
 		cmocka_unit_test(test_roster_parses_a_small_roster_and_sorts_it),
 		cmocka_unit_test(test_roster_refuses_a_missing_file),
+		cmocka_unit_test(test_roster_load_rest_passes_the_entries_over),
+		cmocka_unit_test(test_roster_load_rest_refuses_bad_text_and_a_bad_rest),
 		cmocka_unit_test(test_roster_refuses_an_officer_with_an_unknown_enterprise),
 		cmocka_unit_test(test_roster_refuses_an_officer_listing_an_enterprise_twice),
 		cmocka_unit_test(test_roster_refuses_a_topic_with_an_unknown_department),
