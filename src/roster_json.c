@@ -41,6 +41,9 @@
 
 /* Room for the webhook formats' names (webhook_backends) and a NULL. */
 #define ROSTER_JSON_FORMATS_MAX 8
+/* Slots of the table of shared strings (roster_json_share); at most half
+ * are filled, then further strings are copied each time. */
+#define ROSTER_JSON_SHARED (32 * 1024)
 
 static const char *const roster_json_kinds[] = {
 	"enterprise", "social_org", NULL
@@ -83,11 +86,10 @@ struct roster_json {
 	size_t nlinks;
 	size_t links_alloc;
 	struct roster *scratch;
-	/* The enterprises' codes in file order and a hash table of them (each
-	 * slot 1 + a place in the file, 0 when empty), for the officers'
-	 * lookups, made before the enterprises are sorted: the links are
-	 * resolved to places in the file, and moved with the sort. */
-	struct roster_json_code *codes;
+	/* A hash table of the enterprises' codes (each slot 1 + a place in
+	 * the file, 0 when empty), for the officers' lookups, made before
+	 * the enterprises are sorted: the links are resolved to places in
+	 * the file, and moved with the sort. */
 	uint32_t *slots;
 	size_t mask;
 	/* The streamed entry being read and its label (roster_json_label),
@@ -98,6 +100,10 @@ struct roster_json {
 	size_t entry_index;
 	const cJSON *entry;
 	char entry_label[128];
+	/* Each area and unit once: a province's million enterprises are in a
+	 * few thousand areas (roster_json_share). */
+	char **shared;
+	size_t nshared;
 	/* One arena copy of each fixed word, shared by all entries. */
 	char *kind_copies[2];
 	char *level_copies[3];
@@ -293,6 +299,46 @@ roster_json_string(struct roster_json *rj, const char *label,
 		return -1;
 	if (s != NULL)
 		*out = roster_strdup(rj->roster, s);
+	return 0;
+}
+
+/*
+ * Return the arena copy of s that the roster shares: the same text read
+ * again gives the same copy (the strings of a roster never change), until
+ * ROSTER_JSON_SHARED / 2 of them are kept. For fields whose values repeat
+ * (an enterprise's area, an officer's unit): 13 MB of a province's
+ * roster, held twice while a reload reads the new one.
+ */
+static char *
+roster_json_share(struct roster_json *rj, const char *s)
+{
+	size_t at, mask = ROSTER_JSON_SHARED - 1;
+
+	if (rj->shared == NULL)
+		rj->shared = xcalloc(ROSTER_JSON_SHARED, sizeof *rj->shared);
+	for (at = util_hash(s) & mask; rj->shared[at] != NULL;
+	    at = (at + 1) & mask) {
+		if (strcmp(rj->shared[at], s) == 0)
+			return rj->shared[at];
+	}
+	if (rj->nshared >= ROSTER_JSON_SHARED / 2)
+		return roster_strdup(rj->roster, s);
+	rj->nshared++;
+	return rj->shared[at] = roster_strdup(rj->roster, s);
+}
+
+/* As roster_json_string, the copy a shared one (roster_json_share). */
+static int
+roster_json_shared_string(struct roster_json *rj, const char *label,
+    const cJSON *obj, const char *field, int required, char **out)
+{
+	const char *s;
+
+	*out = NULL;
+	if (roster_json_text(rj, label, obj, field, required, &s) != 0)
+		return -1;
+	if (s != NULL)
+		*out = roster_json_share(rj, s);
 	return 0;
 }
 
@@ -679,7 +725,8 @@ roster_json_enterprise(struct roster_json *rj, const cJSON *entry)
 	if (roster_json_string(rj, label, entry, "name", 1, &e->name) != 0 ||
 	    roster_json_word(rj, label, entry, "kind", roster_json_kinds,
 	    rj->kind_copies, &e->kind) != 0 ||
-	    roster_json_string(rj, label, entry, "area", 0, &e->area) != 0)
+	    roster_json_shared_string(rj, label, entry, "area", 0,
+	    &e->area) != 0)
 		return -1;
 	r->nenterprises++;
 	return 0;
@@ -800,7 +847,8 @@ roster_json_officer(struct roster_json *rj, const cJSON *entry)
 		return -1;
 	if (roster_json_word(rj, label, entry, "level", roster_json_levels,
 	    rj->level_copies, &o->level) != 0 ||
-	    roster_json_string(rj, label, entry, "unit", 0, &o->unit) != 0 ||
+	    roster_json_shared_string(rj, label, entry, "unit", 0,
+	    &o->unit) != 0 ||
 	    roster_json_string(rj, label, entry, "phone", 0, &o->phone) != 0 ||
 	    roster_json_string(rj, label, entry, "email", 0, &o->email) != 0)
 		return -1;
@@ -971,7 +1019,9 @@ roster_json_code_hash(const struct roster_json_code *k, size_t mask)
 }
 
 /*
- * Fill rj's hash table of its codes (file order), at most half full.
+ * Fill rj's hash table of the enterprises (file order), at most half
+ * full, by their packed codes; the table holds only places, compared by
+ * their ids (no array of codes beside it: memory a reload holds twice).
  * Return 0, or -1 for a code given twice, refused as roster_json_sort
  * does: of the codes given more than once the one first in order, named
  * at its first two places.
@@ -979,7 +1029,8 @@ roster_json_code_hash(const struct roster_json_code *k, size_t mask)
 static int
 roster_json_hash_codes(struct roster_json *rj)
 {
-	const struct roster_json_code *codes = rj->codes;
+	const struct enterprise *e = rj->roster->enterprises;
+	struct roster_json_code k;
 	size_t i, at, n = rj->roster->nenterprises, size = 16;
 	size_t first = 0, second = 0;
 	int twice = 0;
@@ -989,10 +1040,13 @@ roster_json_hash_codes(struct roster_json *rj)
 	rj->mask = size - 1;
 	rj->slots = xcalloc(size, sizeof *rj->slots);
 	for (i = 0; i < n; i++) {
-		at = roster_json_code_hash(&codes[i], rj->mask);
+		/* Checked when read (roster_json_check_code). */
+		if (roster_json_code_pack(e[i].id, &k) != 0)
+			fatalx("roster_json_hash_codes: bad code");
+		at = roster_json_code_hash(&k, rj->mask);
 		for (; rj->slots[at] != 0; at = (at + 1) & rj->mask) {
-			if (roster_json_code_cmp(&codes[rj->slots[at] - 1],
-			    &codes[i]) == 0)
+			if (memcmp(e[rj->slots[at] - 1].id, e[i].id,
+			    USCC_LEN) == 0)
 				break;
 		}
 		if (rj->slots[at] == 0) {
@@ -1000,8 +1054,7 @@ roster_json_hash_codes(struct roster_json *rj)
 			continue;
 		}
 		/* A later repeat of the same code keeps the first pair. */
-		if (!twice || roster_json_code_cmp(&codes[i],
-		    &codes[second]) < 0) {
+		if (!twice || strcmp(e[i].id, e[second].id) < 0) {
 			first = rj->slots[at] - 1;
 			second = i;
 			twice = 1;
@@ -1010,36 +1063,25 @@ roster_json_hash_codes(struct roster_json *rj)
 	if (!twice)
 		return 0;
 	return roster_json_error(rj, "enterprises[%zu] \"%s\": duplicate id "
-	    "(also enterprises[%zu])", second,
-	    rj->roster->enterprises[second].id, first);
+	    "(also enterprises[%zu])", second, e[second].id, first);
 }
 
 /*
- * The enterprises, streamed by: the first bad one, else pack their codes
- * in file order and hash them for roster_json_find_enterprise (a code
- * given twice refused). They are sorted once the officers' links are
- * found (roster_json_order_enterprises).
+ * The enterprises, streamed by: the first bad one, else hash their codes
+ * for roster_json_find_enterprise (a code given twice refused). They are
+ * sorted once the officers' links are found
+ * (roster_json_order_enterprises).
  */
 static int
 roster_json_enterprises(struct roster_json *rj, const cJSON *root)
 {
-	struct roster *r = rj->roster;
 	const cJSON *array;
-	size_t i, n = r->nenterprises;
 
 	if (roster_json_array(rj, "roster", root, "enterprises", 1,
 	    &array) != 0)
 		return -1;
 	if (rj->enterprise_cause != NULL)
 		return roster_json_take(rj, &rj->enterprise_cause);
-	rj->codes = xcalloc(n + 1, sizeof *rj->codes);
-	for (i = 0; i < n; i++) {
-		/* Checked when read (roster_json_check_code). */
-		if (roster_json_code_pack(r->enterprises[i].id,
-		    &rj->codes[i]) != 0)
-			fatalx("roster_json_enterprises: bad code");
-		rj->codes[i].index = (uint32_t)i;
-	}
 	return roster_json_hash_codes(rj);
 }
 
@@ -1048,14 +1090,17 @@ static const struct enterprise *
 roster_json_find_enterprise(struct roster_json *rj,
     const struct roster_json_code *k)
 {
+	const struct enterprise *e = rj->roster->enterprises;
+	char id[USCC_LEN + 1];
 	size_t at;
 
 	if (k->index != ROSTER_JSON_LINK_CODE)
 		return NULL;
+	uscc_unpack(k->hi, k->lo, id);
 	for (at = roster_json_code_hash(k, rj->mask); rj->slots[at] != 0;
 	    at = (at + 1) & rj->mask) {
-		if (roster_json_code_cmp(k, &rj->codes[rj->slots[at] - 1]) == 0)
-			return &rj->roster->enterprises[rj->slots[at] - 1];
+		if (memcmp(e[rj->slots[at] - 1].id, id, USCC_LEN) == 0)
+			return &e[rj->slots[at] - 1];
 	}
 	return NULL;
 }
@@ -1068,25 +1113,29 @@ static void
 roster_json_order_enterprises(struct roster_json *rj)
 {
 	struct roster *r = rj->roster;
-	struct roster_json_code *codes = rj->codes;
+	struct roster_json_code *codes;
 	struct enterprise *e = r->enterprises;
 	struct officer *o;
 	uint32_t *moved;
 	size_t i, j, n = r->nenterprises;
 
+	codes = xcalloc(n + 1, sizeof *codes);
+	for (i = 0; i < n; i++) {
+		(void)roster_json_code_pack(e[i].id, &codes[i]);
+		codes[i].index = (uint32_t)i;
+	}
 	qsort(codes, n, sizeof *codes, roster_json_code_cmp);
 	moved = xcalloc(n + 1, sizeof *moved);
 	for (i = 0; i < n; i++)
 		moved[codes[i].index] = (uint32_t)i;
 	roster_json_permute(e, codes, n);
+	free(codes);
 	for (i = 0; i < r->nofficers; i++) {
 		o = &r->officers[i];
 		for (j = 0; j < o->nenterprises; j++)
 			o->enterprises[j] = &e[moved[o->enterprises[j] - e]];
 	}
 	free(moved);
-	free(rj->codes);
-	rj->codes = NULL;
 }
 
 /*
@@ -1179,8 +1228,8 @@ roster_json_free(struct roster_json *rj)
 	roster_free(rj->roster);
 	roster_free(rj->scratch);
 	free(rj->links);
-	free(rj->codes);
 	free(rj->slots);
+	free(rj->shared);
 	free(rj->cause);
 	free(rj->enterprise_cause);
 	free(rj->officer_cause);
