@@ -117,6 +117,14 @@ utf8_scan(const char *s, size_t len, int *control)
 			len--;
 			continue;
 		}
+		/* A CJK character (E1..EC, EE, EF and two continuation
+		 * bytes) without the step's checks of E0 and ED. */
+		if (len >= 3 && p[0] >= 0xe1 && p[0] <= 0xef && p[0] != 0xed &&
+		    (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80) {
+			p += 3;
+			len -= 3;
+			continue;
+		}
 		if ((n = utf8_step(p, len)) == 0) {
 			*control = c;
 			return -1;
