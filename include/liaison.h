@@ -448,7 +448,6 @@ void config_free(struct config *);
 int uscc_check_char(const char *code17, char *check);
 int uscc_valid(const char *code, char *expected);
 int uscc_pack(const char *code, uint64_t *hi, uint32_t *lo);
-void uscc_unpack(uint64_t hi, uint32_t lo, char *code);
 
 /* roster.c */
 struct department {

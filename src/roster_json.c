@@ -54,20 +54,29 @@ static const char *const roster_json_levels[] = {
 
 /*
  * A credit code (USCC_LEN characters of its charset) as two integers that
- * order as its text does (uscc_pack), and the place
- * of its enterprise in the file: sorting a million of these and looking
- * codes up wants no strcmp, and 16 bytes a code keep the read's peak low.
- * An officer's link is one too, index saying what it holds
- * (ROSTER_JSON_LINK_*).
+ * order as its text does (uscc_pack), and the place of its enterprise in
+ * the file: sorting a million of these wants no strcmp, and 16 bytes a
+ * code keep the sort's peak low.
  */
 struct roster_json_code {
 	uint64_t hi;
 	uint32_t lo;
 	uint32_t index;
 };
-#define ROSTER_JSON_LINK_CODE 0      /* a code: hi and lo */
+
+/*
+ * An officer's link until the enterprises are read: the id's USCC_LEN
+ * bytes as they are (no NUL: 19 bytes a link, a million of them), or
+ * what else it was (kind).
+ */
+struct roster_json_link {
+	char id[USCC_LEN];
+	unsigned char kind;
+};
+#define ROSTER_JSON_LINK_CODE 0      /* USCC_LEN characters, in id */
 #define ROSTER_JSON_LINK_NOT_TEXT 1  /* not a string */
-#define ROSTER_JSON_LINK_OTHER 2     /* another string, at (char *)hi */
+#define ROSTER_JSON_LINK_OTHER 2     /* another string: its copy's
+					address in id (memcpy) */
 
 /* State of one read. */
 struct roster_json {
@@ -82,7 +91,7 @@ struct roster_json {
 	/* The officers' enterprises, one officer's after another in file
 	 * order, packed (a string that is no code in scratch's arena), until
 	 * the enterprises are read and can be looked up. */
-	struct roster_json_code *links;
+	struct roster_json_link *links;
 	size_t nlinks;
 	size_t links_alloc;
 	struct roster *scratch;
@@ -744,15 +753,16 @@ roster_json_code_pack(const char *id, struct roster_json_code *k)
 
 /*
  * Keep the "enterprises" of officer o (entry label) for
- * roster_json_officer_links, packed: they are looked up once every
- * enterprise is read.
+ * roster_json_officer_links: they are looked up once every enterprise is
+ * read.
  */
 static int
 roster_json_officer_keep(struct roster_json *rj, const char *label,
     const cJSON *entry, struct officer *o)
 {
 	const cJSON *array, *item;
-	struct roster_json_code *k;
+	struct roster_json_link *k;
+	char *copy;
 
 	if (roster_json_array(rj, label, entry, "enterprises", 1,
 	    &array) != 0)
@@ -768,20 +778,24 @@ roster_json_officer_keep(struct roster_json *rj, const char *label,
 	}
 	cJSON_ArrayForEach(item, array) {
 		k = &rj->links[rj->nlinks++];
-		memset(k, 0, sizeof *k);
+		k->kind = ROSTER_JSON_LINK_CODE;
 		if (!cJSON_IsString(item))
-			k->index = ROSTER_JSON_LINK_NOT_TEXT;
-		else if (roster_json_code_pack(item->valuestring, k) != 0) {
-			k->index = ROSTER_JSON_LINK_OTHER;
-			k->hi = (uintptr_t)roster_strdup(rj->scratch,
-			    item->valuestring);
+			k->kind = ROSTER_JSON_LINK_NOT_TEXT;
+		else if (strlen(item->valuestring) == USCC_LEN)
+			memcpy(k->id, item->valuestring, USCC_LEN);
+		else {
+			k->kind = ROSTER_JSON_LINK_OTHER;
+			copy = roster_strdup(rj->scratch, item->valuestring);
+			memcpy(k->id, &copy, sizeof copy);
 		}
 	}
 	return 0;
 }
 
+_Static_assert(sizeof(char *) <= USCC_LEN, "a link holds an address");
+
 static const struct enterprise *roster_json_find_enterprise(
-    struct roster_json *, const struct roster_json_code *);
+    struct roster_json *, const char *);
 
 /*
  * Look up the enterprises officer o (number officer) listed, from
@@ -795,7 +809,7 @@ roster_json_officer_links(struct roster_json *rj, struct officer *o,
     size_t officer, size_t *at, uint32_t *seen)
 {
 	struct roster *r = rj->roster;
-	const struct roster_json_code *k;
+	const struct roster_json_link *k;
 	const struct enterprise *e;
 	char label[128], code[USCC_LEN + 1];
 	const char *id;
@@ -804,15 +818,18 @@ roster_json_officer_links(struct roster_json *rj, struct officer *o,
 	snprintf(label, sizeof label, "officers[%zu] \"%s\"", officer, o->id);
 	for (i = 0; i < o->nenterprises; i++) {
 		k = &rj->links[(*at)++];
-		if (k->index == ROSTER_JSON_LINK_NOT_TEXT)
+		if (k->kind == ROSTER_JSON_LINK_NOT_TEXT)
 			return roster_json_error(rj, "%s: enterprises[%zu]: "
 			    "expected a string", label, i);
-		if ((e = roster_json_find_enterprise(rj, k)) == NULL) {
-			id = (const char *)(uintptr_t)k->hi;
-			if (k->index == ROSTER_JSON_LINK_CODE) {
-				uscc_unpack(k->hi, k->lo, code);
-				id = code;
-			}
+		e = NULL;
+		if (k->kind == ROSTER_JSON_LINK_CODE)
+			e = roster_json_find_enterprise(rj, k->id);
+		if (e == NULL) {
+			memcpy(code, k->id, USCC_LEN);
+			code[USCC_LEN] = '\0';
+			id = code;
+			if (k->kind == ROSTER_JSON_LINK_OTHER)
+				memcpy(&id, k->id, sizeof id);
 			return roster_json_refuse_item(rj, label, "enterprises",
 			    i, id, "no such enterprise");
 		}
@@ -1008,20 +1025,26 @@ roster_json_permute(struct enterprise *e, struct roster_json_code *codes,
 	}
 }
 
-/* The slot a code hashes to (Fibonacci hashing of its parts). */
+/* The slot a credit code (USCC_LEN bytes at id) hashes to: Fibonacci
+ * hashing of its bytes as three words, nothing decoded. */
 static size_t
-roster_json_code_hash(const struct roster_json_code *k, size_t mask)
+roster_json_id_hash(const char *id, size_t mask)
 {
-	uint64_t h = k->hi * 0x9e3779b97f4a7c15ULL;
+	uint64_t a, b, h;
+	uint16_t c;
 
-	h ^= (uint64_t)k->lo * 0xc2b2ae3d27d4eb4fULL;
+	memcpy(&a, id, 8);
+	memcpy(&b, id + 8, 8);
+	memcpy(&c, id + 16, 2);
+	h = a * 0x9e3779b97f4a7c15ULL;
+	h ^= (b + c) * 0xc2b2ae3d27d4eb4fULL;
 	return (size_t)(h ^ (h >> 29)) & mask;
 }
 
 /*
  * Fill rj's hash table of the enterprises (file order), at most half
- * full, by their packed codes; the table holds only places, compared by
- * their ids (no array of codes beside it: memory a reload holds twice).
+ * full, by their codes; the table holds only places, compared by their
+ * ids (no array of codes beside it: memory a reload holds twice).
  * Return 0, or -1 for a code given twice, refused as roster_json_sort
  * does: of the codes given more than once the one first in order, named
  * at its first two places.
@@ -1030,7 +1053,6 @@ static int
 roster_json_hash_codes(struct roster_json *rj)
 {
 	const struct enterprise *e = rj->roster->enterprises;
-	struct roster_json_code k;
 	size_t i, at, n = rj->roster->nenterprises, size = 16;
 	size_t first = 0, second = 0;
 	int twice = 0;
@@ -1040,10 +1062,7 @@ roster_json_hash_codes(struct roster_json *rj)
 	rj->mask = size - 1;
 	rj->slots = xcalloc(size, sizeof *rj->slots);
 	for (i = 0; i < n; i++) {
-		/* Checked when read (roster_json_check_code). */
-		if (roster_json_code_pack(e[i].id, &k) != 0)
-			fatalx("roster_json_hash_codes: bad code");
-		at = roster_json_code_hash(&k, rj->mask);
+		at = roster_json_id_hash(e[i].id, rj->mask);
 		for (; rj->slots[at] != 0; at = (at + 1) & rj->mask) {
 			if (memcmp(e[rj->slots[at] - 1].id, e[i].id,
 			    USCC_LEN) == 0)
@@ -1085,19 +1104,15 @@ roster_json_enterprises(struct roster_json *rj, const cJSON *root)
 	return roster_json_hash_codes(rj);
 }
 
-/* Return the enterprise (file order) with the packed code k, or NULL. */
+/* Return the enterprise (file order) with the credit code of USCC_LEN
+ * bytes at id, or NULL. */
 static const struct enterprise *
-roster_json_find_enterprise(struct roster_json *rj,
-    const struct roster_json_code *k)
+roster_json_find_enterprise(struct roster_json *rj, const char *id)
 {
 	const struct enterprise *e = rj->roster->enterprises;
-	char id[USCC_LEN + 1];
 	size_t at;
 
-	if (k->index != ROSTER_JSON_LINK_CODE)
-		return NULL;
-	uscc_unpack(k->hi, k->lo, id);
-	for (at = roster_json_code_hash(k, rj->mask); rj->slots[at] != 0;
+	for (at = roster_json_id_hash(id, rj->mask); rj->slots[at] != 0;
 	    at = (at + 1) & rj->mask) {
 		if (memcmp(e[rj->slots[at] - 1].id, id, USCC_LEN) == 0)
 			return &e[rj->slots[at] - 1];
@@ -1121,7 +1136,9 @@ roster_json_order_enterprises(struct roster_json *rj)
 
 	codes = xcalloc(n + 1, sizeof *codes);
 	for (i = 0; i < n; i++) {
-		(void)roster_json_code_pack(e[i].id, &codes[i]);
+		/* Checked when read (roster_json_check_code). */
+		if (roster_json_code_pack(e[i].id, &codes[i]) != 0)
+			fatalx("roster_json_order_enterprises: bad code");
 		codes[i].index = (uint32_t)i;
 	}
 	qsort(codes, n, sizeof *codes, roster_json_code_cmp);

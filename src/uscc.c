@@ -71,19 +71,6 @@ uscc_pack(const char *code, uint64_t *hi, uint32_t *lo)
 	return 0;
 }
 
-/* Write the code uscc_pack made hi and lo of into code (USCC_LEN + 1). */
-void
-uscc_unpack(uint64_t hi, uint32_t lo, char *code)
-{
-	int i;
-
-	for (i = 0; i < USCC_HI_CHARS; i++)
-		code[i] = uscc_charset[hi >> (5 * (USCC_HI_CHARS - 1 - i)) & 31];
-	for (; i < USCC_LEN; i++)
-		code[i] = uscc_charset[lo >> (5 * (USCC_LEN - 1 - i)) & 31];
-	code[USCC_LEN] = '\0';
-}
-
 /*
  * Compute the check character for the first 17 characters of code17 into
  * *check. Return 0, or -1 if one of them is outside the charset (lower case

@@ -159,14 +159,14 @@ test_uscc_every_byte_has_its_charset_value(void **state)
 
 /*
  * uscc_pack's numbers order as the codes' texts do (the roster sorts and
- * looks up a million codes by them), uscc_unpack gives the text back, and
- * what is not USCC_LEN characters of the charset is refused.
+ * looks up a million codes by them; equal numbers only for equal codes),
+ * and what is not USCC_LEN characters of the charset is refused.
  */
 static void
 test_uscc_pack_orders_as_the_text(void **state)
 {
 	static const char charset[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-	char a[USCC_LEN + 2], b[USCC_LEN + 1], back[USCC_LEN + 1];
+	char a[USCC_LEN + 2], b[USCC_LEN + 1];
 	uint64_t ha, hb;
 	uint32_t la, lb;
 	unsigned seed = 13;
@@ -187,8 +187,6 @@ test_uscc_pack_orders_as_the_text(void **state)
 		want = strcmp(a, b);
 		got = ha != hb ? (ha < hb ? -1 : 1) : la != lb ? (la < lb ? -1 : 1) : 0;
 		assert_int_equal(want < 0 ? -1 : want > 0, got);
-		uscc_unpack(ha, la, back);
-		assert_string_equal(back, a);
 	}
 	memcpy(a, "91340800MA2N0X0A3B", USCC_LEN + 1);
 	assert_int_equal(uscc_pack(a, &ha, &la), 0);
