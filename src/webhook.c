@@ -183,6 +183,29 @@ webhook_entry_due(struct webhook *w, const cJSON *e, int64_t now)
 	    now);
 }
 
+/*
+ * The engine's poll period, WEBHOOK_TICK_MS. A build with
+ * --enable-test-hooks reads LIAISOND_TEST_TICK_MS instead, so that a test
+ * can stretch it and show that a push does not wait for a tick (rather
+ * than race a stopwatch against 200 ms).
+ */
+static int
+webhook_tick_ms(void)
+{
+#ifdef LIAISON_TEST_HOOKS
+	static int ms = -1;
+	const char *v;
+
+	if (ms == -1) {
+		v = getenv("LIAISOND_TEST_TICK_MS");
+		ms = v != NULL && atoi(v) > 0 ? atoi(v) : WEBHOOK_TICK_MS;
+	}
+	return ms;
+#else
+	return WEBHOOK_TICK_MS;
+#endif
+}
+
 static void
 webhook_schedule(struct webhook *w, int ms)
 {
@@ -215,7 +238,7 @@ webhook_idle(struct webhook *w)
 		return;
 	}
 	if (!outbox_watch_check(w->watch))
-		ms = WEBHOOK_TICK_MS;
+		ms = webhook_tick_ms();
 	if (w->next_due != 0 && w->next_due - now < ms)
 		ms = w->next_due > now ? w->next_due - now : 0;
 	webhook_schedule(w, (int)ms);
@@ -741,7 +764,7 @@ webhook_claimed(redisAsyncContext *c, void *r, void *privdata)
 	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY) {
 		if (reply != NULL)
 			store_reply_is_error(w->daemon->store, reply);
-		webhook_schedule(w, WEBHOOK_TICK_MS);
+		webhook_schedule(w, webhook_tick_ms());
 		return;
 	}
 	roster = w->daemon->current->roster;
@@ -818,7 +841,7 @@ webhook_claim(struct webhook *w)
 	cJSON_Delete(payload);
 	if (webhook_script(w, "claim", text, webhook_claimed, w) == -1) {
 		w->reading = 0;
-		webhook_schedule(w, WEBHOOK_TICK_MS);
+		webhook_schedule(w, webhook_tick_ms());
 	} else {
 		w->callbacks++;
 	}
@@ -932,7 +955,7 @@ webhook_tick(evutil_socket_t fd, short what, void *arg)
 	int64_t now = util_now_ms();
 
 	if (!store_up(s) || w->reading) {
-		webhook_schedule(w, WEBHOOK_TICK_MS);
+		webhook_schedule(w, webhook_tick_ms());
 		return;
 	}
 	snprintf(key, sizeof key, "%soutbox", s->prefix);
@@ -943,7 +966,7 @@ webhook_tick(evutil_socket_t fd, short what, void *arg)
 		if (store_command(s, webhook_group_created, w, 6, argv,
 		    NULL) == 0)
 			w->callbacks++;
-		webhook_schedule(w, WEBHOOK_TICK_MS);
+		webhook_schedule(w, webhook_tick_ms());
 		return;
 	}
 	if (now - w->last_autoclaim <= OUTBOX_IDLE_MS &&
@@ -989,7 +1012,7 @@ webhook_tick(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	w->reading = 0;
-	webhook_schedule(w, WEBHOOK_TICK_MS);
+	webhook_schedule(w, webhook_tick_ms());
 }
 
 /* Start delivering. */
