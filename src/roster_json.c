@@ -296,10 +296,15 @@ roster_json_text(struct roster_json *rj, const char *label, const cJSON *obj,
 	return 0;
 }
 
-/* As roster_json_text, but *out is an arena copy. */
+static char *roster_json_share(struct roster_json *, const char *);
+
+/*
+ * As roster_json_text, but *out is an arena copy; with share, the one
+ * that equal texts share (roster_json_share).
+ */
 static int
-roster_json_string(struct roster_json *rj, const char *label,
-    const cJSON *obj, const char *field, int required, char **out)
+roster_json_copy(struct roster_json *rj, const char *label,
+    const cJSON *obj, const char *field, int required, int share, char **out)
 {
 	const char *s;
 
@@ -307,8 +312,17 @@ roster_json_string(struct roster_json *rj, const char *label,
 	if (roster_json_text(rj, label, obj, field, required, &s) != 0)
 		return -1;
 	if (s != NULL)
-		*out = roster_strdup(rj->roster, s);
+		*out = share ? roster_json_share(rj, s) :
+		    roster_strdup(rj->roster, s);
 	return 0;
+}
+
+/* As roster_json_text, but *out is an arena copy. */
+static int
+roster_json_string(struct roster_json *rj, const char *label,
+    const cJSON *obj, const char *field, int required, char **out)
+{
+	return roster_json_copy(rj, label, obj, field, required, 0, out);
 }
 
 /*
@@ -334,21 +348,6 @@ roster_json_share(struct roster_json *rj, const char *s)
 		return roster_strdup(rj->roster, s);
 	rj->nshared++;
 	return rj->shared[at] = roster_strdup(rj->roster, s);
-}
-
-/* As roster_json_string, the copy a shared one (roster_json_share). */
-static int
-roster_json_shared_string(struct roster_json *rj, const char *label,
-    const cJSON *obj, const char *field, int required, char **out)
-{
-	const char *s;
-
-	*out = NULL;
-	if (roster_json_text(rj, label, obj, field, required, &s) != 0)
-		return -1;
-	if (s != NULL)
-		*out = roster_json_share(rj, s);
-	return 0;
 }
 
 /*
@@ -734,8 +733,7 @@ roster_json_enterprise(struct roster_json *rj, const cJSON *entry)
 	if (roster_json_string(rj, label, entry, "name", 1, &e->name) != 0 ||
 	    roster_json_word(rj, label, entry, "kind", roster_json_kinds,
 	    rj->kind_copies, &e->kind) != 0 ||
-	    roster_json_shared_string(rj, label, entry, "area", 0,
-	    &e->area) != 0)
+	    roster_json_copy(rj, label, entry, "area", 0, 1, &e->area) != 0)
 		return -1;
 	r->nenterprises++;
 	return 0;
@@ -864,8 +862,7 @@ roster_json_officer(struct roster_json *rj, const cJSON *entry)
 		return -1;
 	if (roster_json_word(rj, label, entry, "level", roster_json_levels,
 	    rj->level_copies, &o->level) != 0 ||
-	    roster_json_shared_string(rj, label, entry, "unit", 0,
-	    &o->unit) != 0 ||
+	    roster_json_copy(rj, label, entry, "unit", 0, 1, &o->unit) != 0 ||
 	    roster_json_string(rj, label, entry, "phone", 0, &o->phone) != 0 ||
 	    roster_json_string(rj, label, entry, "email", 0, &o->email) != 0)
 		return -1;
