@@ -707,55 +707,43 @@ test_roster_load_rest_passes_the_entries_over(void **state)
 	unlink(path);
 }
 
-/* What is passed over is still JSON, and the rest still checked. */
+/* text read by roster_load_rest must be refused with "PATH: " + expected. */
 static void
-test_roster_load_rest_refuses_bad_text_and_a_bad_rest(void **state)
+refuse_rest(const char *text, const char *expected)
 {
 	char path[] = "/tmp/test_roster.XXXXXX", *cause = NULL, *want;
 	cJSON *rest = NULL;
 
-	(void)state;
-	write_temp(path, ROSTER(ZONE, DEPARTMENTS, TOPICS,
-	    "\"enterprises\": [{\"id\": \"" CODE_A "\", \"name\": "
-	    "\"a\\u0000\"}]", OFFICERS));
+	write_temp(path, text);
 	assert_null(roster_load_rest(path, &rest, &cause));
 	assert_null(rest);
-	xasprintf(&want, "%s: line 1: \\u0000 is not allowed in a string",
-	    path);
+	xasprintf(&want, "%s: %s", path, expected);
 	assert_string_equal(cause, want);
 	free(cause);
 	free(want);
 	unlink(path);
+}
 
-	write_temp(path, ROSTER(ZONE, DEPARTMENTS, TOPICS,
-	    "\"enterprises\": [{\"id\": 1,]", OFFICERS));
-	assert_null(roster_load_rest(path, &rest, &cause));
-	xasprintf(&want, "%s: line 1: not valid JSON", path);
-	assert_string_equal(cause, want);
-	free(cause);
-	free(want);
-	unlink(path);
-
-	write_temp(path, ROSTER(ZONE, DEPARTMENTS,
+/* What is passed over is still JSON, and the rest still checked. */
+static void
+test_roster_load_rest_refuses_bad_text_and_a_bad_rest(void **state)
+{
+	(void)state;
+	refuse_rest(ROSTER(ZONE, DEPARTMENTS, TOPICS,
+	    "\"enterprises\": [{\"id\": \"" CODE_A "\", \"name\": "
+	    "\"a\\u0000\"}]", OFFICERS),
+	    "line 1: \\u0000 is not allowed in a string");
+	refuse_rest(ROSTER(ZONE, DEPARTMENTS, TOPICS,
+	    "\"enterprises\": [{\"id\": 1,]", OFFICERS),
+	    "line 1: not valid JSON");
+	refuse_rest(ROSTER(ZONE, DEPARTMENTS,
 	    "\"topics\": [{\"id\": \"hiring\", \"name\": \"a\", "
 	    "\"departments\": [\"hr\", \"labour\"]}]", ENTERPRISES,
-	    OFFICERS));
-	assert_null(roster_load_rest(path, &rest, &cause));
-	xasprintf(&want, "%s: topics[0] \"hiring\": departments[1] "
-	    "\"labour\": no such department", path);
-	assert_string_equal(cause, want);
-	free(cause);
-	free(want);
-	unlink(path);
-
-	write_temp(path, "{" ZONE ", " LEADERS ", " DEPARTMENTS ", " TOPICS
-	    ", " OFFICERS "}");
-	assert_null(roster_load_rest(path, &rest, &cause));
-	xasprintf(&want, "%s: roster: missing field \"enterprises\"", path);
-	assert_string_equal(cause, want);
-	free(cause);
-	free(want);
-	unlink(path);
+	    OFFICERS),
+	    "topics[0] \"hiring\": departments[1] \"labour\": "
+	    "no such department");
+	refuse_rest("{" ZONE ", " LEADERS ", " DEPARTMENTS ", " TOPICS ", "
+	    OFFICERS "}", "roster: missing field \"enterprises\"");
 }
 
 int
