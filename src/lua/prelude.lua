@@ -63,11 +63,20 @@ end
 -- The keys a script wrote through hwrite. A ledger row is an issue's hash
 -- and its tasks' (ledger.lua's row): writing either changes the row.
 local ledger_written = {}
+-- What ledger_flush need not read: a task key's issue ids, an issue key's
+-- period, noted (ledger_note) by the code that has just written them.
+local ledger_known = {}
 
 -- redis.call(cmd, k, ...) on a hash, noting k for ledger_flush.
 local function hwrite(cmd, k, ...)
   ledger_written[k] = true
+  ledger_known[k] = nil
   return redis.call(cmd, k, ...)
+end
+
+-- After hwrite to k: what it holds (issues of a task, period of an issue).
+local function ledger_note(k, v)
+  ledger_known[k] = v
 end
 
 -- Record every issue whose row the script changed in its period's change
@@ -89,14 +98,18 @@ local function ledger_flush()
     local task = k:match('^task:([^:]+)$', from)
     if issue then add(issue) end
     if task then
-      for _, i in ipairs(decode_list(hget(k, 'issues'))) do add(i) end
+      for _, i in ipairs(ledger_known[k] or decode_list(hget(k, 'issues'))) do
+        add(i)
+      end
     end
   end
-  ledger_written = {}
+  local known = ledger_known
+  ledger_written, ledger_known = {}, {}
   table.sort(ids)   -- the same sequence numbers on a replica's replay
   local by_period, periods = {}, {}
   for _, id in ipairs(ids) do
-    local p = hget(key('issue', id), 'period')
+    local ik = key('issue', id)
+    local p = known[ik] or hget(ik, 'period')
     if p then
       if not by_period[p] then
         by_period[p] = {}
@@ -121,15 +134,23 @@ local function ledger_flush()
 end
 
 -- Run actions[name], a script's entry points by name, and return its
--- answer (having recorded the ledger rows it changed); an error reply
--- naming script for an unknown name.
-local function dispatch(script, actions, name)
+-- answer (having run finish, if given, then recorded the ledger rows it
+-- changed); an error reply naming script for an unknown name.
+local function dispatch(script, actions, name, finish)
   local fn = actions[name]
   if not fn then
     return redis.error_reply(script .. ': unknown action ' .. tostring(name))
   end
-  local out = fn()
+  if not finish then
+    local out = fn()
+    ledger_flush()
+    return out
+  end
+  -- an action that fails half-way keeps what it wrote, held writes too
+  local ok, out = pcall(fn)
+  finish()
   ledger_flush()
+  if not ok then error(out, 0) end
   return out
 end
 

@@ -204,9 +204,9 @@ def store_commands(stack, post, reports):
     return out, calls
 
 
-def test_a_batch_sends_the_generations_constants_once(stack, officers):
-    # The stages, rules and mail events every payload shares go once per
-    # call (the first argument), not once per report.
+def burst_seen(stack, officers):
+    """Three one-item reports each of two new officers in one burst, all
+    201, under MONITOR: (posts, answers, store_commands' calls)."""
     oids = [officers() for _ in range(2)]
     for oid in oids:
         stack.token("officer", oid)
@@ -214,6 +214,13 @@ def test_a_batch_sends_the_generations_constants_once(stack, officers):
              for oid in oids for ent in stack.officer(oid)["enterprises"][:3]]
     answers, calls = store_commands(stack, lambda: burst(stack, posts), len(posts))
     assert all(a is not None and a.status == 201 for a in answers), answers
+    return posts, answers, calls
+
+
+def test_a_batch_sends_the_generations_constants_once(stack, officers):
+    # The stages, rules and mail events every payload shares go once per
+    # call (the first argument), not once per report.
+    _, _, calls = burst_seen(stack, officers)
     assert max(c.count('"officer":') for c, _ in calls) > 1, "no batch of several"
     for c, _ in calls:
         assert c.count('"rules":') == 1 and c.count('"notify":') == 1, c[:300]
@@ -223,8 +230,10 @@ def test_a_batch_sends_the_generations_constants_once(stack, officers):
 # history, indexes, queue and outbox entries and idempotency record in
 # this many Redis commands at the most (57 before issue 13's cut, 33 after: a new
 # task's no-op removals, one RPUSH per history entry, reads of what the
-# script had just written, the trend rows of a count that did not change).
-REPORT_COMMANDS = 40
+# script had just written, the trend rows of a count that did not change;
+# 29 since the issue's hash is written once and the ledger's change index
+# needs no reads back).
+REPORT_COMMANDS = 30
 
 
 def test_a_report_is_stored_in_few_commands(stack, officers):
@@ -241,3 +250,80 @@ def test_a_report_is_stored_in_few_commands(stack, officers):
     assert len(ran) <= REPORT_COMMANDS, "%d commands: %s" % (len(ran), ran)
     assert sum(1 for c in ran if c.startswith("RPUSH ")) == 1, ran
     assert not any(c.startswith("ZREM ") for c in ran), ran
+    # a lone report's indexes, queue, deadline and counters still go in
+    # one command a key; its ledger row needs no read back (ledger_note)
+    assert not any(c.startswith(("HGET ", "HMGET " + PREFIX + "issue:")) for c in ran), ran
+
+
+def batch_call(calls):
+    """The submit_batch call of calls holding the most reports: (reports,
+    the commands its script ran)."""
+    call, ran = max(calls, key=lambda c: c[0].count('"officer":'))
+    return call.count('"officer":'), ran
+
+
+def test_a_batch_writes_each_shared_key_once(stack, officers):
+    # The reports of one call add to the same indexes and counters: each
+    # key gets one ZADD, SADD or HINCRBY for the whole batch (workflow.lua's
+    # later), and every report is in every index as if stored alone.
+    posts, answers, calls = burst_seen(stack, officers)
+    n, ran = batch_call(calls)
+    assert n > 1, "no batch of several: %s" % [c.count('"officer":') for c, _ in calls]
+
+    def writes(cmd, k):
+        return [c for c in ran if c.startswith("%s %s%s " % (cmd, PREFIX, k))]
+
+    period = answers[0].json()["period"]
+    for k in ("issues", "issues:period:" + period, "issues:state:queued", "deadlines",
+              "reports:" + period):
+        got = writes("ZADD", k)
+        assert len(got) == 1 and len(got[0].split()) == 2 + 2 * n, (k, got)
+    assert len(writes("SADD", "reported:" + period)) == 1, ran
+    for field in ("report", "issue", "task"):
+        assert sum(1 for c in writes("HINCRBY", "seq") if c.split()[2] == field) <= 2, ran
+    # per report: its reads, hashes, queue and outbox entries, history
+    # (12, a token read 13); once a call: the shared keys, a topic's trend row
+    assert len(ran) <= 13 * n + 32, "%d commands for %d reports: %s" % (len(ran), n, ran)
+
+    # and each report is where it would be had it been stored alone
+    seq = {k.decode(): int(v) for k, v in stack.r.hgetall(PREFIX + "seq").items()}
+    for (oid, _, _), a in zip(posts, answers):
+        doc = a.json()
+        report, issue = doc["report"], doc["issues"][0]
+        iid, task = issue["id"], issue["tasks"][0]
+        created = float(stack.r.hget(PREFIX + "issue:" + iid, "created"))
+        for k in ("issues", "issues:period:" + period, "issues:officer:" + oid,
+                  "issues:category:" + issue["category"], "issues:state:queued",
+                  "issues:dept:" + task["department"]):
+            assert stack.r.zscore(PREFIX + k, iid) == created, (k, iid)
+        for k in ("reports:" + period, "officer:%s:reports" % oid):
+            assert stack.r.zscore(PREFIX + k, report) == created, (k, report)
+        assert stack.r.sismember(PREFIX + "reported:" + period, oid)
+        assert stack.r.zscore(PREFIX + "open:" + task["department"], task["id"]) is not None
+        due = stack.r.hget(PREFIX + "task:" + task["id"], "due_claim")
+        assert stack.r.zscore(PREFIX + "deadlines", "claim:" + task["id"]) == float(due)
+        assert stack.r.hget(PREFIX + "issue:" + iid, "tasks").decode() == json.dumps([task["id"]])
+        assert stack.r.zscore(PREFIX + "ledger:changed:" + period, iid) is not None
+        assert int(report[1:]) <= seq["report"] and int(iid[1:]) <= seq["issue"]
+        assert int(task["id"][1:]) <= seq["task"]
+    assert seq["report"] == max(int(a.json()["report"][1:]) for a in answers)
+    assert seq["issue"] == max(int(a.json()["issues"][0]["id"][1:]) for a in answers)
+
+
+def test_the_item_cap_counts_the_earlier_reports_of_its_batch(tmp_path):
+    # The cap's count of a report held for the batch's end (later_incr) is
+    # still seen by the next report of the same officer in the batch.
+    with lib.Stack(str(tmp_path), conf={"limits": {"items_per_period": 3}}) as st:
+        oid = st.roster["officers"][1]["id"]
+        ent = st.officer(oid)["enterprises"][0]
+        st.token("officer", oid)
+        posts = [(oid, body(ent), lib.new_key()) for _ in range(5)]
+        b0, n0 = batches(st)
+        answers = burst(st, posts)
+        b1, n1 = batches(st)
+        assert b1 - b0 < n1 - n0, "the burst was not grouped: %d calls" % (b1 - b0)
+        codes = sorted(a.status for a in answers)
+        assert codes == [201, 201, 201, 429, 429], [(a.status, a.body) for a in answers]
+        period = next(a for a in answers if a.status == 201).json()["period"]
+        assert st.r.hget(PREFIX + "items:" + period, oid) == b"3"
+        assert st.r.zcard(PREFIX + "officer:%s:reports" % oid) == 3
