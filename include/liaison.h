@@ -721,6 +721,10 @@ int utf8_scan(const char *, size_t len, int *control);
 size_t utf8_length(const char *);
 size_t utf8_prefix(const char *, size_t len, size_t max);
 
+/* reply_arena.c */
+struct redisReader;
+void reply_arena_use(struct redisReader *);
+
 /* token.c */
 #define TOKEN_LEN 35          /* "lt_" and 32 url-safe base64 characters */
 int token_generate(char *out, size_t outlen);
@@ -744,6 +748,7 @@ time_t util_now(void);
 const char *util_test_clock(void);
 void util_time_iso8601(int64_t ms, char buf[32]);
 void util_json_add_time(struct cJSON *, const char *, const char *);
+void util_json_add_int(struct cJSON *, const char *, long long);
 const char *util_reply_field(const struct redisReply *, const char *);
 int util_vcause(char **cause, const char *name, int line, const char *fmt,
     va_list ap) __attribute__((format(printf, 4, 0)));

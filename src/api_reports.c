@@ -189,11 +189,11 @@ api_reports_payload(struct request *r, const struct report_input *in)
 		cJSON_AddStringToObject(root, "token", r->token_hash);
 	cJSON_AddStringToObject(root, "period", period);
 	cJSON_AddBoolToObject(root, "late", in->late);
-	cJSON_AddNumberToObject(root, "items_cap", r->config->items_per_period);
+	util_json_add_int(root, "items_cap", r->config->items_per_period);
 	/* The periods a topic's trend is measured against (trend.c). */
 	cJSON_AddItemToObject(root, "trend", trend_periods_json(r->config,
 	    &in->period));
-	cJSON_AddNumberToObject(root, "trend_keep_s", TREND_SET_SECONDS);
+	util_json_add_int(root, "trend_keep_s", TREND_SET_SECONDS);
 	/*
 	 * A zero report (no items) says the period had no problem: refused
 	 * once the officer reported issues for it. The script checks, so

@@ -183,6 +183,7 @@ outbox_watch_connect(struct outbox_watch *ow)
 	}
 	ctx->data = ow;
 	ow->ctx = ctx;
+	reply_arena_use(ctx->c.reader);   /* hiredis frees each reply */
 	ow->connection = s->connections;
 	ow->history = 1;
 	redisLibeventAttach(ctx, ow->base);

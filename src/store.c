@@ -376,6 +376,7 @@ store_connect(struct store *s)
 	}
 	ctx->data = s;
 	s->ctx = ctx;
+	reply_arena_use(ctx->c.reader);   /* hiredis frees each reply */
 	redisLibeventAttach(ctx, s->base);
 	redisAsyncSetConnectCallback(ctx, store_connected);
 	redisAsyncSetDisconnectCallback(ctx, store_disconnected);
@@ -516,6 +517,26 @@ store_on_up(struct store *s, void (*fn)(void *), void *arg)
 }
 
 /*
+ * argv on the connection. Formatted by hiredis's redisFormatCommandArgv,
+ * which measures first and allocates once; redisAsyncCommandArgv grows an
+ * sds string argument by argument (about 7,000 instructions a command).
+ */
+static int
+store_send(struct store *s, redisCallbackFn *fn, void *privdata, int argc,
+    const char **argv, const size_t *lens)
+{
+	char *text;
+	int len, rc;
+
+	if ((len = redisFormatCommandArgv(&text, argc, argv, lens)) == -1)
+		fatalx("out of memory");
+	rc = redisAsyncFormattedCommand(s->ctx, fn, privdata, text,
+	    (size_t)len);
+	redisFreeCommand(text);
+	return rc == REDIS_OK ? 0 : -1;
+}
+
+/*
  * Send one command. The callback always runs exactly once: with the reply,
  * or with NULL when the connection is lost first. Returns -1, without
  * calling it, when Redis is down.
@@ -529,10 +550,7 @@ store_command(struct store *s, redisCallbackFn *fn, void *privdata, int argc,
 	if (s->cluster != NULL)
 		return store_cluster_send(s->cluster, fn, privdata, argc, argv,
 		    lens);
-	if (redisAsyncCommandArgv(s->ctx, fn, privdata, argc, argv, lens) !=
-	    REDIS_OK)
-		return -1;
-	return 0;
+	return store_send(s, fn, privdata, argc, argv, lens);
 }
 
 /* --- acknowledged means replicated -------------------------------------- */
@@ -787,8 +805,7 @@ store_command_waited(struct store *s, redisCallbackFn *fn, void *privdata,
 		}
 		return 0;
 	}
-	if (redisAsyncCommandArgv(s->ctx, store_wait_script, w, argc, argv,
-	    lens) != REDIS_OK) {
+	if (store_send(s, store_wait_script, w, argc, argv, lens) == -1) {
 		free(w);
 		return -1;
 	}

@@ -80,6 +80,9 @@ struct webhook_transfer {
 struct webhook_busy {
 	char *department;
 	int inflight;
+	int at_claim;                /* inflight when the last claim was sent */
+	int claimed;                 /* rows that claim gave it */
+	int waiting;                 /* more may be due, held back by its slots */
 	struct webhook_busy *next;
 };
 
@@ -103,20 +106,27 @@ struct webhook {
 	TAILQ_HEAD(, webhook_transfer) transfers;
 };
 
-/* How many transfers to department are in flight (a counter to adjust). */
-static int *
-webhook_inflight(struct webhook *w, const char *department)
+/* The transfers to department in flight, and its claims. */
+static struct webhook_busy *
+webhook_busy_of(struct webhook *w, const char *department)
 {
 	struct webhook_busy *b;
 
 	for (b = w->busy; b != NULL; b = b->next)
 		if (strcmp(b->department, department) == 0)
-			return &b->inflight;
+			return b;
 	b = xcalloc(1, sizeof *b);
 	b->department = xstrdup(department);
 	b->next = w->busy;
 	w->busy = b;
-	return &b->inflight;
+	return b;
+}
+
+/* How many transfers to department are in flight (a counter to adjust). */
+static int *
+webhook_inflight(struct webhook *w, const char *department)
+{
+	return &webhook_busy_of(w, department)->inflight;
 }
 
 /* The backend of a department's endpoint, or NULL when it has none. */
@@ -126,6 +136,41 @@ webhook_department_backend(const struct department *d)
 	if (d == NULL || d->webhook_url == NULL)
 		return NULL;
 	return webhook_backend_find(d->webhook_format);
+}
+
+/*
+ * Whether the claim just answered filled some department's share (its
+ * free slots, or a chat robot's merge): then more may be due at once, and
+ * the engine claims again without sleeping. A share not filled means the
+ * script had nothing more due for it: what comes later wakes the engine
+ * (the watch, a retry's due time, the idle tick). A department that had
+ * no free slot, or whose slots the claim filled, may have deliveries
+ * waiting for a slot: its next finished transfer claims at once
+ * (webhook_check_done); any other's does not.
+ */
+static int
+webhook_claim_filled(struct webhook *w)
+{
+	const struct roster *roster = w->daemon->current->roster;
+	const struct config *cfg = w->daemon->current->config;
+	const struct webhook_backend *backend;
+	struct webhook_busy *b;
+	int free_slots, share, filled = 0;
+
+	for (b = w->busy; b != NULL; b = b->next) {
+		free_slots = cfg->webhook_per_endpoint - b->at_claim;
+		if (free_slots <= 0) {
+			b->waiting = 1;
+			continue;
+		}
+		backend = webhook_department_backend(roster_department(roster,
+		    b->department));
+		share = backend != NULL && backend->pace_ms > 0 ?
+		    WEBHOOK_MERGE_MAX : free_slots;
+		b->waiting = b->claimed >= share;
+		filled |= b->waiting;
+	}
+	return filled;
 }
 
 /*
@@ -471,20 +516,19 @@ webhook_record(struct webhook *w, struct webhook_transfer *t, long status,
 		cJSON_AddItemToArray(ids, cJSON_CreateString(t->ids[i]));
 	cJSON_AddStringToObject(payload, "outcome",
 	    webhook_verdict_name(verdict));
-	cJSON_AddNumberToObject(payload, "now", (double)now);
+	util_json_add_int(payload, "now", now);
 	next_at = now + (int64_t)(delay > 0 ? delay : 0) * 1000;
 	if (verdict == WEBHOOK_RETRY && t->holdable)
 		next_at = webhook_quiet_due(w, t->backend, next_at);
-	cJSON_AddNumberToObject(payload, "next_at", (double)next_at);
+	util_json_add_int(payload, "next_at", next_at);
 	if (verdict == WEBHOOK_RETRY)
 		webhook_due_at(w, next_at);
 	attempt = cJSON_AddObjectToObject(payload, "attempt");
-	cJSON_AddNumberToObject(attempt, "at", (double)t->started);
-	cJSON_AddNumberToObject(attempt, "status", (double)status);
+	util_json_add_int(attempt, "at", t->started);
+	util_json_add_int(attempt, "status", status);
 	cJSON_AddStringToObject(attempt, "error",
 	    verdict == WEBHOOK_DELIVERED ? "" : why);
-	cJSON_AddNumberToObject(attempt, "duration_ms",
-	    (double)(now - t->started));
+	util_json_add_int(attempt, "duration_ms", now - t->started);
 	text = cJSON_PrintUnformatted(payload);
 	cJSON_Delete(payload);
 	if (webhook_script(w, "done", text, NULL, NULL) == -1)
@@ -500,6 +544,7 @@ static void
 webhook_check_done(struct webhook *w)
 {
 	struct webhook_transfer *t;
+	struct webhook_busy *b;
 	CURLMsg *msg;
 	curl_off_t us = 0;
 	long status = 0;
@@ -516,12 +561,13 @@ webhook_check_done(struct webhook *w)
 			metrics_observe(METRICS_WEBHOOK, t->department, us / 1e6);
 		curl_multi_remove_handle(w->multi, msg->easy_handle);
 		webhook_record(w, t, status, msg->data.result);
-		(*webhook_inflight(w, t->department))--;
+		b = webhook_busy_of(w, t->department);
+		b->inflight--;
 		TAILQ_REMOVE(&w->transfers, t, entry);
 		w->ntransfers--;
 		webhook_transfer_free(t);
 		/* A slot is free: claim what waits for it without delay. */
-		if (!w->reading)
+		if (b->waiting && !w->reading)
 			webhook_schedule(w, 0);
 	}
 }
@@ -674,6 +720,19 @@ webhook_alert_data(const struct generation *g, const redisReply *alert)
 	return data;
 }
 
+/* The message of a claimed row {delivery, task or alert, {issues}}. */
+static void
+webhook_message(const struct generation *g, const redisReply *row,
+    struct webhook_message *msg)
+{
+	msg->event = util_reply_field(row->element[0], "event");
+	if (msg->event != NULL && strcmp(msg->event, "alert.trend") == 0)
+		msg->data = webhook_alert_data(g, row->element[1]);
+	else
+		msg->data = webhook_message_data(g, row->element[1],
+		    row->element[2]);
+}
+
 /*
  * Claimed deliveries of one department, rows {delivery, task, {issues}}
  * ({delivery, alert, {}} for a trend alert to the leaders):
@@ -709,25 +768,20 @@ webhook_send(struct webhook *w, const char *dept_id,
 	t->w = w;
 	t->department = xstrdup(dept_id);
 	t->ids = xcalloc(n, sizeof *t->ids);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		t->ids[t->nids++] = xstrdup(util_reply_field(rows[i]->element[0],
 		    "id"));
-		msgs[i].event = util_reply_field(rows[i]->element[0], "event");
-		if (msgs[i].event != NULL &&
-		    strcmp(msgs[i].event, "alert.trend") == 0)
-			msgs[i].data = webhook_alert_data(w->daemon->current,
-			    rows[i]->element[1]);
-		else
-			msgs[i].data = webhook_message_data(w->daemon->current,
-			    rows[i]->element[1], rows[i]->element[2]);
-	}
 	attempts = util_reply_field(rows[0]->element[0], "attempts");
 	t->attempts = attempts ? atoi(attempts) : 0;
 	t->response = evbuffer_new();
-	if (dept != NULL && dept->webhook_url != NULL)
+	/* The message is built only where it can go. */
+	if (dept != NULL && dept->webhook_url != NULL) {
+		for (i = 0; i < n; i++)
+			webhook_message(w->daemon->current, rows[i], &msgs[i]);
 		rc = webhook_start(w, t, dept, msgs, n);
-	for (i = 0; i < n; i++)
-		cJSON_Delete((cJSON *)msgs[i].data);
+		for (i = 0; i < n; i++)
+			cJSON_Delete((cJSON *)msgs[i].data);
+	}
 	if (rc == -1) {
 		/* No endpoint (any more): nothing can be sent; say why. */
 		snprintf(t->error, sizeof t->error, "%s", dept == NULL ?
@@ -793,11 +847,12 @@ webhook_claimed(redisAsyncContext *c, void *r, void *privdata)
 		/* A chat robot's next turn may find more waiting. */
 		if (backend != NULL && backend->pace_ms > 0)
 			webhook_due_at(w, util_now_ms() + backend->pace_ms);
+		webhook_busy_of(w, dept)->claimed += (int)n;
 		webhook_send(w, dept, rows, n);
 	}
 	free(taken);
-	/* Work was there: look again at once, else sleep. */
-	if (reply->elements > 0)
+	/* A share filled: look again at once, else sleep. */
+	if (webhook_claim_filled(w))
 		webhook_schedule(w, 0);
 	else
 		webhook_idle(w);
@@ -814,11 +869,11 @@ webhook_claim(struct webhook *w)
 	char *text;
 	size_t i;
 
-	cJSON_AddNumberToObject(payload, "now", (double)util_now_ms());
-	cJSON_AddNumberToObject(payload, "lease",
+	util_json_add_int(payload, "now", util_now_ms());
+	util_json_add_int(payload, "lease",
 	    cfg->webhook_timeout_ms + WEBHOOK_LEASE_SLACK_MS);
-	cJSON_AddNumberToObject(payload, "cap", cfg->webhook_per_endpoint);
-	cJSON_AddNumberToObject(payload, "merge", WEBHOOK_MERGE_MAX);
+	util_json_add_int(payload, "cap", cfg->webhook_per_endpoint);
+	util_json_add_int(payload, "merge", WEBHOOK_MERGE_MAX);
 	/* A paced endpoint's due events are claimed together, and merged. */
 	pace = cJSON_AddObjectToObject(payload, "pace");
 	for (i = 0; i < roster->ndepartments; i++) {
@@ -830,13 +885,16 @@ webhook_claim(struct webhook *w)
 	backend = webhook_department_backend(roster_department(roster,
 	    ROSTER_LEADERS));
 	if (backend != NULL && backend->pace_ms > 0)
-		cJSON_AddNumberToObject(pace, ROSTER_LEADERS, backend->pace_ms);
+		util_json_add_int(pace, ROSTER_LEADERS, backend->pace_ms);
 	/* What is in flight here, so that the script gives only free slots. */
 	busy = cJSON_AddObjectToObject(payload, "busy");
-	for (b = w->busy; b != NULL; b = b->next)
+	for (b = w->busy; b != NULL; b = b->next) {
+		b->at_claim = b->inflight;
+		b->claimed = 0;
 		if (b->inflight > 0)
-			cJSON_AddNumberToObject(busy, b->department,
+			util_json_add_int(busy, b->department,
 			    b->inflight);
+	}
 	text = cJSON_PrintUnformatted(payload);
 	cJSON_Delete(payload);
 	if (webhook_script(w, "claim", text, webhook_claimed, w) == -1) {

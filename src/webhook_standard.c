@@ -115,8 +115,10 @@ webhook_standard_build(const struct webhook_backend *b,
 	obj = cJSON_CreateObject();
 	cJSON_AddStringToObject(obj, "type", m->event);
 	cJSON_AddStringToObject(obj, "timestamp", when);
+	/* A reference to data's members: printed, never freed with obj. */
 	cJSON_AddItemToObject(obj, "data", m->data != NULL ?
-	    cJSON_Duplicate(m->data, 1) : cJSON_CreateObject());
+	    cJSON_CreateObjectReference(m->data->child) :
+	    cJSON_CreateObject());
 	webhook_backend_body(r, obj);
 	if (webhook_standard_sign(d->webhook_secret, a, r->body, r->bodylen,
 	    signature) != 0) {

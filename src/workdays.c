@@ -318,6 +318,34 @@ workdays_is_workday(const struct workdays *wd, int year, int month, int day)
 }
 
 /*
+ * The last second (23:59:59 local time) of year-month-day. Most days have
+ * the offset from UTC that start had (gmtoff): the guess is checked with
+ * localtime_r, and mktime (which reads the zone again on every call, most
+ * of a report's deadlines' cost) asked only when the offset changed.
+ */
+static time_t
+workdays_day_end(int year, int month, int day, long gmtoff)
+{
+	struct tm tm;
+	time_t t;
+
+	t = (time_t)(date_to_days(year, month, day) * 86400 + 86399 - gmtoff);
+	if (localtime_r(&t, &tm) != NULL && tm.tm_year == year - 1900 &&
+	    tm.tm_mon == month - 1 && tm.tm_mday == day && tm.tm_hour == 23 &&
+	    tm.tm_min == 59 && tm.tm_sec == 59)
+		return t;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = year - 1900;
+	tm.tm_mon = month - 1;
+	tm.tm_mday = day;
+	tm.tm_hour = 23;
+	tm.tm_min = 59;
+	tm.tm_sec = 59;
+	tm.tm_isdst = -1;
+	return mktime(&tm);
+}
+
+/*
  * Return the deadline of a limit of n working days (n >= 1) that starts at
  * time start: the last second (23:59:59 local time) of the n-th working day,
  * counting from the first working day after start's local date. The day of
@@ -340,15 +368,7 @@ workdays_due(const struct workdays *wd, time_t start, int n)
 			counted++;
 	} while (counted < n);
 
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = year - 1900;
-	tm.tm_mon = month - 1;
-	tm.tm_mday = day;
-	tm.tm_hour = 23;
-	tm.tm_min = 59;
-	tm.tm_sec = 59;
-	tm.tm_isdst = -1;
-	return mktime(&tm);
+	return workdays_day_end(year, month, day, tm.tm_gmtoff);
 }
 
 /*

@@ -159,6 +159,42 @@ def test_standard_webhook_is_signed_and_carries_the_task(hooks):
     assert d[0]["webhook_id"] == req["headers"]["webhook-id"]
 
 
+def test_a_delivered_report_costs_one_claim(hooks):
+    # The engine claims when a commit wakes it; it claims again at once
+    # only when a claim filled a department's free slots, and after a
+    # transfer only when deliveries wait for its slot. Before, every claim
+    # that found work was followed by one that found none, and every
+    # finished transfer claimed again: three deliver.lua claims a report.
+    h = hooks()
+    h.file("O001", "hiring")
+    h.sink.wait("/hooks/hr", 1)
+    reports, claims, stop = 8, [], threading.Event()
+
+    def watch():
+        with h.r.monitor() as m:
+            ready.set()
+            while not stop.is_set():
+                cmd = m.next_command()["command"]
+                if cmd.startswith("EVALSHA ") and " claim " in cmd:
+                    claims.append(time.monotonic())
+
+    ready = threading.Event()
+    t = threading.Thread(target=watch, daemon=True)
+    t.start()
+    assert ready.wait(10)
+    start = time.monotonic()
+    for i in range(reports):
+        h.file("O001", "hiring")
+        h.sink.wait("/hooks/hr", 2 + i)
+    time.sleep(0.3)
+    took = time.monotonic() - start
+    stop.set()
+    h.r.ping()                   # one more command ends the MONITOR loop
+    t.join(10)
+    # The idle tick claims once a second besides (another daemon's work).
+    assert len(claims) <= reports + 1 + int(took), (len(claims), took)
+
+
 def test_failures_are_retried_with_the_same_webhook_id(hooks):
     h = hooks()
     h.sink.answer("/hooks/hr", (500, b"oops", {}, 0), (503, b"", {}, 0))

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -97,6 +98,17 @@ test_period_format_round_trips(void **state)
 	p.half = 1;
 	period_format(&p, buf);
 	assert_string_equal(buf, "2027-12-1");
+	/* Every year and half, as snprintf wrote them. */
+	for (p.year = 0; p.year <= 9999; p.year += 7)
+		for (p.month = 1; p.month <= 12; p.month++)
+			for (p.half = 1; p.half <= 2; p.half++) {
+				char want[32];
+
+				snprintf(want, sizeof want, "%04d-%02d-%d",
+				    p.year, p.month, p.half);
+				period_format(&p, buf);
+				assert_string_equal(buf, want);
+			}
 }
 
 static void

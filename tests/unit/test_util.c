@@ -1,7 +1,7 @@
 /*
  * test_util.c -- unit tests for util.c: SHA-256 in hex, the clock (and the
- * test clock, only in a test build), ISO 8601 timestamps and the
- * first-error message of a file being read.
+ * test clock, only in a test build), ISO 8601 timestamps, integers
+ * added to JSON as text and the first-error message of a file being read.
  */
 #include "config.h"
 
@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <cmocka.h>
 
 #include "liaison.h"
@@ -137,6 +138,29 @@ test_vcause_does_not_cut_a_long_message(void **state)
 	free(c);
 }
 
+/* An integer added as text prints as cJSON's own number would. */
+static void
+test_json_add_int_prints_every_integer_exactly(void **state)
+{
+	static const long long values[] = { 0, 7, -1, 1764748800123LL,
+	    -1764748800123LL, 2147483648LL, 9007199254740993LL,
+	    9223372036854775807LL, -9223372036854775807LL - 1 };
+	cJSON *obj;
+	char want[64], *text;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof values / sizeof *values; i++) {
+		obj = cJSON_CreateObject();
+		util_json_add_int(obj, "n", values[i]);
+		text = cJSON_PrintUnformatted(obj);
+		snprintf(want, sizeof want, "{\"n\":%lld}", values[i]);
+		assert_string_equal(text, want);
+		free(text);
+		cJSON_Delete(obj);
+	}
+}
+
 int
 main(void)
 {
@@ -147,6 +171,7 @@ main(void)
 		cmocka_unit_test(test_iso8601_writes_local_time_with_millis_and_offset),
 		cmocka_unit_test(test_vcause_keeps_the_first_error_with_file_and_line),
 		cmocka_unit_test(test_vcause_does_not_cut_a_long_message),
+		cmocka_unit_test(test_json_add_int_prints_every_integer_exactly),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,9 @@
 /*
  * test_workdays.c -- unit tests for workdays.c: the working-day calendar
  * (the shipped etc/holidays-cn.txt), deadlines counted in working days in
- * Asia/Shanghai local time, and the exact message for each kind of bad line.
+ * Asia/Shanghai local time (and in a zone with summer time, where a
+ * deadline's offset differs from its start's), and the exact message for
+ * each kind of bad line.
  */
 #include "config.h"
 
@@ -426,6 +428,46 @@ test_workdays_load_reports_the_first_bad_line(void **state)
 	    "2: \"of\": unknown kind, expected \"off\" or \"work\"");
 }
 
+/*
+ * In a zone with summer time, every deadline is the last second of its
+ * day by mktime's own reckoning, across both changes of offset (the
+ * deadline's offset differs from its start's).
+ */
+static void
+test_workdays_due_across_summer_time_changes(void **state)
+{
+	struct tm tm;
+	time_t start, due, want;
+	int n;
+
+	(void)state;
+	setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);
+	tzset();
+	/* Every 7 hours from 2027-03-20 to 2027-04-05 and around October. */
+	for (start = 1805500800; start < 1805500800 + 16 * 86400;
+	    start += 7 * 3600) {
+		for (n = 1; n <= 8; n++) {
+			due = workdays_due(calendar, start, n);
+			assert_non_null(localtime_r(&due, &tm));
+			assert_int_equal(tm.tm_hour, 23);
+			assert_int_equal(tm.tm_min, 59);
+			assert_int_equal(tm.tm_sec, 59);
+			tm.tm_isdst = -1;
+			want = mktime(&tm);
+			assert_int_equal(due, want);
+		}
+	}
+	for (start = 1824854400; start < 1824854400 + 16 * 86400;
+	    start += 7 * 3600)
+		for (n = 1; n <= 8; n++) {
+			due = workdays_due(calendar, start, n);
+			assert_non_null(localtime_r(&due, &tm));
+			assert_int_equal(tm.tm_hour * 3600 + tm.tm_min * 60 +
+			    tm.tm_sec, 86399);
+		}
+	fixture_zone();
+}
+
 int
 main(void)
 {
@@ -443,6 +485,7 @@ main(void)
 		cmocka_unit_test(test_workdays_due_across_a_year_end_not_in_the_calendar),
 		cmocka_unit_test(test_workdays_due_across_a_year_end_in_the_calendar),
 		cmocka_unit_test(test_workdays_due_refuses_n_below_one),
+		cmocka_unit_test(test_workdays_due_across_summer_time_changes),
 		cmocka_unit_test(test_workdays_load_takes_comments_blanks_and_any_order),
 		cmocka_unit_test(test_workdays_load_of_an_empty_file_covers_no_year),
 		cmocka_unit_test(test_workdays_load_refuses_a_missing_file_or_a_directory),
