@@ -458,6 +458,7 @@ void config_free(struct config *);
 /* uscc.c */
 int uscc_check_char(const char *code17, char *check);
 int uscc_valid(const char *code, char *expected);
+int uscc_pack(const char *code, uint64_t *hi, uint32_t *lo);
 
 /* roster.c */
 struct department {
@@ -554,6 +555,7 @@ struct roster *roster_load_text(const char *text, size_t len,
 struct roster_stream;
 struct roster_stream *roster_stream_new(const char *name);
 int roster_stream_feed(struct roster_stream *, const char *, size_t);
+void roster_stream_pass_over(struct roster_stream *);
 struct roster *roster_stream_end(struct roster_stream *, struct cJSON **rest,
     char **cause);
 
@@ -726,7 +728,7 @@ int form_cookie(const char *header, const char *name, char *value,
 /* utf8.c */
 int utf8_next(const unsigned char **, const unsigned char *, uint32_t *);
 int utf8_valid(const char *, size_t);
-size_t utf8_step(const unsigned char *, size_t left);
+int utf8_scan(const char *, size_t len, int *control);
 size_t utf8_length(const char *);
 size_t utf8_prefix(const char *, size_t len, size_t max);
 
