@@ -103,6 +103,13 @@ int store_cluster_send(struct store_cluster *, redisCallbackFn *, void *, int,
     const char **, const size_t *);
 
 /* connections.c */
+/* loop.c */
+struct redisAsyncContext;
+struct request;
+struct event_base *loop_base_new(void);
+void loop_first_redis(struct redisAsyncContext *);
+void loop_first_connection(struct request *);
+
 void connections_start(struct daemon *);
 void connections_note(struct daemon *, struct evhttp_request *);
 size_t connections_open(void);

@@ -148,6 +148,7 @@ struct ledger_score {
 struct ledger {
 	struct ledger_issue *issues;     /* oldest first */
 	size_t nissues;
+	size_t room;                     /* issues allocated (ledger_patch) */
 	struct ledger_score *scores;     /* one per roster department, file order */
 	size_t nscores;
 	struct ledger_score total;       /* the zone: every department together */
@@ -174,6 +175,7 @@ struct ledger {
 	} past[LEDGER_PAST];
 	size_t npast;
 	struct ledger_tally *tally;      /* its counts, kept (ledger_tally.c) */
+	struct ledger_index *index;      /* its pages' filters (ledger_index.c) */
 	size_t counted;                  /* tasks counted since it was made: what
 	                                  * its scorings cost (ledger_cache.c) */
 };
@@ -202,8 +204,6 @@ void ledger_score_bars(const struct ledger_score *, double values[LEDGER_BARS],
 void ledger_score_explain(const int weights[LEDGER_WEIGHTS], char *, size_t);
 int ledger_issue_matches(const struct ledger_issue *,
     const struct ledger_filter *);
-size_t ledger_count_matching(const struct ledger *,
-    const struct ledger_filter *);
 int ledger_task_open(const struct ledger_task *);
 int ledger_task_overdue(const struct ledger_task *, int64_t now);
 void ledger_rate_text(double, char *, size_t);
@@ -213,7 +213,7 @@ const char *ledger_state_zh(const char *);
 const char *ledger_satisfaction_zh(const char *);
 int ledger_satisfied(const char *);
 struct cJSON *ledger_score_json(const struct ledger_score *);
-struct cJSON *ledger_json(const struct ledger *, const struct roster *,
+struct cJSON *ledger_json(struct ledger *, const struct roster *,
     const struct ledger_filter *, int show_enterprises);
 void ledger_free(struct ledger *);
 #define LEDGER_MOMENTS 3      /* when a task's counts change with time */
@@ -230,6 +230,17 @@ int ledger_tally_fits(const struct ledger_tally *, const struct roster *,
     int64_t now);
 void ledger_tally_issue(struct ledger *, const struct ledger_issue *, int);
 void ledger_tally_advance(struct ledger *, int64_t now);
+
+/* ledger_index.c */
+size_t ledger_count_matching(struct ledger *, const struct ledger_filter *);
+size_t ledger_index_nth(struct ledger *, const struct ledger_filter *,
+    size_t k);
+void ledger_index_issue(struct ledger *, size_t pos,
+    const struct ledger_issue *, int sign);
+void ledger_index_move(struct ledger *, size_t pos, int up);
+void ledger_index_drop(struct ledger *);
+size_t ledger_rows_examined(void);
+void ledger_rows_examine(size_t);
 
 /* ledger_patch.c */
 void ledger_patch(struct ledger *, struct ledger *changes,
@@ -447,6 +458,7 @@ void config_free(struct config *);
 /* uscc.c */
 int uscc_check_char(const char *code17, char *check);
 int uscc_valid(const char *code, char *expected);
+int uscc_pack(const char *code, uint64_t *hi, uint32_t *lo);
 
 /* roster.c */
 struct department {
@@ -543,6 +555,7 @@ struct roster *roster_load_text(const char *text, size_t len,
 struct roster_stream;
 struct roster_stream *roster_stream_new(const char *name);
 int roster_stream_feed(struct roster_stream *, const char *, size_t);
+void roster_stream_pass_over(struct roster_stream *);
 struct roster *roster_stream_end(struct roster_stream *, struct cJSON **rest,
     char **cause);
 
@@ -730,7 +743,7 @@ int form_cookie(const char *header, const char *name, char *value,
 /* utf8.c */
 int utf8_next(const unsigned char **, const unsigned char *, uint32_t *);
 int utf8_valid(const char *, size_t);
-size_t utf8_step(const unsigned char *, size_t left);
+int utf8_scan(const char *, size_t len, int *control);
 size_t utf8_length(const char *);
 size_t utf8_prefix(const char *, size_t len, size_t max);
 

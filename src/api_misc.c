@@ -307,10 +307,15 @@ api_misc_metrics_reply(struct request *r, const redisReply *stats,
 	    "# HELP liaisond_ledger_tasks_counted_total Tasks counted in "
 	    "scoring the cached ledgers (a catch-up counts the changed ones).\n"
 	    "# TYPE liaisond_ledger_tasks_counted_total counter\n"
-	    "liaisond_ledger_tasks_counted_total %zu\n",
+	    "liaisond_ledger_tasks_counted_total %zu\n"
+	    "# HELP liaisond_ledger_rows_examined_total Issues the public "
+	    "ledger's pages looked at (a page costs its rows, not the period).\n"
+	    "# TYPE liaisond_ledger_rows_examined_total counter\n"
+	    "liaisond_ledger_rows_examined_total %zu\n",
 	    ledger_cache_reads(r->daemon->ledger_cache),
 	    ledger_cache_renders(r->daemon->ledger_cache),
-	    ledger_cache_counted(r->daemon->ledger_cache));
+	    ledger_cache_counted(r->daemon->ledger_cache),
+	    ledger_rows_examined());
 	len = evbuffer_get_length(buf);
 	text = xmalloc(len + 1);
 	evbuffer_remove(buf, text, len);

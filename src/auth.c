@@ -220,6 +220,7 @@ auth_bearer_admit(struct request *r, int count)
 		    "too many requests for this token; try again later", NULL);
 		return -1;
 	}
+	loop_first_connection(r);       /* before token-less readers */
 	return 0;
 }
 

@@ -38,6 +38,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,8 +300,8 @@ ledger_add_rows(struct ledger *l, const redisReply *rows)
 
 	if (rows == NULL || rows->type != REDIS_REPLY_ARRAY)
 		return -1;
-	l->issues = xreallocarray(l->issues, l->nissues + rows->elements + 1,
-	    sizeof *l->issues);
+	l->room = l->nissues + rows->elements + 1;
+	l->issues = xreallocarray(l->issues, l->room, sizeof *l->issues);
 	memset(&l->issues[l->nissues], 0, (rows->elements + 1) *
 	    sizeof *l->issues);
 	l->carried = xreallocarray(l->carried, l->ncarried + rows->elements + 1,
@@ -376,6 +377,7 @@ ledger_new(void)
 	struct ledger *l = xcalloc(1, sizeof *l);
 
 	l->issues = xcalloc(1, sizeof *l->issues);
+	l->room = 1;
 	l->carried = xcalloc(1, sizeof *l->carried);
 	return l;
 }
@@ -781,6 +783,7 @@ ledger_issue_matches(const struct ledger_issue *is,
 {
 	size_t i;
 
+	ledger_rows_examine(1);
 	if (f == NULL)
 		return 1;
 	if (f->category != NULL && strcmp(is->category, f->category) != 0)
@@ -958,32 +961,21 @@ ledger_issue_json(const struct ledger *l, const struct ledger_issue *is,
 	return obj;
 }
 
-/* How many issues of l pass the filter (its paging aside). */
-size_t
-ledger_count_matching(const struct ledger *l, const struct ledger_filter *f)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < l->nissues; i++)
-		if (ledger_issue_matches(&l->issues[i], f))
-			n++;
-	return n;
-}
-
 /*
  * The public ledger: the scorecards, the counts by category and the issues
- * that pass the filter, a page of them (f->offset, f->limit), and, for a
+ * that pass the filter, a page of them (f->offset, f->limit: its rows
+ * found by ledger_index.c, not by a walk of the period), and, for a
  * period's ledger, those of earlier periods still open ("carried_over",
  * each with "periods_open") and, when it is frozen, its "snapshot". Who reported an issue and its detail are
  * never shown; the enterprise only when show_enterprises is set.
  */
 cJSON *
-ledger_json(const struct ledger *l, const struct roster *roster,
+ledger_json(struct ledger *l, const struct roster *roster,
     const struct ledger_filter *f, int show_enterprises)
 {
 	cJSON *root = cJSON_CreateObject(), *list, *obj, *cat;
 	struct period mine, theirs;
-	size_t i, skip, limit, n;
+	size_t i, pos, offset, limit;
 
 	cJSON_AddStringToObject(root, "zone", roster->zone_name);
 	ledger_add_time(root, "generated", l->now);
@@ -998,18 +990,13 @@ ledger_json(const struct ledger *l, const struct roster *roster,
 
 	list = cJSON_AddArrayToObject(root, "issues");
 	/* No filter: every issue, unpaged. */
-	skip = f != NULL ? f->offset : 0;
+	offset = f != NULL ? f->offset : 0;
 	limit = f != NULL ? f->limit : 0;
-	for (i = 0, n = 0; i < l->nissues && (limit == 0 || n < limit); i++) {
-		if (!ledger_issue_matches(&l->issues[i], f))
-			continue;
-		if (skip > 0) {
-			skip--;
-			continue;
-		}
-		n++;
-		cJSON_AddItemToArray(list, ledger_issue_json(l, &l->issues[i],
-		    roster, show_enterprises));
+	for (i = 0; limit == 0 || i < limit; i++) {
+		if ((pos = ledger_index_nth(l, f, offset + i)) == SIZE_MAX)
+			break;
+		cJSON_AddItemToArray(list, ledger_issue_json(l,
+		    &l->issues[pos], roster, show_enterprises));
 	}
 	/* A frozen period: its figures as frozen (issue 16). */
 	if (l->snapshot != NULL)
@@ -1090,6 +1077,7 @@ ledger_free(struct ledger *l)
 	free(l->carried_period);
 	cJSON_Delete(l->snapshot);
 	ledger_memo_drop(l);
+	ledger_index_drop(l);
 	for (i = 0; i < l->npast; i++)
 		cJSON_Delete(l->past[i].total);
 	ledger_scores_free(l);

@@ -47,6 +47,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,7 +131,9 @@ struct ledger_flight {
 	                             * upto 0: not known yet */
 	char **gone;                /* ids of issues no longer stored */
 	size_t ngone;
-	size_t counted;             /* the copy's counted when patched */
+	size_t counted;             /* the copy's counted before its first
+	                             * part was patched; SIZE_MAX: none yet */
+	double busy;                /* s of the loop its parts' patches took */
 	struct ledger_flight_waiter *waiters;
 	size_t nwaiters, cap;
 	int slicing;                /* 1: a whole read, slice by slice */
@@ -422,7 +425,7 @@ ledger_cache_serve(struct ledger_flight *f, struct ledger *l,
 	}
 	if (t0 > 0 && (k = ledger_cache_slot(c, f->period)) != -1) {
 		c->slot[k].done_at = metrics_clock();
-		c->slot[k].busy = c->slot[k].done_at - t0;
+		c->slot[k].busy = c->slot[k].done_at - t0 + f->busy;
 		log_debug("ledger: %s caught up to %" PRIu64 " (%zu issues, "
 		    "%zu tasks counted): %.1f ms of the loop", f->period,
 		    c->slot[k].seq, c->slot[k].l->nissues,
@@ -443,8 +446,38 @@ ledger_cache_serve(struct ledger_flight *f, struct ledger *l,
 }
 
 /*
+ * Patch l (the whole read's copy, or the cache's) with the changed rows f
+ * read so far and the issues gone, and start f's next part afresh. A
+ * catch-up is patched a reply at a time (at most LEDGER_CACHE_SLICE
+ * issues), as its replies come: a backlog of 10^4 changes patched at once
+ * held the loop, and every claim waiting on it, for 100 ms and more. A
+ * reader given the copy meanwhile (the queued ones, or those of a long
+ * catch-up) sees some of the changes: rows as Redis had them, newer than
+ * the copy it started from.
+ */
+static void
+ledger_cache_patch(struct ledger_flight *f, struct ledger *l)
+{
+	struct ledger_cache *c = f->daemon->ledger_cache;
+	double t0 = metrics_clock(), t;
+	size_t before = l->counted, n = f->l->nissues + f->ngone;
+
+	if (f->counted == SIZE_MAX)
+		f->counted = before;
+	ledger_patch(l, f->l, f->gone, f->ngone);
+	c->counted += l->counted - before;
+	ledger_cache_clear(f);
+	f->l = ledger_new();
+	t = metrics_clock() - t0;
+	f->busy += t;
+	log_debug("ledger: %s patched with %zu changed issues: %.1f ms",
+	    f->period, n, t * 1000);
+}
+
+/*
  * The changes are all read: patch the copy (the whole read's, or the
- * cache's), keep it, and serve the waiters, timing the loop's work.
+ * cache's) with the last part, keep it, and serve the waiters, timing the
+ * loop's work.
  */
 static void
 ledger_cache_caught_up(struct ledger_flight *f, uint64_t seq, void *reply)
@@ -452,14 +485,13 @@ ledger_cache_caught_up(struct ledger_flight *f, uint64_t seq, void *reply)
 	struct daemon *d = f->daemon;
 	struct ledger_cache *c = d->ledger_cache;
 	struct ledger *l = f->whole;
-	double t0 = metrics_clock();
+	double t0 = metrics_clock(), parts = f->busy;
 	int keep = d->current->config->ledger_cache_ms > 0, i;
 
 	if (l == NULL)
 		l = c->slot[ledger_cache_slot(c, f->period)].l;
-	f->counted = l->counted;
-	ledger_patch(l, f->l, f->gone, f->ngone);
-	c->counted += l->counted - f->counted;
+	ledger_cache_patch(f, l);
+	f->busy = parts;        /* the last part is timed with the serving */
 	ledger_cache_clear(f);
 	if (!keep) {            /* cache_ms = 0: a whole read each time */
 		ledger_cache_serve(f, l, reply, 0);
@@ -507,6 +539,8 @@ ledger_cache_catch_up(struct ledger_flight *f, uint64_t since)
 	f->since = since;
 	f->upto = 0;
 	f->l = ledger_new();
+	f->counted = SIZE_MAX;
+	f->busy = 0;
 	return ledger_cache_send(f);
 }
 
@@ -518,7 +552,7 @@ ledger_cache_read(redisAsyncContext *ac, void *reply, void *privdata)
 	struct ledger_cache *c = f->daemon->ledger_cache;
 	const redisReply *rr = reply;
 	uint64_t seq = f->since;
-	int n = -1;
+	int n = -1, k;
 
 	(void)ac;
 	if (rr != NULL && !store_reply_is_error(f->daemon->store, rr) &&
@@ -547,18 +581,20 @@ ledger_cache_read(redisAsyncContext *ac, void *reply, void *privdata)
 			ledger_cache_serve(f, NULL, NULL, 0);
 		return;
 	}
-	if (f->l->carried_period == NULL) {     /* more changes to read */
-		f->since = seq;
-		if (ledger_cache_send(f) == -1)
-			ledger_cache_serve(f, NULL, NULL, 0);
-		return;
-	}
-	if (f->whole == NULL && ledger_cache_slot(c, f->period) == -1) {
+	if (f->whole == NULL && (k = ledger_cache_slot(c, f->period)) == -1) {
 		/* the copy was put out of the cache meanwhile: read whole */
 		ledger_cache_clear(f);
 		f->slicing = 1;
 		f->start = 0;
 		f->l = ledger_new();
+		if (ledger_cache_send(f) == -1)
+			ledger_cache_serve(f, NULL, NULL, 0);
+		return;
+	}
+	if (f->l->carried_period == NULL) {     /* more changes to read */
+		ledger_cache_patch(f, f->whole != NULL ? f->whole :
+		    c->slot[k].l);
+		f->since = seq;
 		if (ledger_cache_send(f) == -1)
 			ledger_cache_serve(f, NULL, NULL, 0);
 		return;

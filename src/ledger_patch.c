@@ -5,7 +5,7 @@
  * ledger_cache.c keeps such copies. A scored ledger's counts follow each
  * row replaced, added or taken out (ledger_tally.c), so scoring it again
  * costs the changed issues, not the period, and gives the figures a whole
- * read gives.
+ * read gives; the indexes of its pages' filters follow too (ledger_index.c).
  */
 #include "config.h"
 
@@ -26,12 +26,43 @@ ledger_patch_remove(struct ledger *l, const char *id)
 		if (strcmp(l->issues[i].id, id) == 0) {
 			if (l->tally != NULL)
 				ledger_tally_issue(l, &l->issues[i], -1);
+			ledger_index_issue(l, i, &l->issues[i], -1);
 			ledger_issue_free(&l->issues[i]);
 			memmove(&l->issues[i], &l->issues[i + 1],
 			    (l->nissues - i - 1) * sizeof *l->issues);
 			l->nissues--;
+			ledger_index_move(l, i, 0);
 			return;
 		}
+}
+
+/*
+ * Put the new issue is in l where its order says: at the end, or (one
+ * changed again after it was filed comes later in the change index)
+ * before the newer ones, which move up one. Not a sort of l: that cost a
+ * catch-up 100 ms at 10^5 issues, and the pages' indexes with it.
+ */
+static void
+ledger_patch_insert(struct ledger *l, struct ledger_issue *is)
+{
+	size_t lo = 0, hi = l->nissues, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (ledger_issue_cmp(&l->issues[mid], is) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(&l->issues[lo + 1], &l->issues[lo], (l->nissues - lo) *
+	    sizeof *l->issues);
+	l->issues[lo] = *is;
+	l->nissues++;
+	if (lo + 1 < l->nissues)
+		ledger_index_move(l, lo, 1);
+	if (l->tally != NULL)
+		ledger_tally_issue(l, &l->issues[lo], 1);
+	ledger_index_issue(l, lo, &l->issues[lo], 1);
 }
 
 /* The period's tail (carry-over, snapshot, earlier totals) from ch's. */
@@ -73,38 +104,37 @@ ledger_patch(struct ledger *l, struct ledger *ch, char *const *gone,
     size_t ngone)
 {
 	struct ledger_issue *at;
-	size_t i, n = l->nissues;
-	int sorted = 1;
+	size_t i;
 
-	l->issues = xreallocarray(l->issues, l->nissues + ch->nissues + 1,
-	    sizeof *l->issues);
+	ledger_sort(ch);        /* new issues in order: most go at the end */
+	/* Room doubled, not grown by each part: a catch-up is patched a
+	 * reply at a time, and copying 10^5 rows for each cost 100 ms. */
+	if (l->nissues + ch->nissues + 1 > l->room) {
+		l->room = l->room * 2 > l->nissues + ch->nissues + 1 ?
+		    l->room * 2 : l->nissues + ch->nissues + 1;
+		l->issues = xreallocarray(l->issues, l->room,
+		    sizeof *l->issues);
+	}
 	for (i = 0; i < ch->nissues; i++) {
-		at = bsearch(&ch->issues[i], l->issues, n, sizeof *l->issues,
-		    ledger_issue_cmp);
-		if (at != NULL) {
-			if (l->tally != NULL)
-				ledger_tally_issue(l, at, -1);
-			ledger_issue_free(at);
-			*at = ch->issues[i];
-			if (l->tally != NULL)
-				ledger_tally_issue(l, at, 1);
+		at = bsearch(&ch->issues[i], l->issues, l->nissues,
+		    sizeof *l->issues, ledger_issue_cmp);
+		if (at == NULL) {
+			ledger_patch_insert(l, &ch->issues[i]);
 			continue;
 		}
-		/* New issues are the newest: they go at the end. */
-		if (l->nissues > 0 && ledger_issue_cmp(&l->issues[l->nissues -
-		    1], &ch->issues[i]) > 0)
-			sorted = 0;
-		l->issues[l->nissues] = ch->issues[i];
 		if (l->tally != NULL)
-			ledger_tally_issue(l, &l->issues[l->nissues], 1);
-		l->nissues++;
+			ledger_tally_issue(l, at, -1);
+		ledger_index_issue(l, (size_t)(at - l->issues), at, -1);
+		ledger_issue_free(at);
+		*at = ch->issues[i];
+		if (l->tally != NULL)
+			ledger_tally_issue(l, at, 1);
+		ledger_index_issue(l, (size_t)(at - l->issues), at, 1);
 	}
 	memset(&l->issues[l->nissues], 0, sizeof *l->issues);
 	ch->nissues = 0;
 	for (i = 0; i < ngone; i++)
 		ledger_patch_remove(l, gone[i]);
-	if (!sorted)
-		ledger_sort(l);
 	if (ch->carried_period != NULL)
 		ledger_patch_tail(l, ch);
 	ledger_memo_drop(l);

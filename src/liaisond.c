@@ -202,8 +202,7 @@ main(int argc, char **argv)
 		fatal("daemon");
 	signal(SIGPIPE, SIG_IGN);
 
-	if ((d->base = event_base_new()) == NULL)
-		fatalx("event_base_new failed");
+	d->base = loop_base_new();      /* the claims before the readers */
 	d->started = time(NULL);
 	d->ratelimit = ratelimit_new();
 	d->tokens = token_cache_new(AUTH_REMEMBERED_TOKENS);

@@ -144,19 +144,12 @@ roster_free(struct roster *r)
 const char *
 roster_text_problem(const char *s, int allow_empty)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t left = strlen(s), n;
-	int control = 0;
+	int control;
 
 	/* One pass (every string of a province's roster comes here): bad
 	 * UTF-8 anywhere is told before a control character. */
-	for (; left > 0; p += n, left -= n) {
-		n = 1;
-		if (*p < 0x80)
-			control |= *p < 0x20 || *p == 0x7f;
-		else if ((n = utf8_step(p, left)) == 0)
-			return "invalid UTF-8";
-	}
+	if (utf8_scan(s, strlen(s), &control) != 0)
+		return "invalid UTF-8";
 	if (control)
 		return "contains a control character";
 	if (!allow_empty && *s == '\0')

@@ -39,6 +39,7 @@
 #define ROSTER_CSV_IMPORT_MAX_PROBLEMS 20   /* reported; the rest counted */
 #define ROSTER_CSV_IMPORT_KEEP 100000       /* kept to be sorted */
 #define ROSTER_CSV_IMPORT_CHUNK (256 * 1024) /* the enterprises read back */
+#define ROSTER_CSV_IMPORT_ENTRY (64 * 1024)  /* an entry printed, mostly */
 
 /* Separators inside a list cell (ids, emails, keywords). */
 static const char *const roster_csv_import_separators[] = {
@@ -85,6 +86,10 @@ struct roster_csv_import_state {
 	 * temporary file (NULL until the first). */
 	FILE *ents;
 	size_t entslen;
+	/* An entry's text, and indented: made again entry after entry. */
+	char *printed;
+	char *indented;
+	size_t indentedlen;
 };
 
 /* --- problems ------------------------------------------------------------ */
@@ -280,6 +285,11 @@ roster_csv_import_column(const struct roster_csv_import_sheet *s,
 {
 	size_t k;
 
+	/* Callers mostly pass the layout's own key: no strcmp then. */
+	for (k = 0; s->layout->columns[k].key != NULL; k++) {
+		if (s->layout->columns[k].key == key)
+			return s->at[k] + 1;
+	}
 	for (k = 0; s->layout->columns[k].key != NULL; k++) {
 		if (strcmp(s->layout->columns[k].key, key) == 0)
 			return s->at[k] + 1;
@@ -313,6 +323,17 @@ roster_csv_import_cell(const struct roster_csv_import_sheet *s, size_t r,
 	return cell != NULL ? roster_csv_import_trim(cell->text) : xstrdup("");
 }
 
+/* Return 1 if the cell of column key in row r of sheet s is empty once
+ * trimmed, or absent (roster_csv_import_cell's "", without a copy). */
+static int
+roster_csv_import_empty(const struct roster_csv_import_sheet *s, size_t r,
+    const char *key)
+{
+	const struct csv_cell *cell = roster_csv_import_cell_at(s, r, key);
+
+	return cell == NULL || cell->text[strspn(cell->text, " \t")] == '\0';
+}
+
 /* Return the line of the cell of column key in row r (its row's if none). */
 static int
 roster_csv_import_line(const struct roster_csv_import_sheet *s, size_t r,
@@ -334,8 +355,7 @@ roster_csv_import_check_row(struct roster_csv_import_state *im,
 	const struct csv_row *row = &s->csv->rows[r];
 	const struct roster_csv_column *cols = s->layout->columns;
 	size_t i, k, width = s->csv->rows[0].ncells;
-	char *text;
-	int empty, status = 0;
+	int status = 0;
 
 	for (i = width; i < row->ncells; i++) {
 		if (row->cells[i].text[0] != '\0') {
@@ -349,10 +369,7 @@ roster_csv_import_check_row(struct roster_csv_import_state *im,
 	for (k = 0; cols[k].key != NULL; k++) {
 		if (!cols[k].required || s->at[k] == -1)
 			continue;
-		text = roster_csv_import_cell(s, r, cols[k].key);
-		empty = text[0] == '\0';
-		free(text);
-		if (empty)
+		if (roster_csv_import_empty(s, r, cols[k].key))
 			status = roster_csv_import_error(im, s->csv,
 			    roster_csv_import_line(s, r, cols[k].key),
 			    s->at[k] + 1, "%s (%s): must not be empty",
@@ -434,8 +451,9 @@ roster_csv_import_text(cJSON *obj, const struct roster_csv_import_sheet *s,
 {
 	char *text = roster_csv_import_cell(s, r, key);
 
+	/* field is the layout's (static): the item need not copy it. */
 	if (*text != '\0' || always)
-		cJSON_AddStringToObject(obj, field, text);
+		cJSON_AddItemToObjectCS(obj, field, cJSON_CreateString(text));
 	free(text);
 }
 
@@ -466,7 +484,8 @@ roster_csv_import_word(struct roster_csv_import_state *im, cJSON *obj,
 	for (i = 0; words[i][0] != NULL; i++) {
 		if (strcmp(text, words[i][0]) == 0 ||
 		    strcmp(text, words[i][1]) == 0) {
-			cJSON_AddStringToObject(obj, col->key, words[i][0]);
+			cJSON_AddItemToObjectCS(obj, col->key,
+			    cJSON_CreateStringReference(words[i][0]));
 			free(text);
 			return 0;
 		}
@@ -622,25 +641,47 @@ roster_csv_import_put(void *arg, const char *s, size_t len)
 }
 
 /*
- * Print an enterprise entry as cJSON_Print prints it inside the root's
- * array: after ", " unless first, each line indented two more tabs.
+ * Print an entry as cJSON_Print prints it inside the root's array: after
+ * ", " unless first, each line indented two more tabs; in one piece, made
+ * in buffers of im's used again (a million entries are not a million
+ * cJSON_Print allocations and a put a line).
  */
 static void
-roster_csv_import_print(const cJSON *entry, int first, roster_csv_writer *put,
-    void *arg)
+roster_csv_import_print(struct roster_csv_import_state *im,
+    const cJSON *entry, int first, roster_csv_writer *put, void *arg)
 {
-	char *text = cJSON_Print(entry), *p, *nl;
+	char *text, *p, *q, *nl;
+	size_t need, len;
 
-	if (text == NULL)
+	if (im->printed == NULL)
+		im->printed = xmalloc(ROSTER_CSV_IMPORT_ENTRY);
+	text = im->printed;
+	if (!cJSON_PrintPreallocated((cJSON *)entry, text,
+	    ROSTER_CSV_IMPORT_ENTRY, 1) && (text = cJSON_Print(entry)) == NULL)
 		fatalx("roster_csv_import_print: cJSON_Print failed");
-	if (!first)
-		put(arg, ", ", 2);
-	for (p = text; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
-		put(arg, p, (size_t)(nl - p));
-		put(arg, "\n\t\t", 3);
+	/* ", " and, at worst, every byte a newline given two tabs. */
+	need = 2 + 3 * strlen(text);
+	if (need > im->indentedlen) {
+		im->indentedlen = need;
+		im->indented = xreallocarray(im->indented, need, 1);
 	}
-	put(arg, p, strlen(p));
-	free(text);
+	q = im->indented;
+	if (!first) {
+		*q++ = ',';
+		*q++ = ' ';
+	}
+	for (p = text; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		memcpy(q, p, (size_t)(nl - p));
+		q += nl - p;
+		memcpy(q, "\n\t\t", 3);
+		q += 3;
+	}
+	len = strlen(p);
+	memcpy(q, p, len);
+	q += len;
+	put(arg, im->indented, (size_t)(q - im->indented));
+	if (text != im->printed)
+		free(text);
 }
 
 /*
@@ -675,7 +716,8 @@ roster_csv_import_rows(struct roster_csv_import_state *im, cJSON *root,
 				    "temporary file for the enterprises' "
 				    "text: %s", strerror(errno));
 			if (im->nproblems == 0)
-				roster_csv_import_print(entry, im->entslen == 0,
+				roster_csv_import_print(im, entry,
+				    im->entslen == 0,
 				    roster_csv_import_put, im);
 			cJSON_Delete(entry);
 			continue;
@@ -940,23 +982,31 @@ roster_csv_import_officers(struct roster_csv_import_state *im,
 	    &im->sheets[ROSTER_CSV_OFFICERS];
 	const struct roster_csv_import_links *l;
 	cJSON *entry, *ids;
-	size_t r, i;
-	char *id;
+	size_t r, i, alloc = 0;
+	char **id = NULL;
 
 	for (r = 1; r < o->csv->nrows; r++) {
 		entry = cJSON_CreateObject();
 		roster_csv_import_row(im, o, r, entry);
 		l = &im->links[r];
 		ids = cJSON_AddArrayToObject(entry, "enterprises");
-		for (i = 0; i < l->n; i++) {
-			id = roster_csv_import_cell(s, l->rows[i], "id");
-			cJSON_AddItemToArray(ids, cJSON_CreateString(id));
-			free(id);
+		if (l->n > alloc) {
+			alloc = l->n;
+			id = xreallocarray(id, alloc, sizeof *id);
 		}
-		roster_csv_import_print(entry, r == 1, roster_csv_import_emit,
-		    out);
+		/* The ids' copies referred to, not copied again. */
+		for (i = 0; i < l->n; i++) {
+			id[i] = roster_csv_import_cell(s, l->rows[i], "id");
+			cJSON_AddItemToArray(ids,
+			    cJSON_CreateStringReference(id[i]));
+		}
+		roster_csv_import_print(im, entry, r == 1,
+		    roster_csv_import_emit, out);
 		cJSON_Delete(entry);
+		for (i = 0; i < l->n; i++)
+			free(id[i]);
 	}
+	free(id);
 }
 
 /*
@@ -1054,6 +1104,8 @@ roster_csv_import_write(const struct roster_csv_input *in,
 	for (i = 0; i < im.nlinks; i++)
 		free(im.links[i].rows);
 	free(im.links);
+	free(im.printed);
+	free(im.indented);
 	if (r == NULL)
 		return -1;
 	if (roster != NULL)

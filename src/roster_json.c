@@ -26,7 +26,6 @@
  */
 #include "config.h"
 
-#include <endian.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,6 +41,9 @@
 
 /* Room for the webhook formats' names (webhook_backends) and a NULL. */
 #define ROSTER_JSON_FORMATS_MAX 8
+/* Slots of the table of shared strings (roster_json_share); at most half
+ * are filled, then further strings are copied each time. */
+#define ROSTER_JSON_SHARED (32 * 1024)
 
 static const char *const roster_json_kinds[] = {
 	"enterprise", "social_org", NULL
@@ -51,16 +53,30 @@ static const char *const roster_json_levels[] = {
 };
 
 /*
- * A credit code (USCC_LEN characters, checked) as integers that order as
- * its text does, and the place of its enterprise: sorting a million of
- * these and looking codes up wants no strcmp.
+ * A credit code (USCC_LEN characters of its charset) as two integers that
+ * order as its text does (uscc_pack), and the place of its enterprise in
+ * the file: sorting a million of these wants no strcmp, and 16 bytes a
+ * code keep the sort's peak low.
  */
 struct roster_json_code {
 	uint64_t hi;
-	uint64_t mid;
 	uint32_t lo;
 	uint32_t index;
 };
+
+/*
+ * An officer's link until the enterprises are read: the id's USCC_LEN
+ * bytes as they are (no NUL: 19 bytes a link, a million of them), or
+ * what else it was (kind).
+ */
+struct roster_json_link {
+	char id[USCC_LEN];
+	unsigned char kind;
+};
+#define ROSTER_JSON_LINK_CODE 0      /* USCC_LEN characters, in id */
+#define ROSTER_JSON_LINK_NOT_TEXT 1  /* not a string */
+#define ROSTER_JSON_LINK_OTHER 2     /* another string: its copy's
+					address in id (memcpy) */
 
 /* State of one read. */
 struct roster_json {
@@ -72,15 +88,17 @@ struct roster_json {
 	char *officer_cause;        /* the first bad officer streamed by */
 	size_t enterprises_alloc;
 	size_t officers_alloc;
-	/* Each officer's enterprise ids (NULL: not a string), in scratch's
-	 * arena, until the enterprises are sorted and can be looked up. */
-	char ***links;
+	/* The officers' enterprises, one officer's after another in file
+	 * order, packed (a string that is no code in scratch's arena), until
+	 * the enterprises are read and can be looked up. */
+	struct roster_json_link *links;
+	size_t nlinks;
 	size_t links_alloc;
 	struct roster *scratch;
-	/* The sorted enterprises' codes and a hash table of them (each slot
-	 * 1 + a place in codes, 0 when empty), for the officers' lookups:
-	 * a million lookups by bsearch miss the cache twenty times each. */
-	struct roster_json_code *codes;
+	/* A hash table of the enterprises' codes (each slot 1 + a place in
+	 * the file, 0 when empty), for the officers' lookups, made before
+	 * the enterprises are sorted: the links are resolved to places in
+	 * the file, and moved with the sort. */
 	uint32_t *slots;
 	size_t mask;
 	/* The streamed entry being read and its label (roster_json_label),
@@ -91,6 +109,10 @@ struct roster_json {
 	size_t entry_index;
 	const cJSON *entry;
 	char entry_label[128];
+	/* Each area and unit once: a province's million enterprises are in a
+	 * few thousand areas (roster_json_share). */
+	char **shared;
+	size_t nshared;
 	/* One arena copy of each fixed word, shared by all entries. */
 	char *kind_copies[2];
 	char *level_copies[3];
@@ -274,10 +296,15 @@ roster_json_text(struct roster_json *rj, const char *label, const cJSON *obj,
 	return 0;
 }
 
-/* As roster_json_text, but *out is an arena copy. */
+static char *roster_json_share(struct roster_json *, const char *);
+
+/*
+ * As roster_json_text, but *out is an arena copy; with share, the one
+ * that equal texts share (roster_json_share).
+ */
 static int
-roster_json_string(struct roster_json *rj, const char *label,
-    const cJSON *obj, const char *field, int required, char **out)
+roster_json_copy(struct roster_json *rj, const char *label,
+    const cJSON *obj, const char *field, int required, int share, char **out)
 {
 	const char *s;
 
@@ -285,8 +312,42 @@ roster_json_string(struct roster_json *rj, const char *label,
 	if (roster_json_text(rj, label, obj, field, required, &s) != 0)
 		return -1;
 	if (s != NULL)
-		*out = roster_strdup(rj->roster, s);
+		*out = share ? roster_json_share(rj, s) :
+		    roster_strdup(rj->roster, s);
 	return 0;
+}
+
+/* As roster_json_text, but *out is an arena copy. */
+static int
+roster_json_string(struct roster_json *rj, const char *label,
+    const cJSON *obj, const char *field, int required, char **out)
+{
+	return roster_json_copy(rj, label, obj, field, required, 0, out);
+}
+
+/*
+ * Return the arena copy of s that the roster shares: the same text read
+ * again gives the same copy (the strings of a roster never change), until
+ * ROSTER_JSON_SHARED / 2 of them are kept. For fields whose values repeat
+ * (an enterprise's area, an officer's unit): 13 MB of a province's
+ * roster, held twice while a reload reads the new one.
+ */
+static char *
+roster_json_share(struct roster_json *rj, const char *s)
+{
+	size_t at, mask = ROSTER_JSON_SHARED - 1;
+
+	if (rj->shared == NULL)
+		rj->shared = xcalloc(ROSTER_JSON_SHARED, sizeof *rj->shared);
+	for (at = util_hash(s) & mask; rj->shared[at] != NULL;
+	    at = (at + 1) & mask) {
+		if (strcmp(rj->shared[at], s) == 0)
+			return rj->shared[at];
+	}
+	if (rj->nshared >= ROSTER_JSON_SHARED / 2)
+		return roster_strdup(rj->roster, s);
+	rj->nshared++;
+	return rj->shared[at] = roster_strdup(rj->roster, s);
 }
 
 /*
@@ -672,24 +733,34 @@ roster_json_enterprise(struct roster_json *rj, const cJSON *entry)
 	if (roster_json_string(rj, label, entry, "name", 1, &e->name) != 0 ||
 	    roster_json_word(rj, label, entry, "kind", roster_json_kinds,
 	    rj->kind_copies, &e->kind) != 0 ||
-	    roster_json_string(rj, label, entry, "area", 0, &e->area) != 0)
+	    roster_json_copy(rj, label, entry, "area", 0, 1, &e->area) != 0)
 		return -1;
 	r->nenterprises++;
 	return 0;
 }
 
 /*
- * Keep the ids of the "enterprises" of officer o (number officer, entry
- * label) for roster_json_officer_links: they are looked up once every
- * enterprise is read.
+ * Pack credit code id into k (index untouched): uscc_pack. Return 0, or
+ * -1 when id is not USCC_LEN characters of the code's charset.
+ */
+static int
+roster_json_code_pack(const char *id, struct roster_json_code *k)
+{
+	return uscc_pack(id, &k->hi, &k->lo);
+}
+
+/*
+ * Keep the "enterprises" of officer o (entry label) for
+ * roster_json_officer_links: they are looked up once every enterprise is
+ * read.
  */
 static int
 roster_json_officer_keep(struct roster_json *rj, const char *label,
-    const cJSON *entry, struct officer *o, size_t officer)
+    const cJSON *entry, struct officer *o)
 {
 	const cJSON *array, *item;
-	char **ids;
-	size_t i = 0;
+	struct roster_json_link *k;
+	char *copy;
 
 	if (roster_json_array(rj, label, entry, "enterprises", 1,
 	    &array) != 0)
@@ -697,52 +768,74 @@ roster_json_officer_keep(struct roster_json *rj, const char *label,
 	o->nenterprises = (size_t)cJSON_GetArraySize(array);
 	o->enterprises = roster_alloc(rj->roster, o->nenterprises *
 	    sizeof *o->enterprises, sizeof *o->enterprises);
-	ids = roster_alloc(rj->scratch, o->nenterprises * sizeof *ids,
-	    sizeof *ids);
-	cJSON_ArrayForEach(item, array) {
-		ids[i++] = cJSON_IsString(item) ?
-		    roster_strdup(rj->scratch, item->valuestring) : NULL;
-	}
-	if (officer >= rj->links_alloc) {
-		rj->links_alloc = rj->officers_alloc;
+	while (rj->nlinks + o->nenterprises > rj->links_alloc) {
+		rj->links_alloc = rj->links_alloc < 1024 ? 1024 :
+		    rj->links_alloc + rj->links_alloc / 2;
 		rj->links = xreallocarray(rj->links, rj->links_alloc,
 		    sizeof *rj->links);
 	}
-	rj->links[officer] = ids;
+	cJSON_ArrayForEach(item, array) {
+		k = &rj->links[rj->nlinks++];
+		k->kind = ROSTER_JSON_LINK_CODE;
+		if (!cJSON_IsString(item))
+			k->kind = ROSTER_JSON_LINK_NOT_TEXT;
+		else if (strlen(item->valuestring) == USCC_LEN)
+			memcpy(k->id, item->valuestring, USCC_LEN);
+		else {
+			k->kind = ROSTER_JSON_LINK_OTHER;
+			copy = roster_strdup(rj->scratch, item->valuestring);
+			memcpy(k->id, &copy, sizeof copy);
+		}
+	}
 	return 0;
 }
+
+_Static_assert(sizeof(char *) <= USCC_LEN, "a link holds an address");
 
 static const struct enterprise *roster_json_find_enterprise(
     struct roster_json *, const char *);
 
 /*
- * Look up the enterprises officer o (number officer) listed: known
- * enterprises, each once. seen[] holds, per enterprise, 1 + the last
- * officer that listed it, so a repeat is found without a search.
+ * Look up the enterprises officer o (number officer) listed, from
+ * rj->links[*at] on: known enterprises, each once. seen[] holds, per
+ * enterprise, 1 + the last officer that listed it, so a repeat is found
+ * without a search. The links point into the enterprises in file order
+ * (roster_json_order_enterprises moves them with the sort).
  */
 static int
 roster_json_officer_links(struct roster_json *rj, struct officer *o,
-    size_t officer, size_t *seen)
+    size_t officer, size_t *at, uint32_t *seen)
 {
 	struct roster *r = rj->roster;
+	const struct roster_json_link *k;
 	const struct enterprise *e;
-	char **ids = rj->links[officer];
-	char label[128];
-	size_t i, at;
+	char label[128], code[USCC_LEN + 1];
+	const char *id;
+	size_t i, place;
 
 	snprintf(label, sizeof label, "officers[%zu] \"%s\"", officer, o->id);
 	for (i = 0; i < o->nenterprises; i++) {
-		if (ids[i] == NULL)
+		k = &rj->links[(*at)++];
+		if (k->kind == ROSTER_JSON_LINK_NOT_TEXT)
 			return roster_json_error(rj, "%s: enterprises[%zu]: "
 			    "expected a string", label, i);
-		if ((e = roster_json_find_enterprise(rj, ids[i])) == NULL)
+		e = NULL;
+		if (k->kind == ROSTER_JSON_LINK_CODE)
+			e = roster_json_find_enterprise(rj, k->id);
+		if (e == NULL) {
+			memcpy(code, k->id, USCC_LEN);
+			code[USCC_LEN] = '\0';
+			id = code;
+			if (k->kind == ROSTER_JSON_LINK_OTHER)
+				memcpy(&id, k->id, sizeof id);
 			return roster_json_refuse_item(rj, label, "enterprises",
-			    i, ids[i], "no such enterprise");
-		at = (size_t)(e - r->enterprises);
-		if (seen[at] == officer + 1)
+			    i, id, "no such enterprise");
+		}
+		place = (size_t)(e - r->enterprises);
+		if (seen[place] == officer + 1)
 			return roster_json_refuse_item(rj, label, "enterprises",
 			    i, e->id, "listed twice");
-		seen[at] = officer + 1;
+		seen[place] = (uint32_t)(officer + 1);
 		o->enterprises[i] = e;
 	}
 	return 0;
@@ -769,7 +862,7 @@ roster_json_officer(struct roster_json *rj, const cJSON *entry)
 		return -1;
 	if (roster_json_word(rj, label, entry, "level", roster_json_levels,
 	    rj->level_copies, &o->level) != 0 ||
-	    roster_json_string(rj, label, entry, "unit", 0, &o->unit) != 0 ||
+	    roster_json_copy(rj, label, entry, "unit", 0, 1, &o->unit) != 0 ||
 	    roster_json_string(rj, label, entry, "phone", 0, &o->phone) != 0 ||
 	    roster_json_string(rj, label, entry, "email", 0, &o->email) != 0)
 		return -1;
@@ -777,7 +870,7 @@ roster_json_officer(struct roster_json *rj, const cJSON *entry)
 	    !roster_email_ok(o->email))
 		return roster_json_error(rj, "%s: email \"%s\": not a mail "
 		    "address", label, o->email);
-	if (roster_json_officer_keep(rj, label, entry, o, i) != 0)
+	if (roster_json_officer_keep(rj, label, entry, o) != 0)
 		return -1;
 	r->nofficers++;
 	return 0;
@@ -891,49 +984,17 @@ roster_json_take(struct roster_json *rj, char **kept)
 	return -1;
 }
 
-_Static_assert(USCC_LEN == 18, "a code packs into 8 + 8 + 2 bytes");
-
-/* Pack credit code id (USCC_LEN characters) into k: big-endian numbers
- * order as the bytes do. */
-static void
-roster_json_code_pack(const char *id, struct roster_json_code *k)
-{
-	uint64_t v;
-	uint16_t w;
-
-	memcpy(&v, id, 8);
-	k->hi = be64toh(v);
-	memcpy(&v, id + 8, 8);
-	k->mid = be64toh(v);
-	memcpy(&w, id + 16, 2);
-	k->lo = be16toh(w);
-}
-
-/* Order two packed codes by their text only. */
+/* Order two packed codes by their text. */
 static int
-roster_json_code_find(const void *a, const void *b)
+roster_json_code_cmp(const void *a, const void *b)
 {
 	const struct roster_json_code *x = a, *y = b;
 
 	if (x->hi != y->hi)
 		return x->hi < y->hi ? -1 : 1;
-	if (x->mid != y->mid)
-		return x->mid < y->mid ? -1 : 1;
 	if (x->lo != y->lo)
 		return x->lo < y->lo ? -1 : 1;
 	return 0;
-}
-
-/* Order two packed codes by text, then place in the file. */
-static int
-roster_json_code_cmp(const void *a, const void *b)
-{
-	const struct roster_json_code *x = a, *y = b;
-	int c = roster_json_code_find(a, b);
-
-	if (c != 0)
-		return c;
-	return x->index < y->index ? -1 : x->index > y->index;
 }
 
 /*
@@ -961,91 +1022,134 @@ roster_json_permute(struct enterprise *e, struct roster_json_code *codes,
 	}
 }
 
-/* The slot a code hashes to (Fibonacci hashing of its parts). */
+/* The slot a credit code (USCC_LEN bytes at id) hashes to: Fibonacci
+ * hashing of its bytes as three words, nothing decoded. */
 static size_t
-roster_json_code_hash(const struct roster_json_code *k, size_t mask)
+roster_json_id_hash(const char *id, size_t mask)
 {
-	uint64_t h = k->hi * 0x9e3779b97f4a7c15ULL;
+	uint64_t a, b, h;
+	uint16_t c;
 
-	h ^= (k->mid + k->lo) * 0xc2b2ae3d27d4eb4fULL;
+	memcpy(&a, id, 8);
+	memcpy(&b, id + 8, 8);
+	memcpy(&c, id + 16, 2);
+	h = a * 0x9e3779b97f4a7c15ULL;
+	h ^= (b + c) * 0xc2b2ae3d27d4eb4fULL;
 	return (size_t)(h ^ (h >> 29)) & mask;
 }
 
-/* Fill rj's hash table of its (unique) codes, at most half full. */
-static void
+/*
+ * Fill rj's hash table of the enterprises (file order), at most half
+ * full, by their codes; the table holds only places, compared by their
+ * ids (no array of codes beside it: memory a reload holds twice).
+ * Return 0, or -1 for a code given twice, refused as roster_json_sort
+ * does: of the codes given more than once the one first in order, named
+ * at its first two places.
+ */
+static int
 roster_json_hash_codes(struct roster_json *rj)
 {
+	const struct enterprise *e = rj->roster->enterprises;
 	size_t i, at, n = rj->roster->nenterprises, size = 16;
+	size_t first = 0, second = 0;
+	int twice = 0;
 
 	while (size < 2 * n)
 		size *= 2;
 	rj->mask = size - 1;
 	rj->slots = xcalloc(size, sizeof *rj->slots);
 	for (i = 0; i < n; i++) {
-		at = roster_json_code_hash(&rj->codes[i], rj->mask);
-		while (rj->slots[at] != 0)
-			at = (at + 1) & rj->mask;
-		rj->slots[at] = (uint32_t)i + 1;
+		at = roster_json_id_hash(e[i].id, rj->mask);
+		for (; rj->slots[at] != 0; at = (at + 1) & rj->mask) {
+			if (memcmp(e[rj->slots[at] - 1].id, e[i].id,
+			    USCC_LEN) == 0)
+				break;
+		}
+		if (rj->slots[at] == 0) {
+			rj->slots[at] = (uint32_t)i + 1;
+			continue;
+		}
+		/* A later repeat of the same code keeps the first pair. */
+		if (!twice || strcmp(e[i].id, e[second].id) < 0) {
+			first = rj->slots[at] - 1;
+			second = i;
+			twice = 1;
+		}
 	}
+	if (!twice)
+		return 0;
+	return roster_json_error(rj, "enterprises[%zu] \"%s\": duplicate id "
+	    "(also enterprises[%zu])", second, e[second].id, first);
 }
 
 /*
- * The enterprises, streamed by: the first bad one, else sort them by
- * their packed codes (a code given twice refused as roster_json_sort
- * does) and keep the codes for roster_json_find_enterprise.
+ * The enterprises, streamed by: the first bad one, else hash their codes
+ * for roster_json_find_enterprise (a code given twice refused). They are
+ * sorted once the officers' links are found
+ * (roster_json_order_enterprises).
  */
 static int
 roster_json_enterprises(struct roster_json *rj, const cJSON *root)
 {
-	struct roster *r = rj->roster;
-	struct roster_json_code *codes;
 	const cJSON *array;
-	size_t i, n = r->nenterprises;
 
 	if (roster_json_array(rj, "roster", root, "enterprises", 1,
 	    &array) != 0)
 		return -1;
 	if (rj->enterprise_cause != NULL)
 		return roster_json_take(rj, &rj->enterprise_cause);
-	codes = xcalloc(n + 1, sizeof *codes);
-	for (i = 0; i < n; i++) {
-		roster_json_code_pack(r->enterprises[i].id, &codes[i]);
-		codes[i].index = (uint32_t)i;
-	}
-	qsort(codes, n, sizeof *codes, roster_json_code_cmp);
-	for (i = 1; i < n; i++) {
-		if (roster_json_code_find(&codes[i - 1], &codes[i]) == 0) {
-			roster_json_error(rj, "enterprises[%u] \"%s\": duplicate "
-			    "id (also enterprises[%u])", codes[i].index,
-			    r->enterprises[codes[i].index].id,
-			    codes[i - 1].index);
-			free(codes);
-			return -1;
-		}
-	}
-	roster_json_permute(r->enterprises, codes, n);
-	rj->codes = codes;
-	roster_json_hash_codes(rj);
-	return 0;
+	return roster_json_hash_codes(rj);
 }
 
-/* Return the enterprise with credit code id (after the sort), or NULL. */
+/* Return the enterprise (file order) with the credit code of USCC_LEN
+ * bytes at id, or NULL. */
 static const struct enterprise *
 roster_json_find_enterprise(struct roster_json *rj, const char *id)
 {
-	struct roster_json_code key;
+	const struct enterprise *e = rj->roster->enterprises;
 	size_t at;
 
-	if (strlen(id) != USCC_LEN)
-		return NULL;
-	roster_json_code_pack(id, &key);
-	for (at = roster_json_code_hash(&key, rj->mask); rj->slots[at] != 0;
+	for (at = roster_json_id_hash(id, rj->mask); rj->slots[at] != 0;
 	    at = (at + 1) & rj->mask) {
-		if (roster_json_code_find(&key,
-		    &rj->codes[rj->slots[at] - 1]) == 0)
-			return &rj->roster->enterprises[rj->slots[at] - 1];
+		if (memcmp(e[rj->slots[at] - 1].id, id, USCC_LEN) == 0)
+			return &e[rj->slots[at] - 1];
 	}
 	return NULL;
+}
+
+/*
+ * Sort the enterprises by code (unique by now), in place, and point the
+ * officers' links (to places in the file) at their new places.
+ */
+static void
+roster_json_order_enterprises(struct roster_json *rj)
+{
+	struct roster *r = rj->roster;
+	struct roster_json_code *codes;
+	struct enterprise *e = r->enterprises;
+	struct officer *o;
+	uint32_t *moved;
+	size_t i, j, n = r->nenterprises;
+
+	codes = xcalloc(n + 1, sizeof *codes);
+	for (i = 0; i < n; i++) {
+		/* Checked when read (roster_json_check_code). */
+		if (roster_json_code_pack(e[i].id, &codes[i]) != 0)
+			fatalx("roster_json_order_enterprises: bad code");
+		codes[i].index = (uint32_t)i;
+	}
+	qsort(codes, n, sizeof *codes, roster_json_code_cmp);
+	moved = xcalloc(n + 1, sizeof *moved);
+	for (i = 0; i < n; i++)
+		moved[codes[i].index] = (uint32_t)i;
+	roster_json_permute(e, codes, n);
+	free(codes);
+	for (i = 0; i < r->nofficers; i++) {
+		o = &r->officers[i];
+		for (j = 0; j < o->nenterprises; j++)
+			o->enterprises[j] = &e[moved[o->enterprises[j] - e]];
+	}
+	free(moved);
 }
 
 /*
@@ -1057,13 +1161,14 @@ roster_json_officers(struct roster_json *rj, const cJSON *root)
 {
 	struct roster *r = rj->roster;
 	const cJSON *array;
-	size_t *seen, i;
+	uint32_t *seen;
+	size_t i, at = 0;
 
 	if (roster_json_array(rj, "roster", root, "officers", 1, &array) != 0)
 		return -1;
 	seen = xcalloc(r->nenterprises + 1, sizeof *seen);
 	for (i = 0; i < r->nofficers; i++) {
-		if (roster_json_officer_links(rj, &r->officers[i], i,
+		if (roster_json_officer_links(rj, &r->officers[i], i, &at,
 		    seen) != 0) {
 			free(seen);
 			return -1;
@@ -1072,6 +1177,14 @@ roster_json_officers(struct roster_json *rj, const cJSON *root)
 	free(seen);
 	if (rj->officer_cause != NULL)
 		return roster_json_take(rj, &rj->officer_cause);
+	/* The links are found: their room goes before the sort takes its. */
+	free(rj->links);
+	rj->links = NULL;
+	free(rj->slots);
+	rj->slots = NULL;
+	roster_free(rj->scratch);
+	rj->scratch = NULL;
+	roster_json_order_enterprises(rj);
 	return roster_json_sort_officers(rj);
 }
 
@@ -1129,8 +1242,8 @@ roster_json_free(struct roster_json *rj)
 	roster_free(rj->roster);
 	roster_free(rj->scratch);
 	free(rj->links);
-	free(rj->codes);
 	free(rj->slots);
+	free(rj->shared);
 	free(rj->cause);
 	free(rj->enterprise_cause);
 	free(rj->officer_cause);

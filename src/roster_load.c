@@ -70,7 +70,8 @@ roster_load_fd(int fd, const char *path, struct roster_stream *rs,
  * Read and validate the roster file at path. Return a new roster (free with
  * roster_free), or NULL with *cause set (caller frees). With rest, the
  * document less the enterprises' and officers' entries is handed over too
- * (roster_stream_end).
+ * (roster_stream_end), and those entries are only read as JSON, not
+ * checked (roster_stream_pass_over): the roster returned has none.
  */
 struct roster *
 roster_load_rest(const char *path, struct cJSON **rest, char **cause)
@@ -99,6 +100,8 @@ roster_load_rest(const char *path, struct cJSON **rest, char **cause)
 		return NULL;
 	}
 	rs = roster_stream_new(path);
+	if (rest != NULL)
+		roster_stream_pass_over(rs);
 	if (roster_load_fd(fd, path, rs, &why) != 0) {
 		close(fd);
 		roster_free(roster_stream_end(rs, NULL, cause));

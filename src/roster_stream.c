@@ -53,6 +53,7 @@ struct roster_stream {
 	int key_pooled;             /* it is in the pool, not allocated */
 	enum roster_array which;    /* of the streamed array open */
 	int discard;                /* its entries are dropped (a repeat) */
+	int pass_over;              /* entries read as JSON only, never built */
 	int done;                   /* the document's value is complete */
 	char *buf;                  /* a scalar, NUL-terminated for cJSON */
 	size_t buflen;
@@ -95,6 +96,13 @@ static int
 roster_stream_in_entry(const struct roster_stream *rs)
 {
 	return rs->depth >= 2 && rs->stack[1] == NULL;
+}
+
+/* Return 1 if the value being read is in an entry passed over. */
+static int
+roster_stream_passing(const struct roster_stream *rs)
+{
+	return rs->pass_over && roster_stream_in_entry(rs);
 }
 
 /* Return room for size bytes in the string pool, growing it if need be. */
@@ -169,6 +177,8 @@ roster_stream_text(struct roster_stream *rs, const unsigned char *s,
 		roster_stream_refuse(rs, "\\u0000 is not allowed in a string");
 		return NULL;
 	}
+	if (roster_stream_passing(rs))
+		return "";
 	if (roster_stream_in_entry(rs)) {
 		at = roster_stream_pool_take(rs, len + 1);
 		memcpy(at, s, len);
@@ -275,6 +285,8 @@ roster_stream_null(void *arg)
 {
 	struct roster_stream *rs = arg;
 
+	if (roster_stream_passing(rs))
+		return 1;
 	return roster_stream_scalar(rs, roster_stream_in_entry(rs) ?
 	    roster_stream_item(rs, cJSON_NULL) : cJSON_CreateNull());
 }
@@ -284,6 +296,8 @@ roster_stream_boolean(void *arg, int value)
 {
 	struct roster_stream *rs = arg;
 
+	if (roster_stream_passing(rs))
+		return 1;
 	if (!roster_stream_in_entry(rs))
 		return roster_stream_scalar(rs, cJSON_CreateBool(value));
 	return roster_stream_scalar(rs, roster_stream_item(rs, value ?
@@ -316,6 +330,8 @@ roster_stream_number(void *arg, const char *s, size_t len)
 	if ((text = roster_stream_text(rs, (const unsigned char *)s, len,
 	    &pooled)) == NULL)
 		return 0;
+	if (roster_stream_passing(rs))
+		return 1;
 	if (pooled)
 		return roster_stream_scalar(rs, roster_stream_number_item(rs,
 		    strtod(text, NULL)));
@@ -334,6 +350,8 @@ roster_stream_string(void *arg, const unsigned char *s, size_t len)
 
 	if ((text = roster_stream_text(rs, s, len, &pooled)) == NULL)
 		return 0;
+	if (roster_stream_passing(rs))
+		return 1;
 	if (!pooled)
 		return roster_stream_scalar(rs, cJSON_CreateString(text));
 	item = roster_stream_item(rs, cJSON_String | cJSON_IsReference);
@@ -346,6 +364,8 @@ roster_stream_start_map(void *arg)
 {
 	struct roster_stream *rs = arg;
 
+	if (roster_stream_passing(rs))
+		return roster_stream_push(rs, NULL);
 	return roster_stream_push(rs, roster_stream_in_entry(rs) ?
 	    roster_stream_item(rs, cJSON_Object) : cJSON_CreateObject());
 }
@@ -359,6 +379,8 @@ roster_stream_map_key(void *arg, const unsigned char *s, size_t len)
 
 	if ((text = roster_stream_text(rs, s, len, &pooled)) == NULL)
 		return 0;
+	if (roster_stream_passing(rs))
+		return 1;
 	if (!rs->key_pooled)
 		free(rs->key);
 	rs->key = pooled ? (char *)text : xstrdup(text);
@@ -384,6 +406,8 @@ roster_stream_start_array(void *arg)
 		roster_stream_attach(rs, cJSON_CreateArray());
 		return roster_stream_push(rs, NULL);
 	}
+	if (roster_stream_passing(rs))
+		return roster_stream_push(rs, NULL);
 	return roster_stream_push(rs, roster_stream_in_entry(rs) ?
 	    roster_stream_item(rs, cJSON_Array) : cJSON_CreateArray());
 }
@@ -421,6 +445,19 @@ roster_stream_new(const char *name)
 	yajl_config(rs->yajl, yajl_dont_validate_strings, 1);
 	rs->chunk = "";
 	return rs;
+}
+
+/*
+ * Pass the entries of the streamed arrays over: read as JSON (the text's
+ * rules hold, \\u0000 included), never built nor checked; the roster
+ * read has none. What liaisonctl's import takes from a base roster is
+ * the rest: a million enterprises checked only to be replaced by the
+ * sheets' were a quarter of its time.
+ */
+void
+roster_stream_pass_over(struct roster_stream *rs)
+{
+	rs->pass_over = 1;
 }
 
 /* The parser stopped: say why, unless a callback did. */

@@ -378,6 +378,7 @@ store_connect(struct store *s)
 	s->ctx = ctx;
 	reply_arena_use(ctx->c.reader);   /* hiredis frees each reply */
 	redisLibeventAttach(ctx, s->base);
+	loop_first_redis(ctx);          /* the claims' replies first */
 	redisAsyncSetConnectCallback(ctx, store_connected);
 	redisAsyncSetDisconnectCallback(ctx, store_disconnected);
 	store_timer_add(s->connect_ev, s->timeout_ms);

@@ -68,7 +68,7 @@ utf8_next(const unsigned char **p, const unsigned char *end, uint32_t *cp)
  * without decoding. A province's roster is a million Chinese names, and a
  * call to utf8_next a character was a tenth of its loading time.
  */
-size_t
+static inline __attribute__((always_inline)) size_t
 utf8_step(const unsigned char *p, size_t left)
 {
 	unsigned char c = p[0];
@@ -93,6 +93,47 @@ utf8_step(const unsigned char *p, size_t left)
 		return 4;
 	}
 	return 0;                /* a continuation byte, C0, C1, F5..FF */
+}
+
+/*
+ * Return 0 if the len bytes at s are well-formed UTF-8 (utf8_next's rule;
+ * a NUL passes), -1 at the first place they are not; *control is set to 1
+ * if a C0 control character or DEL comes before that place. One pass with
+ * the step inlined: every string of a province's roster comes here
+ * (roster_text_problem), a call a character was a tenth of the load.
+ */
+int
+utf8_scan(const char *s, size_t len, int *control)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+	int c = 0;
+
+	*control = 0;
+	while (len > 0) {
+		if (*p < 0x80) {
+			c |= *p < 0x20 || *p == 0x7f;
+			p++;
+			len--;
+			continue;
+		}
+		/* A CJK character (E1..EC, EE, EF and two continuation
+		 * bytes) without the step's checks of E0 and ED. */
+		if (len >= 3 && p[0] >= 0xe1 && p[0] <= 0xef && p[0] != 0xed &&
+		    (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80) {
+			p += 3;
+			len -= 3;
+			continue;
+		}
+		if ((n = utf8_step(p, len)) == 0) {
+			*control = c;
+			return -1;
+		}
+		p += n;
+		len -= n;
+	}
+	*control = c;
+	return 0;
 }
 
 /*

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -148,6 +149,7 @@ validate_find_bad_field(const cJSON *obj, const char *const *allowed,
     int *twice)
 {
 	const cJSON *item, *earlier;
+	uint64_t given = 0;
 	size_t i;
 
 	cJSON_ArrayForEach(item, obj) {
@@ -157,6 +159,15 @@ validate_find_bad_field(const cJSON *obj, const char *const *allowed,
 		*twice = allowed[i] != NULL;
 		if (!*twice)
 			return item;
+		/* A repeat matched the same allowed name: a bit a name, no
+		 * compare with every earlier member (a million roster
+		 * entries come here). */
+		if (i < 64) {
+			if (given & (uint64_t)1 << i)
+				return item;
+			given |= (uint64_t)1 << i;
+			continue;
+		}
 		for (earlier = obj->child; earlier != item;
 		    earlier = earlier->next) {
 			if (strcmp(earlier->string, item->string) == 0)

@@ -270,7 +270,7 @@ web_ledger_read(struct request *r, struct ledger *l)
 {
 	struct ledger_page *p = web_state(r)->page;
 	struct evbuffer *buf;
-	size_t i, n = 0;
+	size_t k, pos, n = 0;
 
 	buf = web_begin(r, "问题清单公示台账");
 	web_ledger_render_print_title(buf, l, p->period);
@@ -279,12 +279,12 @@ web_ledger_read(struct request *r, struct ledger *l)
 	web_ledger_render_scores(buf, l);
 	evbuffer_add_printf(buf, "<section><h2>问题清单（%s）</h2><ul "
 	    "class=\"plain\" id=\"issues\">", p->period);
-	/* Newest first, as a ledger is read. */
-	for (i = l->nissues; i > 0 && n < LEDGER_ROWS; i--) {
-		if (!ledger_issue_matches(&l->issues[i - 1], &p->filter))
-			continue;
-		web_ledger_render_issue(r, buf, l, &l->issues[i - 1], 0);
-		n++;
+	/* Newest first, as a ledger is read; found, not walked to
+	 * (ledger_index.c: the page needs no token). */
+	for (k = ledger_count_matching(l, &p->filter); k > 0 &&
+	    n < LEDGER_ROWS; k--, n++) {
+		pos = ledger_index_nth(l, &p->filter, k - 1);
+		web_ledger_render_issue(r, buf, l, &l->issues[pos], 0);
 	}
 	if (n == 0)
 		evbuffer_add_printf(buf, "<li class=\"muted\">没有符合条件的问题。"

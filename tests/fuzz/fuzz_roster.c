@@ -2,7 +2,9 @@
  * fuzz_roster.c -- the roster file (roster.json): roster_stream.c's reader
  * (yajl), roster_json.c's checks and roster.c's indexes. The text is read
  * whole, then again in pieces whose size the first byte picks: both reads
- * must give the same answer, as a file read a piece at a time must.
+ * must give the same answer, as a file read a piece at a time must. Then
+ * with the enterprises' and officers' entries passed over (an import's
+ * --base): a roster good whole is good so, with none of them.
  */
 #include "config.h"
 
@@ -36,6 +38,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();             /* the pieces changed the answer */
 	if (r != NULL && (r->nenterprises != again->nenterprises ||
 	    r->nofficers != again->nofficers))
+		abort();
+	roster_free(again);
+	free(cause2);
+	cause2 = NULL;
+	rs = roster_stream_new("fuzz.json");
+	roster_stream_pass_over(rs);
+	(void)roster_stream_feed(rs, (const char *)data, size);
+	again = roster_stream_end(rs, NULL, &cause2);
+	if ((again == NULL && cause2 == NULL) || (r != NULL && again == NULL))
+		abort();             /* passing over refused a good roster */
+	if (again != NULL && (again->nenterprises != 0 ||
+	    again->nofficers != 0))
 		abort();
 	roster_free(r);
 	roster_free(again);

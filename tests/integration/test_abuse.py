@@ -490,6 +490,148 @@ def test_the_json_ledger_pages_its_rows(fresh_stack):
         lib.assert_error(st.d.get("/api/v1/ledger?" + q), 422, "invalid", field)
 
 
+def examined(st):
+    return lib.metric(st.d.metrics(), "liaisond_ledger_rows_examined_total")
+
+
+def test_varying_the_ledgers_offset_or_filter_never_walks_the_period(fresh_stack):
+    """An outsider asks the public ledger's pages with an offset or a filter
+    that changes every request, so that no answer is in the memo: each page
+    must cost the daemon's loop its own rows (limit + a few), not a walk of
+    the period's issues (ledger_index.c). A filter's first page may walk the
+    period once (its index is built); after changes (the held copy patched)
+    the pages still cost their rows. The JSON pages at offsets 0, n/2 and
+    n-1 of each filter, and the HTML page, newest first."""
+    st = fresh_stack()
+    officers = st.roster["officers"]
+    n = 0
+    for k in range(40):     # 2,000 issues: tax's, land's and build's, hr's
+        o = officers[k % len(officers)]
+        topic = ("tax", "planning", "hiring")[k % 3]
+        submit(st, o["id"], [lib.item(o["enterprises"][i % len(o["enterprises"])], topic=topic)
+                             for i in range(50)])
+        n += 50
+    tok = st.token("department", "tax")
+    for _ in range(30):
+        resp = st.d.post("/api/v1/departments/tax/claim", {"claimant": "赵六"}, token=tok)
+        assert resp.status == 200, resp
+    filters = ["", "department=tax", "department=land", "department=hr", "state=queued", "state=claimed",
+               "category=individual", "department=tax&state=claimed", "department=land&state=queued",
+               "category=individual&department=build&state=queued"]
+    limit = 10
+
+    def pages(round_):
+        for q in filters:
+            before = examined(st)
+            first = st.d.get("/api/v1/ledger?limit=1&" + q)     # its count (and its index)
+            assert first.status == 200, first
+            # after the changes the index is the one patched, not built again
+            assert round_ == 0 or examined(st) - before <= 1 + 5, (q, examined(st) - before)
+            total = int(first.header("x-total-count"))
+            assert q not in ("", "department=tax", "state=queued") or total > 500, (q, total)
+            for offset in (0, total // 2 + round_, max(total - 1 - round_, 0)):
+                before = examined(st)
+                resp = st.d.get("/api/v1/ledger?limit=%d&offset=%d&%s" % (limit, offset, q))
+                assert resp.status == 200, resp
+                cost = examined(st) - before
+                rows = resp.json()["issues"]
+                assert len(rows) == min(limit, max(total - offset, 0)), (q, offset, len(rows))
+                assert cost <= limit + 5, "%s offset %d: %d issues examined (the period has %d)" % (
+                    q, offset, cost, n)
+        for q in ("", "?department=land", "?state=claimed"):
+            if round_ == 0:
+                st.d.get("/ledger" + q)     # the filter's index
+            before = examined(st)
+            resp = st.d.get("/ledger" + q)
+            assert resp.status == 200, resp
+            cost = examined(st) - before
+            assert cost <= 300 + 5, "/ledger%s: %d issues examined (the period has %d)" % (q, cost, n)
+
+    pages(0)
+    # changes: the held copy is patched, its indexes with it (not built again)
+    for _ in range(20):
+        resp = st.d.post("/api/v1/departments/tax/claim", {"claimant": "赵六"}, token=tok)
+        assert resp.status == 200, resp
+    o = officers[0]
+    # new issues, the first of them changed again before any reader came:
+    # it comes after 200 newer ones in the change index (the catch-up's
+    # second reply), and is put back among them (the indexes' bits move),
+    # not by a sort and new indexes
+    new = submit(st, o["id"], [lib.item(o["enterprises"][0], topic="tax") for _ in range(5)])["issues"]
+    for _ in range(4):
+        submit(st, o["id"], [lib.item(o["enterprises"][0], topic="planning") for _ in range(50)])
+    act_ok(st, flow.task_of(new[0], "tax"), "claim", dept="tax")
+    claimed = st.d.get("/api/v1/ledger?limit=1&department=tax&state=claimed")
+    assert claimed.header("x-total-count") == "51", claimed.header("x-total-count")
+    pages(1)
+
+
+def http_raw(method, path, token=None, body=b""):
+    head = "%s %s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n" % (method, path, len(body))
+    if token:
+        head += "Authorization: Bearer %s\r\nContent-Type: application/json\r\n" % token
+    return head.encode() + b"\r\n" + body
+
+
+def read_answer(sock):
+    """One whole answer (Content-Length) from a kept-alive socket."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, rest = data.split(b"\r\n\r\n", 1)
+    n = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+    while len(rest) < n:
+        rest += sock.recv(65536)
+    return int(head.split()[1])
+
+
+def test_a_flood_of_token_less_readers_does_not_go_before_a_departments_claim(fresh_stack):
+    """150 token-less readers of the public ledger and a department's claim
+    are all ready at once (the daemon stopped while they were sent): the
+    claim, on a connection that presented a valid token, is answered before
+    most of the readers, not after all of them (loop.c: the token holders
+    and the Redis replies first, the others at most a few a loop pass)."""
+    st = fresh_stack(conf={"ledger": {"cache_ms": "60000"}})
+    o = st.roster["officers"][0]
+    submit(st, o["id"], [lib.item(o["enterprises"][0], topic="tax") for _ in range(20)])
+    tok = dept_token(st, "tax")
+    claim = http_raw("POST", "/api/v1/departments/tax/claim", tok, '{"claimant":"赵六"}'.encode())
+    dept = socket.create_connection(("127.0.0.1", st.d.port))
+    dept.sendall(claim)
+    assert read_answer(dept) == 200
+    readers = []
+    for _ in range(150):
+        s = socket.create_connection(("127.0.0.1", st.d.port))
+        s.sendall(http_raw("GET", "/api/v1/ledger?limit=5"))
+        assert read_answer(s) == 200
+        readers.append(s)
+    st.d.signal(signal.SIGSTOP)
+    try:
+        for s in readers:
+            s.sendall(http_raw("GET", "/api/v1/ledger?limit=5"))
+        dept.sendall(claim)
+        time.sleep(0.2)
+    finally:
+        st.d.signal(signal.SIGCONT)
+    order, waiting = [], set(readers + [dept])
+    deadline = time.monotonic() + 30
+    while waiting and time.monotonic() < deadline:
+        for s in select_readable(list(waiting)):
+            order.append(s)
+            waiting.discard(s)
+    assert not waiting, "%d answers did not come" % len(waiting)
+    rank = order.index(dept)
+    assert read_answer(dept) == 200
+    for s in readers + [dept]:
+        s.close()
+    assert rank < 50, "the claim was answered after %d of the 150 readers" % rank
+
+
+def select_readable(socks):
+    import select
+    return select.select(socks, [], [], 1.0)[0]
+
+
 def test_token_less_routes_are_limited_per_address(fresh_stack):
     st = fresh_stack(conf={"limits": {"address_per_minute": 30}})
     clear_of_minute_end()
@@ -677,6 +819,10 @@ HELD_ELSEWHERE = [
     ("a wrong token at sign-in", "test_web.py", "test_a_wrong_token_signs_nobody_in"),
     ("markup in titles on the public ledger page", "test_web.py",
      "test_the_ledger_page_escapes_titles_and_names_no_enterprise"),
+    ("changes made while no reader came, caught up in one step that holds the loop", "test_ledger_catch_up.py",
+     "test_a_backlog_of_changes_is_patched_a_reply_at_a_time"),
+    ("changes from two daemons while the ledger's filtered pages are read", "test_ledger_catch_up.py",
+     "test_cached_ledgers_of_two_daemons_equal_a_whole_read_after_changes_during_reads"),
     ("a hung webhook endpoint", "test_webhooks.py", "test_a_hung_endpoint_does_not_delay_the_others"),
     ("a burst of events to a chat robot", "test_webhooks.py", "test_a_burst_to_a_chat_robot_is_paced_and_merged"),
     ("Redis stopped (SIGSTOP) or killed under load", "test_outage.py", "test_redis_stopped_sigstop"),

@@ -36,9 +36,21 @@ def whole_ledger(d):
     return doc
 
 
-# Filtered pages too: each filter is its own rendering (ledger_memo.c).
+# Filtered pages too: each filter is its own rendering (ledger_memo.c), and
+# its own index of the held copy (ledger_index.c), patched with the changes:
+# pages deep into the period and near its end as well as its first.
 QUERIES = ("?department=tax", "?department=land&state=resolved", "?state=queued",
-           "?category=individual&limit=7&offset=3", "?department=hr&offset=2")
+           "?category=individual&limit=7&offset=3", "?department=hr&offset=2",
+           "?department=land&limit=13&offset=250", "?department=tax&state=queued&limit=9&offset=120",
+           "?state=resolved&limit=11&offset=5", "?category=individual&department=build&limit=17&offset=400",
+           "?limit=10&offset=777", "?state=claimed&limit=3&offset=1")
+# What the readers ask while the changes run: every filter above, in turn,
+# its offset moving, so that the indexes are made before the changes and
+# patched by them.
+FILTERS = ("", "department=tax&", "department=land&state=resolved&", "state=queued&", "category=individual&",
+           "department=land&", "department=tax&state=queued&", "state=resolved&",
+           "category=individual&department=build&", "state=claimed&", "department=hr&")
+READ_WHILE = tuple("/api/v1/ledger?%slimit=5&offset=%d" % (f, k * 37) for k, f in enumerate(FILTERS))
 TIME_RE = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?\S*")
 
 
@@ -111,9 +123,11 @@ def changes_and_reads(st, other, readers, query, seconds, pause=0.0, late=None):
             stop.set()
 
     def reader(d):
+        k = 0
         while not stop.is_set():
-            resp = d.get(query)
+            resp = d.get(query if isinstance(query, str) else query[k % len(query)])
             assert resp.status == 200, resp
+            k += 1
             time.sleep(pause)
 
     workers = [threading.Thread(target=run, args=(changer, st, st.d, "land", stop, done)),
@@ -152,8 +166,10 @@ def test_cached_ledgers_of_two_daemons_equal_a_whole_read_after_changes_during_r
         try:
             mon = Monitor(st)
             try:
-                n = changes_and_reads(st, other, (st.d, other, st.d, other), "/api/v1/ledger?limit=10", 4,
-                                      late=late)
+                for d in (st.d, other):     # the filters' indexes, before the changes
+                    every_answer(d)
+                n = changes_and_reads(st, other, (st.d, other, st.d, other), ("/api/v1/ledger?limit=10",)
+                                      + READ_WHILE, 4, late=late)
             finally:
                 lines = mon.close()
             assert n >= 10, "only %d changes" % n
@@ -194,6 +210,30 @@ def test_cached_ledgers_of_two_daemons_equal_a_whole_read_after_changes_during_r
             other.stop_and_check()
             whole.stop_and_check()
             late.stop_and_check()
+
+
+def test_a_backlog_of_changes_is_patched_a_reply_at_a_time(tmp_path):
+    """1,000 issues filed while no reader came: the next reader's catch-up
+    reads them 200 a call and patches the copy as each reply comes, never
+    the whole backlog in one go on the loop (the claims wait behind it)."""
+    with lib.Stack(str(tmp_path), conf={"ledger": {"cache_ms": str(CACHE_MS)}}, start=False) as st:
+        with open(st.d.conf) as f:      # the patches in the log
+            text = f.read()
+        with open(st.d.conf, "w") as f:
+            f.write(text.replace("level = info", "level = debug"))
+        st.start()
+        o = st.roster["officers"][0]
+        submit(st, o["id"], [lib.item(o["enterprises"][0], topic="tax") for _ in range(50)])
+        assert st.d.get("/api/v1/ledger?limit=1").header("x-total-count") == "50"
+        lines0 = len(st.d.stderr().splitlines())
+        for k in range(20):
+            submit(st, o["id"], [lib.item(o["enterprises"][i % len(o["enterprises"])], topic="tax")
+                                 for i in range(50)])
+        resp = st.d.get("/api/v1/ledger?limit=1&state=queued")
+        assert resp.status == 200 and resp.header("x-total-count") == "1050", resp
+        parts = [int(x.split(" patched with ")[1].split()[0])
+                 for x in st.d.stderr().splitlines()[lines0:] if " patched with " in x]
+        assert sum(parts) >= 1000 and max(parts) <= 200, parts
 
 
 def counted(d):

@@ -7,13 +7,16 @@
  * categories; issues added, older ones too, and gone; departments the
  * roster does not have) and of times (moments passed, several at once,
  * time standing still), the JSON of every scorecard, the total, the counts
- * by category and the rows must be the same, byte for byte.
+ * by category and the rows must be the same, byte for byte; and every
+ * filter's pages (ledger_index.c's indexes, patched) the issues a walk of
+ * the whole read finds.
  */
 #include "config.h"
 
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +31,7 @@
 #include "replies.h"
 
 #define MAX_TASKS 80
-#define MAX_ISSUES 60
+#define MAX_ISSUES 400          /* past 64: the indexes span several words */
 #define MAX_CARRY 3              /* tasks an issue carries */
 #define SPAN 3000                /* the times drawn, ms */
 
@@ -218,6 +221,72 @@ change(struct model *m, char **gone, size_t *ngone)
 	}
 }
 
+/*
+ * Every filter's pages of held (its indexes kept up to date by the patches,
+ * ledger_index.c) against a walk of whole: the count, and the issue at
+ * every rank.
+ */
+static void
+pages_equal(struct ledger *held, struct ledger *whole, unsigned seed, int step)
+{
+	static const char *const cats[] = { NULL, "individual", "common",
+	    "difficult" };
+	static const char *const fdepts[] = { NULL, "hr", "tax", "env",
+	    "gone" };
+	static const char *const fstates[] = { NULL, "queued", "claimed",
+	    "responded", "resolved", "returned", "closed" };
+	struct ledger_filter f;
+	size_t c, d, t, i, k, pos;
+
+	for (c = 0; c < 4; c++)
+		for (d = 0; d < 5; d++)
+			for (t = 0; t < 7; t++) {
+				memset(&f, 0, sizeof f);
+				f.category = cats[c];
+				f.department = fdepts[d];
+				f.state = fstates[t];
+				for (i = 0, k = 0; i < whole->nissues; i++) {
+					if (!ledger_issue_matches(
+					    &whole->issues[i], &f))
+						continue;
+					pos = ledger_index_nth(held, &f, k++);
+					if (pos == SIZE_MAX || strcmp(
+					    held->issues[pos].id,
+					    whole->issues[i].id) != 0)
+						fail_msg("seed %u step %d: filter "
+						    "%zu/%zu/%zu rank %zu", seed,
+						    step, c, d, t, k - 1);
+				}
+				assert_int_equal(ledger_count_matching(held,
+				    &f), k);
+				assert_true(ledger_index_nth(held, &f, k) ==
+				    SIZE_MAX);
+			}
+}
+
+/*
+ * Patch held with the first half of ch's rows as one part of a catch-up
+ * (ledger_cache.c patches a reply at a time); the caller patches the rest.
+ */
+static void
+patch_in_parts(struct ledger *held, struct ledger *ch)
+{
+	struct ledger *a = ledger_new();
+	size_t half = ch->nissues / 2;
+
+	a->issues = xreallocarray(a->issues, half + 1, sizeof *a->issues);
+	memcpy(a->issues, ch->issues, half * sizeof *a->issues);
+	memset(&a->issues[half], 0, sizeof *a->issues);
+	a->nissues = half;
+	a->room = half + 1;
+	memmove(ch->issues, ch->issues + half, (ch->nissues - half) *
+	    sizeof *ch->issues);
+	ch->nissues -= half;
+	memset(&ch->issues[ch->nissues], 0, sizeof *ch->issues);
+	ledger_patch(held, a, NULL, 0);
+	ledger_free(a);
+}
+
 /* One random run: seed's changes and times, held against a whole read. */
 static void
 run(unsigned seed, const struct roster *roster)
@@ -233,13 +302,14 @@ run(unsigned seed, const struct roster *roster)
 	srand(seed);
 	for (j = 0; j < MAX_TASKS; j++)
 		task_draw(&m->task[j]);
-	m->nissues = 20 + pick(20);
+	m->nissues = 70 + pick(200);
 	for (j = 0; j < m->nissues; j++)
 		issue_draw(&m->issue[j], pick(SPAN));
 	rows = rows_of(m, 0);
 	held = ledger_parse(rows);
 	reply_free(rows);
 	free(fixture_ledger_text(held, roster, now));
+	pages_equal(held, held, seed, -1);      /* every filter's index */
 	for (step = 0; step < 60; step++) {
 		memset(m->changed, 0, sizeof m->changed);
 		ngone = 0;
@@ -249,6 +319,8 @@ run(unsigned seed, const struct roster *roster)
 		ch = ledger_new();
 		ledger_add_rows(ch, rows);
 		reply_free(rows);
+		if (pick(2))    /* in two parts, as a catch-up's replies */
+			patch_in_parts(held, ch);
 		ledger_patch(held, ch, gone, ngone);
 		ledger_free(ch);
 		for (i = 0; i < ngone; i++)
@@ -268,6 +340,7 @@ run(unsigned seed, const struct roster *roster)
 			    seed, step, (long long)now, a, b);
 		free(a);
 		free(b);
+		pages_equal(held, whole, seed, step);
 		ledger_free(whole);
 	}
 	ledger_free(held);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 
 #include "liaison.h"
 #include "fixtures.h"
@@ -265,6 +266,26 @@ test_roster_refuses_duplicate_enterprise_id(void **state)
 	    "\"b\", \"kind\": \"enterprise\"}]",
 	    OFFICERS),
 	    "enterprises[1] \"" CODE_A "\": duplicate id (also enterprises[0])");
+}
+
+/*
+ * Of several codes given twice, the one first in code order is told, at
+ * its first two places in the file (CODE_B orders before CODE_A): the
+ * rule the sort gave, kept by the hash that finds repeats now.
+ */
+static void
+test_roster_refuses_duplicate_enterprise_ids_naming_the_first_code(
+    void **state)
+{
+	refuse(ROSTER(ZONE, DEPARTMENTS, TOPICS,
+	    "\"enterprises\": [{\"id\": \"" CODE_A "\", \"name\": \"a\", "
+	    "\"kind\": \"enterprise\"}, {\"id\": \"" CODE_B "\", \"name\": "
+	    "\"b\", \"kind\": \"enterprise\"}, {\"id\": \"" CODE_A "\", "
+	    "\"name\": \"c\", \"kind\": \"enterprise\"}, {\"id\": \"" CODE_B
+	    "\", \"name\": \"d\", \"kind\": \"enterprise\"}, {\"id\": \""
+	    CODE_B "\", \"name\": \"e\", \"kind\": \"enterprise\"}]",
+	    OFFICERS),
+	    "enterprises[3] \"" CODE_B "\": duplicate id (also enterprises[1])");
 }
 
 static void
@@ -636,6 +657,95 @@ test_roster_names_the_line_in_a_large_file(void **state)
 	unlink(path);
 }
 
+/* Write text to a new temporary file; its name into path (room for the
+ * template). */
+static void
+write_temp(char *path, const char *text)
+{
+	FILE *f;
+	int fd;
+
+	strcpy(path, "/tmp/test_roster.XXXXXX");
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_non_null(f = fdopen(fd, "w"));
+	fputs(text, f);
+	fclose(f);
+}
+
+/*
+ * roster_load_rest (liaisonctl import's --base): the enterprises' and
+ * officers' entries are read as JSON and passed over, unchecked (the
+ * sheets replace them); the rest is handed over, checked.
+ */
+static void
+test_roster_load_rest_passes_the_entries_over(void **state)
+{
+	char path[] = "/tmp/test_roster.XXXXXX", *cause = NULL;
+	struct roster *r;
+	cJSON *rest = NULL;
+
+	(void)state;
+	write_temp(path, ROSTER(ZONE, DEPARTMENTS, TOPICS,
+	    "\"enterprises\": [{\"id\": \"91340800PN4Y1KAC61\", \"x\": "
+	    "[1, {\"y\": null}], \"name\": true}, 7]",
+	    "\"officers\": [{\"id\": \"O001\", \"enterprises\": [\"nope\"]}]"));
+	r = roster_load_rest(path, &rest, &cause);
+	assert_null(cause);
+	assert_non_null(r);
+	assert_int_equal(r->nenterprises, 0);
+	assert_int_equal(r->nofficers, 0);
+	assert_int_equal(r->ndepartments, 2);
+	assert_non_null(cJSON_GetObjectItem(rest, "topics"));
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(rest,
+	    "enterprises")), 0);
+	roster_free(r);
+	cJSON_Delete(rest);
+	/* Read whole, the same file is refused for its enterprise. */
+	assert_null(roster_load(path, &cause));
+	assert_non_null(strstr(cause, "enterprises[0]"));
+	free(cause);
+	unlink(path);
+}
+
+/* text read by roster_load_rest must be refused with "PATH: " + expected. */
+static void
+refuse_rest(const char *text, const char *expected)
+{
+	char path[] = "/tmp/test_roster.XXXXXX", *cause = NULL, *want;
+	cJSON *rest = NULL;
+
+	write_temp(path, text);
+	assert_null(roster_load_rest(path, &rest, &cause));
+	assert_null(rest);
+	xasprintf(&want, "%s: %s", path, expected);
+	assert_string_equal(cause, want);
+	free(cause);
+	free(want);
+	unlink(path);
+}
+
+/* What is passed over is still JSON, and the rest still checked. */
+static void
+test_roster_load_rest_refuses_bad_text_and_a_bad_rest(void **state)
+{
+	(void)state;
+	refuse_rest(ROSTER(ZONE, DEPARTMENTS, TOPICS,
+	    "\"enterprises\": [{\"id\": \"" CODE_A "\", \"name\": "
+	    "\"a\\u0000\"}]", OFFICERS),
+	    "line 1: \\u0000 is not allowed in a string");
+	refuse_rest(ROSTER(ZONE, DEPARTMENTS, TOPICS,
+	    "\"enterprises\": [{\"id\": 1,]", OFFICERS),
+	    "line 1: not valid JSON");
+	refuse_rest(ROSTER(ZONE, DEPARTMENTS,
+	    "\"topics\": [{\"id\": \"hiring\", \"name\": \"a\", "
+	    "\"departments\": [\"hr\", \"labour\"]}]", ENTERPRISES,
+	    OFFICERS),
+	    "topics[0] \"hiring\": departments[1] \"labour\": "
+	    "no such department");
+	refuse_rest("{" ZONE ", " LEADERS ", " DEPARTMENTS ", " TOPICS ", "
+	    OFFICERS "}", "roster: missing field \"enterprises\"");
+}
+
 int
 main(void)
 {
@@ -643,6 +753,8 @@ main(void)
 		cmocka_unit_test(test_roster_loads_the_sample),
 		cmocka_unit_test(test_roster_parses_a_small_roster_and_sorts_it),
 		cmocka_unit_test(test_roster_refuses_a_missing_file),
+		cmocka_unit_test(test_roster_load_rest_passes_the_entries_over),
+		cmocka_unit_test(test_roster_load_rest_refuses_bad_text_and_a_bad_rest),
 		cmocka_unit_test(test_roster_refuses_an_officer_with_an_unknown_enterprise),
 		cmocka_unit_test(test_roster_refuses_an_officer_listing_an_enterprise_twice),
 		cmocka_unit_test(test_roster_refuses_a_topic_with_an_unknown_department),
@@ -651,6 +763,8 @@ main(void)
 		cmocka_unit_test(test_roster_refuses_duplicate_topic_id),
 		cmocka_unit_test(test_roster_refuses_duplicate_officer_id),
 		cmocka_unit_test(test_roster_refuses_duplicate_enterprise_id),
+		cmocka_unit_test(
+		    test_roster_refuses_duplicate_enterprise_ids_naming_the_first_code),
 		cmocka_unit_test(test_roster_refuses_a_bad_check_character_naming_the_right_one),
 		cmocka_unit_test(test_roster_refuses_a_code_outside_the_charset),
 		cmocka_unit_test(test_roster_refuses_an_unknown_timezone),

@@ -157,6 +157,48 @@ test_uscc_every_byte_has_its_charset_value(void **state)
 	}
 }
 
+/*
+ * uscc_pack's numbers order as the codes' texts do (the roster sorts and
+ * looks up a million codes by them; equal numbers only for equal codes),
+ * and what is not USCC_LEN characters of the charset is refused.
+ */
+static void
+test_uscc_pack_orders_as_the_text(void **state)
+{
+	static const char charset[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+	char a[USCC_LEN + 2], b[USCC_LEN + 1];
+	uint64_t ha, hb;
+	uint32_t la, lb;
+	unsigned seed = 13;
+	int i, k, want, got;
+
+	(void)state;
+	for (k = 0; k < 20000; k++) {
+		for (i = 0; i < USCC_LEN; i++) {
+			seed = seed * 1103515245 + 12345;
+			a[i] = charset[(seed >> 16) % 31];
+			/* Often the same prefix, to reach the low part. */
+			b[i] = i < (int)(seed % (USCC_LEN + 1)) ? a[i] :
+			    charset[(seed >> 8) % 31];
+		}
+		a[USCC_LEN] = b[USCC_LEN] = '\0';
+		assert_int_equal(uscc_pack(a, &ha, &la), 0);
+		assert_int_equal(uscc_pack(b, &hb, &lb), 0);
+		want = strcmp(a, b);
+		got = ha != hb ? (ha < hb ? -1 : 1) : la != lb ? (la < lb ? -1 : 1) : 0;
+		assert_int_equal(want < 0 ? -1 : want > 0, got);
+	}
+	memcpy(a, "91340800MA2N0X0A3B", USCC_LEN + 1);
+	assert_int_equal(uscc_pack(a, &ha, &la), 0);
+	a[3] = 'a';              /* lower case */
+	assert_int_equal(uscc_pack(a, &ha, &la), -1);
+	a[3] = 'I';              /* not in the charset */
+	assert_int_equal(uscc_pack(a, &ha, &la), -1);
+	assert_int_equal(uscc_pack("91340800MA2N0X0A3", &ha, &la), -1);
+	assert_int_equal(uscc_pack("91340800MA2N0X0A3BC", &ha, &la), -1);
+	assert_int_equal(uscc_pack("", &ha, &la), -1);
+}
+
 int
 main(void)
 {
@@ -170,6 +212,7 @@ main(void)
 		cmocka_unit_test(test_uscc_accepts_letter_authority_codes),
 		cmocka_unit_test(test_uscc_accepts_every_enterprise_of_the_sample_roster),
 		cmocka_unit_test(test_uscc_every_byte_has_its_charset_value),
+		cmocka_unit_test(test_uscc_pack_orders_as_the_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

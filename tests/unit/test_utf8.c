@@ -136,6 +136,29 @@ valid_by_next(const unsigned char *s, size_t len)
 }
 
 /*
+ * utf8_scan must agree with utf8_valid on every sequence without a NUL
+ * (a NUL passes utf8_scan), and say whether a control character or DEL
+ * came before its first bad byte.
+ */
+static void
+check_scan(const unsigned char *s, size_t len)
+{
+	size_t i;
+	int control, want = 0, nul = 0, ok;
+
+	ok = utf8_scan((const char *)s, len, &control) == 0;
+	for (i = 0; i < len; i++)
+		nul |= s[i] == 0x00;
+	if (!nul)
+		assert_int_equal(ok, utf8_valid((const char *)s, len));
+	/* Every byte of these sequences below 0x80 is a character. */
+	for (i = 0; i < len && s[i] < 0x80; i++)
+		want |= s[i] < 0x20 || s[i] == 0x7f;
+	if (i == len || s[0] < 0x80)
+		assert_int_equal(control, want);
+}
+
+/*
  * utf8_valid reads bytes off RFC 3629's table without decoding them: it
  * must agree with utf8_next on every sequence of up to three bytes, on
  * four-byte ones around every lead byte's limits, and on each truncated.
@@ -156,9 +179,11 @@ test_utf8_valid_agrees_with_utf8_next(void **state)
 				b[0] = (unsigned char)a;
 				b[1] = (unsigned char)c;
 				b[2] = (unsigned char)d;
-				for (len = 1; len <= 3; len++)
+				for (len = 1; len <= 3; len++) {
 					assert_int_equal(utf8_valid((char *)b,
 					    len), valid_by_next(b, len));
+					check_scan(b, len);
+				}
 			}
 		}
 	}
@@ -172,6 +197,7 @@ test_utf8_valid_agrees_with_utf8_next(void **state)
 			b[3] = tails[e];
 			assert_int_equal(utf8_valid((char *)b, 4),
 			    valid_by_next(b, 4));
+			check_scan(b, 4);
 		}
 	}
 }
