@@ -29,6 +29,8 @@ struct window {
 	struct similar_window *index;
 	struct event *timer;
 	char cursor[32];            /* creation ms the next read starts at */
+	size_t skip;                /* issues of that ms read already (a whole
+				       batch of one ms, group commit's) */
 	int running;                /* a read is outstanding */
 	int stopping;
 	int more;                   /* the last read was a full batch */
@@ -186,13 +188,16 @@ window_read_ids(redisAsyncContext *c, void *r, void *privdata)
 	}
 	/*
 	 * A full batch means more to read: from the last creation time read
-	 * (inclusive, as another issue of that millisecond may follow), or
-	 * past it when a whole batch shared it.
+	 * (inclusive, as another issue of that millisecond may follow). When
+	 * a whole batch shared one millisecond (a group commit stores many
+	 * issues with one time), the next read goes on within it, past the
+	 * ones read: stepping past the millisecond lost the rest of it.
 	 */
 	w->more = reply->elements / 2 >= (size_t)atoi(WINDOW_BATCH);
 	if (w->more && strcmp(before, w->cursor) == 0)
-		snprintf(w->cursor, sizeof w->cursor, "%lld",
-		    strtoll(before, NULL, 10) + 1);
+		w->skip += reply->elements / 2;
+	else
+		w->skip = 0;
 	len = evbuffer_get_length(ids);
 	if (len == 0) {
 		evbuffer_free(ids);
@@ -218,11 +223,13 @@ static void
 window_tick(int fd, short what, void *arg)
 {
 	struct window *w = arg;
-	const char *argv[3] = { "since", w->cursor, WINDOW_BATCH };
+	char skip[32];
+	const char *argv[4] = { "since", w->cursor, WINDOW_BATCH, skip };
 
+	snprintf(skip, sizeof skip, "%zu", w->skip);
 	/* Until the first read is done, reports wait: look again soon. */
 	if (!store_up(w->store) || store_script(w->store, SCRIPT_READ,
-	    window_read_ids, w, 3, argv, NULL) == -1) {
+	    window_read_ids, w, 4, argv, NULL) == -1) {
 		window_schedule(w, w->loaded ? WINDOW_SYNC_MS : WINDOW_WAIT_MS);
 		return;
 	}

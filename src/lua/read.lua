@@ -17,9 +17,10 @@
 --               in the order of the lists
 --   session SID -> {session fields, fields of the token it names}: who is
 --               signed in on a page, in one step ({} for what is missing)
---   since MS -> {id, created ms, id, created ms, ...}: issues created at
---               or after MS, oldest first, at most limit (the common-issue
---               window looks for those it does not have yet)
+--   since MS LIMIT SKIP -> {id, created ms, id, created ms, ...}: issues
+--               created at or after MS, oldest first, the first SKIP left
+--               out, at most LIMIT (the common-issue window looks for those
+--               it does not have yet)
 --   issues "I1 I2 ..." -> {{issue fields}, ...}, one for each id
 --   window "I1 I2 ..." "F1 F2 ..." -> {{value of F1, F2, ...}, ...}, one
 --               for each id: the fields the common-issue window keeps, not
@@ -88,7 +89,7 @@ if kind == 'session' then
 end
 if kind == 'since' then
   return redis.call('ZRANGEBYSCORE', key('issues'), id, '+inf',
-    'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[4]))
+    'WITHSCORES', 'LIMIT', tonumber(ARGV[5] or 0), tonumber(ARGV[4]))
 end
 if kind == 'issues' then
   local ids = {}

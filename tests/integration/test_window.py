@@ -103,18 +103,20 @@ def test_a_closed_issue_leaves_the_window(fresh_stack):
 
 # Open issues written straight into Redis (the fields the window reads),
 # one text for all, from ARGV[2] on, ARGV[3] of them a call, each created
-# a millisecond after the one before (ARGV[4] + i): the load of SEEDED
-# takes the daemon seconds.
+# a millisecond after the one before (ARGV[4] + i; with ARGV[6] = 0, all
+# in the millisecond ARGV[4], as a group commit stores them): the load of
+# SEEDED takes the daemon seconds.
 SEED_LUA = """
 local P, first, n = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local now, period = tonumber(ARGV[4]), ARGV[5]
+local step = tonumber(ARGV[6] or 1)
 for i = first, first + n - 1 do
   local id = 'S' .. i
   redis.call('HSET', P .. 'issue:' .. id, 'id', id, 'topic', 'utilities',
     'enterprise', 'E' .. i, 'period', period, 'group', '', 'state', 'queued',
     'title', '园区道路路灯损坏', 'detail', '夜间通行困难，希望尽快维修',
-    'created', now + i)
-  redis.call('ZADD', P .. 'issues', now + i, id)
+    'created', now + i * step)
+  redis.call('ZADD', P .. 'issues', now + i * step, id)
 end
 return n
 """
@@ -152,3 +154,22 @@ def test_a_report_waits_for_the_window_load(fresh_stack):
     st.d.wait_healthy(timeout=300)
     assert window_issues(st.d) == SEEDED
     submit(st, it["officer"], [one_item(it)])
+
+
+def test_issues_of_one_millisecond_are_all_read_into_the_window(fresh_stack):
+    """A group commit stores many issues with one creation time. The window
+    reads 500 at a time by time: past a whole batch of one millisecond it
+    goes on within that millisecond, at start and in its sync with another
+    daemon's issues (it used to step past the millisecond, and the rest of
+    its issues were never in the window)."""
+    st = fresh_stack()
+    rc, err = st.d.terminate()
+    assert rc == 0, err[-2000:]
+    st.d.checked = False
+    at = int(time.time() * 1000) - 60000
+    st.r.eval(SEED_LUA, 0, lib.PREFIX, 1, 1234, at, lib.current_period(), 0)
+    st.d.start()
+    assert window_issues(st.d) == 1234
+    # another daemon's burst, read by the sync while this one runs
+    st.r.eval(SEED_LUA, 0, lib.PREFIX, 5001, 1234, at + 1000, lib.current_period(), 0)
+    lib.wait_for(lambda: window_issues(st.d) == 2468, 10, what="the second burst in the window")
