@@ -552,7 +552,7 @@ ledger_cache_read(redisAsyncContext *ac, void *reply, void *privdata)
 	struct ledger_cache *c = f->daemon->ledger_cache;
 	const redisReply *rr = reply;
 	uint64_t seq = f->since;
-	int n = -1, k;
+	int n = -1, k = -1;
 
 	(void)ac;
 	if (rr != NULL && !store_reply_is_error(f->daemon->store, rr) &&

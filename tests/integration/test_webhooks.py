@@ -359,12 +359,12 @@ def test_a_report_filed_as_the_daemon_starts_is_pushed_at_once(hooks):
     0.35 s; push_latency.py's p99 was these first reports). The tick is
     stretched to 20 s here (a test hook): a push that waited for one would
     come 20 s or more after the 201, not a stopwatch's margin away."""
+    lib.require_test_hooks()
     h = hooks()
     h.token("officer", "O001")          # issued now: no liaisonctl below
     status, err = h.d.terminate()
     assert status == 0, err[-2000:]
     lib.check_sanitizer_text(err, "liaisond (first run)")
-    lib.require_test_hooks()
     h.d.env = dict(h.d.env or os.environ, LIAISOND_TEST_TICK_MS="20000")
     h.d.start()
     h.file("O001", "hiring")
