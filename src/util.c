@@ -190,19 +190,10 @@ util_json_add_time(cJSON *obj, const char *name, const char *ms)
 void
 util_json_add_int(cJSON *obj, const char *name, long long v)
 {
-	char text[24], *p = text + sizeof text;
-	unsigned long long u = v < 0 ? 0 - (unsigned long long)v :
-	    (unsigned long long)v;
+	char text[24];
 
-	/* By hand: snprintf's "%lld" costs more than the digits. */
-	*--p = '\0';
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u > 0);
-	if (v < 0)
-		*--p = '-';
-	if (cJSON_AddRawToObject(obj, name, p) == NULL)
+	snprintf(text, sizeof text, "%lld", v);
+	if (cJSON_AddRawToObject(obj, name, text) == NULL)
 		fatalx("out of memory");
 }
 
