@@ -85,6 +85,7 @@ int store_command(struct store *, redisCallbackFn *, void *, int,
     const char **, const size_t *);
 int store_script(struct store *, enum store_script_id, redisCallbackFn *,
     void *, int, const char **, const size_t *);
+void store_write_now(struct store *);
 int store_reply_is_error(struct store *, const redisReply *);
 int store_reply_unavailable(const redisReply *);
 redisReply *store_reply_copy(const redisReply *);

@@ -1,7 +1,8 @@
 /*
  * intake.c -- group commit of reports: the reports whose payloads are ready
  * in one turn of the loop go to Redis in one workflow.lua call
- * (submit_batch), and so share one fsync with appendfsync always.
+ * (submit_batch), at most INTAKE_BATCH_MAX a call, and so share fsyncs
+ * with appendfsync always.
  *
  * Why: Redis fsyncs once per turn of its own loop, but reads at most 16 KB
  * of one connection per turn; the daemon's one connection carries ~1.5 KB
@@ -30,8 +31,16 @@
 #include "liaison.h"
 #include "daemon.h"
 
-/* Reports per call: larger batches are cut into several calls. */
-#define INTAKE_BATCH_MAX 64
+/*
+ * Reports per call: larger batches are cut into several calls, each sent
+ * (and written to Redis) as soon as it is full. A call holds Redis and
+ * every one of its reports for all of its reports' work (~110 us each on
+ * our 2 cores): at 64 (every connection of the bench in one call) a report
+ * waited ~7 ms for the other 63, and Redis sat idle while the daemon read
+ * the next 64 (a convoy; BENCHMARKS "Intake: the tail"). At 16 the first
+ * part of a turn is in Redis while the daemon reads the rest.
+ */
+#define INTAKE_BATCH_MAX 16
 
 struct intake_entry {
 	struct request *r;
@@ -156,6 +165,8 @@ intake_flush(int fd, short what, void *arg)
 	if (store_script(in->store, SCRIPT_WORKFLOW, intake_done, b, argc,
 	    argv, NULL) == -1)
 		intake_done(NULL, NULL, b);       /* Redis down: 503 each */
+	else
+		store_write_now(in->store);
 	free(argv);
 }
 

@@ -538,6 +538,23 @@ store_send(struct store *s, redisCallbackFn *fn, void *privdata, int argc,
 }
 
 /*
+ * Write what was sent so far to Redis now, not when this turn of the loop
+ * polls again: a group commit cut in the middle of a turn (intake.c) then
+ * runs in Redis while the daemon reads the turn's other requests. hiredis's
+ * own write callback stays armed: on an error it meets the error again and
+ * drops the connection from the loop, where hiredis 0.14 may free it (its
+ * redisAsyncHandleWrite would free it here, under our caller).
+ */
+void
+store_write_now(struct store *s)
+{
+	int done;
+
+	if (s->up && s->ctx != NULL && s->cluster == NULL)
+		(void)redisBufferWrite(&s->ctx->c, &done);
+}
+
+/*
  * Send one command. The callback always runs exactly once: with the reply,
  * or with NULL when the connection is lost first. Returns -1, without
  * calling it, when Redis is down.

@@ -327,3 +327,28 @@ def test_the_item_cap_counts_the_earlier_reports_of_its_batch(tmp_path):
         period = next(a for a in answers if a.status == 201).json()["period"]
         assert st.r.hget(PREFIX + "items:" + period, oid) == b"3"
         assert st.r.zcard(PREFIX + "officer:%s:reports" % oid) == 3
+
+
+# intake.c's INTAKE_BATCH_MAX: a call holds Redis, and each of its reports,
+# for all of its reports' work.
+BATCH_MAX = 16
+
+
+def test_a_large_burst_is_cut_into_calls_of_at_most_the_cap(stack, officers):
+    # Forty reports released together (their token reads answered in one
+    # go after the pause) go as several calls of at most BATCH_MAX, the
+    # first of them full, and each report gets its own 201.
+    oids = [officers() for _ in range(2)]
+    for oid in oids:
+        stack.token("officer", oid)
+    posts = [(oid, body(ent), lib.new_key())
+             for oid in oids for ent in stack.officer(oid)["enterprises"][:4]
+             for _ in range(5)]
+    assert len(posts) == 40
+    answers, calls = store_commands(stack, lambda: burst(stack, posts), len(posts))
+    assert all(a is not None and a.status == 201 for a in answers), answers
+    sizes = [c.count('"officer":') for c, _ in calls]
+    assert sum(sizes) == len(posts), sizes
+    assert max(sizes) <= BATCH_MAX, "a call of more than %d: %s" % (BATCH_MAX, sizes)
+    assert max(sizes) == BATCH_MAX, "the burst was not grouped: %s" % sizes
+    assert len({a.json()["report"] for a in answers}) == len(posts)
