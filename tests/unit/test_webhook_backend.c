@@ -332,6 +332,35 @@ test_webhook_standard_signature_matches_the_published_vector(void **state)
 }
 
 /*
+ * The signing context is kept between signatures (webhook_backend.c): each
+ * is keyed afresh, so signatures under different keys, one after the
+ * other, and an empty key each match the one-shot HMAC.
+ */
+static void
+test_webhook_backend_hmac_keeps_no_key_between_signatures(void **state)
+{
+	const char *keys[] = { "first key", "", "a much longer second key, "
+	    "longer than one SHA-256 block of sixty-four bytes in all", "k" };
+	const char *msg = "1795813204\nmessage";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen;
+	char got[WEBHOOK_SIGN_SIZE], want[WEBHOOK_SIGN_SIZE];
+	size_t i, round;
+
+	(void)state;
+	for (round = 0; round < 2; round++)
+		for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+			assert_non_null(HMAC(EVP_sha256(), keys[i],
+			    (int)strlen(keys[i]), (const unsigned char *)msg,
+			    strlen(msg), md, &mdlen));
+			EVP_EncodeBlock((unsigned char *)want, md, (int)mdlen);
+			assert_int_equal(webhook_backend_hmac_base64(keys[i],
+			    strlen(keys[i]), msg, strlen(msg), got), 0);
+			assert_string_equal(got, want);
+		}
+}
+
+/*
  * DingTalk: computed with python3 as base64(hmac.new(secret, b"1795813204245\n"
  * + secret, sha256)) = "OS+Xdrf2eIRoyw6lSFIrDSMq3z9DUIQdEOmPpP58XPs=", then
  * urllib.parse.quote_plus. Feishu: base64(hmac.new(b"1795813204\n" +
@@ -1144,6 +1173,7 @@ main(void)
 		cmocka_unit_test(test_webhook_backend_table_is_the_one_place),
 		cmocka_unit_test(test_webhook_backends_say_what_their_endpoint_takes),
 		cmocka_unit_test(test_webhook_standard_signature_matches_the_published_vector),
+		cmocka_unit_test(test_webhook_backend_hmac_keeps_no_key_between_signatures),
 		cmocka_unit_test(test_webhook_robot_signatures_match_python),
 		cmocka_unit_test(test_webhook_id_is_msg_and_the_delivery_id),
 		cmocka_unit_test(test_webhook_standard_body_headers_and_signature),
