@@ -313,7 +313,8 @@ enum metrics_family {
 	METRICS_HTTP,               /* by route */
 	METRICS_REDIS,              /* the PING round trip */
 	METRICS_WEBHOOK,            /* by department */
-	METRICS_DIGEST              /* one mail */
+	METRICS_DIGEST,             /* one mail */
+	METRICS_INTAKE              /* one group commit's call */
 };
 double metrics_clock(void);
 void metrics_observe(enum metrics_family, const char *, double);

@@ -53,6 +53,7 @@ struct intake_batch {
 	const char *gen_constants;  /* the generation's, to tell them apart */
 	char *constants;            /* "{...}": the members every payload shares */
 	size_t n;
+	double sent;                /* metrics_clock() when sent */
 	struct intake_entry e[INTAKE_BATCH_MAX];
 };
 
@@ -127,6 +128,9 @@ intake_done(redisAsyncContext *c, void *reply, void *arg)
 	redisReply *rep = reply;
 	size_t i;
 
+	if (rep != NULL)
+		metrics_observe(METRICS_INTAKE, NULL,
+		    metrics_clock() - b->sent);
 	for (i = 0; i < b->n; i++) {
 		if (rep == NULL || rep->type == REDIS_REPLY_ERROR)
 			intake_answer(&b->e[i], rep);  /* 503 or 500, each */
@@ -162,6 +166,7 @@ intake_flush(int fd, short what, void *arg)
 			argv[argc++] = b->e[i].args[j];
 	in->calls++;
 	in->reports += b->n;
+	b->sent = metrics_clock();
 	if (store_script(in->store, SCRIPT_WORKFLOW, intake_done, b, argc,
 	    argv, NULL) == -1)
 		intake_done(NULL, NULL, b);       /* Redis down: 503 each */

@@ -122,6 +122,9 @@ static const struct {
 	    "One webhook attempt, connecting included, by department." },
 	[METRICS_DIGEST] = { "liaisond_digest_mail_seconds", NULL,
 	    "Sending one digest mail (SMTP), whatever the outcome." },
+	[METRICS_INTAKE] = { "liaisond_intake_batch_seconds", NULL,
+	    "A group commit's call, sent to answered: each of its reports "
+	    "waits for all of it." },
 };
 
 struct metrics_series {

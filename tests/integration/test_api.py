@@ -88,7 +88,8 @@ def test_metrics_latency_histograms(stack):
     assert count >= 1 and buckets["1"] >= 1, buckets      # a loopback PING under a second
     text = stack.d.get("/metrics").body.decode()
     for family in ("liaisond_http_request_duration_seconds", "liaisond_redis_round_trip_seconds",
-                   "liaisond_webhook_attempt_seconds", "liaisond_digest_mail_seconds"):
+                   "liaisond_webhook_attempt_seconds", "liaisond_digest_mail_seconds",
+                   "liaisond_intake_batch_seconds"):
         assert "# TYPE %s histogram\n" % family in text, family
 
 

@@ -352,3 +352,19 @@ def test_a_large_burst_is_cut_into_calls_of_at_most_the_cap(stack, officers):
     assert max(sizes) <= BATCH_MAX, "a call of more than %d: %s" % (BATCH_MAX, sizes)
     assert max(sizes) == BATCH_MAX, "the burst was not grouped: %s" % sizes
     assert len({a.json()["report"] for a in answers}) == len(posts)
+
+
+def test_each_call_is_timed_from_sent_to_answered(stack, officers):
+    # liaisond_intake_batch_seconds: one observation a call, whatever its
+    # size (what each of its reports waited for in Redis).
+    oid = officers()
+    stack.token("officer", oid)
+    posts = [(oid, body(ent), lib.new_key()) for ent in stack.officer(oid)["enterprises"][:4]]
+    before = lib.histogram(stack.d.metrics(), "liaisond_intake_batch_seconds")
+    b0, _ = batches(stack)
+    answers = burst(stack, posts, pause_ms=100)
+    assert all(a is not None and a.status == 201 for a in answers), answers
+    b1, _ = batches(stack)
+    count, total, buckets = lib.histogram(stack.d.metrics(), "liaisond_intake_batch_seconds")
+    assert count - (before[0] if before else 0) == b1 - b0 >= 1, (before, count, b0, b1)
+    assert buckets["30"] == count and total < count * 30, buckets
