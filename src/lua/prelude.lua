@@ -137,6 +137,8 @@ end
 -- answer (having run finish, if given, then recorded the ledger rows it
 -- changed); an error reply naming script for an unknown name.
 local function dispatch(script, actions, name, finish)
+  -- nothing an earlier call of a Redis Function left (workflow.lua)
+  ledger_written, ledger_known = {}, {}
   local fn = actions[name]
   if not fn then
     return redis.error_reply(script .. ': unknown action ' .. tostring(name))

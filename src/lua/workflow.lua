@@ -60,12 +60,13 @@
 --                          the ledger's change index (prelude.lua's
 --                          ledger_flush): the issues whose rows changed,
 --                          by the period's sequence; one member per issue
-local P = ARGV[1]
-local action = ARGV[2]
--- submit_batch's ARGV[3] is the generation's constants, which most
--- reports never read (a plain report needs no rule): decoded on first use.
-local req = action ~= 'submit_batch' and cjson.decode(ARGV[3]) or {}
-local now = req.now
+--
+-- The script runs as a Redis Function where the server has them (store.c:
+-- FUNCTION LOAD of the library embed.sh makes, then FCALL): its top level,
+-- which makes some ninety functions, then runs once per load, not once a
+-- call. main() is the call; it starts from nothing the last call left.
+-- As a plain script (EVAL: liaisonctl, tests) its last line runs main().
+local P, action, req, now
 
 local common  -- defined below; used by submit
 local recurrence  -- defined below (复发); used by submit
@@ -1348,10 +1349,26 @@ local function other_actions()
   }
 end
 
-local actions = {
+local report_actions = {
   submit = function() return submit_held(ARGV[4], ARGV[5], ARGV[6]) end,
   submit_batch = submit_batch,
 }
-if not actions[action] then actions = other_actions() end
-return dispatch('workflow.lua', actions, action, later_flush)
 
+-- One call: ARGV is this call's. A Function's upvalues outlive the call,
+-- so every state a call keeps is made anew here (an error half-way leaves
+-- it behind).
+local function main()
+  P, action = ARGV[1], ARGV[2]
+  -- submit_batch's ARGV[3] is the generation's constants, which most
+  -- reports never read (a plain report needs no rule): decoded on first use.
+  req = action ~= 'submit_batch' and cjson.decode(ARGV[3]) or {}
+  now = req.now
+  later_order, later_args, later_cmd = {}, {}, {}
+  later_incr_order, later_incrs = {}, {}
+  later_expires, later_expire_order = {}, {}
+  seq_last, held, held_order, trend_past = {}, nil, nil, {}
+  local actions = report_actions
+  if not actions[action] then actions = other_actions() end
+  return dispatch('workflow.lua', actions, action, later_flush)
+end
+return main()
