@@ -93,9 +93,18 @@ local function ledger_flush()
     end
   end
   local from = #ARGV[1] + 1
+  -- P issue:I and P task:T, by plain finds (a report writes five hashes)
+  local function id_of(k, kind)
+    local at = from + #kind
+    if string.sub(k, from, at - 1) == kind and
+        not string.find(k, ':', at, true) then
+      return string.sub(k, at)
+    end
+    return nil
+  end
   for k, _ in pairs(ledger_written) do
-    local issue = k:match('^issue:([^:]+)$', from)
-    local task = k:match('^task:([^:]+)$', from)
+    local issue = id_of(k, 'issue:')
+    local task = not issue and id_of(k, 'task:')
     if issue then add(issue) end
     if task then
       for _, i in ipairs(ledger_known[k] or decode_list(hget(k, 'issues'))) do

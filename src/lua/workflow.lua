@@ -735,6 +735,17 @@ local function submit_linked(issue, it)
   return issue_answer(issue, it, h[1], h[2], h[3], task_json)
 end
 
+-- A new issue's hash, flat for HSET (tasks: its tasks' JSON).
+local function issue_fields(issue, report, it, tasks)
+  return {'id', issue, 'report', report,
+    'officer', req.officer, 'enterprise', it.enterprise, 'topic', it.topic,
+    'title', it.title, 'detail', it.detail,
+    'difficult', it.difficult and '1' or '0', 'period', req.period,
+    'category', it.category, 'category_by', 'rule', 'state', 'queued',
+    'departments', enc(it.departments), 'tasks', tasks, 'group', '',
+    'reopens', '0', 'created', now}
+end
+
 local function submit(body_hash, idem, ttl)
   if req.token then
     local t = redis.call('HMGET', key('token', req.token), 'role', 'id')
@@ -780,23 +791,16 @@ local function submit(body_hash, idem, ttl)
   for _, it in ipairs(req.items) do
     local issue = 'I' .. next_id('issue')
     local ik = key('issue', issue)
-    local fields = {'id', issue, 'report', report,
-      'officer', req.officer, 'enterprise', it.enterprise, 'topic', it.topic,
-      'title', it.title, 'detail', it.detail,
-      'difficult', it.difficult and '1' or '0', 'period', req.period,
-      'category', it.category, 'category_by', 'rule', 'state', 'queued',
-      'departments', enc(it.departments), 'tasks', '[]', 'group', '',
-      'reopens', '0', 'created', now}
     counted[it.topic] = trend_count(req.period, it.topic, it.enterprise) or
       counted[it.topic]
     history(issue, req.actor, 'created', 'reported for period ' .. req.period)
     history(issue, 'system', 'routed', it.route_reason)
     history(issue, 'system', 'classified', it.category .. ': ' .. it.reason)
-    for _, index in ipairs({'issues', 'issues:period:' .. req.period,
-        'issues:officer:' .. req.officer, 'issues:category:' .. it.category,
-        'issues:state:queued'}) do
-      later('ZADD', P .. index, now, issue)
-    end
+    later('ZADD', key('issues'), now, issue)
+    later('ZADD', key('issues:period', req.period), now, issue)
+    later('ZADD', key('issues:officer', req.officer), now, issue)
+    later('ZADD', key('issues:category', it.category), now, issue)
+    later('ZADD', key('issues:state:queued'), now, issue)
     issue_ids[#issue_ids + 1] = issue
     if not it.recurrence_of and not it.common and #it.departments > 0 then
       -- Neither a recurrence nor a common issue: tasks of its own, all
@@ -805,15 +809,12 @@ local function submit(body_hash, idem, ttl)
       -- made without a read.
       local task_json = {}
       local tasks = submit_tasks(issue, it.departments, task_json)
-      for i = 1, #fields, 2 do
-        if fields[i] == 'tasks' then fields[i + 1] = enc(tasks) end
-      end
-      hwrite('HSET', ik, unpack(fields))
+      hwrite('HSET', ik, unpack(issue_fields(issue, report, it, enc(tasks))))
       ledger_note(ik, req.period)
       issue_json[#issue_json + 1] = issue_answer(issue, it, it.category,
         'queued', '', task_json)
     else
-      hwrite('HSET', ik, unpack(fields))
+      hwrite('HSET', ik, unpack(issue_fields(issue, report, it, '[]')))
       issue_json[#issue_json + 1] = submit_linked(issue, it)
     end
   end
