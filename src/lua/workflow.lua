@@ -375,16 +375,14 @@ local function track_work(task, dept, state)
   end
 end
 
--- A task's fields as it enters (or re-enters) its queue, appended to f.
-local function queued_fields(f, due)
-  for _, v in ipairs({'state', 'queued', 'claimant', '', 'overdue', '',
-      'due_claim', due.claim, 'due_respond', due.respond,
-      'due_resolve', due.resolve, 'claimed_at', '', 'responded_at', '',
-      'resolved_at', '', 'returned_at', '', 'due_return',
-      due.returnable or ''}) do
-    f[#f + 1] = v
-  end
-  return f
+-- A task's fields as it enters (or re-enters) its queue, flat for HSET:
+-- one table made whole (a table grown field by field is remade as it grows).
+local function queued_fields(due)
+  return {'state', 'queued', 'claimant', '', 'overdue', '',
+    'due_claim', due.claim, 'due_respond', due.respond,
+    'due_resolve', due.resolve, 'claimed_at', '', 'responded_at', '',
+    'resolved_at', '', 'returned_at', '', 'due_return',
+    due.returnable or ''}
 end
 
 local function queue_score(task, created)
@@ -397,7 +395,7 @@ local function queue_open(task, dept, created)
 end
 
 local function enqueue(task, dept, due, created)
-  hwrite('HSET', key('task', task), unpack(queued_fields({}, due)))
+  hwrite('HSET', key('task', task), unpack(queued_fields(due)))
   queue_open(task, dept, created)
   set_deadline(task, 'claim', due.claim)
   track_work(task, dept, 'queued')
@@ -409,13 +407,11 @@ end
 local function new_task(dept, issues, due)
   local task = 'T' .. next_id('task')
   local entry = redis.call('XADD', key('queue', dept), '*', 'task', task)
-  local f = queued_fields({'id', task, 'department', dept,
-    'issues', encode_list(issues), 'created', now, 'response', '',
-    'resolution', '', 'entry', entry}, due)
-  f[#f + 1] = 'deadline'
-  f[#f + 1] = due.claim
   local tk = key('task', task)
-  hwrite('HSET', tk, unpack(f))
+  hwrite('HSET', tk, 'id', task, 'department', dept,
+    'issues', encode_list(issues), 'created', now, 'response', '',
+    'resolution', '', 'entry', entry, 'deadline', due.claim,
+    unpack(queued_fields(due)))
   ledger_note(tk, issues)
   later('ZADD', key('open', dept), queue_score(task, now), task)
   later('ZADD', key('deadlines'), due.claim, 'claim:' .. task)
