@@ -881,9 +881,11 @@ local function submit_batch()
   return out
 end
 
--- The actions but a report's, made only when one of them is called: the
--- top level runs on every call, and each function it makes costs Redis
--- more the more locals are above it (Lua's search for its upvalues).
+-- The actions but a report's, made only when one of them is called: as a
+-- plain script the top level runs on every call, and each function it
+-- makes costs Redis more the more locals are above it (Lua's search for
+-- its upvalues). As a Function they are made once: nothing here may keep
+-- a call's state outside its actions (main() resets the file's).
 local function other_actions()
   -- ---- actions: a department's steps ----
 
@@ -1346,6 +1348,7 @@ local function other_actions()
   }
 end
 
+local other  -- other_actions(), made by the first call of one of them
 local report_actions = {
   submit = function() return submit_held(ARGV[4], ARGV[5], ARGV[6]) end,
   submit_batch = submit_batch,
@@ -1365,7 +1368,11 @@ local function main()
   later_expires, later_expire_order = {}, {}
   seq_last, held, held_order, trend_past = {}, nil, nil, {}
   local actions = report_actions
-  if not actions[action] then actions = other_actions() end
+  if not actions[action] then
+    -- made once per load as a Function: they keep no state of their own
+    other = other or other_actions()
+    actions = other
+  end
   return dispatch('workflow.lua', actions, action, later_flush)
 end
 return main()
