@@ -70,7 +70,8 @@ local ledger_known = {}
 -- redis.call(cmd, k, ...) on a hash, noting k for ledger_flush.
 local function hwrite(cmd, k, ...)
   ledger_written[k] = true
-  ledger_known[k] = nil
+  -- (Lua 5.1 makes a key to hold even a nil: only when there is one)
+  if ledger_known[k] ~= nil then ledger_known[k] = nil end
   return redis.call(cmd, k, ...)
 end
 
