@@ -110,3 +110,25 @@ def test_a_flushed_function_is_loaded_again(stack, officers):
         time.sleep(0.2)
     libs = stack.r.execute_command("FUNCTION", "LIST")
     assert len(libs) == 1, libs
+
+
+def test_without_functions_the_script_is_called(fresh_stack):
+    # a Redis user not allowed FUNCTION LOAD (a Redis before 7.0 has none):
+    # the daemon runs the same script with EVALSHA
+    st = fresh_stack(start=False)
+    st.r.execute_command("ACL", "SETUSER", "default", "-function|load")
+    st.start()
+    assert st.r.execute_command("FUNCTION", "LIST") == []
+    oid = st.roster["officers"][0]["id"]
+    tok = st.token("officer", oid)
+    ent = st.officer(oid)["enterprises"][0]
+    seen = []
+    deadline = time.monotonic() + 30
+    with st.r.monitor() as m:
+        resp = st.d.post("/api/v1/reports", {"items": [lib.item(ent)]}, token=tok)
+        while not any(" submit_batch " in c for c in seen):
+            assert time.monotonic() < deadline, seen
+            seen.append(m.next_command()["command"])
+    assert resp.status == 201, resp
+    call = [c for c in seen if " submit_batch " in c][0]
+    assert call.startswith("EVALSHA "), call
