@@ -53,6 +53,22 @@ def submit(r, name, officer, title):
     return json.loads(out[0][1])
 
 
+def store_call(st, oid):
+    """A report of officer oid stored (201) under MONITOR: the daemon's
+    submit_batch call as MONITOR shows it."""
+    tok = st.token("officer", oid)
+    ent = st.officer(oid)["enterprises"][0]
+    seen = []
+    deadline = time.monotonic() + 30
+    with st.r.monitor() as m:
+        resp = st.d.post("/api/v1/reports", {"items": [lib.item(ent)]}, token=tok)
+        while not any(" submit_batch " in c for c in seen):
+            assert time.monotonic() < deadline, seen
+            seen.append(m.next_command()["command"])
+    assert resp.status == 201, resp
+    return [c for c in seen if " submit_batch " in c][0]
+
+
 def test_a_call_numbers_from_redis_not_from_the_last_call(fn):
     r, name = fn
     first = submit(r, name, "O1", "one")
@@ -78,18 +94,7 @@ def test_the_daemon_calls_workflow_as_its_function(stack, officers):
     libs = [dict(zip(x[::2], x[1::2]))[b"library_name"].decode()
             for x in stack.r.execute_command("FUNCTION", "LIST")]
     assert name in libs, libs
-    oid = officers()
-    tok = stack.token("officer", oid)
-    ent = stack.officer(oid)["enterprises"][0]
-    seen = []
-    deadline = time.monotonic() + 30
-    with stack.r.monitor() as m:
-        resp = stack.d.post("/api/v1/reports", {"items": [lib.item(ent)]}, token=tok)
-        while not any(" submit_batch " in c for c in seen):
-            assert time.monotonic() < deadline, seen
-            seen.append(m.next_command()["command"])
-    assert resp.status == 201, resp
-    call = [c for c in seen if " submit_batch " in c][0]
+    call = store_call(stack, officers())
     assert call.startswith("FCALL %s 1 " % name), call
 
 
@@ -119,16 +124,5 @@ def test_without_functions_the_script_is_called(fresh_stack):
     st.r.execute_command("ACL", "SETUSER", "default", "-function|load")
     st.start()
     assert st.r.execute_command("FUNCTION", "LIST") == []
-    oid = st.roster["officers"][0]["id"]
-    tok = st.token("officer", oid)
-    ent = st.officer(oid)["enterprises"][0]
-    seen = []
-    deadline = time.monotonic() + 30
-    with st.r.monitor() as m:
-        resp = st.d.post("/api/v1/reports", {"items": [lib.item(ent)]}, token=tok)
-        while not any(" submit_batch " in c for c in seen):
-            assert time.monotonic() < deadline, seen
-            seen.append(m.next_command()["command"])
-    assert resp.status == 201, resp
-    call = [c for c in seen if " submit_batch " in c][0]
+    call = store_call(st, st.roster["officers"][0]["id"])
     assert call.startswith("EVALSHA "), call
