@@ -7,7 +7,7 @@
 Prints Redis's latency monitor (its worst fsync, fork, AOF write and
 command stalls: the server's own view, CPU starvation included) and its
 slow log grouped by command, a script call by its sub-command
-(`EVALSHA … submit_batch` with its reports, `deliver.lua`'s `claim`):
+(`EVALSHA` or `FCALL` … `submit_batch` with its reports, `deliver.lua`'s `claim`):
 calls of 5 ms or more, their total and their worst. These say whether a
 tail of the intake's latency is Redis's (a long script, an fsync, an AOF
 rewrite) or the daemon's.
@@ -41,7 +41,7 @@ def call_name(args):
     if m:
         more = int(m.group(1))
         words = words[:-1]
-    if name in ("EVALSHA", "EVAL") and len(words) > 3:
+    if name in ("EVALSHA", "EVAL", "FCALL") and len(words) > 3:
         try:
             nkeys = int(words[2])
         except ValueError:
