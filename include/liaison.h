@@ -1286,7 +1286,8 @@ int roster_csv_export(const char *text, size_t len, const char *name,
 /* roster_csv_import.c */
 #define ROSTER_CSV_TIMEZONE "Asia/Shanghai"   /* when neither given nor based */
 struct roster_csv_input {
-	const struct csv_sheet *sheets[ROSTER_CSV_NSHEETS];  /* NULL: not given */
+	/* NULL: not given; the import trims their cells in place */
+	struct csv_sheet *sheets[ROSTER_CSV_NSHEETS];
 	const char *zone_name;   /* NULL: the base roster's */
 	const char *timezone;    /* NULL: the base roster's, or Asia/Shanghai */
 	const struct cJSON *base;       /* a roster for what is not given, or NULL */
