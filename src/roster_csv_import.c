@@ -55,6 +55,13 @@ struct roster_csv_import_sheet {
 	int at[ROSTER_CSV_MAX_COLUMNS];   /* cell index of column, or -1 */
 };
 
+/* A sheet's ids, hashed: the first row with each (0: an empty slot). */
+struct roster_csv_import_ids {
+	const struct roster_csv_import_sheet *s;
+	uint32_t *first;
+	size_t mask;
+};
+
 /* One problem found, kept if it is among the first in sheet and line
  * order. */
 struct roster_csv_import_problem {
@@ -89,8 +96,7 @@ struct roster_csv_import_state {
 	struct roster_csv_import_problem problems[ROSTER_CSV_IMPORT_MAX_PROBLEMS];
 	size_t nkept;
 	size_t nproblems;        /* found, kept or not */
-	struct roster_csv_key *officers;  /* sorted, entry set; for links */
-	size_t nofficers;
+	struct roster_csv_import_ids officers;  /* for links */
 	/* Per officer row, the enterprise rows that name the officer: a
 	 * million links are an integer each until an officer is printed. */
 	struct roster_csv_import_links *links;
@@ -422,36 +428,70 @@ roster_csv_import_check_row(struct roster_csv_import_state *im,
 	return status;
 }
 
-/*
- * Return the ids (column key) of the rows of sheet s, sorted by id then
- * row, *n of them; report each row that repeats an earlier row's id. The
- * ids are the sheet's cells: the caller frees the array alone.
- */
-static struct roster_csv_key *
-roster_csv_import_keys(struct roster_csv_import_state *im,
-    const struct roster_csv_import_sheet *s, const char *key, size_t *n)
+/* Return the slot of id in ids: where it is, or the empty one it goes in. */
+static size_t
+roster_csv_import_ids_slot(const struct roster_csv_import_ids *ids,
+    const char *id)
 {
-	struct roster_csv_key *keys;
-	size_t r, i;
+	size_t at = util_hash(id) & ids->mask;
 
-	*n = s->csv->nrows - 1;
-	keys = xcalloc(*n + 1, sizeof *keys);
+	while (ids->first[at] != 0 && strcmp(roster_csv_import_cell(ids->s,
+	    ids->first[at], "id"), id) != 0)
+		at = (at + 1) & ids->mask;
+	return at;
+}
+
+/*
+ * Hash the ids (column "id") of the rows of sheet s into ids, the first
+ * row of each kept; report each row that repeats an earlier row's id,
+ * naming the row before it with that id. A hash, not a sort: a million
+ * ids compared by strcmp, all over the sheet's memory, were a tenth of a
+ * province's import. Free with roster_csv_import_ids_free.
+ */
+static void
+roster_csv_import_ids(struct roster_csv_import_state *im,
+    const struct roster_csv_import_sheet *s, struct roster_csv_import_ids *ids)
+{
+	uint32_t *last;
+	const char *id;
+	size_t r, at, size = 16;
+
+	while (size < 2 * s->csv->nrows)
+		size *= 2;
+	ids->s = s;
+	ids->mask = size - 1;
+	ids->first = xcalloc(size, sizeof *ids->first);
+	last = xcalloc(size, sizeof *last);
 	for (r = 1; r < s->csv->nrows; r++) {
-		/* The sheet's own cell: the caller frees the array alone. */
-		keys[r - 1].id = (char *)roster_csv_import_cell(s, r, key);
-		keys[r - 1].row = r;
+		if (*(id = roster_csv_import_cell(s, r, "id")) == '\0')
+			continue;	/* reported as empty */
+		at = roster_csv_import_ids_slot(ids, id);
+		if (ids->first[at] != 0)
+			roster_csv_import_error(im, s->csv,
+			    roster_csv_import_line(s, r, "id"),
+			    roster_csv_import_column(s, "id"), "duplicate id "
+			    "\"%s\" (also on line %d)", id,
+			    roster_csv_import_line(s, last[at], "id"));
+		else
+			ids->first[at] = (uint32_t)r;
+		last[at] = (uint32_t)r;
 	}
-	qsort(keys, *n, sizeof *keys, roster_csv_key_cmp);
-	for (i = 1; i < *n; i++) {
-		if (strcmp(keys[i].id, keys[i - 1].id) != 0 ||
-		    keys[i].id[0] == '\0')
-			continue;
-		roster_csv_import_error(im, s->csv, roster_csv_import_line(s,
-		    keys[i].row, key), roster_csv_import_column(s, key),
-		    "duplicate id \"%s\" (also on line %d)", keys[i].id,
-		    roster_csv_import_line(s, keys[i - 1].row, key));
-	}
-	return keys;
+	free(last);
+}
+
+/* Return the first row of sheet ids->s with id, or 0 if none. */
+static size_t
+roster_csv_import_ids_find(const struct roster_csv_import_ids *ids,
+    const char *id)
+{
+	return ids->first[roster_csv_import_ids_slot(ids, id)];
+}
+
+static void
+roster_csv_import_ids_free(struct roster_csv_import_ids *ids)
+{
+	free(ids->first);
+	ids->first = NULL;
 }
 
 /* --- cells into fields --------------------------------------------------- */
@@ -642,7 +682,7 @@ roster_csv_import_link(struct roster_csv_import_state *im,
 	const char *officers = im->sheets[ROSTER_CSV_OFFICERS].csv->name;
 	int line, column = roster_csv_import_column(s, col->key);
 	struct roster_csv_import_links *l;
-	struct roster_csv_key *k;
+	size_t k;
 	const char *p, *name, *id;
 
 	if (column == 0)
@@ -654,14 +694,14 @@ roster_csv_import_link(struct roster_csv_import_state *im,
 		if (*name == '\0')
 			continue;
 		/* Duplicates were reported; the first row wins the key. */
-		k = roster_csv_key_first(im->officers, im->nofficers, name);
-		if (k == NULL) {
+		k = roster_csv_import_ids_find(&im->officers, name);
+		if (k == 0) {
 			roster_csv_import_error(im, s->csv, line, column, "%s "
 			    "(%s): no officer \"%s\" in %s", col->zh, col->key,
 			    name, officers);
 			continue;
 		}
-		l = &im->links[k->row];
+		l = &im->links[k];
 		if (l->n > 0 && strcmp(roster_csv_import_cell(s,
 		    l->rows[l->n - 1], "id"), id) == 0) {
 			roster_csv_import_error(im, s->csv, line, column,
@@ -802,13 +842,14 @@ roster_csv_import_rows(struct roster_csv_import_state *im, cJSON *root,
     enum roster_csv_sheet_id id)
 {
 	struct roster_csv_import_sheet *s = &im->sheets[id];
-	struct roster_csv_key *keys = NULL;
+	struct roster_csv_import_ids ids;
 	cJSON *array, *entry;
-	size_t r, n = 0;
+	size_t r;
 
-	if (strcmp(s->layout->columns[0].key, "id") == 0)
-		keys = roster_csv_import_keys(im, s, "id", &n);
-	free(keys);
+	if (strcmp(s->layout->columns[0].key, "id") == 0) {
+		roster_csv_import_ids(im, s, &ids);
+		roster_csv_import_ids_free(&ids);
+	}
 	array = cJSON_AddArrayToObject(root, s->layout->name);
 	for (r = 1; r < s->csv->nrows; r++) {
 		roster_csv_import_check_row(im, s, r);
@@ -880,8 +921,8 @@ roster_csv_import_build(struct roster_csv_import_state *im,
 	enum roster_csv_sheet_id id;
 	const char *name;
 	cJSON *root = cJSON_CreateObject();
-	struct roster_csv_key *keys;
-	size_t i, n;
+	struct roster_csv_import_ids ids;
+	size_t i;
 
 	roster_csv_import_zone(im, in, root);
 	for (i = 0; i < sizeof from_base / sizeof from_base[0]; i++) {
@@ -894,11 +935,10 @@ roster_csv_import_build(struct roster_csv_import_state *im,
 			roster_csv_import_error(im, NULL, 0, 0, "no %s: give "
 			    "--%s FILE or --base ROSTER", name, name);
 	}
-	im->officers = roster_csv_import_keys(im,
-	    &im->sheets[ROSTER_CSV_OFFICERS], "id", &im->nofficers);
-	keys = roster_csv_import_keys(im, &im->sheets[ROSTER_CSV_ENTERPRISES],
-	    "id", &n);
-	free(keys);
+	roster_csv_import_ids(im, &im->sheets[ROSTER_CSV_OFFICERS],
+	    &im->officers);
+	roster_csv_import_ids(im, &im->sheets[ROSTER_CSV_ENTERPRISES], &ids);
+	roster_csv_import_ids_free(&ids);
 	roster_csv_import_links(im);
 	cJSON_AddArrayToObject(root, "officers");
 	cJSON_AddArrayToObject(root, "enterprises");
@@ -1130,7 +1170,7 @@ roster_csv_import_write(const struct roster_csv_input *in,
 	} else
 		*cause = roster_csv_import_cause(&im);
 	cJSON_Delete(root);
-	free(im.officers);
+	roster_csv_import_ids_free(&im.officers);
 	for (i = 0; i < im.nlinks; i++)
 		free(im.links[i].rows);
 	free(im.links);
