@@ -55,10 +55,18 @@ struct roster_csv_import_sheet {
 	int at[ROSTER_CSV_MAX_COLUMNS];   /* cell index of column, or -1 */
 };
 
-/* A sheet's ids, hashed: the first row with each (0: an empty slot). */
+/* A slot of a sheet's hashed ids: the first row with the id (0: empty)
+ * and its hash's high bits, so that an id is compared only with ids
+ * likely to be it (the cells are all over memory). */
+struct roster_csv_import_slot {
+	uint32_t row;
+	uint32_t tag;
+};
+
+/* A sheet's ids, hashed. */
 struct roster_csv_import_ids {
 	const struct roster_csv_import_sheet *s;
-	uint32_t *first;
+	struct roster_csv_import_slot *slots;
 	size_t mask;
 };
 
@@ -428,17 +436,25 @@ roster_csv_import_check_row(struct roster_csv_import_state *im,
 	return status;
 }
 
-/* Return the slot of id in ids: where it is, or the empty one it goes in. */
-static size_t
-roster_csv_import_ids_slot(const struct roster_csv_import_ids *ids,
-    const char *id)
-{
-	size_t at = util_hash(id) & ids->mask;
+/* The tag of a slot: the high bits of its id's hash. */
+#define ROSTER_CSV_IMPORT_TAG(h) ((uint32_t)((uint64_t)(h) >> 32))
 
-	while (ids->first[at] != 0 && strcmp(roster_csv_import_cell(ids->s,
-	    ids->first[at], "id"), id) != 0)
-		at = (at + 1) & ids->mask;
-	return at;
+/* Return the slot of id (hash h) in ids: where it is, or the empty one
+ * it goes in. */
+static struct roster_csv_import_slot *
+roster_csv_import_ids_slot(const struct roster_csv_import_ids *ids,
+    const char *id, size_t h)
+{
+	struct roster_csv_import_slot *slot;
+	size_t at;
+
+	for (at = h & ids->mask;; at = (at + 1) & ids->mask) {
+		slot = &ids->slots[at];
+		if (slot->row == 0 || (slot->tag == ROSTER_CSV_IMPORT_TAG(h) &&
+		    strcmp(roster_csv_import_cell(ids->s, slot->row, "id"),
+		    id) == 0))
+			return slot;
+	}
 }
 
 /*
@@ -452,29 +468,34 @@ static void
 roster_csv_import_ids(struct roster_csv_import_state *im,
     const struct roster_csv_import_sheet *s, struct roster_csv_import_ids *ids)
 {
-	uint32_t *last;
+	struct roster_csv_import_slot *slot;
+	uint32_t *last, prev;
 	const char *id;
-	size_t r, at, size = 16;
+	size_t r, h, size = 16;
 
 	while (size < 2 * s->csv->nrows)
 		size *= 2;
 	ids->s = s;
 	ids->mask = size - 1;
-	ids->first = xcalloc(size, sizeof *ids->first);
-	last = xcalloc(size, sizeof *last);
+	ids->slots = xcalloc(size, sizeof *ids->slots);
+	/* last[first row with an id]: the latest row with it, if another. */
+	last = xcalloc(s->csv->nrows, sizeof *last);
 	for (r = 1; r < s->csv->nrows; r++) {
 		if (*(id = roster_csv_import_cell(s, r, "id")) == '\0')
 			continue;	/* reported as empty */
-		at = roster_csv_import_ids_slot(ids, id);
-		if (ids->first[at] != 0)
-			roster_csv_import_error(im, s->csv,
-			    roster_csv_import_line(s, r, "id"),
-			    roster_csv_import_column(s, "id"), "duplicate id "
-			    "\"%s\" (also on line %d)", id,
-			    roster_csv_import_line(s, last[at], "id"));
-		else
-			ids->first[at] = (uint32_t)r;
-		last[at] = (uint32_t)r;
+		h = util_hash(id);
+		slot = roster_csv_import_ids_slot(ids, id, h);
+		if (slot->row == 0) {
+			slot->row = (uint32_t)r;
+			slot->tag = ROSTER_CSV_IMPORT_TAG(h);
+			continue;
+		}
+		prev = last[slot->row] != 0 ? last[slot->row] : slot->row;
+		roster_csv_import_error(im, s->csv, roster_csv_import_line(s, r,
+		    "id"), roster_csv_import_column(s, "id"), "duplicate id "
+		    "\"%s\" (also on line %d)", id,
+		    roster_csv_import_line(s, prev, "id"));
+		last[slot->row] = (uint32_t)r;
 	}
 	free(last);
 }
@@ -484,14 +505,14 @@ static size_t
 roster_csv_import_ids_find(const struct roster_csv_import_ids *ids,
     const char *id)
 {
-	return ids->first[roster_csv_import_ids_slot(ids, id)];
+	return roster_csv_import_ids_slot(ids, id, util_hash(id))->row;
 }
 
 static void
 roster_csv_import_ids_free(struct roster_csv_import_ids *ids)
 {
-	free(ids->first);
-	ids->first = NULL;
+	free(ids->slots);
+	ids->slots = NULL;
 }
 
 /* --- cells into fields --------------------------------------------------- */

@@ -207,6 +207,60 @@ test_roster_csv_reports_every_problem(void **state)
 	free(cause);
 }
 
+/* An id given three times: each repeat names the row before it. */
+static void
+test_roster_csv_names_the_row_before_a_repeated_id(void **state)
+{
+	char *cause = NULL;
+
+	(void)state;
+	assert_null(import(ROSTER_CSV_OFFICERS, "编号,姓名,级别\n"
+	    "O1,张三,区级\nO2,王五,区级\nO1,李四,区级\n O1 ,赵六,区级\n",
+	    &cause));
+	assert_string_equal(cause, "officers.csv:4:1: duplicate id \"O1\" "
+	    "(also on line 2)\nofficers.csv:5:1: duplicate id \"O1\" (also "
+	    "on line 4)");
+	free(cause);
+}
+
+/*
+ * More problems than were ever kept (100,000 until December 2026): the
+ * ones told are still the first in sheet and line order, wherever they
+ * were found. Here 100,002 repeats of one credit code (found first, as
+ * the ids are hashed) come after line 2's empty name (found as the rows
+ * are made).
+ */
+static void
+test_roster_csv_tells_the_first_problems_of_very_many(void **state)
+{
+	static const char row[] = "91350100M000100Y43,乙公司,企业\n";
+	const size_t repeats = 100002;
+	char *cause = NULL, *text, *p, *nl;
+	size_t i, lines = 0;
+
+	(void)state;
+	text = xmalloc(128 + repeats * (sizeof row - 1));
+	p = text + sprintf(text, "统一社会信用代码,名称,类型\n"
+	    "91350100M000100Y43,,企业\n");
+	for (i = 0; i < repeats; i++)
+		p += sprintf(p, "%s", row);
+	assert_null(import(ROSTER_CSV_ENTERPRISES, text, &cause));
+	free(text);
+	assert_non_null(cause);
+	nl = strchr(cause, '\n');
+	assert_non_null(nl);
+	*nl = '\0';
+	assert_string_equal(cause, "enterprises.csv:2:2: 名称 (name): must not "
+	    "be empty");
+	assert_non_null(strstr(nl + 1, "enterprises.csv:3:1: duplicate id "
+	    "\"91350100M000100Y43\" (also on line 2)"));
+	for (p = nl + 1; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	assert_int_equal(lines, 19);   /* 20 told, then the count */
+	assert_non_null(strstr(nl + 1, "\n... and 99983 more problems"));
+	free(cause);
+}
+
 static void
 test_roster_csv_export_then_import_is_the_identity(void **state)
 {
@@ -355,6 +409,8 @@ main(void)
 		cmocka_unit_test(test_roster_csv_names_the_cell_of_a_bad_credit_code),
 		cmocka_unit_test(test_roster_csv_locates_a_refusal_of_roster_load_text),
 		cmocka_unit_test(test_roster_csv_reports_every_problem),
+		cmocka_unit_test(test_roster_csv_names_the_row_before_a_repeated_id),
+		cmocka_unit_test(test_roster_csv_tells_the_first_problems_of_very_many),
 		cmocka_unit_test(test_roster_csv_export_then_import_is_the_identity),
 		cmocka_unit_test(test_roster_csv_import_writes_the_text_in_pieces),
 	};
