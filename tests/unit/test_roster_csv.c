@@ -98,6 +98,44 @@ test_csv_read_names_the_line_of_a_stray_quote(void **state)
 	free(cause);
 }
 
+/*
+ * Cells go into blocks that grow with the sheet (to 8 MiB) and a cell
+ * larger than a block gets one of its own: a 9 MiB cell between rows
+ * of small ones, all read whole and in order.
+ */
+static void
+test_csv_read_keeps_cells_of_any_size(void **state)
+{
+	const size_t big = 9 * 1024 * 1024, rows = 300000;
+	char *text, *p, *cause = NULL, want[32];
+	struct csv_sheet *s;
+	size_t i;
+
+	(void)state;
+	text = xmalloc(big + rows * 32 + 64);
+	p = text + sprintf(text, "a,b\n");
+	for (i = 0; i < rows; i++) {
+		p += sprintf(p, "r%zu,", i);
+		if (i == rows / 2) {
+			memset(p, 'x', big);
+			p += big;
+		}
+		*p++ = '\n';
+	}
+	s = csv_read_buffer("big.csv", text, (size_t)(p - text), &cause);
+	free(text);
+	assert_non_null(s);
+	assert_int_equal(s->nrows, rows + 1);
+	for (i = 0; i < rows; i++) {
+		snprintf(want, sizeof want, "r%zu", i);
+		assert_string_equal(s->rows[i + 1].cells[0].text, want);
+		assert_int_equal(s->rows[i + 1].cells[0].line, (int)i + 2);
+		assert_int_equal(strlen(s->rows[i + 1].cells[1].text),
+		    i == rows / 2 ? big : 0);
+	}
+	csv_read_free(s);
+}
+
 static void
 test_csv_read_refuses_bytes_that_are_no_text(void **state)
 {
@@ -404,6 +442,7 @@ main(void)
 		cmocka_unit_test(test_csv_read_strips_a_bom_and_reads_tabs),
 		cmocka_unit_test(test_csv_read_decodes_gbk),
 		cmocka_unit_test(test_csv_read_names_the_line_of_a_stray_quote),
+		cmocka_unit_test(test_csv_read_keeps_cells_of_any_size),
 		cmocka_unit_test(test_csv_read_refuses_bytes_that_are_no_text),
 		cmocka_unit_test(test_roster_csv_builds_the_roster),
 		cmocka_unit_test(test_roster_csv_names_the_cell_of_a_bad_credit_code),
