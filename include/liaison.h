@@ -551,6 +551,17 @@ struct roster *roster_load_rest(const char *path, struct cJSON **rest,
 struct roster *roster_load_text(const char *text, size_t len,
     const char *name, char **cause);
 
+/* roster_items.c */
+struct roster_items {            /* cJSON items in blocks, given back at once */
+	struct cJSON **blocks;
+	size_t n;                /* items in use */
+	size_t nblocks;
+};
+struct cJSON *roster_items_new(struct roster_items *, int type);
+struct cJSON *roster_items_string(struct roster_items *, const char *);
+void roster_items_reset(struct roster_items *);
+void roster_items_free(struct roster_items *);
+
 /* roster_stream.c */
 struct roster_stream;
 struct roster_stream *roster_stream_new(const char *name);

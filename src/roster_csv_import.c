@@ -111,6 +111,10 @@ struct roster_csv_import_state {
 	size_t nlinks;
 	/* The roster's checks, fed each entry as it is made. */
 	struct roster_json *check;
+	/* The items of the officer or enterprise being made (pooled set):
+	 * made and dropped a million times, they are never malloc'ed. */
+	struct roster_items items;
+	int pooled;
 	struct roster_csv_import_out out;
 	/* An entry's text, and indented: made again entry after entry. */
 	char *printed;
@@ -606,19 +610,33 @@ roster_csv_import_split(const char *cell, cJSON *a)
 }
 
 /*
+ * Return a string item referring to text (not copied): from im->items
+ * while an officer or an enterprise is made (im->pooled), else cJSON's.
+ */
+static cJSON *
+roster_csv_import_string(struct roster_csv_import_state *im,
+    const char *text)
+{
+	if (im->pooled)
+		return roster_items_string(&im->items, text);
+	return cJSON_CreateStringReference(text);
+}
+
+/*
  * Add field to obj from the cell of column key in row r; an empty cell
  * only when always is set. The item refers to the cell and to field (the
  * layout's): nothing is copied.
  */
 static void
-roster_csv_import_text(cJSON *obj, const struct roster_csv_import_sheet *s,
-    size_t r, const char *key, const char *field, int always)
+roster_csv_import_text(struct roster_csv_import_state *im, cJSON *obj,
+    const struct roster_csv_import_sheet *s, size_t r, const char *key,
+    const char *field, int always)
 {
 	const char *text = roster_csv_import_cell(s, r, key);
 
 	if (*text != '\0' || always)
 		cJSON_AddItemToObjectCS(obj, field,
-		    cJSON_CreateStringReference(text));
+		    roster_csv_import_string(im, text));
 }
 
 /* Add list field key from the cell of column key in row r. */
@@ -648,7 +666,7 @@ roster_csv_import_word(struct roster_csv_import_state *im, cJSON *obj,
 		if (strcmp(text, words[i][0]) == 0 ||
 		    strcmp(text, words[i][1]) == 0) {
 			cJSON_AddItemToObjectCS(obj, col->key,
-			    cJSON_CreateStringReference(words[i][0]));
+			    roster_csv_import_string(im, words[i][0]));
 			return 0;
 		}
 	}
@@ -766,23 +784,31 @@ roster_csv_import_links(struct roster_csv_import_state *im)
 
 /* --- sheets into the roster ---------------------------------------------- */
 
-/* Fill entry from row r of sheet s, column by column. */
+/*
+ * Fill entry from row r of sheet s, column by column. A list or a
+ * webhook is made of cJSON's own items (the word copied, the webhook's
+ * name): none is in a pooled entry's sheet.
+ */
 static void
 roster_csv_import_row(struct roster_csv_import_state *im,
     const struct roster_csv_import_sheet *s, size_t r, cJSON *entry)
 {
 	const struct roster_csv_column *col;
-	cJSON *webhook = cJSON_CreateObject();
+	cJSON *webhook = NULL;
 	const char *key;
 
 	for (col = s->layout->columns; (key = col->key) != NULL; col++) {
+		if (im->pooled && (col->kind == ROSTER_CSV_LIST ||
+		    col->kind == ROSTER_CSV_WEBHOOK))
+			fatalx("roster_csv_import_row: %s: a list or a webhook "
+			    "in a pooled entry", key);
 		switch (col->kind) {
 		case ROSTER_CSV_CODE:
 			roster_csv_import_check_code(im, s, r, key);
-			roster_csv_import_text(entry, s, r, key, key, 1);
+			roster_csv_import_text(im, entry, s, r, key, key, 1);
 			break;
 		case ROSTER_CSV_TEXT:
-			roster_csv_import_text(entry, s, r, key, key,
+			roster_csv_import_text(im, entry, s, r, key, key,
 			    col->required);
 			break;
 		case ROSTER_CSV_LIST:
@@ -792,14 +818,16 @@ roster_csv_import_row(struct roster_csv_import_state *im,
 			roster_csv_import_word(im, entry, s, r, col);
 			break;
 		case ROSTER_CSV_WEBHOOK:
-			roster_csv_import_text(webhook, s, r, key,
+			if (webhook == NULL)
+				webhook = cJSON_CreateObject();
+			roster_csv_import_text(im, webhook, s, r, key,
 			    key + strlen("webhook_"), 0);
 			break;
 		case ROSTER_CSV_LINK:
 			break;	/* linked before: roster_csv_import_links */
 		}
 	}
-	if (webhook->child != NULL)
+	if (webhook != NULL && webhook->child != NULL)
 		cJSON_AddItemToObject(entry, "webhook", webhook);
 	else
 		cJSON_Delete(webhook);
@@ -1062,9 +1090,9 @@ roster_csv_import_emit(struct roster_csv_import_out *out, const char *data,
 /*
  * Make the entries of the officers' or enterprises' sheet, a row at a
  * time: each row checked and filled column by column (an officer given
- * its enterprises, im->links); while no problem has been found, each
- * entry goes to the roster's checks (im->check) and is printed into the
- * text, then freed.
+ * its enterprises, im->links) in im->items; while no problem has been
+ * found, each entry goes to the roster's checks (im->check) and is
+ * printed into the text, then its items are given back.
  */
 static void
 roster_csv_import_entries(struct roster_csv_import_state *im,
@@ -1077,25 +1105,28 @@ roster_csv_import_entries(struct roster_csv_import_state *im,
 	cJSON *entry, *ids;
 	size_t r, i;
 
+	im->pooled = 1;
 	for (r = 1; r < s->csv->nrows; r++) {
 		roster_csv_import_check_row(im, s, r);
-		entry = cJSON_CreateObject();
+		entry = roster_items_new(&im->items, cJSON_Object);
 		roster_csv_import_row(im, s, r, entry);
 		if (id == ROSTER_CSV_OFFICERS) {
 			l = &im->links[r];
-			ids = cJSON_AddArrayToObject(entry, "enterprises");
+			ids = roster_items_new(&im->items, cJSON_Array);
+			cJSON_AddItemToObjectCS(entry, "enterprises", ids);
 			for (i = 0; i < l->n; i++)
-				cJSON_AddItemToArray(ids,
-				    cJSON_CreateStringReference(
-				    roster_csv_import_cell(e, l->rows[i], "id")));
+				cJSON_AddItemToArray(ids, roster_items_string(
+				    &im->items, roster_csv_import_cell(e,
+				    l->rows[i], "id")));
 		}
 		if (im->nproblems == 0) {
 			roster_json_entry(im->check, id == ROSTER_CSV_OFFICERS ?
 			    ROSTER_OFFICERS : ROSTER_ENTERPRISES, entry);
 			roster_csv_import_print(im, entry, r == 1);
 		}
-		cJSON_Delete(entry);
+		roster_items_reset(&im->items);
 	}
+	im->pooled = 0;
 }
 
 /*
@@ -1198,6 +1229,7 @@ roster_csv_import_write(const struct roster_csv_input *in,
 	free(im.out.buf);
 	free(im.printed);
 	free(im.indented);
+	roster_items_free(&im.items);
 	if (r == NULL)
 		return -1;
 	if (roster != NULL)
