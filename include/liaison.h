@@ -573,6 +573,7 @@ struct roster *roster_stream_end(struct roster_stream *, struct cJSON **rest,
 /* roster_json.c */
 struct roster_json;
 struct roster_json *roster_json_begin(const char *name);
+void roster_json_check_only(struct roster_json *);
 int roster_json_streamed(const char *key, enum roster_array *which);
 void roster_json_entry(struct roster_json *, enum roster_array,
     const struct cJSON *entry);
@@ -1303,11 +1304,19 @@ struct roster_csv_input {
 	const char *timezone;    /* NULL: the base roster's, or Asia/Shanghai */
 	const struct cJSON *base;       /* a roster for what is not given, or NULL */
 };
+struct roster_csv_counts {       /* of the roster an import wrote */
+	size_t officers;
+	size_t enterprises;
+	size_t departments;
+	size_t topics;
+	size_t leaders;
+};
 typedef void roster_csv_writer(void *arg, const char *, size_t);
 int roster_csv_import_write(const struct roster_csv_input *,
-    roster_csv_writer *, void *arg, struct roster **, char **cause);
-char *roster_csv_import(const struct roster_csv_input *, struct roster **,
+    roster_csv_writer *, void *arg, struct roster_csv_counts *,
     char **cause);
+char *roster_csv_import(const struct roster_csv_input *,
+    struct roster_csv_counts *, char **cause);
 
 /* ledger_rows.c */
 #define LEDGER_NCOLUMNS 24

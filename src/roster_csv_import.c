@@ -1157,6 +1157,7 @@ roster_csv_import_make(struct roster_csv_import_state *im, const cJSON *root,
 	headlen -= sizeof ends - 2;  /* keep the officers' "[" */
 	/* The same name as roster_load_text's: "roster: officers[3] ...". */
 	im->check = roster_json_begin("roster");
+	roster_json_check_only(im->check);
 	if (im->nproblems == 0)
 		roster_csv_import_emit(&im->out, head, headlen);
 	free(head);
@@ -1184,15 +1185,14 @@ roster_csv_import_make(struct roster_csv_import_state *im, const cJSON *root,
 /*
  * Build a roster from the sheets of in (their cells are trimmed in place)
  * and check it as it is written, a piece at a time, to write (arg handed
- * on; a writer keeps its own errors). Return 0 with, if roster is not
- * NULL, the checked roster (free with roster_free); or -1 with *cause
- * set: the problems found, one a line, each "FILE:LINE:COLUMN: what" (a
- * plain message when no sheet is at fault). What was written is then to
- * be thrown away.
+ * on; a writer keeps its own errors). Return 0 with, if counts is not
+ * NULL, what the roster holds; or -1 with *cause set: the problems
+ * found, one a line, each "FILE:LINE:COLUMN: what" (a plain message when
+ * no sheet is at fault). What was written is then to be thrown away.
  */
 int
 roster_csv_import_write(const struct roster_csv_input *in,
-    roster_csv_writer *write, void *arg, struct roster **roster,
+    roster_csv_writer *write, void *arg, struct roster_csv_counts *counts,
     char **cause)
 {
 	struct roster_csv_import_state im;
@@ -1232,10 +1232,14 @@ roster_csv_import_write(const struct roster_csv_input *in,
 	roster_items_free(&im.items);
 	if (r == NULL)
 		return -1;
-	if (roster != NULL)
-		*roster = r;
-	else
-		roster_free(r);
+	if (counts != NULL) {
+		counts->officers = r->nofficers;
+		counts->enterprises = r->nenterprises;
+		counts->departments = r->ndepartments;
+		counts->topics = r->ntopics;
+		counts->leaders = r->nleaders;
+	}
+	roster_free(r);
 	return 0;
 }
 
@@ -1251,8 +1255,8 @@ roster_csv_import_buffer_put(void *arg, const char *data, size_t len)
  * it), or NULL with *cause set: for a roster small enough to hold.
  */
 char *
-roster_csv_import(const struct roster_csv_input *in, struct roster **roster,
-    char **cause)
+roster_csv_import(const struct roster_csv_input *in,
+    struct roster_csv_counts *counts, char **cause)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -1263,7 +1267,7 @@ roster_csv_import(const struct roster_csv_input *in, struct roster **roster,
 	if ((f = open_memstream(&text, &len)) == NULL)
 		fatal("roster_csv_import: open_memstream");
 	status = roster_csv_import_write(in, roster_csv_import_buffer_put, f,
-	    roster, cause);
+	    counts, cause);
 	if (fclose(f) != 0)
 		fatal("roster_csv_import: open_memstream");
 	if (status != 0) {
