@@ -45,6 +45,8 @@
  * every 4 KiB cost a fifth of the import's time.
  */
 #define CSV_READ_HUGE (2 * 1024 * 1024)
+/* A file is read this much at a time (more for a longer line). */
+#define CSV_READ_CHUNK (1024 * 1024)
 
 /* One block of a sheet's cells. */
 struct csv_read_block {
@@ -56,6 +58,7 @@ struct csv_read_block {
 
 /* State of one parse, handed to libcsv's callbacks. */
 struct csv_read_state {
+	struct csv_parser parser;
 	struct csv_sheet *sheet;
 	struct csv_row row;         /* the row being filled */
 	size_t rowalloc;
@@ -238,25 +241,92 @@ csv_read_from_gb18030(const char *name, const char *in, size_t len,
 
 /*
  * Return the separator of text: a tab if its first line has more tabs than
- * commas outside quotes, else a comma.
+ * commas outside quotes, else a comma. *whole is set to 1 when that line
+ * ends within the len bytes, 0 when it runs to their end.
  */
 static unsigned char
-csv_read_guess_delim(const char *text, size_t len)
+csv_read_guess_delim(const char *text, size_t len, int *whole)
 {
 	size_t i, commas = 0, tabs = 0;
 	int quoted = 0;
 
+	*whole = 0;
 	for (i = 0; i < len; i++) {
 		if (text[i] == '"')
 			quoted = !quoted;
-		else if (!quoted && (text[i] == '\n' || text[i] == '\r'))
+		else if (!quoted && (text[i] == '\n' || text[i] == '\r')) {
+			*whole = 1;
 			break;
-		else if (!quoted && text[i] == ',')
+		} else if (!quoted && text[i] == ',')
 			commas++;
 		else if (!quoted && text[i] == '\t')
 			tabs++;
 	}
 	return tabs > commas ? '\t' : ',';
+}
+
+/* Begin parsing into sheet with separator delim. */
+static void
+csv_read_begin(struct csv_read_state *st, struct csv_sheet *sheet,
+    unsigned char delim)
+{
+	memset(st, 0, sizeof *st);
+	st->sheet = sheet;
+	st->line = 1;
+	st->field_line = 1;
+	st->delim = delim;
+	sheet->delim = (char)delim;
+	if (csv_init(&st->parser, CSV_STRICT | CSV_STRICT_FINI |
+	    CSV_APPEND_NULL) != 0)
+		fatalx("csv_init failed");
+	csv_set_delim(&st->parser, delim);
+	csv_read_delim = delim;
+	csv_set_space_func(&st->parser, csv_read_is_space);
+}
+
+/*
+ * Run libcsv over the next len bytes of the text, whole lines but
+ * perhaps the last. Return len, or where the byte libcsv refused is.
+ */
+static size_t
+csv_read_lines(struct csv_read_state *st, const char *text, size_t len)
+{
+	const char *nl;
+	size_t i, n, done;
+
+	for (i = 0; i < len; i += n) {
+		/* A line at a time, its newline included. */
+		nl = memchr(text + i, '\n', len - i);
+		n = nl != NULL ? (size_t)(nl - (text + i)) + 1 : len - i;
+		/* A field starting in this line starts on it, unless one is
+		 * still open from an earlier line (a quoted newline: libcsv
+		 * says so in its state). */
+		if (!st->parser.quoted)
+			st->field_line = st->line;
+		done = csv_parse(&st->parser, text + i, n, csv_read_field,
+		    csv_read_row_end, st);
+		if (done != n)
+			return i + done;   /* the byte refused */
+		if (nl != NULL)
+			st->line++;
+	}
+	return len;
+}
+
+/* End the text: 0, or -1 when a quoted cell is never closed. */
+static int
+csv_read_finish(struct csv_read_state *st)
+{
+	return csv_fini(&st->parser, csv_read_field, csv_read_row_end, st) ==
+	    0 ? 0 : -1;
+}
+
+/* Free what a parse holds (the sheet is the caller's). */
+static void
+csv_read_end(struct csv_read_state *st)
+{
+	free(st->row.cells);
+	csv_free(&st->parser);
 }
 
 /* Run libcsv over len bytes of UTF-8 text into sheet. Return 0 or -1. */
@@ -265,41 +335,11 @@ csv_read_parse(struct csv_sheet *sheet, const char *text, size_t len,
     char **cause)
 {
 	struct csv_read_state st;
-	struct csv_parser p;
-	const char *nl;
-	size_t i, n, done;
-	int status = 0;
+	size_t i;
+	int status = 0, whole;
 
-	memset(&st, 0, sizeof st);
-	st.sheet = sheet;
-	st.line = 1;
-	st.field_line = 1;
-	st.delim = csv_read_guess_delim(text, len);
-	sheet->delim = (char)st.delim;
-	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
-		fatalx("csv_init failed");
-	csv_set_delim(&p, st.delim);
-	csv_read_delim = st.delim;
-	csv_set_space_func(&p, csv_read_is_space);
-	for (i = 0; i < len; i += n) {
-		/* A line at a time, its newline included. */
-		nl = memchr(text + i, '\n', len - i);
-		n = nl != NULL ? (size_t)(nl - (text + i)) + 1 : len - i;
-		/* A field starting in this line starts on it, unless one is
-		 * still open from an earlier line (a quoted newline: libcsv
-		 * says so in its state). */
-		if (!p.quoted)
-			st.field_line = st.line;
-		done = csv_parse(&p, text + i, n, csv_read_field,
-		    csv_read_row_end, &st);
-		if (done != n) {
-			i += done;   /* the byte refused */
-			break;
-		}
-		if (nl != NULL)
-			st.line++;
-	}
-	if (i < len) {
+	csv_read_begin(&st, sheet, csv_read_guess_delim(text, len, &whole));
+	if ((i = csv_read_lines(&st, text, len)) < len) {
 		/* Strict mode refuses only two things; the byte says which. */
 		xasprintf(cause, "%s:%d:%zu: %s", sheet->name, st.line,
 		    st.row.ncells + 1, text[i] == '"' ? "a quote inside a cell "
@@ -307,13 +347,12 @@ csv_read_parse(struct csv_sheet *sheet, const char *text, size_t len,
 		    "double the quotes in it)" : "text after the closing quote "
 		    "of a cell (double the quotes inside a quoted cell)");
 		status = -1;
-	} else if (csv_fini(&p, csv_read_field, csv_read_row_end, &st) != 0) {
+	} else if (csv_read_finish(&st) != 0) {
 		xasprintf(cause, "%s:%d:%zu: a quoted cell is never closed",
 		    sheet->name, st.field_line, st.row.ncells + 1);
 		status = -1;
 	}
-	free(st.row.cells);
-	csv_free(&p);
+	csv_read_end(&st);
 	return status;
 }
 
@@ -378,6 +417,80 @@ fail:
 	return NULL;
 }
 
+/*
+ * Read the open file f (named name) a piece of whole lines at a time, as
+ * csv_read_buffer reads text that is UTF-8 (with a byte order mark or
+ * not) and that libcsv takes: return the same sheet, the file never held
+ * whole (a province's enterprise sheet is 100 MB, each page of it a
+ * fault). Return NULL for anything else (a NUL byte, text that is not
+ * UTF-8, bad quoting, a read error): csv_read_buffer then reads the file
+ * whole and says what is wrong, as it always did.
+ */
+static struct csv_sheet *
+csv_read_stream(const char *name, FILE *f)
+{
+	struct csv_read_state st;
+	struct csv_sheet *sheet;
+	size_t alloc = CSV_READ_CHUNK, have = 0, start = 0, end, n;
+	char *buf = xmalloc(alloc), *nl;
+	int begun = 0, eof = 0, ok = 0, whole;
+
+	sheet = xcalloc(1, sizeof *sheet);
+	sheet->name = xstrdup(name);
+	sheet->encoding = "UTF-8";
+	for (;;) {
+		if (have == alloc) {      /* a line longer than the buffer */
+			alloc *= 2;
+			buf = xreallocarray(buf, alloc, 1);
+		}
+		n = fread(buf + have, 1, alloc - have, f);
+		if (ferror(f))
+			break;
+		have += n;
+		eof = n == 0;
+		if (!begun && have < 3 && !eof)
+			continue;         /* not enough to see a BOM */
+		if (!begun && have >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+			sheet->encoding = "UTF-8 with BOM";
+			start = 3;
+		}
+		end = have;
+		if (!eof) {
+			nl = memrchr(buf + start, '\n', have - start);
+			if (nl == NULL)
+				continue; /* read on to a line's end */
+			end = (size_t)(nl - buf) + 1;
+		}
+		if (memchr(buf + start, '\0', end - start) != NULL ||
+		    !utf8_valid(buf + start, end - start))
+			break;
+		if (!begun) {
+			csv_read_begin(&st, sheet, csv_read_guess_delim(buf +
+			    start, end - start, &whole));
+			begun = 1;
+			if (!whole && !eof)
+				break;    /* the first line goes on: read whole */
+		}
+		if (csv_read_lines(&st, buf + start, end - start) !=
+		    end - start)
+			break;
+		if (eof) {
+			ok = csv_read_finish(&st) == 0;
+			break;
+		}
+		memmove(buf, buf + end, have - end);
+		have -= end;
+		start = 0;
+	}
+	if (begun)
+		csv_read_end(&st);
+	free(buf);
+	if (ok)
+		return sheet;
+	csv_read_free(sheet);
+	return NULL;
+}
+
 /* Read the CSV file at path; as csv_read_buffer, named by path. */
 struct csv_sheet *
 csv_read_file(const char *path, char **cause)
@@ -401,6 +514,16 @@ csv_read_file(const char *path, char **cause)
 	if (size > CSV_READ_MAX_FILE) {
 		xasprintf(cause, "%s: larger than %ld bytes", path,
 		    CSV_READ_MAX_FILE);
+		fclose(f);
+		return NULL;
+	}
+	if ((sheet = csv_read_stream(path, f)) != NULL) {
+		fclose(f);
+		return sheet;
+	}
+	clearerr(f);
+	if (fseek(f, 0, SEEK_SET) != 0) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
 		fclose(f);
 		return NULL;
 	}

@@ -136,6 +136,98 @@ test_csv_read_keeps_cells_of_any_size(void **state)
 	csv_read_free(s);
 }
 
+/*
+ * Read len bytes at text both ways, as a file (csv_read_file: read a
+ * piece at a time when it can be) and from memory (csv_read_buffer):
+ * the same sheet, cell for cell and line for line, or the same refusal.
+ */
+static void
+read_both_ways(const char *text, size_t len)
+{
+	struct csv_sheet *a, *b;
+	char *ca = NULL, *cb = NULL;
+	size_t r, c;
+
+	fixture_write(fixture_file, text, len);
+	a = csv_read_file(fixture_file, &ca);
+	b = csv_read_buffer(fixture_file, text, len, &cb);
+	if (b == NULL) {
+		assert_null(a);
+		assert_string_equal(ca, cb);
+		free(ca);
+		free(cb);
+		return;
+	}
+	assert_non_null(a);
+	assert_string_equal(a->encoding, b->encoding);
+	assert_int_equal(a->delim, b->delim);
+	assert_int_equal(a->nrows, b->nrows);
+	for (r = 0; r < a->nrows; r++) {
+		assert_int_equal(a->rows[r].line, b->rows[r].line);
+		assert_int_equal(a->rows[r].ncells, b->rows[r].ncells);
+		for (c = 0; c < a->rows[r].ncells; c++) {
+			assert_string_equal(a->rows[r].cells[c].text,
+			    b->rows[r].cells[c].text);
+			assert_int_equal(a->rows[r].cells[c].line,
+			    b->rows[r].cells[c].line);
+		}
+	}
+	csv_read_free(a);
+	csv_read_free(b);
+}
+
+/*
+ * A file is read a piece of whole lines at a time when it is UTF-8 that
+ * libcsv takes, else whole as before: either way the sheet or the
+ * refusal is the one read from memory. Lines of 1.5 MiB (more than a
+ * piece), a header whose quoted newline runs on, a bad quote, a NUL byte
+ * or GBK text a megabyte into the file.
+ */
+static void
+test_csv_read_file_reads_as_the_buffer_does(void **state)
+{
+	static const char *const small[] = {
+		"", "\xef\xbb\xbf", "a,b\n1,2", "\xef\xbb\xbf" "编号\t姓名\r\nO1\t张三\r\n",
+		"\"a\nb\",c\nx,y\n", "a,b\n\"1\n2\",3\n4,5\n", "a,b\n\"open\n",
+		"a,b\n1,x\"y\n", "a,b\n\xd5\xc5\xc8\xfd,1\n", "a\n\0b\n",
+	};
+	const size_t big = 3 * 1024 * 1024;
+	char *text, *p;
+	size_t i, k;
+
+	(void)state;
+	assert_int_equal(fixture_dir_make("test_csv_read", "s.csv"), 0);
+	for (i = 0; i < sizeof small / sizeof small[0]; i++)
+		read_both_ways(small[i], i == 9 ? 5 : strlen(small[i]));
+	text = xmalloc(big + 64);
+	for (k = 0; k < 5; k++) {
+		p = text + sprintf(text, k == 4 ? "\"a\n" : "a,b\n");
+		if (k == 4) {   /* the header's quoted newline, then 1.5 MiB */
+			memset(p, 'x', big / 2);
+			p += big / 2;
+			p += sprintf(p, "\",b\n");
+		}
+		while ((size_t)(p - text) < big - 32) {
+			/* Lines of 1.5 MiB and of a few bytes. */
+			if ((size_t)(p - text) < big / 2) {
+				memset(p, 'y', big / 2);
+				p += big / 2;
+				p += sprintf(p, ",z\n");
+			} else
+				p += sprintf(p, "c,%zu\n", (size_t)(p - text));
+		}
+		if (k == 1)
+			memcpy(p - 8, "\"q\",\"r\n", 7);  /* never closed */
+		else if (k == 2)
+			memcpy(text + big / 2 + 16, "x\"y", 3);
+		else if (k == 3)
+			memcpy(text + big - 64, "\xd5\xc5", 2);
+		read_both_ways(text, (size_t)(p - text));
+	}
+	free(text);
+	fixture_dir_remove();
+}
+
 static void
 test_csv_read_refuses_bytes_that_are_no_text(void **state)
 {
@@ -441,6 +533,7 @@ main(void)
 		cmocka_unit_test(test_csv_read_names_the_line_of_a_stray_quote),
 		cmocka_unit_test(test_csv_read_keeps_cells_of_any_size),
 		cmocka_unit_test(test_csv_read_refuses_bytes_that_are_no_text),
+		cmocka_unit_test(test_csv_read_file_reads_as_the_buffer_does),
 		cmocka_unit_test(test_roster_csv_builds_the_roster),
 		cmocka_unit_test(test_roster_csv_names_the_cell_of_a_bad_credit_code),
 		cmocka_unit_test(test_roster_csv_locates_a_refusal_of_roster_load_text),
