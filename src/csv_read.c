@@ -47,6 +47,9 @@
 #define CSV_READ_HUGE (2 * 1024 * 1024)
 /* A file is read this much at a time (more for a longer line). */
 #define CSV_READ_CHUNK (1024 * 1024)
+/* libcsv grows its buffer for a cell by this much at a time (its own
+ * step, 128 bytes, made a cell of megabytes a hundred thousand reallocs). */
+#define CSV_READ_CELL_STEP (64 * 1024)
 
 /* One block of a sheet's cells. */
 struct csv_read_block {
@@ -280,6 +283,7 @@ csv_read_begin(struct csv_read_state *st, struct csv_sheet *sheet,
 	    CSV_APPEND_NULL) != 0)
 		fatalx("csv_init failed");
 	csv_set_delim(&st->parser, delim);
+	csv_set_blk_size(&st->parser, CSV_READ_CELL_STEP);
 	csv_read_delim = delim;
 	csv_set_space_func(&st->parser, csv_read_is_space);
 }
