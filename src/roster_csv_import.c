@@ -22,7 +22,7 @@
  * time, in the order of the text. The cells are trimmed in place once and
  * then referred to, never copied: the sheets are the import's to change.
  *
- * About 800 lines because one row reader, driven by roster_csv.c's column
+ * Some 1,300 lines because one row reader, driven by roster_csv.c's column
  * table, serves all six sheets; the rest is the problems' bookkeeping.
  */
 #include "config.h"
