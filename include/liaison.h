@@ -553,6 +553,17 @@ struct roster *roster_load_rest(const char *path, struct cJSON **rest,
 struct roster *roster_load_text(const char *text, size_t len,
     const char *name, char **cause);
 
+/* roster_items.c */
+struct roster_items {            /* cJSON items in blocks, given back at once */
+	struct cJSON **blocks;
+	size_t n;                /* items in use */
+	size_t nblocks;
+};
+struct cJSON *roster_items_new(struct roster_items *, int type);
+struct cJSON *roster_items_string(struct roster_items *, const char *);
+void roster_items_reset(struct roster_items *);
+void roster_items_free(struct roster_items *);
+
 /* roster_stream.c */
 struct roster_stream;
 struct roster_stream *roster_stream_new(const char *name);
@@ -564,6 +575,7 @@ struct roster *roster_stream_end(struct roster_stream *, struct cJSON **rest,
 /* roster_json.c */
 struct roster_json;
 struct roster_json *roster_json_begin(const char *name);
+void roster_json_check_only(struct roster_json *);
 int roster_json_streamed(const char *key, enum roster_array *which);
 void roster_json_entry(struct roster_json *, enum roster_array,
     const struct cJSON *entry);
@@ -1288,16 +1300,25 @@ int roster_csv_export(const char *text, size_t len, const char *name,
 /* roster_csv_import.c */
 #define ROSTER_CSV_TIMEZONE "Asia/Shanghai"   /* when neither given nor based */
 struct roster_csv_input {
-	const struct csv_sheet *sheets[ROSTER_CSV_NSHEETS];  /* NULL: not given */
+	/* NULL: not given; the import trims their cells in place */
+	struct csv_sheet *sheets[ROSTER_CSV_NSHEETS];
 	const char *zone_name;   /* NULL: the base roster's */
 	const char *timezone;    /* NULL: the base roster's, or Asia/Shanghai */
 	const struct cJSON *base;       /* a roster for what is not given, or NULL */
 };
+struct roster_csv_counts {       /* of the roster an import wrote */
+	size_t officers;
+	size_t enterprises;
+	size_t departments;
+	size_t topics;
+	size_t leaders;
+};
 typedef void roster_csv_writer(void *arg, const char *, size_t);
 int roster_csv_import_write(const struct roster_csv_input *,
-    roster_csv_writer *, void *arg, struct roster **, char **cause);
-char *roster_csv_import(const struct roster_csv_input *, struct roster **,
+    roster_csv_writer *, void *arg, struct roster_csv_counts *,
     char **cause);
+char *roster_csv_import(const struct roster_csv_input *,
+    struct roster_csv_counts *, char **cause);
 
 /* ledger_rows.c */
 #define LEDGER_NCOLUMNS 24

@@ -152,7 +152,7 @@ ctl_roster_import(int argc, char **argv)
 	struct roster_csv_input in;
 	struct ctl_roster_args a;
 	struct atomic_file *af = NULL;
-	struct roster *r;
+	struct roster_csv_counts n;
 	char *cause = NULL;
 	size_t i;
 	int status = 1;
@@ -177,7 +177,7 @@ ctl_roster_import(int argc, char **argv)
 	if ((af = atomic_file_open(a.output, &cause)) == NULL)
 		goto out;
 	/* Checked once, as it is written: the text is not read again. */
-	if (roster_csv_import_write(&in, ctl_roster_put, af, &r,
+	if (roster_csv_import_write(&in, ctl_roster_put, af, &n,
 	    &cause) != 0)
 		goto out;
 	ctl_roster_put(af, "\n", 1);
@@ -186,9 +186,8 @@ ctl_roster_import(int argc, char **argv)
 	if (status == 0)
 		printf("%s: ok: %zu officers, %zu enterprises, %zu "
 		    "departments, %zu topics, %zu leaders\n", a.output,
-		    r->nofficers, r->nenterprises, r->ndepartments, r->ntopics,
-		    r->nleaders);
-	roster_free(r);
+		    n.officers, n.enterprises, n.departments, n.topics,
+		    n.leaders);
 out:
 	atomic_file_abort(af);
 	if (cause != NULL)

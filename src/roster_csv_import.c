@@ -6,20 +6,23 @@
  * Import checks what only the sheets can say where it went wrong (columns,
  * empty required cells, duplicate ids, credit codes, links to officers),
  * collecting every problem rather than stopping at the first, and reports
- * them sorted by sheet, line and column. Then the text is made and
- * checked at once, a piece at a time: each piece goes to roster_stream.c's
- * reader (the roster_load_text rules, so no roster rule is written twice)
- * and to the caller's writer. A refusal from there names an entry
- * ("officers[3] ...: email ...") and is turned back into the sheet, line
- * and column that entry came from (roster_csv_import_locate).
+ * the first of them in sheet, line and column order. Each entry made from
+ * a row goes, as a cJSON tree, to roster_json.c's checks (the rules a
+ * roster is loaded by, so no roster rule is written twice) and is printed
+ * to the caller's writer; it is never printed and read back. A refusal
+ * from there names an entry ("officers[3] ...: email ...") and is turned
+ * back into the sheet, line and column that entry came from
+ * (roster_csv_import_locate).
  *
  * A sheet not given (leaders, departments, topics) comes from a base
  * roster, and the zone from the options or the base. The text is never
- * held whole (a province's is 150 MB): the enterprises, printed as they
- * are read, wait in a temporary file (tmpfile) until the officers, who
- * come before them in the text, have all their links.
+ * held whole (a province's is 150 MB): the officers' links are found
+ * first (a pass over the enterprise sheet's 指导员 column), then the
+ * officers and the enterprises are made, checked and printed a row at a
+ * time, in the order of the text. The cells are trimmed in place once and
+ * then referred to, never copied: the sheets are the import's to change.
  *
- * About 800 lines because one row reader, driven by roster_csv.c's column
+ * Some 1,300 lines because one row reader, driven by roster_csv.c's column
  * table, serves all six sheets; the rest is the problems' bookkeeping.
  */
 #include "config.h"
@@ -37,8 +40,7 @@
 #include "liaison.h"
 
 #define ROSTER_CSV_IMPORT_MAX_PROBLEMS 20   /* reported; the rest counted */
-#define ROSTER_CSV_IMPORT_KEEP 100000       /* kept to be sorted */
-#define ROSTER_CSV_IMPORT_CHUNK (256 * 1024) /* the enterprises read back */
+#define ROSTER_CSV_IMPORT_CHUNK (256 * 1024) /* the text handed on at a time */
 #define ROSTER_CSV_IMPORT_ENTRY (64 * 1024)  /* an entry printed, mostly */
 
 /* Separators inside a list cell (ids, emails, keywords). */
@@ -48,12 +50,28 @@ static const char *const roster_csv_import_separators[] = {
 
 /* A sheet with its header read: where each layout column is. */
 struct roster_csv_import_sheet {
-	const struct csv_sheet *csv;
+	struct csv_sheet *csv;
 	const struct roster_csv_layout *layout;
 	int at[ROSTER_CSV_MAX_COLUMNS];   /* cell index of column, or -1 */
 };
 
-/* One problem found, kept to be sorted into sheet and line order. */
+/* A slot of a sheet's hashed ids: the first row with the id (0: empty)
+ * and its hash's high bits, so that an id is compared only with ids
+ * likely to be it (the cells are all over memory). */
+struct roster_csv_import_slot {
+	uint32_t row;
+	uint32_t tag;
+};
+
+/* A sheet's ids, hashed. */
+struct roster_csv_import_ids {
+	const struct roster_csv_import_sheet *s;
+	struct roster_csv_import_slot *slots;
+	size_t mask;
+};
+
+/* One problem found, kept if it is among the first in sheet and line
+ * order. */
 struct roster_csv_import_problem {
 	int sheet;               /* enum roster_csv_sheet_id; -1: no sheet */
 	int line;
@@ -69,23 +87,35 @@ struct roster_csv_import_links {
 	size_t alloc;
 };
 
+/* Where the text goes: the caller's writer, ROSTER_CSV_IMPORT_CHUNK
+ * bytes at a time (an entry is printed in pieces of a few hundred). */
+struct roster_csv_import_out {
+	roster_csv_writer *write;
+	void *arg;
+	char *buf;
+	size_t len;
+};
+
 /* State of one import. */
 struct roster_csv_import_state {
 	struct roster_csv_import_sheet sheets[ROSTER_CSV_NSHEETS];
-	struct roster_csv_import_problem *problems;
+	/* The first ROSTER_CSV_IMPORT_MAX_PROBLEMS problems in sheet, line
+	 * and column order, of all found: the ones told. */
+	struct roster_csv_import_problem problems[ROSTER_CSV_IMPORT_MAX_PROBLEMS];
 	size_t nkept;
 	size_t nproblems;        /* found, kept or not */
-	struct roster_csv_key *officers;  /* sorted, entry set; for links */
-	size_t nofficers;
+	struct roster_csv_import_ids officers;  /* for links */
 	/* Per officer row, the enterprise rows that name the officer: a
 	 * million links are an integer each until an officer is printed. */
 	struct roster_csv_import_links *links;
 	size_t nlinks;
-	/* The enterprises, printed as they are made (a million of them are
-	 * never a tree): what cJSON_Print writes inside their array, in a
-	 * temporary file (NULL until the first). */
-	FILE *ents;
-	size_t entslen;
+	/* The roster's checks, fed each entry as it is made. */
+	struct roster_json *check;
+	/* The items of the officer or enterprise being made (pooled set):
+	 * made and dropped a million times, they are never malloc'ed. */
+	struct roster_items items;
+	int pooled;
+	struct roster_csv_import_out out;
 	/* An entry's text, and indented: made again entry after entry. */
 	char *printed;
 	char *indented;
@@ -94,26 +124,40 @@ struct roster_csv_import_state {
 
 /* --- problems ------------------------------------------------------------ */
 
-/* Keep a problem (text is handed over), up to ROSTER_CSV_IMPORT_KEEP. */
+static int roster_csv_import_problem_cmp(const void *, const void *);
+
+/*
+ * Keep a problem (text is handed over) if it is among the first
+ * ROSTER_CSV_IMPORT_MAX_PROBLEMS found so far in sheet, line and column
+ * order: the last of those kept gives way to it.
+ */
 static void
 roster_csv_import_keep(struct roster_csv_import_state *im, int sheet,
     int line, int column, char *text)
 {
-	struct roster_csv_import_problem *p;
+	struct roster_csv_import_problem p, *last = NULL;
+	size_t i;
 
-	if (im->nkept == ROSTER_CSV_IMPORT_KEEP) {
-		free(text);
-		im->nproblems++;
+	p.sheet = sheet;
+	p.line = line;
+	p.column = column;
+	p.seq = im->nproblems++;
+	p.text = text;
+	if (im->nkept < ROSTER_CSV_IMPORT_MAX_PROBLEMS) {
+		im->problems[im->nkept++] = p;
 		return;
 	}
-	im->problems = xreallocarray(im->problems, im->nkept + 1,
-	    sizeof *im->problems);
-	p = &im->problems[im->nkept++];
-	p->sheet = sheet;
-	p->line = line;
-	p->column = column;
-	p->seq = im->nproblems++;
-	p->text = text;
+	for (i = 0; i < im->nkept; i++) {
+		if (last == NULL ||
+		    roster_csv_import_problem_cmp(&im->problems[i], last) > 0)
+			last = &im->problems[i];
+	}
+	if (roster_csv_import_problem_cmp(&p, last) > 0) {
+		free(text);
+		return;
+	}
+	free(last->text);
+	*last = p;
 }
 
 /*
@@ -181,16 +225,13 @@ roster_csv_import_cause(struct roster_csv_import_state *im)
 	qsort(im->problems, im->nkept, sizeof *im->problems,
 	    roster_csv_import_problem_cmp);
 	for (i = 0; i < im->nkept; i++) {
-		if (i < ROSTER_CSV_IMPORT_MAX_PROBLEMS) {
-			xasprintf(&next, "%s%s%s", out ? out : "", out ? "\n" :
-			    "", im->problems[i].text);
-			free(out);
-			out = next;
-		}
+		xasprintf(&next, "%s%s%s", out ? out : "", out ? "\n" : "",
+		    im->problems[i].text);
+		free(out);
+		out = next;
 		free(im->problems[i].text);
 	}
-	free(im->problems);
-	im->problems = NULL;
+	im->nkept = 0;
 	if (im->nproblems > ROSTER_CSV_IMPORT_MAX_PROBLEMS) {
 		xasprintf(&next, "%s\n... and %zu more problems", out,
 		    im->nproblems - ROSTER_CSV_IMPORT_MAX_PROBLEMS);
@@ -311,27 +352,48 @@ roster_csv_import_cell_at(const struct roster_csv_import_sheet *s, size_t r,
 }
 
 /*
- * Return a new copy of the trimmed cell of column key in row r (data rows
- * from 1) of sheet s; "" when the column or the cell is absent.
+ * Trim the cells of the layout's columns in the data rows of s in place:
+ * each is read where it is from then on (roster_csv_import_cell). Cells
+ * right of the header's columns are left as they are. Trimming twice
+ * changes nothing.
  */
-static char *
+static void
+roster_csv_import_trim_cells(struct roster_csv_import_sheet *s)
+{
+	const struct roster_csv_column *cols = s->layout->columns;
+	struct csv_row *row;
+	char *text;
+	size_t r, k, len;
+
+	for (r = 1; r < s->csv->nrows; r++) {
+		row = &s->csv->rows[r];
+		for (k = 0; cols[k].key != NULL; k++) {
+			if (s->at[k] == -1 || (size_t)s->at[k] >= row->ncells)
+				continue;
+			text = row->cells[s->at[k]].text;
+			text += strspn(text, " \t");
+			len = strlen(text);
+			while (len > 0 && (text[len - 1] == ' ' ||
+			    text[len - 1] == '\t'))
+				len--;
+			text[len] = '\0';
+			row->cells[s->at[k]].text = text;
+		}
+	}
+}
+
+/*
+ * Return the trimmed cell of column key in row r (data rows from 1) of
+ * sheet s, in the sheet (roster_csv_import_trim_cells); "" when the
+ * column or the cell is absent.
+ */
+static const char *
 roster_csv_import_cell(const struct roster_csv_import_sheet *s, size_t r,
     const char *key)
 {
 	const struct csv_cell *cell = roster_csv_import_cell_at(s, r, key);
 
-	return cell != NULL ? roster_csv_import_trim(cell->text) : xstrdup("");
-}
-
-/* Return 1 if the cell of column key in row r of sheet s is empty once
- * trimmed, or absent (roster_csv_import_cell's "", without a copy). */
-static int
-roster_csv_import_empty(const struct roster_csv_import_sheet *s, size_t r,
-    const char *key)
-{
-	const struct csv_cell *cell = roster_csv_import_cell_at(s, r, key);
-
-	return cell == NULL || cell->text[strspn(cell->text, " \t")] == '\0';
+	return cell != NULL ? cell->text : "";
 }
 
 /* Return the line of the cell of column key in row r (its row's if none). */
@@ -369,7 +431,7 @@ roster_csv_import_check_row(struct roster_csv_import_state *im,
 	for (k = 0; cols[k].key != NULL; k++) {
 		if (!cols[k].required || s->at[k] == -1)
 			continue;
-		if (roster_csv_import_empty(s, r, cols[k].key))
+		if (*roster_csv_import_cell(s, r, cols[k].key) == '\0')
 			status = roster_csv_import_error(im, s->csv,
 			    roster_csv_import_line(s, r, cols[k].key),
 			    s->at[k] + 1, "%s (%s): must not be empty",
@@ -378,83 +440,203 @@ roster_csv_import_check_row(struct roster_csv_import_state *im,
 	return status;
 }
 
-/*
- * Return the ids (column key) of the rows of sheet s, sorted by id then
- * row, *n of them; report each row that repeats an earlier row's id. The
- * caller frees them with roster_csv_keys_free.
- */
-static struct roster_csv_key *
-roster_csv_import_keys(struct roster_csv_import_state *im,
-    const struct roster_csv_import_sheet *s, const char *key, size_t *n)
-{
-	struct roster_csv_key *keys;
-	size_t r, i;
+/* The tag of a slot: the high bits of its id's hash. */
+#define ROSTER_CSV_IMPORT_TAG(h) ((uint32_t)((uint64_t)(h) >> 32))
 
-	*n = s->csv->nrows - 1;
-	keys = xcalloc(*n + 1, sizeof *keys);
+/* Return the slot of id (hash h) in ids: where it is, or the empty one
+ * it goes in. */
+static struct roster_csv_import_slot *
+roster_csv_import_ids_slot(const struct roster_csv_import_ids *ids,
+    const char *id, size_t h)
+{
+	struct roster_csv_import_slot *slot;
+	size_t at;
+
+	for (at = h & ids->mask;; at = (at + 1) & ids->mask) {
+		slot = &ids->slots[at];
+		if (slot->row == 0 || (slot->tag == ROSTER_CSV_IMPORT_TAG(h) &&
+		    strcmp(roster_csv_import_cell(ids->s, slot->row, "id"),
+		    id) == 0))
+			return slot;
+	}
+}
+
+/*
+ * Hash the ids (column "id") of the rows of sheet s into ids, the first
+ * row of each kept; report each row that repeats an earlier row's id,
+ * naming the row before it with that id. A hash, not a sort: a million
+ * ids compared by strcmp, all over the sheet's memory, were a tenth of a
+ * province's import. Free with roster_csv_import_ids_free.
+ */
+static void
+roster_csv_import_ids(struct roster_csv_import_state *im,
+    const struct roster_csv_import_sheet *s, struct roster_csv_import_ids *ids)
+{
+	struct roster_csv_import_slot *slot;
+	uint32_t *last, prev;
+	const char *id;
+	size_t r, h, size = 16;
+
+	while (size < 2 * s->csv->nrows)
+		size *= 2;
+	ids->s = s;
+	ids->mask = size - 1;
+	ids->slots = xcalloc(size, sizeof *ids->slots);
+	/* last[first row with an id]: the latest row with it, if another. */
+	last = xcalloc(s->csv->nrows, sizeof *last);
 	for (r = 1; r < s->csv->nrows; r++) {
-		keys[r - 1].id = roster_csv_import_cell(s, r, key);
-		keys[r - 1].row = r;
-	}
-	qsort(keys, *n, sizeof *keys, roster_csv_key_cmp);
-	for (i = 1; i < *n; i++) {
-		if (strcmp(keys[i].id, keys[i - 1].id) != 0 ||
-		    keys[i].id[0] == '\0')
+		if (*(id = roster_csv_import_cell(s, r, "id")) == '\0')
+			continue;	/* reported as empty */
+		h = util_hash(id);
+		slot = roster_csv_import_ids_slot(ids, id, h);
+		if (slot->row == 0) {
+			slot->row = (uint32_t)r;
+			slot->tag = ROSTER_CSV_IMPORT_TAG(h);
 			continue;
-		roster_csv_import_error(im, s->csv, roster_csv_import_line(s,
-		    keys[i].row, key), roster_csv_import_column(s, key),
-		    "duplicate id \"%s\" (also on line %d)", keys[i].id,
-		    roster_csv_import_line(s, keys[i - 1].row, key));
+		}
+		prev = last[slot->row] != 0 ? last[slot->row] : slot->row;
+		roster_csv_import_error(im, s->csv, roster_csv_import_line(s, r,
+		    "id"), roster_csv_import_column(s, "id"), "duplicate id "
+		    "\"%s\" (also on line %d)", id,
+		    roster_csv_import_line(s, prev, "id"));
+		last[slot->row] = (uint32_t)r;
 	}
-	return keys;
+	free(last);
+}
+
+/* Return the first row of sheet ids->s with id, or 0 if none. */
+static size_t
+roster_csv_import_ids_find(const struct roster_csv_import_ids *ids,
+    const char *id)
+{
+	return roster_csv_import_ids_slot(ids, id, util_hash(id))->row;
+}
+
+static void
+roster_csv_import_ids_free(struct roster_csv_import_ids *ids)
+{
+	free(ids->slots);
+	ids->slots = NULL;
 }
 
 /* --- cells into fields --------------------------------------------------- */
+
+/*
+ * Return the length of the separator at p (roster_csv_import_separators),
+ * or 0 if none starts there.
+ */
+static size_t
+roster_csv_import_separator(const char *p)
+{
+	const char *const *sep;
+	size_t len;
+
+	for (sep = roster_csv_import_separators; *sep != NULL; sep++) {
+		len = strlen(*sep);
+		if (strncmp(p, *sep, len) == 0)
+			return len;
+	}
+	return 0;
+}
+
+/*
+ * Return the first bytes of the separators, for strcspn: a million link
+ * cells are skipped to their end without a separator tried at each byte.
+ */
+static const char *
+roster_csv_import_separator_starts(void)
+{
+	static char starts[sizeof roster_csv_import_separators /
+	    sizeof roster_csv_import_separators[0]];
+	const char *const *sep;
+	size_t n = 0;
+
+	if (starts[0] != '\0')
+		return starts;
+	for (sep = roster_csv_import_separators; *sep != NULL; sep++) {
+		if (strchr(starts, (*sep)[0]) == NULL)
+			starts[n++] = (*sep)[0];
+	}
+	return starts;
+}
+
+/*
+ * Return the next word of the list cell at *p, trimmed, in *word (grown
+ * as need be; the caller frees it), and move *p past it and its
+ * separator; NULL at the end of the cell. A word may be "" (two
+ * separators in a row).
+ */
+static const char *
+roster_csv_import_next_word(const char **p, char **word, size_t *alloc)
+{
+	const char *start = *p, *end;
+	size_t n = 0, seplen = 0;
+
+	if (*start == '\0')
+		return NULL;
+	for (end = start; *(end += strcspn(end,
+	    roster_csv_import_separator_starts())) != '\0'; end++) {
+		if ((seplen = roster_csv_import_separator(end)) > 0)
+			break;
+	}
+	*p = end + seplen;
+	while (start < end && (*start == ' ' || *start == '\t'))
+		start++;
+	while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	n = (size_t)(end - start);
+	if (n + 1 > *alloc) {
+		*alloc = n + 1 < 64 ? 64 : n + 1;
+		*word = xreallocarray(*word, *alloc, 1);
+	}
+	memcpy(*word, start, n);
+	(*word)[n] = '\0';
+	return *word;
+}
 
 /* Split a list cell at any of the separators; add the words to a. */
 static void
 roster_csv_import_split(const char *cell, cJSON *a)
 {
-	const char *const *sep = roster_csv_import_separators;
-	const char *p = cell, *best, *at;
-	size_t i, seplen, n;
-	char *word, *piece;
+	const char *p = cell, *word;
+	char *buf = NULL;
+	size_t alloc = 0;
 
-	while (*p != '\0') {
-		best = NULL;
-		seplen = 0;
-		for (i = 0; sep[i] != NULL; i++) {
-			at = strstr(p, sep[i]);
-			if (at != NULL && (best == NULL || at < best)) {
-				best = at;
-				seplen = strlen(sep[i]);
-			}
-		}
-		n = best != NULL ? (size_t)(best - p) : strlen(p);
-		piece = xstrndup(p, n);
-		word = roster_csv_import_trim(piece);
-		free(piece);
+	while ((word = roster_csv_import_next_word(&p, &buf, &alloc)) != NULL) {
 		if (*word != '\0')
 			cJSON_AddItemToArray(a, cJSON_CreateString(word));
-		free(word);
-		p += n + seplen;
 	}
+	free(buf);
+}
+
+/*
+ * Return a string item referring to text (not copied): from im->items
+ * while an officer or an enterprise is made (im->pooled), else cJSON's.
+ */
+static cJSON *
+roster_csv_import_string(struct roster_csv_import_state *im,
+    const char *text)
+{
+	if (im->pooled)
+		return roster_items_string(&im->items, text);
+	return cJSON_CreateStringReference(text);
 }
 
 /*
  * Add field to obj from the cell of column key in row r; an empty cell
- * only when always is set.
+ * only when always is set. The item refers to the cell and to field (the
+ * layout's): nothing is copied.
  */
 static void
-roster_csv_import_text(cJSON *obj, const struct roster_csv_import_sheet *s,
-    size_t r, const char *key, const char *field, int always)
+roster_csv_import_text(struct roster_csv_import_state *im, cJSON *obj,
+    const struct roster_csv_import_sheet *s, size_t r, const char *key,
+    const char *field, int always)
 {
-	char *text = roster_csv_import_cell(s, r, key);
+	const char *text = roster_csv_import_cell(s, r, key);
 
-	/* field is the layout's (static): the item need not copy it. */
 	if (*text != '\0' || always)
-		cJSON_AddItemToObjectCS(obj, field, cJSON_CreateString(text));
-	free(text);
+		cJSON_AddItemToObjectCS(obj, field,
+		    roster_csv_import_string(im, text));
 }
 
 /* Add list field key from the cell of column key in row r. */
@@ -462,10 +644,8 @@ static void
 roster_csv_import_list(cJSON *obj, const struct roster_csv_import_sheet *s,
     size_t r, const char *key)
 {
-	char *text = roster_csv_import_cell(s, r, key);
-
-	roster_csv_import_split(text, cJSON_AddArrayToObject(obj, key));
-	free(text);
+	roster_csv_import_split(roster_csv_import_cell(s, r, key),
+	    cJSON_AddArrayToObject(obj, key));
 }
 
 /*
@@ -478,15 +658,15 @@ roster_csv_import_word(struct roster_csv_import_state *im, cJSON *obj,
     const struct roster_csv_column *col)
 {
 	const char *const (*words)[2] = col->words;
-	char *text = roster_csv_import_cell(s, r, col->key), list[256];
+	const char *text = roster_csv_import_cell(s, r, col->key);
+	char list[256];
 	size_t i, len = 0;
 
 	for (i = 0; words[i][0] != NULL; i++) {
 		if (strcmp(text, words[i][0]) == 0 ||
 		    strcmp(text, words[i][1]) == 0) {
 			cJSON_AddItemToObjectCS(obj, col->key,
-			    cJSON_CreateStringReference(words[i][0]));
-			free(text);
+			    roster_csv_import_string(im, words[i][0]));
 			return 0;
 		}
 	}
@@ -498,7 +678,6 @@ roster_csv_import_word(struct roster_csv_import_state *im, cJSON *obj,
 		roster_csv_import_error(im, s->csv, roster_csv_import_line(s, r,
 		    col->key), roster_csv_import_column(s, col->key), "%s "
 		    "\"%s\": must be one of %s", col->key, text, list);
-	free(text);
 	return -1;
 }
 
@@ -507,73 +686,67 @@ static void
 roster_csv_import_check_code(struct roster_csv_import_state *im,
     const struct roster_csv_import_sheet *s, size_t r, const char *key)
 {
-	char *id = roster_csv_import_cell(s, r, key), expected;
-	int line = roster_csv_import_line(s, r, key);
-	int col = roster_csv_import_column(s, key);
+	const char *id = roster_csv_import_cell(s, r, key);
+	char expected;
 
-	if (*id == '\0')
-		;	/* reported as empty */
-	else if (strlen(id) != USCC_LEN)
-		roster_csv_import_error(im, s->csv, line, col, "credit code "
+	if (*id == '\0' || uscc_valid(id, &expected))
+		return;	/* an empty one is reported as empty */
+	if (strlen(id) != USCC_LEN)
+		roster_csv_import_error(im, s->csv, roster_csv_import_line(s, r,
+		    key), roster_csv_import_column(s, key), "credit code "
 		    "\"%s\": has %zu characters, not %d", id, strlen(id),
 		    USCC_LEN);
-	else if (!uscc_valid(id, &expected) && expected == '\0')
-		roster_csv_import_error(im, s->csv, line, col, "credit code "
+	else if (expected == '\0')
+		roster_csv_import_error(im, s->csv, roster_csv_import_line(s, r,
+		    key), roster_csv_import_column(s, key), "credit code "
 		    "\"%s\": uses only 0-9 and A-Y without I, O, S, V, Z (upper "
 		    "case)", id);
-	else if (!uscc_valid(id, &expected))
-		roster_csv_import_error(im, s->csv, line, col, "credit code "
+	else
+		roster_csv_import_error(im, s->csv, roster_csv_import_line(s, r,
+		    key), roster_csv_import_column(s, key), "credit code "
 		    "\"%s\": bad check character '%c', expected '%c'", id,
 		    id[USCC_LEN - 1], expected);
-	free(id);
 }
 
 /*
  * Link the enterprise of row r of sheet s to each officer its cell of
- * column col names: append the enterprise's id to their "enterprises".
- * Nothing when the sheet has no such column.
+ * column col names: add the row to the officer's links (im->links). Nothing
+ * when the sheet has no such column.
  */
 static void
 roster_csv_import_link(struct roster_csv_import_state *im,
     const struct roster_csv_import_sheet *s, size_t r,
-    const struct roster_csv_column *col)
+    const struct roster_csv_column *col, char **word, size_t *alloc)
 {
 	const char *officers = im->sheets[ROSTER_CSV_OFFICERS].csv->name;
 	int line, column = roster_csv_import_column(s, col->key);
 	struct roster_csv_import_links *l;
-	cJSON *names, *name;
-	struct roster_csv_key *k;
-	char *text, *id, *last;
-	int twice;
+	size_t k;
+	const char *p, *name, *id;
 
 	if (column == 0)
 		return;
 	line = roster_csv_import_line(s, r, col->key);
-	text = roster_csv_import_cell(s, r, col->key);
+	p = roster_csv_import_cell(s, r, col->key);
 	id = roster_csv_import_cell(s, r, "id");
-	names = cJSON_CreateArray();
-	roster_csv_import_split(text, names);
-	cJSON_ArrayForEach(name, names) {
+	while ((name = roster_csv_import_next_word(&p, word, alloc)) != NULL) {
+		if (*name == '\0')
+			continue;
 		/* Duplicates were reported; the first row wins the key. */
-		k = roster_csv_key_first(im->officers, im->nofficers,
-		    name->valuestring);
-		if (k == NULL) {
+		k = roster_csv_import_ids_find(&im->officers, name);
+		if (k == 0) {
 			roster_csv_import_error(im, s->csv, line, column, "%s "
 			    "(%s): no officer \"%s\" in %s", col->zh, col->key,
-			    name->valuestring, officers);
+			    name, officers);
 			continue;
 		}
-		l = &im->links[k->row];
-		if (l->n > 0) {
-			last = roster_csv_import_cell(s, l->rows[l->n - 1], "id");
-			twice = strcmp(last, id) == 0;
-			free(last);
-			if (twice) {
-				roster_csv_import_error(im, s->csv, line, column,
-				    "%s (%s): \"%s\" named twice", col->zh,
-				    col->key, name->valuestring);
-				continue;
-			}
+		l = &im->links[k];
+		if (l->n > 0 && strcmp(roster_csv_import_cell(s,
+		    l->rows[l->n - 1], "id"), id) == 0) {
+			roster_csv_import_error(im, s->csv, line, column,
+			    "%s (%s): \"%s\" named twice", col->zh, col->key,
+			    name);
+			continue;
 		}
 		if (l->n == l->alloc) {
 			l->alloc = l->alloc ? l->alloc * 2 : 4;
@@ -582,30 +755,60 @@ roster_csv_import_link(struct roster_csv_import_state *im,
 		}
 		l->rows[l->n++] = (uint32_t)r;
 	}
-	cJSON_Delete(names);
-	free(id);
-	free(text);
+}
+
+/*
+ * Find every officer's enterprises: a pass over the enterprise sheet's
+ * link column (roster_csv_import_link), before any officer is printed.
+ */
+static void
+roster_csv_import_links(struct roster_csv_import_state *im)
+{
+	const struct roster_csv_import_sheet *s =
+	    &im->sheets[ROSTER_CSV_ENTERPRISES];
+	const struct roster_csv_column *col;
+	char *word = NULL;
+	size_t r, alloc = 0;
+
+	im->links = xcalloc(im->sheets[ROSTER_CSV_OFFICERS].csv->nrows,
+	    sizeof *im->links);
+	im->nlinks = im->sheets[ROSTER_CSV_OFFICERS].csv->nrows;
+	for (col = s->layout->columns; col->key != NULL; col++) {
+		if (col->kind != ROSTER_CSV_LINK)
+			continue;
+		for (r = 1; r < s->csv->nrows; r++)
+			roster_csv_import_link(im, s, r, col, &word, &alloc);
+	}
+	free(word);
 }
 
 /* --- sheets into the roster ---------------------------------------------- */
 
-/* Fill entry from row r of sheet s, column by column. */
+/*
+ * Fill entry from row r of sheet s, column by column. A list or a
+ * webhook is made of cJSON's own items (the word copied, the webhook's
+ * name): none is in a pooled entry's sheet.
+ */
 static void
 roster_csv_import_row(struct roster_csv_import_state *im,
     const struct roster_csv_import_sheet *s, size_t r, cJSON *entry)
 {
 	const struct roster_csv_column *col;
-	cJSON *webhook = cJSON_CreateObject();
+	cJSON *webhook = NULL;
 	const char *key;
 
 	for (col = s->layout->columns; (key = col->key) != NULL; col++) {
+		if (im->pooled && (col->kind == ROSTER_CSV_LIST ||
+		    col->kind == ROSTER_CSV_WEBHOOK))
+			fatalx("roster_csv_import_row: %s: a list or a webhook "
+			    "in a pooled entry", key);
 		switch (col->kind) {
 		case ROSTER_CSV_CODE:
 			roster_csv_import_check_code(im, s, r, key);
-			roster_csv_import_text(entry, s, r, key, key, 1);
+			roster_csv_import_text(im, entry, s, r, key, key, 1);
 			break;
 		case ROSTER_CSV_TEXT:
-			roster_csv_import_text(entry, s, r, key, key,
+			roster_csv_import_text(im, entry, s, r, key, key,
 			    col->required);
 			break;
 		case ROSTER_CSV_LIST:
@@ -615,30 +818,23 @@ roster_csv_import_row(struct roster_csv_import_state *im,
 			roster_csv_import_word(im, entry, s, r, col);
 			break;
 		case ROSTER_CSV_WEBHOOK:
-			roster_csv_import_text(webhook, s, r, key,
+			if (webhook == NULL)
+				webhook = cJSON_CreateObject();
+			roster_csv_import_text(im, webhook, s, r, key,
 			    key + strlen("webhook_"), 0);
 			break;
 		case ROSTER_CSV_LINK:
-			roster_csv_import_link(im, s, r, col);
-			break;
+			break;	/* linked before: roster_csv_import_links */
 		}
 	}
-	if (webhook->child != NULL)
+	if (webhook != NULL && webhook->child != NULL)
 		cJSON_AddItemToObject(entry, "webhook", webhook);
 	else
 		cJSON_Delete(webhook);
 }
 
-/* Append len bytes at s to the printed enterprises (a failed write is
- * found by roster_csv_import_spooled, before they are read back). */
-static void
-roster_csv_import_put(void *arg, const char *s, size_t len)
-{
-	struct roster_csv_import_state *im = arg;
-
-	(void)fwrite(s, 1, len, im->ents);
-	im->entslen += len;
-}
+static void roster_csv_import_emit(struct roster_csv_import_out *,
+    const char *, size_t);
 
 /*
  * Print an entry as cJSON_Print prints it inside the root's array: after
@@ -648,7 +844,7 @@ roster_csv_import_put(void *arg, const char *s, size_t len)
  */
 static void
 roster_csv_import_print(struct roster_csv_import_state *im,
-    const cJSON *entry, int first, roster_csv_writer *put, void *arg)
+    const cJSON *entry, int first)
 {
 	char *text, *p, *q, *nl;
 	size_t need, len;
@@ -679,65 +875,37 @@ roster_csv_import_print(struct roster_csv_import_state *im,
 	len = strlen(p);
 	memcpy(q, p, len);
 	q += len;
-	put(arg, im->indented, (size_t)(q - im->indented));
+	roster_csv_import_emit(&im->out, im->indented,
+	    (size_t)(q - im->indented));
 	if (text != im->printed)
 		free(text);
 }
 
 /*
- * Add the array of sheet id to root: one entry a data row, each row
- * checked, then filled column by column; an id given twice is reported.
- * The officers' and enterprises' arrays stay empty: an enterprise is
- * printed at once (to im->ents), an officer made again when printed
- * (roster_csv_import_officers); the officers' ids are kept
- * (im->officers) for the enterprise sheet to link to (im->links).
+ * Add the array of sheet id (departments, topics, leaders: a few rows) to
+ * root: one entry a data row, each row checked, then filled column by
+ * column; an id given twice is reported.
  */
 static void
 roster_csv_import_rows(struct roster_csv_import_state *im, cJSON *root,
     enum roster_csv_sheet_id id)
 {
 	struct roster_csv_import_sheet *s = &im->sheets[id];
-	struct roster_csv_key *keys = NULL;
+	struct roster_csv_import_ids ids;
 	cJSON *array, *entry;
-	size_t r, n = 0;
+	size_t r;
 
-	if (strcmp(s->layout->columns[0].key, "id") == 0)
-		keys = roster_csv_import_keys(im, s, "id", &n);
+	if (strcmp(s->layout->columns[0].key, "id") == 0) {
+		roster_csv_import_ids(im, s, &ids);
+		roster_csv_import_ids_free(&ids);
+	}
 	array = cJSON_AddArrayToObject(root, s->layout->name);
 	for (r = 1; r < s->csv->nrows; r++) {
 		roster_csv_import_check_row(im, s, r);
 		entry = cJSON_CreateObject();
-		if (id == ROSTER_CSV_ENTERPRISES) {
-			/* Printed at once, unless nothing will be printed. */
-			roster_csv_import_row(im, s, r, entry);
-			if (im->nproblems == 0 && im->ents == NULL &&
-			    (im->ents = tmpfile()) == NULL)
-				roster_csv_import_error(im, NULL, 0, 0, "a "
-				    "temporary file for the enterprises' "
-				    "text: %s", strerror(errno));
-			if (im->nproblems == 0)
-				roster_csv_import_print(im, entry,
-				    im->entslen == 0,
-				    roster_csv_import_put, im);
-			cJSON_Delete(entry);
-			continue;
-		}
 		roster_csv_import_row(im, s, r, entry);
-		if (id != ROSTER_CSV_OFFICERS) {
-			cJSON_AddItemToArray(array, entry);
-			continue;
-		}
-		/* Made again when printed, with its links: a hundred
-		 * thousand officers are not held as a tree meanwhile. */
-		cJSON_Delete(entry);
+		cJSON_AddItemToArray(array, entry);
 	}
-	if (id == ROSTER_CSV_OFFICERS) {
-		im->officers = keys;
-		im->nofficers = n;
-		im->links = xcalloc(s->csv->nrows, sizeof *im->links);
-		im->nlinks = s->csv->nrows;
-	} else
-		roster_csv_keys_free(keys, n);
 }
 
 /* Copy member key of base (a roster) into root; 0, or -1 if base lacks it. */
@@ -786,9 +954,11 @@ roster_csv_import_zone(struct roster_csv_import_state *im,
 }
 
 /*
- * Build the roster document from the sheets of in; leaders, departments
- * and topics without a sheet come from in->base. Return it, or NULL with
- * the problems kept in im.
+ * Build the roster document from the sheets of in, less the officers'
+ * and enterprises' entries (their arrays empty, last): leaders,
+ * departments and topics without a sheet come from in->base. The
+ * officers' ids are kept (im->officers) and their links found
+ * (im->links). Return it; the problems found are kept in im.
  */
 static cJSON *
 roster_csv_import_build(struct roster_csv_import_state *im,
@@ -800,6 +970,7 @@ roster_csv_import_build(struct roster_csv_import_state *im,
 	enum roster_csv_sheet_id id;
 	const char *name;
 	cJSON *root = cJSON_CreateObject();
+	struct roster_csv_import_ids ids;
 	size_t i;
 
 	roster_csv_import_zone(im, in, root);
@@ -813,14 +984,13 @@ roster_csv_import_build(struct roster_csv_import_state *im,
 			roster_csv_import_error(im, NULL, 0, 0, "no %s: give "
 			    "--%s FILE or --base ROSTER", name, name);
 	}
-	roster_csv_import_rows(im, root, ROSTER_CSV_OFFICERS);
-	roster_csv_import_rows(im, root, ROSTER_CSV_ENTERPRISES);
-	roster_csv_keys_free(im->officers, im->nofficers);
-	im->officers = NULL;
-	if (im->nproblems > 0) {
-		cJSON_Delete(root);
-		return NULL;
-	}
+	roster_csv_import_ids(im, &im->sheets[ROSTER_CSV_OFFICERS],
+	    &im->officers);
+	roster_csv_import_ids(im, &im->sheets[ROSTER_CSV_ENTERPRISES], &ids);
+	roster_csv_import_ids_free(&ids);
+	roster_csv_import_links(im);
+	cJSON_AddArrayToObject(root, "officers");
+	cJSON_AddArrayToObject(root, "enterprises");
 	return root;
 }
 
@@ -888,33 +1058,20 @@ roster_csv_import_locate(const struct roster_csv_import_state *im,
 	return msg;
 }
 
-/*
- * Where the text goes: to the check, and to the caller's writer, in
- * pieces of ROSTER_CSV_IMPORT_CHUNK (an entry is printed in pieces of a
- * few bytes).
- */
-struct roster_csv_import_out {
-	struct roster_stream *check;
-	roster_csv_writer *write;
-	void *arg;
-	char *buf;
-	size_t len;
-};
-
-/* Send the text gathered in out on. */
+/* Hand the text gathered in out to the caller's writer. */
 static void
 roster_csv_import_flush(struct roster_csv_import_out *out)
 {
-	(void)roster_stream_feed(out->check, out->buf, out->len);
-	out->write(out->arg, out->buf, out->len);
+	if (out->len > 0)
+		out->write(out->arg, out->buf, out->len);
 	out->len = 0;
 }
 
-/* Add len bytes to the text (a roster_csv_writer on out). */
+/* Add len bytes to the text. */
 static void
-roster_csv_import_emit(void *arg, const char *data, size_t len)
+roster_csv_import_emit(struct roster_csv_import_out *out, const char *data,
+    size_t len)
 {
-	struct roster_csv_import_out *out = arg;
 	size_t n;
 
 	while (len > 0) {
@@ -931,99 +1088,62 @@ roster_csv_import_emit(void *arg, const char *data, size_t len)
 }
 
 /*
- * Read the printed enterprises back from their temporary file into out.
- * Return 0, or -1 with *cause set when they could not be written or read.
- */
-static int
-roster_csv_import_spooled(struct roster_csv_import_state *im,
-    struct roster_csv_import_out *out, char **cause)
-{
-	char *buf;
-	size_t n, left = im->entslen;
-
-	if (im->ents == NULL)
-		return 0;
-	if (fflush(im->ents) != 0 || ferror(im->ents) ||
-	    fseek(im->ents, 0, SEEK_SET) != 0) {
-		xasprintf(cause, "the enterprises' text, in a temporary "
-		    "file: %s", strerror(errno));
-		return -1;
-	}
-	buf = xmalloc(ROSTER_CSV_IMPORT_CHUNK);
-	while (left > 0) {
-		n = fread(buf, 1, left < ROSTER_CSV_IMPORT_CHUNK ? left :
-		    ROSTER_CSV_IMPORT_CHUNK, im->ents);
-		if (n == 0) {
-			xasprintf(cause, "the enterprises' text, in a temporary "
-			    "file: %s", ferror(im->ents) ? strerror(errno) :
-			    "shorter than written");
-			free(buf);
-			return -1;
-		}
-		roster_csv_import_emit(out, buf, n);
-		left -= n;
-	}
-	free(buf);
-	return 0;
-}
-
-/*
- * Print the officers into out, each made again from its row (checked
- * already: no problem is found twice) with its "enterprises"
- * (im->links).
+ * Make the entries of the officers' or enterprises' sheet, a row at a
+ * time: each row checked and filled column by column (an officer given
+ * its enterprises, im->links) in im->items; while no problem has been
+ * found, each entry goes to the roster's checks (im->check) and is
+ * printed into the text, then its items are given back.
  */
 static void
-roster_csv_import_officers(struct roster_csv_import_state *im,
-    struct roster_csv_import_out *out)
+roster_csv_import_entries(struct roster_csv_import_state *im,
+    enum roster_csv_sheet_id id)
 {
-	const struct roster_csv_import_sheet *s =
+	const struct roster_csv_import_sheet *s = &im->sheets[id];
+	const struct roster_csv_import_sheet *e =
 	    &im->sheets[ROSTER_CSV_ENTERPRISES];
-	const struct roster_csv_import_sheet *o =
-	    &im->sheets[ROSTER_CSV_OFFICERS];
 	const struct roster_csv_import_links *l;
 	cJSON *entry, *ids;
-	size_t r, i, alloc = 0;
-	char **id = NULL;
+	size_t r, i;
 
-	for (r = 1; r < o->csv->nrows; r++) {
-		entry = cJSON_CreateObject();
-		roster_csv_import_row(im, o, r, entry);
-		l = &im->links[r];
-		ids = cJSON_AddArrayToObject(entry, "enterprises");
-		if (l->n > alloc) {
-			alloc = l->n;
-			id = xreallocarray(id, alloc, sizeof *id);
+	im->pooled = 1;
+	for (r = 1; r < s->csv->nrows; r++) {
+		roster_csv_import_check_row(im, s, r);
+		entry = roster_items_new(&im->items, cJSON_Object);
+		roster_csv_import_row(im, s, r, entry);
+		if (id == ROSTER_CSV_OFFICERS) {
+			l = &im->links[r];
+			ids = roster_items_new(&im->items, cJSON_Array);
+			cJSON_AddItemToObjectCS(entry, "enterprises", ids);
+			for (i = 0; i < l->n; i++)
+				cJSON_AddItemToArray(ids, roster_items_string(
+				    &im->items, roster_csv_import_cell(e,
+				    l->rows[i], "id")));
 		}
-		/* The ids' copies referred to, not copied again. */
-		for (i = 0; i < l->n; i++) {
-			id[i] = roster_csv_import_cell(s, l->rows[i], "id");
-			cJSON_AddItemToArray(ids,
-			    cJSON_CreateStringReference(id[i]));
+		if (im->nproblems == 0) {
+			roster_json_entry(im->check, id == ROSTER_CSV_OFFICERS ?
+			    ROSTER_OFFICERS : ROSTER_ENTERPRISES, entry);
+			roster_csv_import_print(im, entry, r == 1);
 		}
-		roster_csv_import_print(im, entry, r == 1,
-		    roster_csv_import_emit, out);
-		cJSON_Delete(entry);
-		for (i = 0; i < l->n; i++)
-			free(id[i]);
+		roster_items_reset(&im->items);
 	}
-	free(id);
+	im->pooled = 0;
 }
 
 /*
- * Make the text of root (cJSON_Print's) into write and the check: root
- * printed with its two last members, "officers" and "enterprises", empty
- * (their entries are not in it), and their entries put in: the officers
- * printed one at a time, the enterprises read back. Return the checked roster, or NULL with *cause
- * set.
+ * Make the text of root (cJSON_Print's) into the caller's writer and the
+ * roster's checks: root printed with its two last members, "officers" and
+ * "enterprises", empty (their entries are not in it), and their entries
+ * put in, made a row at a time (roster_csv_import_entries). Return the
+ * checked roster, or NULL with *cause set: the sheets' problems if any,
+ * else the checks' refusal, located in its sheet.
  */
 static struct roster *
 roster_csv_import_make(struct roster_csv_import_state *im, const cJSON *root,
-    roster_csv_writer *write, void *arg, char **cause)
+    char **cause)
 {
 	static const char ends[] = "[],\n\t\"enterprises\":\t[]\n}";
 	static const char mid[] = "],\n\t\"enterprises\":\t[";
 	static const char tail[] = "]\n}";
-	struct roster_csv_import_out out;
 	struct roster *r;
 	char *head = cJSON_Print(root), *located, *rcause = NULL;
 	size_t headlen;
@@ -1035,25 +1155,24 @@ roster_csv_import_make(struct roster_csv_import_state *im, const cJSON *root,
 	    strcmp(head + headlen - (sizeof ends - 1), ends) != 0)
 		fatalx("roster_csv_import_make: officers, enterprises not last");
 	headlen -= sizeof ends - 2;  /* keep the officers' "[" */
-	out.check = roster_stream_new("roster");
-	out.write = write;
-	out.arg = arg;
-	out.buf = xmalloc(ROSTER_CSV_IMPORT_CHUNK);
-	out.len = 0;
-	roster_csv_import_emit(&out, head, headlen);
+	/* The same name as roster_load_text's: "roster: officers[3] ...". */
+	im->check = roster_json_begin("roster");
+	roster_json_check_only(im->check);
+	if (im->nproblems == 0)
+		roster_csv_import_emit(&im->out, head, headlen);
 	free(head);
-	roster_csv_import_officers(im, &out);
-	roster_csv_import_emit(&out, mid, sizeof mid - 1);
-	if (roster_csv_import_spooled(im, &out, cause) != 0) {
-		roster_free(roster_stream_end(out.check, NULL, &rcause));
-		free(rcause);
-		free(out.buf);
+	roster_csv_import_entries(im, ROSTER_CSV_OFFICERS);
+	if (im->nproblems == 0)
+		roster_csv_import_emit(&im->out, mid, sizeof mid - 1);
+	roster_csv_import_entries(im, ROSTER_CSV_ENTERPRISES);
+	if (im->nproblems > 0) {
+		roster_json_free(im->check);
+		*cause = roster_csv_import_cause(im);
 		return NULL;
 	}
-	roster_csv_import_emit(&out, tail, sizeof tail - 1);
-	roster_csv_import_flush(&out);
-	free(out.buf);
-	if ((r = roster_stream_end(out.check, NULL, &rcause)) != NULL)
+	roster_csv_import_emit(&im->out, tail, sizeof tail - 1);
+	roster_csv_import_flush(&im->out);
+	if ((r = roster_json_end(im->check, root, &rcause)) != NULL)
 		return r;
 	if ((located = roster_csv_import_locate(im, rcause)) != NULL) {
 		free(rcause);
@@ -1064,16 +1183,16 @@ roster_csv_import_make(struct roster_csv_import_state *im, const cJSON *root,
 }
 
 /*
- * Build a roster from the sheets of in and check it as it is written, a
- * piece at a time, to write (arg handed on; a writer keeps its own
- * errors). Return 0 with, if roster is not NULL, the checked roster (free
- * with roster_free); or -1 with *cause set: the problems found, one a
- * line, each "FILE:LINE:COLUMN: what" (a plain message when no sheet is
- * at fault). What was written is then to be thrown away.
+ * Build a roster from the sheets of in (their cells are trimmed in place)
+ * and check it as it is written, a piece at a time, to write (arg handed
+ * on; a writer keeps its own errors). Return 0 with, if counts is not
+ * NULL, what the roster holds; or -1 with *cause set: the problems
+ * found, one a line, each "FILE:LINE:COLUMN: what" (a plain message when
+ * no sheet is at fault). What was written is then to be thrown away.
  */
 int
 roster_csv_import_write(const struct roster_csv_input *in,
-    roster_csv_writer *write, void *arg, struct roster **roster,
+    roster_csv_writer *write, void *arg, struct roster_csv_counts *counts,
     char **cause)
 {
 	struct roster_csv_import_state im;
@@ -1085,33 +1204,42 @@ roster_csv_import_write(const struct roster_csv_input *in,
 	for (i = 0; i < ROSTER_CSV_NSHEETS; i++) {
 		im.sheets[i].csv = in->sheets[i];
 		im.sheets[i].layout = roster_csv_layout(i);
-		if (in->sheets[i] != NULL)
-			roster_csv_import_header(&im, &im.sheets[i]);
+		if (in->sheets[i] == NULL)
+			continue;
+		roster_csv_import_header(&im, &im.sheets[i]);
+		roster_csv_import_trim_cells(&im.sheets[i]);
 	}
 	if (in->sheets[ROSTER_CSV_OFFICERS] == NULL ||
 	    in->sheets[ROSTER_CSV_ENTERPRISES] == NULL)
 		roster_csv_import_error(&im, NULL, 0, 0, "the officers and "
 		    "enterprises sheets are both needed");
-	if (im.nproblems == 0)
+	im.out.write = write;
+	im.out.arg = arg;
+	im.out.buf = xmalloc(ROSTER_CSV_IMPORT_CHUNK);
+	if (im.nproblems == 0) {
 		root = roster_csv_import_build(&im, in);
-	if (im.nproblems > 0)
+		r = roster_csv_import_make(&im, root, cause);
+	} else
 		*cause = roster_csv_import_cause(&im);
-	else
-		r = roster_csv_import_make(&im, root, write, arg, cause);
 	cJSON_Delete(root);
-	if (im.ents != NULL)
-		fclose(im.ents);
+	roster_csv_import_ids_free(&im.officers);
 	for (i = 0; i < im.nlinks; i++)
 		free(im.links[i].rows);
 	free(im.links);
+	free(im.out.buf);
 	free(im.printed);
 	free(im.indented);
+	roster_items_free(&im.items);
 	if (r == NULL)
 		return -1;
-	if (roster != NULL)
-		*roster = r;
-	else
-		roster_free(r);
+	if (counts != NULL) {
+		counts->officers = r->nofficers;
+		counts->enterprises = r->nenterprises;
+		counts->departments = r->ndepartments;
+		counts->topics = r->ntopics;
+		counts->leaders = r->nleaders;
+	}
+	roster_free(r);
 	return 0;
 }
 
@@ -1127,8 +1255,8 @@ roster_csv_import_buffer_put(void *arg, const char *data, size_t len)
  * it), or NULL with *cause set: for a roster small enough to hold.
  */
 char *
-roster_csv_import(const struct roster_csv_input *in, struct roster **roster,
-    char **cause)
+roster_csv_import(const struct roster_csv_input *in,
+    struct roster_csv_counts *counts, char **cause)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -1139,7 +1267,7 @@ roster_csv_import(const struct roster_csv_input *in, struct roster **roster,
 	if ((f = open_memstream(&text, &len)) == NULL)
 		fatal("roster_csv_import: open_memstream");
 	status = roster_csv_import_write(in, roster_csv_import_buffer_put, f,
-	    roster, cause);
+	    counts, cause);
 	if (fclose(f) != 0)
 		fatal("roster_csv_import: open_memstream");
 	if (status != 0) {

@@ -101,6 +101,9 @@ struct roster_json {
 	 * the file, and moved with the sort. */
 	uint32_t *slots;
 	size_t mask;
+	/* Checks only (roster_json_check_only): the enterprises are not put
+	 * in order for lookups. */
+	int check_only;
 	/* The streamed entry being read and its label (roster_json_label),
 	 * written only when a message needs it: the readers pass
 	 * entry_label, which roster_json_error fills before it formats (a
@@ -1184,7 +1187,8 @@ roster_json_officers(struct roster_json *rj, const cJSON *root)
 	rj->slots = NULL;
 	roster_free(rj->scratch);
 	rj->scratch = NULL;
-	roster_json_order_enterprises(rj);
+	if (!rj->check_only)
+		roster_json_order_enterprises(rj);
 	return roster_json_sort_officers(rj);
 }
 
@@ -1231,6 +1235,20 @@ roster_json_begin(const char *name)
 	rj->scratch = roster_new(name);
 	rj->slot = &rj->cause;
 	return rj;
+}
+
+/*
+ * Make rj's read a check: every rule holds as for a load, the same
+ * refusals in the same order, but the roster roster_json_end returns is
+ * not put in order (its enterprises stay in file order, unfit for
+ * lookups): read its counts only. liaisonctl's import checks what it
+ * writes and keeps nothing of it; a million enterprises sorted and moved
+ * were a tenth of its time.
+ */
+void
+roster_json_check_only(struct roster_json *rj)
+{
+	rj->check_only = 1;
 }
 
 /* Give up a read: free rj and all it holds; NULL is fine. */

@@ -27,11 +27,10 @@
  * A streamed entry is made in two pools emptied when it has been read and
  * reused for the next: its names and strings (blocks of
  * ROSTER_STREAM_POOL bytes, or one string's size) and its cJSON items
- * (blocks of ROSTER_STREAM_ITEMS). A million entries then cost no
- * malloc and no free each; cJSON_Delete never sees them.
+ * (roster_items.c). A million entries then cost no malloc and no free
+ * each; cJSON_Delete never sees them.
  */
 #define ROSTER_STREAM_POOL (64 * 1024)
-#define ROSTER_STREAM_ITEMS 256
 
 /* One block of the string pool. */
 struct roster_stream_block {
@@ -59,9 +58,7 @@ struct roster_stream {
 	size_t buflen;
 	struct roster_stream_block *pool;    /* the entry's strings ... */
 	struct roster_stream_block *filling; /* ... its block being filled */
-	cJSON **items;              /* the entry's items, in blocks */
-	size_t nitems;              /* items in use */
-	size_t itemblocks;          /* blocks allocated */
+	struct roster_items items;  /* the entry's items */
 	const char *chunk;          /* the piece being parsed */
 	size_t lines;               /* newlines before it */
 	char *cause;                /* what is wrong with the text */
@@ -140,26 +137,14 @@ roster_stream_pool_reset(struct roster_stream *rs)
 	rs->filling = rs->pool;
 	if (rs->pool != NULL)
 		rs->pool->used = 0;
-	rs->nitems = 0;
+	roster_items_reset(&rs->items);
 }
 
 /* Return a new item of the streamed entry, zeroed, of type type. */
 static cJSON *
 roster_stream_item(struct roster_stream *rs, int type)
 {
-	size_t block = rs->nitems / ROSTER_STREAM_ITEMS;
-	cJSON *item;
-
-	if (block == rs->itemblocks) {
-		rs->items = xreallocarray(rs->items, block + 1,
-		    sizeof *rs->items);
-		rs->items[block] = xcalloc(ROSTER_STREAM_ITEMS, sizeof **rs->items);
-		rs->itemblocks++;
-	}
-	item = &rs->items[block][rs->nitems++ % ROSTER_STREAM_ITEMS];
-	memset(item, 0, sizeof *item);
-	item->type = type;
-	return item;
+	return roster_items_new(&rs->items, type);
 }
 
 /*
@@ -496,15 +481,12 @@ static void
 roster_stream_free(struct roster_stream *rs)
 {
 	struct roster_stream_block *b, *next;
-	size_t i;
 
 	for (b = rs->pool; b != NULL; b = next) {
 		next = b->next;
 		free(b);
 	}
-	for (i = 0; i < rs->itemblocks; i++)
-		free(rs->items[i]);
-	free(rs->items);
+	roster_items_free(&rs->items);
 	cJSON_Delete(rs->root);
 	yajl_free(rs->yajl);
 	free(rs->stack);
