@@ -166,6 +166,9 @@ struct ledger {
 	struct ledger_memo *memo;        /* answers rendered as scored
 	                                  * (ledger_memo.c) */
 	size_t nmemo;
+	char *scores_text[3];            /* the scorecards' JSON as scored:
+	                                  * departments, total, by_category
+	                                  * (ledger_json; dropped with the memo) */
 	/* The zone's total of each earlier period as frozen, oldest first,
 	 * when the read asked for them (ledger_cache.c, for /ledger's line);
 	 * NULL where a period is not frozen. */

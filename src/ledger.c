@@ -961,6 +961,51 @@ ledger_issue_json(const struct ledger *l, const struct ledger_issue *is,
 	return obj;
 }
 
+/* Print item (then freed) into *text, once. */
+static void
+ledger_scores_print(char **text, cJSON *item)
+{
+	if ((*text = cJSON_PrintUnformatted(item)) == NULL)
+		fatalx("out of memory");
+	cJSON_Delete(item);
+}
+
+/*
+ * The scorecards (departments, total, by_category) into root, printed
+ * once per scoring and kept with the memo (dropped with it) as raw JSON:
+ * readers who vary the page or the filter get answers the memo does not
+ * hold, and each one paid for every department's scorecard printed again
+ * (perf, ledger_flood READER=vary: malloc and the doubles' printf and
+ * sscanf were most of the loop's time), where its page is 10 rows.
+ */
+static void
+ledger_add_scores(cJSON *root, struct ledger *l)
+{
+	static const char *const names[] = { "departments", "total",
+	    "by_category" };
+	cJSON *list;
+	size_t i;
+
+	if (l->scores_text[0] == NULL) {
+		list = cJSON_CreateArray();
+		for (i = 0; i < l->nscores; i++)
+			cJSON_AddItemToArray(list,
+			    ledger_score_json(&l->scores[i]));
+		ledger_scores_print(&l->scores_text[0], list);
+		ledger_scores_print(&l->scores_text[1],
+		    ledger_score_json(&l->total));
+		list = cJSON_CreateObject();
+		for (i = 0; i < CATEGORY_COUNT; i++)
+			cJSON_AddNumberToObject(list, issue_categories[i],
+			    l->by_category[i]);
+		ledger_scores_print(&l->scores_text[2], list);
+	}
+	for (i = 0; i < 3; i++)
+		if (cJSON_AddRawToObject(root, names[i], l->scores_text[i]) ==
+		    NULL)
+			fatalx("out of memory");
+}
+
 /*
  * The public ledger: the scorecards, the counts by category and the issues
  * that pass the filter, a page of them (f->offset, f->limit: its rows
@@ -973,20 +1018,13 @@ cJSON *
 ledger_json(struct ledger *l, const struct roster *roster,
     const struct ledger_filter *f, int show_enterprises)
 {
-	cJSON *root = cJSON_CreateObject(), *list, *obj, *cat;
+	cJSON *root = cJSON_CreateObject(), *list, *obj;
 	struct period mine, theirs;
 	size_t i, pos, offset, limit;
 
 	cJSON_AddStringToObject(root, "zone", roster->zone_name);
 	ledger_add_time(root, "generated", l->now);
-	list = cJSON_AddArrayToObject(root, "departments");
-	for (i = 0; i < l->nscores; i++)
-		cJSON_AddItemToArray(list, ledger_score_json(&l->scores[i]));
-	cJSON_AddItemToObject(root, "total", ledger_score_json(&l->total));
-	cat = cJSON_AddObjectToObject(root, "by_category");
-	for (i = 0; i < CATEGORY_COUNT; i++)
-		cJSON_AddNumberToObject(cat, issue_categories[i],
-		    l->by_category[i]);
+	ledger_add_scores(root, l);
 
 	list = cJSON_AddArrayToObject(root, "issues");
 	/* No filter: every issue, unpaged. */
