@@ -218,6 +218,8 @@ int ledger_satisfied(const char *);
 struct cJSON *ledger_score_json(const struct ledger_score *);
 struct cJSON *ledger_json(struct ledger *, const struct roster *,
     const struct ledger_filter *, int show_enterprises);
+struct cJSON *ledger_json_printed(struct ledger *, const struct roster *,
+    const struct ledger_filter *, int show_enterprises);
 void ledger_free(struct ledger *);
 #define LEDGER_MOMENTS 3      /* when a task's counts change with time */
 void ledger_task_moments(const struct ledger_task *, int64_t[LEDGER_MOMENTS]);
