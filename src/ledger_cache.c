@@ -15,7 +15,8 @@
  * index above S (prelude.lua's ledger_flush; the index is in Redis, so
  * every daemon of the zone reads the same one). After that the copy is
  * brought up to date by reading only the issues changed since its
- * sequence (ledger.lua's "changes", LEDGER_CACHE_SLICE a call) and
+ * sequence (ledger.lua's "changes", LEDGER_CACHE_CHANGES a call, paced
+ * while claims wait for Redis: LEDGER_CACHE_REDIS_DUTY) and
  * patching it (ledger_patch.c); the scorecards follow the patch, each
  * changed issue's counts taken away and added again (ledger_tally.c), so
  * a catch-up costs the loop the changed issues, not the period's 10^5,
@@ -32,9 +33,11 @@
  * than LEDGER_CACHE_GAP_MS (both at most a quarter of the request deadline
  * later): the ledger takes at most a fifth of the loop whatever the rate of
  * changes, and the readers of a period that changes all the time are
- * answered in rounds, a few a second, LEDGER_CACHE_BATCH a loop turn, not
- * as fast as they ask (a flood of them answered at once would hold the
- * loop, and the claims behind it). A read running for longer than half the
+ * answered in rounds, a few a second, not as fast as they ask. Every
+ * reader is answered from a queue, LEDGER_CACHE_BATCH a turn with
+ * LEDGER_CACHE_DUTY times the turn's work left to the rest after it (a
+ * flood of them answered at once would hold the loop, and the claims
+ * behind it). A read running for longer than half the
  * request deadline no longer makes readers wait when there is a copy: they
  * get it (at most a minute old; its "generated" time says when) rather
  * than 503, those who came before as well as those who come after. The
@@ -86,7 +89,8 @@
 #define LEDGER_CACHE_PAUSE_MAX_MS 100
 /* The oldest ledger given while a long read runs (below). */
 #define LEDGER_CACHE_STALE_MAX_MS 60000
-/* A catch-up waits this many times the last one's work on the loop. */
+/* A catch-up, and a turn of answers, wait this many times the last
+ * one's work on the loop: the ledger takes at most a fifth of it. */
 #define LEDGER_CACHE_DUTY 4
 /*
  * And at least this long (ms) after the last one: readers of a period that
