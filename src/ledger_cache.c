@@ -15,8 +15,8 @@
  * index above S (prelude.lua's ledger_flush; the index is in Redis, so
  * every daemon of the zone reads the same one). After that the copy is
  * brought up to date by reading only the issues changed since its
- * sequence (ledger.lua's "changes", LEDGER_CACHE_CHANGES a call, paced
- * while claims wait for Redis: LEDGER_CACHE_REDIS_DUTY) and
+ * sequence (ledger.lua's "changes"; while claims wait for Redis,
+ * LEDGER_CACHE_CHANGES a call, paced by LEDGER_CACHE_REDIS_DUTY) and
  * patching it (ledger_patch.c); the scorecards follow the patch, each
  * changed issue's counts taken away and added again (ledger_tally.c), so
  * a catch-up costs the loop the changed issues, not the period's 10^5,
@@ -68,10 +68,13 @@
 /* Issues per call of a whole read: a few milliseconds of Redis each. */
 #define LEDGER_CACHE_SLICE 200
 /*
- * Changed issues per call of a catch-up. Claims come all the time while a
- * catch-up runs, and each one that reaches Redis during a call waits for
- * the whole call: 200 changed issues held Redis 5-25 ms a call (SLOWLOG,
- * ledger_flood), the claims' p99 with it; 50 hold it a quarter of that.
+ * Changed issues per call of a catch-up while other commands of this
+ * daemon wait for Redis (claims; else LEDGER_CACHE_SLICE). Each claim
+ * that reaches Redis during a call waits for the whole call: 200 changed
+ * issues held Redis 5-25 ms a call (SLOWLOG, ledger_flood), the claims'
+ * p99 with it; 50 hold it a quarter of that. With nothing else waiting,
+ * fewer round trips end the catch-up sooner (its readers get a copy
+ * half caught up once it runs past half the request deadline).
  */
 #define LEDGER_CACHE_CHANGES 50
 /*
@@ -172,9 +175,9 @@ struct ledger_flight {
 	int running;                /* 0: waits for the running one */
 	int sent;                   /* 0: its start is put off (the duty) */
 	int calling;                /* a call of it is in Redis */
+	int yielding;               /* a catch-up's calls: others wait */
 	double call_at;             /* metrics_clock() when it was sent */
-	struct event *timer;        /* the put-off start */
-	struct event *pause;        /* the put-off next call of a catch-up */
+	struct event *timer;        /* the put-off start, or next call */
 	struct event *impatient;    /* half the deadline into a catch-up */
 	struct ledger_flight *next;
 };
@@ -311,6 +314,7 @@ static void ledger_cache_serve(struct ledger_flight *, struct ledger *,
     const void *, double);
 static int ledger_cache_send(struct ledger_flight *);
 static int ledger_cache_next(struct ledger_flight *);
+static void ledger_cache_go(evutil_socket_t, short, void *);
 static int ledger_cache_start(struct ledger_flight *);
 
 /* The period's read running (running = 1) or waiting (0), or NULL. */
@@ -375,6 +379,8 @@ ledger_cache_drain_at(struct daemon *d)
 		tv.tv_sec = (time_t)wait;
 		tv.tv_usec = (suseconds_t)((wait - (double)tv.tv_sec) * 1e6);
 	}
+	/* from now, not from the loop turn's start (before the answers) */
+	event_base_update_cache_time(d->base);
 	evtimer_add(c->drain, &tv);
 }
 
@@ -543,8 +549,6 @@ ledger_cache_serve(struct ledger_flight *f, struct ledger *l,
 		event_free(f->timer);
 	if (f->impatient != NULL)
 		event_free(f->impatient);
-	if (f->pause != NULL)
-		event_free(f->pause);
 	if (f->running && (next = ledger_cache_flight(c, f->period, 0)) !=
 	    NULL && ledger_cache_start(next) == -1)
 		ledger_cache_serve(next, NULL, NULL, 0);
@@ -638,10 +642,20 @@ ledger_cache_marks(struct ledger_flight *f, const redisReply *reply,
 	}
 }
 
+/* Do other commands of this daemon wait for Redis (claims)? */
+static int
+ledger_cache_others(const struct ledger_flight *f)
+{
+	const redisAsyncContext *ac = f->daemon->store->ctx;
+
+	return ac != NULL && ac->replies.head != NULL;
+}
+
 /* Begin the catch-up of f from since (after a whole read, or of a copy). */
 static int
 ledger_cache_catch_up(struct ledger_flight *f, uint64_t since)
 {
+	f->yielding = ledger_cache_others(f);
 	f->since = since;
 	f->upto = 0;
 	f->l = ledger_new();
@@ -709,18 +723,6 @@ ledger_cache_read(redisAsyncContext *ac, void *reply, void *privdata)
 	ledger_cache_caught_up(f, seq, reply);
 }
 
-/* The duty's pause is over: the catch-up's next call. */
-static void
-ledger_cache_resume(evutil_socket_t fd, short what, void *arg)
-{
-	struct ledger_flight *f = arg;
-
-	(void)fd;
-	(void)what;
-	if (ledger_cache_send(f) == -1)
-		ledger_cache_serve(f, NULL, NULL, 0);
-}
-
 /*
  * Send a catch-up's next call, LEDGER_CACHE_REDIS_DUTY times the last
  * one's round trip from now (at most LEDGER_CACHE_PAUSE_MAX_MS) when other
@@ -730,26 +732,27 @@ ledger_cache_resume(evutil_socket_t fd, short what, void *arg)
 static int
 ledger_cache_next(struct ledger_flight *f)
 {
-	const redisAsyncContext *ac = f->daemon->store->ctx;
 	double rtt = metrics_clock() - f->call_at;
 	double wait = LEDGER_CACHE_REDIS_DUTY * rtt;
 	struct timeval tv;
 
-	if (ac == NULL || ac->replies.head == NULL)
+	if (!(f->yielding = ledger_cache_others(f)))
 		wait = 0;               /* nothing else waits */
 	if (wait > LEDGER_CACHE_PAUSE_MAX_MS / 1000.0)
 		wait = LEDGER_CACHE_PAUSE_MAX_MS / 1000.0;
 	if (wait <= 0)
 		return ledger_cache_send(f);
-	log_debug("ledger: %s's next call in %.3f ms (the last took %.3f ms; "
-	    "other commands wait)", f->period, wait * 1000, rtt * 1000);
+	log_debug("ledger: %s's next call (at most %d changed issues) in %.3f "
+	    "ms (the last took %.3f ms; other commands wait)", f->period,
+	    LEDGER_CACHE_CHANGES, wait * 1000, rtt * 1000);
 	tv.tv_sec = 0;
 	tv.tv_usec = (suseconds_t)(wait * 1e6);
-	if (f->pause == NULL)
-		f->pause = evtimer_new(f->daemon->base, ledger_cache_resume, f);
-	if (f->pause == NULL)
+	if (f->timer == NULL)
+		f->timer = evtimer_new(f->daemon->base, ledger_cache_go, f);
+	if (f->timer == NULL)
 		return ledger_cache_send(f);
-	evtimer_add(f->pause, &tv);
+	event_base_update_cache_time(f->daemon->base);
+	evtimer_add(f->timer, &tv);
 	return 0;
 }
 
@@ -764,8 +767,8 @@ ledger_cache_send(struct ledger_flight *f)
 	    upto };
 
 	snprintf(start, sizeof start, "%zu", f->start);
-	snprintf(count, sizeof count, "%d", f->slicing ? LEDGER_CACHE_SLICE :
-	    LEDGER_CACHE_CHANGES);
+	snprintf(count, sizeof count, "%d", f->yielding && !f->slicing ?
+	    LEDGER_CACHE_CHANGES : LEDGER_CACHE_SLICE);
 	snprintf(since, sizeof since, "%" PRIu64, f->since);
 	if (f->upto != 0)
 		snprintf(upto, sizeof upto, "%" PRIu64, f->upto);
@@ -844,7 +847,7 @@ ledger_cache_begin(struct ledger_flight *f)
 	return ledger_cache_send(f);
 }
 
-/* The put-off start of a catch-up (the duty's timer). */
+/* The put-off start of a catch-up, or its next call (the duties' timer). */
 static void
 ledger_cache_go(evutil_socket_t fd, short what, void *arg)
 {
@@ -852,7 +855,7 @@ ledger_cache_go(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (ledger_cache_begin(f) == -1)
+	if ((f->sent ? ledger_cache_send(f) : ledger_cache_begin(f)) == -1)
 		ledger_cache_serve(f, NULL, NULL, 0);
 }
 

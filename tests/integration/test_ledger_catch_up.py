@@ -214,10 +214,8 @@ def test_cached_ledgers_of_two_daemons_equal_a_whole_read_after_changes_during_r
 
 def test_a_backlog_of_changes_is_patched_a_reply_at_a_time(tmp_path):
     """1,000 issues filed while no reader came: the next reader's catch-up
-    reads them 50 a call (each call holds Redis, and the claims queued
-    behind it, a quarter of what 200 did) and patches the copy as each reply
-    comes, never the whole backlog in one go on the loop (the claims wait
-    behind it)."""
+    reads them 200 a call and patches the copy as each reply comes, never
+    the whole backlog in one go on the loop (the claims wait behind it)."""
     with lib.Stack(str(tmp_path), conf={"ledger": {"cache_ms": str(CACHE_MS)}}, start=False) as st:
         with open(st.d.conf) as f:      # the patches in the log
             text = f.read()
@@ -235,7 +233,7 @@ def test_a_backlog_of_changes_is_patched_a_reply_at_a_time(tmp_path):
         assert resp.status == 200 and resp.header("x-total-count") == "1050", resp
         parts = [int(x.split(" patched with ")[1].split()[0])
                  for x in st.d.stderr().splitlines()[lines0:] if " patched with " in x]
-        assert sum(parts) >= 1000 and max(parts) <= 50, parts
+        assert sum(parts) >= 1000 and max(parts) <= 200, parts
 
 
 def debug_stack(tmp_path):
@@ -255,9 +253,11 @@ def start_debug(st):
 def test_a_catch_up_makes_room_for_claims_between_its_calls(tmp_path):
     """A backlog of 1,000 changed issues caught up while a department claims
     all the time: whenever the daemon's other commands wait for Redis as a
-    call of the catch-up comes back, its next call waits twice that call's
-    round trip (at most 100 ms), so that Redis serves the claims in between
-    instead of the catch-up's calls back to back."""
+    call of the catch-up comes back, its next call reads at most 50 changed
+    issues (a quarter of a call's hold on Redis, which each claim that comes
+    meanwhile waits out) and waits twice that call's round trip (at most
+    100 ms), so that Redis serves the claims in between instead of the
+    catch-up's calls back to back."""
     with debug_stack(tmp_path) as st:
         start_debug(st)
         o = st.roster["officers"][0]
@@ -291,8 +291,16 @@ def test_a_catch_up_makes_room_for_claims_between_its_calls(tmp_path):
             for t in claimers:
                 t.join(30)
         assert not errors, errors
-        pauses = [re.search(r"next call in ([\d.]+) ms \(the last took ([\d.]+) ms", x)
-                  for x in st.d.stderr().splitlines()[lines0:] if "next call in" in x]
+        pauses, paused = [], False
+        for x in st.d.stderr().splitlines()[lines0:]:
+            m = re.search(r"next call \(at most 50 changed issues\) in ([\d.]+) ms "
+                          r"\(the last took ([\d.]+) ms", x)
+            if m:
+                pauses.append(m)
+                paused = True
+            elif " patched with " in x and paused:     # the call after the pause
+                assert int(x.split(" patched with ")[1].split()[0]) <= 50, x
+                paused = False
         assert pauses, "the catch-up's calls went back to back while claims waited"
         for m in pauses:
             wait, took = float(m.group(1)), float(m.group(2))
@@ -303,7 +311,9 @@ def test_a_flood_of_token_less_readers_is_answered_in_paced_turns(tmp_path):
     """150 token-less readers of an unchanged ledger at once: they are
     answered 16 a turn, and between two turns the loop is left to the rest
     (claims) for 4 times the last turn's work, so that the readers take at
-    most a fifth of it however fast they come."""
+    most a fifth of it however fast they come (on a slow build those past
+    the request deadline get 503 with Retry-After, as any reader kept
+    waiting)."""
     with debug_stack(tmp_path) as st:
         start_debug(st)
         o = st.roster["officers"][0]
@@ -314,7 +324,9 @@ def test_a_flood_of_token_less_readers_is_answered_in_paced_turns(tmp_path):
 
         def reader(k):
             try:
-                codes.append(st.d.get("/api/v1/ledger?limit=5&offset=%d" % (k % 20)).status)
+                resp = st.d.get("/api/v1/ledger?limit=5&offset=%d" % (k % 20))
+                assert resp.status == 200 or (resp.status == 503 and resp.header("retry-after")), resp
+                codes.append(resp.status)
             except BaseException as e:      # reported below
                 errors.append(e)
 
@@ -324,7 +336,7 @@ def test_a_flood_of_token_less_readers_is_answered_in_paced_turns(tmp_path):
         for t in readers:
             t.join(60)
         assert not errors, errors
-        assert codes.count(200) == 150, codes
+        assert len(codes) == 150 and codes.count(200) >= 16, codes
         runs = [re.search(r"(\d+) readers answered in (\d+) turns: ([\d.]+) ms of answers "
                           r"\(the last turn ([\d.]+)\), ([\d.]+) ms between", x)
                 for x in st.d.stderr().splitlines()[lines0:] if "readers answered in" in x]
