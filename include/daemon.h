@@ -62,8 +62,9 @@ struct store {
 	redisAsyncContext *ctx;
 	int up;                     /* connected, authenticated, scripts loaded */
 	int stopping;
-	int loading;                /* SCRIPT LOADs outstanding */
+	int loading;                /* SCRIPT / FUNCTION LOADs outstanding */
 	char sha[SCRIPT_COUNT][41];
+	int fcall[SCRIPT_COUNT];    /* loaded as a Function: FCALL, not EVALSHA */
 
 	int backoff_ms;
 	struct event *retry_ev;

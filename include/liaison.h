@@ -42,7 +42,9 @@ enum store_script_id {
 };
 struct store_script {
 	const char *name;
-	const char *body;
+	const char *body;           /* for EVAL and SCRIPT LOAD */
+	const char *library;        /* for FUNCTION LOAD, or NULL */
+	const char *function;       /* the library's function, for FCALL */
 };
 extern const struct store_script store_scripts[];
 

@@ -1,7 +1,8 @@
 /*
  * store.c -- the daemon's connection to Redis: hiredis async on the daemon's
  * libevent loop, with a connect deadline, a PING watchdog, reconnection with
- * backoff, and the Lua scripts loaded on every new connection.
+ * backoff, and the Lua scripts loaded on every new connection (workflow.lua
+ * as a Redis Function too, where the server has them).
  *
  * hiredis 0.14 has neither connect nor command timeouts, so both are ours:
  * a timer bounds the connect, and a PING every second that is not answered
@@ -221,6 +222,32 @@ store_script_loaded(redisAsyncContext *c, void *r, void *privdata)
 		store_ready(s);
 }
 
+/*
+ * A script's Function library (Redis 7) loaded, or there already: FCALL
+ * it, and its top level is not run again every call. A server without
+ * Functions (before 7.0), or a user not allowed FUNCTION, gets EVALSHA of
+ * the same script, as loaded beside it.
+ */
+static void
+store_function_loaded(redisAsyncContext *c, void *r, void *privdata)
+{
+	struct store *s = c->data;
+	redisReply *reply = r;
+	size_t i = (size_t)(uintptr_t)privdata;
+
+	if (reply == NULL)
+		return;
+	s->fcall[i] = reply->type == REDIS_REPLY_STRING ||
+	    (reply->type == REDIS_REPLY_ERROR &&
+	    strstr(reply->str, "already exists") != NULL);
+	if (!s->fcall[i])
+		log_info("redis: FUNCTION LOAD %s: %s; EVALSHA instead",
+		    store_scripts[i].name, reply->type == REDIS_REPLY_ERROR ?
+		    reply->str : "bad reply");
+	if (--s->loading == 0)
+		store_ready(s);
+}
+
 /* Never write to a replica: the server must say it is the primary. */
 static void
 store_role(redisAsyncContext *c, void *r, void *privdata)
@@ -288,6 +315,13 @@ store_connected(const redisAsyncContext *c, int status)
 		s->loading++;
 		redisAsyncCommand(s->ctx, store_script_loaded, (void *)(uintptr_t)i,
 		    "SCRIPT LOAD %s", store_scripts[i].body);
+		s->fcall[i] = 0;
+		if (store_scripts[i].library == NULL)
+			continue;
+		s->loading++;
+		redisAsyncCommand(s->ctx, store_function_loaded,
+		    (void *)(uintptr_t)i, "FUNCTION LOAD %s",
+		    store_scripts[i].library);
 	}
 }
 
@@ -816,10 +850,11 @@ store_command_waited(struct store *s, redisCallbackFn *fn, void *privdata,
 
 /*
  * Run one of the loaded Lua scripts with the key prefix as its one key
- * and first argument (redis_cluster.c says why) followed by argv. A
- * NOSCRIPT error (someone flushed the cache) reaches the callback as an
- * error reply and drops the connection, so the scripts are loaded again
- * on reconnect.
+ * and first argument (redis_cluster.c says why) followed by argv: FCALL
+ * where it was loaded as a Function, else EVALSHA. A NOSCRIPT or
+ * "Function not found" error (someone flushed the cache or the functions)
+ * reaches the callback as an error reply and drops the connection, so the
+ * scripts are loaded again on reconnect.
  */
 int
 store_script(struct store *s, enum store_script_id id, redisCallbackFn *fn,
@@ -834,8 +869,13 @@ store_script(struct store *s, enum store_script_id id, redisCallbackFn *fn,
 		return -1;
 	av = xcalloc(argc + REDIS_CLUSTER_HEAD, sizeof *av);
 	al = xcalloc(argc + REDIS_CLUSTER_HEAD, sizeof *al);
-	redis_cluster_script_head(av, al, "EVALSHA", s->sha[id], 40,
-	    s->prefix);
+	if (s->fcall[id])
+		redis_cluster_script_head(av, al, "FCALL",
+		    store_scripts[id].function,
+		    strlen(store_scripts[id].function), s->prefix);
+	else
+		redis_cluster_script_head(av, al, "EVALSHA", s->sha[id], 40,
+		    s->prefix);
 	for (i = 0; i < argc; i++) {
 		av[i + REDIS_CLUSTER_HEAD] = argv[i];
 		al[i + REDIS_CLUSTER_HEAD] = lens ? lens[i] : strlen(argv[i]);
@@ -859,7 +899,8 @@ store_script(struct store *s, enum store_script_id id, redisCallbackFn *fn,
 }
 
 /*
- * A reply that is an error reply. NOSCRIPT schedules a reconnect;
+ * A reply that is an error reply. NOSCRIPT or a Function not found
+ * schedules a reconnect (which loads them again);
  * READONLY (the server became a replica) one to the primary the Sentinels
  * name now.
  */
@@ -869,7 +910,8 @@ store_reply_is_error(struct store *s, const redisReply *reply)
 	if (reply->type != REDIS_REPLY_ERROR)
 		return 0;
 	log_warnx("redis: %s", reply->str);
-	if (strncmp(reply->str, "NOSCRIPT", 8) == 0)
+	if (strncmp(reply->str, "NOSCRIPT", 8) == 0 ||
+	    strstr(reply->str, "Function not found") != NULL)
 		store_fail(s, "scripts were flushed");
 	else if (strstr(reply->str, "READONLY") != NULL)
 		store_fail(s, "the server is a replica now");

@@ -56,7 +56,8 @@ struct store_cluster_cmd {
 	int argc;
 	char **argv;
 	size_t *lens;
-	int script;                 /* EVALSHA: sent again after a redirect */
+	int script;                 /* EVALSHA or FCALL: sent again after a
+	                               redirect */
 	int64_t give_up;            /* held past this: its caller hears NULL */
 	TAILQ_ENTRY(store_cluster_cmd) entry;
 };
@@ -279,7 +280,8 @@ store_cluster_send(struct store_cluster *sc, redisCallbackFn *fn,
 		memcpy(cmd->argv[i], argv[i], cmd->lens[i]);
 		cmd->argv[i][cmd->lens[i]] = '\0';
 	}
-	cmd->script = strcmp(argv[0], "EVALSHA") == 0;
+	cmd->script = strcmp(argv[0], "EVALSHA") == 0 ||
+	    strcmp(argv[0], "FCALL") == 0;
 	if (store_cluster_send_cmd(cmd) == -1) {
 		store_cluster_cmd_free(cmd);
 		return -1;

@@ -5,8 +5,11 @@
 # of each script; the order of the scripts is the order of enum
 # store_script_id. A script's shebang line (#!lua flags=no-writes: Redis 7
 # then runs it during CLIENT PAUSE WRITE, as it would a plain read) must be
-# the first line of all, so it goes in front of the prelude.
+# the first line of all, so it goes in front of the prelude. A script that
+# ends in "return main()" is also given as a Redis Function library
+# (library.sh), which store.c loads where the server has Functions.
 set -e
+here=$(dirname "$0")
 out=$1
 prelude=$2
 shift 2
@@ -33,9 +36,19 @@ quote() {
 			quote "$prelude"
 			quote "$f"
 		fi
+		# a script that can be a Redis Function: its library, its name
+		if [ "$(tail -n 1 "$f")" = 'return main()' ]; then
+			echo '	    ,'
+			sh "$here/library.sh" "$prelude" "$f" >"$out.lib"
+			quote "$out.lib"
+			rm -f "$out.lib"
+			echo "	    , \"$(sh "$here/library.sh" -n "$prelude" "$f")\""
+		else
+			echo '	    , NULL, NULL'
+		fi
 		echo '	},'
 	done
-	echo '	{ NULL, NULL }'
+	echo '	{ NULL, NULL, NULL, NULL }'
 	echo '};'
 } >"$out.tmp"
 mv "$out.tmp" "$out"

@@ -70,7 +70,8 @@ local ledger_known = {}
 -- redis.call(cmd, k, ...) on a hash, noting k for ledger_flush.
 local function hwrite(cmd, k, ...)
   ledger_written[k] = true
-  ledger_known[k] = nil
+  -- (Lua 5.1 makes a key to hold even a nil: only when there is one)
+  if ledger_known[k] ~= nil then ledger_known[k] = nil end
   return redis.call(cmd, k, ...)
 end
 
@@ -93,9 +94,18 @@ local function ledger_flush()
     end
   end
   local from = #ARGV[1] + 1
+  -- P issue:I and P task:T, by plain finds (a report writes five hashes)
+  local function id_of(k, kind)
+    local at = from + #kind
+    if string.sub(k, from, at - 1) == kind and
+        not string.find(k, ':', at, true) then
+      return string.sub(k, at)
+    end
+    return nil
+  end
   for k, _ in pairs(ledger_written) do
-    local issue = k:match('^issue:([^:]+)$', from)
-    local task = k:match('^task:([^:]+)$', from)
+    local issue = id_of(k, 'issue:')
+    local task = not issue and id_of(k, 'task:')
     if issue then add(issue) end
     if task then
       for _, i in ipairs(ledger_known[k] or decode_list(hget(k, 'issues'))) do
@@ -137,6 +147,8 @@ end
 -- answer (having run finish, if given, then recorded the ledger rows it
 -- changed); an error reply naming script for an unknown name.
 local function dispatch(script, actions, name, finish)
+  -- nothing an earlier call of a Redis Function left (workflow.lua)
+  ledger_written, ledger_known = {}, {}
   local fn = actions[name]
   if not fn then
     return redis.error_reply(script .. ': unknown action ' .. tostring(name))

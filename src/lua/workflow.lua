@@ -60,12 +60,13 @@
 --                          the ledger's change index (prelude.lua's
 --                          ledger_flush): the issues whose rows changed,
 --                          by the period's sequence; one member per issue
-local P = ARGV[1]
-local action = ARGV[2]
--- submit_batch's ARGV[3] is the generation's constants, which most
--- reports never read (a plain report needs no rule): decoded on first use.
-local req = action ~= 'submit_batch' and cjson.decode(ARGV[3]) or {}
-local now = req.now
+--
+-- The script runs as a Redis Function where the server has them (store.c:
+-- FUNCTION LOAD of the library embed.sh makes, then FCALL): its top level,
+-- which makes some ninety functions, then runs once per load, not once a
+-- call. main() is the call; it starts from nothing the last call left.
+-- As a plain script (EVAL: liaisonctl, tests) its last line runs main().
+local P, action, req, now
 
 local common  -- defined below; used by submit
 local recurrence  -- defined below (复发); used by submit
@@ -374,16 +375,14 @@ local function track_work(task, dept, state)
   end
 end
 
--- A task's fields as it enters (or re-enters) its queue, appended to f.
-local function queued_fields(f, due)
-  for _, v in ipairs({'state', 'queued', 'claimant', '', 'overdue', '',
-      'due_claim', due.claim, 'due_respond', due.respond,
-      'due_resolve', due.resolve, 'claimed_at', '', 'responded_at', '',
-      'resolved_at', '', 'returned_at', '', 'due_return',
-      due.returnable or ''}) do
-    f[#f + 1] = v
-  end
-  return f
+-- A task's fields as it enters (or re-enters) its queue, flat for HSET:
+-- one table made whole (a table grown field by field is remade as it grows).
+local function queued_fields(due)
+  return {'state', 'queued', 'claimant', '', 'overdue', '',
+    'due_claim', due.claim, 'due_respond', due.respond,
+    'due_resolve', due.resolve, 'claimed_at', '', 'responded_at', '',
+    'resolved_at', '', 'returned_at', '', 'due_return',
+    due.returnable or ''}
 end
 
 local function queue_score(task, created)
@@ -396,7 +395,7 @@ local function queue_open(task, dept, created)
 end
 
 local function enqueue(task, dept, due, created)
-  hwrite('HSET', key('task', task), unpack(queued_fields({}, due)))
+  hwrite('HSET', key('task', task), unpack(queued_fields(due)))
   queue_open(task, dept, created)
   set_deadline(task, 'claim', due.claim)
   track_work(task, dept, 'queued')
@@ -408,13 +407,11 @@ end
 local function new_task(dept, issues, due)
   local task = 'T' .. next_id('task')
   local entry = redis.call('XADD', key('queue', dept), '*', 'task', task)
-  local f = queued_fields({'id', task, 'department', dept,
-    'issues', encode_list(issues), 'created', now, 'response', '',
-    'resolution', '', 'entry', entry}, due)
-  f[#f + 1] = 'deadline'
-  f[#f + 1] = due.claim
   local tk = key('task', task)
-  hwrite('HSET', tk, unpack(f))
+  hwrite('HSET', tk, 'id', task, 'department', dept,
+    'issues', encode_list(issues), 'created', now, 'response', '',
+    'resolution', '', 'entry', entry, 'deadline', due.claim,
+    unpack(queued_fields(due)))
   ledger_note(tk, issues)
   later('ZADD', key('open', dept), queue_score(task, now), task)
   later('ZADD', key('deadlines'), due.claim, 'claim:' .. task)
@@ -734,6 +731,17 @@ local function submit_linked(issue, it)
   return issue_answer(issue, it, h[1], h[2], h[3], task_json)
 end
 
+-- A new issue's hash, flat for HSET (tasks: its tasks' JSON).
+local function issue_fields(issue, report, it, tasks)
+  return {'id', issue, 'report', report,
+    'officer', req.officer, 'enterprise', it.enterprise, 'topic', it.topic,
+    'title', it.title, 'detail', it.detail,
+    'difficult', it.difficult and '1' or '0', 'period', req.period,
+    'category', it.category, 'category_by', 'rule', 'state', 'queued',
+    'departments', enc(it.departments), 'tasks', tasks, 'group', '',
+    'reopens', '0', 'created', now}
+end
+
 local function submit(body_hash, idem, ttl)
   if req.token then
     local t = redis.call('HMGET', key('token', req.token), 'role', 'id')
@@ -779,23 +787,16 @@ local function submit(body_hash, idem, ttl)
   for _, it in ipairs(req.items) do
     local issue = 'I' .. next_id('issue')
     local ik = key('issue', issue)
-    local fields = {'id', issue, 'report', report,
-      'officer', req.officer, 'enterprise', it.enterprise, 'topic', it.topic,
-      'title', it.title, 'detail', it.detail,
-      'difficult', it.difficult and '1' or '0', 'period', req.period,
-      'category', it.category, 'category_by', 'rule', 'state', 'queued',
-      'departments', enc(it.departments), 'tasks', '[]', 'group', '',
-      'reopens', '0', 'created', now}
     counted[it.topic] = trend_count(req.period, it.topic, it.enterprise) or
       counted[it.topic]
     history(issue, req.actor, 'created', 'reported for period ' .. req.period)
     history(issue, 'system', 'routed', it.route_reason)
     history(issue, 'system', 'classified', it.category .. ': ' .. it.reason)
-    for _, index in ipairs({'issues', 'issues:period:' .. req.period,
-        'issues:officer:' .. req.officer, 'issues:category:' .. it.category,
-        'issues:state:queued'}) do
-      later('ZADD', P .. index, now, issue)
-    end
+    later('ZADD', key('issues'), now, issue)
+    later('ZADD', key('issues:period', req.period), now, issue)
+    later('ZADD', key('issues:officer', req.officer), now, issue)
+    later('ZADD', key('issues:category', it.category), now, issue)
+    later('ZADD', key('issues:state:queued'), now, issue)
     issue_ids[#issue_ids + 1] = issue
     if not it.recurrence_of and not it.common and #it.departments > 0 then
       -- Neither a recurrence nor a common issue: tasks of its own, all
@@ -804,15 +805,12 @@ local function submit(body_hash, idem, ttl)
       -- made without a read.
       local task_json = {}
       local tasks = submit_tasks(issue, it.departments, task_json)
-      for i = 1, #fields, 2 do
-        if fields[i] == 'tasks' then fields[i + 1] = enc(tasks) end
-      end
-      hwrite('HSET', ik, unpack(fields))
+      hwrite('HSET', ik, unpack(issue_fields(issue, report, it, enc(tasks))))
       ledger_note(ik, req.period)
       issue_json[#issue_json + 1] = issue_answer(issue, it, it.category,
         'queued', '', task_json)
     else
-      hwrite('HSET', ik, unpack(fields))
+      hwrite('HSET', ik, unpack(issue_fields(issue, report, it, '[]')))
       issue_json[#issue_json + 1] = submit_linked(issue, it)
     end
   end
@@ -883,9 +881,11 @@ local function submit_batch()
   return out
 end
 
--- The actions but a report's, made only when one of them is called: the
--- top level runs on every call, and each function it makes costs Redis
--- more the more locals are above it (Lua's search for its upvalues).
+-- The actions but a report's, made only when one of them is called: as a
+-- plain script the top level runs on every call, and each function it
+-- makes costs Redis more the more locals are above it (Lua's search for
+-- its upvalues). As a Function they are made once: nothing here may keep
+-- a call's state outside its actions (main() resets the file's).
 local function other_actions()
   -- ---- actions: a department's steps ----
 
@@ -1348,10 +1348,31 @@ local function other_actions()
   }
 end
 
-local actions = {
+local other  -- other_actions(), made by the first call of one of them
+local report_actions = {
   submit = function() return submit_held(ARGV[4], ARGV[5], ARGV[6]) end,
   submit_batch = submit_batch,
 }
-if not actions[action] then actions = other_actions() end
-return dispatch('workflow.lua', actions, action, later_flush)
 
+-- One call: ARGV is this call's. A Function's upvalues outlive the call,
+-- so every state a call keeps is made anew here (an error half-way leaves
+-- it behind).
+local function main()
+  P, action = ARGV[1], ARGV[2]
+  -- submit_batch's ARGV[3] is the generation's constants, which most
+  -- reports never read (a plain report needs no rule): decoded on first use.
+  req = action ~= 'submit_batch' and cjson.decode(ARGV[3]) or {}
+  now = req.now
+  later_order, later_args, later_cmd = {}, {}, {}
+  later_incr_order, later_incrs = {}, {}
+  later_expires, later_expire_order = {}, {}
+  seq_last, held, held_order, trend_past = {}, nil, nil, {}
+  local actions = report_actions
+  if not actions[action] then
+    -- made once per load as a Function: they keep no state of their own
+    other = other or other_actions()
+    actions = other
+  end
+  return dispatch('workflow.lua', actions, action, later_flush)
+end
+return main()

@@ -62,8 +62,8 @@ def main():
         t.join(30)
         trips = lib.metric(st.d.metrics(), "liaisond_http_redis_round_trips_total", route=ROUTE) - trips
         token = sum(1 for c in seen if c.startswith("HGETALL") and " token:" in c.replace(lib.PREFIX, " "))
-        submit = sum(1 for c in seen if c.startswith("EVALSHA") and " submit_batch " in c)
-        finished = sum(1 for c in seen if c.startswith("EVALSHA") and " finished " in c)
+        submit = sum(1 for c in seen if c.startswith(("EVALSHA", "FCALL")) and " submit_batch " in c)
+        finished = sum(1 for c in seen if c.startswith(("EVALSHA", "FCALL")) and " finished " in c)
         print("report_round_trips: %s" % lib.LIAISOND)
         print("report_round_trips: %d reports; per report: token reads %.2f, recurrence reads %.2f, "
               "store calls %.2f, in all %.2f; the daemon's counter %.2f"

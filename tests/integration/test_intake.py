@@ -128,8 +128,9 @@ def test_a_failing_report_fails_alone_in_its_batch(stack, officers):
 
 
 def script_calls(stack, post, batches=1):
-    """Run post() under MONITOR; the daemon's EVALSHA actions ("finished",
-    "submit_batch" ...) up to and including its batches-th store call."""
+    """Run post() under MONITOR; the daemon's script actions ("finished",
+    "submit_batch" ...; EVALSHA, or FCALL of workflow.lua's Function) up to
+    and including its batches-th store call."""
     seen = []
     deadline = time.monotonic() + 30
     with stack.r.monitor() as m:
@@ -139,8 +140,9 @@ def script_calls(stack, post, batches=1):
             # so that a daemon that never stores fails the test
             assert time.monotonic() < deadline, "no store call seen: %s" % seen
             cmd = m.next_command()["command"].split()
-            # EVALSHA sha numkeys key... prefix action ...
-            if len(cmd) > 3 and cmd[0] == "EVALSHA" and cmd[2].isdigit():
+            # EVALSHA sha numkeys key... prefix action ... (FCALL name ...)
+            if len(cmd) > 3 and cmd[0] in ("EVALSHA", "FCALL") and \
+                    cmd[2].isdigit():
                 at = 3 + int(cmd[2]) + 1
                 if len(cmd) > at:
                     seen.append(cmd[at])
