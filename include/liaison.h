@@ -168,6 +168,9 @@ struct ledger {
 	struct ledger_memo *memo;        /* answers rendered as scored
 	                                  * (ledger_memo.c) */
 	size_t nmemo;
+	char *scores_text[3];            /* the scorecards' JSON as scored:
+	                                  * departments, total, by_category
+	                                  * (ledger_json; dropped with the memo) */
 	/* The zone's total of each earlier period as frozen, oldest first,
 	 * when the read asked for them (ledger_cache.c, for /ledger's line);
 	 * NULL where a period is not frozen. */
@@ -216,6 +219,8 @@ const char *ledger_satisfaction_zh(const char *);
 int ledger_satisfied(const char *);
 struct cJSON *ledger_score_json(const struct ledger_score *);
 struct cJSON *ledger_json(struct ledger *, const struct roster *,
+    const struct ledger_filter *, int show_enterprises);
+struct cJSON *ledger_json_printed(struct ledger *, const struct roster *,
     const struct ledger_filter *, int show_enterprises);
 void ledger_free(struct ledger *);
 #define LEDGER_MOMENTS 3      /* when a task's counts change with time */

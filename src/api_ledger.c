@@ -42,7 +42,7 @@ api_ledger_read(struct request *r, struct ledger *l)
 	    f->state ? f->state : "", f->limit, f->offset,
 	    r->config->ledger_show_enterprises);
 	if ((body = ledger_memo_get(l, key, &total)) == NULL) {
-		root = ledger_json(l, r->roster, f,
+		root = ledger_json_printed(l, r->roster, f,
 		    r->config->ledger_show_enterprises);
 		cJSON_AddStringToObject(root, "period", a->period);
 		snprintf(count, sizeof count, "%zu",

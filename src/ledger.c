@@ -961,6 +961,61 @@ ledger_issue_json(const struct ledger *l, const struct ledger_issue *is,
 	return obj;
 }
 
+#define LEDGER_SCORES_PARTS 3
+
+/* The scorecards' parts of an answer as trees: departments, total,
+ * by_category. */
+static void
+ledger_scores_trees(const struct ledger *l, cJSON *part[LEDGER_SCORES_PARTS])
+{
+	size_t i;
+
+	part[0] = cJSON_CreateArray();
+	for (i = 0; i < l->nscores; i++)
+		cJSON_AddItemToArray(part[0], ledger_score_json(&l->scores[i]));
+	part[1] = ledger_score_json(&l->total);
+	part[2] = cJSON_CreateObject();
+	for (i = 0; i < CATEGORY_COUNT; i++)
+		cJSON_AddNumberToObject(part[2], issue_categories[i],
+		    l->by_category[i]);
+}
+
+/*
+ * The scorecards into root: as trees, or (printed) as raw JSON printed
+ * once per scoring and kept with the memo (dropped with it): readers who
+ * vary the page or the filter get answers the memo does not hold, and each
+ * one paid for every department's scorecard printed again (perf,
+ * ledger_flood READER=vary: malloc and the doubles' printf and sscanf were
+ * most of the loop's time), where its page is 10 rows.
+ */
+static void
+ledger_add_scores(cJSON *root, struct ledger *l, int printed)
+{
+	static const char *const names[LEDGER_SCORES_PARTS] = {
+	    "departments", "total", "by_category" };
+	cJSON *part[LEDGER_SCORES_PARTS];
+	int built = !printed || l->scores_text[0] == NULL;
+	size_t i;
+
+	if (built)
+		ledger_scores_trees(l, part);
+	for (i = 0; i < LEDGER_SCORES_PARTS; i++) {
+		if (!printed) {
+			cJSON_AddItemToObject(root, names[i], part[i]);
+			continue;
+		}
+		if (built) {
+			if ((l->scores_text[i] =
+			    cJSON_PrintUnformatted(part[i])) == NULL)
+				fatalx("out of memory");
+			cJSON_Delete(part[i]);
+		}
+		if (cJSON_AddRawToObject(root, names[i], l->scores_text[i]) ==
+		    NULL)
+			fatalx("out of memory");
+	}
+}
+
 /*
  * The public ledger: the scorecards, the counts by category and the issues
  * that pass the filter, a page of them (f->offset, f->limit: its rows
@@ -969,24 +1024,17 @@ ledger_issue_json(const struct ledger *l, const struct ledger_issue *is,
  * each with "periods_open") and, when it is frozen, its "snapshot". Who reported an issue and its detail are
  * never shown; the enterprise only when show_enterprises is set.
  */
-cJSON *
-ledger_json(struct ledger *l, const struct roster *roster,
-    const struct ledger_filter *f, int show_enterprises)
+static cJSON *
+ledger_json_build(struct ledger *l, const struct roster *roster,
+    const struct ledger_filter *f, int show_enterprises, int printed)
 {
-	cJSON *root = cJSON_CreateObject(), *list, *obj, *cat;
+	cJSON *root = cJSON_CreateObject(), *list, *obj;
 	struct period mine, theirs;
 	size_t i, pos, offset, limit;
 
 	cJSON_AddStringToObject(root, "zone", roster->zone_name);
 	ledger_add_time(root, "generated", l->now);
-	list = cJSON_AddArrayToObject(root, "departments");
-	for (i = 0; i < l->nscores; i++)
-		cJSON_AddItemToArray(list, ledger_score_json(&l->scores[i]));
-	cJSON_AddItemToObject(root, "total", ledger_score_json(&l->total));
-	cat = cJSON_AddObjectToObject(root, "by_category");
-	for (i = 0; i < CATEGORY_COUNT; i++)
-		cJSON_AddNumberToObject(cat, issue_categories[i],
-		    l->by_category[i]);
+	ledger_add_scores(root, l, printed);
 
 	list = cJSON_AddArrayToObject(root, "issues");
 	/* No filter: every issue, unpaged. */
@@ -1017,6 +1065,24 @@ ledger_json(struct ledger *l, const struct roster *roster,
 		cJSON_AddItemToArray(list, obj);
 	}
 	return root;
+}
+
+cJSON *
+ledger_json(struct ledger *l, const struct roster *roster,
+    const struct ledger_filter *f, int show_enterprises)
+{
+	return ledger_json_build(l, roster, f, show_enterprises, 0);
+}
+
+/*
+ * The same, its scorecards printed once per scoring (raw JSON: print it,
+ * do not read it back): the public ledger's answers, many a second.
+ */
+cJSON *
+ledger_json_printed(struct ledger *l, const struct roster *roster,
+    const struct ledger_filter *f, int show_enterprises)
+{
+	return ledger_json_build(l, roster, f, show_enterprises, 1);
 }
 
 /* --- freeing ------------------------------------------------------------- */

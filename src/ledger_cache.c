@@ -15,7 +15,8 @@
  * index above S (prelude.lua's ledger_flush; the index is in Redis, so
  * every daemon of the zone reads the same one). After that the copy is
  * brought up to date by reading only the issues changed since its
- * sequence (ledger.lua's "changes", LEDGER_CACHE_SLICE a call) and
+ * sequence (ledger.lua's "changes"; while claims wait for Redis,
+ * LEDGER_CACHE_CHANGES a call, paced by LEDGER_CACHE_REDIS_DUTY) and
  * patching it (ledger_patch.c); the scorecards follow the patch, each
  * changed issue's counts taken away and added again (ledger_tally.c), so
  * a catch-up costs the loop the changed issues, not the period's 10^5,
@@ -32,9 +33,11 @@
  * than LEDGER_CACHE_GAP_MS (both at most a quarter of the request deadline
  * later): the ledger takes at most a fifth of the loop whatever the rate of
  * changes, and the readers of a period that changes all the time are
- * answered in rounds, a few a second, LEDGER_CACHE_BATCH a loop turn, not
- * as fast as they ask (a flood of them answered at once would hold the
- * loop, and the claims behind it). A read running for longer than half the
+ * answered in rounds, a few a second, not as fast as they ask. Every
+ * reader is answered from a queue, LEDGER_CACHE_BATCH a turn with
+ * LEDGER_CACHE_DUTY times the turn's work left to the rest after it (a
+ * flood of them answered at once would hold the loop, and the claims
+ * behind it). A read running for longer than half the
  * request deadline no longer makes readers wait when there is a copy: they
  * get it (at most a minute old; its "generated" time says when) rather
  * than 503, those who came before as well as those who come after. The
@@ -62,11 +65,35 @@
 #include "daemon.h"
 
 #define LEDGER_CACHE_SLOTS 8
-/* Issues per call of ledger.lua: a few milliseconds of Redis each. */
+/* Issues per call of a whole read: a few milliseconds of Redis each. */
 #define LEDGER_CACHE_SLICE 200
+/*
+ * Changed issues per call of a catch-up while other commands of this
+ * daemon wait for Redis (claims; else LEDGER_CACHE_SLICE). Each claim
+ * that reaches Redis during a call waits for the whole call: 200 changed
+ * issues held Redis 5-25 ms a call (SLOWLOG, ledger_flood), the claims'
+ * p99 with it; 50 hold it a quarter of that. With nothing else waiting,
+ * fewer round trips end the catch-up sooner (its readers get a copy
+ * half caught up once it runs past half the request deadline).
+ */
+#define LEDGER_CACHE_CHANGES 50
+/*
+ * While other commands of this daemon wait for Redis (claims), a
+ * catch-up's next call is sent no sooner than this many times the last
+ * call's round trip after its reply: a backlog of 10^4 changes (a quiet
+ * spell with no reader) read back to back held Redis most of the time for
+ * seconds, and every claim queued behind its calls. With 2 the catch-up
+ * has at most a third of Redis then, less when Redis is slow (the round
+ * trip grows with the claims queued ahead of it); with nothing else
+ * waiting it goes on at once. LEDGER_CACHE_PAUSE_MAX_MS bounds the wait
+ * (a stalled call must not stop the catch-up).
+ */
+#define LEDGER_CACHE_REDIS_DUTY 2
+#define LEDGER_CACHE_PAUSE_MAX_MS 100
 /* The oldest ledger given while a long read runs (below). */
 #define LEDGER_CACHE_STALE_MAX_MS 60000
-/* A catch-up waits this many times the last one's work on the loop. */
+/* A catch-up, and a turn of answers, wait this many times the last
+ * one's work on the loop: the ledger takes at most a fifth of it. */
 #define LEDGER_CACHE_DUTY 4
 /*
  * And at least this long (ms) after the last one: readers of a period that
@@ -107,6 +134,14 @@ struct ledger_cache {
 	} *queue;
 	size_t qhead, qlen, qcap;
 	struct event *drain;             /* the next turn's answers */
+	double drain_at;                 /* metrics_clock() of the next turn
+	                                  * (the duty: ledger_cache_drain) */
+	struct {                         /* the turns since the queue was
+	                                  * last empty, for the log */
+		size_t answered, turns;
+		double first, work, last;    /* s; last: the last turn's work */
+	} run;
+	int stopping;                    /* ledger_cache_stop: start nothing */
 };
 
 /*
@@ -139,7 +174,10 @@ struct ledger_flight {
 	int slicing;                /* 1: a whole read, slice by slice */
 	int running;                /* 0: waits for the running one */
 	int sent;                   /* 0: its start is put off (the duty) */
-	struct event *timer;        /* the put-off start */
+	int calling;                /* a call of it is in Redis */
+	int yielding;               /* a catch-up's calls: others wait */
+	double call_at;             /* metrics_clock() when it was sent */
+	struct event *timer;        /* the put-off start, or next call */
 	struct event *impatient;    /* half the deadline into a catch-up */
 	struct ledger_flight *next;
 };
@@ -272,7 +310,11 @@ ledger_cache_land(struct ledger_cache *c, struct ledger_flight *f)
 		}
 }
 
+static void ledger_cache_serve(struct ledger_flight *, struct ledger *,
+    const void *, double);
 static int ledger_cache_send(struct ledger_flight *);
+static int ledger_cache_next(struct ledger_flight *);
+static void ledger_cache_go(evutil_socket_t, short, void *);
 static int ledger_cache_start(struct ledger_flight *);
 
 /* The period's read running (running = 1) or waiting (0), or NULL. */
@@ -302,62 +344,117 @@ ledger_cache_clear(struct ledger_flight *f)
 	f->ngone = 0;
 }
 
-/* Answer the next LEDGER_CACHE_BATCH readers queued, and come again. */
+/* Answer r (fn) from period's copy, scored for it. */
+static void
+ledger_cache_answer(struct ledger_cache *c, struct request *r, ledger_fn fn,
+    const char *period, int64_t now)
+{
+	int k;
+
+	if ((k = ledger_cache_slot(c, period)) == -1) {
+		/* put out of the cache meanwhile (8 other periods) */
+		evhttp_add_header(evhttp_request_get_output_headers(r->req),
+		    "Retry-After", "1");
+		request_error(r, 503, "unavailable", "the ledger is being read",
+		    NULL);
+		return;
+	}
+	ledger_cache_score_for(c->slot[k].l, r, now);
+	fn(r, c->slot[k].l);            /* answers: r is gone */
+}
+
+static void ledger_cache_drain(evutil_socket_t, short, void *);
+
+/* Run the drain at c->drain_at (metrics_clock()), or at once. */
+static void
+ledger_cache_drain_at(struct daemon *d)
+{
+	struct ledger_cache *c = d->ledger_cache;
+	double wait = c->drain_at - metrics_clock();
+	struct timeval tv = { 0, 0 };
+
+	if (c->drain == NULL)
+		c->drain = evtimer_new(d->base, ledger_cache_drain, d);
+	if (wait > 0) {
+		tv.tv_sec = (time_t)wait;
+		tv.tv_usec = (suseconds_t)((wait - (double)tv.tv_sec) * 1e6);
+	}
+	/* from now, not from the loop turn's start (before the answers) */
+	event_base_update_cache_time(d->base);
+	evtimer_add(c->drain, &tv);
+}
+
+/*
+ * Answer the next LEDGER_CACHE_BATCH readers queued, and come again once
+ * the loop has done LEDGER_CACHE_DUTY times their work on other things.
+ */
 static void
 ledger_cache_drain(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
 	struct ledger_cache *c = d->ledger_cache;
 	struct ledger_cache_queued *q;
-	struct timeval zero = { 0, 0 };
+	double t0 = metrics_clock();
 	int64_t now = util_now_ms();
 	size_t n;
-	int k;
 
 	(void)fd;
 	(void)what;
+	if (c->run.turns++ == 0)
+		c->run.first = t0;
 	for (n = 0; n < LEDGER_CACHE_BATCH && c->qhead < c->qlen; n++) {
 		q = &c->queue[c->qhead++];
-		if (!request_drop(q->r))
-			continue;       /* answered meanwhile (its deadline) */
-		if ((k = ledger_cache_slot(c, q->period)) == -1) {
-			/* put out of the cache meanwhile (8 other periods) */
-			evhttp_add_header(evhttp_request_get_output_headers(
-			    q->r->req), "Retry-After", "1");
-			request_error(q->r, 503, "unavailable",
-			    "the ledger is being read", NULL);
-			continue;
-		}
-		ledger_cache_score_for(c->slot[k].l, q->r, now);
-		q->fn(q->r, c->slot[k].l);      /* answers: r is gone */
+		if (request_drop(q->r))  /* else answered meanwhile (its deadline) */
+			ledger_cache_answer(c, q->r, q->fn, q->period, now);
 	}
-	if (c->qhead < c->qlen)
-		evtimer_add(c->drain, &zero);
-	else
-		c->qhead = c->qlen = 0;
+	c->run.answered += n;
+	c->drain_at = metrics_clock();
+	c->run.last = c->drain_at - t0;
+	c->run.work += c->run.last;
+	c->drain_at += LEDGER_CACHE_DUTY * c->run.last;
+	if (c->qhead < c->qlen) {
+		ledger_cache_drain_at(d);
+		return;
+	}
+	c->qhead = c->qlen = 0;
+	log_debug("ledger: %zu readers answered in %zu turns: %.3f ms of "
+	    "answers (the last turn %.3f), %.3f ms between the turns",
+	    c->run.answered, c->run.turns, c->run.work * 1000,
+	    c->run.last * 1000, (metrics_clock() - c->run.first -
+	    c->run.work) * 1000);
+	memset(&c->run, 0, sizeof c->run);
 }
 
-/* Queue w (still held) to be answered from period's copy in a later turn. */
+/*
+ * Answer r (held, fn) from period's copy in a later turn, in the queue's
+ * order (ledger_cache_drain). Every reader of the ledger comes this way
+ * (its routes need no token), from a fresh copy as from a catch-up or a
+ * stale copy: rendering pages that vary costs the loop 0.1-0.2 ms each,
+ * and 200 readers answered as fast as they asked took the loop (and the
+ * CPU the claims and Redis share) from the claims.
+ */
 static void
-ledger_cache_enqueue(struct daemon *d, const struct ledger_flight_waiter *w,
+ledger_cache_give(struct daemon *d, struct request *r, ledger_fn fn,
     const char *period)
 {
 	struct ledger_cache *c = d->ledger_cache;
-	struct timeval zero = { 0, 0 };
-
+	if (c->qhead > 0 && c->qhead * 2 >= c->qlen) {  /* room at the front */
+		memmove(c->queue, &c->queue[c->qhead],
+		    (c->qlen - c->qhead) * sizeof *c->queue);
+		c->qlen -= c->qhead;
+		c->qhead = 0;
+	}
 	if (c->qlen == c->qcap) {
 		c->qcap = c->qcap ? c->qcap * 2 : 64;
 		c->queue = xreallocarray(c->queue, c->qcap, sizeof *c->queue);
 	}
-	c->queue[c->qlen].r = w->r;
-	c->queue[c->qlen].fn = w->fn;
+	c->queue[c->qlen].r = r;
+	c->queue[c->qlen].fn = fn;
 	snprintf(c->queue[c->qlen].period, sizeof c->queue[c->qlen].period,
 	    "%s", period);
 	c->qlen++;
-	if (c->drain == NULL)
-		c->drain = evtimer_new(d->base, ledger_cache_drain, d);
-	if (!evtimer_pending(c->drain, NULL))
-		evtimer_add(c->drain, &zero);
+	if (c->drain == NULL || !evtimer_pending(c->drain, NULL))
+		ledger_cache_drain_at(d);
 }
 
 /*
@@ -367,6 +464,7 @@ ledger_cache_enqueue(struct daemon *d, const struct ledger_flight_waiter *w,
 void
 ledger_cache_stop(struct ledger_cache *c)
 {
+	struct ledger_flight *f;
 	struct request *r;
 
 	for (; c->qhead < c->qlen; c->qhead++) {
@@ -379,6 +477,17 @@ ledger_cache_stop(struct ledger_cache *c)
 		    NULL);
 	}
 	c->qhead = c->qlen = 0;
+	/*
+	 * The reads put off (a duty's timer) end here, their waiters 503;
+	 * those with a call in Redis end as the store fails it.
+	 */
+	c->stopping = 1;
+	do {
+		for (f = c->flights; f != NULL && f->calling; f = f->next)
+			;
+		if (f != NULL)
+			ledger_cache_serve(f, NULL, NULL, 0);
+	} while (f != NULL);
 }
 
 /*
@@ -403,7 +512,8 @@ ledger_cache_serve(struct ledger_flight *f, struct ledger *l,
 	ledger_cache_land(d->ledger_cache, f);
 	if (t0 > 0 && l != NULL && ledger_cache_slot(c, f->period) != -1) {
 		for (i = 0; i < f->nwaiters; i++)    /* a kept copy */
-			ledger_cache_enqueue(d, &f->waiters[i], f->period);
+			ledger_cache_give(d, f->waiters[i].r,
+			    f->waiters[i].fn, f->period);
 		f->nwaiters = 0;
 	}
 	for (i = 0; i < f->nwaiters; i++) {
@@ -532,10 +642,20 @@ ledger_cache_marks(struct ledger_flight *f, const redisReply *reply,
 	}
 }
 
+/* Do other commands of this daemon wait for Redis (claims)? */
+static int
+ledger_cache_others(const struct ledger_flight *f)
+{
+	const redisAsyncContext *ac = f->daemon->store->ctx;
+
+	return ac != NULL && ac->replies.head != NULL;
+}
+
 /* Begin the catch-up of f from since (after a whole read, or of a copy). */
 static int
 ledger_cache_catch_up(struct ledger_flight *f, uint64_t since)
 {
+	f->yielding = ledger_cache_others(f);
 	f->since = since;
 	f->upto = 0;
 	f->l = ledger_new();
@@ -555,6 +675,7 @@ ledger_cache_read(redisAsyncContext *ac, void *reply, void *privdata)
 	int n = -1, k = -1;
 
 	(void)ac;
+	f->calling = 0;
 	if (rr != NULL && !store_reply_is_error(f->daemon->store, rr) &&
 	    rr->type == REDIS_REPLY_ARRAY) {
 		ledger_cache_marks(f, rr, &seq);
@@ -595,11 +716,44 @@ ledger_cache_read(redisAsyncContext *ac, void *reply, void *privdata)
 		ledger_cache_patch(f, f->whole != NULL ? f->whole :
 		    c->slot[k].l);
 		f->since = seq;
-		if (ledger_cache_send(f) == -1)
+		if (ledger_cache_next(f) == -1)
 			ledger_cache_serve(f, NULL, NULL, 0);
 		return;
 	}
 	ledger_cache_caught_up(f, seq, reply);
+}
+
+/*
+ * Send a catch-up's next call, LEDGER_CACHE_REDIS_DUTY times the last
+ * one's round trip from now (at most LEDGER_CACHE_PAUSE_MAX_MS) when other
+ * commands wait for Redis on this daemon's connection: Redis serves them
+ * in between. -1 when Redis is down.
+ */
+static int
+ledger_cache_next(struct ledger_flight *f)
+{
+	double rtt = metrics_clock() - f->call_at;
+	double wait = LEDGER_CACHE_REDIS_DUTY * rtt;
+	struct timeval tv;
+
+	if (!(f->yielding = ledger_cache_others(f)))
+		wait = 0;               /* nothing else waits */
+	if (wait > LEDGER_CACHE_PAUSE_MAX_MS / 1000.0)
+		wait = LEDGER_CACHE_PAUSE_MAX_MS / 1000.0;
+	if (wait <= 0)
+		return ledger_cache_send(f);
+	log_debug("ledger: %s's next call (at most %d changed issues) in %.3f "
+	    "ms (the last took %.3f ms; other commands wait)", f->period,
+	    LEDGER_CACHE_CHANGES, wait * 1000, rtt * 1000);
+	tv.tv_sec = 0;
+	tv.tv_usec = (suseconds_t)(wait * 1e6);
+	if (f->timer == NULL)
+		f->timer = evtimer_new(f->daemon->base, ledger_cache_go, f);
+	if (f->timer == NULL)
+		return ledger_cache_send(f);
+	event_base_update_cache_time(f->daemon->base);
+	evtimer_add(f->timer, &tv);
+	return 0;
 }
 
 /* Ask for the next call of f's read; -1 when Redis is down. */
@@ -613,16 +767,20 @@ ledger_cache_send(struct ledger_flight *f)
 	    upto };
 
 	snprintf(start, sizeof start, "%zu", f->start);
-	snprintf(count, sizeof count, "%d", LEDGER_CACHE_SLICE);
+	snprintf(count, sizeof count, "%d", f->yielding && !f->slicing ?
+	    LEDGER_CACHE_CHANGES : LEDGER_CACHE_SLICE);
 	snprintf(since, sizeof since, "%" PRIu64, f->since);
 	if (f->upto != 0)
 		snprintf(upto, sizeof upto, "%" PRIu64, f->upto);
 	else
 		upto[0] = '\0';         /* the period's sequence now */
 	ledger_past_periods(f->period, past, sizeof past);
-	if (store_script(f->daemon->store, SCRIPT_LEDGER, ledger_cache_read, f,
+	if (f->daemon->ledger_cache->stopping ||
+	    store_script(f->daemon->store, SCRIPT_LEDGER, ledger_cache_read, f,
 	    f->slicing ? 5 : 6, f->slicing ? whole : changes, NULL) == -1)
 		return -1;
+	f->calling = 1;
+	f->call_at = metrics_clock();
 	f->daemon->ledger_cache->reads++;
 	return 0;
 }
@@ -652,22 +810,15 @@ static void
 ledger_cache_impatient(evutil_socket_t fd, short what, void *arg)
 {
 	struct ledger_flight *f = arg;
-	struct request *r;
-	struct ledger *l;
-	int64_t now = util_now_ms();
 	size_t i;
 
 	(void)fd;
 	(void)what;
-	if ((l = ledger_cache_stale(f->daemon, f->period, now)) == NULL)
+	if (ledger_cache_stale(f->daemon, f->period, util_now_ms()) == NULL)
 		return;
-	for (i = 0; i < f->nwaiters; i++) {
-		r = f->waiters[i].r;
-		if (!request_drop(r))
-			continue;
-		ledger_cache_score_for(l, r, now);
-		f->waiters[i].fn(r, l);         /* answers: r is gone */
-	}
+	for (i = 0; i < f->nwaiters; i++)
+		ledger_cache_give(f->daemon, f->waiters[i].r, f->waiters[i].fn,
+		    f->period);
 	f->nwaiters = 0;
 }
 
@@ -696,7 +847,7 @@ ledger_cache_begin(struct ledger_flight *f)
 	return ledger_cache_send(f);
 }
 
-/* The put-off start of a catch-up (the duty's timer). */
+/* The put-off start of a catch-up, or its next call (the duties' timer). */
 static void
 ledger_cache_go(evutil_socket_t fd, short what, void *arg)
 {
@@ -704,7 +855,7 @@ ledger_cache_go(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (ledger_cache_begin(f) == -1)
+	if ((f->sent ? ledger_cache_send(f) : ledger_cache_begin(f)) == -1)
 		ledger_cache_serve(f, NULL, NULL, 0);
 }
 
@@ -724,6 +875,8 @@ ledger_cache_start(struct ledger_flight *f)
 	struct timeval tv;
 
 	f->running = 1;
+	if (c->stopping)
+		return -1;
 	if (i == -1)
 		return ledger_cache_begin(f);
 	gap = LEDGER_CACHE_DUTY * c->slot[i].busy;
@@ -767,12 +920,11 @@ ledger_cache_fetch(struct request *r, const char *period, ledger_fn fn)
 	struct ledger_cache *c = d->ledger_cache;
 	int64_t now = util_now_ms();
 	struct ledger_flight *f, *run;
-	struct ledger *l;
 
-	if (r->config->ledger_cache_ms > 0 && (l = ledger_cache_get(d, period,
-	    r->config->ledger_cache_ms, now)) != NULL) {
-		ledger_cache_score_for(l, r, now);
-		fn(r, l);
+	if (r->config->ledger_cache_ms > 0 && ledger_cache_get(d, period,
+	    r->config->ledger_cache_ms, now) != NULL) {
+		request_hold(r);
+		ledger_cache_give(d, r, fn, period);
 		return;
 	}
 	if ((run = ledger_cache_flight(c, period, 1)) == NULL) {
@@ -791,9 +943,9 @@ ledger_cache_fetch(struct request *r, const char *period, ledger_fn fn)
 		return;
 	}
 	if (run->sent && now - run->read_at >= r->config->request_timeout_ms /
-	    2 && (l = ledger_cache_stale(d, period, now)) != NULL) {
-		ledger_cache_score_for(l, r, now);
-		fn(r, l);
+	    2 && ledger_cache_stale(d, period, now) != NULL) {
+		request_hold(r);
+		ledger_cache_give(d, r, fn, period);
 		return;
 	}
 	if (!run->sent || run->writes == d->store->writes) {

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "liaison.h"
 
 /* Distinct queries kept per ledger; beyond that the memo starts again. */
@@ -28,6 +30,7 @@ void
 ledger_memo_drop(struct ledger *l)
 {
 	struct ledger_memo *m, *next;
+	size_t i;
 
 	for (m = l->memo; m != NULL; m = next) {
 		next = m->next;
@@ -38,6 +41,10 @@ ledger_memo_drop(struct ledger *l)
 	}
 	l->memo = NULL;
 	l->nmemo = 0;
+	for (i = 0; i < sizeof l->scores_text / sizeof *l->scores_text; i++) {
+		cJSON_free(l->scores_text[i]);
+		l->scores_text[i] = NULL;
+	}
 }
 
 /* The answer rendered for key and its total, or NULL. */

@@ -236,6 +236,118 @@ def test_a_backlog_of_changes_is_patched_a_reply_at_a_time(tmp_path):
         assert sum(parts) >= 1000 and max(parts) <= 200, parts
 
 
+def debug_stack(tmp_path):
+    """A stack (not started) whose daemon logs at debug level."""
+    st = lib.Stack(str(tmp_path), conf={"ledger": {"cache_ms": str(CACHE_MS)}}, start=False)
+    return st
+
+
+def start_debug(st):
+    with open(st.d.conf) as f:
+        text = f.read()
+    with open(st.d.conf, "w") as f:
+        f.write(text.replace("level = info", "level = debug"))
+    st.start()
+
+
+def test_a_catch_up_makes_room_for_claims_between_its_calls(tmp_path):
+    """A backlog of 1,000 changed issues caught up while a department claims
+    all the time: whenever the daemon's other commands wait for Redis as a
+    call of the catch-up comes back, its next call reads at most 50 changed
+    issues (a quarter of a call's hold on Redis, which each claim that comes
+    meanwhile waits out) and waits twice that call's round trip (at most
+    100 ms), so that Redis serves the claims in between instead of the
+    catch-up's calls back to back."""
+    with debug_stack(tmp_path) as st:
+        start_debug(st)
+        o = st.roster["officers"][0]
+        for _ in range(21):
+            submit(st, o["id"], [lib.item(o["enterprises"][i % len(o["enterprises"])], topic="tax")
+                                 for i in range(50)])
+        assert st.d.get("/api/v1/ledger?limit=1").status == 200
+        for _ in range(20):
+            submit(st, o["id"], [lib.item(o["enterprises"][i % len(o["enterprises"])], topic="tax")
+                                 for i in range(50)])
+        lines0 = len(st.d.stderr().splitlines())
+        stop, errors = threading.Event(), []
+        tok = st.token("department", "tax")
+
+        def claimer():
+            try:
+                while not stop.is_set():
+                    resp = st.d.post("/api/v1/departments/tax/claim", {"claimant": "赵六"}, token=tok)
+                    assert resp.status in (200, 204), resp
+            except BaseException as e:      # reported below
+                errors.append(e)
+
+        claimers = [threading.Thread(target=claimer) for _ in range(4)]
+        for t in claimers:
+            t.start()
+        try:
+            resp = st.d.get("/api/v1/ledger?limit=1&state=queued")
+            assert resp.status == 200, resp
+        finally:
+            stop.set()
+            for t in claimers:
+                t.join(30)
+        assert not errors, errors
+        pauses, paused = [], False
+        for x in st.d.stderr().splitlines()[lines0:]:
+            m = re.search(r"next call \(at most 50 changed issues\) in ([\d.]+) ms "
+                          r"\(the last took ([\d.]+) ms", x)
+            if m:
+                pauses.append(m)
+                paused = True
+            elif " patched with " in x and paused:     # the call after the pause
+                assert int(x.split(" patched with ")[1].split()[0]) <= 50, x
+                paused = False
+        assert pauses, "the catch-up's calls went back to back while claims waited"
+        for m in pauses:
+            wait, took = float(m.group(1)), float(m.group(2))
+            assert abs(wait - min(2 * took, 100.0)) < 0.01, m.group(0)
+
+
+def test_a_flood_of_token_less_readers_is_answered_in_paced_turns(tmp_path):
+    """150 token-less readers of an unchanged ledger at once: they are
+    answered 16 a turn, and between two turns the loop is left to the rest
+    (claims) for 4 times the last turn's work, so that the readers take at
+    most a fifth of it however fast they come (on a slow build those past
+    the request deadline get 503 with Retry-After, as any reader kept
+    waiting)."""
+    with debug_stack(tmp_path) as st:
+        start_debug(st)
+        o = st.roster["officers"][0]
+        submit(st, o["id"], [lib.item(o["enterprises"][0], topic="tax") for _ in range(20)])
+        assert st.d.get("/api/v1/ledger?limit=5").status == 200
+        lines0 = len(st.d.stderr().splitlines())
+        codes, errors = [], []
+
+        def reader(k):
+            try:
+                resp = st.d.get("/api/v1/ledger?limit=5&offset=%d" % (k % 20))
+                assert resp.status == 200 or (resp.status == 503 and resp.header("retry-after")), resp
+                codes.append(resp.status)
+            except BaseException as e:      # reported below
+                errors.append(e)
+
+        readers = [threading.Thread(target=reader, args=(k,)) for k in range(150)]
+        for t in readers:
+            t.start()
+        for t in readers:
+            t.join(60)
+        assert not errors, errors
+        assert len(codes) == 150 and codes.count(200) >= 16, codes
+        runs = [re.search(r"(\d+) readers answered in (\d+) turns: ([\d.]+) ms of answers "
+                          r"\(the last turn ([\d.]+)\), ([\d.]+) ms between", x)
+                for x in st.d.stderr().splitlines()[lines0:] if "readers answered in" in x]
+        assert runs and sum(int(m.group(1)) for m in runs) >= 150, runs
+        for m in runs:
+            answered, turns = int(m.group(1)), int(m.group(2))
+            work, last, between = float(m.group(3)), float(m.group(4)), float(m.group(5))
+            assert answered <= 16 * turns, m.group(0)
+            assert between >= 0.99 * 4 * (work - last), m.group(0)
+
+
 def counted(d):
     return lib.metric(d.metrics(), "liaisond_ledger_tasks_counted_total")
 
