@@ -97,7 +97,7 @@ class Hooks(lib.Stack):
     formats of FORMATS, retried on SCHEDULE. clock_at: the daemon runs on a
     test clock (h.d.clock) that starts there."""
 
-    def __init__(self, workdir, conf=None, clock_at=None):
+    def __init__(self, workdir, conf=None, clock_at=None, userinfo=None):
         c = {"webhooks": {"schedule": SCHEDULE, "timeout_ms": 1000}}
         c.update(conf or {})
         super().__init__(workdir, conf=c, sink=ScriptedSink(), start=False)
@@ -112,6 +112,8 @@ class Hooks(lib.Stack):
                 hook.pop("secret", None)
             elif fmt in ("dingtalk", "feishu"):
                 hook["secret"] = secret
+            if userinfo and dept["id"] in userinfo:
+                hook["url"] = hook["url"].replace("//", "//%s@" % userinfo[dept["id"]], 1)
         lib.write_roster(self.d.roster_path, self.roster)
         self.start()
 
@@ -157,6 +159,48 @@ def test_standard_webhook_is_signed_and_carries_the_task(hooks):
     d = h.deliveries(department="hr")
     assert d[0]["status"] == "delivered" and len(d[0]["attempts"]) == 1, d
     assert d[0]["webhook_id"] == req["headers"]["webhook-id"]
+
+
+def test_a_reused_handle_carries_nothing_of_the_previous_delivery(hooks):
+    """libcurl's easy handles are kept and reset between deliveries: each
+    request, one department after another through the same handles, is
+    exactly its own: its URL and query, its headers and no other (hr's
+    signature and hr's basic auth from the URL's user info go to hr only),
+    its body."""
+    h = hooks(userinfo={"hr": "hook:pw"})
+    common = {"host", "user-agent", "accept", "content-type", "content-length"}
+    auth = "Basic " + base64.b64encode(b"hook:pw").decode()
+    secret = h.dept("hr")["webhook"]["secret"]
+
+    def exactly(path, n, names, query):
+        req = h.sink.wait(path, n)[n - 1]
+        assert set(req["headers"]) == names, (path, req["headers"])
+        assert req["query"] == query, (path, req["query"])
+        assert req["headers"]["user-agent"].startswith("liaisond/"), req["headers"]
+        assert req["headers"]["content-type"] == "application/json", req["headers"]
+        assert int(req["headers"]["content-length"]) == len(req["body"]), req
+        lib.wait_for(lambda: all(d["status"] == "delivered" for d in h.deliveries()), 5,
+                     what="every delivery recorded")
+        return req, json.loads(req["body"])
+
+    signed = common | {"authorization", "webhook-id", "webhook-timestamp", "webhook-signature"}
+    for n in (1, 2):                # hr, then the chat robots, then hr again
+        issue = h.file("O00%d" % n, "hiring")
+        req, body = exactly("/hooks/hr", n, signed, {})
+        assert req["headers"]["authorization"] == auth, req["headers"]
+        verify_standard(req, secret)
+        assert body["type"] == "task.queued" and set(body) == {"type", "timestamp", "data"}, body
+        assert body["data"]["task"]["id"] == issue["tasks"][0]["id"], body
+        if n == 2:
+            break
+        h.file("O001", "land")                    # land is a WeCom robot
+        req, body = exactly("/hooks/land", 1, common, {"key": ["wecomkey123"]})
+        assert set(body) == {"msgtype", "markdown"} and set(body["markdown"]) == {"content"}, body
+        h.file("O001", "environment")             # env is a Feishu bot
+        req, body = exactly("/hooks/env", 1, common, {})
+        want = base64.b64encode(hmac.new(("%s\n%s" % (body["timestamp"], FORMATS["env"][1])).encode(),
+                                         b"", hashlib.sha256).digest()).decode()
+        assert body["sign"] == want and body["msg_type"] == "interactive", body
 
 
 def test_a_delivered_report_costs_one_claim(hooks):
