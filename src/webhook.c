@@ -690,6 +690,27 @@ webhook_start(struct webhook *w, struct webhook_transfer *t,
 /* --- from Redis ---------------------------------------------------------- */
 
 /*
+ * A message lives while the claim's reply and the roster do (it is printed
+ * and freed in webhook_send), so its strings are theirs, referred to, not
+ * copied, under constant names. Add value under name to obj.
+ */
+static void
+webhook_message_add(cJSON *obj, const char *name, const char *value)
+{
+	cJSON_AddItemToObjectCS(obj, name, cJSON_CreateStringReference(value));
+}
+
+/* Add the reply's field name to obj ("" when it has none); return it. */
+static const char *
+webhook_message_field(cJSON *obj, const redisReply *hash, const char *name)
+{
+	const char *v = util_reply_field(hash, name);
+
+	webhook_message_add(obj, name, v != NULL ? v : "");
+	return v;
+}
+
+/*
  * What a message says (the backends format it): the task, for each of
  * its issues what a department member needs to act (enterprise and
  * officer by name, topic, title, category, period), and the links to the
@@ -714,26 +735,19 @@ webhook_message_data(const struct generation *g, const redisReply *task,
 		const redisReply *is = issues->element[i];
 
 		o = cJSON_CreateObject();
-		v = util_reply_field(is, "id");
-		cJSON_AddStringToObject(o, "id", v ? v : "");
-		v = util_reply_field(is, "enterprise");
+		webhook_message_field(o, is, "id");
+		v = webhook_message_field(o, is, "enterprise");
 		e = v ? roster_enterprise(roster, v) : NULL;
-		cJSON_AddStringToObject(o, "enterprise", v ? v : "");
-		cJSON_AddStringToObject(o, "enterprise_name", e ? e->name : "");
-		v = util_reply_field(is, "topic");
+		webhook_message_add(o, "enterprise_name", e ? e->name : "");
+		v = webhook_message_field(o, is, "topic");
 		topic = v ? roster_topic(roster, v) : NULL;
-		cJSON_AddStringToObject(o, "topic", v ? v : "");
-		cJSON_AddStringToObject(o, "topic_name", topic ? topic->name : "");
-		v = util_reply_field(is, "officer");
+		webhook_message_add(o, "topic_name", topic ? topic->name : "");
+		v = webhook_message_field(o, is, "officer");
 		off = v ? roster_officer(roster, v) : NULL;
-		cJSON_AddStringToObject(o, "officer", v ? v : "");
-		cJSON_AddStringToObject(o, "officer_name", off ? off->name : "");
-		v = util_reply_field(is, "title");
-		cJSON_AddStringToObject(o, "title", v ? v : "");
-		v = util_reply_field(is, "category");
-		cJSON_AddStringToObject(o, "category", v ? v : "");
-		v = util_reply_field(is, "period");
-		cJSON_AddStringToObject(o, "period", v ? v : "");
+		webhook_message_add(o, "officer_name", off ? off->name : "");
+		webhook_message_field(o, is, "title");
+		webhook_message_field(o, is, "category");
+		webhook_message_field(o, is, "period");
 		cJSON_AddItemToArray(list, o);
 	}
 	/* SPEC §7: where the department acts on it, the task's own anchor. */

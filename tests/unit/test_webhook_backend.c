@@ -361,6 +361,52 @@ test_webhook_backend_hmac_keeps_no_key_between_signatures(void **state)
 }
 
 /*
+ * A context is kept per key (webhook_backend.c): more keys than it keeps,
+ * each signing two messages in a row, round after round, the oldest keys
+ * replaced and set again; keys that differ only in length or in their
+ * last byte; every signature the one-shot HMAC's.
+ */
+static void
+test_webhook_backend_hmac_kept_keys_sign_as_one_shot(void **state)
+{
+	char keys[12][80], got[WEBHOOK_SIGN_SIZE], want[WEBHOOK_SIGN_SIZE];
+	const char *msgs[] = { "1795813204\nmessage", "" };
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen;
+	size_t i, j, round, n = sizeof keys / sizeof keys[0];
+
+	(void)state;
+	for (i = 0; i < n; i++)
+		snprintf(keys[i], sizeof keys[i], "key %zu%s", i % 6,
+		    i < 6 ? "" : i % 2 ? "x" : "!");
+	for (round = 0; round < 3; round++)
+		for (i = 0; i < n; i++)
+			for (j = 0; j < 2; j++) {
+				assert_non_null(HMAC(EVP_sha256(), keys[i],
+				    (int)strlen(keys[i]),
+				    (const unsigned char *)msgs[j],
+				    strlen(msgs[j]), md, &mdlen));
+				EVP_EncodeBlock((unsigned char *)want, md,
+				    (int)mdlen);
+				assert_int_equal(webhook_backend_hmac_base64(
+				    keys[i], strlen(keys[i]), msgs[j],
+				    strlen(msgs[j]), got), 0);
+				assert_string_equal(got, want);
+				/* and a shorter key, its prefix */
+				assert_non_null(HMAC(EVP_sha256(), keys[i],
+				    (int)strlen(keys[i]) - 1,
+				    (const unsigned char *)msgs[j],
+				    strlen(msgs[j]), md, &mdlen));
+				EVP_EncodeBlock((unsigned char *)want, md,
+				    (int)mdlen);
+				assert_int_equal(webhook_backend_hmac_base64(
+				    keys[i], strlen(keys[i]) - 1, msgs[j],
+				    strlen(msgs[j]), got), 0);
+				assert_string_equal(got, want);
+			}
+}
+
+/*
  * DingTalk: computed with python3 as base64(hmac.new(secret, b"1795813204245\n"
  * + secret, sha256)) = "OS+Xdrf2eIRoyw6lSFIrDSMq3z9DUIQdEOmPpP58XPs=", then
  * urllib.parse.quote_plus. Feishu: base64(hmac.new(b"1795813204\n" +
@@ -1174,6 +1220,7 @@ main(void)
 		cmocka_unit_test(test_webhook_backends_say_what_their_endpoint_takes),
 		cmocka_unit_test(test_webhook_standard_signature_matches_the_published_vector),
 		cmocka_unit_test(test_webhook_backend_hmac_keeps_no_key_between_signatures),
+		cmocka_unit_test(test_webhook_backend_hmac_kept_keys_sign_as_one_shot),
 		cmocka_unit_test(test_webhook_robot_signatures_match_python),
 		cmocka_unit_test(test_webhook_id_is_msg_and_the_delivery_id),
 		cmocka_unit_test(test_webhook_standard_body_headers_and_signature),
