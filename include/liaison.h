@@ -998,7 +998,8 @@ extern const struct webhook_backend *const webhook_backends[];
 const struct webhook_backend *webhook_backend_find(const char *name);
 int webhook_backend_id(const char *delivery_id, char *buf, size_t len);
 int webhook_backend_hmac_base64(const void *key, size_t keylen,
-    const void *msg, size_t msglen, char out[WEBHOOK_SIGN_SIZE]);
+    const void *head, size_t headlen, const void *msg, size_t msglen,
+    char out[WEBHOOK_SIGN_SIZE]);
 int webhook_backend_sign_timestamp(const char *secret, long long timestamp,
     int text_is_key, char out[WEBHOOK_SIGN_SIZE]);
 void webhook_backend_header(struct webhook_request *, const char *, ...)

@@ -188,20 +188,23 @@ webhook_backend_hmac_ctx(const void *key, size_t keylen, int keep)
 }
 
 /*
- * Write base64(HMAC-SHA256(key, msg)) to out, NUL-terminated: what all
- * three signing formats put on the wire, each over its own key and
- * message. keep: the key is a lasting one (a secret), worth a context of
- * its own. Return 0 or -1.
+ * Write base64(HMAC-SHA256(key, head + msg)) to out, NUL-terminated: what
+ * all three signing formats put on the wire, each over its own key and
+ * message (the standard format's is its id and time, then the body: two
+ * parts, so the body is not copied). keep: the key is a lasting one (a
+ * secret), worth a context of its own. Return 0 or -1.
  */
 static int
 webhook_backend_hmac(const void *key, size_t keylen, int keep,
-    const void *msg, size_t msglen, char out[WEBHOOK_SIGN_SIZE])
+    const void *head, size_t headlen, const void *msg, size_t msglen,
+    char out[WEBHOOK_SIGN_SIZE])
 {
 	EVP_MAC_CTX *ctx = webhook_backend_hmac_ctx(key, keylen, keep);
 	unsigned char md[EVP_MAX_MD_SIZE];
 	size_t mdlen = 0;
 
 	if (ctx == NULL ||
+	    (headlen > 0 && EVP_MAC_update(ctx, head, headlen) != 1) ||
 	    EVP_MAC_update(ctx, msg, msglen) != 1 ||
 	    EVP_MAC_final(ctx, md, &mdlen, sizeof md) != 1 || mdlen != 32)
 		return -1;
@@ -212,10 +215,12 @@ webhook_backend_hmac(const void *key, size_t keylen, int keep,
 
 /* webhook_backend_hmac under a lasting key (a department's secret). */
 int
-webhook_backend_hmac_base64(const void *key, size_t keylen, const void *msg,
-    size_t msglen, char out[WEBHOOK_SIGN_SIZE])
+webhook_backend_hmac_base64(const void *key, size_t keylen, const void *head,
+    size_t headlen, const void *msg, size_t msglen,
+    char out[WEBHOOK_SIGN_SIZE])
 {
-	return webhook_backend_hmac(key, keylen, 1, msg, msglen, out);
+	return webhook_backend_hmac(key, keylen, 1, head, headlen, msg,
+	    msglen, out);
 }
 
 /*
@@ -234,10 +239,10 @@ webhook_backend_sign_timestamp(const char *secret, long long timestamp,
 	n = xasprintf(&text, "%lld\n%s", timestamp, secret);
 	/* Feishu's key holds the time: used once, not kept. */
 	if (text_is_key)
-		rc = webhook_backend_hmac(text, n, 0, "", 0, out);
+		rc = webhook_backend_hmac(text, n, 0, NULL, 0, "", 0, out);
 	else
-		rc = webhook_backend_hmac_base64(secret, strlen(secret), text,
-		    n, out);
+		rc = webhook_backend_hmac_base64(secret, strlen(secret), NULL,
+		    0, text, n, out);
 	OPENSSL_cleanse(text, n);
 	free(text);
 	return rc;
@@ -258,14 +263,37 @@ webhook_backend_header(struct webhook_request *r, const char *fmt, ...)
 	r->nheaders++;
 }
 
-/* Print obj into r's body (replacing any) and free obj. */
+/*
+ * Print obj into r's body (replacing any) and free obj. cJSON prints into
+ * a buffer kept for the next body, so that a body is not grown by
+ * reallocation as cJSON_PrintUnformatted does from 256 bytes; a body that
+ * does not fit is printed that way, and the buffer made room for the next
+ * one. Only the loop builds requests.
+ */
 void
 webhook_backend_body(struct webhook_request *r, struct cJSON *obj)
 {
+	static char *buf;
+	static size_t size = 8192;
+
 	free(r->body);
-	if ((r->body = cJSON_PrintUnformatted(obj)) == NULL)
-		fatalx("webhook_backend_body: cJSON_PrintUnformatted failed");
-	r->bodylen = strlen(r->body);
+	if (buf == NULL)
+		buf = xmalloc(size);
+	if (cJSON_PrintPreallocated(obj, buf, (int)size, 0)) {
+		r->bodylen = strlen(buf);
+		r->body = xmalloc(r->bodylen + 1);
+		memcpy(r->body, buf, r->bodylen + 1);
+	} else {
+		if ((r->body = cJSON_PrintUnformatted(obj)) == NULL)
+			fatalx("webhook_backend_body: cJSON_PrintUnformatted "
+			    "failed");
+		r->bodylen = strlen(r->body);
+		if (r->bodylen < 1024 * 1024) {
+			free(buf);
+			size = 2 * (r->bodylen + 1);
+			buf = xmalloc(size);
+		}
+	}
 	cJSON_Delete(obj);
 }
 

@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -76,23 +77,20 @@ webhook_standard_sign(const char *secret, const struct webhook_attempt *a,
     const char *body, size_t bodylen, char out[WEBHOOK_SIGNATURE_SIZE])
 {
 	unsigned char *key;
-	size_t keylen, prefix;
-	char *msg;
-	int rc;
+	size_t keylen;
+	char head[WEBHOOK_ID_SIZE + 32];
+	int rc, n;
 
 	if ((key = webhook_standard_key(secret, &keylen)) == NULL)
 		return -1;
-	prefix = (size_t)xasprintf(&msg, "%s.%lld.", a->msg_id,
+	n = snprintf(head, sizeof head, "%s.%lld.", a->msg_id,
 	    (long long)a->now_s);
-	msg = xreallocarray(msg, prefix + bodylen + 1, 1);
-	memcpy(msg + prefix, body, bodylen);
-	msg[prefix + bodylen] = '\0';
 	memcpy(out, "v1,", 3);
-	rc = webhook_backend_hmac_base64(key, keylen, msg, prefix + bodylen,
-	    out + 3);
+	rc = n < 0 || (size_t)n >= sizeof head ? -1 :
+	    webhook_backend_hmac_base64(key, keylen, head, (size_t)n, body,
+	    bodylen, out + 3);
 	OPENSSL_cleanse(key, keylen);
 	free(key);
-	free(msg);
 	return rc;
 }
 
