@@ -20,7 +20,9 @@
  * A delivery whose daemon dies mid-flight keeps its lease and is sent
  * again when the lease ends: at least once, always with the same
  * webhook-id. Entries read by a daemon that died before enqueuing them are
- * taken over with XAUTOCLAIM after OUTBOX_IDLE_MS.
+ * taken over with XAUTOCLAIM after OUTBOX_IDLE_MS. Every read of the group
+ * takes at most OUTBOX_READ_MAX entries (one enqueue call each); a full one
+ * is followed by the next at once.
  *
  * Nothing polls while the watch is up: the engine sleeps until the next
  * due time it knows of (a retry, the end of quiet hours, a chat robot's

@@ -116,8 +116,14 @@ def report(r):
     reads = stats.get("cmdstat_xreadgroup", {}).get("calls", 0) + \
         stats.get("cmdstat_xautoclaim", {}).get("calls", 0)
     acks = stats.get("cmdstat_xack", {}).get("calls", 0)
+    lag = "?"
+    for g in r.execute_command("XINFO", "GROUPS", "bench:outbox") or []:
+        g = dict(zip(g[::2], g[1::2]))
+        if g.get(b"name") == b"webhooks" and g.get(b"lag") is not None:
+            lag = g[b"lag"]
     print("redis outbox: %d entries acknowledged, %d reads of the group "
-          "(%.1f entries a read)" % (acks, reads, acks / reads if reads else 0))
+          "(%.1f entries a read), %s not yet read at the end" %
+          (acks, reads, acks / reads if reads else 0, lag))
 
 
 def main():

@@ -325,7 +325,7 @@ def outbox_copy_pending_for(h, consumer):
     return added.decode()
 
 
-READ_MAX = 16     # OUTBOX_READ_MAX (include/daemon.h): entries an enqueue call takes
+READ_MAX = 64     # OUTBOX_READ_MAX (include/daemon.h): entries an enqueue call takes
 
 
 def outbox_copies_pending_for(h, consumer, n):
@@ -386,16 +386,16 @@ def assert_enqueued_in_pieces_and_delivered_once(h, calls, ids):
     assert all(len(c) <= READ_MAX for c in mine), [len(c) for c in mine]
     assert [i for c in mine for i in c] == ids, mine
     lib.wait_for(lambda: all(h.r.hget(lib.PREFIX + "delivery:" + i, "status") == b"delivered" for i in ids),
-                 20, what="every entry delivered")
+                 30, what="every entry delivered")
     assert all(h.r.llen(lib.PREFIX + "delivery:" + i + ":attempts") == 1 for i in ids)
     assert h.r.xpending(lib.PREFIX + "outbox", "webhooks")["pending"] == 0
 
 
 def test_a_burst_of_entries_is_enqueued_in_pieces_each_once_in_order(hooks):
-    """40 entries committed at once (one MULTI): the watch reads them
+    """150 entries committed at once (one MULTI): the watch reads them
     READ_MAX at a time, so that no deliver.lua enqueue holds Redis (and the
     reports behind it) for the whole burst; every entry becomes one
-    delivery, in order, sent once. Main read 100 an answer: one call of 40."""
+    delivery, in order, sent once. Reads of 100 made a call of 100."""
     h = hooks()
     h.file("O001", "hiring")
     h.sink.wait("/hooks/hr", 1)
@@ -404,19 +404,20 @@ def test_a_burst_of_entries_is_enqueued_in_pieces_each_once_in_order(hooks):
     fields = h.r.xrevrange(box, count=1)[0][1]
     with EnqueueCalls(h) as seen:
         p = h.r.pipeline(transaction=True)
-        for _ in range(40):
+        for _ in range(150):
             p.xadd(box, fields)
         ids = [i.decode() for i in p.execute()]
-        h.sink.wait("/hooks/hr", 41, timeout=20)
+        h.sink.wait("/hooks/hr", 151, timeout=30)
         calls = seen.stop()
     assert_enqueued_in_pieces_and_delivered_once(h, calls, ids)
 
 
 def test_a_long_list_read_before_the_connection_was_lost_is_handed_over_in_pieces(hooks):
-    """40 entries pending under the daemon's own name (read, never handed
+    """150 entries pending under the daemon's own name (read, never handed
     over, a daemon killed between pieces leaves the same): the new watch
     reads them READ_MAX at a time, each read going on after the last one
-    read, and every one is delivered once."""
+    read, and every one is delivered once. The watch read "0" once, then
+    only new entries: those past its first read waited for a take-over."""
     h = hooks()
     h.file("O001", "hiring")
     h.sink.wait("/hooks/hr", 1)
@@ -424,10 +425,10 @@ def test_a_long_list_read_before_the_connection_was_lost_is_handed_over_in_piece
     me = [c["name"] for c in h.r.xinfo_consumers(lib.PREFIX + "outbox", "webhooks")]
     assert len(me) == 1, me
     with EnqueueCalls(h) as seen:
-        ids = outbox_copies_pending_for(h, me[0], 40)
+        ids = outbox_copies_pending_for(h, me[0], 150)
         for cid in watch_connections(h):
             h.r.client_kill_filter(_id=cid)
-        h.sink.wait("/hooks/hr", 41, timeout=20)
+        h.sink.wait("/hooks/hr", 151, timeout=30)
         calls = seen.stop()
     assert_enqueued_in_pieces_and_delivered_once(h, calls, ids)
 
@@ -503,9 +504,9 @@ def test_a_dead_daemons_unread_entries_are_taken_over(hooks):
 
 
 def test_a_dead_daemons_entries_are_all_taken_over_in_pieces(hooks):
-    """A dead daemon's 40 unread entries: taken over READ_MAX at a time, the
+    """A dead daemon's 150 unread entries: taken over READ_MAX at a time, the
     next piece at once (not 30 s later), every one delivered once."""
-    n = 40
+    n = 150
     start = datetime.datetime.now(lib.TZ)
     h = hooks(clock_at=start)
     h.file("O001", "hiring")
@@ -514,7 +515,7 @@ def test_a_dead_daemons_entries_are_all_taken_over_in_pieces(hooks):
     h.r.xclaim(lib.PREFIX + "outbox", "webhooks", "gone-host:1", 0, ids, idle=60000, justid=True)
     with EnqueueCalls(h) as seen:
         h.d.clock.set(start + datetime.timedelta(seconds=31))
-        h.sink.wait("/hooks/hr", 1 + n, timeout=20)
+        h.sink.wait("/hooks/hr", 1 + n, timeout=30)
         calls = seen.stop()
     assert_enqueued_in_pieces_and_delivered_once(h, calls, ids)
 
