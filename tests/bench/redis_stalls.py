@@ -115,15 +115,14 @@ def report(r):
     stats = r.info("commandstats")
     reads = stats.get("cmdstat_xreadgroup", {}).get("calls", 0) + \
         stats.get("cmdstat_xautoclaim", {}).get("calls", 0)
-    acks = stats.get("cmdstat_xack", {}).get("calls", 0)
-    lag = "?"
+    got, lag = 0, "?"
     for g in r.execute_command("XINFO", "GROUPS", "bench:outbox") or []:
         g = dict(zip(g[::2], g[1::2]))
-        if g.get(b"name") == b"webhooks" and g.get(b"lag") is not None:
-            lag = g[b"lag"]
-    print("redis outbox: %d entries acknowledged, %d reads of the group "
+        if g.get(b"name") == b"webhooks":
+            got, lag = g.get(b"entries-read") or 0, g.get(b"lag")
+    print("redis outbox: %d entries read by the webhook group, %d reads "
           "(%.1f entries a read), %s not yet read at the end" %
-          (acks, reads, acks / reads if reads else 0, lag))
+          (got, reads, got / reads if reads else 0, lag))
 
 
 def main():
