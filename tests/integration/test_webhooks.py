@@ -428,18 +428,25 @@ def test_a_long_list_read_before_the_connection_was_lost_is_handed_over_in_piece
     read, and every one is delivered once. The watch read "0" once, then
     only new entries: those past its first read waited for a take-over."""
     h = hooks()
-    h.file("O001", "hiring")
-    h.sink.wait("/hooks/hr", 1)
-    lib.wait_for(lambda: watch_connections(h), 5, what="the watch blocked in Redis")
-    me = [c["name"] for c in h.r.xinfo_consumers(lib.PREFIX + "outbox", "webhooks")]
-    assert len(me) == 1, me
+    me = delivered_once_and_watching(h)
     with EnqueueCalls(h) as seen:
-        ids = outbox_copies_pending_for(h, me[0], 150)
+        ids = outbox_copies_pending_for(h, me, 150)
         for cid in watch_connections(h):
             h.r.client_kill_filter(_id=cid)
         h.sink.wait("/hooks/hr", 151, timeout=30)
         calls = seen.stop()
     assert_enqueued_in_pieces_and_delivered_once(h, calls, ids)
+
+
+def delivered_once_and_watching(h):
+    """One report delivered, the watch blocked in Redis again: the daemon's
+    name in the engine's group."""
+    h.file("O001", "hiring")
+    h.sink.wait("/hooks/hr", 1)
+    lib.wait_for(lambda: watch_connections(h), 5, what="the watch blocked in Redis")
+    me = [c["name"] for c in h.r.xinfo_consumers(lib.PREFIX + "outbox", "webhooks")]
+    assert len(me) == 1, me
+    return me[0]
 
 
 def watch_connections(h):
@@ -454,12 +461,7 @@ def test_the_watch_hands_over_what_it_read_before_its_connection_was_lost(hooks)
     those first: delivered in seconds, not after another daemon's 30 s
     take-over."""
     h = hooks()
-    h.file("O001", "hiring")
-    h.sink.wait("/hooks/hr", 1)
-    lib.wait_for(lambda: watch_connections(h), 5, what="the watch blocked in Redis")
-    me = [c["name"] for c in h.r.xinfo_consumers(lib.PREFIX + "outbox", "webhooks")]
-    assert len(me) == 1, me
-    lost = outbox_copy_pending_for(h, me[0])
+    lost = outbox_copy_pending_for(h, delivered_once_and_watching(h))
     for cid in watch_connections(h):
         h.r.client_kill_filter(_id=cid)
     reqs = h.sink.wait("/hooks/hr", 2, timeout=10)
