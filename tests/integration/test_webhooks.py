@@ -381,13 +381,17 @@ class EnqueueCalls:
             self.stop()
 
 
-def assert_enqueued_in_pieces_and_delivered_once(h, calls, ids):
+def assert_enqueued_in_pieces_and_delivered_once(h, calls, ids, again_ok=False):
     """ids went to deliver.lua in calls of at most READ_MAX entries, in the
-    stream's order, each once, and each was delivered by one attempt."""
+    stream's order, each once (again_ok: at least once), and each was
+    delivered by one attempt."""
     mine = [[i for i in c if i in set(ids)] for c in calls]
     mine = [c for c in mine if c]
     assert all(len(c) <= READ_MAX for c in mine), [len(c) for c in mine]
-    assert [i for c in mine for i in c] == ids, mine
+    order = [i for c in mine for i in c]
+    if again_ok:
+        order = list(dict.fromkeys(order))
+    assert order == ids, mine
     lib.wait_for(lambda: all(h.r.hget(lib.PREFIX + "delivery:" + i, "status") == b"delivered" for i in ids),
                  30, what="every entry delivered")
     assert all(h.r.llen(lib.PREFIX + "delivery:" + i + ":attempts") == 1 for i in ids)
@@ -528,7 +532,11 @@ def test_a_dead_daemons_entries_are_all_taken_over_in_pieces(hooks):
         h.d.clock.set(start + datetime.timedelta(seconds=31))
         h.sink.wait("/hooks/hr", 1 + n, timeout=30)
         calls = seen.stop()
-    assert_enqueued_in_pieces_and_delivered_once(h, calls, ids)
+    # The clock's jump also restarts the watch (its read looks 31 s
+    # overdue), and its read of its own pending entries may meet some the
+    # take-over has just moved, before their enqueue: enqueued twice, one
+    # delivery all the same.
+    assert_enqueued_in_pieces_and_delivered_once(h, calls, ids, again_ok=True)
 
 
 def test_deliveries_api_is_for_admins_and_checks_filters(hooks):
