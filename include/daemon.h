@@ -433,7 +433,22 @@ void window_metrics(const struct window *, struct evbuffer *);
 
 /* outbox_watch.c */
 #define OUTBOX_GROUP "webhooks"     /* the engine's consumer group */
-#define OUTBOX_READ_COUNT "100"     /* entries per read of the group */
+/*
+ * Entries per read of the group, and so per deliver.lua enqueue (each read
+ * is enqueued in one call): the call holds Redis, and every report queued
+ * behind it, for its whole length: 100 entries 2.1-2.7 ms, 64 1.8-2.1
+ * (load 4.7; with each index written once a call, 64 take 0.9 ms at load
+ * 0.7: tests/bench/deliver_calls.py). The watch reads once a loop turn,
+ * and a turn commits up to 64 reports at 64 connections: at 16 a read the
+ * outbox fell behind the intake (half of it unread after 10 s), and every
+ * call's fixed cost cut the intake by a tenth. A longer backlog is read on
+ * at once, a piece a round trip (BENCHMARKS "Intake: the long calls in
+ * Redis").
+ */
+#define OUTBOX_READ_MAX 64
+#define OUTBOX_STR_(n) #n
+#define OUTBOX_STR(n) OUTBOX_STR_(n)
+#define OUTBOX_READ_COUNT OUTBOX_STR(OUTBOX_READ_MAX)
 struct outbox_watch;
 /* Entries read for the engine: [[id, [field, value, …]], …]. */
 typedef void outbox_watch_fn(void *, const redisReply *);

@@ -10,8 +10,9 @@
  * a commit and the first attempt). Entries read here and never enqueued
  * (the daemon died, the answer was lost with the connection) are pending
  * in the group under this consumer, as entries the engine reads itself
- * are: a new watch reads its own pending ones first ("0"), and another
- * daemon takes over those of a dead one (XAUTOCLAIM, webhook.c). Redis
+ * are: a new watch reads its own pending ones first ("0", then on from the
+ * last one read while a read comes back full: OUTBOX_READ_MAX a read), and
+ * another daemon takes over those of a dead one (XAUTOCLAIM, webhook.c). Redis
  * answers a blocked read only once the script that added the entry has
  * run, and writes the answer after the AOF (appendfsync always), so the
  * entries handed over are committed.
@@ -45,6 +46,7 @@ struct outbox_watch {
 	uint64_t connection;        /* the store's connection it follows */
 	char *consumer;             /* the engine's name in the group */
 	int history;                /* next read: this consumer's pending ones */
+	char after[64];             /* ... those after this id ("0": all) */
 	int64_t sent;               /* when the read waiting now was sent */
 	int watching;               /* a read is waiting in Redis */
 	outbox_watch_fn *wake;
@@ -52,6 +54,26 @@ struct outbox_watch {
 };
 
 static void outbox_watch_read(struct outbox_watch *);
+
+/*
+ * After a read of entries: a read of pending ones that came back full may
+ * have left more; the next goes on after its last (not "0" again: their
+ * enqueue goes on the store's connection, and may not have run yet).
+ */
+static void
+outbox_watch_history_next(struct outbox_watch *ow, const redisReply *entries)
+{
+	const redisReply *last = entries->element[entries->elements - 1];
+
+	if (ow->history && entries->elements >= OUTBOX_READ_MAX &&
+	    last->type == REDIS_REPLY_ARRAY && last->elements == 2 &&
+	    last->element[0]->type == REDIS_REPLY_STRING &&
+	    last->element[0]->len < sizeof ow->after)
+		snprintf(ow->after, sizeof ow->after, "%s",
+		    last->element[0]->str);
+	else
+		ow->history = 0;
+}
 
 /* Drop the connection; the next outbox_watch_check makes a new one. */
 static void
@@ -83,14 +105,17 @@ outbox_watch_answer(redisAsyncContext *c, void *r, void *privdata)
 		outbox_watch_drop(ow);
 		return;
 	}
-	ow->history = 0;
 	/* [[stream, [[id, fields], …]]], or nil when the block timed out. */
 	if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 1 &&
 	    reply->element[0]->type == REDIS_REPLY_ARRAY &&
 	    reply->element[0]->elements == 2 &&
 	    (entries = reply->element[0]->element[1])->type ==
-	    REDIS_REPLY_ARRAY && entries->elements > 0)
+	    REDIS_REPLY_ARRAY && entries->elements > 0) {
+		outbox_watch_history_next(ow, entries);
 		ow->wake(ow->arg, entries);
+	} else {
+		ow->history = 0;
+	}
 	/* The engine may have dropped us (the store went away meanwhile). */
 	if (ow->ctx == c)
 		outbox_watch_read(ow);
@@ -116,7 +141,7 @@ outbox_watch_read(struct outbox_watch *ow)
 		argv[argc++] = "BLOCK"; argv[argc++] = block;
 	}
 	argv[argc++] = "STREAMS"; argv[argc++] = key;
-	argv[argc++] = ow->history ? "0" : ">";
+	argv[argc++] = ow->history ? ow->after : ">";
 	if (redisAsyncCommandArgv(ow->ctx, outbox_watch_answer, ow, argc, argv,
 	    NULL) != REDIS_OK) {
 		outbox_watch_drop(ow);
@@ -186,6 +211,7 @@ outbox_watch_connect(struct outbox_watch *ow)
 	reply_arena_use(ctx->c.reader);   /* hiredis frees each reply */
 	ow->connection = s->connections;
 	ow->history = 1;
+	snprintf(ow->after, sizeof ow->after, "0");
 	redisLibeventAttach(ctx, ow->base);
 	redisAsyncSetConnectCallback(ctx, outbox_watch_connected);
 	redisAsyncSetDisconnectCallback(ctx, outbox_watch_disconnected);

@@ -20,7 +20,9 @@
  * A delivery whose daemon dies mid-flight keeps its lease and is sent
  * again when the lease ends: at least once, always with the same
  * webhook-id. Entries read by a daemon that died before enqueuing them are
- * taken over with XAUTOCLAIM after OUTBOX_IDLE_MS.
+ * taken over with XAUTOCLAIM after OUTBOX_IDLE_MS. Every read of the group
+ * takes at most OUTBOX_READ_MAX entries (one enqueue call each); a full one
+ * is followed by the next at once.
  *
  * Nothing polls while the watch is up: the engine sleeps until the next
  * due time it knows of (a retry, the end of quiet hours, a chat robot's
@@ -100,6 +102,10 @@ struct webhook {
 	struct outbox_watch *watch;  /* wakes us on a commit */
 	int group_ready;
 	int64_t last_autoclaim;
+	int history;                 /* next read: our pending ones ("0") */
+	int taking_over;             /* the read outstanding is an XAUTOCLAIM */
+	int read_full;               /* the last read filled its COUNT: read on */
+	int take_over_more;          /* ... the last XAUTOCLAIM did */
 	uint64_t connection;         /* the store's connection last read on */
 	int callbacks;               /* store replies still to come to us */
 	int stopping;
@@ -1010,25 +1016,48 @@ webhook_outbox_read(redisAsyncContext *c, void *r, void *privdata)
 {
 	struct webhook *w = privdata;
 	redisReply *reply = r;
-	size_t i;
+	const redisReply *got;
+	int full;
 
 	if (webhook_reply_arrived(w))
 		return;
 	if (reply != NULL && reply->type == REDIS_REPLY_ERROR &&
 	    strncmp(reply->str, "NOGROUP", 7) == 0)
 		w->group_ready = 0;
-	/* XREADGROUP: [[stream, [entries]]]; XAUTOCLAIM: [next, [entries], …] */
-	if (reply != NULL && reply->type == REDIS_REPLY_ARRAY) {
-		for (i = 0; i < reply->elements; i++) {
-			const redisReply *x = reply->element[i];
-
-			if (x->type == REDIS_REPLY_ARRAY && x->elements == 2 &&
-			    x->element[1]->type == REDIS_REPLY_ARRAY)
-				webhook_enqueue(w, x->element[1]);
-			else if (x->type == REDIS_REPLY_ARRAY && i == 1)
-				webhook_enqueue(w, x);
-		}
+	/*
+	 * XAUTOCLAIM: [next, [entries], [deleted ids]]; XREADGROUP:
+	 * [[stream, [entries]]] (told apart by what was sent: two entries
+	 * taken over look like one stream's answer).
+	 */
+	got = NULL;
+	if (reply != NULL && reply->type == REDIS_REPLY_ARRAY &&
+	    reply->elements >= 2 && w->taking_over)
+		got = reply->element[1];
+	else if (reply != NULL && reply->type == REDIS_REPLY_ARRAY &&
+	    reply->elements == 1 &&
+	    reply->element[0]->type == REDIS_REPLY_ARRAY &&
+	    reply->element[0]->elements == 2)
+		got = reply->element[0]->element[1];
+	full = 0;
+	if (got != NULL && got->type == REDIS_REPLY_ARRAY) {
+		webhook_enqueue(w, got);
+		/*
+		 * A full read may have left more: the next tick reads on at
+		 * once (this enqueue goes first on the connection, so a
+		 * read of "0" or a take-over then finds only the rest).
+		 */
+		full = got->elements >= OUTBOX_READ_MAX;
 	}
+	if (w->taking_over) {
+		w->take_over_more = full;
+	} else {
+		w->read_full = full;
+		if (!full)
+			w->history = 0;
+	}
+	if (full)
+		w->again = 1;
+	w->taking_over = 0;
 	webhook_claim(w);
 }
 
@@ -1087,8 +1116,18 @@ webhook_tick(evutil_socket_t fd, short what, void *arg)
 		webhook_schedule(w, webhook_tick_ms());
 		return;
 	}
-	if (now - w->last_autoclaim <= OUTBOX_IDLE_MS &&
-	    w->connection == s->connections && outbox_watch_check(w->watch)) {
+	if (w->connection != s->connections) {
+		/*
+		 * A new connection (a failover, too) may find entries this
+		 * daemon read before but whose enqueue was lost: its own
+		 * pending ones ("0") come first.
+		 */
+		w->connection = s->connections;
+		w->history = 1;
+	}
+	if (now - w->last_autoclaim <= OUTBOX_IDLE_MS && !w->read_full &&
+	    !w->take_over_more && !w->history &&
+	    outbox_watch_check(w->watch)) {
 		/* The watch reads the group for us: only claim. */
 		webhook_claim_now(w);
 		return;
@@ -1097,8 +1136,14 @@ webhook_tick(evutil_socket_t fd, short what, void *arg)
 	/* This claim takes what is due by now. */
 	if (w->next_due != 0 && w->next_due <= now)
 		w->next_due = 0;
-	if (now - w->last_autoclaim > OUTBOX_IDLE_MS) {
-		/* Entries another daemon read but never enqueued. */
+	if (now - w->last_autoclaim > OUTBOX_IDLE_MS || w->take_over_more) {
+		/*
+		 * Entries another daemon read but never enqueued, a read's
+		 * worth at a time: after a full one the next tick takes over
+		 * the rest at once.
+		 */
+		w->taking_over = 1;
+		w->take_over_more = 0;
 		w->last_autoclaim = now;
 		snprintf(idle, sizeof idle, "%d", OUTBOX_IDLE_MS);
 		argv[0] = "XAUTOCLAIM"; argv[1] = key; argv[2] = OUTBOX_GROUP;
@@ -1113,16 +1158,8 @@ webhook_tick(evutil_socket_t fd, short what, void *arg)
 		argv[0] = "XREADGROUP"; argv[1] = "GROUP";
 		argv[2] = OUTBOX_GROUP; argv[3] = w->consumer;
 		argv[4] = "COUNT"; argv[5] = OUTBOX_READ_COUNT;
-		argv[6] = "STREAMS"; argv[7] = key; argv[8] = ">";
-		/*
-		 * A new connection (a failover, too) may find entries this
-		 * daemon read before but whose enqueue was lost: its own
-		 * pending ones ("0") come first.
-		 */
-		if (w->connection != s->connections) {
-			w->connection = s->connections;
-			argv[8] = "0";
-		}
+		argv[6] = "STREAMS"; argv[7] = key;
+		argv[8] = w->history ? "0" : ">";
 		if (store_command(s, webhook_outbox_read, w, 9, argv,
 		    NULL) == 0) {
 			w->callbacks++;
@@ -1130,6 +1167,7 @@ webhook_tick(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	w->reading = 0;
+	w->taking_over = 0;
 	webhook_schedule(w, webhook_tick_ms());
 }
 

@@ -31,8 +31,11 @@ local req = cjson.decode(ARGV[3])
 -- enqueue: outbox entries (read through the consumer group) become
 -- deliveries due now, or at e.held_until when a chat robot's quiet hours
 -- hold them (webhook.c says which); the entries are acknowledged in the
--- same step.
+-- same step. The indexes, the counter and the XACK are written once a key
+-- for the whole call (each redis.call costs as much as a small write), not
+-- once an entry.
 local function enqueue()
+  local acks, made, depts = {}, {}, {}
   for _, e in ipairs(req.entries) do
     local k = key('delivery', e.id)
     local due = e.held_until or req.now
@@ -40,14 +43,30 @@ local function enqueue()
       redis.call('HSET', k, 'id', e.id, 'event', e.event, 'task', e.task,
         'department', e.department, 'issue', e.issue, 'created', req.now,
         'status', 'pending', 'attempts', 0, 'next_at', due, 'error', '')
-      redis.call('ZADD', key('deliveries:due', e.department), due, e.id)
-      redis.call('SADD', key('deliveries:depts'), e.department)
-      redis.call('ZADD', key('deliveries'), req.now, e.id)
-      redis.call('ZADD', key('deliveries:dept', e.department), req.now, e.id)
-      redis.call('HINCRBY', key('webhooks:stats'), e.department .. ':pending',
-        1)
+      local d = depts[e.department]
+      if not d then
+        d = {due = {}, made = {}, n = 0}
+        depts[e.department] = d
+      end
+      d.due[#d.due + 1] = due
+      d.due[#d.due + 1] = e.id
+      d.made[#d.made + 1] = req.now
+      d.made[#d.made + 1] = e.id
+      d.n = d.n + 1
+      made[#made + 1] = req.now
+      made[#made + 1] = e.id
     end
-    redis.call('XACK', key('outbox'), 'webhooks', e.id)
+    acks[#acks + 1] = e.id
+  end
+  for dept, d in pairs(depts) do
+    redis.call('ZADD', key('deliveries:due', dept), unpack(d.due))
+    redis.call('SADD', key('deliveries:depts'), dept)
+    redis.call('ZADD', key('deliveries:dept', dept), unpack(d.made))
+    redis.call('HINCRBY', key('webhooks:stats'), dept .. ':pending', d.n)
+  end
+  if #made > 0 then redis.call('ZADD', key('deliveries'), unpack(made)) end
+  if #acks > 0 then
+    redis.call('XACK', key('outbox'), 'webhooks', unpack(acks))
   end
   return #req.entries
 end

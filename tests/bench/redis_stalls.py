@@ -10,10 +10,17 @@ slow log grouped by command, a script call by its sub-command
 (`EVALSHA` or `FCALL` … `submit_batch` with its reports, `deliver.lua`'s `claim`):
 calls of 5 ms or more, their total and their worst. These say whether a
 tail of the intake's latency is Redis's (a long script, an fsync, an AOF
-rewrite) or the daemon's.
+rewrite) or the daemon's. And how long Redis's main thread waited for a
+core (the kernel's schedstat): on a shared machine a call's time in the
+slow log is mostly that wait when O(1) commands (EXISTS, SADD, run inside
+the scripts) show up in it too. And how many outbox entries each read of
+the webhook group took (each read is one deliver.lua enqueue).
 """
+import json
+import os
 import re
 import sys
+import tempfile
 
 import redis
 
@@ -21,7 +28,22 @@ THRESHOLD_MS = 5
 SLOWLOG_MAX = 100000
 
 
+def sched_file(r):
+    return os.path.join(tempfile.gettempdir(), "redis_stalls.%d.json" %
+                        r.info("server")["process_id"])
+
+
+def sched(r):
+    """Redis's main thread: ns on a core, ns waiting for one."""
+    pid = r.info("server")["process_id"]
+    with open("/proc/%d/task/%d/schedstat" % (pid, pid)) as f:
+        run, wait = f.read().split()[:2]
+    return int(run), int(wait)
+
+
 def start(r):
+    with open(sched_file(r), "w") as f:
+        json.dump(sched(r), f)
     r.config_set("latency-monitor-threshold", THRESHOLD_MS)
     r.execute_command("LATENCY", "RESET")
     r.config_set("slowlog-log-slower-than", THRESHOLD_MS * 1000)
@@ -81,6 +103,26 @@ def report(r):
               (THRESHOLD_MS, name, n, total, worst, argc / n))
     info = r.info("persistence")
     print("redis AOF rewrites during the run: %d" % info.get("aof_rewrites", 0))
+    try:
+        with open(sched_file(r)) as f:
+            run0, wait0 = json.load(f)
+        os.unlink(sched_file(r))
+        run, wait = sched(r)
+        print("redis main thread during the run: %.0f ms on a core, %.0f ms "
+              "waiting for one" % ((run - run0) / 1e6, (wait - wait0) / 1e6))
+    except (OSError, ValueError):
+        print("redis main thread during the run: no schedstat")
+    stats = r.info("commandstats")
+    reads = stats.get("cmdstat_xreadgroup", {}).get("calls", 0) + \
+        stats.get("cmdstat_xautoclaim", {}).get("calls", 0)
+    got, lag = 0, "?"
+    for g in r.execute_command("XINFO", "GROUPS", "bench:outbox") or []:
+        g = dict(zip(g[::2], g[1::2]))
+        if g.get(b"name") == b"webhooks":
+            got, lag = g.get(b"entries-read") or 0, g.get(b"lag")
+    print("redis outbox: %d entries read by the webhook group, %d reads "
+          "(%.1f entries a read), %s not yet read at the end" %
+          (got, reads, got / reads if reads else 0, lag))
 
 
 def main():
